@@ -1,0 +1,490 @@
+"""The audit trail: every change is one git commit holding exactly the files the command wrote.
+
+The only module that runs git. It uses the git command line (as pre-commit does), not an
+index object kept in memory: a commit is built from blobs in a private index file, so the
+user's own staged or unstaged work can never be folded into an audit commit.
+
+Order of a change, chosen so that a command killed at any point leaves a valid register and
+can simply be run again:
+  lock -> finish any interrupted change (journal) -> check -> compute -> validate ->
+  write blobs + tree + commit object -> journal -> move the branch (the commit point) ->
+  write the working-tree files atomically -> refresh the index -> drop the journal -> unlock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from meti_pi import lock as lock_mod
+from meti_pi.errors import MetiPiError, Problem, RuleViolation
+from meti_pi.ids import allocate, valid_id
+from meti_pi.kinds import KINDS
+
+ZERO = "0" * 40
+TRAILER_COMMAND = "Meti-Pi-Command"
+TRAILER_RECORD = "Meti-Pi-Record"
+TRAILER_ARTICLE = "Meti-Pi-Article"
+
+
+# -- running git ---------------------------------------------------------------------------
+
+
+def _clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEEP_GIT_ENV}
+    env["LC_ALL"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    if extra:
+        env.update(extra)
+    return env
+
+
+# Identity and config may legitimately come from the environment; where the repo is may not
+# (a GIT_DIR left over from a hook would point git at another repository).
+_KEEP_GIT_ENV = frozenset(
+    {"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+     "GIT_COMMITTER_DATE", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_COUNT"}
+    | {f"GIT_CONFIG_{kv}_{i}" for kv in ("KEY", "VALUE") for i in range(10)}
+)
+
+
+def git(cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None, check: bool = True) -> str:
+    """Run git in `cwd`; its stdout as text. MetiPiError (exit 3) when git fails and `check`."""
+    try:
+        proc = subprocess.run(("git", *args), cwd=cwd, input=input, capture_output=True, env=_clean_env(env), check=False)
+    except FileNotFoundError:
+        raise MetiPiError("git is not installed or not on PATH; install git") from None
+    if check and proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise MetiPiError(f"git {args[0]} failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def git_bytes(cwd: Path, *args: str) -> bytes:
+    proc = subprocess.run(("git", *args), cwd=cwd, capture_output=True, env=_clean_env(), check=False)
+    if proc.returncode != 0:
+        raise MetiPiError(f"git {args[0]} failed")
+    return proc.stdout
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    """Where the register sits in git."""
+
+    top: Path  # work tree root
+    git_dir: Path
+    prefix: str  # register root relative to `top`, '' or 'register/' (with trailing slash)
+
+    def git_path(self, relpath: str) -> str:
+        return self.prefix + relpath
+
+
+def repo_of(register_root: Path) -> Repo:
+    """The git work tree holding the register; MetiPiError when there is none."""
+    out = git(register_root, "rev-parse", "--is-inside-work-tree", "--show-toplevel", "--absolute-git-dir", check=False)
+    lines = out.splitlines()
+    if len(lines) < 3 or lines[0] != "true":
+        raise MetiPiError(f"{register_root} is not inside a git work tree; run `git init` there (the git history is the audit trail)")
+    top = Path(lines[1]).resolve()
+    prefix = os.path.relpath(register_root.resolve(), top).replace(os.sep, "/")
+    return Repo(top=top, git_dir=Path(lines[2]), prefix="" if prefix == "." else prefix + "/")
+
+
+def head_commit(register_root: Path) -> str | None:
+    """The commit HEAD points at (None in a repository without commits)."""
+    out = git(register_root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    return out or None
+
+
+def _branch(repo: Repo) -> str:
+    ref = git(repo.top, "symbolic-ref", "-q", "HEAD", check=False).strip()
+    if not ref:
+        raise MetiPiError("HEAD is detached; check out a branch (`git switch main`) so the audit commit is not lost")
+    return ref
+
+
+def _check_repo_state(repo: Repo) -> None:
+    for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or am"),
+                         ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"), ("BISECT_LOG", "a bisect")):
+        if (repo.git_dir / marker).exists():
+            raise MetiPiError(f"the repository is in the middle of {what}; finish or abort it first")
+    for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        if not git(repo.top, "var", var, check=False).strip():
+            raise MetiPiError('git has no identity; set it with `git config user.name "..."` and `git config user.email "..."`')
+
+
+# -- commit messages -----------------------------------------------------------------------
+
+
+def commit_message(subject: str, *, command: str, records: Sequence[str], article: str | None, body: str = "") -> str:
+    """`<kind>/<id>: <summary>` and the meti-pi trailers."""
+    lines = [subject.strip().splitlines()[0] if subject.strip() else "meti-pi change", ""]
+    if body.strip():
+        lines += [body.strip(), ""]
+    lines.append(f"{TRAILER_COMMAND}: {command}")
+    lines += [f"{TRAILER_RECORD}: {r}" for r in records]
+    if article:
+        lines.append(f"{TRAILER_ARTICLE}: {article}")
+    return "\n".join(lines) + "\n"
+
+
+# -- the transaction -------------------------------------------------------------------------
+
+
+@dataclass
+class Transaction:
+    """The changes one command makes, applied as one commit when the block ends."""
+
+    root: Path
+    repo: Repo
+    today: date
+    command: str
+    article: str | None
+    summary: str
+    dry_run: bool
+    texts: dict[str, str | None] = field(default_factory=dict)  # relpath -> new text (None: delete)
+    _docs: dict[str, Any] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+    commit_sha: str | None = None
+    problems_added: list[Problem] = field(default_factory=list)
+
+    # -- what commands call
+    def read_text(self, relpath: str) -> str | None:
+        """Current text of a register file (pending changes first)."""
+        if relpath in self.texts:
+            return self.texts[relpath]
+        path = _safe_path(self.root, relpath)
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def edit(self, key: str) -> Any:
+        """The ruamel round-trip document of record `key` ('files/F-...'), to change in place."""
+        from meti_pi import yamlio
+
+        relpath = key if key.endswith(".yaml") else key + ".yaml"
+        if relpath not in self._docs:
+            text = self.read_text(relpath)
+            if text is None:
+                raise MetiPiError(f"{relpath}: no such record; check the id (`meti-pi show`)")
+            self._docs[relpath] = yamlio.load_rt(text)
+        return self._docs[relpath]
+
+    def create(self, kind: str, data: dict[str, Any], *, id: str | None = None, year: int | None = None) -> str:
+        """Add a new record of `kind`; allocates the id when none is given. Returns the id."""
+        from meti_pi import yamlio
+
+        spec = KINDS[kind]
+        if id is None:
+            if spec.id_prefix is None:
+                raise MetiPiError(f"{kind} records need an explicit id")
+            existing = {p.stem for p in (self.root / kind).glob("*.yaml")} if (self.root / kind).is_dir() else set()
+            id = allocate(spec.id_prefix, existing, self.today)
+        if not valid_id(id):
+            raise MetiPiError(f"{id!r} is not a valid id (A-Z a-z 0-9 . _ -, at most 64, no '..')")
+        relpath = f"{kind}/{year}/{id}.yaml" if spec.by_year else f"{kind}/{id}.yaml"
+        if self.read_text(relpath) is not None:
+            raise RuleViolation(f"{relpath} already exists; choose another id or edit it")
+        body = {"schema_version": 1, "id": id, **{k: v for k, v in data.items() if k not in ("schema_version", "id")}}
+        depth = "../" * relpath.count("/")
+        self.texts[relpath] = yamlio.new_document(body, f"{depth}{_schema_rel(self)}{spec.schema_file}")
+        self.created.append(relpath)
+        return id
+
+    def write_text(self, relpath: str, text: str) -> None:
+        """Replace a register file's text as a whole."""
+        _safe_path(self.root, relpath)
+        self._docs.pop(relpath, None)
+        self.texts[relpath] = text
+
+    # -- internals
+    def rendered(self) -> dict[str, str | None]:
+        from meti_pi import yamlio
+
+        out = dict(self.texts)
+        for relpath, doc in self._docs.items():
+            out[relpath] = yamlio.dump_rt(doc)
+        return out
+
+
+def _schema_rel(tx: Transaction) -> str:
+    """Path from the register root to the shipped schemas, for the editor modeline."""
+    from meti_pi.schema import schemas_dir
+
+    try:
+        return os.path.relpath(schemas_dir(), tx.root).replace(os.sep, "/") + "/"
+    except ValueError:
+        return str(schemas_dir()) + "/"
+
+
+def _safe_path(root: Path, relpath: str) -> Path:
+    """`root/relpath`, refusing anything that would leave the register."""
+    parts = relpath.split("/")
+    if relpath.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise MetiPiError(f"{relpath!r} is not a path inside the register")
+    path = root / relpath
+    resolved_parent = path.parent.resolve()
+    if resolved_parent != root.resolve() and root.resolve() not in resolved_parent.parents:
+        raise MetiPiError(f"{relpath!r} leads outside the register")
+    if path.is_symlink():
+        raise MetiPiError(f"{relpath} is a symbolic link; meti-pi writes only regular files")
+    return path
+
+
+@contextmanager
+def transaction(root: Path, *, command: str, summary: str, article: str | None = None, today: date | None = None,
+                dry_run: bool = False, subject_record: str | None = None) -> Iterator[Transaction]:
+    """Lock the register, collect a command's changes, then validate, commit and write them."""
+    from meti_pi.register import Register
+
+    root = root.resolve()
+    repo = repo_of(root)
+    today = today or date.today()
+    if dry_run:
+        tx = Transaction(root, repo, today, command, article, summary, True)
+        yield tx
+        _validated(root, tx, today)
+        return
+    _check_repo_state(repo)
+    branch = _branch(repo)
+    timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
+    with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
+        recover(repo)
+        tx = Transaction(root, repo, today, command, article, summary, False)
+        yield tx
+        texts = _validated(root, tx, today)
+        if not texts:
+            return
+        _refuse_dirty(repo, list(texts))
+        records = [p[: -len(".yaml")] for p in sorted(texts)]
+        subject_key = subject_record or (tx.created[0][:-5] if tx.created else records[0])
+        message = commit_message(f"{subject_key}: {summary}", command=command, records=records, article=article)
+        tx.commit_sha = _commit(repo, branch, texts, message)
+
+
+def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
+    """The changed texts, after checking that they add no validation error to the register."""
+    from meti_pi.register import Register
+    from meti_pi.validate import validate_register
+
+    texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
+    if not texts:
+        return {}
+    before = validate_register(Register.load(root), today)
+    after = validate_register(Register.load(root, overlay=texts), today)
+
+    def ident(p: Problem) -> tuple[str, str, str, str]:
+        return (p.path, p.code, p.key, p.message)
+
+    old = {ident(p) for p in before if p.severity == "error"}
+    added = [p for p in after if p.severity == "error" and ident(p) not in old]
+    if added:
+        tx.problems_added = added
+        raise RuleViolation("change refused: it would make the register invalid (nothing was written)", tuple(added))
+    return texts
+
+
+def _current(root: Path, relpath: str) -> str | None:
+    path = root / relpath
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _refuse_dirty(repo: Repo, relpaths: list[str]) -> None:
+    paths = [repo.git_path(r) for r in relpaths]
+    out = git(repo.top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *paths)
+    dirty = sorted({entry[3:] for entry in out.split("\0") if entry})
+    if dirty:
+        raise MetiPiError(
+            "uncommitted edits in file(s) this command must write: " + ", ".join(dirty)
+            + "; commit them first (`meti-pi commit PATH`) or discard them (`git restore PATH`)"
+        )
+
+
+def _commit(repo: Repo, branch: str, texts: dict[str, str | None], message: str) -> str:
+    old = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    index = repo.git_dir / f"meti-pi-index.{os.getpid()}"
+    env = {"GIT_INDEX_FILE": str(index)}
+    try:
+        if old:
+            git(repo.top, "read-tree", old, env=env)
+        else:
+            git(repo.top, "read-tree", "--empty", env=env)
+        blobs: dict[str, str | None] = {}
+        args: list[str] = []
+        for rel, text in sorted(texts.items()):
+            gpath = repo.git_path(rel)
+            if text is None:
+                blobs[rel] = None
+                git(repo.top, "update-index", "--force-remove", "--", gpath, env=env)
+                continue
+            sha = git(repo.top, "hash-object", "-w", "--stdin", input=text.encode("utf-8")).strip()
+            blobs[rel] = sha
+            args += ["--cacheinfo", f"100644,{sha},{gpath}"]
+        if args:
+            git(repo.top, "update-index", "--add", *args, env=env)
+        tree = git(repo.top, "write-tree", env=env).strip()
+        parents = ["-p", old] if old else []
+        new = git(repo.top, "commit-tree", tree, *parents, "-F", "-", input=message.encode("utf-8")).strip()
+    finally:
+        index.unlink(missing_ok=True)
+    journal = {"branch": branch, "old": old or ZERO, "new": new, "files": {repo.git_path(r): s for r, s in blobs.items()}}
+    _write_atomic(_journal_path(repo), json.dumps(journal).encode("utf-8"))
+    # The commit point: compare-and-swap, so a commit made meanwhile by hand is never overwritten.
+    git(repo.top, "update-ref", "-m", "meti-pi: " + message.splitlines()[0], branch, new, old or ZERO)
+    _roll_forward(repo, journal)
+    return new
+
+
+def _journal_path(repo: Repo) -> Path:
+    return repo.git_dir / "meti-pi-journal.json"
+
+
+def _roll_forward(repo: Repo, journal: dict[str, Any]) -> None:
+    """Make the working tree and the index match a committed change, then drop the journal."""
+    files: dict[str, str | None] = journal["files"]
+    for gpath, sha in files.items():
+        path = repo.top / gpath
+        if sha is None:
+            path.unlink(missing_ok=True)
+        else:
+            _write_atomic(path, git_bytes(repo.top, "cat-file", "blob", sha))
+    present = [g for g, s in files.items() if s is not None]
+    removed = [g for g, s in files.items() if s is None]
+    if present:
+        git(repo.top, "update-index", "--add", "--", *present)
+    if removed:
+        git(repo.top, "update-index", "--force-remove", "--", *removed)
+    _journal_path(repo).unlink(missing_ok=True)
+
+
+def recover(repo: Repo) -> str | None:
+    """Finish or discard a change interrupted by a crash (call with the lock held)."""
+    path = _journal_path(repo)
+    if not path.exists():
+        return None
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        path.unlink(missing_ok=True)
+        return "discarded an unreadable journal of an interrupted change"
+    head = git(repo.top, "rev-parse", "--verify", "-q", journal["branch"], check=False).strip()
+    if head == journal["new"]:
+        _roll_forward(repo, journal)
+        return f"completed an interrupted change ({journal['new'][:10]})"
+    path.unlink(missing_ok=True)
+    return "discarded an interrupted change that had not been committed"
+
+
+def recover_if_needed(register_root: Path, *, timeout: float = 5.0) -> str | None:
+    """For read commands: finish an interrupted change if one is pending and nobody holds the lock."""
+    try:
+        repo = repo_of(register_root)
+    except MetiPiError:
+        return None
+    if not _journal_path(repo).exists():
+        return None
+    with lock_mod.held(repo.git_dir / "meti-pi.lock", command="recover", timeout=timeout):
+        return recover(repo)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder, fsync, rename, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.meti-pi-tmp-{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+# -- commits of hand edits -----------------------------------------------------------------
+
+
+def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str, today: date) -> str | None:
+    """Commit records edited by hand (after validation) as one audit commit; the sha, or None if unchanged."""
+    root = root.resolve()
+    repo = repo_of(root)
+    _check_repo_state(repo)
+    branch = _branch(repo)
+    from meti_pi.register import Register
+    from meti_pi.validate import validate_register
+
+    timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
+    with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
+        recover(repo)
+        texts: dict[str, str | None] = {}
+        for rel in relpaths:
+            path = _safe_path(root, rel)
+            texts[rel] = path.read_text(encoding="utf-8") if path.exists() else None
+        head_texts = {rel: _text_at(repo, "HEAD", repo.git_path(rel)) for rel in relpaths}
+        changed = {rel: t for rel, t in texts.items() if t != head_texts[rel]}
+        if not changed:
+            return None
+        problems = [p for p in validate_register(Register.load(root), today) if p.severity == "error" and p.path in changed]
+        if problems:
+            raise RuleViolation("not committed: the edited records have errors (nothing was committed)", tuple(problems))
+        records = [p[: -len(".yaml")] for p in sorted(changed)]
+        message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
+        return _commit(repo, branch, changed, message)
+
+
+def _text_at(repo: Repo, rev: str, gpath: str) -> str | None:
+    proc = subprocess.run(("git", "show", f"{rev}:{gpath}"), cwd=repo.top, capture_output=True, env=_clean_env(), check=False)
+    return proc.stdout.decode("utf-8") if proc.returncode == 0 else None
+
+
+def read_at(register_root: Path, rev: str, relpath: str) -> str | None:
+    """The text of a register file at a git revision (None where it did not exist)."""
+    repo = repo_of(register_root)
+    return _text_at(repo, rev, repo.git_path(relpath))
+
+
+# -- reading the trail -----------------------------------------------------------------------
+
+
+def history(register_root: Path, relpath: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Commits touching the register (or one file), newest first, with their meti-pi trailers."""
+    repo = repo_of(register_root)
+    if head_commit(register_root) is None:
+        return []
+    target = repo.git_path(relpath) if relpath else (repo.prefix or ".")
+    args = ["log", "--format=%x1e%H%x1f%an%x1f%aI%x1f%s%x1f%(trailers:unfold,only)%x1f", "--name-only"]
+    if limit:
+        args.append(f"-n{limit}")
+    out = git(repo.top, *args, "--", target)
+    commits = []
+    for chunk in out.split("\x1e")[1:]:
+        fields = chunk.split("\x1f")
+        if len(fields) < 6:
+            continue
+        sha, author, when, subject, trailer_text, names = fields[:6]
+        trailers: dict[str, list[str]] = {}
+        for line in trailer_text.splitlines():
+            key, sep, value = line.partition(": ")
+            if sep:
+                trailers.setdefault(key, []).append(value.strip())
+        files = [f.strip() for f in names.splitlines() if f.strip()]
+        commits.append({
+            "commit": sha, "author": author, "date": when, "subject": subject,
+            "command": (trailers.get(TRAILER_COMMAND) or [None])[0],
+            "records": trailers.get(TRAILER_RECORD, []),
+            "article": (trailers.get(TRAILER_ARTICLE) or [None])[0],
+            "files": [f[len(repo.prefix):] if f.startswith(repo.prefix) else f for f in files],
+        })
+    return commits

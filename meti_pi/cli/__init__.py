@@ -1,0 +1,139 @@
+"""The `meti-pi` command line: a thin typer layer over the pure core in `meti_pi`.
+
+Subcommands live one module per command group and are imported only when run, so that
+`meti-pi --help` stays fast (heavy libraries load inside the command that needs them).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from meti_pi.errors import MetiPiError
+
+# name -> (module, one-line help shown by `meti-pi --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("meti_pi.cli.register_cmds", "Create a register (register.yaml, policy, citations, 別表) in a git work tree."),
+    "validate": ("meti_pi.cli.register_cmds", "Check every record: schema, ids, references, 別表, rule findings."),
+    "new": ("meti_pi.cli.register_cmds", "Add a record with an allocated id, validated and committed."),
+    "commit": ("meti_pi.cli.register_cmds", "Validate records edited by hand and commit them to the audit trail."),
+    "show": ("meti_pi.cli.register_cmds", "Show a record with its references resolved."),
+    "history": ("meti_pi.cli.register_cmds", "Read the audit trail (git history) of the register or one record."),
+    "classify": ("meti_pi.cli.classify", "Art. 16 management class 管理A/B/C of a dataset, with reasons."),
+    "notify": ("meti_pi.cli.notify", "Art. 35/36 notices: decide, draft (Markdown/Word), record; --check."),
+    "export": ("meti_pi.cli.export", "Export the public 個人情報ファイル簿 (csv, xlsx, md)."),
+    "incident": ("meti_pi.cli.incident", "Art. 39/40 incidents: open, update, report, close, list."),
+    "inspect": ("meti_pi.cli.inspect", "Art. 41 annual self-inspection generated from the register."),
+    "audit": ("meti_pi.cli.inspect", "Art. 42 audits and Art. 43 reviews; evidence packs."),
+    "status": ("meti_pi.cli.status", "Everything due or overdue across the register."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """Imports a command's module only when that command runs; maps MetiPiError to its exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        # Each module has one `app`; its top-level commands (or sub-groups) carry the names above.
+        built = typer.main.get_command(module.app)
+        commands = getattr(built, "commands", None)
+        command = commands.get(cmd_name) if commands is not None else built
+        if command is not None:
+            command.name = cmd_name
+        return command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # Static help lines: listing commands must not import every command module.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MetiPiError as exc:
+            from meti_pi.cli.common import report_error
+
+            report_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=LazyGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # never print locals: they may hold register contents
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="meti-pi: 経済産業省個人情報保護管理規程 as code. Registers as YAML under git; every change is an audited commit.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from meti_pi import __version__
+
+        typer.echo(f"meti-pi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    register: Annotated[
+        Path | None,
+        typer.Option("--register", envvar="METI_PI_REGISTER", help="Register directory (default: nearest register/ upwards).", show_default=False),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option("--today", envvar="METI_PI_TODAY", help="Fix 'today' (YYYY-MM-DD) for every date computation.", show_default=False),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """meti-pi: the METI personal-information protection rule as code."""
+    from meti_pi.cli.common import AppState
+
+    fixed: date | None = None
+    if today:
+        try:
+            fixed = date.fromisoformat(today)
+        except ValueError:
+            raise typer.BadParameter(f"{today!r} is not a date; use YYYY-MM-DD", param_hint="--today") from None
+    ctx.obj = AppState(register_opt=register, today=fixed or date.today())
+
+
+def main() -> None:
+    """Console entry point: one funnel from exceptions to exit codes."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted (^C)\n")
+        raise SystemExit(130) from None
+    except Exception as exc:  # the single place an unexpected error is turned into a message
+        _unexpected(exc)
+        raise SystemExit(3) from None
+
+
+def _unexpected(exc: BaseException) -> None:
+    # Frames only, no locals and no exception text: messages can quote register or dataset content.
+    frames = traceback.extract_tb(exc.__traceback__)
+    sys.stderr.write("meti-pi: an unexpected error has occurred (a bug; please report it with these lines):\n")
+    for frame in frames:
+        sys.stderr.write(f"  {frame.filename}:{frame.lineno} in {frame.name}\n")
+    detail = str(exc) if os.environ.get("METI_PI_DEBUG") else "(message hidden; set METI_PI_DEBUG=1 to show it)"
+    sys.stderr.write(f"{type(exc).__name__}: {detail}\n")

@@ -1,0 +1,90 @@
+"""What every command shares: the global state, register loading, JSON and problem output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from meti_pi.errors import MetiPiError, Problem, RuleViolation
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from meti_pi.register import Register
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Compute and show; write nothing, commit nothing.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1).")]
+
+
+@dataclass
+class AppState:
+    """Global options, resolved once at the root command."""
+
+    register_opt: Path | None
+    today: date
+
+    @cached_property
+    def register_root(self) -> Path:
+        from meti_pi.register import find_register
+
+        return find_register(self.register_opt, Path.cwd())
+
+
+def state(ctx: typer.Context) -> AppState:
+    """The AppState of the root command."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppState):  # a command invoked without the root callback (tests)
+        obj = AppState(register_opt=None, today=date.today())
+        ctx.find_root().obj = obj
+    return obj
+
+
+def load_register(ctx: typer.Context) -> Register:
+    """The register named by --register / $METI_PI_REGISTER / the nearest register/."""
+    from meti_pi.register import Register
+
+    return Register.load(state(ctx).register_root)
+
+
+def print_json(obj: Any) -> None:
+    """Exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def report_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    """Each problem on its own line on stderr, `path:line:` first so editors can jump to it."""
+    for p in problems:
+        sys.stderr.write(p.render() + "\n")
+
+
+def report_error(exc: MetiPiError) -> None:
+    """The message of an error that stops the command, on stderr."""
+    if isinstance(exc, RuleViolation):
+        report_problems(exc.problems)
+    sys.stderr.write(f"meti-pi: {exc}\n")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print `message` on stderr and return an Exit to raise."""
+    sys.stderr.write(f"meti-pi: {message}\n")
+    return typer.Exit(code)

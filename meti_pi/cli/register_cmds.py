@@ -1,0 +1,195 @@
+"""Commands on the register itself: init, validate, new, commit, show, history."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from meti_pi.cli.common import DryRunOpt, JsonOpt, StrictOpt, console, load_register, print_json, state
+from meti_pi.errors import MetiPiError, UsageError
+
+app = typer.Typer()
+
+
+@app.command("init")
+def init_cmd(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Where to create the register (created if missing).")] = Path("register"),
+) -> None:
+    """Create a register: register.yaml, policy.yaml, citations.yaml, the 別表, bureaus and Art. 5 roles.
+
+    The folder is put under git (git init) when it is not already inside a work tree, and the
+    new files are committed as the first entry of the audit trail.
+    """
+    from meti_pi import registry_ops
+
+    st = state(ctx)
+    sha, files = registry_ops.init_register(directory, today=st.today)
+    typer.echo(f"initialised register in {directory} ({len(files)} files, commit {sha[:10]})")
+
+
+@app.command("validate")
+def validate_cmd(ctx: typer.Context, json_out: JsonOpt = False, strict: StrictOpt = False) -> None:
+    """Check every record: schema, ids = file names, references, 別表, and rule findings (warnings).
+
+    Exit 1 on errors (and on warnings with --strict). Problems are printed as `path:line:`.
+    """
+    from meti_pi import audit
+    from meti_pi.validate import validate_register
+
+    st = state(ctx)
+    note = audit.recover_if_needed(st.register_root)
+    if note:
+        sys.stderr.write(f"meti-pi: {note}\n")
+    reg = load_register(ctx)
+    problems = validate_register(reg, st.today)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    if json_out:
+        print_json({"ok": not errors and not (strict and warnings), "errors": [p.as_json() for p in errors],
+                    "warnings": [p.as_json() for p in warnings], "records": len(reg.records)})
+    else:
+        for p in problems:
+            typer.echo(p.render())
+        verdict = "ok" if not errors else "INVALID"
+        typer.echo(f"{verdict}: {len(reg.records)} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems))
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@app.command("new")
+def new_cmd(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="Kind of record: files, divisions, systems, contractors, ...")],
+    values: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE (dotted keys nest; VALUE is YAML, e.g. [a, b]). Repeatable.")] = None,
+    from_file: Annotated[Path | None, typer.Option("--from", help="A YAML file with the record's fields.")] = None,
+    record_id: Annotated[str | None, typer.Option("--id", help="Id to use (default: allocated, e.g. F-2026-7KQ3XD).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Year folder, for inspections.")] = None,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a record with an allocated id, validated against its schema and committed.
+
+    Fields come from --from FILE, --set KEY=VALUE, or (on a terminal, when neither is given)
+    prompts for each required field of the kind's schema.
+    """
+    from meti_pi import registry_ops
+    from meti_pi.kinds import KINDS
+
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+    st = state(ctx)
+    data: dict[str, Any] = registry_ops.read_fields_file(from_file) if from_file else {}
+    for item in values or []:
+        registry_ops.set_dotted(data, *registry_ops.parse_assignment(item))
+    if not from_file and not values:
+        if not sys.stdin.isatty():
+            raise UsageError("no fields given; use --set KEY=VALUE or --from FILE.yaml (prompts need a terminal)")
+        data = _prompt_required(kind)
+    rid, sha = registry_ops.new_record(st.register_root, kind, data, record_id=record_id, year=year, today=st.today, dry_run=dry_run)
+    if json_out:
+        print_json({"kind": kind, "id": rid, "commit": sha, "dry_run": dry_run})
+    else:
+        typer.echo(f"{'would add' if dry_run else 'added'} {kind}/{rid}" + (f" (commit {sha[:10]})" if sha else ""))
+
+
+def _prompt_required(kind: str) -> dict[str, Any]:
+    """Ask for each required top-level field the schema defines (type-aware)."""
+    from meti_pi import registry_ops
+
+    data: dict[str, Any] = {}
+    for name, spec in registry_ops.required_fields(kind):
+        title = spec.get("title", name)
+        hint = spec.get("description", "")
+        enum = spec.get("enum")
+        label = f"{name} ({title})" + (f" [{'/'.join(map(str, enum))}]" if enum else "")
+        if hint:
+            typer.echo(f"  {hint}", err=True)
+        raw = typer.prompt(label)
+        data[name] = registry_ops.coerce(raw, spec)
+    return data
+
+
+@app.command("commit")
+def commit_cmd(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Record files edited by hand.")],
+    message: Annotated[str, typer.Option("-m", "--message", help="Summary for the commit subject.")] = "edited by hand",
+) -> None:
+    """Validate records edited by hand and commit exactly those files, with the meti-pi trailers."""
+    from meti_pi import audit
+
+    st = state(ctx)
+    root = st.register_root
+    rels = []
+    for p in paths:
+        full = (Path.cwd() / p).resolve() if not p.is_absolute() else p.resolve()
+        try:
+            rels.append(full.relative_to(root).as_posix())
+        except ValueError:
+            raise UsageError(f"{p}: not inside the register {root}") from None
+    sha = audit.commit_paths(root, rels, command="commit", summary=message, today=st.today)
+    typer.echo("nothing to commit: the files match the last commit" if sha is None else f"committed {len(rels)} file(s) as {sha[:10]}")
+
+
+@app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(help="Record id (F-2026-...) or kind/id.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """A record with its references resolved (division and manager, systems with 別表 row and 甲/乙, contractors)."""
+    from meti_pi import registry_ops
+
+    reg = load_register(ctx)
+    found = registry_ops.find_record(reg, record)
+    view = registry_ops.resolved_view(reg, found)
+    if json_out:
+        print_json(view)
+        return
+    from rich.panel import Panel
+    from rich.pretty import Pretty
+
+    c = console()
+    c.print(Panel(Pretty(found.data, expand_all=True), title=f"{found.key}  ({found.relpath})"))
+    if view["resolved"]:
+        c.print(Panel(Pretty(view["resolved"], expand_all=True), title="references"))
+
+
+@app.command("history")
+def history_cmd(
+    ctx: typer.Context,
+    target: Annotated[str | None, typer.Argument(help="Record id, kind/id or path; default: the whole register.")] = None,
+    json_out: JsonOpt = False,
+    limit: Annotated[int | None, typer.Option("-n", "--limit", help="At most this many commits.")] = None,
+    verify: Annotated[bool, typer.Option("--verify", help="Check every commit: meti-pi trailers present, register valid.")] = False,
+    strict: StrictOpt = False,
+) -> None:
+    """Read the audit trail: who changed what, when, by which command and under which article."""
+    from meti_pi import audit, registry_ops
+
+    st = state(ctx)
+    root = st.register_root
+    if verify:
+        from meti_pi import trail
+
+        report = trail.verify(root, today=st.today)
+        trail.emit(report, json_out=json_out)
+        if strict and not report.ok:
+            raise typer.Exit(1)
+        return
+    relpath = None
+    if target:
+        relpath = registry_ops.find_record(load_register(ctx), target).relpath if not target.endswith(".yaml") else target
+    commits = audit.history(root, relpath, limit=limit)
+    if json_out:
+        print_json({"target": relpath, "commits": commits})
+        return
+    if not commits:
+        raise MetiPiError(f"no commits touch {relpath or 'the register'} yet")
+    for c in commits:
+        tag = f"[{c['command']}{' Art. ' + c['article'] if c['article'] else ''}]" if c["command"] else "[hand edit]"
+        typer.echo(f"{c['commit'][:10]} {c['date'][:10]} {c['author']}: {c['subject']} {tag}")

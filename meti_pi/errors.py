@@ -1,0 +1,59 @@
+"""Problems (data faults, returned as values) and the few exceptions that stop a command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One fault found in the register or an input, located as `path:line:`."""
+
+    path: str
+    line: int | None
+    code: str
+    message: str
+    severity: str = "error"  # "error" | "warning"
+    key: str = ""  # JSON-path-like key, e.g. "$.principals.count"
+
+    def render(self) -> str:
+        loc = self.path if self.line is None else f"{self.path}:{self.line}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{loc}:{key} {self.severity}[{self.code}] {self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "code": self.code,
+            "key": self.key,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+class MetiPiError(Exception):
+    """The command cannot run (no register, no git identity, lock not obtained...): exit 3."""
+
+    exit_code = 3
+
+
+class UsageError(MetiPiError):
+    """Bad option or unreadable input file (dataset, facts or answers file): exit 2."""
+
+    exit_code = 2
+
+
+@dataclass
+class RuleViolation(MetiPiError):
+    """The request breaks the rules (a change that would make the register invalid): exit 1."""
+
+    message: str
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+    exit_code = 1
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,32 @@
+"""Record ids: validated before any path is built, allocated so that branches never collide.
+
+A plain running number (F-0001, F-0002...) collides when two officers add records on two
+branches; a random suffix from a 32-letter alphabet (30 bits) does not in practice, and since
+adding a record touches no shared file, two such branches merge without a conflict.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Crockford's base32: no I, L, O, U, so ids read aloud and retyped by hand survive.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def valid_id(candidate: str) -> bool:
+    """True when `candidate` may be used as a file name in the register (no '..', no '/', ASCII only)."""
+    return bool(ID_RE.fullmatch(candidate)) and ".." not in candidate
+
+
+def allocate(prefix: str, existing: set[str], today: date, *, randbits: int = 30) -> str:
+    """A new id `<prefix>-<year>-<6 letters>` not in `existing`."""
+    letters = randbits // 5
+    while True:
+        n = secrets.randbits(letters * 5)
+        suffix = "".join(_ALPHABET[(n >> (5 * i)) & 31] for i in reversed(range(letters)))
+        candidate = f"{prefix}-{today.year}-{suffix}"
+        if candidate not in existing:
+            return candidate

@@ -1,0 +1,179 @@
+"""Core of the register commands: initialise, add a record, find and resolve records."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from meti_pi import audit, yamlload
+from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.kinds import KINDS
+from meti_pi.register import REGISTER_FILE, Record, Register, list_record_files
+
+
+def template_dir() -> Path:
+    """The shipped register (rule facts only) that `init` copies."""
+    return Path(__file__).resolve().parent.parent / "register"
+
+
+def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
+    """Create a register in `directory` and commit it; (commit sha, files written)."""
+    directory = directory.resolve()
+    if (directory / REGISTER_FILE).exists():
+        raise MetiPiError(f"{directory} already holds a register ({REGISTER_FILE}); nothing done")
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        audit.repo_of(directory)
+    except MetiPiError:
+        audit.git(directory, "init", "-q")
+    template = template_dir()
+    files = sorted(list_record_files(template))
+    with audit.transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
+                           article="5", today=today, subject_record="register") as tx:
+        for rel in files:
+            text = (template / rel).read_text(encoding="utf-8")
+            tx.write_text(rel, _rebase_modeline(text, rel, directory))
+    return tx.commit_sha or "", files
+
+
+def _rebase_modeline(text: str, rel: str, root: Path) -> str:
+    """Point the editor modeline at the shipped schemas from the new register's location."""
+    import os
+
+    from meti_pi.schema import schemas_dir
+
+    first, sep, rest = text.partition("\n")
+    if not first.startswith("# yaml-language-server: $schema="):
+        return text
+    name = first.rsplit("/", 1)[-1]
+    target = os.path.relpath(schemas_dir() / name, (root / rel).parent).replace(os.sep, "/")
+    return f"# yaml-language-server: $schema={target}{sep}{rest}"
+
+
+def read_fields_file(path: Path) -> dict[str, Any]:
+    """Fields of a record given as a YAML file (exit 2 when unreadable)."""
+    try:
+        text = yamlload.decode(path.read_bytes())
+        data = yamlload.load(text)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    except yamlload.YamlFault as fault:
+        raise UsageError(f"{path}:{fault.line or 1}: {fault}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}:1: expected a YAML mapping of field: value")
+    return data
+
+
+def parse_assignment(item: str) -> tuple[str, Any]:
+    """'a.b=VALUE' -> ('a.b', parsed YAML value)."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--set {item!r}: expected KEY=VALUE")
+    try:
+        value = yamlload.load(raw) if raw.strip() else ""
+    except yamlload.YamlFault:
+        value = raw
+    return key, raw if value is None and raw.strip() not in ("null", "~") else value
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """data['a']['b'] = value for key 'a.b'."""
+    parts = key.split(".")
+    here = data
+    for part in parts[:-1]:
+        nxt = here.setdefault(part, {})
+        if not isinstance(nxt, dict):
+            raise UsageError(f"--set {key}: {part} is not a mapping")
+        here = nxt
+    here[parts[-1]] = value
+
+
+def required_fields(kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """Required top-level fields of a kind's schema (id and schema_version excepted)."""
+    from meti_pi.schema import load_schema
+
+    sch = load_schema(KINDS[kind].schema_file)
+    props = sch.get("properties", {})
+    return [(n, _deref(sch, props.get(n, {}))) for n in sch.get("required", []) if n not in ("id", "schema_version")]
+
+
+def _deref(sch: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    ref = spec.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return {**sch["$defs"][ref.split("/")[-1]], **{k: v for k, v in spec.items() if k != "$ref"}}
+    return spec
+
+
+def coerce(raw: str, spec: dict[str, Any]) -> Any:
+    """A prompted answer as the type the schema wants."""
+    kind = spec.get("type")
+    if kind in ("array", "object", "integer", "boolean", "number"):
+        try:
+            return yamlload.load(raw)
+        except yamlload.YamlFault:
+            raise UsageError(f"{raw!r} is not a valid {kind}") from None
+    return raw
+
+
+def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | None, year: int | None,
+               today: date, dry_run: bool) -> tuple[str, str | None]:
+    """Add one record through the write path; (id, commit sha or None on --dry-run)."""
+    if KINDS[kind].by_year and year is None:
+        raise UsageError(f"{kind} records need --year")
+    with audit.transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run) as tx:
+        rid = tx.create(kind, data, id=record_id, year=year)
+    return rid, tx.commit_sha
+
+
+def find_record(reg: Register, ref: str) -> Record:
+    """A record by 'kind/id' or by a bare id unique across kinds (exit 3 when absent or ambiguous)."""
+    if "/" in ref:
+        rec = reg.records.get(ref.removesuffix(".yaml"))
+        if rec is None:
+            raise MetiPiError(f"no record {ref}; `meti-pi validate` lists what the register holds")
+        return rec
+    hits = [r for r in reg.records.values() if r.id == ref]
+    if not hits:
+        raise MetiPiError(f"no record with id {ref!r}")
+    if len(hits) > 1:
+        raise MetiPiError(f"id {ref!r} names several records ({', '.join(h.key for h in hits)}); use kind/id")
+    return hits[0]
+
+
+def resolved_view(reg: Register, rec: Record) -> dict[str, Any]:
+    """The record and what its references point at, for `show`."""
+    from meti_pi.beppyo import gou_otsu
+
+    resolved: dict[str, Any] = {}
+    data = rec.data
+
+    def system_view(sid: str) -> dict[str, Any]:
+        sys_data = reg.data_of("systems", sid)
+        if not sys_data:
+            return {"id": sid, "missing": True}
+        pair = gou_otsu(reg, sys_data)
+        return {"id": sid, "name": sys_data.get("name"), "beppyo_row": sys_data.get("beppyo_row"),
+                "gou": _unit(pair[0]) if pair else None, "otsu": _unit(pair[1]) if pair else None}
+
+    if rec.kind in ("files", "incidents", "inspections", "notifications", "ledger"):
+        div_id = data.get("division")
+        if rec.kind in ("notifications", "ledger"):
+            f = reg.data_of("files", data.get("file", ""))
+            resolved["file"] = {"id": data.get("file"), "name": f.get("name") if f else None}
+            div_id = f.get("division") if f else None
+        div = reg.division_of(div_id)
+        if div:
+            resolved["division"] = {"id": div_id, "name": div.get("name"), "manager_post": div.get("manager_post")}
+    if rec.kind == "files":
+        resolved["systems"] = [system_view(s) for s in data.get("systems", [])]
+        resolved["contractors"] = [{"id": c, "name": (reg.data_of("contractors", c) or {}).get("name")} for c in data.get("contractors", [])]
+    if rec.kind == "systems":
+        resolved["system"] = system_view(rec.id)
+    if rec.kind == "contractors" and data.get("parent"):
+        resolved["parent"] = {"id": data["parent"], "name": (reg.data_of("contractors", data["parent"]) or {}).get("name")}
+    return {"key": rec.key, "path": rec.relpath, "record": data, "resolved": resolved}
+
+
+def _unit(unit: Any) -> dict[str, Any]:
+    return {"name": unit.name, "division": unit.division_id, "basis": unit.basis}

@@ -1,0 +1,240 @@
+"""Validation of a whole register: schema of every record, then cross-record checks and rule findings.
+
+Checks are small named functions `(reg, today) -> Iterable[Problem]` collected in CHECKS;
+adding a rule means adding one function and one tuple entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from meti_pi import schema, yamlload
+from meti_pi.errors import Problem
+from meti_pi.kinds import KINDS, SINGLETONS
+from meti_pi.register import Record, Register
+
+Check = Callable[[Register, date], Iterable[Problem]]
+
+
+def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
+    """A problem located at `key_path` of a record (line found only now, on the error path)."""
+    line = yamlload.locate(rec.text, key_path) if rec.text else None
+    return Problem(rec.relpath, line, code, message, severity, schema.key_path(key_path))
+
+
+def schema_file_of(rec: Record) -> str:
+    return SINGLETONS[rec.relpath] if rec.kind == "" else KINDS[rec.kind].schema_file
+
+
+def record_schema_problems(rec: Record) -> list[Problem]:
+    """Schema violations of one record, located."""
+    return [at(rec, path, "schema", msg) for path, msg in schema.errors(schema_file_of(rec), rec.data)]
+
+
+def schema_problems(reg: Register) -> Iterator[Problem]:
+    for rec in (*reg.singletons.values(), *reg.records.values()):
+        yield from record_schema_problems(rec)
+
+
+# -- cross-record checks ---------------------------------------------------------------
+
+
+def check_ids(reg: Register, today: date) -> Iterator[Problem]:
+    """A record's `id` equals its file name; inspections also match their year folder."""
+    lowered: dict[str, str] = {}
+    for key, rec in reg.records.items():
+        data = rec.data
+        if data.get("id") != rec.id:
+            yield at(rec, ("id",), "id-mismatch", f"id {data.get('id')!r} differs from the file name {rec.id!r}; rename the file or fix the id")
+        if KINDS[rec.kind].by_year:
+            year = rec.relpath.split("/")[1]
+            if str(data.get("year")) != year:
+                yield at(rec, ("year",), "year-mismatch", f"year {data.get('year')!r} differs from the folder {year}; move the file or fix the year")
+        folded = key.lower()
+        if folded in lowered and lowered[folded] != key:
+            yield at(rec, ("id",), "id-case", f"id differs only by letter case from {lowered[folded]}; ids must stay distinct on every file system")
+        lowered[folded] = key
+
+
+# (kind, key path with '*' for list items, target kind)
+REFERENCES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("files", ("division",), "divisions"),
+    ("files", ("systems", "*"), "systems"),
+    ("files", ("contractors", "*"), "contractors"),
+    ("systems", ("business_division",), "divisions"),
+    ("systems", ("managing_division",), "divisions"),
+    ("systems", ("bureau",), "bureaus"),
+    ("divisions", ("bureau",), "bureaus"),
+    ("contractors", ("divisions", "*"), "divisions"),
+    ("contractors", ("files", "*"), "files"),
+    ("contractors", ("parent",), "contractors"),
+    ("ledger", ("file",), "files"),
+    ("ledger", ("notified", "*", "notification"), "notifications"),
+    ("notifications", ("file",), "files"),
+    ("incidents", ("division",), "divisions"),
+    ("incidents", ("files", "*"), "files"),
+    ("inspections", ("division",), "divisions"),
+)
+
+
+def _walk(value: Any, path: tuple[str, ...], prefix: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], Any]]:
+    if not path:
+        yield prefix, value
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from _walk(item, rest, (*prefix, i))
+    elif isinstance(value, dict) and head in value:
+        yield from _walk(value[head], rest, (*prefix, head))
+
+
+def check_references(reg: Register, today: date) -> Iterator[Problem]:
+    """Every reference to another record resolves."""
+    for kind, path, target in REFERENCES:
+        for rec in reg.of_kind(kind):
+            for where, value in _walk(rec.data, path):
+                if isinstance(value, str) and reg.get(target, value) is None:
+                    yield at(rec, where, "dangling-ref", f"refers to {target}/{value}, which does not exist; create it or correct the reference")
+
+
+def check_ledger_ids(reg: Register, today: date) -> Iterator[Problem]:
+    """A 台帳 entry is named after its file."""
+    for rec in reg.of_kind("ledger"):
+        if rec.data.get("file") != rec.id:
+            yield at(rec, ("file",), "ledger-file", f"ledger/{rec.id} must describe files/{rec.id}; rename it after its file")
+
+
+def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
+    """別表 rows are numbered as named, and every system's row exists."""
+    for rec in reg.of_kind("beppyo"):
+        if rec.id != f"row-{rec.data.get('row')}":
+            yield at(rec, ("row",), "beppyo-row", f"row {rec.data.get('row')!r} does not match the file name {rec.id}; name it row-<N>")
+    rows = {rec.data.get("row") for rec in reg.of_kind("beppyo")}
+    for rec in reg.of_kind("systems"):
+        row = rec.data.get("beppyo_row")
+        if isinstance(row, int) and row not in rows:
+            yield at(rec, ("beppyo_row",), "beppyo-missing", f"別表 row {row} is not in the register (beppyo/row-{row}.yaml); restore it")
+
+
+def check_roles(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 5: exactly one 総括, one 副総括 and one 監査責任者."""
+    counts: dict[str, list[Record]] = {}
+    for rec in reg.of_kind("roles"):
+        counts.setdefault(str(rec.data.get("role")), []).append(rec)
+    for role, label in (("sokatsu", "総括個人情報保護管理者"), ("fuku_sokatsu", "副総括個人情報保護管理者"), ("audit_officer", "個人情報保護監査責任者")):
+        holders = counts.get(role, [])
+        for extra in holders[1:]:
+            yield at(extra, ("role",), "role-duplicate", f"Art. 5: more than one {label} ({role}); keep one")
+        if not holders and reg.of_kind("roles"):
+            yield Problem("roles/", None, "role-missing", f"Art. 5: no {label} ({role}) is appointed; add roles/<id>.yaml", "warning")
+
+
+def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 14(5): a 再委託 chain ends at a direct contractor (no cycle)."""
+    for rec in reg.of_kind("contractors"):
+        seen = {rec.id}
+        parent = rec.data.get("parent")
+        while isinstance(parent, str):
+            if parent in seen:
+                yield at(rec, ("parent",), "subcontract-cycle", "the 再委託 chain loops back on itself; correct `parent`")
+                break
+            seen.add(parent)
+            pdata = reg.data_of("contractors", parent)
+            parent = pdata.get("parent") if pdata else None
+
+
+# -- rule findings (warnings) --------------------------------------------------------------
+
+
+def _class_of_files(reg: Register, file_ids: Iterable[str]) -> set[str]:
+    classes = set()
+    for fid in file_ids:
+        data = reg.data_of("files", fid)
+        if data and data.get("management_class"):
+            classes.add(str(data["management_class"]))
+    return classes
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)  # unreachable: every month has a 28th
+
+
+def contractor_annual_due(reg: Register, rec: Record) -> date | None:
+    """Art. 14(4): the date the next annual confirmation is due, for contractors doing 管理A/B work."""
+    if not (_class_of_files(reg, rec.data.get("files", [])) & {"A", "B"}):
+        return None
+    months = int(reg.policy["contractors"]["annual_check_months"])
+    dates = [c.get("date") for c in rec.data.get("annual_confirmations", []) if isinstance(c, dict)]
+    dates += [rec.data.get("post_contract_confirmation", {}).get("date")]
+    start = rec.data.get("contract", {}).get("start")
+    last = max((d for d in dates if isinstance(d, str)), default=start)
+    try:
+        return _add_months(date.fromisoformat(last), months) if isinstance(last, str) else None
+    except ValueError:
+        return None
+
+
+def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 14: the nine clauses, the confirmation after contracting, the annual confirmation."""
+    for rec in reg.of_kind("contractors"):
+        clauses = rec.data.get("clauses", {})
+        for n, name in enumerate(schema.load_schema("contractors.schema.json")["properties"]["clauses"]["required"], start=1):
+            clause = clauses.get(name)
+            if isinstance(clause, dict) and clause.get("present") is False:
+                yield at(rec, ("clauses", name, "present"), "clause-absent", f"Art. 14(2)({n}): the contract lacks this clause; amend the contract", "warning")
+        end = rec.data.get("contract", {}).get("end")
+        if isinstance(end, str) and end < today.isoformat():
+            continue  # ended contracts owe no further confirmations
+        if "post_contract_confirmation" not in rec.data:
+            yield at(rec, ("contract",), "confirmation-missing", "Art. 14(3): no written confirmation after contracting is recorded", "warning")
+        due = contractor_annual_due(reg, rec)
+        if due is not None and due < today:
+            yield at(rec, ("annual_confirmations",), "annual-check-overdue", f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}", "warning")
+
+
+def check_files(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 16: a classified file states why; 特許庁 is out of scope (Art. 1)."""
+    for rec in reg.of_kind("files"):
+        data = rec.data
+        if data.get("management_class") and not data.get("classification", {}).get("rationale"):
+            yield at(rec, ("management_class",), "class-rationale", "Art. 16(1): management class without a rationale; run `meti-pi classify --record` or add classification.rationale", "warning")
+        if data.get("management_class") in ("A", "B") and "handling_rules" not in data:
+            yield at(rec, ("management_class",), "handling-rules", "Art. 16(2): handling rules for this class are not recorded (handling_rules)", "warning")
+
+
+CHECKS: tuple[Check, ...] = (
+    check_ids,
+    check_references,
+    check_ledger_ids,
+    check_beppyo,
+    check_roles,
+    check_contractor_chain,
+    check_contractors,
+    check_files,
+)
+
+
+def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] = CHECKS) -> list[Problem]:
+    """Every problem of the register: read faults, schema, cross-record checks, rule findings."""
+    problems = list(reg.load_problems)
+    schema_bad = set()
+    for p in schema_problems(reg):
+        problems.append(p)
+        schema_bad.add(p.path)
+    # Cross-record checks read fields the schema guarantees: they iterate only records that passed it.
+    clean = Register(reg.root, reg.records, reg.singletons, [], frozenset(schema_bad))
+    for check in checks:
+        problems.extend(check(clean, today))
+    return problems

@@ -1,0 +1,79 @@
+"""Round-trip YAML for edits (ruamel.yaml): comments, key order and quoting survive a change.
+
+Only the write path uses this module; a one-field change gives a one-line diff.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML  # heavy: imported only when a command edits a file
+
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096  # never fold long Japanese lines: a fold would show as a change in the diff
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.allow_duplicate_keys = False
+    return y
+
+
+def load_rt(text: str) -> Any:
+    """The editable document of a register file."""
+    return _yaml().load(text)
+
+
+def dump_rt(doc: Any) -> str:
+    """Text of an edited document."""
+    buf = io.StringIO()
+    _yaml().dump(doc, buf)
+    return buf.getvalue()
+
+
+def to_plain(value: Any) -> Any:
+    """A ruamel node tree as plain dict/list/str data (dates as ISO strings)."""
+    import datetime
+
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def new_document(data: dict[str, Any], schema_ref: str | None = None) -> str:
+    """Text for a new record, with the editor modeline pointing at its schema."""
+    from ruamel.yaml.comments import CommentedMap
+
+    doc = CommentedMap()
+    for k, v in data.items():
+        doc[k] = _commented(v)
+    text = dump_rt(doc)
+    if schema_ref:
+        text = f"# yaml-language-server: $schema={schema_ref}\n" + text
+    return text
+
+
+def _commented(value: Any) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, dict):
+        m = CommentedMap()
+        for k, v in value.items():
+            m[k] = _commented(v)
+        return m
+    if isinstance(value, list):
+        return CommentedSeq([_commented(v) for v in value])
+    return value

@@ -1,0 +1,66 @@
+"""Shared fixtures: real git repositories in tmp_path, with an identity from the environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = REPO / "register"
+EXAMPLE = REPO / "examples" / "register"
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never depend on the developer's git config."""
+    for key in [k for k in os.environ if k.startswith("GIT_")]:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Officer")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "officer@meti-pi.invalid")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Officer")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "officer@meti-pi.invalid")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.delenv("METI_PI_REGISTER", raising=False)
+    monkeypatch.delenv("METI_PI_TODAY", raising=False)
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(("git", *args), cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def make_register(tmp_path: Path, extra: dict[str, str] | None = None, *, example: bool = False, subdir: str = "register") -> Path:
+    """A git repo at tmp_path/repo holding a register (the shipped one, or the example) plus `extra`.
+
+    `extra` maps register-relative paths to YAML text (dedented). Everything is committed.
+    Returns the register root.
+    """
+    repo = tmp_path / "repo"
+    root = repo / subdir if subdir else repo
+    shutil.copytree(EXAMPLE if example else SHIPPED, root)
+    for rel, text in (extra or {}).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "test register")
+    return root
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, root: Path, *args: str, today: str = "2026-11-26", input: str | None = None):
+    """Run `meti-pi --register ROOT --today TODAY ARGS...` in-process."""
+    from meti_pi.cli import app
+
+    return runner.invoke(app, ["--register", str(root), "--today", today, *args], input=input)
