@@ -101,7 +101,10 @@ def load(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise YamlFault(f"YAML syntax error: {exc.problem or exc.context}", line) from None
+        where = ""
+        if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            where = f" ({exc.context} started at line {exc.context_mark.line + 1})"
+        raise YamlFault(f"YAML syntax error: {exc.problem or exc.context}{where}", line) from None
     except yaml.YAMLError as exc:
         raise YamlFault(f"not readable as YAML: {type(exc).__name__}", None) from None
     except RecursionError:

@@ -86,7 +86,7 @@ def new_cmd(
     for item in values or []:
         registry_ops.set_dotted(data, *registry_ops.parse_assignment(item))
     if not from_file and not values:
-        if not sys.stdin.isatty():
+        if not interactive():
             raise UsageError("no fields given; use --set KEY=VALUE or --from FILE.yaml (prompts need a terminal)")
         data = _prompt_required(kind)
     rid, sha = registry_ops.new_record(st.register_root, kind, data, record_id=record_id, year=year, today=st.today, dry_run=dry_run)
@@ -94,6 +94,11 @@ def new_cmd(
         print_json({"kind": kind, "id": rid, "commit": sha, "dry_run": dry_run})
     else:
         typer.echo(f"{'would add' if dry_run else 'added'} {kind}/{rid}" + (f" (commit {sha[:10]})" if sha else ""))
+
+
+def interactive() -> bool:
+    """Prompts only on a terminal: a script or CI must never hang waiting for input."""
+    return sys.stdin.isatty()
 
 
 def _prompt_required(kind: str) -> dict[str, Any]:

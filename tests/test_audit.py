@@ -1,0 +1,208 @@
+"""The write path: one commit, exactly the files written, never the user's other work."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import git, make_register
+from meti_pi import audit, lock
+from meti_pi.errors import MetiPiError, RuleViolation
+
+TODAY = date(2026, 11, 26)
+DIVISION = {"name": "大臣官房人事課", "org": "経済産業省", "manager_post": "人事課長"}
+
+
+def head(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def add_division(root: Path, rid: str = "kanbo-jinji", **kw) -> audit.Transaction:
+    with audit.transaction(root, command="new", summary="new division", article="5(3)", today=TODAY, **kw) as tx:
+        tx.create("divisions", dict(DIVISION), id=rid)
+    return tx
+
+
+def test_commit_holds_exactly_the_written_file_and_trailers(tmp_path):
+    root = make_register(tmp_path)
+    repo = root.parent
+    # The user's own work in progress: a staged change, an unstaged change, an untracked file.
+    (repo / "notes.txt").write_text("draft\n")
+    git(repo, "add", "notes.txt")
+    policy = root / "policy.yaml"
+    policy.write_text(policy.read_text() + "# my unsaved thought\n")
+    (repo / "scratch.txt").write_text("x\n")
+
+    tx = add_division(root)
+
+    changed = git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert changed == ["register/divisions/kanbo-jinji.yaml"]
+    trailers = git(repo, "log", "-1", "--format=%(trailers)")
+    assert "Meti-Pi-Command: new" in trailers
+    assert "Meti-Pi-Record: divisions/kanbo-jinji" in trailers
+    assert "Meti-Pi-Article: 5(3)" in trailers
+    assert git(repo, "log", "-1", "--format=%s").strip() == "divisions/kanbo-jinji: new division"
+    assert tx.commit_sha == head(repo)
+    # The user's work is exactly as it was.
+    status = git(repo, "status", "--porcelain")
+    assert "A  notes.txt" in status
+    assert " M register/policy.yaml" in status
+    assert "?? scratch.txt" in status
+    assert "kanbo-jinji" not in status
+    assert (root / "divisions" / "kanbo-jinji.yaml").read_text().count("大臣官房人事課") == 1
+
+
+def test_refuses_when_a_target_has_uncommitted_edits(tmp_path):
+    root = make_register(tmp_path)
+    add_division(root)
+    target = root / "divisions" / "kanbo-jinji.yaml"
+    target.write_text(target.read_text().replace("人事課長", "人事課長（手編集）"))
+    before = head(root)
+    with pytest.raises(MetiPiError, match="uncommitted edits"):
+        with audit.transaction(root, command="edit", summary="x", today=TODAY) as tx:
+            doc = tx.edit("divisions/kanbo-jinji")
+            doc["address"] = "東京都千代田区霞が関1-3-1"
+    assert head(root) == before
+    assert "手編集" in target.read_text()  # the user's edit survives
+
+
+def test_refuses_a_change_that_adds_an_error_and_writes_nothing(tmp_path):
+    root = make_register(tmp_path)
+    before = head(root)
+    with pytest.raises(RuleViolation) as info:
+        with audit.transaction(root, command="new", summary="bad", today=TODAY) as tx:
+            tx.create("divisions", {"name": "X", "org": "特許庁", "manager_post": "課長"}, id="tokkyo")
+    assert info.value.exit_code == 1
+    assert any(p.path == "divisions/tokkyo.yaml" and p.code == "schema" for p in info.value.problems)
+    assert head(root) == before
+    assert not (root / "divisions" / "tokkyo.yaml").exists()
+
+
+def test_existing_errors_elsewhere_do_not_block_a_valid_change(tmp_path):
+    root = make_register(tmp_path, {"divisions/broken.yaml": "schema_version: 1\nid: broken\n"})
+    tx = add_division(root)
+    assert tx.commit_sha is not None
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    root = make_register(tmp_path)
+    before = head(root)
+    tx = add_division(root, dry_run=True)
+    assert tx.commit_sha is None
+    assert head(root) == before
+    assert not (root / "divisions" / "kanbo-jinji.yaml").exists()
+
+
+def test_no_change_no_commit(tmp_path):
+    root = make_register(tmp_path)
+    add_division(root)
+    before = head(root)
+    with audit.transaction(root, command="edit", summary="same", today=TODAY) as tx:
+        doc = tx.edit("divisions/kanbo-jinji")
+        doc["name"] = DIVISION["name"]
+    assert tx.commit_sha is None and head(root) == before
+
+
+def test_edit_is_a_one_line_diff_and_keeps_comments(tmp_path):
+    root = make_register(tmp_path)
+    with audit.transaction(root, command="edit", summary="tighten lock wait", today=TODAY) as tx:
+        doc = tx.edit("policy")
+        doc["lock_timeout_seconds"] = 10
+    diff = git(root, "show", "--format=", "-U0", "HEAD")
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == ["-lock_timeout_seconds: 30          # how long a command waits for another to finish",
+                       "+lock_timeout_seconds: 10          # how long a command waits for another to finish"]
+
+
+@pytest.mark.parametrize(
+    ("state", "fragment"),
+    [("detached", "detached"), ("merge", "middle of a merge"), ("rebase", "middle of a rebase"),
+     ("no-identity", "no identity"), ("not-git", "not inside a git work tree")],
+)
+def test_refuses_to_run_in_unsafe_repository_states(tmp_path, monkeypatch, state, fragment):
+    root = make_register(tmp_path)
+    repo = root.parent
+    if state == "detached":
+        git(repo, "checkout", "-q", "--detach")
+    elif state == "merge":
+        (repo / ".git" / "MERGE_HEAD").write_text(head(repo) + "\n")
+    elif state == "rebase":
+        (repo / ".git" / "rebase-merge").mkdir()
+    elif state == "no-identity":
+        for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+            monkeypatch.delenv(var)
+        monkeypatch.setenv("EMAIL", "")
+        git(repo, "config", "user.useConfigOnly", "true")
+    elif state == "not-git":
+        subprocess.run(["rm", "-rf", str(repo / ".git")], check=True)
+    with pytest.raises(MetiPiError) as info:
+        add_division(root)
+    assert info.value.exit_code == 3
+    assert fragment in str(info.value)
+    assert not (root / "divisions" / "kanbo-jinji.yaml").exists()
+
+
+def test_lock_timeout_names_the_holder(tmp_path):
+    root = make_register(tmp_path)
+    repo = audit.repo_of(root)
+    with audit.transaction(root, command="edit", summary="x", today=TODAY) as tx:
+        tx.edit("policy")["lock_timeout_seconds"] = 0
+    with lock.held(repo.git_dir / "meti-pi.lock", command="notify F-1", timeout=1):
+        with pytest.raises(MetiPiError, match=r"locked by `meti-pi notify F-1`"):
+            add_division(root)
+
+
+def test_interrupted_commit_is_rolled_forward(tmp_path):
+    """Killed after moving the branch but before writing the files: the next command finishes it."""
+    root = make_register(tmp_path)
+    repo = audit.repo_of(root)
+    text = "schema_version: 1\nid: kanbo-kaikei\nname: 大臣官房会計課\norg: 経済産業省\nmanager_post: 会計課長\n"
+    gpath = "register/divisions/kanbo-kaikei.yaml"
+    old = head(root)
+    sha = audit.git(repo.top, "hash-object", "-w", "--stdin", input=text.encode()).strip()
+    index = repo.git_dir / "tmp-index"
+    env = {"GIT_INDEX_FILE": str(index)}
+    audit.git(repo.top, "read-tree", old, env=env)
+    audit.git(repo.top, "update-index", "--add", "--cacheinfo", f"100644,{sha},{gpath}", env=env)
+    tree = audit.git(repo.top, "write-tree", env=env).strip()
+    new = audit.git(repo.top, "commit-tree", tree, "-p", old, "-m", "divisions/kanbo-kaikei: x").strip()
+    (repo.git_dir / "meti-pi-journal.json").write_text(json.dumps({"branch": "refs/heads/main", "old": old, "new": new, "files": {gpath: sha}}))
+    audit.git(repo.top, "update-ref", "refs/heads/main", new, old)
+    assert not (root / "divisions" / "kanbo-kaikei.yaml").exists()
+
+    add_division(root)
+
+    assert (root / "divisions" / "kanbo-kaikei.yaml").read_text() == text
+    assert not (repo.git_dir / "meti-pi-journal.json").exists()
+    assert git(root, "status", "--porcelain") == ""
+
+
+def test_uncommitted_journal_is_discarded(tmp_path):
+    root = make_register(tmp_path)
+    repo = audit.repo_of(root)
+    (repo.git_dir / "meti-pi-journal.json").write_text(json.dumps({"branch": "refs/heads/main", "old": head(root), "new": "f" * 40, "files": {}}))
+    assert "discarded" in (audit.recover(repo) or "")
+    assert not (repo.git_dir / "meti-pi-journal.json").exists()
+
+
+def test_register_in_a_subfolder_of_a_larger_repo(tmp_path):
+    root = make_register(tmp_path, subdir="compliance/register")
+    add_division(root)
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["compliance/register/divisions/kanbo-jinji.yaml"]
+    hist = audit.history(root, "divisions/kanbo-jinji.yaml")
+    assert hist[0]["records"] == ["divisions/kanbo-jinji"] and hist[0]["command"] == "new"
+    assert hist[0]["files"] == ["divisions/kanbo-jinji.yaml"]
+
+
+def test_paths_outside_the_register_are_refused(tmp_path):
+    root = make_register(tmp_path)
+    with pytest.raises(MetiPiError):
+        with audit.transaction(root, command="x", summary="x", today=TODAY) as tx:
+            tx.write_text("../outside.yaml", "a: 1\n")
+    with pytest.raises(MetiPiError):
+        with audit.transaction(root, command="x", summary="x", today=TODAY) as tx:
+            tx.create("divisions", dict(DIVISION), id="../../etc")

@@ -1,0 +1,201 @@
+"""init, validate, new, commit, show, history through the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SHIPPED, git, invoke, make_register
+
+
+def test_validate_shipped_register_is_clean(runner):
+    result = invoke(runner, SHIPPED, "validate", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is True and doc["errors"] == []
+
+
+def test_validate_reports_every_problem_at_once_and_writes_nothing(tmp_path, runner):
+    root = make_register(tmp_path, {
+        "divisions/ok.yaml": "schema_version: 1\nid: ok\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n",
+        "divisions/syntax.yaml": "schema_version: 1\nid: syntax\nname: [unclosed\n",
+        "divisions/schema.yaml": "schema_version: 1\nid: schema\nname: 課\norg: 特許庁\nmanager_post: 課長\n",
+        "divisions/other-name.yaml": "schema_version: 1\nid: not-the-file-name\nname: 課\norg: 経済産業省\nmanager_post: 課長\n",
+        "systems/SYS-1.yaml": "schema_version: 1\nid: SYS-1\nname: 業務システム\nbeppyo_row: 6\nbusiness_division: nowhere\n",
+        "divisions/bomb.yaml": "a: &a [x, x]\nb: [*a, *a]\n",
+        "divisions/empty.yaml": "",
+    })
+    (root / "divisions" / "binary.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
+    before = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "validate", "--json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    by_path = {}
+    for err in doc["errors"]:
+        by_path.setdefault(err["path"], []).append(err)
+    syntax = by_path["divisions/syntax.yaml"][0]
+    assert syntax["code"] == "yaml" and syntax["line"] == 4 and "started at line 3" in syntax["message"]
+    schema_err = by_path["divisions/schema.yaml"][0]
+    assert schema_err["code"] == "schema" and schema_err["line"] == 4 and schema_err["key"] == "$.org"
+    assert by_path["divisions/other-name.yaml"][0]["code"] == "id-mismatch" and by_path["divisions/other-name.yaml"][0]["line"] == 2
+    dangling = by_path["systems/SYS-1.yaml"][0]
+    assert dangling["code"] == "dangling-ref" and dangling["line"] == 5 and "divisions/nowhere" in dangling["message"]
+    assert "anchors" in by_path["divisions/bomb.yaml"][0]["message"]
+    assert by_path["divisions/empty.yaml"][0]["code"] == "empty"
+    assert by_path["divisions/binary.yaml"][0]["code"] in ("encoding", "yaml")
+    assert "divisions/ok.yaml" not in by_path
+    assert git(root, "rev-parse", "HEAD") == before
+    assert git(root.parent, "status", "--porcelain").strip().splitlines() == ["?? register/divisions/binary.yaml"]
+
+
+def test_validate_text_output_is_path_line(tmp_path, runner):
+    root = make_register(tmp_path, {"divisions/schema.yaml": "schema_version: 1\nid: schema\nname: 課\norg: 特許庁\nmanager_post: 課長\n"})
+    result = invoke(runner, root, "validate")
+    assert result.exit_code == 1
+    assert "divisions/schema.yaml:4: $.org: error[schema]" in result.stdout
+
+
+def test_strict_turns_warnings_into_failure(tmp_path, runner):
+    root = make_register(tmp_path, {"roles/sokatsu.yaml": None} if False else {})
+    (root / "roles" / "sokatsu.yaml").unlink()
+    assert invoke(runner, root, "validate").exit_code == 0
+    result = invoke(runner, root, "validate", "--strict", "--json")
+    assert result.exit_code == 1
+    assert any(w["code"] == "role-missing" for w in json.loads(result.stdout)["warnings"])
+
+
+def test_no_register_found_exits_3(tmp_path, runner, monkeypatch):
+    from meti_pi.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 3
+    assert "no register found" in result.stderr
+
+
+def test_init_new_show_history(tmp_path, runner, monkeypatch):
+    from meti_pi.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["--today", "2026-11-26", "init", "reg"])
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "reg"
+    assert (root / "beppyo" / "row-9.yaml").exists()
+    head = (root / "beppyo" / "row-9.yaml").read_text().splitlines()[0]
+    assert head == "# yaml-language-server: $schema=../../../../work/main/schemas/beppyo.schema.json" or head.endswith("/schemas/beppyo.schema.json")
+    assert (root / "beppyo" / head.split("=", 1)[1]).resolve() == (REPO / "schemas" / "beppyo.schema.json")
+    for rid, name, post in (("kanbo-joho", "大臣官房情報システム室", "情報システム室長"), ("shomu-jigyo", "商務情報政策局情報産業課", "情報産業課長")):
+        result = invoke(runner, root, "new", "divisions", "--id", rid, "--set", f"name={name}", "--set", "org=経済産業省", "--set", f"manager_post={post}")
+        assert result.exit_code == 0, result.output
+    result = invoke(runner, root, "new", "systems", "--json", "--set", "name=補助金申請管理システム", "--set", "beppyo_row=6", "--set", "business_division=shomu-jigyo")
+    assert result.exit_code == 0, result.output
+    sid = json.loads(result.stdout)["id"]
+    assert sid.startswith("SYS-2026-")
+    shown = json.loads(invoke(runner, root, "show", sid, "--json").stdout)
+    system = shown["resolved"]["system"]
+    assert system["gou"]["division"] == "shomu-jigyo"  # row 6: 当該個別業務を所掌する課等
+    assert system["otsu"]["division"] == "kanbo-joho"  # row 6: 大臣官房情報システム室
+    hist = json.loads(invoke(runner, root, "history", sid, "--json").stdout)["commits"]
+    assert len(hist) == 1 and hist[0]["command"] == "new" and hist[0]["records"] == [f"systems/{sid}"]
+    whole = json.loads(invoke(runner, root, "history", "--json").stdout)["commits"]
+    assert [c["command"] for c in whole] == ["new", "new", "new", "init"]
+
+
+def test_new_refuses_invalid_record_with_exit_1(tmp_path, runner):
+    root = make_register(tmp_path)
+    result = invoke(runner, root, "new", "divisions", "--id", "x", "--set", "name=課", "--set", "org=特許庁", "--set", "manager_post=課長")
+    assert result.exit_code == 1
+    assert "divisions/x.yaml:" in result.stderr and "change refused" in result.stderr
+    assert not (root / "divisions" / "x.yaml").exists()
+
+
+def test_new_without_fields_off_a_terminal_is_a_usage_error(tmp_path, runner):
+    root = make_register(tmp_path)
+    result = invoke(runner, root, "new", "divisions")
+    assert result.exit_code == 2
+
+
+def test_new_prompts_from_the_schema(tmp_path, runner, monkeypatch):
+    root = make_register(tmp_path)
+    import meti_pi.cli.register_cmds as cmds
+
+    monkeypatch.setattr(cmds, "interactive", lambda: True)
+    result = invoke(runner, root, "new", "divisions", "--id", "kanbo-jinji", input="大臣官房人事課\n経済産業省\n人事課長\n")
+    assert result.exit_code == 0, result.output
+    text = (root / "divisions" / "kanbo-jinji.yaml").read_text()
+    assert "manager_post: 人事課長" in text and "name: 大臣官房人事課" in text
+
+
+def test_commit_hand_edit_joins_the_trail(tmp_path, runner, monkeypatch):
+    root = make_register(tmp_path)
+    path = root / "policy.yaml"
+    path.write_text(path.read_text().replace("promptly_days: 3 ", "promptly_days: 2 "))
+    other = root / "register.yaml"
+    other.write_text(other.read_text() + "# unrelated edit\n")
+    monkeypatch.chdir(root)
+    result = invoke(runner, root, "commit", "policy.yaml", "-m", "速やかに = 2 days")
+    assert result.exit_code == 0, result.output
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["register/policy.yaml"]
+    assert "Meti-Pi-Command: commit" in git(root, "log", "-1", "--format=%(trailers)")
+    assert " M register/register.yaml" in git(root, "status", "--porcelain")
+
+
+def test_commit_refuses_a_hand_edit_with_errors(tmp_path, runner, monkeypatch):
+    root = make_register(tmp_path)
+    path = root / "policy.yaml"
+    path.write_text(path.read_text().replace("fiscal_year_start_month: 4", "fiscal_year_start_month: 13"))
+    monkeypatch.chdir(root)
+    before = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "commit", "policy.yaml")
+    assert result.exit_code == 1
+    assert "policy.yaml:" in result.stderr
+    assert git(root, "rev-parse", "HEAD") == before
+
+
+def test_two_branches_adding_records_merge_cleanly(tmp_path, runner):
+    root = make_register(tmp_path)
+    repo = root.parent
+    git(repo, "checkout", "-q", "-b", "officer-a")
+    for i in range(3):
+        assert invoke(runner, root, "new", "systems", "--set", f"name=A{i}", "--set", "beppyo_row=1").exit_code == 0
+    git(repo, "checkout", "-q", "main")
+    git(repo, "checkout", "-q", "-b", "officer-b")
+    for i in range(3):
+        assert invoke(runner, root, "new", "systems", "--set", f"name=B{i}", "--set", "beppyo_row=1").exit_code == 0
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-edit", "officer-a")
+    merged = subprocess.run(["git", "merge", "--no-edit", "officer-b"], cwd=repo, capture_output=True, text=True)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert len(list((root / "systems").glob("*.yaml"))) == 6
+    assert invoke(runner, root, "validate").exit_code == 0
+
+
+def test_python_dash_m_and_help_list_every_command():
+    out = subprocess.run([sys.executable, "-m", "meti_pi", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0
+    from meti_pi.cli import COMMANDS
+
+    for name in COMMANDS:
+        assert name in out.stdout
+
+
+def test_unexpected_errors_hide_locals_and_messages(tmp_path, monkeypatch, capsys):
+    from meti_pi import cli
+
+    secret = "山田太郎-090-1234-5678"
+
+    def boom() -> None:
+        leaked = secret  # noqa: F841 - a local that must never be printed
+        raise ValueError(f"bad value {secret}")
+
+    monkeypatch.setattr(cli, "app", boom)
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 3
+    err = capsys.readouterr().err
+    assert secret not in err and "ValueError" in err and "unexpected error" in err

@@ -1,0 +1,83 @@
+"""The shipped schemas: valid draft 2020-12, closed objects, Japanese titles, and an independent check."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, REPO, SHIPPED
+from meti_pi.kinds import KINDS, SINGLETONS
+from meti_pi.schema import check_schemas
+
+SCHEMAS = sorted((REPO / "schemas").glob("*.schema.json"))
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def test_every_kind_has_a_schema():
+    names = {p.name for p in SCHEMAS}
+    assert {k.schema_file for k in KINDS.values()} | set(SINGLETONS.values()) <= names
+
+
+def test_schemas_are_valid_draft_2020_12():
+    assert check_schemas() == []
+
+
+def _objects(node, where="$"):
+    """Object definitions (conditions under if/then/not only constrain, they define nothing)."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" or "properties" in node:
+            yield where, node
+        for key, value in node.items():
+            if key not in ("if", "then", "else", "not"):
+                yield from _objects(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _objects(value, f"{where}[{i}]")
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_schema_conventions(path):
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].endswith("/" + path.name)
+    assert JAPANESE.search(schema["title"]), "the top-level title is Japanese"
+    assert schema["description"] and not JAPANESE.match(schema["description"])
+    open_objects = [w for w, o in _objects(schema) if o.get("additionalProperties") is not False]
+    assert open_objects == [], f"objects without additionalProperties: {open_objects}"
+    for name, prop in schema["properties"].items():
+        assert "title" in prop or "$ref" in prop, f"{name} has no title"
+
+
+def _check(schema: Path, files: list[Path]) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("check-jsonschema")
+    return subprocess.run([str(exe), "--schemafile", str(schema), *map(str, files)], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("register", [SHIPPED, EXAMPLE], ids=["shipped", "example"])
+def test_independent_validator_accepts_every_record(register):
+    if not register.exists():
+        pytest.skip(f"{register} not present")
+    checked = 0
+    for name, schema_file in SINGLETONS.items():
+        if (register / name).exists():
+            result = _check(REPO / "schemas" / schema_file, [register / name])
+            assert result.returncode == 0, result.stdout + result.stderr
+            checked += 1
+    for kind in KINDS.values():
+        files = sorted((register / kind.name).rglob("*.yaml")) if (register / kind.name).exists() else []
+        if files:
+            result = _check(REPO / "schemas" / kind.schema_file, files)
+            assert result.returncode == 0, result.stdout + result.stderr
+            checked += len(files)
+    assert checked >= 24
+
+
+def test_independent_validator_rejects_what_we_reject(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 1\nid: x\nname: 課\norg: 特許庁\nmanager_post: 課長\nextra: 1\n", encoding="utf-8")
+    assert _check(REPO / "schemas" / "divisions.schema.json", [bad]).returncode != 0

@@ -1,0 +1,61 @@
+import pytest
+
+from meti_pi import yamlload
+from meti_pi.yamlload import YamlFault
+
+
+def test_yaml_12_scalars_and_dates_as_strings():
+    data = yamlload.load("a: 2024-04-01\nb: yes\nc: no\nd: 0123\ne: true\nf: ~\ng: 1.5\nh: 0x1f\n")
+    assert data == {"a": "2024-04-01", "b": "yes", "c": "no", "d": 123, "e": True, "f": None, "g": 1.5, "h": 31}
+
+
+def test_impossible_date_is_a_string_not_a_loader_crash():
+    assert yamlload.load("d: 2024-13-45\n") == {"d": "2024-13-45"}
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "line"),
+    [
+        ("a: &x 1\nb: *x\n", "anchors", 1),
+        ("a: 1\nb: !!python/object/apply:os.system ['ls']\n", "tag", 2),
+        ("a: !custom 1\n", "tag", 1),
+        ("a: 1\nb: 2\na: 3\n", "duplicate key", 3),
+        ("a: [1, 2\nb: 3\n", "syntax", None),
+        ("a:\tb\n\t- c\n", "syntax", None),
+    ],
+)
+def test_faults_carry_a_line(text, fragment, line):
+    with pytest.raises(YamlFault) as info:
+        yamlload.load(text)
+    assert fragment in str(info.value)
+    if line is not None:
+        assert info.value.line == line
+
+
+def test_alias_bomb_is_refused_before_expansion():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9)
+    )
+    with pytest.raises(YamlFault):
+        yamlload.load(bomb)
+
+
+def test_deep_nesting_is_a_fault_not_a_crash():
+    with pytest.raises(YamlFault):
+        yamlload.load("a: " + "[" * 5000 + "]" * 5000 + "\n")
+
+
+def test_nul_and_encoding_faults():
+    with pytest.raises(YamlFault):
+        yamlload.load("a: b\x00c\n")
+    with pytest.raises(YamlFault) as info:
+        yamlload.decode("a: 1\nb: 氏名\n".encode("cp932"))
+    assert info.value.line == 2
+    assert yamlload.decode("\ufeffa: 1\n".encode()) == "a: 1\n"
+
+
+def test_locate_walks_mappings_and_sequences():
+    text = "a:\n  b:\n    - x\n    - c: 2\nz: 1\n"
+    assert yamlload.locate(text, ("a", "b", 1, "c")) == 4
+    assert yamlload.locate(text, ("z",)) == 5
+    assert yamlload.locate(text, ("a", "missing")) == 1
