@@ -214,6 +214,32 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
             yield at(rec, ("management_class",), "handling-rules", "Art. 16(2): handling rules for this class are not recorded (handling_rules)", "warning")
 
 
+def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
+    """Facts that must agree: 75(3) withheld items are recorded items; the org of a file and its 課等;
+    row 9 is the only row for a system off METI's network; a 法人番号 passes its check digit."""
+    from meti_pi.checkdigits import corporate_number_valid
+
+    for rec in reg.of_kind("files"):
+        data = rec.data
+        withheld = data.get("filebook_withheld", {}).get("record_items", [])
+        for i, item in enumerate(withheld):
+            if item not in data.get("record_items", []):
+                yield at(rec, ("filebook_withheld", "record_items", i), "withheld-unknown",
+                         f"75(3): {item!r} is withheld but is not one of record_items; use the exact item name")
+        division = reg.division_of(data.get("division"))
+        if division and division.get("org") != data.get("org"):
+            yield at(rec, ("org",), "org-mismatch",
+                     f"the file's 行政機関 {data.get('org')} differs from its 課等's ({division.get('org')}); correct one of them", "warning")
+    for rec in reg.of_kind("systems"):
+        if rec.data.get("connected_to_meti_network") is False and rec.data.get("beppyo_row") != 9:
+            yield at(rec, ("beppyo_row",), "beppyo-network",
+                     "別表 rows 1-8 are systems connected to METI's network; a system off the network is row 9")
+    for rec in reg.of_kind("contractors"):
+        number = rec.data.get("corporate_number")
+        if isinstance(number, str) and not corporate_number_valid(number):
+            yield at(rec, ("corporate_number",), "corporate-number", "法人番号 fails its check digit; copy it again from the 法人番号公表サイト")
+
+
 CHECKS: tuple[Check, ...] = (
     check_ids,
     check_references,
@@ -223,6 +249,7 @@ CHECKS: tuple[Check, ...] = (
     check_contractor_chain,
     check_contractors,
     check_files,
+    check_consistency,
 )
 
 

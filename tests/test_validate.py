@@ -1,0 +1,157 @@
+"""Cross-record checks and rule findings, each with the register text that triggers it."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import SHIPPED
+from meti_pi.register import Register
+from meti_pi.validate import validate_register
+
+TODAY = date(2026, 11, 26)
+DIV = "schema_version: 1\nid: {id}\nname: {name}\norg: {org}\nmanager_post: 課長\n"
+CLAUSES = "".join(f"  {c}: {{present: true}}\n" for c in (
+    "confidentiality", "subcontracting_limits", "copy_limits", "safety_measures", "incident_handling",
+    "inspection", "deletion_return", "termination_damages", "reporting_audit"))
+
+
+def register_from(tmp_path: Path, files: dict[str, str]) -> Register:
+    """The shipped register plus `files` (relative path -> YAML), read from disk."""
+    import shutil
+
+    root = tmp_path / "reg"
+    shutil.copytree(SHIPPED, root)
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return Register.load(root)
+
+
+def codes(reg: Register, severity: str | None = None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for p in validate_register(reg, TODAY):
+        if severity is None or p.severity == severity:
+            out.setdefault(p.code, []).append(p.path)
+    return out
+
+
+def file_record(fid: str, **extra: str) -> str:
+    base = {
+        "schema_version": "1", "id": fid, "name": "補助金申請者ファイル", "org": "経済産業省", "division": "d1",
+        "purpose": "補助金の交付事務", "record_items": "[氏名, 住所]", "record_scope": "申請者", "collection_method": "申請書",
+        "file_kind": "computer", "holding": "{start: '2025-04-01'}",
+    }
+    base.update(extra)
+    return "".join(f"{k}: {v}\n" for k, v in base.items())
+
+
+def contractor(cid: str, files: str = "[]", extra: str = "") -> str:
+    return (f"schema_version: 1\nid: {cid}\nname: 株式会社テスト\ndivisions: [d1]\nfiles: {files}\n"
+            f"contract: {{start: '2025-04-01'}}\nclauses:\n{CLAUSES}{extra}")
+
+
+def test_shipped_register_has_no_problem():
+    assert validate_register(Register.load(SHIPPED), TODAY) == []
+
+
+def test_dangling_references_and_ids(tmp_path):
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", division="nowhere", systems="[SYS-9]"),
+        "files/F-2.yaml": file_record("F-3"),
+        "ledger/F-1.yaml": "schema_version: 1\nid: F-1\nfile: F-2\n",
+        "inspections/2025/d1.yaml": "schema_version: 1\nid: d1\nyear: 2024\ndivision: d1\n",
+    })
+    found = codes(reg)
+    assert sorted(found["dangling-ref"]) == ["files/F-1.yaml", "files/F-1.yaml"]
+    assert found["id-mismatch"] == ["files/F-2.yaml"]
+    assert found["ledger-file"] == ["ledger/F-1.yaml"]
+    assert found["year-mismatch"] == ["inspections/2025/d1.yaml"]
+
+
+def test_roles_must_be_unique(tmp_path):
+    reg = register_from(tmp_path, {"roles/second.yaml": "schema_version: 1\nid: second\nrole: sokatsu\ntitle_ja: 総括個人情報保護管理者\npost: 別の官職\narticle: 5(1)\n"})
+    assert codes(reg)["role-duplicate"] == ["roles/sokatsu.yaml"] or codes(reg)["role-duplicate"] == ["roles/second.yaml"]
+
+
+def test_subcontract_cycle(tmp_path):
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "contractors/C-1.yaml": contractor("C-1", extra="parent: C-2\n"),
+        "contractors/C-2.yaml": contractor("C-2", extra="parent: C-1\n"),
+    })
+    assert sorted(codes(reg)["subcontract-cycle"]) == ["contractors/C-1.yaml", "contractors/C-2.yaml"]
+
+
+@pytest.mark.parametrize(("last", "overdue"), [("2025-11-26", False), ("2025-11-25", True), ("2025-12-01", False)])
+def test_annual_contractor_check_boundary(tmp_path, last, overdue):
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", management_class="B", classification="{rationale: 千人以上}", handling_rules="{access_limits: 担当者のみ}"),
+        "contractors/C-1.yaml": contractor("C-1", files="[F-1]", extra=f"post_contract_confirmation: {{date: '2025-05-01'}}\nannual_confirmations:\n  - {{date: '{last}', method: document}}\n"),
+    })
+    assert ("annual-check-overdue" in codes(reg, "warning")) is overdue
+
+
+def test_no_annual_check_for_class_c_work_or_ended_contracts(tmp_path):
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", management_class="C", classification="{rationale: 少数}"),
+        "files/F-2.yaml": file_record("F-2", management_class="A", classification="{rationale: 要配慮}", handling_rules="{access_limits: 担当者のみ}"),
+        "contractors/C-1.yaml": contractor("C-1", files="[F-1]", extra="post_contract_confirmation: {date: '2020-05-01'}\n"),
+        "contractors/C-2.yaml": contractor("C-2", files="[F-2]").replace("contract: {start: '2025-04-01'}", "contract: {start: '2020-04-01', end: '2021-03-31'}"),
+    })
+    found = codes(reg, "warning")
+    assert "annual-check-overdue" not in found
+    assert "confirmation-missing" not in found
+
+
+def test_absent_clause_and_missing_confirmation_warn(tmp_path):
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "contractors/C-1.yaml": contractor("C-1").replace("reporting_audit: {present: true}", "reporting_audit: {present: false}"),
+    })
+    found = codes(reg, "warning")
+    assert found["clause-absent"] == ["contractors/C-1.yaml"]
+    assert found["confirmation-missing"] == ["contractors/C-1.yaml"]
+
+
+def test_consistency_checks(tmp_path):
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="中小企業庁"),
+        "files/F-1.yaml": file_record("F-1", filebook_withheld="{record_items: [病歴], reason: 事務に支障}"),
+        "systems/S-1.yaml": "schema_version: 1\nid: S-1\nname: 外部システム\nbeppyo_row: 1\nconnected_to_meti_network: false\n",
+        "contractors/C-1.yaml": contractor("C-1", extra="corporate_number: '2835678256246'\n"),
+        "contractors/C-2.yaml": contractor("C-2", extra="corporate_number: '5835678256246'\npost_contract_confirmation: {date: '2025-05-01'}\n"),
+    })
+    found = codes(reg)
+    assert found["withheld-unknown"] == ["files/F-1.yaml"]
+    assert found["org-mismatch"] == ["files/F-1.yaml"]
+    assert found["beppyo-network"] == ["systems/S-1.yaml"]
+    assert found["corporate-number"] == ["contractors/C-1.yaml"]
+
+
+def test_system_on_a_missing_row(tmp_path):
+    reg = register_from(tmp_path, {"systems/S-1.yaml": "schema_version: 1\nid: S-1\nname: X\nbeppyo_row: 1\n"})
+    (reg.root / "beppyo" / "row-1.yaml").unlink()
+    assert codes(Register.load(reg.root))["beppyo-missing"] == ["systems/S-1.yaml"]
+
+
+def test_schema_failures_do_not_cascade_into_false_dangling_references(tmp_path):
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省") + "unknown_field: 1\n",
+        "files/F-1.yaml": file_record("F-1"),
+    })
+    found = codes(reg)
+    assert found["schema"] == ["divisions/d1.yaml"]
+    assert "dangling-ref" not in found
+
+
+def test_layout_problems(tmp_path):
+    reg = register_from(tmp_path, {"unknownkind/x.yaml": "a: 1\n", "files/sub/F-1.yaml": "a: 1\n", "inspections/20x5/d.yaml": "a: 1\n"})
+    found = codes(reg)
+    assert sorted(found["layout"]) == ["files/sub/F-1.yaml", "inspections/20x5/d.yaml", "unknownkind/x.yaml"]
