@@ -240,6 +240,13 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
             yield at(rec, ("corporate_number",), "corporate-number", "法人番号 fails its check digit; copy it again from the 法人番号公表サイト")
 
 
+def check_filebook(reg: Register, today: date) -> Iterable[Problem]:
+    """APPI 75(3): a withheld item must not show up elsewhere in the public ファイル簿."""
+    from meti_pi import filebook
+
+    return filebook.check_filebook(reg, today)
+
+
 CHECKS: tuple[Check, ...] = (
     check_ids,
     check_references,
@@ -250,6 +257,7 @@ CHECKS: tuple[Check, ...] = (
     check_contractors,
     check_files,
     check_consistency,
+    check_filebook,
 )
 
 

@@ -1,0 +1,139 @@
+"""`meti-pi export filebook`: the public 個人情報ファイル簿 as csv, xlsx or Markdown."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from meti_pi.cli.common import JsonOpt, load_register, print_json, report_problems, state
+from meti_pi.errors import RuleViolation, UsageError
+
+if TYPE_CHECKING:
+    from meti_pi.register import Register
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None)
+export_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Export registers for publication (the public 個人情報ファイル簿).",
+)
+app.add_typer(export_app, name="export")
+
+
+class Format(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+    md = "md"
+
+
+@export_app.command("filebook")
+def filebook_cmd(
+    ctx: typer.Context,
+    fmt: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv: UTF-8 with BOM and CRLF, so Excel opens the Japanese correctly; xlsx: one sheet; md: a table per file.",
+            case_sensitive=False,
+        ),
+    ] = Format.csv,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout (xlsx needs it unless stdout is redirected).", dir_okay=False)] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="REV", help="Show only what changed since git revision REV (a tag or commit of the last published version).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The public ファイル簿 (APPI 75) in the e-Gov field order.
+
+    Leaves out files excluded by APPI 75(2), files withheld whole under 75(3), files not (or no
+    longer) held, and blanks the parts withheld under 75(3). Paper files with 1,000+ 本人 are
+    listed. Exit 1 (nothing written) when a withheld text would still appear in a listed field.
+    """
+    from meti_pi import filebook
+
+    st = state(ctx)
+    reg = load_register(ctx)
+    _require_readable(reg)
+    book = filebook.build(filebook.Snapshot.from_register(reg), st.today)
+    book.problems = filebook.with_lines(book.problems, reg)
+    warnings = [p for p in book.problems if p.severity != "error"]
+    book.require_clean()
+    if warnings:
+        report_problems(warnings)
+    fullwidth = bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True))
+
+    if since is not None:
+        d = filebook.since(reg.root, since, book)
+        if fmt is Format.md:
+            data = filebook.diff_markdown(d, today=st.today, fullwidth_digits=fullwidth).encode("utf-8")
+        elif fmt is Format.csv:
+            data = filebook.to_csv(filebook.DIFF_HEADERS, filebook.diff_rows(d))
+        else:
+            from meti_pi import excel
+
+            data = excel.write_table(filebook.DIFF_HEADERS, filebook.diff_rows(d), sheet_title="ファイル簿の変更")
+        summary: dict[str, object] = filebook.diff_json(d)
+    else:
+        if fmt is Format.md:
+            data = filebook.to_markdown(book, today=st.today, organisation=reg.meta.get("organisation") or "", fullwidth_digits=fullwidth).encode("utf-8")
+        elif fmt is Format.csv:
+            data = filebook.to_csv(filebook.HEADERS, (r.values for r in book.rows))
+        else:
+            data = filebook.to_xlsx(book)
+        summary = filebook.as_json(book, today=st.today)
+
+    if json_out:
+        # One JSON document on stdout: the content itself, or (with --out) what was written.
+        if out is not None:
+            _write(out, data)
+            summary = {"written": str(out), "format": fmt.value, "sha256": hashlib.sha256(data).hexdigest(), **_counts(summary)}
+        print_json(summary)
+        return
+    if out is not None:
+        _write(out, data)
+        sys.stderr.write(f"meti-pi: wrote {out} ({_describe(summary)})\n")
+        return
+    if fmt is Format.xlsx and sys.stdout.isatty():
+        raise UsageError("xlsx is binary: give --out FILE or redirect stdout")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    sys.stderr.write(f"meti-pi: {_describe(summary)}\n")
+
+
+def _require_readable(reg: Register) -> None:
+    """Refuse to publish from file or division records that cannot be read or fail their schema:
+    a file left out because it could not be read would silently vanish from the book."""
+    from meti_pi import validate
+
+    relevant = ("files/", "divisions/", "policy.yaml", "register.yaml")
+    problems = [p for p in reg.load_problems if p.path.startswith(relevant)]
+    for rec in (*reg.records.values(), *reg.singletons.values()):
+        if rec.relpath.startswith(relevant):
+            problems.extend(validate.record_schema_problems(rec))
+    if problems:
+        raise RuleViolation("the ファイル簿 was not exported: fix these records first (`meti-pi validate`)", tuple(problems))
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _counts(summary: dict[str, object]) -> dict[str, object]:
+    if "changes" in summary:
+        return {"since": summary["since"], "since_commit": summary["since_commit"], "changes": len(summary["changes"])}  # type: ignore[arg-type]
+    return {"listed": summary["listed"], "not_listed": summary["not_listed"]}
+
+
+def _describe(summary: dict[str, object]) -> str:
+    if "changes" in summary:
+        return f"{len(summary['changes'])} change(s) since {summary['since']}"  # type: ignore[arg-type]
+    left = sum(summary["not_listed"].values())  # type: ignore[union-attr]
+    return f"{summary['listed']} file(s) listed, {left} not listed"
