@@ -34,6 +34,20 @@ DEFAULT_POLICY: dict[str, Any] = {
         "final_report_days_malicious": 60,  # 不正の目的: 60 days
         "minor_skips_sokatsu": True,  # Art. 39(3) 軽易 (マニュアル defines 'minor')
         "screening": "refuse",
+        # The nine PPC report items (規則44: FROM MEMORY, mirrors the VERIFIED 規則8(1)) and the
+        # items of the notice to the 本人 (規則45: report items 1, 2, 4, 5 and 9, FROM MEMORY).
+        "report_items": [
+            "概要",
+            "漏えい等が発生し、又は発生したおそれがある保有個人情報の項目",
+            "漏えい等が発生し、又は発生したおそれがある保有個人情報に係る本人の数",
+            "原因",
+            "二次被害又はそのおそれの有無及びその内容",
+            "本人への対応の実施状況",
+            "公表の実施状況",
+            "再発防止のための措置",
+            "その他参考となる事項",
+        ],
+        "notice_items": [1, 2, 4, 5, 9],
     },
     "contractors": {"annual_check_months": 12},  # Art. 14(4) 年1回以上
     "lock_timeout_seconds": 30,

@@ -137,6 +137,12 @@ class Register:
         data = rec.data if rec is not None and isinstance(rec.data, dict) else {}
         return {c["key"]: c for c in data.get("citations", []) if isinstance(c, dict) and "key" in c}
 
+    @property
+    def citations_as_of(self) -> str | None:
+        """The date the citations file was last checked against the laws."""
+        rec = self.singletons.get("citations.yaml")
+        return rec.data.get("as_of") if rec is not None and isinstance(rec.data, dict) else None
+
     def division_of(self, division_id: str | None) -> dict[str, Any] | None:
         return self.data_of("divisions", division_id) if division_id else None
 
@@ -205,3 +211,48 @@ def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Reco
     if not isinstance(data, dict):
         return None, [Problem(rel, 1, "not-a-mapping", "a record must be a YAML mapping (key: value lines)")]
     return Record(kind=kind, id=rid, relpath=rel, path=path, data=data, text=text), []
+
+
+def parse_blob(root: Path, rel: str, raw: bytes | None) -> tuple[Record | None, list[Problem]]:
+    """Parse one register file given as bytes (e.g. a blob read from a git commit); None: a symbolic link.
+
+    The same faults as reading from disk are reported, in the same order (layout, link, encoding, YAML).
+    """
+    _, _, problem = classify_path(rel)
+    if problem:
+        return None, [Problem(rel, None, "layout", problem)]
+    if raw is None:
+        return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
+    try:
+        text = yamlload.decode(raw)
+    except yamlload.YamlFault as fault:
+        return None, [Problem(rel, fault.line, "encoding", str(fault))]
+    return parse_record(root, rel, text=text)
+
+
+def is_register_file(rel: str) -> bool:
+    """True for the paths Register.load reads: the root singletons and `*.yaml`/`*.yml` below non-hidden folders."""
+    parts = rel.split("/")
+    if len(parts) == 1:
+        return rel in SINGLETONS
+    return not any(p.startswith(".") for p in parts[:-1]) and parts[-1].endswith((".yaml", ".yml"))
+
+
+def load_files(root: Path, files: dict[str, bytes | None]) -> Register:
+    """A register from file contents held in memory (relpath -> bytes, None for a symbolic link).
+
+    Used to read the register as it was at a past commit without checking it out.
+    """
+    records: dict[str, Record] = {}
+    singletons: dict[str, Record] = {}
+    problems: list[Problem] = []
+    for rel in sorted(r for r in files if is_register_file(r)):
+        record, found = parse_blob(root, rel, files[rel])
+        problems.extend(found)
+        if record is None:
+            continue
+        if record.kind == "":
+            singletons[rel] = record
+        else:
+            records[record.key] = record
+    return Register(root=root, records=records, singletons=singletons, load_problems=problems)

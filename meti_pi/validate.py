@@ -247,6 +247,13 @@ def check_filebook(reg: Register, today: date) -> Iterable[Problem]:
     return filebook.check_filebook(reg, today)
 
 
+def check_incidents(reg: Register, today: date) -> Iterable[Problem]:
+    """Arts. 39/40: every passed deadline of an open incident (warnings)."""
+    from meti_pi.incidents import incident_findings
+
+    return incident_findings(reg, today)
+
+
 CHECKS: tuple[Check, ...] = (
     check_ids,
     check_references,
@@ -258,6 +265,7 @@ CHECKS: tuple[Check, ...] = (
     check_files,
     check_consistency,
     check_filebook,
+    check_incidents,
 )
 
 

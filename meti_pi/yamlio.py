@@ -17,6 +17,9 @@ def _yaml() -> Any:
     y.width = 4096  # never fold long Japanese lines: a fold would show as a change in the diff
     y.indent(mapping=2, sequence=4, offset=2)
     y.allow_duplicate_keys = False
+    # A value shared by two keys would be written as an anchor/alias, which the register's
+    # loader refuses: always write the value out.
+    y.representer.ignore_aliases = lambda *args: True
     return y
 
 

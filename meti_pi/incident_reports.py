@@ -1,0 +1,375 @@
+"""Japanese drafts for an incident: PPC 速報/確報, notice to the 本人, publication (Markdown; Word via meti_pi.word).
+
+The PPC report items are the nine of 規則 Art. 44 (legal brief §3.2): their wording is FROM
+MEMORY for APPI 行政機関等 and VERIFIED for the parallel business rule Art. 8(1) and the
+特定個人情報 rule Art. 3. The notice to the 本人 covers items 1, 2, 4, 5 and 9 (規則 Art. 45,
+FROM MEMORY; VERIFIED for the 特定 rule Art. 5). PPC takes reports through its web form only,
+so the drafts are field-by-field text to copy into the form plus an internal copy.
+Each draft says so in a comment, which Word output drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from meti_pi import incidents
+from meti_pi.wareki import fullwidth, to_wareki
+
+KINDS = ("preliminary", "final", "principal-notice", "publication")
+KIND_TITLE = {
+    "preliminary": "保有個人情報の漏えい等に関する報告（速報）",
+    "final": "保有個人情報の漏えい等に関する報告（確報）",
+    "principal-notice": "個人情報の漏えい等に関するお知らせ",
+    "publication": "個人情報の漏えい等について",
+}
+# The nine PPC report items (規則 Art. 44; legal brief §3.2).
+REPORT_ITEMS = (
+    "概要",
+    "漏えい等が発生し、又は発生したおそれがある保有個人情報の項目",
+    "漏えい等が発生し、又は発生したおそれがある保有個人情報に係る本人の数",
+    "原因",
+    "二次被害又はそのおそれの有無及びその内容",
+    "本人への対応の実施状況",
+    "公表の実施状況",
+    "再発防止のための措置",
+    "その他参考となる事項",
+)
+# Items of the notice to the 本人 (規則 Art. 45: report items 1, 2, 4, 5, 9).
+NOTICE_ITEMS = (1, 2, 4, 5, 9)
+_NUM = "０１２３４５６７８９"
+_ID_START, _ID_END = "\x00", "\x01"
+
+
+def _id(ident: str) -> str:
+    return f"{_ID_START}{ident}{_ID_END}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the drafts need beyond the record, resolved from the register by the caller."""
+
+    today: date
+    organisation: str = "経済産業省"
+    division_name: str | None = None
+    division_address: str | None = None
+    files: tuple[tuple[str, str | None], ...] = ()  # (id, name)
+    fullwidth_digits: bool = True
+    # 規則44/45 wording (FROM MEMORY, mirrors the VERIFIED 規則8(1)): data in policy.yaml
+    # incident.report_items / incident.notice_items, so the 副総括 can correct it.
+    report_items: tuple[str, ...] = REPORT_ITEMS
+    notice_items: tuple[int, ...] = NOTICE_ITEMS
+
+
+class _Doc:
+    """Markdown lines with the document's digit style applied to every generated text."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.lines: list[str] = []
+
+    def t(self, text: str) -> str:
+        if not self.ctx.fullwidth_digits:
+            return text.replace(_ID_START, "").replace(_ID_END, "")
+        out, rest = [], text
+        while _ID_START in rest:  # record ids keep their ASCII digits: they are looked up, not read
+            head, _, tail = rest.partition(_ID_START)
+            ident, _, rest = tail.partition(_ID_END)
+            out += [fullwidth(head), ident]
+        return "".join(out) + fullwidth(rest)
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(self.t(x) for x in lines)
+
+    def raw(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def date(self, iso: str | None) -> str:
+        return to_wareki(date.fromisoformat(iso), fullwidth_digits=self.ctx.fullwidth_digits) if iso else incidents.UNKNOWN_JA
+
+    def text(self) -> str:
+        out: list[str] = []
+        for line in self.lines:  # at most one blank line in a row
+            if line == "" and out and out[-1] == "":
+                continue
+            out.append(line)
+        return "\n".join(out).strip("\n") + "\n"
+
+
+def _yn(value: Any) -> str:
+    return incidents.UNKNOWN_JA if value is None else ("あり" if value else "なし")
+
+
+def _or_unknown(value: Any) -> str:
+    return incidents.UNKNOWN_JA if value in (None, "", []) else str(value)
+
+
+def _item_no(n: int) -> str:
+    return f"{_NUM[n]}"
+
+
+def _events(doc: _Doc, record: Mapping[str, Any]) -> None:
+    """The 経緯: steps of the chain, notes, and the facts found later that bear on the assessment."""
+    labels = {s.id: s.title for s in incidents.STEP_DEFS}
+    labels |= {"note": "記録", "closed": "事案の終結"}
+    start = len(doc.lines)
+    for e in record.get("events") or []:
+        kind = e.get("event")
+        if kind == "facts-changed":
+            keys = [k for k in (e.get("changes") or {}) if k in incidents.ASSESSED_FACTS or k == "known_on"]
+            if not keys:
+                continue
+            label = "事実の判明（" + "、".join(incidents.FACTS[k][1] if k in incidents.FACTS else _TOP_JA[k] for k in keys) + "）"
+        elif kind in labels:
+            label = labels[str(kind)]
+        else:
+            continue  # opened / rules-refreshed: bookkeeping of the register, not of the event
+        extra = "".join(f"（{e[k]}）" for k in ("method", "note") if e.get(k))
+        doc.add(f"- {doc.date(e.get('on'))}　{label}{extra}")
+    if len(doc.lines) == start:
+        doc.add("（記録なし）")
+
+
+_TOP_JA = {"known_on": "覚知日", "division": "課等", "files": "関係ファイル", "summary": "概要"}
+
+
+def _files_line(ctx: Context) -> str:
+    return "、".join(f"{name or '（名称未登録）'}（{_id(fid)}）" for fid, name in ctx.files) or incidents.UNKNOWN_JA
+
+
+def _step(record: Mapping[str, Any], step: str) -> dict[str, Any]:
+    return next(s for s in incidents.chain(record) if s["step"] == step)
+
+
+def _event_of(record: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
+    found = [e for e in record.get("events") or [] if e.get("event") == kind]
+    return found[0] if found else None
+
+
+def _principal_status(doc: _Doc, record: Mapping[str, Any]) -> list[str]:
+    a = record.get("assessment") or {}
+    facts = record.get("facts") or {}
+    done = _event_of(record, "principal-notice")
+    lines = []
+    if done:
+        how = f"（{done['method']}）" if done.get("method") else ""
+        lines.append(f"{doc.date(done['on'])}に本人への通知を実施した{how}。")
+    elif a.get("principal_notice"):
+        lines.append("本人への通知を準備中である。")
+    if a.get("principal_notice_exception") == "difficult":
+        lines.append(f"本人への通知が困難であるため、代替措置を講ずる：{_or_unknown(facts.get('substitute_measure'))}")
+    elif a.get("principal_notice_exception") == "nondisclosure":
+        lines.append("当該保有個人情報に不開示情報が含まれるため、本人への通知を行わない（個人情報保護法第68条第2項第2号）。")
+    elif not a.get("principal_notice") and not done:
+        lines.append(str(a.get("principal_notice_note") or "本人への通知は予定していない。"))
+    return lines
+
+
+def _publication_status(doc: _Doc, record: Mapping[str, Any]) -> str:
+    done = _event_of(record, "publication")
+    if done:
+        ref = f"（{done['reference']}）" if done.get("reference") else ""
+        return f"{doc.date(done['on'])}に公表した{ref}。"
+    publish = (record.get("facts") or {}).get("publish")
+    if publish is True:
+        return "公表を予定している。"
+    if publish is False:
+        return "公表は行わない。"
+    return "公表の要否を検討中である。"
+
+
+def _measures(doc: _Doc, facts: Mapping[str, Any]) -> None:
+    doc.add("（実施済みの措置）", "")
+    for key in ("measures_done", "measures_planned"):
+        if key == "measures_planned":
+            doc.add("", "（今後実施予定の措置）", "")
+        items = facts.get(key)
+        if items:
+            doc.add(*(f"- {m}" for m in items))
+        else:
+            doc.add(incidents.UNKNOWN_JA if items is None else "なし")
+
+
+def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
+    ctx = doc.ctx
+    facts = record.get("facts") or {}
+    a = record.get("assessment") or {}
+    mynumber = any(str(g).startswith("mynumber-") for g in a.get("grounds") or ())
+    doc.raw(
+        "<!-- 個人情報保護委員会への報告はウェブフォームにより行う。この案は各欄に転記する文案と内部保存用の写しである。"
+        "記載事項は施行規則第44条（報告事項は同規則第8条第1項及び特定個人情報漏えい等規則第3条に準ずる。要確認）による。 -->",
+        "",
+    )
+    doc.add(f"-> {KIND_TITLE[kind]} <-", "", f">> {doc.date(ctx.today.isoformat())}", f">> {ctx.organisation}", "")
+    doc.add("個人情報保護委員会　御中", "")
+    law = "個人情報の保護に関する法律第68条第1項"
+    if mynumber:
+        law += "及び行政手続における特定の個人を識別するための番号の利用等に関する法律第29条の4第1項"
+    if a.get("grounds") == ["art39-7"]:
+        law = "経済産業省個人情報保護管理規程第39条第7項"
+    stage = "速報として、現時点で判明している事項を" if kind == "preliminary" else "確報として、"
+    doc.add(f"{law}の規定に基づき、{stage}下記のとおり報告します。", "", "-> 記 <-", "")
+    doc.add("## 報告の区分", "")
+    doc.add(f"- 区分：{'速報' if kind == 'preliminary' else '確報'}")
+    doc.add(f"- 覚知日（いずれかの部署が知った日）：{doc.date(record.get('known_on'))}")
+    if a.get("reportable_since") and a.get("reportable_since") != record.get("known_on"):
+        doc.add(f"- 報告対象事態に該当することとなった日：{doc.date(a['reportable_since'])}")
+    deadlines = a.get("deadlines") or {}
+    key = "preliminary_report" if kind == "preliminary" else "final_report"
+    if deadlines.get(key):
+        doc.add(f"- 報告期限：{doc.date(deadlines[key])}")
+    for r in a.get("reasons") or []:
+        doc.add(f"- 該当する事態：{r['text']}（{r['article']}）")
+    if a.get("exclusions"):
+        doc.add("- 高度な暗号化その他の個人の権利利益を保護するために必要な措置が講じられている。")
+    doc.add("")
+
+    for n, title in enumerate(doc.ctx.report_items, start=1):
+        if mynumber and n in (2, 3):
+            title = title.replace("保有個人情報", "特定個人情報")
+        doc.add(f"## {_item_no(n)}　{title}", "")
+        if n == 1:
+            doc.add(
+                f"- 発生日：{doc.date(facts.get('occurred_on'))}",
+                f"- 発覚日：{doc.date(record.get('known_on'))}",
+                f"- 発見者：{_or_unknown(facts.get('discovered_by'))}",
+                f"- 委託元・委託先の関与：{_yn(facts.get('contractor_involved'))}",
+                f"- 事態の概要：{record.get('summary')}",
+                "", "（経緯）", "",
+            )
+            _events(doc, record)
+        elif n == 2:
+            doc.add(_or_unknown(facts.get("information_items")), "", f"関係する個人情報ファイル：{_files_line(ctx)}")
+        elif n == 3:
+            if facts.get("principals") is not None:
+                doc.add(f"{facts['principals']}人")
+            elif a.get("principals") is not None:
+                doc.add(f"不明（最大{a['principals']}人）")
+            else:
+                doc.add(incidents.UNKNOWN_JA)
+        elif n == 4:
+            doc.add(_or_unknown(facts.get("cause")))
+        elif n == 5:
+            doc.add(_or_unknown(facts.get("secondary_damage")))
+        elif n == 6:
+            doc.add(*_principal_status(doc, record))
+        elif n == 7:
+            doc.add(_publication_status(doc, record))
+        elif n == 8:
+            _measures(doc, facts)
+        else:
+            doc.add(str(facts.get("other") or "特になし"))
+        doc.add("")
+    unknown = [doc.ctx.report_items[i - 1] for i in _unknown_items(record)]
+    if unknown:
+        what = "速報の時点で判明していない事項" if kind == "preliminary" else "確報の時点でなお判明していない事項（判明次第、追完する）"
+        doc.add(f"<!-- {what}：{'、'.join(unknown)} -->")
+    doc.add("", ">> 以上")
+
+
+def _unknown_items(record: Mapping[str, Any]) -> list[int]:
+    facts = record.get("facts") or {}
+    missing = []
+    for n, keys in ((2, ("information_items",)), (3, ("principals",)), (4, ("cause",)), (5, ("secondary_damage",)), (8, ("measures_done",))):
+        if any(facts.get(k) in (None, "", []) for k in keys):
+            missing.append(n)
+    return missing
+
+
+def _we(organisation: str) -> str:
+    """当省 / 当庁: how the body refers to itself."""
+    return "当庁" if organisation.endswith("庁") else "当省"
+
+
+def _contact(doc: _Doc) -> None:
+    ctx = doc.ctx
+    doc.add("## 本件に関するお問い合わせ先", "")
+    doc.add(f"{ctx.organisation}　{ctx.division_name or '（担当課等）'}", "")
+    if ctx.division_address:
+        doc.add(ctx.division_address, "")
+    doc.add("電話：（代表・内線）")
+
+
+def _principal_notice(doc: _Doc, record: Mapping[str, Any]) -> None:
+    ctx = doc.ctx
+    facts = record.get("facts") or {}
+    doc.raw("<!-- 本人への通知（個人情報保護法第68条第2項、施行規則第45条：報告事項の1、2、4、5及び9。記載事項は要確認） -->", "")
+    doc.add(f">> {doc.date(ctx.today.isoformat())}", "", "本人　各位", "")
+    doc.add(f">> {ctx.organisation}" + (f"　{ctx.division_name}" if ctx.division_name else ""), "")
+    doc.add(f"-> {KIND_TITLE['principal-notice']} <-", "")
+    doc.add(f"このたび、{_we(ctx.organisation)}において、あなたの個人情報を含む保有個人情報の漏えい等が発生し、又は発生したおそれがあることが判明しました。"
+            "ご迷惑とご心配をおかけし、深くお詫び申し上げます。下記のとおりお知らせします。", "", "-> 記 <-", "")
+    for i, n in enumerate(ctx.notice_items, start=1):
+        title = ctx.report_items[n - 1].replace("保有個人情報", "個人情報")
+        doc.add(f"## {_item_no(i)}　{title}", "")
+        if n == 1:
+            doc.add(f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 事態の概要：{record.get('summary')}")
+        elif n == 2:
+            doc.add(_or_unknown(facts.get("information_items")))
+        elif n == 4:
+            doc.add(_or_unknown(facts.get("cause")))
+        elif n == 5:
+            doc.add(_or_unknown(facts.get("secondary_damage")))
+        else:
+            doc.add(str(facts.get("other") or "特になし"))
+        doc.add("")
+    _contact(doc)
+    doc.add("", ">> 以上")
+
+
+def _publication(doc: _Doc, record: Mapping[str, Any]) -> None:
+    ctx = doc.ctx
+    facts = record.get("facts") or {}
+    a = record.get("assessment") or {}
+    doc.raw("<!-- 公表（規程第39条第4項：事態が生じた旨並びにその内容、経緯及び被害状況。第40条第2項：再発防止措置） -->", "")
+    doc.add(f">> {doc.date(ctx.today.isoformat())}", f">> {ctx.organisation}", "")
+    doc.add(f"-> {KIND_TITLE['publication']} <-", "")
+    doc.add(f"{ctx.organisation}において、個人情報の漏えい等が発生し、又は発生したおそれがあることが判明しましたので、お知らせします。"
+            "関係する皆様に多大なご迷惑をおかけし、深くお詫び申し上げます。", "")
+    doc.add("## １　事態の内容", "", f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 概要：{record.get('summary')}",
+            f"- 対象となる個人情報の項目：{_or_unknown(facts.get('information_items'))}")
+    if facts.get("principals") is not None:
+        doc.add(f"- 対象となる本人の数：{facts['principals']}人")
+    elif a.get("principals") is not None:
+        doc.add(f"- 対象となる本人の数：調査中（最大{a['principals']}人）")
+    else:
+        doc.add("- 対象となる本人の数：調査中")
+    doc.add("", "## ２　経緯", "")
+    _events(doc, record)
+    doc.add("", "## ３　被害状況", "", f"二次被害又はそのおそれ：{_or_unknown(facts.get('secondary_damage'))}", "")
+    doc.add("## ４　原因", "", _or_unknown(facts.get("cause")), "")
+    doc.add("## ５　本人への対応", "", *_principal_status(doc, record), "")
+    doc.add("## ６　再発防止策", "")
+    _measures(doc, facts)
+    doc.add("")
+    _contact(doc)
+    doc.add("", ">> 以上")
+
+
+def render_markdown(kind: str, record: Mapping[str, Any], ctx: Context) -> str:
+    """The Markdown draft of `kind` for `record`."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown draft kind {kind!r}")
+    doc = _Doc(ctx)
+    if kind in ("preliminary", "final"):
+        _ppc_report(doc, record, kind)
+    elif kind == "principal-notice":
+        _principal_notice(doc, record)
+    else:
+        _publication(doc, record)
+    return doc.text()
+
+
+def render_docx(kind: str, record: Mapping[str, Any], ctx: Context, policy: Mapping[str, Any] | None = None) -> bytes:
+    """The same draft as a Word document (deterministic bytes for the same input)."""
+    from meti_pi import word
+
+    md = render_markdown(kind, record, ctx)
+    return word.markdown_to_docx(md, created=ctx.today, subject=KIND_TITLE[kind], **word.docx_options_from_policy(dict(policy or {})))
+
+
+def file_name(record_id: str, kind: str, fmt: str) -> str:
+    """`INC-2026-XXXXXX-preliminary.md`."""
+    return f"{record_id}-{kind}.{fmt}"

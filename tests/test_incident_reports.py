@@ -1,0 +1,125 @@
+"""Japanese drafts of an incident: PPC 速報/確報 (nine items), notice to the 本人, publication.
+
+Golden files live in tests/golden/incident/; regenerate with METI_PI_UPDATE_GOLDEN=1 and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meti_pi import incident_reports as rep
+from meti_pi import incidents as inc
+from meti_pi.policy import DEFAULT_POLICY
+
+GOLDEN = Path(__file__).parent / "golden" / "incident"
+KNOWN = date(2026, 4, 3)
+
+
+def lifecycle_record() -> dict[str, Any]:
+    """A fictional mis-sent e-mail: 要配慮 + 150 本人, taken to the 確報."""
+    snap = inc.rules_snapshot(DEFAULT_POLICY, {"as_of": "2025-09-24"}, KNOWN)
+    top = {"known_on": "2026-04-03", "summary": "講座受講者への案内メールを誤って全員を宛先に入れて送信した。", "files": ["F-2026-5TV229"], "division": "shojo-it-riyo"}
+    facts = {
+        "occurred_on": "2026-04-02", "discovered_by": "受講者からの問合せを受けた担当係", "principals": 150,
+        "information_items": "氏名、電子メールアドレス、受講希望コース（電子メールの宛先欄）", "sensitive": False,
+        "financial": False, "malicious": False, "my_number": False, "contractor_involved": False,
+    }
+    rec = inc.new_record(top, facts, [], snap, today=KNOWN)
+    steps = [
+        ("report-to-manager", date(2026, 4, 3), {"method": "口頭"}),
+        ("report-to-vice", date(2026, 4, 3), {}),
+        ("containment", date(2026, 4, 3), {"note": "受信者に削除を依頼"}),
+        ("investigation-report", date(2026, 4, 6), {}),
+        ("preliminary-report", date(2026, 4, 7), {"method": "PPCウェブフォーム"}),
+    ]
+    for ev, on, extra in steps:
+        rec = inc.update_record(rec, changes={}, event={"event": ev, **extra}, files=[], on=on, today=on)
+    rec = inc.update_record(
+        rec,
+        changes={"cause": "一斉送信の際にBCC欄ではなく宛先欄に入力したため。", "secondary_damage": "現時点で二次被害は確認されていない。",
+                 "measures_done": ["メール送信時の複数人確認の徹底"], "measures_planned": ["一斉送信システムの導入"], "publish": True},
+        event={"event": "principal-notice", "method": "電子メール"}, files=[], on=date(2026, 4, 8), today=date(2026, 4, 8),
+    )
+    return {"schema_version": 1, "id": "INC-2026-7KQ3XD", **rec}
+
+
+CTX = rep.Context(
+    today=date(2026, 4, 10),
+    organisation="経済産業省",
+    division_name="商務情報政策局情報技術利用促進課",
+    division_address="東京都千代田区霞が関一丁目3番1号",
+    files=(("F-2026-5TV229", "デジタルスキル講座受講申込者ファイル"),),
+)
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("METI_PI_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"missing golden file {path}; run with METI_PI_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", rep.KINDS)
+def test_golden_drafts(kind: str) -> None:
+    check_golden(f"{kind}.md", rep.render_markdown(kind, lifecycle_record(), CTX))
+
+
+def test_golden_my_number_preliminary_with_unknowns() -> None:
+    snap = inc.rules_snapshot(DEFAULT_POLICY, None, KNOWN)
+    rec = inc.new_record({"known_on": "2026-04-03", "summary": "個人番号が記載された書類を紛失した。"},
+                         {"principals": 2, "my_number": True}, [], snap, today=KNOWN)
+    bare = rep.Context(today=date(2026, 4, 10))
+    check_golden("preliminary-mynumber.md", rep.render_markdown("preliminary", {"id": "INC-2026-AAAAAA", **rec}, bare))
+
+
+def test_nine_report_items_in_order() -> None:
+    md = rep.render_markdown("final", lifecycle_record(), CTX)
+    positions = [md.index(f"## {'０１２３４５６７８９'[n]}　") for n in range(1, 10)]
+    assert positions == sorted(positions)
+    for title in rep.REPORT_ITEMS:
+        assert title in md
+
+
+def test_notice_has_items_1_2_4_5_9_only() -> None:
+    md = rep.render_markdown("principal-notice", lifecycle_record(), CTX)
+    assert "原因" in md and "二次被害" in md and "その他参考となる事項" in md
+    assert "本人の数" not in md and "再発防止" not in md and "公表の実施状況" not in md
+
+
+def test_wareki_fullwidth_and_ascii_ids() -> None:
+    md = rep.render_markdown("final", lifecycle_record(), CTX)
+    assert "令和８年４月３日" in md and "１５０人" in md
+    assert "F-2026-5TV229" in md  # ids stay as typed: they are looked up, not read
+    half = rep.render_markdown("final", lifecycle_record(), rep.Context(**{**CTX.__dict__, "fullwidth_digits": False}))
+    assert "令和8年4月3日" in half and "150人" in half
+
+
+def test_unknowns_are_shown_as_fumei() -> None:
+    snap = inc.rules_snapshot(DEFAULT_POLICY, None, KNOWN)
+    rec = inc.new_record({"known_on": "2026-04-03", "summary": "紛失"}, {}, [], snap, today=KNOWN)
+    md = rep.render_markdown("preliminary", rec, CTX)
+    assert md.count("不明") >= 6
+    assert "速報の時点で判明していない事項" in md
+
+
+def test_word_output_is_deterministic_and_holds_the_items() -> None:
+    from meti_pi.word import docx_paragraphs
+
+    one = rep.render_docx("final", lifecycle_record(), CTX, DEFAULT_POLICY)
+    two = rep.render_docx("final", lifecycle_record(), CTX, DEFAULT_POLICY)
+    assert one == two
+    paras = docx_paragraphs(one)
+    assert "保有個人情報の漏えい等に関する報告（確報）" in paras
+    assert any(p.startswith("８　再発防止のための措置") for p in paras)
+    assert not any("<!--" in p for p in paras)
+
+
+def test_file_name() -> None:
+    assert rep.file_name("INC-2026-7KQ3XD", "principal-notice", "docx") == "INC-2026-7KQ3XD-principal-notice.docx"
