@@ -50,6 +50,7 @@ DEFAULT_POLICY: dict[str, Any] = {
         "notice_items": [1, 2, 4, 5, 9],
     },
     "contractors": {"annual_check_months": 12},  # Art. 14(4) 年1回以上
+    "inspection": {"corrective_action_days": 90},  # due date of a corrective action (POLICY)
     "lock_timeout_seconds": 30,
     "documents": {"fullwidth_digits": True, "font_east_asian": "ＭＳ 明朝"},
 }

@@ -34,8 +34,14 @@ def record_schema_problems(rec: Record) -> list[Problem]:
 
 
 def schema_problems(reg: Register) -> Iterator[Problem]:
+    """Schema violations of every record (those Register.load already knows, from its cache, are reused)."""
+    view = reg.cache
     for rec in (*reg.singletons.values(), *reg.records.values()):
-        yield from record_schema_problems(rec)
+        known = view.schema.get(rec.relpath) if view is not None and view.objects.get(rec.relpath) is rec else None
+        if known is None:
+            yield from record_schema_problems(rec)
+        else:
+            yield from (Problem(rec.relpath, *p) for p in known)
 
 
 # -- cross-record checks ---------------------------------------------------------------
@@ -254,6 +260,21 @@ def check_incidents(reg: Register, today: date) -> Iterable[Problem]:
     return incident_findings(reg, today)
 
 
+def check_notices(reg: Register, today: date) -> Iterable[Problem]:
+    """Arts. 35/36: a required notice missing, late or stale (warnings)."""
+    from meti_pi.notices import notice_findings
+
+    return notice_findings(reg, today)
+
+
+def check_inspections(reg: Register, today: date) -> Iterator[Problem]:
+    """Arts. 41-43: overdue corrective actions, review links, auditor independence."""
+    from meti_pi.inspection import CHECKS as INSPECTION_CHECKS
+
+    for check in INSPECTION_CHECKS:
+        yield from check(reg, today)
+
+
 CHECKS: tuple[Check, ...] = (
     check_ids,
     check_references,
@@ -266,11 +287,23 @@ CHECKS: tuple[Check, ...] = (
     check_consistency,
     check_filebook,
     check_incidents,
+    check_notices,
+    check_inspections,
 )
 
 
 def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] = CHECKS) -> list[Problem]:
-    """Every problem of the register: read faults, schema, cross-record checks, rule findings."""
+    """Every problem of the register: read faults, schema, cross-record checks, rule findings.
+
+    The whole result is cached under the content of every file read, the day and the checks
+    (meti_pi.cache), so validating an unchanged register costs no parsing and no checking.
+    """
+    view = reg.cache
+    key = view.result_key(reg, today, checks) if view is not None else None
+    if key is not None:
+        cached = view.result(key)
+        if cached is not None:
+            return cached
     problems = list(reg.load_problems)
     schema_bad = set()
     for p in schema_problems(reg):
@@ -280,4 +313,6 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
     clean = Register(reg.root, reg.records, reg.singletons, [], frozenset(schema_bad))
     for check in checks:
         problems.extend(check(clean, today))
+    if key is not None:
+        view.save_result(key, problems)
     return problems

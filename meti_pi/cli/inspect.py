@@ -1,0 +1,462 @@
+"""`meti-pi inspect` (Art. 41 self-inspection) and `meti-pi audit` (Art. 42 audits, Art. 43 reviews)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from meti_pi.cli.common import DryRunOpt, JsonOpt, console, err_console, load_register, print_json, state
+from meti_pi.errors import UsageError
+
+if TYPE_CHECKING:
+    from meti_pi.checklist import Checklist, Item
+    from meti_pi.inspection import AnswerSet
+    from meti_pi.register import Register
+
+app = typer.Typer()
+audit_app = typer.Typer(
+    help="Art. 42 audits and Art. 43 reviews: new, findings, pack (evidence), review, list.",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+
+ANSWER_STYLE = {"yes": "green", "no": "bold red", "na": "dim"}
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} {value!r}: not a date; use YYYY-MM-DD") from None
+
+
+def _year(reg: Register, year: int | None, today: date) -> int:
+    from meti_pi.checklist import inspection_year_of
+
+    if year is None:
+        return inspection_year_of(today, reg.policy)
+    if not 2000 <= year <= 2100:
+        raise UsageError(f"--year {year}: expected a year such as {today.year}")
+    return year
+
+
+# -- inspect ----------------------------------------------------------------------------------
+
+
+@app.command("inspect")
+def inspect_cmd(
+    ctx: typer.Context,
+    year: Annotated[int | None, typer.Option("--year", help="Inspection year (年度 April–March unless policy inspection_year is calendar). Default: the current one.", show_default=False)] = None,
+    division: Annotated[str | None, typer.Option("--division", help="Only this division (divisions id).", show_default=False)] = None,
+    answers: Annotated[Path | None, typer.Option("--answers", help="Record the answers in FILE.yaml (see README) and commit.", show_default=False)] = None,
+    interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Answer item by item at prompts, then record and commit.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Aggregate the year across divisions for the 副総括 (Art. 41(1)/(2)).")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="Report format: md, docx or xlsx.")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report to FILE (required for docx and xlsx).", show_default=False)] = None,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Art. 41 self-inspection: show each division's checklist, record answers, or report the year.
+
+    The checklist is generated from the register: only the items that apply, each saying why, answers pre-filled from register facts.
+
+    --answers FILE.yaml or --interactive records the answers in inspections/<year>/<division>.yaml and commits.
+
+    Every 'no' becomes a finding with a corrective action (owner, due date); open findings are asked again each year until closed.
+    """
+    from meti_pi import checklist as cl
+
+    st = state(ctx)
+    reg = load_register(ctx)
+    y = _year(reg, year, st.today)
+    if sum(map(bool, (answers, interactive, report))) > 1:
+        raise UsageError("choose one of --answers, --interactive and --report")
+    if report:
+        _report(reg, y, st.today, division, fmt, out, json_out)
+        return
+    if fmt != "md" or out is not None:
+        raise UsageError("--format and --out go with --report")
+    if answers is not None or interactive:
+        _record(ctx, reg, y, division, answers, interactive, dry_run, json_out)
+        return
+    lists = [cl.build(reg, division, y, st.today)] if division else cl.build_all(reg, y, st.today)
+    if json_out:
+        print_json({"year": y, "checklists": [_with_record(reg, c) for c in lists]})
+        return
+    for c in lists:
+        _show(reg, c)
+
+
+def _with_record(reg: Register, c: Checklist) -> dict[str, Any]:
+    data = c.as_json()
+    rec = reg.records.get(f"inspections/{c.year}/{c.division}")
+    recorded = {a.get("item"): a.get("answer") for a in (rec.data.get("answers", []) if rec else []) if isinstance(a, dict)}
+    data["record"] = rec.key if rec else None
+    for item in data["items"]:
+        item["answer"] = recorded.get(item["key"])
+    return data
+
+
+def _show(reg: Register, c: Checklist) -> None:
+    from rich.rule import Rule
+    from rich.text import Text
+
+    from meti_pi.checklist import article_ja
+    from meti_pi.wareki import fiscal_year_label
+
+    rec = reg.records.get(f"inspections/{c.year}/{c.division}")
+    recorded = {a.get("item"): a.get("answer") for a in (rec.data.get("answers", []) if rec else []) if isinstance(a, dict)}
+    label = fiscal_year_label(c.year) if c.basis == "fiscal" else f"{c.year}年"
+    prefilled = sum(1 for i in c.items if i.prefill and i.prefill.answer)
+    title = f"{c.division_name}（{c.division}）{label}の点検項目 {len(c.items)}件・登録情報による事前記入 {prefilled}件"
+    if rec is not None:
+        title += f"・記録済み {rec.data.get('inspected_on')}（回答 {len(recorded)}件）"
+    out = console()
+    out.print(Rule(title, align="left"))
+    for i in c.items:
+        line = Text(f"{i.key}", style="bold")
+        line.append(f"  第{article_ja(i.article)}  {i.title}")
+        ans = recorded.get(i.key)
+        if ans:
+            line.append(f"  回答: {ans}", style=ANSWER_STYLE[ans])
+        elif i.prefill is not None and i.prefill.answer:
+            line.append(f"  事前記入: {i.prefill.answer}", style=ANSWER_STYLE[i.prefill.answer])
+        out.print(line)
+        out.print(Text(f"    {i.question}"))
+        out.print(Text(f"    該当する理由: {i.why}", style="cyan"))
+        for ev in i.prefill.evidence if i.prefill else ():
+            out.print(Text(f"    - {ev}", style="dim"))
+    out.print()
+
+
+def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
+            interactive: bool, dry_run: bool, json_out: bool) -> None:
+    from meti_pi import audit, inspection
+    from meti_pi import checklist as cl
+    from meti_pi.registry_ops import read_fields_file
+
+    st = state(ctx)
+    if answers is not None:
+        given = inspection.parse_answer_set(read_fields_file(answers), str(answers))
+        if division and given.division and division != given.division:
+            raise UsageError(f"--division {division} differs from `division: {given.division}` in {answers}")
+        division = division or given.division
+        if not division:
+            raise UsageError(f"{answers}: name the division (`division:` in the file or --division)")
+        checklist = cl.build(reg, division, year, st.today)
+    else:
+        if json_out:
+            raise UsageError("--interactive cannot be combined with --json")
+        if not division:
+            raise UsageError("--interactive needs --division (one division at a time)")
+        checklist = cl.build(reg, division, year, st.today)
+        given = _prompt_answers(reg, checklist, st.today)
+        if given is None:
+            typer.echo("記録しませんでした（nothing recorded）")
+            return
+    root = st.register_root
+    outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=audit.head_commit(root))
+    sha = inspection.save_inspection(root, outcome, today=st.today, dry_run=dry_run)
+    if json_out:
+        print_json({"year": year, "division": division, "commit": sha, "dry_run": dry_run, **outcome.as_json()})
+        return
+    verb = "would record" if dry_run else "recorded"
+    typer.echo(f"{verb} {outcome.key}" + (f" (commit {sha[:10]})" if sha else "")
+               + f": 回答 {outcome.answered}、未回答 {outcome.pending}、新たな指摘 {len(outcome.new_findings)}、"
+               f"是正完了 {len(outcome.closed_here) + len(outcome.closes)}")
+    for f in outcome.new_findings:
+        typer.echo(f"  指摘 {f['ref']}: {inspection.finding_label(f)}")
+    for ref in outcome.closes:
+        typer.echo(f"  是正完了 {ref}")
+
+
+def _prompt_answers(reg: Register, checklist: Checklist, today: date) -> AnswerSet | None:
+    """Ask each item in turn (default: the recorded answer, else the register's pre-fill)."""
+    from meti_pi import inspection
+
+    rec = reg.records.get(f"inspections/{checklist.year}/{checklist.division}")
+    recorded = {a.get("item"): a.get("answer") for a in (rec.data.get("answers", []) if rec else []) if isinstance(a, dict)}
+    due_default = today + timedelta(days=inspection.action_days(reg.policy))
+    given = inspection.AnswerSet(division=checklist.division)
+    total = len(checklist.items)
+    typer.echo(f"{checklist.division_name}（{checklist.division}）{checklist.year}年度の点検: {total}項目。"
+               "yes=適 / no=否 / na=該当なし / skip=後で回答")
+    for n, item in enumerate(checklist.items, 1):
+        _echo_item(n, total, item)
+        default = recorded.get(item.key) or (item.prefill.answer if item.prefill and item.prefill.answer else "skip")
+        while True:
+            raw = typer.prompt("回答 [yes/no/na/skip]", default=default)
+            if raw.strip().lower() == "skip":
+                answer = None
+                break
+            try:
+                answer = inspection.normalize_answer(raw, "回答")
+                break
+            except UsageError as exc:
+                typer.echo(str(exc), err=True)
+        if answer is None:
+            continue
+        if answer != "no":
+            given.answers[item.key] = inspection.AnswerInput(answer)
+            continue
+        note = typer.prompt("指摘の内容（空欄: 登録情報の根拠を使う）", default="", show_default=False).strip() or None
+        action = typer.prompt("是正措置", default=f"{item.title}について必要な措置を講ずる")
+        owner = typer.prompt("担当（官職）", default=checklist.manager_post)
+        while True:
+            due_raw = typer.prompt("期限 (YYYY-MM-DD)", default=due_default.isoformat())
+            try:
+                due = date.fromisoformat(due_raw.strip())
+                break
+            except ValueError:
+                typer.echo(f"{due_raw!r} is not a date; use YYYY-MM-DD", err=True)
+        given.answers[item.key] = inspection.AnswerInput("no", note=note, action=action, owner=owner, due=due)
+    while True:
+        raw = typer.prompt("実施日 (YYYY-MM-DD)", default=today.isoformat())
+        try:
+            given.inspected_on = date.fromisoformat(raw.strip())
+            break
+        except ValueError:
+            typer.echo(f"{raw!r} is not a date; use YYYY-MM-DD", err=True)
+    if not typer.confirm(f"{len(given.answers)}件の回答を記録しますか？", default=True):
+        return None
+    return given
+
+
+def _echo_item(n: int, total: int, item: Item) -> None:
+    typer.echo("")
+    from meti_pi.checklist import article_ja
+
+    typer.echo(f"[{n}/{total}] {item.key}  第{article_ja(item.article)}  {item.title}")
+    typer.echo(f"  {item.question}")
+    typer.echo(f"  該当する理由: {item.why}")
+    if item.prefill is not None:
+        head = f"  登録情報: {item.prefill.answer}" if item.prefill.answer else "  登録情報:"
+        typer.echo(head)
+        for line in item.prefill.evidence:
+            typer.echo(f"    - {line}")
+
+
+def _report(reg: Register, year: int, today: date, division: str | None, fmt: str, out: Path | None, json_out: bool) -> None:
+    import sys
+
+    from meti_pi import inspection
+
+    if fmt not in ("md", "docx", "xlsx"):
+        raise UsageError(f"--format {fmt!r}: one of md, docx, xlsx")
+    data = inspection.year_report(reg, year, today, division=division)
+    if json_out and out is None:
+        print_json(data)
+        return
+    if fmt != "md" and out is None:
+        raise UsageError(f"--format {fmt} writes a binary file; give --out FILE.{fmt}")
+    blob = inspection.render_report(data, fmt, reg.policy)
+    if out is None:
+        sys.stdout.write(blob.decode("utf-8"))
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(blob)
+    if json_out:
+        print_json({"year": year, "format": fmt, "out": str(out), "totals": data["totals"], "escalations": len(data["escalations"])})
+    else:
+        err_console().print(f"wrote {out} ({fmt}; {data['totals']['inspected']}/{data['totals']['divisions']} divisions inspected, "
+                            f"{len(data['escalations'])} item(s) proposed for the 総括)")
+
+
+# -- audit --------------------------------------------------------------------------------------
+
+
+@audit_app.command("new")
+def audit_new_cmd(
+    ctx: typer.Context,
+    title: Annotated[str | None, typer.Option("--title", help="Title of the audit.", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="regular (定期, the default) or ad-hoc (随時).", show_default=False)] = None,
+    external: Annotated[bool, typer.Option("--external", help="An external audit (外部監査).")] = False,
+    started_on: Annotated[str | None, typer.Option("--started-on", help="Start date (default: today).", show_default=False)] = None,
+    divisions: Annotated[list[str] | None, typer.Option("--division", help="Audited division (repeatable; none: every division).", show_default=False)] = None,
+    articles: Annotated[list[str] | None, typer.Option("--article", help="Article examined, e.g. 14(4) (repeatable).", show_default=False)] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Inspection year audited.", show_default=False)] = None,
+    auditors: Annotated[list[str] | None, typer.Option("--auditor", help="POST[@DIVISION] of a 監査事務実施者, or external:ORGANISATION[:POST] (repeatable).", show_default=False)] = None,
+    from_file: Annotated[Path | None, typer.Option("--from", help="YAML with title, kind, external, started_on, scope, auditors.", show_default=False)] = None,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record an Art. 42 audit: scope, auditors (an auditor from an audited division is flagged), dates."""
+    from meti_pi import inspection
+    from meti_pi.registry_ops import read_fields_file
+
+    st = state(ctx)
+    reg = load_register(ctx)
+    base: dict[str, Any] = read_fields_file(from_file) if from_file else {}
+    scope = base.get("scope") or {}
+    people = [inspection.parse_auditor(a) for a in auditors or []] or [
+        a for a in base.get("auditors") or [] if isinstance(a, dict)
+    ]
+    chosen_title = title or base.get("title")
+    if not chosen_title:
+        raise UsageError("--title is required (or `title:` in --from)")
+    data = inspection.new_audit_data(
+        reg, kind=str(kind or base.get("kind") or "regular").replace("-", "_"),
+        title=str(chosen_title), started_on=_day(started_on, "--started-on") or _day(base.get("started_on"), "started_on") or st.today,
+        auditors=people, divisions=list(divisions or scope.get("divisions") or []), articles=list(articles or scope.get("articles") or []),
+        year=year if year is not None else scope.get("year"), external=external or bool(base.get("external")),
+    )
+    aid, sha = inspection.save_new_audit(st.register_root, data, today=st.today, dry_run=dry_run)
+    flags = inspection.independence_flags(reg, data)
+    if json_out:
+        print_json({"id": aid, "commit": sha, "dry_run": dry_run, "independence": flags, "audit": data})
+        return
+    typer.echo(f"{'would add' if dry_run else 'added'} audits/{aid}" + (f" (commit {sha[:10]})" if sha else ""))
+    for f in flags:
+        err_console().print(f"[yellow]warning:[/yellow] 第42条第2項: {f}")
+
+
+@audit_app.command("findings")
+def audit_findings_cmd(
+    ctx: typer.Context,
+    audit_id: Annotated[str, typer.Argument(help="Audit id (AUD-...).")],
+    findings_file: Annotated[Path, typer.Argument(help="YAML list of findings: division, article, text, action, owner, due.")],
+    ended_on: Annotated[str | None, typer.Option("--ended-on", help="Date the audit work ended.", show_default=False)] = None,
+    reported_on: Annotated[str | None, typer.Option("--reported-on", help="Date reported to the 総括 (Art. 42(1)).", show_default=False)] = None,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add an audit's findings (each a corrective action with owner and due date) and its report date."""
+    from meti_pi import inspection, yamlload
+
+    st = state(ctx)
+    reg = load_register(ctx)
+    if reg.get("audits", audit_id) is None:
+        raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
+    try:
+        doc = yamlload.load(yamlload.decode(findings_file.read_bytes()))
+    except OSError as exc:
+        raise UsageError(f"{findings_file}: cannot read ({exc.strerror})") from None
+    except yamlload.YamlFault as fault:
+        raise UsageError(f"{findings_file}:{fault.line or 1}: {fault}") from None
+    findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
+    refs, sha = inspection.save_audit_findings(
+        st.register_root, audit_id, findings, today=st.today, ended_on=_day(ended_on, "--ended-on"),
+        reported_on=_day(reported_on, "--reported-on"), dry_run=dry_run,
+    )
+    if json_out:
+        print_json({"audit": audit_id, "commit": sha, "dry_run": dry_run, "findings": refs})
+        return
+    typer.echo(f"{'would add' if dry_run else 'added'} {len(refs)} finding(s) to audits/{audit_id}" + (f" (commit {sha[:10]})" if sha else ""))
+    for ref in refs:
+        typer.echo(f"  {ref}")
+
+
+@audit_app.command("pack")
+def audit_pack_cmd(
+    ctx: typer.Context,
+    rev: Annotated[str, typer.Option("--commit", help="Commit (or any git revision) to take the register at.")] = "HEAD",
+    out: Annotated[Path | None, typer.Option("--out", help="Zip file or new folder (default: ./evidence-<commit>.zip).", show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", help="zip (reproducible) or dir.")] = "zip",
+    audit_id: Annotated[str | None, typer.Option("--audit", help="Note the pack in this audit's record (a commit).", show_default=False)] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Export the evidence pack: the register and its git trail at a commit, with a sha256 manifest."""
+    from meti_pi import inspection
+
+    st = state(ctx)
+    root = st.register_root
+    if audit_id is not None and load_register(ctx).get("audits", audit_id) is None:
+        raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
+    pack = inspection.evidence_pack(root, out, rev=rev, fmt=fmt, today=st.today, into=Path.cwd())
+    sha = inspection.record_pack(root, audit_id, pack, today=st.today) if audit_id else None
+    if json_out:
+        print_json({**pack.as_json(), "audit": audit_id, "recorded_commit": sha})
+        return
+    typer.echo(f"wrote {pack.path}: {pack.files} register files and {pack.trail} commits at {pack.commit[:12]}"
+               + (f", sha256 {pack.sha256}" if pack.sha256 else ""))
+    if sha:
+        typer.echo(f"noted in audits/{audit_id} (commit {sha[:10]})")
+
+
+def _measure(spec: str) -> dict[str, Any]:
+    text, _, rest = spec.partition("|")
+    owner, _, due = rest.partition("|")
+    if not text.strip():
+        raise UsageError(f"--measure {spec!r}: write TEXT or TEXT|OWNER|DUE")
+    out: dict[str, Any] = {"text": text.strip()}
+    if owner.strip():
+        out["owner"] = owner.strip()
+    if due.strip():
+        day = _day(due.strip(), "--measure")
+        assert day is not None
+        out["due"] = day.isoformat()
+    return out
+
+
+@audit_app.command("review")
+def audit_review_cmd(
+    ctx: typer.Context,
+    findings: Annotated[list[str], typer.Option("--finding", help="Finding answered: inspections/<year>/<division>#N or audits/<id>#N (repeatable).")],
+    evaluation: Annotated[str, typer.Option("--evaluation", help="Evaluation of the measures' effectiveness (Art. 43(1)).")],
+    measures: Annotated[list[str] | None, typer.Option("--measure", help="Measure decided: TEXT or TEXT|OWNER|DUE (repeatable).", show_default=False)] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Date of the review (default: today).", show_default=False)] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Inspection year evaluated.", show_default=False)] = None,
+    audits: Annotated[list[str] | None, typer.Option("--audit", help="Audit evaluated (repeatable).", show_default=False)] = None,
+    reported_on: Annotated[str | None, typer.Option("--reported-on", help="Date reported to the 総括 (Art. 43(2)).", show_default=False)] = None,
+    close: Annotated[bool, typer.Option("--close", help="The corrective actions of these findings are confirmed complete: close them.")] = False,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record the 副総括's Art. 43 evaluation and review, linked to the findings it answers."""
+    from meti_pi import inspection
+
+    st = state(ctx)
+    reg = load_register(ctx)
+    day = _day(on, "--on") or st.today
+    data = inspection.new_review_data(
+        reg, on=day, findings=findings, evaluation=evaluation, measures=[_measure(m) for m in measures or []],
+        inspection_year=year, audits=audits, reported_on=_day(reported_on, "--reported-on"), close=close,
+    )
+    rid, sha = inspection.save_review(st.register_root, data, today=st.today, dry_run=dry_run)
+    if json_out:
+        print_json({"id": rid, "commit": sha, "dry_run": dry_run, "review": data})
+        return
+    typer.echo(f"{'would add' if dry_run else 'added'} reviews/{rid}" + (f" (commit {sha[:10]})" if sha else "")
+               + (f"; closed {len(findings)} finding(s)" if close else ""))
+
+
+@audit_app.command("list")
+def audit_list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """Audits (scope, independence, open findings, evidence packs) and reviews."""
+    from meti_pi import inspection
+
+    st = state(ctx)
+    reg = load_register(ctx)
+    audits = inspection.audits_overview(reg, st.today)
+    reviews = inspection.reviews_overview(reg)
+    if json_out:
+        print_json({"audits": audits, "reviews": reviews})
+        return
+    from rich.table import Table
+
+    c = console()
+    t = Table(title="監査（第42条）", title_justify="left", expand=True)
+    t.add_column("ID", no_wrap=True)
+    t.add_column("件名", ratio=2)
+    t.add_column("種別・開始")
+    t.add_column("指摘・未是正・期限経過", no_wrap=True)
+    t.add_column("独立性", no_wrap=True)
+    for a in audits:
+        kind = {"regular": "定期", "ad_hoc": "随時"}.get(str(a["kind"]), str(a["kind"])) + ("・外部" if a["external"] else "")
+        t.add_row(a["id"], str(a["title"]) + (f"（総括報告 {a['reported_on']}）" if a["reported_on"] else ""),
+                  f"{kind} {a['started_on']}", f"{a['findings']}・{a['open']}・{a['overdue']}",
+                  "[yellow]要確認[/yellow]" if a["independence"] else "可")
+    c.print(t)
+    r = Table(title="評価及び見直し（第43条）", title_justify="left", expand=True)
+    r.add_column("ID", no_wrap=True)
+    for col in ("評価日", "対応する指摘", "完了確認", "総括報告", "未完了の見直し"):
+        r.add_column(col)
+    for v in reviews:
+        r.add_row(v["id"], str(v["date"]), "\n".join(v["findings"]), "済" if v["closes_findings"] else "—",
+                  str(v["reported_to_sokatsu_on"] or "—"), str(v["open_measures"]))
+    c.print(r)

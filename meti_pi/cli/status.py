@@ -1,0 +1,67 @@
+"""`meti-pi status`: one screen of everything due or overdue across the register."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from meti_pi.cli.common import JsonOpt, console, load_register, print_json, state
+
+if TYPE_CHECKING:
+    from meti_pi.status import DueItem
+
+app = typer.Typer()
+
+
+@app.command("status")
+def status_cmd(
+    ctx: typer.Context,
+    json_out: JsonOpt = False,
+    horizon: Annotated[int, typer.Option("--horizon", min=0, help="Also list what falls due within this many days.")] = 30,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when anything is overdue (for CI and hooks).")] = False,
+) -> None:
+    """Everything due or overdue: Art. 35/36 notices, incident deadlines, this year's Art. 41
+    inspections, Art. 14(4) contractor confirmations, open corrective actions."""
+    from meti_pi import status
+
+    st = state(ctx)
+    reg = load_register(ctx)
+    items = status.due_items(reg, st.today, horizon_days=horizon)
+    counts = status.summary(items)
+    if json_out:
+        print_json({"today": st.today.isoformat(), "horizon_days": horizon, **counts, "items": [i.as_json(st.today) for i in items]})
+    else:
+        _screen(items, counts, st.today, horizon)
+    if check and counts["overdue"]:
+        raise typer.Exit(1)
+
+
+def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: int) -> None:
+    from rich.table import Table
+
+    from meti_pi.checklist import article_ja
+    from meti_pi.status import CATEGORY_JA
+
+    c = console()
+    head = f"{today.isoformat()} 現在　期限経過 {counts['overdue']}件　{horizon}日以内・対応中 {counts['due']}件"
+    if not items:
+        c.print(head + "　— 対応を要する事項はありません")
+        return
+    table = Table(title=head, title_justify="left", expand=True)
+    table.add_column("区分", no_wrap=True)
+    table.add_column("期限", no_wrap=True)
+    table.add_column("残日数", justify="right", no_wrap=True)
+    table.add_column("条項", no_wrap=True)
+    table.add_column("内容", ratio=3)
+    table.add_column("課等", no_wrap=True)
+    table.add_column("参照", ratio=2)
+    for i in items:
+        days = i.days_left(today)
+        style = "bold red" if i.overdue else ("yellow" if days is not None and days <= 7 else "")
+        table.add_row(
+            CATEGORY_JA[i.category], i.due.isoformat() if i.due else "—", "—" if days is None else str(days),
+            f"第{article_ja(i.article)}", i.title, i.division or "—", i.ref, style=style,
+        )
+    c.print(table)

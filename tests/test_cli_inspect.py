@@ -1,0 +1,281 @@
+"""`meti-pi inspect`, `meti-pi audit ...` and `meti-pi status` through the command line."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import git, invoke, make_register
+from meti_pi.register import Register
+from test_checklist import HANDLING, RATIONALE, contractor, division, file_rec
+
+# --today 2026-11-26 (conftest.invoke): fiscal year 2026.
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return make_register(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "divisions/somu.yaml": division("somu", "大臣官房総務課"),
+        "divisions/kansa.yaml": division("kansa", "大臣官房監察室"),
+        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="C", kind="manual", count=30, extra=RATIONALE + HANDLING),
+        "contractors/C-2026-JJJJ01.yaml": contractor("C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], missing=("copy_limits",)),
+    })
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def head(root: Path) -> str:
+    return git(root.parent, "rev-parse", "HEAD").strip()
+
+
+# -- showing the checklist --------------------------------------------------------------------
+
+
+def test_checklist_json_is_one_document_with_why_and_prefill(runner, root):
+    result = invoke(runner, root, "inspect", "--year", "2026", "--division", "jinji", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    [c] = doc["checklists"]
+    assert (c["division"], c["year"], c["period"]) == ("jinji", 2026, {"start": "2026-04-01", "end": "2027-03-31"})
+    items = {i["key"]: i for i in c["items"]}
+    clause = items["14-2@C-2026-JJJJ01"]
+    assert clause["article"] == "14(2)" and clause["prefill"]["answer"] == "no" and clause["why"]
+    assert "14-4@C-2026-JJJJ01" not in items  # 管理C only
+    assert all(i["answer"] is None for i in c["items"]) and c["record"] is None
+
+
+def test_checklist_for_every_division_on_screen(runner, root):
+    result = invoke(runner, root, "inspect", "--year", "2026")
+    assert result.exit_code == 0, result.output
+    for name in ("大臣官房人事課（jinji）令和８年度の点検項目", "大臣官房総務課（somu）", "大臣官房監察室（kansa）"):
+        assert name in result.stdout
+    assert "14-2@C-2026-JJJJ01" in result.stdout and "該当する理由" in result.stdout
+
+
+def test_year_defaults_to_the_current_fiscal_year(runner, root):
+    doc = json.loads(invoke(runner, root, "inspect", "--division", "somu", "--json", today="2027-03-31").stdout)
+    assert doc["year"] == 2026
+    doc = json.loads(invoke(runner, root, "inspect", "--division", "somu", "--json", today="2027-04-01").stdout)
+    assert doc["year"] == 2027
+
+
+def test_unknown_division_exits_3(runner, root):
+    result = invoke(runner, root, "inspect", "--division", "nope")
+    assert result.exit_code == 3 and "no division 'nope'" in result.stderr
+
+
+# -- recording --------------------------------------------------------------------------------
+
+
+def test_answers_file_round_trip_to_record_and_report(runner, root, tmp_path):
+    answers = write(tmp_path / "answers.yaml", """
+        division: jinji
+        inspected_on: 2026-10-01
+        inspector_post: 人事課長補佐
+        answers:
+          "8-3": yes
+          "8-4": yes
+          "17-2": yes
+          "19@F-2026-JJJJ01":
+            answer: no
+            note: 複製の手順が守られていない
+            action: 手順を周知する
+            owner: 人事課長補佐
+            due: 2027-01-31
+    """)
+    before = head(root)
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers), "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["record"] == "inspections/2026/jinji" and out["commit"] and not out["dry_run"]
+    # The officer's 'no' and the register's: a clause missing, no confirmation after contracting.
+    assert {f["item"] for f in out["new_findings"]} == {"19@F-2026-JJJJ01", "14-2@C-2026-JJJJ01", "14-3@C-2026-JJJJ01"}
+    assert head(root) == out["commit"] != before
+    # The record is in the register, valid, and shows in the checklist and the report.
+    data = Register.load(root).records["inspections/2026/jinji"].data
+    assert data["inspected_on"] == "2026-10-01" and data["inspector_post"] == "人事課長補佐"
+    finding = next(f for f in data["findings"] if f["item"] == "19@F-2026-JJJJ01")
+    assert (finding["owner"], finding["due"], finding["action"]) == ("人事課長補佐", "2027-01-31", "手順を周知する")
+    assert invoke(runner, root, "validate").exit_code == 0
+    shown = json.loads(invoke(runner, root, "inspect", "--division", "jinji", "--json").stdout)["checklists"][0]
+    assert shown["record"] == "inspections/2026/jinji"
+    assert {i["key"]: i["answer"] for i in shown["items"]}["19@F-2026-JJJJ01"] == "no"
+    report = invoke(runner, root, "inspect", "--year", "2026", "--report")
+    assert report.exit_code == 0, report.output
+    assert "| 大臣官房人事課 | 2026-10-01 |" in report.stdout
+    assert "手順を周知する | 人事課長補佐 | 2027-01-31 | 対応中 |" in report.stdout
+    assert "- somu: 点検が未実施" in report.stdout
+    # Recording the same answers again changes nothing and commits nothing.
+    again = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
+    assert again.exit_code == 0 and head(root) == out["commit"]
+
+
+def test_answers_file_errors_exit_2(runner, root, tmp_path):
+    bad = write(tmp_path / "bad.yaml", """
+        division: jinji
+        answers:
+          "8-4": perhaps
+    """)
+    result = invoke(runner, root, "inspect", "--answers", str(bad))
+    assert result.exit_code == 2 and "perhaps" in result.stderr
+    unknown = write(tmp_path / "unknown.yaml", "division: jinji\nanswers:\n  '27': yes\n")
+    result = invoke(runner, root, "inspect", "--answers", str(unknown))
+    assert result.exit_code == 2 and "not in the 2026 checklist of jinji: 27" in result.stderr
+    nodiv = write(tmp_path / "nodiv.yaml", "answers:\n  '8-4': yes\n")
+    assert invoke(runner, root, "inspect", "--answers", str(nodiv)).exit_code == 2
+    assert invoke(runner, root, "inspect", "--answers", str(tmp_path / "missing.yaml")).exit_code == 2
+    conflict = invoke(runner, root, "inspect", "--division", "somu", "--answers", str(unknown))
+    assert conflict.exit_code == 2 and "differs" in conflict.stderr
+    assert not (root / "inspections").exists()
+
+
+def test_dry_run_records_nothing(runner, root, tmp_path):
+    answers = write(tmp_path / "a.yaml", "division: somu\nanswers:\n  '8-4': no\n")
+    before = head(root)
+    result = invoke(runner, root, "inspect", "--answers", str(answers), "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["commit"] is None and head(root) == before
+    assert not (root / "inspections").exists()
+
+
+def test_interactive_prompts_record_the_answers(runner, root):
+    # somu has two items: 8-3 and 8-4 (no files, no contractors).
+    keys = [i["key"] for i in json.loads(invoke(runner, root, "inspect", "--division", "somu", "--json").stdout)["checklists"][0]["items"]]
+    assert keys == ["8-3", "8-4"]
+    typed = "\n".join([
+        "maybe",  # 8-3: not an answer -> asked again
+        "yes",  # 8-3
+        "no",  # 8-4
+        "研修の案内が届いていない",  # finding text
+        "",  # corrective action: default
+        "総務課長補佐",  # owner
+        "2027-02-30",  # due: not a date -> asked again
+        "2027-02-28",
+        "2026-11-20",  # inspected on
+        "y",  # record?
+    ]) + "\n"
+    result = invoke(runner, root, "inspect", "--division", "somu", "--interactive", input=typed)
+    assert result.exit_code == 0, result.output
+    assert "[1/2] 8-3  第8条第3項  管理者等の研修受講" in result.stdout
+    assert "recorded inspections/2026/somu" in result.stdout
+    data = Register.load(root).records["inspections/2026/somu"].data
+    assert [(a["item"], a["answer"], a["source"]) for a in data["answers"]] == [("8-3", "yes", "officer"), ("8-4", "no", "officer")]
+    [f] = data["findings"]
+    assert f["text"] == "課員の研修参加: 研修の案内が届いていない"
+    assert (f["action"], f["owner"], f["due"]) == ("課員の研修参加について必要な措置を講ずる", "総務課長補佐", "2027-02-28")
+    assert data["inspected_on"] == "2026-11-20"
+
+
+def test_interactive_skip_and_decline(runner, root):
+    before = head(root)
+    result = invoke(runner, root, "inspect", "--division", "somu", "-i", input="skip\nskip\n2026-11-26\nn\n")
+    assert result.exit_code == 0 and "nothing recorded" in result.stdout and head(root) == before
+    assert invoke(runner, root, "inspect", "-i").exit_code == 2  # one division at a time
+    assert invoke(runner, root, "inspect", "-i", "--division", "somu", "--json").exit_code == 2
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def test_report_formats_and_out(runner, root, tmp_path):
+    docx = tmp_path / "out" / "report.docx"
+    result = invoke(runner, root, "inspect", "--year", "2026", "--report", "--format", "docx", "--out", str(docx))
+    assert result.exit_code == 0, result.output
+    assert docx.read_bytes()[:2] == b"PK" and result.stdout == ""
+    xlsx = invoke(runner, root, "inspect", "--report", "--format", "xlsx")
+    assert xlsx.exit_code == 2 and "--out" in xlsx.stderr
+    doc = json.loads(invoke(runner, root, "inspect", "--report", "--json").stdout)
+    assert doc["totals"]["divisions"] == 3 and doc["totals"]["inspected"] == 0
+    assert {e["division"] for e in doc["escalations"]} == {"jinji", "somu", "kansa"}
+    assert invoke(runner, root, "inspect", "--report", "--format", "pdf").exit_code == 2
+    assert invoke(runner, root, "inspect", "--format", "docx").exit_code == 2  # --format goes with --report
+
+
+# -- audits and reviews --------------------------------------------------------------------------
+
+
+def test_audit_new_findings_pack_review_list(runner, root, tmp_path):
+    new = invoke(runner, root, "audit", "new", "--title", "令和８年度定期監査", "--division", "jinji", "--article", "14(2)",
+                 "--auditor", "人事課長補佐@jinji", "--auditor", "監察官@kansa", "--json")
+    assert new.exit_code == 0, new.output
+    doc = json.loads(new.stdout)
+    aid = doc["id"]
+    assert doc["independence"] == ["人事課長補佐（jinji）は被監査部門に所属しており、第42条第2項の独立性を欠く"]
+    assert [a["role"] for a in doc["audit"]["auditors"]] == ["officer", "staff", "staff"]
+    human = invoke(runner, root, "audit", "new", "--title", "随時監査", "--kind", "ad-hoc", "--auditor", "監察官@kansa", "--division", "jinji")
+    assert human.exit_code == 0 and "warning" not in human.stderr
+
+    findings = write(tmp_path / "findings.yaml", """
+        - division: jinji
+          article: 14(2)
+          text: 委託契約書に複製等の制限の条項がない
+          action: 契約を変更する
+          due: 2027-03-31
+    """)
+    added = invoke(runner, root, "audit", "findings", aid, str(findings), "--reported-on", "2026-11-26", "--json")
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["findings"] == [f"audits/{aid}#1"]
+
+    pack_path = tmp_path / "evidence.zip"
+    packed = invoke(runner, root, "audit", "pack", "--out", str(pack_path), "--audit", aid, "--json")
+    assert packed.exit_code == 0, packed.output
+    pack = json.loads(packed.stdout)
+    assert pack["commit"] != head(root) == pack["recorded_commit"]  # the pack's commit is noted in a new one
+    with zipfile.ZipFile(pack_path) as zf:
+        assert any(n.endswith(f"register/audits/{aid}.yaml") for n in zf.namelist())
+    assert Register.load(root).records[f"audits/{aid}"].data["evidence"][0]["commit"] == pack["commit"]
+    assert invoke(runner, root, "audit", "pack", "--out", str(pack_path)).exit_code == 2  # never overwritten
+
+    review = invoke(runner, root, "audit", "review", "--finding", f"audits/{aid}#1", "--evaluation", "契約変更を確認した",
+                    "--measure", "契約書ひな形の改訂|大臣官房会計課長|2027-03-31", "--audit", aid, "--close", "--json")
+    assert review.exit_code == 0, review.output
+    rid = json.loads(review.stdout)["id"]
+    f = Register.load(root).records[f"audits/{aid}"].data["findings"][0]
+    assert (f["status"], f["closed_by"]) == ("closed", f"reviews/{rid}")
+    bad = invoke(runner, root, "audit", "review", "--finding", "audits/AUD-2026-NOPE00#1", "--evaluation", "x")
+    assert bad.exit_code == 2
+
+    listing = json.loads(invoke(runner, root, "audit", "list", "--json").stdout)
+    mine = next(a for a in listing["audits"] if a["id"] == aid)
+    assert mine["independence"] and mine["open"] == 0 and mine["evidence"] == [pack["commit"]]
+    assert listing["reviews"][0]["id"] == rid and listing["reviews"][0]["open_measures"] == 1
+    screen = invoke(runner, root, "audit", "list")
+    assert screen.exit_code == 0 and aid in screen.stdout and "要確認" in screen.stdout
+    assert invoke(runner, root, "validate").exit_code == 0
+    assert "Meti-Pi-Command: audit review" in git(root.parent, "log", "-1", "--format=%(trailers)")
+
+
+def test_audit_usage_errors(runner, root, tmp_path):
+    assert invoke(runner, root, "audit", "new", "--auditor", "x").exit_code == 2  # no title
+    assert invoke(runner, root, "audit", "new", "--title", "t", "--division", "nope").exit_code == 2
+    assert invoke(runner, root, "audit", "new", "--title", "t", "--kind", "weekly").exit_code == 2
+    assert invoke(runner, root, "audit", "new", "--title", "t", "--auditor", "@jinji").exit_code == 2
+    assert invoke(runner, root, "audit", "findings", "AUD-2026-NOPE00", str(tmp_path / "f.yaml")).exit_code == 2
+
+
+# -- status ---------------------------------------------------------------------------------------
+
+
+def test_status_screen_json_and_check(runner, root, tmp_path):
+    screen = invoke(runner, root, "status")
+    assert screen.exit_code == 0, screen.output
+    assert "期限経過" in screen.stdout and "点検" in screen.stdout
+    doc = json.loads(invoke(runner, root, "status", "--json").stdout)
+    assert doc["today"] == "2026-11-26" and doc["overdue"] == 0
+    assert {i["category"] for i in doc["items"]} == {"inspection"}
+    assert invoke(runner, root, "status", "--check").exit_code == 0
+    # An overdue corrective action makes --check fail.
+    answers = write(tmp_path / "a.yaml", "division: somu\nanswers:\n  '8-4': {answer: no, due: 2026-11-01}\n")
+    assert invoke(runner, root, "inspect", "--answers", str(answers)).exit_code == 0
+    doc = json.loads(invoke(runner, root, "status", "--json").stdout)
+    overdue = [i for i in doc["items"] if i["overdue"]]
+    assert [(i["category"], i["ref"], i["days_left"]) for i in overdue] == [("corrective_action", "inspections/2026/somu#1", -25)]
+    assert invoke(runner, root, "status", "--check").exit_code == 1

@@ -1,0 +1,339 @@
+"""`meti-pi notify`: draft, record, submit, acknowledge, explain, log, --check — in real git repositories."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import git, invoke, make_register
+from test_notices import FILE_35_1, FILE_35_2, RECORDS, edit
+
+from meti_pi.cli.notify import route
+
+FILE_E = FILE_35_1.replace("F-2026-AAAAAA", "F-2026-EEEEEE").replace("name: 補助金交付申請者ファイル", "name: 補助金実績報告者ファイル")
+
+
+def register(tmp_path: Path, files: dict[str, str] | None = None) -> Path:
+    files = files if files is not None else {"F-2026-AAAAAA": FILE_35_1}
+    return make_register(tmp_path, {**RECORDS, **{f"files/{fid}.yaml": text for fid, text in files.items()}})
+
+
+def run(runner, root: Path, *args: str, today: str = "2026-11-26"):
+    return invoke(runner, root, "notify", *args, today=today)
+
+
+def load_yaml(path: Path) -> dict:
+    from meti_pi import yamlload
+
+    return yamlload.load(path.read_text(encoding="utf-8"))
+
+
+def trailers(root: Path, rev: str = "HEAD") -> str:
+    return git(root, "log", "-1", "--format=%(trailers)", rev)
+
+
+def commit_files(root: Path, rev: str = "HEAD") -> list[str]:
+    return sorted(git(root, "show", "--name-only", "--format=", rev).split())
+
+
+def draft(runner, root: Path, tmp_path: Path, file_id: str, *args: str, today: str = "2026-11-26") -> dict:
+    result = run(runner, root, file_id, "--out", str(tmp_path / "out"), "--json", *args, today=today)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+# -- the surface ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["F-1"], ["draft", "F-1"]),
+    (["F-1", "--kind", "35-1"], ["draft", "F-1", "--kind", "35-1"]),
+    (["--kind", "35-1", "F-1"], ["draft", "--kind", "35-1", "F-1"]),
+    (["--check"], ["check"]),
+    (["--check", "--json"], ["check", "--json"]),
+    (["--json", "--check"], ["check", "--json"]),
+    (["submit", "N-1"], ["submit", "N-1"]),
+    (["check"], ["check"]),
+    (["--help"], ["--help"]),
+    (["F-1", "--", "--check"], ["draft", "F-1", "--", "--check"]),
+])
+def test_route(args, expected):
+    assert route(args, {"draft", "check", "submit", "acknowledge", "explain", "log"}, {"--help", "-h"}) == expected
+
+
+def test_help_shows_both_contract_forms(runner, tmp_path):
+    root = register(tmp_path)
+    result = run(runner, root, "--help")
+    assert result.exit_code == 0
+    for word in ("notify FILE_ID", "notify --check", "submit", "acknowledge", "explain", "log"):
+        assert word in result.stdout
+
+
+# -- drafting and recording ------------------------------------------------------------------------
+
+
+def test_notify_file_drafts_records_and_commits_once(runner, tmp_path):
+    root = register(tmp_path)
+    head = git(root, "rev-parse", "HEAD").strip()
+    doc = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")
+    (d,) = doc["drafted"]
+    nid = d["id"]
+    assert (d["kind"], d["article"], d["change"]) == ("35-1", "35(1)", False)
+    assert [r["kind"] for r in doc["required"]] == ["35-1"]
+    assert doc["commit"] == git(root, "rev-parse", "HEAD").strip() != head
+
+    # One commit holding exactly the two records, with the trailers.
+    assert commit_files(root) == ["register/ledger/F-2026-AAAAAA.yaml", f"register/notifications/{nid}.yaml"]
+    t = trailers(root)
+    assert "Meti-Pi-Command: notify" in t and "Meti-Pi-Article: 35(1)" in t
+    assert f"Meti-Pi-Record: notifications/{nid}" in t and "Meti-Pi-Record: ledger/F-2026-AAAAAA" in t
+    assert git(root, "log", "-1", "--format=%s").startswith(f"notifications/{nid}: ")
+
+    n = load_yaml(root / "notifications" / f"{nid}.yaml")
+    assert n["state"] == "drafted" and n["drafted_on"] == "2026-03-16" and n["file"] == "F-2026-AAAAAA"
+    assert n["register_commit"] == head  # the commit the draft was made from
+    assert n["due"] == {"timing": "before", "date": "2026-04-01"}
+    assert n["items_hash"] == d["items_hash"] and len(n["items_hash"]) == 64
+    md = (tmp_path / "out" / f"{nid}.md").read_bytes()
+    assert n["drafts"]["md_sha256"] == hashlib.sha256(md).hexdigest() == d["md_sha256"]
+    assert "令和８年３月１６日" in md.decode() and f"作成の基礎とした登録簿のコミット：{head}" in md.decode()
+
+    ledger = load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")
+    assert ledger["notified"] == [{"notification": nid, "kind": "35-1", "change": False, "date": "2026-03-16",
+                                   "items_hash": n["items_hash"], "state": "drafted"}]
+    assert invoke(runner, root, "validate").exit_code == 0
+
+
+def test_docx_format_writes_word_and_records_its_hash(runner, tmp_path):
+    from meti_pi import word
+
+    root = register(tmp_path)
+    (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", "--format", "docx", today="2026-03-16")["drafted"]
+    data = (tmp_path / "out" / f"{d['id']}.docx").read_bytes()
+    n = load_yaml(root / "notifications" / f"{d['id']}.yaml")
+    assert n["drafts"]["docx_sha256"] == hashlib.sha256(data).hexdigest()
+    assert "個人情報ファイルの保有に関する通知" in word.docx_paragraphs(data)
+
+
+def test_dry_run_writes_and_commits_nothing(runner, tmp_path):
+    root = register(tmp_path)
+    head = git(root, "rev-parse", "HEAD").strip()
+    result = run(runner, root, "F-2026-AAAAAA", "--dry-run", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert "-> **個人情報ファイルの保有に関する通知** <-" in result.stdout
+    assert "would draft" in result.stderr
+    assert git(root, "rev-parse", "HEAD").strip() == head
+    assert not (root / "notifications").exists() and not (tmp_path / "out").exists()
+    doc = json.loads(run(runner, root, "F-2026-AAAAAA", "--dry-run", "--json").stdout)
+    assert doc["dry_run"] and doc["commit"] is None and doc["drafted"][0]["markdown"].startswith(">> 通知番号")
+
+
+def test_halfwidth_switch(runner, tmp_path):
+    root = register(tmp_path)
+    (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", "--halfwidth", today="2026-03-16")["drafted"]
+    assert "令和8年3月16日" in (tmp_path / "out" / f"{d['id']}.md").read_text(encoding="utf-8")
+    assert load_yaml(root / "notifications" / f"{d['id']}.yaml")["drafts"]["fullwidth_digits"] is False
+
+
+def test_a_file_requiring_nothing_drafts_nothing(runner, tmp_path):
+    small = edit(FILE_35_1, "count: 1500", "count: 999").replace("management_class: B\n", "")
+    root = register(tmp_path, {"F-2026-AAAAAA": small})
+    result = run(runner, root, "F-2026-AAAAAA")
+    assert result.exit_code == 0
+    assert "requires no Art. 35/36 notice" in result.stderr and "第74条第2項第9号" in result.stderr
+    assert not (root / "notifications").exists()
+
+
+@pytest.mark.parametrize(("args", "code", "text"), [
+    (["F-2026-AAAAAA", "--kind", "35-2"], 1, "does not require a 35-2 notice"),
+    (["F-2026-AAAAAA", "--kind", "35-9"], 2, "--kind must be one of"),
+    (["F-2026-AAAAAA", "--format", "pdf"], 2, "--format must be one of"),
+    (["F-2026-ZZZZZZ"], 3, "no such ファイル簿 record"),
+    (["../etc"], 2, "not a valid record id"),
+])
+def test_refusals(runner, tmp_path, args, code, text):
+    root = register(tmp_path)
+    result = run(runner, root, *args, "--out", str(tmp_path / "out"))
+    assert result.exit_code == code, result.output
+    assert text in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_uncommitted_edits_to_the_file_are_refused(runner, tmp_path):
+    root = register(tmp_path)
+    path = root / "files" / "F-2026-AAAAAA.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("電話番号, ", ""), encoding="utf-8")
+    result = run(runner, root, "F-2026-AAAAAA", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 3 and "uncommitted edits" in result.stderr
+    assert not (root / "notifications").exists()
+
+
+def test_rerun_keeps_a_current_draft_and_redraft_withdraws_it(runner, tmp_path):
+    root = register(tmp_path)
+    (first,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"]
+    head = git(root, "rev-parse", "HEAD").strip()
+    again = run(runner, root, "F-2026-AAAAAA", "--out", str(tmp_path / "out"), today="2026-03-17")
+    assert again.exit_code == 0 and f"draft {first['id']} awaits submission" in again.stderr
+    assert git(root, "rev-parse", "HEAD").strip() == head
+    (second,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", "--redraft", today="2026-03-17")["drafted"]
+    assert second["withdrawn"] == [first["id"]]
+    old = load_yaml(root / "notifications" / f"{first['id']}.yaml")
+    assert (old["state"], old["withdrawn_on"], old["superseded_by"]) == ("withdrawn", "2026-03-17", second["id"])
+    states = [(e["notification"], e["state"]) for e in load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")["notified"]]
+    assert states == [(first["id"], "withdrawn"), (second["id"], "drafted")]
+    assert sorted(commit_files(root)) == sorted([f"register/notifications/{first['id']}.yaml", f"register/notifications/{second['id']}.yaml",
+                                                 "register/ledger/F-2026-AAAAAA.yaml"])
+
+
+# -- states ----------------------------------------------------------------------------------------------
+
+
+def test_submit_and_acknowledge(runner, tmp_path):
+    root = register(tmp_path)
+    (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"]
+    nid = d["id"]
+    result = run(runner, root, "submit", nid, "--on", "2026-03-18", "--ref", "会計課発第1号", "--json", today="2026-03-19")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["state"] == "submitted"
+    assert "Meti-Pi-Command: notify submit" in trailers(root) and "Meti-Pi-Article: 35(1)" in trailers(root)
+    assert commit_files(root) == ["register/ledger/F-2026-AAAAAA.yaml", f"register/notifications/{nid}.yaml"]
+    n = load_yaml(root / "notifications" / f"{nid}.yaml")
+    assert (n["state"], n["submitted_on"], n["submitted_ref"]) == ("submitted", "2026-03-18", "会計課発第1号")
+
+    assert run(runner, root, "acknowledge", nid, "--on", "2026-03-17", today="2026-03-19").exit_code == 1  # before submission
+    assert run(runner, root, "acknowledge", nid, "--on", "2026-03-19", today="2026-03-19").exit_code == 0
+    entry = load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")["notified"][0]
+    assert (entry["state"], entry["submitted_on"], entry["acknowledged_on"]) == ("acknowledged", "2026-03-18", "2026-03-19")
+    assert invoke(runner, root, "validate", today="2026-03-19").exit_code == 0
+
+
+@pytest.mark.parametrize(("setup", "args", "text"), [
+    ([], ["submit", "{nid}", "--on", "2026-03-15"], "cannot have been submitted"),  # before it was drafted
+    ([], ["submit", "{nid}", "--on", "2026-03-20"], "after today"),
+    ([], ["acknowledge", "{nid}"], "only a submitted notice can be acknowledged"),
+    ([], ["explain", "{nid}", "--reason", "x"], "reason for lateness is recorded on a submitted notice"),
+    ([["submit", "{nid}", "--on", "2026-03-16"]], ["submit", "{nid}"], "only a draft can be submitted"),
+])
+def test_state_refusals(runner, tmp_path, setup, args, text):
+    root = register(tmp_path)
+    (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"]
+    for step in setup:
+        assert run(runner, root, *[a.format(nid=d["id"]) for a in step], today="2026-03-16").exit_code == 0
+    head = git(root, "rev-parse", "HEAD").strip()
+    result = run(runner, root, *[a.format(nid=d["id"]) for a in args], today="2026-03-16")
+    assert result.exit_code == 1 and text in result.stderr
+    assert git(root, "rev-parse", "HEAD").strip() == head
+
+
+def test_submitting_late_warns_and_explain_records_the_reason(runner, tmp_path):
+    root = register(tmp_path)
+    (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-05-01")["drafted"]
+    result = run(runner, root, "submit", d["id"], today="2026-05-01")
+    assert result.exit_code == 0 and "made after its due date 2026-04-01" in result.stderr
+    assert run(runner, root, "explain", d["id"], "--reason", "保有開始時の事務引継ぎにおける通知漏れ", today="2026-05-02").exit_code == 0
+    assert load_yaml(root / "notifications" / f"{d['id']}.yaml")["late_reason"] == "保有開始時の事務引継ぎにおける通知漏れ"
+    assert "Meti-Pi-Command: notify explain" in trailers(root)
+
+
+# -- the acceptance test: --check fails on missing, late and stale, passes once they are made ----------------
+
+
+def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_path):
+    root = register(tmp_path, {"F-2026-AAAAAA": FILE_35_1, "F-2026-BBBBBB": FILE_35_2, "F-2026-EEEEEE": FILE_E})
+    out = ["--out", str(tmp_path / "out")]
+
+    # E: notified in advance and acknowledged ...
+    (e1,) = draft(runner, root, tmp_path, "F-2026-EEEEEE", today="2026-03-20")["drafted"]
+    assert run(runner, root, "submit", e1["id"], today="2026-03-25").exit_code == 0
+    assert run(runner, root, "acknowledge", e1["id"], today="2026-03-26").exit_code == 0
+    # ... then its purpose changes (edited by hand and committed, as officers do).
+    path = root / "files" / "F-2026-EEEEEE.yaml"
+    path.write_text(edit(path.read_text(encoding="utf-8"), "の審査、", "及び実績報告の審査、"), encoding="utf-8")
+    git(root, "commit", "-qam", "purpose widened")
+    # B (35(2)): drafted and submitted after the 遅滞なく limit (2026-04-15).
+    (b1,) = draft(runner, root, tmp_path, "F-2026-BBBBBB", today="2026-05-01")["drafted"]
+    assert run(runner, root, "submit", b1["id"], today="2026-05-01").exit_code == 0
+    # A: never notified although its holding started on 2026-04-01.
+
+    result = run(runner, root, "--check")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any("files/F-2026-AAAAAA.yaml" in line and "error[notice-missing]" in line and "Art. 35(1)" in line for line in lines)
+    assert any("files/F-2026-BBBBBB.yaml" in line and "error[notice-late]" in line and b1["id"] in line for line in lines)
+    assert any("files/F-2026-EEEEEE.yaml" in line and "error[notice-stale]" in line and e1["id"] in line for line in lines)
+    doc = json.loads(run(runner, root, "--check", "--json").stdout)
+    assert doc["ok"] is False
+    assert sorted((p["file"], p["status"]) for p in doc["problems"]) == [
+        ("F-2026-AAAAAA", "missing"), ("F-2026-BBBBBB", "late"), ("F-2026-EEEEEE", "stale")]
+    assert run(runner, root, "check").exit_code == 1  # the verb form
+
+    # The same findings reach validate as warnings.
+    from datetime import date
+
+    from meti_pi.register import Register
+    from meti_pi.validate import validate_register
+
+    warns = [p.code for p in validate_register(Register.load(root), date(2026, 11, 26)) if p.code.startswith("notice-")]
+    assert sorted(warns) == ["notice-late", "notice-missing", "notice-stale"]
+
+    # Make them: A notified now (necessarily late, so with its reason), B's lateness explained,
+    # E's change notified.
+    (a1,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", "--late-reason", "保有開始時の通知漏れ（自己点検で判明）")["drafted"]
+    assert run(runner, root, "submit", a1["id"]).exit_code == 0
+    assert run(runner, root, "explain", b1["id"], "--reason", "審議会日程の変更に伴う事務の遅延").exit_code == 0
+    (e2,) = draft(runner, root, tmp_path, "F-2026-EEEEEE")["drafted"]
+    assert (e2["change"], e2["supersedes"]) == (True, e1["id"])
+    md = (tmp_path / "out" / f"{e2['id']}.md").read_text(encoding="utf-8")
+    assert "変更した事項：利用目的" in md and f"前回の通知：通知番号 {e1['id']}" in md
+    assert run(runner, root, "submit", e2["id"]).exit_code == 0
+
+    result = run(runner, root, "--check", *[])
+    assert result.exit_code == 0, result.output
+    assert "error[" not in result.stdout and "info[notice-late-explained]" in result.stdout
+    doc = json.loads(run(runner, root, "--check", "--json").stdout)
+    assert doc["ok"] is True and doc["problems"] == []
+    assert sorted(f["file"] for f in doc["explained"]) == ["F-2026-AAAAAA", "F-2026-BBBBBB"]
+    assert out  # (drafts went to tmp_path/out throughout)
+
+
+def test_check_lists_pending_notices_without_failing(runner, tmp_path):
+    root = register(tmp_path)
+    result = run(runner, root, "--check", "--json", today="2026-03-01")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is True and [p["status"] for p in doc["pending"]] == ["due"]
+    assert doc["pending"][0]["due"] == "2026-04-01"
+
+
+# -- the 台帳 event log ----------------------------------------------------------------------------------
+
+
+def test_log_appends_events_to_the_ledger(runner, tmp_path):
+    root = register(tmp_path)
+    result = run(runner, root, "log", "F-2026-AAAAAA", "--kind", "provision", "--summary", "会計検査院の実地検査で申請書類を提示",
+                 "--recipient", "会計検査院", "--basis", "個人情報保護法第69条第1項", "--on", "2026-11-20", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["event"]["article"] == "12"
+    assert "Meti-Pi-Command: notify log" in trailers(root) and "Meti-Pi-Article: 12" in trailers(root)
+    assert run(runner, root, "log", "F-2026-AAAAAA", "--kind", "disposal", "--summary", "保存期間満了分の申請書類を溶解処理",
+               "--method", "溶解").exit_code == 0
+    events = load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")["events"]
+    assert [(e["kind"], e["article"], e["date"]) for e in events] == [("provision", "12", "2026-11-20"), ("disposal", "21", "2026-11-26")]
+    assert events[0]["recipient"] == "会計検査院" and events[1]["method"] == "溶解"
+    assert invoke(runner, root, "validate").exit_code == 0
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    (["--kind", "provision", "--summary", "提供"], "needs --recipient"),
+    (["--kind", "leak", "--summary", "x"], "--kind must be one of"),
+    (["--kind", "use", "--summary", "問合せ先 03-3501-1511 に回答"], "looks like it holds personal data"),
+    (["--kind", "use", "--summary", "x", "--on", "2026-13-01"], "is not a date"),
+])
+def test_log_refusals_write_nothing(runner, tmp_path, args, text):
+    root = register(tmp_path)
+    result = run(runner, root, "log", "F-2026-AAAAAA", *args)
+    assert result.exit_code == 2 and text in result.stderr
+    assert "03-3501-1511" not in result.output  # never echo what looks like personal data
+    assert not (root / "ledger").exists()
