@@ -27,10 +27,15 @@ step "Validate the register (schema, references, 別表, rule findings)" meti-pi
 step "A file with its division, systems (別表 甲/乙) and contractors" meti-pi show F-2026-S1J6E5
 
 #@classify
-#@notify
-#@incident
-#@inspect
-#@status
+shows "Which Art. 35/36 notices are missing, late or stale" meti-pi notify --check
+step "Draft the notices a file requires (Markdown and Word), recorded in the 台帳" meti-pi notify F-2026-CT38TF --late-reason "自己点検で判明した通知漏れ" --out "$out/notices"
+step "Draft as Word too" meti-pi notify F-2026-5TV229 --format docx --out "$out/notices"
+step "The public 個人情報ファイル簿 (csv)" meti-pi export filebook --format md --out "$out/filebook.md"
+step "Open an incident: a USB stick with 150 applicants' data was lost" meti-pi incident open --known-on 2026-11-24 --division chusho-keiei-shien --file F-2026-S1J6E5 --principals 150 --no-encrypted --summary "補助金申請書類の写しを保存したUSBメモリを庁舎外で紛失した"
+step "Incidents with their deadlines" meti-pi incident list --open
+step "The Art. 41 checklist of a 甲 division (generated, pre-filled)" meti-pi inspect --division kanbo-joho-system
+step "The year's inspection report for the 副総括 (Word)" meti-pi inspect --report --format docx --out "$out/inspection-2026.docx"
+shows "Everything due or overdue" meti-pi status --check
 
 step "The audit trail of this session" meti-pi history -n 10
 printf '\nThe demo register is in %s (a throwaway copy; delete it when done).\n' "$work"
