@@ -17,6 +17,7 @@ git commit -q -m "example register (fictional)"
 export METI_PI_REGISTER="$work/register"
 export METI_PI_TODAY="${METI_PI_TODAY:-2026-11-26}"
 out="$work/out"
+export COLUMNS="${COLUMNS:-120}"  # rich tables read better wider than 80 columns off a terminal
 mkdir -p "$out"
 
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
@@ -29,8 +30,9 @@ step "A file with its division, systems (別表 甲/乙) and contractors" meti-p
 #@classify
 shows "Which Art. 35/36 notices are missing, late or stale" meti-pi notify --check
 step "Draft the notices a file requires (Markdown and Word), recorded in the 台帳" meti-pi notify F-2026-CT38TF --late-reason "自己点検で判明した通知漏れ" --out "$out/notices"
-step "Draft as Word too" meti-pi notify F-2026-5TV229 --format docx --out "$out/notices"
-step "The public 個人情報ファイル簿 (csv)" meti-pi export filebook --format md --out "$out/filebook.md"
+step "The draft notice (first lines)" bash -c 'head -n 40 "$1"/notices/*.md' _ "$out"
+step "A change notice, as Word" meti-pi notify F-2026-WS4AX4 --kind 35-1 --format docx --out "$out/notices"
+step "The public 個人情報ファイル簿 (Markdown; also csv, xlsx)" meti-pi export filebook --format md --out "$out/filebook.md"
 step "Open an incident: a USB stick with 150 applicants' data was lost" meti-pi incident open --known-on 2026-11-24 --division chusho-keiei-shien --file F-2026-S1J6E5 --principals 150 --no-encrypted --summary "補助金申請書類の写しを保存したUSBメモリを庁舎外で紛失した"
 step "Incidents with their deadlines" meti-pi incident list --open
 step "The Art. 41 checklist of a 甲 division (generated, pre-filled)" meti-pi inspect --division kanbo-joho-system

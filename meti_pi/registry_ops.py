@@ -137,6 +137,10 @@ def find_record(reg: Register, ref: str) -> Record:
     if not hits:
         raise MetiPiError(f"no record with id {ref!r}")
     if len(hits) > 1:
+        # A 台帳 entry shares its file's id: a bare id means the file.
+        primary = [h for h in hits if h.kind != "ledger"]
+        if len(primary) == 1:
+            return primary[0]
         raise MetiPiError(f"id {ref!r} names several records ({', '.join(h.key for h in hits)}); use kind/id")
     return hits[0]
 
@@ -173,6 +177,32 @@ def resolved_view(reg: Register, rec: Record) -> dict[str, Any]:
     if rec.kind == "contractors" and data.get("parent"):
         resolved["parent"] = {"id": data["parent"], "name": (reg.data_of("contractors", data["parent"]) or {}).get("name")}
     return {"key": rec.key, "path": rec.relpath, "record": data, "resolved": resolved}
+
+
+def reference_lines(resolved: dict[str, Any]) -> list[str]:
+    """The resolved references as short readable lines (for `show` on a terminal)."""
+    lines: list[str] = []
+    if "file" in resolved:
+        lines.append(f"個人情報ファイル: {resolved['file']['name']} ({resolved['file']['id']})")
+    if "division" in resolved:
+        d = resolved["division"]
+        lines.append(f"課等: {d['name']} ({d['id']}); 個人情報保護管理者: {d['manager_post']}")
+    systems = list(resolved.get("systems", []))
+    if "system" in resolved:
+        systems.append(resolved["system"])
+    for sv in systems:
+        if sv.get("missing"):
+            lines.append(f"情報システム: {sv['id']} (not in the register)")
+            continue
+        gou, otsu = sv.get("gou") or {}, sv.get("otsu") or {}
+        lines.append(f"情報システム: {sv['name']} ({sv['id']}); 別表第{sv['beppyo_row']}項; "
+                     f"甲: {gou.get('name') or '?'} ({gou.get('division') or 'no division record'}); "
+                     f"乙: {otsu.get('name') or '?'} ({otsu.get('division') or 'no division record'})")
+    for cv in resolved.get("contractors", []):
+        lines.append(f"委託先: {cv['name']} ({cv['id']})")
+    if "parent" in resolved:
+        lines.append(f"再委託元: {resolved['parent']['name']} ({resolved['parent']['id']})")
+    return lines
 
 
 def _unit(unit: Any) -> dict[str, Any]:

@@ -199,3 +199,21 @@ def test_unexpected_errors_hide_locals_and_messages(tmp_path, monkeypatch, capsy
     assert info.value.code == 3
     err = capsys.readouterr().err
     assert secret not in err and "ValueError" in err and "unexpected error" in err
+
+
+def test_show_on_a_terminal_prints_the_record_and_readable_references(runner):
+    from conftest import EXAMPLE
+
+    result = invoke(runner, EXAMPLE, "show", "F-2026-S1J6E5")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "management_class: A" in out
+    assert "別表第5項; 甲: 大臣官房情報システム室 (kanbo-joho-system)" in out
+    assert "委託先:" in out and "C-2026-33BGJE" in out
+
+
+def test_bare_id_prefers_the_file_over_its_ledger_entry(runner):
+    from conftest import EXAMPLE
+
+    result = invoke(runner, EXAMPLE, "show", "F-2026-S1J6E5", "--json")
+    assert json.loads(result.stdout)["key"] == "files/F-2026-S1J6E5"

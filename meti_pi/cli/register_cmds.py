@@ -155,13 +155,17 @@ def show_cmd(
     if json_out:
         print_json(view)
         return
-    from rich.panel import Panel
-    from rich.pretty import Pretty
+    from rich.syntax import Syntax
 
     c = console()
-    c.print(Panel(Pretty(found.data, expand_all=True), title=f"{found.key}  ({found.relpath})"))
-    if view["resolved"]:
-        c.print(Panel(Pretty(view["resolved"], expand_all=True), title="references"))
+    c.rule(f"{found.key}  ({found.relpath})")
+    body = "\n".join(line for line in found.text.splitlines() if not line.startswith("# yaml-language-server:"))
+    c.print(Syntax(body, "yaml", theme="ansi_dark", background_color="default", word_wrap=True))
+    lines = registry_ops.reference_lines(view["resolved"])
+    if lines:
+        c.rule("references")
+        for line in lines:
+            c.print(line, markup=False)
 
 
 @app.command("history")
