@@ -27,7 +27,9 @@ shows() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}" || [ $?
 step "Validate the register (schema, references, 別表, rule findings)" meti-pi validate
 step "A file with its division, systems (別表 甲/乙) and contractors" meti-pi show F-2026-S1J6E5
 
-#@classify
+step "Classify a Shift_JIS dataset (counts and column names only; no cell value is ever shown)" meti-pi classify datasets/applicants_sjis.csv
+step "Classify a payroll workbook holding 個人番号 (JSON, as scripts read it)" bash -c 'meti-pi classify datasets/payroll.xlsx --json | head -n 40'
+step "Record a scan's result into its ファイル簿 record (one audited commit)" meti-pi classify datasets/health_check.csv --record F-2026-FZRXZV
 shows "Which Art. 35/36 notices are missing, late or stale" meti-pi notify --check
 step "Draft the notices a file requires (Markdown and Word), recorded in the 台帳" meti-pi notify F-2026-CT38TF --late-reason "自己点検で判明した通知漏れ" --out "$out/notices"
 step "The draft notice (first lines)" bash -c 'head -n 40 "$1"/notices/*.md' _ "$out"

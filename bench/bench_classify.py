@@ -1,0 +1,205 @@
+"""Benchmark of `meti-pi classify`: detection quality and scan speed, against same-run floors.
+
+    .venv/bin/python bench/bench_classify.py [--quick] [--big]
+
+1. A labelled corpus (UTF-8 CSV, Shift_JIS CSV, .xlsx, .jsonl; positives and decoys) is
+   generated and scanned; a per-kind precision/recall table is printed (a column is one case).
+2. A 1,000,000-row x 8-column CSV (~136 MB) is generated into bench/.data/ and the real CLI
+   (`python -m meti_pi classify FILE --json`, in a subprocess) is timed against a bare
+   csv.reader pass over the same file in the same run; peak memory is the subprocess's
+   max RSS. A 100,000-row .xlsx is timed the same way.
+3. --big: a 10,000,000-row CSV; its peak memory must not exceed the 1M-row run's.
+--quick: 200,000 rows instead of 1,000,000 (and 20,000 for .xlsx), one timing each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / ".data"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import gen_datasets  # noqa: E402
+
+PY = sys.executable
+
+
+# ---------------------------------------------------------------- 1. precision / recall
+
+
+def precision_recall(rows: int = 600) -> tuple[dict[str, tuple[int, int, int]], str]:
+    """kind -> (true positives, false positives, false negatives) over the corpus columns."""
+    from meti_pi.detect import scan
+
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = gen_datasets.labelled_corpus(Path(tmp), rows=rows)
+        shape = f"{len(corpus)} files x {len(corpus[0][1])} columns x {rows} rows"
+        for path, labels in corpus:
+            result = scan(path)
+            found: dict[str, set[str]] = defaultdict(set)
+            for d in result.detections:
+                if d.confirmed:
+                    found[d.column.split("!", 1)[-1]].add(d.kind)
+            for column, truth in labels.items():
+                for kind in truth | found[column]:
+                    cell = counts[kind]
+                    if kind in truth and kind in found[column]:
+                        cell[0] += 1
+                    elif kind in found[column]:
+                        cell[1] += 1
+                    else:
+                        cell[2] += 1
+    return {k: (v[0], v[1], v[2]) for k, v in sorted(counts.items())}, shape
+
+
+def print_pr(table: dict[str, tuple[int, int, int]], shape: str) -> None:
+    print(f"\nPer-kind precision / recall (labelled corpus: {shape}; 1 column = 1 case)")
+    print(f"{'kind':32s} {'TP':>3s} {'FP':>3s} {'FN':>3s} {'precision':>9s} {'recall':>7s}")
+    total = [0, 0, 0]
+    for kind, (tp, fp, fn) in table.items():
+        total = [total[0] + tp, total[1] + fp, total[2] + fn]
+        print(f"{kind:32s} {tp:3d} {fp:3d} {fn:3d} {_ratio(tp, tp + fp):>9s} {_ratio(tp, tp + fn):>7s}")
+    tp, fp, fn = total
+    print(f"{'all kinds':32s} {tp:3d} {fp:3d} {fn:3d} {_ratio(tp, tp + fp):>9s} {_ratio(tp, tp + fn):>7s}")
+
+
+def _ratio(n: int, of: int) -> str:
+    return f"{n / of:.2f}" if of else "—"
+
+
+# ---------------------------------------------------------------- 2. speed and memory
+
+
+def floor_csv(path: Path) -> float:
+    """A bare csv.reader pass over the file, in a fresh interpreter (the same-run floor)."""
+    code = (
+        "import csv,sys,time\n"
+        "t=time.perf_counter()\n"
+        f"f=open({str(path)!r},newline='',encoding='utf-8')\n"
+        "for row in csv.reader(f): pass\n"
+        "print(time.perf_counter()-t)\n"
+    )
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def floor_xlsx(path: Path) -> float:
+    """python-calamine reading every row of the sheet (the .xlsx floor)."""
+    code = (
+        "import time\nt=time.perf_counter()\n"
+        "import python_calamine\n"
+        f"b=python_calamine.CalamineWorkbook.from_path({str(path)!r})\n"
+        "for r in b.get_sheet_by_index(0).iter_rows(): pass\n"
+        "print(time.perf_counter()-t)\n"
+    )
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def run_cli(path: Path) -> tuple[float, float, dict[str, object]]:
+    """Wall time (interpreter start included) and peak RSS (MB) of the real CLI."""
+    env = {**os.environ, "METI_PI_TODAY": "2026-11-26"}
+    env.pop("METI_PI_REGISTER", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run([PY, "-m", "meti_pi", "classify", str(path), "--json"], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"classify failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the maximum over all children so far: measure big runs first or alone
+    return wall, max(peak, before) / 1024, json.loads(proc.stdout)
+
+
+def peak_rss_of(path: Path) -> float:
+    """Peak RSS (MB) of one CLI run measured on its own (a wrapper reports its child's maximum)."""
+    code = (
+        "import resource,subprocess,sys\n"
+        f"subprocess.run([{PY!r},'-m','meti_pi','classify',{str(path)!r},'--json'],stdout=subprocess.DEVNULL,check=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024)\n"
+    )
+    env = {**os.environ, "METI_PI_TODAY": "2026-11-26"}
+    env.pop("METI_PI_REGISTER", None)
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=tempfile.gettempdir())
+    return float(out.stdout)
+
+
+def ensure(path: Path, make) -> Path:  # type: ignore[no-untyped-def]
+    if not path.exists():
+        t = time.perf_counter()
+        make(path)
+        print(f"generated {path.relative_to(ROOT)} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s", flush=True)
+    return path
+
+
+def speed(quick: bool, big: bool) -> list[tuple[str, str, str, str, str]]:
+    rows = 200_000 if quick else 1_000_000
+    xrows = 20_000 if quick else 100_000
+    repeats = 1 if quick else 3
+    csv_path = ensure(DATA / f"staff_{rows}.csv", lambda p: gen_datasets.write_big(p, rows))
+    xlsx_path = ensure(DATA / f"staff_{xrows}.xlsx", lambda p: gen_datasets.write_big_xlsx(p, xrows))
+    table = []
+
+    floors, walls = [], []
+    result: dict[str, object] = {}
+    for _ in range(repeats):  # interleaved so that both see the same machine load
+        floors.append(floor_csv(csv_path))
+        wall, _, result = run_cli(csv_path)
+        walls.append(wall)
+    floor, wall = statistics.median(floors), statistics.median(walls)
+    assert result["principals"] == rows, result["principals"]
+    target = "≤ 2 s, ≤ 2.5x" if not quick else "(quick: 200k rows)"
+    table.append((f"classify {rows:,}x8 CSV (wall, CLI start incl.)", target, f"{floor:.2f} s csv.reader", f"{wall:.2f} s", f"{wall / floor:.2f}x"))
+    mem = peak_rss_of(csv_path)
+    table.append((f"peak memory, {rows:,} rows", "≤ 300 MB", "—", f"{mem:.0f} MB", "—"))
+
+    xfloors, xwalls = [], []
+    for _ in range(repeats):
+        xfloors.append(floor_xlsx(xlsx_path))
+        xwalls.append(run_cli(xlsx_path)[0])
+    xfloor, xwall = statistics.median(xfloors), statistics.median(xwalls)
+    table.append((f"classify {xrows:,}-row XLSX (wall)", "≤ 1 s" if not quick else "(quick)", f"{xfloor:.2f} s calamine", f"{xwall:.2f} s", f"{xwall / xfloor:.2f}x"))
+
+    if big:
+        big_path = ensure(DATA / "staff_10000000.csv", lambda p: gen_datasets.write_big(p, 10_000_000))
+        start = time.perf_counter()
+        big_mem = peak_rss_of(big_path)
+        big_wall = time.perf_counter() - start
+        table.append(("peak memory, 10,000,000 rows", f"≤ {mem:.0f} MB (1M run)", "—", f"{big_mem:.0f} MB ({big_wall:.0f} s)", f"{big_mem / mem:.2f}x"))
+    return table
+
+
+def print_speed(table: list[tuple[str, str, str, str, str]]) -> None:
+    print("\nScan speed and memory (same-run floors)")
+    print(f"{'figure':44s} {'target':22s} {'floor':22s} {'measured':18s} {'ratio':>6s}")
+    for figure, target, floor, measured, ratio in table:
+        print(f"{figure:44s} {target:22s} {floor:22s} {measured:18s} {ratio:>6s}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller files, one timing each")
+    parser.add_argument("--big", action="store_true", help="also check memory on 10,000,000 rows (~1.4 GB file)")
+    args = parser.parse_args()
+    print_pr(*precision_recall())
+    print_speed(speed(args.quick, args.big))
+    print(f"\nmachine: {os.cpu_count()} cores; python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

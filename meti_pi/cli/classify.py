@@ -1,0 +1,293 @@
+"""`meti-pi classify`: the Art. 16 management class of a dataset (scanned) or of a stated profile."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from meti_pi.cli.common import (
+    DryRunOpt,
+    JsonOpt,
+    console,
+    err_console,
+    print_json,
+    state,
+)
+from meti_pi.errors import MetiPiError, UsageError
+
+if TYPE_CHECKING:
+    from meti_pi.classification import Judgements, Outcome
+    from meti_pi.detect import ScanResult
+
+app = typer.Typer(add_completion=False)
+
+PROGRESS_MIN_BYTES = 8 << 20  # show a progress bar (on a terminal) for files bigger than this
+
+
+class FileKind(StrEnum):
+    computer = "computer"
+    manual = "manual"
+    none = "none"
+
+
+class Processing(StrEnum):
+    none = "none"
+    pseudonymized = "pseudonymized"
+    anonymized = "anonymized"
+
+
+@app.command("classify")
+def classify_cmd(
+    ctx: typer.Context,
+    dataset: Annotated[
+        Path | None,
+        typer.Argument(metavar="DATASET", help="The dataset: .csv/.tsv (UTF-8, UTF-8 BOM, Shift_JIS), .xlsx or .jsonl.", show_default=False),
+    ] = None,
+    profile: Annotated[
+        Path | None, typer.Option("--profile", metavar="PROFILE.yaml", help="Decide from a stated profile (YAML) instead of scanning.", show_default=False)
+    ] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", metavar="NAME", help="Scan only this .xlsx sheet (default: every sheet).", show_default=False)] = None,
+    confidential: Annotated[
+        bool | None,
+        typer.Option("--confidential/--not-confidential", help="A leak would cause serious harm (Art. 16(1) 管理A).", show_default=False),
+    ] = None,
+    file_kind: Annotated[
+        FileKind | None, typer.Option("--file-kind", help="computer (電算処理), manual (紙) or none (not a file).", show_default=False)
+    ] = None,
+    exclusion: Annotated[
+        list[str] | None, typer.Option("--exclusion", metavar="74-2-N", help="A claimed exclusion (repeatable).", show_default=False)
+    ] = None,
+    processing: Annotated[
+        Processing | None, typer.Option("--processing", help="none, pseudonymized (仮名加工) or anonymized (匿名加工).", show_default=False)
+    ] = None,
+    key: Annotated[
+        list[str] | None, typer.Option("--key", metavar="COLUMN", help="A column identifying a person, for counting (repeatable).", show_default=False)
+    ] = None,
+    record: Annotated[
+        str | None, typer.Option("--record", metavar="FILE_ID", help="Write the result into this ファイル簿 record (files/ID) and commit.", show_default=False)
+    ] = None,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Classify a dataset into 管理A/B/C (規程第16条) and say which notices follow, with reasons.
+
+    Scans the file (streamed; cell values are never printed or stored), counts the distinct
+    persons, and decides with the register's policy. `--profile` decides from stated facts.
+    """
+    from meti_pi.classification import Judgements
+
+    if (dataset is None) == (profile is None):
+        raise UsageError("give a DATASET to scan or --profile PROFILE.yaml (one of the two)")
+    if profile is not None and (sheet or key):
+        raise UsageError("--sheet and --key apply to a scanned DATASET, not to --profile")
+    given = Judgements(
+        confidential=confidential,
+        file_kind=file_kind.value if file_kind else None,
+        exclusions=tuple(_checked_exclusions(exclusion or [])),
+        processing=processing.value if processing else None,
+    )
+    scanned = _scan(dataset, sheet, key or []) if dataset is not None else None
+    stated = _read_profile(profile) if profile is not None else None
+    if record is not None:
+        outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run)
+    else:
+        outcome, sha = _decide(scanned, stated, given, _policy(ctx)), None
+    if json_out:
+        print_json(_json(outcome))
+    else:
+        _show(outcome)
+    if record is not None:
+        verb = "would record" if dry_run else "recorded"
+        where = "" if dry_run or sha is None else f" (commit {sha[:10]})"
+        sys.stderr.write(f"meti-pi: {verb} 管理{outcome.decision.management_class} in files/{record}{where}\n")
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def _checked_exclusions(items: list[str]) -> list[str]:
+    from meti_pi.classification import EXCLUSION_RE
+
+    for item in items:
+        if not EXCLUSION_RE.match(item):
+            raise UsageError(f"--exclusion {item}: give 74-2-N (N = 1..11), 75-2-N (N = 1..3) or 75-3")
+    return items
+
+
+def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
+    from meti_pi.detect import scan
+
+    with _progress(path) as progress:
+        return scan(path, sheet=sheet, keys=tuple(keys), progress=progress)
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(path: Path) -> Any:
+    """A progress bar on stderr, only on a terminal and for a long scan."""
+    if not sys.stderr.isatty() or not path.is_file() or path.stat().st_size < PROGRESS_MIN_BYTES:
+        return _NoProgress()  # decided before rich is imported: a plain run does not pay for it
+    return _Bar(err_console(), path.name)
+
+
+class _Bar:
+    def __init__(self, err: Any, name: str) -> None:
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=err, transient=True)
+        self.task = self.progress.add_task(f"scanning {name}", total=None)
+
+    def __enter__(self) -> Any:
+        self.progress.start()
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        self.progress.update(self.task, completed=done, total=total or None)
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def _read_profile(path: Path) -> Any:
+    from meti_pi.classification import profile_from_mapping
+    from meti_pi.yamlload import YamlFault, decode, load
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the profile ({exc.strerror})") from None
+    try:
+        data = load(decode(raw))
+    except YamlFault as exc:
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        raise UsageError(f"{where}: {exc}") from None
+    return profile_from_mapping(data, str(path))
+
+
+def _policy(ctx: typer.Context) -> dict[str, Any]:
+    """The register's policy when there is a register, else the defaults."""
+    from meti_pi import policy as policy_mod
+    from meti_pi.register import Register
+
+    try:
+        root = state(ctx).register_root
+    except MetiPiError:
+        return policy_mod.merged(None)
+    return Register.load_policy(root)
+
+
+def _decide(scanned: ScanResult | None, stated: Any, judgements: Judgements, policy: dict[str, Any]) -> Outcome:
+    from meti_pi.classification import classify_profile, classify_scan
+
+    if scanned is not None:
+        return classify_scan(scanned, judgements, policy)
+    return classify_profile(stated, judgements, policy)
+
+
+# ---------------------------------------------------------------- --record
+
+
+def _record(
+    ctx: typer.Context, file_id: str, scanned: ScanResult | None, stated: Any, given: Judgements, dataset: Path | None, dry_run: bool
+) -> tuple[Outcome, str | None]:
+    from meti_pi import audit
+    from meti_pi.classification import apply_to_record, merge_judgements, record_base
+    from meti_pi.ids import valid_id
+    from meti_pi.register import Register
+
+    if not valid_id(file_id):
+        raise UsageError(f"--record {file_id!r}: not a record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
+    st = state(ctx)
+    root = st.register_root
+    policy = Register.load_policy(root)
+    sha = _sha256(dataset) if dataset is not None else None
+    with audit.transaction(
+        root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=st.today, dry_run=dry_run
+    ) as tx:
+        doc = tx.edit(f"files/{file_id}")  # fresh, under the lock: the decision uses its judgements
+        outcome = _decide(scanned, stated, merge_judgements(record_base(doc), given), policy)
+        apply_to_record(doc, outcome, given, st.today.isoformat(), sha)
+    return outcome, tx.commit_sha
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- output
+
+
+def _json(outcome: Outcome) -> dict[str, Any]:
+    from meti_pi.classification import outcome_json
+
+    return outcome_json(outcome)
+
+
+def _show(o: Outcome) -> None:
+    from rich.table import Table
+
+    out = console()
+    if o.scan is not None:
+        s = o.scan
+        encoding = f", {s.encoding}" if s.encoding else ""
+        out.print(f"{s.path} ({s.format}{encoding}): {s.rows:,} rows, {len(s.columns)} columns")
+        table = Table("列", "検出", "合致/検査", "標本の精査")
+        for column in table.columns:
+            column.overflow = "fold"
+        for t in s.tables:
+            for name in t.columns:
+                label = f"{t.name}!{name}" if len(s.tables) > 1 else name
+                rows = [d for d in s.detections if d.column == label]
+                if not rows:
+                    table.add_row(label, "—", "", "")
+                for d in rows:
+                    kind = d.label if d.confirmed else f"{d.label}?（文脈なし・未判定）"
+                    table.add_row(label, f"{kind} [{d.kind}]", _share(d.matched, d.checked), _share(d.sample_passed, d.sample_checked))
+        out.print(table)
+    decision, p = o.decision, o.profile
+    count = "不明" if p.principals is None else f"{p.principals:,}人"
+    out.print(f"本人の数: {count} ({o.principals_basis})")
+    out.print(f"管理区分: 管理{decision.management_class}")
+    out.print(
+        f"個人情報: {_yes(decision.personal_information)}  個人情報ファイル: {_yes(decision.personal_information_file)}  "
+        f"特定個人情報: {_yes(decision.specific_personal_information)}"
+    )
+    out.print(
+        f"適用除外: {', '.join(decision.exclusions) or 'なし'}  通知: {', '.join(decision.notifications) or 'なし'}  "
+        f"ファイル簿掲載: {_yes(decision.filebook_listed)}"
+    )
+    reasons = Table("規則", "条項", "理由")
+    for column in reasons.columns:
+        column.overflow = "fold"
+    for r in o.reasons:
+        reasons.add_row(r.rule, r.article, r.text)
+    out.print(reasons)
+
+
+def _share(n: int, of: int) -> str:
+    return f"{n:,}/{of:,} ({n / of:.0%})" if of else "—"
+
+
+def _yes(flag: bool) -> str:
+    return "はい" if flag else "いいえ"

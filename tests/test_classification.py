@@ -1,0 +1,269 @@
+"""The Art. 16 / 35 / 36 / APPI 74-75 decision engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from meti_pi.classification import Profile, decide, profile_from_mapping, profile_from_record
+from meti_pi.errors import UsageError
+
+POLICY = {
+    "thresholds": {"class_b_min_principals": 1000, "filebook_min_principals": 1000},
+    "classification": {"class_a_triggers": ["my_number", "sensitive", "biometric", "identification_code", "financial", "confidential"]},
+}
+
+
+def rules(decision) -> list[str]:
+    return [r.rule for r in decision.reasons]
+
+
+@pytest.mark.parametrize(("n", "klass"), [(1, "C"), (999, "C"), (1000, "B"), (1001, "B")])
+def test_class_b_from_one_thousand(n: int, klass: str) -> None:
+    assert decide(Profile(principals=n), POLICY).management_class == klass
+
+
+@pytest.mark.parametrize(
+    ("n", "item9", "notices", "listed"),
+    [(999, True, (), False), (1000, False, ("35-1",), True), (1001, False, ("35-1",), True)],
+)
+def test_item_9_boundary(n: int, item9: bool, notices: tuple[str, ...], listed: bool) -> None:
+    d = decide(Profile(principals=n), POLICY)
+    assert ("74-2-9" in d.exclusions) is item9
+    assert d.notifications == notices
+    assert d.filebook_listed is listed
+    assert d.personal_information_file
+
+
+def test_thresholds_come_from_policy() -> None:
+    policy = {"thresholds": {"class_b_min_principals": 500, "filebook_min_principals": 2000}}
+    d = decide(Profile(principals=1000), policy)
+    assert d.management_class == "B"
+    assert "74-2-9" in d.exclusions  # 1000 < 2000
+
+
+def test_missing_policy_keys_use_defaults() -> None:
+    assert decide(Profile(principals=1000), {}).management_class == "B"
+    assert decide(Profile(principals=999, my_number=True), None).management_class == "A"
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        Profile(principals=5, my_number=True),
+        Profile(principals=5, sensitive=True, sensitive_categories=("medical_history",)),
+        Profile(principals=5, biometric=True),
+        Profile(principals=5, identification_codes=("passport",)),
+        Profile(principals=5, financial=True),
+        Profile(principals=5, confidential=True),
+    ],
+)
+def test_each_class_a_trigger(profile: Profile) -> None:
+    d = decide(profile, POLICY)
+    assert d.management_class == "A"
+    assert any(r.rule.startswith("class-a:") and r.article == "規程第16条第1項" for r in d.reasons)
+
+
+def test_triggers_can_be_switched_off_by_policy() -> None:
+    policy = {"classification": {"class_a_triggers": ["confidential"]}}
+    assert decide(Profile(principals=5, financial=True), policy).management_class == "C"
+    assert decide(Profile(principals=1000, financial=True), policy).management_class == "B"
+
+
+def test_confidentiality_judgement_always_makes_a() -> None:
+    # the rule's own test for 管理A: not something policy.yaml can switch off
+    assert decide(Profile(principals=5, confidential=True), {"classification": {"class_a_triggers": []}}).management_class == "A"
+
+
+def test_my_number_alone_is_not_an_other_identification_code() -> None:
+    policy = {"classification": {"class_a_triggers": ["identification_code"]}}
+    d = decide(Profile(principals=5, my_number=True, identification_codes=("my_number",)), policy)
+    assert d.management_class == "C"
+
+
+def test_unknown_count_is_treated_as_b_and_item_9_not_applied() -> None:
+    d = decide(Profile(principals=None), POLICY)
+    assert d.management_class == "B"
+    assert "74-2-9" not in d.exclusions
+    assert d.notifications == ("35-1",)
+    assert "class-b:unknown-count" in rules(d)
+
+
+def test_my_number_routes_to_35_3_even_below_threshold_and_with_exclusions() -> None:
+    # legal brief §9 item 4: rule 3(9) is contradictory; 35(3) catches every 個人番号 holding
+    d = decide(Profile(principals=10, my_number=True, exclusions=("74-2-3",)), POLICY)
+    assert d.management_class == "A"
+    assert d.notifications == ("35-3",)
+    assert d.specific_personal_information
+    assert d.personal_information_file
+    assert "my-number-file" in rules(d)
+
+
+def test_small_a_file_gap_is_flagged() -> None:
+    # §9 item 5: 管理A below 1,000 is notified under neither 35(1) nor 35(2)
+    d = decide(Profile(principals=999, sensitive=True), POLICY)
+    assert d.management_class == "A"
+    assert d.notifications == ()
+    assert "gap:small-file" in rules(d)
+    assert "gap:small-file" not in rules(decide(Profile(principals=999, my_number=True), POLICY))
+
+
+def test_manual_file_with_1000_is_listed_without_any_35_notice() -> None:
+    # §9 item 6: 74(2)(11) excluded from 35(1) and 35(2) but not from 75(2)(i)
+    d = decide(Profile(principals=1000, file_kind="manual"), POLICY)
+    assert d.exclusions == ("74-2-11",)
+    assert d.notifications == ()
+    assert d.filebook_listed
+    assert d.management_class == "B"
+    assert "gap:manual-file" in rules(d)
+
+
+def test_manual_file_below_1000_is_not_listed() -> None:
+    d = decide(Profile(principals=999, file_kind="manual"), POLICY)
+    assert d.exclusions == ("74-2-9", "74-2-11")
+    assert not d.filebook_listed
+
+
+@pytest.mark.parametrize("item", [1, 2, 3, 4, 5, 6, 7, 8])
+def test_items_1_to_8_exclude_35_1_35_2_and_filebook(item: int) -> None:
+    d = decide(Profile(principals=5000, exclusions=(f"74-2-{item}",)), POLICY)
+    assert d.management_class == "B"
+    assert d.notifications == ()
+    assert not d.filebook_listed
+    assert d.exclusions == (f"74-2-{item}",)
+
+
+def test_item_10_excludes_35_1_but_not_35_2_and_not_listed() -> None:
+    d = decide(Profile(principals=5000, exclusions=("74-2-10",)), POLICY)
+    assert d.notifications == ("35-2",)
+    assert not d.filebook_listed
+
+
+def test_item_10_with_class_c_needs_no_notice() -> None:
+    d = decide(Profile(principals=1500, exclusions=("74-2-10",)), {"thresholds": {"class_b_min_principals": 2000}})
+    assert d.management_class == "C"
+    assert d.notifications == ()
+
+
+def test_item_11_claimed_on_computer_file() -> None:
+    d = decide(Profile(principals=5000, exclusions=("74-2-11",)), POLICY)
+    assert d.notifications == ()
+    assert d.filebook_listed
+
+
+def test_35_2_for_class_a_b_data_that_is_not_a_file() -> None:
+    d = decide(Profile(principals=5000, file_kind="none"), POLICY)
+    assert not d.personal_information_file
+    assert d.notifications == ("35-2",)
+    assert not d.filebook_listed
+    assert d.exclusions == ()
+    c = decide(Profile(principals=50, file_kind="none"), POLICY)
+    assert c.notifications == ()
+
+
+def test_75_2_copy_and_75_3_withholding_keep_35_1() -> None:
+    d = decide(Profile(principals=5000, exclusions=("75-2-2",)), POLICY)
+    assert d.notifications == ("35-1",)
+    assert not d.filebook_listed
+    w = decide(Profile(principals=5000, exclusions=("75-3",)), POLICY)
+    assert not w.filebook_listed and "filebook:withheld" in rules(w)
+
+
+def test_article_36_when_anonymized_info_created() -> None:
+    d = decide(Profile(principals=5000, anonymized_info_created=True), POLICY)
+    assert d.notifications == ("35-1", "36")
+
+
+def test_anonymized_data_is_not_personal() -> None:
+    d = decide(Profile(principals=5000, processing="anonymized"), POLICY)
+    assert not d.personal_information
+    assert not d.personal_information_file
+    assert d.management_class == "C"
+    assert d.notifications == ()
+
+
+def test_anonymized_but_holding_identifiers_stays_personal() -> None:
+    d = decide(Profile(principals=5000, processing="anonymized", identification_codes=("passport",)), POLICY)
+    assert d.personal_information and d.management_class == "A"
+    assert "anonymized-with-identifiers" in rules(d)
+
+
+def test_pseudonymized_is_still_personal() -> None:
+    d = decide(Profile(principals=5000, processing="pseudonymized"), POLICY)
+    assert d.personal_information and d.management_class == "B" and "pseudonymized" in rules(d)
+
+
+def test_no_person_means_not_personal_information() -> None:
+    d = decide(Profile(principals=0), POLICY)
+    assert not d.personal_information
+    assert d.management_class == "C"
+    assert d.notifications == () and not d.filebook_listed
+
+
+def test_every_reason_cites_an_article() -> None:
+    d = decide(Profile(principals=1000, my_number=True, file_kind="manual", anonymized_info_created=True), POLICY)
+    assert d.reasons
+    assert all(r.article and r.text and r.rule for r in d.reasons)
+
+
+def test_profile_from_record() -> None:
+    record = {
+        "file_kind": "manual",
+        "confidential": True,
+        "characteristics": {"sensitive_categories": ["disability"], "identification_codes": ["my_number", "passport"]},
+        "principals": {"count": 1200, "as_of": "2026-11-26"},
+        "exclusions": [{"item": "74-2-3", "reason": "人事"}],
+        "filebook_withheld": {"whole_file": True, "reason": "x"},
+        "anonymized_info": {"created": True},
+    }
+    p = profile_from_record(record)
+    assert p.principals == 1200 and p.file_kind == "manual" and p.confidential
+    assert p.sensitive and p.sensitive_categories == ("disability",)
+    assert p.my_number and p.identification_codes == ("my_number", "passport")
+    assert p.exclusions == ("74-2-3", "75-3")
+    assert p.anonymized_info_created
+
+
+def test_profile_from_record_defaults() -> None:
+    p = profile_from_record({"principals": {"count": None, "as_of": "2026-01-01"}})
+    assert p == Profile(principals=None)
+
+
+def test_profile_from_mapping_contract_keys() -> None:
+    p = profile_from_mapping(
+        {
+            "principals": 1000,
+            "sensitive": True,
+            "my_number": False,
+            "identification_codes": ["passport"],
+            "biometric": False,
+            "financial": True,
+            "processing": "pseudonymized",
+            "confidential": False,
+            "file_kind": "computer",
+            "exclusions": ["74-2-10"],
+            "anonymized_info_created": False,
+        }
+    )
+    assert p.principals == 1000 and p.sensitive and p.financial and p.exclusions == ("74-2-10",)
+
+
+@pytest.mark.parametrize(
+    ("data", "word"),
+    [
+        ({"principal": 3}, "unknown key"),
+        ({"principals": "many"}, "principals"),
+        ({"principals": True}, "principals"),
+        ({"principals": -1}, "principals"),
+        ({"sensitive": "yes"}, "sensitive"),
+        ({"exclusions": ["74-2-12"]}, "74-2-12"),
+        ({"exclusions": "74-2-3"}, "exclusions"),
+        ({"file_kind": "paper"}, "file_kind"),
+        ({"processing": "masked"}, "processing"),
+        ({"identification_codes": ["passport", "shoe_size"]}, "shoe_size"),
+        ({"sensitive_categories": ["hobby"]}, "hobby"),
+        (["principals"], "mapping"),
+    ],
+)
+def test_profile_from_mapping_rejects(data, word: str) -> None:
+    with pytest.raises(UsageError, match=word):
+        profile_from_mapping(data, "p.yaml")

@@ -1,0 +1,286 @@
+"""`meti-pi classify`: the contract's JSON, exit codes, --profile, --record and the no-leak rule."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import git, invoke, make_register
+from typer.testing import CliRunner
+
+from meti_pi.cli import app
+
+CONTRACT_KEYS = {
+    "management_class",
+    "reasons",
+    "principals",
+    "principals_basis",
+    "personal_information",
+    "specific_personal_information",
+    "sensitive",
+    "sensitive_categories",
+    "identification_codes",
+    "financial",
+    "notifications",
+    "exclusions",
+    "filebook_listed",
+}
+SCAN_KEYS = CONTRACT_KEYS | {"dataset", "detections"}
+
+
+def run(*args: str, runner: CliRunner | None = None):
+    return (runner or CliRunner()).invoke(app, ["--today", "2026-11-26", *args])
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    with path.open("w", newline="", encoding=encoding) as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def staff(path: Path, n: int) -> Path:
+    rows = [["職員番号", "氏名", "メールアドレス"]] + [[f"S{i:05d}", "山田 太郎", f"s{i}@example.jp"] for i in range(n)]
+    return write_csv(path, rows)
+
+
+def test_scan_json_has_exactly_the_contract_keys(tmp_path: Path) -> None:
+    result = run("classify", str(staff(tmp_path / "s.csv", 1000)), "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert set(doc) == SCAN_KEYS
+    assert doc["management_class"] == "B"
+    assert doc["principals"] == 1000 and doc["principals_basis"] == "scanned"
+    assert doc["notifications"] == ["35-1"]
+    assert doc["filebook_listed"] is True
+    assert set(doc["dataset"]) == {"path", "format", "rows", "columns"}
+    assert doc["dataset"]["columns"] == ["職員番号", "氏名", "メールアドレス"]
+    assert all(set(d) == {"column", "kind", "matched", "checked"} for d in doc["detections"])
+    assert all(set(r) == {"rule", "article", "text"} for r in doc["reasons"])
+
+
+@pytest.mark.parametrize(("n", "klass", "excluded"), [(999, "C", ["74-2-9"]), (1000, "B", []), (1001, "B", [])])
+def test_scan_boundaries(tmp_path: Path, n: int, klass: str, excluded: list[str]) -> None:
+    doc = json.loads(run("classify", str(staff(tmp_path / "s.csv", n)), "--json").stdout)
+    assert doc["management_class"] == klass
+    assert doc["exclusions"] == excluded
+
+
+def test_judgement_options(tmp_path: Path) -> None:
+    path = str(staff(tmp_path / "s.csv", 1000))
+    doc = json.loads(run("classify", path, "--json", "--file-kind", "manual").stdout)
+    assert doc["exclusions"] == ["74-2-11"] and doc["notifications"] == [] and doc["filebook_listed"]
+    doc = json.loads(run("classify", path, "--json", "--exclusion", "74-2-10").stdout)
+    assert doc["notifications"] == ["35-2"] and not doc["filebook_listed"]
+    doc = json.loads(run("classify", path, "--json", "--confidential").stdout)
+    assert doc["management_class"] == "A"
+    doc = json.loads(run("classify", path, "--json", "--processing", "anonymized").stdout)
+    assert doc["personal_information"] is False
+
+
+def test_key_option(tmp_path: Path) -> None:
+    path = str(staff(tmp_path / "s.csv", 10))
+    assert json.loads(run("classify", path, "--json", "--key", "氏名").stdout)["principals"] == 1
+    bad = run("classify", path, "--key", "個人番号")
+    assert bad.exit_code == 2 and "no such column" in bad.stderr
+
+
+def test_payroll_example_with_my_number(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parent.parent / "examples" / "datasets" / "payroll.xlsx"
+    doc = json.loads(run("classify", str(example), "--json").stdout)
+    assert doc["specific_personal_information"] is True
+    assert doc["management_class"] == "A"
+    assert "35-3" in doc["notifications"]
+    assert doc["financial"] is True
+    assert any(d["kind"] == "my_number" for d in doc["detections"])
+
+
+def test_corporate_numbers_and_order_numbers_are_not_personal() -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples" / "datasets"
+    for name in ("corporations.csv", "orders.csv"):
+        doc = json.loads(run("classify", str(examples / name), "--json").stdout)
+        assert doc["personal_information"] is False, name
+        assert doc["principals"] == 0
+        assert doc["notifications"] == []
+
+
+def test_profile(tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text("principals: 1000\nfile_kind: manual\nmy_number: false\n", encoding="utf-8")
+    doc = json.loads(run("classify", "--profile", str(profile), "--json").stdout)
+    assert set(doc) == CONTRACT_KEYS
+    assert doc["management_class"] == "B" and doc["principals_basis"] == "stated"
+    assert doc["filebook_listed"] and doc["notifications"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("principals: [1\n", "p.yaml:2:"), ("principal: 3\n", "unknown key"), ("exclusions: [74-2-99]\n", "74-2-99")],
+)
+def test_bad_profile_is_a_usage_error(tmp_path: Path, text: str, fragment: str) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(text, encoding="utf-8")
+    result = run("classify", "--profile", str(profile))
+    assert result.exit_code == 2
+    assert fragment in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("x.csv", "--profile", "p.yaml"),
+        ("missing.csv",),
+        ("data.xls",),
+        ("--exclusion", "74-2-12", "x.csv"),
+    ],
+)
+def test_usage_errors(tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "x.csv").write_text("a\n1\n", encoding="utf-8")
+    result = run("classify", *[str(tmp_path / a) if a.endswith((".csv", ".xls", ".yaml")) else a for a in args])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_dataset_exit_2_without_the_value(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"氏名": "秘匿太郎"}\n{"氏名": "漏洩花子"\n', encoding="utf-8")
+    result = run("classify", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:2:" in result.stderr
+    assert "漏洩花子" not in result.output and "秘匿太郎" not in result.output
+
+
+def test_table_output(tmp_path: Path) -> None:
+    result = run("classify", str(staff(tmp_path / "s.csv", 5)))
+    assert result.exit_code == 0
+    assert "管理区分: 管理C" in result.stdout
+    assert "山田" not in result.stdout
+
+
+# ------------------------------------------------------------------ --record
+
+
+FILE_ID = "F-2026-5TV229"  # an example register record without 個人番号
+
+
+def test_record_writes_the_files_record_and_one_commit(tmp_path: Path, runner: CliRunner) -> None:
+    root = make_register(tmp_path, example=True)
+    data = staff(tmp_path / "staff.csv", 1200)
+    before = git(root, "rev-parse", "HEAD").strip()
+    result = invoke(runner, root, "classify", str(data), "--record", FILE_ID, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert git(root, "rev-list", "--count", f"{before}..HEAD").strip() == "1"
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [f"register/files/{FILE_ID}.yaml"]
+    trailers = git(root, "log", "-1", "--format=%(trailers)")
+    assert "Meti-Pi-Command: classify" in trailers and f"Meti-Pi-Record: files/{FILE_ID}" in trailers
+    from meti_pi.yamlload import load
+
+    items_before = load(git(root, "show", f"{before}:register/files/{FILE_ID}.yaml"))["record_items"]
+    record = load((root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8"))
+    assert record["management_class"] == "B"
+    assert record["principals"] == {"count": 1200, "as_of": "2026-11-26", "basis": "scanned"}
+    # The officer's 記録項目 are notified items: kept; the scanned columns go to the scan summary.
+    assert record["record_items"] == items_before
+    scan = record["classification"]["scan"]
+    assert scan["columns"] == ["職員番号", "氏名", "メールアドレス"]
+    assert scan["dataset"] == "staff.csv" and scan["rows"] == 1200 and len(scan["sha256"]) == 64
+    assert record["classification"]["decided_on"] == "2026-11-26"
+    assert any(r["rule"] == "class-b" for r in record["classification"]["reasons"])
+
+
+def test_record_fills_record_items_only_when_the_record_has_none(tmp_path: Path, runner: CliRunner) -> None:
+    root = make_register(tmp_path, example=True)
+    path = root / "files" / f"{FILE_ID}.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("record_items:")
+    end = text.index("\n", text.index("\n", start) + 1)
+    while text[end + 1 : end + 5] == "  - ":
+        end = text.index("\n", end + 1)
+    path.write_text(text[:start] + "record_items: []" + text[end:], encoding="utf-8")
+    git(root, "commit", "-qam", "items not yet written")
+    result = invoke(runner, root, "classify", str(staff(tmp_path / "staff.csv", 10)), "--record", FILE_ID, "--json")
+    from meti_pi.yamlload import load
+
+    assert result.exit_code == 0, result.stderr
+    assert load(path.read_text(encoding="utf-8"))["record_items"] == ["職員番号", "氏名", "メールアドレス"]
+
+
+def test_record_dry_run_writes_nothing(tmp_path: Path, runner: CliRunner) -> None:
+    root = make_register(tmp_path, example=True)
+    before = (root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8")
+    head = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "classify", str(staff(tmp_path / "s.csv", 50)), "--record", FILE_ID, "--dry-run", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["management_class"] == "C"
+    assert (root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8") == before
+    assert git(root, "rev-parse", "HEAD") == head
+
+
+def test_record_unknown_or_bad_id(tmp_path: Path, runner: CliRunner) -> None:
+    root = make_register(tmp_path, example=True)
+    data = str(staff(tmp_path / "s.csv", 5))
+    assert invoke(runner, root, "classify", data, "--record", "F-NOPE").exit_code == 3
+    assert invoke(runner, root, "classify", data, "--record", "../x").exit_code == 2
+
+
+def test_record_refused_when_my_number_basis_is_missing(tmp_path: Path, runner: CliRunner) -> None:
+    root = make_register(tmp_path, example=True)
+    example = Path(__file__).resolve().parent.parent / "examples" / "datasets" / "payroll.xlsx"
+    head = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "classify", str(example), "--record", FILE_ID)
+    assert result.exit_code == 1  # the register would become invalid: nothing written
+    assert git(root, "rev-parse", "HEAD") == head
+
+
+# ------------------------------------------------------------------ no leak
+
+
+def test_no_cell_value_reaches_register_history_or_output(tmp_path: Path, runner: CliRunner) -> None:
+    """Scan, record, then look for every cell value in the register, the whole git history and
+    everything printed: none may appear."""
+    rows = [["職員番号", "氏名", "フリガナ", "生年月日", "電話番号", "メールアドレス", "住所", "既往歴"]]
+    for i in range(1100):
+        rows.append(
+            [
+                f"QX{i:06d}",
+                f"{'佐藤鈴木高橋田中'[i % 4 * 2:i % 4 * 2 + 2]} 秘{i:04d}",
+                f"ヒミツ タロウ{i:04d}",
+                f"19{50 + i % 40}-0{1 + i % 9}-1{i % 9}",
+                f"090-7{i:03d}-{i:04d}"[:13],
+                f"leak.{i:05d}@secret.example",
+                f"東京都秘密区隠町{i}-{i % 7}-{i % 5}",
+                ["糖尿病", "喘息", "なし"][i % 3] + f"第{i:04d}号",
+            ]
+        )
+    data = write_csv(tmp_path / "secret.csv", rows)
+    root = make_register(tmp_path, example=True)
+    outputs = []
+    for args in (("--json",), ()):
+        result = invoke(runner, root, "classify", str(data), "--record", FILE_ID, *args)
+        assert result.exit_code == 0, result.stderr
+        outputs.append(result.stdout + result.stderr)
+    repo = root.parent
+    history = subprocess.run(["git", "log", "-p", "--all", "--format=%H%n%B"], cwd=repo, capture_output=True, text=True, check=True).stdout
+    files = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts)
+    haystacks = {"history": history, "register": files, "output": "\n".join(outputs)}
+    values = {cell for row in rows[1:] for cell in row if len(cell) >= 4}
+    assert len(values) > 7000
+    for where, text in haystacks.items():
+        leaked = [v for v in values if v in text]
+        assert not leaked, f"{len(leaked)} cell values found in {where}, e.g. {leaked[:1]!r}"
+    assert "既往歴" in history  # column names (not values) are recorded: the search does find text
+
+
+def test_record_judgements_come_from_the_record_unless_given(tmp_path: Path, runner: CliRunner) -> None:
+    root = make_register(tmp_path, example=True)
+    data = str(staff(tmp_path / "s.csv", 1200))
+    paper = "F-2026-113VYQ"  # a manual (paper) file in the example register
+    doc = json.loads(invoke(runner, root, "classify", data, "--record", paper, "--dry-run", "--json").stdout)
+    assert doc["exclusions"] == ["74-2-11"]
+    assert doc["notifications"] == []
+    assert doc["filebook_listed"] is True
+    given = json.loads(invoke(runner, root, "classify", data, "--record", paper, "--dry-run", "--json", "--file-kind", "none").stdout)
+    assert given["notifications"] == ["35-2"]  # 管理B data that is not a file: 35(2)

@@ -1,0 +1,218 @@
+"""Streaming dataset readers: encodings, formats, and errors that name file:line but never a value."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from meti_pi.datasets import BATCH_ROWS, cell_text, decode_error_line, fit_width, open_dataset, sniff_encoding
+from meti_pi.errors import UsageError
+
+SECRET = "秘密の値ZZ"  # planted in broken inputs: no message may quote it
+
+
+def rows_of(path: Path, sheet: str | None = None) -> list[tuple[str, list[str], list[list[str]]]]:
+    with open_dataset(path, sheet) as ds:
+        return [(t.name, list(t.first_row), [row for batch in t.batches for row in batch]) for t in ds.tables]
+
+
+# ------------------------------------------------------------------ encodings
+
+
+@pytest.mark.parametrize(
+    ("raw", "encoding"),
+    [
+        ("氏名,住所\n".encode(), "utf-8"),
+        (codecs.BOM_UTF8 + "氏名\n".encode(), "utf-8-sig"),
+        ("氏名,住所\n".encode("cp932"), "cp932"),
+        ("①髙橋,～\n".encode("cp932"), "cp932"),  # NEC/IBM extensions: CP932, not plain Shift_JIS
+        (b"name,age\n", "utf-8"),
+        ("氏名\n".encode("utf-16"), "utf-16"),
+    ],
+)
+def test_sniff_encoding(raw: bytes, encoding: str) -> None:
+    assert sniff_encoding(raw) == encoding
+
+
+def test_sniff_tolerates_a_character_cut_at_the_end_of_the_sample() -> None:
+    assert sniff_encoding("氏名".encode()[:-1]) == "utf-8"
+
+
+def test_sniff_refuses_other_encodings() -> None:
+    with pytest.raises(UsageError, match="not UTF-8 or Shift_JIS"):
+        sniff_encoding(b"\x81\x00\xff\xfe\xfd" * 3, "x.csv")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_csv_in_each_encoding(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("氏名,番号\n山田 太郎,0012\n髙橋 花子,0034\n", encoding=encoding)
+    [(_, first, rows)] = rows_of(path)
+    assert first == ["氏名", "番号"]  # the BOM is not part of the first column name
+    assert rows == [["山田 太郎", "0012"], ["髙橋 花子", "0034"]]  # leading zeros kept
+
+
+def test_tsv_and_quoted_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "a.tsv"
+    path.write_text('氏名\t備考\n山田\t"二行\nの備考"\n', encoding="utf-8")
+    [(_, first, rows)] = rows_of(path)
+    assert first == ["氏名", "備考"]
+    assert rows == [["山田", "二行\nの備考"]]
+
+
+def test_decode_error_mid_file_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    good = "氏名\n" + "山田 太郎\n" * 300_000  # more than the 1 MiB sniffed
+    path.write_bytes(good.encode() + SECRET.encode("cp932") + b"\n")
+    with pytest.raises(UsageError) as err:
+        rows_of(path)
+    assert f"{path}:300002:" in str(err.value)
+    assert SECRET not in str(err.value)
+
+
+def test_decode_error_line_of_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"a\nb\nc\xff\n")
+    assert decode_error_line(path, "utf-8") == 3
+
+
+# ------------------------------------------------------------------ csv shape
+
+
+def test_ragged_rows_are_padded_or_cut(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("a,b,c\n1\n1,2,3,4\n1,2,3\n", encoding="utf-8")
+    [(_, _, rows)] = rows_of(path)
+    assert rows == [["1", "", ""], ["1", "2", "3"], ["1", "2", "3"]]
+
+
+def test_fit_width_keeps_equal_rows() -> None:
+    batch = [["1", "2"], ["3", "4"]]
+    assert fit_width(batch, 2) is batch
+
+
+def test_rows_come_in_batches(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("n\n" + "".join(f"{i}\n" for i in range(BATCH_ROWS * 2 + 5)), encoding="utf-8")
+    with open_dataset(path) as ds:
+        table = next(ds.tables)
+        sizes = [len(b) for b in table.batches]
+    assert sizes == [BATCH_ROWS, BATCH_ROWS, 5]
+
+
+def test_empty_csv(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"")
+    assert rows_of(path) == [("", [], [])]
+
+
+def test_csv_module_errors_are_rephrased_without_input_text() -> None:
+    import csv
+
+    from meti_pi.datasets import _csv_problem
+
+    assert _csv_problem(csv.Error("field larger than field limit (131072)")) == "field larger than field limit"
+    assert _csv_problem(csv.Error(f"something about {SECRET}")) == "unreadable row"
+
+
+# ------------------------------------------------------------------ jsonl
+
+
+def test_jsonl_values_as_text_and_growing_keys(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    lines = [{"id": "001", "n": 7, "ok": True}, {}, {"id": "002", "extra": {"b": 1, "a": [1, 2]}, "none": None}]
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n\n", encoding="utf-8")
+    with open_dataset(path) as ds:
+        table = next(ds.tables)
+        rows = [r for b in table.batches for r in b]
+        header = list(table.first_row)
+    assert table.keyed
+    assert header == ["id", "n", "ok", "extra", "none"]
+    assert rows == [["001", "7", "true", "", ""], ["", "", "", "", ""], ["002", "", "", '{"a":[1,2],"b":1}', ""]]
+
+
+@pytest.mark.parametrize(("line", "word"), [('{"a": "' + SECRET + '"', "not valid JSON"), ('["' + SECRET + '"]', "JSON object")])
+def test_jsonl_bad_line(tmp_path: Path, line: str, word: str) -> None:
+    path = tmp_path / "b.jsonl"
+    path.write_text('{"a": 1}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(UsageError) as err:
+        rows_of(path)
+    assert f"{path}:2:" in str(err.value) and word in str(err.value)
+    assert SECRET not in str(err.value)
+
+
+# ------------------------------------------------------------------ xlsx
+
+
+def _xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_xlsx_every_sheet_and_one_sheet(tmp_path: Path) -> None:
+    path = _xlsx(
+        tmp_path / "a.xlsx",
+        {"名簿": [["氏名", "番号", "日"], ["山田", 12, datetime(1970, 1, 31)], ["佐藤", 3.5, None]], "空": [], "集計": [["件数"], [2]]},
+    )
+    tables = rows_of(path)
+    assert [t[0] for t in tables] == ["名簿", "集計"]  # the empty sheet is skipped
+    assert tables[0][1] == ["氏名", "番号", "日"]
+    assert tables[0][2] == [["山田", "12", "1970-01-31"], ["佐藤", "3.5", ""]]
+    assert [t[0] for t in rows_of(path, "集計")] == ["集計"]
+    with pytest.raises(UsageError, match="no sheet named"):
+        rows_of(path, "無い")
+
+
+def test_xlsx_truncated(tmp_path: Path) -> None:
+    good = _xlsx(tmp_path / "g.xlsx", {"s": [["a"], ["b"]]})
+    bad = tmp_path / "t.xlsx"
+    bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(UsageError, match=r"unreadable \.xlsx"):
+        rows_of(bad)
+
+
+def test_xlsx_password_protected(tmp_path: Path) -> None:
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    with pytest.raises(UsageError, match="password-protected"):
+        rows_of(path)
+
+
+def test_xlsx_not_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "n.xlsx"
+    path.write_text("氏名,住所\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"not an \.xlsx"):
+        rows_of(path)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(12.0, "12"), (0.5, "0.5"), (True, "TRUE"), (None, ""), (date(2020, 1, 2), "2020-01-02"), (datetime(2020, 1, 2, 3, 4), "2020-01-02 03:04:00"), ("0012", "0012")],
+)
+def test_cell_text(value: object, text: str) -> None:
+    assert cell_text(value) == text
+
+
+# ------------------------------------------------------------------ files
+
+
+def test_unsupported_and_missing(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unsupported dataset format"):
+        open_dataset(tmp_path / "a.xls")
+    with pytest.raises(UsageError, match="no such file"):
+        open_dataset(tmp_path / "missing.csv")
+    (tmp_path / "a.csv").write_text("a\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="--sheet"):
+        open_dataset(tmp_path / "a.csv", "Sheet1")

@@ -1,0 +1,547 @@
+"""Detectors (one unit each), header context, column decisions and the scan."""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from meti_pi import detect
+from meti_pi.checkdigits import my_number_check_digit
+from meti_pi.detect import (
+    Candidate,
+    decide_candidate,
+    header_kind,
+    header_sensitive,
+    is_address,
+    is_birth_date,
+    is_card_number,
+    is_corporate_number,
+    is_email,
+    is_header_row,
+    is_kana_reading,
+    is_my_number,
+    is_person_name,
+    is_phone,
+    is_postal_code,
+    kana_two_part,
+    matches_pattern,
+    my_number_grouped,
+    parse_birth_date,
+    phone_separated,
+    scan,
+    sensitive_categories_in,
+    shape,
+    starts_with_surname,
+    vocabulary,
+)
+
+# ------------------------------------------------------------------ 個人番号 (legal brief §4.4)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["621498320257", "983205673214", "200000000000", "6214-9832-0257", "6214 9832 0257", "６２１４９８３２０２５７", "６２１４　９８３２　０２５７", " 983205673214 "],
+)
+def test_my_number_valid_forms(value: str) -> None:
+    assert is_my_number(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "621498320258",  # check digit off by one
+        "621498320256",
+        "983205673210",
+        "62149832025",  # 11 digits
+        "6214983202570",  # 13 digits: never a 12-digit substring of a longer run
+        "6214-98320257",  # mixed grouping
+        "6214-9832 0257",
+        "abcd98320257",
+        "",
+    ],
+)
+def test_my_number_invalid_forms(value: str) -> None:
+    assert not is_my_number(value)
+
+
+def test_my_number_grouping_is_context() -> None:
+    assert my_number_grouped("6214-9832-0257")
+    assert my_number_grouped("６２１４　９８３２　０２５７")
+    assert not my_number_grouped("621498320257")
+
+
+def test_every_check_digit_off_by_one_fails() -> None:
+    rng = random.Random(5)
+    for _ in range(200):
+        body = "".join(rng.choice("0123456789") for _ in range(11))
+        good = my_number_check_digit(body)
+        assert is_my_number(body + str(good))
+        assert not is_my_number(body + str((good + 1) % 10))
+
+
+# ------------------------------------------------------------------ 法人番号 (legal brief §4.5)
+
+
+@pytest.mark.parametrize("value", ["5835678256246", "7123456789012", "4011001098993", "5-8356-7825-6246"])
+def test_corporate_number_valid(value: str) -> None:
+    assert is_corporate_number(value)
+
+
+@pytest.mark.parametrize("value", ["2835678256246", "583567825624", "58356782562460", "0123456789012"])
+def test_corporate_number_invalid(value: str) -> None:
+    assert not is_corporate_number(value)
+
+
+def test_corporate_number_is_not_a_my_number() -> None:
+    assert not is_my_number("4011001098993")
+
+
+# ------------------------------------------------------------------ cards (Luhn)
+
+
+@pytest.mark.parametrize("value", ["4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "378282246310005", "3782-822463-10005"])
+def test_card_number_valid(value: str) -> None:
+    assert is_card_number(value)
+
+
+@pytest.mark.parametrize("value", ["4111111111111112", "411111111111", "41111111111111111111", "4111-1111-1111-111x"])
+def test_card_number_invalid(value: str) -> None:
+    assert not is_card_number(value)
+
+
+# ------------------------------------------------------------------ dates: 西暦 and 和暦
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1970-01-31", date(1970, 1, 31)),
+        ("1970/1/31", date(1970, 1, 31)),
+        ("1970年1月31日", date(1970, 1, 31)),
+        ("１９７０年１月３１日", date(1970, 1, 31)),
+        ("19700131", date(1970, 1, 31)),
+        ("昭和45年1月31日", date(1970, 1, 31)),
+        ("S45.1.31", date(1970, 1, 31)),
+        ("s45/1/31", date(1970, 1, 31)),
+        ("平成元年1月8日", date(1989, 1, 8)),
+        ("H2-3-4", date(1990, 3, 4)),
+        ("令和元年5月1日", date(2019, 5, 1)),
+        ("R6.12.1", date(2024, 12, 1)),
+        ("大正15年12月24日", date(1926, 12, 24)),
+        ("昭和元年12月25日", date(1926, 12, 25)),
+    ],
+)
+def test_birth_date_forms(value: str, expected: date) -> None:
+    assert parse_birth_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1970-02-30",  # no such day
+        "1970-13-01",
+        "昭和65年1月1日",  # 昭和 ended in its 64th year
+        "平成31年5月1日",  # already 令和元年
+        "平成元年1月7日",  # still 昭和64年
+        "令和元年4月30日",  # still 平成31年
+        "昭和0年1月1日",
+        "1700-01-01",
+        "2024-1",
+        "第3四半期",
+    ],
+)
+def test_birth_date_rejects(value: str) -> None:
+    assert not is_birth_date(value)
+
+
+# ------------------------------------------------------------------ contact details
+
+
+@pytest.mark.parametrize("value", ["03-1234-5678", "090-1234-5678", "09012345678", "0312345678", "(03) 1234-5678", "+81-90-1234-5678", "０３－１２３４－５６７８", "0120-123-456"])
+def test_phone_valid(value: str) -> None:
+    assert is_phone(value)
+
+
+@pytest.mark.parametrize("value", ["1234-5678", "123-456-7890", "090-1234-56789", "00012345678", "2024-11-26", "621498320257"])
+def test_phone_invalid(value: str) -> None:
+    assert not is_phone(value)
+
+
+def test_phone_needs_separators_without_header() -> None:
+    assert phone_separated("090-1234-5678")
+    assert not phone_separated("09012345678")
+
+
+@pytest.mark.parametrize(("value", "ok"), [("100-8901", True), ("〒100-8901", True), ("1008901", True), ("１００－８９０１", True), ("100-890", False), ("1000-8901", False)])
+def test_postal_code(value: str, ok: bool) -> None:
+    assert is_postal_code(value) is ok
+
+
+@pytest.mark.parametrize(("value", "ok"), [("taro.yamada@example.jp", True), ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", True), ("a@b", False), ("taro@", False), ("@example.jp", False), ("a b@example.jp", False)])
+def test_email(value: str, ok: bool) -> None:
+    assert is_email(value) is ok
+
+
+# ------------------------------------------------------------------ names and addresses
+
+
+@pytest.mark.parametrize("value", ["山田 太郎", "山田太郎", "佐々木　花子", "ヤマダ タロウ", "Taro Yamada", "佐藤 まり"])
+def test_person_name(value: str) -> None:
+    assert is_person_name(value)
+
+
+@pytest.mark.parametrize("value", ["株式会社テスト商事123", "090-1234-5678", "a", "東京都千代田区霞が関1-3-1"])
+def test_person_name_rejects(value: str) -> None:
+    assert not is_person_name(value)
+
+
+def test_surname_vocabulary_is_the_value_only_evidence() -> None:
+    assert starts_with_surname("山田 太郎")
+    assert starts_with_surname("佐々木花子")
+    assert not starts_with_surname("東京都庁")
+    assert not starts_with_surname("山田")  # a surname alone is not a full name
+
+
+@pytest.mark.parametrize(("value", "ok"), [("ヤマダ タロウ", True), ("やまだ たろう", True), ("ﾔﾏﾀﾞ ﾀﾛｳ", True), ("山田", False), ("ヤマダ1", False)])
+def test_kana_reading(value: str, ok: bool) -> None:
+    assert is_kana_reading(value) is ok
+
+
+def test_kana_two_parts() -> None:
+    assert kana_two_part("ヤマダ タロウ")
+    assert not kana_two_part("コピーヨウシ")
+
+
+@pytest.mark.parametrize("value", ["東京都千代田区霞が関1-3-1", "北海道札幌市中央区北1条西2丁目", "大阪府大阪市北区梅田1-1", "千代田区霞が関1-3-1", "さいたま市中央区新都心1番地1"])
+def test_address(value: str) -> None:
+    assert is_address(value)
+
+
+@pytest.mark.parametrize("value", ["東京", "市場調査", "区分", "霞が関"])
+def test_address_rejects(value: str) -> None:
+    assert not is_address(value)
+
+
+# ------------------------------------------------------------------ other 個人識別符号 and 要配慮
+
+
+def test_identifier_table_has_an_as_of_date_and_the_legal_kinds() -> None:
+    vocab = vocabulary()
+    assert vocab.as_of
+    ids = set(vocab.identification_code_ids)
+    assert {"my_number", "passport", "drivers_license", "basic_pension", "residence_card", "health_insurance", "biometric"} <= ids
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "ok"),
+    [
+        ("passport", "TK1234567", True),
+        ("passport", "TK123456", False),
+        ("residence_card", "AB12345678CD", True),
+        ("residence_card", "ab12345678cd", True),
+        ("residence_card", "AB1234567CD", False),
+        ("basic_pension", "1234-567890", True),
+        ("drivers_license", "123456789012", True),
+        ("drivers_license", "12345678901", False),
+        ("employment_insurance", "1234-567890-1", True),
+    ],
+)
+def test_identifier_formats(kind: str, value: str, ok: bool) -> None:
+    assert matches_pattern(vocabulary().kind(kind), value) is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "categories"),
+    [
+        ("2型糖尿病で通院", ("medical_history",)),
+        ("健診の結果は要精密検査", ("health_check",)),
+        ("療育手帳 B1", ("disability",)),
+        ("懲役2年執行猶予3年", ("criminal_record",)),
+        ("被害届を提出", ("crime_victim",)),
+        ("信仰: キリスト教", ("creed",)),
+        ("がんばります", ()),  # 'がん' alone is not in the vocabulary
+        ("会議室の予約", ()),
+    ],
+)
+def test_sensitive_value_vocabulary(text: str, categories: tuple[str, ...]) -> None:
+    assert sensitive_categories_in(text) == categories
+
+
+# ------------------------------------------------------------------ header context
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("氏名", "name"),
+        ("名", "name"),
+        ("氏名（カナ）", "name_kana"),
+        ("フリガナ", "name_kana"),
+        ("会社名", None),
+        ("法人名", None),
+        ("hotel_name", None),  # 'tel' inside a word is not 電話
+        ("customer_id", "person_id"),
+        ("DateOfBirth", "birth_date"),
+        ("個人番号", "my_number"),
+        ("マイナンバー", "my_number"),
+        ("注文番号", None),
+        ("法人番号", "corporate_number"),
+        ("メールアドレス", "email"),
+        ("e-mail", "email"),
+        ("住所", "address"),
+        ("口座名義", "name_kana"),
+        ("口座番号", "bank_account"),
+        ("カード番号", "card_number"),
+        ("被保険者番号", "health_insurance"),
+        ("介護保険被保険者番号", "care_insurance"),
+        ("雇用保険被保険者番号", "employment_insurance"),
+        ("在留カード番号", "residence_card"),
+        ("旅券番号", "passport"),
+        ("顔写真", "biometric"),
+        ("〒", "postal_code"),
+    ],
+)
+def test_header_kind(header: str, kind: str | None) -> None:
+    found = header_kind(header)
+    assert (found.id if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("header", "categories"),
+    [("病歴", ("medical_history",)), ("障害者手帳の等級", ("disability",)), ("健康診断結果", ("health_check",)), ("雇用身分", ()), ("宗教", ("creed",))],
+)
+def test_header_sensitive(header: str, categories: tuple[str, ...]) -> None:
+    assert header_sensitive(header) == categories
+
+
+def test_header_row_or_data() -> None:
+    assert is_header_row(["氏名", "生年月日", "メール"])
+    assert not is_header_row(["山田 太郎", "1970-01-01", "taro@example.jp"])
+    assert not is_header_row(["E0001", "621498320257"])
+    assert not is_header_row([])
+
+
+# ------------------------------------------------------------------ column decisions
+
+
+def _cand(check: str, context: str, header_hit: bool, sampled: int, passed: int, grouped: int = 0) -> Candidate:
+    c = Candidate("k", "k", "identification_code", check, header_hit, context)
+    c.sampled, c.passed, c.grouped = sampled, passed, grouped
+    return c
+
+
+def test_check_digit_alone_never_makes_a_my_number_column() -> None:
+    # every value passes but there is no header word and no 4-4-4 grouping: reported, not confirmed
+    c = _cand("my_number", "header_or_grouping", False, 100, 100, grouped=0)
+    assert decide_candidate(c, 100, 100) == (True, False)
+    # with 4-4-4 grouping it is confirmed
+    g = _cand("my_number", "header_or_grouping", False, 100, 100, grouped=100)
+    assert decide_candidate(g, 100, 100) == (True, True)
+    # random 12-digit numbers: one in ten passes
+    r = _cand("my_number", "header_or_grouping", False, 100, 11, grouped=100)
+    assert decide_candidate(r, 100, 100) == (False, False)
+
+
+def test_header_word_needs_half_the_values() -> None:
+    assert decide_candidate(_cand("my_number", "header_or_grouping", True, 10, 5), 10, 10) == (True, True)
+    assert decide_candidate(_cand("my_number", "header_or_grouping", True, 10, 4), 10, 10) == (False, False)
+    assert decide_candidate(_cand("my_number", "header_or_grouping", True, 10, 10), 10, 4) == (False, False)
+
+
+def test_header_only_kinds_need_the_header() -> None:
+    assert decide_candidate(_cand("pattern", "header", False, 100, 100), 100, 100) == (False, False)
+    assert decide_candidate(_cand("present", "header", True, 3, 3), 3, 3) == (True, True)
+    assert decide_candidate(_cand("present", "header", True, 0, 0), 0, 0) == (False, False)
+
+
+def test_shape_counts_batches_and_odd_cells() -> None:
+    s = shape("my_number")
+    assert s is not None
+    cells = ("621498320257", "", "6214-9832-0257", "６２１４９８３２０２５７")
+    assert s.count(cells, "\n".join(cells), 3) == 3
+    mixed = ("621498320257", "not a number", "")
+    assert s.count(mixed, "\n".join(mixed), 2) == 1
+    multi = ("6214\n98320257", "621498320257")  # a cell holding a newline is not trusted to the batch regex
+    assert s.count(multi, "\n".join(multi), 2) == 1
+
+
+@pytest.mark.parametrize("check", ["email", "phone", "postal_code", "birth_date", "my_number", "corporate_number", "card_number", "pattern"])
+def test_signature_and_block_paths_agree_with_cells(check: str) -> None:
+    s = shape(check)
+    assert s is not None
+    samples = {
+        "email": ["a@b.jp", "taro.y@example.co.jp", "x@y", "@b.jp", ""],
+        "phone": ["03-1234-5678", "090 1234 5678", "12", "abc", ""],
+        "postal_code": ["100-8901", "1008901", "100 8901x", ""],
+        "birth_date": ["1970-01-31", "S45.1.31", "19700131", "1970", ""],
+        "my_number": ["621498320257", "6214-9832-0257", "62149832025", ""],
+        "corporate_number": ["5835678256246", "5-8356-7825-6246", "583567825624", ""],
+        "card_number": ["4111111111111111", "4111 1111 1111 1111", "41111", ""],
+        "pattern": ["TK1234567", "AB-12", "!!", ""],
+    }[check]
+    expected = sum(1 for v in samples if v and s.cell.fullmatch(v))
+    for cells in (tuple(samples), tuple(v for v in samples if not v or s.cell.fullmatch(v))):
+        nonempty = sum(1 for v in cells if v)
+        want = sum(1 for v in cells if v and s.cell.fullmatch(v))
+        assert s.count(cells, "\n".join(cells), nonempty) == want
+    assert expected < len([v for v in samples if v])  # each sample list holds a misfit
+
+
+# ------------------------------------------------------------------ the scan
+
+
+def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    with path.open("w", newline="", encoding=encoding) as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def _my_number(rng: random.Random) -> str:
+    body = "".join(rng.choice("0123456789") for _ in range(11))
+    return body + str(my_number_check_digit(body))
+
+
+def test_random_12_digit_order_numbers_are_not_my_number(tmp_path: Path) -> None:
+    rng = random.Random(1)
+    rows = [["注文番号", "数量"]] + [["".join(rng.choice("0123456789") for _ in range(12)), str(rng.randint(1, 9))] for _ in range(3000)]
+    result = scan(_write_csv(tmp_path / "orders.csv", rows))
+    assert not [d for d in result.detections if d.kind.startswith("my_number")]
+    assert result.principals == 0
+    assert not result.personal
+
+
+def test_unlabelled_valid_my_numbers_are_reported_but_not_confirmed(tmp_path: Path) -> None:
+    rng = random.Random(2)
+    rows = [["番号"]] + [[_my_number(rng)] for _ in range(200)]
+    result = scan(_write_csv(tmp_path / "ids.csv", rows))
+    assert [(d.kind, d.confirmed) for d in result.detections] == [("my_number_candidate", False)]
+    assert result.identification_codes == ()
+    assert result.notes
+
+
+def test_corporate_number_column_is_not_personal(tmp_path: Path) -> None:
+    rows = [["法人番号", "所在地", "代表電話"], *[["5835678256246", "東京都千代田区霞が関1-3-1", "03-1234-5678"]] * 50]
+    result = scan(_write_csv(tmp_path / "corp.csv", rows))
+    kinds = {d.kind for d in result.detections}
+    assert "corporate_number" in kinds
+    assert not result.personal
+    assert result.principals == 0
+
+
+def test_scan_counts_distinct_persons_and_ignores_empty_keys(tmp_path: Path) -> None:
+    rows = [["職員番号", "氏名"]] + [[f"S{i % 700:04d}", "山田 太郎"] for i in range(1400)] + [["", "佐藤 花子"]] * 5
+    result = scan(_write_csv(tmp_path / "staff.csv", rows))
+    assert result.principals == 700
+    assert result.principal_keys == ("職員番号",)
+
+
+@pytest.mark.parametrize(("n", "expected"), [(999, 999), (1000, 1000), (1001, 1001)])
+def test_scan_boundary_counts(tmp_path: Path, n: int, expected: int) -> None:
+    rows = [["会員番号", "メールアドレス"]] + [[f"M{i}", f"m{i}@example.jp"] for i in range(n)] + [["M0", "m0@example.jp"]]
+    assert scan(_write_csv(tmp_path / "m.csv", rows)).principals == expected
+
+
+def test_keys_normalised_before_counting(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    numbers = [_my_number(rng) for _ in range(50)]
+    spaced = [f"{n[:4]} {n[4:8]} {n[8:]}" for n in numbers]
+    rows = [["個人番号"]] + [[n] for n in numbers] + [[s] for s in spaced]
+    result = scan(_write_csv(tmp_path / "mn.csv", rows))
+    assert result.principals == 50
+
+
+def test_explicit_key_and_unknown_key(tmp_path: Path) -> None:
+    from meti_pi.errors import UsageError
+
+    rows = [["氏名", "生年月日"], ["山田 太郎", "1970-01-01"], ["山田 太郎", "1980-01-01"], ["山田 太郎", "1970-01-01"]]
+    path = _write_csv(tmp_path / "k.csv", rows)
+    assert scan(path).principals == 2  # name + birth date
+    assert scan(path, keys=("氏名",)).principals == 1
+    with pytest.raises(UsageError, match="no such column"):
+        scan(path, keys=("社員番号",))
+
+
+def test_headerless_file_never_uses_a_value_as_column_name(tmp_path: Path) -> None:
+    rows = [["山田 太郎", "taro@example.jp", "090-1234-5678"], ["佐藤 花子", "hanako@example.jp", "090-2345-6789"]] * 10
+    result = scan(_write_csv(tmp_path / "nohdr.csv", rows))
+    assert result.columns == ("列1", "列2", "列3")
+    assert not result.header
+    assert result.rows == 20
+    assert {d.kind for d in result.detections} >= {"email", "phone"}
+
+
+def test_sensitive_from_header_and_from_free_text(tmp_path: Path) -> None:
+    rows = [["職員番号", "病歴", "備考"]] + [[f"S{i}", "なし", "特になし"] for i in range(2500)] + [["S9", "なし", "糖尿病の治療中"]]
+    result = scan(_write_csv(tmp_path / "s.csv", rows))
+    kinds = {(d.column, d.kind) for d in result.detections}
+    assert ("病歴", "sensitive:medical_history") in kinds
+    assert ("備考", "sensitive:medical_history") in kinds  # found after the sample rows
+    free = [d for d in result.detections if d.column == "備考"]
+    assert free[0].matched == 1
+
+
+def test_sensitive_word_in_a_late_unchecked_batch_is_still_found(tmp_path: Path) -> None:
+    # shape checks are sampled after FULL_CHECK_ROWS, the 要配慮 search of free text is not
+    n = detect.FULL_CHECK_ROWS + 3 * 2048 + 10
+    rows = [["職員番号", "備考"]] + [[f"S{i}", "特になし"] for i in range(n)]
+    rows[n - 5][1] = "うつ病のため休職"
+    result = scan(_write_csv(tmp_path / "late.csv", rows))
+    found = [d for d in result.detections if d.column == "備考"]
+    assert [(d.kind, d.matched) for d in found] == [("sensitive:medical_history", 1)]
+    assert result.principals == n
+    staff_ids = next(d for d in result.detections if d.column == "職員番号")
+    assert staff_ids.checked < n  # shape checks ran on a systematic sample of batches
+
+
+def test_ordinary_free_text_is_not_sensitive(tmp_path: Path) -> None:
+    rows = [["件名", "備考"]] + [["会議室予約", "がんばります。資料を送付した。"]] * 30
+    assert scan(_write_csv(tmp_path / "t.csv", rows)).sensitive_categories == ()
+
+
+def test_financial_and_codes(tmp_path: Path) -> None:
+    rows = [["利用者ID", "カード番号", "口座番号", "旅券番号"]] + [[f"U{i}", "4111 1111 1111 1111", "1234567", "TK1234567"] for i in range(30)]
+    result = scan(_write_csv(tmp_path / "f.csv", rows))
+    assert result.financial
+    assert result.identification_codes == ("passport",)
+
+
+def test_vocabulary_is_data() -> None:
+    assert (detect.DATA / "identifiers.yaml").is_file()
+    assert (detect.DATA / "sensitive_terms.yaml").is_file()
+
+
+# ------------------------------------------------------------------ the labelled corpus (bench/gen_datasets.py)
+
+
+def _gen_datasets():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "gen_datasets.py"
+    spec = importlib.util.spec_from_file_location("gen_datasets", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gen_datasets", module)  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_labelled_corpus_in_every_format(tmp_path: Path) -> None:
+    """Both encodings, .xlsx and .jsonl: identifiers found exactly, decoys left alone."""
+    corpus = _gen_datasets().labelled_corpus(tmp_path, rows=150)
+    assert {p.suffix for p, _ in corpus} == {".csv", ".xlsx", ".jsonl"}
+    strict = {"my_number", "corporate_number", "card_number", "passport", "residence_card", "email", "person_id", "birth_date"}
+    for path, labels in corpus:
+        found: dict[str, set[str]] = {}
+        for d in scan(path).detections:
+            if d.confirmed:
+                found.setdefault(d.column.split("!", 1)[-1], set()).add(d.kind)
+        for column, truth in labels.items():
+            got = found.get(column, set())
+            assert truth & strict == got & strict, (path.name, column, truth, got)
+        for decoy in ("注文番号", "JANコード", "伝票番号", "整理番号", "金額", "会社名", "受付日"):
+            assert not found.get(decoy), (path.name, decoy, found.get(decoy))

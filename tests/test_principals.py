@@ -1,0 +1,108 @@
+"""Exact distinct counts of persons from hashes, in bounded memory."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import pytest
+
+from meti_pi import principals
+from meti_pi.errors import UsageError
+from meti_pi.principals import (
+    DistinctCounter,
+    as_is,
+    choose_keys,
+    empty_key_hash,
+    fold_cells,
+    key_hashes,
+    key_normaliser,
+    strip_separators,
+)
+
+
+def test_in_memory_count_and_empty_key_excluded() -> None:
+    counter = DistinctCounter(empty=empty_key_hash(1))
+    counter.add(key_hashes([["a", "b", "a", "", ""]]))
+    assert counter.count() == 2
+    assert counter.spills == 0
+
+
+@pytest.mark.parametrize("n", [999, 1000, 1001])
+def test_boundaries(n: int) -> None:
+    counter = DistinctCounter(empty=empty_key_hash(1))
+    counter.add(map(hash, [f"P{i}" for i in range(n)] * 2))
+    assert counter.count() == n
+
+
+def test_spilled_count_is_exact_and_memory_bounded() -> None:
+    rng = random.Random(7)
+    values = [f"id{rng.randrange(50_000)}" for _ in range(120_000)] + [""] * 10
+    expected = len(set(values) - {""})
+    counter = DistinctCounter(empty=empty_key_hash(1), limit=4096)
+    peak = 0
+    for start in range(0, len(values), 1000):
+        counter.add(map(hash, values[start : start + 1000]))
+        peak = max(peak, len(counter._seen))
+    assert counter.spills > 5
+    assert peak < 4096 + 1000  # never more than one batch above the limit
+    assert counter.count() == expected
+    counter.close()
+
+
+def test_repartition_when_one_partition_is_still_too_big(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(principals, "PARTS", 2)
+    counter = DistinctCounter(limit=256)
+    values = list(range(5000)) * 2
+    random.Random(1).shuffle(values)
+    for start in range(0, len(values), 100):
+        counter.add(values[start : start + 100])
+    assert counter.count() == 5000
+    counter.close()
+
+
+def test_spill_files_are_removed() -> None:
+    counter = DistinctCounter(limit=10)
+    counter.add(range(100))
+    tmp = counter._tmp
+    assert tmp is not None
+    counter.count()
+    counter.close()
+    from pathlib import Path
+
+    assert not Path(tmp.name).exists()
+
+
+def test_hashes_of_several_columns_count_pairs() -> None:
+    counter = DistinctCounter(empty=empty_key_hash(2))
+    names, births = ["山田", "山田", "佐藤", ""], ["1970", "1980", "1970", ""]
+    counter.add(key_hashes([names, births]))
+    assert counter.count() == 3
+
+
+def test_normalisers() -> None:
+    assert key_normaliser(["E0001", "E0002"]) is as_is
+    assert key_normaliser(["6214 9832 0257"]) is strip_separators
+    assert key_normaliser(["６２１４９８３２０２５７"]) is fold_cells
+    assert list(strip_separators(["6214 9832-0257"])) == ["621498320257"]
+    assert list(fold_cells(["山田　太郎", "６２１４－９８３２", "ユーコ"])) == ["山田太郎", "62149832", "ユーコ"]
+
+
+def _columns(*names: str) -> list[SimpleNamespace]:
+    return [SimpleNamespace(name=n, index=i) for i, n in enumerate(names)]
+
+
+def test_choose_keys_prefers_person_ids_then_pairs() -> None:
+    cols = _columns("a", "b", "c", "d")
+    assert choose_keys(cols, (), {"person_id": 3, "my_number": 1}) == [3]
+    assert choose_keys(cols, (), {"name": 0, "birth_date": 2, "email": 1}) == [0, 2]
+    assert choose_keys(cols, (), {"name": 0, "phone": 2}) == [0, 2]
+    assert choose_keys(cols, (), {"address": 0}) == []
+
+
+def test_choose_keys_by_name() -> None:
+    cols = _columns("氏名", "生年月日")
+    assert choose_keys(cols, ("生年月日", "氏名"), {}) == [1, 0]
+    assert choose_keys(cols, ("社員番号",), {}) == []  # this table has none of the keys
+    with pytest.raises(UsageError, match="社員番号"):
+        choose_keys(cols, ("氏名", "社員番号"), {})
