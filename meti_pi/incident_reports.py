@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi import incidents
+from meti_pi.policy import DEFAULT_POLICY
 from meti_pi.wareki import fullwidth, to_wareki
 
 KINDS = ("preliminary", "final", "principal-notice", "publication")
@@ -26,19 +27,10 @@ KIND_TITLE = {
     "publication": "個人情報の漏えい等について",
 }
 # The nine PPC report items (規則 Art. 44; legal brief §3.2).
-REPORT_ITEMS = (
-    "概要",
-    "漏えい等が発生し、又は発生したおそれがある保有個人情報の項目",
-    "漏えい等が発生し、又は発生したおそれがある保有個人情報に係る本人の数",
-    "原因",
-    "二次被害又はそのおそれの有無及びその内容",
-    "本人への対応の実施状況",
-    "公表の実施状況",
-    "再発防止のための措置",
-    "その他参考となる事項",
-)
+# Defaults for Context: the policy's wording (FROM MEMORY, correctable in policy.yaml).
+REPORT_ITEMS: tuple[str, ...] = tuple(DEFAULT_POLICY["incident"]["report_items"])
 # Items of the notice to the 本人 (規則 Art. 45: report items 1, 2, 4, 5, 9).
-NOTICE_ITEMS = (1, 2, 4, 5, 9)
+NOTICE_ITEMS: tuple[int, ...] = tuple(DEFAULT_POLICY["incident"]["notice_items"])
 _NUM = "０１２３４５６７８９"
 _ID_START, _ID_END = "\x00", "\x01"
 

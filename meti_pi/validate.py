@@ -156,42 +156,6 @@ def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
 # -- rule findings (warnings) --------------------------------------------------------------
 
 
-def _class_of_files(reg: Register, file_ids: Iterable[str]) -> set[str]:
-    classes = set()
-    for fid in file_ids:
-        data = reg.data_of("files", fid)
-        if data and data.get("management_class"):
-            classes.add(str(data["management_class"]))
-    return classes
-
-
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise ValueError(day)  # unreachable: every month has a 28th
-
-
-def contractor_annual_due(reg: Register, rec: Record) -> date | None:
-    """Art. 14(4): the date the next annual confirmation is due, for contractors doing 管理A/B work."""
-    if not (_class_of_files(reg, rec.data.get("files", [])) & {"A", "B"}):
-        return None
-    months = int(reg.policy["contractors"]["annual_check_months"])
-    dates = [c.get("date") for c in rec.data.get("annual_confirmations", []) if isinstance(c, dict)]
-    dates += [rec.data.get("post_contract_confirmation", {}).get("date")]
-    start = rec.data.get("contract", {}).get("start")
-    last = max((d for d in dates if isinstance(d, str)), default=start)
-    try:
-        return _add_months(date.fromisoformat(last), months) if isinstance(last, str) else None
-    except ValueError:
-        return None
-
-
 def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 14: the nine clauses, the confirmation after contracting, the annual confirmation."""
     for rec in reg.of_kind("contractors"):
@@ -205,7 +169,10 @@ def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
             continue  # ended contracts owe no further confirmations
         if "post_contract_confirmation" not in rec.data:
             yield at(rec, ("contract",), "confirmation-missing", "Art. 14(3): no written confirmation after contracting is recorded", "warning")
-        due = contractor_annual_due(reg, rec)
+        # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.checklist).
+        from meti_pi.checklist import ab_work, annual_confirmation_due
+
+        due = annual_confirmation_due(reg, rec)[0] if ab_work(reg, rec)[0] else None
         if due is not None and due < today:
             yield at(rec, ("annual_confirmations",), "annual-check-overdue", f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}", "warning")
 
@@ -311,8 +278,48 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
         schema_bad.add(p.path)
     # Cross-record checks read fields the schema guarantees: they iterate only records that passed it.
     clean = Register(reg.root, reg.records, reg.singletons, [], frozenset(schema_bad))
-    for check in checks:
-        problems.extend(check(clean, today))
+    for found in _run_checks(clean, today, checks, view):
+        problems.extend(found)
     if key is not None:
         view.save_result(key, problems)
     return problems
+
+
+# Records from which the checks are shared among processes (METI_PI_PARALLEL_MIN overrides, for tests).
+PARALLEL_CHECKS_MIN = 1500
+
+
+def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any) -> list[list[Problem]]:
+    """Each check's problems, in order; on a large register the checks run in several processes.
+
+    Checks are independent functions of (register, today), so running some in a forked copy of
+    this process gives the same problems; a check that fails there is run again here.
+    """
+    import gc
+    import os
+    import time
+
+    from meti_pi import cache
+
+    least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_CHECKS_MIN))
+    workers = cache.cpus() if len(reg.records) >= least and len(checks) > 1 else 1
+    weights = view.weights() if view is not None else {}
+
+    def task(check: Check) -> Callable[[], tuple[float, list[tuple[Any, ...]]]]:
+        def run() -> tuple[float, list[tuple[Any, ...]]]:
+            started = time.perf_counter()
+            found = [(p.path, p.line, p.code, p.message, p.severity, p.key) for p in check(reg, today)]
+            return time.perf_counter() - started, found
+        return run
+
+    names = [f"{getattr(c, '__module__', '')}.{getattr(c, '__qualname__', repr(c))}" for c in checks]
+    gc_was_on = gc.isenabled()
+    gc.disable()  # checks build many short-lived objects: collections would only cost time here
+    try:
+        results = cache.run_shared([task(c) for c in checks], [weights.get(n, 1.0) for n in names], workers)
+    finally:
+        if gc_was_on:
+            gc.enable()
+    if view is not None:
+        view.save_weights({n: r[0] for n, r in zip(names, results)})
+    return [[Problem(*p) for p in found] for _, found in results]
