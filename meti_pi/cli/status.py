@@ -49,19 +49,18 @@ def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: 
     if not items:
         c.print(head + "　— 対応を要する事項はありません")
         return
+    # Four columns that wrap, so the screen stays readable at 80 columns too.
     table = Table(title=head, title_justify="left", expand=True)
-    table.add_column("区分", no_wrap=True)
     table.add_column("期限", no_wrap=True)
     table.add_column("残日数", justify="right", no_wrap=True)
-    table.add_column("条項", no_wrap=True)
-    table.add_column("内容", ratio=3)
-    table.add_column("課等", no_wrap=True)
-    table.add_column("参照", ratio=2)
+    table.add_column("区分・条項", min_width=10, overflow="fold")
+    table.add_column("内容（参照）", ratio=3, min_width=24, overflow="fold")
+    table.add_column("課等", ratio=1, overflow="fold")
     for i in items:
         days = i.days_left(today)
         style = "bold red" if i.overdue else ("yellow" if days is not None and days <= 7 else "")
         table.add_row(
-            CATEGORY_JA[i.category], i.due.isoformat() if i.due else "—", "—" if days is None else str(days),
-            f"第{article_ja(i.article)}", i.title, i.division or "—", i.ref, style=style,
+            i.due.isoformat() if i.due else "—", "—" if days is None else str(days),
+            f"{CATEGORY_JA[i.category]}\n第{article_ja(i.article)}", f"{i.title}\n({i.ref})", i.division or "—", style=style,
         )
     c.print(table)
