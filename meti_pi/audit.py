@@ -13,9 +13,12 @@ can simply be run again:
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import signal
 import subprocess
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import lock as lock_mod
-from meti_pi.errors import MetiPiError, Problem, RuleViolation
+from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.ids import allocate, valid_id
 from meti_pi.kinds import KINDS
 
@@ -32,6 +35,19 @@ ZERO = "0" * 40
 TRAILER_COMMAND = "Meti-Pi-Command"
 TRAILER_RECORD = "Meti-Pi-Record"
 TRAILER_ARTICLE = "Meti-Pi-Article"
+
+
+# -- test hook -------------------------------------------------------------------------------
+
+
+def _crash_point(phase: str) -> None:
+    """Crash-safety test hook: METI_PI_CRASH_AT=<phase> kills this process (SIGKILL) at that point.
+
+    Phases, in order: locked, validated, objects, journal, committed, tmp-written, file-written,
+    files-written, indexed, done. Used by tests/test_crash.py; never set it in normal use.
+    """
+    if os.environ.get("METI_PI_CRASH_AT") == phase:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # -- running git ---------------------------------------------------------------------------
@@ -58,7 +74,8 @@ _KEEP_GIT_ENV = frozenset(
 def git(cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None, check: bool = True) -> str:
     """Run git in `cwd`; its stdout as text. MetiPiError (exit 3) when git fails and `check`."""
     try:
-        proc = subprocess.run(("git", *args), cwd=cwd, input=input, capture_output=True, env=_clean_env(env), check=False)
+        proc = subprocess.run(("git", *args), cwd=cwd, input=input, capture_output=True, env=_clean_env(env), check=False,
+                              pass_fds=lock_mod.held_fds())
     except FileNotFoundError:
         raise MetiPiError("git is not installed or not on PATH; install git") from None
     if check and proc.returncode != 0:
@@ -68,7 +85,7 @@ def git(cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] |
 
 
 def git_bytes(cwd: Path, *args: str) -> bytes:
-    proc = subprocess.run(("git", *args), cwd=cwd, capture_output=True, env=_clean_env(), check=False)
+    proc = subprocess.run(("git", *args), cwd=cwd, capture_output=True, env=_clean_env(), check=False, pass_fds=lock_mod.held_fds())
     if proc.returncode != 0:
         raise MetiPiError(f"git {args[0]} failed")
     return proc.stdout
@@ -116,7 +133,8 @@ def _check_repo_state(repo: Repo) -> None:
         if (repo.git_dir / marker).exists():
             raise MetiPiError(f"the repository is in the middle of {what}; finish or abort it first")
     for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
-        if not git(repo.top, "var", var, check=False).strip():
+        # useConfigOnly: an identity guessed from the user and host names (root@host) is no identity.
+        if not git(repo.top, "-c", "user.useConfigOnly=true", "var", var, check=False).strip():
             raise MetiPiError('git has no identity; set it with `git config user.name "..."` and `git config user.email "..."`')
 
 
@@ -160,8 +178,16 @@ class Transaction:
         """Current text of a register file (pending changes first)."""
         if relpath in self.texts:
             return self.texts[relpath]
+        from meti_pi import yamlload
+
         path = _safe_path(self.root, relpath)
-        return path.read_text(encoding="utf-8") if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            return yamlload.decode(path.read_bytes())
+        except yamlload.YamlFault as fault:
+            # A record committed by hand in another encoding: refuse with its location, never crash.
+            raise RuleViolation(f"{relpath}: cannot be edited: {fault}", (Problem(relpath, fault.line, "encoding", str(fault)),)) from None
 
     def edit(self, key: str) -> Any:
         """The ruamel round-trip document of record `key` ('files/F-...'), to change in place."""
@@ -172,7 +198,20 @@ class Transaction:
             text = self.read_text(relpath)
             if text is None:
                 raise MetiPiError(f"{relpath}: no such record; check the id (`meti-pi show`)")
-            self._docs[relpath] = yamlio.load_rt(text)
+            # Checked by the safe loader first: a broken, aliased or tagged file is refused with
+            # its location (the round-trip loader would raise an unexpected error, or expand aliases).
+            from meti_pi import yamlload
+
+            try:
+                yamlload.load(text)
+            except yamlload.YamlFault as fault:
+                raise RuleViolation(f"{relpath}: cannot be edited until it is repaired", (Problem(relpath, fault.line, "yaml", str(fault)),)) from None
+            try:
+                self._docs[relpath] = yamlio.load_rt(text)
+            except ValueError:  # the round-trip loader builds dates: an unquoted 2026-13-45 is fatal to it
+                raise RuleViolation(f"{relpath}: cannot be edited until it is repaired", (Problem(
+                    relpath, None, "yaml", "a value the editor cannot read, such as an impossible date (2026-13-45) "
+                    "written without quotes; correct it or quote it"),)) from None
         return self._docs[relpath]
 
     def create(self, kind: str, data: dict[str, Any], *, id: str | None = None, year: int | None = None) -> str:
@@ -186,7 +225,7 @@ class Transaction:
             existing = {p.stem for p in (self.root / kind).glob("*.yaml")} if (self.root / kind).is_dir() else set()
             id = allocate(spec.id_prefix, existing, self.today)
         if not valid_id(id):
-            raise MetiPiError(f"{id!r} is not a valid id (A-Z a-z 0-9 . _ -, at most 64, no '..')")
+            raise UsageError(f"{id!r} is not a valid id (A-Z a-z 0-9 . _ -, at most 64, no '..')")
         relpath = f"{kind}/{year}/{id}.yaml" if spec.by_year else f"{kind}/{id}.yaml"
         if self.read_text(relpath) is not None:
             raise RuleViolation(f"{relpath} already exists; choose another id or edit it")
@@ -201,6 +240,16 @@ class Transaction:
         _safe_path(self.root, relpath)
         self._docs.pop(relpath, None)
         self.texts[relpath] = text
+
+    def register(self) -> Any:
+        """The register as it is now (read under the lock), with this transaction's changes so far.
+
+        Commands decide what to change from this, inside the `with` block: a decision made from a
+        register read before the lock could act on a state another command has since changed.
+        """
+        from meti_pi.register import Register
+
+        return Register.load(self.root, overlay=self.rendered())
 
     # -- internals
     def rendered(self) -> dict[str, str | None]:
@@ -254,17 +303,25 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
     branch = _branch(repo)
     timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
+        _crash_point("locked")
         recover(repo)
+        # The commit made at the end must sit on this commit: the change was computed from it.
+        base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         tx = Transaction(root, repo, today, command, article, summary, False)
         yield tx
         texts = _validated(root, tx, today)
         if not texts:
             return
         _refuse_dirty(repo, list(texts))
+        _wait_for_index(repo)
+        _crash_point("validated")
         records = [p[: -len(".yaml")] for p in sorted(texts)]
         subject_key = subject_record or (tx.created[0][:-5] if tx.created else records[0])
-        message = commit_message(f"{subject_key}: {summary}", command=command, records=records, article=article)
-        tx.commit_sha = _commit(repo, branch, texts, message)
+        # Summary and article as the command left them: it may only know them once it has computed
+        # the change under the lock.
+        message = commit_message(f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article)
+        tx.commit_sha = _commit(repo, branch, texts, message, base=base)
+        _crash_point("done")
 
 
 def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
@@ -275,8 +332,12 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
         return {}
-    before = validate_register(Register.load(root), today)
+    # The state after first: with no error in it, nothing can be new, and the state before (a
+    # second whole validation) is not needed. Unchanged records come from the read cache.
     after = validate_register(Register.load(root, overlay=texts), today)
+    if not any(p.severity == "error" for p in after):
+        return texts
+    before = validate_register(Register.load(root), today)
 
     def ident(p: Problem) -> tuple[str, str, str, str]:
         return (p.path, p.code, p.key, p.message)
@@ -292,14 +353,17 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
 def _current(root: Path, relpath: str) -> str | None:
     path = root / relpath
     try:
-        return path.read_text(encoding="utf-8")
+        # surrogateescape: a file in another encoding compares unequal instead of crashing the command
+        return path.read_text(encoding="utf-8", errors="surrogateescape")
     except (FileNotFoundError, NotADirectoryError):
         return None
 
 
 def _refuse_dirty(repo: Repo, relpaths: list[str]) -> None:
     paths = [repo.git_path(r) for r in relpaths]
-    out = git(repo.top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *paths)
+    # GIT_OPTIONAL_LOCKS=0: a status must not take .git/index.lock from under the user's own git
+    out = git(repo.top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *paths,
+              env={"GIT_OPTIONAL_LOCKS": "0"})
     dirty = sorted({entry[3:] for entry in out.split("\0") if entry})
     if dirty:
         raise MetiPiError(
@@ -308,8 +372,46 @@ def _refuse_dirty(repo: Repo, relpaths: list[str]) -> None:
         )
 
 
-def _commit(repo: Repo, branch: str, texts: dict[str, str | None], message: str) -> str:
+def _wait_for_index(repo: Repo, seconds: float = 2.0) -> None:
+    """Before the commit point: wait a little for another git command that holds the index, then refuse.
+
+    The working tree and the index are updated after the commit point; a stale or busy
+    `.git/index.lock` found only then would leave the change committed but not checked out.
+    """
+    index_lock = repo.git_dir / "index.lock"
+    deadline = time.monotonic() + seconds
+    while index_lock.exists():
+        if time.monotonic() >= deadline:
+            raise MetiPiError(
+                f"another git command is using the repository ({index_lock} exists); nothing was written. "
+                "Try again when it has finished, or delete that file if no git command is running."
+            )
+        time.sleep(0.05)
+
+
+def _update_index(repo: Repo, *args: str) -> None:
+    """`git update-index` on the user's index, retried while another git command briefly holds it."""
+    for attempt in range(60):
+        try:
+            git(repo.top, "update-index", *args)
+            return
+        except MetiPiError:
+            if attempt == 59 or not (repo.git_dir / "index.lock").exists():
+                raise MetiPiError(
+                    "the change is committed, but the git index could not be updated (.git/index.lock is held); "
+                    "the next meti-pi command will finish it"
+                ) from None
+            time.sleep(0.05)
+
+
+_MOVED = ("a commit was made in this repository while the command ran (not by meti-pi); nothing was written. "
+          "Run the command again: it will start from the new commit.")
+
+
+def _commit(repo: Repo, branch: str, texts: dict[str, str | None], message: str, *, base: str | None = None) -> str:
     old = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    if base is not None and old != base:
+        raise MetiPiError(_MOVED)
     index = repo.git_dir / f"meti-pi-index.{os.getpid()}"
     env = {"GIT_INDEX_FILE": str(index)}
     try:
@@ -335,10 +437,18 @@ def _commit(repo: Repo, branch: str, texts: dict[str, str | None], message: str)
         new = git(repo.top, "commit-tree", tree, *parents, "-F", "-", input=message.encode("utf-8")).strip()
     finally:
         index.unlink(missing_ok=True)
+    _crash_point("objects")
     journal = {"branch": branch, "old": old or ZERO, "new": new, "files": {repo.git_path(r): s for r, s in blobs.items()}}
     _write_atomic(_journal_path(repo), json.dumps(journal).encode("utf-8"))
+    _crash_point("journal")
     # The commit point: compare-and-swap, so a commit made meanwhile by hand is never overwritten.
-    git(repo.top, "update-ref", "-m", "meti-pi: " + message.splitlines()[0], branch, new, old or ZERO)
+    try:
+        git(repo.top, "update-ref", "-m", "meti-pi: " + message.splitlines()[0], branch, new, old or ZERO)
+    except MetiPiError:
+        if git(repo.top, "rev-parse", "--verify", "-q", branch, check=False).strip() != new:
+            _journal_path(repo).unlink(missing_ok=True)  # the branch did not move: nothing to finish
+            raise MetiPiError(_MOVED) from None
+    _crash_point("committed")
     _roll_forward(repo, journal)
     return new
 
@@ -355,19 +465,23 @@ def _roll_forward(repo: Repo, journal: dict[str, Any]) -> None:
         if sha is None:
             path.unlink(missing_ok=True)
         else:
-            _write_atomic(path, git_bytes(repo.top, "cat-file", "blob", sha))
+            _write_atomic(path, git_bytes(repo.top, "cat-file", "blob", sha), crash_phase="tmp-written")
+        _crash_point("file-written")
+    _crash_point("files-written")
     present = [g for g, s in files.items() if s is not None]
     removed = [g for g, s in files.items() if s is None]
     if present:
-        git(repo.top, "update-index", "--add", "--", *present)
+        _update_index(repo, "--add", "--", *present)
     if removed:
-        git(repo.top, "update-index", "--force-remove", "--", *removed)
+        _update_index(repo, "--force-remove", "--", *removed)
+    _crash_point("indexed")
     _journal_path(repo).unlink(missing_ok=True)
 
 
 def recover(repo: Repo) -> str | None:
     """Finish or discard a change interrupted by a crash (call with the lock held)."""
     path = _journal_path(repo)
+    _sweep(repo.git_dir, "meti-pi-index.*", ".meti-pi-journal.json.meti-pi-tmp-*")
     if not path.exists():
         return None
     try:
@@ -375,6 +489,10 @@ def recover(repo: Repo) -> str | None:
     except (OSError, ValueError):
         path.unlink(missing_ok=True)
         return "discarded an unreadable journal of an interrupted change"
+    # A command killed while writing a file leaves its temporary file beside the target.
+    for gpath in journal["files"]:
+        target = repo.top / gpath
+        _sweep(target.parent, f".{glob.escape(target.name)}.meti-pi-tmp-*")
     head = git(repo.top, "rev-parse", "--verify", "-q", journal["branch"], check=False).strip()
     if head == journal["new"]:
         _roll_forward(repo, journal)
@@ -383,8 +501,24 @@ def recover(repo: Repo) -> str | None:
     return "discarded an interrupted change that had not been committed"
 
 
+def _sweep(folder: Path, *patterns: str) -> None:
+    """Delete what a killed command left (private index, temporary files); only ever called under the lock."""
+    for pattern in patterns:
+        for leftover in folder.glob(pattern):
+            leftover.unlink(missing_ok=True)
+
+
 def recover_if_needed(register_root: Path, *, timeout: float = 5.0) -> str | None:
     """For read commands: finish an interrupted change if one is pending and nobody holds the lock."""
+    for here in (register_root, *register_root.parents):
+        # Cheap look first (no git process): every read command calls this.
+        dot_git = here / ".git"
+        if dot_git.is_dir():
+            if not (dot_git / "meti-pi-journal.json").exists():
+                return None
+            break
+        if dot_git.exists():
+            break  # a worktree or submodule: ask git where its directory is
     try:
         repo = repo_of(register_root)
     except MetiPiError:
@@ -395,7 +529,7 @@ def recover_if_needed(register_root: Path, *, timeout: float = 5.0) -> str | Non
         return recover(repo)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, *, crash_phase: str = "") -> None:
     """Write via a temporary file in the same folder, fsync, rename, fsync the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.meti-pi-tmp-{os.getpid()}"
@@ -405,6 +539,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    if crash_phase:
+        _crash_point(crash_phase)
     os.replace(tmp, path)
     dfd = os.open(path.parent, os.O_RDONLY)
     try:
@@ -428,10 +564,16 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
     timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         recover(repo)
+        base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        from meti_pi.register import is_register_file
+
         texts: dict[str, str | None] = {}
         for rel in relpaths:
             path = _safe_path(root, rel)
-            texts[rel] = path.read_text(encoding="utf-8") if path.exists() else None
+            if path.is_dir() or not is_register_file(rel):
+                raise UsageError(f"{rel}: not a register record file (<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)")
+            # surrogateescape: a file in another encoding is compared, then refused by validation, not a crash
+            texts[rel] = path.read_text(encoding="utf-8", errors="surrogateescape") if path.exists() else None
         head_texts = {rel: _text_at(repo, "HEAD", repo.git_path(rel)) for rel in relpaths}
         changed = {rel: t for rel, t in texts.items() if t != head_texts[rel]}
         if not changed:
@@ -441,18 +583,41 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
             raise RuleViolation("not committed: the edited records have errors (nothing was committed)", tuple(problems))
         records = [p[: -len(".yaml")] for p in sorted(changed)]
         message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
-        return _commit(repo, branch, changed, message)
+        _wait_for_index(repo)
+        return _commit(repo, branch, changed, message, base=base)
 
 
 def _text_at(repo: Repo, rev: str, gpath: str) -> str | None:
     proc = subprocess.run(("git", "show", f"{rev}:{gpath}"), cwd=repo.top, capture_output=True, env=_clean_env(), check=False)
-    return proc.stdout.decode("utf-8") if proc.returncode == 0 else None
+    return proc.stdout.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
 
 
 def read_at(register_root: Path, rev: str, relpath: str) -> str | None:
     """The text of a register file at a git revision (None where it did not exist)."""
     repo = repo_of(register_root)
     return _text_at(repo, rev, repo.git_path(relpath))
+
+
+def read_blobs(register_root: Path, shas: Sequence[str]) -> dict[str, bytes]:
+    """The contents of blobs by sha, read with one `git cat-file --batch` (for history --verify)."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    repo = repo_of(register_root)
+    proc = subprocess.run(("git", "cat-file", "--batch"), cwd=repo.top, input="".join(s + "\n" for s in wanted).encode("ascii"),
+                          capture_output=True, env=_clean_env(), check=False)
+    if proc.returncode != 0:
+        raise MetiPiError("git cat-file failed: the repository may be damaged; run `git fsck`")
+    out, pos, blobs = proc.stdout, 0, {}
+    for sha in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        if len(header) != 3:  # "<sha> missing"
+            raise MetiPiError(f"object {sha[:10]} is missing from the repository; run `git fsck`")
+        size = int(header[2])
+        blobs[sha] = out[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1
+    return blobs
 
 
 # -- reading the trail -----------------------------------------------------------------------

@@ -138,11 +138,62 @@ def _decode_failure(path: Path, encoding: str) -> UsageError:
 # ---------------------------------------------------------------- csv / tsv
 
 
+class _GuardedRaw(io.RawIOBase):
+    """The raw file, checked as it streams: no NUL bytes (binary data, UTF-16 without BOM), and in
+    Shift_JIS mode no line that is UTF-8 (Python's cp932 decoder turns it into mojibake silently)."""
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        self._file = path.open("rb")
+        self._path = path
+        self._sjis = encoding == "cp932"
+        self._line = 1
+        self._carry = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._file.readinto(buffer)
+        if not n:
+            if self._sjis and self._carry:
+                self._check_lines(b"\n")  # the last line, without its newline
+            return 0
+        chunk = bytes(memoryview(buffer)[:n])
+        if b"\x00" in chunk:
+            line = self._line + chunk[: chunk.index(b"\x00")].count(b"\n")
+            raise UsageError(f"{self._path}:{line}: NUL bytes: this is binary data or UTF-16 without a BOM, not CSV text; save it as UTF-8 CSV")
+        if self._sjis:
+            self._check_lines(chunk)
+        self._line += chunk.count(b"\n")
+        return n
+
+    def _check_lines(self, chunk: bytes) -> None:
+        lines = (self._carry + chunk).split(b"\n")
+        self._carry = lines.pop()
+        first = self._line  # the carried partial line began on the current line
+        for offset, line in enumerate(lines):
+            if not line.isascii():
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                raise UsageError(f"{self._path}:{first + offset}: UTF-8 text in a file read as Shift_JIS (CP932): the file mixes encodings; save the whole file in one encoding")
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 def _open_delimited(path: Path, fmt: str) -> Dataset:
     with path.open("rb") as raw:
         head = raw.read(SNIFF_BYTES)
+    if not head.strip():
+        raise UsageError(f"{path}: empty file; there is nothing to classify")
     encoding = sniff_encoding(head, path)
-    binary = path.open("rb")
+    binary = io.BufferedReader(_GuardedRaw(path, encoding), buffer_size=1 << 16)
     text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     reader = csv.reader(text, delimiter="\t" if fmt == "tsv" else ",")

@@ -20,13 +20,68 @@ from pathlib import Path
 from meti_pi.errors import MetiPiError
 
 
-def _holder(fd: int) -> str:
+def _info(fd: int) -> dict[str, object]:
+    """What the holder wrote about itself ({} when nothing readable)."""
     try:
         os.lseek(fd, 0, os.SEEK_SET)
         info = json.loads(os.read(fd, 4096).decode("utf-8") or "{}")
     except (OSError, ValueError):
-        return "another meti-pi command"
-    return f"`meti-pi {info.get('command', '?')}` (pid {info.get('pid', '?')} on {info.get('host', '?')}, since {info.get('since', '?')})"
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _flock_pid(fd: int) -> int | None:
+    """The pid holding an flock on this file, from /proc/locks (Linux); None where unknown."""
+    try:
+        st = os.fstat(fd)
+        want = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+        with open("/proc/locks", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                fields = line.split()
+                if "->" not in fields and len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == want:
+                    return int(fields[4]) or None
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _alive(pid: object) -> bool:
+    try:
+        os.kill(int(pid), 0)  # type: ignore[call-overload]
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock, for the timeout message.
+
+    The holder writes its details just after taking the lock, so a reader may see nothing yet,
+    or the details of a holder that was killed: retry briefly, and trust /proc/locks over the file.
+    """
+    info: dict[str, object] = {}
+    pid = None
+    for _ in range(10):
+        pid = _flock_pid(fd)
+        info = _info(fd)
+        local = info.get("host") == socket.gethostname()
+        if info and (info.get("pid") == pid if pid is not None else not local or _alive(info.get("pid"))):
+            return f"`meti-pi {info.get('command', '?')}` (pid {info.get('pid', '?')} on {info.get('host', '?')}, since {info.get('since', '?')})"
+        time.sleep(0.02)
+    if pid is not None:
+        return f"another process (pid {pid} on {socket.gethostname()}; it did not record which command)"
+    return "another process (it did not record who it is)"
+
+
+# Descriptors of the locks this process holds. The write path passes them to its git children
+# (audit.git), so that a command killed while git runs keeps the lock until that git has exited:
+# the next command never works beside an orphaned `git update-ref` or `git update-index`.
+_HELD: list[int] = []
+
+
+def held_fds() -> tuple[int, ...]:
+    """File descriptors of the locks held now, for subprocesses that must keep them."""
+    return tuple(_HELD)
 
 
 @contextmanager
@@ -54,9 +109,11 @@ def held(lock_path: Path, *, command: str, timeout: float) -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, json.dumps(info).encode("utf-8"))
+        _HELD.append(fd)
         try:
             yield
         finally:
+            _HELD.remove(fd)
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

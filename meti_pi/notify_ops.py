@@ -197,55 +197,56 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
     for k in kinds or []:
         if k not in notices.NOTICE_KINDS:
             raise UsageError(f"--kind must be one of {', '.join(notices.NOTICE_KINDS)}")
-    reg = Register.load(root)
-    rec = _file_record(reg, file_id)
-    data = rec.data
-    decision = notices.decision_for(reg, data)
-    statuses = notices.file_status(reg, rec, decision=decision)
-    required = [ks.requirement for ks in statuses]
-    reasons = _decision_reasons(decision)
-    if kinds:
-        missing = [k for k in kinds if k not in {ks.kind for ks in statuses}]
-        if missing:
-            needs = ", ".join(r.kind for r in required) or "no Art. 35/36 notice"
-            raise RuleViolation(f"files/{file_id} does not require a {', '.join(missing)} notice (it requires: {needs}); "
-                                "see `meti-pi classify --profile` or the file's exclusions")
-        statuses = [ks for ks in statuses if ks.kind in kinds]
-    plans = [notices.plan(ks, redraft=redraft) for ks in statuses]
-    todo = [p for p in plans if p.drafts_new]
-    if not todo:
-        return NotifyResult(file_id, required, plans, [], reasons, None, dry_run)
+    with audit.transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
+                           dry_run=dry_run) as tx:
+        reg = tx.register()  # decided under the lock: the same notice run twice at once is drafted once
+        rec = _file_record(reg, file_id)
+        data = rec.data
+        decision = notices.decision_for(reg, data)
+        statuses = notices.file_status(reg, rec, decision=decision)
+        required = [ks.requirement for ks in statuses]
+        reasons = _decision_reasons(decision)
+        if kinds:
+            missing = [k for k in kinds if k not in {ks.kind for ks in statuses}]
+            if missing:
+                needs = ", ".join(r.kind for r in required) or "no Art. 35/36 notice"
+                raise RuleViolation(f"files/{file_id} does not require a {', '.join(missing)} notice (it requires: {needs}); "
+                                    "see `meti-pi classify --profile` or the file's exclusions")
+            statuses = [ks for ks in statuses if ks.kind in kinds]
+        plans = [notices.plan(ks, redraft=redraft) for ks in statuses]
+        todo = [p for p in plans if p.drafts_new]
+        if not todo:
+            return NotifyResult(file_id, required, plans, [], reasons, None, dry_run)  # nothing written, no commit
 
-    if not dry_run:
-        _ensure_committed(root, rec)
-    head = audit.head_commit(root)
-    policy = reg.policy
-    fw = policy.get("documents", {}).get("fullwidth_digits", True) if fullwidth is None else fullwidth
-    existing = {r.id for r in reg.of_kind("notifications")}
-    drafted: list[Drafted] = []
-    for p in todo:
-        ks = p.status
-        nid = allocate("N", existing, today)
-        existing.add(nid)
-        previous = reg.get("notifications", p.supersedes) if p.supersedes else None
-        ctx = notice_drafts.DraftContext(
-            notice_id=nid, kind=ks.kind, drafted_on=today, items_hash=ks.current_hash, register_commit=head,
-            change=p.action == "change", supersedes=p.supersedes,
-            supersedes_on=notices._date(previous.data.get("submitted_on")) if previous else None,
-            changed_items=changed_items(root, reg, rec, previous, ks.kind) if previous else None,
-            late_reason=late_reason, fullwidth_digits=bool(fw),
-        )
-        draft = notice_drafts.render(reg, rec, ctx, decision)
-        md = draft.markdown.encode("utf-8")
-        item = Drafted(nid, ks.kind, p.action, ks.current_hash, p.supersedes, p.withdraw, draft, _sha256(md))
-        if fmt == "docx":
-            item.docx = notice_drafts.docx(draft, policy, today)
-            item.docx_sha256 = _sha256(item.docx)
-        drafted.append(item)
+        if not dry_run:
+            _ensure_committed(root, rec)
+        head = audit.head_commit(root)
+        policy = reg.policy
+        fw = policy.get("documents", {}).get("fullwidth_digits", True) if fullwidth is None else fullwidth
+        existing = {r.id for r in reg.of_kind("notifications")}
+        drafted: list[Drafted] = []
+        for p in todo:
+            ks = p.status
+            nid = allocate("N", existing, today)
+            existing.add(nid)
+            previous = reg.get("notifications", p.supersedes) if p.supersedes else None
+            ctx = notice_drafts.DraftContext(
+                notice_id=nid, kind=ks.kind, drafted_on=today, items_hash=ks.current_hash, register_commit=head,
+                change=p.action == "change", supersedes=p.supersedes,
+                supersedes_on=notices._date(previous.data.get("submitted_on")) if previous else None,
+                changed_items=changed_items(root, reg, rec, previous, ks.kind) if previous else None,
+                late_reason=late_reason, fullwidth_digits=bool(fw),
+            )
+            draft = notice_drafts.render(reg, rec, ctx, decision)
+            md = draft.markdown.encode("utf-8")
+            item = Drafted(nid, ks.kind, p.action, ks.current_hash, p.supersedes, p.withdraw, draft, _sha256(md))
+            if fmt == "docx":
+                item.docx = notice_drafts.docx(draft, policy, today)
+                item.docx_sha256 = _sha256(item.docx)
+            drafted.append(item)
 
-    articles = ", ".join(notices.ARTICLE[d.kind] for d in drafted)
-    summary = f"draft Art. {articles} notice{'s' if len(drafted) > 1 else ''} for files/{file_id}"
-    with audit.transaction(root, command="notify", article=articles, summary=summary, today=today, dry_run=dry_run) as tx:
+        tx.article = ", ".join(notices.ARTICLE[d.kind] for d in drafted)
+        tx.summary = f"draft Art. {tx.article} notice{'s' if len(drafted) > 1 else ''} for files/{file_id}"
         for d, p in zip(drafted, todo, strict=True):
             req = p.status.requirement
             record: dict[str, Any] = {
@@ -337,56 +338,57 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
     """
     from meti_pi import audit
 
-    reg = Register.load(root)
-    rec = _notice_record(reg, notice_id)
-    data = rec.data
-    state = data.get("state")
-    kind = str(data.get("kind"))
-    file_id = str(data.get("file"))
-    on = on or today
-    warnings: list[str] = []
-    changes: dict[str, Any] = {}
-    if action == "submit":
-        if state != "drafted":
-            raise RuleViolation(f"{notice_id} is {state}, not drafted; only a draft can be submitted")
-        drafted_on = notices._date(data.get("drafted_on"))
-        if drafted_on and on < drafted_on:
-            raise RuleViolation(f"{notice_id} was drafted {drafted_on.isoformat()}; it cannot have been submitted on {on.isoformat()} "
-                                "(to record an older notice, draft it with --today set to its date)")
-        _not_after_today(on, today, "submission date")
-        changes = {"state": "submitted", "submitted_on": on.isoformat()}
-        if ref:
-            changes["submitted_ref"] = ref
-    elif action == "acknowledge":
-        if state != "submitted":
-            raise RuleViolation(f"{notice_id} is {state}; only a submitted notice can be acknowledged (submit it first)")
-        submitted_on = notices._date(data.get("submitted_on"))
-        if submitted_on and on < submitted_on:
-            raise RuleViolation(f"{notice_id} was submitted {submitted_on.isoformat()}; it cannot be acknowledged on {on.isoformat()}")
-        _not_after_today(on, today, "acknowledgement date")
-        changes = {"state": "acknowledged", "acknowledged_on": on.isoformat()}
-        if ref:
-            changes["acknowledged_ref"] = ref
-    elif action == "explain":
-        if state not in notices.MADE_STATES:
-            raise RuleViolation(f"{notice_id} is {state}; a reason for lateness is recorded on a submitted notice "
-                                "(or pass --late-reason to `notify submit`)")
-        if not late_reason or not late_reason.strip():
-            raise UsageError("give the reason with --reason TEXT")
-    else:  # pragma: no cover - the CLI offers only the three actions
-        raise ValueError(action)
-    if late_reason:
-        changes["late_reason"] = late_reason.strip()
+    with audit.transaction(root, command=f"notify {action}", summary=action, today=today, dry_run=dry_run,
+                           subject_record=f"notifications/{notice_id}") as tx:
+        reg = tx.register()  # read under the lock: two submits at once must not both pass the state check
+        rec = _notice_record(reg, notice_id)
+        data = rec.data
+        state = data.get("state")
+        kind = str(data.get("kind"))
+        file_id = str(data.get("file"))
+        on = on or today
+        warnings: list[str] = []
+        changes: dict[str, Any] = {}
+        if action == "submit":
+            if state != "drafted":
+                raise RuleViolation(f"{notice_id} is {state}, not drafted; only a draft can be submitted")
+            drafted_on = notices._date(data.get("drafted_on"))
+            if drafted_on and on < drafted_on:
+                raise RuleViolation(f"{notice_id} was drafted {drafted_on.isoformat()}; it cannot have been submitted on {on.isoformat()} "
+                                    "(to record an older notice, draft it with --today set to its date)")
+            _not_after_today(on, today, "submission date")
+            changes = {"state": "submitted", "submitted_on": on.isoformat()}
+            if ref:
+                changes["submitted_ref"] = ref
+        elif action == "acknowledge":
+            if state != "submitted":
+                raise RuleViolation(f"{notice_id} is {state}; only a submitted notice can be acknowledged (submit it first)")
+            submitted_on = notices._date(data.get("submitted_on"))
+            if submitted_on and on < submitted_on:
+                raise RuleViolation(f"{notice_id} was submitted {submitted_on.isoformat()}; it cannot be acknowledged on {on.isoformat()}")
+            _not_after_today(on, today, "acknowledgement date")
+            changes = {"state": "acknowledged", "acknowledged_on": on.isoformat()}
+            if ref:
+                changes["acknowledged_ref"] = ref
+        elif action == "explain":
+            if state not in notices.MADE_STATES:
+                raise RuleViolation(f"{notice_id} is {state}; a reason for lateness is recorded on a submitted notice "
+                                    "(or pass --late-reason to `notify submit`)")
+            if not late_reason or not late_reason.strip():
+                raise UsageError("give the reason with --reason TEXT")
+        else:  # pragma: no cover - the CLI offers only the three actions
+            raise ValueError(action)
+        if late_reason:
+            changes["late_reason"] = late_reason.strip()
 
-    new_state = str(changes.get("state", state))
-    file_rec = reg.get("files", file_id)
-    if file_rec is not None and action == "submit":
-        warnings += _submit_warnings(reg, file_rec, rec, on, bool(changes.get("late_reason") or data.get("late_reason")))
+        new_state = str(changes.get("state", state))
+        file_rec = reg.get("files", file_id)
+        if file_rec is not None and action == "submit":
+            warnings += _submit_warnings(reg, file_rec, rec, on, bool(changes.get("late_reason") or data.get("late_reason")))
 
-    article = notices.ARTICLE.get(kind)
-    verb = {"submit": "submitted", "acknowledge": "acknowledged", "explain": "reason for lateness recorded"}[action]
-    with audit.transaction(root, command=f"notify {action}", article=article, summary=f"{verb} ({on.isoformat()})" if action != "explain" else verb,
-                           today=today, dry_run=dry_run, subject_record=f"notifications/{notice_id}") as tx:
+        tx.article = notices.ARTICLE.get(kind)
+        verb = {"submit": "submitted", "acknowledge": "acknowledged", "explain": "reason for lateness recorded"}[action]
+        tx.summary = f"{verb} ({on.isoformat()})" if action != "explain" else verb
         doc = tx.edit(f"notifications/{notice_id}")
         for k, v in changes.items():
             _set(doc, k, v)
@@ -494,8 +496,7 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
         raise UsageError("--summary is required: what happened (without personal data)")
     if kind == "provision" and not (recipient and recipient.strip()):
         raise UsageError("a provision (Art. 12) needs --recipient: to whom the data was provided")
-    reg = Register.load(root)
-    rec = _file_record(reg, file_id)
+    rec = _file_record(Register.load(root), file_id)
     on = on or today
     _not_after_today(on, today, "event date")
     event: dict[str, Any] = {"date": on.isoformat(), "kind": kind, "article": EVENT_ARTICLES[kind],
@@ -507,7 +508,8 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
     with audit.transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
                            summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
                            subject_record=f"ledger/{file_id}") as tx:
-        if reg.get("ledger", rec.id) is None:
+        # Create or edit, decided under the lock: two first logs at once must not both create it.
+        if tx.read_text(f"ledger/{rec.id}.yaml") is None:
             tx.create("ledger", {"file": rec.id, "events": [event]}, id=rec.id)
         else:
             doc = tx.edit(f"ledger/{rec.id}")

@@ -6,13 +6,55 @@ Only the write path uses this module; a one-field change gives a one-line diff.
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from typing import Any
+
+
+class _KeptFloat(float):
+    """A float read from a file, with the text it was written as (written back unchanged)."""
+
+    text: str
+
+
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+@lru_cache(maxsize=1)
+def _classes() -> tuple[Any, Any]:
+    """Our round-trip constructor and representer (subclasses: ruamel's own stay untouched)."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.representer import RoundTripRepresenter
+
+    class Constructor(RoundTripConstructor):  # type: ignore[misc]  # ruamel has no stubs
+        def construct_yaml_float(self, node: Any) -> float:
+            kept = _KeptFloat(super().construct_yaml_float(node))
+            kept.text = node.value
+            return kept
+
+    class Representer(RoundTripRepresenter):  # type: ignore[misc]
+        def represent_kept_float(self, data: _KeptFloat) -> Any:
+            # ruamel re-formats floats it did not change (4.018789302455501e+16 came back as
+            # another value): a float the command did not touch keeps its text.
+            return self.represent_scalar("tag:yaml.org,2002:float", data.text)
+
+        def represent_str(self, data: str) -> Any:
+            # NEL and the Unicode line separators are line breaks to a YAML reader, folded to a
+            # space in a plain or single-quoted scalar: write such a string double-quoted.
+            if any(c in data for c in _LINE_BREAKS):
+                return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+            return super().represent_str(data)
+
+    Constructor.add_constructor("tag:yaml.org,2002:float", Constructor.construct_yaml_float)
+    Representer.add_representer(_KeptFloat, Representer.represent_kept_float)
+    Representer.add_representer(str, Representer.represent_str)
+    return Constructor, Representer
 
 
 def _yaml() -> Any:
     from ruamel.yaml import YAML  # heavy: imported only when a command edits a file
 
     y = YAML(typ="rt")
+    y.Constructor, y.Representer = _classes()
     y.preserve_quotes = True
     y.width = 4096  # never fold long Japanese lines: a fold would show as a change in the diff
     y.indent(mapping=2, sequence=4, offset=2)

@@ -104,10 +104,33 @@ def test_rows_come_in_batches(tmp_path: Path) -> None:
     assert sizes == [BATCH_ROWS, BATCH_ROWS, 5]
 
 
-def test_empty_csv(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"   \r\n"])
+def test_empty_csv_is_unreadable_input(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "e.csv"
-    path.write_bytes(b"")
-    assert rows_of(path) == [("", [], [])]
+    path.write_bytes(content)
+    with pytest.raises(UsageError, match="empty file"):
+        rows_of(path)
+
+
+def test_nul_bytes_anywhere_are_refused_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "n.csv"
+    path.write_bytes("氏名,番号\n".encode() + b"a,1\n" * 70000 + b"b,\x002\n")
+    with pytest.raises(UsageError, match=r"n\.csv:70002: NUL bytes"):
+        rows_of(path)
+
+
+def test_utf8_lines_in_a_shift_jis_file_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes("氏名,住所\n山田,東京\n".encode("cp932") + "佐藤,大阪\n".encode("utf-8"))
+    with pytest.raises(UsageError, match=r"m\.csv:3: UTF-8 text in a file read as Shift_JIS"):
+        rows_of(path)
+
+
+def test_a_pure_shift_jis_file_streams(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(("氏名,住所\n" + "山田太郎,東京都千代田区霞が関\n" * 5000).encode("cp932"))
+    (name, header, rows), = rows_of(path)
+    assert header == ["氏名", "住所"] and len(rows) == 5000
 
 
 def test_csv_module_errors_are_rephrased_without_input_text() -> None:

@@ -1,0 +1,356 @@
+"""Trail integrity: `meti-pi history --verify` checks every commit that changed the register.
+
+Two things are flagged:
+- a commit that changed register files without the meti-pi trailers (a hand edit: allowed,
+  reported), and a meti-pi commit whose files differ from the records its trailers name
+  (an amended or forged commit);
+- a commit at which the register did not validate (errors only; warnings depend on the day).
+
+The register is read at each commit from git objects, never checked out: the first-parent line
+is replayed from `git log --raw` (one git call) and every blob is read with one
+`git cat-file --batch`. Only commits that changed register files are validated, and the parse
+and schema result of each (path, blob) is computed once for the whole walk.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from meti_pi import audit
+from meti_pi.errors import Problem
+from meti_pi.register import Record, Register, is_register_file, parse_blob
+
+_SYMLINK = "120000"
+_GITLINK = "160000"
+
+
+@dataclass
+class CommitCheck:
+    """What --verify found at one commit that changed register files."""
+
+    commit: str
+    author: str
+    date: str
+    subject: str
+    command: str | None  # the Meti-Pi-Command trailer; None for a hand edit
+    files: list[str]  # register files changed (register-relative)
+    merge: bool = False
+    hand_edit: bool = False
+    mismatch: list[str] = field(default_factory=list)  # files vs Meti-Pi-Record trailers
+    errors: int | None = None  # errors in the register at this commit (None: not validated)
+    introduced: list[Problem] = field(default_factory=list)  # errors first present at this commit
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit, "author": self.author, "date": self.date, "subject": self.subject,
+            "command": self.command, "files": self.files, "merge": self.merge, "hand_edit": self.hand_edit,
+            "trailer_mismatch": self.mismatch, "errors": self.errors,
+            "introduced": [p.as_json() for p in self.introduced],
+        }
+
+
+@dataclass
+class Report:
+    """The result of walking the trail; `ok` when no commit is a hand edit, mismatched or invalid."""
+
+    commits: list[CommitCheck]
+    head: str | None = None
+
+    @property
+    def hand_edits(self) -> list[CommitCheck]:
+        return [c for c in self.commits if c.hand_edit]
+
+    @property
+    def mismatched(self) -> list[CommitCheck]:
+        return [c for c in self.commits if c.mismatch]
+
+    @property
+    def invalid(self) -> list[CommitCheck]:
+        return [c for c in self.commits if c.errors]
+
+    @property
+    def validated(self) -> int:
+        return sum(1 for c in self.commits if c.errors is not None)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.hand_edits or self.mismatched or self.invalid)
+
+
+# -- reading the history -------------------------------------------------------------------
+
+_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%aI%x1f%s%x1f%(trailers:unfold,only)%x1f"
+
+
+@dataclass
+class _Commit:
+    sha: str
+    parents: list[str]
+    author: str
+    date: str
+    subject: str
+    trailers: dict[str, list[str]]
+    changes: list[tuple[str, str, str, str]]  # (new mode, new sha, status, git path)
+
+
+def _parse_log(out: str) -> list[_Commit]:
+    """Commits of `git log -z --raw --format=_FORMAT`, in the order printed."""
+    commits: list[_Commit] = []
+    tokens = out.split("\0")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip("\n")
+        i += 1
+        if tok.startswith("\x1e"):
+            fields = tok[1:].split("\x1f")
+            if len(fields) < 6:
+                continue
+            sha, parents, author, when, subject, trailer_text = fields[:6]
+            trailers: dict[str, list[str]] = {}
+            for line in trailer_text.splitlines():
+                key, sep, value = line.partition(": ")
+                if sep:
+                    trailers.setdefault(key, []).append(value.strip())
+            commits.append(_Commit(sha, parents.split(), author, when, subject, trailers, []))
+        elif tok.startswith(":") and commits and i < len(tokens):
+            # ":oldmode newmode oldsha newsha status" then the path as its own token
+            meta = tok[1:].split()
+            path = tokens[i]
+            i += 1
+            if len(meta) >= 5:
+                commits[-1].changes.append((meta[1], meta[3], meta[4][:1], path))
+    return commits
+
+
+def _ls_tree(repo: audit.Repo, rev: str) -> dict[str, tuple[str, str]]:
+    """git path -> (mode, sha) of every file below the register at `rev`."""
+    out = audit.git(repo.top, "ls-tree", "-r", "-z", "--full-tree", rev, "--", repo.prefix or ".")
+    found: dict[str, tuple[str, str]] = {}
+    for entry in out.split("\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition("\t")
+        mode, kind, sha = meta.split()
+        if kind == "blob":
+            found[path] = (mode, sha)
+    return found
+
+
+# -- validating a register held in memory ----------------------------------------------------
+
+
+class _Validator:
+    """Validates the register at many commits, parsing and schema-checking each blob once."""
+
+    def __init__(self, root: Path, repo: audit.Repo, today: date) -> None:
+        self.root = root
+        self.repo = repo
+        self.today = today
+        self.blobs: dict[str, bytes] = {}
+        self.parsed: dict[tuple[str, str], tuple[Record | None, list[Problem], list[Problem]]] = {}
+
+    def fetch(self, shas: Iterable[str]) -> None:
+        missing = [s for s in shas if s not in self.blobs]
+        self.blobs.update(audit.read_blobs(self.root, missing))
+
+    def _parse(self, rel: str, mode: str, sha: str) -> tuple[Record | None, list[Problem], list[Problem]]:
+        from meti_pi.validate import record_schema_problems
+
+        key = (rel, sha if mode != _SYMLINK else "symlink")
+        if key not in self.parsed:
+            record, problems = parse_blob(self.root, rel, None if mode == _SYMLINK else self.blobs[sha])
+            self.parsed[key] = (record, problems, record_schema_problems(record) if record is not None else [])
+        return self.parsed[key]
+
+    def errors(self, state: dict[str, tuple[str, str]]) -> list[Problem]:
+        """Errors of the register whose files are `state` (register path -> (mode, sha)).
+
+        Mirrors validate.validate_register (tests/test_trail* keep the two in step), with the
+        per-blob results cached.
+        """
+        from meti_pi.validate import CHECKS
+
+        self.fetch(sha for rel, (mode, sha) in state.items() if mode != _SYMLINK and is_register_file(rel))
+        records: dict[str, Record] = {}
+        singletons: dict[str, Record] = {}
+        problems: list[Problem] = []
+        schema_bad: set[str] = set()
+        for rel in sorted(r for r in state if is_register_file(r)):
+            mode, sha = state[rel]
+            record, load_problems, schema_problems = self._parse(rel, mode, sha)
+            problems.extend(load_problems)
+            if record is None:
+                continue
+            (singletons if record.kind == "" else records)[rel if record.kind == "" else record.key] = record
+            problems.extend(schema_problems)
+            if schema_problems:
+                schema_bad.add(rel)
+        clean = Register(self.root, records, singletons, [], frozenset(schema_bad))
+        for check in CHECKS:
+            problems.extend(check(clean, self.today))
+        return [p for p in problems if p.severity == "error"]
+
+
+def _ident(p: Problem) -> tuple[str, str, str, str]:
+    return (p.path, p.code, p.key, p.message)
+
+
+# -- the walk --------------------------------------------------------------------------------
+
+
+def verify(root: Path, today: date) -> Report:
+    """Walk every commit that changed the register; flag hand edits, trailer mismatches, invalid states."""
+    root = root.resolve()
+    repo = audit.repo_of(root)
+    head = audit.head_commit(root)
+    if head is None:
+        return Report([], None)
+    target = repo.prefix or "."
+    prefix = repo.prefix
+
+    def rel_of(gpath: str) -> str | None:
+        return gpath[len(prefix):] if gpath.startswith(prefix) else None
+
+    first_parent = audit.git(repo.top, "rev-list", "--first-parent", "HEAD", "--", target).split()
+    first_parent.reverse()
+    log = _parse_log(audit.git(
+        repo.top, "log", "--full-history", "--reverse", "--raw", "--no-renames", "--diff-merges=first-parent",
+        "--no-abbrev", "-z", f"--format={_FORMAT}", "HEAD", "--", target,
+    ))
+    by_sha = {c.sha: c for c in log}
+    validator = _Validator(root, repo, today)
+    checks: dict[str, CommitCheck] = {}
+
+    for c in log:
+        changed = sorted({rel for _, _, _, g in c.changes if (rel := rel_of(g)) is not None and is_register_file(rel)})
+        if not changed:
+            continue
+        command = (c.trailers.get(audit.TRAILER_COMMAND) or [None])[0]
+        check = CommitCheck(c.sha, c.author, c.date, c.subject, command, changed, merge=len(c.parents) > 1)
+        if command is None:
+            check.hand_edit = not check.merge or _merge_edited(repo, c, prefix)
+        else:
+            # audit names each written file by its path without the 5 characters of ".yaml"
+            named = set(c.trailers.get(audit.TRAILER_RECORD, []))
+            under = [rel for _, _, _, g in c.changes if (rel := rel_of(g)) is not None]
+            check.mismatch = sorted(f"changed, not named: {r}" for r in {rel[:-5] for rel in changed} - named)
+            check.mismatch += sorted(f"named, not changed: {r}" for r in named - {rel[:-5] for rel in under})
+        checks[c.sha] = check
+
+    # Validity along the first-parent line, replaying the raw diffs.
+    state: dict[str, tuple[str, str]] = {}
+    previous: set[tuple[str, str, str, str]] = set()
+    on_line = set(first_parent)
+    for sha in first_parent:
+        c = by_sha.get(sha)
+        if c is None:
+            continue
+        for mode, blob, status, gpath in c.changes:
+            rel = rel_of(gpath)
+            if rel is None:
+                continue
+            if status == "D" or mode == _GITLINK:
+                state.pop(rel, None)
+            else:
+                state[rel] = (mode, blob)
+        check = checks.get(sha)
+        if check is None:
+            continue
+        errors = validator.errors(state)
+        check.errors = len(errors)
+        check.introduced = [p for p in errors if _ident(p) not in previous]
+        previous = {_ident(p) for p in errors}
+
+    # Commits on merged side branches: read their trees (rare; one ls-tree each).
+    for sha, check in checks.items():
+        if sha in on_line:
+            continue
+        c = by_sha[sha]
+        here = _register_state(repo, sha, rel_of)
+        errors = validator.errors(here)
+        before = {_ident(p) for p in validator.errors(_register_state(repo, c.parents[0], rel_of))} if c.parents else set()
+        check.errors = len(errors)
+        check.introduced = [p for p in errors if _ident(p) not in before]
+
+    ordered = [checks[c.sha] for c in log if c.sha in checks]
+    return Report(ordered, head)
+
+
+def _register_state(repo: audit.Repo, rev: str, rel_of: Any) -> dict[str, tuple[str, str]]:
+    return {rel: v for g, v in _ls_tree(repo, rev).items() if (rel := rel_of(g)) is not None and v[0] != _GITLINK}
+
+
+def _merge_edited(repo: audit.Repo, c: _Commit, prefix: str) -> bool:
+    """True when a merge holds register content found in none of its other parents (a hand-resolved conflict)."""
+    paths = [g for _, _, _, g in c.changes if g.startswith(prefix)]
+    merged: dict[str, tuple[str, str]] = {g: (m, s) for m, s, st, g in c.changes if g.startswith(prefix) and st != "D"}
+    deleted = {g for _, _, st, g in c.changes if g.startswith(prefix) and st == "D"}
+    others = [_tree_entries(repo, p, paths) for p in c.parents[1:]]
+    for g in paths:
+        if g in deleted:
+            if not any(g not in o for o in others):
+                return True
+        elif not any(o.get(g) == merged[g] for o in others):
+            return True
+    return False
+
+
+def _tree_entries(repo: audit.Repo, rev: str, paths: list[str]) -> dict[str, tuple[str, str]]:
+    out = audit.git(repo.top, "ls-tree", "-z", "--full-tree", rev, "--", *paths)
+    found: dict[str, tuple[str, str]] = {}
+    for entry in out.split("\0"):
+        if entry:
+            meta, _, path = entry.partition("\t")
+            mode, _kind, sha = meta.split()
+            found[path] = (mode, sha)
+    return found
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def emit(report: Report, *, json_out: bool = False) -> None:
+    """Print the report: one JSON document on stdout with --json, else lines for a person."""
+    if json_out:
+        doc = {
+            "ok": report.ok,
+            "head": report.head,
+            "commits_checked": len(report.commits),
+            "commits_validated": report.validated,
+            "hand_edits": [c.as_json() for c in report.hand_edits],
+            "trailer_mismatches": [c.as_json() for c in report.mismatched],
+            "invalid": [c.as_json() for c in report.invalid],
+        }
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    out = sys.stdout.write
+    for c in report.commits:
+        notes = []
+        if c.hand_edit:
+            notes.append("hand-resolved merge" if c.merge else "hand edit (no meti-pi trailers)")
+        if c.mismatch:
+            notes.append("trailers do not match the files: " + "; ".join(c.mismatch))
+        if c.errors:
+            notes.append(f"register invalid here: {c.errors} error(s), {len(c.introduced)} introduced by this commit")
+        if not notes:
+            continue
+        out(f"{c.commit[:10]} {c.date[:10]} {c.author}: {c.subject}\n")
+        for n in notes:
+            out(f"    {n}\n")
+        if c.hand_edit:
+            more = f" and {len(c.files) - 8} more" if len(c.files) > 8 else ""
+            out(f"    files: {', '.join(c.files[:8])}{more}\n")
+        for p in c.introduced:
+            out(f"    {p.render()}\n")
+    verdict = "ok" if report.ok else "NOT OK"
+    out(
+        f"{verdict}: {len(report.commits)} commits changed the register ({report.validated} validated); "
+        f"{len(report.hand_edits)} hand edit(s), {len(report.mismatched)} trailer mismatch(es), "
+        f"{len(report.invalid)} commit(s) at which the register did not validate\n"
+    )
