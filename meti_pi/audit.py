@@ -172,6 +172,9 @@ class Transaction:
     created: list[str] = field(default_factory=list)
     commit_sha: str | None = None
     problems_added: list[Problem] = field(default_factory=list)
+    # The user's uncommitted edits elsewhere in the register, as HEAD has them: a change is decided
+    # and validated against what it will be committed on, never against someone's unsaved work.
+    pinned: dict[str, str | None] = field(default_factory=dict)
 
     # -- what commands call
     def read_text(self, relpath: str) -> str | None:
@@ -249,7 +252,7 @@ class Transaction:
         """
         from meti_pi.register import Register
 
-        return Register.load(self.root, overlay=self.rendered())
+        return Register.load(self.root, overlay={**self.pinned, **self.rendered()})
 
     # -- internals
     def rendered(self) -> dict[str, str | None]:
@@ -296,6 +299,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
     today = today or date.today()
     if dry_run:
         tx = Transaction(root, repo, today, command, article, summary, True)
+        tx.pinned = _committed_versions(repo, _uncommitted(repo)) if head_commit(root) else {}
         yield tx
         _validated(root, tx, today)
         return
@@ -308,6 +312,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         # The commit made at the end must sit on this commit: the change was computed from it.
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         tx = Transaction(root, repo, today, command, article, summary, False)
+        tx.pinned = _committed_versions(repo, _uncommitted(repo)) if base else {}
         yield tx
         texts = _validated(root, tx, today)
         if not texts:
@@ -334,10 +339,10 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
         return {}
     # The state after first: with no error in it, nothing can be new, and the state before (a
     # second whole validation) is not needed. Unchanged records come from the read cache.
-    after = validate_register(Register.load(root, overlay=texts), today)
+    after = validate_register(Register.load(root, overlay={**tx.pinned, **texts}), today)
     if not any(p.severity == "error" for p in after):
         return texts
-    before = validate_register(Register.load(root), today)
+    before = validate_register(Register.load(root, overlay=tx.pinned), today)
 
     def ident(p: Problem) -> tuple[str, str, str, str]:
         return (p.path, p.code, p.key, p.message)
@@ -598,26 +603,48 @@ def read_at(register_root: Path, rev: str, relpath: str) -> str | None:
     return _text_at(repo, rev, repo.git_path(relpath))
 
 
-def read_blobs(register_root: Path, shas: Sequence[str]) -> dict[str, bytes]:
-    """The contents of blobs by sha, read with one `git cat-file --batch` (for history --verify)."""
-    wanted = list(dict.fromkeys(shas))
+def _cat_file(top: Path, names: Sequence[str], *, missing_ok: bool = False) -> dict[str, bytes]:
+    """Objects by name (a sha or `REV:path`), read with one `git cat-file --batch`."""
+    wanted = list(dict.fromkeys(names))
     if not wanted:
         return {}
-    repo = repo_of(register_root)
-    proc = subprocess.run(("git", "cat-file", "--batch"), cwd=repo.top, input="".join(s + "\n" for s in wanted).encode("ascii"),
+    proc = subprocess.run(("git", "cat-file", "--batch"), cwd=top, input="".join(n + "\n" for n in wanted).encode("utf-8"),
                           capture_output=True, env=_clean_env(), check=False)
     if proc.returncode != 0:
         raise MetiPiError("git cat-file failed: the repository may be damaged; run `git fsck`")
-    out, pos, blobs = proc.stdout, 0, {}
-    for sha in wanted:
+    out, pos, found = proc.stdout, 0, {}
+    for name in wanted:
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
-        if len(header) != 3:  # "<sha> missing"
-            raise MetiPiError(f"object {sha[:10]} is missing from the repository; run `git fsck`")
+        if len(header) != 3:  # "<name> missing"
+            if not missing_ok:
+                raise MetiPiError(f"object {name[:10]} is missing from the repository; run `git fsck`")
+            pos = end + 1
+            continue
         size = int(header[2])
-        blobs[sha] = out[end + 1 : end + 1 + size]
+        found[name] = out[end + 1 : end + 1 + size]
         pos = end + 1 + size + 1
-    return blobs
+    return found
+
+
+def read_blobs(register_root: Path, shas: Sequence[str]) -> dict[str, bytes]:
+    """The contents of blobs by sha (for history --verify)."""
+    return _cat_file(repo_of(register_root).top, shas)
+
+
+def _uncommitted(repo: Repo) -> set[str]:
+    """Register files (relative paths) whose work-tree state differs from HEAD: edited, new or deleted."""
+    out = git(repo.top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", repo.prefix or ".",
+              env={"GIT_OPTIONAL_LOCKS": "0"})
+    return {entry[3:][len(repo.prefix):] for entry in out.split("\0") if entry and entry[3:].startswith(repo.prefix)}
+
+
+def _committed_versions(repo: Repo, relpaths: set[str]) -> dict[str, str | None]:
+    """HEAD's text of each record file (None where HEAD does not have it)."""
+    wanted = sorted(r for r in relpaths if r.endswith(".yaml"))
+    found = _cat_file(repo.top, [f"HEAD:{repo.git_path(r)}" for r in wanted], missing_ok=True)
+    return {r: found[f"HEAD:{repo.git_path(r)}"].decode("utf-8", "surrogateescape") if f"HEAD:{repo.git_path(r)}" in found else None
+            for r in wanted}
 
 
 # -- reading the trail -----------------------------------------------------------------------

@@ -206,3 +206,30 @@ def test_paths_outside_the_register_are_refused(tmp_path):
     with pytest.raises(MetiPiError):
         with audit.transaction(root, command="x", summary="x", today=TODAY) as tx:
             tx.create("divisions", dict(DIVISION), id="../../etc")
+
+
+def test_validation_is_against_what_the_commit_will_hold_not_unsaved_work(tmp_path):
+    """A record that exists only as the user's uncommitted file cannot be relied on by an audit commit."""
+    root = make_register(tmp_path)
+    (root / "divisions").mkdir(exist_ok=True)
+    (root / "divisions" / "draft-div.yaml").write_text(
+        "schema_version: 1\nid: draft-div\nname: 下書きの課\norg: 経済産業省\nmanager_post: 課長\n", encoding="utf-8")
+    before = head(root)
+    with pytest.raises(RuleViolation) as info:
+        with audit.transaction(root, command="new", summary="system", today=TODAY) as tx:
+            tx.create("systems", {"name": "業務システム", "beppyo_row": 6, "business_division": "draft-div"}, id="SYS-1")
+    assert any(p.code == "dangling-ref" for p in info.value.problems)
+    assert head(root) == before
+    assert (root / "divisions" / "draft-div.yaml").exists()  # the user's file is untouched
+
+
+def test_an_unsaved_broken_edit_elsewhere_neither_blocks_nor_enters_the_commit(tmp_path):
+    root = make_register(tmp_path)
+    policy = root / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("fiscal_year_start_month: 4", "fiscal_year_start_month: 13"), encoding="utf-8")
+    with audit.transaction(root, command="new", summary="division", today=TODAY) as tx:
+        seen = tx.register().policy["fiscal_year_start_month"]
+        tx.create("divisions", dict(DIVISION), id="kanbo-jinji")
+    assert seen == 4  # the command decided on the committed policy
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["register/divisions/kanbo-jinji.yaml"]
+    assert "fiscal_year_start_month: 13" in policy.read_text(encoding="utf-8")
