@@ -650,6 +650,16 @@ def _committed_versions(repo: Repo, relpaths: set[str]) -> dict[str, str | None]
 # -- reading the trail -----------------------------------------------------------------------
 
 
+def parse_trailers(text: str) -> dict[str, list[str]]:
+    """`Key: value` lines of `%(trailers:unfold,only)` as key -> values (a key may repeat)."""
+    trailers: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(": ")
+        if sep:
+            trailers.setdefault(key, []).append(value.strip())
+    return trailers
+
+
 def history(register_root: Path, relpath: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Commits touching the register (or one file), newest first, with their meti-pi trailers."""
     repo = repo_of(register_root)
@@ -666,11 +676,7 @@ def history(register_root: Path, relpath: str | None = None, *, limit: int | Non
         if len(fields) < 6:
             continue
         sha, author, when, subject, trailer_text, names = fields[:6]
-        trailers: dict[str, list[str]] = {}
-        for line in trailer_text.splitlines():
-            key, sep, value = line.partition(": ")
-            if sep:
-                trailers.setdefault(key, []).append(value.strip())
+        trailers = parse_trailers(trailer_text)
         files = [f.strip() for f in names.splitlines() if f.strip()]
         commits.append({
             "commit": sha, "author": author, "date": when, "subject": subject,

@@ -112,12 +112,7 @@ def _parse_log(out: str) -> list[_Commit]:
             if len(fields) < 6:
                 continue
             sha, parents, author, when, subject, trailer_text = fields[:6]
-            trailers: dict[str, list[str]] = {}
-            for line in trailer_text.splitlines():
-                key, sep, value = line.partition(": ")
-                if sep:
-                    trailers.setdefault(key, []).append(value.strip())
-            commits.append(_Commit(sha, parents.split(), author, when, subject, trailers, []))
+            commits.append(_Commit(sha, parents.split(), author, when, subject, audit.parse_trailers(trailer_text), []))
         elif tok.startswith(":") and commits and i < len(tokens):
             # ":oldmode newmode oldsha newsha status" then the path as its own token
             meta = tok[1:].split()
