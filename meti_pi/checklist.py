@@ -778,7 +778,7 @@ def _contract_clauses(ctx: Context, rec: Record | None) -> Prefill | None:
     if missing:
         nums = "".join(f"({n})" for n in missing)
         return Prefill("no", (f"契約書に第14条第2項{nums}の記載がない（contractors/{rec.id}.yaml clauses）",))
-    return Prefill("yes", (f"第14条第2項(1)～(9)の記載あり" + (f"（契約書 {ref}）" if ref else ""),))
+    return Prefill("yes", ("第14条第2項(1)～(9)の記載あり" + (f"（契約書 {ref}）" if ref else ""),))
 
 
 def _post_contract_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:

@@ -41,14 +41,10 @@ def _sha256(data: bytes) -> str:
 
 
 def _file_record(reg: Register, file_id: str) -> Record:
-    from meti_pi.ids import valid_id
+    from meti_pi.registry_ops import require_record
     from meti_pi.validate import record_schema_problems
 
-    if not valid_id(file_id):
-        raise UsageError(f"{file_id!r} is not a valid record id")
-    rec = reg.get("files", file_id)
-    if rec is None:
-        raise MetiPiError(f"files/{file_id}: no such ファイル簿 record; check the id (`meti-pi show files/{file_id}`)")
+    rec = require_record(reg, "files", file_id, hint=f"check the ファイル簿 id (`meti-pi show files/{file_id}`)")
     bad = record_schema_problems(rec)
     if bad:
         raise RuleViolation(f"{rec.relpath} does not match its schema; fix it before drafting a notice", tuple(bad))
@@ -56,14 +52,9 @@ def _file_record(reg: Register, file_id: str) -> Record:
 
 
 def _notice_record(reg: Register, notice_id: str) -> Record:
-    from meti_pi.ids import valid_id
+    from meti_pi.registry_ops import require_record
 
-    if not valid_id(notice_id):
-        raise UsageError(f"{notice_id!r} is not a valid record id")
-    rec = reg.get("notifications", notice_id)
-    if rec is None:
-        raise MetiPiError(f"notifications/{notice_id}: no such notice; list a file's notices with `meti-pi notify FILE_ID --dry-run`")
-    return rec
+    return require_record(reg, "notifications", notice_id, hint="list a file's notices with `meti-pi notify FILE_ID --dry-run`")
 
 
 def _not_after_today(day: date, today: date, what: str) -> None:

@@ -126,6 +126,18 @@ def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | 
     return rid, tx.commit_sha
 
 
+def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:
+    """Record `kind/rid`: UsageError (exit 2) for a malformed id, MetiPiError (exit 3) naming `hint` when absent."""
+    from meti_pi.ids import valid_id
+
+    if not valid_id(rid):
+        raise UsageError(f"{rid!r} is not a valid record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
+    rec = reg.get(kind, rid)
+    if rec is None:
+        raise MetiPiError(f"{kind}/{rid}: no such record; {hint}")
+    return rec
+
+
 def find_record(reg: Register, ref: str) -> Record:
     """A record by 'kind/id' or by a bare id unique across kinds (exit 3 when absent or ambiguous)."""
     if "/" in ref:

@@ -150,7 +150,7 @@ def test_a_file_requiring_nothing_drafts_nothing(runner, tmp_path):
     (["F-2026-AAAAAA", "--kind", "35-2"], 1, "does not require a 35-2 notice"),
     (["F-2026-AAAAAA", "--kind", "35-9"], 2, "--kind must be one of"),
     (["F-2026-AAAAAA", "--format", "pdf"], 2, "--format must be one of"),
-    (["F-2026-ZZZZZZ"], 3, "no such ファイル簿 record"),
+    (["F-2026-ZZZZZZ"], 3, "files/F-2026-ZZZZZZ: no such record; check the ファイル簿 id"),
     (["../etc"], 2, "not a valid record id"),
 ])
 def test_refusals(runner, tmp_path, args, code, text):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from meti_pi.cli.common import DryRunOpt, JsonOpt, load_register, print_json, state
-from meti_pi.errors import MetiPiError, RuleViolation, UsageError
+from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
     from meti_pi.register import Register
@@ -321,13 +321,9 @@ def _apply(doc: Any, new: dict[str, Any]) -> None:
 
 
 def _load_incident(reg: Register, incident_id: str) -> dict[str, Any]:
-    from meti_pi.ids import valid_id
+    from meti_pi.registry_ops import require_record
 
-    if not valid_id(incident_id):
-        raise UsageError(f"{incident_id!r} is not a valid id")
-    data = reg.data_of("incidents", incident_id)
-    if data is None:
-        raise MetiPiError(f"incidents/{incident_id}: no such incident; see `meti-pi incident list`")
+    data: dict[str, Any] = require_record(reg, "incidents", incident_id, hint="see `meti-pi incident list`").data
     return data
 
 
