@@ -99,7 +99,11 @@ def profile_from_record(data: Mapping[str, Any]) -> Profile:
     principals = _mapping(data.get("principals")).get("count")
     withheld = _mapping(data.get("filebook_withheld"))
     claimed = [str(_mapping(e).get("item", "")) for e in data.get("exclusions") or ()]
-    if withheld.get("whole_file"):
+    if withheld and not withheld.get("whole_file"):
+        # 75(3) for some items only: the file is listed with those parts left blank (the export
+        # blanks them); only a whole-file omission, or a 75-3 claim naming no parts, unlists it.
+        claimed = [c for c in claimed if c != "75-3"]
+    if withheld.get("whole_file") and "75-3" not in claimed:
         claimed.append("75-3")
     return Profile(
         principals=principals if isinstance(principals, int) and not isinstance(principals, bool) else None,

@@ -267,3 +267,16 @@ def test_profile_from_mapping_contract_keys() -> None:
 def test_profile_from_mapping_rejects(data, word: str) -> None:
     with pytest.raises(UsageError, match=word):
         profile_from_mapping(data, "p.yaml")
+
+
+def test_75_3_for_some_items_keeps_the_file_listed_and_whole_file_unlists_it():
+    from meti_pi.classification import decide, profile_from_record
+
+    base = {"file_kind": "computer", "principals": {"count": 5000, "as_of": "2026-04-01"},
+            "exclusions": [{"item": "75-3", "reason": "事務に著しい支障"}]}
+    parts = {**base, "filebook_withheld": {"record_items": ["病歴"], "reason": "x"}}
+    whole = {**base, "filebook_withheld": {"whole_file": True, "reason": "x"}}
+    vague = dict(base)
+    assert decide(profile_from_record(parts), {}).filebook_listed is True
+    assert decide(profile_from_record(whole), {}).filebook_listed is False
+    assert decide(profile_from_record(vague), {}).filebook_listed is False  # says nothing of what: withhold all
