@@ -16,7 +16,10 @@ Figures (issue 8): each with its target, its same-run floor, the ratio to the fl
   5. inspect, notify --check, status, incident list, history of one record <= 1 s warm
      (history also with a commit-graph holding changed-path filters).
 --quick: 2,000 records and 400 commits, fewer repetitions. Wall times are medians; the machine's
-load average is printed, as other work on a 2-core machine moves every figure.
+load average is printed, as other work on a 2-core machine moves every figure (parallel code most).
+Commands run with byte-code caches as an installed program has them (PYTHONPYCACHEPREFIX under
+bench/.data/, whatever PYTHONDONTWRITEBYTECODE says). --pythonpath DIR times a proposed change
+(e.g. a patched copy of meti_pi, another typer) side by side; --strict exits 1 on a missed target.
 """
 
 from __future__ import annotations
@@ -83,8 +86,12 @@ def env_for(register: Path, **extra: str) -> dict[str, str]:
 LAST_CPU = 0.0  # user + system seconds of the last run() (its own processes included)
 
 
-def run(args: list[str], env: dict[str, str], *, cwd: Path = ROOT, timeout: float = 600) -> tuple[float, int, str]:
-    """(wall seconds, exit code, stderr tail) of one subprocess; its CPU time goes to LAST_CPU."""
+def run(args: list[str], env: dict[str, str], *, cwd: Path = DATA, timeout: float = 600) -> tuple[float, int, str]:
+    """(wall seconds, exit code, stderr tail) of one subprocess; its CPU time goes to LAST_CPU.
+
+    It runs outside the source tree, as a user's command would: with `python -m`, the current
+    folder comes first on sys.path and would otherwise decide which meti_pi is imported.
+    """
     global LAST_CPU
     t = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:

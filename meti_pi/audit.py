@@ -332,17 +332,17 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
 def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
     """The changed texts, after checking that they add no validation error to the register."""
     from meti_pi.register import Register
-    from meti_pi.validate import validate_register
+    from meti_pi.validate import ERROR_CHECKS, validate_register
 
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
         return {}
     # The state after first: with no error in it, nothing can be new, and the state before (a
     # second whole validation) is not needed. Unchanged records come from the read cache.
-    after = validate_register(Register.load(root, overlay={**tx.pinned, **texts}), today)
+    after = validate_register(Register.load(root, overlay={**tx.pinned, **texts}), today, checks=ERROR_CHECKS)
     if not any(p.severity == "error" for p in after):
         return texts
-    before = validate_register(Register.load(root, overlay=tx.pinned), today)
+    before = validate_register(Register.load(root, overlay=tx.pinned), today, checks=ERROR_CHECKS)
 
     def ident(p: Problem) -> tuple[str, str, str, str]:
         return (p.path, p.code, p.key, p.message)

@@ -446,8 +446,18 @@ def contractor_files(reg: Register, rec: Record) -> list[Record]:
     ids = {f for f in rec.data.get("files", []) if isinstance(f, str)}
     out = [reg.get("files", fid) for fid in sorted(ids)]
     found = [r for r in out if r is not None]
-    found += [f for f in reg.of_kind("files") if rec.id in f.data.get("contractors", []) and f.id not in ids]
+    found += [f for f in reg.derived("files_by_contractor", _files_by_contractor).get(rec.id, []) if f.id not in ids]
     return found
+
+
+def _files_by_contractor(reg: Register) -> dict[str, list[Record]]:
+    """Files by each contractor they list (one pass over the files, not one per contractor)."""
+    out: dict[str, list[Record]] = {}
+    for f in reg.of_kind("files"):
+        for cid in f.data.get("contractors", []) or []:
+            if isinstance(cid, str):
+                out.setdefault(cid, []).append(f)
+    return out
 
 
 def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bool, str]:

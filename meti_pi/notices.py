@@ -262,6 +262,10 @@ def items_hash(kind: str, data: dict[str, Any], klass: str | None) -> str:
 
 def notices_by_file(reg: Register) -> dict[str, list[Record]]:
     """Live notification records (not withdrawn) by file id, oldest draft first."""
+    return reg.derived("notices_by_file", _notices_by_file)  # type: ignore[no-any-return]
+
+
+def _notices_by_file(reg: Register) -> dict[str, list[Record]]:
     out: dict[str, list[Record]] = {}
     for rec in reg.of_kind("notifications"):
         data = rec.data

@@ -258,6 +258,11 @@ CHECKS: tuple[Check, ...] = (
     check_inspections,
 )
 
+# Rule findings that only ever warn. The write path refuses a change only for a new *error*, so it
+# runs the other checks alone: on a large register these are most of the cost of a write.
+WARNING_ONLY_CHECKS: tuple[Check, ...] = (check_contractors, check_files, check_notices, check_incidents)
+ERROR_CHECKS: tuple[Check, ...] = tuple(c for c in CHECKS if c not in WARNING_ONLY_CHECKS)
+
 
 def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] = CHECKS) -> list[Problem]:
     """Every problem of the register: read faults, schema, cross-record checks, rule findings.

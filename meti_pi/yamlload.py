@@ -109,6 +109,37 @@ def load(text: str) -> Any:
         raise YamlFault(f"not readable as YAML: {type(exc).__name__}", None) from None
     except RecursionError:
         raise YamlFault("YAML nested too deeply", None) from None
+    except (TypeError, ValueError, KeyError):
+        # A mapping or list used as a key (`[k]: 0`), or an explicit tag on a value it cannot
+        # hold (`!!int abc`, `!!bool maybe`): the constructor fails where the parser did not.
+        raise YamlFault(_construct_fault(text), _construct_fault_line(text)) from None
+
+
+def _construct_fault(text: str) -> str:
+    return "a key that is a list or mapping, or a value that does not fit its !!tag; write keys and values as plain text"
+
+
+def _construct_fault_line(text: str) -> int | None:
+    """The line of the first complex key or explicitly tagged scalar (what the constructor chokes on)."""
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            tag = getattr(event, "tag", None)
+            if isinstance(event, yaml.ScalarEvent) and tag and tag != "!":
+                return event.start_mark.line + 1
+        node = yaml.compose(text, Loader=_Base)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    stack = [node] if node is not None else []
+    while stack:
+        here = stack.pop()
+        if isinstance(here, yaml.MappingNode):
+            for key, value in here.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    return key.start_mark.line + 1
+                stack.append(value)
+        elif isinstance(here, yaml.SequenceNode):
+            stack.extend(here.value)
+    return None
 
 
 def decode(raw: bytes) -> str:
@@ -148,3 +179,121 @@ def locate(text: str, key_path: tuple[object, ...]) -> int | None:
             break
         node = child
     return line
+
+
+# -- the fast path ---------------------------------------------------------------------------------
+# Builds the data straight from libyaml's events, resolving plain scalars with the same YAML 1.2
+# rules as _RegisterLoader: about twice as fast as the constructor above (which walks nodes with
+# generators and resolves every scalar through several Python calls). Anything out of the
+# ordinary (an anchor, alias or tag, a duplicate or non-scalar key, several documents, deep
+# nesting, a syntax error) is handed to `load`, so results and faults are exactly `load`'s.
+
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", re.X)
+_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", re.X)
+_CONSTANTS: dict[str, Any] = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+                              "~": None, "null": None, "Null": None, "NULL": None, "": None}
+_MAX_DEPTH = 100
+
+
+class _Unusual(Exception):
+    """Not for the fast path: `load` decides."""
+
+
+def _plain(value: str) -> Any:
+    """A plain scalar as _RegisterLoader resolves and constructs it."""
+    if value in _CONSTANTS:
+        return _CONSTANTS[value]
+    if value[0] in "-+0123456789.":
+        if _INT.match(value):
+            if value.startswith("0o"):
+                return int(value[2:], 8)
+            if value.startswith("0x"):
+                return int(value[2:], 16)
+            return int(value)
+        if _FLOAT.match(value):
+            low = value.lower()
+            sign = -1 if low[0] == "-" else 1
+            if low[0] in "+-":
+                low = low[1:]
+            if low == ".inf":
+                return sign * float("inf")
+            if low == ".nan":
+                return float("nan")
+            return sign * float(low)
+    return value
+
+
+def _fast(text: str) -> Any:
+    from yaml import events as ev
+
+    parser = yaml.cyaml.CParser(text)  # type: ignore[attr-defined]
+    get = parser.get_event
+    scalar, map_start, seq_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+    map_end, seq_end, doc_end = ev.MappingEndEvent, ev.SequenceEndEvent, ev.DocumentEndEvent
+    try:
+        get()  # stream start
+        event = get()
+        if type(event) is ev.StreamEndEvent:
+            return None
+        if type(event) is not ev.DocumentStartEvent:
+            raise _Unusual
+        stack: list[tuple[Any, Any, bool]] = []
+        result: Any = None
+        current: Any = None
+        is_map = False
+        no_key = stack  # marker: the next scalar of a mapping is a key
+        key: Any = no_key
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is scalar:
+                if event.anchor is not None or event.tag is not None:
+                    raise _Unusual
+                value = _plain(event.value) if event.implicit[0] else event.value
+                if current is None:
+                    result = value
+                elif is_map:
+                    if key is no_key:
+                        if value in current:
+                            raise _Unusual  # duplicate key: `load` reports it, as it would
+                        key = value
+                    else:
+                        current[key] = value
+                        key = no_key
+                else:
+                    current.append(value)
+            elif kind is map_start or kind is seq_start:
+                if event.anchor is not None or event.tag is not None or len(stack) >= _MAX_DEPTH:
+                    raise _Unusual
+                new: Any = {} if kind is map_start else []
+                if current is None:
+                    result = new
+                elif is_map:
+                    if key is no_key:
+                        raise _Unusual  # a mapping or sequence as a key
+                    current[key] = new
+                else:
+                    current.append(new)
+                stack.append((current, key, is_map))
+                current, key, is_map = new, no_key, kind is map_start
+            elif kind is map_end or kind is seq_end:
+                current, key, is_map = stack.pop()
+                key = no_key
+            elif kind is doc_end:
+                if type(get()) is not ev.StreamEndEvent:
+                    raise _Unusual  # several documents
+                return result
+            else:
+                raise _Unusual  # an alias
+    finally:
+        parser.dispose()
+
+
+def load_fast(text: str) -> Any:
+    """`load`, about twice as fast on ordinary register files; the same data and the same faults."""
+    if "\x00" in text or not getattr(yaml, "__with_libyaml__", False):
+        return load(text)
+    try:
+        return _fast(text)
+    except (_Unusual, yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return load(text)

@@ -155,3 +155,20 @@ def test_layout_problems(tmp_path):
     reg = register_from(tmp_path, {"unknownkind/x.yaml": "a: 1\n", "files/sub/F-1.yaml": "a: 1\n", "inspections/20x5/d.yaml": "a: 1\n"})
     found = codes(reg)
     assert sorted(found["layout"]) == ["files/sub/F-1.yaml", "inspections/20x5/d.yaml", "unknownkind/x.yaml"]
+
+
+def test_warning_only_checks_never_report_an_error(tmp_path):
+    """The write path skips them (it refuses only new errors): that is sound only if they never err."""
+    from conftest import EXAMPLE
+    from meti_pi.validate import WARNING_ONLY_CHECKS
+
+    reg = Register.load(EXAMPLE)
+    found = [p for check in WARNING_ONLY_CHECKS for p in check(reg, TODAY)]
+    assert found and {p.severity for p in found} == {"warning"}
+    broken = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", management_class="A", holding="{start: '2020-01-01'}"),
+        "contractors/C-1.yaml": contractor("C-1", files="[F-1]").replace("copy_limits: {present: true}", "copy_limits: {present: false}"),
+    })
+    found = [p for check in WARNING_ONLY_CHECKS for p in check(broken, TODAY)]
+    assert found and {p.severity for p in found} == {"warning"}

@@ -22,6 +22,12 @@ def test_impossible_date_is_a_string_not_a_loader_crash():
         ("a: 1\nb: 2\na: 3\n", "duplicate key", 3),
         ("a: [1, 2\nb: 3\n", "syntax", None),
         ("a:\tb\n\t- c\n", "syntax", None),
+        ("[k]: 0\n", "key that is a list or mapping", 1),
+        ("x: 1\n? [a]\n: 1\n", "key that is a list or mapping", 2),
+        ("{a: 1}: 2\n", "key that is a list or mapping", 1),
+        ("a: 1\nb: !!int abc\n", "does not fit its !!tag", 2),
+        ("a: !!bool maybe\n", "does not fit its !!tag", 1),
+        ("a: !!float x\n", "does not fit its !!tag", 1),
     ],
 )
 def test_faults_carry_a_line(text, fragment, line):
