@@ -29,10 +29,15 @@ def row_of(reg: Register, row: int) -> dict[str, Any] | None:
 
 def division_by_name(reg: Register, name: str) -> str | None:
     """The id of the division whose official name is `name`."""
+    return reg.derived("division_by_name", _division_names).get(name)  # type: ignore[no-any-return]
+
+
+def _division_names(reg: Register) -> dict[str, str]:
+    names: dict[str, str] = {}
     for rec in reg.of_kind("divisions"):
-        if isinstance(rec.data, dict) and rec.data.get("name") == name:
-            return rec.id
-    return None
+        if isinstance(rec.data, dict) and isinstance(rec.data.get("name"), str):
+            names.setdefault(rec.data["name"], rec.id)
+    return names
 
 
 def _resolve(reg: Register, rule: dict[str, Any], system: dict[str, Any], row: int) -> Unit:

@@ -62,7 +62,10 @@ def load_register(ctx: typer.Context) -> Register:
 
 def print_json(obj: Any) -> None:
     """Exactly one JSON document on stdout."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n")
+    # Indented for a person at a terminal; compact otherwise (a script reads it, and the C encoder
+    # is ten times faster on a large register's checklist).
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=indent, sort_keys=False, default=str) + "\n")
 
 
 def console() -> Console:
