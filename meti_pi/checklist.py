@@ -279,7 +279,7 @@ class Context:
     def files(self) -> list[Record]:
         """The division's files held at some time during the year."""
         if "files" not in self._cache:
-            self._cache["files"] = [r for r in self.reg.of_kind("files") if r.data.get("division") == self.division and held_during(r.data, self.start, self.end)]
+            self._cache["files"] = [r for r in files_of_division(self.reg, self.division) if held_during(r.data, self.start, self.end)]
         return self._cache["files"]  # type: ignore[no-any-return]
 
     @property
@@ -301,7 +301,7 @@ class Context:
     def incidents(self) -> list[Record]:
         """The division's incidents open during the year (known by its end, still open or known within it)."""
         if "incidents" not in self._cache:
-            own_files = {r.id for r in self.reg.of_kind("files") if r.data.get("division") == self.division}
+            own_files = {r.id for r in files_of_division(self.reg, self.division)}
             found = []
             for rec in self.reg.of_kind("incidents"):
                 d = rec.data
@@ -450,6 +450,18 @@ def contractor_files(reg: Register, rec: Record) -> list[Record]:
     return found
 
 
+def files_of_division(reg: Register, division: str | None) -> list[Record]:
+    """The files a division owns (an index built once per register, not a scan per division)."""
+    return reg.derived("files_by_division", _files_by_division).get(division, [])  # type: ignore[no-any-return]
+
+
+def _files_by_division(reg: Register) -> dict[str, list[Record]]:
+    out: dict[str, list[Record]] = {}
+    for f in reg.of_kind("files"):
+        out.setdefault(f.data.get("division"), []).append(f)
+    return out
+
+
 def _files_by_contractor(reg: Register) -> dict[str, list[Record]]:
     """Files by each contractor they list (one pass over the files, not one per contractor)."""
     out: dict[str, list[Record]] = {}
@@ -470,7 +482,7 @@ def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bo
     basis = "取扱ファイル"
     if not files:
         divisions = [division] if division else [d for d in rec.data.get("divisions", []) if isinstance(d, str)]
-        files = [f for f in reg.of_kind("files") if f.data.get("division") in divisions and f.data.get("holding", {}).get("end") is None]
+        files = [f for d in divisions for f in files_of_division(reg, d) if f.data.get("holding", {}).get("end") is None]
         basis = "委託先の取扱ファイルが未登録のため委託元課等の保有ファイル"
     ab = [f.id + f"（{CLASS_JA[f.data['management_class']]}）" for f in files if f.data.get("management_class") in ("A", "B")]
     unknown = [f.id + "（管理区分未決定）" for f in files if not f.data.get("management_class")]
