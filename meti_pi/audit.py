@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -394,19 +395,57 @@ def _wait_for_index(repo: Repo, seconds: float = 2.0) -> None:
         time.sleep(0.05)
 
 
-def _update_index(repo: Repo, *args: str) -> None:
-    """`git update-index` on the user's index, retried while another git command briefly holds it."""
-    for attempt in range(60):
+def _refresh_index(repo: Repo, journal: dict[str, Any], present: list[str], removed: list[str]) -> None:
+    """Bring the user's index in line with the commit for the paths written.
+
+    meti-pi takes git's own `index.lock` itself (not through a git child) and notes it in the
+    journal: a command killed meanwhile leaves a lock that recovery knows to be its own and
+    removes, where a lock left by a killed `git update-index` would need a person to delete it.
+    The new index is built in a private file, then renamed over the index, as git does.
+    """
+    index, lock = repo.git_dir / "index", repo.git_dir / "index.lock"
+    ours = journal.get("index_lock")
+    if ours and lock.exists():
+        st = lock.stat()
+        if [st.st_dev, st.st_ino] == ours:
+            lock.unlink()  # ours, from a killed run: nobody else could have taken it since
+    fd = None
+    for _ in range(40):  # another git command may hold it for a moment
         try:
-            git(repo.top, "update-index", *args)
-            return
-        except MetiPiError:
-            if attempt == 59 or not (repo.git_dir / "index.lock").exists():
-                raise MetiPiError(
-                    "the change is committed, but the git index could not be updated (.git/index.lock is held); "
-                    "the next meti-pi command will finish it"
-                ) from None
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
             time.sleep(0.05)
+    if fd is None:
+        raise MetiPiError(
+            "the change is committed, but another git command holds .git/index.lock; when it has finished, run "
+            "`meti-pi validate` to finish the change (delete .git/index.lock only if no git command is running)"
+        )
+    tmp = repo.git_dir / "meti-pi-index.roll"
+    try:
+        st = os.fstat(fd)
+        journal["index_lock"] = [st.st_dev, st.st_ino]
+        _write_atomic(_journal_path(repo), json.dumps(journal).encode("utf-8"))
+        if index.exists():
+            shutil.copyfile(index, tmp)
+        else:
+            tmp.unlink(missing_ok=True)
+        env = {"GIT_INDEX_FILE": str(tmp)}
+        if present:
+            git(repo.top, "update-index", "--add", "--", *present, env=env)
+        if removed:
+            git(repo.top, "update-index", "--force-remove", "--", *removed, env=env)
+        with os.fdopen(fd, "wb", closefd=False) as fh:
+            fh.write(tmp.read_bytes())
+            fh.flush()
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        lock.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    os.replace(lock, index)
+    tmp.unlink(missing_ok=True)
 
 
 _MOVED = ("a commit was made in this repository while the command ran (not by meti-pi); nothing was written. "
@@ -475,10 +514,7 @@ def _roll_forward(repo: Repo, journal: dict[str, Any]) -> None:
     _crash_point("files-written")
     present = [g for g, s in files.items() if s is not None]
     removed = [g for g, s in files.items() if s is None]
-    if present:
-        _update_index(repo, "--add", "--", *present)
-    if removed:
-        _update_index(repo, "--force-remove", "--", *removed)
+    _refresh_index(repo, journal, present, removed)
     _crash_point("indexed")
     _journal_path(repo).unlink(missing_ok=True)
 
