@@ -398,17 +398,40 @@ def _wait_for_index(repo: Repo, seconds: float = 2.0) -> None:
 def _refresh_index(repo: Repo, journal: dict[str, Any], present: list[str], removed: list[str]) -> None:
     """Bring the user's index in line with the commit for the paths written.
 
-    meti-pi takes git's own `index.lock` itself (not through a git child) and notes it in the
-    journal: a command killed meanwhile leaves a lock that recovery knows to be its own and
-    removes, where a lock left by a killed `git update-index` would need a person to delete it.
-    The new index is built in a private file, then renamed over the index, as git does.
+    The new index is built in a private file first; then meti-pi takes git's own `index.lock`
+    itself (not through a git child), notes the lock in the journal at once, writes the new index
+    into it and renames it over the index, as git does. The lock is held for well under a
+    millisecond, and a command killed while holding it leaves a lock that recovery knows to be its
+    own (a lock left by a killed `git update-index` would need a person to delete it).
     """
-    index, lock = repo.git_dir / "index", repo.git_dir / "index.lock"
+    index, lock, tmp = repo.git_dir / "index", repo.git_dir / "index.lock", repo.git_dir / "meti-pi-index.roll"
+
+    def build() -> bytes:
+        if index.exists():
+            shutil.copyfile(index, tmp)
+        else:
+            tmp.unlink(missing_ok=True)
+        env = {"GIT_INDEX_FILE": str(tmp)}
+        if present:
+            git(repo.top, "update-index", "--add", "--", *present, env=env)
+        if removed:
+            git(repo.top, "update-index", "--force-remove", "--", *removed, env=env)
+        return tmp.read_bytes()
+
+    def stamp() -> tuple[int, int] | None:
+        try:
+            st = index.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
     ours = journal.get("index_lock")
     if ours and lock.exists():
         st = lock.stat()
         if [st.st_dev, st.st_ino] == ours:
             lock.unlink()  # ours, from a killed run: nobody else could have taken it since
+    seen = stamp()
+    data = build()
     fd = None
     for _ in range(40):  # another git command may hold it for a moment
         try:
@@ -421,24 +444,14 @@ def _refresh_index(repo: Repo, journal: dict[str, Any], present: list[str], remo
             "the change is committed, but another git command holds .git/index.lock; when it has finished, run "
             "`meti-pi validate` to finish the change (delete .git/index.lock only if no git command is running)"
         )
-    tmp = repo.git_dir / "meti-pi-index.roll"
     try:
         st = os.fstat(fd)
         journal["index_lock"] = [st.st_dev, st.st_ino]
-        _write_atomic(_journal_path(repo), json.dumps(journal).encode("utf-8"))
-        if index.exists():
-            shutil.copyfile(index, tmp)
-        else:
-            tmp.unlink(missing_ok=True)
-        env = {"GIT_INDEX_FILE": str(tmp)}
-        if present:
-            git(repo.top, "update-index", "--add", "--", *present, env=env)
-        if removed:
-            git(repo.top, "update-index", "--force-remove", "--", *removed, env=env)
+        _write_note(_journal_path(repo), json.dumps(journal).encode("utf-8"))
+        if stamp() != seen:  # the user's git changed the index meanwhile: rebuild from it, under the lock
+            data = build()
         with os.fdopen(fd, "wb", closefd=False) as fh:
-            fh.write(tmp.read_bytes())
-            fh.flush()
-        os.fsync(fd)
+            fh.write(data)
     except BaseException:
         os.close(fd)
         lock.unlink(missing_ok=True)
@@ -446,6 +459,13 @@ def _refresh_index(repo: Repo, journal: dict[str, Any], present: list[str], remo
     os.close(fd)
     os.replace(lock, index)
     tmp.unlink(missing_ok=True)
+
+
+def _write_note(path: Path, data: bytes) -> None:
+    """Replace a small file atomically without fsync: it must survive a killed process, not a power cut."""
+    tmp = path.parent / f".{path.name}.meti-pi-tmp-{os.getpid()}"
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 _MOVED = ("a commit was made in this repository while the command ran (not by meti-pi); nothing was written. "
