@@ -432,32 +432,36 @@ def _refresh_index(repo: Repo, journal: dict[str, Any], present: list[str], remo
             lock.unlink()  # ours, from a killed run: nobody else could have taken it since
     seen = stamp()
     data = build()
-    fd = None
+    # The lock is made by hard-linking a complete private file whose identity the journal noted
+    # first: there is no moment at which a lock of ours exists that recovery would not recognise.
+    private = repo.git_dir / "meti-pi-index.new"
+    private.unlink(missing_ok=True)
+    private.write_bytes(data)
+    st = private.stat()
+    journal["index_lock"] = [st.st_dev, st.st_ino]
+    _write_note(_journal_path(repo), json.dumps(journal).encode("utf-8"))
     for _ in range(40):  # another git command may hold it for a moment
         try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.link(private, lock)
             break
         except FileExistsError:
             time.sleep(0.05)
-    if fd is None:
+    else:
+        private.unlink(missing_ok=True)
         raise MetiPiError(
             "the change is committed, but another git command holds .git/index.lock; when it has finished, run "
             "`meti-pi validate` to finish the change (delete .git/index.lock only if no git command is running)"
         )
     try:
-        st = os.fstat(fd)
-        journal["index_lock"] = [st.st_dev, st.st_ino]
-        _write_note(_journal_path(repo), json.dumps(journal).encode("utf-8"))
         if stamp() != seen:  # the user's git changed the index meanwhile: rebuild from it, under the lock
-            data = build()
-        with os.fdopen(fd, "wb", closefd=False) as fh:
-            fh.write(data)
+            with open(lock, "r+b") as fh:
+                fh.write(build())
+                fh.truncate()
     except BaseException:
-        os.close(fd)
         lock.unlink(missing_ok=True)
         raise
-    os.close(fd)
     os.replace(lock, index)
+    private.unlink(missing_ok=True)
     tmp.unlink(missing_ok=True)
 
 
@@ -511,6 +515,9 @@ def _commit(repo: Repo, branch: str, texts: dict[str, str | None], message: str,
     except MetiPiError:
         if git(repo.top, "rev-parse", "--verify", "-q", branch, check=False).strip() != new:
             _journal_path(repo).unlink(missing_ok=True)  # the branch did not move: nothing to finish
+            if (repo.git_dir / (branch + ".lock")).exists():
+                raise MetiPiError(f"another git command holds {branch}.lock in .git; nothing was written. Try again "
+                                  "when it has finished (delete that file only if no git command is running)") from None
             raise MetiPiError(_MOVED) from None
     _crash_point("committed")
     _roll_forward(repo, journal)
@@ -558,6 +565,15 @@ def recover(repo: Repo) -> str | None:
     if head == journal["new"]:
         _roll_forward(repo, journal)
         return f"completed an interrupted change ({journal['new'][:10]})"
+    # Killed inside `git update-ref` (with its whole process group): git's own ref lock is left. It
+    # was made within moments of the journal, which is written just before update-ref; a lock a
+    # person's git takes later is not touched.
+    ref_lock = repo.git_dir / (journal["branch"] + ".lock")
+    try:
+        if abs(ref_lock.stat().st_mtime - path.stat().st_mtime) < 2.0:
+            ref_lock.unlink()
+    except FileNotFoundError:
+        pass
     path.unlink(missing_ok=True)
     return "discarded an interrupted change that had not been committed"
 

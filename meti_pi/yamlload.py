@@ -254,8 +254,8 @@ def _fast(text: str) -> Any:
                     result = value
                 elif is_map:
                     if key is no_key:
-                        if value in current:
-                            raise _Unusual  # duplicate key: `load` reports it, as it would
+                        if value in current or value != value:
+                            raise _Unusual  # duplicate key (or a NaN key, never equal to itself): `load` decides
                         key = value
                     else:
                         current[key] = value
