@@ -24,6 +24,18 @@ SPEED_JA: dict[str, str] = {"immediately": "直ちに", "promptly": "速やか�
 
 
 @lru_cache(maxsize=4096)
+def parse_day(value: Any) -> date | None:
+    """A record's ISO date as a date (None when absent or malformed: the schema reports those)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def _national_holiday(day: date) -> bool:
     import jpholiday  # heavy-ish: only when a date is checked
 

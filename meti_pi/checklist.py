@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from meti_pi.calendar_jp import parse_day
 from meti_pi.errors import MetiPiError
 from meti_pi.register import Record, Register
 
@@ -145,18 +146,6 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(day)  # unreachable: every month has a 28th
-
-
-def parse_day(value: Any) -> date | None:
-    """An ISO date string as a date (None when absent or malformed: the schema reports those)."""
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def article_ja(article: str) -> str:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from meti_pi.calendar_jp import parse_day
 from meti_pi.errors import Problem
 from meti_pi.register import Record, Register
 
@@ -84,15 +85,7 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+_date = parse_day  # the one reader of record dates (meti_pi.calendar_jp)
 
 
 def decision_for(reg: Register, data: dict[str, Any]) -> Any:

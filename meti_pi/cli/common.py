@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.errors import MetiPiError, Problem, RuleViolation
+from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -58,6 +58,16 @@ def load_register(ctx: typer.Context) -> Register:
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
     return Register.load(root)
+
+
+def option_date(option: str, value: str | None) -> date | None:
+    """A YYYY-MM-DD option value (None when not given); a usage error (exit 2) otherwise."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: {value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def print_json(obj: Any) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, load_register, print_json, state
+from meti_pi.cli.common import DryRunOpt, JsonOpt, load_register, print_json, state, option_date
 from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
@@ -104,15 +104,6 @@ def _read_facts_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UsageError(f"{path}: a facts file is a YAML mapping (key: value lines)")
     return data
-
-
-def _parse_day(option: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option}: {value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _screen(mode: str, top: dict[str, Any], facts: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
@@ -385,7 +376,7 @@ def update_cmd(
     st = state(ctx)
     reg = load_register(ctx)
     current = _load_incident(reg, incident_id)
-    day = _parse_day("--on", on) or st.today
+    day = option_date("--on", on) or st.today
     if event is not None and event not in incidents.RECORDABLE_EVENTS:
         raise UsageError(f"--event {event}: unknown; one of {', '.join(incidents.RECORDABLE_EVENTS)}")
     if event == "note" and not note:
@@ -472,7 +463,7 @@ def close_cmd(
     st = state(ctx)
     reg = load_register(ctx)
     current = _load_incident(reg, incident_id)
-    day = _parse_day("--on", on) or st.today
+    day = option_date("--on", on) or st.today
     if day > st.today or day.isoformat() < str(current.get("known_on")):
         raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
     key = f"incidents/{incident_id}"

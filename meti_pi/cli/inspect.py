@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, console, err_console, load_register, print_json, state
+from meti_pi.cli.common import DryRunOpt, JsonOpt, console, err_console, load_register, print_json, state, option_date
 from meti_pi.errors import UsageError
 
 if TYPE_CHECKING:
@@ -26,15 +26,6 @@ audit_app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 
 ANSWER_STYLE = {"yes": "green", "no": "bold red", "na": "dim"}
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option} {value!r}: not a date; use YYYY-MM-DD") from None
 
 
 def _year(reg: Register, year: int | None, today: date) -> int:
@@ -310,7 +301,7 @@ def audit_new_cmd(
         raise UsageError("--title is required (or `title:` in --from)")
     data = inspection.new_audit_data(
         reg, kind=str(kind or base.get("kind") or "regular").replace("-", "_"),
-        title=str(chosen_title), started_on=_day(started_on, "--started-on") or _day(base.get("started_on"), "started_on") or st.today,
+        title=str(chosen_title), started_on=option_date("--started-on", started_on) or option_date("started_on", base.get("started_on")) or st.today,
         auditors=people, divisions=list(divisions or scope.get("divisions") or []), articles=list(articles or scope.get("articles") or []),
         year=year if year is not None else scope.get("year"), external=external or bool(base.get("external")),
     )
@@ -349,8 +340,8 @@ def audit_findings_cmd(
         raise UsageError(f"{findings_file}:{fault.line or 1}: {fault}") from None
     findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
     refs, sha = inspection.save_audit_findings(
-        st.register_root, audit_id, findings, today=st.today, ended_on=_day(ended_on, "--ended-on"),
-        reported_on=_day(reported_on, "--reported-on"), dry_run=dry_run,
+        st.register_root, audit_id, findings, today=st.today, ended_on=option_date("--ended-on", ended_on),
+        reported_on=option_date("--reported-on", reported_on), dry_run=dry_run,
     )
     if json_out:
         print_json({"audit": audit_id, "commit": sha, "dry_run": dry_run, "findings": refs})
@@ -396,7 +387,7 @@ def _measure(spec: str) -> dict[str, Any]:
     if owner.strip():
         out["owner"] = owner.strip()
     if due.strip():
-        day = _day(due.strip(), "--measure")
+        day = option_date("--measure", due.strip())
         assert day is not None
         out["due"] = day.isoformat()
     return out
@@ -421,10 +412,10 @@ def audit_review_cmd(
 
     st = state(ctx)
     reg = load_register(ctx)
-    day = _day(on, "--on") or st.today
+    day = option_date("--on", on) or st.today
     data = inspection.new_review_data(
         reg, on=day, findings=findings, evaluation=evaluation, measures=[_measure(m) for m in measures or []],
-        inspection_year=year, audits=audits, reported_on=_day(reported_on, "--reported-on"), close=close,
+        inspection_year=year, audits=audits, reported_on=option_date("--reported-on", reported_on), close=close,
     )
     rid, sha = inspection.save_review(st.register_root, data, today=st.today, dry_run=dry_run)
     if json_out:

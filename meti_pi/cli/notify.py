@@ -18,15 +18,13 @@ is literally a verb name is drafted with `notify draft ID`.)
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, print_json, report_problems, state
-from meti_pi.errors import UsageError
+from meti_pi.cli.common import DryRunOpt, JsonOpt, print_json, report_problems, state, option_date
 
 DEFAULT_VERB = "draft"
 CHECK_FLAG = "--check"
@@ -69,15 +67,6 @@ app.add_typer(notify_app, name="notify")
 KindOpt = Annotated[list[str] | None, typer.Option("--kind", help="Only this notice: 35-1, 35-2, 35-3 or 36 (repeatable).")]
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date it happened, YYYY-MM-DD (default: today).", show_default=False)]
 RefOpt = Annotated[str | None, typer.Option("--ref", help="Document reference (文書番号, mail, path).", show_default=False)]
-
-
-def _date_opt(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{name}: {value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _err(text: str) -> None:
@@ -190,7 +179,7 @@ def _state_cmd(ctx: typer.Context, notice_id: str, action: str, on: str | None, 
     from meti_pi import notify_ops
 
     st = state(ctx)
-    result = notify_ops.set_state(st.register_root, notice_id, action, today=st.today, on=_date_opt(on, "--on"),
+    result = notify_ops.set_state(st.register_root, notice_id, action, today=st.today, on=option_date("--on", on),
                                   ref=ref, late_reason=late_reason, dry_run=dry_run)
     if json_out:
         print_json(result.as_json())
@@ -258,7 +247,7 @@ def log_cmd(
     from meti_pi import notify_ops
 
     st = state(ctx)
-    result = notify_ops.log_event(st.register_root, file_id, kind, today=st.today, summary=summary, on=_date_opt(on, "--on"),
+    result = notify_ops.log_event(st.register_root, file_id, kind, today=st.today, summary=summary, on=option_date("--on", on),
                                   recipient=recipient, basis=basis, method=method, ref=ref, dry_run=dry_run)
     if json_out:
         print_json(result.as_json())
