@@ -515,9 +515,11 @@ def _commit(repo: Repo, branch: str, texts: dict[str, str | None], message: str,
     except MetiPiError:
         if git(repo.top, "rev-parse", "--verify", "-q", branch, check=False).strip() != new:
             _journal_path(repo).unlink(missing_ok=True)  # the branch did not move: nothing to finish
-            if (repo.git_dir / (branch + ".lock")).exists():
-                raise MetiPiError(f"another git command holds {branch}.lock in .git; nothing was written. Try again "
-                                  "when it has finished (delete that file only if no git command is running)") from None
+            for lock in _ref_locks(repo, branch):
+                if lock.exists():
+                    name = lock.relative_to(repo.git_dir).as_posix()
+                    raise MetiPiError(f"another git command holds {name} in .git; nothing was written. Try again "
+                                      "when it has finished (delete that file only if no git command is running)") from None
             raise MetiPiError(_MOVED) from None
     _crash_point("committed")
     _roll_forward(repo, journal)
@@ -563,19 +565,35 @@ def recover(repo: Repo) -> str | None:
         _sweep(target.parent, f".{glob.escape(target.name)}.meti-pi-tmp-*")
     head = git(repo.top, "rev-parse", "--verify", "-q", journal["branch"], check=False).strip()
     if head == journal["new"]:
+        _drop_ref_locks(repo, journal["branch"], path)
         _roll_forward(repo, journal)
         return f"completed an interrupted change ({journal['new'][:10]})"
-    # Killed inside `git update-ref` (with its whole process group): git's own ref lock is left. It
-    # was made within moments of the journal, which is written just before update-ref; a lock a
-    # person's git takes later is not touched.
-    ref_lock = repo.git_dir / (journal["branch"] + ".lock")
-    try:
-        if abs(ref_lock.stat().st_mtime - path.stat().st_mtime) < 2.0:
-            ref_lock.unlink()
-    except FileNotFoundError:
-        pass
+    _drop_ref_locks(repo, journal["branch"], path)
     path.unlink(missing_ok=True)
     return "discarded an interrupted change that had not been committed"
+
+
+def _ref_locks(repo: Repo, branch: str) -> list[Path]:
+    """The lock files `git update-ref <branch>` takes: the branch's, and HEAD's (it logs to HEAD's reflog)."""
+    return [repo.git_dir / (branch + ".lock"), repo.git_dir / "HEAD.lock"]
+
+
+def _drop_ref_locks(repo: Repo, branch: str, journal_path: Path) -> None:
+    """Remove git's ref locks left by an `update-ref` killed with its whole process group.
+
+    They were made within moments of the journal, which is written just before update-ref; a lock a
+    person's git takes later is not touched. Left in place, HEAD.lock alone makes every later commit fail.
+    """
+    try:
+        noted = journal_path.stat().st_mtime
+    except FileNotFoundError:
+        return
+    for lock in _ref_locks(repo, branch):
+        try:
+            if -0.5 < lock.stat().st_mtime - noted < 2.0:
+                lock.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _sweep(folder: Path, *patterns: str) -> None:

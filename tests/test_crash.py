@@ -281,6 +281,48 @@ def test_killed_while_git_runs_the_orphaned_git_keeps_the_lock(tmp_path):
     assert invariant_violations(root) == []
 
 
+@pytest.mark.parametrize("leftover", [["HEAD.lock"], ["refs/heads/main.lock"], ["HEAD.lock", "refs/heads/main.lock"]])
+@pytest.mark.parametrize("phase", ["journal", "committed"])
+def test_ref_locks_of_a_killed_update_ref_are_recovered(tmp_path, leftover, phase):
+    """`git update-ref` killed with its process group leaves HEAD.lock (it logs to HEAD's reflog) and/or
+    the branch's lock, before or after moving the branch. Left alone, HEAD.lock makes every later
+    commit fail; the next command removes locks made within moments of the journal."""
+    root = crash_register(tmp_path)
+    git_dir = root.parent / ".git"
+    base = head(root)
+    first = subprocess.run(command(root, "new", "K"), env=env(METI_PI_CRASH_AT=phase), capture_output=True)
+    assert first.returncode == -signal.SIGKILL
+    for name in leftover:  # what the killed git would have left, just after the journal was written
+        (git_dir / name).write_text("0" * 40 + "\n")
+    nxt = subprocess.run(meti_cmd(root, "validate"), capture_output=True, text=True, env=env(), timeout=60)
+    assert nxt.returncode == 0, nxt.stdout + nxt.stderr
+    assert [name for name in leftover if (git_dir / name).exists()] == []
+    assert invariant_violations(root) == []
+    committed = head(root)
+    assert (committed != base) == (phase == "committed")
+    again = subprocess.run(command(root, "new", "K2"), capture_output=True, text=True, env=env(), timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert head(root) != committed
+
+
+def test_a_ref_lock_taken_later_by_someone_else_is_left_and_named(tmp_path):
+    """A HEAD.lock made well after the journal is a person's running git: not removed; the command refuses, naming it."""
+    root = crash_register(tmp_path)
+    git_dir = root.parent / ".git"
+    first = subprocess.run(command(root, "new", "K"), env=env(METI_PI_CRASH_AT="journal"), capture_output=True)
+    assert first.returncode == -signal.SIGKILL
+    lock = git_dir / "HEAD.lock"
+    lock.write_text("")
+    journal = git_dir / "meti-pi-journal.json"
+    os.utime(lock, (journal.stat().st_mtime + 30, journal.stat().st_mtime + 30))
+    base = head(root)
+    proc = subprocess.run(command(root, "new", "K2"), capture_output=True, text=True, env=env(), timeout=60)
+    assert proc.returncode == 3
+    assert "HEAD.lock" in proc.stderr and "Traceback" not in proc.stderr
+    assert lock.exists() and head(root) == base
+    assert not journal.exists()
+
+
 @pytest.mark.parametrize("phase", ["journal", "file-written"])
 def test_kill_a_real_two_file_command(tmp_path, phase):
     """`notify draft` writes a notice and the 台帳 entry: killed before the commit point, or between its two files."""
