@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -176,6 +177,8 @@ class Transaction:
     # The user's uncommitted edits elsewhere in the register, as HEAD has them: a change is decided
     # and validated against what it will be committed on, never against someone's unsaved work.
     pinned: dict[str, str | None] = field(default_factory=dict)
+    # Edited records whose comments could not be kept (yamlio.dump_checked): said in the commit and on stderr.
+    comments_lost: list[str] = field(default_factory=list)
 
     # -- what commands call
     def read_text(self, relpath: str) -> str | None:
@@ -261,7 +264,13 @@ class Transaction:
 
         out = dict(self.texts)
         for relpath, doc in self._docs.items():
-            out[relpath] = yamlio.dump_rt(doc)
+            try:
+                out[relpath], kept = yamlio.dump_checked(doc)
+            except yamlio.RenderError as exc:
+                raise MetiPiError(f"{relpath}: {exc} (a fault of the YAML writer); nothing was written. "
+                                  "Make the change by hand and run `meti-pi commit`") from None
+            if not kept and relpath not in self.comments_lost:
+                self.comments_lost.append(relpath)
         return out
 
 
@@ -325,22 +334,31 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         subject_key = subject_record or (tx.created[0][:-5] if tx.created else records[0])
         # Summary and article as the command left them: it may only know them once it has computed
         # the change under the lock.
-        message = commit_message(f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article)
+        lost = [rel for rel in tx.comments_lost if rel in texts]
+        body = "".join(f"The comments of {rel} could not be kept (written afresh; every value unchanged).\n" for rel in lost)
+        message = commit_message(f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article, body=body)
         tx.commit_sha = _commit(repo, branch, texts, message, base=base)
+        for rel in lost:
+            sys.stderr.write(f"meti-pi: warning: the comments of {rel} could not be kept; check the commit's diff\n")
         _crash_point("done")
 
 
 def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
     """The changed texts, after checking that they add no validation error to the register."""
     from meti_pi.register import Register
-    from meti_pi.validate import ERROR_CHECKS, validate_register
+    from meti_pi.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
         return {}
     # The state after first: with no error in it, nothing can be new, and the state before (a
     # second whole validation) is not needed. Unchanged records come from the read cache.
-    after = validate_register(Register.load(root, overlay={**tx.pinned, **texts}), today, checks=ERROR_CHECKS)
+    after_reg = Register.load(root, overlay={**tx.pinned, **texts})
+    # Cheaper still: no error among the records the change can affect (validate.focus_of).
+    focus = focus_of(after_reg, texts)
+    if focus is not None and not focused_errors(after_reg, today, focus, checks=ERROR_CHECKS):
+        return texts
+    after = validate_register(after_reg, today, checks=ERROR_CHECKS)
     if not any(p.severity == "error" for p in after):
         return texts
     before = validate_register(Register.load(root, overlay=tx.pinned), today, checks=ERROR_CHECKS)
@@ -654,7 +672,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
     _check_repo_state(repo)
     branch = _branch(repo)
     from meti_pi.register import Register
-    from meti_pi.validate import validate_register
+    from meti_pi.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
     timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
@@ -673,7 +691,12 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         changed = {rel: t for rel, t in texts.items() if t != head_texts[rel]}
         if not changed:
             return None
-        problems = [p for p in validate_register(Register.load(root), today) if p.severity == "error" and p.path in changed]
+        reg = Register.load(root)
+        # The records the edit can affect first (validate.focus_of); the whole register only if they show an error.
+        focus = focus_of(reg, changed)
+        quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None
+        problems = [] if quick is not None and not any(p.path in changed for p in quick) else \
+            [p for p in validate_register(reg, today, checks=ERROR_CHECKS) if p.severity == "error" and p.path in changed]
         if problems:
             raise RuleViolation("not committed: the edited records have errors (nothing was committed)", tuple(problems))
         records = [p[: -len(".yaml")] for p in sorted(changed)]

@@ -41,7 +41,7 @@ from typing import Any
 
 from meti_pi.errors import Problem
 
-FORMAT = 1
+FORMAT = 2  # 2: an entry also holds the record's references (meti_pi.refs)
 MAGIC = b"METIPIC1"
 DIR_NAME = "meti-pi-cache"
 RESULTS_KEPT = 16  # whole-register results kept (branches, days)
@@ -66,7 +66,7 @@ atexit.register(_reap_writers)
 
 # Problem without its path, as stored: (line, code, message, severity, key).
 StoredProblem = tuple[Any, str, str, str, str]
-# A parse outcome: ("ok", marshal of data, schema problems) or ("fault", problems).
+# A parse outcome: ("ok", marshal of data, schema problems, referenced keys) or ("fault", problems).
 Entry = tuple[Any, ...]
 
 

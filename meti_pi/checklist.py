@@ -488,13 +488,23 @@ def _ab_work(ctx: Context, rec: Record | None) -> str | None:
 
 def _subcontracting(ctx: Context, rec: Record | None) -> str | None:
     assert rec is not None
-    children = [c.id for c in ctx.reg.of_kind("contractors") if c.data.get("parent") == rec.id]
+    children = ctx.reg.derived("contractors_by_parent", _contractors_by_parent).get(rec.id, [])
     parent = rec.data.get("parent")
     if not children and not parent:
         return None
     parts = [f"再委託先: {', '.join(children)}"] if children else []
     parts += [f"{parent} からの再委託"] if parent else []
     return f"委託先 {rec.id}: {'；'.join(parts)}"
+
+
+def _contractors_by_parent(reg: Register) -> dict[str, list[str]]:
+    """再委託先 ids by the contractor they subcontract from (one pass, not one per contractor)."""
+    out: dict[str, list[str]] = {}
+    for c in reg.of_kind("contractors"):
+        parent = c.data.get("parent")
+        if isinstance(parent, str):
+            out.setdefault(parent, []).append(c.id)
+    return out
 
 
 def _incident(ctx: Context, rec: Record | None) -> str | None:
@@ -998,14 +1008,6 @@ def finding_ref(record_key: str, finding_id: Any) -> str:
     return f"{record_key}#{finding_id}"
 
 
-def split_ref(ref: str) -> tuple[str, str]:
-    """(record key, finding id) of a finding reference."""
-    key, sep, fid = ref.rpartition("#")
-    if not sep or not key or not fid:
-        raise ValueError(ref)
-    return key, fid
-
-
 def open_findings(reg: Register, division: str | None = None, *, before_year: int | None = None) -> list[tuple[str, dict[str, Any], Record]]:
     """Open findings (inspections and audits) as (ref, finding, record), oldest first.
 
@@ -1115,3 +1117,30 @@ def build(reg: Register, division: str, year: int, today: date, catalogue: Catal
 def build_all(reg: Register, year: int, today: date, catalogue: Catalogue | None = None) -> list[Checklist]:
     """Every division's checklist for `year`, in id order."""
     return [build(reg, rec.id, year, today, catalogue) for rec in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]
+
+
+# Divisions from which map_all shares the checklists among processes (METI_PI_PARALLEL_MIN overrides, for tests).
+PARALLEL_DIVISIONS_MIN = 16
+
+
+def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], Any]) -> list[Any]:
+    """`use(checklist)` for every division's checklist, in id order.
+
+    With many divisions the checklists are built by several processes (meti_pi.cache.run_shared),
+    so `use` must return plain data (marshal-able: str, int, list, dict, tuple, None).
+    """
+    import os
+
+    from meti_pi import cache
+
+    catalogue = load_catalogue()
+    ids = [rec.id for rec in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]
+    least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_DIVISIONS_MIN))
+    workers = cache.cpus() if len(ids) >= least else 1
+    if workers < 2:
+        return [use(build(reg, d, year, today, catalogue)) for d in ids]
+    # The first here, before forking: the indexes every checklist shares are then built once.
+    first = use(build(reg, ids[0], year, today, catalogue))
+    tasks = [lambda d=d: use(build(reg, d, year, today, catalogue)) for d in ids[1:]]
+    weights = [float(len(files_of_division(reg, d))) + 1.0 for d in ids[1:]]
+    return [first, *cache.run_shared(tasks, weights, workers)]

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from meti_pi.errors import Problem, RuleViolation, UsageError
 
 if TYPE_CHECKING:
-    from meti_pi.register import Register
+    from meti_pi.register import Record, Register
 
 # (json key, header as published). Fields 1-12 VERIFIED, 13-18 FROM MEMORY (legal brief §5.1).
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -94,11 +94,13 @@ class Snapshot:
     organisation: str = ""
 
     @classmethod
-    def from_register(cls, reg: Register) -> Snapshot:
-        files = {r.id: (r.relpath, r.data) for r in reg.of_kind("files") if isinstance(r.data, dict)}
+    def from_register(cls, reg: Register, *, files: list[Record] | None = None) -> Snapshot:
+        """The snapshot of `reg` (of some of its files only, when `files` is given)."""
+        chosen = reg.of_kind("files") if files is None else files
+        files_by_id = {r.id: (r.relpath, r.data) for r in chosen if isinstance(r.data, dict)}
         divisions = {r.id: r.data for r in reg.of_kind("divisions") if isinstance(r.data, dict)}
         org = reg.meta.get("organisation")
-        return cls(files, divisions, reg.policy, org if isinstance(org, str) else "")
+        return cls(files_by_id, divisions, reg.policy, org if isinstance(org, str) else "")
 
 
 # -- listing decision -----------------------------------------------------------------------
@@ -358,10 +360,15 @@ def with_lines(problems: Iterable[Problem], reg: Register) -> list[Problem]:
 
     from meti_pi import yamlload
 
-    texts = {r.relpath: r.text for r in reg.records.values()}
+    by_path: dict[str, Any] | None = None  # built only when a problem needs its line
     out = []
     for p in problems:
-        text = texts.get(p.path, "")
+        text = ""
+        if p.line is None and p.key.startswith("$."):
+            if by_path is None:
+                by_path = {r.relpath: r for r in reg.records.values()}
+            rec = by_path.get(p.path)
+            text = rec.text if rec is not None else ""
         if p.line is None and text and p.key.startswith("$."):
             steps: list[object] = []
             for part in p.key[2:].split("."):
@@ -377,8 +384,14 @@ def with_lines(problems: Iterable[Problem], reg: Register) -> list[Problem]:
 def check_filebook(reg: Register, today: date) -> Iterator[Problem]:
     """Validate check (for meti_pi.validate.CHECKS): withheld texts that would be published,
     and 75(3) claims that do not say what they withhold."""
-    found = list(build(Snapshot.from_register(reg), today).problems)
-    for rec in reg.of_kind("files"):
+    from dataclasses import replace
+
+    snapshot = Snapshot.from_register(reg, files=reg.subjects("files"))
+    # Only a file that withholds something can leak it or name an unknown withheld item: the
+    # others need no row (most files; this check runs on every write).
+    withholding = {fid: entry for fid, entry in snapshot.files.items() if _withheld(entry[1])}
+    found = list(build(replace(snapshot, files=withholding), today).problems)
+    for rec in reg.subjects("files"):
         if isinstance(rec.data, dict) and "75-3" in _exclusion_items(rec.data) and not _withheld(rec.data):
             found.append(
                 Problem(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import policy as policy_mod
-from meti_pi import yamlload
+from meti_pi import refs, yamlload
 from meti_pi.errors import MetiPiError, Problem
 from meti_pi.ids import valid_id
 from meti_pi.kinds import KINDS, SINGLETONS
@@ -72,6 +72,9 @@ class Register:
     unchecked: frozenset[str] = frozenset()
     # What Register.load learnt from the read cache (meti_pi.cache.View), for validate_register.
     cache: Any = field(default=None, repr=False, compare=False)
+    # The write path's re-check (meti_pi.validate.focus_of): the keys of the records whose problems a
+    # change can alter. Checks report on subjects() only; every lookup still sees every record.
+    focus: frozenset[str] | None = None
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
@@ -127,6 +130,20 @@ class Register:
             memo = (records, version, self.unchecked, index)
             self.__dict__["_kind_index"] = memo
         return list(memo[3].get(kind, ()))
+
+    def subjects(self, kind: str) -> list[Record]:
+        """The records of `kind` a check reports on: all of them, or the focused ones."""
+        if self.focus is None:
+            return self.of_kind(kind)
+        prefix = kind + "/"
+        found = (self.records.get(k) for k in sorted(self.focus) if k.startswith(prefix))
+        return [r for r in found if r is not None and r.relpath not in self.unchecked]
+
+    def subject_records(self) -> list[tuple[str, Record]]:
+        """(key, record) of every record a check reports on (schema failures included)."""
+        if self.focus is None:
+            return list(self.records.items())
+        return [(k, self.records[k]) for k in sorted(self.focus) if k in self.records]
 
     def derived(self, name: str, build: Any) -> Any:
         """`build(self)`, computed once while the records are unchanged (an index shared by checks
@@ -309,12 +326,13 @@ class _StoredRecord(Record):
     """
 
     @classmethod
-    def make(cls, kind: str, rid: str, rel: str, root: Path, packed: bytes, cid: str, store: Any) -> _StoredRecord:
+    def make(cls, kind: str, rid: str, rel: str, root: Path, packed: bytes, cid: str, store: Any,
+             targets: tuple[str, ...] | None = None) -> _StoredRecord:
         self = cls.__new__(cls)
         _KIND_SLOT.__set__(self, kind)
         _ID_SLOT.__set__(self, rid)
         _RELPATH_SLOT.__set__(self, rel)
-        self.__dict__.update(_packed=packed, _cid=cid, _root=root, _store=store)
+        self.__dict__.update(_packed=packed, _cid=cid, _root=root, _store=store, _refs=targets)
         return self
 
     @cached_property
@@ -404,7 +422,9 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
         from meti_pi.validate import record_schema_problems
 
         found_schema = cache.stored(record_schema_problems(record))
-    return cid, ("ok", marshal.dumps(data), found_schema), (), record
+    targets = refs.targets(kind, data)
+    record.__dict__["_refs"] = targets
+    return cid, ("ok", marshal.dumps(data), found_schema, targets), (), record
 
 
 def _portable(rel: str, outcome: _Outcome) -> tuple[Any, ...]:
@@ -530,7 +550,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
         if entry is None:
             todo.append(rel)
         elif entry[0] == "ok":
-            found[rel] = (cid, entry, (), _StoredRecord.make(kind, rid, rel, root, entry[1], cid, view.store))
+            found[rel] = (cid, entry, (), _StoredRecord.make(kind, rid, rel, root, entry[1], cid, view.store, entry[3]))
         else:
             found[rel] = (cid, entry, entry[1], None)
     store = view.store if view is not None else None
@@ -540,7 +560,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
         if isinstance(record, bytes):  # parsed by another process: its text came along
             text = record
             kind, rid, _ = classify_path(rel)
-            record = _StoredRecord.make(kind, rid, rel, root, entry[1], cid, store)
+            record = _StoredRecord.make(kind, rid, rel, root, entry[1], cid, store, entry[3])
             record.__dict__["text"] = text.decode("utf-8")
         elif record is not None:
             text = record.text.encode("utf-8")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from meti_pi import schema, yamlload
+from meti_pi import refs, schema, yamlload
 from meti_pi.errors import Problem
 from meti_pi.kinds import KINDS, SINGLETONS
 from meti_pi.register import Record, Register
@@ -50,7 +50,9 @@ def schema_problems(reg: Register) -> Iterator[Problem]:
 def check_ids(reg: Register, today: date) -> Iterator[Problem]:
     """A record's `id` equals its file name; inspections also match their year folder."""
     lowered: dict[str, str] = {}
-    for key, rec in reg.records.items():
+    if reg.focus is not None:  # the write path: clashes of the focused records with every other key
+        lowered = {k.lower(): k for k in reg.records if k not in reg.focus}
+    for key, rec in reg.subject_records():
         data = rec.data
         if data.get("id") != rec.id:
             yield at(rec, ("id",), "id-mismatch", f"id {data.get('id')!r} differs from the file name {rec.id!r}; rename the file or fix the id")
@@ -64,44 +66,14 @@ def check_ids(reg: Register, today: date) -> Iterator[Problem]:
         lowered[folded] = key
 
 
-# (kind, key path with '*' for list items, target kind)
-REFERENCES: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("files", ("division",), "divisions"),
-    ("files", ("systems", "*"), "systems"),
-    ("files", ("contractors", "*"), "contractors"),
-    ("systems", ("business_division",), "divisions"),
-    ("systems", ("managing_division",), "divisions"),
-    ("systems", ("bureau",), "bureaus"),
-    ("divisions", ("bureau",), "bureaus"),
-    ("contractors", ("divisions", "*"), "divisions"),
-    ("contractors", ("files", "*"), "files"),
-    ("contractors", ("parent",), "contractors"),
-    ("ledger", ("file",), "files"),
-    ("ledger", ("notified", "*", "notification"), "notifications"),
-    ("notifications", ("file",), "files"),
-    ("incidents", ("division",), "divisions"),
-    ("incidents", ("files", "*"), "files"),
-    ("inspections", ("division",), "divisions"),
-)
-
-
-def _walk(value: Any, path: tuple[str, ...], prefix: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], Any]]:
-    if not path:
-        yield prefix, value
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from _walk(item, rest, (*prefix, i))
-    elif isinstance(value, dict) and head in value:
-        yield from _walk(value[head], rest, (*prefix, head))
+REFERENCES = refs.REFERENCES
+_walk = refs.walk
 
 
 def check_references(reg: Register, today: date) -> Iterator[Problem]:
     """Every reference to another record resolves."""
     for kind, path, target in REFERENCES:
-        for rec in reg.of_kind(kind):
+        for rec in reg.subjects(kind):
             for where, value in _walk(rec.data, path):
                 if isinstance(value, str) and reg.get(target, value) is None:
                     yield at(rec, where, "dangling-ref", f"refers to {target}/{value}, which does not exist; create it or correct the reference")
@@ -109,7 +81,7 @@ def check_references(reg: Register, today: date) -> Iterator[Problem]:
 
 def check_ledger_ids(reg: Register, today: date) -> Iterator[Problem]:
     """A 台帳 entry is named after its file."""
-    for rec in reg.of_kind("ledger"):
+    for rec in reg.subjects("ledger"):
         if rec.data.get("file") != rec.id:
             yield at(rec, ("file",), "ledger-file", f"ledger/{rec.id} must describe files/{rec.id}; rename it after its file")
 
@@ -120,7 +92,7 @@ def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
         if rec.id != f"row-{rec.data.get('row')}":
             yield at(rec, ("row",), "beppyo-row", f"row {rec.data.get('row')!r} does not match the file name {rec.id}; name it row-<N>")
     rows = {rec.data.get("row") for rec in reg.of_kind("beppyo")}
-    for rec in reg.of_kind("systems"):
+    for rec in reg.subjects("systems"):
         row = rec.data.get("beppyo_row")
         if isinstance(row, int) and row not in rows:
             yield at(rec, ("beppyo_row",), "beppyo-missing", f"別表 row {row} is not in the register (beppyo/row-{row}.yaml); restore it")
@@ -140,8 +112,12 @@ def check_roles(reg: Register, today: date) -> Iterator[Problem]:
 
 
 def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
-    """Art. 14(5): a 再委託 chain ends at a direct contractor (no cycle)."""
-    for rec in reg.of_kind("contractors"):
+    """Art. 14(5): a 再委託 chain ends at a direct contractor (no cycle).
+
+    On subjects only: a change can close a loop only through the contractor whose parent it
+    changed, and that contractor's own walk then finds the loop.
+    """
+    for rec in reg.subjects("contractors"):
         seen = {rec.id}
         parent = rec.data.get("parent")
         while isinstance(parent, str):
@@ -192,7 +168,7 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
     row 9 is the only row for a system off METI's network; a 法人番号 passes its check digit."""
     from meti_pi.checkdigits import corporate_number_valid
 
-    for rec in reg.of_kind("files"):
+    for rec in reg.subjects("files"):
         data = rec.data
         withheld = data.get("filebook_withheld", {}).get("record_items", [])
         for i, item in enumerate(withheld):
@@ -203,11 +179,11 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
         if division and division.get("org") != data.get("org"):
             yield at(rec, ("org",), "org-mismatch",
                      f"the file's 行政機関 {data.get('org')} differs from its 課等's ({division.get('org')}); correct one of them", "warning")
-    for rec in reg.of_kind("systems"):
+    for rec in reg.subjects("systems"):
         if rec.data.get("connected_to_meti_network") is False and rec.data.get("beppyo_row") != 9:
             yield at(rec, ("beppyo_row",), "beppyo-network",
                      "別表 rows 1-8 are systems connected to METI's network; a system off the network is row 9")
-    for rec in reg.of_kind("contractors"):
+    for rec in reg.subjects("contractors"):
         number = rec.data.get("corporate_number")
         if isinstance(number, str) and not corporate_number_valid(number):
             yield at(rec, ("corporate_number",), "corporate-number", "法人番号 fails its check digit; copy it again from the 法人番号公表サイト")
@@ -236,7 +212,7 @@ def check_notices(reg: Register, today: date) -> Iterable[Problem]:
 
 def check_inspections(reg: Register, today: date) -> Iterator[Problem]:
     """Arts. 41-43: overdue corrective actions, review links, auditor independence."""
-    from meti_pi.inspection import CHECKS as INSPECTION_CHECKS
+    from meti_pi.inspection_checks import CHECKS as INSPECTION_CHECKS
 
     for check in INSPECTION_CHECKS:
         yield from check(reg, today)
@@ -262,6 +238,52 @@ CHECKS: tuple[Check, ...] = (
 # runs the other checks alone: on a large register these are most of the cost of a write.
 WARNING_ONLY_CHECKS: tuple[Check, ...] = (check_contractors, check_files, check_notices, check_incidents)
 ERROR_CHECKS: tuple[Check, ...] = tuple(c for c in CHECKS if c not in WARNING_ONLY_CHECKS)
+
+
+def focus_of(reg: Register, changed: Iterable[str]) -> frozenset[str] | None:
+    """The keys of the records whose problems a change to the files `changed` can alter; None
+    when it can alter any (a root file such as policy.yaml, or a file that is not a record).
+
+    A check's problems about a record depend on that record and on the records it refers to
+    (meti_pi.refs), so the focus is the changed records and every record that refers to one of
+    them; a change to a 別表 row also brings in every system (checked against the rows).
+    Checks report on `Register.subjects`, which the focus narrows; a check that iterates
+    `of_kind` still looks at every record, so it is never wrong, only slower.
+    """
+    keys: set[str] = set()
+    for rel in changed:
+        kind = rel.split("/", 1)[0]
+        if "/" not in rel or not rel.endswith(".yaml") or kind not in KINDS:
+            return None
+        keys.add(rel[: -len(".yaml")])
+    kinds = {k.split("/", 1)[0] for k in keys}
+    focus = set(keys)
+    for kind in refs.referring_kinds(kinds):
+        for rec in reg.of_kind(kind):
+            if not keys.isdisjoint(refs.targets_of(rec)):
+                focus.add(rec.key)
+    if "beppyo" in kinds:
+        focus.update(rec.key for rec in reg.of_kind("systems"))
+    return frozenset(focus)
+
+
+def focused_errors(reg: Register, today: date, focus: frozenset[str], *, checks: tuple[Check, ...] = CHECKS) -> list[Problem]:
+    """The errors of the focused records, and every error of the checks that look at all records.
+
+    None of them means the change added no error (the write path then accepts it without
+    validating the whole register); any of them, and the caller validates the whole way.
+    """
+    paths = {reg.records[k].relpath for k in focus if k in reg.records} | {f"{k}.yaml" for k in focus}
+    problems = [p for p in reg.load_problems if p.path in paths]
+    schema_bad = set()
+    for p in schema_problems(reg):  # all of them (cheap: known from the cache): the checks skip every failure
+        schema_bad.add(p.path)
+        if p.path in paths:
+            problems.append(p)
+    clean = Register(reg.root, reg.records, reg.singletons, [], frozenset(schema_bad), focus=focus)
+    for check in checks:
+        problems.extend(check(clean, today))
+    return [p for p in problems if p.severity == "error"]
 
 
 def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] = CHECKS) -> list[Problem]:

@@ -77,6 +77,37 @@ def dump_rt(doc: Any) -> str:
     return buf.getvalue()
 
 
+class RenderError(ValueError):
+    """An edited document that cannot be written so that it reads back as the same data."""
+
+
+def dump_checked(doc: Any) -> tuple[str, bool]:
+    """(text, comments kept) of an edited document, proved to read back as the document's data.
+
+    ruamel's emitter can garble a block it writes where a flow collection with an end-of-line
+    comment was (`b: []  # note` replaced by `[{}, x, y]` came back as `[{}, 'x   - x']`). Such a
+    text is never written: the document is written afresh instead, its comments lost but every
+    value exact (the caller says so); RenderError if even that does not read back.
+    """
+    from meti_pi import yamlload
+
+    want = to_plain(doc)
+    text = dump_rt(doc)
+    if _reads_as(text, want, yamlload):
+        return text, True
+    fresh = dump_rt(_commented(want))
+    if _reads_as(fresh, want, yamlload):
+        return fresh, False
+    raise RenderError("the edited record cannot be written so that it reads back unchanged")
+
+
+def _reads_as(text: str, want: Any, yamlload: Any) -> bool:
+    try:
+        return bool(yamlload.load(text) == want)
+    except yamlload.YamlFault:
+        return False
+
+
 def to_plain(value: Any) -> Any:
     """A ruamel node tree as plain dict/list/str data (dates as ISO strings)."""
     import datetime

@@ -233,3 +233,47 @@ def test_an_unsaved_broken_edit_elsewhere_neither_blocks_nor_enters_the_commit(t
     assert seen == 4  # the command decided on the committed policy
     assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["register/divisions/kanbo-jinji.yaml"]
     assert "fiscal_year_start_month: 13" in policy.read_text(encoding="utf-8")
+
+
+def test_an_edit_the_yaml_writer_garbles_is_written_afresh_with_a_warning(tmp_path, monkeypatch, capsys):
+    """When ruamel's text does not read back as the edited data (a known emitter fault), the record
+    is written afresh: every value exact, comments lost, and the commit and stderr say so."""
+    from meti_pi import yamlio, yamlload
+
+    root = make_register(tmp_path, {"divisions/kanbo-jinji.yaml": """
+        # 人事課
+        schema_version: 1
+        id: kanbo-jinji
+        name: 大臣官房人事課  # 正式名称
+        org: 経済産業省
+        manager_post: 人事課長
+        """})
+    real = yamlio.dump_rt
+
+    def garbled_when_commented(doc):  # the fault needs a comment; the fresh document has none
+        text = real(doc)
+        return text.replace("人事課長", "人事課長\nx: 1") if "#" in text else text
+
+    monkeypatch.setattr(yamlio, "dump_rt", garbled_when_commented)
+    with audit.transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
+        tx.edit("divisions/kanbo-jinji")["deputy_manager_posts"] = ["企画官"]
+    monkeypatch.setattr(yamlio, "dump_rt", real)
+    text = (root / "divisions/kanbo-jinji.yaml").read_text(encoding="utf-8")
+    assert yamlload.load(text) == {"schema_version": 1, "id": "kanbo-jinji", "name": "大臣官房人事課", "org": "経済産業省",
+                                   "manager_post": "人事課長", "deputy_manager_posts": ["企画官"]}
+    assert "# 正式名称" not in text
+    assert "comments of divisions/kanbo-jinji.yaml could not be kept" in git(root, "log", "-1", "--format=%B")
+    assert "could not be kept" in capsys.readouterr().err
+
+
+def test_an_edit_that_cannot_be_written_exactly_is_refused(tmp_path, monkeypatch):
+    from meti_pi import yamlio
+
+    root = make_register(tmp_path)
+    add_division(root)
+    before = head(root)
+    monkeypatch.setattr(yamlio, "dump_rt", lambda doc: "x: 1\n")
+    with pytest.raises(MetiPiError, match="reads back unchanged"):
+        with audit.transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
+            tx.edit("divisions/kanbo-jinji")["manager_post"] = "課長"
+    assert head(root) == before

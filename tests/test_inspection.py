@@ -13,6 +13,7 @@ import pytest
 from conftest import git, make_register
 from meti_pi import checklist as cl
 from meti_pi import inspection as ins
+from meti_pi import inspection_checks
 from meti_pi.errors import UsageError
 from meti_pi.register import Register
 from meti_pi.validate import validate_register
@@ -271,7 +272,7 @@ def test_audit_record_findings_and_checks(tmp_path):
     assert refs == [f"audits/{aid}#1"]
     reg = Register.load(root)
     assert reg.records[f"audits/{aid}"].data["findings"][0]["owner"] == "大臣官房人事課長"
-    codes = {p.code for p in ins.check_audits(reg, TODAY)} | {p.code for p in ins.check_corrective_actions(reg, TODAY)}
+    codes = {p.code for p in inspection_checks.check_audits(reg, TODAY)} | {p.code for p in inspection_checks.check_corrective_actions(reg, TODAY)}
     assert codes == {"auditor-not-independent", "corrective-action-overdue"}
     assert errors_of(root, TODAY) == []
     # The audit's open finding is carried into the division's next inspection.
@@ -324,7 +325,7 @@ def test_review_links_and_closes_findings(tmp_path):
     f = reg.records["inspections/2026/jinji"].data["findings"][0]
     assert (f["status"], f["closed_by"]) == ("closed", f"reviews/{rid}")
     assert reg.records[f"reviews/{rid}"].data["measures"][0]["status"] == "open"
-    assert ins.check_reviews(reg, TODAY) == []
+    assert inspection_checks.check_reviews(reg, TODAY) == []
     assert errors_of(root, TODAY) == []
     assert ins.reviews_overview(reg)[0]["open_measures"] == 1
 
@@ -352,11 +353,11 @@ findings:
 """,
     })
     reg = Register.load(root)
-    assert [p.code for p in ins.check_reviews(reg, TODAY)] == ["dangling-finding"]
-    assert [p.code for p in ins.check_inspection_records(reg, TODAY)] == ["answer-duplicate"]
-    overdue = ins.check_corrective_actions(reg, TODAY)
+    assert [p.code for p in inspection_checks.check_reviews(reg, TODAY)] == ["dangling-finding"]
+    assert [p.code for p in inspection_checks.check_inspection_records(reg, TODAY)] == ["answer-duplicate"]
+    overdue = inspection_checks.check_corrective_actions(reg, TODAY)
     assert [p.code for p in overdue] == ["corrective-action-overdue"] and overdue[0].line is not None
-    assert ins.check_corrective_actions(reg, date(2026, 11, 25)) == []  # the due day itself is not late
+    assert inspection_checks.check_corrective_actions(reg, date(2026, 11, 25)) == []  # the due day itself is not late
 
 
 def test_carried_finding_closes_when_the_register_fact_is_fixed(tmp_path):

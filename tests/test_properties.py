@@ -92,7 +92,7 @@ def _edit(doc: dict[str, Any], new_value: Any, which: int, positions: list[int],
 
     edited = yamlio.load_rt(text)
     edited[key] = yamlio._commented(new_value)  # as commands set values in tx.edit() documents
-    out = yamlio.dump_rt(edited)
+    out, kept = yamlio.dump_checked(edited)  # what Transaction.rendered writes
 
     after = yamlload.load(out)
     expected_value = yamlload.load(yamlio.new_document({"v": new_value}))["v"]
@@ -100,6 +100,7 @@ def _edit(doc: dict[str, Any], new_value: Any, which: int, positions: list[int],
     assert {k: v for k, v in after.items() if k != key} == {k: v for k, v in data.items() if k != key}
     assert list(after) == list(data), "key order kept"
     if scalar_only:
+        assert kept, "a scalar edit is written with its comments"
         for c in comments:
             assert c in out, f"comment lost: {c}"
         # Lines of the other top-level entries are untouched (the diff stays on the edited key).
@@ -133,6 +134,17 @@ def test_replacing_a_collection_keeps_the_comment_line_below_it():
 def test_comment_after_a_nested_empty_list_survives():
     text = "d:\n  - x\n  - - []\n# c\na: y\n"
     assert "# c" in yamlio.dump_rt(yamlio.load_rt(text))
+
+
+def test_a_garbled_ruamel_rendering_is_never_written():
+    """ruamel writes `[{}, x, x]` in place of `b: []  # c` as `- x   -` / `x`: one value instead of two.
+    dump_checked notices, writes the document afresh (values exact, comments lost) and says so."""
+    doc = yamlio.load_rt("# head\nb: []  # eol\na: null\n")
+    doc["b"] = yamlio._commented([{}, "x", "x"])
+    assert yamlload.load(yamlio.dump_rt(doc))["b"] != [{}, "x", "x"]  # the ruamel fault itself
+    text, kept = yamlio.dump_checked(doc)
+    assert yamlload.load(text) == {"b": [{}, "x", "x"], "a": None}
+    assert not kept and "# eol" not in text
 
 
 def test_line_separator_characters_survive_a_write():

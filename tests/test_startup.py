@@ -17,14 +17,12 @@ HEAVY = ("jsonschema", "fastjsonschema", "ruamel", "yaml", "docx", "openpyxl", "
          "pydantic", "lxml", "polars", "pandas", "numpy")
 
 SCRIPT = """
-import json, sys
+import atexit, json, sys
 sys.argv = ["meti-pi", *json.loads(sys.argv[1])]
+# At exit: main() ends the process itself, after running the exit handlers.
+atexit.register(lambda: sys.stderr.write("\\n@@MODULES@@" + json.dumps(sorted(sys.modules))))
 from meti_pi.cli import main
-try:
-    main()
-except SystemExit:
-    pass
-sys.stderr.write("\\n@@MODULES@@" + json.dumps(sorted(sys.modules)))
+main()
 """
 
 

@@ -127,14 +127,36 @@ def main() -> None:
     """Console entry point: one funnel from exceptions to exit codes."""
     try:
         app()
-    except SystemExit:
-        raise
+    except SystemExit as exc:
+        _exit_now(exc.code)
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted (^C)\n")
         raise SystemExit(130) from None
     except Exception as exc:  # the single place an unexpected error is turned into a message
         _unexpected(exc)
         raise SystemExit(3) from None
+
+
+def _exit_now(code: object) -> None:
+    """Exit without tearing the interpreter down object by object (~20 ms after loading a large
+    register). Everything meti-pi writes is closed by then; output is flushed and exit handlers
+    (which wait for the cache's writer processes) run first."""
+    import atexit
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError):
+        status = status or 1
+    os._exit(status)
 
 
 def _unexpected(exc: BaseException) -> None:

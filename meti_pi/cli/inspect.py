@@ -77,12 +77,14 @@ def inspect_cmd(
     if answers is not None or interactive:
         _record(ctx, reg, y, division, answers, interactive, dry_run, json_out)
         return
-    lists = [cl.build(reg, division, y, st.today)] if division else cl.build_all(reg, y, st.today)
+    def each(use: Any) -> list[Any]:
+        return [use(cl.build(reg, division, y, st.today))] if division else cl.map_all(reg, y, st.today, use)
+
     if json_out:
-        print_json({"year": y, "checklists": [_with_record(reg, c) for c in lists]})
+        print_json({"year": y, "checklists": each(lambda c: _with_record(reg, c))})
         return
-    for c in lists:
-        _show(reg, c)
+    for title, pieces in each(lambda c: _pieces(reg, c)):
+        _show(title, pieces)
 
 
 def _with_record(reg: Register, c: Checklist) -> dict[str, Any]:
@@ -95,10 +97,8 @@ def _with_record(reg: Register, c: Checklist) -> dict[str, Any]:
     return data
 
 
-def _show(reg: Register, c: Checklist) -> None:
-    from rich.rule import Rule
-    from rich.text import Text
-
+def _pieces(reg: Register, c: Checklist) -> tuple[str, list[tuple[str, str | None]]]:
+    """A checklist as its title and (text, style) pieces (plain data: built in another process on a large register)."""
     from meti_pi.checklist import article_ja
     from meti_pi.wareki import fiscal_year_label
 
@@ -109,29 +109,41 @@ def _show(reg: Register, c: Checklist) -> None:
     title = f"{c.division_name}（{c.division}）{label}の点検項目 {len(c.items)}件・登録情報による事前記入 {prefilled}件"
     if rec is not None:
         title += f"・記録済み {rec.data.get('inspected_on')}（回答 {len(recorded)}件）"
-    out = console()
-    out.print(Rule(title, align="left"))
-    # One Text for the whole checklist: a print per line costs ~1 ms in rich, minutes on a large register.
-    body = Text()
+    pieces: list[tuple[str, str | None]] = []
+    add = pieces.append
     for i in c.items:
-        body.append(f"{i.key}", style="bold")
-        body.append(f"  第{article_ja(i.article)}  {i.title}")
+        add((i.key, "bold"))
+        add((f"  第{article_ja(i.article)}  {i.title}", None))
         ans = recorded.get(i.key)
         if ans:
-            body.append(f"  回答: {ans}", style=ANSWER_STYLE[ans])
+            add((f"  回答: {ans}", ANSWER_STYLE[ans]))
         elif i.prefill is not None and i.prefill.answer:
-            body.append(f"  事前記入: {i.prefill.answer}", style=ANSWER_STYLE[i.prefill.answer])
-        body.append(f"\n    {i.question}\n")
-        body.append(f"    該当する理由: {i.why}\n", style="cyan")
+            add((f"  事前記入: {i.prefill.answer}", ANSWER_STYLE[i.prefill.answer]))
+        add((f"\n    {i.question}\n", None))
+        add((f"    該当する理由: {i.why}\n", "cyan"))
         for ev in i.prefill.evidence if i.prefill else ():
-            body.append(f"    - {ev}\n", style="dim")
-    # soft_wrap: the terminal wraps long lines itself; rich's own wrapping of CJK text costs seconds
-    # on a large register.
+            add((f"    - {ev}\n", "dim"))
+    return title, pieces
+
+
+def _show(title: str, pieces: list[tuple[str, str | None]]) -> None:
+    """Print one checklist. The pieces are joined once: a print per line costs ~1 ms in rich, and
+    even appending to a rich Text costs seconds on a large register; piped output needs no styles."""
+    from rich.rule import Rule
+    from rich.text import Text
+
+    out = console()
+    out.print(Rule(title, align="left"))
     if out.is_terminal:
-        out.print(body, soft_wrap=True)
+        # soft_wrap: the terminal wraps long lines itself; rich's own wrapping of CJK text costs
+        # seconds on a large register.
+        out.print(Text.assemble(*pieces), soft_wrap=True)
         out.print()
-    else:  # piped or redirected: the text itself, without rich's line splitting
-        sys.stdout.write(body.plain + "\n")
+    else:  # piped or redirected: the text itself, without the control codes rich removes (BEL BS VT FF CR);
+        # a regular expression, as str.translate (what rich uses) takes a second on this much CJK text
+        import re
+
+        sys.stdout.write(re.sub("[\a\b\v\f\r]", "", "".join(text for text, _ in pieces)) + "\n")
 
 
 def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
