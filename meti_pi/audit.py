@@ -129,15 +129,45 @@ def _branch(repo: Repo) -> str:
     return ref
 
 
-def _check_repo_state(repo: Repo) -> None:
+def _check_repo_state(repo: Repo) -> tuple[str, str]:
+    """Refuse a repository in the middle of something, or without an identity; the (author,
+    committer) identities as git would write them now."""
     for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or am"),
                          ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"), ("BISECT_LOG", "a bisect")):
         if (repo.git_dir / marker).exists():
             raise MetiPiError(f"the repository is in the middle of {what}; finish or abort it first")
+    idents = []
     for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
         # useConfigOnly: an identity guessed from the user and host names (root@host) is no identity.
-        if not git(repo.top, "-c", "user.useConfigOnly=true", "var", var, check=False).strip():
+        ident = git(repo.top, "-c", "user.useConfigOnly=true", "var", var, check=False).strip()
+        if not ident:
             raise MetiPiError('git has no identity; set it with `git config user.name "..."` and `git config user.email "..."`')
+        idents.append(ident)
+    return idents[0], idents[1]
+
+
+def _object_writer(repo: Repo) -> Any:
+    """A gitobjects.Writer for this repository, or None where git must write the objects itself
+    (another object format, shared-repository permissions, signed commits, a non-UTF-8 encoding)."""
+    from meti_pi import gitobjects
+
+    listing = git(repo.top, "config", "-z", "--list", check=False)
+    config: dict[str, str] = {}
+    for item in listing.split("\0"):
+        key, _, value = item.partition("\n")
+        config[key.lower()] = value
+    if config.get("extensions.objectformat", "sha1").lower() != "sha1" or config.get("core.sharedrepository", "") not in ("", "false", "umask", "0"):
+        return None
+    if config.get("commit.gpgsign", "false").lower() not in ("false", "no", "off", "0", ""):
+        return None
+    if config.get("i18n.commitencoding", "utf-8").lower().replace("-", "") not in ("utf8",):
+        return None
+    common = repo.git_dir
+    pointer = repo.git_dir / "commondir"  # a linked work tree: objects live in the main repository
+    if pointer.is_file():
+        common = (repo.git_dir / pointer.read_text(encoding="utf-8").strip()).resolve()
+    objects = common / "objects"
+    return gitobjects.Writer(objects) if objects.is_dir() else None
 
 
 # -- commit messages -----------------------------------------------------------------------
@@ -313,7 +343,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         yield tx
         _validated(root, tx, today)
         return
-    _check_repo_state(repo)
+    idents = _check_repo_state(repo)
     branch = _branch(repo)
     timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
@@ -322,12 +352,17 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         # The commit made at the end must sit on this commit: the change was computed from it.
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         tx = Transaction(root, repo, today, command, article, summary, False)
-        tx.pinned = _committed_versions(repo, _uncommitted(repo)) if base else {}
-        yield tx
-        texts = _validated(root, tx, today)
+        from meti_pi import cache
+
+        state, uncommitted = _work_state(root, repo, bool(base))
+        tx.pinned = _committed_versions(repo, uncommitted) if base else {}
+        # git's listing of the register, taken once under the lock, serves every read of this command.
+        with cache.hold(root, state):
+            yield tx
+            texts = _validated(root, tx, today)
         if not texts:
             return
-        _refuse_dirty(repo, list(texts))
+        _refuse_dirty(repo, list(texts), state, uncommitted)
         _wait_for_index(repo)
         _crash_point("validated")
         records = [p[: -len(".yaml")] for p in sorted(texts)]
@@ -337,7 +372,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         lost = [rel for rel in tx.comments_lost if rel in texts]
         body = "".join(f"The comments of {rel} could not be kept (written afresh; every value unchanged).\n" for rel in lost)
         message = commit_message(f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article, body=body)
-        tx.commit_sha = _commit(repo, branch, texts, message, base=base)
+        tx.commit_sha = _commit(repo, branch, texts, message, base=base, idents=idents)
         for rel in lost:
             sys.stderr.write(f"meti-pi: warning: the comments of {rel} could not be kept; check the commit's diff\n")
         _crash_point("done")
@@ -383,12 +418,45 @@ def _current(root: Path, relpath: str) -> str | None:
         return None
 
 
-def _refuse_dirty(repo: Repo, relpaths: list[str]) -> None:
-    paths = [repo.git_path(r) for r in relpaths]
-    # GIT_OPTIONAL_LOCKS=0: a status must not take .git/index.lock from under the user's own git
-    out = git(repo.top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *paths,
-              env={"GIT_OPTIONAL_LOCKS": "0"})
-    dirty = sorted({entry[3:] for entry in out.split("\0") if entry})
+def _work_state(root: Path, repo: Repo, has_head: bool) -> tuple[Any, set[str]]:
+    """(git's listing of the register's files (cache.WorkTree), the register files whose state differs
+    from HEAD: edited, staged, deleted or new). One `ls-files` and one `diff-index`, not a `status`."""
+    from meti_pi import cache
+    from meti_pi.register import list_record_files
+
+    state = cache.work_tree(root)
+    if state is None:
+        return None, _uncommitted(repo)
+    if not has_head:
+        return state, set()
+    staged = git(root, "diff-index", "--cached", "--name-only", "--relative", "-z", "HEAD", env={"GIT_OPTIONAL_LOCKS": "0"})
+    state.listing = list_record_files(root)
+    untracked = set(state.listing) - state.clean.keys() - state.dirty
+    return state, state.dirty | {p for p in staged.split("\0") if p} | untracked
+
+
+def _refuse_dirty(repo: Repo, relpaths: list[str], state: Any = None, uncommitted: set[str] | None = None) -> None:
+    """Refuse when a file the command must write holds someone's uncommitted work."""
+    if state is None or uncommitted is None:
+        paths = [repo.git_path(r) for r in relpaths]
+        # GIT_OPTIONAL_LOCKS=0: a status must not take .git/index.lock from under the user's own git
+        out = git(repo.top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *paths,
+                  env={"GIT_OPTIONAL_LOCKS": "0"})
+        dirty = sorted({entry[3:] for entry in out.split("\0") if entry})
+    else:
+        # Uncommitted when the command started, or changed on disk since: the file's bytes are not
+        # HEAD's (git listed it clean then), or a file is there where HEAD has none.
+        from meti_pi.cache import blob_id
+
+        dirty = []
+        for rel in sorted(relpaths):
+            try:
+                raw: bytes | None = (repo.top / repo.git_path(rel)).read_bytes()
+            except FileNotFoundError:
+                raw = None
+            expected = state.clean.get(rel)
+            if rel in uncommitted or (raw is None) != (expected is None) or (raw is not None and blob_id(raw) != expected):
+                dirty.append(repo.git_path(rel))
     if dirty:
         raise MetiPiError(
             "uncommitted edits in file(s) this command must write: " + ", ".join(dirty)
@@ -494,10 +562,56 @@ _MOVED = ("a commit was made in this repository while the command ran (not by me
           "Run the command again: it will start from the new commit.")
 
 
-def _commit(repo: Repo, branch: str, texts: dict[str, str | None], message: str, *, base: str | None = None) -> str:
-    old = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
-    if base is not None and old != base:
-        raise MetiPiError(_MOVED)
+def _commit(repo: Repo, branch: str, texts: dict[str, str | None], message: str, *, base: str | None = None,
+            idents: tuple[str, str] | None = None) -> str:
+    """Commit `texts` (register-relative path -> text, None: removed) on `base` (HEAD when None),
+    then write them into the work tree and the index."""
+    old = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() if base is None else base
+    writer = _object_writer(repo) if idents is not None else None
+    if writer is not None:
+        blobs, new = _objects_direct(repo, writer, old, texts, message, idents)  # type: ignore[arg-type]
+    else:
+        blobs, new = _objects_by_git(repo, old, texts, message)
+    _crash_point("objects")
+    journal = {"branch": branch, "old": old or ZERO, "new": new, "files": {repo.git_path(r): s for r, s in blobs.items()}}
+    _write_atomic(_journal_path(repo), json.dumps(journal).encode("utf-8"))
+    _crash_point("journal")
+    # The commit point: compare-and-swap, so a commit made meanwhile by hand is never overwritten.
+    try:
+        git(repo.top, "update-ref", "-m", "meti-pi: " + message.splitlines()[0], branch, new, old or ZERO)
+    except MetiPiError:
+        if git(repo.top, "rev-parse", "--verify", "-q", branch, check=False).strip() != new:
+            _journal_path(repo).unlink(missing_ok=True)  # the branch did not move: nothing to finish
+            for lock in _ref_locks(repo, branch):
+                if lock.exists():
+                    name = lock.relative_to(repo.git_dir).as_posix()
+                    raise MetiPiError(f"another git command holds {name} in .git; nothing was written. Try again "
+                                      "when it has finished (delete that file only if no git command is running)") from None
+            raise MetiPiError(_MOVED) from None
+    _crash_point("committed")
+    _roll_forward(repo, journal, {repo.git_path(r): t.encode("utf-8") for r, t in texts.items() if t is not None})
+    return new
+
+
+def _objects_direct(repo: Repo, writer: Any, old: str, texts: dict[str, str | None], message: str,
+                    idents: tuple[str, str]) -> tuple[dict[str, str | None], str]:
+    """(blob id by path, commit id), the objects written by meti-pi (meti_pi.gitobjects)."""
+    from meti_pi import gitobjects
+
+    blobs: dict[str, str | None] = {}
+    changes: dict[str, str | None] = {}
+    for rel, text in sorted(texts.items()):
+        oid = writer.write(b"blob", text.encode("utf-8")) if text is not None else None
+        blobs[rel] = changes[repo.git_path(rel)] = oid
+    folders = gitobjects.folders_of(list(changes))
+    names = {f: (f"{old}^{{tree}}" if not f else f"{old}:{f}") for f in folders} if old else {}
+    found = _cat_file(repo.top, list(names.values()), missing_ok=True)
+    tree = writer.tree({f: found.get(n) for f, n in names.items()}, changes)
+    return blobs, writer.commit(tree, old or None, idents[0], idents[1], message)
+
+
+def _objects_by_git(repo: Repo, old: str, texts: dict[str, str | None], message: str) -> tuple[dict[str, str | None], str]:
+    """(blob id by path, commit id), the objects written by git's plumbing in a private index."""
     index = repo.git_dir / f"meti-pi-index.{os.getpid()}"
     env = {"GIT_INDEX_FILE": str(index)}
     try:
@@ -523,40 +637,29 @@ def _commit(repo: Repo, branch: str, texts: dict[str, str | None], message: str,
         new = git(repo.top, "commit-tree", tree, *parents, "-F", "-", input=message.encode("utf-8")).strip()
     finally:
         index.unlink(missing_ok=True)
-    _crash_point("objects")
-    journal = {"branch": branch, "old": old or ZERO, "new": new, "files": {repo.git_path(r): s for r, s in blobs.items()}}
-    _write_atomic(_journal_path(repo), json.dumps(journal).encode("utf-8"))
-    _crash_point("journal")
-    # The commit point: compare-and-swap, so a commit made meanwhile by hand is never overwritten.
-    try:
-        git(repo.top, "update-ref", "-m", "meti-pi: " + message.splitlines()[0], branch, new, old or ZERO)
-    except MetiPiError:
-        if git(repo.top, "rev-parse", "--verify", "-q", branch, check=False).strip() != new:
-            _journal_path(repo).unlink(missing_ok=True)  # the branch did not move: nothing to finish
-            for lock in _ref_locks(repo, branch):
-                if lock.exists():
-                    name = lock.relative_to(repo.git_dir).as_posix()
-                    raise MetiPiError(f"another git command holds {name} in .git; nothing was written. Try again "
-                                      "when it has finished (delete that file only if no git command is running)") from None
-            raise MetiPiError(_MOVED) from None
-    _crash_point("committed")
-    _roll_forward(repo, journal)
-    return new
+    return blobs, new
 
 
 def _journal_path(repo: Repo) -> Path:
     return repo.git_dir / "meti-pi-journal.json"
 
 
-def _roll_forward(repo: Repo, journal: dict[str, Any]) -> None:
-    """Make the working tree and the index match a committed change, then drop the journal."""
+def _roll_forward(repo: Repo, journal: dict[str, Any], known: dict[str, bytes] | None = None) -> None:
+    """Make the working tree and the index match a committed change, then drop the journal.
+
+    `known`: the committed bytes by path, when the caller has them (recovery reads them from git).
+    """
     files: dict[str, str | None] = journal["files"]
+    known = known or {}
     for gpath, sha in files.items():
         path = repo.top / gpath
         if sha is None:
             path.unlink(missing_ok=True)
         else:
-            _write_atomic(path, git_bytes(repo.top, "cat-file", "blob", sha), crash_phase="tmp-written")
+            data = known.get(gpath)
+            if data is None:
+                data = git_bytes(repo.top, "cat-file", "blob", sha)
+            _write_atomic(path, data, crash_phase="tmp-written")
         _crash_point("file-written")
     _crash_point("files-written")
     present = [g for g, s in files.items() if s is not None]
@@ -669,7 +772,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
     """Commit records edited by hand (after validation) as one audit commit; the sha, or None if unchanged."""
     root = root.resolve()
     repo = repo_of(root)
-    _check_repo_state(repo)
+    idents = _check_repo_state(repo)
     branch = _branch(repo)
     from meti_pi.register import Register
     from meti_pi.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
@@ -702,7 +805,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         records = [p[: -len(".yaml")] for p in sorted(changed)]
         message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
         _wait_for_index(repo)
-        return _commit(repo, branch, changed, message, base=base)
+        return _commit(repo, branch, changed, message, base=base, idents=idents)
 
 
 def _text_at(repo: Repo, rev: str, gpath: str) -> str | None:

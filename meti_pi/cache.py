@@ -93,12 +93,43 @@ def restored(rel: str, problems: Iterable[StoredProblem]) -> list[Problem]:
 _GIT_SAFE = ("-c", "core.checkStat=default", "-c", "core.trustctime=true", "-c", "core.fsmonitor=false")
 
 
+class WorkTree:
+    """What git says of the files under a register root: the clean ones with their blob ids, the
+    others it tracks (modified, deleted, conflicted, or not to be trusted), and where it keeps things."""
+
+    def __init__(self, git_dir: Path, clean: dict[str, str], dirty: set[str]) -> None:
+        self.git_dir = git_dir
+        self.clean = clean  # relpath -> blob id, vouched for by git
+        self.dirty = dirty  # tracked relpaths git does not vouch for
+        self.listing: list[str] | None = None  # register.list_record_files, when taken with it
+
+
+def held_listing(root: Path) -> list[str] | None:
+    """The register's file listing taken with the held WorkTree of `root` (a copy), if any."""
+    held = _HELD.get(root)
+    return list(held.listing) if held is not None and held.listing is not None else None
+
+
+# A WorkTree a command holds steady while it works under the register's lock (audit.transaction):
+# the files it reads are then judged as of the lock, and git lists them once, not once per read.
+_HELD: dict[Path, WorkTree] = {}
+
+
 def git_state(root: Path) -> tuple[Path, dict[str, str]] | None:
     """(git dir, relpath -> blob id) for the files under `root` that git vouches for; None without git.
 
     Vouched for: tracked, stage 0, regular file, not assume-unchanged or skip-worktree, and
     not modified in the work tree (git compares contents when the stat data differs).
     """
+    state = work_tree(root)
+    return (state.git_dir, state.clean) if state is not None else None
+
+
+def work_tree(root: Path) -> WorkTree | None:
+    """The WorkTree of `root` (the held one, if a command holds one); None without git."""
+    held = _HELD.get(root)
+    if held is not None:
+        return held
     from meti_pi import audit
     from meti_pi.errors import MetiPiError
 
@@ -119,13 +150,28 @@ def git_state(root: Path) -> tuple[Path, dict[str, str]] | None:
         if len(fields) != 4:
             continue
         tag, mode, sha, stage = fields
+        # A file --modified lists comes twice: 'H' (in the index) and 'C' or 'R' (changed, removed).
         if tag == "H" and stage == "0" and mode in ("100644", "100755"):
             clean[rel] = sha
         else:
             dirty.add(rel)
     for rel in dirty:
         clean.pop(rel, None)
-    return Path(git_dir), clean
+    return WorkTree(Path(git_dir), clean, dirty)
+
+
+class hold:
+    """`with cache.hold(root, state):` Register.load and git_state use `state` for `root` meanwhile."""
+
+    def __init__(self, root: Path, state: WorkTree | None) -> None:
+        self.root, self.state = root, state
+
+    def __enter__(self) -> None:
+        if self.state is not None:
+            _HELD[self.root] = self.state
+
+    def __exit__(self, *exc: object) -> None:
+        _HELD.pop(self.root, None)
 
 
 def find_git_dir(root: Path) -> Path | None:
@@ -362,10 +408,10 @@ class View:
         if not store.entries:
             # Nothing stored: every file is read and hashed anyway, so git need not vouch for any.
             return cls(store, {})
-        state = git_state(root)
+        state = work_tree(root)
         if state is None:
             return None
-        return cls(store, state[1])
+        return cls(store, state.clean)
 
     def lookup(self, key: str) -> Entry | None:
         found = self.new.get(key)

@@ -84,7 +84,10 @@ class Register:
         Files whose content was seen before come from the read cache (meti_pi.cache) without
         parsing; the others are parsed, by several processes when there are many.
         """
-        paths = list_record_files(root)
+        from meti_pi import cache
+
+        held = cache.held_listing(root)
+        paths = held if held is not None else list_record_files(root)
         overlay = overlay or {}
         for rel in overlay:
             if rel not in paths:
@@ -130,6 +133,15 @@ class Register:
             memo = (records, version, self.unchecked, index)
             self.__dict__["_kind_index"] = memo
         return list(memo[3].get(kind, ()))
+
+    def checked(self, unchecked: frozenset[str], focus: frozenset[str] | None = None) -> Register:
+        """The register the cross-record checks see: the same records, those failing their schema set
+        aside, perhaps a focus. Indexes already built are kept when they still hold."""
+        out = Register(self.root, self.records, self.singletons, [], unchecked, focus=focus)
+        memo = self.__dict__.get("_kind_index")
+        if memo is not None and memo[2] == unchecked:
+            out.__dict__["_kind_index"] = (memo[0], memo[1], unchecked, memo[3])
+        return out
 
     def subjects(self, kind: str) -> list[Record]:
         """The records of `kind` a check reports on: all of them, or the focused ones."""

@@ -258,10 +258,10 @@ def focus_of(reg: Register, changed: Iterable[str]) -> frozenset[str] | None:
         keys.add(rel[: -len(".yaml")])
     kinds = {k.split("/", 1)[0] for k in keys}
     focus = set(keys)
-    for kind in refs.referring_kinds(kinds):
-        for rec in reg.of_kind(kind):
-            if not keys.isdisjoint(refs.targets_of(rec)):
-                focus.add(rec.key)
+    referring = refs.referring_kinds(kinds)
+    for key, rec in reg.records.items():  # one pass; the references mostly come from the read cache
+        if rec.kind in referring and not keys.isdisjoint(refs.targets_of(rec)):
+            focus.add(key)
     if "beppyo" in kinds:
         focus.update(rec.key for rec in reg.of_kind("systems"))
     return frozenset(focus)
@@ -280,7 +280,7 @@ def focused_errors(reg: Register, today: date, focus: frozenset[str], *, checks:
         schema_bad.add(p.path)
         if p.path in paths:
             problems.append(p)
-    clean = Register(reg.root, reg.records, reg.singletons, [], frozenset(schema_bad), focus=focus)
+    clean = reg.checked(frozenset(schema_bad), focus)
     for check in checks:
         problems.extend(check(clean, today))
     return [p for p in problems if p.severity == "error"]
@@ -304,7 +304,7 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
         problems.append(p)
         schema_bad.add(p.path)
     # Cross-record checks read fields the schema guarantees: they iterate only records that passed it.
-    clean = Register(reg.root, reg.records, reg.singletons, [], frozenset(schema_bad))
+    clean = reg.checked(frozenset(schema_bad))
     for found in _run_checks(clean, today, checks, view):
         problems.extend(found)
     if key is not None:

@@ -277,3 +277,45 @@ def test_an_edit_that_cannot_be_written_exactly_is_refused(tmp_path, monkeypatch
         with audit.transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
             tx.edit("divisions/kanbo-jinji")["manager_post"] = "課長"
     assert head(root) == before
+
+
+def test_a_target_edited_while_the_command_runs_is_not_overwritten(tmp_path):
+    """git lists the register once, under the lock; a target someone edits after that is found by its
+    bytes (not HEAD's any more) and the command refuses, writing nothing."""
+    root = make_register(tmp_path)
+    add_division(root)
+    before = head(root)
+    path = root / "divisions/kanbo-jinji.yaml"
+    with pytest.raises(MetiPiError, match="uncommitted edits"):
+        with audit.transaction(root, command="edit", summary="post", today=TODAY) as tx:
+            tx.edit("divisions/kanbo-jinji")["manager_post"] = "課長"
+            path.write_text(path.read_text(encoding="utf-8") + "# 編集中\n", encoding="utf-8")
+    assert head(root) == before
+    assert path.read_text(encoding="utf-8").endswith("# 編集中\n")
+
+
+def test_a_file_someone_creates_at_a_new_records_path_meanwhile_is_not_overwritten(tmp_path):
+    root = make_register(tmp_path)
+    before = head(root)
+    with pytest.raises(MetiPiError, match="uncommitted edits"):
+        with audit.transaction(root, command="new", summary="new division", today=TODAY) as tx:
+            tx.create("divisions", dict(DIVISION), id="kanbo-jinji")
+            (root / "divisions").mkdir(exist_ok=True)
+            (root / "divisions/kanbo-jinji.yaml").write_text("# someone's draft\n", encoding="utf-8")
+    assert head(root) == before
+    assert (root / "divisions/kanbo-jinji.yaml").read_text(encoding="utf-8") == "# someone's draft\n"
+
+
+def test_staged_and_unstaged_work_elsewhere_is_judged_as_head_has_it(tmp_path):
+    """Another record broken in the work tree (staged or not) does not block a valid change and is
+    not folded in: the change is validated against HEAD's version of it."""
+    root = make_register(tmp_path)
+    add_division(root, "a-div")
+    add_division(root, "b-div")
+    (root / "divisions/a-div.yaml").write_text("id: [broken\n", encoding="utf-8")
+    (root / "divisions/b-div.yaml").write_text("id: b-div\n", encoding="utf-8")  # schema-invalid
+    git(root.parent, "add", "register/divisions/b-div.yaml")
+    tx = add_division(root, "c-div")
+    assert git(root, "show", "--name-only", "--format=", tx.commit_sha).split() == ["register/divisions/c-div.yaml"]
+    assert (root / "divisions/a-div.yaml").read_text(encoding="utf-8") == "id: [broken\n"
+    assert "register/divisions/b-div.yaml" in git(root, "diff", "--cached", "--name-only")
