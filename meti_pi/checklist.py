@@ -750,6 +750,14 @@ def _ledger_events(ctx: Context, kind: str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def _notifications_by_file(reg: Register) -> dict[str, list[Record]]:
+    """Every notification record by the file it is about (one pass, not one per division)."""
+    out: dict[str, list[Record]] = {}
+    for n in reg.of_kind("notifications"):
+        out.setdefault(str(n.data.get("file")), []).append(n)
+    return out
+
+
 def _purpose_changes(ctx: Context, _: Record | None) -> Prefill | None:
     events = _ledger_events(ctx, "purpose_change")
     if not events:
@@ -758,11 +766,11 @@ def _purpose_changes(ctx: Context, _: Record | None) -> Prefill | None:
 
 
 def _notices_11(ctx: Context, _: Record | None) -> Prefill | None:
-    ids = {f.id for f in ctx.files}
-    found = [
-        n for n in ctx.reg.of_kind("notifications")
-        if n.data.get("file") in ids and str(n.data.get("kind", "")).startswith("11-") and ctx.in_year(n.data.get("drafted_on"))
-    ]
+    by_file = ctx.reg.derived("notifications_by_file", _notifications_by_file)
+    found = sorted((
+        n for f in {f.id for f in ctx.files} for n in by_file.get(f, ())
+        if str(n.data.get("kind", "")).startswith("11-") and ctx.in_year(n.data.get("drafted_on"))
+    ), key=lambda n: n.relpath)
     if not found:
         return None
     return Prefill(None, tuple(f"第{kind_ja(str(n.data['kind']))}の通知 {n.id}（{n.data.get('state')}, {n.data.get('submitted_on') or n.data.get('drafted_on')}）" for n in found))
@@ -832,7 +840,7 @@ def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
 
 def _subcontract_clauses(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
-    chain = [c for c in ctx.reg.of_kind("contractors") if c.data.get("parent") == rec.id]
+    chain = [c for c in (ctx.reg.get("contractors", cid) for cid in ctx.reg.derived("contractors_by_parent", _contractors_by_parent).get(rec.id, [])) if c is not None]
     faults = []
     for c in chain:
         clauses = c.data.get("clauses") or {}

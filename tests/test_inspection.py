@@ -373,3 +373,22 @@ def test_carried_finding_closes_when_the_register_fact_is_fixed(tmp_path):
     out26 = record(root, "jinji", 2026, {}, TODAY)
     assert ref in out26.closes
     assert not [f for f in out26.new_findings if f["item"].startswith("16-2")]
+
+
+def test_checklists_built_by_several_processes_equal_those_built_by_one(tmp_path, monkeypatch):
+    """map_all shares the divisions among processes on a large register; the result is the same list."""
+    from meti_pi.cli.inspect import _plain_checklist, _with_record
+
+    root = make_register(tmp_path, example=True)
+    reg = Register.load(root)
+    today = date(2026, 11, 26)
+    monkeypatch.setenv("METI_PI_PARALLEL_MIN", "100000")
+    one = cl.map_all(reg, 2026, today, lambda c: (_with_record(reg, c), _plain_checklist(reg, c)))
+    monkeypatch.setenv("METI_PI_PARALLEL_MIN", "1")
+    several = cl.map_all(reg, 2026, today, lambda c: (_with_record(reg, c), _plain_checklist(reg, c)))
+    assert len(one) == len(reg.of_kind("divisions")) > 10
+    assert several == one
+    import marshal
+
+    assert marshal.loads(marshal.dumps(one)) == one  # plain data: a child process can send it back
+    assert [c["division"] for c, _ in one] == sorted(r.id for r in reg.of_kind("divisions"))

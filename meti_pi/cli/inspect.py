@@ -83,8 +83,11 @@ def inspect_cmd(
     if json_out:
         print_json({"year": y, "checklists": each(lambda c: _with_record(reg, c))})
         return
-    for title, pieces in each(lambda c: _pieces(reg, c)):
-        _show(title, pieces)
+    # Piped or redirected: no styles, each checklist comes back as one text (a fraction of the
+    # pieces' cost to pass between processes).
+    render = _pieces if console().is_terminal else _plain_checklist
+    for title, body in each(lambda c: render(reg, c)):
+        _show(title, body)
 
 
 def _with_record(reg: Register, c: Checklist) -> dict[str, Any]:
@@ -126,24 +129,31 @@ def _pieces(reg: Register, c: Checklist) -> tuple[str, list[tuple[str, str | Non
     return title, pieces
 
 
-def _show(title: str, pieces: list[tuple[str, str | None]]) -> None:
-    """Print one checklist. The pieces are joined once: a print per line costs ~1 ms in rich, and
-    even appending to a rich Text costs seconds on a large register; piped output needs no styles."""
+def _plain_checklist(reg: Register, c: Checklist) -> tuple[str, str]:
+    """A checklist's title and plain text, without the control codes rich removes (BEL BS VT FF CR):
+    a regular expression, as str.translate (what rich uses) takes a second on this much CJK text."""
+    import re
+
+    title, pieces = _pieces(reg, c)
+    return title, re.sub("[\a\b\v\f\r]", "", "".join(text for text, _ in pieces))
+
+
+def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
+    """Print one checklist: styled pieces on a terminal, else its plain text. The pieces are joined
+    once: a print per line costs ~1 ms in rich, and even appending to a rich Text costs seconds on
+    a large register."""
     from rich.rule import Rule
     from rich.text import Text
 
     out = console()
     out.print(Rule(title, align="left"))
-    if out.is_terminal:
-        # soft_wrap: the terminal wraps long lines itself; rich's own wrapping of CJK text costs
-        # seconds on a large register.
-        out.print(Text.assemble(*pieces), soft_wrap=True)
-        out.print()
-    else:  # piped or redirected: the text itself, without the control codes rich removes (BEL BS VT FF CR);
-        # a regular expression, as str.translate (what rich uses) takes a second on this much CJK text
-        import re
-
-        sys.stdout.write(re.sub("[\a\b\v\f\r]", "", "".join(text for text, _ in pieces)) + "\n")
+    if isinstance(body, str):
+        sys.stdout.write(body + "\n")
+        return
+    # soft_wrap: the terminal wraps long lines itself; rich's own wrapping of CJK text costs
+    # seconds on a large register.
+    out.print(Text.assemble(*body), soft_wrap=True)
+    out.print()
 
 
 def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
