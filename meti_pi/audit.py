@@ -167,7 +167,9 @@ def _object_writer(repo: Repo) -> Any:
     if pointer.is_file():
         common = (repo.git_dir / pointer.read_text(encoding="utf-8").strip()).resolve()
     objects = common / "objects"
-    return gitobjects.Writer(objects) if objects.is_dir() else None
+    hardened = {c.strip() for c in config.get("core.fsync", "").lower().split(",")} & {"loose-object", "objects", "committed", "all"}
+    fsync = bool(hardened) or config.get("core.fsyncobjectfiles", "false").lower() in ("true", "yes", "on", "1")
+    return gitobjects.Writer(objects, fsync=fsync) if objects.is_dir() else None
 
 
 # -- commit messages -----------------------------------------------------------------------

@@ -51,8 +51,9 @@ def tree_body(entries: Entries) -> bytes:
 class Writer:
     """Writes loose objects into one repository's object store."""
 
-    def __init__(self, objects_dir: Path) -> None:
+    def __init__(self, objects_dir: Path, *, fsync: bool = False) -> None:
         self.dir = objects_dir
+        self.fsync = fsync  # as git does when core.fsync asks it to harden loose objects (not by default)
 
     def write(self, kind: bytes, body: bytes) -> str:
         raw = b"%s %d\0" % (kind, len(body)) + body
@@ -66,6 +67,8 @@ class Writer:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
         try:
             os.write(fd, zlib.compress(raw, 1))
+            if self.fsync:
+                os.fsync(fd)
         finally:
             os.close(fd)
         try:

@@ -85,3 +85,12 @@ def test_objects_are_read_only_and_whole(repo: audit.Repo):
 def test_git_writes_the_objects_where_the_repository_asks_for_more(repo: audit.Repo, setting: tuple[str, str]):
     git(repo.top, "config", *setting)
     assert audit._object_writer(repo) is None
+
+
+@pytest.mark.parametrize("setting,hardened", [(None, False), (("core.fsync", "loose-object"), True),
+                                              (("core.fsync", "committed,index"), True), (("core.fsyncObjectFiles", "true"), True),
+                                              (("core.fsync", "reference"), False)])
+def test_objects_are_hardened_when_git_is_asked_to_harden_them(repo: audit.Repo, setting, hardened: bool):
+    if setting:
+        git(repo.top, "config", *setting)
+    assert audit._object_writer(repo).fsync is hardened
