@@ -7,8 +7,8 @@ adding a record touches no shared file, two such branches merge without a confli
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from datetime import date
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -21,11 +21,16 @@ def valid_id(candidate: str) -> bool:
     return bool(ID_RE.fullmatch(candidate)) and ".." not in candidate
 
 
+def _randbits(k: int) -> int:
+    """`k` random bits from the operating system, as `secrets.randbits` (without its ~3 ms import)."""
+    return int.from_bytes(os.urandom((k + 7) // 8), "big") >> (-k % 8)
+
+
 def allocate(prefix: str, existing: set[str], today: date, *, randbits: int = 30) -> str:
     """A new id `<prefix>-<year>-<6 letters>` not in `existing`."""
     letters = randbits // 5
     while True:
-        n = secrets.randbits(letters * 5)
+        n = _randbits(letters * 5)
         suffix = "".join(_ALPHABET[(n >> (5 * i)) & 31] for i in reversed(range(letters)))
         candidate = f"{prefix}-{today.year}-{suffix}"
         if candidate not in existing:

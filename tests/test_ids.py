@@ -29,5 +29,14 @@ def test_allocate_has_year_and_skips_existing():
 
 def test_allocate_retries_on_collision(monkeypatch):
     draws = iter([0, 0, 1])
-    monkeypatch.setattr("meti_pi.ids.secrets.randbits", lambda k: next(draws))
+    monkeypatch.setattr("meti_pi.ids._randbits", lambda k: next(draws))
     assert allocate("F", {"F-2026-000000"}, date(2026, 1, 1)) == "F-2026-000001"
+
+
+@pytest.mark.parametrize("k", [1, 5, 8, 30, 64])
+def test_random_bits_stay_within_k_bits_and_use_all_of_them(k):
+    from meti_pi.ids import _randbits
+
+    draws = [_randbits(k) for _ in range(400)]
+    assert all(0 <= n < 2 ** k for n in draws)
+    assert max(draws).bit_length() == k  # the top bit is drawn too (fails with chance 2**-400)
