@@ -267,6 +267,7 @@ def bench_commands(register: Path, reps: int, rows: list[Row], repo: Path) -> No
     hot = hot_record(repo)
     commands = [
         ("inspect --year 2026", ["inspect", "--year", "2026"]),
+        ("inspect --year 2026 --json", ["inspect", "--year", "2026", "--json"]),
         ("notify --check", ["notify", "--check"]),
         ("status", ["status"]),
         ("incident list", ["incident", "list"]),

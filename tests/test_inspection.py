@@ -392,3 +392,19 @@ def test_checklists_built_by_several_processes_equal_those_built_by_one(tmp_path
 
     assert marshal.loads(marshal.dumps(one)) == one  # plain data: a child process can send it back
     assert [c["division"] for c, _ in one] == sorted(r.id for r in reg.of_kind("divisions"))
+
+
+def test_inspect_json_of_every_division_is_what_print_json_prints(tmp_path, runner, monkeypatch):
+    """Piped `inspect --json` assembles checklists encoded by several processes: the same bytes as
+    encoding the whole document at once."""
+    from conftest import invoke
+    from meti_pi.cli.inspect import _with_record
+
+    root = make_register(tmp_path, example=True)
+    monkeypatch.setenv("METI_PI_PARALLEL_MIN", "1")
+    out = invoke(runner, root, "inspect", "--year", "2026", "--json")
+    assert out.exit_code == 0, out.output
+    reg = Register.load(root)
+    whole = {"year": 2026, "checklists": [_with_record(reg, cl.build(reg, d.id, 2026, date(2026, 11, 26)))
+                                          for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]}
+    assert out.stdout == json.dumps(whole, ensure_ascii=False, default=str) + "\n"

@@ -78,6 +78,18 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=indent, sort_keys=False, default=str) + "\n")
 
 
+def json_compact() -> bool:
+    """print_json writes compact JSON (stdout is not a terminal)."""
+    return not sys.stdout.isatty()
+
+
+def print_json_with_encoded(head: dict[str, Any], key: str, encoded: list[str]) -> None:
+    """What print_json({**head, key: items}) prints in compact mode, from the items already encoded
+    (each `json.dumps(item, ensure_ascii=False, default=str)`, perhaps by other processes)."""
+    opening = json.dumps({**head, key: []}, ensure_ascii=False, default=str)  # ends '[]}': the key is last
+    sys.stdout.write(opening[:-2] + ", ".join(encoded) + "]}\n")
+
+
 def console() -> Console:
     from rich.console import Console
 

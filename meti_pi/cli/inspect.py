@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
-
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, console, err_console, load_register, print_json, state, option_date
+from meti_pi.cli.common import (
+    DryRunOpt, JsonOpt, console, err_console, json_compact, load_register, option_date, print_json, print_json_with_encoded, state,
+)
 from meti_pi.errors import UsageError
 
 if TYPE_CHECKING:
@@ -81,7 +83,10 @@ def inspect_cmd(
         return [use(cl.build(reg, division, y, st.today))] if division else cl.map_all(reg, y, st.today, use)
 
     if json_out:
-        print_json({"year": y, "checklists": each(lambda c: _with_record(reg, c))})
+        if json_compact():  # each checklist encoded where it is built (a string passes between processes fast)
+            print_json_with_encoded({"year": y}, "checklists", each(lambda c: json.dumps(_with_record(reg, c), ensure_ascii=False, default=str)))
+        else:
+            print_json({"year": y, "checklists": each(lambda c: _with_record(reg, c))})
         return
     # Piped or redirected: no styles, each checklist comes back as one text (a fraction of the
     # pieces' cost to pass between processes).
