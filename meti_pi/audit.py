@@ -206,9 +206,10 @@ class Transaction:
     created: list[str] = field(default_factory=list)
     commit_sha: str | None = None
     problems_added: list[Problem] = field(default_factory=list)
-    # The user's uncommitted edits elsewhere in the register, as HEAD has them: a change is decided
-    # and validated against what it will be committed on, never against someone's unsaved work.
-    pinned: dict[str, str | None] = field(default_factory=dict)
+    # The register files of the commit the change will sit on (relpath -> blob id; None before the
+    # first commit): a change is decided and validated against the register as that commit holds
+    # it (Register.load(at=...)), never against someone's unsaved edits in the work tree.
+    at: dict[str, str] | None = None
     # Edited records whose comments could not be kept (yamlio.dump_checked): said in the commit and on stderr.
     comments_lost: list[str] = field(default_factory=list)
 
@@ -288,7 +289,7 @@ class Transaction:
         """
         from meti_pi.register import Register
 
-        return Register.load(self.root, overlay={**self.pinned, **self.rendered()})
+        return Register.load(self.root, overlay=self.rendered(), at=self.at)
 
     # -- internals
     def rendered(self) -> dict[str, str | None]:
@@ -334,14 +335,15 @@ def _safe_path(root: Path, relpath: str) -> Path:
 def transaction(root: Path, *, command: str, summary: str, article: str | None = None, today: date | None = None,
                 dry_run: bool = False, subject_record: str | None = None) -> Iterator[Transaction]:
     """Lock the register, collect a command's changes, then validate, commit and write them."""
-    from meti_pi.register import Register
+    from meti_pi.register import Register, tree_of
 
     root = root.resolve()
     repo = repo_of(root)
     today = today or date.today()
     if dry_run:
         tx = Transaction(root, repo, today, command, article, summary, True)
-        tx.pinned = _committed_versions(repo, _uncommitted(repo)) if head_commit(root) else {}
+        head = head_commit(root)
+        tx.at = tree_of(root, head) if head else None
         yield tx
         _validated(root, tx, today)
         return
@@ -354,17 +356,15 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         # The commit made at the end must sit on this commit: the change was computed from it.
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         tx = Transaction(root, repo, today, command, article, summary, False)
-        from meti_pi import cache
-
-        state, uncommitted = _work_state(root, repo, bool(base))
-        tx.pinned = _committed_versions(repo, uncommitted) if base else {}
-        # git's listing of the register, taken once under the lock, serves every read of this command.
-        with cache.hold(root, state):
-            yield tx
-            texts = _validated(root, tx, today)
+        if base:
+            # The change is decided and validated against the register as HEAD holds it (the commit
+            # it will sit on), never against someone's unsaved work: read from git and the cache.
+            tx.at = tree_of(root, base)
+        yield tx
+        texts = _validated(root, tx, today)
         if not texts:
             return
-        _refuse_dirty(repo, list(texts), state, uncommitted)
+        _refuse_dirty(repo, list(texts), tx.at)
         _wait_for_index(repo)
         _crash_point("validated")
         records = [p[: -len(".yaml")] for p in sorted(texts)]
@@ -390,7 +390,7 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
         return {}
     # The state after first: with no error in it, nothing can be new, and the state before (a
     # second whole validation) is not needed. Unchanged records come from the read cache.
-    after_reg = Register.load(root, overlay={**tx.pinned, **texts})
+    after_reg = Register.load(root, overlay=texts, at=tx.at)
     # Cheaper still: no error among the records the change can affect (validate.focus_of).
     focus = focus_of(after_reg, texts)
     if focus is not None and not focused_errors(after_reg, today, focus, checks=ERROR_CHECKS):
@@ -398,7 +398,7 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     after = validate_register(after_reg, today, checks=ERROR_CHECKS)
     if not any(p.severity == "error" for p in after):
         return texts
-    before = validate_register(Register.load(root, overlay=tx.pinned), today, checks=ERROR_CHECKS)
+    before = validate_register(Register.load(root, at=tx.at), today, checks=ERROR_CHECKS)
 
     def ident(p: Problem) -> tuple[str, str, str, str]:
         return (p.path, p.code, p.key, p.message)
@@ -420,45 +420,31 @@ def _current(root: Path, relpath: str) -> str | None:
         return None
 
 
-def _work_state(root: Path, repo: Repo, has_head: bool) -> tuple[Any, set[str]]:
-    """(git's listing of the register's files (cache.WorkTree), the register files whose state differs
-    from HEAD: edited, staged, deleted or new). One `ls-files` and one `diff-index`, not a `status`."""
-    from meti_pi import cache
-    from meti_pi.register import list_record_files
-
-    state = cache.work_tree(root)
-    if state is None:
-        return None, _uncommitted(repo)
-    if not has_head:
-        return state, set()
-    staged = git(root, "diff-index", "--cached", "--name-only", "--relative", "-z", "HEAD", env={"GIT_OPTIONAL_LOCKS": "0"})
-    state.listing = list_record_files(root)
-    untracked = set(state.listing) - state.clean.keys() - state.dirty
-    return state, state.dirty | {p for p in staged.split("\0") if p} | untracked
-
-
-def _refuse_dirty(repo: Repo, relpaths: list[str], state: Any = None, uncommitted: set[str] | None = None) -> None:
+def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None = None) -> None:
     """Refuse when a file the command must write holds someone's uncommitted work."""
-    if state is None or uncommitted is None:
+    if at is None:  # no commit yet: git says what is uncommitted
         paths = [repo.git_path(r) for r in relpaths]
         # GIT_OPTIONAL_LOCKS=0: a status must not take .git/index.lock from under the user's own git
         out = git(repo.top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *paths,
                   env={"GIT_OPTIONAL_LOCKS": "0"})
         dirty = sorted({entry[3:] for entry in out.split("\0") if entry})
     else:
-        # Uncommitted when the command started, or changed on disk since: the file's bytes are not
-        # HEAD's (git listed it clean then), or a file is there where HEAD has none.
+        # Not HEAD's bytes in the work tree (edited, removed, or a file where HEAD has none), or a
+        # change staged in the index.
         from meti_pi.cache import blob_id
 
-        dirty = []
-        for rel in sorted(relpaths):
+        staged = git(repo.top, "diff-index", "--cached", "--name-only", "-z", "HEAD", "--", *(repo.git_path(r) for r in relpaths),
+                     env={"GIT_OPTIONAL_LOCKS": "0"})
+        dirty = sorted({p for p in staged.split("\0") if p})
+        for rel in relpaths:
             try:
                 raw: bytes | None = (repo.top / repo.git_path(rel)).read_bytes()
             except FileNotFoundError:
                 raw = None
-            expected = state.clean.get(rel)
-            if rel in uncommitted or (raw is None) != (expected is None) or (raw is not None and blob_id(raw) != expected):
+            expected = at.get(rel)
+            if (raw is None) != (expected is None) or (raw is not None and blob_id(raw) != expected):
                 dirty.append(repo.git_path(rel))
+        dirty = sorted(set(dirty))
     if dirty:
         raise MetiPiError(
             "uncommitted edits in file(s) this command must write: " + ", ".join(dirty)
@@ -848,21 +834,6 @@ def _cat_file(top: Path, names: Sequence[str], *, missing_ok: bool = False) -> d
 def read_blobs(register_root: Path, shas: Sequence[str]) -> dict[str, bytes]:
     """The contents of blobs by sha (for history --verify)."""
     return _cat_file(repo_of(register_root).top, shas)
-
-
-def _uncommitted(repo: Repo) -> set[str]:
-    """Register files (relative paths) whose work-tree state differs from HEAD: edited, new or deleted."""
-    out = git(repo.top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", repo.prefix or ".",
-              env={"GIT_OPTIONAL_LOCKS": "0"})
-    return {entry[3:][len(repo.prefix):] for entry in out.split("\0") if entry and entry[3:].startswith(repo.prefix)}
-
-
-def _committed_versions(repo: Repo, relpaths: set[str]) -> dict[str, str | None]:
-    """HEAD's text of each record file (None where HEAD does not have it)."""
-    wanted = sorted(r for r in relpaths if r.endswith(".yaml"))
-    found = _cat_file(repo.top, [f"HEAD:{repo.git_path(r)}" for r in wanted], missing_ok=True)
-    return {r: found[f"HEAD:{repo.git_path(r)}"].decode("utf-8", "surrogateescape") if f"HEAD:{repo.git_path(r)}" in found else None
-            for r in wanted}
 
 
 # -- reading the trail -----------------------------------------------------------------------

@@ -101,18 +101,6 @@ class WorkTree:
         self.git_dir = git_dir
         self.clean = clean  # relpath -> blob id, vouched for by git
         self.dirty = dirty  # tracked relpaths git does not vouch for
-        self.listing: list[str] | None = None  # register.list_record_files, when taken with it
-
-
-def held_listing(root: Path) -> list[str] | None:
-    """The register's file listing taken with the held WorkTree of `root` (a copy), if any."""
-    held = _HELD.get(root)
-    return list(held.listing) if held is not None and held.listing is not None else None
-
-
-# A WorkTree a command holds steady while it works under the register's lock (audit.transaction):
-# the files it reads are then judged as of the lock, and git lists them once, not once per read.
-_HELD: dict[Path, WorkTree] = {}
 
 
 def git_state(root: Path) -> tuple[Path, dict[str, str]] | None:
@@ -126,10 +114,7 @@ def git_state(root: Path) -> tuple[Path, dict[str, str]] | None:
 
 
 def work_tree(root: Path) -> WorkTree | None:
-    """The WorkTree of `root` (the held one, if a command holds one); None without git."""
-    held = _HELD.get(root)
-    if held is not None:
-        return held
+    """The WorkTree of `root`; None without git."""
     from meti_pi import audit
     from meti_pi.errors import MetiPiError
 
@@ -158,20 +143,6 @@ def work_tree(root: Path) -> WorkTree | None:
     for rel in dirty:
         clean.pop(rel, None)
     return WorkTree(Path(git_dir), clean, dirty)
-
-
-class hold:
-    """`with cache.hold(root, state):` Register.load and git_state use `state` for `root` meanwhile."""
-
-    def __init__(self, root: Path, state: WorkTree | None) -> None:
-        self.root, self.state = root, state
-
-    def __enter__(self) -> None:
-        if self.state is not None:
-            _HELD[self.root] = self.state
-
-    def __exit__(self, *exc: object) -> None:
-        _HELD.pop(self.root, None)
 
 
 def find_git_dir(root: Path) -> Path | None:
@@ -393,7 +364,9 @@ class View:
         self.schema: dict[str, tuple[StoredProblem, ...]] = {}  # relpath -> schema problems, where known
 
     @classmethod
-    def open(cls, root: Path) -> View | None:
+    def open(cls, root: Path, *, vouched: dict[str, str] | None = None) -> View | None:
+        """The cache of the repository holding `root`; `vouched`: the blob id of each file, when the
+        caller knows them (a register read at a commit), else git says which files are unchanged."""
         if not enabled():
             return None
         git_dir = find_git_dir(root)
@@ -405,6 +378,8 @@ class View:
         schema.set_code_dir(directory)
         store = Store(directory, fingerprint())
         store.load()
+        if vouched is not None:
+            return cls(store, vouched)
         if not store.entries:
             # Nothing stored: every file is read and hashed anyway, so git need not vouch for any.
             return cls(store, {})

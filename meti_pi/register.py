@@ -78,16 +78,15 @@ class Register:
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
-    def load(cls, root: Path, overlay: dict[str, str | None] | None = None) -> Register:
+    def load(cls, root: Path, overlay: dict[str, str | None] | None = None, *, at: dict[str, str] | None = None) -> Register:
         """Read every record under `root`; `overlay` maps relpath -> new text (None: deleted).
 
         Files whose content was seen before come from the read cache (meti_pi.cache) without
         parsing; the others are parsed, by several processes when there are many.
+        With `at` (relpath -> blob id, from `tree_of`), the register is read as that commit holds
+        it, from git and the cache, never from the work tree.
         """
-        from meti_pi import cache
-
-        held = cache.held_listing(root)
-        paths = held if held is not None else list_record_files(root)
+        paths = sorted(at) if at is not None else list_record_files(root)
         overlay = overlay or {}
         for rel in overlay:
             if rel not in paths:
@@ -95,7 +94,7 @@ class Register:
         gc_was_on = gc.isenabled()
         gc.disable()  # parsing builds ~100 containers per record and frees none: collections only cost time
         try:
-            return _load(cls, root, sorted(paths), overlay)
+            return _load(cls, root, sorted(paths), overlay, at)
         finally:
             if gc_was_on:
                 gc.enable()
@@ -525,11 +524,29 @@ def _schema_file(rel: str) -> str | None:
     return spec.schema_file if spec is not None else None
 
 
-def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, str | None]) -> Register:
+def tree_of(root: Path, rev: str) -> dict[str, str]:
+    """The register files commit `rev` holds under `root` (relpath -> blob id): one `git ls-tree`."""
+    from meti_pi import audit
+
+    out = audit.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
+    files: dict[str, str] = {}
+    for entry in out.split("\0"):
+        head, _, rel = entry.partition("\t")
+        if not head.startswith(("100644 ", "100755 ")):
+            continue  # links, submodules: not record files
+        # is_register_file, inlined: this runs for every file of a large register on every write
+        folder, slash, name = rel.rpartition("/")
+        if (slash and name.endswith((".yaml", ".yml")) and not folder.startswith(".") and "/." not in folder) or (not slash and rel in SINGLETONS):
+            files[rel] = head.rpartition(" ")[2]
+    return files
+
+
+def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, str | None],
+          at: dict[str, str] | None = None) -> Register:
     from meti_pi import cache
 
-    view = cache.View.open(root)
-    vouched = view.vouched if view is not None else {}
+    view = cache.View.open(root, vouched=at)
+    vouched = at if at is not None else view.vouched if view is not None else {}
     empty = view is not None and not view.store.entries  # nothing to look up: every file is parsed
     found: dict[str, tuple[str, Any, tuple[Any, ...], Record | None]] = {}
     keys: dict[str, str] = {}  # relpath -> cache key
@@ -574,6 +591,12 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             found[rel] = (cid, entry, (), _StoredRecord.make(kind, rid, rel, root, entry[1], cid, view.store, entry[3]))
         else:
             found[rel] = (cid, entry, entry[1], None)
+    wanted = {rel: at[rel] for rel in todo if rel in at and rel not in given} if at is not None else {}
+    if wanted:  # files not in the cache: their bytes from git, not from the work tree
+        from meti_pi import audit
+
+        blobs = audit.read_blobs(root, sorted(set(wanted.values())))
+        given.update({rel: blobs[sha] for rel, sha in wanted.items()})
     store = view.store if view is not None else None
     for rel, outcome in _read_many(root, todo, given).items():
         cid, entry, faults, record = outcome
@@ -589,10 +612,13 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
         if view is not None and entry is not None:
             key = keys[rel] = cache.entry_key(cid, _schema_file(rel) or "")
             view.add(key, entry, text)
-    for rel in overlay:
+    for rel, text in overlay.items():
         outcome = found.get(rel)
-        if view is not None and outcome is not None and outcome[1] is not None:
-            keys[rel] = cache.entry_key(outcome[0], _schema_file(rel) or "")  # not stored: not written yet
+        if view is not None and outcome is not None and outcome[1] is not None and text is not None:
+            # Stored though not written yet: entries are keyed by content, so this one is right for
+            # any file that comes to hold it (the commit about to be made: its next read is no miss).
+            keys[rel] = cache.entry_key(outcome[0], _schema_file(rel) or "")
+            view.add(keys[rel], outcome[1], text.encode("utf-8"))
 
     records: dict[str, Record] = _Records()
     singletons: dict[str, Record] = {}

@@ -306,9 +306,13 @@ def test_a_file_someone_creates_at_a_new_records_path_meanwhile_is_not_overwritt
     assert (root / "divisions/kanbo-jinji.yaml").read_text(encoding="utf-8") == "# someone's draft\n"
 
 
-def test_staged_and_unstaged_work_elsewhere_is_judged_as_head_has_it(tmp_path):
+@pytest.mark.parametrize("cache", ["on", "off"])
+def test_staged_and_unstaged_work_elsewhere_is_judged_as_head_has_it(tmp_path, monkeypatch, cache):
     """Another record broken in the work tree (staged or not) does not block a valid change and is
-    not folded in: the change is validated against HEAD's version of it."""
+    not folded in: the change is validated against HEAD's version of it, read from git (and the
+    read cache when there is one), never from the work tree."""
+    if cache == "off":
+        monkeypatch.setenv("METI_PI_NO_CACHE", "1")
     root = make_register(tmp_path)
     add_division(root, "a-div")
     add_division(root, "b-div")
@@ -319,3 +323,34 @@ def test_staged_and_unstaged_work_elsewhere_is_judged_as_head_has_it(tmp_path):
     assert git(root, "show", "--name-only", "--format=", tx.commit_sha).split() == ["register/divisions/c-div.yaml"]
     assert (root / "divisions/a-div.yaml").read_text(encoding="utf-8") == "id: [broken\n"
     assert "register/divisions/b-div.yaml" in git(root, "diff", "--cached", "--name-only")
+
+
+def test_a_file_deleted_in_the_work_tree_still_counts_as_head_has_it(tmp_path):
+    """A record removed by hand (not committed) is still there for the change's validation: a new
+    record referring to it is accepted, and the deletion is left to the user."""
+    root = make_register(tmp_path)
+    add_division(root)
+    (root / "divisions/kanbo-jinji.yaml").unlink()
+    with audit.transaction(root, command="new", summary="system", today=TODAY) as tx:
+        sid = tx.create("systems", {"name": "人事給与システム", "beppyo_row": 1, "managing_division": "kanbo-jinji"})
+    assert git(root, "show", "--name-only", "--format=", tx.commit_sha).split() == [f"register/systems/{sid}.yaml"]
+    assert not (root / "divisions/kanbo-jinji.yaml").exists()
+
+
+def test_the_register_at_a_commit_lists_what_the_work_tree_listing_would(tmp_path):
+    """tree_of (the write path's listing, from git) keeps exactly the paths Register.load reads from
+    disk: the root files, *.yaml/*.yml below folders not hidden; links and other files left out."""
+    from meti_pi.register import is_register_file, tree_of
+
+    extra = {"divisions/a.yaml": "x: 1\n", "divisions/b.yml": "x: 1\n", ".hidden/c.yaml": "x: 1\n",
+             "files/.d.yaml": "x: 1\n", "notes/e.txt": "x\n", "deep/f/g.yaml": "x: 1\n", "stray.yaml": "x: 1\n",
+             "x/.y/z.yaml": "x: 1\n"}
+    root = make_register(tmp_path, extra)
+    (root / "divisions" / "link.yaml").symlink_to("a.yaml")
+    git(root.parent, "add", "-A")
+    git(root.parent, "commit", "-q", "-m", "more")
+    listed = set(tree_of(root, "HEAD"))
+    committed = set(git(root, "ls-files").split())
+    assert listed == {rel for rel in committed if is_register_file(rel)} - {"divisions/link.yaml"}
+    assert {"divisions/a.yaml", "divisions/b.yml", "files/.d.yaml", "deep/f/g.yaml", "policy.yaml"} <= listed
+    assert not {".hidden/c.yaml", "notes/e.txt", "stray.yaml", "x/.y/z.yaml"} & listed
