@@ -64,6 +64,34 @@ def _reap_writers() -> None:
 
 atexit.register(_reap_writers)
 
+
+def _detached(work: Any) -> None:
+    """Run `work` in a process this one neither waits for nor leaves behind as a zombie (a grandchild,
+    adopted by init). It lets go of the register's lock and of stdin/stdout/stderr first, so neither
+    the next command nor a caller reading this one's output waits for it. Writes in the cache are
+    atomic: a reader sees the old files or the new, and a lost write only costs a re-parse."""
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)  # the intermediate process exits at once
+        return
+    try:
+        if os.fork() == 0:
+            code = 1
+            try:
+                from meti_pi import lock
+
+                for fd in lock.held_fds():
+                    os.close(fd)
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                work()
+                code = 0
+            finally:
+                os._exit(code)
+    finally:
+        os._exit(0)
+
 # Problem without its path, as stored: (line, code, message, severity, key).
 StoredProblem = tuple[Any, str, str, str, str]
 # A parse outcome: ("ok", marshal of data, schema problems, referenced keys) or ("fault", problems).
@@ -315,13 +343,22 @@ class Store:
         if not new:
             return
         suffix = f"{os.getpid()}.{os.urandom(4).hex()}"
-        rebase = not (self._records.base_count and len(new) * 4 < self._records.base_count and len(self._records.deltas) < MAX_DELTAS)
+        rebase = self.rebase_due(len(new))
         self._records.save(new, live, suffix)
         self.entries = self._records.items
         if texts:
             if rebase and not self._texts_loaded:
                 self.text("")  # a new base carries the older texts over
             self._texts.save(texts, {key.split(":", 1)[0] for key in live}, suffix)
+
+    def rebase_due(self, count: int) -> bool:
+        """Whether storing `count` new entries rewrites the base files (else they go in a small delta)."""
+        records = self._records
+        return not (records.base_count and count * 4 < records.base_count and len(records.deltas) < MAX_DELTAS)
+
+    @property
+    def base_count(self) -> int:
+        return self._records.base_count
 
     def remember(self, new: dict[str, Entry], texts: dict[str, bytes]) -> None:
         """Know entries another process is writing (this process may look them up meanwhile)."""
@@ -415,6 +452,13 @@ class View:
                 finally:
                     os._exit(code)
             _WRITERS.append(pid)
+            self.store.remember(new, texts)
+            return
+        if self.store.base_count >= BACKGROUND_MIN and self.store.rebase_due(len(new)) and hasattr(os, "fork"):
+            # A few entries that make the base files due for a rewrite (~25 MB on a large register,
+            # once in MAX_DELTAS runs): written by a process nobody waits for.
+            live = self.live
+            _detached(lambda: self.store.save_entries(new, live, texts))
             self.store.remember(new, texts)
             return
         self.store.save_entries(new, self.live, texts)

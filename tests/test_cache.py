@@ -383,3 +383,43 @@ def test_of_kind_index_follows_changes(reg_root: Path) -> None:
     clean = Register(reg.root, reg.records, reg.singletons, [], frozenset({"divisions/bad-schema.yaml"}))
     assert [r.relpath for r in clean.of_kind("divisions")] == scan("divisions", frozenset({"divisions/bad-schema.yaml"}))
     assert [r.relpath for r in reg.of_kind("inspections/2026")] == scan("inspections/2026")
+
+
+def test_a_detached_cache_writer_keeps_neither_the_lock_nor_the_callers_output(tmp_path):
+    """The base files' rewrite runs in a process nobody waits for: the command returns at once,
+    the register lock is free as soon as the command lets go of it, and the write still lands."""
+    import fcntl
+    import time
+
+    from meti_pi import cache, lock
+
+    done = tmp_path / "written"
+    lock_path = tmp_path / "meti-pi.lock"
+
+    def slow_write():
+        time.sleep(0.6)
+        done.write_text("ok")
+
+    started = time.monotonic()
+    with lock.held(lock_path, command="test", timeout=5):
+        cache._detached(slow_write)
+    assert time.monotonic() - started < 0.5
+    fd = os.open(lock_path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if the writer still held the lock
+    finally:
+        os.close(fd)
+    deadline = time.monotonic() + 10
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert done.read_text() == "ok"
+
+
+def test_a_detached_cache_writer_does_not_hold_the_callers_pipe(tmp_path):
+    import time
+
+    script = "import time; from meti_pi import cache; cache._detached(lambda: time.sleep(1.5)); print('done')"
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert proc.stdout == "done\n"
+    assert time.monotonic() - started < 1.2  # the pipe closed when the command ended, not the writer
