@@ -762,7 +762,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
     repo = repo_of(root)
     idents = _check_repo_state(repo)
     branch = _branch(repo)
-    from meti_pi.register import Register
+    from meti_pi.register import Register, tree_of
     from meti_pi.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
     timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
@@ -782,7 +782,10 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         changed = {rel: t for rel, t in texts.items() if t != head_texts[rel]}
         if not changed:
             return None
-        reg = Register.load(root)
+        # The register the commit will hold: HEAD's files with these edits (never the work tree's other
+        # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
+        readable = all(t is None or not _has_surrogates(t) for t in changed.values())
+        reg = Register.load(root, overlay=changed, at=tree_of(root, base)) if base and readable else Register.load(root)
         # The records the edit can affect first (validate.focus_of); the whole register only if they show an error.
         focus = focus_of(reg, changed)
         quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None
@@ -794,6 +797,15 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
         _wait_for_index(repo)
         return _commit(repo, branch, changed, message, base=base, idents=idents)
+
+
+def _has_surrogates(text: str) -> bool:
+    """True for text read with errors='surrogateescape' from bytes that are not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _text_at(repo: Repo, rev: str, gpath: str) -> str | None:

@@ -157,6 +157,35 @@ def test_commit_refuses_a_hand_edit_with_errors(tmp_path, runner, monkeypatch):
     assert git(root, "rev-parse", "HEAD") == before
 
 
+def test_commit_validates_the_register_the_commit_will_hold(tmp_path, runner, monkeypatch):
+    """A hand edit is checked against HEAD plus the edit: a broken file elsewhere in the work tree
+    does not block it, and a reference to a record that exists only uncommitted is dangling."""
+    root = make_register(tmp_path, {"divisions/kanbo-jinji.yaml": """
+        schema_version: 1
+        id: kanbo-jinji
+        name: 大臣官房人事課
+        org: 経済産業省
+        manager_post: 人事課長
+        """})
+    monkeypatch.chdir(root)
+    (root / "divisions/draft.yaml").write_text("id: [broken\n", encoding="utf-8")  # someone's unsaved work
+    (root / "divisions/kanbo-soumu.yaml").write_text((root / "divisions/kanbo-jinji.yaml").read_text(encoding="utf-8")
+                                                     .replace("kanbo-jinji", "kanbo-soumu"), encoding="utf-8")
+    system = root / "systems/SYS-2026-AAAAAA.yaml"
+    system.parent.mkdir(exist_ok=True)
+    system.write_text("schema_version: 1\nid: SYS-2026-AAAAAA\nname: 人事システム\nbeppyo_row: 1\nmanaging_division: kanbo-soumu\n",
+                      encoding="utf-8")
+    before = git(root, "rev-parse", "HEAD")
+    refused = invoke(runner, root, "commit", "systems/SYS-2026-AAAAAA.yaml")
+    assert refused.exit_code == 1, refused.output
+    assert "dangling-ref" in refused.stderr and "divisions/kanbo-soumu" in refused.stderr
+    assert git(root, "rev-parse", "HEAD") == before
+    system.write_text(system.read_text(encoding="utf-8").replace("kanbo-soumu", "kanbo-jinji"), encoding="utf-8")
+    accepted = invoke(runner, root, "commit", "systems/SYS-2026-AAAAAA.yaml")
+    assert accepted.exit_code == 0, accepted.output
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["register/systems/SYS-2026-AAAAAA.yaml"]
+
+
 def test_two_branches_adding_records_merge_cleanly(tmp_path, runner):
     root = make_register(tmp_path)
     repo = root.parent
