@@ -131,18 +131,12 @@ class WorkTree:
         self.dirty = dirty  # tracked relpaths git does not vouch for
 
 
-def git_state(root: Path) -> tuple[Path, dict[str, str]] | None:
-    """(git dir, relpath -> blob id) for the files under `root` that git vouches for; None without git.
+def work_tree(root: Path) -> WorkTree | None:
+    """What git vouches for under `root`; None without git.
 
     Vouched for: tracked, stage 0, regular file, not assume-unchanged or skip-worktree, and
     not modified in the work tree (git compares contents when the stat data differs).
     """
-    state = work_tree(root)
-    return (state.git_dir, state.clean) if state is not None else None
-
-
-def work_tree(root: Path) -> WorkTree | None:
-    """The WorkTree of `root`; None without git."""
     from meti_pi import audit
     from meti_pi.errors import MetiPiError
 

@@ -1122,11 +1122,6 @@ def build(reg: Register, division: str, year: int, today: date, catalogue: Catal
     )
 
 
-def build_all(reg: Register, year: int, today: date, catalogue: Catalogue | None = None) -> list[Checklist]:
-    """Every division's checklist for `year`, in id order."""
-    return [build(reg, rec.id, year, today, catalogue) for rec in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]
-
-
 # Divisions from which map_all shares the checklists among processes (METI_PI_PARALLEL_MIN overrides, for tests).
 PARALLEL_DIVISIONS_MIN = 16
 
