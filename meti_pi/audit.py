@@ -146,6 +146,19 @@ def _check_repo_state(repo: Repo) -> tuple[str, str]:
     return idents[0], idents[1]
 
 
+def _dated_now(idents: tuple[str, str]) -> tuple[str, str]:
+    """The identities `git var` gave before the lock, with the time now (as `git commit-tree` would
+    stamp them): a command that waited for the lock must not commit with a time before its parent's.
+    A date fixed in GIT_AUTHOR_DATE / GIT_COMMITTER_DATE is kept."""
+    now = str(int(time.time()))
+    out = []
+    for ident, fixed in zip(idents, ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")):
+        who, _, stamp = ident.rpartition(">")
+        parts = stamp.split()
+        out.append(ident if os.environ.get(fixed) or len(parts) != 2 else f"{who}> {now} {parts[1]}")
+    return out[0], out[1]
+
+
 def _object_writer(repo: Repo) -> Any:
     """A gitobjects.Writer for this repository, or None where git must write the objects itself
     (another object format, shared-repository permissions, signed commits, a non-UTF-8 encoding)."""
@@ -374,7 +387,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         lost = [rel for rel in tx.comments_lost if rel in texts]
         body = "".join(f"The comments of {rel} could not be kept (written afresh; every value unchanged).\n" for rel in lost)
         message = commit_message(f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article, body=body)
-        tx.commit_sha = _commit(repo, branch, texts, message, base=base, idents=idents)
+        tx.commit_sha = _commit(repo, branch, texts, message, base=base, idents=_dated_now(idents))
         for rel in lost:
             sys.stderr.write(f"meti-pi: warning: the comments of {rel} could not be kept; check the commit's diff\n")
         _crash_point("done")
@@ -796,7 +809,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         records = [p[: -len(".yaml")] for p in sorted(changed)]
         message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
         _wait_for_index(repo)
-        return _commit(repo, branch, changed, message, base=base, idents=idents)
+        return _commit(repo, branch, changed, message, base=base, idents=_dated_now(idents))
 
 
 def _has_surrogates(text: str) -> bool:

@@ -94,3 +94,14 @@ def test_objects_are_hardened_when_git_is_asked_to_harden_them(repo: audit.Repo,
     if setting:
         git(repo.top, "config", *setting)
     assert audit._object_writer(repo).fsync is hardened
+
+
+def test_a_commit_is_dated_when_it_is_made_not_when_the_command_started(monkeypatch):
+    """`git var` runs before the lock; a command that waited for it gets the time of its commit."""
+    monkeypatch.delenv("GIT_AUTHOR_DATE", raising=False)
+    monkeypatch.delenv("GIT_COMMITTER_DATE", raising=False)
+    monkeypatch.setattr(audit.time, "time", lambda: 1795700000.5)
+    idents = ("官房 太郎 <taro@meti.invalid> 1795690000 +0900", "Ci <ci@x.invalid> 1795690000 -0130")
+    assert audit._dated_now(idents) == ("官房 太郎 <taro@meti.invalid> 1795700000 +0900", "Ci <ci@x.invalid> 1795700000 -0130")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "1795690000 -0130")
+    assert audit._dated_now(idents)[1] == idents[1]  # a date the user fixed is kept
