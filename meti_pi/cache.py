@@ -121,18 +121,8 @@ def restored(rel: str, problems: Iterable[StoredProblem]) -> list[Problem]:
 _GIT_SAFE = ("-c", "core.checkStat=default", "-c", "core.trustctime=true", "-c", "core.fsmonitor=false")
 
 
-class WorkTree:
-    """What git says of the files under a register root: the clean ones with their blob ids, the
-    others it tracks (modified, deleted, conflicted, or not to be trusted), and where it keeps things."""
-
-    def __init__(self, git_dir: Path, clean: dict[str, str], dirty: set[str]) -> None:
-        self.git_dir = git_dir
-        self.clean = clean  # relpath -> blob id, vouched for by git
-        self.dirty = dirty  # tracked relpaths git does not vouch for
-
-
-def work_tree(root: Path) -> WorkTree | None:
-    """What git vouches for under `root`; None without git.
+def git_state(root: Path) -> dict[str, str] | None:
+    """relpath -> blob id of the files under `root` that git vouches for; None without git.
 
     Vouched for: tracked, stage 0, regular file, not assume-unchanged or skip-worktree, and
     not modified in the work tree (git compares contents when the stat data differs).
@@ -164,7 +154,7 @@ def work_tree(root: Path) -> WorkTree | None:
             dirty.add(rel)
     for rel in dirty:
         clean.pop(rel, None)
-    return WorkTree(Path(git_dir), clean, dirty)
+    return clean
 
 
 def find_git_dir(root: Path) -> Path | None:
@@ -414,10 +404,10 @@ class View:
         if not store.entries:
             # Nothing stored: every file is read and hashed anyway, so git need not vouch for any.
             return cls(store, {})
-        state = work_tree(root)
+        state = git_state(root)
         if state is None:
             return None
-        return cls(store, state.clean)
+        return cls(store, state)
 
     def lookup(self, key: str) -> Entry | None:
         found = self.new.get(key)

@@ -24,10 +24,6 @@ FILE_MODE = b"100644"
 Entries = dict[bytes, tuple[bytes, bytes]]
 
 
-def object_id(kind: bytes, body: bytes) -> str:
-    return hashlib.sha1(b"%s %d\0" % (kind, len(body)) + body).hexdigest()
-
-
 def parse_tree(body: bytes) -> Entries:
     """The entries of a tree object's body."""
     entries: Entries = {}

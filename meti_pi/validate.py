@@ -273,7 +273,7 @@ def focused_errors(reg: Register, today: date, focus: frozenset[str], *, checks:
     None of them means the change added no error (the write path then accepts it without
     validating the whole register); any of them, and the caller validates the whole way.
     """
-    paths = {reg.records[k].relpath for k in focus if k in reg.records} | {f"{k}.yaml" for k in focus}
+    paths = {f"{k}.yaml" for k in focus}  # a record's key is its path without .yaml
     problems = [p for p in reg.load_problems if p.path in paths]
     schema_bad = set()
     for p in schema_problems(reg):  # all of them (cheap: known from the cache): the checks skip every failure

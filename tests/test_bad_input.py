@@ -103,30 +103,16 @@ def prepare_state(state: str, root: Path, tmp_path: Path, monkeypatch: pytest.Mo
         shutil.rmtree(repo / ".git")
     elif state == "detached":
         git(repo, "checkout", "-q", "--detach", "HEAD")
-    elif state == "merge":
+    elif state in ("merge", "rebase", "cherry-pick"):
+        # Two branches that change the same line: the operation stops half-way on the conflict.
         git(repo, "switch", "-q", "-c", "other")
         (repo / "note.txt").write_text("other\n")
         commit_by_hand(repo, "other")
         git(repo, "switch", "-q", "main")
         (repo / "note.txt").write_text("main\n")
         commit_by_hand(repo, "main")
-        assert subprocess.run(("git", "merge", "-q", "other"), cwd=repo, capture_output=True).returncode != 0
-    elif state == "rebase":
-        git(repo, "switch", "-q", "-c", "other")
-        (repo / "note.txt").write_text("other\n")
-        commit_by_hand(repo, "other")
-        git(repo, "switch", "-q", "main")
-        (repo / "note.txt").write_text("main\n")
-        commit_by_hand(repo, "main")
-        assert subprocess.run(("git", "rebase", "other"), cwd=repo, capture_output=True).returncode != 0
-    elif state == "cherry-pick":
-        git(repo, "switch", "-q", "-c", "other")
-        (repo / "note.txt").write_text("other\n")
-        commit_by_hand(repo, "other")
-        git(repo, "switch", "-q", "main")
-        (repo / "note.txt").write_text("main\n")
-        commit_by_hand(repo, "main")
-        assert subprocess.run(("git", "cherry-pick", "other"), cwd=repo, capture_output=True).returncode != 0
+        operation = {"merge": ("merge", "-q"), "rebase": ("rebase",), "cherry-pick": ("cherry-pick",)}[state]
+        assert subprocess.run(("git", *operation, "other"), cwd=repo, capture_output=True).returncode != 0
     elif state == "no-identity":
         for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
             monkeypatch.delenv(key, raising=False)

@@ -74,7 +74,7 @@ def print_json(obj: Any) -> None:
     """Exactly one JSON document on stdout."""
     # Indented for a person at a terminal; compact otherwise (a script reads it, and the C encoder
     # is ten times faster on a large register's checklist).
-    indent = 2 if sys.stdout.isatty() else None
+    indent = None if json_compact() else 2
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=indent, sort_keys=False, default=str) + "\n")
 
 

@@ -95,10 +95,16 @@ def inspect_cmd(
         _show(title, body)
 
 
+def _recorded(reg: Register, year: int, division: str) -> tuple[Any, dict[Any, Any]]:
+    """The division's inspection record for the year (or None) and its answers by item."""
+    rec = reg.records.get(f"inspections/{year}/{division}")
+    answers = rec.data.get("answers", []) if rec else []
+    return rec, {a.get("item"): a.get("answer") for a in answers if isinstance(a, dict)}
+
+
 def _with_record(reg: Register, c: Checklist) -> dict[str, Any]:
     data = c.as_json()
-    rec = reg.records.get(f"inspections/{c.year}/{c.division}")
-    recorded = {a.get("item"): a.get("answer") for a in (rec.data.get("answers", []) if rec else []) if isinstance(a, dict)}
+    rec, recorded = _recorded(reg, c.year, c.division)
     data["record"] = rec.key if rec else None
     for item in data["items"]:
         item["answer"] = recorded.get(item["key"])
@@ -110,8 +116,7 @@ def _pieces(reg: Register, c: Checklist) -> tuple[str, list[tuple[str, str | Non
     from meti_pi.checklist import article_ja
     from meti_pi.wareki import fiscal_year_label
 
-    rec = reg.records.get(f"inspections/{c.year}/{c.division}")
-    recorded = {a.get("item"): a.get("answer") for a in (rec.data.get("answers", []) if rec else []) if isinstance(a, dict)}
+    rec, recorded = _recorded(reg, c.year, c.division)
     label = fiscal_year_label(c.year) if c.basis == "fiscal" else f"{c.year}年"
     prefilled = sum(1 for i in c.items if i.prefill and i.prefill.answer)
     title = f"{c.division_name}（{c.division}）{label}の点検項目 {len(c.items)}件・登録情報による事前記入 {prefilled}件"
@@ -206,8 +211,7 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date) -> AnswerS
     """Ask each item in turn (default: the recorded answer, else the register's pre-fill)."""
     from meti_pi import inspection
 
-    rec = reg.records.get(f"inspections/{checklist.year}/{checklist.division}")
-    recorded = {a.get("item"): a.get("answer") for a in (rec.data.get("answers", []) if rec else []) if isinstance(a, dict)}
+    rec, recorded = _recorded(reg, checklist.year, checklist.division)
     due_default = today + timedelta(days=inspection.action_days(reg.policy))
     given = inspection.AnswerSet(division=checklist.division)
     total = len(checklist.items)
