@@ -321,13 +321,11 @@ class Transaction:
 
 
 def _schema_rel(tx: Transaction) -> str:
-    """Path from the register root to the shipped schemas, for the editor modeline."""
-    from meti_pi.schema import schemas_dir
+    """Path from the register root to its own copy of the schemas (`meti-pi schemas --write`), for
+    the editor modeline: a stable place in the register, never an install folder."""
+    from meti_pi.packaged import REGISTER_SCHEMAS
 
-    try:
-        return os.path.relpath(schemas_dir(), tx.root).replace(os.sep, "/") + "/"
-    except ValueError:
-        return str(schemas_dir()) + "/"
+    return REGISTER_SCHEMAS + "/"
 
 
 def _safe_path(root: Path, relpath: str) -> Path:
@@ -449,6 +447,11 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None = N
         staged = git(repo.top, "diff-index", "--cached", "--name-only", "-z", "HEAD", "--", *(repo.git_path(r) for r in relpaths),
                      env={"GIT_OPTIONAL_LOCKS": "0"})
         dirty = sorted({p for p in staged.split("\0") if p})
+        others = {repo.git_path(r): r for r in relpaths if r not in at}
+        if others:  # files that are not records (the register's .schemas/ copy): HEAD's ids from git
+            listed = git(repo.top, "ls-tree", "-z", "HEAD", "--", *others)
+            at = {**at, **{others[e.partition("\t")[2]]: e.partition("\t")[0].rpartition(" ")[2]
+                           for e in listed.split("\0") if e.partition("\t")[2] in others}}
         for rel in relpaths:
             try:
                 raw: bytes | None = (repo.top / repo.git_path(rel)).read_bytes()

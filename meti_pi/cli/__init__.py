@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("meti_pi.cli.inspect", "Art. 41 annual self-inspection generated from the register."),
     "audit": ("meti_pi.cli.inspect", "Art. 42 audits and Art. 43 reviews; evidence packs."),
     "status": ("meti_pi.cli.status", "Everything due or overdue across the register."),
+    "schemas": ("meti_pi.cli.schemas_cmd", "The JSON Schemas; write the register's .schemas/ copy editors use."),
 }
 
 
