@@ -1,0 +1,130 @@
+"""The installed product (issue 12): a wheel built from this checkout, installed into a fresh virtual
+environment outside it, runs the day's work from a directory with no checkout; pre-commit installs
+the hooks of `.pre-commit-hooks.yaml` in its own environment and runs them on a register repository.
+
+Slow (pip installs from the package index): one wheel per session. Marked `integration`;
+`make test` runs them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, REPO
+
+pytestmark = pytest.mark.integration
+
+TODAY = "2026-11-26"
+
+
+def _run(args, *, cwd: Path, env: dict[str, str] | None = None, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, args))} -> {done.returncode}\nstdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}")
+    return done
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment of an officer's shell: no checkout on the path, no test overrides."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("METI_PI_", "PYTHON", "VIRTUAL_ENV", "PRE_COMMIT", "PYTEST")) and k != "PATH"}
+    env["PATH"] = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if not p.startswith(str(REPO)))
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def source_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's files as git sees them (tracked and new, not ignored), committed in a clean
+    repository: what CI clones. Builds never touch the checkout (no stale build/ folder)."""
+    dest = tmp_path_factory.mktemp("source") / "meti-pi"
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout
+    for rel in filter(None, listed.split("\0")):
+        src = REPO / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot of the checkout under test"]):
+        _run(["git", *args], cwd=dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def wheel(source_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, source_repo], cwd=out, env=_clean_env())
+    (built,) = out.glob("meti_pi-*.whl")
+    return built
+
+
+@pytest.fixture(scope="session")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """bin/ of a fresh virtual environment (outside the checkout) with the wheel installed."""
+    env_dir = tmp_path_factory.mktemp("venv") / "officer"
+    venv.create(env_dir, with_pip=True)
+    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    _run([bindir / "python", "-m", "pip", "install", "-q", wheel], cwd=env_dir.parent, env=_clean_env())
+    return bindir
+
+
+def test_wheel_holds_every_data_file(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in (REPO / "meti_pi").rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            assert path.relative_to(REPO).as_posix() in names, path
+    assert not any(n.startswith(("schemas/", "register/", "tests/", "examples/")) for n in names)
+
+
+def test_installed_wheel_runs_the_days_work_from_anywhere(installed: Path, tmp_path: Path) -> None:
+    meti_pi = installed / "meti-pi"
+    home = tmp_path / "desk"  # no checkout anywhere above it
+    home.mkdir()
+    env = _clean_env(GIT_AUTHOR_NAME="職員", GIT_AUTHOR_EMAIL="officer@meti-pi.invalid",
+                     GIT_COMMITTER_NAME="職員", GIT_COMMITTER_EMAIL="officer@meti-pi.invalid",
+                     GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, HOME=str(home), METI_PI_TODAY=TODAY)
+
+    def cli(*args: str, cwd: Path = home, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+        done = _run([meti_pi, *args], cwd=cwd, env=env, check=False)
+        assert done.returncode in ok, f"meti-pi {' '.join(args)} -> {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        assert "unexpected error" not in done.stderr, done.stderr
+        return done
+
+    assert str(REPO) not in cli("--version").stdout
+    # A new register from the packaged template, with its own .schemas/ copy.
+    cli("init", "newreg")
+    assert (home / "newreg" / ".schemas" / "files.schema.json").read_bytes() == (REPO / "schemas" / "files.schema.json").read_bytes()
+    assert "ok:" in cli("validate", cwd=home / "newreg").stdout
+    located = cli("--register", str(home / "newreg"), "schemas").stdout
+    assert "up to date" in located and "site-packages" in located and str(REPO) not in located
+
+    # The day's work on a copy of the example register in a fresh git repository.
+    work = home / "ministry"
+    shutil.copytree(EXAMPLE, work / "register")
+    shutil.copytree(REPO / "examples" / "datasets", work / "datasets")
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "example register"]):
+        _run(["git", *args], cwd=work, env=env)
+    sub = work / "datasets"  # commands find register/ upwards from a sub-folder
+    cli("validate", cwd=sub)
+    assert "管理" in cli("classify", "applicants_sjis.csv", cwd=sub).stdout
+    cli("notify", "--check", cwd=sub, ok=(0, 1))
+    cli("notify", "F-2026-CT38TF", "--late-reason", "自己点検で判明した通知漏れ", "--out", str(home / "out"), cwd=sub)
+    assert list((home / "out").glob("*.md"))
+    opened = cli("incident", "open", "--known-on", "2026-11-24", "--division", "chusho-keiei-shien", "--file", "F-2026-S1J6E5",
+                 "--principals", "150", "--no-encrypted", "--summary", "USBメモリを紛失した", "--json", cwd=sub)
+    assert '"id"' in opened.stdout
+    cli("inspect", "--year", "2026", "--json", cwd=sub)
+    cli("inspect", "--year", "2026", "--report", "--format", "docx", "--out", str(home / "out" / "inspection.docx"), cwd=sub)
+    assert (home / "out" / "inspection.docx").stat().st_size > 0
+    cli("export", "filebook", "--format", "xlsx", "--out", str(home / "out" / "filebook.xlsx"), cwd=sub)
+    verify = cli("history", "--verify", cwd=sub)
+    assert "0 trailer mismatch" in verify.stdout
+    assert _run(["git", "status", "--porcelain"], cwd=work, env=env).stdout == ""
