@@ -128,3 +128,70 @@ def test_installed_wheel_runs_the_days_work_from_anywhere(installed: Path, tmp_p
     verify = cli("history", "--verify", cwd=sub)
     assert "0 trailer mismatch" in verify.stdout
     assert _run(["git", "status", "--porcelain"], cwd=work, env=env).stdout == ""
+
+
+# -- pre-commit, as a register repository's .pre-commit-config.yaml uses it ---------------------
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pre-commit's store for this session: the hook environment is built once (pip install of the
+    snapshot at its commit) and reused by every run."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _register_repo(where: Path, source: Path) -> Path:
+    shutil.copytree(source, where / "register")
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "register"]):
+        _run(["git", *args], cwd=where, env=_git_env())
+    return where
+
+
+def _git_env(**extra: str) -> dict[str, str]:
+    return _clean_env(GIT_AUTHOR_NAME="職員", GIT_AUTHOR_EMAIL="officer@meti-pi.invalid", GIT_COMMITTER_NAME="職員",
+                      GIT_COMMITTER_EMAIL="officer@meti-pi.invalid", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, **extra)
+
+
+def _try_repo(repo: Path, source_repo: Path, home: Path, *hook: str) -> subprocess.CompletedProcess[str]:
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    head = _run(["git", "rev-parse", "HEAD"], cwd=source_repo).stdout.strip()
+    return _run([pre_commit, "try-repo", source_repo, *hook, "--ref", head, "--all-files", "--color", "never"], cwd=repo,
+                env=_git_env(PRE_COMMIT_HOME=str(home), METI_PI_TODAY=TODAY), check=False)
+
+
+def test_hooks_file_declares_both_hooks_for_any_register_repository() -> None:
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    assert set(hooks) == {"meti-pi-validate", "meti-pi-notify-check"}
+    for hook in hooks.values():
+        # pre-commit installs this repository (non-editable) into its own environment.
+        assert hook["language"] == "python" and hook["entry"].startswith("meti-pi ")
+        assert hook["pass_filenames"] is False and hook["always_run"] is True  # the register as a whole
+
+
+def test_pre_commit_hooks_green_on_a_valid_register(tmp_path: Path, source_repo: Path, pre_commit_home: Path) -> None:
+    repo = _register_repo(tmp_path / "ministry", REPO / "register")
+    done = _try_repo(repo, source_repo, pre_commit_home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "meti-pi validate" in done.stdout and "meti-pi notify --check" in done.stdout
+    assert "Failed" not in done.stdout
+
+
+def test_pre_commit_hooks_red_with_path_line_on_a_broken_register(tmp_path: Path, source_repo: Path, pre_commit_home: Path) -> None:
+    repo = _register_repo(tmp_path / "ministry", EXAMPLE)
+    bad = repo / "register" / "divisions" / "kanbo-joho-system.yaml"
+    text = bad.read_text(encoding="utf-8")
+    assert "org: 経済産業省" in text
+    bad.write_text(text.replace("org: 経済産業省", "org: 財務省"), encoding="utf-8")
+    line = 1 + text[: text.index("org: 経済産業省")].count("\n")
+    _run(["git", "commit", "-qam", "a hand edit"], cwd=repo, env=_git_env())
+
+    validate = _try_repo(repo, source_repo, pre_commit_home, "meti-pi-validate")
+    assert validate.returncode == 1, validate.stdout + validate.stderr
+    assert "Failed" in validate.stdout
+    assert f"divisions/kanbo-joho-system.yaml:{line}: $.org: error[schema]" in validate.stdout
+    # The example register (today 2026-11-26) has a file whose Art. 35(1) notice was never made.
+    notify = _try_repo(repo, source_repo, pre_commit_home, "meti-pi-notify-check")
+    assert notify.returncode == 1, notify.stdout + notify.stderr
+    assert "files/F-2026-CT38TF.yaml:" in notify.stdout and "error[notice-missing]" in notify.stdout
