@@ -195,3 +195,62 @@ def test_pre_commit_hooks_red_with_path_line_on_a_broken_register(tmp_path: Path
     notify = _try_repo(repo, source_repo, pre_commit_home, "meti-pi-notify-check")
     assert notify.returncode == 1, notify.stdout + notify.stderr
     assert "files/F-2026-CT38TF.yaml:" in notify.stdout and "error[notice-missing]" in notify.stdout
+
+
+# -- the ready-to-copy CI pipelines of examples/ci/, run as their runners would ------------------
+
+
+def _pipeline_scripts(name: str) -> tuple[dict[str, str], list[str]]:
+    """(variables, shell scripts in order) of examples/ci/<name>."""
+    import yaml
+
+    doc = yaml.safe_load((REPO / "examples" / "ci" / name).read_text(encoding="utf-8"))
+    if name.startswith("github"):
+        assert set(doc.get("on") or doc[True]) >= {"push", "pull_request"}  # PyYAML reads the key `on` as YAML 1.1 true
+        (job,) = doc["jobs"].values()
+        steps = job["steps"]
+        assert steps[0]["uses"].startswith("actions/checkout@") and steps[0]["with"]["fetch-depth"] == 0
+        return dict(doc.get("env", {})), [s["run"] for s in steps if "run" in s]
+    (job,) = (v for k, v in doc.items() if isinstance(v, dict) and "script" in v)
+    assert job["artifacts"]["reports"]["junit"] and job["artifacts"]["when"] == "always"
+    return dict(job.get("variables", {})), [*job.get("before_script", []), *job["script"]]
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
+def test_ci_pipeline_runs_green_then_red(name: str, tmp_path: Path, installed: Path, wheel: Path) -> None:
+    variables, scripts = _pipeline_scripts(name)
+    assert "METI_PI_PACKAGE" in variables and any("$METI_PI_PACKAGE" in s for s in scripts)
+    assert any(s.startswith("meti-pi validate") for s in scripts) and "meti-pi notify --check" in scripts
+
+    def run_all(repo: Path) -> list[subprocess.CompletedProcess[str]]:
+        # The package is the wheel under test; `python` and `meti-pi` come from the fresh venv.
+        env = _git_env(**{**{k: str(v) for k, v in variables.items()}, "METI_PI_PACKAGE": str(wheel), "METI_PI_TODAY": TODAY})
+        env["PATH"] = f"{installed}{os.pathsep}{env['PATH']}"
+        done = []
+        for script in scripts:
+            done.append(_run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo, env=env, check=False))
+            if done[-1].returncode != 0 and "|| true" not in script:
+                break  # the runner stops the job at the first failing step
+        return done
+
+    good = run_all(_register_repo(tmp_path / "good", REPO / "register"))
+    assert [d.returncode for d in good] == [0] * len(scripts), [d.stdout + d.stderr for d in good]
+    reports = list((tmp_path / "good").glob("meti-pi-validate.xml"))
+    assert reports and ET_parse_failures(reports[0]) == "0"
+
+    bad = _register_repo(tmp_path / "bad", REPO / "register")
+    (bad / "register" / "divisions").mkdir()
+    (bad / "register" / "divisions" / "oops.yaml").write_text("schema_version: 1\nid: oops\nname: 課\norg: 財務省\nmanager_post: 課長\n", encoding="utf-8")
+    red = run_all(bad)
+    failed = [d for d in red if d.returncode != 0]
+    assert failed and failed[0].returncode == 1
+    if name.startswith("github"):
+        assert "::error file=register/divisions/oops.yaml,line=4," in failed[0].stdout
+    else:
+        assert ET_parse_failures(bad / "meti-pi-validate.xml") == "1"
+
+
+def ET_parse_failures(path: Path) -> str | None:  # noqa: N802 - reads as what it does
+    import xml.etree.ElementTree as ET
+
+    return ET.parse(path).getroot().get("failures")
