@@ -49,7 +49,7 @@ def _crash_point(phase: str) -> None:
     files-written, indexed, done. Used by tests/test_crash.py; never set it in normal use.
     """
     if os.environ.get("METI_PI_CRASH_AT") == phase:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))  # Windows: SIGTERM terminates at once
 
 
 # -- running git ---------------------------------------------------------------------------
@@ -762,6 +762,8 @@ def _write_atomic(path: Path, data: bytes, *, crash_phase: str = "") -> None:
     if crash_phase:
         _crash_point(crash_phase)
     os.replace(tmp, path)
+    if os.name == "nt":
+        return  # a folder cannot be opened on Windows; NTFS journals the rename itself
     dfd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dfd)

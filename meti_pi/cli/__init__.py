@@ -82,7 +82,7 @@ def _plain_help(command: Any) -> None:
 
 app = typer.Typer(
     cls=LazyGroup,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # never print locals: they may hold register contents
     rich_markup_mode=None,
