@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("meti_pi.cli.register_cmds", "Read the audit trail (git history) of the register or one record."),
     "classify": ("meti_pi.cli.classify", "Art. 16 management class 管理A/B/C of a dataset, with reasons."),
     "notify": ("meti_pi.cli.notify", "Art. 35/36 notices: decide, draft (Markdown/Word), record; --check."),
-    "export": ("meti_pi.cli.export", "Export the public 個人情報ファイル簿 (csv, xlsx, md)."),
+    "export": ("meti_pi.cli.export", "Export the public 個人情報ファイル簿 (csv, xlsx, md), or every record as SQLite."),
     "incident": ("meti_pi.cli.incident", "Art. 39/40 incidents: open, update, report, close, list."),
     "inspect": ("meti_pi.cli.inspect", "Art. 41 annual self-inspection generated from the register."),
     "audit": ("meti_pi.cli.inspect", "Art. 42 audits and Art. 43 reviews; evidence packs."),
