@@ -93,3 +93,26 @@ def test_completion_for_zsh_and_install_into_a_home(tmp_path: Path) -> None:
     installed = list(tmp_path.rglob("meti-pi*"))
     assert installed and "_meti_pi_completion" in installed[0].read_text(encoding="utf-8")
     assert "meti-pi" in (tmp_path / ".bashrc").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("rid", "reserved"), [("nul", True), ("CON", True), ("aux.1", True), ("com1", True), ("LPT9", True),
+                                              ("com10", False), ("console", False), ("con-1", False), ("nul_", False), ("kanbo-jinji", False)])
+def test_windows_device_names_are_not_ids(rid: str, reserved: bool) -> None:
+    from meti_pi.ids import windows_reserved
+
+    assert windows_reserved(rid) is reserved
+
+
+def test_a_record_named_as_a_windows_device_is_refused(tmp_path: Path, runner) -> None:
+    from conftest import invoke, make_register
+
+    root = make_register(tmp_path)
+    result = invoke(runner, root, "new", "divisions", "--id", "aux", "--set", "name=課", "--set", "org=経済産業省", "--set", "manager_post=課長")
+    assert result.exit_code == 1
+    assert "divisions/aux.yaml:" in result.stderr and "error[id-reserved]" in result.stderr
+    assert not (root / "divisions" / "aux.yaml").exists()
+    # Found in a register edited elsewhere, too.
+    (root / "divisions").mkdir(exist_ok=True)
+    (root / "divisions" / "nul.yaml").write_text("schema_version: 1\nid: nul\nname: 課\norg: 経済産業省\nmanager_post: 課長\n", encoding="utf-8")
+    done = invoke(runner, root, "validate")
+    assert done.exit_code == 1 and "divisions/nul.yaml:2: $.id: error[id-reserved]" in done.stdout
