@@ -28,7 +28,8 @@ WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in r
 
 def windows_reserved(candidate: str) -> bool:
     """True when the file `<candidate>.yaml` could not exist on Windows."""
-    return candidate.split(".", 1)[0].upper() in WINDOWS_RESERVED
+    stem = candidate.partition(".")[0]
+    return len(stem) <= 4 and stem.upper() in WINDOWS_RESERVED
 
 
 def _randbits(k: int) -> int:
