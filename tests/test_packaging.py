@@ -112,3 +112,17 @@ def test_schemas_write_refuses_uncommitted_edits_of_the_copy(tmp_path, runner) -
     assert result.exit_code == 3
     assert "uncommitted edits" in result.stderr and "roles.schema.json" in result.stderr
     assert (root / ".schemas" / "roles.schema.json").read_text(encoding="utf-8") == "{\"mine\": 1}\n"
+
+
+def test_readme_pre_commit_config_uses_the_shipped_hooks() -> None:
+    import re
+
+    import yaml
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(# \.pre-commit-config\.yaml.*?)```", readme, re.S)
+    assert block, "README shows the .pre-commit-config.yaml of a register repository"
+    config = yaml.safe_load(block.group(1))
+    (repo,) = config["repos"]
+    shipped = {h["id"] for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    assert {h["id"] for h in repo["hooks"]} == shipped and repo["rev"]
