@@ -12,6 +12,7 @@ from typing import Any
 
 from meti_pi import refs, schema, yamlload
 from meti_pi.errors import Problem
+from meti_pi.ids import windows_reserved
 from meti_pi.kinds import KINDS, SINGLETONS
 from meti_pi.register import Record, Register
 
@@ -60,6 +61,8 @@ def check_ids(reg: Register, today: date) -> Iterator[Problem]:
             year = rec.relpath.split("/")[1]
             if str(data.get("year")) != year:
                 yield at(rec, ("year",), "year-mismatch", f"year {data.get('year')!r} differs from the folder {year}; move the file or fix the year")
+        if windows_reserved(rec.id):
+            yield at(rec, ("id",), "id-reserved", f"id {rec.id!r} is a device name on Windows, where its file cannot exist; choose another id")
         folded = key.lower()
         if folded in lowered and lowered[folded] != key:
             yield at(rec, ("id",), "id-case", f"id differs only by letter case from {lowered[folded]}; ids must stay distinct on every file system")
