@@ -63,6 +63,18 @@ class Context:
     notice_items: tuple[int, ...] = NOTICE_ITEMS
 
 
+def organisation_for(division: Mapping[str, Any] | None, file_orgs: list[str], default: str) -> str:
+    """The 行政機関 an incident's documents speak for (APPI 2(8): a 外局 such as 中小企業庁 is its own).
+
+    The division in charge decides; without one, the involved files' body when they agree; else
+    `default` (the register's organisation).
+    """
+    if division and isinstance(division.get("org"), str) and division["org"]:
+        return str(division["org"])
+    orgs = {o for o in file_orgs if o}
+    return orgs.pop() if len(orgs) == 1 else default
+
+
 class _Doc:
     """Markdown lines with the document's digit style applied to every generated text."""
 
@@ -315,10 +327,18 @@ def _we(organisation: str) -> str:
     return "当庁" if organisation.endswith("庁") else "当省"
 
 
+def _sender(ctx: Context) -> str:
+    """「中小企業庁　事業環境部財務課」: the body, then its division (not repeated when the name has it)."""
+    name = ctx.division_name or ""
+    if name.startswith(ctx.organisation):
+        return name
+    return f"{ctx.organisation}　{name}" if name else ctx.organisation
+
+
 def _contact(doc: _Doc) -> None:
     ctx = doc.ctx
     doc.add("## 本件に関するお問い合わせ先", "")
-    doc.add(f"{ctx.organisation}　{ctx.division_name or '（担当課等）'}", "")
+    doc.add(_sender(ctx) if ctx.division_name else f"{ctx.organisation}　（担当課等）", "")
     if ctx.division_address:
         doc.add(ctx.division_address, "")
     doc.add("電話：（代表・内線）")
@@ -341,7 +361,7 @@ def _principal_notice(doc: _Doc, record: Mapping[str, Any]) -> None:
     facts = record.get("facts") or {}
     doc.raw(f"<!-- 本人への通知（{notice_law(record)}：報告事項の1、2、4、5及び9。記載事項は要確認） -->", "")
     doc.add(f">> {doc.date(ctx.today.isoformat())}", "", "本人　各位", "")
-    doc.add(f">> {ctx.organisation}" + (f"　{ctx.division_name}" if ctx.division_name else ""), "")
+    doc.add(f">> {_sender(ctx)}", "")
     doc.add(f"-> {KIND_TITLE['principal-notice']} <-", "")
     what = "あなたの個人番号を含む特定個人情報" if mynumber_only(record) else "あなたの個人情報を含む保有個人情報"
     doc.add(f"このたび、{_we(ctx.organisation)}において、{what}の漏えい等が発生し、又は発生したおそれがあることが判明しました。"

@@ -522,9 +522,11 @@ def report_cmd(
     if kind is DraftKind.principal_notice and not a.get("principal_notice"):
         sys.stderr.write("meti-pi: note: under its assessment the 本人 need not be notified; drafting anyway\n")
     div = reg.division_of(record.get("division")) or {}
+    file_data = [reg.data_of("files", fid) or {} for fid in record.get("files") or []]
+    file_orgs = [str((reg.division_of(f.get("division")) or {}).get("org") or f.get("org") or "") for f in file_data]
     ctx_r = incident_reports.Context(
         today=st.today,
-        organisation=str(reg.meta.get("organisation") or "経済産業省"),
+        organisation=incident_reports.organisation_for(div, file_orgs, str(reg.meta.get("organisation") or "経済産業省")),
         division_name=div.get("name"),
         division_address=div.get("address"),
         files=tuple((fid, (reg.data_of("files", fid) or {}).get("name")) for fid in record.get("files") or []),
