@@ -47,8 +47,17 @@ def action_days(policy: dict[str, Any]) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_ACTION_DAYS
 
 
-def inspection_key(year: int, division: str) -> str:
-    return f"inspections/{year}/{division}"
+AD_HOC_MARK = ".adhoc-"  # an ad-hoc (随時) inspection's id: <division>.adhoc-<YYYY-MM-DD>
+
+
+def record_id(division: str, ad_hoc_on: date | None = None) -> str:
+    """The record id: the division for the annual inspection; `<division>.adhoc-<date>` for an
+    ad-hoc (随時, Art. 41(1) 「必要に応じ随時」) one, so a year holds one annual and any number of ad-hoc."""
+    return division if ad_hoc_on is None else f"{division}{AD_HOC_MARK}{ad_hoc_on.isoformat()}"
+
+
+def inspection_key(year: int, division: str, ad_hoc_on: date | None = None) -> str:
+    return f"inspections/{year}/{record_id(division, ad_hoc_on)}"
 
 
 # -- answers given by the division ----------------------------------------------------------
@@ -74,6 +83,7 @@ class AnswerSet:
     inspected_on: date | None = None
     inspector_post: str | None = None
     reported_on: date | None = None
+    ad_hoc: bool = False  # an ad-hoc (随時) inspection, recorded apart from the annual one
     answers: dict[str, AnswerInput] = field(default_factory=dict)
 
 
@@ -111,14 +121,17 @@ def parse_answer_set(doc: Any, source: str) -> AnswerSet:
     UsageError (exit 2) naming the faulty entry otherwise."""
     if not isinstance(doc, dict):
         raise UsageError(f"{source}: expected a mapping with `answers:`")
-    unknown = set(doc) - {"division", "inspected_on", "inspector_post", "reported_on", "answers"}
+    unknown = set(doc) - {"division", "inspected_on", "inspector_post", "reported_on", "ad_hoc", "answers"}
     if unknown:
-        raise UsageError(f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; allowed: division, inspected_on, inspector_post, reported_on, answers")
+        raise UsageError(f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; allowed: division, inspected_on, inspector_post, reported_on, ad_hoc, answers")
+    if not isinstance(doc.get("ad_hoc", False), bool):
+        raise UsageError(f"{source}: ad_hoc: expected true (an ad-hoc 随時 inspection) or false")
     out = AnswerSet(
         division=_text_field(doc.get("division"), f"{source}: division"),
         inspected_on=_date_field(doc.get("inspected_on"), f"{source}: inspected_on"),
         inspector_post=_text_field(doc.get("inspector_post"), f"{source}: inspector_post"),
         reported_on=_date_field(doc.get("reported_on"), f"{source}: reported_on"),
+        ad_hoc=bool(doc.get("ad_hoc", False)),
     )
     raw = doc.get("answers") or {}
     if isinstance(raw, list):
@@ -204,10 +217,14 @@ def build_record(
             f"answers for item(s) not in the {checklist.year} checklist of {checklist.division}: {', '.join(unknown)}; "
             f"see `meti-pi inspect --year {checklist.year} --division {checklist.division}`"
         )
-    key = inspection_key(checklist.year, checklist.division)
+    inspected_on = given.inspected_on or today
+    if given.ad_hoc and not checklist.period[0] <= inspected_on <= checklist.period[1]:
+        raise UsageError(f"inspected_on {inspected_on.isoformat()} is outside the {checklist.year} inspection year "
+                         f"({checklist.period[0].isoformat()} – {checklist.period[1].isoformat()}); give --year")
+    ad_hoc_on = inspected_on if given.ad_hoc else None
+    key = inspection_key(checklist.year, checklist.division, ad_hoc_on)
     existing_rec = reg.records.get(key)
     existing: dict[str, Any] = dict(existing_rec.data) if existing_rec is not None else {}
-    inspected_on = given.inspected_on or today
     prev_answers = {a.get("item"): a for a in existing.get("answers", []) if isinstance(a, dict)}
     findings = [dict(f) for f in existing.get("findings", []) if isinstance(f, dict)]
     next_id = max((int(f.get("id", 0)) for f in findings), default=0) + 1
@@ -284,11 +301,13 @@ def build_record(
     answers += [a for k, a in prev_answers.items() if k not in seen]
 
     data: dict[str, Any] = {
-        "schema_version": 1, "id": checklist.division, "year": checklist.year, "year_basis": checklist.basis,
+        "schema_version": 1, "id": record_id(checklist.division, ad_hoc_on), "year": checklist.year, "year_basis": checklist.basis,
         "period": {"start": checklist.period[0].isoformat(), "end": checklist.period[1].isoformat()},
         "division": checklist.division, "catalogue_version": checklist.catalogue_version,
         "inspected_on": inspected_on.isoformat(),
     }
+    if ad_hoc_on is not None:
+        data["occasion"] = "ad_hoc"
     inspector = given.inspector_post or existing.get("inspector_post")
     if inspector:
         data["inspector_post"] = inspector
@@ -342,7 +361,8 @@ def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool 
     year = int(outcome.data["year"])
     division = str(outcome.data["division"])
     with audit.transaction(
-        root, command="inspect", article="41(1)", summary=f"{year}年度の点検結果を記録（{division}）", today=today,
+        root, command="inspect", article="41(1)", today=today,
+        summary=f"{year}年度の{'随時' if outcome.data.get('occasion') == 'ad_hoc' else ''}点検結果を記録（{division}）",
         dry_run=dry_run, subject_record=outcome.key,
     ) as tx:
         if outcome.existed:
@@ -353,7 +373,7 @@ def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool 
                 if doc.get(name) != value:
                     doc[name] = value
         else:
-            tx.create("inspections", outcome.data, id=division, year=year)
+            tx.create("inspections", outcome.data, id=str(outcome.data.get("id") or division), year=year)
         on = parse_day(outcome.data.get("inspected_on")) or today
         for ref in outcome.closes:
             rkey, fid = _ref_target(ref)

@@ -173,3 +173,48 @@ def test_vice_office_follows_the_roles_post(tmp_path):
                                    "post: 大臣官房総務課長\narticle: 5(2)\n",
     })
     assert cl.vice_office(reg) == "soumu"
+
+
+# -- ad-hoc (随時) inspections: several a year, the annual one kept --------------------------------
+
+
+def test_ad_hoc_inspections_beside_the_annual_one(runner, tmp_path):
+    import json
+    import textwrap
+
+    from conftest import invoke, make_register
+    from meti_pi.register import Register
+
+    root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
+
+    def record(text: str, *extra: str):
+        path = tmp_path / "a.yaml"
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path), *extra, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    annual = record("division: somu\ninspected_on: 2026-06-01\nanswers:\n  '8-4': yes\n")
+    first = record("division: somu\ninspected_on: 2026-09-10\nad_hoc: true\nanswers:\n  '8-4': no\n")
+    second = record("division: somu\ninspected_on: 2026-10-20\nanswers:\n  '8-4': yes\n", "--ad-hoc")
+    assert annual["record"] == "inspections/2026/somu"
+    assert first["record"] == "inspections/2026/somu.adhoc-2026-09-10"
+    assert second["record"] == "inspections/2026/somu.adhoc-2026-10-20"
+    assert first["new_findings"][0]["ref"] == "inspections/2026/somu.adhoc-2026-09-10#1"
+    reg = Register.load(root)
+    assert reg.records["inspections/2026/somu"].data["answers"][0]["answer"] == "yes"  # the annual one is untouched
+    assert reg.records["inspections/2026/somu.adhoc-2026-09-10"].data["occasion"] == "ad_hoc"
+    assert "occasion" not in reg.records["inspections/2026/somu"].data
+    valid = invoke(runner, root, "validate", "--json")
+    assert not [e for e in json.loads(valid.stdout)["errors"] if e["code"] == "inspection-division"], valid.stdout
+
+
+def test_ad_hoc_needs_answers_and_a_day_in_the_year(runner, tmp_path):
+    from conftest import invoke, make_register
+
+    root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
+    assert invoke(runner, root, "inspect", "--ad-hoc").exit_code == 2
+    path = tmp_path / "a.yaml"
+    path.write_text("division: somu\ninspected_on: 2027-04-01\nad_hoc: true\nanswers:\n  '8-4': yes\n", encoding="utf-8")
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path))
+    assert result.exit_code == 2 and "outside the 2026 inspection year" in result.output
