@@ -208,6 +208,7 @@ class Rules:
     final_report_days_malicious: int
     minor_skips_sokatsu: bool
     time_limits: Mapping[str, int]
+    unknown_taken_as_possible: frozenset[str] = frozenset()
 
     @classmethod
     def from_snapshot(cls, snap: Mapping[str, Any]) -> Rules:
@@ -219,6 +220,8 @@ class Rules:
             final_report_days_malicious=int(snap["final_report_days_malicious"]),
             minor_skips_sokatsu=bool(snap["minor_skips_sokatsu"]),
             time_limits=dict(snap["time_limits"]),
+            # A snapshot taken before this key existed keeps the assessment it was made with: none.
+            unknown_taken_as_possible=frozenset(snap.get("unknown_taken_as_possible") or ()),
         )
 
 
@@ -252,6 +255,7 @@ def rules_snapshot(
         "final_report_days": int(inc["final_report_days"]),
         "final_report_days_malicious": int(inc["final_report_days_malicious"]),
         "minor_skips_sokatsu": bool(inc["minor_skips_sokatsu"]),
+        "unknown_taken_as_possible": [str(k) for k in inc.get("unknown_taken_as_possible") or ()],
         "time_limits": {k: int(limits[k]) for k in ("immediately_days", "promptly_days", "without_delay_days")},
     }
 
@@ -291,9 +295,9 @@ def _count(facts: Mapping[str, Any], files: list[FileInfo]) -> tuple[int | None,
     return None, "unknown", "本人の数もその上限も不明"
 
 
-# Facts that, while unknown, are taken as possibly present (「おそれ」), as an unknown count is taken
-# as possibly over the line (item 9 of issue 14): unless the involved files show they cannot be.
-ASSUMED_WHEN_UNKNOWN = ("sensitive", "financial", "my_number_system")
+# Facts that, while unknown, may be taken as possibly present (「おそれ」), as an unknown count is taken
+# as possibly over the line (item 9 of issue 14), unless the involved files show they cannot be:
+# which ones is policy (incident.unknown_taken_as_possible, DERIVED), frozen in the snapshot.
 # What would change the answer, per fact assumed (shown in the reasons and by the CLI).
 ASSUMED_NOTE: dict[str, str] = {
     "sensitive": "要配慮個人情報の有無が不明のため、含まれるおそれがあるものとした。含まれないことが判明すれば再評価する",
@@ -311,11 +315,12 @@ ASSUMED_HINT: dict[str, str] = {
 }
 
 
-def _effective(key: str, facts: Mapping[str, Any], files: list[FileInfo], relevant: list[FileInfo] | None = None) -> tuple[bool, str]:
+def _effective(key: str, facts: Mapping[str, Any], files: list[FileInfo], relevant: list[FileInfo] | None = None,
+               assume: frozenset[str] = frozenset()) -> tuple[bool, str]:
     """(value, source): a stated fact wins; if unknown, an involved file holding such data makes it possible.
 
     source: "stated"; "files:ID,ID" (a file holds it); "files" (every file involved says it does
-    not); "assumed" (unknown, taken as possible: ASSUMED_WHEN_UNKNOWN); "unknown" (taken as not).
+    not); "assumed" (unknown, taken as possible: `assume`, the policy's unknown_taken_as_possible); "unknown" (taken as not).
     `relevant`: the files the question is about (default all involved).
     """
     stated = facts.get(key)
@@ -327,7 +332,7 @@ def _effective(key: str, facts: Mapping[str, Any], files: list[FileInfo], releva
         return True, "files:" + ",".join(holders)
     if pool and all(getattr(f, key) is False for f in pool):
         return False, "files"
-    if key in ASSUMED_WHEN_UNKNOWN:
+    if key in assume:
         return True, "assumed"
     return False, "unknown"
 
@@ -364,12 +369,13 @@ def assess(
         return f"（関係ファイル {source[6:].replace(',', '、')} が保有するため、含まれるおそれがあるものとした）" if source.startswith("files:") else ""
 
     count, basis, basis_ja = _count(facts, files)
-    sensitive, s_src = _effective("sensitive", facts, files)
-    financial, f_src = _effective("financial", facts, files)
+    assume = rules.unknown_taken_as_possible
+    sensitive, s_src = _effective("sensitive", facts, files, assume=assume)
+    financial, f_src = _effective("financial", facts, files, assume=assume)
     my_number, m_src = _effective("my_number", facts, files)
-    mn_system, ms_src = _effective("my_number_system", facts, files, [f for f in files if f.my_number is not False])
+    mn_system, ms_src = _effective("my_number_system", facts, files, [f for f in files if f.my_number is not False], assume)
     malicious_stated = facts.get("malicious") is True or facts.get("cyber") is True
-    malicious_assumed = facts.get("malicious") is None and not malicious_stated
+    malicious_assumed = facts.get("malicious") is None and not malicious_stated and "malicious" in assume
     malicious = malicious_stated or malicious_assumed
     m_note = "（" + ASSUMED_NOTE["malicious"] + "）" if malicious_assumed else ""
     encrypted = facts.get("encrypted") is True

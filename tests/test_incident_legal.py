@@ -276,3 +276,12 @@ def test_notice_refused_for_a_file_whose_org_differs_from_its_division(runner: C
     result = invoke(runner, root, "notify", "F-2026-CHUSHO", "--dry-run", today="2026-04-04")
     assert result.exit_code == 1
     assert "org-mismatch" in result.output and "経済産業省事業環境部" not in result.output and "行政機関等の名称" not in result.output
+
+
+def test_which_unknowns_are_assumed_is_policy_frozen_in_the_snapshot() -> None:
+    none = inc.Rules.from_snapshot({**SNAP, "unknown_taken_as_possible": []})
+    a = inc.assess(inc.full_facts({"principals": 1}), [], none, known_on=date(2026, 4, 3), on=date(2026, 4, 3))
+    assert a["ppc_report"] is False and a["assumed_facts"] == []
+    old = {k: v for k, v in SNAP.items() if k != "unknown_taken_as_possible"}  # a snapshot taken before the key existed
+    assert inc.Rules.from_snapshot(old).unknown_taken_as_possible == frozenset()
+    assert SNAP["unknown_taken_as_possible"] == ["sensitive", "financial", "malicious", "my_number_system"]
