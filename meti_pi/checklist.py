@@ -1023,16 +1023,22 @@ def _incident_steps(ctx: Context, rec: Record | None, item_id: str) -> Prefill |
             else:
                 evidence.append(f"{title}（第{art}）: 登録された事実によれば要件に該当しない" + (f"；{s['note']}" if s.get("note") else ""))
             continue
+        # The 速報 has a target (速報の目安, 「速やかに」), not a time limit: passing it is shown, not a fault.
+        target = s.get("step") == "preliminary-report"
+        limit = "目安" if target else "期限"
         if done:
             late = bool(due) and str(done) > str(due)
-            evidence.append(f"{title}（第{art}）: {done} 実施（期限 {due or '—'}）" + ("：期限後" if late else ""))
-            if late:
+            evidence.append(f"{title}（第{art}）: {done} 実施（{limit} {due or '—'}）" + (f"：{limit}後" if late else ""))
+            if late and not target:
                 faults.append(title)
         elif due and str(due) < day:
-            evidence.append(f"{title}（第{art}）: 期限 {due} を経過して未了")
-            faults.append(title)
+            evidence.append(f"{title}（第{art}）: {limit} {due} を経過して未了")
+            if target:
+                pending = True
+            else:
+                faults.append(title)
         else:
-            evidence.append(f"{title}（第{art}）: 未了（期限 {due or '—'}）")
+            evidence.append(f"{title}（第{art}）: 未了（{limit} {due or '—'}）")
             pending = True
     if faults:
         return Prefill("no", tuple(evidence))

@@ -218,3 +218,17 @@ def test_ad_hoc_needs_answers_and_a_day_in_the_year(runner, tmp_path):
     path.write_text("division: somu\ninspected_on: 2027-04-01\nad_hoc: true\nanswers:\n  '8-4': yes\n", encoding="utf-8")
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path))
     assert result.exit_code == 2 and "outside the 2026 inspection year" in result.output
+
+
+def test_a_passed_preliminary_target_is_not_a_fault(tmp_path):
+    # Known 2026-11-20: 速報の目安 11/24 passed on 11/26, 確報 due 12/21 (not yet).
+    facts = {"principals": 150, "sensitive": False, "financial": False, "malicious": False}
+    reg = load(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-11-20", today=TODAY, facts=facts, events=[
+            {"event": "report-to-manager", "on": "2026-11-20"}, {"event": "report-to-vice", "on": "2026-11-20"},
+            {"event": "containment", "on": "2026-11-20"}, {"event": "investigation-report", "on": "2026-11-20"}]),
+    })
+    p = _item(reg, "39-3@INC-2026-OPEN01").prefill
+    assert p.answer is None
+    assert any("目安 2026-11-24 を経過して未了" in e for e in p.evidence)

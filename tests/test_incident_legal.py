@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import invoke, make_register
+from test_cli_incident import FILE as CLI_FILE
 from meti_pi import incident_reports as rep
 from meti_pi import incidents as inc
 from meti_pi.policy import DEFAULT_POLICY
@@ -181,27 +182,9 @@ CHUSHO = """
     org: 中小企業庁
     manager_post: 中小企業庁事業環境部財務課長
 """
-FILE = """
-    schema_version: 1
-    id: F-2026-CHUSHO
-    name: 補助金申請者ファイル
-    org: 中小企業庁
-    division: chusho-zaimu
-    purpose: 補助金の審査に利用する。
-    record_items: [氏名, 住所]
-    record_scope: 補助金の申請者
-    collection_method: 本人による電子申請
-    file_kind: computer
-    characteristics:
-      sensitive: false
-      my_number: false
-      financial: false
-    principals:
-      count: 50
-      as_of: '2026-03-20'
-    holding:
-      start: '2026-01-05'
-"""
+# The 受講者 file of test_cli_incident, held by a 中小企業庁 division instead (50 本人).
+FILE = (CLI_FILE.replace("F-2026-5TV229", "F-2026-CHUSHO").replace("org: 経済産業省", "org: 中小企業庁")
+        .replace("division: joho-gijutsu", "division: chusho-zaimu").replace("count: 2340", "count: 50"))
 
 
 @pytest.fixture
