@@ -1075,10 +1075,11 @@ def _ledger_state(ctx: Context, _: Record | None) -> Prefill | None:
     return Prefill(None, tuple(ev))
 
 
-# 副総括's reports to PPC (Arts. 39(5)-(7), 40(3)): the chain steps and the article each is under.
+# 副総括's reports to PPC (Arts. 39(5)-(7), 40(3)): the chain steps, and the grounds that put an
+# incident under the paragraph (39(5): APPI 68 / 規則43; 39(6): 特定個人情報; both where both apply).
 VICE_REPORTS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "39-5": (("preliminary-report", "final-report"), "39(5)"),
-    "39-6": (("preliminary-report", "final-report"), "39(6)"),
+    "39-5": (("preliminary-report", "final-report"), "rule43-"),
+    "39-6": (("preliminary-report", "final-report"), "mynumber-"),
     "39-7": (("art39-7-report", "art39-7-followup"), None),
     "40-3": (("art40-3-report",), None),
 }
@@ -1086,15 +1087,19 @@ VICE_REPORTS: dict[str, tuple[tuple[str, ...], str | None]] = {
 
 def _vice_reports(ctx: Context, item_id: str) -> Prefill | None:
     """Every incident of the ministry in the year whose PPC report falls under this paragraph."""
-    wanted, article = VICE_REPORTS[item_id]
+    wanted, ground = VICE_REPORTS[item_id]
     day = ctx.ref_day.isoformat()
     evidence, faults, pending, seen = [], False, False, False
     for rec in sorted(ctx.reg.of_kind("incidents"), key=lambda r: r.id):
         known = parse_day(rec.data.get("known_on"))
         if known is None or known > ctx.end or (rec.data.get("state") != "open" and known < ctx.start):
             continue
+        a = rec.data.get("assessment") or {}
+        grounds = [str(g) for g in (*(a.get("grounds") or ()), *(a.get("carried_grounds") or ()))]
+        if ground and not any(g.startswith(ground) for g in grounds):
+            continue
         for st in incident_steps(rec):
-            if st.get("step") not in wanted or not st.get("required") or (article and st.get("article") != article):
+            if st.get("step") not in wanted or not st.get("required"):
                 continue
             seen = True
             title, due, done = st.get("title") or st.get("step"), st.get("due"), st.get("done_on")

@@ -156,6 +156,13 @@ class FileInfo:
     # 特定個人情報漏えい等規則 Art. 2(1) ロ/ハ: the file's 個人番号 is managed in an information system
     # used for 個人番号利用事務 or (a 行政機関's) 個人番号関係事務. None: unknown or no 個人番号.
     my_number_system: bool | None = None
+    my_number_work: str = ""  # 個人番号利用事務 / 個人番号関係事務, as my_number_basis records it
+
+
+def _my_number_work(data: Mapping[str, Any]) -> str:
+    basis = data.get("my_number_basis") or {}
+    kinds = (["個人番号利用事務"] if basis.get("use_basis") else []) + (["個人番号関係事務"] if basis.get("relation_work") is True else [])
+    return "・".join(kinds)
 
 
 def _tri(value: Any) -> bool | None:
@@ -191,6 +198,7 @@ def file_info(file_id: str, data: Mapping[str, Any] | None) -> FileInfo:
         financial=_tri(chars.get("financial")),
         my_number=_tri(chars.get("my_number")),
         my_number_system=_my_number_system(data),
+        my_number_work=_my_number_work(data),
     )
 
 
@@ -405,7 +413,7 @@ def assess(
             if mn_system:
                 # 特定個人情報漏えい等規則 Art. 2(1): reportable whatever the number (ハ: a 行政機関's 関係事務 too).
                 add("mynumber-rule2-1", "情報提供ネットワークシステム又は個人番号利用事務・関係事務に用いる情報システムで管理される特定個人情報の漏えい等"
-                    + (from_files(ms_src, "my_number_system") if ms_src == "assumed" else _system_source(ms_src)))
+                    + (from_files(ms_src, "my_number_system") if ms_src == "assumed" else _system_source(ms_src, files)))
             if malicious:
                 add("mynumber-rule2-2", "不正の目的をもって行われたおそれがある特定個人情報の漏えい等" + m_note)
             if facts.get("public_exposure"):
@@ -471,10 +479,12 @@ def assess(
     }
 
 
-def _system_source(source: str) -> str:
-    if source.startswith("files:"):
-        return f"（関係ファイル {source[6:].replace(',', '、')} は登録簿上、個人番号を情報システムで管理している）"
-    return ""
+def _system_source(source: str, files: list[FileInfo]) -> str:
+    if not source.startswith("files:"):
+        return ""
+    work = {f.id: f.my_number_work for f in files}
+    ids = "、".join(f"{i}（{work[i]}）" if work.get(i) else i for i in source[6:].split(","))
+    return f"（関係ファイル {ids} は登録簿上、個人番号を情報システムで管理している）"
 
 
 def _principal_notice(facts: Mapping[str, Any], grounds: list[str]) -> tuple[bool, list[str], str | None, str]:

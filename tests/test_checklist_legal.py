@@ -232,3 +232,11 @@ def test_a_passed_preliminary_target_is_not_a_fault(tmp_path):
     p = _item(reg, "39-3@INC-2026-OPEN01").prefill
     assert p.answer is None
     assert any("目安 2026-11-24 を経過して未了" in e for e in p.evidence)
+
+
+def test_vice_office_counts_an_incident_under_both_paragraphs_where_both_apply(tmp_path):
+    reg = _office_reg(tmp_path, {"principals": 150, "sensitive": False, "financial": False, "malicious": False,
+                                 "my_number": True, "my_number_system": True})
+    for key in ("39-5", "39-6"):
+        p = _item(reg, key, "hogo").prefill
+        assert p.answer == "no" and any("INC-2026-OPEN01" in e for e in p.evidence), key

@@ -80,7 +80,7 @@ def test_relation_work_system_file_is_reportable_for_one_person_and_notified() -
     a = assess(date(2026, 4, 3), [f], principals=1, malicious=False)
     assert a["grounds"] == ["mynumber-rule2-1"]
     assert a["principal_notice"] is True and a["principal_notice_basis"] == ["mynumber-29-4-2"]
-    assert "F-PAY" in a["reasons"][0]["text"]
+    assert "F-PAY（個人番号関係事務）" in a["reasons"][0]["text"]
     assert "法令上の本人通知義務はない" not in a["principal_notice_note"]
     assert a["deadlines"]["final_report"] == "2026-05-07"
 
