@@ -182,10 +182,13 @@ def _describe(rid: str, record: dict[str, Any], today: date) -> None:
         for key in a["assumed_facts"]:
             out(f"    {key}: {ASSUMED_HINT[key]}")
     nxt = next_due(record)
+    def when(step: dict[str, Any]) -> str:  # the 速報 has a target (速報の目安), not a deadline
+        return "target (速報の目安)" if step["step"] == "preliminary-report" else "due"
+
     if nxt:
-        out(f"  next: {nxt['step']} (Art. {nxt['article']}) due {nxt['due']}")
+        out(f"  next: {nxt['step']} (Art. {nxt['article']}) {when(nxt)} {nxt['due']}")
     for s in overdue(record, today):
-        out(f"  OVERDUE: {s['step']} (Art. {s['article']}) was due {s['due']}")
+        out(f"  OVERDUE: {s['step']} (Art. {s['article']}) was {when(s)} {s['due']}")
 
 
 def _result_json(rid: str, record: dict[str, Any], commit: str | None, dry_run: bool, today: date) -> dict[str, Any]:
