@@ -451,6 +451,8 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
             if isinstance(f, dict):
                 by_article_prev[str(f.get("article"))] += 1
         carried = [(ref, f, r) for ref, f, r in open_findings(reg, div.id, before_year=year) if r.kind == "inspections"]
+        prefix = f"inspections/{year}/{div.id}{AD_HOC_MARK}"
+        ad_hoc = [r for key, r in sorted(reg.records.items()) if key.startswith(prefix) and r.data.get("occasion") == "ad_hoc"]
         row = {
             "division": div.id, "name": div.data.get("name"), "manager_post": div.data.get("manager_post"),
             "inspected": rec is not None, "inspected_on": rec.data.get("inspected_on") if rec else None,
@@ -460,6 +462,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
             "answers": {k: counts.get(k, 0) for k in ANSWERS},
             "findings": len(own), "findings_open": sum(1 for f in own if f.get("status") == "open"),
             "carried_open": len(carried),
+            "ad_hoc": [r.key for r in ad_hoc],
             "previous": {"inspected": prev is not None, "completion": round(p_answered / p_total, 4) if p_total else None,
                          "findings": len([f for f in prev.data.get("findings", [])]) if prev else None},
         }
@@ -469,6 +472,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
         elif row["pending"] and today > end:
             escalations.append({"division": div.id, "ref": None, "reasons": ["incomplete"], "text": ESCALATION_JA["incomplete"]})
         listed = [(finding_ref(rec.key, f.get("id")), f, False) for f in own] if rec else []
+        listed += [(finding_ref(r.key, f.get("id")), f, False) for r in ad_hoc for f in r.data.get("findings", []) if isinstance(f, dict)]
         listed += [(ref, f, True) for ref, f, _r in carried]
         for ref, f, is_carried in listed:
             if not is_carried:

@@ -205,6 +205,12 @@ def test_ad_hoc_inspections_beside_the_annual_one(runner, tmp_path):
     assert reg.records["inspections/2026/somu"].data["answers"][0]["answer"] == "yes"  # the annual one is untouched
     assert reg.records["inspections/2026/somu.adhoc-2026-09-10"].data["occasion"] == "ad_hoc"
     assert "occasion" not in reg.records["inspections/2026/somu"].data
+    report = invoke(runner, root, "inspect", "--year", "2026", "--report", "--json")
+    assert report.exit_code == 0, report.output
+    doc = json.loads(report.stdout)
+    [row] = [r for r in doc["divisions"] if r["division"] == "somu"]
+    assert row["ad_hoc"] == ["inspections/2026/somu.adhoc-2026-09-10", "inspections/2026/somu.adhoc-2026-10-20"]
+    assert [f["ref"] for f in doc["findings"]] == ["inspections/2026/somu.adhoc-2026-09-10#1"]
     valid = invoke(runner, root, "validate", "--json")
     assert not [e for e in json.loads(valid.stdout)["errors"] if e["code"] == "inspection-division"], valid.stdout
 
