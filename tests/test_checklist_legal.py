@@ -224,6 +224,10 @@ def test_ad_hoc_needs_answers_and_a_day_in_the_year(runner, tmp_path):
     path.write_text("division: somu\ninspected_on: 2027-04-01\nad_hoc: true\nanswers:\n  '8-4': yes\n", encoding="utf-8")
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path))
     assert result.exit_code == 2 and "outside the 2026 inspection year" in result.output
+    path.write_text("division: somu\ninspected_on: 2026-10-01\nad_hoc: yes please\nanswers:\n  '8-4': yes\n", encoding="utf-8")
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path))
+    assert result.exit_code == 2 and "ad_hoc: expected true" in result.output
+    assert not (root / "inspections").exists()  # nothing written
 
 
 def test_a_passed_preliminary_target_is_not_a_fault(tmp_path):
