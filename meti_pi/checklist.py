@@ -374,14 +374,6 @@ def _otsu(ctx: Context, _: Record | None) -> str | None:
     return f"別表の乙（機器管理課等）: {_system_list(ctx, otsu)}" if otsu else None
 
 
-def _design_documents(ctx: Context, _: Record | None) -> str | None:
-    gou, _otsu = ctx.systems
-    if gou:
-        return f"情報システムを所管（別表の甲）: {', '.join(gou)}"
-    with_systems = [f.id for f in ctx.files if f.data.get("systems")]
-    return f"情報システムで取り扱うファイルを保有（{', '.join(with_systems)}）" if with_systems else None
-
-
 def _systems_of_others(ctx: Context, _: Record | None) -> str | None:
     """Art. 6(3): the division's files are on a system whose システム管理課等 (甲) is another division."""
     from meti_pi import beppyo
@@ -611,7 +603,6 @@ APPLIES: dict[str, tuple[str, Callable[[Context, Record | None], str | None]]] =
     "holds_computer_files": ("division", _holds_computer_files),
     "gou": ("division", _gou),
     "otsu": ("division", _otsu),
-    "design_documents": ("division", _design_documents),
     "systems_of_others": ("division", _systems_of_others),
     "supervises_bodies": ("division", _supervises_bodies),
     "vice_office": ("division", _vice_office),
