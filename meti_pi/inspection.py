@@ -555,8 +555,9 @@ def report_markdown(report: dict[str, Any], policy: dict[str, Any]) -> str:
     ]
     for r in report["divisions"]:
         a = r["answers"]
+        held = (r["inspected_on"] or "未実施") + (f"（ほか随時点検 {len(r['ad_hoc'])}回）" if r.get("ad_hoc") else "")
         lines.append(
-            f"| {_cell(r['name'])} | {_cell(r['inspected_on'] or '未実施')} | {r['items']} | {r['answered']} | {_pct(r['completion'])} | "
+            f"| {_cell(r['name'])} | {_cell(held)} | {r['items']} | {r['answered']} | {_pct(r['completion'])} | "
             f"{_pct(r['previous']['completion'])} | {a['yes']} | {a['no']} | {a['na']} | {r['findings']} | {r['findings_open']} | {r['carried_open']} |"
         )
     lines += ["", "## ２ 条項別の指摘件数（前年度との比較）", ""]

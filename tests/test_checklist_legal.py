@@ -211,6 +211,8 @@ def test_ad_hoc_inspections_beside_the_annual_one(runner, tmp_path):
     [row] = [r for r in doc["divisions"] if r["division"] == "somu"]
     assert row["ad_hoc"] == ["inspections/2026/somu.adhoc-2026-09-10", "inspections/2026/somu.adhoc-2026-10-20"]
     assert [f["ref"] for f in doc["findings"]] == ["inspections/2026/somu.adhoc-2026-09-10#1"]
+    md = invoke(runner, root, "inspect", "--year", "2026", "--report")
+    assert "2026-06-01（ほか随時点検 2回）" in md.stdout
     valid = invoke(runner, root, "validate", "--json")
     assert not [e for e in json.loads(valid.stdout)["errors"] if e["code"] == "inspection-division"], valid.stdout
 
