@@ -252,3 +252,12 @@ def test_vice_office_counts_an_incident_under_both_paragraphs_where_both_apply(t
     for key in ("39-5", "39-6"):
         p = _item(reg, key, "hogo").prefill
         assert p.answer == "no" and any("INC-2026-OPEN01" in e for e in p.evidence), key
+
+
+def test_status_calls_the_preliminary_report_a_target(tmp_path):
+    from meti_pi.status import due_items
+
+    reg = _incident_reg(tmp_path, {"principals": 150, "sensitive": False, "financial": False, "malicious": False})
+    titles = [i.title for i in due_items(reg, TODAY) if i.category == "incident"]
+    assert any(t.endswith("速報（速報の目安）") for t in titles)
+    assert any(t.endswith("確報") for t in titles)
