@@ -261,3 +261,17 @@ def test_status_calls_the_preliminary_report_a_target(tmp_path):
     titles = [i.title for i in due_items(reg, TODAY) if i.category == "incident"]
     assert any(t.endswith("速報（速報の目安）") for t in titles)
     assert any(t.endswith("確報") for t in titles)
+
+
+def test_interactive_ad_hoc_inspection(runner, tmp_path):
+    from conftest import invoke, make_register
+    from meti_pi.register import Register
+
+    root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
+    # somu answers 8-3 and 8-4; inspected on 2026-10-02; record.
+    result = invoke(runner, root, "inspect", "--division", "somu", "--interactive", "--ad-hoc", input="yes\nna\n2026-10-02\ny\n")
+    assert result.exit_code == 0, result.output
+    assert "recorded inspections/2026/somu.adhoc-2026-10-02" in result.stdout
+    data = Register.load(root).records["inspections/2026/somu.adhoc-2026-10-02"].data
+    assert data["occasion"] == "ad_hoc" and [a["answer"] for a in data["answers"]] == ["yes", "na"]
+    assert "inspections/2026/somu" not in Register.load(root).records

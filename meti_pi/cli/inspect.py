@@ -191,7 +191,7 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
         if not division:
             raise UsageError("--interactive needs --division (one division at a time)")
         checklist = cl.build(reg, division, year, st.today)
-        given = _prompt_answers(reg, checklist, st.today)
+        given = _prompt_answers(reg, checklist, st.today, ad_hoc)
         if given is None:
             typer.echo("記録しませんでした（nothing recorded）")
             return
@@ -213,11 +213,14 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
         typer.echo(f"  是正完了 {ref}")
 
 
-def _prompt_answers(reg: Register, checklist: Checklist, today: date) -> AnswerSet | None:
-    """Ask each item in turn (default: the recorded answer, else the register's pre-fill)."""
+def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bool = False) -> AnswerSet | None:
+    """Ask each item in turn (default: the recorded answer, else the register's pre-fill; an ad-hoc
+    inspection starts from the pre-fills, not from the annual record's answers)."""
     from meti_pi import inspection
 
     rec, recorded = _recorded(reg, checklist.year, checklist.division)
+    if ad_hoc:
+        recorded = {}
     due_default = today + timedelta(days=inspection.action_days(reg.policy))
     given = inspection.AnswerSet(division=checklist.division)
     total = len(checklist.items)
