@@ -205,6 +205,18 @@ def withheld_texts(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def missing_mandatory(data: dict[str, Any]) -> list[tuple[tuple[object, ...], str]]:
+    """APPI 75(1): of 74(1)(vi) and (ix), what a listed file lacks, as (key path, label)."""
+    out: list[tuple[tuple[object, ...], str]] = []
+    office = data.get("disclosure_office")
+    if not isinstance(office, dict) or not str(office.get("name") or "").strip() or not str(office.get("address") or "").strip():
+        out.append((("disclosure_office",), "the office receiving 開示請求等 with its address (74(1)(ix): disclosure_office.name, .address)"))
+    chars = data.get("characteristics")
+    if not isinstance(chars, dict) or not isinstance(chars.get("sensitive"), bool):
+        out.append((("characteristics",), "whether 要配慮個人情報 is held (74(1)(vi): characteristics.sensitive true/false)"))
+    return out
+
+
 def _office(value: Any) -> str:
     if not isinstance(value, dict) or not value.get("name"):
         return ""
@@ -283,6 +295,8 @@ class Filebook:
     def require_clean(self) -> None:
         """RuleViolation (exit 1) when a withheld text would be published."""
         errors = [p for p in self.problems if p.severity == "error"]
+        if any(p.code == "filebook-mandatory" for p in errors):
+            raise RuleViolation("the ファイル簿 was not exported: a listed file lacks an item APPI 75(1) requires", tuple(errors))
         if errors:
             raise RuleViolation("the ファイル簿 was not exported: a part withheld under APPI 75(3) would be published", tuple(errors))
 
@@ -330,6 +344,15 @@ RECORD_KEY = {
 
 
 def _row_problems(relpath: str, data: dict[str, Any], row: Row, secrets: list[str]) -> Iterator[Problem]:
+    for key_path, label in missing_mandatory(data):
+        yield Problem(
+            relpath,
+            None,
+            "filebook-mandatory",
+            f"APPI 75(1): the file is listed but does not state {label}; add it to the record",
+            "error",
+            "$." + ".".join(str(k) for k in key_path),
+        )
     for key in leaks(row, secrets):
         # Never quote the withheld text: the message names the field only.
         yield Problem(
@@ -390,7 +413,8 @@ def check_filebook(reg: Register, today: date) -> Iterator[Problem]:
     # Only a file that withholds something can leak it or name an unknown withheld item: the
     # others need no row (most files; this check runs on every write).
     withholding = {fid: entry for fid, entry in snapshot.files.items() if _withheld(entry[1])}
-    found = list(build(replace(snapshot, files=withholding), today).problems)
+    # (the 75(1) mandatory items are validate's check_decisions, for every listed file)
+    found = [p for p in build(replace(snapshot, files=withholding), today).problems if p.code != "filebook-mandatory"]
     for rec in reg.subjects("files"):
         if isinstance(rec.data, dict) and "75-3" in _exclusion_items(rec.data) and not _withheld(rec.data):
             found.append(

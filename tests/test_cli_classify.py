@@ -27,6 +27,10 @@ CONTRACT_KEYS = {
     "notifications",
     "exclusions",
     "filebook_listed",
+    # added by issue 14 (the contract allows added keys): the engine's class beside the decided
+    # one (Art. 16(1)), and the financial items the policy's financial_damage combinations judge
+    "derived_class",
+    "financial_items",
 }
 SCAN_KEYS = CONTRACT_KEYS | {"dataset", "detections"}
 
@@ -93,7 +97,9 @@ def test_payroll_example_with_my_number(tmp_path: Path) -> None:
     assert doc["specific_personal_information"] is True
     assert doc["management_class"] == "A"
     assert "35-3" in doc["notifications"]
-    assert doc["financial"] is True
+    # a salary account number alone is no financial-damage risk (policy financial_damage, PPC Q&A A6-11)
+    assert doc["financial_items"] == ["bank_account"]
+    assert doc["financial"] is False
     assert any(d["kind"] == "my_number" for d in doc["detections"])
 
 

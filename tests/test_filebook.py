@@ -52,6 +52,9 @@ def record(fid: str = "F-1", **over: Any) -> dict[str, Any]:
         "file_kind": "computer",
         "holding": {"start": "2020-04-01", "end": None},
         "principals": {"count": 1500, "as_of": "2026-04-01"},
+        # APPI 75(1): a listed file states 74(1)(vi) and (ix)
+        "characteristics": {"sensitive": False},
+        "disclosure_office": {"name": "個人情報保護窓口", "address": "東京都千代田区霞が関一丁目3番1号"},
     }
     data.update(over)
     return data

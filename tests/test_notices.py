@@ -238,7 +238,9 @@ def test_35_1_boundary_is_1000_principals(tmp_path, count, kinds):
 
 def test_small_class_a_file_requires_no_35_notice_the_gap_of_brief_9_5(tmp_path):
     # 管理A but 999 本人: 35(1) and 35(2) both exclude 74(2)(9); only 個人番号 would bring 35(3).
+    # (the record's management_class is the 管理者's decision: here it follows the engine, 管理A)
     text = edit(FILE_35_1, "count: 1500", "count: 999").replace("sensitive: false", "sensitive: true")
+    text = text.replace("management_class: B", "management_class: A")
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
     data = reg.of_kind("files")[0].data
     decision = notices.decision_for(reg, data)
