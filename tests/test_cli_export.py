@@ -90,7 +90,7 @@ def test_csv_to_stdout(runner, root: Path) -> None:
     rows = _csv_rows(result.stdout_bytes)
     assert rows[0] == list(filebook.HEADERS)
     assert [r[0] for r in rows[1:]] == ["研修受講者名簿", "紙の申請書綴り"]
-    assert rows[1][4] == "1氏名、2所属" and rows[1][8] == ""
+    assert rows[1][4] == "1氏名、2所属" and rows[1][8] == filebook.WITHHELD_LABEL  # 75(3), not "none"
     assert rows[2][11] == "マニュアル処理ファイル"
     text = result.stdout_bytes.decode("utf-8-sig")
     for hidden in ("病歴", "人事院", "非公開", "小さいファイル"):
