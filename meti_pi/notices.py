@@ -65,6 +65,7 @@ class Requirement:
     trigger: str  # 'holding_start' | 'creation'
     anchor: date | None  # the holding start (35) or the creation date (36); None if not recorded
     due: date | None  # last day a timely notice may be submitted
+    since: date | None = None  # held before the rule took effect: the duty runs 遅滞なく from this date
 
     @property
     def article(self) -> str:
@@ -78,6 +79,7 @@ class Requirement:
             "trigger": self.trigger,
             "anchor": _iso(self.anchor),
             "due": _iso(self.due),
+            "transitional_from": _iso(self.since),
         }
 
 
@@ -115,21 +117,35 @@ def due_after(anchor: date, policy: dict[str, Any]) -> date:
     return calendar_jp.due_after(anchor, "without_delay", policy.get("time_limits", {}))
 
 
+def rule_effective(policy: dict[str, Any]) -> date | None:
+    """The date the rule took effect (附則1: 2022-04-01, policy notices.rule_effective)."""
+    return _date(_map(policy.get("notices")).get("rule_effective"))
+
+
 def requirement(kind: str, data: dict[str, Any], policy: dict[str, Any]) -> Requirement:
-    """The timing of a `kind` notice for a files record."""
+    """The timing of a `kind` notice for a files record.
+
+    A file held (or information created) before the rule took effect could not be notified
+    あらかじめ under it: the duty runs 遅滞なく from the effective date (the rule's 附則1 date;
+    APPI 附則7(14) says the same of the ministry's own 74(1) notice for files held then).
+    """
     if TRIGGER[kind] == "creation":
         anchor = _date(_map(data.get("anonymized_info")).get("created_on"))
     else:
         anchor = _date(_map(data.get("holding")).get("start"))
     timing = TIMING[kind]
+    effective = rule_effective(policy)
+    since = effective if anchor is not None and effective is not None and anchor < effective else None
     due: date | None
     if anchor is None:
         due = None
+    elif since is not None:
+        timing, due = "after", due_after(since, policy)
     elif timing == "before":
         due = anchor
     else:
         due = due_after(anchor, policy)
-    return Requirement(kind=kind, timing=timing, trigger=TRIGGER[kind], anchor=anchor, due=due)
+    return Requirement(kind=kind, timing=timing, trigger=TRIGGER[kind], anchor=anchor, due=due, since=since)
 
 
 def requirements(reg: Register, data: dict[str, Any], decision: Any = None) -> list[Requirement]:
@@ -385,6 +401,9 @@ def _locate(rec: Record, key_path: tuple[object, ...]) -> tuple[int | None, str]
 
 
 def _timing_words(req: Requirement) -> str:
+    if req.since is not None:
+        what = "created" if req.trigger == "creation" else "held"
+        return f"{what} before the rule took effect {req.since.isoformat()}: 遅滞なく after that date (附則1; APPI 附則7(14))"
     if req.trigger == "creation":
         return "after creating 行政機関等匿名加工情報 (policy: 遅滞なく)"
     if req.timing == "before":
@@ -430,6 +449,7 @@ def kind_findings(ks: KindStatus, today: date) -> list[Finding]:
     if req.due is not None and submitted is not None and submitted > req.due:
         reason = first.data.get("late_reason")
         when = "after the holding start" if req.timing == "before" else "after the 遅滞なく limit"
+        when = "after the 遅滞なく limit" if req.since is not None else when
         base = f"{art} notice {first.id} was made {submitted.isoformat()}, {when} ({_timing_words(req)}; due {req.due.isoformat()})"
         if isinstance(reason, str) and reason.strip():
             out.append(finding("late_explained", base + "; the reason is recorded", first.id))

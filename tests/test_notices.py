@@ -572,3 +572,33 @@ def test_check_survives_records_of_the_wrong_shape(tmp_path):
               + "exclusions: 74-2-9\nanonymized_info: yes\n")
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": broken})
     assert [(f.kind, f.status, f.due) for f in notices.check(reg, date(2026, 11, 26))] == [("35-1", "missing", None)]
+
+
+# -- issue 14: files held before the rule took effect (附則1, 2022-04-01) ---------------------------
+
+
+@pytest.mark.parametrize(("start", "timing", "due"), [
+    ("2015-04-01", "after", "2022-04-15"),  # 遅滞なく from 2022-04-01 (policy 14 days), never 2015-04-01
+    ("2022-03-31", "after", "2022-04-15"),
+    ("2022-04-01", "before", "2022-04-01"),  # from the effective date on: あらかじめ
+])
+def test_files_held_before_the_rule_owe_the_35_1_notice_without_delay(tmp_path, start, timing, due):
+    text = edit(FILE_35_1, "holding: {start: '2026-04-01'}", f"holding: {{start: '{start}'}}")
+    reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
+    data = reg.of_kind("files")[0].data
+    (req,) = [r for r in notices.requirements(reg, data) if r.kind == "35-1"]
+    assert (req.timing, req.due.isoformat()) == (timing, due)
+    assert (req.since is not None) is (timing == "after")
+    missing = [f for f in notices.check(reg, date(2026, 11, 26)) if f.kind == "35-1"]
+    assert [f.status for f in missing] == ["missing"]
+    assert f"was due {due}" in missing[0].message
+    if timing == "after":
+        assert "遅滞なく" in missing[0].message and f"was due {start}" not in missing[0].message
+
+
+def test_rule_effective_date_is_policy_data(tmp_path):
+    text = edit(FILE_35_1, "holding: {start: '2026-04-01'}", "holding: {start: '2015-04-01'}")
+    reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
+    reg.policy["notices"] = {"rule_effective": "2010-01-01"}
+    (req,) = [r for r in notices.requirements(reg, reg.of_kind("files")[0].data) if r.kind == "35-1"]
+    assert (req.timing, req.due) == ("before", date(2015, 4, 1))
