@@ -33,8 +33,12 @@ from meti_pi.errors import Problem
 from meti_pi.register import Record, Register
 
 NOTICE_KINDS: tuple[str, ...] = ("35-1", "35-2", "35-3", "36")
-# Trailer / display form of each kind's article of the rule.
-ARTICLE: dict[str, str] = {"35-1": "35(1)", "35-2": "35(2)", "35-3": "35(3)", "36": "36"}
+# The ministry's own notices to the PPC (APPI 74(1) before holding or changing a file; 74(3) when it
+# stops holding a notified file or the file falls under 74(2)(ix)): recorded, not drafted here.
+PPC_KINDS: tuple[str, ...] = ("appi-74-1", "appi-74-3")
+# Trailer / display form of each kind's article (of the rule; APPI for the PPC notices).
+ARTICLE: dict[str, str] = {"35-1": "35(1)", "35-2": "35(2)", "35-3": "35(3)", "36": "36",
+                           "appi-74-1": "APPI 74(1)", "appi-74-3": "APPI 74(3)"}
 # When the first notice is due: before the trigger (あらかじめ) or after it (遅滞なく / after creation).
 TIMING: dict[str, str] = {"35-1": "before", "35-2": "after", "35-3": "before", "36": "after"}
 # When a change notice is due relative to the change (変更しようとするとき / 変更したとき).
@@ -488,6 +492,117 @@ def check(reg: Register, today: date) -> list[Finding]:
             continue
         for ks in file_status(reg, rec, index):
             out.extend(kind_findings(ks, today))
+    return out
+
+
+def check_with_ppc(reg: Register, today: date) -> list[Finding]:
+    """`check`, then the ministry's own APPI 74(1)/74(3) notices to the PPC (`notify --check`).
+
+    Kept apart from `check` (which validate and the inspection read): the PPC notices are the
+    ministry's duty (the 総括's office), not the 管理者's Art. 35 notice.
+    """
+    out = check(reg, today)
+    for rec in sorted(reg.of_kind("files"), key=lambda r: r.relpath):
+        out.extend(ppc_findings(reg, rec, today))
+    return out
+
+
+# -- the ministry's notices to the PPC (APPI 74(1), 74(3)) -------------------------------------------
+
+
+def _ppc_notices(reg: Register) -> dict[tuple[str, str], list[Record]]:
+    """Made (submitted or acknowledged) PPC notices by (file id, kind), in the order made."""
+    def build(reg: Register) -> dict[tuple[str, str], list[Record]]:
+        out: dict[tuple[str, str], list[Record]] = {}
+        for rec in reg.of_kind("notifications"):
+            data = rec.data
+            if data.get("kind") in PPC_KINDS and data.get("state") in MADE_STATES:
+                out.setdefault((str(data.get("file")), str(data.get("kind"))), []).append(rec)
+        for recs in out.values():
+            recs.sort(key=_made_key)
+        return out
+    return reg.derived("ppc_notices", build)  # type: ignore[no-any-return]
+
+
+def _made_internal_35_1(reg: Register, file_id: str) -> bool:
+    return any(n.data.get("kind") == "35-1" and n.data.get("state") in MADE_STATES for n in notices_by_file(reg).get(file_id, []))
+
+
+def deemed_by_pia(data: dict[str, Any]) -> bool:
+    """番号法 28(5): a published 特定個人情報保護評価書 counts as the APPI 74(1) notice (VERIFIED, brief §1.7)."""
+    return _map(data.get("my_number_basis")).get("pia_status") == "published"
+
+
+def ppc_requirements(reg: Register, rec: Record, today: date, decision: Any = None) -> list[Requirement]:
+    """The PPC notices a file requires on `today`.
+
+    appi-74-1: a 個人情報ファイル not excluded by 74(2)(i)-(xi) (the files 35(1) covers), unless a
+      published PIA counts as the notice; before holding (held before 2022-04-01: 遅滞なく, APPI
+      附則7(14)), while the file is held.
+    appi-74-3: a file that was notified (an APPI 74(1) notice, or a 35(1) notice the 副総括 received
+      for the ministry's notice) and has stopped being held (anchor holding.end) or now falls under
+      74(2)(ix) (anchor principals.as_of): 遅滞なく, the policy's limit.
+    """
+    data = rec.data
+    decision = decision if decision is not None else decision_for(reg, data)
+    out: list[Requirement] = []
+    held = held_on(data, today)
+    if held and "35-1" in (getattr(decision, "notifications", ()) or ()) and not deemed_by_pia(data):
+        base = requirement("35-1", data, reg.policy)
+        out.append(Requirement("appi-74-1", base.timing, base.trigger, base.anchor, base.due, base.since))
+    notified = bool(_ppc_notices(reg).get((rec.id, "appi-74-1"))) or _made_internal_35_1(reg, rec.id)
+    if notified:
+        end = _date(_map(data.get("holding")).get("end"))
+        anchor: date | None = None
+        trigger = ""
+        if end is not None and end <= today:
+            anchor, trigger = end, "holding_end"
+        elif "74-2-9" in (getattr(decision, "exclusions", ()) or ()):
+            anchor, trigger = _date(_map(data.get("principals")).get("as_of")), "below_threshold"
+        if trigger:
+            due = due_after(anchor, reg.policy) if anchor is not None else None
+            out.append(Requirement("appi-74-3", "after", trigger, anchor, due))
+    return out
+
+
+def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
+    """Findings about the PPC notices a file requires: due, missing, late (explained or not)."""
+    out: list[Finding] = []
+    made = _ppc_notices(reg)
+    for req in ppc_requirements(reg, rec, today):
+        art = ARTICLE[req.kind]
+        key: tuple[object, ...] = {"holding_end": ("holding", "end"), "below_threshold": ("principals", "as_of")}.get(req.trigger, ("holding", "start"))
+        what = {
+            "appi-74-1": "the ministry's notice to the PPC of holding this 個人情報ファイル (個人情報保護委員会への事前通知)",
+            "appi-74-3": "the ministry's notice to the PPC that this notified file "
+                         + ("is no longer held (保有をやめた)" if req.trigger == "holding_end" else "fell under 74(2)(ix), fewer than 1,000 本人"),
+        }[req.kind]
+        when = _timing_words(req) if req.kind == "appi-74-1" else f"遅滞なく after {req.anchor.isoformat() if req.anchor else '(date not recorded)'}"
+        hint = f"record it with `meti-pi notify record {rec.id} --kind {req.kind} --on DATE`"
+
+        def finding(status: str, message: str, notification: str | None = None, req: Requirement = req, key: tuple[object, ...] = key) -> Finding:
+            line, where = _locate(rec, key)
+            return Finding(rec.id, req.kind, status, message, rec.relpath, line, where, req.due, notification)
+
+        recs = made.get((rec.id, req.kind), [])
+        if req.kind == "appi-74-3" and req.anchor is not None:  # a 74(3) notice answers the event it follows
+            recs = [n for n in recs if (_date(n.data.get("submitted_on")) or date.min) >= req.anchor]
+        if not recs:
+            if req.due is not None and today <= req.due:
+                out.append(finding("due", f"{art}: {what} is due by {req.due.isoformat()} ({when}); {hint}"))
+            else:
+                since = f"was due {req.due.isoformat()}" if req.due else "is due (date unknown)"
+                out.append(finding("missing", f"{art}: {what} is not recorded; it {since} ({when}); {hint}"))
+            continue
+        first = recs[0]
+        submitted = _date(first.data.get("submitted_on"))
+        if req.due is not None and submitted is not None and submitted > req.due:
+            reason = first.data.get("late_reason")
+            base = f"{art} notice {first.id} was made {submitted.isoformat()}, after its due date {req.due.isoformat()} ({when})"
+            if isinstance(reason, str) and reason.strip():
+                out.append(finding("late_explained", base + "; the reason is recorded", first.id))
+            else:
+                out.append(finding("late", base + f"; record why with `meti-pi notify explain {first.id} --reason TEXT`", first.id))
     return out
 
 

@@ -48,14 +48,17 @@ pending: ['8-3']
 def test_missing_notice_is_overdue(tmp_path):
     reg = _reg(tmp_path, {"files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-06-01", extra=RATIONALE + HANDLING)})
     notices = _by(due_items(reg, TODAY), "notice")
-    assert [(n.ref, n.article, n.due, n.overdue) for n in notices] == [("files/F-2026-JJJJ01", "35(1)", date(2026, 6, 1), True)]
+    assert [(n.ref, n.article, n.due, n.overdue) for n in notices] == [
+        ("files/F-2026-JJJJ01", "35(1)", date(2026, 6, 1), True),
+        ("files/F-2026-JJJJ01", "APPI 74(1)", date(2026, 6, 1), True),  # the ministry's own notice to the PPC (issue 14)
+    ]
 
 
 def test_notice_not_yet_due_is_listed_within_the_horizon(tmp_path):
     # Holding starts in 10 days: the あらかじめ notice is due then.
     reg = _reg(tmp_path, {"files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-12-06")})
     notices = _by(due_items(reg, TODAY), "notice")
-    assert [(n.due, n.overdue) for n in notices] == [(date(2026, 12, 6), False)]
+    assert [(n.article, n.due, n.overdue) for n in notices] == [("35(1)", date(2026, 12, 6), False), ("APPI 74(1)", date(2026, 12, 6), False)]
     assert _by(due_items(reg, TODAY, horizon_days=9), "notice") == []
 
 
