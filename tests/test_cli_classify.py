@@ -343,3 +343,18 @@ def test_bank_account_alone_is_not_class_a_but_with_credentials_it_is(tmp_path: 
     doc = json.loads(run("classify", str(write_csv(tmp_path / "b.csv", rows)), "--json").stdout)
     assert set(doc["financial_items"]) == {"bank_account", "account_credentials"} and doc["financial"] is True
     assert doc["management_class"] == "A"
+
+
+def test_my_numbers_under_a_neutral_header_make_class_a(tmp_path: Path) -> None:
+    import random
+
+    from meti_pi.checkdigits import my_number_check_digit
+
+    rng = random.Random(7)
+    bodies = ["".join(rng.choice("0123456789") for _ in range(11)) for _ in range(300)]
+    rows = [["職員番号", "コード"]] + [[f"E{i:05d}", b + str(my_number_check_digit(b))] for i, b in enumerate(bodies)]
+    result = run("classify", str(write_csv(tmp_path / "c.csv", rows)), "--json")
+    doc = json.loads(result.stdout)
+    assert doc["management_class"] == "A" and doc["specific_personal_information"] is True
+    assert "35-3" in doc["notifications"]
+    assert all(b not in result.stdout for b in bodies)  # counts only, never a value
