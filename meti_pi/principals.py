@@ -212,36 +212,6 @@ def as_is(cells: Sequence[str]) -> Iterable[str]:
     return cells
 
 
-_DROP = re.compile(r"[\s\-]")  # what fold_cells drops from an ASCII value
-
-
-def date_cells(parse: Callable[[str], object]) -> Callable[[Sequence[str]], Iterable[str]]:
-    """Key cells of a date column in ISO form: 平成2年10月19日 == 1990/10/19 == 1990-10-19.
-
-    `parse` reads one cell to a date (None when it is none); other cells are compared folded.
-    """
-    from functools import lru_cache
-
-    @lru_cache(maxsize=1 << 16)  # birth dates repeat: about 36,500 in a century
-    def one(value: str) -> str:
-        day = parse(value) if value else None
-        return day.isoformat() if day is not None else next(iter(fold_cells((value,))))  # type: ignore[attr-defined]
-
-    def normalise(cells: Sequence[str]) -> Iterable[str]:
-        return map(one, cells)
-
-    return normalise
-
-
-def as_is(cells: Sequence[str]) -> Iterable[str]:
-    return cells
-
-
-def strip_separators(cells: Sequence[str]) -> Iterable[str]:
-    """Cells without spaces and hyphens ('1234 5678 9012' == '123456789012'), at C speed."""
-    return map(str.replace, map(str.replace, cells, repeat(" "), repeat("")), repeat("-"), repeat(""))
-
-
 _DROP = re.compile(r"[\s\-‐‑–—―−]")  # not ー: it is part of katakana names
 
 

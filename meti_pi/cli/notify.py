@@ -68,6 +68,7 @@ app.add_typer(notify_app, name="notify")
 KindOpt = Annotated[list[str] | None, typer.Option("--kind", help="Only this notice: 35-1, 35-2, 35-3 or 36 (repeatable).")]
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date it happened, YYYY-MM-DD (default: today).", show_default=False)]
 RefOpt = Annotated[str | None, typer.Option("--ref", help="Document reference (文書番号, mail, path).", show_default=False)]
+LateReasonOpt = Annotated[str | None, typer.Option("--late-reason", help="Why it is made after its due date.", show_default=False)]
 
 
 def _err(text: str) -> None:
@@ -197,7 +198,7 @@ def submit_cmd(
     notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="The notice (notifications/<NOTICE_ID>.yaml).")],
     on: OnOpt = None,
     ref: RefOpt = None,
-    late_reason: Annotated[str | None, typer.Option("--late-reason", help="Why it is made after its due date.", show_default=False)] = None,
+    late_reason: LateReasonOpt = None,
     json_out: JsonOpt = False,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -238,7 +239,7 @@ def record_cmd(
                                       "appi-74-3 (the file is no longer held, or fell under 74(2)(ix)).")],
     on: OnOpt = None,
     ref: RefOpt = None,
-    late_reason: Annotated[str | None, typer.Option("--late-reason", help="Why it is made after its due date.", show_default=False)] = None,
+    late_reason: LateReasonOpt = None,
     json_out: JsonOpt = False,
     dry_run: DryRunOpt = False,
 ) -> None:
