@@ -330,9 +330,8 @@ def _financial(profile: Profile, pol: _Policy, steps: _Steps) -> bool:
     if profile.financial:
         return True
     held = set(profile.financial_items)
-    for combo in pol.financial_combinations:
-        if held.issuperset(combo):
-            return True
+    if _completed(held, pol.financial_combinations) is not None:
+        return True
     if held:
         steps.add(
             "financial:not-alone",
@@ -341,6 +340,16 @@ def _financial(profile: Profile, pol: _Policy, steps: _Steps) -> bool:
             "（policy financial_damage の組合せに当たらない）",
         )
     return False
+
+
+def _completed(held: set[str], combinations: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+    return next((c for c in combinations if held.issuperset(c)), None)
+
+
+def financial_damage(items: Iterable[str], policy: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+    """The policy's `financial_damage` combination that the financial `items` complete, if any
+    (for other readers of the same rule, e.g. an incident's 規則43(2) assessment)."""
+    return _completed(set(items), _policy(policy).financial_combinations)
 
 
 def _decided_class(profile: Profile, derived: str, steps: _Steps) -> str:

@@ -141,8 +141,9 @@ def withheld_whole(data: dict[str, Any]) -> bool:
     return "75-3" in _exclusion_items(data) and not _withheld(data)
 
 
-def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date) -> str | None:
-    """None when the file is listed in the public ファイル簿, else the reason code."""
+def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date, decision: Any = None) -> str | None:
+    """None when the file is listed in the public ファイル簿, else the reason code (`decision`: the
+    engine's, when the caller has it)."""
     if data.get("file_kind") not in FILE_KIND_LABELS:
         return NOT_A_FILE
     holding = data.get("holding") if isinstance(data.get("holding"), dict) else {}
@@ -161,7 +162,8 @@ def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date) ->
         return EXCLUDED_75_2
     if isinstance(count, int) and not isinstance(count, bool) and count < threshold:
         return BELOW_THRESHOLD
-    if _classification_listed(data, policy) is False:
+    listed = bool(decision.filebook_listed) if decision is not None else _classification_listed(data, policy)
+    if listed is False:
         return CLASSIFICATION
     return None
 

@@ -166,11 +166,11 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
 def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
     (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
-    from meti_pi import classification, filebook
+    from meti_pi import filebook, notices
 
     for rec in reg.subjects("files"):
         data = rec.data
-        decision = classification.decide(classification.profile_from_record(data), reg.policy)
+        decision = notices.decision_for(reg, data)
         if decision.class_differs:
             grounds = "; ".join(r.text for r in decision.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class:")))
             own = (data.get("classification") or {}).get("class_rationale")
@@ -194,7 +194,7 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
             yield at(rec, ("anonymized_info", "created"), "anonymized-unlisted",
                      "APPI 60(3)(i): 行政機関等匿名加工情報 can be made only from a file listed in the ファイル簿 "
                      "(not excluded by 75(2) nor withheld whole under 75(3)); correct the record")
-        if filebook.listing_status(data, reg.policy, today) is None:
+        if filebook.listing_status(data, reg.policy, today, decision) is None:
             for key_path, label in filebook.missing_mandatory(data):
                 yield at(rec, key_path, "filebook-mandatory",
                          f"APPI 75(1): a file listed in the ファイル簿 must state {label}; add it (export refuses the file without it)")

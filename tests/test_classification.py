@@ -368,6 +368,14 @@ def test_financial_combinations_are_policy_data() -> None:
     assert decide(Profile(principals=10, financial_items=("bank_account",)), wide).management_class == "A"
 
 
+def test_financial_damage_helper_reads_the_same_policy() -> None:
+    from meti_pi.classification import financial_damage
+
+    assert financial_damage(["bank_account"], POLICY) is None
+    assert financial_damage(["bank_account", "account_credentials"], None) == ("bank_account", "account_credentials")
+    assert financial_damage(["card_number"], {"financial_damage": {"combinations": [["card_number", "card_expiry"]]}}) is None
+
+
 def test_stated_financial_damage_still_counts() -> None:
     assert decide(Profile(principals=10, financial=True), POLICY).management_class == "A"
 
