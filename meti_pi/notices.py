@@ -269,6 +269,20 @@ def notified_items(kind: str, data: dict[str, Any], klass: str | None) -> dict[s
     return base
 
 
+# The items of an APPI 74(1) notice to the PPC (74(1)(i)-(xi)): the 35(1) items without the rule's
+# internal additions (class, file kind, systems, contractors, exclusions).
+PPC_ITEMS = ("name", "org", "division", "purpose", "record_items", "record_scope", "collection_method", "sensitive",
+             "routine_recipients", "filebook_withheld", "disclosure_office", "special_procedures", "planned_start_date",
+             "other_reference")
+
+
+def ppc_items_hash(data: dict[str, Any]) -> str:
+    """sha256 of the APPI 74(1) items of a files record (a later change needs a change notice to the PPC)."""
+    items = notified_items("35-1", data, None)
+    doc = {"items_version": ITEMS_VERSION, "kind": "appi-74-1", "items": {k: items[k] for k in PPC_ITEMS}}
+    return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
+
+
 def canonical_json(obj: Any) -> str:
     """The one text form that is hashed: sorted keys, no spaces, UTF-8 characters kept."""
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -613,6 +627,13 @@ def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
                 out.append(finding("late_explained", base + "; the reason is recorded", first.id))
             else:
                 out.append(finding("late", base + f"; record why with `meti-pi notify explain {first.id} --reason TEXT`", first.id))
+        latest = recs[-1]
+        recorded = latest.data.get("items_hash")
+        if req.kind == "appi-74-1" and recorded and recorded != ppc_items_hash(rec.data):
+            out.append(finding("stale", f"{art}: the notified items changed since the notice to the PPC {latest.id} "
+                                        f"({latest.data.get('submitted_on')}); a change notice is required before the change "
+                                        f"(変更しようとするとき); record it with `meti-pi notify record {rec.id} --kind appi-74-1 --on DATE`",
+                               latest.id))
     return out
 
 

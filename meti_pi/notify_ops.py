@@ -483,8 +483,13 @@ def record_ppc_notice(root: Path, file_id: str, kind: str, *, today: date, on: d
                            summary=f"{article} notice to the PPC for files/{file_id} ({on.isoformat()})") as tx:
         reg = tx.register()
         rec = _file_record(reg, file_id)
-        record: dict[str, Any] = {"kind": kind, "file": rec.id, "change": False, "state": "submitted",
-                                  "drafted_on": on.isoformat(), "submitted_on": on.isoformat()}
+        earlier = [r for r in reg.of_kind("notifications") if r.data.get("file") == rec.id and r.data.get("kind") == kind
+                   and r.data.get("state") in notices.MADE_STATES]
+        record: dict[str, Any] = {"kind": kind, "file": rec.id, "change": kind == "appi-74-1" and bool(earlier),
+                                  "state": "submitted", "drafted_on": on.isoformat(), "submitted_on": on.isoformat()}
+        if kind == "appi-74-1":  # what was notified, so that a later change is seen (74(1), 変更しようとするとき)
+            record["items_hash"] = notices.ppc_items_hash(rec.data)
+            record["items_version"] = notices.ITEMS_VERSION
         if ref and ref.strip():
             record["submitted_ref"] = _screen("--ref", ref.strip())
         if late_reason and late_reason.strip():

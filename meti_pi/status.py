@@ -75,11 +75,12 @@ def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
     out = []
     for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
         for f in notices.ppc_findings(reg, rec, today):
-            if f.status not in ("due", "missing") or (f.status == "due" and f.due is not None and f.due > horizon):
+            if f.status not in ("due", "missing", "stale") or (f.status == "due" and f.due is not None and f.due > horizon):
                 continue
             out.append(DueItem(
-                "notice", rec.key, notices.ARTICLE[f.kind], f"{rec.id}「{rec.data.get('name', '')}」の{PPC_TITLES[f.kind]}",
-                f.due, f.status == "missing", str(rec.data.get("division")), f.message,
+                "notice", rec.key, notices.ARTICLE[f.kind],
+                f"{rec.id}「{rec.data.get('name', '')}」の{PPC_TITLES[f.kind]}" + ("（変更の通知）" if f.status == "stale" else ""),
+                f.due, f.status != "due", str(rec.data.get("division")), f.message,
             ))
     return out
 

@@ -243,9 +243,9 @@ def test_submitting_late_warns_and_explain_records_the_reason(runner, tmp_path):
 def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_path):
     root = register(tmp_path, {"F-2026-AAAAAA": FILE_35_1, "F-2026-BBBBBB": FILE_35_2, "F-2026-EEEEEE": FILE_E})
     out = ["--out", str(tmp_path / "out")]
-    # The ministry's own APPI 74(1) notices to the PPC are made (this test is about the Art. 35 notices).
-    for fid in ("F-2026-AAAAAA", "F-2026-EEEEEE"):
-        assert run(runner, root, "record", fid, "--kind", "appi-74-1", "--on", "2026-03-30", today="2026-03-30").exit_code == 0
+    # The ministry's own APPI 74(1) notices to the PPC are made (this test is about the Art. 35 notices;
+    # E's is recorded once its purpose has changed, so that it states the items as they are).
+    assert run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-30", today="2026-03-30").exit_code == 0
 
     # E: notified in advance and acknowledged ...
     (e1,) = draft(runner, root, tmp_path, "F-2026-EEEEEE", today="2026-03-20")["drafted"]
@@ -255,6 +255,7 @@ def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_
     path = root / "files" / "F-2026-EEEEEE.yaml"
     path.write_text(edit(path.read_text(encoding="utf-8"), "の審査、", "及び実績報告の審査、"), encoding="utf-8")
     git(root, "commit", "-qam", "purpose widened")
+    assert run(runner, root, "record", "F-2026-EEEEEE", "--kind", "appi-74-1", "--on", "2026-03-30", today="2026-03-30").exit_code == 0
     # B (35(2)): drafted and submitted after the 遅滞なく limit (2026-04-15).
     (b1,) = draft(runner, root, tmp_path, "F-2026-BBBBBB", today="2026-05-01")["drafted"]
     assert run(runner, root, "submit", b1["id"], today="2026-05-01").exit_code == 0
@@ -328,8 +329,19 @@ def test_ppc_notice_74_1_recorded_and_74_3_due_when_the_file_ends(runner, tmp_pa
     assert rec["article"] == "APPI 74(1)" and rec["state"] == "submitted"
     assert "Meti-Pi-Command: notify record" in trailers(root)
     assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == []
-    # the holding ends: 74(3) is due 遅滞なく (policy 14 days; 2026-10-31 + 14 = 2026-11-14, a Saturday -> 11-16)
+    # a notified item changes (74(1) 後段): a change notice to the PPC is due; the class is not a 74(1) item
     path = root / "files" / "F-2026-AAAAAA.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(edit(original, "management_class: B", "management_class: A"), encoding="utf-8")
+    git(root, "commit", "-qam", "decided 管理A")
+    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == []
+    path.write_text(edit(path.read_text(encoding="utf-8"), "record_scope: 補助金の交付を申請した個人事業主", "record_scope: 補助金の交付を申請した個人事業主及び法人の代表者"), encoding="utf-8")
+    git(root, "commit", "-qam", "scope widened")
+    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == [("appi-74-1", "stale")]
+    changed = json.loads(run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-05-01", "--json", today="2026-05-01").stdout)
+    assert load_yaml(root / "notifications" / f"{changed['id']}.yaml")["change"] is True
+    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == []
+    # the holding ends: 74(3) is due 遅滞なく (policy 14 days; 2026-10-31 + 14 = 2026-11-14, a Saturday -> 11-16)
     path.write_text(edit(path.read_text(encoding="utf-8"), "holding: {start: '2026-04-01'}", "holding: {start: '2026-04-01', end: '2026-10-31'}"), encoding="utf-8")
     git(root, "commit", "-qam", "holding ended")
     pending = json.loads(run(runner, root, "--check", "--json", today="2026-11-16").stdout)

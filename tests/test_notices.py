@@ -602,3 +602,13 @@ def test_rule_effective_date_is_policy_data(tmp_path):
     reg.policy["notices"] = {"rule_effective": "2010-01-01"}
     (req,) = [r for r in notices.requirements(reg, reg.of_kind("files")[0].data) if r.kind == "35-1"]
     assert (req.timing, req.due) == ("before", date(2015, 4, 1))
+
+
+def test_non_file_decided_b_as_equivalent_requires_its_35_2_notice(tmp_path):
+    # issue 14: 管理B includes 「これに準ずる管理が適当と判断されるもの」; the 管理者's class is the decision
+    text = edit(FILE_35_1, "count: 1500", "count: 10").replace("file_kind: computer", "file_kind: none")
+    text = text.replace("classification: {rationale: ", "classification: {class_rationale: 審査の公正に関わるため準ずる管理とする, rationale: ")
+    reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
+    assert [r.kind for r in notices.requirements(reg, reg.of_kind("files")[0].data)] == ["35-2"]
+    reg = load(tmp_path / "c", {"files/F-2026-AAAAAA.yaml": text.replace("management_class: B", "management_class: C")})
+    assert notices.requirements(reg, reg.of_kind("files")[0].data) == []

@@ -121,3 +121,17 @@ findings:
     assert items[0].ref == "inspections/2025/jinji#2"  # overdue first
     counts = summary(items)
     assert counts["overdue"] == 1 and counts["by_category"]["corrective_action"] == {"overdue": 1, "due": 1}
+
+
+def test_ppc_notice_74_3_listed_once_a_notified_file_ends(tmp_path):
+    # issue 14: a file that had its 35(1) notice and ends its holding does not drop out silently
+    notice = ("schema_version: 1\nid: N-2026-AAAAAA\nkind: 35-1\nfile: F-2026-JJJJ01\nchange: false\nstate: acknowledged\n"
+              "drafted_on: '2026-03-01'\nsubmitted_on: '2026-03-02'\nacknowledged_on: '2026-03-03'\n")
+    reg = _reg(tmp_path, {
+        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-04-01", extra=RATIONALE + HANDLING).replace(
+            "holding: {start: '2026-04-01'}", "holding: {start: '2026-04-01', end: '2026-11-20'}"),
+        "notifications/N-2026-AAAAAA.yaml": notice,
+    })
+    notices = _by(due_items(reg, TODAY), "notice")
+    assert [(n.article, n.overdue) for n in notices] == [("APPI 74(3)", False)]
+    assert "保有終了" in notices[0].title
