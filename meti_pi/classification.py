@@ -381,7 +381,7 @@ def _personal_information(profile: Profile, steps: _Steps) -> bool:
                 "匿名加工とされているが個人識別符号を含む。匿名加工では個人識別符号の全部を削除するため、個人情報として判定する",
             )
             return True
-        steps.add("anonymized", f"{_LAW}第2条第6項", "匿名加工情報であり個人情報に当たらない（個人情報ファイル・本人の数による判定は行わない）")
+        steps.add("anonymized", f"{_LAW}第2条第6項", "匿名加工情報であり個人情報に当たらない（個人情報ファイルに当たらず第35条第1項・第2項の対象外。管理区分は保有個人情報等として判定する）")
         return False
     if profile.principals == 0 and not (_identifier_held(profile) or profile.sensitive):
         steps.add("no-personal-information", f"{_LAW}第2条第1項", "特定の個人を識別できる情報が見つからない（本人0人）：個人情報に当たらない")
