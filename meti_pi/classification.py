@@ -336,8 +336,8 @@ def _financial(profile: Profile, pol: _Policy, steps: _Steps) -> bool:
         steps.add(
             "financial:not-alone",
             "規程第16条第1項",
-            f"財産的被害のおそれの判断に足りない（保有: {', '.join(sorted(held))}）：口座番号だけでは不正利用できない"
-            "（policy financial_damage の組合せに当たらない）",
+            f"保有する項目（{', '.join(sorted(held))}）だけでは財産的被害のおそれに当たらない"
+            "（policy financial_damage の組合せに当たらない。例：口座番号のみでは不正利用できない）",
         )
     return False
 
