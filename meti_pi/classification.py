@@ -26,6 +26,11 @@ FILE_KINDS = ("computer", "manual", "none")
 NOTIFICATIONS = ("35-1", "35-2", "35-3", "36")
 CLASS_A_TRIGGERS = ("my_number", "sensitive", "biometric", "identification_code", "financial", "confidential")
 DEFAULT_MIN_PRINCIPALS = 1000  # 規程16(1) 千人以上; 令20 (VERIFIED, legal brief §2.2)
+CLASS_RANK = {"C": 0, "B": 1, "A": 2}
+FINANCIAL_ITEMS = ("card_number", "card_expiry", "card_security_code", "bank_account", "account_credentials")
+# PPC reading (policy financial_damage, FROM MEMORY: 通則編 3-5-3-1 事例, Q&A A6-11 / Q14-8): a card
+# number can be misused by itself; an account number only with what lets someone use it.
+DEFAULT_FINANCIAL_COMBINATIONS = (("card_number",), ("bank_account", "account_credentials"))
 EXCLUSION_RE = re.compile(r"^(74-2-([1-9]|1[01])|75-2-[1-3]|75-3)$")
 
 # APPI 74(2) items (VERIFIED, legal brief §1.7): short Japanese labels for reasons.
@@ -61,6 +66,8 @@ class Profile:
     file_kind: str = "computer"
     exclusions: tuple[str, ...] = ()
     anonymized_info_created: bool = False
+    financial_items: tuple[str, ...] = ()  # what is held that could cause financial damage (policy financial_damage)
+    decided_class: str | None = None  # the class the 管理者 decided (Art. 16(1)); None: take the engine's
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,18 @@ class Decision:
     filebook_listed: bool
     specific_personal_information: bool
     personal_information: bool = True  # the data is 個人情報 at all (APPI 2(1))
+    derived_class: str = ""  # the engine's class (advice); management_class is the decided one when given
+    financial: bool = False  # 財産的被害のおそれ, by the 管理者's statement or the policy's financial_damage combinations
+
+    @property
+    def class_differs(self) -> bool:
+        """The 管理者 decided a class other than the engine's."""
+        return bool(self.derived_class) and self.management_class != self.derived_class
+
+    @property
+    def decided_lower(self) -> bool:
+        """The decided class gives less protection than the engine's (C < B < A)."""
+        return self.class_differs and CLASS_RANK[self.management_class] < CLASS_RANK[self.derived_class]
 
 
 # ---------------------------------------------------------------- profiles
@@ -118,6 +137,8 @@ def profile_from_record(data: Mapping[str, Any]) -> Profile:
         file_kind=str(data.get("file_kind") or "computer"),
         exclusions=tuple(_unique(c for c in claimed if c)),
         anonymized_info_created=bool(_mapping(data.get("anonymized_info")).get("created")),
+        financial_items=tuple(str(c) for c in ch.get("financial_items") or ()),
+        decided_class=decided if (decided := data.get("management_class")) in CLASS_RANK else None,
     )
 
 
@@ -135,6 +156,8 @@ PROFILE_KEYS = frozenset(
         "file_kind",
         "exclusions",
         "anonymized_info_created",
+        "financial_items",
+        "management_class",
     }
 )
 
@@ -159,6 +182,11 @@ def profile_from_mapping(data: Any, source: str = "profile") -> Profile:
             raise UsageError(f"{source}: exclusions: {item!r} is not 74-2-N (N=1..11), 75-2-N (N=1..3) or 75-3")
     processing = _choice(data, "processing", PROCESSING, "none", source)
     file_kind = _choice(data, "file_kind", FILE_KINDS, "computer", source)
+    financial_items = _str_list(data, "financial_items", source)
+    _known(financial_items, frozenset(FINANCIAL_ITEMS), "financial_items", source)
+    decided = data.get("management_class")
+    if decided is not None and decided not in CLASS_RANK:
+        raise UsageError(f"{source}: management_class: give A, B or C (the class the 管理者 decided), or leave it out")
     flags = {k: _flag(data, k, source) for k in ("sensitive", "my_number", "biometric", "financial", "confidential", "anonymized_info_created")}
     return Profile(
         principals=principals,
@@ -173,6 +201,8 @@ def profile_from_mapping(data: Any, source: str = "profile") -> Profile:
         file_kind=file_kind,
         exclusions=tuple(_unique(exclusions)),
         anonymized_info_created=flags["anonymized_info_created"],
+        financial_items=tuple(_unique(financial_items)),
+        decided_class=decided,
     )
 
 
@@ -231,6 +261,7 @@ class _Policy:
     class_b_min: int
     filebook_min: int
     triggers: tuple[str, ...]
+    financial_combinations: tuple[tuple[str, ...], ...] = DEFAULT_FINANCIAL_COMBINATIONS
 
 
 def _policy(policy: Mapping[str, Any] | None) -> _Policy:
@@ -238,10 +269,15 @@ def _policy(policy: Mapping[str, Any] | None) -> _Policy:
     thresholds = _mapping(policy.get("thresholds"))
     classification = _mapping(policy.get("classification"))
     triggers = classification.get("class_a_triggers")
+    combos = _mapping(policy.get("financial_damage")).get("combinations")
     return _Policy(
         class_b_min=int(thresholds.get("class_b_min_principals", DEFAULT_MIN_PRINCIPALS)),
         filebook_min=int(thresholds.get("filebook_min_principals", DEFAULT_MIN_PRINCIPALS)),
         triggers=tuple(triggers) if isinstance(triggers, list) else CLASS_A_TRIGGERS,
+        financial_combinations=(
+            tuple(tuple(str(i) for i in c) for c in combos if isinstance(c, list) and c)
+            if isinstance(combos, list) else DEFAULT_FINANCIAL_COMBINATIONS
+        ),
     )
 
 
@@ -260,12 +296,20 @@ def decide(profile: Profile, policy: Mapping[str, Any] | None) -> Decision:
     """The management class, file status, exclusions, notices and ファイル簿 listing of `profile`."""
     pol = _policy(policy)
     steps = _Steps()
+    financial = _financial(profile, pol, steps)
     personal = _personal_information(profile, steps)
-    klass = _management_class(profile, pol, personal, steps)
+    derived = _management_class(replace(profile, financial=financial), pol, personal, steps)
+    klass = _decided_class(profile, derived, steps)
     pif = _personal_information_file(profile, personal, steps)
     exclusions = _effective_exclusions(profile, pol, pif, steps)
     notifications = _notifications(profile, klass, personal, pif, exclusions, steps)
     listed = _filebook_listed(profile, pif, exclusions, steps)
+    if profile.anonymized_info_created and pif and not listed:
+        steps.add(
+            "anonymized:unlisted-source",
+            f"{_LAW}第60条第3項第1号",
+            "ファイル簿に掲載されない個人情報ファイル（第75条第2項の除外又は第3項による不掲載）からは行政機関等匿名加工情報を作成できない",
+        )
     _gaps(profile, klass, pif, exclusions, notifications, listed, steps)
     return Decision(
         management_class=klass,
@@ -276,7 +320,51 @@ def decide(profile: Profile, policy: Mapping[str, Any] | None) -> Decision:
         filebook_listed=listed,
         specific_personal_information=profile.my_number,
         personal_information=personal,
+        derived_class=derived,
+        financial=financial,
     )
+
+
+def _financial(profile: Profile, pol: _Policy, steps: _Steps) -> bool:
+    """財産的被害のおそれ: stated, or the items held complete one of the policy's combinations."""
+    if profile.financial:
+        return True
+    held = set(profile.financial_items)
+    if _completed(held, pol.financial_combinations) is not None:
+        return True
+    if held:
+        steps.add(
+            "financial:not-alone",
+            "規程第16条第1項",
+            f"保有する項目（{', '.join(sorted(held))}）だけでは財産的被害のおそれに当たらない"
+            "（policy financial_damage の組合せに当たらない。例：口座番号のみでは不正利用できない）",
+        )
+    return False
+
+
+def _completed(held: set[str], combinations: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+    return next((c for c in combinations if held.issuperset(c)), None)
+
+
+def financial_damage(items: Iterable[str], policy: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+    """The policy's `financial_damage` combination that the financial `items` complete, if any
+    (for other readers of the same rule, e.g. an incident's 規則43(2) assessment)."""
+    return _completed(set(items), _policy(policy).financial_combinations)
+
+
+def _decided_class(profile: Profile, derived: str, steps: _Steps) -> str:
+    """規程16(1): the 個人情報保護管理者 decides the class; the engine's class is advice."""
+    decided = profile.decided_class
+    if decided is None or decided == derived:
+        return derived
+    lower = CLASS_RANK[decided] < CLASS_RANK[derived]
+    steps.add(
+        "class-decided",
+        "規程第16条第1項",
+        f"個人情報保護管理者が管理{decided}と判断（判定エンジンの目安は管理{derived}）"
+        + ("：目安より低い区分のため、その理由の記録を要する" if lower else "（「これに準ずる管理が適当と判断されるもの」等）"),
+    )
+    return decided
 
 
 def _identifier_held(profile: Profile) -> bool:
@@ -293,7 +381,7 @@ def _personal_information(profile: Profile, steps: _Steps) -> bool:
                 "匿名加工とされているが個人識別符号を含む。匿名加工では個人識別符号の全部を削除するため、個人情報として判定する",
             )
             return True
-        steps.add("anonymized", f"{_LAW}第2条第6項", "匿名加工情報であり個人情報に当たらない（個人情報ファイル・本人の数による判定は行わない）")
+        steps.add("anonymized", f"{_LAW}第2条第6項", "匿名加工情報であり個人情報に当たらない（個人情報ファイルに当たらず第35条第1項・第2項の対象外。管理区分は保有個人情報等として判定する）")
         return False
     if profile.principals == 0 and not (_identifier_held(profile) or profile.sensitive):
         steps.add("no-personal-information", f"{_LAW}第2条第1項", "特定の個人を識別できる情報が見つからない（本人0人）：個人情報に当たらない")
@@ -335,9 +423,15 @@ def _management_class(profile: Profile, pol: _Policy, personal: bool, steps: _St
         for trigger, text in grounds:
             steps.add(f"class-a:{trigger}", article, f"{text} → 管理A（policy の管理A該当事由 {trigger}）")
         return "A"
-    if not personal:
+    if not personal and profile.processing != "anonymized":
         steps.add("class-c:not-personal", article, "個人情報を含まず管理A該当事由もない → 管理C")
         return "C"
+    if not personal:
+        steps.add(
+            "class:anonymized",
+            "規程第2条第13項・第16条第1項",
+            "行政機関等匿名加工情報も保有個人情報等に当たるため、本人の数（千人以上）による管理区分の判定を行う",
+        )
     n, floor = profile.principals, pol.class_b_min
     if n is None:
         steps.add("class-b:unknown-count", article, f"本人の数が不明 → 計数されるまで管理B（{floor:,}人以上）として扱う")
@@ -374,11 +468,19 @@ def _effective_exclusions(profile: Profile, pol: _Policy, pif: bool, steps: _Ste
         if profile.exclusions:
             steps.add("exclusions-not-applicable", f"{_LAW}第74条第2項", "個人情報ファイルではないため、申告された除外は判定に使わない")
         return ()
-    effective = list(profile.exclusions)
-    for item in profile.exclusions:
-        steps.add(f"exclusion:{item}", _article_of(item), f"申告された除外: {_label_of(item)}")
     n, floor = profile.principals, pol.filebook_min
     item9 = f"{_LAW}第74条第2項第9号・施行令第20条"
+    effective = [e for e in profile.exclusions if e != "74-2-9" or (n is not None and n < floor)]
+    for item in profile.exclusions:
+        if item not in effective:
+            count = "不明" if n is None else f"{n:,}人"
+            steps.add(
+                "exclusion-refused:74-2-9",
+                item9,
+                f"申告された第74条第2項第9号の除外は認められない：本人の数 {count}（{floor:,}人未満であることが確認できない）",
+            )
+            continue
+        steps.add(f"exclusion:{item}", _article_of(item), f"申告された除外: {_label_of(item)}")
     if n is not None and n < floor and "74-2-9" not in effective:
         effective.append("74-2-9")
         steps.add("exclusion:74-2-9", item9, f"本人の数 {n:,}人 < {floor:,}人 → 第74条第2項第9号に当たる")
@@ -515,11 +617,14 @@ class Judgements:
     exclusions: tuple[str, ...] = ()
     processing: str | None = None
     anonymized_info_created: bool | None = None
+    decided_class: str | None = None  # --class: the 管理者's decision (Art. 16(1))
+    class_rationale: str | None = None  # --rationale: why, in the 管理者's words
 
     def over(self, base: Profile) -> Profile:
         """`base` with every judgement that was given put over it."""
         return replace(
             base,
+            decided_class=base.decided_class if self.decided_class is None else self.decided_class,
             confidential=base.confidential if self.confidential is None else self.confidential,
             file_kind=base.file_kind if self.file_kind is None else self.file_kind,
             exclusions=tuple(_unique((*base.exclusions, *self.exclusions))),
@@ -540,7 +645,7 @@ def profile_from_scan(result: ScanResult) -> Profile:
         my_number="my_number" in codes,
         identification_codes=codes,
         biometric="biometric" in codes,
-        financial=result.financial,
+        financial_items=tuple(dict.fromkeys(d.kind for d in result.confirmed() if d.category == "financial")),
     )
 
 
@@ -622,7 +727,9 @@ def outcome_json(o: Outcome) -> dict[str, Any]:
         "sensitive": p.sensitive,
         "sensitive_categories": list(p.sensitive_categories),
         "identification_codes": list(p.identification_codes),
-        "financial": p.financial,
+        "financial": d.financial,
+        "financial_items": list(p.financial_items),
+        "derived_class": d.derived_class,
         "notifications": list(d.notifications),
         "exclusions": list(d.exclusions),
         "filebook_listed": d.filebook_listed,
@@ -653,20 +760,30 @@ SENSITIVE_ENUM = frozenset(
 
 
 def record_base(data: Mapping[str, Any]) -> Judgements:
-    """The judgements already in a files record (used where the command line gives none)."""
+    """The judgements already in a files record (used where the command line gives none).
+
+    A decided class is kept only when the 管理者 recorded why (classification.class_rationale):
+    a class that merely repeats an earlier engine result follows the engine on a rescan.
+    """
     p = profile_from_record(data)
+    own = _mapping(data.get("classification")).get("class_rationale")
+    kept = p.decided_class if isinstance(own, str) and own.strip() else None
     return Judgements(
         confidential=p.confidential,
         file_kind=p.file_kind,
         exclusions=p.exclusions,  # 75-3 here: filebook_withheld.whole_file
         processing=p.processing,
         anonymized_info_created=p.anonymized_info_created,
+        decided_class=kept,
+        class_rationale=own if kept else None,
     )
 
 
 def merge_judgements(record: Judgements, given: Judgements) -> Judgements:
     """Command-line judgements over the record's."""
     return Judgements(
+        decided_class=record.decided_class if given.decided_class is None else given.decided_class,
+        class_rationale=record.class_rationale if given.class_rationale is None else given.class_rationale,
         confidential=record.confidential if given.confidential is None else given.confidential,
         file_kind=record.file_kind if given.file_kind is None else given.file_kind,
         exclusions=tuple(_unique((*record.exclusions, *given.exclusions))),
@@ -691,7 +808,8 @@ def apply_to_record(doc: Any, o: Outcome, given: Judgements, today: str, sha256:
     characteristics["my_number"] = p.my_number
     _set_or_drop(characteristics, "identification_codes", list(p.identification_codes))
     characteristics["biometric"] = p.biometric
-    characteristics["financial"] = p.financial
+    characteristics["financial"] = d.financial
+    _set_or_drop(characteristics, "financial_items", [i for i in p.financial_items if i in FINANCIAL_ITEMS])
     characteristics["processing"] = p.processing
     if p.principals is not None or o.principals_basis != "stated":
         doc["principals"] = {"count": p.principals, "as_of": today, "basis": "scanned" if o.scan is not None else "stated"}
@@ -702,6 +820,11 @@ def apply_to_record(doc: Any, o: Outcome, given: Judgements, today: str, sha256:
     _add_exclusions(doc, given.exclusions)
     classification = _ensure_map(doc, "classification")
     classification["rationale"] = rationale(o)
+    classification["derived_class"] = d.derived_class
+    if d.class_differs and given.class_rationale:
+        classification["class_rationale"] = given.class_rationale
+    elif not d.class_differs and "class_rationale" in classification:
+        del classification["class_rationale"]  # the decision follows the engine again: nothing to justify
     classification["decided_on"] = today
     classification["reasons"] = [r.as_json() for r in o.reasons]
     if o.scan is not None:
@@ -715,7 +838,7 @@ def apply_to_record(doc: Any, o: Outcome, given: Judgements, today: str, sha256:
 def rationale(o: Outcome) -> str:
     """One sentence: the class and why (generated)."""
     d = o.decision
-    grounds = [r.text for r in d.reasons if r.rule.startswith(("class-a:", "class-b", "class-c"))]
+    grounds = [r.text for r in d.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class-decided"))]
     notices = "、".join(d.notifications) if d.notifications else "なし"
     return f"管理{d.management_class}。{' '.join(grounds)}。通知: {notices}。ファイル簿掲載: {'あり' if d.filebook_listed else 'なし'}。"
 

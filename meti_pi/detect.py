@@ -28,16 +28,17 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from meti_pi.checkdigits import corporate_number_valid, luhn_valid, my_number_valid
+from meti_pi.checkdigits import corporate_number_valid, luhn_valid, my_number_valid, my_numbers_beyond_chance
 from meti_pi.errors import UsageError
 from meti_pi.principals import (
     CORPORATE_CONTACT,
     DistinctCounter,
     as_is,
+    date_cells,
     choose_keys,
     empty_key_hash,
     key_hashes,
-    key_normaliser,
+    normalise_cells,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -700,7 +701,10 @@ def decide_candidate(c: Candidate, nonempty: int, matched: int) -> tuple[bool, b
     if c.context == "header" or c.sampled < MIN_VALUES:
         return False, False
     if c.context == "header_or_grouping":
-        # A check digit alone never decides: 4-4-4 grouping is the context a header would give.
+        # A check digit on one value never decides: 4-4-4 grouping is the context a header would
+        # give, and so is a column passing 個人番号 check digits far beyond chance (1 in 10).
+        if c.check == "my_number" and coverage >= HEADER_MIN and my_numbers_beyond_chance(c.passed, c.sampled):
+            return True, True
         if rate >= STRONG_MIN and c.sampled >= STRONG_VALUES and coverage >= VALUE_MIN:
             return True, c.grouped >= VALUE_MIN * c.sampled
         return False, False
@@ -839,6 +843,8 @@ def _scan_table(
         head += more
     columns = [_typed(i, names[i], header, head[:SAMPLE_ROWS], vocab) for i in range(len(names))]
     key_columns = choose_keys(columns, keys, identifying_kinds(columns))
+    for i in key_columns:  # one person written two ways is one person (issue 14)
+        columns[i].key_normaliser = date_cells(parse_birth_date) if provisional_kind(columns[i]) == "birth_date" else normalise_cells
     counter = None
     if key_columns:
         signature = tuple(provisional_kind(columns[i]) or columns[i].name for i in key_columns)
@@ -869,9 +875,7 @@ def _scan_table(
 
 def _typed(index: int, name: str, header: bool, rows: Sequence[Sequence[str]], vocab: Vocabulary) -> Column:
     sample = [row[index] for row in rows if index < len(row)]
-    column = type_column(index, name, header, sample, vocab)
-    column.key_normaliser = key_normaliser(sample)
-    return column
+    return type_column(index, name, header, sample, vocab)
 
 
 def _rebatch(head: list[list[str]], rest: Iterator[list[list[str]]]) -> Iterator[tuple[list[list[str]], bool]]:

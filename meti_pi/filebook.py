@@ -4,7 +4,8 @@ Which files are listed (legal brief §1.8, §9.6):
 - only 個人情報ファイル (`file_kind` computer or manual; `none` is other 保有個人情報);
 - only files held on `today` (holding started, not ended: 令 drops the entry when holding stops);
 - not files excluded by 75(2): an exclusion 74-2-1..74-2-10 or 75-2-1..75-2-3, or fewer
-  本人 than `thresholds.filebook_min_principals` (74(2)(9), 1,000). 74-2-11 (manual file)
+  本人 than `thresholds.filebook_min_principals` (74(2)(9), 1,000); a claimed 74-2-9 excludes
+  only when the stated count is below it. 74-2-11 (manual file)
   does NOT exclude: paper files with 1,000+ 本人 are listed although no Art. 35 notice covers
   them. An unknown count (null) is listed unless 74-2-9 is claimed;
 - not files withheld whole under 75(3) (`filebook_withheld.whole_file`, or an exclusion
@@ -12,8 +13,9 @@ Which files are listed (legal brief §1.8, §9.6):
 - and, where meti_pi.classification is present, only files its decision also lists (both
   must agree; a disagreement can only take a file out, never put one in).
 
-Parts withheld under 75(3) are blank: the withheld 記録項目 are dropped (the rest renumbered,
-so no gap shows), 収集方法 and 経常的提供先 are left empty. A withheld text must appear nowhere
+Parts withheld under 75(3): the withheld 記録項目 are dropped (the rest renumbered, so no gap
+shows); 収集方法 and 経常的提供先 read WITHHELD_LABEL, while a file with no 経常的提供先 reads
+NONE_LABEL (the two must not look alike). A withheld text must appear nowhere
 in a row; if it does (say, in 利用目的 or 備考) the export is refused with the field named.
 
 Rows follow the e-Gov field order of legal brief §5.1 (fields 1-18). `since` compares with
@@ -66,6 +68,9 @@ FILE_KIND_LABELS = {"computer": "電算処理ファイル", "manual": "マニュ
 SENSITIVE_LABELS = {True: "含む", False: "含まない"}  # FROM MEMORY wording
 YES_NO = {True: "有", False: "無"}
 INVITES_LABEL = "該当"  # FROM MEMORY wording
+# 75(3) withheld vs nothing to state must read differently (DERIVED wording; e-Gov's own not checked).
+WITHHELD_LABEL = "（法第75条第3項により記載しない）"
+NONE_LABEL = "なし"
 MASK = "（不掲載）"  # shown in a `since` diff instead of a value holding withheld text
 
 # 75(2): 74(2)(1)-(10) via 75(2)(i), and 75(2)(ii)/(iii) copies. 74-2-11 is not here.
@@ -136,8 +141,9 @@ def withheld_whole(data: dict[str, Any]) -> bool:
     return "75-3" in _exclusion_items(data) and not _withheld(data)
 
 
-def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date) -> str | None:
-    """None when the file is listed in the public ファイル簿, else the reason code."""
+def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date, decision: Any = None) -> str | None:
+    """None when the file is listed in the public ファイル簿, else the reason code (`decision`: the
+    engine's, when the caller has it)."""
     if data.get("file_kind") not in FILE_KIND_LABELS:
         return NOT_A_FILE
     holding = data.get("holding") if isinstance(data.get("holding"), dict) else {}
@@ -148,14 +154,16 @@ def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date) ->
         return HOLDING_ENDED
     if withheld_whole(data):
         return WITHHELD_75_3
-    if _exclusion_items(data) & EXCLUDING_ITEMS:
-        return EXCLUDED_75_2
     threshold = int(((policy.get("thresholds") or {}).get("filebook_min_principals")) or 1000)
     principals = data.get("principals") if isinstance(data.get("principals"), dict) else {}
     count = principals.get("count")
+    # A 74(2)(ix) claim counts only with a stated count below the threshold (74(2)(ix), 令20).
+    if _exclusion_items(data) & (EXCLUDING_ITEMS - {"74-2-9"}):
+        return EXCLUDED_75_2
     if isinstance(count, int) and not isinstance(count, bool) and count < threshold:
         return BELOW_THRESHOLD
-    if _classification_listed(data, policy) is False:
+    listed = bool(decision.filebook_listed) if decision is not None else _classification_listed(data, policy)
+    if listed is False:
         return CLASSIFICATION
     return None
 
@@ -205,6 +213,18 @@ def withheld_texts(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def missing_mandatory(data: dict[str, Any]) -> list[tuple[tuple[object, ...], str]]:
+    """APPI 75(1): of 74(1)(vi) and (ix), what a listed file lacks, as (key path, label)."""
+    out: list[tuple[tuple[object, ...], str]] = []
+    office = data.get("disclosure_office")
+    if not isinstance(office, dict) or not str(office.get("name") or "").strip() or not str(office.get("address") or "").strip():
+        out.append((("disclosure_office",), "the office receiving 開示請求等 with its address (74(1)(ix): disclosure_office.name, .address)"))
+    chars = data.get("characteristics")
+    if not isinstance(chars, dict) or not isinstance(chars.get("sensitive"), bool):
+        out.append((("characteristics",), "whether 要配慮個人情報 is held (74(1)(vi): characteristics.sensitive true/false)"))
+    return out
+
+
 def _office(value: Any) -> str:
     if not isinstance(value, dict) or not value.get("name"):
         return ""
@@ -249,9 +269,11 @@ def build_row(fid: str, relpath: str, data: dict[str, Any], divisions: dict[str,
         "purpose": str(data.get("purpose") or ""),
         "record_items": numbered_items(items),
         "record_scope": str(data.get("record_scope") or ""),
-        "collection_method": "" if wh.get("collection_method") else str(data.get("collection_method") or ""),
+        "collection_method": WITHHELD_LABEL if wh.get("collection_method") else str(data.get("collection_method") or ""),
         "sensitive": SENSITIVE_LABELS.get(sensitive, "") if isinstance(sensitive, bool) else "",
-        "routine_recipients": "" if wh.get("routine_recipients") else "、".join(_texts(data.get("routine_recipients"))),
+        "routine_recipients": (
+            WITHHELD_LABEL if wh.get("routine_recipients") else "、".join(_texts(data.get("routine_recipients"))) or NONE_LABEL
+        ),
         "disclosure_office": _office(data.get("disclosure_office")),
         "special_procedures": str(data.get("special_procedures") or ""),
         "file_kind": FILE_KIND_LABELS.get(str(kind), ""),
@@ -283,6 +305,8 @@ class Filebook:
     def require_clean(self) -> None:
         """RuleViolation (exit 1) when a withheld text would be published."""
         errors = [p for p in self.problems if p.severity == "error"]
+        if any(p.code == "filebook-mandatory" for p in errors):
+            raise RuleViolation("the ファイル簿 was not exported: a listed file lacks an item APPI 75(1) requires", tuple(errors))
         if errors:
             raise RuleViolation("the ファイル簿 was not exported: a part withheld under APPI 75(3) would be published", tuple(errors))
 
@@ -330,6 +354,15 @@ RECORD_KEY = {
 
 
 def _row_problems(relpath: str, data: dict[str, Any], row: Row, secrets: list[str]) -> Iterator[Problem]:
+    for key_path, label in missing_mandatory(data):
+        yield Problem(
+            relpath,
+            None,
+            "filebook-mandatory",
+            f"APPI 75(1): the file is listed but does not state {label}; add it to the record",
+            "error",
+            "$." + ".".join(str(k) for k in key_path),
+        )
     for key in leaks(row, secrets):
         # Never quote the withheld text: the message names the field only.
         yield Problem(
@@ -390,7 +423,8 @@ def check_filebook(reg: Register, today: date) -> Iterator[Problem]:
     # Only a file that withholds something can leak it or name an unknown withheld item: the
     # others need no row (most files; this check runs on every write).
     withholding = {fid: entry for fid, entry in snapshot.files.items() if _withheld(entry[1])}
-    found = list(build(replace(snapshot, files=withholding), today).problems)
+    # (the 75(1) mandatory items are validate's check_decisions, for every listed file)
+    found = [p for p in build(replace(snapshot, files=withholding), today).problems if p.code != "filebook-mandatory"]
     for rec in reg.subjects("files"):
         if isinstance(rec.data, dict) and "75-3" in _exclusion_items(rec.data) and not _withheld(rec.data):
             found.append(

@@ -458,12 +458,14 @@ def _classification(w: _Writer, data: dict[str, Any], decision: Any, klass: str 
     else:
         w.para("本人の数：不明")
     w.para("管理区分：" + ("管理" + _class_label(klass) if klass else "（未決定）"))
-    recorded = data.get("management_class")
-    if not klass or (recorded and recorded != klass):
-        w.gaps.append("management_class")  # missing, or the recorded class differs from the decision
-    # The 管理者's own rationale (Art. 16(1) is their decision); the engine's steps stand in,
-    # marked as such, only where none is recorded.
-    rationale = (data.get("classification") or {}).get("rationale")
+    # The class is the 管理者's decision (Art. 16(1)); one lower than the engine's advice without
+    # the 管理者's reason is a gap (validate: class-lower-unexplained).
+    own = (data.get("classification") or {}).get("class_rationale")
+    unexplained = getattr(decision, "decided_lower", False) and not (isinstance(own, str) and own.strip())
+    if not klass or unexplained:
+        w.gaps.append("management_class")
+    # The 管理者's own rationale; the engine's steps stand in, marked as such, only where none is recorded.
+    rationale = own if isinstance(own, str) and own.strip() else (data.get("classification") or {}).get("rationale")
     if isinstance(rationale, str) and rationale.strip():
         w.para("区分の理由：" + _md_escape(rationale))
         return

@@ -33,8 +33,12 @@ from meti_pi.errors import Problem
 from meti_pi.register import Record, Register
 
 NOTICE_KINDS: tuple[str, ...] = ("35-1", "35-2", "35-3", "36")
-# Trailer / display form of each kind's article of the rule.
-ARTICLE: dict[str, str] = {"35-1": "35(1)", "35-2": "35(2)", "35-3": "35(3)", "36": "36"}
+# The ministry's own notices to the PPC (APPI 74(1) before holding or changing a file; 74(3) when it
+# stops holding a notified file or the file falls under 74(2)(ix)): recorded, not drafted here.
+PPC_KINDS: tuple[str, ...] = ("appi-74-1", "appi-74-3")
+# Trailer / display form of each kind's article (of the rule; APPI for the PPC notices).
+ARTICLE: dict[str, str] = {"35-1": "35(1)", "35-2": "35(2)", "35-3": "35(3)", "36": "36",
+                           "appi-74-1": "APPI 74(1)", "appi-74-3": "APPI 74(3)"}
 # When the first notice is due: before the trigger (あらかじめ) or after it (遅滞なく / after creation).
 TIMING: dict[str, str] = {"35-1": "before", "35-2": "after", "35-3": "before", "36": "after"}
 # When a change notice is due relative to the change (変更しようとするとき / 変更したとき).
@@ -65,6 +69,7 @@ class Requirement:
     trigger: str  # 'holding_start' | 'creation'
     anchor: date | None  # the holding start (35) or the creation date (36); None if not recorded
     due: date | None  # last day a timely notice may be submitted
+    since: date | None = None  # held before the rule took effect: the duty runs 遅滞なく from this date
 
     @property
     def article(self) -> str:
@@ -78,6 +83,7 @@ class Requirement:
             "trigger": self.trigger,
             "anchor": _iso(self.anchor),
             "due": _iso(self.due),
+            "transitional_from": _iso(self.since),
         }
 
 
@@ -89,10 +95,20 @@ _date = parse_day  # the one reader of record dates (meti_pi.calendar_jp)
 
 
 def decision_for(reg: Register, data: dict[str, Any]) -> Any:
-    """The classification engine's decision for a files record (one engine for classify/notify/validate)."""
+    """The classification engine's decision for a files record (one engine for classify/notify/validate).
+
+    Memoised per record data while the register's records are unchanged: validate's checks, the
+    ファイル簿 and the notices each ask for it (about 0.1 ms a file).
+    """
     from meti_pi import classification
 
-    return classification.decide(classification.profile_from_record(data), reg.policy)
+    memo: dict[int, tuple[dict[str, Any], Any]] = reg.derived("decisions", lambda _reg: {})
+    hit = memo.get(id(data))
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    decision = classification.decide(classification.profile_from_record(data), reg.policy)
+    memo[id(data)] = (data, decision)  # the data is kept: its id cannot be reused while cached
+    return decision
 
 
 def management_class(data: dict[str, Any], decision: Any) -> str | None:
@@ -115,21 +131,35 @@ def due_after(anchor: date, policy: dict[str, Any]) -> date:
     return calendar_jp.due_after(anchor, "without_delay", policy.get("time_limits", {}))
 
 
+def rule_effective(policy: dict[str, Any]) -> date | None:
+    """The date the rule took effect (附則1: 2022-04-01, policy notices.rule_effective)."""
+    return _date(_map(policy.get("notices")).get("rule_effective"))
+
+
 def requirement(kind: str, data: dict[str, Any], policy: dict[str, Any]) -> Requirement:
-    """The timing of a `kind` notice for a files record."""
+    """The timing of a `kind` notice for a files record.
+
+    A file held (or information created) before the rule took effect could not be notified
+    あらかじめ under it: the duty runs 遅滞なく from the effective date (the rule's 附則1 date;
+    APPI 附則7(14) says the same of the ministry's own 74(1) notice for files held then).
+    """
     if TRIGGER[kind] == "creation":
         anchor = _date(_map(data.get("anonymized_info")).get("created_on"))
     else:
         anchor = _date(_map(data.get("holding")).get("start"))
     timing = TIMING[kind]
+    effective = rule_effective(policy)
+    since = effective if anchor is not None and effective is not None and anchor < effective else None
     due: date | None
     if anchor is None:
         due = None
+    elif since is not None:
+        timing, due = "after", due_after(since, policy)
     elif timing == "before":
         due = anchor
     else:
         due = due_after(anchor, policy)
-    return Requirement(kind=kind, timing=timing, trigger=TRIGGER[kind], anchor=anchor, due=due)
+    return Requirement(kind=kind, timing=timing, trigger=TRIGGER[kind], anchor=anchor, due=due, since=since)
 
 
 def requirements(reg: Register, data: dict[str, Any], decision: Any = None) -> list[Requirement]:
@@ -237,6 +267,20 @@ def notified_items(kind: str, data: dict[str, Any], klass: str | None) -> dict[s
             "pia_ref": _text(mb.get("pia_ref")),
         }
     return base
+
+
+# The items of an APPI 74(1) notice to the PPC (74(1)(i)-(xi)): the 35(1) items without the rule's
+# internal additions (class, file kind, systems, contractors, exclusions).
+PPC_ITEMS = ("name", "org", "division", "purpose", "record_items", "record_scope", "collection_method", "sensitive",
+             "routine_recipients", "filebook_withheld", "disclosure_office", "special_procedures", "planned_start_date",
+             "other_reference")
+
+
+def ppc_items_hash(data: dict[str, Any]) -> str:
+    """sha256 of the APPI 74(1) items of a files record (a later change needs a change notice to the PPC)."""
+    items = notified_items("35-1", data, None)
+    doc = {"items_version": ITEMS_VERSION, "kind": "appi-74-1", "items": {k: items[k] for k in PPC_ITEMS}}
+    return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
 
 
 def canonical_json(obj: Any) -> str:
@@ -385,6 +429,9 @@ def _locate(rec: Record, key_path: tuple[object, ...]) -> tuple[int | None, str]
 
 
 def _timing_words(req: Requirement) -> str:
+    if req.since is not None:
+        what = "created" if req.trigger == "creation" else "held"
+        return f"{what} before the rule took effect {req.since.isoformat()}: 遅滞なく after that date (附則1; APPI 附則7(14))"
     if req.trigger == "creation":
         return "after creating 行政機関等匿名加工情報 (policy: 遅滞なく)"
     if req.timing == "before":
@@ -430,6 +477,7 @@ def kind_findings(ks: KindStatus, today: date) -> list[Finding]:
     if req.due is not None and submitted is not None and submitted > req.due:
         reason = first.data.get("late_reason")
         when = "after the holding start" if req.timing == "before" else "after the 遅滞なく limit"
+        when = "after the 遅滞なく limit" if req.since is not None else when
         base = f"{art} notice {first.id} was made {submitted.isoformat()}, {when} ({_timing_words(req)}; due {req.due.isoformat()})"
         if isinstance(reason, str) and reason.strip():
             out.append(finding("late_explained", base + "; the reason is recorded", first.id))
@@ -468,6 +516,124 @@ def check(reg: Register, today: date) -> list[Finding]:
             continue
         for ks in file_status(reg, rec, index):
             out.extend(kind_findings(ks, today))
+    return out
+
+
+def check_with_ppc(reg: Register, today: date) -> list[Finding]:
+    """`check`, then the ministry's own APPI 74(1)/74(3) notices to the PPC (`notify --check`).
+
+    Kept apart from `check` (which validate and the inspection read): the PPC notices are the
+    ministry's duty (the 総括's office), not the 管理者's Art. 35 notice.
+    """
+    out = check(reg, today)
+    for rec in sorted(reg.of_kind("files"), key=lambda r: r.relpath):
+        out.extend(ppc_findings(reg, rec, today))
+    return out
+
+
+# -- the ministry's notices to the PPC (APPI 74(1), 74(3)) -------------------------------------------
+
+
+def _ppc_notices(reg: Register) -> dict[tuple[str, str], list[Record]]:
+    """Made (submitted or acknowledged) PPC notices by (file id, kind), in the order made."""
+    def build(reg: Register) -> dict[tuple[str, str], list[Record]]:
+        out: dict[tuple[str, str], list[Record]] = {}
+        for rec in reg.of_kind("notifications"):
+            data = rec.data
+            if data.get("kind") in PPC_KINDS and data.get("state") in MADE_STATES:
+                out.setdefault((str(data.get("file")), str(data.get("kind"))), []).append(rec)
+        for recs in out.values():
+            recs.sort(key=_made_key)
+        return out
+    return reg.derived("ppc_notices", build)  # type: ignore[no-any-return]
+
+
+def _made_internal_35_1(reg: Register, file_id: str) -> bool:
+    return any(n.data.get("kind") == "35-1" and n.data.get("state") in MADE_STATES for n in notices_by_file(reg).get(file_id, []))
+
+
+def deemed_by_pia(data: dict[str, Any]) -> bool:
+    """番号法 28(5): a published 特定個人情報保護評価書 counts as the APPI 74(1) notice (VERIFIED, brief §1.7)."""
+    return _map(data.get("my_number_basis")).get("pia_status") == "published"
+
+
+def ppc_requirements(reg: Register, rec: Record, today: date, decision: Any = None) -> list[Requirement]:
+    """The PPC notices a file requires on `today`.
+
+    appi-74-1: a 個人情報ファイル not excluded by 74(2)(i)-(xi) (the files 35(1) covers), unless a
+      published PIA counts as the notice; before holding (held before 2022-04-01: 遅滞なく, APPI
+      附則7(14)), while the file is held.
+    appi-74-3: a file that was notified (an APPI 74(1) notice, or a 35(1) notice the 副総括 received
+      for the ministry's notice) and has stopped being held (anchor holding.end) or now falls under
+      74(2)(ix) (anchor principals.as_of): 遅滞なく, the policy's limit.
+    """
+    data = rec.data
+    decision = decision if decision is not None else decision_for(reg, data)
+    out: list[Requirement] = []
+    held = held_on(data, today)
+    if held and "35-1" in (getattr(decision, "notifications", ()) or ()) and not deemed_by_pia(data):
+        base = requirement("35-1", data, reg.policy)
+        out.append(Requirement("appi-74-1", base.timing, base.trigger, base.anchor, base.due, base.since))
+    notified = bool(_ppc_notices(reg).get((rec.id, "appi-74-1"))) or _made_internal_35_1(reg, rec.id)
+    if notified:
+        end = _date(_map(data.get("holding")).get("end"))
+        anchor: date | None = None
+        trigger = ""
+        if end is not None and end <= today:
+            anchor, trigger = end, "holding_end"
+        elif "74-2-9" in (getattr(decision, "exclusions", ()) or ()):
+            anchor, trigger = _date(_map(data.get("principals")).get("as_of")), "below_threshold"
+        if trigger:
+            due = due_after(anchor, reg.policy) if anchor is not None else None
+            out.append(Requirement("appi-74-3", "after", trigger, anchor, due))
+    return out
+
+
+def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
+    """Findings about the PPC notices a file requires: due, missing, late (explained or not)."""
+    out: list[Finding] = []
+    made = _ppc_notices(reg)
+    for req in ppc_requirements(reg, rec, today):
+        art = ARTICLE[req.kind]
+        key: tuple[object, ...] = {"holding_end": ("holding", "end"), "below_threshold": ("principals", "as_of")}.get(req.trigger, ("holding", "start"))
+        what = {
+            "appi-74-1": "the ministry's notice to the PPC of holding this 個人情報ファイル (個人情報保護委員会への事前通知)",
+            "appi-74-3": "the ministry's notice to the PPC that this notified file "
+                         + ("is no longer held (保有をやめた)" if req.trigger == "holding_end" else "fell under 74(2)(ix), fewer than 1,000 本人"),
+        }[req.kind]
+        when = _timing_words(req) if req.kind == "appi-74-1" else f"遅滞なく after {req.anchor.isoformat() if req.anchor else '(date not recorded)'}"
+        hint = f"record it with `meti-pi notify record {rec.id} --kind {req.kind} --on DATE`"
+
+        def finding(status: str, message: str, notification: str | None = None, req: Requirement = req, key: tuple[object, ...] = key) -> Finding:
+            line, where = _locate(rec, key)
+            return Finding(rec.id, req.kind, status, message, rec.relpath, line, where, req.due, notification)
+
+        recs = made.get((rec.id, req.kind), [])
+        if req.kind == "appi-74-3" and req.anchor is not None:  # a 74(3) notice answers the event it follows
+            recs = [n for n in recs if (_date(n.data.get("submitted_on")) or date.min) >= req.anchor]
+        if not recs:
+            if req.due is not None and today <= req.due:
+                out.append(finding("due", f"{art}: {what} is due by {req.due.isoformat()} ({when}); {hint}"))
+            else:
+                since = f"was due {req.due.isoformat()}" if req.due else "is due (date unknown)"
+                out.append(finding("missing", f"{art}: {what} is not recorded; it {since} ({when}); {hint}"))
+            continue
+        first = recs[0]
+        submitted = _date(first.data.get("submitted_on"))
+        if req.due is not None and submitted is not None and submitted > req.due:
+            reason = first.data.get("late_reason")
+            base = f"{art} notice {first.id} was made {submitted.isoformat()}, after its due date {req.due.isoformat()} ({when})"
+            if isinstance(reason, str) and reason.strip():
+                out.append(finding("late_explained", base + "; the reason is recorded", first.id))
+            else:
+                out.append(finding("late", base + f"; record why with `meti-pi notify explain {first.id} --reason TEXT`", first.id))
+        latest = recs[-1]
+        recorded = latest.data.get("items_hash")
+        if req.kind == "appi-74-1" and recorded and recorded != ppc_items_hash(rec.data):
+            out.append(finding("stale", f"{art}: the notified items changed since the notice to the PPC {latest.id} "
+                                        f"({latest.data.get('submitted_on')}); a change notice is required before the change "
+                                        f"(変更しようとするとき); record it with `meti-pi notify record {rec.id} --kind appi-74-1 --on DATE`",
+                               latest.id))
     return out
 
 

@@ -431,8 +431,10 @@ def _submit_warnings(reg: Register, file_rec: Record, rec: Record, on: date, exp
 
 
 def _ledger_state(tx: Any, reg: Register, file_id: str, rec: Record, changes: dict[str, Any]) -> None:
-    """Mirror a notice's state and dates in the file's 台帳 entry."""
+    """Mirror a notice's state and dates in the file's 台帳 entry (the 副総括's notices only)."""
     data = rec.data
+    if data.get("kind") not in notices.NOTICE_KINDS:
+        return  # the ministry's own notices to the PPC are not notices the 副総括 received (Art. 38)
     mirrored = {k: v for k, v in changes.items() if k in ("state", "submitted_on", "acknowledged_on")}
     if reg.get("ledger", file_id) is None:
         entry = {"notification": rec.id, "kind": data.get("kind"), "change": bool(data.get("change")),
@@ -452,6 +454,57 @@ def _ledger_state(tx: Any, reg: Register, file_id: str, rec: Record, changes: di
             return
     doc["notified"].append({"notification": rec.id, "kind": data.get("kind"), "change": bool(data.get("change")),
                             "date": data.get("drafted_on"), "state": data.get("state"), **mirrored})
+
+
+# -- the ministry's notices to the PPC (APPI 74(1), 74(3)) ------------------------------------------
+
+
+@dataclass
+class PpcResult:
+    """What `notify record` wrote."""
+
+    id: str
+    kind: str
+    file: str
+    on: str
+    commit: str | None
+    dry_run: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "article": notices.ARTICLE[self.kind], "file": self.file,
+                "state": "submitted", "submitted_on": self.on, "commit": self.commit, "dry_run": self.dry_run}
+
+
+def record_ppc_notice(root: Path, file_id: str, kind: str, *, today: date, on: date | None = None, ref: str | None = None,
+                      late_reason: str | None = None, dry_run: bool = False) -> PpcResult:
+    """Record that the ministry notified the PPC (APPI 74(1) of holding or changing a file, 74(3) of
+    ending it or of its falling under 74(2)(ix)): a notification record in state submitted."""
+    from meti_pi import audit
+    from meti_pi.ids import allocate
+
+    if kind not in notices.PPC_KINDS:
+        raise UsageError(f"--kind must be one of {', '.join(notices.PPC_KINDS)} (the ministry's notices to the PPC)")
+    on = on or today
+    _not_after_today(on, today, "notice date")
+    article = notices.ARTICLE[kind]
+    with audit.transaction(root, command="notify record", article=article, today=today, dry_run=dry_run,
+                           summary=f"{article} notice to the PPC for files/{file_id} ({on.isoformat()})") as tx:
+        reg = tx.register()
+        rec = _file_record(reg, file_id)
+        earlier = [r for r in reg.of_kind("notifications") if r.data.get("file") == rec.id and r.data.get("kind") == kind
+                   and r.data.get("state") in notices.MADE_STATES]
+        record: dict[str, Any] = {"kind": kind, "file": rec.id, "change": kind == "appi-74-1" and bool(earlier),
+                                  "state": "submitted", "drafted_on": on.isoformat(), "submitted_on": on.isoformat()}
+        if kind == "appi-74-1":  # what was notified, so that a later change is seen (74(1), 変更しようとするとき)
+            record["items_hash"] = notices.ppc_items_hash(rec.data)
+            record["items_version"] = notices.ITEMS_VERSION
+        if ref and ref.strip():
+            record["submitted_ref"] = _screen("--ref", ref.strip())
+        if late_reason and late_reason.strip():
+            record["late_reason"] = _screen("--late-reason", late_reason.strip())
+        nid = allocate("N", {r.id for r in reg.of_kind("notifications")}, today)
+        tx.create("notifications", record, id=nid)
+    return PpcResult(nid, kind, rec.id, on.isoformat(), tx.commit_sha, dry_run)
 
 
 # -- the 台帳 event log ------------------------------------------------------------------------------
@@ -524,4 +577,4 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
 def check_register(root: Path, today: date) -> tuple[list[notices.Finding], list[Problem]]:
     """Findings of `notify --check` and the 台帳 problems."""
     reg = Register.load(root)
-    return notices.check(reg, today), list(notices.ledger_findings(reg))
+    return notices.check_with_ppc(reg, today), list(notices.ledger_findings(reg))

@@ -27,6 +27,11 @@ DEFAULT_POLICY: dict[str, Any] = {
         # DERIVED default: the 管理者 decides 管理A; these characteristics suggest it.
         "class_a_triggers": ["my_number", "sensitive", "biometric", "identification_code", "financial", "confidential"],
     },
+    # PPC reading (FROM MEMORY: 通則編 3-5-3-1 事例, Q&A A6-11 / Q14-8): a card number alone, or an
+    # account number with what lets someone use it (暗証番号, ネットバンキングの認証情報).
+    "financial_damage": {"combinations": [["card_number"], ["bank_account", "account_credentials"]]},
+    # 附則1: the rule in force 2022-04-01 (VERIFIED); files held before it: 35(1) 遅滞なく (APPI 附則7(14)).
+    "notices": {"rule_effective": "2022-04-01"},
     "incident": {
         "preliminary_report_days_min": 3,  # 速報 概ね3～5日 (VERIFIED for 特定個人情報; FROM MEMORY for APPI)
         "preliminary_report_days": 5,

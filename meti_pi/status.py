@@ -65,6 +65,26 @@ def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
     return out
 
 
+PPC_TITLES = {"appi-74-1": "個人情報保護委員会への通知（法第74条第1項）", "appi-74-3": "個人情報保護委員会への通知（法第74条第3項：保有終了等）"}
+
+
+def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
+    """The ministry's own APPI 74(1)/74(3) notices to the PPC that are due or missing."""
+    from meti_pi import notices
+
+    out = []
+    for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
+        for f in notices.ppc_findings(reg, rec, today):
+            if f.status not in ("due", "missing", "stale") or (f.status == "due" and f.due is not None and f.due > horizon):
+                continue
+            out.append(DueItem(
+                "notice", rec.key, notices.ARTICLE[f.kind],
+                f"{rec.id}「{rec.data.get('name', '')}」の{PPC_TITLES[f.kind]}" + ("（変更の通知）" if f.status == "stale" else ""),
+                f.due, f.status != "due", str(rec.data.get("division")), f.message,
+            ))
+    return out
+
+
 def _incidents(reg: Register, today: date, horizon: date) -> list[DueItem]:
     from meti_pi import checklist as cl
 
@@ -154,7 +174,7 @@ def due_items(reg: Register, today: date, *, horizon_days: int = DEFAULT_HORIZON
     missing inspections are always listed. Overdue first, then by due date."""
     horizon = today + timedelta(days=horizon_days)
     items = [
-        *_notices(reg, today, horizon), *_incidents(reg, today, horizon), *_inspections(reg, today),
+        *_notices(reg, today, horizon), *_ppc_notices(reg, today, horizon), *_incidents(reg, today, horizon), *_inspections(reg, today),
         *_contractors(reg, today, horizon), *_corrective_actions(reg, today),
     ]
     return sorted(items, key=lambda i: (not i.overdue, i.due or date.min, CATEGORIES.index(i.category), i.ref))

@@ -166,6 +166,43 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
             yield at(rec, ("management_class",), "handling-rules", "Art. 16(2): handling rules for this class are not recorded (handling_rules)", "warning")
 
 
+def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
+    (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
+    from meti_pi import filebook, notices
+
+    for rec in reg.subjects("files"):
+        data = rec.data
+        decision = notices.decision_for(reg, data)
+        if decision.class_differs:
+            grounds = "; ".join(r.text for r in decision.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class:")))
+            own = (data.get("classification") or {}).get("class_rationale")
+            if decision.decided_lower and not (isinstance(own, str) and own.strip()):
+                yield at(rec, ("management_class",), "class-lower-unexplained",
+                         f"Art. 16(1): the decided 管理{decision.management_class} is lower than the engine's 管理{decision.derived_class} "
+                         f"({grounds}) and no reason is recorded; add classification.class_rationale or run "
+                         f"`meti-pi classify --record {rec.id} --class {decision.management_class} --rationale TEXT`")
+            else:
+                yield at(rec, ("management_class",), "class-differs",
+                         f"Art. 16(1): the decided 管理{decision.management_class} differs from the engine's 管理{decision.derived_class} "
+                         f"({grounds}); the decision stands, confirm it is still meant", "warning")
+        for i, ex in enumerate(data.get("exclusions") or []):
+            if isinstance(ex, dict) and ex.get("item") == "74-2-9" and "74-2-9" not in decision.exclusions and decision.personal_information_file:
+                count = (data.get("principals") or {}).get("count")
+                stated = "unknown" if count is None else f"{count:,}"
+                yield at(rec, ("exclusions", i, "item"), "exclusion-refused",
+                         f"APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is {stated}. "
+                         "Remove the claim, or record the count (principals.count) if it is below 1,000")
+        if decision.personal_information_file and (data.get("anonymized_info") or {}).get("created") and not decision.filebook_listed:
+            yield at(rec, ("anonymized_info", "created"), "anonymized-unlisted",
+                     "APPI 60(3)(i): 行政機関等匿名加工情報 can be made only from a file listed in the ファイル簿 "
+                     "(not excluded by 75(2) nor withheld whole under 75(3)); correct the record")
+        if filebook.listing_status(data, reg.policy, today, decision) is None:
+            for key_path, label in filebook.missing_mandatory(data):
+                yield at(rec, key_path, "filebook-mandatory",
+                         f"APPI 75(1): a file listed in the ファイル簿 must state {label}; add it (export refuses the file without it)")
+
+
 def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
     """Facts that must agree: 75(3) withheld items are recorded items; the org of a file and its 課等;
     row 9 is the only row for a system off METI's network; a 法人番号 passes its check digit."""
@@ -233,6 +270,7 @@ CHECKS: tuple[Check, ...] = (
     check_contractor_chain,
     check_contractors,
     check_files,
+    check_decisions,
     check_consistency,
     check_filebook,
     check_incidents,

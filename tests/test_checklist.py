@@ -45,6 +45,8 @@ collection_method: 申請書
 file_kind: {kind}
 holding: {{start: '{start}'}}
 principals: {{count: {count}, as_of: '2026-04-01'}}
+characteristics: {{sensitive: false}}
+disclosure_office: {{name: 個人情報保護窓口, address: 東京都千代田区霞が関一丁目3番1号}}
 """
     if cls:
         lines += f"management_class: {cls}\n"

@@ -173,12 +173,15 @@ def test_article_36_when_anonymized_info_created() -> None:
     assert d.notifications == ("35-1", "36")
 
 
-def test_anonymized_data_is_not_personal() -> None:
-    d = decide(Profile(principals=5000, processing="anonymized"), POLICY)
+@pytest.mark.parametrize(("n", "klass"), [(999, "C"), (1000, "B"), (1001, "B"), (None, "B")])
+def test_anonymized_data_is_not_personal_but_the_thousand_line_applies(n, klass) -> None:
+    # 規程2(13): 保有個人情報等 includes 行政機関等匿名加工情報, so Art. 16's 1,000-person line applies to it
+    d = decide(Profile(principals=n, processing="anonymized"), POLICY)
     assert not d.personal_information
     assert not d.personal_information_file
-    assert d.management_class == "C"
-    assert d.notifications == ()
+    assert d.management_class == klass
+    assert "class:anonymized" in rules(d)
+    assert d.notifications == ()  # 35(1) is for 個人情報ファイル, 35(2) for 保有個人情報
 
 
 def test_anonymized_but_holding_identifiers_stays_personal() -> None:
@@ -280,3 +283,108 @@ def test_75_3_for_some_items_keeps_the_file_listed_and_whole_file_unlists_it():
     assert decide(profile_from_record(parts), {}).filebook_listed is True
     assert decide(profile_from_record(whole), {}).filebook_listed is False
     assert decide(profile_from_record(vague), {}).filebook_listed is False  # says nothing of what: withhold all
+
+
+# ---------------------------------------------------------------- issue 14: the 管理者 decides (Art. 16(1))
+
+
+def test_decided_class_is_kept_beside_the_derived_one() -> None:
+    d = decide(Profile(principals=5000, financial=True, decided_class="B"), POLICY)
+    assert d.management_class == "B" and d.derived_class == "A"
+    assert d.class_differs and d.decided_lower
+    assert "class-decided" in rules(d)
+
+
+def test_same_decision_is_no_difference() -> None:
+    d = decide(Profile(principals=5000, decided_class="B"), POLICY)
+    assert d.management_class == d.derived_class == "B"
+    assert not d.class_differs and not d.decided_lower and "class-decided" not in rules(d)
+
+
+def test_decided_higher_is_not_lower() -> None:
+    d = decide(Profile(principals=10, decided_class="B"), POLICY)
+    assert d.management_class == "B" and d.derived_class == "C"
+    assert d.class_differs and not d.decided_lower
+
+
+def test_non_file_recorded_b_as_equivalent_gets_its_35_2_notice() -> None:
+    # 管理B includes 「これに準ずる管理が適当と判断されるもの」: a non-file of 10 people decided B
+    assert decide(Profile(principals=10, file_kind="none"), POLICY).notifications == ()
+    d = decide(Profile(principals=10, file_kind="none", decided_class="B"), POLICY)
+    assert d.management_class == "B" and d.notifications == ("35-2",)
+
+
+def test_record_management_class_is_the_decision() -> None:
+    p = profile_from_record({"management_class": "B", "principals": {"count": 10, "as_of": "2026-01-01"}})
+    assert p.decided_class == "B"
+    assert profile_from_record({"principals": {"count": 10, "as_of": "2026-01-01"}}).decided_class is None
+
+
+def test_profile_mapping_takes_a_decided_class() -> None:
+    assert profile_from_mapping({"principals": 5, "management_class": "A"}).decided_class == "A"
+    with pytest.raises(UsageError, match="management_class"):
+        profile_from_mapping({"principals": 5, "management_class": "D"})
+
+
+# ---------------------------------------------------------------- issue 14: 74(2)(ix) claimed against the count
+
+
+@pytest.mark.parametrize(("n", "accepted"), [(999, True), (1000, False), (1001, False), (5000, False), (None, False)])
+def test_claimed_item_9_refused_from_one_thousand_or_unknown(n, accepted) -> None:
+    d = decide(Profile(principals=n, exclusions=("74-2-9",)), POLICY)
+    assert ("74-2-9" in d.exclusions) is accepted
+    assert ("exclusion-refused:74-2-9" in rules(d)) is (not accepted)
+    assert d.filebook_listed is (not accepted)
+    assert ("35-1" in d.notifications) is (not accepted)
+    texts = " ".join(r.text for r in d.reasons)
+    if n == 5000:  # never both "≥ 1,000" and "< 1,000" for the same file
+        assert "5,000人 <" not in texts
+
+
+# ---------------------------------------------------------------- issue 14: financial damage (policy financial_damage)
+
+
+@pytest.mark.parametrize(
+    ("items", "klass"),
+    [
+        (("bank_account",), "C"),  # an account number alone: no impersonation risk (PPC Q&A)
+        (("bank_account", "account_credentials"), "A"),
+        (("card_number",), "A"),
+        (("card_number", "card_expiry"), "A"),
+        (("card_expiry",), "C"),
+    ],
+)
+def test_financial_damage_follows_the_policy_combinations(items, klass) -> None:
+    d = decide(Profile(principals=10, financial_items=items), POLICY)
+    assert d.management_class == klass
+    assert d.financial is (klass == "A")
+
+
+def test_financial_combinations_are_policy_data() -> None:
+    strict = {**POLICY, "financial_damage": {"combinations": [["card_number", "card_expiry"]]}}
+    assert decide(Profile(principals=10, financial_items=("card_number",)), strict).management_class == "C"
+    assert decide(Profile(principals=10, financial_items=("card_number", "card_expiry")), strict).management_class == "A"
+    wide = {**POLICY, "financial_damage": {"combinations": [["bank_account"]]}}
+    assert decide(Profile(principals=10, financial_items=("bank_account",)), wide).management_class == "A"
+
+
+def test_financial_damage_helper_reads_the_same_policy() -> None:
+    from meti_pi.classification import financial_damage
+
+    assert financial_damage(["bank_account"], POLICY) is None
+    assert financial_damage(["bank_account", "account_credentials"], None) == ("bank_account", "account_credentials")
+    assert financial_damage(["card_number"], {"financial_damage": {"combinations": [["card_number", "card_expiry"]]}}) is None
+
+
+def test_stated_financial_damage_still_counts() -> None:
+    assert decide(Profile(principals=10, financial=True), POLICY).management_class == "A"
+
+
+# ---------------------------------------------------------------- issue 14: 60(3)(i)
+
+
+def test_anonymized_info_from_an_unlisted_file_is_flagged() -> None:
+    listed = decide(Profile(principals=5000, anonymized_info_created=True), POLICY)
+    assert listed.filebook_listed and "anonymized:unlisted-source" not in rules(listed)
+    withheld = decide(Profile(principals=5000, anonymized_info_created=True, exclusions=("75-3",)), POLICY)
+    assert not withheld.filebook_listed and "anonymized:unlisted-source" in rules(withheld)

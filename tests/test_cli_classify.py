@@ -27,6 +27,10 @@ CONTRACT_KEYS = {
     "notifications",
     "exclusions",
     "filebook_listed",
+    # added by issue 14 (the contract allows added keys): the engine's class beside the decided
+    # one (Art. 16(1)), and the financial items the policy's financial_damage combinations judge
+    "derived_class",
+    "financial_items",
 }
 SCAN_KEYS = CONTRACT_KEYS | {"dataset", "detections"}
 
@@ -93,7 +97,9 @@ def test_payroll_example_with_my_number(tmp_path: Path) -> None:
     assert doc["specific_personal_information"] is True
     assert doc["management_class"] == "A"
     assert "35-3" in doc["notifications"]
-    assert doc["financial"] is True
+    # a salary account number alone is no financial-damage risk (policy financial_damage, PPC Q&A A6-11)
+    assert doc["financial_items"] == ["bank_account"]
+    assert doc["financial"] is False
     assert any(d["kind"] == "my_number" for d in doc["detections"])
 
 
@@ -284,3 +290,71 @@ def test_record_judgements_come_from_the_record_unless_given(tmp_path: Path, run
     assert doc["filebook_listed"] is True
     given = json.loads(invoke(runner, root, "classify", data, "--record", paper, "--dry-run", "--json", "--file-kind", "none").stdout)
     assert given["notifications"] == ["35-2"]  # 管理B data that is not a file: 35(2)
+
+
+# ------------------------------------------------------------------ issue 14: --class, the 管理者's decision
+
+
+def test_record_a_decided_class_with_its_rationale(tmp_path: Path, runner: CliRunner) -> None:
+    root = make_register(tmp_path, example=True)
+    data = str(staff(tmp_path / "s.csv", 50))  # the engine: 管理C (50 本人, no 管理A ground)
+    result = invoke(runner, root, "classify", data, "--record", FILE_ID, "--class", "B",
+                    "--rationale", "外部公開前の審査情報を含むため準ずる管理とする", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["management_class"] == "B" and doc["derived_class"] == "C"
+    from meti_pi.yamlload import load
+
+    record = load((root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8"))
+    assert record["management_class"] == "B"
+    assert record["classification"]["derived_class"] == "C"
+    assert record["classification"]["class_rationale"] == "外部公開前の審査情報を含むため準ずる管理とする"
+    # a rescan without --class keeps the 管理者's decision (it has a reason) and refreshes the advice
+    result = invoke(runner, root, "classify", str(staff(tmp_path / "t.csv", 60)), "--record", FILE_ID, "--json")
+    assert result.exit_code == 0, result.stderr
+    record = load((root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8"))
+    assert record["management_class"] == "B" and record["classification"]["class_rationale"]
+
+
+def test_lower_class_needs_a_rationale(tmp_path: Path, runner: CliRunner) -> None:
+    root = make_register(tmp_path, example=True)
+    data = str(staff(tmp_path / "s.csv", 1200))  # the engine: 管理B
+    head = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "classify", data, "--record", FILE_ID, "--class", "C")
+    assert result.exit_code == 2
+    assert "--rationale" in result.stderr and "Traceback" not in result.stderr
+    assert git(root, "rev-parse", "HEAD") == head
+    ok = invoke(runner, root, "classify", data, "--record", FILE_ID, "--class", "C", "--rationale", "集計用の一時的な写しで、準ずる管理は不要と判断")
+    assert ok.exit_code == 0, ok.stderr
+    assert invoke(runner, root, "validate").exit_code == 0
+
+
+def test_rationale_without_class_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("classify", str(staff(tmp_path / "s.csv", 5)), "--rationale", "理由")
+    assert result.exit_code == 2
+
+
+def test_bank_account_alone_is_not_class_a_but_with_credentials_it_is(tmp_path: Path) -> None:
+    rows = [["氏名", "口座番号"]] + [[f"山田 太郎{i}", f"{1234560 + i}"] for i in range(30)]
+    doc = json.loads(run("classify", str(write_csv(tmp_path / "a.csv", rows)), "--key", "氏名", "--json").stdout)
+    assert doc["financial_items"] == ["bank_account"] and doc["financial"] is False
+    assert doc["management_class"] == "C"
+    rows = [["氏名", "口座番号", "暗証番号"]] + [[f"山田 太郎{i}", f"{1234560 + i}", f"{1000 + i}"] for i in range(30)]
+    doc = json.loads(run("classify", str(write_csv(tmp_path / "b.csv", rows)), "--json").stdout)
+    assert set(doc["financial_items"]) == {"bank_account", "account_credentials"} and doc["financial"] is True
+    assert doc["management_class"] == "A"
+
+
+def test_my_numbers_under_a_neutral_header_make_class_a(tmp_path: Path) -> None:
+    import random
+
+    from meti_pi.checkdigits import my_number_check_digit
+
+    rng = random.Random(7)
+    bodies = ["".join(rng.choice("0123456789") for _ in range(11)) for _ in range(300)]
+    rows = [["職員番号", "コード"]] + [[f"E{i:05d}", b + str(my_number_check_digit(b))] for i, b in enumerate(bodies)]
+    result = run("classify", str(write_csv(tmp_path / "c.csv", rows)), "--json")
+    doc = json.loads(result.stdout)
+    assert doc["management_class"] == "A" and doc["specific_personal_information"] is True
+    assert "35-3" in doc["notifications"]
+    assert all(b not in result.stdout for b in bodies)  # counts only, never a value

@@ -29,6 +29,7 @@ collection_method: 本人からの申込書
 routine_recipients: [人事院]
 file_kind: computer
 characteristics: {sensitive: true}
+disclosure_office: {name: 個人情報保護窓口, address: 東京都千代田区霞が関一丁目3番1号}
 filebook_withheld: {record_items: [病歴], routine_recipients: true, reason: 業務に著しい支障}
 holding: {start: '2020-04-01', end: null}
 principals: {count: 1500, as_of: '2026-04-01'}
@@ -44,6 +45,8 @@ record_items: [氏名, 住所]
 record_scope: 申請者
 collection_method: 申請書
 file_kind: manual
+characteristics: {sensitive: false}
+disclosure_office: {name: 個人情報保護窓口, address: 東京都千代田区霞が関一丁目3番1号}
 exclusions: [{item: 74-2-11, reason: マニュアル処理ファイル}]
 holding: {start: '2019-04-01'}
 principals: {count: 1000, as_of: '2026-04-01'}
@@ -87,7 +90,7 @@ def test_csv_to_stdout(runner, root: Path) -> None:
     rows = _csv_rows(result.stdout_bytes)
     assert rows[0] == list(filebook.HEADERS)
     assert [r[0] for r in rows[1:]] == ["研修受講者名簿", "紙の申請書綴り"]
-    assert rows[1][4] == "1氏名、2所属" and rows[1][8] == ""
+    assert rows[1][4] == "1氏名、2所属" and rows[1][8] == filebook.WITHHELD_LABEL  # 75(3), not "none"
     assert rows[2][11] == "マニュアル処理ファイル"
     text = result.stdout_bytes.decode("utf-8-sig")
     for hidden in ("病歴", "人事院", "非公開", "小さいファイル"):

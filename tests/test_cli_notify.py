@@ -243,6 +243,9 @@ def test_submitting_late_warns_and_explain_records_the_reason(runner, tmp_path):
 def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_path):
     root = register(tmp_path, {"F-2026-AAAAAA": FILE_35_1, "F-2026-BBBBBB": FILE_35_2, "F-2026-EEEEEE": FILE_E})
     out = ["--out", str(tmp_path / "out")]
+    # The ministry's own APPI 74(1) notices to the PPC are made (this test is about the Art. 35 notices;
+    # E's is recorded once its purpose has changed, so that it states the items as they are).
+    assert run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-30", today="2026-03-30").exit_code == 0
 
     # E: notified in advance and acknowledged ...
     (e1,) = draft(runner, root, tmp_path, "F-2026-EEEEEE", today="2026-03-20")["drafted"]
@@ -252,6 +255,7 @@ def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_
     path = root / "files" / "F-2026-EEEEEE.yaml"
     path.write_text(edit(path.read_text(encoding="utf-8"), "の審査、", "及び実績報告の審査、"), encoding="utf-8")
     git(root, "commit", "-qam", "purpose widened")
+    assert run(runner, root, "record", "F-2026-EEEEEE", "--kind", "appi-74-1", "--on", "2026-03-30", today="2026-03-30").exit_code == 0
     # B (35(2)): drafted and submitted after the 遅滞なく limit (2026-04-15).
     (b1,) = draft(runner, root, tmp_path, "F-2026-BBBBBB", today="2026-05-01")["drafted"]
     assert run(runner, root, "submit", b1["id"], today="2026-05-01").exit_code == 0
@@ -303,8 +307,67 @@ def test_check_lists_pending_notices_without_failing(runner, tmp_path):
     result = run(runner, root, "--check", "--json", today="2026-03-01")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert doc["ok"] is True and [p["status"] for p in doc["pending"]] == ["due"]
-    assert doc["pending"][0]["due"] == "2026-04-01"
+    # the 管理者's 35(1) notice and the ministry's APPI 74(1) notice to the PPC, both before holding
+    assert doc["ok"] is True and [(p["kind"], p["status"]) for p in doc["pending"]] == [("35-1", "due"), ("appi-74-1", "due")]
+    assert doc["pending"][0]["due"] == doc["pending"][1]["due"] == "2026-04-01"
+
+
+# -- issue 14: the ministry's notices to the PPC (APPI 74(1), 74(3)) ---------------------------------------
+
+
+def _ppc(doc: dict) -> list[tuple[str, str]]:
+    return [(p["kind"], p["status"]) for p in doc["problems"] + doc["pending"] if p["kind"].startswith("appi-")]
+
+
+def test_ppc_notice_74_1_recorded_and_74_3_due_when_the_file_ends(runner, tmp_path):
+    root = register(tmp_path)
+    doc = json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)
+    assert _ppc(doc) == [("appi-74-1", "missing")]  # due before holding (2026-04-01)
+    result = run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-25", "--json", today="2026-05-01")
+    assert result.exit_code == 0, result.output
+    rec = json.loads(result.stdout)
+    assert rec["article"] == "APPI 74(1)" and rec["state"] == "submitted"
+    assert "Meti-Pi-Command: notify record" in trailers(root)
+    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == []
+    # a notified item changes (74(1) 後段): a change notice to the PPC is due; the class is not a 74(1) item
+    path = root / "files" / "F-2026-AAAAAA.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(edit(original, "management_class: B", "management_class: A"), encoding="utf-8")
+    git(root, "commit", "-qam", "decided 管理A")
+    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == []
+    path.write_text(edit(path.read_text(encoding="utf-8"), "record_scope: 補助金の交付を申請した個人事業主", "record_scope: 補助金の交付を申請した個人事業主及び法人の代表者"), encoding="utf-8")
+    git(root, "commit", "-qam", "scope widened")
+    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == [("appi-74-1", "stale")]
+    changed = json.loads(run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-05-01", "--json", today="2026-05-01").stdout)
+    assert load_yaml(root / "notifications" / f"{changed['id']}.yaml")["change"] is True
+    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == []
+    # the holding ends: 74(3) is due 遅滞なく (policy 14 days; 2026-10-31 + 14 = 2026-11-14, a Saturday -> 11-16)
+    path.write_text(edit(path.read_text(encoding="utf-8"), "holding: {start: '2026-04-01'}", "holding: {start: '2026-04-01', end: '2026-10-31'}"), encoding="utf-8")
+    git(root, "commit", "-qam", "holding ended")
+    pending = json.loads(run(runner, root, "--check", "--json", today="2026-11-16").stdout)
+    assert _ppc(pending) == [("appi-74-3", "due")] and pending["pending"][-1]["due"] == "2026-11-16"
+    late = json.loads(run(runner, root, "--check", "--json", today="2026-11-17").stdout)
+    assert _ppc(late) == [("appi-74-3", "missing")] and late["ok"] is False
+    assert run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-3", "--on", "2026-11-10", today="2026-11-17").exit_code == 0
+    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-11-17").stdout)) == []
+
+
+@pytest.mark.parametrize(("count", "due"), [(999, True), (1000, False)])
+def test_ppc_notice_74_3_when_a_notified_file_falls_under_1000(runner, tmp_path, count, due):
+    root = register(tmp_path)
+    assert run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-25", today="2026-03-25").exit_code == 0
+    path = root / "files" / "F-2026-AAAAAA.yaml"
+    text = edit(path.read_text(encoding="utf-8"), "count: 1500, as_of: '2026-03-31'", f"count: {count}, as_of: '2026-11-02'")
+    path.write_text(text.replace("management_class: B", "management_class: C" if count < 1000 else "management_class: B"), encoding="utf-8")
+    git(root, "commit", "-qam", "recounted")
+    doc = json.loads(run(runner, root, "--check", "--json", today="2026-11-26").stdout)
+    assert (("appi-74-3", "missing") in _ppc(doc)) is due
+
+
+def test_record_refuses_an_unknown_kind(runner, tmp_path):
+    root = register(tmp_path)
+    result = run(runner, root, "record", "F-2026-AAAAAA", "--kind", "35-1")
+    assert result.exit_code == 2 and "appi-74-1" in result.output
 
 
 # -- the 台帳 event log ----------------------------------------------------------------------------------

@@ -335,10 +335,14 @@ def _cand(check: str, context: str, header_hit: bool, sampled: int, passed: int,
     return c
 
 
-def test_check_digit_alone_never_makes_a_my_number_column() -> None:
-    # every value passes but there is no header word and no 4-4-4 grouping: reported, not confirmed
+def test_check_digit_far_beyond_chance_makes_a_my_number_column() -> None:
+    # issue 14: every value passes, no header word, no 4-4-4 grouping: random 12-digit numbers pass
+    # 1 time in 10, so 100 of 100 is no chance: 個人番号 (confirmed)
     c = _cand("my_number", "header_or_grouping", False, 100, 100, grouped=0)
-    assert decide_candidate(c, 100, 100) == (True, False)
+    assert decide_candidate(c, 100, 100) == (True, True)
+    # a few values prove nothing: 8 of 8 (chance 1e-8) is reported unconfirmed at most
+    few = _cand("my_number", "header_or_grouping", False, 8, 8, grouped=0)
+    assert decide_candidate(few, 8, 8) == (False, False)
     # with 4-4-4 grouping it is confirmed
     g = _cand("my_number", "header_or_grouping", False, 100, 100, grouped=100)
     assert decide_candidate(g, 100, 100) == (True, True)
@@ -415,13 +419,13 @@ def test_random_12_digit_order_numbers_are_not_my_number(tmp_path: Path) -> None
     assert not result.personal
 
 
-def test_unlabelled_valid_my_numbers_are_reported_but_not_confirmed(tmp_path: Path) -> None:
+def test_unlabelled_valid_my_numbers_are_confirmed_far_beyond_chance(tmp_path: Path) -> None:
+    # issue 14 (was: reported, not confirmed): 200 of 200 passing the check digit is no chance
     rng = random.Random(2)
     rows = [["番号"]] + [[_my_number(rng)] for _ in range(200)]
     result = scan(_write_csv(tmp_path / "ids.csv", rows))
-    assert [(d.kind, d.confirmed) for d in result.detections] == [("my_number_candidate", False)]
-    assert result.identification_codes == ()
-    assert result.notes
+    assert [(d.kind, d.confirmed) for d in result.detections] == [("my_number", True)]
+    assert result.identification_codes == ("my_number",)
 
 
 def test_corporate_number_column_is_not_personal(tmp_path: Path) -> None:
@@ -545,3 +549,50 @@ def test_labelled_corpus_in_every_format(tmp_path: Path) -> None:
             assert truth & strict == got & strict, (path.name, column, truth, got)
         for decoy in ("注文番号", "JANコード", "伝票番号", "整理番号", "金額", "会社名", "受付日"):
             assert not found.get(decoy), (path.name, decoy, found.get(decoy))
+
+
+
+@pytest.mark.parametrize(("passed", "checked", "beyond"), [
+    (10, 100, False), (20, 100, False),  # about chance (1 in 10)
+    (35, 100, True),  # P(X >= 35 | 100, 0.1) is about 1e-10
+    (8, 8, False), (9, 9, False), (10, 10, True),  # 0.1^10 = 1e-10 < 1e-9
+    (300, 300, True), (45, 300, False),
+])
+def test_my_numbers_beyond_chance_boundary(passed: int, checked: int, beyond: bool) -> None:
+    from meti_pi.checkdigits import binomial_tail, my_numbers_beyond_chance
+
+    assert my_numbers_beyond_chance(passed, checked) is beyond
+    assert binomial_tail(0, 10, 0.1) == 1.0 and abs(binomial_tail(10, 10, 0.1) - 1e-10) < 1e-20
+
+
+def test_300_valid_my_numbers_under_a_neutral_header_are_detected(tmp_path: Path) -> None:
+    rng = random.Random(1)
+    rows = [["職員番号", "コード"]] + [[f"E{i:05d}", _my_number(rng)] for i in range(300)]
+    result = scan(_write_csv(tmp_path / "codes.csv", rows))
+    assert "my_number" in result.identification_codes
+    assert any(d.kind == "my_number" and d.column == "コード" and d.confirmed for d in result.detections)
+
+
+@pytest.mark.parametrize("seed", range(2, 7))
+def test_random_12_digit_numbers_stay_unflagged_whatever_the_seed(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    rows = [["コード", "金額"]] + [["".join(rng.choice("0123456789") for _ in range(12)), str(rng.randint(100, 99999))] for _ in range(2000)]
+    result = scan(_write_csv(tmp_path / "orders.csv", rows))
+    assert not [d for d in result.detections if d.kind.startswith("my_number")]
+
+
+def test_one_person_written_two_ways_is_counted_once(tmp_path: Path) -> None:
+    # issue 14: 和暦 and 西暦 birth dates, full- and half-width, spaces in names
+    rows = [["氏名", "生年月日"],
+            ["山田 太郎", "平成2年10月19日"], ["山田　太郎", "1990-10-19"], ["山田太郎", "１９９０/10/19"],
+            ["佐藤 花子", "1990-10-19"], ["山田 太郎", "1990-10-20"]]
+    assert scan(_write_csv(tmp_path / "p.csv", rows)).principals == 3
+
+
+def test_full_width_ids_after_the_sample_are_folded(tmp_path: Path) -> None:
+    # the sample (first 500 rows) is plain ASCII; the same ids come back full-width later
+    ids = [f"S{i:05d}" for i in range(600)]
+    fw = str.maketrans("0123456789S", "０１２３４５６７８９Ｓ")
+    rows = [["職員番号", "氏名"]] + [[v, "山田 太郎"] for v in ids] + [[v.translate(fw), "山田 太郎"] for v in ids]
+    result = scan(_write_csv(tmp_path / "ids.csv", rows), keys=("職員番号",))
+    assert result.principals == 600

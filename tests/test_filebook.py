@@ -52,6 +52,9 @@ def record(fid: str = "F-1", **over: Any) -> dict[str, Any]:
         "file_kind": "computer",
         "holding": {"start": "2020-04-01", "end": None},
         "principals": {"count": 1500, "as_of": "2026-04-01"},
+        # APPI 75(1): a listed file states 74(1)(vi) and (ix)
+        "characteristics": {"sensitive": False},
+        "disclosure_office": {"name": "個人情報保護窓口", "address": "東京都千代田区霞が関一丁目3番1号"},
     }
     data.update(over)
     return data
@@ -84,7 +87,8 @@ def test_paper_files_listed_from_1000(count: int) -> None:
     assert (result is None) is (count >= 1000)
 
 
-@pytest.mark.parametrize("item", [f"74-2-{n}" for n in range(1, 11)] + ["75-2-1", "75-2-2", "75-2-3"])
+# (74-2-9 leaves out only a file of fewer than 1,000: test_claimed_item_9_does_not_unlist_a_file_of_one_thousand_or_unknown)
+@pytest.mark.parametrize("item", [f"74-2-{n}" for n in range(1, 11) if n != 9] + ["75-2-1", "75-2-2", "75-2-3"])
 def test_75_2_exclusions_leave_the_file_out(item: str) -> None:
     assert status(exclusions=[{"item": item, "reason": "r"}]) == filebook.EXCLUDED_75_2
 
@@ -189,7 +193,7 @@ def test_withheld_parts_blank_and_items_renumbered() -> None:
     assert book.problems == []
     row = book.rows[0].as_dict()
     assert row["record_items"] == "1氏名、2連絡先"  # no gap left where 病歴 was
-    assert row["collection_method"] == "" and row["routine_recipients"] == ""
+    assert row["collection_method"] == row["routine_recipients"] == filebook.WITHHELD_LABEL
     assert "病歴" not in "".join(book.rows[0].values)
 
 
@@ -353,7 +357,7 @@ def registers(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, set[str]
             and held
             and not withheld.get("whole_file")
             and not ("75-3" in ex and not withheld)
-            and not (ex & filebook.EXCLUDING_ITEMS)
+            and not (ex & (filebook.EXCLUDING_ITEMS - {"74-2-9"}))  # a 74-2-9 claim counts only below 1,000
             and not (count is not None and count < 1000)
         )
         if listed:
@@ -550,3 +554,34 @@ def test_record_fixture_matches_schema() -> None:
         anonymized_info={"created": True, "overview": "o", "proposal_office": {"name": "n"}, "proposal_period": "p", "invites_proposals": True},
     )
     assert schema.errors("files.schema.json", full) == []
+
+
+# -- issue 14 ------------------------------------------------------------------------------------
+
+
+def test_withheld_recipients_and_none_read_differently() -> None:
+    withheld = book_of(record(filebook_withheld={"routine_recipients": True, "reason": "r"})).rows[0].as_dict()
+    none = book_of(record(routine_recipients=[])).rows[0].as_dict()
+    absent = {k: v for k, v in record().items() if k != "routine_recipients"}
+    assert withheld["routine_recipients"] == filebook.WITHHELD_LABEL
+    assert none["routine_recipients"] == book_of(absent).rows[0].as_dict()["routine_recipients"] == filebook.NONE_LABEL
+    assert withheld["routine_recipients"] != none["routine_recipients"]
+
+
+@pytest.mark.parametrize(("count", "listed"), [(999, False), (1000, True), (1001, True), (5000, True), (None, True)])
+def test_claimed_item_9_does_not_unlist_a_file_of_one_thousand_or_unknown(count, listed) -> None:
+    data = record(principals={"count": count, "as_of": "2026-04-01"}, exclusions=[{"item": "74-2-9", "reason": "r"}])
+    assert (filebook.listing_status(data, {}, TODAY) is None) is listed
+
+
+@pytest.mark.parametrize("drop", ["disclosure_office", "characteristics"])
+def test_export_refuses_a_listed_file_lacking_items_vi_or_ix(drop) -> None:
+    from meti_pi.errors import RuleViolation
+
+    data = {k: v for k, v in record().items() if k != drop}
+    book = book_of(data)
+    assert [p.code for p in book.problems] == ["filebook-mandatory"]
+    with pytest.raises(RuleViolation, match="75\\(1\\)"):
+        book.require_clean()
+    small = {**data, "principals": {"count": 999, "as_of": "2026-04-01"}}
+    book_of(small).require_clean()  # not listed: nothing required

@@ -197,11 +197,17 @@ def test_register_text_cannot_break_the_markdown_structure(tmp_path):
     assert "# 見出し *強調* | 表 ` 補助金の交付申請の審査" in "\n".join(word.docx_paragraphs(nd.docx(nd.Draft("t", md), None, date(2026, 3, 16))))
 
 
-def test_a_recorded_class_that_differs_from_the_decision_is_a_gap(tmp_path):
-    wrong = edit(FILE_35_1, "management_class: B", "management_class: C")
-    reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": wrong}))
+def test_the_notice_states_the_decided_class_and_a_lower_one_without_reason_is_a_gap(tmp_path):
+    # issue 14: the 管理者 decides (Art. 16(1)); the engine's 管理B is advice
+    lower = edit(FILE_35_1, "management_class: B", "management_class: C")
+    reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": lower}))
     draft = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16")
-    assert "管理区分：管理Ｂ" in draft.markdown and "management_class" in draft.gaps
+    assert "管理区分：管理Ｃ" in draft.markdown and "management_class" in draft.gaps
+    explained = edit(lower, "classification: {rationale: ", "classification: {class_rationale: 一時的な写しのため管理Ｃとする, rationale: ")
+    reg = Register.load(write_register(tmp_path / "s", {"files/F-2026-AAAAAA.yaml": explained}))
+    draft = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16")
+    assert "管理区分：管理Ｃ" in draft.markdown and "management_class" not in draft.gaps
+    assert "区分の理由：一時的な写しのため管理Ｃとする" in draft.markdown
 
 
 # -- Word ------------------------------------------------------------------------------------------

@@ -238,7 +238,9 @@ def test_35_1_boundary_is_1000_principals(tmp_path, count, kinds):
 
 def test_small_class_a_file_requires_no_35_notice_the_gap_of_brief_9_5(tmp_path):
     # 管理A but 999 本人: 35(1) and 35(2) both exclude 74(2)(9); only 個人番号 would bring 35(3).
+    # (the record's management_class is the 管理者's decision: here it follows the engine, 管理A)
     text = edit(FILE_35_1, "count: 1500", "count: 999").replace("sensitive: false", "sensitive: true")
+    text = text.replace("management_class: B", "management_class: A")
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
     data = reg.of_kind("files")[0].data
     decision = notices.decision_for(reg, data)
@@ -570,3 +572,43 @@ def test_check_survives_records_of_the_wrong_shape(tmp_path):
               + "exclusions: 74-2-9\nanonymized_info: yes\n")
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": broken})
     assert [(f.kind, f.status, f.due) for f in notices.check(reg, date(2026, 11, 26))] == [("35-1", "missing", None)]
+
+
+# -- issue 14: files held before the rule took effect (附則1, 2022-04-01) ---------------------------
+
+
+@pytest.mark.parametrize(("start", "timing", "due"), [
+    ("2015-04-01", "after", "2022-04-15"),  # 遅滞なく from 2022-04-01 (policy 14 days), never 2015-04-01
+    ("2022-03-31", "after", "2022-04-15"),
+    ("2022-04-01", "before", "2022-04-01"),  # from the effective date on: あらかじめ
+])
+def test_files_held_before_the_rule_owe_the_35_1_notice_without_delay(tmp_path, start, timing, due):
+    text = edit(FILE_35_1, "holding: {start: '2026-04-01'}", f"holding: {{start: '{start}'}}")
+    reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
+    data = reg.of_kind("files")[0].data
+    (req,) = [r for r in notices.requirements(reg, data) if r.kind == "35-1"]
+    assert (req.timing, req.due.isoformat()) == (timing, due)
+    assert (req.since is not None) is (timing == "after")
+    missing = [f for f in notices.check(reg, date(2026, 11, 26)) if f.kind == "35-1"]
+    assert [f.status for f in missing] == ["missing"]
+    assert f"was due {due}" in missing[0].message
+    if timing == "after":
+        assert "遅滞なく" in missing[0].message and f"was due {start}" not in missing[0].message
+
+
+def test_rule_effective_date_is_policy_data(tmp_path):
+    text = edit(FILE_35_1, "holding: {start: '2026-04-01'}", "holding: {start: '2015-04-01'}")
+    reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
+    reg.policy["notices"] = {"rule_effective": "2010-01-01"}
+    (req,) = [r for r in notices.requirements(reg, reg.of_kind("files")[0].data) if r.kind == "35-1"]
+    assert (req.timing, req.due) == ("before", date(2015, 4, 1))
+
+
+def test_non_file_decided_b_as_equivalent_requires_its_35_2_notice(tmp_path):
+    # issue 14: 管理B includes 「これに準ずる管理が適当と判断されるもの」; the 管理者's class is the decision
+    text = edit(FILE_35_1, "count: 1500", "count: 10").replace("file_kind: computer", "file_kind: none")
+    text = text.replace("classification: {rationale: ", "classification: {class_rationale: 審査の公正に関わるため準ずる管理とする, rationale: ")
+    reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
+    assert [r.kind for r in notices.requirements(reg, reg.of_kind("files")[0].data)] == ["35-2"]
+    reg = load(tmp_path / "c", {"files/F-2026-AAAAAA.yaml": text.replace("management_class: B", "management_class: C")})
+    assert notices.requirements(reg, reg.of_kind("files")[0].data) == []

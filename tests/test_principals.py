@@ -16,8 +16,7 @@ from meti_pi.principals import (
     empty_key_hash,
     fold_cells,
     key_hashes,
-    key_normaliser,
-    strip_separators,
+    normalise_cells,
 )
 
 
@@ -81,10 +80,13 @@ def test_hashes_of_several_columns_count_pairs() -> None:
 
 
 def test_normalisers() -> None:
-    assert key_normaliser(["E0001", "E0002"]) is as_is
-    assert key_normaliser(["6214 9832 0257"]) is strip_separators
-    assert key_normaliser(["６２１４９８３２０２５７"]) is fold_cells
-    assert list(strip_separators(["6214 9832-0257"])) == ["621498320257"]
+    plain = ["E0001", "E0002"]
+    assert normalise_cells(plain) is plain  # nothing to fold: the batch as it is
+    assert list(normalise_cells(["6214 9832 0257", "E-1"])) == ["621498320257", "E1"]
+    assert list(normalise_cells(["６２１４９８３２０２５７", "6214 9832 0257"])) == ["621498320257", "621498320257"]
+    # the same value gives the same key whatever else is in its batch
+    for value in ("6214 9832-0257", "E0001", "a\tb"):
+        assert list(normalise_cells([value])) == list(normalise_cells([value, "全角"]))[:1]
     assert list(fold_cells(["山田　太郎", "６２１４－９８３２", "ユーコ"])) == ["山田太郎", "62149832", "ユーコ"]
 
 
@@ -106,3 +108,13 @@ def test_choose_keys_by_name() -> None:
     assert choose_keys(cols, ("社員番号",), {}) == []  # this table has none of the keys
     with pytest.raises(UsageError, match="社員番号"):
         choose_keys(cols, ("氏名", "社員番号"), {})
+
+
+
+def test_birth_dates_in_wareki_and_seireki_are_one_date() -> None:
+    from meti_pi.detect import parse_birth_date
+    from meti_pi.principals import date_cells
+
+    norm = date_cells(parse_birth_date)
+    assert set(norm(["平成2年10月19日", "1990-10-19", "1990/10/19", "H2.10.19", "１９９０年１０月１９日"])) == {"1990-10-19"}
+    assert list(norm(["", "不明"])) == ["", "不明"]  # not a date: compared folded, empty stays empty

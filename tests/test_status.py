@@ -48,14 +48,17 @@ pending: ['8-3']
 def test_missing_notice_is_overdue(tmp_path):
     reg = _reg(tmp_path, {"files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-06-01", extra=RATIONALE + HANDLING)})
     notices = _by(due_items(reg, TODAY), "notice")
-    assert [(n.ref, n.article, n.due, n.overdue) for n in notices] == [("files/F-2026-JJJJ01", "35(1)", date(2026, 6, 1), True)]
+    assert [(n.ref, n.article, n.due, n.overdue) for n in notices] == [
+        ("files/F-2026-JJJJ01", "35(1)", date(2026, 6, 1), True),
+        ("files/F-2026-JJJJ01", "APPI 74(1)", date(2026, 6, 1), True),  # the ministry's own notice to the PPC (issue 14)
+    ]
 
 
 def test_notice_not_yet_due_is_listed_within_the_horizon(tmp_path):
     # Holding starts in 10 days: the あらかじめ notice is due then.
     reg = _reg(tmp_path, {"files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-12-06")})
     notices = _by(due_items(reg, TODAY), "notice")
-    assert [(n.due, n.overdue) for n in notices] == [(date(2026, 12, 6), False)]
+    assert [(n.article, n.due, n.overdue) for n in notices] == [("35(1)", date(2026, 12, 6), False), ("APPI 74(1)", date(2026, 12, 6), False)]
     assert _by(due_items(reg, TODAY, horizon_days=9), "notice") == []
 
 
@@ -118,3 +121,17 @@ findings:
     assert items[0].ref == "inspections/2025/jinji#2"  # overdue first
     counts = summary(items)
     assert counts["overdue"] == 1 and counts["by_category"]["corrective_action"] == {"overdue": 1, "due": 1}
+
+
+def test_ppc_notice_74_3_listed_once_a_notified_file_ends(tmp_path):
+    # issue 14: a file that had its 35(1) notice and ends its holding does not drop out silently
+    notice = ("schema_version: 1\nid: N-2026-AAAAAA\nkind: 35-1\nfile: F-2026-JJJJ01\nchange: false\nstate: acknowledged\n"
+              "drafted_on: '2026-03-01'\nsubmitted_on: '2026-03-02'\nacknowledged_on: '2026-03-03'\n")
+    reg = _reg(tmp_path, {
+        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-04-01", extra=RATIONALE + HANDLING).replace(
+            "holding: {start: '2026-04-01'}", "holding: {start: '2026-04-01', end: '2026-11-20'}"),
+        "notifications/N-2026-AAAAAA.yaml": notice,
+    })
+    notices = _by(due_items(reg, TODAY), "notice")
+    assert [(n.article, n.overdue) for n in notices] == [("APPI 74(3)", False)]
+    assert "保有終了" in notices[0].title

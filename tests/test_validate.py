@@ -172,3 +172,103 @@ def test_warning_only_checks_never_report_an_error(tmp_path):
     })
     found = [p for check in WARNING_ONLY_CHECKS for p in check(broken, TODAY)]
     assert found and {p.severity for p in found} == {"warning"}
+
+
+# -- issue 14: legal fidelity --------------------------------------------------------------------
+
+OFFICE = "{name: 個人情報保護窓口, address: 東京都千代田区霞が関一丁目3番1号}"
+
+
+def problems_of(reg: Register, code: str) -> list:
+    return [p for p in validate_register(reg, TODAY) if p.code == code]
+
+
+def test_decided_class_differing_from_the_engine_warns_with_its_reasons(tmp_path):
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", management_class="B", principals="{count: 10, as_of: '2026-01-01'}",
+                                      classification="{rationale: 準ずる管理が適当と判断}"),
+    })
+    [p] = problems_of(reg, "class-differs")
+    assert p.severity == "warning" and "管理C" in p.message and "10人" in p.message
+    assert not problems_of(reg, "class-lower-unexplained")
+
+
+@pytest.mark.parametrize(("own", "code", "severity"), [
+    (None, "class-lower-unexplained", "error"),
+    ("'再委託なしの閉域環境で取り扱うため'", "class-differs", "warning"),
+])
+def test_decided_class_lower_than_the_engine_needs_a_reason(tmp_path, own, code, severity):
+    classification = "{rationale: 管理者の判断" + (f", class_rationale: {own}" if own else "") + "}"
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", management_class="C", principals="{count: 1000, as_of: '2026-01-01'}",
+                                      classification=classification, disclosure_office=OFFICE,
+                                      characteristics="{sensitive: false}"),
+    })
+    found = problems_of(reg, code)
+    assert [p.severity for p in found] == [severity]
+    assert found[0].line == 12 and found[0].key == "$.management_class"  # the line the 管理者 edits
+    assert ("class-lower-unexplained" in codes(reg, "error")) is (own is None)
+
+
+@pytest.mark.parametrize(("count", "refused"), [("999", False), ("1000", True), ("1001", True), ("null", True)])
+def test_claimed_item_9_against_the_count(tmp_path, count, refused):
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", principals=f"{{count: {count}, as_of: '2026-01-01'}}",
+                                      exclusions="[{item: 74-2-9, reason: 千人未満}]", management_class="B" if refused else "C",
+                                      classification="{rationale: 判定}", disclosure_office=OFFICE,
+                                      characteristics="{sensitive: false}"),
+    })
+    found = problems_of(reg, "exclusion-refused")
+    assert [p.severity for p in found] == (["error"] if refused else [])
+
+
+def test_anonymized_info_from_a_file_withheld_whole_is_an_error(tmp_path):
+    base = dict(principals="{count: 5000, as_of: '2026-01-01'}", management_class="B", classification="{rationale: 判定}",
+                disclosure_office=OFFICE, characteristics="{sensitive: false}",
+                anonymized_info="{created: true, created_on: '2025-05-01'}")
+    listed = register_from(tmp_path / "a", {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", **base),
+    })
+    assert not problems_of(listed, "anonymized-unlisted")
+    withheld = register_from(tmp_path / "b", {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", **base, filebook_withheld="{whole_file: true, reason: 事務に著しい支障}"),
+    })
+    assert [p.severity for p in problems_of(withheld, "anonymized-unlisted")] == ["error"]
+
+
+@pytest.mark.parametrize("missing", ["disclosure_office", "characteristics", "address"])
+def test_listed_file_must_state_items_vi_and_ix(tmp_path, missing):
+    extra = dict(principals="{count: 5000, as_of: '2026-01-01'}", management_class="B", classification="{rationale: 判定}",
+                 disclosure_office=OFFICE, characteristics="{sensitive: false}")
+    if missing == "address":
+        extra["disclosure_office"] = "{name: 個人情報保護窓口}"
+    else:
+        del extra[missing]
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", **extra),
+    })
+    errors = codes(reg, "error")
+    assert errors.get("schema") == ["files/F-1.yaml"]  # the schema's if/then (75(1))
+    assert errors.get("filebook-mandatory") is None  # schema failures are not checked further
+    # a small file is not listed: nothing required
+    small = register_from(tmp_path / "s", {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", **{**extra, "principals": "{count: 999, as_of: '2026-01-01'}", "management_class": "C"}),
+    })
+    assert "schema" not in codes(small, "error")
+
+
+def test_listed_file_of_unstated_count_must_state_items_vi_and_ix(tmp_path):
+    # no principals at all: the schema cannot tell, the listing decision can (an unknown count is listed)
+    reg = register_from(tmp_path, {
+        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+        "files/F-1.yaml": file_record("F-1", management_class="B", classification="{rationale: 判定}"),
+    })
+    found = problems_of(reg, "filebook-mandatory")
+    assert sorted(p.severity for p in found) == ["error", "error"]

@@ -35,6 +35,12 @@ class FileKind(StrEnum):
     none = "none"
 
 
+class ManagementClass(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
 class Processing(StrEnum):
     none = "none"
     pseudonymized = "pseudonymized"
@@ -68,6 +74,14 @@ def classify_cmd(
     key: Annotated[
         list[str] | None, typer.Option("--key", metavar="COLUMN", help="A column identifying a person, for counting (repeatable).", show_default=False)
     ] = None,
+    decided_class: Annotated[
+        ManagementClass | None,
+        typer.Option("--class", help="The class the 管理者 decides (Art. 16(1)), when it differs from the engine's advice.", show_default=False),
+    ] = None,
+    class_rationale: Annotated[
+        str | None,
+        typer.Option("--rationale", metavar="TEXT", help="Why the 管理者 decided --class (required when it is lower than the engine's).", show_default=False),
+    ] = None,
     record: Annotated[
         str | None, typer.Option("--record", metavar="FILE_ID", help="Write the result into this ファイル簿 record (files/ID) and commit.", show_default=False)
     ] = None,
@@ -85,11 +99,17 @@ def classify_cmd(
         raise UsageError("give a DATASET to scan or --profile PROFILE.yaml (one of the two)")
     if profile is not None and (sheet or key):
         raise UsageError("--sheet and --key apply to a scanned DATASET, not to --profile")
+    if class_rationale is not None and decided_class is None:
+        raise UsageError("--rationale explains a decided --class; give --class A|B|C with it")
+    if class_rationale is not None and not class_rationale.strip():
+        raise UsageError("--rationale: give the 管理者's reason in words")
     given = Judgements(
         confidential=confidential,
         file_kind=file_kind.value if file_kind else None,
         exclusions=tuple(_checked_exclusions(exclusion or [])),
         processing=processing.value if processing else None,
+        decided_class=decided_class.value if decided_class else None,
+        class_rationale=class_rationale.strip() if class_rationale else None,
     )
     scanned = _scan(dataset, sheet, key or []) if dataset is not None else None
     stated = _read_profile(profile) if profile is not None else None
@@ -97,6 +117,7 @@ def classify_cmd(
         outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run)
     else:
         outcome, sha = _decide(scanned, stated, given, _policy(ctx)), None
+        _require_rationale(outcome, given)
     if json_out:
         print_json(_json(outcome))
     else:
@@ -222,9 +243,21 @@ def _record(
         root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=st.today, dry_run=dry_run
     ) as tx:
         doc = tx.edit(f"files/{file_id}")  # fresh, under the lock: the decision uses its judgements
-        outcome = _decide(scanned, stated, merge_judgements(record_base(doc), given), policy)
+        merged = merge_judgements(record_base(doc), given)
+        outcome = _decide(scanned, stated, merged, policy)
+        _require_rationale(outcome, merged)
         apply_to_record(doc, outcome, given, st.today.isoformat(), sha)
     return outcome, tx.commit_sha
+
+
+def _require_rationale(outcome: Outcome, judgements: Judgements) -> None:
+    """A decided class lower than the engine's needs the 管理者's reason (validate makes it an error)."""
+    d = outcome.decision
+    if d.decided_lower and judgements.decided_class is not None and not judgements.class_rationale:
+        raise UsageError(
+            f"--class {d.management_class} is lower than the engine's 管理{d.derived_class}; "
+            "give the 管理者's reason with --rationale TEXT (Art. 16(1))"
+        )
 
 
 def _sha256(path: Path) -> str:
@@ -268,7 +301,8 @@ def _show(o: Outcome) -> None:
     decision, p = o.decision, o.profile
     count = "不明" if p.principals is None else f"{p.principals:,}人"
     out.print(f"本人の数: {count} ({o.principals_basis})")
-    out.print(f"管理区分: 管理{decision.management_class}")
+    advice = f"（判定エンジンの目安: 管理{decision.derived_class}）" if decision.class_differs else ""
+    out.print(f"管理区分: 管理{decision.management_class}{advice}")
     out.print(
         f"個人情報: {_yes(decision.personal_information)}  個人情報ファイル: {_yes(decision.personal_information_file)}  "
         f"特定個人情報: {_yes(decision.specific_personal_information)}"

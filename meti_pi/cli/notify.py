@@ -8,6 +8,7 @@ Surface (the contract's two forms, plus verbs for the rest):
   meti-pi notify acknowledge NOTICE_ID [--on DATE] [--ref DOC]
   meti-pi notify explain NOTICE_ID --reason TEXT
   meti-pi notify log FILE_ID --kind provision|purpose_change|disposal|storage|use|other --summary TEXT ...
+  meti-pi notify record FILE_ID --kind appi-74-1|appi-74-3 [--on DATE] [--ref DOC] [--late-reason TEXT]
 
 `notify` is a group whose default verb is `draft`: an argument that is not a verb name is a
 FILE_ID for `draft`, and `--check` selects the `check` verb. So `notify F-2026-AB12CD`,
@@ -67,6 +68,7 @@ app.add_typer(notify_app, name="notify")
 KindOpt = Annotated[list[str] | None, typer.Option("--kind", help="Only this notice: 35-1, 35-2, 35-3 or 36 (repeatable).")]
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date it happened, YYYY-MM-DD (default: today).", show_default=False)]
 RefOpt = Annotated[str | None, typer.Option("--ref", help="Document reference (文書番号, mail, path).", show_default=False)]
+LateReasonOpt = Annotated[str | None, typer.Option("--late-reason", help="Why it is made after its due date.", show_default=False)]
 
 
 def _err(text: str) -> None:
@@ -196,7 +198,7 @@ def submit_cmd(
     notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="The notice (notifications/<NOTICE_ID>.yaml).")],
     on: OnOpt = None,
     ref: RefOpt = None,
-    late_reason: Annotated[str | None, typer.Option("--late-reason", help="Why it is made after its due date.", show_default=False)] = None,
+    late_reason: LateReasonOpt = None,
     json_out: JsonOpt = False,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -227,6 +229,31 @@ def explain_cmd(
 ) -> None:
     """Record why a submitted notice was late; `notify --check` then lists it without failing."""
     _state_cmd(ctx, notice_id, "explain", None, None, reason, json_out, dry_run)
+
+
+@notify_app.command("record")
+def record_cmd(
+    ctx: typer.Context,
+    file_id: Annotated[str, typer.Argument(metavar="FILE_ID", help="The ファイル簿 record.")],
+    kind: Annotated[str, typer.Option("--kind", help="appi-74-1 (notice to the PPC before holding or changing the file) or "
+                                      "appi-74-3 (the file is no longer held, or fell under 74(2)(ix)).")],
+    on: OnOpt = None,
+    ref: RefOpt = None,
+    late_reason: LateReasonOpt = None,
+    json_out: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Record the ministry's own notice to the PPC (個人情報保護委員会) under APPI 74(1) or 74(3); `notify --check` lists those due."""
+    from meti_pi import notify_ops
+
+    st = state(ctx)
+    result = notify_ops.record_ppc_notice(st.register_root, file_id, kind, today=st.today, on=option_date("--on", on),
+                                          ref=ref, late_reason=late_reason, dry_run=dry_run)
+    if json_out:
+        print_json(result.as_json())
+    else:
+        _err(f"{'would record' if dry_run else 'recorded'} {result.id}: {notices_article(kind)} notice to the PPC for files/{file_id} "
+             f"on {result.on}" + (f" (commit {result.commit[:10]})" if result.commit else ""))
 
 
 @notify_app.command("log")
