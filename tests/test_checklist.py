@@ -48,6 +48,8 @@ principals: {{count: {count}, as_of: '2026-04-01'}}
 characteristics: {{sensitive: false}}
 disclosure_office: {{name: 個人情報保護窓口, address: 東京都千代田区霞が関一丁目3番1号}}
 """
+    if "characteristics:" in extra:  # the caller states the characteristics itself
+        lines = lines.replace("characteristics: {sensitive: false}\n", "")
     if cls:
         lines += f"management_class: {cls}\n"
     return lines + extra
