@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test stress bench check-schemas clean
+.PHONY: install demo render test stress bench check-schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	PATH="$(abspath $(VENV))/bin:$$PATH" bash examples/demo.sh
+
+# Every document of the demo as PDF and PNG pages (needs LibreOffice and poppler; skipped without).
+render: $(STAMP)
+	PATH="$(abspath $(VENV))/bin:$$PATH" bash examples/render.sh
 
 test: $(STAMP)
 	$(PY) -m pytest -m "not stress"

@@ -458,7 +458,11 @@ def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidt
 def to_xlsx(book: Filebook) -> bytes:
     from meti_pi import excel
 
-    return excel.write_table(HEADERS, [r.values for r in book.rows], sheet_title="個人情報ファイル簿", title="個人情報ファイル簿")
+    rows = [r.values for r in book.rows]
+    return excel.write_workbook([
+        excel.Sheet("個人情報ファイル簿", HEADERS, rows),  # one row per file: for sorting and filtering
+        excel.Sheet("ファイル簿（1件1頁）", HEADERS, rows, records=True),  # the e-Gov page: 項目 | 内容
+    ], title="個人情報ファイル簿")
 
 
 def as_json(book: Filebook, *, today: date) -> dict[str, Any]:

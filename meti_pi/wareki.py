@@ -51,3 +51,23 @@ def fiscal_year_label(year: int, *, fullwidth_digits: bool = True) -> str:
     FY1988 (ending under 平成) stays 昭和63年度.
     """
     return wareki_year(date(year, 5, 1), fullwidth_digits=fullwidth_digits) + "度"
+
+
+# The number rule of every document meti-pi writes: ids, codes, hashes and commit names are
+# half-width, always; dates, counts, article numbers and percentages follow the document's digit
+# style (full-width by default, policy `documents.fullwidth_digits`), counts grouped by thousands
+# in that style (１，０００ / 1,000) whatever their size.
+
+
+def count(n: int, *, fullwidth_digits: bool = True) -> str:
+    """A count: '１，０００' (full-width) or '1,000'; every count of a document grouped alike."""
+    text = f"{n:,}"
+    return fullwidth(text).replace(",", "，") if fullwidth_digits else text
+
+
+def percent(value: float | None, *, fullwidth_digits: bool = True) -> str:
+    """A ratio 0..1 as '９５％' / '95%' ('—' when unknown)."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:.0f}"
+    return fullwidth(text) + "％" if fullwidth_digits else text + "%"

@@ -285,7 +285,7 @@ def _report(reg: Register, year: int, today: date, division: str | None, fmt: st
         return
     if fmt != "md" and out is None:
         raise UsageError(f"--format {fmt} writes a binary file; give --out FILE.{fmt}")
-    blob = inspection.render_report(data, fmt, reg.policy)
+    blob = inspection.render_report(data, fmt, reg.policy, inspection.roles_of(reg))
     if out is None:
         sys.stdout.write(blob.decode("utf-8"))
         return

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `make render`: every document meti-pi writes, from the example register, as md/docx/xlsx and
+# then as PDF and PNG pages (LibreOffice + poppler), so a person can look at each page.
+# Like `make demo` it works in a temporary copy and never touches this repository.
+set -euo pipefail
+
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+    echo "make render: skipped — LibreOffice (soffice) and poppler (pdftoppm) are needed to render pages."
+    echo "  Debian/Ubuntu: apt-get install libreoffice-writer libreoffice-calc poppler-utils fonts-noto-cjk fonts-ipaexfont"
+    echo "  The documents themselves are still tested without them (make test)."
+    exit 0
+fi
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/meti-pi-render.XXXXXX")
+cp -R "$here/examples/register" "$work/register"
+cp -R "$here/examples/datasets" "$work/datasets"
+cd "$work"
+git init -q -b main
+git config user.name "デモ職員"
+git config user.email "demo@meti-pi.invalid"
+git add -A
+git commit -q -m "example register (fictional)"
+
+export METI_PI_REGISTER="$work/register"
+export METI_PI_TODAY="${METI_PI_TODAY:-2026-11-26}"
+docs="$work/docs"
+mkdir -p "$docs"
+quiet() { "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; "$@" >/dev/null || true; }; }
+ids() { meti-pi notify "$@" --json | python3 -c 'import json,sys; print(" ".join(d["id"] for d in json.load(sys.stdin)["drafted"]))'; }
+
+echo "== drafting every document kind into $docs"
+# Notices: 35(1) (late), a change notice of 35(1), 35(3), 36, 35(2), each as md and docx.
+notices="$(ids F-2026-CT38TF --late-reason "自己点検で判明した通知漏れ" --out "$docs") $(ids F-2026-WS4AX4 --kind 35-1 --out "$docs")"
+notices="$notices $(ids F-2026-CTMSM9 --kind 35-3 --redraft --out "$docs" || true) $(ids F-2026-64GD9X --kind 36 --redraft --out "$docs" || true)"
+notices="$notices $(ids F-2026-5TV229 --kind 35-1 --redraft --out "$docs" || true)"
+for n in $notices; do
+    quiet meti-pi notify render "$n" --format docx --out "$docs"
+done
+# Incidents: 速報, 確報, 本人 notice, publication.
+for k in preliminary final principal-notice publication; do
+    quiet meti-pi incident report INC-2026-H0JQNC --kind "$k" --format docx --out "$docs"
+    meti-pi incident report INC-2026-H0JQNC --kind "$k" --format md > "$docs/INC-2026-H0JQNC-$k.md" 2>/dev/null || true
+done
+# The year's inspection report, the public ファイル簿.
+for f in md docx xlsx; do
+    quiet meti-pi inspect --report --year 2025 --format "$f" --out "$docs/inspection-2025.$f"
+done
+for f in md xlsx docx; do
+    quiet meti-pi export filebook --format "$f" --out "$docs/filebook.$f"
+done
+
+echo "== converting to PDF and PNG"
+pages="$work/pages"
+mkdir -p "$pages"
+profile="$work/lo-profile"
+conv="$work/conv"  # inspection-2025.docx and .xlsx would both become inspection-2025.pdf
+mkdir -p "$conv"
+for f in "$docs"/*.docx "$docs"/*.xlsx; do
+    [ -e "$f" ] || continue
+    name=$(basename "$f")
+    cp "$f" "$conv/${name%.*}-${name##*.}.${name##*.}"
+done
+soffice -env:UserInstallation="file://$profile" --headless --convert-to pdf --outdir "$pages" "$conv"/* >/dev/null 2>&1 \
+    || echo "LibreOffice could not convert every document" >&2
+for pdf in "$pages"/*.pdf; do
+    [ -e "$pdf" ] || continue
+    pdftoppm -r 60 -png "$pdf" "${pdf%.pdf}"
+done
+echo "Documents: $docs"
+echo "Pages (PDF and one PNG per page): $pages"
+ls "$pages"
