@@ -445,7 +445,9 @@ def as_of_line(today: date, fullwidth_digits: bool) -> str:
 def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidth_digits: bool = True) -> str:
     """A table (項目 | 内容) per listed file, in e-Gov field order."""
     title = "個人情報ファイル簿" + (f"（{md_text(organisation)}）" if organisation else "")
-    lines = [f"# {title}", "", f">> {as_of_line(today, fullwidth_digits)}", ""]
+    from meti_pi.word import right
+
+    lines = [f"# {title}", "", right(as_of_line(today, fullwidth_digits)), ""]
     if not book.rows:
         lines += ["掲載する個人情報ファイルはありません。", ""]
     for n, row in enumerate(book.rows, start=1):
@@ -546,7 +548,9 @@ def diff_rows(d: Diff) -> list[tuple[str, str, str, str, str]]:
 
 
 def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True) -> str:
-    lines = [f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）", "", f">> {as_of_line(today, fullwidth_digits)}", ""]
+    from meti_pi.word import right
+
+    lines = [f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）", "", right(as_of_line(today, fullwidth_digits)), ""]
     if not d.changes:
         return "\n".join(lines + ["変更はありません。", ""])
     for kind in ("added", "removed", "changed"):

@@ -122,12 +122,12 @@ def test_dry_run_writes_and_commits_nothing(runner, tmp_path):
     head = git(root, "rev-parse", "HEAD").strip()
     result = run(runner, root, "F-2026-AAAAAA", "--dry-run", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert "-> **個人情報ファイルの保有に関する通知** <-" in result.stdout
+    assert '<p align="center"><strong>個人情報ファイルの保有に関する通知</strong></p>' in result.stdout
     assert "would draft" in result.stderr
     assert git(root, "rev-parse", "HEAD").strip() == head
     assert not (root / "notifications").exists() and not (tmp_path / "out").exists()
     doc = json.loads(run(runner, root, "F-2026-AAAAAA", "--dry-run", "--json").stdout)
-    assert doc["dry_run"] and doc["commit"] is None and doc["drafted"][0]["markdown"].startswith(">> 通知番号")
+    assert doc["dry_run"] and doc["commit"] is None and doc["drafted"][0]["markdown"].startswith('<p align="right">通知番号')
 
 
 def test_halfwidth_switch(runner, tmp_path):
