@@ -127,33 +127,33 @@ def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | 
 
 
 def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:
-    """Record `kind/rid`: UsageError (exit 2) for a malformed id, MetiPiError (exit 3) naming `hint` when absent."""
+    """Record `kind/rid`; UsageError (exit 2: the argument names nothing) for a malformed or unknown id, naming `hint`."""
     from meti_pi.ids import valid_id
 
     if not valid_id(rid):
         raise UsageError(f"{rid!r} is not a valid record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
     rec = reg.get(kind, rid)
     if rec is None:
-        raise MetiPiError(f"{kind}/{rid}: no such record; {hint}")
+        raise UsageError(f"{kind}/{rid}: no such record; {hint}")
     return rec
 
 
 def find_record(reg: Register, ref: str) -> Record:
-    """A record by 'kind/id' or by a bare id unique across kinds (exit 3 when absent or ambiguous)."""
+    """A record by 'kind/id' or by a bare id unique across kinds (exit 2, a usage error, when absent or ambiguous)."""
     if "/" in ref:
         rec = reg.records.get(ref.removesuffix(".yaml"))
         if rec is None:
-            raise MetiPiError(f"no record {ref}; `meti-pi validate` lists what the register holds")
+            raise UsageError(f"no record {ref}; `meti-pi validate` lists what the register holds")
         return rec
     hits = [r for r in reg.records.values() if r.id == ref]
     if not hits:
-        raise MetiPiError(f"no record with id {ref!r}")
+        raise UsageError(f"no record with id {ref!r}; give KIND/ID or an id the register holds")
     if len(hits) > 1:
         # A 台帳 entry shares its file's id: a bare id means the file.
         primary = [h for h in hits if h.kind != "ledger"]
         if len(primary) == 1:
             return primary[0]
-        raise MetiPiError(f"id {ref!r} names several records ({', '.join(h.key for h in hits)}); use kind/id")
+        raise UsageError(f"id {ref!r} names several records ({', '.join(h.key for h in hits)}); use kind/id")
     return hits[0]
 
 
