@@ -98,6 +98,39 @@ def required_fields(kind: str) -> list[tuple[str, dict[str, Any]]]:
     return [(n, _deref(sch, props.get(n, {}))) for n in sch.get("required", []) if n not in ("id", "schema_version")]
 
 
+def schema_fields(kind: str) -> list[dict[str, Any]]:
+    """Every field of a kind, nested ones with dotted keys (two levels): key, Japanese title,
+    type, required (where its parent is present), example and description — what `meti-pi
+    schema KIND` prints."""
+    from meti_pi.schema import example_value, field_type, load_schema
+
+    sch = load_schema(KINDS[kind].schema_file)
+    out: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any], prefix: str, depth: int) -> None:
+        required = set(node.get("required") or ())
+        for name, raw in (node.get("properties") or {}).items():
+            if not prefix and name in ("schema_version", "id"):
+                continue
+            spec = _deref(sch, raw)
+            key = prefix + name
+            out.append({"key": key, "title": spec.get("title", ""), "type": field_type(sch, spec), "required": name in required,
+                        "example": example_value(sch, spec) if spec.get("type") != "object" else f"--set {key}.…",
+                        "description": spec.get("description", "")})
+            if spec.get("type") == "object" and depth < 2:
+                walk(spec, key + ".", depth + 1)
+
+    walk(sch, "", 1)
+    # Fields a rule requires only in some records (allOf if/then): say when.
+    for rule in sch.get("allOf") or ():
+        then = rule.get("then") if isinstance(rule, dict) else None
+        for name in (then or {}).get("required") or ():
+            for f in out:
+                if f["key"] == name and not f["required"]:
+                    f["required_when"] = then.get("description") or "another field's value requires it"
+    return out
+
+
 def _deref(sch: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     ref = spec.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):

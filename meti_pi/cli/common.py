@@ -115,6 +115,15 @@ def report_error(exc: MetiPiError) -> None:
     sys.stderr.write(f"meti-pi: {exc}\n")
 
 
+def error_json(exc: MetiPiError) -> None:
+    """The JSON document of an error that stopped a --json command (the contract: one document on
+    stdout, errors included)."""
+    problems = [p.as_json() for p in exc.problems] if isinstance(exc, RuleViolation) else []
+    kind = {1: "rule", 2: "usage", 3: "cannot-run"}.get(exc.exit_code, "error")
+    problems.append({"path": None, "line": None, "code": kind, "key": "", "severity": "error", "message": str(exc)})
+    print_json({"ok": False, "exit_code": exc.exit_code, "errors": problems})
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print `message` on stderr and return an Exit to raise."""
     sys.stderr.write(f"meti-pi: {message}\n")

@@ -74,7 +74,8 @@ def new_cmd(
     """Add a record with an allocated id, validated against its schema and committed.
 
     Fields come from --from FILE, --set KEY=VALUE, or (on a terminal, when neither is given)
-    prompts for each required field of the kind's schema.
+    prompts for each required field of the kind's schema. `meti-pi schema KIND` lists the fields
+    of a kind with their Japanese titles, types, an example and which are required.
     """
     from meti_pi import registry_ops
     from meti_pi.kinds import KINDS
@@ -102,20 +103,55 @@ def interactive() -> bool:
 
 
 def _prompt_required(kind: str) -> dict[str, Any]:
-    """Ask for each required top-level field the schema defines (type-aware)."""
+    """Ask for each required field the schema defines (type-aware); an object is asked part by
+    part (its required parts), so `holding` asks for holding.start, not for an object."""
     from meti_pi import registry_ops
+    from meti_pi.kinds import KINDS
+    from meti_pi.schema import field_type, load_schema
 
-    data: dict[str, Any] = {}
-    for name, spec in registry_ops.required_fields(kind):
-        title = spec.get("title", name)
+    sch = load_schema(KINDS[kind].schema_file)
+
+    def ask(name: str, spec: dict[str, Any]) -> Any:
+        if spec.get("type") == "object" and isinstance(spec.get("properties"), dict):
+            typer.echo(f"{name} ({spec.get('title', name)}): {spec.get('description', '')}", err=True)
+            parts = spec.get("required") or list(spec["properties"])[:1]
+            return {p: ask(f"{name}.{p}", registry_ops._deref(sch, spec["properties"][p])) for p in parts}
         hint = spec.get("description", "")
-        enum = spec.get("enum")
-        label = f"{name} ({title})" + (f" [{'/'.join(map(str, enum))}]" if enum else "")
         if hint:
             typer.echo(f"  {hint}", err=True)
-        raw = typer.prompt(label)
-        data[name] = registry_ops.coerce(raw, spec)
-    return data
+        label = f"{name} ({spec.get('title', name)}; {field_type(sch, spec)})"
+        return registry_ops.coerce(typer.prompt(label), spec)
+
+    return {name: ask(name, spec) for name, spec in registry_ops.required_fields(kind)}
+
+
+@app.command("schema")
+def schema_cmd(
+    kind: Annotated[str, typer.Argument(help="Kind of record: files, divisions, systems, contractors, ...")],
+    json_out: JsonOpt = False,
+) -> None:
+    """List the fields of a kind of record: key, Japanese title, type, required or not, and an example.
+
+    Nested fields are shown with dotted keys (holding.start), as `new --set` takes them.
+    """
+    from meti_pi import registry_ops
+    from meti_pi.kinds import KINDS
+
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+    fields = registry_ops.schema_fields(kind)
+    if json_out:
+        print_json({"kind": kind, "schema": KINDS[kind].schema_file, "fields": fields})
+        return
+    typer.echo(f"{kind} ({KINDS[kind].schema_file}): * required, + required in some cases; "
+               f"set with `meti-pi new {kind} --set KEY=VALUE`")
+    for f in fields:
+        mark = "*" if f["required"] else "+" if f.get("required_when") else " "
+        typer.echo(f"{mark} {f['key']}  {f['title']}  [{f['type']}]  e.g. {f['example']}")
+        if f["description"]:
+            typer.echo(f"      {f['description']}")
+        if f.get("required_when"):
+            typer.echo(f"      + required when: {f['required_when']}")
 
 
 @app.command("commit")
