@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: install demo render test stress bench check-schemas clean
 
 $(STAMP): pyproject.toml
+	@echo "== first run: creating $(VENV) and installing meti-pi with its dependencies (typer, rich, ruamel.yaml, jsonschema, python-docx, openpyxl, ...); about a minute"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'

@@ -98,3 +98,34 @@ def test_cannot_run_is_json_too(runner, tmp_path):
 def test_show_of_an_unknown_id_exits_2_without_json_too(runner, root):
     result = invoke(runner, root, "show", "F-2026-NOSUCH")
     assert result.exit_code == 2 and "no record with id" in result.stderr and result.stdout == ""
+
+
+# -- progress where people wait -------------------------------------------------------------------
+
+
+def test_progress_is_silent_when_piped(runner, root, tmp_path):
+    # CliRunner's streams are not terminals: the long steps print no progress, only their output.
+    every = invoke(runner, root, "inspect", "--year", "2026")
+    assert every.exit_code == 0, every.output
+    assert "building the checklists" not in every.stderr and "\x1b[" not in every.stderr
+    pack = invoke(runner, root, "audit", "pack", "--out", str(tmp_path / "pack.zip"))
+    assert pack.exit_code == 0, pack.output
+    assert "reading the register" not in pack.stderr and "\x1b[" not in pack.stderr
+
+
+def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
+    from meti_pi import checklist as cl
+    from meti_pi.cli.common import Busy
+    from meti_pi.register import Register
+
+    seen: list[tuple[int, int]] = []
+    busy = Busy("building", force=True)
+    monkeypatch.setattr(busy, "update", lambda done, total=None: seen.append((done, total)))
+    monkeypatch.setenv("METI_PI_PARALLEL_MIN", "1000")  # one process: every division reported
+    from datetime import date
+
+    reg = Register.load(root)
+    with busy:
+        out = cl.map_all(reg, 2026, date(2026, 11, 26), lambda c: c.division, progress=busy.update)
+    assert seen == [(n, len(out)) for n in range(1, len(out) + 1)] and len(out) == 13
+    assert not Busy("x", force=False).active

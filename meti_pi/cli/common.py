@@ -102,6 +102,43 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def on_terminal() -> bool:
+    """stderr is a terminal: progress may be shown there (never when piped or redirected)."""
+    return sys.stderr.isatty()
+
+
+class Busy:
+    """A progress line on stderr while a long step runs, on a terminal only (rich, transient).
+
+    `update(done, total)` moves a bar; without it a spinner says what is being waited for.
+    Piped or redirected, it prints nothing and does not import rich."""
+
+    def __init__(self, description: str, *, force: bool | None = None) -> None:
+        self.description = description
+        self.active = on_terminal() if force is None else force
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Busy:
+        if self.active:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      console=Console(stderr=True, highlight=False), transient=True)
+            self._task = self._progress.add_task(self.description, total=None)
+            self._progress.start()
+        return self
+
+    def update(self, done: int, total: int | None = None) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
 def report_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
     """Each problem on its own line on stderr, `path:line:` first so editors can jump to it."""
     for p in problems:
