@@ -30,10 +30,14 @@ quiet() { "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; "$@" >/dev/null || tr
 ids() { meti-pi notify "$@" --json | python3 -c 'import json,sys; print(" ".join(d["id"] for d in json.load(sys.stdin)["drafted"]))'; }
 
 echo "== drafting every document kind into $docs"
-# Notices: 35(1) (late), a change notice of 35(1), 35(3), 36, 35(2), each as md and docx.
+# Notices: 35(1) (late), a change notice of 35(1), a pending 35(1) redrafted, each as md and docx.
 notices="$(ids F-2026-CT38TF --late-reason "自己点検で判明した通知漏れ" --out "$docs") $(ids F-2026-WS4AX4 --kind 35-1 --out "$docs")"
-notices="$notices $(ids F-2026-CTMSM9 --kind 35-3 --redraft --out "$docs" || true) $(ids F-2026-64GD9X --kind 36 --redraft --out "$docs" || true)"
 notices="$notices $(ids F-2026-5TV229 --kind 35-1 --redraft --out "$docs" || true)"
+# Notices recorded long ago, rendered again from the register as it was then: 35(3) and 36.
+for n in N-2023-WSEF70 N-2025-9R58DH; do
+    quiet meti-pi notify render "$n" --out "$docs"
+    notices="$notices $n"
+done
 for n in $notices; do
     quiet meti-pi notify render "$n" --format docx --out "$docs"
 done

@@ -62,6 +62,7 @@ class Sheet:
     rows: Sequence[Sequence[Cell]]
     records: bool = False
     landscape: bool = True
+    paper: str = "A4"  # or "A3": a wide table fitted to one page width stays readable on A3
 
 
 def write_table(
@@ -193,7 +194,11 @@ def _record_sheet(ws: Any, sheet: Sheet, font_name: str) -> None:
     """Each record as 項目 | 内容 rows, one record per printed page (a page break between)."""
     from openpyxl.worksheet.pagebreak import Break
 
+    from openpyxl.styles import Border, Side
+
     body_font, head_font, head_fill, top = _styles(font_name)
+    thin = Side(style="thin", color="FF808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
     widths = [max(8, min(HEADER_WIDTH, max((display_width(str(h)) for h in sheet.headers), default=8)) + 2), RECORD_TEXT_WIDTH]
     for c, h in enumerate(("項目", "内容"), start=1):
         cell = ws.cell(row=1, column=c, value=h)
@@ -209,6 +214,7 @@ def _record_sheet(ws: Any, sheet: Sheet, font_name: str) -> None:
             r += 1
             _put(ws, r, 1, h, head_font, top)
             _put(ws, r, 2, "" if value is None else value, body_font, top)
+            ws.cell(row=r, column=1).border = ws.cell(row=r, column=2).border = box
     ws.column_dimensions["A"].width = widths[0]
     ws.column_dimensions["B"].width = widths[1]
     _row_heights(ws, widths, 2)
@@ -219,7 +225,7 @@ def _record_sheet(ws: Any, sheet: Sheet, font_name: str) -> None:
 def _print_setup(ws: Any, sheet: Sheet) -> None:
     """A4, fitted to one page wide (as many pages tall as needed), centred, header repeated."""
     ws.page_setup.orientation = "landscape" if sheet.landscape and not sheet.records else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3 if sheet.paper == "A3" else ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # 0: as many pages as the rows need

@@ -451,6 +451,8 @@ def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidt
     if not book.rows:
         lines += ["掲載する個人情報ファイルはありません。", ""]
     for n, row in enumerate(book.rows, start=1):
+        if n > 1:
+            lines += ["<!-- pagebreak -->", ""]  # one file per page in Word (e-Gov style); invisible in Markdown
         lines += [f"## {n}. {md_text(row.values[0])}", "", "| 項目 | 内容 |", "|---|---|"]
         lines += [f"| {md_cell(h)} | {md_cell(v)} |" for h, v in zip(HEADERS, row.values, strict=True)]
         lines.append("")
@@ -462,7 +464,7 @@ def to_xlsx(book: Filebook) -> bytes:
 
     rows = [r.values for r in book.rows]
     return excel.write_workbook([
-        excel.Sheet("個人情報ファイル簿", HEADERS, rows),  # one row per file: for sorting and filtering
+        excel.Sheet("個人情報ファイル簿", HEADERS, rows, paper="A3"),  # one row per file: for sorting and filtering (18 columns: A3)
         excel.Sheet("ファイル簿（1件1頁）", HEADERS, rows, records=True),  # the e-Gov page: 項目 | 内容
     ], title="個人情報ファイル簿")
 

@@ -111,6 +111,11 @@ def _or_unknown(value: Any) -> str:
     return incidents.UNKNOWN_JA if value in (None, "", []) else _kept(value)
 
 
+def _or_pending(value: Any) -> str:
+    """For the 本人 and the public (です・ます): what is not known yet is being investigated."""
+    return "現在調査中です。" if value in (None, "", []) else _kept(value)
+
+
 def _item_no(n: int) -> str:
     return f"{_NUM[n]}"
 
@@ -193,7 +198,7 @@ def _publication_status(doc: _Doc, record: Mapping[str, Any]) -> str:
     return "公表の要否を検討中である。"
 
 
-def _measures(doc: _Doc, facts: Mapping[str, Any]) -> None:
+def _measures(doc: _Doc, facts: Mapping[str, Any], *, polite: bool = False) -> None:
     doc.add("（実施済みの措置）", "")
     for key in ("measures_done", "measures_planned"):
         if key == "measures_planned":
@@ -201,6 +206,8 @@ def _measures(doc: _Doc, facts: Mapping[str, Any]) -> None:
         items = facts.get(key)
         if items:
             doc.add(*(f"- {_kept(m)}" for m in items))
+        elif polite:
+            doc.add("現在検討中です。" if items is None else "ありません。")
         else:
             doc.add(incidents.UNKNOWN_JA if items is None else "なし")
 
@@ -356,11 +363,11 @@ def _principal_notice(doc: _Doc, record: Mapping[str, Any]) -> None:
         if n == 1:
             doc.add(f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 事態の概要：{_or_unknown(record.get('summary'))}")
         elif n == 2:
-            doc.add(_or_unknown(facts.get("information_items")))
+            doc.add(_or_pending(facts.get("information_items")))
         elif n == 4:
-            doc.add(_or_unknown(facts.get("cause")))
+            doc.add(_or_pending(facts.get("cause")))
         elif n == 5:
-            doc.add(_or_unknown(facts.get("secondary_damage")))
+            doc.add(_or_pending(facts.get("secondary_damage")))
         else:
             doc.add(_kept(facts.get("other")) if facts.get("other") else "特にありません。")
         doc.add("")
@@ -378,7 +385,7 @@ def _publication(doc: _Doc, record: Mapping[str, Any]) -> None:
     doc.add(f"　{_kept(ctx.organisation)}において、個人情報の漏えい等が発生し、又は発生したおそれがあることが判明しましたので、お知らせします。"
             "関係する皆様に多大なご迷惑をおかけし、深くお詫び申し上げます。", "")
     doc.add("## １　事態の内容", "", f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 概要：{_or_unknown(record.get('summary'))}",
-            f"- 対象となる個人情報の項目：{_or_unknown(facts.get('information_items'))}")
+            f"- 対象となる個人情報の項目：{_or_pending(facts.get('information_items'))}")
     if facts.get("principals") is not None:
         doc.add(f"- 対象となる本人の数：{doc.count(facts['principals'])}人")
     elif a.get("principals") is not None:
@@ -387,11 +394,11 @@ def _publication(doc: _Doc, record: Mapping[str, Any]) -> None:
         doc.add("- 対象となる本人の数：調査中")
     doc.add("", "## ２　経緯", "")
     _events(doc, record)
-    doc.add("", "## ３　被害状況", "", f"二次被害又はそのおそれ：{_or_unknown(facts.get('secondary_damage'))}", "")
-    doc.add("## ４　原因", "", _or_unknown(facts.get("cause")), "")
+    doc.add("", "## ３　被害状況", "", f"二次被害又はそのおそれ：{_or_pending(facts.get('secondary_damage'))}", "")
+    doc.add("## ４　原因", "", _or_pending(facts.get("cause")), "")
     doc.add("## ５　本人への対応", "", *_principal_status(doc, record, polite=True), "")
     doc.add("## ６　再発防止策", "")
-    _measures(doc, facts)
+    _measures(doc, facts, polite=True)
     doc.add("")
     _contact(doc)
     doc.add("", right("以上"))

@@ -630,7 +630,7 @@ def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[
     return "\n".join(lines)
 
 
-REPORT_HEADERS = ("参照", "課等", "条項", "項目", "指摘", "是正措置", "担当（官職）", "期限", "状況", "完了日", "総括への報告候補")
+REPORT_HEADERS = ("参照", "課等", "課等ID", "条項", "項目", "指摘", "是正措置", "担当（官職）", "期限", "状況", "完了日", "総括への報告候補")
 
 
 DIVISION_HEADERS = ("課等", "課等ID", "実施日", "項目数", "回答済", "回答率", "前年度回答率", "適", "否", "該当なし", "指摘", "未是正",
@@ -658,9 +658,10 @@ def roles_of(reg: Register) -> dict[str, tuple[str, str]]:
 def report_rows(report: dict[str, Any]) -> list[list[Any]]:
     """One row per finding, for the spreadsheet."""
     rows = []
+    names = {r["division"]: r["name"] for r in report["divisions"]}
     for f in report["findings"]:
         rows.append([
-            f["ref"], f["division"], f["article"], f["item"], document_text(f["text"]), document_text(f["action"]), f["owner"], f["due"],
+            f["ref"], names.get(f["division"]) or f["division"], f["division"], f["article"], f["item"], document_text(f["text"]), document_text(f["action"]), f["owner"], f["due"],
             {"open": "対応中", "closed": "完了"}.get(str(f["status"]), f["status"]) + ("（繰越）" if f["carried"] else ""),
             f["closed_on"], "、".join(ESCALATION_JA[r] for r in f["escalate"]),
         ])
@@ -684,7 +685,7 @@ def render_report(report: dict[str, Any], fmt: str, policy: dict[str, Any], role
         from meti_pi import excel
 
         return excel.write_workbook([
-            excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report)),
+            excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report), paper="A3"),
             excel.Sheet(f"課等別{report['year']}", DIVISION_HEADERS, division_rows(report)),
         ], created=created, title=f"点検結果{report['year']}")
     raise UsageError(f"--format {fmt!r}: one of md, docx, xlsx")

@@ -249,7 +249,8 @@ def test_report_renders_md_docx_xlsx(tmp_path):
     divisions = list(book.worksheets[1].iter_rows(values_only=True))
     assert divisions[0] == ins.DIVISION_HEADERS
     assert ("大臣官房人事課", "jinji", "2026-10-01") == divisions[[r[1] for r in divisions].index("jinji")][:3]
-    assert any(r[0] == "inspections/2026/jinji#1" and r[5] == "研修日程を周知" for r in rows[1:])
+    # 課等 by name, its id beside as a reference column (issue 16).
+    assert any(r[:3] == ("inspections/2026/jinji#1", "大臣官房人事課", "jinji") and r[6] == "研修日程を周知" for r in rows[1:])
 
 
 # -- audits -------------------------------------------------------------------------------------------
