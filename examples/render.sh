@@ -11,19 +11,8 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1
     exit 0
 fi
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/meti-pi-render.XXXXXX")
-cp -R "$here/examples/register" "$work/register"
-cp -R "$here/examples/datasets" "$work/datasets"
-cd "$work"
-git init -q -b main
-git config user.name "デモ職員"
-git config user.email "demo@meti-pi.invalid"
-git add -A
-git commit -q -m "example register (fictional)"
-
-export METI_PI_REGISTER="$work/register"
-export METI_PI_TODAY="${METI_PI_TODAY:-2026-11-26}"
+# shellcheck source=examples/scratch.sh
+source "$(dirname "$0")/scratch.sh" render
 docs="$work/docs"
 mkdir -p "$docs"
 quiet() { "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; "$@" >/dev/null || true; }; }
