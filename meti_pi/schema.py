@@ -103,7 +103,14 @@ def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
     for alt in node.get("anyOf") or ():
         if isinstance(alt, dict) and alt.get("type") != "null":
             return example_value(schema, alt)
-    return {"integer": "1000", "number": "1", "boolean": "true", "array": "'[…]'", "object": "{…}"}.get(str(kind), "…")
+    if kind == "integer":
+        low, high = node.get("minimum"), node.get("maximum")
+        value = max(1, low if isinstance(low, int) else 1)
+        return str(min(value, high) if isinstance(high, int) else value)
+    described = re.search(r"e\.g\. ([^.;()]+)", str(node.get("description", "")))  # the description's own example
+    if kind == "string" and described:
+        return described.group(1).strip()
+    return {"number": "1", "boolean": "true", "array": "'[…]'", "object": "{…}"}.get(str(kind), "…")
 
 
 def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:

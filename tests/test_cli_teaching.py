@@ -32,6 +32,10 @@ def test_schema_lists_fields_with_titles_types_examples_and_required(runner, roo
     assert keys["name"]["required"] and keys["name"]["title"] == "名称" and not keys["contact.phone"]["required"]
     assert invoke(runner, root, "schema", "nosuchkind").exit_code == 2
     assert "meti-pi schema KIND" in " ".join(invoke(runner, root, "new", "--help").stdout.split())
+    # `new KIND --help` ends with the same field list.
+    helped = invoke(runner, root, "new", "files", "--help")
+    assert helped.exit_code == 0 and "* holding.start  保有開始日  [date (YYYY-MM-DD)]  e.g. 2026-04-01" in helped.stdout
+    assert "* name  名称  [text]  e.g. 大臣官房人事課" in invoke(runner, root, "schema", "divisions").stdout
 
 
 def test_schema_errors_name_the_japanese_title_why_and_a_set_example():

@@ -8,10 +8,30 @@ from typing import Annotated, Any
 
 import typer
 
+from typer.core import TyperCommand
+
 from meti_pi.cli.common import DryRunOpt, JsonOpt, StrictOpt, console, load_register, print_json, state
 from meti_pi.errors import MetiPiError, UsageError
 
 app = typer.Typer()
+
+
+class NewCommand(TyperCommand):
+    """`new KIND --help` ends with the fields of KIND (as `meti-pi schema KIND` lists them)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["new_kind"] = next((a for a in args if not a.startswith("-")), None)  # --help runs before KIND is parsed
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        super().format_help(ctx, formatter)
+        from meti_pi.kinds import KINDS
+
+        kind = ctx.meta.get("new_kind")
+        if kind not in KINDS:
+            formatter.write(f"\nKinds: {', '.join(KINDS)}. `meti-pi new KIND --help` lists the fields of KIND.\n")
+            return
+        formatter.write(_fields_text(kind))
 
 
 @app.command("init")
@@ -60,7 +80,7 @@ def validate_cmd(ctx: typer.Context, json_out: JsonOpt = False, strict: StrictOp
         raise typer.Exit(1)
 
 
-@app.command("new")
+@app.command("new", cls=NewCommand)
 def new_cmd(
     ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="Kind of record: files, divisions, systems, contractors, ...")],
@@ -139,19 +159,27 @@ def schema_cmd(
 
     if kind not in KINDS:
         raise UsageError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
-    fields = registry_ops.schema_fields(kind)
     if json_out:
-        print_json({"kind": kind, "schema": KINDS[kind].schema_file, "fields": fields})
+        print_json({"kind": kind, "schema": KINDS[kind].schema_file, "fields": registry_ops.schema_fields(kind)})
         return
-    typer.echo(f"{kind} ({KINDS[kind].schema_file}): * required, + required in some cases; "
-               f"set with `meti-pi new {kind} --set KEY=VALUE`")
-    for f in fields:
+    typer.echo(_fields_text(kind), nl=False)
+
+
+def _fields_text(kind: str) -> str:
+    """The fields of a kind, one block each (`schema KIND`, `new KIND --help`)."""
+    from meti_pi import registry_ops
+    from meti_pi.kinds import KINDS
+
+    lines = [f"\n{kind} ({KINDS[kind].schema_file}): * required, + required in some cases; "
+             f"set with `meti-pi new {kind} --set KEY=VALUE`"]
+    for f in registry_ops.schema_fields(kind):
         mark = "*" if f["required"] else "+" if f.get("required_when") else " "
-        typer.echo(f"{mark} {f['key']}  {f['title']}  [{f['type']}]  e.g. {f['example']}")
+        lines.append(f"{mark} {f['key']}  {f['title']}  [{f['type']}]  e.g. {f['example']}")
         if f["description"]:
-            typer.echo(f"      {f['description']}")
+            lines.append(f"      {f['description']}")
         if f.get("required_when"):
-            typer.echo(f"      + required when: {f['required_when']}")
+            lines.append(f"      + required when: {f['required_when']}")
+    return "\n".join(lines) + "\n"
 
 
 @app.command("commit")
