@@ -131,14 +131,21 @@ def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
 
 
 def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str:
-    """`--set` examples for `key`: its parts when it is an object."""
+    """How to set `key`: as YAML in the record (then `meti-pi commit`) and as `--set` for
+    `meti-pi new`; an object by its parts."""
     node = _resolve(schema, node)
     parts = node.get("properties") if node.get("type") == "object" else None
+    leaf = key.rsplit(".", 1)[-1]
     if isinstance(parts, dict) and parts:
         required = node.get("required") or list(parts)[:1]
         shown = [p for p in parts if p in required] or list(parts)[:1]
-        return " ".join(f"--set {key}.{p}={example_value(schema, parts[p])}" for p in shown)
-    return f"--set {key}={example_value(schema, node)}"
+        pairs = [(p, example_value(schema, parts[p])) for p in shown]
+        yaml = f"{leaf}: {{" + ", ".join(f"{p}: {v}" for p, v in pairs) + "}"
+        flags = " ".join(f"--set {key}.{p}={v}" for p, v in pairs)
+    else:
+        value = example_value(schema, node)
+        yaml, flags = f"{leaf}: {value}", f"--set {key}={value}"
+    return f"`{yaml}` in the record, then `meti-pi commit` (new records: {flags})"
 
 
 def teaching_hint(schema: dict[str, Any], err: Any) -> str:
@@ -161,14 +168,14 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
             why = f" because {text}" if text else " because of another field's value"
         title = node.get("title", "")
         return (f" — {title}（{key}）is required{why}; "
-                f"what it holds: {node.get('description', '')} Set it with {_set_examples(schema, key, node)}"
+                f"what it holds: {node.get('description', '')} Set it as {_set_examples(schema, key, node)}"
                 f" (all fields: `meti-pi schema {schema.get('$id', '').rsplit('/', 1)[-1].removesuffix('.schema.json')}`)").replace("  ", " ")
     node = subschema_at(schema, path)
     if node is None or not path:
         return ""
     key = ".".join(str(p) for p in path if not isinstance(p, int))
     if err.validator == "type" and node.get("type") == "object":
-        return f" — {node.get('title', key)}（{key}）has parts: set them with {_set_examples(schema, key, node)}"
+        return f" — {node.get('title', key)}（{key}）has parts: set them as {_set_examples(schema, key, node)}"
     if err.validator in ("type", "enum", "pattern", "format", "const"):
         return f" — {node.get('title', key)}（{key}）is {field_type(schema, node)}, e.g. --set {key}={example_value(schema, node)}"
     return ""

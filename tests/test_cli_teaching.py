@@ -44,9 +44,11 @@ def test_schema_errors_name_the_japanese_title_why_and_a_set_example():
             "holding": {"start": "2026-04-01"}, "characteristics": {"my_number": True}}
     (path, message), = schema.errors("files.schema.json", base)
     assert path == () and "個人番号の根拠（my_number_basis）is required because a file holding 個人番号" in message
-    assert "--set my_number_basis." in message and "meti-pi schema files" in message
+    assert "`my_number_basis: {use_basis: …}` in the record, then `meti-pi commit`" in message
+    assert "--set my_number_basis.use_basis=" in message and "meti-pi schema files" in message
     messages = dict(schema.errors("files.schema.json", {**base, "holding": "2026-04-01", "my_number_basis": {}}))
-    assert "保有期間（holding）has parts: set them with --set holding.start=2026-04-01" in messages[("holding",)]
+    assert "保有期間（holding）has parts: set them as `holding: {start: 2026-04-01}`" in messages[("holding",)]
+    assert "--set holding.start=2026-04-01" in messages[("holding",)]
     wrong = dict(schema.errors("files.schema.json", {**base, "file_kind": "paper", "my_number_basis": {}}))
     assert "one of computer|manual|none" in wrong[("file_kind",)]
 
