@@ -135,3 +135,40 @@ def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
         out = cl.map_all(reg, 2026, date(2026, 11, 26), lambda c: c.division, progress=busy.update)
     assert seen == [(n, len(out)) for n in range(1, len(out) + 1)] and len(out) == 13
     assert not Busy("x", force=False).active
+
+
+# -- documents' sentences and contacts ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("reasons", "klass", "sentence"), [
+    ([("class-a:my_number", "個人番号を含む → 管理A（policy の管理A該当事由 my_number）")], "A", "個人番号を含むため、管理Ａとする。"),
+    ([("class-b", "本人の数 2,000人 ≥ 1,000人（千人以上）→ 管理B")], "B", "本人の数が千人以上であるため、管理Ｂとする。"),
+    ([("class-b:unknown-count", "本人の数が不明 → 計数されるまで管理B（1,000人以上）として扱う")], "B",
+     "本人の数が不明であり、計数されるまで管理Ｂとして取り扱う。"),
+    ([("class-c", "管理A該当事由なし、本人の数 999人 < 1,000人 → 管理C")], "C", "管理Ａとすべき事由がなく、本人の数が千人未満であるため、管理Ｃとする。"),
+])
+def test_class_reasons_become_document_sentences(reasons, klass, sentence):
+    from meti_pi.classification import document_rationale
+
+    text = document_rationale([{"rule": r, "text": t} for r, t in reasons], klass)
+    assert text == sentence and not any(m in text for m in ("→", "≥", "<", "policy", "_"))
+
+
+def test_sensitive_categories_are_named_in_japanese():
+    from meti_pi.classification import japanese_label
+
+    assert japanese_label("medical_history") == "病歴" and japanese_label("basic_pension") == "基礎年金番号"
+
+
+def test_a_division_without_contact_is_warned_when_an_open_incident_needs_it(runner, root):
+    import re
+
+    path = root / "divisions" / "kanbo-kaikei.yaml"  # the division of the example's open incident
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"contact:\n(  .*\n)+", "", text), encoding="utf-8")
+    doc = json.loads(invoke(runner, root, "validate", "--json").stdout)
+    warned = [w for w in doc["warnings"] if w["code"] == "contact-missing"]
+    assert [w["path"] for w in warned] == ["divisions/kanbo-kaikei.yaml"] and "INC-2026-H0JQNC" in warned[0]["message"]
+    path.write_text(text, encoding="utf-8")
+    doc = json.loads(invoke(runner, root, "validate", "--json").stdout)
+    assert not [w for w in doc["warnings"] if w["code"] == "contact-missing"]
