@@ -121,11 +121,10 @@ class Busy:
 
     def __enter__(self) -> Busy:
         if self.active:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      console=Console(stderr=True, highlight=False), transient=True)
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                      TimeRemainingColumn(), console=err_console(), transient=True)
             self._task = self._progress.add_task(self.description, total=None)
             self._progress.start()
         return self
