@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo render test stress bench check-schemas clean
+.PHONY: install demo render test stress bench check-schemas schemas clean
 
 $(STAMP): pyproject.toml
 	@echo "== first run: creating $(VENV) and installing meti-pi with its dependencies (typer, rich, ruamel.yaml, jsonschema, python-docx, openpyxl, ...); about a minute"
@@ -36,6 +36,14 @@ bench: $(STAMP)
 # Independent check of every record of both registers against the shipped schemas.
 check-schemas: $(STAMP)
 	$(PY) tests/check_registers_with_check_jsonschema.py
+
+# The package's copies of the source-of-truth folders (wheels carry meti_pi/data/, not schemas/ or
+# register/). Run after editing either; tests/test_packaging.py fails while they differ.
+schemas:
+	rm -rf meti_pi/data/schemas meti_pi/data/register
+	mkdir -p meti_pi/data/schemas meti_pi/data/register
+	cp schemas/*.schema.json meti_pi/data/schemas/
+	cd register && find . -name '*.yaml' | tar -cf - -T - | (cd ../meti_pi/data/register && tar -xf -)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis bench/.data bench/out

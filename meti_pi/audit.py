@@ -49,7 +49,7 @@ def _crash_point(phase: str) -> None:
     files-written, indexed, done. Used by tests/test_crash.py; never set it in normal use.
     """
     if os.environ.get("METI_PI_CRASH_AT") == phase:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))  # Windows: SIGTERM terminates at once
 
 
 # -- running git ---------------------------------------------------------------------------
@@ -321,13 +321,11 @@ class Transaction:
 
 
 def _schema_rel(tx: Transaction) -> str:
-    """Path from the register root to the shipped schemas, for the editor modeline."""
-    from meti_pi.schema import schemas_dir
+    """Path from the register root to its own copy of the schemas (`meti-pi schemas --write`), for
+    the editor modeline: a stable place in the register, never an install folder."""
+    from meti_pi.packaged import REGISTER_SCHEMAS
 
-    try:
-        return os.path.relpath(schemas_dir(), tx.root).replace(os.sep, "/") + "/"
-    except ValueError:
-        return str(schemas_dir()) + "/"
+    return REGISTER_SCHEMAS + "/"
 
 
 def _safe_path(root: Path, relpath: str) -> Path:
@@ -449,6 +447,11 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None = N
         staged = git(repo.top, "diff-index", "--cached", "--name-only", "-z", "HEAD", "--", *(repo.git_path(r) for r in relpaths),
                      env={"GIT_OPTIONAL_LOCKS": "0"})
         dirty = sorted({p for p in staged.split("\0") if p})
+        others = {repo.git_path(r): r for r in relpaths if r not in at}
+        if others:  # files that are not records (the register's .schemas/ copy): HEAD's ids from git
+            listed = git(repo.top, "ls-tree", "-z", "HEAD", "--", *others)
+            at = {**at, **{others[e.partition("\t")[2]]: e.partition("\t")[0].rpartition(" ")[2]
+                           for e in listed.split("\0") if e.partition("\t")[2] in others}}
         for rel in relpaths:
             try:
                 raw: bytes | None = (repo.top / repo.git_path(rel)).read_bytes()
@@ -759,6 +762,8 @@ def _write_atomic(path: Path, data: bytes, *, crash_phase: str = "") -> None:
     if crash_phase:
         _crash_point(crash_phase)
     os.replace(tmp, path)
+    if os.name == "nt":
+        return  # a folder cannot be opened on Windows; NTFS journals the rename itself
     dfd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dfd)

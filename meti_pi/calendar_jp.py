@@ -83,6 +83,18 @@ def deadline(known: date, days: int) -> date:
     return roll_forward(known + timedelta(days=days - 1))
 
 
+def target_day(known: date, days: int) -> date:
+    """Day `days` counting `known` as day 1, NOT rolled past closed days.
+
+    The 速報 is 「速やかに」 (概ね3～5日以内): a target, not a time limit of the 休日法 Art. 2,
+    whose roll-over is stated for the 確報 only (通則編 3-5-3-4 ※2; 別添2).
+    Example: known 12/25, 5 days -> 12/29 (a closed day, kept).
+    """
+    if days < 1:
+        raise ValueError("a target counted with the known day as day 1 needs days >= 1")
+    return known + timedelta(days=days - 1)
+
+
 def time_limit_days(speed: str, time_limits: Mapping[str, Any]) -> int:
     """How many days policy allows for 直ちに / 速やかに / 遅滞なく."""
     key = SPEEDS[speed]

@@ -374,12 +374,38 @@ def _otsu(ctx: Context, _: Record | None) -> str | None:
     return f"別表の乙（機器管理課等）: {_system_list(ctx, otsu)}" if otsu else None
 
 
-def _design_documents(ctx: Context, _: Record | None) -> str | None:
-    gou, _otsu = ctx.systems
-    if gou:
-        return f"情報システムを所管（別表の甲）: {', '.join(gou)}"
-    with_systems = [f.id for f in ctx.files if f.data.get("systems")]
-    return f"情報システムで取り扱うファイルを保有（{', '.join(with_systems)}）" if with_systems else None
+def _systems_of_others(ctx: Context, _: Record | None) -> str | None:
+    """Art. 6(3): the division's files are on a system whose システム管理課等 (甲) is another division."""
+    from meti_pi import beppyo
+
+    found = []
+    for f in ctx.files:
+        for sid in f.data.get("systems") or []:
+            data = ctx.reg.data_of("systems", str(sid)) if isinstance(sid, str) else None
+            pair = beppyo.gou_otsu(ctx.reg, data) if isinstance(data, dict) else None
+            if pair is not None and pair[0].division_id != ctx.division:
+                found.append(f"{f.id}→{sid}（甲: {pair[0].division_id or '未登録'}）")
+    return f"他の課等が甲（システム管理課等）である情報システムで保有個人情報等を取り扱う: {'、'.join(dict.fromkeys(found))}" if found else None
+
+
+def _supervises_bodies(ctx: Context, _: Record | None) -> str | None:
+    bodies = [b for b in ctx.division_data.get("supervised_bodies") or [] if isinstance(b, str)]
+    return f"所管する独立行政法人等: {'、'.join(bodies)}（divisions/{ctx.division}.yaml supervised_bodies）" if bodies else None
+
+
+VICE_POST = "大臣官房個人情報保護室長"  # rule Art. 5(2), when roles/ does not say
+
+
+def vice_office(reg: Register) -> str | None:
+    """The id of the 副総括's own office: the division whose head holds the 副総括's post (roles, Art. 5(2))."""
+    post = next((str(r.data.get("post")) for r in reg.of_kind("roles") if r.data.get("role") == "fuku_sokatsu" and r.data.get("post")), VICE_POST)
+    return next((d.id for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id) if d.data.get("manager_post") == post), None)
+
+
+def _vice_office(ctx: Context, _: Record | None) -> str | None:
+    if vice_office(ctx.reg) != ctx.division:
+        return None
+    return f"副総括個人情報保護管理者（{ctx.division_data.get('manager_post')}）の課等：副総括及び総括の補佐としての任務（第6条第2項、第37条、第38条、第39条、第40条、第41条第2項、第43条）"
 
 
 def _anonymized_info(ctx: Context, _: Record | None) -> str | None:
@@ -415,6 +441,17 @@ def _foreign_processing(ctx: Context, rec: Record | None) -> str | None:
     assert rec is not None
     countries = [c for c in rec.data.get("foreign_processing", []) if isinstance(c, str)]
     return f"外国で取り扱われるファイル {_file_label(rec)}（{', '.join(countries)}）" if countries else None
+
+
+def _my_number_file(ctx: Context, rec: Record | None) -> str | None:
+    assert rec is not None
+    return f"個人番号を含むファイル {_file_label(rec)}" if (rec.data.get("characteristics") or {}).get("my_number") is True else None
+
+
+def _relation_work(ctx: Context, rec: Record | None) -> str | None:
+    assert rec is not None
+    basis = rec.data.get("my_number_basis") or {}
+    return f"個人番号関係事務のファイル {_file_label(rec)}（my_number_basis.relation_work）" if basis.get("relation_work") is True else None
 
 
 def _direct_collection(ctx: Context, rec: Record | None) -> str | None:
@@ -566,7 +603,11 @@ APPLIES: dict[str, tuple[str, Callable[[Context, Record | None], str | None]]] =
     "holds_computer_files": ("division", _holds_computer_files),
     "gou": ("division", _gou),
     "otsu": ("division", _otsu),
-    "design_documents": ("division", _design_documents),
+    "systems_of_others": ("division", _systems_of_others),
+    "supervises_bodies": ("division", _supervises_bodies),
+    "vice_office": ("division", _vice_office),
+    "my_number_file": ("file", _my_number_file),
+    "relation_work": ("file", _relation_work),
     "anonymized_info": ("division", _anonymized_info),
     "dispatched_workers": ("division", _dispatched_workers),
     "incident_in_year": ("division", _incident_in_year),
@@ -696,6 +737,10 @@ INCIDENT_STEPS: dict[str, tuple[str, ...]] = {
     "40-1": ("cause-and-measures",),
     "40-2": ("measures-publication",),
 }
+
+
+# Steps whose requirement is the 管理者's decision, with the fact that records it.
+JUDGEMENT_STEPS: dict[str, str] = {"publication": "publish", "measures-publication": "publish_measures"}
 
 
 def incident_steps(rec: Record) -> list[dict[str, Any]]:
@@ -946,23 +991,45 @@ def _incident_steps(ctx: Context, rec: Record | None, item_id: str) -> Prefill |
     if not steps:
         return None
     day = ctx.ref_day.isoformat()
+    facts = rec.data.get("facts") or {}
     evidence, faults, pending = [], [], False
     for s in steps:
         title, due, done = s.get("title") or s.get("step"), s.get("due"), s.get("done_on")
         art = s.get("article", "")
-        if not s.get("required"):
-            evidence.append(f"{title}（第{art}）: 不要と判定" + (f"；{s['note']}" if s.get("note") else ""))
+        if not s.get("required") and done:
+            evidence.append(f"{title}（第{art}）: {done} 実施")
             continue
+        if not s.get("required"):
+            # Pre-fill facts, never a 管理者's judgement (issue 14 item 14): whether to publish, or to
+            # contact the 本人 beyond a statutory duty, is decided by the 管理者 (Arts. 39(4), 40(2)).
+            key = JUDGEMENT_STEPS.get(str(s.get("step")), "")
+            if key and facts.get(key) is False:
+                evidence.append(f"{title}（第{art}）: 行わないと管理者が判断（facts.{key}: false）")
+            elif key:
+                evidence.append(f"{title}（第{art}）: 要否は未判断（管理者が判断する；facts.{key} 未記録）")
+                pending = True
+            elif s.get("step") == "principal-notice":
+                evidence.append(f"{title}（第{art}）: 法令上の通知義務なし（登録された事実による評価）。本人への連絡等の要否は管理者が判断する（未記録）")
+                pending = True
+            else:
+                evidence.append(f"{title}（第{art}）: 登録された事実によれば要件に該当しない" + (f"；{s['note']}" if s.get("note") else ""))
+            continue
+        # The 速報 has a target (速報の目安, 「速やかに」), not a time limit: passing it is shown, not a fault.
+        target = s.get("step") == "preliminary-report"
+        limit = "目安" if target else "期限"
         if done:
             late = bool(due) and str(done) > str(due)
-            evidence.append(f"{title}（第{art}）: {done} 実施（期限 {due or '—'}）" + ("：期限後" if late else ""))
-            if late:
+            evidence.append(f"{title}（第{art}）: {done} 実施（{limit} {due or '—'}）" + (f"：{limit}後" if late else ""))
+            if late and not target:
                 faults.append(title)
         elif due and str(due) < day:
-            evidence.append(f"{title}（第{art}）: 期限 {due} を経過して未了")
-            faults.append(title)
+            evidence.append(f"{title}（第{art}）: {limit} {due} を経過して未了")
+            if target:
+                pending = True
+            else:
+                faults.append(title)
         else:
-            evidence.append(f"{title}（第{art}）: 未了（期限 {due or '—'}）")
+            evidence.append(f"{title}（第{art}）: 未了（{limit} {due or '—'}）")
             pending = True
     if faults:
         return Prefill("no", tuple(evidence))
@@ -970,6 +1037,90 @@ def _incident_steps(ctx: Context, rec: Record | None, item_id: str) -> Prefill |
         return Prefill(None, tuple(evidence))
     required = [s for s in steps if s.get("required")]
     return Prefill("yes" if required else "na", tuple(evidence))
+
+
+def _my_number_basis(ctx: Context, rec: Record | None) -> Prefill | None:
+    """Facts only: the recorded basis of the 個人番号 (番号法 9, 19), never a verdict on 19/20."""
+    assert rec is not None
+    basis = rec.data.get("my_number_basis") or {}
+    ev = [f"{label}: {basis[key]}" for key, label in (("use_basis", "利用の根拠（番号法第9条）"), ("provision_basis", "提供の根拠（番号法第19条）"))
+          if isinstance(basis.get(key), str)]
+    if basis.get("relation_work") is True:
+        ev.append("個人番号関係事務（my_number_basis.relation_work）")
+    return Prefill(None, tuple(ev) or (f"個人番号の根拠が登録されていない（files/{rec.id}.yaml my_number_basis）",))
+
+
+def _filebook_state(ctx: Context, _: Record | None) -> Prefill | None:
+    files = [r for r in ctx.reg.of_kind("files") if held_during(r.data, ctx.start, ctx.end)]
+    return Prefill(None, (f"当年度に保有された個人情報ファイル等 {len(files)}件（files/）。ファイル簿は `meti-pi export` で作成",))
+
+
+def _ledger_state(ctx: Context, _: Record | None) -> Prefill | None:
+    notified = {str(n.data.get("file")) for n in ctx.reg.of_kind("notifications")
+                if str(n.data.get("kind", "")).startswith(("35-", "36")) and n.data.get("state") in ("submitted", "acknowledged")}
+    missing = sorted(f for f in notified if ctx.reg.get("ledger", f) is None)
+    ev = [f"第35条・第36条の通知を受けたファイル {len(notified)}件、台帳 {len(notified) - len(missing)}件"]
+    if missing:
+        ev.append(f"台帳のないファイル: {'、'.join(missing[:10])}{' ほか' if len(missing) > 10 else ''}（ledger/）")
+        return Prefill("no", tuple(ev))
+    return Prefill(None, tuple(ev))
+
+
+# 副総括's reports to PPC (Arts. 39(5)-(7), 40(3)): the chain steps, and the grounds that put an
+# incident under the paragraph (39(5): APPI 68 / 規則43; 39(6): 特定個人情報; both where both apply).
+VICE_REPORTS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "39-5": (("preliminary-report", "final-report"), "rule43-"),
+    "39-6": (("preliminary-report", "final-report"), "mynumber-"),
+    "39-7": (("art39-7-report", "art39-7-followup"), None),
+    "40-3": (("art40-3-report",), None),
+}
+
+
+def _vice_reports(ctx: Context, item_id: str) -> Prefill | None:
+    """Every incident of the ministry in the year whose PPC report falls under this paragraph."""
+    wanted, ground = VICE_REPORTS[item_id]
+    day = ctx.ref_day.isoformat()
+    evidence, faults, pending, seen = [], False, False, False
+    for rec in sorted(ctx.reg.of_kind("incidents"), key=lambda r: r.id):
+        known = parse_day(rec.data.get("known_on"))
+        if known is None or known > ctx.end or (rec.data.get("state") != "open" and known < ctx.start):
+            continue
+        a = rec.data.get("assessment") or {}
+        grounds = [str(g) for g in (*(a.get("grounds") or ()), *(a.get("carried_grounds") or ()))]
+        if ground and not any(g.startswith(ground) for g in grounds):
+            continue
+        for st in incident_steps(rec):
+            if st.get("step") not in wanted or not st.get("required"):
+                continue
+            seen = True
+            title, due, done = st.get("title") or st.get("step"), st.get("due"), st.get("done_on")
+            if done:
+                late = bool(due) and str(done) > str(due) and st.get("step") != "preliminary-report"
+                evidence.append(f"{rec.id} {title}: {done} 報告（期限 {due or '—'}）" + ("：期限後" if late else ""))
+                faults = faults or late
+            elif due and str(due) < day and st.get("step") != "preliminary-report":
+                evidence.append(f"{rec.id} {title}: 期限 {due} を経過して未了")
+                faults = True
+            else:
+                evidence.append(f"{rec.id} {title}: 未了（{'目安' if st.get('step') == 'preliminary-report' else '期限'} {due or '—'}）")
+                pending = True
+    if not seen:
+        return Prefill("na", ("当年度に該当する事案の記録なし（incidents/）",))
+    return Prefill("no" if faults else None if pending else "yes", tuple(evidence))
+
+
+def _inspections_received(ctx: Context, _: Record | None) -> Prefill | None:
+    done = [r for r in ctx.reg.of_kind("inspections") if r.data.get("year") == ctx.year]
+    open_ = sum(1 for r in done for f in r.data.get("findings") or [] if isinstance(f, dict) and f.get("status", "open") == "open")
+    return Prefill(None, (f"当年度の点検記録 {len(done)}件、未是正の指摘 {open_}件（総括への報告の要否は副総括が判断する）",))
+
+
+def _reviews_done(ctx: Context, _: Record | None) -> Prefill | None:
+    found = [r for r in ctx.reg.of_kind("reviews") if ctx.in_year(r.data.get("date"))]
+    if not found:
+        return Prefill(None, ("当年度の評価及び見直しの記録なし（reviews/）",))
+    return Prefill(None, tuple(f"{r.id}: {r.data.get('date')} 評価" + (f"、総括への報告 {r.data['reported_to_sokatsu_on']}" if r.data.get("reported_to_sokatsu_on") else "、総括への報告の記録なし")
+                               for r in found))
 
 
 PREFILLS: dict[str, Callable[[Context, Record | None], Prefill | None]] = {
@@ -992,9 +1143,15 @@ PREFILLS: dict[str, Callable[[Context, Record | None], Prefill | None]] = {
     "handling_review": _handling_review,
     "foreign_environment": _foreign_environment,
     "disposal": _disposal,
-    # These two need the item's id as well; _prefill dispatches them.
+    "my_number_basis": _my_number_basis,
+    "filebook_state": _filebook_state,
+    "ledger_state": _ledger_state,
+    "inspections_received": _inspections_received,
+    "reviews_done": _reviews_done,
+    # These need the item's id as well; _prefill dispatches them.
     "notice": lambda ctx, rec: None,
     "incident_steps": lambda ctx, rec: None,
+    "vice_reports": lambda ctx, rec: None,
 }
 
 
@@ -1005,6 +1162,8 @@ def _prefill(ctx: Context, item: CatalogueItem, subject: Record | None) -> Prefi
         return _notice(ctx, subject, item.id)
     if item.prefill == "incident_steps":
         return _incident_steps(ctx, subject, item.id)
+    if item.prefill == "vice_reports":
+        return _vice_reports(ctx, item.id)
     return PREFILLS[item.prefill](ctx, subject)
 
 

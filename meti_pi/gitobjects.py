@@ -71,8 +71,16 @@ class Writer:
             os.link(tmp, final)
         except FileExistsError:
             pass  # written meanwhile by another process: the same bytes
+        except OSError:
+            # No hard links here (FAT, some network shares): rename, as git does then.
+            try:
+                os.rename(tmp, final)
+            except FileExistsError:
+                pass
         finally:
-            tmp.unlink()
+            if os.name == "nt" and tmp.exists():
+                os.chmod(tmp, 0o644)  # Windows refuses to delete a read-only file
+            tmp.unlink(missing_ok=True)
         return oid
 
     def tree(self, trees: dict[str, bytes | None], changes: dict[str, str | None]) -> str:

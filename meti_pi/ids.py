@@ -21,6 +21,17 @@ def valid_id(candidate: str) -> bool:
     return bool(ID_RE.fullmatch(candidate)) and ".." not in candidate
 
 
+# Names Windows gives to devices, with any extension (`nul.yaml` is the device NUL): a record
+# file so named cannot be checked out there.
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))})
+
+
+def windows_reserved(candidate: str) -> bool:
+    """True when the file `<candidate>.yaml` could not exist on Windows."""
+    stem = candidate.partition(".")[0]
+    return len(stem) <= 4 and stem.upper() in WINDOWS_RESERVED
+
+
 def _randbits(k: int) -> int:
     """`k` random bits from the operating system, as `secrets.randbits` (without its ~3 ms import)."""
     return int.from_bytes(os.urandom((k + 7) // 8), "big") >> (-k % 8)

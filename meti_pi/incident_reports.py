@@ -28,6 +28,14 @@ KIND_TITLE = {
     "principal-notice": "個人情報の漏えい等に関するお知らせ",
     "publication": "個人情報の漏えい等について",
 }
+# A report on 特定個人情報 alone (no 規則43 ground): 規程39(6), 番号法29条の4 (legal brief §4.3).
+MYNUMBER_TITLE = {
+    "preliminary": "特定個人情報の漏えい等に関する報告（速報）",
+    "final": "特定個人情報の漏えい等に関する報告（確報）",
+}
+APPI_LAW = "個人情報の保護に関する法律第68条第1項"
+MYNUMBER_LAW = "行政手続における特定の個人を識別するための番号の利用等に関する法律第29条の4第1項及び特定個人情報漏えい等規則第2条"
+MYNUMBER_GUIDELINE = "特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）別添2"
 # The nine PPC report items (規則 Art. 44; legal brief §3.2).
 # Defaults for Context: the policy's wording (FROM MEMORY, correctable in policy.yaml).
 REPORT_ITEMS: tuple[str, ...] = tuple(DEFAULT_POLICY["incident"]["report_items"])
@@ -62,6 +70,18 @@ class Context:
     # incident.report_items / incident.notice_items, so the 副総括 can correct it.
     report_items: tuple[str, ...] = REPORT_ITEMS
     notice_items: tuple[int, ...] = NOTICE_ITEMS
+
+
+def organisation_for(division: Mapping[str, Any] | None, file_orgs: list[str], default: str) -> str:
+    """The 行政機関 an incident's documents speak for (APPI 2(8): a 外局 such as 中小企業庁 is its own).
+
+    The division in charge decides; without one, the involved files' body when they agree; else
+    `default` (the register's organisation).
+    """
+    if division and isinstance(division.get("org"), str) and division["org"]:
+        return str(division["org"])
+    orgs = {o for o in file_orgs if o}
+    return orgs.pop() if len(orgs) == 1 else default
 
 
 class _Doc:
@@ -212,23 +232,55 @@ def _measures(doc: _Doc, facts: Mapping[str, Any], *, polite: bool = False) -> N
             doc.add(incidents.UNKNOWN_JA if items is None else "なし")
 
 
+def _basis_grounds(record: Mapping[str, Any]) -> set[str]:
+    """The grounds the report rests on: the current ones and those carried from an earlier assessment."""
+    a = record.get("assessment") or {}
+    return {str(g) for g in (*(a.get("grounds") or ()), *(a.get("carried_grounds") or ()))}
+
+
+def mynumber_only(record: Mapping[str, Any]) -> bool:
+    """特定個人情報 grounds and no 規則43 ground: a report under 番号法 29条の4 alone (規程39(6))."""
+    grounds = _basis_grounds(record)
+    return bool(grounds & {g for g in incidents.GROUNDS if g.startswith("mynumber-")}) and not grounds & incidents.APPI_GROUNDS
+
+
+def draft_title(kind: str, record: Mapping[str, Any]) -> str:
+    """The draft's title: 特定個人情報 for a My-Number-only report."""
+    if kind in MYNUMBER_TITLE and mynumber_only(record):
+        return MYNUMBER_TITLE[kind]
+    return KIND_TITLE[kind]
+
+
+def _report_law(record: Mapping[str, Any]) -> str:
+    """Which law the PPC report is made under: APPI 68(1), 番号法 29条の4(1) and its rule, both, the guideline."""
+    grounds = _basis_grounds(record)
+    parts = []
+    if grounds & incidents.APPI_GROUNDS:
+        parts.append(APPI_LAW)
+    if grounds & incidents.MYNUMBER_RULE_GROUNDS:
+        parts.append(MYNUMBER_LAW)
+    elif "mynumber-guideline" in grounds:
+        parts.append(MYNUMBER_GUIDELINE)
+    if not parts and "art39-7" in grounds:
+        parts.append("経済産業省個人情報保護管理規程第39条第7項")
+    return "並びに".join(parts) if len(parts) > 1 else (parts[0] if parts else APPI_LAW)
+
+
 def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     ctx = doc.ctx
     facts = record.get("facts") or {}
     a = record.get("assessment") or {}
-    mynumber = any(str(g).startswith("mynumber-") for g in a.get("grounds") or ())
+    mynumber = any(g.startswith("mynumber-") for g in _basis_grounds(record))
+    items_rule = ("特定個人情報漏えい等規則第3条（規程第39条第6項）" if mynumber_only(record)
+                  else "施行規則第44条（報告事項は同規則第8条第1項及び特定個人情報漏えい等規則第3条に準ずる。要確認）")
     doc.raw(
         "<!-- 個人情報保護委員会への報告はウェブフォームにより行う。この案は各欄に転記する文案と内部保存用の写しである。"
-        "記載事項は施行規則第44条（報告事項は同規則第8条第1項及び特定個人情報漏えい等規則第3条に準ずる。要確認）による。 -->",
+        f"記載事項は{items_rule}による。 -->",
         "",
     )
     doc.add(right(doc.date(ctx.today.isoformat()) + "<br>" + html_escape(ctx.organisation)), "")
-    doc.add("個人情報保護委員会　御中", "", center(KIND_TITLE[kind], bold=True), "")
-    law = "個人情報の保護に関する法律第68条第1項"
-    if mynumber:
-        law += "及び行政手続における特定の個人を識別するための番号の利用等に関する法律第29条の4第1項"
-    if a.get("grounds") == ["art39-7"]:
-        law = "経済産業省個人情報保護管理規程第39条第7項"
+    doc.add("個人情報保護委員会　御中", "", center(draft_title(kind, record), bold=True), "")
+    law = _report_law(record)
     stage = "速報として、現時点で判明している事項を" if kind == "preliminary" else "確報として、"
     doc.add(f"　{law}の規定に基づき、{stage}下記のとおり報告します。", "", center("記"), "")
     doc.add("## 報告の区分", "")
@@ -238,8 +290,8 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
         doc.add(f"- 報告対象事態に該当することとなった日：{doc.date(a['reportable_since'])}")
     deadlines = a.get("deadlines") or {}
     key = "preliminary_report" if kind == "preliminary" else "final_report"
-    if deadlines.get(key):
-        doc.add(f"- 報告期限：{doc.date(deadlines[key])}")
+    if deadlines.get(key):  # the 速報 is a target (速やかに), not a time limit: never 「報告期限」
+        doc.add(f"- {'速報の目安' if kind == 'preliminary' else '確報の期限'}：{doc.date(deadlines[key])}")
     for r in a.get("reasons") or []:
         doc.add(f"- 該当する事態：{incident_reason_sentence(doc, r)}")
     if a.get("exclusions"):
@@ -316,8 +368,15 @@ def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any]) -> str:
     if template is None:
         text = _kept(reason.get("text") or ground)
     else:
-        m = re.search(r"(\d+)人を超え", str(reason.get("text") or ""))
+        trace = str(reason.get("text") or "")
+        m = re.search(r"(\d+)人を超え", trace)
         text = template.format(limit=doc.count(int(m.group(1))) if m else "百")
+        # What the assessment assumed while a fact is unknown stays in the report (issue 14), said
+        # without file ids.
+        notes = [note for note in incidents.ASSUMED_NOTE.values() if note in trace]
+        if re.search(r"関係ファイル [^（）]* が保有するため", trace):
+            notes.append("関係する個人情報ファイルが保有するため、含まれるおそれがあるものとした")
+        text += "".join(f"（{note}）" for note in notes)
     return f"{text}（{article}）" if article else text
 
 
@@ -335,10 +394,18 @@ def _we(organisation: str) -> str:
     return "当庁" if organisation.endswith("庁") else "当省"
 
 
+def _sender(ctx: Context) -> str:
+    """「中小企業庁　事業環境部財務課」: the body, then its division (not repeated when the name has it)."""
+    name = ctx.division_name or ""
+    if name.startswith(ctx.organisation):
+        return name
+    return f"{ctx.organisation}　{name}" if name else ctx.organisation
+
+
 def _contact(doc: _Doc) -> None:
     ctx = doc.ctx
     doc.add("## 本件に関するお問い合わせ先", "")
-    doc.add(f"{_kept(ctx.organisation)}　{_kept(ctx.division_name or '')}".rstrip("　"), "")
+    doc.add(_kept(_sender(ctx)), "")
     lines = [f"所在地：{_kept(ctx.division_address)}"] if ctx.division_address else []
     if ctx.division_phone:
         lines.append(f"電話：{_kept(ctx.division_phone)}")
@@ -348,14 +415,29 @@ def _contact(doc: _Doc) -> None:
     doc.add(*(line + ("\\" if i < len(lines) - 1 else "") for i, line in enumerate(lines)))
 
 
+NOTICE_LAW = {
+    "appi-68-2": "個人情報保護法第68条第2項、施行規則第45条",
+    "mynumber-29-4-2": "番号法第29条の4第2項、特定個人情報漏えい等規則第5条",
+}
+
+
+def notice_law(record: Mapping[str, Any]) -> str:
+    """The law the notice to the 本人 is given under (both where both apply; else 規程39(4))."""
+    basis = [NOTICE_LAW[b] for b in NOTICE_LAW if b in ((record.get("assessment") or {}).get("principal_notice_basis") or ())]
+    return "及び".join(basis) if basis else "規程第39条第4項（法令上の通知義務によらない通知）"
+
+
 def _principal_notice(doc: _Doc, record: Mapping[str, Any]) -> None:
     ctx = doc.ctx
     facts = record.get("facts") or {}
-    doc.raw("<!-- 本人への通知（個人情報保護法第68条第2項、施行規則第45条：報告事項の1、2、4、5及び9。記載事項は要確認） -->", "")
-    sender = html_escape(ctx.organisation) + (f"<br>{html_escape(ctx.division_name)}" if ctx.division_name else "")
+    doc.raw(f"<!-- 本人への通知（{notice_law(record)}：報告事項の1、2、4、5及び9。記載事項は要確認） -->", "")
+    sender = html_escape(ctx.organisation) + (f"<br>{html_escape(ctx.division_name)}" if ctx.division_name and not ctx.division_name.startswith(ctx.organisation) else "")
+    if ctx.division_name and ctx.division_name.startswith(ctx.organisation):
+        sender = html_escape(ctx.division_name)
     doc.add(right(doc.date(ctx.today.isoformat())), "", "関係者各位", "", right(sender), "")
     doc.add(center(KIND_TITLE["principal-notice"], bold=True), "")
-    doc.add(f"　このたび、{_we(ctx.organisation)}において、皆様の個人情報を含む保有個人情報の漏えい等が発生し、又は発生したおそれがあることが判明しました。"
+    what = "皆様の個人番号を含む特定個人情報" if mynumber_only(record) else "皆様の個人情報を含む保有個人情報"
+    doc.add(f"　このたび、{_we(ctx.organisation)}において、{what}の漏えい等が発生し、又は発生したおそれがあることが判明しました。"
             "ご迷惑とご心配をおかけし、深くお詫び申し上げます。下記のとおりお知らせします。", "", center("記"), "")
     for i, n in enumerate(ctx.notice_items, start=1):
         title = ctx.report_items[n - 1].replace("保有個人情報", "個人情報")
@@ -423,7 +505,7 @@ def render_docx(kind: str, record: Mapping[str, Any], ctx: Context, policy: Mapp
     from meti_pi import word
 
     md = render_markdown(kind, record, ctx)
-    return word.markdown_to_docx(md, created=ctx.today, subject=KIND_TITLE[kind], **word.docx_options_from_policy(dict(policy or {})))
+    return word.markdown_to_docx(md, created=ctx.today, subject=draft_title(kind, record), **word.docx_options_from_policy(dict(policy or {})))
 
 
 def file_name(record_id: str, kind: str, fmt: str) -> str:

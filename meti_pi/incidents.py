@@ -150,9 +150,40 @@ class FileInfo:
 
     id: str
     principals: int | None
-    sensitive: bool
-    financial: bool
-    my_number: bool
+    sensitive: bool | None  # None: the register does not say
+    financial: bool | None
+    my_number: bool | None
+    # 特定個人情報漏えい等規則 Art. 2(1) ロ/ハ: the file's 個人番号 is managed in an information system
+    # used for 個人番号利用事務 or (a 行政機関's) 個人番号関係事務. None: unknown or no 個人番号.
+    my_number_system: bool | None = None
+    my_number_work: str = ""  # 個人番号利用事務 / 個人番号関係事務, as my_number_basis records it
+
+
+def _my_number_work(data: Mapping[str, Any]) -> str:
+    basis = data.get("my_number_basis") or {}
+    kinds = (["個人番号利用事務"] if basis.get("use_basis") else []) + (["個人番号関係事務"] if basis.get("relation_work") is True else [])
+    return "・".join(kinds)
+
+
+def _tri(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _my_number_system(data: Mapping[str, Any]) -> bool | None:
+    """Whether the register shows the file's 個人番号 managed in a 利用事務/関係事務 system.
+
+    A 行政機関 may hold 個人番号 only for 個人番号利用事務 or 関係事務 (番号法 9, 19, 20), so a file
+    with 個人番号 is held for one of them (its `my_number_basis` says which); what decides
+    Art. 2(1) is whether it is managed in an information system: listed `systems` or a 電算処理
+    ファイル say yes, a マニュアル処理ファイル with no system says no, anything else is unknown.
+    """
+    if (data.get("characteristics") or {}).get("my_number") is not True:
+        return None
+    if data.get("systems") or data.get("file_kind") == "computer":
+        return True
+    if data.get("file_kind") == "manual":
+        return False  # paper, and no system listed
+    return None
 
 
 def file_info(file_id: str, data: Mapping[str, Any] | None) -> FileInfo:
@@ -163,9 +194,11 @@ def file_info(file_id: str, data: Mapping[str, Any] | None) -> FileInfo:
     return FileInfo(
         id=file_id,
         principals=principals if isinstance(principals, int) and not isinstance(principals, bool) else None,
-        sensitive=chars.get("sensitive") is True,
-        financial=chars.get("financial") is True,
-        my_number=chars.get("my_number") is True,
+        sensitive=_tri(chars.get("sensitive")),
+        financial=_tri(chars.get("financial")),
+        my_number=_tri(chars.get("my_number")),
+        my_number_system=_my_number_system(data),
+        my_number_work=_my_number_work(data),
     )
 
 
@@ -183,6 +216,7 @@ class Rules:
     final_report_days_malicious: int
     minor_skips_sokatsu: bool
     time_limits: Mapping[str, int]
+    unknown_taken_as_possible: frozenset[str] = frozenset()
 
     @classmethod
     def from_snapshot(cls, snap: Mapping[str, Any]) -> Rules:
@@ -194,6 +228,8 @@ class Rules:
             final_report_days_malicious=int(snap["final_report_days_malicious"]),
             minor_skips_sokatsu=bool(snap["minor_skips_sokatsu"]),
             time_limits=dict(snap["time_limits"]),
+            # A snapshot taken before this key existed keeps the assessment it was made with: none.
+            unknown_taken_as_possible=frozenset(snap.get("unknown_taken_as_possible") or ()),
         )
 
 
@@ -227,6 +263,7 @@ def rules_snapshot(
         "final_report_days": int(inc["final_report_days"]),
         "final_report_days_malicious": int(inc["final_report_days_malicious"]),
         "minor_skips_sokatsu": bool(inc["minor_skips_sokatsu"]),
+        "unknown_taken_as_possible": [str(k) for k in inc.get("unknown_taken_as_possible") or ()],
         "time_limits": {k: int(limits[k]) for k in ("immediately_days", "promptly_days", "without_delay_days")},
     }
 
@@ -266,14 +303,45 @@ def _count(facts: Mapping[str, Any], files: list[FileInfo]) -> tuple[int | None,
     return None, "unknown", "本人の数もその上限も不明"
 
 
-def _effective(key: str, facts: Mapping[str, Any], files: list[FileInfo]) -> tuple[bool, str]:
-    """(value, source): a stated fact wins; if unknown, an involved file holding such data makes it possible."""
+# Facts that, while unknown, may be taken as possibly present (「おそれ」), as an unknown count is taken
+# as possibly over the line (item 9 of issue 14), unless the involved files show they cannot be:
+# which ones is policy (incident.unknown_taken_as_possible, DERIVED), frozen in the snapshot.
+# What would change the answer, per fact assumed (shown in the reasons and by the CLI).
+ASSUMED_NOTE: dict[str, str] = {
+    "sensitive": "要配慮個人情報の有無が不明のため、含まれるおそれがあるものとした。含まれないことが判明すれば再評価する",
+    "financial": "財産的被害が生じるおそれの有無が不明のため、そのおそれがあるものとした。おそれがないことが判明すれば再評価する",
+    "malicious": "不正の目的の有無が不明のため、そのおそれがあるものとした。判明すれば再評価する",
+    "my_number_system": "個人番号利用事務・関係事務に用いる情報システムで管理されていたか不明のため、そのおそれがあるものとした。"
+                        "システム外であることが判明すれば再評価する",
+}
+# The CLI's note per assumed fact: the option that records the answer, and what it changes.
+ASSUMED_HINT: dict[str, str] = {
+    "sensitive": "--sensitive / --no-sensitive (規則43(1))",
+    "financial": "--financial / --no-financial (規則43(2))",
+    "malicious": "--malicious / --no-malicious (規則43(3), 番号法規則2(2); 確報 counted at 30 days until 不正の目的 is confirmed, then 60)",
+    "my_number_system": "--my-number-system / --no-my-number-system (番号法規則2(1); decides the 本人 notice under 番号法29条の4第2項)",
+}
+
+
+def _effective(key: str, facts: Mapping[str, Any], files: list[FileInfo], relevant: list[FileInfo] | None = None,
+               assume: frozenset[str] = frozenset()) -> tuple[bool, str]:
+    """(value, source): a stated fact wins; if unknown, an involved file holding such data makes it possible.
+
+    source: "stated"; "files:ID,ID" (a file holds it); "files" (every file involved says it does
+    not); "assumed" (unknown, taken as possible: `assume`, the policy's unknown_taken_as_possible); "unknown" (taken as not).
+    `relevant`: the files the question is about (default all involved).
+    """
     stated = facts.get(key)
     if stated is not None:
         return bool(stated), "stated"
-    holders = [f.id for f in files if getattr(f, key)]
+    pool = files if relevant is None else relevant
+    holders = [f.id for f in pool if getattr(f, key) is True]
     if holders:
         return True, "files:" + ",".join(holders)
+    if pool and all(getattr(f, key) is False for f in pool):
+        return False, "files"
+    if key in assume:
+        return True, "assumed"
     return False, "unknown"
 
 
@@ -299,14 +367,25 @@ def assess(
         grounds.append(ground)
         reasons.append({"ground": ground, "article": GROUND_ARTICLE[ground], "text": text})
 
-    def from_files(source: str) -> str:
+    assumed: list[str] = []
+
+    def from_files(source: str, key: str = "") -> str:
+        if source == "assumed":
+            if key not in assumed:
+                assumed.append(key)
+            return "（" + ASSUMED_NOTE[key] + "）"
         return f"（関係ファイル {source[6:].replace(',', '、')} が保有するため、含まれるおそれがあるものとした）" if source.startswith("files:") else ""
 
     count, basis, basis_ja = _count(facts, files)
-    sensitive, s_src = _effective("sensitive", facts, files)
-    financial, f_src = _effective("financial", facts, files)
+    assume = rules.unknown_taken_as_possible
+    sensitive, s_src = _effective("sensitive", facts, files, assume=assume)
+    financial, f_src = _effective("financial", facts, files, assume=assume)
     my_number, m_src = _effective("my_number", facts, files)
-    malicious = facts.get("malicious") is True or facts.get("cyber") is True
+    mn_system, ms_src = _effective("my_number_system", facts, files, [f for f in files if f.my_number is not False], assume)
+    malicious_stated = facts.get("malicious") is True or facts.get("cyber") is True
+    malicious_assumed = facts.get("malicious") is None and not malicious_stated and "malicious" in assume
+    malicious = malicious_stated or malicious_assumed
+    m_note = "（" + ASSUMED_NOTE["malicious"] + "）" if malicious_assumed else ""
     encrypted = facts.get("encrypted") is True
     over_limit = count is None or count > limit
     count_text = (
@@ -319,26 +398,30 @@ def assess(
         exclusions.append("encryption")
     else:
         if sensitive:
-            add("rule43-1", "要配慮個人情報が含まれる保有個人情報の漏えい等が発生し、又は発生したおそれがある" + from_files(s_src))
+            add("rule43-1", "要配慮個人情報が含まれる保有個人情報の漏えい等が発生し、又は発生したおそれがある" + from_files(s_src, "sensitive"))
         if financial:
-            add("rule43-2", "不正に利用されることにより財産的被害が生じるおそれがある保有個人情報の漏えい等" + from_files(f_src))
+            add("rule43-2", "不正に利用されることにより財産的被害が生じるおそれがある保有個人情報の漏えい等" + from_files(f_src, "financial"))
         if malicious:
             why = "外部からの不正アクセス又は不正プログラムの感染が疑われ、" if facts.get("cyber") else ""
-            add("rule43-3", why + "不正の目的をもって行われたおそれがある行為による保有個人情報の漏えい等")
+            add("rule43-3", why + "不正の目的をもって行われたおそれがある行為による保有個人情報の漏えい等" + m_note)
+            if malicious_assumed:
+                assumed.append("malicious")
         if over_limit:
             add("rule43-4", count_text)
         if my_number:
             before = len(grounds)
-            if facts.get("my_number_system"):
-                add("mynumber-rule2-1", "情報提供ネットワークシステム又は個人番号利用事務・関係事務に用いる情報システムで管理される特定個人情報の漏えい等")
+            if mn_system:
+                # 特定個人情報漏えい等規則 Art. 2(1): reportable whatever the number (ハ: a 行政機関's 関係事務 too).
+                add("mynumber-rule2-1", "情報提供ネットワークシステム又は個人番号利用事務・関係事務に用いる情報システムで管理される特定個人情報の漏えい等"
+                    + (from_files(ms_src, "my_number_system") if ms_src == "assumed" else _system_source(ms_src, files)))
             if malicious:
-                add("mynumber-rule2-2", "不正の目的をもって行われたおそれがある特定個人情報の漏えい等")
+                add("mynumber-rule2-2", "不正の目的をもって行われたおそれがある特定個人情報の漏えい等" + m_note)
             if facts.get("public_exposure"):
                 add("mynumber-rule2-3", "電磁的方法により不特定多数の者に閲覧されたおそれがある特定個人情報の漏えい等")
             if over_limit:
                 add("mynumber-rule2-4", "特定個人情報に係る" + count_text)
             if len(grounds) == before:
-                add("mynumber-guideline", "特定個人情報の漏えい等は、報告対象事態に該当しない場合も個人情報保護委員会に報告する（ガイドライン）" + from_files(m_src))
+                add("mynumber-guideline", "特定個人情報の漏えい等は、報告対象事態に該当しない場合も個人情報保護委員会に報告する（ガイドライン）" + from_files(m_src, "my_number"))
     if facts.get("anonymized_info"):
         add("art39-7", "行政機関等匿名加工情報等に係る事態であり、副総括個人情報保護管理者が直ちに個人情報保護委員会に報告する")
 
@@ -361,16 +444,20 @@ def assess(
     final_days: int | None = None
     deadlines: dict[str, str | None] = {"preliminary_report": None, "final_report": None}
     if ppc_report and since and basis_grounds & RULE_GROUNDS:
-        final_days = rules.final_report_days_malicious if basis_grounds & MALICIOUS_GROUNDS else rules.final_report_days
+        # 60 days for 不正の目的 once it is stated (or carried); while only assumed, the shorter 30 days.
+        malicious_basis = (set(grounds) & MALICIOUS_GROUNDS and malicious_stated) or set(carried) & MALICIOUS_GROUNDS
+        final_days = rules.final_report_days_malicious if malicious_basis else rules.final_report_days
         day1 = date.fromisoformat(since)
         deadlines = {
-            "preliminary_report": calendar_jp.deadline(day1, rules.preliminary_report_days).isoformat(),
+            # The 速報 is a target (「速やかに」, 概ね3～5日以内): day 5, not rolled past closed days.
+            "preliminary_report": calendar_jp.target_day(day1, rules.preliminary_report_days).isoformat(),
             "final_report": calendar_jp.deadline(day1, final_days).isoformat(),
         }
 
     notice, notice_basis, notice_exception, notice_note = _principal_notice(facts, sorted(basis_grounds))
-    unknown = [k for k in ("principals", "sensitive", "financial", "malicious", "my_number", "anonymized_info", "encrypted")
-               if facts.get(k) is None and not (k == "malicious" and facts.get("cyber"))]
+    unknown = [k for k in ("principals", "sensitive", "financial", "malicious", "my_number", "my_number_system", "anonymized_info", "encrypted")
+               if facts.get(k) is None and not (k == "malicious" and facts.get("cyber"))
+               and not (k == "my_number_system" and not my_number)]
     return {
         "assessed_on": on.isoformat(),
         "ppc_report": ppc_report,
@@ -388,7 +475,16 @@ def assess(
         "principal_notice_exception": notice_exception,
         "principal_notice_note": notice_note,
         "unknown_facts": unknown,
+        "assumed_facts": [k for k in ASSUMED_HINT if k in assumed],
     }
+
+
+def _system_source(source: str, files: list[FileInfo]) -> str:
+    if not source.startswith("files:"):
+        return ""
+    work = {f.id: f.my_number_work for f in files}
+    ids = "、".join(f"{i}（{work[i]}）" if work.get(i) else i for i in source[6:].split(","))
+    return f"（関係ファイル {ids} は登録簿上、個人番号を情報システムで管理している）"
 
 
 def _principal_notice(facts: Mapping[str, Any], grounds: list[str]) -> tuple[bool, list[str], str | None, str]:
@@ -403,7 +499,9 @@ def _principal_notice(facts: Mapping[str, Any], grounds: list[str]) -> tuple[boo
     exception = facts.get("notice_exception")
     if exception == "difficult":
         if facts.get("substitute_measure"):
-            return False, basis, "difficult", "本人への通知が困難であり、本人の権利利益を保護するため必要な代替措置を講ずる（法第68条第2項第1号）"
+            law = "、".join(x for x in ("法第68条第2項第1号" if "appi-68-2" in basis else "",
+                                         "番号法第29条の4第2項ただし書" if "mynumber-29-4-2" in basis else "") if x)
+            return False, basis, "difficult", f"本人への通知が困難であり、本人の権利利益を保護するため必要な代替措置を講ずる（{law}）"
         return True, basis, None, "本人への通知が困難とされているが代替措置が記録されていないため、例外は適用されない"
     if exception == "nondisclosure":
         if "mynumber-29-4-2" in basis:
@@ -604,11 +702,14 @@ def update_record(
     on: date,
     today: date,
     new_snapshot: Mapping[str, Any] | None = None,
+    facts_on: date | None = None,
 ) -> dict[str, Any]:
-    """A copy of `record` with changed facts (re-assessed as of `on`), an event appended, or both.
+    """A copy of `record` with changed facts (re-assessed as of `facts_on`), an event appended (on `on`), or both.
 
-    Events are only ever appended. `new_snapshot` (an explicit `--refresh-rules`) replaces the
-    rules the incident is assessed under; otherwise its own snapshot is kept.
+    `facts_on` defaults to `on`; the CLI passes the known date when no `--on` is given, so a fact
+    recorded late does not move day 1 (issue 14 item 9). Events are only ever appended.
+    `new_snapshot` (an explicit `--refresh-rules`) replaces the rules the incident is assessed
+    under; otherwise its own snapshot is kept.
     """
     if record.get("state") == "closed":
         raise UsageError("this incident is closed; a closed record is not changed (open a new incident for a new event)")
@@ -618,6 +719,9 @@ def update_record(
         raise UsageError(f"--on {on.isoformat()} is before the known date {known.isoformat()}")
     if on > today:
         raise UsageError(f"--on {on.isoformat()} is after today ({today.isoformat()}); record an event once it has happened")
+    fact_day = max(facts_on, known) if facts_on is not None else on
+    if fact_day > today:
+        raise UsageError(f"--on {fact_day.isoformat()} is after today ({today.isoformat()}); record a fact once it is known")
     events = [dict(e) for e in record.get("events") or []]
     diff: dict[str, dict[str, Any]] = {}
     facts = dict(full_facts(record.get("facts") or {}))
@@ -638,10 +742,10 @@ def update_record(
         old = dict(record.get("assessment") or {})
         if "known_on" in diff and old.get("reportable_since") == record.get("known_on"):
             old["reportable_since"] = known.isoformat()  # reportable from the start: day 1 moves with the corrected date
-        new["assessment"] = assess(facts, files, Rules.from_snapshot(new["rules_snapshot"]), known_on=known, on=on, previous=old)
+        new["assessment"] = assess(facts, files, Rules.from_snapshot(new["rules_snapshot"]), known_on=known, on=fact_day, previous=old)
         if diff:
             events.append({
-                "event": "facts-changed", "on": on.isoformat(), "recorded_on": today.isoformat(), "changes": diff,
+                "event": "facts-changed", "on": fact_day.isoformat(), "recorded_on": today.isoformat(), "changes": diff,
                 "result": {"ppc_report": new["assessment"]["ppc_report"], "grounds": list(new["assessment"]["grounds"])},
             })
     if event is not None:
@@ -744,9 +848,10 @@ def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
             key = ("assessment", "deadlines", "preliminary_report" if step["step"] == "preliminary-report" else "final_report") \
                 if step["step"] in ("preliminary-report", "final-report") else ("events",)
             line = yamlload.locate(rec.text, key) if rec.text else None
+            when = f"its target (速報の目安, 速やかに) was {step['due']}" if step["step"] == "preliminary-report" else f"was due {step['due']}"
             yield Problem(
                 rec.relpath, line, "incident-overdue",
-                f"Art. {step['article']}: {step['title']} ({step['step']}) was due {step['due']} and is not recorded; "
+                f"Art. {step['article']}: {step['title']} ({step['step']}) {when} and is not recorded; "
                 f"record it with `meti-pi incident update {rec.id} --event {step['step']} --on DATE`",
                 "warning", schema.key_path(key),
             )

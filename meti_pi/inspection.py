@@ -48,8 +48,17 @@ def action_days(policy: dict[str, Any]) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_ACTION_DAYS
 
 
-def inspection_key(year: int, division: str) -> str:
-    return f"inspections/{year}/{division}"
+AD_HOC_MARK = ".adhoc-"  # an ad-hoc (随時) inspection's id: <division>.adhoc-<YYYY-MM-DD>
+
+
+def record_id(division: str, ad_hoc_on: date | None = None) -> str:
+    """The record id: the division for the annual inspection; `<division>.adhoc-<date>` for an
+    ad-hoc (随時, Art. 41(1) 「必要に応じ随時」) one, so a year holds one annual and any number of ad-hoc."""
+    return division if ad_hoc_on is None else f"{division}{AD_HOC_MARK}{ad_hoc_on.isoformat()}"
+
+
+def inspection_key(year: int, division: str, ad_hoc_on: date | None = None) -> str:
+    return f"inspections/{year}/{record_id(division, ad_hoc_on)}"
 
 
 # -- answers given by the division ----------------------------------------------------------
@@ -75,6 +84,7 @@ class AnswerSet:
     inspected_on: date | None = None
     inspector_post: str | None = None
     reported_on: date | None = None
+    ad_hoc: bool = False  # an ad-hoc (随時) inspection, recorded apart from the annual one
     answers: dict[str, AnswerInput] = field(default_factory=dict)
 
 
@@ -112,14 +122,17 @@ def parse_answer_set(doc: Any, source: str) -> AnswerSet:
     UsageError (exit 2) naming the faulty entry otherwise."""
     if not isinstance(doc, dict):
         raise UsageError(f"{source}: expected a mapping with `answers:`")
-    unknown = set(doc) - {"division", "inspected_on", "inspector_post", "reported_on", "answers"}
+    unknown = set(doc) - {"division", "inspected_on", "inspector_post", "reported_on", "ad_hoc", "answers"}
     if unknown:
-        raise UsageError(f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; allowed: division, inspected_on, inspector_post, reported_on, answers")
+        raise UsageError(f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; allowed: division, inspected_on, inspector_post, reported_on, ad_hoc, answers")
+    if not isinstance(doc.get("ad_hoc", False), bool):
+        raise UsageError(f"{source}: ad_hoc: expected true (an ad-hoc 随時 inspection) or false")
     out = AnswerSet(
         division=_text_field(doc.get("division"), f"{source}: division"),
         inspected_on=_date_field(doc.get("inspected_on"), f"{source}: inspected_on"),
         inspector_post=_text_field(doc.get("inspector_post"), f"{source}: inspector_post"),
         reported_on=_date_field(doc.get("reported_on"), f"{source}: reported_on"),
+        ad_hoc=bool(doc.get("ad_hoc", False)),
     )
     raw = doc.get("answers") or {}
     if isinstance(raw, list):
@@ -205,10 +218,14 @@ def build_record(
             f"answers for item(s) not in the {checklist.year} checklist of {checklist.division}: {', '.join(unknown)}; "
             f"see `meti-pi inspect --year {checklist.year} --division {checklist.division}`"
         )
-    key = inspection_key(checklist.year, checklist.division)
+    inspected_on = given.inspected_on or today
+    if given.ad_hoc and not checklist.period[0] <= inspected_on <= checklist.period[1]:
+        raise UsageError(f"inspected_on {inspected_on.isoformat()} is outside the {checklist.year} inspection year "
+                         f"({checklist.period[0].isoformat()} – {checklist.period[1].isoformat()}); give --year")
+    ad_hoc_on = inspected_on if given.ad_hoc else None
+    key = inspection_key(checklist.year, checklist.division, ad_hoc_on)
     existing_rec = reg.records.get(key)
     existing: dict[str, Any] = dict(existing_rec.data) if existing_rec is not None else {}
-    inspected_on = given.inspected_on or today
     prev_answers = {a.get("item"): a for a in existing.get("answers", []) if isinstance(a, dict)}
     findings = [dict(f) for f in existing.get("findings", []) if isinstance(f, dict)]
     next_id = max((int(f.get("id", 0)) for f in findings), default=0) + 1
@@ -285,11 +302,13 @@ def build_record(
     answers += [a for k, a in prev_answers.items() if k not in seen]
 
     data: dict[str, Any] = {
-        "schema_version": 1, "id": checklist.division, "year": checklist.year, "year_basis": checklist.basis,
+        "schema_version": 1, "id": record_id(checklist.division, ad_hoc_on), "year": checklist.year, "year_basis": checklist.basis,
         "period": {"start": checklist.period[0].isoformat(), "end": checklist.period[1].isoformat()},
         "division": checklist.division, "catalogue_version": checklist.catalogue_version,
         "inspected_on": inspected_on.isoformat(),
     }
+    if ad_hoc_on is not None:
+        data["occasion"] = "ad_hoc"
     inspector = given.inspector_post or existing.get("inspector_post")
     if inspector:
         data["inspector_post"] = inspector
@@ -343,7 +362,8 @@ def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool 
     year = int(outcome.data["year"])
     division = str(outcome.data["division"])
     with audit.transaction(
-        root, command="inspect", article="41(1)", summary=f"{year}年度の点検結果を記録（{division}）", today=today,
+        root, command="inspect", article="41(1)", today=today,
+        summary=f"{year}年度の{'随時' if outcome.data.get('occasion') == 'ad_hoc' else ''}点検結果を記録（{division}）",
         dry_run=dry_run, subject_record=outcome.key,
     ) as tx:
         if outcome.existed:
@@ -354,7 +374,7 @@ def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool 
                 if doc.get(name) != value:
                     doc[name] = value
         else:
-            tx.create("inspections", outcome.data, id=division, year=year)
+            tx.create("inspections", outcome.data, id=str(outcome.data.get("id") or division), year=year)
         on = parse_day(outcome.data.get("inspected_on")) or today
         for ref in outcome.closes:
             rkey, fid = _ref_target(ref)
@@ -432,6 +452,8 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
             if isinstance(f, dict):
                 by_article_prev[str(f.get("article"))] += 1
         carried = [(ref, f, r) for ref, f, r in open_findings(reg, div.id, before_year=year) if r.kind == "inspections"]
+        prefix = f"inspections/{year}/{div.id}{AD_HOC_MARK}"
+        ad_hoc = [r for key, r in sorted(reg.records.items()) if key.startswith(prefix) and r.data.get("occasion") == "ad_hoc"]
         row = {
             "division": div.id, "name": div.data.get("name"), "manager_post": div.data.get("manager_post"),
             "inspected": rec is not None, "inspected_on": rec.data.get("inspected_on") if rec else None,
@@ -441,6 +463,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
             "answers": {k: counts.get(k, 0) for k in ANSWERS},
             "findings": len(own), "findings_open": sum(1 for f in own if f.get("status") == "open"),
             "carried_open": len(carried),
+            "ad_hoc": [r.key for r in ad_hoc],
             "previous": {"inspected": prev is not None, "completion": round(p_answered / p_total, 4) if p_total else None,
                          "findings": len([f for f in prev.data.get("findings", [])]) if prev else None},
         }
@@ -450,6 +473,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
         elif row["pending"] and today > end:
             escalations.append({"division": div.id, "ref": None, "reasons": ["incomplete"], "text": ESCALATION_JA["incomplete"]})
         listed = [(finding_ref(rec.key, f.get("id")), f, False) for f in own] if rec else []
+        listed += [(finding_ref(r.key, f.get("id")), f, False) for r in ad_hoc for f in r.data.get("findings", []) if isinstance(f, dict)]
         listed += [(ref, f, True) for ref, f, _r in carried]
         for ref, f, is_carried in listed:
             if not is_carried:
@@ -584,8 +608,9 @@ def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[
     ]
     for r in report["divisions"]:
         a = r["answers"]
+        held = (d(r["inspected_on"]) if r["inspected_on"] else "未実施") + (f"（ほか随時点検{n(len(r['ad_hoc']))}回）" if r.get("ad_hoc") else "")
         lines.append(
-            f"| {_cell(r['name'])} | {d(r['inspected_on']) if r['inspected_on'] else '未実施'} | {n(r['items'])} | {pct(r['completion'])} | "
+            f"| {_cell(r['name'])} | {_cell(held)} | {n(r['items'])} | {pct(r['completion'])} | "
             f"{pct(r['previous']['completion'])} | {n(a['yes'])} | {n(a['no'])} | {n(a['na'])} | {n(r['findings'])} | "
             f"{n(r['findings_open'])} | {n(r['carried_open'])} |"
         )

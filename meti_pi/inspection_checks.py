@@ -45,8 +45,12 @@ def check_inspection_records(reg: Register, today: date) -> list[Problem]:
     out = []
     for rec in reg.of_kind("inspections"):
         d = rec.data
-        if d.get("division") != rec.id:
-            out.append(_at(rec, ("division",), "inspection-division", f"division {d.get('division')!r} differs from the file name {rec.id!r}; an inspection is named after its division"))
+        ad_hoc = d.get("occasion") == "ad_hoc"
+        named = rec.id.startswith(f"{d.get('division')}.adhoc-") if ad_hoc else d.get("division") == rec.id
+        if not named:
+            out.append(_at(rec, ("division",), "inspection-division",
+                           f"division {d.get('division')!r} does not match the file name {rec.id!r}; an inspection is named after its division "
+                           "(an ad-hoc one <division>.adhoc-<date>, with occasion: ad_hoc)"))
         ids = [f.get("id") for f in d.get("findings", []) if isinstance(f, dict)]
         for n, fid in enumerate(ids):
             if fid in ids[:n]:

@@ -272,7 +272,8 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
     div_name = str(division.get("name") or "").strip()
     if not div_name:
         w.gaps.append("division.name")
-    org = str(data.get("org") or "")
+    # APPI 2(8): the 行政機関 is the 課等's (a 外局 is its own); never join the file's org to another body's 課等.
+    org = str(division.get("org") or data.get("org") or "")
     if org and org != "経済産業省" and not div_name.startswith(org):
         div_name = f"{org}{div_name}"
     manager = str(division.get("manager_post") or "").strip()

@@ -48,6 +48,14 @@ def _file_record(reg: Register, file_id: str) -> Record:
     bad = record_schema_problems(rec)
     if bad:
         raise RuleViolation(f"{rec.relpath} does not match its schema; fix it before drafting a notice", tuple(bad))
+    division = reg.division_of(rec.data.get("division"))
+    if division and division.get("org") != rec.data.get("org"):
+        # APPI 2(8): a 外局 is its own 行政機関; a notice must not name one body and another's 課等.
+        from meti_pi.validate import at
+
+        found = at(rec, ("org",), "org-mismatch", f"APPI 2(8): the file's 行政機関 {rec.data.get('org')} differs from its 課等's "
+                   f"({division.get('org')}); a 外局 is its own 行政機関 — correct one of them")
+        raise RuleViolation(f"{rec.relpath}: its 行政機関 differs from its 課等's; correct one of them before drafting a notice", (found,))
     return rec
 
 

@@ -33,6 +33,9 @@ DEFAULT_POLICY: dict[str, Any] = {
         "final_report_days": 30,  # 確報 30 days (VERIFIED parallel, 規則8 / 特定 rule 3)
         "final_report_days_malicious": 60,  # 不正の目的: 60 days
         "minor_skips_sokatsu": True,  # Art. 39(3) 軽易 (マニュアル defines 'minor')
+        # DERIVED (issue 14 item 9): unknown facts taken as possibly present (「おそれ」), as an
+        # unknown count is; the 副総括 should confirm. 番号法規則2(1) system: legal brief §4.3 (DERIVED).
+        "unknown_taken_as_possible": ["sensitive", "financial", "malicious", "my_number_system"],
         "screening": "refuse",
         # The nine PPC report items (規則44: FROM MEMORY, mirrors the VERIFIED 規則8(1)) and the
         # items of the notice to the 本人 (規則45: report items 1, 2, 4, 5 and 9, FROM MEMORY).

@@ -87,7 +87,8 @@ class Register:
         it, from git and the cache, never from the work tree.
         """
         paths = sorted(at) if at is not None else list_record_files(root)
-        overlay = overlay or {}
+        # Files a change writes that are not records (the register's .schemas/ copy) are not read.
+        overlay = {rel: text for rel, text in (overlay or {}).items() if is_register_file(rel)}
         for rel in overlay:
             if rel not in paths:
                 paths.append(rel)

@@ -13,8 +13,10 @@ from meti_pi.register import REGISTER_FILE, Record, Register, list_record_files
 
 
 def template_dir() -> Path:
-    """The shipped register (rule facts only) that `init` copies."""
-    return Path(__file__).resolve().parent.parent / "register"
+    """The shipped register (rule facts only) that `init` copies, packaged as `meti_pi/data/register/`."""
+    from meti_pi.packaged import data_dir
+
+    return data_dir("register")
 
 
 def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
@@ -33,22 +35,31 @@ def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
                            article="5", today=today, subject_record="register") as tx:
         for rel in files:
             text = (template / rel).read_text(encoding="utf-8")
-            tx.write_text(rel, _rebase_modeline(text, rel, directory))
+            tx.write_text(rel, _rebase_modeline(text, rel))
+        files += write_schema_copy(tx)
     return tx.commit_sha or "", files
 
 
-def _rebase_modeline(text: str, rel: str, root: Path) -> str:
-    """Point the editor modeline at the shipped schemas from the new register's location."""
-    import os
-
-    from meti_pi.schema import schemas_dir
+def _rebase_modeline(text: str, rel: str) -> str:
+    """Point the editor modeline at the register's own `.schemas/` copy (written by `init`)."""
+    from meti_pi.packaged import REGISTER_SCHEMAS
 
     first, sep, rest = text.partition("\n")
     if not first.startswith("# yaml-language-server: $schema="):
         return text
     name = first.rsplit("/", 1)[-1]
-    target = os.path.relpath(schemas_dir() / name, (root / rel).parent).replace(os.sep, "/")
-    return f"# yaml-language-server: $schema={target}{sep}{rest}"
+    return f"# yaml-language-server: $schema={'../' * rel.count('/')}{REGISTER_SCHEMAS}/{name}{sep}{rest}"
+
+
+def write_schema_copy(tx: audit.Transaction) -> list[str]:
+    """Write (or refresh) the register's `.schemas/` copy of the packaged schemas in `tx`; the
+    paths that changed."""
+    from meti_pi.packaged import SchemaCopyState
+
+    state = SchemaCopyState(tx.root)
+    for rel in state.changed:
+        tx.write_text(rel, state.packaged[rel])
+    return list(state.changed)
 
 
 def read_fields_file(path: Path) -> dict[str, Any]:

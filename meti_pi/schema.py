@@ -24,11 +24,13 @@ SCHEMA_BASE = "https://meti-pi.invalid/schemas/"
 
 
 def schemas_dir() -> Path:
-    """The top-level `schemas/` folder shipped beside the package (override: $METI_PI_SCHEMAS)."""
+    """The schemas shipped inside the package, `meti_pi/data/schemas/` (override: $METI_PI_SCHEMAS)."""
     override = os.environ.get("METI_PI_SCHEMAS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "schemas"
+    from meti_pi.packaged import data_dir
+
+    return data_dir("schemas")
 
 
 @lru_cache(maxsize=None)

@@ -87,8 +87,9 @@ def _incidents(reg: Register, today: date, horizon: date) -> list[DueItem]:
             due = cl.parse_day(step["due"])
             if due is None or due > horizon:
                 continue
+            target = "（速報の目安）" if step.get("step") == "preliminary-report" else ""  # a target, not a time limit
             out.append(DueItem(
-                "incident", rec.key, str(step.get("article", "39")), f"事案 {rec.id}: {step.get('title') or step.get('step')}",
+                "incident", rec.key, str(step.get("article", "39")), f"事案 {rec.id}: {step.get('title') or step.get('step')}{target}",
                 due, due < today, rec.data.get("division"), str(step.get("note") or ""),
             ))
     return out

@@ -12,6 +12,7 @@ from typing import Any
 
 from meti_pi import refs, schema, yamlload
 from meti_pi.errors import Problem
+from meti_pi.ids import windows_reserved
 from meti_pi.kinds import KINDS, SINGLETONS
 from meti_pi.register import Record, Register
 
@@ -60,6 +61,8 @@ def check_ids(reg: Register, today: date) -> Iterator[Problem]:
             year = rec.relpath.split("/")[1]
             if str(data.get("year")) != year:
                 yield at(rec, ("year",), "year-mismatch", f"year {data.get('year')!r} differs from the folder {year}; move the file or fix the year")
+        if windows_reserved(rec.id):
+            yield at(rec, ("id",), "id-reserved", f"id {rec.id!r} is a device name on Windows, where its file cannot exist; choose another id")
         folded = key.lower()
         if folded in lowered and lowered[folded] != key:
             yield at(rec, ("id",), "id-case", f"id differs only by letter case from {lowered[folded]}; ids must stay distinct on every file system")
@@ -199,8 +202,11 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
                          f"75(3): {item!r} is withheld but is not one of record_items; use the exact item name")
         division = reg.division_of(data.get("division"))
         if division and division.get("org") != data.get("org"):
+            # APPI 2(8): a 外局 (中小企業庁, 資源エネルギー庁) is its own 行政機関; notices, drafts and the
+            # ファイル簿 name the 行政機関 from the 課等, so a mismatch would print a wrong body (issue 14 item 6).
             yield at(rec, ("org",), "org-mismatch",
-                     f"the file's 行政機関 {data.get('org')} differs from its 課等's ({division.get('org')}); correct one of them", "warning")
+                     f"APPI 2(8): the file's 行政機関 {data.get('org')} differs from its 課等's ({division.get('org')}); "
+                     "a 外局 is its own 行政機関 — correct one of them")
     for rec in reg.subjects("systems"):
         if rec.data.get("connected_to_meti_network") is False and rec.data.get("beppyo_row") != 9:
             yield at(rec, ("beppyo_row",), "beppyo-network",

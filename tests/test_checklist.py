@@ -137,10 +137,13 @@ def test_catalogue_cites_article_and_paragraph_for_every_item():
     for art in ("8(4)", "14(1)", "14(2)", "14(3)", "14(4)", "14(5)", "14(6)", "16(1)", "16(2)", "16(3)", "28(1)", "28(2)",
                 "32(1)", "32(2)", "33(1)", "33(2)", "33(3)", "34(1)", "34(2)", "35(1)", "35(2)", "35(3)", "39(1)", "39(4)", "40(1)", "40(2)"):
         assert art in cited, art
-    # Every article a division answers for (8-36, 39, 40) is in the catalogue; 37-38 are the
-    # 総括's and 副総括's own duties, 41-43 are the inspection, audit and review themselves.
+    # Every article a division answers for (4(2), 4(3), 6(3), 8-36, 39, 40, 44, 45) is in the
+    # catalogue, and the 副総括's office answers for its own duties and the 総括's it assists (13(3),
+    # 37, 38, 39(5)-(7), 40(3), 41(2), 43) (issue 14). 42 is the audit itself.
     numbers = {int(a.split("(")[0]) for a in cited}
-    assert numbers == set(range(8, 37)) | {39, 40}
+    assert numbers == {4, 6} | set(range(8, 42)) | {43, 44, 45}
+    for art in ("4(2)", "4(3)", "6(3)", "13(3)", "39(5)", "39(6)", "39(7)", "40(3)", "41(2)", "43(1)", "43(2)"):
+        assert art in cited, art
 
 
 def test_catalogue_rules_are_checked_when_loaded():

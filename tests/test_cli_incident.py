@@ -184,7 +184,8 @@ def test_unknown_count_takes_the_files_maximum(runner: CliRunner, root: Path) ->
 
 def test_open_from_a_facts_file(runner: CliRunner, root: Path, tmp_path: Path) -> None:
     facts = tmp_path / "facts.yaml"
-    facts.write_text("known_on: 2026-04-03\nsummary: 不正アクセスによる流出のおそれ\ncyber: true\nprincipals: 3\nmy_number: true\n", encoding="utf-8")
+    facts.write_text("known_on: 2026-04-03\nsummary: 不正アクセスによる流出のおそれ\ncyber: true\nprincipals: 3\nmy_number: true\n"
+                     "sensitive: false\nfinancial: false\nmy_number_system: false\n", encoding="utf-8")
     doc = ok_json(runner, root, "2026-04-03", "incident", "open", "--from", str(facts))
     assert doc["assessment"]["grounds"] == ["rule43-3", "mynumber-rule2-2"]
     assert doc["assessment"]["final_report_days"] == 60

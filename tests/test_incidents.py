@@ -18,6 +18,10 @@ SNAP = inc.rules_snapshot(DEFAULT_POLICY, {"as_of": "2025-09-24", "citations": [
 RULES = inc.Rules.from_snapshot(SNAP)
 
 
+# Facts that, unknown, are taken as possibly present (issue 14 item 9): tests of one ground state the others.
+NOT = {"sensitive": False, "financial": False, "malicious": False}
+
+
 def assess(files: list[inc.FileInfo] | None = None, **facts: Any) -> dict[str, Any]:
     return inc.assess(inc.full_facts(facts), files or [], RULES, known_on=KNOWN, on=KNOWN)
 
@@ -48,7 +52,7 @@ def test_more_than_100_persons(count: int, reportable: bool) -> None:
 
 def test_threshold_comes_from_the_snapshot() -> None:
     rules = inc.Rules.from_snapshot({**SNAP, "ppc_report_more_than": 1000})
-    a = inc.assess(inc.full_facts({"principals": 1000}), [], rules, known_on=KNOWN, on=KNOWN)
+    a = inc.assess(inc.full_facts({"principals": 1000, **NOT}), [], rules, known_on=KNOWN, on=KNOWN)
     assert a["ppc_report"] is False
 
 
@@ -65,7 +69,7 @@ def test_threshold_comes_from_the_snapshot() -> None:
     ],
 )
 def test_each_rule43_item_alone(fact: str, ground: str, final_days: int, final_due: str) -> None:
-    a = assess(principals=1, **{fact: True})
+    a = assess(principals=1, **{**NOT, fact: True})
     assert a["grounds"] == [ground]
     assert a["ppc_report"] and a["principal_notice"]
     assert a["final_report_days"] == final_days
@@ -74,7 +78,7 @@ def test_each_rule43_item_alone(fact: str, ground: str, final_days: int, final_d
 
 
 def test_sixty_days_when_malicious_combines_with_other_items() -> None:
-    a = assess(principals=500, sensitive=True, malicious=True)
+    a = assess(principals=500, financial=False, sensitive=True, malicious=True)
     assert a["grounds"] == ["rule43-1", "rule43-3", "rule43-4"]
     assert a["final_report_days"] == 60
 
@@ -98,7 +102,7 @@ def test_encryption_does_not_excuse_the_art_39_7_report() -> None:
 
 
 def test_my_number_with_two_persons_is_reported_under_the_guideline() -> None:
-    a = assess(principals=2, my_number=True, sensitive=False, financial=False, malicious=False)
+    a = assess(principals=2, my_number=True, my_number_system=False, sensitive=False, financial=False, malicious=False)
     assert a["ppc_report"] is True
     assert a["grounds"] == ["mynumber-guideline"]
     assert a["deadlines"] == {"preliminary_report": "2025-12-05", "final_report": "2026-01-05"}
@@ -116,22 +120,22 @@ def test_my_number_with_two_persons_is_reported_under_the_guideline() -> None:
     ],
 )
 def test_my_number_rule2_items(facts: dict[str, Any], grounds: list[str]) -> None:
-    a = assess(**{"principals": 2, "my_number": True, **facts})
+    a = assess(**{"principals": 2, "my_number": True, "my_number_system": False, **NOT, **facts})
     assert a["grounds"] == grounds
     assert "mynumber-29-4-2" in a["principal_notice_basis"]
 
 
 def test_my_number_found_in_an_involved_file() -> None:
-    f = inc.FileInfo("F-1", 2, sensitive=False, financial=False, my_number=True)
-    a = assess(files=[f])
+    f = inc.FileInfo("F-1", 2, sensitive=False, financial=False, my_number=True, my_number_system=False)
+    a = assess(files=[f], malicious=False)
     assert a["grounds"] == ["mynumber-guideline"]
     assert "F-1" in a["reasons"][0]["text"]
 
 
 def test_stated_fact_overrides_the_file() -> None:
     f = inc.FileInfo("F-1", 50, sensitive=True, financial=False, my_number=False)
-    assert assess(files=[f])["grounds"] == ["rule43-1"]
-    assert assess(files=[f], sensitive=False)["grounds"] == []
+    assert assess(files=[f], malicious=False)["grounds"] == ["rule43-1"]
+    assert assess(files=[f], sensitive=False, malicious=False)["grounds"] == []
 
 
 # -- unknown count -> the maximum possible -----------------------------------------------------
@@ -139,20 +143,20 @@ def test_stated_fact_overrides_the_file() -> None:
 
 def test_unknown_count_uses_the_files_total() -> None:
     files = [inc.FileInfo("F-1", 60, False, False, False), inc.FileInfo("F-2", 41, False, False, False)]
-    a = assess(files=files)
+    a = assess(files=files, malicious=False)
     assert a["principals"] == 101 and a["principals_basis"] == "files"
     assert a["grounds"] == ["rule43-4"]
     files[1] = inc.FileInfo("F-2", 40, False, False, False)
-    assert assess(files=files)["ppc_report"] is False
+    assert assess(files=files, malicious=False)["ppc_report"] is False
 
 
 def test_unknown_count_with_a_stated_maximum() -> None:
-    assert assess(principals_max=100)["ppc_report"] is False
-    assert assess(principals_max=101)["grounds"] == ["rule43-4"]
+    assert assess(principals_max=100, **NOT)["ppc_report"] is False
+    assert assess(principals_max=101, **NOT)["grounds"] == ["rule43-4"]
 
 
 def test_unknown_and_unbounded_count_may_exceed_100() -> None:
-    a = assess()
+    a = assess(**NOT)
     assert a["principals"] is None and a["principals_basis"] == "unknown"
     assert a["grounds"] == ["rule43-4"]
     assert "おそれ" in a["reasons"][0]["text"]
@@ -186,7 +190,7 @@ def test_count_rising_past_100_makes_it_reportable_from_that_day() -> None:
     a = later["assessment"]
     assert a["ppc_report"] and a["grounds"] == ["rule43-4"]
     assert a["reportable_since"] == "2025-12-10"
-    assert a["deadlines"] == {"preliminary_report": "2025-12-15", "final_report": "2026-01-08"}  # 12/14 Sun; day 30 = 1/8
+    assert a["deadlines"] == {"preliminary_report": "2025-12-14", "final_report": "2026-01-08"}  # 速報の目安 12/14 (Sun, not rolled); day 30 = 1/8
     last = later["events"][-1]
     assert last["event"] == "facts-changed" and last["changes"] == {"principals": {"from": 80, "to": 150}}
     assert last["result"] == {"ppc_report": True, "grounds": ["rule43-4"]}
@@ -203,7 +207,7 @@ def test_corrected_known_date_moves_day_one() -> None:
 
 
 def test_once_reportable_stays_reportable() -> None:
-    rec = record(principals=150)
+    rec = record(principals=150, **NOT)
     lower = inc.update_record(rec, changes={"principals": 50, "sensitive": False, "financial": False, "malicious": False, "my_number": False},
                               files=[], on=date(2025, 12, 3), today=date(2025, 12, 3))
     a = lower["assessment"]

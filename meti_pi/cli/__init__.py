@@ -30,11 +30,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("meti_pi.cli.register_cmds", "Read the audit trail (git history) of the register or one record."),
     "classify": ("meti_pi.cli.classify", "Art. 16 management class 管理A/B/C of a dataset, with reasons."),
     "notify": ("meti_pi.cli.notify", "Art. 35/36 notices: decide, draft (Markdown/Word), record; --check."),
-    "export": ("meti_pi.cli.export", "Export the public 個人情報ファイル簿 (csv, xlsx, md)."),
+    "export": ("meti_pi.cli.export", "Export the public 個人情報ファイル簿 (csv, xlsx, md), or every record as SQLite."),
     "incident": ("meti_pi.cli.incident", "Art. 39/40 incidents: open, update, report, close, list."),
     "inspect": ("meti_pi.cli.inspect", "Art. 41 annual self-inspection generated from the register."),
     "audit": ("meti_pi.cli.inspect", "Art. 42 audits and Art. 43 reviews; evidence packs."),
     "status": ("meti_pi.cli.status", "Everything due or overdue across the register."),
+    "schemas": ("meti_pi.cli.schemas_cmd", "The JSON Schemas; write the register's .schemas/ copy editors use."),
 }
 
 
@@ -121,7 +122,7 @@ def first_sentence(text: str) -> str:
 
 app = typer.Typer(
     cls=LazyGroup,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # never print locals: they may hold register contents
     rich_markup_mode=None,

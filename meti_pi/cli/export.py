@@ -20,7 +20,7 @@ app = typer.Typer(add_completion=False, rich_markup_mode=None)
 export_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
-    help="Export registers for publication (the public 個人情報ファイル簿).",
+    help="Export registers: the public 個人情報ファイル簿 (filebook), or every record as SQLite (sqlite).",
 )
 app.add_typer(export_app, name="export")
 
@@ -112,6 +112,35 @@ def filebook_cmd(
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
     sys.stderr.write(f"meti-pi: {_describe(summary)}\n")
+
+
+@export_app.command("sqlite")
+def sqlite_cmd(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="The database file to write (FILE.db).", dir_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every record kind as SQLite tables, references as columns that join, for SQL or Datasette.
+
+    One table per kind (files, divisions, ...), a column per top-level field (objects and lists
+    as JSON text), link tables for references held in lists (files_systems, ...). The same
+    register gives the same bytes. The database holds what the register holds: keep it as you
+    keep the register. Written atomically; an existing FILE needs --force.
+    """
+    from meti_pi import sqlite_export
+    from meti_pi.outfile import write_atomically
+
+    reg = load_register(ctx)
+    if reg.load_problems:
+        raise RuleViolation("the database was not written: these files cannot be read (`meti-pi validate`)", tuple(reg.load_problems))
+    counts: dict[str, int] = {}
+    write_atomically(out, lambda tmp: counts.update(sqlite_export.write(reg, tmp)), force=force)
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    if json_out:
+        print_json({"written": str(out), "format": "sqlite", "sha256": digest, "tables": counts})
+    else:
+        sys.stderr.write(f"meti-pi: wrote {out} ({sum(counts.values())} rows in {len(counts)} tables)\n")
 
 
 def _require_readable(reg: Register) -> None:

@@ -166,19 +166,29 @@ def _describe(rid: str, record: dict[str, Any], today: date) -> None:
         d = a["deadlines"]
         snap = record["rules_snapshot"]
         if d.get("final_report"):
-            out(f"  速報 due {d['preliminary_report']} (window {snap['preliminary_report_days_min']}–{snap['preliminary_report_days']} days), "
-                f"確報 due {d['final_report']} ({a['final_report_days']} days from {a['reportable_since']})")
+            out(f"  速報の目安 (target, 速やかに: 概ね{snap['preliminary_report_days_min']}～{snap['preliminary_report_days']}日以内; "
+                f"not a statutory deadline) {d['preliminary_report']}, "
+                f"確報 due {d['final_report']} ({a['final_report_days']} days from {a['reportable_since']}, rolled past 行政機関の休日)")
     else:
         out("  PPC report: not required" + (" (encryption exception)" if a["exclusions"] else ""))
     out(f"  principal notice: {'REQUIRED' if a['principal_notice'] else 'not required'}"
         + (f" (exception: {a['principal_notice_exception']})" if a["principal_notice_exception"] else ""))
     if a["unknown_facts"]:
         out(f"  unknown (不明): {', '.join(a['unknown_facts'])}")
+    if a.get("assumed_facts"):
+        from meti_pi.incidents import ASSUMED_HINT
+
+        out("  taken as possible while unknown (「おそれ」, as an unknown count is): record the answer to re-assess:")
+        for key in a["assumed_facts"]:
+            out(f"    {key}: {ASSUMED_HINT[key]}")
     nxt = next_due(record)
+    def when(step: dict[str, Any]) -> str:  # the 速報 has a target (速報の目安), not a deadline
+        return "target (速報の目安)" if step["step"] == "preliminary-report" else "due"
+
     if nxt:
-        out(f"  next: {nxt['step']} (Art. {nxt['article']}) due {nxt['due']}")
+        out(f"  next: {nxt['step']} (Art. {nxt['article']}) {when(nxt)} {nxt['due']}")
     for s in overdue(record, today):
-        out(f"  OVERDUE: {s['step']} (Art. {s['article']}) was due {s['due']}")
+        out(f"  OVERDUE: {s['step']} (Art. {s['article']}) was {when(s)} {s['due']}")
 
 
 def _result_json(rid: str, record: dict[str, Any], commit: str | None, dry_run: bool, today: date) -> dict[str, Any]:
@@ -202,7 +212,7 @@ def _commit_summary(record: dict[str, Any], what: str) -> str:
     if not a["ppc_report"]:
         return f"{what}; PPC report not required"
     d = a["deadlines"]
-    due = f"; 速報 {d['preliminary_report']}, 確報 {d['final_report']}" if d.get("final_report") else ""
+    due = f"; 速報の目安 {d['preliminary_report']}, 確報 {d['final_report']}" if d.get("final_report") else ""
     return f"{what}; PPC report required ({', '.join(a['grounds'])}){due}"
 
 
@@ -325,7 +335,8 @@ def update_cmd(
     event: Annotated[str | None, typer.Option("--event", help="A step of the chain that was done: report-to-manager, report-to-vice, containment, "
                                               "investigation-report, preliminary-report, final-report, art39-7-report, publication, principal-notice, "
                                               "art39-7-followup, measures-publication, art40-3-report; or note.", show_default=False)] = None,
-    on: Annotated[str | None, typer.Option("--on", help="Day the event happened or the facts became known (default: today).", show_default=False)] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Day the event happened or the facts became known (default: today for an --event, "
+                                           "the incident's known date for a fact, so a fact recorded late does not move day 1).", show_default=False)] = None,
     note: Annotated[str | None, typer.Option("--note", help="Note for the event (screened).", show_default=False)] = None,
     method: Annotated[str | None, typer.Option("--method", help="How (書面, 電話, PPCウェブフォーム ...).", show_default=False)] = None,
     reference: Annotated[str | None, typer.Option("--reference", help="Document or receipt number, URL.", show_default=False)] = None,
@@ -376,7 +387,8 @@ def update_cmd(
     st = state(ctx)
     reg = load_register(ctx)
     current = _load_incident(reg, incident_id)
-    day = option_date("--on", on) or st.today
+    given_day = option_date("--on", on)
+    day = given_day or st.today
     if event is not None and event not in incidents.RECORDABLE_EVENTS:
         raise UsageError(f"--event {event}: unknown; one of {', '.join(incidents.RECORDABLE_EVENTS)}")
     if event == "note" and not note:
@@ -423,6 +435,8 @@ def update_cmd(
         return incidents.update_record(
             base, changes=facts, top_changes=top, event={"event": event, **extra} if event else None,
             files=_file_infos(reg, list(file_ids)), on=day, today=st.today, new_snapshot=new_snapshot,
+            # A fact's date defaults to the day the incident was known, not today (item 9 of issue 14).
+            facts_on=given_day or date.fromisoformat(str(top.get("known_on") or base["known_on"])),
         )
 
     preview = updated(current)  # refuses bad input before the lock is taken; gives the commit subject
@@ -511,9 +525,11 @@ def report_cmd(
     if kind is DraftKind.principal_notice and not a.get("principal_notice"):
         sys.stderr.write("meti-pi: note: under its assessment the 本人 need not be notified; drafting anyway\n")
     div = reg.division_of(record.get("division")) or {}
+    file_data = [reg.data_of("files", fid) or {} for fid in record.get("files") or []]
+    file_orgs = [str((reg.division_of(f.get("division")) or {}).get("org") or f.get("org") or "") for f in file_data]
     ctx_r = incident_reports.Context(
         today=st.today,
-        organisation=str(reg.meta.get("organisation") or "経済産業省"),
+        organisation=incident_reports.organisation_for(div, file_orgs, str(reg.meta.get("organisation") or "経済産業省")),
         division_name=div.get("name"),
         division_address=div.get("address"),
         division_phone=(div.get("contact") or {}).get("phone"),

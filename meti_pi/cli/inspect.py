@@ -49,6 +49,8 @@ def inspect_cmd(
     year: Annotated[int | None, typer.Option("--year", help="Inspection year (年度 April–March unless policy inspection_year is calendar). Default: the current one.", show_default=False)] = None,
     division: Annotated[str | None, typer.Option("--division", help="Only this division (divisions id).", show_default=False)] = None,
     answers: Annotated[Path | None, typer.Option("--answers", help="Record the answers in FILE.yaml (see README) and commit.", show_default=False)] = None,
+    ad_hoc: Annotated[bool, typer.Option("--ad-hoc", help="Record an ad-hoc (随時, Art. 41(1)) inspection, apart from the annual one: "
+                                         "inspections/<year>/<division>.adhoc-<date>.")] = False,
     interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Answer item by item at prompts, then record and commit.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Aggregate the year across divisions for the 副総括 (Art. 41(1)/(2)).")] = False,
     fmt: Annotated[str, typer.Option("--format", help="Report format: md, docx or xlsx.")] = "md",
@@ -76,8 +78,10 @@ def inspect_cmd(
         return
     if fmt != "md" or out is not None:
         raise UsageError("--format and --out go with --report")
+    if ad_hoc and answers is None and not interactive:
+        raise UsageError("--ad-hoc records an inspection: give --answers FILE.yaml or --interactive")
     if answers is not None or interactive:
-        _record(ctx, reg, y, division, answers, interactive, dry_run, json_out)
+        _record(ctx, reg, y, division, answers, interactive, dry_run, json_out, ad_hoc)
         return
     def each(use: Any) -> list[Any]:
         if division:
@@ -170,7 +174,7 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
 
 
 def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
-            interactive: bool, dry_run: bool, json_out: bool) -> None:
+            interactive: bool, dry_run: bool, json_out: bool, ad_hoc: bool = False) -> None:
     from meti_pi import audit, inspection
     from meti_pi import checklist as cl
     from meti_pi.registry_ops import read_fields_file
@@ -190,10 +194,12 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
         if not division:
             raise UsageError("--interactive needs --division (one division at a time)")
         checklist = cl.build(reg, division, year, st.today)
-        given = _prompt_answers(reg, checklist, st.today)
+        given = _prompt_answers(reg, checklist, st.today, ad_hoc)
         if given is None:
             typer.echo("記録しませんでした（nothing recorded）")
             return
+    if ad_hoc:
+        given.ad_hoc = True
     root = st.register_root
     outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=audit.head_commit(root))
     sha = inspection.save_inspection(root, outcome, today=st.today, dry_run=dry_run)
@@ -210,11 +216,14 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
         typer.echo(f"  是正完了 {ref}")
 
 
-def _prompt_answers(reg: Register, checklist: Checklist, today: date) -> AnswerSet | None:
-    """Ask each item in turn (default: the recorded answer, else the register's pre-fill)."""
+def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bool = False) -> AnswerSet | None:
+    """Ask each item in turn (default: the recorded answer, else the register's pre-fill; an ad-hoc
+    inspection starts from the pre-fills, not from the annual record's answers)."""
     from meti_pi import inspection
 
     rec, recorded = _recorded(reg, checklist.year, checklist.division)
+    if ad_hoc:
+        recorded = {}
     due_default = today + timedelta(days=inspection.action_days(reg.policy))
     given = inspection.AnswerSet(division=checklist.division)
     total = len(checklist.items)

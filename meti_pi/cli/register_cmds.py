@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
 from typer.core import TyperCommand
 
 from meti_pi.cli.common import DryRunOpt, JsonOpt, StrictOpt, console, load_register, print_json, state
@@ -51,8 +51,24 @@ def init_cmd(
     typer.echo(f"initialised register in {directory} ({len(files)} files, commit {sha[:10]})")
 
 
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    junit = "junit"
+
+
 @app.command("validate")
-def validate_cmd(ctx: typer.Context, json_out: JsonOpt = False, strict: StrictOpt = False) -> None:
+def validate_cmd(
+    ctx: typer.Context,
+    json_out: JsonOpt = False,
+    strict: StrictOpt = False,
+    fmt: Annotated[ReportFormat, typer.Option(
+        "--format", case_sensitive=False,
+        help="text: `path:line:` lines; json: as --json; github: GitHub Actions annotations (::error file=…,line=…::…); "
+             "junit: a JUnit XML report (GitLab, Jenkins).")] = ReportFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False, help="Write the report to FILE instead of stdout (replaced atomically).")] = None,
+) -> None:
     """Check every record: schema, ids = file names, references, 別表, and rule findings (warnings).
 
     Exit 1 on errors (and on warnings with --strict). Problems are printed as `path:line:`.
@@ -60,6 +76,10 @@ def validate_cmd(ctx: typer.Context, json_out: JsonOpt = False, strict: StrictOp
     from meti_pi import audit
     from meti_pi.validate import validate_register
 
+    if json_out and fmt not in (ReportFormat.text, ReportFormat.json):
+        raise UsageError(f"--json and --format {fmt.value} ask for two reports; give one")
+    if output is not None and fmt is ReportFormat.text and not json_out:
+        raise UsageError("--output needs --format json, github or junit")
     st = state(ctx)
     note = audit.recover_if_needed(st.register_root)
     if note:
@@ -68,7 +88,11 @@ def validate_cmd(ctx: typer.Context, json_out: JsonOpt = False, strict: StrictOp
     problems = validate_register(reg, st.today)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
-    if json_out:
+    if fmt in (ReportFormat.github, ReportFormat.junit) or (output is not None):
+        _ci_report(reg, problems, "json" if json_out else fmt.value, output, strict=strict)
+        verdict = "ok" if not errors else "INVALID"
+        sys.stderr.write(f"{verdict}: {len(reg.records)} records, {len(errors)} errors, {len(warnings)} warnings\n")
+    elif json_out or fmt is ReportFormat.json:
         print_json({"ok": not errors and not (strict and warnings), "errors": [p.as_json() for p in errors],
                     "warnings": [p.as_json() for p in warnings], "records": len(reg.records)})
     else:
@@ -78,6 +102,35 @@ def validate_cmd(ctx: typer.Context, json_out: JsonOpt = False, strict: StrictOp
         typer.echo(f"{verdict}: {len(reg.records)} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems))
     if errors or (strict and warnings):
         raise typer.Exit(1)
+
+
+def _ci_report(reg: Any, problems: list[Any], fmt: str, output: Path | None, *, strict: bool) -> None:
+    """validate's report for CI (github, junit) or any report written to --output."""
+    import json
+
+    from meti_pi import audit, ci_formats
+    from meti_pi.outfile import write_bytes_atomically
+
+    try:
+        prefix = audit.repo_of(reg.root).prefix
+    except MetiPiError:  # not in git: paths relative to the register
+        prefix = ""
+    if fmt == "github":
+        data = ci_formats.github(problems, prefix).encode("utf-8")
+    elif fmt == "junit":
+        files = [rec.relpath for rec in (*reg.records.values(), *reg.singletons.values())]
+        data = ci_formats.junit(problems, files, prefix=prefix, strict=strict)
+    else:
+        errors = [p.as_json() for p in problems if p.severity == "error"]
+        warnings = [p.as_json() for p in problems if p.severity == "warning"]
+        doc = {"ok": not errors and not (strict and warnings), "errors": errors, "warnings": warnings, "records": len(reg.records)}
+        data = (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_bytes_atomically(output, data)
 
 
 @app.command("new", cls=NewCommand)

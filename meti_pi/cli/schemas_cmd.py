@@ -1,0 +1,67 @@
+"""`meti-pi schemas`: the JSON Schemas of this meti-pi, and the register's `.schemas/` copy."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from meti_pi.cli.common import DryRunOpt, JsonOpt, print_json, state
+from meti_pi.errors import MetiPiError
+
+app = typer.Typer()
+
+
+@app.command("schemas")
+def schemas_cmd(
+    ctx: typer.Context,
+    write: Annotated[bool, typer.Option("--write", help="Write (or refresh) the register's .schemas/ copy, as one commit.")] = False,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Where this meti-pi's schemas are, and whether the register's .schemas/ copy is current.
+
+    Record files start with `# yaml-language-server: $schema=../.schemas/<kind>.schema.json`, so
+    editors complete and check them as you type. That copy lives in the register (written by
+    `init`, refreshed by `schemas --write` after upgrading meti-pi), never in an install folder.
+    """
+    from meti_pi import audit, registry_ops
+    from meti_pi.packaged import REGISTER_SCHEMAS, SchemaCopyState
+    from meti_pi.schema import schemas_dir
+
+    st = state(ctx)
+    try:
+        root = st.register_root
+    except MetiPiError:
+        if write:
+            raise
+        root = None
+    copy = SchemaCopyState(root) if root is not None else None
+    changed: list[str] = []
+    sha = None
+    if write and copy is not None and copy.changed:
+        with audit.transaction(root, command="schemas", summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
+                               today=st.today, dry_run=dry_run, subject_record=REGISTER_SCHEMAS) as tx:
+            changed = registry_ops.write_schema_copy(tx)
+        sha = tx.commit_sha
+    summary = {
+        "schemas": str(schemas_dir()),
+        "register": str(root) if root is not None else None,
+        "missing": [] if copy is None or changed else copy.missing,
+        "stale": [] if copy is None or changed else copy.stale,
+        "written": changed,
+        "commit": sha,
+        "dry_run": dry_run,
+    }
+    if json_out:
+        print_json(summary)
+        return
+    typer.echo(f"schemas of this meti-pi: {summary['schemas']}")
+    if copy is None:
+        typer.echo("no register found: nothing compared (give --register DIR)")
+    elif changed:
+        typer.echo(f"{'would write' if dry_run else 'wrote'} {len(changed)} file(s) in {REGISTER_SCHEMAS}/" + (f" (commit {sha[:10]})" if sha else ""))
+    elif copy.changed:
+        typer.echo(f"{REGISTER_SCHEMAS}/: {len(copy.missing)} missing, {len(copy.stale)} out of date; run `meti-pi schemas --write`")
+    else:
+        typer.echo(f"{REGISTER_SCHEMAS}/ is up to date")

@@ -1,0 +1,36 @@
+"""Output files a command writes outside the register (reports, exports): all or nothing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from meti_pi.errors import UsageError
+
+
+def write_atomically(path: Path, fill: Callable[[Path], None], *, force: bool = True) -> None:
+    """Have `fill` write a temporary file beside `path`, then rename it over `path`: a reader (or a
+    crash) never sees a half-written file. Without `force`, an existing `path` is refused (exit 2)."""
+    if not force and (path.exists() or path.is_symlink()):
+        raise UsageError(f"{path} exists; give --force to replace it")
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    tmp = parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        fill(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        if not force and (path.exists() or path.is_symlink()):
+            raise UsageError(f"{path} exists; give --force to replace it")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_bytes_atomically(path: Path, data: bytes, *, force: bool = True) -> None:
+    write_atomically(path, lambda tmp: tmp.write_bytes(data), force=force)

@@ -1,0 +1,277 @@
+"""Issue 14: the Art. 41 checklist pre-fills facts, never a 管理者's judgement, and covers the
+articles it missed (4(2), 4(3), 6(3), 26 for 甲 only, 44, 45, the 副総括's office)."""
+
+from __future__ import annotations
+
+from meti_pi import checklist as cl
+from test_checklist import TODAY, division, file_rec, incident, keys, load, system
+
+# -- item 14: facts, never a judgement --------------------------------------------------------
+
+
+def _incident_reg(tmp_path, facts, events=()):
+    return load(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, facts=facts, events=list(events)),
+    })
+
+
+def _item(reg, key, div="jinji"):
+    item = cl.build(reg, div, 2026, TODAY).get(key)
+    assert item is not None, key
+    return item
+
+
+def test_undecided_publication_is_not_prefilled_as_unnecessary(tmp_path):
+    done = [{"event": "principal-notice", "on": "2026-10-05"}]
+    reg = _incident_reg(tmp_path, {"principals": 150, "sensitive": False, "financial": False, "malicious": False}, done)
+    p = _item(reg, "39-4@INC-2026-OPEN01").prefill
+    assert p.answer is None
+    assert not any("不要と判定" in e for e in p.evidence)
+    assert any("事態の公表" in e and "未判断" in e for e in p.evidence)
+
+
+def test_decided_publication_is_a_fact(tmp_path):
+    done = [{"event": "principal-notice", "on": "2026-10-05"}]
+    facts = {"principals": 150, "sensitive": False, "financial": False, "malicious": False, "publish": False}
+    p = _item(_incident_reg(tmp_path, facts, done), "39-4@INC-2026-OPEN01").prefill
+    assert p.answer == "yes"
+    assert any("行わないと管理者が判断" in e for e in p.evidence)
+
+
+def test_measures_publication_undecided_is_not_na(tmp_path):
+    p = _item(_incident_reg(tmp_path, {"principals": 150}), "40-2@INC-2026-OPEN01").prefill
+    assert p.answer is None and "未判断" in p.evidence[0]
+
+
+def test_measures_publication_decided_not_to_is_na(tmp_path):
+    p = _item(_incident_reg(tmp_path, {"principals": 150, "publish_measures": False}), "40-2@INC-2026-OPEN01").prefill
+    assert p.answer == "na"
+
+
+def test_no_statutory_notice_leaves_the_manager_decision_open(tmp_path):
+    facts = {"principals": 5, "sensitive": False, "financial": False, "malicious": False, "my_number": False, "publish": False}
+    p = _item(_incident_reg(tmp_path, facts), "39-4@INC-2026-OPEN01").prefill
+    assert p.answer is None
+    assert any("法令上の通知義務なし" in e and "管理者が判断" in e for e in p.evidence)
+
+
+# -- new items -----------------------------------------------------------------------------------
+
+MY_NUMBER = "characteristics: {my_number: true, sensitive: false}\nmy_number_basis: {relation_work: true, provision_basis: 番号法第19条第2号}\n"
+
+
+def test_my_number_items_for_my_number_files_only(tmp_path):
+    reg = load(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra=MY_NUMBER),
+        "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", extra="characteristics: {my_number: false}\n"),
+    })
+    ks = keys(cl.build(reg, "jinji", 2026, TODAY))
+    assert {"4-2@F-2026-JJJJ01", "45@F-2026-JJJJ01", "4-3"} <= ks
+    assert "4-2@F-2026-JJJJ02" not in ks and "45@F-2026-JJJJ02" not in ks
+    p = _item(reg, "4-2@F-2026-JJJJ01").prefill
+    assert p.answer is None and any("番号法第19条第2号" in e for e in p.evidence)
+
+
+def test_relation_work_needed_for_item_45(tmp_path):
+    reg = load(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra=MY_NUMBER.replace("relation_work: true", "relation_work: false")),
+    })
+    ks = keys(cl.build(reg, "jinji", 2026, TODAY))
+    assert "4-2@F-2026-JJJJ01" in ks and "45@F-2026-JJJJ01" not in ks
+
+
+def _systems_reg(tmp_path):
+    """jinji's file is on a row-2 system (甲 tokei, 乙 joho); tokei's own file is on it too."""
+    return load(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "divisions/tokei.yaml": division("tokei", "大臣官房調査統計グループ統計情報システム室"),
+        "divisions/joho.yaml": division("joho", "大臣官房情報システム室"),
+        "systems/SYS-2026-TTTT01.yaml": system("SYS-2026-TTTT01", 2),
+        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra="systems: [SYS-2026-TTTT01]\n"),
+        "files/F-2026-TTTT01.yaml": file_rec("F-2026-TTTT01", "tokei", extra="systems: [SYS-2026-TTTT01]\n"),
+    })
+
+
+def test_6_3_asked_when_another_division_runs_the_system(tmp_path):
+    reg = _systems_reg(tmp_path)
+    jinji = cl.build(reg, "jinji", 2026, TODAY)
+    assert "6-3" in keys(jinji) and "tokei" in jinji.get("6-3").why
+    assert "6-3" not in keys(cl.build(reg, "tokei", 2026, TODAY))  # its own system
+
+
+def test_26_asked_only_of_the_gou_division(tmp_path):
+    reg = _systems_reg(tmp_path)
+    assert "26" not in keys(cl.build(reg, "jinji", 2026, TODAY))  # holds a file on the system, is not 甲
+    assert "26" in keys(cl.build(reg, "tokei", 2026, TODAY))
+
+
+def test_20_3_only_where_foreign_processing_is_recorded(tmp_path):
+    reg = load(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra="foreign_processing: [米国]\n"),
+        "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", extra="foreign_processing: []\n"),
+        "files/F-2026-JJJJ03.yaml": file_rec("F-2026-JJJJ03", "jinji"),
+    })
+    ks = keys(cl.build(reg, "jinji", 2026, TODAY))
+    assert "20-3@F-2026-JJJJ01" in ks
+    assert "20-3@F-2026-JJJJ02" not in ks and "20-3@F-2026-JJJJ03" not in ks
+
+
+def test_44_for_a_division_supervising_bodies(tmp_path):
+    reg = load(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "divisions/kikaku.yaml": division("kikaku", "産業技術環境局技術政策企画室") + "supervised_bodies: [国立研究開発法人産業技術総合研究所]\n",
+    })
+    assert "44" in keys(cl.build(reg, "kikaku", 2026, TODAY))
+    assert "44" not in keys(cl.build(reg, "jinji", 2026, TODAY))
+
+
+# -- the 副総括's own office -----------------------------------------------------------------------
+
+OFFICE_ITEMS = {"13-3", "37", "38", "39-5", "39-6", "39-7", "40-3", "41-2", "43-1", "43-2"}
+
+
+def _office_reg(tmp_path, incident_facts=None):
+    files = {
+        "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),  # head: 大臣官房個人情報保護室長 (Art. 5(2))
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+    }
+    if incident_facts is not None:
+        files["incidents/INC-2026-OPEN01.yaml"] = incident("INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, facts=incident_facts)
+    return load(tmp_path, files)
+
+
+def test_vice_office_gets_its_own_duties_others_do_not(tmp_path):
+    reg = _office_reg(tmp_path)
+    assert cl.vice_office(reg) == "hogo"
+    assert OFFICE_ITEMS <= keys(cl.build(reg, "hogo", 2026, TODAY))
+    assert not OFFICE_ITEMS & keys(cl.build(reg, "jinji", 2026, TODAY))
+
+
+def test_vice_office_ppc_report_prefill(tmp_path):
+    reg = _office_reg(tmp_path, {"principals": 150, "sensitive": False, "financial": False, "malicious": False})
+    p = _item(reg, "39-5", "hogo").prefill
+    assert p.answer == "no" and any("INC-2026-OPEN01" in e and "を経過して未了" in e for e in p.evidence)
+    assert _item(reg, "39-6", "hogo").prefill.answer == "na"  # no 特定個人情報 ground
+    assert _item(reg, "39-7", "hogo").prefill.answer == "na"
+
+
+def test_vice_office_without_incidents(tmp_path):
+    reg = _office_reg(tmp_path)
+    assert _item(reg, "39-5", "hogo").prefill.answer == "na"
+    assert _item(reg, "43-1", "hogo").prefill.answer is None
+
+
+def test_vice_office_follows_the_roles_post(tmp_path):
+    reg = load(tmp_path, {
+        "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),
+        "divisions/soumu.yaml": division("soumu", "大臣官房総務課"),
+        "roles/fuku-sokatsu.yaml": "schema_version: 1\nid: fuku-sokatsu\nrole: fuku_sokatsu\ntitle_ja: 副総括個人情報保護管理者\n"
+                                   "post: 大臣官房総務課長\narticle: 5(2)\n",
+    })
+    assert cl.vice_office(reg) == "soumu"
+
+
+# -- ad-hoc (随時) inspections: several a year, the annual one kept --------------------------------
+
+
+def test_ad_hoc_inspections_beside_the_annual_one(runner, tmp_path):
+    import json
+    import textwrap
+
+    from conftest import invoke, make_register
+    from meti_pi.register import Register
+
+    root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
+
+    def record(text: str, *extra: str):
+        path = tmp_path / "a.yaml"
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path), *extra, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    annual = record("division: somu\ninspected_on: 2026-06-01\nanswers:\n  '8-4': yes\n")
+    first = record("division: somu\ninspected_on: 2026-09-10\nad_hoc: true\nanswers:\n  '8-4': no\n")
+    second = record("division: somu\ninspected_on: 2026-10-20\nanswers:\n  '8-4': yes\n", "--ad-hoc")
+    assert annual["record"] == "inspections/2026/somu"
+    assert first["record"] == "inspections/2026/somu.adhoc-2026-09-10"
+    assert second["record"] == "inspections/2026/somu.adhoc-2026-10-20"
+    assert first["new_findings"][0]["ref"] == "inspections/2026/somu.adhoc-2026-09-10#1"
+    reg = Register.load(root)
+    assert reg.records["inspections/2026/somu"].data["answers"][0]["answer"] == "yes"  # the annual one is untouched
+    assert reg.records["inspections/2026/somu.adhoc-2026-09-10"].data["occasion"] == "ad_hoc"
+    assert "occasion" not in reg.records["inspections/2026/somu"].data
+    report = invoke(runner, root, "inspect", "--year", "2026", "--report", "--json")
+    assert report.exit_code == 0, report.output
+    doc = json.loads(report.stdout)
+    [row] = [r for r in doc["divisions"] if r["division"] == "somu"]
+    assert row["ad_hoc"] == ["inspections/2026/somu.adhoc-2026-09-10", "inspections/2026/somu.adhoc-2026-10-20"]
+    assert [f["ref"] for f in doc["findings"]] == ["inspections/2026/somu.adhoc-2026-09-10#1"]
+    md = invoke(runner, root, "inspect", "--year", "2026", "--report")
+    assert "令和８年６月１日（ほか随時点検２回）" in md.stdout  # 和暦 and the document's digits (issue 16)
+    valid = invoke(runner, root, "validate", "--json")
+    assert not [e for e in json.loads(valid.stdout)["errors"] if e["code"] == "inspection-division"], valid.stdout
+
+
+def test_ad_hoc_needs_answers_and_a_day_in_the_year(runner, tmp_path):
+    from conftest import invoke, make_register
+
+    root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
+    assert invoke(runner, root, "inspect", "--ad-hoc").exit_code == 2
+    path = tmp_path / "a.yaml"
+    path.write_text("division: somu\ninspected_on: 2027-04-01\nad_hoc: true\nanswers:\n  '8-4': yes\n", encoding="utf-8")
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path))
+    assert result.exit_code == 2 and "outside the 2026 inspection year" in result.output
+    path.write_text("division: somu\ninspected_on: 2026-10-01\nad_hoc: yes please\nanswers:\n  '8-4': yes\n", encoding="utf-8")
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path))
+    assert result.exit_code == 2 and "ad_hoc: expected true" in result.output
+    assert not (root / "inspections").exists()  # nothing written
+
+
+def test_a_passed_preliminary_target_is_not_a_fault(tmp_path):
+    # Known 2026-11-20: 速報の目安 11/24 passed on 11/26, 確報 due 12/21 (not yet).
+    facts = {"principals": 150, "sensitive": False, "financial": False, "malicious": False}
+    reg = load(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-11-20", today=TODAY, facts=facts, events=[
+            {"event": "report-to-manager", "on": "2026-11-20"}, {"event": "report-to-vice", "on": "2026-11-20"},
+            {"event": "containment", "on": "2026-11-20"}, {"event": "investigation-report", "on": "2026-11-20"}]),
+    })
+    p = _item(reg, "39-3@INC-2026-OPEN01").prefill
+    assert p.answer is None
+    assert any("目安 2026-11-24 を経過して未了" in e for e in p.evidence)
+
+
+def test_vice_office_counts_an_incident_under_both_paragraphs_where_both_apply(tmp_path):
+    reg = _office_reg(tmp_path, {"principals": 150, "sensitive": False, "financial": False, "malicious": False,
+                                 "my_number": True, "my_number_system": True})
+    for key in ("39-5", "39-6"):
+        p = _item(reg, key, "hogo").prefill
+        assert p.answer == "no" and any("INC-2026-OPEN01" in e for e in p.evidence), key
+
+
+def test_status_calls_the_preliminary_report_a_target(tmp_path):
+    from meti_pi.status import due_items
+
+    reg = _incident_reg(tmp_path, {"principals": 150, "sensitive": False, "financial": False, "malicious": False})
+    titles = [i.title for i in due_items(reg, TODAY) if i.category == "incident"]
+    assert any(t.endswith("速報（速報の目安）") for t in titles)
+    assert any(t.endswith("確報") for t in titles)
+
+
+def test_interactive_ad_hoc_inspection(runner, tmp_path):
+    from conftest import invoke, make_register
+    from meti_pi.register import Register
+
+    root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
+    # somu answers 8-3 and 8-4; inspected on 2026-10-02; record.
+    result = invoke(runner, root, "inspect", "--division", "somu", "--interactive", "--ad-hoc", input="yes\nna\n2026-10-02\ny\n")
+    assert result.exit_code == 0, result.output
+    assert "recorded inspections/2026/somu.adhoc-2026-10-02" in result.stdout
+    data = Register.load(root).records["inspections/2026/somu.adhoc-2026-10-02"].data
+    assert data["occasion"] == "ad_hoc" and [a["answer"] for a in data["answers"]] == ["yes", "na"]
+    assert "inspections/2026/somu" not in Register.load(root).records
