@@ -6,9 +6,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test stress bench check-schemas schemas clean
+.PHONY: install demo render test stress bench check-schemas schemas clean
 
 $(STAMP): pyproject.toml
+	@echo "== first run: creating $(VENV) and installing meti-pi with its dependencies (typer, rich, ruamel.yaml, jsonschema, python-docx, openpyxl, ...); about a minute"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
@@ -18,6 +19,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	PATH="$(abspath $(VENV))/bin:$$PATH" bash examples/demo.sh
+
+# Every document of the demo as PDF and PNG pages (needs LibreOffice and poppler; skipped without).
+render: $(STAMP)
+	PATH="$(abspath $(VENV))/bin:$$PATH" bash examples/render.sh
 
 test: $(STAMP)
 	$(PY) -m pytest -m "not stress"

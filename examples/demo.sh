@@ -3,19 +3,8 @@
 # It never touches this repository's register/ or its git history.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/meti-pi-demo.XXXXXX")
-cp -R "$here/examples/register" "$work/register"
-cp -R "$here/examples/datasets" "$work/datasets"
-cd "$work"
-git init -q -b main
-git config user.name "デモ職員"
-git config user.email "demo@meti-pi.invalid"
-git add -A
-git commit -q -m "example register (fictional)"
-
-export METI_PI_REGISTER="$work/register"
-export METI_PI_TODAY="${METI_PI_TODAY:-2026-11-26}"
+# shellcheck source=examples/scratch.sh
+source "$(dirname "$0")/scratch.sh" demo
 out="$work/out"
 export COLUMNS="${COLUMNS:-120}"  # rich tables read better wider than 80 columns off a terminal
 mkdir -p "$out"

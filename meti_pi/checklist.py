@@ -1285,11 +1285,13 @@ def build(reg: Register, division: str, year: int, today: date, catalogue: Catal
 PARALLEL_DIVISIONS_MIN = 16
 
 
-def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], Any]) -> list[Any]:
+def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], Any],
+            progress: Callable[[int, int], None] | None = None) -> list[Any]:
     """`use(checklist)` for every division's checklist, in id order.
 
     With many divisions the checklists are built by several processes (meti_pi.cache.run_shared),
     so `use` must return plain data (marshal-able: str, int, list, dict, tuple, None).
+    `progress(done, total)` is told how many divisions are done (the CLI's progress bar).
     """
     import os
 
@@ -1299,10 +1301,18 @@ def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], An
     ids = [rec.id for rec in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_DIVISIONS_MIN))
     workers = cache.cpus() if len(ids) >= least else 1
+    tell = progress or (lambda done, total: None)
     if workers < 2:
-        return [use(build(reg, d, year, today, catalogue)) for d in ids]
+        out = []
+        for n, d in enumerate(ids, start=1):
+            out.append(use(build(reg, d, year, today, catalogue)))
+            tell(n, len(ids))
+        return out
     # The first here, before forking: the indexes every checklist shares are then built once.
     first = use(build(reg, ids[0], year, today, catalogue))
+    tell(1, len(ids))
     tasks = [lambda d=d: use(build(reg, d, year, today, catalogue)) for d in ids[1:]]
     weights = [float(len(files_of_division(reg, d))) + 1.0 for d in ids[1:]]
-    return [first, *cache.run_shared(tasks, weights, workers)]
+    rest = cache.run_shared(tasks, weights, workers)
+    tell(len(ids), len(ids))
+    return [first, *rest]

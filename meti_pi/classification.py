@@ -395,17 +395,32 @@ def _personal_information(profile: Profile, steps: _Steps) -> bool:
     return True
 
 
+def japanese_label(code: str) -> str:
+    """The Japanese name of a 要配慮 category or 個人識別符号 kind ('medical_history' -> '病歴'):
+    reasons are read by officers, and end up in documents."""
+    from meti_pi.detect import vocabulary
+
+    voc = vocabulary()
+    for c in voc.sensitive:
+        if c.id == code:
+            return c.label
+    for k in voc.kinds:
+        if k.id == code:
+            return k.label
+    return code
+
+
 def _class_a_grounds(profile: Profile, pol: _Policy) -> list[tuple[str, str]]:
     """(trigger, text) for each policy trigger the profile meets."""
-    other_codes = [c for c in profile.identification_codes if c not in ("my_number", "biometric")]
+    other_codes = [japanese_label(c) for c in profile.identification_codes if c not in ("my_number", "biometric")]
     held = {
         "my_number": (profile.my_number, "個人番号を含む"),
         "sensitive": (
             profile.sensitive,
-            "要配慮個人情報を含む" + (f"（{', '.join(profile.sensitive_categories)}）" if profile.sensitive_categories else ""),
+            "要配慮個人情報を含む" + (f"（{'、'.join(japanese_label(c) for c in profile.sensitive_categories)}）" if profile.sensitive_categories else ""),
         ),
         "biometric": (profile.biometric, "生体情報（個人識別符号）を含む"),
-        "identification_code": (bool(other_codes), f"個人識別符号を含む（{', '.join(other_codes)}）"),
+        "identification_code": (bool(other_codes), f"個人識別符号を含む（{'、'.join(other_codes)}）"),
         "financial": (profile.financial, "漏えい時に財産的被害のおそれがある情報（口座番号・カード番号等）を含む"),
         "confidential": (profile.confidential, "管理者が秘匿性を有し漏えい時に重大な支障が生じるおそれがあると判断"),
     }
@@ -836,11 +851,40 @@ def apply_to_record(doc: Any, o: Outcome, given: Judgements, today: str, sha256:
 
 
 def rationale(o: Outcome) -> str:
-    """One sentence: the class and why (generated)."""
-    d = o.decision
-    grounds = [r.text for r in d.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class-decided"))]
-    notices = "、".join(d.notifications) if d.notifications else "なし"
-    return f"管理{d.management_class}。{' '.join(grounds)}。通知: {notices}。ファイル簿掲載: {'あり' if d.filebook_listed else 'なし'}。"
+    """The class and why, as the sentence a notice prints under 区分の理由 (generated; the
+    管理者 may rewrite it). The CLI's trace (`reasons`) is kept beside it in the record."""
+    return document_rationale(o.decision.reasons, o.decision.management_class)
+
+
+_FULL_CLASS = {"A": "Ａ", "B": "Ｂ", "C": "Ｃ"}
+
+
+def document_rationale(reasons: Iterable[Any], klass: str | None) -> str:
+    """'個人番号を含むため、管理Ａとする。' from the engine's class steps: a Japanese sentence with
+    no arrows, no policy keys and no codes (documents quote it as written)."""
+
+    def floor_of(text: str) -> str:
+        m = re.search(r"([\d,]+)人（千人以上）|[≥<] ([\d,]+)人", text)
+        value = (m.group(1) or m.group(2)) if m else "1,000"
+        return "千人" if value == "1,000" else f"{value}人"
+
+    label = "管理" + _FULL_CLASS.get(klass or "", klass or "")
+    steps = [(str(getattr(r, "rule", "") or (r.get("rule") if isinstance(r, Mapping) else "")),
+              str(getattr(r, "text", "") or (r.get("text") if isinstance(r, Mapping) else "")))
+             for r in reasons]
+    grounds = [text.split(" → ")[0] for rule, text in steps if rule.startswith("class-a:")]
+    if grounds:
+        return "、".join(grounds) + f"ため、{label}とする。"
+    for rule, text in steps:
+        if rule == "class-b:unknown-count":
+            return f"本人の数が不明であり、計数されるまで{label}として取り扱う。"
+        if rule == "class-b":
+            return f"本人の数が{floor_of(text)}以上であるため、{label}とする。"
+        if rule == "class-c:not-personal":
+            return f"個人情報を含まず、管理Ａとすべき事由もないため、{label}とする。"
+        if rule == "class-c":
+            return f"管理Ａとすべき事由がなく、本人の数が{floor_of(text)}未満であるため、{label}とする。"
+    return f"{label}とする。" if klass else ""
 
 
 def _scan_summary(s: ScanResult, today: str, sha256: str | None) -> dict[str, Any]:

@@ -1048,7 +1048,8 @@ def _notes(detections: Sequence[Detection]) -> tuple[str, ...]:
         if not d.confirmed:
             notes.append(
                 f"列「{d.column}」: {d.label}の形式で検査数字も合うが、見出し語や4-4-4区切りの文脈がないため"
-                f"{d.label}とは判定していない。該当する場合は --profile で申告する"
+                f"{d.label}とは判定していない。該当する場合は、列の見出しを「{d.label}」等に改めて再度スキャンするか、"
+                "データセットを指定せずに --profile PROFILE.yaml（my_number: true 又は identification_codes）で判定する"
             )
         if d.category == "not_personal":
             notes.append(f"列「{d.column}」: {d.label}。法人を識別する番号で個人情報ではない")

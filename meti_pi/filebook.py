@@ -479,10 +479,14 @@ def as_of_line(today: date, fullwidth_digits: bool) -> str:
 def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidth_digits: bool = True) -> str:
     """A table (項目 | 内容) per listed file, in e-Gov field order."""
     title = "個人情報ファイル簿" + (f"（{md_text(organisation)}）" if organisation else "")
-    lines = [f"# {title}", "", f">> {as_of_line(today, fullwidth_digits)}", ""]
+    from meti_pi.word import right
+
+    lines = [f"# {title}", "", right(as_of_line(today, fullwidth_digits)), ""]
     if not book.rows:
         lines += ["掲載する個人情報ファイルはありません。", ""]
     for n, row in enumerate(book.rows, start=1):
+        if n > 1:
+            lines += ["<!-- pagebreak -->", ""]  # one file per page in Word (e-Gov style); invisible in Markdown
         lines += [f"## {n}. {md_text(row.values[0])}", "", "| 項目 | 内容 |", "|---|---|"]
         lines += [f"| {md_cell(h)} | {md_cell(v)} |" for h, v in zip(HEADERS, row.values, strict=True)]
         lines.append("")
@@ -492,7 +496,11 @@ def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidt
 def to_xlsx(book: Filebook) -> bytes:
     from meti_pi import excel
 
-    return excel.write_table(HEADERS, [r.values for r in book.rows], sheet_title="個人情報ファイル簿", title="個人情報ファイル簿")
+    rows = [r.values for r in book.rows]
+    return excel.write_workbook([
+        excel.Sheet("個人情報ファイル簿", HEADERS, rows, paper="A3"),  # one row per file: for sorting and filtering (18 columns: A3)
+        excel.Sheet("ファイル簿（1件1頁）", HEADERS, rows, records=True),  # the e-Gov page: 項目 | 内容
+    ], title="個人情報ファイル簿")
 
 
 def as_json(book: Filebook, *, today: date) -> dict[str, Any]:
@@ -576,7 +584,9 @@ def diff_rows(d: Diff) -> list[tuple[str, str, str, str, str]]:
 
 
 def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True) -> str:
-    lines = [f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）", "", f">> {as_of_line(today, fullwidth_digits)}", ""]
+    from meti_pi.word import right
+
+    lines = [f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）", "", right(as_of_line(today, fullwidth_digits)), ""]
     if not d.changes:
         return "\n".join(lines + ["変更はありません。", ""])
     for kind in ("added", "removed", "changed"):

@@ -17,6 +17,8 @@ from typing import Any
 
 from meti_pi import incidents
 from meti_pi.policy import DEFAULT_POLICY
+from meti_pi.word import center, html_escape, right
+from meti_pi import wareki
 from meti_pi.wareki import fullwidth, to_wareki
 
 KINDS = ("preliminary", "final", "principal-notice", "publication")
@@ -43,8 +45,13 @@ _NUM = "０１２３４５６７８９"
 _ID_START, _ID_END = "\x00", "\x01"
 
 
-def _id(ident: str) -> str:
+def _id(ident: Any) -> str:
+    """Text kept as written inside a generated line: a record id, or text from the register
+    (the document's digit style applies to what meti-pi writes, never to what the officer wrote)."""
     return f"{_ID_START}{ident}{_ID_END}"
+
+
+_kept = _id
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class Context:
     division_name: str | None = None
     division_address: str | None = None
     files: tuple[tuple[str, str | None], ...] = ()  # (id, name)
+    division_phone: str | None = None  # the division's contact (divisions.contact), for the 本人 and the public
+    division_email: str | None = None
     fullwidth_digits: bool = True
     # 規則44/45 wording (FROM MEMORY, mirrors the VERIFIED 規則8(1)): data in policy.yaml
     # incident.report_items / incident.notice_items, so the 副総括 can correct it.
@@ -98,6 +107,10 @@ class _Doc:
     def raw(self, *lines: str) -> None:
         self.lines.extend(lines)
 
+    def count(self, n: Any) -> str:
+        """A count in the document's digit style, grouped (１，０００人 beside ３，０００人)."""
+        return wareki.count(int(n), fullwidth_digits=self.ctx.fullwidth_digits)
+
     def date(self, iso: str | None) -> str:
         return to_wareki(date.fromisoformat(iso), fullwidth_digits=self.ctx.fullwidth_digits) if iso else incidents.UNKNOWN_JA
 
@@ -115,7 +128,12 @@ def _yn(value: Any) -> str:
 
 
 def _or_unknown(value: Any) -> str:
-    return incidents.UNKNOWN_JA if value in (None, "", []) else str(value)
+    return incidents.UNKNOWN_JA if value in (None, "", []) else _kept(value)
+
+
+def _or_pending(value: Any) -> str:
+    """For the 本人 and the public (です・ます): what is not known yet is being investigated."""
+    return "現在調査中です。" if value in (None, "", []) else _kept(value)
 
 
 def _item_no(n: int) -> str:
@@ -138,7 +156,7 @@ def _events(doc: _Doc, record: Mapping[str, Any]) -> None:
             label = labels[str(kind)]
         else:
             continue  # opened / rules-refreshed: bookkeeping of the register, not of the event
-        extra = "".join(f"（{e[k]}）" for k in ("method", "note") if e.get(k))
+        extra = "".join(f"（{_kept(e[k])}）" for k in ("method", "note") if e.get(k))
         doc.add(f"- {doc.date(e.get('on'))}　{label}{extra}")
     if len(doc.lines) == start:
         doc.add("（記録なし）")
@@ -148,7 +166,7 @@ _TOP_JA = {"known_on": "覚知日", "division": "課等", "files": "関係ファ
 
 
 def _files_line(ctx: Context) -> str:
-    return "、".join(f"{name or '（名称未登録）'}（{_id(fid)}）" for fid, name in ctx.files) or incidents.UNKNOWN_JA
+    return "、".join(f"{_kept(name) if name else '名称未登録'}（{_id(fid)}）" for fid, name in ctx.files) or incidents.UNKNOWN_JA
 
 
 def _step(record: Mapping[str, Any], step: str) -> dict[str, Any]:
@@ -160,29 +178,37 @@ def _event_of(record: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
     return found[0] if found else None
 
 
-def _principal_status(doc: _Doc, record: Mapping[str, Any]) -> list[str]:
+def _principal_status(doc: _Doc, record: Mapping[str, Any], *, polite: bool = False) -> list[str]:
+    """Where the notice to the 本人 stands; である for the report, です・ます for the public."""
     a = record.get("assessment") or {}
     facts = record.get("facts") or {}
     done = _event_of(record, "principal-notice")
     lines = []
     if done:
-        how = f"（{done['method']}）" if done.get("method") else ""
-        lines.append(f"{doc.date(done['on'])}に本人への通知を実施した{how}。")
+        how = f"（{_kept(done['method'])}）" if done.get("method") else ""
+        lines.append(f"{doc.date(done['on'])}に本人への通知を{'行いました' if polite else '実施した'}{how}。")
     elif a.get("principal_notice"):
-        lines.append("本人への通知を準備中である。")
+        lines.append("本人への通知を準備しています。" if polite else "本人への通知を準備中である。")
     if a.get("principal_notice_exception") == "difficult":
-        lines.append(f"本人への通知が困難であるため、代替措置を講ずる：{_or_unknown(facts.get('substitute_measure'))}")
+        measure = _or_unknown(facts.get("substitute_measure"))
+        lines.append(f"本人への通知が困難であるため、代替措置を講じます：{measure}" if polite
+                     else f"本人への通知が困難であるため、代替措置を講ずる：{measure}")
     elif a.get("principal_notice_exception") == "nondisclosure":
-        lines.append("当該保有個人情報に不開示情報が含まれるため、本人への通知を行わない（個人情報保護法第68条第2項第2号）。")
+        lines.append("当該保有個人情報に不開示情報が含まれるため、本人への通知は行いません（個人情報保護法第68条第2項第2号）。" if polite
+                     else "当該保有個人情報に不開示情報が含まれるため、本人への通知を行わない（個人情報保護法第68条第2項第2号）。")
     elif not a.get("principal_notice") and not done:
-        lines.append(str(a.get("principal_notice_note") or "本人への通知は予定していない。"))
+        note = a.get("principal_notice_note")
+        if note:
+            lines.append(str(note))  # the assessment's own sentence (meti-pi's text, not the officer's)
+        else:
+            lines.append("本人への通知は予定していません。" if polite else "本人への通知は予定していない。")
     return lines
 
 
 def _publication_status(doc: _Doc, record: Mapping[str, Any]) -> str:
     done = _event_of(record, "publication")
     if done:
-        ref = f"（{done['reference']}）" if done.get("reference") else ""
+        ref = f"（{_kept(done['reference'])}）" if done.get("reference") else ""
         return f"{doc.date(done['on'])}に公表した{ref}。"
     publish = (record.get("facts") or {}).get("publish")
     if publish is True:
@@ -192,14 +218,16 @@ def _publication_status(doc: _Doc, record: Mapping[str, Any]) -> str:
     return "公表の要否を検討中である。"
 
 
-def _measures(doc: _Doc, facts: Mapping[str, Any]) -> None:
+def _measures(doc: _Doc, facts: Mapping[str, Any], *, polite: bool = False) -> None:
     doc.add("（実施済みの措置）", "")
     for key in ("measures_done", "measures_planned"):
         if key == "measures_planned":
             doc.add("", "（今後実施予定の措置）", "")
         items = facts.get(key)
         if items:
-            doc.add(*(f"- {m}" for m in items))
+            doc.add(*(f"- {_kept(m)}" for m in items))
+        elif polite:
+            doc.add("現在検討中です。" if items is None else "ありません。")
         else:
             doc.add(incidents.UNKNOWN_JA if items is None else "なし")
 
@@ -250,11 +278,11 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
         f"記載事項は{items_rule}による。 -->",
         "",
     )
-    doc.add(f"-> {draft_title(kind, record)} <-", "", f">> {doc.date(ctx.today.isoformat())}", f">> {ctx.organisation}", "")
-    doc.add("個人情報保護委員会　御中", "")
+    doc.add(right(doc.date(ctx.today.isoformat()) + "<br>" + html_escape(ctx.organisation)), "")
+    doc.add("個人情報保護委員会　御中", "", center(draft_title(kind, record), bold=True), "")
     law = _report_law(record)
     stage = "速報として、現時点で判明している事項を" if kind == "preliminary" else "確報として、"
-    doc.add(f"{law}の規定に基づき、{stage}下記のとおり報告します。", "", "-> 記 <-", "")
+    doc.add(f"　{law}の規定に基づき、{stage}下記のとおり報告します。", "", center("記"), "")
     doc.add("## 報告の区分", "")
     doc.add(f"- 区分：{'速報' if kind == 'preliminary' else '確報'}")
     doc.add(f"- 覚知日（いずれかの部署が知った日）：{doc.date(record.get('known_on'))}")
@@ -265,7 +293,7 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     if deadlines.get(key):  # the 速報 is a target (速やかに), not a time limit: never 「報告期限」
         doc.add(f"- {'速報の目安' if kind == 'preliminary' else '確報の期限'}：{doc.date(deadlines[key])}")
     for r in a.get("reasons") or []:
-        doc.add(f"- 該当する事態：{r['text']}（{r['article']}）")
+        doc.add(f"- 該当する事態：{incident_reason_sentence(doc, r)}")
     if a.get("exclusions"):
         doc.add("- 高度な暗号化その他の個人の権利利益を保護するために必要な措置が講じられている。")
     doc.add("")
@@ -280,7 +308,7 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
                 f"- 発覚日：{doc.date(record.get('known_on'))}",
                 f"- 発見者：{_or_unknown(facts.get('discovered_by'))}",
                 f"- 委託元・委託先の関与：{_yn(facts.get('contractor_involved'))}",
-                f"- 事態の概要：{record.get('summary')}",
+                f"- 事態の概要：{_or_unknown(record.get('summary'))}",
                 "", "（経緯）", "",
             )
             _events(doc, record)
@@ -288,9 +316,9 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
             doc.add(_or_unknown(facts.get("information_items")), "", f"関係する個人情報ファイル：{_files_line(ctx)}")
         elif n == 3:
             if facts.get("principals") is not None:
-                doc.add(f"{facts['principals']}人")
+                doc.add(f"{doc.count(facts['principals'])}人")
             elif a.get("principals") is not None:
-                doc.add(f"不明（最大{a['principals']}人）")
+                doc.add(f"不明（最大{doc.count(a['principals'])}人）")
             else:
                 doc.add(incidents.UNKNOWN_JA)
         elif n == 4:
@@ -304,13 +332,52 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
         elif n == 8:
             _measures(doc, facts)
         else:
-            doc.add(str(facts.get("other") or "特になし"))
+            doc.add(_kept(facts.get("other")) if facts.get("other") else "特になし")
         doc.add("")
     unknown = [doc.ctx.report_items[i - 1] for i in _unknown_items(record)]
     if unknown:
         what = "速報の時点で判明していない事項" if kind == "preliminary" else "確報の時点でなお判明していない事項（判明次第、追完する）"
         doc.add(f"<!-- {what}：{'、'.join(unknown)} -->")
-    doc.add("", ">> 以上")
+    doc.add("", right("以上"))
+
+
+# The 報告対象事態 as a report states them (施行規則第43条, 特定個人情報漏えい等規則第2条): a sentence
+# written for the document, not the assessment's trace (which names files and sources).
+_LEAK = "の漏えい等が発生し、又は発生したおそれがある事態"
+_GROUND_SENTENCES: dict[str, str] = {
+    "rule43-1": "要配慮個人情報が含まれる保有個人情報" + _LEAK,
+    "rule43-2": "不正に利用されることにより財産的被害が生じるおそれがある保有個人情報" + _LEAK,
+    "rule43-3": "不正の目的をもって行われたおそれがある当該行政機関等に対する行為による保有個人情報" + _LEAK,
+    "rule43-4": "本人の数が{limit}人を超える保有個人情報" + _LEAK,
+    "mynumber-rule2-1": "情報提供ネットワークシステム又は個人番号利用事務・個人番号関係事務を処理する情報システムで管理される特定個人情報" + _LEAK,
+    "mynumber-rule2-2": "不正の目的をもって行われたおそれがある行為による特定個人情報" + _LEAK,
+    "mynumber-rule2-3": "電磁的方法により不特定多数の者に閲覧されたおそれがある特定個人情報" + _LEAK,
+    "mynumber-rule2-4": "本人の数が{limit}人を超える特定個人情報" + _LEAK,
+    "mynumber-guideline": "特定個人情報" + _LEAK + "（報告対象事態に該当しない場合も報告するもの）",
+    "art39-7": "行政機関等匿名加工情報等に係る事態",
+}
+
+
+def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any]) -> str:
+    """One 該当する事態 line: the document's sentence for the ground, with its article."""
+    import re
+
+    ground = str(reason.get("ground") or "")
+    article = str(reason.get("article") or "")  # article numbers follow the document's digit style
+    template = _GROUND_SENTENCES.get(ground)
+    if template is None:
+        text = _kept(reason.get("text") or ground)
+    else:
+        trace = str(reason.get("text") or "")
+        m = re.search(r"(\d+)人を超え", trace)
+        text = template.format(limit=doc.count(int(m.group(1))) if m else "百")
+        # What the assessment assumed while a fact is unknown stays in the report (issue 14), said
+        # without file ids.
+        notes = [note for note in incidents.ASSUMED_NOTE.values() if note in trace]
+        if re.search(r"関係ファイル [^（）]* が保有するため", trace):
+            notes.append("関係する個人情報ファイルが保有するため、含まれるおそれがあるものとした")
+        text += "".join(f"（{note}）" for note in notes)
+    return f"{text}（{article}）" if article else text
 
 
 def _unknown_items(record: Mapping[str, Any]) -> list[int]:
@@ -338,10 +405,14 @@ def _sender(ctx: Context) -> str:
 def _contact(doc: _Doc) -> None:
     ctx = doc.ctx
     doc.add("## 本件に関するお問い合わせ先", "")
-    doc.add(_sender(ctx) if ctx.division_name else f"{ctx.organisation}　（担当課等）", "")
-    if ctx.division_address:
-        doc.add(ctx.division_address, "")
-    doc.add("電話：（代表・内線）")
+    doc.add(_kept(_sender(ctx)), "")
+    lines = [f"所在地：{_kept(ctx.division_address)}"] if ctx.division_address else []
+    if ctx.division_phone:
+        lines.append(f"電話：{_kept(ctx.division_phone)}")
+    if ctx.division_email:
+        lines.append(f"電子メール：{_kept(ctx.division_email)}")
+    # Hard line breaks: one address block. A division without a contact is a `validate` warning.
+    doc.add(*(line + ("\\" if i < len(lines) - 1 else "") for i, line in enumerate(lines)))
 
 
 NOTICE_LAW = {
@@ -360,28 +431,30 @@ def _principal_notice(doc: _Doc, record: Mapping[str, Any]) -> None:
     ctx = doc.ctx
     facts = record.get("facts") or {}
     doc.raw(f"<!-- 本人への通知（{notice_law(record)}：報告事項の1、2、4、5及び9。記載事項は要確認） -->", "")
-    doc.add(f">> {doc.date(ctx.today.isoformat())}", "", "本人　各位", "")
-    doc.add(f">> {_sender(ctx)}", "")
-    doc.add(f"-> {KIND_TITLE['principal-notice']} <-", "")
-    what = "あなたの個人番号を含む特定個人情報" if mynumber_only(record) else "あなたの個人情報を含む保有個人情報"
-    doc.add(f"このたび、{_we(ctx.organisation)}において、{what}の漏えい等が発生し、又は発生したおそれがあることが判明しました。"
-            "ご迷惑とご心配をおかけし、深くお詫び申し上げます。下記のとおりお知らせします。", "", "-> 記 <-", "")
+    sender = html_escape(ctx.organisation) + (f"<br>{html_escape(ctx.division_name)}" if ctx.division_name and not ctx.division_name.startswith(ctx.organisation) else "")
+    if ctx.division_name and ctx.division_name.startswith(ctx.organisation):
+        sender = html_escape(ctx.division_name)
+    doc.add(right(doc.date(ctx.today.isoformat())), "", "関係者各位", "", right(sender), "")
+    doc.add(center(KIND_TITLE["principal-notice"], bold=True), "")
+    what = "皆様の個人番号を含む特定個人情報" if mynumber_only(record) else "皆様の個人情報を含む保有個人情報"
+    doc.add(f"　このたび、{_we(ctx.organisation)}において、{what}の漏えい等が発生し、又は発生したおそれがあることが判明しました。"
+            "ご迷惑とご心配をおかけし、深くお詫び申し上げます。下記のとおりお知らせします。", "", center("記"), "")
     for i, n in enumerate(ctx.notice_items, start=1):
         title = ctx.report_items[n - 1].replace("保有個人情報", "個人情報")
         doc.add(f"## {_item_no(i)}　{title}", "")
         if n == 1:
-            doc.add(f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 事態の概要：{record.get('summary')}")
+            doc.add(f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 事態の概要：{_or_unknown(record.get('summary'))}")
         elif n == 2:
-            doc.add(_or_unknown(facts.get("information_items")))
+            doc.add(_or_pending(facts.get("information_items")))
         elif n == 4:
-            doc.add(_or_unknown(facts.get("cause")))
+            doc.add(_or_pending(facts.get("cause")))
         elif n == 5:
-            doc.add(_or_unknown(facts.get("secondary_damage")))
+            doc.add(_or_pending(facts.get("secondary_damage")))
         else:
-            doc.add(str(facts.get("other") or "特になし"))
+            doc.add(_kept(facts.get("other")) if facts.get("other") else "特にありません。")
         doc.add("")
     _contact(doc)
-    doc.add("", ">> 以上")
+    doc.add("", right("以上"))
 
 
 def _publication(doc: _Doc, record: Mapping[str, Any]) -> None:
@@ -389,28 +462,28 @@ def _publication(doc: _Doc, record: Mapping[str, Any]) -> None:
     facts = record.get("facts") or {}
     a = record.get("assessment") or {}
     doc.raw("<!-- 公表（規程第39条第4項：事態が生じた旨並びにその内容、経緯及び被害状況。第40条第2項：再発防止措置） -->", "")
-    doc.add(f">> {doc.date(ctx.today.isoformat())}", f">> {ctx.organisation}", "")
-    doc.add(f"-> {KIND_TITLE['publication']} <-", "")
-    doc.add(f"{ctx.organisation}において、個人情報の漏えい等が発生し、又は発生したおそれがあることが判明しましたので、お知らせします。"
+    doc.add(right(doc.date(ctx.today.isoformat()) + "<br>" + html_escape(ctx.organisation)), "")
+    doc.add(center(KIND_TITLE["publication"], bold=True), "")
+    doc.add(f"　{_kept(ctx.organisation)}において、個人情報の漏えい等が発生し、又は発生したおそれがあることが判明しましたので、お知らせします。"
             "関係する皆様に多大なご迷惑をおかけし、深くお詫び申し上げます。", "")
-    doc.add("## １　事態の内容", "", f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 概要：{record.get('summary')}",
-            f"- 対象となる個人情報の項目：{_or_unknown(facts.get('information_items'))}")
+    doc.add("## １　事態の内容", "", f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 概要：{_or_unknown(record.get('summary'))}",
+            f"- 対象となる個人情報の項目：{_or_pending(facts.get('information_items'))}")
     if facts.get("principals") is not None:
-        doc.add(f"- 対象となる本人の数：{facts['principals']}人")
+        doc.add(f"- 対象となる本人の数：{doc.count(facts['principals'])}人")
     elif a.get("principals") is not None:
-        doc.add(f"- 対象となる本人の数：調査中（最大{a['principals']}人）")
+        doc.add(f"- 対象となる本人の数：調査中（最大{doc.count(a['principals'])}人）")
     else:
         doc.add("- 対象となる本人の数：調査中")
     doc.add("", "## ２　経緯", "")
     _events(doc, record)
-    doc.add("", "## ３　被害状況", "", f"二次被害又はそのおそれ：{_or_unknown(facts.get('secondary_damage'))}", "")
-    doc.add("## ４　原因", "", _or_unknown(facts.get("cause")), "")
-    doc.add("## ５　本人への対応", "", *_principal_status(doc, record), "")
+    doc.add("", "## ３　被害状況", "", f"二次被害又はそのおそれ：{_or_pending(facts.get('secondary_damage'))}", "")
+    doc.add("## ４　原因", "", _or_pending(facts.get("cause")), "")
+    doc.add("## ５　本人への対応", "", *_principal_status(doc, record, polite=True), "")
     doc.add("## ６　再発防止策", "")
-    _measures(doc, facts)
+    _measures(doc, facts, polite=True)
     doc.add("")
     _contact(doc)
-    doc.add("", ">> 以上")
+    doc.add("", right("以上"))
 
 
 def render_markdown(kind: str, record: Mapping[str, Any], ctx: Context) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -523,99 +524,195 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     }
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
 def _cell(text: Any) -> str:
     return str(text if text is not None else "—").replace("|", "｜").replace("\n", " ")
 
 
-def report_markdown(report: dict[str, Any], policy: dict[str, Any]) -> str:
-    """The report as Japanese Markdown (tables; Word output is made from it)."""
+# A finding's text may name its subject as the checklist does, 「［F-2026-T79Z58「名称」］」, and
+# point at a register file, 「（files/F-2026-T79Z58.yaml handling_rules）」: a document names the
+# subject and leaves ids and paths to the reference column.
+_SUBJECT_ID = re.compile(r"［[A-Za-z0-9][A-Za-z0-9._-]*「([^」]*)」］")
+_REGISTER_PATH = re.compile(r"（[a-z_]+/[A-Za-z0-9._/-]+\.ya?ml[^）]*）")
+
+
+def document_text(text: Any) -> str:
+    """Recorded text as a document says it: subjects by name, no register paths."""
+    out = _SUBJECT_ID.sub(r"［\1］", str(text or ""))
+    return _REGISTER_PATH.sub("", out).strip()
+
+
+def _sender_lines(reg_roles: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    to_title, to_post = reg_roles.get("sokatsu", ("総括個人情報保護管理者", "官房長"))
+    from_title, from_post = reg_roles.get("fuku_sokatsu", ("副総括個人情報保護管理者", "大臣官房個人情報保護室長"))
+    from meti_pi.word import html_escape
+
+    return f"{to_title}\\\n{to_post}　殿", f"{html_escape(from_title)}<br>{html_escape(from_post)}"
+
+
+def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None) -> str:
+    """The report as a Japanese document in CommonMark (Word output is made from it, landscape):
+    the 副総括's report to the 総括 (Art. 41(2)), 和暦 dates, 課等 by name, ids only as references."""
     from meti_pi import wareki
+    from meti_pi.word import center, html_escape, right
 
     full = bool((policy.get("documents") or {}).get("fullwidth_digits", True))
+
+    def d(value: Any) -> str:
+        day = parse_day(value)
+        return wareki.to_wareki(day, fullwidth_digits=full) if day else "—"
+
+    def n(value: int) -> str:
+        return wareki.count(value, fullwidth_digits=full)
+
+    def t(text: str) -> str:
+        return wareki.fullwidth(text) if full else text
+
+    def pct(value: float | None) -> str:
+        return wareki.percent(value, fullwidth_digits=full)
+
+    names = {r["division"]: str(r["name"] or r["division"]) for r in report["divisions"]}
     start = date.fromisoformat(report["period"]["start"])
     end = date.fromisoformat(report["period"]["end"])
-    label = wareki.wareki_year(start, fullwidth_digits=full) + ("度" if report["year_basis"] == "fiscal" else "")
-    t = report["totals"]
+    if report["year_basis"] == "fiscal":
+        label = wareki.fiscal_year_label(start.year, fullwidth_digits=full)
+    else:
+        label = wareki.wareki_year(start, fullwidth_digits=full)
+    title = f"{label}保有個人情報等の管理及び利用の状況に関する点検結果について（報告）"
+    to_line, from_line = _sender_lines(roles or {})
+    tot = report["totals"]
     lines = [
-        f"# {label} 保有個人情報等の管理及び利用の状況に関する点検結果（規程第41条）",
+        right(html_escape(d(report["generated_on"]))),
         "",
-        f"- 対象期間: {wareki.to_wareki(start, fullwidth_digits=full)}～{wareki.to_wareki(end, fullwidth_digits=full)}",
-        f"- 作成日: {wareki.to_wareki(date.fromisoformat(report['generated_on']), fullwidth_digits=full)}",
-        f"- 点検項目の版: {report['catalogue_version']}",
-        f"- 実施課等: {t['inspected']}／{t['divisions']}　回答率: {_pct(t['completion'])}　指摘: {t['findings']}件（前年度 {t['findings_previous']}件）　未是正: {t['open']}件",
+        to_line,
         "",
-        "## １ 課等別の実施状況",
+        right(from_line),
         "",
-        "| 課等 | 実施日 | 項目数 | 回答済 | 回答率 | 前年度回答率 | 適 | 否 | 該当なし | 指摘 | 未是正 | 繰越未是正 |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        center(html_escape(title), bold=True),
+        "",
+        "　" + t(f"経済産業省個人情報保護管理規程第41条第1項の規定に基づき{label}に実施した"
+                 "保有個人情報等の管理及び利用の状況に関する点検の結果を、下記のとおり報告する。"),
+        "",
+        center("記"),
+        "",
+        "## " + t("１　点検の概要"),
+        "",
+        f"- 対象期間：{d(start)}から{d(end)}まで",
+        f"- 点検を実施した課等：{n(tot['divisions'])}課等中{n(tot['inspected'])}課等",
+        f"- 点検項目の回答率：{pct(tot['completion'])}（{n(tot['items'])}項目中{n(tot['answered'])}項目）",
+        f"- 指摘事項：{n(tot['findings'])}件（前年度{n(tot['findings_previous'])}件）、うち是正が完了していないもの{n(tot['open'])}件",
+        "",
+        "## " + t("２　課等別の実施状況"),
+        "",
+        "| 課等 | 実施日 | 項目数 | 回答率 | 前年度回答率 | 適 | 否 | 該当なし | 指摘 | 未是正 | 前年度以前の未是正 |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in report["divisions"]:
         a = r["answers"]
-        held = (r["inspected_on"] or "未実施") + (f"（ほか随時点検 {len(r['ad_hoc'])}回）" if r.get("ad_hoc") else "")
+        held = (d(r["inspected_on"]) if r["inspected_on"] else "未実施") + (f"（ほか随時点検{n(len(r['ad_hoc']))}回）" if r.get("ad_hoc") else "")
         lines.append(
-            f"| {_cell(r['name'])} | {_cell(held)} | {r['items']} | {r['answered']} | {_pct(r['completion'])} | "
-            f"{_pct(r['previous']['completion'])} | {a['yes']} | {a['no']} | {a['na']} | {r['findings']} | {r['findings_open']} | {r['carried_open']} |"
+            f"| {_cell(r['name'])} | {_cell(held)} | {n(r['items'])} | {pct(r['completion'])} | "
+            f"{pct(r['previous']['completion'])} | {n(a['yes'])} | {n(a['no'])} | {n(a['na'])} | {n(r['findings'])} | "
+            f"{n(r['findings_open'])} | {n(r['carried_open'])} |"
         )
-    lines += ["", "## ２ 条項別の指摘件数（前年度との比較）", ""]
+    lines += ["", "## " + t("３　条項別の指摘件数（前年度との比較）"), ""]
     if report["findings_by_article"]:
         lines += ["| 条項 | 本年度 | 前年度 | 増減 |", "|---|--:|--:|--:|"]
         for a in report["findings_by_article"]:
-            lines.append(f"| 第{article_ja(a['article'])} | {a['count']} | {a['previous']} | {a['change']:+d} |")
+            change = a["change"]
+            sign = "＋" if full and change > 0 else "－" if full and change < 0 else "+" if change > 0 else "-" if change < 0 else "±"
+            lines.append(f"| {t('規程第' + article_ja(a['article']))} | {n(a['count'])} | {n(a['previous'])} | {sign}{n(abs(change))} |")
     else:
         lines.append("指摘事項はない。")
-    lines += ["", "## ３ 指摘事項及び是正措置", ""]
+    lines += ["", "## " + t("４　指摘事項及び是正措置"), ""]
     if report["findings"]:
-        lines += ["| 課等 | 条項 | 指摘 | 是正措置 | 担当（官職） | 期限 | 状況 |", "|---|---|---|---|---|---|---|"]
-        for f in report["findings"]:
-            status = ("完了 " + str(f["closed_on"])) if f["status"] == "closed" else ("期限経過" if f["overdue"] else "対応中")
+        for i, f in enumerate(report["findings"], start=1):
+            status = ("是正完了（" + d(f["closed_on"]) + "）") if f["status"] == "closed" else ("期限経過" if f["overdue"] else "是正中")
             if f["carried"]:
-                status += "（繰越）"
-            lines.append(f"| {_cell(f['division'])} | 第{article_ja(str(f['article']))} | {_cell(f['text'])} | {_cell(f['action'])} | {_cell(f['owner'])} | {_cell(f['due'])} | {status} |")
+                status += "、前年度以前からの繰越し"
+            lines += [
+                "### " + t(f"（{i}）") + f"{_cell(names.get(f['division'], f['division']))}　{t('規程第' + article_ja(str(f['article'])))}",
+                "",
+                f"- 指摘：{_cell(document_text(f['text']))}",
+                f"- 是正措置：{_cell(document_text(f['action']))}",
+                f"- 担当：{_cell(f['owner'])}　期限：{d(f['due'])}　状況：{status}",
+                f"- 参照：{f['ref']}",
+                "",
+            ]
     else:
-        lines.append("指摘事項はない。")
-    lines += ["", "## ４ 総括個人情報保護管理者への報告を要する事項（規程第41条第2項）", ""]
+        lines += ["指摘事項はない。", ""]
+    lines += ["## " + t("５　総括個人情報保護管理者への報告を要する事項の候補（規程第41条第2項）"), ""]
+    findings = {f["ref"]: f for f in report["findings"]}
     if report["escalations"]:
         for e in report["escalations"]:
-            lines.append(f"- {e['division']}" + (f"（{e['ref']}）" if e["ref"] else "") + f": {e['text']}")
+            why = "、".join(ESCALATION_JA[r] for r in e["reasons"])
+            f = findings.get(e["ref"]) if e["ref"] else None
+            what = f"（{_cell(document_text(f['text']))}）" if f else ""
+            lines.append(f"- {_cell(names.get(e['division'], e['division']))}：{why}{what}")
     else:
         lines.append("該当なし。")
-    lines += ["", "（第４の事項は点検結果から機械的に抽出した候補であり、報告の要否は副総括個人情報保護管理者が判断する。）", ""]
+    lines += ["", "　" + t("第５の事項は点検結果から抽出した候補であり、報告の要否は副総括個人情報保護管理者が判断する。"),
+              "", right("以上"), ""]
     return "\n".join(lines)
 
 
-REPORT_HEADERS = ("参照", "課等", "条項", "項目", "指摘", "是正措置", "担当（官職）", "期限", "状況", "完了日", "総括への報告候補")
+REPORT_HEADERS = ("参照", "課等", "課等ID", "条項", "項目", "指摘", "是正措置", "担当（官職）", "期限", "状況", "完了日", "総括への報告候補")
+
+
+DIVISION_HEADERS = ("課等", "課等ID", "実施日", "項目数", "回答済", "回答率", "前年度回答率", "適", "否", "該当なし", "指摘", "未是正",
+                    "前年度以前の未是正")
+
+
+def division_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """One row per division, for the spreadsheet (numbers as numbers, dates as ISO text)."""
+    rows = []
+    for r in report["divisions"]:
+        a = r["answers"]
+        prev = r["previous"]["completion"]
+        rows.append([r["name"], r["division"], r["inspected_on"] or "未実施", r["items"], r["answered"],
+                     round(r["completion"] * 100), None if prev is None else round(prev * 100),
+                     a["yes"], a["no"], a["na"], r["findings"], r["findings_open"], r["carried_open"]])
+    return rows
+
+
+def roles_of(reg: Register) -> dict[str, tuple[str, str]]:
+    """role -> (title, post) from the register's roles records."""
+    return {str(r.data.get("role")): (str(r.data.get("title_ja") or ""), str(r.data.get("post") or ""))
+            for r in reg.of_kind("roles") if r.data.get("role")}
 
 
 def report_rows(report: dict[str, Any]) -> list[list[Any]]:
     """One row per finding, for the spreadsheet."""
     rows = []
+    names = {r["division"]: r["name"] for r in report["divisions"]}
     for f in report["findings"]:
         rows.append([
-            f["ref"], f["division"], f["article"], f["item"], f["text"], f["action"], f["owner"], f["due"],
+            f["ref"], names.get(f["division"]) or f["division"], f["division"], f["article"], f["item"], document_text(f["text"]), document_text(f["action"]), f["owner"], f["due"],
             {"open": "対応中", "closed": "完了"}.get(str(f["status"]), f["status"]) + ("（繰越）" if f["carried"] else ""),
             f["closed_on"], "、".join(ESCALATION_JA[r] for r in f["escalate"]),
         ])
     return rows
 
 
-def render_report(report: dict[str, Any], fmt: str, policy: dict[str, Any]) -> bytes:
-    """The report as md (UTF-8), docx or xlsx bytes; reproducible for the same input."""
-    md = report_markdown(report, policy)
+def render_report(report: dict[str, Any], fmt: str, policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """The report as md (UTF-8), docx (landscape A4) or xlsx (a sheet per division and one of
+    findings) bytes; reproducible for the same input. `roles`: role -> (title, post) of the
+    総括 and 副総括 (`roles_of`)."""
+    md = report_markdown(report, policy, roles)
     created = date.fromisoformat(report["generated_on"])
     if fmt == "md":
         return md.encode("utf-8")
     if fmt == "docx":
         from meti_pi import word
 
-        return word.markdown_to_docx(md, **word.docx_options_from_policy(policy), created=created)
+        return word.markdown_to_docx(md, **word.docx_options_from_policy(policy), created=created, landscape=True,
+                                     subject="点検結果報告")
     if fmt == "xlsx":
         from meti_pi import excel
 
-        return excel.write_table(REPORT_HEADERS, report_rows(report), sheet_title=f"点検結果{report['year']}", created=created)
+        return excel.write_workbook([
+            excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report), paper="A3"),
+            excel.Sheet(f"課等別{report['year']}", DIVISION_HEADERS, division_rows(report)),
+        ], created=created, title=f"点検結果{report['year']}")
     raise UsageError(f"--format {fmt!r}: one of md, docx, xlsx")
 
 

@@ -23,7 +23,9 @@ from typing import Any
 
 from meti_pi import notices
 from meti_pi.register import Record, Register
+from meti_pi.wareki import count as count_text
 from meti_pi.wareki import fullwidth, to_wareki
+from meti_pi.word import center, html_escape, right
 
 # Fallback when the register has no roles record for the 副総括 (rule Art. 5(2), SEED).
 FUKU_SOKATSU_TITLE = "副総括個人情報保護管理者"
@@ -168,8 +170,7 @@ class _Writer:
         return to_wareki(day, fullwidth_digits=self.fw) if day else UNSET
 
     def count(self, n: int) -> str:
-        text = f"{n:,}"
-        return fullwidth(text).replace(",", "，") if self.fw else text
+        return count_text(n, fullwidth_digits=self.fw)
 
     def para(self, text: str = "") -> None:
         if self.lines and self.lines[-1] != "":
@@ -263,26 +264,30 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
     division = reg.division_of(data.get("division")) or {}
     role_title, role_post = fuku_sokatsu(reg)
 
-    # Heading block: number and date on the right, addressee, sender, title.
-    w.para(f">> 通知番号　{ctx.notice_id}")
-    w.para(f">> {w.date(ctx.drafted_on)}")
-    w.para(f"{role_title}\\")
-    w.lines.append(f"{role_post}　殿")
-    div_name = w.value(division.get("name"), "division.name")
+    # Heading block: number and date on the right, addressee, sender, title (CommonMark: aligned
+    # paragraphs are HTML blocks, see meti_pi.word).
+    w.para(right(f"通知番号　{ctx.notice_id}<br>{w.date(ctx.drafted_on)}"))
+    w.para(f"{_md_escape(role_title)}\\")
+    w.lines.append(f"{_md_escape(role_post)}　殿")
+    div_name = str(division.get("name") or "").strip()
+    if not div_name:
+        w.gaps.append("division.name")
     # APPI 2(8): the 行政機関 is the 課等's (a 外局 is its own); never join the file's org to another body's 課等.
     org = str(division.get("org") or data.get("org") or "")
     if org and org != "経済産業省" and not div_name.startswith(org):
         div_name = f"{org}{div_name}"
-    w.para(f">> {div_name}")
-    w.lines.append(f">> 個人情報保護管理者　{w.value(division.get('manager_post'), 'division.manager_post')}")
-    w.para(f"-> **{title}** <-")
+    manager = str(division.get("manager_post") or "").strip()
+    if not manager:
+        w.gaps.append("division.manager_post")
+    w.para(right(html_escape(div_name or UNSET) + "<br>個人情報保護管理者　" + html_escape(manager or UNSET)))
+    w.para(center(html_escape(title), bold=True))
     req = notices.requirement(kind, data, reg.policy)
     late = not ctx.change and req.due is not None and ctx.drafted_on > req.due
     lead = (LATE_LEADS[kind] if late else LEADS[kind][1 if ctx.change else 0]).format(klass=klass_fw)
     if late:
         lead += LATE_NOTES[req.timing]
     w.para("　" + w.t("経済産業省個人情報保護管理規程（以下「規程」という。）" + lead.removeprefix("規程")))
-    w.para("-> 記 <-")
+    w.para(center("記"))
 
     section = 0
 
@@ -298,9 +303,13 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
             w.para(f"前回の通知：通知番号 {ctx.supersedes}{made}")
         if ctx.changed_items:
             w.para("変更した事項：" + "、".join(ITEM_LABELS.get(k, k) for k in ctx.changed_items))
-        else:
-            w.para("変更した事項：（前回の通知と対照して記入）")
+        elif ctx.changed_items is None:
+            # The register cannot show the previous notice's items (no commit recorded, or the
+            # record then did not hash to what was notified): say so rather than leave a blank.
+            w.para("変更した事項：前回の通知の内容を登録簿の履歴から特定できないため、全ての事項を変更後の内容で記載する。")
             w.gaps.append("changed_items")
+        else:
+            w.para("変更した事項：通知事項の内容に変更はない（管理情報の更新のみ）。")
         w.para("変更後の各事項は、以下のとおりである。")
 
     if kind == "36":
@@ -342,7 +351,7 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
         f"作成の基礎とした登録簿のコミット：{ctx.register_commit or '（なし）'}",
         f"通知事項のハッシュ（SHA-256）：{ctx.items_hash}",
     ])
-    w.para(">> 以上")
+    w.para(right("以上"))
     return Draft(title=title, markdown=w.text(), gaps=w.gaps)
 
 
@@ -470,12 +479,10 @@ def _classification(w: _Writer, data: dict[str, Any], decision: Any, klass: str 
         w.para("区分の理由：" + _md_escape(rationale))
         return
     w.gaps.append("classification.rationale")
-    reasons = [t for t in (_reason_text(r) for r in class_reasons(decision)) if t]
-    if reasons:
-        w.para("区分の理由（登録簿の事実からの判定。管理者の理由を記入のこと）：")
-        w.bullets([_md_escape(r) for r in reasons])
-    else:
-        w.para("区分の理由：" + UNSET)
+    from meti_pi.classification import document_rationale
+
+    sentence = document_rationale(class_reasons(decision), klass)
+    w.para("区分の理由：" + (w.t(sentence) if sentence else UNSET))
 
 
 def _systems(w: _Writer, reg: Register, data: dict[str, Any]) -> None:
@@ -555,9 +562,22 @@ def _exclusions(w: _Writer, data: dict[str, Any], decision: Any) -> None:
         if isinstance(reason, str) and reason.strip():
             text += "：" + _md_escape(reason)
         elif item not in claimed and found.get(item):
-            text += "：" + _md_escape(str(found[item]))
+            text += "：" + w.t(_exclusion_sentence(item, str(found[item])))
         lines.append(text)
     w.bullets(lines)
+
+
+def _exclusion_sentence(item: str, trace: str) -> str:
+    """Why the engine found an exclusion, as a sentence for the document (not its trace)."""
+    if item == "74-2-9":
+        m = re.search(r"([\d,]+)人 < ([\d,]+)人", trace)
+        if m:
+            floor = "千人" if m.group(2) == "1,000" else f"{m.group(2)}人"
+            return f"本人の数が{floor}に満たない（{m.group(1)}人）ため、これに該当する。"
+        return "本人の数が政令で定める数に満たないため、これに該当する。"
+    if item == "74-2-11":
+        return "マニュアル処理ファイルであるため、これに該当する。"
+    return "登録簿に記録された事実から、これに該当すると判定した。"
 
 
 def _my_number(w: _Writer, reg: Register, data: dict[str, Any]) -> None:

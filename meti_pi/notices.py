@@ -634,6 +634,38 @@ def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
                                         f"({latest.data.get('submitted_on')}); a change notice is required before the change "
                                         f"(変更しようとするとき); record it with `meti-pi notify record {rec.id} --kind appi-74-1 --on DATE`",
                                latest.id))
+
+
+def obsolete_drafts(reg: Register, today: date) -> list[Finding]:
+    """Drafts never submitted that no longer state what the file needs: the file no longer
+    requires that kind of notice (reclassified, excluded, holding ended), or its notified items
+    changed since the draft was made. Listed by `notify --check` and `status` (not failing: a
+    draft is no notice), each with the command that ends it (`notify withdraw`)."""
+    index = notices_by_file(reg)
+    out: list[Finding] = []
+    for fid, recs in sorted(index.items()):
+        drafts = [n for n in recs if n.data.get("state") == "drafted"]
+        if not drafts:
+            continue
+        file_rec = reg.get("files", fid)
+        if file_rec is None or file_rec.key in reg.unchecked:
+            continue
+        statuses = {ks.kind: ks for ks in file_status(reg, file_rec, index)} if held_on(file_rec.data, today) else {}
+        for n in drafts:
+            kind = str(n.data.get("kind"))
+            ks = statuses.get(kind)
+            hint = f"end it with `meti-pi notify withdraw {n.id} --reason TEXT`"
+            if ks is None:
+                needs = ", ".join(ARTICLE[k] for k in statuses) or "no Art. 35/36 notice"
+                why = f"files/{fid} no longer requires an Art. {ARTICLE.get(kind, kind)} notice (it requires: {needs})"
+            elif n.data.get("items_hash") != ks.current_hash:
+                why = f"files/{fid} changed since it was drafted ({n.data.get('drafted_on')}): it no longer states the file's items"
+                hint += f", and draft again with `meti-pi notify {fid} --kind {kind} --redraft`"
+            else:
+                continue
+            line, key = _locate(n, ("state",))
+            out.append(Finding(fid, kind if kind in ARTICLE else "35-1", "obsolete",
+                               f"draft {n.id} is obsolete: {why}; {hint}", n.relpath, line, key, None, n.id))
     return out
 
 

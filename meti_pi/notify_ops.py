@@ -288,6 +288,70 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
     return NotifyResult(file_id, required, plans, drafted, reasons, tx.commit_sha, dry_run)
 
 
+@dataclass
+class Rendered:
+    """A recorded notice rendered again (`notify render`): no id allocated, nothing recorded."""
+
+    id: str
+    kind: str
+    file: str
+    fmt: str
+    title: str
+    data: bytes
+    register_commit: str | None
+    md_sha256: str
+    recorded_md_sha256: str | None
+    path: Path | None = None
+
+    @property
+    def same_as_recorded(self) -> bool | None:
+        """The Markdown is byte for byte the draft recorded (None: no hash recorded)."""
+        return None if self.recorded_md_sha256 is None else self.md_sha256 == self.recorded_md_sha256
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "article": notices.ARTICLE.get(self.kind), "file": self.file,
+                "format": self.fmt, "title": self.title, "register_commit": self.register_commit,
+                "md_sha256": self.md_sha256, "recorded_md_sha256": self.recorded_md_sha256,
+                "same_as_recorded": self.same_as_recorded, "path": str(self.path) if self.path else None}
+
+
+def render_notice(root: Path, notice_id: str, *, fmt: str = "md", today: date) -> Rendered:
+    """Any recorded notice, in any format, from the register as it was when it was drafted (its
+    `register_commit`): the same content as the draft, whatever has changed since. Writes nothing."""
+    from meti_pi.register import tree_of
+
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
+    now = Register.load(root)
+    rec = _notice_record(now, notice_id)
+    data = rec.data
+    kind, file_id = str(data.get("kind")), str(data.get("file"))
+    if kind not in notices.NOTICE_KINDS:
+        raise RuleViolation(f"{rec.relpath}: kind {kind!r} is not an Art. 35/36 notice meti-pi drafts")
+    commit = data.get("register_commit") if isinstance(data.get("register_commit"), str) else None
+    reg = Register.load(root, at=tree_of(root, commit)) if commit else now
+    file_rec = reg.get("files", file_id)
+    if file_rec is None:
+        raise RuleViolation(f"{rec.relpath}: files/{file_id} is not in the register" + (f" at {commit[:10]}" if commit else ""))
+    drafted_on = notices._date(data.get("drafted_on")) or today
+    supersedes = data.get("supersedes") if isinstance(data.get("supersedes"), str) else None
+    previous = reg.get("notifications", supersedes) if supersedes else None
+    drafts = data.get("drafts") or {}
+    fw = drafts.get("fullwidth_digits", (reg.policy.get("documents") or {}).get("fullwidth_digits", True))
+    ctx = notice_drafts.DraftContext(
+        notice_id=rec.id, kind=kind, drafted_on=drafted_on, items_hash=str(data.get("items_hash") or ""),
+        register_commit=commit, change=bool(data.get("change")), supersedes=supersedes,
+        supersedes_on=notices._date(previous.data.get("submitted_on")) if previous else None,
+        changed_items=changed_items(root, reg, file_rec, previous, kind) if previous else None,
+        late_reason=data.get("late_reason") if isinstance(data.get("late_reason"), str) else None, fullwidth_digits=bool(fw),
+    )
+    draft = notice_drafts.render(reg, file_rec, ctx)
+    md = draft.markdown.encode("utf-8")
+    blob = md if fmt == "md" else notice_drafts.docx(draft, reg.policy, drafted_on)
+    recorded = drafts.get("md_sha256") if isinstance(drafts.get("md_sha256"), str) else None
+    return Rendered(rec.id, kind, file_id, fmt, draft.title, blob, commit, _sha256(md), recorded)
+
+
 def _ledger_notified(tx: Any, reg: Register, file_id: str, drafted: list[Drafted], today: date) -> None:
     """Add the new notices to the file's 台帳 entry (creating it) and mark withdrawn drafts."""
     entries = [{
@@ -330,10 +394,12 @@ class StateResult:
 
 def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date | None = None, ref: str | None = None,
               late_reason: str | None = None, dry_run: bool = False) -> StateResult:
-    """Record that a notice was submitted to the 副総括, acknowledged by it, or why it was late.
+    """Record that a notice was submitted to the 副総括, acknowledged by it, why it was late, or
+    that a draft was withdrawn.
 
     action: 'submit' (drafted → submitted), 'acknowledge' (submitted → acknowledged),
-    'explain' (record `late_reason` on a submitted or acknowledged notice).
+    'explain' (record `late_reason` on a submitted or acknowledged notice), 'withdraw' (drafted
+    → withdrawn; `late_reason` carries the reason for withdrawing).
     """
     from meti_pi import audit
 
@@ -369,6 +435,18 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
             changes = {"state": "acknowledged", "acknowledged_on": on.isoformat()}
             if ref:
                 changes["acknowledged_ref"] = ref
+        elif action == "withdraw":
+            if state != "drafted":
+                raise RuleViolation(f"{notice_id} is {state}; only a draft never submitted can be withdrawn "
+                                    "(a notice once made is corrected by a change notice: `meti-pi notify FILE_ID`)")
+            if not late_reason or not late_reason.strip():
+                raise UsageError("give the reason with --reason TEXT (it is recorded in the notice and the trail)")
+            drafted_on = notices._date(data.get("drafted_on"))
+            if drafted_on and on < drafted_on:
+                raise RuleViolation(f"{notice_id} was drafted {drafted_on.isoformat()}; it cannot have been withdrawn on {on.isoformat()}")
+            _not_after_today(on, today, "withdrawal date")
+            changes = {"state": "withdrawn", "withdrawn_on": on.isoformat(), "withdrawn_reason": late_reason.strip()}
+            late_reason = None  # the reason is the withdrawal's, not a reason for lateness
         elif action == "explain":
             if state not in notices.MADE_STATES:
                 raise RuleViolation(f"{notice_id} is {state}; a reason for lateness is recorded on a submitted notice "
@@ -386,7 +464,8 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
             warnings += _submit_warnings(reg, file_rec, rec, on, bool(changes.get("late_reason") or data.get("late_reason")))
 
         tx.article = notices.ARTICLE.get(kind)
-        verb = {"submit": "submitted", "acknowledge": "acknowledged", "explain": "reason for lateness recorded"}[action]
+        verb = {"submit": "submitted", "acknowledge": "acknowledged", "explain": "reason for lateness recorded",
+                "withdraw": "draft withdrawn"}[action]
         tx.summary = f"{verb} ({on.isoformat()})" if action != "explain" else verb
         doc = tx.edit(f"notifications/{notice_id}")
         for k, v in changes.items():
@@ -396,7 +475,7 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
 
 
 # Where a new key goes in a notice or 台帳 entry: after the key it follows in the life of a notice.
-_AFTER = {"submitted_on": ("drafted_on", "state"), "acknowledged_on": ("submitted_on",), "submitted_ref": ("submitted_on",),
+_AFTER = {"withdrawn_on": ("drafted_on", "state"), "withdrawn_reason": ("withdrawn_on",), "submitted_on": ("drafted_on", "state"), "acknowledged_on": ("submitted_on",), "submitted_ref": ("submitted_on",),
           "acknowledged_ref": ("acknowledged_on",), "late_reason": ("acknowledged_ref", "acknowledged_on", "submitted_ref", "submitted_on")}
 
 
@@ -577,4 +656,4 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
 def check_register(root: Path, today: date) -> tuple[list[notices.Finding], list[Problem]]:
     """Findings of `notify --check` and the 台帳 problems."""
     reg = Register.load(root)
-    return notices.check_with_ppc(reg, today), list(notices.ledger_findings(reg))
+    return notices.check_with_ppc(reg, today) + notices.obsolete_drafts(reg, today), list(notices.ledger_findings(reg))

@@ -109,6 +109,39 @@ def required_fields(kind: str) -> list[tuple[str, dict[str, Any]]]:
     return [(n, _deref(sch, props.get(n, {}))) for n in sch.get("required", []) if n not in ("id", "schema_version")]
 
 
+def schema_fields(kind: str) -> list[dict[str, Any]]:
+    """Every field of a kind, nested ones with dotted keys (two levels): key, Japanese title,
+    type, required (where its parent is present), example and description — what `meti-pi
+    schema KIND` prints."""
+    from meti_pi.schema import example_value, field_type, load_schema
+
+    sch = load_schema(KINDS[kind].schema_file)
+    out: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any], prefix: str, depth: int) -> None:
+        required = set(node.get("required") or ())
+        for name, raw in (node.get("properties") or {}).items():
+            if not prefix and name in ("schema_version", "id"):
+                continue
+            spec = _deref(sch, raw)
+            key = prefix + name
+            out.append({"key": key, "title": spec.get("title", ""), "type": field_type(sch, spec), "required": name in required,
+                        "example": example_value(sch, spec) if spec.get("type") != "object" else f"--set {key}.…",
+                        "description": spec.get("description", "")})
+            if spec.get("type") == "object" and depth < 2:
+                walk(spec, key + ".", depth + 1)
+
+    walk(sch, "", 1)
+    # Fields a rule requires only in some records (allOf if/then): say when.
+    for rule in sch.get("allOf") or ():
+        then = rule.get("then") if isinstance(rule, dict) else None
+        for name in (then or {}).get("required") or ():
+            for f in out:
+                if f["key"] == name and not f["required"]:
+                    f["required_when"] = then.get("description") or "another field's value requires it"
+    return out
+
+
 def _deref(sch: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     ref = spec.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
@@ -138,33 +171,33 @@ def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | 
 
 
 def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:
-    """Record `kind/rid`: UsageError (exit 2) for a malformed id, MetiPiError (exit 3) naming `hint` when absent."""
+    """Record `kind/rid`; UsageError (exit 2: the argument names nothing) for a malformed or unknown id, naming `hint`."""
     from meti_pi.ids import valid_id
 
     if not valid_id(rid):
         raise UsageError(f"{rid!r} is not a valid record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
     rec = reg.get(kind, rid)
     if rec is None:
-        raise MetiPiError(f"{kind}/{rid}: no such record; {hint}")
+        raise UsageError(f"{kind}/{rid}: no such record; {hint}")
     return rec
 
 
 def find_record(reg: Register, ref: str) -> Record:
-    """A record by 'kind/id' or by a bare id unique across kinds (exit 3 when absent or ambiguous)."""
+    """A record by 'kind/id' or by a bare id unique across kinds (exit 2, a usage error, when absent or ambiguous)."""
     if "/" in ref:
         rec = reg.records.get(ref.removesuffix(".yaml"))
         if rec is None:
-            raise MetiPiError(f"no record {ref}; `meti-pi validate` lists what the register holds")
+            raise UsageError(f"no record {ref}; `meti-pi validate` lists what the register holds")
         return rec
     hits = [r for r in reg.records.values() if r.id == ref]
     if not hits:
-        raise MetiPiError(f"no record with id {ref!r}")
+        raise UsageError(f"no record with id {ref!r}; give KIND/ID or an id the register holds")
     if len(hits) > 1:
         # A 台帳 entry shares its file's id: a bare id means the file.
         primary = [h for h in hits if h.kind != "ledger"]
         if len(primary) == 1:
             return primary[0]
-        raise MetiPiError(f"id {ref!r} names several records ({', '.join(h.key for h in hits)}); use kind/id")
+        raise UsageError(f"id {ref!r} names several records ({', '.join(h.key for h in hits)}); use kind/id")
     return hits[0]
 
 

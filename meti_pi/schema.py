@@ -57,10 +57,130 @@ def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
     if fast_valid(schema_file, data):
         return []
     found = []
+    schema = load_schema(schema_file)
     for err in _validator(schema_file).iter_errors(data):
-        found.append((tuple(err.absolute_path), _short(err.message)))
+        found.append((tuple(err.absolute_path), _short(err.message) + teaching_hint(schema, err)))
     found.sort(key=lambda e: tuple(str(p) for p in e[0]))
     return found
+
+
+def _resolve(schema: dict[str, Any], node: Any) -> Any:
+    """`node` with a local `$ref` followed (one level of `#/$defs/...`), its own title kept."""
+    if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/"):
+        target = schema.get("$defs", {}).get(node["$ref"].removeprefix("#/$defs/"), {})
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def subschema_at(schema: dict[str, Any], path: tuple[object, ...]) -> dict[str, Any] | None:
+    """The schema of the value at `path` of a record (properties and items only)."""
+    node: Any = schema
+    for part in path:
+        node = _resolve(schema, node)
+        if not isinstance(node, dict):
+            return None
+        if isinstance(part, int):
+            node = node.get("items")
+        else:
+            node = (node.get("properties") or {}).get(part)
+        if node is None:
+            return None
+    node = _resolve(schema, node)
+    return node if isinstance(node, dict) else None
+
+
+def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
+    """A value to show after `--set key=`: the schema's example, enum, or one of its type."""
+    node = _resolve(schema, node)
+    if node.get("examples"):
+        return str(node["examples"][0])
+    if node.get("enum"):
+        return str(node["enum"][0])
+    if node.get("const") is not None:
+        return str(node["const"])
+    kind = node.get("type")
+    if node.get("format") == "date" or "date" in str(node.get("description", "")).lower() or "YYYY-MM-DD" in str(node.get("pattern", "")) \
+            or str(node.get("pattern", "")).startswith("^\\d{4}-"):
+        return "2026-04-01"
+    for alt in node.get("anyOf") or ():
+        if isinstance(alt, dict) and alt.get("type") != "null":
+            return example_value(schema, alt)
+    if kind == "integer":
+        low, high = node.get("minimum"), node.get("maximum")
+        value = max(1, low if isinstance(low, int) else 1)
+        return str(min(value, high) if isinstance(high, int) else value)
+    described = re.search(r"e\.g\. ([^.;()]+)", str(node.get("description", "")))  # the description's own example
+    if kind == "string" and described:
+        return described.group(1).strip()
+    return {"number": "1", "boolean": "true", "array": "'[…]'", "object": "{…}"}.get(str(kind), "…")
+
+
+def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
+    """A field's type in words: 'text', 'date', 'one of A|B', 'list of text', 'object'."""
+    node = _resolve(schema, node)
+    if node.get("enum"):
+        return "one of " + "|".join(str(v) for v in node["enum"])
+    if node.get("format") == "date" or str(node.get("pattern", "")).startswith("^\\d{4}-"):
+        return "date (YYYY-MM-DD)"
+    kind = node.get("type")
+    if kind == "array":
+        items = node.get("items")
+        return "list of " + (field_type(schema, items) if isinstance(items, dict) else "values")
+    if kind is None and node.get("anyOf"):
+        return " or ".join(field_type(schema, a) for a in node["anyOf"] if isinstance(a, dict))
+    return {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false", "object": "object",
+            "null": "empty"}.get(str(kind), str(kind or "value"))
+
+
+def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str:
+    """How to set `key`: as YAML in the record (then `meti-pi commit`) and as `--set` for
+    `meti-pi new`; an object by its parts."""
+    node = _resolve(schema, node)
+    parts = node.get("properties") if node.get("type") == "object" else None
+    leaf = key.rsplit(".", 1)[-1]
+    if isinstance(parts, dict) and parts:
+        required = node.get("required") or list(parts)[:1]
+        shown = [p for p in parts if p in required] or list(parts)[:1]
+        pairs = [(p, example_value(schema, parts[p])) for p in shown]
+        yaml = f"{leaf}: {{" + ", ".join(f"{p}: {v}" for p, v in pairs) + "}"
+        flags = " ".join(f"--set {key}.{p}={v}" for p, v in pairs)
+    else:
+        value = example_value(schema, node)
+        yaml, flags = f"{leaf}: {value}", f"--set {key}={value}"
+    return f"`{yaml}` in the record, then `meti-pi commit` (new records: {flags})"
+
+
+def teaching_hint(schema: dict[str, Any], err: Any) -> str:
+    """What the officer needs beyond jsonschema's message: the field's Japanese title, why it is
+    required when a rule makes it so, and a `--set` example (`meti-pi schema KIND` lists all)."""
+    path = tuple(err.absolute_path)
+    if err.validator == "required":
+        import re
+
+        m = re.match(r"'([^']+)' is a required property", err.message)
+        if not m:
+            return ""
+        name = m.group(1)
+        node = subschema_at(schema, (*path, name)) or {}
+        key = ".".join(str(p) for p in (*path, name) if not isinstance(p, int))
+        why = ""
+        if "then" in err.relative_schema_path:  # required by a conditional rule (allOf/if/then)
+            rule = err.schema if isinstance(err.schema, dict) else {}
+            text = rule.get("description") or ""
+            why = f" because {text}" if text else " because of another field's value"
+        title = node.get("title", "")
+        return (f" — {title}（{key}）is required{why}; "
+                f"what it holds: {node.get('description', '')} Set it as {_set_examples(schema, key, node)}"
+                f" (all fields: `meti-pi schema {schema.get('$id', '').rsplit('/', 1)[-1].removesuffix('.schema.json')}`)").replace("  ", " ")
+    node = subschema_at(schema, path)
+    if node is None or not path:
+        return ""
+    key = ".".join(str(p) for p in path if not isinstance(p, int))
+    if err.validator == "type" and node.get("type") == "object":
+        return f" — {node.get('title', key)}（{key}）has parts: set them as {_set_examples(schema, key, node)}"
+    if err.validator in ("type", "enum", "pattern", "format", "const"):
+        return f" — {node.get('title', key)}（{key}）is {field_type(schema, node)}, e.g. --set {key}={example_value(schema, node)}"
+    return ""
 
 
 def check_schemas() -> list[str]:

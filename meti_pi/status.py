@@ -62,6 +62,15 @@ def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
                 f"{rec.id}「{rec.data.get('name', '')}」の{cl.kind_ja(st.kind)}の通知" + ("（変更の通知）" if st.state == "stale" else ""),
                 st.due, overdue, str(rec.data.get("division")), "；".join(st.evidence),
             ))
+    from meti_pi.notices import obsolete_drafts
+
+    for f in obsolete_drafts(reg, today):
+        division = (reg.data_of("files", f.file) or {}).get("division")
+        out.append(DueItem(
+            "notice", f"notifications/{f.notification}", f.kind.replace("-", "(") + ")" if "-" in f.kind else f.kind,
+            f"文案 {f.notification}（{f.file}）は現在の登録簿に合わないため、取り下げる（notify withdraw）",
+            None, False, str(division) if division else None, f.message,
+        ))
     return out
 
 

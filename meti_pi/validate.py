@@ -203,6 +203,28 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
                          f"APPI 75(1): a file listed in the ファイル簿 must state {label}; add it (export refuses the file without it)")
 
 
+def check_contacts(reg: Register, today: date) -> Iterator[Problem]:
+    """A 課等 whose open incident calls for a notice to the 本人 or a publication states where to
+    ask (divisions.contact): the documents print it, and a blank line is no contact."""
+    warned: set[str] = set()
+    for rec in reg.of_kind("incidents"):
+        data = rec.data
+        if data.get("state") == "closed":
+            continue
+        needs = (data.get("assessment") or {}).get("principal_notice") or (data.get("facts") or {}).get("publish")
+        div_id = data.get("division")
+        if not needs or not isinstance(div_id, str) or div_id in warned:
+            continue
+        div = reg.get("divisions", div_id)
+        if div is None or (div.data.get("contact") or {}).get("phone"):
+            continue
+        warned.add(div_id)
+        yield at(div, ("name",), "contact-missing",
+                 f"incident {rec.id} needs a notice to the 本人 or a publication, which print the 課等's 問合せ先; "
+                 f"add contact.phone (and contact.email) to {div.relpath}, e.g. `contact: {{phone: 03-xxxx-xxxx（内線 xxxx）}}`",
+                 "warning")
+
+
 def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
     """Facts that must agree: 75(3) withheld items are recorded items; the org of a file and its 課等;
     row 9 is the only row for a system off METI's network; a 法人番号 passes its check digit."""
@@ -271,6 +293,7 @@ CHECKS: tuple[Check, ...] = (
     check_contractors,
     check_files,
     check_decisions,
+    check_contacts,
     check_consistency,
     check_filebook,
     check_incidents,
@@ -280,7 +303,7 @@ CHECKS: tuple[Check, ...] = (
 
 # Rule findings that only ever warn. The write path refuses a change only for a new *error*, so it
 # runs the other checks alone: on a large register these are most of the cost of a write.
-WARNING_ONLY_CHECKS: tuple[Check, ...] = (check_contractors, check_files, check_notices, check_incidents)
+WARNING_ONLY_CHECKS: tuple[Check, ...] = (check_contractors, check_files, check_contacts, check_notices, check_incidents)
 ERROR_CHECKS: tuple[Check, ...] = tuple(c for c in CHECKS if c not in WARNING_ONLY_CHECKS)
 
 

@@ -5,6 +5,7 @@ Works on the date, not the year: 2019-04-30 is 平成31年, 2019-05-01 is 令和
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 # (first day, era name). 令和 and 平成 VERIFIED; 昭和 and 大正 FROM MEMORY (legal brief §6).
@@ -15,11 +16,13 @@ ERAS: tuple[tuple[date, str], ...] = (
     (date(1912, 7, 30), "大正"),
 )
 _TO_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+_GROUPING = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def fullwidth(text: str) -> str:
-    """ASCII digits as full-width digits."""
-    return text.translate(_TO_FULLWIDTH)
+    """ASCII digits as full-width digits; a thousands comma between digits becomes '，' with them
+    (１，０００, never １,０００)."""
+    return _GROUPING.sub("，", text).translate(_TO_FULLWIDTH)
 
 
 def era_year(day: date) -> tuple[str, int]:
@@ -51,3 +54,23 @@ def fiscal_year_label(year: int, *, fullwidth_digits: bool = True) -> str:
     FY1988 (ending under 平成) stays 昭和63年度.
     """
     return wareki_year(date(year, 5, 1), fullwidth_digits=fullwidth_digits) + "度"
+
+
+# The number rule of every document meti-pi writes: ids, codes, hashes and commit names are
+# half-width, always; dates, counts, article numbers and percentages follow the document's digit
+# style (full-width by default, policy `documents.fullwidth_digits`), counts grouped by thousands
+# in that style (１，０００ / 1,000) whatever their size.
+
+
+def count(n: int, *, fullwidth_digits: bool = True) -> str:
+    """A count: '１，０００' (full-width) or '1,000'; every count of a document grouped alike."""
+    text = f"{n:,}"
+    return fullwidth(text) if fullwidth_digits else text
+
+
+def percent(value: float | None, *, fullwidth_digits: bool = True) -> str:
+    """A ratio 0..1 as '９５％' / '95%' ('—' when unknown)."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:.0f}"
+    return fullwidth(text) + "％" if fullwidth_digits else text + "%"

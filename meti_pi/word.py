@@ -18,9 +18,13 @@ The Markdown subset (one construct per line; anything else is an ordinary paragr
   then body lines. The header row is bold and repeats on each page; `<br>` in a cell is a
   line break.
 - Inline: `**bold**`, `` `code` `` (written as plain text), backslash escapes (`\\*`, `\\|` ...).
-- `>> text`: a right-aligned line (dates, document numbers, the sender). Each `>>` line is
-  its own paragraph, so a block of them stays right-aligned line by line.
-- `-> text <-`: a centred line (the title of a notice).
+- `<p align="right">text</p>` and `<p align="center">text</p>` on one line: a right-aligned
+  (dates, document numbers, the sender) or centred (titles, 記) paragraph. This is CommonMark
+  (an HTML block, rendered aligned by GitHub and other viewers); inside it `<br>` is a line
+  break, `<strong>…</strong>` bold, and `&amp;` `&lt;` `&gt;` `&quot;` are entities.
+  (`right(text)` / `center(text)` write one.) The older `>> text` and `-> text <-` forms are
+  still read, but meti-pi no longer writes them: Markdown viewers do not render them.
+- A paragraph keeps a leading full-width space (the 字下げ of Japanese prose).
 - `> text`: an indented paragraph (quotation).
 - `---` (or `***`, `___`) alone on a line: an empty separator paragraph.
 - `<!-- pagebreak -->`: a page break. Other HTML comments (single or multi-line) are dropped,
@@ -56,6 +60,8 @@ _NUMBERED = re.compile(r"^( *)(\d{1,9})([.)])\s+(.*)$")
 _RIGHT = re.compile(r"^>>\s?(.*)$")
 _CENTER = re.compile(r"^->\s?(.*?)\s?<-\s*$")
 _QUOTE = re.compile(r"^>\s?(.*)$")
+_HTML_P = re.compile(r'^<p align="(right|center)">(.*)</p>\s*$')
+_STRONG = re.compile(r"</?(?:strong|b)>")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
 _PAGEBREAK = re.compile(r"^\s*<!--\s*pagebreak\s*-->\s*$", re.IGNORECASE)
@@ -81,6 +87,9 @@ def _is_wide(ch: str) -> bool:
     return ord(ch) >= 0x2E80
 
 
+_ASCII_SPACE = " \t"  # str.strip() would also take the full-width space, the 字下げ of a paragraph
+
+
 def join_lines(lines: list[str]) -> str:
     """Join soft-wrapped lines; '\\n' marks a hard break (a line ending in 2 spaces or '\\')."""
     out = ""
@@ -89,8 +98,8 @@ def join_lines(lines: list[str]) -> str:
         if raw.endswith("  ") or (raw.endswith("\\") and not raw.endswith("\\\\")):
             line, brk = raw.rstrip(" ").removesuffix("\\").rstrip(), True
         else:
-            line, brk = raw.strip(), False
-        line = line.strip()
+            line, brk = raw.strip(_ASCII_SPACE), False
+        line = line.strip(_ASCII_SPACE)
         if not out:
             out = line
         elif hard:
@@ -164,6 +173,11 @@ def parse_markdown(md: str) -> list[Block]:
             close()
             i += 1
             continue
+        if m := _HTML_P.match(stripped):
+            close()
+            blocks.append(Block(m.group(1), _html_lines(m.group(2))))
+            i += 1
+            continue
         if (
             stripped.startswith("|")
             and i + 1 < len(lines)
@@ -215,6 +229,40 @@ def parse_markdown(md: str) -> list[Block]:
             blocks.append(para)
         i += 1
     return blocks
+
+
+def _md_inline_escape(text: str) -> str:
+    return re.sub(r"([\\`*])", r"\\\1", text)
+
+
+def _html_lines(inner: str) -> list[str]:
+    """The inline Markdown lines of an aligned `<p>`: `<br>` hard breaks, `<strong>` bold, entities."""
+    import html
+
+    parts = _BR.split(inner)
+    out = []
+    for n, part in enumerate(parts):
+        pieces = _STRONG.split(part)
+        line = "**".join(_md_inline_escape(html.unescape(p)) for p in pieces)
+        out.append(line + ("\\" if n < len(parts) - 1 else ""))
+    return out
+
+
+def html_escape(text: str) -> str:
+    """Text made safe inside an aligned `<p>` (one line; no tags)."""
+    import html
+
+    return html.escape(" ".join(text.split("\n")), quote=True)
+
+
+def right(text: str) -> str:
+    """A right-aligned paragraph: `text` is already escaped (`html_escape`); may hold `<br>`."""
+    return f'<p align="right">{text}</p>'
+
+
+def center(text: str, *, bold: bool = False) -> str:
+    """A centred paragraph (bold: a title)."""
+    return f'<p align="center"><strong>{text}</strong></p>' if bold else f'<p align="center">{text}</p>'
 
 
 def parse_inline(text: str) -> list[tuple[str, bool]]:
@@ -386,7 +434,54 @@ def _add_runs(paragraph: Any, text: str, *, bold: bool = False) -> None:
                 run.bold = True
 
 
-def _build(doc: Any, blocks: list[Block], size_pt: float) -> None:
+def column_weights(rows: list[list[str]]) -> list[int]:
+    """Relative column widths of a table, in half-width characters: the longest line of each
+    column's body (capped, so one long text does not starve the others), at least its header's
+    first eight half-width units (headers wrap) and 4, plus the cell margins."""
+    from meti_pi.excel import display_width
+
+    ncols = len(rows[0]) if rows else 0
+    out = []
+    for c in range(ncols):
+        body = [line for r in rows[1:] for line in _BR.sub("\n", plain_text(r[c])).split("\n")]
+        natural = max((display_width(line) for line in body), default=0)
+        header = min(display_width(plain_text(rows[0][c])), 8)
+        out.append(max(4, header, min(natural, 36)) + 2)  # +2: the cell's own margins
+    return out
+
+
+def _fix_widths(table: Any, weights: list[int], text_width: int) -> None:
+    """Fixed column widths (twips) shared out by `weights`: Word and LibreOffice then wrap
+    text inside a column instead of squeezing the long ones to a character a line."""
+    from docx.oxml.ns import qn
+
+    total = sum(weights) or 1
+    widths = [int(text_width * w / total) for w in weights]
+    tbl = table._tbl
+    tblpr = tbl.tblPr
+    layout = tblpr.makeelement(qn("w:tblLayout"), {qn("w:type"): "fixed"})
+    tblpr.append(layout)
+    tblw = tblpr.find(qn("w:tblW"))
+    if tblw is None:
+        tblw = tblpr.makeelement(qn("w:tblW"), {})
+        tblpr.append(tblw)
+    tblw.set(qn("w:type"), "dxa")
+    tblw.set(qn("w:w"), str(sum(widths)))
+    grid = tbl.tblGrid
+    for col, w in zip(grid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(w))
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths, strict=True):
+            tcpr = cell._tc.get_or_add_tcPr()
+            tcw = tcpr.find(qn("w:tcW"))
+            if tcw is None:
+                tcw = tcpr.makeelement(qn("w:tcW"), {})
+                tcpr.insert(0, tcw)
+            tcw.set(qn("w:type"), "dxa")
+            tcw.set(qn("w:w"), str(w))
+
+
+def _build(doc: Any, blocks: list[Block], size_pt: float, text_width: int) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.oxml.ns import qn
@@ -439,6 +534,8 @@ def _build(doc: Any, blocks: list[Block], size_pt: float) -> None:
                     p.alignment = aligns[b.align[c]] if r else WD_ALIGN_PARAGRAPH.CENTER
                     p.paragraph_format.space_after = Pt(0)
                     _add_runs(p, _BR.sub("\n", text), bold=(r == 0))
+            table.autofit = False
+            _fix_widths(table, column_weights(b.rows), text_width)
             # A little space after the table, as after a paragraph.
             doc.add_paragraph().paragraph_format.space_after = Mm(0)
         else:  # pragma: no cover - parse_markdown makes no other kinds
@@ -476,9 +573,12 @@ def markdown_to_docx(
     font_size_pt: float = 10.5,
     created: date | datetime | None = None,
     subject: str | None = None,
+    landscape: bool = False,
 ) -> bytes:
     """An A4 .docx of `md` (see the module docstring), byte-identical for the same arguments.
 
+    `landscape` turns the page (wide tables such as the inspection report's). Every table gets
+    fixed column widths from its content (`column_weights`), filling the text width.
     `font_east_asian` is set as w:eastAsia on every style used (policy `documents.
     font_east_asian`, see `docx_options_from_policy`); `font_latin` defaults to the same font,
     `font_heading` is used for the title and headings (None: the body font). `created` sets
@@ -493,15 +593,24 @@ def markdown_to_docx(
     _drop_template_extras(doc)
     _setup_styles(doc, latin, font_east_asian, heading, font_size_pt)
 
+    from docx.enum.section import WD_ORIENT
+
     section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = Mm(25)
-    section.top_margin, section.bottom_margin = Mm(30), Mm(25)
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+        section.left_margin = section.right_margin = Mm(20)
+        section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    else:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(25)
+        section.top_margin, section.bottom_margin = Mm(30), Mm(25)
+    text_width = (section.page_width - section.left_margin - section.right_margin) // 635  # EMU -> twips
 
     # The template's document.xml holds an empty body with the section properties only.
     if title:
         _add_runs(doc.add_paragraph(style="Title"), title)
-    _build(doc, parse_markdown(md), font_size_pt)
+    _build(doc, parse_markdown(md), font_size_pt, text_width)
 
     stamp = _as_datetime(created)
     cp = doc.core_properties

@@ -212,7 +212,7 @@ def test_ad_hoc_inspections_beside_the_annual_one(runner, tmp_path):
     assert row["ad_hoc"] == ["inspections/2026/somu.adhoc-2026-09-10", "inspections/2026/somu.adhoc-2026-10-20"]
     assert [f["ref"] for f in doc["findings"]] == ["inspections/2026/somu.adhoc-2026-09-10#1"]
     md = invoke(runner, root, "inspect", "--year", "2026", "--report")
-    assert "2026-06-01（ほか随時点検 2回）" in md.stdout
+    assert "令和８年６月１日（ほか随時点検２回）" in md.stdout  # 和暦 and the document's digits (issue 16)
     valid = invoke(runner, root, "validate", "--json")
     assert not [e for e in json.loads(valid.stdout)["errors"] if e["code"] == "inspection-division"], valid.stdout
 

@@ -102,7 +102,7 @@ def test_md_and_xlsx_to_files(runner, root: Path, tmp_path: Path) -> None:
     md_path, xlsx_path = tmp_path / "book.md", tmp_path / "book.xlsx"
     assert invoke(runner, root, "export", "filebook", "--format", "md", "--out", str(md_path)).exit_code == 0
     md = md_path.read_text(encoding="utf-8")
-    assert md.count("| 項目 | 内容 |") == 2 and ">> 令和８年１１月２６日現在" in md
+    assert md.count("| 項目 | 内容 |") == 2 and '<p align="right">令和８年１１月２６日現在</p>' in md
     result = invoke(runner, root, "export", "filebook", "-f", "xlsx", "-o", str(xlsx_path), "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

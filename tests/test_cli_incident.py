@@ -262,7 +262,7 @@ def test_bad_references_and_ids(runner: CliRunner, root: Path) -> None:
     r = run(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失", "--division", "nope")
     assert r.exit_code == 2
     r = run(runner, root, "2026-04-03", "incident", "update", "INC-2026-NOSUCH", "--event", "containment")
-    assert r.exit_code == 3
+    assert r.exit_code == 2  # an id that names no record is a usage error, as a bad --file or --division (issue 16; was 3)
     r = run(runner, root, "2026-04-03", "incident", "update", "../x", "--event", "containment")
     assert r.exit_code == 2
     r = run(runner, root, "2026-04-03", "incident", "open", "--summary", "紛失")

@@ -110,9 +110,10 @@ def test_answers_file_round_trip_to_record_and_report(runner, root, tmp_path):
     assert {i["key"]: i["answer"] for i in shown["items"]}["19@F-2026-JJJJ01"] == "no"
     report = invoke(runner, root, "inspect", "--year", "2026", "--report")
     assert report.exit_code == 0, report.output
-    assert "| 大臣官房人事課 | 2026-10-01 |" in report.stdout
-    assert "手順を周知する | 人事課長補佐 | 2027-01-31 | 対応中 |" in report.stdout
-    assert "- somu: 点検が未実施" in report.stdout
+    # The report as a document: 課等 by name, 和暦 dates (issue 16; was ISO dates and ids).
+    assert "| 大臣官房人事課 | 令和８年１０月１日 |" in report.stdout
+    assert "- 是正措置：手順を周知する\n- 担当：人事課長補佐　期限：令和９年１月３１日　状況：是正中" in report.stdout
+    assert "- 大臣官房総務課：点検が未実施" in report.stdout
     # Recording the same answers again changes nothing and commits nothing.
     again = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
     assert again.exit_code == 0 and head(root) == out["commit"]

@@ -122,12 +122,12 @@ def test_dry_run_writes_and_commits_nothing(runner, tmp_path):
     head = git(root, "rev-parse", "HEAD").strip()
     result = run(runner, root, "F-2026-AAAAAA", "--dry-run", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert "-> **個人情報ファイルの保有に関する通知** <-" in result.stdout
+    assert '<p align="center"><strong>個人情報ファイルの保有に関する通知</strong></p>' in result.stdout
     assert "would draft" in result.stderr
     assert git(root, "rev-parse", "HEAD").strip() == head
     assert not (root / "notifications").exists() and not (tmp_path / "out").exists()
     doc = json.loads(run(runner, root, "F-2026-AAAAAA", "--dry-run", "--json").stdout)
-    assert doc["dry_run"] and doc["commit"] is None and doc["drafted"][0]["markdown"].startswith(">> 通知番号")
+    assert doc["dry_run"] and doc["commit"] is None and doc["drafted"][0]["markdown"].startswith('<p align="right">通知番号')
 
 
 def test_halfwidth_switch(runner, tmp_path):
@@ -150,7 +150,7 @@ def test_a_file_requiring_nothing_drafts_nothing(runner, tmp_path):
     (["F-2026-AAAAAA", "--kind", "35-2"], 1, "does not require a 35-2 notice"),
     (["F-2026-AAAAAA", "--kind", "35-9"], 2, "--kind must be one of"),
     (["F-2026-AAAAAA", "--format", "pdf"], 2, "--format must be one of"),
-    (["F-2026-ZZZZZZ"], 3, "files/F-2026-ZZZZZZ: no such record; check the ファイル簿 id"),
+    (["F-2026-ZZZZZZ"], 2, "files/F-2026-ZZZZZZ: no such record; check the ファイル簿 id"),  # a usage error (issue 16; was 3)
     (["../etc"], 2, "not a valid record id"),
 ])
 def test_refusals(runner, tmp_path, args, code, text):
@@ -400,3 +400,76 @@ def test_log_refusals_write_nothing(runner, tmp_path, args, text):
     assert result.exit_code == 2 and text in result.stderr
     assert "03-3501-1511" not in result.output  # never echo what looks like personal data
     assert not (root / "ledger").exists()
+
+
+# -- notices as documents of record (issue 16) -------------------------------------------------------
+
+
+def test_render_gives_a_recorded_notice_in_either_format_with_the_same_content(runner, tmp_path):
+    root = register(tmp_path)
+    doc = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")
+    nid = doc["drafted"][0]["id"]
+    head = git(root, "rev-parse", "HEAD").strip()
+    recorded = (tmp_path / "out" / f"{nid}.md").read_bytes()
+    # The file changes afterwards: the rendered notice still states what was drafted.
+    path = root / "files" / "F-2026-AAAAAA.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("補助金の交付申請の審査", "補助金の交付申請の受付及び審査"), encoding="utf-8")
+    assert invoke(runner, root, "commit", str(path)).exit_code == 0
+    after_edit = git(root, "rev-parse", "HEAD").strip()
+    md = run(runner, root, "render", nid)
+    assert md.exit_code == 0, md.output
+    assert md.stdout.encode("utf-8") == recorded
+    out = run(runner, root, "render", nid, "--format", "docx", "--out", str(tmp_path / "docx"), "--json")
+    assert out.exit_code == 0, out.output
+    meta = json.loads(out.stdout)
+    assert meta["same_as_recorded"] is True and meta["id"] == nid
+    from meti_pi import word
+
+    paragraphs = "\n".join(word.docx_paragraphs((tmp_path / "docx" / f"{nid}.docx").read_bytes()))
+    assert nid in paragraphs and "補助金の交付申請の審査" in paragraphs and "受付及び審査" not in paragraphs
+    # No new id, no commit, the notice keeps its state.
+    assert git(root, "rev-parse", "HEAD").strip() == after_edit != head
+    assert load_yaml(root / "notifications" / f"{nid}.yaml")["state"] == "drafted"
+    assert run(runner, root, "render", "N-2026-NOSUCH").exit_code == 2
+
+
+def test_an_obsolete_draft_is_listed_and_withdrawn_with_its_reason(runner, tmp_path):
+    root = register(tmp_path)
+    nid = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"][0]["id"]
+    # The file changes before the draft is submitted: the draft no longer states it.
+    path = root / "files" / "F-2026-AAAAAA.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("record_items: [氏名, 住所,", "record_items: [氏名,"), encoding="utf-8")
+    assert invoke(runner, root, "commit", str(path), today="2026-03-16").exit_code == 0
+    check = run(runner, root, "--check", "--json", today="2026-03-16")
+    listed = json.loads(check.stdout)["obsolete"]
+    assert [f["notification"] for f in listed] == [nid] and f"notify withdraw {nid}" in listed[0]["message"]
+    status = json.loads(invoke(runner, root, "status", "--json", today="2026-03-16").stdout)
+    assert any(item["ref"] == f"notifications/{nid}" and "取り下げる" in item["title"] for item in status["items"])
+    # A reason is required; the withdrawal is one commit with the trailers, mirrored in the 台帳.
+    assert run(runner, root, "withdraw", nid, "--reason", " ", today="2026-03-16").exit_code == 2
+    done = run(runner, root, "withdraw", nid, "--reason", "記録項目の見直しにより再作成する", today="2026-03-16")
+    assert done.exit_code == 0, done.output
+    data = load_yaml(root / "notifications" / f"{nid}.yaml")
+    assert (data["state"], data["withdrawn_on"], data["withdrawn_reason"]) == ("withdrawn", "2026-03-16", "記録項目の見直しにより再作成する")
+    assert load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")["notified"][0]["state"] == "withdrawn"
+    assert "Meti-Pi-Command: notify withdraw" in trailers(root)
+    assert commit_files(root) == ["register/ledger/F-2026-AAAAAA.yaml", f"register/notifications/{nid}.yaml"] or \
+        commit_files(root) == ["ledger/F-2026-AAAAAA.yaml", f"notifications/{nid}.yaml"]
+    assert json.loads(run(runner, root, "--check", "--json", today="2026-03-16").stdout)["obsolete"] == []
+    # Only a draft can be withdrawn.
+    again = run(runner, root, "withdraw", nid, "--reason", "x", today="2026-03-16")
+    assert again.exit_code == 1 and "only a draft never submitted" in again.stderr
+
+
+def test_a_draft_of_a_kind_no_longer_required_is_obsolete(runner, tmp_path):
+    root = register(tmp_path)
+    nid = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"][0]["id"]
+    path = root / "files" / "F-2026-AAAAAA.yaml"
+    # Fewer than 1,000 本人: 74(2)(ix) takes the file out of Art. 35(1).
+    path.write_text(path.read_text(encoding="utf-8").replace("count: 1500", "count: 500").replace(
+        "classification: {rationale: 本人の数が千人以上であり、管理Ａに該当する事情はないため管理Ｂとする。}",
+        "classification: {rationale: 本人の数が千人未満であるため管理Ｃとする。}").replace("management_class: B", "management_class: C"),
+        encoding="utf-8")
+    assert invoke(runner, root, "commit", str(path), today="2026-03-16").exit_code == 0
+    listed = json.loads(run(runner, root, "--check", "--json", today="2026-03-16").stdout)["obsolete"]
+    assert [f["notification"] for f in listed] == [nid] and "no longer requires an Art. 35(1) notice" in listed[0]["message"]

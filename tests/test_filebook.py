@@ -263,7 +263,7 @@ def test_csv_bom_crlf_and_round_trip() -> None:
 def test_markdown_table_per_file_and_escaping() -> None:
     book = book_of(record("F-1", name="名簿|A", notes="一行目\n**二行目**"), record("F-2", name="名簿B"))
     md = filebook.to_markdown(book, today=TODAY, organisation="経済産業省")
-    assert md.startswith("# 個人情報ファイル簿（経済産業省）\n\n>> 令和８年１１月２６日現在\n")
+    assert md.startswith('# 個人情報ファイル簿（経済産業省）\n\n<p align="right">令和８年１１月２６日現在</p>\n')
     assert md.count("| 項目 | 内容 |") == 2
     assert "## 2. 名簿\\|A" in md  # sorted by name: "B" before "|"
     assert "| 備考 | 一行目<br>\\*\\*二行目\\*\\* |" in md
@@ -276,7 +276,7 @@ def test_markdown_table_per_file_and_escaping() -> None:
 
 
 def test_markdown_halfwidth_policy() -> None:
-    assert ">> 令和8年11月26日現在" in filebook.to_markdown(book_of(), today=TODAY, fullwidth_digits=False)
+    assert '<p align="right">令和8年11月26日現在</p>' in filebook.to_markdown(book_of(), today=TODAY, fullwidth_digits=False)
 
 
 def test_xlsx_round_trip() -> None:

@@ -117,21 +117,21 @@ def test_my_number_only_report_cites_the_my_number_act_not_appi() -> None:
     rec = record(principals=1, my_number=True, my_number_system=True, **NOT)
     assert rep.mynumber_only(rec)
     md = rep.render_markdown("preliminary", rec, ASCII)
-    assert "-> 特定個人情報の漏えい等に関する報告（速報） <-" in md
+    assert '<p align="center"><strong>特定個人情報の漏えい等に関する報告（速報）</strong></p>' in md
     assert "番号の利用等に関する法律第29条の4第1項及び特定個人情報漏えい等規則第2条の規定に基づき" in md
     assert "個人情報の保護に関する法律第68条" not in md
     assert "特定個人情報漏えい等規則第3条（規程第39条第6項）" in md
     notice = rep.render_markdown("principal-notice", rec, ASCII)
     assert "番号法第29条の4第2項、特定個人情報漏えい等規則第5条" in notice
     assert "第68条第2項" not in notice and "施行規則第45条" not in notice
-    assert "あなたの個人番号を含む特定個人情報" in notice
+    assert "皆様の個人番号を含む特定個人情報" in notice
 
 
 def test_both_acts_cited_where_both_apply() -> None:
     rec = record(principals=1, my_number=True, my_number_system=True, sensitive=True, financial=False, malicious=False)
     assert not rep.mynumber_only(rec)
     md = rep.render_markdown("final", rec, ASCII)
-    assert "-> 保有個人情報の漏えい等に関する報告（確報） <-" in md
+    assert '<p align="center"><strong>保有個人情報の漏えい等に関する報告（確報）</strong></p>' in md
     assert "個人情報の保護に関する法律第68条第1項並びに行政手続における特定の個人を識別するための番号の利用等に関する法律第29条の4第1項" in md
     notice = rep.render_markdown("principal-notice", rec, ASCII)
     assert "個人情報保護法第68条第2項、施行規則第45条及び番号法第29条の4第2項、特定個人情報漏えい等規則第5条" in notice
@@ -140,9 +140,9 @@ def test_both_acts_cited_where_both_apply() -> None:
 def test_guideline_only_report_cites_the_guideline_not_article_29_4() -> None:
     rec = record(principals=1, my_number=True, my_number_system=False, **NOT)
     md = rep.render_markdown("preliminary", rec, ASCII)
-    assert "-> 特定個人情報の漏えい等に関する報告（速報） <-" in md
+    assert '<p align="center"><strong>特定個人情報の漏えい等に関する報告（速報）</strong></p>' in md
     assert "ガイドライン（行政機関等編）別添2の規定に基づき" in md
-    assert "第29条の4第1項" not in md.split("-> 記 <-")[0]
+    assert "第29条の4第1項" not in md.split('<p align="center">記</p>')[0]
 
 
 def test_difficult_exception_cites_the_my_number_act_for_a_my_number_case() -> None:

@@ -221,13 +221,18 @@ def test_report_renders_md_docx_xlsx(tmp_path):
     record(root, "jinji", 2026, {"8-4": {"answer": "no", "action": "研修日程を周知"}}, TODAY, inspected_on="2026-10-01")
     reg = Register.load(root)
     rep = ins.year_report(reg, 2026, TODAY)
-    md = ins.render_report(rep, "md", reg.policy).decode("utf-8")
-    assert md.startswith("# 令和８年度 保有個人情報等の管理及び利用の状況に関する点検結果（規程第41条）")
-    assert "令和８年４月１日～令和９年３月３１日" in md
-    assert "| 大臣官房人事課 | 2026-10-01 |" in md
-    assert "| 第8条第4項 | 1 | 0 | +1 |" in md
-    assert "研修日程を周知" in md
-    assert "somu: 点検が未実施" in md
+    md = ins.render_report(rep, "md", reg.policy, ins.roles_of(reg)).decode("utf-8")
+    # A report from the 副総括 to the 総括 (Art. 41(2)): date, addressee, sender, title, 記, 以上.
+    assert md.startswith('<p align="right">令和８年１１月２６日</p>')
+    assert "令和８年度保有個人情報等の管理及び利用の状況に関する点検結果について（報告）" in md
+    assert "殿" in md and md.rstrip().endswith('<p align="right">以上</p>')
+    assert "対象期間：令和８年４月１日から令和９年３月３１日まで" in md
+    # 課等 by name, dates in 和暦, counts in the document's digit style; the id only as a reference.
+    assert "| 大臣官房人事課 | 令和８年１０月１日 |" in md
+    assert "| 規程第８条第４項 | １ | ０ | ＋１ |" in md
+    assert "研修日程を周知" in md and "参照：inspections/2026/jinji#1" in md
+    assert "総務課：点検が未実施" in md and "somu" not in md
+    assert "2026-10-01" not in md and "->" not in md and ">>" not in md
     from meti_pi.word import docx_paragraphs
 
     docx = ins.render_report(rep, "docx", reg.policy)
@@ -236,10 +241,16 @@ def test_report_renders_md_docx_xlsx(tmp_path):
     assert ins.render_report(rep, "docx", reg.policy) == docx  # reproducible
     import openpyxl
 
-    sheet = openpyxl.load_workbook(io.BytesIO(ins.render_report(rep, "xlsx", reg.policy))).active
+    book = openpyxl.load_workbook(io.BytesIO(ins.render_report(rep, "xlsx", reg.policy)))
+    sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ins.REPORT_HEADERS[:3]
-    assert any(r[0] == "inspections/2026/jinji#1" and r[5] == "研修日程を周知" for r in rows[1:])
+    # The per-division table too, as md and docx have it.
+    divisions = list(book.worksheets[1].iter_rows(values_only=True))
+    assert divisions[0] == ins.DIVISION_HEADERS
+    assert ("大臣官房人事課", "jinji", "2026-10-01") == divisions[[r[1] for r in divisions].index("jinji")][:3]
+    # 課等 by name, its id beside as a reference column (issue 16).
+    assert any(r[:3] == ("inspections/2026/jinji#1", "大臣官房人事課", "jinji") and r[6] == "研修日程を周知" for r in rows[1:])
 
 
 # -- audits -------------------------------------------------------------------------------------------

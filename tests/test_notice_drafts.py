@@ -84,10 +84,12 @@ def test_every_draft_is_addressed_dated_and_traceable(reg, name):
     file_id, kind, day, extra = CASES[name]
     md = render(reg, file_id, kind, day, **extra).markdown
     assert "副総括個人情報保護管理者\\\n大臣官房個人情報保護室長　殿" in md
-    assert ">> 個人情報保護管理者　大臣官房会計課長" in md
-    assert ">> 通知番号　N-2026-TEST01" in md
+    # Sender, number and 以上 right-aligned as CommonMark renders them (issue 16: no >> or -> <-).
+    assert "<br>個人情報保護管理者　大臣官房会計課長</p>" in md
+    assert md.startswith('<p align="right">通知番号　N-2026-TEST01<br>')
     assert COMMIT in md and file_id in md
-    assert md.rstrip().endswith(">> 以上")
+    assert md.rstrip().endswith('<p align="right">以上</p>')
+    assert ">>" not in md and "->" not in md and "<-" not in md
     assert "（規程第１６条第１項）" in md  # the management class section
     assert "別表" in md and "委託先（規程第１４条）" in md
 
@@ -123,7 +125,9 @@ def test_change_notice_names_the_previous_notice_and_what_changed(reg):
     assert "前回の通知：通知番号 N-2026-PREV01（令和８年３月１７日通知）" in md
     assert "変更した事項：利用目的、記録項目" in md
     unknown = render(reg, "F-2026-AAAAAA", "35-1", "2026-11-26", change=True, supersedes="N-2026-PREV01")
-    assert "（前回の通知と対照して記入）" in unknown.markdown and "changed_items" in unknown.gaps
+    # Not a blank to fill in: a sentence saying the previous items cannot be told (issue 16).
+    assert "変更した事項：前回の通知の内容を登録簿の履歴から特定できないため、全ての事項を変更後の内容で記載する。" in unknown.markdown
+    assert "changed_items" in unknown.gaps and "（前回の通知と対照して記入）" not in unknown.markdown
 
 
 def test_35_3_states_the_my_number_basis_and_pia_with_both_citation_numbers(reg):
@@ -218,7 +222,7 @@ def test_word_draft_paragraphs(reg):
 
     draft = render(reg, "F-2026-CCCCCC", "35-3", "2026-11-26", late_reason=LATE_REASON)
     paras = word.docx_paragraphs(nd.docx(draft, reg.policy, date(2026, 11, 26)))
-    assert paras[:3] == ["通知番号　N-2026-TEST01", "令和８年１１月２６日", "副総括個人情報保護管理者\n大臣官房個人情報保護室長　殿"]
+    assert paras[:2] == ["通知番号　N-2026-TEST01\n令和８年１１月２６日", "副総括個人情報保護管理者\n大臣官房個人情報保護室長　殿"]
     assert "個人番号・特定個人情報等の保有に関する通知" in paras
     assert "記" in paras
     assert "１　個人情報保護法第７４条第１項各号に掲げる事項" in paras
@@ -282,7 +286,7 @@ manager_post: 資源エネルギー庁省エネルギー・新エネルギー部
     md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
     assert "個人情報ファイル簿に掲載しない。（理由：" in md
     assert "行政機関等の名称：資源エネルギー庁\n\n事務をつかさどる組織の名称：資源エネルギー庁省エネルギー・新エネルギー部新エネルギー課" in md
-    assert ">> 資源エネルギー庁省エネルギー・新エネルギー部新エネルギー課\n" in md  # no doubled body name
+    assert '<p align="right">資源エネルギー庁省エネルギー・新エネルギー部新エネルギー課<br>' in md  # no doubled body name
     assert "個人情報保護法第７５条第３項（個人情報ファイル簿への記載の一部又は全部の省略）" in md
 
 
@@ -292,8 +296,10 @@ def test_without_a_rationale_the_engines_steps_stand_in_and_a_count_may_be_unkno
     reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": text}))
     draft = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16")
     assert "本人の数：不明" in draft.markdown
-    assert "区分の理由（登録簿の事実からの判定。管理者の理由を記入のこと）：" in draft.markdown
-    assert "本人の数が不明" in draft.markdown and "classification.rationale" in draft.gaps
+    # A sentence written for the document, not the engine's trace (issue 16: no →, ≥, policy keys).
+    assert "区分の理由：本人の数が不明であり、計数されるまで管理Ｂとして取り扱う。" in draft.markdown
+    assert "classification.rationale" in draft.gaps
+    assert not any(mark in draft.markdown for mark in ("→", "≥", "policy", "class-"))
 
 
 def test_a_small_my_number_file_shows_the_exclusion_the_engine_found(tmp_path):
@@ -301,7 +307,7 @@ def test_a_small_my_number_file_shows_the_exclusion_the_engine_found(tmp_path):
                 "pia_status: published\n  pia_ref: 特定個人情報保護評価書（全項目評価書）第1号")
     reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-CCCCCC.yaml": text}))
     md = render(reg, "F-2026-CCCCCC", "35-3", "2023-03-01").markdown
-    assert "個人情報保護法第７４条第２項第９号（本人の数が政令で定める数に満たないもの）：本人の数 500人 < 1,000人" in md
+    assert "個人情報保護法第７４条第２項第９号（本人の数が政令で定める数に満たないもの）：本人の数が千人に満たない（５００人）ため、これに該当する。" in md
     assert "特定個人情報保護評価（番号法第２８条）：評価書公表済み（評価書：特定個人情報保護評価書（全項目評価書）第1号）" in md
 
 

@@ -27,3 +27,14 @@ def test_fullwidth_default_matches_the_rule_style():
 def test_fiscal_year_label():
     assert fiscal_year_label(2019, fullwidth_digits=False) == "令和元年度"
     assert fiscal_year_label(2026) == "令和８年度"
+
+
+def test_fullwidth_groups_counts_in_the_same_style() -> None:
+    # The number rule (issue 16): a count never mixes a full-width digit with an ASCII comma.
+    from meti_pi.wareki import count, fullwidth, percent
+
+    assert fullwidth("本人の数が1,500人") == "本人の数が１，５００人"
+    assert fullwidth("第1,2号") == "第１,２号"  # not a thousands group
+    assert count(3000) == "３，０００" and count(1000) == "１，０００" and count(999) == "９９９"
+    assert count(3000, fullwidth_digits=False) == "3,000"
+    assert percent(0.955) == "９６％" and percent(None) == "—"

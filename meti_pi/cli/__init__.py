@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("meti_pi.cli.register_cmds", "Create a register (register.yaml, policy, citations, 別表) in a git work tree."),
     "validate": ("meti_pi.cli.register_cmds", "Check every record: schema, ids, references, 別表, rule findings."),
     "new": ("meti_pi.cli.register_cmds", "Add a record with an allocated id, validated and committed."),
+    "schema": ("meti_pi.cli.register_cmds", "List the fields of a kind of record (Japanese titles, types, examples, required)."),
     "commit": ("meti_pi.cli.register_cmds", "Validate records edited by hand and commit them to the audit trail."),
     "show": ("meti_pi.cli.register_cmds", "Show a record with its references resolved."),
     "history": ("meti_pi.cli.register_cmds", "Read the audit trail (git history) of the register or one record."),
@@ -64,20 +65,59 @@ class LazyGroup(TyperGroup):
             formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
 
     def invoke(self, ctx: Any) -> Any:
+        # The error funnel: every MetiPiError becomes its exit code; with --json, an error that
+        # stops the command is also the one JSON document on stdout ({"ok": false, "errors": [...]}),
+        # usage errors of the subcommand's own options included.
+        from typer._click.exceptions import UsageError as ClickUsageError
+
+        wants_json = _wants_json(ctx)  # read before the group hands the arguments to the subcommand
         try:
             return super().invoke(ctx)
         except MetiPiError as exc:
-            from meti_pi.cli.common import report_error
+            from meti_pi.cli.common import error_json, report_error
 
             report_error(exc)
+            if wants_json:
+                error_json(exc)
             raise typer.Exit(exc.exit_code) from None
+        except ClickUsageError as exc:
+            if not wants_json:
+                raise
+            from meti_pi.cli.common import error_json
+            from meti_pi.errors import UsageError
+
+            exc.show()
+            error_json(UsageError(exc.format_message()))
+            raise typer.Exit(2) from None
+
+
+def _wants_json(ctx: Any) -> bool:
+    """`--json` is among the subcommand's arguments (before any `--`)."""
+    args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+    if "--" in args:
+        args = args[: args.index("--")]
+    return "--json" in args
 
 
 def _plain_help(command: Any) -> None:
-    """Help as plain text, like the root's: typer's rich formatting costs ~50 ms of imports per run."""
+    """Help as plain text, like the root's: typer's rich formatting costs ~50 ms of imports per run.
+
+    A command's summary in its group's list is its whole first sentence: click would cut the help
+    at the first '. ', which 'Art. 35' is not the end of."""
     command.rich_markup_mode = None
+    if not getattr(command, "short_help", None) and getattr(command, "help", None):
+        command.short_help = first_sentence(command.help)
     for sub in (getattr(command, "commands", None) or {}).values():
         _plain_help(sub)
+
+
+def first_sentence(text: str) -> str:
+    """The first paragraph's first sentence, not cut inside 'Art. 35' or 'e.g.'."""
+    import re
+
+    paragraph = " ".join(text.strip().split("\n\n")[0].split())
+    m = re.search(r"(?<!Art)(?<!Arts)(?<!e\.g)(?<!i\.e)(?<!No)\.(\s|$)", paragraph)
+    return paragraph[: m.start() + 1] if m else paragraph
 
 
 app = typer.Typer(

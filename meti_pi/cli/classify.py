@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from meti_pi.cli.common import (
+    Busy,
     DryRunOpt,
     JsonOpt,
     console,
-    err_console,
+    on_terminal,
     print_json,
     state,
 )
@@ -143,47 +144,11 @@ def _checked_exclusions(items: list[str]) -> list[str]:
 def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
     from meti_pi.detect import scan
 
-    with _progress(path) as progress:
-        return scan(path, sheet=sheet, keys=tuple(keys), progress=progress)
-
-
-class _NoProgress:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _progress(path: Path) -> Any:
-    """A progress bar on stderr, only on a terminal and for a long scan."""
-    if not sys.stderr.isatty() or not path.is_file() or path.stat().st_size < PROGRESS_MIN_BYTES:
-        return _NoProgress()  # decided before rich is imported: a plain run does not pay for it
-    return _Bar(err_console(), path.name)
-
-
-class _Bar:
-    def __init__(self, err: Any, name: str) -> None:
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            TaskProgressColumn,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=err, transient=True)
-        self.task = self.progress.add_task(f"scanning {name}", total=None)
-
-    def __enter__(self) -> Any:
-        self.progress.start()
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        self.progress.update(self.task, completed=done, total=total or None)
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+    # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
+    # imported: a plain run does not pay for it).
+    long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
+    with Busy(f"scanning {path.name}", force=on_terminal() and long) as busy:
+        return scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
 
 
 def _read_profile(path: Path) -> Any:

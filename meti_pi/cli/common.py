@@ -102,6 +102,42 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def on_terminal() -> bool:
+    """stderr is a terminal: progress may be shown there (never when piped or redirected)."""
+    return sys.stderr.isatty()
+
+
+class Busy:
+    """A progress line on stderr while a long step runs, on a terminal only (rich, transient).
+
+    `update(done, total)` moves a bar; without it a spinner says what is being waited for.
+    Piped or redirected, it prints nothing and does not import rich."""
+
+    def __init__(self, description: str, *, force: bool | None = None) -> None:
+        self.description = description
+        self.active = on_terminal() if force is None else force
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Busy:
+        if self.active:
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                      TimeRemainingColumn(), console=err_console(), transient=True)
+            self._task = self._progress.add_task(self.description, total=None)
+            self._progress.start()
+        return self
+
+    def update(self, done: int, total: int | None = None) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
 def report_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
     """Each problem on its own line on stderr, `path:line:` first so editors can jump to it."""
     for p in problems:
@@ -113,6 +149,15 @@ def report_error(exc: MetiPiError) -> None:
     if isinstance(exc, RuleViolation):
         report_problems(exc.problems)
     sys.stderr.write(f"meti-pi: {exc}\n")
+
+
+def error_json(exc: MetiPiError) -> None:
+    """The JSON document of an error that stopped a --json command (the contract: one document on
+    stdout, errors included)."""
+    problems = [p.as_json() for p in exc.problems] if isinstance(exc, RuleViolation) else []
+    kind = {1: "rule", 2: "usage", 3: "cannot-run"}.get(exc.exit_code, "error")
+    problems.append({"path": None, "line": None, "code": kind, "key": "", "severity": "error", "message": str(exc)})
+    print_json({"ok": False, "exit_code": exc.exit_code, "errors": problems})
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

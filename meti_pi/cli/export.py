@@ -29,6 +29,7 @@ class Format(str, Enum):
     csv = "csv"
     xlsx = "xlsx"
     md = "md"
+    docx = "docx"
 
 
 @export_app.command("filebook")
@@ -39,7 +40,7 @@ def filebook_cmd(
         typer.Option(
             "--format",
             "-f",
-            help="csv: UTF-8 with BOM and CRLF, so Excel opens the Japanese correctly; xlsx: one sheet; md: a table per file.",
+            help="csv: UTF-8 with BOM and CRLF, so Excel opens the Japanese correctly; xlsx: a table and a page per file; md: a table per file; docx: a page per file.",
             case_sensitive=False,
         ),
     ] = Format.csv,
@@ -68,6 +69,8 @@ def filebook_cmd(
 
     if since is not None:
         d = filebook.since(reg.root, since, book)
+        if fmt is Format.docx:
+            raise UsageError("--since shows changes as csv, xlsx or md")
         if fmt is Format.md:
             data = filebook.diff_markdown(d, today=st.today, fullwidth_digits=fullwidth).encode("utf-8")
         elif fmt is Format.csv:
@@ -78,8 +81,14 @@ def filebook_cmd(
             data = excel.write_table(filebook.DIFF_HEADERS, filebook.diff_rows(d), sheet_title="ファイル簿の変更")
         summary: dict[str, object] = filebook.diff_json(d)
     else:
-        if fmt is Format.md:
-            data = filebook.to_markdown(book, today=st.today, organisation=reg.meta.get("organisation") or "", fullwidth_digits=fullwidth).encode("utf-8")
+        if fmt in (Format.md, Format.docx):
+            md = filebook.to_markdown(book, today=st.today, organisation=reg.meta.get("organisation") or "", fullwidth_digits=fullwidth)
+            if fmt is Format.md:
+                data = md.encode("utf-8")
+            else:
+                from meti_pi import word
+
+                data = word.markdown_to_docx(md, created=st.today, subject="個人情報ファイル簿", **word.docx_options_from_policy(reg.policy))
         elif fmt is Format.csv:
             data = filebook.to_csv(filebook.HEADERS, (r.values for r in book.rows))
         else:
@@ -97,8 +106,8 @@ def filebook_cmd(
         _write(out, data)
         sys.stderr.write(f"meti-pi: wrote {out} ({_describe(summary)})\n")
         return
-    if fmt is Format.xlsx and sys.stdout.isatty():
-        raise UsageError("xlsx is binary: give --out FILE or redirect stdout")
+    if fmt in (Format.xlsx, Format.docx) and sys.stdout.isatty():
+        raise UsageError(f"{fmt.value} is binary: give --out FILE or redirect stdout")
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()

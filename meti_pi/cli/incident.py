@@ -532,6 +532,8 @@ def report_cmd(
         organisation=incident_reports.organisation_for(div, file_orgs, str(reg.meta.get("organisation") or "経済産業省")),
         division_name=div.get("name"),
         division_address=div.get("address"),
+        division_phone=(div.get("contact") or {}).get("phone"),
+        division_email=(div.get("contact") or {}).get("email"),
         files=tuple((fid, (reg.data_of("files", fid) or {}).get("name")) for fid in record.get("files") or []),
         fullwidth_digits=bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True)),
         report_items=tuple(reg.policy["incident"]["report_items"]),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from meti_pi.cli.common import (
-    DryRunOpt, JsonOpt, console, err_console, json_compact, load_register, option_date, print_json, print_json_with_encoded, state,
+    Busy, DryRunOpt, JsonOpt, console, err_console, json_compact, load_register, option_date, print_json, print_json_with_encoded, state,
 )
 from meti_pi.errors import UsageError
 
@@ -84,7 +84,10 @@ def inspect_cmd(
         _record(ctx, reg, y, division, answers, interactive, dry_run, json_out, ad_hoc)
         return
     def each(use: Any) -> list[Any]:
-        return [use(cl.build(reg, division, y, st.today))] if division else cl.map_all(reg, y, st.today, use)
+        if division:
+            return [use(cl.build(reg, division, y, st.today))]
+        with Busy("building the checklists of every division") as busy:  # a terminal only
+            return cl.map_all(reg, y, st.today, use, progress=busy.update)
 
     if json_out:
         if json_compact():  # each checklist encoded where it is built (a string passes between processes fast)
@@ -288,13 +291,14 @@ def _report(reg: Register, year: int, today: date, division: str | None, fmt: st
 
     if fmt not in ("md", "docx", "xlsx"):
         raise UsageError(f"--format {fmt!r}: one of md, docx, xlsx")
-    data = inspection.year_report(reg, year, today, division=division)
+    with Busy(f"aggregating the inspections of {year}"):  # a terminal only
+        data = inspection.year_report(reg, year, today, division=division)
     if json_out and out is None:
         print_json(data)
         return
     if fmt != "md" and out is None:
         raise UsageError(f"--format {fmt} writes a binary file; give --out FILE.{fmt}")
-    blob = inspection.render_report(data, fmt, reg.policy)
+    blob = inspection.render_report(data, fmt, reg.policy, inspection.roles_of(reg))
     if out is None:
         sys.stdout.write(blob.decode("utf-8"))
         return
@@ -407,7 +411,8 @@ def audit_pack_cmd(
     root = st.register_root
     if audit_id is not None and load_register(ctx).get("audits", audit_id) is None:
         raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
-    pack = inspection.evidence_pack(root, out, rev=rev, fmt=fmt, today=st.today, into=Path.cwd())
+    with Busy("reading the register and its trail for the evidence pack"):  # a terminal only
+        pack = inspection.evidence_pack(root, out, rev=rev, fmt=fmt, today=st.today, into=Path.cwd())
     sha = inspection.record_pack(root, audit_id, pack, today=st.today) if audit_id else None
     if json_out:
         print_json({**pack.as_json(), "audit": audit_id, "recorded_commit": sha})

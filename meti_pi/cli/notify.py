@@ -7,6 +7,8 @@ Surface (the contract's two forms, plus verbs for the rest):
   meti-pi notify submit NOTICE_ID [--on DATE] [--ref DOC] [--late-reason TEXT]
   meti-pi notify acknowledge NOTICE_ID [--on DATE] [--ref DOC]
   meti-pi notify explain NOTICE_ID --reason TEXT
+  meti-pi notify withdraw NOTICE_ID --reason TEXT
+  meti-pi notify render NOTICE_ID [--format md|docx] [--out DIR]
   meti-pi notify log FILE_ID --kind provision|purpose_change|disposal|storage|use|other --summary TEXT ...
   meti-pi notify record FILE_ID --kind appi-74-1|appi-74-3 [--on DATE] [--ref DOC] [--late-reason TEXT]
 
@@ -161,7 +163,8 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
             "ok": not failing,
             "problems": [f.as_json() for f in failing],
             "pending": [f.as_json() for f in listed if f.status == "due"],
-            "explained": [f.as_json() for f in listed if f.status != "due"],
+            "explained": [f.as_json() for f in listed if f.status not in ("due", "obsolete")],
+            "obsolete": [f.as_json() for f in listed if f.status == "obsolete"],
             "ledger": [p.as_json() for p in ledger],
         })
     else:
@@ -171,7 +174,9 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
             typer.echo(f.problem("info").render())
         report_problems(ledger)
         verdict = "ok" if not failing else "NOTICES MISSING OR OUT OF DATE"
-        _err(f"{verdict}: {len(failing)} problems, {sum(f.status == 'due' for f in listed)} pending")
+        obsolete = sum(f.status == "obsolete" for f in listed)
+        _err(f"{verdict}: {len(failing)} problems, {sum(f.status == 'due' for f in listed)} pending"
+             + (f", {obsolete} obsolete draft(s) to withdraw" if obsolete else ""))
     if failing:
         raise typer.Exit(1)
 
@@ -254,6 +259,52 @@ def record_cmd(
     else:
         _err(f"{'would record' if dry_run else 'recorded'} {result.id}: {notices_article(kind)} notice to the PPC for files/{file_id} "
              f"on {result.on}" + (f" (commit {result.commit[:10]})" if result.commit else ""))
+
+
+@notify_app.command("withdraw")
+def withdraw_cmd(
+    ctx: typer.Context,
+    notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="The draft (notifications/<NOTICE_ID>.yaml).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn, e.g. the file was reclassified.")],
+    on: OnOpt = None,
+    json_out: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """End a draft that was never submitted (drafted → withdrawn), with its reason, in the notice, the 台帳 and the trail."""
+    _state_cmd(ctx, notice_id, "withdraw", on, None, reason, json_out, dry_run)
+
+
+@notify_app.command("render")
+def render_cmd(
+    ctx: typer.Context,
+    notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="A recorded notice (notifications/<NOTICE_ID>.yaml).")],
+    fmt: Annotated[str, typer.Option("--format", help="md (Markdown) or docx (Word).")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="Folder to write <NOTICE_ID>.md/.docx to (md without --out: stdout; docx: default build/notify).", show_default=False)] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Render a recorded notice again, in either format, from the register as it was drafted.
+
+    The content is the draft's: the register is read at the notice's register_commit. No id is allocated, nothing is recorded or committed, the notice keeps its state.
+    """
+    from meti_pi import notify_ops
+
+    st = state(ctx)
+    result = notify_ops.render_notice(st.register_root, notice_id, fmt=fmt, today=st.today)
+    if fmt == "md" and out is None and not json_out:
+        sys.stdout.write(result.data.decode("utf-8"))
+    else:
+        folder = out or Path("build/notify")
+        folder.mkdir(parents=True, exist_ok=True)
+        result.path = folder / f"{result.id}.{fmt}"
+        result.path.write_bytes(result.data)
+    if json_out:
+        print_json(result.as_json())
+        return
+    if result.path:
+        _err(f"wrote {result.path} ({result.id}: Art. {notices_article(result.kind)}, {result.title})")
+    if result.same_as_recorded is False:
+        _err(f"note: the layout of drafts has changed since {result.id} was recorded; the facts are those of commit "
+             f"{(result.register_commit or 'HEAD')[:10]}, the Markdown differs from the recorded draft's hash")
 
 
 @notify_app.command("log")

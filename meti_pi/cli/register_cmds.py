@@ -8,11 +8,30 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from meti_pi.cli.common import DryRunOpt, JsonOpt, StrictOpt, console, load_register, print_json, state
 from meti_pi.errors import MetiPiError, UsageError
 
 app = typer.Typer()
+
+
+class NewCommand(TyperCommand):
+    """`new KIND --help` ends with the fields of KIND (as `meti-pi schema KIND` lists them)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["new_kind"] = next((a for a in args if not a.startswith("-")), None)  # --help runs before KIND is parsed
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        super().format_help(ctx, formatter)
+        from meti_pi.kinds import KINDS
+
+        kind = ctx.meta.get("new_kind")
+        if kind not in KINDS:
+            formatter.write(f"\nKinds: {', '.join(KINDS)}. `meti-pi new KIND --help` lists the fields of KIND.\n")
+            return
+        formatter.write(_fields_text(kind))
 
 
 @app.command("init")
@@ -114,7 +133,7 @@ def _ci_report(reg: Any, problems: list[Any], fmt: str, output: Path | None, *, 
         write_bytes_atomically(output, data)
 
 
-@app.command("new")
+@app.command("new", cls=NewCommand)
 def new_cmd(
     ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="Kind of record: files, divisions, systems, contractors, ...")],
@@ -128,7 +147,8 @@ def new_cmd(
     """Add a record with an allocated id, validated against its schema and committed.
 
     Fields come from --from FILE, --set KEY=VALUE, or (on a terminal, when neither is given)
-    prompts for each required field of the kind's schema.
+    prompts for each required field of the kind's schema. `meti-pi schema KIND` lists the fields
+    of a kind with their Japanese titles, types, an example and which are required.
     """
     from meti_pi import registry_ops
     from meti_pi.kinds import KINDS
@@ -156,20 +176,63 @@ def interactive() -> bool:
 
 
 def _prompt_required(kind: str) -> dict[str, Any]:
-    """Ask for each required top-level field the schema defines (type-aware)."""
+    """Ask for each required field the schema defines (type-aware); an object is asked part by
+    part (its required parts), so `holding` asks for holding.start, not for an object."""
     from meti_pi import registry_ops
+    from meti_pi.kinds import KINDS
+    from meti_pi.schema import field_type, load_schema
 
-    data: dict[str, Any] = {}
-    for name, spec in registry_ops.required_fields(kind):
-        title = spec.get("title", name)
+    sch = load_schema(KINDS[kind].schema_file)
+
+    def ask(name: str, spec: dict[str, Any]) -> Any:
+        if spec.get("type") == "object" and isinstance(spec.get("properties"), dict):
+            typer.echo(f"{name} ({spec.get('title', name)}): {spec.get('description', '')}", err=True)
+            parts = spec.get("required") or list(spec["properties"])[:1]
+            return {p: ask(f"{name}.{p}", registry_ops._deref(sch, spec["properties"][p])) for p in parts}
         hint = spec.get("description", "")
-        enum = spec.get("enum")
-        label = f"{name} ({title})" + (f" [{'/'.join(map(str, enum))}]" if enum else "")
         if hint:
             typer.echo(f"  {hint}", err=True)
-        raw = typer.prompt(label)
-        data[name] = registry_ops.coerce(raw, spec)
-    return data
+        label = f"{name} ({spec.get('title', name)}; {field_type(sch, spec)})"
+        return registry_ops.coerce(typer.prompt(label), spec)
+
+    return {name: ask(name, spec) for name, spec in registry_ops.required_fields(kind)}
+
+
+@app.command("schema")
+def schema_cmd(
+    kind: Annotated[str, typer.Argument(help="Kind of record: files, divisions, systems, contractors, ...")],
+    json_out: JsonOpt = False,
+) -> None:
+    """List the fields of a kind of record: key, Japanese title, type, required or not, and an example.
+
+    Nested fields are shown with dotted keys (holding.start), as `new --set` takes them.
+    """
+    from meti_pi import registry_ops
+    from meti_pi.kinds import KINDS
+
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+    if json_out:
+        print_json({"kind": kind, "schema": KINDS[kind].schema_file, "fields": registry_ops.schema_fields(kind)})
+        return
+    typer.echo(_fields_text(kind), nl=False)
+
+
+def _fields_text(kind: str) -> str:
+    """The fields of a kind, one block each (`schema KIND`, `new KIND --help`)."""
+    from meti_pi import registry_ops
+    from meti_pi.kinds import KINDS
+
+    lines = [f"\n{kind} ({KINDS[kind].schema_file}): * required, + required in some cases; "
+             f"set with `meti-pi new {kind} --set KEY=VALUE`"]
+    for f in registry_ops.schema_fields(kind):
+        mark = "*" if f["required"] else "+" if f.get("required_when") else " "
+        lines.append(f"{mark} {f['key']}  {f['title']}  [{f['type']}]  e.g. {f['example']}")
+        if f["description"]:
+            lines.append(f"      {f['description']}")
+        if f.get("required_when"):
+            lines.append(f"      + required when: {f['required_when']}")
+    return "\n".join(lines) + "\n"
 
 
 @app.command("commit")

@@ -1,0 +1,174 @@
+"""The command line teaches its own data (issue 16): field lists, schema errors that say what to
+fill and how, whole-sentence summaries, one JSON document on stdout for every --json run, and
+exit codes as the README's table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import invoke, make_register
+
+from meti_pi import schema
+from meti_pi.cli import COMMANDS, first_sentence
+
+
+@pytest.fixture
+def root(tmp_path):
+    return make_register(tmp_path, example=True)
+
+
+def test_schema_lists_fields_with_titles_types_examples_and_required(runner, root):
+    result = invoke(runner, root, "schema", "files")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "* name  個人情報ファイルの名称  [text]" in out
+    assert "* holding.start  保有開始日  [date (YYYY-MM-DD)]  e.g. 2026-04-01" in out
+    assert "file_kind  個人情報ファイルの種別  [one of computer|manual|none]" in out
+    # Required only when the file holds 個人番号, and it says so.
+    assert "+ my_number_basis  個人番号の根拠" in out and "required when: a file holding 個人番号" in out
+    doc = json.loads(invoke(runner, root, "schema", "divisions", "--json").stdout)
+    keys = {f["key"]: f for f in doc["fields"]}
+    assert keys["name"]["required"] and keys["name"]["title"] == "名称" and not keys["contact.phone"]["required"]
+    assert invoke(runner, root, "schema", "nosuchkind").exit_code == 2
+    assert "meti-pi schema KIND" in " ".join(invoke(runner, root, "new", "--help").stdout.split())
+    # `new KIND --help` ends with the same field list.
+    helped = invoke(runner, root, "new", "files", "--help")
+    assert helped.exit_code == 0 and "* holding.start  保有開始日  [date (YYYY-MM-DD)]  e.g. 2026-04-01" in helped.stdout
+    assert "* name  名称  [text]  e.g. 大臣官房人事課" in invoke(runner, root, "schema", "divisions").stdout
+
+
+def test_schema_errors_name_the_japanese_title_why_and_a_set_example():
+    base = {"schema_version": 1, "id": "F-1", "name": "x", "org": "経済産業省", "division": "d", "purpose": "p",
+            "record_items": ["a"], "record_scope": "s", "collection_method": "c", "file_kind": "computer",
+            "holding": {"start": "2026-04-01"}, "characteristics": {"my_number": True}}
+    (path, message), = schema.errors("files.schema.json", base)
+    assert path == () and "個人番号の根拠（my_number_basis）is required because a file holding 個人番号" in message
+    assert "`my_number_basis: {use_basis: …}` in the record, then `meti-pi commit`" in message
+    assert "--set my_number_basis.use_basis=" in message and "meti-pi schema files" in message
+    messages = dict(schema.errors("files.schema.json", {**base, "holding": "2026-04-01", "my_number_basis": {}}))
+    assert "保有期間（holding）has parts: set them as `holding: {start: 2026-04-01}`" in messages[("holding",)]
+    assert "--set holding.start=2026-04-01" in messages[("holding",)]
+    wrong = dict(schema.errors("files.schema.json", {**base, "file_kind": "paper", "my_number_basis": {}}))
+    assert "one of computer|manual|none" in wrong[("file_kind",)]
+
+
+def test_new_prompts_for_the_parts_of_an_object(runner, root, monkeypatch):
+    from meti_pi.cli import register_cmds
+
+    monkeypatch.setattr(register_cmds, "interactive", lambda: True)
+    answers = ["テスト課", "経済産業省", "テスト課長"]
+    result = invoke(runner, root, "new", "divisions", "--id", "test-ka", "--dry-run", "--json", input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    files = ["名簿", "経済産業省", "kanbo-jinji", "目的", "[氏名]", "職員", "本人から", "computer", "2026-04-01"]
+    result = invoke(runner, root, "new", "files", "--dry-run", "--json", input="\n".join(files) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "holding.start (保有開始日; date (YYYY-MM-DD))" in result.output
+
+
+def test_command_summaries_are_whole_sentences(runner, root):
+    assert first_sentence("Draft each Art. 35/36 notice FILE_ID requires. More here.") == "Draft each Art. 35/36 notice FILE_ID requires."
+    assert first_sentence("Arts. 39/40 incidents: open, update.\n\nDetails.") == "Arts. 39/40 incidents: open, update."
+    for group in ("notify", "incident", "inspect", "audit"):
+        listing = invoke(runner, root, group, "--help").stdout
+        commands = listing.split("Commands:")[1] if "Commands:" in listing else ""
+        for line in commands.splitlines():
+            assert not line.rstrip().endswith(("Art.", "Arts.")), (group, line)  # click cut it at "Art."
+    assert "Draft each Art. 35/36 notice FILE_ID requires and has not made" in " ".join(invoke(runner, root, "notify", "--help").stdout.split())
+    assert all(not text.endswith("Art.") for _, text in COMMANDS.values())
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["show", "F-2026-NOSUCH", "--json"], 2),  # an unknown id is a usage error
+    (["notify", "F-2026-S1J6E5", "--kind", "99", "--json"], 2),
+    (["validate", "--json", "--no-such-option"], 2),
+    (["incident", "report", "INC-2026-NOSUCH", "--kind", "final", "--json"], 2),
+    (["new", "files", "--set", "name=x", "--json"], 1),  # refused: the record would be invalid
+    (["notify", "withdraw", "N-2024-XWB2KM", "--reason", "x", "--json"], 1),  # submitted, not a draft
+])
+def test_every_json_run_prints_one_json_document_errors_included(runner, root, args, code):
+    result = invoke(runner, root, *args)
+    assert result.exit_code == code, result.output
+    doc = json.loads(result.stdout)  # exactly one document: json.loads refuses anything after it
+    assert doc["ok"] is False and doc["exit_code"] == code and doc["errors"] and doc["errors"][-1]["message"]
+
+
+def test_cannot_run_is_json_too(runner, tmp_path):
+    from meti_pi.cli import app
+
+    result = runner.invoke(app, ["--register", str(tmp_path / "none"), "validate", "--json"])
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["errors"][-1]["code"] == "cannot-run"
+
+
+def test_show_of_an_unknown_id_exits_2_without_json_too(runner, root):
+    result = invoke(runner, root, "show", "F-2026-NOSUCH")
+    assert result.exit_code == 2 and "no record with id" in result.stderr and result.stdout == ""
+
+
+# -- progress where people wait -------------------------------------------------------------------
+
+
+def test_progress_is_silent_when_piped(runner, root, tmp_path):
+    # CliRunner's streams are not terminals: the long steps print no progress, only their output.
+    every = invoke(runner, root, "inspect", "--year", "2026")
+    assert every.exit_code == 0, every.output
+    assert "building the checklists" not in every.stderr and "\x1b[" not in every.stderr
+    pack = invoke(runner, root, "audit", "pack", "--out", str(tmp_path / "pack.zip"))
+    assert pack.exit_code == 0, pack.output
+    assert "reading the register" not in pack.stderr and "\x1b[" not in pack.stderr
+
+
+def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
+    from meti_pi import checklist as cl
+    from meti_pi.cli.common import Busy
+    from meti_pi.register import Register
+
+    seen: list[tuple[int, int]] = []
+    busy = Busy("building", force=True)
+    monkeypatch.setattr(busy, "update", lambda done, total=None: seen.append((done, total)))
+    monkeypatch.setenv("METI_PI_PARALLEL_MIN", "1000")  # one process: every division reported
+    from datetime import date
+
+    reg = Register.load(root)
+    with busy:
+        out = cl.map_all(reg, 2026, date(2026, 11, 26), lambda c: c.division, progress=busy.update)
+    assert seen == [(n, len(out)) for n in range(1, len(out) + 1)] and len(out) == 13
+    assert not Busy("x", force=False).active
+
+
+# -- documents' sentences and contacts ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("reasons", "klass", "sentence"), [
+    ([("class-a:my_number", "個人番号を含む → 管理A（policy の管理A該当事由 my_number）")], "A", "個人番号を含むため、管理Ａとする。"),
+    ([("class-b", "本人の数 2,000人 ≥ 1,000人（千人以上）→ 管理B")], "B", "本人の数が千人以上であるため、管理Ｂとする。"),
+    ([("class-b:unknown-count", "本人の数が不明 → 計数されるまで管理B（1,000人以上）として扱う")], "B",
+     "本人の数が不明であり、計数されるまで管理Ｂとして取り扱う。"),
+    ([("class-c", "管理A該当事由なし、本人の数 999人 < 1,000人 → 管理C")], "C", "管理Ａとすべき事由がなく、本人の数が千人未満であるため、管理Ｃとする。"),
+])
+def test_class_reasons_become_document_sentences(reasons, klass, sentence):
+    from meti_pi.classification import document_rationale
+
+    text = document_rationale([{"rule": r, "text": t} for r, t in reasons], klass)
+    assert text == sentence and not any(m in text for m in ("→", "≥", "<", "policy", "_"))
+
+
+def test_sensitive_categories_are_named_in_japanese():
+    from meti_pi.classification import japanese_label
+
+    assert japanese_label("medical_history") == "病歴" and japanese_label("basic_pension") == "基礎年金番号"
+
+
+def test_a_division_without_contact_is_warned_when_an_open_incident_needs_it(runner, root):
+    import re
+
+    path = root / "divisions" / "kanbo-kaikei.yaml"  # the division of the example's open incident
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"contact:\n(  .*\n)+", "", text), encoding="utf-8")
+    doc = json.loads(invoke(runner, root, "validate", "--json").stdout)
+    warned = [w for w in doc["warnings"] if w["code"] == "contact-missing"]
+    assert [w["path"] for w in warned] == ["divisions/kanbo-kaikei.yaml"] and "INC-2026-H0JQNC" in warned[0]["message"]
+    path.write_text(text, encoding="utf-8")
+    doc = json.loads(invoke(runner, root, "validate", "--json").stdout)
+    assert not [w for w in doc["warnings"] if w["code"] == "contact-missing"]
