@@ -634,6 +634,7 @@ def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
                                         f"({latest.data.get('submitted_on')}); a change notice is required before the change "
                                         f"(変更しようとするとき); record it with `meti-pi notify record {rec.id} --kind appi-74-1 --on DATE`",
                                latest.id))
+    return out
 
 
 def obsolete_drafts(reg: Register, today: date) -> list[Finding]:
