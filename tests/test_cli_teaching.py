@@ -60,7 +60,8 @@ def test_new_prompts_for_the_parts_of_an_object(runner, root, monkeypatch):
     answers = ["テスト課", "経済産業省", "テスト課長"]
     result = invoke(runner, root, "new", "divisions", "--id", "test-ka", "--dry-run", "--json", input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
-    files = ["名簿", "経済産業省", "kanbo-jinji", "目的", "[氏名]", "職員", "本人から", "computer", "2026-04-01"]
+    # file_kind none: not in the ファイル簿, so APPI 75(1)'s items (not prompted for) are not required.
+    files = ["名簿", "経済産業省", "kanbo-jinji", "目的", "[氏名]", "職員", "本人から", "none", "2026-04-01"]
     result = invoke(runner, root, "new", "files", "--dry-run", "--json", input="\n".join(files) + "\n")
     assert result.exit_code == 0, result.output
     assert "holding.start (保有開始日; date (YYYY-MM-DD))" in result.output
