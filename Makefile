@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test stress bench check-schemas clean
+.PHONY: install demo test stress bench check-schemas fast-schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(STAMP)
 # Independent check of every record of both registers against the shipped schemas.
 check-schemas: $(STAMP)
 	$(PY) tests/check_registers_with_check_jsonschema.py
+
+# The compiled fast validators shipped in meti_pi/fastschemas/: regenerate after editing schemas/.
+fast-schemas: $(STAMP)
+	$(PY) -m meti_pi.fastgen
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis bench/.data bench/out

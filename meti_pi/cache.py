@@ -8,7 +8,6 @@ What is stored (in `<git dir>/meti-pi-cache/`, so it is never committed):
   the day (rule findings depend on it) and the names of the checks. This assumes what CHECKS
   require anyway: a check is a function of (register, today) and reads nothing else;
 - `weights`: how long each check took, to share the checks evenly among processes;
-- `fjs-*.bin`: compiled fast schema validators (meti_pi.schema; also kept per user).
 `records` and `texts` are a base file plus small deltas written by runs that added few entries.
 Every file carries a fingerprint of meti-pi's code, the schemas and the parsing libraries:
 after an upgrade or an edit of meti-pi itself, old entries are simply not used.
@@ -394,9 +393,6 @@ class View:
         if git_dir is None:
             return None
         directory = git_dir / DIR_NAME
-        from meti_pi import schema
-
-        schema.set_code_dir(directory)
         store = Store(directory, fingerprint())
         store.load()
         if vouched is not None:

@@ -457,7 +457,7 @@ def _read_many(root: Path, rels: list[str], given: dict[str, bytes]) -> dict[str
     from meti_pi import schema
 
     for schema_file in {_schema_file(rel) for rel in rels} - {None}:
-        schema._fast(schema_file)  # compile (or load) each validator once, before forking
+        schema._fast(schema_file)  # load each validator once, before forking
     chunks = [rels[i::workers] for i in range(workers)]  # interleaved: kinds differ in size
 
     def task(chunk: list[str]) -> Any:
