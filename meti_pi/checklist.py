@@ -1129,21 +1129,21 @@ PARALLEL_DIVISIONS_MIN = 16
 def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], Any]) -> list[Any]:
     """`use(checklist)` for every division's checklist, in id order.
 
-    With many divisions the checklists are built by several processes (meti_pi.cache.run_shared),
+    With many divisions the checklists are built by several processes (meti_pi.procs.run_shared),
     so `use` must return plain data (marshal-able: str, int, list, dict, tuple, None).
     """
     import os
 
-    from meti_pi import cache
+    from meti_pi import procs
 
     catalogue = load_catalogue()
     ids = [rec.id for rec in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_DIVISIONS_MIN))
-    workers = cache.cpus() if len(ids) >= least else 1
+    workers = procs.cpus() if len(ids) >= least else 1
     if workers < 2:
         return [use(build(reg, d, year, today, catalogue)) for d in ids]
     # The first here, before forking: the indexes every checklist shares are then built once.
     first = use(build(reg, ids[0], year, today, catalogue))
     tasks = [lambda d=d: use(build(reg, d, year, today, catalogue)) for d in ids[1:]]
     weights = [float(len(files_of_division(reg, d))) + 1.0 for d in ids[1:]]
-    return [first, *cache.run_shared(tasks, weights, workers)]
+    return [first, *procs.run_shared(tasks, weights, workers)]
