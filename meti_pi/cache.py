@@ -254,7 +254,9 @@ def _make_key(folder: Path, path: Path) -> None:
         try:
             os.link(tmp, path)
         except FileExistsError:
-            pass
+            return
+        for old in folder.glob("fjs-*.bin"):  # compiled validators an older meti-pi kept here: never read now
+            old.unlink()
     except OSError:
         pass
     finally:
@@ -490,6 +492,7 @@ def _cache_folder(git_dir: Path, root: Path) -> Path | None:
         if not _own_dir(path):
             return None
     _remove_old_files(top)
+    _remove_orphans(folder)
     return folder
 
 
@@ -516,6 +519,29 @@ def _remove_old_files(top: Path) -> None:
                     path.unlink()
             except OSError:
                 pass
+
+
+ORPHAN_AGE = 120.0  # seconds after which a temporary file is a killed writer's, not a live one's
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Temporary files of writers killed before their rename: they may hold content the register
+    no longer holds, and nothing else would ever remove them."""
+    import time
+
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(".tmp")]
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        path = folder / name
+        try:
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > ORPHAN_AGE:
+                path.unlink()
+        except OSError:
+            pass
 
 
 # -- the view of one loaded register ------------------------------------------------------------------

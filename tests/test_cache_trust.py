@@ -283,3 +283,27 @@ def test_a_repository_git_refuses_is_refused_and_its_cache_not_read(root: Path, 
             for name in (*dirnames, *filenames):
                 os.lchown(os.path.join(dirpath, name), 0, 0)
         os.lchown(repo, 0, 0)
+
+
+def test_a_killed_writers_temporary_file_is_removed_once_old(root: Path, tmp_path: Path) -> None:
+    user = tmp_path / "user"
+    validate(root, user)
+    folder = register_folder(root)
+    orphan = folder / ".records.07.999999.deadbeef.tmp"
+    live = folder / ".records.08.999998.cafef00d.tmp"
+    orphan.write_bytes(MY_NUMBER.encode())
+    live.write_bytes(b"being written")
+    old = orphan.stat().st_mtime - cache.ORPHAN_AGE - 5
+    os.utime(orphan, (old, old))
+    validate(root, user)
+    assert not orphan.exists() and live.exists()
+    assert holding(root, MY_NUMBER) == []
+
+
+def test_compiled_validators_an_older_version_kept_per_user_are_removed(root: Path, tmp_path: Path) -> None:
+    user = tmp_path / "user"
+    old = user / ".cache" / "meti-pi" / "fjs-0123.bin"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"old code")
+    validate(root, user)
+    assert not old.exists() and (old.parent / "cache-key").exists()
