@@ -68,8 +68,9 @@ def parse(out: str, marker: str, *placeholders: str) -> list[LogCommit]:
         elif tag == "T":
             if body:
                 key, sep, value = body.partition(":")
-                if sep and key.strip():
-                    current.trailers.setdefault(key.strip(), []).append(value.strip())
+                key = key.strip(" \t")  # not strip(): \x1c-\x1f are whitespace to Python, not to git
+                if sep and key:
+                    current.trailers.setdefault(key, []).append(value.strip(" \t"))
         elif tag == "E":
             current.fields = dict(zip(placeholders, values))
             tokens = body.split("\0")

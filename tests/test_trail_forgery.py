@@ -102,3 +102,39 @@ def test_each_run_draws_a_new_marker():
     assert gitlog.new_marker() != gitlog.new_marker()
     with pytest.raises(ValueError):
         gitlog.log_format(gitlog.new_marker(), "B")  # the body would print a message's structure-free text unmarked
+
+
+def test_any_message_reads_back_as_git_alone_reads_it(tmp_path):
+    """Random messages full of separators and trailer-like lines: the fields and trailers read from
+    one `git log` of many commits are what git prints for each commit alone (`%s`, `%an`, and
+    `git interpret-trailers --parse`), and there are exactly as many commits as were made."""
+    import random
+
+    rng = random.Random(13)
+    pieces = ["\x1f", "\x1e", "\n", "\n\n", ": ", "Meti-Pi-Command: new", "Meti-Pi-Record: files/F-1", "x", "件名", " ",
+              "Meti-Pi-Article: 35(1)", "%x1e", "\t", "\x1b[31m"]
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    made = []
+    for i in range(25):
+        message = "s" + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        author = "A" + "".join(rng.choice(["\x1f", "\x1e", "b", ":"]) for _ in range(4))
+        subprocess.run(["git", "-c", f"user.name={author}", "commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", message],
+                       cwd=repo, check=True, capture_output=True)
+        made.append(git(repo, "rev-parse", "HEAD").strip())
+    marker = gitlog.new_marker()
+    commits = gitlog.parse(git(repo, "log", "-z", f"--format={gitlog.log_format(marker, 'H', 'an', 's')}"), marker, "H", "an", "s")
+    assert [c.fields["H"] for c in commits] == made[::-1]
+    for c in commits:
+        sha = c.fields["H"]
+        assert c.fields["s"] == git(repo, "log", "-1", "--format=%s", sha)[:-1]
+        assert c.fields["an"] == git(repo, "log", "-1", "--format=%an", sha)[:-1]
+        body = subprocess.run(["git", "cat-file", "commit", sha], cwd=repo, capture_output=True, check=True).stdout.split(b"\n\n", 1)[1]
+        parsed = subprocess.run(["git", "interpret-trailers", "--parse", "--unfold", "--no-divider"], cwd=repo, input=body,
+                                capture_output=True, check=True).stdout.decode("utf-8")
+        expected: dict[str, list[str]] = {}
+        for line in parsed.split("\n")[:-1]:  # not splitlines(): \x1c-\x1e are line breaks to Python
+            key, _, value = line.partition(":")
+            expected.setdefault(key.strip(" \t"), []).append(value.strip(" \t"))
+        assert c.trailers == expected, (sha, body, parsed)
