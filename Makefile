@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo render test stress bench check-schemas schemas clean
+.PHONY: install demo render test stress bench check-schemas schemas fast-schemas clean
 
 $(STAMP): pyproject.toml
 	@echo "== first run: creating $(VENV) and installing meti-pi with its dependencies (typer, rich, ruamel.yaml, jsonschema, python-docx, openpyxl, ...); about a minute"
@@ -39,11 +39,16 @@ check-schemas: $(STAMP)
 
 # The package's copies of the source-of-truth folders (wheels carry meti_pi/data/, not schemas/ or
 # register/). Run after editing either; tests/test_packaging.py fails while they differ.
-schemas:
+schemas: $(STAMP)
 	rm -rf meti_pi/data/schemas meti_pi/data/register
 	mkdir -p meti_pi/data/schemas meti_pi/data/register
 	cp schemas/*.schema.json meti_pi/data/schemas/
 	cd register && find . -name '*.yaml' | tar -cf - -T - | (cd ../meti_pi/data/register && tar -xf -)
+	$(PY) -m meti_pi.fastgen
+
+# The compiled fast validators shipped in meti_pi/fastschemas/: regenerate after editing schemas/.
+fast-schemas: $(STAMP)
+	$(PY) -m meti_pi.fastgen
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis bench/.data bench/out

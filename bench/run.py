@@ -195,11 +195,11 @@ def bench_validate(register: Path, reps: int, rows: list[Row]) -> None:
     floor0 = floor_parse(register, env)
     shutil.rmtree(cache, ignore_errors=True)
     first, code, _ = run(meti("validate"), env)
-    rows.append(Row("validate, first run ever (also compiles validators)", "info", floor0, first, None, f"exit {code}"))
+    rows.append(Row("validate, first run ever (also makes the cache key)", "info", floor0, first, None, f"exit {code}"))
     colds, floors, cpus = [], [], []
     for _ in range(reps):
         floors.append(floor_parse(register, env))
-        shutil.rmtree(cache, ignore_errors=True)  # the register's cache; compiled validators stay, like .pyc
+        shutil.rmtree(cache, ignore_errors=True)  # the register's cache (the per-user key stays)
         wall, code, err = run(meti("validate"), env)
         colds.append(wall)
         cpus.append(LAST_CPU)

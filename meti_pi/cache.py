@@ -1,17 +1,27 @@
 """The read cache: parsed records and validation results, keyed by file content, kept in the git dir.
 
-What is stored (in `<git dir>/meti-pi-cache/`, so it is never committed):
-- `records`: per content id (the git blob id of a file's bytes) and schema, the parse outcome:
-  the record's data (marshal) and its schema problems, or the faults found reading it;
-- `texts`: the text of each content id, read only by a process that asks a record for its text;
-- `results`: whole-register validation results, keyed by the content ids of every file read,
-  the day (rule findings depend on it) and the names of the checks. This assumes what CHECKS
-  require anyway: a check is a function of (register, today) and reads nothing else;
-- `weights`: how long each check took, to share the checks evenly among processes;
-- `fjs-*.bin`: compiled fast schema validators (meti_pi.schema; also kept per user).
-`records` and `texts` are a base file plus small deltas written by runs that added few entries.
+What is stored (in `<git dir>/meti-pi-cache/<register>/`, so it is never committed):
+- `records.NN` (32 shards by content id): per content id (the git blob id of a file's bytes) and
+  schema, the parse outcome: the record's data and its schema problems, or the faults found;
+- `texts.NN`: the text of each content id, read only by a process that asks a record for its text;
+- `results`: whole-register validation results of the register as last read, keyed by the
+  content ids of every file read, the day (rule findings depend on it) and the names of the
+  checks. This assumes what CHECKS require anyway: a check is a function of (register, today);
+- `weights`: how long each check took, to share the checks evenly among processes.
 Every file carries a fingerprint of meti-pi's code, the schemas and the parsing libraries:
 after an upgrade or an edit of meti-pi itself, old entries are simply not used.
+
+Data only, authenticated (issue 13): every file is an HMAC-SHA256, under a per-user key kept
+outside the repository (`$XDG_CACHE_HOME/meti-pi/cache-key`, created 0600), over its name, the
+fingerprint and the payload; the payload is decoded (marshal: plain data) only after the HMAC
+checks. A file planted, copied from someone else's repository, damaged or swapped for another
+is a miss: it costs a re-parse, never a wrong result, and no code is ever loaded from a cache.
+Without a usable key (unwritable home, a key readable by others) there is no cache.
+
+Nothing stays that the register no longer holds: each command that reads the register rewrites
+the shards holding an entry for content it did not read (an edit reverted, a record deleted,
+history rewritten), and drops the results of any other state, so a My Number typed and then
+removed is gone from the cache once the next command has run.
 
 Why it is never wrong:
 - Content ids come from git for tracked files whose work-tree bytes git confirms equal to the
@@ -21,76 +31,37 @@ Why it is never wrong:
   or treated as "unknown". Every other file is read and hashed here. So an edit, a checkout, a
   rebase, or a file rewritten behind git's back with its old size and mtime all change the key.
 - A parse result is stored under the id of the bytes actually parsed.
+- Git is asked before anything is read: a repository git refuses (`safe.directory`) is refused.
 - Files are written to a temporary name and renamed (two writers: the last one wins, both
-  files are whole); each carries a CRC and a fingerprint; anything unreadable is ignored and
-  rebuilt. A lost update only costs a re-parse.
+  files are whole); anything unreadable or unauthenticated is ignored and rebuilt.
 Set METI_PI_NO_CACHE=1 to bypass it.
 """
 
 from __future__ import annotations
 
-import atexit
 import hashlib
+import hmac
 import marshal
 import os
+import stat
 import sys
-import zlib
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from meti_pi.errors import Problem
+from meti_pi.errors import MetiPiError, Problem
 
-FORMAT = 2  # 2: an entry also holds the record's references (meti_pi.refs)
-MAGIC = b"METIPIC1"
+FORMAT = 3  # 3: authenticated shards, results of one state
+MAGIC = b"METIPIC3"
 DIR_NAME = "meti-pi-cache"
-RESULTS_KEPT = 16  # whole-register results kept (branches, days)
-MAX_DELTAS = 12  # small files added by runs with few new entries, before they are merged
-BACKGROUND_MIN = 2000  # new entries from which a forked process writes them
-
-
-# Writer processes started by View.flush_entries: waited for before this process exits.
-_WRITERS: list[int] = []
-
-
-def _reap_writers() -> None:
-    while _WRITERS:
-        pid = _WRITERS.pop()
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-
-
-atexit.register(_reap_writers)
-
-
-def _detached(work: Any) -> None:
-    """Run `work` in a process this one neither waits for nor leaves behind as a zombie (a grandchild,
-    adopted by init). It lets go of the register's lock and of stdin/stdout/stderr first, so neither
-    the next command nor a caller reading this one's output waits for it. Writes in the cache are
-    atomic: a reader sees the old files or the new, and a lost write only costs a re-parse."""
-    pid = os.fork()
-    if pid:
-        os.waitpid(pid, 0)  # the intermediate process exits at once
-        return
-    try:
-        if os.fork() == 0:
-            code = 1
-            try:
-                from meti_pi import lock
-
-                for fd in lock.held_fds():
-                    os.close(fd)
-                null = os.open(os.devnull, os.O_RDWR)
-                for fd in (0, 1, 2):
-                    os.dup2(null, fd)
-                work()
-                code = 0
-            finally:
-                os._exit(code)
-    finally:
-        os._exit(0)
+SHARDS = 32  # records and texts are split by content id: a change rewrites one shard, not the whole
+BACKGROUND_MIN = 2000  # new entries from which a child process writes them (meti_pi.procs)
+MAX_FILE = 1 << 31  # a cache file larger than this is not read
+KEY_BYTES = 32
+# Files an older meti-pi left in the cache folder (compiled code, unauthenticated data): removed.
+_OLD_NAMES = ("records", "texts", "results", "weights")
+_OLD_PREFIXES = ("records.d.", "texts.d.", "fjs-")
 
 # Problem without its path, as stored: (line, code, message, severity, key).
 StoredProblem = tuple[Any, str, str, str, str]
@@ -128,14 +99,15 @@ def git_state(root: Path) -> dict[str, str] | None:
     not modified in the work tree (git compares contents when the stat data differs).
     """
     from meti_pi import audit
-    from meti_pi.errors import MetiPiError
 
     git_dir = find_git_dir(root)
     if git_dir is None:
         return None
     try:
         out = audit.git(root, *_GIT_SAFE, "ls-files", "--stage", "-v", "--modified", "-z", check=True)
-    except MetiPiError:
+    except MetiPiError as err:
+        if "safe.directory" in str(err) or "dubious ownership" in str(err):
+            raise refused(root) from None
         return None  # not a work tree git can read: no cache
     clean: dict[str, str] = {}
     dirty: set[str] = set()
@@ -210,35 +182,136 @@ def fingerprint() -> str:
     return h.hexdigest()
 
 
+def refused(root: Path) -> MetiPiError:
+    """git refuses the repository (safe.directory): so does meti-pi, cache included."""
+    return MetiPiError(
+        f"git refuses the repository holding {root}: it belongs to another user (git's safe.directory check); "
+        f"meti-pi reads neither it nor its cache. If you trust it, run "
+        f"`git config --global --add safe.directory <its work tree>` as git advises, or work on your own clone"
+    )
+
+
+# -- the per-user key ----------------------------------------------------------------------------
+
+
+def _user_dir() -> Path | None:
+    """`$XDG_CACHE_HOME/meti-pi`, else `~/.cache/meti-pi`: outside every repository."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if home == "~" or not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "meti-pi"
+
+
+def _own_private_file(fd: int) -> bool:
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size != KEY_BYTES:
+        return False
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o077):
+        return False  # someone else's, or readable by others: anyone could forge entries with it
+    return True
+
+
+@lru_cache(maxsize=1)
+def user_key() -> bytes | None:
+    """The key authenticating this user's cache files, created on first use (0600); None: no cache."""
+    folder = _user_dir()
+    if folder is None:
+        return None
+    path = folder / "cache-key"
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    for _ in range(2):
+        try:
+            fd = os.open(path, flags)
+        except FileNotFoundError:
+            _make_key(folder, path)
+            continue
+        except OSError:
+            return None
+        try:
+            if not _own_private_file(fd):
+                return None
+            key = os.read(fd, KEY_BYTES + 1)
+            return key if len(key) == KEY_BYTES else None
+        finally:
+            os.close(fd)
+    return None
+
+
+def _make_key(folder: Path, path: Path) -> None:
+    """A new random key, linked into place only whole (two first runs at once: one key wins)."""
+    tmp = folder / f".cache-key.{os.getpid()}.{os.urandom(4).hex()}"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            os.write(fd, os.urandom(KEY_BYTES))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return
+        for old in folder.glob("fjs-*.bin"):  # compiled validators an older meti-pi kept here: never read now
+            old.unlink()
+    except OSError:
+        pass
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
 # -- the files ---------------------------------------------------------------------------------------
 
 
-def _read(path: Path, fp: str) -> Any:
-    """The payload of a cache file, or None when missing, stale or damaged."""
+def _mac(key: bytes, name: str, head: bytes, payload: Any) -> bytes:
+    h = hmac.new(key, name.encode() + b"\0" + head, hashlib.sha256)
+    h.update(payload)
+    return h.digest()
+
+
+def _read(path: Path, fp: str, key: bytes) -> Any:
+    """The payload of a cache file, or None when missing, stale, damaged or not authenticated."""
     try:
-        blob = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
-    head = len(MAGIC) + 40 + 4
-    if len(blob) < head or blob[: len(MAGIC)] != MAGIC or blob[len(MAGIC): len(MAGIC) + 40] != fp.encode():
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE:
+            return None  # a link, FIFO, device or folder planted in its place: never read
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            blob = fh.read()
+    except OSError:
         return None
-    payload = memoryview(blob)[head:]
-    if zlib.crc32(payload) != int.from_bytes(blob[head - 4: head], "big"):
+    finally:
+        os.close(fd)
+    head = MAGIC + fp.encode()
+    start = len(head) + 32
+    if len(blob) < start or not blob.startswith(head):
+        return None
+    payload = memoryview(blob)[start:]
+    if not hmac.compare_digest(_mac(key, path.name, head, payload), blob[len(head):start]):
         return None
     try:
-        return marshal.loads(payload)
+        return marshal.loads(payload)  # our own bytes (authenticated): plain data
     except (EOFError, ValueError, TypeError):
         return None
 
 
-def _write(path: Path, fp: str, value: Any) -> bool:
+def _write(path: Path, fp: str, key: bytes, value: Any) -> bool:
     """Atomically replace `path`; False (and nothing left behind) when it cannot be written."""
     payload = marshal.dumps(value)
-    data = MAGIC + fp.encode() + zlib.crc32(payload).to_bytes(4, "big") + payload
+    head = MAGIC + fp.encode()
+    data = head + _mac(key, path.name, head, payload) + payload
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
+        with open(tmp, "xb") as fh:
             fh.write(data)
         os.replace(tmp, path)
         return True
@@ -250,65 +323,83 @@ def _write(path: Path, fp: str, value: Any) -> bool:
         return False
 
 
-class _Layer:
-    """One kind of content in the cache folder: a base file and small deltas added since."""
+def _remove(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
 
-    def __init__(self, directory: Path, name: str, fp: str) -> None:
+
+def shard_of(key: str) -> int:
+    """The shard of an entry key or content id (hex): from its first two digits."""
+    try:
+        return int(key[:2], 16) % SHARDS
+    except ValueError:
+        return 0
+
+
+class _Layer:
+    """One kind of content in the cache folder, in SHARDS files by content id."""
+
+    def __init__(self, directory: Path, name: str, fp: str, key: bytes) -> None:
         self.dir = directory
         self.name = name
         self.fp = fp
+        self.key = key
         self.items: dict[str, Any] = {}
-        self.base_count = 0
-        self.deltas: list[Path] = []
+        self.loaded: set[int] = set()
+        self.parts: dict[int, dict[str, Any]] = {}  # shard -> its items, as read
 
-    def load(self) -> None:
-        base = _read(self.dir / self.name, self.fp)
-        if isinstance(base, dict):
-            self.items = base
-            self.base_count = len(base)
-        try:
-            names = sorted(n for n in os.listdir(self.dir) if n.startswith(self.name + ".d."))
-        except OSError:
-            names = []
-        for name in names:
-            path = self.dir / name
-            self.deltas.append(path)
-            part = _read(path, self.fp)
+    def path(self, shard: int) -> Path:
+        return self.dir / f"{self.name}.{shard:02d}"
+
+    def load(self, shards: Iterable[int] = range(SHARDS)) -> None:
+        for shard in shards:
+            if shard in self.loaded:
+                continue
+            self.loaded.add(shard)
+            part = _read(self.path(shard), self.fp, self.key)
             if isinstance(part, dict):
-                self.items.update(part)  # deltas are content-addressed: any order gives the same items
+                self.parts[shard] = part
+                self.items.update(part)
 
-    def save(self, new: dict[str, Any], live: set[str], suffix: str) -> None:
-        """Persist `new`: as a small delta, or as a new base holding the live items when due."""
-        if not new:
-            return
+    def stale_shards(self, live: set[str]) -> set[int]:
+        """Shards holding an entry whose key is not live."""
+        return {shard_of(k) for k in self.items if k not in live}
+
+    def save(self, shards: Iterable[int], new: dict[str, Any], live: set[str]) -> bool:
+        """Rewrite `shards` with their live items plus `new`; False when one could not be written."""
         self.items.update(new)
-        if self.base_count and len(new) * 4 < self.base_count and len(self.deltas) < MAX_DELTAS:
-            path = self.dir / f"{self.name}.d.{suffix}"
-            if _write(path, self.fp, new):
-                self.deltas.append(path)
-            return
-        # A new base: the items in use, plus older ones while they are few (switching back to a
-        # branch then costs nothing); the deltas it merges are removed.
-        keep = self.items if len(self.items) <= 2 * len(live) + 1000 else {k: v for k, v in self.items.items() if k in live}
-        if _write(self.dir / self.name, self.fp, keep):
-            self.base_count = len(keep)
-            for path in self.deltas:
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
-            self.deltas = []
+        ok = True
+        by_shard: dict[int, dict[str, Any]] = {}
+        for k, v in new.items():
+            by_shard.setdefault(shard_of(k), {})[k] = v
+        for shard in sorted(set(shards)):
+            self.load((shard,))
+            part = {k: v for k, v in self.parts.get(shard, {}).items() if k in live}
+            part.update(by_shard.get(shard, {}))
+            done = _write(self.path(shard), self.fp, self.key, part) if part else _remove(self.path(shard))
+            if done:
+                for k in self.parts.get(shard, {}):
+                    if k not in part:
+                        self.items.pop(k, None)
+                self.parts[shard] = part
+            ok = ok and done
+        return ok
 
 
 class Store:
-    """The cache folder of one repository: parse outcomes, texts (read only when asked), results."""
+    """The cache folder of one register: parse outcomes, texts (read only when asked), results."""
 
-    def __init__(self, directory: Path, fp: str) -> None:
+    def __init__(self, directory: Path, fp: str, key: bytes) -> None:
         self.dir = directory
         self.fp = fp
-        self._records = _Layer(directory, "records", fp)
-        self._texts = _Layer(directory, "texts", fp)
-        self._texts_loaded = False
+        self.key = key
+        self._records = _Layer(directory, "records", fp, key)
+        self._texts = _Layer(directory, "texts", fp, key)
         self.entries: dict[str, Entry] = self._records.items
 
     def load(self) -> None:
@@ -316,52 +407,141 @@ class Store:
         self.entries = self._records.items
 
     def text(self, cid: str) -> bytes | None:
-        """The UTF-8 text whose content id is `cid` (texts are read on first use only)."""
-        if not self._texts_loaded:
-            self._texts_loaded = True
-            self._texts.load()
+        """The UTF-8 text whose content id is `cid` (each texts shard is read on first use only)."""
+        self._texts.load((shard_of(cid),))
         found = self._texts.items.get(cid)
         return found if isinstance(found, bytes) else None
 
-    def save_entries(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes] | None = None) -> None:
-        if not new:
-            return
-        suffix = f"{os.getpid()}.{os.urandom(4).hex()}"
-        rebase = self.rebase_due(len(new))
-        self._records.save(new, live, suffix)
+    def save(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes]) -> bool:
+        """Store `new` and drop every entry (and text) not in `live`; True when something was dropped.
+
+        Texts go first: a shard whose texts could not be pruned keeps its stale record entry too,
+        so the next command sees it and tries again."""
+        stale = self._records.stale_shards(live)
+        touched = {shard_of(k) for k in new} | stale
+        if not touched:
+            return False
+        live_cids = {k.split(":", 1)[0] for k in live}
+        failed = set()
+        for shard in sorted(touched):
+            part_texts = {c: t for c, t in texts.items() if shard_of(c) == shard}
+            if not self._texts.save((shard,), part_texts, live_cids):
+                failed.add(shard)
+        self._records.save(touched - failed, {k: v for k, v in new.items() if shard_of(k) not in failed}, live)
         self.entries = self._records.items
-        if texts:
-            if rebase and not self._texts_loaded:
-                self.text("")  # a new base carries the older texts over
-            self._texts.save(texts, {key.split(":", 1)[0] for key in live}, suffix)
-
-    def rebase_due(self, count: int) -> bool:
-        """Whether storing `count` new entries rewrites the base files (else they go in a small delta)."""
-        records = self._records
-        return not (records.base_count and count * 4 < records.base_count and len(records.deltas) < MAX_DELTAS)
-
-    @property
-    def base_count(self) -> int:
-        return self._records.base_count
+        return bool(stale)
 
     def remember(self, new: dict[str, Entry], texts: dict[str, bytes]) -> None:
         """Know entries another process is writing (this process may look them up meanwhile)."""
         self._records.items.update(new)
         self.entries = self._records.items
-        if self._texts_loaded:
-            self._texts.items.update(texts)
+        self._texts.items.update(texts)
 
     def results(self) -> dict[str, Any]:
-        found = _read(self.dir / "results", self.fp)
+        found = _read(self.dir / "results", self.fp, self.key)
         return found if isinstance(found, dict) else {}
 
-    def save_result(self, key: str, problems: tuple[Any, ...]) -> None:
+    def save_result(self, key: str, state: str, problems: tuple[Any, ...]) -> None:
+        """Keep `key`'s result, and the other results of the same register state (other days, checks) only."""
+        results = {k: v for k, v in self.results().items() if isinstance(v, tuple) and v[0] == state}
+        results[key] = (state, problems)
+        _write(self.dir / "results", self.fp, self.key, results)
+
+    def forget_results(self, state: str) -> None:
+        """Drop every result of a register state other than `state` (its messages may quote old content)."""
         results = self.results()
-        results.pop(key, None)
-        results[key] = problems
-        while len(results) > RESULTS_KEPT:
-            results.pop(next(iter(results)))
-        _write(self.dir / "results", self.fp, results)
+        kept = {k: v for k, v in results.items() if isinstance(v, tuple) and v[0] == state}
+        if len(kept) != len(results):
+            if not (_write(self.dir / "results", self.fp, self.key, kept) if kept else _remove(self.dir / "results")):
+                _remove(self.dir / "results")
+
+    def weights(self) -> dict[str, float]:
+        found = _read(self.dir / "weights", self.fp, self.key)
+        return found if isinstance(found, dict) else {}
+
+    def save_weights(self, seconds: dict[str, float]) -> None:
+        _write(self.dir / "weights", self.fp, self.key, seconds)
+
+
+def _own_dir(path: Path) -> bool:
+    """A real folder (not a link planted in its place) this user owns."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and (not hasattr(os, "getuid") or st.st_uid == os.getuid())
+
+
+def _cache_folder(git_dir: Path, root: Path) -> Path | None:
+    """`<git dir>/meti-pi-cache/<register>/`, created 0700; None where it is not a folder of ours.
+
+    One folder per register (a repository may hold two): each command prunes only its own."""
+    top = git_dir / DIR_NAME
+    try:
+        where = os.path.relpath(root.resolve(), _work_tree_of(git_dir, root)).replace(os.sep, "/")
+    except (OSError, ValueError):
+        where = str(root.resolve())
+    folder = top / ("r-" + hashlib.sha1(where.encode()).hexdigest()[:16])
+    for path in (top, folder):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+        if not _own_dir(path):
+            return None
+    _remove_old_files(top)
+    _remove_orphans(folder)
+    return folder
+
+
+def _work_tree_of(git_dir: Path, root: Path) -> Path:
+    """The folder holding the `.git` that find_git_dir found for `root`."""
+    here = root.resolve()
+    for folder in (here, *here.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return here
+
+
+def _remove_old_files(top: Path) -> None:
+    """Files an older meti-pi kept at the top of the cache folder (compiled validators, unauthenticated data)."""
+    try:
+        names = os.listdir(top)
+    except OSError:
+        return
+    for name in names:
+        if name in _OLD_NAMES or name.startswith(_OLD_PREFIXES):
+            path = top / name
+            try:
+                if stat.S_ISREG(os.lstat(path).st_mode) or stat.S_ISLNK(os.lstat(path).st_mode):
+                    path.unlink()
+            except OSError:
+                pass
+
+
+ORPHAN_AGE = 120.0  # seconds after which a temporary file is a killed writer's, not a live one's
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Temporary files of writers killed before their rename: they may hold content the register
+    no longer holds, and nothing else would ever remove them."""
+    import time
+
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(".tmp")]
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        path = folder / name
+        try:
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > ORPHAN_AGE:
+                path.unlink()
+        except OSError:
+            pass
 
 
 # -- the view of one loaded register ------------------------------------------------------------------
@@ -386,28 +566,25 @@ class View:
 
     @classmethod
     def open(cls, root: Path, *, vouched: dict[str, str] | None = None) -> View | None:
-        """The cache of the repository holding `root`; `vouched`: the blob id of each file, when the
-        caller knows them (a register read at a commit), else git says which files are unchanged."""
+        """The cache of the register at `root`; `vouched`: the blob id of each file, when the caller
+        knows them from git (a register read at a commit), else git says which files are unchanged.
+        git is asked before the cache is read: where git refuses the repository, so does this."""
         if not enabled():
             return None
         git_dir = find_git_dir(root)
         if git_dir is None:
             return None
-        directory = git_dir / DIR_NAME
-        from meti_pi import schema
-
-        schema.set_code_dir(directory)
-        store = Store(directory, fingerprint())
-        store.load()
-        if vouched is not None:
-            return cls(store, vouched)
-        if not store.entries:
-            # Nothing stored: every file is read and hashed anyway, so git need not vouch for any.
-            return cls(store, {})
-        state = git_state(root)
-        if state is None:
+        if vouched is None:
+            vouched = git_state(root)  # raises where git refuses the repository
+            if vouched is None:
+                return None
+        key = user_key()
+        folder = _cache_folder(git_dir, root) if key is not None else None
+        if key is None or folder is None:
             return None
-        return cls(store, state)
+        store = Store(folder, fingerprint(), key)
+        store.load()
+        return cls(store, vouched)
 
     def lookup(self, key: str) -> Entry | None:
         found = self.new.get(key)
@@ -420,34 +597,31 @@ class View:
                 self.new_texts[key.split(":", 1)[0]] = text
 
     def flush_entries(self) -> None:
-        """Store the new entries; many of them are written by a forked process while this one goes on."""
+        """Store the new entries and prune what the register no longer holds; many new entries
+        (a cold start) are written by a child process while this one goes on."""
+        from meti_pi import procs
+
         new, texts = self.new, self.new_texts
         self.new, self.new_texts = {}, {}
-        if not new:
+        live, store = self.live, self.store
+        if len(new) >= BACKGROUND_MIN and procs.CAN_FORK:
+            procs.background(lambda: self._save(new, live, texts))
+            store.remember(new, texts)
             return
-        if len(new) >= BACKGROUND_MIN and hasattr(os, "fork"):
-            _reap_writers()
-            pid = os.fork()
-            if pid == 0:  # the writer: ~25 MB to marshal and write, off the validating process's path
-                code = 1
-                try:
-                    self.store.save_entries(new, self.live, texts)
-                    code = 0
-                finally:
-                    os._exit(code)
-            _WRITERS.append(pid)
-            self.store.remember(new, texts)
-            return
-        if self.store.base_count >= BACKGROUND_MIN and self.store.rebase_due(len(new)) and hasattr(os, "fork"):
-            # A few entries that make the base files due for a rewrite (~25 MB on a large register,
-            # once in MAX_DELTAS runs): written by a process nobody waits for.
-            live = self.live
-            _detached(lambda: self.store.save_entries(new, live, texts))
-            self.store.remember(new, texts)
-            return
-        self.store.save_entries(new, self.live, texts)
+        self._save(new, live, texts)
+
+    def _save(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes]) -> None:
+        if self.store.save(new, live, texts):
+            self.store.forget_results(self.state())
 
     # -- whole-register results
+    def state(self) -> str:
+        """A digest of the register as read: every file and its content id."""
+        h = hashlib.sha1(self.store.fp.encode())
+        for rel in sorted(self.ids):
+            h.update(f"\n{rel}\0{self.ids[rel]}".encode())
+        return h.hexdigest()
+
     def result_key(self, reg: Any, today: Any, checks: Sequence[Any]) -> str | None:
         """The key of a validation result, or None when `reg` is not exactly what was loaded."""
         if len(reg.records) + len(reg.singletons) != sum(1 for o in self.objects.values() if o is not None):
@@ -455,101 +629,22 @@ class View:
         for rec in (*reg.singletons.values(), *reg.records.values()):
             if self.objects.get(rec.relpath) is not rec:
                 return None
-        h = hashlib.sha1(f"{self.store.fp}|{today.isoformat()}|".encode())
+        h = hashlib.sha1(f"{self.state()}|{today.isoformat()}|".encode())
         h.update("|".join(f"{getattr(c, '__module__', '')}.{getattr(c, '__qualname__', repr(c))}" for c in checks).encode())
-        for rel in sorted(self.ids):
-            h.update(f"\n{rel}\0{self.ids[rel]}".encode())
         return h.hexdigest()
 
     def result(self, key: str) -> list[Problem] | None:
         found = self.store.results().get(key)
-        if not isinstance(found, tuple):
+        if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], tuple)):
             return None
-        return [Problem(*p) for p in found]
+        return [Problem(*p) for p in found[1]]
 
     def save_result(self, key: str, problems: Sequence[Problem]) -> None:
-        self.store.save_result(key, tuple((p.path, p.line, p.code, p.message, p.severity, p.key) for p in problems))
+        self.store.save_result(key, self.state(), tuple((p.path, p.line, p.code, p.message, p.severity, p.key) for p in problems))
 
     # -- how long each check took last time (to share checks evenly among processes)
     def weights(self) -> dict[str, float]:
-        found = _read(self.store.dir / "weights", self.store.fp)
-        return found if isinstance(found, dict) else {}
+        return self.store.weights()
 
     def save_weights(self, seconds: dict[str, float]) -> None:
-        _write(self.store.dir / "weights", self.store.fp, {k: round(v, 4) for k, v in seconds.items()})
-
-
-# -- sharing work between processes ------------------------------------------------------------------
-
-
-def cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def run_shared(tasks: Sequence[Any], weights: Sequence[float], workers: int) -> list[Any]:
-    """`[task() for task in tasks]`, shared among `workers` forked processes (POSIX).
-
-    Results must be marshal-able. Tasks go to processes by weight (largest first, to the least
-    loaded); this process runs its share meanwhile. A task whose process fails (crash, kill,
-    unreadable output) is run again here, so exceptions surface exactly as if run serially.
-    """
-    workers = min(workers, len(tasks))
-    if workers < 2 or not hasattr(os, "fork"):
-        return [task() for task in tasks]
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0.0] * workers
-    for i in sorted(range(len(tasks)), key=lambda i: -weights[i]):
-        w = loads.index(min(loads))
-        shares[w].append(i)
-        loads[w] += weights[i]
-    results: list[Any] = [None] * len(tasks)
-    children: list[tuple[int, int, list[int]]] = []
-    try:
-        for share in shares[1:]:
-            rfd, wfd = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: run its share, send the results marshalled, exit without cleanup
-                code = 1
-                try:
-                    os.close(rfd)
-                    payload = marshal.dumps([tasks[i]() for i in share])
-                    with os.fdopen(wfd, "wb") as pipe:
-                        pipe.write(payload)
-                    code = 0
-                finally:
-                    os._exit(code)
-            os.close(wfd)
-            children.append((pid, rfd, share))
-        for i in shares[0]:
-            results[i] = tasks[i]()
-        while children:
-            pid, rfd, share = children[0]
-            with os.fdopen(rfd, "rb") as pipe:
-                payload = pipe.read()
-            children.pop(0)
-            _, status = os.waitpid(pid, 0)
-            part: Any = None
-            if status == 0:
-                try:
-                    part = marshal.loads(payload)
-                except (EOFError, ValueError, TypeError):
-                    part = None
-            if not isinstance(part, list) or len(part) != len(share):
-                part = [tasks[i]() for i in share]  # that process failed: do its share here
-            for i, value in zip(share, part):
-                results[i] = value
-    finally:
-        for pid, rfd, _ in children:  # only after an exception (e.g. ^C): leave no process behind
-            try:
-                os.close(rfd)
-            except OSError:
-                pass
-            try:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
-    return results
+        self.store.save_weights({k: round(v, 4) for k, v in seconds.items()})

@@ -1289,18 +1289,18 @@ def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], An
             progress: Callable[[int, int], None] | None = None) -> list[Any]:
     """`use(checklist)` for every division's checklist, in id order.
 
-    With many divisions the checklists are built by several processes (meti_pi.cache.run_shared),
+    With many divisions the checklists are built by several processes (meti_pi.procs.run_shared),
     so `use` must return plain data (marshal-able: str, int, list, dict, tuple, None).
     `progress(done, total)` is told how many divisions are done (the CLI's progress bar).
     """
     import os
 
-    from meti_pi import cache
+    from meti_pi import procs
 
     catalogue = load_catalogue()
     ids = [rec.id for rec in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_DIVISIONS_MIN))
-    workers = cache.cpus() if len(ids) >= least else 1
+    workers = procs.cpus() if len(ids) >= least else 1
     tell = progress or (lambda done, total: None)
     if workers < 2:
         out = []
@@ -1313,6 +1313,6 @@ def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], An
     tell(1, len(ids))
     tasks = [lambda d=d: use(build(reg, d, year, today, catalogue)) for d in ids[1:]]
     weights = [float(len(files_of_division(reg, d))) + 1.0 for d in ids[1:]]
-    rest = cache.run_shared(tasks, weights, workers)
+    rest = procs.run_shared(tasks, weights, workers)
     tell(len(ids), len(ids))
     return [first, *rest]

@@ -907,18 +907,15 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
             handle = tar.extractfile(member)
             if handle is not None:
                 files[name] = handle.read()
-    log = audit.git(repo.top, "log", "--format=%x1e%H%x1f%an%x1f%aI%x1f%s%x1f%(trailers:unfold,only)", sha, "--", target)
+    from meti_pi import gitlog
+
+    marker = gitlog.new_marker()
+    fields = ("H", "an", "aI", "s")
+    log = audit.git(repo.top, "log", "-z", f"--format={gitlog.log_format(marker, *fields)}", sha, "--", target)
     trail = []
-    for chunk in log.split("\x1e")[1:]:
-        parts = chunk.split("\x1f")
-        if len(parts) < 5:
-            continue
-        trailers: dict[str, list[str]] = {}
-        for line in parts[4].splitlines():
-            k, sep, v = line.partition(": ")
-            if sep:
-                trailers.setdefault(k, []).append(v.strip())
-        trail.append({"commit": parts[0], "author": parts[1], "date": parts[2], "subject": parts[3],
+    for entry in gitlog.parse(log, marker, *fields):  # trailers as git parses them: no subject or body forges one
+        trailers = entry.trailers
+        trail.append({"commit": entry.fields["H"], "author": entry.fields["an"], "date": entry.fields["aI"], "subject": entry.fields["s"],
                       "command": (trailers.get(audit.TRAILER_COMMAND) or [None])[0],
                       "records": trailers.get(audit.TRAILER_RECORD, []),
                       "article": (trailers.get(audit.TRAILER_ARTICLE) or [None])[0]})

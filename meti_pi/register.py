@@ -448,24 +448,24 @@ def _portable(rel: str, outcome: _Outcome) -> tuple[Any, ...]:
 
 
 def _read_many(root: Path, rels: list[str], given: dict[str, bytes]) -> dict[str, _Outcome]:
-    """Outcomes of many files; forked processes share the work when there are many (POSIX)."""
-    from meti_pi import cache
+    """Outcomes of many files; several processes share the work when there are many (meti_pi.procs)."""
+    from meti_pi import procs
 
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_MIN))
-    workers = min(cache.cpus(), 8) if len(rels) >= least else 1
+    workers = min(procs.cpus(), 8) if len(rels) >= least else 1
     if workers < 2:
         return {rel: _read_one(root, rel, raw=given.get(rel)) for rel in rels}
     from meti_pi import schema
 
     for schema_file in {_schema_file(rel) for rel in rels} - {None}:
-        schema._fast(schema_file)  # compile (or load) each validator once, before forking
+        schema._fast(schema_file)  # load each validator once, before forking
     chunks = [rels[i::workers] for i in range(workers)]  # interleaved: kinds differ in size
 
     def task(chunk: list[str]) -> Any:
         return lambda: [_portable(rel, _read_one(root, rel, raw=given.get(rel))) for rel in chunk]
 
     out: dict[str, _Outcome] = {}
-    for part in cache.run_shared([task(c) for c in chunks], [1.0] * len(chunks), workers):
+    for part in procs.run_shared([task(c) for c in chunks], [1.0] * len(chunks), workers):
         for rel, cid, entry, faults, text in part:
             out[rel] = (cid, entry, faults, text)
     return out

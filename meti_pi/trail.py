@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from meti_pi import audit
+from meti_pi import audit, gitlog
 from meti_pi.errors import Problem
 from meti_pi.register import Record, Register, is_register_file, parse_blob
 
@@ -85,7 +85,7 @@ class Report:
 
 # -- reading the history -------------------------------------------------------------------
 
-_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%aI%x1f%s%x1f%(trailers:unfold,only)%x1f"
+_FIELDS = ("H", "P", "an", "aI", "s")
 
 
 @dataclass
@@ -99,27 +99,29 @@ class _Commit:
     changes: list[tuple[str, str, str, str]]  # (new mode, new sha, status, git path)
 
 
-def _parse_log(out: str) -> list[_Commit]:
-    """Commits of `git log -z --raw --format=_FORMAT`, in the order printed."""
+def _parse_log(out: str, marker: str) -> list[_Commit]:
+    """Commits of `git log -z --raw --format=gitlog.log_format(marker, *_FIELDS)`, in the order printed.
+
+    Trailers are the ones git's trailer parser finds, and every field is delimited by a marker
+    drawn for this run: no subject, author or body can forge a trailer or a commit (meti_pi.gitlog)."""
     commits: list[_Commit] = []
-    tokens = out.split("\0")
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i].lstrip("\n")
-        i += 1
-        if tok.startswith("\x1e"):
-            fields = tok[1:].split("\x1f")
-            if len(fields) < 6:
+    for entry in gitlog.parse(out, marker, *_FIELDS):
+        f = entry.fields
+        commit = _Commit(f["H"], f["P"].split(), f["an"], f["aI"], f["s"], entry.trailers, [])
+        tokens = entry.tail
+        i = 0
+        while i + 1 < len(tokens):
+            tok = tokens[i]
+            if not tok.startswith(":"):
+                i += 1
                 continue
-            sha, parents, author, when, subject, trailer_text = fields[:6]
-            commits.append(_Commit(sha, parents.split(), author, when, subject, audit.parse_trailers(trailer_text), []))
-        elif tok.startswith(":") and commits and i < len(tokens):
             # ":oldmode newmode oldsha newsha status" then the path as its own token
             meta = tok[1:].split()
-            path = tokens[i]
-            i += 1
+            path = tokens[i + 1]
+            i += 2
             if len(meta) >= 5:
-                commits[-1].changes.append((meta[1], meta[3], meta[4][:1], path))
+                commit.changes.append((meta[1], meta[3], meta[4][:1], path))
+        commits.append(commit)
     return commits
 
 
@@ -214,10 +216,11 @@ def verify(root: Path, today: date) -> Report:
 
     first_parent = audit.git(repo.top, "rev-list", "--first-parent", "HEAD", "--", target).split()
     first_parent.reverse()
+    marker = gitlog.new_marker()
     log = _parse_log(audit.git(
         repo.top, "log", "--full-history", "--reverse", "--raw", "--no-renames", "--diff-merges=first-parent",
-        "--no-abbrev", "-z", f"--format={_FORMAT}", "HEAD", "--", target,
-    ))
+        "--no-abbrev", "-z", f"--format={gitlog.log_format(marker, *_FIELDS)}", "HEAD", "--", target,
+    ), marker)
     by_sha = {c.sha: c for c in log}
     validator = _Validator(root, repo, today)
     checks: dict[str, CommitCheck] = {}

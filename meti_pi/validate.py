@@ -393,10 +393,10 @@ def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any
     import os
     import time
 
-    from meti_pi import cache
+    from meti_pi import procs
 
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_CHECKS_MIN))
-    workers = cache.cpus() if len(reg.records) >= least and len(checks) > 1 else 1
+    workers = procs.cpus() if len(reg.records) >= least and len(checks) > 1 else 1
     weights = view.weights() if view is not None else {}
 
     def task(check: Check) -> Callable[[], tuple[float, list[tuple[Any, ...]]]]:
@@ -410,7 +410,7 @@ def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any
     gc_was_on = gc.isenabled()
     gc.disable()  # checks build many short-lived objects: collections would only cost time here
     try:
-        results = cache.run_shared([task(c) for c in checks], [weights.get(n, 1.0) for n in names], workers)
+        results = procs.run_shared([task(c) for c in checks], [weights.get(n, 1.0) for n in names], workers)
     finally:
         if gc_was_on:
             gc.enable()

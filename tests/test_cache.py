@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, make_register
-from meti_pi import cache, schema
+from meti_pi import cache, procs, schema
 from meti_pi.register import Record, Register, list_record_files, parse_record
 from meti_pi.validate import CHECKS, validate_register
 
@@ -102,7 +102,10 @@ def warm_result_used(root: Path, today: date = TODAY) -> bool:
 
 
 def cache_dir(root: Path) -> Path:
-    return Path(git(root, "rev-parse", "--absolute-git-dir").strip()) / cache.DIR_NAME
+    """The register's folder in the cache (one per register: `<git dir>/meti-pi-cache/r-*`)."""
+    top = Path(git(root, "rev-parse", "--absolute-git-dir").strip()) / cache.DIR_NAME
+    found = sorted(top.glob("r-*"))
+    return found[0] if found else top / "r-none"
 
 
 @pytest.fixture
@@ -116,7 +119,7 @@ def test_cold_and_warm_report_every_problem(reg_root: Path) -> None:
     assert {"schema", "id-mismatch", "yaml", "empty", "not-a-mapping", "dangling-ref"} <= codes
     assert not cache_dir(reg_root).exists()
     assert through_cache(reg_root) == expected  # cold: fills the cache
-    assert (cache_dir(reg_root) / "records").exists()
+    assert list(cache_dir(reg_root).glob("records.*"))
     assert warm_result_used(reg_root)
     assert through_cache(reg_root) == expected  # warm: from the stored result
     # Records rebuilt from the cache (not the stored result) agree too.
@@ -244,8 +247,7 @@ def test_different_day_is_a_different_result(reg_root: Path) -> None:
 def test_corrupted_cache_is_ignored_and_rebuilt(reg_root: Path, damage: str) -> None:
     expected = reference(reg_root)
     assert through_cache(reg_root) == expected
-    for name in ("records", "results"):
-        path = cache_dir(reg_root) / name
+    for path in [*cache_dir(reg_root).glob("records.*"), cache_dir(reg_root) / "results"]:
         data = path.read_bytes()
         if damage == "truncate":
             path.write_bytes(data[: len(data) // 2])
@@ -351,7 +353,7 @@ def test_run_shared_gives_serial_results_and_survives_a_dead_worker() -> None:
         return "done here"
 
     tasks = [lambda i=i: i * i for i in range(7)] + [die_in_a_child]
-    assert cache.run_shared(tasks, [1.0] * len(tasks), 3) == [i * i for i in range(7)] + ["done here"]
+    assert procs.run_shared(tasks, [1.0] * len(tasks), 3) == [i * i for i in range(7)] + ["done here"]
 
 
 def test_run_shared_raises_as_serial_would() -> None:
@@ -359,7 +361,7 @@ def test_run_shared_raises_as_serial_would() -> None:
         raise ValueError("a bug in a check")
 
     with pytest.raises(ValueError, match="a bug in a check"):
-        cache.run_shared([lambda: 1, boom, lambda: 2], [1.0, 5.0, 1.0], 2)
+        procs.run_shared([lambda: 1, boom, lambda: 2], [1.0, 5.0, 1.0], 2)
 
 
 def test_of_kind_index_follows_changes(reg_root: Path) -> None:
@@ -383,43 +385,3 @@ def test_of_kind_index_follows_changes(reg_root: Path) -> None:
     clean = Register(reg.root, reg.records, reg.singletons, [], frozenset({"divisions/bad-schema.yaml"}))
     assert [r.relpath for r in clean.of_kind("divisions")] == scan("divisions", frozenset({"divisions/bad-schema.yaml"}))
     assert [r.relpath for r in reg.of_kind("inspections/2026")] == scan("inspections/2026")
-
-
-def test_a_detached_cache_writer_keeps_neither_the_lock_nor_the_callers_output(tmp_path):
-    """The base files' rewrite runs in a process nobody waits for: the command returns at once,
-    the register lock is free as soon as the command lets go of it, and the write still lands."""
-    import fcntl
-    import time
-
-    from meti_pi import cache, lock
-
-    done = tmp_path / "written"
-    lock_path = tmp_path / "meti-pi.lock"
-
-    def slow_write():
-        time.sleep(0.6)
-        done.write_text("ok")
-
-    started = time.monotonic()
-    with lock.held(lock_path, command="test", timeout=5):
-        cache._detached(slow_write)
-    assert time.monotonic() - started < 0.5
-    fd = os.open(lock_path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if the writer still held the lock
-    finally:
-        os.close(fd)
-    deadline = time.monotonic() + 10
-    while not done.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert done.read_text() == "ok"
-
-
-def test_a_detached_cache_writer_does_not_hold_the_callers_pipe(tmp_path):
-    import time
-
-    script = "import time; from meti_pi import cache; cache._detached(lambda: time.sleep(1.5)); print('done')"
-    started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
-    assert proc.stdout == "done\n"
-    assert time.monotonic() - started < 1.2  # the pipe closed when the command ended, not the writer

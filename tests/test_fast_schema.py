@@ -227,21 +227,55 @@ def test_errors_still_come_from_jsonschema() -> None:
     assert any("emperor" in message for _, message in found)
 
 
-def test_compiled_validators_are_cached_and_damage_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
-    schema._fast.cache_clear()
-    schema.set_code_dir(tmp_path / "repo")
+def test_generated_validators_are_in_sync_with_the_schemas() -> None:
+    """meti_pi/fastschemas/ is what `make fast-schemas` makes from schemas/ (issue 13: no compiled
+    code from a writable cache; it ships in the package, generated from the shipped schemas)."""
+    from meti_pi import fastgen
+
+    assert fastgen.differences() == [], "run `make fast-schemas`"
+    for name in SCHEMA_FILES:
+        validator = schema._fast(name)
+        assert validator is not None and validator.__module__ == schema.fast_module_name(name), name
+
+
+def test_generated_validators_run_without_fastjsonschema() -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys; from meti_pi import schema; "
+              "assert schema._fast('incidents.schema.json').__module__ == 'meti_pi.fastschemas.incidents'; "
+              "print('fastjsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_an_overridden_schema_is_compiled_in_memory_and_nothing_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """$METI_PI_SCHEMAS (or an edited schema) never runs the shipped module made for other bytes."""
+    import os
+    import shutil
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(schema.schemas_dir(), schemas)
+    doc = json.loads((schemas / "roles.schema.json").read_text(encoding="utf-8"))
+    doc["properties"]["role"] = {"const": "nobody"}  # stricter than the shipped schema
+    (schemas / "roles.schema.json").write_text(json.dumps(doc), encoding="utf-8")
+    monkeypatch.setenv("METI_PI_SCHEMAS", str(schemas))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    schema_file, record = next((sf, d) for sf, d in ALL_RECORDS if sf == "roles.schema.json")
+    for cached in (schema.schema_bytes, schema.load_schema, schema._fast, schema._validator):
+        cached.cache_clear()
     try:
-        assert schema._fast("roles.schema.json") is not None
-        (written,) = (tmp_path / "repo").glob("fjs-*.bin")
-        (user_copy,) = (tmp_path / "user" / "meti-pi").glob("fjs-*.bin")
-        schema._fast.cache_clear()
-        written.write_bytes(b"\x00garbage")
-        user_copy.write_bytes(b"")
-        validator = schema._fast("roles.schema.json")
-        assert validator is not None
-        schema_file, record = next((sf, d) for sf, d in ALL_RECORDS if sf == "roles.schema.json")
-        assert schema.fast_valid(schema_file, record)
+        fast = schema._fast(schema_file)
+        assert fast is not None and fast.__module__ != "meti_pi.fastschemas.roles"
+        assert not schema.fast_valid(schema_file, record)
+        assert [path for path, _ in schema.errors(schema_file, record)] == [("role",)]
+        assert schema._fast("bureaus.schema.json").__module__ == "meti_pi.fastschemas.bureaus"  # unchanged bytes
+        assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+        assert not os.path.exists(tmp_path / "xdg")
     finally:
-        schema.set_code_dir(None)
-        schema._fast.cache_clear()
+        monkeypatch.delenv("METI_PI_SCHEMAS")
+        for cached in (schema.schema_bytes, schema.load_schema, schema._fast, schema._validator):
+            cached.cache_clear()
+    assert schema.fast_valid(schema_file, record)

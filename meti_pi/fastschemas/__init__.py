@@ -1,0 +1,1 @@
+"""Generated fast validators, one module per shipped schema (`make fast-schemas`)."""

@@ -1,0 +1,51 @@
+"""meti_pi.procs: the one module that starts processes; where there is no fork, the same results in one process."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from meti_pi import procs
+
+
+def test_without_fork_everything_runs_here_with_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+    tasks = [lambda i=i: (i * i, os.getpid()) for i in range(6)]
+    monkeypatch.setattr(procs, "CAN_FORK", False)
+    assert procs.run_shared(tasks, [1.0] * 6, 4) == [(i * i, parent) for i in range(6)]
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_with_fork_the_work_is_shared_and_the_results_are_in_order() -> None:
+    parent = os.getpid()
+    tasks = [lambda i=i: (i * i, os.getpid()) for i in range(6)]
+    out = procs.run_shared(tasks, [1.0] * 6, 3)
+    assert [v for v, _ in out] == [i * i for i in range(6)]
+    assert len({pid for _, pid in out}) == 3 and parent in {pid for _, pid in out}
+
+
+def test_background_work_is_done_by_exit_or_inline_without_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    done = tmp_path / "done"
+    parent = os.getpid()
+    procs.background(lambda: done.write_text("forked" if os.getpid() != parent else "here"))
+    procs._reap()  # what happens at exit
+    deadline = time.monotonic() + 10
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert done.read_text() == ("forked" if procs.CAN_FORK else "here")
+    monkeypatch.setattr(procs, "CAN_FORK", False)
+    inline = tmp_path / "inline"
+    procs.background(lambda: inline.write_text(str(os.getpid())))
+    assert inline.read_text() == str(os.getpid())
+
+
+def test_only_procs_starts_processes() -> None:
+    """POSIX process calls sit behind meti_pi/procs.py (issue 12), so a port touches one module."""
+    package = Path(procs.__file__).resolve().parent
+    calls = ("os.fork(", "os.waitpid(", "os.sched_getaffinity(", "os.wait(")
+    found = [f"{p.relative_to(package)}: {c}" for p in package.rglob("*.py") if p.name != "procs.py"
+             for c in calls if c in p.read_text(encoding="utf-8")]
+    assert found == []
