@@ -20,7 +20,7 @@ NAMED_SHELL = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
 # POSIX-only: anything here outside the allowed modules would stop meti-pi on Windows.
 POSIX_ONLY = {
     r"\bimport fcntl\b|\bfcntl\.": {"lock.py"},
-    r"\bos\.fork\(|\bos\.waitpid\(|\bos\.setsid\(": {"cache.py"},
+    r"\bos\.fork\(|\bos\.waitpid\(|\bos\.setsid\(": {"procs.py"},
     r"[\"']/proc/": {"lock.py"},
     r"[\"']/dev/": set(),
     r"signal\.SIGKILL\b(?!\")": set(),  # getattr(signal, "SIGKILL", ...) is portable
