@@ -42,7 +42,7 @@ PY = sys.executable
 
 def precision_recall(rows: int = 600) -> tuple[dict[str, tuple[int, int, int]], str]:
     """kind -> (true positives, false positives, false negatives) over the corpus columns."""
-    from meti_pi.detect import scan
+    from meti_pi.classify.detect import scan
 
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     with tempfile.TemporaryDirectory() as tmp:

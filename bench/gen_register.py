@@ -217,13 +217,13 @@ class Gen:
 def _notice_planner() -> Any:
     """A function giving the notices a files record requires, each as it would be recorded once made.
 
-    Uses meti_pi.notices (the same engine `validate` uses), so the generated register is kept the
+    Uses meti_pi.notify.notices (the same engine `validate` uses), so the generated register is kept the
     way a diligent 管理者 keeps it: few rule findings, as in steady use. None when unavailable.
     """
     try:
         sys.path.insert(0, str(REPO))
-        from meti_pi import notices
-        from meti_pi.register import Register
+        from meti_pi.notify import notices
+        from meti_pi.store.register import Register
 
         reg = Register(root=SHIPPED, records={}, singletons={}, load_problems=[])
 

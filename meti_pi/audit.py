@@ -30,8 +30,8 @@ from typing import Any
 
 from meti_pi import lock as lock_mod
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
-from meti_pi.ids import allocate, valid_id
-from meti_pi.kinds import KINDS
+from meti_pi.store.ids import allocate, valid_id
+from meti_pi.store.kinds import KINDS
 
 ZERO = "0" * 40
 TRAILER_COMMAND = "Meti-Pi-Command"
@@ -231,7 +231,7 @@ class Transaction:
         """Current text of a register file (pending changes first)."""
         if relpath in self.texts:
             return self.texts[relpath]
-        from meti_pi import yamlload
+        from meti_pi.store import yamlload
 
         path = _safe_path(self.root, relpath)
         if not path.is_file():
@@ -244,7 +244,7 @@ class Transaction:
 
     def edit(self, key: str) -> Any:
         """The ruamel round-trip document of record `key` ('files/F-...'), to change in place."""
-        from meti_pi import yamlio
+        from meti_pi.store import yamlio
 
         relpath = key if key.endswith(".yaml") else key + ".yaml"
         if relpath not in self._docs:
@@ -253,7 +253,7 @@ class Transaction:
                 raise MetiPiError(f"{relpath}: no such record; check the id (`meti-pi show`)")
             # Checked by the safe loader first: a broken, aliased or tagged file is refused with
             # its location (the round-trip loader would raise an unexpected error, or expand aliases).
-            from meti_pi import yamlload
+            from meti_pi.store import yamlload
 
             try:
                 yamlload.load(text)
@@ -269,7 +269,7 @@ class Transaction:
 
     def create(self, kind: str, data: dict[str, Any], *, id: str | None = None, year: int | None = None) -> str:
         """Add a new record of `kind`; allocates the id when none is given. Returns the id."""
-        from meti_pi import yamlio
+        from meti_pi.store import yamlio
 
         spec = KINDS[kind]
         if id is None:
@@ -300,13 +300,13 @@ class Transaction:
         Commands decide what to change from this, inside the `with` block: a decision made from a
         register read before the lock could act on a state another command has since changed.
         """
-        from meti_pi.register import Register
+        from meti_pi.store.register import Register
 
         return Register.load(self.root, overlay=self.rendered(), at=self.at)
 
     # -- internals
     def rendered(self) -> dict[str, str | None]:
-        from meti_pi import yamlio
+        from meti_pi.store import yamlio
 
         out = dict(self.texts)
         for relpath, doc in self._docs.items():
@@ -323,7 +323,7 @@ class Transaction:
 def _schema_rel(tx: Transaction) -> str:
     """Path from the register root to its own copy of the schemas (`meti-pi schemas --write`), for
     the editor modeline: a stable place in the register, never an install folder."""
-    from meti_pi.packaged import REGISTER_SCHEMAS
+    from meti_pi.store.packaged import REGISTER_SCHEMAS
 
     return REGISTER_SCHEMAS + "/"
 
@@ -346,7 +346,7 @@ def _safe_path(root: Path, relpath: str) -> Path:
 def transaction(root: Path, *, command: str, summary: str, article: str | None = None, today: date | None = None,
                 dry_run: bool = False, subject_record: str | None = None) -> Iterator[Transaction]:
     """Lock the register, collect a command's changes, then validate, commit and write them."""
-    from meti_pi.register import Register, tree_of
+    from meti_pi.store.register import Register, tree_of
 
     root = root.resolve()
     repo = repo_of(root)
@@ -393,8 +393,8 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
 
 def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
     """The changed texts, after checking that they add no validation error to the register."""
-    from meti_pi.register import Register
-    from meti_pi.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+    from meti_pi.store.register import Register
+    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
@@ -442,7 +442,7 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None = N
     else:
         # Not HEAD's bytes in the work tree (edited, removed, or a file where HEAD has none), or a
         # change staged in the index.
-        from meti_pi.cache import blob_id
+        from meti_pi.store.cache import blob_id
 
         staged = git(repo.top, "diff-index", "--cached", "--name-only", "-z", "HEAD", "--", *(repo.git_path(r) for r in relpaths),
                      env={"GIT_OPTIONAL_LOCKS": "0"})
@@ -780,14 +780,14 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
     repo = repo_of(root)
     idents = _check_repo_state(repo)
     branch = _branch(repo)
-    from meti_pi.register import Register, tree_of
-    from meti_pi.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+    from meti_pi.store.register import Register, tree_of
+    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
     timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         recover(repo)
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
-        from meti_pi.register import is_register_file
+        from meti_pi.store.register import is_register_file
 
         texts: dict[str, str | None] = {}
         for rel in relpaths:

@@ -24,7 +24,7 @@ from typing import Any
 
 from meti_pi import audit, gitlog
 from meti_pi.errors import Problem
-from meti_pi.register import Record, Register, is_register_file, parse_blob
+from meti_pi.store.register import Record, Register, is_register_file, parse_blob
 
 _SYMLINK = "120000"
 _GITLINK = "160000"
@@ -157,7 +157,7 @@ class _Validator:
         self.blobs.update(audit.read_blobs(self.root, missing))
 
     def _parse(self, rel: str, mode: str, sha: str) -> tuple[Record | None, list[Problem], list[Problem]]:
-        from meti_pi.validate import record_schema_problems
+        from meti_pi.checks.validate import record_schema_problems
 
         key = (rel, sha if mode != _SYMLINK else "symlink")
         if key not in self.parsed:
@@ -171,7 +171,7 @@ class _Validator:
         Mirrors validate.validate_register (tests/test_trail* keep the two in step), with the
         per-blob results cached.
         """
-        from meti_pi.validate import CHECKS
+        from meti_pi.checks.validate import CHECKS
 
         self.fetch(sha for rel, (mode, sha) in state.items() if mode != _SYMLINK and is_register_file(rel))
         records: dict[str, Record] = {}

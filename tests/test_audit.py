@@ -238,7 +238,8 @@ def test_an_unsaved_broken_edit_elsewhere_neither_blocks_nor_enters_the_commit(t
 def test_an_edit_the_yaml_writer_garbles_is_written_afresh_with_a_warning(tmp_path, monkeypatch, capsys):
     """When ruamel's text does not read back as the edited data (a known emitter fault), the record
     is written afresh: every value exact, comments lost, and the commit and stderr say so."""
-    from meti_pi import yamlio, yamlload
+    from meti_pi.store import yamlio
+    from meti_pi.store import yamlload
 
     root = make_register(tmp_path, {"divisions/kanbo-jinji.yaml": """
         # 人事課
@@ -267,7 +268,7 @@ def test_an_edit_the_yaml_writer_garbles_is_written_afresh_with_a_warning(tmp_pa
 
 
 def test_an_edit_that_cannot_be_written_exactly_is_refused(tmp_path, monkeypatch):
-    from meti_pi import yamlio
+    from meti_pi.store import yamlio
 
     root = make_register(tmp_path)
     add_division(root)
@@ -340,7 +341,7 @@ def test_a_file_deleted_in_the_work_tree_still_counts_as_head_has_it(tmp_path):
 def test_the_register_at_a_commit_lists_what_the_work_tree_listing_would(tmp_path):
     """tree_of (the write path's listing, from git) keeps exactly the paths Register.load reads from
     disk: the root files, *.yaml/*.yml below folders not hidden; links and other files left out."""
-    from meti_pi.register import is_register_file, tree_of
+    from meti_pi.store.register import is_register_file, tree_of
 
     extra = {"divisions/a.yaml": "x: 1\n", "divisions/b.yml": "x: 1\n", ".hidden/c.yaml": "x: 1\n",
              "files/.d.yaml": "x: 1\n", "notes/e.txt": "x\n", "deep/f/g.yaml": "x: 1\n", "stray.yaml": "x: 1\n",

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLE, REPO, git, invoke, make_register
-from meti_pi import yamlload
+from meti_pi.store import yamlload
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 MANIFEST: dict[str, Any] = yamlload.load((CORPUS / "manifest.yaml").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""The read cache (meti_pi.cache) and the fast read path: never wrong, whatever happens to the files.
+"""The read cache (meti_pi.store.cache) and the fast read path: never wrong, whatever happens to the files.
 
 Each test compares what validate reports through the cache with a reference computed the way
 the foundation did it (every file parsed, every schema checked by jsonschema alone, no cache).
@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 
 from conftest import git, make_register
-from meti_pi import cache, procs, schema
-from meti_pi.register import Record, Register, list_record_files, parse_record
-from meti_pi.validate import CHECKS, validate_register
+from meti_pi import procs
+from meti_pi.store import cache
+from meti_pi.store import schema
+from meti_pi.store.register import Record, Register, list_record_files, parse_record
+from meti_pi.checks.validate import CHECKS, validate_register
 
 TODAY = date(2026, 11, 26)
 
@@ -275,8 +277,8 @@ def test_concurrent_writers(reg_root: Path) -> None:
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from datetime import date
         from pathlib import Path
-        from meti_pi.register import Register
-        from meti_pi.validate import validate_register
+        from meti_pi.store.register import Register
+        from meti_pi.checks.validate import validate_register
         root = Path({str(reg_root)!r})
         out = []
         for day in (1, 2, 3, 1):

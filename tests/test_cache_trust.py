@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, make_register
-from meti_pi import cache
+from meti_pi.store import cache
 
 BROKEN = "divisions/broken.yaml"  # fails its schema: an unknown key
 GOOD = "divisions/good.yaml"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meti_pi.calendar_jp import closed_reason, deadline, due_after, is_closed, roll_forward
+from meti_pi.dates.calendar_jp import closed_reason, deadline, due_after, is_closed, roll_forward
 
 LIMITS = {"immediately_days": 0, "promptly_days": 3, "without_delay_days": 14}
 

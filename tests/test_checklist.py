@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import make_register
-from meti_pi import checklist as cl
+from meti_pi.inspect import checklist as cl
 from meti_pi.errors import MetiPiError
-from meti_pi.register import Register
+from meti_pi.store.register import Register
 
 TODAY = date(2026, 11, 26)  # fiscal year 2026 (2026-04-01 .. 2027-03-31)
 
@@ -101,7 +101,8 @@ beppyo_row: {row}
 def incident(iid: str, div: str, known_on: str, *, today: date, facts: dict | None = None, events: list | None = None,
              state: str = "open") -> str:
     """An incident record built by the incidents module (JSON is YAML)."""
-    from meti_pi import incidents, policy
+    from meti_pi.incident import incidents
+    from meti_pi.store import policy
 
     top = {"known_on": known_on, "division": div, "summary": "書類の誤送付"}
     snap = incidents.rules_snapshot(policy.merged(None), None, date.fromisoformat(known_on))

@@ -3,7 +3,7 @@ articles it missed (4(2), 4(3), 6(3), 26 for 甲 only, 44, 45, the 副総括's o
 
 from __future__ import annotations
 
-from meti_pi import checklist as cl
+from meti_pi.inspect import checklist as cl
 from test_checklist import TODAY, division, file_rec, incident, keys, load, system
 
 # -- item 14: facts, never a judgement --------------------------------------------------------
@@ -183,7 +183,7 @@ def test_ad_hoc_inspections_beside_the_annual_one(runner, tmp_path):
     import textwrap
 
     from conftest import invoke, make_register
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
     root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
 
@@ -255,7 +255,7 @@ def test_vice_office_counts_an_incident_under_both_paragraphs_where_both_apply(t
 
 
 def test_status_calls_the_preliminary_report_a_target(tmp_path):
-    from meti_pi.status import due_items
+    from meti_pi.checks.status import due_items
 
     reg = _incident_reg(tmp_path, {"principals": 150, "sensitive": False, "financial": False, "malicious": False})
     titles = [i.title for i in due_items(reg, TODAY) if i.category == "incident"]
@@ -265,7 +265,7 @@ def test_status_calls_the_preliminary_report_a_target(tmp_path):
 
 def test_interactive_ad_hoc_inspection(runner, tmp_path):
     from conftest import invoke, make_register
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
     root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
     # somu answers 8-3 and 8-4; inspected on 2026-10-02; record.

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from conftest import git, invoke, make_register
 
-from meti_pi import ci_formats
+from meti_pi.checks import ci_formats
 from meti_pi.errors import Problem
 
 BAD_DIVISION = """\

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from meti_pi.classification import Profile, decide, profile_from_mapping, profile_from_record
+from meti_pi.classify.classification import Profile, decide, profile_from_mapping, profile_from_record
 from meti_pi.errors import UsageError
 
 POLICY = {
@@ -273,7 +273,7 @@ def test_profile_from_mapping_rejects(data, word: str) -> None:
 
 
 def test_75_3_for_some_items_keeps_the_file_listed_and_whole_file_unlists_it():
-    from meti_pi.classification import decide, profile_from_record
+    from meti_pi.classify.classification import decide, profile_from_record
 
     base = {"file_kind": "computer", "principals": {"count": 5000, "as_of": "2026-04-01"},
             "exclusions": [{"item": "75-3", "reason": "事務に著しい支障"}]}
@@ -369,7 +369,7 @@ def test_financial_combinations_are_policy_data() -> None:
 
 
 def test_financial_damage_helper_reads_the_same_policy() -> None:
-    from meti_pi.classification import financial_damage
+    from meti_pi.classify.classification import financial_damage
 
     assert financial_damage(["bank_account"], POLICY) is None
     assert financial_damage(["bank_account", "account_credentials"], None) == ("bank_account", "account_credentials")

@@ -182,7 +182,7 @@ def test_record_writes_the_files_record_and_one_commit(tmp_path: Path, runner: C
     assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [f"register/files/{FILE_ID}.yaml"]
     trailers = git(root, "log", "-1", "--format=%(trailers)")
     assert "Meti-Pi-Command: classify" in trailers and f"Meti-Pi-Record: files/{FILE_ID}" in trailers
-    from meti_pi.yamlload import load
+    from meti_pi.store.yamlload import load
 
     items_before = load(git(root, "show", f"{before}:register/files/{FILE_ID}.yaml"))["record_items"]
     record = load((root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8"))
@@ -208,7 +208,7 @@ def test_record_fills_record_items_only_when_the_record_has_none(tmp_path: Path,
     path.write_text(text[:start] + "record_items: []" + text[end:], encoding="utf-8")
     git(root, "commit", "-qam", "items not yet written")
     result = invoke(runner, root, "classify", str(staff(tmp_path / "staff.csv", 10)), "--record", FILE_ID, "--json")
-    from meti_pi.yamlload import load
+    from meti_pi.store.yamlload import load
 
     assert result.exit_code == 0, result.stderr
     assert load(path.read_text(encoding="utf-8"))["record_items"] == ["職員番号", "氏名", "メールアドレス"]
@@ -303,7 +303,7 @@ def test_record_a_decided_class_with_its_rationale(tmp_path: Path, runner: CliRu
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["management_class"] == "B" and doc["derived_class"] == "C"
-    from meti_pi.yamlload import load
+    from meti_pi.store.yamlload import load
 
     record = load((root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8"))
     assert record["management_class"] == "B"
@@ -348,7 +348,7 @@ def test_bank_account_alone_is_not_class_a_but_with_credentials_it_is(tmp_path: 
 def test_my_numbers_under_a_neutral_header_make_class_a(tmp_path: Path) -> None:
     import random
 
-    from meti_pi.checkdigits import my_number_check_digit
+    from meti_pi.classify.checkdigits import my_number_check_digit
 
     rng = random.Random(7)
     bodies = ["".join(rng.choice("0123456789") for _ in range(11)) for _ in range(300)]

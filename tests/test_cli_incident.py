@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import git, invoke, make_register
-from meti_pi.checkdigits import my_number_check_digit
+from meti_pi.classify.checkdigits import my_number_check_digit
 
 DIVISION = """
     schema_version: 1
@@ -145,8 +145,8 @@ def test_whole_lifecycle(runner: CliRunner, root: Path) -> None:
     assert subject.startswith(f"incidents/{iid}: incident closed")
 
     # Every write was exactly one file; the record validates against its schema.
-    from meti_pi import schema
-    from meti_pi.register import Register
+    from meti_pi.store import schema
+    from meti_pi.store.register import Register
 
     reg = Register.load(root)
     data = reg.data_of("incidents", iid)
@@ -243,7 +243,7 @@ def test_count_rising_past_100_through_update(runner: CliRunner, root: Path) -> 
 
 
 def test_report_files_and_word(runner: CliRunner, root: Path, tmp_path: Path) -> None:
-    from meti_pi.word import docx_paragraphs
+    from meti_pi.render.word import docx_paragraphs
 
     iid = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失", "--principals", "150",
                   "--division", "joho-gijutsu")["id"]
@@ -272,8 +272,8 @@ def test_bad_references_and_ids(runner: CliRunner, root: Path) -> None:
 def test_validate_findings_warn_on_passed_deadlines(runner: CliRunner, root: Path) -> None:
     from datetime import date
 
-    from meti_pi.incidents import incident_findings
-    from meti_pi.register import Register
+    from meti_pi.incident.incidents import incident_findings
+    from meti_pi.store.register import Register
 
     iid = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失", "--principals", "150")["id"]
     reg = Register.load(root)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, invoke, make_register
-from meti_pi.register import Register
+from meti_pi.store.register import Register
 from test_checklist import HANDLING, RATIONALE, contractor, division, file_rec
 
 # --today 2026-11-26 (conftest.invoke): fiscal year 2026.

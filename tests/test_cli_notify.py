@@ -25,7 +25,7 @@ def run(runner, root: Path, *args: str, today: str = "2026-11-26"):
 
 
 def load_yaml(path: Path) -> dict:
-    from meti_pi import yamlload
+    from meti_pi.store import yamlload
 
     return yamlload.load(path.read_text(encoding="utf-8"))
 
@@ -107,7 +107,7 @@ def test_notify_file_drafts_records_and_commits_once(runner, tmp_path):
 
 
 def test_docx_format_writes_word_and_records_its_hash(runner, tmp_path):
-    from meti_pi import word
+    from meti_pi.render import word
 
     root = register(tmp_path)
     (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", "--format", "docx", today="2026-03-16")["drafted"]
@@ -276,8 +276,8 @@ def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_
     # The same findings reach validate as warnings.
     from datetime import date
 
-    from meti_pi.register import Register
-    from meti_pi.validate import validate_register
+    from meti_pi.store.register import Register
+    from meti_pi.checks.validate import validate_register
 
     warns = [p.code for p in validate_register(Register.load(root), date(2026, 11, 26)) if p.code.startswith("notice-")]
     assert sorted(warns) == ["notice-late", "notice-missing", "notice-stale"]
@@ -423,7 +423,7 @@ def test_render_gives_a_recorded_notice_in_either_format_with_the_same_content(r
     assert out.exit_code == 0, out.output
     meta = json.loads(out.stdout)
     assert meta["same_as_recorded"] is True and meta["id"] == nid
-    from meti_pi import word
+    from meti_pi.render import word
 
     paragraphs = "\n".join(word.docx_paragraphs((tmp_path / "docx" / f"{nid}.docx").read_bytes()))
     assert nid in paragraphs and "補助金の交付申請の審査" in paragraphs and "受付及び審査" not in paragraphs

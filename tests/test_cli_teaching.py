@@ -9,7 +9,7 @@ import json
 import pytest
 from conftest import invoke, make_register
 
-from meti_pi import schema
+from meti_pi.store import schema
 from meti_pi.cli import COMMANDS, first_sentence
 
 
@@ -121,9 +121,9 @@ def test_progress_is_silent_when_piped(runner, root, tmp_path):
 
 
 def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
-    from meti_pi import checklist as cl
+    from meti_pi.inspect import checklist as cl
     from meti_pi.cli.common import Busy
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
     seen: list[tuple[int, int]] = []
     busy = Busy("building", force=True)
@@ -149,14 +149,14 @@ def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
     ([("class-c", "管理A該当事由なし、本人の数 999人 < 1,000人 → 管理C")], "C", "管理Ａとすべき事由がなく、本人の数が千人未満であるため、管理Ｃとする。"),
 ])
 def test_class_reasons_become_document_sentences(reasons, klass, sentence):
-    from meti_pi.classification import document_rationale
+    from meti_pi.classify.classification import document_rationale
 
     text = document_rationale([{"rule": r, "text": t} for r, t in reasons], klass)
     assert text == sentence and not any(m in text for m in ("→", "≥", "<", "policy", "_"))
 
 
 def test_sensitive_categories_are_named_in_japanese():
-    from meti_pi.classification import japanese_label
+    from meti_pi.classify.classification import japanese_label
 
     assert japanese_label("medical_history") == "病歴" and japanese_label("basic_pension") == "基礎年金番号"
 

@@ -123,8 +123,8 @@ def blob(root: Path, rev: str, rel: str) -> bytes | None:
 
 def check_whole_files(root: Path, base: str, new: str, out: Outcome) -> None:
     """Before any recovery: every changed register file is whole, holding the old text or the new."""
-    from meti_pi.register import Register
-    from meti_pi.validate import validate_register
+    from meti_pi.store.register import Register
+    from meti_pi.checks.validate import validate_register
 
     for rel in targets(root, base, new):
         path = root / rel

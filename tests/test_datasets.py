@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from meti_pi.datasets import BATCH_ROWS, cell_text, decode_error_line, fit_width, open_dataset, sniff_encoding
+from meti_pi.classify.datasets import BATCH_ROWS, cell_text, decode_error_line, fit_width, open_dataset, sniff_encoding
 from meti_pi.errors import UsageError
 
 SECRET = "秘密の値ZZ"  # planted in broken inputs: no message may quote it
@@ -136,7 +136,7 @@ def test_a_pure_shift_jis_file_streams(tmp_path: Path) -> None:
 def test_csv_module_errors_are_rephrased_without_input_text() -> None:
     import csv
 
-    from meti_pi.datasets import _csv_problem
+    from meti_pi.classify.datasets import _csv_problem
 
     assert _csv_problem(csv.Error("field larger than field limit (131072)")) == "field larger than field limit"
     assert _csv_problem(csv.Error(f"something about {SECRET}")) == "unreadable row"

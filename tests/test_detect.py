@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from meti_pi import detect
-from meti_pi.checkdigits import my_number_check_digit
-from meti_pi.detect import (
+from meti_pi.classify import detect
+from meti_pi.classify.checkdigits import my_number_check_digit
+from meti_pi.classify.detect import (
     Candidate,
     decide_candidate,
     header_kind,
@@ -559,7 +559,7 @@ def test_labelled_corpus_in_every_format(tmp_path: Path) -> None:
     (300, 300, True), (45, 300, False),
 ])
 def test_my_numbers_beyond_chance_boundary(passed: int, checked: int, beyond: bool) -> None:
-    from meti_pi.checkdigits import binomial_tail, my_numbers_beyond_chance
+    from meti_pi.classify.checkdigits import binomial_tail, my_numbers_beyond_chance
 
     assert my_numbers_beyond_chance(passed, checked) is beyond
     assert binomial_tail(0, 10, 0.1) == 1.0 and abs(binomial_tail(10, 10, 0.1) - 1e-10) < 1e-20

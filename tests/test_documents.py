@@ -68,7 +68,7 @@ def _text(name: str, data: bytes) -> str:
     if name.endswith(".md"):
         return data.decode("utf-8")
     if name.endswith(".docx"):
-        from meti_pi.word import docx_paragraphs
+        from meti_pi.render.word import docx_paragraphs
 
         return "\n".join(docx_paragraphs(data))
     import openpyxl
@@ -121,7 +121,7 @@ def test_markdown_is_commonmark(documents):
 
 
 def test_word_files_keep_japanese_fonts_and_indent(documents):
-    from meti_pi.word import docx_fonts
+    from meti_pi.render.word import docx_fonts
 
     for name, data in documents.items():
         if not name.endswith(".docx"):
@@ -133,7 +133,7 @@ def test_word_files_keep_japanese_fonts_and_indent(documents):
         pgsz = body.find(f".//{W}sectPr/{W}pgSz")
         assert (int(pgsz.get(f"{W}w")), int(pgsz.get(f"{W}h"))) in ((11906, 16838), (16838, 11906)), name  # A4
     # The paragraph's 字下げ (a leading full-width space) survives into Word.
-    from meti_pi.word import docx_paragraphs
+    from meti_pi.render.word import docx_paragraphs
 
     for name in ("notice-35-1-late.docx", "incident-final.docx", "inspection.docx"):
         assert any(p.startswith("　") and len(p) > 20 for p in docx_paragraphs(documents[name])), name

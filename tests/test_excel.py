@@ -1,4 +1,4 @@
-"""meti_pi.excel: one deterministic table with a Japanese font."""
+"""meti_pi.render.excel: one deterministic table with a Japanese font."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from meti_pi.excel import display_width, read_table, safe_sheet_title, write_table
+from meti_pi.render.excel import display_width, read_table, safe_sheet_title, write_table
 
 HEADERS = ["個人情報ファイルの名称", "記録項目", "本人の数", "備考"]
 ROWS = [
@@ -68,7 +68,7 @@ def test_column_widths() -> None:
 
 
 def test_wrapped_lines() -> None:
-    from meti_pi.excel import wrapped_lines
+    from meti_pi.render.excel import wrapped_lines
 
     assert wrapped_lines("", 10) == 1
     assert wrapped_lines("a" * 10, 10) == 1
@@ -107,7 +107,7 @@ def test_helpers() -> None:
 def test_no_openpyxl_import_at_module_import() -> None:
     import sys
 
-    code = "import sys, meti_pi.excel; print('openpyxl' in sys.modules)"
+    code = "import sys, meti_pi.render.excel; print('openpyxl' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

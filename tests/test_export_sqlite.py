@@ -8,8 +8,8 @@ import sqlite3
 
 from conftest import EXAMPLE, git, invoke, make_register
 
-from meti_pi.kinds import KINDS
-from meti_pi.register import Register
+from meti_pi.store.kinds import KINDS
+from meti_pi.store.register import Register
 
 
 def _db(path):

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLE, SHIPPED
-from meti_pi import schema
-from meti_pi.register import Register
+from meti_pi.store import schema
+from meti_pi.store.register import Register
 
 SCHEMA_FILES = sorted(p.name for p in schema.schemas_dir().glob("*.schema.json"))
 
@@ -29,7 +29,7 @@ def reference_valid(schema_file: str, data: Any) -> bool:
 
 
 def records(root: Path) -> list[tuple[str, Any]]:
-    from meti_pi.validate import schema_file_of
+    from meti_pi.checks.validate import schema_file_of
 
     reg = Register.load(root)
     return [(schema_file_of(r), r.data) for r in (*reg.singletons.values(), *reg.records.values())]
@@ -230,7 +230,7 @@ def test_errors_still_come_from_jsonschema() -> None:
 def test_generated_validators_are_in_sync_with_the_schemas() -> None:
     """meti_pi/fastschemas/ is what `make fast-schemas` makes from schemas/ (issue 13: no compiled
     code from a writable cache; it ships in the package, generated from the shipped schemas)."""
-    from meti_pi import fastgen
+    from meti_pi.store import fastgen
 
     assert fastgen.differences() == [], "run `make fast-schemas`"
     for name in SCHEMA_FILES:
@@ -242,7 +242,7 @@ def test_generated_validators_run_without_fastjsonschema() -> None:
     import subprocess
     import sys
 
-    script = ("import sys; from meti_pi import schema; "
+    script = ("import sys; from meti_pi.store import schema; "
               "assert schema._fast('incidents.schema.json').__module__ == 'meti_pi.fastschemas.incidents'; "
               "print('fastjsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout

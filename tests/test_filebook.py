@@ -1,4 +1,4 @@
-"""meti_pi.filebook: which files the public ファイル簿 lists, what it leaves blank, formats, since."""
+"""meti_pi.filebook.book: which files the public ファイル簿 lists, what it leaves blank, formats, since."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import git, make_register
-from meti_pi import excel, filebook
+from meti_pi.render import excel
+from meti_pi.filebook import book as filebook
 from meti_pi.errors import RuleViolation, UsageError
-from meti_pi.filebook import Snapshot, build, listing_status
-from meti_pi.policy import merged
+from meti_pi.filebook.book import Snapshot, build, listing_status
+from meti_pi.store.policy import merged
 
 TODAY = date(2026, 11, 26)
 POLICY = merged(None)
@@ -27,14 +28,14 @@ DIVISIONS = {"jinji": {"name": "大臣官房人事課"}}
 @pytest.fixture(autouse=True)
 def _own_rules(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Most tests check this module's own reading of APPI 75; tests that take the `engine`
-    fixture run with meti_pi.classification's decision as well (both must list a file)."""
+    fixture run with meti_pi.classify.classification's decision as well (both must list a file)."""
     if "engine" not in request.fixturenames:
         monkeypatch.setattr(filebook, "_classification_listed", lambda data, policy: None)
 
 
 @pytest.fixture
 def engine() -> None:
-    pytest.importorskip("meti_pi.classification", reason="meti_pi.classification not present yet")
+    pytest.importorskip("meti_pi.classify.classification", reason="meti_pi.classify.classification not present yet")
 
 
 def record(fid: str = "F-1", **over: Any) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def test_not_a_file() -> None:
 
 
 def test_engine_can_only_take_a_file_out(engine: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    from meti_pi import classification
+    from meti_pi.classify import classification
 
     real = classification.decide
 
@@ -267,8 +268,8 @@ def test_markdown_table_per_file_and_escaping() -> None:
     assert md.count("| 項目 | 内容 |") == 2
     assert "## 2. 名簿\\|A" in md  # sorted by name: "B" before "|"
     assert "| 備考 | 一行目<br>\\*\\*二行目\\*\\* |" in md
-    # The Markdown goes through meti_pi.word unchanged in meaning.
-    from meti_pi.word import docx_paragraphs, markdown_to_docx
+    # The Markdown goes through meti_pi.render.word unchanged in meaning.
+    from meti_pi.render.word import docx_paragraphs, markdown_to_docx
 
     paras = docx_paragraphs(markdown_to_docx(md))
     assert "備考 | 一行目\n**二行目**" in paras
@@ -381,7 +382,7 @@ def test_property_withheld_and_excluded_never_written(case: Case) -> None:
 @PROPERTY_SETTINGS
 @given(registers())
 def test_property_with_decision_engine(engine: None, case: Case) -> None:
-    # With meti_pi.classification consulted too, a file can only drop out, never appear.
+    # With meti_pi.classify.classification consulted too, a file can only drop out, never appear.
     _check_case(case, exact=False)
 
 
@@ -452,7 +453,7 @@ def test_since_reports_added_removed_changed(tmp_path: Path) -> None:
     (root / "files/F-2.yaml").write_text(_yaml(record("F-2", name="消える名簿", holding={"start": "2020-04-01", "end": "2026-10-01"})), encoding="utf-8")
     (root / "files/F-3.yaml").write_text(_yaml(record("F-3", name="新しい名簿")), encoding="utf-8")
     _commit_all(root, "changes")
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
     current = build(Snapshot.from_register(Register.load(root)), TODAY)
     d = filebook.since(root, "published", current)
@@ -480,7 +481,7 @@ def test_since_reads_the_old_book_on_its_commit_date(tmp_path: Path, monkeypatch
             "files/F-2.yaml": _yaml(record("F-2", holding={"start": "2026-03-01"})),
         },
     )
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
     d = filebook.since(root, "HEAD", build(Snapshot.from_register(Register.load(root)), TODAY))
     assert d.commit_date == date(2026, 1, 15)
@@ -493,7 +494,7 @@ def test_since_masks_newly_withheld_text(tmp_path: Path) -> None:
         _yaml(record("F-1", record_items=["氏名", "病歴"], filebook_withheld={"record_items": ["病歴"], "reason": "r"})), encoding="utf-8"
     )
     _commit_all(root, "withhold")
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
     d = filebook.since(root, "HEAD~1", build(Snapshot.from_register(Register.load(root)), TODAY))
     assert d.changes[0].fields == [("record_items", filebook.MASK, "1氏名")]
@@ -504,7 +505,7 @@ def test_since_whole_file_withheld_shows_only_name(tmp_path: Path) -> None:
     root = make_register(tmp_path, {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": _yaml(record("F-1", purpose="公開されていた目的"))})
     (root / "files/F-1.yaml").write_text(_yaml(record("F-1", purpose="公開されていた目的", filebook_withheld={"whole_file": True, "reason": "r"})), encoding="utf-8")
     _commit_all(root, "withhold whole")
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
     d = filebook.since(root, "HEAD~1", build(Snapshot.from_register(Register.load(root)), TODAY))
     assert [(c.kind, c.fields) for c in d.changes] == [("removed", [])]
@@ -526,7 +527,7 @@ def test_read_tree_at_register_in_subfolder(tmp_path: Path) -> None:
 
 
 def test_check_filebook_for_validate(tmp_path: Path) -> None:
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
     leak = record("F-1", record_items=["氏名", "病歴"], filebook_withheld={"record_items": ["病歴"], "reason": "r"}, notes="病歴あり")
     vague = record("F-2", exclusions=[{"item": "75-3", "reason": "r"}])
@@ -544,7 +545,7 @@ def test_check_filebook_for_validate(tmp_path: Path) -> None:
 
 def test_record_fixture_matches_schema() -> None:
     # The test records are real ファイル簿 records, so the tests exercise the real shape.
-    from meti_pi import schema
+    from meti_pi.store import schema
 
     assert schema.errors("files.schema.json", record()) == []
     full = record(

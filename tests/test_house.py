@@ -14,15 +14,15 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "typer": ("cli/",),
     "rich": ("cli/",),
     "click": (),  # typer ships its own copy; never import click
-    "ruamel": ("yamlio.py",),
-    "yaml": ("yamlload.py",),
-    "jsonschema": ("schema.py",),
-    "fastjsonschema": ("schema.py",),
+    "ruamel": ("store/yamlio.py",),
+    "yaml": ("store/yamlload.py",),
+    "jsonschema": ("store/schema.py",),
+    "fastjsonschema": ("store/schema.py",),
     "git": (),  # git runs through the command line in audit.py
-    "docx": ("word.py",),
-    "openpyxl": ("excel.py",),
-    "python_calamine": ("datasets.py",),
-    "jpholiday": ("calendar_jp.py",),
+    "docx": ("render/word.py",),
+    "openpyxl": ("render/excel.py",),
+    "python_calamine": ("classify/datasets.py",),
+    "jpholiday": ("dates/calendar_jp.py",),
 }
 
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from meti_pi.ids import allocate, valid_id
+from meti_pi.store.ids import allocate, valid_id
 
 
 @pytest.mark.parametrize("good", ["F-2026-7KQ3XD", "kanbo-jinji", "row-1", "R1", "a", "A.b_c-d", "x" * 64])
@@ -29,13 +29,13 @@ def test_allocate_has_year_and_skips_existing():
 
 def test_allocate_retries_on_collision(monkeypatch):
     draws = iter([0, 0, 1])
-    monkeypatch.setattr("meti_pi.ids._randbits", lambda k: next(draws))
+    monkeypatch.setattr("meti_pi.store.ids._randbits", lambda k: next(draws))
     assert allocate("F", {"F-2026-000000"}, date(2026, 1, 1)) == "F-2026-000001"
 
 
 @pytest.mark.parametrize("k", [1, 5, 8, 30, 64])
 def test_random_bits_stay_within_k_bits_and_use_all_of_them(k):
-    from meti_pi.ids import _randbits
+    from meti_pi.store.ids import _randbits
 
     draws = [_randbits(k) for _ in range(400)]
     assert all(0 <= n < 2 ** k for n in draws)

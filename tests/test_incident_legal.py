@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from conftest import invoke, make_register
 from test_cli_incident import FILE as CLI_FILE
-from meti_pi import incident_reports as rep
-from meti_pi import incidents as inc
-from meti_pi.policy import DEFAULT_POLICY
+from meti_pi.incident import reports as rep
+from meti_pi.incident import incidents as inc
+from meti_pi.store.policy import DEFAULT_POLICY
 
 SNAP = inc.rules_snapshot(DEFAULT_POLICY, None, date(2025, 1, 1))
 RULES = inc.Rules.from_snapshot(SNAP)

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from meti_pi import incident_reports as rep
-from meti_pi import incidents as inc
-from meti_pi.policy import DEFAULT_POLICY
+from meti_pi.incident import reports as rep
+from meti_pi.incident import incidents as inc
+from meti_pi.store.policy import DEFAULT_POLICY
 
 GOLDEN = Path(__file__).parent / "golden" / "incident"
 KNOWN = date(2026, 4, 3)
@@ -110,7 +110,7 @@ def test_unknowns_are_shown_as_fumei() -> None:
 
 
 def test_word_output_is_deterministic_and_holds_the_items() -> None:
-    from meti_pi.word import docx_paragraphs
+    from meti_pi.render.word import docx_paragraphs
 
     one = rep.render_docx("final", lifecycle_record(), CTX, DEFAULT_POLICY)
     two = rep.render_docx("final", lifecycle_record(), CTX, DEFAULT_POLICY)

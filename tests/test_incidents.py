@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from meti_pi import incidents as inc
+from meti_pi.incident import incidents as inc
 from meti_pi.errors import UsageError
-from meti_pi.policy import DEFAULT_POLICY
+from meti_pi.store.policy import DEFAULT_POLICY
 
 KNOWN = date(2025, 12, 1)  # a Monday; 30 days -> 2026-01-05 (legal brief §3.3)
 SNAP = inc.rules_snapshot(DEFAULT_POLICY, {"as_of": "2025-09-24", "citations": [{"key": "rule.43", "current": "施行規則第43条", "status": "verified"}]}, KNOWN)
@@ -377,7 +377,7 @@ def test_list_rows_filters() -> None:
 
 
 def test_incident_findings_warn_on_every_passed_deadline(tmp_path: Path) -> None:
-    from meti_pi.register import Record
+    from meti_pi.store.register import Record
 
     rec = {"schema_version": 1, "id": "INC-2025-AAAAAA", **record(principals=150)}
     rec["summary"] = "誤送信（宛先 a.b@example.jp）"

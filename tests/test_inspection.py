@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from conftest import git, make_register
-from meti_pi import checklist as cl
-from meti_pi import inspection as ins
-from meti_pi import inspection_checks
+from meti_pi.inspect import checklist as cl
+from meti_pi.inspect import inspection as ins
+from meti_pi.inspect import inspection_checks
 from meti_pi.errors import UsageError
-from meti_pi.register import Register
-from meti_pi.validate import validate_register
+from meti_pi.store.register import Register
+from meti_pi.checks.validate import validate_register
 from test_checklist import HANDLING, RATIONALE, division, file_rec
 
 TODAY = date(2026, 11, 26)
@@ -233,7 +233,7 @@ def test_report_renders_md_docx_xlsx(tmp_path):
     assert "研修日程を周知" in md and "参照：inspections/2026/jinji#1" in md
     assert "総務課：点検が未実施" in md and "somu" not in md
     assert "2026-10-01" not in md and "->" not in md and ">>" not in md
-    from meti_pi.word import docx_paragraphs
+    from meti_pi.render.word import docx_paragraphs
 
     docx = ins.render_report(rep, "docx", reg.policy)
     paragraphs = "\n".join(docx_paragraphs(docx))

@@ -19,7 +19,7 @@ import pytest
 
 from _reliability import env, meti_cmd
 from conftest import git, make_register
-from meti_pi.checkdigits import my_number_check_digit
+from meti_pi.classify.checkdigits import my_number_check_digit
 
 FILE_ID = "F-2026-113VYQ"  # a ファイル簿 record of the example register
 INCIDENT_DIVISION = "kanbo-jinji"
@@ -202,7 +202,7 @@ def test_markers_never_leave_the_dataset_or_the_refused_free_text(scene):
 
 def test_unexpected_error_shows_frames_only_never_locals_or_the_message(tmp_path, monkeypatch, capsys):
     """A bug deep in a command (here: in the dataset reader) while a local holds a cell value."""
-    from meti_pi import datasets
+    from meti_pi.classify import datasets
     from meti_pi.cli import main
 
     root = make_register(tmp_path, example=True)

@@ -1,4 +1,4 @@
-"""meti_pi.notice_drafts: the Japanese drafts of Art. 35/36 notices (golden Markdown, Word by paragraphs).
+"""meti_pi.notify.drafts: the Japanese drafts of Art. 35/36 notices (golden Markdown, Word by paragraphs).
 
 Golden files live in tests/golden/notify/. They were read and checked by hand for the law and
 the Japanese; regenerate them only deliberately: METI_PI_UPDATE_GOLDEN=1 pytest tests/test_notice_drafts.py
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from test_notices import FILE_35_1, FILE_35_2, FILE_35_3, FILE_36, edit, write_register
 
-from meti_pi import notice_drafts as nd
-from meti_pi import notices
-from meti_pi.register import Register
+from meti_pi.notify import drafts as nd
+from meti_pi.notify import notices
+from meti_pi.store.register import Register
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "notify"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -196,7 +196,7 @@ def test_register_text_cannot_break_the_markdown_structure(tmp_path):
     reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": hostile}))
     md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
     assert "\n\\# 見出し \\*強調\\* \\| 表 \\` 補助金" in md
-    from meti_pi import word
+    from meti_pi.render import word
 
     assert "# 見出し *強調* | 表 ` 補助金の交付申請の審査" in "\n".join(word.docx_paragraphs(nd.docx(nd.Draft("t", md), None, date(2026, 3, 16))))
 
@@ -218,7 +218,7 @@ def test_the_notice_states_the_decided_class_and_a_lower_one_without_reason_is_a
 
 
 def test_word_draft_paragraphs(reg):
-    from meti_pi import word
+    from meti_pi.render import word
 
     draft = render(reg, "F-2026-CCCCCC", "35-3", "2026-11-26", late_reason=LATE_REASON)
     paras = word.docx_paragraphs(nd.docx(draft, reg.policy, date(2026, 11, 26)))
@@ -233,7 +233,7 @@ def test_word_draft_paragraphs(reg):
 
 
 def test_word_draft_is_byte_identical_on_two_runs_and_uses_the_east_asian_font(reg):
-    from meti_pi import word
+    from meti_pi.render import word
 
     one = nd.docx(render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16"), reg.policy, date(2026, 3, 16))
     two = nd.docx(render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16"), reg.policy, date(2026, 3, 16))

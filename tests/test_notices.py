@@ -1,4 +1,4 @@
-"""meti_pi.notices: which Art. 35/36 notices a file requires, when, and whether they are made and current."""
+"""meti_pi.notify.notices: which Art. 35/36 notices a file requires, when, and whether they are made and current."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import SHIPPED
 
-from meti_pi import notices
-from meti_pi.register import Register
+from meti_pi.notify import notices
+from meti_pi.store.register import Register
 
 # -- a small register, written inline ---------------------------------------------------------
 
@@ -208,7 +208,7 @@ def edit(text: str, old: str, new: str) -> str:
 
 
 def test_the_register_used_here_is_valid(tmp_path):
-    from meti_pi.validate import validate_register
+    from meti_pi.checks.validate import validate_register
 
     reg = load(tmp_path, {f"files/{fid}.yaml": text for fid, text in
                           (("F-2026-AAAAAA", FILE_35_1), ("F-2026-BBBBBB", FILE_35_2), ("F-2026-CCCCCC", FILE_35_3), ("F-2026-DDDDDD", FILE_36))})

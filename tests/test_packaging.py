@@ -9,7 +9,9 @@ from pathlib import Path
 
 from conftest import REPO, git, invoke, make_register
 
-from meti_pi import packaged, registry_ops, schema
+from meti_pi.store import packaged
+from meti_pi.actions import records as registry_ops
+from meti_pi.store import schema
 
 PACKAGE = REPO / "meti_pi"
 
@@ -38,7 +40,7 @@ def test_data_is_located_inside_the_package() -> None:
 
 def test_no_module_reaches_outside_the_package() -> None:
     # `Path(__file__).parent.parent` (or `__file__` with `..`) finds schemas/ in a checkout and
-    # nothing in a wheel: data files are read from meti_pi/data via meti_pi.packaged.
+    # nothing in a wheel: data files are read from meti_pi/data via meti_pi.store.packaged.
     offenders = []
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))

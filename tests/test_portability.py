@@ -98,7 +98,7 @@ def test_completion_for_zsh_and_install_into_a_home(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("rid", "reserved"), [("nul", True), ("CON", True), ("aux.1", True), ("com1", True), ("LPT9", True),
                                               ("com10", False), ("console", False), ("con-1", False), ("nul_", False), ("kanbo-jinji", False)])
 def test_windows_device_names_are_not_ids(rid: str, reserved: bool) -> None:
-    from meti_pi.ids import windows_reserved
+    from meti_pi.store.ids import windows_reserved
 
     assert windows_reserved(rid) is reserved
 

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from meti_pi import principals
+from meti_pi.classify import principals
 from meti_pi.errors import UsageError
-from meti_pi.principals import (
+from meti_pi.classify.principals import (
     DistinctCounter,
     as_is,
     choose_keys,
@@ -112,8 +112,8 @@ def test_choose_keys_by_name() -> None:
 
 
 def test_birth_dates_in_wareki_and_seireki_are_one_date() -> None:
-    from meti_pi.detect import parse_birth_date
-    from meti_pi.principals import date_cells
+    from meti_pi.classify.detect import parse_birth_date
+    from meti_pi.classify.principals import date_cells
 
     norm = date_cells(parse_birth_date)
     assert set(norm(["平成2年10月19日", "1990-10-19", "1990/10/19", "H2.10.19", "１９９０年１０月１９日"])) == {"1990-10-19"}

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE, REPO, SHIPPED
-from meti_pi.kinds import KINDS, SINGLETONS
-from meti_pi.schema import check_schemas
+from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.schema import check_schemas
 
 SCHEMAS = sorted((REPO / "schemas").glob("*.schema.json"))
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

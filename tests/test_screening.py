@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meti_pi.checkdigits import my_number_check_digit
+from meti_pi.classify.checkdigits import my_number_check_digit
 from meti_pi.errors import UsageError
-from meti_pi.screening import MASK, check_data, check_text, findings_in, mask, screen
+from meti_pi.classify.screening import MASK, check_data, check_text, findings_in, mask, screen
 
 FW = str.maketrans("0123456789", "０１２３４５６７８９")
 

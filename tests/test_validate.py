@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SHIPPED
-from meti_pi.register import Register
-from meti_pi.validate import validate_register
+from meti_pi.store.register import Register
+from meti_pi.checks.validate import validate_register
 
 TODAY = date(2026, 11, 26)
 DIV = "schema_version: 1\nid: {id}\nname: {name}\norg: {org}\nmanager_post: 課長\n"
@@ -160,7 +160,7 @@ def test_layout_problems(tmp_path):
 def test_warning_only_checks_never_report_an_error(tmp_path):
     """The write path skips them (it refuses only new errors): that is sound only if they never err."""
     from conftest import EXAMPLE
-    from meti_pi.validate import WARNING_ONLY_CHECKS
+    from meti_pi.checks.validate import WARNING_ONLY_CHECKS
 
     reg = Register.load(EXAMPLE)
     found = [p for check in WARNING_ONLY_CHECKS for p in check(reg, TODAY)]

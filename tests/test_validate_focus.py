@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from conftest import make_register
-from meti_pi import refs
-from meti_pi.register import Register
-from meti_pi.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+from meti_pi.store import refs
+from meti_pi.store.register import Register
+from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
 TODAY = date(2026, 11, 26)
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from meti_pi.wareki import fiscal_year_label, to_wareki
+from meti_pi.dates.wareki import fiscal_year_label, to_wareki
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ def test_fiscal_year_label():
 
 def test_fullwidth_groups_counts_in_the_same_style() -> None:
     # The number rule (issue 16): a count never mixes a full-width digit with an ASCII comma.
-    from meti_pi.wareki import count, fullwidth, percent
+    from meti_pi.dates.wareki import count, fullwidth, percent
 
     assert fullwidth("本人の数が1,500人") == "本人の数が１，５００人"
     assert fullwidth("第1,2号") == "第１,２号"  # not a thousands group

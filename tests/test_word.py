@@ -1,4 +1,4 @@
-"""meti_pi.word: Markdown subset -> .docx, Japanese fonts, A4, byte-identical output."""
+"""meti_pi.render.word: Markdown subset -> .docx, Japanese fonts, A4, byte-identical output."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from meti_pi import word
-from meti_pi.word import docx_fonts, docx_paragraphs, join_lines, markdown_to_docx, parse_inline, parse_markdown
+from meti_pi.render import word
+from meti_pi.render.word import docx_fonts, docx_paragraphs, join_lines, markdown_to_docx, parse_inline, parse_markdown
 
 NOTICE = """\
 >> 令和８年１１月２６日
@@ -233,7 +233,7 @@ def test_no_docx_import_at_module_import() -> None:
     import subprocess
     import sys
 
-    code = "import sys, meti_pi.word; print('docx' in sys.modules)"
+    code = "import sys, meti_pi.render.word; print('docx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

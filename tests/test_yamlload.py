@@ -1,7 +1,7 @@
 import pytest
 
-from meti_pi import yamlload
-from meti_pi.yamlload import YamlFault
+from meti_pi.store import yamlload
+from meti_pi.store.yamlload import YamlFault
 
 
 def test_yaml_12_scalars_and_dates_as_strings():

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meti_pi import yamlload
+from meti_pi.store import yamlload
 
 
 def outcome(fn: Any, text: str) -> tuple[object, ...]:

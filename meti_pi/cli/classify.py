@@ -22,8 +22,8 @@ from meti_pi.cli.common import (
 from meti_pi.errors import MetiPiError, UsageError
 
 if TYPE_CHECKING:
-    from meti_pi.classification import Judgements, Outcome
-    from meti_pi.detect import ScanResult
+    from meti_pi.classify.classification import Judgements, Outcome
+    from meti_pi.classify.detect import ScanResult
 
 app = typer.Typer(add_completion=False)
 
@@ -94,7 +94,7 @@ def classify_cmd(
     Scans the file (streamed; cell values are never printed or stored), counts the distinct
     persons, and decides with the register's policy. `--profile` decides from stated facts.
     """
-    from meti_pi.classification import Judgements
+    from meti_pi.classify.classification import Judgements
 
     if (dataset is None) == (profile is None):
         raise UsageError("give a DATASET to scan or --profile PROFILE.yaml (one of the two)")
@@ -133,7 +133,7 @@ def classify_cmd(
 
 
 def _checked_exclusions(items: list[str]) -> list[str]:
-    from meti_pi.classification import EXCLUSION_RE
+    from meti_pi.classify.classification import EXCLUSION_RE
 
     for item in items:
         if not EXCLUSION_RE.match(item):
@@ -142,7 +142,7 @@ def _checked_exclusions(items: list[str]) -> list[str]:
 
 
 def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
-    from meti_pi.detect import scan
+    from meti_pi.classify.detect import scan
 
     # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
     # imported: a plain run does not pay for it).
@@ -152,8 +152,8 @@ def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
 
 
 def _read_profile(path: Path) -> Any:
-    from meti_pi.classification import profile_from_mapping
-    from meti_pi.yamlload import YamlFault, decode, load
+    from meti_pi.classify.classification import profile_from_mapping
+    from meti_pi.store.yamlload import YamlFault, decode, load
 
     try:
         raw = path.read_bytes()
@@ -169,8 +169,8 @@ def _read_profile(path: Path) -> Any:
 
 def _policy(ctx: typer.Context) -> dict[str, Any]:
     """The register's policy when there is a register, else the defaults."""
-    from meti_pi import policy as policy_mod
-    from meti_pi.register import Register
+    from meti_pi.store import policy as policy_mod
+    from meti_pi.store.register import Register
 
     try:
         root = state(ctx).register_root
@@ -180,7 +180,7 @@ def _policy(ctx: typer.Context) -> dict[str, Any]:
 
 
 def _decide(scanned: ScanResult | None, stated: Any, judgements: Judgements, policy: dict[str, Any]) -> Outcome:
-    from meti_pi.classification import classify_profile, classify_scan
+    from meti_pi.classify.classification import classify_profile, classify_scan
 
     if scanned is not None:
         return classify_scan(scanned, judgements, policy)
@@ -194,9 +194,9 @@ def _record(
     ctx: typer.Context, file_id: str, scanned: ScanResult | None, stated: Any, given: Judgements, dataset: Path | None, dry_run: bool
 ) -> tuple[Outcome, str | None]:
     from meti_pi import audit
-    from meti_pi.classification import apply_to_record, merge_judgements, record_base
-    from meti_pi.ids import valid_id
-    from meti_pi.register import Register
+    from meti_pi.classify.classification import apply_to_record, merge_judgements, record_base
+    from meti_pi.store.ids import valid_id
+    from meti_pi.store.register import Register
 
     if not valid_id(file_id):
         raise UsageError(f"--record {file_id!r}: not a record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
@@ -237,7 +237,7 @@ def _sha256(path: Path) -> str:
 
 
 def _json(outcome: Outcome) -> dict[str, Any]:
-    from meti_pi.classification import outcome_json
+    from meti_pi.classify.classification import outcome_json
 
     return outcome_json(outcome)
 

@@ -17,7 +17,7 @@ from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Compute and show; write nothing, commit nothing.")]
@@ -33,7 +33,7 @@ class AppState:
 
     @cached_property
     def register_root(self) -> Path:
-        from meti_pi.register import find_register
+        from meti_pi.store.register import find_register
 
         return find_register(self.register_opt, Path.cwd())
 
@@ -50,7 +50,7 @@ def state(ctx: typer.Context) -> AppState:
 def load_register(ctx: typer.Context) -> Register:
     """The register named by --register / $METI_PI_REGISTER / the nearest register/."""
     from meti_pi import audit
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
     root = state(ctx).register_root
     # A change a crash interrupted is finished first, so no command reads a work tree behind HEAD.

@@ -14,7 +14,7 @@ from meti_pi.cli.common import JsonOpt, load_register, print_json, report_proble
 from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 export_app = typer.Typer(
@@ -54,7 +54,7 @@ def filebook_cmd(
     longer) held, and blanks the parts withheld under 75(3). Paper files with 1,000+ 本人 are
     listed. Exit 1 (nothing written) when a withheld text would still appear in a listed field.
     """
-    from meti_pi import filebook
+    from meti_pi.filebook import book as filebook
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -76,7 +76,7 @@ def filebook_cmd(
         elif fmt is Format.csv:
             data = filebook.to_csv(filebook.DIFF_HEADERS, filebook.diff_rows(d))
         else:
-            from meti_pi import excel
+            from meti_pi.render import excel
 
             data = excel.write_table(filebook.DIFF_HEADERS, filebook.diff_rows(d), sheet_title="ファイル簿の変更")
         summary: dict[str, object] = filebook.diff_json(d)
@@ -86,7 +86,7 @@ def filebook_cmd(
             if fmt is Format.md:
                 data = md.encode("utf-8")
             else:
-                from meti_pi import word
+                from meti_pi.render import word
 
                 data = word.markdown_to_docx(md, created=st.today, subject="個人情報ファイル簿", **word.docx_options_from_policy(reg.policy))
         elif fmt is Format.csv:
@@ -128,8 +128,8 @@ def sqlite_cmd(
     register gives the same bytes. The database holds what the register holds: keep it as you
     keep the register. Written atomically; an existing FILE needs --force.
     """
-    from meti_pi import sqlite_export
-    from meti_pi.outfile import write_atomically
+    from meti_pi.store import sqlite_export
+    from meti_pi.render.outfile import write_atomically
 
     reg = load_register(ctx)
     if reg.load_problems:
@@ -146,7 +146,7 @@ def sqlite_cmd(
 def _require_readable(reg: Register) -> None:
     """Refuse to publish from file or division records that cannot be read or fail their schema:
     a file left out because it could not be read would silently vanish from the book."""
-    from meti_pi import validate
+    from meti_pi.checks import validate
 
     relevant = ("files/", "divisions/", "policy.yaml", "register.yaml")
     problems = [p for p in reg.load_problems if p.path.startswith(relevant)]

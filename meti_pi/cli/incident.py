@@ -1,6 +1,6 @@
 """`meti-pi incident`: open, update, report, close, list (規程 Arts. 39, 40).
 
-Thin: options are parsed here, everything else is meti_pi.incidents (pure) and meti_pi.audit
+Thin: options are parsed here, everything else is meti_pi.incident.incidents (pure) and meti_pi.audit
 (the write path). Free text is screened before anything is computed or written.
 """
 
@@ -18,7 +18,7 @@ from meti_pi.cli.common import DryRunOpt, JsonOpt, load_register, print_json, st
 from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
-    from meti_pi.register import Register
+    from meti_pi.store.register import Register
 
 app = typer.Typer()
 incident_app = typer.Typer(
@@ -88,7 +88,7 @@ def _bool_facts(**flags: bool | None) -> dict[str, Any]:
 
 
 def _read_facts_file(path: Path) -> dict[str, Any]:
-    from meti_pi import yamlload
+    from meti_pi.store import yamlload
 
     try:
         raw = path.read_bytes()
@@ -108,8 +108,8 @@ def _read_facts_file(path: Path) -> dict[str, Any]:
 
 def _screen(mode: str, top: dict[str, Any], facts: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
     """Screen every free text in place (refuse: UsageError before anything is written)."""
-    from meti_pi import screening
-    from meti_pi.incidents import FACTS
+    from meti_pi.classify import screening
+    from meti_pi.incident.incidents import FACTS
 
     masked: list[str] = []
 
@@ -143,13 +143,13 @@ def _check_refs(reg: Register, top: dict[str, Any]) -> None:
 
 
 def _file_infos(reg: Register, file_ids: list[str]) -> list[Any]:
-    from meti_pi.incidents import file_info
+    from meti_pi.incident.incidents import file_info
 
     return [file_info(fid, reg.data_of("files", fid)) for fid in file_ids]
 
 
 def _snapshot(reg: Register, today: date) -> dict[str, Any]:
-    from meti_pi.incidents import rules_snapshot
+    from meti_pi.incident.incidents import rules_snapshot
 
     cites = reg.singletons.get("citations.yaml")
     return rules_snapshot(reg.policy, cites.data if cites is not None and isinstance(cites.data, dict) else None, today)
@@ -157,7 +157,7 @@ def _snapshot(reg: Register, today: date) -> dict[str, Any]:
 
 def _describe(rid: str, record: dict[str, Any], today: date) -> None:
     """Human summary of an incident on stdout."""
-    from meti_pi.incidents import next_due, overdue
+    from meti_pi.incident.incidents import next_due, overdue
 
     a = record["assessment"]
     out = typer.echo
@@ -176,7 +176,7 @@ def _describe(rid: str, record: dict[str, Any], today: date) -> None:
     if a["unknown_facts"]:
         out(f"  unknown (不明): {', '.join(a['unknown_facts'])}")
     if a.get("assumed_facts"):
-        from meti_pi.incidents import ASSUMED_HINT
+        from meti_pi.incident.incidents import ASSUMED_HINT
 
         out("  taken as possible while unknown (「おそれ」, as an unknown count is): record the answer to re-assess:")
         for key in a["assumed_facts"]:
@@ -192,7 +192,7 @@ def _describe(rid: str, record: dict[str, Any], today: date) -> None:
 
 
 def _result_json(rid: str, record: dict[str, Any], commit: str | None, dry_run: bool, today: date) -> dict[str, Any]:
-    from meti_pi.incidents import overdue
+    from meti_pi.incident.incidents import overdue
 
     return {
         "id": rid,
@@ -254,7 +254,8 @@ def open_cmd(
     Only --known-on and --summary are indispensable; what is missing is recorded as unknown (不明).
     Options override the same keys of a --from file.
     """
-    from meti_pi import audit, incidents
+    from meti_pi import audit
+    from meti_pi.incident import incidents
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -295,7 +296,7 @@ def _apply(doc: Any, new: dict[str, Any]) -> None:
     """
     import json
 
-    from meti_pi.yamlio import to_plain
+    from meti_pi.store.yamlio import to_plain
 
     def fresh(value: Any) -> Any:
         return json.loads(json.dumps(value, ensure_ascii=False))
@@ -322,7 +323,7 @@ def _apply(doc: Any, new: dict[str, Any]) -> None:
 
 
 def _load_incident(reg: Register, incident_id: str) -> dict[str, Any]:
-    from meti_pi.registry_ops import require_record
+    from meti_pi.actions.records import require_record
 
     data: dict[str, Any] = require_record(reg, "incidents", incident_id, hint="see `meti-pi incident list`").data
     return data
@@ -381,8 +382,9 @@ def update_cmd(
     A changed fact is re-assessed as of --on: a count rising past the threshold makes the incident
     reportable from that day, which becomes day 1 of the PPC deadlines.
     """
-    from meti_pi import audit, incidents
-    from meti_pi.yamlio import to_plain
+    from meti_pi import audit
+    from meti_pi.incident import incidents
+    from meti_pi.store.yamlio import to_plain
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -471,8 +473,9 @@ def close_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Close an incident; refused (exit 1) while Art. 40 cause analysis and measures, or a required report, are missing."""
-    from meti_pi import audit, incidents
-    from meti_pi.yamlio import to_plain
+    from meti_pi import audit
+    from meti_pi.incident import incidents
+    from meti_pi.store.yamlio import to_plain
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -514,7 +517,7 @@ def report_cmd(
     """
     import hashlib
 
-    from meti_pi import incident_reports
+    from meti_pi.incident import reports as incident_reports
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -573,7 +576,7 @@ def list_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Incidents with their PPC assessment, next due step and passed deadlines."""
-    from meti_pi.incidents import list_rows
+    from meti_pi.incident.incidents import list_rows
 
     st = state(ctx)
     reg = load_register(ctx)

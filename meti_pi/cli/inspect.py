@@ -16,9 +16,9 @@ from meti_pi.cli.common import (
 from meti_pi.errors import UsageError
 
 if TYPE_CHECKING:
-    from meti_pi.checklist import Checklist, Item
-    from meti_pi.inspection import AnswerSet
-    from meti_pi.register import Register
+    from meti_pi.inspect.checklist import Checklist, Item
+    from meti_pi.inspect.inspection import AnswerSet
+    from meti_pi.store.register import Register
 
 app = typer.Typer()
 audit_app = typer.Typer(
@@ -31,7 +31,7 @@ ANSWER_STYLE = {"yes": "green", "no": "bold red", "na": "dim"}
 
 
 def _year(reg: Register, year: int | None, today: date) -> int:
-    from meti_pi.checklist import inspection_year_of
+    from meti_pi.inspect.checklist import inspection_year_of
 
     if year is None:
         return inspection_year_of(today, reg.policy)
@@ -66,7 +66,7 @@ def inspect_cmd(
 
     Every 'no' becomes a finding with a corrective action (owner, due date); open findings are asked again each year until closed.
     """
-    from meti_pi import checklist as cl
+    from meti_pi.inspect import checklist as cl
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -120,8 +120,8 @@ def _with_record(reg: Register, c: Checklist) -> dict[str, Any]:
 
 def _pieces(reg: Register, c: Checklist) -> tuple[str, list[tuple[str, str | None]]]:
     """A checklist as its title and (text, style) pieces (plain data: built in another process on a large register)."""
-    from meti_pi.checklist import article_ja
-    from meti_pi.wareki import fiscal_year_label
+    from meti_pi.inspect.checklist import article_ja
+    from meti_pi.dates.wareki import fiscal_year_label
 
     rec, recorded = _recorded(reg, c.year, c.division)
     label = fiscal_year_label(c.year) if c.basis == "fiscal" else f"{c.year}年"
@@ -175,9 +175,10 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
 
 def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
             interactive: bool, dry_run: bool, json_out: bool, ad_hoc: bool = False) -> None:
-    from meti_pi import audit, inspection
-    from meti_pi import checklist as cl
-    from meti_pi.registry_ops import read_fields_file
+    from meti_pi import audit
+    from meti_pi.inspect import inspection
+    from meti_pi.inspect import checklist as cl
+    from meti_pi.actions.records import read_fields_file
 
     st = state(ctx)
     if answers is not None:
@@ -219,7 +220,7 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
 def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bool = False) -> AnswerSet | None:
     """Ask each item in turn (default: the recorded answer, else the register's pre-fill; an ad-hoc
     inspection starts from the pre-fills, not from the annual record's answers)."""
-    from meti_pi import inspection
+    from meti_pi.inspect import inspection
 
     rec, recorded = _recorded(reg, checklist.year, checklist.division)
     if ad_hoc:
@@ -272,7 +273,7 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
 
 def _echo_item(n: int, total: int, item: Item) -> None:
     typer.echo("")
-    from meti_pi.checklist import article_ja
+    from meti_pi.inspect.checklist import article_ja
 
     typer.echo(f"[{n}/{total}] {item.key}  第{article_ja(item.article)}  {item.title}")
     typer.echo(f"  {item.question}")
@@ -287,7 +288,7 @@ def _echo_item(n: int, total: int, item: Item) -> None:
 def _report(reg: Register, year: int, today: date, division: str | None, fmt: str, out: Path | None, json_out: bool) -> None:
     import sys
 
-    from meti_pi import inspection
+    from meti_pi.inspect import inspection
 
     if fmt not in ("md", "docx", "xlsx"):
         raise UsageError(f"--format {fmt!r}: one of md, docx, xlsx")
@@ -330,8 +331,8 @@ def audit_new_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Record an Art. 42 audit: scope, auditors (an auditor from an audited division is flagged), dates."""
-    from meti_pi import inspection
-    from meti_pi.registry_ops import read_fields_file
+    from meti_pi.inspect import inspection
+    from meti_pi.actions.records import read_fields_file
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -370,7 +371,8 @@ def audit_findings_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Add an audit's findings (each a corrective action with owner and due date) and its report date."""
-    from meti_pi import inspection, yamlload
+    from meti_pi.inspect import inspection
+    from meti_pi.store import yamlload
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -405,7 +407,7 @@ def audit_pack_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Export the evidence pack: the register and its git trail at a commit, with a sha256 manifest."""
-    from meti_pi import inspection
+    from meti_pi.inspect import inspection
 
     st = state(ctx)
     root = st.register_root
@@ -453,7 +455,7 @@ def audit_review_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Record the 副総括's Art. 43 evaluation and review, linked to the findings it answers."""
-    from meti_pi import inspection
+    from meti_pi.inspect import inspection
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -473,7 +475,7 @@ def audit_review_cmd(
 @audit_app.command("list")
 def audit_list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Audits (scope, independence, open findings, evidence packs) and reviews."""
-    from meti_pi import inspection
+    from meti_pi.inspect import inspection
 
     st = state(ctx)
     reg = load_register(ctx)

@@ -98,7 +98,7 @@ def draft_cmd(
 
     Nothing is drafted when every required notice is made and current. With --dry-run nothing is written; the Markdown is shown instead.
     """
-    from meti_pi import notify_ops
+    from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
     result = notify_ops.draft_notices(
@@ -138,7 +138,7 @@ def draft_cmd(
 
 
 def notices_article(kind: str) -> str:
-    from meti_pi.notices import ARTICLE
+    from meti_pi.notify.notices import ARTICLE
 
     return ARTICLE.get(kind, kind)
 
@@ -149,7 +149,8 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 
     Notices not yet due and late notices whose reason is recorded are listed but do not fail.
     """
-    from meti_pi import audit, notify_ops
+    from meti_pi import audit
+    from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
     note = audit.recover_if_needed(st.register_root)
@@ -183,7 +184,7 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 
 def _state_cmd(ctx: typer.Context, notice_id: str, action: str, on: str | None, ref: str | None,
                late_reason: str | None, json_out: bool, dry_run: bool) -> None:
-    from meti_pi import notify_ops
+    from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
     result = notify_ops.set_state(st.register_root, notice_id, action, today=st.today, on=option_date("--on", on),
@@ -249,7 +250,7 @@ def record_cmd(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Record the ministry's own notice to the PPC (個人情報保護委員会) under APPI 74(1) or 74(3); `notify --check` lists those due."""
-    from meti_pi import notify_ops
+    from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
     result = notify_ops.record_ppc_notice(st.register_root, file_id, kind, today=st.today, on=option_date("--on", on),
@@ -286,7 +287,7 @@ def render_cmd(
 
     The content is the draft's: the register is read at the notice's register_commit. No id is allocated, nothing is recorded or committed, the notice keeps its state.
     """
-    from meti_pi import notify_ops
+    from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
     result = notify_ops.render_notice(st.register_root, notice_id, fmt=fmt, today=st.today)
@@ -322,7 +323,7 @@ def log_cmd(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Append a use or storage event to the file's 台帳 entry (Art. 38) and commit."""
-    from meti_pi import notify_ops
+    from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
     result = notify_ops.log_event(st.register_root, file_id, kind, today=st.today, summary=summary, on=option_date("--on", on),

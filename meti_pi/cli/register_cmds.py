@@ -25,7 +25,7 @@ class NewCommand(TyperCommand):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         super().format_help(ctx, formatter)
-        from meti_pi.kinds import KINDS
+        from meti_pi.store.kinds import KINDS
 
         kind = ctx.meta.get("new_kind")
         if kind not in KINDS:
@@ -44,7 +44,7 @@ def init_cmd(
     The folder is put under git (git init) when it is not already inside a work tree, and the
     new files are committed as the first entry of the audit trail.
     """
-    from meti_pi import registry_ops
+    from meti_pi.actions import records as registry_ops
 
     st = state(ctx)
     sha, files = registry_ops.init_register(directory, today=st.today)
@@ -74,7 +74,7 @@ def validate_cmd(
     Exit 1 on errors (and on warnings with --strict). Problems are printed as `path:line:`.
     """
     from meti_pi import audit
-    from meti_pi.validate import validate_register
+    from meti_pi.checks.validate import validate_register
 
     if json_out and fmt not in (ReportFormat.text, ReportFormat.json):
         raise UsageError(f"--json and --format {fmt.value} ask for two reports; give one")
@@ -108,8 +108,9 @@ def _ci_report(reg: Any, problems: list[Any], fmt: str, output: Path | None, *, 
     """validate's report for CI (github, junit) or any report written to --output."""
     import json
 
-    from meti_pi import audit, ci_formats
-    from meti_pi.outfile import write_bytes_atomically
+    from meti_pi import audit
+    from meti_pi.checks import ci_formats
+    from meti_pi.render.outfile import write_bytes_atomically
 
     try:
         prefix = audit.repo_of(reg.root).prefix
@@ -150,8 +151,8 @@ def new_cmd(
     prompts for each required field of the kind's schema. `meti-pi schema KIND` lists the fields
     of a kind with their Japanese titles, types, an example and which are required.
     """
-    from meti_pi import registry_ops
-    from meti_pi.kinds import KINDS
+    from meti_pi.actions import records as registry_ops
+    from meti_pi.store.kinds import KINDS
 
     if kind not in KINDS:
         raise UsageError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
@@ -178,9 +179,9 @@ def interactive() -> bool:
 def _prompt_required(kind: str) -> dict[str, Any]:
     """Ask for each required field the schema defines (type-aware); an object is asked part by
     part (its required parts), so `holding` asks for holding.start, not for an object."""
-    from meti_pi import registry_ops
-    from meti_pi.kinds import KINDS
-    from meti_pi.schema import field_type, load_schema
+    from meti_pi.actions import records as registry_ops
+    from meti_pi.store.kinds import KINDS
+    from meti_pi.store.schema import field_type, load_schema
 
     sch = load_schema(KINDS[kind].schema_file)
 
@@ -207,8 +208,8 @@ def schema_cmd(
 
     Nested fields are shown with dotted keys (holding.start), as `new --set` takes them.
     """
-    from meti_pi import registry_ops
-    from meti_pi.kinds import KINDS
+    from meti_pi.actions import records as registry_ops
+    from meti_pi.store.kinds import KINDS
 
     if kind not in KINDS:
         raise UsageError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
@@ -220,8 +221,8 @@ def schema_cmd(
 
 def _fields_text(kind: str) -> str:
     """The fields of a kind, one block each (`schema KIND`, `new KIND --help`)."""
-    from meti_pi import registry_ops
-    from meti_pi.kinds import KINDS
+    from meti_pi.actions import records as registry_ops
+    from meti_pi.store.kinds import KINDS
 
     lines = [f"\n{kind} ({KINDS[kind].schema_file}): * required, + required in some cases; "
              f"set with `meti-pi new {kind} --set KEY=VALUE`"]
@@ -264,7 +265,7 @@ def show_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """A record with its references resolved (division and manager, systems with 別表 row and 甲/乙, contractors)."""
-    from meti_pi import registry_ops
+    from meti_pi.actions import records as registry_ops
 
     reg = load_register(ctx)
     found = registry_ops.find_record(reg, record)
@@ -295,7 +296,8 @@ def history_cmd(
     strict: StrictOpt = False,
 ) -> None:
     """Read the audit trail: who changed what, when, by which command and under which article."""
-    from meti_pi import audit, registry_ops
+    from meti_pi import audit
+    from meti_pi.actions import records as registry_ops
 
     st = state(ctx)
     root = st.register_root

@@ -25,9 +25,10 @@ def schemas_cmd(
     editors complete and check them as you type. That copy lives in the register (written by
     `init`, refreshed by `schemas --write` after upgrading meti-pi), never in an install folder.
     """
-    from meti_pi import audit, registry_ops
-    from meti_pi.packaged import REGISTER_SCHEMAS, SchemaCopyState
-    from meti_pi.schema import schemas_dir
+    from meti_pi import audit
+    from meti_pi.actions import records as registry_ops
+    from meti_pi.store.packaged import REGISTER_SCHEMAS, SchemaCopyState
+    from meti_pi.store.schema import schemas_dir
 
     st = state(ctx)
     try:

@@ -10,7 +10,7 @@ import typer
 from meti_pi.cli.common import JsonOpt, console, load_register, print_json, state
 
 if TYPE_CHECKING:
-    from meti_pi.status import DueItem
+    from meti_pi.checks.status import DueItem
 
 app = typer.Typer()
 
@@ -24,7 +24,7 @@ def status_cmd(
 ) -> None:
     """Everything due or overdue: Art. 35/36 notices, incident deadlines, this year's Art. 41
     inspections, Art. 14(4) contractor confirmations, open corrective actions."""
-    from meti_pi import status
+    from meti_pi.checks import status
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -41,8 +41,8 @@ def status_cmd(
 def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: int) -> None:
     from rich.table import Table
 
-    from meti_pi.checklist import article_ja
-    from meti_pi.status import CATEGORY_JA
+    from meti_pi.inspect.checklist import article_ja
+    from meti_pi.checks.status import CATEGORY_JA
 
     c = console()
     head = f"{today.isoformat()} 現在　期限経過 {counts['overdue']}件　{horizon}日以内・対応中 {counts['due']}件"

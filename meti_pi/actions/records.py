@@ -1,0 +1,266 @@
+"""Core of the register commands: initialise, add a record, find and resolve records."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from meti_pi import audit
+from meti_pi.store import yamlload
+from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.store.kinds import KINDS
+from meti_pi.store.register import REGISTER_FILE, Record, Register, list_record_files
+
+
+def template_dir() -> Path:
+    """The shipped register (rule facts only) that `init` copies, packaged as `meti_pi/data/register/`."""
+    from meti_pi.store.packaged import data_dir
+
+    return data_dir("register")
+
+
+def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
+    """Create a register in `directory` and commit it; (commit sha, files written)."""
+    directory = directory.resolve()
+    if (directory / REGISTER_FILE).exists():
+        raise MetiPiError(f"{directory} already holds a register ({REGISTER_FILE}); nothing done")
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        audit.repo_of(directory)
+    except MetiPiError:
+        audit.git(directory, "init", "-q")
+    template = template_dir()
+    files = sorted(list_record_files(template))
+    with audit.transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
+                           article="5", today=today, subject_record="register") as tx:
+        for rel in files:
+            text = (template / rel).read_text(encoding="utf-8")
+            tx.write_text(rel, _rebase_modeline(text, rel))
+        files += write_schema_copy(tx)
+    return tx.commit_sha or "", files
+
+
+def _rebase_modeline(text: str, rel: str) -> str:
+    """Point the editor modeline at the register's own `.schemas/` copy (written by `init`)."""
+    from meti_pi.store.packaged import REGISTER_SCHEMAS
+
+    first, sep, rest = text.partition("\n")
+    if not first.startswith("# yaml-language-server: $schema="):
+        return text
+    name = first.rsplit("/", 1)[-1]
+    return f"# yaml-language-server: $schema={'../' * rel.count('/')}{REGISTER_SCHEMAS}/{name}{sep}{rest}"
+
+
+def write_schema_copy(tx: audit.Transaction) -> list[str]:
+    """Write (or refresh) the register's `.schemas/` copy of the packaged schemas in `tx`; the
+    paths that changed."""
+    from meti_pi.store.packaged import SchemaCopyState
+
+    state = SchemaCopyState(tx.root)
+    for rel in state.changed:
+        tx.write_text(rel, state.packaged[rel])
+    return list(state.changed)
+
+
+def read_fields_file(path: Path) -> dict[str, Any]:
+    """Fields of a record given as a YAML file (exit 2 when unreadable)."""
+    try:
+        text = yamlload.decode(path.read_bytes())
+        data = yamlload.load(text)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    except yamlload.YamlFault as fault:
+        raise UsageError(f"{path}:{fault.line or 1}: {fault}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}:1: expected a YAML mapping of field: value")
+    return data
+
+
+def parse_assignment(item: str) -> tuple[str, Any]:
+    """'a.b=VALUE' -> ('a.b', parsed YAML value)."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--set {item!r}: expected KEY=VALUE")
+    try:
+        value = yamlload.load(raw) if raw.strip() else ""
+    except yamlload.YamlFault:
+        value = raw
+    return key, raw if value is None and raw.strip() not in ("null", "~") else value
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """data['a']['b'] = value for key 'a.b'."""
+    parts = key.split(".")
+    here = data
+    for part in parts[:-1]:
+        nxt = here.setdefault(part, {})
+        if not isinstance(nxt, dict):
+            raise UsageError(f"--set {key}: {part} is not a mapping")
+        here = nxt
+    here[parts[-1]] = value
+
+
+def required_fields(kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """Required top-level fields of a kind's schema (id and schema_version excepted)."""
+    from meti_pi.store.schema import load_schema
+
+    sch = load_schema(KINDS[kind].schema_file)
+    props = sch.get("properties", {})
+    return [(n, _deref(sch, props.get(n, {}))) for n in sch.get("required", []) if n not in ("id", "schema_version")]
+
+
+def schema_fields(kind: str) -> list[dict[str, Any]]:
+    """Every field of a kind, nested ones with dotted keys (two levels): key, Japanese title,
+    type, required (where its parent is present), example and description — what `meti-pi
+    schema KIND` prints."""
+    from meti_pi.store.schema import example_value, field_type, load_schema
+
+    sch = load_schema(KINDS[kind].schema_file)
+    out: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any], prefix: str, depth: int) -> None:
+        required = set(node.get("required") or ())
+        for name, raw in (node.get("properties") or {}).items():
+            if not prefix and name in ("schema_version", "id"):
+                continue
+            spec = _deref(sch, raw)
+            key = prefix + name
+            out.append({"key": key, "title": spec.get("title", ""), "type": field_type(sch, spec), "required": name in required,
+                        "example": example_value(sch, spec) if spec.get("type") != "object" else f"--set {key}.…",
+                        "description": spec.get("description", "")})
+            if spec.get("type") == "object" and depth < 2:
+                walk(spec, key + ".", depth + 1)
+
+    walk(sch, "", 1)
+    # Fields a rule requires only in some records (allOf if/then): say when.
+    for rule in sch.get("allOf") or ():
+        then = rule.get("then") if isinstance(rule, dict) else None
+        for name in (then or {}).get("required") or ():
+            for f in out:
+                if f["key"] == name and not f["required"]:
+                    f["required_when"] = then.get("description") or "another field's value requires it"
+    return out
+
+
+def _deref(sch: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    ref = spec.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return {**sch["$defs"][ref.split("/")[-1]], **{k: v for k, v in spec.items() if k != "$ref"}}
+    return spec
+
+
+def coerce(raw: str, spec: dict[str, Any]) -> Any:
+    """A prompted answer as the type the schema wants."""
+    kind = spec.get("type")
+    if kind in ("array", "object", "integer", "boolean", "number"):
+        try:
+            return yamlload.load(raw)
+        except yamlload.YamlFault:
+            raise UsageError(f"{raw!r} is not a valid {kind}") from None
+    return raw
+
+
+def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | None, year: int | None,
+               today: date, dry_run: bool) -> tuple[str, str | None]:
+    """Add one record through the write path; (id, commit sha or None on --dry-run)."""
+    if KINDS[kind].by_year and year is None:
+        raise UsageError(f"{kind} records need --year")
+    with audit.transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run) as tx:
+        rid = tx.create(kind, data, id=record_id, year=year)
+    return rid, tx.commit_sha
+
+
+def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:
+    """Record `kind/rid`; UsageError (exit 2: the argument names nothing) for a malformed or unknown id, naming `hint`."""
+    from meti_pi.store.ids import valid_id
+
+    if not valid_id(rid):
+        raise UsageError(f"{rid!r} is not a valid record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
+    rec = reg.get(kind, rid)
+    if rec is None:
+        raise UsageError(f"{kind}/{rid}: no such record; {hint}")
+    return rec
+
+
+def find_record(reg: Register, ref: str) -> Record:
+    """A record by 'kind/id' or by a bare id unique across kinds (exit 2, a usage error, when absent or ambiguous)."""
+    if "/" in ref:
+        rec = reg.records.get(ref.removesuffix(".yaml"))
+        if rec is None:
+            raise UsageError(f"no record {ref}; `meti-pi validate` lists what the register holds")
+        return rec
+    hits = [r for r in reg.records.values() if r.id == ref]
+    if not hits:
+        raise UsageError(f"no record with id {ref!r}; give KIND/ID or an id the register holds")
+    if len(hits) > 1:
+        # A 台帳 entry shares its file's id: a bare id means the file.
+        primary = [h for h in hits if h.kind != "ledger"]
+        if len(primary) == 1:
+            return primary[0]
+        raise UsageError(f"id {ref!r} names several records ({', '.join(h.key for h in hits)}); use kind/id")
+    return hits[0]
+
+
+def resolved_view(reg: Register, rec: Record) -> dict[str, Any]:
+    """The record and what its references point at, for `show`."""
+    from meti_pi.store.beppyo import gou_otsu
+
+    resolved: dict[str, Any] = {}
+    data = rec.data
+
+    def system_view(sid: str) -> dict[str, Any]:
+        sys_data = reg.data_of("systems", sid)
+        if not sys_data:
+            return {"id": sid, "missing": True}
+        pair = gou_otsu(reg, sys_data)
+        return {"id": sid, "name": sys_data.get("name"), "beppyo_row": sys_data.get("beppyo_row"),
+                "gou": _unit(pair[0]) if pair else None, "otsu": _unit(pair[1]) if pair else None}
+
+    if rec.kind in ("files", "incidents", "inspections", "notifications", "ledger"):
+        div_id = data.get("division")
+        if rec.kind in ("notifications", "ledger"):
+            f = reg.data_of("files", data.get("file", ""))
+            resolved["file"] = {"id": data.get("file"), "name": f.get("name") if f else None}
+            div_id = f.get("division") if f else None
+        div = reg.division_of(div_id)
+        if div:
+            resolved["division"] = {"id": div_id, "name": div.get("name"), "manager_post": div.get("manager_post")}
+    if rec.kind == "files":
+        resolved["systems"] = [system_view(s) for s in data.get("systems", [])]
+        resolved["contractors"] = [{"id": c, "name": (reg.data_of("contractors", c) or {}).get("name")} for c in data.get("contractors", [])]
+    if rec.kind == "systems":
+        resolved["system"] = system_view(rec.id)
+    if rec.kind == "contractors" and data.get("parent"):
+        resolved["parent"] = {"id": data["parent"], "name": (reg.data_of("contractors", data["parent"]) or {}).get("name")}
+    return {"key": rec.key, "path": rec.relpath, "record": data, "resolved": resolved}
+
+
+def reference_lines(resolved: dict[str, Any]) -> list[str]:
+    """The resolved references as short readable lines (for `show` on a terminal)."""
+    lines: list[str] = []
+    if "file" in resolved:
+        lines.append(f"個人情報ファイル: {resolved['file']['name']} ({resolved['file']['id']})")
+    if "division" in resolved:
+        d = resolved["division"]
+        lines.append(f"課等: {d['name']} ({d['id']}); 個人情報保護管理者: {d['manager_post']}")
+    systems = list(resolved.get("systems", []))
+    if "system" in resolved:
+        systems.append(resolved["system"])
+    for sv in systems:
+        if sv.get("missing"):
+            lines.append(f"情報システム: {sv['id']} (not in the register)")
+            continue
+        gou, otsu = sv.get("gou") or {}, sv.get("otsu") or {}
+        lines.append(f"情報システム: {sv['name']} ({sv['id']}); 別表第{sv['beppyo_row']}項; "
+                     f"甲: {gou.get('name') or '?'} ({gou.get('division') or 'no division record'}); "
+                     f"乙: {otsu.get('name') or '?'} ({otsu.get('division') or 'no division record'})")
+    for cv in resolved.get("contractors", []):
+        lines.append(f"委託先: {cv['name']} ({cv['id']})")
+    if "parent" in resolved:
+        lines.append(f"再委託元: {resolved['parent']['name']} ({resolved['parent']['id']})")
+    return lines
+
+
+def _unit(unit: Any) -> dict[str, Any]:
+    return {"name": unit.name, "division": unit.division_id, "basis": unit.basis}

@@ -1,0 +1,197 @@
+"""Everything due or overdue across the register, on one list (`meti-pi status`).
+
+Sources: Art. 35/36 notices (meti_pi.notify.notices via meti_pi.inspect.checklist), incident deadlines
+(meti_pi.incident.incidents), this year's Art. 41 inspections, Art. 14(4) contractor confirmations,
+and open corrective actions (inspection and audit findings, Art. 43 review measures).
+Pure: `today` is a parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from meti_pi.store.register import Register
+
+CATEGORIES = ("notice", "incident", "inspection", "contractor", "corrective_action")
+CATEGORY_JA = {"notice": "通知", "incident": "事案", "inspection": "点検", "contractor": "委託先確認", "corrective_action": "是正措置"}
+DEFAULT_HORIZON_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """One obligation with its due date (None: due now, date unknown)."""
+
+    category: str
+    ref: str  # register key ('files/F-...') or finding reference
+    article: str
+    title: str  # Japanese, one line
+    due: date | None
+    overdue: bool
+    division: str | None = None
+    detail: str = ""
+
+    def days_left(self, today: date) -> int | None:
+        return None if self.due is None else (self.due - today).days
+
+    def as_json(self, today: date) -> dict[str, Any]:
+        return {
+            "category": self.category, "ref": self.ref, "article": self.article, "title": self.title,
+            "due": self.due.isoformat() if self.due else None, "overdue": self.overdue,
+            "days_left": self.days_left(today), "division": self.division, "detail": self.detail,
+        }
+
+
+def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
+    from meti_pi.inspect import checklist as cl
+
+    out = []
+    for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
+        end = cl.parse_day((rec.data.get("holding") or {}).get("end"))
+        if end is not None and end <= today:
+            continue  # no longer held: nothing more to notify
+        for st in cl.notice_states(reg, rec, today):
+            if st.state in ("ok", "late"):
+                continue  # made (a late notice is history: the inspection records it)
+            if st.state == "pending" and st.due is not None and st.due > horizon:
+                continue
+            overdue = st.state in ("missing", "stale")
+            out.append(DueItem(
+                "notice", rec.key, st.kind.replace("-", "(") + ")" if "-" in st.kind else st.kind,
+                f"{rec.id}「{rec.data.get('name', '')}」の{cl.kind_ja(st.kind)}の通知" + ("（変更の通知）" if st.state == "stale" else ""),
+                st.due, overdue, str(rec.data.get("division")), "；".join(st.evidence),
+            ))
+    from meti_pi.notify.notices import obsolete_drafts
+
+    for f in obsolete_drafts(reg, today):
+        division = (reg.data_of("files", f.file) or {}).get("division")
+        out.append(DueItem(
+            "notice", f"notifications/{f.notification}", f.kind.replace("-", "(") + ")" if "-" in f.kind else f.kind,
+            f"文案 {f.notification}（{f.file}）は現在の登録簿に合わないため、取り下げる（notify withdraw）",
+            None, False, str(division) if division else None, f.message,
+        ))
+    return out
+
+
+PPC_TITLES = {"appi-74-1": "個人情報保護委員会への通知（法第74条第1項）", "appi-74-3": "個人情報保護委員会への通知（法第74条第3項：保有終了等）"}
+
+
+def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
+    """The ministry's own APPI 74(1)/74(3) notices to the PPC that are due or missing."""
+    from meti_pi.notify import notices
+
+    out = []
+    for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
+        for f in notices.ppc_findings(reg, rec, today):
+            if f.status not in ("due", "missing", "stale") or (f.status == "due" and f.due is not None and f.due > horizon):
+                continue
+            out.append(DueItem(
+                "notice", rec.key, notices.ARTICLE[f.kind],
+                f"{rec.id}「{rec.data.get('name', '')}」の{PPC_TITLES[f.kind]}" + ("（変更の通知）" if f.status == "stale" else ""),
+                f.due, f.status != "due", str(rec.data.get("division")), f.message,
+            ))
+    return out
+
+
+def _incidents(reg: Register, today: date, horizon: date) -> list[DueItem]:
+    from meti_pi.inspect import checklist as cl
+
+    out = []
+    for rec in sorted(reg.of_kind("incidents"), key=lambda r: r.id):
+        if rec.data.get("state") != "open":
+            continue
+        for step in cl.incident_steps(rec):
+            if not step.get("required") or step.get("done_on") or not step.get("due"):
+                continue
+            due = cl.parse_day(step["due"])
+            if due is None or due > horizon:
+                continue
+            target = "（速報の目安）" if step.get("step") == "preliminary-report" else ""  # a target, not a time limit
+            out.append(DueItem(
+                "incident", rec.key, str(step.get("article", "39")), f"事案 {rec.id}: {step.get('title') or step.get('step')}{target}",
+                due, due < today, rec.data.get("division"), str(step.get("note") or ""),
+            ))
+    return out
+
+
+def _inspections(reg: Register, today: date) -> list[DueItem]:
+    from meti_pi.inspect import checklist as cl
+
+    year = cl.inspection_year_of(today, reg.policy)
+    _start, end = cl.inspection_period(year, reg.policy)
+    out = []
+    for div in sorted(reg.of_kind("divisions"), key=lambda r: r.id):
+        rec = reg.records.get(f"inspections/{year}/{div.id}")
+        if rec is None:
+            title, detail = f"{div.data.get('name', div.id)}の{year}年度の点検（未実施）", ""
+        elif rec.data.get("pending"):
+            n = len(rec.data["pending"])
+            title, detail = f"{div.data.get('name', div.id)}の{year}年度の点検（未回答 {n}項目）", ", ".join(rec.data["pending"][:5])
+        else:
+            continue
+        out.append(DueItem("inspection", f"inspections/{year}/{div.id}", "41(1)", title, end, end < today, div.id, detail))
+    return out
+
+
+def _contractors(reg: Register, today: date, horizon: date) -> list[DueItem]:
+    from meti_pi.inspect import checklist as cl
+
+    out = []
+    for rec in sorted(reg.of_kind("contractors"), key=lambda r: r.id):
+        if not cl.contract_active(rec.data, today, today):
+            continue
+        applies, why = cl.ab_work(reg, rec)
+        if not applies:
+            continue
+        due, _last = cl.annual_confirmation_due(reg, rec)
+        if due is None or due > horizon:
+            continue
+        divisions = rec.data.get("divisions") or []
+        out.append(DueItem(
+            "contractor", rec.key, "14(4)", f"委託先 {rec.id}「{rec.data.get('name', '')}」の年次確認",
+            due, due < today, divisions[0] if divisions else None, why,
+        ))
+    return out
+
+
+def _corrective_actions(reg: Register, today: date) -> list[DueItem]:
+    from meti_pi.inspect import checklist as cl
+
+    out = []
+    for ref, f, rec in cl.open_findings(reg):
+        due = cl.parse_day(f.get("due"))
+        division = rec.data.get("division") if rec.kind == "inspections" else f.get("division")
+        out.append(DueItem(
+            "corrective_action", ref, str(f.get("article", "")), f"{f.get('action', '')}（{f.get('owner', '')}）",
+            due, due is not None and due < today, division, str(f.get("text", "")),
+        ))
+    for rec in sorted(reg.of_kind("reviews"), key=lambda r: r.id):
+        for n, m in enumerate(rec.data.get("measures") or [], 1):
+            if not isinstance(m, dict) or m.get("status") != "open":
+                continue
+            due = cl.parse_day(m.get("due"))
+            out.append(DueItem(
+                "corrective_action", f"{rec.key}#m{n}", "43(1)", f"見直し: {m.get('text', '')}（{m.get('owner', '—')}）",
+                due, due is not None and due < today, None, "",
+            ))
+    return out
+
+
+def due_items(reg: Register, today: date, *, horizon_days: int = DEFAULT_HORIZON_DAYS) -> list[DueItem]:
+    """Everything overdue, or due within `horizon_days`; open corrective actions and this year's
+    missing inspections are always listed. Overdue first, then by due date."""
+    horizon = today + timedelta(days=horizon_days)
+    items = [
+        *_notices(reg, today, horizon), *_ppc_notices(reg, today, horizon), *_incidents(reg, today, horizon), *_inspections(reg, today),
+        *_contractors(reg, today, horizon), *_corrective_actions(reg, today),
+    ]
+    return sorted(items, key=lambda i: (not i.overdue, i.due or date.min, CATEGORIES.index(i.category), i.ref))
+
+
+def summary(items: list[DueItem]) -> dict[str, Any]:
+    """Counts by category, overdue and due."""
+    out: dict[str, Any] = {"overdue": sum(1 for i in items if i.overdue), "due": sum(1 for i in items if not i.overdue)}
+    out["by_category"] = {c: {"overdue": sum(1 for i in items if i.category == c and i.overdue),
+                              "due": sum(1 for i in items if i.category == c and not i.overdue)} for c in CATEGORIES}
+    return out

@@ -1,0 +1,422 @@
+"""Validation of a whole register: schema of every record, then cross-record checks and rule findings.
+
+Checks are small named functions `(reg, today) -> Iterable[Problem]` collected in CHECKS;
+adding a rule means adding one function and one tuple entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from meti_pi.store import refs
+from meti_pi.store import schema
+from meti_pi.store import yamlload
+from meti_pi.errors import Problem
+from meti_pi.store.ids import windows_reserved
+from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.register import Record, Register
+
+Check = Callable[[Register, date], Iterable[Problem]]
+
+
+def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
+    """A problem located at `key_path` of a record (line found only now, on the error path)."""
+    line = yamlload.locate(rec.text, key_path) if rec.text else None
+    return Problem(rec.relpath, line, code, message, severity, schema.key_path(key_path))
+
+
+def schema_file_of(rec: Record) -> str:
+    return SINGLETONS[rec.relpath] if rec.kind == "" else KINDS[rec.kind].schema_file
+
+
+def record_schema_problems(rec: Record) -> list[Problem]:
+    """Schema violations of one record, located."""
+    return [at(rec, path, "schema", msg) for path, msg in schema.errors(schema_file_of(rec), rec.data)]
+
+
+def schema_problems(reg: Register) -> Iterator[Problem]:
+    """Schema violations of every record (those Register.load already knows, from its cache, are reused)."""
+    view = reg.cache
+    for rec in (*reg.singletons.values(), *reg.records.values()):
+        known = view.schema.get(rec.relpath) if view is not None and view.objects.get(rec.relpath) is rec else None
+        if known is None:
+            yield from record_schema_problems(rec)
+        else:
+            yield from (Problem(rec.relpath, *p) for p in known)
+
+
+# -- cross-record checks ---------------------------------------------------------------
+
+
+def check_ids(reg: Register, today: date) -> Iterator[Problem]:
+    """A record's `id` equals its file name; inspections also match their year folder."""
+    lowered: dict[str, str] = {}
+    if reg.focus is not None:  # the write path: clashes of the focused records with every other key
+        lowered = {k.lower(): k for k in reg.records if k not in reg.focus}
+    for key, rec in reg.subject_records():
+        data = rec.data
+        if data.get("id") != rec.id:
+            yield at(rec, ("id",), "id-mismatch", f"id {data.get('id')!r} differs from the file name {rec.id!r}; rename the file or fix the id")
+        if KINDS[rec.kind].by_year:
+            year = rec.relpath.split("/")[1]
+            if str(data.get("year")) != year:
+                yield at(rec, ("year",), "year-mismatch", f"year {data.get('year')!r} differs from the folder {year}; move the file or fix the year")
+        if windows_reserved(rec.id):
+            yield at(rec, ("id",), "id-reserved", f"id {rec.id!r} is a device name on Windows, where its file cannot exist; choose another id")
+        folded = key.lower()
+        if folded in lowered and lowered[folded] != key:
+            yield at(rec, ("id",), "id-case", f"id differs only by letter case from {lowered[folded]}; ids must stay distinct on every file system")
+        lowered[folded] = key
+
+
+REFERENCES = refs.REFERENCES
+_walk = refs.walk
+
+
+def check_references(reg: Register, today: date) -> Iterator[Problem]:
+    """Every reference to another record resolves."""
+    for kind, path, target in REFERENCES:
+        for rec in reg.subjects(kind):
+            for where, value in _walk(rec.data, path):
+                if isinstance(value, str) and reg.get(target, value) is None:
+                    yield at(rec, where, "dangling-ref", f"refers to {target}/{value}, which does not exist; create it or correct the reference")
+
+
+def check_ledger_ids(reg: Register, today: date) -> Iterator[Problem]:
+    """A 台帳 entry is named after its file."""
+    for rec in reg.subjects("ledger"):
+        if rec.data.get("file") != rec.id:
+            yield at(rec, ("file",), "ledger-file", f"ledger/{rec.id} must describe files/{rec.id}; rename it after its file")
+
+
+def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
+    """別表 rows are numbered as named, and every system's row exists."""
+    for rec in reg.of_kind("beppyo"):
+        if rec.id != f"row-{rec.data.get('row')}":
+            yield at(rec, ("row",), "beppyo-row", f"row {rec.data.get('row')!r} does not match the file name {rec.id}; name it row-<N>")
+    rows = {rec.data.get("row") for rec in reg.of_kind("beppyo")}
+    for rec in reg.subjects("systems"):
+        row = rec.data.get("beppyo_row")
+        if isinstance(row, int) and row not in rows:
+            yield at(rec, ("beppyo_row",), "beppyo-missing", f"別表 row {row} is not in the register (beppyo/row-{row}.yaml); restore it")
+
+
+def check_roles(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 5: exactly one 総括, one 副総括 and one 監査責任者."""
+    counts: dict[str, list[Record]] = {}
+    for rec in reg.of_kind("roles"):
+        counts.setdefault(str(rec.data.get("role")), []).append(rec)
+    for role, label in (("sokatsu", "総括個人情報保護管理者"), ("fuku_sokatsu", "副総括個人情報保護管理者"), ("audit_officer", "個人情報保護監査責任者")):
+        holders = counts.get(role, [])
+        for extra in holders[1:]:
+            yield at(extra, ("role",), "role-duplicate", f"Art. 5: more than one {label} ({role}); keep one")
+        if not holders and reg.of_kind("roles"):
+            yield Problem("roles/", None, "role-missing", f"Art. 5: no {label} ({role}) is appointed; add roles/<id>.yaml", "warning")
+
+
+def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 14(5): a 再委託 chain ends at a direct contractor (no cycle).
+
+    On subjects only: a change can close a loop only through the contractor whose parent it
+    changed, and that contractor's own walk then finds the loop.
+    """
+    for rec in reg.subjects("contractors"):
+        seen = {rec.id}
+        parent = rec.data.get("parent")
+        while isinstance(parent, str):
+            if parent in seen:
+                yield at(rec, ("parent",), "subcontract-cycle", "the 再委託 chain loops back on itself; correct `parent`")
+                break
+            seen.add(parent)
+            pdata = reg.data_of("contractors", parent)
+            parent = pdata.get("parent") if pdata else None
+
+
+# -- rule findings (warnings) --------------------------------------------------------------
+
+
+def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 14: the nine clauses, the confirmation after contracting, the annual confirmation."""
+    for rec in reg.of_kind("contractors"):
+        clauses = rec.data.get("clauses", {})
+        for n, name in enumerate(schema.load_schema("contractors.schema.json")["properties"]["clauses"]["required"], start=1):
+            clause = clauses.get(name)
+            if isinstance(clause, dict) and clause.get("present") is False:
+                yield at(rec, ("clauses", name, "present"), "clause-absent", f"Art. 14(2)({n}): the contract lacks this clause; amend the contract", "warning")
+        end = rec.data.get("contract", {}).get("end")
+        if isinstance(end, str) and end < today.isoformat():
+            continue  # ended contracts owe no further confirmations
+        if "post_contract_confirmation" not in rec.data:
+            yield at(rec, ("contract",), "confirmation-missing", "Art. 14(3): no written confirmation after contracting is recorded", "warning")
+        # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
+        from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
+
+        due = annual_confirmation_due(reg, rec)[0] if ab_work(reg, rec)[0] else None
+        if due is not None and due < today:
+            yield at(rec, ("annual_confirmations",), "annual-check-overdue", f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}", "warning")
+
+
+def check_files(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 16: a classified file states why; 特許庁 is out of scope (Art. 1)."""
+    for rec in reg.of_kind("files"):
+        data = rec.data
+        if data.get("management_class") and not data.get("classification", {}).get("rationale"):
+            yield at(rec, ("management_class",), "class-rationale", "Art. 16(1): management class without a rationale; run `meti-pi classify --record` or add classification.rationale", "warning")
+        if data.get("management_class") in ("A", "B") and "handling_rules" not in data:
+            yield at(rec, ("management_class",), "handling-rules", "Art. 16(2): handling rules for this class are not recorded (handling_rules)", "warning")
+
+
+def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
+    (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
+    from meti_pi.filebook import book as filebook
+    from meti_pi.notify import notices
+
+    for rec in reg.subjects("files"):
+        data = rec.data
+        decision = notices.decision_for(reg, data)
+        if decision.class_differs:
+            grounds = "; ".join(r.text for r in decision.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class:")))
+            own = (data.get("classification") or {}).get("class_rationale")
+            if decision.decided_lower and not (isinstance(own, str) and own.strip()):
+                yield at(rec, ("management_class",), "class-lower-unexplained",
+                         f"Art. 16(1): the decided 管理{decision.management_class} is lower than the engine's 管理{decision.derived_class} "
+                         f"({grounds}) and no reason is recorded; add classification.class_rationale or run "
+                         f"`meti-pi classify --record {rec.id} --class {decision.management_class} --rationale TEXT`")
+            else:
+                yield at(rec, ("management_class",), "class-differs",
+                         f"Art. 16(1): the decided 管理{decision.management_class} differs from the engine's 管理{decision.derived_class} "
+                         f"({grounds}); the decision stands, confirm it is still meant", "warning")
+        for i, ex in enumerate(data.get("exclusions") or []):
+            if isinstance(ex, dict) and ex.get("item") == "74-2-9" and "74-2-9" not in decision.exclusions and decision.personal_information_file:
+                count = (data.get("principals") or {}).get("count")
+                stated = "unknown" if count is None else f"{count:,}"
+                yield at(rec, ("exclusions", i, "item"), "exclusion-refused",
+                         f"APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is {stated}. "
+                         "Remove the claim, or record the count (principals.count) if it is below 1,000")
+        if decision.personal_information_file and (data.get("anonymized_info") or {}).get("created") and not decision.filebook_listed:
+            yield at(rec, ("anonymized_info", "created"), "anonymized-unlisted",
+                     "APPI 60(3)(i): 行政機関等匿名加工情報 can be made only from a file listed in the ファイル簿 "
+                     "(not excluded by 75(2) nor withheld whole under 75(3)); correct the record")
+        if filebook.listing_status(data, reg.policy, today, decision) is None:
+            for key_path, label in filebook.missing_mandatory(data):
+                yield at(rec, key_path, "filebook-mandatory",
+                         f"APPI 75(1): a file listed in the ファイル簿 must state {label}; add it (export refuses the file without it)")
+
+
+def check_contacts(reg: Register, today: date) -> Iterator[Problem]:
+    """A 課等 whose open incident calls for a notice to the 本人 or a publication states where to
+    ask (divisions.contact): the documents print it, and a blank line is no contact."""
+    warned: set[str] = set()
+    for rec in reg.of_kind("incidents"):
+        data = rec.data
+        if data.get("state") == "closed":
+            continue
+        needs = (data.get("assessment") or {}).get("principal_notice") or (data.get("facts") or {}).get("publish")
+        div_id = data.get("division")
+        if not needs or not isinstance(div_id, str) or div_id in warned:
+            continue
+        div = reg.get("divisions", div_id)
+        if div is None or (div.data.get("contact") or {}).get("phone"):
+            continue
+        warned.add(div_id)
+        yield at(div, ("name",), "contact-missing",
+                 f"incident {rec.id} needs a notice to the 本人 or a publication, which print the 課等's 問合せ先; "
+                 f"add contact.phone (and contact.email) to {div.relpath}, e.g. `contact: {{phone: 03-xxxx-xxxx（内線 xxxx）}}`",
+                 "warning")
+
+
+def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
+    """Facts that must agree: 75(3) withheld items are recorded items; the org of a file and its 課等;
+    row 9 is the only row for a system off METI's network; a 法人番号 passes its check digit."""
+    from meti_pi.classify.checkdigits import corporate_number_valid
+
+    for rec in reg.subjects("files"):
+        data = rec.data
+        withheld = data.get("filebook_withheld", {}).get("record_items", [])
+        for i, item in enumerate(withheld):
+            if item not in data.get("record_items", []):
+                yield at(rec, ("filebook_withheld", "record_items", i), "withheld-unknown",
+                         f"75(3): {item!r} is withheld but is not one of record_items; use the exact item name")
+        division = reg.division_of(data.get("division"))
+        if division and division.get("org") != data.get("org"):
+            # APPI 2(8): a 外局 (中小企業庁, 資源エネルギー庁) is its own 行政機関; notices, drafts and the
+            # ファイル簿 name the 行政機関 from the 課等, so a mismatch would print a wrong body (issue 14 item 6).
+            yield at(rec, ("org",), "org-mismatch",
+                     f"APPI 2(8): the file's 行政機関 {data.get('org')} differs from its 課等's ({division.get('org')}); "
+                     "a 外局 is its own 行政機関 — correct one of them")
+    for rec in reg.subjects("systems"):
+        if rec.data.get("connected_to_meti_network") is False and rec.data.get("beppyo_row") != 9:
+            yield at(rec, ("beppyo_row",), "beppyo-network",
+                     "別表 rows 1-8 are systems connected to METI's network; a system off the network is row 9")
+    for rec in reg.subjects("contractors"):
+        number = rec.data.get("corporate_number")
+        if isinstance(number, str) and not corporate_number_valid(number):
+            yield at(rec, ("corporate_number",), "corporate-number", "法人番号 fails its check digit; copy it again from the 法人番号公表サイト")
+
+
+def check_filebook(reg: Register, today: date) -> Iterable[Problem]:
+    """APPI 75(3): a withheld item must not show up elsewhere in the public ファイル簿."""
+    from meti_pi.filebook import book as filebook
+
+    return filebook.check_filebook(reg, today)
+
+
+def check_incidents(reg: Register, today: date) -> Iterable[Problem]:
+    """Arts. 39/40: every passed deadline of an open incident (warnings)."""
+    from meti_pi.incident.incidents import incident_findings
+
+    return incident_findings(reg, today)
+
+
+def check_notices(reg: Register, today: date) -> Iterable[Problem]:
+    """Arts. 35/36: a required notice missing, late or stale (warnings)."""
+    from meti_pi.notify.notices import notice_findings
+
+    return notice_findings(reg, today)
+
+
+def check_inspections(reg: Register, today: date) -> Iterator[Problem]:
+    """Arts. 41-43: overdue corrective actions, review links, auditor independence."""
+    from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
+
+    for check in INSPECTION_CHECKS:
+        yield from check(reg, today)
+
+
+CHECKS: tuple[Check, ...] = (
+    check_ids,
+    check_references,
+    check_ledger_ids,
+    check_beppyo,
+    check_roles,
+    check_contractor_chain,
+    check_contractors,
+    check_files,
+    check_decisions,
+    check_contacts,
+    check_consistency,
+    check_filebook,
+    check_incidents,
+    check_notices,
+    check_inspections,
+)
+
+# Rule findings that only ever warn. The write path refuses a change only for a new *error*, so it
+# runs the other checks alone: on a large register these are most of the cost of a write.
+WARNING_ONLY_CHECKS: tuple[Check, ...] = (check_contractors, check_files, check_contacts, check_notices, check_incidents)
+ERROR_CHECKS: tuple[Check, ...] = tuple(c for c in CHECKS if c not in WARNING_ONLY_CHECKS)
+
+
+def focus_of(reg: Register, changed: Iterable[str]) -> frozenset[str] | None:
+    """The keys of the records whose problems a change to the files `changed` can alter; None
+    when it can alter any (a root file such as policy.yaml, or a file that is not a record).
+
+    A check's problems about a record depend on that record and on the records it refers to
+    (meti_pi.store.refs), so the focus is the changed records and every record that refers to one of
+    them; a change to a 別表 row also brings in every system (checked against the rows).
+    Checks report on `Register.subjects`, which the focus narrows; a check that iterates
+    `of_kind` still looks at every record, so it is never wrong, only slower.
+    """
+    keys: set[str] = set()
+    for rel in changed:
+        kind = rel.split("/", 1)[0]
+        if "/" not in rel or not rel.endswith(".yaml") or kind not in KINDS:
+            return None
+        keys.add(rel[: -len(".yaml")])
+    kinds = {k.split("/", 1)[0] for k in keys}
+    focus = set(keys)
+    referring = refs.referring_kinds(kinds)
+    for key, rec in reg.records.items():  # one pass; the references mostly come from the read cache
+        if rec.kind in referring and not keys.isdisjoint(refs.targets_of(rec)):
+            focus.add(key)
+    if "beppyo" in kinds:
+        focus.update(rec.key for rec in reg.of_kind("systems"))
+    return frozenset(focus)
+
+
+def focused_errors(reg: Register, today: date, focus: frozenset[str], *, checks: tuple[Check, ...] = CHECKS) -> list[Problem]:
+    """The errors of the focused records, and every error of the checks that look at all records.
+
+    None of them means the change added no error (the write path then accepts it without
+    validating the whole register); any of them, and the caller validates the whole way.
+    """
+    paths = {f"{k}.yaml" for k in focus}  # a record's key is its path without .yaml
+    problems = [p for p in reg.load_problems if p.path in paths]
+    schema_bad = set()
+    for p in schema_problems(reg):  # all of them (cheap: known from the cache): the checks skip every failure
+        schema_bad.add(p.path)
+        if p.path in paths:
+            problems.append(p)
+    clean = reg.checked(frozenset(schema_bad), focus)
+    for check in checks:
+        problems.extend(check(clean, today))
+    return [p for p in problems if p.severity == "error"]
+
+
+def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] = CHECKS) -> list[Problem]:
+    """Every problem of the register: read faults, schema, cross-record checks, rule findings.
+
+    The whole result is cached under the content of every file read, the day and the checks
+    (meti_pi.store.cache), so validating an unchanged register costs no parsing and no checking.
+    """
+    view = reg.cache
+    key = view.result_key(reg, today, checks) if view is not None else None
+    if key is not None:
+        cached = view.result(key)
+        if cached is not None:
+            return cached
+    problems = list(reg.load_problems)
+    schema_bad = set()
+    for p in schema_problems(reg):
+        problems.append(p)
+        schema_bad.add(p.path)
+    # Cross-record checks read fields the schema guarantees: they iterate only records that passed it.
+    clean = reg.checked(frozenset(schema_bad))
+    for found in _run_checks(clean, today, checks, view):
+        problems.extend(found)
+    if key is not None:
+        view.save_result(key, problems)
+    return problems
+
+
+# Records from which the checks are shared among processes (METI_PI_PARALLEL_MIN overrides, for tests).
+PARALLEL_CHECKS_MIN = 1500
+
+
+def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any) -> list[list[Problem]]:
+    """Each check's problems, in order; on a large register the checks run in several processes.
+
+    Checks are independent functions of (register, today), so running some in a forked copy of
+    this process gives the same problems; a check that fails there is run again here.
+    """
+    import gc
+    import os
+    import time
+
+    from meti_pi import procs
+
+    least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_CHECKS_MIN))
+    workers = procs.cpus() if len(reg.records) >= least and len(checks) > 1 else 1
+    weights = view.weights() if view is not None else {}
+
+    def task(check: Check) -> Callable[[], tuple[float, list[tuple[Any, ...]]]]:
+        def run() -> tuple[float, list[tuple[Any, ...]]]:
+            started = time.perf_counter()
+            found = [(p.path, p.line, p.code, p.message, p.severity, p.key) for p in check(reg, today)]
+            return time.perf_counter() - started, found
+        return run
+
+    names = [f"{getattr(c, '__module__', '')}.{getattr(c, '__qualname__', repr(c))}" for c in checks]
+    gc_was_on = gc.isenabled()
+    gc.disable()  # checks build many short-lived objects: collections would only cost time here
+    try:
+        results = procs.run_shared([task(c) for c in checks], [weights.get(n, 1.0) for n in names], workers)
+    finally:
+        if gc_was_on:
+            gc.enable()
+    if view is not None:
+        view.save_weights({n: r[0] for n, r in zip(names, results)})
+    return [[Problem(*p) for p in found] for _, found in results]

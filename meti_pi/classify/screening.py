@@ -1,0 +1,183 @@
+"""Screening of free text for personal data, so that the record of a leak never holds the leaked data.
+
+Finds 個人番号 (check digit valid, plain or grouped 4-4-4, half- or full-width, spaced or
+hyphenated), telephone numbers, e-mail addresses, payment card numbers (Luhn) and postal
+codes / street addresses. A finding carries the kind and the span only: the value is never
+copied into a message, an exception or a log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from meti_pi.classify.checkdigits import corporate_number_valid, digits_only, luhn_valid, my_number_valid
+from meti_pi.errors import UsageError
+
+KIND_JA: dict[str, str] = {
+    "my_number": "個人番号",
+    "card_number": "クレジットカード番号",
+    "phone": "電話番号",
+    "email": "メールアドレス",
+    "postal_address": "郵便番号・住所",
+}
+MASK = "＊"
+MODES = ("refuse", "mask")
+
+_D = "[0-9０-９]"
+_SEP = "[ \\-‐－―−ー　.．]"  # space, hyphens (ASCII and Japanese), ideographic space, dots
+_NOT_DIGIT_BEFORE = "(?<![0-9０-９])"
+_NOT_DIGIT_AFTER = "(?![0-9０-９])"
+
+# A run of digits possibly broken by single separators: candidates for 個人番号 and card numbers.
+_DIGIT_RUN = re.compile(f"{_NOT_DIGIT_BEFORE}{_D}(?:{_SEP}?{_D}){{11,18}}{_NOT_DIGIT_AFTER}")
+_PHONE = re.compile(
+    f"{_NOT_DIGIT_BEFORE}(?:(?:\\+|＋)(?:81|８１){_SEP}?|[(（]?[0０])"
+    f"{_D}{{1,4}}[)）]?{_SEP}?{_D}{{1,4}}{_SEP}?{_D}{{3,4}}{_NOT_DIGIT_AFTER}"
+)
+_EMAIL = re.compile(
+    "[A-Za-z0-9Ａ-Ｚａ-ｚ０-９._%+\\-＿．]+[@＠][A-Za-z0-9Ａ-Ｚａ-ｚ０-９\\-]+(?:[.．][A-Za-z0-9Ａ-Ｚａ-ｚ０-９\\-]+)+"
+)
+_PREFECTURE = (
+    "(?:北海道|東京都|(?:京都|大阪)府|(?:青森|岩手|宮城|秋田|山形|福島|茨城|栃木|群馬|埼玉|千葉|神奈川|新潟|富山|石川"
+    "|福井|山梨|長野|岐阜|静岡|愛知|三重|滋賀|兵庫|奈良|和歌山|鳥取|島根|岡山|広島|山口|徳島|香川|愛媛|高知|福岡"
+    "|佐賀|長崎|熊本|大分|宮崎|鹿児島|沖縄)県)"
+)
+_POSTAL = re.compile(f"(?:〒{_SEP}?{_D}{{3}}{_SEP}?{_D}{{4}})|(?:{_NOT_DIGIT_BEFORE}{_D}{{3}}[-－‐−]{_D}{{4}}{_NOT_DIGIT_AFTER}(?=\\s*{_PREFECTURE}))")
+# A street address: a prefecture followed by a house number, or a municipality (市/区/町/村/郡)
+# followed by an unmistakable house number (…丁目, …番地, …番…号, 1-2-3). A bare city or ward
+# name ("千代田区で"), or "区分1-2", is not an address of a person.
+_KANJI_NUM = "[一二三四五六七八九十〇]"
+_HYPHEN = "[-－‐−]"
+_CHUNK = "[^\\s、。,，()（）「」]"
+_HOUSE_STRONG = (
+    f"(?:(?:{_D}+|{_KANJI_NUM}+)丁目(?:{_SEP}?{_D}+(?:番地?|{_HYPHEN})?(?:{_D}+号?)?)?"
+    f"|{_D}+番地(?:{_HYPHEN}?{_D}+号?)?"
+    f"|{_D}+番{_D}+号"
+    f"|{_D}+{_HYPHEN}{_D}+{_HYPHEN}{_D}+)"
+)
+_ADDRESS = re.compile(
+    f"{_PREFECTURE}{_CHUNK}{{1,20}}?(?:{_HOUSE_STRONG}|{_D}+{_HYPHEN}{_D}+)"
+    f"|{_CHUNK}{{1,12}}?(?:市|区(?!分|別|域|画|間|切)|町|村|郡){_CHUNK}{{0,12}}?{_HOUSE_STRONG}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something that looks like personal data at text[start:end]; `kind` is a KIND_JA key."""
+
+    kind: str
+    start: int
+    end: int
+
+    @property
+    def kind_ja(self) -> str:
+        return KIND_JA[self.kind]
+
+
+def _overlaps(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(a[0] < e and s < a[1] for s, e in spans)
+
+
+def screen(text: str) -> list[Finding]:
+    """Every finding in `text`, in order of position; overlapping weaker findings are dropped."""
+    found: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, start: int, end: int) -> None:
+        if not _overlaps((start, end), taken):
+            found.append(Finding(kind, start, end))
+            taken.append((start, end))
+
+    for m in _EMAIL.finditer(text):
+        add("email", m.start(), m.end())
+    for m in _DIGIT_RUN.finditer(text):
+        if not _grouped_plausibly(m.group()):
+            continue
+        digits = digits_only(m.group())
+        if len(digits) == 12 and my_number_valid(digits):
+            add("my_number", m.start(), m.end())
+        elif 13 <= len(digits) <= 19 and luhn_valid(digits) and not (len(digits) == 13 and corporate_number_valid(digits)):
+            add("card_number", m.start(), m.end())
+    for m in _PHONE.finditer(text):
+        digits = digits_only(m.group())
+        if 10 <= len(digits) <= 12 and (digits.startswith("0") or digits.startswith("81")):
+            add("phone", m.start(), m.end())
+    for m in _POSTAL.finditer(text):
+        add("postal_address", m.start(), m.end())
+    for m in _ADDRESS.finditer(text):
+        add("postal_address", m.start(), m.end())
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def _grouped_plausibly(candidate: str) -> bool:
+    """A digit run with separators only between groups of 3 or more digits (4-4-4, 4-6-5...).
+
+    `2026 1 2 3...` (digits scattered by separators) is not taken for one number.
+    """
+    groups = [g for g in re.split(_SEP, candidate)]
+    return len(groups) == 1 or all(len(g) >= 3 for g in groups)
+
+
+def mask(text: str, findings: list[Finding]) -> str:
+    """`text` with each finding replaced by ＊ (one per character, so the layout stays readable)."""
+    out = list(text)
+    for f in findings:
+        for i in range(f.start, f.end):
+            out[i] = MASK
+    return "".join(out)
+
+
+def check_text(field: str, text: str, mode: str) -> str:
+    """The text to store for `field`: unchanged when clean, masked or refused (UsageError, exit 2) otherwise.
+
+    The message names the field, the kind and the position, never the value.
+    """
+    findings = screen(text)
+    if not findings:
+        return text
+    if mode == "mask":
+        return mask(text, findings)
+    if mode != "refuse":
+        raise ValueError(f"unknown screening mode {mode!r}")
+    kinds = ", ".join(dict.fromkeys(f"{f.kind_ja} ({f.kind})" for f in findings))
+    where = ", ".join(str(f.start + 1) for f in findings)
+    raise UsageError(
+        f"{field}: looks like it holds personal data — {kinds} at character {where}. "
+        "An incident record must not hold the leaked data: describe it (e.g. '個人番号を含む申請書') "
+        "instead of copying it. Nothing was written."
+    )
+
+
+def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def check_data(value: Any, mode: str, path: str = "$") -> Any:
+    """A copy of `value` (dicts, lists, scalars) with every string screened by `check_text`."""
+    if isinstance(value, dict):
+        return {k: check_data(v, mode, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [check_data(v, mode, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str):
+        return check_text(path, value, mode)
+    return value
+
+
+def findings_in(value: Any, path: str = "$") -> list[tuple[str, Finding]]:
+    """(key path, finding) for every string in `value`: used by validate on hand-edited records."""
+    out = []
+    for p, v in _walk(value, path):
+        if isinstance(v, str):
+            out.extend((p, f) for f in screen(v))
+    return out

@@ -1,0 +1,1 @@
+"""Dates: the Japanese calendar (holidays, deadlines) and 和暦."""

@@ -1,0 +1,695 @@
+"""The public 個人情報ファイル簿 (APPI 75; 規程 Art. 37) built from the register's `files` records.
+
+Which files are listed (legal brief §1.8, §9.6):
+- only 個人情報ファイル (`file_kind` computer or manual; `none` is other 保有個人情報);
+- only files held on `today` (holding started, not ended: 令 drops the entry when holding stops);
+- not files excluded by 75(2): an exclusion 74-2-1..74-2-10 or 75-2-1..75-2-3, or fewer
+  本人 than `thresholds.filebook_min_principals` (74(2)(9), 1,000); a claimed 74-2-9 excludes
+  only when the stated count is below it. 74-2-11 (manual file)
+  does NOT exclude: paper files with 1,000+ 本人 are listed although no Art. 35 notice covers
+  them. An unknown count (null) is listed unless 74-2-9 is claimed;
+- not files withheld whole under 75(3) (`filebook_withheld.whole_file`, or an exclusion
+  `75-3` with no `filebook_withheld` saying what is withheld: read as the whole file);
+- and, where meti_pi.classify.classification is present, only files its decision also lists (both
+  must agree; a disagreement can only take a file out, never put one in).
+
+Parts withheld under 75(3): the withheld 記録項目 are dropped (the rest renumbered, so no gap
+shows); 収集方法 and 経常的提供先 read WITHHELD_LABEL, while a file with no 経常的提供先 reads
+NONE_LABEL (the two must not look alike). A withheld text must appear nowhere
+in a row; if it does (say, in 利用目的 or 備考) the export is refused with the field named.
+
+Rows follow the e-Gov field order of legal brief §5.1 (fields 1-18). `since` compares with
+the book as it stood at a git revision (the register read at that commit, with that commit's
+date as 'today').
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meti_pi.errors import Problem, RuleViolation, UsageError
+
+if TYPE_CHECKING:
+    from meti_pi.store.register import Record, Register
+
+# (json key, header as published). Fields 1-12 VERIFIED, 13-18 FROM MEMORY (legal brief §5.1).
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "個人情報ファイルの名称"),
+    ("org", "行政機関等の名称"),
+    ("division", "個人情報ファイルが利用に供される事務をつかさどる組織の名称"),
+    ("purpose", "個人情報ファイルの利用目的"),
+    ("record_items", "記録項目"),
+    ("record_scope", "記録範囲"),
+    ("collection_method", "記録情報の収集方法"),
+    ("sensitive", "要配慮個人情報が含まれるときは、その旨"),
+    ("routine_recipients", "記録情報の経常的提供先"),
+    ("disclosure_office", "開示請求等を受理する組織の名称及び所在地"),
+    ("special_procedures", "訂正又は利用停止に関する他の法令の規定による特別の手続等"),
+    ("file_kind", "個人情報ファイルの種別"),
+    ("linked_manual_file", "令第21条第7項に該当するファイル"),
+    ("invites_proposals", "行政機関等匿名加工情報の提案の募集をする個人情報ファイルである旨"),
+    ("proposal_office", "行政機関等匿名加工情報の提案を受ける組織の名称及び所在地"),
+    ("anonymized_overview", "行政機関等匿名加工情報の概要"),
+    ("anonymized_proposal", "作成された行政機関等匿名加工情報に関する提案を受ける組織の名称及び所在地並びに提案をすることができる期間"),
+    ("notes", "備考"),
+)
+HEADERS: tuple[str, ...] = tuple(h for _, h in FIELDS)
+KEYS: tuple[str, ...] = tuple(k for k, _ in FIELDS)
+
+FILE_KIND_LABELS = {"computer": "電算処理ファイル", "manual": "マニュアル処理ファイル"}
+SENSITIVE_LABELS = {True: "含む", False: "含まない"}  # FROM MEMORY wording
+YES_NO = {True: "有", False: "無"}
+INVITES_LABEL = "該当"  # FROM MEMORY wording
+# 75(3) withheld vs nothing to state must read differently (DERIVED wording; e-Gov's own not checked).
+WITHHELD_LABEL = "（法第75条第3項により記載しない）"
+NONE_LABEL = "なし"
+MASK = "（不掲載）"  # shown in a `since` diff instead of a value holding withheld text
+
+# 75(2): 74(2)(1)-(10) via 75(2)(i), and 75(2)(ii)/(iii) copies. 74-2-11 is not here.
+EXCLUDING_ITEMS = frozenset({f"74-2-{n}" for n in range(1, 11)} | {"75-2-1", "75-2-2", "75-2-3"})
+
+# Reasons a file is not listed (stable codes for JSON).
+NOT_A_FILE = "not_a_file"
+NOT_HELD = "not_held"
+HOLDING_ENDED = "holding_ended"
+EXCLUDED_75_2 = "excluded_75_2"
+BELOW_THRESHOLD = "below_threshold"
+WITHHELD_75_3 = "withheld_75_3"
+CLASSIFICATION = "classification"
+
+
+# -- the register as the export sees it ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The records the ファイル簿 is built from: files (id -> (relpath, data)), divisions, policy."""
+
+    files: dict[str, tuple[str, dict[str, Any]]]
+    divisions: dict[str, dict[str, Any]]
+    policy: dict[str, Any]
+    organisation: str = ""
+
+    @classmethod
+    def from_register(cls, reg: Register, *, files: list[Record] | None = None) -> Snapshot:
+        """The snapshot of `reg` (of some of its files only, when `files` is given)."""
+        chosen = reg.of_kind("files") if files is None else files
+        files_by_id = {r.id: (r.relpath, r.data) for r in chosen if isinstance(r.data, dict)}
+        divisions = {r.id: r.data for r in reg.of_kind("divisions") if isinstance(r.data, dict)}
+        org = reg.meta.get("organisation")
+        return cls(files_by_id, divisions, reg.policy, org if isinstance(org, str) else "")
+
+
+# -- listing decision -----------------------------------------------------------------------
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _withheld(data: dict[str, Any]) -> dict[str, Any]:
+    value = data.get("filebook_withheld")
+    return value if isinstance(value, dict) else {}
+
+
+def _exclusion_items(data: dict[str, Any]) -> set[str]:
+    items = set()
+    for ex in data.get("exclusions") or ():
+        if isinstance(ex, dict) and isinstance(ex.get("item"), str):
+            items.add(ex["item"].strip())
+    return items
+
+
+def withheld_whole(data: dict[str, Any]) -> bool:
+    """75(3): the file is not listed at all."""
+    if _withheld(data).get("whole_file"):
+        return True
+    # A 75(3) claim that does not say what it withholds: withhold everything (never leak).
+    return "75-3" in _exclusion_items(data) and not _withheld(data)
+
+
+def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date, decision: Any = None) -> str | None:
+    """None when the file is listed in the public ファイル簿, else the reason code (`decision`: the
+    engine's, when the caller has it)."""
+    if data.get("file_kind") not in FILE_KIND_LABELS:
+        return NOT_A_FILE
+    holding = data.get("holding") if isinstance(data.get("holding"), dict) else {}
+    start, end = _as_date(holding.get("start")), _as_date(holding.get("end"))
+    if start is not None and start > today:
+        return NOT_HELD
+    if end is not None and end <= today:
+        return HOLDING_ENDED
+    if withheld_whole(data):
+        return WITHHELD_75_3
+    threshold = int(((policy.get("thresholds") or {}).get("filebook_min_principals")) or 1000)
+    principals = data.get("principals") if isinstance(data.get("principals"), dict) else {}
+    count = principals.get("count")
+    # A 74(2)(ix) claim counts only with a stated count below the threshold (74(2)(ix), 令20).
+    if _exclusion_items(data) & (EXCLUDING_ITEMS - {"74-2-9"}):
+        return EXCLUDED_75_2
+    if isinstance(count, int) and not isinstance(count, bool) and count < threshold:
+        return BELOW_THRESHOLD
+    listed = bool(decision.filebook_listed) if decision is not None else _classification_listed(data, policy)
+    if listed is False:
+        return CLASSIFICATION
+    return None
+
+
+def _classification_listed(data: dict[str, Any], policy: dict[str, Any]) -> bool | None:
+    """The decision engine's `filebook_listed`, or None while meti_pi.classify.classification is absent."""
+    try:
+        from meti_pi.classify import classification
+    except ModuleNotFoundError as exc:
+        if exc.name != "meti_pi.classify.classification":
+            raise
+        return None
+    decision = classification.decide(classification.profile_from_record(data), policy)
+    return bool(decision.filebook_listed)
+
+
+# -- building rows ----------------------------------------------------------------------------
+
+
+def norm(text: str) -> str:
+    """Comparison form: NFKC, case-folded, without any whitespace (full-width spaces too)."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+
+
+def numbered_items(items: Iterable[str]) -> str:
+    """e-Gov style: '1氏名、2住所、3電話番号'."""
+    return "、".join(f"{i}{item}" for i, item in enumerate(items, start=1))
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None]
+    return []
+
+
+def withheld_texts(data: dict[str, Any]) -> list[str]:
+    """Every text withheld under 75(3) for this file (items, and the method / recipients when
+    those are withheld), as written in the record."""
+    wh = _withheld(data)
+    out = [t for t in _texts(wh.get("record_items")) if norm(t)]
+    if wh.get("collection_method"):
+        out += [t for t in _texts(data.get("collection_method")) if norm(t)]
+    if wh.get("routine_recipients"):
+        out += [t for t in _texts(data.get("routine_recipients")) if norm(t)]
+    return out
+
+
+def missing_mandatory(data: dict[str, Any]) -> list[tuple[tuple[object, ...], str]]:
+    """APPI 75(1): of 74(1)(vi) and (ix), what a listed file lacks, as (key path, label)."""
+    out: list[tuple[tuple[object, ...], str]] = []
+    office = data.get("disclosure_office")
+    if not isinstance(office, dict) or not str(office.get("name") or "").strip() or not str(office.get("address") or "").strip():
+        out.append((("disclosure_office",), "the office receiving 開示請求等 with its address (74(1)(ix): disclosure_office.name, .address)"))
+    chars = data.get("characteristics")
+    if not isinstance(chars, dict) or not isinstance(chars.get("sensitive"), bool):
+        out.append((("characteristics",), "whether 要配慮個人情報 is held (74(1)(vi): characteristics.sensitive true/false)"))
+    return out
+
+
+def _office(value: Any) -> str:
+    if not isinstance(value, dict) or not value.get("name"):
+        return ""
+    text = f"名称：{value['name']}"
+    if value.get("address"):
+        text += f"\n所在地：{value['address']}"
+    return text
+
+
+@dataclass(frozen=True)
+class Row:
+    """One listed file: its id (internal, not published) and the 18 published values."""
+
+    id: str
+    relpath: str
+    values: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(zip(KEYS, self.values, strict=True))
+
+
+def build_row(fid: str, relpath: str, data: dict[str, Any], divisions: dict[str, dict[str, Any]]) -> Row:
+    """The published values of one listed file, withheld parts blank."""
+    wh = _withheld(data)
+    hidden = {norm(t) for t in _texts(wh.get("record_items"))}
+    items = [str(t) for t in _texts(data.get("record_items")) if norm(t) not in hidden]
+    division = divisions.get(str(data.get("division")), {})
+    kind = data.get("file_kind")
+    chars = data.get("characteristics") if isinstance(data.get("characteristics"), dict) else {}
+    anon = data.get("anonymized_info") if isinstance(data.get("anonymized_info"), dict) else {}
+    sensitive = chars.get("sensitive")
+    linked = data.get("linked_manual_file")
+    proposal = ""
+    if anon.get("created"):
+        proposal = _office(anon.get("proposal_office"))
+        if anon.get("proposal_period"):
+            proposal += ("\n" if proposal else "") + f"提案をすることができる期間：{anon['proposal_period']}"
+    values = {
+        "name": str(data.get("name") or ""),
+        "org": str(data.get("org") or ""),
+        "division": str(division.get("name") or ""),
+        "purpose": str(data.get("purpose") or ""),
+        "record_items": numbered_items(items),
+        "record_scope": str(data.get("record_scope") or ""),
+        "collection_method": WITHHELD_LABEL if wh.get("collection_method") else str(data.get("collection_method") or ""),
+        "sensitive": SENSITIVE_LABELS.get(sensitive, "") if isinstance(sensitive, bool) else "",
+        "routine_recipients": (
+            WITHHELD_LABEL if wh.get("routine_recipients") else "、".join(_texts(data.get("routine_recipients"))) or NONE_LABEL
+        ),
+        "disclosure_office": _office(data.get("disclosure_office")),
+        "special_procedures": str(data.get("special_procedures") or ""),
+        "file_kind": FILE_KIND_LABELS.get(str(kind), ""),
+        "linked_manual_file": YES_NO[linked] if kind == "computer" and isinstance(linked, bool) else "",
+        "invites_proposals": INVITES_LABEL if anon.get("invites_proposals") else "",
+        "proposal_office": _office(anon.get("proposal_office")) if anon.get("invites_proposals") else "",
+        "anonymized_overview": str(anon.get("overview") or "") if anon.get("created") else "",
+        "anonymized_proposal": proposal,
+        "notes": str(data.get("notes") or ""),
+    }
+    return Row(fid, relpath, tuple(values[k] for k in KEYS))
+
+
+def leaks(row: Row, secrets: Iterable[str]) -> list[str]:
+    """Keys of the row's fields that contain one of `secrets` (compared in `norm` form)."""
+    needles = [n for n in (norm(s) for s in secrets) if n]
+    return [k for k, v in zip(KEYS, row.values, strict=True) if any(n in norm(v) for n in needles)]
+
+
+@dataclass
+class Filebook:
+    """The listed rows (sorted), counts of files not listed by reason, and problems found."""
+
+    rows: list[Row]
+    not_listed: Counter[str] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+    secrets: dict[str, list[str]] = field(default_factory=dict)  # file id -> withheld texts
+
+    def require_clean(self) -> None:
+        """RuleViolation (exit 1) when a withheld text would be published."""
+        errors = [p for p in self.problems if p.severity == "error"]
+        if any(p.code == "filebook-mandatory" for p in errors):
+            raise RuleViolation("the ファイル簿 was not exported: a listed file lacks an item APPI 75(1) requires", tuple(errors))
+        if errors:
+            raise RuleViolation("the ファイル簿 was not exported: a part withheld under APPI 75(3) would be published", tuple(errors))
+
+
+def _org_order(org: str) -> int:
+    order = ("経済産業省", "資源エネルギー庁", "中小企業庁")
+    return order.index(org) if org in order else len(order)
+
+
+def build(snapshot: Snapshot, today: date) -> Filebook:
+    """The ファイル簿 of `snapshot` on `today`."""
+    rows: list[Row] = []
+    not_listed: Counter[str] = Counter()
+    problems: list[Problem] = []
+    secrets: dict[str, list[str]] = {}
+    for fid, (relpath, data) in sorted(snapshot.files.items()):
+        secrets[fid] = withheld_texts(data)
+        reason = listing_status(data, snapshot.policy, today)
+        if reason is not None:
+            not_listed[reason] += 1
+            continue
+        row = build_row(fid, relpath, data, snapshot.divisions)
+        problems.extend(_row_problems(relpath, data, row, secrets[fid]))
+        rows.append(row)
+    rows.sort(key=lambda r: (_org_order(r.values[1]), r.values[2], r.values[0], r.id))
+    return Filebook(rows, not_listed, problems, secrets)
+
+
+# ファイル簿 field -> where its text comes from in the record (for problem locations).
+RECORD_KEY = {
+    "name": "$.name",
+    "org": "$.org",
+    "purpose": "$.purpose",
+    "record_items": "$.record_items",
+    "record_scope": "$.record_scope",
+    "collection_method": "$.collection_method",
+    "routine_recipients": "$.routine_recipients",
+    "disclosure_office": "$.disclosure_office",
+    "special_procedures": "$.special_procedures",
+    "proposal_office": "$.anonymized_info.proposal_office",
+    "anonymized_overview": "$.anonymized_info.overview",
+    "anonymized_proposal": "$.anonymized_info",
+    "notes": "$.notes",
+}
+
+
+def _row_problems(relpath: str, data: dict[str, Any], row: Row, secrets: list[str]) -> Iterator[Problem]:
+    for key_path, label in missing_mandatory(data):
+        yield Problem(
+            relpath,
+            None,
+            "filebook-mandatory",
+            f"APPI 75(1): the file is listed but does not state {label}; add it to the record",
+            "error",
+            "$." + ".".join(str(k) for k in key_path),
+        )
+    for key in leaks(row, secrets):
+        # Never quote the withheld text: the message names the field only.
+        yield Problem(
+            relpath,
+            None,
+            "filebook-withheld-leak",
+            f"a text withheld from the ファイル簿 under APPI 75(3) also appears in ファイル簿 field {key!r}; "
+            "reword that field or stop withholding the text",
+            "error",
+            RECORD_KEY.get(key, ""),
+        )
+    listed = {norm(t) for t in _texts(data.get("record_items"))}
+    for i, item in enumerate(_texts(_withheld(data).get("record_items"))):
+        if norm(item) and norm(item) not in listed:
+            yield Problem(
+                relpath,
+                None,
+                "filebook-withheld-unknown",
+                f"filebook_withheld.record_items[{i}] is not one of record_items; it has no effect",
+                "warning",
+                f"$.filebook_withheld.record_items[{i}]",
+            )
+
+
+def with_lines(problems: Iterable[Problem], reg: Register) -> list[Problem]:
+    """`problems` with the line of their key in the record file, where it can be found."""
+    from dataclasses import replace
+
+    from meti_pi.store import yamlload
+
+    by_path: dict[str, Any] | None = None  # built only when a problem needs its line
+    out = []
+    for p in problems:
+        text = ""
+        if p.line is None and p.key.startswith("$."):
+            if by_path is None:
+                by_path = {r.relpath: r for r in reg.records.values()}
+            rec = by_path.get(p.path)
+            text = rec.text if rec is not None else ""
+        if p.line is None and text and p.key.startswith("$."):
+            steps: list[object] = []
+            for part in p.key[2:].split("."):
+                name, _, index = part.partition("[")
+                steps.append(name)
+                if index:
+                    steps.append(int(index.rstrip("]")))
+            p = replace(p, line=yamlload.locate(text, tuple(steps)))
+        out.append(p)
+    return out
+
+
+def check_filebook(reg: Register, today: date) -> Iterator[Problem]:
+    """Validate check (for meti_pi.checks.validate.CHECKS): withheld texts that would be published,
+    and 75(3) claims that do not say what they withhold."""
+    from dataclasses import replace
+
+    snapshot = Snapshot.from_register(reg, files=reg.subjects("files"))
+    # Only a file that withholds something can leak it or name an unknown withheld item: the
+    # others need no row (most files; this check runs on every write).
+    withholding = {fid: entry for fid, entry in snapshot.files.items() if _withheld(entry[1])}
+    # (the 75(1) mandatory items are validate's check_decisions, for every listed file)
+    found = [p for p in build(replace(snapshot, files=withholding), today).problems if p.code != "filebook-mandatory"]
+    for rec in reg.subjects("files"):
+        if isinstance(rec.data, dict) and "75-3" in _exclusion_items(rec.data) and not _withheld(rec.data):
+            found.append(
+                Problem(
+                    rec.relpath,
+                    None,
+                    "filebook-withheld-vague",
+                    "exclusion 75-3 is claimed but filebook_withheld does not say what is withheld; "
+                    "the whole file is left out of the ファイル簿 (add filebook_withheld)",
+                    "warning",
+                    "$.exclusions",
+                )
+            )
+    yield from with_lines(found, reg)
+
+
+# -- output formats ---------------------------------------------------------------------------
+
+
+def to_csv(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> bytes:
+    """UTF-8 with BOM (Excel then reads the Japanese right) and CRLF line ends."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(list(headers))
+    for row in rows:
+        writer.writerow(list(row))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def md_cell(text: str) -> str:
+    """A value made safe for one Markdown table cell (and for meti_pi.render.word)."""
+    out = text.replace("\\", "\\\\")
+    for ch in "|*`<":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def md_text(text: str) -> str:
+    """A value made safe for a Markdown heading line."""
+    out = text.replace("\\", "\\\\")
+    for ch in "*`#>|<":
+        out = out.replace(ch, "\\" + ch)
+    return " ".join(out.split())
+
+
+def as_of_line(today: date, fullwidth_digits: bool) -> str:
+    from meti_pi.dates.wareki import to_wareki
+
+    return f"{to_wareki(today, fullwidth_digits=fullwidth_digits)}現在"
+
+
+def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidth_digits: bool = True) -> str:
+    """A table (項目 | 内容) per listed file, in e-Gov field order."""
+    title = "個人情報ファイル簿" + (f"（{md_text(organisation)}）" if organisation else "")
+    from meti_pi.render.word import right
+
+    lines = [f"# {title}", "", right(as_of_line(today, fullwidth_digits)), ""]
+    if not book.rows:
+        lines += ["掲載する個人情報ファイルはありません。", ""]
+    for n, row in enumerate(book.rows, start=1):
+        if n > 1:
+            lines += ["<!-- pagebreak -->", ""]  # one file per page in Word (e-Gov style); invisible in Markdown
+        lines += [f"## {n}. {md_text(row.values[0])}", "", "| 項目 | 内容 |", "|---|---|"]
+        lines += [f"| {md_cell(h)} | {md_cell(v)} |" for h, v in zip(HEADERS, row.values, strict=True)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def to_xlsx(book: Filebook) -> bytes:
+    from meti_pi.render import excel
+
+    rows = [r.values for r in book.rows]
+    return excel.write_workbook([
+        excel.Sheet("個人情報ファイル簿", HEADERS, rows, paper="A3"),  # one row per file: for sorting and filtering (18 columns: A3)
+        excel.Sheet("ファイル簿（1件1頁）", HEADERS, rows, records=True),  # the e-Gov page: 項目 | 内容
+    ], title="個人情報ファイル簿")
+
+
+def as_json(book: Filebook, *, today: date) -> dict[str, Any]:
+    return {
+        "as_of": today.isoformat(),
+        "fields": [{"key": k, "header": h} for k, h in FIELDS],
+        "rows": [r.as_dict() for r in book.rows],
+        "listed": len(book.rows),
+        "not_listed": dict(sorted(book.not_listed.items())),
+    }
+
+
+# -- since: what changed since a published version ------------------------------------------
+
+
+@dataclass
+class Change:
+    """One file added, removed or changed; `fields` are (key, before, after), masked."""
+
+    kind: str  # "added" | "removed" | "changed"
+    id: str
+    name: str
+    fields: list[tuple[str, str, str]]
+
+
+@dataclass
+class Diff:
+    rev: str
+    commit: str
+    commit_date: date
+    changes: list[Change]
+
+
+def _mask(value: str, secrets: list[str]) -> str:
+    needles = [n for n in (norm(s) for s in secrets) if n]
+    return MASK if any(n in norm(value) for n in needles) else value
+
+
+def diff(old: Filebook, new: Filebook, *, rev: str = "", commit: str = "", commit_date: date | None = None) -> Diff:
+    """Rows added, removed and changed from `old` to `new` (matched by file id).
+
+    Every value shown is masked (MASK) when it holds a text withheld under 75(3) in either
+    version, so a diff never republishes a withheld part. A removed file shows only its name
+    as previously published.
+    """
+    before = {r.id: r for r in old.rows}
+    after = {r.id: r for r in new.rows}
+    changes: list[Change] = []
+    for fid in sorted(before.keys() | after.keys()):
+        secrets = old.secrets.get(fid, []) + new.secrets.get(fid, [])
+        b, a = before.get(fid), after.get(fid)
+        if b is None and a is not None:
+            fields = [(k, "", _mask(v, secrets)) for k, v in zip(KEYS, a.values, strict=True) if v]
+            changes.append(Change("added", fid, _mask(a.values[0], secrets), fields))
+        elif a is None and b is not None:
+            changes.append(Change("removed", fid, _mask(b.values[0], secrets), []))
+        elif a is not None and b is not None and a.values != b.values:
+            fields = [
+                (k, _mask(bv, secrets), _mask(av, secrets))
+                for k, bv, av in zip(KEYS, b.values, a.values, strict=True)
+                if bv != av
+            ]
+            changes.append(Change("changed", fid, _mask(a.values[0], secrets), fields))
+    return Diff(rev, commit, commit_date or date.min, changes)
+
+
+DIFF_HEADERS = ("区分", "個人情報ファイルの名称", "項目", "変更前", "変更後")
+KIND_LABELS = {"added": "追加", "removed": "削除", "changed": "変更"}
+HEADER_OF = dict(FIELDS)
+
+
+def diff_rows(d: Diff) -> list[tuple[str, str, str, str, str]]:
+    """One row per changed field (a removed file: one row without a field)."""
+    out = []
+    for c in d.changes:
+        if not c.fields:
+            out.append((KIND_LABELS[c.kind], c.name, "", "", ""))
+        for key, before, after in c.fields:
+            out.append((KIND_LABELS[c.kind], c.name, HEADER_OF[key], before, after))
+    return out
+
+
+def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True) -> str:
+    from meti_pi.render.word import right
+
+    lines = [f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）", "", right(as_of_line(today, fullwidth_digits)), ""]
+    if not d.changes:
+        return "\n".join(lines + ["変更はありません。", ""])
+    for kind in ("added", "removed", "changed"):
+        group = [c for c in d.changes if c.kind == kind]
+        if not group:
+            continue
+        lines += [f"## {KIND_LABELS[kind]}（{len(group)}件）", ""]
+        for c in group:
+            lines += [f"### {md_text(c.name)}", ""]
+            if kind == "removed":
+                lines += ["ファイル簿から削除する。", ""]
+                continue
+            lines += ["| 項目 | 変更前 | 変更後 |", "|---|---|---|"]
+            lines += [f"| {md_cell(HEADER_OF[k])} | {md_cell(b)} | {md_cell(a)} |" for k, b, a in c.fields]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def diff_json(d: Diff) -> dict[str, Any]:
+    return {
+        "since": d.rev,
+        "since_commit": d.commit,
+        "since_date": d.commit_date.isoformat(),
+        "changes": [
+            {"change": c.kind, "id": c.id, "name": c.name, "fields": [{"key": k, "before": b, "after": a} for k, b, a in c.fields]}
+            for c in d.changes
+        ],
+    }
+
+
+# -- reading the register at a git revision ------------------------------------------------
+# Only read-only git through meti_pi.audit. TODO(lead): a `read_tree_at` in audit.py (one
+# `git cat-file --batch` instead of one `git show` per file) would replace this.
+
+TREE_PARTS = ("files", "divisions", "policy.yaml", "register.yaml")
+
+
+def resolve_commit(root: Path, rev: str) -> tuple[str, date]:
+    """(full sha, commit date) of `rev`; UsageError (exit 2) when it names no commit."""
+    from meti_pi import audit
+
+    if not rev or rev.startswith("-") or any(ch in rev for ch in "\x00\n\r"):
+        raise UsageError(f"--since {rev!r}: not a revision")
+    repo = audit.repo_of(root)
+    sha = audit.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
+    if not sha:
+        raise UsageError(f"--since {rev}: no such commit in this repository (try a tag, a commit id or HEAD~1)")
+    when = audit.git(repo.top, "show", "-s", "--format=%cs", sha).strip()
+    return sha, date.fromisoformat(when)
+
+
+def read_tree_at(root: Path, rev: str, parts: Iterable[str] = TREE_PARTS) -> dict[str, str]:
+    """Register-relative path -> text of the register files under `parts` at commit `rev`."""
+    from meti_pi import audit
+
+    repo = audit.repo_of(root)
+    targets = [repo.git_path(p) for p in parts]
+    listing = audit.git(repo.top, "ls-tree", "-r", "-z", "--name-only", rev, "--", *targets)
+    out: dict[str, str] = {}
+    for gpath in filter(None, listing.split("\0")):
+        rel = gpath[len(repo.prefix) :] if repo.prefix else gpath
+        if not rel.endswith((".yaml", ".yml")):
+            continue
+        text = audit.read_at(root, rev, rel)
+        if text is not None:
+            out[rel] = text
+    return out
+
+
+def snapshot_from_texts(texts: dict[str, str]) -> Snapshot:
+    """A Snapshot from register file texts (unreadable files are skipped: an old version is
+    shown as it can be read)."""
+    from meti_pi.store import policy as policy_mod
+    from meti_pi.store import yamlload
+
+    def load(text: str) -> Any:
+        try:
+            return yamlload.load(text)
+        except yamlload.YamlFault:
+            return None
+
+    files: dict[str, tuple[str, dict[str, Any]]] = {}
+    divisions: dict[str, dict[str, Any]] = {}
+    user_policy: dict[str, Any] = {}
+    organisation = ""
+    for rel, text in sorted(texts.items()):
+        data = load(text)
+        if not isinstance(data, dict):
+            continue
+        parts = rel.split("/")
+        if rel == "policy.yaml":
+            user_policy = data
+        elif rel == "register.yaml":
+            organisation = data.get("organisation") if isinstance(data.get("organisation"), str) else ""
+        elif len(parts) == 2 and parts[0] == "files":
+            files[parts[1].rsplit(".", 1)[0]] = (rel, data)
+        elif len(parts) == 2 and parts[0] == "divisions":
+            divisions[parts[1].rsplit(".", 1)[0]] = data
+    return Snapshot(files, divisions, policy_mod.merged(user_policy), organisation)
+
+
+def since(root: Path, rev: str, current: Filebook) -> Diff:
+    """What changed in the ファイル簿 between commit `rev` (on its own date) and `current`."""
+    sha, when = resolve_commit(root, rev)
+    old = build(snapshot_from_texts(read_tree_at(root, sha)), when)
+    return diff(old, current, rev=rev, commit=sha, commit_date=when)

@@ -1,0 +1,513 @@
+"""Japanese drafts for an incident: PPC 速報/確報, notice to the 本人, publication (Markdown; Word via meti_pi.render.word).
+
+The PPC report items are the nine of 規則 Art. 44 (legal brief §3.2): their wording is FROM
+MEMORY for APPI 行政機関等 and VERIFIED for the parallel business rule Art. 8(1) and the
+特定個人情報 rule Art. 3. The notice to the 本人 covers items 1, 2, 4, 5 and 9 (規則 Art. 45,
+FROM MEMORY; VERIFIED for the 特定 rule Art. 5). PPC takes reports through its web form only,
+so the drafts are field-by-field text to copy into the form plus an internal copy.
+Each draft says so in a comment, which Word output drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from meti_pi.incident import incidents
+from meti_pi.store.policy import DEFAULT_POLICY
+from meti_pi.render.word import center, html_escape, right
+from meti_pi.dates import wareki
+from meti_pi.dates.wareki import fullwidth, to_wareki
+
+KINDS = ("preliminary", "final", "principal-notice", "publication")
+KIND_TITLE = {
+    "preliminary": "保有個人情報の漏えい等に関する報告（速報）",
+    "final": "保有個人情報の漏えい等に関する報告（確報）",
+    "principal-notice": "個人情報の漏えい等に関するお知らせ",
+    "publication": "個人情報の漏えい等について",
+}
+# A report on 特定個人情報 alone (no 規則43 ground): 規程39(6), 番号法29条の4 (legal brief §4.3).
+MYNUMBER_TITLE = {
+    "preliminary": "特定個人情報の漏えい等に関する報告（速報）",
+    "final": "特定個人情報の漏えい等に関する報告（確報）",
+}
+APPI_LAW = "個人情報の保護に関する法律第68条第1項"
+MYNUMBER_LAW = "行政手続における特定の個人を識別するための番号の利用等に関する法律第29条の4第1項及び特定個人情報漏えい等規則第2条"
+MYNUMBER_GUIDELINE = "特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）別添2"
+# The nine PPC report items (規則 Art. 44; legal brief §3.2).
+# Defaults for Context: the policy's wording (FROM MEMORY, correctable in policy.yaml).
+REPORT_ITEMS: tuple[str, ...] = tuple(DEFAULT_POLICY["incident"]["report_items"])
+# Items of the notice to the 本人 (規則 Art. 45: report items 1, 2, 4, 5, 9).
+NOTICE_ITEMS: tuple[int, ...] = tuple(DEFAULT_POLICY["incident"]["notice_items"])
+_NUM = "０１２３４５６７８９"
+_ID_START, _ID_END = "\x00", "\x01"
+
+
+def _id(ident: Any) -> str:
+    """Text kept as written inside a generated line: a record id, or text from the register
+    (the document's digit style applies to what meti-pi writes, never to what the officer wrote)."""
+    return f"{_ID_START}{ident}{_ID_END}"
+
+
+_kept = _id
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the drafts need beyond the record, resolved from the register by the caller."""
+
+    today: date
+    organisation: str = "経済産業省"
+    division_name: str | None = None
+    division_address: str | None = None
+    files: tuple[tuple[str, str | None], ...] = ()  # (id, name)
+    division_phone: str | None = None  # the division's contact (divisions.contact), for the 本人 and the public
+    division_email: str | None = None
+    fullwidth_digits: bool = True
+    # 規則44/45 wording (FROM MEMORY, mirrors the VERIFIED 規則8(1)): data in policy.yaml
+    # incident.report_items / incident.notice_items, so the 副総括 can correct it.
+    report_items: tuple[str, ...] = REPORT_ITEMS
+    notice_items: tuple[int, ...] = NOTICE_ITEMS
+
+
+def organisation_for(division: Mapping[str, Any] | None, file_orgs: list[str], default: str) -> str:
+    """The 行政機関 an incident's documents speak for (APPI 2(8): a 外局 such as 中小企業庁 is its own).
+
+    The division in charge decides; without one, the involved files' body when they agree; else
+    `default` (the register's organisation).
+    """
+    if division and isinstance(division.get("org"), str) and division["org"]:
+        return str(division["org"])
+    orgs = {o for o in file_orgs if o}
+    return orgs.pop() if len(orgs) == 1 else default
+
+
+class _Doc:
+    """Markdown lines with the document's digit style applied to every generated text."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.lines: list[str] = []
+
+    def t(self, text: str) -> str:
+        if not self.ctx.fullwidth_digits:
+            return text.replace(_ID_START, "").replace(_ID_END, "")
+        out, rest = [], text
+        while _ID_START in rest:  # record ids keep their ASCII digits: they are looked up, not read
+            head, _, tail = rest.partition(_ID_START)
+            ident, _, rest = tail.partition(_ID_END)
+            out += [fullwidth(head), ident]
+        return "".join(out) + fullwidth(rest)
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(self.t(x) for x in lines)
+
+    def raw(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def count(self, n: Any) -> str:
+        """A count in the document's digit style, grouped (１，０００人 beside ３，０００人)."""
+        return wareki.count(int(n), fullwidth_digits=self.ctx.fullwidth_digits)
+
+    def date(self, iso: str | None) -> str:
+        return to_wareki(date.fromisoformat(iso), fullwidth_digits=self.ctx.fullwidth_digits) if iso else incidents.UNKNOWN_JA
+
+    def text(self) -> str:
+        out: list[str] = []
+        for line in self.lines:  # at most one blank line in a row
+            if line == "" and out and out[-1] == "":
+                continue
+            out.append(line)
+        return "\n".join(out).strip("\n") + "\n"
+
+
+def _yn(value: Any) -> str:
+    return incidents.UNKNOWN_JA if value is None else ("あり" if value else "なし")
+
+
+def _or_unknown(value: Any) -> str:
+    return incidents.UNKNOWN_JA if value in (None, "", []) else _kept(value)
+
+
+def _or_pending(value: Any) -> str:
+    """For the 本人 and the public (です・ます): what is not known yet is being investigated."""
+    return "現在調査中です。" if value in (None, "", []) else _kept(value)
+
+
+def _item_no(n: int) -> str:
+    return f"{_NUM[n]}"
+
+
+def _events(doc: _Doc, record: Mapping[str, Any]) -> None:
+    """The 経緯: steps of the chain, notes, and the facts found later that bear on the assessment."""
+    labels = {s.id: s.title for s in incidents.STEP_DEFS}
+    labels |= {"note": "記録", "closed": "事案の終結"}
+    start = len(doc.lines)
+    for e in record.get("events") or []:
+        kind = e.get("event")
+        if kind == "facts-changed":
+            keys = [k for k in (e.get("changes") or {}) if k in incidents.ASSESSED_FACTS or k == "known_on"]
+            if not keys:
+                continue
+            label = "事実の判明（" + "、".join(incidents.FACTS[k][1] if k in incidents.FACTS else _TOP_JA[k] for k in keys) + "）"
+        elif kind in labels:
+            label = labels[str(kind)]
+        else:
+            continue  # opened / rules-refreshed: bookkeeping of the register, not of the event
+        extra = "".join(f"（{_kept(e[k])}）" for k in ("method", "note") if e.get(k))
+        doc.add(f"- {doc.date(e.get('on'))}　{label}{extra}")
+    if len(doc.lines) == start:
+        doc.add("（記録なし）")
+
+
+_TOP_JA = {"known_on": "覚知日", "division": "課等", "files": "関係ファイル", "summary": "概要"}
+
+
+def _files_line(ctx: Context) -> str:
+    return "、".join(f"{_kept(name) if name else '名称未登録'}（{_id(fid)}）" for fid, name in ctx.files) or incidents.UNKNOWN_JA
+
+
+def _step(record: Mapping[str, Any], step: str) -> dict[str, Any]:
+    return next(s for s in incidents.chain(record) if s["step"] == step)
+
+
+def _event_of(record: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
+    found = [e for e in record.get("events") or [] if e.get("event") == kind]
+    return found[0] if found else None
+
+
+def _principal_status(doc: _Doc, record: Mapping[str, Any], *, polite: bool = False) -> list[str]:
+    """Where the notice to the 本人 stands; である for the report, です・ます for the public."""
+    a = record.get("assessment") or {}
+    facts = record.get("facts") or {}
+    done = _event_of(record, "principal-notice")
+    lines = []
+    if done:
+        how = f"（{_kept(done['method'])}）" if done.get("method") else ""
+        lines.append(f"{doc.date(done['on'])}に本人への通知を{'行いました' if polite else '実施した'}{how}。")
+    elif a.get("principal_notice"):
+        lines.append("本人への通知を準備しています。" if polite else "本人への通知を準備中である。")
+    if a.get("principal_notice_exception") == "difficult":
+        measure = _or_unknown(facts.get("substitute_measure"))
+        lines.append(f"本人への通知が困難であるため、代替措置を講じます：{measure}" if polite
+                     else f"本人への通知が困難であるため、代替措置を講ずる：{measure}")
+    elif a.get("principal_notice_exception") == "nondisclosure":
+        lines.append("当該保有個人情報に不開示情報が含まれるため、本人への通知は行いません（個人情報保護法第68条第2項第2号）。" if polite
+                     else "当該保有個人情報に不開示情報が含まれるため、本人への通知を行わない（個人情報保護法第68条第2項第2号）。")
+    elif not a.get("principal_notice") and not done:
+        note = a.get("principal_notice_note")
+        if note:
+            lines.append(str(note))  # the assessment's own sentence (meti-pi's text, not the officer's)
+        else:
+            lines.append("本人への通知は予定していません。" if polite else "本人への通知は予定していない。")
+    return lines
+
+
+def _publication_status(doc: _Doc, record: Mapping[str, Any]) -> str:
+    done = _event_of(record, "publication")
+    if done:
+        ref = f"（{_kept(done['reference'])}）" if done.get("reference") else ""
+        return f"{doc.date(done['on'])}に公表した{ref}。"
+    publish = (record.get("facts") or {}).get("publish")
+    if publish is True:
+        return "公表を予定している。"
+    if publish is False:
+        return "公表は行わない。"
+    return "公表の要否を検討中である。"
+
+
+def _measures(doc: _Doc, facts: Mapping[str, Any], *, polite: bool = False) -> None:
+    doc.add("（実施済みの措置）", "")
+    for key in ("measures_done", "measures_planned"):
+        if key == "measures_planned":
+            doc.add("", "（今後実施予定の措置）", "")
+        items = facts.get(key)
+        if items:
+            doc.add(*(f"- {_kept(m)}" for m in items))
+        elif polite:
+            doc.add("現在検討中です。" if items is None else "ありません。")
+        else:
+            doc.add(incidents.UNKNOWN_JA if items is None else "なし")
+
+
+def _basis_grounds(record: Mapping[str, Any]) -> set[str]:
+    """The grounds the report rests on: the current ones and those carried from an earlier assessment."""
+    a = record.get("assessment") or {}
+    return {str(g) for g in (*(a.get("grounds") or ()), *(a.get("carried_grounds") or ()))}
+
+
+def mynumber_only(record: Mapping[str, Any]) -> bool:
+    """特定個人情報 grounds and no 規則43 ground: a report under 番号法 29条の4 alone (規程39(6))."""
+    grounds = _basis_grounds(record)
+    return bool(grounds & {g for g in incidents.GROUNDS if g.startswith("mynumber-")}) and not grounds & incidents.APPI_GROUNDS
+
+
+def draft_title(kind: str, record: Mapping[str, Any]) -> str:
+    """The draft's title: 特定個人情報 for a My-Number-only report."""
+    if kind in MYNUMBER_TITLE and mynumber_only(record):
+        return MYNUMBER_TITLE[kind]
+    return KIND_TITLE[kind]
+
+
+def _report_law(record: Mapping[str, Any]) -> str:
+    """Which law the PPC report is made under: APPI 68(1), 番号法 29条の4(1) and its rule, both, the guideline."""
+    grounds = _basis_grounds(record)
+    parts = []
+    if grounds & incidents.APPI_GROUNDS:
+        parts.append(APPI_LAW)
+    if grounds & incidents.MYNUMBER_RULE_GROUNDS:
+        parts.append(MYNUMBER_LAW)
+    elif "mynumber-guideline" in grounds:
+        parts.append(MYNUMBER_GUIDELINE)
+    if not parts and "art39-7" in grounds:
+        parts.append("経済産業省個人情報保護管理規程第39条第7項")
+    return "並びに".join(parts) if len(parts) > 1 else (parts[0] if parts else APPI_LAW)
+
+
+def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
+    ctx = doc.ctx
+    facts = record.get("facts") or {}
+    a = record.get("assessment") or {}
+    mynumber = any(g.startswith("mynumber-") for g in _basis_grounds(record))
+    items_rule = ("特定個人情報漏えい等規則第3条（規程第39条第6項）" if mynumber_only(record)
+                  else "施行規則第44条（報告事項は同規則第8条第1項及び特定個人情報漏えい等規則第3条に準ずる。要確認）")
+    doc.raw(
+        "<!-- 個人情報保護委員会への報告はウェブフォームにより行う。この案は各欄に転記する文案と内部保存用の写しである。"
+        f"記載事項は{items_rule}による。 -->",
+        "",
+    )
+    doc.add(right(doc.date(ctx.today.isoformat()) + "<br>" + html_escape(ctx.organisation)), "")
+    doc.add("個人情報保護委員会　御中", "", center(draft_title(kind, record), bold=True), "")
+    law = _report_law(record)
+    stage = "速報として、現時点で判明している事項を" if kind == "preliminary" else "確報として、"
+    doc.add(f"　{law}の規定に基づき、{stage}下記のとおり報告します。", "", center("記"), "")
+    doc.add("## 報告の区分", "")
+    doc.add(f"- 区分：{'速報' if kind == 'preliminary' else '確報'}")
+    doc.add(f"- 覚知日（いずれかの部署が知った日）：{doc.date(record.get('known_on'))}")
+    if a.get("reportable_since") and a.get("reportable_since") != record.get("known_on"):
+        doc.add(f"- 報告対象事態に該当することとなった日：{doc.date(a['reportable_since'])}")
+    deadlines = a.get("deadlines") or {}
+    key = "preliminary_report" if kind == "preliminary" else "final_report"
+    if deadlines.get(key):  # the 速報 is a target (速やかに), not a time limit: never 「報告期限」
+        doc.add(f"- {'速報の目安' if kind == 'preliminary' else '確報の期限'}：{doc.date(deadlines[key])}")
+    for r in a.get("reasons") or []:
+        doc.add(f"- 該当する事態：{incident_reason_sentence(doc, r)}")
+    if a.get("exclusions"):
+        doc.add("- 高度な暗号化その他の個人の権利利益を保護するために必要な措置が講じられている。")
+    doc.add("")
+
+    for n, title in enumerate(doc.ctx.report_items, start=1):
+        if mynumber and n in (2, 3):
+            title = title.replace("保有個人情報", "特定個人情報")
+        doc.add(f"## {_item_no(n)}　{title}", "")
+        if n == 1:
+            doc.add(
+                f"- 発生日：{doc.date(facts.get('occurred_on'))}",
+                f"- 発覚日：{doc.date(record.get('known_on'))}",
+                f"- 発見者：{_or_unknown(facts.get('discovered_by'))}",
+                f"- 委託元・委託先の関与：{_yn(facts.get('contractor_involved'))}",
+                f"- 事態の概要：{_or_unknown(record.get('summary'))}",
+                "", "（経緯）", "",
+            )
+            _events(doc, record)
+        elif n == 2:
+            doc.add(_or_unknown(facts.get("information_items")), "", f"関係する個人情報ファイル：{_files_line(ctx)}")
+        elif n == 3:
+            if facts.get("principals") is not None:
+                doc.add(f"{doc.count(facts['principals'])}人")
+            elif a.get("principals") is not None:
+                doc.add(f"不明（最大{doc.count(a['principals'])}人）")
+            else:
+                doc.add(incidents.UNKNOWN_JA)
+        elif n == 4:
+            doc.add(_or_unknown(facts.get("cause")))
+        elif n == 5:
+            doc.add(_or_unknown(facts.get("secondary_damage")))
+        elif n == 6:
+            doc.add(*_principal_status(doc, record))
+        elif n == 7:
+            doc.add(_publication_status(doc, record))
+        elif n == 8:
+            _measures(doc, facts)
+        else:
+            doc.add(_kept(facts.get("other")) if facts.get("other") else "特になし")
+        doc.add("")
+    unknown = [doc.ctx.report_items[i - 1] for i in _unknown_items(record)]
+    if unknown:
+        what = "速報の時点で判明していない事項" if kind == "preliminary" else "確報の時点でなお判明していない事項（判明次第、追完する）"
+        doc.add(f"<!-- {what}：{'、'.join(unknown)} -->")
+    doc.add("", right("以上"))
+
+
+# The 報告対象事態 as a report states them (施行規則第43条, 特定個人情報漏えい等規則第2条): a sentence
+# written for the document, not the assessment's trace (which names files and sources).
+_LEAK = "の漏えい等が発生し、又は発生したおそれがある事態"
+_GROUND_SENTENCES: dict[str, str] = {
+    "rule43-1": "要配慮個人情報が含まれる保有個人情報" + _LEAK,
+    "rule43-2": "不正に利用されることにより財産的被害が生じるおそれがある保有個人情報" + _LEAK,
+    "rule43-3": "不正の目的をもって行われたおそれがある当該行政機関等に対する行為による保有個人情報" + _LEAK,
+    "rule43-4": "本人の数が{limit}人を超える保有個人情報" + _LEAK,
+    "mynumber-rule2-1": "情報提供ネットワークシステム又は個人番号利用事務・個人番号関係事務を処理する情報システムで管理される特定個人情報" + _LEAK,
+    "mynumber-rule2-2": "不正の目的をもって行われたおそれがある行為による特定個人情報" + _LEAK,
+    "mynumber-rule2-3": "電磁的方法により不特定多数の者に閲覧されたおそれがある特定個人情報" + _LEAK,
+    "mynumber-rule2-4": "本人の数が{limit}人を超える特定個人情報" + _LEAK,
+    "mynumber-guideline": "特定個人情報" + _LEAK + "（報告対象事態に該当しない場合も報告するもの）",
+    "art39-7": "行政機関等匿名加工情報等に係る事態",
+}
+
+
+def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any]) -> str:
+    """One 該当する事態 line: the document's sentence for the ground, with its article."""
+    import re
+
+    ground = str(reason.get("ground") or "")
+    article = str(reason.get("article") or "")  # article numbers follow the document's digit style
+    template = _GROUND_SENTENCES.get(ground)
+    if template is None:
+        text = _kept(reason.get("text") or ground)
+    else:
+        trace = str(reason.get("text") or "")
+        m = re.search(r"(\d+)人を超え", trace)
+        text = template.format(limit=doc.count(int(m.group(1))) if m else "百")
+        # What the assessment assumed while a fact is unknown stays in the report (issue 14), said
+        # without file ids.
+        notes = [note for note in incidents.ASSUMED_NOTE.values() if note in trace]
+        if re.search(r"関係ファイル [^（）]* が保有するため", trace):
+            notes.append("関係する個人情報ファイルが保有するため、含まれるおそれがあるものとした")
+        text += "".join(f"（{note}）" for note in notes)
+    return f"{text}（{article}）" if article else text
+
+
+def _unknown_items(record: Mapping[str, Any]) -> list[int]:
+    facts = record.get("facts") or {}
+    missing = []
+    for n, keys in ((2, ("information_items",)), (3, ("principals",)), (4, ("cause",)), (5, ("secondary_damage",)), (8, ("measures_done",))):
+        if any(facts.get(k) in (None, "", []) for k in keys):
+            missing.append(n)
+    return missing
+
+
+def _we(organisation: str) -> str:
+    """当省 / 当庁: how the body refers to itself."""
+    return "当庁" if organisation.endswith("庁") else "当省"
+
+
+def _sender(ctx: Context) -> str:
+    """「中小企業庁　事業環境部財務課」: the body, then its division (not repeated when the name has it)."""
+    name = ctx.division_name or ""
+    if name.startswith(ctx.organisation):
+        return name
+    return f"{ctx.organisation}　{name}" if name else ctx.organisation
+
+
+def _contact(doc: _Doc) -> None:
+    ctx = doc.ctx
+    doc.add("## 本件に関するお問い合わせ先", "")
+    doc.add(_kept(_sender(ctx)), "")
+    lines = [f"所在地：{_kept(ctx.division_address)}"] if ctx.division_address else []
+    if ctx.division_phone:
+        lines.append(f"電話：{_kept(ctx.division_phone)}")
+    if ctx.division_email:
+        lines.append(f"電子メール：{_kept(ctx.division_email)}")
+    # Hard line breaks: one address block. A division without a contact is a `validate` warning.
+    doc.add(*(line + ("\\" if i < len(lines) - 1 else "") for i, line in enumerate(lines)))
+
+
+NOTICE_LAW = {
+    "appi-68-2": "個人情報保護法第68条第2項、施行規則第45条",
+    "mynumber-29-4-2": "番号法第29条の4第2項、特定個人情報漏えい等規則第5条",
+}
+
+
+def notice_law(record: Mapping[str, Any]) -> str:
+    """The law the notice to the 本人 is given under (both where both apply; else 規程39(4))."""
+    basis = [NOTICE_LAW[b] for b in NOTICE_LAW if b in ((record.get("assessment") or {}).get("principal_notice_basis") or ())]
+    return "及び".join(basis) if basis else "規程第39条第4項（法令上の通知義務によらない通知）"
+
+
+def _principal_notice(doc: _Doc, record: Mapping[str, Any]) -> None:
+    ctx = doc.ctx
+    facts = record.get("facts") or {}
+    doc.raw(f"<!-- 本人への通知（{notice_law(record)}：報告事項の1、2、4、5及び9。記載事項は要確認） -->", "")
+    sender = html_escape(ctx.organisation) + (f"<br>{html_escape(ctx.division_name)}" if ctx.division_name and not ctx.division_name.startswith(ctx.organisation) else "")
+    if ctx.division_name and ctx.division_name.startswith(ctx.organisation):
+        sender = html_escape(ctx.division_name)
+    doc.add(right(doc.date(ctx.today.isoformat())), "", "関係者各位", "", right(sender), "")
+    doc.add(center(KIND_TITLE["principal-notice"], bold=True), "")
+    what = "皆様の個人番号を含む特定個人情報" if mynumber_only(record) else "皆様の個人情報を含む保有個人情報"
+    doc.add(f"　このたび、{_we(ctx.organisation)}において、{what}の漏えい等が発生し、又は発生したおそれがあることが判明しました。"
+            "ご迷惑とご心配をおかけし、深くお詫び申し上げます。下記のとおりお知らせします。", "", center("記"), "")
+    for i, n in enumerate(ctx.notice_items, start=1):
+        title = ctx.report_items[n - 1].replace("保有個人情報", "個人情報")
+        doc.add(f"## {_item_no(i)}　{title}", "")
+        if n == 1:
+            doc.add(f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 事態の概要：{_or_unknown(record.get('summary'))}")
+        elif n == 2:
+            doc.add(_or_pending(facts.get("information_items")))
+        elif n == 4:
+            doc.add(_or_pending(facts.get("cause")))
+        elif n == 5:
+            doc.add(_or_pending(facts.get("secondary_damage")))
+        else:
+            doc.add(_kept(facts.get("other")) if facts.get("other") else "特にありません。")
+        doc.add("")
+    _contact(doc)
+    doc.add("", right("以上"))
+
+
+def _publication(doc: _Doc, record: Mapping[str, Any]) -> None:
+    ctx = doc.ctx
+    facts = record.get("facts") or {}
+    a = record.get("assessment") or {}
+    doc.raw("<!-- 公表（規程第39条第4項：事態が生じた旨並びにその内容、経緯及び被害状況。第40条第2項：再発防止措置） -->", "")
+    doc.add(right(doc.date(ctx.today.isoformat()) + "<br>" + html_escape(ctx.organisation)), "")
+    doc.add(center(KIND_TITLE["publication"], bold=True), "")
+    doc.add(f"　{_kept(ctx.organisation)}において、個人情報の漏えい等が発生し、又は発生したおそれがあることが判明しましたので、お知らせします。"
+            "関係する皆様に多大なご迷惑をおかけし、深くお詫び申し上げます。", "")
+    doc.add("## １　事態の内容", "", f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 概要：{_or_unknown(record.get('summary'))}",
+            f"- 対象となる個人情報の項目：{_or_pending(facts.get('information_items'))}")
+    if facts.get("principals") is not None:
+        doc.add(f"- 対象となる本人の数：{doc.count(facts['principals'])}人")
+    elif a.get("principals") is not None:
+        doc.add(f"- 対象となる本人の数：調査中（最大{doc.count(a['principals'])}人）")
+    else:
+        doc.add("- 対象となる本人の数：調査中")
+    doc.add("", "## ２　経緯", "")
+    _events(doc, record)
+    doc.add("", "## ３　被害状況", "", f"二次被害又はそのおそれ：{_or_pending(facts.get('secondary_damage'))}", "")
+    doc.add("## ４　原因", "", _or_pending(facts.get("cause")), "")
+    doc.add("## ５　本人への対応", "", *_principal_status(doc, record, polite=True), "")
+    doc.add("## ６　再発防止策", "")
+    _measures(doc, facts, polite=True)
+    doc.add("")
+    _contact(doc)
+    doc.add("", right("以上"))
+
+
+def render_markdown(kind: str, record: Mapping[str, Any], ctx: Context) -> str:
+    """The Markdown draft of `kind` for `record`."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown draft kind {kind!r}")
+    doc = _Doc(ctx)
+    if kind in ("preliminary", "final"):
+        _ppc_report(doc, record, kind)
+    elif kind == "principal-notice":
+        _principal_notice(doc, record)
+    else:
+        _publication(doc, record)
+    return doc.text()
+
+
+def render_docx(kind: str, record: Mapping[str, Any], ctx: Context, policy: Mapping[str, Any] | None = None) -> bytes:
+    """The same draft as a Word document (deterministic bytes for the same input)."""
+    from meti_pi.render import word
+
+    md = render_markdown(kind, record, ctx)
+    return word.markdown_to_docx(md, created=ctx.today, subject=draft_title(kind, record), **word.docx_options_from_policy(dict(policy or {})))
+
+
+def file_name(record_id: str, kind: str, fmt: str) -> str:
+    """`INC-2026-XXXXXX-preliminary.md`."""
+    return f"{record_id}-{kind}.{fmt}"

@@ -1,0 +1,114 @@
+"""Validation checks of inspections, audits and reviews (Arts. 41-43), kept apart from
+meti_pi.inspect.inspection so that every validation need not import the self-inspection machinery."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from meti_pi.dates.calendar_jp import parse_day
+from meti_pi.errors import Problem
+from meti_pi.store.register import Record, Register
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """(record key, finding id) of a finding reference."""
+    key, sep, fid = ref.rpartition("#")
+    if not sep or not key or not fid:
+        raise ValueError(ref)
+    return key, fid
+
+
+def find_finding(reg: Register, ref: str) -> tuple[Record, dict[str, Any]] | None:
+    """The record and finding a reference names."""
+    try:
+        key, fid = split_ref(ref)
+    except ValueError:
+        return None
+    rec = reg.records.get(key)
+    if rec is None or rec.kind not in ("inspections", "audits"):
+        return None
+    for f in rec.data.get("findings", []) or []:
+        if isinstance(f, dict) and str(f.get("id")) == fid:
+            return rec, f
+    return None
+
+
+def _at(rec: Record, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
+    from meti_pi.checks import validate
+
+    return validate.at(rec, key_path, code, message, severity)
+
+
+def check_inspection_records(reg: Register, today: date) -> list[Problem]:
+    """Inspections: file named after its division, finding ids unique, carried items resolve."""
+    out = []
+    for rec in reg.of_kind("inspections"):
+        d = rec.data
+        ad_hoc = d.get("occasion") == "ad_hoc"
+        named = rec.id.startswith(f"{d.get('division')}.adhoc-") if ad_hoc else d.get("division") == rec.id
+        if not named:
+            out.append(_at(rec, ("division",), "inspection-division",
+                           f"division {d.get('division')!r} does not match the file name {rec.id!r}; an inspection is named after its division "
+                           "(an ad-hoc one <division>.adhoc-<date>, with occasion: ad_hoc)"))
+        ids = [f.get("id") for f in d.get("findings", []) if isinstance(f, dict)]
+        for n, fid in enumerate(ids):
+            if fid in ids[:n]:
+                out.append(_at(rec, ("findings", n, "id"), "finding-id-duplicate", f"finding id {fid} is used twice; number findings 1, 2, 3..."))
+        keys = [a.get("item") for a in d.get("answers", []) if isinstance(a, dict)]
+        for n, key in enumerate(keys):
+            if key in keys[:n]:
+                out.append(_at(rec, ("answers", n, "item"), "answer-duplicate", f"item {key} is answered twice; keep one answer"))
+            if isinstance(key, str) and key.startswith("carry@") and find_finding(reg, key[len("carry@"):]) is None:
+                out.append(_at(rec, ("answers", n, "item"), "carry-dangling", f"{key}: the carried finding does not exist", "warning"))
+    return out
+
+
+def check_audits(reg: Register, today: date) -> list[Problem]:
+    """Audits: divisions resolve; an auditor from an audited division is flagged (Art. 42(2))."""
+    out = []
+    for rec in reg.of_kind("audits"):
+        d = rec.data
+        for n, div in enumerate((d.get("scope") or {}).get("divisions") or []):
+            if reg.get("divisions", div) is None:
+                out.append(_at(rec, ("scope", "divisions", n), "dangling-ref", f"refers to divisions/{div}, which does not exist"))
+        for n, f in enumerate(d.get("findings") or []):
+            if isinstance(f, dict) and reg.get("divisions", str(f.get("division"))) is None:
+                out.append(_at(rec, ("findings", n, "division"), "dangling-ref", f"refers to divisions/{f.get('division')}, which does not exist"))
+        scope = set((d.get("scope") or {}).get("divisions") or []) or {r.id for r in reg.of_kind("divisions")}
+        for n, a in enumerate(d.get("auditors") or []):
+            if isinstance(a, dict) and a.get("division") in scope:
+                out.append(_at(rec, ("auditors", n, "division"), "auditor-not-independent",
+                               f"Art. 42(2): auditor {a.get('post')} belongs to the audited division {a.get('division')}; assign someone independent of it", "warning"))
+    return out
+
+
+def check_reviews(reg: Register, today: date) -> list[Problem]:
+    """Reviews: every finding they answer exists."""
+    out = []
+    for rec in reg.of_kind("reviews"):
+        for n, ref in enumerate(rec.data.get("findings") or []):
+            if find_finding(reg, str(ref)) is None:
+                out.append(_at(rec, ("findings", n), "dangling-finding", f"{ref}: no such finding; correct the reference"))
+        for n, aid in enumerate((rec.data.get("basis") or {}).get("audits") or []):
+            if reg.get("audits", aid) is None:
+                out.append(_at(rec, ("basis", "audits", n), "dangling-ref", f"refers to audits/{aid}, which does not exist"))
+    return out
+
+
+def check_corrective_actions(reg: Register, today: date) -> list[Problem]:
+    """Rule finding (warning): an open corrective action past its due date (Arts. 41, 42, 43)."""
+    out = []
+    for rec in (*reg.of_kind("inspections"), *reg.of_kind("audits")):
+        for n, f in enumerate(rec.data.get("findings") or []):
+            if not isinstance(f, dict) or f.get("status") != "open":
+                continue
+            due = parse_day(f.get("due"))
+            if due is not None and due < today:
+                out.append(_at(rec, ("findings", n, "due"), "corrective-action-overdue",
+                               f"Art. {f.get('article')}: corrective action of finding {f.get('id')} was due {due.isoformat()} ({f.get('owner')}); "
+                               "record completion in the next inspection (`meti-pi inspect --answers`) or a review (`meti-pi audit review --close`)", "warning"))
+    return out
+
+
+CHECKS = (check_inspection_records, check_audits, check_reviews, check_corrective_actions)

@@ -1,0 +1,60 @@
+"""Data files that travel inside the package (schemas, the register template, catalogues).
+
+Everything the code reads ships in `meti_pi/data/` and is located with `importlib.resources`,
+so a wheel, `pipx install` or pre-commit's isolated environment finds it exactly as a checkout
+does. The top-level `schemas/` and `register/` folders are the source of truth; `make schemas`
+copies them here and a test holds the copies byte-identical.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+from meti_pi.errors import MetiPiError
+
+# Packaged copy -> source of truth (relative to a checkout's root), for `make schemas` and its test.
+COPIES = {"schemas": "schemas", "register": "register"}
+
+
+@lru_cache(maxsize=None)
+def data_dir(name: str) -> Path:
+    """`meti_pi/data/<name>` as a folder on disk (pip and pipx always install packages unpacked)."""
+    found = files("meti_pi").joinpath("data", name)
+    path = Path(str(found))
+    if not path.is_dir():
+        raise MetiPiError(f"the installed meti-pi lacks its data folder {name!r} ({path}); reinstall meti-pi")
+    return path
+
+
+# The register's own copy of the schemas, which editor modelines point at (`meti-pi schemas --write`).
+REGISTER_SCHEMAS = ".schemas"
+
+
+class SchemaCopyState:
+    """How a register's `.schemas/` compares with the schemas of the installed meti-pi."""
+
+    def __init__(self, root: Path) -> None:
+        from meti_pi.store.schema import schemas_dir
+
+        src = schemas_dir()
+        self.packaged: dict[str, str] = {
+            f"{REGISTER_SCHEMAS}/{p.name}": p.read_text(encoding="utf-8") for p in sorted(src.glob("*.schema.json"))
+        }
+        self.missing: list[str] = []
+        self.stale: list[str] = []
+        for rel, text in self.packaged.items():
+            try:
+                held = (root / rel).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                self.missing.append(rel)
+                continue
+            except (OSError, UnicodeDecodeError):
+                held = None
+            if held != text:
+                self.stale.append(rel)
+
+    @property
+    def changed(self) -> list[str]:
+        return sorted(self.missing + self.stale)

@@ -1,0 +1,70 @@
+"""References between records: which fields name another record, and the records a record names.
+
+One table serves the dangling-reference check (meti_pi.checks.validate) and the write path, which
+re-checks only the records a change can affect: the changed ones and those that refer to them.
+A record's targets are computed once per content and kept in the read cache (meti_pi.store.cache).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+# (kind, key path with '*' for list items, target kind)
+REFERENCES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("files", ("division",), "divisions"),
+    ("files", ("systems", "*"), "systems"),
+    ("files", ("contractors", "*"), "contractors"),
+    ("systems", ("business_division",), "divisions"),
+    ("systems", ("managing_division",), "divisions"),
+    ("systems", ("bureau",), "bureaus"),
+    ("divisions", ("bureau",), "bureaus"),
+    ("contractors", ("divisions", "*"), "divisions"),
+    ("contractors", ("files", "*"), "files"),
+    ("contractors", ("parent",), "contractors"),
+    ("ledger", ("file",), "files"),
+    ("ledger", ("notified", "*", "notification"), "notifications"),
+    ("notifications", ("file",), "files"),
+    ("incidents", ("division",), "divisions"),
+    ("incidents", ("files", "*"), "files"),
+    ("inspections", ("division",), "divisions"),
+)
+
+_BY_KIND: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {}
+for _kind, _path, _target in REFERENCES:
+    _BY_KIND[_kind] = (*_BY_KIND.get(_kind, ()), (_path, _target))
+
+
+def walk(value: Any, path: tuple[str, ...], prefix: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], Any]]:
+    """(key path, value) of every place `path` ('*' = each list item) leads to in `value`."""
+    if not path:
+        yield prefix, value
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from walk(item, rest, (*prefix, i))
+    elif isinstance(value, dict) and head in value:
+        yield from walk(value[head], rest, (*prefix, head))
+
+
+def targets(kind: str, data: Any) -> tuple[str, ...]:
+    """The keys ('divisions/div-x') of the records a record of `kind` names, sorted, without repeats."""
+    found: set[str] = set()
+    for path, target in _BY_KIND.get(kind, ()):
+        for _, value in walk(data, path):
+            if isinstance(value, str):
+                found.add(f"{target}/{value}")
+    return tuple(sorted(found))
+
+
+def targets_of(rec: Any) -> tuple[str, ...]:
+    """A loaded record's targets: from the read cache when it came from there, else computed."""
+    known = getattr(rec, "__dict__", {}).get("_refs")
+    return known if known is not None else targets(rec.kind, rec.data)
+
+
+def referring_kinds(kinds: set[str]) -> set[str]:
+    """The kinds with a field that can name a record of one of `kinds`."""
+    return {kind for kind, _, target in REFERENCES if target in kinds}

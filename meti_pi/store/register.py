@@ -1,0 +1,652 @@
+"""The register: a folder of YAML records under git, read through the fast path.
+
+Layout: `register.yaml`, `policy.yaml`, `citations.yaml` at the root; one record per file
+`<kind>/<id>.yaml` (inspections: `inspections/<year>/<division>.yaml`).
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from meti_pi.store import policy as policy_mod
+from meti_pi.store import refs
+from meti_pi.store import yamlload
+from meti_pi.errors import MetiPiError, Problem
+from meti_pi.store.ids import ID_RE, valid_id
+from meti_pi.store.kinds import KINDS, SINGLETONS
+
+REGISTER_FILE = "register.yaml"
+# yamlload.load_fast (same data, same faults, ~2x faster) where that module offers it.
+_yaml_load = getattr(yamlload, "load_fast", yamlload.load)
+
+
+def find_register(option: Path | None, cwd: Path) -> Path:
+    """The register root: --register / $METI_PI_REGISTER, else the nearest `register/` upwards."""
+    if option is not None:
+        root = option.expanduser().resolve()
+        if not (root / REGISTER_FILE).is_file():
+            raise MetiPiError(f"{option}: no {REGISTER_FILE} there; pass the register directory or run `meti-pi init {option}`")
+        return root
+    for here in (cwd, *cwd.parents):
+        if (here / REGISTER_FILE).is_file():
+            return here
+        if (here / "register" / REGISTER_FILE).is_file():
+            return here / "register"
+    raise MetiPiError(
+        f"no register found from {cwd} upwards (a register/ folder holding {REGISTER_FILE}); "
+        "pass --register DIR, set METI_PI_REGISTER, or run `meti-pi init`"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record file as read: kind, id, where it is, and its data (None when unreadable)."""
+
+    kind: str
+    id: str
+    relpath: str  # relative to the register root, '/'-separated
+    path: Path
+    data: Any
+    text: str = field(repr=False, default="")
+
+    @property
+    def key(self) -> str:
+        return self.relpath[: -len(".yaml")]
+
+
+@dataclass
+class Register:
+    """All records of a register, parsed; problems found while reading are kept, not raised."""
+
+    root: Path
+    records: dict[str, Record]
+    singletons: dict[str, Record]
+    load_problems: list[Problem]
+    # Records that failed their schema: still found by get(), left out of of_kind() so that
+    # cross-record checks only iterate records whose shape is known.
+    unchecked: frozenset[str] = frozenset()
+    # What Register.load learnt from the read cache (meti_pi.store.cache.View), for validate_register.
+    cache: Any = field(default=None, repr=False, compare=False)
+    # The write path's re-check (meti_pi.checks.validate.focus_of): the keys of the records whose problems a
+    # change can alter. Checks report on subjects() only; every lookup still sees every record.
+    focus: frozenset[str] | None = None
+
+    # -- reading ------------------------------------------------------------------------
+    @classmethod
+    def load(cls, root: Path, overlay: dict[str, str | None] | None = None, *, at: dict[str, str] | None = None) -> Register:
+        """Read every record under `root`; `overlay` maps relpath -> new text (None: deleted).
+
+        Files whose content was seen before come from the read cache (meti_pi.store.cache) without
+        parsing; the others are parsed, by several processes when there are many.
+        With `at` (relpath -> blob id, from `tree_of`), the register is read as that commit holds
+        it, from git and the cache, never from the work tree.
+        """
+        paths = sorted(at) if at is not None else list_record_files(root)
+        # Files a change writes that are not records (the register's .schemas/ copy) are not read.
+        overlay = {rel: text for rel, text in (overlay or {}).items() if is_register_file(rel)}
+        for rel in overlay:
+            if rel not in paths:
+                paths.append(rel)
+        gc_was_on = gc.isenabled()
+        gc.disable()  # parsing builds ~100 containers per record and frees none: collections only cost time
+        try:
+            return _load(cls, root, sorted(paths), overlay, at)
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    @staticmethod
+    def load_policy(root: Path) -> dict[str, Any]:
+        """The merged policy alone (for the write path's lock timeout), without reading records."""
+        path = root / "policy.yaml"
+        user: Any = None
+        if path.is_file():
+            try:
+                user = yamlload.load(yamlload.decode(path.read_bytes()))
+            except yamlload.YamlFault:
+                user = None  # validate reports it; the defaults still apply
+        return policy_mod.merged(user if isinstance(user, dict) else None)
+
+    # -- lookups ------------------------------------------------------------------------
+    def get(self, kind: str, rid: str) -> Record | None:
+        return self.records.get(f"{kind}/{rid}")
+
+    def of_kind(self, kind: str) -> list[Record]:
+        records = self.records
+        version = getattr(records, "version", None)
+        if version is None or "/" in kind:
+            prefix = kind + "/"
+            return [r for k, r in records.items() if k.startswith(prefix) and r.relpath not in self.unchecked]
+        # A loaded register's records note their changes: an index by kind, rebuilt when they change,
+        # keeps a loop that calls of_kind from scanning all records on every call.
+        memo = self.__dict__.get("_kind_index")
+        if memo is None or memo[0] is not records or memo[1] != version or memo[2] is not self.unchecked:
+            index: dict[str, list[Record]] = {}
+            for k, r in records.items():
+                if r.relpath not in self.unchecked:
+                    index.setdefault(k.split("/", 1)[0], []).append(r)
+            memo = (records, version, self.unchecked, index)
+            self.__dict__["_kind_index"] = memo
+        return list(memo[3].get(kind, ()))
+
+    def checked(self, unchecked: frozenset[str], focus: frozenset[str] | None = None) -> Register:
+        """The register the cross-record checks see: the same records, those failing their schema set
+        aside, perhaps a focus. Indexes already built are kept when they still hold."""
+        out = Register(self.root, self.records, self.singletons, [], unchecked, focus=focus)
+        memo = self.__dict__.get("_kind_index")
+        if memo is not None and memo[2] == unchecked:
+            out.__dict__["_kind_index"] = (memo[0], memo[1], unchecked, memo[3])
+        return out
+
+    def subjects(self, kind: str) -> list[Record]:
+        """The records of `kind` a check reports on: all of them, or the focused ones."""
+        if self.focus is None:
+            return self.of_kind(kind)
+        prefix = kind + "/"
+        found = (self.records.get(k) for k in sorted(self.focus) if k.startswith(prefix))
+        return [r for r in found if r is not None and r.relpath not in self.unchecked]
+
+    def subject_records(self) -> list[tuple[str, Record]]:
+        """(key, record) of every record a check reports on (schema failures included)."""
+        if self.focus is None:
+            return list(self.records.items())
+        return [(k, self.records[k]) for k in sorted(self.focus) if k in self.records]
+
+    def derived(self, name: str, build: Any) -> Any:
+        """`build(self)`, computed once while the records are unchanged (an index shared by checks
+        and commands that would otherwise rebuild it for every record: O(N²) on a large register)."""
+        records = self.records
+        version = getattr(records, "version", None)
+        memo = self.__dict__.setdefault("_derived", {})
+        hit = memo.get(name)
+        if hit is not None and hit[0] is records and hit[1] == version and version is not None and hit[2] is self.unchecked:
+            return hit[3]
+        value = build(self)
+        memo[name] = (records, version, self.unchecked, value)
+        return value
+
+    def data_of(self, kind: str, rid: str) -> dict[str, Any] | None:
+        rec = self.get(kind, rid)
+        return rec.data if rec is not None and isinstance(rec.data, dict) else None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        rec = self.singletons.get(REGISTER_FILE)
+        return rec.data if rec is not None and isinstance(rec.data, dict) else {}
+
+    @property
+    def policy(self) -> dict[str, Any]:
+        """policy.yaml merged over the defaults (computed once per policy record: checks ask per record)."""
+        rec = self.singletons.get("policy.yaml")
+        memo = self.__dict__.get("_policy_memo")
+        if memo is not None and memo[0] is rec:
+            return memo[1]  # type: ignore[no-any-return]
+        user = rec.data if rec is not None and isinstance(rec.data, dict) else {}
+        merged = policy_mod.merged(user)
+        self.__dict__["_policy_memo"] = (rec, merged)
+        return merged
+
+    @property
+    def citations(self) -> dict[str, dict[str, Any]]:
+        """Citations by key."""
+        rec = self.singletons.get("citations.yaml")
+        data = rec.data if rec is not None and isinstance(rec.data, dict) else {}
+        return {c["key"]: c for c in data.get("citations", []) if isinstance(c, dict) and "key" in c}
+
+    @property
+    def citations_as_of(self) -> str | None:
+        """The date the citations file was last checked against the laws."""
+        rec = self.singletons.get("citations.yaml")
+        return rec.data.get("as_of") if rec is not None and isinstance(rec.data, dict) else None
+
+    def division_of(self, division_id: str | None) -> dict[str, Any] | None:
+        return self.data_of("divisions", division_id) if division_id else None
+
+
+def list_record_files(root: Path) -> list[str]:
+    """Relative paths of the singletons and of every `*.yaml` below a kind folder (and strays)."""
+    found: list[str] = [name for name in SINGLETONS if (root / name).exists()]
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False) or entry.name.startswith("."):
+                continue
+            for dirpath, dirnames, filenames in os.walk(entry.path):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+                found.extend(f"{rel_dir}/{f}" for f in filenames if f.endswith((".yaml", ".yml")))
+    return found
+
+
+def classify_path(rel: str) -> tuple[str, str, str | None]:
+    """(kind, id, problem) for a relative path; kind '' for a root singleton."""
+    parts = rel.split("/")
+    if len(parts) == 1:
+        return "", parts[0], None
+    kind = parts[0]
+    spec = KINDS.get(kind)
+    if spec is None:
+        return kind, "", f"unknown kind folder {kind!r}; known kinds: {', '.join(KINDS)}"
+    name = parts[-1]
+    if not name.endswith(".yaml"):
+        return kind, "", "record files end in .yaml"
+    rid = name[: -len(".yaml")]
+    expected_depth = 3 if spec.by_year else 2
+    if len(parts) != expected_depth:
+        where = f"{kind}/<year>/<id>.yaml" if spec.by_year else f"{kind}/<id>.yaml"
+        return kind, rid, f"misplaced record; {kind} records live at {where}"
+    if spec.by_year and not (parts[1].isdigit() and len(parts[1]) == 4):
+        return kind, rid, f"{kind} records live under a 4-digit year folder"
+    if not valid_id(rid):
+        return kind, rid, "invalid id in file name (allowed: A-Z a-z 0-9 . _ -, starting with a letter or digit, at most 64, no '..')"
+    return kind, rid, None
+
+
+def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Record | None, list[Problem]]:
+    """Read and parse one file; problems instead of exceptions."""
+    kind, rid, problem = classify_path(rel)
+    if problem:
+        return None, [Problem(rel, None, "layout", problem)]
+    path = root / rel
+    if text is None:
+        try:
+            if path.is_symlink():
+                return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
+            raw = path.read_bytes()
+        except OSError as exc:
+            return None, [Problem(rel, None, "unreadable", f"cannot read the file ({exc.strerror})")]
+        try:
+            text = yamlload.decode(raw)
+        except yamlload.YamlFault as fault:
+            return None, [Problem(rel, fault.line, "encoding", str(fault))]
+    if not text.strip():
+        return None, [Problem(rel, 1, "empty", "empty file; delete it or fill in the record")]
+    try:
+        data = _yaml_load(text)
+    except yamlload.YamlFault as fault:
+        return None, [Problem(rel, fault.line, "yaml", str(fault))]
+    if not isinstance(data, dict):
+        return None, [Problem(rel, 1, "not-a-mapping", "a record must be a YAML mapping (key: value lines)")]
+    return Record(kind=kind, id=rid, relpath=rel, path=path, data=data, text=text), []
+
+
+def parse_blob(root: Path, rel: str, raw: bytes | None) -> tuple[Record | None, list[Problem]]:
+    """Parse one register file given as bytes (e.g. a blob read from a git commit); None: a symbolic link.
+
+    The same faults as reading from disk are reported, in the same order (layout, link, encoding, YAML).
+    """
+    _, _, problem = classify_path(rel)
+    if problem:
+        return None, [Problem(rel, None, "layout", problem)]
+    if raw is None:
+        return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
+    try:
+        text = yamlload.decode(raw)
+    except yamlload.YamlFault as fault:
+        return None, [Problem(rel, fault.line, "encoding", str(fault))]
+    return parse_record(root, rel, text=text)
+
+
+def is_register_file(rel: str) -> bool:
+    """True for the paths Register.load reads: the root singletons and `*.yaml`/`*.yml` below non-hidden folders."""
+    parts = rel.split("/")
+    if len(parts) == 1:
+        return rel in SINGLETONS
+    return not any(p.startswith(".") for p in parts[:-1]) and parts[-1].endswith((".yaml", ".yml"))
+
+
+def load_files(root: Path, files: dict[str, bytes | None]) -> Register:
+    """A register from file contents held in memory (relpath -> bytes, None for a symbolic link).
+
+    Used to read the register as it was at a past commit without checking it out.
+    """
+    records: dict[str, Record] = {}
+    singletons: dict[str, Record] = {}
+    problems: list[Problem] = []
+    for rel in sorted(r for r in files if is_register_file(r)):
+        record, found = parse_blob(root, rel, files[rel])
+        problems.extend(found)
+        if record is None:
+            continue
+        if record.kind == "":
+            singletons[rel] = record
+        else:
+            records[record.key] = record
+    return Register(root=root, records=records, singletons=singletons, load_problems=problems)
+
+
+# -- the fast read path: cache, lazy records, parallel parsing ---------------------------------------
+
+_ID_OK = ID_RE.fullmatch  # ids.valid_id without its function call (with its '..' test beside it)
+
+# Files to parse before a second process pays for itself (METI_PI_PARALLEL_MIN overrides, for tests).
+PARALLEL_MIN = 600
+
+# The slots of Record that _StoredRecord keeps (its data, text and path are computed on first use).
+_KIND_SLOT: Any = Record.__dict__["kind"]
+_ID_SLOT: Any = Record.__dict__["id"]
+_RELPATH_SLOT: Any = Record.__dict__["relpath"]
+
+
+class _StoredRecord(Record):
+    """A record built from the cache: data decoded, text read and path joined on first use.
+
+    Each is a cached_property: after the first use it is a plain instance attribute, as fast to
+    read as Record's own slots (checks read `rec.data` millions of times on a large register).
+    """
+
+    @classmethod
+    def make(cls, kind: str, rid: str, rel: str, root: Path, packed: bytes, cid: str, store: Any,
+             targets: tuple[str, ...] | None = None) -> _StoredRecord:
+        self = cls.__new__(cls)
+        _KIND_SLOT.__set__(self, kind)
+        _ID_SLOT.__set__(self, rid)
+        _RELPATH_SLOT.__set__(self, rel)
+        self.__dict__.update(_packed=packed, _cid=cid, _root=root, _store=store, _refs=targets)
+        return self
+
+    @cached_property
+    def data(self) -> Any:  # type: ignore[override]
+        return marshal.loads(self.__dict__["_packed"])
+
+    @cached_property
+    def text(self) -> str:  # type: ignore[override]
+        return _text_of(self.path, self.__dict__["_cid"], self.__dict__["_store"])
+
+    @cached_property
+    def path(self) -> Path:  # type: ignore[override]
+        return self.__dict__["_root"] / self.relpath
+
+
+def _text_of(path: Path, cid: str, store: Any) -> str:
+    """The text whose content id is `cid`: from the cache, the file if unchanged, the blob in git; '' if gone."""
+    from meti_pi.store import cache
+
+    stored = store.text(cid) if store is not None else None
+    if stored is not None:
+        return stored.decode("utf-8")
+    try:
+        raw = path.read_bytes()
+        if cache.blob_id(raw) == cid:
+            return yamlload.decode(raw)
+    except (OSError, yamlload.YamlFault):
+        pass
+    try:
+        from meti_pi import audit
+
+        return yamlload.decode(audit.git_bytes(path.parent, "cat-file", "blob", cid))
+    except (MetiPiError, yamlload.YamlFault):
+        return ""  # only line numbers of problems depend on it
+
+
+# One file's outcome: (content id, cache entry or None, load problems without path, Record or None).
+_Outcome = tuple[str, Any, tuple[Any, ...], Any]  # the last: Record, or its UTF-8 text from another process, or None
+
+
+def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | None = None) -> _Outcome:
+    """Read (unless given), hash, parse and schema-check one file.
+
+    The common case (a well-formed record) is done here directly; every fault is left to
+    parse_record, so that it is reported exactly as without the cache.
+    """
+    from meti_pi.store import cache
+    from meti_pi.store import schema
+
+    kind, rid, problem = classify_path(rel)
+    cid = ""
+    if text is None:
+        full = os.path.join(root, rel)
+        try:
+            if problem:
+                raise OSError
+            if raw is None:
+                if os.path.islink(full):
+                    raise OSError
+                with open(full, "rb") as fh:
+                    raw = fh.read()
+            cid = cache.blob_id(raw)
+            text = yamlload.decode(raw)
+        except (OSError, yamlload.YamlFault):
+            # Rare faults (layout, link, unreadable, not UTF-8): reported by parse_record, never stored.
+            record, found = parse_record(root, rel)
+            return cid or "unread", None, cache.stored(found), record
+    else:
+        cid = cache.blob_id(text.encode("utf-8"))
+    data: Any = None
+    if not problem and text.strip():
+        try:
+            data = _yaml_load(text)
+        except yamlload.YamlFault:
+            data = None
+    if not isinstance(data, dict):
+        record, found = parse_record(root, rel, text=text)  # the fault, worded as parse_record words it
+        faults = cache.stored(found)
+        if record is None:
+            return cid, (None if problem else ("fault", faults)), faults, None
+        data = record.data
+    record = _StoredRecord.make(kind, rid, rel, root, b"", cid, None)
+    record.__dict__.update(data=data, text=text)
+    schema_file = SINGLETONS[rel] if kind == "" else KINDS[kind].schema_file
+    if schema.fast_valid(schema_file, data):
+        found_schema: tuple[Any, ...] = ()
+    else:
+        from meti_pi.checks.validate import record_schema_problems
+
+        found_schema = cache.stored(record_schema_problems(record))
+    targets = refs.targets(kind, data)
+    record.__dict__["_refs"] = targets
+    return cid, ("ok", marshal.dumps(data), found_schema, targets), (), record
+
+
+def _portable(rel: str, outcome: _Outcome) -> tuple[Any, ...]:
+    """An outcome as another process sends it: the Record becomes its UTF-8 text."""
+    cid, entry, faults, record = outcome
+    return rel, cid, entry, faults, (record.text.encode("utf-8") if record is not None else None)
+
+
+def _read_many(root: Path, rels: list[str], given: dict[str, bytes]) -> dict[str, _Outcome]:
+    """Outcomes of many files; several processes share the work when there are many (meti_pi.procs)."""
+    from meti_pi import procs
+
+    least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_MIN))
+    workers = min(procs.cpus(), 8) if len(rels) >= least else 1
+    if workers < 2:
+        return {rel: _read_one(root, rel, raw=given.get(rel)) for rel in rels}
+    from meti_pi.store import schema
+
+    for schema_file in {_schema_file(rel) for rel in rels} - {None}:
+        schema._fast(schema_file)  # load each validator once, before forking
+    chunks = [rels[i::workers] for i in range(workers)]  # interleaved: kinds differ in size
+
+    def task(chunk: list[str]) -> Any:
+        return lambda: [_portable(rel, _read_one(root, rel, raw=given.get(rel))) for rel in chunk]
+
+    out: dict[str, _Outcome] = {}
+    for part in procs.run_shared([task(c) for c in chunks], [1.0] * len(chunks), workers):
+        for rel, cid, entry, faults, text in part:
+            out[rel] = (cid, entry, faults, text)
+    return out
+
+
+class _Records(dict):  # type: ignore[type-arg]
+    """The records of a loaded register: a dict that counts its changes (for Register.of_kind's index)."""
+
+    __slots__ = ("version",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.version = 0
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self._changed()
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> _Records:
+        self._changed()
+        super().__ior__(other)
+        return self
+
+    def pop(self, *args: Any) -> Any:
+        self._changed()
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self._changed()
+        return super().popitem()
+
+    def clear(self) -> None:
+        self._changed()
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self._changed()
+        return super().setdefault(key, default)
+
+
+def _schema_file(rel: str) -> str | None:
+    """The schema of the file at `rel` (None where the path itself is wrong)."""
+    if "/" not in rel:
+        return SINGLETONS.get(rel)
+    spec = KINDS.get(rel.split("/")[0])
+    return spec.schema_file if spec is not None else None
+
+
+def tree_of(root: Path, rev: str) -> dict[str, str]:
+    """The register files commit `rev` holds under `root` (relpath -> blob id): one `git ls-tree`."""
+    from meti_pi import audit
+
+    out = audit.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
+    files: dict[str, str] = {}
+    for entry in out.split("\0"):
+        head, _, rel = entry.partition("\t")
+        if not head.startswith(("100644 ", "100755 ")):
+            continue  # links, submodules: not record files
+        # is_register_file, inlined: this runs for every file of a large register on every write
+        folder, slash, name = rel.rpartition("/")
+        if (slash and name.endswith((".yaml", ".yml")) and not folder.startswith(".") and "/." not in folder) or (not slash and rel in SINGLETONS):
+            files[rel] = head.rpartition(" ")[2]
+    return files
+
+
+def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, str | None],
+          at: dict[str, str] | None = None) -> Register:
+    from meti_pi.store import cache
+
+    view = cache.View.open(root, vouched=at)
+    vouched = at if at is not None else view.vouched if view is not None else {}
+    empty = view is not None and not view.store.entries  # nothing to look up: every file is parsed
+    found: dict[str, tuple[str, Any, tuple[Any, ...], Record | None]] = {}
+    keys: dict[str, str] = {}  # relpath -> cache key
+    todo: list[str] = []
+    given: dict[str, bytes] = {}
+    # The common path, `<kind>/<id>.yaml` of a kind not filed by year, classified without
+    # classify_path (this loop runs once per file: 10,000 times on a large register).
+    flat = {name: spec for name, spec in KINDS.items() if not spec.by_year}
+    id_ok = _ID_OK
+    for rel in paths:
+        if rel in overlay:
+            text = overlay[rel]
+            if text is not None:
+                found[rel] = _read_one(root, rel, text=text)
+            continue
+        if view is None or empty:
+            todo.append(rel)
+            continue
+        kind, sep, name = rel.partition("/")
+        rid = name[:-5]
+        if not (kind in flat and name.endswith(".yaml") and "/" not in name and id_ok(rid) and ".." not in rid):
+            kind, rid, problem = classify_path(rel)
+            if problem:
+                todo.append(rel)
+                continue
+        cid = vouched.get(rel)
+        if cid is None:  # not vouched for by git: read and hash it here
+            try:
+                if (root / rel).is_symlink():
+                    raise OSError
+                raw = (root / rel).read_bytes()
+            except OSError:
+                todo.append(rel)
+                continue
+            given[rel] = raw
+            cid = cache.blob_id(raw)
+        key = keys[rel] = f"{cid}:{SINGLETONS[rel] if kind == '' else KINDS[kind].schema_file}"
+        entry = view.lookup(key)
+        if entry is None:
+            todo.append(rel)
+        elif entry[0] == "ok":
+            found[rel] = (cid, entry, (), _StoredRecord.make(kind, rid, rel, root, entry[1], cid, view.store, entry[3]))
+        else:
+            found[rel] = (cid, entry, entry[1], None)
+    wanted = {rel: at[rel] for rel in todo if rel in at and rel not in given} if at is not None else {}
+    if wanted:  # files not in the cache: their bytes from git, not from the work tree
+        from meti_pi import audit
+
+        blobs = audit.read_blobs(root, sorted(set(wanted.values())))
+        given.update({rel: blobs[sha] for rel, sha in wanted.items()})
+    store = view.store if view is not None else None
+    for rel, outcome in _read_many(root, todo, given).items():
+        cid, entry, faults, record = outcome
+        text: bytes | None = None
+        if isinstance(record, bytes):  # parsed by another process: its text came along
+            text = record
+            kind, rid, _ = classify_path(rel)
+            record = _StoredRecord.make(kind, rid, rel, root, entry[1], cid, store, entry[3])
+            record.__dict__["text"] = text.decode("utf-8")
+        elif record is not None:
+            text = record.text.encode("utf-8")
+        found[rel] = (cid, entry, faults, record)
+        if view is not None and entry is not None:
+            key = keys[rel] = cache.entry_key(cid, _schema_file(rel) or "")
+            view.add(key, entry, text)
+    for rel, text in overlay.items():
+        outcome = found.get(rel)
+        if view is not None and outcome is not None and outcome[1] is not None and text is not None:
+            # Stored though not written yet: entries are keyed by content, so this one is right for
+            # any file that comes to hold it (the commit about to be made: its next read is no miss).
+            keys[rel] = cache.entry_key(outcome[0], _schema_file(rel) or "")
+            view.add(keys[rel], outcome[1], text.encode("utf-8"))
+
+    records: dict[str, Record] = _Records()
+    singletons: dict[str, Record] = {}
+    problems: list[Problem] = []
+    schema_known: dict[str, tuple[Any, ...]] = {}
+    for rel in paths:
+        outcome = found.get(rel)
+        if outcome is None:
+            continue  # deleted by the overlay
+        cid, entry, faults, record = outcome
+        if faults:
+            problems.extend(cache.restored(rel, faults))
+        if view is not None:
+            view.ids[rel] = cid
+            view.objects[rel] = record
+        if record is None:
+            continue
+        if entry is not None:
+            schema_known[rel] = entry[2]
+        if record.kind == "":
+            singletons[rel] = record
+        else:
+            records[record.key] = record
+    if view is not None:
+        view.schema = schema_known
+        view.live = set(keys.values())
+        view.flush_entries()
+    return cls(root=root, records=records, singletons=singletons, load_problems=problems, cache=view)

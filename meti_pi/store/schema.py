@@ -1,0 +1,400 @@
+"""JSON Schema validation of records (jsonschema, draft 2020-12). The only module importing jsonschema.
+
+A fast path decides whether a record is valid: fastjsonschema compiles each schema to Python
+code (about 15 times faster than jsonschema). It is trusted only to say "valid", and only for
+schemas that use keywords it implements exactly as draft 2020-12 does (FAST_KEYWORDS; the
+tests check both verdicts agree). Whenever it says "invalid" (rare), jsonschema decides and
+writes the messages, so what is reported never depends on the fast path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SCHEMA_BASE = "https://meti-pi.invalid/schemas/"
+
+
+def schemas_dir() -> Path:
+    """The schemas shipped inside the package, `meti_pi/data/schemas/` (override: $METI_PI_SCHEMAS)."""
+    override = os.environ.get("METI_PI_SCHEMAS")
+    if override:
+        return Path(override)
+    from meti_pi.store.packaged import data_dir
+
+    return data_dir("schemas")
+
+
+@lru_cache(maxsize=None)
+def load_schema(schema_file: str) -> dict[str, Any]:
+    """The parsed schema document."""
+    return json.loads(schema_bytes(schema_file))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=None)
+def _validator(schema_file: str) -> Any:
+    from jsonschema import Draft202012Validator  # heavy: only when something is validated
+
+    schema = load_schema(schema_file)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 240 else message[:237] + "..."
+
+
+def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
+    """Every schema violation of `data` as (key path, message), in document order."""
+    if fast_valid(schema_file, data):
+        return []
+    found = []
+    schema = load_schema(schema_file)
+    for err in _validator(schema_file).iter_errors(data):
+        found.append((tuple(err.absolute_path), _short(err.message) + teaching_hint(schema, err)))
+    found.sort(key=lambda e: tuple(str(p) for p in e[0]))
+    return found
+
+
+def _resolve(schema: dict[str, Any], node: Any) -> Any:
+    """`node` with a local `$ref` followed (one level of `#/$defs/...`), its own title kept."""
+    if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/"):
+        target = schema.get("$defs", {}).get(node["$ref"].removeprefix("#/$defs/"), {})
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def subschema_at(schema: dict[str, Any], path: tuple[object, ...]) -> dict[str, Any] | None:
+    """The schema of the value at `path` of a record (properties and items only)."""
+    node: Any = schema
+    for part in path:
+        node = _resolve(schema, node)
+        if not isinstance(node, dict):
+            return None
+        if isinstance(part, int):
+            node = node.get("items")
+        else:
+            node = (node.get("properties") or {}).get(part)
+        if node is None:
+            return None
+    node = _resolve(schema, node)
+    return node if isinstance(node, dict) else None
+
+
+def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
+    """A value to show after `--set key=`: the schema's example, enum, or one of its type."""
+    node = _resolve(schema, node)
+    if node.get("examples"):
+        return str(node["examples"][0])
+    if node.get("enum"):
+        return str(node["enum"][0])
+    if node.get("const") is not None:
+        return str(node["const"])
+    kind = node.get("type")
+    if node.get("format") == "date" or "date" in str(node.get("description", "")).lower() or "YYYY-MM-DD" in str(node.get("pattern", "")) \
+            or str(node.get("pattern", "")).startswith("^\\d{4}-"):
+        return "2026-04-01"
+    for alt in node.get("anyOf") or ():
+        if isinstance(alt, dict) and alt.get("type") != "null":
+            return example_value(schema, alt)
+    if kind == "integer":
+        low, high = node.get("minimum"), node.get("maximum")
+        value = max(1, low if isinstance(low, int) else 1)
+        return str(min(value, high) if isinstance(high, int) else value)
+    described = re.search(r"e\.g\. ([^.;()]+)", str(node.get("description", "")))  # the description's own example
+    if kind == "string" and described:
+        return described.group(1).strip()
+    return {"number": "1", "boolean": "true", "array": "'[…]'", "object": "{…}"}.get(str(kind), "…")
+
+
+def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
+    """A field's type in words: 'text', 'date', 'one of A|B', 'list of text', 'object'."""
+    node = _resolve(schema, node)
+    if node.get("enum"):
+        return "one of " + "|".join(str(v) for v in node["enum"])
+    if node.get("format") == "date" or str(node.get("pattern", "")).startswith("^\\d{4}-"):
+        return "date (YYYY-MM-DD)"
+    kind = node.get("type")
+    if kind == "array":
+        items = node.get("items")
+        return "list of " + (field_type(schema, items) if isinstance(items, dict) else "values")
+    if kind is None and node.get("anyOf"):
+        return " or ".join(field_type(schema, a) for a in node["anyOf"] if isinstance(a, dict))
+    return {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false", "object": "object",
+            "null": "empty"}.get(str(kind), str(kind or "value"))
+
+
+def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str:
+    """How to set `key`: as YAML in the record (then `meti-pi commit`) and as `--set` for
+    `meti-pi new`; an object by its parts."""
+    node = _resolve(schema, node)
+    parts = node.get("properties") if node.get("type") == "object" else None
+    leaf = key.rsplit(".", 1)[-1]
+    if isinstance(parts, dict) and parts:
+        required = node.get("required") or list(parts)[:1]
+        shown = [p for p in parts if p in required] or list(parts)[:1]
+        pairs = [(p, example_value(schema, parts[p])) for p in shown]
+        yaml = f"{leaf}: {{" + ", ".join(f"{p}: {v}" for p, v in pairs) + "}"
+        flags = " ".join(f"--set {key}.{p}={v}" for p, v in pairs)
+    else:
+        value = example_value(schema, node)
+        yaml, flags = f"{leaf}: {value}", f"--set {key}={value}"
+    return f"`{yaml}` in the record, then `meti-pi commit` (new records: {flags})"
+
+
+def teaching_hint(schema: dict[str, Any], err: Any) -> str:
+    """What the officer needs beyond jsonschema's message: the field's Japanese title, why it is
+    required when a rule makes it so, and a `--set` example (`meti-pi schema KIND` lists all)."""
+    path = tuple(err.absolute_path)
+    if err.validator == "required":
+        import re
+
+        m = re.match(r"'([^']+)' is a required property", err.message)
+        if not m:
+            return ""
+        name = m.group(1)
+        node = subschema_at(schema, (*path, name)) or {}
+        key = ".".join(str(p) for p in (*path, name) if not isinstance(p, int))
+        why = ""
+        if "then" in err.relative_schema_path:  # required by a conditional rule (allOf/if/then)
+            rule = err.schema if isinstance(err.schema, dict) else {}
+            text = rule.get("description") or ""
+            why = f" because {text}" if text else " because of another field's value"
+        title = node.get("title", "")
+        return (f" — {title}（{key}）is required{why}; "
+                f"what it holds: {node.get('description', '')} Set it as {_set_examples(schema, key, node)}"
+                f" (all fields: `meti-pi schema {schema.get('$id', '').rsplit('/', 1)[-1].removesuffix('.schema.json')}`)").replace("  ", " ")
+    node = subschema_at(schema, path)
+    if node is None or not path:
+        return ""
+    key = ".".join(str(p) for p in path if not isinstance(p, int))
+    if err.validator == "type" and node.get("type") == "object":
+        return f" — {node.get('title', key)}（{key}）has parts: set them as {_set_examples(schema, key, node)}"
+    if err.validator in ("type", "enum", "pattern", "format", "const"):
+        return f" — {node.get('title', key)}（{key}）is {field_type(schema, node)}, e.g. --set {key}={example_value(schema, node)}"
+    return ""
+
+
+def check_schemas() -> list[str]:
+    """Names of shipped schemas that are not themselves valid draft 2020-12 schemas."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    bad = []
+    for path in sorted(schemas_dir().glob("*.schema.json")):
+        try:
+            Draft202012Validator.check_schema(load_schema(path.name))
+        except SchemaError:
+            bad.append(path.name)
+    return bad
+
+
+def key_path(path: tuple[object, ...]) -> str:
+    """`$.a.b[2]` for a key path."""
+    out = "$"
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+# -- the fast path (fastjsonschema) --------------------------------------------------------------
+
+# Keywords fastjsonschema implements as draft 2020-12 does, for the kinds of value a register
+# file can hold (dict, list, str, int, float, bool, None). A schema using any other keyword
+# (unevaluatedProperties, dependentRequired, prefixItems, ...) is validated by jsonschema alone.
+FAST_KEYWORDS = frozenset({
+    "$schema", "$id", "$defs", "$ref", "$comment", "title", "description", "default", "examples",
+    "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
+    "minLength", "maxLength", "pattern", "enum", "const", "minimum", "maximum", "uniqueItems",
+    "format", "if", "then", "else", "anyOf", "allOf", "oneOf", "not",
+})
+FAST_FORMATS = frozenset({"date"})
+_ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment"})
+_SUBSCHEMA_MAPS = ("properties", "$defs")
+_SUBSCHEMAS = ("additionalProperties", "items", "if", "then", "else", "not")
+_SUBSCHEMA_LISTS = ("anyOf", "allOf", "oneOf")
+
+_RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _is_date(value: object) -> bool:
+    """The draft 2020-12 `date` format exactly as jsonschema checks it (RFC 3339 full-date)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        return bool(_RE_DATE.fullmatch(value) and date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+_FORMATS: dict[str, Callable[[object], bool]] = {"date": _is_date}
+
+
+def unsupported_keywords(schema: Any) -> set[str]:
+    """Keywords (or forms of them) in `schema` that the fast path does not implement."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, bool):
+            return
+        if not isinstance(node, dict):
+            found.add("<non-object subschema>")
+            return
+        for key, value in node.items():
+            if key not in FAST_KEYWORDS:
+                found.add(key)
+            elif key == "format" and value not in FAST_FORMATS:
+                found.add(f"format:{value}")
+            elif key == "$ref" and not (isinstance(value, str) and value.startswith("#")):
+                found.add("$ref:<not local>")
+            elif key == "items" and not isinstance(value, (dict, bool)):
+                found.add("items:<array>")
+            elif key == "pattern" and "$" in str(value).rstrip("$"):
+                found.add("pattern:<inner $>")  # fastjsonschema rewrites every '$' to '\\Z'
+        for key in _SUBSCHEMA_MAPS:
+            if isinstance(node.get(key), dict):
+                for sub in node[key].values():
+                    walk(sub)
+        for key in _SUBSCHEMAS:
+            if key in node:
+                walk(node[key])
+        for key in _SUBSCHEMA_LISTS:
+            for sub in node.get(key, ()) if isinstance(node.get(key), list) else ():
+                walk(sub)
+
+    walk(schema)
+    return found
+
+
+def _for_fast(schema: Any) -> Any:
+    """The schema as fastjsonschema should see it (same meaning under draft 2020-12):
+    - `$ref` siblings moved into an allOf: 2020-12 applies them, draft 7 (what it implements) ignores them;
+    - local `#/$defs/...` references written out in place (twice as fast: no call per field)."""
+    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
+
+    def walk(node: Any, inlining: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [walk(n, inlining) for n in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: (walk(v, inlining) if k not in ("enum", "const", "default", "examples") else v) for k, v in node.items()}
+        if "$ref" not in out:
+            return out
+        ref = out["$ref"]
+        rest = {k: v for k, v in out.items() if k != "$ref" and k not in _ANNOTATIONS and not k.startswith("$")}
+        name = ref[len("#/$defs/"):] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+        target = defs.get(name) if name is not None else None
+        if isinstance(target, dict) and name not in inlining and not any(k in target for k in ("$id", "$anchor", "$dynamicAnchor")):
+            applied: Any = walk(target, (*inlining, name))
+        else:
+            applied = {"$ref": ref}  # recursive or unusual: left to fastjsonschema's resolver
+        kept = {k: v for k, v in out.items() if k.startswith("$") and k != "$ref"}  # $defs, $id, $schema stay put
+        if rest or kept:
+            return {**kept, "allOf": [applied, rest] if rest else [applied]}
+        return applied
+
+    return walk(schema, ())
+
+
+# Compiled validators come from the package, never from a writable cache: `meti_pi/fastschemas/`
+# holds one module per shipped schema, generated by `make fast-schemas` (meti_pi.store.fastgen) and
+# checked in; each names the sha256 of the schema file it was generated from. A schema whose
+# bytes differ (an edit, or $METI_PI_SCHEMAS pointing elsewhere) is compiled in memory for this
+# run only (10-150 ms a schema), and nothing is written anywhere.
+
+
+@lru_cache(maxsize=None)
+def schema_bytes(schema_file: str) -> bytes:
+    """The schema file's bytes, as read from schemas_dir()."""
+    with open(schemas_dir() / schema_file, "rb") as fh:
+        return fh.read()
+
+
+def fast_module_name(schema_file: str) -> str:
+    """The generated module of a schema: `meti_pi.fastschemas.<name>` (`-` and `.` become `_`)."""
+    stem = schema_file[: -len(".schema.json")] if schema_file.endswith(".schema.json") else schema_file
+    return "meti_pi.fastschemas." + re.sub(r"\W", "_", stem)
+
+
+_FJS_IMPORT = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
+_LOCAL_EXCEPTIONS = """
+
+class JsonSchemaValueException(ValueError):
+    \"\"\"A rejection (fast_valid only tells whether one was raised).\"\"\"
+
+    def __init__(self, message, value=None, name=None, definition=None, rule=None):
+        super().__init__(message)
+
+
+JsonSchemaValuesException = JsonSchemaValueException
+"""
+
+
+def fast_source(schema_file: str) -> str | None:
+    """The fast validator of a schema as a module (its function `validate`), or None.
+
+    fastjsonschema's code with its exceptions defined locally, so that running it needs no
+    import of fastjsonschema; headed by the sha256 of the schema file it was made from.
+    """
+    schema = load_schema(schema_file)
+    if unsupported_keywords(schema):
+        return None
+    import fastjsonschema
+
+    try:
+        source = fastjsonschema.compile_to_code(_for_fast(schema), formats=_FORMATS, use_default=False)
+    except Exception:  # noqa: BLE001 - a schema the compiler cannot handle is simply not fast
+        return None
+    first = re.search(r"^def (\w+)\(", source, re.M)  # the entry point comes first
+    if first is None or source.count(_FJS_IMPORT) != 1:
+        return None
+    source = source.replace(_FJS_IMPORT, _LOCAL_EXCEPTIONS)
+    if "fastjsonschema" in re.sub(r"(?m)^VERSION = .*$", "", source).split("\ndef ", 1)[0]:
+        return None  # something else is imported from fastjsonschema: not self-contained
+    digest = hashlib.sha256(schema_bytes(schema_file)).hexdigest()
+    return (
+        f'"""Generated by `make fast-schemas` (meti_pi.store.fastgen) from schemas/{schema_file}: do not edit.\n\n'
+        f'The fast validator of that schema (meti_pi.store.schema.fast_valid); used only while the schema\'s\n'
+        f'sha256 is the one below."""\n# ruff: noqa\n# fmt: off\n# mypy: ignore-errors\n\n'
+        f'SCHEMA_SHA256 = "{digest}"\nFASTJSONSCHEMA = "{fastjsonschema.VERSION}"\n\n'
+        f"{source.rstrip()}\n\n\nvalidate = {first.group(1)}\n"
+    )
+
+
+@lru_cache(maxsize=None)
+def _fast(schema_file: str) -> Callable[[Any], Any] | None:
+    """The fast validator of a schema: the generated module when it was made from these very schema
+    bytes, else compiled in memory; None where the fast path does not apply."""
+    import importlib
+
+    digest = hashlib.sha256(schema_bytes(schema_file)).hexdigest()
+    try:
+        module = importlib.import_module(fast_module_name(schema_file))
+    except ImportError:
+        module = None
+    if module is not None and getattr(module, "SCHEMA_SHA256", None) == digest:
+        return module.validate  # type: ignore[no-any-return]
+    source = fast_source(schema_file)
+    if source is None:
+        return None
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<fastjsonschema {schema_file}>", "exec"), namespace)  # noqa: S102 - compiled here, from the schema just read
+    return namespace.get("validate")
+
+
+def fast_valid(schema_file: str, data: Any) -> bool:
+    """True only when the fast validator accepts `data`; False means 'ask jsonschema'."""
+    validator = _fast(schema_file)
+    if validator is None:
+        return False
+    try:
+        validator(data, _FORMATS)
+    except Exception:  # noqa: BLE001 - any failure of the fast path hands the decision to jsonschema
+        return False
+    return True
