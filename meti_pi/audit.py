@@ -18,8 +18,8 @@ import json
 import os
 import shutil
 import signal
-import sys
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -393,8 +393,8 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
 
 def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
     """The changed texts, after checking that they add no validation error to the register."""
-    from meti_pi.store.register import Register
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+    from meti_pi.store.register import Register
 
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
@@ -780,8 +780,8 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
     repo = repo_of(root)
     idents = _check_repo_state(repo)
     branch = _branch(repo)
-    from meti_pi.store.register import Register, tree_of
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+    from meti_pi.store.register import Register, tree_of
 
     timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):

@@ -75,8 +75,8 @@ def invariant_violations(root: Path, *, fsck: bool = True) -> list[str]:
     - work tree and index equal HEAD (nothing half-written, no stray temporary file);
     - no journal left (after a command has run), and `git fsck --strict` is clean.
     """
-    from meti_pi.store.register import Register
     from meti_pi.checks.validate import validate_register
+    from meti_pi.store.register import Register
 
     found: list[str] = []
     errors = [p.render() for p in validate_register(Register.load(root), date.fromisoformat(TODAY)) if p.severity == "error"]

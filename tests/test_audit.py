@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import git, make_register
+
 from meti_pi import audit, lock
 from meti_pi.errors import MetiPiError, RuleViolation
 
@@ -238,8 +238,7 @@ def test_an_unsaved_broken_edit_elsewhere_neither_blocks_nor_enters_the_commit(t
 def test_an_edit_the_yaml_writer_garbles_is_written_afresh_with_a_warning(tmp_path, monkeypatch, capsys):
     """When ruamel's text does not read back as the edited data (a known emitter fault), the record
     is written afresh: every value exact, comments lost, and the commit and stderr say so."""
-    from meti_pi.store import yamlio
-    from meti_pi.store import yamlload
+    from meti_pi.store import yamlio, yamlload
 
     root = make_register(tmp_path, {"divisions/kanbo-jinji.yaml": """
         # 人事課

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLE, REPO, git, invoke, make_register
+
 from meti_pi.store import yamlload
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -15,13 +15,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import git, make_register
+
 from meti_pi import procs
-from meti_pi.store import cache
-from meti_pi.store import schema
-from meti_pi.store.register import Record, Register, list_record_files, parse_record
 from meti_pi.checks.validate import CHECKS, validate_register
+from meti_pi.store import cache, schema
+from meti_pi.store.register import Record, Register, list_record_files, parse_record
 
 TODAY = date(2026, 11, 26)
 

@@ -25,8 +25,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from conftest import git, make_register
+
 from meti_pi.store import cache
 
 BROKEN = "divisions/broken.yaml"  # fails its schema: an unknown key
@@ -215,7 +215,7 @@ def test_a_reverted_my_number_is_gone_after_the_next_command(root: Path, tmp_pat
     validate(root, user)
     # In a field whose schema rejects it: the stored result's message quotes the value too.
     path.write_text(original.replace("manager_post: 課長", f"manager_post: 課長\nmy_number: '{MY_NUMBER}'"), encoding="utf-8")
-    code, problems = validate(root, user)
+    _code, problems = validate(root, user)
     assert (GOOD, "schema") in problems
     assert holding(root, MY_NUMBER)  # the test can fail: the cache did keep it
     git(root, "checkout", "--", GOOD)

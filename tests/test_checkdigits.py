@@ -1,4 +1,10 @@
-from meti_pi.classify.checkdigits import corporate_number_valid, digits_only, luhn_valid, my_number_check_digit, my_number_valid
+from meti_pi.classify.checkdigits import (
+    corporate_number_valid,
+    digits_only,
+    luhn_valid,
+    my_number_check_digit,
+    my_number_valid,
+)
 
 
 def test_my_number_published_vectors():

@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import make_register
-from meti_pi.inspect import checklist as cl
+
 from meti_pi.errors import MetiPiError
+from meti_pi.inspect import checklist as cl
 from meti_pi.store.register import Register
 
 TODAY = date(2026, 11, 26)  # fiscal year 2026 (2026-04-01 .. 2027-03-31)

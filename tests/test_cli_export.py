@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import git, invoke, make_register
-from meti_pi.render import excel
+
 from meti_pi.filebook import book as filebook
+from meti_pi.render import excel
 
 DIVISION = "schema_version: 1\nid: jinji\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"
 LISTED = """\

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import git, invoke, make_register
 from typer.testing import CliRunner
 
-from conftest import git, invoke, make_register
 from meti_pi.classify.checkdigits import my_number_check_digit
 
 DIVISION = """

@@ -8,10 +8,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import git, invoke, make_register
-from meti_pi.store.register import Register
 from test_checklist import HANDLING, RATIONALE, contractor, division, file_rec
+
+from meti_pi.store.register import Register
 
 # --today 2026-11-26 (conftest.invoke): fiscal year 2026.
 

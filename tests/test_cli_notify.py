@@ -276,8 +276,8 @@ def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_
     # The same findings reach validate as warnings.
     from datetime import date
 
-    from meti_pi.store.register import Register
     from meti_pi.checks.validate import validate_register
+    from meti_pi.store.register import Register
 
     warns = [p.code for p in validate_register(Register.load(root), date(2026, 11, 26)) if p.code.startswith("notice-")]
     assert sorted(warns) == ["notice-late", "notice-missing", "notice-stale"]

@@ -9,8 +9,8 @@ import json
 import pytest
 from conftest import invoke, make_register
 
-from meti_pi.store import schema
 from meti_pi.cli import COMMANDS, first_sentence
+from meti_pi.store import schema
 
 
 @pytest.fixture
@@ -121,8 +121,8 @@ def test_progress_is_silent_when_piped(runner, root, tmp_path):
 
 
 def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
-    from meti_pi.inspect import checklist as cl
     from meti_pi.cli.common import Busy
+    from meti_pi.inspect import checklist as cl
     from meti_pi.store.register import Register
 
     seen: list[tuple[int, int]] = []

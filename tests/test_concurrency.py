@@ -13,10 +13,18 @@ import time
 from pathlib import Path
 
 import pytest
-
 from _reliability import (
-    DIVISION_SETS, SHARED, SHARED_TEXT, commits_since, edit_cmd, env, files_of, git, head,
-    invariant_violations, meti_cmd,
+    DIVISION_SETS,
+    SHARED,
+    SHARED_TEXT,
+    commits_since,
+    edit_cmd,
+    env,
+    files_of,
+    git,
+    head,
+    invariant_violations,
+    meti_cmd,
 )
 from conftest import git as git_ok
 from conftest import make_register

@@ -28,9 +28,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from _reliability import (
-    SHARED, SHARED_TEXT, TODAY, commits_since, edit_cmd, env, files_of, git, head, invariant_violations, meti_cmd,
+    SHARED,
+    SHARED_TEXT,
+    TODAY,
+    commits_since,
+    edit_cmd,
+    env,
+    files_of,
+    git,
+    head,
+    invariant_violations,
+    meti_cmd,
 )
 from conftest import git as git_ok
 from conftest import make_register
@@ -123,8 +132,8 @@ def blob(root: Path, rev: str, rel: str) -> bytes | None:
 
 def check_whole_files(root: Path, base: str, new: str, out: Outcome) -> None:
     """Before any recovery: every changed register file is whole, holding the old text or the new."""
-    from meti_pi.store.register import Register
     from meti_pi.checks.validate import validate_register
+    from meti_pi.store.register import Register
 
     for rel in targets(root, base, new):
         path = root / rel

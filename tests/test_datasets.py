@@ -121,7 +121,7 @@ def test_nul_bytes_anywhere_are_refused_with_their_line(tmp_path: Path) -> None:
 
 def test_utf8_lines_in_a_shift_jis_file_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
-    path.write_bytes("氏名,住所\n山田,東京\n".encode("cp932") + "佐藤,大阪\n".encode("utf-8"))
+    path.write_bytes("氏名,住所\n山田,東京\n".encode("cp932") + "佐藤,大阪\n".encode())
     with pytest.raises(UsageError, match=r"m\.csv:3: UTF-8 text in a file read as Shift_JIS"):
         rows_of(path)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import REPO
 from typer.testing import CliRunner
 
-from conftest import REPO
 from meti_pi.cli import COMMANDS, app
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from meti_pi.store.beppyo import gou_otsu
-from meti_pi.classify.checkdigits import corporate_number_valid
-from meti_pi.store.register import Register
 from meti_pi.checks.validate import validate_register
+from meti_pi.classify.checkdigits import corporate_number_valid
+from meti_pi.store.beppyo import gou_otsu
+from meti_pi.store.register import Register
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "register"
 SHIPPED = Path(__file__).resolve().parent.parent / "register"

@@ -6,7 +6,7 @@ import json
 import shutil
 import sqlite3
 
-from conftest import EXAMPLE, git, invoke, make_register
+from conftest import git, invoke, make_register
 
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.register import Register

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLE, SHIPPED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLE, SHIPPED
 from meti_pi.store import schema
 from meti_pi.store.register import Register
 

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import git, make_register
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import git, make_register
-from meti_pi.render import excel
-from meti_pi.filebook import book as filebook
 from meti_pi.errors import RuleViolation, UsageError
+from meti_pi.filebook import book as filebook
 from meti_pi.filebook.book import Snapshot, build, listing_status
+from meti_pi.render import excel
 from meti_pi.store.policy import merged
 
 TODAY = date(2026, 11, 26)

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import git
+
 from meti_pi import audit, gitobjects
 
 FILES = {

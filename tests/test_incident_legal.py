@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
 from conftest import invoke, make_register
 from test_cli_incident import FILE as CLI_FILE
-from meti_pi.incident import reports as rep
+from typer.testing import CliRunner
+
 from meti_pi.incident import incidents as inc
+from meti_pi.incident import reports as rep
 from meti_pi.store.policy import DEFAULT_POLICY
 
 SNAP = inc.rules_snapshot(DEFAULT_POLICY, None, date(2025, 1, 1))
@@ -206,7 +206,7 @@ def test_fact_recorded_late_without_on_keeps_day_one(runner: CliRunner, root: Pa
     a = later["assessment"]
     assert a["reportable_since"] == "2026-04-03"
     assert a["deadlines"] == {"preliminary_report": "2026-04-07", "final_report": "2026-05-07"}
-    assert later["chain"] and [e for e in ok_json(runner, root, "2026-04-20", "incident", "list")["incidents"]]
+    assert later["chain"] and list(ok_json(runner, root, "2026-04-20", "incident", "list")["incidents"])
     given = ok_json(runner, root, "2026-04-20", "incident", "update", doc["id"], "--principals", "150", "--on", "2026-04-15")
     assert given["assessment"]["reportable_since"] == "2026-04-03"  # already reportable: day 1 stays
 

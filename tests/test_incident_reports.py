@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from meti_pi.incident import reports as rep
 from meti_pi.incident import incidents as inc
+from meti_pi.incident import reports as rep
 from meti_pi.store.policy import DEFAULT_POLICY
 
 GOLDEN = Path(__file__).parent / "golden" / "incident"

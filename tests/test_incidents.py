@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from meti_pi.incident import incidents as inc
 from meti_pi.errors import UsageError
+from meti_pi.incident import incidents as inc
 from meti_pi.store.policy import DEFAULT_POLICY
 
 KNOWN = date(2025, 12, 1)  # a Monday; 30 days -> 2026-01-05 (legal brief §3.3)

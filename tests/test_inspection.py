@@ -9,15 +9,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import git, make_register
+from test_checklist import HANDLING, RATIONALE, division, file_rec
+
+from meti_pi.checks.validate import validate_register
+from meti_pi.errors import UsageError
 from meti_pi.inspect import checklist as cl
 from meti_pi.inspect import inspection as ins
 from meti_pi.inspect import inspection_checks
-from meti_pi.errors import UsageError
 from meti_pi.store.register import Register
-from meti_pi.checks.validate import validate_register
-from test_checklist import HANDLING, RATIONALE, division, file_rec
 
 TODAY = date(2026, 11, 26)
 
@@ -248,7 +248,7 @@ def test_report_renders_md_docx_xlsx(tmp_path):
     # The per-division table too, as md and docx have it.
     divisions = list(book.worksheets[1].iter_rows(values_only=True))
     assert divisions[0] == ins.DIVISION_HEADERS
-    assert ("大臣官房人事課", "jinji", "2026-10-01") == divisions[[r[1] for r in divisions].index("jinji")][:3]
+    assert divisions[[r[1] for r in divisions].index("jinji")][:3] == ("大臣官房人事課", "jinji", "2026-10-01")
     # 課等 by name, its id beside as a reference column (issue 16).
     assert any(r[:3] == ("inspections/2026/jinji#1", "大臣官房人事課", "jinji") and r[6] == "研修日程を周知" for r in rows[1:])
 
@@ -409,6 +409,7 @@ def test_inspect_json_of_every_division_is_what_print_json_prints(tmp_path, runn
     """Piped `inspect --json` assembles checklists encoded by several processes: the same bytes as
     encoding the whole document at once."""
     from conftest import invoke
+
     from meti_pi.cli.inspect import _with_record
 
     root = make_register(tmp_path, example=True)

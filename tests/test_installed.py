@@ -17,7 +17,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE, REPO
 
 pytestmark = pytest.mark.integration

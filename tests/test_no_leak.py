@@ -16,9 +16,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from _reliability import env, meti_cmd
 from conftest import git, make_register
+
 from meti_pi.classify.checkdigits import my_number_check_digit
 
 FILE_ID = "F-2026-113VYQ"  # a ファイル簿 record of the example register

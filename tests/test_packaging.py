@@ -9,9 +9,8 @@ from pathlib import Path
 
 from conftest import REPO, git, invoke, make_register
 
-from meti_pi.store import packaged
 from meti_pi.actions import records as registry_ops
-from meti_pi.store import schema
+from meti_pi.store import packaged, schema
 
 PACKAGE = REPO / "meti_pi"
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, git
 
 METI_PI = Path(sys.executable).with_name("meti-pi")

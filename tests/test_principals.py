@@ -8,16 +8,15 @@ from types import SimpleNamespace
 import pytest
 
 from meti_pi.classify import principals
-from meti_pi.errors import UsageError
 from meti_pi.classify.principals import (
     DistinctCounter,
-    as_is,
     choose_keys,
     empty_key_hash,
     fold_cells,
     key_hashes,
     normalise_cells,
 )
+from meti_pi.errors import UsageError
 
 
 def test_in_memory_count_and_empty_key_excluded() -> None:

@@ -15,9 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from meti_pi.store import ids
-from meti_pi.store import yamlio
-from meti_pi.store import yamlload
+from meti_pi.store import ids, yamlio, yamlload
 
 TODAY = date(2026, 11, 26)
 
@@ -239,6 +237,7 @@ def test_known_divergences_are_in_the_safe_direction(scalar, fast, ruamel):
 @given(post=st.one_of(JAPANESE, TRICKY_STRINGS.filter(lambda s: s.strip() and "\n" not in s and "\t" not in s)))
 def test_write_path_edit_keeps_comments_and_other_values(tmp_path_factory, post):
     from conftest import make_register
+
     from meti_pi import audit
     from meti_pi.store.register import Register
 

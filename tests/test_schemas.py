@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE, REPO, SHIPPED
+
 from meti_pi.store.kinds import KINDS, SINGLETONS
 from meti_pi.store.schema import check_schemas
 

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from meti_pi.classify.checkdigits import my_number_check_digit
-from meti_pi.errors import UsageError
 from meti_pi.classify.screening import MASK, check_data, check_text, findings_in, mask, screen
+from meti_pi.errors import UsageError
 
 FW = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -108,7 +108,7 @@ def test_clean_text_passes_unchanged() -> None:
 
 
 def test_check_data_walks_nested_values_with_paths() -> None:
-    data = {"facts": {"cause": "誤送信", "measures_done": ["宛先確認", f"電話 03-1234-5678 の削除"]}}
+    data = {"facts": {"cause": "誤送信", "measures_done": ["宛先確認", "電話 03-1234-5678 の削除"]}}
     with pytest.raises(UsageError, match=r"\$\.facts\.measures_done\[1\]"):
         check_data(data, "refuse")
     masked = check_data(data, "mask")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import make_register
-from meti_pi.store.register import Register
-from meti_pi.checks.status import due_items, summary
 from test_checklist import HANDLING, RATIONALE, contractor, division, file_rec, incident
+
+from meti_pi.checks.status import due_items, summary
+from meti_pi.store.register import Register
 
 TODAY = date(2026, 11, 26)
 

@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import git, invoke, make_register
+
 from meti_pi import trail
-from meti_pi.store.register import Register
 from meti_pi.checks.validate import validate_register
+from meti_pi.store.register import Register
 
 TODAY = date(2026, 11, 26)
 DIVISION = "schema_version: 1\nid: {id}\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"

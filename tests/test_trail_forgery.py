@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import git, invoke
+
 from meti_pi import audit, gitlog, trail
 from meti_pi.inspect import inspection
 
@@ -118,7 +118,7 @@ def test_any_message_reads_back_as_git_alone_reads_it(tmp_path):
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
     made = []
-    for i in range(25):
+    for _ in range(25):
         message = "s" + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
         author = "A" + "".join(rng.choice(["\x1f", "\x1e", "b", ":"]) for _ in range(4))
         subprocess.run(["git", "-c", f"user.name={author}", "commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", message],

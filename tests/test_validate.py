@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import SHIPPED
-from meti_pi.store.register import Register
+
 from meti_pi.checks.validate import validate_register
+from meti_pi.store.register import Register
 
 TODAY = date(2026, 11, 26)
 DIV = "schema_version: 1\nid: {id}\nname: {name}\norg: {org}\nmanager_post: 課長\n"
@@ -160,6 +160,7 @@ def test_layout_problems(tmp_path):
 def test_warning_only_checks_never_report_an_error(tmp_path):
     """The write path skips them (it refuses only new errors): that is sound only if they never err."""
     from conftest import EXAMPLE
+
     from meti_pi.checks.validate import WARNING_ONLY_CHECKS
 
     reg = Register.load(EXAMPLE)
@@ -226,9 +227,9 @@ def test_claimed_item_9_against_the_count(tmp_path, count, refused):
 
 
 def test_anonymized_info_from_a_file_withheld_whole_is_an_error(tmp_path):
-    base = dict(principals="{count: 5000, as_of: '2026-01-01'}", management_class="B", classification="{rationale: 判定}",
-                disclosure_office=OFFICE, characteristics="{sensitive: false}",
-                anonymized_info="{created: true, created_on: '2025-05-01'}")
+    base = {"principals": "{count: 5000, as_of: '2026-01-01'}", "management_class": "B", "classification": "{rationale: 判定}",
+                "disclosure_office": OFFICE, "characteristics": "{sensitive: false}",
+                "anonymized_info": "{created: true, created_on: '2025-05-01'}"}
     listed = register_from(tmp_path / "a", {
         "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
         "files/F-1.yaml": file_record("F-1", **base),
@@ -243,8 +244,8 @@ def test_anonymized_info_from_a_file_withheld_whole_is_an_error(tmp_path):
 
 @pytest.mark.parametrize("missing", ["disclosure_office", "characteristics", "address"])
 def test_listed_file_must_state_items_vi_and_ix(tmp_path, missing):
-    extra = dict(principals="{count: 5000, as_of: '2026-01-01'}", management_class="B", classification="{rationale: 判定}",
-                 disclosure_office=OFFICE, characteristics="{sensitive: false}")
+    extra = {"principals": "{count: 5000, as_of: '2026-01-01'}", "management_class": "B", "classification": "{rationale: 判定}",
+                 "disclosure_office": OFFICE, "characteristics": "{sensitive: false}"}
     if missing == "address":
         extra["disclosure_office"] = "{name: 個人情報保護窓口}"
     else:

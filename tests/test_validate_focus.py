@@ -11,11 +11,11 @@ from datetime import date
 from typing import Any
 
 import pytest
-
 from conftest import make_register
+
+from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 from meti_pi.store import refs
 from meti_pi.store.register import Register
-from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
 TODAY = date(2026, 11, 26)
 
@@ -104,7 +104,7 @@ def random_changes(reg: Register, n: int, seed: int) -> list[dict[str, str | Non
                 items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
                 for k, v in items:
                     if isinstance(v, str):
-                        leaves.append((node, k))
+                        leaves.append((node, k))  # noqa: B023 (collect runs inside this iteration)
                     else:
                         collect(v)
 

@@ -19,9 +19,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.notify import drafts as notice_drafts
 from meti_pi.notify import notices
-from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.store.register import Record, Register
 
 FORMATS = ("md", "docx")

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import audit
-from meti_pi.store import yamlload
 from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.store import yamlload
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.register import REGISTER_FILE, Record, Register, list_record_files
 

@@ -10,10 +10,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from meti_pi.store import refs
-from meti_pi.store import schema
-from meti_pi.store import yamlload
 from meti_pi.errors import Problem
+from meti_pi.store import refs, schema, yamlload
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS, SINGLETONS
 from meti_pi.store.register import Record, Register

@@ -30,17 +30,17 @@ from typing import Any
 
 from meti_pi import PACKAGE_DIR
 from meti_pi.classify.checkdigits import corporate_number_valid, luhn_valid, my_number_valid, my_numbers_beyond_chance
-from meti_pi.errors import UsageError
 from meti_pi.classify.principals import (
     CORPORATE_CONTACT,
     DistinctCounter,
     as_is,
-    date_cells,
     choose_keys,
+    date_cells,
     empty_key_hash,
     key_hashes,
     normalise_cells,
 )
+from meti_pi.errors import UsageError
 
 DATA = PACKAGE_DIR / "data"
 

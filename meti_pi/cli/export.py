@@ -128,8 +128,8 @@ def sqlite_cmd(
     register gives the same bytes. The database holds what the register holds: keep it as you
     keep the register. Written atomically; an existing FILE needs --force.
     """
-    from meti_pi.store import sqlite_export
     from meti_pi.render.outfile import write_atomically
+    from meti_pi.store import sqlite_export
 
     reg = load_register(ctx)
     if reg.load_problems:

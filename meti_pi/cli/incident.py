@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, load_register, print_json, state, option_date
+from meti_pi.cli.common import DryRunOpt, JsonOpt, load_register, option_date, print_json, state
 from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from meti_pi.cli.common import (
-    Busy, DryRunOpt, JsonOpt, console, err_console, json_compact, load_register, option_date, print_json, print_json_with_encoded, state,
+    Busy,
+    DryRunOpt,
+    JsonOpt,
+    console,
+    err_console,
+    json_compact,
+    load_register,
+    option_date,
+    print_json,
+    print_json_with_encoded,
+    state,
 )
 from meti_pi.errors import UsageError
 
@@ -120,8 +130,8 @@ def _with_record(reg: Register, c: Checklist) -> dict[str, Any]:
 
 def _pieces(reg: Register, c: Checklist) -> tuple[str, list[tuple[str, str | None]]]:
     """A checklist as its title and (text, style) pieces (plain data: built in another process on a large register)."""
-    from meti_pi.inspect.checklist import article_ja
     from meti_pi.dates.wareki import fiscal_year_label
+    from meti_pi.inspect.checklist import article_ja
 
     rec, recorded = _recorded(reg, c.year, c.division)
     label = fiscal_year_label(c.year) if c.basis == "fiscal" else f"{c.year}年"
@@ -176,9 +186,9 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
 def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
             interactive: bool, dry_run: bool, json_out: bool, ad_hoc: bool = False) -> None:
     from meti_pi import audit
-    from meti_pi.inspect import inspection
-    from meti_pi.inspect import checklist as cl
     from meti_pi.actions.records import read_fields_file
+    from meti_pi.inspect import checklist as cl
+    from meti_pi.inspect import inspection
 
     st = state(ctx)
     if answers is not None:
@@ -331,8 +341,8 @@ def audit_new_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Record an Art. 42 audit: scope, auditors (an auditor from an audited division is flagged), dates."""
-    from meti_pi.inspect import inspection
     from meti_pi.actions.records import read_fields_file
+    from meti_pi.inspect import inspection
 
     st = state(ctx)
     reg = load_register(ctx)

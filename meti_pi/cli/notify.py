@@ -27,7 +27,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, print_json, report_problems, state, option_date
+from meti_pi.cli.common import DryRunOpt, JsonOpt, option_date, print_json, report_problems, state
 
 DEFAULT_VERB = "draft"
 CHECK_FLAG = "--check"

@@ -41,8 +41,8 @@ def status_cmd(
 def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: int) -> None:
     from rich.table import Table
 
-    from meti_pi.inspect.checklist import article_ja
     from meti_pi.checks.status import CATEGORY_JA
+    from meti_pi.inspect.checklist import article_ja
 
     c = console()
     head = f"{today.isoformat()} 現在　期限経過 {counts['overdue']}件　{horizon}日以内・対応中 {counts['due']}件"

@@ -558,7 +558,7 @@ def _measures_done_on(record: Mapping[str, Any]) -> str | None:
         return None
     touched = [
         str(e["on"]) for e in record.get("events") or []
-        if e.get("event") == "opened" or set((e.get("changes") or {})) & {"cause", "measures_done"}
+        if e.get("event") == "opened" or set(e.get("changes") or {}) & {"cause", "measures_done"}
     ]
     return max(touched) if touched else None
 
@@ -581,7 +581,7 @@ def chain(record: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     out: dict[str, dict[str, Any]] = {}
 
-    def put(step: str, required: bool, due_on: str | None, speed: str | None, done: str | None | bool = False, note: str = "", to: str | None = None) -> None:
+    def put(step: str, required: bool, due_on: str | None, speed: str | None, done: str | bool | None = False, note: str = "", to: str | None = None) -> None:
         d = STEPS[step]
         out[step] = {
             "step": step,
@@ -836,9 +836,8 @@ def list_rows(records: Iterable[tuple[str, Mapping[str, Any]]], today: date, *, 
 
 def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
     """Rule findings (warnings): every passed deadline of an open incident; personal data in its text."""
-    from meti_pi.store import schema
     from meti_pi.classify import screening
-    from meti_pi.store import yamlload
+    from meti_pi.store import schema, yamlload
 
     for rec in reg.of_kind("incidents"):
         data = rec.data

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from meti_pi.incident import incidents
-from meti_pi.store.policy import DEFAULT_POLICY
-from meti_pi.render.word import center, html_escape, right
 from meti_pi.dates import wareki
 from meti_pi.dates.wareki import fullwidth, to_wareki
+from meti_pi.incident import incidents
+from meti_pi.render.word import center, html_escape, right
+from meti_pi.store.policy import DEFAULT_POLICY
 
 KINDS = ("preliminary", "final", "principal-notice", "publication")
 KIND_TITLE = {

@@ -24,17 +24,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.inspect.checklist import (
     ANSWERS,
-    article_ja,
     Checklist,
+    article_ja,
     finding_ref,
     inspection_period,
     jp_day,
     open_findings,
     parse_day,
 )
-from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.inspect.inspection_checks import find_finding, split_ref
 from meti_pi.store.register import Record, Register
 

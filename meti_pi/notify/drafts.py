@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from meti_pi.notify import notices
-from meti_pi.store.register import Record, Register
 from meti_pi.dates.wareki import count as count_text
 from meti_pi.dates.wareki import fullwidth, to_wareki
+from meti_pi.notify import notices
 from meti_pi.render.word import center, html_escape, right
+from meti_pi.store.register import Record, Register
 
 # Fallback when the register has no roles record for the 副総括 (rule Art. 5(2), SEED).
 FUKU_SOKATSU_TITLE = "副総括個人情報保護管理者"

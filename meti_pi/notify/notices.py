@@ -422,8 +422,7 @@ class Finding:
 
 
 def _locate(rec: Record, key_path: tuple[object, ...]) -> tuple[int | None, str]:
-    from meti_pi.store import schema
-    from meti_pi.store import yamlload
+    from meti_pi.store import schema, yamlload
 
     line = yamlload.locate(rec.text, key_path) if rec.text else None
     return line, schema.key_path(key_path)

@@ -192,9 +192,8 @@ def _table_sheet(ws: Any, sheet: Sheet, font_name: str) -> None:
 
 def _record_sheet(ws: Any, sheet: Sheet, font_name: str) -> None:
     """Each record as 項目 | 内容 rows, one record per printed page (a page break between)."""
-    from openpyxl.worksheet.pagebreak import Break
-
     from openpyxl.styles import Border, Side
+    from openpyxl.worksheet.pagebreak import Break
 
     body_font, head_font, head_fill, top = _styles(font_name)
     thin = Side(style="thin", color="FF808080")

@@ -39,13 +39,13 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 DEFAULT_FONT_EAST_ASIAN = "ＭＳ 明朝"
 DEFAULT_FONT_HEADING = "ＭＳ ゴシック"
 # Core-property timestamp used when the caller gives none: constant, so bytes stay stable.
-FIXED_TIMESTAMP = datetime(2000, 1, 1, 0, 0, 0, tzinfo=timezone.utc)
+FIXED_TIMESTAMP = datetime(2000, 1, 1, 0, 0, 0, tzinfo=UTC)
 # Zip member timestamp (the earliest a zip can hold) and fixed compression.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 ZIP_COMPRESSION = zipfile.ZIP_DEFLATED
@@ -329,8 +329,8 @@ def _as_datetime(value: date | datetime | None) -> datetime:
     if value is None:
         return FIXED_TIMESTAMP
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
 
 
 def _set_fonts(rpr: Any, latin: str, east_asian: str) -> None:

@@ -11,7 +11,6 @@ runs the same comparison).
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from meti_pi import PACKAGE_DIR
 from meti_pi.store import schema

@@ -8,7 +8,7 @@ copies them here and a test holds the copies byte-identical.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from meti_pi.errors import MetiPiError
 COPIES = {"schemas": "schemas", "register": "register"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def data_dir(name: str) -> Path:
     """`meti_pi/data/<name>` as a folder on disk (pip and pipx always install packages unpacked)."""
     found = files("meti_pi").joinpath("data", name)

@@ -14,10 +14,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from meti_pi.store import policy as policy_mod
-from meti_pi.store import refs
-from meti_pi.store import yamlload
 from meti_pi.errors import MetiPiError, Problem
+from meti_pi.store import policy as policy_mod
+from meti_pi.store import refs, yamlload
 from meti_pi.store.ids import ID_RE, valid_id
 from meti_pi.store.kinds import KINDS, SINGLETONS
 
@@ -394,8 +393,7 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
     The common case (a well-formed record) is done here directly; every fault is left to
     parse_record, so that it is reported exactly as without the cache.
     """
-    from meti_pi.store import cache
-    from meti_pi.store import schema
+    from meti_pi.store import cache, schema
 
     kind, rid, problem = classify_path(rel)
     cid = ""

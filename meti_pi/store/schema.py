@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +32,13 @@ def schemas_dir() -> Path:
     return data_dir("schemas")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(schema_file: str) -> dict[str, Any]:
     """The parsed schema document."""
     return json.loads(schema_bytes(schema_file))  # type: ignore[no-any-return]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(schema_file: str) -> Any:
     from jsonschema import Draft202012Validator  # heavy: only when something is validated
 
@@ -309,7 +309,7 @@ def _for_fast(schema: Any) -> Any:
 # run only (10-150 ms a schema), and nothing is written anywhere.
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_bytes(schema_file: str) -> bytes:
     """The schema file's bytes, as read from schemas_dir()."""
     with open(schemas_dir() / schema_file, "rb") as fh:
@@ -367,7 +367,7 @@ def fast_source(schema_file: str) -> str | None:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fast(schema_file: str) -> Callable[[Any], Any] | None:
     """The fast validator of a schema: the generated module when it was made from these very schema
     bytes, else compiled in memory; None where the fast path does not apply."""
