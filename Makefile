@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo render test stress bench check-schemas schemas fast-schemas clean
+.PHONY: install demo render check test test-fast slow stress bench check-schemas schemas fast-schemas clean
 
 $(STAMP): pyproject.toml
 	@echo "== first run: creating $(VENV) and installing meti-pi with its dependencies (typer, rich, ruamel.yaml, jsonschema, python-docx, openpyxl, ...); about a minute"
@@ -24,8 +24,21 @@ demo: $(STAMP)
 render: $(STAMP)
 	PATH="$(abspath $(VENV))/bin:$$PATH" bash examples/render.sh
 
+# The gates CI runs before the tests (issue 17): lint (ruff) and types (mypy), configured in pyproject.toml.
+check: $(STAMP)
+	$(VENV)/bin/ruff check meti_pi tests bench
+	$(VENV)/bin/mypy
+
+# What CI runs: everything but the stress tier (unit, slow and integration cases).
 test: $(STAMP)
 	$(PY) -m pytest -m "not stress"
+
+# The tier to run after every change: no installed-wheel/pre-commit, slow or stress cases (< 90 s).
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not stress and not slow and not integration"
+
+slow: $(STAMP)
+	$(PY) -m pytest -m "slow or integration"
 
 stress: $(STAMP)
 	$(PY) -m pytest -m stress -p no:cacheprovider -s tests

@@ -268,6 +268,7 @@ def test_corrupted_cache_is_ignored_and_rebuilt(reg_root: Path, damage: str) -> 
         assert through_cache(reg_root) == expected
 
 
+@pytest.mark.slow
 def test_concurrent_writers(reg_root: Path) -> None:
     """Several processes filling the cache at once: every result right, the cache whole afterwards."""
     expected = reference(reg_root)

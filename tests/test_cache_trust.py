@@ -29,6 +29,8 @@ from conftest import git, make_register
 
 from meti_pi.store import cache
 
+pytestmark = pytest.mark.slow  # each case builds and re-reads a repository (issue 17: out of make test-fast)
+
 BROKEN = "divisions/broken.yaml"  # fails its schema: an unknown key
 GOOD = "divisions/good.yaml"
 DIVISION = "schema_version: 1\nid: {id}\nname: 試験課\norg: 経済産業省\nmanager_post: 課長\n"

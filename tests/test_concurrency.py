@@ -29,6 +29,8 @@ from _reliability import (
 from conftest import git as git_ok
 from conftest import make_register
 
+pytestmark = pytest.mark.slow  # concurrent processes and lock waits (issue 17: out of make test-fast)
+
 
 def set_lock_timeout(root: Path, seconds: float) -> None:
     policy = root / "policy.yaml"

@@ -44,6 +44,8 @@ from _reliability import (
 from conftest import git as git_ok
 from conftest import make_register
 
+pytestmark = pytest.mark.slow  # processes killed at each phase (issue 17: out of make test-fast)
+
 PHASES = ("locked", "validated", "objects", "journal", "committed", "tmp-written", "file-written", "files-written",
           "indexed", "done")
 BEFORE_COMMIT_POINT = {"locked", "validated", "objects", "journal"}

@@ -205,6 +205,7 @@ def _newline_sensitive(value: Any) -> bool:
     return False
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
 def test_mutated_records_agree(data: st.DataObject) -> None:

@@ -373,12 +373,14 @@ PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_ch
 Case = tuple[list[dict[str, Any]], dict[str, set[str]], set[str]]
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(registers())
 def test_property_withheld_and_excluded_never_written(case: Case) -> None:
     _check_case(case, exact=True)
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(registers())
 def test_property_with_decision_engine(engine: None, case: Case) -> None:

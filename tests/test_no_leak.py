@@ -109,6 +109,7 @@ def run(root: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]
     return subprocess.run(meti_cmd(root, *args), capture_output=True, env=env(), cwd=cwd, timeout=120)
 
 
+@pytest.mark.slow
 def test_markers_never_leave_the_dataset_or_the_refused_free_text(scene):
     root, markers, datasets, tmp_path = scene
     needles = encodings(markers)

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from meti_pi.store import ids, yamlio, yamlload
 
+pytestmark = pytest.mark.slow  # hypothesis round trips (issue 17: out of make test-fast)
+
 TODAY = date(2026, 11, 26)
 
 # -- values a register holds --------------------------------------------------------------

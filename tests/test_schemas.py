@@ -58,6 +58,7 @@ def _check(schema: Path, files: list[Path]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(exe), "--schemafile", str(schema), *map(str, files)], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("register", [SHIPPED, EXAMPLE], ids=["shipped", "example"])
 def test_independent_validator_accepts_every_record(register):
     if not register.exists():

@@ -212,8 +212,8 @@ def test_trail_validation_agrees_with_validate_register(tmp_path):
     assert len(expected) >= 10
 
 
-def test_verify_is_fast_on_a_long_history(tmp_path):
-    """Validation is cached per blob: 150 commits over a register of 170 records in a few seconds."""
+def _verify_long_history(tmp_path) -> float:
+    """150 commits over a register of 170 records, verified; returns the seconds `verify` took."""
     root = make_register(tmp_path, {f"divisions/d{i:03d}.yaml": DIVISION.format(id=f"d{i:03d}") for i in range(150)})
     for i in range(150):  # commits shaped like meti-pi's, made quickly with git itself
         rel = f"divisions/d{i:03d}.yaml"
@@ -224,6 +224,18 @@ def test_verify_is_fast_on_a_long_history(tmp_path):
     elapsed = time.monotonic() - started
     assert len(report.commits) == 151 and report.validated == 151 and report.invalid == []
     assert report.ok is False and len(report.hand_edits) == 1  # the first commit, made by hand
+    return elapsed
+
+
+@pytest.mark.slow
+def test_verify_checks_every_commit_of_a_long_history(tmp_path):
+    _verify_long_history(tmp_path)
+
+
+@pytest.mark.stress
+def test_verify_is_fast_on_a_long_history(tmp_path):
+    """Validation is cached per blob: a few seconds (a wall-time check: stress tier only, issue 17)."""
+    elapsed = _verify_long_history(tmp_path)
     assert elapsed < 5, elapsed
 
 
@@ -235,6 +247,7 @@ def test_cli_text_output_of_an_ok_trail(tmp_path, runner, strict):
     assert result.stdout.startswith("ok: 1 commits changed the register (1 validated)")
 
 
+@pytest.mark.slow
 def test_every_mutating_command_leaves_a_trail_that_verifies(tmp_path, runner):
     """Each mutating command once on the example register: each is one commit with matching trailers,
     the register validates at every commit, and the only hand edit is the register's first commit."""

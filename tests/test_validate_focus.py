@@ -118,6 +118,7 @@ def random_changes(reg: Register, n: int, seed: int) -> list[dict[str, str | Non
     return out
 
 
+@pytest.mark.slow
 def test_focused_check_never_accepts_a_change_that_adds_an_error(example):
     reg, before = example
     assert before == set(), "the example register is valid"

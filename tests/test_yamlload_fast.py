@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,6 +72,7 @@ def documents(draw: Any) -> str:
     return text
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_same_data_and_same_faults(text: str) -> None:
@@ -80,6 +82,7 @@ def test_same_data_and_same_faults(text: str) -> None:
 @given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text()),
                     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)),
                     max_leaves=20), st.sampled_from([None, True, False]), st.sampled_from(["'", '"', None]))
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 def test_dumped_data_round_trips_the_same(data: Any, flow: Any, style: Any) -> None:
     text = yaml.safe_dump(data, default_flow_style=flow, default_style=style, allow_unicode=True)

@@ -81,7 +81,8 @@ def junit(problems: Iterable[Problem], files: Iterable[str], *, prefix: str = ""
     root.set("tests", str(len(names)))
     root.set("failures", str(failures))
     ET.indent(root)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
 
 
 def _line(p: Problem, prefix: str) -> str:

@@ -173,5 +173,7 @@ def _counts(summary: dict[str, object]) -> dict[str, object]:
 def _describe(summary: dict[str, object]) -> str:
     if "changes" in summary:
         return f"{len(summary['changes'])} change(s) since {summary['since']}"  # type: ignore[arg-type]
-    left = sum(summary["not_listed"].values())  # type: ignore[union-attr]
+    not_listed = summary["not_listed"]
+    assert isinstance(not_listed, dict)
+    left = sum(not_listed.values())
     return f"{summary['listed']} file(s) listed, {left} not listed"

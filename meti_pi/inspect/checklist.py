@@ -94,7 +94,9 @@ def parse_catalogue(data: Any, source: str = "checklist.yaml") -> Catalogue:
             raise MetiPiError(f"{where}: unknown pre-fill rule {item.prefill!r}")
         seen.add(item.id)
         items.append(item)
-    labels = data.get("answers") if isinstance(data.get("answers"), dict) else {}
+    labels = data.get("answers")
+    if not isinstance(labels, dict):
+        labels = {}
     return Catalogue(str(data.get("version", "")), str(data.get("rule_version", "")), {str(k): str(v) for k, v in labels.items()}, tuple(items))
 
 

@@ -33,4 +33,7 @@ def write_atomically(path: Path, fill: Callable[[Path], None], *, force: bool = 
 
 
 def write_bytes_atomically(path: Path, data: bytes, *, force: bool = True) -> None:
-    write_atomically(path, lambda tmp: tmp.write_bytes(data), force=force)
+    def fill(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    write_atomically(path, fill, force=force)

@@ -25,13 +25,13 @@ def _classes() -> tuple[Any, Any]:
     from ruamel.yaml.constructor import RoundTripConstructor
     from ruamel.yaml.representer import RoundTripRepresenter
 
-    class Constructor(RoundTripConstructor):  # type: ignore[misc]  # ruamel has no stubs
+    class Constructor(RoundTripConstructor):
         def construct_yaml_float(self, node: Any) -> float:
             kept = _KeptFloat(super().construct_yaml_float(node))
             kept.text = node.value
             return kept
 
-    class Representer(RoundTripRepresenter):  # type: ignore[misc]
+    class Representer(RoundTripRepresenter):
         def represent_kept_float(self, data: _KeptFloat) -> Any:
             # ruamel re-formats floats it did not change (4.018789302455501e+16 came back as
             # another value): a float the command did not touch keeps its text.
