@@ -20,7 +20,6 @@ SPEEDS: dict[str, str] = {
     "promptly": "promptly_days",  # 速やかに
     "without_delay": "without_delay_days",  # 遅滞なく
 }
-SPEED_JA: dict[str, str] = {"immediately": "直ちに", "promptly": "速やかに", "without_delay": "遅滞なく"}
 
 
 @lru_cache(maxsize=4096)
