@@ -1,0 +1,374 @@
+"""Register facts the checklist, validate and status share: the Context a division's rules read, files and
+contractors of a division, required notices and where they stand, incident steps, open findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from meti_pi.dates.calendar_jp import parse_day
+from meti_pi.inspect.items import CLASS_JA
+from meti_pi.inspect.years import add_months, jp_day
+from meti_pi.store.register import Record, Register
+
+
+@dataclass
+class Context:
+    """What the rules of one division's checklist look at, computed once."""
+
+    reg: Register
+    division: str
+    year: int
+    start: date
+    end: date
+    today: date
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref_day(self) -> date:
+        """The day facts are judged at: today, or the year's last day for a past year."""
+        return min(self.today, self.end)
+
+    @property
+    def policy(self) -> dict[str, Any]:
+        if "policy" not in self._cache:
+            self._cache["policy"] = self.reg.policy
+        return self._cache["policy"]  # type: ignore[no-any-return]
+
+    @property
+    def division_data(self) -> dict[str, Any]:
+        return self.reg.data_of("divisions", self.division) or {}
+
+    def in_year(self, value: Any) -> bool:
+        day = parse_day(value)
+        return day is not None and self.start <= day <= self.end
+
+    @property
+    def files(self) -> list[Record]:
+        """The division's files held at some time during the year."""
+        if "files" not in self._cache:
+            self._cache["files"] = [r for r in files_of_division(self.reg, self.division) if held_during(r.data, self.start, self.end)]
+        return self._cache["files"]  # type: ignore[no-any-return]
+
+    @property
+    def contractors(self) -> list[Record]:
+        """Contractors working for the division (listed under it or handling one of its files) during the year."""
+        if "contractors" not in self._cache:
+            file_ids = {f.id for f in self.files}
+            linked = {c for f in self.files for c in f.data.get("contractors", []) if isinstance(c, str)}
+            found = []
+            for rec in self.reg.of_kind("contractors"):
+                d = rec.data
+                mine = self.division in d.get("divisions", []) or rec.id in linked or bool(file_ids & set(d.get("files", [])))
+                if mine and contract_active(d, self.start, self.end):
+                    found.append(rec)
+            self._cache["contractors"] = found
+        return self._cache["contractors"]  # type: ignore[no-any-return]
+
+    @property
+    def incidents(self) -> list[Record]:
+        """The division's incidents open during the year (known by its end, still open or known within it)."""
+        if "incidents" not in self._cache:
+            own_files = {r.id for r in files_of_division(self.reg, self.division)}
+            found = []
+            for rec in self.reg.of_kind("incidents"):
+                d = rec.data
+                mine = d.get("division") == self.division or bool(own_files & set(d.get("files", [])))
+                known = parse_day(d.get("known_on"))
+                if not mine or known is None or known > self.end:
+                    continue
+                if d.get("state") == "open" or known >= self.start:
+                    found.append(rec)
+            self._cache["incidents"] = found
+        return self._cache["incidents"]  # type: ignore[no-any-return]
+
+    @property
+    def systems(self) -> tuple[list[str], list[str]]:
+        """Ids of the systems of which the division is 甲, and of which it is 乙 (別表)."""
+        if "systems" not in self._cache:
+            from meti_pi.store import beppyo
+
+            self._cache["systems"] = beppyo.systems_where(self.reg, self.division)
+        return self._cache["systems"]  # type: ignore[no-any-return]
+
+
+def held_during(file_data: dict[str, Any], start: date, end: date) -> bool:
+    """The file was held at some time between `start` and `end`."""
+    holding = file_data.get("holding") or {}
+    first = parse_day(holding.get("start"))
+    last = parse_day(holding.get("end"))
+    return first is not None and first <= end and (last is None or last >= start)
+
+
+def contract_active(contractor: dict[str, Any], start: date, end: date) -> bool:
+    """The contract ran at some time between `start` and `end`."""
+    contract = contractor.get("contract") or {}
+    first = parse_day(contract.get("start"))
+    last = parse_day(contract.get("end"))
+    return (first is None or first <= end) and (last is None or last >= start)
+
+
+VICE_POST = "大臣官房個人情報保護室長"  # rule Art. 5(2), when roles/ does not say
+
+
+def vice_office(reg: Register) -> str | None:
+    """The id of the 副総括's own office: the division whose head holds the 副総括's post (roles, Art. 5(2))."""
+    post = next((str(r.data.get("post")) for r in reg.of_kind("roles") if r.data.get("role") == "fuku_sokatsu" and r.data.get("post")), VICE_POST)
+    return next((d.id for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id) if d.data.get("manager_post") == post), None)
+
+
+def contractor_files(reg: Register, rec: Record) -> list[Record]:
+    """Files a contractor handles: those it lists and those listing it."""
+    ids = {f for f in rec.data.get("files", []) if isinstance(f, str)}
+    out = [reg.get("files", fid) for fid in sorted(ids)]
+    found = [r for r in out if r is not None]
+    found += [f for f in reg.derived("files_by_contractor", _files_by_contractor).get(rec.id, []) if f.id not in ids]
+    return found
+
+
+def files_of_division(reg: Register, division: str | None) -> list[Record]:
+    """The files a division owns (an index built once per register, not a scan per division)."""
+    return reg.derived("files_by_division", _files_by_division).get(division, [])  # type: ignore[no-any-return]
+
+
+def _files_by_division(reg: Register) -> dict[str, list[Record]]:
+    out: dict[str, list[Record]] = {}
+    for f in reg.of_kind("files"):
+        out.setdefault(f.data.get("division"), []).append(f)
+    return out
+
+
+def _files_by_contractor(reg: Register) -> dict[str, list[Record]]:
+    """Files by each contractor they list (one pass over the files, not one per contractor)."""
+    out: dict[str, list[Record]] = {}
+    for f in reg.of_kind("files"):
+        for cid in f.data.get("contractors", []) or []:
+            if isinstance(cid, str):
+                out.setdefault(cid, []).append(f)
+    return out
+
+
+def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bool, str]:
+    """Whether a contractor handles 管理A/B data (Art. 14(4)), and why.
+
+    Unclassified files count as possibly A/B (the annual check is then asked, not skipped).
+    A contractor that lists no file is judged by its delegating divisions' files.
+    """
+    files = contractor_files(reg, rec)
+    basis = "取扱ファイル"
+    if not files:
+        divisions = [division] if division else [d for d in rec.data.get("divisions", []) if isinstance(d, str)]
+        files = [f for d in divisions for f in files_of_division(reg, d) if f.data.get("holding", {}).get("end") is None]
+        basis = "委託先の取扱ファイルが未登録のため委託元課等の保有ファイル"
+    ab = [f.id + f"（{CLASS_JA[f.data['management_class']]}）" for f in files if f.data.get("management_class") in ("A", "B")]
+    unknown = [f.id + "（管理区分未決定）" for f in files if not f.data.get("management_class")]
+    if ab or unknown:
+        return True, f"{basis}に管理A・B又は未決定のものを含む: {', '.join(ab + unknown)}"
+    return False, f"{basis}は管理Cのみ"
+
+
+def _contractors_by_parent(reg: Register) -> dict[str, list[str]]:
+    """再委託先 ids by the contractor they subcontract from (one pass, not one per contractor)."""
+    out: dict[str, list[str]] = {}
+    for c in reg.of_kind("contractors"):
+        parent = c.data.get("parent")
+        if isinstance(parent, str):
+            out.setdefault(parent, []).append(c.id)
+    return out
+
+
+def required_notices(reg: Register, file_data: dict[str, Any]) -> dict[str, str]:
+    """The Art. 35/36 notices a file needs: kind -> why (DERIVED from legal brief §8, §9.5–9.6).
+
+    35(1): a computer 個人情報ファイル not excluded by APPI 74(2)(1)-(11); 35(2): 管理A/B data not
+    excluded by 74(2)(1)-(9),(11) nor notified under (1); 35(3): 個人番号; 36: 行政機関等匿名加工情報
+    created. A principal count below the filebook threshold is treated as 74(2)(9), a manual
+    file as 74(2)(11). Used for the "why" text, and as the FALLBACK list of required notices
+    while meti_pi.notify.notices cannot run (see notice_states).
+    """
+    threshold = int(reg.policy["thresholds"]["filebook_min_principals"])
+    claimed = {str(e.get("item")) for e in file_data.get("exclusions", []) if isinstance(e, dict)}
+    count = (file_data.get("principals") or {}).get("count")
+    small = isinstance(count, int) and not isinstance(count, bool) and count < threshold
+    excl_74 = {c for c in claimed if c.startswith("74-2-")}
+    out: dict[str, str] = {}
+    kind = file_data.get("file_kind")
+    if kind == "computer" and not excl_74 and not small:
+        out["35-1"] = "電算処理の個人情報ファイル（個人情報保護法第74条第2項の除外なし）"
+    cls = file_data.get("management_class")
+    blocked_35_2 = {f"74-2-{n}" for n in (*range(1, 10), 11)} & excl_74
+    if cls in ("A", "B") and "35-1" not in out and not blocked_35_2 and not small and kind != "manual":
+        out["35-2"] = f"{CLASS_JA[cls]}の保有個人情報（第35条第1項の通知対象外）"
+    if (file_data.get("characteristics") or {}).get("my_number") is True:
+        out["35-3"] = "個人番号・特定個人情報を保有"
+    if (file_data.get("anonymized_info") or {}).get("created") is True:
+        out["36"] = "行政機関等匿名加工情報等を作成"
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeState:
+    """Where one required notice of one file stands at a given day."""
+
+    file: str
+    kind: str
+    state: str  # ok | late | missing | stale (a change notice is owed) | pending (not yet due)
+    due: date | None
+    submitted_on: date | None
+    evidence: tuple[str, ...]
+
+
+def kind_ja(kind: str) -> str:
+    art, _, para = kind.partition("-")
+    return f"第{art}条第{para}項" if para else f"第{art}条"
+
+
+def notice_states(reg: Register, file_rec: Record, day: date) -> list[NoticeState]:
+    """Each Art. 35/36 notice a file requires and whether it was made on time and is current.
+
+    Uses `meti_pi.notify.notices` (the one engine behind `notify --check`); falls back to the
+    local reading below only while that engine cannot run (its classification module absent).
+    """
+    try:
+        from meti_pi.notify import notices
+
+        statuses = notices.file_status(reg, file_rec)
+    except ImportError:  # FALLBACK: classification.py not in this tree yet
+        return [_local_notice_state(reg, file_rec, kind, day) for kind in required_notices(reg, file_rec.data)]
+    out = []
+    for ks in statuses:
+        findings = notices.kind_findings(ks, day)
+        codes = {f.status for f in findings}
+        first = ks.first_made
+        submitted = parse_day(first.data.get("submitted_on")) if first is not None else None
+        due = ks.requirement.due
+        state = next((s for s, hit in (("missing", "missing" in codes), ("late", bool(codes & {"late", "late_explained"})),
+                                        ("stale", "stale" in codes), ("pending", "due" in codes)) if hit), "ok")
+        name, made = kind_ja(ks.kind), f"通知 {first.id} を {jp_day(submitted)} に提出" if first is not None else ""
+        lead = {
+            "missing": f"{name}の通知の記録がない（期限 {jp_day(due)}）",
+            "late": f"{name}の{made}：期限 {jp_day(due)} 後の提出",
+            "stale": f"{name}の{made}後に通知事項が変わったが、変更の通知がない",
+            "pending": f"{name}の通知は未了（期限 {jp_day(due)}）",
+        }.get(state, f"{name}の{made}（期限 {jp_day(due)}）")
+        lines = [lead, *(f.message for f in findings)]
+        out.append(NoticeState(file_rec.id, ks.kind, state, due, submitted, tuple(lines)))
+    return out
+
+
+def _local_notice_state(reg: Register, file_rec: Record, kind: str, day: date) -> NoticeState:
+    """FALLBACK reading of one notice: made (submitted/acknowledged) by its due date or not."""
+    notes = [
+        n for n in reg.of_kind("notifications")
+        if n.data.get("file") == file_rec.id and n.data.get("kind") == kind and not n.data.get("change")
+        and n.data.get("state") in ("drafted", "submitted", "acknowledged")
+    ]
+    holding = file_rec.data.get("holding") or {}
+    anchor = parse_day(holding.get("start"))
+    due: date | None = anchor
+    if kind == "36":
+        anchor = parse_day((file_rec.data.get("anonymized_info") or {}).get("created_on"))
+    if kind in ("35-2", "36"):
+        from meti_pi.dates.calendar_jp import due_after
+
+        due = due_after(anchor, "without_delay", reg.policy["time_limits"]) if anchor else None
+    made = sorted(
+        (d, n.id) for n in notes if n.data.get("state") in ("submitted", "acknowledged")
+        for d in [parse_day(n.data.get("submitted_on"))] if d is not None
+    )
+    name = kind_ja(kind)
+    if made:
+        first, nid = made[0]
+        late = due is not None and first > due
+        text = f"{name}の通知 {nid} を {first.isoformat()} に提出（期限 {jp_day(due)}）" + ("：期限後の提出" if late else "")
+        return NoticeState(file_rec.id, kind, "late" if late else "ok", due, first, (text,))
+    drafts = ", ".join(n.id for n in notes)
+    text = f"{name}の通知は未提出（期限 {jp_day(due)}）" + (f"：起案 {drafts} のみ" if drafts else "")
+    pending = due is not None and day <= due
+    return NoticeState(file_rec.id, kind, "pending" if pending else "missing", due, None, (text,))
+
+
+def annual_confirmation_due(reg: Register, rec: Record) -> tuple[date | None, dict[str, Any] | None]:
+    """Art. 14(4): (due date of the next confirmation, the last confirmation) for a contractor.
+
+    Due = last confirmation (the Art. 14(3) one counts; the contract start when there is none)
+    plus policy `contractors.annual_check_months` (12: 年1回以上).
+    """
+    months = int(reg.policy["contractors"]["annual_check_months"])
+    confirmations = [c for c in rec.data.get("annual_confirmations", []) if isinstance(c, dict) and parse_day(c.get("date"))]
+    post = rec.data.get("post_contract_confirmation")
+    if isinstance(post, dict) and parse_day(post.get("date")):
+        # The Art. 14(3) written confirmation covers the same 管理体制・実施体制 (as validate counts it).
+        confirmations.append({"date": post["date"], "method": "document", "ref": post.get("ref"), "post_contract": True})
+    last = max(confirmations, key=lambda c: str(c["date"]), default=None)
+    base = parse_day(last["date"]) if last else parse_day((rec.data.get("contract") or {}).get("start"))
+    return (add_months(base, months) if base else None), last
+
+
+# Checklist item -> the steps of the incident reporting chain it asks about (meti_pi.incident.incidents).
+INCIDENT_STEPS: dict[str, tuple[str, ...]] = {
+    "39-1": ("report-to-manager",),
+    "39-2": ("report-to-vice", "containment"),
+    "39-3": ("investigation-report", "preliminary-report", "final-report"),
+    "39-4": ("publication", "principal-notice"),
+    "40-1": ("cause-and-measures",),
+    "40-2": ("measures-publication",),
+}
+
+
+# Steps whose requirement is the 管理者's decision, with the fact that records it.
+JUDGEMENT_STEPS: dict[str, str] = {"publication": "publish", "measures-publication": "publish_measures"}
+
+
+def incident_steps(rec: Record) -> list[dict[str, Any]]:
+    """The incident's reporting chain: step, article, title, required, due, done_on.
+
+    From `meti_pi.incident.incidents.chain`; FALLBACK for a record it cannot compute: the PPC
+    deadlines in `assessment.deadlines`, done when an event names them.
+    """
+    try:
+        from meti_pi.incident import incidents
+
+        return incidents.chain(rec.data)
+    except (ImportError, KeyError, TypeError, ValueError):
+        pass
+    deadlines = (rec.data.get("assessment") or {}).get("deadlines") or {}
+    events = [e for e in rec.data.get("events") or [] if isinstance(e, dict)]
+    out = []
+    for name, value in deadlines.items() if isinstance(deadlines, dict) else ():
+        step = str(name).replace("_", "-")
+        done = min((str(e.get("on")) for e in events if e.get("event") == step), default=None)
+        out.append({"step": step, "article": "39(5)", "title": step, "required": True, "due": value, "done_on": done})
+    return out
+
+
+def finding_ref(record_key: str, finding_id: Any) -> str:
+    """The stable reference of a finding: 'inspections/2025/div#1', 'audits/AUD-...#2'."""
+    return f"{record_key}#{finding_id}"
+
+
+def open_findings(reg: Register, division: str | None = None, *, before_year: int | None = None) -> list[tuple[str, dict[str, Any], Record]]:
+    """Open findings (inspections and audits) as (ref, finding, record), oldest first.
+
+    With `division`: only findings about that division; with `before_year`: only inspection
+    findings of earlier years (audits count when they started before that year's end).
+    """
+    out = []
+    for rec in reg.of_kind("inspections"):
+        d = rec.data
+        if division is not None and d.get("division") != division:
+            continue
+        if before_year is not None and not (isinstance(d.get("year"), int) and d["year"] < before_year):
+            continue
+        for f in d.get("findings", []):
+            if isinstance(f, dict) and f.get("status", "open") == "open":
+                out.append((finding_ref(rec.key, f.get("id")), f, rec))
+    for rec in reg.of_kind("audits"):
+        for f in rec.data.get("findings", []):
+            if not isinstance(f, dict) or f.get("status", "open") != "open":
+                continue
+            if division is not None and f.get("division") != division:
+                continue
+            out.append((finding_ref(rec.key, f.get("id")), f, rec))
+    return sorted(out, key=lambda t: (str(t[2].data.get("year", "")), t[0]))

@@ -1,0 +1,60 @@
+"""Inspection years (年度 or calendar, from policy) and the date and article formats of the checklist."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+
+def year_basis(policy: dict[str, Any]) -> str:
+    """'fiscal' (年度) or 'calendar', from policy `inspection_year`."""
+    return "calendar" if policy.get("inspection_year") == "calendar" else "fiscal"
+
+
+def inspection_period(year: int, policy: dict[str, Any]) -> tuple[date, date]:
+    """First and last day of inspection year `year` (年度 April–March by default)."""
+    if year_basis(policy) == "calendar":
+        return date(year, 1, 1), date(year, 12, 31)
+    month = int(policy.get("fiscal_year_start_month", 4))
+    start = date(year, month, 1)
+    end = add_months(start, 12)
+    return start, date.fromordinal(end.toordinal() - 1)
+
+
+def inspection_year_of(day: date, policy: dict[str, Any]) -> int:
+    """The inspection year `day` falls in (2027-03-31 is 年度 2026)."""
+    if year_basis(policy) == "calendar":
+        return day.year
+    month = int(policy.get("fiscal_year_start_month", 4))
+    return day.year if day.month >= month else day.year - 1
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole months, clamped to the month's last day (1/31 + 1 month = 2/28)."""
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)  # unreachable: every month has a 28th
+
+
+def article_ja(article: str) -> str:
+    """'14(4)' -> '14条第4項'; '10' -> '10条' (prefix 第 where the sentence needs it)."""
+    parts = article.replace(")", "").split("(")
+    out = f"{parts[0]}条"
+    if len(parts) > 1:
+        out += f"第{parts[1]}項"
+    if len(parts) > 2:
+        out += f"第{parts[2]}号"
+    return out
+
+
+def jp_day(value: date | str | None) -> str:
+    """A date for Japanese text: ISO, which sorts and reads unambiguously in tables."""
+    if value is None:
+        return "—"
+    return value.isoformat() if isinstance(value, date) else str(value)
