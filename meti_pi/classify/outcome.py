@@ -1,0 +1,310 @@
+"""`classify` end to end: a scan or a profile plus the 管理者's judgements -> an Outcome, its JSON, and the
+edit it makes to a file's record (`classify --record`); the Japanese rationale of a decision."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from meti_pi.classify.decision import decide
+from meti_pi.classify.profile import (
+    _LAW,
+    FINANCIAL_ITEMS,
+    SENSITIVE_ENUM,
+    Decision,
+    Profile,
+    Reason,
+    _mapping,
+    _unique,
+    profile_from_record,
+)
+
+if TYPE_CHECKING:
+    from meti_pi.classify.detect import ScanResult
+
+
+@dataclass(frozen=True)
+class Judgements:
+    """What no scan can tell: the 管理者's judgements (None: not given, keep the default)."""
+
+    confidential: bool | None = None
+    file_kind: str | None = None
+    exclusions: tuple[str, ...] = ()
+    processing: str | None = None
+    anonymized_info_created: bool | None = None
+    decided_class: str | None = None  # --class: the 管理者's decision (Art. 16(1))
+    class_rationale: str | None = None  # --rationale: why, in the 管理者's words
+
+    def over(self, base: Profile) -> Profile:
+        """`base` with every judgement that was given put over it."""
+        return replace(
+            base,
+            decided_class=base.decided_class if self.decided_class is None else self.decided_class,
+            confidential=base.confidential if self.confidential is None else self.confidential,
+            file_kind=base.file_kind if self.file_kind is None else self.file_kind,
+            exclusions=tuple(_unique((*base.exclusions, *self.exclusions))),
+            processing=base.processing if self.processing is None else self.processing,
+            anonymized_info_created=(
+                base.anonymized_info_created if self.anonymized_info_created is None else self.anonymized_info_created
+            ),
+        )
+
+
+def profile_from_scan(result: ScanResult) -> Profile:
+    """The profile a scan supports (judgements left at their defaults)."""
+    codes = result.identification_codes
+    return Profile(
+        principals=result.principals,
+        sensitive=bool(result.sensitive_categories),
+        sensitive_categories=result.sensitive_categories,
+        my_number="my_number" in codes,
+        identification_codes=codes,
+        biometric="biometric" in codes,
+        financial_items=tuple(dict.fromkeys(d.kind for d in result.confirmed() if d.category == "financial")),
+    )
+
+
+def scan_reasons(result: ScanResult) -> list[Reason]:
+    """What the scan found, as reasons: the count of 本人 and each kind detected (counts only)."""
+    out = [Reason("principals", "規程第16条第1項", _principals_text(result))]
+    for d in result.detections:
+        if not d.confirmed:
+            continue
+        out.append(Reason(f"detected:{d.kind}", _detection_article(d.category), _detection_text(d)))
+    out += [Reason("scan-note", "規程第16条第1項", note) for note in result.notes]
+    return out
+
+
+def _principals_text(result: ScanResult) -> str:
+    if result.principals is None:
+        return f"本人の数は不明: {result.principals_note}"
+    return f"本人の数 {result.principals:,}人（{result.rows:,}行を走査）: {result.principals_note}"
+
+
+def _detection_article(category: str) -> str:
+    return {
+        "identification_code": f"{_LAW}第2条第2項・施行令第1条",
+        "biometric": f"{_LAW}第2条第2項・施行令第1条第1号",
+        "sensitive": f"{_LAW}第2条第3項",
+        "financial": "規程第16条第1項",
+        "not_personal": f"{_LAW}第2条第1項",
+    }.get(category, f"{_LAW}第2条第1項")
+
+
+def _detection_text(d: Any) -> str:
+    share = f"{d.matched:,}/{d.checked:,}件が形式に合致"
+    if d.sample_checked:
+        share += f"、標本{d.sample_checked:,}件中{d.sample_passed:,}件が精査に適合"
+    return f"列「{d.column}」: {d.label}（{share}）"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A classify run: the profile, the decision and (for a scan) what was scanned."""
+
+    profile: Profile
+    decision: Decision
+    principals_basis: str  # scanned | stated | unknown
+    scan_reasons: tuple[Reason, ...] = ()
+    scan: ScanResult | None = None
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return (*self.scan_reasons, *self.decision.reasons)
+
+
+def classify_scan(result: ScanResult, judgements: Judgements, policy: Mapping[str, Any] | None) -> Outcome:
+    """Decide a scanned dataset."""
+    profile = judgements.over(profile_from_scan(result))
+    basis = "unknown" if result.principals is None else "scanned"
+    return Outcome(profile, decide(profile, policy), basis, tuple(scan_reasons(result)), result)
+
+
+def classify_profile(profile: Profile, judgements: Judgements, policy: Mapping[str, Any] | None) -> Outcome:
+    """Decide a stated profile (--profile)."""
+    profile = judgements.over(profile)
+    basis = "unknown" if profile.principals is None else "stated"
+    stated = "本人の数は不明（申告なし）" if profile.principals is None else f"本人の数 {profile.principals:,}人（申告）"
+    reason = Reason("principals", "規程第16条第1項", stated)
+    return Outcome(profile, decide(profile, policy), basis, (reason,))
+
+
+def outcome_json(o: Outcome) -> dict[str, Any]:
+    """The classify JSON document, keys exactly as in the CLI contract."""
+    p, d = o.profile, o.decision
+    doc: dict[str, Any] = {
+        "management_class": d.management_class,
+        "reasons": [r.as_json() for r in o.reasons],
+        "principals": p.principals,
+        "principals_basis": o.principals_basis,
+        "personal_information": d.personal_information,
+        "specific_personal_information": d.specific_personal_information,
+        "sensitive": p.sensitive,
+        "sensitive_categories": list(p.sensitive_categories),
+        "identification_codes": list(p.identification_codes),
+        "financial": d.financial,
+        "financial_items": list(p.financial_items),
+        "derived_class": d.derived_class,
+        "notifications": list(d.notifications),
+        "exclusions": list(d.exclusions),
+        "filebook_listed": d.filebook_listed,
+    }
+    if o.scan is not None:
+        s = o.scan
+        doc["dataset"] = {"path": s.path, "format": s.format, "rows": s.rows, "columns": list(s.columns)}
+        doc["detections"] = [d.as_json() for d in s.detections]
+    return doc
+
+
+def record_base(data: Mapping[str, Any]) -> Judgements:
+    """The judgements already in a files record (used where the command line gives none).
+
+    A decided class is kept only when the 管理者 recorded why (classification.class_rationale):
+    a class that merely repeats an earlier engine result follows the engine on a rescan.
+    """
+    p = profile_from_record(data)
+    own = _mapping(data.get("classification")).get("class_rationale")
+    kept = p.decided_class if isinstance(own, str) and own.strip() else None
+    return Judgements(
+        confidential=p.confidential,
+        file_kind=p.file_kind,
+        exclusions=p.exclusions,  # 75-3 here: filebook_withheld.whole_file
+        processing=p.processing,
+        anonymized_info_created=p.anonymized_info_created,
+        decided_class=kept,
+        class_rationale=own if kept else None,
+    )
+
+
+def merge_judgements(record: Judgements, given: Judgements) -> Judgements:
+    """Command-line judgements over the record's."""
+    return Judgements(
+        decided_class=record.decided_class if given.decided_class is None else given.decided_class,
+        class_rationale=record.class_rationale if given.class_rationale is None else given.class_rationale,
+        confidential=record.confidential if given.confidential is None else given.confidential,
+        file_kind=record.file_kind if given.file_kind is None else given.file_kind,
+        exclusions=tuple(_unique((*record.exclusions, *given.exclusions))),
+        processing=record.processing if given.processing is None else given.processing,
+        anonymized_info_created=(
+            record.anonymized_info_created if given.anonymized_info_created is None else given.anonymized_info_created
+        ),
+    )
+
+
+def apply_to_record(doc: Any, o: Outcome, given: Judgements, today: str, sha256: str | None = None) -> None:
+    """Write the outcome into a files record mapping (a ruamel document edited in place).
+
+    Only counts, column names, kinds and the decision are written: never a cell value.
+    """
+    p, d = o.profile, o.decision
+    doc["management_class"] = d.management_class
+    characteristics = _ensure_map(doc, "characteristics")
+    characteristics["sensitive"] = p.sensitive
+    categories = [c for c in p.sensitive_categories if c in SENSITIVE_ENUM]
+    _set_or_drop(characteristics, "sensitive_categories", categories)
+    characteristics["my_number"] = p.my_number
+    _set_or_drop(characteristics, "identification_codes", list(p.identification_codes))
+    characteristics["biometric"] = p.biometric
+    characteristics["financial"] = d.financial
+    _set_or_drop(characteristics, "financial_items", [i for i in p.financial_items if i in FINANCIAL_ITEMS])
+    characteristics["processing"] = p.processing
+    if p.principals is not None or o.principals_basis != "stated":
+        doc["principals"] = {"count": p.principals, "as_of": today, "basis": "scanned" if o.scan is not None else "stated"}
+    if given.confidential is not None:
+        doc["confidential"] = given.confidential
+    if given.file_kind is not None:
+        doc["file_kind"] = given.file_kind
+    _add_exclusions(doc, given.exclusions)
+    classification = _ensure_map(doc, "classification")
+    classification["rationale"] = rationale(o)
+    classification["derived_class"] = d.derived_class
+    if d.class_differs and given.class_rationale:
+        classification["class_rationale"] = given.class_rationale
+    elif not d.class_differs and "class_rationale" in classification:
+        del classification["class_rationale"]  # the decision follows the engine again: nothing to justify
+    classification["decided_on"] = today
+    classification["reasons"] = [r.as_json() for r in o.reasons]
+    if o.scan is not None:
+        classification["scan"] = _scan_summary(o.scan, today, sha256)
+        # The officer's 記録項目 (APPI 74(1)(iv)) are notified items: a rescan must not replace them
+        # (that would make every notice stale). The columns stay in classification.scan.
+        if o.scan.header and o.scan.columns and not doc.get("record_items"):
+            doc["record_items"] = list(o.scan.columns)
+
+
+def rationale(o: Outcome) -> str:
+    """The class and why, as the sentence a notice prints under 区分の理由 (generated; the
+    管理者 may rewrite it). The CLI's trace (`reasons`) is kept beside it in the record."""
+    return document_rationale(o.decision.reasons, o.decision.management_class)
+
+
+_FULL_CLASS = {"A": "Ａ", "B": "Ｂ", "C": "Ｃ"}
+
+
+def document_rationale(reasons: Iterable[Any], klass: str | None) -> str:
+    """'個人番号を含むため、管理Ａとする。' from the engine's class steps: a Japanese sentence with
+    no arrows, no policy keys and no codes (documents quote it as written)."""
+
+    def floor_of(text: str) -> str:
+        m = re.search(r"([\d,]+)人（千人以上）|[≥<] ([\d,]+)人", text)
+        value = (m.group(1) or m.group(2)) if m else "1,000"
+        return "千人" if value == "1,000" else f"{value}人"
+
+    label = "管理" + _FULL_CLASS.get(klass or "", klass or "")
+    steps = [(str(getattr(r, "rule", "") or (r.get("rule") if isinstance(r, Mapping) else "")),
+              str(getattr(r, "text", "") or (r.get("text") if isinstance(r, Mapping) else "")))
+             for r in reasons]
+    grounds = [text.split(" → ")[0] for rule, text in steps if rule.startswith("class-a:")]
+    if grounds:
+        return "、".join(grounds) + f"ため、{label}とする。"
+    for rule, text in steps:
+        if rule == "class-b:unknown-count":
+            return f"本人の数が不明であり、計数されるまで{label}として取り扱う。"
+        if rule == "class-b":
+            return f"本人の数が{floor_of(text)}以上であるため、{label}とする。"
+        if rule == "class-c:not-personal":
+            return f"個人情報を含まず、管理Ａとすべき事由もないため、{label}とする。"
+        if rule == "class-c":
+            return f"管理Ａとすべき事由がなく、本人の数が{floor_of(text)}未満であるため、{label}とする。"
+    return f"{label}とする。" if klass else ""
+
+
+def _scan_summary(s: ScanResult, today: str, sha256: str | None) -> dict[str, Any]:
+    from pathlib import Path
+
+    summary: dict[str, Any] = {"dataset": Path(s.path).name, "format": s.format}
+    if sha256:
+        summary["sha256"] = sha256
+    summary["rows"] = s.rows
+    summary["columns"] = list(s.columns)
+    summary["detected_items"] = [d.as_json() for d in s.detections]
+    summary["scanned_on"] = today
+    return summary
+
+
+def _ensure_map(doc: Any, key: str) -> Any:
+    if not isinstance(doc.get(key), Mapping):
+        doc[key] = {}
+    return doc[key]
+
+
+def _set_or_drop(mapping: Any, key: str, values: list[str]) -> None:
+    if values:
+        mapping[key] = values
+    elif key in mapping:
+        del mapping[key]
+
+
+def _add_exclusions(doc: Any, items: tuple[str, ...]) -> None:
+    if not items:
+        return
+    existing = doc.get("exclusions")
+    if not isinstance(existing, list):
+        existing = []
+        doc["exclusions"] = existing
+    have = {str(_mapping(e).get("item")) for e in existing}
+    for item in items:
+        if item not in have:
+            existing.append({"item": item, "reason": "meti-pi classify --exclusion で申告（理由を記入すること）"})
