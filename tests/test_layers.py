@@ -54,7 +54,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ('store.register', 'checks.validate'): 'Register.problems re-checks the schema of loaded records (phase B: the check moves into store/)',
     ('trail', 'checks.validate'): "history --verify validates each commit's register (phase B: trail becomes an action)",
     ('store.packaged', 'store.schema'): "SchemaCopyState compares a register's .schemas/ with schemas_dir(); schema finds its data via packaged (issue 15 edits schema.py; phase B moves SchemaCopyState into schema)",
-    ('render.excel', 'render.word'): "excel reuses word's deterministic_zip; word reuses excel's display_width",
 }
 
 # Imports inside functions of meti_pi modules: (importer, imported) -> why not at the top.
@@ -171,7 +170,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('notify.notices', 'classify.classification'): 'review',
     ('notify.notices', 'store.schema'): 'review',
     ('notify.notices', 'store.yamlload'): 'review',
-    ('render.excel', 'render.word'): 'cycle',
+    ('render.excel', 'render.ooxml'): 'review',
     ('render.word', 'render.excel'): 'review',
     ('store.cache', 'audit'): 'cycle',
     ('store.cache', 'procs'): 'review',

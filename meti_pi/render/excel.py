@@ -5,7 +5,7 @@
 the same input: the
 workbook's created/modified properties are fixed (openpyxl's own `save` would stamp the clock)
 and the zip is rewritten with fixed timestamps, member order and compression (shared with
-meti_pi.render.word). Every cell uses a Japanese font; text that starts with '=' stays text (no
+meti_pi.render.ooxml). Every cell uses a Japanese font; text that starts with '=' stays text (no
 formula is ever written), the header row is bold, frozen and filterable, and every sheet is set
 up to print: A4, fitted to the page width, the header row repeated on each page.
 """
@@ -94,7 +94,7 @@ def write_workbook(
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
-    from meti_pi.render.word import deterministic_zip
+    from meti_pi.render.ooxml import deterministic_zip
 
     wb = Workbook()
     wb.remove(wb.active)
