@@ -1,0 +1,347 @@
+"""Findings of `notify --check` and validate: missing, late and stale notices; the ministry's notices
+to the PPC (APPI 74(1), 74(3)); obsolete drafts; the notification ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from meti_pi.errors import Problem
+from meti_pi.notify.recorded import KindStatus, _made_key, file_status, notices_by_file
+from meti_pi.notify.requirements import (
+    ARTICLE,
+    CHANGE_TIMING,
+    FAILING,
+    ITEMS_VERSION,
+    MADE_STATES,
+    NOTICE_KINDS,
+    PPC_KINDS,
+    Requirement,
+    _date,
+    _iso,
+    _list,
+    _map,
+    decision_for,
+    due_after,
+    ppc_items_hash,
+    requirement,
+)
+from meti_pi.store.register import Record, Register
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What `notify --check` says about one required notice of one file."""
+
+    file: str
+    kind: str
+    status: str  # missing | late | stale (failing); due | late_explained | unhashed (listed)
+    message: str
+    path: str
+    line: int | None = None
+    key: str = ""
+    due: date | None = None
+    notification: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.status in FAILING
+
+    @property
+    def code(self) -> str:
+        return "notice-" + self.status.replace("_", "-")
+
+    def problem(self, severity: str = "warning") -> Problem:
+        return Problem(self.path, self.line, self.code, self.message, severity, self.key)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "code": self.code,
+            "message": self.message,
+            "file": self.file,
+            "kind": self.kind,
+            "article": ARTICLE[self.kind],
+            "status": self.status,
+            "due": _iso(self.due),
+            "notification": self.notification,
+        }
+
+
+def _locate(rec: Record, key_path: tuple[object, ...]) -> tuple[int | None, str]:
+    from meti_pi.store import schema, yamlload
+
+    line = yamlload.locate(rec.text, key_path) if rec.text else None
+    return line, schema.key_path(key_path)
+
+
+def _timing_words(req: Requirement) -> str:
+    if req.since is not None:
+        what = "created" if req.trigger == "creation" else "held"
+        return f"{what} before the rule took effect {req.since.isoformat()}: 遅滞なく after that date (附則1; APPI 附則7(14))"
+    if req.trigger == "creation":
+        return "after creating 行政機関等匿名加工情報 (policy: 遅滞なく)"
+    if req.timing == "before":
+        return "あらかじめ: before the holding starts"
+    return "遅滞なく after the holding starts"
+
+
+def _anchor_words(req: Requirement) -> str:
+    what = "creation" if req.trigger == "creation" else "holding start"
+    return f"{what} {req.anchor.isoformat()}" if req.anchor else f"{what} not recorded"
+
+
+def kind_findings(ks: KindStatus, today: date) -> list[Finding]:
+    """The findings for one required notice (empty when it was made on time and is current)."""
+    rec, req, kind = ks.file, ks.requirement, ks.kind
+    art = f"Art. {req.article}"
+    anchor_key: tuple[object, ...] = ("anonymized_info", "created_on") if req.trigger == "creation" else ("holding", "start")
+
+    def finding(status: str, message: str, notification: str | None = None) -> Finding:
+        line, key = _locate(rec, anchor_key)  # only on the finding path: locating parses the file again
+        return Finding(rec.id, kind, status, message, rec.relpath, line, key, req.due, notification)
+
+    out: list[Finding] = []
+    first = ks.first_made
+    if first is None:
+        draft = ks.pending_draft
+        hint = f"run `meti-pi notify {rec.id} --kind {kind}`"
+        if draft is not None:
+            if draft.data.get("items_hash") == ks.current_hash:
+                hint = f"draft {draft.id} ({draft.data.get('drafted_on')}) is not submitted; record it with `meti-pi notify submit {draft.id} --on DATE`"
+            else:
+                hint = f"draft {draft.id} is out of date (the file changed since); redraft with `meti-pi notify {rec.id} --kind {kind}`"
+        if req.due is not None and today <= req.due:
+            out.append(finding("due", f"{art} notice due by {req.due.isoformat()} ({_timing_words(req)}; {_anchor_words(req)}); {hint}",
+                               draft.id if draft else None))
+        else:
+            since = f"was due {req.due.isoformat()}" if req.due else "is due (date unknown)"
+            out.append(finding("missing", f"{art} notice not made; it {since} ({_timing_words(req)}; {_anchor_words(req)}); {hint}",
+                               draft.id if draft else None))
+        return out
+
+    submitted = _date(first.data.get("submitted_on"))
+    if req.due is not None and submitted is not None and submitted > req.due:
+        reason = first.data.get("late_reason")
+        when = "after the holding start" if req.timing == "before" else "after the 遅滞なく limit"
+        when = "after the 遅滞なく limit" if req.since is not None else when
+        base = f"{art} notice {first.id} was made {submitted.isoformat()}, {when} ({_timing_words(req)}; due {req.due.isoformat()})"
+        if isinstance(reason, str) and reason.strip():
+            out.append(finding("late_explained", base + "; the reason is recorded", first.id))
+        else:
+            out.append(finding("late", base + f"; record why with `meti-pi notify explain {first.id} --reason TEXT`", first.id))
+
+    latest = ks.latest_made
+    assert latest is not None
+    recorded = latest.data.get("items_hash")
+    if not recorded:
+        out.append(finding("unhashed", f"{art} notice {latest.id} has no items_hash; whether it is current cannot be told", latest.id))
+    elif latest.data.get("items_version", ITEMS_VERSION) != ITEMS_VERSION or recorded != ks.current_hash:
+        draft = ks.pending_draft
+        when = "before the change (変更しようとするとき)" if CHANGE_TIMING[kind] == "before" else "遅滞なく after the change"
+        if draft is not None and draft.data.get("items_hash") == ks.current_hash:
+            hint = f"change notice {draft.id} is drafted; record it with `meti-pi notify submit {draft.id} --on DATE`"
+        else:
+            hint = f"run `meti-pi notify {rec.id} --kind {kind}` to draft a change notice"
+        out.append(finding("stale", f"{art}: the notified items changed since notice {latest.id} ({latest.data.get('submitted_on')}); "
+                                    f"a change notice is required {when}; {hint}", latest.id))
+    return out
+
+
+def held_on(data: dict[str, Any], today: date) -> bool:
+    """False once the holding has ended (holding.end on or before today)."""
+    end = _date(_map(data.get("holding")).get("end"))
+    return end is None or end > today
+
+
+def check(reg: Register, today: date) -> list[Finding]:
+    """Every finding about required Art. 35/36 notices of the files still held, file by file."""
+    index = notices_by_file(reg)
+    out: list[Finding] = []
+    for rec in sorted(reg.of_kind("files"), key=lambda r: r.relpath):
+        if not held_on(rec.data, today):
+            continue
+        for ks in file_status(reg, rec, index):
+            out.extend(kind_findings(ks, today))
+    return out
+
+
+def check_with_ppc(reg: Register, today: date) -> list[Finding]:
+    """`check`, then the ministry's own APPI 74(1)/74(3) notices to the PPC (`notify --check`).
+
+    Kept apart from `check` (which validate and the inspection read): the PPC notices are the
+    ministry's duty (the 総括's office), not the 管理者's Art. 35 notice.
+    """
+    out = check(reg, today)
+    for rec in sorted(reg.of_kind("files"), key=lambda r: r.relpath):
+        out.extend(ppc_findings(reg, rec, today))
+    return out
+
+
+def _ppc_notices(reg: Register) -> dict[tuple[str, str], list[Record]]:
+    """Made (submitted or acknowledged) PPC notices by (file id, kind), in the order made."""
+    def build(reg: Register) -> dict[tuple[str, str], list[Record]]:
+        out: dict[tuple[str, str], list[Record]] = {}
+        for rec in reg.of_kind("notifications"):
+            data = rec.data
+            if data.get("kind") in PPC_KINDS and data.get("state") in MADE_STATES:
+                out.setdefault((str(data.get("file")), str(data.get("kind"))), []).append(rec)
+        for recs in out.values():
+            recs.sort(key=_made_key)
+        return out
+    return reg.derived("ppc_notices", build)  # type: ignore[no-any-return]
+
+
+def _made_internal_35_1(reg: Register, file_id: str) -> bool:
+    return any(n.data.get("kind") == "35-1" and n.data.get("state") in MADE_STATES for n in notices_by_file(reg).get(file_id, []))
+
+
+def deemed_by_pia(data: dict[str, Any]) -> bool:
+    """番号法 28(5): a published 特定個人情報保護評価書 counts as the APPI 74(1) notice (VERIFIED, brief §1.7)."""
+    return _map(data.get("my_number_basis")).get("pia_status") == "published"
+
+
+def ppc_requirements(reg: Register, rec: Record, today: date, decision: Any = None) -> list[Requirement]:
+    """The PPC notices a file requires on `today`.
+
+    appi-74-1: a 個人情報ファイル not excluded by 74(2)(i)-(xi) (the files 35(1) covers), unless a
+      published PIA counts as the notice; before holding (held before 2022-04-01: 遅滞なく, APPI
+      附則7(14)), while the file is held.
+    appi-74-3: a file that was notified (an APPI 74(1) notice, or a 35(1) notice the 副総括 received
+      for the ministry's notice) and has stopped being held (anchor holding.end) or now falls under
+      74(2)(ix) (anchor principals.as_of): 遅滞なく, the policy's limit.
+    """
+    data = rec.data
+    decision = decision if decision is not None else decision_for(reg, data)
+    out: list[Requirement] = []
+    held = held_on(data, today)
+    if held and "35-1" in (getattr(decision, "notifications", ()) or ()) and not deemed_by_pia(data):
+        base = requirement("35-1", data, reg.policy)
+        out.append(Requirement("appi-74-1", base.timing, base.trigger, base.anchor, base.due, base.since))
+    notified = bool(_ppc_notices(reg).get((rec.id, "appi-74-1"))) or _made_internal_35_1(reg, rec.id)
+    if notified:
+        end = _date(_map(data.get("holding")).get("end"))
+        anchor: date | None = None
+        trigger = ""
+        if end is not None and end <= today:
+            anchor, trigger = end, "holding_end"
+        elif "74-2-9" in (getattr(decision, "exclusions", ()) or ()):
+            anchor, trigger = _date(_map(data.get("principals")).get("as_of")), "below_threshold"
+        if trigger:
+            due = due_after(anchor, reg.policy) if anchor is not None else None
+            out.append(Requirement("appi-74-3", "after", trigger, anchor, due))
+    return out
+
+
+def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
+    """Findings about the PPC notices a file requires: due, missing, late (explained or not)."""
+    out: list[Finding] = []
+    made = _ppc_notices(reg)
+    for req in ppc_requirements(reg, rec, today):
+        art = ARTICLE[req.kind]
+        key: tuple[object, ...] = {"holding_end": ("holding", "end"), "below_threshold": ("principals", "as_of")}.get(req.trigger, ("holding", "start"))
+        what = {
+            "appi-74-1": "the ministry's notice to the PPC of holding this 個人情報ファイル (個人情報保護委員会への事前通知)",
+            "appi-74-3": "the ministry's notice to the PPC that this notified file "
+                         + ("is no longer held (保有をやめた)" if req.trigger == "holding_end" else "fell under 74(2)(ix), fewer than 1,000 本人"),
+        }[req.kind]
+        when = _timing_words(req) if req.kind == "appi-74-1" else f"遅滞なく after {req.anchor.isoformat() if req.anchor else '(date not recorded)'}"
+        hint = f"record it with `meti-pi notify record {rec.id} --kind {req.kind} --on DATE`"
+
+        def finding(status: str, message: str, notification: str | None = None, req: Requirement = req, key: tuple[object, ...] = key) -> Finding:
+            line, where = _locate(rec, key)
+            return Finding(rec.id, req.kind, status, message, rec.relpath, line, where, req.due, notification)
+
+        recs = made.get((rec.id, req.kind), [])
+        if req.kind == "appi-74-3" and req.anchor is not None:  # a 74(3) notice answers the event it follows
+            recs = [n for n in recs if (_date(n.data.get("submitted_on")) or date.min) >= req.anchor]
+        if not recs:
+            if req.due is not None and today <= req.due:
+                out.append(finding("due", f"{art}: {what} is due by {req.due.isoformat()} ({when}); {hint}"))
+            else:
+                since = f"was due {req.due.isoformat()}" if req.due else "is due (date unknown)"
+                out.append(finding("missing", f"{art}: {what} is not recorded; it {since} ({when}); {hint}"))
+            continue
+        first = recs[0]
+        submitted = _date(first.data.get("submitted_on"))
+        if req.due is not None and submitted is not None and submitted > req.due:
+            reason = first.data.get("late_reason")
+            base = f"{art} notice {first.id} was made {submitted.isoformat()}, after its due date {req.due.isoformat()} ({when})"
+            if isinstance(reason, str) and reason.strip():
+                out.append(finding("late_explained", base + "; the reason is recorded", first.id))
+            else:
+                out.append(finding("late", base + f"; record why with `meti-pi notify explain {first.id} --reason TEXT`", first.id))
+        latest = recs[-1]
+        recorded = latest.data.get("items_hash")
+        if req.kind == "appi-74-1" and recorded and recorded != ppc_items_hash(rec.data):
+            out.append(finding("stale", f"{art}: the notified items changed since the notice to the PPC {latest.id} "
+                                        f"({latest.data.get('submitted_on')}); a change notice is required before the change "
+                                        f"(変更しようとするとき); record it with `meti-pi notify record {rec.id} --kind appi-74-1 --on DATE`",
+                               latest.id))
+    return out
+
+
+def obsolete_drafts(reg: Register, today: date) -> list[Finding]:
+    """Drafts never submitted that no longer state what the file needs: the file no longer
+    requires that kind of notice (reclassified, excluded, holding ended), or its notified items
+    changed since the draft was made. Listed by `notify --check` and `status` (not failing: a
+    draft is no notice), each with the command that ends it (`notify withdraw`)."""
+    index = notices_by_file(reg)
+    out: list[Finding] = []
+    for fid, recs in sorted(index.items()):
+        drafts = [n for n in recs if n.data.get("state") == "drafted"]
+        if not drafts:
+            continue
+        file_rec = reg.get("files", fid)
+        if file_rec is None or file_rec.key in reg.unchecked:
+            continue
+        statuses = {ks.kind: ks for ks in file_status(reg, file_rec, index)} if held_on(file_rec.data, today) else {}
+        for n in drafts:
+            kind = str(n.data.get("kind"))
+            ks = statuses.get(kind)
+            hint = f"end it with `meti-pi notify withdraw {n.id} --reason TEXT`"
+            if ks is None:
+                needs = ", ".join(ARTICLE[k] for k in statuses) or "no Art. 35/36 notice"
+                why = f"files/{fid} no longer requires an Art. {ARTICLE.get(kind, kind)} notice (it requires: {needs})"
+            elif n.data.get("items_hash") != ks.current_hash:
+                why = f"files/{fid} changed since it was drafted ({n.data.get('drafted_on')}): it no longer states the file's items"
+                hint += f", and draft again with `meti-pi notify {fid} --kind {kind} --redraft`"
+            else:
+                continue
+            line, key = _locate(n, ("state",))
+            out.append(Finding(fid, kind if kind in ARTICLE else "35-1", "obsolete",
+                               f"draft {n.id} is obsolete: {why}; {hint}", n.relpath, line, key, None, n.id))
+    return out
+
+
+def ledger_findings(reg: Register) -> Iterator[Problem]:
+    """The 台帳 lists each notice of its file with the notice's current state (Art. 38)."""
+    ledgers = {rec.id: rec for rec in reg.of_kind("ledger")}
+    for rec in reg.of_kind("notifications"):
+        fid = str(rec.data.get("file"))
+        if rec.data.get("kind") not in NOTICE_KINDS or reg.get("files", fid) is None:
+            continue
+        ledger = ledgers.get(fid)
+        entries = [e for e in _list(ledger.data.get("notified")) if isinstance(e, dict)] if ledger else []
+        entry = next((e for e in entries if e.get("notification") == rec.id), None)
+        if entry is None:
+            line, key = _locate(rec, ("file",))
+            yield Problem(rec.relpath, line, "ledger-missing", f"Art. 38: notice {rec.id} is not in the 台帳 ledger/{fid}.yaml; "
+                          "add it under `notified` (or re-record it with `meti-pi notify`)", "warning", key)
+        elif entry.get("state") not in (None, rec.data.get("state")):
+            assert ledger is not None
+            i = entries.index(entry)
+            line, key = _locate(ledger, ("notified", i, "state"))
+            yield Problem(ledger.relpath, line, "ledger-state", f"Art. 38: the 台帳 says {rec.id} is {entry.get('state')}, "
+                          f"the notice says {rec.data.get('state')}; correct the 台帳", "warning", key)
+
+
+def notice_findings(reg: Register, today: date) -> Iterable[Problem]:
+    """Rule findings for `validate` (warnings): required notices missing, late or stale; 台帳 out of step."""
+    for f in check(reg, today):
+        if f.failing:
+            yield f.problem("warning")
+    yield from ledger_findings(reg)
