@@ -401,6 +401,7 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
         return {}
+    _screen_free_text(root, texts)  # #15: personal data never enters a free-text field
     # The state after first: with no error in it, nothing can be new, and the state before (a
     # second whole validation) is not needed. Unchanged records come from the read cache.
     after_reg = Register.load(root, overlay=texts, at=tx.at)
@@ -422,6 +423,23 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
         tx.problems_added = added
         raise RuleViolation("change refused: it would make the register invalid (nothing was written)", tuple(added))
     return texts
+
+
+def _screen_free_text(root: Path, texts: dict[str, str | None]) -> None:
+    """Every changed record's new free text (fields marked x-meti-pi-screen) is screened."""
+    from meti_pi import schema, screening, yamlload
+
+    for rel, text in texts.items():
+        kind = KINDS.get(rel.split("/", 1)[0])
+        if text is None or kind is None:
+            continue
+        try:
+            new = yamlload.load(text)
+            old_text = _current(root, rel)
+            old = yamlload.load(old_text) if old_text is not None else None
+        except yamlload.YamlFault:
+            continue  # validation reports it
+        screening.check_record(rel, schema.load_schema(kind.schema_file), new, old)
 
 
 def _current(root: Path, relpath: str) -> str | None:

@@ -163,7 +163,7 @@ def mask(text: str, findings: list[Finding]) -> str:
     return "".join(out)
 
 
-def check_text(field: str, text: str, mode: str) -> str:
+def check_text(field: str, text: str, mode: str, what: str = "An incident record must not hold the leaked data") -> str:
     """The text to store for `field`: unchanged when clean, masked or refused (UsageError, exit 2) otherwise.
 
     The message names the field, the kind and the position, never the value.
@@ -179,7 +179,7 @@ def check_text(field: str, text: str, mode: str) -> str:
     where = ", ".join(str(f.start + 1) for f in findings)
     raise UsageError(
         f"{field}: looks like it holds personal data — {kinds} at character {where}. "
-        "An incident record must not hold the leaked data: describe it (e.g. '個人番号を含む申請書') "
+        f"{what}: describe it (e.g. '個人番号を含む申請書') "
         "instead of copying it. Nothing was written."
     )
 
@@ -213,3 +213,48 @@ def findings_in(value: Any, path: str = "$") -> list[tuple[str, Finding]]:
         if isinstance(v, str):
             out.extend((p, f) for f in screen(v))
     return out
+
+
+# ---------------------------------------------------------------- every record a command writes
+
+
+def screened_strings(schema: Any, data: Any, path: str = "$", root: Any = None, marked: bool = False) -> Iterator[tuple[str, str]]:
+    """(key path, text) of every string in `data` that sits under a field marked `x-meti-pi-screen`
+    in `schema` (the record's JSON Schema; local $refs followed)."""
+    from meti_pi.schema import SCREEN_KEYWORD
+
+    root = schema if root is None else root
+    if isinstance(schema, dict):
+        marked = marked or bool(schema.get(SCREEN_KEYWORD))
+        seen = 0
+        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#/") and seen < 32:
+            target: Any = root
+            for part in schema["$ref"][2:].split("/"):
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            schema, seen = target, seen + 1
+            marked = marked or (isinstance(schema, dict) and bool(schema.get(SCREEN_KEYWORD)))
+    if not isinstance(schema, dict):
+        schema = {}
+    if isinstance(data, str):
+        if marked:
+            yield path, data
+    elif isinstance(data, dict):
+        props = schema.get("properties") or {}
+        for key, value in data.items():
+            yield from screened_strings(props.get(key, {}), value, f"{path}.{key}", root, marked)
+    elif isinstance(data, list):
+        items = schema.get("items") or {}
+        for i, value in enumerate(data):
+            yield from screened_strings(items, value, f"{path}[{i}]", root, marked)
+
+
+def check_record(relpath: str, schema: Any, new: Any, old: Any) -> None:
+    """Refuse (UsageError, exit 2) a record change that writes personal data into a free-text field.
+
+    Only text the change brings is screened (a string not already in the record as it was): a
+    command is never blocked by what someone committed by hand before (validate reports that).
+    """
+    before = {text for _, text in screened_strings(schema, old)} if old is not None else set()
+    for path, text in screened_strings(schema, new):
+        if text not in before:
+            check_text(f"{relpath}: {path}", text, "refuse", "A register record must not hold personal data")
