@@ -504,7 +504,9 @@ def _pct(value: float | None) -> str:
 
 
 def _cell(text: Any) -> str:
-    return str(text if text is not None else "—").replace("|", "｜").replace("\n", " ")
+    from meti_pi import mdsafe
+
+    return mdsafe.inline(str(text if text is not None else "—").replace("|", "｜"))
 
 
 def report_markdown(report: dict[str, Any], policy: dict[str, Any]) -> str:

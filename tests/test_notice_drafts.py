@@ -295,7 +295,7 @@ def test_a_small_my_number_file_shows_the_exclusion_the_engine_found(tmp_path):
                 "pia_status: published\n  pia_ref: 特定個人情報保護評価書（全項目評価書）第1号")
     reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-CCCCCC.yaml": text}))
     md = render(reg, "F-2026-CCCCCC", "35-3", "2023-03-01").markdown
-    assert "個人情報保護法第７４条第２項第９号（本人の数が政令で定める数に満たないもの）：本人の数 500人 < 1,000人" in md
+    assert "個人情報保護法第７４条第２項第９号（本人の数が政令で定める数に満たないもの）：本人の数 500人 \\< 1,000人" in md
     assert "特定個人情報保護評価（番号法第２８条）：評価書公表済み（評価書：特定個人情報保護評価書（全項目評価書）第1号）" in md
 
 
