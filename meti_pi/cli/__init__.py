@@ -62,6 +62,14 @@ class LazyGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # One funnel for the terminal: whatever a command prints — record text, dataset headers,
+        # git subjects, click's usage errors quoting an argument — has its control characters escaped.
+        from meti_pi.cli.common import safe_output
+
+        with safe_output():
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)

@@ -138,7 +138,12 @@ def _progress(path: Path) -> Any:
     """A progress bar on stderr, only on a terminal and for a long scan."""
     if not sys.stderr.isatty() or not path.is_file() or path.stat().st_size < PROGRESS_MIN_BYTES:
         return _NoProgress()  # decided before rich is imported: a plain run does not pay for it
-    return _Bar(err_console(), path.name)
+    from rich.console import Console
+
+    from meti_pi.cli.common import raw_stream, safe_text
+
+    # The bar moves the cursor itself: it writes to the terminal directly, and shows the file name escaped.
+    return _Bar(Console(file=raw_stream(sys.stderr), highlight=False), safe_text(path.name))
 
 
 class _Bar:
