@@ -52,6 +52,7 @@ DEFAULT_POLICY: dict[str, Any] = {
     "contractors": {"annual_check_months": 12},  # Art. 14(4) 年1回以上
     "inspection": {"corrective_action_days": 90},  # due date of a corrective action (POLICY)
     "lock_timeout_seconds": 30,
+    "max_file_bytes": 4 << 20,  # register and option files above this are refused (hostile input; POLICY)
     "documents": {"fullwidth_digits": True, "font_east_asian": "ＭＳ 明朝"},
 }
 

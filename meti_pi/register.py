@@ -14,8 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from meti_pi import limits, refs, yamlload
 from meti_pi import policy as policy_mod
-from meti_pi import refs, yamlload
 from meti_pi.errors import MetiPiError, Problem
 from meti_pi.ids import ID_RE, valid_id
 from meti_pi.kinds import KINDS, SINGLETONS
@@ -106,8 +106,8 @@ class Register:
         user: Any = None
         if path.is_file():
             try:
-                user = yamlload.load(yamlload.decode(path.read_bytes()))
-            except yamlload.YamlFault:
+                user = yamlload.load(yamlload.decode(limits.read_regular(path)))
+            except (yamlload.YamlFault, OSError):
                 user = None  # validate reports it; the defaults still apply
         return policy_mod.merged(user if isinstance(user, dict) else None)
 
@@ -255,7 +255,9 @@ def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Reco
         try:
             if path.is_symlink():
                 return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
-            raw = path.read_bytes()
+            raw = limits.read_regular(path, limits.max_file_bytes(str(root)))
+        except limits.FileRefused as exc:
+            return None, [Problem(rel, None, "unreadable", f"{exc.strerror}: remove it from the register or replace it with the record")]
         except OSError as exc:
             return None, [Problem(rel, None, "unreadable", f"cannot read the file ({exc.strerror})")]
         try:
@@ -369,7 +371,7 @@ def _text_of(path: Path, cid: str, store: Any) -> str:
     if stored is not None:
         return stored.decode("utf-8")
     try:
-        raw = path.read_bytes()
+        raw = limits.read_regular(path)
         if cache.blob_id(raw) == cid:
             return yamlload.decode(raw)
     except (OSError, yamlload.YamlFault):
@@ -404,8 +406,7 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
             if raw is None:
                 if os.path.islink(full):
                     raise OSError
-                with open(full, "rb") as fh:
-                    raw = fh.read()
+                raw = limits.read_regular(full, limits.max_file_bytes(str(root)))
             cid = cache.blob_id(raw)
             text = yamlload.decode(raw)
         except (OSError, yamlload.YamlFault):
@@ -577,7 +578,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             try:
                 if (root / rel).is_symlink():
                     raise OSError
-                raw = (root / rel).read_bytes()
+                raw = limits.read_regular(root / rel, limits.max_file_bytes(str(root)))
             except OSError:
                 todo.append(rel)
                 continue

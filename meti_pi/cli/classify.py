@@ -174,10 +174,9 @@ def _read_profile(path: Path) -> Any:
     from meti_pi.classification import profile_from_mapping
     from meti_pi.yamlload import YamlFault, decode, load
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the profile ({exc.strerror})") from None
+    from meti_pi import limits
+
+    raw = limits.read_option_file(path, "--profile")
     try:
         data = load(decode(raw))
     except YamlFault as exc:
