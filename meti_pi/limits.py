@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,3 +75,17 @@ def read_option_file(path: Path, what: str, root: Path | None = None) -> bytes:
         raise UsageError(f"{path}: {exc.strerror} ({what}); nothing was written") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+
+
+# Dates meti-pi accepts from a person: 和暦 starts with the Gregorian calendar in 明治6年 (1873);
+# Python's dates end with 9999 (a deadline computed past it is refused where it is computed).
+DATE_MIN = date(1873, 1, 1)
+DATE_MAX = date(9999, 12, 31)
+
+
+def checked_date(key: str, value: date) -> date:
+    """`value` when within DATE_MIN..DATE_MAX; a usage error (exit 2) naming `key` otherwise."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise UsageError(f"{key}: {value.isoformat()} is outside the dates meti-pi handles "
+                         f"({DATE_MIN.isoformat()} (明治6年1月1日) to {DATE_MAX.isoformat()})")
+    return value

@@ -70,3 +70,23 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> None:
             _overlay(base[key], value)
         else:
             base[key] = value
+
+
+def checked(user: Any, text: str | None, relpath: str = "policy.yaml") -> dict[str, Any] | None:
+    """The user's policy when it keeps to policy.schema.json; else a usage error (exit 2) naming the
+    first bad key and its line: a command must not compute deadlines or wait for a lock from
+    `lock_timeout_seconds: abc` (it would fail with a traceback)."""
+    if not isinstance(user, dict) or not user:
+        return None
+    from meti_pi import schema, yamlload
+    from meti_pi.errors import UsageError
+
+    # Values only: a missing or unknown key is validate's to report (the defaults apply meanwhile).
+    found = [(path, message) for path, message in schema.errors("policy.schema.json", user) if path]
+    if not found:
+        return user
+    path, message = found[0]
+    line = yamlload.locate(text, path) if text else None
+    where = f"{relpath}:{line}" if line else relpath
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    raise UsageError(f"{where}: {schema.key_path(path)}: {message}{more}; correct the value in {relpath} (see schemas/policy.schema.json)")

@@ -104,12 +104,14 @@ class Register:
         """The merged policy alone (for the write path's lock timeout), without reading records."""
         path = root / "policy.yaml"
         user: Any = None
+        text: str | None = None
         if path.is_file():
             try:
-                user = yamlload.load(yamlload.decode(limits.read_regular(path)))
+                text = yamlload.decode(limits.read_regular(path))
+                user = yamlload.load(text)
             except (yamlload.YamlFault, OSError):
                 user = None  # validate reports it; the defaults still apply
-        return policy_mod.merged(user if isinstance(user, dict) else None)
+        return policy_mod.merged(policy_mod.checked(user, text))
 
     # -- lookups ------------------------------------------------------------------------
     def get(self, kind: str, rid: str) -> Record | None:
@@ -186,7 +188,7 @@ class Register:
         if memo is not None and memo[0] is rec:
             return memo[1]  # type: ignore[no-any-return]
         user = rec.data if rec is not None and isinstance(rec.data, dict) else {}
-        merged = policy_mod.merged(user)
+        merged = policy_mod.merged(policy_mod.checked(user, rec.text if rec is not None else None, rec.relpath if rec is not None else "policy.yaml"))
         self.__dict__["_policy_memo"] = (rec, merged)
         return merged
 

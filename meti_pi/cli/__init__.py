@@ -78,6 +78,12 @@ class LazyGroup(TyperGroup):
 
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
+        except OverflowError:
+            # Only date arithmetic overflows in meti-pi: a deadline or horizon past 9999-12-31.
+            from meti_pi.cli.common import fail
+
+            raise fail("a date computed from the dates given (--today, --on, --known-on, --horizon...) falls after "
+                       "9999-12-31, the last date meti-pi can handle; give earlier dates. Nothing was written") from None
 
 
 def _plain_help(command: Any) -> None:
@@ -124,10 +130,15 @@ def root(
 
     fixed: date | None = None
     if today:
+        from meti_pi.limits import DATE_MAX, DATE_MIN
+
         try:
             fixed = date.fromisoformat(today)
         except ValueError:
             raise typer.BadParameter(f"{today!r} is not a date; use YYYY-MM-DD", param_hint="--today") from None
+        if not DATE_MIN <= fixed <= DATE_MAX:
+            raise typer.BadParameter(f"{today} is outside the dates meti-pi handles ({DATE_MIN} (明治6年1月1日) to {DATE_MAX})",
+                                     param_hint="--today")
     ctx.obj = AppState(register_opt=register, today=fixed or date.today())
 
 

@@ -67,10 +67,13 @@ def option_date(option: str, value: str | None) -> date | None:
     """A YYYY-MM-DD option value (None when not given); a usage error (exit 2) otherwise."""
     if value is None:
         return None
+    from meti_pi.limits import checked_date
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{option}: {value!r} is not a date; use YYYY-MM-DD") from None
+    return checked_date(option, day)
 
 
 def print_json(obj: Any) -> None:
