@@ -1047,12 +1047,24 @@ def safe_column_name(raw: str, index: int, taken: Sequence[str], vocab: Vocabula
     a JSON key (`key`) must also not look like a value (a name, a date, a diagnosis...).
     """
     name = _printable(raw.strip().lstrip("\ufeff"))
-    if not name or _screened(name) or (key and looks_like_value(name, vocab or vocabulary())):
+    if not name or _screened(name) or (key and (looks_like_value(name, vocab or vocabulary()) or _name_shaped_key(name, vocab or vocabulary()))):
         name = f"列{index + 1}"
     base, n = name, 2
     while name in taken:
         name, n = f"{base} ({n})", n + 1
     return name
+
+
+# Last characters of Japanese column names (会社名, 連絡先, 記入者, 受付日, 品番...): a key of a
+# person's-name shape without one of them, and not a known column name, may be a name.
+_HEADER_ENDINGS = frozenset("名先者日号所欄別分類区数額率等目帯地期歴件先考容項コドIDNo度順齢先法由")
+
+
+def _name_shaped_key(name: str, vocab: Vocabulary) -> bool:
+    s = fold(name)
+    if s.isascii() or is_header_word(name, vocab) or s[-1:] in _HEADER_ENDINGS:
+        return False
+    return bool(_KANJI_NAME.fullmatch(s.replace(" ", "")) or _KANA_NAME.fullmatch(_SPACES.sub(" ", s)))
 
 
 def _printable(text: str) -> str:

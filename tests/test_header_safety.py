@@ -105,3 +105,9 @@ def test_recorded_names_are_screened_and_printable() -> None:
     assert safe_column_name("連絡先 03-3501-1511", 1, []) == "列2"
     assert safe_column_name("氏名\x1b[2J\x07", 0, []) == "氏名[2J"
     assert safe_column_name("氏名", 2, ["氏名"]) == "氏名 (2)"
+
+
+@pytest.mark.parametrize(("key", "kept"), [("勅使河原凛", False), ("テシガハラ リン", False), ("会社名", True), ("連絡先", True),
+                                          ("記入者", True), ("氏名", True), ("customer_id", True), ("taro@example.jp", False)])
+def test_a_json_key_shaped_like_a_name_is_not_recorded(key: str, kept: bool) -> None:
+    assert (safe_column_name(key, 0, [], key=True) == key) is kept
