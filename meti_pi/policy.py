@@ -72,10 +72,12 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> None:
             base[key] = value
 
 
-def checked(user: Any, text: str | None, relpath: str = "policy.yaml") -> dict[str, Any] | None:
+def checked(user: Any, text: str | None, relpath: str = "policy.yaml", *, strict: bool | tuple[str, ...] = True) -> dict[str, Any] | None:
     """The user's policy when it keeps to policy.schema.json; else a usage error (exit 2) naming the
     first bad key and its line: a command must not compute deadlines or wait for a lock from
-    `lock_timeout_seconds: abc` (it would fail with a traceback)."""
+    `lock_timeout_seconds: abc` (it would fail with a traceback). Not `strict` (validate, which
+    reports the schema error itself): the bad values are left out, their defaults apply. `strict` a
+    tuple of keys: strict for those keys only."""
     if not isinstance(user, dict) or not user:
         return None
     from meti_pi import schema, yamlload
@@ -85,6 +87,12 @@ def checked(user: Any, text: str | None, relpath: str = "policy.yaml") -> dict[s
     found = [(path, message) for path, message in schema.errors("policy.schema.json", user) if path]
     if not found:
         return user
+    if strict is not True:
+        fatal = [(path, message) for path, message in found if strict and path[0] in strict]
+        if not fatal:
+            bad = {path[0] for path, _ in found}
+            return {k: v for k, v in user.items() if k not in bad}
+        found = fatal
     path, message = found[0]
     line = yamlload.locate(text, path) if text else None
     where = f"{relpath}:{line}" if line else relpath

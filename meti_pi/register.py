@@ -101,7 +101,8 @@ class Register:
 
     @staticmethod
     def load_policy(root: Path) -> dict[str, Any]:
-        """The merged policy alone (for the write path's lock timeout), without reading records."""
+        """The merged policy alone (for the write path's lock timeout and the file-size limit), without
+        reading records; a bad lock_timeout_seconds or max_file_bytes is a usage error (exit 2)."""
         path = root / "policy.yaml"
         user: Any = None
         text: str | None = None
@@ -111,7 +112,8 @@ class Register:
                 user = yamlload.load(text)
             except (yamlload.YamlFault, OSError):
                 user = None  # validate reports it; the defaults still apply
-        return policy_mod.merged(policy_mod.checked(user, text))
+        # Read before the lock, from the work tree: only the values read here stop a command.
+        return policy_mod.merged(policy_mod.checked(user, text, strict=("lock_timeout_seconds", "max_file_bytes")))
 
     # -- lookups ------------------------------------------------------------------------
     def get(self, kind: str, rid: str) -> Record | None:
@@ -188,7 +190,9 @@ class Register:
         if memo is not None and memo[0] is rec:
             return memo[1]  # type: ignore[no-any-return]
         user = rec.data if rec is not None and isinstance(rec.data, dict) else {}
-        merged = policy_mod.merged(policy_mod.checked(user, rec.text if rec is not None else None, rec.relpath if rec is not None else "policy.yaml"))
+        # The checks of validate see it leniently (its schema error is reported as a problem there).
+        strict = "policy.yaml" not in self.unchecked
+        merged = policy_mod.merged(policy_mod.checked(user, rec.text if rec is not None else None, "policy.yaml", strict=strict))
         self.__dict__["_policy_memo"] = (rec, merged)
         return merged
 
