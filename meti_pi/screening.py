@@ -252,7 +252,8 @@ def check_record(relpath: str, schema: Any, new: Any, old: Any) -> None:
     """Refuse (UsageError, exit 2) a record change that writes personal data into a free-text field.
 
     Only text the change brings is screened (a string not already in the record as it was): a
-    command is never blocked by what someone committed by hand before (validate reports that).
+    command is never blocked by what someone committed by hand before (for incidents, validate
+    warns of it; hand edits committed with `meti-pi commit` are not screened here).
     """
     before = {text for _, text in screened_strings(schema, old)} if old is not None else set()
     for path, text in screened_strings(schema, new):

@@ -60,7 +60,13 @@ def load_register(ctx: typer.Context) -> Register:
     note = audit.recover_if_needed(root)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
-    return Register.load(root)
+    reg = Register.load(root)
+    from meti_pi.limits import NOT_REGULAR
+
+    for p in reg.load_problems:  # a FIFO or device named *.yaml: skipped, and said so (validate lists it as an error)
+        if NOT_REGULAR in p.message:
+            sys.stderr.write(f"meti-pi: warning: {p.path}: {NOT_REGULAR}; skipped\n")
+    return reg
 
 
 def option_date(option: str, value: str | None) -> date | None:
