@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi import limits
 from meti_pi import lock as lock_mod
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.ids import allocate, valid_id
@@ -425,8 +426,9 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     return texts
 
 
-def _screen_free_text(root: Path, texts: dict[str, str | None]) -> None:
-    """Every changed record's new free text (fields marked x-meti-pi-screen) is screened."""
+def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str, str | None] | None = None) -> None:
+    """Every changed record's new free text (fields marked x-meti-pi-screen) is screened against
+    its text `before` (default: the work tree's)."""
     from meti_pi import schema, screening, yamlload
 
     for rel, text in texts.items():
@@ -435,9 +437,9 @@ def _screen_free_text(root: Path, texts: dict[str, str | None]) -> None:
             continue
         try:
             new = yamlload.load(text)
-            old_text = _current(root, rel)
+            old_text = before.get(rel) if before is not None else _current(root, rel)
             old = yamlload.load(old_text) if old_text is not None else None
-        except yamlload.YamlFault:
+        except (yamlload.YamlFault, UnicodeError, ValueError):
             continue  # validation reports it
         screening.check_record(rel, schema.load_schema(kind.schema_file), new, old)
 
@@ -807,12 +809,18 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
             path = _safe_path(root, rel)
             if path.is_dir() or not is_register_file(rel):
                 raise UsageError(f"{rel}: not a register record file (<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)")
-            # surrogateescape: a file in another encoding is compared, then refused by validation, not a crash
-            texts[rel] = path.read_text(encoding="utf-8", errors="surrogateescape") if path.exists() else None
+            # surrogateescape: a file in another encoding is compared, then refused by validation, not a crash.
+            # Read as a regular file within the size limit: a FIFO named *.yaml must not block (#15).
+            try:
+                raw = limits.read_regular(path, limits.max_file_bytes(str(root))) if path.exists() else None
+            except limits.FileRefused as exc:
+                raise UsageError(f"{rel}: {exc.strerror}; nothing was committed") from None
+            texts[rel] = raw.decode("utf-8", errors="surrogateescape") if raw is not None else None
         head_texts = {rel: _text_at(repo, "HEAD", repo.git_path(rel)) for rel in relpaths}
         changed = {rel: t for rel, t in texts.items() if t != head_texts[rel]}
         if not changed:
             return None
+        _screen_free_text(root, changed, head_texts)  # #15: hand edits too
         # The register the commit will hold: HEAD's files with these edits (never the work tree's other
         # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
         readable = all(t is None or not _has_surrogates(t) for t in changed.values())

@@ -180,3 +180,28 @@ def test_a_command_without_screening_of_its_own_is_covered_by_the_marks(runner, 
     assert "systems" in result.output and "$.description" in result.output and "電話番号" in result.output
     assert _state(reg) == before
     assert invoke(runner, reg, *base, "--set", "description=経営相談記録を管理する").exit_code == 0
+
+
+def test_hand_edits_committed_with_meti_pi_commit_are_screened(runner, tmp_path):
+    reg = make_register(tmp_path, example=True)
+    path = reg / "systems" / "SYS-2026-41KAXG.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("description: ", f"description: 担当 {PHONE.replace('-', chr(0x3000))} "), encoding="utf-8")
+    head = git(reg, "rev-parse", "HEAD")
+    result = invoke(runner, reg, "commit", str(path))
+    _refused(result, "4321")
+    assert "systems/SYS-2026-41KAXG.yaml: $.description" in result.output
+    assert git(reg, "rev-parse", "HEAD") == head
+    # Text already committed is not screened again: an unrelated edit of the same record goes through.
+    path.write_text(original.replace("name: 中小企業支援相談記録管理システム", "name: 中小企業支援相談記録システム"), encoding="utf-8")
+    assert invoke(runner, reg, "commit", str(path)).exit_code == 0
+
+
+def test_commit_of_a_fifo_does_not_block(runner, tmp_path):
+    import os
+
+    reg = make_register(tmp_path, example=True)
+    fifo = reg / "divisions" / "evil.yaml"
+    os.mkfifo(fifo)
+    result = invoke(runner, reg, "commit", str(fifo))
+    assert result.exit_code == 2 and "not a regular file" in result.output
