@@ -447,10 +447,13 @@ def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str
 def _current(root: Path, relpath: str) -> str | None:
     path = root / relpath
     try:
-        # surrogateescape: a file in another encoding compares unequal instead of crashing the command
-        return path.read_text(encoding="utf-8", errors="surrogateescape")
+        # surrogateescape: a file in another encoding compares unequal instead of crashing the command;
+        # a FIFO or device where the command writes is refused, never read (it would block, #15)
+        return limits.read_regular(path, 1 << 30).decode("utf-8", errors="surrogateescape")
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except limits.FileRefused as exc:
+        raise UsageError(f"{relpath}: {exc.strerror}; remove it. Nothing was written") from None
 
 
 def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None = None) -> None:

@@ -203,3 +203,10 @@ def test_the_limit_is_a_policy_value(reg):
     git(reg.parent, "commit", "-qam", "a small limit")
     code, output, _, _ = measured(reg, "validate", "--json")
     assert "over the limit of 2,048 (policy max_file_bytes)" in output
+
+
+def test_a_fifo_where_a_command_writes_is_refused_not_read(reg):
+    os.mkfifo(reg / "divisions" / "case-div.yaml")
+    out = _check(reg, ["new", "divisions", "--id", "case-div", "--set", "name=人事課", "--set", "org=経済産業省", "--set", "manager_post=課長"],
+                 2, "divisions/case-div.yaml: not a regular file")
+    assert "Nothing was written" in out
