@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi import limits
 from meti_pi import lock as lock_mod
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.ids import allocate, valid_id
@@ -399,6 +400,7 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
         return {}
+    _screen_free_text(root, texts)  # #15: personal data never enters a free-text field
     # The state after first: with no error in it, nothing can be new, and the state before (a
     # second whole validation) is not needed. Unchanged records come from the read cache.
     after_reg = Register.load(root, overlay=texts, at=tx.at)
@@ -422,13 +424,34 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     return texts
 
 
+def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str, str | None] | None = None) -> None:
+    """Every changed record's new free text (fields marked x-meti-pi-screen) is screened against
+    its text `before` (default: the work tree's)."""
+    from meti_pi import schema, screening, yamlload
+
+    for rel, text in texts.items():
+        kind = KINDS.get(rel.split("/", 1)[0])
+        if text is None or kind is None:
+            continue
+        try:
+            new = yamlload.load(text)
+            old_text = before.get(rel) if before is not None else _current(root, rel)
+            old = yamlload.load(old_text) if old_text is not None else None
+        except (yamlload.YamlFault, UnicodeError, ValueError):
+            continue  # validation reports it
+        screening.check_record(rel, schema.load_schema(kind.schema_file), new, old)
+
+
 def _current(root: Path, relpath: str) -> str | None:
     path = root / relpath
     try:
-        # surrogateescape: a file in another encoding compares unequal instead of crashing the command
-        return path.read_text(encoding="utf-8", errors="surrogateescape")
+        # surrogateescape: a file in another encoding compares unequal instead of crashing the command;
+        # a FIFO or device where the command writes is refused, never read (it would block, #15)
+        return limits.read_regular(path, 1 << 30).decode("utf-8", errors="surrogateescape")
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except limits.FileRefused as exc:
+        raise UsageError(f"{relpath}: {exc.strerror}; remove it. Nothing was written") from None
 
 
 def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None = None) -> None:
@@ -794,12 +817,18 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
             path = _safe_path(root, rel)
             if path.is_dir() or not is_register_file(rel):
                 raise UsageError(f"{rel}: not a register record file (<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)")
-            # surrogateescape: a file in another encoding is compared, then refused by validation, not a crash
-            texts[rel] = path.read_text(encoding="utf-8", errors="surrogateescape") if path.exists() else None
+            # surrogateescape: a file in another encoding is compared, then refused by validation, not a crash.
+            # Read as a regular file within the size limit: a FIFO named *.yaml must not block (#15).
+            try:
+                raw = limits.read_regular(path, limits.max_file_bytes(str(root))) if path.exists() else None
+            except limits.FileRefused as exc:
+                raise UsageError(f"{rel}: {exc.strerror}; nothing was committed") from None
+            texts[rel] = raw.decode("utf-8", errors="surrogateescape") if raw is not None else None
         head_texts = {rel: _text_at(repo, "HEAD", repo.git_path(rel)) for rel in relpaths}
         changed = {rel: t for rel, t in texts.items() if t != head_texts[rel]}
         if not changed:
             return None
+        _screen_free_text(root, changed, head_texts)  # #15: hand edits too
         # The register the commit will hold: HEAD's files with these edits (never the work tree's other
         # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
         readable = all(t is None or not _has_surrogates(t) for t in changed.values())

@@ -448,16 +448,25 @@ def to_csv(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> bytes:
     """UTF-8 with BOM (Excel then reads the Japanese right) and CRLF line ends."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(list(headers))
+    writer.writerow([csv_cell(h) for h in headers])
     for row in rows:
-        writer.writerow(list(row))
+        writer.writerow([csv_cell(v) for v in row])
     return buf.getvalue().encode("utf-8-sig")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet will show as text: one beginning with = + - @ tab or CR (a formula to
+    Excel: `=HYPERLINK(...)`, DDE) gets a leading ' (OWASP's CSV injection rule)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def md_cell(text: str) -> str:
     """A value made safe for one Markdown table cell (and for meti_pi.word)."""
     out = text.replace("\\", "\\\\")
-    for ch in "|*`<":
+    for ch in "|*`<>[]!_~":  # no HTML, link, image or emphasis from record text (meti_pi.mdsafe)
         out = out.replace(ch, "\\" + ch)
     return out.replace("\r\n", "\n").replace("\n", "<br>")
 
@@ -465,7 +474,7 @@ def md_cell(text: str) -> str:
 def md_text(text: str) -> str:
     """A value made safe for a Markdown heading line."""
     out = text.replace("\\", "\\\\")
-    for ch in "*`#>|<":
+    for ch in "*`#>|<[]!_~":
         out = out.replace(ch, "\\" + ch)
     return " ".join(out.split())
 

@@ -71,13 +71,17 @@ ASSESSED_FACTS = ("principals", "principals_max", "sensitive", "financial", "mal
 
 
 def _parse_date(key: str, value: Any) -> str:
+    from meti_pi.limits import checked_date
+
     if isinstance(value, date):
-        return value.isoformat()
+        return checked_date(key, value).isoformat()
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value).isoformat()
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            return checked_date(key, day).isoformat()
     raise UsageError(f"{key}: expected a date YYYY-MM-DD")
 
 

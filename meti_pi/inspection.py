@@ -525,7 +525,9 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
 
 
 def _cell(text: Any) -> str:
-    return str(text if text is not None else "—").replace("|", "｜").replace("\n", " ")
+    from meti_pi import mdsafe
+
+    return mdsafe.inline(str(text if text is not None else "—").replace("|", "｜"))
 
 
 # A finding's text may name its subject as the checklist does, 「［F-2026-T79Z58「名称」］」, and

@@ -14,8 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from meti_pi import limits, refs, yamlload
 from meti_pi import policy as policy_mod
-from meti_pi import refs, yamlload
 from meti_pi.errors import MetiPiError, Problem
 from meti_pi.ids import ID_RE, valid_id
 from meti_pi.kinds import KINDS, SINGLETONS
@@ -102,15 +102,19 @@ class Register:
 
     @staticmethod
     def load_policy(root: Path) -> dict[str, Any]:
-        """The merged policy alone (for the write path's lock timeout), without reading records."""
+        """The merged policy alone (for the write path's lock timeout and the file-size limit), without
+        reading records; a bad lock_timeout_seconds or max_file_bytes is a usage error (exit 2)."""
         path = root / "policy.yaml"
         user: Any = None
+        text: str | None = None
         if path.is_file():
             try:
-                user = yamlload.load(yamlload.decode(path.read_bytes()))
-            except yamlload.YamlFault:
+                text = yamlload.decode(limits.read_regular(path))
+                user = yamlload.load(text)
+            except (yamlload.YamlFault, OSError):
                 user = None  # validate reports it; the defaults still apply
-        return policy_mod.merged(user if isinstance(user, dict) else None)
+        # Read before the lock, from the work tree: only the values read here stop a command.
+        return policy_mod.merged(policy_mod.checked(user, text, strict=("lock_timeout_seconds", "max_file_bytes")))
 
     # -- lookups ------------------------------------------------------------------------
     def get(self, kind: str, rid: str) -> Record | None:
@@ -187,7 +191,9 @@ class Register:
         if memo is not None and memo[0] is rec:
             return memo[1]  # type: ignore[no-any-return]
         user = rec.data if rec is not None and isinstance(rec.data, dict) else {}
-        merged = policy_mod.merged(user)
+        # The checks of validate see it leniently (its schema error is reported as a problem there).
+        strict = "policy.yaml" not in self.unchecked
+        merged = policy_mod.merged(policy_mod.checked(user, rec.text if rec is not None else None, "policy.yaml", strict=strict))
         self.__dict__["_policy_memo"] = (rec, merged)
         return merged
 
@@ -256,7 +262,9 @@ def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Reco
         try:
             if path.is_symlink():
                 return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
-            raw = path.read_bytes()
+            raw = limits.read_regular(path, limits.max_file_bytes(str(root)))
+        except limits.FileRefused as exc:
+            return None, [Problem(rel, None, "unreadable", f"{exc.strerror}: remove it from the register or replace it with the record")]
         except OSError as exc:
             return None, [Problem(rel, None, "unreadable", f"cannot read the file ({exc.strerror})")]
         try:
@@ -370,7 +378,7 @@ def _text_of(path: Path, cid: str, store: Any) -> str:
     if stored is not None:
         return stored.decode("utf-8")
     try:
-        raw = path.read_bytes()
+        raw = limits.read_regular(path)
         if cache.blob_id(raw) == cid:
             return yamlload.decode(raw)
     except (OSError, yamlload.YamlFault):
@@ -405,8 +413,7 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
             if raw is None:
                 if os.path.islink(full):
                     raise OSError
-                with open(full, "rb") as fh:
-                    raw = fh.read()
+                raw = limits.read_regular(full, limits.max_file_bytes(str(root)))
             cid = cache.blob_id(raw)
             text = yamlload.decode(raw)
         except (OSError, yamlload.YamlFault):
@@ -578,7 +585,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             try:
                 if (root / rel).is_symlink():
                     raise OSError
-                raw = (root / rel).read_bytes()
+                raw = limits.read_regular(root / rel, limits.max_file_bytes(str(root)))
             except OSError:
                 todo.append(rel)
                 continue

@@ -65,7 +65,9 @@ def write_schema_copy(tx: audit.Transaction) -> list[str]:
 def read_fields_file(path: Path) -> dict[str, Any]:
     """Fields of a record given as a YAML file (exit 2 when unreadable)."""
     try:
-        text = yamlload.decode(path.read_bytes())
+        from meti_pi import limits
+
+        text = yamlload.decode(limits.read_option_file(path, "fields file"))
         data = yamlload.load(text)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None

@@ -64,6 +64,14 @@ class LazyGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # One funnel for the terminal: whatever a command prints — record text, dataset headers,
+        # git subjects, click's usage errors quoting an argument — has its control characters escaped.
+        from meti_pi.cli.common import safe_output
+
+        with safe_output():
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx: Any) -> Any:
         # The error funnel: every MetiPiError becomes its exit code; with --json, an error that
         # stops the command is also the one JSON document on stdout ({"ok": false, "errors": [...]}),
@@ -80,6 +88,17 @@ class LazyGroup(TyperGroup):
             if wants_json:
                 error_json(exc)
             raise typer.Exit(exc.exit_code) from None
+        except OverflowError:
+            # Only date arithmetic overflows in meti-pi: a deadline or horizon past 9999-12-31.
+            from meti_pi.cli.common import error_json, report_error
+            from meti_pi.errors import UsageError
+
+            overflow = UsageError("a date computed from the dates given (--today, --on, --known-on, --horizon...) falls after "
+                                  "9999-12-31, the last date meti-pi can handle; give earlier dates. Nothing was written")
+            report_error(overflow)
+            if wants_json:
+                error_json(overflow)
+            raise typer.Exit(overflow.exit_code) from None
         except ClickUsageError as exc:
             if not wants_json:
                 raise
@@ -157,10 +176,15 @@ def root(
 
     fixed: date | None = None
     if today:
+        from meti_pi.limits import DATE_MAX, DATE_MIN
+
         try:
             fixed = date.fromisoformat(today)
         except ValueError:
             raise typer.BadParameter(f"{today!r} is not a date; use YYYY-MM-DD", param_hint="--today") from None
+        if not DATE_MIN <= fixed <= DATE_MAX:
+            raise typer.BadParameter(f"{today} is outside the dates meti-pi handles ({DATE_MIN} (明治6年1月1日) to {DATE_MAX})",
+                                     param_hint="--today")
     ctx.obj = AppState(register_opt=register, today=fixed or date.today())
 
 

@@ -17,6 +17,7 @@ from meti_pi.cli.common import (
     console,
     on_terminal,
     print_json,
+    safe_text,
     state,
 )
 from meti_pi.errors import MetiPiError, UsageError
@@ -147,7 +148,7 @@ def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
     # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
     # imported: a plain run does not pay for it).
     long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
-    with Busy(f"scanning {path.name}", force=on_terminal() and long) as busy:
+    with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
         return scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
 
 
@@ -155,10 +156,9 @@ def _read_profile(path: Path) -> Any:
     from meti_pi.classification import profile_from_mapping
     from meti_pi.yamlload import YamlFault, decode, load
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the profile ({exc.strerror})") from None
+    from meti_pi import limits
+
+    raw = limits.read_option_file(path, "--profile")
     try:
         data = load(decode(raw))
     except YamlFault as exc:

@@ -90,10 +90,9 @@ def _bool_facts(**flags: bool | None) -> dict[str, Any]:
 def _read_facts_file(path: Path) -> dict[str, Any]:
     from meti_pi import yamlload
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the facts file ({exc.strerror})") from None
+    from meti_pi import limits
+
+    raw = limits.read_option_file(path, "--from facts file")
     try:
         data = yamlload.load(yamlload.decode(raw))
     except yamlload.YamlFault as fault:

@@ -377,7 +377,9 @@ def audit_findings_cmd(
     if reg.get("audits", audit_id) is None:
         raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
     try:
-        doc = yamlload.load(yamlload.decode(findings_file.read_bytes()))
+        from meti_pi import limits
+
+        doc = yamlload.load(yamlload.decode(limits.read_option_file(findings_file, "findings file")))
     except OSError as exc:
         raise UsageError(f"{findings_file}: cannot read ({exc.strerror})") from None
     except yamlload.YamlFault as fault:
