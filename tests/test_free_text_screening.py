@@ -32,6 +32,8 @@ EXEMPT: dict[str, str] = {
     "contractors:$.annual_confirmations[].ref": "a document reference (文書番号)",
     "divisions:$.parent": "the parent organisation's name as the 組織規則 writes it (reference data, not a person's text)",
     "divisions:$.address": "the office's own address: public by design (窓口の所在地)",
+    "divisions:$.contact.phone": "the office's own 問合せ先 telephone, printed in notices to the 本人: public by design",
+    "divisions:$.contact.email": "the office's own 問合せ先 address, printed in notices to the 本人: public by design",
     "files:$.disclosure_office.address": "the office's own address, published in the ファイル簿 (APPI 75)",
     "files:$.anonymized_info.proposal_office.address": "the office's own address, published in the ファイル簿",
     "files:$.classification.reasons[].rule": "written by meti-pi from the rule (classification), not typed",

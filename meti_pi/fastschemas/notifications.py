@@ -6,7 +6,7 @@ sha256 is the one below."""
 # fmt: off
 # mypy: ignore-errors
 
-SCHEMA_SHA256 = "034958c31553411228e24e4de0260f2883348e46994e33b088ef99069ad1deff"
+SCHEMA_SHA256 = "ec2224d16fa52905bffc1a03851fcf4c51b85e7f68fbeb78e7ae1080a3cabf25"
 FASTJSONSCHEMA = "2.22.3"
 
 VERSION = "2.22.3"
