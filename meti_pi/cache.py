@@ -78,7 +78,7 @@ def _detached(work: Any) -> None:
         if os.fork() == 0:
             code = 1
             try:
-                from meti_pi import lock
+                from meti_pi.gitlayer import lock
 
                 for fd in lock.held_fds():
                     os.close(fd)
@@ -127,14 +127,14 @@ def git_state(root: Path) -> dict[str, str] | None:
     Vouched for: tracked, stage 0, regular file, not assume-unchanged or skip-worktree, and
     not modified in the work tree (git compares contents when the stat data differs).
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.errors import MetiPiError
 
     git_dir = find_git_dir(root)
     if git_dir is None:
         return None
     try:
-        out = audit.git(root, *_GIT_SAFE, "ls-files", "--stage", "-v", "--modified", "-z", check=True)
+        out = gitlayer.git(root, *_GIT_SAFE, "ls-files", "--stage", "-v", "--modified", "-z", check=True)
     except MetiPiError:
         return None  # not a work tree git can read: no cache
     clean: dict[str, str] = {}

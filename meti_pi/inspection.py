@@ -337,11 +337,11 @@ def _ref_target(ref: str) -> tuple[str, str]:
 
 def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool = False) -> str | None:
     """Write the inspection record (and close the earlier findings it confirms) as one audit commit."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     year = int(outcome.data["year"])
     division = str(outcome.data["division"])
-    with audit.transaction(
+    with gitlayer.transaction(
         root, command="inspect", article="41(1)", summary=f"{year}年度の点検結果を記録（{division}）", today=today,
         dry_run=dry_run, subject_record=outcome.key,
     ) as tx:
@@ -672,9 +672,9 @@ def new_audit_data(
 
 def save_new_audit(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
     """Create the audit record; (audit id, commit)."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    with audit.transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run) as tx:
+    with gitlayer.transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run) as tx:
         aid = tx.create("audits", data)
     return aid, tx.commit_sha
 
@@ -717,11 +717,11 @@ def save_audit_findings(
     ended_on: date | None = None, reported_on: date | None = None, dry_run: bool = False,
 ) -> tuple[list[str], str | None]:
     """Append findings to an audit (and its end/report dates); (finding refs, commit)."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     key = f"audits/{audit_id}"
     refs: list[str] = []
-    with audit.transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
+    with gitlayer.transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
                            today=today, dry_run=dry_run, subject_record=key) as tx:
         doc = tx.edit(key)
         existing = list(doc.get("findings") or [])
@@ -740,7 +740,7 @@ def save_audit_findings(
 
 
 # -- the evidence pack ------------------------------------------------------------------------------
-# NOTE for the lead: the git calls below go through meti_pi.audit.git / git_bytes / repo_of; a
+# NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of; a
 # `audit.archive(register_root, rev) -> (sha, {relpath: bytes})` and `audit.log_at(register_root, rev)`
 # there would let this section drop its git arguments entirely.
 
@@ -765,15 +765,15 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
     """(commit sha, commit date, register files at that commit, the trail up to it)."""
     import tarfile
 
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    repo = audit.repo_of(root)
-    sha = audit.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
+    repo = gitlayer.repo_of(root)
+    sha = gitlayer.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
     if not sha:
         raise UsageError(f"--commit {rev!r}: no such commit in {repo.top}")
-    when = audit.git(repo.top, "show", "-s", "--format=%cI", sha).strip()
+    when = gitlayer.git(repo.top, "show", "-s", "--format=%cI", sha).strip()
     target = repo.prefix.rstrip("/") or "."
-    raw = audit.git_bytes(repo.top, "archive", "--format=tar", sha, "--", target)
+    raw = gitlayer.git_bytes(repo.top, "archive", "--format=tar", sha, "--", target)
     files: dict[str, bytes] = {}
     with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
         for member in tar.getmembers():
@@ -785,7 +785,7 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
             handle = tar.extractfile(member)
             if handle is not None:
                 files[name] = handle.read()
-    log = audit.git(repo.top, "log", "--format=%x1e%H%x1f%an%x1f%aI%x1f%s%x1f%(trailers:unfold,only)", sha, "--", target)
+    log = gitlayer.git(repo.top, "log", "--format=%x1e%H%x1f%an%x1f%aI%x1f%s%x1f%(trailers:unfold,only)", sha, "--", target)
     trail = []
     for chunk in log.split("\x1e")[1:]:
         parts = chunk.split("\x1f")
@@ -797,9 +797,9 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
             if sep:
                 trailers.setdefault(k, []).append(v.strip())
         trail.append({"commit": parts[0], "author": parts[1], "date": parts[2], "subject": parts[3],
-                      "command": (trailers.get(audit.TRAILER_COMMAND) or [None])[0],
-                      "records": trailers.get(audit.TRAILER_RECORD, []),
-                      "article": (trailers.get(audit.TRAILER_ARTICLE) or [None])[0]})
+                      "command": (trailers.get(gitlayer.TRAILER_COMMAND) or [None])[0],
+                      "records": trailers.get(gitlayer.TRAILER_RECORD, []),
+                      "article": (trailers.get(gitlayer.TRAILER_ARTICLE) or [None])[0]})
     return sha, when, files, trail
 
 
@@ -869,10 +869,10 @@ def evidence_pack(root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str =
 
 def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date) -> str | None:
     """Note the evidence pack in its audit record (one commit)."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     key = f"audits/{audit_id}"
-    with audit.transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
+    with gitlayer.transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
                            today=today, subject_record=key) as tx:
         doc = tx.edit(key)
         entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
@@ -921,9 +921,9 @@ def new_review_data(
 
 def save_review(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
     """Create the review (closing the findings it confirms when `closes_findings`); (id, commit)."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    with audit.transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run) as tx:
+    with gitlayer.transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run) as tx:
         rid = tx.create("reviews", data)
         if data.get("closes_findings"):
             on = parse_day(data["date"]) or today

@@ -391,7 +391,8 @@ def test_a_detached_cache_writer_keeps_neither_the_lock_nor_the_callers_output(t
     import fcntl
     import time
 
-    from meti_pi import cache, lock
+    from meti_pi import cache
+    from meti_pi.gitlayer import lock
 
     done = tmp_path / "written"
     lock_path = tmp_path / "meti-pi.lock"

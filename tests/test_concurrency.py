@@ -137,7 +137,7 @@ def started_while_locked(root: Path, cmds: list[list[str]], hold: float = 2.5) -
     Makes the race deterministic: every command has started (and read whatever it reads before
     taking the lock) before any of them can write.
     """
-    from meti_pi import lock
+    from meti_pi.gitlayer import lock
 
     with lock.held(root.parent / ".git" / "meti-pi.lock", command="test-holder", timeout=5):
         procs = start_all(cmds, cwd=root.parent.parent)
@@ -169,7 +169,7 @@ def test_lock_timeout_exits_3_naming_the_holder_and_writes_nothing(tmp_path):
     git_dir = root.parent / ".git"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from meti_pi import lock\n"
+         "import sys, time; from pathlib import Path; from meti_pi.gitlayer import lock\n"
          "with lock.held(Path(sys.argv[1]), command='incident open', timeout=5):\n"
          "    print('held', flush=True); time.sleep(6)\n",
          str(git_dir / "meti-pi.lock")],
@@ -282,13 +282,13 @@ def test_a_hand_commit_made_during_a_command_is_never_overwritten(tmp_path):
     (exit 3, nothing written), not commit its stale copy on top and silently undo the other change."""
     from datetime import date
 
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.errors import MetiPiError
 
     root = make_register(tmp_path, {f"{SHARED}.yaml": SHARED_TEXT})
     path = root / f"{SHARED}.yaml"
     with pytest.raises(MetiPiError) as info:
-        with audit.transaction(root, command="test-edit", summary="stale edit", today=date(2026, 11, 26)) as tx:
+        with gitlayer.transaction(root, command="test-edit", summary="stale edit", today=date(2026, 11, 26)) as tx:
             tx.edit(SHARED)["deputy_manager_posts"] = ["副課長"]
             # Meanwhile, by hand (git does not know about the meti-pi lock):
             path.write_text(SHARED_TEXT.replace("共有課長", "新しい課長"), encoding="utf-8")

@@ -35,9 +35,9 @@ from _reliability import (
 from conftest import git as git_ok
 from conftest import make_register
 
-PHASES = ("locked", "validated", "objects", "journal", "committed", "tmp-written", "file-written", "files-written",
-          "indexed", "done")
-BEFORE_COMMIT_POINT = {"locked", "validated", "objects", "journal"}
+PHASES = ("locked", "validated", "journal", "tmp-written", "file-written", "files-written", "committed", "done")
+# The commit point is git's own (`git commit` moving the branch): the files are written before it.
+BEFORE_COMMIT_POINT = {"locked", "validated", "journal", "tmp-written", "file-written", "files-written"}
 MULTI = "multi"  # one change writing two files: a new record and an edit of another
 
 
@@ -61,11 +61,11 @@ MULTI_DRIVER = r"""
 import sys
 from datetime import date
 from pathlib import Path
-from meti_pi import audit
+from meti_pi import gitlayer
 from meti_pi.errors import MetiPiError
 root, item = sys.argv[1:3]
 try:
-    with audit.transaction(Path(root), command="test-multi", summary="two files", today=date(2026, 11, 26)) as tx:
+    with gitlayer.transaction(Path(root), command="test-multi", summary="two files", today=date(2026, 11, 26)) as tx:
         tx.create("systems", {"name": "システム " + item, "beppyo_row": 2})
         doc = tx.edit("divisions/shared")
         doc.setdefault("deputy_manager_posts", []).append(item)

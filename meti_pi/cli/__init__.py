@@ -66,10 +66,20 @@ class LazyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except MetiPiError as exc:
+            _say_notes()
             from meti_pi.cli.common import report_error
 
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
+        finally:
+            _say_notes()
+
+
+def _say_notes() -> None:
+    """What the git layer had to say (it prints nothing itself): recoveries, kept-comment warnings."""
+    tx = sys.modules.get("meti_pi.gitlayer.transaction")
+    while tx is not None and tx.notes:
+        sys.stderr.write(f"meti-pi: {tx.notes.pop(0)}\n")
 
 
 def _plain_help(command: Any) -> None:

@@ -37,11 +37,11 @@ def validate_cmd(ctx: typer.Context, json_out: JsonOpt = False, strict: StrictOp
 
     Exit 1 on errors (and on warnings with --strict). Problems are printed as `path:line:`.
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.validate import validate_register
 
     st = state(ctx)
-    note = audit.recover_if_needed(st.register_root)
+    note = gitlayer.recover_if_needed(st.register_root)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
     reg = load_register(ctx)
@@ -125,7 +125,7 @@ def commit_cmd(
     message: Annotated[str, typer.Option("-m", "--message", help="Summary for the commit subject.")] = "edited by hand",
 ) -> None:
     """Validate records edited by hand and commit exactly those files, with the meti-pi trailers."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     st = state(ctx)
     root = st.register_root
@@ -136,7 +136,7 @@ def commit_cmd(
             rels.append(full.relative_to(root).as_posix())
         except ValueError:
             raise UsageError(f"{p}: not inside the register {root}") from None
-    sha = audit.commit_paths(root, rels, command="commit", summary=message, today=st.today)
+    sha = gitlayer.commit_paths(root, rels, command="commit", summary=message, today=st.today)
     typer.echo("nothing to commit: the files match the last commit" if sha is None else f"committed {len(rels)} file(s) as {sha[:10]}")
 
 
@@ -178,7 +178,7 @@ def history_cmd(
     strict: StrictOpt = False,
 ) -> None:
     """Read the audit trail: who changed what, when, by which command and under which article."""
-    from meti_pi import audit, registry_ops
+    from meti_pi import gitlayer, registry_ops
 
     st = state(ctx)
     root = st.register_root
@@ -193,7 +193,7 @@ def history_cmd(
     relpath = None
     if target:
         relpath = registry_ops.find_record(load_register(ctx), target).relpath if not target.endswith(".yaml") else target
-    commits = audit.history(root, relpath, limit=limit)
+    commits = gitlayer.history(root, relpath, limit=limit)
     if json_out:
         print_json({"target": relpath, "commits": commits})
         return

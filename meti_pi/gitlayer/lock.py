@@ -1,14 +1,14 @@
 """The register lock: concurrent meti-pi invocations on one repository take turns.
 
-An advisory `flock` on a file inside the git directory (never committed). The kernel drops it
-when the holder dies, so a lock left by a killed command is recovered without guessing from
-timestamps; the file's text only tells a waiting command who holds it.
+An advisory lock on a file inside the git directory (never committed): `flock` on POSIX,
+`msvcrt.locking` on Windows, both behind `_try_lock`. The kernel drops it when the holder dies, so
+a lock left by a killed command is recovered without guessing from timestamps; the file's text only
+tells a waiting command who holds it (`/proc/locks` names the holder's pid on Linux, a nicety).
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import socket
@@ -18,6 +18,39 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from meti_pi.errors import MetiPiError
+
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+    import msvcrt
+
+
+_WIN_BYTE = 1 << 20
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the lock without waiting; False when another process holds it."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:
+            os.lseek(fd, _WIN_BYTE, os.SEEK_SET)  # a byte past the holder's details, which others read
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EDEADLK):
+            return False
+        raise
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    else:
+        os.lseek(fd, _WIN_BYTE, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
 def _info(fd: int) -> dict[str, object]:
@@ -74,7 +107,7 @@ def _holder(fd: int) -> str:
 
 
 # Descriptors of the locks this process holds. The write path passes them to its git children
-# (audit.git), so that a command killed while git runs keeps the lock until that git has exited:
+# (gitlayer.runner), so that a command killed while git runs keeps the lock until that git has exited:
 # the next command never works beside an orphaned `git update-ref` or `git update-index`.
 _HELD: list[int] = []
 
@@ -92,29 +125,46 @@ def held(lock_path: Path, *, command: str, timeout: float) -> Iterator[None]:
         deadline = time.monotonic() + timeout
         delay = 0.01
         while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if _try_lock(fd):
                 break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise MetiPiError(
-                        f"the register is locked by {_holder(fd)}; waited {timeout:g} s "
-                        "(policy lock_timeout_seconds). Try again when it has finished."
-                    ) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
+            if time.monotonic() >= deadline:
+                raise MetiPiError(
+                    f"the register is locked by {_holder(fd)}; waited {timeout:g} s "
+                    "(policy lock_timeout_seconds). Try again when it has finished."
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
         info = {"command": command, "pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, json.dumps(info).encode("utf-8"))
+        try:
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, json.dumps(info).encode("utf-8"))
+        except OSError:
+            pass  # a full disk: the details only help a waiting command name the holder
         _HELD.append(fd)
         try:
             yield
         finally:
             _HELD.remove(fd)
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def busy(lock_path: Path) -> bool:
+    """True when a live process holds the lock now (the lock is not taken)."""
+    try:
+        fd = os.open(lock_path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return False
+    try:
+        if not _try_lock(fd):
+            return True
+        _unlock(fd)
+        return False
     finally:
         os.close(fd)
