@@ -35,7 +35,7 @@ TRAILER_CHANGE = "Meti-Pi-Change"
 
 # Called with the name of each phase of a change; tests set it (tests/crashhook) to kill the process
 # there. Phases, in order: locked, validated, journal, tmp-written, file-written, files-written
-# (all before the commit point), committed, done.
+# (all before the commit point), committed, done; and file-restored (recovery, after each file).
 crash_hook: Callable[[str], None] | None = None
 
 
@@ -181,6 +181,7 @@ def undo(repo: Repo, journal: dict[str, Any]) -> None:
             _fsync_dir(path.parent)
         else:  # cannot happen: the old file is kept before the new one is written
             raise MetiPiError(f"{path}: the version before the interrupted change was not kept; restore it with `git restore`")
+        crash_point("file-restored")
     intent = [g for g in journal.get("intent", []) if not (repo.top / g).exists()]
     if intent:  # new files announced to git (`git add -N`) and now gone again
         run(repo.top, ("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--", *intent), detached=True)
@@ -247,7 +248,7 @@ def recover_if_needed(register_root: Path, *, timeout: float = 5.0) -> str | Non
     if not journal_path(repo).exists():
         return None
     lock_path = repo.git_dir / "meti-pi.lock"
-    if lock_mod.busy(lock_path):
-        return None  # a command is writing now: its journal is not an interrupted change (a hook may be reading)
+    if lock_mod.inherited(lock_path):
+        return None  # run by a hook of the writing command itself: its change is not interrupted
     with lock_mod.held(lock_path, command="recover", timeout=timeout):
         return recover(repo)

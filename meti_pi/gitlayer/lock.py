@@ -155,16 +155,19 @@ def held(lock_path: Path, *, command: str, timeout: float) -> Iterator[None]:
         os.close(fd)
 
 
-def busy(lock_path: Path) -> bool:
-    """True when a live process holds the lock now (the lock is not taken)."""
+def inherited(lock_path: Path) -> bool:
+    """True when this process was started, directly or not, by the lock's holder (a git hook run by
+    meti-pi's `git commit`): it has the lock file open among the descriptors it inherited. Waiting
+    for the lock there would wait for its own parent."""
     try:
-        fd = os.open(lock_path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
+        st = os.stat(lock_path)
+    except OSError:
         return False
-    try:
-        if not _try_lock(fd):
+    for fd in range(3, 256):
+        try:
+            other = os.fstat(fd)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino) and fd not in _HELD:
             return True
-        _unlock(fd)
-        return False
-    finally:
-        os.close(fd)
+    return False
