@@ -143,11 +143,18 @@ def drop_journal(repo: Repo, journal: dict[str, Any]) -> None:
 
 def committed_as(repo: Repo, journal: dict[str, Any]) -> str | None:
     """The commit holding the journal's change (found by its Meti-Pi-Change trailer), or None."""
+    found = commit_of(repo, journal)
+    return found[0] if found else None
+
+
+def commit_of(repo: Repo, journal: dict[str, Any]) -> list[str]:
+    """[commit, its parents...] of the journal's change in HEAD's history ([] when it is not there).
+    By its trailer, not by HEAD: someone may have committed on top of it already."""
     base = journal.get("base") or ""
     span = [f"{base}..HEAD"] if base else ["HEAD"]
-    out = git(repo.top, "log", "-n1", "--format=%H", "--fixed-strings", f"--grep={TRAILER_CHANGE}: {journal['change']}",
+    out = git(repo.top, "log", "-n1", "--format=%H %P", "--fixed-strings", f"--grep={TRAILER_CHANGE}: {journal['change']}",
               *span, "--", check=False)
-    return out.strip() or None
+    return out.split()
 
 
 def undo(repo: Repo, journal: dict[str, Any]) -> None:

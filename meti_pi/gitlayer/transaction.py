@@ -329,8 +329,12 @@ _MOVED = ("a commit was made in this repository while the command ran (not by me
 def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, base: str) -> None:
     """Refuse when a file the command must write holds someone's uncommitted work (in the work tree
     or staged), or when HEAD is no longer the commit the change was computed from."""
-    if base and git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != base:
-        raise MetiPiError(_MOVED)
+    if base:
+        now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
+        # change as valid as it was; one that touched the register may invalidate what was decided.
+        if now != base and (not now or _register_changed(repo, base, now)):
+            raise MetiPiError(_MOVED)
     gpaths = [repo.git_path(r) for r in relpaths]
     unsure = gpaths
     dirty: set[str] = set()
@@ -361,6 +365,13 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, ba
             "uncommitted edits in file(s) this command must write: " + ", ".join(sorted(dirty))
             + "; commit them first (`meti-pi commit PATH`) or discard them (`git restore PATH`)"
         )
+
+
+def _register_changed(repo: Repo, old: str, new: str, paths: Sequence[str] = ()) -> list[str]:
+    """Register files (or `paths`) that differ between two commits."""
+    out = git(repo.top, "--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames", old, new, "--",
+              *(paths or [repo.prefix or "."]), check=False)
+    return [p for p in out.split("\0") if p]
 
 
 def _os_message(exc: OSError, what: str) -> str:
@@ -439,8 +450,19 @@ def _commit(repo: Repo, changes: dict[str, bytes | None], message: str, base: st
         jr.crash_point("files-written")
         if intent:
             _git_write(repo, ("add", "--force", "--intent-to-add", "--", *intent))
-        _git_write(repo, ("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--file=-", "--only", "--",
-                          *sorted(files)), input=message.encode("utf-8"))
+        for attempt in range(20):
+            try:
+                _git_write(repo, ("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--file=-", "--only", "--",
+                                  *sorted(files)), input=message.encode("utf-8"))
+                break
+            except GitFailed as exc:
+                # A commit made by hand while git committed (git's compare-and-swap on the branch
+                # refused ours): try again on top of it, unless it changed the register.
+                if "but expected" not in exc.stderr or attempt == 19:
+                    raise
+                now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+                if base and (not now or _register_changed(repo, base, now)):
+                    raise MetiPiError(_MOVED.replace("; nothing was written", "")) from None
     except MetiPiError as exc:
         done = jr.committed_as(repo, journal)
         if done:  # git failed after its commit point (e.g. writing the index): the change is in
@@ -456,20 +478,23 @@ def _commit(repo: Repo, changes: dict[str, bytes | None], message: str, base: st
         raise MetiPiError(f"{exc}; nothing was committed and no file was changed. Fix the cause and run the command again") from None
     jr.crash_point("committed")
     # From here on the change is committed: nothing below may pretend otherwise.
-    try:
-        out = git(repo.top, "rev-parse", "HEAD", "HEAD^@").split()
-    except MetiPiError:
-        out = [jr.committed_as(repo, journal) or "?"]
-    new, parents = out[0], out[1:]
+    found = jr.commit_of(repo, journal)
+    if not found:  # git said it committed; a commit made on top at once and reset away? Say what is known.
+        raise MetiPiError("git reported the change committed, but HEAD's history does not hold it; "
+                          "check `git reflog` and run `meti-pi validate`")
+    new, parents = found[0], found[1:]
     _finish(repo, journal)
-    if base and parents != [base]:
-        # A commit made by hand between the checks and `git commit` (git does not know meti-pi's
-        # lock): harmless unless it touched the same files.
-        touched = git(repo.top, "--literal-pathspecs", "diff", "--name-only", base, parents[0] if parents else base, "--",
-                      *files, check=False).split()
+    if base and parents and parents != [base]:
+        # A commit made by hand between the last check and `git commit` (git does not know meti-pi's
+        # lock): harmless unless it touched the register.
+        touched = _register_changed(repo, base, parents[0], list(files))
         if touched:
             raise MetiPiError(f"the change WAS committed as {new[:12]}, but a commit made by hand meanwhile also changed "
                               f"{', '.join(touched)}; check `git show {new[:12]}` and revert what it should not hold")
+        others = _register_changed(repo, base, parents[0])
+        if others:
+            notes.append(f"warning: a commit made meanwhile by hand changed {', '.join(others)}; the change "
+                         f"{new[:12]} was checked against the register before it. Run `meti-pi validate`")
     for gpath, f in files.items():
         if jr.digest(jr.read_or_none(repo.top / gpath)) != f["new"]:
             notes.append(f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`")
