@@ -11,7 +11,7 @@ import pytest
 
 from conftest import git, make_register
 from meti_pi import gitlayer
-import meti_pi.gitlayer.journal
+import meti_pi.gitlayer.fs
 from meti_pi.gitlayer import lock
 from meti_pi.errors import MetiPiError, RuleViolation
 
@@ -163,13 +163,13 @@ class Killed(BaseException):
 
 
 def kill_at(monkeypatch, phase: str) -> None:
-    from meti_pi.gitlayer import journal
+    from meti_pi.gitlayer import fs
 
     def hook(at: str) -> None:
         if at == phase:
             raise Killed(phase)
 
-    monkeypatch.setattr(journal, "crash_hook", hook)
+    monkeypatch.setattr(fs, "crash_hook", hook)
 
 
 DEPUTY_TEXT = "deputy_manager_posts:\n- 企画官\n"
@@ -181,7 +181,7 @@ def edit_interrupted(root: Path, monkeypatch, phase: str) -> Path:
     with pytest.raises(Killed):
         with gitlayer.transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
             tx.edit("divisions/kanbo-jinji")["deputy_manager_posts"] = ["企画官"]
-    monkeypatch.setattr(gitlayer.journal, "crash_hook", None)
+    monkeypatch.setattr(gitlayer.fs, "crash_hook", None)
     return root / "divisions/kanbo-jinji.yaml"
 
 
@@ -206,7 +206,7 @@ def test_a_new_record_killed_before_the_commit_point_leaves_nothing_staged(tmp_p
     kill_at(monkeypatch, "files-written")
     with pytest.raises(Killed):
         add_division(root)
-    monkeypatch.setattr(gitlayer.journal, "crash_hook", None)
+    monkeypatch.setattr(gitlayer.fs, "crash_hook", None)
     assert (root / "divisions/kanbo-jinji.yaml").exists()
     assert "undid" in (gitlayer.recover_if_needed(root) or "")
     assert not (root / "divisions/kanbo-jinji.yaml").exists()

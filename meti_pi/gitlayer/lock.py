@@ -120,7 +120,12 @@ def held_fds() -> tuple[int, ...]:
 @contextmanager
 def held(lock_path: Path, *, command: str, timeout: float) -> Iterator[None]:
     """Hold the lock for the duration of the block; MetiPiError (exit 3) after `timeout` seconds."""
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        from meti_pi.gitlayer.fs import os_message
+
+        raise MetiPiError(os_message(exc, f"opening the register lock {lock_path}") + "; nothing was written") from None
     try:
         deadline = time.monotonic() + timeout
         delay = 0.01

@@ -25,6 +25,7 @@ from typing import Any
 
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import journal as jr
+from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.runner import GitFailed, Repo, git, head_commit, repo_of, run, text_at
 from meti_pi.ids import allocate, valid_id
@@ -245,7 +246,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
     _branch(repo)
     timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
-        jr.crash_point("locked")
+        crash_point("locked")
         _recover(repo)
         # The commit made at the end must sit on this commit: the change was computed from it.
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
@@ -259,7 +260,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         if not texts:
             return
         _refuse_dirty(repo, list(texts), tx.at, base)
-        jr.crash_point("validated")
+        crash_point("validated")
         records = [p[: -len(".yaml")] for p in sorted(texts)]
         subject_key = subject_record or (tx.created[0][:-5] if tx.created else records[0])
         # Summary and article as the command left them: it may only know them once it has computed
@@ -271,7 +272,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         tx.commit_sha = _commit(repo, {rel: None if t is None else t.encode("utf-8") for rel, t in texts.items()}, message, base, untracked)
         for rel in lost:
             notes.append(f"warning: the comments of {rel} could not be kept; check the commit's diff")
-        jr.crash_point("done")
+        crash_point("done")
 
 
 def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
@@ -345,7 +346,7 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, ba
         # conversion in between). Anything else is asked of git, which applies them.
         unsure = []
         for rel, gpath in zip(relpaths, gpaths):
-            raw = jr.read_or_none(repo.top / gpath)
+            raw = read_or_none(repo.top / gpath)
             expected = at.get(rel)
             if raw is None and expected is None:
                 continue
@@ -374,14 +375,9 @@ def _register_changed(repo: Repo, old: str, new: str, paths: Sequence[str] = ())
     return [p for p in out.split("\0") if p]
 
 
-def _os_message(exc: OSError, what: str) -> str:
-    reason = {errno.ENOSPC: "the disk is full (ENOSPC)", errno.EDQUOT: "the disk quota is exceeded (EDQUOT)",
-              errno.EROFS: "the file system is read-only (EROFS)", errno.EACCES: "permission denied (EACCES)",
-              errno.EPERM: "permission denied (EPERM)"}.get(exc.errno or 0, exc.strerror or str(exc))
-    return f"{reason} while {what}"
-
-
-_GIT_SPACE = ("No space left on device", "Disk quota exceeded", "Read-only file system")
+# What git says when the disk is full, over quota or read-only, and how meti-pi names it.
+_GIT_SPACE = {"No space left on device": "the disk is full", "Out of diskspace": "the disk is full",
+              "Disk quota exceeded": "the disk quota is exceeded", "Read-only file system": "the file system is read-only"}
 
 
 def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, retry: float = 2.0) -> None:
@@ -403,11 +399,9 @@ def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, r
         if ".lock': File exists" in said:
             # git's own explanation and advice ("Another git process seems to be running ... remove the file manually")
             raise GitFailed(f"git {args[0]} failed: {' '.join(lines)}", said)
-        space = next((m for m in _GIT_SPACE if m in said), None)
+        space = next((name for mark, name in _GIT_SPACE.items() if mark in said), None)
         detail = lines[-1] if lines else f"exit {proc.returncode}"
-        if space and space not in detail:
-            detail = f"{space} ({detail})"
-        raise GitFailed(f"git {args[0]} failed: {detail}", said)
+        raise GitFailed(f"{space + ': ' if space else ''}git {args[0]} failed: {detail}", said)
 
 
 def _commit(repo: Repo, changes: dict[str, bytes | None], message: str, base: str, untracked: set[str]) -> str:
@@ -424,17 +418,17 @@ def _commit(repo: Repo, changes: dict[str, bytes | None], message: str, base: st
     olds: dict[str, bytes | None] = {}
     for rel, data in changes.items():
         gpath = repo.git_path(rel)
-        olds[gpath] = jr.read_or_none(repo.top / gpath)
-        files[gpath] = {"old": jr.digest(olds[gpath]), "new": jr.digest(data)}
+        olds[gpath] = read_or_none(repo.top / gpath)
+        files[gpath] = {"old": digest(olds[gpath]), "new": digest(data)}
     intent = sorted(repo.git_path(rel) for rel, data in changes.items() if data is not None and rel in untracked)
     journal = {"version": 2, "change": change, "base": base, "files": files, "intent": intent}
     try:
         jr.write_journal(repo, journal)
     except OSError as exc:
         jr.journal_path(repo).unlink(missing_ok=True)
-        raise MetiPiError(_os_message(exc, "writing the journal in .git") + "; nothing was written or committed. "
+        raise MetiPiError(os_message(exc, "writing the journal in .git") + "; nothing was written or committed. "
                           "Free some space (or make it writable) and run the command again") from None
-    jr.crash_point("journal")
+    crash_point("journal")
     try:
         for rel, data in changes.items():
             path = repo.top / repo.git_path(rel)
@@ -442,12 +436,12 @@ def _commit(repo: Repo, changes: dict[str, bytes | None], message: str, base: st
                 jr.keep_old(path)
                 if data is None:
                     path.unlink(missing_ok=True)
-                elif jr.digest(jr.read_or_none(path)) != files[repo.git_path(rel)]["new"]:
-                    jr.write_atomic(path, data, phase="tmp-written")
+                elif digest(read_or_none(path)) != files[repo.git_path(rel)]["new"]:
+                    write_atomic(path, data, phase="tmp-written")
             except OSError as exc:
-                raise MetiPiError(_os_message(exc, f"writing {repo.git_path(rel)}")) from None
-            jr.crash_point("file-written")
-        jr.crash_point("files-written")
+                raise MetiPiError(os_message(exc, f"writing {repo.git_path(rel)}")) from None
+            crash_point("file-written")
+        crash_point("files-written")
         if intent:
             _git_write(repo, ("add", "--force", "--intent-to-add", "--", *intent))
         for attempt in range(20):
@@ -476,7 +470,7 @@ def _commit(repo: Repo, changes: dict[str, bytes | None], message: str, base: st
             raise MetiPiError(f"{exc}; nothing was committed, and putting the files back failed too ({undo_exc}). "
                               "Run any meti-pi command again when the cause is fixed: it finishes the cleanup") from None
         raise MetiPiError(f"{exc}; nothing was committed and no file was changed. Fix the cause and run the command again") from None
-    jr.crash_point("committed")
+    crash_point("committed")
     # From here on the change is committed: nothing below may pretend otherwise.
     found = jr.commit_of(repo, journal)
     if not found:  # git said it committed; a commit made on top at once and reset away? Say what is known.
@@ -496,7 +490,7 @@ def _commit(repo: Repo, changes: dict[str, bytes | None], message: str, base: st
             notes.append(f"warning: a commit made meanwhile by hand changed {', '.join(others)}; the change "
                          f"{new[:12]} was checked against the register before it. Run `meti-pi validate`")
     for gpath, f in files.items():
-        if jr.digest(jr.read_or_none(repo.top / gpath)) != f["new"]:
+        if digest(read_or_none(repo.top / gpath)) != f["new"]:
             notes.append(f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`")
     return new
 
@@ -507,7 +501,7 @@ def _finish(repo: Repo, journal: dict[str, Any]) -> None:
     try:
         jr.drop_journal(repo, journal)
     except OSError as exc:
-        notes.append(f"warning: the change is committed, but {_os_message(exc, 'removing the journal')}; "
+        notes.append(f"warning: the change is committed, but {os_message(exc, 'removing the journal')}; "
                      "the next meti-pi command finishes it")
 
 
@@ -532,7 +526,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
             path = _safe_path(root, rel)
             if path.is_dir() or not is_register_file(rel):
                 raise UsageError(f"{rel}: not a register record file (<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)")
-            raw[rel] = jr.read_or_none(path)
+            raw[rel] = read_or_none(path)
         # surrogateescape: a file in another encoding is compared, then refused by validation, not a crash
         texts = {rel: None if b is None else b.decode("utf-8", "surrogateescape") for rel, b in raw.items()}
         head_texts = {rel: text_at(repo, "HEAD", repo.git_path(rel)) for rel in relpaths}

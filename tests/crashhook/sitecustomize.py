@@ -8,10 +8,10 @@ _PHASE = os.environ.get("METI_PI_CRASH_AT")
 if _PHASE:
     import signal
 
-    from meti_pi.gitlayer import journal
+    from meti_pi.gitlayer import fs
 
     def _crash(phase: str) -> None:
         if phase == _PHASE:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    journal.crash_hook = _crash
+    fs.crash_hook = _crash
