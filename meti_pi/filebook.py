@@ -574,7 +574,7 @@ def diff_json(d: Diff) -> dict[str, Any]:
 
 
 # -- reading the register at a git revision ------------------------------------------------
-# Only read-only git through meti_pi.audit. TODO(lead): a `read_tree_at` in audit.py (one
+# Only read-only git through meti_pi.gitlayer. TODO(lead): a `read_tree_at` in gitlayer.runner (one
 # `git cat-file --batch` instead of one `git show` per file) would replace this.
 
 TREE_PARTS = ("files", "divisions", "policy.yaml", "register.yaml")

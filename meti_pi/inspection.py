@@ -722,7 +722,7 @@ def save_audit_findings(
     key = f"audits/{audit_id}"
     refs: list[str] = []
     with gitlayer.transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
-                           today=today, dry_run=dry_run, subject_record=key) as tx:
+                              today=today, dry_run=dry_run, subject_record=key) as tx:
         doc = tx.edit(key)
         existing = list(doc.get("findings") or [])
         next_id = max((int(f.get("id", 0)) for f in existing), default=0) + 1
@@ -741,7 +741,7 @@ def save_audit_findings(
 
 # -- the evidence pack ------------------------------------------------------------------------------
 # NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of; a
-# `audit.archive(register_root, rev) -> (sha, {relpath: bytes})` and `audit.log_at(register_root, rev)`
+# `gitlayer.archive(register_root, rev) -> (sha, {relpath: bytes})` and `gitlayer.log_at(register_root, rev)`
 # there would let this section drop its git arguments entirely.
 
 
@@ -873,7 +873,7 @@ def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date) -> str | 
 
     key = f"audits/{audit_id}"
     with gitlayer.transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
-                           today=today, subject_record=key) as tx:
+                              today=today, subject_record=key) as tx:
         doc = tx.edit(key)
         entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
         if pack.sha256:

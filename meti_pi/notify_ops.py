@@ -189,7 +189,7 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
         if k not in notices.NOTICE_KINDS:
             raise UsageError(f"--kind must be one of {', '.join(notices.NOTICE_KINDS)}")
     with gitlayer.transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
-                           dry_run=dry_run) as tx:
+                              dry_run=dry_run) as tx:
         reg = tx.register()  # decided under the lock: the same notice run twice at once is drafted once
         rec = _file_record(reg, file_id)
         data = rec.data
@@ -330,7 +330,7 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
     from meti_pi import gitlayer
 
     with gitlayer.transaction(root, command=f"notify {action}", summary=action, today=today, dry_run=dry_run,
-                           subject_record=f"notifications/{notice_id}") as tx:
+                              subject_record=f"notifications/{notice_id}") as tx:
         reg = tx.register()  # read under the lock: two submits at once must not both pass the state check
         rec = _notice_record(reg, notice_id)
         data = rec.data
@@ -497,8 +497,8 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
             event[name] = _screen(f"--{name}", value)
     labels = {"provision": "provision (Art. 12)", "purpose_change": "purpose change (Art. 9(3))", "disposal": "disposal (Art. 21)"}
     with gitlayer.transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
-                           summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
-                           subject_record=f"ledger/{file_id}") as tx:
+                              summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
+                              subject_record=f"ledger/{file_id}") as tx:
         # Create or edit, decided under the lock: two first logs at once must not both create it.
         if tx.read_text(f"ledger/{rec.id}.yaml") is None:
             tx.create("ledger", {"file": rec.id, "events": [event]}, id=rec.id)

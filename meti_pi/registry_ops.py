@@ -30,7 +30,7 @@ def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
     template = template_dir()
     files = sorted(list_record_files(template))
     with gitlayer.transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
-                           article="5", today=today, subject_record="register") as tx:
+                              article="5", today=today, subject_record="register") as tx:
         for rel in files:
             text = (template / rel).read_text(encoding="utf-8")
             tx.write_text(rel, _rebase_modeline(text, rel, directory))

@@ -1,15 +1,16 @@
 """Crash safety: a mutating command killed with SIGKILL anywhere leaves a register that validates.
 
 Kill points are injected two ways:
-- deterministically, with METI_PI_CRASH_AT=<phase> (audit.py kills its own process at that named
-  point: before the lock work, after validation, after the objects, after the journal, right
-  after the commit point, with a temporary file written, after each file, after the index);
+- deterministically, with METI_PI_CRASH_AT=<phase> (tests/crashhook installs gitlayer.fs.crash_hook,
+  which kills the process at that named point: with the lock, after validation, after the journal,
+  with a temporary file written, after each file, after all files — all before git's commit point —
+  right after `git commit`, at the end; and in recovery after each file put back);
 - at random times, by SIGKILL from outside (biased towards the end of the run, where the write
   and the commit happen), for the process alone or for its whole process group (git children too).
 
 After each kill: no partial record is visible (each target file is whole: either the old or the
-new text), the next command recovers (journal rolled forward or discarded, stale lock taken
-over), the register validates, work tree = index = HEAD, `git fsck --strict` is clean, no
+new text, or before the commit point the whole new text the journal announces), the next command
+recovers (the change found committed, or its files put back; stale register lock taken over), the register validates, work tree = index = HEAD, `git fsck --strict` is clean, no
 accepted write is lost, and re-running the command succeeds.
 Fast cases run in `make test`; `make stress` runs 100+ random kills and prints a summary table.
 """

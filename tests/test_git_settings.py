@@ -191,3 +191,48 @@ def test_new_edit_and_notify_under_gits_settings(tmp_path, kind, gnupg_home):
         assert git(tmp_path / "repo", "rev-parse", "main").strip() == base  # the main work tree's branch did not move
     if kind == "packed-refs":
         assert git(top, "rev-parse", "refs/heads/main").strip() == commits[0]
+
+
+def test_every_git_config_variable_reaches_git(tmp_path, monkeypatch):
+    """GIT_CONFIG_COUNT with 12 pairs: the identity set only by pairs 10 and 11 is the commit's."""
+    root = make_register(tmp_path)
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "12")
+    for i in range(10):
+        monkeypatch.setenv(f"GIT_CONFIG_KEY_{i}", f"metipi.test{i}")
+        monkeypatch.setenv(f"GIT_CONFIG_VALUE_{i}", str(i))
+    monkeypatch.setenv("GIT_CONFIG_KEY_10", "user.name")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_10", "Env Officer")
+    monkeypatch.setenv("GIT_CONFIG_KEY_11", "user.email")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_11", "env@meti-pi.invalid")
+    proc = subprocess.run(meti_cmd(root, "new", "systems", "--set", "name=環境設定システム", "--set", "beppyo_row=1"),
+                          capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert git(root, "log", "-1", "--format=%an <%ae>|%cn").strip() == "Env Officer <env@meti-pi.invalid>|Env Officer"
+
+
+def test_commit_hooks_as_decided(tmp_path):
+    """pre-commit and commit-msg do not run for meti-pi's commits (it has validated the change under its
+    lock); post-commit and reference-transaction do. A `meti-pi validate` run by the post-commit hook
+    does not wait for the lock its own parent holds."""
+    root = make_register(tmp_path)
+    hooks = root.parent / ".git" / "hooks"
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    validate = " ".join(f"'{a}'" for a in meti_cmd(root, "validate"))
+    for name, body in {
+        "pre-commit": f'touch "{marks}/pre-commit"; exit 1',
+        "commit-msg": f'touch "{marks}/commit-msg"; exit 1',
+        "post-commit": f'{validate} >/dev/null 2>"{marks}/validate.err"; echo $? > "{marks}/post-commit"',
+        "reference-transaction": f'echo "$1" >> "{marks}/reference-transaction"',
+    }.items():
+        hook = hooks / name
+        hook.write_text(f"#!/bin/sh\n{body}\n")
+        hook.chmod(0o755)
+    proc = subprocess.run(meti_cmd(root, "new", "systems", "--set", "name=フック試験システム", "--set", "beppyo_row=1"),
+                          capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert not (marks / "pre-commit").exists() and not (marks / "commit-msg").exists()
+    assert (marks / "post-commit").read_text().strip() == "0", (marks / "validate.err").read_text()
+    assert "committed" in (marks / "reference-transaction").read_text()

@@ -1,6 +1,6 @@
 """`meti-pi incident`: open, update, report, close, list (規程 Arts. 39, 40).
 
-Thin: options are parsed here, everything else is meti_pi.incidents (pure) and meti_pi.audit
+Thin: options are parsed here, everything else is meti_pi.incidents (pure) and meti_pi.gitlayer
 (the write path). Free text is screened before anything is computed or written.
 """
 
@@ -264,7 +264,7 @@ def open_cmd(
     _check_refs(reg, top)
     record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, st.today), today=st.today)
     with gitlayer.transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
-                           summary=_commit_summary(record, "incident opened")) as tx:
+                              summary=_commit_summary(record, "incident opened")) as tx:
         rid = tx.create("incidents", record)
     if json_out:
         print_json(_result_json(rid, record, tx.commit_sha, dry_run, st.today))
@@ -430,8 +430,8 @@ def update_cmd(
     if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
         article = "40(1)"  # cause analysis and recurrence-prevention measures
     with gitlayer.transaction(st.register_root, command="incident update", today=st.today, dry_run=dry_run,
-                           article=article, summary=_commit_summary(preview, what),
-                           subject_record=key) as tx:
+                              article=article, summary=_commit_summary(preview, what),
+                              subject_record=key) as tx:
         doc = tx.edit(key)
         new = updated(to_plain(doc))
         _apply(doc, new)
@@ -468,7 +468,7 @@ def close_cmd(
         raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
     key = f"incidents/{incident_id}"
     with gitlayer.transaction(st.register_root, command="incident close", article="40", today=st.today, dry_run=dry_run,
-                           summary="incident closed", subject_record=key) as tx:
+                              summary="incident closed", subject_record=key) as tx:
         doc = tx.edit(key)
         fresh = to_plain(doc)
         problems = incidents.close_problems(fresh, f"{key}.yaml", st.today)
