@@ -114,7 +114,11 @@ def undo(repo: Repo, journal: dict[str, Any]) -> None:
         crash_point("file-restored")
     intent = [g for g in journal.get("intent", []) if not (repo.top / g).exists()]
     if intent:  # new files announced to git (`git add -N`) and now gone again
-        run(repo.top, ("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--", *intent), detached=True)
+        proc = run(repo.top, ("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--", *intent), detached=True)
+        if proc.returncode != 0:  # the files are back as they were; the next command tries this again
+            said = proc.stderr.decode("utf-8", "replace").strip()
+            raise MetiPiError(f"could not take {', '.join(intent)} out of git's index again ({said}); run the command "
+                              "again when no other git command is running")
     sweep(repo, journal)
 
 
