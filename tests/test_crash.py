@@ -415,7 +415,7 @@ def test_stress_random_group_kills(tmp_path, tmp_path_factory):
 
 
 @pytest.mark.stress
-@pytest.mark.parametrize("phase", ["journal", "committed", "file-written", "indexed"])
+@pytest.mark.parametrize("phase", ["journal", "file-written", "files-written", "committed"])
 def test_stress_every_mutating_command_killed(tmp_path, tmp_path_factory, phase):
     """Each mutating command of the CLI (on the example register, in a working order) killed at `phase`;
     recovered by the next command; re-run when the kill came before the commit point."""

@@ -113,7 +113,10 @@ def undo(repo: Repo, journal: dict[str, Any]) -> None:
             raise MetiPiError(f"{path}: the version before the interrupted change was not kept; restore it with `git restore`")
         crash_point("file-restored")
     intent = [g for g in journal.get("intent", []) if not (repo.top / g).exists()]
-    if intent:  # new files announced to git (`git add -N`) and now gone again
+    if intent:  # announced to git (`git add -N`) before the crash? (ls-files reads the index without its lock)
+        listed = run(repo.top, ("--literal-pathspecs", "ls-files", "-z", "--", *intent)).stdout.decode("utf-8", "replace")
+        intent = [g for g in listed.split("\0") if g]
+    if intent:  # new files announced to git and now gone again
         proc = run(repo.top, ("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--", *intent), detached=True)
         if proc.returncode != 0:  # the files are back as they were; the next command tries this again
             said = proc.stderr.decode("utf-8", "replace").strip()

@@ -12,9 +12,7 @@ nothing left to do (recovery finds the change by its Meti-Pi-Change trailer).
 
 from __future__ import annotations
 
-import errno
 import os
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,8 +23,8 @@ from typing import Any
 
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import journal as jr
-from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
 from meti_pi.gitlayer import lock as lock_mod
+from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
 from meti_pi.gitlayer.runner import GitFailed, Repo, git, head_commit, repo_of, run, text_at
 from meti_pi.ids import allocate, valid_id
 from meti_pi.kinds import KINDS
