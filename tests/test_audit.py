@@ -426,3 +426,29 @@ def test_the_register_at_a_commit_lists_what_the_work_tree_listing_would(tmp_pat
     assert listed == {rel for rel in committed if is_register_file(rel)} - {"divisions/link.yaml"}
     assert {"divisions/a.yaml", "divisions/b.yml", "files/.d.yaml", "deep/f/g.yaml", "policy.yaml"} <= listed
     assert not {".hidden/c.yaml", "notes/e.txt", "stray.yaml", "x/.y/z.yaml"} & listed
+
+
+def test_a_failure_after_gits_commit_point_says_the_change_was_committed(tmp_path, monkeypatch):
+    """git committed, then reported a failure (e.g. writing the index on a full disk): the command
+    says the change WAS committed, with its id, leaves the files as committed and no journal."""
+    import sys
+
+    from meti_pi.gitlayer.runner import GitFailed
+
+    tx_mod = sys.modules["meti_pi.gitlayer.transaction"]
+    real = tx_mod._git_write
+
+    def commits_then_fails(repo, args, **kw):
+        real(repo, args, **kw)
+        if args[0] == "commit":
+            raise GitFailed("git commit failed: unable to write new index file", "")
+
+    monkeypatch.setattr(tx_mod, "_git_write", commits_then_fails)
+    root = make_register(tmp_path)
+    before = head(root)
+    with pytest.raises(MetiPiError) as info:
+        add_division(root)
+    sha = head(root)
+    assert sha != before and f"WAS committed as {sha[:12]}" in str(info.value)
+    assert (root / "divisions/kanbo-jinji.yaml").read_bytes() == git(root, "show", "HEAD:register/divisions/kanbo-jinji.yaml").encode()
+    assert not (root.parent / ".git" / "meti-pi-journal.json").exists()
