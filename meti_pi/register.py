@@ -384,9 +384,9 @@ def _text_of(path: Path, cid: str, store: Any) -> str:
     except (OSError, yamlload.YamlFault):
         pass
     try:
-        from meti_pi import audit
+        from meti_pi import gitlayer
 
-        return yamlload.decode(audit.git_bytes(path.parent, "cat-file", "blob", cid))
+        return yamlload.decode(gitlayer.git_bytes(path.parent, "cat-file", "blob", cid))
     except (MetiPiError, yamlload.YamlFault):
         return ""  # only line numbers of problems depend on it
 
@@ -534,9 +534,9 @@ def _schema_file(rel: str) -> str | None:
 
 def tree_of(root: Path, rev: str) -> dict[str, str]:
     """The register files commit `rev` holds under `root` (relpath -> blob id): one `git ls-tree`."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    out = audit.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
+    out = gitlayer.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
     files: dict[str, str] = {}
     for entry in out.split("\0"):
         head, _, rel = entry.partition("\t")
@@ -601,9 +601,9 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             found[rel] = (cid, entry, entry[1], None)
     wanted = {rel: at[rel] for rel in todo if rel in at and rel not in given} if at is not None else {}
     if wanted:  # files not in the cache: their bytes from git, not from the work tree
-        from meti_pi import audit
+        from meti_pi import gitlayer
 
-        blobs = audit.read_blobs(root, sorted(set(wanted.values())))
+        blobs = gitlayer.read_blobs(root, sorted(set(wanted.values())))
         given.update({rel: blobs[sha] for rel, sha in wanted.items()})
     store = view.store if view is not None else None
     for rel, outcome in _read_many(root, todo, given).items():

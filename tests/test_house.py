@@ -18,7 +18,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "yaml": ("yamlload.py",),
     "jsonschema": ("schema.py",),
     "fastjsonschema": ("schema.py",),
-    "git": (),  # git runs through the command line in audit.py
+    "git": (),  # git runs through the command line in meti_pi/gitlayer/
     "docx": ("word.py",),
     "openpyxl": ("excel.py",),
     "python_calamine": ("datasets.py",),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, invoke
-from meti_pi import audit, gitlog, inspection, trail
+from meti_pi import gitlayer, gitlog, inspection, trail
 
 DIVISION = "schema_version: 1\nid: {id}\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"
 
@@ -51,7 +51,7 @@ def test_history_and_verify_see_a_hand_edit_whatever_the_message_says(tmp_path, 
     root = init_register(tmp_path, runner)
     sha = forged_commit(root, "divisions/forged.yaml", message, author="Evil\x1fMeti-Pi-Command: new")
 
-    (newest, *_) = audit.history(root)
+    (newest, *_) = gitlayer.history(root)
     assert newest["commit"] == sha
     assert newest["command"] is None and newest["records"] == [] and newest["article"] is None
     assert newest["files"] == ["divisions/forged.yaml"]
@@ -77,7 +77,7 @@ def test_real_trailers_are_still_read(tmp_path, runner):
     root = init_register(tmp_path, runner)
     assert invoke(runner, root, "new", "divisions", "--id", "jinji", "--set", "name=人事課", "--set", "org=経済産業省",
                   "--set", "manager_post=課長").exit_code == 0
-    (newest, *_) = audit.history(root)
+    (newest, *_) = gitlayer.history(root)
     assert newest["command"] == "new" and newest["records"] == ["divisions/jinji"]
     doc = json.loads(invoke(runner, root, "history", "--verify", "--json").stdout)
     assert doc["ok"] is True and doc["hand_edits"] == []

@@ -82,6 +82,7 @@ class LazyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except MetiPiError as exc:
+            _say_notes()
             from meti_pi.cli.common import error_json, report_error
 
             report_error(exc)
@@ -108,6 +109,8 @@ class LazyGroup(TyperGroup):
             exc.show()
             error_json(UsageError(exc.format_message()))
             raise typer.Exit(2) from None
+        finally:
+            _say_notes()
 
 
 def _wants_json(ctx: Any) -> bool:
@@ -116,6 +119,13 @@ def _wants_json(ctx: Any) -> bool:
     if "--" in args:
         args = args[: args.index("--")]
     return "--json" in args
+
+
+def _say_notes() -> None:
+    """What the git layer had to say (it prints nothing itself): recoveries, kept-comment warnings."""
+    tx = sys.modules.get("meti_pi.gitlayer.transaction")
+    while tx is not None and tx.notes:
+        sys.stderr.write(f"meti-pi: {tx.notes.pop(0)}\n")
 
 
 def _plain_help(command: Any) -> None:

@@ -193,7 +193,7 @@ def _decide(scanned: ScanResult | None, stated: Any, judgements: Judgements, pol
 def _record(
     ctx: typer.Context, file_id: str, scanned: ScanResult | None, stated: Any, given: Judgements, dataset: Path | None, dry_run: bool
 ) -> tuple[Outcome, str | None]:
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.classification import apply_to_record, merge_judgements, record_base
     from meti_pi.ids import valid_id
     from meti_pi.register import Register
@@ -204,7 +204,7 @@ def _record(
     root = st.register_root
     policy = Register.load_policy(root)
     sha = _sha256(dataset) if dataset is not None else None
-    with audit.transaction(
+    with gitlayer.transaction(
         root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=st.today, dry_run=dry_run
     ) as tx:
         doc = tx.edit(f"files/{file_id}")  # fresh, under the lock: the decision uses its judgements

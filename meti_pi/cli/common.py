@@ -52,12 +52,12 @@ def state(ctx: typer.Context) -> AppState:
 
 def load_register(ctx: typer.Context) -> Register:
     """The register named by --register / $METI_PI_REGISTER / the nearest register/."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.register import Register
 
     root = state(ctx).register_root
     # A change a crash interrupted is finished first, so no command reads a work tree behind HEAD.
-    note = audit.recover_if_needed(root)
+    note = gitlayer.recover_if_needed(root)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
     reg = Register.load(root)

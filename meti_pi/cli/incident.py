@@ -1,6 +1,6 @@
 """`meti-pi incident`: open, update, report, close, list (規程 Arts. 39, 40).
 
-Thin: options are parsed here, everything else is meti_pi.incidents (pure) and meti_pi.audit
+Thin: options are parsed here, everything else is meti_pi.incidents (pure) and meti_pi.gitlayer
 (the write path). Free text is screened before anything is computed or written.
 """
 
@@ -253,7 +253,7 @@ def open_cmd(
     Only --known-on and --summary are indispensable; what is missing is recorded as unknown (不明).
     Options override the same keys of a --from file.
     """
-    from meti_pi import audit, incidents
+    from meti_pi import gitlayer, incidents
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -272,8 +272,8 @@ def open_cmd(
     _screen(str(reg.policy["incident"]["screening"]), top, facts)
     _check_refs(reg, top)
     record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, st.today), today=st.today)
-    with audit.transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
-                           summary=_commit_summary(record, "incident opened")) as tx:
+    with gitlayer.transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
+                              summary=_commit_summary(record, "incident opened")) as tx:
         rid = tx.create("incidents", record)
     if json_out:
         print_json(_result_json(rid, record, tx.commit_sha, dry_run, st.today))
@@ -380,7 +380,7 @@ def update_cmd(
     A changed fact is re-assessed as of --on: a count rising past the threshold makes the incident
     reportable from that day, which becomes day 1 of the PPC deadlines.
     """
-    from meti_pi import audit, incidents
+    from meti_pi import gitlayer, incidents
     from meti_pi.yamlio import to_plain
 
     st = state(ctx)
@@ -442,9 +442,9 @@ def update_cmd(
     article = incidents.event_article(event, preview)
     if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
         article = "40(1)"  # cause analysis and recurrence-prevention measures
-    with audit.transaction(st.register_root, command="incident update", today=st.today, dry_run=dry_run,
-                           article=article, summary=_commit_summary(preview, what),
-                           subject_record=key) as tx:
+    with gitlayer.transaction(st.register_root, command="incident update", today=st.today, dry_run=dry_run,
+                              article=article, summary=_commit_summary(preview, what),
+                              subject_record=key) as tx:
         doc = tx.edit(key)
         new = updated(to_plain(doc))
         _apply(doc, new)
@@ -470,7 +470,7 @@ def close_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Close an incident; refused (exit 1) while Art. 40 cause analysis and measures, or a required report, are missing."""
-    from meti_pi import audit, incidents
+    from meti_pi import gitlayer, incidents
     from meti_pi.yamlio import to_plain
 
     st = state(ctx)
@@ -480,8 +480,8 @@ def close_cmd(
     if day > st.today or day.isoformat() < str(current.get("known_on")):
         raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
     key = f"incidents/{incident_id}"
-    with audit.transaction(st.register_root, command="incident close", article="40", today=st.today, dry_run=dry_run,
-                           summary="incident closed", subject_record=key) as tx:
+    with gitlayer.transaction(st.register_root, command="incident close", article="40", today=st.today, dry_run=dry_run,
+                              summary="incident closed", subject_record=key) as tx:
         doc = tx.edit(key)
         fresh = to_plain(doc)
         problems = incidents.close_problems(fresh, f"{key}.yaml", st.today)

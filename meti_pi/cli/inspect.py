@@ -175,7 +175,7 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
 
 def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
             interactive: bool, dry_run: bool, json_out: bool, ad_hoc: bool = False) -> None:
-    from meti_pi import audit, inspection
+    from meti_pi import gitlayer, inspection
     from meti_pi import checklist as cl
     from meti_pi.registry_ops import read_fields_file
 
@@ -201,7 +201,7 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
     if ad_hoc:
         given.ad_hoc = True
     root = st.register_root
-    outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=audit.head_commit(root))
+    outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=gitlayer.head_commit(root))
     sha = inspection.save_inspection(root, outcome, today=st.today, dry_run=dry_run)
     if json_out:
         print_json({"year": year, "division": division, "commit": sha, "dry_run": dry_run, **outcome.as_json()})

@@ -25,7 +25,7 @@ def schemas_cmd(
     editors complete and check them as you type. That copy lives in the register (written by
     `init`, refreshed by `schemas --write` after upgrading meti-pi), never in an install folder.
     """
-    from meti_pi import audit, registry_ops
+    from meti_pi import gitlayer, registry_ops
     from meti_pi.packaged import REGISTER_SCHEMAS, SchemaCopyState
     from meti_pi.schema import schemas_dir
 
@@ -40,7 +40,7 @@ def schemas_cmd(
     changed: list[str] = []
     sha = None
     if write and copy is not None and copy.changed:
-        with audit.transaction(root, command="schemas", summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
+        with gitlayer.transaction(root, command="schemas", summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
                                today=st.today, dry_run=dry_run, subject_record=REGISTER_SCHEMAS) as tx:
             changed = registry_ops.write_schema_copy(tx)
         sha = tx.commit_sha
