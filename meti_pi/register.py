@@ -603,7 +603,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
     if wanted:  # files not in the cache: their bytes from git, not from the work tree
         from meti_pi import gitlayer
 
-        blobs = gitlayer.read_blobs(root, sorted(set(wanted.values())))
+        blobs = gitlayer.read_blobs(root, sorted(set(wanted.values())), {sha: rel for rel, sha in wanted.items()})
         given.update({rel: blobs[sha] for rel, sha in wanted.items()})
     store = view.store if view is not None else None
     for rel, outcome in _read_many(root, todo, given).items():

@@ -152,9 +152,10 @@ class _Validator:
         self.blobs: dict[str, bytes] = {}
         self.parsed: dict[tuple[str, str], tuple[Record | None, list[Problem], list[Problem]]] = {}
 
-    def fetch(self, shas: Iterable[str]) -> None:
-        missing = [s for s in shas if s not in self.blobs]
-        self.blobs.update(gitlayer.read_blobs(self.root, missing))
+    def fetch(self, blobs: Iterable[tuple[str, str]]) -> None:
+        """Read the blobs (path, sha) not read yet, through the repository's filters if it has any."""
+        missing = {sha: rel for rel, sha in blobs if sha not in self.blobs}
+        self.blobs.update(gitlayer.read_blobs(self.root, list(missing), missing))
 
     def _parse(self, rel: str, mode: str, sha: str) -> tuple[Record | None, list[Problem], list[Problem]]:
         from meti_pi.validate import record_schema_problems
@@ -173,7 +174,7 @@ class _Validator:
         """
         from meti_pi.validate import CHECKS
 
-        self.fetch(sha for rel, (mode, sha) in state.items() if mode != _SYMLINK and is_register_file(rel))
+        self.fetch((rel, sha) for rel, (mode, sha) in state.items() if mode != _SYMLINK and is_register_file(rel))
         records: dict[str, Record] = {}
         singletons: dict[str, Record] = {}
         problems: list[Problem] = []

@@ -6,8 +6,10 @@ only the command's files, and the user's staged, unstaged and untracked work exa
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -236,3 +238,49 @@ def test_commit_hooks_as_decided(tmp_path):
     assert not (marks / "pre-commit").exists() and not (marks / "commit-msg").exists()
     assert (marks / "post-commit").read_text().strip() == "0", (marks / "validate.err").read_text()
     assert "committed" in (marks / "reference-transaction").read_text()
+
+
+PASS_THROUGH_B64 = (
+    "import base64, binascii, sys\n"
+    "d = sys.stdin.buffer.read()\n"
+    "try:\n"
+    "    out = base64.b64decode(d.replace(b'\\n', b''), validate=True)\n"
+    "except binascii.Error:\n"
+    "    out = d\n"
+    "sys.stdout.buffer.write(out)\n"
+)
+
+
+def test_an_encrypting_filter_is_read_through_as_a_checkout_would(tmp_path):
+    """git-crypt and transcrypt keep ciphertext in the blobs: meti-pi reads every blob at a commit
+    through the filter (`cat-file --filters`), so validation of a change, `validate` and
+    `history --verify` see the records, not the ciphertext (base64 stands in for the cipher)."""
+    root = make_register(tmp_path, example=True)
+    repo = root.parent
+    git(repo, "config", "filter.crypt.clean", "base64")
+    # Like git-crypt's, the smudge passes through what is not its ciphertext (history from before).
+    git(repo, "config", "filter.crypt.smudge", f"{shlex.quote(sys.executable)} -c {shlex.quote(PASS_THROUGH_B64)}")
+    git(repo, "config", "filter.crypt.required", "true")
+    (repo / ".gitattributes").write_text("register/incidents/** filter=crypt\n")
+    git(repo, "add", ".gitattributes")
+    git(repo, "add", "--renormalize", "register/incidents")
+    git(repo, "commit", "-q", "-m", "encrypted incidents")
+    checkout_again(repo)
+    assert "宛先" not in git(repo, "cat-file", "-p", f"HEAD:{INCIDENT}")  # ciphertext in the blob
+
+    def meti(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(meti_cmd(root, *argv), capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120)
+
+    done = meti(*COMMANDS[1])  # an edit of an encrypted incident, validated against HEAD read through the filter
+    assert done.returncode == 0, done.stderr[-800:]
+    assert "宛先確認の不足" not in git(repo, "cat-file", "-p", f"HEAD:{INCIDENT}")  # committed encrypted
+    assert git(repo, "status", "--porcelain", "--", "register").strip() == ""
+    valid = meti("validate", "--json")
+    assert valid.returncode == 0, valid.stdout[-800:]
+    verified = meti("history", "--verify")
+    assert verified.returncode == 0, (verified.stdout[-800:], verified.stderr[-800:])
+    # An edit that breaks an encrypted incident is refused: its errors are seen through the filter.
+    broken = (repo / INCIDENT).read_text(encoding="utf-8").replace("division:", "division_typo:", 1)
+    (repo / INCIDENT).write_text(broken, encoding="utf-8")
+    refused = meti("commit", str(repo / INCIDENT))
+    assert refused.returncode == 1, refused.stderr[-800:]
