@@ -208,8 +208,8 @@ class Gen:
                              "acknowledged_on": drafted, "submitted_ref": f"総務第{self.r.randint(1, 999)}号",
                              "acknowledged_ref": f"受理第{self.r.randint(1, 999)}号",
                              "due": {"timing": "before", "date": drafted},
-                             "items_hash": "%064x" % self.r.getrandbits(256), "items_version": 1,
-                             "register_commit": "%040x" % self.r.getrandbits(160),
+                             "items_hash": f"{self.r.getrandbits(256):064x}", "items_version": 1,
+                             "register_commit": f"{self.r.getrandbits(160):040x}",
                              "notes": f"{self.words(110)}"}
         return nid, d
 

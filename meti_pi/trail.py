@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from meti_pi import audit, gitlog
+from meti_pi import gitlayer, gitlog
 from meti_pi.errors import Problem
 from meti_pi.store.register import Record, Register, is_register_file, parse_blob
 
@@ -125,9 +125,9 @@ def _parse_log(out: str, marker: str) -> list[_Commit]:
     return commits
 
 
-def _ls_tree(repo: audit.Repo, rev: str) -> dict[str, tuple[str, str]]:
+def _ls_tree(repo: gitlayer.Repo, rev: str) -> dict[str, tuple[str, str]]:
     """git path -> (mode, sha) of every file below the register at `rev`."""
-    out = audit.git(repo.top, "ls-tree", "-r", "-z", "--full-tree", rev, "--", repo.prefix or ".")
+    out = gitlayer.git(repo.top, "ls-tree", "-r", "-z", "--full-tree", rev, "--", repo.prefix or ".")
     found: dict[str, tuple[str, str]] = {}
     for entry in out.split("\0"):
         if not entry:
@@ -145,16 +145,17 @@ def _ls_tree(repo: audit.Repo, rev: str) -> dict[str, tuple[str, str]]:
 class _Validator:
     """Validates the register at many commits, parsing and schema-checking each blob once."""
 
-    def __init__(self, root: Path, repo: audit.Repo, today: date) -> None:
+    def __init__(self, root: Path, repo: gitlayer.Repo, today: date) -> None:
         self.root = root
         self.repo = repo
         self.today = today
         self.blobs: dict[str, bytes] = {}
         self.parsed: dict[tuple[str, str], tuple[Record | None, list[Problem], list[Problem]]] = {}
 
-    def fetch(self, shas: Iterable[str]) -> None:
-        missing = [s for s in shas if s not in self.blobs]
-        self.blobs.update(audit.read_blobs(self.root, missing))
+    def fetch(self, blobs: Iterable[tuple[str, str]]) -> None:
+        """Read the blobs (path, sha) not read yet, through the repository's filters if it has any."""
+        missing = {sha: rel for rel, sha in blobs if sha not in self.blobs}
+        self.blobs.update(gitlayer.read_blobs(self.root, list(missing), missing))
 
     def _parse(self, rel: str, mode: str, sha: str) -> tuple[Record | None, list[Problem], list[Problem]]:
         from meti_pi.checks.validate import record_schema_problems
@@ -173,7 +174,7 @@ class _Validator:
         """
         from meti_pi.checks.validate import CHECKS
 
-        self.fetch(sha for rel, (mode, sha) in state.items() if mode != _SYMLINK and is_register_file(rel))
+        self.fetch((rel, sha) for rel, (mode, sha) in state.items() if mode != _SYMLINK and is_register_file(rel))
         records: dict[str, Record] = {}
         singletons: dict[str, Record] = {}
         problems: list[Problem] = []
@@ -204,8 +205,8 @@ def _ident(p: Problem) -> tuple[str, str, str, str]:
 def verify(root: Path, today: date) -> Report:
     """Walk every commit that changed the register; flag hand edits, trailer mismatches, invalid states."""
     root = root.resolve()
-    repo = audit.repo_of(root)
-    head = audit.head_commit(root)
+    repo = gitlayer.repo_of(root)
+    head = gitlayer.head_commit(root)
     if head is None:
         return Report([], None)
     target = repo.prefix or "."
@@ -214,10 +215,10 @@ def verify(root: Path, today: date) -> Report:
     def rel_of(gpath: str) -> str | None:
         return gpath[len(prefix):] if gpath.startswith(prefix) else None
 
-    first_parent = audit.git(repo.top, "rev-list", "--first-parent", "HEAD", "--", target).split()
+    first_parent = gitlayer.git(repo.top, "rev-list", "--first-parent", "HEAD", "--", target).split()
     first_parent.reverse()
     marker = gitlog.new_marker()
-    log = _parse_log(audit.git(
+    log = _parse_log(gitlayer.git(
         repo.top, "log", "--full-history", "--reverse", "--raw", "--no-renames", "--diff-merges=first-parent",
         "--no-abbrev", "-z", f"--format={gitlog.log_format(marker, *_FIELDS)}", "HEAD", "--", target,
     ), marker)
@@ -229,13 +230,13 @@ def verify(root: Path, today: date) -> Report:
         changed = sorted({rel for _, _, _, g in c.changes if (rel := rel_of(g)) is not None and is_register_file(rel)})
         if not changed:
             continue
-        command = (c.trailers.get(audit.TRAILER_COMMAND) or [None])[0]
+        command = (c.trailers.get(gitlayer.TRAILER_COMMAND) or [None])[0]
         check = CommitCheck(c.sha, c.author, c.date, c.subject, command, changed, merge=len(c.parents) > 1)
         if command is None:
             check.hand_edit = not check.merge or _merge_edited(repo, c, prefix)
         else:
             # audit names each written file by its path without the 5 characters of ".yaml"
-            named = set(c.trailers.get(audit.TRAILER_RECORD, []))
+            named = set(c.trailers.get(gitlayer.TRAILER_RECORD, []))
             under = [rel for _, _, _, g in c.changes if (rel := rel_of(g)) is not None]
             check.mismatch = sorted(f"changed, not named: {r}" for r in {rel[:-5] for rel in changed} - named)
             check.mismatch += sorted(f"named, not changed: {r}" for r in named - {rel[:-5] for rel in under})
@@ -280,11 +281,11 @@ def verify(root: Path, today: date) -> Report:
     return Report(ordered, head)
 
 
-def _register_state(repo: audit.Repo, rev: str, rel_of: Any) -> dict[str, tuple[str, str]]:
+def _register_state(repo: gitlayer.Repo, rev: str, rel_of: Any) -> dict[str, tuple[str, str]]:
     return {rel: v for g, v in _ls_tree(repo, rev).items() if (rel := rel_of(g)) is not None and v[0] != _GITLINK}
 
 
-def _merge_edited(repo: audit.Repo, c: _Commit, prefix: str) -> bool:
+def _merge_edited(repo: gitlayer.Repo, c: _Commit, prefix: str) -> bool:
     """True when a merge holds register content found in none of its other parents (a hand-resolved conflict)."""
     paths = [g for _, _, _, g in c.changes if g.startswith(prefix)]
     merged: dict[str, tuple[str, str]] = {g: (m, s) for m, s, st, g in c.changes if g.startswith(prefix) and st != "D"}
@@ -299,8 +300,8 @@ def _merge_edited(repo: audit.Repo, c: _Commit, prefix: str) -> bool:
     return False
 
 
-def _tree_entries(repo: audit.Repo, rev: str, paths: list[str]) -> dict[str, tuple[str, str]]:
-    out = audit.git(repo.top, "ls-tree", "-z", "--full-tree", rev, "--", *paths)
+def _tree_entries(repo: gitlayer.Repo, rev: str, paths: list[str]) -> dict[str, tuple[str, str]]:
+    out = gitlayer.git(repo.top, "ls-tree", "-z", "--full-tree", rev, "--", *paths)
     found: dict[str, tuple[str, str]] = {}
     for entry in out.split("\0"):
         if entry:

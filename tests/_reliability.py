@@ -18,11 +18,11 @@ EDIT_DRIVER = r"""
 import sys
 from datetime import date
 from pathlib import Path
-from meti_pi import audit
+from meti_pi import gitlayer
 from meti_pi.errors import MetiPiError
 root, key, item = sys.argv[1:4]
 try:
-    with audit.transaction(Path(root), command="test-edit", summary="append " + item, today=date(2026, 11, 26)) as tx:
+    with gitlayer.transaction(Path(root), command="test-edit", summary="append " + item, today=date(2026, 11, 26)) as tx:
         doc = tx.edit(key)
         posts = doc.get("deputy_manager_posts")
         if posts is None:
@@ -45,10 +45,17 @@ def edit_cmd(root: Path, key: str, item: str) -> list[str]:
     return [sys.executable, "-c", EDIT_DRIVER, str(root), key, item]
 
 
+CRASH_HOOK_DIR = str(Path(__file__).resolve().parent / "crashhook")
+
+
 def env(**extra: str) -> dict[str, str]:
+    """The environment of a meti-pi subprocess; METI_PI_CRASH_AT=<phase> in `extra` makes it kill itself
+    at that phase (tests/crashhook/sitecustomize.py installs the hook)."""
     out = dict(os.environ)
     out.pop("METI_PI_CRASH_AT", None)
     out.update(extra)
+    if "METI_PI_CRASH_AT" in extra:
+        out["PYTHONPATH"] = os.pathsep.join(p for p in (CRASH_HOOK_DIR, out.get("PYTHONPATH", "")) if p)
     return out
 
 
@@ -90,6 +97,9 @@ def invariant_violations(root: Path, *, fsck: bool = True) -> list[str]:
     git_dir = Path(git(root, "rev-parse", "--absolute-git-dir").stdout.strip())
     if (git_dir / "meti-pi-journal.json").exists():
         found.append("journal left behind")
+    kept = list(root.rglob("*.meti-pi-tmp-*"))
+    if kept:
+        found.append(f"temporary files left behind: {kept[:3]}")
     if (git_dir / "index.lock").exists():
         found.append("index.lock left behind")
     if fsck:

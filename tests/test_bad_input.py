@@ -69,7 +69,10 @@ def snapshot(repo: Path) -> dict[str, Any]:
         for name in filenames:
             path = Path(dirpath) / name
             rel = path.relative_to(repo).as_posix()
-            tree[rel] = "link:" + os.readlink(path) if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
+            if path.is_symlink():
+                tree[rel] = "link:" + os.readlink(path)
+            else:  # a FIFO planted by a hostile-file case is never read (it would block)
+                tree[rel] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "special"
     git_dir = repo / ".git"
     return {
         "head": subprocess.run(("git", "rev-parse", "-q", "--verify", "HEAD"), cwd=repo, capture_output=True, text=True).stdout,

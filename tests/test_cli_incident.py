@@ -136,9 +136,9 @@ def test_whole_lifecycle(runner: CliRunner, root: Path) -> None:
         "40(1) | incident update",
         "40 | incident close",
     ]
-    assert git(root, "log", "-1", "--format=%(trailers)").strip().splitlines() == [
-        "Meti-Pi-Command: incident close", f"Meti-Pi-Record: incidents/{iid}", "Meti-Pi-Article: 40",
-    ]
+    trailer_lines = git(root, "log", "-1", "--format=%(trailers)").strip().splitlines()
+    assert trailer_lines[:-1] == ["Meti-Pi-Command: incident close", f"Meti-Pi-Record: incidents/{iid}", "Meti-Pi-Article: 40"]
+    assert trailer_lines[-1].startswith("Meti-Pi-Change: ")  # the change id crash recovery looks for (issue 13)
     records = git(root, "log", "--format=%(trailers:key=Meti-Pi-Record,valueonly)", "-n", "10").split()
     assert set(records) == {f"incidents/{iid}"}
     subject = git(root, "log", "-1", "--format=%s")

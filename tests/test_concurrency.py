@@ -147,7 +147,7 @@ def started_while_locked(root: Path, cmds: list[list[str]], hold: float = 2.5) -
     Makes the race deterministic: every command has started (and read whatever it reads before
     taking the lock) before any of them can write.
     """
-    from meti_pi import lock
+    from meti_pi.gitlayer import lock
 
     with lock.held(root.parent / ".git" / "meti-pi.lock", command="test-holder", timeout=5):
         procs = start_all(cmds, cwd=root.parent.parent)
@@ -179,7 +179,7 @@ def test_lock_timeout_exits_3_naming_the_holder_and_writes_nothing(tmp_path):
     git_dir = root.parent / ".git"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from meti_pi import lock\n"
+         "import sys, time; from pathlib import Path; from meti_pi.gitlayer import lock\n"
          "with lock.held(Path(sys.argv[1]), command='incident open', timeout=5):\n"
          "    print('held', flush=True); time.sleep(6)\n",
          str(git_dir / "meti-pi.lock")],
@@ -213,7 +213,7 @@ def test_holder_that_wrote_nothing_or_stale_details_is_still_named(tmp_path):
     set_lock_timeout(root, 0.3)
     lock_file = root.parent / ".git" / "meti-pi.lock"
     # Details of a command that was SIGKILLed: its pid no longer exists.
-    lock_file.write_text('{"command": "notify", "pid": 999999, "host": "%s", "since": "2026-11-26T09:00:00"}' % __import__("socket").gethostname())
+    lock_file.write_text('{{"command": "notify", "pid": 999999, "host": "{}", "since": "2026-11-26T09:00:00"}}'.format(__import__("socket").gethostname()))
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import fcntl, os, sys, time\n"
@@ -292,13 +292,13 @@ def test_a_hand_commit_made_during_a_command_is_never_overwritten(tmp_path):
     (exit 3, nothing written), not commit its stale copy on top and silently undo the other change."""
     from datetime import date
 
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.errors import MetiPiError
 
     root = make_register(tmp_path, {f"{SHARED}.yaml": SHARED_TEXT})
     path = root / f"{SHARED}.yaml"
     with pytest.raises(MetiPiError) as info:
-        with audit.transaction(root, command="test-edit", summary="stale edit", today=date(2026, 11, 26)) as tx:
+        with gitlayer.transaction(root, command="test-edit", summary="stale edit", today=date(2026, 11, 26)) as tx:
             tx.edit(SHARED)["deputy_manager_posts"] = ["副課長"]
             # Meanwhile, by hand (git does not know about the meti-pi lock):
             path.write_text(SHARED_TEXT.replace("共有課長", "新しい課長"), encoding="utf-8")
@@ -309,3 +309,55 @@ def test_a_hand_commit_made_during_a_command_is_never_overwritten(tmp_path):
     assert "新しい課長" in path.read_text(encoding="utf-8")
     assert "副課長" not in git(root, "show", f"{hand}:register/{SHARED}.yaml").stdout
     assert invariant_violations(root, fsck=False) == []
+
+
+def test_user_commits_racing_meti_pi_edits_never_revert_them(tmp_path):
+    """meti-pi edits a record in a loop while the user commits in a loop (`git commit --allow-empty`,
+    and commits of a file of their own). git's index.lock is held while meti-pi's commit moves the
+    branch and the index together, so a user commit either waits/fails or sees the new index: no user
+    commit ever changes a register file it did not stage, and every meti-pi edit is in the end state."""
+    import threading
+
+    root = make_register(tmp_path, {f"{SHARED}.yaml": SHARED_TEXT})
+    top = root.parent
+    stop = threading.Event()
+    made: list[str] = []
+
+    def user() -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            if i % 2:
+                proc = git(top, "commit", "-q", "--allow-empty", "-m", f"user empty {i}")
+            else:
+                (top / f"user-{i}.txt").write_text(f"{i}\n")
+                git(top, "add", f"user-{i}.txt")
+                proc = git(top, "commit", "-q", "-m", f"user file {i}")
+            if proc.returncode == 0:
+                made.append(git(top, "rev-parse", "HEAD").stdout.strip())
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=user)
+    thread.start()
+    items = [f"副課長{i}" for i in range(16)]
+    try:
+        results = [subprocess.run(edit_cmd(root, SHARED, item), capture_output=True, text=True, env=env(), timeout=120)
+                   for item in items]
+    finally:
+        stop.set()
+        thread.join()
+    failed = [r.stderr for r in results if r.returncode != 0]
+    # A user commit landing between meti-pi's checks and its commit makes it refuse (exit 3, nothing written).
+    assert all("while the command ran" in e or "index.lock" in e for e in failed), failed
+    assert len(failed) < len(items) // 2
+    user_commits = [c for c in git(top, "rev-list", "HEAD").stdout.split()
+                    if "Meti-Pi-Command" not in git(top, "log", "-1", "--format=%B", c).stdout]
+    assert len(user_commits) > 10
+    for sha in user_commits[:-1]:  # the last is the test register's own first commit
+        changed = git(top, "diff-tree", "--no-commit-id", "--name-only", "-r", sha).stdout.split()
+        assert all(name.startswith("user-") for name in changed), (sha, changed)
+    final = (root / f"{SHARED}.yaml").read_text(encoding="utf-8")
+    done = [item for item, r in zip(items, results) if r.returncode == 0]
+    assert all(item in final for item in done)
+    assert git(top, "show", f"HEAD:register/{SHARED}.yaml").stdout == final
+    assert [v for v in invariant_violations(root) if "work tree differs" not in v] == []

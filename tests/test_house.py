@@ -18,7 +18,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "yaml": ("store/yamlload.py",),
     "jsonschema": ("store/schema.py",),
     "fastjsonschema": ("store/schema.py",),
-    "git": (),  # git runs through the command line in audit.py
+    "git": (),  # git runs through the command line in meti_pi/gitlayer/
     "docx": ("render/word.py",),
     "openpyxl": ("render/excel.py",),
     "python_calamine": ("classify/datasets.py",),

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, git
+from conftest import REPO
 
 METI_PI = Path(sys.executable).with_name("meti-pi")
 # typer detects the user's shell from the process tree; tests name it instead (typer's own switch).
@@ -38,30 +38,6 @@ def test_posix_only_calls_stay_in_their_modules() -> None:
         assert found.get(pattern, set()) <= allowed, (pattern, found.get(pattern))
 
 
-def test_objects_are_written_where_hard_links_are_not_available(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from meti_pi import audit
-
-    (tmp_path / "register").mkdir()
-    (tmp_path / "register" / "a.yaml").write_text("a: 1\n", encoding="utf-8")
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-q", "-m", "base")
-    repo = audit.repo_of(tmp_path / "register")
-    writer = audit._object_writer(repo)
-    assert writer is not None
-
-    def no_links(src: object, dst: object) -> None:
-        raise PermissionError(1, "Operation not permitted")  # as on FAT or an SMB share
-
-    monkeypatch.setattr(os, "link", no_links)
-    oid = writer.write(b"blob", b"hello\n")
-    assert oid == "ce013625030ba8dba906f756967f9e9ca394464a"
-    assert git(tmp_path, "cat-file", "-p", oid) == "hello\n"
-    assert writer.write(b"blob", b"hello\n") == oid
-    assert not list((repo.git_dir / "objects" / oid[:2]).glob("tmp_obj_*"))
-
-
-@pytest.mark.skipif(not METI_PI.exists(), reason="needs the installed meti-pi script")
 def test_show_completion_bash_completes_commands_and_options(tmp_path: Path) -> None:
     env = {**os.environ, **NAMED_SHELL, "PATH": f"{METI_PI.parent}{os.pathsep}{os.environ['PATH']}"}
     script = subprocess.run([METI_PI, "--show-completion", "bash"], capture_output=True, text=True, env=env, check=True).stdout

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from meti_pi.classify import screening
 from meti_pi.store import ids, yamlio, yamlload
 
 pytestmark = pytest.mark.slow  # hypothesis round trips (issue 17: out of make test-fast)
@@ -236,11 +237,13 @@ def test_known_divergences_are_in_the_safe_direction(scalar, fast, ruamel):
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(post=st.one_of(JAPANESE, TRICKY_STRINGS.filter(lambda s: s.strip() and "\n" not in s and "\t" not in s)))
+@given(post=st.one_of(JAPANESE, TRICKY_STRINGS.filter(lambda s: s.strip() and "\n" not in s and "\t" not in s))
+       # text that screening refuses (a 〒 address, a phone number...) is never written: issue 15
+       .filter(lambda s: not screening.screen(s)))
 def test_write_path_edit_keeps_comments_and_other_values(tmp_path_factory, post):
     from conftest import make_register
 
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.store.register import Register
 
     text = (
@@ -258,7 +261,7 @@ def test_write_path_edit_keeps_comments_and_other_values(tmp_path_factory, post)
     )
     root = make_register(tmp_path_factory.mktemp("wp"), {"divisions/jinji.yaml": text})
     before = Register.load(root).get("divisions", "jinji").data
-    with audit.transaction(root, command="test", summary="edit", today=TODAY) as tx:
+    with gitlayer.transaction(root, command="test", summary="edit", today=TODAY) as tx:
         tx.edit("divisions/jinji")["manager_post"] = post
     after_text = (root / "divisions" / "jinji.yaml").read_text(encoding="utf-8")
     after = Register.load(root).get("divisions", "jinji").data

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import git, invoke
 
-from meti_pi import audit, gitlog, trail
+from meti_pi import gitlayer, gitlog, trail
 from meti_pi.inspect import inspection
 
 DIVISION = "schema_version: 1\nid: {id}\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"
@@ -52,7 +52,7 @@ def test_history_and_verify_see_a_hand_edit_whatever_the_message_says(tmp_path, 
     root = init_register(tmp_path, runner)
     sha = forged_commit(root, "divisions/forged.yaml", message, author="Evil\x1fMeti-Pi-Command: new")
 
-    (newest, *_) = audit.history(root)
+    (newest, *_) = gitlayer.history(root)
     assert newest["commit"] == sha
     assert newest["command"] is None and newest["records"] == [] and newest["article"] is None
     assert newest["files"] == ["divisions/forged.yaml"]
@@ -78,7 +78,7 @@ def test_real_trailers_are_still_read(tmp_path, runner):
     root = init_register(tmp_path, runner)
     assert invoke(runner, root, "new", "divisions", "--id", "jinji", "--set", "name=人事課", "--set", "org=経済産業省",
                   "--set", "manager_post=課長").exit_code == 0
-    (newest, *_) = audit.history(root)
+    (newest, *_) = gitlayer.history(root)
     assert newest["command"] == "new" and newest["records"] == ["divisions/jinji"]
     doc = json.loads(invoke(runner, root, "history", "--verify", "--json").stdout)
     assert doc["ok"] is True and doc["hand_edits"] == []
@@ -118,7 +118,7 @@ def test_any_message_reads_back_as_git_alone_reads_it(tmp_path):
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
     made = []
-    for _ in range(25):
+    for _i in range(25):
         message = "s" + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
         author = "A" + "".join(rng.choice(["\x1f", "\x1e", "b", ":"]) for _ in range(4))
         subprocess.run(["git", "-c", f"user.name={author}", "commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", message],

@@ -1,5 +1,5 @@
 """What the `notify` commands do: draft and record notices, move them through their states, log
-use and storage events in the 台帳 — each as one audited commit through `audit.transaction`.
+use and storage events in the 台帳 — each as one audited commit through `gitlayer.transaction`.
 
 Records written:
 - `notifications/<N-id>.yaml`: kind, file, change, state (drafted → submitted → acknowledged, or
@@ -151,13 +151,13 @@ def changed_items(root: Path, reg: Register, rec: Record, previous: Record, kind
     items not hashing to the recorded hash (the record was edited without a commit, or the
     classification policy has changed since).
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.store import yamlload
 
     commit = previous.data.get("register_commit")
     if not isinstance(commit, str):
         return None
-    text = audit.read_at(root, commit, rec.relpath)
+    text = gitlayer.read_at(root, commit, rec.relpath)
     if text is None:
         return None
     try:
@@ -177,9 +177,9 @@ def changed_items(root: Path, reg: Register, rec: Record, previous: Record, kind
 
 def _ensure_committed(root: Path, rec: Record) -> None:
     """The file record equals its committed version, so the notice can name the commit it was drafted from."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    if audit.read_at(root, "HEAD", rec.relpath) != rec.path.read_text(encoding="utf-8"):
+    if gitlayer.read_at(root, "HEAD", rec.relpath) != rec.path.read_text(encoding="utf-8"):
         raise MetiPiError(
             f"{rec.relpath} has uncommitted edits; commit them first (`meti-pi commit {rec.relpath}`) "
             "so the notice can name the register commit it was drafted from"
@@ -190,7 +190,7 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
                   fullwidth: bool | None = None, late_reason: str | None = None, redraft: bool = False,
                   out_dir: Path | None = None, dry_run: bool = False) -> NotifyResult:
     """Draft each required notice of a file not yet made (or changed since), and record them in one commit."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.store.ids import allocate
 
     if fmt not in FORMATS:
@@ -198,8 +198,8 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
     for k in kinds or []:
         if k not in notices.NOTICE_KINDS:
             raise UsageError(f"--kind must be one of {', '.join(notices.NOTICE_KINDS)}")
-    with audit.transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
-                           dry_run=dry_run) as tx:
+    with gitlayer.transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
+                              dry_run=dry_run) as tx:
         reg = tx.register()  # decided under the lock: the same notice run twice at once is drafted once
         rec = _file_record(reg, file_id)
         data = rec.data
@@ -221,7 +221,7 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
 
         if not dry_run:
             _ensure_committed(root, rec)
-        head = audit.head_commit(root)
+        head = gitlayer.head_commit(root)
         policy = reg.policy
         fw = policy.get("documents", {}).get("fullwidth_digits", True) if fullwidth is None else fullwidth
         existing = {r.id for r in reg.of_kind("notifications")}
@@ -403,10 +403,10 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
     'explain' (record `late_reason` on a submitted or acknowledged notice), 'withdraw' (drafted
     → withdrawn; `late_reason` carries the reason for withdrawing).
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    with audit.transaction(root, command=f"notify {action}", summary=action, today=today, dry_run=dry_run,
-                           subject_record=f"notifications/{notice_id}") as tx:
+    with gitlayer.transaction(root, command=f"notify {action}", summary=action, today=today, dry_run=dry_run,
+                              subject_record=f"notifications/{notice_id}") as tx:
         reg = tx.register()  # read under the lock: two submits at once must not both pass the state check
         rec = _notice_record(reg, notice_id)
         data = rec.data
@@ -560,7 +560,7 @@ def record_ppc_notice(root: Path, file_id: str, kind: str, *, today: date, on: d
                       late_reason: str | None = None, dry_run: bool = False) -> PpcResult:
     """Record that the ministry notified the PPC (APPI 74(1) of holding or changing a file, 74(3) of
     ending it or of its falling under 74(2)(ix)): a notification record in state submitted."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.store.ids import allocate
 
     if kind not in notices.PPC_KINDS:
@@ -568,7 +568,7 @@ def record_ppc_notice(root: Path, file_id: str, kind: str, *, today: date, on: d
     on = on or today
     _not_after_today(on, today, "notice date")
     article = notices.ARTICLE[kind]
-    with audit.transaction(root, command="notify record", article=article, today=today, dry_run=dry_run,
+    with gitlayer.transaction(root, command="notify record", article=article, today=today, dry_run=dry_run,
                            summary=f"{article} notice to the PPC for files/{file_id} ({on.isoformat()})") as tx:
         reg = tx.register()
         rec = _file_record(reg, file_id)
@@ -621,7 +621,7 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
               recipient: str | None = None, basis: str | None = None, method: str | None = None,
               ref: str | None = None, dry_run: bool = False) -> LogResult:
     """Append a use or storage event to the file's 台帳 entry (Art. 38), creating the entry if needed."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     if kind not in EVENT_ARTICLES:
         raise UsageError(f"--kind must be one of {', '.join(EVENT_ARTICLES)}")
@@ -638,9 +638,9 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
         if value and value.strip():
             event[name] = _screen(f"--{name}", value)
     labels = {"provision": "provision (Art. 12)", "purpose_change": "purpose change (Art. 9(3))", "disposal": "disposal (Art. 21)"}
-    with audit.transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
-                           summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
-                           subject_record=f"ledger/{file_id}") as tx:
+    with gitlayer.transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
+                              summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
+                              subject_record=f"ledger/{file_id}") as tx:
         # Create or edit, decided under the lock: two first logs at once must not both create it.
         if tx.read_text(f"ledger/{rec.id}.yaml") is None:
             tx.create("ledger", {"file": rec.id, "events": [event]}, id=rec.id)

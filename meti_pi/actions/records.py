@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from meti_pi import audit
+from meti_pi import gitlayer
 from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.store import yamlload
 from meti_pi.store.kinds import KINDS
@@ -27,13 +27,13 @@ def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
         raise MetiPiError(f"{directory} already holds a register ({REGISTER_FILE}); nothing done")
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        audit.repo_of(directory)
+        gitlayer.repo_of(directory)
     except MetiPiError:
-        audit.git(directory, "init", "-q")
+        gitlayer.git(directory, "init", "-q")
     template = template_dir()
     files = sorted(list_record_files(template))
-    with audit.transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
-                           article="5", today=today, subject_record="register") as tx:
+    with gitlayer.transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
+                              article="5", today=today, subject_record="register") as tx:
         for rel in files:
             text = (template / rel).read_text(encoding="utf-8")
             tx.write_text(rel, _rebase_modeline(text, rel))
@@ -52,7 +52,7 @@ def _rebase_modeline(text: str, rel: str) -> str:
     return f"# yaml-language-server: $schema={'../' * rel.count('/')}{REGISTER_SCHEMAS}/{name}{sep}{rest}"
 
 
-def write_schema_copy(tx: audit.Transaction) -> list[str]:
+def write_schema_copy(tx: gitlayer.Transaction) -> list[str]:
     """Write (or refresh) the register's `.schemas/` copy of the packaged schemas in `tx`; the
     paths that changed."""
     from meti_pi.store.packaged import SchemaCopyState
@@ -66,7 +66,9 @@ def write_schema_copy(tx: audit.Transaction) -> list[str]:
 def read_fields_file(path: Path) -> dict[str, Any]:
     """Fields of a record given as a YAML file (exit 2 when unreadable)."""
     try:
-        text = yamlload.decode(path.read_bytes())
+        from meti_pi.store import limits
+
+        text = yamlload.decode(limits.read_option_file(path, "fields file"))
         data = yamlload.load(text)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
@@ -166,7 +168,7 @@ def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | 
     """Add one record through the write path; (id, commit sha or None on --dry-run)."""
     if KINDS[kind].by_year and year is None:
         raise UsageError(f"{kind} records need --year")
-    with audit.transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run) as tx:
+    with gitlayer.transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run) as tx:
         rid = tx.create(kind, data, id=record_id, year=year)
     return rid, tx.commit_sha
 

@@ -12,6 +12,9 @@ import codecs
 import csv
 import io
 import json
+import re
+import stat
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,7 +27,15 @@ from meti_pi.errors import UsageError
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
 BATCH_ROWS = 2048  # small batches keep the working set in cache (measured: 2k rows beat 64k by 40%)
 SNIFF_BYTES = 1 << 20  # encoding is decided on the first MiB, then verified while streaming
-_CSV_FIELD_LIMIT = 64 << 20  # a cell may hold a base64 image (biometric hints); the default is 128 KiB
+# Hostile files (issue 15): a cell may hold a base64 image (biometric hints), but no line of a CSV,
+# TSV or JSONL file may exceed MAX_LINE_BYTES (a 200 MB line would take ~4x that in memory), and an
+# .xlsx is measured in its zip before python-calamine expands it (a 3 MB file can hold a 3 GiB
+# shared string; one cell at XFD1048576 makes calamine allocate every cell of the sheet).
+_CSV_FIELD_LIMIT = 16 << 20
+MAX_LINE_BYTES = 16 << 20
+MAX_SHARED_STRINGS_BYTES = 128 << 20
+MAX_SHEET_XML_BYTES = 512 << 20
+MAX_SHEET_CELLS = 20_000_000  # rows x columns of the sheet's used range, as calamine allocates it
 
 Row = list[str]
 
@@ -77,8 +88,12 @@ def dataset_format(path: Path) -> str:
 def open_dataset(path: Path, sheet: str | None = None) -> Dataset:
     """Open `path` for streaming; `sheet` picks one .xlsx sheet (default: every sheet)."""
     fmt = dataset_format(path)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise UsageError(f"{path}: no such file") from None
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{path}: not a regular file (a FIFO, device or socket); give the dataset file itself. Nothing was read")
     if sheet is not None and fmt != "xlsx":
         raise UsageError(f"{path}: --sheet applies to .xlsx files only")
     if fmt in ("csv", "tsv"):
@@ -148,6 +163,7 @@ class _GuardedRaw(io.RawIOBase):
         self._sjis = encoding == "cp932"
         self._line = 1
         self._carry = b""
+        self._run = 0  # bytes since the last newline
 
     def readable(self) -> bool:
         return True
@@ -164,8 +180,19 @@ class _GuardedRaw(io.RawIOBase):
             raise UsageError(f"{self._path}:{line}: NUL bytes: this is binary data or UTF-16 without a BOM, not CSV text; save it as UTF-8 CSV")
         if self._sjis:
             self._check_lines(chunk)
+        self._check_length(chunk)
         self._line += chunk.count(b"\n")
         return n
+
+    def _check_length(self, chunk: bytes) -> None:
+        first = chunk.find(b"\n")
+        if first >= 0 and self._run + first <= MAX_LINE_BYTES:
+            self._run = len(chunk) - chunk.rfind(b"\n") - 1
+        else:
+            self._run += len(chunk) if first < 0 else first
+        if self._run > MAX_LINE_BYTES:
+            raise UsageError(f"{self._path}:{self._line}: a line longer than {MAX_LINE_BYTES >> 20} MiB: not a dataset meti-pi reads "
+                             "(a cell that large is not a record of a person); split or remove it. Nothing was read further")
 
     def _check_lines(self, chunk: bytes) -> None:
         lines = (self._carry + chunk).split(b"\n")
@@ -195,7 +222,7 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
     encoding = sniff_encoding(head, path)
     binary = io.BufferedReader(_GuardedRaw(path, encoding), buffer_size=1 << 16)
     text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
-    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(text, delimiter="\t" if fmt == "tsv" else ",")
     total = path.stat().st_size
     first = _csv_rows(reader, 1, path, encoding)
@@ -223,7 +250,9 @@ def _csv_rows(reader: Any, n: int, path: Path, encoding: str) -> list[Row]:
 def _csv_problem(exc: csv.Error) -> str:
     # The csv module's messages are fixed phrases, but map them anyway: never echo input text.
     text = str(exc)
-    for phrase in ("field larger than field limit", "line contains NUL", "new-line character seen in unquoted field", "unexpected end of data"):
+    if "field larger than field limit" in text:
+        return f"field larger than field limit: a cell of more than {_CSV_FIELD_LIMIT >> 20} MiB; split or remove it"
+    for phrase in ("line contains NUL", "new-line character seen in unquoted field", "unexpected end of data"):
         if phrase in text:
             return phrase
     return "unreadable row"
@@ -248,7 +277,7 @@ def _open_jsonl(path: Path) -> Dataset:
     with path.open("rb") as raw:
         head = raw.read(SNIFF_BYTES)
     encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-    binary = path.open("rb")
+    binary = io.BufferedReader(_GuardedRaw(path, encoding), buffer_size=1 << 16)
     text = io.TextIOWrapper(binary, encoding=encoding, errors="strict")
     table = Table(name="", first_row=[], batches=iter(()), keyed=True, position=binary.tell, total=path.stat().st_size)
     table.batches = _jsonl_batches(text, path, encoding, table)
@@ -314,17 +343,72 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
         raise UsageError(f"{path}: password-protected (encrypted) or legacy .xls workbook; save it unprotected as .xlsx")
     if not magic.startswith(_ZIP_MAGIC):
         raise UsageError(f"{path}: not an .xlsx workbook (not a zip file)")
+    check_xlsx_bounds(path)
     import python_calamine
 
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
-    except Exception as exc:  # calamine raises many kinds for damaged files; all mean "unreadable"
+    except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
         raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(exc)})") from None
     if sheet is not None and sheet not in names:
         raise UsageError(f"{path}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
     chosen = [sheet] if sheet is not None else names
     return Dataset(path, "xlsx", None, _xlsx_tables(book, chosen, path), [book.close])
+
+
+# Row numbers as Excel and openpyxl write them (r first: a literal prefix, 8x faster), else any form.
+_ROW_FAST = re.compile(rb"<row r=\"([0-9]{1,7})\"")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]{1,7})\"")
+_WIDE_REF = re.compile(rb"r=\"([A-Z]{2,3})[0-9]")  # a cell past column Z (rare)
+
+
+def check_xlsx_bounds(path: Path) -> None:
+    """Refuse (exit 2) a workbook python-calamine would expand beyond reason: shared strings over
+    MAX_SHARED_STRINGS_BYTES, a sheet's XML over MAX_SHEET_XML_BYTES, or a used range over
+    MAX_SHEET_CELLS cells. Sizes are counted while decompressing (a zip header can lie)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                name = info.filename
+                if name == "xl/sharedStrings.xml" or name.startswith("xl/sharedStrings"):
+                    _bounded_member(zf, info, path, MAX_SHARED_STRINGS_BYTES, "shared strings (the text of its cells)")
+                elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    _bounded_member(zf, info, path, MAX_SHEET_XML_BYTES, f"sheet {name.rsplit('/', 1)[-1]}", cells=True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
+        raise UsageError(f"{path}: unreadable .xlsx workbook (damaged or truncated zip)") from None
+
+
+def _bounded_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: int, what: str, cells: bool = False) -> None:
+    too_big = UsageError(f"{path}: the workbook's {what} expand to more than {limit >> 20} MiB: refused before reading "
+                         "(a file this size is hostile or not a dataset); save the data as CSV or split the workbook")
+    if info.file_size > limit:
+        raise too_big
+    size, rows, cols, tail = 0, 0, 0, b""
+    with zf.open(info) as member:
+        while chunk := member.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise too_big
+            if cells:  # the used range: the last row number, and the widest column referenced
+                block = tail + chunk
+                found = _ROW_FAST.findall(block)
+                if len(found) != block.count(b"<row") or b":row" in block:
+                    found = _ROW_REF.findall(block)
+                rows = max(rows, max(map(int, found), default=0))
+                wide = _WIDE_REF.findall(block)
+                cols = max(cols, max(map(_column_number, set(wide)), default=0) if wide else 26 if b' r="' in block else 0)
+                tail = block[-256:]
+    if cells and rows * cols > MAX_SHEET_CELLS:
+        raise UsageError(f"{path}: the workbook's {what} spans {rows:,} rows x {cols:,} columns ({rows * cols:,} cells, more than "
+                         f"{MAX_SHEET_CELLS:,}): a cell far from the data makes the whole range be read; delete the stray cells or save as CSV")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
 
 
 def _calamine_problem(exc: BaseException) -> str:
@@ -344,7 +428,7 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
             sheet = book.get_sheet_by_name(name)
             rows = sheet.iter_rows()
             first = next(rows, None)
-        except Exception as exc:  # see _open_xlsx
+        except Exception as exc:  # noqa: BLE001 - see _open_xlsx
             raise UsageError(f"{path}: sheet {name!r} is unreadable ({_calamine_problem(exc)})") from None
         if first is None:
             continue

@@ -833,15 +833,19 @@ def _scan_table(
     table: Any, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any], progress: ProgressFn | None
 ) -> TableScan:
     batches: Iterator[list[list[str]]] = table.batches
-    if table.keyed:
-        header, names = True, table.first_row  # .jsonl: the keys, growing while streaming
-        head: list[list[str]] = []
-    else:
-        header = is_header_row(table.first_row, vocab)
-        names = _column_names(table.first_row, header)
-        head = [] if header else [list(table.first_row)]
+    head: list[list[str]] = []
     while len(head) < SAMPLE_ROWS and (more := next(batches, None)) is not None:
         head += more
+    names: list[str] = []
+    if table.keyed:
+        header = True  # .jsonl: the keys, growing while streaming; each one screened (_key_names)
+        _key_names(table.first_row, names, vocab)
+    else:
+        verdicts = header_cells(table.first_row, vocab, head[:SAMPLE_ROWS])
+        header = verdicts is not None
+        names = _column_names(table.first_row, verdicts)
+        if not header:
+            head.insert(0, list(table.first_row))
     columns = [_typed(i, names[i], header, head[:SAMPLE_ROWS], vocab) for i in range(len(names))]
     key_columns = choose_keys(columns, keys, identifying_kinds(columns))
     for i in key_columns:  # one person written two ways is one person (issue 14)
@@ -852,7 +856,8 @@ def _scan_table(
         counter = counters.setdefault(signature, DistinctCounter(empty=empty_key_hash(len(key_columns))))
     rows = 0
     for n, (batch, in_head) in enumerate(_rebatch(head, batches)):
-        if table.keyed and len(names) > len(columns):
+        if table.keyed and len(table.first_row) > len(columns):
+            _key_names(table.first_row, names, vocab)
             columns += [_typed(i, names[i], header, batch, vocab) for i in range(len(columns), len(names))]
         full = rows < FULL_CHECK_ROWS or n % CHECK_EVERY == 0
         rows += len(batch)
@@ -872,6 +877,12 @@ def _scan_table(
     label = f"{table.name}!" if table.name else ""
     detections = tuple(d for c in columns for d in column_detections(c, label + c.name))
     return TableScan(table.name, tuple(names), header, rows, detections, tuple(columns[i].name for i in key_columns))
+
+
+def _key_names(keys: Sequence[str], names: list[str], vocab: Vocabulary) -> None:
+    """Extend `names` with the recorded names of the keys not named yet (JSON keys may be values)."""
+    for i in range(len(names), len(keys)):
+        names.append(safe_column_name(keys[i], i, names, vocab, key=True))
 
 
 def _typed(index: int, name: str, header: bool, rows: Sequence[Sequence[str]], vocab: Vocabulary) -> Column:
@@ -932,38 +943,138 @@ def _batch_matches(c: Candidate, values: Sequence[str], joined: str, nonempty: i
 
 
 # ---------------------------------------------------------------- header row
+#
+# Whether the first row is a header is decided from the shape of the whole column sample, not
+# from a list of value-looking words: a cell that any detector takes for a value, or that has the
+# character types of the values below it, makes the row data. When in doubt the row is data:
+# the columns are named 列1…列N (the names are recorded; the row's text never is) and the row is
+# counted as a person.
+
+_CLASS_OF = (
+    ("d", re.compile(r"[0-9]")),
+    ("a", re.compile(r"[A-Za-z]")),
+    ("k", re.compile(r"[\u3041-\u309f\u30a0-\u30ff]")),
+    ("h", re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")),
+)
 
 
-def is_header_row(row: Sequence[str], vocab: Vocabulary | None = None) -> bool:
-    """False when the first row looks like data (then it must never be shown as column names)."""
+def cell_type(cell: str) -> tuple[frozenset[str], bool]:
+    """The type pattern of a cell: its character types — d(igits), a (Latin letters), k(ana),
+    h (kanji) — and whether it has a space inside."""
+    s = fold(cell)
+    return frozenset(name for name, pattern in _CLASS_OF if pattern.search(s)), bool(_SPACES.search(s))
+
+
+def _strong_value(cell: str) -> bool:
+    """Detectors no header word can overrule: a number, an e-mail, a phone, a date, a 〒, an address."""
+    s = digits_form(cell)
+    if re.fullmatch(r"[0-9 .,+-]{3,}", s) and sum(ch.isdigit() for ch in s) >= 3:
+        return True
+    return (is_email(cell) or is_phone(cell) or is_birth_date(cell) or is_postal_code(cell) or is_my_number(cell)
+            or is_card_number(cell) or is_address(cell) or "@" in s or sum(ch.isdigit() for ch in s) >= 6)
+
+
+def is_header_word(cell: str, vocab: Vocabulary | None = None) -> bool:
+    """A column name the vocabulary knows (a kind, a 要配慮 category, a free-text column)."""
     vocab = vocab or vocabulary()
-    return bool(row) and not any(looks_like_value(cell, vocab) for cell in row)
+    return header_kind(cell, vocab) is not None or bool(header_sensitive(cell, vocab)) or is_free_text_header(cell, vocab)
 
 
 def looks_like_value(cell: str, vocab: Vocabulary | None = None) -> bool:
-    """A cell that is a value, not a column name: numbers, dates, e-mails, phones, names."""
+    """A cell that is a value, not a column name: numbers, dates, e-mails, phones, names, diagnoses."""
     vocab = vocab or vocabulary()
-    s = digits_form(cell)
-    if not s:
+    if not fold(cell):
         return False
-    if re.fullmatch(r"[0-9 .,+-]{3,}", s) and sum(ch.isdigit() for ch in s) >= 3:
+    if _strong_value(cell):
         return True
-    if header_kind(cell, vocab) is not None or header_sensitive(cell, vocab):
+    if is_header_word(cell, vocab):
         return False
-    return is_email(cell) or is_phone(cell) or is_birth_date(cell) or is_postal_code(cell) or starts_with_surname(cell, vocab)
+    return (starts_with_surname(cell, vocab) or kana_two_part(cell) or bool(sensitive_categories_in(fold(cell), vocab))
+            or _screened(cell))
 
 
-def _column_names(first_row: Sequence[str], header: bool) -> list[str]:
-    if not header:
+def _screened(text: str) -> bool:
+    from meti_pi.classify import screening
+
+    return bool(screening.screen(text))
+
+
+def header_cell(cell: str, below: Sequence[str], vocab: Vocabulary) -> str:
+    """What a first-row cell is, over the column's `below` values: '' (empty), 'data' (a detector
+    takes it for a value), 'word' (a known column name), 'differs' (typed unlike every value
+    below: a name) or 'same' (typed like values below, or nothing below to tell)."""
+    if not fold(cell):
+        return ""
+    if looks_like_value(cell, vocab):
+        return "data"
+    if is_header_word(cell, vocab):
+        return "word"
+    mine, length = cell_type(cell), len(fold(cell))
+    lengths = [len(fold(v)) for v in below if fold(v) and cell_type(v) == mine]
+    if not any(fold(v) for v in below) or (lengths and min(lengths) - 1 <= length <= max(lengths) + 1):
+        return "same"
+    return "differs"
+
+
+def header_cells(row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()) -> list[str] | None:
+    """The verdict of each first-row cell (header_cell) when the row is a header; None when it is data.
+
+    Data when a cell is a value, or when cells typed like the values below them are at least as
+    many as the known column names and the cells typed unlike them (in doubt: data).
+    """
+    vocab = vocab or vocabulary()
+    verdicts = [header_cell(cell, [r[i] for r in below if i < len(r)], vocab) for i, cell in enumerate(row)]
+    named = sum(1 for v in verdicts if v in ("word", "differs"))
+    if "data" in verdicts or named == 0 or verdicts.count("same") >= named:
+        return None
+    return verdicts
+
+
+def is_header_row(row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()) -> bool:
+    """Whether the first row is a header, given the rows `below` it (False when in doubt)."""
+    return header_cells(row, vocab, below) is not None
+
+
+def _column_names(first_row: Sequence[str], verdicts: Sequence[str] | None) -> list[str]:
+    """列1…列N for a data row; else the header's names, 列N for a cell that may be a value."""
+    if verdicts is None:
         return [f"列{i + 1}" for i in range(len(first_row))]
     names: list[str] = []
     for i, raw in enumerate(first_row):
-        name = raw.strip().lstrip("\ufeff") or f"列{i + 1}"
-        base, n = name, 2
-        while name in names:
-            name, n = f"{base} ({n})", n + 1
-        names.append(name)
+        names.append(safe_column_name(raw if verdicts[i] != "same" else "", i, names))
     return names
+
+
+def safe_column_name(raw: str, index: int, taken: Sequence[str], vocab: Vocabulary | None = None, *, key: bool = False) -> str:
+    """The name recorded for a column: its header, or 列N when the header could be a value.
+
+    Every name is screened like free text (a 個人番号, phone, e-mail or address is never a name);
+    a JSON key (`key`) must also not look like a value (a name, a date, a diagnosis...).
+    """
+    name = _printable(raw.strip().lstrip("\ufeff"))
+    if not name or _screened(name) or (key and (looks_like_value(name, vocab or vocabulary()) or _name_shaped_key(name, vocab or vocabulary()))):
+        name = f"列{index + 1}"
+    base, n = name, 2
+    while name in taken:
+        name, n = f"{base} ({n})", n + 1
+    return name
+
+
+# Last characters of Japanese column names (会社名, 連絡先, 記入者, 受付日, 品番...): a key of a
+# person's-name shape without one of them, and not a known column name, may be a name.
+_HEADER_ENDINGS = frozenset("名先者日号所欄別分類区数額率等目帯地期歴件先考容項コドIDNo度順齢先法由")
+
+
+def _name_shaped_key(name: str, vocab: Vocabulary) -> bool:
+    s = fold(name)
+    if s.isascii() or is_header_word(name, vocab) or s[-1:] in _HEADER_ENDINGS:
+        return False
+    return bool(_KANJI_NAME.fullmatch(s.replace(" ", "")) or _KANA_NAME.fullmatch(_SPACES.sub(" ", s)))
+
+
+def _printable(text: str) -> str:
+    """Without control characters (a header is shown on terminals and written into records)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
 # ---------------------------------------------------------------- principal keys

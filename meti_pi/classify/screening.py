@@ -9,6 +9,7 @@ copied into a message, an exception or a log.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,26 +27,31 @@ KIND_JA: dict[str, str] = {
 MASK = "＊"
 MODES = ("refuse", "mask")
 
-_D = "[0-9０-９]"
-_SEP = "[ \\-‐－―−ー　.．]"  # space, hyphens (ASCII and Japanese), ideographic space, dots
-_NOT_DIGIT_BEFORE = "(?<![0-9０-９])"
-_NOT_DIGIT_AFTER = "(?![0-9０-９])"
+# Text is matched in two normalised views (each char mapped back to its position in the original):
+# the light view is NFKC (full-width digits, letters, ＠ and ＋ to ASCII) without zero-width or
+# other format characters; the digits view also turns every separator a person may put inside a
+# number — any Unicode space (NBSP, ideographic, tabs, newlines), dash or long-vowel mark, wave
+# dash, ・ / _ 、 — into one '-', a run of them into a single one.
+_SEPARATOR_CHARS = frozenset("\t\n\r\v\f\x85\u2028\u2029ー・/_、~〜\u2212\u30fb\u00b7")
+_D = "[0-9]"
+_SEP = "[-.]"
+_NOT_DIGIT_BEFORE = "(?<![0-9])"
+_NOT_DIGIT_AFTER = "(?![0-9])"
 
 # A run of digits possibly broken by single separators: candidates for 個人番号 and card numbers.
 _DIGIT_RUN = re.compile(f"{_NOT_DIGIT_BEFORE}{_D}(?:{_SEP}?{_D}){{11,18}}{_NOT_DIGIT_AFTER}")
 _PHONE = re.compile(
-    f"{_NOT_DIGIT_BEFORE}(?:(?:\\+|＋)(?:81|８１){_SEP}?|[(（]?[0０])"
-    f"{_D}{{1,4}}[)）]?{_SEP}?{_D}{{1,4}}{_SEP}?{_D}{{3,4}}{_NOT_DIGIT_AFTER}"
+    f"{_NOT_DIGIT_BEFORE}(?:\\+81-?(?:\\(0\\)-?)?|\\(?0)"
+    f"{_D}{{1,4}}\\)?{_SEP}?{_D}{{1,4}}{_SEP}?{_D}{{3,4}}{_NOT_DIGIT_AFTER}"
 )
-_EMAIL = re.compile(
-    "[A-Za-z0-9Ａ-Ｚａ-ｚ０-９._%+\\-＿．]+[@＠][A-Za-z0-9Ａ-Ｚａ-ｚ０-９\\-]+(?:[.．][A-Za-z0-9Ａ-Ｚａ-ｚ０-９\\-]+)+"
-)
+_EMAIL = re.compile("[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+")
+_LIGHT_SEP = "[ \\-‐－―−ー　.．]"
 _PREFECTURE = (
     "(?:北海道|東京都|(?:京都|大阪)府|(?:青森|岩手|宮城|秋田|山形|福島|茨城|栃木|群馬|埼玉|千葉|神奈川|新潟|富山|石川"
     "|福井|山梨|長野|岐阜|静岡|愛知|三重|滋賀|兵庫|奈良|和歌山|鳥取|島根|岡山|広島|山口|徳島|香川|愛媛|高知|福岡"
     "|佐賀|長崎|熊本|大分|宮崎|鹿児島|沖縄)県)"
 )
-_POSTAL = re.compile(f"(?:〒{_SEP}?{_D}{{3}}{_SEP}?{_D}{{4}})|(?:{_NOT_DIGIT_BEFORE}{_D}{{3}}[-－‐−]{_D}{{4}}{_NOT_DIGIT_AFTER}(?=\\s*{_PREFECTURE}))")
+_POSTAL = re.compile(f"(?:〒{_LIGHT_SEP}?{_D}{{3}}{_LIGHT_SEP}?{_D}{{4}})|(?:{_NOT_DIGIT_BEFORE}{_D}{{3}}[-－‐−]{_D}{{4}}{_NOT_DIGIT_AFTER}(?=\\s*{_PREFECTURE}))")
 # A street address: a prefecture followed by a house number, or a municipality (市/区/町/村/郡)
 # followed by an unmistakable house number (…丁目, …番地, …番…号, 1-2-3). A bare city or ward
 # name ("千代田区で"), or "区分1-2", is not an address of a person.
@@ -53,7 +59,7 @@ _KANJI_NUM = "[一二三四五六七八九十〇]"
 _HYPHEN = "[-－‐−]"
 _CHUNK = "[^\\s、。,，()（）「」]"
 _HOUSE_STRONG = (
-    f"(?:(?:{_D}+|{_KANJI_NUM}+)丁目(?:{_SEP}?{_D}+(?:番地?|{_HYPHEN})?(?:{_D}+号?)?)?"
+    f"(?:(?:{_D}+|{_KANJI_NUM}+)丁目(?:{_LIGHT_SEP}?{_D}+(?:番地?|{_HYPHEN})?(?:{_D}+号?)?)?"
     f"|{_D}+番地(?:{_HYPHEN}?{_D}+号?)?"
     f"|{_D}+番{_D}+号"
     f"|{_D}+{_HYPHEN}{_D}+{_HYPHEN}{_D}+)"
@@ -81,34 +87,60 @@ def _overlaps(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(a[0] < e and s < a[1] for s, e in spans)
 
 
+def _view(text: str, separators: bool) -> tuple[str, list[int]]:
+    """A normalised view of `text` and, for each of its characters, the index in `text` it came from."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isascii() and ch.isalnum():
+            norm = ch
+        else:
+            if unicodedata.category(ch) == "Cf":
+                continue  # zero-width space / joiner, BOM, soft hyphen, word joiner...
+            norm = unicodedata.normalize("NFKC", ch)
+        for c in norm:
+            if separators and (c in _SEPARATOR_CHARS or c.isspace() or unicodedata.category(c) in ("Pd", "Zs")):
+                if out and out[-1] == "-":
+                    continue  # a run of separators counts as one
+                c = "-"
+            out.append(c)
+            where.append(i)
+    return "".join(out), where
+
+
 def screen(text: str) -> list[Finding]:
-    """Every finding in `text`, in order of position; overlapping weaker findings are dropped."""
+    """Every finding in `text`, in order of position; overlapping weaker findings are dropped.
+
+    Spans are positions in `text` itself (the views are mapped back)."""
     found: list[Finding] = []
     taken: list[tuple[int, int]] = []
 
-    def add(kind: str, start: int, end: int) -> None:
-        if not _overlaps((start, end), taken):
-            found.append(Finding(kind, start, end))
-            taken.append((start, end))
+    def add(kind: str, where: list[int], start: int, end: int) -> None:
+        span = (where[start], where[end - 1] + 1)
+        if not _overlaps(span, taken):
+            found.append(Finding(kind, *span))
+            taken.append(span)
 
-    for m in _EMAIL.finditer(text):
-        add("email", m.start(), m.end())
-    for m in _DIGIT_RUN.finditer(text):
+    light, lw = _view(text, separators=False)
+    digits, dw = _view(text, separators=True)
+    for m in _EMAIL.finditer(light):
+        add("email", lw, m.start(), m.end())
+    for m in _DIGIT_RUN.finditer(digits):
         if not _grouped_plausibly(m.group()):
             continue
-        digits = digits_only(m.group())
-        if len(digits) == 12 and my_number_valid(digits):
-            add("my_number", m.start(), m.end())
-        elif 13 <= len(digits) <= 19 and luhn_valid(digits) and not (len(digits) == 13 and corporate_number_valid(digits)):
-            add("card_number", m.start(), m.end())
-    for m in _PHONE.finditer(text):
-        digits = digits_only(m.group())
-        if 10 <= len(digits) <= 12 and (digits.startswith("0") or digits.startswith("81")):
-            add("phone", m.start(), m.end())
-    for m in _POSTAL.finditer(text):
-        add("postal_address", m.start(), m.end())
-    for m in _ADDRESS.finditer(text):
-        add("postal_address", m.start(), m.end())
+        number = digits_only(m.group())
+        if len(number) == 12 and my_number_valid(number):
+            add("my_number", dw, m.start(), m.end())
+        elif 13 <= len(number) <= 19 and luhn_valid(number) and not (len(number) == 13 and corporate_number_valid(number)):
+            add("card_number", dw, m.start(), m.end())
+    for m in _PHONE.finditer(digits):
+        number = digits_only(m.group().replace("(0)", ""))  # +81(0)3...: the trunk 0 is not dialled
+        if 10 <= len(number) <= 12 and (number.startswith(("0", "81"))):
+            add("phone", dw, m.start(), m.end())
+    for m in _POSTAL.finditer(light):
+        add("postal_address", lw, m.start(), m.end())
+    for m in _ADDRESS.finditer(light):
+        add("postal_address", lw, m.start(), m.end())
     found.sort(key=lambda f: f.start)
     return found
 
@@ -118,7 +150,7 @@ def _grouped_plausibly(candidate: str) -> bool:
 
     `2026 1 2 3...` (digits scattered by separators) is not taken for one number.
     """
-    groups = [g for g in re.split(_SEP, candidate)]
+    groups = re.split(_SEP, candidate)
     return len(groups) == 1 or all(len(g) >= 3 for g in groups)
 
 
@@ -131,7 +163,7 @@ def mask(text: str, findings: list[Finding]) -> str:
     return "".join(out)
 
 
-def check_text(field: str, text: str, mode: str) -> str:
+def check_text(field: str, text: str, mode: str, what: str = "An incident record must not hold the leaked data") -> str:
     """The text to store for `field`: unchanged when clean, masked or refused (UsageError, exit 2) otherwise.
 
     The message names the field, the kind and the position, never the value.
@@ -147,7 +179,7 @@ def check_text(field: str, text: str, mode: str) -> str:
     where = ", ".join(str(f.start + 1) for f in findings)
     raise UsageError(
         f"{field}: looks like it holds personal data — {kinds} at character {where}. "
-        "An incident record must not hold the leaked data: describe it (e.g. '個人番号を含む申請書') "
+        f"{what}: describe it (e.g. '個人番号を含む申請書') "
         "instead of copying it. Nothing was written."
     )
 
@@ -181,3 +213,49 @@ def findings_in(value: Any, path: str = "$") -> list[tuple[str, Finding]]:
         if isinstance(v, str):
             out.extend((p, f) for f in screen(v))
     return out
+
+
+# ---------------------------------------------------------------- every record a command writes
+
+
+def screened_strings(schema: Any, data: Any, path: str = "$", root: Any = None, marked: bool = False) -> Iterator[tuple[str, str]]:
+    """(key path, text) of every string in `data` that sits under a field marked `x-meti-pi-screen`
+    in `schema` (the record's JSON Schema; local $refs followed)."""
+    from meti_pi.store.schema import SCREEN_KEYWORD
+
+    root = schema if root is None else root
+    if isinstance(schema, dict):
+        marked = marked or bool(schema.get(SCREEN_KEYWORD))
+        seen = 0
+        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#/") and seen < 32:
+            target: Any = root
+            for part in schema["$ref"][2:].split("/"):
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            schema, seen = target, seen + 1
+            marked = marked or (isinstance(schema, dict) and bool(schema.get(SCREEN_KEYWORD)))
+    if not isinstance(schema, dict):
+        schema = {}
+    if isinstance(data, str):
+        if marked:
+            yield path, data
+    elif isinstance(data, dict):
+        props = schema.get("properties") or {}
+        for key, value in data.items():
+            yield from screened_strings(props.get(key, {}), value, f"{path}.{key}", root, marked)
+    elif isinstance(data, list):
+        items = schema.get("items") or {}
+        for i, value in enumerate(data):
+            yield from screened_strings(items, value, f"{path}[{i}]", root, marked)
+
+
+def check_record(relpath: str, schema: Any, new: Any, old: Any) -> None:
+    """Refuse (UsageError, exit 2) a record change that writes personal data into a free-text field.
+
+    Only text the change brings is screened (a string not already in the record as it was): a
+    command is never blocked by what someone committed by hand before (for incidents, validate
+    warns of it; hand edits committed with `meti-pi commit` are not screened here).
+    """
+    before = {text for _, text in screened_strings(schema, old)} if old is not None else set()
+    for path, text in screened_strings(schema, new):
+        if text not in before:
+            check_text(f"{relpath}: {path}", text, "refuse", "A register record must not hold personal data")

@@ -64,6 +64,14 @@ class LazyGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # One funnel for the terminal: whatever a command prints — record text, dataset headers,
+        # git subjects, click's usage errors quoting an argument — has its control characters escaped.
+        from meti_pi.cli.common import safe_output
+
+        with safe_output():
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx: Any) -> Any:
         # The error funnel: every MetiPiError becomes its exit code; with --json, an error that
         # stops the command is also the one JSON document on stdout ({"ok": false, "errors": [...]}),
@@ -74,12 +82,24 @@ class LazyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except MetiPiError as exc:
+            _say_notes()
             from meti_pi.cli.common import error_json, report_error
 
             report_error(exc)
             if wants_json:
                 error_json(exc)
             raise typer.Exit(exc.exit_code) from None
+        except OverflowError:
+            # Only date arithmetic overflows in meti-pi: a deadline or horizon past 9999-12-31.
+            from meti_pi.cli.common import error_json, report_error
+            from meti_pi.errors import UsageError
+
+            overflow = UsageError("a date computed from the dates given (--today, --on, --known-on, --horizon...) falls after "
+                                  "9999-12-31, the last date meti-pi can handle; give earlier dates. Nothing was written")
+            report_error(overflow)
+            if wants_json:
+                error_json(overflow)
+            raise typer.Exit(overflow.exit_code) from None
         except ClickUsageError as exc:
             if not wants_json:
                 raise
@@ -89,6 +109,8 @@ class LazyGroup(TyperGroup):
             exc.show()
             error_json(UsageError(exc.format_message()))
             raise typer.Exit(2) from None
+        finally:
+            _say_notes()
 
 
 def _wants_json(ctx: Any) -> bool:
@@ -97,6 +119,13 @@ def _wants_json(ctx: Any) -> bool:
     if "--" in args:
         args = args[: args.index("--")]
     return "--json" in args
+
+
+def _say_notes() -> None:
+    """What the git layer had to say (it prints nothing itself): recoveries, kept-comment warnings."""
+    tx = sys.modules.get("meti_pi.gitlayer.transaction")
+    while tx is not None and tx.notes:
+        sys.stderr.write(f"meti-pi: {tx.notes.pop(0)}\n")
 
 
 def _plain_help(command: Any) -> None:
@@ -157,10 +186,15 @@ def root(
 
     fixed: date | None = None
     if today:
+        from meti_pi.store.limits import DATE_MAX, DATE_MIN
+
         try:
             fixed = date.fromisoformat(today)
         except ValueError:
             raise typer.BadParameter(f"{today!r} is not a date; use YYYY-MM-DD", param_hint="--today") from None
+        if not DATE_MIN <= fixed <= DATE_MAX:
+            raise typer.BadParameter(f"{today} is outside the dates meti-pi handles ({DATE_MIN} (明治6年1月1日) to {DATE_MAX})",
+                                     param_hint="--today")
     ctx.obj = AppState(register_opt=register, today=fixed or date.today())
 
 
@@ -173,7 +207,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted (^C)\n")
         raise SystemExit(130) from None
-    except Exception as exc:  # the single place an unexpected error is turned into a message
+    except Exception as exc:  # noqa: BLE001 - the single place an unexpected error is turned into a message
         _unexpected(exc)
         raise SystemExit(3) from None
 

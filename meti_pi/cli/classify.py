@@ -17,6 +17,7 @@ from meti_pi.cli.common import (
     console,
     on_terminal,
     print_json,
+    safe_text,
     state,
 )
 from meti_pi.errors import MetiPiError, UsageError
@@ -147,18 +148,16 @@ def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
     # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
     # imported: a plain run does not pay for it).
     long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
-    with Busy(f"scanning {path.name}", force=on_terminal() and long) as busy:
+    with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
         return scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
 
 
 def _read_profile(path: Path) -> Any:
     from meti_pi.classify.classification import profile_from_mapping
+    from meti_pi.store import limits
     from meti_pi.store.yamlload import YamlFault, decode, load
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the profile ({exc.strerror})") from None
+    raw = limits.read_option_file(path, "--profile")
     try:
         data = load(decode(raw))
     except YamlFault as exc:
@@ -193,7 +192,7 @@ def _decide(scanned: ScanResult | None, stated: Any, judgements: Judgements, pol
 def _record(
     ctx: typer.Context, file_id: str, scanned: ScanResult | None, stated: Any, given: Judgements, dataset: Path | None, dry_run: bool
 ) -> tuple[Outcome, str | None]:
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.classify.classification import apply_to_record, merge_judgements, record_base
     from meti_pi.store.ids import valid_id
     from meti_pi.store.register import Register
@@ -204,7 +203,7 @@ def _record(
     root = st.register_root
     policy = Register.load_policy(root)
     sha = _sha256(dataset) if dataset is not None else None
-    with audit.transaction(
+    with gitlayer.transaction(
         root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=st.today, dry_run=dry_run
     ) as tx:
         doc = tx.edit(f"files/{file_id}")  # fresh, under the lock: the decision uses its judgements

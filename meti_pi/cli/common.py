@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -49,25 +52,34 @@ def state(ctx: typer.Context) -> AppState:
 
 def load_register(ctx: typer.Context) -> Register:
     """The register named by --register / $METI_PI_REGISTER / the nearest register/."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.store.register import Register
 
     root = state(ctx).register_root
     # A change a crash interrupted is finished first, so no command reads a work tree behind HEAD.
-    note = audit.recover_if_needed(root)
+    note = gitlayer.recover_if_needed(root)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
-    return Register.load(root)
+    reg = Register.load(root)
+    from meti_pi.store.limits import NOT_REGULAR
+
+    for p in reg.load_problems:  # a FIFO or device named *.yaml: skipped, and said so (validate lists it as an error)
+        if NOT_REGULAR in p.message:
+            sys.stderr.write(f"meti-pi: warning: {p.path}: {NOT_REGULAR}; skipped\n")
+    return reg
 
 
 def option_date(option: str, value: str | None) -> date | None:
     """A YYYY-MM-DD option value (None when not given); a usage error (exit 2) otherwise."""
     if value is None:
         return None
+    from meti_pi.store.limits import checked_date
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{option}: {value!r} is not a date; use YYYY-MM-DD") from None
+    return checked_date(option, day)
 
 
 def print_json(obj: Any) -> None:
@@ -121,6 +133,7 @@ class Busy:
 
     def __enter__(self) -> Busy:
         if self.active:
+            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 Progress,
@@ -131,7 +144,10 @@ class Busy:
             )
 
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                                      TimeRemainingColumn(), console=err_console(), transient=True)
+                                      TimeRemainingColumn(), transient=True,
+                                      # the bar moves the cursor itself: it writes past the escaping funnel; its
+                                      # description is escaped by the caller (safe_text)
+                                      console=Console(file=raw_stream(sys.stderr), highlight=False))
             self._task = self._progress.add_task(self.description, total=None)
             self._progress.start()
         return self
@@ -171,3 +187,66 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print `message` on stderr and return an Exit to raise."""
     sys.stderr.write(f"meti-pi: {message}\n")
     return typer.Exit(code)
+
+
+# -- the terminal shows text, never control sequences ---------------------------------------------
+
+# C0 controls but tab and newline, DEL, C1 controls (\x9b is a one-byte CSI), and the bidi
+# overrides that reorder what is shown; a colour (SGR: ESC [ ... m) only on a terminal.
+_SGR = "\x1b\\[[0-9;]{0,32}m"
+_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_ESCAPE_ALL = re.compile(_CONTROLS)
+_ESCAPE_BUT_SGR = re.compile(f"{_SGR}|{_CONTROLS}")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    ch = m.group()
+    return ch if len(ch) > 1 else f"\\u{ord(ch):04x}"
+
+
+def safe_text(text: str, *, keep_colour: bool = False) -> str:
+    """`text` with every control character shown as `\\u001b` etc. (newlines and tabs kept)."""
+    return (_ESCAPE_BUT_SGR if keep_colour else _ESCAPE_ALL).sub(_escaped, text)
+
+
+class SafeStream:
+    """A text stream that escapes control characters on the way out: the one funnel every line a
+    command prints goes through (records, dataset headers, git subjects, messages, JSON). Bytes
+    written to `.buffer` (exported files on stdout) pass unchanged."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        try:
+            self._colour = bool(stream.isatty())  # rich writes colours (SGR) only to a terminal
+        except (AttributeError, ValueError, OSError):
+            self._colour = False
+
+    def write(self, text: str) -> int:
+        self._stream.write(safe_text(text, keep_colour=self._colour) if isinstance(text, str) else text)
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def raw_stream(stream: Any) -> Any:
+    """The stream a SafeStream wraps (for rich's progress bar, which moves the cursor itself)."""
+    return stream._stream if isinstance(stream, SafeStream) else stream
+
+
+@contextmanager
+def safe_output() -> Iterator[None]:
+    """stdout and stderr through SafeStream while a command runs."""
+    if isinstance(sys.stdout, SafeStream):
+        yield
+        return
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

@@ -1,6 +1,6 @@
 """`meti-pi incident`: open, update, report, close, list (規程 Arts. 39, 40).
 
-Thin: options are parsed here, everything else is meti_pi.incident.incidents (pure) and meti_pi.audit
+Thin: options are parsed here, everything else is meti_pi.incident.incidents (pure) and meti_pi.gitlayer
 (the write path). Free text is screened before anything is computed or written.
 """
 
@@ -88,12 +88,9 @@ def _bool_facts(**flags: bool | None) -> dict[str, Any]:
 
 
 def _read_facts_file(path: Path) -> dict[str, Any]:
-    from meti_pi.store import yamlload
+    from meti_pi.store import limits, yamlload
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the facts file ({exc.strerror})") from None
+    raw = limits.read_option_file(path, "--from facts file")
     try:
         data = yamlload.load(yamlload.decode(raw))
     except yamlload.YamlFault as fault:
@@ -254,7 +251,7 @@ def open_cmd(
     Only --known-on and --summary are indispensable; what is missing is recorded as unknown (不明).
     Options override the same keys of a --from file.
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.incident import incidents
 
     st = state(ctx)
@@ -274,8 +271,8 @@ def open_cmd(
     _screen(str(reg.policy["incident"]["screening"]), top, facts)
     _check_refs(reg, top)
     record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, st.today), today=st.today)
-    with audit.transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
-                           summary=_commit_summary(record, "incident opened")) as tx:
+    with gitlayer.transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
+                              summary=_commit_summary(record, "incident opened")) as tx:
         rid = tx.create("incidents", record)
     if json_out:
         print_json(_result_json(rid, record, tx.commit_sha, dry_run, st.today))
@@ -304,7 +301,7 @@ def _apply(doc: Any, new: dict[str, Any]) -> None:
     for key in [k for k in doc if k not in new]:
         del doc[key]
     for key, value in new.items():
-        old = doc[key] if key in doc else None
+        old = doc.get(key, None)
         if isinstance(value, dict) and isinstance(old, dict):
             _apply(old, value)
         elif isinstance(value, list) and isinstance(old, list):
@@ -382,7 +379,7 @@ def update_cmd(
     A changed fact is re-assessed as of --on: a count rising past the threshold makes the incident
     reportable from that day, which becomes day 1 of the PPC deadlines.
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.incident import incidents
     from meti_pi.store.yamlio import to_plain
 
@@ -445,9 +442,9 @@ def update_cmd(
     article = incidents.event_article(event, preview)
     if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
         article = "40(1)"  # cause analysis and recurrence-prevention measures
-    with audit.transaction(st.register_root, command="incident update", today=st.today, dry_run=dry_run,
-                           article=article, summary=_commit_summary(preview, what),
-                           subject_record=key) as tx:
+    with gitlayer.transaction(st.register_root, command="incident update", today=st.today, dry_run=dry_run,
+                              article=article, summary=_commit_summary(preview, what),
+                              subject_record=key) as tx:
         doc = tx.edit(key)
         new = updated(to_plain(doc))
         _apply(doc, new)
@@ -473,7 +470,7 @@ def close_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Close an incident; refused (exit 1) while Art. 40 cause analysis and measures, or a required report, are missing."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.incident import incidents
     from meti_pi.store.yamlio import to_plain
 
@@ -484,8 +481,8 @@ def close_cmd(
     if day > st.today or day.isoformat() < str(current.get("known_on")):
         raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
     key = f"incidents/{incident_id}"
-    with audit.transaction(st.register_root, command="incident close", article="40", today=st.today, dry_run=dry_run,
-                           summary="incident closed", subject_record=key) as tx:
+    with gitlayer.transaction(st.register_root, command="incident close", article="40", today=st.today, dry_run=dry_run,
+                              summary="incident closed", subject_record=key) as tx:
         doc = tx.edit(key)
         fresh = to_plain(doc)
         problems = incidents.close_problems(fresh, f"{key}.yaml", st.today)

@@ -185,7 +185,7 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
 
 def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
             interactive: bool, dry_run: bool, json_out: bool, ad_hoc: bool = False) -> None:
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.actions.records import read_fields_file
     from meti_pi.inspect import checklist as cl
     from meti_pi.inspect import inspection
@@ -212,7 +212,7 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
     if ad_hoc:
         given.ad_hoc = True
     root = st.register_root
-    outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=audit.head_commit(root))
+    outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=gitlayer.head_commit(root))
     sha = inspection.save_inspection(root, outcome, today=st.today, dry_run=dry_run)
     if json_out:
         print_json({"year": year, "division": division, "commit": sha, "dry_run": dry_run, **outcome.as_json()})
@@ -232,7 +232,7 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
     inspection starts from the pre-fills, not from the annual record's answers)."""
     from meti_pi.inspect import inspection
 
-    rec, recorded = _recorded(reg, checklist.year, checklist.division)
+    _rec, recorded = _recorded(reg, checklist.year, checklist.division)
     if ad_hoc:
         recorded = {}
     due_default = today + timedelta(days=inspection.action_days(reg.policy))
@@ -389,7 +389,9 @@ def audit_findings_cmd(
     if reg.get("audits", audit_id) is None:
         raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
     try:
-        doc = yamlload.load(yamlload.decode(findings_file.read_bytes()))
+        from meti_pi.store import limits
+
+        doc = yamlload.load(yamlload.decode(limits.read_option_file(findings_file, "findings file")))
     except OSError as exc:
         raise UsageError(f"{findings_file}: cannot read ({exc.strerror})") from None
     except yamlload.YamlFault as fault:

@@ -149,11 +149,11 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 
     Notices not yet due and late notices whose reason is recorded are listed but do not fail.
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
-    note = audit.recover_if_needed(st.register_root)
+    note = gitlayer.recover_if_needed(st.register_root)
     if note:
         _err(f"meti-pi: {note}")
     findings, ledger = notify_ops.check_register(st.register_root, st.today)

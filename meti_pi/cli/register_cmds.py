@@ -73,7 +73,7 @@ def validate_cmd(
 
     Exit 1 on errors (and on warnings with --strict). Problems are printed as `path:line:`.
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.checks.validate import validate_register
 
     if json_out and fmt not in (ReportFormat.text, ReportFormat.json):
@@ -81,7 +81,7 @@ def validate_cmd(
     if output is not None and fmt is ReportFormat.text and not json_out:
         raise UsageError("--output needs --format json, github or junit")
     st = state(ctx)
-    note = audit.recover_if_needed(st.register_root)
+    note = gitlayer.recover_if_needed(st.register_root)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
     reg = load_register(ctx)
@@ -108,12 +108,12 @@ def _ci_report(reg: Any, problems: list[Any], fmt: str, output: Path | None, *, 
     """validate's report for CI (github, junit) or any report written to --output."""
     import json
 
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.checks import ci_formats
     from meti_pi.render.outfile import write_bytes_atomically
 
     try:
-        prefix = audit.repo_of(reg.root).prefix
+        prefix = gitlayer.repo_of(reg.root).prefix
     except MetiPiError:  # not in git: paths relative to the register
         prefix = ""
     if fmt == "github":
@@ -243,7 +243,7 @@ def commit_cmd(
     message: Annotated[str, typer.Option("-m", "--message", help="Summary for the commit subject.")] = "edited by hand",
 ) -> None:
     """Validate records edited by hand and commit exactly those files, with the meti-pi trailers."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     st = state(ctx)
     root = st.register_root
@@ -254,7 +254,7 @@ def commit_cmd(
             rels.append(full.relative_to(root).as_posix())
         except ValueError:
             raise UsageError(f"{p}: not inside the register {root}") from None
-    sha = audit.commit_paths(root, rels, command="commit", summary=message, today=st.today)
+    sha = gitlayer.commit_paths(root, rels, command="commit", summary=message, today=st.today)
     typer.echo("nothing to commit: the files match the last commit" if sha is None else f"committed {len(rels)} file(s) as {sha[:10]}")
 
 
@@ -296,7 +296,7 @@ def history_cmd(
     strict: StrictOpt = False,
 ) -> None:
     """Read the audit trail: who changed what, when, by which command and under which article."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.actions import records as registry_ops
 
     st = state(ctx)
@@ -312,7 +312,7 @@ def history_cmd(
     relpath = None
     if target:
         relpath = registry_ops.find_record(load_register(ctx), target).relpath if not target.endswith(".yaml") else target
-    commits = audit.history(root, relpath, limit=limit)
+    commits = gitlayer.history(root, relpath, limit=limit)
     if json_out:
         print_json({"target": relpath, "commits": commits})
         return

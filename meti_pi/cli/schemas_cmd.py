@@ -25,7 +25,7 @@ def schemas_cmd(
     editors complete and check them as you type. That copy lives in the register (written by
     `init`, refreshed by `schemas --write` after upgrading meti-pi), never in an install folder.
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
     from meti_pi.actions import records as registry_ops
     from meti_pi.store.packaged import REGISTER_SCHEMAS, SchemaCopyState
     from meti_pi.store.schema import schemas_dir
@@ -40,8 +40,8 @@ def schemas_cmd(
     copy = SchemaCopyState(root) if root is not None else None
     changed: list[str] = []
     sha = None
-    if write and root is not None and copy is not None and copy.changed:
-        with audit.transaction(root, command="schemas", summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
+    if write and copy is not None and copy.changed:
+        with gitlayer.transaction(root, command="schemas", summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
                                today=st.today, dry_run=dry_run, subject_record=REGISTER_SCHEMAS) as tx:
             changed = registry_ops.write_schema_copy(tx)
         sha = tx.commit_sha

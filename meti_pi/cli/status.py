@@ -19,7 +19,7 @@ app = typer.Typer()
 def status_cmd(
     ctx: typer.Context,
     json_out: JsonOpt = False,
-    horizon: Annotated[int, typer.Option("--horizon", min=0, help="Also list what falls due within this many days.")] = 30,
+    horizon: Annotated[int, typer.Option("--horizon", min=0, max=36_600, help="Also list what falls due within this many days.")] = 30,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when anything is overdue (for CI and hooks).")] = False,
 ) -> None:
     """Everything due or overdue: Art. 35/36 notices, incident deadlines, this year's Art. 41

@@ -448,16 +448,25 @@ def to_csv(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> bytes:
     """UTF-8 with BOM (Excel then reads the Japanese right) and CRLF line ends."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(list(headers))
+    writer.writerow([csv_cell(h) for h in headers])
     for row in rows:
-        writer.writerow(list(row))
+        writer.writerow([csv_cell(v) for v in row])
     return buf.getvalue().encode("utf-8-sig")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet will show as text: one beginning with = + - @ tab or CR (a formula to
+    Excel: `=HYPERLINK(...)`, DDE) gets a leading ' (OWASP's CSV injection rule)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def md_cell(text: str) -> str:
     """A value made safe for one Markdown table cell (and for meti_pi.render.word)."""
     out = text.replace("\\", "\\\\")
-    for ch in "|*`<":
+    for ch in "|*`<>[]!_~":  # no HTML, link, image or emphasis from record text (meti_pi.render.mdsafe)
         out = out.replace(ch, "\\" + ch)
     return out.replace("\r\n", "\n").replace("\n", "<br>")
 
@@ -465,7 +474,7 @@ def md_cell(text: str) -> str:
 def md_text(text: str) -> str:
     """A value made safe for a Markdown heading line."""
     out = text.replace("\\", "\\\\")
-    for ch in "*`#>|<":
+    for ch in "*`#>|<[]!_~":
         out = out.replace(ch, "\\" + ch)
     return " ".join(out.split())
 
@@ -588,7 +597,7 @@ def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True) -> str
 
     lines = [f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）", "", right(as_of_line(today, fullwidth_digits)), ""]
     if not d.changes:
-        return "\n".join(lines + ["変更はありません。", ""])
+        return "\n".join([*lines, "変更はありません。", ""])
     for kind in ("added", "removed", "changed"):
         group = [c for c in d.changes if c.kind == kind]
         if not group:
@@ -618,7 +627,7 @@ def diff_json(d: Diff) -> dict[str, Any]:
 
 
 # -- reading the register at a git revision ------------------------------------------------
-# Only read-only git through meti_pi.audit. TODO(lead): a `read_tree_at` in audit.py (one
+# Only read-only git through meti_pi.gitlayer. TODO(lead): a `read_tree_at` in gitlayer.runner (one
 # `git cat-file --batch` instead of one `git show` per file) would replace this.
 
 TREE_PARTS = ("files", "divisions", "policy.yaml", "register.yaml")
@@ -626,31 +635,31 @@ TREE_PARTS = ("files", "divisions", "policy.yaml", "register.yaml")
 
 def resolve_commit(root: Path, rev: str) -> tuple[str, date]:
     """(full sha, commit date) of `rev`; UsageError (exit 2) when it names no commit."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     if not rev or rev.startswith("-") or any(ch in rev for ch in "\x00\n\r"):
         raise UsageError(f"--since {rev!r}: not a revision")
-    repo = audit.repo_of(root)
-    sha = audit.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
+    repo = gitlayer.repo_of(root)
+    sha = gitlayer.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
     if not sha:
         raise UsageError(f"--since {rev}: no such commit in this repository (try a tag, a commit id or HEAD~1)")
-    when = audit.git(repo.top, "show", "-s", "--format=%cs", sha).strip()
+    when = gitlayer.git(repo.top, "show", "-s", "--format=%cs", sha).strip()
     return sha, date.fromisoformat(when)
 
 
 def read_tree_at(root: Path, rev: str, parts: Iterable[str] = TREE_PARTS) -> dict[str, str]:
     """Register-relative path -> text of the register files under `parts` at commit `rev`."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    repo = audit.repo_of(root)
+    repo = gitlayer.repo_of(root)
     targets = [repo.git_path(p) for p in parts]
-    listing = audit.git(repo.top, "ls-tree", "-r", "-z", "--name-only", rev, "--", *targets)
+    listing = gitlayer.git(repo.top, "ls-tree", "-r", "-z", "--name-only", rev, "--", *targets)
     out: dict[str, str] = {}
     for gpath in filter(None, listing.split("\0")):
         rel = gpath[len(repo.prefix) :] if repo.prefix else gpath
         if not rel.endswith((".yaml", ".yml")):
             continue
-        text = audit.read_at(root, rev, rel)
+        text = gitlayer.read_at(root, rev, rel)
         if text is not None:
             out[rel] = text
     return out

@@ -71,13 +71,17 @@ ASSESSED_FACTS = ("principals", "principals_max", "sensitive", "financial", "mal
 
 
 def _parse_date(key: str, value: Any) -> str:
+    from meti_pi.store.limits import checked_date
+
     if isinstance(value, date):
-        return value.isoformat()
+        return checked_date(key, value).isoformat()
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value).isoformat()
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            return checked_date(key, day).isoformat()
     raise UsageError(f"{key}: expected a date YYYY-MM-DD")
 
 
@@ -542,7 +546,7 @@ STEP_DEFS: tuple[StepDef, ...] = (
 STEPS: dict[str, StepDef] = {s.id: s for s in STEP_DEFS}
 # Events that are not chain steps; `cause-and-measures` is not an event: it is done when the facts hold both.
 OTHER_EVENTS = ("opened", "facts-changed", "rules-refreshed", "note", "closed")
-RECORDABLE_EVENTS = tuple(s for s in STEPS if s != "cause-and-measures") + ("note",)
+RECORDABLE_EVENTS = (*tuple(s for s in STEPS if s != "cause-and-measures"), "note")
 EVENT_KINDS = (*STEPS, *OTHER_EVENTS)
 
 
@@ -713,7 +717,7 @@ def update_record(
     """
     if record.get("state") == "closed":
         raise UsageError("this incident is closed; a closed record is not changed (open a new incident for a new event)")
-    new = {k: v for k, v in record.items()}
+    new = dict(record.items())
     known = date.fromisoformat(str((top_changes or {}).get("known_on") or record["known_on"]))
     if on < known:
         raise UsageError(f"--on {on.isoformat()} is before the known date {known.isoformat()}")

@@ -486,10 +486,40 @@ def _publication(doc: _Doc, record: Mapping[str, Any]) -> None:
     doc.add("", right("以上"))
 
 
+_TYPED_TEXT = ("summary", "facts", "events")
+
+
+def _inert(record: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Context]:
+    """The record's typed text and the names from the register as literal Markdown (meti_pi.render.mdsafe).
+
+    Dates and codes inside them hold no Markdown marks, so escaping leaves them as they are."""
+    from dataclasses import replace
+
+    from meti_pi.render import mdsafe
+
+    out = dict(record)
+    for key in _TYPED_TEXT:
+        if key in out:
+            out[key] = mdsafe.escape_strings(out[key])
+    assessment = dict(out.get("assessment") or {})
+    if isinstance(assessment.get("principal_notice_note"), str):
+        assessment["principal_notice_note"] = mdsafe.inline(assessment["principal_notice_note"])
+        out["assessment"] = assessment
+    ctx = replace(
+        ctx,
+        organisation=mdsafe.inline(ctx.organisation),
+        division_name=mdsafe.inline(ctx.division_name) if ctx.division_name else ctx.division_name,
+        division_address=mdsafe.inline(ctx.division_address) if ctx.division_address else ctx.division_address,
+        files=tuple((fid, mdsafe.inline(name) if name else name) for fid, name in ctx.files),
+    )
+    return out, ctx
+
+
 def render_markdown(kind: str, record: Mapping[str, Any], ctx: Context) -> str:
     """The Markdown draft of `kind` for `record`."""
     if kind not in KINDS:
         raise ValueError(f"unknown draft kind {kind!r}")
+    record, ctx = _inert(record, ctx)
     doc = _Doc(ctx)
     if kind in ("preliminary", "final"):
         _ppc_report(doc, record, kind)

@@ -357,11 +357,11 @@ def _ref_target(ref: str) -> tuple[str, str]:
 
 def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool = False) -> str | None:
     """Write the inspection record (and close the earlier findings it confirms) as one audit commit."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     year = int(outcome.data["year"])
     division = str(outcome.data["division"])
-    with audit.transaction(
+    with gitlayer.transaction(
         root, command="inspect", article="41(1)", today=today,
         summary=f"{year}年度の{'随時' if outcome.data.get('occasion') == 'ad_hoc' else ''}点検結果を記録（{division}）",
         dry_run=dry_run, subject_record=outcome.key,
@@ -465,7 +465,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
             "carried_open": len(carried),
             "ad_hoc": [r.key for r in ad_hoc],
             "previous": {"inspected": prev is not None, "completion": round(p_answered / p_total, 4) if p_total else None,
-                         "findings": len([f for f in prev.data.get("findings", [])]) if prev else None},
+                         "findings": len(list(prev.data.get("findings", []))) if prev else None},
         }
         rows.append(row)
         if rec is None:
@@ -525,7 +525,9 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
 
 
 def _cell(text: Any) -> str:
-    return str(text if text is not None else "—").replace("|", "｜").replace("\n", " ")
+    from meti_pi.render import mdsafe
+
+    return mdsafe.inline(str(text if text is not None else "—").replace("|", "｜"))
 
 
 # A finding's text may name its subject as the checklist does, 「［F-2026-T79Z58「名称」］」, and
@@ -794,9 +796,9 @@ def new_audit_data(
 
 def save_new_audit(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
     """Create the audit record; (audit id, commit)."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    with audit.transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run) as tx:
+    with gitlayer.transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run) as tx:
         aid = tx.create("audits", data)
     return aid, tx.commit_sha
 
@@ -839,12 +841,12 @@ def save_audit_findings(
     ended_on: date | None = None, reported_on: date | None = None, dry_run: bool = False,
 ) -> tuple[list[str], str | None]:
     """Append findings to an audit (and its end/report dates); (finding refs, commit)."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     key = f"audits/{audit_id}"
     refs: list[str] = []
-    with audit.transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
-                           today=today, dry_run=dry_run, subject_record=key) as tx:
+    with gitlayer.transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
+                              today=today, dry_run=dry_run, subject_record=key) as tx:
         doc = tx.edit(key)
         existing = list(doc.get("findings") or [])
         next_id = max((int(f.get("id", 0)) for f in existing), default=0) + 1
@@ -862,8 +864,8 @@ def save_audit_findings(
 
 
 # -- the evidence pack ------------------------------------------------------------------------------
-# NOTE for the lead: the git calls below go through meti_pi.audit.git / git_bytes / repo_of; a
-# `audit.archive(register_root, rev) -> (sha, {relpath: bytes})` and `audit.log_at(register_root, rev)`
+# NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of; a
+# `gitlayer.archive(register_root, rev) -> (sha, {relpath: bytes})` and `gitlayer.log_at(register_root, rev)`
 # there would let this section drop its git arguments entirely.
 
 
@@ -887,15 +889,15 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
     """(commit sha, commit date, register files at that commit, the trail up to it)."""
     import tarfile
 
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    repo = audit.repo_of(root)
-    sha = audit.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
+    repo = gitlayer.repo_of(root)
+    sha = gitlayer.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
     if not sha:
         raise UsageError(f"--commit {rev!r}: no such commit in {repo.top}")
-    when = audit.git(repo.top, "show", "-s", "--format=%cI", sha).strip()
+    when = gitlayer.git(repo.top, "show", "-s", "--format=%cI", sha).strip()
     target = repo.prefix.rstrip("/") or "."
-    raw = audit.git_bytes(repo.top, "archive", "--format=tar", sha, "--", target)
+    raw = gitlayer.git_bytes(repo.top, "archive", "--format=tar", sha, "--", target)
     files: dict[str, bytes] = {}
     with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
         for member in tar.getmembers():
@@ -911,14 +913,14 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
 
     marker = gitlog.new_marker()
     fields = ("H", "an", "aI", "s")
-    log = audit.git(repo.top, "log", "-z", f"--format={gitlog.log_format(marker, *fields)}", sha, "--", target)
+    log = gitlayer.git(repo.top, "log", "-z", f"--format={gitlog.log_format(marker, *fields)}", sha, "--", target)
     trail = []
     for entry in gitlog.parse(log, marker, *fields):  # trailers as git parses them: no subject or body forges one
         trailers = entry.trailers
         trail.append({"commit": entry.fields["H"], "author": entry.fields["an"], "date": entry.fields["aI"], "subject": entry.fields["s"],
-                      "command": (trailers.get(audit.TRAILER_COMMAND) or [None])[0],
-                      "records": trailers.get(audit.TRAILER_RECORD, []),
-                      "article": (trailers.get(audit.TRAILER_ARTICLE) or [None])[0]})
+                      "command": (trailers.get(gitlayer.TRAILER_COMMAND) or [None])[0],
+                      "records": trailers.get(gitlayer.TRAILER_RECORD, []),
+                      "article": (trailers.get(gitlayer.TRAILER_ARTICLE) or [None])[0]})
     return sha, when, files, trail
 
 
@@ -988,11 +990,11 @@ def evidence_pack(root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str =
 
 def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date) -> str | None:
     """Note the evidence pack in its audit record (one commit)."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     key = f"audits/{audit_id}"
-    with audit.transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
-                           today=today, subject_record=key) as tx:
+    with gitlayer.transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
+                              today=today, subject_record=key) as tx:
         doc = tx.edit(key)
         entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
         if pack.sha256:
@@ -1040,9 +1042,9 @@ def new_review_data(
 
 def save_review(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
     """Create the review (closing the findings it confirms when `closes_findings`); (id, commit)."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    with audit.transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run) as tx:
+    with gitlayer.transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run) as tx:
         rid = tx.create("reviews", data)
         if data.get("closes_findings"):
             on = parse_day(data["date"]) or today

@@ -201,12 +201,9 @@ class _Writer:
 
 def _md_escape(text: str) -> str:
     """Register text made safe as one Markdown paragraph line (no marks, no line structure)."""
-    text = " ".join(part.strip() for part in text.splitlines() if part.strip())
-    text = re.sub(r"([\\`*_|])", r"\\\1", text)
-    # A leading '#', '-', '>' or 'N.' would turn the line into another block.
-    if re.match(r"^(#|[-+*]\s|>|\d+[.)]\s)", text):
-        text = "\\" + text
-    return text
+    from meti_pi.render import mdsafe
+
+    return mdsafe.inline(text)
 
 
 def _ascii_digits(text: str) -> str:

@@ -99,13 +99,13 @@ def git_state(root: Path) -> dict[str, str] | None:
     Vouched for: tracked, stage 0, regular file, not assume-unchanged or skip-worktree, and
     not modified in the work tree (git compares contents when the stat data differs).
     """
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
     git_dir = find_git_dir(root)
     if git_dir is None:
         return None
     try:
-        out = audit.git(root, *_GIT_SAFE, "ls-files", "--stage", "-v", "--modified", "-z", check=True)
+        out = gitlayer.git(root, *_GIT_SAFE, "ls-files", "--stage", "-v", "--modified", "-z", check=True)
     except MetiPiError as err:
         if "safe.directory" in str(err) or "dubious ownership" in str(err):
             raise refused(root) from None

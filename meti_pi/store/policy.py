@@ -60,6 +60,7 @@ DEFAULT_POLICY: dict[str, Any] = {
     "contractors": {"annual_check_months": 12},  # Art. 14(4) 年1回以上
     "inspection": {"corrective_action_days": 90},  # due date of a corrective action (POLICY)
     "lock_timeout_seconds": 30,
+    "max_file_bytes": 4 << 20,  # register and option files above this are refused (hostile input; POLICY)
     "documents": {"fullwidth_digits": True, "font_east_asian": "ＭＳ 明朝"},
 }
 
@@ -77,3 +78,31 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> None:
             _overlay(base[key], value)
         else:
             base[key] = value
+
+
+def checked(user: Any, text: str | None, relpath: str = "policy.yaml", *, strict: bool | tuple[str, ...] = True) -> dict[str, Any] | None:
+    """The user's policy when it keeps to policy.schema.json; else a usage error (exit 2) naming the
+    first bad key and its line: a command must not compute deadlines or wait for a lock from
+    `lock_timeout_seconds: abc` (it would fail with a traceback). Not `strict` (validate, which
+    reports the schema error itself): the bad values are left out, their defaults apply. `strict` a
+    tuple of keys: strict for those keys only."""
+    if not isinstance(user, dict) or not user:
+        return None
+    from meti_pi.errors import UsageError
+    from meti_pi.store import schema, yamlload
+
+    # Values only: a missing or unknown key is validate's to report (the defaults apply meanwhile).
+    found = [(path, message) for path, message in schema.errors("policy.schema.json", user) if path]
+    if not found:
+        return user
+    if strict is not True:
+        fatal = [(path, message) for path, message in found if strict and path[0] in strict]
+        if not fatal:
+            bad = {path[0] for path, _ in found}
+            return {k: v for k, v in user.items() if k not in bad}
+        found = fatal
+    path, message = found[0]
+    line = yamlload.locate(text, path) if text else None
+    where = f"{relpath}:{line}" if line else relpath
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    raise UsageError(f"{where}: {schema.key_path(path)}: {message}{more}; correct the value in {relpath} (see schemas/policy.schema.json)")

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.errors import MetiPiError, Problem
+from meti_pi.store import limits, refs, yamlload
 from meti_pi.store import policy as policy_mod
-from meti_pi.store import refs, yamlload
 from meti_pi.store.ids import ID_RE, valid_id
 from meti_pi.store.kinds import KINDS, SINGLETONS
 
@@ -102,15 +102,19 @@ class Register:
 
     @staticmethod
     def load_policy(root: Path) -> dict[str, Any]:
-        """The merged policy alone (for the write path's lock timeout), without reading records."""
+        """The merged policy alone (for the write path's lock timeout and the file-size limit), without
+        reading records; a bad lock_timeout_seconds or max_file_bytes is a usage error (exit 2)."""
         path = root / "policy.yaml"
         user: Any = None
+        text: str | None = None
         if path.is_file():
             try:
-                user = yamlload.load(yamlload.decode(path.read_bytes()))
-            except yamlload.YamlFault:
+                text = yamlload.decode(limits.read_regular(path))
+                user = yamlload.load(text)
+            except (yamlload.YamlFault, OSError):
                 user = None  # validate reports it; the defaults still apply
-        return policy_mod.merged(user if isinstance(user, dict) else None)
+        # Read before the lock, from the work tree: only the values read here stop a command.
+        return policy_mod.merged(policy_mod.checked(user, text, strict=("lock_timeout_seconds", "max_file_bytes")))
 
     # -- lookups ------------------------------------------------------------------------
     def get(self, kind: str, rid: str) -> Record | None:
@@ -187,7 +191,9 @@ class Register:
         if memo is not None and memo[0] is rec:
             return memo[1]  # type: ignore[no-any-return]
         user = rec.data if rec is not None and isinstance(rec.data, dict) else {}
-        merged = policy_mod.merged(user)
+        # The checks of validate see it leniently (its schema error is reported as a problem there).
+        strict = "policy.yaml" not in self.unchecked
+        merged = policy_mod.merged(policy_mod.checked(user, rec.text if rec is not None else None, "policy.yaml", strict=strict))
         self.__dict__["_policy_memo"] = (rec, merged)
         return merged
 
@@ -256,7 +262,9 @@ def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Reco
         try:
             if path.is_symlink():
                 return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
-            raw = path.read_bytes()
+            raw = limits.read_regular(path, limits.max_file_bytes(str(root)))
+        except limits.FileRefused as exc:
+            return None, [Problem(rel, None, "unreadable", f"{exc.strerror}: remove it from the register or replace it with the record")]
         except OSError as exc:
             return None, [Problem(rel, None, "unreadable", f"cannot read the file ({exc.strerror})")]
         try:
@@ -370,15 +378,15 @@ def _text_of(path: Path, cid: str, store: Any) -> str:
     if stored is not None:
         return stored.decode("utf-8")
     try:
-        raw = path.read_bytes()
+        raw = limits.read_regular(path)
         if cache.blob_id(raw) == cid:
             return yamlload.decode(raw)
     except (OSError, yamlload.YamlFault):
         pass
     try:
-        from meti_pi import audit
+        from meti_pi import gitlayer
 
-        return yamlload.decode(audit.git_bytes(path.parent, "cat-file", "blob", cid))
+        return yamlload.decode(gitlayer.git_bytes(path.parent, "cat-file", "blob", cid))
     except (MetiPiError, yamlload.YamlFault):
         return ""  # only line numbers of problems depend on it
 
@@ -405,8 +413,7 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
             if raw is None:
                 if os.path.islink(full):
                     raise OSError
-                with open(full, "rb") as fh:
-                    raw = fh.read()
+                raw = limits.read_regular(full, limits.max_file_bytes(str(root)))
             cid = cache.blob_id(raw)
             text = yamlload.decode(raw)
         except (OSError, yamlload.YamlFault):
@@ -527,9 +534,9 @@ def _schema_file(rel: str) -> str | None:
 
 def tree_of(root: Path, rev: str) -> dict[str, str]:
     """The register files commit `rev` holds under `root` (relpath -> blob id): one `git ls-tree`."""
-    from meti_pi import audit
+    from meti_pi import gitlayer
 
-    out = audit.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
+    out = gitlayer.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
     files: dict[str, str] = {}
     for entry in out.split("\0"):
         head, _, rel = entry.partition("\t")
@@ -566,7 +573,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
         if view is None or empty:
             todo.append(rel)
             continue
-        kind, sep, name = rel.partition("/")
+        kind, _sep, name = rel.partition("/")
         rid = name[:-5]
         if not (kind in flat and name.endswith(".yaml") and "/" not in name and id_ok(rid) and ".." not in rid):
             kind, rid, problem = classify_path(rel)
@@ -578,7 +585,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             try:
                 if (root / rel).is_symlink():
                     raise OSError
-                raw = (root / rel).read_bytes()
+                raw = limits.read_regular(root / rel, limits.max_file_bytes(str(root)))
             except OSError:
                 todo.append(rel)
                 continue
@@ -594,9 +601,9 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             found[rel] = (cid, entry, entry[1], None)
     wanted = {rel: at[rel] for rel in todo if rel in at and rel not in given} if at is not None else {}
     if wanted:  # files not in the cache: their bytes from git, not from the work tree
-        from meti_pi import audit
+        from meti_pi import gitlayer
 
-        blobs = audit.read_blobs(root, sorted(set(wanted.values())))
+        blobs = gitlayer.read_blobs(root, sorted(set(wanted.values())), {sha: rel for rel, sha in wanted.items()})
         given.update({rel: blobs[sha] for rel, sha in wanted.items()})
     store = view.store if view is not None else None
     for rel, outcome in _read_many(root, todo, given).items():

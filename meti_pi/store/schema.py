@@ -203,6 +203,10 @@ def key_path(path: tuple[object, ...]) -> str:
     return out
 
 
+# A free-text field a person writes: screened for personal data wherever a command writes it
+# (screening.check_record). An annotation: validation ignores it.
+SCREEN_KEYWORD = "x-meti-pi-screen"
+
 # -- the fast path (fastjsonschema) --------------------------------------------------------------
 
 # Keywords fastjsonschema implements as draft 2020-12 does, for the kinds of value a register
@@ -212,10 +216,10 @@ FAST_KEYWORDS = frozenset({
     "$schema", "$id", "$defs", "$ref", "$comment", "title", "description", "default", "examples",
     "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
     "minLength", "maxLength", "pattern", "enum", "const", "minimum", "maximum", "uniqueItems",
-    "format", "if", "then", "else", "anyOf", "allOf", "oneOf", "not",
+    "format", "if", "then", "else", "anyOf", "allOf", "oneOf", "not", SCREEN_KEYWORD,
 })
 FAST_FORMATS = frozenset({"date"})
-_ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment"})
+_ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", SCREEN_KEYWORD})
 _SUBSCHEMA_MAPS = ("properties", "$defs")
 _SUBSCHEMAS = ("additionalProperties", "items", "if", "then", "else", "not")
 _SUBSCHEMA_LISTS = ("anyOf", "allOf", "oneOf")

@@ -1,0 +1,179 @@
+"""Running git: the one place meti-pi starts a git process, and the read-only questions it asks git.
+
+Every read and every write goes through git's own commands; meti-pi never writes an object, an
+index, a ref or one of git's lock files itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from meti_pi.errors import MetiPiError
+from meti_pi.gitlayer import lock as lock_mod
+
+
+class GitFailed(MetiPiError):
+    """git exited non-zero; `stderr` is what git said (its own advice included)."""
+
+    def __init__(self, message: str, stderr: str = "") -> None:
+        super().__init__(message)
+        self.stderr = stderr
+
+
+def _keep(name: str) -> bool:
+    """Environment variables passed to git: identity, dates and every GIT_CONFIG* (configuration may
+    legitimately come from the environment); where the repository is may not (a GIT_DIR or
+    GIT_INDEX_FILE left over from a hook would point git at another repository or index)."""
+    if not name.startswith("GIT_"):
+        return True
+    return name.startswith("GIT_CONFIG") or name in _KEEP_GIT_ENV
+
+
+_KEEP_GIT_ENV = frozenset({"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME",
+                           "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE"})
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if _keep(k)}
+    env["LC_ALL"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(cwd: Path, args: Sequence[str], *, input: bytes | None = None, env: dict[str, str] | None = None,
+        detached: bool = False) -> subprocess.CompletedProcess[bytes]:
+    """git `args` in `cwd`, output captured. The register lock's descriptors go to the child, so a
+    command killed while git runs keeps the lock until that git has exited; `detached` (the git
+    commands that write) also starts git in its own session, so a kill of meti-pi's process group
+    or a Ctrl-C does not cut git short half-way through its own write (and leave its locks behind)."""
+    try:
+        return subprocess.run(("git", *args), cwd=cwd, input=input, capture_output=True, env=clean_env(env), check=False,
+                              pass_fds=lock_mod.held_fds(), start_new_session=detached)
+    except FileNotFoundError:
+        raise MetiPiError("git is not installed or not on PATH; install git") from None
+
+
+def git(cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None, check: bool = True) -> str:
+    """Run git in `cwd`; its stdout as text. GitFailed (exit 3) when git fails and `check`."""
+    proc = run(cwd, args, input=input, env=env)
+    if check and proc.returncode != 0:
+        raise failure(args, proc)
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def failure(args: Sequence[str], proc: subprocess.CompletedProcess[bytes]) -> GitFailed:
+    said = proc.stderr.decode("utf-8", "replace").strip()
+    lines = [line for line in said.splitlines() if line.strip()]
+    return GitFailed(f"git {args[0]} failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}", said)
+
+
+def git_bytes(cwd: Path, *args: str) -> bytes:
+    proc = run(cwd, args)
+    if proc.returncode != 0:
+        raise failure(args, proc)
+    return proc.stdout
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    """Where the register sits in git."""
+
+    top: Path  # work tree root
+    git_dir: Path
+    prefix: str  # register root relative to `top`, '' or 'register/' (with trailing slash)
+
+    def git_path(self, relpath: str) -> str:
+        return self.prefix + relpath
+
+
+def repo_of(register_root: Path) -> Repo:
+    """The git work tree holding the register; MetiPiError when there is none."""
+    out = git(register_root, "rev-parse", "--is-inside-work-tree", "--show-toplevel", "--absolute-git-dir", check=False)
+    lines = out.splitlines()
+    if len(lines) < 3 or lines[0] != "true":
+        raise MetiPiError(f"{register_root} is not inside a git work tree; run `git init` there (the git history is the audit trail)")
+    top = Path(lines[1]).resolve()
+    prefix = os.path.relpath(register_root.resolve(), top).replace(os.sep, "/")
+    return Repo(top=top, git_dir=Path(lines[2]), prefix="" if prefix == "." else prefix + "/")
+
+
+def head_commit(register_root: Path) -> str | None:
+    """The commit HEAD points at (None in a repository without commits)."""
+    out = git(register_root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    return out or None
+
+
+def text_at(repo: Repo, rev: str, gpath: str) -> str | None:
+    """A file's text at `rev`, through the filters its attributes name (as a checkout has it)."""
+    proc = run(repo.top, ("cat-file", "--filters", f"{rev}:{gpath}") if has_filters(repo.top) else ("show", f"{rev}:{gpath}"))
+    return proc.stdout.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
+
+
+def read_at(register_root: Path, rev: str, relpath: str) -> str | None:
+    """The text of a register file at a git revision (None where it did not exist)."""
+    repo = repo_of(register_root)
+    return text_at(repo, rev, repo.git_path(relpath))
+
+
+_FILTERS: dict[Path, bool] = {}
+
+
+def has_filters(top: Path) -> bool:
+    """The repository configures a clean/smudge filter (git-crypt, transcrypt, git-lfs...): blobs
+    must then be read through it (`cat-file --filters`), as a checkout would, never raw."""
+    if top not in _FILTERS:
+        out = git(top, "config", "--get-regexp", r"^filter\..*\.(smudge|process)$", check=False)
+        _FILTERS[top] = bool(out.strip())
+    return _FILTERS[top]
+
+
+def cat_file(top: Path, names: Sequence[str], *, missing_ok: bool = False, paths: dict[str, str] | None = None) -> dict[str, bytes]:
+    """Objects by name (a sha or `REV:path`), read with one `git cat-file --batch`.
+
+    With `paths` (name -> path in the repository) in a repository that configures filters, each blob
+    is read through the filters its path's attributes name (`--filters`: the text a checkout has)."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    if paths is not None and has_filters(top) and all(n in paths for n in wanted):
+        # One process a blob: `cat-file --batch --filters` prints the unfiltered size in its header
+        # (git 2.39), so its output cannot be split. Only cache misses come here, only where filters are.
+        found: dict[str, bytes] = {}
+        for name in wanted:
+            one = run(top, ("cat-file", "--filters", f"--path={paths[name]}", name))
+            if one.returncode != 0:
+                if not missing_ok:
+                    raise MetiPiError(f"object {name[:10]} could not be read through its filter; run `git fsck` and check the filter")
+                continue
+            found[name] = one.stdout
+        return found
+    proc = run(top, ("cat-file", "--batch"), input="".join(n + "\n" for n in wanted).encode("utf-8"))
+    if proc.returncode != 0:
+        raise MetiPiError("git cat-file failed: the repository may be damaged; run `git fsck`")
+    out, pos, found = proc.stdout, 0, {}
+    for name in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        if len(header) != 3:  # "<name> missing"
+            if not missing_ok:
+                raise MetiPiError(f"object {name[:10]} is missing from the repository; run `git fsck`")
+            pos = end + 1
+            continue
+        size = int(header[2])
+        found[name] = out[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1
+    return found
+
+
+def read_blobs(register_root: Path, shas: Sequence[str], relpaths: dict[str, str] | None = None) -> dict[str, bytes]:
+    """The contents of blobs by sha; with `relpaths` (sha -> path below the register) read through
+    the repository's filters where it configures any (a git-crypt register reads as plain text)."""
+    repo = repo_of(register_root)
+    paths = {sha: repo.prefix + rel for sha, rel in relpaths.items()} if relpaths is not None else None
+    return cat_file(repo.top, shas, paths=paths)

@@ -1,0 +1,37 @@
+"""Reading the trail: meti-pi's trailers in git's history, as git's own trailer parser reads
+them (no subject or body can forge one: meti_pi.gitlog)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from meti_pi.gitlayer.runner import git, head_commit, repo_of
+from meti_pi.gitlayer.transaction import TRAILER_ARTICLE, TRAILER_COMMAND, TRAILER_RECORD
+
+
+def history(register_root: Path, relpath: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Commits touching the register (or one file), newest first, with their meti-pi trailers."""
+    from meti_pi import gitlog
+
+    repo = repo_of(register_root)
+    if head_commit(register_root) is None:
+        return []
+    target = repo.git_path(relpath) if relpath else (repo.prefix or ".")
+    marker = gitlog.new_marker()
+    fields = ("H", "an", "aI", "s")
+    args = ["log", "-z", f"--format={gitlog.log_format(marker, *fields)}", "--name-only"]
+    if limit:
+        args.append(f"-n{limit}")
+    out = git(repo.top, *args, "--", target)
+    commits = []
+    for entry in gitlog.parse(out, marker, *fields):
+        trailers = entry.trailers
+        commits.append({
+            "commit": entry.fields["H"], "author": entry.fields["an"], "date": entry.fields["aI"], "subject": entry.fields["s"],
+            "command": (trailers.get(TRAILER_COMMAND) or [None])[0],
+            "records": trailers.get(TRAILER_RECORD, []),
+            "article": (trailers.get(TRAILER_ARTICLE) or [None])[0],
+            "files": [f[len(repo.prefix):] if f.startswith(repo.prefix) else f for f in entry.tail],
+        })
+    return commits

@@ -1,0 +1,91 @@
+"""Limits on hostile files: what meti-pi reads must be a regular file of a bounded size.
+
+A FIFO named `*.yaml` in the register would block a read forever; `/dev/zero` given as an option
+file would be read until memory runs out. Files are opened without blocking (O_NONBLOCK: opening
+a FIFO returns at once), checked with fstat on the open descriptor (no race with a rename), and
+read to at most the limit — policy `max_file_bytes` (default 4 MiB; a record is a few KB).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from meti_pi.errors import UsageError
+
+DEFAULT_MAX_FILE_BYTES = 4 << 20
+NOT_REGULAR = "not a regular file (a FIFO, device or socket); meti-pi reads only regular files"
+
+
+class FileRefused(OSError):
+    """A file that is not regular or is over the limit; `strerror` says which, never its content."""
+
+
+def read_regular(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; FileRefused (an OSError) otherwise."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FileRefused(errno.EINVAL, NOT_REGULAR)
+        if st.st_size > limit:
+            raise FileRefused(errno.EFBIG, too_large(st.st_size, limit))
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - size) or 1):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:  # grew while being read
+                raise FileRefused(errno.EFBIG, too_large(size, limit))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def too_large(size: int, limit: int) -> str:
+    return (f"{size:,} bytes, over the limit of {limit:,} (policy max_file_bytes); "
+            "a register file or option file is a few KB: check it is the right file, or raise the limit in policy.yaml")
+
+
+@lru_cache(maxsize=16)
+def max_file_bytes(root: str | None) -> int:
+    """The register's `max_file_bytes` (policy.yaml, read within the default limit), else the default."""
+    if root is None:
+        return DEFAULT_MAX_FILE_BYTES
+    from meti_pi.store.register import Register
+
+    try:
+        value = Register.load_policy(Path(root)).get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
+    except Exception:  # noqa: BLE001 - an unreadable policy is reported by validate; the default applies meanwhile
+        return DEFAULT_MAX_FILE_BYTES
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_MAX_FILE_BYTES
+
+
+def read_option_file(path: Path, what: str, root: Path | None = None) -> bytes:
+    """An option file's bytes (--from, --answers, --profile...): exit 2 naming the file otherwise."""
+    try:
+        return read_regular(path, max_file_bytes(str(root) if root is not None else None))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: cannot read the {what}: no such file") from None
+    except FileRefused as exc:
+        raise UsageError(f"{path}: {exc.strerror} ({what}); nothing was written") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+
+
+# Dates meti-pi accepts from a person: 和暦 starts with the Gregorian calendar in 明治6年 (1873);
+# Python's dates end with 9999 (a deadline computed past it is refused where it is computed).
+DATE_MIN = date(1873, 1, 1)
+DATE_MAX = date(9999, 12, 31)
+
+
+def checked_date(key: str, value: date) -> date:
+    """`value` when within DATE_MIN..DATE_MAX; a usage error (exit 2) naming `key` otherwise."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise UsageError(f"{key}: {value.isoformat()} is outside the dates meti-pi handles "
+                         f"({DATE_MIN.isoformat()} (明治6年1月1日) to {DATE_MAX.isoformat()})")
+    return value
