@@ -230,7 +230,7 @@ def verify(root: Path, today: date) -> Report:
         changed = sorted({rel for _, _, _, g in c.changes if (rel := rel_of(g)) is not None and is_register_file(rel)})
         if not changed:
             continue
-        command = (c.trailers.get(gitlayer.TRAILER_COMMAND) or [None])[0]
+        command = next(iter(c.trailers.get(gitlayer.TRAILER_COMMAND) or ()), None)
         check = CommitCheck(c.sha, c.author, c.date, c.subject, command, changed, merge=len(c.parents) > 1)
         if command is None:
             check.hand_edit = not check.merge or _merge_edited(repo, c, prefix)
@@ -247,9 +247,9 @@ def verify(root: Path, today: date) -> Report:
     previous: set[tuple[str, str, str, str]] = set()
     on_line = set(first_parent)
     for sha in first_parent:
-        c = by_sha.get(sha)
-        if c is None:
+        if sha not in by_sha:
             continue
+        c = by_sha[sha]
         for mode, blob, status, gpath in c.changes:
             rel = rel_of(gpath)
             if rel is None:
@@ -258,9 +258,9 @@ def verify(root: Path, today: date) -> Report:
                 state.pop(rel, None)
             else:
                 state[rel] = (mode, blob)
-        check = checks.get(sha)
-        if check is None:
+        if sha not in checks:
             continue
+        check = checks[sha]
         errors = validator.errors(state)
         check.errors = len(errors)
         check.introduced = [p for p in errors if _ident(p) not in previous]

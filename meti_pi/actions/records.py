@@ -140,7 +140,7 @@ def schema_fields(kind: str) -> list[dict[str, Any]]:
         then = rule.get("then") if isinstance(rule, dict) else None
         for name in (then or {}).get("required") or ():
             for f in out:
-                if f["key"] == name and not f["required"]:
+                if f["key"] == name and not f["required"] and then is not None:
                     f["required_when"] = then.get("description") or "another field's value requires it"
     return out
 

@@ -208,7 +208,7 @@ def check_data(value: Any, mode: str, path: str = "$") -> Any:
 
 def findings_in(value: Any, path: str = "$") -> list[tuple[str, Finding]]:
     """(key path, finding) for every string in `value`: used by validate on hand-edited records."""
-    out = []
+    out: list[tuple[str, Finding]] = []
     for p, v in _walk(value, path):
         if isinstance(v, str):
             out.extend((p, f) for f in screen(v))

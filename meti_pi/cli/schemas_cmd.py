@@ -40,7 +40,7 @@ def schemas_cmd(
     copy = SchemaCopyState(root) if root is not None else None
     changed: list[str] = []
     sha = None
-    if write and copy is not None and copy.changed:
+    if write and root is not None and copy is not None and copy.changed:
         with gitlayer.transaction(root, command="schemas", summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
                                today=st.today, dry_run=dry_run, subject_record=REGISTER_SCHEMAS) as tx:
             changed = registry_ops.write_schema_copy(tx)

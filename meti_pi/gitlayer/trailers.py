@@ -29,9 +29,9 @@ def history(register_root: Path, relpath: str | None = None, *, limit: int | Non
         trailers = entry.trailers
         commits.append({
             "commit": entry.fields["H"], "author": entry.fields["an"], "date": entry.fields["aI"], "subject": entry.fields["s"],
-            "command": (trailers.get(TRAILER_COMMAND) or [None])[0],
+            "command": next(iter(trailers.get(TRAILER_COMMAND) or ()), None),
             "records": trailers.get(TRAILER_RECORD, []),
-            "article": (trailers.get(TRAILER_ARTICLE) or [None])[0],
+            "article": next(iter(trailers.get(TRAILER_ARTICLE) or ()), None),
             "files": [f[len(repo.prefix):] if f.startswith(repo.prefix) else f for f in entry.tail],
         })
     return commits

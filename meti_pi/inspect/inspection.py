@@ -918,9 +918,9 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
     for entry in gitlog.parse(log, marker, *fields):  # trailers as git parses them: no subject or body forges one
         trailers = entry.trailers
         trail.append({"commit": entry.fields["H"], "author": entry.fields["an"], "date": entry.fields["aI"], "subject": entry.fields["s"],
-                      "command": (trailers.get(gitlayer.TRAILER_COMMAND) or [None])[0],
+                      "command": next(iter(trailers.get(gitlayer.TRAILER_COMMAND) or ()), None),
                       "records": trailers.get(gitlayer.TRAILER_RECORD, []),
-                      "article": (trailers.get(gitlayer.TRAILER_ARTICLE) or [None])[0]})
+                      "article": next(iter(trailers.get(gitlayer.TRAILER_ARTICLE) or ()), None)})
     return sha, when, files, trail
 
 

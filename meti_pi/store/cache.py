@@ -172,8 +172,8 @@ def fingerprint() -> str:
             st = os.stat(path)
             h.update(f"{os.path.relpath(path, pkg)}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}\n".encode())
     sdir = schemas_dir()
-    for path in sorted(sdir.glob("*.json")) if sdir.is_dir() else ():
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for schema_file in sorted(sdir.glob("*.json")) if sdir.is_dir() else ():
+        h.update(schema_file.name.encode() + b"\0" + schema_file.read_bytes() + b"\0")
     for module in ("yaml", "jsonschema", "fastjsonschema"):
         spec = importlib.util.find_spec(module)
         origin = spec.origin if spec is not None else None
