@@ -371,6 +371,8 @@ def _notice_planner() -> Any:
             for req in notices.requirements(reg, data, decision):
                 made = req.due.isoformat() if req.due is not None else data["holding"]["start"]
                 out.append((req.kind, notices.items_hash(req.kind, data, klass), made))
+                if req.kind == "35-1":  # and the ministry's notice to the PPC (APPI 74(1)), as `notify record` makes it
+                    out.append(("appi-74-1", notices.ppc_items_hash(data), made))
             return out
 
         return plan
@@ -420,7 +422,8 @@ def build(n_records: int, seed: int) -> list[tuple[str, str]]:
             note.update({"kind": kind, "drafted_on": made, "submitted_on": made, "acknowledged_on": made,
                          "due": {"timing": "before", "date": made}, "items_hash": items_hash})
             group.append((f"notifications/{nid}.yaml", to_yaml(note, "notifications")))
-            notified.append({"notification": nid, "kind": kind, "date": made, "state": "acknowledged"})
+            if not kind.startswith("appi-"):  # the 台帳 lists the Art. 35/36 notices (Art. 38)
+                notified.append({"notification": nid, "kind": kind, "date": made, "state": "acknowledged"})
         if plan is None and g.r.random() < 0.4:  # no engine: a notice of a random kind
             nid, note = g.notification(fid)
             group.append((f"notifications/{nid}.yaml", to_yaml(note, "notifications")))
