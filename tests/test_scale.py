@@ -192,3 +192,72 @@ def test_the_write_path_never_locates_a_warning(tmp_path: Path, monkeypatch: pyt
     found = [p for p in check_corrective_actions(after.checked(frozenset(), focus), TODAY)]
     assert found and all(isinstance(p.line, int) for p in found)
     assert len(parses) == len({p.path for p in found})
+
+
+# -- per-division scans replaced by indexes (inspect --year over every division was O(divisions x N)) --
+
+def generated_register(tmp_path: Path, records: int = 1500) -> Path:
+    """A register from the bench's generator (every record kind, incidents from the engine)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import gen_register
+
+    return gen_register.generate(tmp_path / "gen", records, 60, seed=3)
+
+
+def brute_candidates(reg: Register, kind: str, wanted: dict[str, Any], ids: Any = ()) -> list[Any]:
+    return list(reg.of_kind(kind))
+
+
+def brute_systems_where(reg: Register, division_id: str) -> tuple[list[str], list[str]]:
+    from meti_pi import beppyo
+
+    gou: list[str] = []
+    otsu: list[str] = []
+    for rec in reg.of_kind("systems"):
+        pair = beppyo.gou_otsu(reg, rec.data) if isinstance(rec.data, dict) else None
+        if pair is not None:
+            if pair[0].division_id == division_id:
+                gou.append(rec.id)
+            if pair[1].division_id == division_id:
+                otsu.append(rec.id)
+    return gou, otsu
+
+
+def checklists(root: Path, year: int) -> str:
+    from meti_pi import checklist
+
+    reg = Register.load(root)
+    built = [checklist.build(reg, d.id, year, TODAY).as_json() for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]
+    return json.dumps(built, ensure_ascii=False, sort_keys=True)
+
+
+@pytest.mark.parametrize("which", ["example", "generated"])
+def test_checklists_from_the_indexes_equal_a_scan_of_every_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str) -> None:
+    from meti_pi import beppyo, checklist
+
+    root = make_register(tmp_path, example=True) if which == "example" else generated_register(tmp_path)
+    reg = Register.load(root)
+    for d in reg.of_kind("divisions"):
+        assert beppyo.systems_where(reg, d.id) == brute_systems_where(reg, d.id)
+    fast = {year: checklists(root, year) for year in (2025, 2026)}
+    with monkeypatch.context() as m:
+        m.setattr(checklist, "candidates", brute_candidates)
+        m.setattr(beppyo, "systems_where", brute_systems_where)
+        slow = {year: checklists(root, year) for year in (2025, 2026)}
+    assert fast == slow
+    assert any('"contractor' in text or "C-" in text for text in fast.values())
+
+
+def test_candidates_keep_records_whose_fields_are_not_plain_text(tmp_path: Path) -> None:
+    from meti_pi.checklist import candidates
+
+    root = make_register(tmp_path, example=True)
+    reg = Register.load(root)
+    contractors = list(reg.of_kind("contractors"))
+    some = contractors[0]
+    mine = [r.id for r in candidates(reg, "contractors", {"divisions[]": [some.data["divisions"][0]], "files[]": []})]
+    assert some.id in mine and mine == [r.id for r in contractors if r.id in mine]  # register order
+    assert [r.id for r in candidates(reg, "contractors", {"divisions[]": ["no-such-division"], "files[]": []}, [some.id])] == [some.id]
+    odd = dict(some.data, divisions="a text, not a list")
+    reg2 = Register.load(root, overlay={some.relpath: json.dumps(odd, ensure_ascii=False) + "\n"})
+    assert some.id in [r.id for r in candidates(reg2, "contractors", {"divisions[]": ["no-such-division"], "files[]": []})]
