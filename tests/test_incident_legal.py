@@ -255,7 +255,9 @@ def test_org_mismatch_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
 def test_notice_refused_for_a_file_whose_org_differs_from_its_division(runner: CliRunner, tmp_path: Path) -> None:
     root = make_register(tmp_path, {"divisions/chusho-zaimu.yaml": CHUSHO,
                                     "files/F-2026-CHUSHO.yaml": FILE.replace("org: 中小企業庁\n    division", "org: 経済産業省\n    division")
-                                    .replace("count: 50", "count: 5000")})
+                                    .replace("count: 50", "count: 5000")
+                                    # 5,000 本人: listed in the ファイル簿, so 75(1) needs the 開示請求 office (schema)
+                                    .replace("    file_kind:", "    disclosure_office:\n      name: 中小企業庁総務課\n      address: 東京都千代田区霞が関一丁目3番1号\n    file_kind:")})
     result = invoke(runner, root, "notify", "F-2026-CHUSHO", "--dry-run", today="2026-04-04")
     assert result.exit_code == 1
     assert "org-mismatch" in result.output and "経済産業省事業環境部" not in result.output and "行政機関等の名称" not in result.output
