@@ -43,8 +43,9 @@ slow: $(STAMP)
 stress: $(STAMP)
 	$(PY) -m pytest -m stress -p no:cacheprovider -s tests
 
+# SCALE=100000 (or 10000,50000,100000): the register figures per size beside the 10k ones, with growth.
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(if $(SCALE),--scale $(SCALE))
 
 # Independent check of every record of both registers against the shipped schemas.
 check-schemas: $(STAMP)

@@ -51,9 +51,15 @@ def precision_recall(rows: int = 600) -> tuple[dict[str, tuple[int, int, int]], 
         for path, labels in corpus:
             result = scan(path)
             found: dict[str, set[str]] = defaultdict(set)
+            names = list(labels)
             for d in result.detections:
                 if d.confirmed:
-                    found[d.column.split("!", 1)[-1]].add(d.kind)
+                    column = d.column.split("!", 1)[-1]
+                    # A header cell typed like its column's values is recorded as 列N, never as its
+                    # text (issue 15: header detection fails safe): score it as the Nth column.
+                    if column.startswith("列") and column[1:].isdigit() and 0 < int(column[1:]) <= len(names):
+                        column = names[int(column[1:]) - 1]
+                    found[column].add(d.kind)
             for column, truth in labels.items():
                 for kind in truth | found[column]:
                     cell = counts[kind]

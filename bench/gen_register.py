@@ -3,9 +3,12 @@
     python bench/gen_register.py OUT_DIR [--records 10000] [--commits 2000] [--seed 8]
 
 OUT_DIR becomes a git work tree holding `register/` (the shipped register's singletons, 別表,
-bureaus and roles, plus generated divisions, systems, contractors, files, ledger entries and
-notifications). Every record is valid against the shipped schemas and every reference
-resolves, so `meti-pi validate` finds no errors (rule findings may warn).
+bureaus and roles, plus generated divisions, systems, contractors, files (all eight Art. 16(2)
+handling rules for 管理A/B, the class the engine derives), ledger entries and notifications, and the
+largest records in a ministry's proportions: incidents made by meti-pi's own incident engine (opened,
+worked through, most closed), one self-inspection per division and year with findings, audits with
+findings and reviews). Every record is valid against the shipped schemas and every reference
+resolves, so `meti-pi validate` finds no errors; overdue corrective actions and incident steps warn.
 
 History is built with one `git fast-import` stream (no working-tree round trips): a few
 large commits holding most records, then `--commits` small ones, each adding one record or
@@ -15,6 +18,7 @@ amending one with the meti-pi trailers, as the write path would. Deterministic f
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -31,6 +35,14 @@ TODAY = "2026-11-26"
 
 # Share of generated records per kind (the rest of N are the shipped 別表/bureaus/roles).
 MIX = (("divisions", 0.006), ("systems", 0.02), ("contractors", 0.04), ("ledger", 0.25), ("notifications", 0.142))
+# The largest records, in a ministry's proportions (issue 18): incidents (made by meti-pi's own engine),
+# audits, and reviews per N; self-inspections one per division and year (INSPECTION_YEARS), with findings.
+LATE_MIX = (("incidents", 0.005), ("audits", 0.001), ("reviews", 0.001))
+INSPECTION_YEARS = (2024, 2025)
+EXAMPLE = REPO / "examples" / "register"
+HANDLING_RULES = {"access_limits": "担当者に限定", "encryption": "保存時暗号化", "copy_limits": "複製禁止",
+                  "media_storage": "施錠保管", "disposal": "溶解処理", "backup": "週次で暗号化して外部保管",
+                  "mis_sending": "送付前に二人で宛先確認", "foreign_environment": "国内データセンターに限定"}
 
 ORGS = ("経済産業省", "資源エネルギー庁", "中小企業庁")
 WORDS = ("申請", "補助金", "届出", "許可", "相談", "登録", "審査", "統計", "調査", "研修", "職員", "人事", "給与",
@@ -51,6 +63,8 @@ def _scalar(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     s = str(v)
+    if "\n" in s or "\t" in s:
+        return json.dumps(s, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
     # Quote what a YAML 1.2 reader would not read back as this string (dates, numbers, flags).
     if (not s or s[0] in "0123456789-+.!&*[]{}#|>@`'\"%?:,~" or s.lower() in ("true", "false", "null", "~")
             or ": " in s or " #" in s or s != s.strip()):
@@ -81,6 +95,8 @@ def _emit(value: Any, indent: int, out: list[str]) -> None:
                     if isinstance(v, (dict, list)) and v:
                         out.append(f"{lead}{k}:")
                         _emit(v, indent + 4, out)
+                    elif isinstance(v, (dict, list)):
+                        out.append(f"{lead}{k}: {'[]' if isinstance(v, list) else '{}'}")
                     else:
                         out.append(f"{lead}{k}: {_scalar(v)}")
             else:
@@ -189,9 +205,8 @@ class Gen:
             d["systems"] = self.r.sample(systems, 1)
         if contractors and self.r.random() < 0.3:
             d["contractors"] = self.r.sample(contractors, 1)
-        if cls in ("A", "B"):
-            d["handling_rules"] = {"access_limits": "担当者に限定", "encryption": "保存時暗号化", "copy_limits": "複製禁止",
-                                   "media_storage": "施錠保管", "disposal": "溶解処理", "reviewed_on": self.date(2025, 2026)}
+        if cls in ("A", "B"):  # all eight Art. 16(2) rules
+            d["handling_rules"] = {**HANDLING_RULES, "reviewed_on": self.date(2025, 2026)}
         d["notes"] = self.words(62)
         return fid, d
 
@@ -214,6 +229,120 @@ class Gen:
         return nid, d
 
 
+    def findings(self, items: list[tuple[str, str]], owner: str, division: str | None = None) -> list[dict[str, Any]]:
+        """0-4 corrective actions, some open past their due date (warnings), some closed."""
+        out = []
+        for n, (item, article) in enumerate(self.r.sample(items, min(len(items), self.r.choice((0, 1, 1, 2, 3, 4)))), start=1):
+            f: dict[str, Any] = {"id": n}
+            if division is None:
+                f["item"] = item
+            f.update({"article": article, "text": f"{self.words(3)}: {self.words(12)}が確認できない",
+                      "action": f"{self.words(6)}を定め、運用要領を改正する", "owner": owner,
+                      "due": self.date(2025, 2026), "status": "open"})
+            if self.r.random() < 0.5:
+                f.update({"status": "closed", "closed_on": "2026-10-30"})
+            if division is not None:
+                f["division"] = division
+            out.append(f)
+        return out
+
+    def inspection(self, template: dict[str, Any], division: str, manager: str, year: int) -> dict[str, Any]:
+        """A division's Art. 41 self-inspection, shaped as `meti-pi inspect --answers` records it (the
+        example register's are the template), with its own answers and findings."""
+        d = dict(template)
+        d.update({"id": division, "year": year, "period": {"start": f"{year}-04-01", "end": f"{year + 1}-03-31"},
+                  "division": division, "inspected_on": f"{year + 1}-03-{self.r.randint(1, 20):02d}", "inspector_post": f"{manager}補佐"})
+        answers = []
+        for a in template.get("answers") or []:
+            a = dict(a)
+            a["answer"] = self.r.choice(("yes", "yes", "yes", "yes", "na", "no"))
+            a.pop("note", None)
+            if self.r.random() < 0.3:
+                a["note"] = self.words(10)
+            answers.append(a)
+        d["answers"] = answers
+        said_no = [(a["item"], str(a["article"])) for a in answers if a["answer"] == "no"] or [(answers[0]["item"], str(answers[0]["article"]))]
+        d["findings"] = self.findings(said_no, manager)
+        if not d["findings"]:
+            d.pop("findings")
+        d["reported_on"] = f"{year + 1}-03-{self.r.randint(21, 28):02d}"
+        d["notes"] = self.words(20)
+        return {k: v for k, v in d.items() if v is not None}
+
+    def audit(self, divisions: list[str], managers: dict[str, str], year: int) -> tuple[str, dict[str, Any]]:
+        aid = self.rid("AUD", year)
+        scope = self.r.sample(divisions, min(len(divisions), 3))
+        others = [x for x in divisions if x not in scope] or divisions
+        staff = self.r.choice(scope if self.r.random() < 0.1 else others)  # now and then not independent (Art. 42(2))
+        d: dict[str, Any] = {"schema_version": 1, "id": aid, "kind": self.r.choice(("regular", "regular", "ad_hoc")),
+                             "title": f"令和{year - 2018}年度 保有個人情報の管理状況の監査（{self.words(2)}）",
+                             "started_on": f"{year}-{self.r.randint(4, 9):02d}-01", "ended_on": f"{year}-10-31",
+                             "reported_on": f"{year}-11-15", "officer_post": "大臣官房長",
+                             "scope": {"divisions": scope, "articles": ["8", "14", "33"], "year": year},
+                             "auditors": [{"post": "大臣官房長", "role": "officer"},
+                                          {"post": f"{self.words(1)}監査官", "role": "staff", "division": staff}]}
+        found = []
+        for div in scope:
+            found += self.findings([("14(2)", "14(2)"), ("33(1)", "33(1)"), ("8(2)", "8(2)")], managers[div], division=div)
+        for n, f in enumerate(found, start=1):
+            f["id"] = n
+        if found:
+            d["findings"] = found
+        d["notes"] = self.words(30)
+        return aid, d
+
+    def review(self, refs: list[str], year: int) -> tuple[str, dict[str, Any]]:
+        rid = self.rid("REV", year + 1)
+        d: dict[str, Any] = {"schema_version": 1, "id": rid, "date": f"{year + 1}-06-{self.r.randint(1, 28):02d}",
+                             "basis": {"inspection_year": year}, "findings": self.r.sample(refs, min(len(refs), 3)),
+                             "closes_findings": False, "evaluation": self.words(40),
+                             "measures": [{"text": f"{self.words(8)}を周知する", "owner": "大臣官房個人情報保護室長",
+                                           "due": self.date(2026, 2026), "status": self.r.choice(("open", "closed"))}],
+                             "reported_to_sokatsu_on": f"{year + 1}-06-30"}
+        for m in d["measures"]:
+            if m["status"] == "closed":
+                m["closed_on"] = "2026-10-30"
+        return rid, d
+
+
+def _incident_maker() -> Any:
+    """Incidents as `meti-pi incident open` (and `update`, `close`) make them: meti_pi.incident.incidents."""
+    sys.path.insert(0, str(REPO))
+    from datetime import date, timedelta
+
+    from meti_pi.incident import incidents
+    from meti_pi.store import yamlload
+
+    policy = yamlload.load((SHIPPED / "policy.yaml").read_text(encoding="utf-8"))
+    citations = yamlload.load((SHIPPED / "citations.yaml").read_text(encoding="utf-8"))
+    kinds = ({"minor": True, "encrypted": True}, {"sensitive": True}, {"malicious": True, "cyber": True},
+             {"financial": True}, {"public_exposure": False}, {"my_number": False, "minor": False})
+
+    def make(g: Gen, iid: str, fid: str, file_data: dict[str, Any]) -> dict[str, Any]:
+        known = date(2026, 11, 26) - timedelta(days=g.r.randint(1, 700))
+        facts = {"occurred_on": (known - timedelta(days=g.r.randint(0, 5))).isoformat(), "information_items": "氏名、住所",
+                 "principals": g.r.choice((None, 3, 120, 1500)), **g.r.choice(kinds)}
+        top = {"known_on": known.isoformat(), "division": file_data["division"], "files": [fid],
+               "summary": f"{g.words(6)}の書類を誤って送付した。{g.words(10)}"}
+        info = [incidents.file_info(fid, file_data)]
+        rec = incidents.new_record(top, facts, info, incidents.rules_snapshot(policy, citations, known), today=known)
+        if g.r.random() < 0.75:  # most are worked through and closed; the rest stay open (some overdue)
+            day = known + timedelta(days=20)
+            try:
+                rec = incidents.update_record(rec, changes={"cause": g.words(8), "measures_done": [g.words(8)], "measures_planned": [g.words(4)]},
+                                              files=info, on=day, today=day)
+                for step in incidents.chain(rec):
+                    if step["required"] and not step["done_on"] and step["step"] != "cause-and-measures":
+                        rec = incidents.update_record(rec, changes={}, event={"event": step["step"]}, files=info, on=day, today=day)
+                if not incidents.close_problems(rec, "", day):
+                    rec = incidents.close_record(rec, on=day, today=day)
+            except Exception:  # noqa: BLE001 - an engine that refuses a step leaves the incident open, as a user would
+                pass
+        return {"schema_version": 1, "id": iid, **rec}
+
+    return make
+
+
 def _notice_planner() -> Any:
     """A function giving the notices a files record requires, each as it would be recorded once made.
 
@@ -229,11 +358,22 @@ def _notice_planner() -> Any:
 
         def plan(data: dict[str, Any]) -> list[tuple[str, str, str | None]]:
             decision = notices.decision_for(reg, data)
+            if decision.derived_class and decision.derived_class != data["management_class"]:
+                # the 管理者 decides the engine's class (Art. 16(1)), as `classify --record` records it
+                data["management_class"] = decision.derived_class
+                if decision.derived_class in ("A", "B"):
+                    data["handling_rules"] = {**HANDLING_RULES, "reviewed_on": data["classification"]["decided_on"]}
+                else:
+                    data.pop("handling_rules", None)
+                data["notes"] = data.pop("notes")  # keep notes last, as before
+                decision = notices.decision_for(reg, data)
             klass = notices.management_class(data, decision)
             out = []
             for req in notices.requirements(reg, data, decision):
                 made = req.due.isoformat() if req.due is not None else data["holding"]["start"]
                 out.append((req.kind, notices.items_hash(req.kind, data, klass), made))
+                if req.kind == "35-1":  # and the ministry's notice to the PPC (APPI 74(1)), as `notify record` makes it
+                    out.append(("appi-74-1", notices.ppc_items_hash(data), made))
             return out
 
         return plan
@@ -246,14 +386,17 @@ def build(n_records: int, seed: int) -> list[tuple[str, str]]:
     g = Gen(seed)
     shipped = sum(1 for p in SHIPPED.rglob("*.yaml") if p.parent != SHIPPED)
     n = n_records - shipped
-    counts = {kind: max(1, int(n * share)) for kind, share in MIX}
+    counts = {kind: max(1, int(n * share)) for kind, share in (*MIX, *LATE_MIX)}
+    n -= counts["incidents"] + counts["audits"] + counts["reviews"] + counts["divisions"] * len(INSPECTION_YEARS)
     out: list[tuple[str, str]] = []
     divisions: list[str] = []
     orgs: dict[str, str] = {}
+    managers: dict[str, str] = {}
     for i in range(counts["divisions"]):
         did, d = g.division(i, f"R{i % 9 + 1}" if i % 5 == 0 else None)
         divisions.append(did)
         orgs[did] = d["org"]
+        managers[did] = d["manager_post"]
         out.append((f"divisions/{did}.yaml", to_yaml(d, "divisions")))
     systems = []
     for _ in range(counts["systems"]):
@@ -267,17 +410,21 @@ def build(n_records: int, seed: int) -> list[tuple[str, str]]:
         out.append((f"contractors/{cid}.yaml", to_yaml(d, "contractors")))
     plan = _notice_planner()
     files: list[str] = []
+    file_data: dict[str, dict[str, Any]] = {}
     while len(out) < n:
         fid, d = g.file(orgs, systems, contractors)
         files.append(fid)
+        file_data[fid] = d
+        planned = plan(d) if plan else []  # may settle the class first
         group = [(f"files/{fid}.yaml", to_yaml(d, "files"))]
         notified = []
-        for kind, items_hash, made in (plan(d) if plan else []):
+        for kind, items_hash, made in planned:
             nid, note = g.notification(fid)
             note.update({"kind": kind, "drafted_on": made, "submitted_on": made, "acknowledged_on": made,
                          "due": {"timing": "before", "date": made}, "items_hash": items_hash})
             group.append((f"notifications/{nid}.yaml", to_yaml(note, "notifications")))
-            notified.append({"notification": nid, "kind": kind, "date": made, "state": "acknowledged"})
+            if not kind.startswith("appi-"):  # the 台帳 lists the Art. 35/36 notices (Art. 38)
+                notified.append({"notification": nid, "kind": kind, "date": made, "state": "acknowledged"})
         if plan is None and g.r.random() < 0.4:  # no engine: a notice of a random kind
             nid, note = g.notification(fid)
             group.append((f"notifications/{nid}.yaml", to_yaml(note, "notifications")))
@@ -287,7 +434,37 @@ def build(n_records: int, seed: int) -> list[tuple[str, str]]:
                 ledger = {**{k: v for k, v in ledger.items() if k != "events"}, "notified": notified, "events": ledger["events"]}
             group.append((f"ledger/{fid}.yaml", to_yaml(ledger, "ledger")))
         out.extend(group[: n - len(out)])
+    written = {rel for rel, _ in out}
+    files = [f for f in files if f"files/{f}.yaml" in written]  # the last group may have been cut short
+    make_incident = _incident_maker()
+    for fid in g.r.sample(files, min(len(files), counts["incidents"])):
+        iid = g.rid("INC", 2026)
+        out.append((f"incidents/{iid}.yaml", to_yaml(make_incident(g, iid, fid, file_data[fid]), "incidents")))
+    templates = [yamlload_example(p) for p in sorted((EXAMPLE / "inspections").rglob("*.yaml"))]
+    refs: dict[int, list[str]] = {}
+    for year in INSPECTION_YEARS:
+        for did in divisions:
+            d = g.inspection(g.r.choice(templates), did, managers[did], year)
+            out.append((f"inspections/{year}/{did}.yaml", to_yaml(d, "inspections", depth=2)))
+            refs.setdefault(year, []).extend(f"inspections/{year}/{did}#{f['id']}" for f in d.get("findings", []))
+    for i in range(counts["audits"]):
+        aid, d = g.audit(divisions, managers, INSPECTION_YEARS[i % len(INSPECTION_YEARS)])
+        out.append((f"audits/{aid}.yaml", to_yaml(d, "audits")))
+    for i in range(counts["reviews"]):
+        year = INSPECTION_YEARS[i % len(INSPECTION_YEARS)]
+        if not refs.get(year):
+            continue
+        rid, d = g.review(refs[year], year)
+        out.append((f"reviews/{rid}.yaml", to_yaml(d, "reviews")))
     return out
+
+
+def yamlload_example(path: Path) -> dict[str, Any]:
+    sys.path.insert(0, str(REPO))
+    from meti_pi.store import yamlload  # YAML 1.2, as meti-pi reads it: `yes` and dates stay text
+
+    data: dict[str, Any] = yamlload.load(path.read_text(encoding="utf-8"))
+    return data
 
 
 def _message(subject: str, command: str, records: list[str], article: str | None = None) -> bytes:

@@ -32,6 +32,43 @@ class Problem:
         }
 
 
+_LINE = Problem.__dict__["line"]  # the slot itself, under the property below
+
+
+class LazyProblem(Problem):
+    """A Problem whose line is found only when read: `line` is given as an object with `resolve()`
+    (yamlload.Where). Finding a line parses the file, and the write path discards warnings unread.
+    Equal to, and hashed like, the Problem with the same fields."""
+
+    __slots__ = ()
+
+    @property
+    def line(self) -> int | None:
+        raw = _LINE.__get__(self)
+        if raw is not None and not isinstance(raw, int):
+            raw = raw.resolve()
+            _LINE.__set__(self, raw)
+        return raw  # type: ignore[no-any-return]
+
+    @line.setter
+    def line(self, value: object) -> None:  # only Problem.__init__ (and unpickling) set it
+        _LINE.__set__(self, value)
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.path, self.line, self.code, self.message, self.severity, self.key)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Problem):
+            return self._fields() == (other.path, other.line, other.code, other.message, other.severity, other.key)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return repr(Problem(*self._fields()))  # type: ignore[arg-type]
+
+
 class MetiPiError(Exception):
     """The command cannot run (no register, no git identity, lock not obtained...): exit 3."""
 

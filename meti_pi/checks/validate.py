@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from meti_pi.errors import Problem
+from meti_pi.errors import LazyProblem, Problem
 from meti_pi.store import refs, schema, yamlload
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS, SINGLETONS
@@ -20,9 +20,11 @@ Check = Callable[[Register, date], Iterable[Problem]]
 
 
 def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
-    """A problem located at `key_path` of a record (line found only now, on the error path)."""
-    line = yamlload.locate(rec.text, key_path) if rec.text else None
-    return Problem(rec.relpath, line, code, message, severity, schema.key_path(key_path))
+    """A problem located at `key_path` of a record; its line is found when first read (one parse
+    of the file for all its problems), never for a problem nobody reports."""
+    if not rec.text:
+        return Problem(rec.relpath, None, code, message, severity, schema.key_path(key_path))
+    return LazyProblem(rec.relpath, yamlload.Where(rec.text, key_path), code, message, severity, schema.key_path(key_path))  # type: ignore[arg-type]
 
 
 def schema_file_of(rec: Record) -> str:

@@ -29,7 +29,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.dates import calendar_jp
-from meti_pi.errors import Problem, UsageError
+from meti_pi.errors import LazyProblem, Problem, UsageError
 
 # -- facts ----------------------------------------------------------------------------------
 
@@ -852,10 +852,10 @@ def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
         for step in late:
             key = ("assessment", "deadlines", "preliminary_report" if step["step"] == "preliminary-report" else "final_report") \
                 if step["step"] in ("preliminary-report", "final-report") else ("events",)
-            line = yamlload.locate(rec.text, key) if rec.text else None
+            line = yamlload.Where(rec.text, key) if rec.text else None  # found when read (errors.LazyProblem)
             when = f"its target (速報の目安, 速やかに) was {step['due']}" if step["step"] == "preliminary-report" else f"was due {step['due']}"
-            yield Problem(
-                rec.relpath, line, "incident-overdue",
+            yield LazyProblem(
+                rec.relpath, line, "incident-overdue",  # type: ignore[arg-type]
                 f"Art. {step['article']}: {step['title']} ({step['step']}) {when} and is not recorded; "
                 f"record it with `meti-pi incident update {rec.id} --event {step['step']} --on DATE`",
                 "warning", schema.key_path(key),

@@ -31,12 +31,16 @@ from meti_pi.inspect.items import (
     Item,
     Prefill,
 )
-from meti_pi.inspect.prefills import PREFILLS, _prefill
+from meti_pi.inspect.prefills import PREFILLS, VICE_REPORTS, _prefill
 from meti_pi.inspect.queries import (
+    INCIDENT_STEPS,
+    JUDGEMENT_STEPS,
+    VICE_POST,
     Context,
     NoticeState,
     ab_work,
     annual_confirmation_due,
+    candidates,
     contract_active,
     contractor_files,
     files_of_division,
@@ -216,4 +220,4 @@ def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], An
 
 # The public names, including those now defined in items, years, queries, applicability and prefills:
 # callers keep using `checklist.<name>` (issue 17 split the module along its seams).
-__all__ = ['ANSWERS', 'APPLIES', 'CATALOGUE_PATH', 'CLASS_JA', 'CLAUSE_NAMES', 'HANDLING_RULES', 'PARALLEL_DIVISIONS_MIN', 'PREFILLS', 'SCOPES', 'Catalogue', 'CatalogueItem', 'Checklist', 'Context', 'Item', 'NoticeState', 'Prefill', 'ab_work', 'add_months', 'annual_confirmation_due', 'article_ja', 'build', 'contract_active', 'contractor_files', 'files_of_division', 'finding_ref', 'held_during', 'incident_steps', 'inspection_period', 'inspection_year_of', 'jp_day', 'kind_ja', 'load_catalogue', 'map_all', 'notice_states', 'open_findings', 'parse_catalogue', 'parse_day', 'required_notices', 'vice_office', 'year_basis']
+__all__ = ['ANSWERS', 'APPLIES', 'CATALOGUE_PATH', 'CLASS_JA', 'CLAUSE_NAMES', 'HANDLING_RULES', 'INCIDENT_STEPS', 'JUDGEMENT_STEPS', 'PARALLEL_DIVISIONS_MIN', 'PREFILLS', 'SCOPES', 'VICE_POST', 'VICE_REPORTS', 'Catalogue', 'CatalogueItem', 'Checklist', 'Context', 'Item', 'NoticeState', 'Prefill', 'ab_work', 'add_months', 'annual_confirmation_due', 'article_ja', 'build', 'candidates', 'contract_active', 'contractor_files', 'files_of_division', 'finding_ref', 'held_during', 'incident_steps', 'inspection_period', 'inspection_year_of', 'jp_day', 'kind_ja', 'load_catalogue', 'map_all', 'notice_states', 'open_findings', 'parse_catalogue', 'parse_day', 'required_notices', 'vice_office', 'year_basis']

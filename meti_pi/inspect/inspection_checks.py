@@ -40,6 +40,27 @@ def _at(rec: Record, key_path: tuple[object, ...], code: str, message: str, seve
     return validate.at(rec, key_path, code, message, severity)
 
 
+def _repeats(values: list[Any]) -> list[int]:
+    """The positions whose value occurred at an earlier position (`x in values[:n]`, in linear time:
+    an inspection answers every checklist item, and the quadratic scan dominated large registers)."""
+    seen: set[Any] = set()
+    earlier: list[Any] = []  # unhashable values (the schema should exclude them), compared one by one
+    out = []
+    for n, value in enumerate(values):
+        try:
+            if value in seen:
+                out.append(n)
+                continue
+            # 1 == 1.0 == True hash alike, as `in` on a list compares them alike
+            seen.add(value)
+        except TypeError:
+            if value in earlier:
+                out.append(n)
+            else:
+                earlier.append(value)
+    return out
+
+
 def check_inspection_records(reg: Register, today: date) -> list[Problem]:
     """Inspections: file named after its division, finding ids unique, carried items resolve."""
     out = []
@@ -52,12 +73,12 @@ def check_inspection_records(reg: Register, today: date) -> list[Problem]:
                            f"division {d.get('division')!r} does not match the file name {rec.id!r}; an inspection is named after its division "
                            "(an ad-hoc one <division>.adhoc-<date>, with occasion: ad_hoc)"))
         ids = [f.get("id") for f in d.get("findings", []) if isinstance(f, dict)]
-        for n, fid in enumerate(ids):
-            if fid in ids[:n]:
-                out.append(_at(rec, ("findings", n, "id"), "finding-id-duplicate", f"finding id {fid} is used twice; number findings 1, 2, 3..."))
+        for n in _repeats(ids):
+            out.append(_at(rec, ("findings", n, "id"), "finding-id-duplicate", f"finding id {ids[n]} is used twice; number findings 1, 2, 3..."))
         keys = [a.get("item") for a in d.get("answers", []) if isinstance(a, dict)]
+        repeated = set(_repeats(keys))
         for n, key in enumerate(keys):
-            if key in keys[:n]:
+            if n in repeated:
                 out.append(_at(rec, ("answers", n, "item"), "answer-duplicate", f"item {key} is answered twice; keep one answer"))
             if isinstance(key, str) and key.startswith("carry@") and find_finding(reg, key[len("carry@"):]) is None:
                 out.append(_at(rec, ("answers", n, "item"), "carry-dangling", f"{key}: the carried finding does not exist", "warning"))
@@ -67,6 +88,14 @@ def check_inspection_records(reg: Register, today: date) -> list[Problem]:
 def check_audits(reg: Register, today: date) -> list[Problem]:
     """Audits: divisions resolve; an auditor from an audited division is flagged (Art. 42(2))."""
     out = []
+    all_divisions: set[str] | None = None
+
+    def every_division() -> set[str]:  # once per check, not once per audit
+        nonlocal all_divisions
+        if all_divisions is None:
+            all_divisions = {r.id for r in reg.of_kind("divisions")}
+        return all_divisions
+
     for rec in reg.of_kind("audits"):
         d = rec.data
         for n, div in enumerate((d.get("scope") or {}).get("divisions") or []):
@@ -75,7 +104,7 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
         for n, f in enumerate(d.get("findings") or []):
             if isinstance(f, dict) and reg.get("divisions", str(f.get("division"))) is None:
                 out.append(_at(rec, ("findings", n, "division"), "dangling-ref", f"refers to divisions/{f.get('division')}, which does not exist"))
-        scope = set((d.get("scope") or {}).get("divisions") or []) or {r.id for r in reg.of_kind("divisions")}
+        scope = set((d.get("scope") or {}).get("divisions") or []) or every_division()
         for n, a in enumerate(d.get("auditors") or []):
             if isinstance(a, dict) and a.get("division") in scope:
                 out.append(_at(rec, ("auditors", n, "division"), "auditor-not-independent",

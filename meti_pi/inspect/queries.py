@@ -3,6 +3,7 @@ contractors of a division, required notices and where they stand, incident steps
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -58,7 +59,9 @@ class Context:
             file_ids = {f.id for f in self.files}
             linked = {c for f in self.files for c in f.data.get("contractors", []) if isinstance(c, str)}
             found = []
-            for rec in self.reg.of_kind("contractors"):
+            # Only the contractors an index says may be the division's (not a scan per division:
+            # O(divisions x contractors)); the test below is the whole rule.
+            for rec in candidates(self.reg, "contractors", {"divisions[]": [self.division], "files[]": file_ids}, linked):
                 d = rec.data
                 mine = self.division in d.get("divisions", []) or rec.id in linked or bool(file_ids & set(d.get("files", [])))
                 if mine and contract_active(d, self.start, self.end):
@@ -72,7 +75,7 @@ class Context:
         if "incidents" not in self._cache:
             own_files = {r.id for r in files_of_division(self.reg, self.division)}
             found = []
-            for rec in self.reg.of_kind("incidents"):
+            for rec in candidates(self.reg, "incidents", {"division": [self.division], "files[]": own_files}):
                 d = rec.data
                 mine = d.get("division") == self.division or bool(own_files & set(d.get("files", [])))
                 known = parse_day(d.get("known_on"))
@@ -114,6 +117,10 @@ VICE_POST = "大臣官房個人情報保護室長"  # rule Art. 5(2), when roles
 
 def vice_office(reg: Register) -> str | None:
     """The id of the 副総括's own office: the division whose head holds the 副総括's post (roles, Art. 5(2))."""
+    return reg.derived("vice_office", _find_vice_office)  # type: ignore[no-any-return]  # once, not once per division
+
+
+def _find_vice_office(reg: Register) -> str | None:
     post = next((str(r.data.get("post")) for r in reg.of_kind("roles") if r.data.get("role") == "fuku_sokatsu" and r.data.get("post")), VICE_POST)
     return next((d.id for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id) if d.data.get("manager_post") == post), None)
 
@@ -125,6 +132,53 @@ def contractor_files(reg: Register, rec: Record) -> list[Record]:
     found = [r for r in out if r is not None]
     found += [f for f in reg.derived("files_by_contractor", _files_by_contractor).get(rec.id, []) if f.id not in ids]
     return found
+
+
+def candidates(reg: Register, kind: str, wanted: dict[str, Iterable[Any]], ids: Iterable[str] = ()) -> list[Record]:
+    """The records of `kind`, in `of_kind` order, whose field holds one of the `wanted` values, or
+    whose id is in `ids`, plus every record whose field is not of the expected shape (the caller's
+    own test decides those). A field named `name[]` is a list of texts (`value in field`), any other
+    a text (`field == value`). A superset of the records a caller's test over those fields can
+    accept: the caller still applies its test, so results are the same as a scan of every record,
+    at the cost of an index built once per register (issue 18)."""
+    index = reg.derived(f"index:{kind}:{','.join(sorted(wanted))}", lambda r: _field_index(r, kind, tuple(sorted(wanted))))
+    records, by_field, by_id, odd = index
+    found: set[int] = set(odd)
+    for name, values in wanted.items():
+        table = by_field[name]
+        for value in values:
+            found.update(table.get(value, ()))
+    for rid in ids:
+        found.update(by_id.get(rid, ()))
+    return [records[i] for i in sorted(found)]
+
+
+def _field_index(reg: Register, kind: str, names: tuple[str, ...]) -> tuple[list[Record], dict[str, dict[Any, list[int]]], dict[str, list[int]], list[int]]:
+    records = list(reg.of_kind(kind))
+    by_field: dict[str, dict[Any, list[int]]] = {name: {} for name in names}
+    by_id: dict[str, list[int]] = {}
+    odd: list[int] = []
+    for i, rec in enumerate(records):
+        by_id.setdefault(rec.id, []).append(i)
+        data = rec.data
+        if not isinstance(data, dict):
+            odd.append(i)
+            continue
+        for name in names:
+            if name.endswith("[]"):  # a list of texts; absent: no value
+                value = data.get(name[:-2], [])
+                plain = isinstance(value, list) and all(isinstance(v, str) for v in value)
+                values = value if plain else []
+            else:  # a text; absent: None
+                value = data.get(name)
+                plain = value is None or isinstance(value, (str, int))
+                values = [value]
+            if not plain:
+                odd.append(i)  # of another shape (`in` on a text is a substring test...): the caller's test decides
+                continue
+            for v in values:
+                by_field[name].setdefault(v, []).append(i)
+    return records, by_field, by_id, odd
 
 
 def files_of_division(reg: Register, division: str | None) -> list[Record]:

@@ -74,16 +74,21 @@ def gou_otsu(reg: Register, system: dict[str, Any]) -> tuple[Unit, Unit] | None:
 
 def systems_where(reg: Register, division_id: str) -> tuple[list[str], list[str]]:
     """Ids of the systems of which `division_id` is 甲, and of which it is 乙."""
-    gou: list[str] = []
-    otsu: list[str] = []
+    by_division = reg.derived("systems_by_unit", _systems_by_unit)  # one pass, not one per division (issue 18)
+    gou, otsu = by_division.get(division_id, ([], []))
+    return list(gou), list(otsu)
+
+
+def _systems_by_unit(reg: Register) -> dict[str, tuple[list[str], list[str]]]:
+    """division id -> (systems of which it is 甲, systems of which it is 乙), in register order."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
     for rec in reg.of_kind("systems"):
         if not isinstance(rec.data, dict):
             continue
         pair = gou_otsu(reg, rec.data)
         if pair is None:
             continue
-        if pair[0].division_id == division_id:
-            gou.append(rec.id)
-        if pair[1].division_id == division_id:
-            otsu.append(rec.id)
-    return gou, otsu
+        for side, unit in enumerate(pair):
+            if unit.division_id is not None:
+                out.setdefault(unit.division_id, ([], []))[side].append(rec.id)
+    return out

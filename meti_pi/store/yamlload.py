@@ -10,8 +10,8 @@ Reading and validating never goes through ruamel's round-trip loader: libyaml pa
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -151,34 +151,82 @@ def decode(raw: bytes) -> str:
         raise YamlFault("not UTF-8 text (register files must be UTF-8)", line) from None
 
 
-@dataclass(frozen=True, slots=True)
-class _Step:
-    key: object
+# -- lines of keys ----------------------------------------------------------------------------------
+# A problem names a key path; its line is found from one parse of the file however many problems
+# the file has (the parse is kept, as a compact index, for the files located most recently), and only
+# when someone reads the line (`Where`, errors.LazyProblem): the write path, which keeps only errors,
+# never parses a file to place a warning it discards.
+
+_Index = tuple[int, Any]  # (line of the root, its children): dict key -> (line, children) | list | None
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_index(text: str) -> _Index | None:
+    """Every node of `text` as nested dicts (mappings: first occurrence of each scalar key) and lists
+    (sequences) of (line, children); scalars have None. None when the text does not compose."""
+    try:
+        root = yaml.compose(text, Loader=_Base)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if root is None:
+        return None
+
+    def shell(node: Any) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return {}
+        if isinstance(node, yaml.SequenceNode):
+            return []
+        return None
+
+    top = shell(root)
+    stack = [(root, top)]
+    while stack:  # iterative: a deeply nested file must not exhaust the stack here
+        node, out = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value not in out:
+                    child = shell(v)
+                    out[k.value] = (k.start_mark.line + 1, child)
+                    if child is not None:
+                        stack.append((v, child))
+        elif isinstance(node, yaml.SequenceNode):
+            for v in node.value:
+                child = shell(v)
+                out.append((v.start_mark.line + 1, child))
+                if child is not None:
+                    stack.append((v, child))
+    return root.start_mark.line + 1, top
 
 
 def locate(text: str, key_path: tuple[object, ...]) -> int | None:
     """The 1-based line of the node at `key_path` (or of its nearest existing parent)."""
-    try:
-        node = yaml.compose(text, Loader=_Base)
-    except (yaml.YAMLError, RecursionError):
+    index = _line_index(text)
+    if index is None:
         return None
-    if node is None:
-        return None
-    line = node.start_mark.line + 1
+    line, node = index
     for step in key_path:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == str(step):
-                    child, line = v, k.start_mark.line + 1
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            child = node.value[step]
-            line = child.start_mark.line + 1
-        if child is None:
+        if isinstance(node, dict):
+            hit = node.get(str(step))
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            hit = node[step]
+        else:
+            hit = None
+        if hit is None:
             break
-        node = child
+        line, node = hit
     return line
+
+
+class Where:
+    """The line of `key_path` in `text`, found when first asked for (errors.LazyProblem)."""
+
+    __slots__ = ("key_path", "text")
+
+    def __init__(self, text: str, key_path: tuple[object, ...]) -> None:
+        self.text, self.key_path = text, key_path
+
+    def resolve(self) -> int | None:
+        return locate(self.text, self.key_path)
 
 
 # -- the fast path ---------------------------------------------------------------------------------
