@@ -1,0 +1,156 @@
+"""Art. 42 audits: auditors and their independence, new audits, their findings."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from meti_pi.errors import UsageError
+from meti_pi.inspect.answers import _date_field, action_days
+from meti_pi.inspect.checklist import (
+    finding_ref,
+)
+from meti_pi.store.register import Register
+
+
+def parse_auditor(spec: str) -> dict[str, Any]:
+    """'POST', 'POST@DIVISION' (監査事務実施者) or 'external:ORGANISATION:POST'."""
+    spec = spec.strip()
+    if spec.startswith("external:"):
+        _, _, rest = spec.partition(":")
+        org, _, post = rest.partition(":")
+        if not org.strip():
+            raise UsageError(f"--auditor {spec!r}: write external:ORGANISATION[:POST]")
+        return {"post": post.strip() or "外部監査人", "role": "external", "organisation": org.strip()}
+    post, sep, div = spec.partition("@")
+    if not post.strip() or (sep and not div.strip()):
+        raise UsageError(f"--auditor {spec!r}: write POST or POST@DIVISION_ID")
+    out: dict[str, Any] = {"post": post.strip(), "role": "staff"}
+    if div.strip():
+        out["division"] = div.strip()
+    return out
+
+
+def audit_officer_post(reg: Register) -> str | None:
+    """The 個人情報保護監査責任者's post from roles/ (Art. 5(5))."""
+    for rec in reg.of_kind("roles"):
+        if rec.data.get("role") == "audit_officer":
+            return str(rec.data.get("post"))
+    return None
+
+
+def independence_flags(reg: Register, audit_data: dict[str, Any]) -> list[str]:
+    """Auditors who belong to an audited division (Art. 42(2): 被監査部門から独立した者)."""
+    scope = audit_data.get("scope") or {}
+    audited = set(scope.get("divisions") or []) or {r.id for r in reg.of_kind("divisions")}
+    flags = []
+    for a in audit_data.get("auditors") or []:
+        if isinstance(a, dict) and a.get("division") in audited:
+            flags.append(f"{a.get('post')}（{a.get('division')}）は被監査部門に所属しており、第42条第2項の独立性を欠く")
+    return flags
+
+
+def new_audit_data(
+    reg: Register, *, kind: str, title: str, started_on: date, auditors: list[dict[str, Any]],
+    divisions: list[str] | None = None, articles: list[str] | None = None, year: int | None = None,
+    external: bool = False, officer_post: str | None = None,
+) -> dict[str, Any]:
+    """The fields of a new audit record (its id is allocated when written)."""
+    if kind not in ("regular", "ad_hoc"):
+        raise UsageError(f"--kind {kind!r}: regular or ad-hoc")
+    for div in divisions or []:
+        if reg.get("divisions", div) is None:
+            raise UsageError(f"--division {div!r}: no such division in the register")
+    for a in auditors:
+        if a.get("division") and reg.get("divisions", a["division"]) is None:
+            raise UsageError(f"--auditor {a['post']}@{a['division']}: no such division in the register")
+    officer = officer_post or audit_officer_post(reg)
+    people = ([{"post": officer, "role": "officer"}] if officer and not any(a.get("role") == "officer" for a in auditors) else []) + auditors
+    if not people:
+        raise UsageError("an audit needs at least one auditor: --auditor POST[@DIVISION] (or appoint the audit_officer in roles/)")
+    scope: dict[str, Any] = {}
+    if divisions:
+        scope["divisions"] = list(dict.fromkeys(divisions))
+    if articles:
+        scope["articles"] = list(dict.fromkeys(articles))
+    if year is not None:
+        scope["year"] = year
+    data: dict[str, Any] = {"kind": kind}
+    if external:
+        data["external"] = True
+    data.update({"title": title, "started_on": started_on.isoformat()})
+    if officer:
+        data["officer_post"] = officer
+    data["scope"] = scope
+    data["auditors"] = people
+    return data
+
+
+def save_new_audit(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
+    """Create the audit record; (audit id, commit)."""
+    from meti_pi import gitlayer
+
+    with gitlayer.transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run) as tx:
+        aid = tx.create("audits", data)
+    return aid, tx.commit_sha
+
+
+def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -> list[dict[str, Any]]:
+    """Findings from a YAML list (or `findings:` mapping): division, article, text, action, owner, due."""
+    raw = doc.get("findings") if isinstance(doc, dict) else doc
+    if not isinstance(raw, list) or not raw:
+        raise UsageError(f"{source}: expected a list of findings (or `findings:` with a list)")
+    out = []
+    for n, f in enumerate(raw):
+        where = f"{source}: findings[{n}]"
+        if not isinstance(f, dict):
+            raise UsageError(f"{where}: expected a mapping")
+        extra = set(f) - {"division", "article", "text", "action", "owner", "due", "escalate", "note"}
+        if extra:
+            raise UsageError(f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}")
+        for k in ("division", "article", "text"):
+            if not f.get(k):
+                raise UsageError(f"{where}: missing `{k}`")
+        div = reg.data_of("divisions", str(f["division"]))
+        if div is None:
+            raise UsageError(f"{where}: no division {f['division']!r} in the register")
+        due = _date_field(f.get("due"), where + ".due") or today + timedelta(days=action_days(reg.policy))
+        item: dict[str, Any] = {
+            "division": str(f["division"]), "article": str(f["article"]), "text": str(f["text"]),
+            "action": str(f.get("action") or "指摘事項について必要な措置を講ずる"),
+            "owner": str(f.get("owner") or div.get("manager_post")), "due": due.isoformat(), "status": "open",
+        }
+        if f.get("escalate") is True:
+            item["escalate"] = True
+        if f.get("note"):
+            item["note"] = str(f["note"])
+        out.append(item)
+    return out
+
+
+def save_audit_findings(
+    root: Path, audit_id: str, findings: list[dict[str, Any]], *, today: date,
+    ended_on: date | None = None, reported_on: date | None = None, dry_run: bool = False,
+) -> tuple[list[str], str | None]:
+    """Append findings to an audit (and its end/report dates); (finding refs, commit)."""
+    from meti_pi import gitlayer
+
+    key = f"audits/{audit_id}"
+    refs: list[str] = []
+    with gitlayer.transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
+                              today=today, dry_run=dry_run, subject_record=key) as tx:
+        doc = tx.edit(key)
+        existing = list(doc.get("findings") or [])
+        next_id = max((int(f.get("id", 0)) for f in existing), default=0) + 1
+        if "findings" not in doc:
+            doc["findings"] = []
+        for f in findings:
+            doc["findings"].append({"id": next_id, **f})
+            refs.append(finding_ref(key, next_id))
+            next_id += 1
+        if ended_on:
+            doc["ended_on"] = ended_on.isoformat()
+        if reported_on:
+            doc["reported_on"] = reported_on.isoformat()
+    return refs, tx.commit_sha

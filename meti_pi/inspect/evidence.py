@@ -1,0 +1,153 @@
+"""The evidence pack of an audit: the register at a commit, its trail, as a zip or a folder."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from meti_pi.errors import UsageError
+
+# NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of; a
+# `gitlayer.archive(register_root, rev) -> (sha, {relpath: bytes})` and `gitlayer.log_at(register_root, rev)`
+# there would let this section drop its git arguments entirely.
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """An exported evidence pack."""
+
+    path: Path
+    commit: str
+    format: str
+    files: int
+    trail: int
+    sha256: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"path": str(self.path), "commit": self.commit, "format": self.format, "files": self.files,
+                "trail_commits": self.trail, "sha256": self.sha256}
+
+
+def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list[dict[str, Any]]]:
+    """(commit sha, commit date, register files at that commit, the trail up to it)."""
+    import tarfile
+
+    from meti_pi import gitlayer
+
+    repo = gitlayer.repo_of(root)
+    sha = gitlayer.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
+    if not sha:
+        raise UsageError(f"--commit {rev!r}: no such commit in {repo.top}")
+    when = gitlayer.git(repo.top, "show", "-s", "--format=%cI", sha).strip()
+    target = repo.prefix.rstrip("/") or "."
+    raw = gitlayer.git_bytes(repo.top, "archive", "--format=tar", sha, "--", target)
+    files: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
+        for member in tar.getmembers():
+            if not member.isfile():
+                continue
+            name = member.name[len(repo.prefix):] if member.name.startswith(repo.prefix) else member.name
+            if name.startswith("/") or ".." in name.split("/"):
+                continue  # never write outside the pack
+            handle = tar.extractfile(member)
+            if handle is not None:
+                files[name] = handle.read()
+    from meti_pi import gitlog
+
+    marker = gitlog.new_marker()
+    fields = ("H", "an", "aI", "s")
+    log = gitlayer.git(repo.top, "log", "-z", f"--format={gitlog.log_format(marker, *fields)}", sha, "--", target)
+    trail = []
+    for entry in gitlog.parse(log, marker, *fields):  # trailers as git parses them: no subject or body forges one
+        trailers = entry.trailers
+        trail.append({"commit": entry.fields["H"], "author": entry.fields["an"], "date": entry.fields["aI"], "subject": entry.fields["s"],
+                      "command": next(iter(trailers.get(gitlayer.TRAILER_COMMAND) or ()), None),
+                      "records": trailers.get(gitlayer.TRAILER_RECORD, []),
+                      "article": next(iter(trailers.get(gitlayer.TRAILER_ARTICLE) or ()), None)})
+    return sha, when, files, trail
+
+
+def _pack_members(sha: str, when: str, files: dict[str, bytes], trail: list[dict[str, Any]], today: date) -> dict[str, bytes]:
+    members = {f"register/{name}": data for name, data in files.items()}
+    manifest = {
+        "pack": "meti-pi evidence pack (規程第42条)", "commit": sha, "commit_date": when, "generated_on": today.isoformat(),
+        "files": [{"path": f"register/{n}", "sha256": hashlib.sha256(d).hexdigest(), "bytes": len(d)} for n, d in sorted(files.items())],
+        "trail_commits": len(trail),
+    }
+    members["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    members["trail.json"] = (json.dumps(trail, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    lines = [f"{c['commit'][:12]} {c['date'][:10]} {c['author']}: {c['subject']}"
+             + (f" [{c['command']}" + (f" Art. {c['article']}" if c["article"] else "") + "]" if c["command"] else " [hand edit]") for c in trail]
+    members["trail.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
+    readme = (
+        "証跡パック（個人情報保護管理規程第42条の監査用）\n\n"
+        f"- 台帳のコミット: {sha}（{when}）\n- 作成日: {today.isoformat()}\n"
+        "- register/: 当該コミット時点の台帳（YAML）\n- trail.json / trail.txt: 当該コミットまでの変更履歴（git log、meti-pi のトレーラ付き）\n"
+        "- manifest.json: 各ファイルの sha256\n\n"
+        f"再現: git archive {sha} で同じ内容を取り出せる。\n"
+    )
+    members["README.txt"] = readme.encode("utf-8")
+    return members
+
+
+def evidence_pack(root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str = "zip", today: date, into: Path | None = None) -> Pack:
+    """Export the register and its git trail at commit `rev` to `out` (a zip or a new folder).
+
+    `out` None: `evidence-<commit>.zip` (or a folder of that name) inside `into`. The zip is
+    reproducible: fixed member order and timestamps (the commit's date), so the same commit
+    always gives the same sha256.
+    """
+    if fmt not in ("zip", "dir"):
+        raise UsageError(f"--format {fmt!r}: zip or dir")
+    sha, when, files, trail = _register_at(root, rev)
+    if out is None:
+        out = (into or root.parent) / (f"evidence-{sha[:12]}" + (".zip" if fmt == "zip" else ""))
+    reusable = fmt == "dir" and out.is_dir() and not any(out.iterdir())  # an empty folder may be filled
+    if out.exists() and not reusable:
+        raise UsageError(f"{out}: already exists; choose a new path (an evidence pack is never overwritten)")
+    members = _pack_members(sha, when, files, trail, today)
+    if fmt == "dir":
+        for name, data in sorted(members.items()):
+            path = out / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return Pack(out, sha, fmt, len(files), len(trail), None)
+    import zipfile
+    from datetime import datetime
+
+    stamp = datetime.fromisoformat(when)
+    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in sorted(members.items()):
+            info = zipfile.ZipInfo(f"evidence-{sha[:12]}/{name}", date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            zf.writestr(info, data, compresslevel=9)
+    blob = buf.getvalue()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(blob)
+    return Pack(out, sha, fmt, len(files), len(trail), hashlib.sha256(blob).hexdigest())
+
+
+def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date) -> str | None:
+    """Note the evidence pack in its audit record (one commit)."""
+    from meti_pi import gitlayer
+
+    key = f"audits/{audit_id}"
+    with gitlayer.transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
+                              today=today, subject_record=key) as tx:
+        doc = tx.edit(key)
+        entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
+        if pack.sha256:
+            entry["sha256"] = pack.sha256
+        if "evidence" not in doc:
+            doc["evidence"] = []
+        doc["evidence"].append(entry)
+    return tx.commit_sha

@@ -1,0 +1,353 @@
+"""The year's inspection report: Art. 41(1) to the 副総括, the Art. 41(2) list for the 総括, in Markdown, Word,
+Excel, CSV and JSON."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.inspect.answers import AD_HOC_MARK, inspection_key
+from meti_pi.inspect.checklist import (
+    ANSWERS,
+    article_ja,
+    finding_ref,
+    inspection_period,
+    open_findings,
+    parse_day,
+)
+from meti_pi.store.register import Record, Register
+
+
+def _article_sort(article: str) -> tuple[int, ...]:
+    nums = [int(n) for n in article.replace("(", " ").replace(")", " ").split() if n.isdigit()]
+    return tuple(nums) or (999,)
+
+
+def _completion(rec: Record | None) -> tuple[int, int]:
+    if rec is None:
+        return 0, 0
+    answered = len([a for a in rec.data.get("answers", []) if isinstance(a, dict)])
+    return answered, answered + len(rec.data.get("pending", []) or [])
+
+
+def _subject_class(reg: Register, item_key: str) -> str | None:
+    _, sep, subject = item_key.partition("@")
+    if not sep:
+        return None
+    data = reg.data_of("files", subject)
+    return str(data.get("management_class")) if data and data.get("management_class") else None
+
+
+ESCALATION_JA = {
+    "not_inspected": "点検が未実施",
+    "incomplete": "点検が未完了（未回答の項目あり）",
+    "overdue_action": "是正措置の期限を経過",
+    "repeated": "前年度と同じ項目で再び指摘",
+    "carried": "前年度以前の指摘が未是正",
+    "class_a": "管理Aの保有個人情報に係る指摘",
+    "incident": "事案（第39条・第40条）に係る指摘",
+    "marked": "課等が総括への報告を求めた指摘",
+}
+
+
+def year_report(reg: Register, year: int, today: date, *, division: str | None = None) -> dict[str, Any]:
+    """The year across divisions: completion, findings by article vs the previous year, escalations.
+
+    Escalation reasons are a DERIVED reading of Art. 41(2) (the 副総括 reports "when needed"):
+    the list proposes, the 副総括 decides.
+    """
+    from meti_pi.inspect import checklist as cl
+
+    start, end = inspection_period(year, reg.policy)
+    divisions = sorted(reg.of_kind("divisions"), key=lambda r: r.id)
+    if division is not None:
+        divisions = [d for d in divisions if d.id == division]
+        if not divisions:
+            raise MetiPiError(f"no division {division!r} in the register")
+    rows: list[dict[str, Any]] = []
+    findings_rows: list[dict[str, Any]] = []
+    escalations: list[dict[str, Any]] = []
+    by_article: Counter[str] = Counter()
+    by_article_prev: Counter[str] = Counter()
+    for div in divisions:
+        rec = reg.records.get(inspection_key(year, div.id))
+        prev = reg.records.get(inspection_key(year - 1, div.id))
+        answered, total = _completion(rec)
+        if rec is None:
+            total = len(cl.build(reg, div.id, year, today).items)
+        p_answered, p_total = _completion(prev)
+        answers = [a for a in (rec.data.get("answers", []) if rec else []) if isinstance(a, dict)]
+        counts = Counter(str(a.get("answer")) for a in answers)
+        own = [f for f in (rec.data.get("findings", []) if rec else []) if isinstance(f, dict)]
+        prev_items = {f.get("item") for f in (prev.data.get("findings", []) if prev else []) if isinstance(f, dict)}
+        for f in (prev.data.get("findings", []) if prev else []):
+            if isinstance(f, dict):
+                by_article_prev[str(f.get("article"))] += 1
+        carried = [(ref, f, r) for ref, f, r in open_findings(reg, div.id, before_year=year) if r.kind == "inspections"]
+        prefix = f"inspections/{year}/{div.id}{AD_HOC_MARK}"
+        ad_hoc = [r for key, r in sorted(reg.records.items()) if key.startswith(prefix) and r.data.get("occasion") == "ad_hoc"]
+        row = {
+            "division": div.id, "name": div.data.get("name"), "manager_post": div.data.get("manager_post"),
+            "inspected": rec is not None, "inspected_on": rec.data.get("inspected_on") if rec else None,
+            "reported_on": rec.data.get("reported_on") if rec else None,
+            "items": total, "answered": answered, "pending": total - answered,
+            "completion": round(answered / total, 4) if total else 1.0,
+            "answers": {k: counts.get(k, 0) for k in ANSWERS},
+            "findings": len(own), "findings_open": sum(1 for f in own if f.get("status") == "open"),
+            "carried_open": len(carried),
+            "ad_hoc": [r.key for r in ad_hoc],
+            "previous": {"inspected": prev is not None, "completion": round(p_answered / p_total, 4) if p_total else None,
+                         "findings": len(list(prev.data.get("findings", []))) if prev else None},
+        }
+        rows.append(row)
+        if rec is None:
+            escalations.append({"division": div.id, "ref": None, "reasons": ["not_inspected"], "text": ESCALATION_JA["not_inspected"]})
+        elif row["pending"] and today > end:
+            escalations.append({"division": div.id, "ref": None, "reasons": ["incomplete"], "text": ESCALATION_JA["incomplete"]})
+        listed = [(finding_ref(rec.key, f.get("id")), f, False) for f in own] if rec else []
+        listed += [(finding_ref(r.key, f.get("id")), f, False) for r in ad_hoc for f in r.data.get("findings", []) if isinstance(f, dict)]
+        listed += [(ref, f, True) for ref, f, _r in carried]
+        for ref, f, is_carried in listed:
+            if not is_carried:
+                by_article[str(f.get("article"))] += 1
+            due = parse_day(f.get("due"))
+            is_open = f.get("status") == "open"
+            reasons = []
+            if is_open and due is not None and due < today:
+                reasons.append("overdue_action")
+            if not is_carried and f.get("item") in prev_items:
+                reasons.append("repeated")
+            if is_carried:
+                reasons.append("carried")
+            if _subject_class(reg, str(f.get("item", ""))) == "A":
+                reasons.append("class_a")
+            if str(f.get("article", "")).startswith(("39", "40")):
+                reasons.append("incident")
+            if f.get("escalate"):
+                reasons.append("marked")
+            findings_rows.append({
+                "ref": ref, "division": div.id, "article": f.get("article"), "item": f.get("item"), "text": f.get("text"),
+                "action": f.get("action"), "owner": f.get("owner"), "due": f.get("due"), "status": f.get("status"),
+                "closed_on": f.get("closed_on"), "carried": is_carried, "overdue": "overdue_action" in reasons,
+                "escalate": reasons,
+            })
+            if reasons and (is_open or "repeated" in reasons or "class_a" in reasons or "incident" in reasons):
+                escalations.append({"division": div.id, "ref": ref, "reasons": reasons,
+                                    "text": "、".join(ESCALATION_JA[r] for r in reasons) + f"：{f.get('text')}"})
+    articles = sorted(set(by_article) | set(by_article_prev), key=_article_sort)
+    total_items = sum(r["items"] for r in rows)
+    total_answered = sum(r["answered"] for r in rows)
+    return {
+        "year": year, "year_basis": cl.year_basis(reg.policy),
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "generated_on": today.isoformat(), "catalogue_version": cl.load_catalogue().version,
+        "totals": {
+            "divisions": len(rows), "inspected": sum(1 for r in rows if r["inspected"]),
+            "items": total_items, "answered": total_answered,
+            "completion": round(total_answered / total_items, 4) if total_items else 1.0,
+            "findings": sum(by_article.values()), "findings_previous": sum(by_article_prev.values()),
+            "open": sum(1 for f in findings_rows if f["status"] == "open"),
+        },
+        "divisions": rows,
+        "findings_by_article": [{"article": a, "count": by_article.get(a, 0), "previous": by_article_prev.get(a, 0),
+                                 "change": by_article.get(a, 0) - by_article_prev.get(a, 0)} for a in articles],
+        "findings": findings_rows,
+        "escalations": escalations,
+    }
+
+
+def _cell(text: Any) -> str:
+    from meti_pi.render import mdsafe
+
+    return mdsafe.inline(str(text if text is not None else "—").replace("|", "｜"))
+
+
+# A finding's text may name its subject as the checklist does, 「［F-2026-T79Z58「名称」］」, and
+# point at a register file, 「（files/F-2026-T79Z58.yaml handling_rules）」: a document names the
+# subject and leaves ids and paths to the reference column.
+_SUBJECT_ID = re.compile(r"［[A-Za-z0-9][A-Za-z0-9._-]*「([^」]*)」］")
+_REGISTER_PATH = re.compile(r"（[a-z_]+/[A-Za-z0-9._/-]+\.ya?ml[^）]*）")
+
+
+def document_text(text: Any) -> str:
+    """Recorded text as a document says it: subjects by name, no register paths."""
+    out = _SUBJECT_ID.sub(r"［\1］", str(text or ""))
+    return _REGISTER_PATH.sub("", out).strip()
+
+
+def _sender_lines(reg_roles: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    to_title, to_post = reg_roles.get("sokatsu", ("総括個人情報保護管理者", "官房長"))
+    from_title, from_post = reg_roles.get("fuku_sokatsu", ("副総括個人情報保護管理者", "大臣官房個人情報保護室長"))
+    from meti_pi.render.word import html_escape
+
+    return f"{to_title}\\\n{to_post}　殿", f"{html_escape(from_title)}<br>{html_escape(from_post)}"
+
+
+def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None) -> str:
+    """The report as a Japanese document in CommonMark (Word output is made from it, landscape):
+    the 副総括's report to the 総括 (Art. 41(2)), 和暦 dates, 課等 by name, ids only as references."""
+    from meti_pi.dates import wareki
+    from meti_pi.render.word import center, html_escape, right
+
+    full = bool((policy.get("documents") or {}).get("fullwidth_digits", True))
+
+    def d(value: Any) -> str:
+        day = parse_day(value)
+        return wareki.to_wareki(day, fullwidth_digits=full) if day else "—"
+
+    def n(value: int) -> str:
+        return wareki.count(value, fullwidth_digits=full)
+
+    def t(text: str) -> str:
+        return wareki.fullwidth(text) if full else text
+
+    def pct(value: float | None) -> str:
+        return wareki.percent(value, fullwidth_digits=full)
+
+    names = {r["division"]: str(r["name"] or r["division"]) for r in report["divisions"]}
+    start = date.fromisoformat(report["period"]["start"])
+    end = date.fromisoformat(report["period"]["end"])
+    if report["year_basis"] == "fiscal":
+        label = wareki.fiscal_year_label(start.year, fullwidth_digits=full)
+    else:
+        label = wareki.wareki_year(start, fullwidth_digits=full)
+    title = f"{label}保有個人情報等の管理及び利用の状況に関する点検結果について（報告）"
+    to_line, from_line = _sender_lines(roles or {})
+    tot = report["totals"]
+    lines = [
+        right(html_escape(d(report["generated_on"]))),
+        "",
+        to_line,
+        "",
+        right(from_line),
+        "",
+        center(html_escape(title), bold=True),
+        "",
+        "　" + t(f"経済産業省個人情報保護管理規程第41条第1項の規定に基づき{label}に実施した"
+                 "保有個人情報等の管理及び利用の状況に関する点検の結果を、下記のとおり報告する。"),
+        "",
+        center("記"),
+        "",
+        "## " + t("１　点検の概要"),
+        "",
+        f"- 対象期間：{d(start)}から{d(end)}まで",
+        f"- 点検を実施した課等：{n(tot['divisions'])}課等中{n(tot['inspected'])}課等",
+        f"- 点検項目の回答率：{pct(tot['completion'])}（{n(tot['items'])}項目中{n(tot['answered'])}項目）",
+        f"- 指摘事項：{n(tot['findings'])}件（前年度{n(tot['findings_previous'])}件）、うち是正が完了していないもの{n(tot['open'])}件",
+        "",
+        "## " + t("２　課等別の実施状況"),
+        "",
+        "| 課等 | 実施日 | 項目数 | 回答率 | 前年度回答率 | 適 | 否 | 該当なし | 指摘 | 未是正 | 前年度以前の未是正 |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in report["divisions"]:
+        a = r["answers"]
+        held = (d(r["inspected_on"]) if r["inspected_on"] else "未実施") + (f"（ほか随時点検{n(len(r['ad_hoc']))}回）" if r.get("ad_hoc") else "")
+        lines.append(
+            f"| {_cell(r['name'])} | {_cell(held)} | {n(r['items'])} | {pct(r['completion'])} | "
+            f"{pct(r['previous']['completion'])} | {n(a['yes'])} | {n(a['no'])} | {n(a['na'])} | {n(r['findings'])} | "
+            f"{n(r['findings_open'])} | {n(r['carried_open'])} |"
+        )
+    lines += ["", "## " + t("３　条項別の指摘件数（前年度との比較）"), ""]
+    if report["findings_by_article"]:
+        lines += ["| 条項 | 本年度 | 前年度 | 増減 |", "|---|--:|--:|--:|"]
+        for a in report["findings_by_article"]:
+            change = a["change"]
+            sign = "＋" if full and change > 0 else "－" if full and change < 0 else "+" if change > 0 else "-" if change < 0 else "±"
+            lines.append(f"| {t('規程第' + article_ja(a['article']))} | {n(a['count'])} | {n(a['previous'])} | {sign}{n(abs(change))} |")
+    else:
+        lines.append("指摘事項はない。")
+    lines += ["", "## " + t("４　指摘事項及び是正措置"), ""]
+    if report["findings"]:
+        for i, f in enumerate(report["findings"], start=1):
+            status = ("是正完了（" + d(f["closed_on"]) + "）") if f["status"] == "closed" else ("期限経過" if f["overdue"] else "是正中")
+            if f["carried"]:
+                status += "、前年度以前からの繰越し"
+            lines += [
+                "### " + t(f"（{i}）") + f"{_cell(names.get(f['division'], f['division']))}　{t('規程第' + article_ja(str(f['article'])))}",
+                "",
+                f"- 指摘：{_cell(document_text(f['text']))}",
+                f"- 是正措置：{_cell(document_text(f['action']))}",
+                f"- 担当：{_cell(f['owner'])}　期限：{d(f['due'])}　状況：{status}",
+                f"- 参照：{f['ref']}",
+                "",
+            ]
+    else:
+        lines += ["指摘事項はない。", ""]
+    lines += ["## " + t("５　総括個人情報保護管理者への報告を要する事項の候補（規程第41条第2項）"), ""]
+    findings = {f["ref"]: f for f in report["findings"]}
+    if report["escalations"]:
+        for e in report["escalations"]:
+            why = "、".join(ESCALATION_JA[r] for r in e["reasons"])
+            f = findings.get(e["ref"]) if e["ref"] else None
+            what = f"（{_cell(document_text(f['text']))}）" if f else ""
+            lines.append(f"- {_cell(names.get(e['division'], e['division']))}：{why}{what}")
+    else:
+        lines.append("該当なし。")
+    lines += ["", "　" + t("第５の事項は点検結果から抽出した候補であり、報告の要否は副総括個人情報保護管理者が判断する。"),
+              "", right("以上"), ""]
+    return "\n".join(lines)
+
+
+REPORT_HEADERS = ("参照", "課等", "課等ID", "条項", "項目", "指摘", "是正措置", "担当（官職）", "期限", "状況", "完了日", "総括への報告候補")
+
+
+DIVISION_HEADERS = ("課等", "課等ID", "実施日", "項目数", "回答済", "回答率", "前年度回答率", "適", "否", "該当なし", "指摘", "未是正",
+                    "前年度以前の未是正")
+
+
+def division_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """One row per division, for the spreadsheet (numbers as numbers, dates as ISO text)."""
+    rows = []
+    for r in report["divisions"]:
+        a = r["answers"]
+        prev = r["previous"]["completion"]
+        rows.append([r["name"], r["division"], r["inspected_on"] or "未実施", r["items"], r["answered"],
+                     round(r["completion"] * 100), None if prev is None else round(prev * 100),
+                     a["yes"], a["no"], a["na"], r["findings"], r["findings_open"], r["carried_open"]])
+    return rows
+
+
+def roles_of(reg: Register) -> dict[str, tuple[str, str]]:
+    """role -> (title, post) from the register's roles records."""
+    return {str(r.data.get("role")): (str(r.data.get("title_ja") or ""), str(r.data.get("post") or ""))
+            for r in reg.of_kind("roles") if r.data.get("role")}
+
+
+def report_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """One row per finding, for the spreadsheet."""
+    rows = []
+    names = {r["division"]: r["name"] for r in report["divisions"]}
+    for f in report["findings"]:
+        rows.append([
+            f["ref"], names.get(f["division"]) or f["division"], f["division"], f["article"], f["item"], document_text(f["text"]), document_text(f["action"]), f["owner"], f["due"],
+            {"open": "対応中", "closed": "完了"}.get(str(f["status"]), f["status"]) + ("（繰越）" if f["carried"] else ""),
+            f["closed_on"], "、".join(ESCALATION_JA[r] for r in f["escalate"]),
+        ])
+    return rows
+
+
+def render_report(report: dict[str, Any], fmt: str, policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """The report as md (UTF-8), docx (landscape A4) or xlsx (a sheet per division and one of
+    findings) bytes; reproducible for the same input. `roles`: role -> (title, post) of the
+    総括 and 副総括 (`roles_of`)."""
+    md = report_markdown(report, policy, roles)
+    created = date.fromisoformat(report["generated_on"])
+    if fmt == "md":
+        return md.encode("utf-8")
+    if fmt == "docx":
+        from meti_pi.render import word
+
+        return word.markdown_to_docx(md, **word.docx_options_from_policy(policy), created=created, landscape=True,
+                                     subject="点検結果報告")
+    if fmt == "xlsx":
+        from meti_pi.render import excel
+
+        return excel.write_workbook([
+            excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report), paper="A3"),
+            excel.Sheet(f"課等別{report['year']}", DIVISION_HEADERS, division_rows(report)),
+        ], created=created, title=f"点検結果{report['year']}")
+    raise UsageError(f"--format {fmt!r}: one of md, docx, xlsx")

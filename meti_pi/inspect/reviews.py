@@ -1,0 +1,90 @@
+"""Art. 43 reviews (見直し) and the overviews of audits and reviews."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.inspect.audits import independence_flags
+from meti_pi.inspect.checklist import (
+    parse_day,
+)
+from meti_pi.inspect.inspection_checks import find_finding
+from meti_pi.inspect.record import _close_in_doc, _ref_target
+from meti_pi.store.register import Register
+
+
+def new_review_data(
+    reg: Register, *, on: date, findings: list[str], evaluation: str, measures: list[dict[str, Any]] | None = None,
+    inspection_year: int | None = None, audits: list[str] | None = None, reported_on: date | None = None, close: bool = False,
+) -> dict[str, Any]:
+    """The fields of an Art. 43 review; every finding reference must resolve."""
+    missing = [r for r in findings if find_finding(reg, r) is None]
+    if missing:
+        raise UsageError(f"--finding: no such finding(s): {', '.join(missing)}; references look like inspections/2026/<division>#1 or audits/<id>#1")
+    for aid in audits or []:
+        if reg.get("audits", aid) is None:
+            raise UsageError(f"--audit {aid!r}: no such audit")
+    if not evaluation.strip():
+        raise UsageError("--evaluation: the evaluation text is required (Art. 43(1))")
+    data: dict[str, Any] = {"date": on.isoformat()}
+    basis: dict[str, Any] = {}
+    if inspection_year is not None:
+        basis["inspection_year"] = inspection_year
+    if audits:
+        basis["audits"] = list(dict.fromkeys(audits))
+    if basis:
+        data["basis"] = basis
+    data["findings"] = list(dict.fromkeys(findings))
+    if close:
+        data["closes_findings"] = True
+    data["evaluation"] = evaluation.strip()
+    if measures:
+        data["measures"] = [{**m, "status": m.get("status", "open")} for m in measures]
+    if reported_on:
+        data["reported_to_sokatsu_on"] = reported_on.isoformat()
+    return data
+
+
+def save_review(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
+    """Create the review (closing the findings it confirms when `closes_findings`); (id, commit)."""
+    from meti_pi import gitlayer
+
+    with gitlayer.transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run) as tx:
+        rid = tx.create("reviews", data)
+        if data.get("closes_findings"):
+            on = parse_day(data["date"]) or today
+            for ref in data["findings"]:
+                key, fid = _ref_target(ref)
+                if not _close_in_doc(tx.edit(key), fid, on, f"reviews/{rid}"):
+                    raise MetiPiError(f"{ref}: no such finding to close")
+    return rid, tx.commit_sha
+
+
+def audits_overview(reg: Register, today: date) -> list[dict[str, Any]]:
+    """Each audit with its independence flags and findings (open / overdue), newest first."""
+    out = []
+    for rec in sorted(reg.of_kind("audits"), key=lambda r: (str(r.data.get("started_on")), r.id), reverse=True):
+        findings = [f for f in rec.data.get("findings", []) if isinstance(f, dict)]
+        open_ = [f for f in findings if f.get("status") == "open"]
+        out.append({
+            "id": rec.id, "title": rec.data.get("title"), "kind": rec.data.get("kind"), "external": bool(rec.data.get("external")),
+            "started_on": rec.data.get("started_on"), "reported_on": rec.data.get("reported_on"),
+            "scope": rec.data.get("scope"), "independence": independence_flags(reg, rec.data),
+            "findings": len(findings), "open": len(open_),
+            "overdue": sum(1 for f in open_ if (parse_day(f.get("due")) or today) < today),
+            "evidence": [e.get("commit") for e in rec.data.get("evidence", []) if isinstance(e, dict)],
+        })
+    return out
+
+
+def reviews_overview(reg: Register) -> list[dict[str, Any]]:
+    """Each review with the findings it answers."""
+    return [
+        {"id": r.id, "date": r.data.get("date"), "findings": r.data.get("findings", []), "closes_findings": bool(r.data.get("closes_findings")),
+         "reported_to_sokatsu_on": r.data.get("reported_to_sokatsu_on"),
+         "open_measures": sum(1 for m in r.data.get("measures", []) if isinstance(m, dict) and m.get("status") == "open")}
+        for r in sorted(reg.of_kind("reviews"), key=lambda r: (str(r.data.get("date")), r.id), reverse=True)
+    ]
