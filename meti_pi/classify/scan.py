@@ -1,0 +1,472 @@
+"""The column scan of a dataset: sampled typing, checked batches, principals counting, the ScanResult."""
+
+from __future__ import annotations
+
+import gc
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from meti_pi.classify.columns import (
+    Candidate,
+    Column,
+    Detection,
+    _preference,
+    column_detections,
+    decide_candidate,
+    type_column,
+)
+from meti_pi.classify.headers import header_kind, header_sensitive, is_free_text_header
+from meti_pi.classify.principals import (
+    CORPORATE_CONTACT,
+    DistinctCounter,
+    as_is,
+    choose_keys,
+    date_cells,
+    empty_key_hash,
+    key_hashes,
+    normalise_cells,
+)
+from meti_pi.classify.shapes import shape
+from meti_pi.classify.text import _SPACES, digits_form, fold
+from meti_pi.classify.values import (
+    _KANA_NAME,
+    _KANJI_NAME,
+    is_address,
+    is_birth_date,
+    is_card_number,
+    is_email,
+    is_my_number,
+    is_phone,
+    is_postal_code,
+    kana_two_part,
+    parse_birth_date,
+    sensitive_categories_in,
+    starts_with_surname,
+)
+from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS, SAMPLE_ROWS, Vocabulary, vocabulary
+from meti_pi.errors import UsageError
+
+
+@dataclass(frozen=True)
+class TableScan:
+    """One table (the file, or one sheet) after the scan."""
+
+    name: str
+    columns: tuple[str, ...]
+    header: bool
+    rows: int
+    detections: tuple[Detection, ...]
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What a dataset holds: counts, column names and detected kinds; never a cell value."""
+
+    path: str
+    format: str
+    encoding: str | None
+    rows: int
+    columns: tuple[str, ...]
+    header: bool
+    tables: tuple[TableScan, ...]
+    detections: tuple[Detection, ...]
+    principals: int | None
+    principal_keys: tuple[str, ...]
+    principals_note: str
+    notes: tuple[str, ...]
+
+    def confirmed(self) -> list[Detection]:
+        return [d for d in self.detections if d.confirmed]
+
+    @property
+    def sensitive_categories(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d.kind.split(":", 1)[1] for d in self.confirmed() if d.category == "sensitive"))
+
+    @property
+    def identification_codes(self) -> tuple[str, ...]:
+        kinds = [d.kind for d in self.confirmed() if d.category in ("identification_code", "biometric")]
+        return tuple(dict.fromkeys(kinds))
+
+    @property
+    def financial(self) -> bool:
+        return any(d.category == "financial" for d in self.confirmed())
+
+    @property
+    def personal(self) -> bool:
+        """Any personal kind found (a corporations' file's own contact details excepted)."""
+        return personal_kinds(self.confirmed()) != set()
+
+
+def personal_kinds(detections: Iterable[Detection]) -> set[str]:
+    """The personal kinds among `detections` (法人番号 and corporate contact details left out)."""
+    kinds = {d.kind for d in detections if d.confirmed}
+    if corporate_context(kinds):
+        kinds -= CORPORATE_CONTACT
+    return {k for k in kinds if not k.startswith("corporate_number")}
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+def scan(path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None) -> ScanResult:
+    """Scan a dataset: type its columns, count cells of each kind, count distinct persons."""
+    from meti_pi.classify.datasets import open_dataset
+    vocab = vocabulary()
+    counters: dict[tuple[str, ...], DistinctCounter] = {}
+    tables: list[TableScan] = []
+    with open_dataset(path, sheet) as dataset:
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # rows are short-lived lists; the cyclic GC only costs time here (measured 2.5x)
+        try:
+            for table in dataset.tables:
+                tables.append(_scan_table(table, vocab, keys, counters, progress))
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        fmt, encoding = dataset.format, dataset.encoding
+    if keys and not any(t.keys for t in tables):
+        names = ", ".join(dict.fromkeys(c for t in tables for c in t.columns))
+        raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {names}")
+    try:
+        return _result(path, fmt, encoding, tables, counters, keys)
+    finally:
+        for counter in counters.values():
+            counter.close()
+
+
+def _scan_table(
+    table: Any, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any], progress: ProgressFn | None
+) -> TableScan:
+    batches: Iterator[list[list[str]]] = table.batches
+    head: list[list[str]] = []
+    while len(head) < SAMPLE_ROWS and (more := next(batches, None)) is not None:
+        head += more
+    names: list[str] = []
+    if table.keyed:
+        header = True  # .jsonl: the keys, growing while streaming; each one screened (_key_names)
+        _key_names(table.first_row, names, vocab)
+    else:
+        verdicts = header_cells(table.first_row, vocab, head[:SAMPLE_ROWS])
+        header = verdicts is not None
+        names = _column_names(table.first_row, verdicts)
+        if not header:
+            head.insert(0, list(table.first_row))
+    columns = [_typed(i, names[i], header, head[:SAMPLE_ROWS], vocab) for i in range(len(names))]
+    key_columns = choose_keys(columns, keys, identifying_kinds(columns))
+    for i in key_columns:  # one person written two ways is one person (issue 14)
+        columns[i].key_normaliser = date_cells(parse_birth_date) if provisional_kind(columns[i]) == "birth_date" else normalise_cells
+    counter = None
+    if key_columns:
+        signature = tuple(provisional_kind(columns[i]) or columns[i].name for i in key_columns)
+        counter = counters.setdefault(signature, DistinctCounter(empty=empty_key_hash(len(key_columns))))
+    rows = 0
+    for n, (batch, in_head) in enumerate(_rebatch(head, batches)):
+        if table.keyed and len(table.first_row) > len(columns):
+            _key_names(table.first_row, names, vocab)
+            columns += [_typed(i, names[i], header, batch, vocab) for i in range(len(columns), len(names))]
+        full = rows < FULL_CHECK_ROWS or n % CHECK_EVERY == 0
+        rows += len(batch)
+        probe = None if in_head or not full else batch[0]
+        if full:
+            cells = list(zip(*batch, strict=False))
+            _check_batch(columns, cells, probe)
+            keys_of: list[Sequence[str]] = [cells[i] if i < len(cells) else ("",) * len(batch) for i in key_columns]
+        else:
+            _search_batch(columns, batch)
+            keys_of = [_column_of(batch, i) for i in key_columns]
+        if counter is not None:
+            normalised = [(columns[i].key_normaliser or as_is)(v) for i, v in zip(key_columns, keys_of, strict=True)]
+            counter.add(key_hashes(normalised), len(batch))
+        if progress is not None:
+            progress(table.position(), table.total)
+    label = f"{table.name}!" if table.name else ""
+    detections = tuple(d for c in columns for d in column_detections(c, label + c.name))
+    return TableScan(table.name, tuple(names), header, rows, detections, tuple(columns[i].name for i in key_columns))
+
+
+def _key_names(keys: Sequence[str], names: list[str], vocab: Vocabulary) -> None:
+    """Extend `names` with the recorded names of the keys not named yet (JSON keys may be values)."""
+    for i in range(len(names), len(keys)):
+        names.append(safe_column_name(keys[i], i, names, vocab, key=True))
+
+
+def _typed(index: int, name: str, header: bool, rows: Sequence[Sequence[str]], vocab: Vocabulary) -> Column:
+    sample = [row[index] for row in rows if index < len(row)]
+    return type_column(index, name, header, sample, vocab)
+
+
+def _rebatch(head: list[list[str]], rest: Iterator[list[list[str]]]) -> Iterator[tuple[list[list[str]], bool]]:
+    """The head rows again (flagged: already sampled), then the rest of the table."""
+    from meti_pi.classify.datasets import BATCH_ROWS
+
+    for start in range(0, len(head), BATCH_ROWS):
+        yield head[start : start + BATCH_ROWS], True
+    for batch in rest:
+        yield batch, False
+
+
+def _check_batch(columns: list[Column], cells: list[tuple[str, ...]], probe: Sequence[str] | None) -> None:
+    """Shape checks of one batch (as columns): non-empty counts and each candidate's cheap shape.
+
+    `probe`: one row of each batch after the head joins the exact sample.
+    """
+    for column in columns:
+        values = cells[column.index] if column.index < len(cells) else ()
+        _check_values(column, column.candidates, values, probe)
+
+
+def _search_batch(columns: list[Column], batch: list[list[str]]) -> None:
+    """A batch past the checked ones: only the free-text search for 要配慮 words (every row)."""
+    for column in columns:
+        if column.searched:
+            _check_values(column, [c for c in column.candidates if c.sensitive is not None], _column_of(batch, column.index), None)
+
+
+def _check_values(column: Column, candidates: Sequence[Candidate], values: Sequence[str], probe: Sequence[str] | None) -> None:
+    nonempty = len(values) - values.count("")
+    column.checked += nonempty
+    if not candidates or not nonempty:
+        return
+    joined = "\n".join(values)
+    for c in candidates:
+        c.matched += _batch_matches(c, values, joined, nonempty)
+        if probe is not None and column.index < len(probe):
+            c.observe((probe[column.index],))
+
+
+def _column_of(batch: list[list[str]], index: int) -> list[str]:
+    return list(map(itemgetter(index), batch)) if batch and index < len(batch[0]) else [""] * len(batch)
+
+
+def _batch_matches(c: Candidate, values: Sequence[str], joined: str, nonempty: int) -> int:
+    if c.sensitive is not None:
+        if c.sensitive.values.search(joined) is None:
+            return 0
+        return len(values) - list(map(c.sensitive.values.search, values)).count(None)
+    s = shape(c.check)
+    return nonempty if s is None else s.count(values, joined, nonempty)
+
+
+#
+# Whether the first row is a header is decided from the shape of the whole column sample, not
+# from a list of value-looking words: a cell that any detector takes for a value, or that has the
+# character types of the values below it, makes the row data. When in doubt the row is data:
+# the columns are named 列1…列N (the names are recorded; the row's text never is) and the row is
+# counted as a person.
+
+_CLASS_OF = (
+    ("d", re.compile(r"[0-9]")),
+    ("a", re.compile(r"[A-Za-z]")),
+    ("k", re.compile(r"[\u3041-\u309f\u30a0-\u30ff]")),
+    ("h", re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")),
+)
+
+
+def cell_type(cell: str) -> tuple[frozenset[str], bool]:
+    """The type pattern of a cell: its character types — d(igits), a (Latin letters), k(ana),
+    h (kanji) — and whether it has a space inside."""
+    s = fold(cell)
+    return frozenset(name for name, pattern in _CLASS_OF if pattern.search(s)), bool(_SPACES.search(s))
+
+
+def _strong_value(cell: str) -> bool:
+    """Detectors no header word can overrule: a number, an e-mail, a phone, a date, a 〒, an address."""
+    s = digits_form(cell)
+    if re.fullmatch(r"[0-9 .,+-]{3,}", s) and sum(ch.isdigit() for ch in s) >= 3:
+        return True
+    return (is_email(cell) or is_phone(cell) or is_birth_date(cell) or is_postal_code(cell) or is_my_number(cell)
+            or is_card_number(cell) or is_address(cell) or "@" in s or sum(ch.isdigit() for ch in s) >= 6)
+
+
+def is_header_word(cell: str, vocab: Vocabulary | None = None) -> bool:
+    """A column name the vocabulary knows (a kind, a 要配慮 category, a free-text column)."""
+    vocab = vocab or vocabulary()
+    return header_kind(cell, vocab) is not None or bool(header_sensitive(cell, vocab)) or is_free_text_header(cell, vocab)
+
+
+def looks_like_value(cell: str, vocab: Vocabulary | None = None) -> bool:
+    """A cell that is a value, not a column name: numbers, dates, e-mails, phones, names, diagnoses."""
+    vocab = vocab or vocabulary()
+    if not fold(cell):
+        return False
+    if _strong_value(cell):
+        return True
+    if is_header_word(cell, vocab):
+        return False
+    return (starts_with_surname(cell, vocab) or kana_two_part(cell) or bool(sensitive_categories_in(fold(cell), vocab))
+            or _screened(cell))
+
+
+def _screened(text: str) -> bool:
+    from meti_pi.classify import screening
+
+    return bool(screening.screen(text))
+
+
+def header_cell(cell: str, below: Sequence[str], vocab: Vocabulary) -> str:
+    """What a first-row cell is, over the column's `below` values: '' (empty), 'data' (a detector
+    takes it for a value), 'word' (a known column name), 'differs' (typed unlike every value
+    below: a name) or 'same' (typed like values below, or nothing below to tell)."""
+    if not fold(cell):
+        return ""
+    if looks_like_value(cell, vocab):
+        return "data"
+    if is_header_word(cell, vocab):
+        return "word"
+    mine, length = cell_type(cell), len(fold(cell))
+    lengths = [len(fold(v)) for v in below if fold(v) and cell_type(v) == mine]
+    if not any(fold(v) for v in below) or (lengths and min(lengths) - 1 <= length <= max(lengths) + 1):
+        return "same"
+    return "differs"
+
+
+def header_cells(row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()) -> list[str] | None:
+    """The verdict of each first-row cell (header_cell) when the row is a header; None when it is data.
+
+    Data when a cell is a value, or when cells typed like the values below them are at least as
+    many as the known column names and the cells typed unlike them (in doubt: data).
+    """
+    vocab = vocab or vocabulary()
+    verdicts = [header_cell(cell, [r[i] for r in below if i < len(r)], vocab) for i, cell in enumerate(row)]
+    named = sum(1 for v in verdicts if v in ("word", "differs"))
+    if "data" in verdicts or named == 0 or verdicts.count("same") >= named:
+        return None
+    return verdicts
+
+
+def is_header_row(row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()) -> bool:
+    """Whether the first row is a header, given the rows `below` it (False when in doubt)."""
+    return header_cells(row, vocab, below) is not None
+
+
+def _column_names(first_row: Sequence[str], verdicts: Sequence[str] | None) -> list[str]:
+    """列1…列N for a data row; else the header's names, 列N for a cell that may be a value."""
+    if verdicts is None:
+        return [f"列{i + 1}" for i in range(len(first_row))]
+    names: list[str] = []
+    for i, raw in enumerate(first_row):
+        names.append(safe_column_name(raw if verdicts[i] != "same" else "", i, names))
+    return names
+
+
+def safe_column_name(raw: str, index: int, taken: Sequence[str], vocab: Vocabulary | None = None, *, key: bool = False) -> str:
+    """The name recorded for a column: its header, or 列N when the header could be a value.
+
+    Every name is screened like free text (a 個人番号, phone, e-mail or address is never a name);
+    a JSON key (`key`) must also not look like a value (a name, a date, a diagnosis...).
+    """
+    name = _printable(raw.strip().lstrip("\ufeff"))
+    if not name or _screened(name) or (key and (looks_like_value(name, vocab or vocabulary()) or _name_shaped_key(name, vocab or vocabulary()))):
+        name = f"列{index + 1}"
+    base, n = name, 2
+    while name in taken:
+        name, n = f"{base} ({n})", n + 1
+    return name
+
+
+# Last characters of Japanese column names (会社名, 連絡先, 記入者, 受付日, 品番...): a key of a
+# person's-name shape without one of them, and not a known column name, may be a name.
+_HEADER_ENDINGS = frozenset("名先者日号所欄別分類区数額率等目帯地期歴件先考容項コドIDNo度順齢先法由")
+
+
+def _name_shaped_key(name: str, vocab: Vocabulary) -> bool:
+    s = fold(name)
+    if s.isascii() or is_header_word(name, vocab) or s[-1:] in _HEADER_ENDINGS:
+        return False
+    return bool(_KANJI_NAME.fullmatch(s.replace(" ", "")) or _KANA_NAME.fullmatch(_SPACES.sub(" ", s)))
+
+
+def _printable(text: str) -> str:
+    """Without control characters (a header is shown on terminals and written into records)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+
+
+def provisional_kind(column: Column) -> str | None:
+    """The structured kind a column would get from its sample alone (keys are chosen before the pass)."""
+    for c in sorted(column.candidates, key=_preference):
+        if c.check == "sensitive":
+            continue
+        report, confirmed = decide_candidate(c, c.sampled, c.passed)
+        if report and confirmed:
+            return c.kind
+    return None
+
+
+def identifying_kinds(columns: Sequence[Column]) -> dict[str, int]:
+    """kind -> first column index, of the kinds that can identify a person.
+
+    With a 法人番号 column and no person's name or id, addresses, phones and e-mails are taken
+    to be the corporations' own (not personal data).
+    """
+    kinds: dict[str, int] = {}
+    for column in columns:
+        kind = provisional_kind(column)
+        if kind is not None:
+            kinds.setdefault(kind, column.index)
+    if corporate_context(set(kinds)):
+        kinds = {k: i for k, i in kinds.items() if k not in CORPORATE_CONTACT}
+    kinds.pop("corporate_number", None)
+    return kinds
+
+
+def corporate_context(kinds: set[str]) -> bool:
+    """A file of corporations: 法人番号 and nothing naming or numbering a person."""
+    if "corporate_number" not in kinds:
+        return False
+    return not (kinds - CORPORATE_CONTACT - {"corporate_number"})
+
+
+def _result(path: Path, fmt: str, encoding: str | None, tables: list[TableScan], counters: dict[tuple[str, ...], Any], keys: Sequence[str]) -> ScanResult:
+    multi = len(tables) > 1
+    columns = tuple(f"{t.name}!{c}" if multi else c for t in tables for c in t.columns)
+    detections = tuple(d if multi else replace(d, column=d.column.removeprefix(f"{t.name}!")) for t in tables for d in t.detections)
+    personal = bool(personal_kinds(detections))
+    notes = _notes(detections)
+    key_names = tuple(dict.fromkeys(k for t in tables for k in t.keys))
+    if counters:
+        principals: int | None = sum(c.count() for c in counters.values())
+        how = "--key" if keys else "auto"
+        note = f"{' + '.join(key_names)} の異なり数（{how}）"
+        if len(counters) > 1:
+            note += "。シートごとに識別列が異なるため合計（上限値）"
+    elif personal:
+        principals, note = None, "本人を識別する列が見つからない（--key で指定できる）"
+    else:
+        principals, note = 0, "個人情報に当たる列が見つからない"
+    return ScanResult(
+        path=str(path),
+        format=fmt,
+        encoding=encoding,
+        rows=sum(t.rows for t in tables),
+        columns=columns,
+        header=all(t.header for t in tables),
+        tables=tuple(tables),
+        detections=detections,
+        principals=principals,
+        principal_keys=key_names,
+        principals_note=note,
+        notes=notes,
+    )
+
+
+def _notes(detections: Sequence[Detection]) -> tuple[str, ...]:
+    notes = []
+    kinds = {d.kind for d in detections if d.confirmed}
+    if corporate_context(kinds) and kinds & CORPORATE_CONTACT:
+        notes.append("法人番号の列があり個人の氏名・番号の列がないため、住所・電話番号・メールアドレスは法人の連絡先として扱う")
+    for d in detections:
+        if not d.confirmed:
+            notes.append(
+                f"列「{d.column}」: {d.label}の形式で検査数字も合うが、見出し語や4-4-4区切りの文脈がないため"
+                f"{d.label}とは判定していない。該当する場合は、列の見出しを「{d.label}」等に改めて再度スキャンするか、"
+                "データセットを指定せずに --profile PROFILE.yaml（my_number: true 又は identification_codes）で判定する"
+            )
+        if d.category == "not_personal":
+            notes.append(f"列「{d.column}」: {d.label}。法人を識別する番号で個人情報ではない")
+    return tuple(notes)

@@ -1,0 +1,37 @@
+"""Normalising text for the detectors: folded forms, digits, header keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−ーｰ－﹣", "-"))
+_SPACES = re.compile(r"\s+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_HEADER_DROP = re.compile(r"[^\w〒]+")
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width digits and letters to ASCII, half-width kana to full-width), trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def digits_form(text: str) -> str:
+    """`fold` plus every dash as '-' and runs of spaces as one: for number-like kinds."""
+    return _SPACES.sub(" ", fold(text).translate(_DASHES))
+
+
+def header_key(name: str) -> str:
+    """A header (or header word) for matching: NFKC, lower case, no spaces or punctuation."""
+    return _HEADER_DROP.sub("", unicodedata.normalize("NFKC", name).lower()).replace("_", "")
+
+
+def _ascii_grams(name: str) -> set[str]:
+    """Latin words of a header and their runs ('customer_id' -> customer, id, customerid)."""
+    tokens = re.findall(r"[a-z0-9]+", _CAMEL.sub(" ", unicodedata.normalize("NFKC", name)).lower())
+    return {"".join(tokens[i:j]) for i in range(len(tokens)) for j in range(i + 1, min(i + 4, len(tokens)) + 1)}
+
+
+def _keyword_hit(word: str, key: str, grams: set[str]) -> bool:
+    # Latin keywords match whole words ('tel' is not in 'hotel'); Japanese ones are substrings.
+    return word in grams if word.isascii() else word in key
