@@ -1,0 +1,80 @@
+"""`notify log`: the 台帳 event log; `notify --check` over the register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from meti_pi.actions.notify_drafting import EVENT_ARTICLES, _file_record, _not_after_today
+from meti_pi.errors import Problem, UsageError
+from meti_pi.notify import notices
+from meti_pi.store.register import Register
+
+
+@dataclass
+class LogResult:
+    """What `notify log` appended to the 台帳."""
+
+    file: str
+    event: dict[str, Any]
+    commit: str | None
+    dry_run: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": self.file, "event": self.event, "commit": self.commit, "dry_run": self.dry_run}
+
+
+def _screen(field_name: str, text: str) -> str:
+    """Refuse personal data in a 台帳 text (the 台帳 records handling, never the data handled)."""
+    from meti_pi.classify import screening
+
+    found = screening.screen(text)
+    if found:
+        kinds = ", ".join(dict.fromkeys(f"{f.kind_ja} ({f.kind})" for f in found))
+        where = ", ".join(str(f.start + 1) for f in found)
+        raise UsageError(f"{field_name}: looks like it holds personal data — {kinds} at character {where}; "
+                         "describe the event without it. Nothing was written.")
+    return text.strip()
+
+
+def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str, on: date | None = None,
+              recipient: str | None = None, basis: str | None = None, method: str | None = None,
+              ref: str | None = None, dry_run: bool = False) -> LogResult:
+    """Append a use or storage event to the file's 台帳 entry (Art. 38), creating the entry if needed."""
+    from meti_pi import gitlayer
+
+    if kind not in EVENT_ARTICLES:
+        raise UsageError(f"--kind must be one of {', '.join(EVENT_ARTICLES)}")
+    if not summary or not summary.strip():
+        raise UsageError("--summary is required: what happened (without personal data)")
+    if kind == "provision" and not (recipient and recipient.strip()):
+        raise UsageError("a provision (Art. 12) needs --recipient: to whom the data was provided")
+    rec = _file_record(Register.load(root), file_id)
+    on = on or today
+    _not_after_today(on, today, "event date")
+    event: dict[str, Any] = {"date": on.isoformat(), "kind": kind, "article": EVENT_ARTICLES[kind],
+                             "summary": _screen("--summary", summary)}
+    for name, value in (("recipient", recipient), ("basis", basis), ("method", method), ("ref", ref)):
+        if value and value.strip():
+            event[name] = _screen(f"--{name}", value)
+    labels = {"provision": "provision (Art. 12)", "purpose_change": "purpose change (Art. 9(3))", "disposal": "disposal (Art. 21)"}
+    with gitlayer.transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
+                              summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
+                              subject_record=f"ledger/{file_id}") as tx:
+        # Create or edit, decided under the lock: two first logs at once must not both create it.
+        if tx.read_text(f"ledger/{rec.id}.yaml") is None:
+            tx.create("ledger", {"file": rec.id, "events": [event]}, id=rec.id)
+        else:
+            doc = tx.edit(f"ledger/{rec.id}")
+            if "events" not in doc or doc["events"] is None:
+                doc["events"] = []
+            doc["events"].append(event)
+    return LogResult(rec.id, event, tx.commit_sha, dry_run)
+
+
+def check_register(root: Path, today: date) -> tuple[list[notices.Finding], list[Problem]]:
+    """Findings of `notify --check` and the 台帳 problems."""
+    reg = Register.load(root)
+    return notices.check_with_ppc(reg, today) + notices.obsolete_drafts(reg, today), list(notices.ledger_findings(reg))
