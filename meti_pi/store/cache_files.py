@@ -1,0 +1,323 @@
+"""The read cache's files: where they live, their format, writing and reading them safely, pruning."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import marshal
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from meti_pi.errors import Problem
+
+FORMAT = 3  # 3: authenticated shards, results of one state
+MAGIC = b"METIPIC3"
+DIR_NAME = "meti-pi-cache"
+SHARDS = 32  # records and texts are split by content id: a change rewrites one shard, not the whole
+BACKGROUND_MIN = 2000  # new entries from which a child process writes them (meti_pi.procs)
+MAX_FILE = 1 << 31  # a cache file larger than this is not read
+KEY_BYTES = 32
+# Files an older meti-pi left in the cache folder (compiled code, unauthenticated data): removed.
+_OLD_NAMES = ("records", "texts", "results", "weights")
+_OLD_PREFIXES = ("records.d.", "texts.d.", "fjs-")
+
+# Problem without its path, as stored: (line, code, message, severity, key).
+StoredProblem = tuple[Any, str, str, str, str]
+# A parse outcome: ("ok", marshal of data, schema problems, referenced keys) or ("fault", problems).
+Entry = tuple[Any, ...]
+
+
+def enabled() -> bool:
+    return os.environ.get("METI_PI_NO_CACHE", "") in ("", "0")
+
+
+def blob_id(raw: bytes) -> str:
+    """The git blob id of `raw` (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
+
+
+def stored(problems: Iterable[Problem]) -> tuple[StoredProblem, ...]:
+    return tuple((p.line, p.code, p.message, p.severity, p.key) for p in problems)
+
+
+def restored(rel: str, problems: Iterable[StoredProblem]) -> list[Problem]:
+    return [Problem(rel, line, code, message, severity, key) for line, code, message, severity, key in problems]
+
+
+def _mac(key: bytes, name: str, head: bytes, payload: Any) -> bytes:
+    h = hmac.new(key, name.encode() + b"\0" + head, hashlib.sha256)
+    h.update(payload)
+    return h.digest()
+
+
+def _read(path: Path, fp: str, key: bytes) -> Any:
+    """The payload of a cache file, or None when missing, stale, damaged or not authenticated."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE:
+            return None  # a link, FIFO, device or folder planted in its place: never read
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            blob = fh.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    head = MAGIC + fp.encode()
+    start = len(head) + 32
+    if len(blob) < start or not blob.startswith(head):
+        return None
+    payload = memoryview(blob)[start:]
+    if not hmac.compare_digest(_mac(key, path.name, head, payload), blob[len(head):start]):
+        return None
+    try:
+        return marshal.loads(payload)  # our own bytes (authenticated): plain data
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def _write(path: Path, fp: str, key: bytes, value: Any) -> bool:
+    """Atomically replace `path`; False (and nothing left behind) when it cannot be written."""
+    payload = marshal.dumps(value)
+    head = MAGIC + fp.encode()
+    data = head + _mac(key, path.name, head, payload) + payload
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        return False
+
+
+def _remove(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+def shard_of(key: str) -> int:
+    """The shard of an entry key or content id (hex): from its first two digits."""
+    try:
+        return int(key[:2], 16) % SHARDS
+    except ValueError:
+        return 0
+
+
+class _Layer:
+    """One kind of content in the cache folder, in SHARDS files by content id."""
+
+    def __init__(self, directory: Path, name: str, fp: str, key: bytes) -> None:
+        self.dir = directory
+        self.name = name
+        self.fp = fp
+        self.key = key
+        self.items: dict[str, Any] = {}
+        self.loaded: set[int] = set()
+        self.parts: dict[int, dict[str, Any]] = {}  # shard -> its items, as read
+
+    def path(self, shard: int) -> Path:
+        return self.dir / f"{self.name}.{shard:02d}"
+
+    def load(self, shards: Iterable[int] = range(SHARDS)) -> None:
+        for shard in shards:
+            if shard in self.loaded:
+                continue
+            self.loaded.add(shard)
+            part = _read(self.path(shard), self.fp, self.key)
+            if isinstance(part, dict):
+                self.parts[shard] = part
+                self.items.update(part)
+
+    def stale_shards(self, live: set[str]) -> set[int]:
+        """Shards holding an entry whose key is not live."""
+        return {shard_of(k) for k in self.items if k not in live}
+
+    def save(self, shards: Iterable[int], new: dict[str, Any], live: set[str]) -> bool:
+        """Rewrite `shards` with their live items plus `new`; False when one could not be written."""
+        self.items.update(new)
+        ok = True
+        by_shard: dict[int, dict[str, Any]] = {}
+        for k, v in new.items():
+            by_shard.setdefault(shard_of(k), {})[k] = v
+        for shard in sorted(set(shards)):
+            self.load((shard,))
+            part = {k: v for k, v in self.parts.get(shard, {}).items() if k in live}
+            part.update(by_shard.get(shard, {}))
+            done = _write(self.path(shard), self.fp, self.key, part) if part else _remove(self.path(shard))
+            if done:
+                for k in self.parts.get(shard, {}):
+                    if k not in part:
+                        self.items.pop(k, None)
+                self.parts[shard] = part
+            ok = ok and done
+        return ok
+
+
+class Store:
+    """The cache folder of one register: parse outcomes, texts (read only when asked), results."""
+
+    def __init__(self, directory: Path, fp: str, key: bytes) -> None:
+        self.dir = directory
+        self.fp = fp
+        self.key = key
+        self._records = _Layer(directory, "records", fp, key)
+        self._texts = _Layer(directory, "texts", fp, key)
+        self.entries: dict[str, Entry] = self._records.items
+
+    def load(self) -> None:
+        self._records.load()
+        self.entries = self._records.items
+
+    def text(self, cid: str) -> bytes | None:
+        """The UTF-8 text whose content id is `cid` (each texts shard is read on first use only)."""
+        self._texts.load((shard_of(cid),))
+        found = self._texts.items.get(cid)
+        return found if isinstance(found, bytes) else None
+
+    def save(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes]) -> bool:
+        """Store `new` and drop every entry (and text) not in `live`; True when something was dropped.
+
+        Texts go first: a shard whose texts could not be pruned keeps its stale record entry too,
+        so the next command sees it and tries again."""
+        stale = self._records.stale_shards(live)
+        touched = {shard_of(k) for k in new} | stale
+        if not touched:
+            return False
+        live_cids = {k.split(":", 1)[0] for k in live}
+        failed = set()
+        for shard in sorted(touched):
+            part_texts = {c: t for c, t in texts.items() if shard_of(c) == shard}
+            if not self._texts.save((shard,), part_texts, live_cids):
+                failed.add(shard)
+        self._records.save(touched - failed, {k: v for k, v in new.items() if shard_of(k) not in failed}, live)
+        self.entries = self._records.items
+        return bool(stale)
+
+    def remember(self, new: dict[str, Entry], texts: dict[str, bytes]) -> None:
+        """Know entries another process is writing (this process may look them up meanwhile)."""
+        self._records.items.update(new)
+        self.entries = self._records.items
+        self._texts.items.update(texts)
+
+    def results(self) -> dict[str, Any]:
+        found = _read(self.dir / "results", self.fp, self.key)
+        return found if isinstance(found, dict) else {}
+
+    def save_result(self, key: str, state: str, problems: tuple[Any, ...]) -> None:
+        """Keep `key`'s result, and the other results of the same register state (other days, checks) only."""
+        results = {k: v for k, v in self.results().items() if isinstance(v, tuple) and v[0] == state}
+        results[key] = (state, problems)
+        _write(self.dir / "results", self.fp, self.key, results)
+
+    def forget_results(self, state: str) -> None:
+        """Drop every result of a register state other than `state` (its messages may quote old content)."""
+        results = self.results()
+        kept = {k: v for k, v in results.items() if isinstance(v, tuple) and v[0] == state}
+        written = len(kept) == len(results) or (
+            _write(self.dir / "results", self.fp, self.key, kept) if kept else _remove(self.dir / "results"))
+        if not written:
+            _remove(self.dir / "results")
+
+    def weights(self) -> dict[str, float]:
+        found = _read(self.dir / "weights", self.fp, self.key)
+        return found if isinstance(found, dict) else {}
+
+    def save_weights(self, seconds: dict[str, float]) -> None:
+        _write(self.dir / "weights", self.fp, self.key, seconds)
+
+
+def _own_dir(path: Path) -> bool:
+    """A real folder (not a link planted in its place) this user owns."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and (not hasattr(os, "getuid") or st.st_uid == os.getuid())
+
+
+def _cache_folder(git_dir: Path, root: Path) -> Path | None:
+    """`<git dir>/meti-pi-cache/<register>/`, created 0700; None where it is not a folder of ours.
+
+    One folder per register (a repository may hold two): each command prunes only its own."""
+    top = git_dir / DIR_NAME
+    try:
+        where = os.path.relpath(root.resolve(), _work_tree_of(git_dir, root)).replace(os.sep, "/")
+    except (OSError, ValueError):
+        where = str(root.resolve())
+    folder = top / ("r-" + hashlib.sha1(where.encode()).hexdigest()[:16])
+    for path in (top, folder):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+        if not _own_dir(path):
+            return None
+    _remove_old_files(top)
+    _remove_orphans(folder)
+    return folder
+
+
+def _work_tree_of(git_dir: Path, root: Path) -> Path:
+    """The folder holding the `.git` that find_git_dir found for `root`."""
+    here = root.resolve()
+    for folder in (here, *here.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return here
+
+
+def _remove_old_files(top: Path) -> None:
+    """Files an older meti-pi kept at the top of the cache folder (compiled validators, unauthenticated data)."""
+    try:
+        names = os.listdir(top)
+    except OSError:
+        return
+    for name in names:
+        if name in _OLD_NAMES or name.startswith(_OLD_PREFIXES):
+            path = top / name
+            try:
+                if stat.S_ISREG(os.lstat(path).st_mode) or stat.S_ISLNK(os.lstat(path).st_mode):
+                    path.unlink()
+            except OSError:
+                pass
+
+
+ORPHAN_AGE = 120.0  # seconds after which a temporary file is a killed writer's, not a live one's
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Temporary files of writers killed before their rename: they may hold content the register
+    no longer holds, and nothing else would ever remove them."""
+    import time
+
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(".tmp")]
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        path = folder / name
+        try:
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > ORPHAN_AGE:
+                path.unlink()
+        except OSError:
+            pass
