@@ -133,8 +133,11 @@ def held(lock_path: Path, *, command: str, timeout: float) -> Iterator[None]:
             if _try_lock(fd):
                 break
             if time.monotonic() >= deadline:
+                holder = _holder(fd)  # waits up to 0.2 s for the holder's details...
+                if _try_lock(fd):  # ...in which the lock may have come free: then it is ours after all
+                    break
                 raise MetiPiError(
-                    f"the register is locked by {_holder(fd)}; waited {timeout:g} s "
+                    f"the register is locked by {holder}; waited {timeout:g} s "
                     "(policy lock_timeout_seconds). Try again when it has finished."
                 ) from None
             time.sleep(delay)
