@@ -14,6 +14,7 @@ import pytest
 from conftest import git, invoke, make_register
 
 from meti_pi.filebook import book as filebook
+from meti_pi.filebook import since as filebook_since
 from meti_pi.render import excel
 
 DIVISION = "schema_version: 1\nid: jinji\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"
@@ -163,7 +164,7 @@ def test_since(runner, root: Path) -> None:
     md = invoke(runner, root, "export", "filebook", "--since", "v1", "--format", "md")
     assert "## 削除（1件）" in md.stdout and "### 紙の申請書綴り" in md.stdout
     rows = _csv_rows(invoke(runner, root, "export", "filebook", "--since", "v1").stdout_bytes)
-    assert rows[0] == list(filebook.DIFF_HEADERS)
+    assert rows[0] == list(filebook_since.DIFF_HEADERS)
     assert ["変更", "研修受講者名簿", "個人情報ファイルの利用目的", "研修の実施のため", "研修の実施及び評価のため"] in rows
 
 

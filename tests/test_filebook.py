@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.filebook import book as filebook
+from meti_pi.filebook import since as filebook_since
 from meti_pi.filebook.book import Snapshot, build, listing_status
 from meti_pi.render import excel
 from meti_pi.store.policy import merged
@@ -458,15 +459,15 @@ def test_since_reports_added_removed_changed(tmp_path: Path) -> None:
     from meti_pi.store.register import Register
 
     current = build(Snapshot.from_register(Register.load(root)), TODAY)
-    d = filebook.since(root, "published", current)
+    d = filebook_since.since(root, "published", current)
     assert [(c.kind, c.id, c.name) for c in d.changes] == [("changed", "F-1", "変わる名簿"), ("removed", "F-2", "消える名簿"), ("added", "F-3", "新しい名簿")]
     assert d.changes[0].fields == [("notes", "", "新しい備考")]
     assert d.changes[1].fields == []
     assert ("name", "", "新しい名簿") in d.changes[2].fields
     assert len(d.commit) == 40
-    md = filebook.diff_markdown(d, today=TODAY)
+    md = filebook_since.diff_markdown(d, today=TODAY)
     assert "## 追加（1件）" in md and "## 削除（1件）" in md and "## 変更（1件）" in md
-    rows = filebook.diff_rows(d)
+    rows = filebook_since.diff_rows(d)
     assert ("変更", "変わる名簿", "備考", "", "新しい備考") in rows
     assert ("削除", "消える名簿", "", "", "") in rows
 
@@ -485,7 +486,7 @@ def test_since_reads_the_old_book_on_its_commit_date(tmp_path: Path, monkeypatch
     )
     from meti_pi.store.register import Register
 
-    d = filebook.since(root, "HEAD", build(Snapshot.from_register(Register.load(root)), TODAY))
+    d = filebook_since.since(root, "HEAD", build(Snapshot.from_register(Register.load(root)), TODAY))
     assert d.commit_date == date(2026, 1, 15)
     assert [(c.kind, c.id) for c in d.changes] == [("removed", "F-1"), ("added", "F-2")]
 
@@ -498,9 +499,9 @@ def test_since_masks_newly_withheld_text(tmp_path: Path) -> None:
     _commit_all(root, "withhold")
     from meti_pi.store.register import Register
 
-    d = filebook.since(root, "HEAD~1", build(Snapshot.from_register(Register.load(root)), TODAY))
+    d = filebook_since.since(root, "HEAD~1", build(Snapshot.from_register(Register.load(root)), TODAY))
     assert d.changes[0].fields == [("record_items", filebook.MASK, "1氏名")]
-    assert "病歴" not in repr(filebook.diff_json(d)) + filebook.diff_markdown(d, today=TODAY)
+    assert "病歴" not in repr(filebook_since.diff_json(d)) + filebook_since.diff_markdown(d, today=TODAY)
 
 
 def test_since_whole_file_withheld_shows_only_name(tmp_path: Path) -> None:
@@ -509,21 +510,21 @@ def test_since_whole_file_withheld_shows_only_name(tmp_path: Path) -> None:
     _commit_all(root, "withhold whole")
     from meti_pi.store.register import Register
 
-    d = filebook.since(root, "HEAD~1", build(Snapshot.from_register(Register.load(root)), TODAY))
+    d = filebook_since.since(root, "HEAD~1", build(Snapshot.from_register(Register.load(root)), TODAY))
     assert [(c.kind, c.fields) for c in d.changes] == [("removed", [])]
-    assert "公開されていた目的" not in repr(filebook.diff_json(d))
+    assert "公開されていた目的" not in repr(filebook_since.diff_json(d))
 
 
 @pytest.mark.parametrize("rev", ["no-such-tag", "-p", "HEAD~5"])
 def test_since_bad_revision_is_usage_error(tmp_path: Path, rev: str) -> None:
     root = make_register(tmp_path)
     with pytest.raises(UsageError):
-        filebook.resolve_commit(root, rev)
+        filebook_since.resolve_commit(root, rev)
 
 
 def test_read_tree_at_register_in_subfolder(tmp_path: Path) -> None:
     root = make_register(tmp_path, {"files/F-1.yaml": _yaml(record("F-1"))}, subdir="deep/register")
-    texts = filebook.read_tree_at(root, "HEAD")
+    texts = filebook_since.read_tree_at(root, "HEAD")
     assert "files/F-1.yaml" in texts and "register.yaml" in texts
     assert not any(k.startswith(("deep/", "beppyo/")) for k in texts)
 

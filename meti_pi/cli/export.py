@@ -55,6 +55,7 @@ def filebook_cmd(
     listed. Exit 1 (nothing written) when a withheld text would still appear in a listed field.
     """
     from meti_pi.filebook import book as filebook
+    from meti_pi.filebook import since as filebook_since
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -68,18 +69,18 @@ def filebook_cmd(
     fullwidth = bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True))
 
     if since is not None:
-        d = filebook.since(reg.root, since, book)
+        d = filebook_since.since(reg.root, since, book)
         if fmt is Format.docx:
             raise UsageError("--since shows changes as csv, xlsx or md")
         if fmt is Format.md:
-            data = filebook.diff_markdown(d, today=st.today, fullwidth_digits=fullwidth).encode("utf-8")
+            data = filebook_since.diff_markdown(d, today=st.today, fullwidth_digits=fullwidth).encode("utf-8")
         elif fmt is Format.csv:
-            data = filebook.to_csv(filebook.DIFF_HEADERS, filebook.diff_rows(d))
+            data = filebook.to_csv(filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d))
         else:
             from meti_pi.render import excel
 
-            data = excel.write_table(filebook.DIFF_HEADERS, filebook.diff_rows(d), sheet_title="ファイル簿の変更")
-        summary: dict[str, object] = filebook.diff_json(d)
+            data = excel.write_table(filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d), sheet_title="ファイル簿の変更")
+        summary: dict[str, object] = filebook_since.diff_json(d)
     else:
         if fmt in (Format.md, Format.docx):
             md = filebook.to_markdown(book, today=st.today, organisation=reg.meta.get("organisation") or "", fullwidth_digits=fullwidth)
