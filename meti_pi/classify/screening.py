@@ -25,7 +25,6 @@ KIND_JA: dict[str, str] = {
     "postal_address": "郵便番号・住所",
 }
 MASK = "＊"
-MODES = ("refuse", "mask")
 
 # Text is matched in two normalised views (each char mapped back to its position in the original):
 # the light view is NFKC (full-width digits, letters, ＠ and ＋ to ASCII) without zero-width or

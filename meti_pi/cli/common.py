@@ -183,12 +183,6 @@ def error_json(exc: MetiPiError) -> None:
     print_json({"ok": False, "exit_code": exc.exit_code, "errors": problems})
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print `message` on stderr and return an Exit to raise."""
-    sys.stderr.write(f"meti-pi: {message}\n")
-    return typer.Exit(code)
-
-
 # -- the terminal shows text, never control sequences ---------------------------------------------
 
 # C0 controls but tab and newline, DEL, C1 controls (\x9b is a one-byte CSI), and the bidi

@@ -99,7 +99,6 @@ class Transaction:
     _docs: dict[str, Any] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
     commit_sha: str | None = None
-    problems_added: list[Problem] = field(default_factory=list)
     # The register files of the commit the change will sit on (relpath -> blob id; None before the
     # first commit): a change is decided and validated against the register as that commit holds
     # it (Register.load(at=...)), never against someone's unsaved edits in the work tree.
@@ -299,7 +298,6 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     old = {ident(p) for p in before if p.severity == "error"}
     added = [p for p in after if p.severity == "error" and ident(p) not in old]
     if added:
-        tx.problems_added = added
         raise RuleViolation("change refused: it would make the register invalid (nothing was written)", tuple(added))
     return texts
 

@@ -41,7 +41,6 @@ STEPS: dict[str, StepDef] = {s.id: s for s in STEP_DEFS}
 # Events that are not chain steps; `cause-and-measures` is not an event: it is done when the facts hold both.
 OTHER_EVENTS = ("opened", "facts-changed", "rules-refreshed", "note", "closed")
 RECORDABLE_EVENTS = (*tuple(s for s in STEPS if s != "cause-and-measures"), "note")
-EVENT_KINDS = (*STEPS, *OTHER_EVENTS)
 
 
 def _done_on(events: list[Mapping[str, Any]], step: str) -> str | None:

@@ -37,7 +37,6 @@ from meti_pi.incident.assessment import (
     assess,
 )
 from meti_pi.incident.chain import (
-    EVENT_KINDS,
     OTHER_EVENTS,
     RECORDABLE_EVENTS,
     STEP_DEFS,
@@ -72,4 +71,4 @@ from meti_pi.incident.records import (
 )
 
 # The interface, defined in facts, assessment, chain and records (issue 17).
-__all__ = ['APPI_GROUNDS', 'ASSESSED_FACTS', 'ASSUMED_HINT', 'ASSUMED_NOTE', 'CITATION_KEYS', 'EVENT_KINDS', 'FACTS', 'GROUNDS', 'GROUND_ARTICLE', 'MALICIOUS_GROUNDS', 'MYNUMBER_RULE_GROUNDS', 'OTHER_EVENTS', 'RECORDABLE_EVENTS', 'RULE_GROUNDS', 'STEPS', 'STEP_DEFS', 'TOP_KEYS', 'UNKNOWN_JA', 'FileInfo', 'Rules', 'StepDef', 'assess', 'chain', 'close_problems', 'close_record', 'event_article', 'file_info', 'full_facts', 'incident_findings', 'list_rows', 'new_record', 'next_due', 'normalize_fact', 'overdue', 'rules_snapshot', 'split_input', 'update_record']
+__all__ = ['APPI_GROUNDS', 'ASSESSED_FACTS', 'ASSUMED_HINT', 'ASSUMED_NOTE', 'CITATION_KEYS', 'FACTS', 'GROUNDS', 'GROUND_ARTICLE', 'MALICIOUS_GROUNDS', 'MYNUMBER_RULE_GROUNDS', 'OTHER_EVENTS', 'RECORDABLE_EVENTS', 'RULE_GROUNDS', 'STEPS', 'STEP_DEFS', 'TOP_KEYS', 'UNKNOWN_JA', 'FileInfo', 'Rules', 'StepDef', 'assess', 'chain', 'close_problems', 'close_record', 'event_article', 'file_info', 'full_facts', 'incident_findings', 'list_rows', 'new_record', 'next_due', 'normalize_fact', 'overdue', 'rules_snapshot', 'split_input', 'update_record']

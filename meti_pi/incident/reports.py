@@ -169,10 +169,6 @@ def _files_line(ctx: Context) -> str:
     return "、".join(f"{_kept(name) if name else '名称未登録'}（{_id(fid)}）" for fid, name in ctx.files) or incidents.UNKNOWN_JA
 
 
-def _step(record: Mapping[str, Any], step: str) -> dict[str, Any]:
-    return next(s for s in incidents.chain(record) if s["step"] == step)
-
-
 def _event_of(record: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
     found = [e for e in record.get("events") or [] if e.get("event") == kind]
     return found[0] if found else None

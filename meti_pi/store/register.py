@@ -307,26 +307,6 @@ def is_register_file(rel: str) -> bool:
     return not any(p.startswith(".") for p in parts[:-1]) and parts[-1].endswith((".yaml", ".yml"))
 
 
-def load_files(root: Path, files: dict[str, bytes | None]) -> Register:
-    """A register from file contents held in memory (relpath -> bytes, None for a symbolic link).
-
-    Used to read the register as it was at a past commit without checking it out.
-    """
-    records: dict[str, Record] = {}
-    singletons: dict[str, Record] = {}
-    problems: list[Problem] = []
-    for rel in sorted(r for r in files if is_register_file(r)):
-        record, found = parse_blob(root, rel, files[rel])
-        problems.extend(found)
-        if record is None:
-            continue
-        if record.kind == "":
-            singletons[rel] = record
-        else:
-            records[record.key] = record
-    return Register(root=root, records=records, singletons=singletons, load_problems=problems)
-
-
 # -- the fast read path: cache, lazy records, parallel parsing ---------------------------------------
 
 _ID_OK = ID_RE.fullmatch  # ids.valid_id without its function call (with its '..' test beside it)

@@ -19,8 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SCHEMA_BASE = "https://meti-pi.invalid/schemas/"
-
 
 def schemas_dir() -> Path:
     """The schemas shipped inside the package, `meti_pi/data/schemas/` (override: $METI_PI_SCHEMAS)."""
