@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 audit_app = typer.Typer(
-    help="Art. 42 audits and Art. 43 reviews: new, findings, pack (evidence), review, list.",
+    help="Art. 42 audits and Art. 43 reviews: new, findings, report, pack (evidence), review, list.",
     no_args_is_help=True,
 )
 app.add_typer(audit_app, name="audit")
@@ -407,6 +407,26 @@ def audit_findings_cmd(
     typer.echo(f"{'would add' if dry_run else 'added'} {len(refs)} finding(s) to audits/{audit_id}" + (f" (commit {sha[:10]})" if sha else ""))
     for ref in refs:
         typer.echo(f"  {ref}")
+
+
+@audit_app.command("report")
+def audit_report_cmd(
+    ctx: typer.Context,
+    audit_id: Annotated[str, typer.Argument(help="Audit id (AUD-...).")],
+    fmt: Annotated[str, typer.Option("--format", help="md or docx.")] = "md",
+    out: Annotated[Path, typer.Option("--out", help="Folder to write <AUDIT_ID>-report.<format> into.")] = Path("."),
+    json_out: JsonOpt = False,
+) -> None:
+    """Write the 監査責任者's report of one audit to the 総括 (Art. 42(1)) as a document; nothing is committed."""
+    from meti_pi.inspect import inspection
+
+    st = state(ctx)
+    reg = load_register(ctx)
+    path = inspection.write_audit_report(reg, audit_id, fmt, out, st.today)
+    if json_out:
+        print_json({"audit": audit_id, "format": fmt, "out": str(path)})
+        return
+    err_console().print(f"wrote {path} ({fmt}; audits/{audit_id})")
 
 
 @audit_app.command("pack")

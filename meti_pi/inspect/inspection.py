@@ -11,7 +11,7 @@
   trail at one commit, exported as a folder or a reproducible zip.
 - Reviews (`reviews/REV-...`) record the 副総括's evaluation (Art. 43) and the findings they answer.
 
-The code lives in answers, record, report, audits, evidence, reviews and labels; this module names
+The code lives in answers, record, report, audits, audit_report, evidence, reviews and labels; this module names
 the interface callers use.
 """
 
@@ -29,6 +29,7 @@ from meti_pi.inspect.answers import (
     parse_answer_set,
     record_id,
 )
+from meti_pi.inspect.audit_report import audit_report_markdown, render_audit_report, write_audit_report
 from meti_pi.inspect.audits import (
     audit_officer_post,
     independence_flags,
@@ -55,5 +56,5 @@ from meti_pi.inspect.report import (
 )
 from meti_pi.inspect.reviews import audits_overview, new_review_data, reviews_overview, save_review
 
-# The interface, defined in answers, record, report, audits, evidence, reviews and labels (issue 17).
-__all__ = ['AD_HOC_MARK', 'ANSWER_ALIASES', 'DEFAULT_ACTION_DAYS', 'DIVISION_HEADERS', 'ESCALATION_JA', 'REPORT_HEADERS', 'AnswerInput', 'AnswerSet', 'Outcome', 'Pack', '_register_at', 'action_days', 'audit_officer_post', 'audits_overview', 'build_record', 'division_rows', 'document_text', 'evidence_pack', 'finding_label', 'independence_flags', 'inspection_key', 'new_audit_data', 'new_review_data', 'normalize_answer', 'parse_answer_set', 'parse_audit_findings', 'parse_auditor', 'record_id', 'record_pack', 'render_report', 'report_markdown', 'report_rows', 'reviews_overview', 'roles_of', 'save_audit_findings', 'save_inspection', 'save_new_audit', 'save_review', 'year_report']
+# The interface, defined in answers, record, report, audits, audit_report, evidence, reviews and labels (issue 17).
+__all__ = ['AD_HOC_MARK', 'ANSWER_ALIASES', 'DEFAULT_ACTION_DAYS', 'DIVISION_HEADERS', 'ESCALATION_JA', 'REPORT_HEADERS', 'AnswerInput', 'AnswerSet', 'Outcome', 'Pack', '_register_at', 'action_days', 'audit_officer_post', 'audit_report_markdown', 'audits_overview', 'build_record', 'division_rows', 'document_text', 'evidence_pack', 'finding_label', 'independence_flags', 'inspection_key', 'new_audit_data', 'new_review_data', 'normalize_answer', 'parse_answer_set', 'parse_audit_findings', 'parse_auditor', 'record_id', 'record_pack', 'render_audit_report', 'render_report', 'report_markdown', 'report_rows', 'reviews_overview', 'roles_of', 'save_audit_findings', 'save_inspection', 'save_new_audit', 'save_review', 'write_audit_report', 'year_report']

@@ -1,0 +1,184 @@
+"""The Art. 42 audit report: the 監査責任者's report of one audit to the 総括, in Markdown and Word.
+
+Made as the other documents are (meti_pi.inspect.report): addressee and sender, a centred title,
+記 … 以上, 和暦 dates, the document's digit style for counts and articles (ids half-width),
+課等 by name (ids only on a 参照 line), record text escaped. It writes a file only: no commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from meti_pi.dates import wareki
+from meti_pi.errors import UsageError
+from meti_pi.inspect.report import document_text, roles_of
+from meti_pi.inspect.years import article_ja, year_basis
+from meti_pi.render import mdsafe, word
+from meti_pi.render.markdown import center, html_escape, right
+from meti_pi.render.outfile import write_bytes_atomically
+from meti_pi.store.register import Register
+
+TITLE = "個人情報の管理の状況に関する監査結果報告"
+KIND_JA = {"regular": "定期監査", "ad_hoc": "随時監査"}
+ROLE_JA = {"officer": "監査責任者", "staff": "監査事務実施者", "external": "外部監査人"}
+FORMATS = ("md", "docx")
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def audit_data(reg: Register, audit_id: str) -> dict[str, Any]:
+    """The audit record's fields; an unknown id is a usage error (exit 2)."""
+    data = reg.data_of("audits", audit_id)
+    if data is None:
+        raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
+    return data
+
+
+def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
+    """The report as a Japanese document in CommonMark (the Word output is made from it)."""
+    data = audit_data(reg, audit_id)
+    full = bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True))
+
+    def d(value: Any) -> str:
+        day = _day(value)
+        return wareki.to_wareki(day, fullwidth_digits=full) if day else "—"
+
+    def t(text: str) -> str:
+        return wareki.fullwidth(text) if full else text
+
+    def n(value: int) -> str:
+        return wareki.count(value, fullwidth_digits=full)
+
+    def esc(text: Any) -> str:
+        return mdsafe.inline(document_text(text))
+
+    names = {r.id: str(r.data.get("name") or r.id) for r in reg.of_kind("divisions")}
+
+    def div_name(did: Any) -> str:
+        return mdsafe.inline(names.get(str(did), "登録簿にない課等"))
+
+    roles = roles_of(reg)
+    to_title, to_post = roles.get("sokatsu", ("総括個人情報保護管理者", "官房長"))
+    officer_title = roles.get("audit_officer", ("個人情報保護監査責任者", ""))[0] or "個人情報保護監査責任者"
+    officer_post = str(data.get("officer_post") or roles.get("audit_officer", ("", ""))[1] or "")
+    scope = data.get("scope") or {}
+    audited = [str(x) for x in scope.get("divisions") or []]
+    auditors = [a for a in data.get("auditors") or [] if isinstance(a, dict)]
+    findings = [f for f in data.get("findings") or [] if isinstance(f, dict)]
+    report_day = _day(data.get("reported_on")) or today
+
+    kind = KIND_JA.get(str(data.get("kind")), "監査") + ("（外部監査）" if data.get("external") else "")
+    lines = [
+        right(html_escape(d(report_day))),
+        "",
+        f"{mdsafe.inline(to_title)}\\",
+        f"{mdsafe.inline(to_post)}　殿",
+        "",
+        right(f"{html_escape(officer_title)}<br>{html_escape(officer_post)}" if officer_post else html_escape(officer_title)),
+        "",
+        center(html_escape(TITLE), bold=True),
+        "",
+        "　" + t("経済産業省個人情報保護管理規程第42条第1項の規定に基づき実施した個人情報の管理の状況に関する"
+                 "監査の結果を、下記のとおり報告する。"),
+        "",
+        center("記"),
+        "",
+        "## " + t("１　監査の概要"),
+        "",
+        f"- 件名：{mdsafe.inline(data.get('title') or '')}",
+        f"- 種別：{kind}",
+        "- 被監査部門：" + ("、".join(div_name(x) for x in audited) if audited else "全課等"),
+    ]
+    if scope.get("articles"):
+        lines.append("- 対象条項：" + "、".join(t("規程第" + article_ja(str(a))) for a in scope["articles"]))
+    else:
+        lines.append("- 対象条項：規程に定める安全管理措置の全般")
+    if scope.get("year"):
+        y = int(scope["year"])
+        label = (wareki.fiscal_year_label(y, fullwidth_digits=full) if year_basis(reg.policy) == "fiscal"
+                 else wareki.wareki_year(date(y, 12, 31), fullwidth_digits=full))
+        lines.append(f"- 対象年度：{label}")
+    ended = _day(data.get("ended_on"))
+    lines.append(f"- 監査期間：{d(data.get('started_on'))}から" + (f"{d(ended)}まで" if ended else "（終了日の記録なし）"))
+    if scope.get("description"):
+        lines.append(f"- 概要：{mdsafe.inline(scope['description'])}")
+    lines += ["", "## " + t("２　監査の実施者"), ""]
+    dependent = []
+    for a in auditors:
+        where = ""
+        if a.get("organisation"):
+            where = f"（{mdsafe.inline(a['organisation'])}）"
+        elif a.get("division"):
+            where = f"（{div_name(a['division'])}）"
+        lines.append(f"- {ROLE_JA.get(str(a.get('role')), '監査事務実施者')}：{mdsafe.inline(a.get('post') or '')}{where}")
+        in_scope = a.get("division") and (str(a["division"]) in audited or (not audited and str(a["division"]) in names))
+        if in_scope:
+            dependent.append(f"{mdsafe.inline(a.get('post') or '')}（{div_name(a['division'])}）")
+    lines.append("")
+    if dependent:
+        lines.append("　" + "、".join(dependent) + t("は被監査部門に所属しており、規程第42条第2項に定める被監査部門からの"
+                                                  "独立性を欠くため、当該者が監査した事項の取扱いについて留意を要する。"))
+    else:
+        lines.append("　" + t("監査事務実施者は、いずれも被監査部門から独立した者である（規程第42条第2項）。"))
+    lines += ["", "## " + t("３　指摘事項及び是正措置"), ""]
+    if not findings:
+        lines += ["指摘事項はない。", ""]
+    for i, f in enumerate(findings, start=1):
+        closed = f.get("status") == "closed"
+        due = _day(f.get("due"))
+        status = (f"是正完了（{d(f.get('closed_on'))}）" if closed
+                  else "期限経過" if due is not None and due < today else "是正中")
+        lines += [
+            "### " + t(f"（{i}）") + f"{div_name(f.get('division'))}　{t('規程第' + article_ja(str(f.get('article'))))}",
+            "",
+            f"- 指摘：{esc(f.get('text'))}",
+            f"- 是正措置：{esc(f.get('action'))}",
+            f"- 担当：{div_name(f.get('division'))}（{mdsafe.inline(f.get('owner') or '')}）　期限：{d(f.get('due'))}　状況：{status}",
+            f"- 参照：audits/{audit_id}#{f.get('id')}",
+            "",
+        ]
+    if findings:
+        open_count = sum(1 for f in findings if f.get("status") != "closed")
+        lines += ["　" + t("指摘事項は") + n(len(findings)) + "件、うち是正が完了していないものは" + n(open_count) + "件である。", ""]
+    packs = [p for p in data.get("evidence") or [] if isinstance(p, dict)]
+    if packs:
+        lines += ["## " + t("４　監査に用いた証跡"), ""]
+        for p in packs:
+            lines.append(f"- 登録簿及びその変更履歴（{d(p.get('generated_on'))}作成）")
+            lines.append(f"- 参照：コミット {str(p.get('commit'))[:12]}")
+        lines.append("")
+    if data.get("notes"):
+        lines += ["## " + t(f"{'５' if packs else '４'}　備考"), "", "　" + mdsafe.inline(data["notes"]), ""]
+    lines += [right("以上"), ""]
+    return "\n".join(lines)
+
+
+def render_audit_report(reg: Register, audit_id: str, fmt: str, today: date) -> bytes:
+    """The report as md (UTF-8) or docx bytes; reproducible for the same register and day."""
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt!r}: one of md, docx")
+    md = audit_report_markdown(reg, audit_id, today)
+    if fmt == "md":
+        return md.encode("utf-8")
+    return word.markdown_to_docx(md, **word.docx_options_from_policy(reg.policy), created=today, subject="監査結果報告")
+
+
+def write_audit_report(reg: Register, audit_id: str, fmt: str, out_dir: Path, today: date) -> Path:
+    """Write `<out_dir>/<audit_id>-report.<fmt>` (all or nothing); the register is not changed."""
+    blob = render_audit_report(reg, audit_id, fmt, today)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out_dir}: cannot create ({exc.strerror or exc})") from None
+    path = out_dir / f"{audit_id}-report.{fmt}"
+    write_bytes_atomically(path, blob)
+    return path

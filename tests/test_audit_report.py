@@ -1,0 +1,113 @@
+"""`meti-pi audit report`: the 監査責任者's Art. 42 report of one audit, as a document (issue 16)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import git, invoke, make_register
+from test_checklist import division
+
+TITLE = "個人情報の管理の状況に関する監査結果報告"
+
+
+@pytest.fixture
+def audited(runner, tmp_path: Path) -> tuple[Path, str]:
+    """A small register with one audit of jinji (one auditor from jinji) and two findings."""
+    root = make_register(tmp_path, {
+        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+        "divisions/kansa.yaml": division("kansa", "大臣官房監察室"),
+        "divisions/kaikei.yaml": division("kaikei", "大臣官房会計課"),
+    })
+    new = invoke(runner, root, "audit", "new", "--title", "令和８年度定期監査", "--division", "jinji", "--article", "14(2)",
+                 "--year", "2026", "--started-on", "2026-10-01", "--auditor", "人事課長補佐@jinji", "--auditor", "監察官@kansa",
+                 "--json")
+    assert new.exit_code == 0, new.output
+    aid = json.loads(new.stdout)["id"]
+    findings = tmp_path / "findings.yaml"
+    findings.write_text(textwrap.dedent("""
+        - division: jinji
+          article: 14(2)
+          text: 委託契約書に複製等の制限の条項がない <script>
+          action: 契約を変更する
+          due: 2027-03-31
+        - division: kaikei
+          article: "10"
+          text: 研修の受講記録が保存されていない
+          owner: 大臣官房会計課長補佐
+          due: 2027-01-31
+    """).lstrip(), encoding="utf-8")
+    added = invoke(runner, root, "audit", "findings", aid, str(findings), "--ended-on", "2026-11-20", "--reported-on", "2026-11-26")
+    assert added.exit_code == 0, added.output
+    return root, aid
+
+
+def head(root: Path) -> str:
+    return git(root.parent, "rev-parse", "HEAD").strip()
+
+
+def test_md_is_a_document(runner, audited, tmp_path):
+    root, aid = audited
+    before = head(root)
+    out = tmp_path / "out"
+    result = invoke(runner, root, "audit", "report", aid, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    md = (out / f"{aid}-report.md").read_text(encoding="utf-8")
+    assert TITLE in md and "記" in md and "以上" in md
+    assert "令和８年１１月２６日" in md  # the report date, 和暦 and full-width
+    assert "令和８年１０月１日から令和８年１１月２０日まで" in md
+    assert "総括個人情報保護管理者" in md and "個人情報保護監査責任者" in md and "大臣官房首席監察官" in md
+    assert "被監査部門：大臣官房人事課" in md and "大臣官房会計課" in md
+    assert "人事課長補佐（大臣官房人事課）は被監査部門に所属しており" in md  # the independence flag
+    assert "規程第１４条第２項" in md and "令和９年３月３１日" in md and "担当：大臣官房会計課（大臣官房会計課長補佐）" in md
+    assert "\\<script>" in md  # record text escaped
+    for line in md.splitlines():
+        if not line.startswith("- 参照："):
+            assert not re.search(r"\b(jinji|kansa|kaikei)\b", line), line
+            assert aid not in line, line
+    assert f"- 参照：audits/{aid}#1" in md
+    assert not re.search(r"[a-z]+_[a-z]+", md), "snake_case code in the document"
+    assert "→" not in md and "->" not in md and ">>" not in md
+    assert head(root) == before and git(root.parent, "status", "--porcelain") == ""  # nothing committed or changed
+
+
+def test_docx_opens_and_has_the_title(runner, audited, tmp_path):
+    import docx
+
+    from meti_pi.render.word import docx_paragraphs
+
+    root, aid = audited
+    before = head(root)
+    result = invoke(runner, root, "audit", "report", aid, "--format", "docx", "--out", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.output
+    path = Path(json.loads(result.stdout)["out"])
+    assert path == tmp_path / f"{aid}-report.docx"
+    document = docx.Document(io.BytesIO(path.read_bytes()))
+    assert any(p.text == TITLE for p in document.paragraphs)
+    text = "\n".join(docx_paragraphs(path.read_bytes()))
+    assert "令和８年１１月２６日" in text and "大臣官房人事課" in text
+    assert head(root) == before
+
+
+def test_unknown_audit_and_format_exit_2(runner, audited, tmp_path):
+    root, aid = audited
+    before = head(root)
+    assert invoke(runner, root, "audit", "report", "AUD-2026-NOPE00", "--out", str(tmp_path / "x")).exit_code == 2
+    assert not (tmp_path / "x").exists()
+    assert invoke(runner, root, "audit", "report", aid, "--format", "xlsx", "--out", str(tmp_path)).exit_code == 2
+    assert head(root) == before
+
+
+def test_no_findings_and_every_division(runner, tmp_path):
+    root = make_register(tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課")})
+    new = invoke(runner, root, "audit", "new", "--title", "随時監査", "--kind", "ad-hoc", "--auditor", "external:監査法人:監査人", "--json")
+    assert new.exit_code == 0, new.output
+    aid = json.loads(new.stdout)["id"]
+    assert invoke(runner, root, "audit", "report", aid, "--out", str(tmp_path)).exit_code == 0
+    md = (tmp_path / f"{aid}-report.md").read_text(encoding="utf-8")
+    assert "随時監査" in md and "全課等" in md and "指摘事項はない。" in md and "外部監査人：監査人（監査法人）" in md
+    assert "被監査部門から独立した者である" in md
