@@ -177,6 +177,7 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
                   out_dir: Path | None = None, dry_run: bool = False) -> NotifyResult:
     """Draft each required notice of a file not yet made (or changed since), and record them in one commit."""
     from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
     from meti_pi.store.ids import allocate
 
     if fmt not in FORMATS:
@@ -184,7 +185,7 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
     for k in kinds or []:
         if k not in notices.NOTICE_KINDS:
             raise UsageError(f"--kind must be one of {', '.join(notices.NOTICE_KINDS)}")
-    with gitlayer.transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
+    with transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
                               dry_run=dry_run) as tx:
         reg = tx.register()  # decided under the lock: the same notice run twice at once is drafted once
         rec = _file_record(reg, file_id)

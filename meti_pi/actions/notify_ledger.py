@@ -43,7 +43,7 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
               recipient: str | None = None, basis: str | None = None, method: str | None = None,
               ref: str | None = None, dry_run: bool = False) -> LogResult:
     """Append a use or storage event to the file's 台帳 entry (Art. 38), creating the entry if needed."""
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
 
     if kind not in EVENT_ARTICLES:
         raise UsageError(f"--kind must be one of {', '.join(EVENT_ARTICLES)}")
@@ -60,7 +60,7 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
         if value and value.strip():
             event[name] = _screen(f"--{name}", value)
     labels = {"provision": "provision (Art. 12)", "purpose_change": "purpose change (Art. 9(3))", "disposal": "disposal (Art. 21)"}
-    with gitlayer.transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
+    with transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
                               summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
                               subject_record=f"ledger/{file_id}") as tx:
         # Create or edit, decided under the lock: two first logs at once must not both create it.

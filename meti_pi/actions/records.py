@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer
+from meti_pi.actions.transaction import Transaction, transaction
 from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.store import yamlload
 from meti_pi.store.kinds import KINDS
@@ -32,7 +33,7 @@ def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
         gitlayer.git(directory, "init", "-q")
     template = template_dir()
     files = sorted(list_record_files(template))
-    with gitlayer.transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
+    with transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
                               article="5", today=today, subject_record="register") as tx:
         for rel in files:
             text = (template / rel).read_text(encoding="utf-8")
@@ -52,7 +53,7 @@ def _rebase_modeline(text: str, rel: str) -> str:
     return f"# yaml-language-server: $schema={'../' * rel.count('/')}{REGISTER_SCHEMAS}/{name}{sep}{rest}"
 
 
-def write_schema_copy(tx: gitlayer.Transaction) -> list[str]:
+def write_schema_copy(tx: Transaction) -> list[str]:
     """Write (or refresh) the register's `.schemas/` copy of the packaged schemas in `tx`; the
     paths that changed."""
     from meti_pi.store.packaged import SchemaCopyState
@@ -168,7 +169,7 @@ def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | 
     """Add one record through the write path; (id, commit sha or None on --dry-run)."""
     if KINDS[kind].by_year and year is None:
         raise UsageError(f"{kind} records need --year")
-    with gitlayer.transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run) as tx:
+    with transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run) as tx:
         rid = tx.create(kind, data, id=record_id, year=year)
     return rid, tx.commit_sha
 

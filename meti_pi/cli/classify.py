@@ -192,7 +192,7 @@ def _decide(scanned: ScanResult | None, stated: Any, judgements: Judgements, pol
 def _record(
     ctx: typer.Context, file_id: str, scanned: ScanResult | None, stated: Any, given: Judgements, dataset: Path | None, dry_run: bool
 ) -> tuple[Outcome, str | None]:
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
     from meti_pi.classify.classification import apply_to_record, merge_judgements, record_base
     from meti_pi.store.ids import valid_id
     from meti_pi.store.register import Register
@@ -203,7 +203,7 @@ def _record(
     root = st.register_root
     policy = Register.load_policy(root)
     sha = _sha256(dataset) if dataset is not None else None
-    with gitlayer.transaction(
+    with transaction(
         root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=st.today, dry_run=dry_run
     ) as tx:
         doc = tx.edit(f"files/{file_id}")  # fresh, under the lock: the decision uses its judgements

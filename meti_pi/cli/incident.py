@@ -251,7 +251,7 @@ def open_cmd(
     Only --known-on and --summary are indispensable; what is missing is recorded as unknown (不明).
     Options override the same keys of a --from file.
     """
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
     from meti_pi.incident import incidents
 
     st = state(ctx)
@@ -271,7 +271,7 @@ def open_cmd(
     _screen(str(reg.policy["incident"]["screening"]), top, facts)
     _check_refs(reg, top)
     record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, st.today), today=st.today)
-    with gitlayer.transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
+    with transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
                               summary=_commit_summary(record, "incident opened")) as tx:
         rid = tx.create("incidents", record)
     if json_out:
@@ -379,7 +379,7 @@ def update_cmd(
     A changed fact is re-assessed as of --on: a count rising past the threshold makes the incident
     reportable from that day, which becomes day 1 of the PPC deadlines.
     """
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
     from meti_pi.incident import incidents
     from meti_pi.store.yamlio import to_plain
 
@@ -442,7 +442,7 @@ def update_cmd(
     article = incidents.event_article(event, preview)
     if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
         article = "40(1)"  # cause analysis and recurrence-prevention measures
-    with gitlayer.transaction(st.register_root, command="incident update", today=st.today, dry_run=dry_run,
+    with transaction(st.register_root, command="incident update", today=st.today, dry_run=dry_run,
                               article=article, summary=_commit_summary(preview, what),
                               subject_record=key) as tx:
         doc = tx.edit(key)
@@ -470,7 +470,7 @@ def close_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Close an incident; refused (exit 1) while Art. 40 cause analysis and measures, or a required report, are missing."""
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
     from meti_pi.incident import incidents
     from meti_pi.store.yamlio import to_plain
 
@@ -481,7 +481,7 @@ def close_cmd(
     if day > st.today or day.isoformat() < str(current.get("known_on")):
         raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
     key = f"incidents/{incident_id}"
-    with gitlayer.transaction(st.register_root, command="incident close", article="40", today=st.today, dry_run=dry_run,
+    with transaction(st.register_root, command="incident close", article="40", today=st.today, dry_run=dry_run,
                               summary="incident closed", subject_record=key) as tx:
         doc = tx.edit(key)
         fresh = to_plain(doc)

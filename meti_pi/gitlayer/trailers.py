@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.gitlayer.runner import git, head_commit, repo_of
-from meti_pi.gitlayer.transaction import TRAILER_ARTICLE, TRAILER_COMMAND, TRAILER_RECORD
+
+TRAILER_COMMAND = "Meti-Pi-Command"
+TRAILER_RECORD = "Meti-Pi-Record"
+TRAILER_ARTICLE = "Meti-Pi-Article"
 
 
 def history(register_root: Path, relpath: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:

@@ -89,9 +89,9 @@ def new_audit_data(
 
 def save_new_audit(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
     """Create the audit record; (audit id, commit)."""
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
 
-    with gitlayer.transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run) as tx:
+    with transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run) as tx:
         aid = tx.create("audits", data)
     return aid, tx.commit_sha
 
@@ -134,11 +134,11 @@ def save_audit_findings(
     ended_on: date | None = None, reported_on: date | None = None, dry_run: bool = False,
 ) -> tuple[list[str], str | None]:
     """Append findings to an audit (and its end/report dates); (finding refs, commit)."""
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
 
     key = f"audits/{audit_id}"
     refs: list[str] = []
-    with gitlayer.transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
+    with transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
                               today=today, dry_run=dry_run, subject_record=key) as tx:
         doc = tx.edit(key)
         existing = list(doc.get("findings") or [])

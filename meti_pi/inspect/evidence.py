@@ -138,10 +138,10 @@ def evidence_pack(root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str =
 
 def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date) -> str | None:
     """Note the evidence pack in its audit record (one commit)."""
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
 
     key = f"audits/{audit_id}"
-    with gitlayer.transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
+    with transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
                               today=today, subject_record=key) as tx:
         doc = tx.edit(key)
         entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}

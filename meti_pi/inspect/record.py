@@ -202,11 +202,11 @@ def _ref_target(ref: str) -> tuple[str, str]:
 
 def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool = False) -> str | None:
     """Write the inspection record (and close the earlier findings it confirms) as one audit commit."""
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
 
     year = int(outcome.data["year"])
     division = str(outcome.data["division"])
-    with gitlayer.transaction(
+    with transaction(
         root, command="inspect", article="41(1)", today=today,
         summary=f"{year}年度の{'随時' if outcome.data.get('occasion') == 'ad_hoc' else ''}点検結果を記録（{division}）",
         dry_run=dry_run, subject_record=outcome.key,

@@ -50,9 +50,9 @@ def new_review_data(
 
 def save_review(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
     """Create the review (closing the findings it confirms when `closes_findings`); (id, commit)."""
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
 
-    with gitlayer.transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run) as tx:
+    with transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run) as tx:
         rid = tx.create("reviews", data)
         if data.get("closes_findings"):
             on = parse_day(data["date"]) or today

@@ -26,13 +26,11 @@ from meti_pi.gitlayer import journal as jr
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
 from meti_pi.gitlayer.runner import GitFailed, Repo, git, head_commit, repo_of, run, text_at
+from meti_pi.gitlayer.trailers import TRAILER_ARTICLE, TRAILER_COMMAND, TRAILER_RECORD
 from meti_pi.store import limits
 from meti_pi.store.ids import allocate, valid_id
 from meti_pi.store.kinds import KINDS
 
-TRAILER_COMMAND = "Meti-Pi-Command"
-TRAILER_RECORD = "Meti-Pi-Record"
-TRAILER_ARTICLE = "Meti-Pi-Article"
 TRAILER_CHANGE = jr.TRAILER_CHANGE
 
 
