@@ -136,18 +136,11 @@ def evidence_pack(root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str =
     return Pack(out, sha, fmt, len(files), len(trail), hashlib.sha256(blob).hexdigest())
 
 
-def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date) -> str | None:
-    """Note the evidence pack in its audit record (one commit)."""
-    from meti_pi.actions.transaction import transaction
-
-    key = f"audits/{audit_id}"
-    with transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
-                              today=today, subject_record=key) as tx:
-        doc = tx.edit(key)
-        entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
-        if pack.sha256:
-            entry["sha256"] = pack.sha256
-        if "evidence" not in doc:
-            doc["evidence"] = []
-        doc["evidence"].append(entry)
-    return tx.commit_sha
+def note_pack(doc: Any, pack: Pack, *, today: date) -> None:
+    """Note the evidence pack in the audit document `doc`."""
+    entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
+    if pack.sha256:
+        entry["sha256"] = pack.sha256
+    if "evidence" not in doc:
+        doc["evidence"] = []
+    doc["evidence"].append(entry)
