@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer
-from meti_pi.actions.transaction import Transaction, transaction
+from meti_pi.actions.transaction import Transaction, commit_paths, transaction
 from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.store import yamlload
 from meti_pi.store.kinds import KINDS
@@ -267,3 +267,9 @@ def reference_lines(resolved: dict[str, Any]) -> list[str]:
 
 def _unit(unit: Any) -> dict[str, Any]:
     return {"name": unit.name, "division": unit.division_id, "basis": unit.basis}
+
+
+def commit_hand_edits(root: Path, relpaths: list[str], *, message: str, today: date) -> str | None:
+    """`meti-pi commit`: validate records edited by hand and commit exactly those files; the commit,
+    or None when they match the last commit."""
+    return commit_paths(root, relpaths, command="commit", summary=message, today=today)

@@ -186,9 +186,9 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
 def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
             interactive: bool, dry_run: bool, json_out: bool, ad_hoc: bool = False) -> None:
     from meti_pi import gitlayer
+    from meti_pi.actions import inspect as inspect_actions
     from meti_pi.actions.records import read_fields_file
     from meti_pi.inspect import checklist as cl
-    from meti_pi.actions import inspect as inspect_actions
     from meti_pi.inspect import inspection
 
     st = state(ctx)
@@ -342,8 +342,8 @@ def audit_new_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Record an Art. 42 audit: scope, auditors (an auditor from an audited division is flagged), dates."""
-    from meti_pi.actions.records import read_fields_file
     from meti_pi.actions import inspect as inspect_actions
+    from meti_pi.actions.records import read_fields_file
     from meti_pi.inspect import inspection
 
     st = state(ctx)

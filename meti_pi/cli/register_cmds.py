@@ -243,7 +243,7 @@ def commit_cmd(
     message: Annotated[str, typer.Option("-m", "--message", help="Summary for the commit subject.")] = "edited by hand",
 ) -> None:
     """Validate records edited by hand and commit exactly those files, with the meti-pi trailers."""
-    from meti_pi.actions.transaction import commit_paths
+    from meti_pi.actions.records import commit_hand_edits
 
     st = state(ctx)
     root = st.register_root
@@ -254,7 +254,7 @@ def commit_cmd(
             rels.append(full.relative_to(root).as_posix())
         except ValueError:
             raise UsageError(f"{p}: not inside the register {root}") from None
-    sha = commit_paths(root, rels, command="commit", summary=message, today=st.today)
+    sha = commit_hand_edits(root, rels, message=message, today=st.today)
     typer.echo("nothing to commit: the files match the last commit" if sha is None else f"committed {len(rels)} file(s) as {sha[:10]}")
 
 
