@@ -19,7 +19,7 @@ from meti_pi.classify.classification import (
 )
 from meti_pi.classify.detect import ScanResult
 from meti_pi.errors import UsageError
-from meti_pi.store.register import Register
+from meti_pi.store.policy import load_policy
 
 
 def decide(scanned: ScanResult | None, stated: Any, judgements: Judgements, policy: dict[str, Any]) -> Outcome:
@@ -43,7 +43,7 @@ def classify_record(root: Path, file_id: str, *, scanned: ScanResult | None, sta
                     dataset_sha256: str | None, today: date, dry_run: bool = False) -> tuple[Outcome, str | None]:
     """Decide with the judgements already in files/<file_id> (read fresh, under the lock) merged
     with `given`, and write the decision into the record; (outcome, commit)."""
-    policy = Register.load_policy(root)
+    policy = load_policy(root)
     with transaction(
         root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=today, dry_run=dry_run
     ) as tx:

@@ -30,6 +30,7 @@ from meti_pi.gitlayer.trailers import TRAILER_ARTICLE, TRAILER_COMMAND, TRAILER_
 from meti_pi.store import limits
 from meti_pi.store.ids import allocate, valid_id
 from meti_pi.store.kinds import KINDS
+from meti_pi.store.policy import load_policy, max_file_bytes
 
 TRAILER_CHANGE = jr.TRAILER_CHANGE
 
@@ -224,7 +225,7 @@ def _safe_path(root: Path, relpath: str) -> Path:
 def transaction(root: Path, *, command: str, summary: str, article: str | None = None, today: date | None = None,
                 dry_run: bool = False, subject_record: str | None = None) -> Iterator[Transaction]:
     """Lock the register, collect a command's changes, then validate, commit and write them."""
-    from meti_pi.store.register import Register, tree_of
+    from meti_pi.store.register import tree_of
 
     root = root.resolve()
     repo = repo_of(root)
@@ -238,7 +239,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         return
     _check_repo_state(repo)
     _branch(repo)
-    timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
+    timeout = float(load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         crash_point("locked")
         _recover(repo)
@@ -533,7 +534,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
     from meti_pi.store.register import Register, is_register_file, tree_of
 
-    timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
+    timeout = float(load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         _recover(repo)
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
@@ -544,7 +545,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
                 raise UsageError(f"{rel}: not a register record file (<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)")
             # Read as a regular file within the size limit: a FIFO named *.yaml must not block (#15).
             try:
-                raw[rel] = limits.read_regular(path, limits.max_file_bytes(str(root))) if path.exists() else None
+                raw[rel] = limits.read_regular(path, max_file_bytes(str(root))) if path.exists() else None
             except limits.FileRefused as exc:
                 raise UsageError(f"{rel}: {exc.strerror}; nothing was committed") from None
         # surrogateescape: a file in another encoding is compared, then refused by validation, not a crash

@@ -171,13 +171,12 @@ def _read_profile(path: Path) -> Any:
 def _policy(ctx: typer.Context) -> dict[str, Any]:
     """The register's policy when there is a register, else the defaults."""
     from meti_pi.store import policy as policy_mod
-    from meti_pi.store.register import Register
 
     try:
         root = state(ctx).register_root
     except MetiPiError:
         return policy_mod.merged(None)
-    return Register.load_policy(root)
+    return policy_mod.load_policy(root)
 
 
 # ---------------------------------------------------------------- --record

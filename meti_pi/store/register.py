@@ -100,22 +100,6 @@ class Register:
             if gc_was_on:
                 gc.enable()
 
-    @staticmethod
-    def load_policy(root: Path) -> dict[str, Any]:
-        """The merged policy alone (for the write path's lock timeout and the file-size limit), without
-        reading records; a bad lock_timeout_seconds or max_file_bytes is a usage error (exit 2)."""
-        path = root / "policy.yaml"
-        user: Any = None
-        text: str | None = None
-        if path.is_file():
-            try:
-                text = yamlload.decode(limits.read_regular(path))
-                user = yamlload.load(text)
-            except (yamlload.YamlFault, OSError):
-                user = None  # validate reports it; the defaults still apply
-        # Read before the lock, from the work tree: only the values read here stop a command.
-        return policy_mod.merged(policy_mod.checked(user, text, strict=("lock_timeout_seconds", "max_file_bytes")))
-
     # -- lookups ------------------------------------------------------------------------
     def get(self, kind: str, rid: str) -> Record | None:
         return self.records.get(f"{kind}/{rid}")
@@ -262,7 +246,7 @@ def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Reco
         try:
             if path.is_symlink():
                 return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
-            raw = limits.read_regular(path, limits.max_file_bytes(str(root)))
+            raw = limits.read_regular(path, policy_mod.max_file_bytes(str(root)))
         except limits.FileRefused as exc:
             return None, [Problem(rel, None, "unreadable", f"{exc.strerror}: remove it from the register or replace it with the record")]
         except OSError as exc:
@@ -393,7 +377,7 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
             if raw is None:
                 if os.path.islink(full):
                     raise OSError
-                raw = limits.read_regular(full, limits.max_file_bytes(str(root)))
+                raw = limits.read_regular(full, policy_mod.max_file_bytes(str(root)))
             cid = cache.blob_id(raw)
             text = yamlload.decode(raw)
         except (OSError, yamlload.YamlFault):
@@ -565,7 +549,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             try:
                 if (root / rel).is_symlink():
                     raise OSError
-                raw = limits.read_regular(root / rel, limits.max_file_bytes(str(root)))
+                raw = limits.read_regular(root / rel, policy_mod.max_file_bytes(str(root)))
             except OSError:
                 todo.append(rel)
                 continue
