@@ -32,7 +32,7 @@ def _sha256(data: bytes) -> str:
 
 def _file_record(reg: Register, file_id: str) -> Record:
     from meti_pi.actions.records import require_record
-    from meti_pi.checks.validate import record_schema_problems
+    from meti_pi.store.problems import record_schema_problems
 
     rec = require_record(reg, "files", file_id, hint=f"check the ファイル簿 id (`meti-pi show files/{file_id}`)")
     bad = record_schema_problems(rec)
@@ -41,7 +41,7 @@ def _file_record(reg: Register, file_id: str) -> Record:
     division = reg.division_of(rec.data.get("division"))
     if division and division.get("org") != rec.data.get("org"):
         # APPI 2(8): a 外局 is its own 行政機関; a notice must not name one body and another's 課等.
-        from meti_pi.checks.validate import at
+        from meti_pi.store.problems import at
 
         found = at(rec, ("org",), "org-mismatch", f"APPI 2(8): the file's 行政機関 {rec.data.get('org')} differs from its 課等's "
                    f"({division.get('org')}); a 外局 is its own 行政機関 — correct one of them")

@@ -404,7 +404,7 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
     if schema.fast_valid(schema_file, data):
         found_schema: tuple[Any, ...] = ()
     else:
-        from meti_pi.checks.validate import record_schema_problems
+        from meti_pi.store.problems import record_schema_problems
 
         found_schema = cache.stored(record_schema_problems(record))
     targets = refs.targets(kind, data)
