@@ -302,7 +302,7 @@ def history_cmd(
     st = state(ctx)
     root = st.register_root
     if verify:
-        from meti_pi import trail
+        from meti_pi.checks import trail
 
         report = trail.verify(root, today=st.today)
         trail.emit(report, json_out=json_out)
