@@ -56,7 +56,7 @@ def _rebase_modeline(text: str, rel: str) -> str:
 def write_schema_copy(tx: Transaction) -> list[str]:
     """Write (or refresh) the register's `.schemas/` copy of the packaged schemas in `tx`; the
     paths that changed."""
-    from meti_pi.store.packaged import SchemaCopyState
+    from meti_pi.store.schema import SchemaCopyState
 
     state = SchemaCopyState(tx.root)
     for rel in state.changed:

@@ -26,8 +26,8 @@ def schemas_cmd(
     `init`, refreshed by `schemas --write` after upgrading meti-pi), never in an install folder.
     """
     from meti_pi.actions.schemas import refresh_schema_copy
-    from meti_pi.store.packaged import REGISTER_SCHEMAS, SchemaCopyState
-    from meti_pi.store.schema import schemas_dir
+    from meti_pi.store.packaged import REGISTER_SCHEMAS
+    from meti_pi.store.schema import SchemaCopyState, schemas_dir
 
     st = state(ctx)
     try:
