@@ -9,8 +9,10 @@ from typing import Any
 
 from meti_pi.actions.notify_drafting import _file_record, _not_after_today, _notice_record
 from meti_pi.actions.notify_ledger import _screen
+from meti_pi.actions.transaction import transaction
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.notify import notices
+from meti_pi.store.ids import allocate
 from meti_pi.store.register import Record, Register
 
 
@@ -40,7 +42,6 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
     'explain' (record `late_reason` on a submitted or acknowledged notice), 'withdraw' (drafted
     → withdrawn; `late_reason` carries the reason for withdrawing).
     """
-    from meti_pi.actions.transaction import transaction
 
     with transaction(root, command=f"notify {action}", summary=action, today=today, dry_run=dry_run,
                               subject_record=f"notifications/{notice_id}") as tx:
@@ -194,8 +195,6 @@ def record_ppc_notice(root: Path, file_id: str, kind: str, *, today: date, on: d
                       late_reason: str | None = None, dry_run: bool = False) -> PpcResult:
     """Record that the ministry notified the PPC (APPI 74(1) of holding or changing a file, 74(3) of
     ending it or of its falling under 74(2)(ix)): a notification record in state submitted."""
-    from meti_pi.actions.transaction import transaction
-    from meti_pi.store.ids import allocate
 
     if kind not in notices.PPC_KINDS:
         raise UsageError(f"--kind must be one of {', '.join(notices.PPC_KINDS)} (the ministry's notices to the PPC)")

@@ -9,14 +9,17 @@ from typing import Any
 from meti_pi import gitlayer
 from meti_pi.actions.transaction import Transaction, commit_paths, transaction
 from meti_pi.errors import MetiPiError, UsageError
-from meti_pi.store import yamlload
+from meti_pi.store import limits, yamlload
+from meti_pi.store.beppyo import gou_otsu
+from meti_pi.store.ids import valid_id
 from meti_pi.store.kinds import KINDS
+from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 from meti_pi.store.register import REGISTER_FILE, Record, Register, list_record_files
+from meti_pi.store.schema import SchemaCopyState, example_value, field_type, load_schema
 
 
 def template_dir() -> Path:
     """The shipped register (rule facts only) that `init` copies, packaged as `meti_pi/data/register/`."""
-    from meti_pi.store.packaged import data_dir
 
     return data_dir("register")
 
@@ -44,7 +47,6 @@ def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
 
 def _rebase_modeline(text: str, rel: str) -> str:
     """Point the editor modeline at the register's own `.schemas/` copy (written by `init`)."""
-    from meti_pi.store.packaged import REGISTER_SCHEMAS
 
     first, sep, rest = text.partition("\n")
     if not first.startswith("# yaml-language-server: $schema="):
@@ -56,7 +58,6 @@ def _rebase_modeline(text: str, rel: str) -> str:
 def write_schema_copy(tx: Transaction) -> list[str]:
     """Write (or refresh) the register's `.schemas/` copy of the packaged schemas in `tx`; the
     paths that changed."""
-    from meti_pi.store.schema import SchemaCopyState
 
     state = SchemaCopyState(tx.root)
     for rel in state.changed:
@@ -67,8 +68,6 @@ def write_schema_copy(tx: Transaction) -> list[str]:
 def read_fields_file(path: Path) -> dict[str, Any]:
     """Fields of a record given as a YAML file (exit 2 when unreadable)."""
     try:
-        from meti_pi.store import limits
-
         text = yamlload.decode(limits.read_option_file(path, "fields file"))
         data = yamlload.load(text)
     except OSError as exc:
@@ -106,7 +105,6 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
 
 def required_fields(kind: str) -> list[tuple[str, dict[str, Any]]]:
     """Required top-level fields of a kind's schema (id and schema_version excepted)."""
-    from meti_pi.store.schema import load_schema
 
     sch = load_schema(KINDS[kind].schema_file)
     props = sch.get("properties", {})
@@ -117,7 +115,6 @@ def schema_fields(kind: str) -> list[dict[str, Any]]:
     """Every field of a kind, nested ones with dotted keys (two levels): key, Japanese title,
     type, required (where its parent is present), example and description — what `meti-pi
     schema KIND` prints."""
-    from meti_pi.store.schema import example_value, field_type, load_schema
 
     sch = load_schema(KINDS[kind].schema_file)
     out: list[dict[str, Any]] = []
@@ -176,7 +173,6 @@ def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | 
 
 def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:
     """Record `kind/rid`; UsageError (exit 2: the argument names nothing) for a malformed or unknown id, naming `hint`."""
-    from meti_pi.store.ids import valid_id
 
     if not valid_id(rid):
         raise UsageError(f"{rid!r} is not a valid record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
@@ -207,7 +203,6 @@ def find_record(reg: Register, ref: str) -> Record:
 
 def resolved_view(reg: Register, rec: Record) -> dict[str, Any]:
     """The record and what its references point at, for `show`."""
-    from meti_pi.store.beppyo import gou_otsu
 
     resolved: dict[str, Any] = {}
     data = rec.data

@@ -21,16 +21,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+from meti_pi.classify import screening
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import journal as jr
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
 from meti_pi.gitlayer.runner import GitFailed, Repo, git, head_commit, repo_of, run, text_at
 from meti_pi.gitlayer.trailers import TRAILER_ARTICLE, TRAILER_COMMAND, TRAILER_RECORD
-from meti_pi.store import limits
+from meti_pi.store import limits, schema, yamlio, yamlload
+from meti_pi.store.cache import blob_id
 from meti_pi.store.ids import allocate, valid_id
 from meti_pi.store.kinds import KINDS
+from meti_pi.store.packaged import REGISTER_SCHEMAS
 from meti_pi.store.policy import load_policy, max_file_bytes
+from meti_pi.store.register import Register, is_register_file, tree_of
 
 TRAILER_CHANGE = jr.TRAILER_CHANGE
 
@@ -110,7 +115,6 @@ class Transaction:
         """Current text of a register file (pending changes first)."""
         if relpath in self.texts:
             return self.texts[relpath]
-        from meti_pi.store import yamlload
 
         path = _safe_path(self.root, relpath)
         if not path.is_file():
@@ -123,7 +127,6 @@ class Transaction:
 
     def edit(self, key: str) -> Any:
         """The ruamel round-trip document of record `key` ('files/F-...'), to change in place."""
-        from meti_pi.store import yamlio
 
         relpath = key if key.endswith(".yaml") else key + ".yaml"
         if relpath not in self._docs:
@@ -132,8 +135,6 @@ class Transaction:
                 raise MetiPiError(f"{relpath}: no such record; check the id (`meti-pi show`)")
             # Checked by the safe loader first: a broken, aliased or tagged file is refused with
             # its location (the round-trip loader would raise an unexpected error, or expand aliases).
-            from meti_pi.store import yamlload
-
             try:
                 yamlload.load(text)
             except yamlload.YamlFault as fault:
@@ -148,7 +149,6 @@ class Transaction:
 
     def create(self, kind: str, data: dict[str, Any], *, id: str | None = None, year: int | None = None) -> str:
         """Add a new record of `kind`; allocates the id when none is given. Returns the id."""
-        from meti_pi.store import yamlio
 
         spec = KINDS[kind]
         if id is None:
@@ -179,13 +179,11 @@ class Transaction:
         Commands decide what to change from this, inside the `with` block: a decision made from a
         register read before the lock could act on a state another command has since changed.
         """
-        from meti_pi.store.register import Register
 
         return Register.load(self.root, overlay=self.rendered(), at=self.at)
 
     # -- internals
     def rendered(self) -> dict[str, str | None]:
-        from meti_pi.store import yamlio
 
         out = dict(self.texts)
         for relpath, doc in self._docs.items():
@@ -202,7 +200,6 @@ class Transaction:
 def _schema_rel(tx: Transaction) -> str:
     """Path from the register root to its own copy of the schemas (`meti-pi schemas --write`), for
     the editor modeline: a stable place in the register, never an install folder."""
-    from meti_pi.store.packaged import REGISTER_SCHEMAS
 
     return REGISTER_SCHEMAS + "/"
 
@@ -225,7 +222,6 @@ def _safe_path(root: Path, relpath: str) -> Path:
 def transaction(root: Path, *, command: str, summary: str, article: str | None = None, today: date | None = None,
                 dry_run: bool = False, subject_record: str | None = None) -> Iterator[Transaction]:
     """Lock the register, collect a command's changes, then validate, commit and write them."""
-    from meti_pi.store.register import tree_of
 
     root = root.resolve()
     repo = repo_of(root)
@@ -272,8 +268,6 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
 
 def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
     """The changed texts, after checking that they add no validation error to the register."""
-    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
-    from meti_pi.store.register import Register
 
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
@@ -304,8 +298,6 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
 def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str, str | None] | None = None) -> None:
     """Every changed record's new free text (fields marked x-meti-pi-screen) is screened against
     its text `before` (default: the work tree's)."""
-    from meti_pi.classify import screening
-    from meti_pi.store import schema, yamlload
 
     for rel, text in texts.items():
         kind = KINDS.get(rel.split("/", 1)[0])
@@ -357,8 +349,6 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, ba
     unsure = gpaths
     dirty: set[str] = set()
     if at is not None:
-        from meti_pi.store.cache import blob_id
-
         # Fast path, no git process: the work-tree bytes are HEAD's blob (no filter or line-ending
         # conversion in between). Anything else is asked of git, which applies them.
         unsure = []
@@ -531,8 +521,6 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
     repo = repo_of(root)
     _check_repo_state(repo)
     _branch(repo)
-    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
-    from meti_pi.store.register import Register, is_register_file, tree_of
 
     timeout = float(load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):

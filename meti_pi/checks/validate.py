@@ -10,7 +10,15 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from meti_pi import procs
+from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
+from meti_pi.filebook import book as filebook
+from meti_pi.incident.incidents import incident_findings
+from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
+from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
+from meti_pi.notify import notices
+from meti_pi.notify.notices import notice_findings
 from meti_pi.store import refs, schema
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS
@@ -135,8 +143,6 @@ def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
         if "post_contract_confirmation" not in rec.data:
             yield at(rec, ("contract",), "confirmation-missing", "Art. 14(3): no written confirmation after contracting is recorded", "warning")
         # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
-        from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
-
         due = annual_confirmation_due(reg, rec)[0] if ab_work(reg, rec)[0] else None
         if due is not None and due < today:
             yield at(rec, ("annual_confirmations",), "annual-check-overdue", f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}", "warning")
@@ -155,8 +161,6 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
 def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
     (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
-    from meti_pi.filebook import book as filebook
-    from meti_pi.notify import notices
 
     for rec in reg.subjects("files"):
         data = rec.data
@@ -215,7 +219,6 @@ def check_contacts(reg: Register, today: date) -> Iterator[Problem]:
 def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
     """Facts that must agree: 75(3) withheld items are recorded items; the org of a file and its 課等;
     row 9 is the only row for a system off METI's network; a 法人番号 passes its check digit."""
-    from meti_pi.classify.checkdigits import corporate_number_valid
 
     for rec in reg.subjects("files"):
         data = rec.data
@@ -243,28 +246,24 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
 
 def check_filebook(reg: Register, today: date) -> Iterable[Problem]:
     """APPI 75(3): a withheld item must not show up elsewhere in the public ファイル簿."""
-    from meti_pi.filebook import book as filebook
 
     return filebook.check_filebook(reg, today)
 
 
 def check_incidents(reg: Register, today: date) -> Iterable[Problem]:
     """Arts. 39/40: every passed deadline of an open incident (warnings)."""
-    from meti_pi.incident.incidents import incident_findings
 
     return incident_findings(reg, today)
 
 
 def check_notices(reg: Register, today: date) -> Iterable[Problem]:
     """Arts. 35/36: a required notice missing, late or stale (warnings)."""
-    from meti_pi.notify.notices import notice_findings
 
     return notice_findings(reg, today)
 
 
 def check_inspections(reg: Register, today: date) -> Iterator[Problem]:
     """Arts. 41-43: overdue corrective actions, review links, auditor independence."""
-    from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
 
     for check in INSPECTION_CHECKS:
         yield from check(reg, today)
@@ -380,7 +379,6 @@ def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any
     import os
     import time
 
-    from meti_pi import procs
 
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_CHECKS_MIN))
     workers = procs.cpus() if len(reg.records) >= least and len(checks) > 1 else 1

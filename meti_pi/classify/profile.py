@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from meti_pi.classify.detect import vocabulary
 from meti_pi.errors import UsageError
 
 PROCESSING = ("none", "pseudonymized", "anonymized")
@@ -199,7 +200,6 @@ def _known(values: list[str], allowed: frozenset[str], key: str, source: str) ->
 
 
 def _identification_code_ids() -> frozenset[str]:
-    from meti_pi.classify.detect import vocabulary
 
     return frozenset(vocabulary().identification_code_ids)
 

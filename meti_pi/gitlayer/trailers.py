@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlog
 from meti_pi.gitlayer.runner import git, head_commit, repo_of
 
 TRAILER_COMMAND = "Meti-Pi-Command"
@@ -15,7 +16,6 @@ TRAILER_ARTICLE = "Meti-Pi-Article"
 
 def history(register_root: Path, relpath: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Commits touching the register (or one file), newest first, with their meti-pi trailers."""
-    from meti_pi import gitlog
 
     repo = repo_of(register_root)
     if head_commit(register_root) is None:

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlayer, gitlog
 from meti_pi.errors import UsageError
 
 # NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of; a
@@ -37,7 +38,6 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
     """(commit sha, commit date, register files at that commit, the trail up to it)."""
     import tarfile
 
-    from meti_pi import gitlayer
 
     repo = gitlayer.repo_of(root)
     sha = gitlayer.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
@@ -57,7 +57,6 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
             handle = tar.extractfile(member)
             if handle is not None:
                 files[name] = handle.read()
-    from meti_pi import gitlog
 
     marker = gitlog.new_marker()
     fields = ("H", "an", "aI", "s")

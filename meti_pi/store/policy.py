@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from meti_pi.store import limits
+from meti_pi.errors import UsageError
+from meti_pi.store import limits, schema, yamlload
 
 DEFAULT_POLICY: dict[str, Any] = {
     "version": "default-2026-11",
@@ -92,8 +93,6 @@ def checked(user: Any, text: str | None, relpath: str = "policy.yaml", *, strict
     tuple of keys: strict for those keys only."""
     if not isinstance(user, dict) or not user:
         return None
-    from meti_pi.errors import UsageError
-    from meti_pi.store import schema, yamlload
 
     # Values only: a missing or unknown key is validate's to report (the defaults apply meanwhile).
     found = [(path, message) for path, message in schema.errors("policy.schema.json", user) if path]
@@ -115,7 +114,6 @@ def checked(user: Any, text: str | None, relpath: str = "policy.yaml", *, strict
 def load_policy(root: Path) -> dict[str, Any]:
     """The merged policy alone (for the write path's lock timeout and the file-size limit), without
     reading records; a bad lock_timeout_seconds or max_file_bytes is a usage error (exit 2)."""
-    from meti_pi.store import yamlload
 
     path = root / "policy.yaml"
     user: Any = None

@@ -14,11 +14,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlayer, procs
 from meti_pi.errors import MetiPiError, Problem
-from meti_pi.store import limits, refs, yamlload
+from meti_pi.store import cache, limits, refs, schema, yamlload
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.ids import ID_RE, valid_id
 from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.problems import record_schema_problems
 
 REGISTER_FILE = "register.yaml"
 # yamlload.load_fast (same data, same faults, ~2x faster) where that module offers it.
@@ -336,7 +338,6 @@ class _StoredRecord(Record):
 
 def _text_of(path: Path, cid: str, store: Any) -> str:
     """The text whose content id is `cid`: from the cache, the file if unchanged, the blob in git; '' if gone."""
-    from meti_pi.store import cache
 
     stored = store.text(cid) if store is not None else None
     if stored is not None:
@@ -348,8 +349,6 @@ def _text_of(path: Path, cid: str, store: Any) -> str:
     except (OSError, yamlload.YamlFault):
         pass
     try:
-        from meti_pi import gitlayer
-
         return yamlload.decode(gitlayer.git_bytes(path.parent, "cat-file", "blob", cid))
     except (MetiPiError, yamlload.YamlFault):
         return ""  # only line numbers of problems depend on it
@@ -365,7 +364,6 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
     The common case (a well-formed record) is done here directly; every fault is left to
     parse_record, so that it is reported exactly as without the cache.
     """
-    from meti_pi.store import cache, schema
 
     kind, rid, problem = classify_path(rel)
     cid = ""
@@ -404,8 +402,6 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
     if schema.fast_valid(schema_file, data):
         found_schema: tuple[Any, ...] = ()
     else:
-        from meti_pi.store.problems import record_schema_problems
-
         found_schema = cache.stored(record_schema_problems(record))
     targets = refs.targets(kind, data)
     record.__dict__["_refs"] = targets
@@ -420,13 +416,11 @@ def _portable(rel: str, outcome: _Outcome) -> tuple[Any, ...]:
 
 def _read_many(root: Path, rels: list[str], given: dict[str, bytes]) -> dict[str, _Outcome]:
     """Outcomes of many files; several processes share the work when there are many (meti_pi.procs)."""
-    from meti_pi import procs
 
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_MIN))
     workers = min(procs.cpus(), 8) if len(rels) >= least else 1
     if workers < 2:
         return {rel: _read_one(root, rel, raw=given.get(rel)) for rel in rels}
-    from meti_pi.store import schema
 
     for schema_file in {_schema_file(rel) for rel in rels} - {None}:
         schema._fast(schema_file)  # load each validator once, before forking
@@ -498,7 +492,6 @@ def _schema_file(rel: str) -> str | None:
 
 def tree_of(root: Path, rev: str) -> dict[str, str]:
     """The register files commit `rev` holds under `root` (relpath -> blob id): one `git ls-tree`."""
-    from meti_pi import gitlayer
 
     out = gitlayer.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
     files: dict[str, str] = {}
@@ -515,7 +508,6 @@ def tree_of(root: Path, rev: str) -> dict[str, str]:
 
 def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, str | None],
           at: dict[str, str] | None = None) -> Register:
-    from meti_pi.store import cache
 
     view = cache.View.open(root, vouched=at)
     vouched = at if at is not None else view.vouched if view is not None else {}
@@ -565,8 +557,6 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             found[rel] = (cid, entry, entry[1], None)
     wanted = {rel: at[rel] for rel in todo if rel in at and rel not in given} if at is not None else {}
     if wanted:  # files not in the cache: their bytes from git, not from the work tree
-        from meti_pi import gitlayer
-
         blobs = gitlayer.read_blobs(root, sorted(set(wanted.values())), {sha: rel for rel, sha in wanted.items()})
         given.update({rel: blobs[sha] for rel, sha in wanted.items()})
     store = view.store if view is not None else None
