@@ -11,9 +11,9 @@ from conftest import git, make_register
 
 from meti_pi import gitlayer
 from meti_pi.actions.transaction import Transaction, transaction
-from meti_pi.actions.transaction import notes as transaction_notes
 from meti_pi.errors import MetiPiError, RuleViolation
 from meti_pi.gitlayer import lock
+from meti_pi.gitlayer.commit import notes as transaction_notes
 
 TODAY = date(2026, 11, 26)
 DIVISION = {"name": "大臣官房人事課", "org": "経済産業省", "manager_post": "人事課長"}
@@ -435,7 +435,7 @@ def test_a_failure_after_gits_commit_point_says_the_change_was_committed(tmp_pat
 
     from meti_pi.gitlayer.runner import GitFailed
 
-    tx_mod = sys.modules["meti_pi.actions.transaction"]
+    tx_mod = sys.modules["meti_pi.gitlayer.commit"]
     real = tx_mod._git_write
 
     def commits_then_fails(repo, args, **kw):

@@ -138,7 +138,6 @@ def changed_items(root: Path, reg: Register, rec: Record, previous: Record, kind
     items not hashing to the recorded hash (the record was edited without a commit, or the
     classification policy has changed since).
     """
-
     commit = previous.data.get("register_commit")
     if not isinstance(commit, str):
         return None
@@ -162,7 +161,6 @@ def changed_items(root: Path, reg: Register, rec: Record, previous: Record, kind
 
 def _ensure_committed(root: Path, rec: Record) -> None:
     """The file record equals its committed version, so the notice can name the commit it was drafted from."""
-
     if gitlayer.read_at(root, "HEAD", rec.relpath) != rec.path.read_text(encoding="utf-8"):
         raise MetiPiError(
             f"{rec.relpath} has uncommitted edits; commit them first (`meti-pi commit {rec.relpath}`) "
@@ -174,7 +172,6 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
                   fullwidth: bool | None = None, late_reason: str | None = None, redraft: bool = False,
                   out_dir: Path | None = None, dry_run: bool = False) -> NotifyResult:
     """Draft each required notice of a file not yet made (or changed since), and record them in one commit."""
-
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
     for k in kinds or []:

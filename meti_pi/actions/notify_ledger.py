@@ -30,7 +30,6 @@ class LogResult:
 
 def _screen(field_name: str, text: str) -> str:
     """Refuse personal data in a 台帳 text (the 台帳 records handling, never the data handled)."""
-
     found = screening.screen(text)
     if found:
         kinds = ", ".join(dict.fromkeys(f"{f.kind_ja} ({f.kind})" for f in found))
@@ -44,7 +43,6 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
               recipient: str | None = None, basis: str | None = None, method: str | None = None,
               ref: str | None = None, dry_run: bool = False) -> LogResult:
     """Append a use or storage event to the file's 台帳 entry (Art. 38), creating the entry if needed."""
-
     if kind not in EVENT_ARTICLES:
         raise UsageError(f"--kind must be one of {', '.join(EVENT_ARTICLES)}")
     if not summary or not summary.strip():

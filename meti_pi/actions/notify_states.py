@@ -42,7 +42,6 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
     'explain' (record `late_reason` on a submitted or acknowledged notice), 'withdraw' (drafted
     → withdrawn; `late_reason` carries the reason for withdrawing).
     """
-
     with transaction(root, command=f"notify {action}", summary=action, today=today, dry_run=dry_run,
                               subject_record=f"notifications/{notice_id}") as tx:
         reg = tx.register()  # read under the lock: two submits at once must not both pass the state check
@@ -195,7 +194,6 @@ def record_ppc_notice(root: Path, file_id: str, kind: str, *, today: date, on: d
                       late_reason: str | None = None, dry_run: bool = False) -> PpcResult:
     """Record that the ministry notified the PPC (APPI 74(1) of holding or changing a file, 74(3) of
     ending it or of its falling under 74(2)(ix)): a notification record in state submitted."""
-
     if kind not in notices.PPC_KINDS:
         raise UsageError(f"--kind must be one of {', '.join(notices.PPC_KINDS)} (the ministry's notices to the PPC)")
     on = on or today

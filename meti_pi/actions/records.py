@@ -20,7 +20,6 @@ from meti_pi.store.schema import SchemaCopyState, example_value, field_type, loa
 
 def template_dir() -> Path:
     """The shipped register (rule facts only) that `init` copies, packaged as `meti_pi/data/register/`."""
-
     return data_dir("register")
 
 
@@ -47,7 +46,6 @@ def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
 
 def _rebase_modeline(text: str, rel: str) -> str:
     """Point the editor modeline at the register's own `.schemas/` copy (written by `init`)."""
-
     first, sep, rest = text.partition("\n")
     if not first.startswith("# yaml-language-server: $schema="):
         return text
@@ -58,7 +56,6 @@ def _rebase_modeline(text: str, rel: str) -> str:
 def write_schema_copy(tx: Transaction) -> list[str]:
     """Write (or refresh) the register's `.schemas/` copy of the packaged schemas in `tx`; the
     paths that changed."""
-
     state = SchemaCopyState(tx.root)
     for rel in state.changed:
         tx.write_text(rel, state.packaged[rel])
@@ -105,7 +102,6 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
 
 def required_fields(kind: str) -> list[tuple[str, dict[str, Any]]]:
     """Required top-level fields of a kind's schema (id and schema_version excepted)."""
-
     sch = load_schema(KINDS[kind].schema_file)
     props = sch.get("properties", {})
     return [(n, _deref(sch, props.get(n, {}))) for n in sch.get("required", []) if n not in ("id", "schema_version")]
@@ -115,7 +111,6 @@ def schema_fields(kind: str) -> list[dict[str, Any]]:
     """Every field of a kind, nested ones with dotted keys (two levels): key, Japanese title,
     type, required (where its parent is present), example and description — what `meti-pi
     schema KIND` prints."""
-
     sch = load_schema(KINDS[kind].schema_file)
     out: list[dict[str, Any]] = []
 
@@ -173,7 +168,6 @@ def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | 
 
 def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:
     """Record `kind/rid`; UsageError (exit 2: the argument names nothing) for a malformed or unknown id, naming `hint`."""
-
     if not valid_id(rid):
         raise UsageError(f"{rid!r} is not a valid record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
     rec = reg.get(kind, rid)
@@ -203,7 +197,6 @@ def find_record(reg: Register, ref: str) -> Record:
 
 def resolved_view(reg: Register, rec: Record) -> dict[str, Any]:
     """The record and what its references point at, for `show`."""
-
     resolved: dict[str, Any] = {}
     data = rec.data
 

@@ -80,7 +80,6 @@ PPC_TITLES = {"appi-74-1": "個人情報保護委員会への通知（法第74�
 
 def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
     """The ministry's own APPI 74(1)/74(3) notices to the PPC that are due or missing."""
-
     out = []
     for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
         for f in notices.ppc_findings(reg, rec, today):

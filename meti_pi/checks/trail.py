@@ -172,7 +172,6 @@ class _Validator:
         Mirrors validate.validate_register (tests/test_trail* keep the two in step), with the
         per-blob results cached.
         """
-
         self.fetch((rel, sha) for rel, (mode, sha) in state.items() if mode != _SYMLINK and is_register_file(rel))
         records: dict[str, Record] = {}
         singletons: dict[str, Record] = {}

@@ -161,7 +161,6 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
 def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
     (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
-
     for rec in reg.subjects("files"):
         data = rec.data
         decision = notices.decision_for(reg, data)
@@ -219,7 +218,6 @@ def check_contacts(reg: Register, today: date) -> Iterator[Problem]:
 def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
     """Facts that must agree: 75(3) withheld items are recorded items; the org of a file and its 課等;
     row 9 is the only row for a system off METI's network; a 法人番号 passes its check digit."""
-
     for rec in reg.subjects("files"):
         data = rec.data
         withheld = data.get("filebook_withheld", {}).get("record_items", [])
@@ -246,25 +244,21 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
 
 def check_filebook(reg: Register, today: date) -> Iterable[Problem]:
     """APPI 75(3): a withheld item must not show up elsewhere in the public ファイル簿."""
-
     return filebook.check_filebook(reg, today)
 
 
 def check_incidents(reg: Register, today: date) -> Iterable[Problem]:
     """Arts. 39/40: every passed deadline of an open incident (warnings)."""
-
     return incident_findings(reg, today)
 
 
 def check_notices(reg: Register, today: date) -> Iterable[Problem]:
     """Arts. 35/36: a required notice missing, late or stale (warnings)."""
-
     return notice_findings(reg, today)
 
 
 def check_inspections(reg: Register, today: date) -> Iterator[Problem]:
     """Arts. 41-43: overdue corrective actions, review links, auditor independence."""
-
     for check in INSPECTION_CHECKS:
         yield from check(reg, today)
 

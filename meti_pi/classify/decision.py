@@ -162,7 +162,6 @@ def _personal_information(profile: Profile, steps: _Steps) -> bool:
 def japanese_label(code: str) -> str:
     """The Japanese name of a 要配慮 category or 個人識別符号 kind ('medical_history' -> '病歴'):
     reasons are read by officers, and end up in documents."""
-
     voc = vocabulary()
     for c in voc.sensitive:
         if c.id == code:

@@ -204,7 +204,6 @@ def _typed(index: int, name: str, header: bool, rows: Sequence[Sequence[str]], v
 
 def _rebatch(head: list[list[str]], rest: Iterator[list[list[str]]]) -> Iterator[tuple[list[list[str]], bool]]:
     """The head rows again (flagged: already sampled), then the rest of the table."""
-
     for start in range(0, len(head), BATCH_ROWS):
         yield head[start : start + BATCH_ROWS], True
     for batch in rest:

@@ -221,7 +221,6 @@ def findings_in(value: Any, path: str = "$") -> list[tuple[str, Finding]]:
 def screened_strings(schema: Any, data: Any, path: str = "$", root: Any = None, marked: bool = False) -> Iterator[tuple[str, str]]:
     """(key path, text) of every string in `data` that sits under a field marked `x-meti-pi-screen`
     in `schema` (the record's JSON Schema; local $refs followed)."""
-
     root = schema if root is None else root
     if isinstance(schema, dict):
         marked = marked or bool(schema.get(SCREEN_KEYWORD))

@@ -124,7 +124,6 @@ TREE_PARTS = ("files", "divisions", "policy.yaml", "register.yaml")
 
 def resolve_commit(root: Path, rev: str) -> tuple[str, date]:
     """(full sha, commit date) of `rev`; UsageError (exit 2) when it names no commit."""
-
     if not rev or rev.startswith("-") or any(ch in rev for ch in "\x00\n\r"):
         raise UsageError(f"--since {rev!r}: not a revision")
     repo = gitlayer.repo_of(root)
@@ -137,7 +136,6 @@ def resolve_commit(root: Path, rev: str) -> tuple[str, date]:
 
 def read_tree_at(root: Path, rev: str, parts: Iterable[str] = TREE_PARTS) -> dict[str, str]:
     """Register-relative path -> text of the register files under `parts` at commit `rev`."""
-
     repo = gitlayer.repo_of(root)
     targets = [repo.git_path(p) for p in parts]
     listing = gitlayer.git(repo.top, "ls-tree", "-r", "-z", "--name-only", rev, "--", *targets)

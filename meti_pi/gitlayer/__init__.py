@@ -1,9 +1,15 @@
 """The git layer: the only code that runs git (named for what it is; "audit" is the Art. 42 command).
 
 - runner: running git (environment, the register lock's descriptors) and read-only questions;
+- commit: committing exactly the given files (`git commit --only`) under the journal, git's retries,
+  and the warnings for the person running the command (`notes`);
 - journal: the journal of a change being written, and recovery after a crash;
 - lock: the register lock (meti-pi commands take turns);
-- trailers: meti-pi's trailers in the history.
+- trailers: meti-pi's trailers, written into commit messages and read back from the history;
+- fs: atomic file writes and the crash points of the tests.
+
+The write transaction (the change, validated against the register) is above the register model,
+in meti_pi.actions.transaction.
 """
 
 from __future__ import annotations

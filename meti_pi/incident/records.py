@@ -191,7 +191,6 @@ def list_rows(records: Iterable[tuple[str, Mapping[str, Any]]], today: date, *, 
 
 def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
     """Rule findings (warnings): every passed deadline of an open incident; personal data in its text."""
-
     for rec in reg.of_kind("incidents"):
         data = rec.data
         try:

@@ -64,7 +64,6 @@ def _otsu(ctx: Context, _: Record | None) -> str | None:
 
 def _systems_of_others(ctx: Context, _: Record | None) -> str | None:
     """Art. 6(3): the division's files are on a system whose システム管理課等 (甲) is another division."""
-
     found = []
     for f in ctx.files:
         for sid in f.data.get("systems") or []:

@@ -97,7 +97,6 @@ def parse_catalogue(data: Any, source: str = "checklist.yaml") -> Catalogue:
 @lru_cache(maxsize=4)
 def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
     """The checklist catalogue shipped with meti-pi (or another file of the same shape)."""
-
     try:
         data = yamlload.load(yamlload.decode(path.read_bytes()))
     except (OSError, yamlload.YamlFault) as exc:

@@ -190,7 +190,6 @@ def _sender_lines(reg_roles: dict[str, tuple[str, str]]) -> tuple[str, str]:
 def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None) -> str:
     """The report as a Japanese document in CommonMark (Word output is made from it, landscape):
     the 副総括's report to the 総括 (Art. 41(2)), 和暦 dates, 課等 by name, ids only as references."""
-
     full = bool((policy.get("documents") or {}).get("fullwidth_digits", True))
 
     def d(value: Any) -> str:

@@ -22,7 +22,6 @@ def git_state(root: Path) -> dict[str, str] | None:
     Vouched for: tracked, stage 0, regular file, not assume-unchanged or skip-worktree, and
     not modified in the work tree (git compares contents when the stat data differs).
     """
-
     git_dir = find_git_dir(root)
     if git_dir is None:
         return None

@@ -125,7 +125,6 @@ class View:
     def flush_entries(self) -> None:
         """Store the new entries and prune what the register no longer holds; many new entries
         (a cold start) are written by a child process while this one goes on."""
-
         new, texts = self.new, self.new_texts
         self.new, self.new_texts = {}, {}
         live, store = self.live, self.store

@@ -114,7 +114,6 @@ def checked(user: Any, text: str | None, relpath: str = "policy.yaml", *, strict
 def load_policy(root: Path) -> dict[str, Any]:
     """The merged policy alone (for the write path's lock timeout and the file-size limit), without
     reading records; a bad lock_timeout_seconds or max_file_bytes is a usage error (exit 2)."""
-
     path = root / "policy.yaml"
     user: Any = None
     text: str | None = None

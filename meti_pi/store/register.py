@@ -338,7 +338,6 @@ class _StoredRecord(Record):
 
 def _text_of(path: Path, cid: str, store: Any) -> str:
     """The text whose content id is `cid`: from the cache, the file if unchanged, the blob in git; '' if gone."""
-
     stored = store.text(cid) if store is not None else None
     if stored is not None:
         return stored.decode("utf-8")
@@ -364,7 +363,6 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
     The common case (a well-formed record) is done here directly; every fault is left to
     parse_record, so that it is reported exactly as without the cache.
     """
-
     kind, rid, problem = classify_path(rel)
     cid = ""
     if text is None:
@@ -416,7 +414,6 @@ def _portable(rel: str, outcome: _Outcome) -> tuple[Any, ...]:
 
 def _read_many(root: Path, rels: list[str], given: dict[str, bytes]) -> dict[str, _Outcome]:
     """Outcomes of many files; several processes share the work when there are many (meti_pi.procs)."""
-
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_MIN))
     workers = min(procs.cpus(), 8) if len(rels) >= least else 1
     if workers < 2:
@@ -492,7 +489,6 @@ def _schema_file(rel: str) -> str | None:
 
 def tree_of(root: Path, rev: str) -> dict[str, str]:
     """The register files commit `rev` holds under `root` (relpath -> blob id): one `git ls-tree`."""
-
     out = gitlayer.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
     files: dict[str, str] = {}
     for entry in out.split("\0"):

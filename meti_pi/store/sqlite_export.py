@@ -108,7 +108,6 @@ def ddl() -> list[str]:
 
 def _rows(reg: Register) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """(table, row) for every record, in a fixed order."""
-
     yield "meta", ("format", str(FORMAT))
     yield "meta", ("meti_pi_version", __version__)
     for rel in sorted(reg.singletons):

@@ -91,7 +91,6 @@ def dump_checked(doc: Any) -> tuple[str, bool]:
     text is never written: the document is written afresh instead, its comments lost but every
     value exact (the caller says so); RenderError if even that does not read back.
     """
-
     want = to_plain(doc)
     text = dump_rt(doc)
     if _reads_as(text, want, yamlload):
