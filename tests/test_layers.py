@@ -29,7 +29,7 @@ LAYERS: tuple[str, ...] = (
     "filebook",     # the public ファイル簿
     "classify",     # Art. 16: detection, counting, the class
     "store",        # the register model, loading, YAML, schemas, the read cache, kinds, ids
-    "gitlayer",     # the only code that runs git: runner, lock, fs, journal, trailers
+    "gitlayer",     # the only code that runs git: runner, commit, journal, lock, fs, trailers
     "gitlog",       # reading commits out of `git log`
     "procs",        # the one module that starts processes
     "render",       # Word, Excel, output files
