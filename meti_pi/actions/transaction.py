@@ -19,8 +19,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
-from meti_pi.classify import screening
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.commit import (
@@ -221,6 +219,8 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
 
 def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
     """The changed texts, after checking that they add no validation error to the register."""
+    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
         return {}
@@ -250,6 +250,8 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
 def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str, str | None] | None = None) -> None:
     """Every changed record's new free text (fields marked x-meti-pi-screen) is screened against
     its text `before` (default: the work tree's)."""
+    from meti_pi.classify import screening
+
     for rel, text in texts.items():
         kind = KINDS.get(rel.split("/", 1)[0])
         if text is None or kind is None:
@@ -321,6 +323,8 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, ba
 
 def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str, today: date) -> str | None:
     """Commit records edited by hand (after validation) as one audit commit; the sha, or None if unchanged."""
+    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+
     root = root.resolve()
     repo = repo_of(root)
     check_repo_state(repo)

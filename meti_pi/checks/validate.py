@@ -14,8 +14,6 @@ from meti_pi import procs
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.filebook import book as filebook
-from meti_pi.incident.incidents import incident_findings
-from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
 from meti_pi.notify import notices
 from meti_pi.notify.notices import notice_findings
@@ -143,6 +141,8 @@ def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
         if "post_contract_confirmation" not in rec.data:
             yield at(rec, ("contract",), "confirmation-missing", "Art. 14(3): no written confirmation after contracting is recorded", "warning")
         # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
+        from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
+
         due = annual_confirmation_due(reg, rec)[0] if ab_work(reg, rec)[0] else None
         if due is not None and due < today:
             yield at(rec, ("annual_confirmations",), "annual-check-overdue", f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}", "warning")
@@ -249,6 +249,8 @@ def check_filebook(reg: Register, today: date) -> Iterable[Problem]:
 
 def check_incidents(reg: Register, today: date) -> Iterable[Problem]:
     """Arts. 39/40: every passed deadline of an open incident (warnings)."""
+    from meti_pi.incident.incidents import incident_findings
+
     return incident_findings(reg, today)
 
 

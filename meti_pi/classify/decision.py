@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from meti_pi.classify.detect import vocabulary
 from meti_pi.classify.profile import (
     _LAW,
     CLASS_A_TRIGGERS,
@@ -162,6 +161,8 @@ def _personal_information(profile: Profile, steps: _Steps) -> bool:
 def japanese_label(code: str) -> str:
     """The Japanese name of a 要配慮 category or 個人識別符号 kind ('medical_history' -> '病歴'):
     reasons are read by officers, and end up in documents."""
+    from meti_pi.classify.detect import vocabulary
+
     voc = vocabulary()
     for c in voc.sensitive:
         if c.id == code:

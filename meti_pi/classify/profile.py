@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from meti_pi.classify.detect import vocabulary
 from meti_pi.errors import UsageError
 
 PROCESSING = ("none", "pseudonymized", "anonymized")
@@ -200,6 +199,8 @@ def _known(values: list[str], allowed: frozenset[str], key: str, source: str) ->
 
 
 def _identification_code_ids() -> frozenset[str]:
+
+    from meti_pi.classify.detect import vocabulary
 
     return frozenset(vocabulary().identification_code_ids)
 

@@ -37,8 +37,6 @@ from typing import TYPE_CHECKING, Any
 from meti_pi.classify import classification
 from meti_pi.dates.wareki import to_wareki
 from meti_pi.errors import Problem, RuleViolation
-from meti_pi.render import excel
-from meti_pi.render.word import right
 from meti_pi.store import yamlload
 
 if TYPE_CHECKING:
@@ -471,6 +469,8 @@ def as_of_line(today: date, fullwidth_digits: bool) -> str:
 
 def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidth_digits: bool = True) -> str:
     """A table (項目 | 内容) per listed file, in e-Gov field order."""
+    from meti_pi.render.word import right
+
     title = "個人情報ファイル簿" + (f"（{md_text(organisation)}）" if organisation else "")
 
     lines = [f"# {title}", "", right(as_of_line(today, fullwidth_digits)), ""]
@@ -486,6 +486,8 @@ def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidt
 
 
 def to_xlsx(book: Filebook) -> bytes:
+
+    from meti_pi.render import excel
 
     rows = [r.values for r in book.rows]
     return excel.write_workbook([

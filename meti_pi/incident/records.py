@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from meti_pi.classify import screening
 from meti_pi.errors import LazyProblem, Problem, UsageError
 from meti_pi.incident.assessment import assess
 from meti_pi.incident.chain import STEPS, chain, next_due, overdue
@@ -191,6 +190,8 @@ def list_rows(records: Iterable[tuple[str, Mapping[str, Any]]], today: date, *, 
 
 def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
     """Rule findings (warnings): every passed deadline of an open incident; personal data in its text."""
+    from meti_pi.classify import screening
+
     for rec in reg.of_kind("incidents"):
         data = rec.data
         try:
