@@ -19,10 +19,11 @@ import sys
 from datetime import date
 from pathlib import Path
 from meti_pi import gitlayer
+from meti_pi.actions.transaction import transaction
 from meti_pi.errors import MetiPiError
 root, key, item = sys.argv[1:4]
 try:
-    with gitlayer.transaction(Path(root), command="test-edit", summary="append " + item, today=date(2026, 11, 26)) as tx:
+    with transaction(Path(root), command="test-edit", summary="append " + item, today=date(2026, 11, 26)) as tx:
         doc = tx.edit(key)
         posts = doc.get("deputy_manager_posts")
         if posts is None:

@@ -292,13 +292,13 @@ def test_a_hand_commit_made_during_a_command_is_never_overwritten(tmp_path):
     (exit 3, nothing written), not commit its stale copy on top and silently undo the other change."""
     from datetime import date
 
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
     from meti_pi.errors import MetiPiError
 
     root = make_register(tmp_path, {f"{SHARED}.yaml": SHARED_TEXT})
     path = root / f"{SHARED}.yaml"
     with pytest.raises(MetiPiError) as info:
-        with gitlayer.transaction(root, command="test-edit", summary="stale edit", today=date(2026, 11, 26)) as tx:
+        with transaction(root, command="test-edit", summary="stale edit", today=date(2026, 11, 26)) as tx:
             tx.edit(SHARED)["deputy_manager_posts"] = ["副課長"]
             # Meanwhile, by hand (git does not know about the meti-pi lock):
             path.write_text(SHARED_TEXT.replace("共有課長", "新しい課長"), encoding="utf-8")

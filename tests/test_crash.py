@@ -74,10 +74,11 @@ import sys
 from datetime import date
 from pathlib import Path
 from meti_pi import gitlayer
+from meti_pi.actions.transaction import transaction
 from meti_pi.errors import MetiPiError
 root, item = sys.argv[1:3]
 try:
-    with gitlayer.transaction(Path(root), command="test-multi", summary="two files", today=date(2026, 11, 26)) as tx:
+    with transaction(Path(root), command="test-multi", summary="two files", today=date(2026, 11, 26)) as tx:
         tx.create("systems", {"name": "システム " + item, "beppyo_row": 2})
         doc = tx.edit("divisions/shared")
         doc.setdefault("deputy_manager_posts", []).append(item)

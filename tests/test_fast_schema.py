@@ -29,7 +29,7 @@ def reference_valid(schema_file: str, data: Any) -> bool:
 
 
 def records(root: Path) -> list[tuple[str, Any]]:
-    from meti_pi.checks.validate import schema_file_of
+    from meti_pi.store.problems import schema_file_of
 
     reg = Register.load(root)
     return [(schema_file_of(r), r.data) for r in (*reg.singletons.values(), *reg.records.values())]

@@ -1,5 +1,5 @@
 """One screening for every free-text field (issue 15): fields are marked `x-meti-pi-screen` in the
-schemas and every record a command writes is screened against the marks (gitlayer.transaction._validated), so a
+schemas and every record a command writes is screened against the marks (actions.transaction._validated), so a
 new command or option is covered without a per-command list."""
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import pytest
 from conftest import git, make_register
 from test_checklist import HANDLING, RATIONALE, division, file_rec
 
+from meti_pi.actions import inspect as inspect_actions
 from meti_pi.checks.validate import validate_register
 from meti_pi.errors import UsageError
 from meti_pi.inspect import checklist as cl
@@ -38,7 +39,7 @@ def record(root: Path, division_id: str, year: int, answers: dict, today: date, 
     checklist = cl.build(reg, division_id, year, today)
     given = ins.parse_answer_set({"answers": answers, **header}, "answers.yaml")
     outcome = ins.build_record(reg, checklist, given, today=today)
-    ins.save_inspection(root, outcome, today=today)
+    inspect_actions.save_inspection(root, outcome, today=today)
     return outcome
 
 
@@ -143,7 +144,7 @@ def test_dry_run_writes_nothing(tmp_path):
     root = base_register(tmp_path)
     reg = Register.load(root)
     out = ins.build_record(reg, cl.build(reg, "jinji", 2026, TODAY), ins.AnswerSet(), today=TODAY)
-    assert ins.save_inspection(root, out, today=TODAY, dry_run=True) is None
+    assert inspect_actions.save_inspection(root, out, today=TODAY, dry_run=True) is None
     assert not (root / "inspections").exists()
 
 
@@ -275,11 +276,11 @@ def test_audit_record_findings_and_checks(tmp_path):
     reg = Register.load(root)
     data = ins.new_audit_data(reg, kind="ad_hoc", title="随時監査", started_on=TODAY, divisions=["jinji"], articles=["14(4)"],
                               auditors=[ins.parse_auditor("課長補佐@jinji")], external=True)
-    aid, sha = ins.save_new_audit(root, data, today=TODAY)
+    aid, sha = inspect_actions.save_new_audit(root, data, today=TODAY)
     assert sha and aid.startswith("AUD-2026-")
     reg = Register.load(root)
     findings = ins.parse_audit_findings(reg, [{"division": "jinji", "article": "16(2)", "text": "取扱方法が未整備", "due": "2026-11-01"}], "f.yaml", today=TODAY)
-    refs, _ = ins.save_audit_findings(root, aid, findings, today=TODAY, reported_on=TODAY)
+    refs, _ = inspect_actions.save_audit_findings(root, aid, findings, today=TODAY, reported_on=TODAY)
     assert refs == [f"audits/{aid}#1"]
     reg = Register.load(root)
     assert reg.records[f"audits/{aid}"].data["findings"][0]["owner"] == "大臣官房人事課長"
@@ -330,7 +331,7 @@ def test_review_links_and_closes_findings(tmp_path):
         ins.new_review_data(reg, on=TODAY, findings=["inspections/2026/jinji#9"], evaluation="x")
     data = ins.new_review_data(reg, on=TODAY, findings=["inspections/2026/jinji#1"], evaluation="研修機会の付与を確認した",
                                measures=[{"text": "研修計画の見直し", "owner": "人事課長", "due": "2027-03-31"}], inspection_year=2026, close=True)
-    rid, sha = ins.save_review(root, data, today=TODAY)
+    rid, sha = inspect_actions.save_review(root, data, today=TODAY)
     assert sha and rid.startswith("REV-2026-")
     reg = Register.load(root)
     f = reg.records["inspections/2026/jinji"].data["findings"][0]

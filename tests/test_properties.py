@@ -243,7 +243,7 @@ def test_known_divergences_are_in_the_safe_direction(scalar, fast, ruamel):
 def test_write_path_edit_keeps_comments_and_other_values(tmp_path_factory, post):
     from conftest import make_register
 
-    from meti_pi import gitlayer
+    from meti_pi.actions.transaction import transaction
     from meti_pi.store.register import Register
 
     text = (
@@ -261,7 +261,7 @@ def test_write_path_edit_keeps_comments_and_other_values(tmp_path_factory, post)
     )
     root = make_register(tmp_path_factory.mktemp("wp"), {"divisions/jinji.yaml": text})
     before = Register.load(root).get("divisions", "jinji").data
-    with gitlayer.transaction(root, command="test", summary="edit", today=TODAY) as tx:
+    with transaction(root, command="test", summary="edit", today=TODAY) as tx:
         tx.edit("divisions/jinji")["manager_post"] = post
     after_text = (root / "divisions" / "jinji.yaml").read_text(encoding="utf-8")
     after = Register.load(root).get("divisions", "jinji").data

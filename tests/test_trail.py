@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import git, invoke, make_register
 
-from meti_pi import trail
+from meti_pi.checks import trail
 from meti_pi.checks.validate import validate_register
 from meti_pi.store.register import Register
 

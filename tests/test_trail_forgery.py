@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import git, invoke
 
-from meti_pi import gitlayer, gitlog, trail
+from meti_pi import gitlayer, gitlog
+from meti_pi.checks import trail
 from meti_pi.inspect import inspection
 
 DIVISION = "schema_version: 1\nid: {id}\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"

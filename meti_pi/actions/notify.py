@@ -1,5 +1,5 @@
 """What the `notify` commands do: draft and record notices, move them through their states, log
-use and storage events in the 台帳 — each as one audited commit through `gitlayer.transaction`.
+use and storage events in the 台帳 — each as one audited commit through `actions.transaction`.
 
 Records written:
 - `notifications/<N-id>.yaml`: kind, file, change, state (drafted → submitted → acknowledged, or

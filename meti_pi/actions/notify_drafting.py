@@ -8,9 +8,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlayer
+from meti_pi.actions.records import require_record
+from meti_pi.actions.transaction import transaction
 from meti_pi.errors import MetiPiError, RuleViolation, UsageError
 from meti_pi.notify import drafts as notice_drafts
 from meti_pi.notify import notices
+from meti_pi.store import yamlload
+from meti_pi.store.ids import allocate
+from meti_pi.store.problems import at, record_schema_problems
 from meti_pi.store.register import Record, Register
 
 FORMATS = ("md", "docx")
@@ -31,8 +37,6 @@ def _sha256(data: bytes) -> str:
 
 
 def _file_record(reg: Register, file_id: str) -> Record:
-    from meti_pi.actions.records import require_record
-    from meti_pi.checks.validate import record_schema_problems
 
     rec = require_record(reg, "files", file_id, hint=f"check the ファイル簿 id (`meti-pi show files/{file_id}`)")
     bad = record_schema_problems(rec)
@@ -41,8 +45,6 @@ def _file_record(reg: Register, file_id: str) -> Record:
     division = reg.division_of(rec.data.get("division"))
     if division and division.get("org") != rec.data.get("org"):
         # APPI 2(8): a 外局 is its own 行政機関; a notice must not name one body and another's 課等.
-        from meti_pi.checks.validate import at
-
         found = at(rec, ("org",), "org-mismatch", f"APPI 2(8): the file's 行政機関 {rec.data.get('org')} differs from its 課等's "
                    f"({division.get('org')}); a 外局 is its own 行政機関 — correct one of them")
         raise RuleViolation(f"{rec.relpath}: its 行政機関 differs from its 課等's; correct one of them before drafting a notice", (found,))
@@ -50,7 +52,6 @@ def _file_record(reg: Register, file_id: str) -> Record:
 
 
 def _notice_record(reg: Register, notice_id: str) -> Record:
-    from meti_pi.actions.records import require_record
 
     return require_record(reg, "notifications", notice_id, hint="list a file's notices with `meti-pi notify FILE_ID --dry-run`")
 
@@ -137,9 +138,6 @@ def changed_items(root: Path, reg: Register, rec: Record, previous: Record, kind
     items not hashing to the recorded hash (the record was edited without a commit, or the
     classification policy has changed since).
     """
-    from meti_pi import gitlayer
-    from meti_pi.store import yamlload
-
     commit = previous.data.get("register_commit")
     if not isinstance(commit, str):
         return None
@@ -163,8 +161,6 @@ def changed_items(root: Path, reg: Register, rec: Record, previous: Record, kind
 
 def _ensure_committed(root: Path, rec: Record) -> None:
     """The file record equals its committed version, so the notice can name the commit it was drafted from."""
-    from meti_pi import gitlayer
-
     if gitlayer.read_at(root, "HEAD", rec.relpath) != rec.path.read_text(encoding="utf-8"):
         raise MetiPiError(
             f"{rec.relpath} has uncommitted edits; commit them first (`meti-pi commit {rec.relpath}`) "
@@ -176,15 +172,12 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
                   fullwidth: bool | None = None, late_reason: str | None = None, redraft: bool = False,
                   out_dir: Path | None = None, dry_run: bool = False) -> NotifyResult:
     """Draft each required notice of a file not yet made (or changed since), and record them in one commit."""
-    from meti_pi import gitlayer
-    from meti_pi.store.ids import allocate
-
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
     for k in kinds or []:
         if k not in notices.NOTICE_KINDS:
             raise UsageError(f"--kind must be one of {', '.join(notices.NOTICE_KINDS)}")
-    with gitlayer.transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
+    with transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
                               dry_run=dry_run) as tx:
         reg = tx.register()  # decided under the lock: the same notice run twice at once is drafted once
         rec = _file_record(reg, file_id)

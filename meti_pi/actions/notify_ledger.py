@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.actions.notify_drafting import EVENT_ARTICLES, _file_record, _not_after_today
+from meti_pi.actions.transaction import transaction
+from meti_pi.classify import screening
 from meti_pi.errors import Problem, UsageError
 from meti_pi.notify import notices
 from meti_pi.store.register import Register
@@ -28,8 +30,6 @@ class LogResult:
 
 def _screen(field_name: str, text: str) -> str:
     """Refuse personal data in a 台帳 text (the 台帳 records handling, never the data handled)."""
-    from meti_pi.classify import screening
-
     found = screening.screen(text)
     if found:
         kinds = ", ".join(dict.fromkeys(f"{f.kind_ja} ({f.kind})" for f in found))
@@ -43,8 +43,6 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
               recipient: str | None = None, basis: str | None = None, method: str | None = None,
               ref: str | None = None, dry_run: bool = False) -> LogResult:
     """Append a use or storage event to the file's 台帳 entry (Art. 38), creating the entry if needed."""
-    from meti_pi import gitlayer
-
     if kind not in EVENT_ARTICLES:
         raise UsageError(f"--kind must be one of {', '.join(EVENT_ARTICLES)}")
     if not summary or not summary.strip():
@@ -60,7 +58,7 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
         if value and value.strip():
             event[name] = _screen(f"--{name}", value)
     labels = {"provision": "provision (Art. 12)", "purpose_change": "purpose change (Art. 9(3))", "disposal": "disposal (Art. 21)"}
-    with gitlayer.transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
+    with transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
                               summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
                               subject_record=f"ledger/{file_id}") as tx:
         # Create or edit, decided under the lock: two first logs at once must not both create it.

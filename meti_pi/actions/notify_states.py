@@ -9,8 +9,10 @@ from typing import Any
 
 from meti_pi.actions.notify_drafting import _file_record, _not_after_today, _notice_record
 from meti_pi.actions.notify_ledger import _screen
+from meti_pi.actions.transaction import transaction
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.notify import notices
+from meti_pi.store.ids import allocate
 from meti_pi.store.register import Record, Register
 
 
@@ -40,9 +42,7 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
     'explain' (record `late_reason` on a submitted or acknowledged notice), 'withdraw' (drafted
     → withdrawn; `late_reason` carries the reason for withdrawing).
     """
-    from meti_pi import gitlayer
-
-    with gitlayer.transaction(root, command=f"notify {action}", summary=action, today=today, dry_run=dry_run,
+    with transaction(root, command=f"notify {action}", summary=action, today=today, dry_run=dry_run,
                               subject_record=f"notifications/{notice_id}") as tx:
         reg = tx.register()  # read under the lock: two submits at once must not both pass the state check
         rec = _notice_record(reg, notice_id)
@@ -194,15 +194,12 @@ def record_ppc_notice(root: Path, file_id: str, kind: str, *, today: date, on: d
                       late_reason: str | None = None, dry_run: bool = False) -> PpcResult:
     """Record that the ministry notified the PPC (APPI 74(1) of holding or changing a file, 74(3) of
     ending it or of its falling under 74(2)(ix)): a notification record in state submitted."""
-    from meti_pi import gitlayer
-    from meti_pi.store.ids import allocate
-
     if kind not in notices.PPC_KINDS:
         raise UsageError(f"--kind must be one of {', '.join(notices.PPC_KINDS)} (the ministry's notices to the PPC)")
     on = on or today
     _not_after_today(on, today, "notice date")
     article = notices.ARTICLE[kind]
-    with gitlayer.transaction(root, command="notify record", article=article, today=today, dry_run=dry_run,
+    with transaction(root, command="notify record", article=article, today=today, dry_run=dry_run,
                            summary=f"{article} notice to the PPC for files/{file_id} ({on.isoformat()})") as tx:
         reg = tx.register()
         rec = _file_record(reg, file_id)

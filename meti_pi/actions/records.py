@@ -7,16 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer
+from meti_pi.actions.transaction import Transaction, commit_paths, transaction
 from meti_pi.errors import MetiPiError, UsageError
-from meti_pi.store import yamlload
+from meti_pi.store import limits, yamlload
+from meti_pi.store.beppyo import gou_otsu
+from meti_pi.store.ids import valid_id
 from meti_pi.store.kinds import KINDS
+from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 from meti_pi.store.register import REGISTER_FILE, Record, Register, list_record_files
+from meti_pi.store.schema import SchemaCopyState, example_value, field_type, load_schema
 
 
 def template_dir() -> Path:
     """The shipped register (rule facts only) that `init` copies, packaged as `meti_pi/data/register/`."""
-    from meti_pi.store.packaged import data_dir
-
     return data_dir("register")
 
 
@@ -32,7 +35,7 @@ def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
         gitlayer.git(directory, "init", "-q")
     template = template_dir()
     files = sorted(list_record_files(template))
-    with gitlayer.transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
+    with transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
                               article="5", today=today, subject_record="register") as tx:
         for rel in files:
             text = (template / rel).read_text(encoding="utf-8")
@@ -43,8 +46,6 @@ def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
 
 def _rebase_modeline(text: str, rel: str) -> str:
     """Point the editor modeline at the register's own `.schemas/` copy (written by `init`)."""
-    from meti_pi.store.packaged import REGISTER_SCHEMAS
-
     first, sep, rest = text.partition("\n")
     if not first.startswith("# yaml-language-server: $schema="):
         return text
@@ -52,11 +53,9 @@ def _rebase_modeline(text: str, rel: str) -> str:
     return f"# yaml-language-server: $schema={'../' * rel.count('/')}{REGISTER_SCHEMAS}/{name}{sep}{rest}"
 
 
-def write_schema_copy(tx: gitlayer.Transaction) -> list[str]:
+def write_schema_copy(tx: Transaction) -> list[str]:
     """Write (or refresh) the register's `.schemas/` copy of the packaged schemas in `tx`; the
     paths that changed."""
-    from meti_pi.store.packaged import SchemaCopyState
-
     state = SchemaCopyState(tx.root)
     for rel in state.changed:
         tx.write_text(rel, state.packaged[rel])
@@ -66,8 +65,6 @@ def write_schema_copy(tx: gitlayer.Transaction) -> list[str]:
 def read_fields_file(path: Path) -> dict[str, Any]:
     """Fields of a record given as a YAML file (exit 2 when unreadable)."""
     try:
-        from meti_pi.store import limits
-
         text = yamlload.decode(limits.read_option_file(path, "fields file"))
         data = yamlload.load(text)
     except OSError as exc:
@@ -105,8 +102,6 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
 
 def required_fields(kind: str) -> list[tuple[str, dict[str, Any]]]:
     """Required top-level fields of a kind's schema (id and schema_version excepted)."""
-    from meti_pi.store.schema import load_schema
-
     sch = load_schema(KINDS[kind].schema_file)
     props = sch.get("properties", {})
     return [(n, _deref(sch, props.get(n, {}))) for n in sch.get("required", []) if n not in ("id", "schema_version")]
@@ -116,8 +111,6 @@ def schema_fields(kind: str) -> list[dict[str, Any]]:
     """Every field of a kind, nested ones with dotted keys (two levels): key, Japanese title,
     type, required (where its parent is present), example and description — what `meti-pi
     schema KIND` prints."""
-    from meti_pi.store.schema import example_value, field_type, load_schema
-
     sch = load_schema(KINDS[kind].schema_file)
     out: list[dict[str, Any]] = []
 
@@ -168,15 +161,13 @@ def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | 
     """Add one record through the write path; (id, commit sha or None on --dry-run)."""
     if KINDS[kind].by_year and year is None:
         raise UsageError(f"{kind} records need --year")
-    with gitlayer.transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run) as tx:
+    with transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run) as tx:
         rid = tx.create(kind, data, id=record_id, year=year)
     return rid, tx.commit_sha
 
 
 def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:
     """Record `kind/rid`; UsageError (exit 2: the argument names nothing) for a malformed or unknown id, naming `hint`."""
-    from meti_pi.store.ids import valid_id
-
     if not valid_id(rid):
         raise UsageError(f"{rid!r} is not a valid record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
     rec = reg.get(kind, rid)
@@ -206,8 +197,6 @@ def find_record(reg: Register, ref: str) -> Record:
 
 def resolved_view(reg: Register, rec: Record) -> dict[str, Any]:
     """The record and what its references point at, for `show`."""
-    from meti_pi.store.beppyo import gou_otsu
-
     resolved: dict[str, Any] = {}
     data = rec.data
 
@@ -266,3 +255,9 @@ def reference_lines(resolved: dict[str, Any]) -> list[str]:
 
 def _unit(unit: Any) -> dict[str, Any]:
     return {"name": unit.name, "division": unit.division_id, "basis": unit.basis}
+
+
+def commit_hand_edits(root: Path, relpaths: list[str], *, message: str, today: date) -> str | None:
+    """`meti-pi commit`: validate records edited by hand and commit exactly those files; the commit,
+    or None when they match the last commit."""
+    return commit_paths(root, relpaths, command="commit", summary=message, today=today)

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from meti_pi.inspect import checklist as cl
+from meti_pi.notify import notices
+from meti_pi.notify.notices import obsolete_drafts
 from meti_pi.store.register import Register
 
 CATEGORIES = ("notice", "incident", "inspection", "contractor", "corrective_action")
@@ -44,7 +47,6 @@ class DueItem:
 
 
 def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
-    from meti_pi.inspect import checklist as cl
 
     out = []
     for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
@@ -62,7 +64,6 @@ def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
                 f"{rec.id}「{rec.data.get('name', '')}」の{cl.kind_ja(st.kind)}の通知" + ("（変更の通知）" if st.state == "stale" else ""),
                 st.due, overdue, str(rec.data.get("division")), "；".join(st.evidence),
             ))
-    from meti_pi.notify.notices import obsolete_drafts
 
     for f in obsolete_drafts(reg, today):
         division = (reg.data_of("files", f.file) or {}).get("division")
@@ -79,8 +80,6 @@ PPC_TITLES = {"appi-74-1": "個人情報保護委員会への通知（法第74�
 
 def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
     """The ministry's own APPI 74(1)/74(3) notices to the PPC that are due or missing."""
-    from meti_pi.notify import notices
-
     out = []
     for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
         for f in notices.ppc_findings(reg, rec, today):
@@ -95,7 +94,6 @@ def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
 
 
 def _incidents(reg: Register, today: date, horizon: date) -> list[DueItem]:
-    from meti_pi.inspect import checklist as cl
 
     out = []
     for rec in sorted(reg.of_kind("incidents"), key=lambda r: r.id):
@@ -116,7 +114,6 @@ def _incidents(reg: Register, today: date, horizon: date) -> list[DueItem]:
 
 
 def _inspections(reg: Register, today: date) -> list[DueItem]:
-    from meti_pi.inspect import checklist as cl
 
     year = cl.inspection_year_of(today, reg.policy)
     _start, end = cl.inspection_period(year, reg.policy)
@@ -135,7 +132,6 @@ def _inspections(reg: Register, today: date) -> list[DueItem]:
 
 
 def _contractors(reg: Register, today: date, horizon: date) -> list[DueItem]:
-    from meti_pi.inspect import checklist as cl
 
     out = []
     for rec in sorted(reg.of_kind("contractors"), key=lambda r: r.id):
@@ -156,7 +152,6 @@ def _contractors(reg: Register, today: date, horizon: date) -> list[DueItem]:
 
 
 def _corrective_actions(reg: Register, today: date) -> list[DueItem]:
-    from meti_pi.inspect import checklist as cl
 
     out = []
     for ref, f, rec in cl.open_findings(reg):

@@ -10,30 +10,20 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from meti_pi.errors import LazyProblem, Problem
-from meti_pi.store import refs, schema, yamlload
+from meti_pi import procs
+from meti_pi.classify.checkdigits import corporate_number_valid
+from meti_pi.errors import Problem
+from meti_pi.filebook import book as filebook
+from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
+from meti_pi.notify import notices
+from meti_pi.notify.notices import notice_findings
+from meti_pi.store import refs, schema
 from meti_pi.store.ids import windows_reserved
-from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.kinds import KINDS
+from meti_pi.store.problems import at, record_schema_problems
 from meti_pi.store.register import Record, Register
 
 Check = Callable[[Register, date], Iterable[Problem]]
-
-
-def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
-    """A problem located at `key_path` of a record; its line is found when first read (one parse
-    of the file for all its problems), never for a problem nobody reports."""
-    if not rec.text:
-        return Problem(rec.relpath, None, code, message, severity, schema.key_path(key_path))
-    return LazyProblem(rec.relpath, yamlload.Where(rec.text, key_path), code, message, severity, schema.key_path(key_path))  # type: ignore[arg-type]
-
-
-def schema_file_of(rec: Record) -> str:
-    return SINGLETONS[rec.relpath] if rec.kind == "" else KINDS[rec.kind].schema_file
-
-
-def record_schema_problems(rec: Record) -> list[Problem]:
-    """Schema violations of one record, located."""
-    return [at(rec, path, "schema", msg) for path, msg in schema.errors(schema_file_of(rec), rec.data)]
 
 
 def schema_problems(reg: Register) -> Iterator[Problem]:
@@ -171,9 +161,6 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
 def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
     (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
-    from meti_pi.filebook import book as filebook
-    from meti_pi.notify import notices
-
     for rec in reg.subjects("files"):
         data = rec.data
         decision = notices.decision_for(reg, data)
@@ -231,8 +218,6 @@ def check_contacts(reg: Register, today: date) -> Iterator[Problem]:
 def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
     """Facts that must agree: 75(3) withheld items are recorded items; the org of a file and its 課等;
     row 9 is the only row for a system off METI's network; a 法人番号 passes its check digit."""
-    from meti_pi.classify.checkdigits import corporate_number_valid
-
     for rec in reg.subjects("files"):
         data = rec.data
         withheld = data.get("filebook_withheld", {}).get("record_items", [])
@@ -259,8 +244,6 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
 
 def check_filebook(reg: Register, today: date) -> Iterable[Problem]:
     """APPI 75(3): a withheld item must not show up elsewhere in the public ファイル簿."""
-    from meti_pi.filebook import book as filebook
-
     return filebook.check_filebook(reg, today)
 
 
@@ -273,15 +256,11 @@ def check_incidents(reg: Register, today: date) -> Iterable[Problem]:
 
 def check_notices(reg: Register, today: date) -> Iterable[Problem]:
     """Arts. 35/36: a required notice missing, late or stale (warnings)."""
-    from meti_pi.notify.notices import notice_findings
-
     return notice_findings(reg, today)
 
 
 def check_inspections(reg: Register, today: date) -> Iterator[Problem]:
     """Arts. 41-43: overdue corrective actions, review links, auditor independence."""
-    from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
-
     for check in INSPECTION_CHECKS:
         yield from check(reg, today)
 
@@ -396,7 +375,6 @@ def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any
     import os
     import time
 
-    from meti_pi import procs
 
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_CHECKS_MIN))
     workers = procs.cpus() if len(reg.records) >= least and len(checks) > 1 else 1

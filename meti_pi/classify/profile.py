@@ -199,6 +199,7 @@ def _known(values: list[str], allowed: frozenset[str], key: str, source: str) ->
 
 
 def _identification_code_ids() -> frozenset[str]:
+
     from meti_pi.classify.detect import vocabulary
 
     return frozenset(vocabulary().identification_code_ids)

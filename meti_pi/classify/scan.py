@@ -11,6 +11,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from meti_pi.classify import datasets, screening
 from meti_pi.classify.columns import (
     Candidate,
     Column,
@@ -20,6 +21,7 @@ from meti_pi.classify.columns import (
     decide_candidate,
     type_column,
 )
+from meti_pi.classify.datasets import BATCH_ROWS
 from meti_pi.classify.headers import header_kind, header_sensitive, is_free_text_header
 from meti_pi.classify.principals import (
     CORPORATE_CONTACT,
@@ -116,11 +118,10 @@ ProgressFn = Callable[[int, int], None]
 
 def scan(path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None) -> ScanResult:
     """Scan a dataset: type its columns, count cells of each kind, count distinct persons."""
-    from meti_pi.classify.datasets import open_dataset
     vocab = vocabulary()
     counters: dict[tuple[str, ...], DistinctCounter] = {}
     tables: list[TableScan] = []
-    with open_dataset(path, sheet) as dataset:
+    with datasets.open_dataset(path, sheet) as dataset:  # looked up when called (tests replace it)
         gc_was_enabled = gc.isenabled()
         gc.disable()  # rows are short-lived lists; the cyclic GC only costs time here (measured 2.5x)
         try:
@@ -203,8 +204,6 @@ def _typed(index: int, name: str, header: bool, rows: Sequence[Sequence[str]], v
 
 def _rebatch(head: list[list[str]], rest: Iterator[list[list[str]]]) -> Iterator[tuple[list[list[str]], bool]]:
     """The head rows again (flagged: already sampled), then the rest of the table."""
-    from meti_pi.classify.datasets import BATCH_ROWS
-
     for start in range(0, len(head), BATCH_ROWS):
         yield head[start : start + BATCH_ROWS], True
     for batch in rest:
@@ -304,7 +303,6 @@ def looks_like_value(cell: str, vocab: Vocabulary | None = None) -> bool:
 
 
 def _screened(text: str) -> bool:
-    from meti_pi.classify import screening
 
     return bool(screening.screen(text))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from meti_pi.classify.checkdigits import corporate_number_valid, digits_only, luhn_valid, my_number_valid
 from meti_pi.errors import UsageError
+from meti_pi.store.schema import SCREEN_KEYWORD
 
 KIND_JA: dict[str, str] = {
     "my_number": "個人番号",
@@ -220,8 +221,6 @@ def findings_in(value: Any, path: str = "$") -> list[tuple[str, Finding]]:
 def screened_strings(schema: Any, data: Any, path: str = "$", root: Any = None, marked: bool = False) -> Iterator[tuple[str, str]]:
     """(key path, text) of every string in `data` that sits under a field marked `x-meti-pi-screen`
     in `schema` (the record's JSON Schema; local $refs followed)."""
-    from meti_pi.store.schema import SCREEN_KEYWORD
-
     root = schema if root is None else root
     if isinstance(schema, dict):
         marked = marked or bool(schema.get(SCREEN_KEYWORD))

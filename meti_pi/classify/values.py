@@ -10,6 +10,7 @@ from datetime import date
 from meti_pi.classify.checkdigits import corporate_number_valid, luhn_valid, my_number_valid
 from meti_pi.classify.text import _DASHES, _SPACES, digits_form, fold
 from meti_pi.classify.vocabulary import KindSpec, Vocabulary, vocabulary
+from meti_pi.dates.wareki import ERAS
 
 _EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
@@ -101,7 +102,6 @@ def _wareki_date(m: re.Match[str]) -> date | None:
 
 
 def _within_era(era: str, day: date) -> bool:
-    from meti_pi.dates.wareki import ERAS
 
     starts = {name: first for first, name in ERAS}
     order = [name for _, name in sorted((first, name) for first, name in ERAS)]

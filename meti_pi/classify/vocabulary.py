@@ -10,6 +10,7 @@ from typing import Any
 
 from meti_pi import PACKAGE_DIR
 from meti_pi.classify.text import header_key
+from meti_pi.store.yamlload import load
 
 DATA = PACKAGE_DIR / "data"
 
@@ -75,7 +76,6 @@ class Vocabulary:
 
 
 def _load_yaml(name: str) -> Any:
-    from meti_pi.store.yamlload import load
 
     return load((DATA / name).read_text(encoding="utf-8"))
 

@@ -123,7 +123,7 @@ def _wants_json(ctx: Any) -> bool:
 
 def _say_notes() -> None:
     """What the git layer had to say (it prints nothing itself): recoveries, kept-comment warnings."""
-    tx = sys.modules.get("meti_pi.gitlayer.transaction")
+    tx = sys.modules.get("meti_pi.gitlayer.commit")
     while tx is not None and tx.notes:
         sys.stderr.write(f"meti-pi: {tx.notes.pop(0)}\n")
 

@@ -118,8 +118,10 @@ def classify_cmd(
     if record is not None:
         outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run)
     else:
-        outcome, sha = _decide(scanned, stated, given, _policy(ctx)), None
-        _require_rationale(outcome, given)
+        from meti_pi.actions.classify import decide, require_rationale
+
+        outcome, sha = decide(scanned, stated, given, _policy(ctx)), None
+        require_rationale(outcome, given)
     if json_out:
         print_json(_json(outcome))
     else:
@@ -169,21 +171,12 @@ def _read_profile(path: Path) -> Any:
 def _policy(ctx: typer.Context) -> dict[str, Any]:
     """The register's policy when there is a register, else the defaults."""
     from meti_pi.store import policy as policy_mod
-    from meti_pi.store.register import Register
 
     try:
         root = state(ctx).register_root
     except MetiPiError:
         return policy_mod.merged(None)
-    return Register.load_policy(root)
-
-
-def _decide(scanned: ScanResult | None, stated: Any, judgements: Judgements, policy: dict[str, Any]) -> Outcome:
-    from meti_pi.classify.classification import classify_profile, classify_scan
-
-    if scanned is not None:
-        return classify_scan(scanned, judgements, policy)
-    return classify_profile(stated, judgements, policy)
+    return policy_mod.load_policy(root)
 
 
 # ---------------------------------------------------------------- --record
@@ -192,36 +185,15 @@ def _decide(scanned: ScanResult | None, stated: Any, judgements: Judgements, pol
 def _record(
     ctx: typer.Context, file_id: str, scanned: ScanResult | None, stated: Any, given: Judgements, dataset: Path | None, dry_run: bool
 ) -> tuple[Outcome, str | None]:
-    from meti_pi import gitlayer
-    from meti_pi.classify.classification import apply_to_record, merge_judgements, record_base
+    from meti_pi.actions.classify import classify_record
     from meti_pi.store.ids import valid_id
-    from meti_pi.store.register import Register
 
     if not valid_id(file_id):
         raise UsageError(f"--record {file_id!r}: not a record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
     st = state(ctx)
-    root = st.register_root
-    policy = Register.load_policy(root)
     sha = _sha256(dataset) if dataset is not None else None
-    with gitlayer.transaction(
-        root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=st.today, dry_run=dry_run
-    ) as tx:
-        doc = tx.edit(f"files/{file_id}")  # fresh, under the lock: the decision uses its judgements
-        merged = merge_judgements(record_base(doc), given)
-        outcome = _decide(scanned, stated, merged, policy)
-        _require_rationale(outcome, merged)
-        apply_to_record(doc, outcome, given, st.today.isoformat(), sha)
-    return outcome, tx.commit_sha
-
-
-def _require_rationale(outcome: Outcome, judgements: Judgements) -> None:
-    """A decided class lower than the engine's needs the 管理者's reason (validate makes it an error)."""
-    d = outcome.decision
-    if d.decided_lower and judgements.decided_class is not None and not judgements.class_rationale:
-        raise UsageError(
-            f"--class {d.management_class} is lower than the engine's 管理{d.derived_class}; "
-            "give the 管理者's reason with --rationale TEXT (Art. 16(1))"
-        )
+    return classify_record(st.register_root, file_id, scanned=scanned, stated=stated, given=given, dataset_sha256=sha,
+                           today=st.today, dry_run=dry_run)
 
 
 def _sha256(path: Path) -> str:

@@ -1,7 +1,7 @@
 """`meti-pi incident`: open, update, report, close, list (規程 Arts. 39, 40).
 
-Thin: options are parsed here, everything else is meti_pi.incident.incidents (pure) and meti_pi.gitlayer
-(the write path). Free text is screened before anything is computed or written.
+Thin: options are parsed here; each command calls one action (meti_pi.actions.incident: the rules,
+the screening of free text, the write), which computes with meti_pi.incident (pure).
 """
 
 from __future__ import annotations
@@ -10,15 +10,12 @@ import sys
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from meti_pi.cli.common import DryRunOpt, JsonOpt, load_register, option_date, print_json, state
-from meti_pi.errors import RuleViolation, UsageError
-
-if TYPE_CHECKING:
-    from meti_pi.store.register import Register
+from meti_pi.errors import UsageError
 
 app = typer.Typer()
 incident_app = typer.Typer(
@@ -83,8 +80,21 @@ DamageOpt = Annotated[str | None, typer.Option("--secondary-damage", help="Secon
 OtherOpt = Annotated[str | None, typer.Option("--other", help="Other reference matters (report item 9).", show_default=False)]
 
 
-def _bool_facts(**flags: bool | None) -> dict[str, Any]:
-    return {k: v for k, v in flags.items() if v is not None}
+EventOpt = Annotated[str | None, typer.Option(
+    "--event", help="A step of the chain that was done: report-to-manager, report-to-vice, containment, "
+    "investigation-report, preliminary-report, final-report, art39-7-report, publication, principal-notice, "
+    "art39-7-followup, measures-publication, art40-3-report; or note.", show_default=False)]
+UpdateOnOpt = Annotated[str | None, typer.Option(
+    "--on", help="Day the event happened or the facts became known (default: today for an --event, "
+    "the incident's known date for a fact, so a fact recorded late does not move day 1).", show_default=False)]
+
+
+def _raw_facts(from_file: Path | None, given: dict[str, Any], **flags: bool | None) -> dict[str, Any]:
+    """The facts as a facts file holds them: the --from file's, overridden by the options given."""
+    raw: dict[str, Any] = _read_facts_file(from_file) if from_file else {}
+    raw.update({k: v for k, v in given.items() if v is not None})
+    raw.update({k: v for k, v in flags.items() if v is not None})
+    return raw
 
 
 def _read_facts_file(path: Path) -> dict[str, Any]:
@@ -101,55 +111,6 @@ def _read_facts_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UsageError(f"{path}: a facts file is a YAML mapping (key: value lines)")
     return data
-
-
-def _screen(mode: str, top: dict[str, Any], facts: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
-    """Screen every free text in place (refuse: UsageError before anything is written)."""
-    from meti_pi.classify import screening
-    from meti_pi.incident.incidents import FACTS
-
-    masked: list[str] = []
-
-    def one(field: str, value: Any) -> Any:
-        if value is None:
-            return None
-        new = screening.check_data(value, mode, field)
-        if new != value:
-            masked.append(field)
-        return new
-
-    if "summary" in top:
-        top["summary"] = one("summary", top["summary"])
-    for key in list(facts):
-        if FACTS[key][0] in ("text", "texts"):
-            facts[key] = one(f"facts.{key}", facts[key])
-    for key in list(extra or {}):
-        assert extra is not None
-        extra[key] = one(f"--{key}", extra[key])
-    for field in masked:
-        sys.stderr.write(f"meti-pi: {field}: personal data masked with ＊ (policy incident.screening: mask)\n")
-
-
-def _check_refs(reg: Register, top: dict[str, Any]) -> None:
-    for fid in top.get("files") or []:
-        if reg.get("files", fid) is None:
-            raise UsageError(f"--file {fid}: no such file in the register (files/{fid}.yaml); check the id")
-    div = top.get("division")
-    if div and reg.get("divisions", div) is None:
-        raise UsageError(f"--division {div}: no such division in the register (divisions/{div}.yaml); check the id")
-
-
-def _file_infos(reg: Register, file_ids: list[str]) -> list[Any]:
-    from meti_pi.incident.incidents import file_info
-
-    return [file_info(fid, reg.data_of("files", fid)) for fid in file_ids]
-
-
-def _snapshot(reg: Register, today: date) -> dict[str, Any]:
-    from meti_pi.incident.incidents import rules_snapshot
-
-    cites = reg.singletons.get("citations.yaml")
-    return rules_snapshot(reg.policy, cites.data if cites is not None and isinstance(cites.data, dict) else None, today)
 
 
 def _describe(rid: str, record: dict[str, Any], today: date) -> None:
@@ -204,15 +165,6 @@ def _result_json(rid: str, record: dict[str, Any], commit: str | None, dry_run: 
     }
 
 
-def _commit_summary(record: dict[str, Any], what: str) -> str:
-    a = record["assessment"]
-    if not a["ppc_report"]:
-        return f"{what}; PPC report not required"
-    d = a["deadlines"]
-    due = f"; 速報の目安 {d['preliminary_report']}, 確報 {d['final_report']}" if d.get("final_report") else ""
-    return f"{what}; PPC report required ({', '.join(a['grounds'])}){due}"
-
-
 # -- open -----------------------------------------------------------------------------------
 
 
@@ -251,90 +203,42 @@ def open_cmd(
     Only --known-on and --summary are indispensable; what is missing is recorded as unknown (不明).
     Options override the same keys of a --from file.
     """
-    from meti_pi import gitlayer
-    from meti_pi.incident import incidents
+    from meti_pi.actions.incident import open_incident
 
     st = state(ctx)
     reg = load_register(ctx)
-    raw: dict[str, Any] = _read_facts_file(from_file) if from_file else {}
     given = {
         "known_on": known_on, "division": division, "files": files or None, "summary": summary,
         "principals": principals, "principals_max": principals_max, "occurred_on": occurred_on,
         "discovered_by": discovered_by, "information_items": items, "cause": cause,
         "secondary_damage": secondary_damage, "other": other,
     }
-    raw.update({k: v for k, v in given.items() if v is not None})
-    raw.update(_bool_facts(sensitive=sensitive, financial=financial, malicious=malicious, cyber=cyber, my_number=my_number,
-                           my_number_system=my_number_system, public_exposure=public_exposure, anonymized_info=anonymized_info,
-                           encrypted=encrypted, minor=minor, contractor_involved=contractor))
-    top, facts = incidents.split_input(raw)
-    _screen(str(reg.policy["incident"]["screening"]), top, facts)
-    _check_refs(reg, top)
-    record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, st.today), today=st.today)
-    with gitlayer.transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
-                              summary=_commit_summary(record, "incident opened")) as tx:
-        rid = tx.create("incidents", record)
+    raw = _raw_facts(from_file, given, sensitive=sensitive, financial=financial, malicious=malicious, cyber=cyber,
+                     my_number=my_number, my_number_system=my_number_system, public_exposure=public_exposure,
+                     anonymized_info=anonymized_info, encrypted=encrypted, minor=minor, contractor_involved=contractor)
+    done = open_incident(st.register_root, reg, raw, today=st.today, dry_run=dry_run)
+    _say_masked(done.masked)
     if json_out:
-        print_json(_result_json(rid, record, tx.commit_sha, dry_run, st.today))
+        print_json(_result_json(done.id, done.record, done.commit, dry_run, st.today))
         return
-    typer.echo(f"{'would open' if dry_run else 'opened'} incidents/{rid}" + (f" (commit {tx.commit_sha[:10]})" if tx.commit_sha else ""))
-    _describe(rid, record, st.today)
+    typer.echo(f"{'would open' if dry_run else 'opened'} incidents/{done.id}" + (f" (commit {done.commit[:10]})" if done.commit else ""))
+    _describe(done.id, done.record, st.today)
+
+
+def _say_masked(fields: list[str]) -> None:
+    for name in fields:
+        sys.stderr.write(f"meti-pi: {name}: personal data masked with ＊ (policy incident.screening: mask)\n")
 
 
 # -- update ---------------------------------------------------------------------------------
-
-
-def _apply(doc: Any, new: dict[str, Any]) -> None:
-    """Change the round-trip document in place to equal `new`, touching only what differs.
-
-    Lists that only grew (the append-only events) are extended, so the diff shows the new entries.
-    Values are copied on the way in: an object shared by two places would be written as a YAML
-    anchor and alias, which register files refuse.
-    """
-    import json
-
-    from meti_pi.store.yamlio import to_plain
-
-    def fresh(value: Any) -> Any:
-        return json.loads(json.dumps(value, ensure_ascii=False))
-
-    for key in [k for k in doc if k not in new]:
-        del doc[key]
-    for key, value in new.items():
-        old = doc.get(key, None)
-        if isinstance(value, dict) and isinstance(old, dict):
-            _apply(old, value)
-        elif isinstance(value, list) and isinstance(old, list):
-            plain_old = to_plain(old)
-            if plain_old == value:
-                continue
-            if len(plain_old) == len(value) and all(isinstance(v, dict) and isinstance(o, dict) for v, o in zip(value, old)):
-                for o, v in zip(old, value):
-                    _apply(o, v)
-            elif plain_old == value[: len(plain_old)]:
-                old.extend(fresh(value[len(plain_old):]))
-            else:
-                doc[key] = fresh(value)
-        elif key not in doc or to_plain(old) != value:
-            doc[key] = fresh(value)
-
-
-def _load_incident(reg: Register, incident_id: str) -> dict[str, Any]:
-    from meti_pi.actions.records import require_record
-
-    data: dict[str, Any] = require_record(reg, "incidents", incident_id, hint="see `meti-pi incident list`").data
-    return data
 
 
 @incident_app.command("update")
 def update_cmd(
     ctx: typer.Context,
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id (INC-...).")],
-    event: Annotated[str | None, typer.Option("--event", help="A step of the chain that was done: report-to-manager, report-to-vice, containment, "
-                                              "investigation-report, preliminary-report, final-report, art39-7-report, publication, principal-notice, "
-                                              "art39-7-followup, measures-publication, art40-3-report; or note.", show_default=False)] = None,
-    on: Annotated[str | None, typer.Option("--on", help="Day the event happened or the facts became known (default: today for an --event, "
-                                           "the incident's known date for a fact, so a fact recorded late does not move day 1).", show_default=False)] = None,
+    event: EventOpt = None,
+    on: UpdateOnOpt = None,
     note: Annotated[str | None, typer.Option("--note", help="Note for the event (screened).", show_default=False)] = None,
     method: Annotated[str | None, typer.Option("--method", help="How (書面, 電話, PPCウェブフォーム ...).", show_default=False)] = None,
     reference: Annotated[str | None, typer.Option("--reference", help="Document or receipt number, URL.", show_default=False)] = None,
@@ -379,83 +283,35 @@ def update_cmd(
     A changed fact is re-assessed as of --on: a count rising past the threshold makes the incident
     reportable from that day, which becomes day 1 of the PPC deadlines.
     """
-    from meti_pi import gitlayer
-    from meti_pi.incident import incidents
-    from meti_pi.store.yamlio import to_plain
+    from meti_pi.actions.incident import Update, update_incident
 
     st = state(ctx)
     reg = load_register(ctx)
-    current = _load_incident(reg, incident_id)
     given_day = option_date("--on", on)
-    day = given_day or st.today
-    if event is not None and event not in incidents.RECORDABLE_EVENTS:
-        raise UsageError(f"--event {event}: unknown; one of {', '.join(incidents.RECORDABLE_EVENTS)}")
-    if event == "note" and not note:
-        raise UsageError("--event note needs --note TEXT")
-    raw: dict[str, Any] = _read_facts_file(from_file) if from_file else {}
     given = {
         "known_on": known_on, "division": division, "summary": summary, "principals": principals,
         "principals_max": principals_max, "occurred_on": occurred_on, "discovered_by": discovered_by,
         "information_items": items, "cause": cause, "secondary_damage": secondary_damage, "other": other,
         "substitute_measure": substitute_measure,
     }
-    raw.update({k: v for k, v in given.items() if v is not None})
-    raw.update(_bool_facts(sensitive=sensitive, financial=financial, malicious=malicious, cyber=cyber, my_number=my_number,
-                           my_number_system=my_number_system, public_exposure=public_exposure, anonymized_info=anonymized_info,
-                           encrypted=encrypted, minor=minor, contractor_involved=contractor, publish=publish,
-                           publish_measures=publish_measures))
+    raw = _raw_facts(from_file, given, sensitive=sensitive, financial=financial, malicious=malicious, cyber=cyber,
+                     my_number=my_number, my_number_system=my_number_system, public_exposure=public_exposure,
+                     anonymized_info=anonymized_info, encrypted=encrypted, minor=minor, contractor_involved=contractor,
+                     publish=publish, publish_measures=publish_measures)
     if notice_exception is not None:
         raw["notice_exception"] = None if notice_exception is NoticeException.none else notice_exception.value
-    if files:
-        raw["files"] = list(dict.fromkeys([*(current.get("files") or []), *files]))
-    old_facts = current.get("facts") or {}
-    if measure_done:
-        raw["measures_done"] = [*(old_facts.get("measures_done") or []), *measure_done]
-    if measure_planned:
-        raw["measures_planned"] = [*(old_facts.get("measures_planned") or []), *measure_planned]
-    elif no_planned_measures:
-        raw["measures_planned"] = list(old_facts.get("measures_planned") or [])
-    for key in unset or []:
-        if key not in incidents.FACTS:
-            raise UsageError(f"--unset {key}: not a fact; one of {', '.join(incidents.FACTS)}")
-        raw[key] = None
-    top, facts = incidents.split_input(raw)
-    extra = {k: v for k, v in (("note", note), ("method", method), ("reference", reference)) if v is not None}
-    _screen(str(reg.policy["incident"]["screening"]), top, facts, extra)
-    _check_refs(reg, top)
-    if event is None and extra:
-        raise UsageError("--note/--method/--reference belong to an --event")
-    new_snapshot = _snapshot(reg, st.today) if refresh_rules else None
-    file_ids = top.get("files") or current.get("files") or []
-    key = f"incidents/{incident_id}"
-    what = f"{event} recorded" if event else ("rules refreshed" if refresh_rules and not facts and not top else "facts changed")
-
-    def updated(base: dict[str, Any]) -> dict[str, Any]:
-        return incidents.update_record(
-            base, changes=facts, top_changes=top, event={"event": event, **extra} if event else None,
-            files=_file_infos(reg, list(file_ids)), on=day, today=st.today, new_snapshot=new_snapshot,
-            # A fact's date defaults to the day the incident was known, not today (item 9 of issue 14).
-            facts_on=given_day or date.fromisoformat(str(top.get("known_on") or base["known_on"])),
-        )
-
-    preview = updated(current)  # refuses bad input before the lock is taken; gives the commit subject
-    article = incidents.event_article(event, preview)
-    if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
-        article = "40(1)"  # cause analysis and recurrence-prevention measures
-    with gitlayer.transaction(st.register_root, command="incident update", today=st.today, dry_run=dry_run,
-                              article=article, summary=_commit_summary(preview, what),
-                              subject_record=key) as tx:
-        doc = tx.edit(key)
-        new = updated(to_plain(doc))
-        _apply(doc, new)
-    step = next((s for s in new["chain"] if s["step"] == event), None)
-    if step is not None and not step["required"]:
-        sys.stderr.write(f"meti-pi: note: {event} is not required for this incident under its assessment; recorded anyway\n")
+    change = Update(event=event, on=given_day, note=note, method=method, reference=reference, raw=raw, files=files or [],
+                    measures_done=measure_done or [], measures_planned=measure_planned or [],
+                    no_planned_measures=no_planned_measures, unset=unset or [], refresh_rules=refresh_rules)
+    done = update_incident(st.register_root, reg, incident_id, change, today=st.today, dry_run=dry_run)
+    _say_masked(done.masked)
+    if done.unrequired_event:
+        sys.stderr.write(f"meti-pi: note: {done.unrequired_event} is not required for this incident under its assessment; recorded anyway\n")
     if json_out:
-        print_json(_result_json(incident_id, new, tx.commit_sha, dry_run, st.today))
+        print_json(_result_json(incident_id, done.record, done.commit, dry_run, st.today))
         return
-    typer.echo(f"{'would update' if dry_run else 'updated'} {key}: {what}" + (f" (commit {tx.commit_sha[:10]})" if tx.commit_sha else ""))
-    _describe(incident_id, new, st.today)
+    typer.echo(f"{'would update' if dry_run else 'updated'} incidents/{incident_id}: {done.what}" + (f" (commit {done.commit[:10]})" if done.commit else ""))
+    _describe(incident_id, done.record, st.today)
 
 
 # -- close ----------------------------------------------------------------------------------
@@ -470,30 +326,15 @@ def close_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Close an incident; refused (exit 1) while Art. 40 cause analysis and measures, or a required report, are missing."""
-    from meti_pi import gitlayer
-    from meti_pi.incident import incidents
-    from meti_pi.store.yamlio import to_plain
+    from meti_pi.actions.incident import close_incident
 
     st = state(ctx)
     reg = load_register(ctx)
-    current = _load_incident(reg, incident_id)
-    day = option_date("--on", on) or st.today
-    if day > st.today or day.isoformat() < str(current.get("known_on")):
-        raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
-    key = f"incidents/{incident_id}"
-    with gitlayer.transaction(st.register_root, command="incident close", article="40", today=st.today, dry_run=dry_run,
-                              summary="incident closed", subject_record=key) as tx:
-        doc = tx.edit(key)
-        fresh = to_plain(doc)
-        problems = incidents.close_problems(fresh, f"{key}.yaml", st.today)
-        if problems:
-            raise RuleViolation(f"{key} cannot be closed yet ({len(problems)} open requirement(s); nothing was written)", tuple(problems))
-        new = incidents.close_record(fresh, on=day, today=st.today)
-        _apply(doc, new)
+    done = close_incident(st.register_root, reg, incident_id, on=option_date("--on", on), today=st.today, dry_run=dry_run)
     if json_out:
-        print_json(_result_json(incident_id, new, tx.commit_sha, dry_run, st.today))
+        print_json(_result_json(incident_id, done.record, done.commit, dry_run, st.today))
         return
-    typer.echo(f"{'would close' if dry_run else 'closed'} {key}" + (f" (commit {tx.commit_sha[:10]})" if tx.commit_sha else ""))
+    typer.echo(f"{'would close' if dry_run else 'closed'} incidents/{incident_id}" + (f" (commit {done.commit[:10]})" if done.commit else ""))
 
 
 # -- report ---------------------------------------------------------------------------------
@@ -514,11 +355,12 @@ def report_cmd(
     """
     import hashlib
 
+    from meti_pi.actions.incident import load_incident
     from meti_pi.incident import reports as incident_reports
 
     st = state(ctx)
     reg = load_register(ctx)
-    record = _load_incident(reg, incident_id)
+    record = load_incident(reg, incident_id)
     a = record.get("assessment") or {}
     if kind in (DraftKind.preliminary, DraftKind.final) and not a.get("ppc_report"):
         sys.stderr.write("meti-pi: note: under its assessment this incident need not be reported to PPC; drafting anyway\n")

@@ -186,6 +186,7 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
 def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
             interactive: bool, dry_run: bool, json_out: bool, ad_hoc: bool = False) -> None:
     from meti_pi import gitlayer
+    from meti_pi.actions import inspect as inspect_actions
     from meti_pi.actions.records import read_fields_file
     from meti_pi.inspect import checklist as cl
     from meti_pi.inspect import inspection
@@ -213,7 +214,7 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
         given.ad_hoc = True
     root = st.register_root
     outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=gitlayer.head_commit(root))
-    sha = inspection.save_inspection(root, outcome, today=st.today, dry_run=dry_run)
+    sha = inspect_actions.save_inspection(root, outcome, today=st.today, dry_run=dry_run)
     if json_out:
         print_json({"year": year, "division": division, "commit": sha, "dry_run": dry_run, **outcome.as_json()})
         return
@@ -341,6 +342,7 @@ def audit_new_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Record an Art. 42 audit: scope, auditors (an auditor from an audited division is flagged), dates."""
+    from meti_pi.actions import inspect as inspect_actions
     from meti_pi.actions.records import read_fields_file
     from meti_pi.inspect import inspection
 
@@ -360,7 +362,7 @@ def audit_new_cmd(
         auditors=people, divisions=list(divisions or scope.get("divisions") or []), articles=list(articles or scope.get("articles") or []),
         year=year if year is not None else scope.get("year"), external=external or bool(base.get("external")),
     )
-    aid, sha = inspection.save_new_audit(st.register_root, data, today=st.today, dry_run=dry_run)
+    aid, sha = inspect_actions.save_new_audit(st.register_root, data, today=st.today, dry_run=dry_run)
     flags = inspection.independence_flags(reg, data)
     if json_out:
         print_json({"id": aid, "commit": sha, "dry_run": dry_run, "independence": flags, "audit": data})
@@ -381,6 +383,7 @@ def audit_findings_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Add an audit's findings (each a corrective action with owner and due date) and its report date."""
+    from meti_pi.actions import inspect as inspect_actions
     from meti_pi.inspect import inspection
     from meti_pi.store import yamlload
 
@@ -397,7 +400,7 @@ def audit_findings_cmd(
     except yamlload.YamlFault as fault:
         raise UsageError(f"{findings_file}:{fault.line or 1}: {fault}") from None
     findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
-    refs, sha = inspection.save_audit_findings(
+    refs, sha = inspect_actions.save_audit_findings(
         st.register_root, audit_id, findings, today=st.today, ended_on=option_date("--ended-on", ended_on),
         reported_on=option_date("--reported-on", reported_on), dry_run=dry_run,
     )
@@ -439,6 +442,7 @@ def audit_pack_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Export the evidence pack: the register and its git trail at a commit, with a sha256 manifest."""
+    from meti_pi.actions import inspect as inspect_actions
     from meti_pi.inspect import inspection
 
     st = state(ctx)
@@ -447,7 +451,7 @@ def audit_pack_cmd(
         raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
     with Busy("reading the register and its trail for the evidence pack"):  # a terminal only
         pack = inspection.evidence_pack(root, out, rev=rev, fmt=fmt, today=st.today, into=Path.cwd())
-    sha = inspection.record_pack(root, audit_id, pack, today=st.today) if audit_id else None
+    sha = inspect_actions.record_pack(root, audit_id, pack, today=st.today) if audit_id else None
     if json_out:
         print_json({**pack.as_json(), "audit": audit_id, "recorded_commit": sha})
         return
@@ -487,6 +491,7 @@ def audit_review_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Record the 副総括's Art. 43 evaluation and review, linked to the findings it answers."""
+    from meti_pi.actions import inspect as inspect_actions
     from meti_pi.inspect import inspection
 
     st = state(ctx)
@@ -496,7 +501,7 @@ def audit_review_cmd(
         reg, on=day, findings=findings, evaluation=evaluation, measures=[_measure(m) for m in measures or []],
         inspection_year=year, audits=audits, reported_on=option_date("--reported-on", reported_on), close=close,
     )
-    rid, sha = inspection.save_review(st.register_root, data, today=st.today, dry_run=dry_run)
+    rid, sha = inspect_actions.save_review(st.register_root, data, today=st.today, dry_run=dry_run)
     if json_out:
         print_json({"id": rid, "commit": sha, "dry_run": dry_run, "review": data})
         return

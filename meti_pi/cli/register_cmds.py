@@ -243,7 +243,7 @@ def commit_cmd(
     message: Annotated[str, typer.Option("-m", "--message", help="Summary for the commit subject.")] = "edited by hand",
 ) -> None:
     """Validate records edited by hand and commit exactly those files, with the meti-pi trailers."""
-    from meti_pi import gitlayer
+    from meti_pi.actions.records import commit_hand_edits
 
     st = state(ctx)
     root = st.register_root
@@ -254,7 +254,7 @@ def commit_cmd(
             rels.append(full.relative_to(root).as_posix())
         except ValueError:
             raise UsageError(f"{p}: not inside the register {root}") from None
-    sha = gitlayer.commit_paths(root, rels, command="commit", summary=message, today=st.today)
+    sha = commit_hand_edits(root, rels, message=message, today=st.today)
     typer.echo("nothing to commit: the files match the last commit" if sha is None else f"committed {len(rels)} file(s) as {sha[:10]}")
 
 
@@ -302,7 +302,7 @@ def history_cmd(
     st = state(ctx)
     root = st.register_root
     if verify:
-        from meti_pi import trail
+        from meti_pi.checks import trail
 
         report = trail.verify(root, today=st.today)
         trail.emit(report, json_out=json_out)

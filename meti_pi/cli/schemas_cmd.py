@@ -25,10 +25,9 @@ def schemas_cmd(
     editors complete and check them as you type. That copy lives in the register (written by
     `init`, refreshed by `schemas --write` after upgrading meti-pi), never in an install folder.
     """
-    from meti_pi import gitlayer
-    from meti_pi.actions import records as registry_ops
-    from meti_pi.store.packaged import REGISTER_SCHEMAS, SchemaCopyState
-    from meti_pi.store.schema import schemas_dir
+    from meti_pi.actions.schemas import refresh_schema_copy
+    from meti_pi.store.packaged import REGISTER_SCHEMAS
+    from meti_pi.store.schema import SchemaCopyState, schemas_dir
 
     st = state(ctx)
     try:
@@ -41,10 +40,7 @@ def schemas_cmd(
     changed: list[str] = []
     sha = None
     if write and root is not None and copy is not None and copy.changed:
-        with gitlayer.transaction(root, command="schemas", summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
-                               today=st.today, dry_run=dry_run, subject_record=REGISTER_SCHEMAS) as tx:
-            changed = registry_ops.write_schema_copy(tx)
-        sha = tx.commit_sha
+        changed, sha = refresh_schema_copy(root, today=st.today, dry_run=dry_run)
     summary = {
         "schemas": str(schemas_dir()),
         "register": str(root) if root is not None else None,

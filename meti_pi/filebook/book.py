@@ -34,7 +34,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from meti_pi.classify import classification
+from meti_pi.dates.wareki import to_wareki
 from meti_pi.errors import Problem, RuleViolation
+from meti_pi.store import yamlload
 
 if TYPE_CHECKING:
     from meti_pi.store.register import Record, Register
@@ -162,13 +165,7 @@ def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date, de
 
 
 def _classification_listed(data: dict[str, Any], policy: dict[str, Any]) -> bool | None:
-    """The decision engine's `filebook_listed`, or None while meti_pi.classify.classification is absent."""
-    try:
-        from meti_pi.classify import classification
-    except ModuleNotFoundError as exc:
-        if exc.name != "meti_pi.classify.classification":
-            raise
-        return None
+    """The decision engine's `filebook_listed`."""
     decision = classification.decide(classification.profile_from_record(data), policy)
     return bool(decision.filebook_listed)
 
@@ -381,7 +378,6 @@ def with_lines(problems: Iterable[Problem], reg: Register) -> list[Problem]:
     """`problems` with the line of their key in the record file, where it can be found."""
     from dataclasses import replace
 
-    from meti_pi.store import yamlload
 
     by_path: dict[str, Any] | None = None  # built only when a problem needs its line
     out = []
@@ -467,15 +463,15 @@ def md_text(text: str) -> str:
 
 
 def as_of_line(today: date, fullwidth_digits: bool) -> str:
-    from meti_pi.dates.wareki import to_wareki
 
     return f"{to_wareki(today, fullwidth_digits=fullwidth_digits)}現在"
 
 
 def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidth_digits: bool = True) -> str:
     """A table (項目 | 内容) per listed file, in e-Gov field order."""
-    title = "個人情報ファイル簿" + (f"（{md_text(organisation)}）" if organisation else "")
     from meti_pi.render.word import right
+
+    title = "個人情報ファイル簿" + (f"（{md_text(organisation)}）" if organisation else "")
 
     lines = [f"# {title}", "", right(as_of_line(today, fullwidth_digits)), ""]
     if not book.rows:
@@ -490,6 +486,7 @@ def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidt
 
 
 def to_xlsx(book: Filebook) -> bytes:
+
     from meti_pi.render import excel
 
     rows = [r.values for r in book.rows]

@@ -8,8 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlayer
 from meti_pi.errors import UsageError
 from meti_pi.filebook.book import FIELDS, KEYS, MASK, Filebook, Snapshot, as_of_line, build, md_cell, md_text, norm
+from meti_pi.render.word import right
+from meti_pi.store import policy as policy_mod
+from meti_pi.store import yamlload
 
 
 @dataclass
@@ -80,7 +84,6 @@ def diff_rows(d: Diff) -> list[tuple[str, str, str, str, str]]:
 
 
 def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True) -> str:
-    from meti_pi.render.word import right
 
     lines = [f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）", "", right(as_of_line(today, fullwidth_digits)), ""]
     if not d.changes:
@@ -121,8 +124,6 @@ TREE_PARTS = ("files", "divisions", "policy.yaml", "register.yaml")
 
 def resolve_commit(root: Path, rev: str) -> tuple[str, date]:
     """(full sha, commit date) of `rev`; UsageError (exit 2) when it names no commit."""
-    from meti_pi import gitlayer
-
     if not rev or rev.startswith("-") or any(ch in rev for ch in "\x00\n\r"):
         raise UsageError(f"--since {rev!r}: not a revision")
     repo = gitlayer.repo_of(root)
@@ -135,8 +136,6 @@ def resolve_commit(root: Path, rev: str) -> tuple[str, date]:
 
 def read_tree_at(root: Path, rev: str, parts: Iterable[str] = TREE_PARTS) -> dict[str, str]:
     """Register-relative path -> text of the register files under `parts` at commit `rev`."""
-    from meti_pi import gitlayer
-
     repo = gitlayer.repo_of(root)
     targets = [repo.git_path(p) for p in parts]
     listing = gitlayer.git(repo.top, "ls-tree", "-r", "-z", "--name-only", rev, "--", *targets)
@@ -154,8 +153,6 @@ def read_tree_at(root: Path, rev: str, parts: Iterable[str] = TREE_PARTS) -> dic
 def snapshot_from_texts(texts: dict[str, str]) -> Snapshot:
     """A Snapshot from register file texts (unreadable files are skipped: an old version is
     shown as it can be read)."""
-    from meti_pi.store import policy as policy_mod
-    from meti_pi.store import yamlload
 
     def load(text: str) -> Any:
         try:

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from meti_pi.errors import MetiPiError
+from meti_pi.gitlayer.fs import os_message
 
 try:
     import fcntl
@@ -123,8 +124,6 @@ def held(lock_path: Path, *, command: str, timeout: float) -> Iterator[None]:
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
-        from meti_pi.gitlayer.fs import os_message
-
         raise MetiPiError(os_message(exc, f"opening the register lock {lock_path}") + "; nothing was written") from None
     try:
         deadline = time.monotonic() + timeout

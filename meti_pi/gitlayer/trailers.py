@@ -1,19 +1,35 @@
-"""Reading the trail: meti-pi's trailers in git's history, as git's own trailer parser reads
-them (no subject or body can forge one: meti_pi.gitlog)."""
+"""meti-pi's trailers: written into each commit message (`commit_message`), and read back from
+git's history as git's own trailer parser reads them (no subject or body can forge one:
+meti_pi.gitlog)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlog
 from meti_pi.gitlayer.runner import git, head_commit, repo_of
-from meti_pi.gitlayer.transaction import TRAILER_ARTICLE, TRAILER_COMMAND, TRAILER_RECORD
+
+TRAILER_COMMAND = "Meti-Pi-Command"
+TRAILER_RECORD = "Meti-Pi-Record"
+TRAILER_ARTICLE = "Meti-Pi-Article"
+
+
+def commit_message(subject: str, *, command: str, records: Sequence[str], article: str | None, body: str = "") -> str:
+    """`<kind>/<id>: <summary>` and the meti-pi trailers."""
+    lines = [subject.strip().splitlines()[0] if subject.strip() else "meti-pi change", ""]
+    if body.strip():
+        lines += [body.strip(), ""]
+    lines.append(f"{TRAILER_COMMAND}: {command}")
+    lines += [f"{TRAILER_RECORD}: {r}" for r in records]
+    if article:
+        lines.append(f"{TRAILER_ARTICLE}: {article}")
+    return "\n".join(lines) + "\n"
 
 
 def history(register_root: Path, relpath: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Commits touching the register (or one file), newest first, with their meti-pi trailers."""
-    from meti_pi import gitlog
-
     repo = repo_of(register_root)
     if head_commit(register_root) is None:
         return []

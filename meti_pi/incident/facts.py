@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.errors import UsageError
+from meti_pi.store.limits import checked_date
 
 UNKNOWN_JA = "不明"
 
@@ -48,7 +49,6 @@ ASSESSED_FACTS = ("principals", "principals_max", "sensitive", "financial", "mal
 
 
 def _parse_date(key: str, value: Any) -> str:
-    from meti_pi.store.limits import checked_date
 
     if isinstance(value, date):
         return checked_date(key, value).isoformat()

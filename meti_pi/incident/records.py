@@ -10,6 +10,7 @@ from meti_pi.errors import LazyProblem, Problem, UsageError
 from meti_pi.incident.assessment import assess
 from meti_pi.incident.chain import STEPS, chain, next_due, overdue
 from meti_pi.incident.facts import FileInfo, Rules, full_facts
+from meti_pi.store import schema, yamlload
 
 
 def new_record(
@@ -190,7 +191,6 @@ def list_rows(records: Iterable[tuple[str, Mapping[str, Any]]], today: date, *, 
 def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
     """Rule findings (warnings): every passed deadline of an open incident; personal data in its text."""
     from meti_pi.classify import screening
-    from meti_pi.store import schema, yamlload
 
     for rec in reg.of_kind("incidents"):
         data = rec.data

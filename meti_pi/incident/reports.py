@@ -18,6 +18,7 @@ from typing import Any
 from meti_pi.dates import wareki
 from meti_pi.dates.wareki import fullwidth, to_wareki
 from meti_pi.incident import incidents
+from meti_pi.render import mdsafe
 from meti_pi.render.word import center, html_escape, right
 from meti_pi.store.policy import DEFAULT_POLICY
 
@@ -491,7 +492,6 @@ def _inert(record: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Con
     Dates and codes inside them hold no Markdown marks, so escaping leaves them as they are."""
     from dataclasses import replace
 
-    from meti_pi.render import mdsafe
 
     out = dict(record)
     for key in _TYPED_TEXT:

@@ -16,6 +16,7 @@ from meti_pi.inspect.queries import (
     required_notices,
     vice_office,
 )
+from meti_pi.store import beppyo
 from meti_pi.store.register import Record
 
 
@@ -63,8 +64,6 @@ def _otsu(ctx: Context, _: Record | None) -> str | None:
 
 def _systems_of_others(ctx: Context, _: Record | None) -> str | None:
     """Art. 6(3): the division's files are on a system whose システム管理課等 (甲) is another division."""
-    from meti_pi.store import beppyo
-
     found = []
     for f in ctx.files:
         for sid in f.data.get("systems") or []:

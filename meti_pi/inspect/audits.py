@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from meti_pi.errors import UsageError
@@ -87,15 +86,6 @@ def new_audit_data(
     return data
 
 
-def save_new_audit(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
-    """Create the audit record; (audit id, commit)."""
-    from meti_pi import gitlayer
-
-    with gitlayer.transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run) as tx:
-        aid = tx.create("audits", data)
-    return aid, tx.commit_sha
-
-
 def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -> list[dict[str, Any]]:
     """Findings from a YAML list (or `findings:` mapping): division, article, text, action, owner, due."""
     raw = doc.get("findings") if isinstance(doc, dict) else doc
@@ -129,28 +119,21 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
     return out
 
 
-def save_audit_findings(
-    root: Path, audit_id: str, findings: list[dict[str, Any]], *, today: date,
-    ended_on: date | None = None, reported_on: date | None = None, dry_run: bool = False,
-) -> tuple[list[str], str | None]:
-    """Append findings to an audit (and its end/report dates); (finding refs, commit)."""
-    from meti_pi import gitlayer
-
-    key = f"audits/{audit_id}"
+def append_findings(doc: Any, key: str, findings: list[dict[str, Any]], *, ended_on: date | None = None,
+                    reported_on: date | None = None) -> list[str]:
+    """Append `findings` to the audit document `doc` (record `key`), numbered after the last, and
+    set its end/report dates; the new findings' references."""
+    existing = list(doc.get("findings") or [])
+    next_id = max((int(f.get("id", 0)) for f in existing), default=0) + 1
+    if "findings" not in doc:
+        doc["findings"] = []
     refs: list[str] = []
-    with gitlayer.transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
-                              today=today, dry_run=dry_run, subject_record=key) as tx:
-        doc = tx.edit(key)
-        existing = list(doc.get("findings") or [])
-        next_id = max((int(f.get("id", 0)) for f in existing), default=0) + 1
-        if "findings" not in doc:
-            doc["findings"] = []
-        for f in findings:
-            doc["findings"].append({"id": next_id, **f})
-            refs.append(finding_ref(key, next_id))
-            next_id += 1
-        if ended_on:
-            doc["ended_on"] = ended_on.isoformat()
-        if reported_on:
-            doc["reported_on"] = reported_on.isoformat()
-    return refs, tx.commit_sha
+    for f in findings:
+        doc["findings"].append({"id": next_id, **f})
+        refs.append(finding_ref(key, next_id))
+        next_id += 1
+    if ended_on:
+        doc["ended_on"] = ended_on.isoformat()
+    if reported_on:
+        doc["reported_on"] = reported_on.isoformat()
+    return refs

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from meti_pi import procs
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.errors import MetiPiError
 from meti_pi.inspect.applicability import APPLIES
@@ -54,6 +55,7 @@ from meti_pi.inspect.queries import (
     vice_office,
 )
 from meti_pi.inspect.years import add_months, article_ja, inspection_period, inspection_year_of, jp_day, year_basis
+from meti_pi.store import yamlload
 from meti_pi.store.register import Record, Register
 
 
@@ -95,8 +97,6 @@ def parse_catalogue(data: Any, source: str = "checklist.yaml") -> Catalogue:
 @lru_cache(maxsize=4)
 def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
     """The checklist catalogue shipped with meti-pi (or another file of the same shape)."""
-    from meti_pi.store import yamlload
-
     try:
         data = yamlload.load(yamlload.decode(path.read_bytes()))
     except (OSError, yamlload.YamlFault) as exc:
@@ -195,7 +195,6 @@ def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], An
     """
     import os
 
-    from meti_pi import procs
 
     catalogue = load_catalogue()
     ids = [rec.id for rec in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]

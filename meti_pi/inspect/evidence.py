@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlayer, gitlog
 from meti_pi.errors import UsageError
 
 # NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of; a
@@ -37,7 +38,6 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
     """(commit sha, commit date, register files at that commit, the trail up to it)."""
     import tarfile
 
-    from meti_pi import gitlayer
 
     repo = gitlayer.repo_of(root)
     sha = gitlayer.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
@@ -57,7 +57,6 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
             handle = tar.extractfile(member)
             if handle is not None:
                 files[name] = handle.read()
-    from meti_pi import gitlog
 
     marker = gitlog.new_marker()
     fields = ("H", "an", "aI", "s")
@@ -136,18 +135,11 @@ def evidence_pack(root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str =
     return Pack(out, sha, fmt, len(files), len(trail), hashlib.sha256(blob).hexdigest())
 
 
-def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date) -> str | None:
-    """Note the evidence pack in its audit record (one commit)."""
-    from meti_pi import gitlayer
-
-    key = f"audits/{audit_id}"
-    with gitlayer.transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
-                              today=today, subject_record=key) as tx:
-        doc = tx.edit(key)
-        entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
-        if pack.sha256:
-            entry["sha256"] = pack.sha256
-        if "evidence" not in doc:
-            doc["evidence"] = []
-        doc["evidence"].append(entry)
-    return tx.commit_sha
+def note_pack(doc: Any, pack: Pack, *, today: date) -> None:
+    """Note the evidence pack in the audit document `doc`."""
+    entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
+    if pack.sha256:
+        entry["sha256"] = pack.sha256
+    if "evidence" not in doc:
+        doc["evidence"] = []
+    doc["evidence"].append(entry)

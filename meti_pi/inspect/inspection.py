@@ -36,12 +36,10 @@ from meti_pi.inspect.audits import (
     new_audit_data,
     parse_audit_findings,
     parse_auditor,
-    save_audit_findings,
-    save_new_audit,
 )
-from meti_pi.inspect.evidence import Pack, _register_at, evidence_pack, record_pack
+from meti_pi.inspect.evidence import Pack, _register_at, evidence_pack
 from meti_pi.inspect.labels import finding_label
-from meti_pi.inspect.record import Outcome, build_record, save_inspection
+from meti_pi.inspect.record import Outcome, build_record
 from meti_pi.inspect.report import (
     DIVISION_HEADERS,
     ESCALATION_JA,
@@ -54,7 +52,7 @@ from meti_pi.inspect.report import (
     roles_of,
     year_report,
 )
-from meti_pi.inspect.reviews import audits_overview, new_review_data, reviews_overview, save_review
+from meti_pi.inspect.reviews import audits_overview, new_review_data, reviews_overview
 
 # The interface, defined in answers, record, report, audits, audit_report, evidence, reviews and labels (issue 17).
-__all__ = ['AD_HOC_MARK', 'ANSWER_ALIASES', 'DEFAULT_ACTION_DAYS', 'DIVISION_HEADERS', 'ESCALATION_JA', 'REPORT_HEADERS', 'AnswerInput', 'AnswerSet', 'Outcome', 'Pack', '_register_at', 'action_days', 'audit_officer_post', 'audit_report_markdown', 'audits_overview', 'build_record', 'division_rows', 'document_text', 'evidence_pack', 'finding_label', 'independence_flags', 'inspection_key', 'new_audit_data', 'new_review_data', 'normalize_answer', 'parse_answer_set', 'parse_audit_findings', 'parse_auditor', 'record_id', 'record_pack', 'render_audit_report', 'render_report', 'report_markdown', 'report_rows', 'reviews_overview', 'roles_of', 'save_audit_findings', 'save_inspection', 'save_new_audit', 'save_review', 'write_audit_report', 'year_report']
+__all__ = ['AD_HOC_MARK', 'ANSWER_ALIASES', 'DEFAULT_ACTION_DAYS', 'DIVISION_HEADERS', 'ESCALATION_JA', 'REPORT_HEADERS', 'AnswerInput', 'AnswerSet', 'Outcome', 'Pack', '_register_at', 'action_days', 'audit_officer_post', 'audit_report_markdown', 'audits_overview', 'build_record', 'division_rows', 'document_text', 'evidence_pack', 'finding_label', 'independence_flags', 'inspection_key', 'new_audit_data', 'new_review_data', 'normalize_answer', 'parse_answer_set', 'parse_audit_findings', 'parse_auditor', 'record_id', 'render_audit_report', 'render_report', 'report_markdown', 'report_rows', 'reviews_overview', 'roles_of', 'write_audit_report', 'year_report']

@@ -8,6 +8,7 @@ from typing import Any
 
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.errors import Problem
+from meti_pi.store.problems import at
 from meti_pi.store.register import Record, Register
 
 
@@ -35,9 +36,7 @@ def find_finding(reg: Register, ref: str) -> tuple[Record, dict[str, Any]] | Non
 
 
 def _at(rec: Record, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
-    from meti_pi.checks import validate
-
-    return validate.at(rec, key_path, code, message, severity)
+    return at(rec, key_path, code, message, severity)
 
 
 def _repeats(values: list[Any]) -> list[int]:

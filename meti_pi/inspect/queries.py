@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from meti_pi.dates.calendar_jp import parse_day
+from meti_pi.dates.calendar_jp import due_after, parse_day
+from meti_pi.incident import incidents
 from meti_pi.inspect.items import CLASS_JA
 from meti_pi.inspect.years import add_months, jp_day
+from meti_pi.notify import notices
+from meti_pi.store import beppyo
 from meti_pi.store.register import Record, Register
 
 
@@ -90,8 +93,6 @@ class Context:
     def systems(self) -> tuple[list[str], list[str]]:
         """Ids of the systems of which the division is 甲, and of which it is 乙 (別表)."""
         if "systems" not in self._cache:
-            from meti_pi.store import beppyo
-
             self._cache["systems"] = beppyo.systems_where(self.reg, self.division)
         return self._cache["systems"]  # type: ignore[no-any-return]
 
@@ -285,8 +286,6 @@ def notice_states(reg: Register, file_rec: Record, day: date) -> list[NoticeStat
     local reading below only while that engine cannot run (its classification module absent).
     """
     try:
-        from meti_pi.notify import notices
-
         statuses = notices.file_status(reg, file_rec)
     except ImportError:  # FALLBACK: classification.py not in this tree yet
         return [_local_notice_state(reg, file_rec, kind, day) for kind in required_notices(reg, file_rec.data)]
@@ -324,8 +323,6 @@ def _local_notice_state(reg: Register, file_rec: Record, kind: str, day: date) -
     if kind == "36":
         anchor = parse_day((file_rec.data.get("anonymized_info") or {}).get("created_on"))
     if kind in ("35-2", "36"):
-        from meti_pi.dates.calendar_jp import due_after
-
         due = due_after(anchor, "without_delay", reg.policy["time_limits"]) if anchor else None
     made = sorted(
         (d, n.id) for n in notes if n.data.get("state") in ("submitted", "acknowledged")
@@ -382,8 +379,6 @@ def incident_steps(rec: Record) -> list[dict[str, Any]]:
     deadlines in `assessment.deadlines`, done when an event names them.
     """
     try:
-        from meti_pi.incident import incidents
-
         return incidents.chain(rec.data)
     except (ImportError, KeyError, TypeError, ValueError):
         pass

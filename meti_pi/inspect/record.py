@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from meti_pi.errors import MetiPiError, UsageError
@@ -13,7 +12,6 @@ from meti_pi.inspect.checklist import (
     ANSWERS,
     Checklist,
     finding_ref,
-    parse_day,
 )
 from meti_pi.inspect.inspection_checks import split_ref
 from meti_pi.store.register import Register
@@ -200,29 +198,22 @@ def _ref_target(ref: str) -> tuple[str, str]:
         raise UsageError(f"{ref!r} is not a finding reference (inspections/<year>/<division>#N or audits/<id>#N)") from None
 
 
-def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool = False) -> str | None:
-    """Write the inspection record (and close the earlier findings it confirms) as one audit commit."""
-    from meti_pi import gitlayer
+def apply_outcome(doc: Any, data: dict[str, Any]) -> None:
+    """Make the existing inspection document `doc` hold exactly `data` (unchanged values untouched)."""
+    for name in [k for k in list(doc) if k not in data]:
+        del doc[name]
+    for name, value in data.items():
+        if doc.get(name) != value:
+            doc[name] = value
 
-    year = int(outcome.data["year"])
-    division = str(outcome.data["division"])
-    with gitlayer.transaction(
-        root, command="inspect", article="41(1)", today=today,
-        summary=f"{year}年度の{'随時' if outcome.data.get('occasion') == 'ad_hoc' else ''}点検結果を記録（{division}）",
-        dry_run=dry_run, subject_record=outcome.key,
-    ) as tx:
-        if outcome.existed:
-            doc = tx.edit(outcome.key)
-            for name in [k for k in list(doc) if k not in outcome.data]:
-                del doc[name]
-            for name, value in outcome.data.items():
-                if doc.get(name) != value:
-                    doc[name] = value
-        else:
-            tx.create("inspections", outcome.data, id=str(outcome.data.get("id") or division), year=year)
-        on = parse_day(outcome.data.get("inspected_on")) or today
-        for ref in outcome.closes:
-            rkey, fid = _ref_target(ref)
-            if not _close_in_doc(tx.edit(rkey), fid, on, outcome.key):
-                raise MetiPiError(f"{ref}: no such finding to close")
-    return tx.commit_sha
+
+def finding_to_close(ref: str) -> tuple[str, str]:
+    """(record key, finding id) of a finding reference; UsageError when it is not one."""
+    return _ref_target(ref)
+
+
+def close_finding(doc: Any, ref: str, on: date, by: str) -> None:
+    """Close finding `ref` in its record's document `doc`; MetiPiError when it is not there."""
+    _, fid = _ref_target(ref)
+    if not _close_in_doc(doc, fid, on, by):
+        raise MetiPiError(f"{ref}: no such finding to close")

@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from meti_pi.dates import wareki
 from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.inspect.answers import AD_HOC_MARK, inspection_key
 from meti_pi.inspect.checklist import (
@@ -18,6 +19,8 @@ from meti_pi.inspect.checklist import (
     open_findings,
     parse_day,
 )
+from meti_pi.render import excel, mdsafe, word
+from meti_pi.render.word import center, html_escape, right
 from meti_pi.store.register import Record, Register
 
 
@@ -160,7 +163,6 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
 
 
 def _cell(text: Any) -> str:
-    from meti_pi.render import mdsafe
 
     return mdsafe.inline(str(text if text is not None else "—").replace("|", "｜"))
 
@@ -181,7 +183,6 @@ def document_text(text: Any) -> str:
 def _sender_lines(reg_roles: dict[str, tuple[str, str]]) -> tuple[str, str]:
     to_title, to_post = reg_roles.get("sokatsu", ("総括個人情報保護管理者", "官房長"))
     from_title, from_post = reg_roles.get("fuku_sokatsu", ("副総括個人情報保護管理者", "大臣官房個人情報保護室長"))
-    from meti_pi.render.word import html_escape
 
     return f"{to_title}\\\n{to_post}　殿", f"{html_escape(from_title)}<br>{html_escape(from_post)}"
 
@@ -189,9 +190,6 @@ def _sender_lines(reg_roles: dict[str, tuple[str, str]]) -> tuple[str, str]:
 def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None) -> str:
     """The report as a Japanese document in CommonMark (Word output is made from it, landscape):
     the 副総括's report to the 総括 (Art. 41(2)), 和暦 dates, 課等 by name, ids only as references."""
-    from meti_pi.dates import wareki
-    from meti_pi.render.word import center, html_escape, right
-
     full = bool((policy.get("documents") or {}).get("fullwidth_digits", True))
 
     def d(value: Any) -> str:
@@ -339,13 +337,9 @@ def render_report(report: dict[str, Any], fmt: str, policy: dict[str, Any], role
     if fmt == "md":
         return md.encode("utf-8")
     if fmt == "docx":
-        from meti_pi.render import word
-
         return word.markdown_to_docx(md, **word.docx_options_from_policy(policy), created=created, landscape=True,
                                      subject="点検結果報告")
     if fmt == "xlsx":
-        from meti_pi.render import excel
-
         return excel.write_workbook([
             excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report), paper="A3"),
             excel.Sheet(f"課等別{report['year']}", DIVISION_HEADERS, division_rows(report)),

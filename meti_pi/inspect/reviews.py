@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.errors import UsageError
 from meti_pi.inspect.audits import independence_flags
 from meti_pi.inspect.checklist import (
     parse_day,
 )
 from meti_pi.inspect.inspection_checks import find_finding
-from meti_pi.inspect.record import _close_in_doc, _ref_target
 from meti_pi.store.register import Register
 
 
@@ -46,21 +44,6 @@ def new_review_data(
     if reported_on:
         data["reported_to_sokatsu_on"] = reported_on.isoformat()
     return data
-
-
-def save_review(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
-    """Create the review (closing the findings it confirms when `closes_findings`); (id, commit)."""
-    from meti_pi import gitlayer
-
-    with gitlayer.transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run) as tx:
-        rid = tx.create("reviews", data)
-        if data.get("closes_findings"):
-            on = parse_day(data["date"]) or today
-            for ref in data["findings"]:
-                key, fid = _ref_target(ref)
-                if not _close_in_doc(tx.edit(key), fid, on, f"reviews/{rid}"):
-                    raise MetiPiError(f"{ref}: no such finding to close")
-    return rid, tx.commit_sha
 
 
 def audits_overview(reg: Register, today: date) -> list[dict[str, Any]]:

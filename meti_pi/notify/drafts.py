@@ -21,10 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from meti_pi.classify.classification import document_rationale
 from meti_pi.dates.wareki import count as count_text
 from meti_pi.dates.wareki import fullwidth, to_wareki
 from meti_pi.notify import notices
+from meti_pi.render import mdsafe
 from meti_pi.render.word import center, html_escape, right
+from meti_pi.store import beppyo
 from meti_pi.store.register import Record, Register
 
 # Fallback when the register has no roles record for the 副総括 (rule Art. 5(2), SEED).
@@ -201,7 +204,6 @@ class _Writer:
 
 def _md_escape(text: str) -> str:
     """Register text made safe as one Markdown paragraph line (no marks, no line structure)."""
-    from meti_pi.render import mdsafe
 
     return mdsafe.inline(text)
 
@@ -476,14 +478,12 @@ def _classification(w: _Writer, data: dict[str, Any], decision: Any, klass: str 
         w.para("区分の理由：" + _md_escape(rationale))
         return
     w.gaps.append("classification.rationale")
-    from meti_pi.classify.classification import document_rationale
 
     sentence = document_rationale(class_reasons(decision), klass)
     w.para("区分の理由：" + (w.t(sentence) if sentence else UNSET))
 
 
 def _systems(w: _Writer, reg: Register, data: dict[str, Any]) -> None:
-    from meti_pi.store import beppyo
 
     ids = [s for s in data.get("systems") or [] if isinstance(s, str)]
     if not ids:

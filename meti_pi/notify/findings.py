@@ -28,6 +28,7 @@ from meti_pi.notify.requirements import (
     ppc_items_hash,
     requirement,
 )
+from meti_pi.store import schema, yamlload
 from meti_pi.store.register import Record, Register
 
 
@@ -72,7 +73,6 @@ class Finding:
 
 
 def _locate(rec: Record, key_path: tuple[object, ...]) -> tuple[int | None, str]:
-    from meti_pi.store import schema, yamlload
 
     line = yamlload.locate(rec.text, key_path) if rec.text else None
     return line, schema.key_path(key_path)

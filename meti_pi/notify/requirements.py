@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from meti_pi.classify import classification
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.store.register import Register
 
@@ -77,8 +78,6 @@ def decision_for(reg: Register, data: dict[str, Any]) -> Any:
     Memoised per record data while the register's records are unchanged: validate's checks, the
     ファイル簿 and the notices each ask for it (about 0.1 ms a file).
     """
-    from meti_pi.classify import classification
-
     memo: dict[int, tuple[dict[str, Any], Any]] = reg.derived("decisions", lambda _reg: {})
     hit = memo.get(id(data))
     if hit is not None and hit[0] is data:

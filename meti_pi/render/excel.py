@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from meti_pi.render.ooxml import deterministic_zip
+
 DEFAULT_FONT = "ＭＳ Ｐゴシック"
 FIXED_TIMESTAMP = datetime(2000, 1, 1, 0, 0, 0)  # openpyxl writes naive datetimes as UTC
 MAX_COLUMN_WIDTH = 50  # in Excel character units; longer text wraps
@@ -94,7 +96,6 @@ def write_workbook(
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
-    from meti_pi.render.ooxml import deterministic_zip
 
     wb = Workbook()
     wb.remove(wb.active)

@@ -40,6 +40,7 @@ import zipfile
 from datetime import UTC, date, datetime
 from typing import Any
 
+from meti_pi.render.excel import display_width
 from meti_pi.render.markdown import (
     _BR,
     Block,
@@ -185,8 +186,6 @@ def column_weights(rows: list[list[str]]) -> list[int]:
     """Relative column widths of a table, in half-width characters: the longest line of each
     column's body (capped, so one long text does not starve the others), at least its header's
     first eight half-width units (headers wrap) and 4, plus the cell margins."""
-    from meti_pi.render.excel import display_width
-
     ncols = len(rows[0]) if rows else 0
     out = []
     for c in range(ncols):

@@ -7,9 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from meti_pi import PACKAGE_DIR
+from meti_pi import PACKAGE_DIR, gitlayer
 from meti_pi.errors import MetiPiError
 from meti_pi.store.cache_files import FORMAT
+from meti_pi.store.schema import schemas_dir
 
 # Never let a user's speed-over-safety settings decide what counts as unchanged.
 _GIT_SAFE = ("-c", "core.checkStat=default", "-c", "core.trustctime=true", "-c", "core.fsmonitor=false")
@@ -21,8 +22,6 @@ def git_state(root: Path) -> dict[str, str] | None:
     Vouched for: tracked, stage 0, regular file, not assume-unchanged or skip-worktree, and
     not modified in the work tree (git compares contents when the stat data differs).
     """
-    from meti_pi import gitlayer
-
     git_dir = find_git_dir(root)
     if git_dir is None:
         return None
@@ -81,7 +80,6 @@ def fingerprint() -> str:
     """What every stored result depends on besides the register: code, schemas, libraries, Python."""
     import importlib.util
 
-    from meti_pi.store.schema import schemas_dir
 
     h = hashlib.sha1(f"{FORMAT}|{sys.version}|{sys.executable}".encode())
     pkg = PACKAGE_DIR

@@ -47,6 +47,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from meti_pi import procs
 from meti_pi.errors import Problem
 from meti_pi.store.blobs import find_git_dir, fingerprint, git_state, refused
 from meti_pi.store.cache_files import (
@@ -124,8 +125,6 @@ class View:
     def flush_entries(self) -> None:
         """Store the new entries and prune what the register no longer holds; many new entries
         (a cold start) are written by a child process while this one goes on."""
-        from meti_pi import procs
-
         new, texts = self.new, self.new_texts
         self.new, self.new_texts = {}, {}
         live, store = self.live, self.store

@@ -12,7 +12,6 @@ import errno
 import os
 import stat
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 from meti_pi.errors import UsageError
@@ -51,24 +50,10 @@ def too_large(size: int, limit: int) -> str:
             "a register file or option file is a few KB: check it is the right file, or raise the limit in policy.yaml")
 
 
-@lru_cache(maxsize=16)
-def max_file_bytes(root: str | None) -> int:
-    """The register's `max_file_bytes` (policy.yaml, read within the default limit), else the default."""
-    if root is None:
-        return DEFAULT_MAX_FILE_BYTES
-    from meti_pi.store.register import Register
-
-    try:
-        value = Register.load_policy(Path(root)).get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
-    except Exception:  # noqa: BLE001 - an unreadable policy is reported by validate; the default applies meanwhile
-        return DEFAULT_MAX_FILE_BYTES
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_MAX_FILE_BYTES
-
-
-def read_option_file(path: Path, what: str, root: Path | None = None) -> bytes:
+def read_option_file(path: Path, what: str, limit: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
     """An option file's bytes (--from, --answers, --profile...): exit 2 naming the file otherwise."""
     try:
-        return read_regular(path, max_file_bytes(str(root) if root is not None else None))
+        return read_regular(path, limit)
     except FileNotFoundError:
         raise UsageError(f"{path}: cannot read the {what}: no such file") from None
     except FileRefused as exc:

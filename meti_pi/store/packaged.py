@@ -30,31 +30,3 @@ def data_dir(name: str) -> Path:
 
 # The register's own copy of the schemas, which editor modelines point at (`meti-pi schemas --write`).
 REGISTER_SCHEMAS = ".schemas"
-
-
-class SchemaCopyState:
-    """How a register's `.schemas/` compares with the schemas of the installed meti-pi."""
-
-    def __init__(self, root: Path) -> None:
-        from meti_pi.store.schema import schemas_dir
-
-        src = schemas_dir()
-        self.packaged: dict[str, str] = {
-            f"{REGISTER_SCHEMAS}/{p.name}": p.read_text(encoding="utf-8") for p in sorted(src.glob("*.schema.json"))
-        }
-        self.missing: list[str] = []
-        self.stale: list[str] = []
-        for rel, text in self.packaged.items():
-            try:
-                held = (root / rel).read_text(encoding="utf-8")
-            except FileNotFoundError:
-                self.missing.append(rel)
-                continue
-            except (OSError, UnicodeDecodeError):
-                held = None
-            if held != text:
-                self.stale.append(rel)
-
-    @property
-    def changed(self) -> list[str]:
-        return sorted(self.missing + self.stale)

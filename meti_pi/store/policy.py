@@ -7,7 +7,12 @@ METI policy choice that the 副総括 should confirm.
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from meti_pi.errors import UsageError
+from meti_pi.store import limits, schema, yamlload
 
 DEFAULT_POLICY: dict[str, Any] = {
     "version": "default-2026-11",
@@ -88,8 +93,6 @@ def checked(user: Any, text: str | None, relpath: str = "policy.yaml", *, strict
     tuple of keys: strict for those keys only."""
     if not isinstance(user, dict) or not user:
         return None
-    from meti_pi.errors import UsageError
-    from meti_pi.store import schema, yamlload
 
     # Values only: a missing or unknown key is validate's to report (the defaults apply meanwhile).
     found = [(path, message) for path, message in schema.errors("policy.schema.json", user) if path]
@@ -106,3 +109,31 @@ def checked(user: Any, text: str | None, relpath: str = "policy.yaml", *, strict
     where = f"{relpath}:{line}" if line else relpath
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
     raise UsageError(f"{where}: {schema.key_path(path)}: {message}{more}; correct the value in {relpath} (see schemas/policy.schema.json)")
+
+
+def load_policy(root: Path) -> dict[str, Any]:
+    """The merged policy alone (for the write path's lock timeout and the file-size limit), without
+    reading records; a bad lock_timeout_seconds or max_file_bytes is a usage error (exit 2)."""
+    path = root / "policy.yaml"
+    user: Any = None
+    text: str | None = None
+    if path.is_file():
+        try:
+            text = yamlload.decode(limits.read_regular(path))
+            user = yamlload.load(text)
+        except (yamlload.YamlFault, OSError):
+            user = None  # validate reports it; the defaults still apply
+    # Read before the lock, from the work tree: only the values read here stop a command.
+    return merged(checked(user, text, strict=("lock_timeout_seconds", "max_file_bytes")))
+
+
+@lru_cache(maxsize=16)
+def max_file_bytes(root: str | None) -> int:
+    """The register's `max_file_bytes` (policy.yaml, read within the default limit), else the default."""
+    if root is None:
+        return limits.DEFAULT_MAX_FILE_BYTES
+    try:
+        value = load_policy(Path(root)).get("max_file_bytes", limits.DEFAULT_MAX_FILE_BYTES)
+    except Exception:  # noqa: BLE001 - an unreadable policy is reported by validate; the default applies meanwhile
+        return limits.DEFAULT_MAX_FILE_BYTES
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else limits.DEFAULT_MAX_FILE_BYTES

@@ -14,11 +14,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlayer, procs
 from meti_pi.errors import MetiPiError, Problem
-from meti_pi.store import limits, refs, yamlload
+from meti_pi.store import cache, limits, refs, schema, yamlload
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.ids import ID_RE, valid_id
 from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.problems import record_schema_problems
 
 REGISTER_FILE = "register.yaml"
 # yamlload.load_fast (same data, same faults, ~2x faster) where that module offers it.
@@ -99,22 +101,6 @@ class Register:
         finally:
             if gc_was_on:
                 gc.enable()
-
-    @staticmethod
-    def load_policy(root: Path) -> dict[str, Any]:
-        """The merged policy alone (for the write path's lock timeout and the file-size limit), without
-        reading records; a bad lock_timeout_seconds or max_file_bytes is a usage error (exit 2)."""
-        path = root / "policy.yaml"
-        user: Any = None
-        text: str | None = None
-        if path.is_file():
-            try:
-                text = yamlload.decode(limits.read_regular(path))
-                user = yamlload.load(text)
-            except (yamlload.YamlFault, OSError):
-                user = None  # validate reports it; the defaults still apply
-        # Read before the lock, from the work tree: only the values read here stop a command.
-        return policy_mod.merged(policy_mod.checked(user, text, strict=("lock_timeout_seconds", "max_file_bytes")))
 
     # -- lookups ------------------------------------------------------------------------
     def get(self, kind: str, rid: str) -> Record | None:
@@ -262,7 +248,7 @@ def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Reco
         try:
             if path.is_symlink():
                 return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
-            raw = limits.read_regular(path, limits.max_file_bytes(str(root)))
+            raw = limits.read_regular(path, policy_mod.max_file_bytes(str(root)))
         except limits.FileRefused as exc:
             return None, [Problem(rel, None, "unreadable", f"{exc.strerror}: remove it from the register or replace it with the record")]
         except OSError as exc:
@@ -352,8 +338,6 @@ class _StoredRecord(Record):
 
 def _text_of(path: Path, cid: str, store: Any) -> str:
     """The text whose content id is `cid`: from the cache, the file if unchanged, the blob in git; '' if gone."""
-    from meti_pi.store import cache
-
     stored = store.text(cid) if store is not None else None
     if stored is not None:
         return stored.decode("utf-8")
@@ -364,8 +348,6 @@ def _text_of(path: Path, cid: str, store: Any) -> str:
     except (OSError, yamlload.YamlFault):
         pass
     try:
-        from meti_pi import gitlayer
-
         return yamlload.decode(gitlayer.git_bytes(path.parent, "cat-file", "blob", cid))
     except (MetiPiError, yamlload.YamlFault):
         return ""  # only line numbers of problems depend on it
@@ -381,8 +363,6 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
     The common case (a well-formed record) is done here directly; every fault is left to
     parse_record, so that it is reported exactly as without the cache.
     """
-    from meti_pi.store import cache, schema
-
     kind, rid, problem = classify_path(rel)
     cid = ""
     if text is None:
@@ -393,7 +373,7 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
             if raw is None:
                 if os.path.islink(full):
                     raise OSError
-                raw = limits.read_regular(full, limits.max_file_bytes(str(root)))
+                raw = limits.read_regular(full, policy_mod.max_file_bytes(str(root)))
             cid = cache.blob_id(raw)
             text = yamlload.decode(raw)
         except (OSError, yamlload.YamlFault):
@@ -420,8 +400,6 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
     if schema.fast_valid(schema_file, data):
         found_schema: tuple[Any, ...] = ()
     else:
-        from meti_pi.checks.validate import record_schema_problems
-
         found_schema = cache.stored(record_schema_problems(record))
     targets = refs.targets(kind, data)
     record.__dict__["_refs"] = targets
@@ -436,13 +414,10 @@ def _portable(rel: str, outcome: _Outcome) -> tuple[Any, ...]:
 
 def _read_many(root: Path, rels: list[str], given: dict[str, bytes]) -> dict[str, _Outcome]:
     """Outcomes of many files; several processes share the work when there are many (meti_pi.procs)."""
-    from meti_pi import procs
-
     least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_MIN))
     workers = min(procs.cpus(), 8) if len(rels) >= least else 1
     if workers < 2:
         return {rel: _read_one(root, rel, raw=given.get(rel)) for rel in rels}
-    from meti_pi.store import schema
 
     for schema_file in {_schema_file(rel) for rel in rels} - {None}:
         schema._fast(schema_file)  # load each validator once, before forking
@@ -514,8 +489,6 @@ def _schema_file(rel: str) -> str | None:
 
 def tree_of(root: Path, rev: str) -> dict[str, str]:
     """The register files commit `rev` holds under `root` (relpath -> blob id): one `git ls-tree`."""
-    from meti_pi import gitlayer
-
     out = gitlayer.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
     files: dict[str, str] = {}
     for entry in out.split("\0"):
@@ -531,7 +504,6 @@ def tree_of(root: Path, rev: str) -> dict[str, str]:
 
 def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, str | None],
           at: dict[str, str] | None = None) -> Register:
-    from meti_pi.store import cache
 
     view = cache.View.open(root, vouched=at)
     vouched = at if at is not None else view.vouched if view is not None else {}
@@ -565,7 +537,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             try:
                 if (root / rel).is_symlink():
                     raise OSError
-                raw = limits.read_regular(root / rel, limits.max_file_bytes(str(root)))
+                raw = limits.read_regular(root / rel, policy_mod.max_file_bytes(str(root)))
             except OSError:
                 todo.append(rel)
                 continue
@@ -581,8 +553,6 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
             found[rel] = (cid, entry, entry[1], None)
     wanted = {rel: at[rel] for rel in todo if rel in at and rel not in given} if at is not None else {}
     if wanted:  # files not in the cache: their bytes from git, not from the work tree
-        from meti_pi import gitlayer
-
         blobs = gitlayer.read_blobs(root, sorted(set(wanted.values())), {sha: rel for rel, sha in wanted.items()})
         given.update({rel: blobs[sha] for rel, sha in wanted.items()})
     store = view.store if view is not None else None

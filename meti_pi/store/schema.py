@@ -19,14 +19,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
+
 
 def schemas_dir() -> Path:
     """The schemas shipped inside the package, `meti_pi/data/schemas/` (override: $METI_PI_SCHEMAS)."""
     override = os.environ.get("METI_PI_SCHEMAS")
     if override:
         return Path(override)
-    from meti_pi.store.packaged import data_dir
-
     return data_dir("schemas")
 
 
@@ -400,3 +400,29 @@ def fast_valid(schema_file: str, data: Any) -> bool:
     except Exception:  # noqa: BLE001 - any failure of the fast path hands the decision to jsonschema
         return False
     return True
+
+
+class SchemaCopyState:
+    """How a register's `.schemas/` compares with the schemas of the installed meti-pi."""
+
+    def __init__(self, root: Path) -> None:
+        src = schemas_dir()
+        self.packaged: dict[str, str] = {
+            f"{REGISTER_SCHEMAS}/{p.name}": p.read_text(encoding="utf-8") for p in sorted(src.glob("*.schema.json"))
+        }
+        self.missing: list[str] = []
+        self.stale: list[str] = []
+        for rel, text in self.packaged.items():
+            try:
+                held = (root / rel).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                self.missing.append(rel)
+                continue
+            except (OSError, UnicodeDecodeError):
+                held = None
+            if held != text:
+                self.stale.append(rel)
+
+    @property
+    def changed(self) -> list[str]:
+        return sorted(self.missing + self.stale)

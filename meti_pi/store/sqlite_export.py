@@ -23,9 +23,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from meti_pi import __version__
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.refs import REFERENCES, walk
 from meti_pi.store.register import Register
+from meti_pi.store.schema import load_schema
 
 FORMAT = 1
 _SCALAR = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
@@ -52,7 +54,6 @@ def _column_type(schema: dict[str, Any], spec: Any) -> str | None:
 
 
 def _columns(kind: str) -> list[tuple[str, str | None]]:
-    from meti_pi.store.schema import load_schema
 
     schema = load_schema(KINDS[kind].schema_file)
     return [(name, _column_type(schema, spec)) for name, spec in schema.get("properties", {}).items() if name not in ("id", "path")]
@@ -107,8 +108,6 @@ def ddl() -> list[str]:
 
 def _rows(reg: Register) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """(table, row) for every record, in a fixed order."""
-    from meti_pi import __version__
-
     yield "meta", ("format", str(FORMAT))
     yield "meta", ("meti_pi_version", __version__)
     for rel in sorted(reg.singletons):

@@ -9,6 +9,8 @@ import io
 from functools import lru_cache
 from typing import Any
 
+from meti_pi.store import yamlload
+
 
 class _KeptFloat(float):
     """A float read from a file, with the text it was written as (written back unchanged)."""
@@ -89,8 +91,6 @@ def dump_checked(doc: Any) -> tuple[str, bool]:
     text is never written: the document is written afresh instead, its comments lost but every
     value exact (the caller says so); RenderError if even that does not read back.
     """
-    from meti_pi.store import yamlload
-
     want = to_plain(doc)
     text = dump_rt(doc)
     if _reads_as(text, want, yamlload):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer, gitlog
+from meti_pi.checks.validate import CHECKS, record_schema_problems
 from meti_pi.errors import Problem
 from meti_pi.store.register import Record, Register, is_register_file, parse_blob
 
@@ -158,7 +159,6 @@ class _Validator:
         self.blobs.update(gitlayer.read_blobs(self.root, list(missing), missing))
 
     def _parse(self, rel: str, mode: str, sha: str) -> tuple[Record | None, list[Problem], list[Problem]]:
-        from meti_pi.checks.validate import record_schema_problems
 
         key = (rel, sha if mode != _SYMLINK else "symlink")
         if key not in self.parsed:
@@ -172,8 +172,6 @@ class _Validator:
         Mirrors validate.validate_register (tests/test_trail* keep the two in step), with the
         per-blob results cached.
         """
-        from meti_pi.checks.validate import CHECKS
-
         self.fetch((rel, sha) for rel, (mode, sha) in state.items() if mode != _SYMLINK and is_register_file(rel))
         records: dict[str, Record] = {}
         singletons: dict[str, Record] = {}

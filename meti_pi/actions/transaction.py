@@ -12,9 +12,7 @@ nothing left to do (recovery finds the change by its Meti-Pi-Change trailer).
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,64 +20,26 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
-from meti_pi.gitlayer import journal as jr
 from meti_pi.gitlayer import lock as lock_mod
-from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
-from meti_pi.gitlayer.runner import GitFailed, Repo, git, head_commit, repo_of, run, text_at
-from meti_pi.store import limits
+from meti_pi.gitlayer.commit import (
+    MOVED,
+    check_repo_state,
+    commit_files,
+    current_branch,
+    notes,
+    recover_noted,
+    register_changed,
+)
+from meti_pi.gitlayer.fs import crash_point, read_or_none
+from meti_pi.gitlayer.runner import Repo, git, head_commit, repo_of, text_at
+from meti_pi.gitlayer.trailers import commit_message
+from meti_pi.store import limits, schema, yamlio, yamlload
+from meti_pi.store.cache import blob_id
 from meti_pi.store.ids import allocate, valid_id
 from meti_pi.store.kinds import KINDS
-
-TRAILER_COMMAND = "Meti-Pi-Command"
-TRAILER_RECORD = "Meti-Pi-Record"
-TRAILER_ARTICLE = "Meti-Pi-Article"
-TRAILER_CHANGE = jr.TRAILER_CHANGE
-
-
-def _branch(repo: Repo) -> str:
-    ref = git(repo.top, "symbolic-ref", "-q", "HEAD", check=False).strip()
-    if not ref:
-        raise MetiPiError("HEAD is detached; check out a branch (`git switch main`) so the audit commit is not lost")
-    return ref
-
-
-# Warnings for the person running the command (the git layer prints nothing: the CLI drains this
-# after each command and writes it to stderr).
-notes: list[str] = []
-
-
-def _check_repo_state(repo: Repo) -> tuple[str, str]:
-    """Refuse a repository in the middle of something, or without an identity; the (author,
-    committer) identities as git would write them now."""
-    for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or am"),
-                         ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"), ("BISECT_LOG", "a bisect")):
-        if (repo.git_dir / marker).exists():
-            raise MetiPiError(f"the repository is in the middle of {what}; finish or abort it first")
-    idents = []
-    for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
-        # useConfigOnly: an identity guessed from the user and host names (root@host) is no identity.
-        ident = git(repo.top, "-c", "user.useConfigOnly=true", "var", var, check=False).strip()
-        if not ident:
-            raise MetiPiError('git has no identity; set it with `git config user.name "..."` and `git config user.email "..."`')
-        idents.append(ident)
-    return idents[0], idents[1]
-
-
-
-# -- commit messages -----------------------------------------------------------------------
-
-
-def commit_message(subject: str, *, command: str, records: Sequence[str], article: str | None, body: str = "") -> str:
-    """`<kind>/<id>: <summary>` and the meti-pi trailers."""
-    lines = [subject.strip().splitlines()[0] if subject.strip() else "meti-pi change", ""]
-    if body.strip():
-        lines += [body.strip(), ""]
-    lines.append(f"{TRAILER_COMMAND}: {command}")
-    lines += [f"{TRAILER_RECORD}: {r}" for r in records]
-    if article:
-        lines.append(f"{TRAILER_ARTICLE}: {article}")
-    return "\n".join(lines) + "\n"
-
+from meti_pi.store.packaged import REGISTER_SCHEMAS
+from meti_pi.store.policy import load_policy, max_file_bytes
+from meti_pi.store.register import Register, is_register_file, tree_of
 
 # -- the transaction -------------------------------------------------------------------------
 
@@ -111,7 +71,6 @@ class Transaction:
         """Current text of a register file (pending changes first)."""
         if relpath in self.texts:
             return self.texts[relpath]
-        from meti_pi.store import yamlload
 
         path = _safe_path(self.root, relpath)
         if not path.is_file():
@@ -124,8 +83,6 @@ class Transaction:
 
     def edit(self, key: str) -> Any:
         """The ruamel round-trip document of record `key` ('files/F-...'), to change in place."""
-        from meti_pi.store import yamlio
-
         relpath = key if key.endswith(".yaml") else key + ".yaml"
         if relpath not in self._docs:
             text = self.read_text(relpath)
@@ -133,8 +90,6 @@ class Transaction:
                 raise MetiPiError(f"{relpath}: no such record; check the id (`meti-pi show`)")
             # Checked by the safe loader first: a broken, aliased or tagged file is refused with
             # its location (the round-trip loader would raise an unexpected error, or expand aliases).
-            from meti_pi.store import yamlload
-
             try:
                 yamlload.load(text)
             except yamlload.YamlFault as fault:
@@ -149,8 +104,6 @@ class Transaction:
 
     def create(self, kind: str, data: dict[str, Any], *, id: str | None = None, year: int | None = None) -> str:
         """Add a new record of `kind`; allocates the id when none is given. Returns the id."""
-        from meti_pi.store import yamlio
-
         spec = KINDS[kind]
         if id is None:
             if spec.id_prefix is None:
@@ -180,13 +133,10 @@ class Transaction:
         Commands decide what to change from this, inside the `with` block: a decision made from a
         register read before the lock could act on a state another command has since changed.
         """
-        from meti_pi.store.register import Register
-
         return Register.load(self.root, overlay=self.rendered(), at=self.at)
 
     # -- internals
     def rendered(self) -> dict[str, str | None]:
-        from meti_pi.store import yamlio
 
         out = dict(self.texts)
         for relpath, doc in self._docs.items():
@@ -203,8 +153,6 @@ class Transaction:
 def _schema_rel(tx: Transaction) -> str:
     """Path from the register root to its own copy of the schemas (`meti-pi schemas --write`), for
     the editor modeline: a stable place in the register, never an install folder."""
-    from meti_pi.store.packaged import REGISTER_SCHEMAS
-
     return REGISTER_SCHEMAS + "/"
 
 
@@ -226,8 +174,6 @@ def _safe_path(root: Path, relpath: str) -> Path:
 def transaction(root: Path, *, command: str, summary: str, article: str | None = None, today: date | None = None,
                 dry_run: bool = False, subject_record: str | None = None) -> Iterator[Transaction]:
     """Lock the register, collect a command's changes, then validate, commit and write them."""
-    from meti_pi.store.register import Register, tree_of
-
     root = root.resolve()
     repo = repo_of(root)
     today = today or date.today()
@@ -238,12 +184,12 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         yield tx
         _validated(root, tx, today)
         return
-    _check_repo_state(repo)
-    _branch(repo)
-    timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
+    check_repo_state(repo)
+    current_branch(repo)
+    timeout = float(load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         crash_point("locked")
-        _recover(repo)
+        recover_noted(repo)
         # The commit made at the end must sit on this commit: the change was computed from it.
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         tx = Transaction(root, repo, today, command, article, summary, False)
@@ -265,7 +211,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         body = "".join(f"The comments of {rel} could not be kept (written afresh; every value unchanged).\n" for rel in lost)
         message = commit_message(f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article, body=body)
         untracked = {rel for rel in texts if tx.at is None or rel not in tx.at}
-        tx.commit_sha = _commit(repo, {rel: None if t is None else t.encode("utf-8") for rel, t in texts.items()}, message, base, untracked)
+        tx.commit_sha = commit_files(repo, {rel: None if t is None else t.encode("utf-8") for rel, t in texts.items()}, message, base, untracked)
         for rel in lost:
             notes.append(f"warning: the comments of {rel} could not be kept; check the commit's diff")
         crash_point("done")
@@ -274,7 +220,6 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
 def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
     """The changed texts, after checking that they add no validation error to the register."""
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
-    from meti_pi.store.register import Register
 
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
@@ -306,7 +251,6 @@ def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str
     """Every changed record's new free text (fields marked x-meti-pi-screen) is screened against
     its text `before` (default: the work tree's)."""
     from meti_pi.classify import screening
-    from meti_pi.store import schema, yamlload
 
     for rel, text in texts.items():
         kind = KINDS.get(rel.split("/", 1)[0])
@@ -335,16 +279,6 @@ def _current(root: Path, relpath: str) -> str | None:
 
 
 
-def _recover(repo: Repo) -> None:
-    note = jr.recover(repo)
-    if note:
-        notes.append(note)
-
-
-_MOVED = ("a commit was made in this repository while the command ran (not by meti-pi); nothing was written. "
-          "Run the command again: it will start from the new commit.")
-
-
 def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, base: str) -> None:
     """Refuse when a file the command must write holds someone's uncommitted work (in the work tree
     or staged), or when HEAD is no longer the commit the change was computed from."""
@@ -352,14 +286,12 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, ba
         now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
         # change as valid as it was; one that touched the register may invalidate what was decided.
-        if now != base and (not now or _register_changed(repo, base, now)):
-            raise MetiPiError(_MOVED)
+        if now != base and (not now or register_changed(repo, base, now)):
+            raise MetiPiError(MOVED)
     gpaths = [repo.git_path(r) for r in relpaths]
     unsure = gpaths
     dirty: set[str] = set()
     if at is not None:
-        from meti_pi.store.cache import blob_id
-
         # Fast path, no git process: the work-tree bytes are HEAD's blob (no filter or line-ending
         # conversion in between). Anything else is asked of git, which applies them.
         unsure = []
@@ -386,158 +318,21 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, ba
         )
 
 
-def _register_changed(repo: Repo, old: str, new: str, paths: Sequence[str] = ()) -> list[str]:
-    """Register files (or `paths`) that differ between two commits."""
-    out = git(repo.top, "--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames", old, new, "--",
-              *(paths or [repo.prefix or "."]), check=False)
-    return [p for p in out.split("\0") if p]
-
-
-# What git says when the disk is full, over quota or read-only, and how meti-pi names it.
-_GIT_SPACE = {"No space left on device": "the disk is full", "Out of diskspace": "the disk is full",
-              "Disk quota exceeded": "the disk quota is exceeded", "Read-only file system": "the file system is read-only"}
-
-
-def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, retry: float = 2.0) -> None:
-    """A git command that writes, started in its own session (see runner.run). While another git
-    holds `.git/index.lock` it is retried for `retry` seconds; then, and on any other failure,
-    GitFailed with git's own words (for a stale lock, git's advice on removing it)."""
-    deadline = time.monotonic() + retry
-    delay = 0.02
-    while True:
-        proc = run(repo.top, ("--literal-pathspecs", *args), input=input, detached=True)
-        if proc.returncode == 0:
-            return
-        said = proc.stderr.decode("utf-8", "replace")
-        if ".lock': File exists" in said and time.monotonic() < deadline:
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
-            continue
-        lines = [line.strip() for line in said.strip().splitlines() if line.strip()]
-        if ".lock': File exists" in said:
-            # git's own explanation and advice ("Another git process seems to be running ... remove the file manually")
-            raise GitFailed(f"git {args[0]} failed: {' '.join(lines)}", said)
-        space = next((name for mark, name in _GIT_SPACE.items() if mark in said), None)
-        detail = lines[-1] if lines else f"exit {proc.returncode}"
-        raise GitFailed(f"{space + ': ' if space else ''}git {args[0]} failed: {detail}", said)
-
-
-def _commit(repo: Repo, changes: dict[str, bytes | None], message: str, base: str, untracked: set[str]) -> str:
-    """Write `changes` (register-relative path -> bytes, None: remove) into the work tree and commit
-    exactly those paths with `git commit --only`; the new commit's id. `untracked`: the paths (of
-    `changes`) HEAD does not hold, announced to git first (`git add --intent-to-add`).
-
-    Before the commit point every failure (disk full, read-only, git refusing) puts the files back
-    as they were and raises MetiPiError (exit 3): nothing is committed, staged or left half-written.
-    """
-    change = os.urandom(8).hex()
-    message = message + f"{TRAILER_CHANGE}: {change}\n"
-    files: dict[str, dict[str, Any]] = {}
-    olds: dict[str, bytes | None] = {}
-    for rel, data in changes.items():
-        gpath = repo.git_path(rel)
-        olds[gpath] = read_or_none(repo.top / gpath)
-        files[gpath] = {"old": digest(olds[gpath]), "new": digest(data)}
-    intent = sorted(repo.git_path(rel) for rel, data in changes.items() if data is not None and rel in untracked)
-    journal = {"version": 2, "change": change, "base": base, "files": files, "intent": intent}
-    try:
-        jr.write_journal(repo, journal)
-    except OSError as exc:
-        jr.journal_path(repo).unlink(missing_ok=True)
-        raise MetiPiError(os_message(exc, "writing the journal in .git") + "; nothing was written or committed. "
-                          "Free some space (or make it writable) and run the command again") from None
-    crash_point("journal")
-    try:
-        for rel, data in changes.items():
-            path = repo.top / repo.git_path(rel)
-            try:
-                jr.keep_old(path)
-                if data is None:
-                    path.unlink(missing_ok=True)
-                elif digest(read_or_none(path)) != files[repo.git_path(rel)]["new"]:
-                    write_atomic(path, data, phase="tmp-written")
-            except OSError as exc:
-                raise MetiPiError(os_message(exc, f"writing {repo.git_path(rel)}")) from None
-            crash_point("file-written")
-        crash_point("files-written")
-        if intent:
-            _git_write(repo, ("add", "--force", "--intent-to-add", "--", *intent))
-        for attempt in range(20):
-            try:
-                _git_write(repo, ("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--file=-", "--only", "--",
-                                  *sorted(files)), input=message.encode("utf-8"))
-                break
-            except GitFailed as exc:
-                # A commit made by hand while git committed (git's compare-and-swap on the branch
-                # refused ours): try again on top of it, unless it changed the register.
-                if "but expected" not in exc.stderr or attempt == 19:
-                    raise
-                now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
-                if base and (not now or _register_changed(repo, base, now)):
-                    raise MetiPiError(_MOVED.replace("; nothing was written", "")) from None
-    except MetiPiError as exc:
-        done = jr.committed_as(repo, journal)
-        if done:  # git failed after its commit point (e.g. writing the index): the change is in
-            _finish(repo, journal)
-            raise MetiPiError(f"the change WAS committed as {done[:12]}, but {exc}; check `git status` "
-                              "(the files are in the work tree)") from None
-        try:
-            jr.undo(repo, journal)
-            jr.drop_journal(repo, journal)
-        except (OSError, MetiPiError) as undo_exc:
-            raise MetiPiError(f"{exc}; nothing was committed, and putting the files back failed too ({undo_exc}). "
-                              "Run any meti-pi command again when the cause is fixed: it finishes the cleanup") from None
-        raise MetiPiError(f"{exc}; nothing was committed and no file was changed. Fix the cause and run the command again") from None
-    crash_point("committed")
-    # From here on the change is committed: nothing below may pretend otherwise.
-    found = jr.commit_of(repo, journal)
-    if not found:  # git said it committed; a commit made on top at once and reset away? Say what is known.
-        raise MetiPiError("git reported the change committed, but HEAD's history does not hold it; "
-                          "check `git reflog` and run `meti-pi validate`")
-    new, parents = found[0], found[1:]
-    _finish(repo, journal)
-    if base and parents and parents != [base]:
-        # A commit made by hand between the last check and `git commit` (git does not know meti-pi's
-        # lock): harmless unless it touched the register.
-        touched = _register_changed(repo, base, parents[0], list(files))
-        if touched:
-            raise MetiPiError(f"the change WAS committed as {new[:12]}, but a commit made by hand meanwhile also changed "
-                              f"{', '.join(touched)}; check `git show {new[:12]}` and revert what it should not hold")
-        others = _register_changed(repo, base, parents[0])
-        if others:
-            notes.append(f"warning: a commit made meanwhile by hand changed {', '.join(others)}; the change "
-                         f"{new[:12]} was checked against the register before it. Run `meti-pi validate`")
-    for gpath, f in files.items():
-        if digest(read_or_none(repo.top / gpath)) != f["new"]:
-            notes.append(f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`")
-    return new
-
-
-def _finish(repo: Repo, journal: dict[str, Any]) -> None:
-    """After the commit point: drop the kept old files and the journal; a failure here only leaves
-    work for the next command's recovery, and says so."""
-    try:
-        jr.drop_journal(repo, journal)
-    except OSError as exc:
-        notes.append(f"warning: the change is committed, but {os_message(exc, 'removing the journal')}; "
-                     "the next meti-pi command finishes it")
-
-
 # -- commits of hand edits -----------------------------------------------------------------
 
 
 def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str, today: date) -> str | None:
     """Commit records edited by hand (after validation) as one audit commit; the sha, or None if unchanged."""
+    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+
     root = root.resolve()
     repo = repo_of(root)
-    _check_repo_state(repo)
-    _branch(repo)
-    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
-    from meti_pi.store.register import Register, is_register_file, tree_of
+    check_repo_state(repo)
+    current_branch(repo)
 
-    timeout = float(Register.load_policy(root).get("lock_timeout_seconds", 30))
+    timeout = float(load_policy(root).get("lock_timeout_seconds", 30))
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
-        _recover(repo)
+        recover_noted(repo)
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         raw: dict[str, bytes | None] = {}
         for rel in relpaths:
@@ -546,7 +341,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
                 raise UsageError(f"{rel}: not a register record file (<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)")
             # Read as a regular file within the size limit: a FIFO named *.yaml must not block (#15).
             try:
-                raw[rel] = limits.read_regular(path, limits.max_file_bytes(str(root))) if path.exists() else None
+                raw[rel] = limits.read_regular(path, max_file_bytes(str(root))) if path.exists() else None
             except limits.FileRefused as exc:
                 raise UsageError(f"{rel}: {exc.strerror}; nothing was committed") from None
         # surrogateescape: a file in another encoding is compared, then refused by validation, not a crash
@@ -579,7 +374,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
         # The person's own edits, already in the work tree: _commit leaves files holding the bytes
         # it would write as they are (the journal still covers `git add -N` of new files).
-        return _commit(repo, {rel: raw[rel] for rel in changed}, message, base, {rel for rel in changed if head_texts[rel] is None})
+        return commit_files(repo, {rel: raw[rel] for rel in changed}, message, base, {rel for rel in changed if head_texts[rel] is None})
 
 
 def _has_surrogates(text: str) -> bool:

@@ -10,8 +10,10 @@ import pytest
 from conftest import git, make_register
 
 from meti_pi import gitlayer
+from meti_pi.actions.transaction import Transaction, transaction
 from meti_pi.errors import MetiPiError, RuleViolation
 from meti_pi.gitlayer import lock
+from meti_pi.gitlayer.commit import notes as transaction_notes
 
 TODAY = date(2026, 11, 26)
 DIVISION = {"name": "大臣官房人事課", "org": "経済産業省", "manager_post": "人事課長"}
@@ -21,8 +23,8 @@ def head(root: Path) -> str:
     return git(root, "rev-parse", "HEAD").strip()
 
 
-def add_division(root: Path, rid: str = "kanbo-jinji", **kw) -> gitlayer.Transaction:
-    with gitlayer.transaction(root, command="new", summary="new division", article="5(3)", today=TODAY, **kw) as tx:
+def add_division(root: Path, rid: str = "kanbo-jinji", **kw) -> Transaction:
+    with transaction(root, command="new", summary="new division", article="5(3)", today=TODAY, **kw) as tx:
         tx.create("divisions", dict(DIVISION), id=rid)
     return tx
 
@@ -63,7 +65,7 @@ def test_refuses_when_a_target_has_uncommitted_edits(tmp_path):
     target.write_text(target.read_text().replace("人事課長", "人事課長（手編集）"))
     before = head(root)
     with pytest.raises(MetiPiError, match="uncommitted edits"):
-        with gitlayer.transaction(root, command="edit", summary="x", today=TODAY) as tx:
+        with transaction(root, command="edit", summary="x", today=TODAY) as tx:
             doc = tx.edit("divisions/kanbo-jinji")
             doc["address"] = "東京都千代田区霞が関1-3-1"
     assert head(root) == before
@@ -74,7 +76,7 @@ def test_refuses_a_change_that_adds_an_error_and_writes_nothing(tmp_path):
     root = make_register(tmp_path)
     before = head(root)
     with pytest.raises(RuleViolation) as info:
-        with gitlayer.transaction(root, command="new", summary="bad", today=TODAY) as tx:
+        with transaction(root, command="new", summary="bad", today=TODAY) as tx:
             tx.create("divisions", {"name": "X", "org": "特許庁", "manager_post": "課長"}, id="tokkyo")
     assert info.value.exit_code == 1
     assert any(p.path == "divisions/tokkyo.yaml" and p.code == "schema" for p in info.value.problems)
@@ -101,7 +103,7 @@ def test_no_change_no_commit(tmp_path):
     root = make_register(tmp_path)
     add_division(root)
     before = head(root)
-    with gitlayer.transaction(root, command="edit", summary="same", today=TODAY) as tx:
+    with transaction(root, command="edit", summary="same", today=TODAY) as tx:
         doc = tx.edit("divisions/kanbo-jinji")
         doc["name"] = DIVISION["name"]
     assert tx.commit_sha is None and head(root) == before
@@ -109,7 +111,7 @@ def test_no_change_no_commit(tmp_path):
 
 def test_edit_is_a_one_line_diff_and_keeps_comments(tmp_path):
     root = make_register(tmp_path)
-    with gitlayer.transaction(root, command="edit", summary="tighten lock wait", today=TODAY) as tx:
+    with transaction(root, command="edit", summary="tighten lock wait", today=TODAY) as tx:
         doc = tx.edit("policy")
         doc["lock_timeout_seconds"] = 10
     diff = git(root, "show", "--format=", "-U0", "HEAD")
@@ -149,7 +151,7 @@ def test_refuses_to_run_in_unsafe_repository_states(tmp_path, monkeypatch, state
 def test_lock_timeout_names_the_holder(tmp_path):
     root = make_register(tmp_path)
     repo = gitlayer.repo_of(root)
-    with gitlayer.transaction(root, command="edit", summary="x", today=TODAY) as tx:
+    with transaction(root, command="edit", summary="x", today=TODAY) as tx:
         tx.edit("policy")["lock_timeout_seconds"] = 0
     with lock.held(repo.git_dir / "meti-pi.lock", command="notify F-1", timeout=1):
         with pytest.raises(MetiPiError, match=r"locked by `meti-pi notify F-1`"):
@@ -177,7 +179,7 @@ def edit_interrupted(root: Path, monkeypatch, phase: str) -> Path:
     """An edit of divisions/kanbo-jinji killed at `phase`; the file it writes."""
     kill_at(monkeypatch, phase)
     with pytest.raises(Killed):
-        with gitlayer.transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
+        with transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
             tx.edit("divisions/kanbo-jinji")["deputy_manager_posts"] = ["企画官"]
     monkeypatch.setattr(gitlayer.fs, "crash_hook", None)
     return root / "divisions/kanbo-jinji.yaml"
@@ -269,10 +271,10 @@ def test_register_in_a_subfolder_of_a_larger_repo(tmp_path):
 def test_paths_outside_the_register_are_refused(tmp_path):
     root = make_register(tmp_path)
     with pytest.raises(MetiPiError):
-        with gitlayer.transaction(root, command="x", summary="x", today=TODAY) as tx:
+        with transaction(root, command="x", summary="x", today=TODAY) as tx:
             tx.write_text("../outside.yaml", "a: 1\n")
     with pytest.raises(MetiPiError):
-        with gitlayer.transaction(root, command="x", summary="x", today=TODAY) as tx:
+        with transaction(root, command="x", summary="x", today=TODAY) as tx:
             tx.create("divisions", dict(DIVISION), id="../../etc")
 
 
@@ -284,7 +286,7 @@ def test_validation_is_against_what_the_commit_will_hold_not_unsaved_work(tmp_pa
         "schema_version: 1\nid: draft-div\nname: 下書きの課\norg: 経済産業省\nmanager_post: 課長\n", encoding="utf-8")
     before = head(root)
     with pytest.raises(RuleViolation) as info:
-        with gitlayer.transaction(root, command="new", summary="system", today=TODAY) as tx:
+        with transaction(root, command="new", summary="system", today=TODAY) as tx:
             tx.create("systems", {"name": "業務システム", "beppyo_row": 6, "business_division": "draft-div"}, id="SYS-1")
     assert any(p.code == "dangling-ref" for p in info.value.problems)
     assert head(root) == before
@@ -295,7 +297,7 @@ def test_an_unsaved_broken_edit_elsewhere_neither_blocks_nor_enters_the_commit(t
     root = make_register(tmp_path)
     policy = root / "policy.yaml"
     policy.write_text(policy.read_text(encoding="utf-8").replace("fiscal_year_start_month: 4", "fiscal_year_start_month: 13"), encoding="utf-8")
-    with gitlayer.transaction(root, command="new", summary="division", today=TODAY) as tx:
+    with transaction(root, command="new", summary="division", today=TODAY) as tx:
         seen = tx.register().policy["fiscal_year_start_month"]
         tx.create("divisions", dict(DIVISION), id="kanbo-jinji")
     assert seen == 4  # the command decided on the committed policy
@@ -324,7 +326,7 @@ def test_an_edit_the_yaml_writer_garbles_is_written_afresh_with_a_warning(tmp_pa
         return text.replace("人事課長", "人事課長\nx: 1") if "#" in text else text
 
     monkeypatch.setattr(yamlio, "dump_rt", garbled_when_commented)
-    with gitlayer.transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
+    with transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
         tx.edit("divisions/kanbo-jinji")["deputy_manager_posts"] = ["企画官"]
     monkeypatch.setattr(yamlio, "dump_rt", real)
     text = (root / "divisions/kanbo-jinji.yaml").read_text(encoding="utf-8")
@@ -332,8 +334,8 @@ def test_an_edit_the_yaml_writer_garbles_is_written_afresh_with_a_warning(tmp_pa
                                    "manager_post": "人事課長", "deputy_manager_posts": ["企画官"]}
     assert "# 正式名称" not in text
     assert "comments of divisions/kanbo-jinji.yaml could not be kept" in git(root, "log", "-1", "--format=%B")
-    assert any("could not be kept" in note for note in gitlayer.notes) and capsys.readouterr().err == ""
-    gitlayer.notes.clear()
+    assert any("could not be kept" in note for note in transaction_notes) and capsys.readouterr().err == ""
+    transaction_notes.clear()
 
 
 def test_an_edit_that_cannot_be_written_exactly_is_refused(tmp_path, monkeypatch):
@@ -344,7 +346,7 @@ def test_an_edit_that_cannot_be_written_exactly_is_refused(tmp_path, monkeypatch
     before = head(root)
     monkeypatch.setattr(yamlio, "dump_rt", lambda doc: "x: 1\n")
     with pytest.raises(MetiPiError, match="reads back unchanged"):
-        with gitlayer.transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
+        with transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
             tx.edit("divisions/kanbo-jinji")["manager_post"] = "課長"
     assert head(root) == before
 
@@ -357,7 +359,7 @@ def test_a_target_edited_while_the_command_runs_is_not_overwritten(tmp_path):
     before = head(root)
     path = root / "divisions/kanbo-jinji.yaml"
     with pytest.raises(MetiPiError, match="uncommitted edits"):
-        with gitlayer.transaction(root, command="edit", summary="post", today=TODAY) as tx:
+        with transaction(root, command="edit", summary="post", today=TODAY) as tx:
             tx.edit("divisions/kanbo-jinji")["manager_post"] = "課長"
             path.write_text(path.read_text(encoding="utf-8") + "# 編集中\n", encoding="utf-8")
     assert head(root) == before
@@ -368,7 +370,7 @@ def test_a_file_someone_creates_at_a_new_records_path_meanwhile_is_not_overwritt
     root = make_register(tmp_path)
     before = head(root)
     with pytest.raises(MetiPiError, match="uncommitted edits"):
-        with gitlayer.transaction(root, command="new", summary="new division", today=TODAY) as tx:
+        with transaction(root, command="new", summary="new division", today=TODAY) as tx:
             tx.create("divisions", dict(DIVISION), id="kanbo-jinji")
             (root / "divisions").mkdir(exist_ok=True)
             (root / "divisions/kanbo-jinji.yaml").write_text("# someone's draft\n", encoding="utf-8")
@@ -401,7 +403,7 @@ def test_a_file_deleted_in_the_work_tree_still_counts_as_head_has_it(tmp_path):
     root = make_register(tmp_path)
     add_division(root)
     (root / "divisions/kanbo-jinji.yaml").unlink()
-    with gitlayer.transaction(root, command="new", summary="system", today=TODAY) as tx:
+    with transaction(root, command="new", summary="system", today=TODAY) as tx:
         sid = tx.create("systems", {"name": "人事給与システム", "beppyo_row": 1, "managing_division": "kanbo-jinji"})
     assert git(root, "show", "--name-only", "--format=", tx.commit_sha).split() == [f"register/systems/{sid}.yaml"]
     assert not (root / "divisions/kanbo-jinji.yaml").exists()
@@ -433,7 +435,7 @@ def test_a_failure_after_gits_commit_point_says_the_change_was_committed(tmp_pat
 
     from meti_pi.gitlayer.runner import GitFailed
 
-    tx_mod = sys.modules["meti_pi.gitlayer.transaction"]
+    tx_mod = sys.modules["meti_pi.gitlayer.commit"]
     real = tx_mod._git_write
 
     def commits_then_fails(repo, args, **kw):

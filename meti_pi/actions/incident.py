@@ -1,0 +1,230 @@
+"""Actions of `incident` (規程 Arts. 39, 40): open, update and close an incident, each as one commit.
+
+The cli parses the options into plain values (the facts as a mapping, keys as the facts file's);
+the rules of each command are here: free text is screened and references checked before anything
+is computed or written, the record is computed by meti_pi.incident (pure) from the register read
+under the lock, and written through the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from meti_pi.actions.records import require_record
+from meti_pi.actions.transaction import transaction
+from meti_pi.classify import screening
+from meti_pi.errors import RuleViolation, UsageError
+from meti_pi.incident import incidents
+from meti_pi.incident.incidents import FACTS
+from meti_pi.store.register import Register
+from meti_pi.store.yamlio import to_plain
+
+
+@dataclass
+class Written:
+    """What an incident action wrote (or, with dry_run, would write)."""
+
+    id: str
+    record: dict[str, Any]
+    commit: str | None
+    what: str = ""
+    masked: list[str] = field(default_factory=list)  # free-text fields masked with ＊ (policy incident.screening: mask)
+    unrequired_event: str | None = None  # an --event recorded although the assessment does not require it
+
+
+@dataclass
+class Update:
+    """One `incident update`: an event of the reporting chain and/or changed facts."""
+
+    event: str | None = None
+    on: date | None = None  # the day given with --on (None: today for an event, the known date for a fact)
+    note: str | None = None
+    method: str | None = None
+    reference: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)  # changed facts and top-level keys, as in a facts file
+    files: list[str] = field(default_factory=list)  # files added
+    measures_done: list[str] = field(default_factory=list)  # added
+    measures_planned: list[str] = field(default_factory=list)  # added
+    no_planned_measures: bool = False
+    unset: list[str] = field(default_factory=list)  # facts set back to unknown
+    refresh_rules: bool = False
+
+
+def load_incident(reg: Register, incident_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = require_record(reg, "incidents", incident_id, hint="see `meti-pi incident list`").data
+    return data
+
+
+def open_incident(root: Path, reg: Register, raw: dict[str, Any], *, today: date, dry_run: bool = False) -> Written:
+    """Record a new incident from its facts (`raw`, keys as a facts file's) and assess it."""
+    top, facts = incidents.split_input(raw)
+    masked = _screen(str(reg.policy["incident"]["screening"]), top, facts)
+    _check_refs(reg, top)
+    record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, today), today=today)
+    with transaction(root, command="incident open", article="39", today=today, dry_run=dry_run,
+                     summary=_commit_summary(record, "incident opened")) as tx:
+        rid = tx.create("incidents", record)
+    return Written(rid, record, tx.commit_sha, "incident opened", masked)
+
+
+def update_incident(root: Path, reg: Register, incident_id: str, change: Update, *, today: date, dry_run: bool = False) -> Written:
+    """Record an event of the reporting chain and/or changed facts (re-assessing as of the day)."""
+    current = load_incident(reg, incident_id)
+    event = change.event
+    if event is not None and event not in incidents.RECORDABLE_EVENTS:
+        raise UsageError(f"--event {event}: unknown; one of {', '.join(incidents.RECORDABLE_EVENTS)}")
+    if event == "note" and not change.note:
+        raise UsageError("--event note needs --note TEXT")
+    raw = dict(change.raw)
+    if change.files:
+        raw["files"] = list(dict.fromkeys([*(current.get("files") or []), *change.files]))
+    old_facts = current.get("facts") or {}
+    if change.measures_done:
+        raw["measures_done"] = [*(old_facts.get("measures_done") or []), *change.measures_done]
+    if change.measures_planned:
+        raw["measures_planned"] = [*(old_facts.get("measures_planned") or []), *change.measures_planned]
+    elif change.no_planned_measures:
+        raw["measures_planned"] = list(old_facts.get("measures_planned") or [])
+    for key in change.unset:
+        if key not in incidents.FACTS:
+            raise UsageError(f"--unset {key}: not a fact; one of {', '.join(incidents.FACTS)}")
+        raw[key] = None
+    top, facts = incidents.split_input(raw)
+    extra = {k: v for k, v in (("note", change.note), ("method", change.method), ("reference", change.reference)) if v is not None}
+    masked = _screen(str(reg.policy["incident"]["screening"]), top, facts, extra)
+    _check_refs(reg, top)
+    if event is None and extra:
+        raise UsageError("--note/--method/--reference belong to an --event")
+    new_snapshot = _snapshot(reg, today) if change.refresh_rules else None
+    file_ids = top.get("files") or current.get("files") or []
+    key = f"incidents/{incident_id}"
+    what = f"{event} recorded" if event else ("rules refreshed" if change.refresh_rules and not facts and not top else "facts changed")
+
+    def updated(base: dict[str, Any]) -> dict[str, Any]:
+        return incidents.update_record(
+            base, changes=facts, top_changes=top, event={"event": event, **extra} if event else None,
+            files=_file_infos(reg, list(file_ids)), on=change.on or today, today=today, new_snapshot=new_snapshot,
+            # A fact's date defaults to the day the incident was known, not today (item 9 of issue 14).
+            facts_on=change.on or date.fromisoformat(str(top.get("known_on") or base["known_on"])),
+        )
+
+    preview = updated(current)  # refuses bad input before the lock is taken; gives the commit subject
+    article = incidents.event_article(event, preview)
+    if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
+        article = "40(1)"  # cause analysis and recurrence-prevention measures
+    with transaction(root, command="incident update", today=today, dry_run=dry_run, article=article,
+                     summary=_commit_summary(preview, what), subject_record=key) as tx:
+        doc = tx.edit(key)
+        new = updated(to_plain(doc))
+        _apply(doc, new)
+    step = next((s for s in new["chain"] if s["step"] == event), None)
+    unrequired = event if step is not None and not step["required"] else None
+    return Written(incident_id, new, tx.commit_sha, what, masked, unrequired)
+
+
+def close_incident(root: Path, reg: Register, incident_id: str, *, on: date | None, today: date, dry_run: bool = False) -> Written:
+    """Close an incident; refused (RuleViolation) while Art. 40 cause analysis and measures, or a required report, are missing."""
+    current = load_incident(reg, incident_id)
+    day = on or today
+    if day > today or day.isoformat() < str(current.get("known_on")):
+        raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
+    key = f"incidents/{incident_id}"
+    with transaction(root, command="incident close", article="40", today=today, dry_run=dry_run,
+                     summary="incident closed", subject_record=key) as tx:
+        doc = tx.edit(key)
+        fresh = to_plain(doc)
+        problems = incidents.close_problems(fresh, f"{key}.yaml", today)
+        if problems:
+            raise RuleViolation(f"{key} cannot be closed yet ({len(problems)} open requirement(s); nothing was written)", tuple(problems))
+        new = incidents.close_record(fresh, on=day, today=today)
+        _apply(doc, new)
+    return Written(incident_id, new, tx.commit_sha, "incident closed")
+
+
+# -- the rules shared by open and update -----------------------------------------------------
+
+
+def _screen(mode: str, top: dict[str, Any], facts: dict[str, Any], extra: dict[str, Any] | None = None) -> list[str]:
+    """Screen every free text in place (refuse: UsageError before anything is written); the fields masked."""
+    masked: list[str] = []
+
+    def one(field: str, value: Any) -> Any:
+        if value is None:
+            return None
+        new = screening.check_data(value, mode, field)
+        if new != value:
+            masked.append(field)
+        return new
+
+    if "summary" in top:
+        top["summary"] = one("summary", top["summary"])
+    for key in list(facts):
+        if FACTS[key][0] in ("text", "texts"):
+            facts[key] = one(f"facts.{key}", facts[key])
+    for key in list(extra or {}):
+        assert extra is not None
+        extra[key] = one(f"--{key}", extra[key])
+    return masked
+
+
+def _check_refs(reg: Register, top: dict[str, Any]) -> None:
+    for fid in top.get("files") or []:
+        if reg.get("files", fid) is None:
+            raise UsageError(f"--file {fid}: no such file in the register (files/{fid}.yaml); check the id")
+    div = top.get("division")
+    if div and reg.get("divisions", div) is None:
+        raise UsageError(f"--division {div}: no such division in the register (divisions/{div}.yaml); check the id")
+
+
+def _file_infos(reg: Register, file_ids: list[str]) -> list[Any]:
+    return [incidents.file_info(fid, reg.data_of("files", fid)) for fid in file_ids]
+
+
+def _snapshot(reg: Register, today: date) -> dict[str, Any]:
+    cites = reg.singletons.get("citations.yaml")
+    return incidents.rules_snapshot(reg.policy, cites.data if cites is not None and isinstance(cites.data, dict) else None, today)
+
+
+def _commit_summary(record: dict[str, Any], what: str) -> str:
+    a = record["assessment"]
+    if not a["ppc_report"]:
+        return f"{what}; PPC report not required"
+    d = a["deadlines"]
+    due = f"; 速報の目安 {d['preliminary_report']}, 確報 {d['final_report']}" if d.get("final_report") else ""
+    return f"{what}; PPC report required ({', '.join(a['grounds'])}){due}"
+
+
+def _apply(doc: Any, new: dict[str, Any]) -> None:
+    """Change the round-trip document in place to equal `new`, touching only what differs.
+
+    Lists that only grew (the append-only events) are extended, so the diff shows the new entries.
+    Values are copied on the way in: an object shared by two places would be written as a YAML
+    anchor and alias, which register files refuse.
+    """
+
+    def fresh(value: Any) -> Any:
+        return json.loads(json.dumps(value, ensure_ascii=False))
+
+    for key in [k for k in doc if k not in new]:
+        del doc[key]
+    for key, value in new.items():
+        old = doc.get(key, None)
+        if isinstance(value, dict) and isinstance(old, dict):
+            _apply(old, value)
+        elif isinstance(value, list) and isinstance(old, list):
+            plain_old = to_plain(old)
+            if plain_old == value:
+                continue
+            if len(plain_old) == len(value) and all(isinstance(v, dict) and isinstance(o, dict) for v, o in zip(value, old)):
+                for o, v in zip(old, value):
+                    _apply(o, v)
+            elif plain_old == value[: len(plain_old)]:
+                old.extend(fresh(value[len(plain_old):]))
+            else:
+                doc[key] = fresh(value)
+        elif key not in doc or to_plain(old) != value:
+            doc[key] = fresh(value)

@@ -1,0 +1,198 @@
+"""Committing a change: exactly the given files, with `git commit --only`, under a journal.
+
+What git needs before (`check_repo_state`, `current_branch`), the journal and the atomic writes
+(`commit_files`: the files are put back as they were on any failure before git's commit point),
+git's own retries and its words for a full disk, and the warnings for the person running the
+command (`notes`: the git layer prints nothing; the CLI writes them to stderr after each command).
+The change itself, and its validation, are the caller's (meti_pi.actions.transaction).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from meti_pi.errors import MetiPiError
+from meti_pi.gitlayer import journal as jr
+from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
+from meti_pi.gitlayer.runner import GitFailed, Repo, git, run
+
+TRAILER_CHANGE = jr.TRAILER_CHANGE
+
+
+def current_branch(repo: Repo) -> str:
+    ref = git(repo.top, "symbolic-ref", "-q", "HEAD", check=False).strip()
+    if not ref:
+        raise MetiPiError("HEAD is detached; check out a branch (`git switch main`) so the audit commit is not lost")
+    return ref
+
+
+# Warnings for the person running the command (the git layer prints nothing: the CLI drains this
+# after each command and writes it to stderr).
+notes: list[str] = []
+
+
+def check_repo_state(repo: Repo) -> tuple[str, str]:
+    """Refuse a repository in the middle of something, or without an identity; the (author,
+    committer) identities as git would write them now."""
+    for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or am"),
+                         ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"), ("BISECT_LOG", "a bisect")):
+        if (repo.git_dir / marker).exists():
+            raise MetiPiError(f"the repository is in the middle of {what}; finish or abort it first")
+    idents = []
+    for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        # useConfigOnly: an identity guessed from the user and host names (root@host) is no identity.
+        ident = git(repo.top, "-c", "user.useConfigOnly=true", "var", var, check=False).strip()
+        if not ident:
+            raise MetiPiError('git has no identity; set it with `git config user.name "..."` and `git config user.email "..."`')
+        idents.append(ident)
+    return idents[0], idents[1]
+
+
+def recover_noted(repo: Repo) -> None:
+    note = jr.recover(repo)
+    if note:
+        notes.append(note)
+
+
+MOVED = ("a commit was made in this repository while the command ran (not by meti-pi); nothing was written. "
+          "Run the command again: it will start from the new commit.")
+
+
+def register_changed(repo: Repo, old: str, new: str, paths: Sequence[str] = ()) -> list[str]:
+    """Register files (or `paths`) that differ between two commits."""
+    out = git(repo.top, "--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames", old, new, "--",
+              *(paths or [repo.prefix or "."]), check=False)
+    return [p for p in out.split("\0") if p]
+
+
+# What git says when the disk is full, over quota or read-only, and how meti-pi names it.
+_GIT_SPACE = {"No space left on device": "the disk is full", "Out of diskspace": "the disk is full",
+              "Disk quota exceeded": "the disk quota is exceeded", "Read-only file system": "the file system is read-only"}
+
+
+def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, retry: float = 2.0) -> None:
+    """A git command that writes, started in its own session (see runner.run). While another git
+    holds `.git/index.lock` it is retried for `retry` seconds; then, and on any other failure,
+    GitFailed with git's own words (for a stale lock, git's advice on removing it)."""
+    deadline = time.monotonic() + retry
+    delay = 0.02
+    while True:
+        proc = run(repo.top, ("--literal-pathspecs", *args), input=input, detached=True)
+        if proc.returncode == 0:
+            return
+        said = proc.stderr.decode("utf-8", "replace")
+        if ".lock': File exists" in said and time.monotonic() < deadline:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+            continue
+        lines = [line.strip() for line in said.strip().splitlines() if line.strip()]
+        if ".lock': File exists" in said:
+            # git's own explanation and advice ("Another git process seems to be running ... remove the file manually")
+            raise GitFailed(f"git {args[0]} failed: {' '.join(lines)}", said)
+        space = next((name for mark, name in _GIT_SPACE.items() if mark in said), None)
+        detail = lines[-1] if lines else f"exit {proc.returncode}"
+        raise GitFailed(f"{space + ': ' if space else ''}git {args[0]} failed: {detail}", said)
+
+
+def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, base: str, untracked: set[str]) -> str:
+    """Write `changes` (register-relative path -> bytes, None: remove) into the work tree and commit
+    exactly those paths with `git commit --only`; the new commit's id. `untracked`: the paths (of
+    `changes`) HEAD does not hold, announced to git first (`git add --intent-to-add`).
+
+    Before the commit point every failure (disk full, read-only, git refusing) puts the files back
+    as they were and raises MetiPiError (exit 3): nothing is committed, staged or left half-written.
+    """
+    change = os.urandom(8).hex()
+    message = message + f"{TRAILER_CHANGE}: {change}\n"
+    files: dict[str, dict[str, Any]] = {}
+    olds: dict[str, bytes | None] = {}
+    for rel, data in changes.items():
+        gpath = repo.git_path(rel)
+        olds[gpath] = read_or_none(repo.top / gpath)
+        files[gpath] = {"old": digest(olds[gpath]), "new": digest(data)}
+    intent = sorted(repo.git_path(rel) for rel, data in changes.items() if data is not None and rel in untracked)
+    journal = {"version": 2, "change": change, "base": base, "files": files, "intent": intent}
+    try:
+        jr.write_journal(repo, journal)
+    except OSError as exc:
+        jr.journal_path(repo).unlink(missing_ok=True)
+        raise MetiPiError(os_message(exc, "writing the journal in .git") + "; nothing was written or committed. "
+                          "Free some space (or make it writable) and run the command again") from None
+    crash_point("journal")
+    try:
+        for rel, data in changes.items():
+            path = repo.top / repo.git_path(rel)
+            try:
+                jr.keep_old(path)
+                if data is None:
+                    path.unlink(missing_ok=True)
+                elif digest(read_or_none(path)) != files[repo.git_path(rel)]["new"]:
+                    write_atomic(path, data, phase="tmp-written")
+            except OSError as exc:
+                raise MetiPiError(os_message(exc, f"writing {repo.git_path(rel)}")) from None
+            crash_point("file-written")
+        crash_point("files-written")
+        if intent:
+            _git_write(repo, ("add", "--force", "--intent-to-add", "--", *intent))
+        for attempt in range(20):
+            try:
+                _git_write(repo, ("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--file=-", "--only", "--",
+                                  *sorted(files)), input=message.encode("utf-8"))
+                break
+            except GitFailed as exc:
+                # A commit made by hand while git committed (git's compare-and-swap on the branch
+                # refused ours): try again on top of it, unless it changed the register.
+                if "but expected" not in exc.stderr or attempt == 19:
+                    raise
+                now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+                if base and (not now or register_changed(repo, base, now)):
+                    raise MetiPiError(MOVED.replace("; nothing was written", "")) from None
+    except MetiPiError as exc:
+        done = jr.committed_as(repo, journal)
+        if done:  # git failed after its commit point (e.g. writing the index): the change is in
+            _finish(repo, journal)
+            raise MetiPiError(f"the change WAS committed as {done[:12]}, but {exc}; check `git status` "
+                              "(the files are in the work tree)") from None
+        try:
+            jr.undo(repo, journal)
+            jr.drop_journal(repo, journal)
+        except (OSError, MetiPiError) as undo_exc:
+            raise MetiPiError(f"{exc}; nothing was committed, and putting the files back failed too ({undo_exc}). "
+                              "Run any meti-pi command again when the cause is fixed: it finishes the cleanup") from None
+        raise MetiPiError(f"{exc}; nothing was committed and no file was changed. Fix the cause and run the command again") from None
+    crash_point("committed")
+    # From here on the change is committed: nothing below may pretend otherwise.
+    found = jr.commit_of(repo, journal)
+    if not found:  # git said it committed; a commit made on top at once and reset away? Say what is known.
+        raise MetiPiError("git reported the change committed, but HEAD's history does not hold it; "
+                          "check `git reflog` and run `meti-pi validate`")
+    new, parents = found[0], found[1:]
+    _finish(repo, journal)
+    if base and parents and parents != [base]:
+        # A commit made by hand between the last check and `git commit` (git does not know meti-pi's
+        # lock): harmless unless it touched the register.
+        touched = register_changed(repo, base, parents[0], list(files))
+        if touched:
+            raise MetiPiError(f"the change WAS committed as {new[:12]}, but a commit made by hand meanwhile also changed "
+                              f"{', '.join(touched)}; check `git show {new[:12]}` and revert what it should not hold")
+        others = register_changed(repo, base, parents[0])
+        if others:
+            notes.append(f"warning: a commit made meanwhile by hand changed {', '.join(others)}; the change "
+                         f"{new[:12]} was checked against the register before it. Run `meti-pi validate`")
+    for gpath, f in files.items():
+        if digest(read_or_none(repo.top / gpath)) != f["new"]:
+            notes.append(f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`")
+    return new
+
+
+def _finish(repo: Repo, journal: dict[str, Any]) -> None:
+    """After the commit point: drop the kept old files and the journal; a failure here only leaves
+    work for the next command's recovery, and says so."""
+    try:
+        jr.drop_journal(repo, journal)
+    except OSError as exc:
+        notes.append(f"warning: the change is committed, but {os_message(exc, 'removing the journal')}; "
+                     "the next meti-pi command finishes it")
