@@ -58,11 +58,11 @@ schemas: $(STAMP)
 	mkdir -p meti_pi/data/schemas meti_pi/data/register
 	cp schemas/*.schema.json meti_pi/data/schemas/
 	cd register && find . -name '*.yaml' | tar -cf - -T - | (cd ../meti_pi/data/register && tar -xf -)
-	$(PY) -m meti_pi.store.fastgen
+	$(PY) tools/fastgen.py
 
 # The compiled fast validators shipped in meti_pi/fastschemas/: regenerate after editing schemas/.
 fast-schemas: $(STAMP)
-	$(PY) -m meti_pi.store.fastgen
+	$(PY) tools/fastgen.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis bench/.data bench/out

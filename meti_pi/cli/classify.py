@@ -204,7 +204,8 @@ def _record(
     policy = Register.load_policy(root)
     sha = _sha256(dataset) if dataset is not None else None
     with gitlayer.transaction(
-        root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=st.today, dry_run=dry_run
+        root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=st.today, dry_run=dry_run,
+        settings=st.settings,
     ) as tx:
         doc = tx.edit(f"files/{file_id}")  # fresh, under the lock: the decision uses its judgements
         merged = merge_judgements(record_base(doc), given)

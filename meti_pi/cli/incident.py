@@ -272,7 +272,7 @@ def open_cmd(
     _check_refs(reg, top)
     record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, st.today), today=st.today)
     with gitlayer.transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
-                              summary=_commit_summary(record, "incident opened")) as tx:
+                              summary=_commit_summary(record, "incident opened"), settings=st.settings) as tx:
         rid = tx.create("incidents", record)
     if json_out:
         print_json(_result_json(rid, record, tx.commit_sha, dry_run, st.today))
@@ -444,7 +444,7 @@ def update_cmd(
         article = "40(1)"  # cause analysis and recurrence-prevention measures
     with gitlayer.transaction(st.register_root, command="incident update", today=st.today, dry_run=dry_run,
                               article=article, summary=_commit_summary(preview, what),
-                              subject_record=key) as tx:
+                              subject_record=key, settings=st.settings) as tx:
         doc = tx.edit(key)
         new = updated(to_plain(doc))
         _apply(doc, new)
@@ -482,7 +482,7 @@ def close_cmd(
         raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
     key = f"incidents/{incident_id}"
     with gitlayer.transaction(st.register_root, command="incident close", article="40", today=st.today, dry_run=dry_run,
-                              summary="incident closed", subject_record=key) as tx:
+                              summary="incident closed", subject_record=key, settings=st.settings) as tx:
         doc = tx.edit(key)
         fresh = to_plain(doc)
         problems = incidents.close_problems(fresh, f"{key}.yaml", st.today)

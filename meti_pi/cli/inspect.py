@@ -213,7 +213,7 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
         given.ad_hoc = True
     root = st.register_root
     outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=gitlayer.head_commit(root))
-    sha = inspection.save_inspection(root, outcome, today=st.today, dry_run=dry_run)
+    sha = inspection.save_inspection(root, outcome, today=st.today, dry_run=dry_run, settings=st.settings)
     if json_out:
         print_json({"year": year, "division": division, "commit": sha, "dry_run": dry_run, **outcome.as_json()})
         return
@@ -360,7 +360,7 @@ def audit_new_cmd(
         auditors=people, divisions=list(divisions or scope.get("divisions") or []), articles=list(articles or scope.get("articles") or []),
         year=year if year is not None else scope.get("year"), external=external or bool(base.get("external")),
     )
-    aid, sha = inspection.save_new_audit(st.register_root, data, today=st.today, dry_run=dry_run)
+    aid, sha = inspection.save_new_audit(st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings)
     flags = inspection.independence_flags(reg, data)
     if json_out:
         print_json({"id": aid, "commit": sha, "dry_run": dry_run, "independence": flags, "audit": data})
@@ -400,6 +400,7 @@ def audit_findings_cmd(
     refs, sha = inspection.save_audit_findings(
         st.register_root, audit_id, findings, today=st.today, ended_on=option_date("--ended-on", ended_on),
         reported_on=option_date("--reported-on", reported_on), dry_run=dry_run,
+        settings=st.settings,
     )
     if json_out:
         print_json({"audit": audit_id, "commit": sha, "dry_run": dry_run, "findings": refs})
@@ -447,7 +448,7 @@ def audit_pack_cmd(
         raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
     with Busy("reading the register and its trail for the evidence pack"):  # a terminal only
         pack = inspection.evidence_pack(root, out, rev=rev, fmt=fmt, today=st.today, into=Path.cwd())
-    sha = inspection.record_pack(root, audit_id, pack, today=st.today) if audit_id else None
+    sha = inspection.record_pack(root, audit_id, pack, today=st.today, settings=st.settings) if audit_id else None
     if json_out:
         print_json({**pack.as_json(), "audit": audit_id, "recorded_commit": sha})
         return
@@ -496,7 +497,7 @@ def audit_review_cmd(
         reg, on=day, findings=findings, evaluation=evaluation, measures=[_measure(m) for m in measures or []],
         inspection_year=year, audits=audits, reported_on=option_date("--reported-on", reported_on), close=close,
     )
-    rid, sha = inspection.save_review(st.register_root, data, today=st.today, dry_run=dry_run)
+    rid, sha = inspection.save_review(st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings)
     if json_out:
         print_json({"id": rid, "commit": sha, "dry_run": dry_run, "review": data})
         return

@@ -42,7 +42,7 @@ def schemas_cmd(
     sha = None
     if write and root is not None and copy is not None and copy.changed:
         with gitlayer.transaction(root, command="schemas", summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
-                               today=st.today, dry_run=dry_run, subject_record=REGISTER_SCHEMAS) as tx:
+                               today=st.today, dry_run=dry_run, subject_record=REGISTER_SCHEMAS, settings=st.settings) as tx:
             changed = registry_ops.write_schema_copy(tx)
         sha = tx.commit_sha
     summary = {

@@ -11,6 +11,7 @@ from meti_pi.inspect.answers import _date_field, action_days
 from meti_pi.inspect.checklist import (
     finding_ref,
 )
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 
 
@@ -87,11 +88,12 @@ def new_audit_data(
     return data
 
 
-def save_new_audit(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
+def save_new_audit(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> tuple[str, str | None]:
     """Create the audit record; (audit id, commit)."""
     from meti_pi import gitlayer
 
-    with gitlayer.transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run) as tx:
+    with gitlayer.transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run,
+                              settings=settings) as tx:
         aid = tx.create("audits", data)
     return aid, tx.commit_sha
 
@@ -131,7 +133,7 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
 
 def save_audit_findings(
     root: Path, audit_id: str, findings: list[dict[str, Any]], *, today: date,
-    ended_on: date | None = None, reported_on: date | None = None, dry_run: bool = False,
+    ended_on: date | None = None, reported_on: date | None = None, dry_run: bool = False, settings: Settings = DEFAULT,
 ) -> tuple[list[str], str | None]:
     """Append findings to an audit (and its end/report dates); (finding refs, commit)."""
     from meti_pi import gitlayer
@@ -139,7 +141,7 @@ def save_audit_findings(
     key = f"audits/{audit_id}"
     refs: list[str] = []
     with gitlayer.transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
-                              today=today, dry_run=dry_run, subject_record=key) as tx:
+                              today=today, dry_run=dry_run, subject_record=key, settings=settings) as tx:
         doc = tx.edit(key)
         existing = list(doc.get("findings") or [])
         next_id = max((int(f.get("id", 0)) for f in existing), default=0) + 1

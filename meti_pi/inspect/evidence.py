@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.errors import UsageError
+from meti_pi.settings import DEFAULT, Settings
 
 # NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of; a
 # `gitlayer.archive(register_root, rev) -> (sha, {relpath: bytes})` and `gitlayer.log_at(register_root, rev)`
@@ -136,13 +137,13 @@ def evidence_pack(root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str =
     return Pack(out, sha, fmt, len(files), len(trail), hashlib.sha256(blob).hexdigest())
 
 
-def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date) -> str | None:
+def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date, settings: Settings = DEFAULT) -> str | None:
     """Note the evidence pack in its audit record (one commit)."""
     from meti_pi import gitlayer
 
     key = f"audits/{audit_id}"
     with gitlayer.transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
-                              today=today, subject_record=key) as tx:
+                              today=today, subject_record=key, settings=settings) as tx:
         doc = tx.edit(key)
         entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
         if pack.sha256:

@@ -16,6 +16,7 @@ from meti_pi.inspect.checklist import (
     parse_day,
 )
 from meti_pi.inspect.inspection_checks import split_ref
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 
 
@@ -200,7 +201,7 @@ def _ref_target(ref: str) -> tuple[str, str]:
         raise UsageError(f"{ref!r} is not a finding reference (inspections/<year>/<division>#N or audits/<id>#N)") from None
 
 
-def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool = False) -> str | None:
+def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> str | None:
     """Write the inspection record (and close the earlier findings it confirms) as one audit commit."""
     from meti_pi import gitlayer
 
@@ -209,7 +210,7 @@ def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool 
     with gitlayer.transaction(
         root, command="inspect", article="41(1)", today=today,
         summary=f"{year}年度の{'随時' if outcome.data.get('occasion') == 'ad_hoc' else ''}点検結果を記録（{division}）",
-        dry_run=dry_run, subject_record=outcome.key,
+        dry_run=dry_run, subject_record=outcome.key, settings=settings,
     ) as tx:
         if outcome.existed:
             doc = tx.edit(outcome.key)

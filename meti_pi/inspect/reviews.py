@@ -13,6 +13,7 @@ from meti_pi.inspect.checklist import (
 )
 from meti_pi.inspect.inspection_checks import find_finding
 from meti_pi.inspect.record import _close_in_doc, _ref_target
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 
 
@@ -48,11 +49,12 @@ def new_review_data(
     return data
 
 
-def save_review(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False) -> tuple[str, str | None]:
+def save_review(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> tuple[str, str | None]:
     """Create the review (closing the findings it confirms when `closes_findings`); (id, commit)."""
     from meti_pi import gitlayer
 
-    with gitlayer.transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run) as tx:
+    with gitlayer.transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run,
+                              settings=settings) as tx:
         rid = tx.create("reviews", data)
         if data.get("closes_findings"):
             on = parse_day(data["date"]) or today

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.errors import MetiPiError, Problem
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import limits, refs, yamlload
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.ids import ID_RE, valid_id
@@ -75,10 +76,12 @@ class Register:
     # The write path's re-check (meti_pi.checks.validate.focus_of): the keys of the records whose problems a
     # change can alter. Checks report on subjects() only; every lookup still sees every record.
     focus: frozenset[str] | None = None
+    settings: Settings = field(default=DEFAULT, repr=False, compare=False)  # loaded with (cli/ builds them)
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
-    def load(cls, root: Path, overlay: dict[str, str | None] | None = None, *, at: dict[str, str] | None = None) -> Register:
+    def load(cls, root: Path, overlay: dict[str, str | None] | None = None, *, at: dict[str, str] | None = None,
+             settings: Settings = DEFAULT) -> Register:
         """Read every record under `root`; `overlay` maps relpath -> new text (None: deleted).
 
         Files whose content was seen before come from the read cache (meti_pi.store.cache) without
@@ -95,7 +98,7 @@ class Register:
         gc_was_on = gc.isenabled()
         gc.disable()  # parsing builds ~100 containers per record and frees none: collections only cost time
         try:
-            return _load(cls, root, sorted(paths), overlay, at)
+            return _load(cls, root, sorted(paths), overlay, at, settings)
         finally:
             if gc_was_on:
                 gc.enable()
@@ -141,7 +144,7 @@ class Register:
     def checked(self, unchecked: frozenset[str], focus: frozenset[str] | None = None) -> Register:
         """The register the cross-record checks see: the same records, those failing their schema set
         aside, perhaps a focus. Indexes already built are kept when they still hold."""
-        out = Register(self.root, self.records, self.singletons, [], unchecked, focus=focus)
+        out = Register(self.root, self.records, self.singletons, [], unchecked, focus=focus, settings=self.settings)
         memo = self.__dict__.get("_kind_index")
         if memo is not None and memo[2] == unchecked:
             out.__dict__["_kind_index"] = (memo[0], memo[1], unchecked, memo[3])
@@ -310,8 +313,7 @@ def is_register_file(rel: str) -> bool:
 # -- the fast read path: cache, lazy records, parallel parsing ---------------------------------------
 
 _ID_OK = ID_RE.fullmatch  # ids.valid_id without its function call (with its '..' test beside it)
-
-# Files to parse before a second process pays for itself (METI_PI_PARALLEL_MIN overrides, for tests).
+# Files to parse before a second process pays for itself (Settings.parallel_min overrides, for tests).
 PARALLEL_MIN = 600
 
 # The slots of Record that _StoredRecord keeps (its data, text and path are computed on first use).
@@ -434,11 +436,9 @@ def _portable(rel: str, outcome: _Outcome) -> tuple[Any, ...]:
     return rel, cid, entry, faults, (record.text.encode("utf-8") if record is not None else None)
 
 
-def _read_many(root: Path, rels: list[str], given: dict[str, bytes]) -> dict[str, _Outcome]:
-    """Outcomes of many files; several processes share the work when there are many (meti_pi.procs)."""
+def _read_many(root: Path, rels: list[str], given: dict[str, bytes], least: int = PARALLEL_MIN) -> dict[str, _Outcome]:
+    """Outcomes of many files; several processes share the work when there are `least` or more (meti_pi.procs)."""
     from meti_pi import procs
-
-    least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_MIN))
     workers = min(procs.cpus(), 8) if len(rels) >= least else 1
     if workers < 2:
         return {rel: _read_one(root, rel, raw=given.get(rel)) for rel in rels}
@@ -530,10 +530,10 @@ def tree_of(root: Path, rev: str) -> dict[str, str]:
 
 
 def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, str | None],
-          at: dict[str, str] | None = None) -> Register:
+          at: dict[str, str] | None = None, settings: Settings = DEFAULT) -> Register:
     from meti_pi.store import cache
 
-    view = cache.View.open(root, vouched=at)
+    view = cache.View.open(root, vouched=at, settings=settings)
     vouched = at if at is not None else view.vouched if view is not None else {}
     empty = view is not None and not view.store.entries  # nothing to look up: every file is parsed
     found: dict[str, tuple[str, Any, tuple[Any, ...], Record | None]] = {}
@@ -586,7 +586,7 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
         blobs = gitlayer.read_blobs(root, sorted(set(wanted.values())), {sha: rel for rel, sha in wanted.items()})
         given.update({rel: blobs[sha] for rel, sha in wanted.items()})
     store = view.store if view is not None else None
-    for rel, outcome in _read_many(root, todo, given).items():
+    for rel, outcome in _read_many(root, todo, given, settings.parallel(PARALLEL_MIN)).items():
         cid, entry, faults, record = outcome
         text: bytes | None = None
         if isinstance(record, bytes):  # parsed by another process: its text came along
@@ -634,4 +634,4 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
         view.schema = schema_known
         view.live = set(keys.values())
         view.flush_entries()
-    return cls(root=root, records=records, singletons=singletons, load_problems=problems, cache=view)
+    return cls(root=root, records=records, singletons=singletons, load_problems=problems, cache=view, settings=settings)
