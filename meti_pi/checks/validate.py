@@ -365,7 +365,7 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
     view = reg.cache
     key = view.result_key(reg, today, checks) if view is not None else None
     if key is not None:
-        cached = view.result(key)
+        cached: list[Problem] | None = view.result(key)
         if cached is not None:
             return cached
     problems = list(reg.load_problems)

@@ -179,7 +179,8 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
         return
     # soft_wrap: the terminal wraps long lines itself; rich's own wrapping of CJK text costs
     # seconds on a large register.
-    out.print(Text.assemble(*body), soft_wrap=True)
+    # A piece's style may be None (no style), as Text.append takes it; rich's annotation says str | Style.
+    out.print(Text.assemble(*body), soft_wrap=True)  # type: ignore[arg-type]
     out.print()
 
 
@@ -205,10 +206,11 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
         if not division:
             raise UsageError("--interactive needs --division (one division at a time)")
         checklist = cl.build(reg, division, year, st.today)
-        given = _prompt_answers(reg, checklist, st.today, ad_hoc)
-        if given is None:
+        prompted = _prompt_answers(reg, checklist, st.today, ad_hoc)
+        if prompted is None:
             typer.echo("記録しませんでした（nothing recorded）")
             return
+        given = prompted
     if ad_hoc:
         given.ad_hoc = True
     root = st.register_root

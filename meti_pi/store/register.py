@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from meti_pi.errors import MetiPiError, Problem
 from meti_pi.settings import DEFAULT, Settings
@@ -340,16 +340,16 @@ class _StoredRecord(Record):
         return self
 
     @cached_property
-    def data(self) -> Any:  # type: ignore[override]
+    def data(self) -> Any:
         return marshal.loads(self.__dict__["_packed"])
 
     @cached_property
-    def text(self) -> str:  # type: ignore[override]
+    def text(self) -> str:
         return _text_of(self.path, self.__dict__["_cid"], self.__dict__["_store"])
 
     @cached_property
-    def path(self) -> Path:  # type: ignore[override]
-        return self.__dict__["_root"] / self.relpath
+    def path(self) -> Path:
+        return Path(self.__dict__["_root"], self.relpath)
 
 
 def _text_of(path: Path, cid: str, store: Any) -> str:
@@ -358,7 +358,7 @@ def _text_of(path: Path, cid: str, store: Any) -> str:
 
     stored = store.text(cid) if store is not None else None
     if stored is not None:
-        return stored.decode("utf-8")
+        return str(stored, "utf-8")
     try:
         raw = limits.read_regular(path)
         if cache.blob_id(raw) == cid:
@@ -458,7 +458,7 @@ def _read_many(root: Path, rels: list[str], given: dict[str, bytes], least: int 
     return out
 
 
-class _Records(dict):  # type: ignore[type-arg]
+class _Records(dict[str, Any]):
     """The records of a loaded register: a dict that counts its changes (for Register.of_kind's index)."""
 
     __slots__ = ("version",)
@@ -478,7 +478,7 @@ class _Records(dict):  # type: ignore[type-arg]
         self._changed()
         super().__delitem__(key)
 
-    def __ior__(self, other: Any) -> _Records:
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]  # dict's overloaded |= and | in typeshed: one Any signature matches neither
         self._changed()
         super().__ior__(other)
         return self
@@ -586,20 +586,20 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
         blobs = gitlayer.read_blobs(root, sorted(set(wanted.values())), {sha: rel for rel, sha in wanted.items()})
         given.update({rel: blobs[sha] for rel, sha in wanted.items()})
     store = view.store if view is not None else None
-    for rel, outcome in _read_many(root, todo, given, settings.parallel(PARALLEL_MIN)).items():
-        cid, entry, faults, record = outcome
-        text: bytes | None = None
+    for rel, parsed in _read_many(root, todo, given, settings.parallel(PARALLEL_MIN)).items():
+        cid, entry, faults, record = parsed
+        utf8: bytes | None = None
         if isinstance(record, bytes):  # parsed by another process: its text came along
-            text = record
+            utf8 = record
             kind, rid, _ = classify_path(rel)
             record = _StoredRecord.make(kind, rid, rel, root, entry[1], cid, store, entry[3])
-            record.__dict__["text"] = text.decode("utf-8")
+            record.__dict__["text"] = utf8.decode("utf-8")
         elif record is not None:
-            text = record.text.encode("utf-8")
+            utf8 = record.text.encode("utf-8")
         found[rel] = (cid, entry, faults, record)
         if view is not None and entry is not None:
             key = keys[rel] = cache.entry_key(cid, _schema_file(rel) or "")
-            view.add(key, entry, text)
+            view.add(key, entry, utf8)
     for rel, text in overlay.items():
         outcome = found.get(rel)
         if view is not None and outcome is not None and outcome[1] is not None and text is not None:

@@ -181,9 +181,10 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
         return (f" — {title}（{key}）is required{why}; "
                 f"what it holds: {node.get('description', '')} Set it as {_set_examples(schema, key, node)}"
                 f" (all fields: `meti-pi schema {schema.get('$id', '').rsplit('/', 1)[-1].removesuffix('.schema.json')}`)").replace("  ", " ")
-    node = subschema_at(schema, path)
-    if node is None or not path:
+    found = subschema_at(schema, path)
+    if found is None or not path:
         return ""
+    node = found
     key = ".".join(str(p) for p in path if not isinstance(p, int))
     if err.validator == "type" and node.get("type") == "object":
         return f" — {node.get('title', key)}（{key}）has parts: set them as {_set_examples(schema, key, node)}"
@@ -305,7 +306,7 @@ def _for_fast(schema: Any) -> Any:
         rest = {k: v for k, v in out.items() if k != "$ref" and k not in _ANNOTATIONS and not k.startswith("$")}
         name = ref[len("#/$defs/"):] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
         target = defs.get(name) if name is not None else None
-        if isinstance(target, dict) and name not in inlining and not any(k in target for k in ("$id", "$anchor", "$dynamicAnchor")):
+        if name is not None and isinstance(target, dict) and name not in inlining and not any(k in target for k in ("$id", "$anchor", "$dynamicAnchor")):
             applied: Any = walk(target, (*inlining, name))
         else:
             applied = {"$ref": ref}  # recursive or unusual: left to fastjsonschema's resolver
@@ -383,7 +384,7 @@ def fast_source(schema_file: str) -> str | None:
 
 
 @cache
-def _fast(schema_file: str) -> Callable[[Any], Any] | None:
+def _fast(schema_file: str) -> Callable[..., Any] | None:
     """The fast validator of a schema: the generated module when it was made from these very schema
     bytes, else compiled in memory; None where the fast path does not apply."""
     import importlib
