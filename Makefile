@@ -24,9 +24,11 @@ demo: $(STAMP)
 render: $(STAMP)
 	PATH="$(abspath $(VENV))/bin:$$PATH" bash examples/render.sh
 
-# The gates CI runs before the tests (issue 17): lint (ruff) and types (mypy), configured in pyproject.toml.
+# The gates CI runs before the tests (issue 17): lint and format (ruff) and types (mypy --strict),
+# configured in pyproject.toml.
 check: $(STAMP)
-	$(VENV)/bin/ruff check meti_pi tests bench
+	$(VENV)/bin/ruff check meti_pi tests bench tools
+	$(VENV)/bin/ruff format --check meti_pi tests bench tools
 	$(VENV)/bin/mypy
 
 # What CI runs: everything but the stress tier (unit, slow and integration cases).

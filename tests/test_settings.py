@@ -19,8 +19,15 @@ def test_an_empty_environment_gives_the_defaults_but_a_home() -> None:
 
 
 def test_each_variable_sets_its_field() -> None:
-    s = Settings.from_env({"METI_PI_PARALLEL_MIN": " 3 ", "METI_PI_NO_CACHE": "1", "METI_PI_SCHEMAS": "/s",
-                           "XDG_CACHE_HOME": "/x", "HOME": "/home/u"})
+    s = Settings.from_env(
+        {
+            "METI_PI_PARALLEL_MIN": " 3 ",
+            "METI_PI_NO_CACHE": "1",
+            "METI_PI_SCHEMAS": "/s",
+            "XDG_CACHE_HOME": "/x",
+            "HOME": "/home/u",
+        }
+    )
     assert s == Settings(parallel_min=3, cache=False, cache_home=Path("/x"), schemas=Path("/s"))
     assert s.parallel(600) == 3 and DEFAULT.parallel(600) == 600
     assert Settings.from_env({"METI_PI_NO_CACHE": "0"}).cache and Settings.from_env({"METI_PI_NO_CACHE": ""}).cache
