@@ -35,9 +35,10 @@ check: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -m "not stress"
 
-# The tier to run after every change: no installed-wheel/pre-commit, slow or stress cases (< 90 s).
+# The tier to run after every change: no installed-wheel/pre-commit, slow or stress cases (< 90 s),
+# in two processes (pytest-xdist; each test has its own tmp_path, git config and cache folder).
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not stress and not slow and not integration"
+	$(PY) -m pytest -m "not stress and not slow and not integration" -n 2
 
 slow: $(STAMP)
 	$(PY) -m pytest -m "slow or integration"

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,11 @@ def make_register(tmp_path: Path, extra: dict[str, str] | None = None, *, exampl
     """
     repo = tmp_path / "repo"
     root = repo / subdir if subdir else repo
+    if not extra:
+        # The same repository every time: built once per test session (and per git identity and
+        # settings in the environment), then copied whole, .git included (issue 17: the fast tier).
+        shutil.copytree(_template(example, subdir), repo, symlinks=True)
+        return root
     shutil.copytree(EXAMPLE if example else SHIPPED, root)
     for rel, text in (extra or {}).items():
         path = root / rel
@@ -52,6 +58,34 @@ def make_register(tmp_path: Path, extra: dict[str, str] | None = None, *, exampl
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "test register")
     return root
+
+
+_TEMPLATES: dict[tuple[object, ...], Path] = {}
+
+
+def _template(example: bool, subdir: str) -> Path:
+    """A repository as make_register builds it without `extra`, made on first use in this process."""
+    import tempfile
+
+    key = (example, subdir, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GIT_"))))
+    found = _TEMPLATES.get(key)
+    if found is None:
+        base = Path(tempfile.mkdtemp(prefix="meti-pi-template-"))
+        repo = base / "repo"
+        root = repo / subdir if subdir else repo
+        shutil.copytree(EXAMPLE if example else SHIPPED, root)
+        git(repo, "init", "-q", "-b", "main")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "test register")
+        found = _TEMPLATES[key] = repo
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_templates() -> Iterator[None]:
+    yield
+    for repo in _TEMPLATES.values():
+        shutil.rmtree(repo.parent, ignore_errors=True)
 
 
 @pytest.fixture

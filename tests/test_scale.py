@@ -68,6 +68,7 @@ def paths_of(data: Any, prefix: tuple[object, ...] = ()) -> list[tuple[object, .
     return out
 
 
+@pytest.mark.slow  # every key of every example file located twice: ~13 s (issue 17: out of make test-fast)
 def test_locate_agrees_with_the_node_walk_on_every_key_of_every_example_file() -> None:
     files = sorted(EXAMPLE.rglob("*.yaml"))
     assert len(files) > 30
@@ -233,6 +234,7 @@ def checklists(root: Path, year: int) -> str:
     return json.dumps(built, ensure_ascii=False, sort_keys=True)
 
 
+@pytest.mark.slow  # a generated register scanned record by record (issue 17: out of make test-fast)
 @pytest.mark.parametrize("which", ["example", "generated"])
 def test_checklists_from_the_indexes_equal_a_scan_of_every_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str) -> None:
     from meti_pi.inspect import checklist
