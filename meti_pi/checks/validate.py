@@ -24,7 +24,7 @@ def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, sever
     of the file for all its problems), never for a problem nobody reports."""
     if not rec.text:
         return Problem(rec.relpath, None, code, message, severity, schema.key_path(key_path))
-    return LazyProblem(rec.relpath, yamlload.Where(rec.text, key_path), code, message, severity, schema.key_path(key_path))  # type: ignore[arg-type]
+    return LazyProblem.later(rec.relpath, yamlload.Where(rec.text, key_path), code, message, severity, schema.key_path(key_path))
 
 
 def schema_file_of(rec: Record) -> str:
