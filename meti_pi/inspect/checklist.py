@@ -190,7 +190,7 @@ def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], An
     """`use(checklist)` for every division's checklist, in id order.
 
     With many divisions the checklists are built by several processes (meti_pi.procs.run_shared),
-    so `use` must return plain data (marshal-able: str, int, list, dict, tuple, None).
+    so `use` must return plain data (str, int, list, dict, tuple, None: sent back by pickle).
     `progress(done, total)` is told how many divisions are done (the CLI's progress bar).
     """
     from meti_pi import procs
