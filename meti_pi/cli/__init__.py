@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("meti_pi.cli.export", "Export the public 個人情報ファイル簿 (csv, xlsx, md), or every record as SQLite."),
     "incident": ("meti_pi.cli.incident", "Art. 39/40 incidents: open, update, report, close, list."),
     "inspect": ("meti_pi.cli.inspect", "Art. 41 annual self-inspection generated from the register."),
-    "audit": ("meti_pi.cli.inspect", "Art. 42 audits and Art. 43 reviews; evidence packs."),
+    "audit": ("meti_pi.cli.audit", "Art. 42 audits and Art. 43 reviews; evidence packs."),
     "status": ("meti_pi.cli.status", "Everything due or overdue across the register."),
     "schemas": ("meti_pi.cli.schemas_cmd", "The JSON Schemas; write the register's .schemas/ copy editors use."),
 }
