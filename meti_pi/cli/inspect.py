@@ -70,8 +70,6 @@ def inspect_cmd(
 
     Every 'no' becomes a finding with a corrective action (owner, due date); open findings are asked again each year until closed.
     """
-    from meti_pi.inspect import checklist as cl
-
     st = state(ctx)
     reg = load_register(ctx)
     y = _year(reg, year, st.today)
@@ -87,11 +85,18 @@ def inspect_cmd(
     if answers is not None or interactive:
         _record(ctx, reg, y, division, answers, interactive, dry_run, json_out, ad_hoc)
         return
+    _show_checklists(reg, y, st.today, division, json_out)
+
+
+def _show_checklists(reg: Register, y: int, today: date, division: str | None, json_out: bool) -> None:
+    """Every division's checklist (or one division's), as JSON or text."""
+    from meti_pi.inspect import checklist as cl
+
     def each(use: Any) -> list[Any]:
         if division:
-            return [use(cl.build(reg, division, y, st.today))]
+            return [use(cl.build(reg, division, y, today))]
         with Busy("building the checklists of every division") as busy:  # a terminal only
-            return cl.map_all(reg, y, st.today, use, progress=busy.update)
+            return cl.map_all(reg, y, today, use, progress=busy.update)
 
     if json_out:
         if json_compact():  # each checklist encoded where it is built (a string passes between processes fast)

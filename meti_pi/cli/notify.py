@@ -121,6 +121,11 @@ def draft_cmd(
             draft = p.status.pending_draft
             _err(f"Art. {notices_article(p.kind)}: draft {draft.id if draft else '?'} awaits submission "
                  f"(`meti-pi notify submit {draft.id if draft else 'ID'} --on DATE`; --redraft replaces it)")
+    _tell_drafted(result, dry_run)
+
+
+def _tell_drafted(result: Any, dry_run: bool) -> None:
+    """What `notify draft` made: each draft (its Markdown on stdout with --dry-run), then the commit."""
     for d in result.drafted:
         verb = "would draft" if dry_run else "drafted"
         what = "change notice" if d.action == "change" else "notice"
