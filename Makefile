@@ -24,18 +24,21 @@ demo: $(STAMP)
 render: $(STAMP)
 	PATH="$(abspath $(VENV))/bin:$$PATH" bash examples/render.sh
 
-# The gates CI runs before the tests (issue 17): lint (ruff) and types (mypy), configured in pyproject.toml.
+# The gates CI runs before the tests (issue 17): lint and format (ruff) and types (mypy --strict),
+# configured in pyproject.toml.
 check: $(STAMP)
-	$(VENV)/bin/ruff check meti_pi tests bench
+	$(VENV)/bin/ruff check meti_pi tests bench tools
+	$(VENV)/bin/ruff format --check meti_pi tests bench tools
 	$(VENV)/bin/mypy
 
 # What CI runs: everything but the stress tier (unit, slow and integration cases).
 test: $(STAMP)
 	$(PY) -m pytest -m "not stress"
 
-# The tier to run after every change: no installed-wheel/pre-commit, slow or stress cases (< 90 s).
+# The tier to run after every change: no installed-wheel/pre-commit, slow or stress cases (< 90 s),
+# in two processes (pytest-xdist; each test has its own tmp_path, git config and cache folder).
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not stress and not slow and not integration"
+	$(PY) -m pytest -m "not stress and not slow and not integration" -n 2
 
 slow: $(STAMP)
 	$(PY) -m pytest -m "slow or integration"
@@ -58,11 +61,11 @@ schemas: $(STAMP)
 	mkdir -p meti_pi/data/schemas meti_pi/data/register
 	cp schemas/*.schema.json meti_pi/data/schemas/
 	cd register && find . -name '*.yaml' | tar -cf - -T - | (cd ../meti_pi/data/register && tar -xf -)
-	$(PY) -m meti_pi.store.fastgen
+	$(PY) tools/fastgen.py
 
 # The compiled fast validators shipped in meti_pi/fastschemas/: regenerate after editing schemas/.
 fast-schemas: $(STAMP)
-	$(PY) -m meti_pi.store.fastgen
+	$(PY) tools/fastgen.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis bench/.data bench/out

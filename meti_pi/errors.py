@@ -42,6 +42,14 @@ class LazyProblem(Problem):
 
     __slots__ = ()
 
+    @classmethod
+    def later(
+        cls, path: str, where: object, code: str, message: str, severity: str = "error", key: str = ""
+    ) -> LazyProblem:
+        """The problem whose line `where.resolve()` finds when first read (where: None, no line)."""
+        # `line` is declared int | None; the property below resolves what is stored here.
+        return cls(path, where, code, message, severity, key)  # type: ignore[arg-type]
+
     @property
     def line(self) -> int | None:
         raw = _LINE.__get__(self)

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,18 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("METI_PI_TODAY", raising=False)
 
 
+def _exit_in_test(code: object) -> None:
+    raise SystemExit(code)
+
+
+@pytest.fixture(autouse=True)
+def _no_os_exit_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`meti_pi.cli.main()` ends the process with os._exit (fast exit after a large register); run
+    in-process by a test, a command that unexpectedly succeeded would end pytest itself with status
+    0 and no summary. In tests it raises SystemExit instead, which the test sees and asserts on."""
+    monkeypatch.setattr("meti_pi.cli._exit_now", _exit_in_test)
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(("git", *args), cwd=cwd, check=True, capture_output=True, text=True).stdout
 
@@ -43,6 +56,11 @@ def make_register(tmp_path: Path, extra: dict[str, str] | None = None, *, exampl
     """
     repo = tmp_path / "repo"
     root = repo / subdir if subdir else repo
+    if not extra:
+        # The same repository every time: built once per test session (and per git identity and
+        # settings in the environment), then copied whole, .git included (issue 17: the fast tier).
+        shutil.copytree(_template(example, subdir), repo, symlinks=True)
+        return root
     shutil.copytree(EXAMPLE if example else SHIPPED, root)
     for rel, text in (extra or {}).items():
         path = root / rel
@@ -52,6 +70,34 @@ def make_register(tmp_path: Path, extra: dict[str, str] | None = None, *, exampl
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "test register")
     return root
+
+
+_TEMPLATES: dict[tuple[object, ...], Path] = {}
+
+
+def _template(example: bool, subdir: str) -> Path:
+    """A repository as make_register builds it without `extra`, made on first use in this process."""
+    import tempfile
+
+    key = (example, subdir, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GIT_"))))
+    found = _TEMPLATES.get(key)
+    if found is None:
+        base = Path(tempfile.mkdtemp(prefix="meti-pi-template-"))
+        repo = base / "repo"
+        root = repo / subdir if subdir else repo
+        shutil.copytree(EXAMPLE if example else SHIPPED, root)
+        git(repo, "init", "-q", "-b", "main")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "test register")
+        found = _TEMPLATES[key] = repo
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_templates() -> Iterator[None]:
+    yield
+    for repo in _TEMPLATES.values():
+        shutil.rmtree(repo.parent, ignore_errors=True)
 
 
 @pytest.fixture

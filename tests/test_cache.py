@@ -19,6 +19,7 @@ from conftest import git, make_register
 
 from meti_pi import procs
 from meti_pi.checks.validate import CHECKS, validate_register
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import cache, schema
 from meti_pi.store.register import Record, Register, list_record_files, parse_record
 
@@ -89,8 +90,8 @@ def astuple(p: object) -> tuple[object, ...]:
     return (p.path, p.line, p.code, p.key, p.severity, p.message)  # type: ignore[attr-defined]
 
 
-def through_cache(root: Path, today: date = TODAY) -> list[tuple[object, ...]]:
-    reg = Register.load(root)
+def through_cache(root: Path, today: date = TODAY, settings: Settings = DEFAULT) -> list[tuple[object, ...]]:
+    reg = Register.load(root, settings=settings)
     assert reg.cache is not None, "the cache should be in use in a git work tree"
     return [astuple(p) for p in validate_register(reg, today)]
 
@@ -297,13 +298,11 @@ def test_concurrent_writers(reg_root: Path) -> None:
     assert warm_result_used(reg_root)
 
 
-def test_parallel_parse_agrees_with_serial(reg_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_parse_agrees_with_serial(reg_root: Path) -> None:
     expected = reference(reg_root)
-    monkeypatch.setenv("METI_PI_PARALLEL_MIN", "1")
-    assert through_cache(reg_root) == expected  # cold, parsed by several processes
+    assert through_cache(reg_root, settings=Settings(parallel_min=1)) == expected  # cold, parsed by several processes
     shutil.rmtree(cache_dir(reg_root))
-    monkeypatch.setenv("METI_PI_NO_CACHE", "1")
-    reg = Register.load(reg_root)
+    reg = Register.load(reg_root, settings=Settings(cache=False))
     assert reg.cache is None
     assert [astuple(p) for p in validate_register(reg, TODAY)] == expected
 

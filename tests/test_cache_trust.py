@@ -126,11 +126,9 @@ def test_planted_files_never_run_and_never_change_a_result(root: Path, tmp_path:
 
 def forge(root: Path, maker: Path) -> None:
     """As `maker` (with their own key): entries saying the broken record is valid and the good one broken."""
-    env_before = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(maker / ".cache")
     cache.user_key.cache_clear()
     try:
-        key = cache.user_key()
+        key = cache.user_key(maker / ".cache")
         assert key is not None
         store = cache.Store(register_folder(root), cache.fingerprint(), key)
         store.load()
@@ -149,10 +147,6 @@ def forge(root: Path, maker: Path) -> None:
             assert cache._write(store.dir / f"records.{shard:02d}", store.fp, key, part)
         (store.dir / "results").unlink()
     finally:
-        if env_before is None:
-            os.environ.pop("XDG_CACHE_HOME")
-        else:
-            os.environ["XDG_CACHE_HOME"] = env_before
         cache.user_key.cache_clear()
 
 

@@ -128,10 +128,11 @@ def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
     seen: list[tuple[int, int]] = []
     busy = Busy("building", force=True)
     monkeypatch.setattr(busy, "update", lambda done, total=None: seen.append((done, total)))
-    monkeypatch.setenv("METI_PI_PARALLEL_MIN", "1000")  # one process: every division reported
     from datetime import date
 
-    reg = Register.load(root)
+    from meti_pi.settings import Settings
+
+    reg = Register.load(root, settings=Settings(parallel_min=1000))  # one process: every division reported
     with busy:
         out = cl.map_all(reg, 2026, date(2026, 11, 26), lambda c: c.division, progress=busy.update)
     assert seen == [(n, len(out)) for n in range(1, len(out) + 1)] and len(out) == 13

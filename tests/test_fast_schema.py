@@ -251,7 +251,7 @@ def test_generated_validators_run_without_fastjsonschema() -> None:
 
 
 def test_an_overridden_schema_is_compiled_in_memory_and_nothing_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """$METI_PI_SCHEMAS (or an edited schema) never runs the shipped module made for other bytes."""
+    """$METI_PI_SCHEMAS (schema.use_schemas) or an edited schema never runs the shipped module made for other bytes."""
     import os
     import shutil
 
@@ -260,13 +260,11 @@ def test_an_overridden_schema_is_compiled_in_memory_and_nothing_is_written(tmp_p
     doc = json.loads((schemas / "roles.schema.json").read_text(encoding="utf-8"))
     doc["properties"]["role"] = {"const": "nobody"}  # stricter than the shipped schema
     (schemas / "roles.schema.json").write_text(json.dumps(doc), encoding="utf-8")
-    monkeypatch.setenv("METI_PI_SCHEMAS", str(schemas))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     before = sorted(str(p) for p in tmp_path.rglob("*"))
     schema_file, record = next((sf, d) for sf, d in ALL_RECORDS if sf == "roles.schema.json")
-    for cached in (schema.schema_bytes, schema.load_schema, schema._fast, schema._validator):
-        cached.cache_clear()
+    schema.use_schemas(schemas)  # what cli/ does with $METI_PI_SCHEMAS
     try:
         fast = schema._fast(schema_file)
         assert fast is not None and fast.__module__ != "meti_pi.fastschemas.roles"
@@ -276,7 +274,5 @@ def test_an_overridden_schema_is_compiled_in_memory_and_nothing_is_written(tmp_p
         assert sorted(str(p) for p in tmp_path.rglob("*")) == before
         assert not os.path.exists(tmp_path / "xdg")
     finally:
-        monkeypatch.delenv("METI_PI_SCHEMAS")
-        for cached in (schema.schema_bytes, schema.load_schema, schema._fast, schema._validator):
-            cached.cache_clear()
+        schema.use_schemas(None)
     assert schema.fast_valid(schema_file, record)

@@ -66,10 +66,10 @@ EXEMPT: dict[str, str] = {
 }
 
 
-def _resolve(root: dict[str, Any], node: Any) -> tuple[Any, bool]:  # noqa: F811 (a schema root, not the fixture)
+def _resolve(schema_root: dict[str, Any], node: Any) -> tuple[Any, bool]:
     marked = isinstance(node, dict) and bool(node.get(SCREEN_KEYWORD))
     while isinstance(node, dict) and str(node.get("$ref", "")).startswith("#/"):
-        target: Any = root
+        target: Any = schema_root
         for part in node["$ref"][2:].split("/"):
             target = target[part]
         node = target
@@ -77,21 +77,21 @@ def _resolve(root: dict[str, Any], node: Any) -> tuple[Any, bool]:  # noqa: F811
     return node, marked
 
 
-def string_fields(root: dict[str, Any], node: Any, path: str = "$", marked: bool = False, depth: int = 0) -> Iterator[tuple[str, bool]]:  # noqa: F811
+def string_fields(schema_root: dict[str, Any], node: Any, path: str = "$", marked: bool = False, depth: int = 0) -> Iterator[tuple[str, bool]]:
     """(path, marked) of every free-form string field (no enum, const, pattern or format)."""
-    node, here = _resolve(root, node)
+    node, here = _resolve(schema_root, node)
     marked = marked or here
     if not isinstance(node, dict) or depth > 12:
         return
     for sub in node.get("anyOf", []) + node.get("oneOf", []) + node.get("allOf", []):
-        yield from string_fields(root, sub, path, marked, depth + 1)
+        yield from string_fields(schema_root, sub, path, marked, depth + 1)
     types = node.get("type")
     if (types == "string" or (isinstance(types, list) and "string" in types)) and not any(k in node for k in ("enum", "const", "pattern", "format")):
         yield path, marked
     for key, sub in (node.get("properties") or {}).items():
-        yield from string_fields(root, sub, f"{path}.{key}", marked, depth + 1)
+        yield from string_fields(schema_root, sub, f"{path}.{key}", marked, depth + 1)
     if isinstance(node.get("items"), dict):
-        yield from string_fields(root, node["items"], f"{path}[]", marked, depth + 1)
+        yield from string_fields(schema_root, node["items"], f"{path}[]", marked, depth + 1)
 
 
 def test_every_string_field_of_a_record_is_screened_or_exempt_with_a_reason():

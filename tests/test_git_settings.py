@@ -147,6 +147,7 @@ def work_tree_of(root: Path) -> Path:
     return Path(git(root, "rev-parse", "--show-toplevel").strip())
 
 
+@pytest.mark.slow  # a repository per git setting, several commands each (issue 17: out of make test-fast)
 @pytest.mark.parametrize("kind", list(SETUPS))
 def test_new_edit_and_notify_under_gits_settings(tmp_path, kind, gnupg_home):
     root = SETUPS[kind](tmp_path)
@@ -250,6 +251,7 @@ PASS_THROUGH_B64 = (
 )
 
 
+@pytest.mark.slow  # a filter process per blob (issue 17: out of make test-fast)
 def test_an_encrypting_filter_is_read_through_as_a_checkout_would(tmp_path):
     """git-crypt and transcrypt keep ciphertext in the blobs: meti-pi reads every blob at a commit
     through the filter (`cat-file --filters`), so validation of a change, `validate` and

@@ -148,6 +148,7 @@ OPTION_RUNS = {
 }
 
 
+@pytest.mark.slow  # 24 CLI processes (issue 17: out of make test-fast)
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "oversized"])
 @pytest.mark.parametrize("run", OPTION_RUNS.values(), ids=OPTION_RUNS.keys())
 def test_option_file_limits(reg, tmp_path, run, kind):
@@ -174,6 +175,7 @@ REGISTER_RUNS = [["validate"], ["show", "divisions/kanbo-jinji"], ["status"], ["
                  ["incident", "open", "--known-on", "2026-11-20", "--division", "kanbo-jinji", "--summary", "誤送付", "--dry-run"]]
 
 
+@pytest.mark.slow  # a CLI process per command (issue 17: out of make test-fast)
 @pytest.mark.parametrize("args", REGISTER_RUNS, ids=[" ".join(a[:2]) for a in REGISTER_RUNS])
 def test_a_fifo_in_the_register_never_blocks(reg, args):
     os.mkfifo(reg / "divisions" / "evil.yaml")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from meti_pi.errors import UsageError
 from meti_pi.inspect import checklist as cl
 from meti_pi.inspect import inspection as ins
 from meti_pi.inspect import inspection_checks
+from meti_pi.settings import Settings
 from meti_pi.store.register import Register
 
 TODAY = date(2026, 11, 26)
@@ -394,10 +396,10 @@ def test_checklists_built_by_several_processes_equal_those_built_by_one(tmp_path
     root = make_register(tmp_path, example=True)
     reg = Register.load(root)
     today = date(2026, 11, 26)
-    monkeypatch.setenv("METI_PI_PARALLEL_MIN", "100000")
-    one = cl.map_all(reg, 2026, today, lambda c: (_with_record(reg, c), _plain_checklist(reg, c)))
-    monkeypatch.setenv("METI_PI_PARALLEL_MIN", "1")
-    several = cl.map_all(reg, 2026, today, lambda c: (_with_record(reg, c), _plain_checklist(reg, c)))
+    one = cl.map_all(replace(reg, settings=Settings(parallel_min=100000)), 2026, today,
+                     lambda c: (_with_record(reg, c), _plain_checklist(reg, c)))
+    several = cl.map_all(replace(reg, settings=Settings(parallel_min=1)), 2026, today,
+                         lambda c: (_with_record(reg, c), _plain_checklist(reg, c)))
     assert len(one) == len(reg.of_kind("divisions")) > 10
     assert several == one
     import marshal

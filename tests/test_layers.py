@@ -34,6 +34,7 @@ LAYERS: tuple[str, ...] = (
     "procs",        # the one module that starts processes
     "render",       # Word, Excel, output files
     "dates",        # the Japanese calendar and 和暦
+    "settings",     # the core's settings value (cli/ builds it from the environment)
     "errors",       # Problem and the exceptions
     "fastschemas",  # generated validators
     "meti_pi",      # the package root: __version__, PACKAGE_DIR
@@ -63,6 +64,11 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli', 'meti_pi'): 'startup',
     ('cli', 'store.limits'): 'startup',
     ('cli.classify', 'actions.classify'): 'startup',
+    ('cli.audit', 'actions.inspect'): 'startup',
+    ('cli.audit', 'actions.records'): 'startup',
+    ('cli.audit', 'inspect.inspection'): 'startup',
+    ('cli.audit', 'store.limits'): 'startup',
+    ('cli.audit', 'store.yamlload'): 'startup',
     ('cli.classify', 'classify.classification'): 'startup',
     ('cli.classify', 'classify.detect'): 'startup',
     ('cli.classify', 'store.ids'): 'startup',
@@ -72,12 +78,13 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.common', 'gitlayer'): 'startup',
     ('cli.common', 'store.limits'): 'startup',
     ('cli.common', 'store.register'): 'startup',
-    ('cli.export', 'checks.validate'): 'startup',
+    ('cli.common', 'store.schema'): 'startup',
     ('cli.export', 'filebook.book'): 'startup',
     ('cli.export', 'filebook.since'): 'startup',
     ('cli.export', 'render.excel'): 'startup',
     ('cli.export', 'render.outfile'): 'startup',
     ('cli.export', 'render.word'): 'startup',
+    ('cli.export', 'store.problems'): 'startup',
     ('cli.export', 'store.sqlite_export'): 'startup',
     ('cli.incident', 'actions.incident'): 'startup',
     ('cli.incident', 'incident.incidents'): 'startup',
@@ -90,8 +97,6 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.inspect', 'gitlayer'): 'startup',
     ('cli.inspect', 'inspect.checklist'): 'startup',
     ('cli.inspect', 'inspect.inspection'): 'startup',
-    ('cli.inspect', 'store.limits'): 'startup',
-    ('cli.inspect', 'store.yamlload'): 'startup',
     ('cli.notify', 'actions.notify'): 'startup',
     ('cli.notify', 'gitlayer'): 'startup',
     ('cli.notify', 'notify.notices'): 'startup',
@@ -279,3 +284,57 @@ def test_only_actions_open_the_transaction():
     outside = sorted(f"{MODULES[a].relative_to(PACKAGE.parent)}:{line}" for (a, b), (line, _) in EDGES.items()
                      if b == "meti_pi.actions.transaction" and _unit(a) != "actions")
     assert outside == [], "open the transaction in an action (meti_pi/actions/<group>.py), not here: " + ", ".join(outside)
+# -- the core is pure (issue 17, item 3) ------------------------------------------------------
+# Environment, clock, printing and process exit belong to cli/ (and __main__); the core takes a
+# Settings value and `today`. The exceptions, each with its reason:
+IMPURE_ALLOWED: dict[tuple[str, str], str] = {
+    ("gitlayer/runner.py", "os.environ"): "passes GIT_* / GIT_CONFIG_* through to git's own process: git's environment, not a meti-pi setting",
+    ("procs.py", "os._exit"): "a forked worker ends without running the parent's exit handlers (the one module that starts processes)",
+}
+_CALLS = {("date", "today"), ("datetime", "now"), ("datetime", "today"), ("datetime", "utcnow"), ("sys", "exit"), ("os", "_exit"),
+          ("os", "getenv"), ("os", "getenvb"), ("os", "putenv")}  # time.time (file ages, timings) is not "today"
+
+
+def _impurities(path: Path) -> Iterator[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            name = f"{node.value.id}.{node.attr}"
+            if name in ("os.environ", "os.environb", "sys.stdout", "sys.stderr") or (node.value.id, node.attr) in _CALLS:
+                yield node.lineno, name
+        elif isinstance(node, ast.Attribute) and node.attr in ("today", "now", "utcnow") and isinstance(node.value, ast.Attribute) \
+                and node.value.attr in ("date", "datetime"):
+            yield node.lineno, f"{node.value.attr}.{node.attr}"  # datetime.date.today(), datetime.datetime.now()
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("print", "exit", "quit", "input", "breakpoint"):
+            yield node.lineno, node.func.id
+        elif isinstance(node, ast.ImportFrom) and node.module in ("os", "sys"):
+            for alias in node.names:
+                if alias.name in ("environ", "environb", "getenv", "_exit", "exit", "stdout", "stderr"):
+                    yield node.lineno, f"{node.module}.{alias.name}"
+
+
+CORE_FILES = sorted(p for p in PACKAGE.rglob("*.py")
+                    if p.relative_to(PACKAGE).parts[0] not in ("cli", "__main__.py", "fastschemas"))
+
+
+def test_the_core_reads_no_environment_clock_and_neither_prints_nor_exits():
+    found = []
+    for path in CORE_FILES:
+        rel = path.relative_to(PACKAGE).as_posix()
+        found += [f"meti_pi/{rel}:{line}: {what}" for line, what in _impurities(path) if (rel, what) not in IMPURE_ALLOWED]
+    assert found == [], "the core takes settings and `today` from cli/ and returns what to print: " + "; ".join(found)
+
+
+def test_the_purity_check_finds_what_it_looks_for(tmp_path: Path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os, sys, datetime\nfrom datetime import date\nfrom os import environ\n"
+                      "a = os.environ.get('X')\nb = date.today()\nc = datetime.datetime.now()\nprint(a)\nsys.exit(1)\n"
+                      "sys.stderr.write('x')\n", encoding="utf-8")
+    assert sorted(what for _, what in _impurities(sample)) == sorted(
+        ["os.environ", "os.environ", "date.today", "datetime.now", "print", "sys.exit", "sys.stderr"])
+
+
+def test_impure_exceptions_are_not_stale():
+    stale = [key for key in IMPURE_ALLOWED if (PACKAGE / key[0]).is_file() is False
+             or key[1] not in {what for _, what in _impurities(PACKAGE / key[0])}]
+    assert stale == []

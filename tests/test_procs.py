@@ -21,7 +21,12 @@ def test_without_fork_everything_runs_here_with_the_same_results(monkeypatch: py
 @pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
 def test_with_fork_the_work_is_shared_and_the_results_are_in_order() -> None:
     parent = os.getpid()
-    tasks = [lambda i=i: (i * i, os.getpid()) for i in range(6)]
+
+    def task(i: int) -> tuple[int, int]:
+        time.sleep(0.2)  # long enough that no worker takes another's share before it has started
+        return i * i, os.getpid()
+
+    tasks = [lambda i=i: task(i) for i in range(6)]
     out = procs.run_shared(tasks, [1.0] * 6, 3)
     assert [v for v, _ in out] == [i * i for i in range(6)]
     assert len({pid for _, pid in out}) == 3 and parent in {pid for _, pid in out}

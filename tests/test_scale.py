@@ -24,6 +24,7 @@ from conftest import EXAMPLE, REPO, make_register
 from meti_pi.checks import validate
 from meti_pi.errors import LazyProblem, Problem
 from meti_pi.inspect.inspection_checks import _repeats
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import yamlload
 from meti_pi.store.register import Register
 
@@ -67,6 +68,7 @@ def paths_of(data: Any, prefix: tuple[object, ...] = ()) -> list[tuple[object, .
     return out
 
 
+@pytest.mark.slow  # every key of every example file located twice: ~13 s (issue 17: out of make test-fast)
 def test_locate_agrees_with_the_node_walk_on_every_key_of_every_example_file() -> None:
     files = sorted(EXAMPLE.rglob("*.yaml"))
     assert len(files) > 30
@@ -154,18 +156,18 @@ def eager_at(rec: Any, key_path: tuple[object, ...], code: str, message: str, se
     return Problem(rec.relpath, line, code, message, severity, schema.key_path(key_path))
 
 
-def validate_json(root: Path) -> str:
-    problems = validate.validate_register(Register.load(root), TODAY)
+def validate_json(root: Path, settings: Settings = DEFAULT) -> str:
+    problems = validate.validate_register(Register.load(root, settings=settings), TODAY)
     return json.dumps([p.as_json() for p in problems], ensure_ascii=False, sort_keys=True)
 
 
 @pytest.mark.parametrize("parallel", ["1", "100000"])  # checks in forked workers, and in this process
 def test_validate_output_is_unchanged_by_lazy_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: str) -> None:
-    monkeypatch.setenv("METI_PI_PARALLEL_MIN", parallel)
-    lazy = validate_json(make_register(tmp_path / "lazy", example=True))
+    settings = Settings(parallel_min=int(parallel))
+    lazy = validate_json(make_register(tmp_path / "lazy", example=True), settings)
     with monkeypatch.context() as m:
         m.setattr(validate, "at", eager_at)
-        eager = validate_json(make_register(tmp_path / "eager", example=True))
+        eager = validate_json(make_register(tmp_path / "eager", example=True), settings)
     assert lazy == eager
     assert '"corrective-action-overdue"' in lazy and '"line": null' not in lazy
 
@@ -232,6 +234,7 @@ def checklists(root: Path, year: int) -> str:
     return json.dumps(built, ensure_ascii=False, sort_keys=True)
 
 
+@pytest.mark.slow  # a generated register scanned record by record (issue 17: out of make test-fast)
 @pytest.mark.parametrize("which", ["example", "generated"])
 def test_checklists_from_the_indexes_equal_a_scan_of_every_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str) -> None:
     from meti_pi.inspect import checklist

@@ -41,6 +41,7 @@ COMMANDS = [
 ]
 
 
+@pytest.mark.slow  # a CLI process per command on a pseudo-terminal (issue 17: out of make test-fast)
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a).replace("\x1b", "ESC") for a in COMMANDS])
 def test_no_control_byte_reaches_the_terminal(hostile, args):
     root, dataset = hostile

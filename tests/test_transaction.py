@@ -14,6 +14,7 @@ from meti_pi.actions.transaction import Transaction, transaction
 from meti_pi.errors import MetiPiError, RuleViolation
 from meti_pi.gitlayer import lock
 from meti_pi.gitlayer.commit import notes as transaction_notes
+from meti_pi.settings import Settings
 
 TODAY = date(2026, 11, 26)
 DIVISION = {"name": "大臣官房人事課", "org": "経済産業省", "manager_post": "人事課長"}
@@ -383,15 +384,14 @@ def test_staged_and_unstaged_work_elsewhere_is_judged_as_head_has_it(tmp_path, m
     """Another record broken in the work tree (staged or not) does not block a valid change and is
     not folded in: the change is validated against HEAD's version of it, read from git (and the
     read cache when there is one), never from the work tree."""
-    if cache == "off":
-        monkeypatch.setenv("METI_PI_NO_CACHE", "1")
+    kw = {"settings": Settings(cache=False)} if cache == "off" else {}
     root = make_register(tmp_path)
-    add_division(root, "a-div")
-    add_division(root, "b-div")
+    add_division(root, "a-div", **kw)
+    add_division(root, "b-div", **kw)
     (root / "divisions/a-div.yaml").write_text("id: [broken\n", encoding="utf-8")
     (root / "divisions/b-div.yaml").write_text("id: b-div\n", encoding="utf-8")  # schema-invalid
     git(root.parent, "add", "register/divisions/b-div.yaml")
-    tx = add_division(root, "c-div")
+    tx = add_division(root, "c-div", **kw)
     assert git(root, "show", "--name-only", "--format=", tx.commit_sha).split() == ["register/divisions/c-div.yaml"]
     assert (root / "divisions/a-div.yaml").read_text(encoding="utf-8") == "id: [broken\n"
     assert "register/divisions/b-div.yaml" in git(root, "diff", "--cached", "--name-only")

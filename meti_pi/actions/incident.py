@@ -20,6 +20,7 @@ from meti_pi.classify import screening
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.incident import incidents
 from meti_pi.incident.incidents import FACTS
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 from meti_pi.store.yamlio import to_plain
 
@@ -59,19 +60,19 @@ def load_incident(reg: Register, incident_id: str) -> dict[str, Any]:
     return data
 
 
-def open_incident(root: Path, reg: Register, raw: dict[str, Any], *, today: date, dry_run: bool = False) -> Written:
+def open_incident(root: Path, reg: Register, raw: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> Written:
     """Record a new incident from its facts (`raw`, keys as a facts file's) and assess it."""
     top, facts = incidents.split_input(raw)
     masked = _screen(str(reg.policy["incident"]["screening"]), top, facts)
     _check_refs(reg, top)
     record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, today), today=today)
     with transaction(root, command="incident open", article="39", today=today, dry_run=dry_run,
-                     summary=_commit_summary(record, "incident opened")) as tx:
+                     summary=_commit_summary(record, "incident opened"), settings=settings) as tx:
         rid = tx.create("incidents", record)
     return Written(rid, record, tx.commit_sha, "incident opened", masked)
 
 
-def update_incident(root: Path, reg: Register, incident_id: str, change: Update, *, today: date, dry_run: bool = False) -> Written:
+def update_incident(root: Path, reg: Register, incident_id: str, change: Update, *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> Written:
     """Record an event of the reporting chain and/or changed facts (re-assessing as of the day)."""
     current = load_incident(reg, incident_id)
     event = change.event
@@ -117,7 +118,7 @@ def update_incident(root: Path, reg: Register, incident_id: str, change: Update,
     if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
         article = "40(1)"  # cause analysis and recurrence-prevention measures
     with transaction(root, command="incident update", today=today, dry_run=dry_run, article=article,
-                     summary=_commit_summary(preview, what), subject_record=key) as tx:
+                     summary=_commit_summary(preview, what), subject_record=key, settings=settings) as tx:
         doc = tx.edit(key)
         new = updated(to_plain(doc))
         _apply(doc, new)
@@ -126,7 +127,7 @@ def update_incident(root: Path, reg: Register, incident_id: str, change: Update,
     return Written(incident_id, new, tx.commit_sha, what, masked, unrequired)
 
 
-def close_incident(root: Path, reg: Register, incident_id: str, *, on: date | None, today: date, dry_run: bool = False) -> Written:
+def close_incident(root: Path, reg: Register, incident_id: str, *, on: date | None, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> Written:
     """Close an incident; refused (RuleViolation) while Art. 40 cause analysis and measures, or a required report, are missing."""
     current = load_incident(reg, incident_id)
     day = on or today
@@ -134,7 +135,7 @@ def close_incident(root: Path, reg: Register, incident_id: str, *, on: date | No
         raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
     key = f"incidents/{incident_id}"
     with transaction(root, command="incident close", article="40", today=today, dry_run=dry_run,
-                     summary="incident closed", subject_record=key) as tx:
+                     summary="incident closed", subject_record=key, settings=settings) as tx:
         doc = tx.edit(key)
         fresh = to_plain(doc)
         problems = incidents.close_problems(fresh, f"{key}.yaml", today)

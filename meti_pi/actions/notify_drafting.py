@@ -14,6 +14,7 @@ from meti_pi.actions.transaction import transaction
 from meti_pi.errors import MetiPiError, RuleViolation, UsageError
 from meti_pi.notify import drafts as notice_drafts
 from meti_pi.notify import notices
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import yamlload
 from meti_pi.store.ids import allocate
 from meti_pi.store.problems import at, record_schema_problems
@@ -170,7 +171,7 @@ def _ensure_committed(root: Path, rec: Record) -> None:
 
 def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | None = None, fmt: str = "md",
                   fullwidth: bool | None = None, late_reason: str | None = None, redraft: bool = False,
-                  out_dir: Path | None = None, dry_run: bool = False) -> NotifyResult:
+                  out_dir: Path | None = None, dry_run: bool = False, settings: Settings = DEFAULT) -> NotifyResult:
     """Draft each required notice of a file not yet made (or changed since), and record them in one commit."""
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
@@ -178,7 +179,7 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
         if k not in notices.NOTICE_KINDS:
             raise UsageError(f"--kind must be one of {', '.join(notices.NOTICE_KINDS)}")
     with transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
-                              dry_run=dry_run) as tx:
+                              dry_run=dry_run, settings=settings) as tx:
         reg = tx.register()  # decided under the lock: the same notice run twice at once is drafted once
         rec = _file_record(reg, file_id)
         data = rec.data
@@ -296,21 +297,21 @@ class Rendered:
                 "same_as_recorded": self.same_as_recorded, "path": str(self.path) if self.path else None}
 
 
-def render_notice(root: Path, notice_id: str, *, fmt: str = "md", today: date) -> Rendered:
+def render_notice(root: Path, notice_id: str, *, fmt: str = "md", today: date, settings: Settings = DEFAULT) -> Rendered:
     """Any recorded notice, in any format, from the register as it was when it was drafted (its
     `register_commit`): the same content as the draft, whatever has changed since. Writes nothing."""
     from meti_pi.store.register import tree_of
 
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
-    now = Register.load(root)
+    now = Register.load(root, settings=settings)
     rec = _notice_record(now, notice_id)
     data = rec.data
     kind, file_id = str(data.get("kind")), str(data.get("file"))
     if kind not in notices.NOTICE_KINDS:
         raise RuleViolation(f"{rec.relpath}: kind {kind!r} is not an Art. 35/36 notice meti-pi drafts")
     commit = data.get("register_commit") if isinstance(data.get("register_commit"), str) else None
-    reg = Register.load(root, at=tree_of(root, commit)) if commit else now
+    reg = Register.load(root, at=tree_of(root, commit), settings=settings) if commit else now
     file_rec = reg.get("files", file_id)
     if file_rec is None:
         raise RuleViolation(f"{rec.relpath}: files/{file_id} is not in the register" + (f" at {commit[:10]}" if commit else ""))

@@ -12,6 +12,7 @@ from meti_pi.actions.transaction import transaction
 from meti_pi.classify import screening
 from meti_pi.errors import Problem, UsageError
 from meti_pi.notify import notices
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 
 
@@ -41,7 +42,7 @@ def _screen(field_name: str, text: str) -> str:
 
 def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str, on: date | None = None,
               recipient: str | None = None, basis: str | None = None, method: str | None = None,
-              ref: str | None = None, dry_run: bool = False) -> LogResult:
+              ref: str | None = None, dry_run: bool = False, settings: Settings = DEFAULT) -> LogResult:
     """Append a use or storage event to the file's 台帳 entry (Art. 38), creating the entry if needed."""
     if kind not in EVENT_ARTICLES:
         raise UsageError(f"--kind must be one of {', '.join(EVENT_ARTICLES)}")
@@ -49,7 +50,7 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
         raise UsageError("--summary is required: what happened (without personal data)")
     if kind == "provision" and not (recipient and recipient.strip()):
         raise UsageError("a provision (Art. 12) needs --recipient: to whom the data was provided")
-    rec = _file_record(Register.load(root), file_id)
+    rec = _file_record(Register.load(root, settings=settings), file_id)
     on = on or today
     _not_after_today(on, today, "event date")
     event: dict[str, Any] = {"date": on.isoformat(), "kind": kind, "article": EVENT_ARTICLES[kind],
@@ -60,7 +61,7 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
     labels = {"provision": "provision (Art. 12)", "purpose_change": "purpose change (Art. 9(3))", "disposal": "disposal (Art. 21)"}
     with transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
                               summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
-                              subject_record=f"ledger/{file_id}") as tx:
+                              subject_record=f"ledger/{file_id}", settings=settings) as tx:
         # Create or edit, decided under the lock: two first logs at once must not both create it.
         if tx.read_text(f"ledger/{rec.id}.yaml") is None:
             tx.create("ledger", {"file": rec.id, "events": [event]}, id=rec.id)
@@ -72,7 +73,7 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
     return LogResult(rec.id, event, tx.commit_sha, dry_run)
 
 
-def check_register(root: Path, today: date) -> tuple[list[notices.Finding], list[Problem]]:
+def check_register(root: Path, today: date, *, settings: Settings = DEFAULT) -> tuple[list[notices.Finding], list[Problem]]:
     """Findings of `notify --check` and the 台帳 problems."""
-    reg = Register.load(root)
+    reg = Register.load(root, settings=settings)
     return notices.check_with_ppc(reg, today) + notices.obsolete_drafts(reg, today), list(notices.ledger_findings(reg))

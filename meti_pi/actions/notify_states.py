@@ -12,6 +12,7 @@ from meti_pi.actions.notify_ledger import _screen
 from meti_pi.actions.transaction import transaction
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.notify import notices
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.ids import allocate
 from meti_pi.store.register import Record, Register
 
@@ -34,7 +35,7 @@ class StateResult:
 
 
 def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date | None = None, ref: str | None = None,
-              late_reason: str | None = None, dry_run: bool = False) -> StateResult:
+              late_reason: str | None = None, dry_run: bool = False, settings: Settings = DEFAULT) -> StateResult:
     """Record that a notice was submitted to the 副総括, acknowledged by it, why it was late, or
     that a draft was withdrawn.
 
@@ -43,7 +44,7 @@ def set_state(root: Path, notice_id: str, action: str, *, today: date, on: date 
     → withdrawn; `late_reason` carries the reason for withdrawing).
     """
     with transaction(root, command=f"notify {action}", summary=action, today=today, dry_run=dry_run,
-                              subject_record=f"notifications/{notice_id}") as tx:
+                              subject_record=f"notifications/{notice_id}", settings=settings) as tx:
         reg = tx.register()  # read under the lock: two submits at once must not both pass the state check
         rec = _notice_record(reg, notice_id)
         data = rec.data
@@ -191,7 +192,7 @@ class PpcResult:
 
 
 def record_ppc_notice(root: Path, file_id: str, kind: str, *, today: date, on: date | None = None, ref: str | None = None,
-                      late_reason: str | None = None, dry_run: bool = False) -> PpcResult:
+                      late_reason: str | None = None, dry_run: bool = False, settings: Settings = DEFAULT) -> PpcResult:
     """Record that the ministry notified the PPC (APPI 74(1) of holding or changing a file, 74(3) of
     ending it or of its falling under 74(2)(ix)): a notification record in state submitted."""
     if kind not in notices.PPC_KINDS:
@@ -200,7 +201,7 @@ def record_ppc_notice(root: Path, file_id: str, kind: str, *, today: date, on: d
     _not_after_today(on, today, "notice date")
     article = notices.ARTICLE[kind]
     with transaction(root, command="notify record", article=article, today=today, dry_run=dry_run,
-                           summary=f"{article} notice to the PPC for files/{file_id} ({on.isoformat()})") as tx:
+                           summary=f"{article} notice to the PPC for files/{file_id} ({on.isoformat()})", settings=settings) as tx:
         reg = tx.register()
         rec = _file_record(reg, file_id)
         earlier = [r for r in reg.of_kind("notifications") if r.data.get("file") == rec.id and r.data.get("kind") == kind

@@ -9,6 +9,7 @@ from typing import Any
 from meti_pi import gitlayer
 from meti_pi.actions.transaction import Transaction, commit_paths, transaction
 from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import limits, yamlload
 from meti_pi.store.beppyo import gou_otsu
 from meti_pi.store.ids import valid_id
@@ -23,7 +24,7 @@ def template_dir() -> Path:
     return data_dir("register")
 
 
-def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
+def init_register(directory: Path, *, today: date, settings: Settings = DEFAULT) -> tuple[str, list[str]]:
     """Create a register in `directory` and commit it; (commit sha, files written)."""
     directory = directory.resolve()
     if (directory / REGISTER_FILE).exists():
@@ -36,7 +37,7 @@ def init_register(directory: Path, *, today: date) -> tuple[str, list[str]]:
     template = template_dir()
     files = sorted(list_record_files(template))
     with transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
-                              article="5", today=today, subject_record="register") as tx:
+                              article="5", today=today, subject_record="register", settings=settings) as tx:
         for rel in files:
             text = (template / rel).read_text(encoding="utf-8")
             tx.write_text(rel, _rebase_modeline(text, rel))
@@ -157,11 +158,11 @@ def coerce(raw: str, spec: dict[str, Any]) -> Any:
 
 
 def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | None, year: int | None,
-               today: date, dry_run: bool) -> tuple[str, str | None]:
+               today: date, dry_run: bool, settings: Settings = DEFAULT) -> tuple[str, str | None]:
     """Add one record through the write path; (id, commit sha or None on --dry-run)."""
     if KINDS[kind].by_year and year is None:
         raise UsageError(f"{kind} records need --year")
-    with transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run) as tx:
+    with transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run, settings=settings) as tx:
         rid = tx.create(kind, data, id=record_id, year=year)
     return rid, tx.commit_sha
 
@@ -257,7 +258,7 @@ def _unit(unit: Any) -> dict[str, Any]:
     return {"name": unit.name, "division": unit.division_id, "basis": unit.basis}
 
 
-def commit_hand_edits(root: Path, relpaths: list[str], *, message: str, today: date) -> str | None:
+def commit_hand_edits(root: Path, relpaths: list[str], *, message: str, today: date, settings: Settings = DEFAULT) -> str | None:
     """`meti-pi commit`: validate records edited by hand and commit exactly those files; the commit,
     or None when they match the last commit."""
-    return commit_paths(root, relpaths, command="commit", summary=message, today=today)
+    return commit_paths(root, relpaths, command="commit", summary=message, today=today, settings=settings)

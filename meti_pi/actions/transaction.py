@@ -33,6 +33,7 @@ from meti_pi.gitlayer.commit import (
 from meti_pi.gitlayer.fs import crash_point, read_or_none
 from meti_pi.gitlayer.runner import Repo, git, head_commit, repo_of, text_at
 from meti_pi.gitlayer.trailers import commit_message
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import limits, schema, yamlio, yamlload
 from meti_pi.store.cache import blob_id
 from meti_pi.store.ids import allocate, valid_id
@@ -65,6 +66,8 @@ class Transaction:
     at: dict[str, str] | None = None
     # Edited records whose comments could not be kept (yamlio.dump_checked): said in the commit and on stderr.
     comments_lost: list[str] = field(default_factory=list)
+    # What the register is loaded with (cli/ builds them from the environment).
+    settings: Settings = DEFAULT
 
     # -- what commands call
     def read_text(self, relpath: str) -> str | None:
@@ -171,14 +174,13 @@ def _safe_path(root: Path, relpath: str) -> Path:
 
 
 @contextmanager
-def transaction(root: Path, *, command: str, summary: str, article: str | None = None, today: date | None = None,
-                dry_run: bool = False, subject_record: str | None = None) -> Iterator[Transaction]:
+def transaction(root: Path, *, command: str, summary: str, today: date, article: str | None = None,
+                dry_run: bool = False, subject_record: str | None = None, settings: Settings = DEFAULT) -> Iterator[Transaction]:
     """Lock the register, collect a command's changes, then validate, commit and write them."""
     root = root.resolve()
     repo = repo_of(root)
-    today = today or date.today()
     if dry_run:
-        tx = Transaction(root, repo, today, command, article, summary, True)
+        tx = Transaction(root, repo, today, command, article, summary, True, settings=settings)
         head = head_commit(root)
         tx.at = tree_of(root, head) if head else None
         yield tx
@@ -192,7 +194,7 @@ def transaction(root: Path, *, command: str, summary: str, article: str | None =
         recover_noted(repo)
         # The commit made at the end must sit on this commit: the change was computed from it.
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
-        tx = Transaction(root, repo, today, command, article, summary, False)
+        tx = Transaction(root, repo, today, command, article, summary, False, settings=settings)
         if base:
             # The change is decided and validated against the register as HEAD holds it (the commit
             # it will sit on), never against someone's unsaved work: read from git and the cache.
@@ -227,7 +229,7 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     _screen_free_text(root, texts)  # #15: personal data never enters a free-text field
     # The state after first: with no error in it, nothing can be new, and the state before (a
     # second whole validation) is not needed. Unchanged records come from the read cache.
-    after_reg = Register.load(root, overlay=texts, at=tx.at)
+    after_reg = Register.load(root, overlay=texts, at=tx.at, settings=tx.settings)
     # Cheaper still: no error among the records the change can affect (validate.focus_of).
     focus = focus_of(after_reg, texts)
     if focus is not None and not focused_errors(after_reg, today, focus, checks=ERROR_CHECKS):
@@ -235,7 +237,7 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     after = validate_register(after_reg, today, checks=ERROR_CHECKS)
     if not any(p.severity == "error" for p in after):
         return texts
-    before = validate_register(Register.load(root, at=tx.at), today, checks=ERROR_CHECKS)
+    before = validate_register(Register.load(root, at=tx.at, settings=tx.settings), today, checks=ERROR_CHECKS)
 
     def ident(p: Problem) -> tuple[str, str, str, str]:
         return (p.path, p.code, p.key, p.message)
@@ -321,7 +323,8 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, ba
 # -- commits of hand edits -----------------------------------------------------------------
 
 
-def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str, today: date) -> str | None:
+def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str, today: date,
+                 settings: Settings = DEFAULT) -> str | None:
     """Commit records edited by hand (after validation) as one audit commit; the sha, or None if unchanged."""
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
@@ -362,7 +365,8 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         # The register the commit will hold: HEAD's files with these edits (never the work tree's other
         # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
         readable = all(t is None or not _has_surrogates(t) for t in changed.values())
-        reg = Register.load(root, overlay=changed, at=tree_of(root, base)) if base and readable else Register.load(root)
+        reg = (Register.load(root, overlay=changed, at=tree_of(root, base), settings=settings) if base and readable
+               else Register.load(root, settings=settings))
         # The records the edit can affect first (validate.focus_of); the whole register only if they show an error.
         focus = focus_of(reg, changed)
         quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None

@@ -15,7 +15,6 @@ and schema result of each (path, blob) is computed once for the whole walk.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer, gitlog
-from meti_pi.checks.validate import CHECKS, record_schema_problems
+from meti_pi.checks.validate import CHECKS
 from meti_pi.errors import Problem
+from meti_pi.store.problems import record_schema_problems
 from meti_pi.store.register import Record, Register, is_register_file, parse_blob
 
 _SYMLINK = "120000"
@@ -312,8 +312,8 @@ def _tree_entries(repo: gitlayer.Repo, rev: str, paths: list[str]) -> dict[str, 
 # -- output ----------------------------------------------------------------------------------
 
 
-def emit(report: Report, *, json_out: bool = False) -> None:
-    """Print the report: one JSON document on stdout with --json, else lines for a person."""
+def rendered(report: Report, *, json_out: bool = False) -> str:
+    """The report as the CLI prints it: one JSON document with --json, else lines for a person."""
     if json_out:
         doc = {
             "ok": report.ok,
@@ -324,9 +324,9 @@ def emit(report: Report, *, json_out: bool = False) -> None:
             "trailer_mismatches": [c.as_json() for c in report.mismatched],
             "invalid": [c.as_json() for c in report.invalid],
         }
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-        return
-    out = sys.stdout.write
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    lines: list[str] = []
+    out = lines.append
     for c in report.commits:
         notes = []
         if c.hand_edit:
@@ -351,3 +351,4 @@ def emit(report: Report, *, json_out: bool = False) -> None:
         f"{len(report.hand_edits)} hand edit(s), {len(report.mismatched)} trailer mismatch(es), "
         f"{len(report.invalid)} commit(s) at which the register did not validate\n"
     )
+    return "".join(lines)

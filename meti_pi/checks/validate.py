@@ -344,7 +344,7 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
     view = reg.cache
     key = view.result_key(reg, today, checks) if view is not None else None
     if key is not None:
-        cached = view.result(key)
+        cached: list[Problem] | None = view.result(key)
         if cached is not None:
             return cached
     problems = list(reg.load_problems)
@@ -361,7 +361,7 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
     return problems
 
 
-# Records from which the checks are shared among processes (METI_PI_PARALLEL_MIN overrides, for tests).
+# Records from which the checks are shared among processes (Settings.parallel_min overrides, for tests).
 PARALLEL_CHECKS_MIN = 1500
 
 
@@ -372,11 +372,10 @@ def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any
     this process gives the same problems; a check that fails there is run again here.
     """
     import gc
-    import os
     import time
 
 
-    least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_CHECKS_MIN))
+    least = reg.settings.parallel(PARALLEL_CHECKS_MIN)
     workers = procs.cpus() if len(reg.records) >= least and len(checks) > 1 else 1
     weights = view.weights() if view is not None else {}
 

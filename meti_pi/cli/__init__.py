@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("meti_pi.cli.export", "Export the public 個人情報ファイル簿 (csv, xlsx, md), or every record as SQLite."),
     "incident": ("meti_pi.cli.incident", "Art. 39/40 incidents: open, update, report, close, list."),
     "inspect": ("meti_pi.cli.inspect", "Art. 41 annual self-inspection generated from the register."),
-    "audit": ("meti_pi.cli.inspect", "Art. 42 audits and Art. 43 reviews; evidence packs."),
+    "audit": ("meti_pi.cli.audit", "Art. 42 audits and Art. 43 reviews; evidence packs."),
     "status": ("meti_pi.cli.status", "Everything due or overdue across the register."),
     "schemas": ("meti_pi.cli.schemas_cmd", "The JSON Schemas; write the register's .schemas/ copy editors use."),
 }
@@ -182,7 +182,8 @@ def root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
 ) -> None:
     """meti-pi: the METI personal-information protection rule as code."""
-    from meti_pi.cli.common import AppState
+    from meti_pi.cli.common import AppState, settings_from_env
+    from meti_pi.errors import UsageError
 
     fixed: date | None = None
     if today:
@@ -195,7 +196,11 @@ def root(
         if not DATE_MIN <= fixed <= DATE_MAX:
             raise typer.BadParameter(f"{today} is outside the dates meti-pi handles ({DATE_MIN} (明治6年1月1日) to {DATE_MAX})",
                                      param_hint="--today")
-    ctx.obj = AppState(register_opt=register, today=fixed or date.today())
+    try:
+        settings = settings_from_env()
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc), param_hint="the environment") from None
+    ctx.obj = AppState(register_opt=register, today=fixed or date.today(), settings=settings)
 
 
 def main() -> None:

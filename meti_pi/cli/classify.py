@@ -49,44 +49,34 @@ class Processing(StrEnum):
     anonymized = "anonymized"
 
 
+# The options of `classify` (module-level aliases keep the command's signature short).
+DatasetOpt = Annotated[Path | None, typer.Argument(metavar="DATASET", help="The dataset: .csv/.tsv (UTF-8, UTF-8 BOM, Shift_JIS), .xlsx or .jsonl.", show_default=False)]
+ProfileOpt = Annotated[Path | None, typer.Option("--profile", metavar="PROFILE.yaml", help="Decide from a stated profile (YAML) instead of scanning.", show_default=False) ]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", metavar="NAME", help="Scan only this .xlsx sheet (default: every sheet).", show_default=False)]
+ConfidentialOpt = Annotated[bool | None, typer.Option("--confidential/--not-confidential", help="A leak would cause serious harm (Art. 16(1) 管理A).", show_default=False)]
+FileKindOpt = Annotated[FileKind | None, typer.Option("--file-kind", help="computer (電算処理), manual (紙) or none (not a file).", show_default=False) ]
+ExclusionOpt = Annotated[list[str] | None, typer.Option("--exclusion", metavar="74-2-N", help="A claimed exclusion (repeatable).", show_default=False) ]
+ProcessingOpt = Annotated[Processing | None, typer.Option("--processing", help="none, pseudonymized (仮名加工) or anonymized (匿名加工).", show_default=False) ]
+KeyOpt = Annotated[list[str] | None, typer.Option("--key", metavar="COLUMN", help="A column identifying a person, for counting (repeatable).", show_default=False) ]
+DecidedClassOpt = Annotated[ManagementClass | None, typer.Option("--class", help="The class the 管理者 decides (Art. 16(1)), when it differs from the engine's advice.", show_default=False)]
+ClassRationaleOpt = Annotated[str | None, typer.Option("--rationale", metavar="TEXT", help="Why the 管理者 decided --class (required when it is lower than the engine's).", show_default=False)]
+RecordOpt = Annotated[str | None, typer.Option("--record", metavar="FILE_ID", help="Write the result into this ファイル簿 record (files/ID) and commit.", show_default=False) ]
+
+
 @app.command("classify")
 def classify_cmd(
     ctx: typer.Context,
-    dataset: Annotated[
-        Path | None,
-        typer.Argument(metavar="DATASET", help="The dataset: .csv/.tsv (UTF-8, UTF-8 BOM, Shift_JIS), .xlsx or .jsonl.", show_default=False),
-    ] = None,
-    profile: Annotated[
-        Path | None, typer.Option("--profile", metavar="PROFILE.yaml", help="Decide from a stated profile (YAML) instead of scanning.", show_default=False)
-    ] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", metavar="NAME", help="Scan only this .xlsx sheet (default: every sheet).", show_default=False)] = None,
-    confidential: Annotated[
-        bool | None,
-        typer.Option("--confidential/--not-confidential", help="A leak would cause serious harm (Art. 16(1) 管理A).", show_default=False),
-    ] = None,
-    file_kind: Annotated[
-        FileKind | None, typer.Option("--file-kind", help="computer (電算処理), manual (紙) or none (not a file).", show_default=False)
-    ] = None,
-    exclusion: Annotated[
-        list[str] | None, typer.Option("--exclusion", metavar="74-2-N", help="A claimed exclusion (repeatable).", show_default=False)
-    ] = None,
-    processing: Annotated[
-        Processing | None, typer.Option("--processing", help="none, pseudonymized (仮名加工) or anonymized (匿名加工).", show_default=False)
-    ] = None,
-    key: Annotated[
-        list[str] | None, typer.Option("--key", metavar="COLUMN", help="A column identifying a person, for counting (repeatable).", show_default=False)
-    ] = None,
-    decided_class: Annotated[
-        ManagementClass | None,
-        typer.Option("--class", help="The class the 管理者 decides (Art. 16(1)), when it differs from the engine's advice.", show_default=False),
-    ] = None,
-    class_rationale: Annotated[
-        str | None,
-        typer.Option("--rationale", metavar="TEXT", help="Why the 管理者 decided --class (required when it is lower than the engine's).", show_default=False),
-    ] = None,
-    record: Annotated[
-        str | None, typer.Option("--record", metavar="FILE_ID", help="Write the result into this ファイル簿 record (files/ID) and commit.", show_default=False)
-    ] = None,
+    dataset: DatasetOpt = None,
+    profile: ProfileOpt = None,
+    sheet: SheetOpt = None,
+    confidential: ConfidentialOpt = None,
+    file_kind: FileKindOpt = None,
+    exclusion: ExclusionOpt = None,
+    processing: ProcessingOpt = None,
+    key: KeyOpt = None,
+    decided_class: DecidedClassOpt = None,
+    class_rationale: ClassRationaleOpt = None,
+    record: RecordOpt = None,
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -193,7 +183,7 @@ def _record(
     st = state(ctx)
     sha = _sha256(dataset) if dataset is not None else None
     return classify_record(st.register_root, file_id, scanned=scanned, stated=stated, given=given, dataset_sha256=sha,
-                           today=st.today, dry_run=dry_run)
+                           today=st.today, dry_run=dry_run, settings=st.settings)
 
 
 def _sha256(path: Path) -> str:

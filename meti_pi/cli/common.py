@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
+from meti_pi.settings import Settings
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -33,6 +35,8 @@ class AppState:
 
     register_opt: Path | None
     today: date
+    # Built from the environment once, here in cli/, and passed to the core (issue 17).
+    settings: Settings = field(default_factory=Settings)
 
     @cached_property
     def register_root(self) -> Path:
@@ -45,9 +49,19 @@ def state(ctx: typer.Context) -> AppState:
     """The AppState of the root command."""
     obj = ctx.find_root().obj
     if not isinstance(obj, AppState):  # a command invoked without the root callback (tests)
-        obj = AppState(register_opt=None, today=date.today())
+        obj = AppState(register_opt=None, today=date.today(), settings=settings_from_env())
         ctx.find_root().obj = obj
     return obj
+
+
+def settings_from_env() -> Settings:
+    """The core's settings from this process's environment (the one place meti-pi reads them), and
+    the schema folder they name put in place (store.schema keeps it for the process)."""
+    from meti_pi.store import schema
+
+    settings = Settings.from_env(os.environ)
+    schema.use_schemas(settings.schemas)
+    return settings
 
 
 def load_register(ctx: typer.Context) -> Register:
@@ -60,7 +74,7 @@ def load_register(ctx: typer.Context) -> Register:
     note = gitlayer.recover_if_needed(root)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
-    reg = Register.load(root)
+    reg = Register.load(root, settings=state(ctx).settings)
     from meti_pi.store.limits import NOT_REGULAR
 
     for p in reg.load_problems:  # a FIFO or device named *.yaml: skipped, and said so (validate lists it as an error)

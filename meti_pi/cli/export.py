@@ -14,6 +14,9 @@ from meti_pi.cli.common import JsonOpt, load_register, print_json, report_proble
 from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from meti_pi.filebook.book import Filebook
     from meti_pi.store.register import Register
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
@@ -55,7 +58,6 @@ def filebook_cmd(
     listed. Exit 1 (nothing written) when a withheld text would still appear in a listed field.
     """
     from meti_pi.filebook import book as filebook
-    from meti_pi.filebook import since as filebook_since
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -69,35 +71,54 @@ def filebook_cmd(
     fullwidth = bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True))
 
     if since is not None:
-        d = filebook_since.since(reg.root, since, book)
-        if fmt is Format.docx:
-            raise UsageError("--since shows changes as csv, xlsx or md")
-        if fmt is Format.md:
-            data = filebook_since.diff_markdown(d, today=st.today, fullwidth_digits=fullwidth).encode("utf-8")
-        elif fmt is Format.csv:
-            data = filebook.to_csv(filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d))
-        else:
-            from meti_pi.render import excel
-
-            data = excel.write_table(filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d), sheet_title="ファイル簿の変更")
-        summary: dict[str, object] = filebook_since.diff_json(d)
+        data, summary = _since_bytes(reg, since, book, fmt, st.today, fullwidth)
     else:
-        if fmt in (Format.md, Format.docx):
-            md = filebook.to_markdown(book, today=st.today, organisation=reg.meta.get("organisation") or "", fullwidth_digits=fullwidth)
-            if fmt is Format.md:
-                data = md.encode("utf-8")
-            else:
-                from meti_pi.render import word
+        data, summary = _book_bytes(reg, book, fmt, st.today, fullwidth)
+    _emit(data, summary, fmt, out, json_out)
 
-                data = word.markdown_to_docx(md, created=st.today, subject="個人情報ファイル簿", **word.docx_options_from_policy(reg.policy))
-        elif fmt is Format.csv:
-            data = filebook.to_csv(filebook.HEADERS, (r.values for r in book.rows))
+
+def _since_bytes(reg: Register, since: str, book: Filebook, fmt: Format, today: date, fullwidth: bool) -> tuple[bytes, dict[str, object]]:
+    """`--since REV`: what changed in the ファイル簿 since REV, in `fmt`, and its JSON summary."""
+    from meti_pi.filebook import book as filebook
+    from meti_pi.filebook import since as filebook_since
+
+    d = filebook_since.since(reg.root, since, book)
+    if fmt is Format.docx:
+        raise UsageError("--since shows changes as csv, xlsx or md")
+    if fmt is Format.md:
+        data = filebook_since.diff_markdown(d, today=today, fullwidth_digits=fullwidth).encode("utf-8")
+    elif fmt is Format.csv:
+        data = filebook.to_csv(filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d))
+    else:
+        from meti_pi.render import excel
+
+        data = excel.write_table(filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d), sheet_title="ファイル簿の変更")
+    return data, filebook_since.diff_json(d)
+
+
+def _book_bytes(reg: Register, book: Filebook, fmt: Format, today: date, fullwidth: bool) -> tuple[bytes, dict[str, object]]:
+    """The whole ファイル簿 in `fmt`, and its JSON summary."""
+    from meti_pi.filebook import book as filebook
+
+    if fmt in (Format.md, Format.docx):
+        md = filebook.to_markdown(book, today=today, organisation=reg.meta.get("organisation") or "", fullwidth_digits=fullwidth)
+        if fmt is Format.md:
+            data = md.encode("utf-8")
         else:
-            data = filebook.to_xlsx(book)
-        summary = filebook.as_json(book, today=st.today)
+            from meti_pi.render import word
 
+            data = word.markdown_to_docx(md, created=today, subject="個人情報ファイル簿", **word.docx_options_from_policy(reg.policy))
+    elif fmt is Format.csv:
+        data = filebook.to_csv(filebook.HEADERS, (r.values for r in book.rows))
+    else:
+        data = filebook.to_xlsx(book)
+    return data, filebook.as_json(book, today=today)
+
+
+def _emit(data: bytes, summary: dict[str, object], fmt: Format, out: Path | None, json_out: bool) -> None:
+    """The export to --out or stdout; with --json, one JSON document on stdout: the content's
+    summary, or (with --out) what was written."""
     if json_out:
-        # One JSON document on stdout: the content itself, or (with --out) what was written.
         if out is not None:
             _write(out, data)
             summary = {"written": str(out), "format": fmt.value, "sha256": hashlib.sha256(data).hexdigest(), **_counts(summary)}
@@ -147,13 +168,13 @@ def sqlite_cmd(
 def _require_readable(reg: Register) -> None:
     """Refuse to publish from file or division records that cannot be read or fail their schema:
     a file left out because it could not be read would silently vanish from the book."""
-    from meti_pi.checks import validate
+    from meti_pi.store.problems import record_schema_problems
 
     relevant = ("files/", "divisions/", "policy.yaml", "register.yaml")
     problems = [p for p in reg.load_problems if p.path.startswith(relevant)]
     for rec in (*reg.records.values(), *reg.singletons.values()):
         if rec.relpath.startswith(relevant):
-            problems.extend(validate.record_schema_problems(rec))
+            problems.extend(record_schema_problems(rec))
     if problems:
         raise RuleViolation("the ファイル簿 was not exported: fix these records first (`meti-pi validate`)", tuple(problems))
 

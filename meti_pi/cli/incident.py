@@ -56,22 +56,22 @@ SummaryOpt = Annotated[str | None, typer.Option("--summary", help="Outline witho
 
 
 def _flag(name: str, text: str) -> Any:
-    return Annotated[bool | None, typer.Option(f"--{name}/--no-{name}", help=text + " (omit: unknown)", show_default=False)]
+    return typer.Option(f"--{name}/--no-{name}", help=text + " (omit: unknown)", show_default=False)
 
 
-SensitiveOpt = _flag("sensitive", "Includes 要配慮個人情報 (規則43(1)).")
-FinancialOpt = _flag("financial", "Misuse may cause financial damage (規則43(2)).")
-MaliciousOpt = _flag("malicious", "May have been done with 不正の目的, incl. unauthorized access and malware (規則43(3)).")
-CyberOpt = _flag("cyber", "Outside unauthorized access or malware suspected: contain at once (Art. 39(2)); implies --malicious.")
-MyNumberOpt = _flag("my-number", "Includes 個人番号 (特定個人情報): always reported to PPC unless encrypted.")
-MyNumberSystemOpt = _flag("my-number-system", "特定個人情報 in the 情報提供NWS or a 個人番号 work system (番号法規則2(1)).")
-ExposureOpt = _flag("public-exposure", "May have been viewed online by an unspecified number of people (番号法規則2(3)).")
-AnonymizedOpt = _flag("anonymized-info", "Involves 行政機関等匿名加工情報等 (Art. 39(7), 40(3)).")
-EncryptedOpt = _flag("encrypted", "Protected by strong encryption (the key not leaked): excluded from 規則43.")
-MinorOpt = _flag("minor", "A minor case as the マニュアル defines (Art. 39(3): no report to the 総括).")
-ContractorOpt = _flag("contractor", "A contractor (委託先) is involved.")
-PublishOpt = _flag("publish", "The 管理者 decided to publish the event (Art. 39(4)).")
-PublishMeasuresOpt = _flag("publish-measures", "The 管理者 decided to publish the measures (Art. 40(2)).")
+SensitiveOpt = Annotated[bool | None, _flag("sensitive", "Includes 要配慮個人情報 (規則43(1)).")]
+FinancialOpt = Annotated[bool | None, _flag("financial", "Misuse may cause financial damage (規則43(2)).")]
+MaliciousOpt = Annotated[bool | None, _flag("malicious", "May have been done with 不正の目的, incl. unauthorized access and malware (規則43(3)).")]
+CyberOpt = Annotated[bool | None, _flag("cyber", "Outside unauthorized access or malware suspected: contain at once (Art. 39(2)); implies --malicious.")]
+MyNumberOpt = Annotated[bool | None, _flag("my-number", "Includes 個人番号 (特定個人情報): always reported to PPC unless encrypted.")]
+MyNumberSystemOpt = Annotated[bool | None, _flag("my-number-system", "特定個人情報 in the 情報提供NWS or a 個人番号 work system (番号法規則2(1)).")]
+ExposureOpt = Annotated[bool | None, _flag("public-exposure", "May have been viewed online by an unspecified number of people (番号法規則2(3)).")]
+AnonymizedOpt = Annotated[bool | None, _flag("anonymized-info", "Involves 行政機関等匿名加工情報等 (Art. 39(7), 40(3)).")]
+EncryptedOpt = Annotated[bool | None, _flag("encrypted", "Protected by strong encryption (the key not leaked): excluded from 規則43.")]
+MinorOpt = Annotated[bool | None, _flag("minor", "A minor case as the マニュアル defines (Art. 39(3): no report to the 総括).")]
+ContractorOpt = Annotated[bool | None, _flag("contractor", "A contractor (委託先) is involved.")]
+PublishOpt = Annotated[bool | None, _flag("publish", "The 管理者 decided to publish the event (Art. 39(4)).")]
+PublishMeasuresOpt = Annotated[bool | None, _flag("publish-measures", "The 管理者 decided to publish the measures (Art. 40(2)).")]
 OccurredOpt = Annotated[str | None, typer.Option("--occurred-on", help="Day the event occurred.", show_default=False)]
 DiscoveredOpt = Annotated[str | None, typer.Option("--discovered-by", help="Who found it (a post or unit, never a name).", show_default=False)]
 ItemsOpt = Annotated[str | None, typer.Option("--items", help="Items of the information concerned (report item 2).", show_default=False)]
@@ -216,7 +216,7 @@ def open_cmd(
     raw = _raw_facts(from_file, given, sensitive=sensitive, financial=financial, malicious=malicious, cyber=cyber,
                      my_number=my_number, my_number_system=my_number_system, public_exposure=public_exposure,
                      anonymized_info=anonymized_info, encrypted=encrypted, minor=minor, contractor_involved=contractor)
-    done = open_incident(st.register_root, reg, raw, today=st.today, dry_run=dry_run)
+    done = open_incident(st.register_root, reg, raw, today=st.today, dry_run=dry_run, settings=st.settings)
     _say_masked(done.masked)
     if json_out:
         print_json(_result_json(done.id, done.record, done.commit, dry_run, st.today))
@@ -303,7 +303,7 @@ def update_cmd(
     change = Update(event=event, on=given_day, note=note, method=method, reference=reference, raw=raw, files=files or [],
                     measures_done=measure_done or [], measures_planned=measure_planned or [],
                     no_planned_measures=no_planned_measures, unset=unset or [], refresh_rules=refresh_rules)
-    done = update_incident(st.register_root, reg, incident_id, change, today=st.today, dry_run=dry_run)
+    done = update_incident(st.register_root, reg, incident_id, change, today=st.today, dry_run=dry_run, settings=st.settings)
     _say_masked(done.masked)
     if done.unrequired_event:
         sys.stderr.write(f"meti-pi: note: {done.unrequired_event} is not required for this incident under its assessment; recorded anyway\n")
@@ -330,7 +330,7 @@ def close_cmd(
 
     st = state(ctx)
     reg = load_register(ctx)
-    done = close_incident(st.register_root, reg, incident_id, on=option_date("--on", on), today=st.today, dry_run=dry_run)
+    done = close_incident(st.register_root, reg, incident_id, on=option_date("--on", on), today=st.today, dry_run=dry_run, settings=st.settings)
     if json_out:
         print_json(_result_json(incident_id, done.record, done.commit, dry_run, st.today))
         return

@@ -104,6 +104,7 @@ def draft_cmd(
     result = notify_ops.draft_notices(
         st.register_root, file_id, today=st.today, kinds=kind, fmt=fmt, fullwidth=False if halfwidth else None,
         late_reason=late_reason, redraft=redraft, out_dir=out, dry_run=dry_run,
+        settings=st.settings,
     )
     if json_out:
         print_json(result.as_json())
@@ -120,6 +121,11 @@ def draft_cmd(
             draft = p.status.pending_draft
             _err(f"Art. {notices_article(p.kind)}: draft {draft.id if draft else '?'} awaits submission "
                  f"(`meti-pi notify submit {draft.id if draft else 'ID'} --on DATE`; --redraft replaces it)")
+    _tell_drafted(result, dry_run)
+
+
+def _tell_drafted(result: Any, dry_run: bool) -> None:
+    """What `notify draft` made: each draft (its Markdown on stdout with --dry-run), then the commit."""
     for d in result.drafted:
         verb = "would draft" if dry_run else "drafted"
         what = "change notice" if d.action == "change" else "notice"
@@ -156,7 +162,7 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     note = gitlayer.recover_if_needed(st.register_root)
     if note:
         _err(f"meti-pi: {note}")
-    findings, ledger = notify_ops.check_register(st.register_root, st.today)
+    findings, ledger = notify_ops.check_register(st.register_root, st.today, settings=st.settings)
     failing = [f for f in findings if f.failing]
     listed = [f for f in findings if not f.failing]
     if json_out:
@@ -188,7 +194,7 @@ def _state_cmd(ctx: typer.Context, notice_id: str, action: str, on: str | None, 
 
     st = state(ctx)
     result = notify_ops.set_state(st.register_root, notice_id, action, today=st.today, on=option_date("--on", on),
-                                  ref=ref, late_reason=late_reason, dry_run=dry_run)
+                                  ref=ref, late_reason=late_reason, dry_run=dry_run, settings=st.settings)
     if json_out:
         print_json(result.as_json())
     else:
@@ -254,7 +260,7 @@ def record_cmd(
 
     st = state(ctx)
     result = notify_ops.record_ppc_notice(st.register_root, file_id, kind, today=st.today, on=option_date("--on", on),
-                                          ref=ref, late_reason=late_reason, dry_run=dry_run)
+                                          ref=ref, late_reason=late_reason, dry_run=dry_run, settings=st.settings)
     if json_out:
         print_json(result.as_json())
     else:
@@ -290,7 +296,7 @@ def render_cmd(
     from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
-    result = notify_ops.render_notice(st.register_root, notice_id, fmt=fmt, today=st.today)
+    result = notify_ops.render_notice(st.register_root, notice_id, fmt=fmt, today=st.today, settings=st.settings)
     if fmt == "md" and out is None and not json_out:
         sys.stdout.write(result.data.decode("utf-8"))
     else:
@@ -327,7 +333,7 @@ def log_cmd(
 
     st = state(ctx)
     result = notify_ops.log_event(st.register_root, file_id, kind, today=st.today, summary=summary, on=option_date("--on", on),
-                                  recipient=recipient, basis=basis, method=method, ref=ref, dry_run=dry_run)
+                                  recipient=recipient, basis=basis, method=method, ref=ref, dry_run=dry_run, settings=st.settings)
     if json_out:
         print_json(result.as_json())
     else:

@@ -47,7 +47,7 @@ def init_cmd(
     from meti_pi.actions import records as registry_ops
 
     st = state(ctx)
-    sha, files = registry_ops.init_register(directory, today=st.today)
+    sha, files = registry_ops.init_register(directory, today=st.today, settings=st.settings)
     typer.echo(f"initialised register in {directory} ({len(files)} files, commit {sha[:10]})")
 
 
@@ -164,7 +164,7 @@ def new_cmd(
         if not interactive():
             raise UsageError("no fields given; use --set KEY=VALUE or --from FILE.yaml (prompts need a terminal)")
         data = _prompt_required(kind)
-    rid, sha = registry_ops.new_record(st.register_root, kind, data, record_id=record_id, year=year, today=st.today, dry_run=dry_run)
+    rid, sha = registry_ops.new_record(st.register_root, kind, data, record_id=record_id, year=year, today=st.today, dry_run=dry_run, settings=st.settings)
     if json_out:
         print_json({"kind": kind, "id": rid, "commit": sha, "dry_run": dry_run})
     else:
@@ -254,7 +254,7 @@ def commit_cmd(
             rels.append(full.relative_to(root).as_posix())
         except ValueError:
             raise UsageError(f"{p}: not inside the register {root}") from None
-    sha = commit_hand_edits(root, rels, message=message, today=st.today)
+    sha = commit_hand_edits(root, rels, message=message, today=st.today, settings=st.settings)
     typer.echo("nothing to commit: the files match the last commit" if sha is None else f"committed {len(rels)} file(s) as {sha[:10]}")
 
 
@@ -305,7 +305,7 @@ def history_cmd(
         from meti_pi.checks import trail
 
         report = trail.verify(root, today=st.today)
-        trail.emit(report, json_out=json_out)
+        sys.stdout.write(trail.rendered(report, json_out=json_out))
         if strict and not report.ok:
             raise typer.Exit(1)
         return

@@ -40,7 +40,7 @@ def schemas_cmd(
     changed: list[str] = []
     sha = None
     if write and root is not None and copy is not None and copy.changed:
-        changed, sha = refresh_schema_copy(root, today=st.today, dry_run=dry_run)
+        changed, sha = refresh_schema_copy(root, today=st.today, dry_run=dry_run, settings=st.settings)
     summary = {
         "schemas": str(schemas_dir()),
         "register": str(root) if root is not None else None,

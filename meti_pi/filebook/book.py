@@ -137,12 +137,17 @@ def withheld_whole(data: dict[str, Any]) -> bool:
     return "75-3" in _exclusion_items(data) and not _withheld(data)
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """`value` when it is a mapping (as the schema says it is), else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date, decision: Any = None) -> str | None:
     """None when the file is listed in the public ファイル簿, else the reason code (`decision`: the
     engine's, when the caller has it)."""
     if data.get("file_kind") not in FILE_KIND_LABELS:
         return NOT_A_FILE
-    holding = data.get("holding") if isinstance(data.get("holding"), dict) else {}
+    holding = _dict(data.get("holding"))
     start, end = _as_date(holding.get("start")), _as_date(holding.get("end"))
     if start is not None and start > today:
         return NOT_HELD
@@ -151,7 +156,7 @@ def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date, de
     if withheld_whole(data):
         return WITHHELD_75_3
     threshold = int(((policy.get("thresholds") or {}).get("filebook_min_principals")) or 1000)
-    principals = data.get("principals") if isinstance(data.get("principals"), dict) else {}
+    principals = _dict(data.get("principals"))
     count = principals.get("count")
     # A 74(2)(ix) claim counts only with a stated count below the threshold (74(2)(ix), 令20).
     if _exclusion_items(data) & (EXCLUDING_ITEMS - {"74-2-9"}):
@@ -240,8 +245,8 @@ def build_row(fid: str, relpath: str, data: dict[str, Any], divisions: dict[str,
     items = [str(t) for t in _texts(data.get("record_items")) if norm(t) not in hidden]
     division = divisions.get(str(data.get("division")), {})
     kind = data.get("file_kind")
-    chars = data.get("characteristics") if isinstance(data.get("characteristics"), dict) else {}
-    anon = data.get("anonymized_info") if isinstance(data.get("anonymized_info"), dict) else {}
+    chars = _dict(data.get("characteristics"))
+    anon = _dict(data.get("anonymized_info"))
     sensitive = chars.get("sensitive")
     linked = data.get("linked_manual_file")
     proposal = ""

@@ -38,6 +38,8 @@ _KEEP_GIT_ENV = frozenset({"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DA
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    # The one read of the environment below cli/ (tests/test_layers.py IMPURE_ALLOWED): git's own
+    # environment handed on to git's process (PATH, HOME, identity, GIT_CONFIG_*), not a meti-pi setting.
     env = {k: v for k, v in os.environ.items() if _keep(k)}
     env["LC_ALL"] = "C"
     env["GIT_TERMINAL_PROMPT"] = "0"

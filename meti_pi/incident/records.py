@@ -203,8 +203,8 @@ def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
                 if step["step"] in ("preliminary-report", "final-report") else ("events",)
             line = yamlload.Where(rec.text, key) if rec.text else None  # found when read (errors.LazyProblem)
             when = f"its target (速報の目安, 速やかに) was {step['due']}" if step["step"] == "preliminary-report" else f"was due {step['due']}"
-            yield LazyProblem(
-                rec.relpath, line, "incident-overdue",  # type: ignore[arg-type]
+            yield LazyProblem.later(
+                rec.relpath, line, "incident-overdue",
                 f"Art. {step['article']}: {step['title']} ({step['step']}) {when} and is not recorded; "
                 f"record it with `meti-pi incident update {rec.id} --event {step['step']} --on DATE`",
                 "warning", schema.key_path(key),

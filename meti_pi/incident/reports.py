@@ -18,25 +18,19 @@ from typing import Any
 from meti_pi.dates import wareki
 from meti_pi.dates.wareki import fullwidth, to_wareki
 from meti_pi.incident import incidents
+from meti_pi.incident.report_labels import (
+    APPI_LAW,
+    KIND_TITLE,
+    MYNUMBER_GUIDELINE,
+    MYNUMBER_LAW,
+    MYNUMBER_TITLE,
+    NOTICE_LAW,
+)
 from meti_pi.render import mdsafe
 from meti_pi.render.word import center, html_escape, right
 from meti_pi.store.policy import DEFAULT_POLICY
 
 KINDS = ("preliminary", "final", "principal-notice", "publication")
-KIND_TITLE = {
-    "preliminary": "保有個人情報の漏えい等に関する報告（速報）",
-    "final": "保有個人情報の漏えい等に関する報告（確報）",
-    "principal-notice": "個人情報の漏えい等に関するお知らせ",
-    "publication": "個人情報の漏えい等について",
-}
-# A report on 特定個人情報 alone (no 規則43 ground): 規程39(6), 番号法29条の4 (legal brief §4.3).
-MYNUMBER_TITLE = {
-    "preliminary": "特定個人情報の漏えい等に関する報告（速報）",
-    "final": "特定個人情報の漏えい等に関する報告（確報）",
-}
-APPI_LAW = "個人情報の保護に関する法律第68条第1項"
-MYNUMBER_LAW = "行政手続における特定の個人を識別するための番号の利用等に関する法律第29条の4第1項及び特定個人情報漏えい等規則第2条"
-MYNUMBER_GUIDELINE = "特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）別添2"
 # The nine PPC report items (規則 Art. 44; legal brief §3.2).
 # Defaults for Context: the policy's wording (FROM MEMORY, correctable in policy.yaml).
 REPORT_ITEMS: tuple[str, ...] = tuple(DEFAULT_POLICY["incident"]["report_items"])
@@ -410,12 +404,6 @@ def _contact(doc: _Doc) -> None:
         lines.append(f"電子メール：{_kept(ctx.division_email)}")
     # Hard line breaks: one address block. A division without a contact is a `validate` warning.
     doc.add(*(line + ("\\" if i < len(lines) - 1 else "") for i, line in enumerate(lines)))
-
-
-NOTICE_LAW = {
-    "appi-68-2": "個人情報保護法第68条第2項、施行規則第45条",
-    "mynumber-29-4-2": "番号法第29条の4第2項、特定個人情報漏えい等規則第5条",
-}
 
 
 def notice_law(record: Mapping[str, Any]) -> str:

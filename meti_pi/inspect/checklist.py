@@ -181,7 +181,7 @@ def build(reg: Register, division: str, year: int, today: date, catalogue: Catal
     )
 
 
-# Divisions from which map_all shares the checklists among processes (METI_PI_PARALLEL_MIN overrides, for tests).
+# Divisions from which map_all shares the checklists among processes (Settings.parallel_min overrides, for tests).
 PARALLEL_DIVISIONS_MIN = 16
 
 
@@ -190,15 +190,13 @@ def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], An
     """`use(checklist)` for every division's checklist, in id order.
 
     With many divisions the checklists are built by several processes (meti_pi.procs.run_shared),
-    so `use` must return plain data (marshal-able: str, int, list, dict, tuple, None).
+    so `use` must return plain data (str, int, list, dict, tuple, None: sent back by pickle).
     `progress(done, total)` is told how many divisions are done (the CLI's progress bar).
     """
-    import os
-
 
     catalogue = load_catalogue()
     ids = [rec.id for rec in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]
-    least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_DIVISIONS_MIN))
+    least = reg.settings.parallel(PARALLEL_DIVISIONS_MIN)
     workers = procs.cpus() if len(ids) >= least else 1
     tell = progress or (lambda done, total: None)
     if workers < 2:

@@ -34,7 +34,7 @@ Why it is never wrong:
 - Git is asked before anything is read: a repository git refuses (`safe.directory`) is refused.
 - Files are written to a temporary name and renamed (two writers: the last one wins, both
   files are whole); anything unreadable or unauthenticated is ignored and rebuilt.
-Set METI_PI_NO_CACHE=1 to bypass it.
+Set METI_PI_NO_CACHE=1 to bypass it (cli/ reads it into Settings.cache).
 
 The code lives in blobs, cache_key and cache_files; this module holds the view of one loaded
 register and names the interface callers use.
@@ -49,6 +49,7 @@ from typing import Any
 
 from meti_pi import procs
 from meti_pi.errors import Problem
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.blobs import find_git_dir, fingerprint, git_state, refused
 from meti_pi.store.cache_files import (
     BACKGROUND_MIN,
@@ -91,11 +92,11 @@ class View:
         self.schema: dict[str, tuple[StoredProblem, ...]] = {}  # relpath -> schema problems, where known
 
     @classmethod
-    def open(cls, root: Path, *, vouched: dict[str, str] | None = None) -> View | None:
+    def open(cls, root: Path, *, vouched: dict[str, str] | None = None, settings: Settings = DEFAULT) -> View | None:
         """The cache of the register at `root`; `vouched`: the blob id of each file, when the caller
         knows them from git (a register read at a commit), else git says which files are unchanged.
         git is asked before the cache is read: where git refuses the repository, so does this."""
-        if not enabled():
+        if not enabled(settings):
             return None
         git_dir = find_git_dir(root)
         if git_dir is None:
@@ -104,7 +105,7 @@ class View:
             vouched = git_state(root)  # raises where git refuses the repository
             if vouched is None:
                 return None
-        key = user_key()
+        key = user_key(settings.cache_home)
         folder = _cache_folder(git_dir, root) if key is not None else None
         if key is None or folder is None:
             return None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.errors import Problem
+from meti_pi.settings import DEFAULT, Settings
 
 FORMAT = 3  # 3: authenticated shards, results of one state
 MAGIC = b"METIPIC3"
@@ -30,8 +31,9 @@ StoredProblem = tuple[Any, str, str, str, str]
 Entry = tuple[Any, ...]
 
 
-def enabled() -> bool:
-    return os.environ.get("METI_PI_NO_CACHE", "") in ("", "0")
+def enabled(settings: Settings = DEFAULT) -> bool:
+    """Whether the read cache is used (off: METI_PI_NO_CACHE=1, read by cli/ into Settings)."""
+    return settings.cache
 
 
 def blob_id(raw: bytes) -> str:

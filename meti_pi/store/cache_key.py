@@ -10,9 +10,10 @@ from pathlib import Path
 from meti_pi.store.cache_files import KEY_BYTES
 
 
-def _user_dir() -> Path | None:
-    """`$XDG_CACHE_HOME/meti-pi`, else `~/.cache/meti-pi`: outside every repository."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
+def _user_dir(cache_home: Path | None) -> Path | None:
+    """`<cache_home>/meti-pi` (cli/: `$XDG_CACHE_HOME`, else `$HOME/.cache`; Settings.cache_home),
+    else `~/.cache/meti-pi`: outside every repository."""
+    base = str(cache_home) if cache_home is not None else ""
     if not os.path.isabs(base):
         home = os.path.expanduser("~")
         if home == "~" or not os.path.isabs(home):
@@ -29,10 +30,10 @@ def _own_private_file(fd: int) -> bool:
     return not (hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o077))
 
 
-@lru_cache(maxsize=1)
-def user_key() -> bytes | None:
+@lru_cache(maxsize=4)
+def user_key(cache_home: Path | None = None) -> bytes | None:
     """The key authenticating this user's cache files, created on first use (0600); None: no cache."""
-    folder = _user_dir()
+    folder = _user_dir(cache_home)
     if folder is None:
         return None
     path = folder / "cache-key"

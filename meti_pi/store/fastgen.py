@@ -1,6 +1,6 @@
 """`make fast-schemas`: (re)generate meti_pi/fastschemas/ from the shipped schemas.
 
-    .venv/bin/python -m meti_pi.store.fastgen [--check]
+    .venv/bin/python tools/fastgen.py [--check]   (the command line; this module returns, never prints)
 
 One module per schema the fast path applies to (meti_pi.store.schema.fast_source). These compiled
 validators ship inside the package, like any other module, so nothing compiled is ever read from
@@ -9,8 +9,6 @@ runs the same comparison).
 """
 
 from __future__ import annotations
-
-import sys
 
 from meti_pi import PACKAGE_DIR
 from meti_pi.store import schema
@@ -43,12 +41,9 @@ def differences() -> list[str]:
     return out
 
 
-def main(argv: list[str]) -> int:
-    if "--check" in argv:
-        found = differences()
-        for line in found:
-            print(f"meti_pi/fastschemas: {line} (run `make fast-schemas`)", file=sys.stderr)
-        return 1 if found else 0
+
+def write() -> int:
+    """Bring meti_pi/fastschemas/ in line with the schemas; the number of validators."""
     OUT.mkdir(exist_ok=True)
     want = wanted()
     for path in OUT.glob("*.py"):
@@ -58,9 +53,4 @@ def main(argv: list[str]) -> int:
         path = OUT / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-    print(f"meti_pi/fastschemas: {len(want) - 1} validators")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return len(want) - 1

@@ -12,10 +12,11 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from meti_pi import gitlayer, procs
 from meti_pi.errors import MetiPiError, Problem
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import cache, limits, refs, schema, yamlload
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.ids import ID_RE, valid_id
@@ -77,10 +78,12 @@ class Register:
     # The write path's re-check (meti_pi.checks.validate.focus_of): the keys of the records whose problems a
     # change can alter. Checks report on subjects() only; every lookup still sees every record.
     focus: frozenset[str] | None = None
+    settings: Settings = field(default=DEFAULT, repr=False, compare=False)  # loaded with (cli/ builds them)
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
-    def load(cls, root: Path, overlay: dict[str, str | None] | None = None, *, at: dict[str, str] | None = None) -> Register:
+    def load(cls, root: Path, overlay: dict[str, str | None] | None = None, *, at: dict[str, str] | None = None,
+             settings: Settings = DEFAULT) -> Register:
         """Read every record under `root`; `overlay` maps relpath -> new text (None: deleted).
 
         Files whose content was seen before come from the read cache (meti_pi.store.cache) without
@@ -97,7 +100,7 @@ class Register:
         gc_was_on = gc.isenabled()
         gc.disable()  # parsing builds ~100 containers per record and frees none: collections only cost time
         try:
-            return _load(cls, root, sorted(paths), overlay, at)
+            return _load(cls, root, sorted(paths), overlay, at, settings)
         finally:
             if gc_was_on:
                 gc.enable()
@@ -127,7 +130,7 @@ class Register:
     def checked(self, unchecked: frozenset[str], focus: frozenset[str] | None = None) -> Register:
         """The register the cross-record checks see: the same records, those failing their schema set
         aside, perhaps a focus. Indexes already built are kept when they still hold."""
-        out = Register(self.root, self.records, self.singletons, [], unchecked, focus=focus)
+        out = Register(self.root, self.records, self.singletons, [], unchecked, focus=focus, settings=self.settings)
         memo = self.__dict__.get("_kind_index")
         if memo is not None and memo[2] == unchecked:
             out.__dict__["_kind_index"] = (memo[0], memo[1], unchecked, memo[3])
@@ -296,8 +299,7 @@ def is_register_file(rel: str) -> bool:
 # -- the fast read path: cache, lazy records, parallel parsing ---------------------------------------
 
 _ID_OK = ID_RE.fullmatch  # ids.valid_id without its function call (with its '..' test beside it)
-
-# Files to parse before a second process pays for itself (METI_PI_PARALLEL_MIN overrides, for tests).
+# Files to parse before a second process pays for itself (Settings.parallel_min overrides, for tests).
 PARALLEL_MIN = 600
 
 # The slots of Record that _StoredRecord keeps (its data, text and path are computed on first use).
@@ -324,23 +326,23 @@ class _StoredRecord(Record):
         return self
 
     @cached_property
-    def data(self) -> Any:  # type: ignore[override]
+    def data(self) -> Any:
         return marshal.loads(self.__dict__["_packed"])
 
     @cached_property
-    def text(self) -> str:  # type: ignore[override]
+    def text(self) -> str:
         return _text_of(self.path, self.__dict__["_cid"], self.__dict__["_store"])
 
     @cached_property
-    def path(self) -> Path:  # type: ignore[override]
-        return self.__dict__["_root"] / self.relpath
+    def path(self) -> Path:
+        return Path(self.__dict__["_root"], self.relpath)
 
 
 def _text_of(path: Path, cid: str, store: Any) -> str:
     """The text whose content id is `cid`: from the cache, the file if unchanged, the blob in git; '' if gone."""
     stored = store.text(cid) if store is not None else None
     if stored is not None:
-        return stored.decode("utf-8")
+        return str(stored, "utf-8")
     try:
         raw = limits.read_regular(path)
         if cache.blob_id(raw) == cid:
@@ -412,9 +414,8 @@ def _portable(rel: str, outcome: _Outcome) -> tuple[Any, ...]:
     return rel, cid, entry, faults, (record.text.encode("utf-8") if record is not None else None)
 
 
-def _read_many(root: Path, rels: list[str], given: dict[str, bytes]) -> dict[str, _Outcome]:
-    """Outcomes of many files; several processes share the work when there are many (meti_pi.procs)."""
-    least = int(os.environ.get("METI_PI_PARALLEL_MIN", PARALLEL_MIN))
+def _read_many(root: Path, rels: list[str], given: dict[str, bytes], least: int = PARALLEL_MIN) -> dict[str, _Outcome]:
+    """Outcomes of many files; several processes share the work when there are `least` or more (meti_pi.procs)."""
     workers = min(procs.cpus(), 8) if len(rels) >= least else 1
     if workers < 2:
         return {rel: _read_one(root, rel, raw=given.get(rel)) for rel in rels}
@@ -433,7 +434,7 @@ def _read_many(root: Path, rels: list[str], given: dict[str, bytes]) -> dict[str
     return out
 
 
-class _Records(dict):  # type: ignore[type-arg]
+class _Records(dict[str, Any]):
     """The records of a loaded register: a dict that counts its changes (for Register.of_kind's index)."""
 
     __slots__ = ("version",)
@@ -453,7 +454,7 @@ class _Records(dict):  # type: ignore[type-arg]
         self._changed()
         super().__delitem__(key)
 
-    def __ior__(self, other: Any) -> _Records:
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]  # dict's overloaded |= and | in typeshed: one Any signature matches neither
         self._changed()
         super().__ior__(other)
         return self
@@ -503,9 +504,9 @@ def tree_of(root: Path, rev: str) -> dict[str, str]:
 
 
 def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, str | None],
-          at: dict[str, str] | None = None) -> Register:
+          at: dict[str, str] | None = None, settings: Settings = DEFAULT) -> Register:
 
-    view = cache.View.open(root, vouched=at)
+    view = cache.View.open(root, vouched=at, settings=settings)
     vouched = at if at is not None else view.vouched if view is not None else {}
     empty = view is not None and not view.store.entries  # nothing to look up: every file is parsed
     found: dict[str, tuple[str, Any, tuple[Any, ...], Record | None]] = {}
@@ -556,20 +557,20 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
         blobs = gitlayer.read_blobs(root, sorted(set(wanted.values())), {sha: rel for rel, sha in wanted.items()})
         given.update({rel: blobs[sha] for rel, sha in wanted.items()})
     store = view.store if view is not None else None
-    for rel, outcome in _read_many(root, todo, given).items():
-        cid, entry, faults, record = outcome
-        text: bytes | None = None
+    for rel, parsed in _read_many(root, todo, given, settings.parallel(PARALLEL_MIN)).items():
+        cid, entry, faults, record = parsed
+        utf8: bytes | None = None
         if isinstance(record, bytes):  # parsed by another process: its text came along
-            text = record
+            utf8 = record
             kind, rid, _ = classify_path(rel)
             record = _StoredRecord.make(kind, rid, rel, root, entry[1], cid, store, entry[3])
-            record.__dict__["text"] = text.decode("utf-8")
+            record.__dict__["text"] = utf8.decode("utf-8")
         elif record is not None:
-            text = record.text.encode("utf-8")
+            utf8 = record.text.encode("utf-8")
         found[rel] = (cid, entry, faults, record)
         if view is not None and entry is not None:
             key = keys[rel] = cache.entry_key(cid, _schema_file(rel) or "")
-            view.add(key, entry, text)
+            view.add(key, entry, utf8)
     for rel, text in overlay.items():
         outcome = found.get(rel)
         if view is not None and outcome is not None and outcome[1] is not None and text is not None:
@@ -604,4 +605,4 @@ def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, 
         view.schema = schema_known
         view.live = set(keys.values())
         view.flush_entries()
-    return cls(root=root, records=records, singletons=singletons, load_problems=problems, cache=view)
+    return cls(root=root, records=records, singletons=singletons, load_problems=problems, cache=view, settings=settings)

@@ -30,7 +30,7 @@ class YamlFault(Exception):
         self.line = line
 
 
-class _RegisterLoader(_Base):  # type: ignore[misc,valid-type]  # libyaml class has no stubs
+class _RegisterLoader(_Base):  # type: ignore[misc]  # _Base is Any: libyaml's CSafeLoader where built, else SafeLoader
     """SafeLoader with YAML 1.2 core resolvers and no duplicate keys."""
 
     yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
@@ -74,7 +74,7 @@ _RegisterLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 def _check_events(text: str) -> None:
     """Refuse anchors, aliases and non-standard tags (only looked for when the text could hold one)."""
     for event in yaml.parse(text, Loader=_Base):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
         if isinstance(event, yaml.AliasEvent):
             raise YamlFault("YAML aliases (*name) are not allowed in register files; write the value out", line)
         anchor = getattr(event, "anchor", None)
@@ -124,7 +124,7 @@ def _construct_fault_line(text: str) -> int | None:
     try:
         for event in yaml.parse(text, Loader=_Base):
             tag = getattr(event, "tag", None)
-            if isinstance(event, yaml.ScalarEvent) and tag and tag != "!":
+            if isinstance(event, yaml.ScalarEvent) and tag and tag != "!" and event.start_mark is not None:
                 return event.start_mark.line + 1
         node = yaml.compose(text, Loader=_Base)
     except (yaml.YAMLError, RecursionError):
@@ -135,7 +135,7 @@ def _construct_fault_line(text: str) -> int | None:
         if isinstance(here, yaml.MappingNode):
             for key, value in here.value:
                 if not isinstance(key, yaml.ScalarNode):
-                    return key.start_mark.line + 1
+                    return int(key.start_mark.line) + 1
                 stack.append(value)
         elif isinstance(here, yaml.SequenceNode):
             stack.extend(here.value)
@@ -280,7 +280,7 @@ def _fast(text: str) -> Any:
     map_end, seq_end, doc_end = ev.MappingEndEvent, ev.SequenceEndEvent, ev.DocumentEndEvent
     try:
         get()  # stream start
-        event = get()
+        event: Any = get()  # told apart by `type(event) is`, which mypy does not narrow
         if type(event) is ev.StreamEndEvent:
             return None
         if type(event) is not ev.DocumentStartEvent:
