@@ -87,6 +87,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('checks.validate', 'inspect.inspection_checks'): 'review',
     ('checks.validate', 'notify.notices'): 'review',
     ('checks.validate', 'procs'): 'review',
+    ('classify.columnar', 'classify.engine'): 'startup',  # engine imports polars (issue 18: only when a dataset is scanned)
     ('classify.decision', 'classify.detect'): 'review',
     ('classify.profile', 'classify.detect'): 'review',
     ('classify.scan', 'classify.datasets'): 'review',

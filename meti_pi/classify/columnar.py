@@ -1,0 +1,172 @@
+"""The scan of a dataset, through the columnar engine where it reads the file exactly (issue 18).
+
+.csv/.tsv in UTF-8 and .parquet are counted by polars (meti_pi.classify.engine): the header
+verdict, the column typing and the key choice come from the same head rows as in the Python
+scan (read by the Python reader, whose checks they pass), and the engine's first rows are
+compared with them. A file the engine would read otherwise — Shift_JIS, NUL bytes, a bare CR line
+end, a line over the limit, quoting the engine refuses, invalid UTF-8 further on — is scanned by
+the Python pass (meti_pi.classify.scan.scan), which reads it or names the problem with file:line.
+.xlsx and .jsonl take the Python pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from meti_pi.classify.datasets import (
+    BATCH_ROWS,
+    MAX_LINE_BYTES,
+    Table,
+    check_regular_file,
+    dataset_format,
+    open_dataset,
+)
+from meti_pi.classify.principals import normalise_cells
+from meti_pi.classify.scan import (
+    SAMPLE_ROWS,
+    Prepared,
+    ProgressFn,
+    ScanResult,
+    TableScan,
+    close_counters,
+    finish,
+    prepare,
+    table_scan,
+)
+from meti_pi.classify.scan import scan as scan_rows
+from meti_pi.classify.values import parse_birth_date
+from meti_pi.classify.vocabulary import Vocabulary, vocabulary
+from meti_pi.errors import UsageError
+
+
+def scan(path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None) -> ScanResult:
+    """Scan a dataset: type its columns, count cells of each kind, count distinct persons."""
+    fmt = dataset_format(path)
+    if fmt not in ("csv", "tsv", "parquet") or (sheet is not None and fmt != "parquet"):
+        return scan_rows(path, sheet=sheet, keys=keys, progress=progress)
+    if sheet is not None:
+        raise UsageError(f"{path}: --sheet applies to .xlsx files only")
+    from meti_pi.classify import engine
+
+    vocab = vocabulary()
+    counters: dict[tuple[str, ...], Any] = {}
+    try:
+        if fmt == "parquet":
+            tables, encoding = [_parquet(path, vocab, keys, counters, progress)], None
+        else:
+            tables, encoding = _delimited(path, fmt, vocab, keys, counters, progress)
+    except engine.Fallback:
+        close_counters(counters)
+        return scan_rows(path, sheet=sheet, keys=keys, progress=progress)
+    except BaseException:
+        close_counters(counters)
+        raise
+    return finish(path, fmt, encoding, tables, counters, keys)
+
+
+def _delimited(path: Path, fmt: str, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
+               progress: ProgressFn | None) -> tuple[list[TableScan], str]:
+    from meti_pi.classify import engine
+
+    with open_dataset(path) as dataset:  # the file checks, the encoding, and the head through the Python reader
+        encoding = dataset.encoding or ""
+        if encoding not in ("utf-8", "utf-8-sig"):
+            raise engine.Fallback(encoding)
+        table = next(dataset.tables)
+        head: list[list[str]] = []
+        while len(head) < SAMPLE_ROWS and (more := next(table.batches, None)) is not None:
+            head += more
+    lines = raw_lines(path)
+    p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
+    expected = [list(table.first_row), *head]
+    try:
+        chunks = engine.delimited_chunks(path, fmt, len(table.first_row))
+        rows = _count(chunks, p, expected, engine, progress, path.stat().st_size, lines)
+    except engine.pl.exceptions.PolarsError as exc:
+        raise engine.Fallback(type(exc).__name__) from None
+    return [table_scan(table, p, rows)], encoding
+
+
+def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, progress: ProgressFn | None, total: int,
+           lines: int, skip_first: bool | None = None) -> int:
+    """Run the pass over `chunks` (every row of the file, the first one included unless `skip_first` is False)."""
+    first_is_header = p.header if skip_first is None else skip_first
+    layout = engine.Layout(len(p.head))
+    exprs = engine.plan_exprs(p.columns)
+    hasher = None
+    if p.key_columns:
+        dates = [p.columns[i].key_normaliser is not normalise_cells for i in p.key_columns]
+        hasher = engine.KeyHasher(p.key_columns, dates, parse_birth_date)
+    counts = engine.Counts()
+    done = 0
+    pending = expected
+    for chunk in chunks:
+        if pending:
+            n = min(len(pending), chunk.height)
+            if [list(r) for r in chunk.head(n).rows()] != pending[:n]:
+                raise engine.Fallback("head")  # the engine parsed the start otherwise than the Python reader
+            pending = pending[n:]
+        data = chunk.slice(1) if first_is_header and done == 0 else chunk
+        offset = max(done - first_is_header, 0)
+        engine.count_chunk(data, offset, layout, exprs, counts, want_probes=True)
+        if hasher is not None and data.height:
+            p.counter.add_series(hasher.hashes(data))
+        done += chunk.height
+        if progress is not None:
+            progress(min(total, done * total // max(lines, 1)), total)
+    if pending:
+        raise engine.Fallback("short")
+    engine.fold_counts(p.columns, counts)
+    return counts.rows
+
+
+def raw_lines(path: Path) -> int:
+    """The file's line count, checking as the Python reader does (else Fallback): no NUL byte, no
+    line longer than MAX_LINE_BYTES, no bare CR line end (the engine would keep it in the cell)."""
+    from meti_pi.classify.engine import Fallback
+
+    lines, run, cr_pending = 0, 0, False
+    with path.open("rb") as raw:
+        while chunk := raw.read(1 << 23):
+            if b"\x00" in chunk:
+                raise Fallback("NUL")
+            if cr_pending and not chunk.startswith(b"\n"):
+                raise Fallback("CR")
+            cr_pending = chunk.endswith(b"\r")
+            if chunk.count(b"\r") - cr_pending != chunk.count(b"\r\n"):
+                raise Fallback("CR")
+            first = chunk.find(b"\n")
+            if first < 0:
+                run += len(chunk)
+            else:
+                if run + first > MAX_LINE_BYTES:
+                    raise Fallback("line")
+                run = len(chunk) - chunk.rfind(b"\n") - 1
+            if run > MAX_LINE_BYTES:
+                raise Fallback("line")
+            lines += chunk.count(b"\n")
+    if cr_pending:
+        raise Fallback("CR")
+    return lines + 1
+
+
+def _parquet(path: Path, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
+             progress: ProgressFn | None) -> TableScan:
+    from meti_pi.classify import engine
+
+    check_regular_file(path)
+    pl = engine.pl
+    try:
+        frame = engine.parquet_frame(path)
+        names = [str(n) for n in pl.scan_parquet(path).collect_schema().names()]
+        total = int(pl.scan_parquet(path).select(pl.len()).collect().item())
+        head = [list(r) for r in frame.head(BATCH_ROWS).collect().rows()]
+        table = Table(name="", first_row=names, batches=iter(()), keyed=True)
+        p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
+        rows = _count(frame.collect_batches(chunk_size=engine.ENGINE_ROWS, engine="streaming"), p, head, engine, progress,
+                      total, total, skip_first=False)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise UsageError(f"{path}: unreadable Parquet file ({type(exc).__name__}); write it again or save the data as CSV") from None
+    return table_scan(table, p, rows)
