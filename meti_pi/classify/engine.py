@@ -228,7 +228,7 @@ class DistinctHashes:
     def _spill(self) -> None:
         if self._tmp is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="meti-pi-principals-")
-        frame = pl.DataFrame({"h": pl.concat(self._parts)}).with_columns((pl.col("h") >> 60).alias("p"))
+        frame = pl.DataFrame({"h": pl.concat(self._parts)}).with_columns((pl.col("h") // (1 << 60)).alias("p"))
         for (p,), part in frame.partition_by("p", as_dict=True).items():
             part.select("h").write_ipc(Path(self._tmp.name) / f"{p:02d}-{self.spills:06d}.arrow")
         self._parts, self._held = [], 0
