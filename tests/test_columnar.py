@@ -226,3 +226,12 @@ def test_a_damaged_parquet_file_is_a_usage_error(tmp_path: Path, runner: CliRunn
     out = invoke(runner, root, "classify", str(bad), "--json")
     assert out.exit_code == 2
     assert f"{bad}: unreadable Parquet file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_spelled_out_whitespace_is_pythons() -> None:
+    import re as _re
+
+    spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    texts = [f"a{c}b" for c in map(chr, range(0x3100))] + [f"a{c}b" for c in spaces]
+    python = [_re.compile(r"a\sb").fullmatch(t) is not None for t in texts]
+    assert pl.Series(texts).str.contains(engine.full_pattern(r"a\sb")).to_list() == python

@@ -11,7 +11,7 @@ the Python pass (meti_pi.classify.scan.scan), which reads it or names the proble
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,19 +78,18 @@ def _delimited(path: Path, fmt: str, vocab: Vocabulary, keys: Sequence[str], cou
         head: list[list[str]] = []
         while len(head) < SAMPLE_ROWS and (more := next(table.batches, None)) is not None:
             head += more
-    lines = raw_lines(path)
     p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
     expected = [list(table.first_row), *head]
     try:
-        chunks = engine.delimited_chunks(path, fmt, len(table.first_row))
-        rows = _count(chunks, p, expected, engine, progress, path.stat().st_size, lines)
+        chunks = engine.DelimitedChunks(path, fmt, len(table.first_row), encoding, MAX_LINE_BYTES)
+        rows = _count(chunks, p, expected, engine, progress, path.stat().st_size, lambda: chunks.position)
     except engine.pl.exceptions.PolarsError as exc:
         raise engine.Fallback(type(exc).__name__) from None
     return [table_scan(table, p, rows)], encoding
 
 
 def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, progress: ProgressFn | None, total: int,
-           lines: int, skip_first: bool | None = None) -> int:
+           position: Callable[[], int], skip_first: bool | None = None) -> int:
     """Run the pass over `chunks` (every row of the file, the first one included unless `skip_first` is False)."""
     first_is_header = p.header if skip_first is None else skip_first
     layout = engine.Layout(len(p.head))
@@ -115,41 +114,11 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
             p.counter.add_series(hasher.hashes(data))
         done += chunk.height
         if progress is not None:
-            progress(min(total, done * total // max(lines, 1)), total)
+            progress(min(total, position()), total)
     if pending:
         raise engine.Fallback("short")
     engine.fold_counts(p.columns, counts)
     return counts.rows
-
-
-def raw_lines(path: Path) -> int:
-    """The file's line count, checking as the Python reader does (else Fallback): no NUL byte, no
-    line longer than MAX_LINE_BYTES, no bare CR line end (the engine would keep it in the cell)."""
-    from meti_pi.classify.engine import Fallback
-
-    lines, run, cr_pending = 0, 0, False
-    with path.open("rb") as raw:
-        while chunk := raw.read(1 << 23):
-            if b"\x00" in chunk:
-                raise Fallback("NUL")
-            if cr_pending and not chunk.startswith(b"\n"):
-                raise Fallback("CR")
-            cr_pending = chunk.endswith(b"\r")
-            if chunk.count(b"\r") - cr_pending != chunk.count(b"\r\n"):
-                raise Fallback("CR")
-            first = chunk.find(b"\n")
-            if first < 0:
-                run += len(chunk)
-            else:
-                if run + first > MAX_LINE_BYTES:
-                    raise Fallback("line")
-                run = len(chunk) - chunk.rfind(b"\n") - 1
-            if run > MAX_LINE_BYTES:
-                raise Fallback("line")
-            lines += chunk.count(b"\n")
-    if cr_pending:
-        raise Fallback("CR")
-    return lines + 1
 
 
 def _parquet(path: Path, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
@@ -165,8 +134,14 @@ def _parquet(path: Path, vocab: Vocabulary, keys: Sequence[str], counters: dict[
         head = [list(r) for r in frame.head(BATCH_ROWS).collect().rows()]
         table = Table(name="", first_row=names, batches=iter(()), keyed=True)
         p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
-        rows = _count(frame.collect_batches(chunk_size=engine.ENGINE_ROWS, engine="streaming"), p, head, engine, progress,
-                      total, total, skip_first=False)
+        done: list[int] = [0]
+
+        def batches() -> Any:
+            for chunk in frame.collect_batches(chunk_size=engine.ENGINE_ROWS, engine="streaming"):
+                done[0] += chunk.height
+                yield chunk
+
+        rows = _count(batches(), p, head, engine, progress, total, lambda: done[0], skip_first=False)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise UsageError(f"{path}: unreadable Parquet file ({type(exc).__name__}); write it again or save the data as CSV") from None
     return table_scan(table, p, rows)

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 import secrets
-import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,14 +34,31 @@ from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
 ENGINE_ROWS = 1 << 17  # rows a chunk (about 18 MB of 8 text columns)
 BATCH = 2048  # datasets.BATCH_ROWS: the Python scan's batch, which decides what is checked
 
-# Python's `\s` for str patterns: every character for which str.isspace() is true.
-_PY_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+# Python's `\s` for str patterns: every character for which str.isspace() is true (Unicode 14;
+# tests/test_columnar.py recomputes it from the running Python).
+_PY_SPACE = (r"\x{9}\x{a}\x{b}\x{c}\x{d}\x{1c}\x{1d}\x{1e}\x{1f}\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+             r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}")
 _POSSESSIVE = re.compile(r"(?<=[?*+}])\+")
 
 
 def rust_pattern(source: str) -> str:
     """A Python pattern in the engine's dialect: no possessive quantifiers, Python's `\\s`."""
-    return _POSSESSIVE.sub("", source).replace(r"\s", _PY_SPACE)
+    out, in_class, i = [], False, 0
+    source = _POSSESSIVE.sub("", source)
+    while i < len(source):
+        two = source[i : i + 2]
+        if two == r"\s":
+            out.append(_PY_SPACE if in_class else f"[{_PY_SPACE}]")
+        elif two[0] == "\\":
+            out.append(two)
+        else:
+            if two[0] in "[]":
+                in_class = two[0] == "["
+            out.append(two[0])
+            i += 1
+            continue
+        i += 2
+    return "".join(out)
 
 
 def _signature_in_text(source: str) -> str:
@@ -121,12 +137,19 @@ def _ne(i: int) -> pl.Expr:
     return pl.col(f"c{i}") != ""
 
 
-def plan_exprs(columns: Sequence[Column]) -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """(per-batch aggregates over checked rows, sums over all rows) for the columns' candidates."""
+Plan = tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]
+
+
+def plan_exprs(columns: Sequence[Column]) -> Plan:
+    """(row masks computed once, per-batch aggregates over checked rows, sums over all rows) for the columns' candidates."""
     per_batch: list[pl.Expr] = []
     every: list[pl.Expr] = []
+    masks: list[pl.Expr] = []
     for col in columns:
         i, c = col.index, pl.col(f"c{col.index}")
+        sensitive = [cand.sensitive for cand in col.candidates if cand.sensitive is not None]
+        if sensitive:
+            masks.append(c.str.contains("|".join(f"(?:{search_pattern(cat.values)})" for cat in sensitive)).alias(f"w{i}"))
         per_batch.append(_ne(i).sum().alias(f"ne{i}"))
         if any(s.sensitive is None and s.check in SIGNATURE for s in col.candidates):
             per_batch.append(c.str.contains(r"[^\x00-\x7f]").any().alias(f"na{i}"))
@@ -136,24 +159,24 @@ def plan_exprs(columns: Sequence[Column]) -> tuple[list[pl.Expr], list[pl.Expr]]
         for k, cand in enumerate(col.candidates):
             name = f"{i}_{k}"
             if cand.sensitive is not None:
-                hit = c.str.contains(search_pattern(cand.sensitive.values)).sum().alias(f"s{name}")
+                # a category's word is one of all the words: the rows with none are left out first
+                hit = c.filter(pl.col(f"w{i}")).str.contains(search_pattern(cand.sensitive.values)).sum().alias(f"s{name}")
                 (every if col.searched else per_batch).append(hit)
             elif cand.check in CELL:
                 per_batch.append((_ne(i) & c.str.contains(CELL[cand.check])).sum().alias(f"m{name}"))
                 if cand.check in SIGNATURE:
                     per_batch.append((~_ne(i) | c.str.contains(SIGNATURE[cand.check])).all().alias(f"g{name}"))
-    return per_batch, every
+    return masks, per_batch, every
 
 
-def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, exprs: tuple[list[pl.Expr], list[pl.Expr]], counts: Counts,
-                want_probes: bool) -> None:
+def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, exprs: Plan, counts: Counts, want_probes: bool) -> None:
     """Add one chunk (columns c0..cN, data rows from `offset`) to `counts`."""
-    per_batch, every = exprs
+    masks, per_batch, every = exprs
     r = pl.int_range(offset, offset + df.height, dtype=pl.Int64)
     start = layout.start(r)
     batch = layout.batch(r)
     full = (start < FULL_CHECK_ROWS) | (batch % CHECK_EVERY == 0)
-    framed = df.with_columns(batch.alias("_b"), start.alias("_s"), full.alias("_f"), r.alias("_r"))
+    framed = df.with_columns(batch.alias("_b"), start.alias("_s"), full.alias("_f"), r.alias("_r"), *masks)
     checked = framed.filter(pl.col("_f"))
     if per_batch and checked.height:
         counts.parts.append(checked.group_by("_b").agg(per_batch))
@@ -162,7 +185,7 @@ def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, exprs: tuple[list
             counts.totals[name] = counts.totals.get(name, 0) + int(value)
     if want_probes:
         probes = checked.filter((pl.col("_r") == pl.col("_s")) & (pl.col("_s") >= layout.head))
-        counts.probes.extend(probes.drop("_s", "_f", "_r").to_dicts())
+        counts.probes.extend(probes.select("_b", *df.columns).to_dicts())
     counts.rows += df.height
 
 
@@ -201,6 +224,13 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
 
 
 # ---------------------------------------------------------------- principals
+
+
+def _folded(cells: pl.Series) -> pl.Series:
+    """principals.fold_cells on a column: NFKC (the identity on ASCII), then spaces and dashes dropped."""
+    if cells.str.contains(r"[^\x00-\x7f]").any():
+        cells = cells.str.normalize("NFKC")
+    return cells.str.replace_all(_KEY_DROP, "") if cells.str.contains(_KEY_DROP).any() else cells
 
 
 class DistinctHashes:
@@ -267,8 +297,7 @@ class KeyHasher:
     def hashes(self, df: pl.DataFrame) -> pl.Series:
         parts = []
         for i, is_date in zip(self.key_columns, self.dates, strict=True):
-            folded = pl.col(f"c{i}").str.normalize("NFKC").str.replace_all(_KEY_DROP, "")
-            parts.append(self._dates(df[f"c{i}"]).alias(f"k{i}") if is_date else df.select(folded.alias(f"k{i}")).to_series())
+            parts.append(self._dates(df[f"c{i}"]).alias(f"k{i}") if is_date else _folded(df[f"c{i}"]).alias(f"k{i}"))
         keys = pl.DataFrame(parts)
         keep = pl.any_horizontal(pl.col(c) != "" for c in keys.columns)
         key = pl.col(keys.columns[0]) if len(parts) == 1 else pl.struct(keys.columns)
@@ -295,16 +324,72 @@ class KeyHasher:
 # ---------------------------------------------------------------- readers
 
 
-def delimited_chunks(path: Path, fmt: str, width: int) -> Any:
-    """Chunks of every row of a UTF-8 .csv/.tsv as text columns c0..c{width-1} (first row included)."""
-    lf = pl.scan_csv(path, has_header=False, separator="\t" if fmt == "tsv" else ",", infer_schema=False,
-                     empty_string_is_null=False, truncate_ragged_lines=True, quote_char='"', encoding="utf8",
-                     raise_if_empty=False)
-    names = lf.collect_schema().names()
-    if len(names) != width:
-        raise Fallback("width")
-    lf = lf.select(pl.col(n).fill_null("").alias(f"c{i}") for i, n in enumerate(names))
-    return lf.collect_batches(chunk_size=ENGINE_ROWS, engine="streaming")
+CHUNK_BYTES = 1 << 24  # bytes of a .csv/.tsv parsed at a time (the engine parses a chunk on every core)
+
+
+class DelimitedChunks:
+    """Every row of a UTF-8 .csv/.tsv (the first one included) as text columns c0..c{width-1}, in chunks.
+
+    The file is read CHUNK_BYTES at a time and cut after the last line end that is outside quotes
+    (an even number of '"' before it: doubled quotes keep the parity), so memory stays flat with
+    the file's size (a memory-mapped whole file would not). The bytes are checked as the Python
+    reader checks them (Fallback, and that reader then names the line): no NUL byte, no line over
+    MAX_LINE_BYTES, no bare CR line end (the engine would keep it inside the cell)."""
+
+    def __init__(self, path: Path, fmt: str, width: int, encoding: str, max_line: int) -> None:
+        self.path, self.encoding, self.max_line = path, encoding, max_line
+        self.schema = dict.fromkeys((f"c{i}" for i in range(width)), pl.String)
+        self.separator = "\t" if fmt == "tsv" else ","
+        self.position = 0
+
+    def parse(self, data: bytes) -> pl.DataFrame:
+        frame = pl.read_csv(data, has_header=False, schema=self.schema, separator=self.separator, quote_char='"',
+                            empty_string_is_null=False, truncate_ragged_lines=True, missing_columns="insert", raise_if_empty=False)
+        return frame.select(pl.all().fill_null(""))
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        run, cr_pending = 0, False
+        with self.path.open("rb") as raw:
+            if self.encoding == "utf-8-sig":
+                raw.read(3)  # the BOM (the Python reader's decoder drops it)
+            carry = b""
+            while block := raw.read(CHUNK_BYTES):
+                if b"\x00" in block:
+                    raise Fallback("NUL")
+                if (cr_pending and not block.startswith(b"\n")) or (b"\r" in block and block.count(b"\r") - block.endswith(b"\r") != block.count(b"\r\n")):
+                    raise Fallback("CR")
+                cr_pending = block.endswith(b"\r")
+                first = block.find(b"\n")
+                if first < 0:
+                    run += len(block)
+                elif run + first > self.max_line:
+                    raise Fallback("line")
+                else:
+                    run = len(block) - block.rfind(b"\n") - 1
+                if run > self.max_line:
+                    raise Fallback("line")
+                data = carry + block
+                cut = _record_end(data)
+                self.position += len(block)
+                if cut < 0:
+                    carry = data
+                    continue
+                yield self.parse(data[: cut + 1])
+                carry = data[cut + 1 :]
+            if cr_pending:
+                raise Fallback("CR")
+            if carry:
+                yield self.parse(carry)
+
+
+def _record_end(data: bytes) -> int:
+    """The last line end in `data` outside quotes (-1: none found in reasonable time)."""
+    end = data.rfind(b"\n")
+    for _ in range(256):
+        if end < 0 or data.count(b'"', 0, end) % 2 == 0:
+            return end
+        end = data.rfind(b"\n", 0, end)
+    return -1
 
 
 def parquet_frame(path: Path) -> pl.LazyFrame:
