@@ -118,7 +118,7 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
     if pending:
         raise engine.Fallback("short")
     engine.fold_counts(p.columns, counts)
-    return counts.rows
+    return int(counts.rows)
 
 
 def _parquet(path: Path, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
