@@ -101,7 +101,7 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
     counts = engine.Counts()
     done = 0
     pending = expected
-    for chunk in chunks:
+    for chunk in engine.prefetch(chunks):
         if pending:
             n = min(len(pending), chunk.height)
             if [list(r) for r in chunk.head(n).rows()] != pending[:n]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,45 @@ def search_pattern(pattern: re.Pattern[str]) -> str:
 
 # Folded key cells (principals.fold_cells): NFKC, then spaces and dashes dropped.
 _KEY_DROP = f"[{_PY_SPACE}\\-‐‑–—―−]"
+
+
+def prefetch(chunks: Iterable[pl.DataFrame], depth: int = 2) -> Iterator[pl.DataFrame]:
+    """`chunks` produced by a reader thread, `depth` ahead: reading and parsing the next chunk
+    overlaps the counting of this one (polars releases the GIL). The reader's exception is raised here."""
+    import queue
+    import threading
+
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        box.put(("chunk", chunk), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=read, name="meti-pi-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
 
 
 class Fallback(Exception):
@@ -228,9 +267,11 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
 
 def _folded(cells: pl.Series) -> pl.Series:
     """principals.fold_cells on a column: NFKC (the identity on ASCII), then spaces and dashes dropped."""
-    if cells.str.contains(r"[^\x00-\x7f]").any():
-        cells = cells.str.normalize("NFKC")
-    return cells.str.replace_all(_KEY_DROP, "") if cells.str.contains(_KEY_DROP).any() else cells
+    for pattern, change in ((r"[^\x00-\x7f]", lambda v: v.str.normalize("NFKC")), (_KEY_DROP, lambda v: v.str.replace_all(_KEY_DROP, ""))):
+        rows = cells.str.contains(pattern).arg_true()
+        if rows.len():  # only the cells that change are rewritten (most are plain ASCII digits or names)
+            cells = cells.clone().scatter(rows, change(cells.gather(rows)))
+    return cells
 
 
 class DistinctHashes:
@@ -238,7 +279,7 @@ class DistinctHashes:
     interface): unique hashes collect in memory up to `limit`; past that they are appended to 16
     spill files by their top 4 bits, and each file is counted on its own at the end."""
 
-    def __init__(self, limit: int = 1 << 21) -> None:
+    def __init__(self, limit: int = 1 << 20) -> None:
         self.limit = limit
         self._parts: list[pl.Series] = []
         self._held = 0
@@ -324,7 +365,7 @@ class KeyHasher:
 # ---------------------------------------------------------------- readers
 
 
-CHUNK_BYTES = 1 << 24  # bytes of a .csv/.tsv parsed at a time (the engine parses a chunk on every core)
+CHUNK_BYTES = 1 << 22  # bytes of a .csv/.tsv parsed at a time (4 MiB: peak RSS 172 MB, 16 MiB: 287 MB, same speed)
 
 
 class DelimitedChunks:
