@@ -11,7 +11,9 @@ the Python pass (meti_pi.classify.scan.scan), which reads it or names the proble
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -101,20 +103,36 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
     counts = engine.Counts()
     done = 0
     pending = expected
-    for chunk in engine.prefetch(chunks):
-        if pending:
-            n = min(len(pending), chunk.height)
-            if [list(r) for r in chunk.head(n).rows()] != pending[:n]:
-                raise engine.Fallback("head")  # the engine parsed the start otherwise than the Python reader
-            pending = pending[n:]
-        data = chunk.slice(1) if first_is_header and done == 0 else chunk
-        offset = max(done - first_is_header, 0)
-        engine.count_chunk(data, offset, layout, exprs, counts, want_probes=True)
-        if hasher is not None and data.height:
-            p.counter.add_series(hasher.hashes(data))
-        done += chunk.height
-        if progress is not None:
-            progress(min(total, position()), total)
+
+    def work(data: Any, offset: int) -> tuple[Any, Any]:
+        local = engine.Counts()
+        engine.count_chunk(data, offset, layout, exprs, local, want_probes=True)
+        return local, (hasher.hashes(data) if hasher is not None and data.height else None)
+
+    def merge(future: Future[tuple[Any, Any]]) -> None:
+        local, hashes = future.result()
+        counts.merge(local)
+        if hashes is not None:
+            p.counter.add_series(hashes)
+
+    # Two chunks are counted at a time (polars releases the GIL: both cores), the next one is read meanwhile.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="meti-pi-count") as pool:
+        running: deque[Future[tuple[Any, Any]]] = deque()
+        for chunk in engine.prefetch(chunks):
+            if pending:
+                n = min(len(pending), chunk.height)
+                if [list(r) for r in chunk.head(n).rows()] != pending[:n]:
+                    raise engine.Fallback("head")  # the engine parsed the start otherwise than the Python reader
+                pending = pending[n:]
+            data = chunk.slice(1) if first_is_header and done == 0 else chunk
+            running.append(pool.submit(work, data, max(done - first_is_header, 0)))
+            done += chunk.height
+            while len(running) > 2:
+                merge(running.popleft())
+            if progress is not None:
+                progress(min(total, position()), total)
+        while running:
+            merge(running.popleft())
     if pending:
         raise engine.Fallback("short")
     engine.fold_counts(p.columns, counts)

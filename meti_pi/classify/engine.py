@@ -171,6 +171,13 @@ class Counts:
     totals: dict[str, int] = field(default_factory=dict)  # sums over every row (searched columns)
     probes: list[dict[str, Any]] = field(default_factory=list)
 
+    def merge(self, other: Counts) -> None:
+        self.rows += other.rows
+        self.parts += other.parts
+        self.probes += other.probes
+        for name, value in other.totals.items():
+            self.totals[name] = self.totals.get(name, 0) + value
+
 
 def _ne(i: int) -> pl.Expr:
     return pl.col(f"c{i}") != ""
