@@ -54,7 +54,7 @@ def classify_cmd(
     ctx: typer.Context,
     dataset: Annotated[
         Path | None,
-        typer.Argument(metavar="DATASET", help="The dataset: .csv/.tsv (UTF-8, UTF-8 BOM, Shift_JIS), .xlsx or .jsonl.", show_default=False),
+        typer.Argument(metavar="DATASET", help="The dataset: .csv/.tsv (UTF-8, UTF-8 BOM, Shift_JIS), .xlsx, .jsonl or .parquet.", show_default=False),
     ] = None,
     profile: Annotated[
         Path | None, typer.Option("--profile", metavar="PROFILE.yaml", help="Decide from a stated profile (YAML) instead of scanning.", show_default=False)
