@@ -107,6 +107,26 @@ def test_key_columns_count_identically(tmp_path: Path) -> None:
     assert same(path, keys=["氏名"]).principals == 3  # 山田太郎 written three ways, サトウハナコ (half-width kana), 佐藤花子
 
 
+def test_unparseable_dates_in_a_date_key_are_folded_as_python_folds_them(tmp_path: Path) -> None:
+    lines = ["氏名,生年月日"] + [f"山田 太郎,{['1990-10-19', '不明', '１９９０ー１０', '', 'H2.10.19'][i % 5]}" for i in range(3000)]
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = same(path, keys=["氏名", "生年月日"])
+    assert result.principals == 4  # 1990-10-19 (twice written), 不明, 1990ー10 folded, and 山田太郎 with no date
+
+
+def test_a_stray_quote_takes_the_python_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An inch mark (5" disk) leaves every later line end inside "quotes": no chunk can be cut; the
+    carried bytes are bounded and the Python reader takes the file."""
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 1 << 12)
+    monkeypatch.setattr(engine, "MAX_CARRY", 1 << 14)
+    inch = '5" disk'
+    lines = ["品名,氏名"] + [f"{inch if i == 10 else '鉛筆'},山田 太郎" for i in range(4000)]
+    path = tmp_path / "q.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    same(path)
+
+
 def test_files_the_engine_reads_otherwise_take_the_python_pass(tmp_path: Path) -> None:
     sjis = tmp_path / "s.csv"
     sjis.write_bytes("氏名,電話番号\n山田 太郎,03-1234-5678\n".encode("cp932"))

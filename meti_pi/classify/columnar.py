@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,6 @@ from meti_pi.classify.scan import (
     table_scan,
 )
 from meti_pi.classify.scan import scan as scan_rows
-from meti_pi.classify.values import parse_birth_date
 from meti_pi.classify.vocabulary import Vocabulary, vocabulary
 from meti_pi.errors import UsageError
 
@@ -98,8 +98,8 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
     exprs = engine.plan_exprs(p.columns)
     hasher = None
     if p.key_columns:
-        dates = [p.columns[i].key_normaliser is not normalise_cells for i in p.key_columns]
-        hasher = engine.KeyHasher(p.key_columns, dates, parse_birth_date)
+        dates = [None if p.columns[i].key_normaliser is normalise_cells else p.columns[i].key_normaliser for i in p.key_columns]
+        hasher = engine.KeyHasher(p.key_columns, dates)
     counts = engine.Counts()
     done = 0
     pending = expected
@@ -116,9 +116,9 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
             p.counter.add_series(hashes)
 
     # Two chunks are counted at a time (polars releases the GIL: both cores), the next one is read meanwhile.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="meti-pi-count") as pool:
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=2, thread_name_prefix="meti-pi-count") as pool:
         running: deque[Future[tuple[Any, Any]]] = deque()
-        for chunk in engine.prefetch(chunks):
+        for chunk in stack.enter_context(closing(engine.prefetch(chunks))):
             if pending:
                 n = min(len(pending), chunk.height)
                 if [list(r) for r in chunk.head(n).rows()] != pending[:n]:

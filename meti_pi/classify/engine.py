@@ -174,6 +174,8 @@ class Counts:
     def merge(self, other: Counts) -> None:
         self.rows += other.rows
         self.parts += other.parts
+        if len(self.parts) > 64:  # one small frame per chunk adds up over 10M rows: keep them as one
+            self.parts = [pl.concat(self.parts, how="vertical")]
         self.probes += other.probes
         for name, value in other.totals.items():
             self.totals[name] = self.totals.get(name, 0) + value
@@ -335,43 +337,40 @@ class DistinctHashes:
 class KeyHasher:
     """The identifying cells of each row, normalised as principals.normalise_cells / date_cells, hashed."""
 
-    def __init__(self, key_columns: Sequence[int], dates: Sequence[bool], parse_date: Any) -> None:
+    def __init__(self, key_columns: Sequence[int], dates: Sequence[Any]) -> None:
+        """`dates`: for each key column, None, or the Python normaliser of a date column (principals.date_cells)."""
         self.key_columns = list(key_columns)
         self.dates = list(dates)
-        self.parse_date = parse_date
         self.seed = secrets.randbits(63)
         self._known = pl.DataFrame({"k": [], "v": []}, schema={"k": pl.String, "v": pl.String})
 
     def hashes(self, df: pl.DataFrame) -> pl.Series:
         parts = []
-        for i, is_date in zip(self.key_columns, self.dates, strict=True):
-            parts.append(self._dates(df[f"c{i}"]).alias(f"k{i}") if is_date else _folded(df[f"c{i}"]).alias(f"k{i}"))
+        for i, dates in zip(self.key_columns, self.dates, strict=True):
+            parts.append(self._dates(df[f"c{i}"], dates).alias(f"k{i}") if dates else _folded(df[f"c{i}"]).alias(f"k{i}"))
         keys = pl.DataFrame(parts)
         keep = pl.any_horizontal(pl.col(c) != "" for c in keys.columns)
         key = pl.col(keys.columns[0]) if len(parts) == 1 else pl.struct(keys.columns)
         return keys.filter(keep).select(key.hash(self.seed).alias("h")).to_series()
 
-    def _dates(self, cells: pl.Series) -> pl.Series:
+    def _dates(self, cells: pl.Series, normalise: Any) -> pl.Series:
+        """Date cells in ISO form through the Python normaliser, once per distinct spelling (cached;
+        the cache may miss an entry another thread added at the same time: it only costs a re-parse)."""
         frame = cells.rename("k").to_frame().join(self._known, on="k", how="left", maintain_order="left")
         missing = frame.filter(pl.col("v").is_null())["k"].unique().to_list()
         if missing:
-            import unicodedata
-
-            new = []
-            for value in missing:
-                day = self.parse_date(value) if value else None
-                new.append(day.isoformat() if day is not None else re.sub(_KEY_DROP, "", unicodedata.normalize("NFKC", value)))
-            found = pl.DataFrame({"k": missing, "v": new}, schema={"k": pl.String, "v": pl.String})
-            if self._known.height < 1 << 20:  # distinct date spellings are few; a cap keeps memory bounded
-                self._known = pl.concat([self._known, found])
-            frame = cells.rename("k").to_frame().join(pl.concat([self._known, found]).unique("k"), on="k", how="left",
-                                                       maintain_order="left")
+            found = pl.DataFrame({"k": missing, "v": list(normalise(missing))}, schema={"k": pl.String, "v": pl.String})
+            known = pl.concat([self._known, found])
+            if known.height < 1 << 20:  # distinct date spellings are few; a cap keeps memory bounded
+                self._known = known
+            frame = cells.rename("k").to_frame().join(known, on="k", how="left", maintain_order="left")
         return frame["v"]
 
 
 # ---------------------------------------------------------------- readers
 
 
+MAX_CARRY = 64 << 20  # bytes held while looking for a record's end (the Python reader takes such a file)
 CHUNK_BYTES = 1 << 22  # bytes of a .csv/.tsv parsed at a time (4 MiB: peak RSS 172 MB, 16 MiB: 287 MB, same speed)
 
 
@@ -417,6 +416,8 @@ class DelimitedChunks:
                 if run > self.max_line:
                     raise Fallback("line")
                 data = carry + block
+                if len(data) > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
+                    raise Fallback("quotes")
                 cut = _record_end(data)
                 self.position += len(block)
                 if cut < 0:
@@ -431,13 +432,14 @@ class DelimitedChunks:
 
 
 def _record_end(data: bytes) -> int:
-    """The last line end in `data` outside quotes (-1: none found in reasonable time)."""
+    """The last line end in `data` outside quotes (an even number of '"' before it); -1: none."""
     end = data.rfind(b"\n")
-    for _ in range(256):
-        if end < 0 or data.count(b'"', 0, end) % 2 == 0:
-            return end
-        end = data.rfind(b"\n", 0, end)
-    return -1
+    quotes = data.count(b'"', 0, end) if end >= 0 else 0
+    while end >= 0 and quotes % 2:
+        before = data.rfind(b"\n", 0, end)
+        quotes -= data.count(b'"', max(before, 0), end)
+        end = before
+    return end
 
 
 def parquet_frame(path: Path) -> pl.LazyFrame:
