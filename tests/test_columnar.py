@@ -47,6 +47,7 @@ def test_labelled_corpus_scans_identically(tmp_path: Path) -> None:
         same(path)
 
 
+@pytest.mark.slow  # 70,000-90,000-row files, scanned twice
 @pytest.mark.parametrize("delimiter", [",", "\t"])
 def test_long_varied_file_scans_identically(tmp_path: Path, delimiter: str) -> None:
     """90,000 rows: past FULL_CHECK_ROWS, so the systematic sample and the probes are exercised."""
@@ -56,6 +57,7 @@ def test_long_varied_file_scans_identically(tmp_path: Path, delimiter: str) -> N
     assert {d.kind for d in result.detections} >= {"name", "address", "phone", "email", "my_number"}
 
 
+@pytest.mark.slow  # 70,000-90,000-row files, scanned twice
 def test_mixed_batches_exercise_the_signature_shortcut(tmp_path: Path) -> None:
     """ASCII batches (the signature shortcut) beside batches with full-width digits and odd cells."""
     rng = random.Random(5)
@@ -139,6 +141,7 @@ def test_files_the_engine_reads_otherwise_take_the_python_pass(tmp_path: Path) -
     same(quirky)
 
 
+@pytest.mark.slow  # 70,000-90,000-row files, scanned twice
 @pytest.mark.parametrize("bad", [b"\x00", b"\xff\xfe"])
 def test_bad_bytes_far_into_the_file_keep_the_message_with_its_line(tmp_path: Path, bad: bytes) -> None:
     path = tmp_path / "bad.csv"
