@@ -26,6 +26,7 @@ n = df.height
 DUCKDB_READ = """
 import duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar=false")
 con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar=true, header=true)", [PATH])
 n = con.execute("SELECT count(*) FROM t").fetchone()[0]
 """
@@ -46,6 +47,7 @@ n = out["u"][0]
 DUCKDB_SCAN = f"""
 import duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar=false")
 cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_csv(?, all_varchar=true, header=true)", [PATH]).fetchall()]
 parts = []
 for c in cols:
@@ -70,7 +72,7 @@ print(json.dumps({{"wall": wall, "cpu": cpu / wall, "rss": r1.ru_maxrss / 1024, 
 
 def run(body: str, path: Path) -> dict[str, float]:
     out = subprocess.run([sys.executable, "-c", HARNESS.format(path=str(path), body=body)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def main(paths: list[str]) -> int:
