@@ -84,15 +84,22 @@ def _delimited(path: Path, fmt: str, vocab: Vocabulary, keys: Sequence[str], cou
     expected = [list(table.first_row), *head]
     try:
         chunks = engine.DelimitedChunks(path, fmt, len(table.first_row), encoding, MAX_LINE_BYTES)
-        rows = _count(chunks, p, expected, engine, progress, path.stat().st_size, lambda: chunks.position)
+        rows = _count(chunks, p, expected, engine, progress, path.stat().st_size, lambda: chunks.position, parse=chunks.parse)
     except engine.pl.exceptions.PolarsError as exc:
         raise engine.Fallback(type(exc).__name__) from None
     return [table_scan(table, p, rows)], encoding
 
 
+def _done(value: Any) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_result(value)
+    return future
+
+
 def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, progress: ProgressFn | None, total: int,
-           position: Callable[[], int], skip_first: bool | None = None) -> int:
-    """Run the pass over `chunks` (every row of the file, the first one included unless `skip_first` is False)."""
+           position: Callable[[], int], skip_first: bool | None = None, parse: Callable[[Any], Any] | None = None) -> int:
+    """Run the pass over `chunks` (every row of the file, the first one included unless `skip_first` is False);
+    `parse` turns a chunk into a frame (on a worker) when chunks are raw bytes."""
     first_is_header = p.header if skip_first is None else skip_first
     layout = engine.Layout(len(p.head))
     exprs = engine.plan_exprs(p.columns)
@@ -107,7 +114,7 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
     def work(data: Any, offset: int) -> tuple[Any, Any]:
         local = engine.Counts()
         engine.count_chunk(data, offset, layout, exprs, local, want_probes=True)
-        return local, (hasher.hashes(data) if hasher is not None and data.height else None)
+        return local, (hasher.hashes(data).unique() if hasher is not None and data.height else None)
 
     def merge(future: Future[tuple[Any, Any]]) -> None:
         local, hashes = future.result()
@@ -115,22 +122,34 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
         if hashes is not None:
             p.counter.add_series(hashes)
 
-    # Two chunks are counted at a time (polars releases the GIL: both cores), the next one is read meanwhile.
+    def counted(parsed: Future[Any]) -> None:
+        """The next parsed chunk, in file order: its rows get their numbers, and it is counted."""
+        nonlocal done, pending
+        chunk = parsed.result()
+        if pending:
+            n = min(len(pending), chunk.height)
+            if [list(r) for r in chunk.head(n).rows()] != pending[:n]:
+                raise engine.Fallback("head")  # the engine parsed the start otherwise than the Python reader
+            pending = pending[n:]
+        data = chunk.slice(1) if first_is_header and done == 0 else chunk
+        running.append(pool.submit(work, data, max(done - first_is_header, 0)))
+        done += chunk.height
+        while len(running) > 2:
+            merge(running.popleft())
+        if progress is not None:
+            progress(min(total, position()), total)
+
+    # A reader thread cuts the file into chunks; two workers parse and count them (polars releases
+    # the GIL: both cores); chunks are numbered and merged in file order.
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=2, thread_name_prefix="meti-pi-count") as pool:
         running: deque[Future[tuple[Any, Any]]] = deque()
-        for chunk in stack.enter_context(closing(engine.prefetch(chunks))):
-            if pending:
-                n = min(len(pending), chunk.height)
-                if [list(r) for r in chunk.head(n).rows()] != pending[:n]:
-                    raise engine.Fallback("head")  # the engine parsed the start otherwise than the Python reader
-                pending = pending[n:]
-            data = chunk.slice(1) if first_is_header and done == 0 else chunk
-            running.append(pool.submit(work, data, max(done - first_is_header, 0)))
-            done += chunk.height
-            while len(running) > 2:
-                merge(running.popleft())
-            if progress is not None:
-                progress(min(total, position()), total)
+        parsing: deque[Future[Any]] = deque()
+        for item in stack.enter_context(closing(engine.prefetch(chunks))):
+            parsing.append(pool.submit(parse, item) if parse is not None else _done(item))
+            while len(parsing) > 2:
+                counted(parsing.popleft())
+        while parsing:
+            counted(parsing.popleft())
         while running:
             merge(running.popleft())
     if pending:

@@ -102,9 +102,9 @@ def search_pattern(pattern: re.Pattern[str]) -> str:
 _KEY_DROP = f"[{_PY_SPACE}\\-‐‑–—―−]"
 
 
-def prefetch(chunks: Iterable[pl.DataFrame], depth: int = 2) -> Iterator[pl.DataFrame]:
-    """`chunks` produced by a reader thread, `depth` ahead: reading and parsing the next chunk
-    overlaps the counting of this one (polars releases the GIL). The reader's exception is raised here."""
+def prefetch(chunks: Iterable[Any], depth: int = 2) -> Iterator[Any]:
+    """`chunks` produced by a reader thread, `depth` ahead: reading the next chunk overlaps the
+    work on this one (polars releases the GIL). The reader's exception is raised here."""
     import queue
     import threading
 
@@ -394,7 +394,8 @@ class DelimitedChunks:
                             empty_string_is_null=False, truncate_ragged_lines=True, missing_columns="insert", raise_if_empty=False)
         return frame.select(pl.all().fill_null(""))
 
-    def __iter__(self) -> Iterator[pl.DataFrame]:
+    def __iter__(self) -> Iterator[bytes]:
+        """Whole records, about CHUNK_BYTES at a time (to be `parse`d, on any thread)."""
         run, cr_pending = 0, False
         with self.path.open("rb") as raw:
             if self.encoding == "utf-8-sig":
@@ -423,12 +424,12 @@ class DelimitedChunks:
                 if cut < 0:
                     carry = data
                     continue
-                yield self.parse(data[: cut + 1])
+                yield data[: cut + 1]
                 carry = data[cut + 1 :]
             if cr_pending:
                 raise Fallback("CR")
             if carry:
-                yield self.parse(carry)
+                yield carry
 
 
 def _record_end(data: bytes) -> int:
