@@ -146,7 +146,7 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
         parsing: deque[Future[Any]] = deque()
         for item in stack.enter_context(closing(engine.prefetch(chunks))):
             parsing.append(pool.submit(parse, item) if parse is not None else _done(item))
-            while len(parsing) > 2:
+            while len(parsing) > 1:
                 counted(parsing.popleft())
         while parsing:
             counted(parsing.popleft())
