@@ -58,6 +58,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('actions.transaction', 'classify.screening'): 'startup: only a change being committed is screened; read-only commands import actions/',
     ('checks.validate', 'incident.incidents'): 'startup: incident/ only for the incident check; the focused check of a `new` of another kind never runs it',
     ('checks.validate', 'inspect.checklist'): 'startup: the Art. 14(4) rule pulls the checklist catalogue (7 inspect/ modules), only for a contractor record',
+    ('classify.columnar', 'classify.engine'): 'startup: the engine imports polars (~0.4 s), only when a dataset is scanned (issue 18)',
     ('classify.decision', 'classify.detect'): 'startup: the dataset scanner (10 classify/ modules) only when a dataset is scanned; the class of a record (validate, filebook, notify) needs no scanner',
     ('classify.profile', 'classify.detect'): "startup: as classify.decision (the scanner's vocabulary only for a dataset's profile)",
     ('cli', 'cli.common'): 'startup',

@@ -20,6 +20,7 @@ interface callers use.
 
 from __future__ import annotations
 
+from meti_pi.classify.columnar import scan
 from meti_pi.classify.columns import Candidate, Column, Detection, column_detections, decide_candidate, type_column
 from meti_pi.classify.headers import header_kind, header_sensitive, is_free_text_header
 from meti_pi.classify.scan import (
@@ -37,7 +38,6 @@ from meti_pi.classify.scan import (
     personal_kinds,
     provisional_kind,
     safe_column_name,
-    scan,
 )
 from meti_pi.classify.shapes import Shape, shape
 from meti_pi.classify.text import digits_form, fold, header_key

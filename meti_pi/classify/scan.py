@@ -117,38 +117,64 @@ ProgressFn = Callable[[int, int], None]
 
 
 def scan(path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None) -> ScanResult:
-    """Scan a dataset: type its columns, count cells of each kind, count distinct persons."""
+    """Scan a dataset row by row in Python: type its columns, count cells of each kind, count distinct persons.
+
+    (meti_pi.classify.columnar.scan counts .csv/.tsv/.parquet with the columnar engine instead.)
+    """
     vocab = vocabulary()
-    counters: dict[tuple[str, ...], DistinctCounter] = {}
+    counters: dict[tuple[str, ...], Any] = {}
     tables: list[TableScan] = []
-    with datasets.open_dataset(path, sheet) as dataset:  # looked up when called (tests replace it)
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # rows are short-lived lists; the cyclic GC only costs time here (measured 2.5x)
-        try:
-            for table in dataset.tables:
-                tables.append(_scan_table(table, vocab, keys, counters, progress))
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-        fmt, encoding = dataset.format, dataset.encoding
-    if keys and not any(t.keys for t in tables):
-        names = ", ".join(dict.fromkeys(c for t in tables for c in t.columns))
-        raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {names}")
     try:
+        with datasets.open_dataset(path, sheet) as dataset:  # looked up when called (tests replace it)
+            gc_was_enabled = gc.isenabled()
+            gc.disable()  # rows are short-lived lists; the cyclic GC only costs time here (measured 2.5x)
+            try:
+                for table in dataset.tables:
+                    tables.append(_scan_table(table, vocab, keys, counters, progress))
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+            fmt, encoding = dataset.format, dataset.encoding
+    except BaseException:
+        close_counters(counters)
+        raise
+    return finish(path, fmt, encoding, tables, counters, keys)
+
+
+def finish(path: Path, fmt: str, encoding: str | None, tables: list[TableScan], counters: dict[tuple[str, ...], Any],
+            keys: Sequence[str]) -> ScanResult:
+    try:
+        if keys and not any(t.keys for t in tables):
+            names = ", ".join(dict.fromkeys(c for t in tables for c in t.columns))
+            raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {names}")
         return _result(path, fmt, encoding, tables, counters, keys)
     finally:
-        for counter in counters.values():
-            counter.close()
+        close_counters(counters)
 
 
-def _scan_table(
-    table: Any, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any], progress: ProgressFn | None
-) -> TableScan:
-    batches: Iterator[list[list[str]]] = table.batches
-    head: list[list[str]] = []
-    while len(head) < SAMPLE_ROWS and (more := next(batches, None)) is not None:
-        head += more
+def close_counters(counters: dict[tuple[str, ...], Any]) -> None:
+    for counter in counters.values():
+        counter.close()
+    counters.clear()
+
+
+@dataclass
+class Prepared:
+    """A table after its head: column names, typed columns, the identifying columns, the counter."""
+
+    names: list[str]
+    header: bool
+    columns: list[Column]
+    key_columns: list[int]
+    counter: Any
+    head: list[list[str]]  # the data rows sampled (the first row too when it is data)
+
+
+def prepare(table: Any, head: list[list[str]], vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
+            new_counter: Callable[[int], Any]) -> Prepared:
+    """Header verdict, column typing on the sample and the key columns, from the first row and `head`."""
     names: list[str] = []
+    head = list(head)
     if table.keyed:
         header = True  # .jsonl: the keys, growing while streaming; each one screened (_key_names)
         _key_names(table.first_row, names, vocab)
@@ -165,12 +191,30 @@ def _scan_table(
     counter = None
     if key_columns:
         signature = tuple(provisional_kind(columns[i]) or columns[i].name for i in key_columns)
-        counter = counters.setdefault(signature, DistinctCounter(empty=empty_key_hash(len(key_columns))))
+        counter = counters.setdefault(signature, new_counter(len(key_columns)))
+    return Prepared(names, header, columns, key_columns, counter, head)
+
+
+def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
+    label = f"{table.name}!" if table.name else ""
+    detections = tuple(d for c in p.columns for d in column_detections(c, label + c.name))
+    return TableScan(table.name, tuple(p.names), p.header, rows, detections, tuple(p.columns[i].name for i in p.key_columns))
+
+
+def _scan_table(
+    table: Any, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any], progress: ProgressFn | None
+) -> TableScan:
+    batches: Iterator[list[list[str]]] = table.batches
+    head: list[list[str]] = []
+    while len(head) < SAMPLE_ROWS and (more := next(batches, None)) is not None:
+        head += more
+    p = prepare(table, head, vocab, keys, counters, lambda width: DistinctCounter(empty=empty_key_hash(width)))
+    names, columns, key_columns, counter = p.names, p.columns, p.key_columns, p.counter
     rows = 0
-    for n, (batch, in_head) in enumerate(_rebatch(head, batches)):
+    for n, (batch, in_head) in enumerate(_rebatch(p.head, batches)):
         if table.keyed and len(table.first_row) > len(columns):
             _key_names(table.first_row, names, vocab)
-            columns += [_typed(i, names[i], header, batch, vocab) for i in range(len(columns), len(names))]
+            columns += [_typed(i, names[i], p.header, batch, vocab) for i in range(len(columns), len(names))]
         full = rows < FULL_CHECK_ROWS or n % CHECK_EVERY == 0
         rows += len(batch)
         probe = None if in_head or not full else batch[0]
@@ -186,9 +230,7 @@ def _scan_table(
             counter.add(key_hashes(normalised), len(batch))
         if progress is not None:
             progress(table.position(), table.total)
-    label = f"{table.name}!" if table.name else ""
-    detections = tuple(d for c in columns for d in column_detections(c, label + c.name))
-    return TableScan(table.name, tuple(names), header, rows, detections, tuple(columns[i].name for i in key_columns))
+    return table_scan(table, p, rows)
 
 
 def _key_names(keys: Sequence[str], names: list[str], vocab: Vocabulary) -> None:

@@ -50,7 +50,7 @@ class Processing(StrEnum):
 
 
 # The options of `classify` (module-level aliases keep the command's signature short).
-DatasetOpt = Annotated[Path | None, typer.Argument(metavar="DATASET", help="The dataset: .csv/.tsv (UTF-8, UTF-8 BOM, Shift_JIS), .xlsx or .jsonl.", show_default=False)]
+DatasetOpt = Annotated[Path | None, typer.Argument(metavar="DATASET", help="The dataset: .csv/.tsv (UTF-8, UTF-8 BOM, Shift_JIS), .xlsx, .jsonl or .parquet.", show_default=False)]
 ProfileOpt = Annotated[Path | None, typer.Option("--profile", metavar="PROFILE.yaml", help="Decide from a stated profile (YAML) instead of scanning.", show_default=False) ]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", metavar="NAME", help="Scan only this .xlsx sheet (default: every sheet).", show_default=False)]
 ConfidentialOpt = Annotated[bool | None, typer.Option("--confidential/--not-confidential", help="A leak would cause serious harm (Art. 16(1) 管理A).", show_default=False)]

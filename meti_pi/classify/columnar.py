@@ -1,0 +1,181 @@
+"""The scan of a dataset, through the columnar engine where it reads the file exactly (issue 18).
+
+.csv/.tsv in UTF-8 and .parquet are counted by polars (meti_pi.classify.engine): the header
+verdict, the column typing and the key choice come from the same head rows as in the Python
+scan (read by the Python reader, whose checks they pass), and the engine's first rows are
+compared with them. A file the engine would read otherwise — Shift_JIS, NUL bytes, a bare CR line
+end, a line over the limit, quoting the engine refuses, invalid UTF-8 further on — is scanned by
+the Python pass (meti_pi.classify.scan.scan), which reads it or names the problem with file:line.
+.xlsx and .jsonl take the Python pass.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, closing
+from pathlib import Path
+from typing import Any
+
+from meti_pi.classify.datasets import (
+    BATCH_ROWS,
+    MAX_LINE_BYTES,
+    Table,
+    check_regular_file,
+    dataset_format,
+    open_dataset,
+)
+from meti_pi.classify.principals import normalise_cells
+from meti_pi.classify.scan import (
+    Prepared,
+    ProgressFn,
+    ScanResult,
+    TableScan,
+    close_counters,
+    finish,
+    prepare,
+    table_scan,
+)
+from meti_pi.classify.scan import scan as scan_rows
+from meti_pi.classify.vocabulary import SAMPLE_ROWS, Vocabulary, vocabulary
+from meti_pi.errors import UsageError
+
+
+def scan(path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None) -> ScanResult:
+    """Scan a dataset: type its columns, count cells of each kind, count distinct persons."""
+    fmt = dataset_format(path)
+    if fmt not in ("csv", "tsv", "parquet") or (sheet is not None and fmt != "parquet"):
+        return scan_rows(path, sheet=sheet, keys=keys, progress=progress)
+    if sheet is not None:
+        raise UsageError(f"{path}: --sheet applies to .xlsx files only")
+    from meti_pi.classify import engine
+
+    vocab = vocabulary()
+    counters: dict[tuple[str, ...], Any] = {}
+    try:
+        if fmt == "parquet":
+            tables, encoding = [_parquet(path, vocab, keys, counters, progress)], None
+        else:
+            tables, encoding = _delimited(path, fmt, vocab, keys, counters, progress)
+    except engine.Fallback:
+        close_counters(counters)
+        return scan_rows(path, sheet=sheet, keys=keys, progress=progress)
+    except BaseException:
+        close_counters(counters)
+        raise
+    return finish(path, fmt, encoding, tables, counters, keys)
+
+
+def _delimited(path: Path, fmt: str, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
+               progress: ProgressFn | None) -> tuple[list[TableScan], str]:
+    from meti_pi.classify import engine
+
+    with open_dataset(path) as dataset:  # the file checks, the encoding, and the head through the Python reader
+        encoding = dataset.encoding or ""
+        if encoding not in ("utf-8", "utf-8-sig"):
+            raise engine.Fallback(encoding)
+        table = next(dataset.tables)
+        head: list[list[str]] = []
+        while len(head) < SAMPLE_ROWS and (more := next(table.batches, None)) is not None:
+            head += more
+    p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
+    expected = [list(table.first_row), *head]
+    try:
+        chunks = engine.DelimitedChunks(path, fmt, len(table.first_row), encoding, MAX_LINE_BYTES)
+        rows = _count(chunks, p, expected, engine, progress, path.stat().st_size, lambda: chunks.position, parse=chunks.parse)
+    except engine.PolarsError as exc:
+        raise engine.Fallback(type(exc).__name__) from None
+    return [table_scan(table, p, rows)], encoding
+
+
+def _done(value: Any) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_result(value)
+    return future
+
+
+def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, progress: ProgressFn | None, total: int,
+           position: Callable[[], int], skip_first: bool | None = None, parse: Callable[[Any], Any] | None = None) -> int:
+    """Run the pass over `chunks` (every row of the file, the first one included unless `skip_first` is False);
+    `parse` turns a chunk into a frame (on a worker) when chunks are raw bytes."""
+    first_is_header = p.header if skip_first is None else skip_first
+    layout = engine.Layout(len(p.head))
+    exprs = engine.plan_exprs(p.columns)
+    hasher = None
+    if p.key_columns:
+        dates = [None if p.columns[i].key_normaliser is normalise_cells else p.columns[i].key_normaliser for i in p.key_columns]
+        hasher = engine.KeyHasher(p.key_columns, dates)
+    counts = engine.Counts()
+    done = 0
+    pending = expected
+
+    def work(data: Any, offset: int) -> tuple[Any, Any]:
+        local = engine.Counts()
+        engine.count_chunk(data, offset, layout, exprs, local, want_probes=True)
+        return local, (hasher.hashes(data).unique() if hasher is not None and data.height else None)
+
+    def merge(future: Future[tuple[Any, Any]]) -> None:
+        local, hashes = future.result()
+        counts.merge(local)
+        if hashes is not None:
+            p.counter.add_series(hashes)
+
+    def counted(parsed: Future[Any]) -> None:
+        """The next parsed chunk, in file order: its rows get their numbers, and it is counted."""
+        nonlocal done, pending
+        chunk = parsed.result()
+        if pending:
+            n = min(len(pending), chunk.height)
+            if [list(r) for r in chunk.head(n).rows()] != pending[:n]:
+                raise engine.Fallback("head")  # the engine parsed the start otherwise than the Python reader
+            pending = pending[n:]
+        data = chunk.slice(1) if first_is_header and done == 0 else chunk
+        running.append(pool.submit(work, data, max(done - first_is_header, 0)))
+        done += chunk.height
+        while len(running) > 2:
+            merge(running.popleft())
+        if progress is not None:
+            progress(min(total, position()), total)
+
+    # A reader thread cuts the file into chunks; two workers parse and count them (polars releases
+    # the GIL: both cores); chunks are numbered and merged in file order.
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=2, thread_name_prefix="meti-pi-count") as pool:
+        running: deque[Future[tuple[Any, Any]]] = deque()
+        parsing: deque[Future[Any]] = deque()
+        for item in stack.enter_context(closing(engine.prefetch(chunks))):
+            parsing.append(pool.submit(parse, item) if parse is not None else _done(item))
+            while len(parsing) > 1:
+                counted(parsing.popleft())
+        while parsing:
+            counted(parsing.popleft())
+        while running:
+            merge(running.popleft())
+    if pending:
+        raise engine.Fallback("short")
+    engine.fold_counts(p.columns, counts)
+    return int(counts.rows)
+
+
+def _parquet(path: Path, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
+             progress: ProgressFn | None) -> TableScan:
+    from meti_pi.classify import engine
+
+    check_regular_file(path)
+    try:
+        frame = engine.parquet_frame(path)
+        names, total = engine.parquet_shape(path)
+        head = [list(r) for r in frame.head(BATCH_ROWS).collect().rows()]
+        table = Table(name="", first_row=names, batches=iter(()), keyed=True)
+        p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
+        done: list[int] = [0]
+
+        def batches() -> Any:
+            for chunk in frame.collect_batches(chunk_size=engine.ENGINE_ROWS, engine="streaming"):
+                done[0] += chunk.height
+                yield chunk
+
+        rows = _count(batches(), p, head, engine, progress, total, lambda: done[0], skip_first=False)
+    except (engine.PolarsError, OSError) as exc:
+        raise UsageError(f"{path}: unreadable Parquet file ({type(exc).__name__}); write it again or save the data as CSV") from None
+    return table_scan(table, p, rows)

@@ -1,0 +1,470 @@
+"""The columnar pass of a scan: the counts of meti_pi.classify.scan, computed by polars (issue 18).
+
+The Python scan reads rows in batches of BATCH_ROWS and, per batch, counts non-empty cells,
+cells of each candidate's shape (meti_pi.classify.shapes, with its ASCII-signature shortcut),
+要配慮 words, and hashes the identifying cells. This module computes the same numbers over the
+whole file with vectorised expressions, both cores, in chunks of ENGINE_ROWS rows (memory flat
+with the number of rows): every data row is given the number of the batch the Python scan would
+have put it in, so that "one batch in CHECK_EVERY", the probe row of each checked batch and the
+per-batch signature shortcut come out exactly as there. The exact detectors (check digits, real
+dates, surnames) still run in Python on the sample and the probe rows, as before: they decide,
+the engine only counts. The regular expressions are the Python ones, translated to the engine's
+dialect (possessive quantifiers dropped where the next token cannot overlap, `\\s` spelled out as
+Python's whitespace); tests/test_engine.py holds each translation to Python's results.
+
+The engine is imported only here, and this module only when a dataset is scanned.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from meti_pi.classify.columns import Column
+from meti_pi.classify.shapes import _SHAPES, _SIGNATURES
+from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
+
+PolarsError = pl.exceptions.PolarsError  # what a failed read raises (the caller falls back to the Python pass)
+
+ENGINE_ROWS = 1 << 17  # rows a chunk (about 18 MB of 8 text columns)
+BATCH = 2048  # datasets.BATCH_ROWS: the Python scan's batch, which decides what is checked
+
+# Python's `\s` for str patterns: every character for which str.isspace() is true (Unicode 14;
+# tests/test_columnar.py recomputes it from the running Python).
+_PY_SPACE = (r"\x{9}\x{a}\x{b}\x{c}\x{d}\x{1c}\x{1d}\x{1e}\x{1f}\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+             r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}")
+_POSSESSIVE = re.compile(r"(?<=[?*+}])\+")
+
+
+def rust_pattern(source: str) -> str:
+    """A Python pattern in the engine's dialect: no possessive quantifiers, Python's `\\s`."""
+    out, in_class, i = [], False, 0
+    source = _POSSESSIVE.sub("", source)
+    while i < len(source):
+        two = source[i : i + 2]
+        if two == r"\s":
+            out.append(_PY_SPACE if in_class else f"[{_PY_SPACE}]")
+        elif two[0] == "\\":
+            out.append(two)
+        else:
+            if two[0] in "[]":
+                in_class = two[0] == "["
+            out.append(two[0])
+            i += 1
+            continue
+        i += 2
+    return "".join(out)
+
+
+def _signature_in_text(source: str) -> str:
+    """A signature pattern (digits as '0', capitals as 'A', small letters as 'a') over the text itself."""
+    out, in_class, in_braces, i = [], False, False, 0
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if in_braces:
+            in_braces = ch != "}"
+        elif ch == "{":
+            in_braces = True
+        elif ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch in "0Aa":
+            span = {"0": "0-9", "A": "A-Z", "a": "a-z"}[ch]
+            ch = span if in_class else f"[{span}]"
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def full_pattern(source: str) -> str:
+    return rf"\A(?:{rust_pattern(source)})\z"
+
+
+CELL = {check: full_pattern(src) for check, src in _SHAPES.items()}
+SIGNATURE = {check: full_pattern(_signature_in_text(src.decode("ascii"))) for check, src in _SIGNATURES.items()}
+
+
+def search_pattern(pattern: re.Pattern[str]) -> str:
+    return ("(?i)" if pattern.flags & re.IGNORECASE else "") + rust_pattern(pattern.pattern)
+
+
+# Folded key cells (principals.fold_cells): NFKC, then spaces and dashes dropped.
+_KEY_DROP = f"[{_PY_SPACE}\\-‐‑–—―−]"
+
+
+def prefetch(chunks: Iterable[Any], depth: int = 2) -> Iterator[Any]:
+    """`chunks` produced by a reader thread, `depth` ahead: reading the next chunk overlaps the
+    work on this one (polars releases the GIL). The reader's exception is raised here."""
+    import queue
+    import threading
+
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        box.put(("chunk", chunk), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=read, name="meti-pi-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
+
+
+class Fallback(Exception):
+    """The engine would not read this file exactly as the Python reader does (the scan uses that)."""
+
+
+@dataclass
+class Layout:
+    """Where the Python scan's batches fall: `head` rows sampled first (re-batched), then BATCH rows each."""
+
+    head: int
+
+    @property
+    def head_batches(self) -> int:
+        return -(-self.head // BATCH)
+
+    def batch(self, r: pl.Expr) -> pl.Expr:
+        return pl.when(r < self.head).then(r // BATCH).otherwise(self.head_batches + (r - self.head) // BATCH)
+
+    def start(self, r: pl.Expr) -> pl.Expr:
+        return pl.when(r < self.head).then((r // BATCH) * BATCH).otherwise(self.head + ((r - self.head) // BATCH) * BATCH)
+
+
+@dataclass
+class Counts:
+    """What the pass found, to be folded into the Columns."""
+
+    rows: int = 0
+    parts: list[pl.DataFrame] = field(default_factory=list)  # per-batch aggregates of checked batches
+    totals: dict[str, int] = field(default_factory=dict)  # sums over every row (searched columns)
+    probes: list[dict[str, Any]] = field(default_factory=list)
+
+    def merge(self, other: Counts) -> None:
+        self.rows += other.rows
+        self.parts += other.parts
+        if len(self.parts) > 64:  # one small frame per chunk adds up over 10M rows: keep them as one
+            self.parts = [pl.concat(self.parts, how="vertical")]
+        self.probes += other.probes
+        for name, value in other.totals.items():
+            self.totals[name] = self.totals.get(name, 0) + value
+
+
+def _ne(i: int) -> pl.Expr:
+    return pl.col(f"c{i}") != ""
+
+
+Plan = tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]
+
+
+def plan_exprs(columns: Sequence[Column]) -> Plan:
+    """(row masks computed once, per-batch aggregates over checked rows, sums over all rows) for the columns' candidates."""
+    per_batch: list[pl.Expr] = []
+    every: list[pl.Expr] = []
+    masks: list[pl.Expr] = []
+    for col in columns:
+        i, c = col.index, pl.col(f"c{col.index}")
+        sensitive = [cand.sensitive for cand in col.candidates if cand.sensitive is not None]
+        if sensitive:
+            masks.append(c.str.contains("|".join(f"(?:{search_pattern(cat.values)})" for cat in sensitive)).alias(f"w{i}"))
+        per_batch.append(_ne(i).sum().alias(f"ne{i}"))
+        if any(s.sensitive is None and s.check in SIGNATURE for s in col.candidates):
+            per_batch.append(c.str.contains(r"[^\x00-\x7f]").any().alias(f"na{i}"))
+            per_batch.append(c.str.contains("\n", literal=True).any().alias(f"nl{i}"))
+        if col.searched:
+            every.append(_ne(i).sum().alias(f"ne{i}"))
+        for k, cand in enumerate(col.candidates):
+            name = f"{i}_{k}"
+            if cand.sensitive is not None:
+                # a category's word is one of all the words: the rows with none are left out first
+                hit = c.filter(pl.col(f"w{i}")).str.contains(search_pattern(cand.sensitive.values)).sum().alias(f"s{name}")
+                (every if col.searched else per_batch).append(hit)
+            elif cand.check in CELL:
+                per_batch.append((_ne(i) & c.str.contains(CELL[cand.check])).sum().alias(f"m{name}"))
+                if cand.check in SIGNATURE:
+                    per_batch.append((~_ne(i) | c.str.contains(SIGNATURE[cand.check])).all().alias(f"g{name}"))
+    return masks, per_batch, every
+
+
+def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, exprs: Plan, counts: Counts, want_probes: bool) -> None:
+    """Add one chunk (columns c0..cN, data rows from `offset`) to `counts`."""
+    masks, per_batch, every = exprs
+    r = pl.int_range(offset, offset + df.height, dtype=pl.Int64)
+    start = layout.start(r)
+    batch = layout.batch(r)
+    full = (start < FULL_CHECK_ROWS) | (batch % CHECK_EVERY == 0)
+    framed = df.with_columns(batch.alias("_b"), start.alias("_s"), full.alias("_f"), r.alias("_r"), *masks)
+    checked = framed.filter(pl.col("_f"))
+    if per_batch and checked.height:
+        counts.parts.append(checked.group_by("_b").agg(per_batch))
+    if every:
+        for name, value in framed.select(every).row(0, named=True).items():
+            counts.totals[name] = counts.totals.get(name, 0) + int(value)
+    if want_probes:
+        probes = checked.filter((pl.col("_r") == pl.col("_s")) & (pl.col("_s") >= layout.head))
+        counts.probes.extend(probes.select("_b", *df.columns).to_dicts())
+    counts.rows += df.height
+
+
+def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
+    """Add the pass's counts to the Columns, as the Python scan's _check_batch/_search_batch would."""
+    if counts.parts:
+        parts = pl.concat(counts.parts, how="vertical")
+        sums = {n: pl.col(n).sum() for n in parts.columns if n[0] in "nms" and not n.startswith(("na", "nl"))}
+        anys = {n: pl.col(n).any() for n in parts.columns if n.startswith(("na", "nl"))}
+        alls = {n: pl.col(n).all() for n in parts.columns if n[0] == "g"}
+        table = parts.group_by("_b").agg(*(e.alias(n) for n, e in {**sums, **anys, **alls}.items())).sort("_b")
+    else:
+        table = pl.DataFrame({"_b": []}, schema={"_b": pl.Int64})
+    for col in columns:
+        i = col.index
+        ne = table[f"ne{i}"] if f"ne{i}" in table.columns else pl.Series([], dtype=pl.Int64)
+        # searched columns are counted in every row (_search_batch), the others in checked batches
+        col.checked += counts.totals.get(f"ne{i}", 0) if col.searched else int(ne.sum() or 0)
+        for k, cand in enumerate(col.candidates):
+            name = f"{i}_{k}"
+            if cand.sensitive is not None:
+                cand.matched += counts.totals.get(f"s{name}", 0) if col.searched else int(table[f"s{name}"].sum() or 0)
+            elif cand.check not in CELL:
+                cand.matched += int(ne.sum() or 0)  # 'present': counted as non-empty
+            elif cand.check in SIGNATURE:
+                shortcut = (~table[f"na{i}"]) & (~table[f"nl{i}"]) & table[f"g{name}"]
+                cand.matched += int(pl.select(pl.when(shortcut).then(ne).otherwise(table[f"m{name}"]).sum()).item() or 0)
+            else:
+                cand.matched += int(table[f"m{name}"].sum() or 0)
+    nonempty = {(row["_b"], i): row[f"ne{i}"] for row in table.iter_rows(named=True) for i in (c.index for c in columns)}
+    for probe in counts.probes:
+        for col in columns:
+            if col.candidates and nonempty.get((probe["_b"], col.index), 0):
+                for cand in col.candidates:
+                    cand.observe((probe[f"c{col.index}"],))
+
+
+# ---------------------------------------------------------------- principals
+
+
+def _folded(cells: pl.Series) -> pl.Series:
+    """principals.fold_cells on a column: NFKC (the identity on ASCII), then spaces and dashes dropped."""
+    for pattern, change in ((r"[^\x00-\x7f]", lambda v: v.str.normalize("NFKC")), (_KEY_DROP, lambda v: v.str.replace_all(_KEY_DROP, ""))):
+        rows = cells.str.contains(pattern).arg_true()
+        if rows.len():  # only the cells that change are rewritten (most are plain ASCII digits or names)
+            cells = cells.clone().scatter(rows, change(cells.gather(rows)))  # type: ignore[no-untyped-call]  # polars' lambda-typed pairs
+    return cells
+
+
+class DistinctHashes:
+    """Exact distinct count of 64-bit key hashes in bounded memory (principals.DistinctCounter's
+    interface): unique hashes collect in memory up to `limit`; past that they are appended to 16
+    spill files by their top 4 bits, and each file is counted on its own at the end."""
+
+    def __init__(self, limit: int = 1 << 20) -> None:
+        self.limit = limit
+        self._parts: list[pl.Series] = []
+        self._held = 0
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.spills = 0
+
+    def add_series(self, hashes: pl.Series) -> None:
+        unique = hashes.unique()
+        self._parts.append(unique)
+        self._held += unique.len()
+        if self._held > self.limit:
+            merged = pl.concat(self._parts).unique()
+            self._parts, self._held = [merged], merged.len()
+            if self._held > self.limit // 2:
+                self._spill()
+
+    def _spill(self) -> None:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="meti-pi-principals-")
+        frame = pl.DataFrame({"h": pl.concat(self._parts)}).with_columns((pl.col("h") // (1 << 60)).alias("p"))
+        for (p,), part in frame.partition_by("p", as_dict=True).items():
+            part.select("h").write_ipc(Path(self._tmp.name) / f"{p:02d}-{self.spills:06d}.arrow")
+        self._parts, self._held = [], 0
+        self.spills += 1
+
+    def count(self) -> int:
+        if self._tmp is None:
+            return pl.concat(self._parts).n_unique() if self._parts else 0
+        if self._parts:
+            self._spill()
+        folder = Path(self._tmp.name)
+        total = 0
+        for p in range(16):
+            files = sorted(folder.glob(f"{p:02d}-*.arrow"))
+            if files:
+                total += int(pl.scan_ipc(files).select(pl.col("h").n_unique()).collect().item())
+        return total
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+        self._parts = []
+
+
+class KeyHasher:
+    """The identifying cells of each row, normalised as principals.normalise_cells / date_cells, hashed."""
+
+    def __init__(self, key_columns: Sequence[int], dates: Sequence[Any]) -> None:
+        """`dates`: for each key column, None, or the Python normaliser of a date column (principals.date_cells)."""
+        self.key_columns = list(key_columns)
+        self.dates = list(dates)
+        self.seed = secrets.randbits(63)
+        self._known = pl.DataFrame({"k": [], "v": []}, schema={"k": pl.String, "v": pl.String})
+
+    def hashes(self, df: pl.DataFrame) -> pl.Series:
+        parts = []
+        for i, dates in zip(self.key_columns, self.dates, strict=True):
+            parts.append(self._dates(df[f"c{i}"], dates).alias(f"k{i}") if dates else _folded(df[f"c{i}"]).alias(f"k{i}"))
+        keys = pl.DataFrame(parts)
+        keep = pl.any_horizontal(pl.col(c) != "" for c in keys.columns)
+        key = pl.col(keys.columns[0]) if len(parts) == 1 else pl.struct(keys.columns)
+        return keys.filter(keep).select(key.hash(self.seed).alias("h")).to_series()
+
+    def _dates(self, cells: pl.Series, normalise: Any) -> pl.Series:
+        """Date cells in ISO form through the Python normaliser, once per distinct spelling (cached;
+        the cache may miss an entry another thread added at the same time: it only costs a re-parse)."""
+        frame = cells.rename("k").to_frame().join(self._known, on="k", how="left", maintain_order="left")
+        missing = frame.filter(pl.col("v").is_null())["k"].unique().to_list()
+        if missing:
+            found = pl.DataFrame({"k": missing, "v": list(normalise(missing))}, schema={"k": pl.String, "v": pl.String})
+            known = pl.concat([self._known, found])
+            if known.height < 1 << 20:  # distinct date spellings are few; a cap keeps memory bounded
+                self._known = known
+            frame = cells.rename("k").to_frame().join(known, on="k", how="left", maintain_order="left")
+        return frame["v"]
+
+
+# ---------------------------------------------------------------- readers
+
+
+MAX_CARRY = 64 << 20  # bytes held while looking for a record's end (the Python reader takes such a file)
+CHUNK_BYTES = 1 << 22  # bytes of a .csv/.tsv parsed at a time (4 MiB: peak RSS 172 MB, 16 MiB: 287 MB, same speed)
+
+
+class DelimitedChunks:
+    """Every row of a UTF-8 .csv/.tsv (the first one included) as text columns c0..c{width-1}, in chunks.
+
+    The file is read CHUNK_BYTES at a time and cut after the last line end that is outside quotes
+    (an even number of '"' before it: doubled quotes keep the parity), so memory stays flat with
+    the file's size (a memory-mapped whole file would not). The bytes are checked as the Python
+    reader checks them (Fallback, and that reader then names the line): no NUL byte, no line over
+    MAX_LINE_BYTES, no bare CR line end (the engine would keep it inside the cell)."""
+
+    def __init__(self, path: Path, fmt: str, width: int, encoding: str, max_line: int) -> None:
+        self.path, self.encoding, self.max_line = path, encoding, max_line
+        self.schema = dict.fromkeys((f"c{i}" for i in range(width)), pl.String)
+        self.separator = "\t" if fmt == "tsv" else ","
+        self.position = 0
+
+    def parse(self, data: bytes) -> pl.DataFrame:
+        frame = pl.read_csv(data, has_header=False, schema=self.schema, separator=self.separator, quote_char='"',
+                            empty_string_is_null=False, truncate_ragged_lines=True, missing_columns="insert", raise_if_empty=False)
+        return frame.select(pl.all().fill_null(""))
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Whole records, about CHUNK_BYTES at a time (to be `parse`d, on any thread)."""
+        run, cr_pending = 0, False
+        with self.path.open("rb") as raw:
+            if self.encoding == "utf-8-sig":
+                raw.read(3)  # the BOM (the Python reader's decoder drops it)
+            carry = b""
+            while block := raw.read(CHUNK_BYTES):
+                if b"\x00" in block:
+                    raise Fallback("NUL")
+                if (cr_pending and not block.startswith(b"\n")) or (b"\r" in block and block.count(b"\r") - block.endswith(b"\r") != block.count(b"\r\n")):
+                    raise Fallback("CR")
+                cr_pending = block.endswith(b"\r")
+                first = block.find(b"\n")
+                if first < 0:
+                    run += len(block)
+                elif run + first > self.max_line:
+                    raise Fallback("line")
+                else:
+                    run = len(block) - block.rfind(b"\n") - 1
+                if run > self.max_line:
+                    raise Fallback("line")
+                data = carry + block
+                if len(data) > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
+                    raise Fallback("quotes")
+                cut = _record_end(data)
+                self.position += len(block)
+                if cut < 0:
+                    carry = data
+                    continue
+                yield data[: cut + 1]
+                carry = data[cut + 1 :]
+            if cr_pending:
+                raise Fallback("CR")
+            if carry:
+                yield carry
+
+
+def _record_end(data: bytes) -> int:
+    """The last line end in `data` outside quotes (an even number of '"' before it); -1: none."""
+    end = data.rfind(b"\n")
+    quotes = data.count(b'"', 0, end) if end >= 0 else 0
+    while end >= 0 and quotes % 2:
+        before = data.rfind(b"\n", 0, end)
+        quotes -= data.count(b'"', max(before, 0), end)
+        end = before
+    return end
+
+
+def parquet_shape(path: Path) -> tuple[list[str], int]:
+    """A Parquet file's column names and row count, from its metadata."""
+    names = [str(n) for n in pl.scan_parquet(path).collect_schema().names()]
+    return names, int(pl.scan_parquet(path).select(pl.len()).collect().item())
+
+
+def parquet_frame(path: Path) -> pl.LazyFrame:
+    """A Parquet file's columns as text c0..cN (numbers without '.0', dates ISO; nested values empty)."""
+    lf = pl.scan_parquet(path)
+    schema = lf.collect_schema()
+    exprs = []
+    for i, (name, dtype) in enumerate(schema.items()):
+        c = pl.col(name)
+        if dtype == pl.String:
+            e = c
+        elif dtype.is_float():
+            e = pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15)).then(c.cast(pl.Int64).cast(pl.String)).otherwise(c.cast(pl.String))
+        elif dtype == pl.Boolean:
+            e = pl.when(c).then(pl.lit("TRUE")).otherwise(pl.lit("FALSE"))
+        else:
+            e = c.cast(pl.String, strict=False)
+        exprs.append(e.fill_null("").alias(f"c{i}"))
+    return lf.select(exprs)

@@ -1,0 +1,260 @@
+"""The columnar scan (issue 18 item 4): the same result as the row-by-row Python pass, or that pass.
+
+`columnar.scan` (polars) must give exactly the ScanResult of `scan.scan` (the Python pass the
+detectors were written for): every count, every sample figure, every detection, the number of
+本人. The proof is equality on the labelled corpus, on files long enough to reach the systematic
+sample (one batch in CHECK_EVERY after FULL_CHECK_ROWS), on awkward CSV, and per regular
+expression on random text. Files the engine would read otherwise fall back to the Python pass.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import git, invoke, make_register
+from typer.testing import CliRunner
+
+from meti_pi.classify import columnar, engine
+from meti_pi.classify import scan as rows
+from meti_pi.classify.shapes import _SHAPES, _SIGNATURE_TABLE, _SIGNATURES, shape
+from meti_pi.classify.vocabulary import vocabulary
+from meti_pi.errors import UsageError
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import gen_datasets  # noqa: E402
+import gen_varied  # noqa: E402
+
+
+def same(path: Path, **kw: object) -> rows.ScanResult:
+    a = columnar.scan(path, **kw)  # type: ignore[arg-type]
+    b = rows.scan(path, **kw)  # type: ignore[arg-type]
+    assert a == b
+    return a
+
+
+def test_labelled_corpus_scans_identically(tmp_path: Path) -> None:
+    corpus = gen_datasets.labelled_corpus(tmp_path, rows=600)
+    delimited = [p for p, _ in corpus if p.suffix in (".csv", ".tsv")]
+    assert delimited
+    for path in delimited:
+        same(path)
+
+
+@pytest.mark.slow  # 70,000-90,000-row files, scanned twice
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_long_varied_file_scans_identically(tmp_path: Path, delimiter: str) -> None:
+    """90,000 rows: past FULL_CHECK_ROWS, so the systematic sample and the probes are exercised."""
+    path = gen_varied.write_varied(tmp_path / ("v.tsv" if delimiter == "\t" else "v.csv"), 90_000, delimiter=delimiter)
+    result = same(path)
+    assert result.rows == 90_000
+    assert {d.kind for d in result.detections} >= {"name", "address", "phone", "email", "my_number"}
+
+
+@pytest.mark.slow  # 70,000-90,000-row files, scanned twice
+def test_mixed_batches_exercise_the_signature_shortcut(tmp_path: Path) -> None:
+    """ASCII batches (the signature shortcut) beside batches with full-width digits and odd cells."""
+    rng = random.Random(5)
+    lines = ["電話番号,生年月日,会員番号,氏名"]
+    for i in range(75_000):
+        block = (i // 2048) % 3
+        phone = f"03-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+        day = f"19{rng.randint(50, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+        if block == 1:
+            phone = phone.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+            day = rng.choice([day, f"Q{day}", "昭和50年1月2日"])
+        elif block == 2 and i % 7 == 0:
+            phone, day = "", "x"
+        lines.append(f"{phone},{day},M{i:07d},{rng.choice(['山田 太郎', 'Taro Yamada', 'ヤマダ タロウ', ''])}")
+    path = tmp_path / "mixed.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    same(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "氏名,電話番号\r\n山田 太郎,03-1234-5678\r\n佐藤 花子,090-1234-5678\r\n",  # CRLF
+        "\ufeff氏名,電話番号\n山田 太郎,03-1234-5678\n\n佐藤 花子,090-1234-5678\n\n",  # BOM, blank lines
+        "氏名,電話番号,備考\n山田 太郎,03-1234-5678\n佐藤 花子,090-1234-5678,a,b,c\n",  # ragged rows
+        '氏名,備考\n山田 太郎,"二行の\n備考 糖尿病"\n佐藤 花子,"引用 ""符"""\n',  # quoted newlines and quotes
+        "山田 太郎,03-1234-5678\n佐藤 花子,090-1234-5678\n",  # no header
+        "氏名,電話番号\n",  # a header and nothing else
+    ],
+)
+def test_awkward_csv_scans_identically(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(text, encoding="utf-8")
+    same(path)
+
+
+def test_key_columns_count_identically(tmp_path: Path) -> None:
+    """氏名 + 生年月日 as the key (dates normalised to ISO, names folded): 本人 counted alike."""
+    lines = ["氏名,生年月日"]
+    for i in range(5000):
+        name = ["山田 太郎", "山田　太郎", "山田太郎", "ｻﾄｳ ﾊﾅｺ", "佐藤 花子"][i % 5]
+        day = ["1990-10-19", "平成2年10月19日", "1990/10/19", "H2.10.19", f"19{50 + i % 40}-01-0{1 + i % 9}"][i % 5]
+        lines.append(f"{name},{day}")
+    path = tmp_path / "k.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = same(path)
+    assert result.principal_keys == ("氏名", "生年月日")
+    assert result.principals is not None and result.principals < 5000
+    assert same(path, keys=["氏名"]).principals == 3  # 山田太郎 written three ways, サトウハナコ (half-width kana), 佐藤花子
+
+
+def test_unparseable_dates_in_a_date_key_are_folded_as_python_folds_them(tmp_path: Path) -> None:
+    lines = ["氏名,生年月日"] + [f"山田 太郎,{['1990-10-19', '不明', '１９９０ー１０', '', 'H2.10.19'][i % 5]}" for i in range(3000)]
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = same(path, keys=["氏名", "生年月日"])
+    assert result.principals == 4  # 1990-10-19 (twice written), 不明, 1990ー10 folded, and 山田太郎 with no date
+
+
+def test_a_stray_quote_takes_the_python_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An inch mark (5" disk) leaves every later line end inside "quotes": no chunk can be cut; the
+    carried bytes are bounded and the Python reader takes the file."""
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 1 << 12)
+    monkeypatch.setattr(engine, "MAX_CARRY", 1 << 14)
+    inch = '5" disk'
+    lines = ["品名,氏名"] + [f"{inch if i == 10 else '鉛筆'},山田 太郎" for i in range(4000)]
+    path = tmp_path / "q.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    same(path)
+
+
+def test_files_the_engine_reads_otherwise_take_the_python_pass(tmp_path: Path) -> None:
+    sjis = tmp_path / "s.csv"
+    sjis.write_bytes("氏名,電話番号\n山田 太郎,03-1234-5678\n".encode("cp932"))
+    assert same(sjis).encoding == "cp932"
+    bare_cr = tmp_path / "cr.csv"
+    bare_cr.write_bytes("氏名,電話番号\r山田 太郎,03-1234-5678\r".encode())
+    same(bare_cr)
+    quirky = tmp_path / "q.csv"
+    quirky.write_text('氏名,備考\n山田 太郎,"a"b\n佐藤 花子,x"y\n', encoding="utf-8")  # quoting polars refuses
+    same(quirky)
+
+
+@pytest.mark.slow  # 70,000-90,000-row files, scanned twice
+@pytest.mark.parametrize("bad", [b"\x00", b"\xff\xfe"])
+def test_bad_bytes_far_into_the_file_keep_the_message_with_its_line(tmp_path: Path, bad: bytes) -> None:
+    path = tmp_path / "bad.csv"
+    body = "".join(f"E{i:06d},山田 太郎,03-1234-5678\n" for i in range(70_000)).encode()
+    path.write_bytes("社員番号,氏名,電話番号\n".encode() + body + b"E9," + bad + b",x\n")
+    with pytest.raises(UsageError) as a:
+        columnar.scan(path)
+    with pytest.raises(UsageError) as b:
+        rows.scan(path)
+    assert str(a.value) == str(b.value) and f"{path}:70002:" in str(a.value)
+
+
+# ---------------------------------------------------------------- the translated regular expressions
+
+
+def _random_texts(alphabet: str, n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 22))) for _ in range(n)]
+
+
+_ALPHABET = "0123456789０１２３-ー－ ()+@.ab ZA明治昭和平成元年月日SH/〒都県市区町番号山田タロウ\t"
+
+
+@pytest.mark.parametrize("check", sorted(_SHAPES))
+def test_each_shape_matches_as_python_does(check: str) -> None:
+    corpus = [v for path in (gen_datasets.my_number, gen_datasets.card_number) for v in [path(random.Random(i)) for i in range(50)]]
+    texts = _random_texts(_ALPHABET, 6000, hash(check) & 0xFFFF) + corpus + ["03-1234-5678", "昭和45年1月31日", "user@example.jp",
+                                                                            "東京都千代田区1-2-3", "1234-5678-9012", "H2.3.4"]
+    python = [shape(check).cell.fullmatch(t) is not None for t in texts]  # type: ignore[union-attr]
+    engine_says = pl.Series(texts).str.contains(engine.CELL[check]).to_list()
+    assert engine_says == python
+
+
+@pytest.mark.parametrize("check", sorted(_SIGNATURES))
+def test_each_signature_matches_as_python_does(check: str) -> None:
+    texts = [*_random_texts("0123456789 -()+@.abQZAMSH/x", 6000, 11), "1970-01-31", "S45.1.31", "03-1234-5678", "1234 5678 9012"]
+    pattern = shape(check).signature  # type: ignore[union-attr]
+    python = [pattern.fullmatch(t.encode().translate(_SIGNATURE_TABLE)) is not None for t in texts]  # type: ignore[union-attr]
+    assert pl.Series(texts).str.contains(engine.SIGNATURE[check]).to_list() == python
+
+
+def test_sensitive_words_are_found_as_python_finds_them() -> None:
+    vocab = vocabulary()
+    words = [w for c in vocab.sensitive for w in c.values.pattern.split("|")][:60]
+    texts = [f"メモ{w.replace(chr(92), '')}あり" for w in words] + ["hiv陽性", "特になし", "Hiv", "なし"]
+    for category in vocab.sensitive:
+        python = [category.values.search(t) is not None for t in texts]
+        assert pl.Series(texts).str.contains(engine.search_pattern(category.values)).to_list() == python
+
+
+def test_distinct_hashes_spill_and_count_exactly() -> None:
+    counter = engine.DistinctHashes(limit=1000)
+    rng = random.Random(3)
+    values = [rng.getrandbits(64) for _ in range(20_000)]
+    for start in range(0, 40_000, 700):
+        counter.add_series(pl.Series([values[(start + i) % 20_000] for i in range(700)], dtype=pl.UInt64))
+    assert counter.spills > 0
+    assert counter.count() == 20_000
+    counter.close()
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def _parquet(path: Path, n: int = 1500, my_number: bool = True) -> Path:
+    rng = random.Random(1)
+    frame = pl.DataFrame({
+        "職員番号": [f"S{i:06d}" for i in range(n)],
+        "氏名": [gen_datasets.person(rng)[0] for _ in range(n)],
+        "マイナンバー": [gen_datasets.my_number(rng) for _ in range(n)],
+        "年齢": [20 + i % 40 for i in range(n)],
+        "備考": ["糖尿病で通院" if i % 10 == 0 else None for i in range(n)],
+    })
+    (frame if my_number else frame.drop("マイナンバー")).write_parquet(path)
+    return path
+
+
+def test_parquet_is_scanned(tmp_path: Path) -> None:
+    result = columnar.scan(_parquet(tmp_path / "staff.parquet"))
+    assert result.format == "parquet" and result.rows == 1500 and result.principals == 1500
+    kinds = {d.kind for d in result.confirmed()}
+    assert {"person_id", "name", "my_number", "sensitive:medical_history"} <= kinds
+    assert result.columns == ("職員番号", "氏名", "マイナンバー", "年齢", "備考")
+
+
+def test_parquet_classify_and_record(tmp_path: Path, runner: CliRunner) -> None:
+    root = make_register(tmp_path, example=True)
+    data = _parquet(tmp_path / "staff.parquet")
+    out = invoke(runner, root, "classify", str(data), "--json")
+    assert out.exit_code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["dataset"]["format"] == "parquet" and doc["management_class"] == "A" and doc["specific_personal_information"]
+    before = git(root, "rev-parse", "HEAD").strip()
+    data = _parquet(tmp_path / "staff2.parquet", my_number=False)  # the record holds no 個人番号 basis
+    rec = invoke(runner, root, "classify", str(data), "--record", "F-2026-5TV229", "--json")
+    assert rec.exit_code == 0, rec.stderr
+    assert git(root, "rev-list", "--count", f"{before}..HEAD").strip() == "1"
+    assert "format: parquet" in (root / "files" / "F-2026-5TV229.yaml").read_text(encoding="utf-8")
+
+
+def test_a_damaged_parquet_file_is_a_usage_error(tmp_path: Path, runner: CliRunner) -> None:
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 not really")
+    root = make_register(tmp_path, example=True)
+    out = invoke(runner, root, "classify", str(bad), "--json")
+    assert out.exit_code == 2
+    assert f"{bad}: unreadable Parquet file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_spelled_out_whitespace_is_pythons() -> None:
+    import re as _re
+
+    spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    texts = [f"a{c}b" for c in map(chr, range(0x3100))] + [f"a{c}b" for c in spaces]
+    python = [_re.compile(r"a\sb").fullmatch(t) is not None for t in texts]
+    assert pl.Series(texts).str.contains(engine.full_pattern(r"a\sb")).to_list() == python
