@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from meti_pi.checks import incremental
 from meti_pi.errors import LazyProblem, Problem
 from meti_pi.store import refs, schema, yamlload
 from meti_pi.store.ids import windows_reserved
@@ -139,7 +140,7 @@ def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
 
 def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 14: the nine clauses, the confirmation after contracting, the annual confirmation."""
-    for rec in reg.of_kind("contractors"):
+    for rec in reg.subjects("contractors"):
         clauses = rec.data.get("clauses", {})
         for n, name in enumerate(schema.load_schema("contractors.schema.json")["properties"]["clauses"]["required"], start=1):
             clause = clauses.get(name)
@@ -375,10 +376,18 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
         schema_bad.add(p.path)
     # Cross-record checks read fields the schema guarantees: they iterate only records that passed it.
     clean = reg.checked(frozenset(schema_bad))
-    for found in _run_checks(clean, today, checks, view):
-        problems.extend(found)
+    # With a base from the last validate (the whole check set only: the write path's subsets keep
+    # none), only what a change can affect is checked again (meti_pi.checks.incremental).
+    keep_base = key is not None and tuple(checks) == CHECKS
+    found = incremental.run(reg, clean, today, checks, view.store.base()) if keep_base else None
+    if found is None:
+        found = [incremental.sorted_by_path(part) for part in _run_checks(clean, today, checks, view)]
+    for part in found:
+        problems.extend(part)
     if key is not None:
         view.save_result(key, problems)
+        if keep_base:
+            view.store.save_base(incremental.base_of(reg, today, checks, found))
     return problems
 
 

@@ -192,7 +192,7 @@ def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
     from meti_pi.classify import screening
     from meti_pi.store import schema, yamlload
 
-    for rec in reg.of_kind("incidents"):
+    for rec in reg.subjects("incidents"):
         data = rec.data
         try:
             late = overdue(data, today)

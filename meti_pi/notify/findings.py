@@ -161,7 +161,7 @@ def check(reg: Register, today: date) -> list[Finding]:
     """Every finding about required Art. 35/36 notices of the files still held, file by file."""
     index = notices_by_file(reg)
     out: list[Finding] = []
-    for rec in sorted(reg.of_kind("files"), key=lambda r: r.relpath):
+    for rec in sorted(reg.subjects("files"), key=lambda r: r.relpath):
         if not held_on(rec.data, today):
             continue
         for ks in file_status(reg, rec, index):
@@ -320,7 +320,7 @@ def obsolete_drafts(reg: Register, today: date) -> list[Finding]:
 def ledger_findings(reg: Register) -> Iterator[Problem]:
     """The 台帳 lists each notice of its file with the notice's current state (Art. 38)."""
     ledgers = {rec.id: rec for rec in reg.of_kind("ledger")}
-    for rec in reg.of_kind("notifications"):
+    for rec in reg.subjects("notifications"):
         fid = str(rec.data.get("file"))
         if rec.data.get("kind") not in NOTICE_KINDS or reg.get("files", fid) is None:
             continue

@@ -7,7 +7,10 @@ What is stored (in `<git dir>/meti-pi-cache/<register>/`, so it is never committ
 - `results`: whole-register validation results of the register as last read, keyed by the
   content ids of every file read, the day (rule findings depend on it) and the names of the
   checks. This assumes what CHECKS require anyway: a check is a function of (register, today);
-- `weights`: how long each check took, to share the checks evenly among processes.
+- `weights`: how long each check took, to share the checks evenly among processes;
+- `base`: the last full set of each check's problems, with the content id of every file and the
+  references of every record, from which `validate` re-checks only what a change can affect
+  (meti_pi.checks.incremental); pruned like the results (no problem about content gone).
 Every file carries a fingerprint of meti-pi's code, the schemas and the parsing libraries:
 after an upgrade or an edit of meti-pi itself, old entries are simply not used.
 
@@ -138,6 +141,7 @@ class View:
     def _save(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes]) -> None:
         if self.store.save(new, live, texts):
             self.store.forget_results(self.state())
+            self.store.prune_base(self.ids)
 
     # -- whole-register results
     def state(self) -> str:

@@ -234,6 +234,36 @@ class Store:
         if not written:
             _remove(self.dir / "results")
 
+    # -- the base of incremental validation (meti_pi.checks.incremental): one dict, data only
+    def base(self) -> dict[str, Any] | None:
+        found = _read(self.dir / "base", self.fp, self.key)
+        return found if isinstance(found, dict) else None
+
+    def save_base(self, value: dict[str, Any]) -> None:
+        _write(self.dir / "base", self.fp, self.key, value)
+
+    def prune_base(self, ids: dict[str, str]) -> None:
+        """Drop from the base every problem about a file whose content it no longer holds (`ids`:
+        relpath -> content id as read now): its message may quote that content. Such files then
+        count as changed (their id is forgotten), so the next validate checks them again."""
+        base = self.base()
+        if base is None:
+            return
+        old = base.get("ids")
+        if not isinstance(old, dict):
+            _remove(self.dir / "base")
+            return
+        gone = {rel for rel, cid in old.items() if ids.get(rel) != cid}
+        if not gone:
+            return
+        base["ids"] = {rel: ("" if rel in gone else cid) for rel, cid in old.items()}
+        found = base.get("found")
+        if isinstance(found, tuple):
+            base["found"] = tuple(tuple(p for p in part if not (isinstance(p, tuple) and p and p[0] in gone))
+                                  if isinstance(part, tuple) else () for part in found)
+        if not _write(self.dir / "base", self.fp, self.key, base):
+            _remove(self.dir / "base")
+
     def weights(self) -> dict[str, float]:
         found = _read(self.dir / "weights", self.fp, self.key)
         return found if isinstance(found, dict) else {}
