@@ -11,6 +11,7 @@ from typing import Any
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.inspect.items import CLASS_JA
 from meti_pi.inspect.years import add_months, jp_day
+from meti_pi.store import refs
 from meti_pi.store.register import Record, Register
 
 
@@ -130,7 +131,11 @@ def contractor_files(reg: Register, rec: Record) -> list[Record]:
     ids = {f for f in rec.data.get("files", []) if isinstance(f, str)}
     out = [reg.get("files", fid) for fid in sorted(ids)]
     found = [r for r in out if r is not None]
-    found += [f for f in reg.derived("files_by_contractor", _files_by_contractor).get(rec.id, []) if f.id not in ids]
+    if reg.focus is not None:  # a re-check of a few records: from the references, no index of every file
+        listing = refs.referring(reg, "files", f"contractors/{rec.id}")
+    else:
+        listing = reg.derived("files_by_contractor", _files_by_contractor).get(rec.id, [])
+    found += [f for f in listing if f.id not in ids]
     return found
 
 
@@ -183,6 +188,8 @@ def _field_index(reg: Register, kind: str, names: tuple[str, ...]) -> tuple[list
 
 def files_of_division(reg: Register, division: str | None) -> list[Record]:
     """The files a division owns (an index built once per register, not a scan per division)."""
+    if reg.focus is not None and isinstance(division, str):  # a re-check of a few records: from the references
+        return [f for f in refs.referring(reg, "files", f"divisions/{division}") if f.data.get("division") == division]
     return reg.derived("files_by_division", _files_by_division).get(division, [])  # type: ignore[no-any-return]
 
 
