@@ -22,10 +22,22 @@ Check = Callable[[Register, date], Iterable[Problem]]
 
 def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
     """A problem located at `key_path` of a record; its line is found when first read (one parse
-    of the file for all its problems), never for a problem nobody reports."""
-    if not rec.text:
-        return Problem(rec.relpath, None, code, message, severity, schema.key_path(key_path))
-    return LazyProblem(rec.relpath, yamlload.Where(rec.text, key_path), code, message, severity, schema.key_path(key_path))  # type: ignore[arg-type]
+    of the file for all its problems), never for a problem nobody reports. The record's text is
+    not even read until then (a line the incremental validate already knows is never looked for)."""
+    return LazyProblem(rec.relpath, _RecordWhere(rec, key_path), code, message, severity, schema.key_path(key_path))  # type: ignore[arg-type]
+
+
+class _RecordWhere:
+    """yamlload.Where of a record whose text is read only when the line is asked for (None without text)."""
+
+    __slots__ = ("key_path", "rec")
+
+    def __init__(self, rec: Record, key_path: tuple[object, ...]) -> None:
+        self.rec, self.key_path = rec, key_path
+
+    def resolve(self) -> int | None:
+        text = self.rec.text
+        return yamlload.Where(text, self.key_path).resolve() if text else None
 
 
 def schema_file_of(rec: Record) -> str:
@@ -161,7 +173,7 @@ def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
 
 def check_files(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 16: a classified file states why; 特許庁 is out of scope (Art. 1)."""
-    for rec in reg.of_kind("files"):
+    for rec in reg.subjects("files"):
         data = rec.data
         if data.get("management_class") and not data.get("classification", {}).get("rationale"):
             yield at(rec, ("management_class",), "class-rationale", "Art. 16(1): management class without a rationale; run `meti-pi classify --record` or add classification.rationale", "warning")
