@@ -70,18 +70,16 @@ def scope_of(check: Callable[..., Any]) -> tuple[int, int] | None:
     return SCOPES.get(getattr(check, "__qualname__", ""))
 
 
-def base_of(reg: Register, today: date, checks: Sequence[Callable[..., Any]], found: Sequence[Sequence[Problem]]) -> dict[str, Any]:
-    """What the next validate starts from: the problems of each check, the content ids, the references."""
+def save_base(reg: Register, today: date, checks: Sequence[Callable[..., Any]], found: Sequence[Sequence[Problem]]) -> None:
+    """Keep what the next validate starts from: the content ids, the references, each check's problems."""
     view = reg.cache
     targets = {key: t for key, rec in reg.records.items() if (t := refs.targets_of(rec))}
-    return {
-        "version": BASE_VERSION,
-        "today": today.isoformat(),
-        "checks": tuple(name_of(c) for c in checks),
-        "ids": dict(view.ids),
-        "targets": targets,
-        "found": tuple(tuple(_stored(p) for p in part) for part in found),
-    }
+    stored = tuple(tuple(_stored(p) for p in part) for part in found)
+    ids = view.ids
+    index = {"version": BASE_VERSION, "today": today.isoformat(), "checks": tuple(name_of(c) for c in checks),
+             "ids": dict(ids), "targets": targets}
+    cids = {p[0]: ids.get(p[0], "") for part in stored for p in part}
+    view.store.save_base(index, {"found": stored, "cids": cids, "dropped": ()})
 
 
 def _stored(p: Problem) -> Stored:
@@ -146,7 +144,7 @@ def run(reg: Register, clean: Register, today: date, checks: Sequence[Callable[.
     view = reg.cache
     if view is None or not _usable(base, today, names):
         return None
-    changed = changed_files(base["ids"], view.ids)
+    changed = changed_files(base["ids"], view.ids) | set(base.get("dropped") or ())
     keys: set[str] = set()
     for rel in changed:
         kind = rel.split("/", 1)[0]

@@ -399,7 +399,7 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
     if key is not None:
         view.save_result(key, problems)
         if keep_base:
-            view.store.save_base(incremental.base_of(reg, today, checks, found))
+            incremental.save_base(reg, today, checks, found)
     return problems
 
 
