@@ -53,7 +53,7 @@ SCOPES: dict[str, tuple[int, int] | None] = {
     "check_decisions": (0, 0),
     "check_contacts": None,
     "check_consistency": (1, 0),  # a file's 課等
-    "check_filebook": (2, 0),  # a file's 課等 and 局
+    "check_filebook": (1, 0),  # a file's 課等 (its name may print what the file withholds)
     "check_incidents": (0, 0),
     "check_notices": (2, 1),  # a notice's file and its other notices; the 台帳 of the file
     "check_inspections": None,
