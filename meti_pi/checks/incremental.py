@@ -36,7 +36,8 @@ from meti_pi.store.register import Register
 # A check's problems as stored: (path, line, code, message, severity, key).
 Stored = tuple[Any, ...]
 
-BASE_VERSION = 1
+BASE_VERSION = 2
+_SEP = "\x1f"  # between the references of one record in the base
 # A change whose re-check would reach more than this share of the records validates the whole way.
 MAX_SHARE = 0.25
 
@@ -73,11 +74,19 @@ def scope_of(check: Callable[..., Any]) -> tuple[int, int] | None:
 def save_base(reg: Register, today: date, checks: Sequence[Callable[..., Any]], found: Sequence[Sequence[Problem]]) -> None:
     """Keep what the next validate starts from: the content ids, the references, each check's problems."""
     view = reg.cache
-    targets = {key: t for key, rec in reg.records.items() if (t := refs.targets_of(rec))}
     stored = tuple(tuple(_stored(p) for p in part) for part in found)
     ids = view.ids
+    rels = sorted(ids)
+    # Long texts, not 100,000 small objects: read and compared in milliseconds at 100k records.
+    made = [(key, t) for key, rec in reg.records.items() if (t := refs.targets_of(rec))]
     index = {"version": BASE_VERSION, "today": today.isoformat(), "checks": tuple(name_of(c) for c in checks),
-             "ids": dict(ids), "targets": targets}
+             "rels": "\n".join(rels), "ids": "\n".join(ids[r] for r in rels),
+             "targets": "".join(f"\n{key}\t{_SEP.join(t)}" for key, t in made) + "\n"}
+    # A separator inside a name (a file or a reference named with a line break...) would misplace
+    # the rest: no base then (the next validate checks the whole way).
+    if (index["rels"].count("\n") != max(len(rels) - 1, 0) or index["targets"].count("\n") != len(made) + 1
+            or index["targets"].count("\t") != len(made) or index["targets"].count(_SEP) != sum(len(t) - 1 for _, t in made)):
+        return
     cids = {p[0]: ids.get(p[0], "") for part in stored for p in part}
     view.store.save_base(index, {"found": stored, "cids": cids, "dropped": ()})
 
@@ -88,20 +97,42 @@ def _stored(p: Problem) -> Stored:
 
 def _usable(base: Any, today: date, names: tuple[str, ...]) -> bool:
     return (isinstance(base, dict) and base.get("version") == BASE_VERSION and base.get("today") == today.isoformat()
-            and base.get("checks") == names and isinstance(base.get("ids"), dict) and isinstance(base.get("targets"), dict)
+            and base.get("checks") == names and all(isinstance(base.get(k), str) for k in ("rels", "ids", "targets"))
             and isinstance(base.get("found"), tuple) and len(base["found"]) == len(names))
 
 
-def changed_files(old: dict[str, str], now: dict[str, str]) -> set[str]:
+def changed_files(base: dict[str, Any], now: dict[str, str]) -> set[str] | None:
+    """The files whose content id differs from the base's (added and deleted ones included)."""
+    rels = sorted(now)
+    cids = "\n".join(now[r] for r in rels)
+    if base["rels"] == "\n".join(rels):
+        if base["ids"] == cids:
+            return set()
+        old_cids = base["ids"].split("\n")
+        new_cids = cids.split("\n")
+        if len(old_cids) != len(rels):
+            return None
+        return {rel for rel, a, b in zip(rels, old_cids, new_cids) if a != b}
+    old = dict(zip(base["rels"].split("\n"), base["ids"].split("\n")))
     return {rel for rel in old.keys() | now.keys() if old.get(rel) != now.get(rel)}
+
+
+def old_targets(base: dict[str, Any], key: str) -> tuple[str, ...]:
+    """The references record `key` made in the base."""
+    text: str = base["targets"]
+    at = text.find(f"\n{key}\t")
+    if at < 0:
+        return ()
+    start = at + len(key) + 2
+    return tuple(text[start:text.index("\n", start)].split(_SEP))
 
 
 class _Graph:
     """References both ways, as the register holds them now and as the base held them."""
 
-    def __init__(self, reg: Register, old_targets: dict[str, Any], changed: set[str]) -> None:
+    def __init__(self, reg: Register, base: dict[str, Any], changed: set[str]) -> None:
         self.reg = reg
-        self.old = {k: tuple(old_targets.get(k) or ()) for k in changed}
+        self.old = {k: old_targets(base, k) for k in changed}
         self.referrers: dict[str, list[str]] = {}
         for key, rec in reg.records.items():
             for t in refs.targets_of(rec):
@@ -144,7 +175,10 @@ def run(reg: Register, clean: Register, today: date, checks: Sequence[Callable[.
     view = reg.cache
     if view is None or not _usable(base, today, names):
         return None
-    changed = changed_files(base["ids"], view.ids) | set(base.get("dropped") or ())
+    changed = changed_files(base, view.ids)
+    if changed is None:
+        return None
+    changed |= set(base.get("dropped") or ())
     keys: set[str] = set()
     for rel in changed:
         kind = rel.split("/", 1)[0]
@@ -154,7 +188,7 @@ def run(reg: Register, clean: Register, today: date, checks: Sequence[Callable[.
     if len(keys) > MAX_SHARE * max(len(reg.records), 1):
         return None
     keys |= _case_siblings(reg, keys)
-    graph = _Graph(reg, base["targets"], keys)
+    graph = _Graph(reg, base, keys)
     lines = _known_lines(base["found"], changed)
     out: list[list[Problem]] = []
     reach: dict[int, set[str]] = {}
