@@ -137,14 +137,23 @@ def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
     """
     for rec in reg.subjects("contractors"):
         seen = {rec.id}
-        parent = rec.data.get("parent")
-        while isinstance(parent, str):
+        parent = _parent_of(rec)
+        while parent is not None:
             if parent in seen:
                 yield at(rec, ("parent",), "subcontract-cycle", "the 再委託 chain loops back on itself; correct `parent`")
                 break
             seen.add(parent)
-            pdata = reg.data_of("contractors", parent)
-            parent = pdata.get("parent") if pdata else None
+            prec = reg.get("contractors", parent)
+            parent = _parent_of(prec) if prec is not None else None
+
+
+def _parent_of(rec: Record) -> str | None:
+    """A contractor's `parent` when it is a text: its one reference to a contractor (meti_pi.store.refs),
+    read from the references the read cache keeps, without decoding the record."""
+    for target in refs.targets_of(rec):
+        if target.startswith("contractors/"):
+            return target[len("contractors/"):]
+    return None
 
 
 # -- rule findings (warnings) --------------------------------------------------------------
