@@ -250,3 +250,15 @@ def test_cli_validate_json_after_an_edit_equals_no_cache(setup: tuple[Path, Spy]
     full = invoke(runner, root, "validate", "--json")
     assert cached.stdout == full.stdout and cached.exit_code == full.exit_code
     assert spy.incremental == 1
+
+
+def test_a_file_named_with_a_line_break_keeps_no_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base lists file names one a line: a name holding a line break would misplace the rest."""
+    root, spy = setup
+    (root / "files" / "odd\nname.yaml").write_text("id: x\n", encoding="utf-8")
+    cached, full = validated(root, monkeypatch)
+    assert cached == full
+    assert Register.load(root).cache.store.base() is None
+    cached, full = validated(root, monkeypatch)
+    assert cached == full
+    assert spy.incremental == 0

@@ -79,14 +79,14 @@ def save_base(reg: Register, today: date, checks: Sequence[Callable[..., Any]], 
     rels = sorted(ids)
     # Long texts, not 100,000 small objects: read and compared in milliseconds at 100k records.
     made = [(key, t) for key, rec in reg.records.items() if (t := refs.targets_of(rec))]
-    index = {"version": BASE_VERSION, "today": today.isoformat(), "checks": tuple(name_of(c) for c in checks),
-             "rels": "\n".join(rels), "ids": "\n".join(ids[r] for r in rels),
-             "targets": "".join(f"\n{key}\t{_SEP.join(t)}" for key, t in made) + "\n"}
+    names, targets = "\n".join(rels), "".join(f"\n{key}\t{_SEP.join(t)}" for key, t in made) + "\n"
     # A separator inside a name (a file or a reference named with a line break...) would misplace
     # the rest: no base then (the next validate checks the whole way).
-    if (index["rels"].count("\n") != max(len(rels) - 1, 0) or index["targets"].count("\n") != len(made) + 1
-            or index["targets"].count("\t") != len(made) or index["targets"].count(_SEP) != sum(len(t) - 1 for _, t in made)):
+    if (names.count("\n") != max(len(rels) - 1, 0) or targets.count("\n") != len(made) + 1
+            or targets.count("\t") != len(made) or targets.count(_SEP) != sum(len(t) - 1 for _, t in made)):
         return
+    index = {"version": BASE_VERSION, "today": today.isoformat(), "checks": tuple(name_of(c) for c in checks),
+             "rels": names, "ids": "\n".join(ids[r] for r in rels), "targets": targets}
     cids = {p[0]: ids.get(p[0], "") for part in stored for p in part}
     view.store.save_base(index, {"found": stored, "cids": cids, "dropped": ()})
 
