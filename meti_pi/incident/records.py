@@ -192,7 +192,8 @@ def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
     from meti_pi.classify import screening
     from meti_pi.store import schema, yamlload
 
-    for rec in reg.subjects("incidents"):
+    # The records a check reports on (Register.subjects: all, or an incremental validate's few).
+    for rec in getattr(reg, "subjects", reg.of_kind)("incidents"):
         data = rec.data
         try:
             late = overdue(data, today)
