@@ -156,13 +156,13 @@ def matrix(reg: Register, seed: int = 18) -> list[tuple[str, dict[str, str | Non
     return out
 
 
-def test_incremental_equals_full_over_a_matrix_of_edits(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
-    root, spy = setup
+def check_matrix(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch, every: int) -> None:
     first, full = validated(root, monkeypatch)
     assert first == full
     assert spy.full == 1  # no base yet
     changes = matrix(Register.load(root))
     assert len(changes) >= 80
+    changes = changes[::every]
     for label, change in changes:
         undo = apply(root, change)
         cached, full = validated(root, monkeypatch)
@@ -175,16 +175,28 @@ def test_incremental_equals_full_over_a_matrix_of_edits(setup: tuple[Path, Spy],
     assert spy.incremental == 2 * len(changes)
 
 
+@pytest.mark.slow
+def test_incremental_equals_full_over_a_matrix_of_edits(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, spy = setup
+    check_matrix(root, spy, monkeypatch, every=1)
+
+
+def test_incremental_equals_full_over_every_fifth_edit(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matrix above, thinned for the fast tier (`make test-fast`)."""
+    root, spy = setup
+    check_matrix(root, spy, monkeypatch, every=5)
+
+
 def test_edits_accumulate_on_one_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
     """Edits made one after another without reverting, each validated on the previous one's base."""
     root, spy = setup
     validated(root, monkeypatch)
-    for _, change in matrix(Register.load(root), seed=7)[::3]:
+    for _, change in matrix(Register.load(root), seed=7)[::7]:
         if all(rel.endswith(".yaml") and (root / rel).parent.exists() for rel in change):
             apply(root, change)
             cached, full = validated(root, monkeypatch)
             assert cached == full
-    assert spy.incremental >= 15
+    assert spy.incremental >= 8
 
 
 def test_policy_change_validates_the_whole_register(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
