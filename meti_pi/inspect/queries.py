@@ -131,11 +131,8 @@ def contractor_files(reg: Register, rec: Record) -> list[Record]:
     ids = {f for f in rec.data.get("files", []) if isinstance(f, str)}
     out = [reg.get("files", fid) for fid in sorted(ids)]
     found = [r for r in out if r is not None]
-    if reg.focus is not None:  # a re-check of a few records: from the references, no index of every file
-        listing = refs.referring(reg, "files", f"contractors/{rec.id}")
-    else:
-        listing = reg.derived("files_by_contractor", _files_by_contractor).get(rec.id, [])
-    found += [f for f in listing if f.id not in ids]
+    # From the references (kept in the read cache): no file is decoded but the contractor's own.
+    found += [f for f in refs.referring(reg, "files", f"contractors/{rec.id}") if f.id not in ids]
     return found
 
 
@@ -188,7 +185,7 @@ def _field_index(reg: Register, kind: str, names: tuple[str, ...]) -> tuple[list
 
 def files_of_division(reg: Register, division: str | None) -> list[Record]:
     """The files a division owns (an index built once per register, not a scan per division)."""
-    if reg.focus is not None and isinstance(division, str):  # a re-check of a few records: from the references
+    if isinstance(division, str):  # from the references (kept in the read cache): only its files are decoded
         return [f for f in refs.referring(reg, "files", f"divisions/{division}") if f.data.get("division") == division]
     return reg.derived("files_by_division", _files_by_division).get(division, [])  # type: ignore[no-any-return]
 
@@ -197,16 +194,6 @@ def _files_by_division(reg: Register) -> dict[str, list[Record]]:
     out: dict[str, list[Record]] = {}
     for f in reg.of_kind("files"):
         out.setdefault(f.data.get("division"), []).append(f)
-    return out
-
-
-def _files_by_contractor(reg: Register) -> dict[str, list[Record]]:
-    """Files by each contractor they list (one pass over the files, not one per contractor)."""
-    out: dict[str, list[Record]] = {}
-    for f in reg.of_kind("files"):
-        for cid in f.data.get("contractors", []) or []:
-            if isinstance(cid, str):
-                out.setdefault(cid, []).append(f)
     return out
 
 
@@ -416,7 +403,9 @@ def open_findings(reg: Register, division: str | None = None, *, before_year: in
     findings of earlier years (audits count when they started before that year's end).
     """
     out = []
-    for rec in reg.of_kind("inspections"):
+    # One division's inspections from the references (an inspection names its 課等): the others are not decoded.
+    inspections = reg.of_kind("inspections") if division is None else refs.referring(reg, "inspections", f"divisions/{division}")
+    for rec in inspections:
         d = rec.data
         if division is not None and d.get("division") != division:
             continue
