@@ -6,13 +6,13 @@ its revert are compared, as `validate --json` prints them, with a validation wit
 from __future__ import annotations
 
 import json
-import random
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import invoke, make_register
+from test_validate_focus import random_changes
 
 from meti_pi.checks import incremental
 from meti_pi.checks.validate import validate_register
@@ -132,27 +132,8 @@ def matrix(reg: Register, seed: int = 18) -> list[tuple[str, dict[str, str | Non
         data["management_class"] = {"A": "C", "B": "A", "C": "B"}.get(data.get("management_class"), "A")
         data.setdefault("holding", {})["start"] = "2026-11-01"
         out.append((f"{rec.key}: class and holding changed", {rec.relpath: text(data)}))
-    rng = random.Random(seed)
-    keys = sorted(reg.records)
-    ids = [k.split("/")[-1] for k in keys] + ["nope-404"]
-    for _ in range(30):
-        key = rng.choice(keys)
-        d = json.loads(json.dumps(reg.records[key].data))
-        leaves: list[tuple[Any, Any]] = []
-
-        def collect(node: Any) -> None:
-            items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-            for k, v in items:
-                if isinstance(v, str):
-                    leaves.append((node, k))  # noqa: B023 (collect runs inside this iteration)
-                else:
-                    collect(v)
-
-        collect(d)
-        if leaves:
-            node, k = rng.choice(leaves)
-            node[k] = rng.choice(ids)
-            out.append((f"random: {key}", {reg.records[key].relpath: text(d)}))
+    # random string leaves replaced by other records' ids, unknown ids or withheld texts (as the write path's test)
+    out.extend((f"random {i}", change) for i, change in enumerate(random_changes(reg, 30, seed)))
     return out
 
 
