@@ -20,6 +20,8 @@ Figures (issue 8): each with its target, its same-run floor, the ratio to the fl
      `git status` between figures: what meti-pi leaves in git's index, the next figure pays).
 --scale 10000,50000,100000 (`make bench SCALE=...`): the register figures at each size, one column
 per size and the growth factor from 10,000 records (startup and classify once).
+--register-from 100000=/work/benchdata/reg-100000: a copy of a repository generated elsewhere instead of generating
+one (the figures also give the peak resident memory of their runs, from wait4).
 --quick: 2,000 records and 400 commits, fewer repetitions. Wall times are medians; the machine's
 load average is printed, as other work on a 2-core machine moves every figure (parallel code most).
 Commands run with byte-code caches as an installed program has them (PYTHONPYCACHEPREFIX under
@@ -60,13 +62,18 @@ class Row:
     measured: float | None
     ok: bool | None
     note: str = ""
+    peak: int | None = None  # the largest peak resident memory (KB) of the figure's timed runs
 
     def cells(self) -> list[str]:
         floor = f"{self.floor * 1000:.0f} ms" if self.floor is not None else "-"
         measured = f"{self.measured * 1000:.0f} ms" if self.measured is not None else "n/a"
         ratio = f"{self.measured / self.floor:.2f}" if self.floor and self.measured is not None else "-"
         verdict = {True: "pass", False: "FAIL", None: "-"}[self.ok]
-        return [self.figure, self.target, floor, measured, ratio, verdict, self.note]
+        return [self.figure, self.target, floor, measured, ratio, verdict, mb(self.peak), self.note]
+
+
+def mb(kb: int | None) -> str:
+    return f"{kb / 1024:.0f} MB" if kb else "-"
 
 
 # --pythonpath DIRS: put these first on the commands' path (to time a proposed change side by side).
@@ -89,6 +96,15 @@ def env_for(register: Path, **extra: str) -> dict[str, str]:
 
 
 LAST_CPU = 0.0  # user + system seconds of the last run() (its own processes included)
+# Peak resident memory (KB) of the runs since the last take_peak(): the largest ru_maxrss that wait4
+# reports for a command (its own process, or the largest child it waited for).
+PEAK = 0
+
+
+def take_peak() -> int:
+    global PEAK
+    peak, PEAK = PEAK, 0
+    return peak
 
 
 def run(args: list[str], env: dict[str, str], *, cwd: Path = DATA, timeout: float = 600) -> tuple[float, int, str]:
@@ -97,7 +113,7 @@ def run(args: list[str], env: dict[str, str], *, cwd: Path = DATA, timeout: floa
     It runs outside the source tree, as a user's command would: with `python -m`, the current
     folder comes first on sys.path and would otherwise decide which meti_pi is imported.
     """
-    global LAST_CPU
+    global LAST_CPU, PEAK
     t = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err)
@@ -107,6 +123,7 @@ def run(args: list[str], env: dict[str, str], *, cwd: Path = DATA, timeout: floa
         err.seek(0)
         tail = err.read().decode("utf-8", "replace").strip()[-300:]
     LAST_CPU = usage.ru_utime + usage.ru_stime
+    PEAK = max(PEAK, usage.ru_maxrss)
     return wall, proc.returncode, tail
 
 
@@ -148,11 +165,24 @@ def git_dir(register: Path) -> Path:
     return Path(out.stdout.strip())
 
 
+# --register-from SIZE=DIR: a repository bench/gen_register.py made elsewhere (e.g. /work/benchdata),
+# copied once under bench/.data/ instead of generating one of that size (read-only there).
+REGISTER_FROM: dict[int, Path] = {}
+
+
 def prepare(records: int, commits: int) -> Path:
     """The generated repository, rebuilt when the generator or the sizes changed."""
     stamp_text = f"{records} {commits} {(HERE / 'gen_register.py').stat().st_mtime_ns}"
     repo = DATA / f"reg-{records}"
     stamp = DATA / f"reg-{records}.stamp"
+    source = REGISTER_FROM.get(records)
+    if source is not None:
+        stamp_text, repo, stamp = f"copy of {source}", DATA / f"reg-{records}-copy", DATA / f"reg-{records}-copy.stamp"
+        if not (stamp.exists() and stamp.read_text() == stamp_text and (repo / "register").is_dir()):
+            shutil.rmtree(repo, ignore_errors=True)
+            subprocess.run(["cp", "-a", str(source), str(repo)], check=True)
+            stamp.write_text(stamp_text)
+            print(f"copied {source} to {repo.relative_to(ROOT)}", flush=True)
     if not (stamp.exists() and stamp.read_text() == stamp_text and (repo / "register").is_dir()):
         t = time.perf_counter()
         gen_register.generate(repo, records, commits)
@@ -199,8 +229,9 @@ def bench_validate(register: Path, reps: int, rows: list[Row]) -> None:
     shutil.rmtree(DATA / "xdg-cache", ignore_errors=True)
     floor0 = floor_parse(register, env)
     shutil.rmtree(cache, ignore_errors=True)
+    take_peak()
     first, code, _ = run(meti("validate"), env)
-    rows.append(Row("validate, first run ever (also makes the cache key)", "info", floor0, first, None, f"exit {code}"))
+    rows.append(Row("validate, first run ever (also makes the cache key)", "info", floor0, first, None, f"exit {code}", take_peak()))
     colds, floors, cpus = [], [], []
     for _ in range(reps):
         floors.append(floor_parse(register, env))
@@ -210,18 +241,19 @@ def bench_validate(register: Path, reps: int, rows: list[Row]) -> None:
         cpus.append(LAST_CPU)
     cold, floor = median_of(colds), median_of(floors)
     rows.append(Row("validate, cold (register cache emptied)", "<= floor (CSafeLoader 1 core)", floor, cold,
-                    cold <= floor and code in (0, 1), f"exit {code}; runs {', '.join(f'{c:.2f}' for c in colds)} s"))
+                    cold <= floor and code in (0, 1), f"exit {code}; runs {', '.join(f'{c:.2f}' for c in colds)} s", take_peak()))
     rows.append(Row("  the same, CPU time of all its processes", "info (2 cores)", floor, median_of(cpus), None,
                     "ratio > 1 and wall <= floor: the second core pays"))
     warms = [run(meti("validate"), env)[0] for _ in range(reps + 4)]
-    warm = median_of(warms)
+    warm, peak = median_of(warms), take_peak()
     floor = floor_pass(env, 5)
-    rows.append(Row("validate, warm (nothing changed)", "<= 300 ms", floor, warm, warm <= 0.3, "floor: python -c pass"))
+    rows.append(Row("validate, warm (nothing changed)", "<= 300 ms", floor, warm, warm <= 0.3, "floor: python -c pass", peak))
     # The CI / pre-commit case: one record changed by hand since the last validation. Each run edits
     # another value, so nothing of the edited state was validated before; the file is restored after.
     target = edit_target(register)
     original = target.read_text(encoding="utf-8")
     edits, codes = [], set()
+    take_peak()
     try:
         for i in range(reps):
             target.write_text(original.replace("\nnotes: ", f"\nnotes: 一件編集{os.getpid()}-{i}。", 1), encoding="utf-8")
@@ -231,7 +263,7 @@ def bench_validate(register: Path, reps: int, rows: list[Row]) -> None:
     finally:
         target.write_text(original, encoding="utf-8")
     rows.append(Row(f"validate after a one-file edit ({target.parent.name}/)", "info (issue 18: <= 1.5 s at 100k)", floor, median_of(edits), None,
-                    f"exit {sorted(codes)}; runs {', '.join(f'{e:.2f}' for e in edits)} s"))
+                    f"exit {sorted(codes)}; runs {', '.join(f'{e:.2f}' for e in edits)} s", take_peak()))
     run(meti("validate"), env)  # the restored state validated again, as before this figure
 
 
@@ -252,16 +284,19 @@ def bench_touched(register: Path, rows: list[Row]) -> None:
     for dirpath, _, names in os.walk(register):
         for name in names:
             os.utime(os.path.join(dirpath, name), (now, now))
+    take_peak()
     touched = run(meti("validate"), env)[0]
+    peak = take_peak()
     again = run(meti("validate"), env)[0]
     rows.append(Row("validate, every file touched (same content)", "<= 300 ms (info)", None, touched, None,
-                    f"git re-hashes stat-dirty files; the next validate {again:.2f} s (index not refreshed)"))
+                    f"git re-hashes stat-dirty files; the next validate {again:.2f} s (index not refreshed)", peak))
 
 
 def bench_write(register: Path, reps: int, rows: list[Row]) -> None:
     env = env_for(register)
     run(meti("validate"), env)  # the state before: validated, as after any earlier command
     news, codes = [], set()
+    take_peak()
     for i in range(reps):
         wall, code, err = run(meti("new", "divisions", "--id", f"bench-{os.getpid()}-{i}", "--set", "name=ベンチ課",
                                    "--set", "org=経済産業省", "--set", "manager_post=課長"), env)
@@ -269,12 +304,14 @@ def bench_write(register: Path, reps: int, rows: list[Row]) -> None:
         codes.add(code)
         if code != 0:
             print(f"  new failed: {err}", file=sys.stderr)
+    peak = take_peak()
     floor = floor_pass(env, 5)
     git_floor = floor_git_commit(register, env, reps)
     rows.append(Row("new (write + validate + commit)", "<= 300 ms", floor, median_of(news), median_of(news) <= 0.30 and codes == {0},
-                    f"exit {sorted(codes)}; floor: python -c pass; a plain `git commit` of a one-file change: {git_floor * 1000:.0f} ms"))
+                    f"exit {sorted(codes)}; floor: python -c pass; a plain `git commit` of a one-file change: {git_floor * 1000:.0f} ms", peak))
     target = sorted((register / "divisions").glob("div-*.yaml"))[0]
     commits, codes = [], set()
+    take_peak()
     for i in range(reps):
         with open(target, "a", encoding="utf-8") as fh:
             fh.write(f"# bench edit {i}\n")
@@ -320,6 +357,7 @@ def bench_commands(register: Path, reps: int, rows: list[Row], repo: Path) -> No
     commands = [
         ("inspect --year 2026", ["inspect", "--year", "2026"]),
         ("inspect --year 2026 --json", ["inspect", "--year", "2026", "--json"]),
+        ("inspect --year 2026 --division (one)", ["inspect", "--year", "2026", "--division", one_division(register)]),
         ("notify --check", ["notify", "--check"]),
         ("status", ["status"]),
         ("incident list", ["incident", "list"]),
@@ -331,9 +369,10 @@ def bench_commands(register: Path, reps: int, rows: list[Row], repo: Path) -> No
         if code not in (0, 1):
             rows.append(Row(name, "<= 1 s warm", floor, None, None, f"exit {code}: {err.splitlines()[-1] if err else ''}"[:120]))
             continue
+        take_peak()
         samples = [run(meti(*args), env, timeout=900)[0] for _ in range(max(1, reps - 1))]
         m = median_of(samples)
-        rows.append(Row(name, "<= 1 s warm", floor, m, m <= 1.0, f"exit {code}; first run {first:.2f} s"))
+        rows.append(Row(name, "<= 1 s warm", floor, m, m <= 1.0, f"exit {code}; first run {first:.2f} s", take_peak()))
     t = time.perf_counter()
     subprocess.run(["git", "commit-graph", "write", "--reachable", "--changed-paths"], cwd=repo, check=True, capture_output=True)
     graph = time.perf_counter() - t
@@ -344,6 +383,11 @@ def bench_commands(register: Path, reps: int, rows: list[Row], repo: Path) -> No
     t = time.perf_counter()
     subprocess.run(["git", "log", "--format=%H", "--", f"register/{hot}.yaml"], cwd=repo, check=True, capture_output=True)
     rows.append(Row("  (floor: git log -- <path> alone, with graph)", "-", None, time.perf_counter() - t, None))
+
+
+def one_division(register: Path) -> str:
+    """The first 課等 (by id): `inspect --year Y --division D`."""
+    return sorted(p.stem for p in (register / "divisions").glob("*.yaml"))[0]
 
 
 def hot_count(repo: Path, key: str) -> int:
@@ -363,7 +407,7 @@ def bench_classify(quick: bool, rows: list[Row]) -> str:
 
 
 def print_table(rows: list[Row]) -> None:
-    head = ["figure", "target", "floor", "measured", "ratio", "result", "note"]
+    head = ["figure", "target", "floor", "measured", "ratio", "result", "peak mem", "note"]
     cells = [head] + [r.cells() for r in rows]
     widths = [max(len(c[i]) for c in cells) for i in range(len(head) - 1)]
     for c in cells:
@@ -374,7 +418,7 @@ def print_scaled(sizes: list[int], tables: list[list[Row]]) -> None:
     """One table for several register sizes: measured (and floor) per size, and the growth factor
     from the smallest to the largest beside the growth of the register itself."""
     grow = sizes[-1] / sizes[0]
-    head = ["figure", "target", *[f"{n:,} (floor)" for n in sizes], f"growth ({grow:g}x records)", "note"]
+    head = ["figure", "target", *[f"{n:,} (floor), peak" for n in sizes], f"growth ({grow:g}x records)", "note"]
     cells = [head]
     for i, first in enumerate(tables[0]):
         same = [t[i] if i < len(t) else None for t in tables]
@@ -384,7 +428,8 @@ def print_scaled(sizes: list[int], tables: list[list[Row]]) -> None:
                 line.append("n/a")
             else:
                 floor = f" ({r.floor * 1000:.0f})" if r.floor is not None else ""
-                line.append(f"{r.measured * 1000:.0f} ms{floor}")
+                peak = f", {mb(r.peak)}" if r.peak else ""
+                line.append(f"{r.measured * 1000:.0f} ms{floor}{peak}")
         a, b = same[0], same[-1]
         if a is not None and b is not None and a.measured and b.measured is not None:
             factor = b.measured / a.measured
@@ -410,7 +455,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", default=None, help="validate write startup commands classify")
     ap.add_argument("--pythonpath", default="", help="directories put first on the commands' PYTHONPATH (to time a proposed change)")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
+    ap.add_argument("--register-from", action="append", default=[], metavar="SIZE=DIR",
+                    help="use a copy of the repository DIR (made by bench/gen_register.py with SIZE records) instead of generating it")
     a = ap.parse_args(argv)
+    for spec in a.register_from:
+        size, _, folder = spec.partition("=")
+        REGISTER_FROM[int(size.replace("_", ""))] = Path(folder).resolve()
     # The product as installed has its bytecode (pip compiles a wheel's modules); a checkout run
     # with PYTHONDONTWRITEBYTECODE=1 would compile ~100 modules in every timed command (~100 ms).
     import compileall

@@ -188,8 +188,8 @@ class _Validator:
             if schema_problems:
                 schema_bad.add(rel)
         clean = Register(self.root, records, singletons, [], frozenset(schema_bad))
-        for check in CHECKS:
-            problems.extend(check(clean, self.today))
+        for check in CHECKS:  # each check's problems by file, as validate lists them
+            problems.extend(sorted(check(clean, self.today), key=lambda p: p.path))
         return [p for p in problems if p.severity == "error"]
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi import procs
+from meti_pi.checks import incremental
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.filebook import book as filebook
@@ -114,14 +115,23 @@ def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
     """
     for rec in reg.subjects("contractors"):
         seen = {rec.id}
-        parent = rec.data.get("parent")
-        while isinstance(parent, str):
+        parent = _parent_of(rec)
+        while parent is not None:
             if parent in seen:
                 yield at(rec, ("parent",), "subcontract-cycle", "the 再委託 chain loops back on itself; correct `parent`")
                 break
             seen.add(parent)
-            pdata = reg.data_of("contractors", parent)
-            parent = pdata.get("parent") if pdata else None
+            prec = reg.get("contractors", parent)
+            parent = _parent_of(prec) if prec is not None else None
+
+
+def _parent_of(rec: Record) -> str | None:
+    """A contractor's `parent` when it is a text: its one reference to a contractor (meti_pi.store.refs),
+    read from the references the read cache keeps, without decoding the record."""
+    for target in refs.targets_of(rec):
+        if target.startswith("contractors/"):
+            return target[len("contractors/"):]
+    return None
 
 
 # -- rule findings (warnings) --------------------------------------------------------------
@@ -129,7 +139,7 @@ def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
 
 def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 14: the nine clauses, the confirmation after contracting, the annual confirmation."""
-    for rec in reg.of_kind("contractors"):
+    for rec in reg.subjects("contractors"):
         clauses = rec.data.get("clauses", {})
         for n, name in enumerate(schema.load_schema("contractors.schema.json")["properties"]["clauses"]["required"], start=1):
             clause = clauses.get(name)
@@ -150,7 +160,7 @@ def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
 
 def check_files(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 16: a classified file states why; 特許庁 is out of scope (Art. 1)."""
-    for rec in reg.of_kind("files"):
+    for rec in reg.subjects("files"):
         data = rec.data
         if data.get("management_class") and not data.get("classification", {}).get("rationale"):
             yield at(rec, ("management_class",), "class-rationale", "Art. 16(1): management class without a rationale; run `meti-pi classify --record` or add classification.rationale", "warning")
@@ -354,10 +364,18 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
         schema_bad.add(p.path)
     # Cross-record checks read fields the schema guarantees: they iterate only records that passed it.
     clean = reg.checked(frozenset(schema_bad))
-    for found in _run_checks(clean, today, checks, view):
-        problems.extend(found)
+    # With a base from the last validate (the whole check set only: the write path's subsets keep
+    # none), only what a change can affect is checked again (meti_pi.checks.incremental).
+    keep_base = key is not None and tuple(checks) == CHECKS
+    found = incremental.run(reg, clean, today, checks, view.store.base()) if keep_base else None
+    if found is None:
+        found = [incremental.sorted_by_path(part) for part in _run_checks(clean, today, checks, view)]
+    for part in found:
+        problems.extend(part)
     if key is not None:
         view.save_result(key, problems)
+        if keep_base:
+            incremental.save_base(reg, today, checks, found)
     return problems
 
 

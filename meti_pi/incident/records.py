@@ -192,7 +192,8 @@ def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
     """Rule findings (warnings): every passed deadline of an open incident; personal data in its text."""
     from meti_pi.classify import screening
 
-    for rec in reg.of_kind("incidents"):
+    # The records a check reports on (Register.subjects: all, or an incremental validate's few).
+    for rec in getattr(reg, "subjects", reg.of_kind)("incidents"):
         data = rec.data
         try:
             late = overdue(data, today)

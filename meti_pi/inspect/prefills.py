@@ -18,7 +18,8 @@ from meti_pi.inspect.queries import (
     incident_steps,
     kind_ja,
 )
-from meti_pi.store.register import Record, Register
+from meti_pi.store import refs
+from meti_pi.store.register import Record
 
 
 def _training(audiences: tuple[str | None, ...], what: str) -> Callable[[Context, Record | None], Prefill | None]:
@@ -48,14 +49,6 @@ def _ledger_events(ctx: Context, kind: str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _notifications_by_file(reg: Register) -> dict[str, list[Record]]:
-    """Every notification record by the file it is about (one pass, not one per division)."""
-    out: dict[str, list[Record]] = {}
-    for n in reg.of_kind("notifications"):
-        out.setdefault(str(n.data.get("file")), []).append(n)
-    return out
-
-
 def _purpose_changes(ctx: Context, _: Record | None) -> Prefill | None:
     events = _ledger_events(ctx, "purpose_change")
     if not events:
@@ -64,9 +57,9 @@ def _purpose_changes(ctx: Context, _: Record | None) -> Prefill | None:
 
 
 def _notices_11(ctx: Context, _: Record | None) -> Prefill | None:
-    by_file = ctx.reg.derived("notifications_by_file", _notifications_by_file)
+    # A division's files' notices from the references (meti_pi.store.refs): the others are not decoded.
     found = sorted((
-        n for f in {f.id for f in ctx.files} for n in by_file.get(f, ())
+        n for f in {f.id for f in ctx.files} for n in refs.referring(ctx.reg, "notifications", f"files/{f}")
         if str(n.data.get("kind", "")).startswith("11-") and ctx.in_year(n.data.get("drafted_on"))
     ), key=lambda n: n.relpath)
     if not found:

@@ -13,7 +13,7 @@ from meti_pi.incident import incidents
 from meti_pi.inspect.items import CLASS_JA
 from meti_pi.inspect.years import add_months, jp_day
 from meti_pi.notify import notices
-from meti_pi.store import beppyo
+from meti_pi.store import beppyo, refs
 from meti_pi.store.register import Record, Register
 
 
@@ -131,7 +131,8 @@ def contractor_files(reg: Register, rec: Record) -> list[Record]:
     ids = {f for f in rec.data.get("files", []) if isinstance(f, str)}
     out = [reg.get("files", fid) for fid in sorted(ids)]
     found = [r for r in out if r is not None]
-    found += [f for f in reg.derived("files_by_contractor", _files_by_contractor).get(rec.id, []) if f.id not in ids]
+    # From the references (kept in the read cache): no file is decoded but the contractor's own.
+    found += [f for f in refs.referring(reg, "files", f"contractors/{rec.id}") if f.id not in ids]
     return found
 
 
@@ -184,6 +185,8 @@ def _field_index(reg: Register, kind: str, names: tuple[str, ...]) -> tuple[list
 
 def files_of_division(reg: Register, division: str | None) -> list[Record]:
     """The files a division owns (an index built once per register, not a scan per division)."""
+    if isinstance(division, str):  # from the references (kept in the read cache): only its files are decoded
+        return [f for f in refs.referring(reg, "files", f"divisions/{division}") if f.data.get("division") == division]
     return reg.derived("files_by_division", _files_by_division).get(division, [])  # type: ignore[no-any-return]
 
 
@@ -191,16 +194,6 @@ def _files_by_division(reg: Register) -> dict[str, list[Record]]:
     out: dict[str, list[Record]] = {}
     for f in reg.of_kind("files"):
         out.setdefault(f.data.get("division"), []).append(f)
-    return out
-
-
-def _files_by_contractor(reg: Register) -> dict[str, list[Record]]:
-    """Files by each contractor they list (one pass over the files, not one per contractor)."""
-    out: dict[str, list[Record]] = {}
-    for f in reg.of_kind("files"):
-        for cid in f.data.get("contractors", []) or []:
-            if isinstance(cid, str):
-                out.setdefault(cid, []).append(f)
     return out
 
 
@@ -404,7 +397,9 @@ def open_findings(reg: Register, division: str | None = None, *, before_year: in
     findings of earlier years (audits count when they started before that year's end).
     """
     out = []
-    for rec in reg.of_kind("inspections"):
+    # One division's inspections from the references (an inspection names its 課等): the others are not decoded.
+    inspections = reg.of_kind("inspections") if division is None else refs.referring(reg, "inspections", f"divisions/{division}")
+    for rec in inspections:
         d = rec.data
         if division is not None and d.get("division") != division:
             continue

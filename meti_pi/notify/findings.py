@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.errors import Problem
-from meti_pi.notify.recorded import KindStatus, _made_key, file_status, notices_by_file
+from meti_pi.notify.recorded import KindStatus, _made_key, file_status, notices_by_file, notices_of_files
 from meti_pi.notify.requirements import (
     ARTICLE,
     CHANGE_TIMING,
@@ -159,9 +159,11 @@ def held_on(data: dict[str, Any], today: date) -> bool:
 
 def check(reg: Register, today: date) -> list[Finding]:
     """Every finding about required Art. 35/36 notices of the files still held, file by file."""
-    index = notices_by_file(reg)
+    files = sorted(reg.subjects("files"), key=lambda r: r.relpath)
+    # A re-check of a few files (Register.focus) looks up their notices alone.
+    index = notices_by_file(reg) if reg.focus is None else notices_of_files(reg, [r.id for r in files])
     out: list[Finding] = []
-    for rec in sorted(reg.of_kind("files"), key=lambda r: r.relpath):
+    for rec in files:
         if not held_on(rec.data, today):
             continue
         for ks in file_status(reg, rec, index):
@@ -320,7 +322,7 @@ def obsolete_drafts(reg: Register, today: date) -> list[Finding]:
 def ledger_findings(reg: Register) -> Iterator[Problem]:
     """The 台帳 lists each notice of its file with the notice's current state (Art. 38)."""
     ledgers = {rec.id: rec for rec in reg.of_kind("ledger")}
-    for rec in reg.of_kind("notifications"):
+    for rec in reg.subjects("notifications"):
         fid = str(rec.data.get("file"))
         if rec.data.get("kind") not in NOTICE_KINDS or reg.get("files", fid) is None:
             continue

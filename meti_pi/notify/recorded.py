@@ -16,6 +16,7 @@ from meti_pi.notify.requirements import (
     management_class,
     requirements,
 )
+from meti_pi.store import refs
 from meti_pi.store.register import Record, Register
 
 
@@ -32,7 +33,23 @@ def _notices_by_file(reg: Register) -> dict[str, list[Record]]:
             continue
         out.setdefault(str(data.get("file")), []).append(rec)
     for recs in out.values():
-        recs.sort(key=lambda r: (str(r.data.get("drafted_on", "")), r.id))
+        recs.sort(key=_drafted_key)
+    return out
+
+
+def _drafted_key(rec: Record) -> tuple[str, str]:
+    return (str(rec.data.get("drafted_on", "")), rec.id)
+
+
+def notices_of_files(reg: Register, file_ids: list[str]) -> dict[str, list[Record]]:
+    """`notices_by_file` for these files only, found from the references (a re-check of a few
+    records, Register.focus: no notification's data is decoded but theirs)."""
+    out: dict[str, list[Record]] = {}
+    for fid in file_ids:
+        live = [n for n in refs.referring(reg, "notifications", f"files/{fid}")
+                if n.data.get("state") in LIVE_STATES and n.data.get("kind") in NOTICE_KINDS]
+        if live:
+            out[fid] = sorted(live, key=_drafted_key)
     return out
 
 

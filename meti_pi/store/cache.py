@@ -7,7 +7,10 @@ What is stored (in `<git dir>/meti-pi-cache/<register>/`, so it is never committ
 - `results`: whole-register validation results of the register as last read, keyed by the
   content ids of every file read, the day (rule findings depend on it) and the names of the
   checks. This assumes what CHECKS require anyway: a check is a function of (register, today);
-- `weights`: how long each check took, to share the checks evenly among processes.
+- `weights`: how long each check took, to share the checks evenly among processes;
+- `base`: the last full set of each check's problems, with the content id of every file and the
+  references of every record, from which `validate` re-checks only what a change can affect
+  (meti_pi.checks.incremental); pruned like the results (no problem about content gone).
 Every file carries a fingerprint of meti-pi's code, the schemas and the parsing libraries:
 after an upgrade or an edit of meti-pi itself, old entries are simply not used.
 
@@ -138,14 +141,22 @@ class View:
     def _save(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes]) -> None:
         if self.store.save(new, live, texts):
             self.store.forget_results(self.state())
+            self.store.prune_base(self.ids)
 
     # -- whole-register results
     def state(self) -> str:
-        """A digest of the register as read: every file and its content id."""
+        """A digest of the register as read: every file and its content id (computed once per
+        reading: a command asks for it up to three times, ~0.2 s each at 100,000 files)."""
+        memo = self.__dict__.get("_state")
+        if memo is not None and memo[0] is self.ids and memo[1] == len(self.ids):
+            return memo[2]  # type: ignore[no-any-return]
+        ids = self.ids
+        rels = sorted(ids)
         h = hashlib.sha1(self.store.fp.encode())
-        for rel in sorted(self.ids):
-            h.update(f"\n{rel}\0{self.ids[rel]}".encode())
-        return h.hexdigest()
+        h.update("".join(f"\n{rel}\0{ids[rel]}" for rel in rels).encode())
+        digest = h.hexdigest()
+        self.__dict__["_state"] = (ids, len(ids), digest)
+        return digest
 
     def result_key(self, reg: Any, today: Any, checks: Sequence[Any]) -> str | None:
         """The key of a validation result, or None when `reg` is not exactly what was loaded."""

@@ -236,6 +236,48 @@ class Store:
         if not written:
             _remove(self.dir / "results")
 
+    # -- the base of incremental validation (meti_pi.checks.incremental): data only, in two files.
+    # `base`: what was read (every file's content id, every record's references: no content);
+    # `base-found`: each check's problems (their messages may quote content), the content id of
+    # each file they are about, and the files whose problems were dropped since. Both carry the
+    # same `stamp`: a pair written by two validates at once is not taken for one.
+    def base(self) -> dict[str, Any] | None:
+        index = _read(self.dir / "base", self.fp, self.key)
+        found = _read(self.dir / "base-found", self.fp, self.key)
+        if not (isinstance(index, dict) and isinstance(found, dict) and index.get("stamp") == found.get("stamp")):
+            return None
+        return {**index, **found}
+
+    def save_base(self, index: dict[str, Any], found: dict[str, Any]) -> None:
+        stamp = os.urandom(8).hex()
+        # the problems first: a failed write leaves a pair whose stamps differ (no base), never a wrong one
+        if not _write(self.dir / "base-found", self.fp, self.key, {**found, "stamp": stamp}):
+            return
+        if not _write(self.dir / "base", self.fp, self.key, {**index, "stamp": stamp}):
+            _remove(self.dir / "base-found")
+
+    def prune_base(self, ids: dict[str, str]) -> None:
+        """Drop every problem about a file whose content the register no longer holds (`ids`:
+        relpath -> content id as read now): its message may quote that content. The file is noted
+        as dropped, so the next validate checks it again even if its old content comes back."""
+        path = self.dir / "base-found"
+        found = _read(path, self.fp, self.key)
+        if found is None:
+            return
+        cids = found.get("cids") if isinstance(found, dict) else None
+        if not isinstance(cids, dict) or not isinstance(found.get("found"), tuple):
+            _remove(path)
+            return
+        gone = {rel for rel, cid in cids.items() if ids.get(rel, "") != cid}
+        if not gone:
+            return
+        found["cids"] = {rel: cid for rel, cid in cids.items() if rel not in gone}
+        found["dropped"] = tuple(sorted(set(found.get("dropped") or ()) | gone))
+        found["found"] = tuple(tuple(p for p in part if not (isinstance(p, tuple) and p and p[0] in gone))
+                               if isinstance(part, tuple) else () for part in found["found"])
+        if not _write(path, self.fp, self.key, found):
+            _remove(path)
+
     def weights(self) -> dict[str, float]:
         found = _read(self.dir / "weights", self.fp, self.key)
         return found if isinstance(found, dict) else {}

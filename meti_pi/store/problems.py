@@ -15,10 +15,22 @@ if TYPE_CHECKING:
 
 def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
     """A problem located at `key_path` of a record; its line is found when first read (one parse
-    of the file for all its problems), never for a problem nobody reports."""
-    if not rec.text:
-        return Problem(rec.relpath, None, code, message, severity, schema.key_path(key_path))
-    return LazyProblem(rec.relpath, yamlload.Where(rec.text, key_path), code, message, severity, schema.key_path(key_path))  # type: ignore[arg-type]
+    of the file for all its problems), never for a problem nobody reports. The record's text is
+    not even read until then (a line the incremental validate already knows is never looked for)."""
+    return LazyProblem.later(rec.relpath, _RecordWhere(rec, key_path), code, message, severity, schema.key_path(key_path))
+
+
+class _RecordWhere:
+    """yamlload.Where of a record whose text is read only when the line is asked for (None without text)."""
+
+    __slots__ = ("key_path", "rec")
+
+    def __init__(self, rec: Record, key_path: tuple[object, ...]) -> None:
+        self.rec, self.key_path = rec, key_path
+
+    def resolve(self) -> int | None:
+        text = self.rec.text
+        return yamlload.Where(text, self.key_path).resolve() if text else None
 
 
 def schema_file_of(rec: Record) -> str:

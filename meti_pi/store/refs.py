@@ -68,3 +68,18 @@ def targets_of(rec: Any) -> tuple[str, ...]:
 def referring_kinds(kinds: set[str]) -> set[str]:
     """The kinds with a field that can name a record of one of `kinds`."""
     return {kind for kind, _, target in REFERENCES if target in kinds}
+
+
+def referring(reg: Any, kind: str, target: str) -> list[Any]:
+    """The records of `kind` (in `of_kind` order) that name the record `target` ('files/F-1'),
+    found from the references alone (kept in the read cache): no record's data is decoded. A
+    re-check of a few records (Register.focus) asks this instead of building an index of every
+    record's data."""
+    def build(reg: Any) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        for rec in reg.of_kind(kind):
+            for t in targets_of(rec):
+                out.setdefault(t, []).append(rec)
+        return out
+    found: list[Any] = reg.derived(f"referring:{kind}", build).get(target, [])
+    return found

@@ -1,0 +1,251 @@
+"""Incremental validation: after a change, re-run each check only where the change can alter its problems.
+
+The base (kept as data in the read cache, meti_pi.store.cache `base`) is the last full result of
+`validate`: each check's problems, the content id of every file read, and every record's
+references (meti_pi.store.refs). On the next `validate`, the files whose content id differs are
+the change D. For each check, SCOPES says how far its problems reach along references (either
+way: a record's targets and the records naming it are its neighbours):
+
+- `(depends, produced)`: the problems located at a record P depend only on the records within
+  `depends` hops of P (besides policy, the day and the code), and they are found while the check
+  processes one of its subjects within `produced` hops of P. The problems of every record within
+  `depends` hops of D (A) are found again by running the check with the records within
+  `produced` hops of A as its subjects (Register.focus), the others are the base's;
+- `None`: the check runs over the whole register (cheap ones, and those whose problems depend on
+  records linked otherwise than by a reference: roles, 別表 rows, 再委託 chains, inspections).
+
+The whole register is checked again when the day, the checks, meti-pi or the schemas (the cache
+fingerprint), a root file (policy.yaml ...) or a file that is no record changed, when there is no
+base, or when the change reaches too much of the register to be worth it. A check's problems are
+listed by file (path order, meti_pi.checks.validate.sorted_by_path), so the same problems come
+out in the same order either way: tests/test_validate_incremental.py compares the two byte for
+byte over a matrix of edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from meti_pi.errors import LazyProblem, Problem
+from meti_pi.store import refs
+from meti_pi.store.kinds import KINDS
+from meti_pi.store.register import Register
+
+# A check's problems as stored: (path, line, code, message, severity, key).
+Stored = tuple[Any, ...]
+
+BASE_VERSION = 2
+_SEP = "\x1f"  # between the references of one record in the base
+# A change whose re-check would reach more than this share of the records validates the whole way.
+MAX_SHARE = 0.25
+
+# By check name (validate.check_*): (depends, produced) hops, or None for the whole register.
+SCOPES: dict[str, tuple[int, int] | None] = {
+    "check_ids": (0, 0),  # and the records whose id differs only by case (see _case_siblings)
+    "check_references": (1, 0),
+    "check_ledger_ids": (0, 0),
+    "check_beppyo": None,
+    "check_roles": None,
+    "check_contractor_chain": None,
+    "check_contractors": (2, 0),  # its files, or its divisions' files
+    "check_files": (0, 0),
+    "check_decisions": (0, 0),
+    "check_contacts": None,
+    "check_consistency": (1, 0),  # a file's 課等
+    "check_filebook": (1, 0),  # a file's 課等 (its name may print what the file withholds)
+    "check_incidents": (0, 0),
+    "check_notices": (2, 1),  # a notice's file and its other notices; the 台帳 of the file
+    "check_inspections": None,
+}
+
+
+def name_of(check: Callable[..., Any]) -> str:
+    return f"{getattr(check, '__module__', '')}.{getattr(check, '__qualname__', repr(check))}"
+
+
+def scope_of(check: Callable[..., Any]) -> tuple[int, int] | None:
+    if getattr(check, "__module__", "") != "meti_pi.checks.validate":
+        return None
+    return SCOPES.get(getattr(check, "__qualname__", ""))
+
+
+def save_base(reg: Register, today: date, checks: Sequence[Callable[..., Any]], found: Sequence[Sequence[Problem]]) -> None:
+    """Keep what the next validate starts from: the content ids, the references, each check's problems."""
+    view = reg.cache
+    stored = tuple(tuple(_stored(p) for p in part) for part in found)
+    ids = view.ids
+    rels = sorted(ids)
+    # Long texts, not 100,000 small objects: read and compared in milliseconds at 100k records.
+    made = [(key, t) for key, rec in reg.records.items() if (t := refs.targets_of(rec))]
+    names, targets = "\n".join(rels), "".join(f"\n{key}\t{_SEP.join(t)}" for key, t in made) + "\n"
+    # A separator inside a name (a file or a reference named with a line break...) would misplace
+    # the rest: no base then (the next validate checks the whole way).
+    if (names.count("\n") != max(len(rels) - 1, 0) or targets.count("\n") != len(made) + 1
+            or targets.count("\t") != len(made) or targets.count(_SEP) != sum(len(t) - 1 for _, t in made)):
+        return
+    index = {"version": BASE_VERSION, "today": today.isoformat(), "checks": tuple(name_of(c) for c in checks),
+             "rels": names, "ids": "\n".join(ids[r] for r in rels), "targets": targets}
+    cids = {p[0]: ids.get(p[0], "") for part in stored for p in part}
+    view.store.save_base(index, {"found": stored, "cids": cids, "dropped": ()})
+
+
+def _stored(p: Problem) -> Stored:
+    return (p.path, p.line, p.code, p.message, p.severity, p.key)
+
+
+def _usable(base: Any, today: date, names: tuple[str, ...]) -> bool:
+    return (isinstance(base, dict) and base.get("version") == BASE_VERSION and base.get("today") == today.isoformat()
+            and base.get("checks") == names and all(isinstance(base.get(k), str) for k in ("rels", "ids", "targets"))
+            and isinstance(base.get("found"), tuple) and len(base["found"]) == len(names))
+
+
+def changed_files(base: dict[str, Any], now: dict[str, str]) -> set[str] | None:
+    """The files whose content id differs from the base's (added and deleted ones included)."""
+    rels = sorted(now)
+    cids = "\n".join(now[r] for r in rels)
+    if base["rels"] == "\n".join(rels):
+        if base["ids"] == cids:
+            return set()
+        old_cids = base["ids"].split("\n")
+        new_cids = cids.split("\n")
+        if len(old_cids) != len(rels):
+            return None
+        return {rel for rel, a, b in zip(rels, old_cids, new_cids) if a != b}
+    old = dict(zip(base["rels"].split("\n"), base["ids"].split("\n")))
+    return {rel for rel in old.keys() | now.keys() if old.get(rel) != now.get(rel)}
+
+
+def old_targets(base: dict[str, Any], key: str) -> tuple[str, ...]:
+    """The references record `key` made in the base."""
+    text: str = base["targets"]
+    at = text.find(f"\n{key}\t")
+    if at < 0:
+        return ()
+    start = at + len(key) + 2
+    return tuple(text[start:text.index("\n", start)].split(_SEP))
+
+
+class _Graph:
+    """References both ways, as the register holds them now and as the base held them."""
+
+    def __init__(self, reg: Register, base: dict[str, Any], changed: set[str]) -> None:
+        self.reg = reg
+        self.old = {k: old_targets(base, k) for k in changed}
+        self.referrers: dict[str, list[str]] = {}
+        for key, rec in reg.records.items():
+            for t in refs.targets_of(rec):
+                self.referrers.setdefault(t, []).append(key)
+        for key, old in self.old.items():  # the references a changed record made before
+            for t in old:
+                self.referrers.setdefault(t, []).append(key)
+
+    def hop(self, keys: set[str]) -> set[str]:
+        out = set(keys)
+        records = self.reg.records
+        for key in keys:
+            rec = records.get(key)
+            if rec is not None:
+                out.update(refs.targets_of(rec))
+            out.update(self.old.get(key, ()))
+            out.update(self.referrers.get(key, ()))
+        return out
+
+    def within(self, keys: set[str], hops: int) -> set[str]:
+        out = set(keys)
+        for _ in range(hops):
+            grown = self.hop(out)
+            if len(grown) == len(out):
+                break
+            out = grown
+        return out
+
+
+def _case_siblings(reg: Register, keys: set[str]) -> set[str]:
+    """The records whose key differs from one of `keys` only by letter case (check_ids compares them)."""
+    folded = {k.lower() for k in keys}
+    return {k for k in reg.records if k.lower() in folded}
+
+
+def run(reg: Register, clean: Register, today: date, checks: Sequence[Callable[..., Any]], base: Any,
+        ) -> list[list[Problem]] | None:
+    """Each check's problems, re-checking only what changed since `base`; None: check the whole way."""
+    names = tuple(name_of(c) for c in checks)
+    view = reg.cache
+    if view is None or not _usable(base, today, names):
+        return None
+    changed = changed_files(base, view.ids)
+    if changed is None:
+        return None
+    changed |= set(base.get("dropped") or ())
+    keys: set[str] = set()
+    for rel in changed:
+        kind = rel.split("/", 1)[0]
+        if "/" not in rel or not rel.endswith(".yaml") or kind not in KINDS:
+            return None  # a root file (policy ...) or a file that is no record: everything may change
+        keys.add(rel[: -len(".yaml")])
+    if len(keys) > MAX_SHARE * max(len(reg.records), 1):
+        return None
+    keys |= _case_siblings(reg, keys)
+    graph = _Graph(reg, base, keys)
+    lines = _known_lines(base["found"], changed)
+    out: list[list[Problem]] = []
+    reach: dict[int, set[str]] = {}
+    for check, old in zip(checks, base["found"]):
+        scope = scope_of(check)
+        if scope is None:
+            found = check(clean, today)
+            out.append(sorted_by_path(_with_lines(found, lines)))
+            continue
+        depends, produced = scope
+        if depends not in reach:
+            reach[depends] = graph.within(keys, depends)
+        affected = reach[depends]
+        subjects = graph.within(affected, produced)
+        if len(subjects) > MAX_SHARE * max(len(reg.records), 1):
+            return None
+        paths = {f"{k}.yaml" for k in affected}
+        focused = clean.checked(clean.unchecked, frozenset(subjects))
+        fresh = [p for p in check(focused, today) if p.path in paths]
+        kept = [Problem(*p) for p in old if isinstance(p, tuple) and p[0] not in paths]
+        out.append(sorted_by_path([*kept, *_with_lines(fresh, lines)]))
+    return out
+
+
+def sorted_by_path(problems: Iterable[Problem]) -> list[Problem]:
+    """A check's problems by file (stable: a file's own problems keep their order)."""
+    return sorted(problems, key=_path)
+
+
+def _path(p: Problem) -> str:
+    return p.path
+
+
+def _known_lines(found: Iterable[Iterable[Stored]], changed: set[str]) -> dict[tuple[Any, ...], Any]:
+    """The line of each problem about an unchanged file, by its other fields (a line found once is
+    not looked for again: finding one parses the file). Ambiguous fields are left out."""
+    lines: dict[tuple[Any, ...], Any] = {}
+    clash: set[tuple[Any, ...]] = set()
+    for part in found:
+        for p in part:
+            if not (isinstance(p, tuple) and len(p) == 6) or p[0] in changed:
+                continue
+            ident = (p[0], p[2], p[3], p[4], p[5])
+            if ident in lines and lines[ident] != p[1]:
+                clash.add(ident)
+            lines[ident] = p[1]
+    for ident in clash:
+        del lines[ident]
+    return lines
+
+
+def _with_lines(problems: Iterable[Problem], lines: dict[tuple[Any, ...], Any]) -> list[Problem]:
+    out: list[Problem] = []
+    for p in problems:
+        if type(p) is LazyProblem:
+            ident = (p.path, p.code, p.message, p.severity, p.key)
+            if ident in lines:
+                p = Problem(p.path, lines[ident], p.code, p.message, p.severity, p.key)
+        out.append(p)
+    return out

@@ -1,0 +1,257 @@
+"""`validate`'s incremental re-check (meti_pi.checks.incremental) gives exactly what a full
+validation gives: over a matrix of edits (every kind: changed, added, deleted; a referent changed;
+policy changed; `today` moved past deadlines; random edits), the problems after each edit and after
+its revert are compared, as `validate --json` prints them, with a validation without the cache."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import invoke, make_register
+from test_validate_focus import random_changes
+
+from meti_pi.checks import incremental
+from meti_pi.checks.validate import validate_register
+from meti_pi.store import refs
+from meti_pi.store.register import Register
+
+TODAY = date(2026, 11, 26)
+
+
+def report(problems: list[Any]) -> str:
+    """The problems as `validate --json` prints them."""
+    errors = [p.as_json() for p in problems if p.severity == "error"]
+    warnings = [p.as_json() for p in problems if p.severity == "warning"]
+    return json.dumps({"errors": errors, "warnings": warnings}, ensure_ascii=False)
+
+
+def text(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"  # JSON is YAML
+
+
+class Spy:
+    """Counts how validate_register ended: incrementally, or the whole way."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.incremental = 0
+        self.full = 0
+        real = incremental.run
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            out = real(*args, **kwargs)
+            if out is None:
+                self.full += 1
+            else:
+                self.incremental += 1
+            return out
+
+        monkeypatch.setattr(incremental, "run", run)
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Spy]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("METI_PI_NO_CACHE", raising=False)
+    monkeypatch.setattr(incremental, "MAX_SHARE", 1.0)  # the example is small: any reach is worth it here
+    root = make_register(tmp_path, example=True)
+    return root, Spy(monkeypatch)
+
+
+def validated(root: Path, monkeypatch: pytest.MonkeyPatch, today: date = TODAY) -> tuple[str, str]:
+    """(through the cache: incremental when it can, without the cache: the whole way)."""
+    cached = report(validate_register(Register.load(root), today))
+    with monkeypatch.context() as m:
+        m.setenv("METI_PI_NO_CACHE", "1")
+        full = report(validate_register(Register.load(root), today))
+    return cached, full
+
+
+def apply(root: Path, change: dict[str, str | None]) -> dict[str, str | None]:
+    """Write `change` into the work tree; returns the change that reverts it."""
+    undo: dict[str, str | None] = {}
+    for rel, new in change.items():
+        path = root / rel
+        undo[rel] = path.read_text(encoding="utf-8") if path.exists() else None
+        if new is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(new, encoding="utf-8")
+    return undo
+
+
+def matrix(reg: Register, seed: int = 18) -> list[tuple[str, dict[str, str | None]]]:
+    """Per kind: a field changed, a record added, one deleted, a reference pointed elsewhere or
+    nowhere; then random string leaves replaced by other records' ids or unknown ones."""
+    out: list[tuple[str, dict[str, str | None]]] = []
+    by_kind: dict[str, list[Any]] = {}
+    for rec in reg.records.values():
+        by_kind.setdefault(rec.kind, []).append(rec)
+    for kind, recs in sorted(by_kind.items()):
+        rec = recs[len(recs) // 2]
+        data = json.loads(json.dumps(rec.data))
+        leaf = next((k for k, v in data.items() if isinstance(v, str) and k not in ("id", "schema_version")), None)
+        if leaf is not None:
+            out.append((f"{kind}: {leaf} changed", {rec.relpath: text({**data, leaf: data[leaf] + " 改"})}))
+        new_rel = rec.relpath.rsplit("/", 1)[0] + "/zz-added.yaml"
+        out.append((f"{kind}: added", {new_rel: text({**data, "id": "zz-added"})}))
+        out.append((f"{kind}: deleted", {rec.relpath: None}))
+        for k, path, target in refs.REFERENCES:
+            if k != kind:
+                continue
+            for where, _ in refs.walk(data, path):
+                for value, label in ((by_kind.get(target, [rec])[0].id, "elsewhere"), ("nope-404", "nowhere")):
+                    changed = json.loads(json.dumps(data))
+                    node = changed
+                    for step in where[:-1]:
+                        node = node[step]
+                    node[where[-1]] = value
+                    out.append((f"{kind}: {'.'.join(map(str, where))} points {label}", {rec.relpath: text(changed)}))
+                break
+    # a referent changed: a 課等 renamed, a file's class and holding changed under its notices and 台帳
+    for rec in by_kind.get("divisions", [])[:1]:
+        out.append(("divisions: renamed", {rec.relpath: text({**rec.data, "name": "改名課"})}))
+    for rec in by_kind.get("divisions", []):
+        out.append((f"{rec.key}: another 行政機関", {rec.relpath: text({**rec.data, "org": "中小企業庁"})}))
+    for rec in by_kind.get("files", []):
+        withheld = (rec.data.get("filebook_withheld") or {}).get("record_items")
+        div = reg.get("divisions", str(rec.data.get("division")))
+        if withheld and div is not None:
+            out.append((f"{div.key}: named after what {rec.id} withholds", {div.relpath: text({**div.data, "name": f"{withheld[0]}課"})}))
+    for rec in by_kind.get("notifications", []):
+        for state in ("withdrawn", "drafted", "submitted"):
+            if rec.data.get("state") != state:
+                out.append((f"{rec.key}: {state}", {rec.relpath: text({**rec.data, "state": state})}))
+    with_contractors = [r for r in by_kind.get("files", []) if r.data.get("contractors")]
+    for rec in [*by_kind.get("files", [])[:3], *with_contractors]:
+        data = json.loads(json.dumps(rec.data))
+        data["management_class"] = {"A": "C", "B": "A", "C": "B"}.get(data.get("management_class"), "A")
+        data.setdefault("holding", {})["start"] = "2026-11-01"
+        out.append((f"{rec.key}: class and holding changed", {rec.relpath: text(data)}))
+    # random string leaves replaced by other records' ids, unknown ids or withheld texts (as the write path's test)
+    out.extend((f"random {i}", change) for i, change in enumerate(random_changes(reg, 30, seed)))
+    return out
+
+
+def check_matrix(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch, every: int) -> None:
+    first, full = validated(root, monkeypatch)
+    assert first == full
+    assert spy.full == 1  # no base yet
+    changes = matrix(Register.load(root))
+    assert len(changes) >= 80
+    changes = changes[::every]
+    for label, change in changes:
+        undo = apply(root, change)
+        cached, full = validated(root, monkeypatch)
+        assert cached == full, f"after: {label}"
+        apply(root, undo)
+        cached, full = validated(root, monkeypatch)
+        assert cached == full, f"after reverting: {label}"
+    # every edit of a record is re-checked incrementally (none of them fell back to the whole way)
+    assert spy.full == 1
+    assert spy.incremental == 2 * len(changes)
+
+
+@pytest.mark.slow
+def test_incremental_equals_full_over_a_matrix_of_edits(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, spy = setup
+    check_matrix(root, spy, monkeypatch, every=1)
+
+
+def test_incremental_equals_full_over_every_fifth_edit(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matrix above, thinned for the fast tier (`make test-fast`)."""
+    root, spy = setup
+    check_matrix(root, spy, monkeypatch, every=5)
+
+
+def test_edits_accumulate_on_one_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edits made one after another without reverting, each validated on the previous one's base."""
+    root, spy = setup
+    validated(root, monkeypatch)
+    for _, change in matrix(Register.load(root), seed=7)[::7]:
+        if all(rel.endswith(".yaml") and (root / rel).parent.exists() for rel in change):
+            apply(root, change)
+            cached, full = validated(root, monkeypatch)
+            assert cached == full
+    assert spy.incremental >= 8
+
+
+def test_policy_change_validates_the_whole_register(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, spy = setup
+    validated(root, monkeypatch)
+    policy = root / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
+    cached, full = validated(root, monkeypatch)
+    assert cached == full
+    assert (spy.incremental, spy.full) == (0, 2)
+
+
+def test_today_moved_past_deadlines_validates_the_whole_register(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, spy = setup
+    before, _ = validated(root, monkeypatch, date(2025, 1, 1))
+    later, full = validated(root, monkeypatch, date(2027, 6, 1))
+    assert later == full
+    assert later != before  # deadlines passed in between: the findings differ
+    assert (spy.incremental, spy.full) == (0, 2)
+
+
+def test_a_planted_or_damaged_base_is_a_miss(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, spy = setup
+    validated(root, monkeypatch)
+    folder = next((root.parent / ".git" / "meti-pi-cache").iterdir())
+    found = folder / "base-found"
+    data = bytearray(found.read_bytes())
+    data[-5] ^= 0xFF  # the payload no longer matches its HMAC
+    found.write_bytes(bytes(data))
+    (root / "files").joinpath(sorted(p.name for p in (root / "files").iterdir())[0]).write_text("id: 1\n", encoding="utf-8")
+    cached, full = validated(root, monkeypatch)
+    assert cached == full
+    assert spy.incremental == 0
+
+
+def test_problems_about_content_gone_leave_the_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file edited away: any command that reads the register drops the base's problems about it
+    (their messages may quote it), and the next validate checks it again."""
+    root, spy = setup
+    some = Register.load(root).of_kind("files")[0]
+    bad = root / "files" / "zz-bad.yaml"
+    bad.write_text(text({**some.data, "id": "zz-bad", "division": "nope-404"}), encoding="utf-8")
+    validated(root, monkeypatch)
+    store = Register.load(root).cache.store
+    assert any(p[0] == "files/zz-bad.yaml" for part in store.base()["found"] for p in part)
+    bad.unlink()
+    Register.load(root)  # any command
+    base = store.base()
+    assert base is not None and "files/zz-bad.yaml" in base["dropped"]
+    assert not any(p[0] == "files/zz-bad.yaml" for part in base["found"] for p in part)
+    cached, full = validated(root, monkeypatch)
+    assert cached == full
+    assert spy.incremental == 1
+
+
+def test_cli_validate_json_after_an_edit_equals_no_cache(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch, runner: Any) -> None:
+    root, spy = setup
+    assert invoke(runner, root, "validate", "--json").exit_code in (0, 1)
+    rel = sorted(p.name for p in (root / "notifications").iterdir())[0]
+    (root / "notifications" / rel).unlink()
+    cached = invoke(runner, root, "validate", "--json")
+    monkeypatch.setenv("METI_PI_NO_CACHE", "1")
+    full = invoke(runner, root, "validate", "--json")
+    assert cached.stdout == full.stdout and cached.exit_code == full.exit_code
+    assert spy.incremental == 1
+
+
+def test_a_file_named_with_a_line_break_keeps_no_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base lists file names one a line: a name holding a line break would misplace the rest."""
+    root, spy = setup
+    (root / "files" / "odd\nname.yaml").write_text("id: x\n", encoding="utf-8")
+    cached, full = validated(root, monkeypatch)
+    assert cached == full
+    assert Register.load(root).cache.store.base() is None
+    cached, full = validated(root, monkeypatch)
+    assert cached == full
+    assert spy.incremental == 0
