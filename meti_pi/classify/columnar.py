@@ -18,13 +18,13 @@ from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
+from meti_pi.classify import datasets
 from meti_pi.classify.datasets import (
     BATCH_ROWS,
     MAX_LINE_BYTES,
     Table,
     check_regular_file,
     dataset_format,
-    open_dataset,
 )
 from meti_pi.classify.principals import normalise_cells
 from meti_pi.classify.scan import (
@@ -71,7 +71,7 @@ def _delimited(path: Path, fmt: str, vocab: Vocabulary, keys: Sequence[str], cou
                progress: ProgressFn | None) -> tuple[list[TableScan], str]:
     from meti_pi.classify import engine
 
-    with open_dataset(path) as dataset:  # the file checks, the encoding, and the head through the Python reader
+    with datasets.open_dataset(path) as dataset:  # looked up when called (tests replace it); the file checks, the encoding, and the head through the Python reader
         encoding = dataset.encoding or ""
         if encoding not in ("utf-8", "utf-8-sig"):
             raise engine.Fallback(encoding)
