@@ -89,11 +89,27 @@ UpdateOnOpt = Annotated[str | None, typer.Option(
     "the incident's known date for a fact, so a fact recorded late does not move day 1).", show_default=False)]
 
 
-def _raw_facts(from_file: Path | None, given: dict[str, Any], **flags: bool | None) -> dict[str, Any]:
-    """The facts as a facts file holds them: the --from file's, overridden by the options given."""
+# The facts options of `open` and `update`: the key a facts file (--from) uses -> the parameter's name.
+FACT_OPTIONS: dict[str, str] = {
+    "known_on": "known_on", "division": "division", "files": "files", "summary": "summary",
+    "principals": "principals", "principals_max": "principals_max", "occurred_on": "occurred_on",
+    "discovered_by": "discovered_by", "information_items": "items", "cause": "cause",
+    "secondary_damage": "secondary_damage", "other": "other", "substitute_measure": "substitute_measure",
+    "sensitive": "sensitive", "financial": "financial", "malicious": "malicious", "cyber": "cyber",
+    "my_number": "my_number", "my_number_system": "my_number_system", "public_exposure": "public_exposure",
+    "anonymized_info": "anonymized_info", "encrypted": "encrypted", "minor": "minor",
+    "contractor_involved": "contractor", "publish": "publish", "publish_measures": "publish_measures",
+}
+
+
+def _raw_facts(from_file: Path | None, params: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The facts as a facts file holds them: the --from file's, overridden by the options given
+    (`params`: the command's parsed parameters; an option not given is None, or [] if repeatable)."""
     raw: dict[str, Any] = _read_facts_file(from_file) if from_file else {}
-    raw.update({k: v for k, v in given.items() if v is not None})
-    raw.update({k: v for k, v in flags.items() if v is not None})
+    for key, name in FACT_OPTIONS.items():
+        value = params.get(name)
+        if key not in skip and value is not None and value != [] and value != ():
+            raw[key] = list(value) if isinstance(value, tuple) else value  # click keeps a repeated option as a tuple
     return raw
 
 
@@ -207,15 +223,7 @@ def open_cmd(
 
     st = state(ctx)
     reg = load_register(ctx)
-    given = {
-        "known_on": known_on, "division": division, "files": files or None, "summary": summary,
-        "principals": principals, "principals_max": principals_max, "occurred_on": occurred_on,
-        "discovered_by": discovered_by, "information_items": items, "cause": cause,
-        "secondary_damage": secondary_damage, "other": other,
-    }
-    raw = _raw_facts(from_file, given, sensitive=sensitive, financial=financial, malicious=malicious, cyber=cyber,
-                     my_number=my_number, my_number_system=my_number_system, public_exposure=public_exposure,
-                     anonymized_info=anonymized_info, encrypted=encrypted, minor=minor, contractor_involved=contractor)
+    raw = _raw_facts(from_file, ctx.params)
     done = open_incident(st.register_root, reg, raw, today=st.today, dry_run=dry_run, settings=st.settings)
     _say_masked(done.masked)
     if json_out:
@@ -288,16 +296,7 @@ def update_cmd(
     st = state(ctx)
     reg = load_register(ctx)
     given_day = option_date("--on", on)
-    given = {
-        "known_on": known_on, "division": division, "summary": summary, "principals": principals,
-        "principals_max": principals_max, "occurred_on": occurred_on, "discovered_by": discovered_by,
-        "information_items": items, "cause": cause, "secondary_damage": secondary_damage, "other": other,
-        "substitute_measure": substitute_measure,
-    }
-    raw = _raw_facts(from_file, given, sensitive=sensitive, financial=financial, malicious=malicious, cyber=cyber,
-                     my_number=my_number, my_number_system=my_number_system, public_exposure=public_exposure,
-                     anonymized_info=anonymized_info, encrypted=encrypted, minor=minor, contractor_involved=contractor,
-                     publish=publish, publish_measures=publish_measures)
+    raw = _raw_facts(from_file, ctx.params, skip=("files",))  # update adds --file to the files recorded
     if notice_exception is not None:
         raw["notice_exception"] = None if notice_exception is NoticeException.none else notice_exception.value
     change = Update(event=event, on=given_day, note=note, method=method, reference=reference, raw=raw, files=files or [],
