@@ -286,6 +286,14 @@ def check_inspections(reg: Register, today: date) -> Iterator[Problem]:
         yield from check(reg, today)
 
 
+def check_inspection_errors(reg: Register, today: date) -> Iterator[Problem]:
+    """check_inspections without its rule findings (overdue corrective actions: warnings only)."""
+    from meti_pi.inspect.inspection_checks import ERROR_CHECKS as INSPECTION_ERROR_CHECKS
+
+    for check in INSPECTION_ERROR_CHECKS:
+        yield from check(reg, today)
+
+
 CHECKS: tuple[Check, ...] = (
     check_ids,
     check_references,
@@ -307,7 +315,8 @@ CHECKS: tuple[Check, ...] = (
 # Rule findings that only ever warn. The write path refuses a change only for a new *error*, so it
 # runs the other checks alone: on a large register these are most of the cost of a write.
 WARNING_ONLY_CHECKS: tuple[Check, ...] = (check_contractors, check_files, check_contacts, check_notices, check_incidents)
-ERROR_CHECKS: tuple[Check, ...] = tuple(c for c in CHECKS if c not in WARNING_ONLY_CHECKS)
+ERROR_CHECKS: tuple[Check, ...] = tuple(check_inspection_errors if c is check_inspections else c
+                                       for c in CHECKS if c not in WARNING_ONLY_CHECKS)
 
 
 def focus_of(reg: Register, changed: Iterable[str]) -> frozenset[str] | None:
