@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -102,7 +102,7 @@ class Transaction:
     # The register files of the commit the change will sit on (relpath -> blob id; None before the
     # first commit): a change is decided and validated against the register as that commit holds
     # it (Register.load(at=...)), never against someone's unsaved edits in the work tree.
-    at: dict[str, str] | None = None
+    at: Mapping[str, str] | None = None
     # Edited records whose comments could not be kept (yamlio.dump_checked): said in the commit and on stderr.
     comments_lost: list[str] = field(default_factory=list)
 
@@ -286,6 +286,7 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     # Cheaper still: no error among the records the change can affect (validate.focus_of).
     focus = focus_of(after_reg, texts)
     if focus is not None and not focused_errors(after_reg, today, focus, checks=ERROR_CHECKS):
+        after_reg.flush_cache()
         return texts
     after = validate_register(after_reg, today, checks=ERROR_CHECKS)
     if not any(p.severity == "error" for p in after):
@@ -345,7 +346,7 @@ _MOVED = ("a commit was made in this repository while the command ran (not by me
           "Run the command again: it will start from the new commit.")
 
 
-def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, base: str) -> None:
+def _refuse_dirty(repo: Repo, relpaths: list[str], at: Mapping[str, str] | None, base: str) -> None:
     """Refuse when a file the command must write holds someone's uncommitted work (in the work tree
     or staged), or when HEAD is no longer the commit the change was computed from."""
     if base:
@@ -571,6 +572,7 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         # The records the edit can affect first (validate.focus_of); the whole register only if they show an error.
         focus = focus_of(reg, changed)
         quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None
+        reg.flush_cache()
         problems = [] if quick is not None and not any(p.path in changed for p in quick) else \
             [p for p in validate_register(reg, today, checks=ERROR_CHECKS) if p.severity == "error" and p.path in changed]
         if problems:

@@ -26,6 +26,7 @@ def git_state(root: Path) -> dict[str, str] | None:
     git_dir = find_git_dir(root)
     if git_dir is None:
         return None
+    refresh_index(root)
     try:
         out = gitlayer.git(root, *_GIT_SAFE, "ls-files", "--stage", "-v", "--modified", "-z", check=True)
     except MetiPiError as err:
@@ -50,6 +51,43 @@ def git_state(root: Path) -> dict[str, str] | None:
     for rel in dirty:
         clean.pop(rel, None)
     return clean
+
+
+def refresh_index(root: Path) -> None:
+    """Let git record in its index that files whose stat data changed (a checkout, a touch, an
+    edit undone) still hold the content it knows, as `git status` does (issue 18): otherwise git
+    re-hashes them for every later command, meti-pi's and the user's. git writes its own index
+    under its own `index.lock`; when another git holds the lock, or the user asked git for no
+    optional locks (GIT_OPTIONAL_LOCKS=0), or a hook runs with its own index (GIT_INDEX_FILE),
+    nothing is refreshed and nothing is waited for. Only stat data changes: never content."""
+    from meti_pi import gitlayer
+
+    if os.environ.get("GIT_OPTIONAL_LOCKS", "1") == "0" or "GIT_INDEX_FILE" in os.environ:
+        return
+    try:
+        gitlayer.git(root, *_GIT_SAFE, "update-index", "-q", "--refresh", "--ignore-submodules", check=False)
+    except MetiPiError:
+        pass
+
+
+def git_out(root: Path, *args: str) -> str:
+    """git's output for a read of the repository holding `root` (GitFailed when git fails)."""
+    from meti_pi import gitlayer
+
+    return gitlayer.git(root, *args)
+
+
+def git_raw(root: Path, *args: str) -> bytes:
+    from meti_pi import gitlayer
+
+    return gitlayer.git_bytes(root, *args)
+
+
+def blobs_of(root: Path, shas: list[str], relpaths: dict[str, str]) -> dict[str, bytes]:
+    """The blobs `shas` (sha -> path below the register, for the repository's filters)."""
+    from meti_pi import gitlayer
+
+    return gitlayer.read_blobs(root, shas, relpaths)
 
 
 def find_git_dir(root: Path) -> Path | None:
