@@ -255,7 +255,6 @@ def open_cmd(
     from meti_pi.incident import incidents
 
     st = state(ctx)
-    reg = load_register(ctx)
     raw: dict[str, Any] = _read_facts_file(from_file) if from_file else {}
     given = {
         "known_on": known_on, "division": division, "files": files or None, "summary": summary,
@@ -268,11 +267,15 @@ def open_cmd(
                            my_number_system=my_number_system, public_exposure=public_exposure, anonymized_info=anonymized_info,
                            encrypted=encrypted, minor=minor, contractor_involved=contractor))
     top, facts = incidents.split_input(raw)
-    _screen(str(reg.policy["incident"]["screening"]), top, facts)
-    _check_refs(reg, top)
-    record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, st.today), today=st.today)
     with gitlayer.transaction(st.register_root, command="incident open", article="39", today=st.today, dry_run=dry_run,
-                              summary=_commit_summary(record, "incident opened")) as tx:
+                              summary="incident opened") as tx:
+        # Decided under the lock from the register the commit sits on, read lazily (issue 18: reading
+        # the whole work tree first cost what the register holds).
+        reg = tx.register()
+        _screen(str(reg.policy["incident"]["screening"]), top, facts)
+        _check_refs(reg, top)
+        record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, st.today), today=st.today)
+        tx.summary = _commit_summary(record, "incident opened")
         rid = tx.create("incidents", record)
     if json_out:
         print_json(_result_json(rid, record, tx.commit_sha, dry_run, st.today))
