@@ -226,10 +226,17 @@ class Store:
 
     def update(self, new: dict[str, Entry], texts: dict[str, bytes], drop: set[str], live: Any) -> None:
         """Store `new`; remove the entries `drop` names and, in the shards read so far, every entry
-        `live` (a container of keys) does not hold: what a command that read some records knows."""
+        not live (`live.keys_of(schema file)`: the live keys, or None when not known)."""
         self._records.load({shard_of(k) for k in drop})
-        stale = {k for k in self._records.items if (k in drop or k not in live) and k not in new}
-        self._save(new, texts, stale)
+        stale = {k for k in drop if k in self._records.items}
+        by_schema: dict[str, set[str]] = {}
+        for shard, part in self._records.parts.items():
+            by_schema.setdefault(shard.rsplit(".", 1)[0], set()).update(part)
+        for name, keys in by_schema.items():
+            held = live.keys_of(f"{name}.schema.json")
+            if held is not None:
+                stale |= keys - held
+        self._save(new, texts, stale - set(new))
 
     def save(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes]) -> bool:
         """Store `new` and drop every entry (and text) not in `live`; True when something was dropped."""

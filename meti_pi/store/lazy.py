@@ -304,8 +304,11 @@ class Records(Mapping[str, Any]):
         return [self.made[rel] for rel in rels if self.made.get(rel) is not None]
 
     def keys_of(self, kind: str) -> list[str]:
-        """The keys of the files of `kind`, without reading them."""
-        return [rel[:-5] for rel in self.rels_of(kind) if rel.endswith(".yaml")]
+        """The keys of the files of `kind`, without reading them (in no particular order)."""
+        listed = self.tree.kind(kind)
+        keys = [rel[:-5] for rel in listed if rel.endswith(".yaml") and self.overlay.get(rel, True) is not None]
+        return keys + [rel[:-5] for rel, o in self.overlay.items() if o is not None and rel not in listed
+                       and rel.startswith(kind + "/") and rel.endswith(".yaml")]
 
     def referrers(self, keys: set[str], kinds: set[str]) -> set[str]:
         """The keys of the records of `kinds` that name one of `keys`."""
@@ -348,21 +351,17 @@ class Live:
     def __init__(self, tree: Tree, new: Iterable[str]) -> None:
         self.tree = tree
         self.new = set(new)
-        self._cids: dict[str, set[str]] = {}
 
-    def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str) or key in self.new:
-            return True
-        cid, _, schema_file = key.partition(":")
+    def keys_of(self, schema_file: str) -> set[str] | None:
+        """The live keys of `schema_file`'s records; None where this command did not list them."""
         kind = _KIND_OF_SCHEMA.get(schema_file)
         if kind is None:
-            return cid in self.tree.top.values() or schema_file not in SINGLETONS.values()
-        if kind not in self.tree._kinds:
-            return True  # a folder this command did not list: not known to be stale
-        held = self._cids.get(kind)
-        if held is None:
-            held = self._cids[kind] = set(self.tree._kinds[kind].values())
-        return cid in held
+            cids = set(self.tree.top.values()) if schema_file in SINGLETONS.values() else None
+        else:
+            cids = set(self.tree._kinds[kind].values()) if kind in self.tree._kinds else None
+        if cids is None:
+            return None
+        return {f"{cid}:{schema_file}" for cid in cids} | {k for k in self.new if k.endswith(":" + schema_file)}
 
 
 class SchemaFailures:
