@@ -10,8 +10,9 @@ start, imports, git processes and the read cache are all included: the same code
 Figures (issue 8): each with its target, its same-run floor, the ratio to the floor, pass/fail.
   1. validate cold (cache emptied before each run) vs CSafeLoader alone parsing the same files on
      one core; validate warm (nothing changed) <= 0.3 s.
-  2. a mutating command (write + validate + commit) <= 300 ms: `new` and `commit` of a hand edit
-     (issue 13: git itself writes the commit; floor: a plain `git commit --only` of a one-file change).
+  2. a mutating command (write + validate + commit) <= 300 ms: `new`, `commit` of a hand edit and
+     `incident open` (issue 13: git itself writes the commit; floor: a plain `git commit --only` of a
+     one-file change; issue 18: <= 0.5 s at 100,000 records, growing sub-linearly).
   3. classify (bench/bench_classify.py, when present; its own table follows).
   4. --help, <command> --help, a trivial command (--version) <= 100 ms median; floor `python -c pass`.
   5. inspect, notify --check, status, incident list, history of one record <= 1 s warm
@@ -285,6 +286,18 @@ def bench_write(register: Path, reps: int, rows: list[Row]) -> None:
             print(f"  commit failed: {err}", file=sys.stderr)
     rows.append(Row("commit of a hand edit (validate + commit)", "<= 300 ms", floor, median_of(commits),
                     median_of(commits) <= 0.30 and codes == {0}, f"exit {sorted(codes)}; `git commit` floor as above"))
+    division = sorted((register / "divisions").glob("div-*.yaml"))[1].stem
+    file_id = sorted((register / "files").glob("F-*.yaml"))[0].stem
+    opens, codes = [], set()
+    for i in range(reps):
+        wall, code, err = run(meti("incident", "open", "--known-on", "2026-11-20", "--summary", f"ベンチ誤送付 {i}",
+                                   "--division", division, "--file", file_id), env)
+        opens.append(wall)
+        codes.add(code)
+        if code != 0:
+            print(f"  incident open failed: {err}", file=sys.stderr)
+    rows.append(Row("incident open (assess + write + validate + commit)", "<= 300 ms (issue 18: <= 0.5 s at 100k)", floor,
+                    median_of(opens), median_of(opens) <= 0.30 and codes == {0}, f"exit {sorted(codes)}; `git commit` floor as above"))
 
 
 def floor_git_commit(register: Path, env: dict[str, str], reps: int) -> float:
