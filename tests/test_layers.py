@@ -97,6 +97,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli', 'cli.common'): 'startup',
     ('cli', 'meti_pi'): 'startup',
     ('cli', 'store.limits'): 'startup',
+    ('cli', 'store.blobs'): 'startup',
     ('cli.classify', 'classify.classification'): 'startup',
     ('cli.classify', 'classify.detect'): 'startup',
     ('cli.classify', 'gitlayer'): 'startup',

@@ -26,7 +26,6 @@ def git_state(root: Path) -> dict[str, str] | None:
     git_dir = find_git_dir(root)
     if git_dir is None:
         return None
-    refresh_index(root)
     try:
         out = gitlayer.git(root, *_GIT_SAFE, "ls-files", "--stage", "-v", "--modified", "-z", check=True)
     except MetiPiError as err:
@@ -50,7 +49,19 @@ def git_state(root: Path) -> dict[str, str] | None:
             dirty.add(rel)
     for rel in dirty:
         clean.pop(rel, None)
+    pending_refresh.add(root)
     return clean
+
+
+# The work trees whose stat-dirty files git compared for git_state: the command line has git record
+# them in its index once the command has succeeded (refresh_pending); a command that fails writes nothing.
+pending_refresh: set[Path] = set()
+
+
+def refresh_pending() -> None:
+    for root in sorted(pending_refresh):
+        refresh_index(root)
+    pending_refresh.clear()
 
 
 def refresh_index(root: Path) -> None:
