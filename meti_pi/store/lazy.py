@@ -30,8 +30,6 @@ from meti_pi.store.cache_files import restored
 from meti_pi.store.kinds import KINDS, SINGLETONS
 from meti_pi.store.record import classify_path, schema_file_of_path, stored_record
 
-_NULL = "0" * 40
-
 
 def _wanted(rel: str) -> bool:
     """register.is_register_file below a kind folder: `*.yaml`/`*.yml`, no hidden folder."""
@@ -98,9 +96,10 @@ class Tree(Mapping[str, str]):
         files: dict[str, str] | None = None
         known: dict[str, tuple[str, ...]] = {}
         if kept is not None and isinstance(kept.get("files"), dict) and isinstance(kept.get("refs"), dict):
-            if kept.get("tree") == sid:
-                files, known = kept["files"], kept["refs"]
-            elif isinstance(kept.get("tree"), str):
+            if kept.get("tree") == sid:  # kept for this very tree: nothing to list, nothing to write
+                self._refs[folder] = kept["refs"]
+                return dict(kept["files"])
+            if isinstance(kept.get("tree"), str):
                 files, known = self._moved(folder, kept["tree"], sid, kept["files"], kept["refs"])
         if files is None:
             out = blobs.git_out(self.root, "ls-tree", "--full-tree", "-r", "-z", sid)  # not filtered by the folder git runs in
@@ -127,7 +126,7 @@ class Tree(Mapping[str, str]):
             meta, name = parts[i].split(" "), parts[i + 1]
             if len(meta) != 5:
                 return None, {}
-            new_mode, old_sha, new_sha = meta[1], meta[2], meta[3]
+            new_mode, new_sha = meta[1], meta[3]
             rel = f"{folder}/{name}"
             if not _wanted(name):
                 continue
@@ -135,9 +134,8 @@ class Tree(Mapping[str, str]):
             known.pop(rel, None)
             if gone is not None and spec is not None:
                 self.replaced.add(f"{gone}:{spec.schema_file}")
-            if new_sha != _NULL and new_mode in ("100644", "100755"):
+            if new_sha.strip("0") and new_mode in ("100644", "100755"):  # all zeros: deleted (SHA-1 or SHA-256)
                 files[rel] = new_sha
-            del old_sha
         return files, known
 
     def _save(self, folder: str, files: dict[str, str]) -> None:
