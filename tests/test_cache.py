@@ -121,7 +121,7 @@ def test_cold_and_warm_report_every_problem(reg_root: Path) -> None:
     assert {"schema", "id-mismatch", "yaml", "empty", "not-a-mapping", "dangling-ref"} <= codes
     assert not cache_dir(reg_root).exists()
     assert through_cache(reg_root) == expected  # cold: fills the cache
-    assert list(cache_dir(reg_root).glob("records.*"))
+    assert list(cache_dir(reg_root).glob("rec.*"))
     assert warm_result_used(reg_root)
     assert through_cache(reg_root) == expected  # warm: from the stored result
     # Records rebuilt from the cache (not the stored result) agree too.
@@ -249,7 +249,7 @@ def test_different_day_is_a_different_result(reg_root: Path) -> None:
 def test_corrupted_cache_is_ignored_and_rebuilt(reg_root: Path, damage: str) -> None:
     expected = reference(reg_root)
     assert through_cache(reg_root) == expected
-    for path in [*cache_dir(reg_root).glob("records.*"), cache_dir(reg_root) / "results"]:
+    for path in [*cache_dir(reg_root).glob("rec.*"), cache_dir(reg_root) / "results"]:
         data = path.read_bytes()
         if damage == "truncate":
             path.write_bytes(data[: len(data) // 2])

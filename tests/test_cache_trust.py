@@ -97,7 +97,12 @@ def plant_everywhere(root: Path, user: Path, payload: bytes) -> list[Path]:
     """`payload` under every name meti-pi reads or read, in every cache location."""
     top = git_dir(root) / cache.DIR_NAME
     folder = register_folder(root)
-    names = [f"records.{i:02d}" for i in range(cache.SHARDS)] + [f"texts.{i:02d}" for i in range(cache.SHARDS)] + ["results", "weights"]
+    from meti_pi.store.kinds import KINDS, SINGLETONS
+
+    schemas = [s.split(".", 1)[0] for s in (*(k.schema_file for k in KINDS.values()), *SINGLETONS.values())]
+    names = [f"rec.{s}.{h:x}" for s in schemas for h in range(16)] + [f"text.{h:02x}" for h in range(256)]
+    names += [f"list.{k}" for k in (*KINDS, "-")] + ["results", "weights"]
+    names += [f"records.{i:02d}" for i in range(cache.SHARDS)] + [f"texts.{i:02d}" for i in range(cache.SHARDS)]  # format 3's
     fjs = [f"fjs-{i:040x}.bin" for i in range(3)]
     places = [folder / n for n in names]
     places += [top / n for n in ("records", "texts", "results", "weights", "records.d.1", *fjs)]
@@ -144,7 +149,7 @@ def forge(root: Path, maker: Path) -> None:
         assert len(forged) == 2
         for shard in {cache.shard_of(k) for k in forged}:
             part = {k: v for k, v in store.entries.items() if cache.shard_of(k) == shard} | {k: v for k, v in forged.items() if cache.shard_of(k) == shard}
-            assert cache._write(store.dir / f"records.{shard:02d}", store.fp, key, part)
+            assert cache._write(store.dir / f"rec.{shard}", store.fp, key, part)
         (store.dir / "results").unlink()
     finally:
         cache.user_key.cache_clear()
@@ -167,7 +172,7 @@ def test_a_fifo_or_link_in_place_of_a_cache_file_is_not_read(root: Path, tmp_pat
     expected = reference(root, user)
     validate(root, user)
     folder = register_folder(root)
-    for path in folder.glob("records.*"):
+    for path in folder.glob("rec.*"):
         path.unlink()
         os.mkfifo(path)
     (folder / "results").unlink()

@@ -183,7 +183,12 @@ def test_a_fifo_in_the_register_never_blocks(reg, args):
     code, output, peak, seconds = measured(reg, *args, timeout=30)
     assert code in (0, 1), output[-800:]
     assert "Traceback" not in output
-    assert "divisions/evil.yaml" in output and "not a regular file" in output  # skipped, and said so
+    if args[:2] == ["incident", "open"]:
+        # A write decides from the register of the commit it sits on (read at HEAD, issue 18), as `new`
+        # does: the FIFO is not in it, so it is never opened.
+        assert "evil.yaml" not in output
+    else:
+        assert "divisions/evil.yaml" in output and "not a regular file" in output  # skipped, and said so
     if args[0] in ("validate", "export"):
         assert code == 1
     assert seconds < MAX_SECONDS and peak < MAX_RSS_BYTES

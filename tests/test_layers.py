@@ -70,6 +70,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.audit', 'inspect.inspection'): 'startup',
     ('cli.audit', 'store.limits'): 'startup',
     ('cli.audit', 'store.yamlload'): 'startup',
+    ('cli', 'store.blobs'): 'startup',
     ('cli.classify', 'classify.classification'): 'startup',
     ('cli.classify', 'classify.detect'): 'startup',
     ('cli.classify', 'store.ids'): 'startup',

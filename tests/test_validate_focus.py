@@ -156,3 +156,84 @@ def test_references_kept_in_the_cache_equal_the_computed_ones(example):
     assert len(stored) == len(reg.records)
     for rec in stored:
         assert rec.__dict__["_refs"] == refs.targets(rec.kind, rec.data)
+
+
+def focus_cases(reg: Register) -> list[dict[str, str | None]]:
+    """Changes to the kinds whose checks report on the focus only (inspections, audits, reviews,
+    incidents, notifications), deletions of what they name, and broken finding references."""
+    data = {k: r.data for k, r in reg.records.items()}
+    rel = {k: r.relpath for k, r in reg.records.items()}
+    kinds = ("inspections", "audits", "reviews", "incidents", "notifications")
+    cases: list[dict[str, str | None]] = [c for c in deliberate(reg) if any(p.split("/", 1)[0] in kinds for p in c)]
+    for key, d in data.items():
+        kind = key.split("/", 1)[0]
+        for ref in refs.targets(kind, d):
+            if ref in rel:
+                cases.append({rel[ref]: None})  # what it names deleted: it dangles
+        if kind == "reviews":
+            for n, ref in enumerate(d.get("findings") or []):
+                changed = json.loads(json.dumps(d))
+                changed["findings"][n] = ref.rpartition("#")[0] + "#99"
+                cases.append({rel[key]: text(changed)})
+            cases.append({rel[key]: text({**d, "basis": {**(d.get("basis") or {}), "audits": ["AUD-2026-NOPE40"]}})})
+        if kind == "inspections":
+            answers = [a for a in d.get("answers") or [] if isinstance(a, dict)]
+            finding = next((f for f in d.get("findings") or [] if isinstance(f, dict)), None)
+            if answers:
+                changed = json.loads(json.dumps(d))
+                changed["answers"].append({**answers[0], "item": answers[0]["item"]})  # answered twice
+                cases.append({rel[key]: text(changed)})
+            if finding is not None:
+                changed = json.loads(json.dumps(d))
+                changed["findings"].append({**finding})  # a finding id used twice
+                cases.append({rel[key]: text(changed)})
+                # a later inspection carrying this finding, and the finding then removed
+                year = int(key.split("/")[1]) + 1
+                carried = json.loads(json.dumps(d))
+                carried.update(year=year, findings=[])
+                carried["answers"] = [*answers[:1], {**answers[0], "item": f"carry@{key}#{finding['id']}"}] if answers else []
+                new_rel = f"inspections/{year}/{rec_id(key)}.yaml"
+                cases.append({new_rel: text(carried)})
+                cases.append({new_rel: text(carried), rel[key]: text({**d, "findings": []})})
+    return cases
+
+
+def rec_id(key: str) -> str:
+    return key.rsplit("/", 1)[1]
+
+
+def test_focused_errors_equal_the_full_errors_of_the_focus(example):
+    """On the records the focus names, the focused check finds exactly what a whole validation finds."""
+    reg, before = example
+    cases = focus_cases(reg)
+    compared = differing = 0
+    seen_codes: set[str] = set()
+    for overlay in cases:
+        after = Register.load(reg.root, overlay=overlay)
+        focus = focus_of(after, overlay)
+        assert focus is not None
+        paths = {f"{k}.yaml" for k in focus}
+        every = {ident(p) for p in validate_register(after, TODAY, checks=ERROR_CHECKS) if p.severity == "error"}
+        # every error the change adds is on a record of the focus ...
+        assert {p[0] for p in every - before} <= paths, sorted(overlay)
+        # ... and there the focused check finds exactly the whole validation's errors
+        full = {p for p in every if p[0] in paths}
+        focused = {ident(p) for p in focused_errors(after, TODAY, focus, checks=ERROR_CHECKS) if p.path in paths}
+        assert focused == full, sorted(overlay)
+        compared += 1
+        differing += bool(full)
+        seen_codes.update(p[1] for p in full)
+    # The cases reached the inspection checks' errors through the focus (not only the changed file).
+    assert compared > 50 and differing > 20
+    assert {"dangling-ref", "dangling-finding", "answer-duplicate", "finding-id-duplicate"} <= seen_codes
+
+
+def test_focus_brings_in_who_names_a_finding_or_an_audit(example):
+    reg, _ = example
+    review = reg.of_kind("reviews")[0]
+    named = refs.finding_record(review.data["findings"][0])
+    assert named is not None and named in reg.records
+    assert review.key in focus_of(reg, [reg.records[named].relpath])
+    assert refs.finding_record("carry@audits/AUD-1#3") == "audits/AUD-1"
+    assert refs.finding_record("8-4") is None and refs.finding_record("files/F-1#2") is None
+    assert "audits/AUD-X" in refs.targets("reviews", {"basis": {"audits": ["AUD-X"]}})

@@ -60,14 +60,18 @@ def load_incident(reg: Register, incident_id: str) -> dict[str, Any]:
     return data
 
 
-def open_incident(root: Path, reg: Register, raw: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> Written:
+def open_incident(root: Path, raw: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> Written:
     """Record a new incident from its facts (`raw`, keys as a facts file's) and assess it."""
     top, facts = incidents.split_input(raw)
-    masked = _screen(str(reg.policy["incident"]["screening"]), top, facts)
-    _check_refs(reg, top)
-    record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, today), today=today)
     with transaction(root, command="incident open", article="39", today=today, dry_run=dry_run,
-                     summary=_commit_summary(record, "incident opened"), settings=settings) as tx:
+                     summary="incident opened", settings=settings) as tx:
+        # Decided under the lock from the register the commit sits on, read lazily (issue 18: reading
+        # the whole work tree first cost what the register holds).
+        reg = tx.register()
+        masked = _screen(str(reg.policy["incident"]["screening"]), top, facts)
+        _check_refs(reg, top)
+        record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, today), today=today)
+        tx.summary = _commit_summary(record, "incident opened")
         rid = tx.create("incidents", record)
     return Written(rid, record, tx.commit_sha, "incident opened", masked)
 

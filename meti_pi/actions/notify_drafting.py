@@ -311,7 +311,7 @@ def render_notice(root: Path, notice_id: str, *, fmt: str = "md", today: date, s
     if kind not in notices.NOTICE_KINDS:
         raise RuleViolation(f"{rec.relpath}: kind {kind!r} is not an Art. 35/36 notice meti-pi drafts")
     commit = data.get("register_commit") if isinstance(data.get("register_commit"), str) else None
-    reg = Register.load(root, at=tree_of(root, commit), settings=settings) if commit else now
+    reg = Register.load(root, at=tree_of(root, commit, settings), settings=settings) if commit else now
     file_rec = reg.get("files", file_id)
     if file_rec is None:
         raise RuleViolation(f"{rec.relpath}: files/{file_id} is not in the register" + (f" at {commit[:10]}" if commit else ""))

@@ -12,7 +12,7 @@ nothing left to do (recovery finds the change by its Meti-Pi-Change trailer).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -63,7 +63,7 @@ class Transaction:
     # The register files of the commit the change will sit on (relpath -> blob id; None before the
     # first commit): a change is decided and validated against the register as that commit holds
     # it (Register.load(at=...)), never against someone's unsaved edits in the work tree.
-    at: dict[str, str] | None = None
+    at: Mapping[str, str] | None = None
     # Edited records whose comments could not be kept (yamlio.dump_checked): said in the commit and on stderr.
     comments_lost: list[str] = field(default_factory=list)
     # What the register is loaded with (cli/ builds them from the environment).
@@ -182,7 +182,7 @@ def transaction(root: Path, *, command: str, summary: str, today: date, article:
     if dry_run:
         tx = Transaction(root, repo, today, command, article, summary, True, settings=settings)
         head = head_commit(root)
-        tx.at = tree_of(root, head) if head else None
+        tx.at = tree_of(root, head, settings) if head else None
         yield tx
         _validated(root, tx, today)
         return
@@ -198,7 +198,7 @@ def transaction(root: Path, *, command: str, summary: str, today: date, article:
         if base:
             # The change is decided and validated against the register as HEAD holds it (the commit
             # it will sit on), never against someone's unsaved work: read from git and the cache.
-            tx.at = tree_of(root, base)
+            tx.at = tree_of(root, base, settings)
         yield tx
         texts = _validated(root, tx, today)
         if not texts:
@@ -233,6 +233,7 @@ def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None
     # Cheaper still: no error among the records the change can affect (validate.focus_of).
     focus = focus_of(after_reg, texts)
     if focus is not None and not focused_errors(after_reg, today, focus, checks=ERROR_CHECKS):
+        after_reg.flush_cache()
         return texts
     after = validate_register(after_reg, today, checks=ERROR_CHECKS)
     if not any(p.severity == "error" for p in after):
@@ -281,7 +282,7 @@ def _current(root: Path, relpath: str) -> str | None:
 
 
 
-def _refuse_dirty(repo: Repo, relpaths: list[str], at: dict[str, str] | None, base: str) -> None:
+def _refuse_dirty(repo: Repo, relpaths: list[str], at: Mapping[str, str] | None, base: str) -> None:
     """Refuse when a file the command must write holds someone's uncommitted work (in the work tree
     or staged), or when HEAD is no longer the commit the change was computed from."""
     if base:
@@ -365,11 +366,12 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         # The register the commit will hold: HEAD's files with these edits (never the work tree's other
         # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
         readable = all(t is None or not _has_surrogates(t) for t in changed.values())
-        reg = (Register.load(root, overlay=changed, at=tree_of(root, base), settings=settings) if base and readable
+        reg = (Register.load(root, overlay=changed, at=tree_of(root, base, settings), settings=settings) if base and readable
                else Register.load(root, settings=settings))
         # The records the edit can affect first (validate.focus_of); the whole register only if they show an error.
         focus = focus_of(reg, changed)
         quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None
+        reg.flush_cache()
         problems = [] if quick is not None and not any(p.path in changed for p in quick) else \
             [p for p in validate_register(reg, today, checks=ERROR_CHECKS) if p.severity == "error" and p.path in changed]
         if problems:

@@ -44,8 +44,13 @@ def schema_problems(reg: Register) -> Iterator[Problem]:
 def check_ids(reg: Register, today: date) -> Iterator[Problem]:
     """A record's `id` equals its file name; inspections also match their year folder."""
     lowered: dict[str, str] = {}
-    if reg.focus is not None:  # the write path: clashes of the focused records with every other key
-        lowered = {k.lower(): k for k in reg.records if k not in reg.focus}
+    if reg.focus is not None:  # the write path: clashes of the focused records with every other key of their kinds
+        wanted = {k.lower() for k in reg.focus}
+        for kind in sorted({k.split("/", 1)[0] for k in reg.focus}):
+            for k in reg.keys_of(kind):
+                folded = k.lower()
+                if folded in wanted and k not in reg.focus:
+                    lowered[folded] = k
     for key, rec in reg.subject_records():
         data = rec.data
         if data.get("id") != rec.id:
@@ -275,6 +280,14 @@ def check_inspections(reg: Register, today: date) -> Iterator[Problem]:
         yield from check(reg, today)
 
 
+def check_inspection_errors(reg: Register, today: date) -> Iterator[Problem]:
+    """check_inspections without its rule findings (overdue corrective actions: warnings only)."""
+    from meti_pi.inspect.inspection_checks import ERROR_CHECKS as INSPECTION_ERROR_CHECKS
+
+    for check in INSPECTION_ERROR_CHECKS:
+        yield from check(reg, today)
+
+
 CHECKS: tuple[Check, ...] = (
     check_ids,
     check_references,
@@ -296,7 +309,8 @@ CHECKS: tuple[Check, ...] = (
 # Rule findings that only ever warn. The write path refuses a change only for a new *error*, so it
 # runs the other checks alone: on a large register these are most of the cost of a write.
 WARNING_ONLY_CHECKS: tuple[Check, ...] = (check_contractors, check_files, check_contacts, check_notices, check_incidents)
-ERROR_CHECKS: tuple[Check, ...] = tuple(c for c in CHECKS if c not in WARNING_ONLY_CHECKS)
+ERROR_CHECKS: tuple[Check, ...] = tuple(check_inspection_errors if c is check_inspections else c
+                                       for c in CHECKS if c not in WARNING_ONLY_CHECKS)
 
 
 def focus_of(reg: Register, changed: Iterable[str]) -> frozenset[str] | None:
@@ -317,10 +331,10 @@ def focus_of(reg: Register, changed: Iterable[str]) -> frozenset[str] | None:
         keys.add(rel[: -len(".yaml")])
     kinds = {k.split("/", 1)[0] for k in keys}
     focus = set(keys)
-    referring = refs.referring_kinds(kinds)
-    for key, rec in reg.records.items():  # one pass; the references mostly come from the read cache
-        if rec.kind in referring and not keys.isdisjoint(refs.targets_of(rec)):
-            focus.add(key)
+    # the references come from the read cache (a register read at a commit keeps them with each kind's listing)
+    focus |= reg.referrers(keys, refs.referring_kinds(kinds))
+    if "divisions" in kinds:  # an audit with no scope audits every division (auditor independence)
+        focus.update(rec.key for rec in reg.of_kind("audits") if not (rec.data.get("scope") or {}).get("divisions"))
     if "beppyo" in kinds:
         focus.update(rec.key for rec in reg.of_kind("systems"))
     return frozenset(focus)
@@ -333,13 +347,18 @@ def focused_errors(reg: Register, today: date, focus: frozenset[str], *, checks:
     validating the whole register); any of them, and the caller validates the whole way.
     """
     paths = {f"{k}.yaml" for k in focus}  # a record's key is its path without .yaml
-    problems = [p for p in reg.load_problems if p.path in paths]
-    schema_bad = set()
-    for p in schema_problems(reg):  # all of them (cheap: known from the cache): the checks skip every failure
-        schema_bad.add(p.path)
-        if p.path in paths:
-            problems.append(p)
-    clean = reg.checked(frozenset(schema_bad), focus)
+    lazily = reg.problems_of(paths)
+    if lazily is not None:  # a register read at a commit: what the checks read is read, nothing else
+        problems = lazily
+        clean = reg.checked(reg.schema_failures(), focus)
+    else:
+        problems = [p for p in reg.load_problems if p.path in paths]
+        schema_bad = set()
+        for p in schema_problems(reg):  # all of them (cheap: known from the cache): the checks skip every failure
+            schema_bad.add(p.path)
+            if p.path in paths:
+                problems.append(p)
+        clean = reg.checked(frozenset(schema_bad), focus)
     for check in checks:
         problems.extend(check(clean, today))
     return [p for p in problems if p.severity == "error"]

@@ -230,6 +230,12 @@ def _exit_now(code: object) -> None:
     else:
         sys.stderr.write(f"{code}\n")
         status = 1
+    if status == 0 and "meti_pi.store.blobs" in sys.modules:
+        # git compared files whose stat data changed: let it record that in its index (issue 18),
+        # after a success only (a refused command writes nothing, the index included).
+        from meti_pi.store import blobs
+
+        blobs.refresh_pending()
     atexit._run_exitfuncs()
     try:
         sys.stdout.flush()

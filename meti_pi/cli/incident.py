@@ -190,9 +190,8 @@ def open_cmd(
     from meti_pi.actions.incident import open_incident
 
     st = state(ctx)
-    reg = load_register(ctx)
     raw = _raw_facts(from_file, ctx.params)
-    done = open_incident(st.register_root, reg, raw, today=st.today, dry_run=dry_run, settings=st.settings)
+    done = open_incident(st.register_root, raw, today=st.today, dry_run=dry_run, settings=st.settings)
     _say_masked(done.masked)
     if json_out:
         print_json(_result_json(done.id, done.record, done.commit, dry_run, st.today))

@@ -37,6 +37,13 @@ _KEEP_GIT_ENV = frozenset({"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DA
                            "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE"})
 
 
+def optional_locks_wanted() -> bool:
+    """Whether git may take an optional lock now: not when the user asked git for none
+    (GIT_OPTIONAL_LOCKS=0) or a hook runs git on its own index (GIT_INDEX_FILE). git's own
+    environment, read here beside clean_env's (not a meti-pi setting)."""
+    return os.environ.get("GIT_OPTIONAL_LOCKS", "1") != "0" and "GIT_INDEX_FILE" not in os.environ
+
+
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     # The one read of the environment below cli/ (tests/test_layers.py IMPURE_ALLOWED): git's own
     # environment handed on to git's process (PATH, HOME, identity, GIT_CONFIG_*), not a meti-pi setting.

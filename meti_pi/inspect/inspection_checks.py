@@ -60,10 +60,14 @@ def _repeats(values: list[Any]) -> list[int]:
     return out
 
 
+# Each check reports on Register.subjects: every record, or on the write path the records a change
+# can affect (the changed ones and those naming them, meti_pi.store.refs, through checks.validate.focus_of).
+
+
 def check_inspection_records(reg: Register, today: date) -> list[Problem]:
     """Inspections: file named after its division, finding ids unique, carried items resolve."""
     out = []
-    for rec in reg.of_kind("inspections"):
+    for rec in reg.subjects("inspections"):
         d = rec.data
         ad_hoc = d.get("occasion") == "ad_hoc"
         named = rec.id.startswith(f"{d.get('division')}.adhoc-") if ad_hoc else d.get("division") == rec.id
@@ -95,7 +99,7 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
             all_divisions = {r.id for r in reg.of_kind("divisions")}
         return all_divisions
 
-    for rec in reg.of_kind("audits"):
+    for rec in reg.subjects("audits"):
         d = rec.data
         for n, div in enumerate((d.get("scope") or {}).get("divisions") or []):
             if reg.get("divisions", div) is None:
@@ -114,7 +118,7 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
 def check_reviews(reg: Register, today: date) -> list[Problem]:
     """Reviews: every finding they answer exists."""
     out = []
-    for rec in reg.of_kind("reviews"):
+    for rec in reg.subjects("reviews"):
         for n, ref in enumerate(rec.data.get("findings") or []):
             if find_finding(reg, str(ref)) is None:
                 out.append(_at(rec, ("findings", n), "dangling-finding", f"{ref}: no such finding; correct the reference"))
@@ -127,7 +131,7 @@ def check_reviews(reg: Register, today: date) -> list[Problem]:
 def check_corrective_actions(reg: Register, today: date) -> list[Problem]:
     """Rule finding (warning): an open corrective action past its due date (Arts. 41, 42, 43)."""
     out = []
-    for rec in (*reg.of_kind("inspections"), *reg.of_kind("audits")):
+    for rec in (*reg.subjects("inspections"), *reg.subjects("audits")):
         for n, f in enumerate(rec.data.get("findings") or []):
             if not isinstance(f, dict) or f.get("status") != "open":
                 continue
@@ -140,3 +144,5 @@ def check_corrective_actions(reg: Register, today: date) -> list[Problem]:
 
 
 CHECKS = (check_inspection_records, check_audits, check_reviews, check_corrective_actions)
+# The checks that can report an error (the write path refuses a change only for a new error).
+ERROR_CHECKS = (check_inspection_records, check_audits, check_reviews)

@@ -48,7 +48,48 @@ def git_state(root: Path) -> dict[str, str] | None:
             dirty.add(rel)
     for rel in dirty:
         clean.pop(rel, None)
+    pending_refresh.add(root)
     return clean
+
+
+# The work trees whose stat-dirty files git compared for git_state: the command line has git record
+# them in its index once the command has succeeded (refresh_pending); a command that fails writes nothing.
+pending_refresh: set[Path] = set()
+
+
+def refresh_pending() -> None:
+    for root in sorted(pending_refresh):
+        refresh_index(root)
+    pending_refresh.clear()
+
+
+def refresh_index(root: Path) -> None:
+    """Let git record in its index that files whose stat data changed (a checkout, a touch, an
+    edit undone) still hold the content it knows, as `git status` does (issue 18): otherwise git
+    re-hashes them for every later command, meti-pi's and the user's. git writes its own index
+    under its own `index.lock`; when another git holds the lock, or the user asked git for no
+    optional locks (GIT_OPTIONAL_LOCKS=0), or a hook runs with its own index (GIT_INDEX_FILE),
+    nothing is refreshed and nothing is waited for. Only stat data changes: never content."""
+    if not gitlayer.runner.optional_locks_wanted():
+        return
+    try:
+        gitlayer.git(root, *_GIT_SAFE, "update-index", "-q", "--refresh", "--ignore-submodules", check=False)
+    except MetiPiError:
+        pass
+
+
+def git_out(root: Path, *args: str) -> str:
+    """git's output for a read of the repository holding `root` (GitFailed when git fails)."""
+    return gitlayer.git(root, *args)
+
+
+def git_raw(root: Path, *args: str) -> bytes:
+    return gitlayer.git_bytes(root, *args)
+
+
+def blobs_of(root: Path, shas: list[str], relpaths: dict[str, str]) -> dict[str, bytes]:
+    """The blobs `shas` (sha -> path below the register, for the repository's filters)."""
+    return gitlayer.read_blobs(root, shas, relpaths)
 
 
 def find_git_dir(root: Path) -> Path | None:

@@ -46,7 +46,7 @@ register and names the interface callers use.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +84,9 @@ def entry_key(cid: str, schema_file: str) -> str:
 class View:
     """What Register.load learnt about each file, and the cache behind it."""
 
-    def __init__(self, store: Store, vouched: dict[str, str]) -> None:
+    def __init__(self, store: Store, vouched: Any, *, lazy: bool = False) -> None:
         self.store = store
+        self.lazy = lazy  # entries read shard by shard (a register read at a commit, lazily)
         self.vouched = vouched  # relpath -> blob id, from git
         self.ids: dict[str, str] = {}  # relpath -> content id of what was read (every file)
         self.objects: dict[str, Any] = {}  # relpath -> the Record built (None for faulty files)
@@ -95,7 +96,7 @@ class View:
         self.schema: dict[str, tuple[StoredProblem, ...]] = {}  # relpath -> schema problems, where known
 
     @classmethod
-    def open(cls, root: Path, *, vouched: dict[str, str] | None = None, settings: Settings = DEFAULT) -> View | None:
+    def open(cls, root: Path, *, vouched: Mapping[str, str] | None = None, settings: Settings = DEFAULT) -> View | None:
         """The cache of the register at `root`; `vouched`: the blob id of each file, when the caller
         knows them from git (a register read at a commit), else git says which files are unchanged.
         git is asked before the cache is read: where git refuses the repository, so does this."""
@@ -116,9 +117,24 @@ class View:
         store.load()
         return cls(store, vouched)
 
+    @classmethod
+    def open_lazy(cls, root: Path, settings: Settings = DEFAULT) -> View | None:
+        """The cache of the register at `root`, read shard by shard as records are asked for (a
+        register read at a commit: git vouches for every blob id)."""
+        if not enabled(settings):
+            return None
+        git_dir = find_git_dir(root)
+        key = user_key(settings.cache_home) if git_dir is not None else None
+        folder = _cache_folder(git_dir, root) if git_dir is not None and key is not None else None
+        if key is None or folder is None:
+            return None
+        return cls(Store(folder, fingerprint(), key), {}, lazy=True)
+
     def lookup(self, key: str) -> Entry | None:
         found = self.new.get(key)
-        return found if found is not None else self.store.entries.get(key)
+        if found is not None:
+            return found
+        return self.store.get(key) if self.lazy else self.store.entries.get(key)
 
     def add(self, key: str, entry: Entry, text: bytes | None = None) -> None:
         if self.store.entries.get(key) is not entry:

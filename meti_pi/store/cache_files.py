@@ -14,10 +14,13 @@ from typing import Any
 from meti_pi.errors import Problem
 from meti_pi.settings import DEFAULT, Settings
 
-FORMAT = 3  # 3: authenticated shards, results of one state
-MAGIC = b"METIPIC3"
+FORMAT = 4  # 3: authenticated shards, results of one state; 4: record shards per schema, tree listings
+MAGIC = b"METIPIC4"
 DIR_NAME = "meti-pi-cache"
-SHARDS = 32  # records and texts are split by content id: a change rewrites one shard, not the whole
+SHARDS = 32  # the number of `records.NN`/`texts.NN` shards format 3 kept (removed when found)
+# Parse outcomes are kept in `rec.<schema>.<h>` (the schema's name, the content id's first hex digit:
+# 16 shards per kind) and texts in `text.<hh>`: reading one record reads one small shard, and the
+# write path reads the shards of the records it looks at, not the whole cache (issue 18).
 BACKGROUND_MIN = 2000  # new entries from which a child process writes them (meti_pi.procs)
 MAX_FILE = 1 << 31  # a cache file larger than this is not read
 KEY_BYTES = 32
@@ -113,31 +116,47 @@ def _remove(path: Path) -> bool:
     return True
 
 
-def shard_of(key: str) -> int:
-    """The shard of an entry key or content id (hex): from its first two digits."""
-    try:
-        return int(key[:2], 16) % SHARDS
-    except ValueError:
-        return 0
+def shard_of(key: str) -> str:
+    """The shard of an entry key `<content id>:<schema file>`: `<schema name>.<first hex digit>`."""
+    cid, _, schema_file = key.partition(":")
+    return f"{schema_file.split('.', 1)[0] or 'x'}.{cid[:1] or 'x'}"
+
+
+def text_shard_of(cid: str) -> str:
+    """The shard of a text, by its content id: its first two hex digits."""
+    return cid[:2] or "xx"
 
 
 class _Layer:
-    """One kind of content in the cache folder, in SHARDS files by content id."""
+    """One kind of content in the cache folder, in shard files named `<name>.<shard>`."""
 
-    def __init__(self, directory: Path, name: str, fp: str, key: bytes) -> None:
+    def __init__(self, directory: Path, name: str, fp: str, key: bytes, shard: Any) -> None:
         self.dir = directory
         self.name = name
         self.fp = fp
         self.key = key
+        self.shard_of = shard  # item key -> shard name
         self.items: dict[str, Any] = {}
-        self.loaded: set[int] = set()
-        self.parts: dict[int, dict[str, Any]] = {}  # shard -> its items, as read
+        self.loaded: set[str] = set()
+        self.parts: dict[str, dict[str, Any]] = {}  # shard -> its items, as read
 
-    def path(self, shard: int) -> Path:
-        return self.dir / f"{self.name}.{shard:02d}"
+    def path(self, shard: str) -> Path:
+        return self.dir / f"{self.name}.{shard}"
 
-    def load(self, shards: Iterable[int] = range(SHARDS)) -> None:
-        for shard in shards:
+    def all_shards(self) -> list[str]:
+        prefix = self.name + "."
+        try:
+            return sorted(n[len(prefix):] for n in os.listdir(self.dir) if n.startswith(prefix))
+        except OSError:
+            return []
+
+    def get(self, key: str) -> Any:
+        """The item `key`, reading its shard on first use."""
+        self.load((self.shard_of(key),))
+        return self.items.get(key)
+
+    def load(self, shards: Iterable[str] | None = None) -> None:
+        for shard in self.all_shards() if shards is None else shards:
             if shard in self.loaded:
                 continue
             self.loaded.add(shard)
@@ -146,17 +165,17 @@ class _Layer:
                 self.parts[shard] = part
                 self.items.update(part)
 
-    def stale_shards(self, live: set[str]) -> set[int]:
+    def stale_shards(self, live: Any) -> set[str]:
         """Shards holding an entry whose key is not live."""
-        return {shard_of(k) for k in self.items if k not in live}
+        return {self.shard_of(k) for k in self.items if k not in live}
 
-    def save(self, shards: Iterable[int], new: dict[str, Any], live: set[str]) -> bool:
+    def save(self, shards: Iterable[str], new: dict[str, Any], live: Any) -> bool:
         """Rewrite `shards` with their live items plus `new`; False when one could not be written."""
         self.items.update(new)
         ok = True
-        by_shard: dict[int, dict[str, Any]] = {}
+        by_shard: dict[str, dict[str, Any]] = {}
         for k, v in new.items():
-            by_shard.setdefault(shard_of(k), {})[k] = v
+            by_shard.setdefault(self.shard_of(k), {})[k] = v
         for shard in sorted(set(shards)):
             self.load((shard,))
             part = {k: v for k, v in self.parts.get(shard, {}).items() if k in live}
@@ -171,6 +190,16 @@ class _Layer:
         return ok
 
 
+class _Without:
+    """Every key but those of `gone` (the live set of a shard rewrite)."""
+
+    def __init__(self, gone: set[str]) -> None:
+        self.gone = gone
+
+    def __contains__(self, key: object) -> bool:
+        return key not in self.gone
+
+
 class Store:
     """The cache folder of one register: parse outcomes, texts (read only when asked), results."""
 
@@ -178,38 +207,69 @@ class Store:
         self.dir = directory
         self.fp = fp
         self.key = key
-        self._records = _Layer(directory, "records", fp, key)
-        self._texts = _Layer(directory, "texts", fp, key)
+        self._records = _Layer(directory, "rec", fp, key, shard_of)
+        self._texts = _Layer(directory, "text", fp, key, text_shard_of)
         self.entries: dict[str, Entry] = self._records.items
 
     def load(self) -> None:
+        """Read every shard (a command that reads the whole register)."""
         self._records.load()
         self.entries = self._records.items
 
+    def get(self, key: str) -> Entry | None:
+        """The entry `key`, reading only its shard (a command that reads some records)."""
+        found = self._records.get(key)
+        return found if isinstance(found, tuple) else None
+
     def text(self, cid: str) -> bytes | None:
         """The UTF-8 text whose content id is `cid` (each texts shard is read on first use only)."""
-        self._texts.load((shard_of(cid),))
-        found = self._texts.items.get(cid)
+        found = self._texts.get(cid)
         return found if isinstance(found, bytes) else None
 
-    def save(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes]) -> bool:
-        """Store `new` and drop every entry (and text) not in `live`; True when something was dropped.
+    def update(self, new: dict[str, Entry], texts: dict[str, bytes], drop: set[str], live: Any) -> None:
+        """Store `new`; remove the entries `drop` names and, in the shards read so far, every entry
+        not live (`live.keys_of(schema file)`: the live keys, or None when not known)."""
+        self._records.load({shard_of(k) for k in drop})
+        stale = {k for k in drop if k in self._records.items}
+        by_schema: dict[str, set[str]] = {}
+        for shard, part in self._records.parts.items():
+            by_schema.setdefault(shard.rsplit(".", 1)[0], set()).update(part)
+        for name, keys in by_schema.items():
+            held = live.keys_of(f"{name}.schema.json")
+            if held is not None:
+                stale |= keys - held
+        self._save(new, texts, stale - set(new))
 
-        Texts go first: a shard whose texts could not be pruned keeps its stale record entry too,
-        so the next command sees it and tries again."""
-        stale = self._records.stale_shards(live)
-        touched = {shard_of(k) for k in new} | stale
-        if not touched:
-            return False
-        live_cids = {k.split(":", 1)[0] for k in live}
-        failed = set()
-        for shard in sorted(touched):
-            part_texts = {c: t for c, t in texts.items() if shard_of(c) == shard}
-            if not self._texts.save((shard,), part_texts, live_cids):
-                failed.add(shard)
-        self._records.save(touched - failed, {k: v for k, v in new.items() if shard_of(k) not in failed}, live)
-        self.entries = self._records.items
+    def save(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes]) -> bool:
+        """Store `new` and drop every entry (and text) not in `live`; True when something was dropped."""
+        stale = {k for k in self._records.items if k not in live and k not in new}
+        self._save(new, texts, stale)
         return bool(stale)
+
+    def _save(self, new: dict[str, Entry], texts: dict[str, bytes], stale: set[str]) -> None:
+        """Texts go first: a shard whose texts could not be pruned keeps its stale record entries
+        too, so the next command sees them and tries again."""
+        if not new and not stale:
+            return
+        held = {k.split(":", 1)[0] for k in (*new, *(k for k in self._records.items if k not in stale))}
+        gone = {k.split(":", 1)[0] for k in stale} - held
+        failed: set[str] = set()
+        for shard in sorted({text_shard_of(c) for c in texts} | {text_shard_of(c) for c in gone}):
+            part = {c: t for c, t in texts.items() if text_shard_of(c) == shard}
+            if not self._texts.save((shard,), part, _Without(gone)):
+                failed.add(shard)
+        stale = {k for k in stale if text_shard_of(k) not in failed}
+        touched = {shard_of(k) for k in new} | {shard_of(k) for k in stale}
+        self._records.save(touched, new, _Without(stale))
+        self.entries = self._records.items
+
+    # -- tree listings: each kind folder's files at a tree, kept by the folder's tree id (issue 18)
+    def listing(self, kind: str) -> dict[str, Any] | None:
+        found = _read(self.dir / f"list.{kind or '-'}", self.fp, self.key)
+        return found if isinstance(found, dict) else None
+
+    def save_listing(self, kind: str, value: dict[str, Any]) -> None:
+        _write(self.dir / f"list.{kind or '-'}", self.fp, self.key, value)
 
     def remember(self, new: dict[str, Entry], texts: dict[str, bytes]) -> None:
         """Know entries another process is writing (this process may look them up meanwhile)."""
@@ -353,9 +413,14 @@ def _remove_orphans(folder: Path) -> None:
     import time
 
     try:
-        names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(".tmp")]
+        listed = os.listdir(folder)
     except OSError:
         return
+    for name in listed:  # format 3's shards (records.NN, texts.NN): content of another layout, never read again
+        head, dot, tail = name.partition(".")
+        if head in ("records", "texts") and dot and tail.isdigit():
+            _remove(folder / name)
+    names = [n for n in listed if n.startswith(".") and n.endswith(".tmp")]
     now = time.time()
     for name in names:
         path = folder / name

@@ -30,9 +30,28 @@ REFERENCES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("inspections", ("division",), "divisions"),
 )
 
+# Other fields whose value names a record, checked by meti_pi.inspect.inspection_checks (not by the
+# dangling-reference check): the write path's focus brings their referrers in all the same.
+CHECKED_ELSEWHERE: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("audits", ("scope", "divisions", "*"), "divisions"),
+    ("audits", ("findings", "*", "division"), "divisions"),
+    ("reviews", ("basis", "audits", "*"), "audits"),
+)
+
+# Fields naming a finding, `<kind>/<...>/<id>#<finding>` (an answer carries one as `carry@<ref>`):
+# the record holding the finding is a target (an inspection or an audit).
+FINDING_REFS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("reviews", ("findings", "*")),
+    ("inspections", ("answers", "*", "item")),
+)
+FINDING_KINDS = ("inspections", "audits")
+
 _BY_KIND: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {}
-for _kind, _path, _target in REFERENCES:
+for _kind, _path, _target in (*REFERENCES, *CHECKED_ELSEWHERE):
     _BY_KIND[_kind] = (*_BY_KIND.get(_kind, ()), (_path, _target))
+_FINDINGS_BY_KIND: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _kind, _path in FINDING_REFS:
+    _FINDINGS_BY_KIND[_kind] = (*_FINDINGS_BY_KIND.get(_kind, ()), _path)
 
 
 def walk(value: Any, path: tuple[str, ...], prefix: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], Any]]:
@@ -56,7 +75,22 @@ def targets(kind: str, data: Any) -> tuple[str, ...]:
         for _, value in walk(data, path):
             if isinstance(value, str):
                 found.add(f"{target}/{value}")
+    for path in _FINDINGS_BY_KIND.get(kind, ()):
+        for _, value in walk(data, path):
+            if isinstance(value, str):
+                key = finding_record(value)
+                if key is not None:
+                    found.add(key)
     return tuple(sorted(found))
+
+
+def finding_record(ref: str) -> str | None:
+    """The key of the record holding the finding `ref` names ('inspections/2026/somu#2', perhaps as
+    'carry@inspections/2026/somu#2'); None when it names no finding of an inspection or an audit."""
+    key, sep, fid = ref.removeprefix("carry@").rpartition("#")
+    if not sep or not fid or key.split("/", 1)[0] not in FINDING_KINDS:
+        return None
+    return key
 
 
 def targets_of(rec: Any) -> tuple[str, ...]:
@@ -67,7 +101,10 @@ def targets_of(rec: Any) -> tuple[str, ...]:
 
 def referring_kinds(kinds: set[str]) -> set[str]:
     """The kinds with a field that can name a record of one of `kinds`."""
-    return {kind for kind, _, target in REFERENCES if target in kinds}
+    out = {kind for kind, _, target in (*REFERENCES, *CHECKED_ELSEWHERE) if target in kinds}
+    if not kinds.isdisjoint(FINDING_KINDS):
+        out.update(kind for kind, _ in FINDING_REFS)
+    return out
 
 
 def referring(reg: Any, kind: str, target: str) -> list[Any]:

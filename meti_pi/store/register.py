@@ -9,19 +9,34 @@ from __future__ import annotations
 import gc
 import marshal
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Self
 
 from meti_pi import gitlayer, procs
 from meti_pi.errors import MetiPiError, Problem
 from meti_pi.settings import DEFAULT, Settings
-from meti_pi.store import cache, limits, refs, schema, yamlload
+from meti_pi.store import cache, lazy, limits, refs, schema, yamlload
 from meti_pi.store import policy as policy_mod
-from meti_pi.store.ids import ID_RE, valid_id
+from meti_pi.store.ids import ID_RE
 from meti_pi.store.kinds import KINDS, SINGLETONS
 from meti_pi.store.problems import record_schema_problems
+from meti_pi.store.record import (
+    Record,
+    _StoredRecord,
+    classify_path,
+    is_register_file,
+    list_record_files,
+    parse_blob,
+    parse_record,
+    schema_file_of_path,
+    stored_record,
+)
+
+# Re-exported: split into meti_pi.store.record (issue 18); callers import them from here.
+__all__ = ["REGISTER_FILE", "Record", "Register", "classify_path", "find_register", "is_register_file", "list_record_files",
+           "parse_blob", "parse_record", "schema_file_of_path", "stored_record", "tree_of"]
 
 REGISTER_FILE = "register.yaml"
 # yamlload.load_fast (same data, same faults, ~2x faster) where that module offers it.
@@ -46,33 +61,19 @@ def find_register(option: Path | None, cwd: Path) -> Path:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One record file as read: kind, id, where it is, and its data (None when unreadable)."""
-
-    kind: str
-    id: str
-    relpath: str  # relative to the register root, '/'-separated
-    path: Path
-    data: Any
-    text: str = field(repr=False, default="")
-
-    @property
-    def key(self) -> str:
-        return self.relpath[: -len(".yaml")]
-
-
 @dataclass
 class Register:
     """All records of a register, parsed; problems found while reading are kept, not raised."""
 
     root: Path
-    records: dict[str, Record]
+    # key -> Record: a dict (the register read whole), or meti_pi.store.lazy.Records (read at a
+    # commit: each record built when first read)
+    records: Mapping[str, Record]
     singletons: dict[str, Record]
-    load_problems: list[Problem]
-    # Records that failed their schema: still found by get(), left out of of_kind() so that
-    # cross-record checks only iterate records whose shape is known.
-    unchecked: frozenset[str] = frozenset()
+    load_problems: Any  # Sequence[Problem]
+    # The relpaths of records that failed their schema: still found by get(), left out of of_kind()
+    # so that cross-record checks only iterate records whose shape is known.
+    unchecked: Any = frozenset()  # Container[str]
     # What Register.load learnt from the read cache (meti_pi.store.cache.View), for validate_register.
     cache: Any = field(default=None, repr=False, compare=False)
     # The write path's re-check (meti_pi.checks.validate.focus_of): the keys of the records whose problems a
@@ -82,7 +83,7 @@ class Register:
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
-    def load(cls, root: Path, overlay: dict[str, str | None] | None = None, *, at: dict[str, str] | None = None,
+    def load(cls, root: Path, overlay: dict[str, str | None] | None = None, *, at: Mapping[str, str] | None = None,
              settings: Settings = DEFAULT) -> Register:
         """Read every record under `root`; `overlay` maps relpath -> new text (None: deleted).
 
@@ -91,9 +92,13 @@ class Register:
         With `at` (relpath -> blob id, from `tree_of`), the register is read as that commit holds
         it, from git and the cache, never from the work tree.
         """
-        paths = sorted(at) if at is not None else list_record_files(root)
         # Files a change writes that are not records (the register's .schemas/ copy) are not read.
         overlay = {rel: text for rel, text in (overlay or {}).items() if is_register_file(rel)}
+        if isinstance(at, lazy.Tree):
+            found = _load_lazy(cls, root, overlay, at, settings)
+            if found is not None:
+                return found
+        paths = sorted(at) if at is not None else list_record_files(root)
         for rel in overlay:
             if rel not in paths:
                 paths.append(rel)
@@ -111,6 +116,9 @@ class Register:
 
     def of_kind(self, kind: str) -> list[Record]:
         records = self.records
+        if isinstance(records, lazy.Records):
+            folder, slash, _ = kind.partition("/")
+            return [r for r in records.of_kind(folder) if r.relpath not in self.unchecked and (not slash or r.key.startswith(kind + "/"))]
         version = getattr(records, "version", None)
         if version is None or "/" in kind:
             prefix = kind + "/"
@@ -127,7 +135,7 @@ class Register:
             self.__dict__["_kind_index"] = memo
         return list(memo[3].get(kind, ()))
 
-    def checked(self, unchecked: frozenset[str], focus: frozenset[str] | None = None) -> Register:
+    def checked(self, unchecked: Any, focus: frozenset[str] | None = None) -> Register:
         """The register the cross-record checks see: the same records, those failing their schema set
         aside, perhaps a focus. Indexes already built are kept when they still hold."""
         out = Register(self.root, self.records, self.singletons, [], unchecked, focus=focus, settings=self.settings)
@@ -143,6 +151,33 @@ class Register:
         prefix = kind + "/"
         found = (self.records.get(k) for k in sorted(self.focus) if k.startswith(prefix))
         return [r for r in found if r is not None and r.relpath not in self.unchecked]
+
+    def keys_of(self, kind: str) -> list[str]:
+        """The keys of the records of `kind` (on a register read at a commit, without reading them)."""
+        if isinstance(self.records, lazy.Records):
+            return self.records.keys_of(kind)
+        return [k for k in self.records if k.startswith(kind + "/")]
+
+    def referrers(self, keys: set[str], kinds: set[str]) -> set[str]:
+        """The keys of the records of `kinds` that name one of `keys` (meti_pi.store.refs)."""
+        if isinstance(self.records, lazy.Records):
+            return self.records.referrers(keys, kinds)
+        return {key for key, rec in self.records.items() if rec.kind in kinds and not keys.isdisjoint(refs.targets_of(rec))}
+
+    def problems_of(self, paths: set[str]) -> list[Problem] | None:
+        """Load and schema problems of the files `paths`, where the register reads them lazily (else None)."""
+        return self.records.problems_of(sorted(paths)) if isinstance(self.records, lazy.Records) else None
+
+    def schema_failures(self) -> Any:
+        """The relpaths of records failing their schema, as a container (found as records are read)."""
+        if isinstance(self.records, lazy.Records):
+            return lazy.SchemaFailures(self.records)
+        raise TypeError("a register read whole knows its schema failures from validate.schema_problems")
+
+    def flush_cache(self) -> None:
+        """Store in the read cache what reading the register lazily parsed (a whole read stores it at once)."""
+        if isinstance(self.records, lazy.Records):
+            self.records.flush()
 
     def subject_records(self) -> list[tuple[str, Record]]:
         """(key, record) of every record a check reports on (schema failures included)."""
@@ -203,157 +238,12 @@ class Register:
         return self.data_of("divisions", division_id) if division_id else None
 
 
-def list_record_files(root: Path) -> list[str]:
-    """Relative paths of the singletons and of every `*.yaml` below a kind folder (and strays)."""
-    found: list[str] = [name for name in SINGLETONS if (root / name).exists()]
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if not entry.is_dir(follow_symlinks=False) or entry.name.startswith("."):
-                continue
-            for dirpath, dirnames, filenames in os.walk(entry.path):
-                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-                found.extend(f"{rel_dir}/{f}" for f in filenames if f.endswith((".yaml", ".yml")))
-    return found
-
-
-def classify_path(rel: str) -> tuple[str, str, str | None]:
-    """(kind, id, problem) for a relative path; kind '' for a root singleton."""
-    parts = rel.split("/")
-    if len(parts) == 1:
-        return "", parts[0], None
-    kind = parts[0]
-    spec = KINDS.get(kind)
-    if spec is None:
-        return kind, "", f"unknown kind folder {kind!r}; known kinds: {', '.join(KINDS)}"
-    name = parts[-1]
-    if not name.endswith(".yaml"):
-        return kind, "", "record files end in .yaml"
-    rid = name[: -len(".yaml")]
-    expected_depth = 3 if spec.by_year else 2
-    if len(parts) != expected_depth:
-        where = f"{kind}/<year>/<id>.yaml" if spec.by_year else f"{kind}/<id>.yaml"
-        return kind, rid, f"misplaced record; {kind} records live at {where}"
-    if spec.by_year and not (parts[1].isdigit() and len(parts[1]) == 4):
-        return kind, rid, f"{kind} records live under a 4-digit year folder"
-    if not valid_id(rid):
-        return kind, rid, "invalid id in file name (allowed: A-Z a-z 0-9 . _ -, starting with a letter or digit, at most 64, no '..')"
-    return kind, rid, None
-
-
-def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Record | None, list[Problem]]:
-    """Read and parse one file; problems instead of exceptions."""
-    kind, rid, problem = classify_path(rel)
-    if problem:
-        return None, [Problem(rel, None, "layout", problem)]
-    path = root / rel
-    if text is None:
-        try:
-            if path.is_symlink():
-                return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
-            raw = limits.read_regular(path, policy_mod.max_file_bytes(str(root)))
-        except limits.FileRefused as exc:
-            return None, [Problem(rel, None, "unreadable", f"{exc.strerror}: remove it from the register or replace it with the record")]
-        except OSError as exc:
-            return None, [Problem(rel, None, "unreadable", f"cannot read the file ({exc.strerror})")]
-        try:
-            text = yamlload.decode(raw)
-        except yamlload.YamlFault as fault:
-            return None, [Problem(rel, fault.line, "encoding", str(fault))]
-    if not text.strip():
-        return None, [Problem(rel, 1, "empty", "empty file; delete it or fill in the record")]
-    try:
-        data = _yaml_load(text)
-    except yamlload.YamlFault as fault:
-        return None, [Problem(rel, fault.line, "yaml", str(fault))]
-    if not isinstance(data, dict):
-        return None, [Problem(rel, 1, "not-a-mapping", "a record must be a YAML mapping (key: value lines)")]
-    return Record(kind=kind, id=rid, relpath=rel, path=path, data=data, text=text), []
-
-
-def parse_blob(root: Path, rel: str, raw: bytes | None) -> tuple[Record | None, list[Problem]]:
-    """Parse one register file given as bytes (e.g. a blob read from a git commit); None: a symbolic link.
-
-    The same faults as reading from disk are reported, in the same order (layout, link, encoding, YAML).
-    """
-    _, _, problem = classify_path(rel)
-    if problem:
-        return None, [Problem(rel, None, "layout", problem)]
-    if raw is None:
-        return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
-    try:
-        text = yamlload.decode(raw)
-    except yamlload.YamlFault as fault:
-        return None, [Problem(rel, fault.line, "encoding", str(fault))]
-    return parse_record(root, rel, text=text)
-
-
-def is_register_file(rel: str) -> bool:
-    """True for the paths Register.load reads: the root singletons and `*.yaml`/`*.yml` below non-hidden folders."""
-    parts = rel.split("/")
-    if len(parts) == 1:
-        return rel in SINGLETONS
-    return not any(p.startswith(".") for p in parts[:-1]) and parts[-1].endswith((".yaml", ".yml"))
-
-
 # -- the fast read path: cache, lazy records, parallel parsing ---------------------------------------
 
 _ID_OK = ID_RE.fullmatch  # ids.valid_id without its function call (with its '..' test beside it)
-# Files to parse before a second process pays for itself (Settings.parallel_min overrides, for tests).
+
+# Files to parse before a second process pays for itself (METI_PI_PARALLEL_MIN overrides, for tests).
 PARALLEL_MIN = 600
-
-# The slots of Record that _StoredRecord keeps (its data, text and path are computed on first use).
-_KIND_SLOT: Any = Record.__dict__["kind"]
-_ID_SLOT: Any = Record.__dict__["id"]
-_RELPATH_SLOT: Any = Record.__dict__["relpath"]
-
-
-class _StoredRecord(Record):
-    """A record built from the cache: data decoded, text read and path joined on first use.
-
-    Each is a cached_property: after the first use it is a plain instance attribute, as fast to
-    read as Record's own slots (checks read `rec.data` millions of times on a large register).
-    """
-
-    @classmethod
-    def make(cls, kind: str, rid: str, rel: str, root: Path, packed: bytes, cid: str, store: Any,
-             targets: tuple[str, ...] | None = None) -> _StoredRecord:
-        self = cls.__new__(cls)
-        _KIND_SLOT.__set__(self, kind)
-        _ID_SLOT.__set__(self, rid)
-        _RELPATH_SLOT.__set__(self, rel)
-        self.__dict__.update(_packed=packed, _cid=cid, _root=root, _store=store, _refs=targets)
-        return self
-
-    @cached_property
-    def data(self) -> Any:
-        return marshal.loads(self.__dict__["_packed"])
-
-    @cached_property
-    def text(self) -> str:
-        return _text_of(self.path, self.__dict__["_cid"], self.__dict__["_store"])
-
-    @cached_property
-    def path(self) -> Path:
-        return Path(self.__dict__["_root"], self.relpath)
-
-
-def _text_of(path: Path, cid: str, store: Any) -> str:
-    """The text whose content id is `cid`: from the cache, the file if unchanged, the blob in git; '' if gone."""
-    stored = store.text(cid) if store is not None else None
-    if stored is not None:
-        return str(stored, "utf-8")
-    try:
-        raw = limits.read_regular(path)
-        if cache.blob_id(raw) == cid:
-            return yamlload.decode(raw)
-    except (OSError, yamlload.YamlFault):
-        pass
-    try:
-        return yamlload.decode(gitlayer.git_bytes(path.parent, "cat-file", "blob", cid))
-    except (MetiPiError, yamlload.YamlFault):
-        return ""  # only line numbers of problems depend on it
-
 
 # One file's outcome: (content id, cache entry or None, load problems without path, Record or None).
 _Outcome = tuple[str, Any, tuple[Any, ...], Any]  # the last: Record, or its UTF-8 text from another process, or None
@@ -415,7 +305,7 @@ def _portable(rel: str, outcome: _Outcome) -> tuple[Any, ...]:
 
 
 def _read_many(root: Path, rels: list[str], given: dict[str, bytes], least: int = PARALLEL_MIN) -> dict[str, _Outcome]:
-    """Outcomes of many files; several processes share the work when there are `least` or more (meti_pi.procs)."""
+    """Outcomes of many files; several processes share the work when there are many (meti_pi.procs)."""
     workers = min(procs.cpus(), 8) if len(rels) >= least else 1
     if workers < 2:
         return {rel: _read_one(root, rel, raw=given.get(rel)) for rel in rels}
@@ -434,7 +324,7 @@ def _read_many(root: Path, rels: list[str], given: dict[str, bytes], least: int 
     return out
 
 
-class _Records(dict[str, Any]):
+class _Records(dict):  # type: ignore[type-arg]
     """The records of a loaded register: a dict that counts its changes (for Register.of_kind's index)."""
 
     __slots__ = ("version",)
@@ -454,7 +344,7 @@ class _Records(dict[str, Any]):
         self._changed()
         super().__delitem__(key)
 
-    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]  # dict's overloaded |= and | in typeshed: one Any signature matches neither
+    def __ior__(self, other: Any) -> Self:  # type: ignore[misc]  # dict's overloaded |= and | in typeshed: one Any signature matches neither
         self._changed()
         super().__ior__(other)
         return self
@@ -480,32 +370,56 @@ class _Records(dict[str, Any]):
         return super().setdefault(key, default)
 
 
-def _schema_file(rel: str) -> str | None:
-    """The schema of the file at `rel` (None where the path itself is wrong)."""
-    if "/" not in rel:
-        return SINGLETONS.get(rel)
-    spec = KINDS.get(rel.split("/")[0])
-    return spec.schema_file if spec is not None else None
+_schema_file = schema_file_of_path
 
 
-def tree_of(root: Path, rev: str) -> dict[str, str]:
-    """The register files commit `rev` holds under `root` (relpath -> blob id): one `git ls-tree`."""
-    out = gitlayer.git(root, "ls-tree", "-r", "-z", rev, "--", ".")
-    files: dict[str, str] = {}
-    for entry in out.split("\0"):
-        head, _, rel = entry.partition("\t")
-        if not head.startswith(("100644 ", "100755 ")):
-            continue  # links, submodules: not record files
-        # is_register_file, inlined: this runs for every file of a large register on every write
-        folder, slash, name = rel.rpartition("/")
-        if (slash and name.endswith((".yaml", ".yml")) and not folder.startswith(".") and "/." not in folder) or (not slash and rel in SINGLETONS):
-            files[rel] = head.rpartition(" ")[2]
-    return files
+def tree_of(root: Path, rev: str, settings: Settings = DEFAULT) -> lazy.Tree:
+    """The register files commit `rev` holds under `root` (relpath -> blob id), each kind folder
+    listed when first asked for (meti_pi.store.lazy.Tree; Register.load(at=...) reads it lazily)."""
+    view = cache.View.open_lazy(root, settings)
+    return lazy.Tree(root, rev, view.store if view is not None else None)
+
+
+def read_outcomes(root: Path, rels: list[str], given: dict[str, bytes], view: Any, least: int = PARALLEL_MIN) -> dict[str, _Outcome]:
+    """_read_many's outcomes, each with its Record (or None)."""
+    store = view.store if view is not None else None
+    out: dict[str, _Outcome] = {}
+    for rel, (cid, entry, faults, record) in _read_many(root, rels, given, least).items():
+        if isinstance(record, bytes):  # parsed by another process: its text came along
+            kind, rid, _ = classify_path(rel)
+            text = record.decode("utf-8")
+            record = _StoredRecord.make(kind, rid, rel, root, entry[1], cid, store, entry[3])
+            record.__dict__["text"] = text
+        out[rel] = (cid, entry, faults, record)
+    return out
+
+
+def _load_lazy(cls: type[Register], root: Path, overlay: dict[str, str | None], at: lazy.Tree,
+               settings: Settings = DEFAULT) -> Register | None:
+    """The register as commit `at` holds it with `overlay`, its records read when asked for; None
+    without the read cache (then it is read whole)."""
+    if at.store is None:
+        return None
+    view = cache.View(at.store, {}, lazy=True)
+    outcomes: dict[str, Any] = {}
+    for rel, text in overlay.items():
+        if text is None:
+            outcomes[rel] = None
+            continue
+        outcomes[rel] = outcome = _read_one(root, rel, text=text)
+        if outcome[1] is not None:
+            # Stored though not written yet (keyed by content: the commit about to be made reads it next).
+            view.add(cache.entry_key(outcome[0], _schema_file(rel) or ""), outcome[1], text.encode("utf-8"))
+    least = settings.parallel(PARALLEL_MIN)
+    records = lazy.Records(root, at, view, outcomes, lambda r, rels, given, v: read_outcomes(r, rels, given, v, least))
+    tops = sorted({*at.top, *(rel for rel in overlay if "/" not in rel)})
+    records.read(tops)
+    singletons = {rel: records.made[rel] for rel in tops if records.made.get(rel) is not None}
+    return cls(root=root, records=records, singletons=singletons, load_problems=lazy.AllFaults(records), settings=settings)
 
 
 def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, str | None],
-          at: dict[str, str] | None = None, settings: Settings = DEFAULT) -> Register:
-
+          at: Mapping[str, str] | None = None, settings: Settings = DEFAULT) -> Register:
     view = cache.View.open(root, vouched=at, settings=settings)
     vouched = at if at is not None else view.vouched if view is not None else {}
     empty = view is not None and not view.store.entries  # nothing to look up: every file is parsed

@@ -1,0 +1,399 @@
+"""The register as a commit holds it, read lazily (issue 18): what the write path reads.
+
+A write validates the change against the register of the commit it will sit on. Reading all of
+that register (every file listed, every record built) made a write cost what the register holds;
+here it costs what the change touches:
+
+- `Tree`: the register files of a commit (relpath -> blob id), one kind folder at a time. The
+  root is listed with one `git ls-tree`; a kind folder is listed only when asked for, from the
+  read cache when its tree id is the one listed there, else from the listing of an older tree id
+  and `git diff-tree` between the two (a commit changes a few files), else with `git ls-tree -r`.
+  Each kind's listing also keeps the references of its records (meti_pi.store.refs), filled as
+  they are read: `referrers` answers "who names X" without reading every record.
+- `Records`: an immutable mapping key -> Record over a Tree; a record is built when first read,
+  from the read cache by blob id (one small shard) or parsed from its blob. The records of a kind
+  are read together (`of_kind`).
+
+Listings hold paths, blob ids and record keys: data, authenticated as every cache file, and
+correctness never depends on them (a listing that does not match is not used; git is asked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from meti_pi.errors import MetiPiError, Problem
+from meti_pi.store import blobs, refs
+from meti_pi.store.cache_files import restored
+from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.record import classify_path, schema_file_of_path, stored_record
+
+
+def _wanted(rel: str) -> bool:
+    """register.is_register_file below a kind folder: `*.yaml`/`*.yml`, no hidden folder."""
+    folder, _, name = rel.rpartition("/")
+    return name.endswith((".yaml", ".yml")) and not folder.startswith(".") and "/." not in folder
+
+
+class Tree(Mapping[str, str]):
+    """The register files commit `rev` holds (relpath -> blob id), each kind folder listed on first use."""
+
+    def __init__(self, root: Path, rev: str, store: Any = None) -> None:
+        self.root = root
+        self.rev = rev
+        self.store = store  # meti_pi.store.cache_files.Store, or None: listings are not kept
+        self.top: dict[str, str] = {}  # root singletons -> blob id
+        self.folders: dict[str, str] = {}  # non-hidden folder -> its tree id
+        for entry in blobs.git_out(root, "ls-tree", "-z", rev, "--", ".").split("\0"):
+            head, _, name = entry.partition("\t")
+            fields = head.split(" ")
+            if len(fields) != 3:
+                continue
+            mode, kind, sha = fields
+            if kind == "tree" and not name.startswith("."):
+                self.folders[name] = sha
+            elif mode in ("100644", "100755") and name in SINGLETONS:
+                self.top[name] = sha
+        self._kinds: dict[str, dict[str, str]] = {}
+        self._refs: dict[str, dict[str, tuple[str, ...]]] = {}  # kind -> relpath -> targets, where known
+        self.replaced: set[str] = set()  # cache keys of content a listed folder held before and holds no more
+
+    # -- the mapping
+    def __getitem__(self, rel: str) -> str:
+        folder, slash, _ = rel.partition("/")
+        found = self.kind(folder).get(rel) if slash else self.top.get(rel)
+        if found is None:
+            raise KeyError(rel)
+        return found
+
+    def __contains__(self, rel: object) -> bool:
+        return isinstance(rel, str) and self.get(rel) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.top
+        for folder in self.folders:
+            yield from self.kind(folder)
+
+    def __len__(self) -> int:
+        return len(self.top) + sum(len(self.kind(f)) for f in self.folders)
+
+    # -- one kind folder
+    def kind(self, folder: str) -> dict[str, str]:
+        """relpath -> blob id of the register files under `folder`."""
+        found = self._kinds.get(folder)
+        if found is None:
+            found = self._kinds[folder] = self._list(folder)
+        return found
+
+    def _list(self, folder: str) -> dict[str, str]:
+        sid = self.folders.get(folder)
+        self._refs[folder] = {}
+        if sid is None:
+            return {}
+        kept = self.store.listing(folder) if self.store is not None else None
+        files: dict[str, str] | None = None
+        known: dict[str, tuple[str, ...]] = {}
+        if kept is not None and isinstance(kept.get("files"), dict) and isinstance(kept.get("refs"), dict):
+            if kept.get("tree") == sid:  # kept for this very tree: nothing to list, nothing to write
+                self._refs[folder] = kept["refs"]
+                return dict(kept["files"])
+            if isinstance(kept.get("tree"), str):
+                files, known = self._moved(folder, kept["tree"], sid, kept["files"], kept["refs"])
+        if files is None:
+            out = blobs.git_out(self.root, "ls-tree", "--full-tree", "-r", "-z", sid)  # not filtered by the folder git runs in
+            files = {}
+            for entry in out.split("\0"):
+                head, _, name = entry.partition("\t")
+                if head.startswith(("100644 ", "100755 ")) and _wanted(name):
+                    files[f"{folder}/{name}"] = head.rpartition(" ")[2]
+        self._refs[folder] = known
+        self._save(folder, files)
+        return files
+
+    def _moved(self, folder: str, old: str, new: str, files: dict[str, str], known: dict[str, Any]) -> tuple[Any, Any]:
+        """The listing of tree `new` from that of tree `old`, through `git diff-tree` (None when git
+        cannot compare them, e.g. the old tree is gone)."""
+        spec = KINDS.get(folder)
+        try:
+            out = blobs.git_out(self.root, "diff-tree", "-r", "-z", "--no-renames", old, new)
+        except MetiPiError:
+            return None, {}
+        files, known = dict(files), dict(known)
+        parts = out.split("\0")
+        for i in range(0, len(parts) - 1, 2):
+            meta, name = parts[i].split(" "), parts[i + 1]
+            if len(meta) != 5:
+                return None, {}
+            new_mode, new_sha = meta[1], meta[3]
+            rel = f"{folder}/{name}"
+            if not _wanted(name):
+                continue
+            gone = files.pop(rel, None)
+            known.pop(rel, None)
+            if gone is not None and spec is not None:
+                self.replaced.add(f"{gone}:{spec.schema_file}")
+            if new_sha.strip("0") and new_mode in ("100644", "100755"):  # all zeros: deleted (SHA-1 or SHA-256)
+                files[rel] = new_sha
+        return files, known
+
+    def _save(self, folder: str, files: dict[str, str]) -> None:
+        if self.store is not None and folder in self.folders:
+            self.store.save_listing(folder, {"tree": self.folders.get(folder), "files": files, "refs": self._refs.get(folder, {})})
+
+    def known_refs(self, folder: str) -> dict[str, tuple[str, ...]]:
+        self.kind(folder)
+        return self._refs[folder]
+
+    def keep_refs(self, folder: str, found: dict[str, tuple[str, ...]]) -> None:
+        """Remember the references of records of `folder` just read (kept with the listing)."""
+        known = self.known_refs(folder)
+        if any(known.get(rel) != targets for rel, targets in found.items()):
+            known.update(found)
+            self._save(folder, self._kinds[folder])
+
+
+def _problems(rel: str, faults: Iterable[Any]) -> list[Problem]:
+    return restored(rel, faults)
+
+
+class Records(Mapping[str, Any]):
+    """key -> Record of a register read at a commit (`Tree`) with a change (`overlay`), built when read.
+
+    Iterating, `len` and `values` read every record (correct, and as slow as reading everything):
+    the write path asks by key, by kind (`of_kind`) and for referrers instead.
+    """
+
+    def __init__(self, root: Path, tree: Tree, view: Any, overlay: dict[str, Any], parse_many: Any) -> None:
+        self.root = root
+        self.parse_many = parse_many  # (root, relpaths, their bytes, view) -> relpath -> outcome (register.read_outcomes)
+        self.tree = tree
+        self.view = view
+        self.overlay = overlay  # relpath -> (cid, entry, faults, Record | None), None: deleted
+        self.made: dict[str, Any] = {}  # relpath -> Record | None, as read
+        self.faults: dict[str, list[Problem]] = {}  # relpath -> load problems (read fault, layout)
+        self.schema: dict[str, tuple[Any, ...]] = {}  # relpath -> schema problems (stored form)
+
+    # -- reading
+    def rels_of(self, kind: str) -> list[str]:
+        """The relpaths of the files of `kind` (the folder's listing with the change)."""
+        prefix = kind + "/"
+        rels = set(self.tree.kind(kind))
+        for rel, outcome in self.overlay.items():
+            if rel.startswith(prefix):
+                if outcome is None:
+                    rels.discard(rel)
+                else:
+                    rels.add(rel)
+        return sorted(rels)
+
+    def read(self, rels: Iterable[str]) -> None:
+        """Build the records of `rels` not built yet: from the cache, else parsed from their blobs."""
+        todo = [rel for rel in rels if rel not in self.made]
+        missing: dict[str, str] = {}
+        for rel in todo:
+            if rel in self.overlay:
+                self._take(rel, self.overlay[rel])
+                continue
+            kind, rid, problem = classify_path(rel)
+            cid = self.tree.get(rel)
+            if cid is None:
+                self.made[rel] = None
+                continue
+            if problem:
+                self.made[rel] = None
+                self.faults[rel] = [Problem(rel, None, "layout", problem)]
+                continue
+            schema_file = SINGLETONS[rel] if kind == "" else KINDS[kind].schema_file
+            entry = self.view.lookup(f"{cid}:{schema_file}") if self.view is not None else None
+            if entry is None:
+                missing[rel] = cid
+            elif entry[0] == "ok":
+                rec = stored_record(kind, rid, rel, self.root, entry, cid, self.view.store)
+                self._take(rel, (cid, entry, (), rec))
+            else:
+                self._take(rel, (cid, entry, entry[1], None))
+        if missing:
+            self._parse(missing)
+
+    def _parse(self, missing: dict[str, str]) -> None:
+        found = blobs.blobs_of(self.root, sorted(set(missing.values())), {sha: rel for rel, sha in missing.items()})
+        given = {rel: found[sha] for rel, sha in missing.items() if sha in found}
+        for rel, outcome in self.parse_many(self.root, sorted(given), given, self.view).items():
+            cid, entry, _faults, _record = outcome
+            if self.view is not None and entry is not None:
+                self.view.add(f"{cid}:{schema_file_of_path(rel) or ''}", entry)
+            self._take(rel, outcome)
+        for rel in missing:
+            self.made.setdefault(rel, None)
+
+    def _take(self, rel: str, outcome: Any) -> None:
+        if outcome is None:  # deleted by the change
+            self.made[rel] = None
+            return
+        _cid, entry, faults, record = outcome
+        self.made[rel] = record
+        if faults:
+            self.faults[rel] = _problems(rel, faults)
+        if entry is not None and entry[0] == "ok":
+            self.schema[rel] = entry[2]
+
+    def record(self, rel: str) -> Any:
+        if rel not in self.made:
+            self.read((rel,))
+        return self.made.get(rel)
+
+    # -- the mapping
+    def __getitem__(self, key: str) -> Any:
+        rec = self.get(key)
+        if rec is None:
+            raise KeyError(key)
+        return rec
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if "/" not in key:
+            return default
+        rec = self.record(key + ".yaml")
+        return default if rec is None else rec
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def _all_rels(self) -> list[str]:
+        """Every register file below a folder, with the change (not the root singletons)."""
+        folders = set(self.tree.folders) | {rel.split("/", 1)[0] for rel in self.overlay if "/" in rel}
+        return sorted(rel for folder in folders for rel in self.rels_of(folder))
+
+    def __iter__(self) -> Iterator[str]:
+        rels = self._all_rels()
+        self.read(rels)
+        return iter([self.made[rel].key for rel in rels if self.made.get(rel) is not None])
+
+    # Nothing changes a loaded register's records (Register.derived keeps indexes while `version` holds).
+    version = 0
+
+    def flush(self) -> None:
+        """Store what was parsed, and drop from the cache the content the listed folders and the
+        change replace (the shards read are pruned of content no listed folder holds)."""
+        view = self.view
+        if view is None:
+            return
+        drop = set(self.tree.replaced)
+        for rel in self.overlay:
+            folder = rel.split("/", 1)[0] if "/" in rel else ""
+            old = self.tree.get(rel)
+            if old is None or folder not in KINDS:
+                continue
+            if sum(1 for cid in self.tree.kind(folder).values() if cid == old) == 1:
+                drop.add(f"{old}:{KINDS[folder].schema_file}")
+        new, texts = view.new, view.new_texts
+        view.new, view.new_texts = {}, {}
+        self.tree.replaced = set()
+        view.store.update(new, texts, drop, Live(self.tree, new))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    # -- what the write path asks
+    def of_kind(self, kind: str) -> list[Any]:
+        rels = self.rels_of(kind)
+        self.read(rels)
+        return [self.made[rel] for rel in rels if self.made.get(rel) is not None]
+
+    def keys_of(self, kind: str) -> list[str]:
+        """The keys of the files of `kind`, without reading them (in no particular order)."""
+        listed = self.tree.kind(kind)
+        keys = [rel[:-5] for rel in listed if rel.endswith(".yaml") and self.overlay.get(rel, True) is not None]
+        return keys + [rel[:-5] for rel, o in self.overlay.items() if o is not None and rel not in listed
+                       and rel.startswith(kind + "/") and rel.endswith(".yaml")]
+
+    def referrers(self, keys: set[str], kinds: set[str]) -> set[str]:
+        """The keys of the records of `kinds` that name one of `keys`."""
+        found: set[str] = set()
+        for kind in sorted(kinds):
+            known = self.tree.known_refs(kind)
+            rels = self.rels_of(kind)
+            unknown = [rel for rel in rels if rel not in known or rel in self.overlay]
+            self.read(unknown)
+            fresh = {}
+            for rel in unknown:
+                rec = self.made.get(rel)
+                targets = refs.targets_of(rec) if rec is not None else ()
+                if rel not in self.overlay:
+                    fresh[rel] = targets
+                if not keys.isdisjoint(targets):
+                    found.add(rel[:-5])
+            if fresh:
+                self.tree.keep_refs(kind, fresh)
+            found.update(rel[:-5] for rel in rels if rel not in self.overlay and rel in known and not keys.isdisjoint(known[rel]))
+        return found
+
+    def problems_of(self, rels: Iterable[str]) -> list[Problem]:
+        """Load and schema problems of the files `rels` (reading them)."""
+        rels = list(rels)
+        self.read(rels)
+        out: list[Problem] = []
+        for rel in rels:
+            out.extend(self.faults.get(rel, ()))
+            out.extend(Problem(rel, *p) for p in self.schema.get(rel, ()))
+        return out
+
+
+_KIND_OF_SCHEMA = {spec.schema_file: name for name, spec in KINDS.items()}
+
+
+class Live:
+    """The cache keys a lazily read register holds: content of a listed kind folder, or new."""
+
+    def __init__(self, tree: Tree, new: Iterable[str]) -> None:
+        self.tree = tree
+        self.new = set(new)
+
+    def keys_of(self, schema_file: str) -> set[str] | None:
+        """The live keys of `schema_file`'s records; None where this command did not list them."""
+        kind = _KIND_OF_SCHEMA.get(schema_file)
+        if kind is None:
+            cids = set(self.tree.top.values()) if schema_file in SINGLETONS.values() else None
+        else:
+            cids = set(self.tree._kinds[kind].values()) if kind in self.tree._kinds else None
+        if cids is None:
+            return None
+        return {f"{cid}:{schema_file}" for cid in cids} | {k for k in self.new if k.endswith(":" + schema_file)}
+
+
+class SchemaFailures:
+    """The relpaths whose record fails its schema, found as records are read (Register.unchecked)."""
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+
+    def __contains__(self, rel: object) -> bool:
+        if not isinstance(rel, str):
+            return False
+        self.records.record(rel)
+        return bool(self.records.schema.get(rel))
+
+
+class AllFaults:
+    """Register.load_problems of a lazy register: read on first use (every file is then read)."""
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+        self._list: list[Problem] | None = None
+
+    def _all(self) -> list[Problem]:
+        if self._list is None:
+            self.records.read(self.records._all_rels())
+            faults = self.records.faults
+            self._list = [p for rel in sorted(faults) for p in faults[rel]]
+        return self._list
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._all()[i]

@@ -1,0 +1,108 @@
+"""The register read at a commit, lazily (meti_pi.store.lazy, issue 18): the same register as a
+whole read, its kind listings kept in the read cache and moved forward with `git diff-tree`, and a
+write that reads only what its change touches."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from conftest import git, make_register
+
+from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+from meti_pi.store import lazy
+from meti_pi.store.register import Register, tree_of
+
+TODAY = date(2026, 11, 26)
+REPO = Path(__file__).resolve().parent.parent
+
+
+def listed(root: Path) -> dict[str, str]:
+    """What `git ls-tree -r` says HEAD holds under `root` (the register files)."""
+    out = git(root, "ls-tree", "-r", "-z", "HEAD", "--", ".")
+    found = {}
+    for entry in out.split("\0"):
+        head, _, rel = entry.partition("\t")
+        if head.startswith("100644") and (rel.endswith(".yaml") or "/" not in rel) and not rel.startswith("."):
+            found[rel] = head.split()[2]
+    return found
+
+
+def same_register(a: Register, b: Register) -> None:
+    assert sorted(a.records) == sorted(b.records)
+    for key in a.records:
+        assert a.records[key].data == b.records[key].data, key
+        assert a.records[key].text == b.records[key].text, key
+    assert sorted(a.singletons) == sorted(b.singletons)
+    assert [p.as_json() for p in a.load_problems] == [p.as_json() for p in b.load_problems]
+
+
+def test_a_lazy_read_is_the_whole_read(tmp_path: Path) -> None:
+    root = make_register(tmp_path, {"divisions/broken.yaml": "id: [unclosed\n", "stray/thing.yaml": "id: x\n"}, example=True)
+    for _ in range(2):  # cold (parsed from blobs), then from the read cache
+        tree = tree_of(root, "HEAD")
+        lazy_reg = Register.load(root, at=tree)
+        assert isinstance(lazy_reg.records, lazy.Records)
+        eager = Register.load(root, at=dict(tree))  # a plain mapping: read whole
+        assert not isinstance(eager.records, lazy.Records)
+        same_register(lazy_reg, eager)
+        assert [p.as_json() for p in validate_register(lazy_reg, TODAY)] == [p.as_json() for p in validate_register(eager, TODAY)]
+        assert {p.code for p in lazy_reg.load_problems} >= {"yaml", "layout"}
+        lazy_reg.flush_cache()
+
+
+def test_kept_listings_follow_commits_made_by_hand(tmp_path: Path) -> None:
+    root = make_register(tmp_path, example=True)
+    repo = root.parent
+    assert dict(tree_of(root, "HEAD")) == listed(root)  # lists and keeps every kind folder
+    division = sorted((root / "divisions").glob("*.yaml"))[0]
+    division.write_text(division.read_text(encoding="utf-8") + "# edited by hand\n", encoding="utf-8")
+    sorted((root / "files").glob("*.yaml"))[0].unlink()
+    (root / "divisions" / "added-by-hand.yaml").write_text("schema_version: 1\nid: added-by-hand\n", encoding="utf-8")
+    inspection = sorted((root / "inspections").rglob("*.yaml"))[0]
+    (inspection.parent.parent / "2031").mkdir()
+    inspection.rename(inspection.parent.parent / "2031" / inspection.name)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "by hand")
+    tree = tree_of(root, "HEAD")
+    assert dict(tree) == listed(root)  # moved forward through git diff-tree from the kept listings
+    again = tree_of(root, "HEAD")
+    assert dict(again) == listed(root)  # and kept for the new tree ids
+    git(repo, "reset", "-q", "--hard", "HEAD~1")  # back: the listings follow the other way too
+    assert dict(tree_of(root, "HEAD")) == listed(root)
+
+
+def test_referrers_come_from_the_kept_listings_and_equal_a_scan(tmp_path: Path) -> None:
+    root = make_register(tmp_path, example=True)
+    whole = Register.load(root)
+    for _ in range(2):
+        reg = Register.load(root, at=tree_of(root, "HEAD"))
+        for division in whole.of_kind("divisions"):
+            kinds = {"files", "systems", "contractors", "incidents", "inspections", "audits"}
+            assert reg.referrers({division.key}, kinds) == whole.referrers({division.key}, kinds)
+        reg.flush_cache()
+
+
+def test_a_write_reads_what_its_change_touches(tmp_path: Path) -> None:
+    """Records a command does not read are not built: a new division reads a few records of 1,500."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import gen_register
+
+    root = gen_register.generate(tmp_path / "gen", 1500, 30, seed=5)
+    Register.load(root)  # fills the read cache
+    built: list[str] = []
+    for rid in ("zz-first", "zz-new"):  # the first write also keeps each listing's references
+        new = {f"divisions/{rid}.yaml": json.dumps({"schema_version": 1, "id": rid, "name": "新課", "org": "経済産業省",
+                                                    "manager_post": "課長"}, ensure_ascii=False)}
+        reg = Register.load(root, overlay=new, at=tree_of(root, "HEAD"))
+        focus = focus_of(reg, new)
+        assert focus is not None and f"divisions/{rid}" in focus
+        assert focused_errors(reg, TODAY, focus, checks=ERROR_CHECKS) == []
+        assert isinstance(reg.records, lazy.Records)
+        built = [rel for rel, rec in reg.records.made.items() if rec is not None]
+        reg.flush_cache()
+    total = len(listed(root))
+    assert "divisions/zz-new.yaml" in built
+    assert len(built) < total / 10, (len(built), total, sorted({r.split("/")[0] for r in built}))
