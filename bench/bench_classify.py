@@ -138,7 +138,13 @@ def run_cli(path: Path) -> tuple[float, float, dict[str, object]]:
     env.pop("METI_PI_REGISTER", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run([PY, "-m", "meti_pi", "classify", str(path), "--json"], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+    proc = subprocess.run(
+        [PY, "-m", "meti_pi", "classify", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"classify failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -156,7 +162,9 @@ def peak_rss_of(path: Path) -> float:
     )
     env = {**os.environ, "METI_PI_TODAY": "2026-11-26"}
     env.pop("METI_PI_REGISTER", None)
-    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=tempfile.gettempdir())
+    out = subprocess.run(
+        [PY, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=tempfile.gettempdir()
+    )
     return float(out.stdout)
 
 
@@ -164,7 +172,10 @@ def ensure(path: Path, make) -> Path:  # type: ignore[no-untyped-def]
     if not path.exists():
         t = time.perf_counter()
         make(path)
-        print(f"generated {path.relative_to(ROOT)} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s", flush=True)
+        print(
+            f"generated {path.relative_to(ROOT)} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s",
+            flush=True,
+        )
     return path
 
 
@@ -188,8 +199,24 @@ def csv_rows(rows: int, repeats: int) -> list[tuple[str, str, str, str, str]]:
             walls.append(wall)
         floor, reader, wall = statistics.median(polars), statistics.median(readers), statistics.median(walls)
         assert result["dataset"]["rows"] == rows, result["dataset"]  # type: ignore[index]
-        table.append((f"classify {rows:,}x8 {name} CSV", "≤ 3x polars read", f"{floor:.2f} s polars", f"{wall:.2f} s", f"{wall / floor:.2f}x"))
-        table.append(("  the same against csv.reader", "—", f"{reader:.2f} s csv.reader", f"{wall:.2f} s", f"{wall / reader:.2f}x"))
+        table.append(
+            (
+                f"classify {rows:,}x8 {name} CSV",
+                "≤ 3x polars read",
+                f"{floor:.2f} s polars",
+                f"{wall:.2f} s",
+                f"{wall / floor:.2f}x",
+            )
+        )
+        table.append(
+            (
+                "  the same against csv.reader",
+                "—",
+                f"{reader:.2f} s csv.reader",
+                f"{wall:.2f} s",
+                f"{wall / reader:.2f}x",
+            )
+        )
         mem = peak_rss_of(path)
         table.append((f"  peak memory, {rows:,} rows {name}", "≤ 300 MB, flat", "—", f"{mem:.0f} MB", "—"))
     return table
@@ -206,7 +233,15 @@ def speed(quick: bool, big: bool) -> list[tuple[str, str, str, str, str]]:
         xfloors.append(floor_xlsx(xlsx_path))
         xwalls.append(run_cli(xlsx_path)[0])
     xfloor, xwall = statistics.median(xfloors), statistics.median(xwalls)
-    table.append((f"classify {xrows:,}-row XLSX (wall)", "≤ 1.3x calamine" if not quick else "(quick)", f"{xfloor:.2f} s calamine", f"{xwall:.2f} s", f"{xwall / xfloor:.2f}x"))
+    table.append(
+        (
+            f"classify {xrows:,}-row XLSX (wall)",
+            "≤ 1.3x calamine" if not quick else "(quick)",
+            f"{xfloor:.2f} s calamine",
+            f"{xwall:.2f} s",
+            f"{xwall / xfloor:.2f}x",
+        )
+    )
     if big:
         table += csv_rows(10_000_000, 1)
     return table

@@ -71,15 +71,21 @@ print(json.dumps({{"wall": wall, "cpu": cpu / wall, "rss": r1.ru_maxrss / 1024, 
 
 
 def run(body: str, path: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", HARNESS.format(path=str(path), body=body)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", HARNESS.format(path=str(path), body=body)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def main(paths: list[str]) -> int:
     print(f"{'file':28s} {'engine':8s} {'work':5s} {'wall':>7s} {'peak RSS':>9s} {'CPU':>5s}")
     for p in map(Path, paths):
-        for engine, work, body in (("polars", "read", POLARS_READ), ("duckdb", "read", DUCKDB_READ),
-                                   ("polars", "scan", POLARS_SCAN), ("duckdb", "scan", DUCKDB_SCAN)):
+        for engine, work, body in (
+            ("polars", "read", POLARS_READ),
+            ("duckdb", "read", DUCKDB_READ),
+            ("polars", "scan", POLARS_SCAN),
+            ("duckdb", "scan", DUCKDB_SCAN),
+        ):
             r = run(body, p)
             print(f"{p.name:28s} {engine:8s} {work:5s} {r['wall']:6.2f}s {r['rss']:7.0f}MB {r['cpu']:5.2f}", flush=True)
     return 0

@@ -21,10 +21,84 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "datasets"
 
-SURNAMES = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木", "松本", "井上", "木村", "清水", "山崎", "池田", "橋本"]
-SURNAME_KANA = ["サトウ", "スズキ", "タカハシ", "タナカ", "イトウ", "ワタナベ", "ヤマモト", "ナカムラ", "コバヤシ", "カトウ", "ヨシダ", "ヤマダ", "ササキ", "マツモト", "イノウエ", "キムラ", "シミズ", "ヤマザキ", "イケダ", "ハシモト"]
-GIVEN = ["太郎", "花子", "一郎", "美咲", "健太", "由美", "翔", "陽菜", "大輔", "さくら", "拓也", "真由美", "直樹", "彩", "誠"]
-GIVEN_KANA = ["タロウ", "ハナコ", "イチロウ", "ミサキ", "ケンタ", "ユミ", "ショウ", "ヒナ", "ダイスケ", "サクラ", "タクヤ", "マユミ", "ナオキ", "アヤ", "マコト"]
+SURNAMES = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "松本",
+    "井上",
+    "木村",
+    "清水",
+    "山崎",
+    "池田",
+    "橋本",
+]
+SURNAME_KANA = [
+    "サトウ",
+    "スズキ",
+    "タカハシ",
+    "タナカ",
+    "イトウ",
+    "ワタナベ",
+    "ヤマモト",
+    "ナカムラ",
+    "コバヤシ",
+    "カトウ",
+    "ヨシダ",
+    "ヤマダ",
+    "ササキ",
+    "マツモト",
+    "イノウエ",
+    "キムラ",
+    "シミズ",
+    "ヤマザキ",
+    "イケダ",
+    "ハシモト",
+]
+GIVEN = [
+    "太郎",
+    "花子",
+    "一郎",
+    "美咲",
+    "健太",
+    "由美",
+    "翔",
+    "陽菜",
+    "大輔",
+    "さくら",
+    "拓也",
+    "真由美",
+    "直樹",
+    "彩",
+    "誠",
+]
+GIVEN_KANA = [
+    "タロウ",
+    "ハナコ",
+    "イチロウ",
+    "ミサキ",
+    "ケンタ",
+    "ユミ",
+    "ショウ",
+    "ヒナ",
+    "ダイスケ",
+    "サクラ",
+    "タクヤ",
+    "マユミ",
+    "ナオキ",
+    "アヤ",
+    "マコト",
+]
 PREFECTURES = ["東京都", "北海道", "大阪府", "京都府", "神奈川県", "埼玉県", "千葉県", "愛知県", "福岡県", "宮城県"]
 TOWNS = ["見本市架空町", "試験市仮名区例題町", "模擬郡想定村", "架空区見本", "例示市試作町"]
 COMPANIES = ["株式会社見本商事", "架空工業株式会社", "有限会社例示製作所", "試験物産株式会社", "仮名運輸株式会社"]
@@ -93,7 +167,13 @@ def address(rng: random.Random) -> str:
 
 
 def phone(rng: random.Random) -> str:
-    return rng.choice([f"090-{digits(rng, 4)}-{digits(rng, 4)}", f"03-{digits(rng, 4)}-{digits(rng, 4)}", f"080-{digits(rng, 4)}-{digits(rng, 4)}"])
+    return rng.choice(
+        [
+            f"090-{digits(rng, 4)}-{digits(rng, 4)}",
+            f"03-{digits(rng, 4)}-{digits(rng, 4)}",
+            f"080-{digits(rng, 4)}-{digits(rng, 4)}",
+        ]
+    )
 
 
 def email(rng: random.Random, i: int) -> str:
@@ -131,7 +211,13 @@ def _cols(fullwidth: bool, japanese_dates: bool) -> list[Col]:
         Col("個人番号", lambda r, i: fw(my_number(r)), k({"my_number"})),
         Col("番号A", lambda r, i: (lambda n: f"{n[:4]}-{n[4:8]}-{n[8:]}")(my_number(r)), k({"my_number"})),
         Col("旅券番号", lambda r, i: f"T{r.choice('KRZ')}{digits(r, 7)}", k({"passport"})),
-        Col("カードNo", lambda r, i: f"{r.choice('ABCDEFG')}{r.choice('ABCDEFG')}{digits(r, 8)}{r.choice('ABCDEFG')}{r.choice('ABCDEFG')}", k({"residence_card"})),
+        Col(
+            "カードNo",
+            lambda r, i: (
+                f"{r.choice('ABCDEFG')}{r.choice('ABCDEFG')}{digits(r, 8)}{r.choice('ABCDEFG')}{r.choice('ABCDEFG')}"
+            ),
+            k({"residence_card"}),
+        ),
         Col("免許証番号", lambda r, i: digits(r, 12), k({"drivers_license"})),
         Col("基礎年金番号", lambda r, i: f"{digits(r, 4)}-{digits(r, 6)}", k({"basic_pension"})),
         Col("カード番号", lambda r, i: card_number(r), k({"card_number"})),
@@ -142,9 +228,17 @@ def _cols(fullwidth: bool, japanese_dates: bool) -> list[Col]:
         Col("既往歴", lambda r, i: r.choice(HISTORY), k({"sensitive:medical_history"})),
         Col("健診結果", lambda r, i: r.choice(CHECKUP), k({"sensitive:health_check"})),
         # one row in 50 says 糖尿病で通院中: a disease (病歴) and ongoing treatment (診療)
-        Col("相談メモ", lambda r, i: r.choice(NOTES) if i % 50 else SENSITIVE_NOTES[0], k({"sensitive:medical_history", "sensitive:medical_treatment"})),
+        Col(
+            "相談メモ",
+            lambda r, i: r.choice(NOTES) if i % 50 else SENSITIVE_NOTES[0],
+            k({"sensitive:medical_history", "sensitive:medical_treatment"}),
+        ),
         # hard positives the scan is expected to miss (no header word, no distinctive form)
-        Col("Contact", lambda r, i: f"{r.choice(['Taro', 'Hanako', 'Ken'])} {r.choice(['Yamada', 'Sato', 'Suzuki'])}", k({"name"})),
+        Col(
+            "Contact",
+            lambda r, i: f"{r.choice(['Taro', 'Hanako', 'Ken'])} {r.choice(['Yamada', 'Sato', 'Suzuki'])}",
+            k({"name"}),
+        ),
         Col("連絡先2", lambda r, i: f"090{digits(r, 8)}", k({"phone"})),
         # decoys: none of these is personal data
         Col("コース名", lambda r, i: r.choice(["ビジネス マナー", "エクセル キソ", "プレゼン ジッセン"]), k()),
@@ -172,11 +266,18 @@ def _rows(cols: list[Col], n: int, seed: int) -> Iterator[list[str]]:
         yield [c.make(rng, i) for c in cols]
 
 
-def labelled_corpus(outdir: Path, rows: int = 600, seed: int = 20261126) -> list[tuple[Path, dict[str, frozenset[str]]]]:
+def labelled_corpus(
+    outdir: Path, rows: int = 600, seed: int = 20261126
+) -> list[tuple[Path, dict[str, frozenset[str]]]]:
     """Write the corpus files; return each with its labels (column -> true kinds)."""
     outdir.mkdir(parents=True, exist_ok=True)
     out = []
-    plans = [("corpus_utf8.csv", False, False, "utf-8"), ("corpus_sjis.csv", True, True, "cp932"), ("corpus.xlsx", False, False, None), ("corpus.jsonl", False, True, None)]
+    plans = [
+        ("corpus_utf8.csv", False, False, "utf-8"),
+        ("corpus_sjis.csv", True, True, "cp932"),
+        ("corpus.xlsx", False, False, None),
+        ("corpus.jsonl", False, True, None),
+    ]
     for k, (name, fullwidth, japanese_dates, encoding) in enumerate(plans):
         cols = _cols(fullwidth, japanese_dates)
         path = outdir / name
@@ -195,7 +296,13 @@ def labelled_corpus(outdir: Path, rows: int = 600, seed: int = 20261126) -> list
 # ---------------------------------------------------------------- writers
 
 
-def write_csv(path: Path, headers: list[str], rows: Iterator[list[str]] | list[list[str]], encoding: str = "utf-8", delimiter: str = ",") -> Path:
+def write_csv(
+    path: Path,
+    headers: list[str],
+    rows: Iterator[list[str]] | list[list[str]],
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+) -> Path:
     with path.open("w", newline="", encoding=encoding) as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n" if encoding == "cp932" else "\n")
         writer.writerow(headers)
@@ -239,28 +346,51 @@ def make_examples(outdir: Path = EXAMPLES) -> list[Path]:
         return [person(rng) for _ in range(n)]
 
     staff = [[f"S{i:05d}", *p, seireki(rng), phone(rng), email(rng, i), address(rng)] for i, p in enumerate(people(40))]
-    written.append(write_csv(outdir / "staff_utf8.csv", ["職員番号", "氏名", "フリガナ", "生年月日", "電話番号", "メールアドレス", "住所"], staff))
+    written.append(
+        write_csv(
+            outdir / "staff_utf8.csv",
+            ["職員番号", "氏名", "フリガナ", "生年月日", "電話番号", "メールアドレス", "住所"],
+            staff,
+        )
+    )
     applicants = [[p[0], wareki(rng), address(rng), phone(rng).translate(_FW)] for p in people(30)]
-    written.append(write_csv(outdir / "applicants_sjis.csv", ["申請者氏名", "生年月日", "住所", "電話"], applicants, "cp932"))
-    members = [[f"M{i:04d}", p[0], f"{digits(rng, 3)}-{digits(rng, 4)}", email(rng, i)] for i, p in enumerate(people(25))]
-    written.append(write_csv(outdir / "members.tsv", ["会員番号", "氏名", "郵便番号", "メールアドレス"], members, delimiter="\t"))
+    written.append(
+        write_csv(outdir / "applicants_sjis.csv", ["申請者氏名", "生年月日", "住所", "電話"], applicants, "cp932")
+    )
+    members = [
+        [f"M{i:04d}", p[0], f"{digits(rng, 3)}-{digits(rng, 4)}", email(rng, i)] for i, p in enumerate(people(25))
+    ]
+    written.append(
+        write_csv(outdir / "members.tsv", ["会員番号", "氏名", "郵便番号", "メールアドレス"], members, delimiter="\t")
+    )
     payroll = []
     for i, p in enumerate(people(20)):
         n = my_number(rng)
-        payroll.append([f"S{i:05d}", p[0], f"{n[:4]} {n[4:8]} {n[8:]}", "0001", digits(rng, 7), str(rng.randint(200, 600) * 1000)])
+        payroll.append(
+            [f"S{i:05d}", p[0], f"{n[:4]} {n[4:8]} {n[8:]}", "0001", digits(rng, 7), str(rng.randint(200, 600) * 1000)]
+        )
     written.append(
         write_xlsx(
             outdir / "payroll.xlsx",
-            {"給与": (["職員番号", "氏名", "個人番号", "銀行コード", "口座番号", "支給額"], payroll), "集計": (["区分", "人数"], [["常勤", "15"], ["非常勤", "5"]])},
+            {
+                "給与": (["職員番号", "氏名", "個人番号", "銀行コード", "口座番号", "支給額"], payroll),
+                "集計": (["区分", "人数"], [["常勤", "15"], ["非常勤", "5"]]),
+            },
         )
     )
-    corps = [[corporate_number(rng), rng.choice(COMPANIES), address(rng), f"03-{digits(rng, 4)}-{digits(rng, 4)}"] for _ in range(30)]
+    corps = [
+        [corporate_number(rng), rng.choice(COMPANIES), address(rng), f"03-{digits(rng, 4)}-{digits(rng, 4)}"]
+        for _ in range(30)
+    ]
     written.append(write_csv(outdir / "corporations.csv", ["法人番号", "法人名", "所在地", "代表電話"], corps))
     checks = [[f"S{i:05d}", rng.choice(CHECKUP), rng.choice(HISTORY), rng.choice(NOTES)] for i in range(30)]
     written.append(write_csv(outdir / "health_check.csv", ["職員番号", "健診結果", "既往歴", "備考"], checks))
     orders = [[digits(rng, 12), rng.choice(PRODUCTS), str(rng.randint(1, 20)), seireki(rng)] for _ in range(40)]
     written.append(write_csv(outdir / "orders.csv", ["注文番号", "品名", "数量", "受付日"], orders))
-    events = [{"受付ID": f"E{i:04d}", "氏名": p[0], "メール": email(rng, i), "参加": bool(i % 2), "人数": rng.randint(1, 3)} for i, p in enumerate(people(20))]
+    events = [
+        {"受付ID": f"E{i:04d}", "氏名": p[0], "メール": email(rng, i), "参加": bool(i % 2), "人数": rng.randint(1, 3)}
+        for i, p in enumerate(people(20))
+    ]
     path = outdir / "events.jsonl"
     path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
     written.append(path)
@@ -307,7 +437,16 @@ def write_big_xlsx(path: Path, rows: int, seed: int = 1) -> Path:
     def data() -> Iterator[list[str]]:
         for i in range(rows):
             name, kana = person(rng)
-            yield [f"E{i:08d}", name, kana, seireki(rng), phone(rng), f"user{i}@example.jp", address(rng), my_number(rng)]
+            yield [
+                f"E{i:08d}",
+                name,
+                kana,
+                seireki(rng),
+                phone(rng),
+                f"user{i}@example.jp",
+                address(rng),
+                my_number(rng),
+            ]
 
     return write_xlsx_shared(path, BIG_HEADER, data())
 
@@ -324,7 +463,9 @@ def write_xlsx_shared(path: Path, headers: list[str], rows: Iterator[list[str]])
     index: dict[str, int] = {}
     sheet_rows = []
     for r, row in enumerate([headers, *rows], start=1):
-        cells = "".join(f'<c r="{_col(c)}{r}" t="s"><v>{index.setdefault(v, len(index))}</v></c>' for c, v in enumerate(row))
+        cells = "".join(
+            f'<c r="{_col(c)}{r}" t="s"><v>{index.setdefault(v, len(index))}</v></c>' for c, v in enumerate(row)
+        )
         sheet_rows.append(f'<row r="{r}">{cells}</row>')
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -40,18 +40,69 @@ MIX = (("divisions", 0.006), ("systems", 0.02), ("contractors", 0.04), ("ledger"
 LATE_MIX = (("incidents", 0.005), ("audits", 0.001), ("reviews", 0.001))
 INSPECTION_YEARS = (2024, 2025)
 EXAMPLE = REPO / "examples" / "register"
-HANDLING_RULES = {"access_limits": "担当者に限定", "encryption": "保存時暗号化", "copy_limits": "複製禁止",
-                  "media_storage": "施錠保管", "disposal": "溶解処理", "backup": "週次で暗号化して外部保管",
-                  "mis_sending": "送付前に二人で宛先確認", "foreign_environment": "国内データセンターに限定"}
+HANDLING_RULES = {
+    "access_limits": "担当者に限定",
+    "encryption": "保存時暗号化",
+    "copy_limits": "複製禁止",
+    "media_storage": "施錠保管",
+    "disposal": "溶解処理",
+    "backup": "週次で暗号化して外部保管",
+    "mis_sending": "送付前に二人で宛先確認",
+    "foreign_environment": "国内データセンターに限定",
+}
 
 ORGS = ("経済産業省", "資源エネルギー庁", "中小企業庁")
-WORDS = ("申請", "補助金", "届出", "許可", "相談", "登録", "審査", "統計", "調査", "研修", "職員", "人事", "給与",
-         "事業者", "交付", "実績", "報告", "検査", "認定", "照会", "台帳", "名簿", "管理", "支援", "受付")
-ITEMS = ("氏名", "住所", "電話番号", "メールアドレス", "生年月日", "性別", "所属", "役職", "口座番号", "事業者名",
-         "法人番号", "申請日", "審査結果", "交付額", "職員番号", "年齢", "連絡先", "備考")
+WORDS = (
+    "申請",
+    "補助金",
+    "届出",
+    "許可",
+    "相談",
+    "登録",
+    "審査",
+    "統計",
+    "調査",
+    "研修",
+    "職員",
+    "人事",
+    "給与",
+    "事業者",
+    "交付",
+    "実績",
+    "報告",
+    "検査",
+    "認定",
+    "照会",
+    "台帳",
+    "名簿",
+    "管理",
+    "支援",
+    "受付",
+)
+ITEMS = (
+    "氏名",
+    "住所",
+    "電話番号",
+    "メールアドレス",
+    "生年月日",
+    "性別",
+    "所属",
+    "役職",
+    "口座番号",
+    "事業者名",
+    "法人番号",
+    "申請日",
+    "審査結果",
+    "交付額",
+    "職員番号",
+    "年齢",
+    "連絡先",
+    "備考",
+)
 
 
 # -- a tiny YAML emitter in the style the write path produces (2-space maps, '  - ' lists) --------
+
 
 def _scalar(v: Any) -> str:
     if v is None:
@@ -66,8 +117,14 @@ def _scalar(v: Any) -> str:
     if "\n" in s or "\t" in s:
         return json.dumps(s, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
     # Quote what a YAML 1.2 reader would not read back as this string (dates, numbers, flags).
-    if (not s or s[0] in "0123456789-+.!&*[]{}#|>@`'\"%?:,~" or s.lower() in ("true", "false", "null", "~")
-            or ": " in s or " #" in s or s != s.strip()):
+    if (
+        not s
+        or s[0] in "0123456789-+.!&*[]{}#|>@`'\"%?:,~"
+        or s.lower() in ("true", "false", "null", "~")
+        or ": " in s
+        or " #" in s
+        or s != s.strip()
+    ):
         return "'" + s.replace("'", "''") + "'"
     return s
 
@@ -111,6 +168,7 @@ def to_yaml(data: dict[str, Any], schema: str, depth: int = 1) -> str:
 
 # -- record makers ---------------------------------------------------------------------------------
 
+
 class Gen:
     def __init__(self, seed: int) -> None:
         self.r = random.Random(seed)
@@ -141,14 +199,26 @@ class Gen:
 
     def division(self, i: int, bureau: str | None) -> tuple[str, dict[str, Any]]:
         did = f"div-{i:03d}"
-        d: dict[str, Any] = {"schema_version": 1, "id": did, "name": f"{self.words(2)}課{i:03d}", "org": self.r.choice(ORGS)}
+        d: dict[str, Any] = {
+            "schema_version": 1,
+            "id": did,
+            "name": f"{self.words(2)}課{i:03d}",
+            "org": self.r.choice(ORGS),
+        }
         if bureau:
             d["bureau"] = bureau
         d["manager_post"] = f"{self.words(1)}課長"
         d["deputy_manager_posts"] = [f"{self.words(1)}室長", "課長補佐（総括）"]
         d["address"] = "東京都千代田区霞が関一丁目3番1号"
-        d["training"] = [{"date": self.date(2024, 2026), "course": f"{self.words(2)}研修", "audience": a, "attendees": self.r.randint(3, 80)}
-                         for a in ("handlers", "system_staff", "managers")]
+        d["training"] = [
+            {
+                "date": self.date(2024, 2026),
+                "course": f"{self.words(2)}研修",
+                "audience": a,
+                "attendees": self.r.randint(3, 80),
+            }
+            for a in ("handlers", "system_staff", "managers")
+        ]
         d["notes"] = "保有個人情報の管理状況を四半期ごとに確認する。" + self.words(40)
         return did, d
 
@@ -167,16 +237,43 @@ class Gen:
     def contractor(self, divisions: list[str], parents: list[str]) -> tuple[str, dict[str, Any]]:
         cid = self.rid("C")
         start = self.date(2022, 2026)
-        d: dict[str, Any] = {"schema_version": 1, "id": cid, "name": f"株式会社{self.words(2)}",
-                             "corporate_number": self.corporate_number(),
-                             "divisions": self.r.sample(divisions, 2)}
+        d: dict[str, Any] = {
+            "schema_version": 1,
+            "id": cid,
+            "name": f"株式会社{self.words(2)}",
+            "corporate_number": self.corporate_number(),
+            "divisions": self.r.sample(divisions, 2),
+        }
         if parents and self.r.random() < 0.15:
             d["parent"] = self.r.choice(parents)
-        d["contract"] = {"ref": f"契約第{self.r.randint(1, 9999)}号", "subject": f"{self.words(3)}業務の委託", "start": start, "end": None}
-        d["clauses"] = {name: {"present": True, "ref": f"第{n}条"} for n, name in enumerate(
-            ("confidentiality", "subcontracting_limits", "copy_limits", "safety_measures", "incident_handling",
-             "inspection", "deletion_return", "termination_damages", "reporting_audit"), start=1)}
-        d["post_contract_confirmation"] = {"date": start, "ref": "確認書", "items": ["responsible_persons", "staff", "structure"]}
+        d["contract"] = {
+            "ref": f"契約第{self.r.randint(1, 9999)}号",
+            "subject": f"{self.words(3)}業務の委託",
+            "start": start,
+            "end": None,
+        }
+        d["clauses"] = {
+            name: {"present": True, "ref": f"第{n}条"}
+            for n, name in enumerate(
+                (
+                    "confidentiality",
+                    "subcontracting_limits",
+                    "copy_limits",
+                    "safety_measures",
+                    "incident_handling",
+                    "inspection",
+                    "deletion_return",
+                    "termination_damages",
+                    "reporting_audit",
+                ),
+                start=1,
+            )
+        }
+        d["post_contract_confirmation"] = {
+            "date": start,
+            "ref": "確認書",
+            "items": ["responsible_persons", "staff", "structure"],
+        }
         d["annual_confirmations"] = [{"date": "2026-06-01", "method": "document", "result": "ok"}]
         d["dispatched_workers"] = {"present": False}
         return cid, d
@@ -188,17 +285,35 @@ class Gen:
         computer = self.r.random() < 0.8
         count = self.r.randint(10, 200_000)
         d: dict[str, Any] = {
-            "schema_version": 1, "id": fid, "name": f"{self.words(3)}ファイル", "org": divisions[division],
-            "division": division, "purpose": f"{self.words(4)}に関する事務の遂行のため",
-            "record_items": self.r.sample(ITEMS, 7), "record_scope": f"{self.words(2)}を行った者",
-            "collection_method": "本人からの申請書の提出", "routine_recipients": [f"{self.words(1)}省"],
-            "disclosure_office": {"name": "経済産業省大臣官房情報公開推進室", "address": "東京都千代田区霞が関一丁目3番1号"},
+            "schema_version": 1,
+            "id": fid,
+            "name": f"{self.words(3)}ファイル",
+            "org": divisions[division],
+            "division": division,
+            "purpose": f"{self.words(4)}に関する事務の遂行のため",
+            "record_items": self.r.sample(ITEMS, 7),
+            "record_scope": f"{self.words(2)}を行った者",
+            "collection_method": "本人からの申請書の提出",
+            "routine_recipients": [f"{self.words(1)}省"],
+            "disclosure_office": {
+                "name": "経済産業省大臣官房情報公開推進室",
+                "address": "東京都千代田区霞が関一丁目3番1号",
+            },
             "file_kind": "computer" if computer else "manual",
-            "characteristics": {"sensitive": False, "my_number": False, "biometric": False, "financial": cls == "A",
-                                "processing": "none"},
+            "characteristics": {
+                "sensitive": False,
+                "my_number": False,
+                "biometric": False,
+                "financial": cls == "A",
+                "processing": "none",
+            },
             "principals": {"count": count, "as_of": self.date(2025, 2026), "basis": "stated"},
             "management_class": cls,
-            "classification": {"rationale": f"本人の数{count}人。{self.words(6)}", "decided_on": self.date(2025, 2026), "decided_by": "課長"},
+            "classification": {
+                "rationale": f"本人の数{count}人。{self.words(6)}",
+                "decided_on": self.date(2025, 2026),
+                "decided_by": "課長",
+            },
             "holding": {"start": self.date(2015, 2024), "end": None},
         }
         if computer and systems:
@@ -211,34 +326,65 @@ class Gen:
         return fid, d
 
     def ledger(self, fid: str) -> dict[str, Any]:
-        return {"schema_version": 1, "id": fid, "file": fid,
-                "events": [{"date": self.date(2023, 2026), "kind": k, "article": "38", "summary": f"{self.words(8)}",
-                            "recipient": f"{self.words(1)}課", "method": "電子ファイル"} for k in ("storage", "use", "provision", "notice", "disposal", "other")]}
+        return {
+            "schema_version": 1,
+            "id": fid,
+            "file": fid,
+            "events": [
+                {
+                    "date": self.date(2023, 2026),
+                    "kind": k,
+                    "article": "38",
+                    "summary": f"{self.words(8)}",
+                    "recipient": f"{self.words(1)}課",
+                    "method": "電子ファイル",
+                }
+                for k in ("storage", "use", "provision", "notice", "disposal", "other")
+            ],
+        }
 
     def notification(self, fid: str) -> tuple[str, dict[str, Any]]:
         nid = self.rid("N")
         drafted = self.date(2023, 2026)
-        d: dict[str, Any] = {"schema_version": 1, "id": nid, "kind": self.r.choice(("35-1", "35-2", "36")), "file": fid,
-                             "change": False, "state": "acknowledged", "drafted_on": drafted, "submitted_on": drafted,
-                             "acknowledged_on": drafted, "submitted_ref": f"総務第{self.r.randint(1, 999)}号",
-                             "acknowledged_ref": f"受理第{self.r.randint(1, 999)}号",
-                             "due": {"timing": "before", "date": drafted},
-                             "items_hash": f"{self.r.getrandbits(256):064x}", "items_version": 1,
-                             "register_commit": f"{self.r.getrandbits(160):040x}",
-                             "notes": f"{self.words(110)}"}
+        d: dict[str, Any] = {
+            "schema_version": 1,
+            "id": nid,
+            "kind": self.r.choice(("35-1", "35-2", "36")),
+            "file": fid,
+            "change": False,
+            "state": "acknowledged",
+            "drafted_on": drafted,
+            "submitted_on": drafted,
+            "acknowledged_on": drafted,
+            "submitted_ref": f"総務第{self.r.randint(1, 999)}号",
+            "acknowledged_ref": f"受理第{self.r.randint(1, 999)}号",
+            "due": {"timing": "before", "date": drafted},
+            "items_hash": f"{self.r.getrandbits(256):064x}",
+            "items_version": 1,
+            "register_commit": f"{self.r.getrandbits(160):040x}",
+            "notes": f"{self.words(110)}",
+        }
         return nid, d
-
 
     def findings(self, items: list[tuple[str, str]], owner: str, division: str | None = None) -> list[dict[str, Any]]:
         """0-4 corrective actions, some open past their due date (warnings), some closed."""
         out = []
-        for n, (item, article) in enumerate(self.r.sample(items, min(len(items), self.r.choice((0, 1, 1, 2, 3, 4)))), start=1):
+        for n, (item, article) in enumerate(
+            self.r.sample(items, min(len(items), self.r.choice((0, 1, 1, 2, 3, 4)))), start=1
+        ):
             f: dict[str, Any] = {"id": n}
             if division is None:
                 f["item"] = item
-            f.update({"article": article, "text": f"{self.words(3)}: {self.words(12)}が確認できない",
-                      "action": f"{self.words(6)}を定め、運用要領を改正する", "owner": owner,
-                      "due": self.date(2025, 2026), "status": "open"})
+            f.update(
+                {
+                    "article": article,
+                    "text": f"{self.words(3)}: {self.words(12)}が確認できない",
+                    "action": f"{self.words(6)}を定め、運用要領を改正する",
+                    "owner": owner,
+                    "due": self.date(2025, 2026),
+                    "status": "open",
+                }
+            )
             if self.r.random() < 0.5:
                 f.update({"status": "closed", "closed_on": "2026-10-30"})
             if division is not None:
@@ -250,8 +396,16 @@ class Gen:
         """A division's Art. 41 self-inspection, shaped as `meti-pi inspect --answers` records it (the
         example register's are the template), with its own answers and findings."""
         d = dict(template)
-        d.update({"id": division, "year": year, "period": {"start": f"{year}-04-01", "end": f"{year + 1}-03-31"},
-                  "division": division, "inspected_on": f"{year + 1}-03-{self.r.randint(1, 20):02d}", "inspector_post": f"{manager}補佐"})
+        d.update(
+            {
+                "id": division,
+                "year": year,
+                "period": {"start": f"{year}-04-01", "end": f"{year + 1}-03-31"},
+                "division": division,
+                "inspected_on": f"{year + 1}-03-{self.r.randint(1, 20):02d}",
+                "inspector_post": f"{manager}補佐",
+            }
+        )
         answers = []
         for a in template.get("answers") or []:
             a = dict(a)
@@ -261,7 +415,9 @@ class Gen:
                 a["note"] = self.words(10)
             answers.append(a)
         d["answers"] = answers
-        said_no = [(a["item"], str(a["article"])) for a in answers if a["answer"] == "no"] or [(answers[0]["item"], str(answers[0]["article"]))]
+        said_no = [(a["item"], str(a["article"])) for a in answers if a["answer"] == "no"] or [
+            (answers[0]["item"], str(answers[0]["article"]))
+        ]
         d["findings"] = self.findings(said_no, manager)
         if not d["findings"]:
             d.pop("findings")
@@ -274,16 +430,26 @@ class Gen:
         scope = self.r.sample(divisions, min(len(divisions), 3))
         others = [x for x in divisions if x not in scope] or divisions
         staff = self.r.choice(scope if self.r.random() < 0.1 else others)  # now and then not independent (Art. 42(2))
-        d: dict[str, Any] = {"schema_version": 1, "id": aid, "kind": self.r.choice(("regular", "regular", "ad_hoc")),
-                             "title": f"令和{year - 2018}年度 保有個人情報の管理状況の監査（{self.words(2)}）",
-                             "started_on": f"{year}-{self.r.randint(4, 9):02d}-01", "ended_on": f"{year}-10-31",
-                             "reported_on": f"{year}-11-15", "officer_post": "大臣官房長",
-                             "scope": {"divisions": scope, "articles": ["8", "14", "33"], "year": year},
-                             "auditors": [{"post": "大臣官房長", "role": "officer"},
-                                          {"post": f"{self.words(1)}監査官", "role": "staff", "division": staff}]}
+        d: dict[str, Any] = {
+            "schema_version": 1,
+            "id": aid,
+            "kind": self.r.choice(("regular", "regular", "ad_hoc")),
+            "title": f"令和{year - 2018}年度 保有個人情報の管理状況の監査（{self.words(2)}）",
+            "started_on": f"{year}-{self.r.randint(4, 9):02d}-01",
+            "ended_on": f"{year}-10-31",
+            "reported_on": f"{year}-11-15",
+            "officer_post": "大臣官房長",
+            "scope": {"divisions": scope, "articles": ["8", "14", "33"], "year": year},
+            "auditors": [
+                {"post": "大臣官房長", "role": "officer"},
+                {"post": f"{self.words(1)}監査官", "role": "staff", "division": staff},
+            ],
+        }
         found = []
         for div in scope:
-            found += self.findings([("14(2)", "14(2)"), ("33(1)", "33(1)"), ("8(2)", "8(2)")], managers[div], division=div)
+            found += self.findings(
+                [("14(2)", "14(2)"), ("33(1)", "33(1)"), ("8(2)", "8(2)")], managers[div], division=div
+            )
         for n, f in enumerate(found, start=1):
             f["id"] = n
         if found:
@@ -293,12 +459,24 @@ class Gen:
 
     def review(self, refs: list[str], year: int) -> tuple[str, dict[str, Any]]:
         rid = self.rid("REV", year + 1)
-        d: dict[str, Any] = {"schema_version": 1, "id": rid, "date": f"{year + 1}-06-{self.r.randint(1, 28):02d}",
-                             "basis": {"inspection_year": year}, "findings": self.r.sample(refs, min(len(refs), 3)),
-                             "closes_findings": False, "evaluation": self.words(40),
-                             "measures": [{"text": f"{self.words(8)}を周知する", "owner": "大臣官房個人情報保護室長",
-                                           "due": self.date(2026, 2026), "status": self.r.choice(("open", "closed"))}],
-                             "reported_to_sokatsu_on": f"{year + 1}-06-30"}
+        d: dict[str, Any] = {
+            "schema_version": 1,
+            "id": rid,
+            "date": f"{year + 1}-06-{self.r.randint(1, 28):02d}",
+            "basis": {"inspection_year": year},
+            "findings": self.r.sample(refs, min(len(refs), 3)),
+            "closes_findings": False,
+            "evaluation": self.words(40),
+            "measures": [
+                {
+                    "text": f"{self.words(8)}を周知する",
+                    "owner": "大臣官房個人情報保護室長",
+                    "due": self.date(2026, 2026),
+                    "status": self.r.choice(("open", "closed")),
+                }
+            ],
+            "reported_to_sokatsu_on": f"{year + 1}-06-30",
+        }
         for m in d["measures"]:
             if m["status"] == "closed":
                 m["closed_on"] = "2026-10-30"
@@ -315,25 +493,46 @@ def _incident_maker() -> Any:
 
     policy = yamlload.load((SHIPPED / "policy.yaml").read_text(encoding="utf-8"))
     citations = yamlload.load((SHIPPED / "citations.yaml").read_text(encoding="utf-8"))
-    kinds = ({"minor": True, "encrypted": True}, {"sensitive": True}, {"malicious": True, "cyber": True},
-             {"financial": True}, {"public_exposure": False}, {"my_number": False, "minor": False})
+    kinds = (
+        {"minor": True, "encrypted": True},
+        {"sensitive": True},
+        {"malicious": True, "cyber": True},
+        {"financial": True},
+        {"public_exposure": False},
+        {"my_number": False, "minor": False},
+    )
 
     def make(g: Gen, iid: str, fid: str, file_data: dict[str, Any]) -> dict[str, Any]:
         known = date(2026, 11, 26) - timedelta(days=g.r.randint(1, 700))
-        facts = {"occurred_on": (known - timedelta(days=g.r.randint(0, 5))).isoformat(), "information_items": "氏名、住所",
-                 "principals": g.r.choice((None, 3, 120, 1500)), **g.r.choice(kinds)}
-        top = {"known_on": known.isoformat(), "division": file_data["division"], "files": [fid],
-               "summary": f"{g.words(6)}の書類を誤って送付した。{g.words(10)}"}
+        facts = {
+            "occurred_on": (known - timedelta(days=g.r.randint(0, 5))).isoformat(),
+            "information_items": "氏名、住所",
+            "principals": g.r.choice((None, 3, 120, 1500)),
+            **g.r.choice(kinds),
+        }
+        top = {
+            "known_on": known.isoformat(),
+            "division": file_data["division"],
+            "files": [fid],
+            "summary": f"{g.words(6)}の書類を誤って送付した。{g.words(10)}",
+        }
         info = [incidents.file_info(fid, file_data)]
         rec = incidents.new_record(top, facts, info, incidents.rules_snapshot(policy, citations, known), today=known)
         if g.r.random() < 0.75:  # most are worked through and closed; the rest stay open (some overdue)
             day = known + timedelta(days=20)
             try:
-                rec = incidents.update_record(rec, changes={"cause": g.words(8), "measures_done": [g.words(8)], "measures_planned": [g.words(4)]},
-                                              files=info, on=day, today=day)
+                rec = incidents.update_record(
+                    rec,
+                    changes={"cause": g.words(8), "measures_done": [g.words(8)], "measures_planned": [g.words(4)]},
+                    files=info,
+                    on=day,
+                    today=day,
+                )
                 for step in incidents.chain(rec):
                     if step["required"] and not step["done_on"] and step["step"] != "cause-and-measures":
-                        rec = incidents.update_record(rec, changes={}, event={"event": step["step"]}, files=info, on=day, today=day)
+                        rec = incidents.update_record(
+                            rec, changes={}, event={"event": step["step"]}, files=info, on=day, today=day
+                        )
                 if not incidents.close_problems(rec, "", day):
                     rec = incidents.close_record(rec, on=day, today=day)
             except Exception:  # noqa: BLE001 - an engine that refuses a step leaves the incident open, as a user would
@@ -420,8 +619,16 @@ def build(n_records: int, seed: int) -> list[tuple[str, str]]:
         notified = []
         for kind, items_hash, made in planned:
             nid, note = g.notification(fid)
-            note.update({"kind": kind, "drafted_on": made, "submitted_on": made, "acknowledged_on": made,
-                         "due": {"timing": "before", "date": made}, "items_hash": items_hash})
+            note.update(
+                {
+                    "kind": kind,
+                    "drafted_on": made,
+                    "submitted_on": made,
+                    "acknowledged_on": made,
+                    "due": {"timing": "before", "date": made},
+                    "items_hash": items_hash,
+                }
+            )
             group.append((f"notifications/{nid}.yaml", to_yaml(note, "notifications")))
             if not kind.startswith("appi-"):  # the 台帳 lists the Art. 35/36 notices (Art. 38)
                 notified.append({"notification": nid, "kind": kind, "date": made, "state": "acknowledged"})
@@ -431,7 +638,11 @@ def build(n_records: int, seed: int) -> list[tuple[str, str]]:
         if notified or (plan is None and g.r.random() < 0.45):
             ledger = g.ledger(fid)
             if notified:
-                ledger = {**{k: v for k, v in ledger.items() if k != "events"}, "notified": notified, "events": ledger["events"]}
+                ledger = {
+                    **{k: v for k, v in ledger.items() if k != "events"},
+                    "notified": notified,
+                    "events": ledger["events"],
+                }
             group.append((f"ledger/{fid}.yaml", to_yaml(ledger, "ledger")))
         out.extend(group[: n - len(out)])
     written = {rel for rel, _ in out}
@@ -485,9 +696,11 @@ def fast_import_stream(records: list[tuple[str, str]], small_commits: int, prefi
         nonlocal when, mark
         mark += 1
         when += 60
-        head = (f"commit refs/heads/main\nmark :{mark}\n"
-                f"author Bench Officer <bench@meti-pi.invalid> {when} +0900\n"
-                f"committer Bench Officer <bench@meti-pi.invalid> {when} +0900\n").encode()
+        head = (
+            f"commit refs/heads/main\nmark :{mark}\n"
+            f"author Bench Officer <bench@meti-pi.invalid> {when} +0900\n"
+            f"committer Bench Officer <bench@meti-pi.invalid> {when} +0900\n"
+        ).encode()
         chunks.append(head + b"data %d\n" % len(message) + message)
         if mark > 1:
             chunks.append(b"from :%d\n" % (mark - 1))
@@ -496,17 +709,19 @@ def fast_import_stream(records: list[tuple[str, str]], small_commits: int, prefi
             chunks.append(f"M 100644 inline {prefix}{rel}\n".encode() + b"data %d\n" % len(data) + data + b"\n")
         chunks.append(b"\n")
 
-    shipped = [(p.relative_to(SHIPPED).as_posix(), p.read_text(encoding="utf-8")) for p in sorted(SHIPPED.rglob("*.yaml"))]
+    shipped = [
+        (p.relative_to(SHIPPED).as_posix(), p.read_text(encoding="utf-8")) for p in sorted(SHIPPED.rglob("*.yaml"))
+    ]
     n_new = min(len(records), small_commits // 2)  # half the small commits add a record, half amend one
-    base, late = records[: len(records) - n_new], records[len(records) - n_new:]
+    base, late = records[: len(records) - n_new], records[len(records) - n_new :]
     commit(shipped, _message("meti-pi init: register", "init", []))
     step = 2500
     for i in range(0, len(base), step):
-        part = base[i:i + step]
+        part = base[i : i + step]
         commit(part, _message(f"bulk import of {len(part)} records", "import", []))
     current = dict(records)
     amendable = [rel for rel, _ in base if rel.startswith("files/")]
-    hot = amendable[: 20]  # a few records amended often: the `history` benchmark reads one of them
+    hot = amendable[:20]  # a few records amended often: the `history` benchmark reads one of them
     late_iter = iter(late)
     for i in range(small_commits):
         nxt = next(late_iter, None) if i % 2 == 0 else None
@@ -555,8 +770,10 @@ def main(argv: list[str] | None = None) -> int:
     root = generate(a.out, a.records, a.commits, a.seed)
     files = [p for p in root.rglob("*.yaml") if p.parent != root]
     size = sum(p.stat().st_size for p in files)
-    sys.stdout.write(f"{root}: {len(files)} records, {size / len(files):.0f} B/record, "
-                     f"{a.commits} small commits, {time.perf_counter() - t:.1f} s\n")
+    sys.stdout.write(
+        f"{root}: {len(files)} records, {size / len(files):.0f} B/record, "
+        f"{a.commits} small commits, {time.perf_counter() - t:.1f} s\n"
+    )
     return 0
 
 

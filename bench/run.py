@@ -82,16 +82,29 @@ EXTRA_PATH = ""
 
 
 def env_for(register: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "METI_PI_", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_", "METI_PI_", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"))
+    }
     if EXTRA_PATH:
         env["PYTHONPATH"] = EXTRA_PATH
     # Byte-code caches as an installed program has them, kept out of the source tree.
     env["PYTHONPYCACHEPREFIX"] = str(DATA / "pycache")
-    env.update({"METI_PI_REGISTER": str(register), "METI_PI_TODAY": TODAY, "GIT_CONFIG_NOSYSTEM": "1",
-                "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "Bench Officer",
-                "GIT_AUTHOR_EMAIL": "bench@meti-pi.invalid", "GIT_COMMITTER_NAME": "Bench Officer",
-                "GIT_COMMITTER_EMAIL": "bench@meti-pi.invalid", "LC_ALL": "C.UTF-8",
-                "XDG_CACHE_HOME": str(DATA / "xdg-cache")})
+    env.update(
+        {
+            "METI_PI_REGISTER": str(register),
+            "METI_PI_TODAY": TODAY,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "Bench Officer",
+            "GIT_AUTHOR_EMAIL": "bench@meti-pi.invalid",
+            "GIT_COMMITTER_NAME": "Bench Officer",
+            "GIT_COMMITTER_EMAIL": "bench@meti-pi.invalid",
+            "LC_ALL": "C.UTF-8",
+            "XDG_CACHE_HOME": str(DATA / "xdg-cache"),
+        }
+    )
     env.update(extra)
     return env
 
@@ -157,12 +170,16 @@ FLOOR_PARSE = textwrap.dedent("""
 
 def floor_parse(register: Path, env: dict[str, str]) -> float:
     """CSafeLoader alone reading and parsing every file, one core (its own timing: no start-up)."""
-    out = subprocess.run([PY, "-c", FLOOR_PARSE, str(register)], env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [PY, "-c", FLOOR_PARSE, str(register)], env=env, capture_output=True, text=True, check=True
+    ).stdout
     return float(out.split()[0])
 
 
 def git_dir(register: Path) -> Path:
-    out = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=register, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["git", "rev-parse", "--absolute-git-dir"], cwd=register, capture_output=True, text=True, check=True
+    )
     return Path(out.stdout.strip())
 
 
@@ -188,7 +205,10 @@ def prepare(records: int, commits: int) -> Path:
         t = time.perf_counter()
         gen_register.generate(repo, records, commits)
         stamp.write_text(stamp_text)
-        print(f"generated {repo.relative_to(ROOT)}: {records} records, {commits} small commits, {time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"generated {repo.relative_to(ROOT)}: {records} records, {commits} small commits, {time.perf_counter() - t:.1f} s",
+            flush=True,
+        )
     # Back to the generated state: earlier bench runs added commits and files.
     subprocess.run(["git", "reset", "-q", "--hard", _base_commit(repo)], cwd=repo, check=True)
     subprocess.run(["git", "clean", "-q", "-fdx"], cwd=repo, check=True)
@@ -203,16 +223,22 @@ def prepare(records: int, commits: int) -> Path:
 
 def _base_commit(repo: Path) -> str:
     """The last generated commit (tagged on first use, so bench commits can be dropped)."""
-    tag = subprocess.run(["git", "rev-parse", "-q", "--verify", "refs/tags/bench-base"], cwd=repo, capture_output=True, text=True)
+    tag = subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", "refs/tags/bench-base"], cwd=repo, capture_output=True, text=True
+    )
     if tag.returncode == 0:
         return tag.stdout.strip()
     subprocess.run(["git", "tag", "bench-base", "main"], cwd=repo, check=True)
-    return subprocess.run(["git", "rev-parse", "bench-base"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "bench-base"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def hot_record(repo: Path) -> str:
     """The record amended by the most commits (the `history` figure reads it)."""
-    out = subprocess.run(["git", "log", "--format=%s", "-n", "2000"], cwd=repo, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "log", "--format=%s", "-n", "2000"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
     counts: dict[str, int] = {}
     for subject in out.splitlines():
         key = subject.split(":", 1)[0]
@@ -232,7 +258,17 @@ def bench_validate(register: Path, reps: int, rows: list[Row]) -> None:
     shutil.rmtree(cache, ignore_errors=True)
     take_peak()
     first, code, _ = run(meti("validate"), env)
-    rows.append(Row("validate, first run ever (also makes the cache key)", "info", floor0, first, None, f"exit {code}", take_peak()))
+    rows.append(
+        Row(
+            "validate, first run ever (also makes the cache key)",
+            "info",
+            floor0,
+            first,
+            None,
+            f"exit {code}",
+            take_peak(),
+        )
+    )
     colds, floors, cpus = [], [], []
     for _ in range(reps):
         floors.append(floor_parse(register, env))
@@ -241,14 +277,33 @@ def bench_validate(register: Path, reps: int, rows: list[Row]) -> None:
         colds.append(wall)
         cpus.append(LAST_CPU)
     cold, floor = median_of(colds), median_of(floors)
-    rows.append(Row("validate, cold (register cache emptied)", "<= floor (CSafeLoader 1 core)", floor, cold,
-                    cold <= floor and code in (0, 1), f"exit {code}; runs {', '.join(f'{c:.2f}' for c in colds)} s", take_peak()))
-    rows.append(Row("  the same, CPU time of all its processes", "info (2 cores)", floor, median_of(cpus), None,
-                    "ratio > 1 and wall <= floor: the second core pays"))
+    rows.append(
+        Row(
+            "validate, cold (register cache emptied)",
+            "<= floor (CSafeLoader 1 core)",
+            floor,
+            cold,
+            cold <= floor and code in (0, 1),
+            f"exit {code}; runs {', '.join(f'{c:.2f}' for c in colds)} s",
+            take_peak(),
+        )
+    )
+    rows.append(
+        Row(
+            "  the same, CPU time of all its processes",
+            "info (2 cores)",
+            floor,
+            median_of(cpus),
+            None,
+            "ratio > 1 and wall <= floor: the second core pays",
+        )
+    )
     warms = [run(meti("validate"), env)[0] for _ in range(reps + 4)]
     warm, peak = median_of(warms), take_peak()
     floor = floor_pass(env, 5)
-    rows.append(Row("validate, warm (nothing changed)", "<= 300 ms", floor, warm, warm <= 0.3, "floor: python -c pass", peak))
+    rows.append(
+        Row("validate, warm (nothing changed)", "<= 300 ms", floor, warm, warm <= 0.3, "floor: python -c pass", peak)
+    )
     # The CI / pre-commit case: one record changed by hand since the last validation. Each run edits
     # another value, so nothing of the edited state was validated before; the file is restored after.
     target = edit_target(register)
@@ -257,14 +312,25 @@ def bench_validate(register: Path, reps: int, rows: list[Row]) -> None:
     take_peak()
     try:
         for i in range(reps):
-            target.write_text(original.replace("\nnotes: ", f"\nnotes: 一件編集{os.getpid()}-{i}。", 1), encoding="utf-8")
+            target.write_text(
+                original.replace("\nnotes: ", f"\nnotes: 一件編集{os.getpid()}-{i}。", 1), encoding="utf-8"
+            )
             wall, code, _ = run(meti("validate"), env)
             edits.append(wall)
             codes.add(code)
     finally:
         target.write_text(original, encoding="utf-8")
-    rows.append(Row(f"validate after a one-file edit ({target.parent.name}/)", "info (issue 18: <= 1.5 s at 100k)", floor, median_of(edits), None,
-                    f"exit {sorted(codes)}; runs {', '.join(f'{e:.2f}' for e in edits)} s", take_peak()))
+    rows.append(
+        Row(
+            f"validate after a one-file edit ({target.parent.name}/)",
+            "info (issue 18: <= 1.5 s at 100k)",
+            floor,
+            median_of(edits),
+            None,
+            f"exit {sorted(codes)}; runs {', '.join(f'{e:.2f}' for e in edits)} s",
+            take_peak(),
+        )
+    )
     run(meti("validate"), env)  # the restored state validated again, as before this figure
 
 
@@ -289,8 +355,17 @@ def bench_touched(register: Path, rows: list[Row]) -> None:
     touched = run(meti("validate"), env)[0]
     peak = take_peak()
     again = run(meti("validate"), env)[0]
-    rows.append(Row("validate, every file touched (same content)", "<= 300 ms (info)", None, touched, None,
-                    f"git re-hashes stat-dirty files once; the next validate {again:.2f} s (meti-pi had git refresh its index)", peak))
+    rows.append(
+        Row(
+            "validate, every file touched (same content)",
+            "<= 300 ms (info)",
+            None,
+            touched,
+            None,
+            f"git re-hashes stat-dirty files once; the next validate {again:.2f} s (meti-pi had git refresh its index)",
+            peak,
+        )
+    )
 
 
 def bench_write(register: Path, reps: int, rows: list[Row]) -> None:
@@ -299,8 +374,21 @@ def bench_write(register: Path, reps: int, rows: list[Row]) -> None:
     news, codes = [], set()
     take_peak()
     for i in range(reps):
-        wall, code, err = run(meti("new", "divisions", "--id", f"bench-{os.getpid()}-{i}", "--set", "name=ベンチ課",
-                                   "--set", "org=経済産業省", "--set", "manager_post=課長"), env)
+        wall, code, err = run(
+            meti(
+                "new",
+                "divisions",
+                "--id",
+                f"bench-{os.getpid()}-{i}",
+                "--set",
+                "name=ベンチ課",
+                "--set",
+                "org=経済産業省",
+                "--set",
+                "manager_post=課長",
+            ),
+            env,
+        )
         news.append(wall)
         codes.add(code)
         if code != 0:
@@ -308,8 +396,17 @@ def bench_write(register: Path, reps: int, rows: list[Row]) -> None:
     peak = take_peak()
     floor = floor_pass(env, 5)
     git_floor = floor_git_commit(register, env, reps)
-    rows.append(Row("new (write + validate + commit)", "<= 300 ms", floor, median_of(news), median_of(news) <= 0.30 and codes == {0},
-                    f"exit {sorted(codes)}; floor: python -c pass; a plain `git commit` of a one-file change: {git_floor * 1000:.0f} ms", peak))
+    rows.append(
+        Row(
+            "new (write + validate + commit)",
+            "<= 300 ms",
+            floor,
+            median_of(news),
+            median_of(news) <= 0.30 and codes == {0},
+            f"exit {sorted(codes)}; floor: python -c pass; a plain `git commit` of a one-file change: {git_floor * 1000:.0f} ms",
+            peak,
+        )
+    )
     target = sorted((register / "divisions").glob("div-*.yaml"))[0]
     commits, codes = [], set()
     take_peak()
@@ -321,33 +418,67 @@ def bench_write(register: Path, reps: int, rows: list[Row]) -> None:
         codes.add(code)
         if code != 0:
             print(f"  commit failed: {err}", file=sys.stderr)
-    rows.append(Row("commit of a hand edit (validate + commit)", "<= 300 ms", floor, median_of(commits),
-                    median_of(commits) <= 0.30 and codes == {0}, f"exit {sorted(codes)}; `git commit` floor as above"))
+    rows.append(
+        Row(
+            "commit of a hand edit (validate + commit)",
+            "<= 300 ms",
+            floor,
+            median_of(commits),
+            median_of(commits) <= 0.30 and codes == {0},
+            f"exit {sorted(codes)}; `git commit` floor as above",
+        )
+    )
     division = sorted((register / "divisions").glob("div-*.yaml"))[1].stem
     file_id = sorted((register / "files").glob("F-*.yaml"))[0].stem
     opens, codes = [], set()
     for i in range(reps):
-        wall, code, err = run(meti("incident", "open", "--known-on", "2026-11-20", "--summary", f"ベンチ誤送付 {i}",
-                                   "--division", division, "--file", file_id), env)
+        wall, code, err = run(
+            meti(
+                "incident",
+                "open",
+                "--known-on",
+                "2026-11-20",
+                "--summary",
+                f"ベンチ誤送付 {i}",
+                "--division",
+                division,
+                "--file",
+                file_id,
+            ),
+            env,
+        )
         opens.append(wall)
         codes.add(code)
         if code != 0:
             print(f"  incident open failed: {err}", file=sys.stderr)
-    rows.append(Row("incident open (assess + write + validate + commit)", "<= 300 ms (issue 18: <= 0.5 s at 100k)", floor,
-                    median_of(opens), median_of(opens) <= 0.30 and codes == {0}, f"exit {sorted(codes)}; `git commit` floor as above"))
+    rows.append(
+        Row(
+            "incident open (assess + write + validate + commit)",
+            "<= 300 ms (issue 18: <= 0.5 s at 100k)",
+            floor,
+            median_of(opens),
+            median_of(opens) <= 0.30 and codes == {0},
+            f"exit {sorted(codes)}; `git commit` floor as above",
+        )
+    )
 
 
 def floor_git_commit(register: Path, env: dict[str, str], reps: int) -> float:
     """The same-run floor of the write figures: git itself committing a one-file change (`git commit
     --only -- FILE`, what meti-pi runs) in the same repository, from a clean index."""
-    repo = Path(subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=register, capture_output=True, text=True,
-                               check=True).stdout.strip())
+    repo = Path(
+        subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=register, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     target = sorted((register / "divisions").glob("div-*.yaml"))[-1]
     walls = []
     for i in range(reps):
         with open(target, "a", encoding="utf-8") as fh:
             fh.write(f"# git floor {i}\n")
-        wall, code, err = run(["git", "commit", "-q", "--no-verify", "-m", "floor", "--only", "--", str(target)], env, cwd=repo)
+        wall, code, err = run(
+            ["git", "commit", "-q", "--no-verify", "-m", "floor", "--only", "--", str(target)], env, cwd=repo
+        )
         walls.append(wall)
         if code != 0:
             print(f"  git commit failed: {err}", file=sys.stderr)
@@ -380,21 +511,35 @@ def bench_commands(register: Path, reps: int, rows: list[Row], repo: Path) -> No
     for name, args in commands:
         first, code, err = run(meti(*args), env, timeout=900)  # warms the cache
         if code not in (0, 1):
-            rows.append(Row(name, "<= 1 s warm", floor, None, None, f"exit {code}: {err.splitlines()[-1] if err else ''}"[:120]))
+            rows.append(
+                Row(name, "<= 1 s warm", floor, None, None, f"exit {code}: {err.splitlines()[-1] if err else ''}"[:120])
+            )
             continue
         take_peak()
         samples = [run(meti(*args), env, timeout=900)[0] for _ in range(max(1, reps - 1))]
         m = median_of(samples)
         rows.append(Row(name, "<= 1 s warm", floor, m, m <= 1.0, f"exit {code}; first run {first:.2f} s", take_peak()))
     t = time.perf_counter()
-    subprocess.run(["git", "commit-graph", "write", "--reachable", "--changed-paths"], cwd=repo, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "commit-graph", "write", "--reachable", "--changed-paths"], cwd=repo, check=True, capture_output=True
+    )
     graph = time.perf_counter() - t
     samples = [run(meti("history", hot), env)[0] for _ in range(reps)]
     m = median_of(samples)
-    rows.append(Row(f"history {hot}, with commit-graph", "<= 1 s warm", floor, m, m <= 1.0,
-                    f"`git commit-graph write --reachable --changed-paths` took {graph:.2f} s"))
+    rows.append(
+        Row(
+            f"history {hot}, with commit-graph",
+            "<= 1 s warm",
+            floor,
+            m,
+            m <= 1.0,
+            f"`git commit-graph write --reachable --changed-paths` took {graph:.2f} s",
+        )
+    )
     t = time.perf_counter()
-    subprocess.run(["git", "log", "--format=%H", "--", f"register/{hot}.yaml"], cwd=repo, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "log", "--format=%H", "--", f"register/{hot}.yaml"], cwd=repo, check=True, capture_output=True
+    )
     rows.append(Row("  (floor: git log -- <path> alone, with graph)", "-", None, time.perf_counter() - t, None))
 
 
@@ -404,7 +549,13 @@ def one_division(register: Path) -> str:
 
 
 def hot_count(repo: Path, key: str) -> int:
-    out = subprocess.run(["git", "log", "--format=%H", "--", f"register/{key}.yaml"], cwd=repo, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["git", "log", "--format=%H", "--", f"register/{key}.yaml"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return len(out.stdout.split())
 
 
@@ -412,10 +563,21 @@ def bench_classify(quick: bool, rows: list[Row]) -> str:
     """Rows from bench/bench_classify.py (the classify helper's benchmark), when it is there."""
     script = HERE / "bench_classify.py"
     if not script.exists():
-        rows.append(Row("classify 1M rows", "<= 2 s and <= 2.5x csv.reader", None, None, None, "bench_classify.py not present"))
+        rows.append(
+            Row("classify 1M rows", "<= 2 s and <= 2.5x csv.reader", None, None, None, "bench_classify.py not present")
+        )
         return ""
-    proc = subprocess.run([PY, str(script), *(["--quick"] if quick else [])], cwd=ROOT, capture_output=True, text=True, check=False, timeout=3600)
-    rows.append(Row("classify (bench/bench_classify.py)", "see its table below", None, None, None, f"exit {proc.returncode}"))
+    proc = subprocess.run(
+        [PY, str(script), *(["--quick"] if quick else [])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+    )
+    rows.append(
+        Row("classify (bench/bench_classify.py)", "see its table below", None, None, None, f"exit {proc.returncode}")
+    )
     return proc.stdout + (proc.stderr[-2000:] if proc.returncode else "")
 
 
@@ -461,15 +623,26 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="2,000 records, fewer repetitions")
     ap.add_argument("--records", type=int, default=None)
-    ap.add_argument("--scale", default="", help="register sizes, e.g. 100000 or 10000,50000,100000: one column per size "
-                                               "(10,000 always included) and the growth factor (`make bench SCALE=...`)")
+    ap.add_argument(
+        "--scale",
+        default="",
+        help="register sizes, e.g. 100000 or 10000,50000,100000: one column per size "
+        "(10,000 always included) and the growth factor (`make bench SCALE=...`)",
+    )
     ap.add_argument("--commits", type=int, default=None)
     ap.add_argument("--reps", type=int, default=None)
     ap.add_argument("--only", nargs="*", default=None, help="validate write startup commands classify")
-    ap.add_argument("--pythonpath", default="", help="directories put first on the commands' PYTHONPATH (to time a proposed change)")
+    ap.add_argument(
+        "--pythonpath", default="", help="directories put first on the commands' PYTHONPATH (to time a proposed change)"
+    )
     ap.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
-    ap.add_argument("--register-from", action="append", default=[], metavar="SIZE=DIR",
-                    help="use a copy of the repository DIR (made by bench/gen_register.py with SIZE records) instead of generating it")
+    ap.add_argument(
+        "--register-from",
+        action="append",
+        default=[],
+        metavar="SIZE=DIR",
+        help="use a copy of the repository DIR (made by bench/gen_register.py with SIZE records) instead of generating it",
+    )
     a = ap.parse_args(argv)
     for spec in a.register_from:
         size, _, folder = spec.partition("=")
@@ -486,7 +659,9 @@ def main(argv: list[str] | None = None) -> int:
     reps = a.reps or (3 if a.quick else 5)
     only = set(a.only or ["validate", "write", "startup", "commands", "classify"])
     DATA.mkdir(parents=True, exist_ok=True)
-    sizes = sorted({10_000, *(int(x.replace("_", "")) for x in a.scale.split(",") if x.strip())}) if a.scale else [records]
+    sizes = (
+        sorted({10_000, *(int(x.replace("_", "")) for x in a.scale.split(",") if x.strip())}) if a.scale else [records]
+    )
     rows: list[Row] = []
     started = time.perf_counter()
     if "startup" in only:  # independent of the register's size: once
@@ -494,8 +669,11 @@ def main(argv: list[str] | None = None) -> int:
     tables: list[list[Row]] = []
     for size in sizes:
         register = prepare(size, commits)
-        print(f"register: {register.relative_to(ROOT)} ({size} records); load average {os.getloadavg()[0]:.2f}"
-              + (f"; PYTHONPATH={EXTRA_PATH}" if EXTRA_PATH else ""), flush=True)
+        print(
+            f"register: {register.relative_to(ROOT)} ({size} records); load average {os.getloadavg()[0]:.2f}"
+            + (f"; PYTHONPATH={EXTRA_PATH}" if EXTRA_PATH else ""),
+            flush=True,
+        )
         sized: list[Row] = []
         if "validate" in only:
             bench_validate(register, reps, sized)
@@ -510,13 +688,15 @@ def main(argv: list[str] | None = None) -> int:
     classify_out = bench_classify(a.quick, rows) if "classify" in only else ""
     print()
     if len(sizes) == 1:
-        print_table(rows[:len(rows) - ("classify" in only)] + tables[0] + rows[len(rows) - ("classify" in only):])
+        print_table(rows[: len(rows) - ("classify" in only)] + tables[0] + rows[len(rows) - ("classify" in only) :])
     else:
         print_table(rows)
         print()
         print_scaled(sizes, tables)
-    print(f"\nmachine: {os.cpu_count()} cores; python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.2f}; "
-          f"bench took {time.perf_counter() - started:.0f} s")
+    print(
+        f"\nmachine: {os.cpu_count()} cores; python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.2f}; "
+        f"bench took {time.perf_counter() - started:.0f} s"
+    )
     if classify_out:
         print("\n--- bench/bench_classify.py ---" + classify_out)
     return 1 if a.strict and any(r.ok is False for r in rows + [r for t in tables for r in t]) else 0

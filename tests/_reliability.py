@@ -87,7 +87,9 @@ def invariant_violations(root: Path, *, fsck: bool = True) -> list[str]:
     from meti_pi.store.register import Register
 
     found: list[str] = []
-    errors = [p.render() for p in validate_register(Register.load(root), date.fromisoformat(TODAY)) if p.severity == "error"]
+    errors = [
+        p.render() for p in validate_register(Register.load(root), date.fromisoformat(TODAY)) if p.severity == "error"
+    ]
     if errors:
         found.append(f"register invalid: {errors[:3]}")
     status = git(root, "status", "--porcelain=v1", "--untracked-files=all", "--ignored").stdout
@@ -121,13 +123,36 @@ MUTATING_ON_EXAMPLE: list[tuple[str, list[str]]] = [
     ("notify submit", ["notify", "submit", "N-2026-272HE0", "--on", "2026-11-25"]),
     ("notify acknowledge", ["notify", "acknowledge", "N-2026-272HE0", "--on", "2026-11-26"]),
     ("notify log", ["notify", "log", "F-2026-5TV229", "--kind", "use", "--summary", "統計作成に利用"]),
-    ("incident open", ["incident", "open", "--known-on", "2026-11-20", "--summary", "書類の誤送付", "--division", "kanbo-jinji"]),
-    ("incident update", ["incident", "update", "INC-2026-H0JQNC", "--cause", "宛先確認の不足", "--measure-done", "二人確認の徹底",
-                         "--no-planned-measures"]),
-    ("incident update --event", ["incident", "update", "INC-2026-H0JQNC", "--event", "final-report", "--on", "2026-11-26"]),
-    ("incident update --event 2", ["incident", "update", "INC-2026-H0JQNC", "--event", "principal-notice", "--on", "2026-11-26"]),
+    (
+        "incident open",
+        ["incident", "open", "--known-on", "2026-11-20", "--summary", "書類の誤送付", "--division", "kanbo-jinji"],
+    ),
+    (
+        "incident update",
+        [
+            "incident",
+            "update",
+            "INC-2026-H0JQNC",
+            "--cause",
+            "宛先確認の不足",
+            "--measure-done",
+            "二人確認の徹底",
+            "--no-planned-measures",
+        ],
+    ),
+    (
+        "incident update --event",
+        ["incident", "update", "INC-2026-H0JQNC", "--event", "final-report", "--on", "2026-11-26"],
+    ),
+    (
+        "incident update --event 2",
+        ["incident", "update", "INC-2026-H0JQNC", "--event", "principal-notice", "--on", "2026-11-26"],
+    ),
     ("incident close", ["incident", "close", "INC-2026-H0JQNC", "--on", "2026-11-26"]),
     ("inspect --answers", ["inspect", "--answers", "{tmp}/answers.yaml"]),
-    ("audit new", ["audit", "new", "--title", "定期監査", "--auditor", "監査官@kanbo-koho", "--division", "kanbo-jinji"]),
+    (
+        "audit new",
+        ["audit", "new", "--title", "定期監査", "--auditor", "監査官@kanbo-koho", "--division", "kanbo-jinji"],
+    ),
 ]
 ANSWERS = 'division: kanbo-koho\ninspected_on: 2026-10-01\nanswers:\n  "8-4": yes\n'

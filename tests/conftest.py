@@ -48,7 +48,9 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(("git", *args), cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
-def make_register(tmp_path: Path, extra: dict[str, str] | None = None, *, example: bool = False, subdir: str = "register") -> Path:
+def make_register(
+    tmp_path: Path, extra: dict[str, str] | None = None, *, example: bool = False, subdir: str = "register"
+) -> Path:
     """A git repo at tmp_path/repo holding a register (the shipped one, or the example) plus `extra`.
 
     `extra` maps register-relative paths to YAML text (dedented). Everything is committed.

@@ -18,18 +18,40 @@ TITLE = "個人情報の管理の状況に関する監査結果報告"
 @pytest.fixture
 def audited(runner, tmp_path: Path) -> tuple[Path, str]:
     """A small register with one audit of jinji (one auditor from jinji) and two findings."""
-    root = make_register(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "divisions/kansa.yaml": division("kansa", "大臣官房監察室"),
-        "divisions/kaikei.yaml": division("kaikei", "大臣官房会計課"),
-    })
-    new = invoke(runner, root, "audit", "new", "--title", "令和８年度定期監査", "--division", "jinji", "--article", "14(2)",
-                 "--year", "2026", "--started-on", "2026-10-01", "--auditor", "人事課長補佐@jinji", "--auditor", "監察官@kansa",
-                 "--json")
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/kansa.yaml": division("kansa", "大臣官房監察室"),
+            "divisions/kaikei.yaml": division("kaikei", "大臣官房会計課"),
+        },
+    )
+    new = invoke(
+        runner,
+        root,
+        "audit",
+        "new",
+        "--title",
+        "令和８年度定期監査",
+        "--division",
+        "jinji",
+        "--article",
+        "14(2)",
+        "--year",
+        "2026",
+        "--started-on",
+        "2026-10-01",
+        "--auditor",
+        "人事課長補佐@jinji",
+        "--auditor",
+        "監察官@kansa",
+        "--json",
+    )
     assert new.exit_code == 0, new.output
     aid = json.loads(new.stdout)["id"]
     findings = tmp_path / "findings.yaml"
-    findings.write_text(textwrap.dedent("""
+    findings.write_text(
+        textwrap.dedent("""
         - division: jinji
           article: 14(2)
           text: 委託契約書に複製等の制限の条項がない <script>
@@ -40,8 +62,12 @@ def audited(runner, tmp_path: Path) -> tuple[Path, str]:
           text: 研修の受講記録が保存されていない
           owner: 大臣官房会計課長補佐
           due: 2027-01-31
-    """).lstrip(), encoding="utf-8")
-    added = invoke(runner, root, "audit", "findings", aid, str(findings), "--ended-on", "2026-11-20", "--reported-on", "2026-11-26")
+    """).lstrip(),
+        encoding="utf-8",
+    )
+    added = invoke(
+        runner, root, "audit", "findings", aid, str(findings), "--ended-on", "2026-11-20", "--reported-on", "2026-11-26"
+    )
     assert added.exit_code == 0, added.output
     return root, aid
 
@@ -63,7 +89,11 @@ def test_md_is_a_document(runner, audited, tmp_path):
     assert "総括個人情報保護管理者" in md and "個人情報保護監査責任者" in md and "大臣官房首席監察官" in md
     assert "被監査部門：大臣官房人事課" in md and "大臣官房会計課" in md
     assert "人事課長補佐（大臣官房人事課）は被監査部門に所属しており" in md  # the independence flag
-    assert "規程第１４条第２項" in md and "令和９年３月３１日" in md and "担当：大臣官房会計課（大臣官房会計課長補佐）" in md
+    assert (
+        "規程第１４条第２項" in md
+        and "令和９年３月３１日" in md
+        and "担当：大臣官房会計課（大臣官房会計課長補佐）" in md
+    )
     assert "\\<script>" in md  # record text escaped
     for line in md.splitlines():
         if not line.startswith("- 参照："):
@@ -104,7 +134,19 @@ def test_unknown_audit_and_format_exit_2(runner, audited, tmp_path):
 
 def test_no_findings_and_every_division(runner, tmp_path):
     root = make_register(tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課")})
-    new = invoke(runner, root, "audit", "new", "--title", "随時監査", "--kind", "ad-hoc", "--auditor", "external:監査法人:監査人", "--json")
+    new = invoke(
+        runner,
+        root,
+        "audit",
+        "new",
+        "--title",
+        "随時監査",
+        "--kind",
+        "ad-hoc",
+        "--auditor",
+        "external:監査法人:監査人",
+        "--json",
+    )
     assert new.exit_code == 0, new.output
     aid = json.loads(new.stdout)["id"]
     assert invoke(runner, root, "audit", "report", aid, "--out", str(tmp_path)).exit_code == 0

@@ -219,12 +219,17 @@ def test_untracked_ignored_and_deleted_files(reg_root: Path) -> None:
 def test_checkout_and_rebase(reg_root: Path) -> None:
     repo = reg_root.parent
     git(repo, "checkout", "-q", "-b", "side")
-    (reg_root / "divisions" / "bad-yaml.yaml").write_text("schema_version: 1\nid: bad-yaml\nname: 課\norg: 経済産業省\nmanager_post: 課長\n", encoding="utf-8")
+    (reg_root / "divisions" / "bad-yaml.yaml").write_text(
+        "schema_version: 1\nid: bad-yaml\nname: 課\norg: 経済産業省\nmanager_post: 課長\n", encoding="utf-8"
+    )
     git(repo, "commit", "-q", "-am", "fix yaml on side")
     side = reference(reg_root)
     assert through_cache(reg_root) == side
     git(repo, "checkout", "-q", "main")
-    (reg_root / "divisions" / "bad-id.yaml").write_text((reg_root / "divisions" / "bad-id.yaml").read_text(encoding="utf-8").replace("other-id", "bad-id"), encoding="utf-8")
+    (reg_root / "divisions" / "bad-id.yaml").write_text(
+        (reg_root / "divisions" / "bad-id.yaml").read_text(encoding="utf-8").replace("other-id", "bad-id"),
+        encoding="utf-8",
+    )
     git(repo, "commit", "-q", "-am", "fix id on main")
     main = reference(reg_root)
     assert main != side
@@ -257,7 +262,7 @@ def test_corrupted_cache_is_ignored_and_rebuilt(reg_root: Path, damage: str) -> 
             path.write_bytes(os.urandom(len(data)))
         elif damage == "flip":
             middle = len(data) // 2
-            path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+            path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
         elif damage == "empty":
             path.write_bytes(b"")
         else:
@@ -314,7 +319,9 @@ def test_overlay_and_mutated_register(reg_root: Path) -> None:
     got = [astuple(p) for p in validate_register(reg, TODAY)]
     assert not any(p[0] == "divisions/bad-schema.yaml" for p in got)
     assert any(p[0] == "divisions/added.yaml" and p[2] == "schema" for p in got)
-    assert (reg_root / "divisions" / "bad-schema.yaml").exists() and not (reg_root / "divisions" / "added.yaml").exists()
+    assert (reg_root / "divisions" / "bad-schema.yaml").exists() and not (
+        reg_root / "divisions" / "added.yaml"
+    ).exists()
     # A register changed in memory after loading is never answered from a stored result.
     reg = Register.load(reg_root)
     del reg.records["divisions/bad-id"]
@@ -369,7 +376,9 @@ def test_of_kind_index_follows_changes(reg_root: Path) -> None:
     reg = Register.load(reg_root)
 
     def scan(kind: str, unchecked: frozenset[str] = frozenset()) -> list[str]:
-        return [r.relpath for k, r in dict(reg.records).items() if k.startswith(kind + "/") and r.relpath not in unchecked]
+        return [
+            r.relpath for k, r in dict(reg.records).items() if k.startswith(kind + "/") and r.relpath not in unchecked
+        ]
 
     kinds = sorted({k.split("/")[0] for k in reg.records})
     for kind in kinds:
@@ -384,5 +393,7 @@ def test_of_kind_index_follows_changes(reg_root: Path) -> None:
     for kind in kinds:
         assert [r.relpath for r in reg.of_kind(kind)] == scan(kind)
     clean = Register(reg.root, reg.records, reg.singletons, [], frozenset({"divisions/bad-schema.yaml"}))
-    assert [r.relpath for r in clean.of_kind("divisions")] == scan("divisions", frozenset({"divisions/bad-schema.yaml"}))
+    assert [r.relpath for r in clean.of_kind("divisions")] == scan(
+        "divisions", frozenset({"divisions/bad-schema.yaml"})
+    )
     assert [r.relpath for r in reg.of_kind("inspections/2026")] == scan("inspections/2026")

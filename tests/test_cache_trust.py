@@ -39,15 +39,25 @@ MY_NUMBER = "123456789018"  # a valid-looking 12-digit 個人番号 (check digit
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return make_register(tmp_path, {BROKEN: DIVISION.format(id="broken") + "colour: blue\n", GOOD: DIVISION.format(id="good")})
+    return make_register(
+        tmp_path, {BROKEN: DIVISION.format(id="broken") + "colour: blue\n", GOOD: DIVISION.format(id="good")}
+    )
 
 
-def run(root: Path, user: Path, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    root: Path, user: Path, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """`meti-pi ARGS` in a fresh process, as the user whose cache folder (and HOME) is `user`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("METI_PI_")}
     env.update({"XDG_CACHE_HOME": str(user / ".cache"), "HOME": str(user), **(extra_env or {})})
-    return subprocess.run([sys.executable, "-m", "meti_pi", "--register", str(root), "--today", "2026-11-26", *args],
-                          capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "meti_pi", "--register", str(root), "--today", "2026-11-26", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def validate(root: Path, user: Path, **kw: object) -> tuple[int, list[tuple[str, str]]]:
@@ -88,7 +98,10 @@ def planted_payloads(marker: Path) -> dict[str, bytes]:
     return {
         "marshal-code": marshal.dumps(("validate", code)),  # what the compiled-validator cache held
         "pickle": pickle.dumps(_Marker(marker)),
-        "code-in-old-format": b"METIPIC1" + cache.fingerprint().encode() + zlib.crc32(marshal.dumps(code)).to_bytes(4, "big") + marshal.dumps(code),
+        "code-in-old-format": b"METIPIC1"
+        + cache.fingerprint().encode()
+        + zlib.crc32(marshal.dumps(code)).to_bytes(4, "big")
+        + marshal.dumps(code),
         "garbage": os.urandom(300),
     }
 
@@ -102,7 +115,9 @@ def plant_everywhere(root: Path, user: Path, payload: bytes) -> list[Path]:
     schemas = [s.split(".", 1)[0] for s in (*(k.schema_file for k in KINDS.values()), *SINGLETONS.values())]
     names = [f"rec.{s}.{h:x}" for s in schemas for h in range(16)] + [f"text.{h:02x}" for h in range(256)]
     names += [f"list.{k}" for k in (*KINDS, "-")] + ["results", "weights"]
-    names += [f"records.{i:02d}" for i in range(cache.SHARDS)] + [f"texts.{i:02d}" for i in range(cache.SHARDS)]  # format 3's
+    names += [f"records.{i:02d}" for i in range(cache.SHARDS)] + [
+        f"texts.{i:02d}" for i in range(cache.SHARDS)
+    ]  # format 3's
     fjs = [f"fjs-{i:040x}.bin" for i in range(3)]
     places = [folder / n for n in names]
     places += [top / n for n in ("records", "texts", "results", "weights", "records.d.1", *fjs)]
@@ -148,7 +163,9 @@ def forge(root: Path, maker: Path) -> None:
                 forged[k] = ("ok", entry[1], ((None, "schema", "forged", "error", ""),), entry[3])
         assert len(forged) == 2
         for shard in {cache.shard_of(k) for k in forged}:
-            part = {k: v for k, v in store.entries.items() if cache.shard_of(k) == shard} | {k: v for k, v in forged.items() if cache.shard_of(k) == shard}
+            part = {k: v for k, v in store.entries.items() if cache.shard_of(k) == shard} | {
+                k: v for k, v in forged.items() if cache.shard_of(k) == shard
+            }
             assert cache._write(store.dir / f"rec.{shard}", store.fp, key, part)
         (store.dir / "results").unlink()
     finally:
@@ -161,7 +178,9 @@ def test_a_cache_forged_under_another_key_is_ignored(root: Path, tmp_path: Path)
     assert validate(root, attacker) == expected
     forge(root, attacker)
     forged = validate(root, attacker)
-    assert forged != expected and (GOOD, "schema") in forged[1] and (BROKEN, "schema") not in forged[1]  # the plant works under its own key
+    assert (
+        forged != expected and (GOOD, "schema") in forged[1] and (BROKEN, "schema") not in forged[1]
+    )  # the plant works under its own key
     forge(root, attacker)
     assert validate(root, victim) == expected  # a repository (and cache) copied from someone else: ignored
     assert validate(root, victim) == expected
@@ -215,7 +234,9 @@ def test_a_reverted_my_number_is_gone_after_the_next_command(root: Path, tmp_pat
     original = path.read_text(encoding="utf-8")
     validate(root, user)
     # In a field whose schema rejects it: the stored result's message quotes the value too.
-    path.write_text(original.replace("manager_post: 課長", f"manager_post: 課長\nmy_number: '{MY_NUMBER}'"), encoding="utf-8")
+    path.write_text(
+        original.replace("manager_post: 課長", f"manager_post: 課長\nmy_number: '{MY_NUMBER}'"), encoding="utf-8"
+    )
     _code, problems = validate(root, user)
     assert (GOOD, "schema") in problems
     assert holding(root, MY_NUMBER)  # the test can fail: the cache did keep it
@@ -259,7 +280,9 @@ def test_the_write_path_prunes_the_version_it_replaces(root: Path, tmp_path: Pat
     assert holding(root, MY_NUMBER) == []
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="making a repository another user's needs root")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="making a repository another user's needs root"
+)
 def test_a_repository_git_refuses_is_refused_and_its_cache_not_read(root: Path, tmp_path: Path) -> None:
     user = tmp_path / "user"
     expected = validate(root, user)

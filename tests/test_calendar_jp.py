@@ -34,7 +34,10 @@ def test_closed_days(day: date, reason: str) -> None:
     assert is_closed(day)
 
 
-@pytest.mark.parametrize("day", [date(2025, 12, 26), date(2025, 12, 1), date(2026, 1, 5), date(2026, 5, 7), date(2027, 1, 4), date(2026, 12, 28)])
+@pytest.mark.parametrize(
+    "day",
+    [date(2025, 12, 26), date(2025, 12, 1), date(2026, 1, 5), date(2026, 5, 7), date(2027, 1, 4), date(2026, 12, 28)],
+)
 def test_open_days(day: date) -> None:
     assert closed_reason(day) is None
 
@@ -71,7 +74,10 @@ def test_deadline_needs_a_positive_count() -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(known=st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31)), days=st.integers(min_value=1, max_value=90))
+@given(
+    known=st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31)),
+    days=st.integers(min_value=1, max_value=90),
+)
 def test_deadline_is_the_first_open_day_from_day_n(known: date, days: int) -> None:
     due = deadline(known, days)
     day_n = known + timedelta(days=days - 1)
@@ -88,7 +94,10 @@ def test_deadline_is_the_first_open_day_from_day_n(known: date, days: int) -> No
 
 
 @settings(max_examples=200, deadline=None)
-@given(trigger=st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31)), speed=st.sampled_from(["promptly", "without_delay"]))
+@given(
+    trigger=st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31)),
+    speed=st.sampled_from(["promptly", "without_delay"]),
+)
 def test_due_after_never_on_a_closed_day(trigger: date, speed: str) -> None:
     due = due_after(trigger, speed, LIMITS)
     assert due > trigger

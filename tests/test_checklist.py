@@ -30,8 +30,16 @@ manager_post: {post or name + '長'}
 {training}"""
 
 
-def file_rec(fid: str, div: str, *, cls: str | None = "B", kind: str = "computer", start: str = "2025-04-01",
-             count: int = 1500, extra: str = "") -> str:
+def file_rec(
+    fid: str,
+    div: str,
+    *,
+    cls: str | None = "B",
+    kind: str = "computer",
+    start: str = "2025-04-01",
+    count: int = 1500,
+    extra: str = "",
+) -> str:
     lines = f"""
 schema_version: 1
 id: {fid}
@@ -69,13 +77,18 @@ RATIONALE = """classification:
   rationale: 本人の数が千人以上のため
   decided_on: '2025-04-01'
 """
-ALL_CLAUSES = "\n".join(
-    f"  {c}: {{present: true}}" for c in cl.CLAUSE_NAMES
-)
+ALL_CLAUSES = "\n".join(f"  {c}: {{present: true}}" for c in cl.CLAUSE_NAMES)
 
 
-def contractor(cid: str, divisions: list[str], files: list[str], *, missing: tuple[str, ...] = (), start: str = "2025-04-01",
-               extra: str = "") -> str:
+def contractor(
+    cid: str,
+    divisions: list[str],
+    files: list[str],
+    *,
+    missing: tuple[str, ...] = (),
+    start: str = "2025-04-01",
+    extra: str = "",
+) -> str:
     clauses = "\n".join(f"  {c}: {{present: {'false' if c in missing else 'true'}}}" for c in cl.CLAUSE_NAMES)
     return f"""
 schema_version: 1
@@ -98,8 +111,16 @@ beppyo_row: {row}
 {extra}"""
 
 
-def incident(iid: str, div: str, known_on: str, *, today: date, facts: dict | None = None, events: list | None = None,
-             state: str = "open") -> str:
+def incident(
+    iid: str,
+    div: str,
+    known_on: str,
+    *,
+    today: date,
+    facts: dict | None = None,
+    events: list | None = None,
+    state: str = "open",
+) -> str:
     """An incident record built by the incidents module (JSON is YAML)."""
     from meti_pi.incident import incidents
     from meti_pi.store import policy
@@ -139,8 +160,34 @@ def test_catalogue_cites_article_and_paragraph_for_every_item():
         assert item.scope in cl.SCOPES
     # Articles whose paragraphs are separate duties are cited paragraph by paragraph.
     cited = {i.article for i in cat.items}
-    for art in ("8(4)", "14(1)", "14(2)", "14(3)", "14(4)", "14(5)", "14(6)", "16(1)", "16(2)", "16(3)", "28(1)", "28(2)",
-                "32(1)", "32(2)", "33(1)", "33(2)", "33(3)", "34(1)", "34(2)", "35(1)", "35(2)", "35(3)", "39(1)", "39(4)", "40(1)", "40(2)"):
+    for art in (
+        "8(4)",
+        "14(1)",
+        "14(2)",
+        "14(3)",
+        "14(4)",
+        "14(5)",
+        "14(6)",
+        "16(1)",
+        "16(2)",
+        "16(3)",
+        "28(1)",
+        "28(2)",
+        "32(1)",
+        "32(2)",
+        "33(1)",
+        "33(2)",
+        "33(3)",
+        "34(1)",
+        "34(2)",
+        "35(1)",
+        "35(2)",
+        "35(3)",
+        "39(1)",
+        "39(4)",
+        "40(1)",
+        "40(2)",
+    ):
         assert art in cited, art
     # Every article a division answers for (4(2), 4(3), 6(3), 8-36, 39, 40, 44, 45) is in the
     # catalogue, and the 副総括's office answers for its own duties and the 総括's it assists (13(3),
@@ -152,7 +199,12 @@ def test_catalogue_cites_article_and_paragraph_for_every_item():
 
 
 def test_catalogue_rules_are_checked_when_loaded():
-    good = {"version": "x", "items": [{"id": "1", "article": "8(4)", "scope": "division", "applies": "always", "title": "t", "question": "q"}]}
+    good = {
+        "version": "x",
+        "items": [
+            {"id": "1", "article": "8(4)", "scope": "division", "applies": "always", "title": "t", "question": "q"}
+        ],
+    }
     assert cl.parse_catalogue(good).items[0].applies == "always"
     with pytest.raises(MetiPiError, match="unknown applicability rule"):
         cl.parse_catalogue({"items": [{**good["items"][0], "applies": "sometimes"}]})
@@ -167,9 +219,15 @@ def test_catalogue_rules_are_checked_when_loaded():
 # -- years ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("day", "year"), [
-    (date(2026, 3, 31), 2025), (date(2026, 4, 1), 2026), (date(2027, 3, 31), 2026), (date(2027, 4, 1), 2027),
-])
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [
+        (date(2026, 3, 31), 2025),
+        (date(2026, 4, 1), 2026),
+        (date(2027, 3, 31), 2026),
+        (date(2027, 4, 1), 2027),
+    ],
+)
 def test_fiscal_year_runs_april_to_march(day, year):
     policy = {"fiscal_year_start_month": 4, "inspection_year": "fiscal"}
     assert cl.inspection_year_of(day, policy) == year
@@ -197,20 +255,23 @@ def test_add_months_clamps_to_month_end():
 def typed(tmp_path):
     """jinji: files (B, C) and an A/B contractor; kikaku: only 管理C files and a contractor;
     somu: no files, no contractors; tokei: 甲 of a row-2 system; joho: 乙 of it (and 甲/乙 of row 1)."""
-    return load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "divisions/kikaku.yaml": division("kikaku", "大臣官房企画課"),
-        "divisions/somu.yaml": division("somu", "大臣官房総務課"),
-        "divisions/tokei.yaml": division("tokei", "大臣官房調査統計グループ統計情報システム室"),
-        "divisions/joho.yaml": division("joho", "大臣官房情報システム室"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="B", extra=RATIONALE + HANDLING),
-        "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", cls="C", kind="manual", count=20),
-        "files/F-2026-KKKK01.yaml": file_rec("F-2026-KKKK01", "kikaku", cls="C", count=50),
-        "files/F-2026-KKKK02.yaml": file_rec("F-2026-KKKK02", "kikaku", cls="C", kind="manual", count=10),
-        "contractors/C-2026-JJJJ01.yaml": contractor("C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"]),
-        "contractors/C-2026-KKKK01.yaml": contractor("C-2026-KKKK01", ["kikaku"], ["F-2026-KKKK01"]),
-        "systems/SYS-2026-TTTT01.yaml": system("SYS-2026-TTTT01", 2),
-    })
+    return load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/kikaku.yaml": division("kikaku", "大臣官房企画課"),
+            "divisions/somu.yaml": division("somu", "大臣官房総務課"),
+            "divisions/tokei.yaml": division("tokei", "大臣官房調査統計グループ統計情報システム室"),
+            "divisions/joho.yaml": division("joho", "大臣官房情報システム室"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="B", extra=RATIONALE + HANDLING),
+            "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", cls="C", kind="manual", count=20),
+            "files/F-2026-KKKK01.yaml": file_rec("F-2026-KKKK01", "kikaku", cls="C", count=50),
+            "files/F-2026-KKKK02.yaml": file_rec("F-2026-KKKK02", "kikaku", cls="C", kind="manual", count=10),
+            "contractors/C-2026-JJJJ01.yaml": contractor("C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"]),
+            "contractors/C-2026-KKKK01.yaml": contractor("C-2026-KKKK01", ["kikaku"], ["F-2026-KKKK01"]),
+            "systems/SYS-2026-TTTT01.yaml": system("SYS-2026-TTTT01", 2),
+        },
+    )
 
 
 def test_no_contractors_no_article_14_items(typed):
@@ -223,7 +284,13 @@ def test_no_contractors_no_article_14_items(typed):
 
 def test_contractor_items_per_contractor(typed):
     jinji = cl.build(typed, "jinji", 2026, TODAY)
-    assert {"14-1@C-2026-JJJJ01", "14-2@C-2026-JJJJ01", "14-3@C-2026-JJJJ01", "14-4@C-2026-JJJJ01", "14-6@C-2026-JJJJ01"} <= keys(jinji)
+    assert {
+        "14-1@C-2026-JJJJ01",
+        "14-2@C-2026-JJJJ01",
+        "14-3@C-2026-JJJJ01",
+        "14-4@C-2026-JJJJ01",
+        "14-6@C-2026-JJJJ01",
+    } <= keys(jinji)
     assert "14-5@C-2026-JJJJ01" not in keys(jinji)  # no 再委託
 
 
@@ -234,11 +301,14 @@ def test_only_class_c_files_no_annual_confirmation(typed):
 
 
 def test_unclassified_file_keeps_annual_confirmation(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/kikaku.yaml": division("kikaku", "大臣官房企画課"),
-        "files/F-2026-KKKK01.yaml": file_rec("F-2026-KKKK01", "kikaku", cls=None, count=50),
-        "contractors/C-2026-KKKK01.yaml": contractor("C-2026-KKKK01", ["kikaku"], ["F-2026-KKKK01"]),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/kikaku.yaml": division("kikaku", "大臣官房企画課"),
+            "files/F-2026-KKKK01.yaml": file_rec("F-2026-KKKK01", "kikaku", cls=None, count=50),
+            "contractors/C-2026-KKKK01.yaml": contractor("C-2026-KKKK01", ["kikaku"], ["F-2026-KKKK01"]),
+        },
+    )
     item = cl.build(reg, "kikaku", 2026, TODAY).get("14-4@C-2026-KKKK01")
     assert item is not None and "管理区分未決定" in item.why
 
@@ -272,20 +342,29 @@ def test_per_file_items_follow_file_kind_and_holding(typed):
 
 
 def test_file_no_longer_held_is_not_inspected(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji").replace(
-            "holding: {start: '2025-04-01'}", "holding: {start: '2024-04-01', end: '2026-03-31'}"),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji").replace(
+                "holding: {start: '2025-04-01'}", "holding: {start: '2024-04-01', end: '2026-03-31'}"
+            ),
+        },
+    )
     assert not [i for i in cl.build(reg, "jinji", 2026, TODAY).items if i.scope == "file"]
     assert [i for i in cl.build(reg, "jinji", 2025, TODAY).items if i.scope == "file"]
 
 
 def test_dispatched_workers_and_foreign_processing(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra="dispatched_workers: true\nforeign_processing: [米国]\n"),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec(
+                "F-2026-JJJJ01", "jinji", extra="dispatched_workers: true\nforeign_processing: [米国]\n"
+            ),
+        },
+    )
     c = cl.build(reg, "jinji", 2026, TODAY)
     assert "15" in keys(c)
     assert "20-3@F-2026-JJJJ01" in keys(c)
@@ -293,11 +372,16 @@ def test_dispatched_workers_and_foreign_processing(tmp_path):
 
 
 def test_incident_items_for_open_incidents(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY),
-        "incidents/INC-2024-OLD001.yaml": incident("INC-2024-OLD001", "jinji", "2024-10-01", today=date(2024, 12, 1), state="closed"),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY),
+            "incidents/INC-2024-OLD001.yaml": incident(
+                "INC-2024-OLD001", "jinji", "2024-10-01", today=date(2024, 12, 1), state="closed"
+            ),
+        },
+    )
     c = cl.build(reg, "jinji", 2026, TODAY)
     incident_keys = {i.key for i in c.items if i.scope == "incident"}
     assert incident_keys == {f"{n}@INC-2026-OPEN01" for n in ("39-1", "39-2", "39-3", "39-4", "40-1", "40-2")}
@@ -315,10 +399,13 @@ def _prefill(reg: Register, div: str, key: str, today: date = TODAY) -> cl.Prefi
 
 
 def test_prefill_notice_missing(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-06-01"),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-06-01"),
+        },
+    )
     p = _prefill(reg, "jinji", "35-1@F-2026-JJJJ01")
     assert p.answer == "no"
     assert "第35条第1項の通知の記録がない（期限 2026-06-01）" in p.evidence[0]
@@ -336,17 +423,23 @@ drafted_on: '{drafted}'
 """ + (f"submitted_on: '{submitted}'\n" if submitted else "")
 
 
-@pytest.mark.parametrize(("submitted", "answer", "text"), [
-    ("2026-05-31", "yes", "提出（期限 2026-06-01）"),
-    ("2026-06-01", "yes", "提出（期限 2026-06-01）"),  # the same day counts as あらかじめ
-    ("2026-06-02", "no", "期限 2026-06-01 後の提出"),
-])
+@pytest.mark.parametrize(
+    ("submitted", "answer", "text"),
+    [
+        ("2026-05-31", "yes", "提出（期限 2026-06-01）"),
+        ("2026-06-01", "yes", "提出（期限 2026-06-01）"),  # the same day counts as あらかじめ
+        ("2026-06-02", "no", "期限 2026-06-01 後の提出"),
+    ],
+)
 def test_prefill_notice_on_time_or_late(tmp_path, submitted, answer, text):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-06-01"),
-        "notifications/N-2026-AAAA01.yaml": _notice("N-2026-AAAA01", "F-2026-JJJJ01", "35-1", submitted=submitted),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-06-01"),
+            "notifications/N-2026-AAAA01.yaml": _notice("N-2026-AAAA01", "F-2026-JJJJ01", "35-1", submitted=submitted),
+        },
+    )
     p = _prefill(reg, "jinji", "35-1@F-2026-JJJJ01")
     assert p.answer == answer
     assert text in p.evidence[0]
@@ -354,22 +447,30 @@ def test_prefill_notice_on_time_or_late(tmp_path, submitted, answer, text):
 
 
 def test_prefill_notice_made_late_in_an_earlier_year_is_not_found_again(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2025-06-01"),
-        "notifications/N-2026-AAAA01.yaml": _notice("N-2026-AAAA01", "F-2026-JJJJ01", "35-1", submitted="2025-07-01", drafted="2025-05-01"),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2025-06-01"),
+            "notifications/N-2026-AAAA01.yaml": _notice(
+                "N-2026-AAAA01", "F-2026-JJJJ01", "35-1", submitted="2025-07-01", drafted="2025-05-01"
+            ),
+        },
+    )
     assert _prefill(reg, "jinji", "35-1@F-2026-JJJJ01", date(2025, 11, 1)).answer == "no"  # FY2025: found
     p = _prefill(reg, "jinji", "35-1@F-2026-JJJJ01")  # FY2026
     assert p.answer == "yes" and "前年度以前" in p.evidence[-1]
 
 
 def test_prefill_notice_drafted_only_is_missing(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-06-01"),
-        "notifications/N-2026-AAAA01.yaml": _notice("N-2026-AAAA01", "F-2026-JJJJ01", "35-1", submitted=None),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-06-01"),
+            "notifications/N-2026-AAAA01.yaml": _notice("N-2026-AAAA01", "F-2026-JJJJ01", "35-1", submitted=None),
+        },
+    )
     p = _prefill(reg, "jinji", "35-1@F-2026-JJJJ01")
     assert p.answer == "no"
     assert any("N-2026-AAAA01" in e for e in p.evidence)
@@ -380,16 +481,21 @@ def _contractor_with_confirmation(last: str | None) -> dict[str, str]:
     return {
         "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
         "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji"),
-        "contractors/C-2026-JJJJ01.yaml": contractor("C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], start="2024-04-01", extra=extra),
+        "contractors/C-2026-JJJJ01.yaml": contractor(
+            "C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], start="2024-04-01", extra=extra
+        ),
     }
 
 
-@pytest.mark.parametrize(("last", "answer", "text"), [
-    ("2025-11-25", "no", "確認期限 2026-11-25 を経過"),  # 12 months + 1 day ago
-    ("2025-11-26", None, "次回期限 2026-11-26"),  # due today: not yet overdue, not confirmed this year
-    ("2026-05-01", "yes", "次回期限 2027-05-01"),
-    (None, "no", "年次確認の記録なし（契約開始 2024-04-01）"),
-])
+@pytest.mark.parametrize(
+    ("last", "answer", "text"),
+    [
+        ("2025-11-25", "no", "確認期限 2026-11-25 を経過"),  # 12 months + 1 day ago
+        ("2025-11-26", None, "次回期限 2026-11-26"),  # due today: not yet overdue, not confirmed this year
+        ("2026-05-01", "yes", "次回期限 2027-05-01"),
+        (None, "no", "年次確認の記録なし（契約開始 2024-04-01）"),
+    ],
+)
 def test_prefill_annual_contractor_confirmation(tmp_path, last, answer, text):
     reg = load(tmp_path, _contractor_with_confirmation(last))
     p = _prefill(reg, "jinji", "14-4@C-2026-JJJJ01")
@@ -399,20 +505,31 @@ def test_prefill_annual_contractor_confirmation(tmp_path, last, answer, text):
 
 def test_prefill_annual_confirmation_follows_policy_months(tmp_path):
     files = _contractor_with_confirmation("2026-05-01")
-    files["policy.yaml"] = (Path(__file__).resolve().parent.parent / "register" / "policy.yaml").read_text(encoding="utf-8").replace(
-        "annual_check_months: 12", "annual_check_months: 6")
+    files["policy.yaml"] = (
+        (Path(__file__).resolve().parent.parent / "register" / "policy.yaml")
+        .read_text(encoding="utf-8")
+        .replace("annual_check_months: 12", "annual_check_months: 6")
+    )
     reg = load(tmp_path, files)
     p = _prefill(reg, "jinji", "14-4@C-2026-JJJJ01")
     assert p.answer == "no" and "6か月以内の確認期限 2026-11-01 を経過" in p.evidence[0]
 
 
 def test_prefill_contract_clauses_and_confirmation(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji"),
-        "contractors/C-2026-JJJJ01.yaml": contractor("C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], missing=("copy_limits", "reporting_audit"),
-                                                     extra="post_contract_confirmation: {date: '2025-04-10', ref: 確認書1}\n"),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji"),
+            "contractors/C-2026-JJJJ01.yaml": contractor(
+                "C-2026-JJJJ01",
+                ["jinji"],
+                ["F-2026-JJJJ01"],
+                missing=("copy_limits", "reporting_audit"),
+                extra="post_contract_confirmation: {date: '2025-04-10', ref: 確認書1}\n",
+            ),
+        },
+    )
     clauses = _prefill(reg, "jinji", "14-2@C-2026-JJJJ01")
     assert clauses.answer == "no" and "第14条第2項(3)(9)の記載がない" in clauses.evidence[0]
     confirmation = _prefill(reg, "jinji", "14-3@C-2026-JJJJ01")
@@ -420,45 +537,69 @@ def test_prefill_contract_clauses_and_confirmation(tmp_path):
     # The Art. 14(3) confirmation counts as the first yearly one: due 12 months after it.
     annual = _prefill(reg, "jinji", "14-4@C-2026-JJJJ01")
     assert annual.answer == "no"
-    assert "最終確認 2025-04-10（契約締結後の確認（第14条第3項））；12か月以内の確認期限 2026-04-10 を経過" in annual.evidence[0]
+    assert (
+        "最終確認 2025-04-10（契約締結後の確認（第14条第3項））；12か月以内の確認期限 2026-04-10 を経過"
+        in annual.evidence[0]
+    )
 
 
-@pytest.mark.parametrize(("cls", "extra", "answer", "text"), [
-    ("B", "", "no", "管理Bとした理由が記録されていない"),
-    (None, "", "no", "管理区分が定められていない"),
-    ("B", RATIONALE, "yes", "管理B：本人の数が千人以上のため（決定 2025-04-01）"),
-])
+@pytest.mark.parametrize(
+    ("cls", "extra", "answer", "text"),
+    [
+        ("B", "", "no", "管理Bとした理由が記録されていない"),
+        (None, "", "no", "管理区分が定められていない"),
+        ("B", RATIONALE, "yes", "管理B：本人の数が千人以上のため（決定 2025-04-01）"),
+    ],
+)
 def test_prefill_classification_rationale(tmp_path, cls, extra, answer, text):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls=cls, extra=extra),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls=cls, extra=extra),
+        },
+    )
     p = _prefill(reg, "jinji", "16-1@F-2026-JJJJ01")
     assert p.answer == answer
     assert text in p.evidence[0]
 
 
 def test_prefill_handling_rules(tmp_path):
-    partial = "\n".join(line for line in HANDLING.splitlines() if not line.strip().startswith(("backup", "mis_sending"))) + "\n"
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji"),
-        "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", extra=partial),
-        "files/F-2026-JJJJ03.yaml": file_rec("F-2026-JJJJ03", "jinji", extra=HANDLING),
-    })
+    partial = (
+        "\n".join(line for line in HANDLING.splitlines() if not line.strip().startswith(("backup", "mis_sending")))
+        + "\n"
+    )
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji"),
+            "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", extra=partial),
+            "files/F-2026-JJJJ03.yaml": file_rec("F-2026-JJJJ03", "jinji", extra=HANDLING),
+        },
+    )
     none = _prefill(reg, "jinji", "16-2@F-2026-JJJJ01")
     assert none.answer == "no" and "(1)アクセス制限" in none.evidence[0] and "(8)外国における取扱い" in none.evidence[0]
     some = _prefill(reg, "jinji", "16-2@F-2026-JJJJ02")
-    assert some.answer == "no" and "(6)バックアップ、(7)誤送付等の防止（" in some.evidence[0] and "(1)" not in some.evidence[0]
+    assert (
+        some.answer == "no"
+        and "(6)バックアップ、(7)誤送付等の防止（" in some.evidence[0]
+        and "(1)" not in some.evidence[0]
+    )
     assert _prefill(reg, "jinji", "16-2@F-2026-JJJJ03").answer == "yes"
 
 
 def test_prefill_incident_past_a_deadline(tmp_path):
     # 150 本人 (> 100): reportable to PPC; known 2026-10-01, nothing recorded since.
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, facts={"principals": 150}),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "incidents/INC-2026-OPEN01.yaml": incident(
+                "INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, facts={"principals": 150}
+            ),
+        },
+    )
     p = _prefill(reg, "jinji", "39-3@INC-2026-OPEN01")
     assert p.answer == "no"
     assert any("期限" in e and "を経過して未了" in e for e in p.evidence)
@@ -469,10 +610,15 @@ def test_prefill_incident_past_a_deadline(tmp_path):
 
 def test_prefill_incident_steps_done_in_time(tmp_path):
     events = [{"event": "report-to-manager", "on": "2026-10-01"}]
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, events=events),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "incidents/INC-2026-OPEN01.yaml": incident(
+                "INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, events=events
+            ),
+        },
+    )
     p = _prefill(reg, "jinji", "39-1@INC-2026-OPEN01")
     assert p.answer == "yes" and "2026-10-01 実施" in p.evidence[0]
 
@@ -486,12 +632,23 @@ def test_prefill_training_records(tmp_path):
 
 
 def test_prefill_purpose_notice_for_direct_collection(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra="direct_written_collection: {applies: true}\n"),
-        "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", extra="direct_written_collection: {applies: true, purpose_notice_ref: 申請書様式1}\n"),
-        "files/F-2026-JJJJ03.yaml": file_rec("F-2026-JJJJ03", "jinji", extra="direct_written_collection: {applies: false}\n"),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec(
+                "F-2026-JJJJ01", "jinji", extra="direct_written_collection: {applies: true}\n"
+            ),
+            "files/F-2026-JJJJ02.yaml": file_rec(
+                "F-2026-JJJJ02",
+                "jinji",
+                extra="direct_written_collection: {applies: true, purpose_notice_ref: 申請書様式1}\n",
+            ),
+            "files/F-2026-JJJJ03.yaml": file_rec(
+                "F-2026-JJJJ03", "jinji", extra="direct_written_collection: {applies: false}\n"
+            ),
+        },
+    )
     c = cl.build(reg, "jinji", 2026, TODAY)
     assert c.get("10@F-2026-JJJJ01").prefill.answer == "no"
     assert c.get("10@F-2026-JJJJ02").prefill.answer == "yes"
@@ -511,7 +668,9 @@ findings:
   - {id: 1, item: '8-4', article: '8(4)', text: 研修の機会がない, action: 研修に参加させる, owner: 人事課長, due: '2026-03-31', status: open}
   - {id: 2, item: '8-3', article: '8(3)', text: 済んだ指摘, action: 受講, owner: 人事課長, due: '2026-03-31', status: closed, closed_on: '2026-02-01'}
 """
-    reg = load(tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課"), "inspections/2025/jinji.yaml": record})
+    reg = load(
+        tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課"), "inspections/2025/jinji.yaml": record}
+    )
     c = cl.build(reg, "jinji", 2026, TODAY)
     carried = [i for i in c.items if i.scope == "finding"]
     assert [i.key for i in carried] == ["carry@inspections/2025/jinji#1"]

@@ -11,10 +11,15 @@ from meti_pi.inspect import checklist as cl
 
 
 def _incident_reg(tmp_path, facts, events=()):
-    return load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, facts=facts, events=list(events)),
-    })
+    return load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "incidents/INC-2026-OPEN01.yaml": incident(
+                "INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, facts=facts, events=list(events)
+            ),
+        },
+    )
 
 
 def _item(reg, key, div="jinji"):
@@ -51,7 +56,14 @@ def test_measures_publication_decided_not_to_is_na(tmp_path):
 
 
 def test_no_statutory_notice_leaves_the_manager_decision_open(tmp_path):
-    facts = {"principals": 5, "sensitive": False, "financial": False, "malicious": False, "my_number": False, "publish": False}
+    facts = {
+        "principals": 5,
+        "sensitive": False,
+        "financial": False,
+        "malicious": False,
+        "my_number": False,
+        "publish": False,
+    }
     p = _item(_incident_reg(tmp_path, facts), "39-4@INC-2026-OPEN01").prefill
     assert p.answer is None
     assert any("法令上の通知義務なし" in e and "管理者が判断" in e for e in p.evidence)
@@ -63,11 +75,16 @@ MY_NUMBER = "characteristics: {my_number: true, sensitive: false}\nmy_number_bas
 
 
 def test_my_number_items_for_my_number_files_only(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra=MY_NUMBER),
-        "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", extra="characteristics: {my_number: false}\n"),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra=MY_NUMBER),
+            "files/F-2026-JJJJ02.yaml": file_rec(
+                "F-2026-JJJJ02", "jinji", extra="characteristics: {my_number: false}\n"
+            ),
+        },
+    )
     ks = keys(cl.build(reg, "jinji", 2026, TODAY))
     assert {"4-2@F-2026-JJJJ01", "45@F-2026-JJJJ01", "4-3"} <= ks
     assert "4-2@F-2026-JJJJ02" not in ks and "45@F-2026-JJJJ02" not in ks
@@ -76,24 +93,32 @@ def test_my_number_items_for_my_number_files_only(tmp_path):
 
 
 def test_relation_work_needed_for_item_45(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra=MY_NUMBER.replace("relation_work: true", "relation_work: false")),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec(
+                "F-2026-JJJJ01", "jinji", extra=MY_NUMBER.replace("relation_work: true", "relation_work: false")
+            ),
+        },
+    )
     ks = keys(cl.build(reg, "jinji", 2026, TODAY))
     assert "4-2@F-2026-JJJJ01" in ks and "45@F-2026-JJJJ01" not in ks
 
 
 def _systems_reg(tmp_path):
     """jinji's file is on a row-2 system (甲 tokei, 乙 joho); tokei's own file is on it too."""
-    return load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "divisions/tokei.yaml": division("tokei", "大臣官房調査統計グループ統計情報システム室"),
-        "divisions/joho.yaml": division("joho", "大臣官房情報システム室"),
-        "systems/SYS-2026-TTTT01.yaml": system("SYS-2026-TTTT01", 2),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra="systems: [SYS-2026-TTTT01]\n"),
-        "files/F-2026-TTTT01.yaml": file_rec("F-2026-TTTT01", "tokei", extra="systems: [SYS-2026-TTTT01]\n"),
-    })
+    return load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/tokei.yaml": division("tokei", "大臣官房調査統計グループ統計情報システム室"),
+            "divisions/joho.yaml": division("joho", "大臣官房情報システム室"),
+            "systems/SYS-2026-TTTT01.yaml": system("SYS-2026-TTTT01", 2),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra="systems: [SYS-2026-TTTT01]\n"),
+            "files/F-2026-TTTT01.yaml": file_rec("F-2026-TTTT01", "tokei", extra="systems: [SYS-2026-TTTT01]\n"),
+        },
+    )
 
 
 def test_6_3_asked_when_another_division_runs_the_system(tmp_path):
@@ -110,22 +135,29 @@ def test_26_asked_only_of_the_gou_division(tmp_path):
 
 
 def test_20_3_only_where_foreign_processing_is_recorded(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra="foreign_processing: [米国]\n"),
-        "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", extra="foreign_processing: []\n"),
-        "files/F-2026-JJJJ03.yaml": file_rec("F-2026-JJJJ03", "jinji"),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", extra="foreign_processing: [米国]\n"),
+            "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", extra="foreign_processing: []\n"),
+            "files/F-2026-JJJJ03.yaml": file_rec("F-2026-JJJJ03", "jinji"),
+        },
+    )
     ks = keys(cl.build(reg, "jinji", 2026, TODAY))
     assert "20-3@F-2026-JJJJ01" in ks
     assert "20-3@F-2026-JJJJ02" not in ks and "20-3@F-2026-JJJJ03" not in ks
 
 
 def test_44_for_a_division_supervising_bodies(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "divisions/kikaku.yaml": division("kikaku", "産業技術環境局技術政策企画室") + "supervised_bodies: [国立研究開発法人産業技術総合研究所]\n",
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/kikaku.yaml": division("kikaku", "産業技術環境局技術政策企画室")
+            + "supervised_bodies: [国立研究開発法人産業技術総合研究所]\n",
+        },
+    )
     assert "44" in keys(cl.build(reg, "kikaku", 2026, TODAY))
     assert "44" not in keys(cl.build(reg, "jinji", 2026, TODAY))
 
@@ -141,7 +173,9 @@ def _office_reg(tmp_path, incident_facts=None):
         "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
     }
     if incident_facts is not None:
-        files["incidents/INC-2026-OPEN01.yaml"] = incident("INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, facts=incident_facts)
+        files["incidents/INC-2026-OPEN01.yaml"] = incident(
+            "INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, facts=incident_facts
+        )
     return load(tmp_path, files)
 
 
@@ -167,12 +201,15 @@ def test_vice_office_without_incidents(tmp_path):
 
 
 def test_vice_office_follows_the_roles_post(tmp_path):
-    reg = load(tmp_path, {
-        "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),
-        "divisions/soumu.yaml": division("soumu", "大臣官房総務課"),
-        "roles/fuku-sokatsu.yaml": "schema_version: 1\nid: fuku-sokatsu\nrole: fuku_sokatsu\ntitle_ja: 副総括個人情報保護管理者\n"
-                                   "post: 大臣官房総務課長\narticle: 5(2)\n",
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),
+            "divisions/soumu.yaml": division("soumu", "大臣官房総務課"),
+            "roles/fuku-sokatsu.yaml": "schema_version: 1\nid: fuku-sokatsu\nrole: fuku_sokatsu\ntitle_ja: 副総括個人情報保護管理者\n"
+            "post: 大臣官房総務課長\narticle: 5(2)\n",
+        },
+    )
     assert cl.vice_office(reg) == "soumu"
 
 
@@ -225,10 +262,14 @@ def test_ad_hoc_needs_answers_and_a_day_in_the_year(runner, tmp_path):
     root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
     assert invoke(runner, root, "inspect", "--ad-hoc").exit_code == 2
     path = tmp_path / "a.yaml"
-    path.write_text("division: somu\ninspected_on: 2027-04-01\nad_hoc: true\nanswers:\n  '8-4': yes\n", encoding="utf-8")
+    path.write_text(
+        "division: somu\ninspected_on: 2027-04-01\nad_hoc: true\nanswers:\n  '8-4': yes\n", encoding="utf-8"
+    )
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path))
     assert result.exit_code == 2 and "outside the 2026 inspection year" in result.output
-    path.write_text("division: somu\ninspected_on: 2026-10-01\nad_hoc: yes please\nanswers:\n  '8-4': yes\n", encoding="utf-8")
+    path.write_text(
+        "division: somu\ninspected_on: 2026-10-01\nad_hoc: yes please\nanswers:\n  '8-4': yes\n", encoding="utf-8"
+    )
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(path))
     assert result.exit_code == 2 and "ad_hoc: expected true" in result.output
     assert not (root / "inspections").exists()  # nothing written
@@ -237,20 +278,42 @@ def test_ad_hoc_needs_answers_and_a_day_in_the_year(runner, tmp_path):
 def test_a_passed_preliminary_target_is_not_a_fault(tmp_path):
     # Known 2026-11-20: 速報の目安 11/24 passed on 11/26, 確報 due 12/21 (not yet).
     facts = {"principals": 150, "sensitive": False, "financial": False, "malicious": False}
-    reg = load(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-11-20", today=TODAY, facts=facts, events=[
-            {"event": "report-to-manager", "on": "2026-11-20"}, {"event": "report-to-vice", "on": "2026-11-20"},
-            {"event": "containment", "on": "2026-11-20"}, {"event": "investigation-report", "on": "2026-11-20"}]),
-    })
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "incidents/INC-2026-OPEN01.yaml": incident(
+                "INC-2026-OPEN01",
+                "jinji",
+                "2026-11-20",
+                today=TODAY,
+                facts=facts,
+                events=[
+                    {"event": "report-to-manager", "on": "2026-11-20"},
+                    {"event": "report-to-vice", "on": "2026-11-20"},
+                    {"event": "containment", "on": "2026-11-20"},
+                    {"event": "investigation-report", "on": "2026-11-20"},
+                ],
+            ),
+        },
+    )
     p = _item(reg, "39-3@INC-2026-OPEN01").prefill
     assert p.answer is None
     assert any("目安 2026-11-24 を経過して未了" in e for e in p.evidence)
 
 
 def test_vice_office_counts_an_incident_under_both_paragraphs_where_both_apply(tmp_path):
-    reg = _office_reg(tmp_path, {"principals": 150, "sensitive": False, "financial": False, "malicious": False,
-                                 "my_number": True, "my_number_system": True})
+    reg = _office_reg(
+        tmp_path,
+        {
+            "principals": 150,
+            "sensitive": False,
+            "financial": False,
+            "malicious": False,
+            "my_number": True,
+            "my_number_system": True,
+        },
+    )
     for key in ("39-5", "39-6"):
         p = _item(reg, key, "hogo").prefill
         assert p.answer == "no" and any("INC-2026-OPEN01" in e for e in p.evidence), key
@@ -272,7 +335,9 @@ def test_interactive_ad_hoc_inspection(runner, tmp_path):
 
     root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
     # somu answers 8-3 and 8-4; inspected on 2026-10-02; record.
-    result = invoke(runner, root, "inspect", "--division", "somu", "--interactive", "--ad-hoc", input="yes\nna\n2026-10-02\ny\n")
+    result = invoke(
+        runner, root, "inspect", "--division", "somu", "--interactive", "--ad-hoc", input="yes\nna\n2026-10-02\ny\n"
+    )
     assert result.exit_code == 0, result.output
     assert "recorded inspections/2026/somu.adhoc-2026-10-02" in result.stdout
     data = Register.load(root).records["inspections/2026/somu.adhoc-2026-10-02"].data

@@ -27,7 +27,10 @@ def test_github_escapes_data_and_properties_as_the_toolkit_does() -> None:
     )
     # Severities: error, warning; anything else a notice. No line: no line= property.
     out = ci_formats.github([Problem("x.yaml", None, "c", "m", "warning"), Problem("y.yaml", 1, "c", "m", "info")])
-    assert out.splitlines() == ["::warning file=x.yaml,title=meti-pi warning[c]::m", "::notice file=y.yaml,line=1,title=meti-pi info[c]::m"]
+    assert out.splitlines() == [
+        "::warning file=x.yaml,title=meti-pi warning[c]::m",
+        "::notice file=y.yaml,line=1,title=meti-pi info[c]::m",
+    ]
     # A message can never end the command early or start another one.
     evil = ci_formats.github([Problem("x.yaml", 1, "c", "a\n::error file=forged.yaml::b")])
     # (the runner reads commands at the start of a line only)
@@ -36,14 +39,19 @@ def test_github_escapes_data_and_properties_as_the_toolkit_does() -> None:
 
 
 def test_junit_report_is_well_formed_deterministic_and_strict_aware() -> None:
-    problems = [Problem("files/F-1.yaml", 3, "schema", "bad <x> & \x01 y"), Problem("files/F-1.yaml", 9, "w", "warn", "warning"),
-                Problem("files/F-2.yaml", 2, "w", "only a warning", "warning")]
+    problems = [
+        Problem("files/F-1.yaml", 3, "schema", "bad <x> & \x01 y"),
+        Problem("files/F-1.yaml", 9, "w", "warn", "warning"),
+        Problem("files/F-2.yaml", 2, "w", "only a warning", "warning"),
+    ]
     files = ["files/F-2.yaml", "files/F-1.yaml", "register.yaml"]
     data = ci_formats.junit(problems, files, prefix="register/")
     assert data == ci_formats.junit(list(problems), list(reversed(files)), prefix="register/")  # same bytes
     root = ET.fromstring(data)
     suite = root.find("testsuite")
-    assert suite is not None and suite.get("tests") == "3" and suite.get("failures") == "1" and root.get("failures") == "1"
+    assert (
+        suite is not None and suite.get("tests") == "3" and suite.get("failures") == "1" and root.get("failures") == "1"
+    )
     cases = {c.get("name"): c for c in suite.iter("testcase")}
     assert list(cases) == ["register/files/F-1.yaml", "register/files/F-2.yaml", "register/register.yaml"]
     failure = cases["register/files/F-1.yaml"].find("failure")
@@ -60,8 +68,11 @@ def test_validate_format_github_points_at_the_repository_path(tmp_path, runner) 
     assert result.exit_code == 1
     lines = [line for line in result.stdout.splitlines() if line]
     assert lines and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
-    assert any(line.startswith("::error file=register/divisions/bad-div.yaml,line=5,title=meti-pi error[schema]::$.org: ")
-               and "100%25" in line for line in lines)
+    assert any(
+        line.startswith("::error file=register/divisions/bad-div.yaml,line=5,title=meti-pi error[schema]::$.org: ")
+        and "100%25" in line
+        for line in lines
+    )
     assert "INVALID" in result.stderr
 
 

@@ -9,7 +9,9 @@ from meti_pi.errors import UsageError
 
 POLICY = {
     "thresholds": {"class_b_min_principals": 1000, "filebook_min_principals": 1000},
-    "classification": {"class_a_triggers": ["my_number", "sensitive", "biometric", "identification_code", "financial", "confidential"]},
+    "classification": {
+        "class_a_triggers": ["my_number", "sensitive", "biometric", "identification_code", "financial", "confidential"]
+    },
 }
 
 
@@ -71,7 +73,10 @@ def test_triggers_can_be_switched_off_by_policy() -> None:
 
 def test_confidentiality_judgement_always_makes_a() -> None:
     # the rule's own test for 管理A: not something policy.yaml can switch off
-    assert decide(Profile(principals=5, confidential=True), {"classification": {"class_a_triggers": []}}).management_class == "A"
+    assert (
+        decide(Profile(principals=5, confidential=True), {"classification": {"class_a_triggers": []}}).management_class
+        == "A"
+    )
 
 
 def test_my_number_alone_is_not_an_other_identification_code() -> None:
@@ -275,8 +280,11 @@ def test_profile_from_mapping_rejects(data, word: str) -> None:
 def test_75_3_for_some_items_keeps_the_file_listed_and_whole_file_unlists_it():
     from meti_pi.classify.classification import decide, profile_from_record
 
-    base = {"file_kind": "computer", "principals": {"count": 5000, "as_of": "2026-04-01"},
-            "exclusions": [{"item": "75-3", "reason": "事務に著しい支障"}]}
+    base = {
+        "file_kind": "computer",
+        "principals": {"count": 5000, "as_of": "2026-04-01"},
+        "exclusions": [{"item": "75-3", "reason": "事務に著しい支障"}],
+    }
     parts = {**base, "filebook_withheld": {"record_items": ["病歴"], "reason": "x"}}
     whole = {**base, "filebook_withheld": {"whole_file": True, "reason": "x"}}
     vague = dict(base)
@@ -363,7 +371,9 @@ def test_financial_damage_follows_the_policy_combinations(items, klass) -> None:
 def test_financial_combinations_are_policy_data() -> None:
     strict = {**POLICY, "financial_damage": {"combinations": [["card_number", "card_expiry"]]}}
     assert decide(Profile(principals=10, financial_items=("card_number",)), strict).management_class == "C"
-    assert decide(Profile(principals=10, financial_items=("card_number", "card_expiry")), strict).management_class == "A"
+    assert (
+        decide(Profile(principals=10, financial_items=("card_number", "card_expiry")), strict).management_class == "A"
+    )
     wide = {**POLICY, "financial_damage": {"combinations": [["bank_account"]]}}
     assert decide(Profile(principals=10, financial_items=("bank_account",)), wide).management_class == "A"
 
@@ -373,7 +383,10 @@ def test_financial_damage_helper_reads_the_same_policy() -> None:
 
     assert financial_damage(["bank_account"], POLICY) is None
     assert financial_damage(["bank_account", "account_credentials"], None) == ("bank_account", "account_credentials")
-    assert financial_damage(["card_number"], {"financial_damage": {"combinations": [["card_number", "card_expiry"]]}}) is None
+    assert (
+        financial_damage(["card_number"], {"financial_damage": {"combinations": [["card_number", "card_expiry"]]}})
+        is None
+    )
 
 
 def test_stated_financial_damage_still_counts() -> None:

@@ -218,7 +218,9 @@ def test_record_dry_run_writes_nothing(tmp_path: Path, runner: CliRunner) -> Non
     root = make_register(tmp_path, example=True)
     before = (root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8")
     head = git(root, "rev-parse", "HEAD")
-    result = invoke(runner, root, "classify", str(staff(tmp_path / "s.csv", 50)), "--record", FILE_ID, "--dry-run", "--json")
+    result = invoke(
+        runner, root, "classify", str(staff(tmp_path / "s.csv", 50)), "--record", FILE_ID, "--dry-run", "--json"
+    )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["management_class"] == "C"
     assert (root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8") == before
@@ -252,7 +254,7 @@ def test_no_cell_value_reaches_register_history_or_output(tmp_path: Path, runner
         rows.append(
             [
                 f"QX{i:06d}",
-                f"{'佐藤鈴木高橋田中'[i % 4 * 2:i % 4 * 2 + 2]} 秘{i:04d}",
+                f"{'佐藤鈴木高橋田中'[i % 4 * 2 : i % 4 * 2 + 2]} 秘{i:04d}",
                 f"ヒミツ タロウ{i:04d}",
                 f"19{50 + i % 40}-0{1 + i % 9}-1{i % 9}",
                 f"090-7{i:03d}-{i:04d}"[:13],
@@ -269,8 +271,14 @@ def test_no_cell_value_reaches_register_history_or_output(tmp_path: Path, runner
         assert result.exit_code == 0, result.stderr
         outputs.append(result.stdout + result.stderr)
     repo = root.parent
-    history = subprocess.run(["git", "log", "-p", "--all", "--format=%H%n%B"], cwd=repo, capture_output=True, text=True, check=True).stdout
-    files = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts)
+    history = subprocess.run(
+        ["git", "log", "-p", "--all", "--format=%H%n%B"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+    files = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in repo.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    )
     haystacks = {"history": history, "register": files, "output": "\n".join(outputs)}
     values = {cell for row in rows[1:] for cell in row if len(cell) >= 4}
     assert len(values) > 7000
@@ -288,7 +296,9 @@ def test_record_judgements_come_from_the_record_unless_given(tmp_path: Path, run
     assert doc["exclusions"] == ["74-2-11"]
     assert doc["notifications"] == []
     assert doc["filebook_listed"] is True
-    given = json.loads(invoke(runner, root, "classify", data, "--record", paper, "--dry-run", "--json", "--file-kind", "none").stdout)
+    given = json.loads(
+        invoke(runner, root, "classify", data, "--record", paper, "--dry-run", "--json", "--file-kind", "none").stdout
+    )
     assert given["notifications"] == ["35-2"]  # 管理B data that is not a file: 35(2)
 
 
@@ -298,8 +308,19 @@ def test_record_judgements_come_from_the_record_unless_given(tmp_path: Path, run
 def test_record_a_decided_class_with_its_rationale(tmp_path: Path, runner: CliRunner) -> None:
     root = make_register(tmp_path, example=True)
     data = str(staff(tmp_path / "s.csv", 50))  # the engine: 管理C (50 本人, no 管理A ground)
-    result = invoke(runner, root, "classify", data, "--record", FILE_ID, "--class", "B",
-                    "--rationale", "外部公開前の審査情報を含むため準ずる管理とする", "--json")
+    result = invoke(
+        runner,
+        root,
+        "classify",
+        data,
+        "--record",
+        FILE_ID,
+        "--class",
+        "B",
+        "--rationale",
+        "外部公開前の審査情報を含むため準ずる管理とする",
+        "--json",
+    )
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["management_class"] == "B" and doc["derived_class"] == "C"
@@ -324,7 +345,18 @@ def test_lower_class_needs_a_rationale(tmp_path: Path, runner: CliRunner) -> Non
     assert result.exit_code == 2
     assert "--rationale" in result.stderr and "Traceback" not in result.stderr
     assert git(root, "rev-parse", "HEAD") == head
-    ok = invoke(runner, root, "classify", data, "--record", FILE_ID, "--class", "C", "--rationale", "集計用の一時的な写しで、準ずる管理は不要と判断")
+    ok = invoke(
+        runner,
+        root,
+        "classify",
+        data,
+        "--record",
+        FILE_ID,
+        "--class",
+        "C",
+        "--rationale",
+        "集計用の一時的な写しで、準ずる管理は不要と判断",
+    )
     assert ok.exit_code == 0, ok.stderr
     assert invoke(runner, root, "validate").exit_code == 0
 

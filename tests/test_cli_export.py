@@ -68,16 +68,25 @@ filebook_withheld: {whole_file: true, reason: 業務に著しい支障}
 holding: {start: '2019-04-01'}
 principals: {count: 5000, as_of: '2026-04-01'}
 """
-SMALL = SECRET.replace("F-3", "F-4").replace("非公開ファイル", "小さいファイル").replace(
-    "filebook_withheld: {whole_file: true, reason: 業務に著しい支障}\n", ""
-).replace("count: 5000", "count: 999")
+SMALL = (
+    SECRET.replace("F-3", "F-4")
+    .replace("非公開ファイル", "小さいファイル")
+    .replace("filebook_withheld: {whole_file: true, reason: 業務に著しい支障}\n", "")
+    .replace("count: 5000", "count: 999")
+)
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     return make_register(
         tmp_path,
-        {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": LISTED, "files/F-2.yaml": PAPER, "files/F-3.yaml": SECRET, "files/F-4.yaml": SMALL},
+        {
+            "divisions/jinji.yaml": DIVISION,
+            "files/F-1.yaml": LISTED,
+            "files/F-2.yaml": PAPER,
+            "files/F-3.yaml": SECRET,
+            "files/F-4.yaml": SMALL,
+        },
     )
 
 
@@ -144,7 +153,10 @@ def test_leak_refused_with_location_and_nothing_written(runner, tmp_path: Path) 
 
 
 def test_invalid_record_refused(runner, tmp_path: Path) -> None:
-    root = make_register(tmp_path, {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": LISTED.replace("file_kind: computer", "file_kind: paper")})
+    root = make_register(
+        tmp_path,
+        {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": LISTED.replace("file_kind: computer", "file_kind: paper")},
+    )
     result = invoke(runner, root, "export", "filebook")
     assert result.exit_code == 1
     assert "files/F-1.yaml" in result.stderr and "meti-pi validate" in result.stderr
@@ -154,18 +166,28 @@ def test_since(runner, root: Path) -> None:
     git(root.parent, "tag", "v1")
     path = root / "files/F-2.yaml"
     path.write_text(PAPER.replace("count: 1000", "count: 999"), encoding="utf-8")  # drops below 1,000
-    (root / "files/F-1.yaml").write_text(LISTED.replace("研修の実施のため", "研修の実施及び評価のため"), encoding="utf-8")
+    (root / "files/F-1.yaml").write_text(
+        LISTED.replace("研修の実施のため", "研修の実施及び評価のため"), encoding="utf-8"
+    )
     git(root.parent, "commit", "-qam", "edit")
     result = invoke(runner, root, "export", "filebook", "--since", "v1", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert [(c["change"], c["id"]) for c in doc["changes"]] == [("changed", "F-1"), ("removed", "F-2")]
-    assert doc["changes"][0]["fields"] == [{"key": "purpose", "before": "研修の実施のため", "after": "研修の実施及び評価のため"}]
+    assert doc["changes"][0]["fields"] == [
+        {"key": "purpose", "before": "研修の実施のため", "after": "研修の実施及び評価のため"}
+    ]
     md = invoke(runner, root, "export", "filebook", "--since", "v1", "--format", "md")
     assert "## 削除（1件）" in md.stdout and "### 紙の申請書綴り" in md.stdout
     rows = _csv_rows(invoke(runner, root, "export", "filebook", "--since", "v1").stdout_bytes)
     assert rows[0] == list(filebook_since.DIFF_HEADERS)
-    assert ["変更", "研修受講者名簿", "個人情報ファイルの利用目的", "研修の実施のため", "研修の実施及び評価のため"] in rows
+    assert [
+        "変更",
+        "研修受講者名簿",
+        "個人情報ファイルの利用目的",
+        "研修の実施のため",
+        "研修の実施及び評価のため",
+    ] in rows
 
 
 def test_since_unknown_revision_exit_2(runner, root: Path) -> None:
@@ -187,7 +209,9 @@ def test_help_mentions_bom(runner) -> None:
 
 
 def test_export_help_does_not_import_docx_or_openpyxl() -> None:
-    code = "import sys; from meti_pi.cli import export; print(sorted(m for m in ('docx', 'openpyxl') if m in sys.modules))"
+    code = (
+        "import sys; from meti_pi.cli import export; print(sorted(m for m in ('docx', 'openpyxl') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -196,6 +220,8 @@ def test_real_process_writes_bytes(root: Path, tmp_path: Path) -> None:
     exe = shutil.which("meti-pi", path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.skip("meti-pi console script not installed in this environment")
-    proc = subprocess.run([exe, "--register", str(root), "--today", "2026-11-26", "export", "filebook"], capture_output=True, check=False)
+    proc = subprocess.run(
+        [exe, "--register", str(root), "--today", "2026-11-26", "export", "filebook"], capture_output=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert _csv_rows(proc.stdout)[1][0] == "研修受講者名簿"

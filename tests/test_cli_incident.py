@@ -79,13 +79,34 @@ def head(root: Path) -> str:
 
 def test_whole_lifecycle(runner: CliRunner, root: Path) -> None:
     # Open on the day it became known (Fri 2026-04-03): 150 本人 -> 規則43(4).
-    opened = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--division", "joho-gijutsu",
-                     "--file", "F-2026-5TV229", "--principals", "150", "--no-sensitive", "--no-financial", "--no-malicious",
-                     "--no-my-number", "--summary", "講座受講者への案内メールを宛先欄に全員を入れて送信した。")
+    opened = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--division",
+        "joho-gijutsu",
+        "--file",
+        "F-2026-5TV229",
+        "--principals",
+        "150",
+        "--no-sensitive",
+        "--no-financial",
+        "--no-malicious",
+        "--no-my-number",
+        "--summary",
+        "講座受講者への案内メールを宛先欄に全員を入れて送信した。",
+    )
     iid = opened["id"]
     a = opened["assessment"]
     assert a["ppc_report"] is True and a["grounds"] == ["rule43-4"] and a["principal_notice"] is True
-    assert a["deadlines"] == {"preliminary_report": "2026-04-07", "final_report": "2026-05-07"}  # day 30 = 5/2 Sat, GW to 5/6
+    assert a["deadlines"] == {
+        "preliminary_report": "2026-04-07",
+        "final_report": "2026-05-07",
+    }  # day 30 = 5/2 Sat, GW to 5/6
     assert overdue(runner, root, "2026-04-03") == {}
 
     for ev in ("report-to-manager", "report-to-vice", "containment"):
@@ -93,18 +114,45 @@ def test_whole_lifecycle(runner: CliRunner, root: Path) -> None:
     assert overdue(runner, root, "2026-04-06") == {}  # investigation due 4/6 (containment 4/3 + 3 days)
     assert overdue(runner, root, "2026-04-07") == {iid: ["investigation-report"]}
 
-    ok_json(runner, root, "2026-04-07", "incident", "update", iid, "--event", "investigation-report", "--on", "2026-04-06")
+    ok_json(
+        runner, root, "2026-04-07", "incident", "update", iid, "--event", "investigation-report", "--on", "2026-04-06"
+    )
     assert overdue(runner, root, "2026-04-07") == {}  # 速報 due 4/7: not late on the day
     assert overdue(runner, root, "2026-04-08") == {iid: ["preliminary-report"]}
 
     md = run(runner, root, "2026-04-07", "incident", "report", iid, "--kind", "preliminary")
     assert md.exit_code == 0 and "報告（速報）" in md.stdout and "令和８年４月７日" in md.stdout
-    ok_json(runner, root, "2026-04-08", "incident", "update", iid, "--event", "preliminary-report", "--on", "2026-04-07",
-            "--method", "PPCウェブフォーム")
+    ok_json(
+        runner,
+        root,
+        "2026-04-08",
+        "incident",
+        "update",
+        iid,
+        "--event",
+        "preliminary-report",
+        "--on",
+        "2026-04-07",
+        "--method",
+        "PPCウェブフォーム",
+    )
     assert overdue(runner, root, "2026-04-08") == {}
     assert overdue(runner, root, "2026-04-10") == {iid: ["principal-notice"]}  # due 4/9 (investigation 4/6 + 3)
 
-    ok_json(runner, root, "2026-04-10", "incident", "update", iid, "--event", "principal-notice", "--on", "2026-04-09", "--method", "電子メール")
+    ok_json(
+        runner,
+        root,
+        "2026-04-10",
+        "incident",
+        "update",
+        iid,
+        "--event",
+        "principal-notice",
+        "--on",
+        "2026-04-09",
+        "--method",
+        "電子メール",
+    )
     assert overdue(runner, root, "2026-05-07") == {}
     assert overdue(runner, root, "2026-05-08") == {iid: ["final-report"]}
 
@@ -117,8 +165,20 @@ def test_whole_lifecycle(runner: CliRunner, root: Path) -> None:
     before = head(root)
     assert head(root) == before
 
-    ok_json(runner, root, "2026-05-08", "incident", "update", iid, "--cause", "一斉送信の際に宛先欄に入力したため。",
-            "--measure-done", "送信前の複数人確認", "--measure-planned", "一斉送信システムの導入")
+    ok_json(
+        runner,
+        root,
+        "2026-05-08",
+        "incident",
+        "update",
+        iid,
+        "--cause",
+        "一斉送信の際に宛先欄に入力したため。",
+        "--measure-done",
+        "送信前の複数人確認",
+        "--measure-planned",
+        "一斉送信システムの導入",
+    )
     closed = ok_json(runner, root, "2026-05-08", "incident", "close", iid)
     assert closed["state"] == "closed"
     assert ok_json(runner, root, "2030-01-01", "incident", "list", "--open")["incidents"] == []
@@ -137,7 +197,11 @@ def test_whole_lifecycle(runner: CliRunner, root: Path) -> None:
         "40 | incident close",
     ]
     trailer_lines = git(root, "log", "-1", "--format=%(trailers)").strip().splitlines()
-    assert trailer_lines[:-1] == ["Meti-Pi-Command: incident close", f"Meti-Pi-Record: incidents/{iid}", "Meti-Pi-Article: 40"]
+    assert trailer_lines[:-1] == [
+        "Meti-Pi-Command: incident close",
+        f"Meti-Pi-Record: incidents/{iid}",
+        "Meti-Pi-Article: 40",
+    ]
     assert trailer_lines[-1].startswith("Meti-Pi-Change: ")  # the change id crash recovery looks for (issue 13)
     records = git(root, "log", "--format=%(trailers:key=Meti-Pi-Record,valueonly)", "-n", "10").split()
     assert set(records) == {f"incidents/{iid}"}
@@ -152,15 +216,35 @@ def test_whole_lifecycle(runner: CliRunner, root: Path) -> None:
     data = reg.data_of("incidents", iid)
     assert schema.errors("incidents.schema.json", data) == []
     assert [e["event"] for e in data["events"]] == [
-        "opened", "report-to-manager", "report-to-vice", "containment", "investigation-report",
-        "preliminary-report", "principal-notice", "final-report", "facts-changed", "closed",
+        "opened",
+        "report-to-manager",
+        "report-to-vice",
+        "containment",
+        "investigation-report",
+        "preliminary-report",
+        "principal-notice",
+        "final-report",
+        "facts-changed",
+        "closed",
     ]
 
 
 def test_open_json_contract_and_dry_run(runner: CliRunner, root: Path) -> None:
     before = head(root)
-    doc = ok_json(runner, root, "2025-12-02", "incident", "open", "--known-on", "2025-12-01", "--summary", "紛失",
-                  "--principals", "101", "--dry-run")
+    doc = ok_json(
+        runner,
+        root,
+        "2025-12-02",
+        "incident",
+        "open",
+        "--known-on",
+        "2025-12-01",
+        "--summary",
+        "紛失",
+        "--principals",
+        "101",
+        "--dry-run",
+    )
     assert doc["dry_run"] is True and doc["commit"] is None
     a = doc["assessment"]
     assert {"ppc_report", "grounds", "principal_notice", "deadlines"} <= set(a)
@@ -169,23 +253,54 @@ def test_open_json_contract_and_dry_run(runner: CliRunner, root: Path) -> None:
 
 
 def test_boundary_100_through_the_cli(runner: CliRunner, root: Path) -> None:
-    doc = ok_json(runner, root, "2025-12-02", "incident", "open", "--known-on", "2025-12-01", "--summary", "紛失",
-                  "--principals", "100", "--no-sensitive", "--no-financial", "--no-malicious", "--no-my-number", "--dry-run")
+    doc = ok_json(
+        runner,
+        root,
+        "2025-12-02",
+        "incident",
+        "open",
+        "--known-on",
+        "2025-12-01",
+        "--summary",
+        "紛失",
+        "--principals",
+        "100",
+        "--no-sensitive",
+        "--no-financial",
+        "--no-malicious",
+        "--no-my-number",
+        "--dry-run",
+    )
     assert doc["assessment"]["ppc_report"] is False
     assert doc["assessment"]["deadlines"] == {"preliminary_report": None, "final_report": None}
 
 
 def test_unknown_count_takes_the_files_maximum(runner: CliRunner, root: Path) -> None:
-    doc = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失",
-                  "--file", "F-2026-5TV229", "--dry-run")
+    doc = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--file",
+        "F-2026-5TV229",
+        "--dry-run",
+    )
     assert doc["assessment"]["principals"] == 2340 and doc["assessment"]["principals_basis"] == "files"
     assert doc["facts"]["principals"] is None
 
 
 def test_open_from_a_facts_file(runner: CliRunner, root: Path, tmp_path: Path) -> None:
     facts = tmp_path / "facts.yaml"
-    facts.write_text("known_on: 2026-04-03\nsummary: 不正アクセスによる流出のおそれ\ncyber: true\nprincipals: 3\nmy_number: true\n"
-                     "sensitive: false\nfinancial: false\nmy_number_system: false\n", encoding="utf-8")
+    facts.write_text(
+        "known_on: 2026-04-03\nsummary: 不正アクセスによる流出のおそれ\ncyber: true\nprincipals: 3\nmy_number: true\n"
+        "sensitive: false\nfinancial: false\nmy_number_system: false\n",
+        encoding="utf-8",
+    )
     doc = ok_json(runner, root, "2026-04-03", "incident", "open", "--from", str(facts))
     assert doc["assessment"]["grounds"] == ["rule43-3", "mynumber-rule2-2"]
     assert doc["assessment"]["final_report_days"] == 60
@@ -200,8 +315,11 @@ def test_open_from_a_facts_file(runner: CliRunner, root: Path, tmp_path: Path) -
 def test_planted_personal_data_never_reaches_the_register(runner: CliRunner, root: Path, tmp_path: Path) -> None:
     before = head(root)
     grouped = f"{MY_NUMBER[:4]} {MY_NUMBER[4:8]} {MY_NUMBER[8:]}"
-    for summary, kind in ((f"申請書（{grouped}）を紛失", "個人番号"), ("連絡先 090-1234-5678 の名簿を紛失", "電話番号"),
-                          ("taro@example.jp 宛に誤送信", "メールアドレス")):
+    for summary, kind in (
+        (f"申請書（{grouped}）を紛失", "個人番号"),
+        ("連絡先 090-1234-5678 の名簿を紛失", "電話番号"),
+        ("taro@example.jp 宛に誤送信", "メールアドレス"),
+    ):
         result = run(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", summary)
         assert result.exit_code == 2, result.output
         assert kind in result.stderr and "summary" in result.stderr
@@ -213,9 +331,23 @@ def test_planted_personal_data_never_reaches_the_register(runner: CliRunner, roo
     assert result.exit_code == 2 and "facts.cause" in result.stderr
     assert head(root) == before and not (root / "incidents").exists()
 
-    iid = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失", "--principals", "1")["id"]
+    iid = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--principals",
+        "1",
+    )["id"]
     after_open = head(root)
-    result = run(runner, root, "2026-04-03", "incident", "update", iid, "--event", "note", "--note", f"本人の番号は{MY_NUMBER}")
+    result = run(
+        runner, root, "2026-04-03", "incident", "update", iid, "--event", "note", "--note", f"本人の番号は{MY_NUMBER}"
+    )
     assert result.exit_code == 2 and "--note" in result.stderr
     assert head(root) == after_open
     history = subprocess.run(["git", "log", "-p", "--all"], cwd=root, capture_output=True, text=True, check=True).stdout
@@ -227,15 +359,41 @@ def test_planted_personal_data_never_reaches_the_register(runner: CliRunner, roo
 def test_mask_mode_from_policy(runner: CliRunner, tmp_path: Path) -> None:
     policy = (Path(__file__).resolve().parent.parent / "register" / "policy.yaml").read_text(encoding="utf-8")
     root = make_register(tmp_path, {"policy.yaml": policy.replace("screening: refuse", "screening: mask")})
-    doc = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--principals", "1",
-                  "--summary", "連絡先 090-1234-5678 の名簿を紛失")
+    doc = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--principals",
+        "1",
+        "--summary",
+        "連絡先 090-1234-5678 の名簿を紛失",
+    )
     text = (root / "incidents" / f"{doc['id']}.yaml").read_text(encoding="utf-8")
     assert "090-1234-5678" not in text and "＊＊＊＊" in text
 
 
 def test_count_rising_past_100_through_update(runner: CliRunner, root: Path) -> None:
-    iid = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失",
-                  "--principals", "80", "--no-sensitive", "--no-financial", "--no-malicious", "--no-my-number")["id"]
+    iid = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--principals",
+        "80",
+        "--no-sensitive",
+        "--no-financial",
+        "--no-malicious",
+        "--no-my-number",
+    )["id"]
     doc = ok_json(runner, root, "2026-04-20", "incident", "update", iid, "--principals", "150", "--on", "2026-04-20")
     assert doc["assessment"]["reportable_since"] == "2026-04-20"
     assert doc["assessment"]["deadlines"] == {"preliminary_report": "2026-04-24", "final_report": "2026-05-19"}
@@ -245,10 +403,36 @@ def test_count_rising_past_100_through_update(runner: CliRunner, root: Path) -> 
 def test_report_files_and_word(runner: CliRunner, root: Path, tmp_path: Path) -> None:
     from meti_pi.render.word import docx_paragraphs
 
-    iid = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失", "--principals", "150",
-                  "--division", "joho-gijutsu")["id"]
+    iid = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--principals",
+        "150",
+        "--division",
+        "joho-gijutsu",
+    )["id"]
     out = tmp_path / "drafts"
-    doc = ok_json(runner, root, "2026-04-03", "incident", "report", iid, "--kind", "principal-notice", "--format", "docx", "--out", str(out))
+    doc = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "report",
+        iid,
+        "--kind",
+        "principal-notice",
+        "--format",
+        "docx",
+        "--out",
+        str(out),
+    )
     path = Path(doc["path"])
     assert path.name == f"{iid}-principal-notice.docx"
     assert "商務情報政策局情報技術利用促進課" in "\n".join(docx_paragraphs(path.read_bytes()))
@@ -257,12 +441,38 @@ def test_report_files_and_word(runner: CliRunner, root: Path, tmp_path: Path) ->
 
 
 def test_bad_references_and_ids(runner: CliRunner, root: Path) -> None:
-    r = run(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失", "--file", "F-NOPE")
+    r = run(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--file",
+        "F-NOPE",
+    )
     assert r.exit_code == 2 and "F-NOPE" in r.stderr
-    r = run(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失", "--division", "nope")
+    r = run(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--division",
+        "nope",
+    )
     assert r.exit_code == 2
     r = run(runner, root, "2026-04-03", "incident", "update", "INC-2026-NOSUCH", "--event", "containment")
-    assert r.exit_code == 2  # an id that names no record is a usage error, as a bad --file or --division (issue 16; was 3)
+    assert (
+        r.exit_code == 2
+    )  # an id that names no record is a usage error, as a bad --file or --division (issue 16; was 3)
     r = run(runner, root, "2026-04-03", "incident", "update", "../x", "--event", "containment")
     assert r.exit_code == 2
     r = run(runner, root, "2026-04-03", "incident", "open", "--summary", "紛失")
@@ -275,7 +485,19 @@ def test_validate_findings_warn_on_passed_deadlines(runner: CliRunner, root: Pat
     from meti_pi.incident.incidents import incident_findings
     from meti_pi.store.register import Register
 
-    iid = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失", "--principals", "150")["id"]
+    iid = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--principals",
+        "150",
+    )["id"]
     reg = Register.load(root)
     assert list(incident_findings(reg, date(2026, 4, 3))) == []
     late = list(incident_findings(reg, date(2026, 5, 8)))
@@ -285,12 +507,30 @@ def test_validate_findings_warn_on_passed_deadlines(runner: CliRunner, root: Pat
 
 
 def test_update_and_close_dry_run_write_nothing(runner: CliRunner, root: Path) -> None:
-    iid = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失", "--principals", "2",
-                  "--no-sensitive", "--no-financial", "--no-malicious", "--no-my-number")["id"]
+    iid = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--principals",
+        "2",
+        "--no-sensitive",
+        "--no-financial",
+        "--no-malicious",
+        "--no-my-number",
+    )["id"]
     before = head(root)
     text = (root / "incidents" / f"{iid}.yaml").read_text(encoding="utf-8")
     doc = ok_json(runner, root, "2026-04-03", "incident", "update", iid, "--event", "report-to-manager", "--dry-run")
-    assert doc["dry_run"] is True and next(s for s in doc["chain"] if s["step"] == "report-to-manager")["done_on"] == "2026-04-03"
+    assert (
+        doc["dry_run"] is True
+        and next(s for s in doc["chain"] if s["step"] == "report-to-manager")["done_on"] == "2026-04-03"
+    )
     refused = run(runner, root, "2026-04-03", "incident", "close", iid, "--dry-run")
     assert refused.exit_code == 1 and "incident-step-pending" in refused.stderr
     assert head(root) == before

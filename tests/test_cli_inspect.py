@@ -18,13 +18,20 @@ from meti_pi.store.register import Register
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return make_register(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "divisions/somu.yaml": division("somu", "大臣官房総務課"),
-        "divisions/kansa.yaml": division("kansa", "大臣官房監察室"),
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="C", kind="manual", count=30, extra=RATIONALE + HANDLING),
-        "contractors/C-2026-JJJJ01.yaml": contractor("C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], missing=("copy_limits",)),
-    })
+    return make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/somu.yaml": division("somu", "大臣官房総務課"),
+            "divisions/kansa.yaml": division("kansa", "大臣官房監察室"),
+            "files/F-2026-JJJJ01.yaml": file_rec(
+                "F-2026-JJJJ01", "jinji", cls="C", kind="manual", count=30, extra=RATIONALE + HANDLING
+            ),
+            "contractors/C-2026-JJJJ01.yaml": contractor(
+                "C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], missing=("copy_limits",)
+            ),
+        },
+    )
 
 
 def write(path: Path, text: str) -> Path:
@@ -76,7 +83,9 @@ def test_unknown_division_exits_3(runner, root):
 
 
 def test_answers_file_round_trip_to_record_and_report(runner, root, tmp_path):
-    answers = write(tmp_path / "answers.yaml", """
+    answers = write(
+        tmp_path / "answers.yaml",
+        """
         division: jinji
         inspected_on: 2026-10-01
         inspector_post: 人事課長補佐
@@ -90,7 +99,8 @@ def test_answers_file_round_trip_to_record_and_report(runner, root, tmp_path):
             action: 手順を周知する
             owner: 人事課長補佐
             due: 2027-01-31
-    """)
+    """,
+    )
     before = head(root)
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers), "--json")
     assert result.exit_code == 0, result.output
@@ -120,11 +130,14 @@ def test_answers_file_round_trip_to_record_and_report(runner, root, tmp_path):
 
 
 def test_answers_file_errors_exit_2(runner, root, tmp_path):
-    bad = write(tmp_path / "bad.yaml", """
+    bad = write(
+        tmp_path / "bad.yaml",
+        """
         division: jinji
         answers:
           "8-4": perhaps
-    """)
+    """,
+    )
     result = invoke(runner, root, "inspect", "--answers", str(bad))
     assert result.exit_code == 2 and "perhaps" in result.stderr
     unknown = write(tmp_path / "unknown.yaml", "division: jinji\nanswers:\n  '27': yes\n")
@@ -149,29 +162,46 @@ def test_dry_run_records_nothing(runner, root, tmp_path):
 
 def test_interactive_prompts_record_the_answers(runner, root):
     # somu has two items: 8-3 and 8-4 (no files, no contractors).
-    keys = [i["key"] for i in json.loads(invoke(runner, root, "inspect", "--division", "somu", "--json").stdout)["checklists"][0]["items"]]
+    keys = [
+        i["key"]
+        for i in json.loads(invoke(runner, root, "inspect", "--division", "somu", "--json").stdout)["checklists"][0][
+            "items"
+        ]
+    ]
     assert keys == ["8-3", "8-4"]
-    typed = "\n".join([
-        "maybe",  # 8-3: not an answer -> asked again
-        "yes",  # 8-3
-        "no",  # 8-4
-        "研修の案内が届いていない",  # finding text
-        "",  # corrective action: default
-        "総務課長補佐",  # owner
-        "2027-02-30",  # due: not a date -> asked again
-        "2027-02-28",
-        "2026-11-20",  # inspected on
-        "y",  # record?
-    ]) + "\n"
+    typed = (
+        "\n".join(
+            [
+                "maybe",  # 8-3: not an answer -> asked again
+                "yes",  # 8-3
+                "no",  # 8-4
+                "研修の案内が届いていない",  # finding text
+                "",  # corrective action: default
+                "総務課長補佐",  # owner
+                "2027-02-30",  # due: not a date -> asked again
+                "2027-02-28",
+                "2026-11-20",  # inspected on
+                "y",  # record?
+            ]
+        )
+        + "\n"
+    )
     result = invoke(runner, root, "inspect", "--division", "somu", "--interactive", input=typed)
     assert result.exit_code == 0, result.output
     assert "[1/2] 8-3  第8条第3項  管理者等の研修受講" in result.stdout
     assert "recorded inspections/2026/somu" in result.stdout
     data = Register.load(root).records["inspections/2026/somu"].data
-    assert [(a["item"], a["answer"], a["source"]) for a in data["answers"]] == [("8-3", "yes", "officer"), ("8-4", "no", "officer")]
+    assert [(a["item"], a["answer"], a["source"]) for a in data["answers"]] == [
+        ("8-3", "yes", "officer"),
+        ("8-4", "no", "officer"),
+    ]
     [f] = data["findings"]
     assert f["text"] == "課員の研修参加: 研修の案内が届いていない"
-    assert (f["action"], f["owner"], f["due"]) == ("課員の研修参加について必要な措置を講ずる", "総務課長補佐", "2027-02-28")
+    assert (f["action"], f["owner"], f["due"]) == (
+        "課員の研修参加について必要な措置を講ずる",
+        "総務課長補佐",
+        "2027-02-28",
+    )
     assert data["inspected_on"] == "2026-11-20"
 
 
@@ -204,23 +234,54 @@ def test_report_formats_and_out(runner, root, tmp_path):
 
 
 def test_audit_new_findings_pack_review_list(runner, root, tmp_path):
-    new = invoke(runner, root, "audit", "new", "--title", "令和８年度定期監査", "--division", "jinji", "--article", "14(2)",
-                 "--auditor", "人事課長補佐@jinji", "--auditor", "監察官@kansa", "--json")
+    new = invoke(
+        runner,
+        root,
+        "audit",
+        "new",
+        "--title",
+        "令和８年度定期監査",
+        "--division",
+        "jinji",
+        "--article",
+        "14(2)",
+        "--auditor",
+        "人事課長補佐@jinji",
+        "--auditor",
+        "監察官@kansa",
+        "--json",
+    )
     assert new.exit_code == 0, new.output
     doc = json.loads(new.stdout)
     aid = doc["id"]
     assert doc["independence"] == ["人事課長補佐（jinji）は被監査部門に所属しており、第42条第2項の独立性を欠く"]
     assert [a["role"] for a in doc["audit"]["auditors"]] == ["officer", "staff", "staff"]
-    human = invoke(runner, root, "audit", "new", "--title", "随時監査", "--kind", "ad-hoc", "--auditor", "監察官@kansa", "--division", "jinji")
+    human = invoke(
+        runner,
+        root,
+        "audit",
+        "new",
+        "--title",
+        "随時監査",
+        "--kind",
+        "ad-hoc",
+        "--auditor",
+        "監察官@kansa",
+        "--division",
+        "jinji",
+    )
     assert human.exit_code == 0 and "warning" not in human.stderr
 
-    findings = write(tmp_path / "findings.yaml", """
+    findings = write(
+        tmp_path / "findings.yaml",
+        """
         - division: jinji
           article: 14(2)
           text: 委託契約書に複製等の制限の条項がない
           action: 契約を変更する
           due: 2027-03-31
-    """)
+    """,
+    )
     added = invoke(runner, root, "audit", "findings", aid, str(findings), "--reported-on", "2026-11-26", "--json")
     assert added.exit_code == 0, added.output
     assert json.loads(added.stdout)["findings"] == [f"audits/{aid}#1"]
@@ -235,8 +296,22 @@ def test_audit_new_findings_pack_review_list(runner, root, tmp_path):
     assert Register.load(root).records[f"audits/{aid}"].data["evidence"][0]["commit"] == pack["commit"]
     assert invoke(runner, root, "audit", "pack", "--out", str(pack_path)).exit_code == 2  # never overwritten
 
-    review = invoke(runner, root, "audit", "review", "--finding", f"audits/{aid}#1", "--evaluation", "契約変更を確認した",
-                    "--measure", "契約書ひな形の改訂|大臣官房会計課長|2027-03-31", "--audit", aid, "--close", "--json")
+    review = invoke(
+        runner,
+        root,
+        "audit",
+        "review",
+        "--finding",
+        f"audits/{aid}#1",
+        "--evaluation",
+        "契約変更を確認した",
+        "--measure",
+        "契約書ひな形の改訂|大臣官房会計課長|2027-03-31",
+        "--audit",
+        aid,
+        "--close",
+        "--json",
+    )
     assert review.exit_code == 0, review.output
     rid = json.loads(review.stdout)["id"]
     f = Register.load(root).records[f"audits/{aid}"].data["findings"][0]
@@ -278,5 +353,7 @@ def test_status_screen_json_and_check(runner, root, tmp_path):
     assert invoke(runner, root, "inspect", "--answers", str(answers)).exit_code == 0
     doc = json.loads(invoke(runner, root, "status", "--json").stdout)
     overdue = [i for i in doc["items"] if i["overdue"]]
-    assert [(i["category"], i["ref"], i["days_left"]) for i in overdue] == [("corrective_action", "inspections/2026/somu#1", -25)]
+    assert [(i["category"], i["ref"], i["days_left"]) for i in overdue] == [
+        ("corrective_action", "inspections/2026/somu#1", -25)
+    ]
     assert invoke(runner, root, "status", "--check").exit_code == 1

@@ -12,7 +12,9 @@ from test_notices import FILE_35_1, FILE_35_2, RECORDS, edit
 
 from meti_pi.cli.notify import route
 
-FILE_E = FILE_35_1.replace("F-2026-AAAAAA", "F-2026-EEEEEE").replace("name: 補助金交付申請者ファイル", "name: 補助金実績報告者ファイル")
+FILE_E = FILE_35_1.replace("F-2026-AAAAAA", "F-2026-EEEEEE").replace(
+    "name: 補助金交付申請者ファイル", "name: 補助金実績報告者ファイル"
+)
 
 
 def register(tmp_path: Path, files: dict[str, str] | None = None) -> Path:
@@ -47,18 +49,21 @@ def draft(runner, root: Path, tmp_path: Path, file_id: str, *args: str, today: s
 # -- the surface ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["F-1"], ["draft", "F-1"]),
-    (["F-1", "--kind", "35-1"], ["draft", "F-1", "--kind", "35-1"]),
-    (["--kind", "35-1", "F-1"], ["draft", "--kind", "35-1", "F-1"]),
-    (["--check"], ["check"]),
-    (["--check", "--json"], ["check", "--json"]),
-    (["--json", "--check"], ["check", "--json"]),
-    (["submit", "N-1"], ["submit", "N-1"]),
-    (["check"], ["check"]),
-    (["--help"], ["--help"]),
-    (["F-1", "--", "--check"], ["draft", "F-1", "--", "--check"]),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["F-1"], ["draft", "F-1"]),
+        (["F-1", "--kind", "35-1"], ["draft", "F-1", "--kind", "35-1"]),
+        (["--kind", "35-1", "F-1"], ["draft", "--kind", "35-1", "F-1"]),
+        (["--check"], ["check"]),
+        (["--check", "--json"], ["check", "--json"]),
+        (["--json", "--check"], ["check", "--json"]),
+        (["submit", "N-1"], ["submit", "N-1"]),
+        (["check"], ["check"]),
+        (["--help"], ["--help"]),
+        (["F-1", "--", "--check"], ["draft", "F-1", "--", "--check"]),
+    ],
+)
 def test_route(args, expected):
     assert route(args, {"draft", "check", "submit", "acknowledge", "explain", "log"}, {"--help", "-h"}) == expected
 
@@ -101,8 +106,16 @@ def test_notify_file_drafts_records_and_commits_once(runner, tmp_path):
     assert "令和８年３月１６日" in md.decode() and f"作成の基礎とした登録簿のコミット：{head}" in md.decode()
 
     ledger = load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")
-    assert ledger["notified"] == [{"notification": nid, "kind": "35-1", "change": False, "date": "2026-03-16",
-                                   "items_hash": n["items_hash"], "state": "drafted"}]
+    assert ledger["notified"] == [
+        {
+            "notification": nid,
+            "kind": "35-1",
+            "change": False,
+            "date": "2026-03-16",
+            "items_hash": n["items_hash"],
+            "state": "drafted",
+        }
+    ]
     assert invoke(runner, root, "validate").exit_code == 0
 
 
@@ -127,7 +140,11 @@ def test_dry_run_writes_and_commits_nothing(runner, tmp_path):
     assert git(root, "rev-parse", "HEAD").strip() == head
     assert not (root / "notifications").exists() and not (tmp_path / "out").exists()
     doc = json.loads(run(runner, root, "F-2026-AAAAAA", "--dry-run", "--json").stdout)
-    assert doc["dry_run"] and doc["commit"] is None and doc["drafted"][0]["markdown"].startswith('<p align="right">通知番号')
+    assert (
+        doc["dry_run"]
+        and doc["commit"] is None
+        and doc["drafted"][0]["markdown"].startswith('<p align="right">通知番号')
+    )
 
 
 def test_halfwidth_switch(runner, tmp_path):
@@ -146,13 +163,20 @@ def test_a_file_requiring_nothing_drafts_nothing(runner, tmp_path):
     assert not (root / "notifications").exists()
 
 
-@pytest.mark.parametrize(("args", "code", "text"), [
-    (["F-2026-AAAAAA", "--kind", "35-2"], 1, "does not require a 35-2 notice"),
-    (["F-2026-AAAAAA", "--kind", "35-9"], 2, "--kind must be one of"),
-    (["F-2026-AAAAAA", "--format", "pdf"], 2, "--format must be one of"),
-    (["F-2026-ZZZZZZ"], 2, "files/F-2026-ZZZZZZ: no such record; check the ファイル簿 id"),  # a usage error (issue 16; was 3)
-    (["../etc"], 2, "not a valid record id"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (["F-2026-AAAAAA", "--kind", "35-2"], 1, "does not require a 35-2 notice"),
+        (["F-2026-AAAAAA", "--kind", "35-9"], 2, "--kind must be one of"),
+        (["F-2026-AAAAAA", "--format", "pdf"], 2, "--format must be one of"),
+        (
+            ["F-2026-ZZZZZZ"],
+            2,
+            "files/F-2026-ZZZZZZ: no such record; check the ファイル簿 id",
+        ),  # a usage error (issue 16; was 3)
+        (["../etc"], 2, "not a valid record id"),
+    ],
+)
 def test_refusals(runner, tmp_path, args, code, text):
     root = register(tmp_path)
     result = run(runner, root, *args, "--out", str(tmp_path / "out"))
@@ -183,8 +207,13 @@ def test_rerun_keeps_a_current_draft_and_redraft_withdraws_it(runner, tmp_path):
     assert (old["state"], old["withdrawn_on"], old["superseded_by"]) == ("withdrawn", "2026-03-17", second["id"])
     states = [(e["notification"], e["state"]) for e in load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")["notified"]]
     assert states == [(first["id"], "withdrawn"), (second["id"], "drafted")]
-    assert sorted(commit_files(root)) == sorted([f"register/notifications/{first['id']}.yaml", f"register/notifications/{second['id']}.yaml",
-                                                 "register/ledger/F-2026-AAAAAA.yaml"])
+    assert sorted(commit_files(root)) == sorted(
+        [
+            f"register/notifications/{first['id']}.yaml",
+            f"register/notifications/{second['id']}.yaml",
+            "register/ledger/F-2026-AAAAAA.yaml",
+        ]
+    )
 
 
 # -- states ----------------------------------------------------------------------------------------------
@@ -194,7 +223,9 @@ def test_submit_and_acknowledge(runner, tmp_path):
     root = register(tmp_path)
     (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"]
     nid = d["id"]
-    result = run(runner, root, "submit", nid, "--on", "2026-03-18", "--ref", "会計課発第1号", "--json", today="2026-03-19")
+    result = run(
+        runner, root, "submit", nid, "--on", "2026-03-18", "--ref", "会計課発第1号", "--json", today="2026-03-19"
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["state"] == "submitted"
     assert "Meti-Pi-Command: notify submit" in trailers(root) and "Meti-Pi-Article: 35(1)" in trailers(root)
@@ -202,20 +233,29 @@ def test_submit_and_acknowledge(runner, tmp_path):
     n = load_yaml(root / "notifications" / f"{nid}.yaml")
     assert (n["state"], n["submitted_on"], n["submitted_ref"]) == ("submitted", "2026-03-18", "会計課発第1号")
 
-    assert run(runner, root, "acknowledge", nid, "--on", "2026-03-17", today="2026-03-19").exit_code == 1  # before submission
+    assert (
+        run(runner, root, "acknowledge", nid, "--on", "2026-03-17", today="2026-03-19").exit_code == 1
+    )  # before submission
     assert run(runner, root, "acknowledge", nid, "--on", "2026-03-19", today="2026-03-19").exit_code == 0
     entry = load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")["notified"][0]
-    assert (entry["state"], entry["submitted_on"], entry["acknowledged_on"]) == ("acknowledged", "2026-03-18", "2026-03-19")
+    assert (entry["state"], entry["submitted_on"], entry["acknowledged_on"]) == (
+        "acknowledged",
+        "2026-03-18",
+        "2026-03-19",
+    )
     assert invoke(runner, root, "validate", today="2026-03-19").exit_code == 0
 
 
-@pytest.mark.parametrize(("setup", "args", "text"), [
-    ([], ["submit", "{nid}", "--on", "2026-03-15"], "cannot have been submitted"),  # before it was drafted
-    ([], ["submit", "{nid}", "--on", "2026-03-20"], "after today"),
-    ([], ["acknowledge", "{nid}"], "only a submitted notice can be acknowledged"),
-    ([], ["explain", "{nid}", "--reason", "x"], "reason for lateness is recorded on a submitted notice"),
-    ([["submit", "{nid}", "--on", "2026-03-16"]], ["submit", "{nid}"], "only a draft can be submitted"),
-])
+@pytest.mark.parametrize(
+    ("setup", "args", "text"),
+    [
+        ([], ["submit", "{nid}", "--on", "2026-03-15"], "cannot have been submitted"),  # before it was drafted
+        ([], ["submit", "{nid}", "--on", "2026-03-20"], "after today"),
+        ([], ["acknowledge", "{nid}"], "only a submitted notice can be acknowledged"),
+        ([], ["explain", "{nid}", "--reason", "x"], "reason for lateness is recorded on a submitted notice"),
+        ([["submit", "{nid}", "--on", "2026-03-16"]], ["submit", "{nid}"], "only a draft can be submitted"),
+    ],
+)
 def test_state_refusals(runner, tmp_path, setup, args, text):
     root = register(tmp_path)
     (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"]
@@ -232,8 +272,15 @@ def test_submitting_late_warns_and_explain_records_the_reason(runner, tmp_path):
     (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-05-01")["drafted"]
     result = run(runner, root, "submit", d["id"], today="2026-05-01")
     assert result.exit_code == 0 and "made after its due date 2026-04-01" in result.stderr
-    assert run(runner, root, "explain", d["id"], "--reason", "保有開始時の事務引継ぎにおける通知漏れ", today="2026-05-02").exit_code == 0
-    assert load_yaml(root / "notifications" / f"{d['id']}.yaml")["late_reason"] == "保有開始時の事務引継ぎにおける通知漏れ"
+    assert (
+        run(
+            runner, root, "explain", d["id"], "--reason", "保有開始時の事務引継ぎにおける通知漏れ", today="2026-05-02"
+        ).exit_code
+        == 0
+    )
+    assert (
+        load_yaml(root / "notifications" / f"{d['id']}.yaml")["late_reason"] == "保有開始時の事務引継ぎにおける通知漏れ"
+    )
     assert "Meti-Pi-Command: notify explain" in trailers(root)
 
 
@@ -245,7 +292,12 @@ def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_
     out = ["--out", str(tmp_path / "out")]
     # The ministry's own APPI 74(1) notices to the PPC are made (this test is about the Art. 35 notices;
     # E's is recorded once its purpose has changed, so that it states the items as they are).
-    assert run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-30", today="2026-03-30").exit_code == 0
+    assert (
+        run(
+            runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-30", today="2026-03-30"
+        ).exit_code
+        == 0
+    )
 
     # E: notified in advance and acknowledged ...
     (e1,) = draft(runner, root, tmp_path, "F-2026-EEEEEE", today="2026-03-20")["drafted"]
@@ -255,7 +307,12 @@ def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_
     path = root / "files" / "F-2026-EEEEEE.yaml"
     path.write_text(edit(path.read_text(encoding="utf-8"), "の審査、", "及び実績報告の審査、"), encoding="utf-8")
     git(root, "commit", "-qam", "purpose widened")
-    assert run(runner, root, "record", "F-2026-EEEEEE", "--kind", "appi-74-1", "--on", "2026-03-30", today="2026-03-30").exit_code == 0
+    assert (
+        run(
+            runner, root, "record", "F-2026-EEEEEE", "--kind", "appi-74-1", "--on", "2026-03-30", today="2026-03-30"
+        ).exit_code
+        == 0
+    )
     # B (35(2)): drafted and submitted after the 遅滞なく limit (2026-04-15).
     (b1,) = draft(runner, root, tmp_path, "F-2026-BBBBBB", today="2026-05-01")["drafted"]
     assert run(runner, root, "submit", b1["id"], today="2026-05-01").exit_code == 0
@@ -264,13 +321,23 @@ def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_
     result = run(runner, root, "--check")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert any("files/F-2026-AAAAAA.yaml" in line and "error[notice-missing]" in line and "Art. 35(1)" in line for line in lines)
-    assert any("files/F-2026-BBBBBB.yaml" in line and "error[notice-late]" in line and b1["id"] in line for line in lines)
-    assert any("files/F-2026-EEEEEE.yaml" in line and "error[notice-stale]" in line and e1["id"] in line for line in lines)
+    assert any(
+        "files/F-2026-AAAAAA.yaml" in line and "error[notice-missing]" in line and "Art. 35(1)" in line
+        for line in lines
+    )
+    assert any(
+        "files/F-2026-BBBBBB.yaml" in line and "error[notice-late]" in line and b1["id"] in line for line in lines
+    )
+    assert any(
+        "files/F-2026-EEEEEE.yaml" in line and "error[notice-stale]" in line and e1["id"] in line for line in lines
+    )
     doc = json.loads(run(runner, root, "--check", "--json").stdout)
     assert doc["ok"] is False
     assert sorted((p["file"], p["status"]) for p in doc["problems"]) == [
-        ("F-2026-AAAAAA", "missing"), ("F-2026-BBBBBB", "late"), ("F-2026-EEEEEE", "stale")]
+        ("F-2026-AAAAAA", "missing"),
+        ("F-2026-BBBBBB", "late"),
+        ("F-2026-EEEEEE", "stale"),
+    ]
     assert run(runner, root, "check").exit_code == 1  # the verb form
 
     # The same findings reach validate as warnings.
@@ -284,7 +351,9 @@ def test_check_fails_on_missing_late_and_stale_and_passes_once_made(runner, tmp_
 
     # Make them: A notified now (necessarily late, so with its reason), B's lateness explained,
     # E's change notified.
-    (a1,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", "--late-reason", "保有開始時の通知漏れ（自己点検で判明）")["drafted"]
+    (a1,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", "--late-reason", "保有開始時の通知漏れ（自己点検で判明）")[
+        "drafted"
+    ]
     assert run(runner, root, "submit", a1["id"]).exit_code == 0
     assert run(runner, root, "explain", b1["id"], "--reason", "審議会日程の変更に伴う事務の遅延").exit_code == 0
     (e2,) = draft(runner, root, tmp_path, "F-2026-EEEEEE")["drafted"]
@@ -308,7 +377,10 @@ def test_check_lists_pending_notices_without_failing(runner, tmp_path):
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     # the 管理者's 35(1) notice and the ministry's APPI 74(1) notice to the PPC, both before holding
-    assert doc["ok"] is True and [(p["kind"], p["status"]) for p in doc["pending"]] == [("35-1", "due"), ("appi-74-1", "due")]
+    assert doc["ok"] is True and [(p["kind"], p["status"]) for p in doc["pending"]] == [
+        ("35-1", "due"),
+        ("appi-74-1", "due"),
+    ]
     assert doc["pending"][0]["due"] == doc["pending"][1]["due"] == "2026-04-01"
 
 
@@ -323,7 +395,18 @@ def test_ppc_notice_74_1_recorded_and_74_3_due_when_the_file_ends(runner, tmp_pa
     root = register(tmp_path)
     doc = json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)
     assert _ppc(doc) == [("appi-74-1", "missing")]  # due before holding (2026-04-01)
-    result = run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-25", "--json", today="2026-05-01")
+    result = run(
+        runner,
+        root,
+        "record",
+        "F-2026-AAAAAA",
+        "--kind",
+        "appi-74-1",
+        "--on",
+        "2026-03-25",
+        "--json",
+        today="2026-05-01",
+    )
     assert result.exit_code == 0, result.output
     rec = json.loads(result.stdout)
     assert rec["article"] == "APPI 74(1)" and rec["state"] == "submitted"
@@ -335,30 +418,74 @@ def test_ppc_notice_74_1_recorded_and_74_3_due_when_the_file_ends(runner, tmp_pa
     path.write_text(edit(original, "management_class: B", "management_class: A"), encoding="utf-8")
     git(root, "commit", "-qam", "decided 管理A")
     assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == []
-    path.write_text(edit(path.read_text(encoding="utf-8"), "record_scope: 補助金の交付を申請した個人事業主", "record_scope: 補助金の交付を申請した個人事業主及び法人の代表者"), encoding="utf-8")
+    path.write_text(
+        edit(
+            path.read_text(encoding="utf-8"),
+            "record_scope: 補助金の交付を申請した個人事業主",
+            "record_scope: 補助金の交付を申請した個人事業主及び法人の代表者",
+        ),
+        encoding="utf-8",
+    )
     git(root, "commit", "-qam", "scope widened")
-    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == [("appi-74-1", "stale")]
-    changed = json.loads(run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-05-01", "--json", today="2026-05-01").stdout)
+    assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == [
+        ("appi-74-1", "stale")
+    ]
+    changed = json.loads(
+        run(
+            runner,
+            root,
+            "record",
+            "F-2026-AAAAAA",
+            "--kind",
+            "appi-74-1",
+            "--on",
+            "2026-05-01",
+            "--json",
+            today="2026-05-01",
+        ).stdout
+    )
     assert load_yaml(root / "notifications" / f"{changed['id']}.yaml")["change"] is True
     assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-05-01").stdout)) == []
     # the holding ends: 74(3) is due 遅滞なく (policy 14 days; 2026-10-31 + 14 = 2026-11-14, a Saturday -> 11-16)
-    path.write_text(edit(path.read_text(encoding="utf-8"), "holding: {start: '2026-04-01'}", "holding: {start: '2026-04-01', end: '2026-10-31'}"), encoding="utf-8")
+    path.write_text(
+        edit(
+            path.read_text(encoding="utf-8"),
+            "holding: {start: '2026-04-01'}",
+            "holding: {start: '2026-04-01', end: '2026-10-31'}",
+        ),
+        encoding="utf-8",
+    )
     git(root, "commit", "-qam", "holding ended")
     pending = json.loads(run(runner, root, "--check", "--json", today="2026-11-16").stdout)
     assert _ppc(pending) == [("appi-74-3", "due")] and pending["pending"][-1]["due"] == "2026-11-16"
     late = json.loads(run(runner, root, "--check", "--json", today="2026-11-17").stdout)
     assert _ppc(late) == [("appi-74-3", "missing")] and late["ok"] is False
-    assert run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-3", "--on", "2026-11-10", today="2026-11-17").exit_code == 0
+    assert (
+        run(
+            runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-3", "--on", "2026-11-10", today="2026-11-17"
+        ).exit_code
+        == 0
+    )
     assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-11-17").stdout)) == []
 
 
 @pytest.mark.parametrize(("count", "due"), [(999, True), (1000, False)])
 def test_ppc_notice_74_3_when_a_notified_file_falls_under_1000(runner, tmp_path, count, due):
     root = register(tmp_path)
-    assert run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-25", today="2026-03-25").exit_code == 0
+    assert (
+        run(
+            runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-25", today="2026-03-25"
+        ).exit_code
+        == 0
+    )
     path = root / "files" / "F-2026-AAAAAA.yaml"
-    text = edit(path.read_text(encoding="utf-8"), "count: 1500, as_of: '2026-03-31'", f"count: {count}, as_of: '2026-11-02'")
-    path.write_text(text.replace("management_class: B", "management_class: C" if count < 1000 else "management_class: B"), encoding="utf-8")
+    text = edit(
+        path.read_text(encoding="utf-8"), "count: 1500, as_of: '2026-03-31'", f"count: {count}, as_of: '2026-11-02'"
+    )
+    path.write_text(
+        text.replace("management_class: B", "management_class: C" if count < 1000 else "management_class: B"),
+        encoding="utf-8",
+    )
     git(root, "commit", "-qam", "recounted")
     doc = json.loads(run(runner, root, "--check", "--json", today="2026-11-26").stdout)
     assert (("appi-74-3", "missing") in _ppc(doc)) is due
@@ -375,25 +502,59 @@ def test_record_refuses_an_unknown_kind(runner, tmp_path):
 
 def test_log_appends_events_to_the_ledger(runner, tmp_path):
     root = register(tmp_path)
-    result = run(runner, root, "log", "F-2026-AAAAAA", "--kind", "provision", "--summary", "会計検査院の実地検査で申請書類を提示",
-                 "--recipient", "会計検査院", "--basis", "個人情報保護法第69条第1項", "--on", "2026-11-20", "--json")
+    result = run(
+        runner,
+        root,
+        "log",
+        "F-2026-AAAAAA",
+        "--kind",
+        "provision",
+        "--summary",
+        "会計検査院の実地検査で申請書類を提示",
+        "--recipient",
+        "会計検査院",
+        "--basis",
+        "個人情報保護法第69条第1項",
+        "--on",
+        "2026-11-20",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["event"]["article"] == "12"
     assert "Meti-Pi-Command: notify log" in trailers(root) and "Meti-Pi-Article: 12" in trailers(root)
-    assert run(runner, root, "log", "F-2026-AAAAAA", "--kind", "disposal", "--summary", "保存期間満了分の申請書類を溶解処理",
-               "--method", "溶解").exit_code == 0
+    assert (
+        run(
+            runner,
+            root,
+            "log",
+            "F-2026-AAAAAA",
+            "--kind",
+            "disposal",
+            "--summary",
+            "保存期間満了分の申請書類を溶解処理",
+            "--method",
+            "溶解",
+        ).exit_code
+        == 0
+    )
     events = load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")["events"]
-    assert [(e["kind"], e["article"], e["date"]) for e in events] == [("provision", "12", "2026-11-20"), ("disposal", "21", "2026-11-26")]
+    assert [(e["kind"], e["article"], e["date"]) for e in events] == [
+        ("provision", "12", "2026-11-20"),
+        ("disposal", "21", "2026-11-26"),
+    ]
     assert events[0]["recipient"] == "会計検査院" and events[1]["method"] == "溶解"
     assert invoke(runner, root, "validate").exit_code == 0
 
 
-@pytest.mark.parametrize(("args", "text"), [
-    (["--kind", "provision", "--summary", "提供"], "needs --recipient"),
-    (["--kind", "leak", "--summary", "x"], "--kind must be one of"),
-    (["--kind", "use", "--summary", "問合せ先 03-3501-1511 に回答"], "looks like it holds personal data"),
-    (["--kind", "use", "--summary", "x", "--on", "2026-13-01"], "is not a date"),
-])
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["--kind", "provision", "--summary", "提供"], "needs --recipient"),
+        (["--kind", "leak", "--summary", "x"], "--kind must be one of"),
+        (["--kind", "use", "--summary", "問合せ先 03-3501-1511 に回答"], "looks like it holds personal data"),
+        (["--kind", "use", "--summary", "x", "--on", "2026-13-01"], "is not a date"),
+    ],
+)
 def test_log_refusals_write_nothing(runner, tmp_path, args, text):
     root = register(tmp_path)
     result = run(runner, root, "log", "F-2026-AAAAAA", *args)
@@ -413,7 +574,10 @@ def test_render_gives_a_recorded_notice_in_either_format_with_the_same_content(r
     recorded = (tmp_path / "out" / f"{nid}.md").read_bytes()
     # The file changes afterwards: the rendered notice still states what was drafted.
     path = root / "files" / "F-2026-AAAAAA.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("補助金の交付申請の審査", "補助金の交付申請の受付及び審査"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("補助金の交付申請の審査", "補助金の交付申請の受付及び審査"),
+        encoding="utf-8",
+    )
     assert invoke(runner, root, "commit", str(path)).exit_code == 0
     after_edit = git(root, "rev-parse", "HEAD").strip()
     md = run(runner, root, "render", nid)
@@ -438,7 +602,9 @@ def test_an_obsolete_draft_is_listed_and_withdrawn_with_its_reason(runner, tmp_p
     nid = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"][0]["id"]
     # The file changes before the draft is submitted: the draft no longer states it.
     path = root / "files" / "F-2026-AAAAAA.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("record_items: [氏名, 住所,", "record_items: [氏名,"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("record_items: [氏名, 住所,", "record_items: [氏名,"), encoding="utf-8"
+    )
     assert invoke(runner, root, "commit", str(path), today="2026-03-16").exit_code == 0
     check = run(runner, root, "--check", "--json", today="2026-03-16")
     listed = json.loads(check.stdout)["obsolete"]
@@ -450,11 +616,17 @@ def test_an_obsolete_draft_is_listed_and_withdrawn_with_its_reason(runner, tmp_p
     done = run(runner, root, "withdraw", nid, "--reason", "記録項目の見直しにより再作成する", today="2026-03-16")
     assert done.exit_code == 0, done.output
     data = load_yaml(root / "notifications" / f"{nid}.yaml")
-    assert (data["state"], data["withdrawn_on"], data["withdrawn_reason"]) == ("withdrawn", "2026-03-16", "記録項目の見直しにより再作成する")
+    assert (data["state"], data["withdrawn_on"], data["withdrawn_reason"]) == (
+        "withdrawn",
+        "2026-03-16",
+        "記録項目の見直しにより再作成する",
+    )
     assert load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")["notified"][0]["state"] == "withdrawn"
     assert "Meti-Pi-Command: notify withdraw" in trailers(root)
-    assert commit_files(root) == ["register/ledger/F-2026-AAAAAA.yaml", f"register/notifications/{nid}.yaml"] or \
-        commit_files(root) == ["ledger/F-2026-AAAAAA.yaml", f"notifications/{nid}.yaml"]
+    assert commit_files(root) == [
+        "register/ledger/F-2026-AAAAAA.yaml",
+        f"register/notifications/{nid}.yaml",
+    ] or commit_files(root) == ["ledger/F-2026-AAAAAA.yaml", f"notifications/{nid}.yaml"]
     assert json.loads(run(runner, root, "--check", "--json", today="2026-03-16").stdout)["obsolete"] == []
     # Only a draft can be withdrawn.
     again = run(runner, root, "withdraw", nid, "--reason", "x", today="2026-03-16")
@@ -466,10 +638,18 @@ def test_a_draft_of_a_kind_no_longer_required_is_obsolete(runner, tmp_path):
     nid = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"][0]["id"]
     path = root / "files" / "F-2026-AAAAAA.yaml"
     # Fewer than 1,000 本人: 74(2)(ix) takes the file out of Art. 35(1).
-    path.write_text(path.read_text(encoding="utf-8").replace("count: 1500", "count: 500").replace(
-        "classification: {rationale: 本人の数が千人以上であり、管理Ａに該当する事情はないため管理Ｂとする。}",
-        "classification: {rationale: 本人の数が千人未満であるため管理Ｃとする。}").replace("management_class: B", "management_class: C"),
-        encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace("count: 1500", "count: 500")
+        .replace(
+            "classification: {rationale: 本人の数が千人以上であり、管理Ａに該当する事情はないため管理Ｂとする。}",
+            "classification: {rationale: 本人の数が千人未満であるため管理Ｃとする。}",
+        )
+        .replace("management_class: B", "management_class: C"),
+        encoding="utf-8",
+    )
     assert invoke(runner, root, "commit", str(path), today="2026-03-16").exit_code == 0
     listed = json.loads(run(runner, root, "--check", "--json", today="2026-03-16").stdout)["obsolete"]
-    assert [f["notification"] for f in listed] == [nid] and "no longer requires an Art. 35(1) notice" in listed[0]["message"]
+    assert [f["notification"] for f in listed] == [nid] and "no longer requires an Art. 35(1) notice" in listed[0][
+        "message"
+    ]

@@ -18,15 +18,18 @@ def test_validate_shipped_register_is_clean(runner):
 
 
 def test_validate_reports_every_problem_at_once_and_writes_nothing(tmp_path, runner):
-    root = make_register(tmp_path, {
-        "divisions/ok.yaml": "schema_version: 1\nid: ok\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n",
-        "divisions/syntax.yaml": "schema_version: 1\nid: syntax\nname: [unclosed\n",
-        "divisions/schema.yaml": "schema_version: 1\nid: schema\nname: 課\norg: 特許庁\nmanager_post: 課長\n",
-        "divisions/other-name.yaml": "schema_version: 1\nid: not-the-file-name\nname: 課\norg: 経済産業省\nmanager_post: 課長\n",
-        "systems/SYS-1.yaml": "schema_version: 1\nid: SYS-1\nname: 業務システム\nbeppyo_row: 6\nbusiness_division: nowhere\n",
-        "divisions/bomb.yaml": "a: &a [x, x]\nb: [*a, *a]\n",
-        "divisions/empty.yaml": "",
-    })
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/ok.yaml": "schema_version: 1\nid: ok\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n",
+            "divisions/syntax.yaml": "schema_version: 1\nid: syntax\nname: [unclosed\n",
+            "divisions/schema.yaml": "schema_version: 1\nid: schema\nname: 課\norg: 特許庁\nmanager_post: 課長\n",
+            "divisions/other-name.yaml": "schema_version: 1\nid: not-the-file-name\nname: 課\norg: 経済産業省\nmanager_post: 課長\n",
+            "systems/SYS-1.yaml": "schema_version: 1\nid: SYS-1\nname: 業務システム\nbeppyo_row: 6\nbusiness_division: nowhere\n",
+            "divisions/bomb.yaml": "a: &a [x, x]\nb: [*a, *a]\n",
+            "divisions/empty.yaml": "",
+        },
+    )
     (root / "divisions" / "binary.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
     before = git(root, "rev-parse", "HEAD")
     result = invoke(runner, root, "validate", "--json")
@@ -39,7 +42,10 @@ def test_validate_reports_every_problem_at_once_and_writes_nothing(tmp_path, run
     assert syntax["code"] == "yaml" and syntax["line"] == 4 and "started at line 3" in syntax["message"]
     schema_err = by_path["divisions/schema.yaml"][0]
     assert schema_err["code"] == "schema" and schema_err["line"] == 4 and schema_err["key"] == "$.org"
-    assert by_path["divisions/other-name.yaml"][0]["code"] == "id-mismatch" and by_path["divisions/other-name.yaml"][0]["line"] == 2
+    assert (
+        by_path["divisions/other-name.yaml"][0]["code"] == "id-mismatch"
+        and by_path["divisions/other-name.yaml"][0]["line"] == 2
+    )
     dangling = by_path["systems/SYS-1.yaml"][0]
     assert dangling["code"] == "dangling-ref" and dangling["line"] == 5 and "divisions/nowhere" in dangling["message"]
     assert "anchors" in by_path["divisions/bomb.yaml"][0]["message"]
@@ -51,7 +57,10 @@ def test_validate_reports_every_problem_at_once_and_writes_nothing(tmp_path, run
 
 
 def test_validate_text_output_is_path_line(tmp_path, runner):
-    root = make_register(tmp_path, {"divisions/schema.yaml": "schema_version: 1\nid: schema\nname: 課\norg: 特許庁\nmanager_post: 課長\n"})
+    root = make_register(
+        tmp_path,
+        {"divisions/schema.yaml": "schema_version: 1\nid: schema\nname: 課\norg: 特許庁\nmanager_post: 課長\n"},
+    )
     result = invoke(runner, root, "validate")
     assert result.exit_code == 1
     assert "divisions/schema.yaml:4: $.org: error[schema]" in result.stdout
@@ -86,11 +95,41 @@ def test_init_new_show_history(tmp_path, runner, monkeypatch):
     head = (root / "beppyo" / "row-9.yaml").read_text().splitlines()[0]
     # The modeline points at the register's own copy of the schemas (issue 12), never an install folder.
     assert head == "# yaml-language-server: $schema=../.schemas/beppyo.schema.json"
-    assert (root / "beppyo" / head.split("=", 1)[1]).read_bytes() == (REPO / "schemas" / "beppyo.schema.json").read_bytes()
-    for rid, name, post in (("kanbo-joho", "大臣官房情報システム室", "情報システム室長"), ("shomu-jigyo", "商務情報政策局情報産業課", "情報産業課長")):
-        result = invoke(runner, root, "new", "divisions", "--id", rid, "--set", f"name={name}", "--set", "org=経済産業省", "--set", f"manager_post={post}")
+    assert (root / "beppyo" / head.split("=", 1)[1]).read_bytes() == (
+        REPO / "schemas" / "beppyo.schema.json"
+    ).read_bytes()
+    for rid, name, post in (
+        ("kanbo-joho", "大臣官房情報システム室", "情報システム室長"),
+        ("shomu-jigyo", "商務情報政策局情報産業課", "情報産業課長"),
+    ):
+        result = invoke(
+            runner,
+            root,
+            "new",
+            "divisions",
+            "--id",
+            rid,
+            "--set",
+            f"name={name}",
+            "--set",
+            "org=経済産業省",
+            "--set",
+            f"manager_post={post}",
+        )
         assert result.exit_code == 0, result.output
-    result = invoke(runner, root, "new", "systems", "--json", "--set", "name=補助金申請管理システム", "--set", "beppyo_row=6", "--set", "business_division=shomu-jigyo")
+    result = invoke(
+        runner,
+        root,
+        "new",
+        "systems",
+        "--json",
+        "--set",
+        "name=補助金申請管理システム",
+        "--set",
+        "beppyo_row=6",
+        "--set",
+        "business_division=shomu-jigyo",
+    )
     assert result.exit_code == 0, result.output
     sid = json.loads(result.stdout)["id"]
     assert sid.startswith("SYS-2026-")
@@ -106,7 +145,20 @@ def test_init_new_show_history(tmp_path, runner, monkeypatch):
 
 def test_new_refuses_invalid_record_with_exit_1(tmp_path, runner):
     root = make_register(tmp_path)
-    result = invoke(runner, root, "new", "divisions", "--id", "x", "--set", "name=課", "--set", "org=特許庁", "--set", "manager_post=課長")
+    result = invoke(
+        runner,
+        root,
+        "new",
+        "divisions",
+        "--id",
+        "x",
+        "--set",
+        "name=課",
+        "--set",
+        "org=特許庁",
+        "--set",
+        "manager_post=課長",
+    )
     assert result.exit_code == 1
     assert "divisions/x.yaml:" in result.stderr and "change refused" in result.stderr
     assert not (root / "divisions" / "x.yaml").exists()
@@ -123,7 +175,9 @@ def test_new_prompts_from_the_schema(tmp_path, runner, monkeypatch):
     import meti_pi.cli.register_cmds as cmds
 
     monkeypatch.setattr(cmds, "interactive", lambda: True)
-    result = invoke(runner, root, "new", "divisions", "--id", "kanbo-jinji", input="大臣官房人事課\n経済産業省\n人事課長\n")
+    result = invoke(
+        runner, root, "new", "divisions", "--id", "kanbo-jinji", input="大臣官房人事課\n経済産業省\n人事課長\n"
+    )
     assert result.exit_code == 0, result.output
     text = (root / "divisions" / "kanbo-jinji.yaml").read_text()
     assert "manager_post: 人事課長" in text and "name: 大臣官房人事課" in text
@@ -158,21 +212,30 @@ def test_commit_refuses_a_hand_edit_with_errors(tmp_path, runner, monkeypatch):
 def test_commit_validates_the_register_the_commit_will_hold(tmp_path, runner, monkeypatch):
     """A hand edit is checked against HEAD plus the edit: a broken file elsewhere in the work tree
     does not block it, and a reference to a record that exists only uncommitted is dangling."""
-    root = make_register(tmp_path, {"divisions/kanbo-jinji.yaml": """
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/kanbo-jinji.yaml": """
         schema_version: 1
         id: kanbo-jinji
         name: 大臣官房人事課
         org: 経済産業省
         manager_post: 人事課長
-        """})
+        """
+        },
+    )
     monkeypatch.chdir(root)
     (root / "divisions/draft.yaml").write_text("id: [broken\n", encoding="utf-8")  # someone's unsaved work
-    (root / "divisions/kanbo-soumu.yaml").write_text((root / "divisions/kanbo-jinji.yaml").read_text(encoding="utf-8")
-                                                     .replace("kanbo-jinji", "kanbo-soumu"), encoding="utf-8")
+    (root / "divisions/kanbo-soumu.yaml").write_text(
+        (root / "divisions/kanbo-jinji.yaml").read_text(encoding="utf-8").replace("kanbo-jinji", "kanbo-soumu"),
+        encoding="utf-8",
+    )
     system = root / "systems/SYS-2026-AAAAAA.yaml"
     system.parent.mkdir(exist_ok=True)
-    system.write_text("schema_version: 1\nid: SYS-2026-AAAAAA\nname: 人事システム\nbeppyo_row: 1\nmanaging_division: kanbo-soumu\n",
-                      encoding="utf-8")
+    system.write_text(
+        "schema_version: 1\nid: SYS-2026-AAAAAA\nname: 人事システム\nbeppyo_row: 1\nmanaging_division: kanbo-soumu\n",
+        encoding="utf-8",
+    )
     before = git(root, "rev-parse", "HEAD")
     refused = invoke(runner, root, "commit", "systems/SYS-2026-AAAAAA.yaml")
     assert refused.exit_code == 1, refused.output

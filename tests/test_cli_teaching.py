@@ -34,15 +34,28 @@ def test_schema_lists_fields_with_titles_types_examples_and_required(runner, roo
     assert "meti-pi schema KIND" in " ".join(invoke(runner, root, "new", "--help").stdout.split())
     # `new KIND --help` ends with the same field list.
     helped = invoke(runner, root, "new", "files", "--help")
-    assert helped.exit_code == 0 and "* holding.start  保有開始日  [date (YYYY-MM-DD)]  e.g. 2026-04-01" in helped.stdout
+    assert (
+        helped.exit_code == 0 and "* holding.start  保有開始日  [date (YYYY-MM-DD)]  e.g. 2026-04-01" in helped.stdout
+    )
     assert "* name  名称  [text]  e.g. 大臣官房人事課" in invoke(runner, root, "schema", "divisions").stdout
 
 
 def test_schema_errors_name_the_japanese_title_why_and_a_set_example():
-    base = {"schema_version": 1, "id": "F-1", "name": "x", "org": "経済産業省", "division": "d", "purpose": "p",
-            "record_items": ["a"], "record_scope": "s", "collection_method": "c", "file_kind": "computer",
-            "holding": {"start": "2026-04-01"}, "characteristics": {"my_number": True}}
-    (path, message), = schema.errors("files.schema.json", base)
+    base = {
+        "schema_version": 1,
+        "id": "F-1",
+        "name": "x",
+        "org": "経済産業省",
+        "division": "d",
+        "purpose": "p",
+        "record_items": ["a"],
+        "record_scope": "s",
+        "collection_method": "c",
+        "file_kind": "computer",
+        "holding": {"start": "2026-04-01"},
+        "characteristics": {"my_number": True},
+    }
+    ((path, message),) = schema.errors("files.schema.json", base)
     assert path == () and "個人番号の根拠（my_number_basis）is required because a file holding 個人番号" in message
     assert "`my_number_basis: {use_basis: …}` in the record, then `meti-pi commit`" in message
     assert "--set my_number_basis.use_basis=" in message and "meti-pi schema files" in message
@@ -58,7 +71,9 @@ def test_new_prompts_for_the_parts_of_an_object(runner, root, monkeypatch):
 
     monkeypatch.setattr(register_cmds, "interactive", lambda: True)
     answers = ["テスト課", "経済産業省", "テスト課長"]
-    result = invoke(runner, root, "new", "divisions", "--id", "test-ka", "--dry-run", "--json", input="\n".join(answers) + "\n")
+    result = invoke(
+        runner, root, "new", "divisions", "--id", "test-ka", "--dry-run", "--json", input="\n".join(answers) + "\n"
+    )
     assert result.exit_code == 0, result.output
     # file_kind none: not in the ファイル簿, so APPI 75(1)'s items (not prompted for) are not required.
     files = ["名簿", "経済産業省", "kanbo-jinji", "目的", "[氏名]", "職員", "本人から", "none", "2026-04-01"]
@@ -68,25 +83,33 @@ def test_new_prompts_for_the_parts_of_an_object(runner, root, monkeypatch):
 
 
 def test_command_summaries_are_whole_sentences(runner, root):
-    assert first_sentence("Draft each Art. 35/36 notice FILE_ID requires. More here.") == "Draft each Art. 35/36 notice FILE_ID requires."
+    assert (
+        first_sentence("Draft each Art. 35/36 notice FILE_ID requires. More here.")
+        == "Draft each Art. 35/36 notice FILE_ID requires."
+    )
     assert first_sentence("Arts. 39/40 incidents: open, update.\n\nDetails.") == "Arts. 39/40 incidents: open, update."
     for group in ("notify", "incident", "inspect", "audit"):
         listing = invoke(runner, root, group, "--help").stdout
         commands = listing.split("Commands:")[1] if "Commands:" in listing else ""
         for line in commands.splitlines():
             assert not line.rstrip().endswith(("Art.", "Arts.")), (group, line)  # click cut it at "Art."
-    assert "Draft each Art. 35/36 notice FILE_ID requires and has not made" in " ".join(invoke(runner, root, "notify", "--help").stdout.split())
+    assert "Draft each Art. 35/36 notice FILE_ID requires and has not made" in " ".join(
+        invoke(runner, root, "notify", "--help").stdout.split()
+    )
     assert all(not text.endswith("Art.") for _, text in COMMANDS.values())
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (["show", "F-2026-NOSUCH", "--json"], 2),  # an unknown id is a usage error
-    (["notify", "F-2026-S1J6E5", "--kind", "99", "--json"], 2),
-    (["validate", "--json", "--no-such-option"], 2),
-    (["incident", "report", "INC-2026-NOSUCH", "--kind", "final", "--json"], 2),
-    (["new", "files", "--set", "name=x", "--json"], 1),  # refused: the record would be invalid
-    (["notify", "withdraw", "N-2024-XWB2KM", "--reason", "x", "--json"], 1),  # submitted, not a draft
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["show", "F-2026-NOSUCH", "--json"], 2),  # an unknown id is a usage error
+        (["notify", "F-2026-S1J6E5", "--kind", "99", "--json"], 2),
+        (["validate", "--json", "--no-such-option"], 2),
+        (["incident", "report", "INC-2026-NOSUCH", "--kind", "final", "--json"], 2),
+        (["new", "files", "--set", "name=x", "--json"], 1),  # refused: the record would be invalid
+        (["notify", "withdraw", "N-2024-XWB2KM", "--reason", "x", "--json"], 1),  # submitted, not a draft
+    ],
+)
 def test_every_json_run_prints_one_json_document_errors_included(runner, root, args, code):
     result = invoke(runner, root, *args)
     assert result.exit_code == code, result.output
@@ -142,13 +165,31 @@ def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
 # -- documents' sentences and contacts ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("reasons", "klass", "sentence"), [
-    ([("class-a:my_number", "個人番号を含む → 管理A（policy の管理A該当事由 my_number）")], "A", "個人番号を含むため、管理Ａとする。"),
-    ([("class-b", "本人の数 2,000人 ≥ 1,000人（千人以上）→ 管理B")], "B", "本人の数が千人以上であるため、管理Ｂとする。"),
-    ([("class-b:unknown-count", "本人の数が不明 → 計数されるまで管理B（1,000人以上）として扱う")], "B",
-     "本人の数が不明であり、計数されるまで管理Ｂとして取り扱う。"),
-    ([("class-c", "管理A該当事由なし、本人の数 999人 < 1,000人 → 管理C")], "C", "管理Ａとすべき事由がなく、本人の数が千人未満であるため、管理Ｃとする。"),
-])
+@pytest.mark.parametrize(
+    ("reasons", "klass", "sentence"),
+    [
+        (
+            [("class-a:my_number", "個人番号を含む → 管理A（policy の管理A該当事由 my_number）")],
+            "A",
+            "個人番号を含むため、管理Ａとする。",
+        ),
+        (
+            [("class-b", "本人の数 2,000人 ≥ 1,000人（千人以上）→ 管理B")],
+            "B",
+            "本人の数が千人以上であるため、管理Ｂとする。",
+        ),
+        (
+            [("class-b:unknown-count", "本人の数が不明 → 計数されるまで管理B（1,000人以上）として扱う")],
+            "B",
+            "本人の数が不明であり、計数されるまで管理Ｂとして取り扱う。",
+        ),
+        (
+            [("class-c", "管理A該当事由なし、本人の数 999人 < 1,000人 → 管理C")],
+            "C",
+            "管理Ａとすべき事由がなく、本人の数が千人未満であるため、管理Ｃとする。",
+        ),
+    ],
+)
 def test_class_reasons_become_document_sentences(reasons, klass, sentence):
     from meti_pi.classify.classification import document_rationale
 

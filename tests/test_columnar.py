@@ -106,11 +106,15 @@ def test_key_columns_count_identically(tmp_path: Path) -> None:
     result = same(path)
     assert result.principal_keys == ("氏名", "生年月日")
     assert result.principals is not None and result.principals < 5000
-    assert same(path, keys=["氏名"]).principals == 3  # 山田太郎 written three ways, サトウハナコ (half-width kana), 佐藤花子
+    assert (
+        same(path, keys=["氏名"]).principals == 3
+    )  # 山田太郎 written three ways, サトウハナコ (half-width kana), 佐藤花子
 
 
 def test_unparseable_dates_in_a_date_key_are_folded_as_python_folds_them(tmp_path: Path) -> None:
-    lines = ["氏名,生年月日"] + [f"山田 太郎,{['1990-10-19', '不明', '１９９０ー１０', '', 'H2.10.19'][i % 5]}" for i in range(3000)]
+    lines = ["氏名,生年月日"] + [
+        f"山田 太郎,{['1990-10-19', '不明', '１９９０ー１０', '', 'H2.10.19'][i % 5]}" for i in range(3000)
+    ]
     path = tmp_path / "d.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = same(path, keys=["氏名", "生年月日"])
@@ -167,9 +171,16 @@ _ALPHABET = "0123456789０１２３-ー－ ()+@.ab ZA明治昭和平成元年月
 
 @pytest.mark.parametrize("check", sorted(_SHAPES))
 def test_each_shape_matches_as_python_does(check: str) -> None:
-    corpus = [v for path in (gen_datasets.my_number, gen_datasets.card_number) for v in [path(random.Random(i)) for i in range(50)]]
-    texts = _random_texts(_ALPHABET, 6000, hash(check) & 0xFFFF) + corpus + ["03-1234-5678", "昭和45年1月31日", "user@example.jp",
-                                                                            "東京都千代田区1-2-3", "1234-5678-9012", "H2.3.4"]
+    corpus = [
+        v
+        for path in (gen_datasets.my_number, gen_datasets.card_number)
+        for v in [path(random.Random(i)) for i in range(50)]
+    ]
+    texts = (
+        _random_texts(_ALPHABET, 6000, hash(check) & 0xFFFF)
+        + corpus
+        + ["03-1234-5678", "昭和45年1月31日", "user@example.jp", "東京都千代田区1-2-3", "1234-5678-9012", "H2.3.4"]
+    )
     python = [shape(check).cell.fullmatch(t) is not None for t in texts]  # type: ignore[union-attr]
     engine_says = pl.Series(texts).str.contains(engine.CELL[check]).to_list()
     assert engine_says == python
@@ -177,7 +188,13 @@ def test_each_shape_matches_as_python_does(check: str) -> None:
 
 @pytest.mark.parametrize("check", sorted(_SIGNATURES))
 def test_each_signature_matches_as_python_does(check: str) -> None:
-    texts = [*_random_texts("0123456789 -()+@.abQZAMSH/x", 6000, 11), "1970-01-31", "S45.1.31", "03-1234-5678", "1234 5678 9012"]
+    texts = [
+        *_random_texts("0123456789 -()+@.abQZAMSH/x", 6000, 11),
+        "1970-01-31",
+        "S45.1.31",
+        "03-1234-5678",
+        "1234 5678 9012",
+    ]
     pattern = shape(check).signature  # type: ignore[union-attr]
     python = [pattern.fullmatch(t.encode().translate(_SIGNATURE_TABLE)) is not None for t in texts]  # type: ignore[union-attr]
     assert pl.Series(texts).str.contains(engine.SIGNATURE[check]).to_list() == python
@@ -208,13 +225,15 @@ def test_distinct_hashes_spill_and_count_exactly() -> None:
 
 def _parquet(path: Path, n: int = 1500, my_number: bool = True) -> Path:
     rng = random.Random(1)
-    frame = pl.DataFrame({
-        "職員番号": [f"S{i:06d}" for i in range(n)],
-        "氏名": [gen_datasets.person(rng)[0] for _ in range(n)],
-        "マイナンバー": [gen_datasets.my_number(rng) for _ in range(n)],
-        "年齢": [20 + i % 40 for i in range(n)],
-        "備考": ["糖尿病で通院" if i % 10 == 0 else None for i in range(n)],
-    })
+    frame = pl.DataFrame(
+        {
+            "職員番号": [f"S{i:06d}" for i in range(n)],
+            "氏名": [gen_datasets.person(rng)[0] for _ in range(n)],
+            "マイナンバー": [gen_datasets.my_number(rng) for _ in range(n)],
+            "年齢": [20 + i % 40 for i in range(n)],
+            "備考": ["糖尿病で通院" if i % 10 == 0 else None for i in range(n)],
+        }
+    )
     (frame if my_number else frame.drop("マイナンバー")).write_parquet(path)
     return path
 
@@ -233,7 +252,11 @@ def test_parquet_classify_and_record(tmp_path: Path, runner: CliRunner) -> None:
     out = invoke(runner, root, "classify", str(data), "--json")
     assert out.exit_code == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert doc["dataset"]["format"] == "parquet" and doc["management_class"] == "A" and doc["specific_personal_information"]
+    assert (
+        doc["dataset"]["format"] == "parquet"
+        and doc["management_class"] == "A"
+        and doc["specific_personal_information"]
+    )
     before = git(root, "rev-parse", "HEAD").strip()
     data = _parquet(tmp_path / "staff2.parquet", my_number=False)  # the record holds no 個人番号 basis
     rec = invoke(runner, root, "classify", str(data), "--record", "F-2026-5TV229", "--json")

@@ -34,7 +34,9 @@ pytestmark = pytest.mark.slow  # concurrent processes and lock waits (issue 17: 
 
 def set_lock_timeout(root: Path, seconds: float) -> None:
     policy = root / "policy.yaml"
-    text, n = re.subn(r"(?m)^lock_timeout_seconds: .*$", f"lock_timeout_seconds: {seconds:g}", policy.read_text(encoding="utf-8"))
+    text, n = re.subn(
+        r"(?m)^lock_timeout_seconds: .*$", f"lock_timeout_seconds: {seconds:g}", policy.read_text(encoding="utf-8")
+    )
     assert n == 1
     policy.write_text(text, encoding="utf-8")
     git_ok(root, "commit", "-q", "-am", "lock timeout for the test")
@@ -42,7 +44,9 @@ def set_lock_timeout(root: Path, seconds: float) -> None:
 
 def start_all(cmds: list[list[str]], cwd: Path | None = None) -> list[subprocess.Popen[str]]:
     """Start every command before any is waited for (in `cwd`: drafts and outputs land in the test's folder)."""
-    return [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(), cwd=cwd) for c in cmds]
+    return [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(), cwd=cwd) for c in cmds
+    ]
 
 
 def finish(procs: list[subprocess.Popen[str]]) -> list[tuple[int, str, str]]:
@@ -113,15 +117,42 @@ def test_twenty_real_commands_at_once_on_the_example_register(tmp_path):
     two each editing one shared record five times), 20 processes started together.
     (The 台帳 entry already exists: see test_first_notify_log_of_a_file_run_twice_at_once.)"""
     root = make_register(tmp_path, example=True)
-    opened = subprocess.run(meti_cmd(root, "incident", "open", "--known-on", "2026-11-20", "--summary", "USBメモリの紛失",
-                                     "--division", "kanbo-jinji", "--json"), capture_output=True, text=True, env=env())
+    opened = subprocess.run(
+        meti_cmd(
+            root,
+            "incident",
+            "open",
+            "--known-on",
+            "2026-11-20",
+            "--summary",
+            "USBメモリの紛失",
+            "--division",
+            "kanbo-jinji",
+            "--json",
+        ),
+        capture_output=True,
+        text=True,
+        env=env(),
+    )
     assert opened.returncode == 0, opened.stderr
     incident = __import__("json").loads(opened.stdout)["id"]
     base = head(root)
     cmds = []
     for i in range(5):
         cmds.append(meti_cmd(root, "new", "systems", "--set", f"name=並行システム{i}", "--set", "beppyo_row=1"))
-        cmds.append(meti_cmd(root, "incident", "open", "--known-on", "2026-11-21", "--summary", f"誤送信{i}", "--division", "kanbo-jinji"))
+        cmds.append(
+            meti_cmd(
+                root,
+                "incident",
+                "open",
+                "--known-on",
+                "2026-11-21",
+                "--summary",
+                f"誤送信{i}",
+                "--division",
+                "kanbo-jinji",
+            )
+        )
         cmds.append(meti_cmd(root, "notify", "log", LEDGER_FILE, "--kind", "use", "--summary", f"並行利用{i}"))
         cmds.append(meti_cmd(root, "incident", "update", incident, "--event", "note", "--note", f"並行確認{i}"))
     results = finish(start_all(cmds, cwd=root.parent.parent))
@@ -158,7 +189,9 @@ def started_while_locked(root: Path, cmds: list[list[str]], hold: float = 2.5) -
 def test_first_notify_log_of_a_file_run_twice_at_once(tmp_path):
     root = make_register(tmp_path, example=True)
     assert not (root / "ledger" / "F-2026-113VYQ.yaml").exists()
-    cmds = [meti_cmd(root, "notify", "log", "F-2026-113VYQ", "--kind", "use", "--summary", f"初回利用{i}") for i in range(4)]
+    cmds = [
+        meti_cmd(root, "notify", "log", "F-2026-113VYQ", "--kind", "use", "--summary", f"初回利用{i}") for i in range(4)
+    ]
     results = started_while_locked(root, cmds)
     assert [r[0] for r in results] == [0] * 4, [r[2][-200:] for r in results if r[0]]
 
@@ -166,7 +199,9 @@ def test_first_notify_log_of_a_file_run_twice_at_once(tmp_path):
 def test_the_same_notice_drafted_three_times_at_once_is_drafted_once(tmp_path):
     root = make_register(tmp_path, example=True)
     before = set((root / "notifications").glob("*.yaml"))
-    results = started_while_locked(root, [meti_cmd(root, "notify", "F-2026-WS4AX4", "--kind", "35-1") for _ in range(3)])
+    results = started_while_locked(
+        root, [meti_cmd(root, "notify", "F-2026-WS4AX4", "--kind", "35-1") for _ in range(3)]
+    )
     assert all(code in (0, 1) for code, _, _ in results)
     new = set((root / "notifications").glob("*.yaml")) - before
     assert len(new) == 1, sorted(p.name for p in new)
@@ -178,18 +213,28 @@ def test_lock_timeout_exits_3_naming_the_holder_and_writes_nothing(tmp_path):
     base = head(root)
     git_dir = root.parent / ".git"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from meti_pi.gitlayer import lock\n"
-         "with lock.held(Path(sys.argv[1]), command='incident open', timeout=5):\n"
-         "    print('held', flush=True); time.sleep(6)\n",
-         str(git_dir / "meti-pi.lock")],
-        stdout=subprocess.PIPE, text=True, env=env(),
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from meti_pi.gitlayer import lock\n"
+            "with lock.held(Path(sys.argv[1]), command='incident open', timeout=5):\n"
+            "    print('held', flush=True); time.sleep(6)\n",
+            str(git_dir / "meti-pi.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env(),
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         started = time.monotonic()
-        proc = subprocess.run(meti_cmd(root, "new", "divisions", "--id", "waiting", *DIVISION_SETS),
-                              capture_output=True, text=True, env=env(), timeout=60)
+        proc = subprocess.run(
+            meti_cmd(root, "new", "divisions", "--id", "waiting", *DIVISION_SETS),
+            capture_output=True,
+            text=True,
+            env=env(),
+            timeout=60,
+        )
         waited = time.monotonic() - started
     finally:
         holder.kill()
@@ -202,8 +247,13 @@ def test_lock_timeout_exits_3_naming_the_holder_and_writes_nothing(tmp_path):
     assert head(root) == base
     assert invariant_violations(root, fsck=False) == []
     # The holder is gone (killed): its lock went with it, the same command now succeeds.
-    again = subprocess.run(meti_cmd(root, "new", "divisions", "--id", "waiting", *DIVISION_SETS),
-                           capture_output=True, text=True, env=env(), timeout=60)
+    again = subprocess.run(
+        meti_cmd(root, "new", "divisions", "--id", "waiting", *DIVISION_SETS),
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=60,
+    )
     assert again.returncode == 0, again.stderr
 
 
@@ -213,19 +263,33 @@ def test_holder_that_wrote_nothing_or_stale_details_is_still_named(tmp_path):
     set_lock_timeout(root, 0.3)
     lock_file = root.parent / ".git" / "meti-pi.lock"
     # Details of a command that was SIGKILLed: its pid no longer exists.
-    lock_file.write_text('{{"command": "notify", "pid": 999999, "host": "{}", "since": "2026-11-26T09:00:00"}}'.format(__import__("socket").gethostname()))
+    lock_file.write_text(
+        '{{"command": "notify", "pid": 999999, "host": "{}", "since": "2026-11-26T09:00:00"}}'.format(
+            __import__("socket").gethostname()
+        )
+    )
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import fcntl, os, sys, time\n"
-         "fd = os.open(sys.argv[1], os.O_RDWR)\n"
-         "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(6)\n",
-         str(lock_file)],
-        stdout=subprocess.PIPE, text=True, env=env(),
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(6)\n",
+            str(lock_file),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env(),
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        proc = subprocess.run(meti_cmd(root, "new", "divisions", "--id", "x", *DIVISION_SETS),
-                              capture_output=True, text=True, env=env(), timeout=60)
+        proc = subprocess.run(
+            meti_cmd(root, "new", "divisions", "--id", "x", *DIVISION_SETS),
+            capture_output=True,
+            text=True,
+            env=env(),
+            timeout=60,
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -250,11 +314,15 @@ def test_burst_with_a_short_timeout_refused_commands_leave_no_trace(tmp_path):
     accepted_items = [item for item, r in zip(items, results[10:]) if r[0] == 0]
     commits = commits_since(root, base)
     assert len(commits) == codes.count(0)
-    assert sorted(p.name for p in (root / "divisions").glob("burst-*.yaml")) == sorted(f"{r}.yaml" for r in accepted_new)
+    assert sorted(p.name for p in (root / "divisions").glob("burst-*.yaml")) == sorted(
+        f"{r}.yaml" for r in accepted_new
+    )
     text = (root / f"{SHARED}.yaml").read_text(encoding="utf-8")
     assert sorted(re.findall(r"副課長\d\d", text)) == sorted(accepted_items)
     assert invariant_violations(root) == []
-    print(f"\nshort-timeout burst: 20 commands, {codes.count(0)} accepted and committed, {codes.count(3)} timed out (exit 3)")
+    print(
+        f"\nshort-timeout burst: 20 commands, {codes.count(0)} accepted and committed, {codes.count(3)} timed out (exit 3)"
+    )
 
 
 @pytest.mark.stress
@@ -270,7 +338,9 @@ def test_stress_five_bursts_of_twenty(tmp_path, tmp_path_factory):
             git_ok(root, "mv", f"divisions/{rid}.yaml", f"divisions/r{round_}-{rid}.yaml")
         for rid in new_ids:
             path = root / "divisions" / f"r{round_}-{rid}.yaml"
-            path.write_text(path.read_text(encoding="utf-8").replace(f"id: {rid}", f"id: r{round_}-{rid}"), encoding="utf-8")
+            path.write_text(
+                path.read_text(encoding="utf-8").replace(f"id: {rid}", f"id: r{round_}-{rid}"), encoding="utf-8"
+            )
         git_ok(root, "commit", "-q", "-am", f"rename round {round_}")
         total_items += items
     commits = commits_since(root, base)
@@ -278,8 +348,15 @@ def test_stress_five_bursts_of_twenty(tmp_path, tmp_path_factory):
     text = (root / f"{SHARED}.yaml").read_text(encoding="utf-8")
     lost = len(total_items) - len(re.findall(r"副課長\d\d", text))
     invalid = invariant_violations(root)
-    row = {"scenario": "concurrent commands (5 x 20)", "runs": 100, "killed": 0, "committed": len(commits) - 5,
-           "failures": int(lost != 0 or bool(invalid)), "lost_writes": lost, "invalid_states": int(bool(invalid))}
+    row = {
+        "scenario": "concurrent commands (5 x 20)",
+        "runs": 100,
+        "killed": 0,
+        "committed": len(commits) - 5,
+        "failures": int(lost != 0 or bool(invalid)),
+        "lost_writes": lost,
+        "invalid_states": int(bool(invalid)),
+    }
     with open(tmp_path_factory.getbasetemp() / "stress-results.jsonl", "a", encoding="utf-8") as fh:
         fh.write(__import__("json").dumps(row) + "\n")
     assert lost == 0 and len(total_items) == 50
@@ -341,8 +418,10 @@ def test_user_commits_racing_meti_pi_edits_never_revert_them(tmp_path):
     thread.start()
     items = [f"副課長{i}" for i in range(16)]
     try:
-        results = [subprocess.run(edit_cmd(root, SHARED, item), capture_output=True, text=True, env=env(), timeout=120)
-                   for item in items]
+        results = [
+            subprocess.run(edit_cmd(root, SHARED, item), capture_output=True, text=True, env=env(), timeout=120)
+            for item in items
+        ]
     finally:
         stop.set()
         thread.join()
@@ -350,8 +429,11 @@ def test_user_commits_racing_meti_pi_edits_never_revert_them(tmp_path):
     # A user commit landing between meti-pi's checks and its commit makes it refuse (exit 3, nothing written).
     assert all("while the command ran" in e or "index.lock" in e for e in failed), failed
     assert len(failed) < len(items) // 2
-    user_commits = [c for c in git(top, "rev-list", "HEAD").stdout.split()
-                    if "Meti-Pi-Command" not in git(top, "log", "-1", "--format=%B", c).stdout]
+    user_commits = [
+        c
+        for c in git(top, "rev-list", "HEAD").stdout.split()
+        if "Meti-Pi-Command" not in git(top, "log", "-1", "--format=%B", c).stdout
+    ]
     assert len(user_commits) > 10
     for sha in user_commits[:-1]:  # the last is the test register's own first commit
         changed = git(top, "diff-tree", "--no-commit-id", "--name-only", "-r", sha).stdout.split()

@@ -90,18 +90,31 @@ except MetiPiError as exc:
 
 # Real commands on the example register: (argv after the global options, re-running makes a new commit).
 REAL: dict[str, tuple[list[str], bool]] = {
-    "incident open": (["incident", "open", "--known-on", "2026-11-20", "--summary", "書類の誤送付{tag}", "--division", "kanbo-jinji"], True),
+    "incident open": (
+        ["incident", "open", "--known-on", "2026-11-20", "--summary", "書類の誤送付{tag}", "--division", "kanbo-jinji"],
+        True,
+    ),
     "notify log": (["notify", "log", "F-2026-5TV229", "--kind", "use", "--summary", "集計に利用{tag}"], True),
     "notify draft": (["notify", "F-2026-WS4AX4", "--kind", "35-1"], False),  # a notice and the 台帳 entry: two files
-    "classify --record": (["classify", str(Path(__file__).resolve().parent.parent / "examples" / "datasets" / "staff_utf8.csv"),
-                           "--record", "F-2026-113VYQ"], False),
+    "classify --record": (
+        [
+            "classify",
+            str(Path(__file__).resolve().parent.parent / "examples" / "datasets" / "staff_utf8.csv"),
+            "--record",
+            "F-2026-113VYQ",
+        ],
+        False,
+    ),
 }
 
 
 def crash_register(tmp_path: Path, *, example: bool = False) -> Path:
     root = make_register(tmp_path, {f"{SHARED}.yaml": SHARED_TEXT}, example=example)
     policy = root / "policy.yaml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace("lock_timeout_seconds: 30", "lock_timeout_seconds: 3"), encoding="utf-8")
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("lock_timeout_seconds: 30", "lock_timeout_seconds: 3"),
+        encoding="utf-8",
+    )
     git_ok(root, "commit", "-q", "-am", "short lock timeout")
     return root
 
@@ -155,19 +168,29 @@ def check_whole_files(root: Path, base: str, new: str, out: Outcome) -> None:
         # Before the commit point the work tree may hold the whole new text the journal announces.
         if now not in (blob(root, base, rel), blob(root, new, rel)) and digest(now) not in announced:
             out.problems.append(f"partial file visible before recovery: {rel}")
-    if out.scenario not in (MULTI, "notify draft"):  # a two-file change may be half rolled forward until the next command runs
+    if out.scenario not in (
+        MULTI,
+        "notify draft",
+    ):  # a two-file change may be half rolled forward until the next command runs
         errors = [p for p in validate_register(Register.load(root), date.fromisoformat(TODAY)) if p.severity == "error"]
         if errors:
             out.problems.append(f"register invalid before recovery: {errors[0].render()}")
 
 
-def run_once(root: Path, scenario: str, tag: str, *, phase: str | None = None, delay: float | None = None,
-             group: bool = False) -> Outcome:
+def run_once(
+    root: Path, scenario: str, tag: str, *, phase: str | None = None, delay: float | None = None, group: bool = False
+) -> Outcome:
     """Run one command, kill it as asked, then check, recover with the next command, check again, re-run."""
     base = head(root)
     extra = {"METI_PI_CRASH_AT": phase} if phase else {}
-    proc = subprocess.Popen(command(root, scenario, tag), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env(**extra), start_new_session=group, cwd=root.parent.parent)
+    proc = subprocess.Popen(
+        command(root, scenario, tag),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(**extra),
+        start_new_session=group,
+        cwd=root.parent.parent,
+    )
     if delay is not None:
         try:
             proc.wait(timeout=delay)
@@ -212,7 +235,14 @@ def run_once(root: Path, scenario: str, tag: str, *, phase: str | None = None, d
                 out.problems.append(f"committed change not in the work tree after recovery: {rel}")
     # Re-running the command succeeds.
     started = time.monotonic()
-    again = subprocess.run(command(root, scenario, tag + "r"), capture_output=True, text=True, env=env(), timeout=60, cwd=root.parent.parent)
+    again = subprocess.run(
+        command(root, scenario, tag + "r"),
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=60,
+        cwd=root.parent.parent,
+    )
     if again.returncode != 0:
         out.problems.append(f"re-run exited {again.returncode}: {again.stderr[-300:]}")
     elif head(root) == new and REAL.get(scenario, ([], True))[1]:
@@ -286,8 +316,13 @@ def test_killed_while_git_commits_the_orphaned_git_keeps_the_lock(tmp_path):
         f'exec "{shutil.which("git")}" "$@"\n'
     )
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
-    proc = subprocess.Popen(command(root, "new", "W"), env=env(PATH=f"{wrapper_dir}:{os.environ['PATH']}"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        command(root, "new", "W"),
+        env=env(PATH=f"{wrapper_dir}:{os.environ['PATH']}"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 30
     while not mark.exists():
         assert time.monotonic() < deadline and proc.poll() is None, "git commit never started"
@@ -442,7 +477,9 @@ def test_stress_every_mutating_command_killed(tmp_path, tmp_path_factory, phase)
         proc = subprocess.run(argv, capture_output=True, env=env(METI_PI_CRASH_AT=phase), cwd=tmp_path, timeout=120)
         out = Outcome(name, proc.returncode == -signal.SIGKILL, committed=head(root) != base)
         if not out.killed:
-            out.problems.append(f"not killed at {phase}: exit {proc.returncode} {proc.stderr.decode(errors='replace')[-300:]}")
+            out.problems.append(
+                f"not killed at {phase}: exit {proc.returncode} {proc.stderr.decode(errors='replace')[-300:]}"
+            )
         if out.committed != (phase not in BEFORE_COMMIT_POINT):
             out.problems.append(f"committed={out.committed} after a kill at {phase}")
         check_whole_files(root, base, head(root), out)
@@ -453,7 +490,9 @@ def test_stress_every_mutating_command_killed(tmp_path, tmp_path_factory, phase)
         if not out.committed:
             again = subprocess.run(argv, capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120)
             if again.returncode != 0 or head(root) == base:
-                out.problems.append(f"re-run: exit {again.returncode}, committed={head(root) != base}: {again.stderr[-300:]}")
+                out.problems.append(
+                    f"re-run: exit {again.returncode}, committed={head(root) != base}: {again.stderr[-300:]}"
+                )
         outcomes.append(out)
     record(tmp_path_factory, f"every command killed at {phase}", outcomes)
     assert_all_good(outcomes)

@@ -129,7 +129,7 @@ def test_utf8_lines_in_a_shift_jis_file_are_refused(tmp_path: Path) -> None:
 def test_a_pure_shift_jis_file_streams(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_bytes(("氏名,住所\n" + "山田太郎,東京都千代田区霞が関\n" * 5000).encode("cp932"))
-    (_name, header, rows), = rows_of(path)
+    ((_name, header, rows),) = rows_of(path)
     assert header == ["氏名", "住所"] and len(rows) == 5000
 
 
@@ -138,7 +138,9 @@ def test_csv_module_errors_are_rephrased_without_input_text() -> None:
 
     from meti_pi.classify.datasets import _csv_problem
 
-    assert _csv_problem(csv.Error("field larger than field limit (131072)")).startswith("field larger than field limit: a cell of more than")
+    assert _csv_problem(csv.Error("field larger than field limit (131072)")).startswith(
+        "field larger than field limit: a cell of more than"
+    )
     assert _csv_problem(csv.Error(f"something about {SECRET}")) == "unreadable row"
 
 
@@ -158,7 +160,9 @@ def test_jsonl_values_as_text_and_growing_keys(tmp_path: Path) -> None:
     assert rows == [["001", "7", "true", "", ""], ["", "", "", "", ""], ["002", "", "", '{"a":[1,2],"b":1}', ""]]
 
 
-@pytest.mark.parametrize(("line", "word"), [('{"a": "' + SECRET + '"', "not valid JSON"), ('["' + SECRET + '"]', "JSON object")])
+@pytest.mark.parametrize(
+    ("line", "word"), [('{"a": "' + SECRET + '"', "not valid JSON"), ('["' + SECRET + '"]', "JSON object")]
+)
 def test_jsonl_bad_line(tmp_path: Path, line: str, word: str) -> None:
     path = tmp_path / "b.jsonl"
     path.write_text('{"a": 1}\n' + line + "\n", encoding="utf-8")
@@ -187,7 +191,11 @@ def _xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
 def test_xlsx_every_sheet_and_one_sheet(tmp_path: Path) -> None:
     path = _xlsx(
         tmp_path / "a.xlsx",
-        {"名簿": [["氏名", "番号", "日"], ["山田", 12, datetime(1970, 1, 31)], ["佐藤", 3.5, None]], "空": [], "集計": [["件数"], [2]]},
+        {
+            "名簿": [["氏名", "番号", "日"], ["山田", 12, datetime(1970, 1, 31)], ["佐藤", 3.5, None]],
+            "空": [],
+            "集計": [["件数"], [2]],
+        },
     )
     tables = rows_of(path)
     assert [t[0] for t in tables] == ["名簿", "集計"]  # the empty sheet is skipped
@@ -222,7 +230,15 @@ def test_xlsx_not_a_zip(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(12.0, "12"), (0.5, "0.5"), (True, "TRUE"), (None, ""), (date(2020, 1, 2), "2020-01-02"), (datetime(2020, 1, 2, 3, 4), "2020-01-02 03:04:00"), ("0012", "0012")],
+    [
+        (12.0, "12"),
+        (0.5, "0.5"),
+        (True, "TRUE"),
+        (None, ""),
+        (date(2020, 1, 2), "2020-01-02"),
+        (datetime(2020, 1, 2, 3, 4), "2020-01-02 03:04:00"),
+        ("0012", "0012"),
+    ],
 )
 def test_cell_text(value: object, text: str) -> None:
     assert cell_text(value) == text

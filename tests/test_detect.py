@@ -45,7 +45,16 @@ from meti_pi.classify.detect import (
 
 @pytest.mark.parametrize(
     "value",
-    ["621498320257", "983205673214", "200000000000", "6214-9832-0257", "6214 9832 0257", "６２１４９８３２０２５７", "６２１４　９８３２　０２５７", " 983205673214 "],
+    [
+        "621498320257",
+        "983205673214",
+        "200000000000",
+        "6214-9832-0257",
+        "6214 9832 0257",
+        "６２１４９８３２０２５７",
+        "６２１４　９８３２　０２５７",
+        " 983205673214 ",
+    ],
 )
 def test_my_number_valid_forms(value: str) -> None:
     assert is_my_number(value)
@@ -104,7 +113,9 @@ def test_corporate_number_is_not_a_my_number() -> None:
 # ------------------------------------------------------------------ cards (Luhn)
 
 
-@pytest.mark.parametrize("value", ["4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "378282246310005", "3782-822463-10005"])
+@pytest.mark.parametrize(
+    "value", ["4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "378282246310005", "3782-822463-10005"]
+)
 def test_card_number_valid(value: str) -> None:
     assert is_card_number(value)
 
@@ -162,12 +173,26 @@ def test_birth_date_rejects(value: str) -> None:
 # ------------------------------------------------------------------ contact details
 
 
-@pytest.mark.parametrize("value", ["03-1234-5678", "090-1234-5678", "09012345678", "0312345678", "(03) 1234-5678", "+81-90-1234-5678", "０３－１２３４－５６７８", "0120-123-456"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "03-1234-5678",
+        "090-1234-5678",
+        "09012345678",
+        "0312345678",
+        "(03) 1234-5678",
+        "+81-90-1234-5678",
+        "０３－１２３４－５６７８",
+        "0120-123-456",
+    ],
+)
 def test_phone_valid(value: str) -> None:
     assert is_phone(value)
 
 
-@pytest.mark.parametrize("value", ["1234-5678", "123-456-7890", "090-1234-56789", "00012345678", "2024-11-26", "621498320257"])
+@pytest.mark.parametrize(
+    "value", ["1234-5678", "123-456-7890", "090-1234-56789", "00012345678", "2024-11-26", "621498320257"]
+)
 def test_phone_invalid(value: str) -> None:
     assert not is_phone(value)
 
@@ -177,12 +202,32 @@ def test_phone_needs_separators_without_header() -> None:
     assert not phone_separated("09012345678")
 
 
-@pytest.mark.parametrize(("value", "ok"), [("100-8901", True), ("〒100-8901", True), ("1008901", True), ("１００－８９０１", True), ("100-890", False), ("1000-8901", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("100-8901", True),
+        ("〒100-8901", True),
+        ("1008901", True),
+        ("１００－８９０１", True),
+        ("100-890", False),
+        ("1000-8901", False),
+    ],
+)
 def test_postal_code(value: str, ok: bool) -> None:
     assert is_postal_code(value) is ok
 
 
-@pytest.mark.parametrize(("value", "ok"), [("taro.yamada@example.jp", True), ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", True), ("a@b", False), ("taro@", False), ("@example.jp", False), ("a b@example.jp", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("taro.yamada@example.jp", True),
+        ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", True),
+        ("a@b", False),
+        ("taro@", False),
+        ("@example.jp", False),
+        ("a b@example.jp", False),
+    ],
+)
 def test_email(value: str, ok: bool) -> None:
     assert is_email(value) is ok
 
@@ -190,7 +235,9 @@ def test_email(value: str, ok: bool) -> None:
 # ------------------------------------------------------------------ names and addresses
 
 
-@pytest.mark.parametrize("value", ["山田 太郎", "山田太郎", "佐々木　花子", "ヤマダ タロウ", "Taro Yamada", "佐藤 まり"])
+@pytest.mark.parametrize(
+    "value", ["山田 太郎", "山田太郎", "佐々木　花子", "ヤマダ タロウ", "Taro Yamada", "佐藤 まり"]
+)
 def test_person_name(value: str) -> None:
     assert is_person_name(value)
 
@@ -207,7 +254,10 @@ def test_surname_vocabulary_is_the_value_only_evidence() -> None:
     assert not starts_with_surname("山田")  # a surname alone is not a full name
 
 
-@pytest.mark.parametrize(("value", "ok"), [("ヤマダ タロウ", True), ("やまだ たろう", True), ("ﾔﾏﾀﾞ ﾀﾛｳ", True), ("山田", False), ("ヤマダ1", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("ヤマダ タロウ", True), ("やまだ たろう", True), ("ﾔﾏﾀﾞ ﾀﾛｳ", True), ("山田", False), ("ヤマダ1", False)],
+)
 def test_kana_reading(value: str, ok: bool) -> None:
     assert is_kana_reading(value) is ok
 
@@ -217,7 +267,16 @@ def test_kana_two_parts() -> None:
     assert not kana_two_part("コピーヨウシ")
 
 
-@pytest.mark.parametrize("value", ["東京都千代田区霞が関1-3-1", "北海道札幌市中央区北1条西2丁目", "大阪府大阪市北区梅田1-1", "千代田区霞が関1-3-1", "さいたま市中央区新都心1番地1"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "東京都千代田区霞が関1-3-1",
+        "北海道札幌市中央区北1条西2丁目",
+        "大阪府大阪市北区梅田1-1",
+        "千代田区霞が関1-3-1",
+        "さいたま市中央区新都心1番地1",
+    ],
+)
 def test_address(value: str) -> None:
     assert is_address(value)
 
@@ -234,7 +293,15 @@ def test_identifier_table_has_an_as_of_date_and_the_legal_kinds() -> None:
     vocab = vocabulary()
     assert vocab.as_of
     ids = set(vocab.identification_code_ids)
-    assert {"my_number", "passport", "drivers_license", "basic_pension", "residence_card", "health_insurance", "biometric"} <= ids
+    assert {
+        "my_number",
+        "passport",
+        "drivers_license",
+        "basic_pension",
+        "residence_card",
+        "health_insurance",
+        "biometric",
+    } <= ids
 
 
 @pytest.mark.parametrize(
@@ -313,7 +380,13 @@ def test_header_kind(header: str, kind: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("header", "categories"),
-    [("病歴", ("medical_history",)), ("障害者手帳の等級", ("disability",)), ("健康診断結果", ("health_check",)), ("雇用身分", ()), ("宗教", ("creed",))],
+    [
+        ("病歴", ("medical_history",)),
+        ("障害者手帳の等級", ("disability",)),
+        ("健康診断結果", ("health_check",)),
+        ("雇用身分", ()),
+        ("宗教", ("creed",)),
+    ],
 )
 def test_header_sensitive(header: str, categories: tuple[str, ...]) -> None:
     assert header_sensitive(header) == categories
@@ -374,7 +447,9 @@ def test_shape_counts_batches_and_odd_cells() -> None:
     assert s.count(multi, "\n".join(multi), 2) == 1
 
 
-@pytest.mark.parametrize("check", ["email", "phone", "postal_code", "birth_date", "my_number", "corporate_number", "card_number", "pattern"])
+@pytest.mark.parametrize(
+    "check", ["email", "phone", "postal_code", "birth_date", "my_number", "corporate_number", "card_number", "pattern"]
+)
 def test_signature_and_block_paths_agree_with_cells(check: str) -> None:
     s = shape(check)
     assert s is not None
@@ -412,7 +487,9 @@ def _my_number(rng: random.Random) -> str:
 
 def test_random_12_digit_order_numbers_are_not_my_number(tmp_path: Path) -> None:
     rng = random.Random(1)
-    rows = [["注文番号", "数量"]] + [["".join(rng.choice("0123456789") for _ in range(12)), str(rng.randint(1, 9))] for _ in range(3000)]
+    rows = [["注文番号", "数量"]] + [
+        ["".join(rng.choice("0123456789") for _ in range(12)), str(rng.randint(1, 9))] for _ in range(3000)
+    ]
     result = scan(_write_csv(tmp_path / "orders.csv", rows))
     assert not [d for d in result.detections if d.kind.startswith("my_number")]
     assert result.principals == 0
@@ -446,7 +523,9 @@ def test_scan_counts_distinct_persons_and_ignores_empty_keys(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(("n", "expected"), [(999, 999), (1000, 1000), (1001, 1001)])
 def test_scan_boundary_counts(tmp_path: Path, n: int, expected: int) -> None:
-    rows = [["会員番号", "メールアドレス"]] + [[f"M{i}", f"m{i}@example.jp"] for i in range(n)] + [["M0", "m0@example.jp"]]
+    rows = (
+        [["会員番号", "メールアドレス"]] + [[f"M{i}", f"m{i}@example.jp"] for i in range(n)] + [["M0", "m0@example.jp"]]
+    )
     assert scan(_write_csv(tmp_path / "m.csv", rows)).principals == expected
 
 
@@ -480,7 +559,11 @@ def test_headerless_file_never_uses_a_value_as_column_name(tmp_path: Path) -> No
 
 
 def test_sensitive_from_header_and_from_free_text(tmp_path: Path) -> None:
-    rows = [["職員番号", "病歴", "備考"]] + [[f"S{i}", "なし", "特になし"] for i in range(2500)] + [["S9", "なし", "糖尿病の治療中"]]
+    rows = (
+        [["職員番号", "病歴", "備考"]]
+        + [[f"S{i}", "なし", "特になし"] for i in range(2500)]
+        + [["S9", "なし", "糖尿病の治療中"]]
+    )
     result = scan(_write_csv(tmp_path / "s.csv", rows))
     kinds = {(d.column, d.kind) for d in result.detections}
     assert ("病歴", "sensitive:medical_history") in kinds
@@ -508,7 +591,9 @@ def test_ordinary_free_text_is_not_sensitive(tmp_path: Path) -> None:
 
 
 def test_financial_and_codes(tmp_path: Path) -> None:
-    rows = [["利用者ID", "カード番号", "口座番号", "旅券番号"]] + [[f"U{i}", "4111 1111 1111 1111", "1234567", "TK1234567"] for i in range(30)]
+    rows = [["利用者ID", "カード番号", "口座番号", "旅券番号"]] + [
+        [f"U{i}", "4111 1111 1111 1111", "1234567", "TK1234567"] for i in range(30)
+    ]
     result = scan(_write_csv(tmp_path / "f.csv", rows))
     assert result.financial
     assert result.identification_codes == ("passport",)
@@ -538,7 +623,16 @@ def test_labelled_corpus_in_every_format(tmp_path: Path) -> None:
     """Both encodings, .xlsx and .jsonl: identifiers found exactly, decoys left alone."""
     corpus = _gen_datasets().labelled_corpus(tmp_path, rows=150)
     assert {p.suffix for p, _ in corpus} == {".csv", ".xlsx", ".jsonl"}
-    strict = {"my_number", "corporate_number", "card_number", "passport", "residence_card", "email", "person_id", "birth_date"}
+    strict = {
+        "my_number",
+        "corporate_number",
+        "card_number",
+        "passport",
+        "residence_card",
+        "email",
+        "person_id",
+        "birth_date",
+    }
     for path, labels in corpus:
         found: dict[str, set[str]] = {}
         for d in scan(path).detections:
@@ -551,13 +645,19 @@ def test_labelled_corpus_in_every_format(tmp_path: Path) -> None:
             assert not found.get(decoy), (path.name, decoy, found.get(decoy))
 
 
-
-@pytest.mark.parametrize(("passed", "checked", "beyond"), [
-    (10, 100, False), (20, 100, False),  # about chance (1 in 10)
-    (35, 100, True),  # P(X >= 35 | 100, 0.1) is about 1e-10
-    (8, 8, False), (9, 9, False), (10, 10, True),  # 0.1^10 = 1e-10 < 1e-9
-    (300, 300, True), (45, 300, False),
-])
+@pytest.mark.parametrize(
+    ("passed", "checked", "beyond"),
+    [
+        (10, 100, False),
+        (20, 100, False),  # about chance (1 in 10)
+        (35, 100, True),  # P(X >= 35 | 100, 0.1) is about 1e-10
+        (8, 8, False),
+        (9, 9, False),
+        (10, 10, True),  # 0.1^10 = 1e-10 < 1e-9
+        (300, 300, True),
+        (45, 300, False),
+    ],
+)
 def test_my_numbers_beyond_chance_boundary(passed: int, checked: int, beyond: bool) -> None:
     from meti_pi.classify.checkdigits import binomial_tail, my_numbers_beyond_chance
 
@@ -576,16 +676,23 @@ def test_300_valid_my_numbers_under_a_neutral_header_are_detected(tmp_path: Path
 @pytest.mark.parametrize("seed", range(2, 7))
 def test_random_12_digit_numbers_stay_unflagged_whatever_the_seed(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    rows = [["コード", "金額"]] + [["".join(rng.choice("0123456789") for _ in range(12)), str(rng.randint(100, 99999))] for _ in range(2000)]
+    rows = [["コード", "金額"]] + [
+        ["".join(rng.choice("0123456789") for _ in range(12)), str(rng.randint(100, 99999))] for _ in range(2000)
+    ]
     result = scan(_write_csv(tmp_path / "orders.csv", rows))
     assert not [d for d in result.detections if d.kind.startswith("my_number")]
 
 
 def test_one_person_written_two_ways_is_counted_once(tmp_path: Path) -> None:
     # issue 14: 和暦 and 西暦 birth dates, full- and half-width, spaces in names
-    rows = [["氏名", "生年月日"],
-            ["山田 太郎", "平成2年10月19日"], ["山田　太郎", "1990-10-19"], ["山田太郎", "１９９０/10/19"],
-            ["佐藤 花子", "1990-10-19"], ["山田 太郎", "1990-10-20"]]
+    rows = [
+        ["氏名", "生年月日"],
+        ["山田 太郎", "平成2年10月19日"],
+        ["山田　太郎", "1990-10-19"],
+        ["山田太郎", "１９９０/10/19"],
+        ["佐藤 花子", "1990-10-19"],
+        ["山田 太郎", "1990-10-20"],
+    ]
     assert scan(_write_csv(tmp_path / "p.csv", rows)).principals == 3
 
 

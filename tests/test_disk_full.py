@@ -27,7 +27,9 @@ def small_fs(tmp_path):
     mount.mkdir()
     if sys.platform != "linux":
         pytest.skip("needs a Linux tmpfs")
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, text=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {proc.stderr.strip()}")
     try:
@@ -51,17 +53,28 @@ def fill_to(mount: Path, leave: int) -> Path:
 
 def look(top: Path, *args: str) -> str:
     """git, read-only even on a full disk (a status would refresh the index otherwise)."""
-    return subprocess.run(("git", *args), cwd=top, check=True, capture_output=True, text=True,
-                          env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"}).stdout
+    return subprocess.run(
+        ("git", *args),
+        cwd=top,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+    ).stdout
 
 
 def state(top: Path) -> tuple[str, str, str]:
-    return (look(top, "rev-parse", "HEAD").strip(), look(top, "status", "--porcelain", "--untracked-files=all", "--ignored"),
-            look(top, "diff", "--cached", "--name-only"))
+    return (
+        look(top, "rev-parse", "HEAD").strip(),
+        look(top, "status", "--porcelain", "--untracked-files=all", "--ignored"),
+        look(top, "diff", "--cached", "--name-only"),
+    )
 
 
 def assert_clean_repository(top: Path) -> None:
-    fsck = subprocess.run(["git", "fsck", "--strict", "--no-progress", "--full"], cwd=top, capture_output=True, text=True)
+    fsck = subprocess.run(
+        ["git", "fsck", "--strict", "--no-progress", "--full"], cwd=top, capture_output=True, text=True
+    )
     bad = [line for line in (fsck.stdout + fsck.stderr).splitlines() if not line.startswith("dangling ")]
     assert fsck.returncode == 0 and bad == [], bad
     assert not (top / ".git" / "meti-pi-journal.json").exists()
@@ -69,8 +82,14 @@ def assert_clean_repository(top: Path) -> None:
 
 
 def update(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(meti_cmd(root, "incident", "update", INCIDENT, "--cause", CAUSE), capture_output=True, text=True,
-                          env=env(), timeout=120, cwd=root)
+    return subprocess.run(
+        meti_cmd(root, "incident", "update", INCIDENT, "--cause", CAUSE),
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=120,
+        cwd=root,
+    )
 
 
 @pytest.mark.slow  # a small file system filled per case, a CLI process each (issue 17: out of make test-fast)

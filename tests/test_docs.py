@@ -15,7 +15,9 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_every_command_is_in_the_readme(name):
-    assert re.search(rf"`meti-pi {name}\b|^meti-pi {name}\b|^### {name}\b", README, re.M), f"README does not document `meti-pi {name}`"
+    assert re.search(rf"`meti-pi {name}\b|^meti-pi {name}\b|^### {name}\b", README, re.M), (
+        f"README does not document `meti-pi {name}`"
+    )
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

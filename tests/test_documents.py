@@ -31,8 +31,12 @@ def documents(tmp_path_factory) -> dict[str, bytes]:
 
     tmp = tmp_path_factory.mktemp("docs")
     mp = pytest.MonkeyPatch()
-    for k, v in {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x.invalid", "GIT_COMMITTER_NAME": "t",
-                 "GIT_COMMITTER_EMAIL": "t@x.invalid"}.items():
+    for k, v in {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x.invalid",
+    }.items():
         mp.setenv(k, v)
     root = make_register(tmp, example=True)
     runner = CliRunner()
@@ -44,10 +48,16 @@ def documents(tmp_path_factory) -> dict[str, bytes]:
         assert result.exit_code == 0, result.output
         return result.stdout
 
-    late = json.loads(run("notify", "F-2026-CT38TF", "--late-reason", "自己点検で判明した通知漏れ", "--out", str(out), "--json"))
+    late = json.loads(
+        run("notify", "F-2026-CT38TF", "--late-reason", "自己点検で判明した通知漏れ", "--out", str(out), "--json")
+    )
     change = json.loads(run("notify", "F-2026-WS4AX4", "--kind", "35-1", "--out", str(out), "--json"))
-    for name, nid in (("notice-35-1-late", late["drafted"][0]["id"]), ("notice-35-1-change", change["drafted"][0]["id"]),
-                      ("notice-35-3", "N-2023-WSEF70"), ("notice-36", "N-2025-9R58DH")):
+    for name, nid in (
+        ("notice-35-1-late", late["drafted"][0]["id"]),
+        ("notice-35-1-change", change["drafted"][0]["id"]),
+        ("notice-35-3", "N-2023-WSEF70"),
+        ("notice-36", "N-2025-9R58DH"),
+    ):
         docs[f"{name}.md"] = run("notify", "render", nid).encode("utf-8")
         run("notify", "render", nid, "--format", "docx", "--out", str(out))
         docs[f"{name}.docx"] = (out / f"{nid}.docx").read_bytes()
@@ -74,7 +84,9 @@ def _text(name: str, data: bytes) -> str:
     import openpyxl
 
     book = openpyxl.load_workbook(io.BytesIO(data))
-    return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    return "\n".join(
+        str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+    )
 
 
 def _xml(data: bytes, member: str = "word/document.xml"):
@@ -86,8 +98,18 @@ def _xml(data: bytes, member: str = "word/document.xml"):
 
 def test_every_kind_is_there(documents):
     kinds = {n.rsplit(".", 1)[0] for n in documents}
-    assert {"notice-35-1-late", "notice-35-1-change", "notice-35-3", "notice-36", "incident-preliminary", "incident-final",
-            "incident-principal-notice", "incident-publication", "inspection", "filebook"} <= kinds
+    assert {
+        "notice-35-1-late",
+        "notice-35-1-change",
+        "notice-35-3",
+        "notice-36",
+        "incident-preliminary",
+        "incident-final",
+        "incident-principal-notice",
+        "incident-publication",
+        "inspection",
+        "filebook",
+    } <= kinds
 
 
 @pytest.mark.parametrize("mark", ARROWS)
@@ -156,8 +178,12 @@ def test_inspection_report_is_landscape_with_columns_that_fit(documents):
         # at 10.5 pt a full-width character is 210 twips; every column holds at least two.
         assert min(widths) >= 2 * 210, widths
     text = _text("inspection.docx", documents["inspection.docx"])
-    assert "総括個人情報保護管理者" in text and "殿" in text and "副総括個人情報保護管理者" in text  # addressee and sender
-    assert "大臣官房人事課" in text and "kanbo-jinji" not in text.replace("inspections/2025/kanbo-jinji", "")  # names; ids as references only
+    assert (
+        "総括個人情報保護管理者" in text and "殿" in text and "副総括個人情報保護管理者" in text
+    )  # addressee and sender
+    assert "大臣官房人事課" in text and "kanbo-jinji" not in text.replace(
+        "inspections/2025/kanbo-jinji", ""
+    )  # names; ids as references only
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)  # 和暦, never ISO dates
     assert ".yaml" not in text
 
@@ -203,9 +229,22 @@ def test_pages_render_in_libreoffice(documents, tmp_path):
         pytest.skip("LibreOffice (soffice) is not installed: `make render` and this test need it")
     for name in ("inspection.docx", "filebook.xlsx"):
         (tmp_path / name).write_bytes(documents[name])
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(tmp_path / "inspection.docx"), str(tmp_path / "filebook.xlsx")],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "inspection.docx"),
+            str(tmp_path / "filebook.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     pdf = (tmp_path / "inspection.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= 6  # was 12 columns in portrait, names a character a line

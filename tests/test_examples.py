@@ -49,7 +49,10 @@ def test_intended_warnings_are_shown(reg: Register) -> None:
 def test_annual_check_is_not_yet_overdue_on_its_due_day(reg: Register) -> None:
     # Due 2026-09-30 (last confirmation 2025-09-30 + 12 months): not overdue that day, overdue the next.
     def overdue(day: date) -> bool:
-        return any(p.code == "annual-check-overdue" and p.path == "contractors/C-2026-N940YS.yaml" for p in validate_register(reg, day))
+        return any(
+            p.code == "annual-check-overdue" and p.path == "contractors/C-2026-N940YS.yaml"
+            for p in validate_register(reg, day)
+        )
 
     assert not overdue(date(2026, 9, 30))
     assert overdue(date(2026, 10, 1))
@@ -118,7 +121,10 @@ def test_special_cases_are_present(reg: Register) -> None:
     assert any(d.get("anonymized_info", {}).get("created") is True for d in data)
     assert any(d["holding"].get("end") for d in data)
     # A paper file of 1,000+ 本人: no Art. 35 notice, yet listed in the ファイル簿 (legal brief §9.6).
-    assert any(d["file_kind"] == "manual" and d["principals"]["count"] >= 1000 and exclusion_items(d) == {"74-2-11"} for d in data)
+    assert any(
+        d["file_kind"] == "manual" and d["principals"]["count"] >= 1000 and exclusion_items(d) == {"74-2-11"}
+        for d in data
+    )
     starts = {d["holding"]["start"][:4] for d in data}
     assert starts <= {"2023", "2024", "2025", "2026"}
 

@@ -120,7 +120,16 @@ def test_libreoffice_converts_xlsx(tmp_path: Path) -> None:
     src = tmp_path / "filebook.xlsx"
     src.write_bytes(_xlsx())
     subprocess.run(
-        [office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+        [
+            office,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

@@ -34,7 +34,7 @@ def exported(tmp_path_factory) -> dict[str, bytes]:
         line = f"{key}: \"{value}\""
         if f"\n{key}: " in text:
             start = text.index(f"\n{key}: ") + 1
-            text = text[:start] + line + text[text.index("\n", start):]
+            text = text[:start] + line + text[text.index("\n", start) :]
         else:
             text += line + "\n"
     path.write_text(text, encoding="utf-8")
@@ -59,8 +59,20 @@ def test_csv_cells_that_would_be_formulas_are_neutralised(exported):
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
-@pytest.mark.parametrize(("value", "safe"), [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\t=1", "'\t=1"),
-                                             ("\r=1", "'\r=1"), ("1-2", "1-2"), ("東京", "東京"), ("", "")])
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@A1", "'@A1"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("1-2", "1-2"),
+        ("東京", "東京"),
+        ("", ""),
+    ],
+)
 def test_csv_cell(value, safe):
     assert csv_cell(value) == safe
 
@@ -88,13 +100,16 @@ def test_xlsx_text_cells_stay_text(exported):
     assert values[NAME] == "s" and values[HOSTILE["purpose"]] == "s"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("<b>x</b>", "\\<b>x\\</b>"),
-    ("[a](javascript:x)", "\\[a\\](javascript:x)"),
-    ("![i](http://e/x.png)", "\\!\\[i\\](http://e/x.png)"),
-    ("# 見出し", "\\# 見出し"),
-    ("1行目\n2行目", "1行目 2行目"),
-    ("2026-11-20", "2026-11-20"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<b>x</b>", "\\<b>x\\</b>"),
+        ("[a](javascript:x)", "\\[a\\](javascript:x)"),
+        ("![i](http://e/x.png)", "\\!\\[i\\](http://e/x.png)"),
+        ("# 見出し", "\\# 見出し"),
+        ("1行目\n2行目", "1行目 2行目"),
+        ("2026-11-20", "2026-11-20"),
+    ],
+)
 def test_mdsafe_inline(text, expected):
     assert mdsafe.inline(text) == expected

@@ -27,7 +27,10 @@ def test_every_kind_is_a_table_holding_exactly_the_register(tmp_path, runner) ->
     reg = Register.load(root)
     con = _db(out)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert set(KINDS) <= tables and {"documents", "meta", "files_systems", "files_contractors", "ledger_notified"} <= tables
+    assert (
+        set(KINDS) <= tables
+        and {"documents", "meta", "files_systems", "files_contractors", "ledger_notified"} <= tables
+    )
     for kind in KINDS:
         rows = {r["path"]: r for r in con.execute(f'SELECT * FROM "{kind}"')}
         records = {rec.relpath: rec for rec in reg.records.values() if rec.kind == kind}
@@ -58,20 +61,43 @@ def test_references_join(tmp_path, runner) -> None:
     con = _db(out)
     # Scalar references: a plain join (and declared foreign keys, which Datasette follows).
     joined = {r[0]: r[1] for r in con.execute("SELECT f.id, d.name FROM files f JOIN divisions d ON d.id = f.division")}
-    expected = {r.id: reg.data_of("divisions", r.data["division"])["name"] for r in reg.records.values()
-                if r.kind == "files" and reg.data_of("divisions", r.data.get("division", ""))}
+    expected = {
+        r.id: reg.data_of("divisions", r.data["division"])["name"]
+        for r in reg.records.values()
+        if r.kind == "files" and reg.data_of("divisions", r.data.get("division", ""))
+    }
     assert joined == expected and joined
-    assert ("divisions", "division", "id") in {(r[2], r[3], r[4]) for r in con.execute("PRAGMA foreign_key_list(files)")}
+    assert ("divisions", "division", "id") in {
+        (r[2], r[3], r[4]) for r in con.execute("PRAGMA foreign_key_list(files)")
+    }
     # References in lists: link tables, in list order.
-    pairs = [tuple(r) for r in con.execute("SELECT f.id, s.id FROM files f JOIN files_systems l ON l.files_path = f.path "
-                        "JOIN systems s ON s.id = l.systems_id ORDER BY f.id, l.position")]
-    assert pairs == sorted(((r.id, s) for r in reg.records.values() if r.kind == "files" for s in r.data.get("systems", [])),
-                           key=lambda p: p[0]) and pairs
+    pairs = [
+        tuple(r)
+        for r in con.execute(
+            "SELECT f.id, s.id FROM files f JOIN files_systems l ON l.files_path = f.path "
+            "JOIN systems s ON s.id = l.systems_id ORDER BY f.id, l.position"
+        )
+    ]
+    assert (
+        pairs
+        == sorted(
+            ((r.id, s) for r in reg.records.values() if r.kind == "files" for s in r.data.get("systems", [])),
+            key=lambda p: p[0],
+        )
+        and pairs
+    )
     # JSON columns answer questions with json_extract.
     held = con.execute("SELECT count(*) FROM files WHERE json_extract(holding, '$.start') IS NOT NULL").fetchone()[0]
-    assert held == sum(1 for r in reg.records.values() if r.kind == "files" and (r.data.get("holding") or {}).get("start"))
+    assert held == sum(
+        1 for r in reg.records.values() if r.kind == "files" and (r.data.get("holding") or {}).get("start")
+    )
     # Integrity: no dangling link in the example register.
-    assert con.execute("SELECT count(*) FROM files_systems l LEFT JOIN systems s ON s.id = l.systems_id WHERE s.id IS NULL").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM files_systems l LEFT JOIN systems s ON s.id = l.systems_id WHERE s.id IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_same_register_same_bytes(tmp_path, runner) -> None:

@@ -67,16 +67,19 @@ def test_schemas_use_only_keywords_the_fast_path_implements() -> None:
         assert schema._fast(name) is not None, name
 
 
-@pytest.mark.parametrize("fragment, reason", [
-    ({"unevaluatedProperties": False}, "unevaluatedProperties"),
-    ({"dependentRequired": {"a": ["b"]}}, "dependentRequired"),
-    ({"prefixItems": [{"type": "string"}]}, "prefixItems"),
-    ({"properties": {"a": {"format": "email"}}}, "format:email"),
-    ({"properties": {"a": {"$ref": "other.schema.json#/x"}}}, "$ref:<not local>"),
-    ({"items": [{"type": "string"}]}, "items:<array>"),
-    ({"properties": {"a": {"pattern": "^a$|^b$"}}}, "pattern:<inner $>"),
-    ({"patternProperties": {"^x": {}}}, "patternProperties"),
-])
+@pytest.mark.parametrize(
+    "fragment, reason",
+    [
+        ({"unevaluatedProperties": False}, "unevaluatedProperties"),
+        ({"dependentRequired": {"a": ["b"]}}, "dependentRequired"),
+        ({"prefixItems": [{"type": "string"}]}, "prefixItems"),
+        ({"properties": {"a": {"format": "email"}}}, "format:email"),
+        ({"properties": {"a": {"$ref": "other.schema.json#/x"}}}, "$ref:<not local>"),
+        ({"items": [{"type": "string"}]}, "items:<array>"),
+        ({"properties": {"a": {"pattern": "^a$|^b$"}}}, "pattern:<inner $>"),
+        ({"patternProperties": {"^x": {}}}, "patternProperties"),
+    ],
+)
 def test_unsupported_keywords_are_detected(fragment: dict[str, Any], reason: str) -> None:
     assert reason in schema.unsupported_keywords({"type": "object", **fragment})
 
@@ -105,21 +108,40 @@ def _fast_and_reference(doc: dict[str, Any]) -> tuple[Any, Any]:
 
 def test_ref_siblings_apply_as_in_2020_12() -> None:
     """Draft 7 (what fastjsonschema implements) ignores keywords beside $ref; 2020-12 applies them."""
-    doc = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"s": {"type": "string"}}, "type": "object",
-           "properties": {"a": {"$ref": "#/$defs/s", "minLength": 3, "title": "t"}}}
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": {"s": {"type": "string"}},
+        "type": "object",
+        "properties": {"a": {"$ref": "#/$defs/s", "minLength": 3, "title": "t"}},
+    }
     fast_ok, reference_ok = _fast_and_reference(doc)
     for value in ({"a": "ab"}, {"a": "abc"}, {"a": 1}, {}):
         assert fast_ok(value) == reference_ok(value), value
 
 
 def test_recursive_defs_are_not_inlined_forever() -> None:
-    doc = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-           "$defs": {"node": {"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/node"}},
-                                                                "name": {"$ref": "#/$defs/name"}}, "additionalProperties": False},
-                     "name": {"type": "string", "minLength": 1}},
-           "$ref": "#/$defs/node"}
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {
+                    "kids": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+                    "name": {"$ref": "#/$defs/name"},
+                },
+                "additionalProperties": False,
+            },
+            "name": {"type": "string", "minLength": 1},
+        },
+        "$ref": "#/$defs/node",
+    }
     fast_ok, reference_ok = _fast_and_reference(doc)
-    for value in ({"kids": [{"kids": [{"name": "x"}]}]}, {"kids": [{"kids": [{"name": ""}]}]}, {"kids": [{"bad": 1}]}, {"name": 3}):
+    for value in (
+        {"kids": [{"kids": [{"name": "x"}]}]},
+        {"kids": [{"kids": [{"name": ""}]}]},
+        {"kids": [{"bad": 1}]},
+        {"name": 3},
+    ):
         assert fast_ok(value) == reference_ok(value), value
 
 
@@ -133,9 +155,25 @@ def test_registers_are_valid_both_ways() -> None:
     assert all(schema.fast_valid(sf, d) for sf, d in ALL_RECORDS)
 
 
-DATES = ["2024-02-29", "2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-1-01", "2024-01-1",
-         "20240101", "2024/01/01", "２０２４-０１-０１", "2024-01-01T00:00:00", " 2024-01-01", "2024-01-01\n",
-         "0000-01-01", "9999-12-31", "", "2024-W01-1"]
+DATES = [
+    "2024-02-29",
+    "2023-02-29",
+    "2024-13-01",
+    "2024-00-10",
+    "2024-04-31",
+    "2024-1-01",
+    "2024-01-1",
+    "20240101",
+    "2024/01/01",
+    "２０２４-０１-０１",
+    "2024-01-01T00:00:00",
+    " 2024-01-01",
+    "2024-01-01\n",
+    "0000-01-01",
+    "9999-12-31",
+    "",
+    "2024-W01-1",
+]
 
 
 @pytest.mark.parametrize("value", DATES)
@@ -149,12 +187,23 @@ def test_date_format_agrees(value: str) -> None:
 # -- mutations of valid records -------------------------------------------------------------------
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.integers(-(2**70), 2**70),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, 1.0, -0.0, 2.5]),
-    st.text(max_size=6), st.sampled_from(DATES), st.sampled_from(["", "A", "F-2026-ABC123", "R1", "row-1", "経済産業省",
-                                                                 "computer", "A\n", "x" * 70, "35-1", "true", "1"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, 1.0, -0.0, 2.5]),
+    st.text(max_size=6),
+    st.sampled_from(DATES),
+    st.sampled_from(
+        ["", "A", "F-2026-ABC123", "R1", "row-1", "経済産業省", "computer", "A\n", "x" * 70, "35-1", "true", "1"]
+    ),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)), max_leaves=6)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=6,
+)
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -187,7 +236,9 @@ def _mutate(data: Any, draw: Any) -> Any:
             value = parent[last]
             parent[last] = (value == 1) if isinstance(value, int) and not isinstance(value, bool) else draw(SCALARS)
         elif op == "add" and isinstance(parent, dict):
-            key = draw(st.one_of(st.text(max_size=5), st.sampled_from(sorted(map(str, parent)) or ["x"]), st.integers(0, 2)))
+            key = draw(
+                st.one_of(st.text(max_size=5), st.sampled_from(sorted(map(str, parent)) or ["x"]), st.integers(0, 2))
+            )
             parent[key] = draw(VALUES)
         elif op == "append" and isinstance(parent[last], list):
             parent[last].append(draw(st.one_of(VALUES, st.sampled_from(parent[last] or [None]))))
@@ -243,14 +294,18 @@ def test_generated_validators_run_without_fastjsonschema() -> None:
     import subprocess
     import sys
 
-    script = ("import sys; from meti_pi.store import schema; "
-              "assert schema._fast('incidents.schema.json').__module__ == 'meti_pi.fastschemas.incidents'; "
-              "print('fastjsonschema' in sys.modules)")
+    script = (
+        "import sys; from meti_pi.store import schema; "
+        "assert schema._fast('incidents.schema.json').__module__ == 'meti_pi.fastschemas.incidents'; "
+        "print('fastjsonschema' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
 
-def test_an_overridden_schema_is_compiled_in_memory_and_nothing_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_overridden_schema_is_compiled_in_memory_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """$METI_PI_SCHEMAS (schema.use_schemas) or an edited schema never runs the shipped module made for other bytes."""
     import os
     import shutil

@@ -25,7 +25,6 @@ POLICY = merged(None)
 DIVISIONS = {"jinji": {"name": "大臣官房人事課"}}
 
 
-
 @pytest.fixture(autouse=True)
 def _own_rules(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Most tests check this module's own reading of APPI 75; tests that take the `engine`
@@ -85,7 +84,11 @@ def test_threshold_boundary(count: int | None, listed: bool) -> None:
 @pytest.mark.parametrize("count", [999, 1000, 1001])
 def test_paper_files_listed_from_1000(count: int) -> None:
     # Legal brief §9.6: manual files are excluded from Art. 35 notices but not from the book.
-    result = status(file_kind="manual", exclusions=[{"item": "74-2-11", "reason": "紙"}], principals={"count": count, "as_of": "2026-04-01"})
+    result = status(
+        file_kind="manual",
+        exclusions=[{"item": "74-2-11", "reason": "紙"}],
+        principals={"count": count, "as_of": "2026-04-01"},
+    )
     assert (result is None) is (count >= 1000)
 
 
@@ -104,7 +107,12 @@ def test_withheld_whole_file() -> None:
     # 75-3 claimed without saying what: read as the whole file (never leak).
     assert status(exclusions=[{"item": "75-3", "reason": "r"}]) == filebook.WITHHELD_75_3
     # 75-3 with the parts named: the file is listed, parts blank.
-    assert status(exclusions=[{"item": "75-3", "reason": "r"}], filebook_withheld={"collection_method": True, "reason": "r"}) is None
+    assert (
+        status(
+            exclusions=[{"item": "75-3", "reason": "r"}], filebook_withheld={"collection_method": True, "reason": "r"}
+        )
+        is None
+    )
 
 
 def test_holding_period() -> None:
@@ -163,15 +171,25 @@ def test_field_order_is_e_gov() -> None:
 
 
 def test_row_values() -> None:
-    row = book_of(
-        record(
-            characteristics={"sensitive": True},
-            linked_manual_file=True,
-            disclosure_office={"name": "情報公開・個人情報保護窓口", "address": "東京都千代田区霞が関１－３－１"},
-            anonymized_info={"created": True, "overview": "概要文", "invites_proposals": True, "proposal_office": {"name": "提案窓口"}, "proposal_period": "随時"},
-            notes="備考文",
+    row = (
+        book_of(
+            record(
+                characteristics={"sensitive": True},
+                linked_manual_file=True,
+                disclosure_office={"name": "情報公開・個人情報保護窓口", "address": "東京都千代田区霞が関１－３－１"},
+                anonymized_info={
+                    "created": True,
+                    "overview": "概要文",
+                    "invites_proposals": True,
+                    "proposal_office": {"name": "提案窓口"},
+                    "proposal_period": "随時",
+                },
+                notes="備考文",
+            )
         )
-    ).rows[0].as_dict()
+        .rows[0]
+        .as_dict()
+    )
     assert row["division"] == "大臣官房人事課"
     assert row["record_items"] == "1氏名、2所属、3連絡先"
     assert row["sensitive"] == "含む"
@@ -189,7 +207,12 @@ def test_withheld_parts_blank_and_items_renumbered() -> None:
     book = book_of(
         record(
             record_items=["氏名", "病歴", "連絡先"],
-            filebook_withheld={"record_items": ["病歴"], "collection_method": True, "routine_recipients": True, "reason": "r"},
+            filebook_withheld={
+                "record_items": ["病歴"],
+                "collection_method": True,
+                "routine_recipients": True,
+                "reason": "r",
+            },
         )
     )
     assert book.problems == []
@@ -200,7 +223,9 @@ def test_withheld_parts_blank_and_items_renumbered() -> None:
 
 
 def test_withheld_item_matched_after_normalisation() -> None:
-    book = book_of(record(record_items=["氏名", "ＩＤ番号"], filebook_withheld={"record_items": [" ID 番号 "], "reason": "r"}))
+    book = book_of(
+        record(record_items=["氏名", "ＩＤ番号"], filebook_withheld={"record_items": [" ID 番号 "], "reason": "r"})
+    )
     assert book.rows[0].as_dict()["record_items"] == "1氏名"
 
 
@@ -224,7 +249,11 @@ def test_withheld_text_elsewhere_refuses_export(over: dict[str, Any], key: str) 
 
 
 def test_withheld_recipient_in_notes_refuses() -> None:
-    data = record(routine_recipients=["国税庁"], filebook_withheld={"routine_recipients": True, "reason": "r"}, notes="国税庁へ提供")
+    data = record(
+        routine_recipients=["国税庁"],
+        filebook_withheld={"routine_recipients": True, "reason": "r"},
+        notes="国税庁へ提供",
+    )
     assert [p.code for p in book_of(data).problems] == ["filebook-withheld-leak"]
 
 
@@ -244,7 +273,9 @@ def test_rows_sorted_by_org_division_name() -> None:
 
 
 def test_not_listed_counted() -> None:
-    book = book_of(record("F-1"), record("F-2", file_kind="none"), record("F-3", exclusions=[{"item": "74-2-3", "reason": "r"}]))
+    book = book_of(
+        record("F-1"), record("F-2", file_kind="none"), record("F-3", exclusions=[{"item": "74-2-3", "reason": "r"}])
+    )
     assert [r.id for r in book.rows] == ["F-1"]
     assert dict(book.not_listed) == {"not_a_file": 1, "excluded_75_2": 1}
 
@@ -278,7 +309,9 @@ def test_markdown_table_per_file_and_escaping() -> None:
 
 
 def test_markdown_halfwidth_policy() -> None:
-    assert '<p align="right">令和8年11月26日現在</p>' in filebook.to_markdown(book_of(), today=TODAY, fullwidth_digits=False)
+    assert '<p align="right">令和8年11月26日現在</p>' in filebook.to_markdown(
+        book_of(), today=TODAY, fullwidth_digits=False
+    )
 
 
 def test_xlsx_round_trip() -> None:
@@ -321,13 +354,23 @@ def registers(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, set[str]
             notes=text("B"),
             # Weighted towards files that would be listed, so withheld parts get exercised.
             file_kind=draw(st.sampled_from(["computer", "computer", "manual", "manual", "none"])),
-            principals={"count": draw(st.sampled_from([None, 0, 999, 1000, 1000, 1001, 50000, 50000])), "as_of": "2026-04-01"},
+            principals={
+                "count": draw(st.sampled_from([None, 0, 999, 1000, 1000, 1001, 50000, 50000])),
+                "as_of": "2026-04-01",
+            },
             holding={
                 "start": draw(st.sampled_from(["2020-04-01", "2020-04-01", "2026-11-26", "2027-01-01"])),
                 "end": draw(st.sampled_from([None, None, None, "2026-11-25", "2026-11-26", "2026-11-27"])),
             },
         )
-        excl = draw(st.one_of(st.just([]), st.just([]), st.just(["75-3"]), st.lists(st.sampled_from(EXCLUSION_ITEMS), max_size=2, unique=True)))
+        excl = draw(
+            st.one_of(
+                st.just([]),
+                st.just([]),
+                st.just(["75-3"]),
+                st.lists(st.sampled_from(EXCLUSION_ITEMS), max_size=2, unique=True),
+            )
+        )
         if excl:
             data["exclusions"] = [{"item": i, "reason": "r"} for i in excl]
         withheld: dict[str, Any] = {}
@@ -353,7 +396,9 @@ def registers(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, set[str]
             marks.update(recipients)
         ex = set(excl)
         count = data["principals"]["count"]
-        held = data["holding"]["start"] <= TODAY.isoformat() and (data["holding"]["end"] is None or data["holding"]["end"] > TODAY.isoformat())
+        held = data["holding"]["start"] <= TODAY.isoformat() and (
+            data["holding"]["end"] is None or data["holding"]["end"] > TODAY.isoformat()
+        )
         listed = (
             data["file_kind"] != "none"
             and held
@@ -365,12 +410,24 @@ def registers(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, set[str]
         if listed:
             expected.add(fid)
         else:  # an unlisted file: none of its texts may appear
-            marks.update([data["name"], data["purpose"], data["record_scope"], data["collection_method"], data["notes"], *items, *recipients])
+            marks.update(
+                [
+                    data["name"],
+                    data["purpose"],
+                    data["record_scope"],
+                    data["collection_method"],
+                    data["notes"],
+                    *items,
+                    *recipients,
+                ]
+            )
         secret[fid] = {m[:6] for m in marks}  # the unique marker part
     return files, secret, expected
 
 
-PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+PROPERTY_SETTINGS = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 Case = tuple[list[dict[str, Any]], dict[str, set[str]], set[str]]
 
 
@@ -403,7 +460,11 @@ def _check_case(case: Case, *, exact: bool) -> None:
         f["id"]
         for f in files
         if f["id"] in listed
-        and any(i in f[k] for i in f.get("filebook_withheld", {}).get("record_items", []) for k in ("notes", "purpose", "record_scope"))
+        and any(
+            i in f[k]
+            for i in f.get("filebook_withheld", {}).get("record_items", [])
+            for k in ("notes", "purpose", "record_scope")
+        )
     }
     assert {p.path for p in leaking} == {f"files/{fid}.yaml" for fid in copied}
     if leaking:
@@ -453,14 +514,20 @@ def test_since_reports_added_removed_changed(tmp_path: Path) -> None:
     )
     git(root.parent, "tag", "published")
     (root / "files/F-1.yaml").write_text(_yaml(record("F-1", name="変わる名簿", notes="新しい備考")), encoding="utf-8")
-    (root / "files/F-2.yaml").write_text(_yaml(record("F-2", name="消える名簿", holding={"start": "2020-04-01", "end": "2026-10-01"})), encoding="utf-8")
+    (root / "files/F-2.yaml").write_text(
+        _yaml(record("F-2", name="消える名簿", holding={"start": "2020-04-01", "end": "2026-10-01"})), encoding="utf-8"
+    )
     (root / "files/F-3.yaml").write_text(_yaml(record("F-3", name="新しい名簿")), encoding="utf-8")
     _commit_all(root, "changes")
     from meti_pi.store.register import Register
 
     current = build(Snapshot.from_register(Register.load(root)), TODAY)
     d = filebook_since.since(root, "published", current)
-    assert [(c.kind, c.id, c.name) for c in d.changes] == [("changed", "F-1", "変わる名簿"), ("removed", "F-2", "消える名簿"), ("added", "F-3", "新しい名簿")]
+    assert [(c.kind, c.id, c.name) for c in d.changes] == [
+        ("changed", "F-1", "変わる名簿"),
+        ("removed", "F-2", "消える名簿"),
+        ("added", "F-3", "新しい名簿"),
+    ]
     assert d.changes[0].fields == [("notes", "", "新しい備考")]
     assert d.changes[1].fields == []
     assert ("name", "", "新しい名簿") in d.changes[2].fields
@@ -492,9 +559,15 @@ def test_since_reads_the_old_book_on_its_commit_date(tmp_path: Path, monkeypatch
 
 
 def test_since_masks_newly_withheld_text(tmp_path: Path) -> None:
-    root = make_register(tmp_path, {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": _yaml(record("F-1", record_items=["氏名", "病歴"]))})
+    root = make_register(
+        tmp_path,
+        {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": _yaml(record("F-1", record_items=["氏名", "病歴"]))},
+    )
     (root / "files/F-1.yaml").write_text(
-        _yaml(record("F-1", record_items=["氏名", "病歴"], filebook_withheld={"record_items": ["病歴"], "reason": "r"})), encoding="utf-8"
+        _yaml(
+            record("F-1", record_items=["氏名", "病歴"], filebook_withheld={"record_items": ["病歴"], "reason": "r"})
+        ),
+        encoding="utf-8",
     )
     _commit_all(root, "withhold")
     from meti_pi.store.register import Register
@@ -505,8 +578,14 @@ def test_since_masks_newly_withheld_text(tmp_path: Path) -> None:
 
 
 def test_since_whole_file_withheld_shows_only_name(tmp_path: Path) -> None:
-    root = make_register(tmp_path, {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": _yaml(record("F-1", purpose="公開されていた目的"))})
-    (root / "files/F-1.yaml").write_text(_yaml(record("F-1", purpose="公開されていた目的", filebook_withheld={"whole_file": True, "reason": "r"})), encoding="utf-8")
+    root = make_register(
+        tmp_path,
+        {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": _yaml(record("F-1", purpose="公開されていた目的"))},
+    )
+    (root / "files/F-1.yaml").write_text(
+        _yaml(record("F-1", purpose="公開されていた目的", filebook_withheld={"whole_file": True, "reason": "r"})),
+        encoding="utf-8",
+    )
     _commit_all(root, "withhold whole")
     from meti_pi.store.register import Register
 
@@ -532,9 +611,16 @@ def test_read_tree_at_register_in_subfolder(tmp_path: Path) -> None:
 def test_check_filebook_for_validate(tmp_path: Path) -> None:
     from meti_pi.store.register import Register
 
-    leak = record("F-1", record_items=["氏名", "病歴"], filebook_withheld={"record_items": ["病歴"], "reason": "r"}, notes="病歴あり")
+    leak = record(
+        "F-1",
+        record_items=["氏名", "病歴"],
+        filebook_withheld={"record_items": ["病歴"], "reason": "r"},
+        notes="病歴あり",
+    )
     vague = record("F-2", exclusions=[{"item": "75-3", "reason": "r"}])
-    root = make_register(tmp_path, {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": _yaml(leak), "files/F-2.yaml": _yaml(vague)})
+    root = make_register(
+        tmp_path, {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": _yaml(leak), "files/F-2.yaml": _yaml(vague)}
+    )
     found = list(filebook.check_filebook(Register.load(root), TODAY))
     assert sorted((p.path, p.code, p.severity) for p in found) == [
         ("files/F-1.yaml", "filebook-withheld-leak", "error"),
@@ -552,10 +638,22 @@ def test_record_fixture_matches_schema() -> None:
 
     assert schema.errors("files.schema.json", record()) == []
     full = record(
-        filebook_withheld={"record_items": ["氏名"], "collection_method": True, "routine_recipients": True, "whole_file": False, "reason": "r"},
+        filebook_withheld={
+            "record_items": ["氏名"],
+            "collection_method": True,
+            "routine_recipients": True,
+            "whole_file": False,
+            "reason": "r",
+        },
         exclusions=[{"item": "74-2-11", "reason": "r"}],
         characteristics={"sensitive": True},
-        anonymized_info={"created": True, "overview": "o", "proposal_office": {"name": "n"}, "proposal_period": "p", "invites_proposals": True},
+        anonymized_info={
+            "created": True,
+            "overview": "o",
+            "proposal_office": {"name": "n"},
+            "proposal_period": "p",
+            "invites_proposals": True,
+        },
     )
     assert schema.errors("files.schema.json", full) == []
 

@@ -26,9 +26,20 @@ PHONE = "090-4321-8765"
 # String fields a command may write that are deliberately not screened, each with the reason.
 EXEMPT: dict[str, str] = {
     "contractors:$.contract.ref": "a document reference (契約書番号): long digit runs by design",
-    **{f"contractors:$.clauses.{c}.ref": "a reference to a clause of the contract (条番号)" for c in (
-        "confidentiality", "subcontracting_limits", "copy_limits", "safety_measures", "incident_handling", "inspection",
-        "deletion_return", "termination_damages", "reporting_audit")},
+    **{
+        f"contractors:$.clauses.{c}.ref": "a reference to a clause of the contract (条番号)"
+        for c in (
+            "confidentiality",
+            "subcontracting_limits",
+            "copy_limits",
+            "safety_measures",
+            "incident_handling",
+            "inspection",
+            "deletion_return",
+            "termination_damages",
+            "reporting_audit",
+        )
+    },
     "contractors:$.post_contract_confirmation.ref": "a document reference (文書番号)",
     "contractors:$.annual_confirmations[].ref": "a document reference (文書番号)",
     "divisions:$.parent": "the parent organisation's name as the 組織規則 writes it (reference data, not a person's text)",
@@ -61,8 +72,10 @@ EXEMPT: dict[str, str] = {
     "notifications:$.submitted_ref": "a document reference (文書番号)",
     "notifications:$.acknowledged_ref": "a document reference (文書番号)",
     "roles:$.article": "an article number of the rule (reference data)",
-    **{f"{k}:*": "reference data shipped with meti-pi (init copies it), never written from a command's input"
-       for k in ("beppyo", "bureaus")},
+    **{
+        f"{k}:*": "reference data shipped with meti-pi (init copies it), never written from a command's input"
+        for k in ("beppyo", "bureaus")
+    },
 }
 
 
@@ -77,7 +90,9 @@ def _resolve(schema_root: dict[str, Any], node: Any) -> tuple[Any, bool]:
     return node, marked
 
 
-def string_fields(schema_root: dict[str, Any], node: Any, path: str = "$", marked: bool = False, depth: int = 0) -> Iterator[tuple[str, bool]]:
+def string_fields(
+    schema_root: dict[str, Any], node: Any, path: str = "$", marked: bool = False, depth: int = 0
+) -> Iterator[tuple[str, bool]]:
     """(path, marked) of every free-form string field (no enum, const, pattern or format)."""
     node, here = _resolve(schema_root, node)
     marked = marked or here
@@ -86,7 +101,9 @@ def string_fields(schema_root: dict[str, Any], node: Any, path: str = "$", marke
     for sub in node.get("anyOf", []) + node.get("oneOf", []) + node.get("allOf", []):
         yield from string_fields(schema_root, sub, path, marked, depth + 1)
     types = node.get("type")
-    if (types == "string" or (isinstance(types, list) and "string" in types)) and not any(k in node for k in ("enum", "const", "pattern", "format")):
+    if (types == "string" or (isinstance(types, list) and "string" in types)) and not any(
+        k in node for k in ("enum", "const", "pattern", "format")
+    ):
         yield path, marked
     for key, sub in (node.get("properties") or {}).items():
         yield from string_fields(schema_root, sub, f"{path}.{key}", marked, depth + 1)
@@ -129,34 +146,90 @@ def test_notify_explain_reason_and_late_reason_are_screened(runner, tmp_path):
     (d,) = draft(runner, reg, tmp_path, "F-2026-AAAAAA", today="2026-05-01")["drafted"]
     assert invoke(runner, reg, "notify", "submit", d["id"], today="2026-05-01").exit_code == 0
     before = _state(reg)
-    _refused(invoke(runner, reg, "notify", "explain", d["id"], "--reason", f"担当 {PHONE} の引継ぎ漏れ", today="2026-05-02"), PHONE)
-    _refused(invoke(runner, reg, "notify", "explain", d["id"], "--reason", f"{MN[:4]}\u00a0{MN[4:8]}\u00a0{MN[8:]}", today="2026-05-02"), MN[:4])
+    _refused(
+        invoke(runner, reg, "notify", "explain", d["id"], "--reason", f"担当 {PHONE} の引継ぎ漏れ", today="2026-05-02"),
+        PHONE,
+    )
+    _refused(
+        invoke(
+            runner,
+            reg,
+            "notify",
+            "explain",
+            d["id"],
+            "--reason",
+            f"{MN[:4]}\u00a0{MN[4:8]}\u00a0{MN[8:]}",
+            today="2026-05-02",
+        ),
+        MN[:4],
+    )
     assert _state(reg) == before
-    assert invoke(runner, reg, "notify", "explain", d["id"], "--reason", "事務引継ぎにおける通知漏れ", today="2026-05-02").exit_code == 0
+    assert (
+        invoke(
+            runner, reg, "notify", "explain", d["id"], "--reason", "事務引継ぎにおける通知漏れ", today="2026-05-02"
+        ).exit_code
+        == 0
+    )
 
 
 def test_notify_late_reason_is_screened(runner, tmp_path):
     reg = register(tmp_path)
     before = _state(reg)
-    result = invoke(runner, reg, "notify", "F-2026-AAAAAA", "--out", str(tmp_path / "out"), "--late-reason",
-                    "連絡先 mk@example.jp まで", today="2026-11-26")
+    result = invoke(
+        runner,
+        reg,
+        "notify",
+        "F-2026-AAAAAA",
+        "--out",
+        str(tmp_path / "out"),
+        "--late-reason",
+        "連絡先 mk@example.jp まで",
+        today="2026-11-26",
+    )
     _refused(result, "mk@example.jp")
     assert _state(reg) == before
 
 
 def test_audit_review_evaluation_is_screened(runner, root, tmp_path):  # noqa: F811
-    aid = json.loads(invoke(runner, root, "audit", "new", "--title", "定期監査", "--division", "jinji", "--article", "14(2)",
-                            "--auditor", "監察官@kansa", "--json").stdout)["id"]
-    findings = write(tmp_path / "findings.yaml", """
+    aid = json.loads(
+        invoke(
+            runner,
+            root,
+            "audit",
+            "new",
+            "--title",
+            "定期監査",
+            "--division",
+            "jinji",
+            "--article",
+            "14(2)",
+            "--auditor",
+            "監察官@kansa",
+            "--json",
+        ).stdout
+    )["id"]
+    findings = write(
+        tmp_path / "findings.yaml",
+        """
         - division: jinji
           article: 14(2)
           text: 委託契約書に複製等の制限の条項がない
           action: 契約を変更する
           due: 2027-03-31
-    """)
+    """,
+    )
     assert invoke(runner, root, "audit", "findings", aid, str(findings), "--reported-on", "2026-11-26").exit_code == 0
     before = _state(root)
-    result = invoke(runner, root, "audit", "review", "--finding", f"audits/{aid}#1", "--evaluation", f"担当者（{PHONE.replace('-', '/')}）に確認した")
+    result = invoke(
+        runner,
+        root,
+        "audit",
+        "review",
+        "--finding",
+        f"audits/{aid}#1",
+        "--evaluation",
+        f"担当者（{PHONE.replace('-', '/')}）に確認した",
+    )
     _refused(result, "4321")
     assert _state(root) == before
 
@@ -166,8 +239,18 @@ def test_incident_summary_refused_with_every_separator(runner, tmp_path, sep):
     reg = make_register(tmp_path, example=True)
     before = _state(reg)
     number = sep.join((MN[:4], MN[4:8], MN[8:]))
-    result = invoke(runner, reg, "incident", "open", "--known-on", "2026-11-20", "--division", "kanbo-jinji",
-                    "--summary", f"個人番号 {number} を含む書類を誤送付")
+    result = invoke(
+        runner,
+        reg,
+        "incident",
+        "open",
+        "--known-on",
+        "2026-11-20",
+        "--division",
+        "kanbo-jinji",
+        "--summary",
+        f"個人番号 {number} を含む書類を誤送付",
+    )
     _refused(result, MN[:4], MN[4:8], MN[8:])
     assert _state(reg) == before
 
@@ -176,8 +259,18 @@ def test_a_command_without_screening_of_its_own_is_covered_by_the_marks(runner, 
     """`new --set`: no per-command list names systems.description; the schema's mark does."""
     reg = make_register(tmp_path, example=True)
     before = _state(reg)
-    base = ["new", "systems", "--set", "name=相談記録システム", "--set", "beppyo_row=6", "--set", "business_division=chusho-keiei-shien",
-            "--set", "connected_to_meti_network=true"]
+    base = [
+        "new",
+        "systems",
+        "--set",
+        "name=相談記録システム",
+        "--set",
+        "beppyo_row=6",
+        "--set",
+        "business_division=chusho-keiei-shien",
+        "--set",
+        "connected_to_meti_network=true",
+    ]
     result = invoke(runner, reg, *base, "--set", f"description=問合せ {PHONE.replace('-', '・')} 宛")
     _refused(result, "4321")
     assert "systems" in result.output and "$.description" in result.output and "電話番号" in result.output
@@ -189,14 +282,19 @@ def test_hand_edits_committed_with_meti_pi_commit_are_screened(runner, tmp_path)
     reg = make_register(tmp_path, example=True)
     path = reg / "systems" / "SYS-2026-41KAXG.yaml"
     original = path.read_text(encoding="utf-8")
-    path.write_text(original.replace("description: ", f"description: 担当 {PHONE.replace('-', chr(0x3000))} "), encoding="utf-8")
+    path.write_text(
+        original.replace("description: ", f"description: 担当 {PHONE.replace('-', chr(0x3000))} "), encoding="utf-8"
+    )
     head = git(reg, "rev-parse", "HEAD")
     result = invoke(runner, reg, "commit", str(path))
     _refused(result, "4321")
     assert "systems/SYS-2026-41KAXG.yaml: $.description" in result.output
     assert git(reg, "rev-parse", "HEAD") == head
     # Text already committed is not screened again: an unrelated edit of the same record goes through.
-    path.write_text(original.replace("name: 中小企業支援相談記録管理システム", "name: 中小企業支援相談記録システム"), encoding="utf-8")
+    path.write_text(
+        original.replace("name: 中小企業支援相談記録管理システム", "name: 中小企業支援相談記録システム"),
+        encoding="utf-8",
+    )
     assert invoke(runner, reg, "commit", str(path)).exit_code == 0
 
 

@@ -20,7 +20,16 @@ from conftest import EXAMPLE, git, make_register
 
 COMMANDS = [
     ["new", "systems", "--set", "name=設定試験システム", "--set", "beppyo_row=1"],
-    ["incident", "update", "INC-2026-H0JQNC", "--cause", "宛先確認の不足", "--measure-done", "二人確認の徹底", "--no-planned-measures"],
+    [
+        "incident",
+        "update",
+        "INC-2026-H0JQNC",
+        "--cause",
+        "宛先確認の不足",
+        "--measure-done",
+        "二人確認の徹底",
+        "--no-planned-measures",
+    ],
     ["notify", "F-2026-WS4AX4", "--kind", "35-1", "--out", "{tmp}/drafts"],
 ]
 INCIDENT = "register/incidents/INC-2026-H0JQNC.yaml"
@@ -84,10 +93,26 @@ def clean_smudge(tmp: Path) -> Path:
 def gpg_signed(tmp: Path) -> Path:
     root = make_register(tmp, example=True)
     home = os.environ["GNUPGHOME"]
-    subprocess.run(["gpg", "--batch", "--homedir", home, "--passphrase", "", "--quick-gen-key", "Test Officer <officer@meti-pi.invalid>",
-                    "ed25519", "sign", "never"], check=True, capture_output=True)
-    fpr = subprocess.run(["gpg", "--homedir", home, "--list-secret-keys", "--with-colons"], check=True, capture_output=True,
-                         text=True).stdout
+    subprocess.run(
+        [
+            "gpg",
+            "--batch",
+            "--homedir",
+            home,
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Test Officer <officer@meti-pi.invalid>",
+            "ed25519",
+            "sign",
+            "never",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    fpr = subprocess.run(
+        ["gpg", "--homedir", home, "--list-secret-keys", "--with-colons"], check=True, capture_output=True, text=True
+    ).stdout
     key = next(line.split(":")[9] for line in fpr.splitlines() if line.startswith("fpr:"))
     git(root.parent, "config", "user.signingkey", key)
     git(root.parent, "config", "commit.gpgsign", "true")
@@ -128,8 +153,15 @@ def shallow_clone(tmp: Path) -> Path:
 
 
 SETUPS: dict[str, Callable[[Path], Path]] = {
-    "sha256": sha256, "autocrlf": autocrlf, "eol-crlf": eol_crlf, "clean-smudge": clean_smudge, "gpgsign": gpg_signed,
-    "linked-worktree": linked_worktree, "submodule": submodule, "packed-refs": packed_refs, "shallow": shallow_clone,
+    "sha256": sha256,
+    "autocrlf": autocrlf,
+    "eol-crlf": eol_crlf,
+    "clean-smudge": clean_smudge,
+    "gpgsign": gpg_signed,
+    "linked-worktree": linked_worktree,
+    "submodule": submodule,
+    "packed-refs": packed_refs,
+    "shallow": shallow_clone,
 }
 
 
@@ -163,7 +195,9 @@ def test_new_edit_and_notify_under_gits_settings(tmp_path, kind, gnupg_home):
 
     for argv in COMMANDS:
         argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-        proc = subprocess.run(meti_cmd(root, *argv), capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120)
+        proc = subprocess.run(
+            meti_cmd(root, *argv), capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120
+        )
         assert proc.returncode == 0, (argv, proc.stdout[-500:], proc.stderr[-800:])
 
     commits = git(top, "rev-list", f"{base}..HEAD").split()
@@ -176,7 +210,9 @@ def test_new_edit_and_notify_under_gits_settings(tmp_path, kind, gnupg_home):
     assert sorted(git(top, "status", "--porcelain").splitlines()) == user_status
     assert git(top, "diff", "--cached", "--name-only").split() == ["notes.txt"]
     fsck = subprocess.run(["git", "fsck", "--strict", "--no-progress"], cwd=top, capture_output=True, text=True)
-    assert fsck.returncode == 0 and not [line for line in (fsck.stdout + fsck.stderr).splitlines() if not line.startswith("dangling ")]
+    assert fsck.returncode == 0 and not [
+        line for line in (fsck.stdout + fsck.stderr).splitlines() if not line.startswith("dangling ")
+    ]
 
     if kind == "sha256":
         assert len(commits[0]) == 64
@@ -208,8 +244,14 @@ def test_every_git_config_variable_reaches_git(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_VALUE_10", "Env Officer")
     monkeypatch.setenv("GIT_CONFIG_KEY_11", "user.email")
     monkeypatch.setenv("GIT_CONFIG_VALUE_11", "env@meti-pi.invalid")
-    proc = subprocess.run(meti_cmd(root, "new", "systems", "--set", "name=環境設定システム", "--set", "beppyo_row=1"),
-                          capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        meti_cmd(root, "new", "systems", "--set", "name=環境設定システム", "--set", "beppyo_row=1"),
+        capture_output=True,
+        text=True,
+        env=env(),
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert git(root, "log", "-1", "--format=%an <%ae>|%cn").strip() == "Env Officer <env@meti-pi.invalid>|Env Officer"
 
@@ -232,8 +274,14 @@ def test_commit_hooks_as_decided(tmp_path):
         hook = hooks / name
         hook.write_text(f"#!/bin/sh\n{body}\n")
         hook.chmod(0o755)
-    proc = subprocess.run(meti_cmd(root, "new", "systems", "--set", "name=フック試験システム", "--set", "beppyo_row=1"),
-                          capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        meti_cmd(root, "new", "systems", "--set", "name=フック試験システム", "--set", "beppyo_row=1"),
+        capture_output=True,
+        text=True,
+        env=env(),
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert not (marks / "pre-commit").exists() and not (marks / "commit-msg").exists()
     assert (marks / "post-commit").read_text().strip() == "0", (marks / "validate.err").read_text()
@@ -270,7 +318,9 @@ def test_an_encrypting_filter_is_read_through_as_a_checkout_would(tmp_path):
     assert "宛先" not in git(repo, "cat-file", "-p", f"HEAD:{INCIDENT}")  # ciphertext in the blob
 
     def meti(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(meti_cmd(root, *argv), capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120)
+        return subprocess.run(
+            meti_cmd(root, *argv), capture_output=True, text=True, env=env(), cwd=tmp_path, timeout=120
+        )
 
     done = meti(*COMMANDS[1])  # an edit of an encrypted incident, validated against HEAD read through the filter
     assert done.returncode == 0, done.stderr[-800:]

@@ -15,8 +15,18 @@ import pytest
 from meti_pi.classify.checkdigits import my_number_check_digit
 from meti_pi.classify.detect import header_cells, is_header_row, safe_column_name, scan
 
-NAMES = [("山田 太郎", "ヤマダ タロウ"), ("佐藤 花子", "サトウ ハナコ"), ("鈴木 一郎", "スズキ イチロウ"), ("高橋 次郎", "タカハシ ジロウ")]
-ADDRESSES = ["東京都千代田区霞が関1-3-1", "大阪府大阪市北区梅田1-1-1", "愛知県名古屋市中区三の丸3-1-2", "福岡県福岡市博多区東公園7-7"]
+NAMES = [
+    ("山田 太郎", "ヤマダ タロウ"),
+    ("佐藤 花子", "サトウ ハナコ"),
+    ("鈴木 一郎", "スズキ イチロウ"),
+    ("高橋 次郎", "タカハシ ジロウ"),
+]
+ADDRESSES = [
+    "東京都千代田区霞が関1-3-1",
+    "大阪府大阪市北区梅田1-1-1",
+    "愛知県名古屋市中区三の丸3-1-2",
+    "福岡県福岡市博多区東公園7-7",
+]
 DISEASES = ["糖尿病", "高血圧症", "喘息", "心疾患"]
 
 
@@ -107,7 +117,18 @@ def test_recorded_names_are_screened_and_printable() -> None:
     assert safe_column_name("氏名", 2, ["氏名"]) == "氏名 (2)"
 
 
-@pytest.mark.parametrize(("key", "kept"), [("勅使河原凛", False), ("テシガハラ リン", False), ("会社名", True), ("連絡先", True),
-                                          ("記入者", True), ("氏名", True), ("customer_id", True), ("taro@example.jp", False)])
+@pytest.mark.parametrize(
+    ("key", "kept"),
+    [
+        ("勅使河原凛", False),
+        ("テシガハラ リン", False),
+        ("会社名", True),
+        ("連絡先", True),
+        ("記入者", True),
+        ("氏名", True),
+        ("customer_id", True),
+        ("taro@example.jp", False),
+    ],
+)
 def test_a_json_key_shaped_like_a_name_is_not_recorded(key: str, kept: bool) -> None:
     assert (safe_column_name(key, 0, [], key=True) == key) is kept

@@ -37,12 +37,22 @@ main()
 def measured(root: Path, *args: str, timeout: float = 60) -> tuple[int, str, int, float]:
     """(exit code, stderr + stdout, peak RSS bytes, seconds) of one real CLI run."""
     read, write = os.pipe()
-    proc = subprocess.run([sys.executable, "-c", MEASURED, "--register", str(root), "--today", TODAY, *args],
-                          capture_output=True, env=env(METI_PI_MEASURE_FD=str(write)), timeout=timeout, pass_fds=(write,))
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURED, "--register", str(root), "--today", TODAY, *args],
+        capture_output=True,
+        env=env(METI_PI_MEASURE_FD=str(write)),
+        timeout=timeout,
+        pass_fds=(write,),
+    )
     os.close(write)
     with os.fdopen(read, "rb") as fh:
         peak, seconds = fh.read().split()
-    return proc.returncode, proc.stderr.decode(errors="replace") + proc.stdout.decode(errors="replace"), int(peak), float(seconds)
+    return (
+        proc.returncode,
+        proc.stderr.decode(errors="replace") + proc.stdout.decode(errors="replace"),
+        int(peak),
+        float(seconds),
+    )
 
 
 @pytest.fixture
@@ -83,7 +93,9 @@ def _with_shared_string(path: Path, size: int) -> Path:
             if info.filename != "xl/sharedStrings.xml":
                 dst.writestr(info, src.read(info))
         with dst.open("xl/sharedStrings.xml", "w", force_zip64=True) as out:
-            out.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>')
+            out.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+            )
             block = b"A" * (1 << 20)
             for _ in range(size >> 20):
                 out.write(block)
@@ -171,8 +183,14 @@ def test_option_file_limits(reg, tmp_path, run, kind):
 # -- register files ----------------------------------------------------------------------------------
 
 
-REGISTER_RUNS = [["validate"], ["show", "divisions/kanbo-jinji"], ["status"], ["export", "filebook", "--format", "csv"], ["incident", "list"],
-                 ["incident", "open", "--known-on", "2026-11-20", "--division", "kanbo-jinji", "--summary", "誤送付", "--dry-run"]]
+REGISTER_RUNS = [
+    ["validate"],
+    ["show", "divisions/kanbo-jinji"],
+    ["status"],
+    ["export", "filebook", "--format", "csv"],
+    ["incident", "list"],
+    ["incident", "open", "--known-on", "2026-11-20", "--division", "kanbo-jinji", "--summary", "誤送付", "--dry-run"],
+]
 
 
 @pytest.mark.slow  # a CLI process per command (issue 17: out of make test-fast)
@@ -192,7 +210,7 @@ def test_a_fifo_in_the_register_never_blocks(reg, args):
     if args[0] in ("validate", "export"):
         assert code == 1
     assert seconds < MAX_SECONDS and peak < MAX_RSS_BYTES
-    assert_nothing_written(before, reg.parent)
+    assert_nothing_written(before, reg.parent, index_refreshed=code == 0)
 
 
 def test_an_oversized_register_file_is_reported_not_read(reg):
@@ -212,6 +230,21 @@ def test_the_limit_is_a_policy_value(reg):
 
 def test_a_fifo_where_a_command_writes_is_refused_not_read(reg):
     os.mkfifo(reg / "divisions" / "case-div.yaml")
-    out = _check(reg, ["new", "divisions", "--id", "case-div", "--set", "name=人事課", "--set", "org=経済産業省", "--set", "manager_post=課長"],
-                 2, "divisions/case-div.yaml: not a regular file")
+    out = _check(
+        reg,
+        [
+            "new",
+            "divisions",
+            "--id",
+            "case-div",
+            "--set",
+            "name=人事課",
+            "--set",
+            "org=経済産業省",
+            "--set",
+            "manager_post=課長",
+        ],
+        2,
+        "divisions/case-div.yaml: not a regular file",
+    )
     assert "Nothing was written" in out

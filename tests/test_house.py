@@ -45,7 +45,9 @@ MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 def test_outside_libraries_have_one_owner(path):
     rel = path.relative_to(PACKAGE).as_posix()
     for lib in _imports(path) & set(OWNERS):
-        assert any(rel.startswith(owner) for owner in OWNERS[lib]), f"{rel} imports {lib}; only {OWNERS[lib] or 'nobody'} may"
+        assert any(rel.startswith(owner) for owner in OWNERS[lib]), (
+            f"{rel} imports {lib}; only {OWNERS[lib] or 'nobody'} may"
+        )
 
 
 def test_no_grab_bag_modules():

@@ -12,7 +12,22 @@ def test_valid_ids(good):
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "..", "a/../b", "../x", "a/b", ".hidden", "-x", "x" * 65, "ｆｕｌｌ", "a\u202eb", "a\u200bb", "a b", "F..1", "é"],
+    [
+        "",
+        "..",
+        "a/../b",
+        "../x",
+        "a/b",
+        ".hidden",
+        "-x",
+        "x" * 65,
+        "ｆｕｌｌ",
+        "a\u202eb",
+        "a\u200bb",
+        "a b",
+        "F..1",
+        "é",
+    ],
 )
 def test_invalid_ids(bad):
     assert not valid_id(bad)
@@ -38,5 +53,5 @@ def test_random_bits_stay_within_k_bits_and_use_all_of_them(k):
     from meti_pi.store.ids import _randbits
 
     draws = [_randbits(k) for _ in range(400)]
-    assert all(0 <= n < 2 ** k for n in draws)
+    assert all(0 <= n < 2**k for n in draws)
     assert max(draws).bit_length() == k  # the top bit is drawn too (fails with chance 2**-400)

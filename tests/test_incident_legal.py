@@ -68,7 +68,9 @@ def test_preliminary_draft_says_target_never_deadline() -> None:
 # -- item 3: 特定個人情報漏えい等規則 Art. 2(1) inferred from the register -----------------------
 
 PAYROLL = {
-    "file_kind": "computer", "systems": ["S-JINJI"], "principals": {"count": 4000},
+    "file_kind": "computer",
+    "systems": ["S-JINJI"],
+    "principals": {"count": 4000},
     "characteristics": {"my_number": True, "sensitive": False, "financial": False},
     "my_number_basis": {"relation_work": True},
 }
@@ -105,7 +107,9 @@ def test_unknown_system_stays_possibly_and_a_stated_answer_wins() -> None:
 
 
 def test_file_without_my_number_does_not_make_the_system_possible() -> None:
-    f = inc.file_info("F-N", {**PAYROLL, "characteristics": {"my_number": False, "sensitive": False, "financial": False}})
+    f = inc.file_info(
+        "F-N", {**PAYROLL, "characteristics": {"my_number": False, "sensitive": False, "financial": False}}
+    )
     a = assess(date(2026, 4, 3), [f], principals=1, malicious=False)
     assert a["ppc_report"] is False and "my_number_system" not in a["unknown_facts"]
 
@@ -132,7 +136,10 @@ def test_both_acts_cited_where_both_apply() -> None:
     assert not rep.mynumber_only(rec)
     md = rep.render_markdown("final", rec, ASCII)
     assert '<p align="center"><strong>保有個人情報の漏えい等に関する報告（確報）</strong></p>' in md
-    assert "個人情報の保護に関する法律第68条第1項並びに行政手続における特定の個人を識別するための番号の利用等に関する法律第29条の4第1項" in md
+    assert (
+        "個人情報の保護に関する法律第68条第1項並びに行政手続における特定の個人を識別するための番号の利用等に関する法律第29条の4第1項"
+        in md
+    )
     notice = rep.render_markdown("principal-notice", rec, ASCII)
     assert "個人情報保護法第68条第2項、施行規則第45条及び番号法第29条の4第2項、特定個人情報漏えい等規則第5条" in notice
 
@@ -146,8 +153,15 @@ def test_guideline_only_report_cites_the_guideline_not_article_29_4() -> None:
 
 
 def test_difficult_exception_cites_the_my_number_act_for_a_my_number_case() -> None:
-    a = assess(date(2026, 4, 3), principals=1, my_number=True, my_number_system=True, notice_exception="difficult",
-               substitute_measure="公表", **NOT)
+    a = assess(
+        date(2026, 4, 3),
+        principals=1,
+        my_number=True,
+        my_number_system=True,
+        notice_exception="difficult",
+        substitute_measure="公表",
+        **NOT,
+    )
     assert a["principal_notice_exception"] == "difficult"
     assert "番号法第29条の4第2項ただし書" in a["principal_notice_note"] and "法第68条" not in a["principal_notice_note"]
 
@@ -183,8 +197,12 @@ CHUSHO = """
     manager_post: 中小企業庁事業環境部財務課長
 """
 # The 受講者 file of test_cli_incident, held by a 中小企業庁 division instead (50 本人).
-FILE = (CLI_FILE.replace("F-2026-5TV229", "F-2026-CHUSHO").replace("org: 経済産業省", "org: 中小企業庁")
-        .replace("division: joho-gijutsu", "division: chusho-zaimu").replace("count: 2340", "count: 50"))
+FILE = (
+    CLI_FILE.replace("F-2026-5TV229", "F-2026-CHUSHO")
+    .replace("org: 経済産業省", "org: 中小企業庁")
+    .replace("division: joho-gijutsu", "division: chusho-zaimu")
+    .replace("count: 2340", "count: 50")
+)
 
 
 @pytest.fixture
@@ -199,41 +217,90 @@ def ok_json(runner: CliRunner, root: Path, today: str, *args: str) -> dict[str, 
 
 
 def test_fact_recorded_late_without_on_keeps_day_one(runner: CliRunner, root: Path) -> None:
-    doc = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "書類の紛失",
-                  "--division", "chusho-zaimu", "--file", "F-2026-CHUSHO", "--no-malicious")
+    doc = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "書類の紛失",
+        "--division",
+        "chusho-zaimu",
+        "--file",
+        "F-2026-CHUSHO",
+        "--no-malicious",
+    )
     assert doc["assessment"]["ppc_report"] is False
     later = ok_json(runner, root, "2026-04-20", "incident", "update", doc["id"], "--sensitive")
     a = later["assessment"]
     assert a["reportable_since"] == "2026-04-03"
     assert a["deadlines"] == {"preliminary_report": "2026-04-07", "final_report": "2026-05-07"}
     assert later["chain"] and list(ok_json(runner, root, "2026-04-20", "incident", "list")["incidents"])
-    given = ok_json(runner, root, "2026-04-20", "incident", "update", doc["id"], "--principals", "150", "--on", "2026-04-15")
+    given = ok_json(
+        runner, root, "2026-04-20", "incident", "update", doc["id"], "--principals", "150", "--on", "2026-04-15"
+    )
     assert given["assessment"]["reportable_since"] == "2026-04-03"  # already reportable: day 1 stays
 
 
 def test_fact_with_on_moves_day_one_to_that_day(runner: CliRunner, root: Path) -> None:
-    doc = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "書類の紛失",
-                  "--file", "F-2026-CHUSHO", "--no-malicious")
+    doc = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "書類の紛失",
+        "--file",
+        "F-2026-CHUSHO",
+        "--no-malicious",
+    )
     later = ok_json(runner, root, "2026-04-20", "incident", "update", doc["id"], "--sensitive", "--on", "2026-04-10")
     assert later["assessment"]["reportable_since"] == "2026-04-10"
 
 
 def test_text_output_shows_the_target_and_assumptions(runner: CliRunner, root: Path) -> None:
-    result = invoke(runner, root, "incident", "open", "--known-on", "2026-04-03", "--summary", "書類の紛失", today="2026-04-03")
+    result = invoke(
+        runner, root, "incident", "open", "--known-on", "2026-04-03", "--summary", "書類の紛失", today="2026-04-03"
+    )
     assert result.exit_code == 0, result.output
     assert "速報の目安" in result.stdout and "速報 due" not in result.stdout
     assert "--no-sensitive" in result.stdout and "--no-malicious" in result.stdout
 
 
 def test_drafts_for_a_gaikyoku_speak_for_it(runner: CliRunner, root: Path) -> None:
-    doc = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "書類の紛失",
-                  "--division", "chusho-zaimu", "--file", "F-2026-CHUSHO", "--principals", "150")
+    doc = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "書類の紛失",
+        "--division",
+        "chusho-zaimu",
+        "--file",
+        "F-2026-CHUSHO",
+        "--principals",
+        "150",
+    )
     for kind in ("preliminary", "principal-notice", "publication"):
         result = invoke(runner, root, "incident", "report", doc["id"], "--kind", kind, today="2026-04-04")
         assert result.exit_code == 0, result.output
-        assert "中小企業庁" in result.stdout and "経済産業省" not in result.stdout.replace("経済産業省個人情報保護管理規程", ""), kind
+        assert "中小企業庁" in result.stdout and "経済産業省" not in result.stdout.replace(
+            "経済産業省個人情報保護管理規程", ""
+        ), kind
         assert "当省" not in result.stdout
-    notice = invoke(runner, root, "incident", "report", doc["id"], "--kind", "principal-notice", today="2026-04-04").stdout
+    notice = invoke(
+        runner, root, "incident", "report", doc["id"], "--kind", "principal-notice", today="2026-04-04"
+    ).stdout
     assert "当庁において" in notice
 
 
@@ -244,8 +311,13 @@ def test_organisation_from_files_when_no_division() -> None:
 
 
 def test_org_mismatch_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
-    root = make_register(tmp_path, {"divisions/chusho-zaimu.yaml": CHUSHO,
-                                    "files/F-2026-CHUSHO.yaml": FILE.replace("org: 中小企業庁\n    division", "org: 経済産業省\n    division")})
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/chusho-zaimu.yaml": CHUSHO,
+            "files/F-2026-CHUSHO.yaml": FILE.replace("org: 中小企業庁\n    division", "org: 経済産業省\n    division"),
+        },
+    )
     result = invoke(runner, root, "validate", "--json")
     assert result.exit_code == 1
     errors = json.loads(result.stdout)["errors"]
@@ -253,14 +325,26 @@ def test_org_mismatch_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_notice_refused_for_a_file_whose_org_differs_from_its_division(runner: CliRunner, tmp_path: Path) -> None:
-    root = make_register(tmp_path, {"divisions/chusho-zaimu.yaml": CHUSHO,
-                                    "files/F-2026-CHUSHO.yaml": FILE.replace("org: 中小企業庁\n    division", "org: 経済産業省\n    division")
-                                    .replace("count: 50", "count: 5000")
-                                    # listed in the ファイル簿 at 5,000: APPI 75(1) items stated (issue 14 part 1)
-                                    .replace("    holding:\n", "    disclosure_office: {name: 窓口, address: 東京都千代田区霞が関一丁目3番1号}\n    holding:\n")})
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/chusho-zaimu.yaml": CHUSHO,
+            "files/F-2026-CHUSHO.yaml": FILE.replace("org: 中小企業庁\n    division", "org: 経済産業省\n    division")
+            .replace("count: 50", "count: 5000")
+            # listed in the ファイル簿 at 5,000: APPI 75(1) items stated (issue 14 part 1)
+            .replace(
+                "    holding:\n",
+                "    disclosure_office: {name: 窓口, address: 東京都千代田区霞が関一丁目3番1号}\n    holding:\n",
+            ),
+        },
+    )
     result = invoke(runner, root, "notify", "F-2026-CHUSHO", "--dry-run", today="2026-04-04")
     assert result.exit_code == 1
-    assert "org-mismatch" in result.output and "経済産業省事業環境部" not in result.output and "行政機関等の名称" not in result.output
+    assert (
+        "org-mismatch" in result.output
+        and "経済産業省事業環境部" not in result.output
+        and "行政機関等の名称" not in result.output
+    )
 
 
 def test_which_unknowns_are_assumed_is_policy_frozen_in_the_snapshot() -> None:

@@ -23,11 +23,22 @@ KNOWN = date(2026, 4, 3)
 def lifecycle_record() -> dict[str, Any]:
     """A fictional mis-sent e-mail: 要配慮 + 150 本人, taken to the 確報."""
     snap = inc.rules_snapshot(DEFAULT_POLICY, {"as_of": "2025-09-24"}, KNOWN)
-    top = {"known_on": "2026-04-03", "summary": "講座受講者への案内メールを誤って全員を宛先に入れて送信した。", "files": ["F-2026-5TV229"], "division": "shojo-it-riyo"}
+    top = {
+        "known_on": "2026-04-03",
+        "summary": "講座受講者への案内メールを誤って全員を宛先に入れて送信した。",
+        "files": ["F-2026-5TV229"],
+        "division": "shojo-it-riyo",
+    }
     facts = {
-        "occurred_on": "2026-04-02", "discovered_by": "受講者からの問合せを受けた担当係", "principals": 150,
-        "information_items": "氏名、電子メールアドレス、受講希望コース（電子メールの宛先欄）", "sensitive": False,
-        "financial": False, "malicious": False, "my_number": False, "contractor_involved": False,
+        "occurred_on": "2026-04-02",
+        "discovered_by": "受講者からの問合せを受けた担当係",
+        "principals": 150,
+        "information_items": "氏名、電子メールアドレス、受講希望コース（電子メールの宛先欄）",
+        "sensitive": False,
+        "financial": False,
+        "malicious": False,
+        "my_number": False,
+        "contractor_involved": False,
     }
     rec = inc.new_record(top, facts, [], snap, today=KNOWN)
     steps = [
@@ -41,9 +52,17 @@ def lifecycle_record() -> dict[str, Any]:
         rec = inc.update_record(rec, changes={}, event={"event": ev, **extra}, files=[], on=on, today=on)
     rec = inc.update_record(
         rec,
-        changes={"cause": "一斉送信の際にBCC欄ではなく宛先欄に入力したため。", "secondary_damage": "現時点で二次被害は確認されていない。",
-                 "measures_done": ["メール送信時の複数人確認の徹底"], "measures_planned": ["一斉送信システムの導入"], "publish": True},
-        event={"event": "principal-notice", "method": "電子メール"}, files=[], on=date(2026, 4, 8), today=date(2026, 4, 8),
+        changes={
+            "cause": "一斉送信の際にBCC欄ではなく宛先欄に入力したため。",
+            "secondary_damage": "現時点で二次被害は確認されていない。",
+            "measures_done": ["メール送信時の複数人確認の徹底"],
+            "measures_planned": ["一斉送信システムの導入"],
+            "publish": True,
+        },
+        event={"event": "principal-notice", "method": "電子メール"},
+        files=[],
+        on=date(2026, 4, 8),
+        today=date(2026, 4, 8),
     )
     return {"schema_version": 1, "id": "INC-2026-7KQ3XD", **rec}
 
@@ -73,8 +92,13 @@ def test_golden_drafts(kind: str) -> None:
 
 def test_golden_my_number_preliminary_with_unknowns() -> None:
     snap = inc.rules_snapshot(DEFAULT_POLICY, None, KNOWN)
-    rec = inc.new_record({"known_on": "2026-04-03", "summary": "個人番号が記載された書類を紛失した。"},
-                         {"principals": 2, "my_number": True}, [], snap, today=KNOWN)
+    rec = inc.new_record(
+        {"known_on": "2026-04-03", "summary": "個人番号が記載された書類を紛失した。"},
+        {"principals": 2, "my_number": True},
+        [],
+        snap,
+        today=KNOWN,
+    )
     bare = rep.Context(today=date(2026, 4, 10))
     check_golden("preliminary-mynumber.md", rep.render_markdown("preliminary", {"id": "INC-2026-AAAAAA", **rec}, bare))
 

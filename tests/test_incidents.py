@@ -14,7 +14,11 @@ from meti_pi.incident import incidents as inc
 from meti_pi.store.policy import DEFAULT_POLICY
 
 KNOWN = date(2025, 12, 1)  # a Monday; 30 days -> 2026-01-05 (legal brief §3.3)
-SNAP = inc.rules_snapshot(DEFAULT_POLICY, {"as_of": "2025-09-24", "citations": [{"key": "rule.43", "current": "施行規則第43条", "status": "verified"}]}, KNOWN)
+SNAP = inc.rules_snapshot(
+    DEFAULT_POLICY,
+    {"as_of": "2025-09-24", "citations": [{"key": "rule.43", "current": "施行規則第43条", "status": "verified"}]},
+    KNOWN,
+)
 RULES = inc.Rules.from_snapshot(SNAP)
 
 
@@ -38,7 +42,9 @@ def step(rec: dict[str, Any], name: str) -> dict[str, Any]:
 # -- 規則43 item 4: more than 100 ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("count", "reportable"), [(0, False), (1, False), (99, False), (100, False), (101, True), (1000, True)])
+@pytest.mark.parametrize(
+    ("count", "reportable"), [(0, False), (1, False), (99, False), (100, False), (101, True), (1000, True)]
+)
 def test_more_than_100_persons(count: int, reportable: bool) -> None:
     a = assess(principals=count, sensitive=False, financial=False, malicious=False, my_number=False)
     assert a["ppc_report"] is reportable
@@ -186,11 +192,16 @@ def test_nondisclosure_exception_is_appi_only() -> None:
 def test_count_rising_past_100_makes_it_reportable_from_that_day() -> None:
     rec = record(principals=80, sensitive=False, financial=False, malicious=False, my_number=False)
     assert rec["assessment"]["ppc_report"] is False
-    later = inc.update_record(rec, changes={"principals": 150}, files=[], on=date(2025, 12, 10), today=date(2025, 12, 11))
+    later = inc.update_record(
+        rec, changes={"principals": 150}, files=[], on=date(2025, 12, 10), today=date(2025, 12, 11)
+    )
     a = later["assessment"]
     assert a["ppc_report"] and a["grounds"] == ["rule43-4"]
     assert a["reportable_since"] == "2025-12-10"
-    assert a["deadlines"] == {"preliminary_report": "2025-12-14", "final_report": "2026-01-08"}  # 速報の目安 12/14 (Sun, not rolled); day 30 = 1/8
+    assert a["deadlines"] == {
+        "preliminary_report": "2025-12-14",
+        "final_report": "2026-01-08",
+    }  # 速報の目安 12/14 (Sun, not rolled); day 30 = 1/8
     last = later["events"][-1]
     assert last["event"] == "facts-changed" and last["changes"] == {"principals": {"from": 80, "to": 150}}
     assert last["result"] == {"ppc_report": True, "grounds": ["rule43-4"]}
@@ -198,7 +209,9 @@ def test_count_rising_past_100_makes_it_reportable_from_that_day() -> None:
 
 def test_corrected_known_date_moves_day_one() -> None:
     rec = record(principals=150)
-    earlier = inc.update_record(rec, changes={}, top_changes={"known_on": "2025-11-28"}, files=[], on=date(2025, 12, 2), today=date(2025, 12, 2))
+    earlier = inc.update_record(
+        rec, changes={}, top_changes={"known_on": "2025-11-28"}, files=[], on=date(2025, 12, 2), today=date(2025, 12, 2)
+    )
     assert earlier["known_on"] == "2025-11-28"
     assert earlier["assessment"]["reportable_since"] == "2025-11-28"
     # day 30 = 12/27 (Sat), 12/28 (Sun), the closure to 1/3, 1/4 (Sun) -> Mon 1/5
@@ -208,21 +221,30 @@ def test_corrected_known_date_moves_day_one() -> None:
 
 def test_once_reportable_stays_reportable() -> None:
     rec = record(principals=150, **NOT)
-    lower = inc.update_record(rec, changes={"principals": 50, "sensitive": False, "financial": False, "malicious": False, "my_number": False},
-                              files=[], on=date(2025, 12, 3), today=date(2025, 12, 3))
+    lower = inc.update_record(
+        rec,
+        changes={"principals": 50, "sensitive": False, "financial": False, "malicious": False, "my_number": False},
+        files=[],
+        on=date(2025, 12, 3),
+        today=date(2025, 12, 3),
+    )
     a = lower["assessment"]
     assert a["ppc_report"] is True
     assert a["grounds"] == ["previously-reportable"] and a["carried_grounds"] == ["rule43-4"]
     assert a["reportable_since"] == "2025-12-01"
     assert a["deadlines"]["final_report"] == "2026-01-05"
-    again = inc.update_record(lower, changes={"principals": 40}, files=[], on=date(2025, 12, 4), today=date(2025, 12, 4))
+    again = inc.update_record(
+        lower, changes={"principals": 40}, files=[], on=date(2025, 12, 4), today=date(2025, 12, 4)
+    )
     assert again["assessment"]["carried_grounds"] == ["rule43-4"]
     assert again["assessment"]["deadlines"]["final_report"] == "2026-01-05"
 
 
 def test_malice_found_later_lengthens_the_final_report_from_the_same_day_one() -> None:
     rec = record(principals=150)
-    later = inc.update_record(rec, changes={"malicious": True}, files=[], on=date(2025, 12, 20), today=date(2025, 12, 20))
+    later = inc.update_record(
+        rec, changes={"malicious": True}, files=[], on=date(2025, 12, 20), today=date(2025, 12, 20)
+    )
     a = later["assessment"]
     assert a["reportable_since"] == "2025-12-01"
     assert a["final_report_days"] == 60
@@ -236,8 +258,14 @@ def test_policy_change_does_not_rewrite_a_past_assessment() -> None:
     newer["version"] = "2026-12"
     kept = inc.update_record(rec, changes={"sensitive": True}, files=[], on=date(2025, 12, 2), today=date(2025, 12, 2))
     assert kept["assessment"]["deadlines"]["final_report"] == "2026-01-05"
-    refreshed = inc.update_record(rec, changes={}, files=[], on=date(2025, 12, 2), today=date(2025, 12, 2),
-                                  new_snapshot=inc.rules_snapshot(newer, None, date(2025, 12, 2)))
+    refreshed = inc.update_record(
+        rec,
+        changes={},
+        files=[],
+        on=date(2025, 12, 2),
+        today=date(2025, 12, 2),
+        new_snapshot=inc.rules_snapshot(newer, None, date(2025, 12, 2)),
+    )
     assert refreshed["rules_snapshot"]["policy_version"] == "2026-12"
     assert refreshed["assessment"]["deadlines"]["final_report"] == "2025-12-22"  # day 20 = 12/20 Sat -> Mon 12/22
     assert refreshed["events"][-1]["event"] == "rules-refreshed"
@@ -267,7 +295,9 @@ def test_chain_due_dates_follow_the_policy_speeds() -> None:
 
 def test_chain_steps_start_from_the_previous_step_when_done() -> None:
     rec = record(principals=150)
-    rec = inc.update_record(rec, changes={}, event={"event": "report-to-manager"}, files=[], on=date(2025, 12, 2), today=date(2025, 12, 2))
+    rec = inc.update_record(
+        rec, changes={}, event={"event": "report-to-manager"}, files=[], on=date(2025, 12, 2), today=date(2025, 12, 2)
+    )
     assert step(rec, "report-to-manager")["done_on"] == "2025-12-02"
     assert step(rec, "report-to-vice")["due"] == "2025-12-05"
 
@@ -317,7 +347,9 @@ def test_close_of_a_non_reportable_minor_case_needs_only_the_chain() -> None:
     problems = inc.close_problems(rec, "incidents/X.yaml", KNOWN)
     assert {p.code for p in problems} == {"incident-step-pending"}
     for i, ev in enumerate(("report-to-manager", "report-to-vice", "containment", "investigation-report")):
-        rec = inc.update_record(rec, changes={}, event={"event": ev}, files=[], on=date(2025, 12, 1 + i), today=date(2025, 12, 5))
+        rec = inc.update_record(
+            rec, changes={}, event={"event": ev}, files=[], on=date(2025, 12, 1 + i), today=date(2025, 12, 5)
+        )
     assert inc.close_problems(rec, "incidents/X.yaml", date(2025, 12, 5)) == []
     closed = inc.close_record(rec, on=date(2025, 12, 5), today=date(2025, 12, 5))
     assert closed["state"] == "closed" and closed["closed_on"] == "2025-12-05"
@@ -354,9 +386,13 @@ def test_known_date_in_the_future_is_refused() -> None:
 def test_events_cannot_be_dated_before_the_known_day_or_after_today() -> None:
     rec = record(principals=1)
     with pytest.raises(UsageError, match="before the known date"):
-        inc.update_record(rec, changes={}, event={"event": "note", "note": "x"}, files=[], on=date(2025, 11, 30), today=KNOWN)
+        inc.update_record(
+            rec, changes={}, event={"event": "note", "note": "x"}, files=[], on=date(2025, 11, 30), today=KNOWN
+        )
     with pytest.raises(UsageError, match="after today"):
-        inc.update_record(rec, changes={}, event={"event": "note", "note": "x"}, files=[], on=date(2025, 12, 2), today=KNOWN)
+        inc.update_record(
+            rec, changes={}, event={"event": "note", "note": "x"}, files=[], on=date(2025, 12, 2), today=KNOWN
+        )
     with pytest.raises(UsageError, match="nothing to record"):
         inc.update_record(rec, changes={"principals": 1}, files=[], on=KNOWN, today=KNOWN)
 
@@ -366,10 +402,14 @@ def test_events_cannot_be_dated_before_the_known_day_or_after_today() -> None:
 
 def test_list_rows_filters() -> None:
     a = record(principals=150)
-    b = inc.close_record(record(principals=2, sensitive=False, financial=False, malicious=False, my_number=False), on=KNOWN, today=KNOWN)
+    b = inc.close_record(
+        record(principals=2, sensitive=False, financial=False, malicious=False, my_number=False), on=KNOWN, today=KNOWN
+    )
     rows = inc.list_rows([("INC-A", a), ("INC-B", b)], date(2025, 12, 10))
     assert [r["id"] for r in rows] == ["INC-A", "INC-B"]
-    assert [r["id"] for r in inc.list_rows([("INC-A", a), ("INC-B", b)], date(2025, 12, 10), only_open=True)] == ["INC-A"]
+    assert [r["id"] for r in inc.list_rows([("INC-A", a), ("INC-B", b)], date(2025, 12, 10), only_open=True)] == [
+        "INC-A"
+    ]
     over = inc.list_rows([("INC-A", a), ("INC-B", b)], date(2025, 12, 10), only_overdue=True)
     assert [r["id"] for r in over] == ["INC-A"]
     assert {o["step"] for o in over[0]["overdue"]} >= {"report-to-manager", "preliminary-report"}
@@ -384,12 +424,18 @@ def test_incident_findings_warn_on_every_passed_deadline(tmp_path: Path) -> None
 
     class Reg:
         def of_kind(self, kind: str) -> list[Record]:
-            return [Record("incidents", "INC-2025-AAAAAA", "incidents/INC-2025-AAAAAA.yaml", tmp_path / "x.yaml", rec, "")]
+            return [
+                Record("incidents", "INC-2025-AAAAAA", "incidents/INC-2025-AAAAAA.yaml", tmp_path / "x.yaml", rec, "")
+            ]
 
     found = list(inc.incident_findings(Reg(), date(2026, 1, 6)))
     overdue = [p for p in found if p.code == "incident-overdue"]
     assert all(p.severity == "warning" for p in found)
-    assert {p.message.split(" (")[1].split(")")[0] for p in overdue} >= {"preliminary-report", "final-report", "report-to-manager"}
+    assert {p.message.split(" (")[1].split(")")[0] for p in overdue} >= {
+        "preliminary-report",
+        "final-report",
+        "report-to-manager",
+    }
     final = next(p for p in overdue if "final-report" in p.message)
     assert final.key == "$.assessment.deadlines.final_report" and "2026-01-05" in final.message
     pii = [p for p in found if p.code == "incident-personal-data"]

@@ -19,8 +19,13 @@ from conftest import git, make_register
 
 def meti(root: Path, *args: str) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("METI_PI_")}
-    return subprocess.run([sys.executable, "-m", "meti_pi", "--register", str(root), "--today", "2026-11-26", *args],
-                          capture_output=True, env=env, check=False, timeout=120).returncode
+    return subprocess.run(
+        [sys.executable, "-m", "meti_pi", "--register", str(root), "--today", "2026-11-26", *args],
+        capture_output=True,
+        env=env,
+        check=False,
+        timeout=120,
+    ).returncode
 
 
 def stat_dirty(repo: Path) -> bool:
@@ -61,7 +66,9 @@ def test_a_real_edit_stays_an_edit_and_other_files_are_refreshed(tmp_path: Path)
     edited = root / "policy.yaml"
     edited.write_text(edited.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     assert meti(root, "show", "divisions/kanbo-jinji") == 0
-    changed = subprocess.run(["git", "diff-files", "--name-only"], cwd=repo, capture_output=True, text=True, check=True).stdout.split()
+    changed = subprocess.run(
+        ["git", "diff-files", "--name-only"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert changed == ["register/policy.yaml"]
     assert git(repo, "diff", "--cached", "--name-only") == ""  # nothing staged
 

@@ -26,14 +26,21 @@ TODAY = date(2026, 11, 26)
 
 
 def base_register(tmp_path: Path, extra: dict[str, str] | None = None) -> Path:
-    return make_register(tmp_path, {
-        "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-        "divisions/somu.yaml": division("somu", "大臣官房総務課"),
-        "divisions/kansa.yaml": division("kansa", "大臣官房監察室"),
-        "files/F-2025-JJJJ01.yaml": file_rec("F-2025-JJJJ01", "jinji", cls="A", start="2025-04-01", extra=RATIONALE),
-        "files/F-2025-JJJJ02.yaml": file_rec("F-2025-JJJJ02", "jinji", cls="C", kind="manual", count=30, extra=RATIONALE + HANDLING),
-        **(extra or {}),
-    })
+    return make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/somu.yaml": division("somu", "大臣官房総務課"),
+            "divisions/kansa.yaml": division("kansa", "大臣官房監察室"),
+            "files/F-2025-JJJJ01.yaml": file_rec(
+                "F-2025-JJJJ01", "jinji", cls="A", start="2025-04-01", extra=RATIONALE
+            ),
+            "files/F-2025-JJJJ02.yaml": file_rec(
+                "F-2025-JJJJ02", "jinji", cls="C", kind="manual", count=30, extra=RATIONALE + HANDLING
+            ),
+            **(extra or {}),
+        },
+    )
 
 
 def record(root: Path, division_id: str, year: int, answers: dict, today: date, **header) -> ins.Outcome:
@@ -53,26 +60,52 @@ def errors_of(root: Path, today: date) -> list[str]:
 
 
 def test_answers_file_as_mapping_or_list():
-    by_map = ins.parse_answer_set({"division": "jinji", "inspected_on": "2026-10-01", "answers": {
-        "8-4": "yes", "9-1": True, "9-2": "該当なし",
-        "16-2@F-1": {"answer": "no", "note": "未作成", "action": "作成する", "owner": "課長補佐", "due": "2026-12-31", "escalate": True},
-    }}, "a.yaml")
+    by_map = ins.parse_answer_set(
+        {
+            "division": "jinji",
+            "inspected_on": "2026-10-01",
+            "answers": {
+                "8-4": "yes",
+                "9-1": True,
+                "9-2": "該当なし",
+                "16-2@F-1": {
+                    "answer": "no",
+                    "note": "未作成",
+                    "action": "作成する",
+                    "owner": "課長補佐",
+                    "due": "2026-12-31",
+                    "escalate": True,
+                },
+            },
+        },
+        "a.yaml",
+    )
     assert by_map.division == "jinji" and by_map.inspected_on == date(2026, 10, 1)
-    assert {k: v.answer for k, v in by_map.answers.items()} == {"8-4": "yes", "9-1": "yes", "9-2": "na", "16-2@F-1": "no"}
-    assert by_map.answers["16-2@F-1"] == ins.AnswerInput("no", "未作成", "作成する", "課長補佐", date(2026, 12, 31), True)
+    assert {k: v.answer for k, v in by_map.answers.items()} == {
+        "8-4": "yes",
+        "9-1": "yes",
+        "9-2": "na",
+        "16-2@F-1": "no",
+    }
+    assert by_map.answers["16-2@F-1"] == ins.AnswerInput(
+        "no", "未作成", "作成する", "課長補佐", date(2026, 12, 31), True
+    )
     by_list = ins.parse_answer_set({"answers": [{"item": "8-4", "answer": "no", "action": "研修"}]}, "a.yaml")
     assert by_list.answers["8-4"].action == "研修"
 
 
-@pytest.mark.parametrize(("doc", "message"), [
-    ({"answers": {"8-4": "maybe"}}, "answer 'maybe' is not one of yes, no, na"),
-    ({"answers": {"8-4": {"answer": "no", "due": "next week"}}}, "not a date"),
-    ({"answers": {"8-4": {"answr": "no"}}}, "unknown key"),
-    ({"answers": {"8-4": {"note": "x"}}}, "missing `answer`"),
-    ({"anwsers": {}}, "unknown key"),
-    ({"answers": [{"answer": "yes"}]}, "with `item`"),
-    ([1, 2], "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"answers": {"8-4": "maybe"}}, "answer 'maybe' is not one of yes, no, na"),
+        ({"answers": {"8-4": {"answer": "no", "due": "next week"}}}, "not a date"),
+        ({"answers": {"8-4": {"answr": "no"}}}, "unknown key"),
+        ({"answers": {"8-4": {"note": "x"}}}, "missing `answer`"),
+        ({"anwsers": {}}, "unknown key"),
+        ({"answers": [{"answer": "yes"}]}, "with `item`"),
+        ([1, 2], "expected a mapping"),
+    ],
+)
 def test_bad_answers_file_is_a_usage_error(doc, message):
     with pytest.raises(UsageError, match=message):
         ins.parse_answer_set(doc, "a.yaml")
@@ -93,10 +126,22 @@ def test_prefilled_and_officer_answers_findings_and_pending(tmp_path):
     root = base_register(tmp_path)
     reg = Register.load(root)
     checklist = cl.build(reg, "jinji", 2026, TODAY)
-    given = ins.parse_answer_set({"inspected_on": "2026-10-01", "answers": {
-        "8-4": "yes",
-        "17-1@F-2025-JJJJ01": {"answer": "no", "note": "共有フォルダの権限が広すぎる", "action": "権限を見直す", "owner": "人事課長補佐", "due": "2026-12-31"},
-    }}, "a")
+    given = ins.parse_answer_set(
+        {
+            "inspected_on": "2026-10-01",
+            "answers": {
+                "8-4": "yes",
+                "17-1@F-2025-JJJJ01": {
+                    "answer": "no",
+                    "note": "共有フォルダの権限が広すぎる",
+                    "action": "権限を見直す",
+                    "owner": "人事課長補佐",
+                    "due": "2026-12-31",
+                },
+            },
+        },
+        "a",
+    )
     out = ins.build_record(reg, checklist, given, today=TODAY)
     answers = {a["item"]: a for a in out.data["answers"]}
     assert answers["8-4"]["source"] == "officer"
@@ -118,7 +163,9 @@ def test_prefilled_and_officer_answers_findings_and_pending(tmp_path):
 
 def test_rerecording_amends_and_a_later_yes_closes_the_finding(tmp_path):
     root = base_register(tmp_path)
-    first = record(root, "jinji", 2026, {"8-4": {"answer": "no", "action": "研修日程を周知"}}, TODAY, inspected_on="2026-10-01")
+    first = record(
+        root, "jinji", 2026, {"8-4": {"answer": "no", "action": "研修日程を周知"}}, TODAY, inspected_on="2026-10-01"
+    )
     mine = [f for f in first.new_findings if f["item"] == "8-4"]
     assert len(mine) == 1 and mine[0]["action"] == "研修日程を周知"
     second = record(root, "jinji", 2026, {"8-4": "yes", "9-1": "yes"}, TODAY, inspected_on="2026-11-20")
@@ -157,7 +204,9 @@ def test_findings_of_year_n_appear_in_year_n_plus_1_until_closed(tmp_path):
     root = base_register(tmp_path)
     fy25, fy26, fy27, fy28 = date(2026, 3, 1), date(2026, 11, 26), date(2027, 10, 1), date(2028, 10, 1)
     # FY2025: the division finds it gave no training opportunity.
-    out25 = record(root, "jinji", 2025, {"8-4": {"answer": "no", "action": "研修に参加させる", "due": "2026-06-30"}}, fy25)
+    out25 = record(
+        root, "jinji", 2025, {"8-4": {"answer": "no", "action": "研修に参加させる", "due": "2026-06-30"}}, fy25
+    )
     ref = out25.new_findings[0]["ref"]
     assert ref == "inspections/2025/jinji#1"
 
@@ -166,12 +215,17 @@ def test_findings_of_year_n_appear_in_year_n_plus_1_until_closed(tmp_path):
     carried = c26.get(f"carry@{ref}")
     assert carried is not None and carried.article == "8(4)"
     assert any("是正期限 2026-06-30 を経過" in e for e in carried.prefill.evidence)
-    out26 = record(root, "jinji", 2026, {f"carry@{ref}": "no", "9-1": {"answer": "no", "action": "利用目的を見直す"}}, fy26)
+    out26 = record(
+        root, "jinji", 2026, {f"carry@{ref}": "no", "9-1": {"answer": "no", "action": "利用目的を見直す"}}, fy26
+    )
     assert out26.closes == []
     report26 = ins.year_report(Register.load(root), 2026, fy26)
     carried_rows = [f for f in report26["findings"] if f["carried"] and f["ref"] == ref]
     assert len(carried_rows) == 1 and carried_rows[0]["overdue"]
-    assert any(e["ref"] == ref and "carried" in e["reasons"] and "overdue_action" in e["reasons"] for e in report26["escalations"])
+    assert any(
+        e["ref"] == ref and "carried" in e["reasons"] and "overdue_action" in e["reasons"]
+        for e in report26["escalations"]
+    )
 
     # FY2027: both open findings (from 2025 and 2026) are carried; closing the 2025 one.
     c27 = cl.build(Register.load(root), "jinji", 2027, fy27)
@@ -179,7 +233,11 @@ def test_findings_of_year_n_appear_in_year_n_plus_1_until_closed(tmp_path):
     out27 = record(root, "jinji", 2027, {f"carry@{ref}": "yes"}, fy27, inspected_on="2027-09-30")
     assert out27.closes == [ref]
     closed = Register.load(root).records["inspections/2025/jinji"].data["findings"][0]
-    assert (closed["status"], closed["closed_on"], closed["closed_by"]) == ("closed", "2027-09-30", "inspections/2027/jinji")
+    assert (closed["status"], closed["closed_on"], closed["closed_by"]) == (
+        "closed",
+        "2027-09-30",
+        "inspections/2027/jinji",
+    )
     msg = git(root.parent, "log", "-1", "--format=%(trailers)")
     assert "Meti-Pi-Record: inspections/2025/jinji" in msg and "Meti-Pi-Record: inspections/2027/jinji" in msg
 
@@ -196,8 +254,14 @@ def test_findings_of_year_n_appear_in_year_n_plus_1_until_closed(tmp_path):
 def test_report_completion_articles_comparison_and_escalations(tmp_path):
     root = base_register(tmp_path)
     record(root, "jinji", 2025, {"8-4": {"answer": "no", "action": "研修"}}, date(2026, 3, 1))
-    record(root, "jinji", 2026, {"8-4": {"answer": "no", "action": "研修", "due": "2026-11-01"},
-                                 "carry@inspections/2025/jinji#1": "yes"}, TODAY, inspected_on="2026-10-01")
+    record(
+        root,
+        "jinji",
+        2026,
+        {"8-4": {"answer": "no", "action": "研修", "due": "2026-11-01"}, "carry@inspections/2025/jinji#1": "yes"},
+        TODAY,
+        inspected_on="2026-10-01",
+    )
     rep = ins.year_report(Register.load(root), 2026, TODAY)
     rows = {r["division"]: r for r in rep["divisions"]}
     assert rows["jinji"]["inspected"] and not rows["somu"]["inspected"]
@@ -206,7 +270,9 @@ def test_report_completion_articles_comparison_and_escalations(tmp_path):
     # FY2025 found 8(4) (the officer) and, from register facts on the 管理A file, 16(2) and 35(1).
     assert rows["jinji"]["previous"]["inspected"] and rows["jinji"]["previous"]["findings"] == 3
     by_article = {a["article"]: a for a in rep["findings_by_article"]}
-    assert by_article["8(4)"]["count"] == 1 and by_article["8(4)"]["previous"] == 1 and by_article["8(4)"]["change"] == 0
+    assert (
+        by_article["8(4)"]["count"] == 1 and by_article["8(4)"]["previous"] == 1 and by_article["8(4)"]["change"] == 0
+    )
     # 16(2) is still missing in FY2026 but stays one finding: the FY2025 one, carried, not a second one.
     assert by_article["16(2)"] == {"article": "16(2)", "count": 0, "previous": 1, "change": -1}
     assert rows["jinji"]["carried_open"] == 2
@@ -253,7 +319,9 @@ def test_report_renders_md_docx_xlsx(tmp_path):
     assert divisions[0] == ins.DIVISION_HEADERS
     assert divisions[[r[1] for r in divisions].index("jinji")][:3] == ("大臣官房人事課", "jinji", "2026-10-01")
     # 課等 by name, its id beside as a reference column (issue 16).
-    assert any(r[:3] == ("inspections/2026/jinji#1", "大臣官房人事課", "jinji") and r[6] == "研修日程を周知" for r in rows[1:])
+    assert any(
+        r[:3] == ("inspections/2026/jinji#1", "大臣官房人事課", "jinji") and r[6] == "研修日程を周知" for r in rows[1:]
+    )
 
 
 # -- audits -------------------------------------------------------------------------------------------
@@ -263,7 +331,9 @@ def test_auditor_from_audited_division_is_flagged(tmp_path):
     reg = Register.load(base_register(tmp_path))
     kwargs = {"kind": "regular", "title": "令和８年度定期監査", "started_on": TODAY}
     inside = ins.new_audit_data(reg, auditors=[ins.parse_auditor("人事課長補佐@jinji")], divisions=["jinji"], **kwargs)
-    assert ins.independence_flags(reg, inside) == ["人事課長補佐（jinji）は被監査部門に所属しており、第42条第2項の独立性を欠く"]
+    assert ins.independence_flags(reg, inside) == [
+        "人事課長補佐（jinji）は被監査部門に所属しており、第42条第2項の独立性を欠く"
+    ]
     outside = ins.new_audit_data(reg, auditors=[ins.parse_auditor("監察官@kansa")], divisions=["jinji"], **kwargs)
     assert ins.independence_flags(reg, outside) == []
     everyone = ins.new_audit_data(reg, auditors=[ins.parse_auditor("監察官@kansa")], **kwargs)
@@ -276,17 +346,32 @@ def test_auditor_from_audited_division_is_flagged(tmp_path):
 def test_audit_record_findings_and_checks(tmp_path):
     root = base_register(tmp_path)
     reg = Register.load(root)
-    data = ins.new_audit_data(reg, kind="ad_hoc", title="随時監査", started_on=TODAY, divisions=["jinji"], articles=["14(4)"],
-                              auditors=[ins.parse_auditor("課長補佐@jinji")], external=True)
+    data = ins.new_audit_data(
+        reg,
+        kind="ad_hoc",
+        title="随時監査",
+        started_on=TODAY,
+        divisions=["jinji"],
+        articles=["14(4)"],
+        auditors=[ins.parse_auditor("課長補佐@jinji")],
+        external=True,
+    )
     aid, sha = inspect_actions.save_new_audit(root, data, today=TODAY)
     assert sha and aid.startswith("AUD-2026-")
     reg = Register.load(root)
-    findings = ins.parse_audit_findings(reg, [{"division": "jinji", "article": "16(2)", "text": "取扱方法が未整備", "due": "2026-11-01"}], "f.yaml", today=TODAY)
+    findings = ins.parse_audit_findings(
+        reg,
+        [{"division": "jinji", "article": "16(2)", "text": "取扱方法が未整備", "due": "2026-11-01"}],
+        "f.yaml",
+        today=TODAY,
+    )
     refs, _ = inspect_actions.save_audit_findings(root, aid, findings, today=TODAY, reported_on=TODAY)
     assert refs == [f"audits/{aid}#1"]
     reg = Register.load(root)
     assert reg.records[f"audits/{aid}"].data["findings"][0]["owner"] == "大臣官房人事課長"
-    codes = {p.code for p in inspection_checks.check_audits(reg, TODAY)} | {p.code for p in inspection_checks.check_corrective_actions(reg, TODAY)}
+    codes = {p.code for p in inspection_checks.check_audits(reg, TODAY)} | {
+        p.code for p in inspection_checks.check_corrective_actions(reg, TODAY)
+    }
     assert codes == {"auditor-not-independent", "corrective-action-overdue"}
     assert errors_of(root, TODAY) == []
     # The audit's open finding is carried into the division's next inspection.
@@ -331,8 +416,15 @@ def test_review_links_and_closes_findings(tmp_path):
     reg = Register.load(root)
     with pytest.raises(UsageError, match="no such finding"):
         ins.new_review_data(reg, on=TODAY, findings=["inspections/2026/jinji#9"], evaluation="x")
-    data = ins.new_review_data(reg, on=TODAY, findings=["inspections/2026/jinji#1"], evaluation="研修機会の付与を確認した",
-                               measures=[{"text": "研修計画の見直し", "owner": "人事課長", "due": "2027-03-31"}], inspection_year=2026, close=True)
+    data = ins.new_review_data(
+        reg,
+        on=TODAY,
+        findings=["inspections/2026/jinji#1"],
+        evaluation="研修機会の付与を確認した",
+        measures=[{"text": "研修計画の見直し", "owner": "人事課長", "due": "2027-03-31"}],
+        inspection_year=2026,
+        close=True,
+    )
     rid, sha = inspect_actions.save_review(root, data, today=TODAY)
     assert sha and rid.startswith("REV-2026-")
     reg = Register.load(root)
@@ -345,15 +437,17 @@ def test_review_links_and_closes_findings(tmp_path):
 
 
 def test_checks_flag_dangling_and_duplicate(tmp_path):
-    root = base_register(tmp_path, {
-        "reviews/REV-2026-AAAAAA.yaml": """
+    root = base_register(
+        tmp_path,
+        {
+            "reviews/REV-2026-AAAAAA.yaml": """
 schema_version: 1
 id: REV-2026-AAAAAA
 date: '2026-11-01'
 findings: ['inspections/2025/jinji#1']
 evaluation: 評価
 """,
-        "inspections/2026/jinji.yaml": """
+            "inspections/2026/jinji.yaml": """
 schema_version: 1
 id: jinji
 year: 2026
@@ -365,7 +459,8 @@ answers:
 findings:
   - {id: 1, item: '8-4', article: '8(4)', text: t, action: a, owner: o, due: '2026-11-25', status: open}
 """,
-    })
+        },
+    )
     reg = Register.load(root)
     assert [p.code for p in inspection_checks.check_reviews(reg, TODAY)] == ["dangling-finding"]
     assert [p.code for p in inspection_checks.check_inspection_records(reg, TODAY)] == ["answer-duplicate"]
@@ -396,10 +491,18 @@ def test_checklists_built_by_several_processes_equal_those_built_by_one(tmp_path
     root = make_register(tmp_path, example=True)
     reg = Register.load(root)
     today = date(2026, 11, 26)
-    one = cl.map_all(replace(reg, settings=Settings(parallel_min=100000)), 2026, today,
-                     lambda c: (_with_record(reg, c), _plain_checklist(reg, c)))
-    several = cl.map_all(replace(reg, settings=Settings(parallel_min=1)), 2026, today,
-                         lambda c: (_with_record(reg, c), _plain_checklist(reg, c)))
+    one = cl.map_all(
+        replace(reg, settings=Settings(parallel_min=100000)),
+        2026,
+        today,
+        lambda c: (_with_record(reg, c), _plain_checklist(reg, c)),
+    )
+    several = cl.map_all(
+        replace(reg, settings=Settings(parallel_min=1)),
+        2026,
+        today,
+        lambda c: (_with_record(reg, c), _plain_checklist(reg, c)),
+    )
     assert len(one) == len(reg.of_kind("divisions")) > 10
     assert several == one
     import marshal
@@ -420,6 +523,11 @@ def test_inspect_json_of_every_division_is_what_print_json_prints(tmp_path, runn
     out = invoke(runner, root, "inspect", "--year", "2026", "--json")
     assert out.exit_code == 0, out.output
     reg = Register.load(root)
-    whole = {"year": 2026, "checklists": [_with_record(reg, cl.build(reg, d.id, 2026, date(2026, 11, 26)))
-                                          for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]}
+    whole = {
+        "year": 2026,
+        "checklists": [
+            _with_record(reg, cl.build(reg, d.id, 2026, date(2026, 11, 26)))
+            for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id)
+        ],
+    }
     assert out.stdout == json.dumps(whole, ensure_ascii=False, default=str) + "\n"

@@ -24,18 +24,27 @@ pytestmark = pytest.mark.integration
 TODAY = "2026-11-26"
 
 
-def _run(args, *, cwd: Path, env: dict[str, str] | None = None, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def _run(
+    args, *, cwd: Path, env: dict[str, str] | None = None, check: bool = True, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(map(str, args))} -> {done.returncode}\nstdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(map(str, args))} -> {done.returncode}\nstdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
+        )
     return done
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
     """The environment of an officer's shell: no checkout on the path, no test overrides."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("METI_PI_", "PYTHON", "VIRTUAL_ENV", "PRE_COMMIT", "PYTEST")) and k != "PATH"}
-    env["PATH"] = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if not p.startswith(str(REPO)))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("METI_PI_", "PYTHON", "VIRTUAL_ENV", "PRE_COMMIT", "PYTEST")) and k != "PATH"
+    }
+    env["PATH"] = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if not p.startswith(str(REPO))
+    )
     env.update(extra)
     return env
 
@@ -45,14 +54,23 @@ def source_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This checkout's files as git sees them (tracked and new, not ignored), committed in a clean
     repository: what CI clones. Builds never touch the checkout (no stale build/ folder)."""
     dest = tmp_path_factory.mktemp("source") / "meti-pi"
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for rel in filter(None, listed.split("\0")):
         src = REPO / rel
         if src.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / rel)
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot of the checkout under test"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "snapshot of the checkout under test"],
+    ):
         _run(["git", *args], cwd=dest)
     return dest
 
@@ -87,20 +105,31 @@ def test_installed_wheel_runs_the_days_work_from_anywhere(installed: Path, tmp_p
     meti_pi = installed / "meti-pi"
     home = tmp_path / "desk"  # no checkout anywhere above it
     home.mkdir()
-    env = _clean_env(GIT_AUTHOR_NAME="職員", GIT_AUTHOR_EMAIL="officer@meti-pi.invalid",
-                     GIT_COMMITTER_NAME="職員", GIT_COMMITTER_EMAIL="officer@meti-pi.invalid",
-                     GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, HOME=str(home), METI_PI_TODAY=TODAY)
+    env = _clean_env(
+        GIT_AUTHOR_NAME="職員",
+        GIT_AUTHOR_EMAIL="officer@meti-pi.invalid",
+        GIT_COMMITTER_NAME="職員",
+        GIT_COMMITTER_EMAIL="officer@meti-pi.invalid",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        HOME=str(home),
+        METI_PI_TODAY=TODAY,
+    )
 
     def cli(*args: str, cwd: Path = home, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
         done = _run([meti_pi, *args], cwd=cwd, env=env, check=False)
-        assert done.returncode in ok, f"meti-pi {' '.join(args)} -> {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        assert done.returncode in ok, (
+            f"meti-pi {' '.join(args)} -> {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
         assert "unexpected error" not in done.stderr, done.stderr
         return done
 
     assert str(REPO) not in cli("--version").stdout
     # A new register from the packaged template, with its own .schemas/ copy.
     cli("init", "newreg")
-    assert (home / "newreg" / ".schemas" / "files.schema.json").read_bytes() == (REPO / "schemas" / "files.schema.json").read_bytes()
+    assert (home / "newreg" / ".schemas" / "files.schema.json").read_bytes() == (
+        REPO / "schemas" / "files.schema.json"
+    ).read_bytes()
     assert "ok:" in cli("validate", cwd=home / "newreg").stdout
     located = cli("--register", str(home / "newreg"), "schemas").stdout
     assert "up to date" in located and "site-packages" in located and str(REPO) not in located
@@ -117,11 +146,36 @@ def test_installed_wheel_runs_the_days_work_from_anywhere(installed: Path, tmp_p
     cli("notify", "--check", cwd=sub, ok=(0, 1))
     cli("notify", "F-2026-CT38TF", "--late-reason", "自己点検で判明した通知漏れ", "--out", str(home / "out"), cwd=sub)
     assert list((home / "out").glob("*.md"))
-    opened = cli("incident", "open", "--known-on", "2026-11-24", "--division", "chusho-keiei-shien", "--file", "F-2026-S1J6E5",
-                 "--principals", "150", "--no-encrypted", "--summary", "USBメモリを紛失した", "--json", cwd=sub)
+    opened = cli(
+        "incident",
+        "open",
+        "--known-on",
+        "2026-11-24",
+        "--division",
+        "chusho-keiei-shien",
+        "--file",
+        "F-2026-S1J6E5",
+        "--principals",
+        "150",
+        "--no-encrypted",
+        "--summary",
+        "USBメモリを紛失した",
+        "--json",
+        cwd=sub,
+    )
     assert '"id"' in opened.stdout
     cli("inspect", "--year", "2026", "--json", cwd=sub)
-    cli("inspect", "--year", "2026", "--report", "--format", "docx", "--out", str(home / "out" / "inspection.docx"), cwd=sub)
+    cli(
+        "inspect",
+        "--year",
+        "2026",
+        "--report",
+        "--format",
+        "docx",
+        "--out",
+        str(home / "out" / "inspection.docx"),
+        cwd=sub,
+    )
     assert (home / "out" / "inspection.docx").stat().st_size > 0
     cli("export", "filebook", "--format", "xlsx", "--out", str(home / "out" / "filebook.xlsx"), cwd=sub)
     verify = cli("history", "--verify", cwd=sub)
@@ -147,15 +201,26 @@ def _register_repo(where: Path, source: Path) -> Path:
 
 
 def _git_env(**extra: str) -> dict[str, str]:
-    return _clean_env(GIT_AUTHOR_NAME="職員", GIT_AUTHOR_EMAIL="officer@meti-pi.invalid", GIT_COMMITTER_NAME="職員",
-                      GIT_COMMITTER_EMAIL="officer@meti-pi.invalid", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, **extra)
+    return _clean_env(
+        GIT_AUTHOR_NAME="職員",
+        GIT_AUTHOR_EMAIL="officer@meti-pi.invalid",
+        GIT_COMMITTER_NAME="職員",
+        GIT_COMMITTER_EMAIL="officer@meti-pi.invalid",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        **extra,
+    )
 
 
 def _try_repo(repo: Path, source_repo: Path, home: Path, *hook: str) -> subprocess.CompletedProcess[str]:
     pre_commit = Path(sys.executable).with_name("pre-commit")
     head = _run(["git", "rev-parse", "HEAD"], cwd=source_repo).stdout.strip()
-    return _run([pre_commit, "try-repo", source_repo, *hook, "--ref", head, "--all-files", "--color", "never"], cwd=repo,
-                env=_git_env(PRE_COMMIT_HOME=str(home), METI_PI_TODAY=TODAY), check=False)
+    return _run(
+        [pre_commit, "try-repo", source_repo, *hook, "--ref", head, "--all-files", "--color", "never"],
+        cwd=repo,
+        env=_git_env(PRE_COMMIT_HOME=str(home), METI_PI_TODAY=TODAY),
+        check=False,
+    )
 
 
 def test_hooks_file_declares_both_hooks_for_any_register_repository() -> None:
@@ -177,7 +242,9 @@ def test_pre_commit_hooks_green_on_a_valid_register(tmp_path: Path, source_repo:
     assert "Failed" not in done.stdout
 
 
-def test_pre_commit_hooks_red_with_path_line_on_a_broken_register(tmp_path: Path, source_repo: Path, pre_commit_home: Path) -> None:
+def test_pre_commit_hooks_red_with_path_line_on_a_broken_register(
+    tmp_path: Path, source_repo: Path, pre_commit_home: Path
+) -> None:
     repo = _register_repo(tmp_path / "ministry", EXAMPLE)
     bad = repo / "register" / "divisions" / "kanbo-joho-system.yaml"
     text = bad.read_text(encoding="utf-8")
@@ -223,11 +290,15 @@ def test_ci_pipeline_runs_green_then_red(name: str, tmp_path: Path, installed: P
 
     def run_all(repo: Path) -> list[subprocess.CompletedProcess[str]]:
         # The package is the wheel under test; `python` and `meti-pi` come from the fresh venv.
-        env = _git_env(**{**{k: str(v) for k, v in variables.items()}, "METI_PI_PACKAGE": str(wheel), "METI_PI_TODAY": TODAY})
+        env = _git_env(
+            **{**{k: str(v) for k, v in variables.items()}, "METI_PI_PACKAGE": str(wheel), "METI_PI_TODAY": TODAY}
+        )
         env["PATH"] = f"{installed}{os.pathsep}{env['PATH']}"
         done = []
         for script in scripts:
-            done.append(_run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo, env=env, check=False))
+            done.append(
+                _run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo, env=env, check=False)
+            )
             if done[-1].returncode != 0 and "|| true" not in script:
                 break  # the runner stops the job at the first failing step
         return done
@@ -239,7 +310,9 @@ def test_ci_pipeline_runs_green_then_red(name: str, tmp_path: Path, installed: P
 
     bad = _register_repo(tmp_path / "bad", REPO / "register")
     (bad / "register" / "divisions").mkdir()
-    (bad / "register" / "divisions" / "oops.yaml").write_text("schema_version: 1\nid: oops\nname: 課\norg: 財務省\nmanager_post: 課長\n", encoding="utf-8")
+    (bad / "register" / "divisions" / "oops.yaml").write_text(
+        "schema_version: 1\nid: oops\nname: 課\norg: 財務省\nmanager_post: 課長\n", encoding="utf-8"
+    )
     red = run_all(bad)
     failed = [d for d in red if d.returncode != 0]
     assert failed and failed[0].returncode == 1

@@ -19,31 +19,30 @@ PACKAGE = Path(__file__).resolve().parent.parent / "meti_pi"
 
 # Highest first: a unit may import the units below it, never those above it.
 LAYERS: tuple[str, ...] = (
-    "__main__",     # python -m meti_pi
-    "cli",          # parse arguments, call one action, print, set the exit status
-    "actions",      # what each command group does; the write transaction, opened only here
-    "checks",       # whole-register views: validate, its CI formats, the due list (status), the trail (history --verify)
-    "inspect",      # Arts. 41-43: checklist, inspections, audits, reviews
-    "notify",       # Arts. 35/36 notices and their drafts
-    "incident",     # Arts. 39/40 incidents and their reports
-    "filebook",     # the public ファイル簿
-    "classify",     # Art. 16: detection, counting, the class
-    "store",        # the register model, loading, YAML, schemas, the read cache, kinds, ids
-    "gitlayer",     # the only code that runs git: runner, commit, journal, lock, fs, trailers
-    "gitlog",       # reading commits out of `git log`
-    "procs",        # the one module that starts processes
-    "render",       # Word, Excel, output files
-    "dates",        # the Japanese calendar and 和暦
-    "settings",     # the core's settings value (cli/ builds it from the environment)
-    "errors",       # Problem and the exceptions
+    "__main__",  # python -m meti_pi
+    "cli",  # parse arguments, call one action, print, set the exit status
+    "actions",  # what each command group does; the write transaction, opened only here
+    "checks",  # whole-register views: validate, its CI formats, the due list (status), the trail (history --verify)
+    "inspect",  # Arts. 41-43: checklist, inspections, audits, reviews
+    "notify",  # Arts. 35/36 notices and their drafts
+    "incident",  # Arts. 39/40 incidents and their reports
+    "filebook",  # the public ファイル簿
+    "classify",  # Art. 16: detection, counting, the class
+    "store",  # the register model, loading, YAML, schemas, the read cache, kinds, ids
+    "gitlayer",  # the only code that runs git: runner, commit, journal, lock, fs, trailers
+    "gitlog",  # reading commits out of `git log`
+    "procs",  # the one module that starts processes
+    "render",  # Word, Excel, output files
+    "dates",  # the Japanese calendar and 和暦
+    "settings",  # the core's settings value (cli/ builds it from the environment)
+    "errors",  # Problem and the exceptions
     "fastschemas",  # generated validators
-    "meti_pi",      # the package root: __version__, PACKAGE_DIR
+    "meti_pi",  # the package root: __version__, PACKAGE_DIR
 )
 
 # Edges (importer module -> imported module) that break the layering or close a cycle, and why.
 # Each is a debt: remove the entry when the import goes; the list only shrinks.
-ALLOWED: dict[tuple[str, str], str] = {
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 # Imports inside functions of meti_pi modules: (importer, imported) -> why not at the top.
 # "startup": the importer is on the path of `meti-pi --help` or of a command's `--help` (cli/ loads
@@ -54,13 +53,34 @@ ALLOWED: dict[tuple[str, str], str] = {
 #            never use it (measured as the modules each command imports, issue 17). Every other
 #            import is at the top of its module: none dodges a cycle.
 LAZY: dict[tuple[str, str], str] = {
-    ('actions.transaction', 'checks.validate'): 'startup: validation pulls every domain package; read-only commands (show, history) import actions/ for their look-ups and never validate',
-    ('actions.transaction', 'classify.screening'): 'startup: only a change being committed is screened; read-only commands import actions/',
-    ('checks.validate', 'incident.incidents'): 'startup: incident/ only for the incident check; the focused check of a `new` of another kind never runs it',
-    ('checks.validate', 'inspect.checklist'): 'startup: the Art. 14(4) rule pulls the checklist catalogue (7 inspect/ modules), only for a contractor record',
-    ('classify.columnar', 'classify.engine'): 'startup: the engine imports polars (~0.4 s), only when a dataset is scanned (issue 18)',
-    ('classify.decision', 'classify.detect'): 'startup: the dataset scanner (10 classify/ modules) only when a dataset is scanned; the class of a record (validate, filebook, notify) needs no scanner',
-    ('classify.profile', 'classify.detect'): "startup: as classify.decision (the scanner's vocabulary only for a dataset's profile)",
+    (
+        'actions.transaction',
+        'checks.validate',
+    ): 'startup: validation pulls every domain package; read-only commands (show, history) import actions/ for their look-ups and never validate',
+    (
+        'actions.transaction',
+        'classify.screening',
+    ): 'startup: only a change being committed is screened; read-only commands import actions/',
+    (
+        'checks.validate',
+        'incident.incidents',
+    ): 'startup: incident/ only for the incident check; the focused check of a `new` of another kind never runs it',
+    (
+        'checks.validate',
+        'inspect.checklist',
+    ): 'startup: the Art. 14(4) rule pulls the checklist catalogue (7 inspect/ modules), only for a contractor record',
+    (
+        'classify.columnar',
+        'classify.engine',
+    ): 'startup: the engine imports polars (~0.4 s), only when a dataset is scanned (issue 18)',
+    (
+        'classify.decision',
+        'classify.detect',
+    ): 'startup: the dataset scanner (10 classify/ modules) only when a dataset is scanned; the class of a record (validate, filebook, notify) needs no scanner',
+    (
+        'classify.profile',
+        'classify.detect',
+    ): "startup: as classify.decision (the scanner's vocabulary only for a dataset's profile)",
     ('cli', 'cli.common'): 'startup',
     ('cli', 'meti_pi'): 'startup',
     ('cli', 'store.limits'): 'startup',
@@ -115,9 +135,18 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.schemas_cmd', 'store.schema'): 'startup',
     ('cli.status', 'checks.status'): 'startup',
     ('cli.status', 'inspect.checklist'): 'startup',
-    ('filebook.book', 'render.excel'): "startup: the Excel writer only for `export`; validate and status use the filebook's checks",
-    ('filebook.book', 'render.word'): "startup: the Word writer only for `export`; validate and status use the filebook's checks",
-    ('incident.records', 'classify.screening'): 'startup: free-text screening only when an incident is written; `incident list` and validate only read',
+    (
+        'filebook.book',
+        'render.excel',
+    ): "startup: the Excel writer only for `export`; validate and status use the filebook's checks",
+    (
+        'filebook.book',
+        'render.word',
+    ): "startup: the Word writer only for `export`; validate and status use the filebook's checks",
+    (
+        'incident.records',
+        'classify.screening',
+    ): 'startup: free-text screening only when an incident is written; `incident list` and validate only read',
 }
 
 
@@ -165,12 +194,16 @@ def _imports(module: str) -> Iterator[tuple[str, int, bool]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             if base.split(".")[0] != "meti_pi":
                 continue
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
-                targets.append(candidate if candidate in MODULES or candidate.startswith("meti_pi.fastschemas") else base)
+                targets.append(
+                    candidate if candidate in MODULES or candidate.startswith("meti_pi.fastschemas") else base
+                )
         for target in targets:
             if target != module:
                 yield target, node.lineno, id(node) in in_function
@@ -200,7 +233,9 @@ def test_imports_go_down_the_layers():
     for (a, b), (line, _) in sorted(EDGES.items()):
         ua, ub = _unit(a), _unit(b)
         if ua != ub and rank[ub] <= rank[ua] and _edge(a, b) not in ALLOWED:
-            wrong.append(f"{MODULES[a].relative_to(PACKAGE.parent)}:{line}: {ua} imports {_short(b)} ({ub} is not below {ua})")
+            wrong.append(
+                f"{MODULES[a].relative_to(PACKAGE.parent)}:{line}: {ua} imports {_short(b)} ({ub} is not below {ua})"
+            )
     assert wrong == [], "\n".join(wrong)
 
 
@@ -264,7 +299,9 @@ def test_imports_inside_functions_are_listed():
     lazy = {_edge(a, b) for (a, b), (_, inside) in EDGES.items() if inside}
     top = {_edge(a, b) for (a, b), (_, inside) in EDGES.items() if not inside}
     unlisted = sorted(lazy - top - set(LAZY))
-    assert unlisted == [], f"imports inside functions not in LAZY (move to the top, or list with the reason): {unlisted}"
+    assert unlisted == [], (
+        f"imports inside functions not in LAZY (move to the top, or list with the reason): {unlisted}"
+    )
     stale = sorted(set(LAZY) - lazy)
     assert stale == [], f"no longer imported inside a function: remove from LAZY: {stale}"
     assert all(why == "startup" or why.startswith("startup: ") for why in LAZY.values())
@@ -283,18 +320,40 @@ def test_only_actions_open_the_transaction():
     """actions/ are the only callers of the write transaction (issue 17): a module elsewhere that
     imports meti_pi.actions.transaction (transaction, Transaction, commit_paths), at the top or
     inside a function, fails; a type-only import under TYPE_CHECKING is not run and is allowed."""
-    outside = sorted(f"{MODULES[a].relative_to(PACKAGE.parent)}:{line}" for (a, b), (line, _) in EDGES.items()
-                     if b == "meti_pi.actions.transaction" and _unit(a) != "actions")
-    assert outside == [], "open the transaction in an action (meti_pi/actions/<group>.py), not here: " + ", ".join(outside)
+    outside = sorted(
+        f"{MODULES[a].relative_to(PACKAGE.parent)}:{line}"
+        for (a, b), (line, _) in EDGES.items()
+        if b == "meti_pi.actions.transaction" and _unit(a) != "actions"
+    )
+    assert outside == [], "open the transaction in an action (meti_pi/actions/<group>.py), not here: " + ", ".join(
+        outside
+    )
+
+
 # -- the core is pure (issue 17, item 3) ------------------------------------------------------
 # Environment, clock, printing and process exit belong to cli/ (and __main__); the core takes a
 # Settings value and `today`. The exceptions, each with its reason:
 IMPURE_ALLOWED: dict[tuple[str, str], str] = {
-    ("gitlayer/runner.py", "os.environ"): "passes GIT_* / GIT_CONFIG_* through to git's own process: git's environment, not a meti-pi setting",
-    ("procs.py", "os._exit"): "a forked worker ends without running the parent's exit handlers (the one module that starts processes)",
+    (
+        "gitlayer/runner.py",
+        "os.environ",
+    ): "passes GIT_* / GIT_CONFIG_* through to git's own process: git's environment, not a meti-pi setting",
+    (
+        "procs.py",
+        "os._exit",
+    ): "a forked worker ends without running the parent's exit handlers (the one module that starts processes)",
 }
-_CALLS = {("date", "today"), ("datetime", "now"), ("datetime", "today"), ("datetime", "utcnow"), ("sys", "exit"), ("os", "_exit"),
-          ("os", "getenv"), ("os", "getenvb"), ("os", "putenv")}  # time.time (file ages, timings) is not "today"
+_CALLS = {
+    ("date", "today"),
+    ("datetime", "now"),
+    ("datetime", "today"),
+    ("datetime", "utcnow"),
+    ("sys", "exit"),
+    ("os", "_exit"),
+    ("os", "getenv"),
+    ("os", "getenvb"),
+    ("os", "putenv"),
+}  # time.time (file ages, timings) is not "today"
 
 
 def _impurities(path: Path) -> Iterator[tuple[int, str]]:
@@ -302,12 +361,23 @@ def _impurities(path: Path) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             name = f"{node.value.id}.{node.attr}"
-            if name in ("os.environ", "os.environb", "sys.stdout", "sys.stderr") or (node.value.id, node.attr) in _CALLS:
+            if (
+                name in ("os.environ", "os.environb", "sys.stdout", "sys.stderr")
+                or (node.value.id, node.attr) in _CALLS
+            ):
                 yield node.lineno, name
-        elif isinstance(node, ast.Attribute) and node.attr in ("today", "now", "utcnow") and isinstance(node.value, ast.Attribute) \
-                and node.value.attr in ("date", "datetime"):
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("today", "now", "utcnow")
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr in ("date", "datetime")
+        ):
             yield node.lineno, f"{node.value.attr}.{node.attr}"  # datetime.date.today(), datetime.datetime.now()
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("print", "exit", "quit", "input", "breakpoint"):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("print", "exit", "quit", "input", "breakpoint")
+        ):
             yield node.lineno, node.func.id
         elif isinstance(node, ast.ImportFrom) and node.module in ("os", "sys"):
             for alias in node.names:
@@ -315,28 +385,38 @@ def _impurities(path: Path) -> Iterator[tuple[int, str]]:
                     yield node.lineno, f"{node.module}.{alias.name}"
 
 
-CORE_FILES = sorted(p for p in PACKAGE.rglob("*.py")
-                    if p.relative_to(PACKAGE).parts[0] not in ("cli", "__main__.py", "fastschemas"))
+CORE_FILES = sorted(
+    p for p in PACKAGE.rglob("*.py") if p.relative_to(PACKAGE).parts[0] not in ("cli", "__main__.py", "fastschemas")
+)
 
 
 def test_the_core_reads_no_environment_clock_and_neither_prints_nor_exits():
     found = []
     for path in CORE_FILES:
         rel = path.relative_to(PACKAGE).as_posix()
-        found += [f"meti_pi/{rel}:{line}: {what}" for line, what in _impurities(path) if (rel, what) not in IMPURE_ALLOWED]
+        found += [
+            f"meti_pi/{rel}:{line}: {what}" for line, what in _impurities(path) if (rel, what) not in IMPURE_ALLOWED
+        ]
     assert found == [], "the core takes settings and `today` from cli/ and returns what to print: " + "; ".join(found)
 
 
 def test_the_purity_check_finds_what_it_looks_for(tmp_path: Path):
     sample = tmp_path / "sample.py"
-    sample.write_text("import os, sys, datetime\nfrom datetime import date\nfrom os import environ\n"
-                      "a = os.environ.get('X')\nb = date.today()\nc = datetime.datetime.now()\nprint(a)\nsys.exit(1)\n"
-                      "sys.stderr.write('x')\n", encoding="utf-8")
+    sample.write_text(
+        "import os, sys, datetime\nfrom datetime import date\nfrom os import environ\n"
+        "a = os.environ.get('X')\nb = date.today()\nc = datetime.datetime.now()\nprint(a)\nsys.exit(1)\n"
+        "sys.stderr.write('x')\n",
+        encoding="utf-8",
+    )
     assert sorted(what for _, what in _impurities(sample)) == sorted(
-        ["os.environ", "os.environ", "date.today", "datetime.now", "print", "sys.exit", "sys.stderr"])
+        ["os.environ", "os.environ", "date.today", "datetime.now", "print", "sys.exit", "sys.stderr"]
+    )
 
 
 def test_impure_exceptions_are_not_stale():
-    stale = [key for key in IMPURE_ALLOWED if (PACKAGE / key[0]).is_file() is False
-             or key[1] not in {what for _, what in _impurities(PACKAGE / key[0])}]
+    stale = [
+        key
+        for key in IMPURE_ALLOWED
+        if (PACKAGE / key[0]).is_file() is False or key[1] not in {what for _, what in _impurities(PACKAGE / key[0])}
+    ]
     assert stale == []

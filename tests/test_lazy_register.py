@@ -40,7 +40,9 @@ def same_register(a: Register, b: Register) -> None:
 
 
 def test_a_lazy_read_is_the_whole_read(tmp_path: Path) -> None:
-    root = make_register(tmp_path, {"divisions/broken.yaml": "id: [unclosed\n", "stray/thing.yaml": "id: x\n"}, example=True)
+    root = make_register(
+        tmp_path, {"divisions/broken.yaml": "id: [unclosed\n", "stray/thing.yaml": "id: x\n"}, example=True
+    )
     for _ in range(2):  # cold (parsed from blobs), then from the read cache
         tree = tree_of(root, "HEAD")
         lazy_reg = Register.load(root, at=tree)
@@ -48,7 +50,9 @@ def test_a_lazy_read_is_the_whole_read(tmp_path: Path) -> None:
         eager = Register.load(root, at=dict(tree))  # a plain mapping: read whole
         assert not isinstance(eager.records, lazy.Records)
         same_register(lazy_reg, eager)
-        assert [p.as_json() for p in validate_register(lazy_reg, TODAY)] == [p.as_json() for p in validate_register(eager, TODAY)]
+        assert [p.as_json() for p in validate_register(lazy_reg, TODAY)] == [
+            p.as_json() for p in validate_register(eager, TODAY)
+        ]
         assert {p.code for p in lazy_reg.load_problems} >= {"yaml", "layout"}
         lazy_reg.flush_cache()
 
@@ -94,8 +98,12 @@ def test_a_write_reads_what_its_change_touches(tmp_path: Path) -> None:
     Register.load(root)  # fills the read cache
     built: list[str] = []
     for rid in ("zz-first", "zz-new"):  # the first write also keeps each listing's references
-        new = {f"divisions/{rid}.yaml": json.dumps({"schema_version": 1, "id": rid, "name": "新課", "org": "経済産業省",
-                                                    "manager_post": "課長"}, ensure_ascii=False)}
+        new = {
+            f"divisions/{rid}.yaml": json.dumps(
+                {"schema_version": 1, "id": rid, "name": "新課", "org": "経済産業省", "manager_post": "課長"},
+                ensure_ascii=False,
+            )
+        }
         reg = Register.load(root, overlay=new, at=tree_of(root, "HEAD"))
         focus = focus_of(reg, new)
         assert focus is not None and f"divisions/{rid}" in focus

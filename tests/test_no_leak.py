@@ -68,7 +68,9 @@ def write_datasets(folder: Path, markers: dict[str, str]) -> dict[str, Path]:
     paths["csv"].write_text(csv_text, encoding="utf-8")
     paths["sjis"].write_bytes(csv_text.encode("cp932"))
     paths["tsv"].write_text(csv_text.replace(",", "\t"), encoding="utf-8")
-    paths["jsonl"].write_text("".join(json.dumps(dict(zip(header, r)), ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    paths["jsonl"].write_text(
+        "".join(json.dumps(dict(zip(header, r)), ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -118,7 +120,10 @@ def test_markers_never_leave_the_dataset_or_the_refused_free_text(scene):
     work = tmp_path / "cwd"  # drafts and outputs written relative to the current folder land here
     work.mkdir()
     facts = tmp_path / "facts.yaml"
-    facts.write_text(f"known_on: '2026-11-20'\nsummary: '{markers['email']} 宛に誤送信'\ndivision: {INCIDENT_DIVISION}\n", encoding="utf-8")
+    facts.write_text(
+        f"known_on: '2026-11-20'\nsummary: '{markers['email']} 宛に誤送信'\ndivision: {INCIDENT_DIVISION}\n",
+        encoding="utf-8",
+    )
 
     # (arguments, expected exit codes): every command, with --json and without where it has it.
     steps: list[tuple[list[str], set[int]]] = []
@@ -133,24 +138,81 @@ def test_markers_never_leave_the_dataset_or_the_refused_free_text(scene):
         (["classify", str(datasets["record_csv"]), "--key", "メールアドレス", "--record", FILE_ID], {0}),
         (["classify", str(datasets["csv"]), "--record", FILE_ID], {1}),  # 個人番号 without its basis: refused
         # Free text holding personal data is refused, and the refusal does not quote it.
-        (["incident", "open", "--known-on", "2026-11-20", "--division", INCIDENT_DIVISION,
-          "--summary", f"{markers['name']}様（電話 {markers['phone']}）の申請書を誤送付"], {2}),
-        (["incident", "open", "--known-on", "2026-11-20", "--division", INCIDENT_DIVISION, "--json",
-          "--summary", f"個人番号 {markers['my_number']} を含む書類を紛失"], {2}),
+        (
+            [
+                "incident",
+                "open",
+                "--known-on",
+                "2026-11-20",
+                "--division",
+                INCIDENT_DIVISION,
+                "--summary",
+                f"{markers['name']}様（電話 {markers['phone']}）の申請書を誤送付",
+            ],
+            {2},
+        ),
+        (
+            [
+                "incident",
+                "open",
+                "--known-on",
+                "2026-11-20",
+                "--division",
+                INCIDENT_DIVISION,
+                "--json",
+                "--summary",
+                f"個人番号 {markers['my_number']} を含む書類を紛失",
+            ],
+            {2},
+        ),
         (["incident", "open", "--from", str(facts)], {2}),
-        (["incident", "open", "--known-on", "2026-11-20", "--division", INCIDENT_DIVISION, "--dry-run",
-          "--summary", f"{markers['email']} への誤送信"], {2}),
-        (["incident", "open", "--known-on", "2026-11-20", "--division", INCIDENT_DIVISION, "--summary", "申請書の誤送付", "--json"], {0}),
+        (
+            [
+                "incident",
+                "open",
+                "--known-on",
+                "2026-11-20",
+                "--division",
+                INCIDENT_DIVISION,
+                "--dry-run",
+                "--summary",
+                f"{markers['email']} への誤送信",
+            ],
+            {2},
+        ),
+        (
+            [
+                "incident",
+                "open",
+                "--known-on",
+                "2026-11-20",
+                "--division",
+                INCIDENT_DIVISION,
+                "--summary",
+                "申請書の誤送付",
+                "--json",
+            ],
+            {0},
+        ),
         (["notify", "log", FILE_ID, "--kind", "use", "--summary", f"{markers['email']} に送付"], {2}),
-        (["validate"], {0, 1}), (["validate", "--json"], {0, 1}), (["validate", "--strict"], {0, 1}),
-        (["show", FILE_ID], {0}), (["show", FILE_ID, "--json"], {0}),
-        (["history"], {0}), (["history", "--json"], {0}), (["history", FILE_ID, "--json"], {0}),
-        (["history", "--verify"], {0}), (["history", "--verify", "--json", "--strict"], {0, 1}),
-        (["notify", "check"], {0, 1}), (["notify", "check", "--json"], {0, 1}),
-        (["incident", "list"], {0}), (["incident", "list", "--json"], {0}),
+        (["validate"], {0, 1}),
+        (["validate", "--json"], {0, 1}),
+        (["validate", "--strict"], {0, 1}),
+        (["show", FILE_ID], {0}),
+        (["show", FILE_ID, "--json"], {0}),
+        (["history"], {0}),
+        (["history", "--json"], {0}),
+        (["history", FILE_ID, "--json"], {0}),
+        (["history", "--verify"], {0}),
+        (["history", "--verify", "--json", "--strict"], {0, 1}),
+        (["notify", "check"], {0, 1}),
+        (["notify", "check", "--json"], {0, 1}),
+        (["incident", "list"], {0}),
+        (["incident", "list", "--json"], {0}),
         (["export", "filebook", "--out", str(out_dir / "filebook.csv")], {0, 1}),
         (["export", "filebook", "--format", "md", "--out", str(out_dir / "filebook.md")], {0, 1}),
-        (["status"], {0, 1}), (["status", "--json"], {0, 1}),
+        (["status"], {0, 1}),
+        (["status", "--json"], {0, 1}),
         (["inspect", "--year", "2026", "--json"], {0, 1}),
     ]
     # The incident opened above, then updates carrying personal data (refused).
@@ -162,8 +224,32 @@ def test_markers_never_leave_the_dataset_or_the_refused_free_text(scene):
         assert "Traceback" not in proc.stderr.decode(errors="replace")
     opened = next(json.loads(p.stdout) for a, p in results if a[:2] == ["incident", "open"] and p.returncode == 0)
     for args, expected in [
-        (["incident", "update", opened["id"], "--event", "note", "--note", f"{markers['name']} 本人に電話 {markers['phone']}"], {2}),
-        (["incident", "update", opened["id"], "--event", "containment", "--on", "2026-11-21", "--method", f"{markers['email']} に連絡"], {2}),
+        (
+            [
+                "incident",
+                "update",
+                opened["id"],
+                "--event",
+                "note",
+                "--note",
+                f"{markers['name']} 本人に電話 {markers['phone']}",
+            ],
+            {2},
+        ),
+        (
+            [
+                "incident",
+                "update",
+                opened["id"],
+                "--event",
+                "containment",
+                "--on",
+                "2026-11-21",
+                "--method",
+                f"{markers['email']} に連絡",
+            ],
+            {2},
+        ),
         (["incident", "report", opened["id"], "--kind", "preliminary", "--out", str(out_dir)], {0, 1}),
     ]:
         proc = run(root, work, *args)
@@ -171,7 +257,9 @@ def test_markers_never_leave_the_dataset_or_the_refused_free_text(scene):
         assert proc.returncode in expected, (args, proc.returncode, proc.stderr.decode(errors="replace")[-400:])
 
     # The classify runs were real: the scan found the personal data it was meant to find.
-    scanned = json.loads(next(p.stdout for a, p in results if a[0] == "classify" and a[-1] == "--json" and "--record" not in a))
+    scanned = json.loads(
+        next(p.stdout for a, p in results if a[0] == "classify" and a[-1] == "--json" and "--record" not in a)
+    )
     assert scanned["personal_information"] is True and scanned["specific_personal_information"] is True
     assert scanned["dataset"]["rows"] == 31
 
@@ -188,10 +276,16 @@ def test_markers_never_leave_the_dataset_or_the_refused_free_text(scene):
                 leaks.append(f"{path.relative_to(tmp_path)}: {n!r}")
     # The history as git shows it, and every object, reachable or not (dangling blobs of refused changes).
     log = subprocess.run(("git", "log", "-p", "--all", "--reflog"), cwd=repo, capture_output=True).stdout
-    objects = subprocess.run(("git", "cat-file", "--batch-all-objects", "--batch", "--unordered"), cwd=repo, capture_output=True).stdout
+    objects = subprocess.run(
+        ("git", "cat-file", "--batch-all-objects", "--batch", "--unordered"), cwd=repo, capture_output=True
+    ).stdout
     fsck = subprocess.run(("git", "fsck", "--lost-found", "--no-progress"), cwd=repo, capture_output=True)
     lost = b"".join(every_byte_of(p) for p in (repo / ".git" / "lost-found").rglob("*") if p.is_file())
-    for what, data in (("git log -p --all", log), ("git objects", objects), ("git fsck --lost-found", fsck.stdout + fsck.stderr + lost)):
+    for what, data in (
+        ("git log -p --all", log),
+        ("git objects", objects),
+        ("git fsck --lost-found", fsck.stdout + fsck.stderr + lost),
+    ):
         for n in search(data, needles):
             leaks.append(f"{what}: {n!r}")
     assert len(objects) > 10_000  # the search did read the object store
@@ -218,7 +312,9 @@ def test_unexpected_error_shows_frames_only_never_locals_or_the_message(tmp_path
 
     monkeypatch.setattr(datasets, "open_dataset", broken_open)
     monkeypatch.delenv("METI_PI_DEBUG", raising=False)
-    monkeypatch.setattr(sys, "argv", ["meti-pi", "--register", str(root), "--today", "2026-11-26", "classify", str(paths["csv"])])
+    monkeypatch.setattr(
+        sys, "argv", ["meti-pi", "--register", str(root), "--today", "2026-11-26", "classify", str(paths["csv"])]
+    )
     with pytest.raises(SystemExit) as info:
         main()
     assert info.value.code == 3
@@ -236,8 +332,18 @@ def test_unexpected_error_shows_frames_only_never_locals_or_the_message(tmp_path
 def test_refusal_messages_name_the_kind_and_position_never_the_value(tmp_path):
     root = make_register(tmp_path, example=True)
     markers = make_markers()
-    proc = run(root, tmp_path, "incident", "open", "--known-on", "2026-11-20", "--division", INCIDENT_DIVISION,
-               "--summary", f"連絡先 {markers['email']} / {markers['phone']}")
+    proc = run(
+        root,
+        tmp_path,
+        "incident",
+        "open",
+        "--known-on",
+        "2026-11-20",
+        "--division",
+        INCIDENT_DIVISION,
+        "--summary",
+        f"連絡先 {markers['email']} / {markers['phone']}",
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 2
     assert "メールアドレス" in err and "電話番号" in err and "character" in err
@@ -271,7 +377,12 @@ def write_headerless(folder: Path, first: dict[str, str], markers: dict[str, str
     rows = [list(first.values())]
     rows += [[f"佐藤{i}郎", f"サトウ タロウ{i}", f"大阪府大阪市北区梅田{i}-1-1", "高血圧症"] for i in range(40)]
     folder.mkdir()
-    paths = {"csv": folder / "patients.csv", "tsv": folder / "patients.tsv", "xlsx": folder / "patients.xlsx", "jsonl": folder / "keys.jsonl"}
+    paths = {
+        "csv": folder / "patients.csv",
+        "tsv": folder / "patients.tsv",
+        "xlsx": folder / "patients.xlsx",
+        "jsonl": folder / "keys.jsonl",
+    }
     paths["csv"].write_text("".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
     paths["tsv"].write_text("".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
     from openpyxl import Workbook
@@ -287,21 +398,98 @@ def write_headerless(folder: Path, first: dict[str, str], markers: dict[str, str
 
 # Every free-text option of every command (the text goes where {text} is).
 FREE_TEXT_RUNS = {
-    "incident open --summary": ["incident", "open", "--known-on", "2026-11-20", "--division", INCIDENT_DIVISION, "--summary", "{text}"],
-    **{f"incident open {opt}": ["incident", "open", "--known-on", "2026-11-20", "--division", INCIDENT_DIVISION, "--summary", "誤送付", opt, "{text}"]
-       for opt in ("--discovered-by", "--items", "--cause", "--secondary-damage", "--other", "--measure-done", "--measure-planned")},
+    "incident open --summary": [
+        "incident",
+        "open",
+        "--known-on",
+        "2026-11-20",
+        "--division",
+        INCIDENT_DIVISION,
+        "--summary",
+        "{text}",
+    ],
+    **{
+        f"incident open {opt}": [
+            "incident",
+            "open",
+            "--known-on",
+            "2026-11-20",
+            "--division",
+            INCIDENT_DIVISION,
+            "--summary",
+            "誤送付",
+            opt,
+            "{text}",
+        ]
+        for opt in (
+            "--discovered-by",
+            "--items",
+            "--cause",
+            "--secondary-damage",
+            "--other",
+            "--measure-done",
+            "--measure-planned",
+        )
+    },
     "incident update --note": ["incident", "update", "{incident}", "--event", "note", "--note", "{text}"],
     "incident update --method": ["incident", "update", "{incident}", "--event", "containment", "--method", "{text}"],
-    **{f"incident update {opt}": ["incident", "update", "{incident}", opt, "{text}"]
-       for opt in ("--cause", "--discovered-by", "--items", "--secondary-damage", "--other", "--substitute-measure", "--measure-done")},
+    **{
+        f"incident update {opt}": ["incident", "update", "{incident}", opt, "{text}"]
+        for opt in (
+            "--cause",
+            "--discovered-by",
+            "--items",
+            "--secondary-damage",
+            "--other",
+            "--substitute-measure",
+            "--measure-done",
+        )
+    },
     "notify log --summary": ["notify", "log", FILE_ID, "--kind", "use", "--summary", "{text}"],
-    **{f"notify log {opt}": ["notify", "log", FILE_ID, "--kind", "provision", "--summary", "送付", "--recipient", "委託先", "--basis", "法69条",
-                            opt, "{text}"] for opt in ("--recipient", "--basis", "--method")},
+    **{
+        f"notify log {opt}": [
+            "notify",
+            "log",
+            FILE_ID,
+            "--kind",
+            "provision",
+            "--summary",
+            "送付",
+            "--recipient",
+            "委託先",
+            "--basis",
+            "法69条",
+            opt,
+            "{text}",
+        ]
+        for opt in ("--recipient", "--basis", "--method")
+    },
     "notify explain --reason": ["notify", "explain", "N-2024-AQ4R7A", "--reason", "{text}"],
     "notify --late-reason": ["notify", "F-2026-WS4AX4", "--out", "{out}", "--late-reason", "{text}"],
-    "audit new --title": ["audit", "new", "--title", "{text}", "--division", INCIDENT_DIVISION, "--auditor", "監察官@kanbo-somu"],
-    "new --set description": ["new", "systems", "--set", "name=相談記録", "--set", "beppyo_row=6", "--set", "business_division=chusho-keiei-shien",
-                        "--set", "connected_to_meti_network=true", "--set", "description={text}"],
+    "audit new --title": [
+        "audit",
+        "new",
+        "--title",
+        "{text}",
+        "--division",
+        INCIDENT_DIVISION,
+        "--auditor",
+        "監察官@kanbo-somu",
+    ],
+    "new --set description": [
+        "new",
+        "systems",
+        "--set",
+        "name=相談記録",
+        "--set",
+        "beppyo_row=6",
+        "--set",
+        "business_division=chusho-keiei-shien",
+        "--set",
+        "connected_to_meti_network=true",
+        "--set",
+        "description={text}",
+    ],
 }
 
 
@@ -352,7 +540,19 @@ def test_issue_15_markers_never_leak(tmp_path):
     assert "列1" in recorded
 
     # 2. Every free-text option with every separator variant: refused (exit 2), never quoted.
-    opened = invoke(runner, root, "incident", "open", "--known-on", "2026-11-20", "--division", INCIDENT_DIVISION, "--summary", "申請書の誤送付", "--json")
+    opened = invoke(
+        runner,
+        root,
+        "incident",
+        "open",
+        "--known-on",
+        "2026-11-20",
+        "--division",
+        INCIDENT_DIVISION,
+        "--summary",
+        "申請書の誤送付",
+        "--json",
+    )
     assert opened.exit_code == 0, opened.output
     incident_id = json.loads(opened.stdout)["id"]
     seps = list(SEPARATORS.values())
@@ -363,15 +563,26 @@ def test_issue_15_markers_never_leak(tmp_path):
         texts = [*separated_values(markers, chosen), (f"宛先 {markers['email']} に誤送信", [markers["email"]])]
         for text, needles in texts:
             planted.update(needles)
-            args = [a.replace("{text}", text).replace("{incident}", incident_id).replace("{out}", str(out_dir)) for a in template]
+            args = [
+                a.replace("{text}", text).replace("{incident}", incident_id).replace("{out}", str(out_dir))
+                for a in template
+            ]
             run_in(args, {2})
             runs += 1
-    assert runs >= 100 and len({s for i in range(len(FREE_TEXT_RUNS)) for s in [seps[(3 * i + k) % len(seps)] for k in range(3)]}) == len(seps)
+    assert runs >= 100 and len(
+        {s for i in range(len(FREE_TEXT_RUNS)) for s in [seps[(3 * i + k) % len(seps)] for k in range(3)]}
+    ) == len(seps)
 
     # 3. Exports after all that (and the register's own outputs).
-    for args in (["export", "filebook", "--out", str(tmp_path / "fb.csv")], ["export", "filebook", "--format", "md", "--out", str(tmp_path / "fb.md")],
-                 ["export", "filebook", "--format", "xlsx", "--out", str(tmp_path / "fb.xlsx")], ["validate"], ["status"], ["history"],
-                 ["show", FILE_ID]):
+    for args in (
+        ["export", "filebook", "--out", str(tmp_path / "fb.csv")],
+        ["export", "filebook", "--format", "md", "--out", str(tmp_path / "fb.md")],
+        ["export", "filebook", "--format", "xlsx", "--out", str(tmp_path / "fb.xlsx")],
+        ["validate"],
+        ["status"],
+        ["history"],
+        ["show", FILE_ID],
+    ):
         run_in(args, {0, 1})
 
     needles: list[bytes] = []
@@ -386,9 +597,13 @@ def test_issue_15_markers_never_leak(tmp_path):
     for path in [*repo.rglob("*"), *tmp_path.glob("fb.*"), *out_dir.rglob("*")]:
         if path.is_file() and not path.is_symlink():
             leaks += [f"{path.relative_to(tmp_path)}: {n!r}" for n in search(every_byte_of(path), needles)]
-    objects = subprocess.run(("git", "cat-file", "--batch-all-objects", "--batch", "--unordered"), cwd=repo, capture_output=True).stdout
+    objects = subprocess.run(
+        ("git", "cat-file", "--batch-all-objects", "--batch", "--unordered"), cwd=repo, capture_output=True
+    ).stdout
     log = subprocess.run(("git", "log", "-p", "--all", "--reflog"), cwd=repo, capture_output=True).stdout
     leaks += [f"git: {n!r}" for n in search(objects + log, needles)]
     assert len(objects) > 10_000
-    print(f"issue 15: {len(planted)} markers planted ({len(needles)} encodings), {runs} refused free-text runs, {len(leaks)} leaked")
+    print(
+        f"issue 15: {len(planted)} markers planted ({len(needles)} encodings), {runs} refused free-text runs, {len(leaks)} leaked"
+    )
     assert leaks == []

@@ -23,9 +23,15 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "notify"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 LATE_REASON = "令和５年度の保有開始時に規程第３５条第３項の通知を失念していたことが、令和８年度の自己点検（規程第４１条）で判明したため。"
 # The 35-1 file after a change of its purpose and recorded items (for the change notice).
-FILE_35_1_CHANGED = edit(edit(FILE_35_1, "purpose: 補助金の交付申請の審査、交付決定及び額の確定に関する事務に利用する。",
-                              "purpose: 補助金の交付申請の審査、交付決定、額の確定及び事業実施状況の確認に関する事務に利用する。"),
-                         "交付決定額]", "交付決定額, 事業実施状況報告]")
+FILE_35_1_CHANGED = edit(
+    edit(
+        FILE_35_1,
+        "purpose: 補助金の交付申請の審査、交付決定及び額の確定に関する事務に利用する。",
+        "purpose: 補助金の交付申請の審査、交付決定、額の確定及び事業実施状況の確認に関する事務に利用する。",
+    ),
+    "交付決定額]",
+    "交付決定額, 事業実施状況報告]",
+)
 FILES = {
     "F-2026-AAAAAA": FILE_35_1,
     "F-2026-AAAAAB": FILE_35_1_CHANGED.replace("F-2026-AAAAAA", "F-2026-AAAAAB"),
@@ -44,8 +50,14 @@ def render(reg: Register, file_id: str, kind: str, drafted_on: str, **kw) -> nd.
     rec = reg.get("files", file_id)
     assert rec is not None
     (ks,) = [k for k in notices.file_status(reg, rec) if k.kind == kind]
-    ctx = nd.DraftContext(notice_id="N-2026-TEST01", kind=kind, drafted_on=date.fromisoformat(drafted_on),
-                          items_hash=ks.current_hash, register_commit=COMMIT, **kw)
+    ctx = nd.DraftContext(
+        notice_id="N-2026-TEST01",
+        kind=kind,
+        drafted_on=date.fromisoformat(drafted_on),
+        items_hash=ks.current_hash,
+        register_commit=COMMIT,
+        **kw,
+    )
     return nd.render(reg, rec, ctx)
 
 
@@ -61,9 +73,17 @@ def check_golden(name: str, text: str) -> None:
 CASES = {
     # name: (file, kind, drafted_on, extra context)
     "35-1.md": ("F-2026-AAAAAA", "35-1", "2026-03-16", {}),
-    "35-1-change.md": ("F-2026-AAAAAB", "35-1", "2026-11-26",
-                       {"change": True, "supersedes": "N-2026-PREV01", "supersedes_on": date(2026, 3, 17),
-                        "changed_items": ("purpose", "record_items")}),
+    "35-1-change.md": (
+        "F-2026-AAAAAB",
+        "35-1",
+        "2026-11-26",
+        {
+            "change": True,
+            "supersedes": "N-2026-PREV01",
+            "supersedes_on": date(2026, 3, 17),
+            "changed_items": ("purpose", "record_items"),
+        },
+    ),
     "35-2.md": ("F-2026-BBBBBB", "35-2", "2026-04-08", {}),
     "35-3-late.md": ("F-2026-CCCCCC", "35-3", "2026-11-26", {"late_reason": LATE_REASON}),
     "36.md": ("F-2026-DDDDDD", "36", "2026-10-05", {}),
@@ -97,7 +117,11 @@ def test_every_draft_is_addressed_dated_and_traceable(reg, name):
 def test_the_74_1_items_1_to_11_are_all_there(reg):
     md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
     numbers = re.findall(r"^### （([０-９]+)）.*（第([０-９]+)号）$", md, flags=re.M)
-    assert [a for a, b in numbers] == [b for a, b in numbers] == ["１", "２", "３", "４", "５", "６", "７", "８", "９", "１０", "１１"]
+    assert (
+        [a for a, b in numbers]
+        == [b for a, b in numbers]
+        == ["１", "２", "３", "４", "５", "６", "７", "８", "９", "１０", "１１"]
+    )
 
 
 def test_35_1_says_in_advance_35_2_after_holding(reg):
@@ -119,14 +143,25 @@ def test_late_first_notice_does_not_say_in_advance_and_gives_its_reason(reg):
 
 
 def test_change_notice_names_the_previous_notice_and_what_changed(reg):
-    md = render(reg, "F-2026-AAAAAA", "35-1", "2026-11-26", change=True, supersedes="N-2026-PREV01",
-                supersedes_on=date(2026, 3, 17), changed_items=("purpose", "record_items")).markdown
+    md = render(
+        reg,
+        "F-2026-AAAAAA",
+        "35-1",
+        "2026-11-26",
+        change=True,
+        supersedes="N-2026-PREV01",
+        supersedes_on=date(2026, 3, 17),
+        changed_items=("purpose", "record_items"),
+    ).markdown
     assert "第３５条第１項後段の規定に基づき" in md and "変更しようとするので、あらかじめ通知します。" in md
     assert "前回の通知：通知番号 N-2026-PREV01（令和８年３月１７日通知）" in md
     assert "変更した事項：利用目的、記録項目" in md
     unknown = render(reg, "F-2026-AAAAAA", "35-1", "2026-11-26", change=True, supersedes="N-2026-PREV01")
     # Not a blank to fill in: a sentence saying the previous items cannot be told (issue 16).
-    assert "変更した事項：前回の通知の内容を登録簿の履歴から特定できないため、全ての事項を変更後の内容で記載する。" in unknown.markdown
+    assert (
+        "変更した事項：前回の通知の内容を登録簿の履歴から特定できないため、全ての事項を変更後の内容で記載する。"
+        in unknown.markdown
+    )
     assert "changed_items" in unknown.gaps and "（前回の通知と対照して記入）" not in unknown.markdown
 
 
@@ -148,17 +183,22 @@ def test_36_cites_todays_articles_with_the_rules_numbers(reg):
 def test_citations_come_from_citations_yaml(tmp_path):
     text = (write_register(tmp_path / "a", {}) / "citations.yaml").read_text(encoding="utf-8")
     amended = edit(text, "current: 第116条第1項", "current: 第130条第1項")
-    reg = Register.load(write_register(tmp_path / "b", {"files/F-2026-DDDDDD.yaml": FILE_36, "citations.yaml": amended}))
+    reg = Register.load(
+        write_register(tmp_path / "b", {"files/F-2026-DDDDDD.yaml": FILE_36, "citations.yaml": amended})
+    )
     md = render(reg, "F-2026-DDDDDD", "36", "2026-10-05").markdown
     assert "個人情報保護法第１３０条第１項（規程制定時の第１１４条第１項）" in md
 
 
-@pytest.mark.parametrize(("current", "ruled", "expected"), [
-    ("第109条第2項", "第107条第2項", "個人情報保護法第109条第2項（規程制定時の第107条第2項）"),
-    ("第74条", "第74条", "個人情報保護法第74条"),
-    ("第2条第12項", "第2条第11項（個人番号関係事務）", "個人情報保護法第2条第12項（規程制定時の第2条第11項）"),
-    ("第１０９条第２項", "第107条第2項", "個人情報保護法第109条第2項（規程制定時の第107条第2項）"),
-])
+@pytest.mark.parametrize(
+    ("current", "ruled", "expected"),
+    [
+        ("第109条第2項", "第107条第2項", "個人情報保護法第109条第2項（規程制定時の第107条第2項）"),
+        ("第74条", "第74条", "個人情報保護法第74条"),
+        ("第2条第12項", "第2条第11項（個人番号関係事務）", "個人情報保護法第2条第12項（規程制定時の第2条第11項）"),
+        ("第１０９条第２項", "第107条第2項", "個人情報保護法第109条第2項（規程制定時の第107条第2項）"),
+    ],
+)
 def test_cite(current, ruled, expected):
     assert nd.cite({"k": {"current": current, "cited_in_rule": ruled}}, "k", "個人情報保護法", "第1条") == expected
 
@@ -180,7 +220,9 @@ def test_halfwidth_switch_changes_only_the_drafts_own_digits(reg):
 def test_the_fuku_sokatsu_comes_from_the_roles_records(tmp_path):
     roles = (write_register(tmp_path / "a", {}) / "roles" / "fuku-sokatsu.yaml").read_text(encoding="utf-8")
     renamed = edit(roles, "post: 大臣官房個人情報保護室長", "post: 大臣官房情報公開・個人情報保護室長")
-    reg = Register.load(write_register(tmp_path / "b", {"files/F-2026-AAAAAA.yaml": FILE_35_1, "roles/fuku-sokatsu.yaml": renamed}))
+    reg = Register.load(
+        write_register(tmp_path / "b", {"files/F-2026-AAAAAA.yaml": FILE_35_1, "roles/fuku-sokatsu.yaml": renamed})
+    )
     assert "大臣官房情報公開・個人情報保護室長　殿" in render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
 
 
@@ -191,14 +233,19 @@ def test_gaps_are_marked_and_reported(reg):
 
 
 def test_register_text_cannot_break_the_markdown_structure(tmp_path):
-    hostile = edit(FILE_35_1, "purpose: 補助金の交付申請の審査、交付決定及び額の確定に関する事務に利用する。",
-                   "purpose: '# 見出し *強調* | 表 ` 補助金の交付申請の審査'")
+    hostile = edit(
+        FILE_35_1,
+        "purpose: 補助金の交付申請の審査、交付決定及び額の確定に関する事務に利用する。",
+        "purpose: '# 見出し *強調* | 表 ` 補助金の交付申請の審査'",
+    )
     reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": hostile}))
     md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
     assert "\n\\# 見出し \\*強調\\* \\| 表 \\` 補助金" in md
     from meti_pi.render import word
 
-    assert "# 見出し *強調* | 表 ` 補助金の交付申請の審査" in "\n".join(word.docx_paragraphs(nd.docx(nd.Draft("t", md), None, date(2026, 3, 16))))
+    assert "# 見出し *強調* | 表 ` 補助金の交付申請の審査" in "\n".join(
+        word.docx_paragraphs(nd.docx(nd.Draft("t", md), None, date(2026, 3, 16)))
+    )
 
 
 def test_the_notice_states_the_decided_class_and_a_lower_one_without_reason_is_a_gap(tmp_path):
@@ -207,7 +254,11 @@ def test_the_notice_states_the_decided_class_and_a_lower_one_without_reason_is_a
     reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": lower}))
     draft = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16")
     assert "管理区分：管理Ｃ" in draft.markdown and "management_class" in draft.gaps
-    explained = edit(lower, "classification: {rationale: ", "classification: {class_rationale: 一時的な写しのため管理Ｃとする, rationale: ")
+    explained = edit(
+        lower,
+        "classification: {rationale: ",
+        "classification: {class_rationale: 一時的な写しのため管理Ｃとする, rationale: ",
+    )
     reg = Register.load(write_register(tmp_path / "s", {"files/F-2026-AAAAAA.yaml": explained}))
     draft = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16")
     assert "管理区分：管理Ｃ" in draft.markdown and "management_class" not in draft.gaps
@@ -222,7 +273,10 @@ def test_word_draft_paragraphs(reg):
 
     draft = render(reg, "F-2026-CCCCCC", "35-3", "2026-11-26", late_reason=LATE_REASON)
     paras = word.docx_paragraphs(nd.docx(draft, reg.policy, date(2026, 11, 26)))
-    assert paras[:2] == ["通知番号　N-2026-TEST01\n令和８年１１月２６日", "副総括個人情報保護管理者\n大臣官房個人情報保護室長　殿"]
+    assert paras[:2] == [
+        "通知番号　N-2026-TEST01\n令和８年１１月２６日",
+        "副総括個人情報保護管理者\n大臣官房個人情報保護室長　殿",
+    ]
     assert "個人番号・特定個人情報等の保有に関する通知" in paras
     assert "記" in paras
     assert "１　個人情報保護法第７４条第１項各号に掲げる事項" in paras
@@ -244,7 +298,8 @@ def test_word_draft_is_byte_identical_on_two_runs_and_uses_the_east_asian_font(r
 
 # -- the less common parts of a draft ------------------------------------------------------------
 
-SUBCONTRACTOR = """\
+SUBCONTRACTOR = (
+    """\
 schema_version: 1
 id: C-2026-BBBBBB
 name: 架空データ入力株式会社
@@ -252,21 +307,40 @@ divisions: [kanbo-kaikei]
 parent: C-2026-AAAAAA
 contract: {start: '2026-04-01'}
 clauses:
-""" + "\n".join(f"  {n}: {{present: true}}" for n in (
-    "confidentiality", "subcontracting_limits", "copy_limits", "safety_measures", "incident_handling",
-    "inspection", "deletion_return", "termination_damages", "reporting_audit")) + "\n"
+"""
+    + "\n".join(
+        f"  {n}: {{present: true}}"
+        for n in (
+            "confidentiality",
+            "subcontracting_limits",
+            "copy_limits",
+            "safety_measures",
+            "incident_handling",
+            "inspection",
+            "deletion_return",
+            "termination_damages",
+            "reporting_audit",
+        )
+    )
+    + "\n"
+)
 
 
 def test_withheld_items_subcontractors_and_missing_records(tmp_path):
     text = edit(FILE_35_1, "contractors: [C-2026-AAAAAA]", "contractors: [C-2026-AAAAAA, C-2026-BBBBBB, C-2026-GONE01]")
     text = edit(text, "systems: [SYS-2026-AAAAAA]", "systems: [SYS-2026-AAAAAA, SYS-2026-GONE01]")
     text += "filebook_withheld: {record_items: [申請額], routine_recipients: true, reason: 審査の公正な遂行に支障を及ぼすため。}\n"
-    reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": text,
-                                                         "contractors/C-2026-BBBBBB.yaml": SUBCONTRACTOR}))
+    reg = Register.load(
+        write_register(
+            tmp_path / "r", {"files/F-2026-AAAAAA.yaml": text, "contractors/C-2026-BBBBBB.yaml": SUBCONTRACTOR}
+        )
+    )
     draft = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16")
     md = draft.markdown
-    assert ("次の事項を個人情報ファイル簿に記載しない：記録項目の一部（申請額）、記録情報の経常的提供先"
-            "（理由：審査の公正な遂行に支障を及ぼすため。）") in md
+    assert (
+        "次の事項を個人情報ファイル簿に記載しない：記録項目の一部（申請額）、記録情報の経常的提供先"
+        "（理由：審査の公正な遂行に支障を及ぼすため。）"
+    ) in md
     assert "- 架空データ入力株式会社（株式会社架空情報サービスからの再委託）" in md
     assert "- C-2026-GONE01：（未登録）" in md and "- SYS-2026-GONE01：（未登録）" in md
     assert draft.gaps == ["systems/SYS-2026-GONE01", "contractors/C-2026-GONE01"]
@@ -280,19 +354,36 @@ name: 資源エネルギー庁省エネルギー・新エネルギー部新エ�
 org: 資源エネルギー庁
 manager_post: 資源エネルギー庁省エネルギー・新エネルギー部新エネルギー課長
 """
-    text = edit(edit(FILE_35_1, "division: kanbo-kaikei", "division: enecho"), "org: 経済産業省", "org: 資源エネルギー庁")
+    text = edit(
+        edit(FILE_35_1, "division: kanbo-kaikei", "division: enecho"), "org: 経済産業省", "org: 資源エネルギー庁"
+    )
     text += "filebook_withheld: {whole_file: true, reason: 掲載により事務の適正な遂行に著しい支障を及ぼすため。}\n"
-    reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": text, "divisions/enecho.yaml": division}))
+    reg = Register.load(
+        write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": text, "divisions/enecho.yaml": division})
+    )
     md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
     assert "個人情報ファイル簿に掲載しない。（理由：" in md
-    assert "行政機関等の名称：資源エネルギー庁\n\n事務をつかさどる組織の名称：資源エネルギー庁省エネルギー・新エネルギー部新エネルギー課" in md
-    assert '<p align="right">資源エネルギー庁省エネルギー・新エネルギー部新エネルギー課<br>' in md  # no doubled body name
+    assert (
+        "行政機関等の名称：資源エネルギー庁\n\n事務をつかさどる組織の名称：資源エネルギー庁省エネルギー・新エネルギー部新エネルギー課"
+        in md
+    )
+    assert (
+        '<p align="right">資源エネルギー庁省エネルギー・新エネルギー部新エネルギー課<br>' in md
+    )  # no doubled body name
     assert "個人情報保護法第７５条第３項（個人情報ファイル簿への記載の一部又は全部の省略）" in md
 
 
 def test_without_a_rationale_the_engines_steps_stand_in_and_a_count_may_be_unknown(tmp_path):
-    text = edit(FILE_35_1, "classification: {rationale: 本人の数が千人以上であり、管理Ａに該当する事情はないため管理Ｂとする。}\n", "")
-    text = edit(text, "principals: {count: 1500, as_of: '2026-03-31', basis: stated}", "principals: {count: null, as_of: '2026-03-31'}")
+    text = edit(
+        FILE_35_1,
+        "classification: {rationale: 本人の数が千人以上であり、管理Ａに該当する事情はないため管理Ｂとする。}\n",
+        "",
+    )
+    text = edit(
+        text,
+        "principals: {count: 1500, as_of: '2026-03-31', basis: stated}",
+        "principals: {count: null, as_of: '2026-03-31'}",
+    )
     reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": text}))
     draft = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16")
     assert "本人の数：不明" in draft.markdown
@@ -303,12 +394,21 @@ def test_without_a_rationale_the_engines_steps_stand_in_and_a_count_may_be_unkno
 
 
 def test_a_small_my_number_file_shows_the_exclusion_the_engine_found(tmp_path):
-    text = edit(edit(FILE_35_3, "count: 4800", "count: 500"), "pia_status: not_required",
-                "pia_status: published\n  pia_ref: 特定個人情報保護評価書（全項目評価書）第1号")
+    text = edit(
+        edit(FILE_35_3, "count: 4800", "count: 500"),
+        "pia_status: not_required",
+        "pia_status: published\n  pia_ref: 特定個人情報保護評価書（全項目評価書）第1号",
+    )
     reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-CCCCCC.yaml": text}))
     md = render(reg, "F-2026-CCCCCC", "35-3", "2023-03-01").markdown
-    assert "個人情報保護法第７４条第２項第９号（本人の数が政令で定める数に満たないもの）：本人の数が千人に満たない（５００人）ため、これに該当する。" in md
-    assert "特定個人情報保護評価（番号法第２８条）：評価書公表済み（評価書：特定個人情報保護評価書（全項目評価書）第1号）" in md
+    assert (
+        "個人情報保護法第７４条第２項第９号（本人の数が政令で定める数に満たないもの）：本人の数が千人に満たない（５００人）ため、これに該当する。"
+        in md
+    )
+    assert (
+        "特定個人情報保護評価（番号法第２８条）：評価書公表済み（評価書：特定個人情報保護評価書（全項目評価書）第1号）"
+        in md
+    )
 
 
 @pytest.mark.slow
@@ -318,11 +418,30 @@ def test_word_draft_opens_in_libreoffice(reg, tmp_path):
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer) - the .docx was not opened in an office suite")
+        pytest.skip(
+            "LibreOffice is not installed (apt-get install libreoffice-writer) - the .docx was not opened in an office suite"
+        )
     path = tmp_path / "notice.docx"
-    path.write_bytes(nd.docx(render(reg, "F-2026-CCCCCC", "35-3", "2026-11-26", late_reason=LATE_REASON), reg.policy, date(2026, 11, 26)))
-    done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                           "--outdir", str(tmp_path), str(path)], capture_output=True, timeout=180, check=False)
+    path.write_bytes(
+        nd.docx(
+            render(reg, "F-2026-CCCCCC", "35-3", "2026-11-26", late_reason=LATE_REASON), reg.policy, date(2026, 11, 26)
+        )
+    )
+    done = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     pdf = tmp_path / "notice.pdf"
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000

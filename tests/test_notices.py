@@ -34,8 +34,17 @@ connected_to_meti_network: true
 
 CLAUSES = "\n".join(
     f"  {name}: {{present: true}}"
-    for name in ("confidentiality", "subcontracting_limits", "copy_limits", "safety_measures", "incident_handling",
-                 "inspection", "deletion_return", "termination_damages", "reporting_audit")
+    for name in (
+        "confidentiality",
+        "subcontracting_limits",
+        "copy_limits",
+        "safety_measures",
+        "incident_handling",
+        "inspection",
+        "deletion_return",
+        "termination_damages",
+        "reporting_audit",
+    )
 )
 CONTRACTOR = f"""\
 schema_version: 1
@@ -155,12 +164,29 @@ RECORDS = {
 }
 
 
-def notice(nid: str, file_id: str, kind: str, state: str, drafted_on: str, *, submitted_on: str | None = None,
-           items_hash: str | None = None, change: bool = False, late_reason: str | None = None,
-           acknowledged_on: str | None = None) -> str:
+def notice(
+    nid: str,
+    file_id: str,
+    kind: str,
+    state: str,
+    drafted_on: str,
+    *,
+    submitted_on: str | None = None,
+    items_hash: str | None = None,
+    change: bool = False,
+    late_reason: str | None = None,
+    acknowledged_on: str | None = None,
+) -> str:
     """A notifications/<nid>.yaml text."""
-    lines = ["schema_version: 1", f"id: {nid}", f"kind: '{kind}'", f"file: {file_id}", f"change: {str(change).lower()}",
-             f"state: {state}", f"drafted_on: '{drafted_on}'"]
+    lines = [
+        "schema_version: 1",
+        f"id: {nid}",
+        f"kind: '{kind}'",
+        f"file: {file_id}",
+        f"change: {str(change).lower()}",
+        f"state: {state}",
+        f"drafted_on: '{drafted_on}'",
+    ]
     if submitted_on:
         lines.append(f"submitted_on: '{submitted_on}'")
     if acknowledged_on:
@@ -210,18 +236,31 @@ def edit(text: str, old: str, new: str) -> str:
 def test_the_register_used_here_is_valid(tmp_path):
     from meti_pi.checks.validate import validate_register
 
-    reg = load(tmp_path, {f"files/{fid}.yaml": text for fid, text in
-                          (("F-2026-AAAAAA", FILE_35_1), ("F-2026-BBBBBB", FILE_35_2), ("F-2026-CCCCCC", FILE_35_3), ("F-2026-DDDDDD", FILE_36))})
+    reg = load(
+        tmp_path,
+        {
+            f"files/{fid}.yaml": text
+            for fid, text in (
+                ("F-2026-AAAAAA", FILE_35_1),
+                ("F-2026-BBBBBB", FILE_35_2),
+                ("F-2026-CCCCCC", FILE_35_3),
+                ("F-2026-DDDDDD", FILE_36),
+            )
+        },
+    )
     errors = [p.render() for p in validate_register(reg, date(2026, 11, 26)) if p.severity == "error"]
     assert errors == []
 
 
-@pytest.mark.parametrize(("text", "kinds"), [
-    (FILE_35_1, ["35-1"]),
-    (FILE_35_2, ["35-2"]),
-    (FILE_35_3, ["35-3"]),
-    (FILE_36, ["35-1", "36"]),
-])
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        (FILE_35_1, ["35-1"]),
+        (FILE_35_2, ["35-2"]),
+        (FILE_35_3, ["35-3"]),
+        (FILE_36, ["35-1", "36"]),
+    ],
+)
 def test_required_kinds_come_from_the_decision_engine(tmp_path, text, kinds):
     reg = load(tmp_path, {"files/F.yaml": text})
     rec = reg.of_kind("files")[0]
@@ -276,8 +315,15 @@ def test_timing_after_adds_the_policy_days_and_rolls_past_closed_days(tmp_path):
 
 
 def test_timing_follows_policy_without_delay_days(tmp_path):
-    reg = load(tmp_path, {"files/F.yaml": FILE_35_2, "policy.yaml": (SHIPPED / "policy.yaml").read_text(encoding="utf-8")
-                          .replace("without_delay_days: 14", "without_delay_days: 7")})
+    reg = load(
+        tmp_path,
+        {
+            "files/F.yaml": FILE_35_2,
+            "policy.yaml": (SHIPPED / "policy.yaml")
+            .read_text(encoding="utf-8")
+            .replace("without_delay_days: 14", "without_delay_days: 7"),
+        },
+    )
     (req,) = notices.requirements(reg, reg.of_kind("files")[0].data)
     assert req.due == date(2026, 4, 8)
 
@@ -299,9 +345,25 @@ def test_items_hash_is_a_sha256_of_the_canonical_items(tmp_path):
     doc = {"items_version": notices.ITEMS_VERSION, "kind": "35-1", "items": notices.notified_items("35-1", data, "B")}
     assert notices.items_hash("35-1", data, "B") == hashlib.sha256(notices.canonical_json(doc).encode()).hexdigest()
     assert set(notices.notified_items("35-1", data, "B")) == {
-        "name", "org", "division", "purpose", "record_items", "record_scope", "collection_method", "sensitive",
-        "routine_recipients", "filebook_withheld", "disclosure_office", "special_procedures", "planned_start_date",
-        "other_reference", "file_kind", "management_class", "systems", "contractors", "exclusions",
+        "name",
+        "org",
+        "division",
+        "purpose",
+        "record_items",
+        "record_scope",
+        "collection_method",
+        "sensitive",
+        "routine_recipients",
+        "filebook_withheld",
+        "disclosure_office",
+        "special_procedures",
+        "planned_start_date",
+        "other_reference",
+        "file_kind",
+        "management_class",
+        "systems",
+        "contractors",
+        "exclusions",
     }
 
 
@@ -312,30 +374,46 @@ def _hash(tmp_path: Path, text: str, kind: str = "35-1") -> str:
     return current_hash(reg, "F-2026-AAAAAA", kind)
 
 
-@pytest.mark.parametrize(("old", "new"), [
-    ("count: 1500", "count: 1600"),  # the count moves; the class and the exclusions do not
-    ("count: 1500", "count: 1000"),  # 1,000 is still 管理B and still in scope
-    ("basis: stated", "basis: scanned"),
-    ("management_class: B\n", "management_class: B\nnotes: 備考の追記\n"),
-    ("classification: {rationale: 本人の数が千人以上であり、管理Ａに該当する事情はないため管理Ｂとする。}",
-     "classification: {rationale: 理由の書き直し}"),
-    ("purpose: 補助金の交付申請の審査、交付決定及び額の確定に関する事務に利用する。",
-     "purpose: |\n  補助金の交付申請の審査、交付決定及び額の確定に関する事務に利用する。\n"),  # layout only
-])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("count: 1500", "count: 1600"),  # the count moves; the class and the exclusions do not
+        ("count: 1500", "count: 1000"),  # 1,000 is still 管理B and still in scope
+        ("basis: stated", "basis: scanned"),
+        ("management_class: B\n", "management_class: B\nnotes: 備考の追記\n"),
+        (
+            "classification: {rationale: 本人の数が千人以上であり、管理Ａに該当する事情はないため管理Ｂとする。}",
+            "classification: {rationale: 理由の書き直し}",
+        ),
+        (
+            "purpose: 補助金の交付申請の審査、交付決定及び額の確定に関する事務に利用する。",
+            "purpose: |\n  補助金の交付申請の審査、交付決定及び額の確定に関する事務に利用する。\n",
+        ),  # layout only
+    ],
+)
 def test_items_hash_ignores_what_is_not_notified(tmp_path, old, new):
     assert _hash(tmp_path, edit(FILE_35_1, old, new)) == _hash(tmp_path, FILE_35_1)
 
 
-@pytest.mark.parametrize(("old", "new"), [
-    ("purpose: 補助金の交付申請の審査", "purpose: 補助金の交付申請及び実績報告の審査"),
-    ("record_items: [氏名, 住所, 電話番号, 屋号, 申請額, 交付決定額]", "record_items: [氏名, 住所, 屋号, 申請額, 交付決定額]"),
-    ("record_items: [氏名, 住所, 電話番号,", "record_items: [住所, 氏名, 電話番号,"),  # the order is part of the item
-    ("sensitive: false", "sensitive: true"),  # item 6, and the class becomes A
-    ("contractors: [C-2026-AAAAAA]", "contractors: []"),
-    ("systems: [SYS-2026-AAAAAA]", "systems: []"),
-    ("holding: {start: '2026-04-01'}", "holding: {start: '2026-05-01'}"),  # item 11: the planned start
-    ("file_kind: computer\n", "file_kind: computer\nspecial_procedures: 他法による特別の手続あり\n"),
-])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("purpose: 補助金の交付申請の審査", "purpose: 補助金の交付申請及び実績報告の審査"),
+        (
+            "record_items: [氏名, 住所, 電話番号, 屋号, 申請額, 交付決定額]",
+            "record_items: [氏名, 住所, 屋号, 申請額, 交付決定額]",
+        ),
+        (
+            "record_items: [氏名, 住所, 電話番号,",
+            "record_items: [住所, 氏名, 電話番号,",
+        ),  # the order is part of the item
+        ("sensitive: false", "sensitive: true"),  # item 6, and the class becomes A
+        ("contractors: [C-2026-AAAAAA]", "contractors: []"),
+        ("systems: [SYS-2026-AAAAAA]", "systems: []"),
+        ("holding: {start: '2026-04-01'}", "holding: {start: '2026-05-01'}"),  # item 11: the planned start
+        ("file_kind: computer\n", "file_kind: computer\nspecial_procedures: 他法による特別の手続あり\n"),
+    ],
+)
 def test_items_hash_changes_with_a_notified_item(tmp_path, old, new):
     assert _hash(tmp_path, edit(FILE_35_1, old, new)) != _hash(tmp_path, FILE_35_1)
 
@@ -379,39 +457,77 @@ def test_an_after_notice_is_pending_until_the_policy_limit(tmp_path, today, stat
     assert findings(reg, today) == [("F-2026-BBBBBB", "35-2", status)]
 
 
-@pytest.mark.parametrize(("submitted", "expected"), [
-    ("2026-03-31", []),
-    ("2026-04-01", []),  # the same day counts as in advance
-    ("2026-04-02", [("F-2026-AAAAAA", "35-1", "late")]),
-])
+@pytest.mark.parametrize(
+    ("submitted", "expected"),
+    [
+        ("2026-03-31", []),
+        ("2026-04-01", []),  # the same day counts as in advance
+        ("2026-04-02", [("F-2026-AAAAAA", "35-1", "late")]),
+    ],
+)
 def test_late_when_made_after_the_holding_start(tmp_path, submitted, expected):
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": FILE_35_1})
     h = current_hash(reg, "F-2026-AAAAAA", "35-1")
-    reg = load(tmp_path / "2", {"files/F-2026-AAAAAA.yaml": FILE_35_1,
-                                "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-03-20",
-                                                                 submitted_on=submitted, items_hash=h)})
+    reg = load(
+        tmp_path / "2",
+        {
+            "files/F-2026-AAAAAA.yaml": FILE_35_1,
+            "notifications/N-1.yaml": notice(
+                "N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-03-20", submitted_on=submitted, items_hash=h
+            ),
+        },
+    )
     assert findings(reg, "2026-11-26") == expected
 
 
-@pytest.mark.parametrize(("submitted", "expected"), [
-    ("2026-04-15", []),
-    ("2026-04-16", [("F-2026-BBBBBB", "35-2", "late")]),
-])
+@pytest.mark.parametrize(
+    ("submitted", "expected"),
+    [
+        ("2026-04-15", []),
+        ("2026-04-16", [("F-2026-BBBBBB", "35-2", "late")]),
+    ],
+)
 def test_35_2_is_late_after_the_without_delay_limit(tmp_path, submitted, expected):
     reg = load(tmp_path, {"files/F-2026-BBBBBB.yaml": FILE_35_2})
     h = current_hash(reg, "F-2026-BBBBBB", "35-2")
-    reg = load(tmp_path / "2", {"files/F-2026-BBBBBB.yaml": FILE_35_2,
-                                "notifications/N-1.yaml": notice("N-1", "F-2026-BBBBBB", "35-2", "acknowledged", "2026-04-02",
-                                                                 submitted_on=submitted, acknowledged_on=submitted, items_hash=h)})
+    reg = load(
+        tmp_path / "2",
+        {
+            "files/F-2026-BBBBBB.yaml": FILE_35_2,
+            "notifications/N-1.yaml": notice(
+                "N-1",
+                "F-2026-BBBBBB",
+                "35-2",
+                "acknowledged",
+                "2026-04-02",
+                submitted_on=submitted,
+                acknowledged_on=submitted,
+                items_hash=h,
+            ),
+        },
+    )
     assert findings(reg, "2026-11-26") == expected
 
 
 def test_a_late_notice_with_its_reason_is_listed_but_does_not_fail(tmp_path):
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": FILE_35_1})
     h = current_hash(reg, "F-2026-AAAAAA", "35-1")
-    reg = load(tmp_path / "2", {"files/F-2026-AAAAAA.yaml": FILE_35_1,
-                                "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-05-01",
-                                                                 submitted_on="2026-05-01", items_hash=h, late_reason="事務の引継ぎ漏れ")})
+    reg = load(
+        tmp_path / "2",
+        {
+            "files/F-2026-AAAAAA.yaml": FILE_35_1,
+            "notifications/N-1.yaml": notice(
+                "N-1",
+                "F-2026-AAAAAA",
+                "35-1",
+                "submitted",
+                "2026-05-01",
+                submitted_on="2026-05-01",
+                items_hash=h,
+                late_reason="事務の引継ぎ漏れ",
+            ),
+        },
+    )
     (f,) = notices.check(reg, date(2026, 11, 26))
     assert (f.status, f.failing, f.notification) == ("late_explained", False, "N-1")
 
@@ -419,8 +535,13 @@ def test_a_late_notice_with_its_reason_is_listed_but_does_not_fail(tmp_path):
 def test_a_draft_is_not_a_notice(tmp_path):
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": FILE_35_1})
     h = current_hash(reg, "F-2026-AAAAAA", "35-1")
-    reg = load(tmp_path / "2", {"files/F-2026-AAAAAA.yaml": FILE_35_1,
-                                "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "drafted", "2026-03-20", items_hash=h)})
+    reg = load(
+        tmp_path / "2",
+        {
+            "files/F-2026-AAAAAA.yaml": FILE_35_1,
+            "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "drafted", "2026-03-20", items_hash=h),
+        },
+    )
     (f,) = notices.check(reg, date(2026, 4, 2))
     assert (f.status, f.notification) == ("missing", "N-1")
     assert "notify submit N-1" in f.message
@@ -430,8 +551,16 @@ def test_stale_when_notified_items_changed_since_and_current_after_a_change_noti
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": FILE_35_1})
     old = current_hash(reg, "F-2026-AAAAAA", "35-1")
     changed = edit(FILE_35_1, "purpose: 補助金の交付申請の審査", "purpose: 補助金の交付申請及び実績報告の審査")
-    first = notice("N-1", "F-2026-AAAAAA", "35-1", "acknowledged", "2026-03-01", submitted_on="2026-03-02",
-                   acknowledged_on="2026-03-03", items_hash=old)
+    first = notice(
+        "N-1",
+        "F-2026-AAAAAA",
+        "35-1",
+        "acknowledged",
+        "2026-03-01",
+        submitted_on="2026-03-02",
+        acknowledged_on="2026-03-03",
+        items_hash=old,
+    )
     reg = load(tmp_path / "2", {"files/F-2026-AAAAAA.yaml": changed, "notifications/N-1.yaml": first})
     (f,) = notices.check(reg, date(2026, 11, 26))
     assert (f.status, f.notification, f.failing) == ("stale", "N-1", True)
@@ -439,37 +568,70 @@ def test_stale_when_notified_items_changed_since_and_current_after_a_change_noti
     assert new != old
     # A drafted change notice is not enough; a submitted one is.
     draft = notice("N-2", "F-2026-AAAAAA", "35-1", "drafted", "2026-11-20", items_hash=new, change=True)
-    reg = load(tmp_path / "3", {"files/F-2026-AAAAAA.yaml": changed, "notifications/N-1.yaml": first, "notifications/N-2.yaml": draft})
+    reg = load(
+        tmp_path / "3",
+        {"files/F-2026-AAAAAA.yaml": changed, "notifications/N-1.yaml": first, "notifications/N-2.yaml": draft},
+    )
     (f,) = notices.check(reg, date(2026, 11, 26))
     assert f.status == "stale" and "notify submit N-2" in f.message
-    made = notice("N-2", "F-2026-AAAAAA", "35-1", "submitted", "2026-11-20", submitted_on="2026-11-21", items_hash=new, change=True)
-    reg = load(tmp_path / "4", {"files/F-2026-AAAAAA.yaml": changed, "notifications/N-1.yaml": first, "notifications/N-2.yaml": made})
+    made = notice(
+        "N-2",
+        "F-2026-AAAAAA",
+        "35-1",
+        "submitted",
+        "2026-11-20",
+        submitted_on="2026-11-21",
+        items_hash=new,
+        change=True,
+    )
+    reg = load(
+        tmp_path / "4",
+        {"files/F-2026-AAAAAA.yaml": changed, "notifications/N-1.yaml": first, "notifications/N-2.yaml": made},
+    )
     assert notices.check(reg, date(2026, 11, 26)) == []
 
 
 def test_a_change_back_makes_the_notice_current_again(tmp_path):
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": FILE_35_1})
     h = current_hash(reg, "F-2026-AAAAAA", "35-1")
-    reg = load(tmp_path / "2", {"files/F-2026-AAAAAA.yaml": FILE_35_1,
-                                "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-03-01",
-                                                                 submitted_on="2026-03-01", items_hash=h)})
+    reg = load(
+        tmp_path / "2",
+        {
+            "files/F-2026-AAAAAA.yaml": FILE_35_1,
+            "notifications/N-1.yaml": notice(
+                "N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-03-01", submitted_on="2026-03-01", items_hash=h
+            ),
+        },
+    )
     assert notices.check(reg, date(2026, 11, 26)) == []
 
 
 def test_withdrawn_drafts_and_other_kinds_do_not_count(tmp_path):
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": FILE_35_1})
     h = current_hash(reg, "F-2026-AAAAAA", "35-1")
-    reg = load(tmp_path / "2", {
-        "files/F-2026-AAAAAA.yaml": FILE_35_1,
-        "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "withdrawn", "2026-03-01", items_hash=h),
-        "notifications/N-2.yaml": notice("N-2", "F-2026-AAAAAA", "35-2", "submitted", "2026-03-01", submitted_on="2026-03-01", items_hash=h),
-    })
+    reg = load(
+        tmp_path / "2",
+        {
+            "files/F-2026-AAAAAA.yaml": FILE_35_1,
+            "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "withdrawn", "2026-03-01", items_hash=h),
+            "notifications/N-2.yaml": notice(
+                "N-2", "F-2026-AAAAAA", "35-2", "submitted", "2026-03-01", submitted_on="2026-03-01", items_hash=h
+            ),
+        },
+    )
     assert findings(reg, "2026-11-26") == [("F-2026-AAAAAA", "35-1", "missing")]
 
 
 def test_a_notice_without_items_hash_is_listed_as_unverifiable(tmp_path):
-    reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": FILE_35_1,
-                          "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-03-01", submitted_on="2026-03-01")})
+    reg = load(
+        tmp_path,
+        {
+            "files/F-2026-AAAAAA.yaml": FILE_35_1,
+            "notifications/N-1.yaml": notice(
+                "N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-03-01", submitted_on="2026-03-01"
+            ),
+        },
+    )
     (f,) = notices.check(reg, date(2026, 11, 26))
     assert (f.status, f.failing) == ("unhashed", False)
 
@@ -484,9 +646,15 @@ def test_files_no_longer_held_are_not_checked(tmp_path):
 def test_each_kind_of_a_file_is_judged_on_its_own(tmp_path):
     reg = load(tmp_path, {"files/F-2026-DDDDDD.yaml": FILE_36})
     h36 = current_hash(reg, "F-2026-DDDDDD", "36")
-    reg = load(tmp_path / "2", {"files/F-2026-DDDDDD.yaml": FILE_36,
-                                "notifications/N-1.yaml": notice("N-1", "F-2026-DDDDDD", "36", "submitted", "2026-10-02",
-                                                                 submitted_on="2026-10-02", items_hash=h36)})
+    reg = load(
+        tmp_path / "2",
+        {
+            "files/F-2026-DDDDDD.yaml": FILE_36,
+            "notifications/N-1.yaml": notice(
+                "N-1", "F-2026-DDDDDD", "36", "submitted", "2026-10-02", submitted_on="2026-10-02", items_hash=h36
+            ),
+        },
+    )
     assert findings(reg, "2026-11-26") == [("F-2026-DDDDDD", "35-1", "missing")]
 
 
@@ -496,7 +664,12 @@ def test_each_kind_of_a_file_is_judged_on_its_own(tmp_path):
 def test_notice_findings_are_located_warnings(tmp_path):
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": FILE_35_1})
     (p,) = list(notices.notice_findings(reg, date(2026, 11, 26)))
-    assert (p.path, p.severity, p.code, p.key) == ("files/F-2026-AAAAAA.yaml", "warning", "notice-missing", "$.holding.start")
+    assert (p.path, p.severity, p.code, p.key) == (
+        "files/F-2026-AAAAAA.yaml",
+        "warning",
+        "notice-missing",
+        "$.holding.start",
+    )
     assert p.line == FILE_35_1.splitlines().index("holding: {start: '2026-04-01'}") + 1
     assert "Art. 35(1)" in p.message and "meti-pi notify F-2026-AAAAAA --kind 35-1" in p.message
 
@@ -512,13 +685,24 @@ def test_ledger_out_of_step_is_a_warning(tmp_path):
     n = notice("N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-03-01", submitted_on="2026-03-01", items_hash=h)
     reg = load(tmp_path / "2", {"files/F-2026-AAAAAA.yaml": FILE_35_1, "notifications/N-1.yaml": n})
     assert [p.code for p in notices.ledger_findings(reg)] == ["ledger-missing"]
-    ledger = ("schema_version: 1\nid: F-2026-AAAAAA\nfile: F-2026-AAAAAA\nnotified:\n"
-              "  - {notification: N-1, kind: '35-1', date: '2026-03-01', state: drafted}\n")
-    reg = load(tmp_path / "3", {"files/F-2026-AAAAAA.yaml": FILE_35_1, "notifications/N-1.yaml": n, "ledger/F-2026-AAAAAA.yaml": ledger})
+    ledger = (
+        "schema_version: 1\nid: F-2026-AAAAAA\nfile: F-2026-AAAAAA\nnotified:\n"
+        "  - {notification: N-1, kind: '35-1', date: '2026-03-01', state: drafted}\n"
+    )
+    reg = load(
+        tmp_path / "3",
+        {"files/F-2026-AAAAAA.yaml": FILE_35_1, "notifications/N-1.yaml": n, "ledger/F-2026-AAAAAA.yaml": ledger},
+    )
     (p,) = list(notices.ledger_findings(reg))
     assert (p.code, p.path, p.line) == ("ledger-state", "ledger/F-2026-AAAAAA.yaml", 5)
-    reg = load(tmp_path / "4", {"files/F-2026-AAAAAA.yaml": FILE_35_1, "notifications/N-1.yaml": n,
-                                "ledger/F-2026-AAAAAA.yaml": ledger.replace("state: drafted", "state: submitted")})
+    reg = load(
+        tmp_path / "4",
+        {
+            "files/F-2026-AAAAAA.yaml": FILE_35_1,
+            "notifications/N-1.yaml": n,
+            "ledger/F-2026-AAAAAA.yaml": ledger.replace("state: drafted", "state: submitted"),
+        },
+    )
     assert list(notices.ledger_findings(reg)) == []
 
 
@@ -537,8 +721,10 @@ def test_plan_initial_current_drafted_change(tmp_path):
     assert _plan(reg, "F-2026-AAAAAA", "35-1").action == "initial"
     h = current_hash(reg, "F-2026-AAAAAA", "35-1")
 
-    drafted = {"files/F-2026-AAAAAA.yaml": FILE_35_1,
-               "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "drafted", "2026-03-01", items_hash=h)}
+    drafted = {
+        "files/F-2026-AAAAAA.yaml": FILE_35_1,
+        "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "drafted", "2026-03-01", items_hash=h),
+    }
     reg = load(tmp_path / "d", drafted)
     p = _plan(reg, "F-2026-AAAAAA", "35-1")
     assert (p.action, p.drafts_new, p.withdraw) == ("drafted", False, ())
@@ -549,8 +735,12 @@ def test_plan_initial_current_drafted_change(tmp_path):
     p = _plan(load(tmp_path / "o", outdated), "F-2026-AAAAAA", "35-1")
     assert (p.action, p.withdraw) == ("initial", ("N-1",))  # an out-of-date draft is replaced
 
-    made = {"files/F-2026-AAAAAA.yaml": FILE_35_1,
-            "notifications/N-1.yaml": notice("N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-03-01", submitted_on="2026-03-01", items_hash=h)}
+    made = {
+        "files/F-2026-AAAAAA.yaml": FILE_35_1,
+        "notifications/N-1.yaml": notice(
+            "N-1", "F-2026-AAAAAA", "35-1", "submitted", "2026-03-01", submitted_on="2026-03-01", items_hash=h
+        ),
+    }
     assert _plan(load(tmp_path / "m", made), "F-2026-AAAAAA", "35-1").action == "current"
     changed = dict(made, **{"files/F-2026-AAAAAA.yaml": edit(FILE_35_1, "電話番号, ", "")})
     p = _plan(load(tmp_path / "c", changed), "F-2026-AAAAAA", "35-1")
@@ -567,9 +757,13 @@ def test_36_without_a_creation_date_is_missing_at_once(tmp_path):
 
 def test_check_survives_records_of_the_wrong_shape(tmp_path):
     # notify --check reads hand-edited records before validate has judged them.
-    broken = (FILE_35_1.replace("holding: {start: '2026-04-01'}", "holding: '2026-04-01'")
-              .replace("characteristics: {sensitive: false, my_number: false, financial: false, processing: none}", "characteristics: 3")
-              + "exclusions: 74-2-9\nanonymized_info: yes\n")
+    broken = (
+        FILE_35_1.replace("holding: {start: '2026-04-01'}", "holding: '2026-04-01'").replace(
+            "characteristics: {sensitive: false, my_number: false, financial: false, processing: none}",
+            "characteristics: 3",
+        )
+        + "exclusions: 74-2-9\nanonymized_info: yes\n"
+    )
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": broken})
     assert [(f.kind, f.status, f.due) for f in notices.check(reg, date(2026, 11, 26))] == [("35-1", "missing", None)]
 
@@ -577,11 +771,14 @@ def test_check_survives_records_of_the_wrong_shape(tmp_path):
 # -- issue 14: files held before the rule took effect (附則1, 2022-04-01) ---------------------------
 
 
-@pytest.mark.parametrize(("start", "timing", "due"), [
-    ("2015-04-01", "after", "2022-04-15"),  # 遅滞なく from 2022-04-01 (policy 14 days), never 2015-04-01
-    ("2022-03-31", "after", "2022-04-15"),
-    ("2022-04-01", "before", "2022-04-01"),  # from the effective date on: あらかじめ
-])
+@pytest.mark.parametrize(
+    ("start", "timing", "due"),
+    [
+        ("2015-04-01", "after", "2022-04-15"),  # 遅滞なく from 2022-04-01 (policy 14 days), never 2015-04-01
+        ("2022-03-31", "after", "2022-04-15"),
+        ("2022-04-01", "before", "2022-04-01"),  # from the effective date on: あらかじめ
+    ],
+)
 def test_files_held_before_the_rule_owe_the_35_1_notice_without_delay(tmp_path, start, timing, due):
     text = edit(FILE_35_1, "holding: {start: '2026-04-01'}", f"holding: {{start: '{start}'}}")
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
@@ -607,7 +804,10 @@ def test_rule_effective_date_is_policy_data(tmp_path):
 def test_non_file_decided_b_as_equivalent_requires_its_35_2_notice(tmp_path):
     # issue 14: 管理B includes 「これに準ずる管理が適当と判断されるもの」; the 管理者's class is the decision
     text = edit(FILE_35_1, "count: 1500", "count: 10").replace("file_kind: computer", "file_kind: none")
-    text = text.replace("classification: {rationale: ", "classification: {class_rationale: 審査の公正に関わるため準ずる管理とする, rationale: ")
+    text = text.replace(
+        "classification: {rationale: ",
+        "classification: {class_rationale: 審査の公正に関わるため準ずる管理とする, rationale: ",
+    )
     reg = load(tmp_path, {"files/F-2026-AAAAAA.yaml": text})
     assert [r.kind for r in notices.requirements(reg, reg.of_kind("files")[0].data)] == ["35-2"]
     reg = load(tmp_path / "c", {"files/F-2026-AAAAAA.yaml": text.replace("management_class: B", "management_class: C")})

@@ -28,13 +28,17 @@ def test_packaged_copies_are_byte_identical_to_the_source_of_truth() -> None:
         for rel in src:
             assert copy[rel] == src[rel], f"meti_pi/data/{name}/{rel} differs from {source}/{rel}: run `make schemas`"
     # Nothing else (stray files) in the copies.
-    assert {p.name for p in (PACKAGE / "data" / "schemas").iterdir()} == {p.name for p in (REPO / "schemas").glob("*.schema.json")}
+    assert {p.name for p in (PACKAGE / "data" / "schemas").iterdir()} == {
+        p.name for p in (REPO / "schemas").glob("*.schema.json")
+    }
 
 
 def test_data_is_located_inside_the_package() -> None:
     assert schema.schemas_dir() == PACKAGE / "data" / "schemas"
     assert registry_ops.template_dir() == PACKAGE / "data" / "register"
-    assert schema.load_schema("files.schema.json") == json.loads((REPO / "schemas" / "files.schema.json").read_text(encoding="utf-8"))
+    assert schema.load_schema("files.schema.json") == json.loads(
+        (REPO / "schemas" / "files.schema.json").read_text(encoding="utf-8")
+    )
 
 
 def test_no_module_reaches_outside_the_package() -> None:
@@ -44,8 +48,13 @@ def test_no_module_reaches_outside_the_package() -> None:
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr == "parent" and isinstance(node.value, ast.Attribute) \
-                    and node.value.attr == "parent" and "__file__" in ast.unparse(node):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "parent"
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "parent"
+                and "__file__" in ast.unparse(node)
+            ):
                 offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert offenders == []
 
@@ -76,15 +85,34 @@ def test_init_writes_the_registers_schema_copy_and_modelines_point_into_it(tmp_p
     assert git(root, "status", "--porcelain") == ""
     assert ".schemas/files.schema.json" in git(root, "show", "--name-only", "--format=", "HEAD").split()
     # A new record's modeline points at the same copy, whatever the install location.
-    result = invoke(runner, root, "new", "divisions", "--id", "kanbo-x", "--set", "name=大臣官房", "--set", "org=経済産業省", "--set", "manager_post=課長")
+    result = invoke(
+        runner,
+        root,
+        "new",
+        "divisions",
+        "--id",
+        "kanbo-x",
+        "--set",
+        "name=大臣官房",
+        "--set",
+        "org=経済産業省",
+        "--set",
+        "manager_post=課長",
+    )
     assert result.exit_code == 0, result.output
-    assert (root / "divisions" / "kanbo-x.yaml").read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=../.schemas/divisions.schema.json\n")
+    assert (
+        (root / "divisions" / "kanbo-x.yaml")
+        .read_text(encoding="utf-8")
+        .startswith("# yaml-language-server: $schema=../.schemas/divisions.schema.json\n")
+    )
 
 
 def test_schemas_write_refreshes_a_stale_copy_in_one_commit(tmp_path, runner) -> None:
     root = make_register(tmp_path)
     state = json.loads(invoke(runner, root, "schemas", "--json").stdout)
-    assert state["register"] == str(root) and len(state["missing"]) == len(list((REPO / "schemas").glob("*.schema.json")))
+    assert state["register"] == str(root) and len(state["missing"]) == len(
+        list((REPO / "schemas").glob("*.schema.json"))
+    )
     assert invoke(runner, root, "schemas", "--write", "--dry-run").exit_code == 0
     assert not (root / ".schemas").exists()
     result = invoke(runner, root, "schemas", "--write", "--json")
@@ -99,7 +127,9 @@ def test_schemas_write_refreshes_a_stale_copy_in_one_commit(tmp_path, runner) ->
     assert json.loads(invoke(runner, root, "schemas", "--json").stdout)["stale"] == [".schemas/files.schema.json"]
     result = invoke(runner, root, "schemas", "--write", "--json")
     assert json.loads(result.stdout)["written"] == [".schemas/files.schema.json"]
-    assert (root / ".schemas" / "files.schema.json").read_bytes() == (REPO / "schemas" / "files.schema.json").read_bytes()
+    assert (root / ".schemas" / "files.schema.json").read_bytes() == (
+        REPO / "schemas" / "files.schema.json"
+    ).read_bytes()
     assert invoke(runner, root, "validate").exit_code == 0
     verify = invoke(runner, root, "history", "--verify")
     assert verify.exit_code == 0, verify.output

@@ -109,11 +109,12 @@ def test_choose_keys_by_name() -> None:
         choose_keys(cols, ("氏名", "社員番号"), {})
 
 
-
 def test_birth_dates_in_wareki_and_seireki_are_one_date() -> None:
     from meti_pi.classify.detect import parse_birth_date
     from meti_pi.classify.principals import date_cells
 
     norm = date_cells(parse_birth_date)
-    assert set(norm(["平成2年10月19日", "1990-10-19", "1990/10/19", "H2.10.19", "１９９０年１０月１９日"])) == {"1990-10-19"}
+    assert set(norm(["平成2年10月19日", "1990-10-19", "1990/10/19", "H2.10.19", "１９９０年１０月１９日"])) == {
+        "1990-10-19"
+    }
     assert list(norm(["", "不明"])) == ["", "不明"]  # not a date: compared folded, empty stays empty

@@ -32,7 +32,9 @@ def test_with_fork_the_work_is_shared_and_the_results_are_in_order() -> None:
     assert len({pid for _, pid in out}) == 3 and parent in {pid for _, pid in out}
 
 
-def test_background_work_is_done_by_exit_or_inline_without_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_background_work_is_done_by_exit_or_inline_without_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     done = tmp_path / "done"
     parent = os.getpid()
     procs.background(lambda: done.write_text("forked" if os.getpid() != parent else "here"))
@@ -51,6 +53,11 @@ def test_only_procs_starts_processes() -> None:
     """POSIX process calls sit behind meti_pi/procs.py (issue 12), so a port touches one module."""
     package = Path(procs.__file__).resolve().parent
     calls = ("os.fork(", "os.waitpid(", "os.sched_getaffinity(", "os.wait(")
-    found = [f"{p.relative_to(package)}: {c}" for p in package.rglob("*.py") if p.name != "procs.py"
-             for c in calls if c in p.read_text(encoding="utf-8")]
+    found = [
+        f"{p.relative_to(package)}: {c}"
+        for p in package.rglob("*.py")
+        if p.name != "procs.py"
+        for c in calls
+        if c in p.read_text(encoding="utf-8")
+    ]
     assert found == []

@@ -24,20 +24,85 @@ TODAY = date(2026, 11, 26)
 
 # -- values a register holds --------------------------------------------------------------
 
-JAPANESE = st.text(alphabet=st.sampled_from("個人情報保護管理者課長経済産業省あいうえおアイウエオｱｲｳ０１２３４５６７８９　、。（）「」・ー令和"), min_size=1, max_size=20)
-TRICKY_STRINGS = st.sampled_from([
-    "yes", "no", "on", "off", "y", "n", "Yes", "NO", "true", "False", "null", "~", "", " ", "-", "- x", "? x",
-    "0123", "010", "007", "0o17", "0x1F", "1e3", "1_000", ".5", "+1", "-0", ".inf", "NaN",
-    "2026-01-01", "2026-1-1", "2026-13-45", "12:30", "1:02:03", "#not a comment", "a # b", "a: b", "[x]", "{y}",
-    "'quoted'", '"double"', "line1\nline2", "tab\there", "trailing ", " leading", "&anchor", "*alias", "!tag", "%", "@", "`",
-    "令和８年１１月２６日", "〒100-8901", "ＡＢＣ", "\u3000全角空白", "é", "🙂",
-])
+JAPANESE = st.text(
+    alphabet=st.sampled_from(
+        "個人情報保護管理者課長経済産業省あいうえおアイウエオｱｲｳ０１２３４５６７８９　、。（）「」・ー令和"
+    ),
+    min_size=1,
+    max_size=20,
+)
+TRICKY_STRINGS = st.sampled_from(
+    [
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+        "Yes",
+        "NO",
+        "true",
+        "False",
+        "null",
+        "~",
+        "",
+        " ",
+        "-",
+        "- x",
+        "? x",
+        "0123",
+        "010",
+        "007",
+        "0o17",
+        "0x1F",
+        "1e3",
+        "1_000",
+        ".5",
+        "+1",
+        "-0",
+        ".inf",
+        "NaN",
+        "2026-01-01",
+        "2026-1-1",
+        "2026-13-45",
+        "12:30",
+        "1:02:03",
+        "#not a comment",
+        "a # b",
+        "a: b",
+        "[x]",
+        "{y}",
+        "'quoted'",
+        '"double"',
+        "line1\nline2",
+        "tab\there",
+        "trailing ",
+        " leading",
+        "&anchor",
+        "*alias",
+        "!tag",
+        "%",
+        "@",
+        "`",
+        "令和８年１１月２６日",
+        "〒100-8901",
+        "ＡＢＣ",
+        "\u3000全角空白",
+        "é",
+        "🙂",
+    ]
+)
 # U+0085, U+2028, U+2029 are left out: ruamel writes them so that they read back as spaces
 # (test_line_separator_characters_survive_a_write).
-STRINGS = st.one_of(JAPANESE, TRICKY_STRINGS, st.text(st.characters(codec="utf-8", exclude_characters="\x85\u2028\u2029"), max_size=15))
+STRINGS = st.one_of(
+    JAPANESE, TRICKY_STRINGS, st.text(st.characters(codec="utf-8", exclude_characters="\x85\u2028\u2029"), max_size=15)
+)
 # Floats are left out: ruamel rewrites untouched floats (test_untouched_floats_are_not_rewritten).
 SCALARS = st.one_of(
-    STRINGS, st.integers(min_value=-10**12, max_value=10**12), st.booleans(), st.none(),
+    STRINGS,
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.booleans(),
+    st.none(),
     st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31)).map(date.isoformat),
 )
 KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
@@ -45,8 +110,10 @@ KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
 # and ruamel drops a comment after `- - []`: test_comment_after_a_nested_empty_list_survives).
 VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.one_of(st.lists(st.one_of(SCALARS, st.dictionaries(KEYS, inner, max_size=3)), max_size=4),
-                            st.dictionaries(KEYS, inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(st.one_of(SCALARS, st.dictionaries(KEYS, inner, max_size=3)), max_size=4),
+        st.dictionaries(KEYS, inner, max_size=4),
+    ),
     max_leaves=12,
 )
 DOCS = st.dictionaries(KEYS, VALUES, min_size=2, max_size=8)
@@ -66,7 +133,7 @@ def with_comments(text: str, data: dict[str, Any], draw_positions: list[int]) ->
             comments.append(c)
         if top_level_key and i % 2 in draw_positions and not line.rstrip().endswith((":", "|", "|-", ">", ">-")):
             c = f"# eol{len(comments)}"
-            candidate = "\n".join([*out, f"{line}  {c}", *lines[i + 1:]]) + "\n"
+            candidate = "\n".join([*out, f"{line}  {c}", *lines[i + 1 :]]) + "\n"
             try:
                 if yamlload.load(candidate) == data:
                     out.append(f"{line}  {c}")
@@ -113,27 +180,43 @@ def _edit(doc: dict[str, Any], new_value: Any, which: int, positions: list[int],
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(doc=DOCS, new_value=SCALARS, which=st.integers(min_value=0, max_value=100), positions=st.lists(st.integers(0, 2), max_size=3))
+@given(
+    doc=DOCS,
+    new_value=SCALARS,
+    which=st.integers(min_value=0, max_value=100),
+    positions=st.lists(st.integers(0, 2), max_size=3),
+)
 def test_editing_one_scalar_field_preserves_every_other_value_and_every_comment(doc, new_value, which, positions):
     _edit(doc, new_value, which, positions, scalar_only=True)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(doc=DOCS, new_value=VALUES, which=st.integers(min_value=0, max_value=100), positions=st.lists(st.integers(0, 2), max_size=3))
+@given(
+    doc=DOCS,
+    new_value=VALUES,
+    which=st.integers(min_value=0, max_value=100),
+    positions=st.lists(st.integers(0, 2), max_size=3),
+)
 def test_replacing_any_field_preserves_every_other_value(doc, new_value, which, positions):
     _edit(doc, new_value, which, positions, scalar_only=False)
 
 
-@pytest.mark.xfail(strict=True, reason="meti_pi/store/yamlio.py (lead): ruamel keeps a comment line that precedes a key as a trailing "
-                   "comment of the previous value; replacing that value when it is a list or mapping drops the comment")
+@pytest.mark.xfail(
+    strict=True,
+    reason="meti_pi/store/yamlio.py (lead): ruamel keeps a comment line that precedes a key as a trailing "
+    "comment of the previous value; replacing that value when it is a list or mapping drops the comment",
+)
 def test_replacing_a_collection_keeps_the_comment_line_below_it():
     doc = yamlio.load_rt("systems:\n  - SYS-1\n# 委託先は年度ごとに見直す\ncontractors: []\n")
     doc["systems"] = ["SYS-2"]
     assert "# 委託先は年度ごとに見直す" in yamlio.dump_rt(doc)
 
 
-@pytest.mark.xfail(strict=True, reason="ruamel drops a comment line that follows `- - []` (a list nested in a list) "
-                   "even on a plain load and dump; no register schema nests lists, so this is noted, not fixed")
+@pytest.mark.xfail(
+    strict=True,
+    reason="ruamel drops a comment line that follows `- - []` (a list nested in a list) "
+    "even on a plain load and dump; no register schema nests lists, so this is noted, not fixed",
+)
 def test_comment_after_a_nested_empty_list_survives():
     text = "d:\n  - x\n  - - []\n# c\na: y\n"
     assert "# c" in yamlio.dump_rt(yamlio.load_rt(text))
@@ -184,21 +267,28 @@ def _normal(value: Any) -> Any:
 # -- the fast loader and ruamel agree on hand-written documents ---------------------------------
 
 HAND_SCALARS = st.one_of(
-    st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)).map(date.isoformat),      # 2026-01-01 unquoted
-    st.sampled_from(["yes", "no", "Yes", "NO", "on", "off", "y", "n", "true", "false", "True", "FALSE", "null", "~", "Null"]),
-    st.integers(min_value=0, max_value=99999).map(lambda n: f"0{n}"),                            # leading zeros: 0123
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)).map(date.isoformat),  # 2026-01-01 unquoted
+    st.sampled_from(
+        ["yes", "no", "Yes", "NO", "on", "off", "y", "n", "true", "false", "True", "FALSE", "null", "~", "Null"]
+    ),
+    st.integers(min_value=0, max_value=99999).map(lambda n: f"0{n}"),  # leading zeros: 0123
     st.integers(min_value=0, max_value=4095).map(lambda n: f"0o{n:o}"),
     st.integers(min_value=0, max_value=4095).map(lambda n: f"0x{n:X}"),
-    st.integers(min_value=-10**9, max_value=10**9).map(str),
+    st.integers(min_value=-(10**9), max_value=10**9).map(str),
     st.sampled_from(["1.5", ".5", "1e3", "-2.5E-3", "1.", ".inf", "-.inf", "12:30", "1:02:03"]),
     JAPANESE,
-    JAPANESE.map(lambda s: f"'{s}'"), JAPANESE.map(lambda s: f'"{s}"'),
+    JAPANESE.map(lambda s: f"'{s}'"),
+    JAPANESE.map(lambda s: f'"{s}"'),
     st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31)).map(lambda d: f"'{d.isoformat()}'"),
 )
 
 
 @settings(max_examples=400, deadline=None)
-@given(entries=st.dictionaries(KEYS, st.one_of(HAND_SCALARS, st.lists(HAND_SCALARS, min_size=1, max_size=3)), min_size=1, max_size=8))
+@given(
+    entries=st.dictionaries(
+        KEYS, st.one_of(HAND_SCALARS, st.lists(HAND_SCALARS, min_size=1, max_size=3)), min_size=1, max_size=8
+    )
+)
 def test_fast_loader_and_ruamel_agree_on_hand_written_documents(entries):
     lines = []
     for k, v in entries.items():
@@ -221,11 +311,14 @@ def _nan_safe(value: Any) -> Any:
     return "nan" if isinstance(value, float) and value != value else value
 
 
-@pytest.mark.parametrize("scalar,fast,ruamel", [
-    ("1_000", "1_000", 1000),   # YAML 1.2 core has no digit separators; ruamel accepts them
-    ("0b101", "0b101", 5),      # nor binary
-    ("2026-01-01 10:00:00", "2026-01-01 10:00:00", "2026-01-01T10:00:00"),  # to_plain writes a 'T'
-])
+@pytest.mark.parametrize(
+    "scalar,fast,ruamel",
+    [
+        ("1_000", "1_000", 1000),  # YAML 1.2 core has no digit separators; ruamel accepts them
+        ("0b101", "0b101", 5),  # nor binary
+        ("2026-01-01 10:00:00", "2026-01-01 10:00:00", "2026-01-01T10:00:00"),  # to_plain writes a 'T'
+    ],
+)
 def test_known_divergences_are_in_the_safe_direction(scalar, fast, ruamel):
     """Where the two loaders differ, the fast one (which validation uses) keeps the text as a string:
     a field that must be a number fails validation instead of being read as one silently."""
@@ -236,10 +329,14 @@ def test_known_divergences_are_in_the_safe_direction(scalar, fast, ruamel):
 # -- the same through the real write path (a transaction on a git register) -------------------
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(post=st.one_of(JAPANESE, TRICKY_STRINGS.filter(lambda s: s.strip() and "\n" not in s and "\t" not in s))
-       # text that screening refuses (a 〒 address, a phone number...) is never written: issue 15
-       .filter(lambda s: not screening.screen(s)))
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    post=st.one_of(JAPANESE, TRICKY_STRINGS.filter(lambda s: s.strip() and "\n" not in s and "\t" not in s))
+    # text that screening refuses (a 〒 address, a phone number...) is never written: issue 15
+    .filter(lambda s: not screening.screen(s))
+)
 def test_write_path_edit_keeps_comments_and_other_values(tmp_path_factory, post):
     from conftest import make_register
 
@@ -266,7 +363,9 @@ def test_write_path_edit_keeps_comments_and_other_values(tmp_path_factory, post)
     after_text = (root / "divisions" / "jinji.yaml").read_text(encoding="utf-8")
     after = Register.load(root).get("divisions", "jinji").data
     assert after["manager_post"] == post
-    assert {k: v for k, v in after.items() if k != "manager_post"} == {k: v for k, v in before.items() if k != "manager_post"}
+    assert {k: v for k, v in after.items() if k != "manager_post"} == {
+        k: v for k, v in before.items() if k != "manager_post"
+    }
     for comment in ("# 課等の記録（手で書いたコメント）", "# 正式名称", "# 管理者は官職で書く", "# 一人目", "$schema="):
         assert comment in after_text
     diff = [line for line in after_text.splitlines() if line not in text.splitlines()]
@@ -277,8 +376,11 @@ def test_write_path_edit_keeps_comments_and_other_values(tmp_path_factory, post)
 
 
 @settings(max_examples=300, deadline=None)
-@given(existing=st.sets(st.integers(min_value=0, max_value=31), max_size=31), prefix=st.sampled_from(["F", "INC", "N", "SYS", "C"]),
-       year=st.integers(min_value=2000, max_value=2099))
+@given(
+    existing=st.sets(st.integers(min_value=0, max_value=31), max_size=31),
+    prefix=st.sampled_from(["F", "INC", "N", "SYS", "C"]),
+    year=st.integers(min_value=2000, max_value=2099),
+)
 def test_allocate_never_returns_an_existing_id_even_when_the_space_is_nearly_full(existing, prefix, year):
     """With 5 random bits (32 ids) and up to 31 taken, the one returned is free and valid."""
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -81,12 +81,35 @@ def test_locate_agrees_with_the_node_walk_on_every_key_of_every_example_file() -
     assert checked > 1000
 
 
-@pytest.mark.parametrize("text", [
-    "", "# only a comment\n", "a: [1, 2\n", "- x\n- y: 1\n  z: 2\n", "1: one\ntrue: yes\n",
-    "a: 1\na: 2\n", "[k]: 0\nb: 1\n", "plain scalar\n", "a:\n  b:\n    c:\n      d: deep\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "# only a comment\n",
+        "a: [1, 2\n",
+        "- x\n- y: 1\n  z: 2\n",
+        "1: one\ntrue: yes\n",
+        "a: 1\na: 2\n",
+        "[k]: 0\nb: 1\n",
+        "plain scalar\n",
+        "a:\n  b:\n    c:\n      d: deep\n",
+    ],
+)
 def test_locate_agrees_on_odd_texts(text: str) -> None:
-    for kp in [(), ("a",), ("a", "b", "c", "d"), (0,), (1, "z"), (1, "y"), (2,), (1,), (True,), ("b",), ("1",), ("true",)]:
+    for kp in [
+        (),
+        ("a",),
+        ("a", "b", "c", "d"),
+        (0,),
+        (1, "z"),
+        (1, "y"),
+        (2,),
+        (1,),
+        (True,),
+        ("b",),
+        ("1",),
+        ("true",),
+    ]:
         assert yamlload.locate(text, kp) == reference_locate(text, kp), (text, kp)
 
 
@@ -119,10 +142,20 @@ def test_a_lazy_problem_parses_only_when_its_line_is_read(monkeypatch: pytest.Mo
         p.line = 3  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("values", [
-    [], [1], [1, 1], [1, 2, 1, 1, 3, 2], ["a", "b", "c"], [None, None], [1, 1.0, True], [[1], [1], "x", {"a": 1}, {"a": 1}],
-    [*list(range(500)), 0, 499],
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        [1],
+        [1, 1],
+        [1, 2, 1, 1, 3, 2],
+        ["a", "b", "c"],
+        [None, None],
+        [1, 1.0, True],
+        [[1], [1], "x", {"a": 1}, {"a": 1}],
+        [*list(range(500)), 0, 499],
+    ],
+)
 def test_repeats_flags_what_the_quadratic_scan_flagged(values: list[Any]) -> None:
     assert _repeats(values) == [n for n, v in enumerate(values) if v in values[:n]]
 
@@ -145,7 +178,9 @@ def test_duplicate_answers_and_findings_are_reported_at_every_repeat(tmp_path: P
     dup = [p.key for p in found if p.code == "answer-duplicate"]
     assert dup == [f"$.answers[{len(answers)}].item", f"$.answers[{len(answers) + 1}].item"]
     if findings:
-        assert [p.key for p in found if p.code == "finding-id-duplicate"] == [f"$.findings[{len(rec.data['findings'])}].id"]
+        assert [p.key for p in found if p.code == "finding-id-duplicate"] == [
+            f"$.findings[{len(rec.data['findings'])}].id"
+        ]
 
 
 def eager_at(rec: Any, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
@@ -162,7 +197,9 @@ def validate_json(root: Path, settings: Settings = DEFAULT) -> str:
 
 
 @pytest.mark.parametrize("parallel", ["1", "100000"])  # checks in forked workers, and in this process
-def test_validate_output_is_unchanged_by_lazy_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: str) -> None:
+def test_validate_output_is_unchanged_by_lazy_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: str
+) -> None:
     settings = Settings(parallel_min=int(parallel))
     lazy = validate_json(make_register(tmp_path / "lazy", example=True), settings)
     with monkeypatch.context() as m:
@@ -184,7 +221,9 @@ def test_the_write_path_never_locates_a_warning(tmp_path: Path, monkeypatch: pyt
     parses = []
     real = yamlload._line_index.__wrapped__
     monkeypatch.setattr(yamlload, "_line_index", lambda text: parses.append(1) or real(text))
-    after = Register.load(root, overlay={rel: (root / rel).read_text(encoding="utf-8") + "# touched\n" for rel in changed})
+    after = Register.load(
+        root, overlay={rel: (root / rel).read_text(encoding="utf-8") + "# touched\n" for rel in changed}
+    )
     focus = focus_of(after, changed)
     assert focus is not None and {rel[:-5] for rel in changed} <= focus
     assert focused_errors(after, TODAY, focus, checks=ERROR_CHECKS) == []
@@ -198,6 +237,7 @@ def test_the_write_path_never_locates_a_warning(tmp_path: Path, monkeypatch: pyt
 
 
 # -- per-division scans replaced by indexes (inspect --year over every division was O(divisions x N)) --
+
 
 def generated_register(tmp_path: Path, records: int = 1500) -> Path:
     """A register from the bench's generator (every record kind, incidents from the engine)."""
@@ -230,13 +270,17 @@ def checklists(root: Path, year: int) -> str:
     from meti_pi.inspect import checklist
 
     reg = Register.load(root)
-    built = [checklist.build(reg, d.id, year, TODAY).as_json() for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id)]
+    built = [
+        checklist.build(reg, d.id, year, TODAY).as_json() for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id)
+    ]
     return json.dumps(built, ensure_ascii=False, sort_keys=True)
 
 
 @pytest.mark.slow  # a generated register scanned record by record (issue 17: out of make test-fast)
 @pytest.mark.parametrize("which", ["example", "generated"])
-def test_checklists_from_the_indexes_equal_a_scan_of_every_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str) -> None:
+def test_checklists_from_the_indexes_equal_a_scan_of_every_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
     from meti_pi.inspect import checklist
     from meti_pi.store import beppyo
 
@@ -262,7 +306,11 @@ def test_candidates_keep_records_whose_fields_are_not_plain_text(tmp_path: Path)
     some = contractors[0]
     mine = [r.id for r in candidates(reg, "contractors", {"divisions[]": [some.data["divisions"][0]], "files[]": []})]
     assert some.id in mine and mine == [r.id for r in contractors if r.id in mine]  # register order
-    assert [r.id for r in candidates(reg, "contractors", {"divisions[]": ["no-such-division"], "files[]": []}, [some.id])] == [some.id]
+    assert [
+        r.id for r in candidates(reg, "contractors", {"divisions[]": ["no-such-division"], "files[]": []}, [some.id])
+    ] == [some.id]
     odd = dict(some.data, divisions="a text, not a list")
     reg2 = Register.load(root, overlay={some.relpath: json.dumps(odd, ensure_ascii=False) + "\n"})
-    assert some.id in [r.id for r in candidates(reg2, "contractors", {"divisions[]": ["no-such-division"], "files[]": []})]
+    assert some.id in [
+        r.id for r in candidates(reg2, "contractors", {"divisions[]": ["no-such-division"], "files[]": []})
+    ]

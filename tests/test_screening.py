@@ -126,8 +126,13 @@ _JA = st.text(alphabet="あいうえお漏えい事案の報告書を紛失し�
 
 
 @settings(max_examples=200, deadline=None)
-@given(before=_JA, after=_JA, body=st.from_regex(r"[0-9]{11}", fullmatch=True),
-       sep=st.sampled_from(["", " ", "-", "　", "－"]), wide=st.booleans())
+@given(
+    before=_JA,
+    after=_JA,
+    body=st.from_regex(r"[0-9]{11}", fullmatch=True),
+    sep=st.sampled_from(["", " ", "-", "　", "－"]),
+    wide=st.booleans(),
+)
 def test_planted_my_number_is_always_found(before: str, after: str, body: str, sep: str, wide: bool) -> None:
     number = my_number(body)
     planted = sep.join((number[:4], number[4:8], number[8:]))
@@ -135,5 +140,7 @@ def test_planted_my_number_is_always_found(before: str, after: str, body: str, s
         planted = planted.translate(FW)
     text = before + planted + after
     found = screen(text)
-    assert any(f.kind == "my_number" and text[f.start:f.end] == planted for f in found)
-    assert number not in mask(text, found).translate(str.maketrans("０１２３４５６７８９", "0123456789")).replace(sep, "")
+    assert any(f.kind == "my_number" and text[f.start : f.end] == planted for f in found)
+    assert number not in mask(text, found).translate(str.maketrans("０１２３４５６７８９", "0123456789")).replace(
+        sep, ""
+    )

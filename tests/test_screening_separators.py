@@ -14,10 +14,26 @@ BODY = "12345678901"
 MN = BODY + str(my_number_check_digit(BODY))
 
 SEPARATORS = {
-    "nbsp": "\u00a0", "tab": "\t", "newline": "\n", "zero-width space": "\u200b", "nakaguro": "・", "slash": "/",
-    "underscore": "_", "touten": "、", "double space": "  ", "half-width long vowel": "ｰ", "em dash": "—",
-    "wave dash": "〜", "fullwidth tilde": "～", "ideographic space": "\u3000", "minus sign": "−",
-    "en dash": "–", "word joiner": "\u2060", "space and hyphen": " - ", "soft hyphen": "\u00ad", "fullwidth slash": "／",
+    "nbsp": "\u00a0",
+    "tab": "\t",
+    "newline": "\n",
+    "zero-width space": "\u200b",
+    "nakaguro": "・",
+    "slash": "/",
+    "underscore": "_",
+    "touten": "、",
+    "double space": "  ",
+    "half-width long vowel": "ｰ",
+    "em dash": "—",
+    "wave dash": "〜",
+    "fullwidth tilde": "～",
+    "ideographic space": "\u3000",
+    "minus sign": "−",
+    "en dash": "–",
+    "word joiner": "\u2060",
+    "space and hyphen": " - ",
+    "soft hyphen": "\u00ad",
+    "fullwidth slash": "／",
 }
 
 
@@ -41,7 +57,16 @@ def test_phone_with_separators(sep: str) -> None:
     assert kinds(f"電話 090{sep}1234{sep}5678 に連絡") == ["phone"]
 
 
-@pytest.mark.parametrize("text", ["+81(0)3-1234-5678", "+81 (0) 90 1234 5678", "+81-90-1234-5678", "＋８１（０）３ー１２３４ー５６７８", "+81 3 1234 5678"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+81(0)3-1234-5678",
+        "+81 (0) 90 1234 5678",
+        "+81-90-1234-5678",
+        "＋８１（０）３ー１２３４ー５６７８",
+        "+81 3 1234 5678",
+    ],
+)
 def test_international_phone_forms(text: str) -> None:
     assert kinds(f"連絡先 {text}") == ["phone"]
 
@@ -51,11 +76,17 @@ def test_a_check_digit_is_still_needed_and_corporate_numbers_are_told_apart() ->
     assert "my_number" not in kinds(f"{bad[:4]}・{bad[4:8]}・{bad[8:]}")
     corporate = "2100000000005"  # its last 12 digits are also a valid 個人番号: the 13-digit run decides
     assert corporate_number_valid(corporate) and my_number_valid(corporate[1:])
-    for text in (corporate, f"{corporate[0]}-{corporate[1:5]}-{corporate[5:9]}-{corporate[9:]}", f"{corporate[:1]}\u00a0{corporate[1:]}"):
+    for text in (
+        corporate,
+        f"{corporate[0]}-{corporate[1:5]}-{corporate[5:9]}-{corporate[9:]}",
+        f"{corporate[:1]}\u00a0{corporate[1:]}",
+    ):
         assert kinds(f"法人番号 {text} の受託者") == []
 
 
-@pytest.mark.parametrize("text", ["taro\u200b@example.jp", "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro_yamada@mail.example.co.jp"])
+@pytest.mark.parametrize(
+    "text", ["taro\u200b@example.jp", "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro_yamada@mail.example.co.jp"]
+)
 def test_email_forms(text: str) -> None:
     assert kinds(f"宛先 {text} へ誤送信") == ["email"]
 
@@ -65,7 +96,16 @@ def test_card_number_with_separators() -> None:
     assert kinds("カード 4111\u00a01111\u00a01111\u00a01111") == ["card_number"]
 
 
-@pytest.mark.parametrize("text", ["2026/04/01 10:00に発覚", "令和8年4月1日、1件、2件", "件数 12、34、56", "規則第43条第4号", "F-2026-AB12CD・F-2026-CD34EF"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026/04/01 10:00に発覚",
+        "令和8年4月1日、1件、2件",
+        "件数 12、34、56",
+        "規則第43条第4号",
+        "F-2026-AB12CD・F-2026-CD34EF",
+    ],
+)
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert kinds(text) == []
 

@@ -13,8 +13,22 @@ import sys
 import pytest
 
 # Loaded only inside the commands that need them (house rules: heavy imports inside functions).
-HEAVY = ("jsonschema", "fastjsonschema", "ruamel", "yaml", "docx", "openpyxl", "python_calamine", "jpholiday", "rich",
-         "pydantic", "lxml", "polars", "pandas", "numpy")
+HEAVY = (
+    "jsonschema",
+    "fastjsonschema",
+    "ruamel",
+    "yaml",
+    "docx",
+    "openpyxl",
+    "python_calamine",
+    "jpholiday",
+    "rich",
+    "pydantic",
+    "lxml",
+    "polars",
+    "pandas",
+    "numpy",
+)
 
 SCRIPT = """
 import atexit, json, sys
@@ -27,7 +41,9 @@ main()
 
 
 def imported_by(*args: str) -> set[str]:
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(list(args))], capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(list(args))], capture_output=True, text=True, timeout=60, check=False
+    )
     assert "@@MODULES@@" in proc.stderr, proc.stderr[-2000:]
     return {m.split(".")[0] for m in json.loads(proc.stderr.rsplit("@@MODULES@@", 1)[1])}
 
@@ -46,7 +62,9 @@ def test_root_help_and_version_import_nothing_heavy(args: list[str]) -> None:
     assert not heavy, f"`meti-pi {' '.join(args)}` imported {sorted(heavy)}"
 
 
-@pytest.mark.parametrize("args", [["validate", "--help"], ["new", "--help"], ["history", "--help"], ["commit", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["validate", "--help"], ["new", "--help"], ["history", "--help"], ["commit", "--help"]]
+)
 def test_command_help_imports_nothing_heavy(args: list[str]) -> None:
     allowed = {"pydantic"} if _typer_imports_pydantic() else set()
     heavy = (imported_by(*args) & set(HEAVY)) - allowed
@@ -62,6 +80,8 @@ def test_help_of_lazily_loaded_commands_is_plain_text() -> None:
 def test_listing_commands_does_not_import_command_modules() -> None:
     modules = imported_by("--help")
     assert "meti_pi" in modules
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(["--help"])], capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(["--help"])], capture_output=True, text=True, timeout=60, check=False
+    )
     loaded = json.loads(proc.stderr.rsplit("@@MODULES@@", 1)[1])
     assert not [m for m in loaded if m.startswith("meti_pi.cli.") and m != "meti_pi.cli.common"], loaded

@@ -15,7 +15,9 @@ TODAY = date(2026, 11, 26)
 
 
 def _reg(tmp_path, extra: dict[str, str]) -> Register:
-    return Register.load(make_register(tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課"), **extra}))
+    return Register.load(
+        make_register(tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課"), **extra})
+    )
 
 
 def _by(items, category):
@@ -25,7 +27,8 @@ def _by(items, category):
 def test_empty_register_lists_only_this_years_inspections(tmp_path):
     items = due_items(_reg(tmp_path, {}), TODAY)
     assert [(i.category, i.ref, i.due, i.overdue) for i in items] == [
-        ("inspection", "inspections/2026/jinji", date(2027, 3, 31), False)]
+        ("inspection", "inspections/2026/jinji", date(2027, 3, 31), False)
+    ]
     assert items[0].article == "41(1)" and "未実施" in items[0].title
 
 
@@ -46,11 +49,23 @@ pending: ['8-3']
 
 
 def test_missing_notice_is_overdue(tmp_path):
-    reg = _reg(tmp_path, {"files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-06-01", extra=RATIONALE + HANDLING)})
+    reg = _reg(
+        tmp_path,
+        {
+            "files/F-2026-JJJJ01.yaml": file_rec(
+                "F-2026-JJJJ01", "jinji", start="2026-06-01", extra=RATIONALE + HANDLING
+            )
+        },
+    )
     notices = _by(due_items(reg, TODAY), "notice")
     assert [(n.ref, n.article, n.due, n.overdue) for n in notices] == [
         ("files/F-2026-JJJJ01", "35(1)", date(2026, 6, 1), True),
-        ("files/F-2026-JJJJ01", "APPI 74(1)", date(2026, 6, 1), True),  # the ministry's own notice to the PPC (issue 14)
+        (
+            "files/F-2026-JJJJ01",
+            "APPI 74(1)",
+            date(2026, 6, 1),
+            True,
+        ),  # the ministry's own notice to the PPC (issue 14)
     ]
 
 
@@ -58,22 +73,33 @@ def test_notice_not_yet_due_is_listed_within_the_horizon(tmp_path):
     # Holding starts in 10 days: the あらかじめ notice is due then.
     reg = _reg(tmp_path, {"files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-12-06")})
     notices = _by(due_items(reg, TODAY), "notice")
-    assert [(n.article, n.due, n.overdue) for n in notices] == [("35(1)", date(2026, 12, 6), False), ("APPI 74(1)", date(2026, 12, 6), False)]
+    assert [(n.article, n.due, n.overdue) for n in notices] == [
+        ("35(1)", date(2026, 12, 6), False),
+        ("APPI 74(1)", date(2026, 12, 6), False),
+    ]
     assert _by(due_items(reg, TODAY, horizon_days=9), "notice") == []
 
 
-@pytest.mark.parametrize(("last", "listed", "overdue"), [
-    ("2025-11-25", True, True),  # due 2026-11-25: overdue
-    ("2025-11-26", True, False),  # due today
-    ("2025-12-26", True, False),  # due in 30 days: inside the horizon
-    ("2025-12-27", False, False),  # due in 31 days: not yet listed
-])
+@pytest.mark.parametrize(
+    ("last", "listed", "overdue"),
+    [
+        ("2025-11-25", True, True),  # due 2026-11-25: overdue
+        ("2025-11-26", True, False),  # due today
+        ("2025-12-26", True, False),  # due in 30 days: inside the horizon
+        ("2025-12-27", False, False),  # due in 31 days: not yet listed
+    ],
+)
 def test_contractor_annual_confirmation(tmp_path, last, listed, overdue):
     extra = f"annual_confirmations:\n  - {{date: '{last}', method: onsite}}\n"
-    reg = _reg(tmp_path, {
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="A"),
-        "contractors/C-2026-JJJJ01.yaml": contractor("C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], start="2024-04-01", extra=extra),
-    })
+    reg = _reg(
+        tmp_path,
+        {
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="A"),
+            "contractors/C-2026-JJJJ01.yaml": contractor(
+                "C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], start="2024-04-01", extra=extra
+            ),
+        },
+    )
     items = _by(due_items(reg, TODAY), "contractor")
     assert bool(items) is listed
     if listed:
@@ -81,25 +107,40 @@ def test_contractor_annual_confirmation(tmp_path, last, listed, overdue):
 
 
 def test_class_c_or_ended_contract_needs_no_annual_confirmation(tmp_path):
-    reg = _reg(tmp_path, {
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="C", count=10),
-        "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", cls="B"),
-        "contractors/C-2026-JJJJ01.yaml": contractor("C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], start="2020-04-01"),
-        "contractors/C-2026-JJJJ02.yaml": contractor("C-2026-JJJJ02", ["jinji"], ["F-2026-JJJJ02"], start="2020-04-01").replace(
-            "contract: {start: '2020-04-01'}", "contract: {start: '2020-04-01', end: '2026-03-31'}"),
-    })
+    reg = _reg(
+        tmp_path,
+        {
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="C", count=10),
+            "files/F-2026-JJJJ02.yaml": file_rec("F-2026-JJJJ02", "jinji", cls="B"),
+            "contractors/C-2026-JJJJ01.yaml": contractor(
+                "C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], start="2020-04-01"
+            ),
+            "contractors/C-2026-JJJJ02.yaml": contractor(
+                "C-2026-JJJJ02", ["jinji"], ["F-2026-JJJJ02"], start="2020-04-01"
+            ).replace("contract: {start: '2020-04-01'}", "contract: {start: '2020-04-01', end: '2026-03-31'}"),
+        },
+    )
     assert _by(due_items(reg, TODAY), "contractor") == []
 
 
 def test_incident_deadlines_open_only(tmp_path):
-    reg = _reg(tmp_path, {
-        "incidents/INC-2026-OPEN01.yaml": incident("INC-2026-OPEN01", "jinji", "2026-11-20", today=TODAY, facts={"principals": 150}),
-        "incidents/INC-2026-SHUT01.yaml": incident("INC-2026-SHUT01", "jinji", "2026-10-01", today=TODAY, facts={"principals": 150}, state="closed"),
-    })
+    reg = _reg(
+        tmp_path,
+        {
+            "incidents/INC-2026-OPEN01.yaml": incident(
+                "INC-2026-OPEN01", "jinji", "2026-11-20", today=TODAY, facts={"principals": 150}
+            ),
+            "incidents/INC-2026-SHUT01.yaml": incident(
+                "INC-2026-SHUT01", "jinji", "2026-10-01", today=TODAY, facts={"principals": 150}, state="closed"
+            ),
+        },
+    )
     items = _by(due_items(reg, TODAY), "incident")
     assert {i.ref for i in items} == {"incidents/INC-2026-OPEN01"}
     assert any(i.overdue and i.article == "39(1)" for i in items)  # 直ちに: due the known day
-    assert any(i.title.endswith("確報") and i.due == date(2026, 12, 21) and not i.overdue for i in items)  # 30 days, within the horizon
+    assert any(
+        i.title.endswith("確報") and i.due == date(2026, 12, 21) and not i.overdue for i in items
+    )  # 30 days, within the horizon
 
 
 def test_open_corrective_actions_are_always_listed_and_sorted(tmp_path):
@@ -117,7 +158,10 @@ findings:
 """
     items = due_items(_reg(tmp_path, {"inspections/2025/jinji.yaml": record}), TODAY)
     actions = _by(items, "corrective_action")
-    assert [(a.ref, a.overdue) for a in actions] == [("inspections/2025/jinji#2", True), ("inspections/2025/jinji#1", False)]
+    assert [(a.ref, a.overdue) for a in actions] == [
+        ("inspections/2025/jinji#2", True),
+        ("inspections/2025/jinji#1", False),
+    ]
     assert items[0].ref == "inspections/2025/jinji#2"  # overdue first
     counts = summary(items)
     assert counts["overdue"] == 1 and counts["by_category"]["corrective_action"] == {"overdue": 1, "due": 1}
@@ -125,13 +169,19 @@ findings:
 
 def test_ppc_notice_74_3_listed_once_a_notified_file_ends(tmp_path):
     # issue 14: a file that had its 35(1) notice and ends its holding does not drop out silently
-    notice = ("schema_version: 1\nid: N-2026-AAAAAA\nkind: 35-1\nfile: F-2026-JJJJ01\nchange: false\nstate: acknowledged\n"
-              "drafted_on: '2026-03-01'\nsubmitted_on: '2026-03-02'\nacknowledged_on: '2026-03-03'\n")
-    reg = _reg(tmp_path, {
-        "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", start="2026-04-01", extra=RATIONALE + HANDLING).replace(
-            "holding: {start: '2026-04-01'}", "holding: {start: '2026-04-01', end: '2026-11-20'}"),
-        "notifications/N-2026-AAAAAA.yaml": notice,
-    })
+    notice = (
+        "schema_version: 1\nid: N-2026-AAAAAA\nkind: 35-1\nfile: F-2026-JJJJ01\nchange: false\nstate: acknowledged\n"
+        "drafted_on: '2026-03-01'\nsubmitted_on: '2026-03-02'\nacknowledged_on: '2026-03-03'\n"
+    )
+    reg = _reg(
+        tmp_path,
+        {
+            "files/F-2026-JJJJ01.yaml": file_rec(
+                "F-2026-JJJJ01", "jinji", start="2026-04-01", extra=RATIONALE + HANDLING
+            ).replace("holding: {start: '2026-04-01'}", "holding: {start: '2026-04-01', end: '2026-11-20'}"),
+            "notifications/N-2026-AAAAAA.yaml": notice,
+        },
+    )
     notices = _by(due_items(reg, TODAY), "notice")
     assert [(n.article, n.overdue) for n in notices] == [("APPI 74(3)", False)]
     assert "保有終了" in notices[0].title

@@ -26,18 +26,31 @@ def hostile(tmp_path_factory) -> tuple[Path, Path]:
     os.environ.setdefault("GIT_AUTHOR_NAME", "T")
     root = make_register(tmp, example=True)
     path = root / "divisions" / "kanbo-jinji.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("name: 大臣官房人事課", f"name: {HOSTILE_YAML}"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("name: 大臣官房人事課", f"name: {HOSTILE_YAML}"), encoding="utf-8"
+    )
     git(root.parent, "add", "-A")
     git(root.parent, "commit", "-q", "-m", "subject \x1b]52;c;ZXZpbA==\x07 \x1b[2J \x9b", "--no-verify")
     dataset = tmp / "escapes.csv"
-    dataset.write_text("氏名\x1b[2J,メール\x1b]0;t\x07\n" + "".join(f"職員{i},s{i}@example.jp\n" for i in range(30)), encoding="utf-8")
+    dataset.write_text(
+        "氏名\x1b[2J,メール\x1b]0;t\x07\n" + "".join(f"職員{i},s{i}@example.jp\n" for i in range(30)), encoding="utf-8"
+    )
     return root, dataset
 
 
 COMMANDS = [
-    ["show", "divisions/kanbo-jinji"], ["show", "divisions/kanbo-jinji", "--json"], ["status"], ["status", "--json"], ["history"], ["history", "--json"],
-    ["validate"], ["inspect", "--year", "2026", "--division", "kanbo-jinji"], ["classify", "{dataset}"], ["classify", "{dataset}", "--json"],
-    ["show", "no-such\x1b[2J"], ["classify", "{dataset}\x1b[2J.csv"],
+    ["show", "divisions/kanbo-jinji"],
+    ["show", "divisions/kanbo-jinji", "--json"],
+    ["status"],
+    ["status", "--json"],
+    ["history"],
+    ["history", "--json"],
+    ["validate"],
+    ["inspect", "--year", "2026", "--division", "kanbo-jinji"],
+    ["classify", "{dataset}"],
+    ["classify", "{dataset}", "--json"],
+    ["show", "no-such\x1b[2J"],
+    ["classify", "{dataset}\x1b[2J.csv"],
 ]
 
 
@@ -66,7 +79,9 @@ def test_the_text_is_still_shown_escaped(hostile):
 def test_on_a_terminal_colours_pass_and_nothing_else(hostile):
     root, _ = hostile
     controller, terminal = pty.openpty()
-    proc = subprocess.Popen(meti_cmd(root, "status"), stdout=terminal, stderr=terminal, env=env(TERM="xterm-256color", COLUMNS="200"))
+    proc = subprocess.Popen(
+        meti_cmd(root, "status"), stdout=terminal, stderr=terminal, env=env(TERM="xterm-256color", COLUMNS="200")
+    )
     os.close(terminal)
     out = b""
     while True:
@@ -83,10 +98,17 @@ def test_on_a_terminal_colours_pass_and_nothing_else(hostile):
         assert seq not in out, seq
 
 
-@pytest.mark.parametrize(("text", "shown"), [
-    ("a\x1b[2Jb", "a\\u001b[2Jb"), ("\x1b]52;c;eA==\x07", "\\u001b]52;c;eA==\\u0007"), ("x\x9by", "x\\u009by"),
-    ("行1\n行2\tタブ", "行1\n行2\tタブ"), ("\r上書き", "\\u000d上書き"), ("\u202eabc", "\\u202eabc"),
-])
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("a\x1b[2Jb", "a\\u001b[2Jb"),
+        ("\x1b]52;c;eA==\x07", "\\u001b]52;c;eA==\\u0007"),
+        ("x\x9by", "x\\u009by"),
+        ("行1\n行2\tタブ", "行1\n行2\tタブ"),
+        ("\r上書き", "\\u000d上書き"),
+        ("\u202eabc", "\\u202eabc"),
+    ],
+)
 def test_safe_text(text, shown):
     assert safe_text(text) == shown
     assert safe_text("\x1b[1;31m赤\x1b[0m", keep_colour=True) == "\x1b[1;31m赤\x1b[0m"

@@ -30,8 +30,20 @@ def init_register(tmp_path: Path, runner) -> Path:
 
 
 def new_division(runner, root: Path, rid: str) -> None:
-    result = invoke(runner, root, "new", "divisions", "--id", rid, "--set", "name=人事課", "--set", "org=経済産業省",
-                    "--set", "manager_post=課長")
+    result = invoke(
+        runner,
+        root,
+        "new",
+        "divisions",
+        "--id",
+        rid,
+        "--set",
+        "name=人事課",
+        "--set",
+        "org=経済産業省",
+        "--set",
+        "manager_post=課長",
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -55,7 +67,9 @@ def verify_cli(runner, root: Path, *extra: str):
 def test_a_trail_made_only_by_meti_pi_is_ok(tmp_path, runner):
     root = init_register(tmp_path, runner)
     new_division(runner, root, "jinji")
-    (root / "divisions" / "jinji.yaml").write_text(DIVISION.format(id="jinji").replace("課長", "人事課長"), encoding="utf-8")
+    (root / "divisions" / "jinji.yaml").write_text(
+        DIVISION.format(id="jinji").replace("課長", "人事課長"), encoding="utf-8"
+    )
     assert invoke(runner, root, "commit", str(root / "divisions" / "jinji.yaml")).exit_code == 0
     code, doc = verify_cli(runner, root, "--strict")
     assert code == 0
@@ -81,7 +95,9 @@ def test_hand_edit_is_reported_and_fails_only_under_strict(tmp_path, runner):
 
 def test_commit_at_which_the_register_was_invalid_names_what_broke_it(tmp_path, runner):
     root = init_register(tmp_path, runner)
-    bad = hand_commit(root, "divisions/keizai.yaml", DIVISION.format(id="keizai").replace("org: 経済産業省\n", ""), "break")
+    bad = hand_commit(
+        root, "divisions/keizai.yaml", DIVISION.format(id="keizai").replace("org: 経済産業省\n", ""), "break"
+    )
     new_division(runner, root, "later")  # a valid meti-pi change while the error persists
     later = git(root, "rev-parse", "HEAD").strip()
     fixed = hand_commit(root, "divisions/keizai.yaml", DIVISION.format(id="keizai"), "fix")
@@ -264,4 +280,11 @@ def test_every_mutating_command_leaves_a_trail_that_verifies(tmp_path, runner):
     report = trail.verify(root, TODAY)
     assert [c.subject for c in report.hand_edits] == ["test register"]
     assert report.mismatched == [] and report.invalid == []
-    assert {c.command for c in report.commits[1:]} >= {"new", "notify", "notify log", "incident open", "incident close", "audit new"}
+    assert {c.command for c in report.commits[1:]} >= {
+        "new",
+        "notify",
+        "notify log",
+        "incident open",
+        "incident close",
+        "audit new",
+    }

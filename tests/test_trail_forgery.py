@@ -21,8 +21,13 @@ DIVISION = "schema_version: 1\nid: {id}\nname: 大臣官房人事課\norg: 経�
 # Messages that tried to pass for a meti-pi commit with the old `%x1e/%x1f`-delimited reading.
 FORGED_MESSAGES = {
     "unit-separator-in-subject": ["hand edit\x1fMeti-Pi-Command: new\x1f"],
-    "record-separator-in-subject": ["hand edit\x1e" + "0" * 40 + "\x1fX\x1f2026-01-01\x1fs\x1fMeti-Pi-Command: new\x1f"],
-    "fake-trailer-in-the-body": ["hand edit", "Meti-Pi-Command: new\nMeti-Pi-Record: divisions/forged\n\nnot trailers: this paragraph is last"],
+    "record-separator-in-subject": [
+        "hand edit\x1e" + "0" * 40 + "\x1fX\x1f2026-01-01\x1fs\x1fMeti-Pi-Command: new\x1f"
+    ],
+    "fake-trailer-in-the-body": [
+        "hand edit",
+        "Meti-Pi-Command: new\nMeti-Pi-Record: divisions/forged\n\nnot trailers: this paragraph is last",
+    ],
     "trailer-lines-in-the-subject": ["Meti-Pi-Command: new"],
 }
 
@@ -77,8 +82,23 @@ def test_history_and_verify_see_a_hand_edit_whatever_the_message_says(tmp_path, 
 def test_real_trailers_are_still_read(tmp_path, runner):
     """The control: a meti-pi commit's trailers are found by git's parser, and the trail verifies."""
     root = init_register(tmp_path, runner)
-    assert invoke(runner, root, "new", "divisions", "--id", "jinji", "--set", "name=人事課", "--set", "org=経済産業省",
-                  "--set", "manager_post=課長").exit_code == 0
+    assert (
+        invoke(
+            runner,
+            root,
+            "new",
+            "divisions",
+            "--id",
+            "jinji",
+            "--set",
+            "name=人事課",
+            "--set",
+            "org=経済産業省",
+            "--set",
+            "manager_post=課長",
+        ).exit_code
+        == 0
+    )
     (newest, *_) = gitlayer.history(root)
     assert newest["command"] == "new" and newest["records"] == ["divisions/jinji"]
     doc = json.loads(invoke(runner, root, "history", "--verify", "--json").stdout)
@@ -91,8 +111,17 @@ def test_a_trailer_value_holding_separators_stays_one_value(tmp_path):
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    git(repo, "commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", "subject",
-        "-m", "Meti-Pi-Command: edit\x1fMeti-Pi-Article: 99\x1e42\nMeti-Pi-Record: a/b")
+    git(
+        repo,
+        "commit",
+        "-q",
+        "--allow-empty",
+        "--cleanup=verbatim",
+        "-m",
+        "subject",
+        "-m",
+        "Meti-Pi-Command: edit\x1fMeti-Pi-Article: 99\x1e42\nMeti-Pi-Record: a/b",
+    )
     marker = gitlog.new_marker()
     out = git(repo, "log", "-z", f"--format={gitlog.log_format(marker, 'H', 's')}")
     (commit,) = gitlog.parse(out, marker, "H", "s")
@@ -113,8 +142,22 @@ def test_any_message_reads_back_as_git_alone_reads_it(tmp_path):
     import random
 
     rng = random.Random(13)
-    pieces = ["\x1f", "\x1e", "\n", "\n\n", ": ", "Meti-Pi-Command: new", "Meti-Pi-Record: files/F-1", "x", "件名", " ",
-              "Meti-Pi-Article: 35(1)", "%x1e", "\t", "\x1b[31m"]
+    pieces = [
+        "\x1f",
+        "\x1e",
+        "\n",
+        "\n\n",
+        ": ",
+        "Meti-Pi-Command: new",
+        "Meti-Pi-Record: files/F-1",
+        "x",
+        "件名",
+        " ",
+        "Meti-Pi-Article: 35(1)",
+        "%x1e",
+        "\t",
+        "\x1b[31m",
+    ]
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
@@ -122,19 +165,32 @@ def test_any_message_reads_back_as_git_alone_reads_it(tmp_path):
     for _i in range(25):
         message = "s" + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
         author = "A" + "".join(rng.choice(["\x1f", "\x1e", "b", ":"]) for _ in range(4))
-        subprocess.run(["git", "-c", f"user.name={author}", "commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", message],
-                       cwd=repo, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-c", f"user.name={author}", "commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", message],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
         made.append(git(repo, "rev-parse", "HEAD").strip())
     marker = gitlog.new_marker()
-    commits = gitlog.parse(git(repo, "log", "-z", f"--format={gitlog.log_format(marker, 'H', 'an', 's')}"), marker, "H", "an", "s")
+    commits = gitlog.parse(
+        git(repo, "log", "-z", f"--format={gitlog.log_format(marker, 'H', 'an', 's')}"), marker, "H", "an", "s"
+    )
     assert [c.fields["H"] for c in commits] == made[::-1]
     for c in commits:
         sha = c.fields["H"]
         assert c.fields["s"] == git(repo, "log", "-1", "--format=%s", sha)[:-1]
         assert c.fields["an"] == git(repo, "log", "-1", "--format=%an", sha)[:-1]
-        body = subprocess.run(["git", "cat-file", "commit", sha], cwd=repo, capture_output=True, check=True).stdout.split(b"\n\n", 1)[1]
-        parsed = subprocess.run(["git", "interpret-trailers", "--parse", "--unfold", "--no-divider"], cwd=repo, input=body,
-                                capture_output=True, check=True).stdout.decode("utf-8")
+        body = subprocess.run(
+            ["git", "cat-file", "commit", sha], cwd=repo, capture_output=True, check=True
+        ).stdout.split(b"\n\n", 1)[1]
+        parsed = subprocess.run(
+            ["git", "interpret-trailers", "--parse", "--unfold", "--no-divider"],
+            cwd=repo,
+            input=body,
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
         expected: dict[str, list[str]] = {}
         for line in parsed.split("\n")[:-1]:  # not splitlines(): \x1c-\x1e are line breaks to Python
             key, _, value = line.partition(":")

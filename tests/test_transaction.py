@@ -117,14 +117,21 @@ def test_edit_is_a_one_line_diff_and_keeps_comments(tmp_path):
         doc["lock_timeout_seconds"] = 10
     diff = git(root, "show", "--format=", "-U0", "HEAD")
     changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    assert changed == ["-lock_timeout_seconds: 30          # how long a command waits for another to finish",
-                       "+lock_timeout_seconds: 10          # how long a command waits for another to finish"]
+    assert changed == [
+        "-lock_timeout_seconds: 30          # how long a command waits for another to finish",
+        "+lock_timeout_seconds: 10          # how long a command waits for another to finish",
+    ]
 
 
 @pytest.mark.parametrize(
     ("state", "fragment"),
-    [("detached", "detached"), ("merge", "middle of a merge"), ("rebase", "middle of a rebase"),
-     ("no-identity", "no identity"), ("not-git", "not inside a git work tree")],
+    [
+        ("detached", "detached"),
+        ("merge", "middle of a merge"),
+        ("rebase", "middle of a rebase"),
+        ("no-identity", "no identity"),
+        ("not-git", "not inside a git work tree"),
+    ],
 )
 def test_refuses_to_run_in_unsafe_repository_states(tmp_path, monkeypatch, state, fragment):
     root = make_register(tmp_path)
@@ -228,7 +235,11 @@ def test_recovery_never_overwrites_a_file_edited_after_the_crash(tmp_path, monke
     with pytest.raises(MetiPiError) as info:
         gitlayer.recover_if_needed(root)
     assert info.value.exit_code == 3
-    assert "nothing was overwritten" in str(info.value) and "git restore" in str(info.value) and str(journal) in str(info.value)
+    assert (
+        "nothing was overwritten" in str(info.value)
+        and "git restore" in str(info.value)
+        and str(journal) in str(info.value)
+    )
     with pytest.raises(MetiPiError, match="nothing was overwritten"):
         add_division(root, "kanbo-kaikei")
     assert path.read_bytes() == edited and journal.exists()
@@ -263,7 +274,9 @@ def test_an_unreadable_journal_stops_every_command_and_says_so(tmp_path):
 def test_register_in_a_subfolder_of_a_larger_repo(tmp_path):
     root = make_register(tmp_path, subdir="compliance/register")
     add_division(root)
-    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["compliance/register/divisions/kanbo-jinji.yaml"]
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [
+        "compliance/register/divisions/kanbo-jinji.yaml"
+    ]
     hist = gitlayer.history(root, "divisions/kanbo-jinji.yaml")
     assert hist[0]["records"] == ["divisions/kanbo-jinji"] and hist[0]["command"] == "new"
     assert hist[0]["files"] == ["divisions/kanbo-jinji.yaml"]
@@ -284,11 +297,14 @@ def test_validation_is_against_what_the_commit_will_hold_not_unsaved_work(tmp_pa
     root = make_register(tmp_path)
     (root / "divisions").mkdir(exist_ok=True)
     (root / "divisions" / "draft-div.yaml").write_text(
-        "schema_version: 1\nid: draft-div\nname: 下書きの課\norg: 経済産業省\nmanager_post: 課長\n", encoding="utf-8")
+        "schema_version: 1\nid: draft-div\nname: 下書きの課\norg: 経済産業省\nmanager_post: 課長\n", encoding="utf-8"
+    )
     before = head(root)
     with pytest.raises(RuleViolation) as info:
         with transaction(root, command="new", summary="system", today=TODAY) as tx:
-            tx.create("systems", {"name": "業務システム", "beppyo_row": 6, "business_division": "draft-div"}, id="SYS-1")
+            tx.create(
+                "systems", {"name": "業務システム", "beppyo_row": 6, "business_division": "draft-div"}, id="SYS-1"
+            )
     assert any(p.code == "dangling-ref" for p in info.value.problems)
     assert head(root) == before
     assert (root / "divisions" / "draft-div.yaml").exists()  # the user's file is untouched
@@ -297,7 +313,10 @@ def test_validation_is_against_what_the_commit_will_hold_not_unsaved_work(tmp_pa
 def test_an_unsaved_broken_edit_elsewhere_neither_blocks_nor_enters_the_commit(tmp_path):
     root = make_register(tmp_path)
     policy = root / "policy.yaml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace("fiscal_year_start_month: 4", "fiscal_year_start_month: 13"), encoding="utf-8")
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("fiscal_year_start_month: 4", "fiscal_year_start_month: 13"),
+        encoding="utf-8",
+    )
     with transaction(root, command="new", summary="division", today=TODAY) as tx:
         seen = tx.register().policy["fiscal_year_start_month"]
         tx.create("divisions", dict(DIVISION), id="kanbo-jinji")
@@ -312,14 +331,19 @@ def test_an_edit_the_yaml_writer_garbles_is_written_afresh_with_a_warning(tmp_pa
     layer prints nothing; the CLI writes its notes to stderr)."""
     from meti_pi.store import yamlio, yamlload
 
-    root = make_register(tmp_path, {"divisions/kanbo-jinji.yaml": """
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/kanbo-jinji.yaml": """
         # 人事課
         schema_version: 1
         id: kanbo-jinji
         name: 大臣官房人事課  # 正式名称
         org: 経済産業省
         manager_post: 人事課長
-        """})
+        """
+        },
+    )
     real = yamlio.dump_rt
 
     def garbled_when_commented(doc):  # the fault needs a comment; the fresh document has none
@@ -331,8 +355,14 @@ def test_an_edit_the_yaml_writer_garbles_is_written_afresh_with_a_warning(tmp_pa
         tx.edit("divisions/kanbo-jinji")["deputy_manager_posts"] = ["企画官"]
     monkeypatch.setattr(yamlio, "dump_rt", real)
     text = (root / "divisions/kanbo-jinji.yaml").read_text(encoding="utf-8")
-    assert yamlload.load(text) == {"schema_version": 1, "id": "kanbo-jinji", "name": "大臣官房人事課", "org": "経済産業省",
-                                   "manager_post": "人事課長", "deputy_manager_posts": ["企画官"]}
+    assert yamlload.load(text) == {
+        "schema_version": 1,
+        "id": "kanbo-jinji",
+        "name": "大臣官房人事課",
+        "org": "経済産業省",
+        "manager_post": "人事課長",
+        "deputy_manager_posts": ["企画官"],
+    }
     assert "# 正式名称" not in text
     assert "comments of divisions/kanbo-jinji.yaml could not be kept" in git(root, "log", "-1", "--format=%B")
     assert any("could not be kept" in note for note in transaction_notes) and capsys.readouterr().err == ""
@@ -414,9 +444,16 @@ def test_the_register_at_a_commit_lists_what_the_work_tree_listing_would(tmp_pat
     disk: the root files, *.yaml/*.yml below folders not hidden; links and other files left out."""
     from meti_pi.store.register import is_register_file, tree_of
 
-    extra = {"divisions/a.yaml": "x: 1\n", "divisions/b.yml": "x: 1\n", ".hidden/c.yaml": "x: 1\n",
-             "files/.d.yaml": "x: 1\n", "notes/e.txt": "x\n", "deep/f/g.yaml": "x: 1\n", "stray.yaml": "x: 1\n",
-             "x/.y/z.yaml": "x: 1\n"}
+    extra = {
+        "divisions/a.yaml": "x: 1\n",
+        "divisions/b.yml": "x: 1\n",
+        ".hidden/c.yaml": "x: 1\n",
+        "files/.d.yaml": "x: 1\n",
+        "notes/e.txt": "x\n",
+        "deep/f/g.yaml": "x: 1\n",
+        "stray.yaml": "x: 1\n",
+        "x/.y/z.yaml": "x: 1\n",
+    }
     root = make_register(tmp_path, extra)
     (root / "divisions" / "link.yaml").symlink_to("a.yaml")
     git(root.parent, "add", "-A")
@@ -450,5 +487,7 @@ def test_a_failure_after_gits_commit_point_says_the_change_was_committed(tmp_pat
         add_division(root)
     sha = head(root)
     assert sha != before and f"WAS committed as {sha[:12]}" in str(info.value)
-    assert (root / "divisions/kanbo-jinji.yaml").read_bytes() == git(root, "show", "HEAD:register/divisions/kanbo-jinji.yaml").encode()
+    assert (root / "divisions/kanbo-jinji.yaml").read_bytes() == git(
+        root, "show", "HEAD:register/divisions/kanbo-jinji.yaml"
+    ).encode()
     assert not (root.parent / ".git" / "meti-pi-journal.json").exists()

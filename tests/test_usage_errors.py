@@ -27,11 +27,18 @@ CASES = [
     ("2026-11-26", ["status", "--horizon", "99999999999"], "--horizon", "not in the range"),
     ("2026-11-26", [*OPEN, "--known-on", "0001-01-01"], "known_on", "outside the dates meti-pi handles"),
     ("2026-11-26", [*OPEN, "--known-on", "1872-12-31"], "known_on", "1873-01-01 (明治6年1月1日)"),
-    ("2026-11-26", ["notify", "log", "F-2026-WS4AX4", "--kind", "use", "--summary", "送付", "--on", "0999-01-01"], "--on", "outside"),
+    (
+        "2026-11-26",
+        ["notify", "log", "F-2026-WS4AX4", "--kind", "use", "--summary", "送付", "--on", "0999-01-01"],
+        "--on",
+        "outside",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("today", "args", "named", "message"), CASES, ids=[" ".join(c[1][:2]) + " " + c[0] + " " + c[2] for c in CASES])
+@pytest.mark.parametrize(
+    ("today", "args", "named", "message"), CASES, ids=[" ".join(c[1][:2]) + " " + c[0] + " " + c[2] for c in CASES]
+)
 def test_out_of_range_is_a_usage_error(reg, today, args, named, message):
     head = git(reg.parent, "rev-parse", "HEAD")
     result = invoke(_runner(), reg, *args, today=today)
@@ -48,8 +55,10 @@ def test_the_first_and_last_dates_are_accepted(reg):
     assert invoke(_runner(), reg, "status", "--horizon", "36600").exit_code in (0, 1)
 
 
-@pytest.mark.parametrize(("key", "value", "line_key"), [("lock_timeout_seconds", "abc", "$.lock_timeout_seconds"),
-                                                        ("max_file_bytes", "-5", "$.max_file_bytes")])
+@pytest.mark.parametrize(
+    ("key", "value", "line_key"),
+    [("lock_timeout_seconds", "abc", "$.lock_timeout_seconds"), ("max_file_bytes", "-5", "$.max_file_bytes")],
+)
 def test_a_bad_policy_value_names_its_key_and_line(tmp_path, key, value, line_key):
     root = make_register(tmp_path, example=True)
     policy = root / "policy.yaml"
@@ -61,7 +70,10 @@ def test_a_bad_policy_value_names_its_key_and_line(tmp_path, key, value, line_ke
     policy.write_text("\n".join(lines) + "\n", encoding="utf-8")
     git(root.parent, "commit", "-qam", "bad policy by hand")
     head = git(root.parent, "rev-parse", "HEAD")
-    for args in (["new", "divisions", "--id", "d1", "--set", "name=課", "--set", "org=経済産業省", "--set", "manager_post=課長"], ["status"]):
+    for args in (
+        ["new", "divisions", "--id", "d1", "--set", "name=課", "--set", "org=経済産業省", "--set", "manager_post=課長"],
+        ["status"],
+    ):
         result = invoke(_runner(), root, *args)
         assert result.exit_code == 2, result.output
         assert f"policy.yaml:{number}: {line_key}" in result.output

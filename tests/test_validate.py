@@ -14,9 +14,20 @@ from meti_pi.store.register import Register
 
 TODAY = date(2026, 11, 26)
 DIV = "schema_version: 1\nid: {id}\nname: {name}\norg: {org}\nmanager_post: 課長\n"
-CLAUSES = "".join(f"  {c}: {{present: true}}\n" for c in (
-    "confidentiality", "subcontracting_limits", "copy_limits", "safety_measures", "incident_handling",
-    "inspection", "deletion_return", "termination_damages", "reporting_audit"))
+CLAUSES = "".join(
+    f"  {c}: {{present: true}}\n"
+    for c in (
+        "confidentiality",
+        "subcontracting_limits",
+        "copy_limits",
+        "safety_measures",
+        "incident_handling",
+        "inspection",
+        "deletion_return",
+        "termination_damages",
+        "reporting_audit",
+    )
+)
 
 
 def register_from(tmp_path: Path, files: dict[str, str]) -> Register:
@@ -41,17 +52,27 @@ def codes(reg: Register, severity: str | None = None) -> dict[str, list[str]]:
 
 def file_record(fid: str, **extra: str) -> str:
     base = {
-        "schema_version": "1", "id": fid, "name": "補助金申請者ファイル", "org": "経済産業省", "division": "d1",
-        "purpose": "補助金の交付事務", "record_items": "[氏名, 住所]", "record_scope": "申請者", "collection_method": "申請書",
-        "file_kind": "computer", "holding": "{start: '2025-04-01'}",
+        "schema_version": "1",
+        "id": fid,
+        "name": "補助金申請者ファイル",
+        "org": "経済産業省",
+        "division": "d1",
+        "purpose": "補助金の交付事務",
+        "record_items": "[氏名, 住所]",
+        "record_scope": "申請者",
+        "collection_method": "申請書",
+        "file_kind": "computer",
+        "holding": "{start: '2025-04-01'}",
     }
     base.update(extra)
     return "".join(f"{k}: {v}\n" for k, v in base.items())
 
 
 def contractor(cid: str, files: str = "[]", extra: str = "") -> str:
-    return (f"schema_version: 1\nid: {cid}\nname: 株式会社テスト\ndivisions: [d1]\nfiles: {files}\n"
-            f"contract: {{start: '2025-04-01'}}\nclauses:\n{CLAUSES}{extra}")
+    return (
+        f"schema_version: 1\nid: {cid}\nname: 株式会社テスト\ndivisions: [d1]\nfiles: {files}\n"
+        f"contract: {{start: '2025-04-01'}}\nclauses:\n{CLAUSES}{extra}"
+    )
 
 
 def test_shipped_register_has_no_problem():
@@ -59,13 +80,16 @@ def test_shipped_register_has_no_problem():
 
 
 def test_dangling_references_and_ids(tmp_path):
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", division="nowhere", systems="[SYS-9]"),
-        "files/F-2.yaml": file_record("F-3"),
-        "ledger/F-1.yaml": "schema_version: 1\nid: F-1\nfile: F-2\n",
-        "inspections/2025/d1.yaml": "schema_version: 1\nid: d1\nyear: 2024\ndivision: d1\n",
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record("F-1", division="nowhere", systems="[SYS-9]"),
+            "files/F-2.yaml": file_record("F-3"),
+            "ledger/F-1.yaml": "schema_version: 1\nid: F-1\nfile: F-2\n",
+            "inspections/2025/d1.yaml": "schema_version: 1\nid: d1\nyear: 2024\ndivision: d1\n",
+        },
+    )
     found = codes(reg)
     assert sorted(found["dangling-ref"]) == ["files/F-1.yaml", "files/F-1.yaml"]
     assert found["id-mismatch"] == ["files/F-2.yaml"]
@@ -74,60 +98,104 @@ def test_dangling_references_and_ids(tmp_path):
 
 
 def test_roles_must_be_unique(tmp_path):
-    reg = register_from(tmp_path, {"roles/second.yaml": "schema_version: 1\nid: second\nrole: sokatsu\ntitle_ja: 総括個人情報保護管理者\npost: 別の官職\narticle: 5(1)\n"})
-    assert codes(reg)["role-duplicate"] == ["roles/sokatsu.yaml"] or codes(reg)["role-duplicate"] == ["roles/second.yaml"]
+    reg = register_from(
+        tmp_path,
+        {
+            "roles/second.yaml": "schema_version: 1\nid: second\nrole: sokatsu\ntitle_ja: 総括個人情報保護管理者\npost: 別の官職\narticle: 5(1)\n"
+        },
+    )
+    assert codes(reg)["role-duplicate"] == ["roles/sokatsu.yaml"] or codes(reg)["role-duplicate"] == [
+        "roles/second.yaml"
+    ]
 
 
 def test_subcontract_cycle(tmp_path):
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "contractors/C-1.yaml": contractor("C-1", extra="parent: C-2\n"),
-        "contractors/C-2.yaml": contractor("C-2", extra="parent: C-1\n"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "contractors/C-1.yaml": contractor("C-1", extra="parent: C-2\n"),
+            "contractors/C-2.yaml": contractor("C-2", extra="parent: C-1\n"),
+        },
+    )
     assert sorted(codes(reg)["subcontract-cycle"]) == ["contractors/C-1.yaml", "contractors/C-2.yaml"]
 
 
 @pytest.mark.parametrize(("last", "overdue"), [("2025-11-26", False), ("2025-11-25", True), ("2025-12-01", False)])
 def test_annual_contractor_check_boundary(tmp_path, last, overdue):
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", management_class="B", classification="{rationale: 千人以上}", handling_rules="{access_limits: 担当者のみ}"),
-        "contractors/C-1.yaml": contractor("C-1", files="[F-1]", extra=f"post_contract_confirmation: {{date: '2025-05-01'}}\nannual_confirmations:\n  - {{date: '{last}', method: document}}\n"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                management_class="B",
+                classification="{rationale: 千人以上}",
+                handling_rules="{access_limits: 担当者のみ}",
+            ),
+            "contractors/C-1.yaml": contractor(
+                "C-1",
+                files="[F-1]",
+                extra=f"post_contract_confirmation: {{date: '2025-05-01'}}\nannual_confirmations:\n  - {{date: '{last}', method: document}}\n",
+            ),
+        },
+    )
     assert ("annual-check-overdue" in codes(reg, "warning")) is overdue
 
 
 def test_no_annual_check_for_class_c_work_or_ended_contracts(tmp_path):
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", management_class="C", classification="{rationale: 少数}"),
-        "files/F-2.yaml": file_record("F-2", management_class="A", classification="{rationale: 要配慮}", handling_rules="{access_limits: 担当者のみ}"),
-        "contractors/C-1.yaml": contractor("C-1", files="[F-1]", extra="post_contract_confirmation: {date: '2020-05-01'}\n"),
-        "contractors/C-2.yaml": contractor("C-2", files="[F-2]").replace("contract: {start: '2025-04-01'}", "contract: {start: '2020-04-01', end: '2021-03-31'}"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record("F-1", management_class="C", classification="{rationale: 少数}"),
+            "files/F-2.yaml": file_record(
+                "F-2",
+                management_class="A",
+                classification="{rationale: 要配慮}",
+                handling_rules="{access_limits: 担当者のみ}",
+            ),
+            "contractors/C-1.yaml": contractor(
+                "C-1", files="[F-1]", extra="post_contract_confirmation: {date: '2020-05-01'}\n"
+            ),
+            "contractors/C-2.yaml": contractor("C-2", files="[F-2]").replace(
+                "contract: {start: '2025-04-01'}", "contract: {start: '2020-04-01', end: '2021-03-31'}"
+            ),
+        },
+    )
     found = codes(reg, "warning")
     assert "annual-check-overdue" not in found
     assert "confirmation-missing" not in found
 
 
 def test_absent_clause_and_missing_confirmation_warn(tmp_path):
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "contractors/C-1.yaml": contractor("C-1").replace("reporting_audit: {present: true}", "reporting_audit: {present: false}"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "contractors/C-1.yaml": contractor("C-1").replace(
+                "reporting_audit: {present: true}", "reporting_audit: {present: false}"
+            ),
+        },
+    )
     found = codes(reg, "warning")
     assert found["clause-absent"] == ["contractors/C-1.yaml"]
     assert found["confirmation-missing"] == ["contractors/C-1.yaml"]
 
 
 def test_consistency_checks(tmp_path):
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="中小企業庁"),
-        "files/F-1.yaml": file_record("F-1", filebook_withheld="{record_items: [病歴], reason: 事務に支障}"),
-        "systems/S-1.yaml": "schema_version: 1\nid: S-1\nname: 外部システム\nbeppyo_row: 1\nconnected_to_meti_network: false\n",
-        "contractors/C-1.yaml": contractor("C-1", extra="corporate_number: '2835678256246'\n"),
-        "contractors/C-2.yaml": contractor("C-2", extra="corporate_number: '5835678256246'\npost_contract_confirmation: {date: '2025-05-01'}\n"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="中小企業庁"),
+            "files/F-1.yaml": file_record("F-1", filebook_withheld="{record_items: [病歴], reason: 事務に支障}"),
+            "systems/S-1.yaml": "schema_version: 1\nid: S-1\nname: 外部システム\nbeppyo_row: 1\nconnected_to_meti_network: false\n",
+            "contractors/C-1.yaml": contractor("C-1", extra="corporate_number: '2835678256246'\n"),
+            "contractors/C-2.yaml": contractor(
+                "C-2", extra="corporate_number: '5835678256246'\npost_contract_confirmation: {date: '2025-05-01'}\n"
+            ),
+        },
+    )
     found = codes(reg)
     assert found["withheld-unknown"] == ["files/F-1.yaml"]
     assert found["org-mismatch"] == ["files/F-1.yaml"]
@@ -142,17 +210,22 @@ def test_system_on_a_missing_row(tmp_path):
 
 
 def test_schema_failures_do_not_cascade_into_false_dangling_references(tmp_path):
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省") + "unknown_field: 1\n",
-        "files/F-1.yaml": file_record("F-1"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省") + "unknown_field: 1\n",
+            "files/F-1.yaml": file_record("F-1"),
+        },
+    )
     found = codes(reg)
     assert found["schema"] == ["divisions/d1.yaml"]
     assert "dangling-ref" not in found
 
 
 def test_layout_problems(tmp_path):
-    reg = register_from(tmp_path, {"unknownkind/x.yaml": "a: 1\n", "files/sub/F-1.yaml": "a: 1\n", "inspections/20x5/d.yaml": "a: 1\n"})
+    reg = register_from(
+        tmp_path, {"unknownkind/x.yaml": "a: 1\n", "files/sub/F-1.yaml": "a: 1\n", "inspections/20x5/d.yaml": "a: 1\n"}
+    )
     found = codes(reg)
     assert sorted(found["layout"]) == ["files/sub/F-1.yaml", "inspections/20x5/d.yaml", "unknownkind/x.yaml"]
 
@@ -166,11 +239,16 @@ def test_warning_only_checks_never_report_an_error(tmp_path):
     reg = Register.load(EXAMPLE)
     found = [p for check in WARNING_ONLY_CHECKS for p in check(reg, TODAY)]
     assert found and {p.severity for p in found} == {"warning"}
-    broken = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", management_class="A", holding="{start: '2020-01-01'}"),
-        "contractors/C-1.yaml": contractor("C-1", files="[F-1]").replace("copy_limits: {present: true}", "copy_limits: {present: false}"),
-    })
+    broken = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record("F-1", management_class="A", holding="{start: '2020-01-01'}"),
+            "contractors/C-1.yaml": contractor("C-1", files="[F-1]").replace(
+                "copy_limits: {present: true}", "copy_limits: {present: false}"
+            ),
+        },
+    )
     found = [p for check in WARNING_ONLY_CHECKS for p in check(broken, TODAY)]
     assert found and {p.severity for p in found} == {"warning"}
 
@@ -185,28 +263,46 @@ def problems_of(reg: Register, code: str) -> list:
 
 
 def test_decided_class_differing_from_the_engine_warns_with_its_reasons(tmp_path):
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", management_class="B", principals="{count: 10, as_of: '2026-01-01'}",
-                                      classification="{rationale: 準ずる管理が適当と判断}"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                management_class="B",
+                principals="{count: 10, as_of: '2026-01-01'}",
+                classification="{rationale: 準ずる管理が適当と判断}",
+            ),
+        },
+    )
     [p] = problems_of(reg, "class-differs")
     assert p.severity == "warning" and "管理C" in p.message and "10人" in p.message
     assert not problems_of(reg, "class-lower-unexplained")
 
 
-@pytest.mark.parametrize(("own", "code", "severity"), [
-    (None, "class-lower-unexplained", "error"),
-    ("'再委託なしの閉域環境で取り扱うため'", "class-differs", "warning"),
-])
+@pytest.mark.parametrize(
+    ("own", "code", "severity"),
+    [
+        (None, "class-lower-unexplained", "error"),
+        ("'再委託なしの閉域環境で取り扱うため'", "class-differs", "warning"),
+    ],
+)
 def test_decided_class_lower_than_the_engine_needs_a_reason(tmp_path, own, code, severity):
     classification = "{rationale: 管理者の判断" + (f", class_rationale: {own}" if own else "") + "}"
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", management_class="C", principals="{count: 1000, as_of: '2026-01-01'}",
-                                      classification=classification, disclosure_office=OFFICE,
-                                      characteristics="{sensitive: false}"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                management_class="C",
+                principals="{count: 1000, as_of: '2026-01-01'}",
+                classification=classification,
+                disclosure_office=OFFICE,
+                characteristics="{sensitive: false}",
+            ),
+        },
+    )
     found = problems_of(reg, code)
     assert [p.severity for p in found] == [severity]
     assert found[0].line == 12 and found[0].key == "$.management_class"  # the line the 管理者 edits
@@ -215,61 +311,98 @@ def test_decided_class_lower_than_the_engine_needs_a_reason(tmp_path, own, code,
 
 @pytest.mark.parametrize(("count", "refused"), [("999", False), ("1000", True), ("1001", True), ("null", True)])
 def test_claimed_item_9_against_the_count(tmp_path, count, refused):
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", principals=f"{{count: {count}, as_of: '2026-01-01'}}",
-                                      exclusions="[{item: 74-2-9, reason: 千人未満}]", management_class="B" if refused else "C",
-                                      classification="{rationale: 判定}", disclosure_office=OFFICE,
-                                      characteristics="{sensitive: false}"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                principals=f"{{count: {count}, as_of: '2026-01-01'}}",
+                exclusions="[{item: 74-2-9, reason: 千人未満}]",
+                management_class="B" if refused else "C",
+                classification="{rationale: 判定}",
+                disclosure_office=OFFICE,
+                characteristics="{sensitive: false}",
+            ),
+        },
+    )
     found = problems_of(reg, "exclusion-refused")
     assert [p.severity for p in found] == (["error"] if refused else [])
 
 
 def test_anonymized_info_from_a_file_withheld_whole_is_an_error(tmp_path):
-    base = {"principals": "{count: 5000, as_of: '2026-01-01'}", "management_class": "B", "classification": "{rationale: 判定}",
-                "disclosure_office": OFFICE, "characteristics": "{sensitive: false}",
-                "anonymized_info": "{created: true, created_on: '2025-05-01'}"}
-    listed = register_from(tmp_path / "a", {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", **base),
-    })
+    base = {
+        "principals": "{count: 5000, as_of: '2026-01-01'}",
+        "management_class": "B",
+        "classification": "{rationale: 判定}",
+        "disclosure_office": OFFICE,
+        "characteristics": "{sensitive: false}",
+        "anonymized_info": "{created: true, created_on: '2025-05-01'}",
+    }
+    listed = register_from(
+        tmp_path / "a",
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record("F-1", **base),
+        },
+    )
     assert not problems_of(listed, "anonymized-unlisted")
-    withheld = register_from(tmp_path / "b", {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", **base, filebook_withheld="{whole_file: true, reason: 事務に著しい支障}"),
-    })
+    withheld = register_from(
+        tmp_path / "b",
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1", **base, filebook_withheld="{whole_file: true, reason: 事務に著しい支障}"
+            ),
+        },
+    )
     assert [p.severity for p in problems_of(withheld, "anonymized-unlisted")] == ["error"]
 
 
 @pytest.mark.parametrize("missing", ["disclosure_office", "characteristics", "address"])
 def test_listed_file_must_state_items_vi_and_ix(tmp_path, missing):
-    extra = {"principals": "{count: 5000, as_of: '2026-01-01'}", "management_class": "B", "classification": "{rationale: 判定}",
-                 "disclosure_office": OFFICE, "characteristics": "{sensitive: false}"}
+    extra = {
+        "principals": "{count: 5000, as_of: '2026-01-01'}",
+        "management_class": "B",
+        "classification": "{rationale: 判定}",
+        "disclosure_office": OFFICE,
+        "characteristics": "{sensitive: false}",
+    }
     if missing == "address":
         extra["disclosure_office"] = "{name: 個人情報保護窓口}"
     else:
         del extra[missing]
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", **extra),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record("F-1", **extra),
+        },
+    )
     errors = codes(reg, "error")
     assert errors.get("schema") == ["files/F-1.yaml"]  # the schema's if/then (75(1))
     assert errors.get("filebook-mandatory") is None  # schema failures are not checked further
     # a small file is not listed: nothing required
-    small = register_from(tmp_path / "s", {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", **{**extra, "principals": "{count: 999, as_of: '2026-01-01'}", "management_class": "C"}),
-    })
+    small = register_from(
+        tmp_path / "s",
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1", **{**extra, "principals": "{count: 999, as_of: '2026-01-01'}", "management_class": "C"}
+            ),
+        },
+    )
     assert "schema" not in codes(small, "error")
 
 
 def test_listed_file_of_unstated_count_must_state_items_vi_and_ix(tmp_path):
     # no principals at all: the schema cannot tell, the listing decision can (an unknown count is listed)
-    reg = register_from(tmp_path, {
-        "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-        "files/F-1.yaml": file_record("F-1", management_class="B", classification="{rationale: 判定}"),
-    })
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record("F-1", management_class="B", classification="{rationale: 判定}"),
+        },
+    )
     found = problems_of(reg, "filebook-mandatory")
     assert sorted(p.severity for p in found) == ["error", "error"]

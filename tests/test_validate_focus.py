@@ -91,7 +91,9 @@ def random_changes(reg: Register, n: int, seed: int) -> list[dict[str, str | Non
     rng = random.Random(seed)
     keys = sorted(reg.records)
     ids = [k.split("/")[-1] for k in keys] + ["nope-404"]
-    withheld = [t for r in reg.of_kind("files") for t in (r.data.get("filebook_withheld") or {}).get("record_items", [])]
+    withheld = [
+        t for r in reg.of_kind("files") for t in (r.data.get("filebook_withheld") or {}).get("record_items", [])
+    ]
     pool = ids + withheld + [f"{t}課" for t in withheld]
     out: list[dict[str, str | None]] = []
     while len(out) < n:
@@ -137,7 +139,9 @@ def test_focused_check_never_accepts_a_change_that_adds_an_error(example):
 
 def test_focus_is_the_changed_records_and_their_referrers(example):
     reg, _ = example
-    division = next(r for r in reg.of_kind("divisions") if any(f.data.get("division") == r.id for f in reg.of_kind("files")))
+    division = next(
+        r for r in reg.of_kind("divisions") if any(f.data.get("division") == r.id for f in reg.of_kind("files"))
+    )
     focus = focus_of(reg, [division.relpath])
     assert focus is not None and division.key in focus
     referrers = {r.key for r in reg.records.values() if division.key in refs.targets(r.kind, r.data)}
@@ -191,7 +195,9 @@ def focus_cases(reg: Register) -> list[dict[str, str | None]]:
                 year = int(key.split("/")[1]) + 1
                 carried = json.loads(json.dumps(d))
                 carried.update(year=year, findings=[])
-                carried["answers"] = [*answers[:1], {**answers[0], "item": f"carry@{key}#{finding['id']}"}] if answers else []
+                carried["answers"] = (
+                    [*answers[:1], {**answers[0], "item": f"carry@{key}#{finding['id']}"}] if answers else []
+                )
                 new_rel = f"inspections/{year}/{rec_id(key)}.yaml"
                 cases.append({new_rel: text(carried)})
                 cases.append({new_rel: text(carried), rel[key]: text({**d, "findings": []})})

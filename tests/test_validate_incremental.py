@@ -121,7 +121,12 @@ def matrix(reg: Register, seed: int = 18) -> list[tuple[str, dict[str, str | Non
         withheld = (rec.data.get("filebook_withheld") or {}).get("record_items")
         div = reg.get("divisions", str(rec.data.get("division")))
         if withheld and div is not None:
-            out.append((f"{div.key}: named after what {rec.id} withholds", {div.relpath: text({**div.data, "name": f"{withheld[0]}課"})}))
+            out.append(
+                (
+                    f"{div.key}: named after what {rec.id} withholds",
+                    {div.relpath: text({**div.data, "name": f"{withheld[0]}課"})},
+                )
+            )
     for rec in by_kind.get("notifications", []):
         for state in ("withdrawn", "drafted", "submitted"):
             if rec.data.get("state") != state:
@@ -157,12 +162,16 @@ def check_matrix(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch, every: i
 
 
 @pytest.mark.slow
-def test_incremental_equals_full_over_a_matrix_of_edits(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_incremental_equals_full_over_a_matrix_of_edits(
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, spy = setup
     check_matrix(root, spy, monkeypatch, every=1)
 
 
-def test_incremental_equals_full_over_every_fifth_edit(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_incremental_equals_full_over_every_fifth_edit(
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The matrix above, thinned for the fast tier (`make test-fast`)."""
     root, spy = setup
     check_matrix(root, spy, monkeypatch, every=5)
@@ -190,7 +199,9 @@ def test_policy_change_validates_the_whole_register(setup: tuple[Path, Spy], mon
     assert (spy.incremental, spy.full) == (0, 2)
 
 
-def test_today_moved_past_deadlines_validates_the_whole_register(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_today_moved_past_deadlines_validates_the_whole_register(
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, spy = setup
     before, _ = validated(root, monkeypatch, date(2025, 1, 1))
     later, full = validated(root, monkeypatch, date(2027, 6, 1))
@@ -207,7 +218,9 @@ def test_a_planted_or_damaged_base_is_a_miss(setup: tuple[Path, Spy], monkeypatc
     data = bytearray(found.read_bytes())
     data[-5] ^= 0xFF  # the payload no longer matches its HMAC
     found.write_bytes(bytes(data))
-    (root / "files").joinpath(sorted(p.name for p in (root / "files").iterdir())[0]).write_text("id: 1\n", encoding="utf-8")
+    (root / "files").joinpath(sorted(p.name for p in (root / "files").iterdir())[0]).write_text(
+        "id: 1\n", encoding="utf-8"
+    )
     cached, full = validated(root, monkeypatch)
     assert cached == full
     assert spy.incremental == 0
@@ -233,7 +246,9 @@ def test_problems_about_content_gone_leave_the_base(setup: tuple[Path, Spy], mon
     assert spy.incremental == 1
 
 
-def test_cli_validate_json_after_an_edit_equals_no_cache(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch, runner: Any) -> None:
+def test_cli_validate_json_after_an_edit_equals_no_cache(
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch, runner: Any
+) -> None:
     root, spy = setup
     assert invoke(runner, root, "validate", "--json").exit_code in (0, 1)
     rel = sorted(p.name for p in (root / "notifications").iterdir())[0]

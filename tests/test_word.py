@@ -198,8 +198,7 @@ def test_parse_inline() -> None:
 
 def test_parse_blocks() -> None:
     kinds = [
-        (b.kind, b.level)
-        for b in parse_markdown("# A\n#### deep\n- x\n    - y\n3) z\n---\n<!-- pagebreak -->\n> q\n")
+        (b.kind, b.level) for b in parse_markdown("# A\n#### deep\n- x\n    - y\n3) z\n---\n<!-- pagebreak -->\n> q\n")
     ]
     assert kinds == [
         ("heading", 1),
@@ -250,7 +249,16 @@ def test_libreoffice_converts_docx(tmp_path: Path) -> None:
     src = tmp_path / "notice.docx"
     src.write_bytes(_docx(title="事前通知"))
     subprocess.run(
-        [office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+        [
+            office,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

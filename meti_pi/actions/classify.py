@@ -40,13 +40,28 @@ def require_rationale(outcome: Outcome, judgements: Judgements) -> None:
         )
 
 
-def classify_record(root: Path, file_id: str, *, scanned: ScanResult | None, stated: Any, given: Judgements,
-                    dataset_sha256: str | None, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> tuple[Outcome, str | None]:
+def classify_record(
+    root: Path,
+    file_id: str,
+    *,
+    scanned: ScanResult | None,
+    stated: Any,
+    given: Judgements,
+    dataset_sha256: str | None,
+    today: date,
+    dry_run: bool = False,
+    settings: Settings = DEFAULT,
+) -> tuple[Outcome, str | None]:
     """Decide with the judgements already in files/<file_id> (read fresh, under the lock) merged
     with `given`, and write the decision into the record; (outcome, commit)."""
     policy = load_policy(root)
     with transaction(
-        root, command="classify", summary="管理区分の判定（規程第16条）", article="16(1)", today=today, dry_run=dry_run,
+        root,
+        command="classify",
+        summary="管理区分の判定（規程第16条）",
+        article="16(1)",
+        today=today,
+        dry_run=dry_run,
         settings=settings,
     ) as tx:
         doc = tx.edit(f"files/{file_id}")  # fresh, under the lock: the decision uses its judgements

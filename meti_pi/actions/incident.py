@@ -60,23 +60,43 @@ def load_incident(reg: Register, incident_id: str) -> dict[str, Any]:
     return data
 
 
-def open_incident(root: Path, raw: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> Written:
+def open_incident(
+    root: Path, raw: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT
+) -> Written:
     """Record a new incident from its facts (`raw`, keys as a facts file's) and assess it."""
     top, facts = incidents.split_input(raw)
-    with transaction(root, command="incident open", article="39", today=today, dry_run=dry_run,
-                     summary="incident opened", settings=settings) as tx:
+    with transaction(
+        root,
+        command="incident open",
+        article="39",
+        today=today,
+        dry_run=dry_run,
+        summary="incident opened",
+        settings=settings,
+    ) as tx:
         # Decided under the lock from the register the commit sits on, read lazily (issue 18: reading
         # the whole work tree first cost what the register holds).
         reg = tx.register()
         masked = _screen(str(reg.policy["incident"]["screening"]), top, facts)
         _check_refs(reg, top)
-        record = incidents.new_record(top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, today), today=today)
+        record = incidents.new_record(
+            top, facts, _file_infos(reg, top.get("files") or []), _snapshot(reg, today), today=today
+        )
         tx.summary = _commit_summary(record, "incident opened")
         rid = tx.create("incidents", record)
     return Written(rid, record, tx.commit_sha, "incident opened", masked)
 
 
-def update_incident(root: Path, reg: Register, incident_id: str, change: Update, *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> Written:
+def update_incident(
+    root: Path,
+    reg: Register,
+    incident_id: str,
+    change: Update,
+    *,
+    today: date,
+    dry_run: bool = False,
+    settings: Settings = DEFAULT,
+) -> Written:
     """Record an event of the reporting chain and/or changed facts (re-assessing as of the day)."""
     current = load_incident(reg, incident_id)
     event = change.event
@@ -99,7 +119,11 @@ def update_incident(root: Path, reg: Register, incident_id: str, change: Update,
             raise UsageError(f"--unset {key}: not a fact; one of {', '.join(incidents.FACTS)}")
         raw[key] = None
     top, facts = incidents.split_input(raw)
-    extra = {k: v for k, v in (("note", change.note), ("method", change.method), ("reference", change.reference)) if v is not None}
+    extra = {
+        k: v
+        for k, v in (("note", change.note), ("method", change.method), ("reference", change.reference))
+        if v is not None
+    }
     masked = _screen(str(reg.policy["incident"]["screening"]), top, facts, extra)
     _check_refs(reg, top)
     if event is None and extra:
@@ -107,12 +131,22 @@ def update_incident(root: Path, reg: Register, incident_id: str, change: Update,
     new_snapshot = _snapshot(reg, today) if change.refresh_rules else None
     file_ids = top.get("files") or current.get("files") or []
     key = f"incidents/{incident_id}"
-    what = f"{event} recorded" if event else ("rules refreshed" if change.refresh_rules and not facts and not top else "facts changed")
+    what = (
+        f"{event} recorded"
+        if event
+        else ("rules refreshed" if change.refresh_rules and not facts and not top else "facts changed")
+    )
 
     def updated(base: dict[str, Any]) -> dict[str, Any]:
         return incidents.update_record(
-            base, changes=facts, top_changes=top, event={"event": event, **extra} if event else None,
-            files=_file_infos(reg, list(file_ids)), on=change.on or today, today=today, new_snapshot=new_snapshot,
+            base,
+            changes=facts,
+            top_changes=top,
+            event={"event": event, **extra} if event else None,
+            files=_file_infos(reg, list(file_ids)),
+            on=change.on or today,
+            today=today,
+            new_snapshot=new_snapshot,
             # A fact's date defaults to the day the incident was known, not today (item 9 of issue 14).
             facts_on=change.on or date.fromisoformat(str(top.get("known_on") or base["known_on"])),
         )
@@ -121,8 +155,16 @@ def update_incident(root: Path, reg: Register, incident_id: str, change: Update,
     article = incidents.event_article(event, preview)
     if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
         article = "40(1)"  # cause analysis and recurrence-prevention measures
-    with transaction(root, command="incident update", today=today, dry_run=dry_run, article=article,
-                     summary=_commit_summary(preview, what), subject_record=key, settings=settings) as tx:
+    with transaction(
+        root,
+        command="incident update",
+        today=today,
+        dry_run=dry_run,
+        article=article,
+        summary=_commit_summary(preview, what),
+        subject_record=key,
+        settings=settings,
+    ) as tx:
         doc = tx.edit(key)
         new = updated(to_plain(doc))
         _apply(doc, new)
@@ -131,20 +173,40 @@ def update_incident(root: Path, reg: Register, incident_id: str, change: Update,
     return Written(incident_id, new, tx.commit_sha, what, masked, unrequired)
 
 
-def close_incident(root: Path, reg: Register, incident_id: str, *, on: date | None, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> Written:
+def close_incident(
+    root: Path,
+    reg: Register,
+    incident_id: str,
+    *,
+    on: date | None,
+    today: date,
+    dry_run: bool = False,
+    settings: Settings = DEFAULT,
+) -> Written:
     """Close an incident; refused (RuleViolation) while Art. 40 cause analysis and measures, or a required report, are missing."""
     current = load_incident(reg, incident_id)
     day = on or today
     if day > today or day.isoformat() < str(current.get("known_on")):
         raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
     key = f"incidents/{incident_id}"
-    with transaction(root, command="incident close", article="40", today=today, dry_run=dry_run,
-                     summary="incident closed", subject_record=key, settings=settings) as tx:
+    with transaction(
+        root,
+        command="incident close",
+        article="40",
+        today=today,
+        dry_run=dry_run,
+        summary="incident closed",
+        subject_record=key,
+        settings=settings,
+    ) as tx:
         doc = tx.edit(key)
         fresh = to_plain(doc)
         problems = incidents.close_problems(fresh, f"{key}.yaml", today)
         if problems:
-            raise RuleViolation(f"{key} cannot be closed yet ({len(problems)} open requirement(s); nothing was written)", tuple(problems))
+            raise RuleViolation(
+                f"{key} cannot be closed yet ({len(problems)} open requirement(s); nothing was written)",
+                tuple(problems),
+            )
         new = incidents.close_record(fresh, on=day, today=today)
         _apply(doc, new)
     return Written(incident_id, new, tx.commit_sha, "incident closed")
@@ -191,7 +253,9 @@ def _file_infos(reg: Register, file_ids: list[str]) -> list[Any]:
 
 def _snapshot(reg: Register, today: date) -> dict[str, Any]:
     cites = reg.singletons.get("citations.yaml")
-    return incidents.rules_snapshot(reg.policy, cites.data if cites is not None and isinstance(cites.data, dict) else None, today)
+    return incidents.rules_snapshot(
+        reg.policy, cites.data if cites is not None and isinstance(cites.data, dict) else None, today
+    )
 
 
 def _commit_summary(record: dict[str, Any], what: str) -> str:
@@ -224,11 +288,13 @@ def _apply(doc: Any, new: dict[str, Any]) -> None:
             plain_old = to_plain(old)
             if plain_old == value:
                 continue
-            if len(plain_old) == len(value) and all(isinstance(v, dict) and isinstance(o, dict) for v, o in zip(value, old)):
+            if len(plain_old) == len(value) and all(
+                isinstance(v, dict) and isinstance(o, dict) for v, o in zip(value, old)
+            ):
                 for o, v in zip(old, value):
                     _apply(o, v)
             elif plain_old == value[: len(plain_old)]:
-                old.extend(fresh(value[len(plain_old):]))
+                old.extend(fresh(value[len(plain_old) :]))
             else:
                 doc[key] = fresh(value)
         elif key not in doc or to_plain(old) != value:

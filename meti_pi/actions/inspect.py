@@ -16,14 +16,21 @@ from meti_pi.inspect.record import Outcome, apply_outcome, close_finding, findin
 from meti_pi.settings import DEFAULT, Settings
 
 
-def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> str | None:
+def save_inspection(
+    root: Path, outcome: Outcome, *, today: date, dry_run: bool = False, settings: Settings = DEFAULT
+) -> str | None:
     """Write the inspection record (and close the earlier findings it confirms) as one audit commit."""
     year = int(outcome.data["year"])
     division = str(outcome.data["division"])
     with transaction(
-        root, command="inspect", article="41(1)", today=today,
+        root,
+        command="inspect",
+        article="41(1)",
+        today=today,
         summary=f"{year}年度の{'随時' if outcome.data.get('occasion') == 'ad_hoc' else ''}点検結果を記録（{division}）",
-        dry_run=dry_run, subject_record=outcome.key, settings=settings,
+        dry_run=dry_run,
+        subject_record=outcome.key,
+        settings=settings,
     ) as tx:
         if outcome.existed:
             apply_outcome(tx.edit(outcome.key), outcome.data)
@@ -35,22 +42,46 @@ def save_inspection(root: Path, outcome: Outcome, *, today: date, dry_run: bool 
     return tx.commit_sha
 
 
-def save_new_audit(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> tuple[str, str | None]:
+def save_new_audit(
+    root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT
+) -> tuple[str, str | None]:
     """Create the audit record; (audit id, commit)."""
-    with transaction(root, command="audit new", article="42(1)", summary=f"監査を記録（{data['title']}）", today=today, dry_run=dry_run, settings=settings) as tx:
+    with transaction(
+        root,
+        command="audit new",
+        article="42(1)",
+        summary=f"監査を記録（{data['title']}）",
+        today=today,
+        dry_run=dry_run,
+        settings=settings,
+    ) as tx:
         aid = tx.create("audits", data)
     return aid, tx.commit_sha
 
 
 def save_audit_findings(
-    root: Path, audit_id: str, findings: list[dict[str, Any]], *, today: date,
-    ended_on: date | None = None, reported_on: date | None = None, dry_run: bool = False,
+    root: Path,
+    audit_id: str,
+    findings: list[dict[str, Any]],
+    *,
+    today: date,
+    ended_on: date | None = None,
+    reported_on: date | None = None,
+    dry_run: bool = False,
     settings: Settings = DEFAULT,
 ) -> tuple[list[str], str | None]:
     """Append findings to an audit (and its end/report dates); (finding refs, commit)."""
     key = f"audits/{audit_id}"
-    with transaction(root, command="audit findings", article="42(1)", summary=f"監査の指摘事項を記録（{len(findings)}件）",
-                     today=today, dry_run=dry_run, subject_record=key, settings=settings) as tx:
+    with transaction(
+        root,
+        command="audit findings",
+        article="42(1)",
+        summary=f"監査の指摘事項を記録（{len(findings)}件）",
+        today=today,
+        dry_run=dry_run,
+        subject_record=key,
+        settings=settings,
+    ) as tx:
         refs = append_findings(tx.edit(key), key, findings, ended_on=ended_on, reported_on=reported_on)
     return refs, tx.commit_sha
 
@@ -58,15 +89,32 @@ def save_audit_findings(
 def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date, settings: Settings = DEFAULT) -> str | None:
     """Note the evidence pack in its audit record (one commit)."""
     key = f"audits/{audit_id}"
-    with transaction(root, command="audit pack", article="42(1)", summary=f"証跡パックを記録（{pack.commit[:10]}）",
-                     today=today, subject_record=key, settings=settings) as tx:
+    with transaction(
+        root,
+        command="audit pack",
+        article="42(1)",
+        summary=f"証跡パックを記録（{pack.commit[:10]}）",
+        today=today,
+        subject_record=key,
+        settings=settings,
+    ) as tx:
         note_pack(tx.edit(key), pack, today=today)
     return tx.commit_sha
 
 
-def save_review(root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> tuple[str, str | None]:
+def save_review(
+    root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT
+) -> tuple[str, str | None]:
     """Create the review (closing the findings it confirms when `closes_findings`); (id, commit)."""
-    with transaction(root, command="audit review", article="43(1)", summary="評価及び見直しを記録", today=today, dry_run=dry_run, settings=settings) as tx:
+    with transaction(
+        root,
+        command="audit review",
+        article="43(1)",
+        summary="評価及び見直しを記録",
+        today=today,
+        dry_run=dry_run,
+        settings=settings,
+    ) as tx:
         rid = tx.create("reviews", data)
         if data.get("closes_findings"):
             on = parse_day(data["date"]) or today

@@ -30,4 +30,20 @@ from meti_pi.actions.notify_ledger import LogResult, check_register, log_event
 from meti_pi.actions.notify_states import PpcResult, StateResult, record_ppc_notice, set_state
 
 # The interface, defined in notify_drafting, notify_states and notify_ledger (issue 17).
-__all__ = ['EVENT_ARTICLES', 'FORMATS', 'Drafted', 'LogResult', 'NotifyResult', 'PpcResult', 'Rendered', 'StateResult', 'changed_items', 'check_register', 'draft_notices', 'log_event', 'record_ppc_notice', 'render_notice', 'set_state']
+__all__ = [
+    'EVENT_ARTICLES',
+    'FORMATS',
+    'Drafted',
+    'LogResult',
+    'NotifyResult',
+    'PpcResult',
+    'Rendered',
+    'StateResult',
+    'changed_items',
+    'check_register',
+    'draft_notices',
+    'log_event',
+    'record_ppc_notice',
+    'render_notice',
+    'set_state',
+]

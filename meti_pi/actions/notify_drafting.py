@@ -46,20 +46,32 @@ def _file_record(reg: Register, file_id: str) -> Record:
     division = reg.division_of(rec.data.get("division"))
     if division and division.get("org") != rec.data.get("org"):
         # APPI 2(8): a 外局 is its own 行政機関; a notice must not name one body and another's 課等.
-        found = at(rec, ("org",), "org-mismatch", f"APPI 2(8): the file's 行政機関 {rec.data.get('org')} differs from its 課等's "
-                   f"({division.get('org')}); a 外局 is its own 行政機関 — correct one of them")
-        raise RuleViolation(f"{rec.relpath}: its 行政機関 differs from its 課等's; correct one of them before drafting a notice", (found,))
+        found = at(
+            rec,
+            ("org",),
+            "org-mismatch",
+            f"APPI 2(8): the file's 行政機関 {rec.data.get('org')} differs from its 課等's "
+            f"({division.get('org')}); a 外局 is its own 行政機関 — correct one of them",
+        )
+        raise RuleViolation(
+            f"{rec.relpath}: its 行政機関 differs from its 課等's; correct one of them before drafting a notice",
+            (found,),
+        )
     return rec
 
 
 def _notice_record(reg: Register, notice_id: str) -> Record:
 
-    return require_record(reg, "notifications", notice_id, hint="list a file's notices with `meti-pi notify FILE_ID --dry-run`")
+    return require_record(
+        reg, "notifications", notice_id, hint="list a file's notices with `meti-pi notify FILE_ID --dry-run`"
+    )
 
 
 def _not_after_today(day: date, today: date, what: str) -> None:
     if day > today:
-        raise RuleViolation(f"{what} {day.isoformat()} is after today ({today.isoformat()}); record it when it has happened")
+        raise RuleViolation(
+            f"{what} {day.isoformat()} is after today ({today.isoformat()}); record it when it has happened"
+        )
 
 
 @dataclass
@@ -115,8 +127,16 @@ class NotifyResult:
             "file": self.file,
             "required": [r.as_json() for r in self.requirements],
             "reasons": self.reasons,
-            "plans": [{"kind": p.kind, "action": p.action, "supersedes": p.supersedes, "withdraw": list(p.withdraw),
-                       "notices": [n.id for n in p.status.notices]} for p in self.plans],
+            "plans": [
+                {
+                    "kind": p.kind,
+                    "action": p.action,
+                    "supersedes": p.supersedes,
+                    "withdraw": list(p.withdraw),
+                    "notices": [n.id for n in p.status.notices],
+                }
+                for p in self.plans
+            ],
             "drafted": [d.as_json(with_markdown=self.dry_run) for d in self.drafted],
             "commit": self.commit,
             "dry_run": self.dry_run,
@@ -169,17 +189,34 @@ def _ensure_committed(root: Path, rec: Record) -> None:
         )
 
 
-def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | None = None, fmt: str = "md",
-                  fullwidth: bool | None = None, late_reason: str | None = None, redraft: bool = False,
-                  out_dir: Path | None = None, dry_run: bool = False, settings: Settings = DEFAULT) -> NotifyResult:
+def draft_notices(
+    root: Path,
+    file_id: str,
+    *,
+    today: date,
+    kinds: list[str] | None = None,
+    fmt: str = "md",
+    fullwidth: bool | None = None,
+    late_reason: str | None = None,
+    redraft: bool = False,
+    out_dir: Path | None = None,
+    dry_run: bool = False,
+    settings: Settings = DEFAULT,
+) -> NotifyResult:
     """Draft each required notice of a file not yet made (or changed since), and record them in one commit."""
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
     for k in kinds or []:
         if k not in notices.NOTICE_KINDS:
             raise UsageError(f"--kind must be one of {', '.join(notices.NOTICE_KINDS)}")
-    with transaction(root, command="notify", summary=f"draft notices for files/{file_id}", today=today,
-                              dry_run=dry_run, settings=settings) as tx:
+    with transaction(
+        root,
+        command="notify",
+        summary=f"draft notices for files/{file_id}",
+        today=today,
+        dry_run=dry_run,
+        settings=settings,
+    ) as tx:
         reg = tx.register()  # decided under the lock: the same notice run twice at once is drafted once
         rec = _file_record(reg, file_id)
         data = rec.data
@@ -191,8 +228,10 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
             missing = [k for k in kinds if k not in {ks.kind for ks in statuses}]
             if missing:
                 needs = ", ".join(r.kind for r in required) or "no Art. 35/36 notice"
-                raise RuleViolation(f"files/{file_id} does not require a {', '.join(missing)} notice (it requires: {needs}); "
-                                    "see `meti-pi classify --profile` or the file's exclusions")
+                raise RuleViolation(
+                    f"files/{file_id} does not require a {', '.join(missing)} notice (it requires: {needs}); "
+                    "see `meti-pi classify --profile` or the file's exclusions"
+                )
             statuses = [ks for ks in statuses if ks.kind in kinds]
         plans = [notices.plan(ks, redraft=redraft) for ks in statuses]
         todo = [p for p in plans if p.drafts_new]
@@ -212,11 +251,17 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
             existing.add(nid)
             previous = reg.get("notifications", p.supersedes) if p.supersedes else None
             ctx = notice_drafts.DraftContext(
-                notice_id=nid, kind=ks.kind, drafted_on=today, items_hash=ks.current_hash, register_commit=head,
-                change=p.action == "change", supersedes=p.supersedes,
+                notice_id=nid,
+                kind=ks.kind,
+                drafted_on=today,
+                items_hash=ks.current_hash,
+                register_commit=head,
+                change=p.action == "change",
+                supersedes=p.supersedes,
                 supersedes_on=notices._date(previous.data.get("submitted_on")) if previous else None,
                 changed_items=changed_items(root, reg, rec, previous, ks.kind) if previous else None,
-                late_reason=late_reason, fullwidth_digits=bool(fw),
+                late_reason=late_reason,
+                fullwidth_digits=bool(fw),
             )
             draft = notice_drafts.render(reg, rec, ctx, decision)
             md = draft.markdown.encode("utf-8")
@@ -236,7 +281,10 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
                 "change": d.action == "change",
                 "state": "drafted",
                 "drafted_on": today.isoformat(),
-                "due": {"timing": req.timing, **({"date": req.due.isoformat()} if req.due and d.action == "initial" else {})},
+                "due": {
+                    "timing": req.timing,
+                    **({"date": req.due.isoformat()} if req.due and d.action == "initial" else {}),
+                },
                 "items_hash": d.items_hash,
                 "items_version": notices.ITEMS_VERSION,
             }
@@ -246,8 +294,11 @@ def draft_notices(root: Path, file_id: str, *, today: date, kinds: list[str] | N
                 record["supersedes"] = d.supersedes
             if late_reason:
                 record["late_reason"] = late_reason
-            record["drafts"] = {"md_sha256": d.md_sha256, **({"docx_sha256": d.docx_sha256} if d.docx_sha256 else {}),
-                                "fullwidth_digits": bool(fw)}
+            record["drafts"] = {
+                "md_sha256": d.md_sha256,
+                **({"docx_sha256": d.docx_sha256} if d.docx_sha256 else {}),
+                "fullwidth_digits": bool(fw),
+            }
             tx.create("notifications", record, id=d.id)
             for old in d.withdrawn:
                 doc = tx.edit(f"notifications/{old}")
@@ -291,13 +342,24 @@ class Rendered:
         return None if self.recorded_md_sha256 is None else self.md_sha256 == self.recorded_md_sha256
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "article": notices.ARTICLE.get(self.kind), "file": self.file,
-                "format": self.fmt, "title": self.title, "register_commit": self.register_commit,
-                "md_sha256": self.md_sha256, "recorded_md_sha256": self.recorded_md_sha256,
-                "same_as_recorded": self.same_as_recorded, "path": str(self.path) if self.path else None}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "article": notices.ARTICLE.get(self.kind),
+            "file": self.file,
+            "format": self.fmt,
+            "title": self.title,
+            "register_commit": self.register_commit,
+            "md_sha256": self.md_sha256,
+            "recorded_md_sha256": self.recorded_md_sha256,
+            "same_as_recorded": self.same_as_recorded,
+            "path": str(self.path) if self.path else None,
+        }
 
 
-def render_notice(root: Path, notice_id: str, *, fmt: str = "md", today: date, settings: Settings = DEFAULT) -> Rendered:
+def render_notice(
+    root: Path, notice_id: str, *, fmt: str = "md", today: date, settings: Settings = DEFAULT
+) -> Rendered:
     """Any recorded notice, in any format, from the register as it was when it was drafted (its
     `register_commit`): the same content as the draft, whatever has changed since. Writes nothing."""
     from meti_pi.store.register import tree_of
@@ -314,18 +376,26 @@ def render_notice(root: Path, notice_id: str, *, fmt: str = "md", today: date, s
     reg = Register.load(root, at=tree_of(root, commit, settings), settings=settings) if commit else now
     file_rec = reg.get("files", file_id)
     if file_rec is None:
-        raise RuleViolation(f"{rec.relpath}: files/{file_id} is not in the register" + (f" at {commit[:10]}" if commit else ""))
+        raise RuleViolation(
+            f"{rec.relpath}: files/{file_id} is not in the register" + (f" at {commit[:10]}" if commit else "")
+        )
     drafted_on = notices._date(data.get("drafted_on")) or today
     supersedes = data.get("supersedes") if isinstance(data.get("supersedes"), str) else None
     previous = reg.get("notifications", supersedes) if supersedes else None
     drafts = data.get("drafts") or {}
     fw = drafts.get("fullwidth_digits", (reg.policy.get("documents") or {}).get("fullwidth_digits", True))
     ctx = notice_drafts.DraftContext(
-        notice_id=rec.id, kind=kind, drafted_on=drafted_on, items_hash=str(data.get("items_hash") or ""),
-        register_commit=commit, change=bool(data.get("change")), supersedes=supersedes,
+        notice_id=rec.id,
+        kind=kind,
+        drafted_on=drafted_on,
+        items_hash=str(data.get("items_hash") or ""),
+        register_commit=commit,
+        change=bool(data.get("change")),
+        supersedes=supersedes,
         supersedes_on=notices._date(previous.data.get("submitted_on")) if previous else None,
         changed_items=changed_items(root, reg, file_rec, previous, kind) if previous else None,
-        late_reason=data.get("late_reason") if isinstance(data.get("late_reason"), str) else None, fullwidth_digits=bool(fw),
+        late_reason=data.get("late_reason") if isinstance(data.get("late_reason"), str) else None,
+        fullwidth_digits=bool(fw),
     )
     draft = notice_drafts.render(reg, file_rec, ctx)
     md = draft.markdown.encode("utf-8")
@@ -336,10 +406,17 @@ def render_notice(root: Path, notice_id: str, *, fmt: str = "md", today: date, s
 
 def _ledger_notified(tx: Any, reg: Register, file_id: str, drafted: list[Drafted], today: date) -> None:
     """Add the new notices to the file's 台帳 entry (creating it) and mark withdrawn drafts."""
-    entries = [{
-        "notification": d.id, "kind": d.kind, "change": d.action == "change", "date": today.isoformat(),
-        "items_hash": d.items_hash, "state": "drafted",
-    } for d in drafted]
+    entries = [
+        {
+            "notification": d.id,
+            "kind": d.kind,
+            "change": d.action == "change",
+            "date": today.isoformat(),
+            "items_hash": d.items_hash,
+            "state": "drafted",
+        }
+        for d in drafted
+    ]
     withdrawn = {old for d in drafted for old in d.withdrawn}
     if reg.get("ledger", file_id) is None:
         tx.create("ledger", {"file": file_id, "notified": entries}, id=file_id)

@@ -35,14 +35,28 @@ def _screen(field_name: str, text: str) -> str:
     if found:
         kinds = ", ".join(dict.fromkeys(f"{f.kind_ja} ({f.kind})" for f in found))
         where = ", ".join(str(f.start + 1) for f in found)
-        raise UsageError(f"{field_name}: looks like it holds personal data — {kinds} at character {where}; "
-                         "describe the event without it. Nothing was written.")
+        raise UsageError(
+            f"{field_name}: looks like it holds personal data — {kinds} at character {where}; "
+            "describe the event without it. Nothing was written."
+        )
     return text.strip()
 
 
-def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str, on: date | None = None,
-              recipient: str | None = None, basis: str | None = None, method: str | None = None,
-              ref: str | None = None, dry_run: bool = False, settings: Settings = DEFAULT) -> LogResult:
+def log_event(
+    root: Path,
+    file_id: str,
+    kind: str,
+    *,
+    today: date,
+    summary: str,
+    on: date | None = None,
+    recipient: str | None = None,
+    basis: str | None = None,
+    method: str | None = None,
+    ref: str | None = None,
+    dry_run: bool = False,
+    settings: Settings = DEFAULT,
+) -> LogResult:
     """Append a use or storage event to the file's 台帳 entry (Art. 38), creating the entry if needed."""
     if kind not in EVENT_ARTICLES:
         raise UsageError(f"--kind must be one of {', '.join(EVENT_ARTICLES)}")
@@ -53,15 +67,30 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
     rec = _file_record(Register.load(root, settings=settings), file_id)
     on = on or today
     _not_after_today(on, today, "event date")
-    event: dict[str, Any] = {"date": on.isoformat(), "kind": kind, "article": EVENT_ARTICLES[kind],
-                             "summary": _screen("--summary", summary)}
+    event: dict[str, Any] = {
+        "date": on.isoformat(),
+        "kind": kind,
+        "article": EVENT_ARTICLES[kind],
+        "summary": _screen("--summary", summary),
+    }
     for name, value in (("recipient", recipient), ("basis", basis), ("method", method), ("ref", ref)):
         if value and value.strip():
             event[name] = _screen(f"--{name}", value)
-    labels = {"provision": "provision (Art. 12)", "purpose_change": "purpose change (Art. 9(3))", "disposal": "disposal (Art. 21)"}
-    with transaction(root, command="notify log", article=EVENT_ARTICLES[kind], today=today, dry_run=dry_run,
-                              summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
-                              subject_record=f"ledger/{file_id}", settings=settings) as tx:
+    labels = {
+        "provision": "provision (Art. 12)",
+        "purpose_change": "purpose change (Art. 9(3))",
+        "disposal": "disposal (Art. 21)",
+    }
+    with transaction(
+        root,
+        command="notify log",
+        article=EVENT_ARTICLES[kind],
+        today=today,
+        dry_run=dry_run,
+        summary=f"台帳: {labels.get(kind, kind)} on {on.isoformat()}",
+        subject_record=f"ledger/{file_id}",
+        settings=settings,
+    ) as tx:
         # Create or edit, decided under the lock: two first logs at once must not both create it.
         if tx.read_text(f"ledger/{rec.id}.yaml") is None:
             tx.create("ledger", {"file": rec.id, "events": [event]}, id=rec.id)
@@ -73,7 +102,9 @@ def log_event(root: Path, file_id: str, kind: str, *, today: date, summary: str,
     return LogResult(rec.id, event, tx.commit_sha, dry_run)
 
 
-def check_register(root: Path, today: date, *, settings: Settings = DEFAULT) -> tuple[list[notices.Finding], list[Problem]]:
+def check_register(
+    root: Path, today: date, *, settings: Settings = DEFAULT
+) -> tuple[list[notices.Finding], list[Problem]]:
     """Findings of `notify --check` and the 台帳 problems."""
     reg = Register.load(root, settings=settings)
     return notices.check_with_ppc(reg, today) + notices.obsolete_drafts(reg, today), list(notices.ledger_findings(reg))

@@ -36,8 +36,15 @@ def init_register(directory: Path, *, today: date, settings: Settings = DEFAULT)
         gitlayer.git(directory, "init", "-q")
     template = template_dir()
     files = sorted(list_record_files(template))
-    with transaction(directory, command="init", summary="initialise the register (rule facts: 別表, roles, policy, citations)",
-                              article="5", today=today, subject_record="register", settings=settings) as tx:
+    with transaction(
+        directory,
+        command="init",
+        summary="initialise the register (rule facts: 別表, roles, policy, citations)",
+        article="5",
+        today=today,
+        subject_record="register",
+        settings=settings,
+    ) as tx:
         for rel in files:
             text = (template / rel).read_text(encoding="utf-8")
             tx.write_text(rel, _rebase_modeline(text, rel))
@@ -122,9 +129,16 @@ def schema_fields(kind: str) -> list[dict[str, Any]]:
                 continue
             spec = _deref(sch, raw)
             key = prefix + name
-            out.append({"key": key, "title": spec.get("title", ""), "type": field_type(sch, spec), "required": name in required,
-                        "example": example_value(sch, spec) if spec.get("type") != "object" else f"--set {key}.…",
-                        "description": spec.get("description", "")})
+            out.append(
+                {
+                    "key": key,
+                    "title": spec.get("title", ""),
+                    "type": field_type(sch, spec),
+                    "required": name in required,
+                    "example": example_value(sch, spec) if spec.get("type") != "object" else f"--set {key}.…",
+                    "description": spec.get("description", ""),
+                }
+            )
             if spec.get("type") == "object" and depth < 2:
                 walk(spec, key + ".", depth + 1)
 
@@ -157,12 +171,23 @@ def coerce(raw: str, spec: dict[str, Any]) -> Any:
     return raw
 
 
-def new_record(root: Path, kind: str, data: dict[str, Any], *, record_id: str | None, year: int | None,
-               today: date, dry_run: bool, settings: Settings = DEFAULT) -> tuple[str, str | None]:
+def new_record(
+    root: Path,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    record_id: str | None,
+    year: int | None,
+    today: date,
+    dry_run: bool,
+    settings: Settings = DEFAULT,
+) -> tuple[str, str | None]:
     """Add one record through the write path; (id, commit sha or None on --dry-run)."""
     if KINDS[kind].by_year and year is None:
         raise UsageError(f"{kind} records need --year")
-    with transaction(root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run, settings=settings) as tx:
+    with transaction(
+        root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run, settings=settings
+    ) as tx:
         rid = tx.create(kind, data, id=record_id, year=year)
     return rid, tx.commit_sha
 
@@ -206,8 +231,13 @@ def resolved_view(reg: Register, rec: Record) -> dict[str, Any]:
         if not sys_data:
             return {"id": sid, "missing": True}
         pair = gou_otsu(reg, sys_data)
-        return {"id": sid, "name": sys_data.get("name"), "beppyo_row": sys_data.get("beppyo_row"),
-                "gou": _unit(pair[0]) if pair else None, "otsu": _unit(pair[1]) if pair else None}
+        return {
+            "id": sid,
+            "name": sys_data.get("name"),
+            "beppyo_row": sys_data.get("beppyo_row"),
+            "gou": _unit(pair[0]) if pair else None,
+            "otsu": _unit(pair[1]) if pair else None,
+        }
 
     if rec.kind in ("files", "incidents", "inspections", "notifications", "ledger"):
         div_id = data.get("division")
@@ -220,11 +250,16 @@ def resolved_view(reg: Register, rec: Record) -> dict[str, Any]:
             resolved["division"] = {"id": div_id, "name": div.get("name"), "manager_post": div.get("manager_post")}
     if rec.kind == "files":
         resolved["systems"] = [system_view(s) for s in data.get("systems", [])]
-        resolved["contractors"] = [{"id": c, "name": (reg.data_of("contractors", c) or {}).get("name")} for c in data.get("contractors", [])]
+        resolved["contractors"] = [
+            {"id": c, "name": (reg.data_of("contractors", c) or {}).get("name")} for c in data.get("contractors", [])
+        ]
     if rec.kind == "systems":
         resolved["system"] = system_view(rec.id)
     if rec.kind == "contractors" and data.get("parent"):
-        resolved["parent"] = {"id": data["parent"], "name": (reg.data_of("contractors", data["parent"]) or {}).get("name")}
+        resolved["parent"] = {
+            "id": data["parent"],
+            "name": (reg.data_of("contractors", data["parent"]) or {}).get("name"),
+        }
     return {"key": rec.key, "path": rec.relpath, "record": data, "resolved": resolved}
 
 
@@ -244,9 +279,11 @@ def reference_lines(resolved: dict[str, Any]) -> list[str]:
             lines.append(f"情報システム: {sv['id']} (not in the register)")
             continue
         gou, otsu = sv.get("gou") or {}, sv.get("otsu") or {}
-        lines.append(f"情報システム: {sv['name']} ({sv['id']}); 別表第{sv['beppyo_row']}項; "
-                     f"甲: {gou.get('name') or '?'} ({gou.get('division') or 'no division record'}); "
-                     f"乙: {otsu.get('name') or '?'} ({otsu.get('division') or 'no division record'})")
+        lines.append(
+            f"情報システム: {sv['name']} ({sv['id']}); 別表第{sv['beppyo_row']}項; "
+            f"甲: {gou.get('name') or '?'} ({gou.get('division') or 'no division record'}); "
+            f"乙: {otsu.get('name') or '?'} ({otsu.get('division') or 'no division record'})"
+        )
     for cv in resolved.get("contractors", []):
         lines.append(f"委託先: {cv['name']} ({cv['id']})")
     if "parent" in resolved:
@@ -258,7 +295,9 @@ def _unit(unit: Any) -> dict[str, Any]:
     return {"name": unit.name, "division": unit.division_id, "basis": unit.basis}
 
 
-def commit_hand_edits(root: Path, relpaths: list[str], *, message: str, today: date, settings: Settings = DEFAULT) -> str | None:
+def commit_hand_edits(
+    root: Path, relpaths: list[str], *, message: str, today: date, settings: Settings = DEFAULT
+) -> str | None:
     """`meti-pi commit`: validate records edited by hand and commit exactly those files; the commit,
     or None when they match the last commit."""
     return commit_paths(root, relpaths, command="commit", summary=message, today=today, settings=settings)

@@ -11,9 +11,18 @@ from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.packaged import REGISTER_SCHEMAS
 
 
-def refresh_schema_copy(root: Path, *, today: date, dry_run: bool = False, settings: Settings = DEFAULT) -> tuple[list[str], str | None]:
+def refresh_schema_copy(
+    root: Path, *, today: date, dry_run: bool = False, settings: Settings = DEFAULT
+) -> tuple[list[str], str | None]:
     """Write the packaged schemas that are missing or out of date in `.schemas/`; (paths written, commit)."""
-    with transaction(root, command="schemas", summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
-                     today=today, dry_run=dry_run, subject_record=REGISTER_SCHEMAS, settings=settings) as tx:
+    with transaction(
+        root,
+        command="schemas",
+        summary=f"refresh {REGISTER_SCHEMAS}/ (editor schemas)",
+        today=today,
+        dry_run=dry_run,
+        subject_record=REGISTER_SCHEMAS,
+        settings=settings,
+    ) as tx:
         changed = write_schema_copy(tx)
     return changed, tx.commit_sha

@@ -82,7 +82,9 @@ class Transaction:
             return yamlload.decode(path.read_bytes())
         except yamlload.YamlFault as fault:
             # A record committed by hand in another encoding: refuse with its location, never crash.
-            raise RuleViolation(f"{relpath}: cannot be edited: {fault}", (Problem(relpath, fault.line, "encoding", str(fault)),)) from None
+            raise RuleViolation(
+                f"{relpath}: cannot be edited: {fault}", (Problem(relpath, fault.line, "encoding", str(fault)),)
+            ) from None
 
     def edit(self, key: str) -> Any:
         """The ruamel round-trip document of record `key` ('files/F-...'), to change in place."""
@@ -96,13 +98,25 @@ class Transaction:
             try:
                 yamlload.load(text)
             except yamlload.YamlFault as fault:
-                raise RuleViolation(f"{relpath}: cannot be edited until it is repaired", (Problem(relpath, fault.line, "yaml", str(fault)),)) from None
+                raise RuleViolation(
+                    f"{relpath}: cannot be edited until it is repaired",
+                    (Problem(relpath, fault.line, "yaml", str(fault)),),
+                ) from None
             try:
                 self._docs[relpath] = yamlio.load_rt(text)
             except ValueError:  # the round-trip loader builds dates: an unquoted 2026-13-45 is fatal to it
-                raise RuleViolation(f"{relpath}: cannot be edited until it is repaired", (Problem(
-                    relpath, None, "yaml", "a value the editor cannot read, such as an impossible date (2026-13-45) "
-                    "written without quotes; correct it or quote it"),)) from None
+                raise RuleViolation(
+                    f"{relpath}: cannot be edited until it is repaired",
+                    (
+                        Problem(
+                            relpath,
+                            None,
+                            "yaml",
+                            "a value the editor cannot read, such as an impossible date (2026-13-45) "
+                            "written without quotes; correct it or quote it",
+                        ),
+                    ),
+                ) from None
         return self._docs[relpath]
 
     def create(self, kind: str, data: dict[str, Any], *, id: str | None = None, year: int | None = None) -> str:
@@ -146,8 +160,10 @@ class Transaction:
             try:
                 out[relpath], kept = yamlio.dump_checked(doc)
             except yamlio.RenderError as exc:
-                raise MetiPiError(f"{relpath}: {exc} (a fault of the YAML writer); nothing was written. "
-                                  "Make the change by hand and run `meti-pi commit`") from None
+                raise MetiPiError(
+                    f"{relpath}: {exc} (a fault of the YAML writer); nothing was written. "
+                    "Make the change by hand and run `meti-pi commit`"
+                ) from None
             if not kept and relpath not in self.comments_lost:
                 self.comments_lost.append(relpath)
         return out
@@ -174,8 +190,17 @@ def _safe_path(root: Path, relpath: str) -> Path:
 
 
 @contextmanager
-def transaction(root: Path, *, command: str, summary: str, today: date, article: str | None = None,
-                dry_run: bool = False, subject_record: str | None = None, settings: Settings = DEFAULT) -> Iterator[Transaction]:
+def transaction(
+    root: Path,
+    *,
+    command: str,
+    summary: str,
+    today: date,
+    article: str | None = None,
+    dry_run: bool = False,
+    subject_record: str | None = None,
+    settings: Settings = DEFAULT,
+) -> Iterator[Transaction]:
     """Lock the register, collect a command's changes, then validate, commit and write them."""
     root = root.resolve()
     repo = repo_of(root)
@@ -210,10 +235,16 @@ def transaction(root: Path, *, command: str, summary: str, today: date, article:
         # Summary and article as the command left them: it may only know them once it has computed
         # the change under the lock.
         lost = [rel for rel in tx.comments_lost if rel in texts]
-        body = "".join(f"The comments of {rel} could not be kept (written afresh; every value unchanged).\n" for rel in lost)
-        message = commit_message(f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article, body=body)
+        body = "".join(
+            f"The comments of {rel} could not be kept (written afresh; every value unchanged).\n" for rel in lost
+        )
+        message = commit_message(
+            f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article, body=body
+        )
         untracked = {rel for rel in texts if tx.at is None or rel not in tx.at}
-        tx.commit_sha = commit_files(repo, {rel: None if t is None else t.encode("utf-8") for rel, t in texts.items()}, message, base, untracked)
+        tx.commit_sha = commit_files(
+            repo, {rel: None if t is None else t.encode("utf-8") for rel, t in texts.items()}, message, base, untracked
+        )
         for rel in lost:
             notes.append(f"warning: the comments of {rel} could not be kept; check the commit's diff")
         crash_point("done")
@@ -280,8 +311,6 @@ def _current(root: Path, relpath: str) -> str | None:
         raise UsageError(f"{relpath}: {exc.strerror}; remove it. Nothing was written") from None
 
 
-
-
 def _refuse_dirty(repo: Repo, relpaths: list[str], at: Mapping[str, str] | None, base: str) -> None:
     """Refuse when a file the command must write holds someone's uncommitted work (in the work tree
     or staged), or when HEAD is no longer the commit the change was computed from."""
@@ -306,17 +335,38 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: Mapping[str, str] | None,
             if raw is not None and expected is not None and blob_id(raw) == expected:
                 continue
             unsure.append(gpath)
-        staged = git(repo.top, "--literal-pathspecs", "diff-index", "--cached", "--name-only", "-z", base, "--", *gpaths,
-                     env={"GIT_OPTIONAL_LOCKS": "0"})
+        staged = git(
+            repo.top,
+            "--literal-pathspecs",
+            "diff-index",
+            "--cached",
+            "--name-only",
+            "-z",
+            base,
+            "--",
+            *gpaths,
+            env={"GIT_OPTIONAL_LOCKS": "0"},
+        )
         dirty.update(p for p in staged.split("\0") if p)
     if unsure:
         # GIT_OPTIONAL_LOCKS=0: a status must not take .git/index.lock from under the user's own git
-        out = git(repo.top, "--literal-pathspecs", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
-                  "--", *unsure, env={"GIT_OPTIONAL_LOCKS": "0"})
+        out = git(
+            repo.top,
+            "--literal-pathspecs",
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--",
+            *unsure,
+            env={"GIT_OPTIONAL_LOCKS": "0"},
+        )
         dirty.update(entry[3:] for entry in out.split("\0") if entry)
     if dirty:
         raise MetiPiError(
-            "uncommitted edits in file(s) this command must write: " + ", ".join(sorted(dirty))
+            "uncommitted edits in file(s) this command must write: "
+            + ", ".join(sorted(dirty))
             + "; commit them first (`meti-pi commit PATH`) or discard them (`git restore PATH`)"
         )
 
@@ -324,8 +374,9 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: Mapping[str, str] | None,
 # -- commits of hand edits -----------------------------------------------------------------
 
 
-def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str, today: date,
-                 settings: Settings = DEFAULT) -> str | None:
+def commit_paths(
+    root: Path, relpaths: list[str], *, command: str, summary: str, today: date, settings: Settings = DEFAULT
+) -> str | None:
     """Commit records edited by hand (after validation) as one audit commit; the sha, or None if unchanged."""
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
@@ -342,7 +393,9 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         for rel in relpaths:
             path = _safe_path(root, rel)
             if path.is_dir() or not is_register_file(rel):
-                raise UsageError(f"{rel}: not a register record file (<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)")
+                raise UsageError(
+                    f"{rel}: not a register record file (<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)"
+                )
             # Read as a regular file within the size limit: a FIFO named *.yaml must not block (#15).
             try:
                 raw[rel] = limits.read_regular(path, max_file_bytes(str(root))) if path.exists() else None
@@ -355,8 +408,18 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         if candidates and base:
             # Bytes differ; git says whether the content does (a line-ending conversion or a filter
             # makes the work-tree bytes differ from the blob while the file is unchanged).
-            out = git(repo.top, "--literal-pathspecs", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
-                      "--", *(repo.git_path(r) for r in candidates), env={"GIT_OPTIONAL_LOCKS": "0"})
+            out = git(
+                repo.top,
+                "--literal-pathspecs",
+                "status",
+                "--porcelain=v1",
+                "-z",
+                "--untracked-files=all",
+                "--no-renames",
+                "--",
+                *(repo.git_path(r) for r in candidates),
+                env={"GIT_OPTIONAL_LOCKS": "0"},
+            )
             differ = {entry[3:] for entry in out.split("\0") if entry}
             candidates = [rel for rel in candidates if repo.git_path(rel) in differ]
         changed = {rel: texts[rel] for rel in candidates}
@@ -366,21 +429,35 @@ def commit_paths(root: Path, relpaths: list[str], *, command: str, summary: str,
         # The register the commit will hold: HEAD's files with these edits (never the work tree's other
         # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
         readable = all(t is None or not _has_surrogates(t) for t in changed.values())
-        reg = (Register.load(root, overlay=changed, at=tree_of(root, base, settings), settings=settings) if base and readable
-               else Register.load(root, settings=settings))
+        reg = (
+            Register.load(root, overlay=changed, at=tree_of(root, base, settings), settings=settings)
+            if base and readable
+            else Register.load(root, settings=settings)
+        )
         # The records the edit can affect first (validate.focus_of); the whole register only if they show an error.
         focus = focus_of(reg, changed)
         quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None
         reg.flush_cache()
-        problems = [] if quick is not None and not any(p.path in changed for p in quick) else \
-            [p for p in validate_register(reg, today, checks=ERROR_CHECKS) if p.severity == "error" and p.path in changed]
+        problems = (
+            []
+            if quick is not None and not any(p.path in changed for p in quick)
+            else [
+                p
+                for p in validate_register(reg, today, checks=ERROR_CHECKS)
+                if p.severity == "error" and p.path in changed
+            ]
+        )
         if problems:
-            raise RuleViolation("not committed: the edited records have errors (nothing was committed)", tuple(problems))
+            raise RuleViolation(
+                "not committed: the edited records have errors (nothing was committed)", tuple(problems)
+            )
         records = [p[: -len(".yaml")] for p in sorted(changed)]
         message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
         # The person's own edits, already in the work tree: _commit leaves files holding the bytes
         # it would write as they are (the journal still covers `git add -N` of new files).
-        return commit_files(repo, {rel: raw[rel] for rel in changed}, message, base, {rel for rel in changed if head_texts[rel] is None})
+        return commit_files(
+            repo, {rel: raw[rel] for rel in changed}, message, base, {rel for rel in changed if head_texts[rel] is None}
+        )
 
 
 def _has_surrogates(text: str) -> bool:

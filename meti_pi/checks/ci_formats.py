@@ -50,8 +50,14 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def junit(problems: Iterable[Problem], files: Iterable[str], *, prefix: str = "", strict: bool = False,
-          suite: str = "meti-pi validate") -> bytes:
+def junit(
+    problems: Iterable[Problem],
+    files: Iterable[str],
+    *,
+    prefix: str = "",
+    strict: bool = False,
+    suite: str = "meti-pi validate",
+) -> bytes:
     """A JUnit XML report: a test case per register file (`files`, register-relative), failing
     when the file has an error (or, with `strict`, a warning); other findings go to system-out."""
     import xml.etree.ElementTree as ET
@@ -72,8 +78,12 @@ def junit(problems: Iterable[Problem], files: Iterable[str], *, prefix: str = ""
         if bad:
             failures += 1
             first = bad[0]
-            failure = ET.SubElement(case, "failure", type=f"{first.severity}[{first.code}]",
-                                    message=_xml_text(f"{len(bad)} problem(s); first: {first.message}"))
+            failure = ET.SubElement(
+                case,
+                "failure",
+                type=f"{first.severity}[{first.code}]",
+                message=_xml_text(f"{len(bad)} problem(s); first: {first.message}"),
+            )
             failure.text = _xml_text("".join(_line(p, prefix) for p in bad))
         if rest:
             ET.SubElement(case, "system-out").text = _xml_text("".join(_line(p, prefix) for p in rest))

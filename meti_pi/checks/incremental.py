@@ -71,7 +71,9 @@ def scope_of(check: Callable[..., Any]) -> tuple[int, int] | None:
     return SCOPES.get(getattr(check, "__qualname__", ""))
 
 
-def save_base(reg: Register, today: date, checks: Sequence[Callable[..., Any]], found: Sequence[Sequence[Problem]]) -> None:
+def save_base(
+    reg: Register, today: date, checks: Sequence[Callable[..., Any]], found: Sequence[Sequence[Problem]]
+) -> None:
     """Keep what the next validate starts from: the content ids, the references, each check's problems."""
     view = reg.cache
     stored = tuple(tuple(_stored(p) for p in part) for part in found)
@@ -82,11 +84,21 @@ def save_base(reg: Register, today: date, checks: Sequence[Callable[..., Any]], 
     names, targets = "\n".join(rels), "".join(f"\n{key}\t{_SEP.join(t)}" for key, t in made) + "\n"
     # A separator inside a name (a file or a reference named with a line break...) would misplace
     # the rest: no base then (the next validate checks the whole way).
-    if (names.count("\n") != max(len(rels) - 1, 0) or targets.count("\n") != len(made) + 1
-            or targets.count("\t") != len(made) or targets.count(_SEP) != sum(len(t) - 1 for _, t in made)):
+    if (
+        names.count("\n") != max(len(rels) - 1, 0)
+        or targets.count("\n") != len(made) + 1
+        or targets.count("\t") != len(made)
+        or targets.count(_SEP) != sum(len(t) - 1 for _, t in made)
+    ):
         return
-    index = {"version": BASE_VERSION, "today": today.isoformat(), "checks": tuple(name_of(c) for c in checks),
-             "rels": names, "ids": "\n".join(ids[r] for r in rels), "targets": targets}
+    index = {
+        "version": BASE_VERSION,
+        "today": today.isoformat(),
+        "checks": tuple(name_of(c) for c in checks),
+        "rels": names,
+        "ids": "\n".join(ids[r] for r in rels),
+        "targets": targets,
+    }
     cids = {p[0]: ids.get(p[0], "") for part in stored for p in part}
     view.store.save_base(index, {"found": stored, "cids": cids, "dropped": ()})
 
@@ -96,9 +108,15 @@ def _stored(p: Problem) -> Stored:
 
 
 def _usable(base: Any, today: date, names: tuple[str, ...]) -> bool:
-    return (isinstance(base, dict) and base.get("version") == BASE_VERSION and base.get("today") == today.isoformat()
-            and base.get("checks") == names and all(isinstance(base.get(k), str) for k in ("rels", "ids", "targets"))
-            and isinstance(base.get("found"), tuple) and len(base["found"]) == len(names))
+    return (
+        isinstance(base, dict)
+        and base.get("version") == BASE_VERSION
+        and base.get("today") == today.isoformat()
+        and base.get("checks") == names
+        and all(isinstance(base.get(k), str) for k in ("rels", "ids", "targets"))
+        and isinstance(base.get("found"), tuple)
+        and len(base["found"]) == len(names)
+    )
 
 
 def changed_files(base: dict[str, Any], now: dict[str, str]) -> set[str] | None:
@@ -124,7 +142,7 @@ def old_targets(base: dict[str, Any], key: str) -> tuple[str, ...]:
     if at < 0:
         return ()
     start = at + len(key) + 2
-    return tuple(text[start:text.index("\n", start)].split(_SEP))
+    return tuple(text[start : text.index("\n", start)].split(_SEP))
 
 
 class _Graph:
@@ -168,8 +186,13 @@ def _case_siblings(reg: Register, keys: set[str]) -> set[str]:
     return {k for k in reg.records if k.lower() in folded}
 
 
-def run(reg: Register, clean: Register, today: date, checks: Sequence[Callable[..., Any]], base: Any,
-        ) -> list[list[Problem]] | None:
+def run(
+    reg: Register,
+    clean: Register,
+    today: date,
+    checks: Sequence[Callable[..., Any]],
+    base: Any,
+) -> list[list[Problem]] | None:
     """Each check's problems, re-checking only what changed since `base`; None: check the whole way."""
     names = tuple(name_of(c) for c in checks)
     view = reg.cache

@@ -18,7 +18,13 @@ from meti_pi.notify.notices import obsolete_drafts
 from meti_pi.store.register import Register
 
 CATEGORIES = ("notice", "incident", "inspection", "contractor", "corrective_action")
-CATEGORY_JA = {"notice": "通知", "incident": "事案", "inspection": "点検", "contractor": "委託先確認", "corrective_action": "是正措置"}
+CATEGORY_JA = {
+    "notice": "通知",
+    "incident": "事案",
+    "inspection": "点検",
+    "contractor": "委託先確認",
+    "corrective_action": "是正措置",
+}
 DEFAULT_HORIZON_DAYS = 30
 
 
@@ -40,9 +46,15 @@ class DueItem:
 
     def as_json(self, today: date) -> dict[str, Any]:
         return {
-            "category": self.category, "ref": self.ref, "article": self.article, "title": self.title,
-            "due": self.due.isoformat() if self.due else None, "overdue": self.overdue,
-            "days_left": self.days_left(today), "division": self.division, "detail": self.detail,
+            "category": self.category,
+            "ref": self.ref,
+            "article": self.article,
+            "title": self.title,
+            "due": self.due.isoformat() if self.due else None,
+            "overdue": self.overdue,
+            "days_left": self.days_left(today),
+            "division": self.division,
+            "detail": self.detail,
         }
 
 
@@ -59,23 +71,41 @@ def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
             if st.state == "pending" and st.due is not None and st.due > horizon:
                 continue
             overdue = st.state in ("missing", "stale")
-            out.append(DueItem(
-                "notice", rec.key, st.kind.replace("-", "(") + ")" if "-" in st.kind else st.kind,
-                f"{rec.id}「{rec.data.get('name', '')}」の{cl.kind_ja(st.kind)}の通知" + ("（変更の通知）" if st.state == "stale" else ""),
-                st.due, overdue, str(rec.data.get("division")), "；".join(st.evidence),
-            ))
+            out.append(
+                DueItem(
+                    "notice",
+                    rec.key,
+                    st.kind.replace("-", "(") + ")" if "-" in st.kind else st.kind,
+                    f"{rec.id}「{rec.data.get('name', '')}」の{cl.kind_ja(st.kind)}の通知"
+                    + ("（変更の通知）" if st.state == "stale" else ""),
+                    st.due,
+                    overdue,
+                    str(rec.data.get("division")),
+                    "；".join(st.evidence),
+                )
+            )
 
     for f in obsolete_drafts(reg, today):
         division = (reg.data_of("files", f.file) or {}).get("division")
-        out.append(DueItem(
-            "notice", f"notifications/{f.notification}", f.kind.replace("-", "(") + ")" if "-" in f.kind else f.kind,
-            f"文案 {f.notification}（{f.file}）は現在の登録簿に合わないため、取り下げる（notify withdraw）",
-            None, False, str(division) if division else None, f.message,
-        ))
+        out.append(
+            DueItem(
+                "notice",
+                f"notifications/{f.notification}",
+                f.kind.replace("-", "(") + ")" if "-" in f.kind else f.kind,
+                f"文案 {f.notification}（{f.file}）は現在の登録簿に合わないため、取り下げる（notify withdraw）",
+                None,
+                False,
+                str(division) if division else None,
+                f.message,
+            )
+        )
     return out
 
 
-PPC_TITLES = {"appi-74-1": "個人情報保護委員会への通知（法第74条第1項）", "appi-74-3": "個人情報保護委員会への通知（法第74条第3項：保有終了等）"}
+PPC_TITLES = {
+    "appi-74-1": "個人情報保護委員会への通知（法第74条第1項）",
+    "appi-74-3": "個人情報保護委員会への通知（法第74条第3項：保有終了等）",
+}
 
 
 def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
@@ -83,13 +113,23 @@ def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
     out = []
     for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
         for f in notices.ppc_findings(reg, rec, today):
-            if f.status not in ("due", "missing", "stale") or (f.status == "due" and f.due is not None and f.due > horizon):
+            if f.status not in ("due", "missing", "stale") or (
+                f.status == "due" and f.due is not None and f.due > horizon
+            ):
                 continue
-            out.append(DueItem(
-                "notice", rec.key, notices.ARTICLE[f.kind],
-                f"{rec.id}「{rec.data.get('name', '')}」の{PPC_TITLES[f.kind]}" + ("（変更の通知）" if f.status == "stale" else ""),
-                f.due, f.status != "due", str(rec.data.get("division")), f.message,
-            ))
+            out.append(
+                DueItem(
+                    "notice",
+                    rec.key,
+                    notices.ARTICLE[f.kind],
+                    f"{rec.id}「{rec.data.get('name', '')}」の{PPC_TITLES[f.kind]}"
+                    + ("（変更の通知）" if f.status == "stale" else ""),
+                    f.due,
+                    f.status != "due",
+                    str(rec.data.get("division")),
+                    f.message,
+                )
+            )
     return out
 
 
@@ -106,10 +146,18 @@ def _incidents(reg: Register, today: date, horizon: date) -> list[DueItem]:
             if due is None or due > horizon:
                 continue
             target = "（速報の目安）" if step.get("step") == "preliminary-report" else ""  # a target, not a time limit
-            out.append(DueItem(
-                "incident", rec.key, str(step.get("article", "39")), f"事案 {rec.id}: {step.get('title') or step.get('step')}{target}",
-                due, due < today, rec.data.get("division"), str(step.get("note") or ""),
-            ))
+            out.append(
+                DueItem(
+                    "incident",
+                    rec.key,
+                    str(step.get("article", "39")),
+                    f"事案 {rec.id}: {step.get('title') or step.get('step')}{target}",
+                    due,
+                    due < today,
+                    rec.data.get("division"),
+                    str(step.get("note") or ""),
+                )
+            )
     return out
 
 
@@ -124,10 +172,15 @@ def _inspections(reg: Register, today: date) -> list[DueItem]:
             title, detail = f"{div.data.get('name', div.id)}の{year}年度の点検（未実施）", ""
         elif rec.data.get("pending"):
             n = len(rec.data["pending"])
-            title, detail = f"{div.data.get('name', div.id)}の{year}年度の点検（未回答 {n}項目）", ", ".join(rec.data["pending"][:5])
+            title, detail = (
+                f"{div.data.get('name', div.id)}の{year}年度の点検（未回答 {n}項目）",
+                ", ".join(rec.data["pending"][:5]),
+            )
         else:
             continue
-        out.append(DueItem("inspection", f"inspections/{year}/{div.id}", "41(1)", title, end, end < today, div.id, detail))
+        out.append(
+            DueItem("inspection", f"inspections/{year}/{div.id}", "41(1)", title, end, end < today, div.id, detail)
+        )
     return out
 
 
@@ -144,10 +197,18 @@ def _contractors(reg: Register, today: date, horizon: date) -> list[DueItem]:
         if due is None or due > horizon:
             continue
         divisions = rec.data.get("divisions") or []
-        out.append(DueItem(
-            "contractor", rec.key, "14(4)", f"委託先 {rec.id}「{rec.data.get('name', '')}」の年次確認",
-            due, due < today, divisions[0] if divisions else None, why,
-        ))
+        out.append(
+            DueItem(
+                "contractor",
+                rec.key,
+                "14(4)",
+                f"委託先 {rec.id}「{rec.data.get('name', '')}」の年次確認",
+                due,
+                due < today,
+                divisions[0] if divisions else None,
+                why,
+            )
+        )
     return out
 
 
@@ -157,19 +218,35 @@ def _corrective_actions(reg: Register, today: date) -> list[DueItem]:
     for ref, f, rec in cl.open_findings(reg):
         due = cl.parse_day(f.get("due"))
         division = rec.data.get("division") if rec.kind == "inspections" else f.get("division")
-        out.append(DueItem(
-            "corrective_action", ref, str(f.get("article", "")), f"{f.get('action', '')}（{f.get('owner', '')}）",
-            due, due is not None and due < today, division, str(f.get("text", "")),
-        ))
+        out.append(
+            DueItem(
+                "corrective_action",
+                ref,
+                str(f.get("article", "")),
+                f"{f.get('action', '')}（{f.get('owner', '')}）",
+                due,
+                due is not None and due < today,
+                division,
+                str(f.get("text", "")),
+            )
+        )
     for rec in sorted(reg.of_kind("reviews"), key=lambda r: r.id):
         for n, m in enumerate(rec.data.get("measures") or [], 1):
             if not isinstance(m, dict) or m.get("status") != "open":
                 continue
             due = cl.parse_day(m.get("due"))
-            out.append(DueItem(
-                "corrective_action", f"{rec.key}#m{n}", "43(1)", f"見直し: {m.get('text', '')}（{m.get('owner', '—')}）",
-                due, due is not None and due < today, None, "",
-            ))
+            out.append(
+                DueItem(
+                    "corrective_action",
+                    f"{rec.key}#m{n}",
+                    "43(1)",
+                    f"見直し: {m.get('text', '')}（{m.get('owner', '—')}）",
+                    due,
+                    due is not None and due < today,
+                    None,
+                    "",
+                )
+            )
     return out
 
 
@@ -178,8 +255,12 @@ def due_items(reg: Register, today: date, *, horizon_days: int = DEFAULT_HORIZON
     missing inspections are always listed. Overdue first, then by due date."""
     horizon = today + timedelta(days=horizon_days)
     items = [
-        *_notices(reg, today, horizon), *_ppc_notices(reg, today, horizon), *_incidents(reg, today, horizon), *_inspections(reg, today),
-        *_contractors(reg, today, horizon), *_corrective_actions(reg, today),
+        *_notices(reg, today, horizon),
+        *_ppc_notices(reg, today, horizon),
+        *_incidents(reg, today, horizon),
+        *_inspections(reg, today),
+        *_contractors(reg, today, horizon),
+        *_corrective_actions(reg, today),
     ]
     return sorted(items, key=lambda i: (not i.overdue, i.due or date.min, CATEGORIES.index(i.category), i.ref))
 
@@ -187,6 +268,11 @@ def due_items(reg: Register, today: date, *, horizon_days: int = DEFAULT_HORIZON
 def summary(items: list[DueItem]) -> dict[str, Any]:
     """Counts by category, overdue and due."""
     out: dict[str, Any] = {"overdue": sum(1 for i in items if i.overdue), "due": sum(1 for i in items if not i.overdue)}
-    out["by_category"] = {c: {"overdue": sum(1 for i in items if i.category == c and i.overdue),
-                              "due": sum(1 for i in items if i.category == c and not i.overdue)} for c in CATEGORIES}
+    out["by_category"] = {
+        c: {
+            "overdue": sum(1 for i in items if i.category == c and i.overdue),
+            "due": sum(1 for i in items if i.category == c and not i.overdue),
+        }
+        for c in CATEGORIES
+    }
     return out

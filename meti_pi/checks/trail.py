@@ -49,9 +49,16 @@ class CommitCheck:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "commit": self.commit, "author": self.author, "date": self.date, "subject": self.subject,
-            "command": self.command, "files": self.files, "merge": self.merge, "hand_edit": self.hand_edit,
-            "trailer_mismatch": self.mismatch, "errors": self.errors,
+            "commit": self.commit,
+            "author": self.author,
+            "date": self.date,
+            "subject": self.subject,
+            "command": self.command,
+            "files": self.files,
+            "merge": self.merge,
+            "hand_edit": self.hand_edit,
+            "trailer_mismatch": self.mismatch,
+            "errors": self.errors,
             "introduced": [p.as_json() for p in self.introduced],
         }
 
@@ -211,15 +218,29 @@ def verify(root: Path, today: date) -> Report:
     prefix = repo.prefix
 
     def rel_of(gpath: str) -> str | None:
-        return gpath[len(prefix):] if gpath.startswith(prefix) else None
+        return gpath[len(prefix) :] if gpath.startswith(prefix) else None
 
     first_parent = gitlayer.git(repo.top, "rev-list", "--first-parent", "HEAD", "--", target).split()
     first_parent.reverse()
     marker = gitlog.new_marker()
-    log = _parse_log(gitlayer.git(
-        repo.top, "log", "--full-history", "--reverse", "--raw", "--no-renames", "--diff-merges=first-parent",
-        "--no-abbrev", "-z", f"--format={gitlog.log_format(marker, *_FIELDS)}", "HEAD", "--", target,
-    ), marker)
+    log = _parse_log(
+        gitlayer.git(
+            repo.top,
+            "log",
+            "--full-history",
+            "--reverse",
+            "--raw",
+            "--no-renames",
+            "--diff-merges=first-parent",
+            "--no-abbrev",
+            "-z",
+            f"--format={gitlog.log_format(marker, *_FIELDS)}",
+            "HEAD",
+            "--",
+            target,
+        ),
+        marker,
+    )
     by_sha = {c.sha: c for c in log}
     validator = _Validator(root, repo, today)
     checks: dict[str, CommitCheck] = {}
@@ -271,7 +292,9 @@ def verify(root: Path, today: date) -> Report:
         c = by_sha[sha]
         here = _register_state(repo, sha, rel_of)
         errors = validator.errors(here)
-        before = {_ident(p) for p in validator.errors(_register_state(repo, c.parents[0], rel_of))} if c.parents else set()
+        before = (
+            {_ident(p) for p in validator.errors(_register_state(repo, c.parents[0], rel_of))} if c.parents else set()
+        )
         check.errors = len(errors)
         check.introduced = [p for p in errors if _ident(p) not in before]
 

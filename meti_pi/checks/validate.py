@@ -54,16 +54,36 @@ def check_ids(reg: Register, today: date) -> Iterator[Problem]:
     for key, rec in reg.subject_records():
         data = rec.data
         if data.get("id") != rec.id:
-            yield at(rec, ("id",), "id-mismatch", f"id {data.get('id')!r} differs from the file name {rec.id!r}; rename the file or fix the id")
+            yield at(
+                rec,
+                ("id",),
+                "id-mismatch",
+                f"id {data.get('id')!r} differs from the file name {rec.id!r}; rename the file or fix the id",
+            )
         if KINDS[rec.kind].by_year:
             year = rec.relpath.split("/")[1]
             if str(data.get("year")) != year:
-                yield at(rec, ("year",), "year-mismatch", f"year {data.get('year')!r} differs from the folder {year}; move the file or fix the year")
+                yield at(
+                    rec,
+                    ("year",),
+                    "year-mismatch",
+                    f"year {data.get('year')!r} differs from the folder {year}; move the file or fix the year",
+                )
         if windows_reserved(rec.id):
-            yield at(rec, ("id",), "id-reserved", f"id {rec.id!r} is a device name on Windows, where its file cannot exist; choose another id")
+            yield at(
+                rec,
+                ("id",),
+                "id-reserved",
+                f"id {rec.id!r} is a device name on Windows, where its file cannot exist; choose another id",
+            )
         folded = key.lower()
         if folded in lowered and lowered[folded] != key:
-            yield at(rec, ("id",), "id-case", f"id differs only by letter case from {lowered[folded]}; ids must stay distinct on every file system")
+            yield at(
+                rec,
+                ("id",),
+                "id-case",
+                f"id differs only by letter case from {lowered[folded]}; ids must stay distinct on every file system",
+            )
         lowered[folded] = key
 
 
@@ -77,26 +97,43 @@ def check_references(reg: Register, today: date) -> Iterator[Problem]:
         for rec in reg.subjects(kind):
             for where, value in _walk(rec.data, path):
                 if isinstance(value, str) and reg.get(target, value) is None:
-                    yield at(rec, where, "dangling-ref", f"refers to {target}/{value}, which does not exist; create it or correct the reference")
+                    yield at(
+                        rec,
+                        where,
+                        "dangling-ref",
+                        f"refers to {target}/{value}, which does not exist; create it or correct the reference",
+                    )
 
 
 def check_ledger_ids(reg: Register, today: date) -> Iterator[Problem]:
     """A 台帳 entry is named after its file."""
     for rec in reg.subjects("ledger"):
         if rec.data.get("file") != rec.id:
-            yield at(rec, ("file",), "ledger-file", f"ledger/{rec.id} must describe files/{rec.id}; rename it after its file")
+            yield at(
+                rec, ("file",), "ledger-file", f"ledger/{rec.id} must describe files/{rec.id}; rename it after its file"
+            )
 
 
 def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
     """別表 rows are numbered as named, and every system's row exists."""
     for rec in reg.of_kind("beppyo"):
         if rec.id != f"row-{rec.data.get('row')}":
-            yield at(rec, ("row",), "beppyo-row", f"row {rec.data.get('row')!r} does not match the file name {rec.id}; name it row-<N>")
+            yield at(
+                rec,
+                ("row",),
+                "beppyo-row",
+                f"row {rec.data.get('row')!r} does not match the file name {rec.id}; name it row-<N>",
+            )
     rows = {rec.data.get("row") for rec in reg.of_kind("beppyo")}
     for rec in reg.subjects("systems"):
         row = rec.data.get("beppyo_row")
         if isinstance(row, int) and row not in rows:
-            yield at(rec, ("beppyo_row",), "beppyo-missing", f"別表 row {row} is not in the register (beppyo/row-{row}.yaml); restore it")
+            yield at(
+                rec,
+                ("beppyo_row",),
+                "beppyo-missing",
+                f"別表 row {row} is not in the register (beppyo/row-{row}.yaml); restore it",
+            )
 
 
 def check_roles(reg: Register, today: date) -> Iterator[Problem]:
@@ -104,12 +141,22 @@ def check_roles(reg: Register, today: date) -> Iterator[Problem]:
     counts: dict[str, list[Record]] = {}
     for rec in reg.of_kind("roles"):
         counts.setdefault(str(rec.data.get("role")), []).append(rec)
-    for role, label in (("sokatsu", "総括個人情報保護管理者"), ("fuku_sokatsu", "副総括個人情報保護管理者"), ("audit_officer", "個人情報保護監査責任者")):
+    for role, label in (
+        ("sokatsu", "総括個人情報保護管理者"),
+        ("fuku_sokatsu", "副総括個人情報保護管理者"),
+        ("audit_officer", "個人情報保護監査責任者"),
+    ):
         holders = counts.get(role, [])
         for extra in holders[1:]:
             yield at(extra, ("role",), "role-duplicate", f"Art. 5: more than one {label} ({role}); keep one")
         if not holders and reg.of_kind("roles"):
-            yield Problem("roles/", None, "role-missing", f"Art. 5: no {label} ({role}) is appointed; add roles/<id>.yaml", "warning")
+            yield Problem(
+                "roles/",
+                None,
+                "role-missing",
+                f"Art. 5: no {label} ({role}) is appointed; add roles/<id>.yaml",
+                "warning",
+            )
 
 
 def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
@@ -123,7 +170,9 @@ def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
         parent = _parent_of(rec)
         while parent is not None:
             if parent in seen:
-                yield at(rec, ("parent",), "subcontract-cycle", "the 再委託 chain loops back on itself; correct `parent`")
+                yield at(
+                    rec, ("parent",), "subcontract-cycle", "the 再委託 chain loops back on itself; correct `parent`"
+                )
                 break
             seen.add(parent)
             prec = reg.get("contractors", parent)
@@ -135,7 +184,7 @@ def _parent_of(rec: Record) -> str | None:
     read from the references the read cache keeps, without decoding the record."""
     for target in refs.targets_of(rec):
         if target.startswith("contractors/"):
-            return target[len("contractors/"):]
+            return target[len("contractors/") :]
     return None
 
 
@@ -146,21 +195,41 @@ def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 14: the nine clauses, the confirmation after contracting, the annual confirmation."""
     for rec in reg.subjects("contractors"):
         clauses = rec.data.get("clauses", {})
-        for n, name in enumerate(schema.load_schema("contractors.schema.json")["properties"]["clauses"]["required"], start=1):
+        for n, name in enumerate(
+            schema.load_schema("contractors.schema.json")["properties"]["clauses"]["required"], start=1
+        ):
             clause = clauses.get(name)
             if isinstance(clause, dict) and clause.get("present") is False:
-                yield at(rec, ("clauses", name, "present"), "clause-absent", f"Art. 14(2)({n}): the contract lacks this clause; amend the contract", "warning")
+                yield at(
+                    rec,
+                    ("clauses", name, "present"),
+                    "clause-absent",
+                    f"Art. 14(2)({n}): the contract lacks this clause; amend the contract",
+                    "warning",
+                )
         end = rec.data.get("contract", {}).get("end")
         if isinstance(end, str) and end < today.isoformat():
             continue  # ended contracts owe no further confirmations
         if "post_contract_confirmation" not in rec.data:
-            yield at(rec, ("contract",), "confirmation-missing", "Art. 14(3): no written confirmation after contracting is recorded", "warning")
+            yield at(
+                rec,
+                ("contract",),
+                "confirmation-missing",
+                "Art. 14(3): no written confirmation after contracting is recorded",
+                "warning",
+            )
         # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
         from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
 
         due = annual_confirmation_due(reg, rec)[0] if ab_work(reg, rec)[0] else None
         if due is not None and due < today:
-            yield at(rec, ("annual_confirmations",), "annual-check-overdue", f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}", "warning")
+            yield at(
+                rec,
+                ("annual_confirmations",),
+                "annual-check-overdue",
+                f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}",
+                "warning",
+            )
 
 
 def check_files(reg: Register, today: date) -> Iterator[Problem]:
@@ -168,9 +237,21 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
     for rec in reg.subjects("files"):
         data = rec.data
         if data.get("management_class") and not data.get("classification", {}).get("rationale"):
-            yield at(rec, ("management_class",), "class-rationale", "Art. 16(1): management class without a rationale; run `meti-pi classify --record` or add classification.rationale", "warning")
+            yield at(
+                rec,
+                ("management_class",),
+                "class-rationale",
+                "Art. 16(1): management class without a rationale; run `meti-pi classify --record` or add classification.rationale",
+                "warning",
+            )
         if data.get("management_class") in ("A", "B") and "handling_rules" not in data:
-            yield at(rec, ("management_class",), "handling-rules", "Art. 16(2): handling rules for this class are not recorded (handling_rules)", "warning")
+            yield at(
+                rec,
+                ("management_class",),
+                "handling-rules",
+                "Art. 16(2): handling rules for this class are not recorded (handling_rules)",
+                "warning",
+            )
 
 
 def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
@@ -180,32 +261,64 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
         data = rec.data
         decision = notices.decision_for(reg, data)
         if decision.class_differs:
-            grounds = "; ".join(r.text for r in decision.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class:")))
+            grounds = "; ".join(
+                r.text for r in decision.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class:"))
+            )
             own = (data.get("classification") or {}).get("class_rationale")
             if decision.decided_lower and not (isinstance(own, str) and own.strip()):
-                yield at(rec, ("management_class",), "class-lower-unexplained",
-                         f"Art. 16(1): the decided 管理{decision.management_class} is lower than the engine's 管理{decision.derived_class} "
-                         f"({grounds}) and no reason is recorded; add classification.class_rationale or run "
-                         f"`meti-pi classify --record {rec.id} --class {decision.management_class} --rationale TEXT`")
+                yield at(
+                    rec,
+                    ("management_class",),
+                    "class-lower-unexplained",
+                    f"Art. 16(1): the decided 管理{decision.management_class} is lower than the engine's 管理{decision.derived_class} "
+                    f"({grounds}) and no reason is recorded; add classification.class_rationale or run "
+                    f"`meti-pi classify --record {rec.id} --class {decision.management_class} --rationale TEXT`",
+                )
             else:
-                yield at(rec, ("management_class",), "class-differs",
-                         f"Art. 16(1): the decided 管理{decision.management_class} differs from the engine's 管理{decision.derived_class} "
-                         f"({grounds}); the decision stands, confirm it is still meant", "warning")
+                yield at(
+                    rec,
+                    ("management_class",),
+                    "class-differs",
+                    f"Art. 16(1): the decided 管理{decision.management_class} differs from the engine's 管理{decision.derived_class} "
+                    f"({grounds}); the decision stands, confirm it is still meant",
+                    "warning",
+                )
         for i, ex in enumerate(data.get("exclusions") or []):
-            if isinstance(ex, dict) and ex.get("item") == "74-2-9" and "74-2-9" not in decision.exclusions and decision.personal_information_file:
+            if (
+                isinstance(ex, dict)
+                and ex.get("item") == "74-2-9"
+                and "74-2-9" not in decision.exclusions
+                and decision.personal_information_file
+            ):
                 count = (data.get("principals") or {}).get("count")
                 stated = "unknown" if count is None else f"{count:,}"
-                yield at(rec, ("exclusions", i, "item"), "exclusion-refused",
-                         f"APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is {stated}. "
-                         "Remove the claim, or record the count (principals.count) if it is below 1,000")
-        if decision.personal_information_file and (data.get("anonymized_info") or {}).get("created") and not decision.filebook_listed:
-            yield at(rec, ("anonymized_info", "created"), "anonymized-unlisted",
-                     "APPI 60(3)(i): 行政機関等匿名加工情報 can be made only from a file listed in the ファイル簿 "
-                     "(not excluded by 75(2) nor withheld whole under 75(3)); correct the record")
+                yield at(
+                    rec,
+                    ("exclusions", i, "item"),
+                    "exclusion-refused",
+                    f"APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is {stated}. "
+                    "Remove the claim, or record the count (principals.count) if it is below 1,000",
+                )
+        if (
+            decision.personal_information_file
+            and (data.get("anonymized_info") or {}).get("created")
+            and not decision.filebook_listed
+        ):
+            yield at(
+                rec,
+                ("anonymized_info", "created"),
+                "anonymized-unlisted",
+                "APPI 60(3)(i): 行政機関等匿名加工情報 can be made only from a file listed in the ファイル簿 "
+                "(not excluded by 75(2) nor withheld whole under 75(3)); correct the record",
+            )
         if filebook.listing_status(data, reg.policy, today, decision) is None:
             for key_path, label in filebook.missing_mandatory(data):
-                yield at(rec, key_path, "filebook-mandatory",
-                         f"APPI 75(1): a file listed in the ファイル簿 must state {label}; add it (export refuses the file without it)")
+                yield at(
+                    rec,
+                    key_path,
+                    "filebook-mandatory",
+                    f"APPI 75(1): a file listed in the ファイル簿 must state {label}; add it (export refuses the file without it)",
+                )
 
 
 def check_contacts(reg: Register, today: date) -> Iterator[Problem]:
@@ -224,10 +337,14 @@ def check_contacts(reg: Register, today: date) -> Iterator[Problem]:
         if div is None or (div.data.get("contact") or {}).get("phone"):
             continue
         warned.add(div_id)
-        yield at(div, ("name",), "contact-missing",
-                 f"incident {rec.id} needs a notice to the 本人 or a publication, which print the 課等's 問合せ先; "
-                 f"add contact.phone (and contact.email) to {div.relpath}, e.g. `contact: {{phone: 03-xxxx-xxxx（内線 xxxx）}}`",
-                 "warning")
+        yield at(
+            div,
+            ("name",),
+            "contact-missing",
+            f"incident {rec.id} needs a notice to the 本人 or a publication, which print the 課等's 問合せ先; "
+            f"add contact.phone (and contact.email) to {div.relpath}, e.g. `contact: {{phone: 03-xxxx-xxxx（内線 xxxx）}}`",
+            "warning",
+        )
 
 
 def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
@@ -238,23 +355,40 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
         withheld = data.get("filebook_withheld", {}).get("record_items", [])
         for i, item in enumerate(withheld):
             if item not in data.get("record_items", []):
-                yield at(rec, ("filebook_withheld", "record_items", i), "withheld-unknown",
-                         f"75(3): {item!r} is withheld but is not one of record_items; use the exact item name")
+                yield at(
+                    rec,
+                    ("filebook_withheld", "record_items", i),
+                    "withheld-unknown",
+                    f"75(3): {item!r} is withheld but is not one of record_items; use the exact item name",
+                )
         division = reg.division_of(data.get("division"))
         if division and division.get("org") != data.get("org"):
             # APPI 2(8): a 外局 (中小企業庁, 資源エネルギー庁) is its own 行政機関; notices, drafts and the
             # ファイル簿 name the 行政機関 from the 課等, so a mismatch would print a wrong body (issue 14 item 6).
-            yield at(rec, ("org",), "org-mismatch",
-                     f"APPI 2(8): the file's 行政機関 {data.get('org')} differs from its 課等's ({division.get('org')}); "
-                     "a 外局 is its own 行政機関 — correct one of them")
+            yield at(
+                rec,
+                ("org",),
+                "org-mismatch",
+                f"APPI 2(8): the file's 行政機関 {data.get('org')} differs from its 課等's ({division.get('org')}); "
+                "a 外局 is its own 行政機関 — correct one of them",
+            )
     for rec in reg.subjects("systems"):
         if rec.data.get("connected_to_meti_network") is False and rec.data.get("beppyo_row") != 9:
-            yield at(rec, ("beppyo_row",), "beppyo-network",
-                     "別表 rows 1-8 are systems connected to METI's network; a system off the network is row 9")
+            yield at(
+                rec,
+                ("beppyo_row",),
+                "beppyo-network",
+                "別表 rows 1-8 are systems connected to METI's network; a system off the network is row 9",
+            )
     for rec in reg.subjects("contractors"):
         number = rec.data.get("corporate_number")
         if isinstance(number, str) and not corporate_number_valid(number):
-            yield at(rec, ("corporate_number",), "corporate-number", "法人番号 fails its check digit; copy it again from the 法人番号公表サイト")
+            yield at(
+                rec,
+                ("corporate_number",),
+                "corporate-number",
+                "法人番号 fails its check digit; copy it again from the 法人番号公表サイト",
+            )
 
 
 def check_filebook(reg: Register, today: date) -> Iterable[Problem]:
@@ -308,9 +442,16 @@ CHECKS: tuple[Check, ...] = (
 
 # Rule findings that only ever warn. The write path refuses a change only for a new *error*, so it
 # runs the other checks alone: on a large register these are most of the cost of a write.
-WARNING_ONLY_CHECKS: tuple[Check, ...] = (check_contractors, check_files, check_contacts, check_notices, check_incidents)
-ERROR_CHECKS: tuple[Check, ...] = tuple(check_inspection_errors if c is check_inspections else c
-                                       for c in CHECKS if c not in WARNING_ONLY_CHECKS)
+WARNING_ONLY_CHECKS: tuple[Check, ...] = (
+    check_contractors,
+    check_files,
+    check_contacts,
+    check_notices,
+    check_incidents,
+)
+ERROR_CHECKS: tuple[Check, ...] = tuple(
+    check_inspection_errors if c is check_inspections else c for c in CHECKS if c not in WARNING_ONLY_CHECKS
+)
 
 
 def focus_of(reg: Register, changed: Iterable[str]) -> frozenset[str] | None:
@@ -340,7 +481,9 @@ def focus_of(reg: Register, changed: Iterable[str]) -> frozenset[str] | None:
     return frozenset(focus)
 
 
-def focused_errors(reg: Register, today: date, focus: frozenset[str], *, checks: tuple[Check, ...] = CHECKS) -> list[Problem]:
+def focused_errors(
+    reg: Register, today: date, focus: frozenset[str], *, checks: tuple[Check, ...] = CHECKS
+) -> list[Problem]:
     """The errors of the focused records, and every error of the checks that look at all records.
 
     None of them means the change added no error (the write path then accepts it without
@@ -411,7 +554,6 @@ def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any
     import gc
     import time
 
-
     least = reg.settings.parallel(PARALLEL_CHECKS_MIN)
     workers = procs.cpus() if len(reg.records) >= least and len(checks) > 1 else 1
     weights = view.weights() if view is not None else {}
@@ -421,6 +563,7 @@ def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any
             started = time.perf_counter()
             found = [(p.path, p.line, p.code, p.message, p.severity, p.key) for p in check(reg, today)]
             return time.perf_counter() - started, found
+
         return run
 
     names = [f"{getattr(c, '__module__', '')}.{getattr(c, '__qualname__', repr(c))}" for c in checks]

@@ -19,7 +19,12 @@ def my_number_check_digit(body11: str) -> int:
 
 def my_number_valid(number: str) -> bool:
     """True for 12 ASCII digits whose last digit is the 個人番号 check digit."""
-    return len(number) == 12 and number.isascii() and number.isdigit() and my_number_check_digit(number[:11]) == int(number[11])
+    return (
+        len(number) == 12
+        and number.isascii()
+        and number.isdigit()
+        and my_number_check_digit(number[:11]) == int(number[11])
+    )
 
 
 # A random 12-digit string passes the 個人番号 check about 1 time in 10 (legal brief §4.4: every digit
@@ -39,7 +44,10 @@ def binomial_tail(k: int, n: int, p: float) -> float:
     if k > n:
         return 0.0
     log_p, log_q = math.log(p), math.log1p(-p)
-    terms = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q for i in range(k, n + 1)]
+    terms = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+        for i in range(k, n + 1)
+    ]
     top = max(terms)
     return math.exp(top) * sum(math.exp(t - top) for t in terms)
 

@@ -53,4 +53,37 @@ from meti_pi.classify.profile import (
 )
 
 # The public interface, defined in profile, decision and outcome (issue 17 split the module).
-__all__ = ['CLASS_A_TRIGGERS', 'CLASS_RANK', 'DEFAULT_FINANCIAL_COMBINATIONS', 'DEFAULT_MIN_PRINCIPALS', 'EXCLUSION_RE', 'FILE_KINDS', 'FINANCIAL_ITEMS', 'ITEMS_74_2', 'NOTIFICATIONS', 'PROCESSING', 'PROFILE_KEYS', 'SENSITIVE_ENUM', 'Decision', 'Judgements', 'Outcome', 'Profile', 'Reason', 'apply_to_record', 'classify_profile', 'classify_scan', 'decide', 'document_rationale', 'financial_damage', 'japanese_label', 'merge_judgements', 'outcome_json', 'profile_from_mapping', 'profile_from_record', 'profile_from_scan', 'rationale', 'record_base', 'scan_reasons']
+__all__ = [
+    'CLASS_A_TRIGGERS',
+    'CLASS_RANK',
+    'DEFAULT_FINANCIAL_COMBINATIONS',
+    'DEFAULT_MIN_PRINCIPALS',
+    'EXCLUSION_RE',
+    'FILE_KINDS',
+    'FINANCIAL_ITEMS',
+    'ITEMS_74_2',
+    'NOTIFICATIONS',
+    'PROCESSING',
+    'PROFILE_KEYS',
+    'SENSITIVE_ENUM',
+    'Decision',
+    'Judgements',
+    'Outcome',
+    'Profile',
+    'Reason',
+    'apply_to_record',
+    'classify_profile',
+    'classify_scan',
+    'decide',
+    'document_rationale',
+    'financial_damage',
+    'japanese_label',
+    'merge_judgements',
+    'outcome_json',
+    'profile_from_mapping',
+    'profile_from_record',
+    'profile_from_scan',
+    'rationale',
+    'record_base',
+    'scan_reasons',
+]

@@ -42,7 +42,9 @@ from meti_pi.classify.vocabulary import SAMPLE_ROWS, Vocabulary, vocabulary
 from meti_pi.errors import UsageError
 
 
-def scan(path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None) -> ScanResult:
+def scan(
+    path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None
+) -> ScanResult:
     """Scan a dataset: type its columns, count cells of each kind, count distinct persons."""
     fmt = dataset_format(path)
     if fmt not in ("csv", "tsv", "parquet") or (sheet is not None and fmt != "parquet"):
@@ -67,11 +69,19 @@ def scan(path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), prog
     return finish(path, fmt, encoding, tables, counters, keys)
 
 
-def _delimited(path: Path, fmt: str, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
-               progress: ProgressFn | None) -> tuple[list[TableScan], str]:
+def _delimited(
+    path: Path,
+    fmt: str,
+    vocab: Vocabulary,
+    keys: Sequence[str],
+    counters: dict[tuple[str, ...], Any],
+    progress: ProgressFn | None,
+) -> tuple[list[TableScan], str]:
     from meti_pi.classify import engine
 
-    with datasets.open_dataset(path) as dataset:  # looked up when called (tests replace it); the file checks, the encoding, and the head through the Python reader
+    with (
+        datasets.open_dataset(path) as dataset
+    ):  # looked up when called (tests replace it); the file checks, the encoding, and the head through the Python reader
         encoding = dataset.encoding or ""
         if encoding not in ("utf-8", "utf-8-sig"):
             raise engine.Fallback(encoding)
@@ -83,7 +93,9 @@ def _delimited(path: Path, fmt: str, vocab: Vocabulary, keys: Sequence[str], cou
     expected = [list(table.first_row), *head]
     try:
         chunks = engine.DelimitedChunks(path, fmt, len(table.first_row), encoding, MAX_LINE_BYTES)
-        rows = _count(chunks, p, expected, engine, progress, path.stat().st_size, lambda: chunks.position, parse=chunks.parse)
+        rows = _count(
+            chunks, p, expected, engine, progress, path.stat().st_size, lambda: chunks.position, parse=chunks.parse
+        )
     except engine.PolarsError as exc:
         raise engine.Fallback(type(exc).__name__) from None
     return [table_scan(table, p, rows)], encoding
@@ -95,8 +107,17 @@ def _done(value: Any) -> Future[Any]:
     return future
 
 
-def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, progress: ProgressFn | None, total: int,
-           position: Callable[[], int], skip_first: bool | None = None, parse: Callable[[Any], Any] | None = None) -> int:
+def _count(
+    chunks: Any,
+    p: Prepared,
+    expected: list[list[str]],
+    engine: Any,
+    progress: ProgressFn | None,
+    total: int,
+    position: Callable[[], int],
+    skip_first: bool | None = None,
+    parse: Callable[[Any], Any] | None = None,
+) -> int:
     """Run the pass over `chunks` (every row of the file, the first one included unless `skip_first` is False);
     `parse` turns a chunk into a frame (on a worker) when chunks are raw bytes."""
     first_is_header = p.header if skip_first is None else skip_first
@@ -104,7 +125,10 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
     exprs = engine.plan_exprs(p.columns)
     hasher = None
     if p.key_columns:
-        dates = [None if p.columns[i].key_normaliser is normalise_cells else p.columns[i].key_normaliser for i in p.key_columns]
+        dates = [
+            None if p.columns[i].key_normaliser is normalise_cells else p.columns[i].key_normaliser
+            for i in p.key_columns
+        ]
         hasher = engine.KeyHasher(p.key_columns, dates)
     counts = engine.Counts()
     done = 0
@@ -157,8 +181,13 @@ def _count(chunks: Any, p: Prepared, expected: list[list[str]], engine: Any, pro
     return int(counts.rows)
 
 
-def _parquet(path: Path, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
-             progress: ProgressFn | None) -> TableScan:
+def _parquet(
+    path: Path,
+    vocab: Vocabulary,
+    keys: Sequence[str],
+    counters: dict[tuple[str, ...], Any],
+    progress: ProgressFn | None,
+) -> TableScan:
     from meti_pi.classify import engine
 
     check_regular_file(path)
@@ -177,5 +206,7 @@ def _parquet(path: Path, vocab: Vocabulary, keys: Sequence[str], counters: dict[
 
         rows = _count(batches(), p, head, engine, progress, total, lambda: done[0], skip_first=False)
     except (engine.PolarsError, OSError) as exc:
-        raise UsageError(f"{path}: unreadable Parquet file ({type(exc).__name__}); write it again or save the data as CSV") from None
+        raise UsageError(
+            f"{path}: unreadable Parquet file ({type(exc).__name__}); write it again or save the data as CSV"
+        ) from None
     return table_scan(table, p, rows)

@@ -131,7 +131,12 @@ def _candidate(spec: KindSpec, header_hit: bool) -> Candidate:
 
 def _sensitive(category: SensitiveCategory, header_hit: bool) -> Candidate:
     return Candidate(
-        f"sensitive:{category.id}", f"要配慮個人情報（{category.label}）", "sensitive", "sensitive", header_hit, sensitive=category
+        f"sensitive:{category.id}",
+        f"要配慮個人情報（{category.label}）",
+        "sensitive",
+        "sensitive",
+        header_hit,
+        sensitive=category,
     )
 
 
@@ -195,7 +200,9 @@ def column_detections(column: Column, qualified: str) -> list[Detection]:
                 continue
             structured_done = True
         kind = c.kind if confirmed else f"{c.kind}_candidate"
-        out.append(Detection(qualified, kind, c.label, c.category, c.matched, column.checked, c.passed, c.sampled, confirmed))
+        out.append(
+            Detection(qualified, kind, c.label, c.category, c.matched, column.checked, c.passed, c.sampled, confirmed)
+        )
     return out
 
 

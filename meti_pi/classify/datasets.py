@@ -81,7 +81,9 @@ def dataset_format(path: Path) -> str:
     """csv, tsv, xlsx, jsonl or parquet, from the file name."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise UsageError(f"{path}: unsupported dataset format {path.suffix or '(no suffix)'!r}; use .csv, .tsv, .xlsx, .jsonl or .parquet")
+        raise UsageError(
+            f"{path}: unsupported dataset format {path.suffix or '(no suffix)'!r}; use .csv, .tsv, .xlsx, .jsonl or .parquet"
+        )
     return fmt
 
 
@@ -107,7 +109,9 @@ def check_regular_file(path: Path) -> None:
     except OSError:
         raise UsageError(f"{path}: no such file") from None
     if not stat.S_ISREG(mode):
-        raise UsageError(f"{path}: not a regular file (a FIFO, device or socket); give the dataset file itself. Nothing was read")
+        raise UsageError(
+            f"{path}: not a regular file (a FIFO, device or socket); give the dataset file itself. Nothing was read"
+        )
 
 
 # ---------------------------------------------------------------- encodings
@@ -154,7 +158,9 @@ def decode_error_line(path: Path, encoding: str) -> int:
 def _decode_failure(path: Path, encoding: str) -> UsageError:
     line = decode_error_line(path, encoding)
     name = "Shift_JIS (CP932)" if encoding == "cp932" else encoding.upper()
-    return UsageError(f"{path}:{line}: not valid {name} text (the encoding was decided from the start of the file); save the whole file in one encoding")
+    return UsageError(
+        f"{path}:{line}: not valid {name} text (the encoding was decided from the start of the file); save the whole file in one encoding"
+    )
 
 
 # ---------------------------------------------------------------- csv / tsv
@@ -184,7 +190,9 @@ class _GuardedRaw(io.RawIOBase):
         chunk = bytes(memoryview(buffer)[:n])
         if b"\x00" in chunk:
             line = self._line + chunk[: chunk.index(b"\x00")].count(b"\n")
-            raise UsageError(f"{self._path}:{line}: NUL bytes: this is binary data or UTF-16 without a BOM, not CSV text; save it as UTF-8 CSV")
+            raise UsageError(
+                f"{self._path}:{line}: NUL bytes: this is binary data or UTF-16 without a BOM, not CSV text; save it as UTF-8 CSV"
+            )
         if self._sjis:
             self._check_lines(chunk)
         self._check_length(chunk)
@@ -198,8 +206,10 @@ class _GuardedRaw(io.RawIOBase):
         else:
             self._run += len(chunk) if first < 0 else first
         if self._run > MAX_LINE_BYTES:
-            raise UsageError(f"{self._path}:{self._line}: a line longer than {MAX_LINE_BYTES >> 20} MiB: not a dataset meti-pi reads "
-                             "(a cell that large is not a record of a person); split or remove it. Nothing was read further")
+            raise UsageError(
+                f"{self._path}:{self._line}: a line longer than {MAX_LINE_BYTES >> 20} MiB: not a dataset meti-pi reads "
+                "(a cell that large is not a record of a person); split or remove it. Nothing was read further"
+            )
 
     def _check_lines(self, chunk: bytes) -> None:
         lines = (self._carry + chunk).split(b"\n")
@@ -211,7 +221,9 @@ class _GuardedRaw(io.RawIOBase):
                     line.decode("utf-8")
                 except UnicodeDecodeError:
                     continue
-                raise UsageError(f"{self._path}:{first + offset}: UTF-8 text in a file read as Shift_JIS (CP932): the file mixes encodings; save the whole file in one encoding")
+                raise UsageError(
+                    f"{self._path}:{first + offset}: UTF-8 text in a file read as Shift_JIS (CP932): the file mixes encodings; save the whole file in one encoding"
+                )
 
     def tell(self) -> int:
         return self._file.tell()
@@ -274,7 +286,10 @@ def fit_width(batch: list[Row], width: int) -> list[Row]:
     """Rows padded or cut to `width` cells (ragged CSV rows; zip(*rows) would truncate silently)."""
     if len(set(map(len, batch))) == 1 and len(batch[0]) == width:
         return batch
-    return [row + [""] * (width - len(row)) if len(row) < width else row[:width] if len(row) > width else row for row in batch]
+    return [
+        row + [""] * (width - len(row)) if len(row) < width else row[:width] if len(row) > width else row
+        for row in batch
+    ]
 
 
 # ---------------------------------------------------------------- jsonl
@@ -347,7 +362,9 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
     with path.open("rb") as raw:
         magic = raw.read(8)
     if magic.startswith(_OLE_MAGIC):
-        raise UsageError(f"{path}: password-protected (encrypted) or legacy .xls workbook; save it unprotected as .xlsx")
+        raise UsageError(
+            f"{path}: password-protected (encrypted) or legacy .xls workbook; save it unprotected as .xlsx"
+        )
     if not magic.startswith(_ZIP_MAGIC):
         raise UsageError(f"{path}: not an .xlsx workbook (not a zip file)")
     check_xlsx_bounds(path)
@@ -386,9 +403,13 @@ def check_xlsx_bounds(path: Path) -> None:
         raise UsageError(f"{path}: unreadable .xlsx workbook (damaged or truncated zip)") from None
 
 
-def _bounded_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: int, what: str, cells: bool = False) -> None:
-    too_big = UsageError(f"{path}: the workbook's {what} expand to more than {limit >> 20} MiB: refused before reading "
-                         "(a file this size is hostile or not a dataset); save the data as CSV or split the workbook")
+def _bounded_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: int, what: str, cells: bool = False
+) -> None:
+    too_big = UsageError(
+        f"{path}: the workbook's {what} expand to more than {limit >> 20} MiB: refused before reading "
+        "(a file this size is hostile or not a dataset); save the data as CSV or split the workbook"
+    )
     if info.file_size > limit:
         raise too_big
     size, rows, cols, tail = 0, 0, 0, b""
@@ -404,11 +425,15 @@ def _bounded_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limi
                     found = _ROW_REF.findall(block)
                 rows = max(rows, max(map(int, found), default=0))
                 wide = _WIDE_REF.findall(block)
-                cols = max(cols, max(map(_column_number, set(wide)), default=0) if wide else 26 if b' r="' in block else 0)
+                cols = max(
+                    cols, max(map(_column_number, set(wide)), default=0) if wide else 26 if b' r="' in block else 0
+                )
                 tail = block[-256:]
     if cells and rows * cols > MAX_SHEET_CELLS:
-        raise UsageError(f"{path}: the workbook's {what} spans {rows:,} rows x {cols:,} columns ({rows * cols:,} cells, more than "
-                         f"{MAX_SHEET_CELLS:,}): a cell far from the data makes the whole range be read; delete the stray cells or save as CSV")
+        raise UsageError(
+            f"{path}: the workbook's {what} spans {rows:,} rows x {cols:,} columns ({rows * cols:,} cells, more than "
+            f"{MAX_SHEET_CELLS:,}): a cell far from the data makes the whole range be read; delete the stray cells or save as CSV"
+        )
 
 
 def _column_number(letters: bytes) -> int:

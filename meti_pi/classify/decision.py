@@ -42,7 +42,8 @@ def _policy(policy: Mapping[str, Any] | None) -> _Policy:
         triggers=tuple(triggers) if isinstance(triggers, list) else CLASS_A_TRIGGERS,
         financial_combinations=(
             tuple(tuple(str(i) for i in c) for c in combos if isinstance(c, list) and c)
-            if isinstance(combos, list) else DEFAULT_FINANCIAL_COMBINATIONS
+            if isinstance(combos, list)
+            else DEFAULT_FINANCIAL_COMBINATIONS
         ),
     )
 
@@ -125,7 +126,11 @@ def _decided_class(profile: Profile, derived: str, steps: _Steps) -> str:
         "class-decided",
         "規程第16条第1項",
         f"個人情報保護管理者が管理{decided}と判断（判定エンジンの目安は管理{derived}）"
-        + ("：目安より低い区分のため、その理由の記録を要する" if lower else "（「これに準ずる管理が適当と判断されるもの」等）"),
+        + (
+            "：目安より低い区分のため、その理由の記録を要する"
+            if lower
+            else "（「これに準ずる管理が適当と判断されるもの」等）"
+        ),
     )
     return decided
 
@@ -144,10 +149,18 @@ def _personal_information(profile: Profile, steps: _Steps) -> bool:
                 "匿名加工とされているが個人識別符号を含む。匿名加工では個人識別符号の全部を削除するため、個人情報として判定する",
             )
             return True
-        steps.add("anonymized", f"{_LAW}第2条第6項", "匿名加工情報であり個人情報に当たらない（個人情報ファイルに当たらず第35条第1項・第2項の対象外。管理区分は保有個人情報等として判定する）")
+        steps.add(
+            "anonymized",
+            f"{_LAW}第2条第6項",
+            "匿名加工情報であり個人情報に当たらない（個人情報ファイルに当たらず第35条第1項・第2項の対象外。管理区分は保有個人情報等として判定する）",
+        )
         return False
     if profile.principals == 0 and not (_identifier_held(profile) or profile.sensitive):
-        steps.add("no-personal-information", f"{_LAW}第2条第1項", "特定の個人を識別できる情報が見つからない（本人0人）：個人情報に当たらない")
+        steps.add(
+            "no-personal-information",
+            f"{_LAW}第2条第1項",
+            "特定の個人を識別できる情報が見つからない（本人0人）：個人情報に当たらない",
+        )
         return False
     if profile.processing == "pseudonymized":
         steps.add(
@@ -180,7 +193,12 @@ def _class_a_grounds(profile: Profile, pol: _Policy) -> list[tuple[str, str]]:
         "my_number": (profile.my_number, "個人番号を含む"),
         "sensitive": (
             profile.sensitive,
-            "要配慮個人情報を含む" + (f"（{'、'.join(japanese_label(c) for c in profile.sensitive_categories)}）" if profile.sensitive_categories else ""),
+            "要配慮個人情報を含む"
+            + (
+                f"（{'、'.join(japanese_label(c) for c in profile.sensitive_categories)}）"
+                if profile.sensitive_categories
+                else ""
+            ),
         ),
         "biometric": (profile.biometric, "生体情報（個人識別符号）を含む"),
         "identification_code": (bool(other_codes), f"個人識別符号を含む（{'、'.join(other_codes)}）"),
@@ -212,7 +230,9 @@ def _management_class(profile: Profile, pol: _Policy, personal: bool, steps: _St
         )
     n, floor = profile.principals, pol.class_b_min
     if n is None:
-        steps.add("class-b:unknown-count", article, f"本人の数が不明 → 計数されるまで管理B（{floor:,}人以上）として扱う")
+        steps.add(
+            "class-b:unknown-count", article, f"本人の数が不明 → 計数されるまで管理B（{floor:,}人以上）として扱う"
+        )
         return "B"
     if n >= floor:
         steps.add("class-b", article, f"本人の数 {n:,}人 ≥ {floor:,}人（千人以上）→ 管理B")
@@ -226,10 +246,20 @@ def _personal_information_file(profile: Profile, personal: bool, steps: _Steps) 
     if not personal:
         return False
     if profile.file_kind == "none":
-        steps.add("not-a-file", f"{_LAW}第60条第2項", "検索できるよう体系的に構成されていない（file_kind: none）→ 個人情報ファイルに当たらない保有個人情報")
+        steps.add(
+            "not-a-file",
+            f"{_LAW}第60条第2項",
+            "検索できるよう体系的に構成されていない（file_kind: none）→ 個人情報ファイルに当たらない保有個人情報",
+        )
         return False
-    kind = "電算処理ファイル（第60条第2項第1号）" if profile.file_kind == "computer" else "マニュアル処理ファイル（第60条第2項第2号）"
-    steps.add("personal-information-file", f"{_LAW}第60条第2項・規程第3条第9項", f"{kind}として個人情報ファイルに当たる")
+    kind = (
+        "電算処理ファイル（第60条第2項第1号）"
+        if profile.file_kind == "computer"
+        else "マニュアル処理ファイル（第60条第2項第2号）"
+    )
+    steps.add(
+        "personal-information-file", f"{_LAW}第60条第2項・規程第3条第9項", f"{kind}として個人情報ファイルに当たる"
+    )
     if profile.my_number:
         steps.add(
             "my-number-file",
@@ -244,7 +274,11 @@ def _effective_exclusions(profile: Profile, pol: _Policy, pif: bool, steps: _Ste
     """Claimed exclusions plus 74(2)(9) below the threshold and 74(2)(11) for manual files."""
     if not pif:
         if profile.exclusions:
-            steps.add("exclusions-not-applicable", f"{_LAW}第74条第2項", "個人情報ファイルではないため、申告された除外は判定に使わない")
+            steps.add(
+                "exclusions-not-applicable",
+                f"{_LAW}第74条第2項",
+                "個人情報ファイルではないため、申告された除外は判定に使わない",
+            )
         return ()
     n, floor = profile.principals, pol.filebook_min
     item9 = f"{_LAW}第74条第2項第9号・施行令第20条"
@@ -307,16 +341,28 @@ def _notifications(
     if pif:
         hit = _items(exclusions, range(1, 12))
         if hit:
-            steps.add("no-notify:35-1", "規程第35条第1項", f"第74条第2項各号に当たる（{', '.join(hit)}）→ 第35条第1項の通知は不要")
+            steps.add(
+                "no-notify:35-1",
+                "規程第35条第1項",
+                f"第74条第2項各号に当たる（{', '.join(hit)}）→ 第35条第1項の通知は不要",
+            )
         else:
             out.append("35-1")
-            steps.add("notify:35-1", "規程第35条第1項", "第74条第2項第1号～第11号のいずれにも当たらない個人情報ファイル → 保有しようとするとき、あらかじめ副総括に通知")
+            steps.add(
+                "notify:35-1",
+                "規程第35条第1項",
+                "第74条第2項第1号～第11号のいずれにも当たらない個人情報ファイル → 保有しようとするとき、あらかじめ副総括に通知",
+            )
     if klass in ("A", "B") and personal:  # 35(2) covers 保有個人情報, files or not
         hit = _items(exclusions, (*range(1, 10), 11))
         if "35-1" in out:
             steps.add("no-notify:35-2", "規程第35条第2項", "第35条第1項で通知するものは第2項の対象から除かれる")
         elif hit:
-            steps.add("no-notify:35-2", "規程第35条第2項", f"第74条第2項第1号～第9号・第11号に当たる（{', '.join(hit)}）→ 第35条第2項の通知は不要")
+            steps.add(
+                "no-notify:35-2",
+                "規程第35条第2項",
+                f"第74条第2項第1号～第9号・第11号に当たる（{', '.join(hit)}）→ 第35条第2項の通知は不要",
+            )
         else:
             out.append("35-2")
             text = f"管理{klass}の保有個人情報で第35条第2項の除外に当たらない → 保有したとき遅滞なく副総括に通知"
@@ -325,7 +371,11 @@ def _notifications(
             steps.add("notify:35-2", "規程第35条第2項", text)
     if profile.my_number:
         out.append("35-3")
-        steps.add("notify:35-3", "規程第35条第3項", "個人番号・特定個人情報を保有しようとするとき、あらかじめ副総括に通知（除外なし）")
+        steps.add(
+            "notify:35-3",
+            "規程第35条第3項",
+            "個人番号・特定個人情報を保有しようとするとき、あらかじめ副総括に通知（除外なし）",
+        )
     if profile.anonymized_info_created:
         out.append("36")
         steps.add("notify:36", "規程第36条", "行政機関等匿名加工情報等を作成した → 副総括に通知")
@@ -339,14 +389,22 @@ def _filebook_listed(profile: Profile, pif: bool, exclusions: tuple[str, ...], s
         return False
     hit = _items(exclusions, range(1, 11))
     if hit:
-        steps.add("filebook:excluded", article, f"第74条第2項第1号～第10号に当たる（{', '.join(hit)}）→ ファイル簿に掲載しない（第75条第2項第1号）")
+        steps.add(
+            "filebook:excluded",
+            article,
+            f"第74条第2項第1号～第10号に当たる（{', '.join(hit)}）→ ファイル簿に掲載しない（第75条第2項第1号）",
+        )
         return False
     copies = [e for e in exclusions if e in ("75-2-2", "75-2-3")]
     if copies:
         steps.add("filebook:excluded", article, f"{', '.join(copies)} に当たる → ファイル簿に掲載しない")
         return False
     if "75-3" in exclusions:
-        steps.add("filebook:withheld", f"{_LAW}第75条第3項", "掲載により事務の適正な遂行に著しい支障 → ファイル全体を掲載しない")
+        steps.add(
+            "filebook:withheld",
+            f"{_LAW}第75条第3項",
+            "掲載により事務の適正な遂行に著しい支障 → ファイル全体を掲載しない",
+        )
         return False
     text = "第75条第2項の除外に当たらない → 個人情報ファイル簿に掲載"
     if profile.file_kind == "manual":

@@ -38,8 +38,10 @@ BATCH = 2048  # datasets.BATCH_ROWS: the Python scan's batch, which decides what
 
 # Python's `\s` for str patterns: every character for which str.isspace() is true (Unicode 14;
 # tests/test_columnar.py recomputes it from the running Python).
-_PY_SPACE = (r"\x{9}\x{a}\x{b}\x{c}\x{d}\x{1c}\x{1d}\x{1e}\x{1f}\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
-             r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}")
+_PY_SPACE = (
+    r"\x{9}\x{a}\x{b}\x{c}\x{d}\x{1c}\x{1d}\x{1e}\x{1f}\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
 _POSSESSIVE = re.compile(r"(?<=[?*+}])\+")
 
 
@@ -161,7 +163,9 @@ class Layout:
         return pl.when(r < self.head).then(r // BATCH).otherwise(self.head_batches + (r - self.head) // BATCH)
 
     def start(self, r: pl.Expr) -> pl.Expr:
-        return pl.when(r < self.head).then((r // BATCH) * BATCH).otherwise(self.head + ((r - self.head) // BATCH) * BATCH)
+        return (
+            pl.when(r < self.head).then((r // BATCH) * BATCH).otherwise(self.head + ((r - self.head) // BATCH) * BATCH)
+        )
 
 
 @dataclass
@@ -199,7 +203,9 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
         i, c = col.index, pl.col(f"c{col.index}")
         sensitive = [cand.sensitive for cand in col.candidates if cand.sensitive is not None]
         if sensitive:
-            masks.append(c.str.contains("|".join(f"(?:{search_pattern(cat.values)})" for cat in sensitive)).alias(f"w{i}"))
+            masks.append(
+                c.str.contains("|".join(f"(?:{search_pattern(cat.values)})" for cat in sensitive)).alias(f"w{i}")
+            )
         per_batch.append(_ne(i).sum().alias(f"ne{i}"))
         if any(s.sensitive is None and s.check in SIGNATURE for s in col.candidates):
             per_batch.append(c.str.contains(r"[^\x00-\x7f]").any().alias(f"na{i}"))
@@ -210,7 +216,12 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
             name = f"{i}_{k}"
             if cand.sensitive is not None:
                 # a category's word is one of all the words: the rows with none are left out first
-                hit = c.filter(pl.col(f"w{i}")).str.contains(search_pattern(cand.sensitive.values)).sum().alias(f"s{name}")
+                hit = (
+                    c.filter(pl.col(f"w{i}"))
+                    .str.contains(search_pattern(cand.sensitive.values))
+                    .sum()
+                    .alias(f"s{name}")
+                )
                 (every if col.searched else per_batch).append(hit)
             elif cand.check in CELL:
                 per_batch.append((_ne(i) & c.str.contains(CELL[cand.check])).sum().alias(f"m{name}"))
@@ -262,10 +273,14 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
                 cand.matched += int(ne.sum() or 0)  # 'present': counted as non-empty
             elif cand.check in SIGNATURE:
                 shortcut = (~table[f"na{i}"]) & (~table[f"nl{i}"]) & table[f"g{name}"]
-                cand.matched += int(pl.select(pl.when(shortcut).then(ne).otherwise(table[f"m{name}"]).sum()).item() or 0)
+                cand.matched += int(
+                    pl.select(pl.when(shortcut).then(ne).otherwise(table[f"m{name}"]).sum()).item() or 0
+                )
             else:
                 cand.matched += int(table[f"m{name}"].sum() or 0)
-    nonempty = {(row["_b"], i): row[f"ne{i}"] for row in table.iter_rows(named=True) for i in (c.index for c in columns)}
+    nonempty = {
+        (row["_b"], i): row[f"ne{i}"] for row in table.iter_rows(named=True) for i in (c.index for c in columns)
+    }
     for probe in counts.probes:
         for col in columns:
             if col.candidates and nonempty.get((probe["_b"], col.index), 0):
@@ -278,7 +293,10 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
 
 def _folded(cells: pl.Series) -> pl.Series:
     """principals.fold_cells on a column: NFKC (the identity on ASCII), then spaces and dashes dropped."""
-    for pattern, change in ((r"[^\x00-\x7f]", lambda v: v.str.normalize("NFKC")), (_KEY_DROP, lambda v: v.str.replace_all(_KEY_DROP, ""))):
+    for pattern, change in (
+        (r"[^\x00-\x7f]", lambda v: v.str.normalize("NFKC")),
+        (_KEY_DROP, lambda v: v.str.replace_all(_KEY_DROP, "")),
+    ):
         rows = cells.str.contains(pattern).arg_true()
         if rows.len():  # only the cells that change are rewritten (most are plain ASCII digits or names)
             cells = cells.clone().scatter(rows, change(cells.gather(rows)))  # type: ignore[no-untyped-call]  # polars' lambda-typed pairs
@@ -349,7 +367,9 @@ class KeyHasher:
     def hashes(self, df: pl.DataFrame) -> pl.Series:
         parts = []
         for i, dates in zip(self.key_columns, self.dates, strict=True):
-            parts.append(self._dates(df[f"c{i}"], dates).alias(f"k{i}") if dates else _folded(df[f"c{i}"]).alias(f"k{i}"))
+            parts.append(
+                self._dates(df[f"c{i}"], dates).alias(f"k{i}") if dates else _folded(df[f"c{i}"]).alias(f"k{i}")
+            )
         keys = pl.DataFrame(parts)
         keep = pl.any_horizontal(pl.col(c) != "" for c in keys.columns)
         key = pl.col(keys.columns[0]) if len(parts) == 1 else pl.struct(keys.columns)
@@ -392,8 +412,17 @@ class DelimitedChunks:
         self.position = 0
 
     def parse(self, data: bytes) -> pl.DataFrame:
-        frame = pl.read_csv(data, has_header=False, schema=self.schema, separator=self.separator, quote_char='"',
-                            empty_string_is_null=False, truncate_ragged_lines=True, missing_columns="insert", raise_if_empty=False)
+        frame = pl.read_csv(
+            data,
+            has_header=False,
+            schema=self.schema,
+            separator=self.separator,
+            quote_char='"',
+            empty_string_is_null=False,
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+            raise_if_empty=False,
+        )
         return frame.select(pl.all().fill_null(""))
 
     def __iter__(self) -> Iterator[bytes]:
@@ -406,7 +435,9 @@ class DelimitedChunks:
             while block := raw.read(CHUNK_BYTES):
                 if b"\x00" in block:
                     raise Fallback("NUL")
-                if (cr_pending and not block.startswith(b"\n")) or (b"\r" in block and block.count(b"\r") - block.endswith(b"\r") != block.count(b"\r\n")):
+                if (cr_pending and not block.startswith(b"\n")) or (
+                    b"\r" in block and block.count(b"\r") - block.endswith(b"\r") != block.count(b"\r\n")
+                ):
                     raise Fallback("CR")
                 cr_pending = block.endswith(b"\r")
                 first = block.find(b"\n")
@@ -461,7 +492,11 @@ def parquet_frame(path: Path) -> pl.LazyFrame:
         if dtype == pl.String:
             e = c
         elif dtype.is_float():
-            e = pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15)).then(c.cast(pl.Int64).cast(pl.String)).otherwise(c.cast(pl.String))
+            e = (
+                pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15))
+                .then(c.cast(pl.Int64).cast(pl.String))
+                .otherwise(c.cast(pl.String))
+            )
         elif dtype == pl.Boolean:
             e = pl.when(c).then(pl.lit("TRUE")).otherwise(pl.lit("FALSE"))
         else:

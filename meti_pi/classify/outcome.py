@@ -126,7 +126,9 @@ def classify_profile(profile: Profile, judgements: Judgements, policy: Mapping[s
     """Decide a stated profile (--profile)."""
     profile = judgements.over(profile)
     basis = "unknown" if profile.principals is None else "stated"
-    stated = "本人の数は不明（申告なし）" if profile.principals is None else f"本人の数 {profile.principals:,}人（申告）"
+    stated = (
+        "本人の数は不明（申告なし）" if profile.principals is None else f"本人の数 {profile.principals:,}人（申告）"
+    )
     reason = Reason("principals", "規程第16条第1項", stated)
     return Outcome(profile, decide(profile, policy), basis, (reason,))
 
@@ -211,7 +213,11 @@ def apply_to_record(doc: Any, o: Outcome, given: Judgements, today: str, sha256:
     _set_or_drop(characteristics, "financial_items", [i for i in p.financial_items if i in FINANCIAL_ITEMS])
     characteristics["processing"] = p.processing
     if p.principals is not None or o.principals_basis != "stated":
-        doc["principals"] = {"count": p.principals, "as_of": today, "basis": "scanned" if o.scan is not None else "stated"}
+        doc["principals"] = {
+            "count": p.principals,
+            "as_of": today,
+            "basis": "scanned" if o.scan is not None else "stated",
+        }
     if given.confidential is not None:
         doc["confidential"] = given.confidential
     if given.file_kind is not None:
@@ -253,9 +259,13 @@ def document_rationale(reasons: Iterable[Any], klass: str | None) -> str:
         return "千人" if value == "1,000" else f"{value}人"
 
     label = "管理" + _FULL_CLASS.get(klass or "", klass or "")
-    steps = [(str(getattr(r, "rule", "") or (r.get("rule") if isinstance(r, Mapping) else "")),
-              str(getattr(r, "text", "") or (r.get("text") if isinstance(r, Mapping) else "")))
-             for r in reasons]
+    steps = [
+        (
+            str(getattr(r, "rule", "") or (r.get("rule") if isinstance(r, Mapping) else "")),
+            str(getattr(r, "text", "") or (r.get("text") if isinstance(r, Mapping) else "")),
+        )
+        for r in reasons
+    ]
     grounds = [text.split(" → ")[0] for rule, text in steps if rule.startswith("class-a:")]
     if grounds:
         return "、".join(grounds) + f"ため、{label}とする。"

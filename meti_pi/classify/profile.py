@@ -84,7 +84,9 @@ class Decision:
     specific_personal_information: bool
     personal_information: bool = True  # the data is 個人情報 at all (APPI 2(1))
     derived_class: str = ""  # the engine's class (advice); management_class is the decided one when given
-    financial: bool = False  # 財産的被害のおそれ, by the 管理者's statement or the policy's financial_damage combinations
+    financial: bool = (
+        False  # 財産的被害のおそれ, by the 管理者's statement or the policy's financial_damage combinations
+    )
 
     @property
     def class_differs(self) -> bool:
@@ -173,7 +175,10 @@ def profile_from_mapping(data: Any, source: str = "profile") -> Profile:
     decided = data.get("management_class")
     if decided is not None and decided not in CLASS_RANK:
         raise UsageError(f"{source}: management_class: give A, B or C (the class the 管理者 decided), or leave it out")
-    flags = {k: _flag(data, k, source) for k in ("sensitive", "my_number", "biometric", "financial", "confidential", "anonymized_info_created")}
+    flags = {
+        k: _flag(data, k, source)
+        for k in ("sensitive", "my_number", "biometric", "financial", "confidential", "anonymized_info_created")
+    }
     return Profile(
         principals=principals,
         sensitive=flags["sensitive"] or bool(categories),

@@ -116,7 +116,9 @@ def personal_kinds(detections: Iterable[Detection]) -> set[str]:
 ProgressFn = Callable[[int, int], None]
 
 
-def scan(path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None) -> ScanResult:
+def scan(
+    path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None
+) -> ScanResult:
     """Scan a dataset row by row in Python: type its columns, count cells of each kind, count distinct persons.
 
     (meti_pi.classify.columnar.scan counts .csv/.tsv/.parquet with the columnar engine instead.)
@@ -141,8 +143,14 @@ def scan(path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), prog
     return finish(path, fmt, encoding, tables, counters, keys)
 
 
-def finish(path: Path, fmt: str, encoding: str | None, tables: list[TableScan], counters: dict[tuple[str, ...], Any],
-            keys: Sequence[str]) -> ScanResult:
+def finish(
+    path: Path,
+    fmt: str,
+    encoding: str | None,
+    tables: list[TableScan],
+    counters: dict[tuple[str, ...], Any],
+    keys: Sequence[str],
+) -> ScanResult:
     try:
         if keys and not any(t.keys for t in tables):
             names = ", ".join(dict.fromkeys(c for t in tables for c in t.columns))
@@ -170,8 +178,14 @@ class Prepared:
     head: list[list[str]]  # the data rows sampled (the first row too when it is data)
 
 
-def prepare(table: Any, head: list[list[str]], vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any],
-            new_counter: Callable[[int], Any]) -> Prepared:
+def prepare(
+    table: Any,
+    head: list[list[str]],
+    vocab: Vocabulary,
+    keys: Sequence[str],
+    counters: dict[tuple[str, ...], Any],
+    new_counter: Callable[[int], Any],
+) -> Prepared:
     """Header verdict, column typing on the sample and the key columns, from the first row and `head`."""
     names: list[str] = []
     head = list(head)
@@ -187,7 +201,9 @@ def prepare(table: Any, head: list[list[str]], vocab: Vocabulary, keys: Sequence
     columns = [_typed(i, names[i], header, head[:SAMPLE_ROWS], vocab) for i in range(len(names))]
     key_columns = choose_keys(columns, keys, identifying_kinds(columns))
     for i in key_columns:  # one person written two ways is one person (issue 14)
-        columns[i].key_normaliser = date_cells(parse_birth_date) if provisional_kind(columns[i]) == "birth_date" else normalise_cells
+        columns[i].key_normaliser = (
+            date_cells(parse_birth_date) if provisional_kind(columns[i]) == "birth_date" else normalise_cells
+        )
     counter = None
     if key_columns:
         signature = tuple(provisional_kind(columns[i]) or columns[i].name for i in key_columns)
@@ -198,11 +214,17 @@ def prepare(table: Any, head: list[list[str]], vocab: Vocabulary, keys: Sequence
 def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
     label = f"{table.name}!" if table.name else ""
     detections = tuple(d for c in p.columns for d in column_detections(c, label + c.name))
-    return TableScan(table.name, tuple(p.names), p.header, rows, detections, tuple(p.columns[i].name for i in p.key_columns))
+    return TableScan(
+        table.name, tuple(p.names), p.header, rows, detections, tuple(p.columns[i].name for i in p.key_columns)
+    )
 
 
 def _scan_table(
-    table: Any, vocab: Vocabulary, keys: Sequence[str], counters: dict[tuple[str, ...], Any], progress: ProgressFn | None
+    table: Any,
+    vocab: Vocabulary,
+    keys: Sequence[str],
+    counters: dict[tuple[str, ...], Any],
+    progress: ProgressFn | None,
 ) -> TableScan:
     batches: Iterator[list[list[str]]] = table.batches
     head: list[list[str]] = []
@@ -266,10 +288,14 @@ def _search_batch(columns: list[Column], batch: list[list[str]]) -> None:
     """A batch past the checked ones: only the free-text search for 要配慮 words (every row)."""
     for column in columns:
         if column.searched:
-            _check_values(column, [c for c in column.candidates if c.sensitive is not None], _column_of(batch, column.index), None)
+            _check_values(
+                column, [c for c in column.candidates if c.sensitive is not None], _column_of(batch, column.index), None
+            )
 
 
-def _check_values(column: Column, candidates: Sequence[Candidate], values: Sequence[str], probe: Sequence[str] | None) -> None:
+def _check_values(
+    column: Column, candidates: Sequence[Candidate], values: Sequence[str], probe: Sequence[str] | None
+) -> None:
     nonempty = len(values) - values.count("")
     column.checked += nonempty
     if not candidates or not nonempty:
@@ -321,14 +347,25 @@ def _strong_value(cell: str) -> bool:
     s = digits_form(cell)
     if re.fullmatch(r"[0-9 .,+-]{3,}", s) and sum(ch.isdigit() for ch in s) >= 3:
         return True
-    return (is_email(cell) or is_phone(cell) or is_birth_date(cell) or is_postal_code(cell) or is_my_number(cell)
-            or is_card_number(cell) or is_address(cell) or "@" in s or sum(ch.isdigit() for ch in s) >= 6)
+    return (
+        is_email(cell)
+        or is_phone(cell)
+        or is_birth_date(cell)
+        or is_postal_code(cell)
+        or is_my_number(cell)
+        or is_card_number(cell)
+        or is_address(cell)
+        or "@" in s
+        or sum(ch.isdigit() for ch in s) >= 6
+    )
 
 
 def is_header_word(cell: str, vocab: Vocabulary | None = None) -> bool:
     """A column name the vocabulary knows (a kind, a 要配慮 category, a free-text column)."""
     vocab = vocab or vocabulary()
-    return header_kind(cell, vocab) is not None or bool(header_sensitive(cell, vocab)) or is_free_text_header(cell, vocab)
+    return (
+        header_kind(cell, vocab) is not None or bool(header_sensitive(cell, vocab)) or is_free_text_header(cell, vocab)
+    )
 
 
 def looks_like_value(cell: str, vocab: Vocabulary | None = None) -> bool:
@@ -340,8 +377,12 @@ def looks_like_value(cell: str, vocab: Vocabulary | None = None) -> bool:
         return True
     if is_header_word(cell, vocab):
         return False
-    return (starts_with_surname(cell, vocab) or kana_two_part(cell) or bool(sensitive_categories_in(fold(cell), vocab))
-            or _screened(cell))
+    return (
+        starts_with_surname(cell, vocab)
+        or kana_two_part(cell)
+        or bool(sensitive_categories_in(fold(cell), vocab))
+        or _screened(cell)
+    )
 
 
 def _screened(text: str) -> bool:
@@ -366,7 +407,9 @@ def header_cell(cell: str, below: Sequence[str], vocab: Vocabulary) -> str:
     return "differs"
 
 
-def header_cells(row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()) -> list[str] | None:
+def header_cells(
+    row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()
+) -> list[str] | None:
     """The verdict of each first-row cell (header_cell) when the row is a header; None when it is data.
 
     Data when a cell is a value, or when cells typed like the values below them are at least as
@@ -395,14 +438,20 @@ def _column_names(first_row: Sequence[str], verdicts: Sequence[str] | None) -> l
     return names
 
 
-def safe_column_name(raw: str, index: int, taken: Sequence[str], vocab: Vocabulary | None = None, *, key: bool = False) -> str:
+def safe_column_name(
+    raw: str, index: int, taken: Sequence[str], vocab: Vocabulary | None = None, *, key: bool = False
+) -> str:
     """The name recorded for a column: its header, or 列N when the header could be a value.
 
     Every name is screened like free text (a 個人番号, phone, e-mail or address is never a name);
     a JSON key (`key`) must also not look like a value (a name, a date, a diagnosis...).
     """
     name = _printable(raw.strip().lstrip("\ufeff"))
-    if not name or _screened(name) or (key and (looks_like_value(name, vocab or vocabulary()) or _name_shaped_key(name, vocab or vocabulary()))):
+    if (
+        not name
+        or _screened(name)
+        or (key and (looks_like_value(name, vocab or vocabulary()) or _name_shaped_key(name, vocab or vocabulary())))
+    ):
         name = f"列{index + 1}"
     base, n = name, 2
     while name in taken:
@@ -462,10 +511,19 @@ def corporate_context(kinds: set[str]) -> bool:
     return not (kinds - CORPORATE_CONTACT - {"corporate_number"})
 
 
-def _result(path: Path, fmt: str, encoding: str | None, tables: list[TableScan], counters: dict[tuple[str, ...], Any], keys: Sequence[str]) -> ScanResult:
+def _result(
+    path: Path,
+    fmt: str,
+    encoding: str | None,
+    tables: list[TableScan],
+    counters: dict[tuple[str, ...], Any],
+    keys: Sequence[str],
+) -> ScanResult:
     multi = len(tables) > 1
     columns = tuple(f"{t.name}!{c}" if multi else c for t in tables for c in t.columns)
-    detections = tuple(d if multi else replace(d, column=d.column.removeprefix(f"{t.name}!")) for t in tables for d in t.detections)
+    detections = tuple(
+        d if multi else replace(d, column=d.column.removeprefix(f"{t.name}!")) for t in tables for d in t.detections
+    )
     personal = bool(personal_kinds(detections))
     notes = _notes(detections)
     key_names = tuple(dict.fromkeys(k for t in tables for k in t.keys))
@@ -499,7 +557,9 @@ def _notes(detections: Sequence[Detection]) -> tuple[str, ...]:
     notes = []
     kinds = {d.kind for d in detections if d.confirmed}
     if corporate_context(kinds) and kinds & CORPORATE_CONTACT:
-        notes.append("法人番号の列があり個人の氏名・番号の列がないため、住所・電話番号・メールアドレスは法人の連絡先として扱う")
+        notes.append(
+            "法人番号の列があり個人の氏名・番号の列がないため、住所・電話番号・メールアドレスは法人の連絡先として扱う"
+        )
     for d in detections:
         if not d.confirmed:
             notes.append(

@@ -51,7 +51,9 @@ _PREFECTURE = (
     "|福井|山梨|長野|岐阜|静岡|愛知|三重|滋賀|兵庫|奈良|和歌山|鳥取|島根|岡山|広島|山口|徳島|香川|愛媛|高知|福岡"
     "|佐賀|長崎|熊本|大分|宮崎|鹿児島|沖縄)県)"
 )
-_POSTAL = re.compile(f"(?:〒{_LIGHT_SEP}?{_D}{{3}}{_LIGHT_SEP}?{_D}{{4}})|(?:{_NOT_DIGIT_BEFORE}{_D}{{3}}[-－‐−]{_D}{{4}}{_NOT_DIGIT_AFTER}(?=\\s*{_PREFECTURE}))")
+_POSTAL = re.compile(
+    f"(?:〒{_LIGHT_SEP}?{_D}{{3}}{_LIGHT_SEP}?{_D}{{4}})|(?:{_NOT_DIGIT_BEFORE}{_D}{{3}}[-－‐−]{_D}{{4}}{_NOT_DIGIT_AFTER}(?=\\s*{_PREFECTURE}))"
+)
 # A street address: a prefecture followed by a house number, or a municipality (市/区/町/村/郡)
 # followed by an unmistakable house number (…丁目, …番地, …番…号, 1-2-3). A bare city or ward
 # name ("千代田区で"), or "区分1-2", is not an address of a person.
@@ -131,7 +133,11 @@ def screen(text: str) -> list[Finding]:
         number = digits_only(m.group())
         if len(number) == 12 and my_number_valid(number):
             add("my_number", dw, m.start(), m.end())
-        elif 13 <= len(number) <= 19 and luhn_valid(number) and not (len(number) == 13 and corporate_number_valid(number)):
+        elif (
+            13 <= len(number) <= 19
+            and luhn_valid(number)
+            and not (len(number) == 13 and corporate_number_valid(number))
+        ):
             add("card_number", dw, m.start(), m.end())
     for m in _PHONE.finditer(digits):
         number = digits_only(m.group().replace("(0)", ""))  # +81(0)3...: the trunk 0 is not dialled
@@ -218,14 +224,21 @@ def findings_in(value: Any, path: str = "$") -> list[tuple[str, Finding]]:
 # ---------------------------------------------------------------- every record a command writes
 
 
-def screened_strings(schema: Any, data: Any, path: str = "$", root: Any = None, marked: bool = False) -> Iterator[tuple[str, str]]:
+def screened_strings(
+    schema: Any, data: Any, path: str = "$", root: Any = None, marked: bool = False
+) -> Iterator[tuple[str, str]]:
     """(key path, text) of every string in `data` that sits under a field marked `x-meti-pi-screen`
     in `schema` (the record's JSON Schema; local $refs followed)."""
     root = schema if root is None else root
     if isinstance(schema, dict):
         marked = marked or bool(schema.get(SCREEN_KEYWORD))
         seen = 0
-        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#/") and seen < 32:
+        while (
+            isinstance(schema, dict)
+            and isinstance(schema.get("$ref"), str)
+            and schema["$ref"].startswith("#/")
+            and seen < 32
+        ):
             target: Any = root
             for part in schema["$ref"][2:].split("/"):
                 target = target.get(part, {}) if isinstance(target, dict) else {}

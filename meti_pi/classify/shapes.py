@@ -67,7 +67,6 @@ class Shape:
                 return nonempty
         return len(cells) - list(map(self.cell.fullmatch, cells)).count(None)  # no shape matches ''
 
-
     def _signatures_match(self, joined: str, n: int) -> bool:
         assert self.signature is not None
         sig = joined.encode("ascii").translate(_SIGNATURE_TABLE)

@@ -63,7 +63,9 @@ _ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R":
 _ERA_MAX = {"明治": 45, "大正": 15, "昭和": 64, "平成": 31, "令和": 99}
 _SEIREKI = re.compile(r"(\d{4})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?)")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_WAREKI = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?|[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2}))")
+_WAREKI = re.compile(
+    r"(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?|[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2}))"
+)
 
 
 def parse_birth_date(value: str) -> date | None:
@@ -120,7 +122,9 @@ def is_birth_date(value: str) -> bool:
 
 _CJK = "\u3005\u3006\u30f5\u30f6\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _KANJI_NAME = re.compile(rf"[{_CJK}]{{1,5}}[ ]?[{_CJK}\u3041-\u3096\u30a1-\u30fa\u30fc]{{1,6}}")
-_KANA_NAME = re.compile(r"[\u30a1-\u30fa\u30fc]{1,10} [\u30a1-\u30fa\u30fc]{1,10}|[\u3041-\u3096\u30fc]{1,10} [\u3041-\u3096\u30fc]{1,10}")
+_KANA_NAME = re.compile(
+    r"[\u30a1-\u30fa\u30fc]{1,10} [\u30a1-\u30fa\u30fc]{1,10}|[\u3041-\u3096\u30fc]{1,10} [\u3041-\u3096\u30fc]{1,10}"
+)
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*){1,3}")
 
 

@@ -21,16 +21,25 @@ from meti_pi.errors import MetiPiError
 
 # name -> (module, one-line help shown by `meti-pi --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("meti_pi.cli.register_cmds", "Create a register (register.yaml, policy, citations, 別表) in a git work tree."),
+    "init": (
+        "meti_pi.cli.register_cmds",
+        "Create a register (register.yaml, policy, citations, 別表) in a git work tree.",
+    ),
     "validate": ("meti_pi.cli.register_cmds", "Check every record: schema, ids, references, 別表, rule findings."),
     "new": ("meti_pi.cli.register_cmds", "Add a record with an allocated id, validated and committed."),
-    "schema": ("meti_pi.cli.register_cmds", "List the fields of a kind of record (Japanese titles, types, examples, required)."),
+    "schema": (
+        "meti_pi.cli.register_cmds",
+        "List the fields of a kind of record (Japanese titles, types, examples, required).",
+    ),
     "commit": ("meti_pi.cli.register_cmds", "Validate records edited by hand and commit them to the audit trail."),
     "show": ("meti_pi.cli.register_cmds", "Show a record with its references resolved."),
     "history": ("meti_pi.cli.register_cmds", "Read the audit trail (git history) of the register or one record."),
     "classify": ("meti_pi.cli.classify", "Art. 16 management class 管理A/B/C of a dataset, with reasons."),
     "notify": ("meti_pi.cli.notify", "Art. 35/36 notices: decide, draft (Markdown/Word), record; --check."),
-    "export": ("meti_pi.cli.export", "Export the public 個人情報ファイル簿 (csv, xlsx, md), or every record as SQLite."),
+    "export": (
+        "meti_pi.cli.export",
+        "Export the public 個人情報ファイル簿 (csv, xlsx, md), or every record as SQLite.",
+    ),
     "incident": ("meti_pi.cli.incident", "Art. 39/40 incidents: open, update, report, close, list."),
     "inspect": ("meti_pi.cli.inspect", "Art. 41 annual self-inspection generated from the register."),
     "audit": ("meti_pi.cli.audit", "Art. 42 audits and Art. 43 reviews; evidence packs."),
@@ -94,8 +103,10 @@ class LazyGroup(TyperGroup):
             from meti_pi.cli.common import error_json, report_error
             from meti_pi.errors import UsageError
 
-            overflow = UsageError("a date computed from the dates given (--today, --on, --known-on, --horizon...) falls after "
-                                  "9999-12-31, the last date meti-pi can handle; give earlier dates. Nothing was written")
+            overflow = UsageError(
+                "a date computed from the dates given (--today, --on, --known-on, --horizon...) falls after "
+                "9999-12-31, the last date meti-pi can handle; give earlier dates. Nothing was written"
+            )
             report_error(overflow)
             if wants_json:
                 error_json(overflow)
@@ -173,13 +184,25 @@ def root(
     ctx: typer.Context,
     register: Annotated[
         Path | None,
-        typer.Option("--register", envvar="METI_PI_REGISTER", help="Register directory (default: nearest register/ upwards).", show_default=False),
+        typer.Option(
+            "--register",
+            envvar="METI_PI_REGISTER",
+            help="Register directory (default: nearest register/ upwards).",
+            show_default=False,
+        ),
     ] = None,
     today: Annotated[
         str | None,
-        typer.Option("--today", envvar="METI_PI_TODAY", help="Fix 'today' (YYYY-MM-DD) for every date computation.", show_default=False),
+        typer.Option(
+            "--today",
+            envvar="METI_PI_TODAY",
+            help="Fix 'today' (YYYY-MM-DD) for every date computation.",
+            show_default=False,
+        ),
     ] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
 ) -> None:
     """meti-pi: the METI personal-information protection rule as code."""
     from meti_pi.cli.common import AppState, settings_from_env
@@ -194,8 +217,10 @@ def root(
         except ValueError:
             raise typer.BadParameter(f"{today!r} is not a date; use YYYY-MM-DD", param_hint="--today") from None
         if not DATE_MIN <= fixed <= DATE_MAX:
-            raise typer.BadParameter(f"{today} is outside the dates meti-pi handles ({DATE_MIN} (明治6年1月1日) to {DATE_MAX})",
-                                     param_hint="--today")
+            raise typer.BadParameter(
+                f"{today} is outside the dates meti-pi handles ({DATE_MIN} (明治6年1月1日) to {DATE_MAX})",
+                param_hint="--today",
+            )
     try:
         settings = settings_from_env()
     except UsageError as exc:

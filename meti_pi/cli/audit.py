@@ -99,7 +99,9 @@ def audit_new_cmd(
         year=year if year is not None else scope.get("year"),
         external=external or bool(base.get("external")),
     )
-    aid, sha = inspect_actions.save_new_audit(st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings)
+    aid, sha = inspect_actions.save_new_audit(
+        st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings
+    )
     flags = inspection.independence_flags(reg, data)
     if json_out:
         print_json({"id": aid, "commit": sha, "dry_run": dry_run, "independence": flags, "audit": data})
@@ -288,7 +290,9 @@ def audit_review_cmd(
         reported_on=option_date("--reported-on", reported_on),
         close=close,
     )
-    rid, sha = inspect_actions.save_review(st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings)
+    rid, sha = inspect_actions.save_review(
+        st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings
+    )
     if json_out:
         print_json({"id": rid, "commit": sha, "dry_run": dry_run, "review": data})
         return

@@ -50,17 +50,81 @@ class Processing(StrEnum):
 
 
 # The options of `classify` (module-level aliases keep the command's signature short).
-DatasetOpt = Annotated[Path | None, typer.Argument(metavar="DATASET", help="The dataset: .csv/.tsv (UTF-8, UTF-8 BOM, Shift_JIS), .xlsx, .jsonl or .parquet.", show_default=False)]
-ProfileOpt = Annotated[Path | None, typer.Option("--profile", metavar="PROFILE.yaml", help="Decide from a stated profile (YAML) instead of scanning.", show_default=False) ]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", metavar="NAME", help="Scan only this .xlsx sheet (default: every sheet).", show_default=False)]
-ConfidentialOpt = Annotated[bool | None, typer.Option("--confidential/--not-confidential", help="A leak would cause serious harm (Art. 16(1) 管理A).", show_default=False)]
-FileKindOpt = Annotated[FileKind | None, typer.Option("--file-kind", help="computer (電算処理), manual (紙) or none (not a file).", show_default=False) ]
-ExclusionOpt = Annotated[list[str] | None, typer.Option("--exclusion", metavar="74-2-N", help="A claimed exclusion (repeatable).", show_default=False) ]
-ProcessingOpt = Annotated[Processing | None, typer.Option("--processing", help="none, pseudonymized (仮名加工) or anonymized (匿名加工).", show_default=False) ]
-KeyOpt = Annotated[list[str] | None, typer.Option("--key", metavar="COLUMN", help="A column identifying a person, for counting (repeatable).", show_default=False) ]
-DecidedClassOpt = Annotated[ManagementClass | None, typer.Option("--class", help="The class the 管理者 decides (Art. 16(1)), when it differs from the engine's advice.", show_default=False)]
-ClassRationaleOpt = Annotated[str | None, typer.Option("--rationale", metavar="TEXT", help="Why the 管理者 decided --class (required when it is lower than the engine's).", show_default=False)]
-RecordOpt = Annotated[str | None, typer.Option("--record", metavar="FILE_ID", help="Write the result into this ファイル簿 record (files/ID) and commit.", show_default=False) ]
+DatasetOpt = Annotated[
+    Path | None,
+    typer.Argument(
+        metavar="DATASET",
+        help="The dataset: .csv/.tsv (UTF-8, UTF-8 BOM, Shift_JIS), .xlsx, .jsonl or .parquet.",
+        show_default=False,
+    ),
+]
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        metavar="PROFILE.yaml",
+        help="Decide from a stated profile (YAML) instead of scanning.",
+        show_default=False,
+    ),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet", metavar="NAME", help="Scan only this .xlsx sheet (default: every sheet).", show_default=False
+    ),
+]
+ConfidentialOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--confidential/--not-confidential",
+        help="A leak would cause serious harm (Art. 16(1) 管理A).",
+        show_default=False,
+    ),
+]
+FileKindOpt = Annotated[
+    FileKind | None,
+    typer.Option("--file-kind", help="computer (電算処理), manual (紙) or none (not a file).", show_default=False),
+]
+ExclusionOpt = Annotated[
+    list[str] | None,
+    typer.Option("--exclusion", metavar="74-2-N", help="A claimed exclusion (repeatable).", show_default=False),
+]
+ProcessingOpt = Annotated[
+    Processing | None,
+    typer.Option("--processing", help="none, pseudonymized (仮名加工) or anonymized (匿名加工).", show_default=False),
+]
+KeyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--key", metavar="COLUMN", help="A column identifying a person, for counting (repeatable).", show_default=False
+    ),
+]
+DecidedClassOpt = Annotated[
+    ManagementClass | None,
+    typer.Option(
+        "--class",
+        help="The class the 管理者 decides (Art. 16(1)), when it differs from the engine's advice.",
+        show_default=False,
+    ),
+]
+ClassRationaleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rationale",
+        metavar="TEXT",
+        help="Why the 管理者 decided --class (required when it is lower than the engine's).",
+        show_default=False,
+    ),
+]
+RecordOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--record",
+        metavar="FILE_ID",
+        help="Write the result into this ファイル簿 record (files/ID) and commit.",
+        show_default=False,
+    ),
+]
 
 
 @app.command("classify")
@@ -173,7 +237,13 @@ def _policy(ctx: typer.Context) -> dict[str, Any]:
 
 
 def _record(
-    ctx: typer.Context, file_id: str, scanned: ScanResult | None, stated: Any, given: Judgements, dataset: Path | None, dry_run: bool
+    ctx: typer.Context,
+    file_id: str,
+    scanned: ScanResult | None,
+    stated: Any,
+    given: Judgements,
+    dataset: Path | None,
+    dry_run: bool,
 ) -> tuple[Outcome, str | None]:
     from meti_pi.actions.classify import classify_record
     from meti_pi.store.ids import valid_id
@@ -182,8 +252,17 @@ def _record(
         raise UsageError(f"--record {file_id!r}: not a record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
     st = state(ctx)
     sha = _sha256(dataset) if dataset is not None else None
-    return classify_record(st.register_root, file_id, scanned=scanned, stated=stated, given=given, dataset_sha256=sha,
-                           today=st.today, dry_run=dry_run, settings=st.settings)
+    return classify_record(
+        st.register_root,
+        file_id,
+        scanned=scanned,
+        stated=stated,
+        given=given,
+        dataset_sha256=sha,
+        today=st.today,
+        dry_run=dry_run,
+        settings=st.settings,
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -222,7 +301,12 @@ def _show(o: Outcome) -> None:
                     table.add_row(label, "—", "", "")
                 for d in rows:
                     kind = d.label if d.confirmed else f"{d.label}?（文脈なし・未判定）"
-                    table.add_row(label, f"{kind} [{d.kind}]", _share(d.matched, d.checked), _share(d.sample_passed, d.sample_checked))
+                    table.add_row(
+                        label,
+                        f"{kind} [{d.kind}]",
+                        _share(d.matched, d.checked),
+                        _share(d.sample_passed, d.sample_checked),
+                    )
         out.print(table)
     decision, p = o.decision, o.profile
     count = "不明" if p.principals is None else f"{p.principals:,}人"

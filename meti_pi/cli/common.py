@@ -157,11 +157,17 @@ class Busy:
                 TimeRemainingColumn,
             )
 
-            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                                      TimeRemainingColumn(), transient=True,
-                                      # the bar moves the cursor itself: it writes past the escaping funnel; its
-                                      # description is escaped by the caller (safe_text)
-                                      console=Console(file=raw_stream(sys.stderr), highlight=False))
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+                # the bar moves the cursor itself: it writes past the escaping funnel; its
+                # description is escaped by the caller (safe_text)
+                console=Console(file=raw_stream(sys.stderr), highlight=False),
+            )
             self._task = self._progress.add_task(self.description, total=None)
             self._progress.start()
         return self

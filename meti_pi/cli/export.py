@@ -47,8 +47,23 @@ def filebook_cmd(
             case_sensitive=False,
         ),
     ] = Format.csv,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout (xlsx needs it unless stdout is redirected).", dir_okay=False)] = None,
-    since: Annotated[str | None, typer.Option("--since", metavar="REV", help="Show only what changed since git revision REV (a tag or commit of the last published version).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write to FILE instead of stdout (xlsx needs it unless stdout is redirected).",
+            dir_okay=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="REV",
+            help="Show only what changed since git revision REV (a tag or commit of the last published version).",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The public ファイル簿 (APPI 75) in the e-Gov field order.
@@ -77,7 +92,9 @@ def filebook_cmd(
     _emit(data, summary, fmt, out, json_out)
 
 
-def _since_bytes(reg: Register, since: str, book: Filebook, fmt: Format, today: date, fullwidth: bool) -> tuple[bytes, dict[str, object]]:
+def _since_bytes(
+    reg: Register, since: str, book: Filebook, fmt: Format, today: date, fullwidth: bool
+) -> tuple[bytes, dict[str, object]]:
     """`--since REV`: what changed in the ファイル簿 since REV, in `fmt`, and its JSON summary."""
     from meti_pi.filebook import book as filebook
     from meti_pi.filebook import since as filebook_since
@@ -92,22 +109,30 @@ def _since_bytes(reg: Register, since: str, book: Filebook, fmt: Format, today: 
     else:
         from meti_pi.render import excel
 
-        data = excel.write_table(filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d), sheet_title="ファイル簿の変更")
+        data = excel.write_table(
+            filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d), sheet_title="ファイル簿の変更"
+        )
     return data, filebook_since.diff_json(d)
 
 
-def _book_bytes(reg: Register, book: Filebook, fmt: Format, today: date, fullwidth: bool) -> tuple[bytes, dict[str, object]]:
+def _book_bytes(
+    reg: Register, book: Filebook, fmt: Format, today: date, fullwidth: bool
+) -> tuple[bytes, dict[str, object]]:
     """The whole ファイル簿 in `fmt`, and its JSON summary."""
     from meti_pi.filebook import book as filebook
 
     if fmt in (Format.md, Format.docx):
-        md = filebook.to_markdown(book, today=today, organisation=reg.meta.get("organisation") or "", fullwidth_digits=fullwidth)
+        md = filebook.to_markdown(
+            book, today=today, organisation=reg.meta.get("organisation") or "", fullwidth_digits=fullwidth
+        )
         if fmt is Format.md:
             data = md.encode("utf-8")
         else:
             from meti_pi.render import word
 
-            data = word.markdown_to_docx(md, created=today, subject="個人情報ファイル簿", **word.docx_options_from_policy(reg.policy))
+            data = word.markdown_to_docx(
+                md, created=today, subject="個人情報ファイル簿", **word.docx_options_from_policy(reg.policy)
+            )
     elif fmt is Format.csv:
         data = filebook.to_csv(filebook.HEADERS, (r.values for r in book.rows))
     else:
@@ -121,7 +146,12 @@ def _emit(data: bytes, summary: dict[str, object], fmt: Format, out: Path | None
     if json_out:
         if out is not None:
             _write(out, data)
-            summary = {"written": str(out), "format": fmt.value, "sha256": hashlib.sha256(data).hexdigest(), **_counts(summary)}
+            summary = {
+                "written": str(out),
+                "format": fmt.value,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                **_counts(summary),
+            }
         print_json(summary)
         return
     if out is not None:
@@ -155,7 +185,9 @@ def sqlite_cmd(
 
     reg = load_register(ctx)
     if reg.load_problems:
-        raise RuleViolation("the database was not written: these files cannot be read (`meti-pi validate`)", tuple(reg.load_problems))
+        raise RuleViolation(
+            "the database was not written: these files cannot be read (`meti-pi validate`)", tuple(reg.load_problems)
+        )
     counts: dict[str, int] = {}
     write_atomically(out, lambda tmp: counts.update(sqlite_export.write(reg, tmp)), force=force)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
@@ -176,7 +208,9 @@ def _require_readable(reg: Register) -> None:
         if rec.relpath.startswith(relevant):
             problems.extend(record_schema_problems(rec))
     if problems:
-        raise RuleViolation("the ファイル簿 was not exported: fix these records first (`meti-pi validate`)", tuple(problems))
+        raise RuleViolation(
+            "the ファイル簿 was not exported: fix these records first (`meti-pi validate`)", tuple(problems)
+        )
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -30,21 +30,32 @@ from meti_pi.cli.incident_options import (
     FileOpt,
     FinancialOpt,
     FromOpt,
+    IncidentIdOpt,
     ItemsOpt,
     KnownOnOpt,
     MaliciousOpt,
+    MeasureDoneOpt,
+    MeasurePlannedOpt,
+    MethodOpt,
     MinorOpt,
     MyNumberOpt,
     MyNumberSystemOpt,
+    NoPlannedMeasuresOpt,
+    NoteOpt,
     NoticeException,
+    NoticeExceptionOpt,
     OccurredOpt,
     OtherOpt,
     PrincipalsMaxOpt,
     PrincipalsOpt,
     PublishMeasuresOpt,
     PublishOpt,
+    ReferenceOpt,
+    RefreshRulesOpt,
     SensitiveOpt,
+    SubstituteMeasureOpt,
     SummaryOpt,
+    UnsetOpt,
     UpdateOnOpt,
 )
 from meti_pi.errors import UsageError
@@ -108,13 +119,17 @@ def _describe(rid: str, record: dict[str, Any], today: date) -> None:
         d = a["deadlines"]
         snap = record["rules_snapshot"]
         if d.get("final_report"):
-            out(f"  速報の目安 (target, 速やかに: 概ね{snap['preliminary_report_days_min']}～{snap['preliminary_report_days']}日以内; "
+            out(
+                f"  速報の目安 (target, 速やかに: 概ね{snap['preliminary_report_days_min']}～{snap['preliminary_report_days']}日以内; "
                 f"not a statutory deadline) {d['preliminary_report']}, "
-                f"確報 due {d['final_report']} ({a['final_report_days']} days from {a['reportable_since']}, rolled past 行政機関の休日)")
+                f"確報 due {d['final_report']} ({a['final_report_days']} days from {a['reportable_since']}, rolled past 行政機関の休日)"
+            )
     else:
         out("  PPC report: not required" + (" (encryption exception)" if a["exclusions"] else ""))
-    out(f"  principal notice: {'REQUIRED' if a['principal_notice'] else 'not required'}"
-        + (f" (exception: {a['principal_notice_exception']})" if a["principal_notice_exception"] else ""))
+    out(
+        f"  principal notice: {'REQUIRED' if a['principal_notice'] else 'not required'}"
+        + (f" (exception: {a['principal_notice_exception']})" if a["principal_notice_exception"] else "")
+    )
     if a["unknown_facts"]:
         out(f"  unknown (不明): {', '.join(a['unknown_facts'])}")
     if a.get("assumed_facts"):
@@ -124,6 +139,7 @@ def _describe(rid: str, record: dict[str, Any], today: date) -> None:
         for key in a["assumed_facts"]:
             out(f"    {key}: {ASSUMED_HINT[key]}")
     nxt = next_due(record)
+
     def when(step: dict[str, Any]) -> str:  # the 速報 has a target (速報の目安), not a deadline
         return "target (速報の目安)" if step["step"] == "preliminary-report" else "due"
 
@@ -196,7 +212,10 @@ def open_cmd(
     if json_out:
         print_json(_result_json(done.id, done.record, done.commit, dry_run, st.today))
         return
-    typer.echo(f"{'would open' if dry_run else 'opened'} incidents/{done.id}" + (f" (commit {done.commit[:10]})" if done.commit else ""))
+    typer.echo(
+        f"{'would open' if dry_run else 'opened'} incidents/{done.id}"
+        + (f" (commit {done.commit[:10]})" if done.commit else "")
+    )
     _describe(done.id, done.record, st.today)
 
 
@@ -208,15 +227,36 @@ def _say_masked(fields: list[str]) -> None:
 # -- update ---------------------------------------------------------------------------------
 
 
+def _update_of(params: dict[str, Any], on: date | None, raw: dict[str, Any]) -> Any:
+    """The change `incident update` was asked for (meti_pi.actions.incident.Update)."""
+    from meti_pi.actions.incident import Update
+
+    p = params
+    return Update(
+        event=p["event"],
+        on=on,
+        note=p["note"],
+        method=p["method"],
+        reference=p["reference"],
+        raw=raw,
+        files=list(p["files"] or []),
+        measures_done=list(p["measure_done"] or []),
+        measures_planned=list(p["measure_planned"] or []),
+        no_planned_measures=p["no_planned_measures"],
+        unset=list(p["unset"] or []),
+        refresh_rules=p["refresh_rules"],
+    )
+
+
 @incident_app.command("update")
 def update_cmd(
     ctx: typer.Context,
-    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id (INC-...).")],
+    incident_id: IncidentIdOpt,
     event: EventOpt = None,
     on: UpdateOnOpt = None,
-    note: Annotated[str | None, typer.Option("--note", help="Note for the event (screened).", show_default=False)] = None,
-    method: Annotated[str | None, typer.Option("--method", help="How (書面, 電話, PPCウェブフォーム ...).", show_default=False)] = None,
-    reference: Annotated[str | None, typer.Option("--reference", help="Document or receipt number, URL.", show_default=False)] = None,
+    note: NoteOpt = None,
+    method: MethodOpt = None,
+    reference: ReferenceOpt = None,
     from_file: FromOpt = None,
     known_on: KnownOnOpt = None,
     division: DivisionOpt = None,
@@ -242,14 +282,14 @@ def update_cmd(
     cause: CauseOpt = None,
     secondary_damage: DamageOpt = None,
     other: OtherOpt = None,
-    measure_done: Annotated[list[str] | None, typer.Option("--measure-done", help="A recurrence-prevention measure taken (added; repeatable).", show_default=False)] = None,
-    measure_planned: Annotated[list[str] | None, typer.Option("--measure-planned", help="A measure planned (added; repeatable).", show_default=False)] = None,
-    no_planned_measures: Annotated[bool, typer.Option("--no-planned-measures", help="Record that no further measures are planned.")] = False,
-    notice_exception: Annotated[NoticeException | None, typer.Option("--notice-exception", help="APPI 68(2) exception: difficult (with --substitute-measure) or nondisclosure; none clears it.", show_default=False)] = None,
-    substitute_measure: Annotated[str | None, typer.Option("--substitute-measure", help="Measure instead of notifying the 本人 (公表, 相談窓口...).", show_default=False)] = None,
+    measure_done: MeasureDoneOpt = None,
+    measure_planned: MeasurePlannedOpt = None,
+    no_planned_measures: NoPlannedMeasuresOpt = False,
+    notice_exception: NoticeExceptionOpt = None,
+    substitute_measure: SubstituteMeasureOpt = None,
     summary: SummaryOpt = None,
-    unset: Annotated[list[str] | None, typer.Option("--unset", help="Set a fact back to unknown (null); repeatable.", show_default=False)] = None,
-    refresh_rules: Annotated[bool, typer.Option("--refresh-rules", help="Re-assess under the current policy.yaml and citations (recorded as an event).")] = False,
+    unset: UnsetOpt = None,
+    refresh_rules: RefreshRulesOpt = False,
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -258,7 +298,7 @@ def update_cmd(
     A changed fact is re-assessed as of --on: a count rising past the threshold makes the incident
     reportable from that day, which becomes day 1 of the PPC deadlines.
     """
-    from meti_pi.actions.incident import Update, update_incident
+    from meti_pi.actions.incident import update_incident
 
     st = state(ctx)
     reg = load_register(ctx)
@@ -266,17 +306,22 @@ def update_cmd(
     raw = _raw_facts(from_file, ctx.params, skip=("files",))  # update adds --file to the files recorded
     if notice_exception is not None:
         raw["notice_exception"] = None if notice_exception is NoticeException.none else notice_exception.value
-    change = Update(event=event, on=given_day, note=note, method=method, reference=reference, raw=raw, files=files or [],
-                    measures_done=measure_done or [], measures_planned=measure_planned or [],
-                    no_planned_measures=no_planned_measures, unset=unset or [], refresh_rules=refresh_rules)
-    done = update_incident(st.register_root, reg, incident_id, change, today=st.today, dry_run=dry_run, settings=st.settings)
+    change = _update_of(ctx.params, given_day, raw)
+    done = update_incident(
+        st.register_root, reg, incident_id, change, today=st.today, dry_run=dry_run, settings=st.settings
+    )
     _say_masked(done.masked)
     if done.unrequired_event:
-        sys.stderr.write(f"meti-pi: note: {done.unrequired_event} is not required for this incident under its assessment; recorded anyway\n")
+        sys.stderr.write(
+            f"meti-pi: note: {done.unrequired_event} is not required for this incident under its assessment; recorded anyway\n"
+        )
     if json_out:
         print_json(_result_json(incident_id, done.record, done.commit, dry_run, st.today))
         return
-    typer.echo(f"{'would update' if dry_run else 'updated'} incidents/{incident_id}: {done.what}" + (f" (commit {done.commit[:10]})" if done.commit else ""))
+    typer.echo(
+        f"{'would update' if dry_run else 'updated'} incidents/{incident_id}: {done.what}"
+        + (f" (commit {done.commit[:10]})" if done.commit else "")
+    )
     _describe(incident_id, done.record, st.today)
 
 
@@ -296,11 +341,22 @@ def close_cmd(
 
     st = state(ctx)
     reg = load_register(ctx)
-    done = close_incident(st.register_root, reg, incident_id, on=option_date("--on", on), today=st.today, dry_run=dry_run, settings=st.settings)
+    done = close_incident(
+        st.register_root,
+        reg,
+        incident_id,
+        on=option_date("--on", on),
+        today=st.today,
+        dry_run=dry_run,
+        settings=st.settings,
+    )
     if json_out:
         print_json(_result_json(incident_id, done.record, done.commit, dry_run, st.today))
         return
-    typer.echo(f"{'would close' if dry_run else 'closed'} incidents/{incident_id}" + (f" (commit {done.commit[:10]})" if done.commit else ""))
+    typer.echo(
+        f"{'would close' if dry_run else 'closed'} incidents/{incident_id}"
+        + (f" (commit {done.commit[:10]})" if done.commit else "")
+    )
 
 
 # -- report ---------------------------------------------------------------------------------
@@ -310,9 +366,18 @@ def close_cmd(
 def report_cmd(
     ctx: typer.Context,
     incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id (INC-...).")],
-    kind: Annotated[DraftKind, typer.Option("--kind", help="preliminary (速報), final (確報), principal-notice, publication.")],
+    kind: Annotated[
+        DraftKind, typer.Option("--kind", help="preliminary (速報), final (確報), principal-notice, publication.")
+    ],
     fmt: Annotated[DraftFormat, typer.Option("--format", help="md or docx.")] = DraftFormat.md,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder to write the draft to (docx: default the current folder; md: default stdout).", show_default=False)] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder to write the draft to (docx: default the current folder; md: default stdout).",
+            show_default=False,
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Draft a document for the incident in Japanese (和暦, full-width digits): Markdown or Word.
@@ -329,7 +394,9 @@ def report_cmd(
     record = load_incident(reg, incident_id)
     a = record.get("assessment") or {}
     if kind in (DraftKind.preliminary, DraftKind.final) and not a.get("ppc_report"):
-        sys.stderr.write("meti-pi: note: under its assessment this incident need not be reported to PPC; drafting anyway\n")
+        sys.stderr.write(
+            "meti-pi: note: under its assessment this incident need not be reported to PPC; drafting anyway\n"
+        )
     if kind is DraftKind.principal_notice and not a.get("principal_notice"):
         sys.stderr.write("meti-pi: note: under its assessment the 本人 need not be notified; drafting anyway\n")
     div = reg.division_of(record.get("division")) or {}
@@ -337,7 +404,9 @@ def report_cmd(
     file_orgs = [str((reg.division_of(f.get("division")) or {}).get("org") or f.get("org") or "") for f in file_data]
     ctx_r = incident_reports.Context(
         today=st.today,
-        organisation=incident_reports.organisation_for(div, file_orgs, str(reg.meta.get("organisation") or "経済産業省")),
+        organisation=incident_reports.organisation_for(
+            div, file_orgs, str(reg.meta.get("organisation") or "経済産業省")
+        ),
         division_name=div.get("name"),
         division_address=div.get("address"),
         division_phone=(div.get("contact") or {}).get("phone"),
@@ -361,8 +430,13 @@ def report_cmd(
         path = folder / incident_reports.file_name(incident_id, kind.value, fmt.value)
         path.write_bytes(data)
     if json_out:
-        doc: dict[str, Any] = {"id": incident_id, "kind": kind.value, "format": fmt.value, "path": str(path) if path else None,
-                               "sha256": hashlib.sha256(data).hexdigest()}
+        doc: dict[str, Any] = {
+            "id": incident_id,
+            "kind": kind.value,
+            "format": fmt.value,
+            "path": str(path) if path else None,
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
         if fmt is DraftFormat.md and path is None:
             doc["markdown"] = data.decode("utf-8")
         print_json(doc)
@@ -377,7 +451,9 @@ def report_cmd(
 def list_cmd(
     ctx: typer.Context,
     only_open: Annotated[bool, typer.Option("--open", help="Only open incidents.")] = False,
-    only_overdue: Annotated[bool, typer.Option("--overdue", help="Only incidents with a passed deadline (under --today).")] = False,
+    only_overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only incidents with a passed deadline (under --today).")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Incidents with their PPC assessment, next due step and passed deadlines."""
@@ -385,7 +461,9 @@ def list_cmd(
 
     st = state(ctx)
     reg = load_register(ctx)
-    rows = list_rows(((r.id, r.data) for r in reg.of_kind("incidents")), st.today, only_open=only_open, only_overdue=only_overdue)
+    rows = list_rows(
+        ((r.id, r.data) for r in reg.of_kind("incidents")), st.today, only_open=only_open, only_overdue=only_overdue
+    )
     if json_out:
         print_json({"today": st.today.isoformat(), "incidents": rows})
         return

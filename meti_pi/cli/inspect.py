@@ -50,15 +50,40 @@ def _year(reg: Register, year: int | None, today: date) -> int:
 @app.command("inspect")
 def inspect_cmd(
     ctx: typer.Context,
-    year: Annotated[int | None, typer.Option("--year", help="Inspection year (年度 April–March unless policy inspection_year is calendar). Default: the current one.", show_default=False)] = None,
-    division: Annotated[str | None, typer.Option("--division", help="Only this division (divisions id).", show_default=False)] = None,
-    answers: Annotated[Path | None, typer.Option("--answers", help="Record the answers in FILE.yaml (see README) and commit.", show_default=False)] = None,
-    ad_hoc: Annotated[bool, typer.Option("--ad-hoc", help="Record an ad-hoc (随時, Art. 41(1)) inspection, apart from the annual one: "
-                                         "inspections/<year>/<division>.adhoc-<date>.")] = False,
-    interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Answer item by item at prompts, then record and commit.")] = False,
-    report: Annotated[bool, typer.Option("--report", help="Aggregate the year across divisions for the 副総括 (Art. 41(1)/(2)).")] = False,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            help="Inspection year (年度 April–March unless policy inspection_year is calendar). Default: the current one.",
+            show_default=False,
+        ),
+    ] = None,
+    division: Annotated[
+        str | None, typer.Option("--division", help="Only this division (divisions id).", show_default=False)
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", help="Record the answers in FILE.yaml (see README) and commit.", show_default=False),
+    ] = None,
+    ad_hoc: Annotated[
+        bool,
+        typer.Option(
+            "--ad-hoc",
+            help="Record an ad-hoc (随時, Art. 41(1)) inspection, apart from the annual one: "
+            "inspections/<year>/<division>.adhoc-<date>.",
+        ),
+    ] = False,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", "-i", help="Answer item by item at prompts, then record and commit.")
+    ] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Aggregate the year across divisions for the 副総括 (Art. 41(1)/(2)).")
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="Report format: md, docx or xlsx.")] = "md",
-    out: Annotated[Path | None, typer.Option("--out", help="Write the report to FILE (required for docx and xlsx).", show_default=False)] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the report to FILE (required for docx and xlsx).", show_default=False),
+    ] = None,
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -100,7 +125,11 @@ def _show_checklists(reg: Register, y: int, today: date, division: str | None, j
 
     if json_out:
         if json_compact():  # each checklist encoded where it is built (a string passes between processes fast)
-            print_json_with_encoded({"year": y}, "checklists", each(lambda c: json.dumps(_with_record(reg, c), ensure_ascii=False, default=str)))
+            print_json_with_encoded(
+                {"year": y},
+                "checklists",
+                each(lambda c: json.dumps(_with_record(reg, c), ensure_ascii=False, default=str)),
+            )
         else:
             print_json({"year": y, "checklists": each(lambda c: _with_record(reg, c))})
         return
@@ -183,8 +212,17 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
     out.print()
 
 
-def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, answers: Path | None,
-            interactive: bool, dry_run: bool, json_out: bool, ad_hoc: bool = False) -> None:
+def _record(
+    ctx: typer.Context,
+    reg: Register,
+    year: int,
+    division: str | None,
+    answers: Path | None,
+    interactive: bool,
+    dry_run: bool,
+    json_out: bool,
+    ad_hoc: bool = False,
+) -> None:
     from meti_pi import gitlayer
     from meti_pi.actions import inspect as inspect_actions
     from meti_pi.actions.records import read_fields_file
@@ -220,9 +258,12 @@ def _record(ctx: typer.Context, reg: Register, year: int, division: str | None, 
         print_json({"year": year, "division": division, "commit": sha, "dry_run": dry_run, **outcome.as_json()})
         return
     verb = "would record" if dry_run else "recorded"
-    typer.echo(f"{verb} {outcome.key}" + (f" (commit {sha[:10]})" if sha else "")
-               + f": 回答 {outcome.answered}、未回答 {outcome.pending}、新たな指摘 {len(outcome.new_findings)}、"
-               f"是正完了 {len(outcome.closed_here) + len(outcome.closes)}")
+    typer.echo(
+        f"{verb} {outcome.key}"
+        + (f" (commit {sha[:10]})" if sha else "")
+        + f": 回答 {outcome.answered}、未回答 {outcome.pending}、新たな指摘 {len(outcome.new_findings)}、"
+        f"是正完了 {len(outcome.closed_here) + len(outcome.closes)}"
+    )
     for f in outcome.new_findings:
         typer.echo(f"  指摘 {f['ref']}: {inspection.finding_label(f)}")
     for ref in outcome.closes:
@@ -240,8 +281,10 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
     due_default = today + timedelta(days=inspection.action_days(reg.policy))
     given = inspection.AnswerSet(division=checklist.division)
     total = len(checklist.items)
-    typer.echo(f"{checklist.division_name}（{checklist.division}）{checklist.year}年度の点検: {total}項目。"
-               "yes=適 / no=否 / na=該当なし / skip=後で回答")
+    typer.echo(
+        f"{checklist.division_name}（{checklist.division}）{checklist.year}年度の点検: {total}項目。"
+        "yes=適 / no=否 / na=該当なし / skip=後で回答"
+    )
     for n, item in enumerate(checklist.items, 1):
         _echo_item(n, total, item)
         default = recorded.get(item.key) or (item.prefill.answer if item.prefill and item.prefill.answer else "skip")
@@ -297,7 +340,9 @@ def _echo_item(n: int, total: int, item: Item) -> None:
             typer.echo(f"    - {line}")
 
 
-def _report(reg: Register, year: int, today: date, division: str | None, fmt: str, out: Path | None, json_out: bool) -> None:
+def _report(
+    reg: Register, year: int, today: date, division: str | None, fmt: str, out: Path | None, json_out: bool
+) -> None:
     import sys
 
     from meti_pi.inspect import inspection
@@ -318,7 +363,17 @@ def _report(reg: Register, year: int, today: date, division: str | None, fmt: st
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(blob)
     if json_out:
-        print_json({"year": year, "format": fmt, "out": str(out), "totals": data["totals"], "escalations": len(data["escalations"])})
+        print_json(
+            {
+                "year": year,
+                "format": fmt,
+                "out": str(out),
+                "totals": data["totals"],
+                "escalations": len(data["escalations"]),
+            }
+        )
     else:
-        err_console().print(f"wrote {out} ({fmt}; {data['totals']['inspected']}/{data['totals']['divisions']} divisions inspected, "
-                            f"{len(data['escalations'])} item(s) proposed for the 総括)")
+        err_console().print(
+            f"wrote {out} ({fmt}; {data['totals']['inspected']}/{data['totals']['divisions']} divisions inspected, "
+            f"{len(data['escalations'])} item(s) proposed for the 総括)"
+        )

@@ -50,7 +50,7 @@ def route(args: list[str], verbs: set[str], help_names: set[str]) -> list[str]:
     before_dashdash = args[: args.index("--")] if "--" in args else args
     if CHECK_FLAG in before_dashdash:
         i = args.index(CHECK_FLAG)
-        return ["check", *args[:i], *args[i + 1:]]
+        return ["check", *args[:i], *args[i + 1 :]]
     return [DEFAULT_VERB, *args]
 
 
@@ -67,10 +67,18 @@ notify_app = typer.Typer(
 )
 app.add_typer(notify_app, name="notify")
 
-KindOpt = Annotated[list[str] | None, typer.Option("--kind", help="Only this notice: 35-1, 35-2, 35-3 or 36 (repeatable).")]
-OnOpt = Annotated[str | None, typer.Option("--on", help="Date it happened, YYYY-MM-DD (default: today).", show_default=False)]
-RefOpt = Annotated[str | None, typer.Option("--ref", help="Document reference (文書番号, mail, path).", show_default=False)]
-LateReasonOpt = Annotated[str | None, typer.Option("--late-reason", help="Why it is made after its due date.", show_default=False)]
+KindOpt = Annotated[
+    list[str] | None, typer.Option("--kind", help="Only this notice: 35-1, 35-2, 35-3 or 36 (repeatable).")
+]
+OnOpt = Annotated[
+    str | None, typer.Option("--on", help="Date it happened, YYYY-MM-DD (default: today).", show_default=False)
+]
+RefOpt = Annotated[
+    str | None, typer.Option("--ref", help="Document reference (文書番号, mail, path).", show_default=False)
+]
+LateReasonOpt = Annotated[
+    str | None, typer.Option("--late-reason", help="Why it is made after its due date.", show_default=False)
+]
 
 
 def _err(text: str) -> None:
@@ -83,12 +91,23 @@ def draft_cmd(
     file_id: Annotated[str, typer.Argument(metavar="FILE_ID", help="The ファイル簿 record (files/<FILE_ID>.yaml).")],
     kind: KindOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="md (Markdown) or docx (Word).")] = "md",
-    out: Annotated[Path, typer.Option("--out", help="Folder for the drafts (build outputs, not committed).")] = Path("build/notify"),
-    halfwidth: Annotated[bool, typer.Option("--halfwidth", help="Half-width digits in the draft (default: policy, full-width).")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the drafts (build outputs, not committed).")] = Path(
+        "build/notify"
+    ),
+    halfwidth: Annotated[
+        bool, typer.Option("--halfwidth", help="Half-width digits in the draft (default: policy, full-width).")
+    ] = False,
     late_reason: Annotated[
-        str | None, typer.Option("--late-reason", help="Why the notice comes after its due date (written into the draft).", show_default=False)
+        str | None,
+        typer.Option(
+            "--late-reason",
+            help="Why the notice comes after its due date (written into the draft).",
+            show_default=False,
+        ),
     ] = None,
-    redraft: Annotated[bool, typer.Option("--redraft", help="Replace a current draft not yet submitted (it is marked withdrawn).")] = False,
+    redraft: Annotated[
+        bool, typer.Option("--redraft", help="Replace a current draft not yet submitted (it is marked withdrawn).")
+    ] = False,
     json_out: JsonOpt = False,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -102,8 +121,16 @@ def draft_cmd(
 
     st = state(ctx)
     result = notify_ops.draft_notices(
-        st.register_root, file_id, today=st.today, kinds=kind, fmt=fmt, fullwidth=False if halfwidth else None,
-        late_reason=late_reason, redraft=redraft, out_dir=out, dry_run=dry_run,
+        st.register_root,
+        file_id,
+        today=st.today,
+        kinds=kind,
+        fmt=fmt,
+        fullwidth=False if halfwidth else None,
+        late_reason=late_reason,
+        redraft=redraft,
+        out_dir=out,
+        dry_run=dry_run,
         settings=st.settings,
     )
     if json_out:
@@ -116,11 +143,15 @@ def draft_cmd(
         return
     for p in result.plans:
         if p.action == "current":
-            _err(f"Art. {notices_article(p.kind)}: made and current ({p.status.latest_made.id if p.status.latest_made else '-'}); nothing to draft")
+            _err(
+                f"Art. {notices_article(p.kind)}: made and current ({p.status.latest_made.id if p.status.latest_made else '-'}); nothing to draft"
+            )
         elif p.action == "drafted":
             draft = p.status.pending_draft
-            _err(f"Art. {notices_article(p.kind)}: draft {draft.id if draft else '?'} awaits submission "
-                 f"(`meti-pi notify submit {draft.id if draft else 'ID'} --on DATE`; --redraft replaces it)")
+            _err(
+                f"Art. {notices_article(p.kind)}: draft {draft.id if draft else '?'} awaits submission "
+                f"(`meti-pi notify submit {draft.id if draft else 'ID'} --on DATE`; --redraft replaces it)"
+            )
     _tell_drafted(result, dry_run)
 
 
@@ -166,14 +197,16 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     failing = [f for f in findings if f.failing]
     listed = [f for f in findings if not f.failing]
     if json_out:
-        print_json({
-            "ok": not failing,
-            "problems": [f.as_json() for f in failing],
-            "pending": [f.as_json() for f in listed if f.status == "due"],
-            "explained": [f.as_json() for f in listed if f.status not in ("due", "obsolete")],
-            "obsolete": [f.as_json() for f in listed if f.status == "obsolete"],
-            "ledger": [p.as_json() for p in ledger],
-        })
+        print_json(
+            {
+                "ok": not failing,
+                "problems": [f.as_json() for f in failing],
+                "pending": [f.as_json() for f in listed if f.status == "due"],
+                "explained": [f.as_json() for f in listed if f.status not in ("due", "obsolete")],
+                "obsolete": [f.as_json() for f in listed if f.status == "obsolete"],
+                "ledger": [p.as_json() for p in ledger],
+            }
+        )
     else:
         for f in failing:
             typer.echo(f.problem("error").render())
@@ -182,24 +215,45 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         report_problems(ledger)
         verdict = "ok" if not failing else "NOTICES MISSING OR OUT OF DATE"
         obsolete = sum(f.status == "obsolete" for f in listed)
-        _err(f"{verdict}: {len(failing)} problems, {sum(f.status == 'due' for f in listed)} pending"
-             + (f", {obsolete} obsolete draft(s) to withdraw" if obsolete else ""))
+        _err(
+            f"{verdict}: {len(failing)} problems, {sum(f.status == 'due' for f in listed)} pending"
+            + (f", {obsolete} obsolete draft(s) to withdraw" if obsolete else "")
+        )
     if failing:
         raise typer.Exit(1)
 
 
-def _state_cmd(ctx: typer.Context, notice_id: str, action: str, on: str | None, ref: str | None,
-               late_reason: str | None, json_out: bool, dry_run: bool) -> None:
+def _state_cmd(
+    ctx: typer.Context,
+    notice_id: str,
+    action: str,
+    on: str | None,
+    ref: str | None,
+    late_reason: str | None,
+    json_out: bool,
+    dry_run: bool,
+) -> None:
     from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
-    result = notify_ops.set_state(st.register_root, notice_id, action, today=st.today, on=option_date("--on", on),
-                                  ref=ref, late_reason=late_reason, dry_run=dry_run, settings=st.settings)
+    result = notify_ops.set_state(
+        st.register_root,
+        notice_id,
+        action,
+        today=st.today,
+        on=option_date("--on", on),
+        ref=ref,
+        late_reason=late_reason,
+        dry_run=dry_run,
+        settings=st.settings,
+    )
     if json_out:
         print_json(result.as_json())
     else:
-        _err(f"{'would record' if dry_run else 'recorded'}: {notice_id} {result.state}"
-             + (f" (commit {result.commit[:10]})" if result.commit else ""))
+        _err(
+            f"{'would record' if dry_run else 'recorded'}: {notice_id} {result.state}"
+            + (f" (commit {result.commit[:10]})" if result.commit else "")
+        )
         for w in result.warnings:
             _err(f"warning: {w}")
 
@@ -247,8 +301,14 @@ def explain_cmd(
 def record_cmd(
     ctx: typer.Context,
     file_id: Annotated[str, typer.Argument(metavar="FILE_ID", help="The ファイル簿 record.")],
-    kind: Annotated[str, typer.Option("--kind", help="appi-74-1 (notice to the PPC before holding or changing the file) or "
-                                      "appi-74-3 (the file is no longer held, or fell under 74(2)(ix)).")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="appi-74-1 (notice to the PPC before holding or changing the file) or "
+            "appi-74-3 (the file is no longer held, or fell under 74(2)(ix)).",
+        ),
+    ],
     on: OnOpt = None,
     ref: RefOpt = None,
     late_reason: LateReasonOpt = None,
@@ -259,13 +319,24 @@ def record_cmd(
     from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
-    result = notify_ops.record_ppc_notice(st.register_root, file_id, kind, today=st.today, on=option_date("--on", on),
-                                          ref=ref, late_reason=late_reason, dry_run=dry_run, settings=st.settings)
+    result = notify_ops.record_ppc_notice(
+        st.register_root,
+        file_id,
+        kind,
+        today=st.today,
+        on=option_date("--on", on),
+        ref=ref,
+        late_reason=late_reason,
+        dry_run=dry_run,
+        settings=st.settings,
+    )
     if json_out:
         print_json(result.as_json())
     else:
-        _err(f"{'would record' if dry_run else 'recorded'} {result.id}: {notices_article(kind)} notice to the PPC for files/{file_id} "
-             f"on {result.on}" + (f" (commit {result.commit[:10]})" if result.commit else ""))
+        _err(
+            f"{'would record' if dry_run else 'recorded'} {result.id}: {notices_article(kind)} notice to the PPC for files/{file_id} "
+            f"on {result.on}" + (f" (commit {result.commit[:10]})" if result.commit else "")
+        )
 
 
 @notify_app.command("withdraw")
@@ -284,9 +355,18 @@ def withdraw_cmd(
 @notify_app.command("render")
 def render_cmd(
     ctx: typer.Context,
-    notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="A recorded notice (notifications/<NOTICE_ID>.yaml).")],
+    notice_id: Annotated[
+        str, typer.Argument(metavar="NOTICE_ID", help="A recorded notice (notifications/<NOTICE_ID>.yaml).")
+    ],
     fmt: Annotated[str, typer.Option("--format", help="md (Markdown) or docx (Word).")] = "md",
-    out: Annotated[Path | None, typer.Option("--out", help="Folder to write <NOTICE_ID>.md/.docx to (md without --out: stdout; docx: default build/notify).", show_default=False)] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder to write <NOTICE_ID>.md/.docx to (md without --out: stdout; docx: default build/notify).",
+            show_default=False,
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Render a recorded notice again, in either format, from the register as it was drafted.
@@ -310,20 +390,34 @@ def render_cmd(
     if result.path:
         _err(f"wrote {result.path} ({result.id}: Art. {notices_article(result.kind)}, {result.title})")
     if result.same_as_recorded is False:
-        _err(f"note: the layout of drafts has changed since {result.id} was recorded; the facts are those of commit "
-             f"{(result.register_commit or 'HEAD')[:10]}, the Markdown differs from the recorded draft's hash")
+        _err(
+            f"note: the layout of drafts has changed since {result.id} was recorded; the facts are those of commit "
+            f"{(result.register_commit or 'HEAD')[:10]}, the Markdown differs from the recorded draft's hash"
+        )
 
 
 @notify_app.command("log")
 def log_cmd(
     ctx: typer.Context,
     file_id: Annotated[str, typer.Argument(metavar="FILE_ID", help="The ファイル簿 record.")],
-    kind: Annotated[str, typer.Option("--kind", help="provision (Art. 12), purpose_change (Art. 9(3)), disposal (Art. 21), storage, use, other.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", help="provision (Art. 12), purpose_change (Art. 9(3)), disposal (Art. 21), storage, use, other."
+        ),
+    ],
     summary: Annotated[str, typer.Option("--summary", help="What happened, without personal data.")],
     on: OnOpt = None,
-    recipient: Annotated[str | None, typer.Option("--recipient", help="Provision: to whom (required for provision).", show_default=False)] = None,
-    basis: Annotated[str | None, typer.Option("--basis", help="Legal basis, e.g. 個人情報保護法第69条第2項第3号.", show_default=False)] = None,
-    method: Annotated[str | None, typer.Option("--method", help="Disposal: how (erasure, destruction of media).", show_default=False)] = None,
+    recipient: Annotated[
+        str | None, typer.Option("--recipient", help="Provision: to whom (required for provision).", show_default=False)
+    ] = None,
+    basis: Annotated[
+        str | None,
+        typer.Option("--basis", help="Legal basis, e.g. 個人情報保護法第69条第2項第3号.", show_default=False),
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option("--method", help="Disposal: how (erasure, destruction of media).", show_default=False)
+    ] = None,
     ref: RefOpt = None,
     json_out: JsonOpt = False,
     dry_run: DryRunOpt = False,
@@ -332,12 +426,26 @@ def log_cmd(
     from meti_pi.actions import notify as notify_ops
 
     st = state(ctx)
-    result = notify_ops.log_event(st.register_root, file_id, kind, today=st.today, summary=summary, on=option_date("--on", on),
-                                  recipient=recipient, basis=basis, method=method, ref=ref, dry_run=dry_run, settings=st.settings)
+    result = notify_ops.log_event(
+        st.register_root,
+        file_id,
+        kind,
+        today=st.today,
+        summary=summary,
+        on=option_date("--on", on),
+        recipient=recipient,
+        basis=basis,
+        method=method,
+        ref=ref,
+        dry_run=dry_run,
+        settings=st.settings,
+    )
     if json_out:
         print_json(result.as_json())
     else:
-        _err(f"{'would log' if dry_run else 'logged'} {kind} on {result.event['date']} in ledger/{file_id}"
-             + (f" (commit {result.commit[:10]})" if result.commit else ""))
+        _err(
+            f"{'would log' if dry_run else 'logged'} {kind} on {result.event['date']} in ledger/{file_id}"
+            + (f" (commit {result.commit[:10]})" if result.commit else "")
+        )
         if kind == "disposal":
             _err(f"note: if the whole file is no longer held, set holding.end in files/{file_id}.yaml")

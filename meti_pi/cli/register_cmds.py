@@ -20,7 +20,9 @@ class NewCommand(TyperCommand):
     """`new KIND --help` ends with the fields of KIND (as `meti-pi schema KIND` lists them)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        ctx.meta["new_kind"] = next((a for a in args if not a.startswith("-")), None)  # --help runs before KIND is parsed
+        ctx.meta["new_kind"] = next(
+            (a for a in args if not a.startswith("-")), None
+        )  # --help runs before KIND is parsed
         return super().parse_args(ctx, args)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
@@ -37,7 +39,9 @@ class NewCommand(TyperCommand):
 @app.command("init")
 def init_cmd(
     ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Where to create the register (created if missing).")] = Path("register"),
+    directory: Annotated[Path, typer.Argument(help="Where to create the register (created if missing).")] = Path(
+        "register"
+    ),
 ) -> None:
     """Create a register: register.yaml, policy.yaml, citations.yaml, the 別表, bureaus and Art. 5 roles.
 
@@ -63,11 +67,21 @@ def validate_cmd(
     ctx: typer.Context,
     json_out: JsonOpt = False,
     strict: StrictOpt = False,
-    fmt: Annotated[ReportFormat, typer.Option(
-        "--format", case_sensitive=False,
-        help="text: `path:line:` lines; json: as --json; github: GitHub Actions annotations (::error file=…,line=…::…); "
-             "junit: a JUnit XML report (GitLab, Jenkins).")] = ReportFormat.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False, help="Write the report to FILE instead of stdout (replaced atomically).")] = None,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            case_sensitive=False,
+            help="text: `path:line:` lines; json: as --json; github: GitHub Actions annotations (::error file=…,line=…::…); "
+            "junit: a JUnit XML report (GitLab, Jenkins).",
+        ),
+    ] = ReportFormat.text,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", dir_okay=False, help="Write the report to FILE instead of stdout (replaced atomically)."
+        ),
+    ] = None,
 ) -> None:
     """Check every record: schema, ids = file names, references, 別表, and rule findings (warnings).
 
@@ -93,13 +107,21 @@ def validate_cmd(
         verdict = "ok" if not errors else "INVALID"
         sys.stderr.write(f"{verdict}: {len(reg.records)} records, {len(errors)} errors, {len(warnings)} warnings\n")
     elif json_out or fmt is ReportFormat.json:
-        print_json({"ok": not errors and not (strict and warnings), "errors": [p.as_json() for p in errors],
-                    "warnings": [p.as_json() for p in warnings], "records": len(reg.records)})
+        print_json(
+            {
+                "ok": not errors and not (strict and warnings),
+                "errors": [p.as_json() for p in errors],
+                "warnings": [p.as_json() for p in warnings],
+                "records": len(reg.records),
+            }
+        )
     else:
         for p in problems:
             typer.echo(p.render())
         verdict = "ok" if not errors else "INVALID"
-        typer.echo(f"{verdict}: {len(reg.records)} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems))
+        typer.echo(
+            f"{verdict}: {len(reg.records)} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems)
+        )
     if errors or (strict and warnings):
         raise typer.Exit(1)
 
@@ -124,7 +146,12 @@ def _ci_report(reg: Any, problems: list[Any], fmt: str, output: Path | None, *, 
     else:
         errors = [p.as_json() for p in problems if p.severity == "error"]
         warnings = [p.as_json() for p in problems if p.severity == "warning"]
-        doc = {"ok": not errors and not (strict and warnings), "errors": errors, "warnings": warnings, "records": len(reg.records)}
+        doc = {
+            "ok": not errors and not (strict and warnings),
+            "errors": errors,
+            "warnings": warnings,
+            "records": len(reg.records),
+        }
         data = (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
     if output is None:
         sys.stdout.flush()
@@ -138,9 +165,14 @@ def _ci_report(reg: Any, problems: list[Any], fmt: str, output: Path | None, *, 
 def new_cmd(
     ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="Kind of record: files, divisions, systems, contractors, ...")],
-    values: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE (dotted keys nest; VALUE is YAML, e.g. [a, b]). Repeatable.")] = None,
+    values: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE (dotted keys nest; VALUE is YAML, e.g. [a, b]). Repeatable."),
+    ] = None,
     from_file: Annotated[Path | None, typer.Option("--from", help="A YAML file with the record's fields.")] = None,
-    record_id: Annotated[str | None, typer.Option("--id", help="Id to use (default: allocated, e.g. F-2026-7KQ3XD).")] = None,
+    record_id: Annotated[
+        str | None, typer.Option("--id", help="Id to use (default: allocated, e.g. F-2026-7KQ3XD).")
+    ] = None,
     year: Annotated[int | None, typer.Option("--year", help="Year folder, for inspections.")] = None,
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
@@ -164,7 +196,16 @@ def new_cmd(
         if not interactive():
             raise UsageError("no fields given; use --set KEY=VALUE or --from FILE.yaml (prompts need a terminal)")
         data = _prompt_required(kind)
-    rid, sha = registry_ops.new_record(st.register_root, kind, data, record_id=record_id, year=year, today=st.today, dry_run=dry_run, settings=st.settings)
+    rid, sha = registry_ops.new_record(
+        st.register_root,
+        kind,
+        data,
+        record_id=record_id,
+        year=year,
+        today=st.today,
+        dry_run=dry_run,
+        settings=st.settings,
+    )
     if json_out:
         print_json({"kind": kind, "id": rid, "commit": sha, "dry_run": dry_run})
     else:
@@ -224,8 +265,10 @@ def _fields_text(kind: str) -> str:
     from meti_pi.actions import records as registry_ops
     from meti_pi.store.kinds import KINDS
 
-    lines = [f"\n{kind} ({KINDS[kind].schema_file}): * required, + required in some cases; "
-             f"set with `meti-pi new {kind} --set KEY=VALUE`"]
+    lines = [
+        f"\n{kind} ({KINDS[kind].schema_file}): * required, + required in some cases; "
+        f"set with `meti-pi new {kind} --set KEY=VALUE`"
+    ]
     for f in registry_ops.schema_fields(kind):
         mark = "*" if f["required"] else "+" if f.get("required_when") else " "
         lines.append(f"{mark} {f['key']}  {f['title']}  [{f['type']}]  e.g. {f['example']}")
@@ -255,7 +298,11 @@ def commit_cmd(
         except ValueError:
             raise UsageError(f"{p}: not inside the register {root}") from None
     sha = commit_hand_edits(root, rels, message=message, today=st.today, settings=st.settings)
-    typer.echo("nothing to commit: the files match the last commit" if sha is None else f"committed {len(rels)} file(s) as {sha[:10]}")
+    typer.echo(
+        "nothing to commit: the files match the last commit"
+        if sha is None
+        else f"committed {len(rels)} file(s) as {sha[:10]}"
+    )
 
 
 @app.command("show")
@@ -289,10 +336,14 @@ def show_cmd(
 @app.command("history")
 def history_cmd(
     ctx: typer.Context,
-    target: Annotated[str | None, typer.Argument(help="Record id, kind/id or path; default: the whole register.")] = None,
+    target: Annotated[
+        str | None, typer.Argument(help="Record id, kind/id or path; default: the whole register.")
+    ] = None,
     json_out: JsonOpt = False,
     limit: Annotated[int | None, typer.Option("-n", "--limit", help="At most this many commits.")] = None,
-    verify: Annotated[bool, typer.Option("--verify", help="Check every commit: meti-pi trailers present, register valid.")] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check every commit: meti-pi trailers present, register valid.")
+    ] = False,
     strict: StrictOpt = False,
 ) -> None:
     """Read the audit trail: who changed what, when, by which command and under which article."""
@@ -311,7 +362,9 @@ def history_cmd(
         return
     relpath = None
     if target:
-        relpath = registry_ops.find_record(load_register(ctx), target).relpath if not target.endswith(".yaml") else target
+        relpath = (
+            registry_ops.find_record(load_register(ctx), target).relpath if not target.endswith(".yaml") else target
+        )
     commits = gitlayer.history(root, relpath, limit=limit)
     if json_out:
         print_json({"target": relpath, "commits": commits})

@@ -15,7 +15,9 @@ app = typer.Typer()
 @app.command("schemas")
 def schemas_cmd(
     ctx: typer.Context,
-    write: Annotated[bool, typer.Option("--write", help="Write (or refresh) the register's .schemas/ copy, as one commit.")] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write (or refresh) the register's .schemas/ copy, as one commit.")
+    ] = False,
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -57,8 +59,13 @@ def schemas_cmd(
     if copy is None:
         typer.echo("no register found: nothing compared (give --register DIR)")
     elif changed:
-        typer.echo(f"{'would write' if dry_run else 'wrote'} {len(changed)} file(s) in {REGISTER_SCHEMAS}/" + (f" (commit {sha[:10]})" if sha else ""))
+        typer.echo(
+            f"{'would write' if dry_run else 'wrote'} {len(changed)} file(s) in {REGISTER_SCHEMAS}/"
+            + (f" (commit {sha[:10]})" if sha else "")
+        )
     elif copy.changed:
-        typer.echo(f"{REGISTER_SCHEMAS}/: {len(copy.missing)} missing, {len(copy.stale)} out of date; run `meti-pi schemas --write`")
+        typer.echo(
+            f"{REGISTER_SCHEMAS}/: {len(copy.missing)} missing, {len(copy.stale)} out of date; run `meti-pi schemas --write`"
+        )
     else:
         typer.echo(f"{REGISTER_SCHEMAS}/ is up to date")

@@ -19,7 +19,9 @@ app = typer.Typer()
 def status_cmd(
     ctx: typer.Context,
     json_out: JsonOpt = False,
-    horizon: Annotated[int, typer.Option("--horizon", min=0, max=36_600, help="Also list what falls due within this many days.")] = 30,
+    horizon: Annotated[
+        int, typer.Option("--horizon", min=0, max=36_600, help="Also list what falls due within this many days.")
+    ] = 30,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when anything is overdue (for CI and hooks).")] = False,
 ) -> None:
     """Everything due or overdue: Art. 35/36 notices, incident deadlines, this year's Art. 41
@@ -31,7 +33,14 @@ def status_cmd(
     items = status.due_items(reg, st.today, horizon_days=horizon)
     counts = status.summary(items)
     if json_out:
-        print_json({"today": st.today.isoformat(), "horizon_days": horizon, **counts, "items": [i.as_json(st.today) for i in items]})
+        print_json(
+            {
+                "today": st.today.isoformat(),
+                "horizon_days": horizon,
+                **counts,
+                "items": [i.as_json(st.today) for i in items],
+            }
+        )
     else:
         _screen(items, counts, st.today, horizon)
     if check and counts["overdue"]:
@@ -60,7 +69,11 @@ def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: 
         days = i.days_left(today)
         style = "bold red" if i.overdue else ("yellow" if days is not None and days <= 7 else "")
         table.add_row(
-            i.due.isoformat() if i.due else "—", "—" if days is None else str(days),
-            f"{CATEGORY_JA[i.category]}\n第{article_ja(i.article)}", f"{i.title}\n({i.ref})", i.division or "—", style=style,
+            i.due.isoformat() if i.due else "—",
+            "—" if days is None else str(days),
+            f"{CATEGORY_JA[i.category]}\n第{article_ja(i.article)}",
+            f"{i.title}\n({i.ref})",
+            i.division or "—",
+            style=style,
         )
     c.print(table)

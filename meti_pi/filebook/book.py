@@ -60,7 +60,10 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("invites_proposals", "行政機関等匿名加工情報の提案の募集をする個人情報ファイルである旨"),
     ("proposal_office", "行政機関等匿名加工情報の提案を受ける組織の名称及び所在地"),
     ("anonymized_overview", "行政機関等匿名加工情報の概要"),
-    ("anonymized_proposal", "作成された行政機関等匿名加工情報に関する提案を受ける組織の名称及び所在地並びに提案をすることができる期間"),
+    (
+        "anonymized_proposal",
+        "作成された行政機関等匿名加工情報に関する提案を受ける組織の名称及び所在地並びに提案をすることができる期間",
+    ),
     ("notes", "備考"),
 )
 HEADERS: tuple[str, ...] = tuple(h for _, h in FIELDS)
@@ -209,11 +212,22 @@ def missing_mandatory(data: dict[str, Any]) -> list[tuple[tuple[object, ...], st
     """APPI 75(1): of 74(1)(vi) and (ix), what a listed file lacks, as (key path, label)."""
     out: list[tuple[tuple[object, ...], str]] = []
     office = data.get("disclosure_office")
-    if not isinstance(office, dict) or not str(office.get("name") or "").strip() or not str(office.get("address") or "").strip():
-        out.append((("disclosure_office",), "the office receiving 開示請求等 with its address (74(1)(ix): disclosure_office.name, .address)"))
+    if (
+        not isinstance(office, dict)
+        or not str(office.get("name") or "").strip()
+        or not str(office.get("address") or "").strip()
+    ):
+        out.append(
+            (
+                ("disclosure_office",),
+                "the office receiving 開示請求等 with its address (74(1)(ix): disclosure_office.name, .address)",
+            )
+        )
     chars = data.get("characteristics")
     if not isinstance(chars, dict) or not isinstance(chars.get("sensitive"), bool):
-        out.append((("characteristics",), "whether 要配慮個人情報 is held (74(1)(vi): characteristics.sensitive true/false)"))
+        out.append(
+            (("characteristics",), "whether 要配慮個人情報 is held (74(1)(vi): characteristics.sensitive true/false)")
+        )
     return out
 
 
@@ -261,10 +275,14 @@ def build_row(fid: str, relpath: str, data: dict[str, Any], divisions: dict[str,
         "purpose": str(data.get("purpose") or ""),
         "record_items": numbered_items(items),
         "record_scope": str(data.get("record_scope") or ""),
-        "collection_method": WITHHELD_LABEL if wh.get("collection_method") else str(data.get("collection_method") or ""),
+        "collection_method": WITHHELD_LABEL
+        if wh.get("collection_method")
+        else str(data.get("collection_method") or ""),
         "sensitive": SENSITIVE_LABELS.get(sensitive, "") if isinstance(sensitive, bool) else "",
         "routine_recipients": (
-            WITHHELD_LABEL if wh.get("routine_recipients") else "、".join(_texts(data.get("routine_recipients"))) or NONE_LABEL
+            WITHHELD_LABEL
+            if wh.get("routine_recipients")
+            else "、".join(_texts(data.get("routine_recipients"))) or NONE_LABEL
         ),
         "disclosure_office": _office(data.get("disclosure_office")),
         "special_procedures": str(data.get("special_procedures") or ""),
@@ -298,9 +316,13 @@ class Filebook:
         """RuleViolation (exit 1) when a withheld text would be published."""
         errors = [p for p in self.problems if p.severity == "error"]
         if any(p.code == "filebook-mandatory" for p in errors):
-            raise RuleViolation("the ファイル簿 was not exported: a listed file lacks an item APPI 75(1) requires", tuple(errors))
+            raise RuleViolation(
+                "the ファイル簿 was not exported: a listed file lacks an item APPI 75(1) requires", tuple(errors)
+            )
         if errors:
-            raise RuleViolation("the ファイル簿 was not exported: a part withheld under APPI 75(3) would be published", tuple(errors))
+            raise RuleViolation(
+                "the ファイル簿 was not exported: a part withheld under APPI 75(3) would be published", tuple(errors)
+            )
 
 
 def _org_order(org: str) -> int:
@@ -382,7 +404,6 @@ def _row_problems(relpath: str, data: dict[str, Any], row: Row, secrets: list[st
 def with_lines(problems: Iterable[Problem], reg: Register) -> list[Problem]:
     """`problems` with the line of their key in the record file, where it can be found."""
     from dataclasses import replace
-
 
     by_path: dict[str, Any] | None = None  # built only when a problem needs its line
     out = []
@@ -495,10 +516,15 @@ def to_xlsx(book: Filebook) -> bytes:
     from meti_pi.render import excel
 
     rows = [r.values for r in book.rows]
-    return excel.write_workbook([
-        excel.Sheet("個人情報ファイル簿", HEADERS, rows, paper="A3"),  # one row per file: for sorting and filtering (18 columns: A3)
-        excel.Sheet("ファイル簿（1件1頁）", HEADERS, rows, records=True),  # the e-Gov page: 項目 | 内容
-    ], title="個人情報ファイル簿")
+    return excel.write_workbook(
+        [
+            excel.Sheet(
+                "個人情報ファイル簿", HEADERS, rows, paper="A3"
+            ),  # one row per file: for sorting and filtering (18 columns: A3)
+            excel.Sheet("ファイル簿（1件1頁）", HEADERS, rows, records=True),  # the e-Gov page: 項目 | 内容
+        ],
+        title="個人情報ファイル簿",
+    )
 
 
 def as_json(book: Filebook, *, today: date) -> dict[str, Any]:

@@ -110,7 +110,12 @@ def diff_json(d: Diff) -> dict[str, Any]:
         "since_commit": d.commit,
         "since_date": d.commit_date.isoformat(),
         "changes": [
-            {"change": c.kind, "id": c.id, "name": c.name, "fields": [{"key": k, "before": b, "after": a} for k, b, a in c.fields]}
+            {
+                "change": c.kind,
+                "id": c.id,
+                "name": c.name,
+                "fields": [{"key": k, "before": b, "after": a} for k, b, a in c.fields],
+            }
             for c in d.changes
         ],
     }

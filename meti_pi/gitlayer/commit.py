@@ -37,8 +37,14 @@ notes: list[str] = []
 def check_repo_state(repo: Repo) -> tuple[str, str]:
     """Refuse a repository in the middle of something, or without an identity; the (author,
     committer) identities as git would write them now."""
-    for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or am"),
-                         ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"), ("BISECT_LOG", "a bisect")):
+    for marker, what in (
+        ("MERGE_HEAD", "a merge"),
+        ("rebase-merge", "a rebase"),
+        ("rebase-apply", "a rebase or am"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick"),
+        ("REVERT_HEAD", "a revert"),
+        ("BISECT_LOG", "a bisect"),
+    ):
         if (repo.git_dir / marker).exists():
             raise MetiPiError(f"the repository is in the middle of {what}; finish or abort it first")
     idents = []
@@ -46,7 +52,9 @@ def check_repo_state(repo: Repo) -> tuple[str, str]:
         # useConfigOnly: an identity guessed from the user and host names (root@host) is no identity.
         ident = git(repo.top, "-c", "user.useConfigOnly=true", "var", var, check=False).strip()
         if not ident:
-            raise MetiPiError('git has no identity; set it with `git config user.name "..."` and `git config user.email "..."`')
+            raise MetiPiError(
+                'git has no identity; set it with `git config user.name "..."` and `git config user.email "..."`'
+            )
         idents.append(ident)
     return idents[0], idents[1]
 
@@ -57,20 +65,37 @@ def recover_noted(repo: Repo) -> None:
         notes.append(note)
 
 
-MOVED = ("a commit was made in this repository while the command ran (not by meti-pi); nothing was written. "
-          "Run the command again: it will start from the new commit.")
+MOVED = (
+    "a commit was made in this repository while the command ran (not by meti-pi); nothing was written. "
+    "Run the command again: it will start from the new commit."
+)
 
 
 def register_changed(repo: Repo, old: str, new: str, paths: Sequence[str] = ()) -> list[str]:
     """Register files (or `paths`) that differ between two commits."""
-    out = git(repo.top, "--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames", old, new, "--",
-              *(paths or [repo.prefix or "."]), check=False)
+    out = git(
+        repo.top,
+        "--literal-pathspecs",
+        "diff",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        old,
+        new,
+        "--",
+        *(paths or [repo.prefix or "."]),
+        check=False,
+    )
     return [p for p in out.split("\0") if p]
 
 
 # What git says when the disk is full, over quota or read-only, and how meti-pi names it.
-_GIT_SPACE = {"No space left on device": "the disk is full", "Out of diskspace": "the disk is full",
-              "Disk quota exceeded": "the disk quota is exceeded", "Read-only file system": "the file system is read-only"}
+_GIT_SPACE = {
+    "No space left on device": "the disk is full",
+    "Out of diskspace": "the disk is full",
+    "Disk quota exceeded": "the disk quota is exceeded",
+    "Read-only file system": "the file system is read-only",
+}
 
 
 def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, retry: float = 2.0) -> None:
@@ -119,8 +144,10 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
         jr.write_journal(repo, journal)
     except OSError as exc:
         jr.journal_path(repo).unlink(missing_ok=True)
-        raise MetiPiError(os_message(exc, "writing the journal in .git") + "; nothing was written or committed. "
-                          "Free some space (or make it writable) and run the command again") from None
+        raise MetiPiError(
+            os_message(exc, "writing the journal in .git") + "; nothing was written or committed. "
+            "Free some space (or make it writable) and run the command again"
+        ) from None
     crash_point("journal")
     try:
         for rel, data in changes.items():
@@ -139,8 +166,20 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
             _git_write(repo, ("add", "--force", "--intent-to-add", "--", *intent))
         for attempt in range(20):
             try:
-                _git_write(repo, ("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--file=-", "--only", "--",
-                                  *sorted(files)), input=message.encode("utf-8"))
+                _git_write(
+                    repo,
+                    (
+                        "commit",
+                        "--quiet",
+                        "--no-verify",
+                        "--cleanup=verbatim",
+                        "--file=-",
+                        "--only",
+                        "--",
+                        *sorted(files),
+                    ),
+                    input=message.encode("utf-8"),
+                )
                 break
             except GitFailed as exc:
                 # A commit made by hand while git committed (git's compare-and-swap on the branch
@@ -154,21 +193,29 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
         done = jr.committed_as(repo, journal)
         if done:  # git failed after its commit point (e.g. writing the index): the change is in
             _finish(repo, journal)
-            raise MetiPiError(f"the change WAS committed as {done[:12]}, but {exc}; check `git status` "
-                              "(the files are in the work tree)") from None
+            raise MetiPiError(
+                f"the change WAS committed as {done[:12]}, but {exc}; check `git status` "
+                "(the files are in the work tree)"
+            ) from None
         try:
             jr.undo(repo, journal)
             jr.drop_journal(repo, journal)
         except (OSError, MetiPiError) as undo_exc:
-            raise MetiPiError(f"{exc}; nothing was committed, and putting the files back failed too ({undo_exc}). "
-                              "Run any meti-pi command again when the cause is fixed: it finishes the cleanup") from None
-        raise MetiPiError(f"{exc}; nothing was committed and no file was changed. Fix the cause and run the command again") from None
+            raise MetiPiError(
+                f"{exc}; nothing was committed, and putting the files back failed too ({undo_exc}). "
+                "Run any meti-pi command again when the cause is fixed: it finishes the cleanup"
+            ) from None
+        raise MetiPiError(
+            f"{exc}; nothing was committed and no file was changed. Fix the cause and run the command again"
+        ) from None
     crash_point("committed")
     # From here on the change is committed: nothing below may pretend otherwise.
     found = jr.commit_of(repo, journal)
     if not found:  # git said it committed; a commit made on top at once and reset away? Say what is known.
-        raise MetiPiError("git reported the change committed, but HEAD's history does not hold it; "
-                          "check `git reflog` and run `meti-pi validate`")
+        raise MetiPiError(
+            "git reported the change committed, but HEAD's history does not hold it; "
+            "check `git reflog` and run `meti-pi validate`"
+        )
     new, parents = found[0], found[1:]
     _finish(repo, journal)
     if base and parents and parents != [base]:
@@ -176,15 +223,21 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
         # lock): harmless unless it touched the register.
         touched = register_changed(repo, base, parents[0], list(files))
         if touched:
-            raise MetiPiError(f"the change WAS committed as {new[:12]}, but a commit made by hand meanwhile also changed "
-                              f"{', '.join(touched)}; check `git show {new[:12]}` and revert what it should not hold")
+            raise MetiPiError(
+                f"the change WAS committed as {new[:12]}, but a commit made by hand meanwhile also changed "
+                f"{', '.join(touched)}; check `git show {new[:12]}` and revert what it should not hold"
+            )
         others = register_changed(repo, base, parents[0])
         if others:
-            notes.append(f"warning: a commit made meanwhile by hand changed {', '.join(others)}; the change "
-                         f"{new[:12]} was checked against the register before it. Run `meti-pi validate`")
+            notes.append(
+                f"warning: a commit made meanwhile by hand changed {', '.join(others)}; the change "
+                f"{new[:12]} was checked against the register before it. Run `meti-pi validate`"
+            )
     for gpath, f in files.items():
         if digest(read_or_none(repo.top / gpath)) != f["new"]:
-            notes.append(f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`")
+            notes.append(
+                f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`"
+            )
     return new
 
 
@@ -194,5 +247,7 @@ def _finish(repo: Repo, journal: dict[str, Any]) -> None:
     try:
         jr.drop_journal(repo, journal)
     except OSError as exc:
-        notes.append(f"warning: the change is committed, but {os_message(exc, 'removing the journal')}; "
-                     "the next meti-pi command finishes it")
+        notes.append(
+            f"warning: the change is committed, but {os_message(exc, 'removing the journal')}; "
+            "the next meti-pi command finishes it"
+        )

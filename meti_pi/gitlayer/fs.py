@@ -84,7 +84,11 @@ def fsync_dir(folder: Path) -> None:
 
 def os_message(exc: OSError, what: str) -> str:
     """A disk-full, quota, read-only or permission error in words, with what was being done."""
-    reason = {errno.ENOSPC: "the disk is full (ENOSPC)", errno.EDQUOT: "the disk quota is exceeded (EDQUOT)",
-              errno.EROFS: "the file system is read-only (EROFS)", errno.EACCES: "permission denied (EACCES)",
-              errno.EPERM: "permission denied (EPERM)"}.get(exc.errno or 0, exc.strerror or str(exc))
+    reason = {
+        errno.ENOSPC: "the disk is full (ENOSPC)",
+        errno.EDQUOT: "the disk quota is exceeded (EDQUOT)",
+        errno.EROFS: "the file system is read-only (EROFS)",
+        errno.EACCES: "permission denied (EACCES)",
+        errno.EPERM: "permission denied (EPERM)",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
     return f"{reason} while {what}"

@@ -75,8 +75,17 @@ def commit_of(repo: Repo, journal: dict[str, Any]) -> list[str]:
     By its trailer, not by HEAD: someone may have committed on top of it already."""
     base = journal.get("base") or ""
     span = [f"{base}..HEAD"] if base else ["HEAD"]
-    out = git(repo.top, "log", "-n1", "--format=%H %P", "--fixed-strings", f"--grep={TRAILER_CHANGE}: {journal['change']}",
-              *span, "--", check=False)
+    out = git(
+        repo.top,
+        "log",
+        "-n1",
+        "--format=%H %P",
+        "--fixed-strings",
+        f"--grep={TRAILER_CHANGE}: {journal['change']}",
+        *span,
+        "--",
+        check=False,
+    )
     return out.split()
 
 
@@ -110,18 +119,26 @@ def undo(repo: Repo, journal: dict[str, Any]) -> None:
             os.replace(kept, path)
             fsync_dir(path.parent)
         else:  # cannot happen: the old file is kept before the new one is written
-            raise MetiPiError(f"{path}: the version before the interrupted change was not kept; restore it with `git restore`")
+            raise MetiPiError(
+                f"{path}: the version before the interrupted change was not kept; restore it with `git restore`"
+            )
         crash_point("file-restored")
     intent = [g for g in journal.get("intent", []) if not (repo.top / g).exists()]
     if intent:  # announced to git (`git add -N`) before the crash? (ls-files reads the index without its lock)
-        listed = run(repo.top, ("--literal-pathspecs", "ls-files", "-z", "--", *intent)).stdout.decode("utf-8", "replace")
+        listed = run(repo.top, ("--literal-pathspecs", "ls-files", "-z", "--", *intent)).stdout.decode(
+            "utf-8", "replace"
+        )
         intent = [g for g in listed.split("\0") if g]
     if intent:  # new files announced to git and now gone again
-        proc = run(repo.top, ("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--", *intent), detached=True)
+        proc = run(
+            repo.top, ("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--", *intent), detached=True
+        )
         if proc.returncode != 0:  # the files are back as they were; the next command tries this again
             said = proc.stderr.decode("utf-8", "replace").strip()
-            raise MetiPiError(f"could not take {', '.join(intent)} out of git's index again ({said}); run the command "
-                              "again when no other git command is running")
+            raise MetiPiError(
+                f"could not take {', '.join(intent)} out of git's index again ({said}); run the command "
+                "again when no other git command is running"
+            )
     sweep(repo, journal)
 
 
@@ -153,8 +170,10 @@ def recover(repo: Repo) -> str | None:
         if journal.get("version") != 2:
             raise ValueError("another version")
     except (OSError, ValueError) as exc:
-        raise MetiPiError(f"{path} (the journal of an interrupted meti-pi change) cannot be read ({exc}); nothing was "
-                          "changed. Check `git status` for files it may have written, then delete that file") from None
+        raise MetiPiError(
+            f"{path} (the journal of an interrupted meti-pi change) cannot be read ({exc}); nothing was "
+            "changed. Check `git status` for files it may have written, then delete that file"
+        ) from None
     sha = committed_as(repo, journal)
     if sha:
         sweep(repo, journal)

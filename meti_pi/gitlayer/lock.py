@@ -141,7 +141,12 @@ def held(lock_path: Path, *, command: str, timeout: float) -> Iterator[None]:
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
-        info = {"command": command, "pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        info = {
+            "command": command,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
         try:
             os.ftruncate(fd, 0)
             os.lseek(fd, 0, os.SEEK_SET)

@@ -33,8 +33,16 @@ def _keep(name: str) -> bool:
     return name.startswith("GIT_CONFIG") or name in _KEEP_GIT_ENV
 
 
-_KEEP_GIT_ENV = frozenset({"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME",
-                           "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE"})
+_KEEP_GIT_ENV = frozenset(
+    {
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GIT_COMMITTER_DATE",
+    }
+)
 
 
 def optional_locks_wanted() -> bool:
@@ -55,20 +63,36 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run(cwd: Path, args: Sequence[str], *, input: bytes | None = None, env: dict[str, str] | None = None,
-        detached: bool = False) -> subprocess.CompletedProcess[bytes]:
+def run(
+    cwd: Path,
+    args: Sequence[str],
+    *,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+    detached: bool = False,
+) -> subprocess.CompletedProcess[bytes]:
     """git `args` in `cwd`, output captured. The register lock's descriptors go to the child, so a
     command killed while git runs keeps the lock until that git has exited; `detached` (the git
     commands that write) also starts git in its own session, so a kill of meti-pi's process group
     or a Ctrl-C does not cut git short half-way through its own write (and leave its locks behind)."""
     try:
-        return subprocess.run(("git", *args), cwd=cwd, input=input, capture_output=True, env=clean_env(env), check=False,
-                              pass_fds=lock_mod.held_fds(), start_new_session=detached)
+        return subprocess.run(
+            ("git", *args),
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env=clean_env(env),
+            check=False,
+            pass_fds=lock_mod.held_fds(),
+            start_new_session=detached,
+        )
     except FileNotFoundError:
         raise MetiPiError("git is not installed or not on PATH; install git") from None
 
 
-def git(cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None, check: bool = True) -> str:
+def git(
+    cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None, check: bool = True
+) -> str:
     """Run git in `cwd`; its stdout as text. GitFailed (exit 3) when git fails and `check`."""
     proc = run(cwd, args, input=input, env=env)
     if check and proc.returncode != 0:
@@ -106,7 +130,9 @@ def repo_of(register_root: Path) -> Repo:
     out = git(register_root, "rev-parse", "--is-inside-work-tree", "--show-toplevel", "--absolute-git-dir", check=False)
     lines = out.splitlines()
     if len(lines) < 3 or lines[0] != "true":
-        raise MetiPiError(f"{register_root} is not inside a git work tree; run `git init` there (the git history is the audit trail)")
+        raise MetiPiError(
+            f"{register_root} is not inside a git work tree; run `git init` there (the git history is the audit trail)"
+        )
     top = Path(lines[1]).resolve()
     prefix = os.path.relpath(register_root.resolve(), top).replace(os.sep, "/")
     return Repo(top=top, git_dir=Path(lines[2]), prefix="" if prefix == "." else prefix + "/")
@@ -120,7 +146,9 @@ def head_commit(register_root: Path) -> str | None:
 
 def text_at(repo: Repo, rev: str, gpath: str) -> str | None:
     """A file's text at `rev`, through the filters its attributes name (as a checkout has it)."""
-    proc = run(repo.top, ("cat-file", "--filters", f"{rev}:{gpath}") if has_filters(repo.top) else ("show", f"{rev}:{gpath}"))
+    proc = run(
+        repo.top, ("cat-file", "--filters", f"{rev}:{gpath}") if has_filters(repo.top) else ("show", f"{rev}:{gpath}")
+    )
     return proc.stdout.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
 
 
@@ -142,7 +170,9 @@ def has_filters(top: Path) -> bool:
     return _FILTERS[top]
 
 
-def cat_file(top: Path, names: Sequence[str], *, missing_ok: bool = False, paths: dict[str, str] | None = None) -> dict[str, bytes]:
+def cat_file(
+    top: Path, names: Sequence[str], *, missing_ok: bool = False, paths: dict[str, str] | None = None
+) -> dict[str, bytes]:
     """Objects by name (a sha or `REV:path`), read with one `git cat-file --batch`.
 
     With `paths` (name -> path in the repository) in a repository that configures filters, each blob
@@ -158,7 +188,9 @@ def cat_file(top: Path, names: Sequence[str], *, missing_ok: bool = False, paths
             one = run(top, ("cat-file", "--filters", f"--path={paths[name]}", name))
             if one.returncode != 0:
                 if not missing_ok:
-                    raise MetiPiError(f"object {name[:10]} could not be read through its filter; run `git fsck` and check the filter")
+                    raise MetiPiError(
+                        f"object {name[:10]} could not be read through its filter; run `git fsck` and check the filter"
+                    )
                 continue
             found[name] = one.stdout
         return found

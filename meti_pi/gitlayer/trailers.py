@@ -43,11 +43,16 @@ def history(register_root: Path, relpath: str | None = None, *, limit: int | Non
     commits = []
     for entry in gitlog.parse(out, marker, *fields):
         trailers = entry.trailers
-        commits.append({
-            "commit": entry.fields["H"], "author": entry.fields["an"], "date": entry.fields["aI"], "subject": entry.fields["s"],
-            "command": next(iter(trailers.get(TRAILER_COMMAND) or ()), None),
-            "records": trailers.get(TRAILER_RECORD, []),
-            "article": next(iter(trailers.get(TRAILER_ARTICLE) or ()), None),
-            "files": [f[len(repo.prefix):] if f.startswith(repo.prefix) else f for f in entry.tail],
-        })
+        commits.append(
+            {
+                "commit": entry.fields["H"],
+                "author": entry.fields["an"],
+                "date": entry.fields["aI"],
+                "subject": entry.fields["s"],
+                "command": next(iter(trailers.get(TRAILER_COMMAND) or ()), None),
+                "records": trailers.get(TRAILER_RECORD, []),
+                "article": next(iter(trailers.get(TRAILER_ARTICLE) or ()), None),
+                "files": [f[len(repo.prefix) :] if f.startswith(repo.prefix) else f for f in entry.tail],
+            }
+        )
     return commits

@@ -51,7 +51,7 @@ ASSUMED_NOTE: dict[str, str] = {
     "financial": "財産的被害が生じるおそれの有無が不明のため、そのおそれがあるものとした。おそれがないことが判明すれば再評価する",
     "malicious": "不正の目的の有無が不明のため、そのおそれがあるものとした。判明すれば再評価する",
     "my_number_system": "個人番号利用事務・関係事務に用いる情報システムで管理されていたか不明のため、そのおそれがあるものとした。"
-                        "システム外であることが判明すれば再評価する",
+    "システム外であることが判明すれば再評価する",
 }
 # The CLI's note per assumed fact: the option that records the answer, and what it changes.
 ASSUMED_HINT: dict[str, str] = {
@@ -62,8 +62,13 @@ ASSUMED_HINT: dict[str, str] = {
 }
 
 
-def _effective(key: str, facts: Mapping[str, Any], files: list[FileInfo], relevant: list[FileInfo] | None = None,
-               assume: frozenset[str] = frozenset()) -> tuple[bool, str]:
+def _effective(
+    key: str,
+    facts: Mapping[str, Any],
+    files: list[FileInfo],
+    relevant: list[FileInfo] | None = None,
+    assume: frozenset[str] = frozenset(),
+) -> tuple[bool, str]:
     """(value, source): a stated fact wins; if unknown, an involved file holding such data makes it possible.
 
     source: "stated"; "files:ID,ID" (a file holds it); "files" (every file involved says it does
@@ -113,14 +118,20 @@ def assess(
             if key not in assumed:
                 assumed.append(key)
             return "（" + ASSUMED_NOTE[key] + "）"
-        return f"（関係ファイル {source[6:].replace(',', '、')} が保有するため、含まれるおそれがあるものとした）" if source.startswith("files:") else ""
+        return (
+            f"（関係ファイル {source[6:].replace(',', '、')} が保有するため、含まれるおそれがあるものとした）"
+            if source.startswith("files:")
+            else ""
+        )
 
     count, basis, basis_ja = _count(facts, files)
     assume = rules.unknown_taken_as_possible
     sensitive, s_src = _effective("sensitive", facts, files, assume=assume)
     financial, f_src = _effective("financial", facts, files, assume=assume)
     my_number, m_src = _effective("my_number", facts, files)
-    mn_system, ms_src = _effective("my_number_system", facts, files, [f for f in files if f.my_number is not False], assume)
+    mn_system, ms_src = _effective(
+        "my_number_system", facts, files, [f for f in files if f.my_number is not False], assume
+    )
     malicious_stated = facts.get("malicious") is True or facts.get("cyber") is True
     malicious_assumed = facts.get("malicious") is None and not malicious_stated and "malicious" in assume
     malicious = malicious_stated or malicious_assumed
@@ -137,9 +148,17 @@ def assess(
         exclusions.append("encryption")
     else:
         if sensitive:
-            add("rule43-1", "要配慮個人情報が含まれる保有個人情報の漏えい等が発生し、又は発生したおそれがある" + from_files(s_src, "sensitive"))
+            add(
+                "rule43-1",
+                "要配慮個人情報が含まれる保有個人情報の漏えい等が発生し、又は発生したおそれがある"
+                + from_files(s_src, "sensitive"),
+            )
         if financial:
-            add("rule43-2", "不正に利用されることにより財産的被害が生じるおそれがある保有個人情報の漏えい等" + from_files(f_src, "financial"))
+            add(
+                "rule43-2",
+                "不正に利用されることにより財産的被害が生じるおそれがある保有個人情報の漏えい等"
+                + from_files(f_src, "financial"),
+            )
         if malicious:
             why = "外部からの不正アクセス又は不正プログラムの感染が疑われ、" if facts.get("cyber") else ""
             add("rule43-3", why + "不正の目的をもって行われたおそれがある行為による保有個人情報の漏えい等" + m_note)
@@ -151,8 +170,13 @@ def assess(
             before = len(grounds)
             if mn_system:
                 # 特定個人情報漏えい等規則 Art. 2(1): reportable whatever the number (ハ: a 行政機関's 関係事務 too).
-                add("mynumber-rule2-1", "情報提供ネットワークシステム又は個人番号利用事務・関係事務に用いる情報システムで管理される特定個人情報の漏えい等"
-                    + (from_files(ms_src, "my_number_system") if ms_src == "assumed" else _system_source(ms_src, files)))
+                add(
+                    "mynumber-rule2-1",
+                    "情報提供ネットワークシステム又は個人番号利用事務・関係事務に用いる情報システムで管理される特定個人情報の漏えい等"
+                    + (
+                        from_files(ms_src, "my_number_system") if ms_src == "assumed" else _system_source(ms_src, files)
+                    ),
+                )
             if malicious:
                 add("mynumber-rule2-2", "不正の目的をもって行われたおそれがある特定個人情報の漏えい等" + m_note)
             if facts.get("public_exposure"):
@@ -160,16 +184,28 @@ def assess(
             if over_limit:
                 add("mynumber-rule2-4", "特定個人情報に係る" + count_text)
             if len(grounds) == before:
-                add("mynumber-guideline", "特定個人情報の漏えい等は、報告対象事態に該当しない場合も個人情報保護委員会に報告する（ガイドライン）" + from_files(m_src, "my_number"))
+                add(
+                    "mynumber-guideline",
+                    "特定個人情報の漏えい等は、報告対象事態に該当しない場合も個人情報保護委員会に報告する（ガイドライン）"
+                    + from_files(m_src, "my_number"),
+                )
     if facts.get("anonymized_info"):
-        add("art39-7", "行政機関等匿名加工情報等に係る事態であり、副総括個人情報保護管理者が直ちに個人情報保護委員会に報告する")
+        add(
+            "art39-7",
+            "行政機関等匿名加工情報等に係る事態であり、副総括個人情報保護管理者が直ちに個人情報保護委員会に報告する",
+        )
 
     was = previous or {}
     # Grounds carried over from an earlier assessment when the facts no longer show any (sticky).
     carried: list[str] = []
     if not grounds and was.get("ppc_report"):
-        carried = list(was.get("carried_grounds") or [g for g in was.get("grounds") or () if g != "previously-reportable"])
-        add("previously-reportable", f"{was.get('reportable_since')}の時点で報告対象事態が発生したおそれがあったため、引き続き報告対象とする（確報で現状を報告する）")
+        carried = list(
+            was.get("carried_grounds") or [g for g in was.get("grounds") or () if g != "previously-reportable"]
+        )
+        add(
+            "previously-reportable",
+            f"{was.get('reportable_since')}の時点で報告対象事態が発生したおそれがあったため、引き続き報告対象とする（確報で現状を報告する）",
+        )
     ppc_report = bool(grounds)
     basis_grounds = set(grounds) | set(carried)
 
@@ -194,9 +230,22 @@ def assess(
         }
 
     notice, notice_basis, notice_exception, notice_note = _principal_notice(facts, sorted(basis_grounds))
-    unknown = [k for k in ("principals", "sensitive", "financial", "malicious", "my_number", "my_number_system", "anonymized_info", "encrypted")
-               if facts.get(k) is None and not (k == "malicious" and facts.get("cyber"))
-               and not (k == "my_number_system" and not my_number)]
+    unknown = [
+        k
+        for k in (
+            "principals",
+            "sensitive",
+            "financial",
+            "malicious",
+            "my_number",
+            "my_number_system",
+            "anonymized_info",
+            "encrypted",
+        )
+        if facts.get(k) is None
+        and not (k == "malicious" and facts.get("cyber"))
+        and not (k == "my_number_system" and not my_number)
+    ]
     return {
         "assessed_on": on.isoformat(),
         "ppc_report": ppc_report,
@@ -234,16 +283,42 @@ def _principal_notice(facts: Mapping[str, Any], grounds: list[str]) -> tuple[boo
     if set(grounds) & MYNUMBER_RULE_GROUNDS:
         basis.append("mynumber-29-4-2")
     if not basis:
-        return False, [], None, "法令上の本人通知義務はない（規程第39条第4項により、事態の内容・影響等に応じて管理者が判断する）"
+        return (
+            False,
+            [],
+            None,
+            "法令上の本人通知義務はない（規程第39条第4項により、事態の内容・影響等に応じて管理者が判断する）",
+        )
     exception = facts.get("notice_exception")
     if exception == "difficult":
         if facts.get("substitute_measure"):
-            law = "、".join(x for x in ("法第68条第2項第1号" if "appi-68-2" in basis else "",
-                                         "番号法第29条の4第2項ただし書" if "mynumber-29-4-2" in basis else "") if x)
-            return False, basis, "difficult", f"本人への通知が困難であり、本人の権利利益を保護するため必要な代替措置を講ずる（{law}）"
+            law = "、".join(
+                x
+                for x in (
+                    "法第68条第2項第1号" if "appi-68-2" in basis else "",
+                    "番号法第29条の4第2項ただし書" if "mynumber-29-4-2" in basis else "",
+                )
+                if x
+            )
+            return (
+                False,
+                basis,
+                "difficult",
+                f"本人への通知が困難であり、本人の権利利益を保護するため必要な代替措置を講ずる（{law}）",
+            )
         return True, basis, None, "本人への通知が困難とされているが代替措置が記録されていないため、例外は適用されない"
     if exception == "nondisclosure":
         if "mynumber-29-4-2" in basis:
-            return True, basis, None, "不開示情報の例外（法第68条第2項第2号）は番号法第29条の4第2項にはないため、本人への通知を要する"
-        return False, basis, "nondisclosure", "当該保有個人情報に法第78条第1項各号の不開示情報が含まれる（法第68条第2項第2号）"
+            return (
+                True,
+                basis,
+                None,
+                "不開示情報の例外（法第68条第2項第2号）は番号法第29条の4第2項にはないため、本人への通知を要する",
+            )
+        return (
+            False,
+            basis,
+            "nondisclosure",
+            "当該保有個人情報に法第78条第1項各号の不開示情報が含まれる（法第68条第2項第2号）",
+        )
     return True, basis, None, "本人に対し、当該事態の状況に応じて速やかに通知する"

@@ -26,16 +26,40 @@ STEP_DEFS: tuple[StepDef, ...] = (
     StepDef("report-to-manager", "39(1)", "職員", "個人情報保護管理者", "管理者への報告"),
     StepDef("report-to-vice", "39(2)", "個人情報保護管理者", "副総括個人情報保護管理者", "副総括への報告"),
     StepDef("containment", "39(2)", "個人情報保護管理者", "—", "被害の拡大防止・復旧等の措置"),
-    StepDef("investigation-report", "39(3)", "個人情報保護管理者", "総括個人情報保護管理者及び副総括個人情報保護管理者", "調査結果の報告"),
+    StepDef(
+        "investigation-report",
+        "39(3)",
+        "個人情報保護管理者",
+        "総括個人情報保護管理者及び副総括個人情報保護管理者",
+        "調査結果の報告",
+    ),
     StepDef("preliminary-report", "39(5)", "副総括個人情報保護管理者", "個人情報保護委員会", "速報"),
     StepDef("final-report", "39(5)", "副総括個人情報保護管理者", "個人情報保護委員会", "確報"),
-    StepDef("art39-7-report", "39(7)", "副総括個人情報保護管理者", "個人情報保護委員会", "行政機関等匿名加工情報等に係る報告（調査結果の報告後）"),
+    StepDef(
+        "art39-7-report",
+        "39(7)",
+        "副総括個人情報保護管理者",
+        "個人情報保護委員会",
+        "行政機関等匿名加工情報等に係る報告（調査結果の報告後）",
+    ),
     StepDef("publication", "39(4)", "個人情報保護管理者", "—", "事態の公表"),
     StepDef("principal-notice", "39(4)", "個人情報保護管理者", "本人", "本人への通知"),
-    StepDef("art39-7-followup", "39(7)", "副総括個人情報保護管理者", "個人情報保護委員会", "行政機関等匿名加工情報等に係る報告（公表・本人通知の後）"),
+    StepDef(
+        "art39-7-followup",
+        "39(7)",
+        "副総括個人情報保護管理者",
+        "個人情報保護委員会",
+        "行政機関等匿名加工情報等に係る報告（公表・本人通知の後）",
+    ),
     StepDef("cause-and-measures", "40(1)", "個人情報保護管理者", "—", "原因の分析及び再発防止措置"),
     StepDef("measures-publication", "40(2)", "個人情報保護管理者", "—", "再発防止措置の公表"),
-    StepDef("art40-3-report", "40(3)", "副総括個人情報保護管理者", "個人情報保護委員会", "行政機関等匿名加工情報等に係る報告（再発防止措置の後）"),
+    StepDef(
+        "art40-3-report",
+        "40(3)",
+        "副総括個人情報保護管理者",
+        "個人情報保護委員会",
+        "行政機関等匿名加工情報等に係る報告（再発防止措置の後）",
+    ),
 )
 STEPS: dict[str, StepDef] = {s.id: s for s in STEP_DEFS}
 # Events that are not chain steps; `cause-and-measures` is not an event: it is done when the facts hold both.
@@ -54,7 +78,8 @@ def _measures_done_on(record: Mapping[str, Any]) -> str | None:
     if not (facts.get("cause") and facts.get("measures_done")):
         return None
     touched = [
-        str(e["on"]) for e in record.get("events") or []
+        str(e["on"])
+        for e in record.get("events") or []
         if e.get("event") == "opened" or set(e.get("changes") or {}) & {"cause", "measures_done"}
     ]
     return max(touched) if touched else None
@@ -78,7 +103,15 @@ def chain(record: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     out: dict[str, dict[str, Any]] = {}
 
-    def put(step: str, required: bool, due_on: str | None, speed: str | None, done: str | bool | None = False, note: str = "", to: str | None = None) -> None:
+    def put(
+        step: str,
+        required: bool,
+        due_on: str | None,
+        speed: str | None,
+        done: str | bool | None = False,
+        note: str = "",
+        to: str | None = None,
+    ) -> None:
         d = STEPS[step]
         out[step] = {
             "step": step,
@@ -102,13 +135,20 @@ def chain(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     put("report-to-vice", True, due(basis("report-to-manager"), "promptly"), "promptly")
     cyber = facts.get("cyber") is True
     put(
-        "containment", True, due(basis("report-to-manager"), "immediately" if cyber else "promptly"),
+        "containment",
+        True,
+        due(basis("report-to-manager"), "immediately" if cyber else "promptly"),
         "immediately" if cyber else "promptly",
-        note="外部からの不正アクセス又は不正プログラムの感染が疑われるため、直ちに措置を講ずる（第39条第2項ただし書）" if cyber else "",
+        note="外部からの不正アクセス又は不正プログラムの感染が疑われるため、直ちに措置を講ずる（第39条第2項ただし書）"
+        if cyber
+        else "",
     )
     skip_sokatsu = facts.get("minor") is True and rules.minor_skips_sokatsu
     put(
-        "investigation-report", True, due(basis("containment"), "promptly"), "promptly",
+        "investigation-report",
+        True,
+        due(basis("containment"), "promptly"),
+        "promptly",
         to="副総括個人情報保護管理者" if skip_sokatsu else None,
         note="軽易な事態のため総括個人情報保護管理者への報告は要しない（第39条第3項ただし書）" if skip_sokatsu else "",
     )
@@ -119,20 +159,44 @@ def chain(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     put("final-report", rule_based, a.get("deadlines", {}).get("final_report"), None)
     out["preliminary-report"]["article"] = out["final-report"]["article"] = article
     anonymized = facts.get("anonymized_info") is True
-    put("art39-7-report", anonymized, due(basis("investigation-report"), "immediately") if anonymized else None, "immediately")
-    put("publication", facts.get("publish") is True, None, None,
-        note="" if facts.get("publish") is not None else "公表の要否は事態の内容・影響等に応じて管理者が判断する（未判断）")
+    put(
+        "art39-7-report",
+        anonymized,
+        due(basis("investigation-report"), "immediately") if anonymized else None,
+        "immediately",
+    )
+    put(
+        "publication",
+        facts.get("publish") is True,
+        None,
+        None,
+        note=""
+        if facts.get("publish") is not None
+        else "公表の要否は事態の内容・影響等に応じて管理者が判断する（未判断）",
+    )
     exception = a.get("principal_notice_exception")
     put(
-        "principal-notice", bool(a.get("principal_notice")),
-        due(basis("investigation-report"), "promptly") if a.get("principal_notice") else None, "promptly",
+        "principal-notice",
+        bool(a.get("principal_notice")),
+        due(basis("investigation-report"), "promptly") if a.get("principal_notice") else None,
+        "promptly",
         note=a.get("principal_notice_note", "") if exception or not a.get("principal_notice") else "",
     )
     fourth = [d for d in (out["publication"]["done_on"], out["principal-notice"]["done_on"]) if d]
-    put("art39-7-followup", anonymized and bool(fourth), due(min(fourth), "immediately") if anonymized and fourth else None, "immediately")
+    put(
+        "art39-7-followup",
+        anonymized and bool(fourth),
+        due(min(fourth), "immediately") if anonymized and fourth else None,
+        "immediately",
+    )
     put("cause-and-measures", bool(a.get("ppc_report")), None, None, done=_measures_done_on(record))
     put("measures-publication", facts.get("publish_measures") is True, None, None)
-    put("art40-3-report", anonymized, due(out["cause-and-measures"]["done_on"], "immediately") if anonymized else None, "immediately")
+    put(
+        "art40-3-report",
+        anonymized,
+        due(out["cause-and-measures"]["done_on"], "immediately") if anonymized else None,
+        "immediately",
+    )
     return [out[s.id] for s in STEP_DEFS]
 
 
@@ -140,7 +204,9 @@ def overdue(record: Mapping[str, Any], today: date) -> list[dict[str, Any]]:
     """Required steps not done whose due date has passed (the due day itself is not late)."""
     if record.get("state") == "closed":
         return []
-    return [s for s in chain(record) if s["required"] and not s["done_on"] and s["due"] and s["due"] < today.isoformat()]
+    return [
+        s for s in chain(record) if s["required"] and not s["done_on"] and s["due"] and s["due"] < today.isoformat()
+    ]
 
 
 def next_due(record: Mapping[str, Any]) -> dict[str, Any] | None:

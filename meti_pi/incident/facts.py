@@ -44,8 +44,19 @@ FACTS: dict[str, tuple[str, str]] = {
 # Top-level keys of a facts file besides FACTS (the contract's `--known-on` etc.).
 TOP_KEYS = ("known_on", "division", "files", "summary")
 # Facts whose change can change the assessment (shown in the 経緯 of a draft).
-ASSESSED_FACTS = ("principals", "principals_max", "sensitive", "financial", "malicious", "cyber", "my_number",
-                  "my_number_system", "public_exposure", "anonymized_info", "encrypted")
+ASSESSED_FACTS = (
+    "principals",
+    "principals_max",
+    "sensitive",
+    "financial",
+    "malicious",
+    "cyber",
+    "my_number",
+    "my_number_system",
+    "public_exposure",
+    "anonymized_info",
+    "encrypted",
+)
 
 
 def _parse_date(key: str, value: Any) -> str:
@@ -139,7 +150,9 @@ class FileInfo:
 
 def _my_number_work(data: Mapping[str, Any]) -> str:
     basis = data.get("my_number_basis") or {}
-    kinds = (["個人番号利用事務"] if basis.get("use_basis") else []) + (["個人番号関係事務"] if basis.get("relation_work") is True else [])
+    kinds = (["個人番号利用事務"] if basis.get("use_basis") else []) + (
+        ["個人番号関係事務"] if basis.get("relation_work") is True else []
+    )
     return "・".join(kinds)
 
 
@@ -212,9 +225,7 @@ class Rules:
 CITATION_KEYS = ("appi.68", "rule.43", "rule.44", "rule.45", "mynumber.breach-rule", "mynumber.guideline")
 
 
-def rules_snapshot(
-    policy: Mapping[str, Any], citations: Mapping[str, Any] | None, today: date
-) -> dict[str, Any]:
+def rules_snapshot(policy: Mapping[str, Any], citations: Mapping[str, Any] | None, today: date) -> dict[str, Any]:
     """What the record stores so a later policy change never silently rewrites its assessment.
 
     `citations` is the citations.yaml document (its `as_of` and `citations` list), or None.
@@ -223,8 +234,13 @@ def rules_snapshot(
     limits = policy.get("time_limits") or {}
     cites = {c.get("key"): c for c in (citations or {}).get("citations") or [] if isinstance(c, dict)}
     used = [
-        {"key": k, "current": str(cites[k].get("current", "")) or k, "status": str(cites[k].get("status", "")) or "unknown"}
-        for k in CITATION_KEYS if k in cites
+        {
+            "key": k,
+            "current": str(cites[k].get("current", "")) or k,
+            "status": str(cites[k].get("status", "")) or "unknown",
+        }
+        for k in CITATION_KEYS
+        if k in cites
     ]
     return {
         "taken_on": today.isoformat(),

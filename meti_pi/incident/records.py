@@ -23,7 +23,9 @@ def new_record(
         raise UsageError("summary: required (--summary TEXT), an outline without personal data")
     known = date.fromisoformat(top["known_on"])
     if known > today:
-        raise UsageError(f"known_on: {known.isoformat()} is after today ({today.isoformat()}); an incident cannot be known in the future")
+        raise UsageError(
+            f"known_on: {known.isoformat()} is after today ({today.isoformat()}); an incident cannot be known in the future"
+        )
     record: dict[str, Any] = {
         "known_on": known.isoformat(),
         "division": top.get("division"),
@@ -41,8 +43,22 @@ def new_record(
     return _ordered(record)
 
 
-_ORDER = ("schema_version", "id", "known_on", "division", "files", "summary", "state", "opened_on", "closed_on",
-          "facts", "assessment", "rules_snapshot", "chain", "events")
+_ORDER = (
+    "schema_version",
+    "id",
+    "known_on",
+    "division",
+    "files",
+    "summary",
+    "state",
+    "opened_on",
+    "closed_on",
+    "facts",
+    "assessment",
+    "rules_snapshot",
+    "chain",
+    "events",
+)
 
 
 def _ordered(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,16 +85,22 @@ def update_record(
     under; otherwise its own snapshot is kept.
     """
     if record.get("state") == "closed":
-        raise UsageError("this incident is closed; a closed record is not changed (open a new incident for a new event)")
+        raise UsageError(
+            "this incident is closed; a closed record is not changed (open a new incident for a new event)"
+        )
     new = dict(record.items())
     known = date.fromisoformat(str((top_changes or {}).get("known_on") or record["known_on"]))
     if on < known:
         raise UsageError(f"--on {on.isoformat()} is before the known date {known.isoformat()}")
     if on > today:
-        raise UsageError(f"--on {on.isoformat()} is after today ({today.isoformat()}); record an event once it has happened")
+        raise UsageError(
+            f"--on {on.isoformat()} is after today ({today.isoformat()}); record an event once it has happened"
+        )
     fact_day = max(facts_on, known) if facts_on is not None else on
     if fact_day > today:
-        raise UsageError(f"--on {fact_day.isoformat()} is after today ({today.isoformat()}); record a fact once it is known")
+        raise UsageError(
+            f"--on {fact_day.isoformat()} is after today ({today.isoformat()}); record a fact once it is known"
+        )
     events = [dict(e) for e in record.get("events") or []]
     diff: dict[str, dict[str, Any]] = {}
     facts = dict(full_facts(record.get("facts") or {}))
@@ -93,18 +115,36 @@ def update_record(
     new["facts"] = facts
     if new_snapshot is not None:
         new["rules_snapshot"] = dict(new_snapshot)
-        events.append({"event": "rules-refreshed", "on": on.isoformat(), "recorded_on": today.isoformat(),
-                       "policy_version": new_snapshot.get("policy_version")})
+        events.append(
+            {
+                "event": "rules-refreshed",
+                "on": on.isoformat(),
+                "recorded_on": today.isoformat(),
+                "policy_version": new_snapshot.get("policy_version"),
+            }
+        )
     if diff or new_snapshot is not None:
         old = dict(record.get("assessment") or {})
         if "known_on" in diff and old.get("reportable_since") == record.get("known_on"):
-            old["reportable_since"] = known.isoformat()  # reportable from the start: day 1 moves with the corrected date
-        new["assessment"] = assess(facts, files, Rules.from_snapshot(new["rules_snapshot"]), known_on=known, on=fact_day, previous=old)
+            old["reportable_since"] = (
+                known.isoformat()
+            )  # reportable from the start: day 1 moves with the corrected date
+        new["assessment"] = assess(
+            facts, files, Rules.from_snapshot(new["rules_snapshot"]), known_on=known, on=fact_day, previous=old
+        )
         if diff:
-            events.append({
-                "event": "facts-changed", "on": fact_day.isoformat(), "recorded_on": today.isoformat(), "changes": diff,
-                "result": {"ppc_report": new["assessment"]["ppc_report"], "grounds": list(new["assessment"]["grounds"])},
-            })
+            events.append(
+                {
+                    "event": "facts-changed",
+                    "on": fact_day.isoformat(),
+                    "recorded_on": today.isoformat(),
+                    "changes": diff,
+                    "result": {
+                        "ppc_report": new["assessment"]["ppc_report"],
+                        "grounds": list(new["assessment"]["grounds"]),
+                    },
+                }
+            )
     if event is not None:
         entry = {"event": event["event"], "on": on.isoformat(), "recorded_on": today.isoformat()}
         entry.update({k: v for k, v in event.items() if k not in ("event", "on", "recorded_on") and v is not None})
@@ -131,15 +171,31 @@ def close_problems(record: Mapping[str, Any], relpath: str, today: date) -> list
     if a.get("ppc_report"):
         # Art. 40(1): the event is one the 規則 defines (or reported as one): cause and measures.
         if not facts.get("cause"):
-            need("incident-cause", "Art. 40(1): record the cause analysis (`incident update ID --cause TEXT`)", "$.facts.cause")
+            need(
+                "incident-cause",
+                "Art. 40(1): record the cause analysis (`incident update ID --cause TEXT`)",
+                "$.facts.cause",
+            )
         if not facts.get("measures_done"):
-            need("incident-measures", "Art. 40(1): record the recurrence-prevention measures taken (`--measure-done TEXT`)", "$.facts.measures_done")
+            need(
+                "incident-measures",
+                "Art. 40(1): record the recurrence-prevention measures taken (`--measure-done TEXT`)",
+                "$.facts.measures_done",
+            )
         if facts.get("measures_planned") is None:
-            need("incident-measures-planned", "Art. 40(1): record the measures planned (`--measure-planned TEXT`, or `--no-planned-measures` when none)", "$.facts.measures_planned")
+            need(
+                "incident-measures-planned",
+                "Art. 40(1): record the measures planned (`--measure-planned TEXT`, or `--no-planned-measures` when none)",
+                "$.facts.measures_planned",
+            )
     for step in chain(record):
         if step["required"] and not step["done_on"] and step["step"] != "cause-and-measures":
-            need("incident-step-pending", f"Art. {step['article']}: {step['step']} ({step['title']}) is not recorded; "
-                 f"record it with `incident update ID --event {step['step']} --on DATE`", "$.events")
+            need(
+                "incident-step-pending",
+                f"Art. {step['article']}: {step['step']} ({step['title']}) is not recorded; "
+                f"record it with `incident update ID --event {step['step']} --on DATE`",
+                "$.events",
+            )
     return problems
 
 
@@ -148,7 +204,10 @@ def close_record(record: Mapping[str, Any], *, on: date, today: date) -> dict[st
     new = dict(record)
     new["state"] = "closed"
     new["closed_on"] = on.isoformat()
-    new["events"] = [*(record.get("events") or []), {"event": "closed", "on": on.isoformat(), "recorded_on": today.isoformat()}]
+    new["events"] = [
+        *(record.get("events") or []),
+        {"event": "closed", "on": on.isoformat(), "recorded_on": today.isoformat()},
+    ]
     new["chain"] = chain(new)
     return _ordered(new)
 
@@ -162,7 +221,13 @@ def event_article(event: str | None, record: Mapping[str, Any]) -> str:
     return "39"
 
 
-def list_rows(records: Iterable[tuple[str, Mapping[str, Any]]], today: date, *, only_open: bool = False, only_overdue: bool = False) -> list[dict[str, Any]]:
+def list_rows(
+    records: Iterable[tuple[str, Mapping[str, Any]]],
+    today: date,
+    *,
+    only_open: bool = False,
+    only_overdue: bool = False,
+) -> list[dict[str, Any]]:
     """One summary row per incident (id, state, PPC report, deadlines, next due, overdue steps)."""
     rows = []
     for rid, data in records:
@@ -173,17 +238,19 @@ def list_rows(records: Iterable[tuple[str, Mapping[str, Any]]], today: date, *, 
             continue
         a = data.get("assessment") or {}
         nxt = next_due(data)
-        rows.append({
-            "id": rid,
-            "state": data.get("state"),
-            "known_on": data.get("known_on"),
-            "division": data.get("division"),
-            "ppc_report": a.get("ppc_report"),
-            "grounds": list(a.get("grounds") or []),
-            "deadlines": dict(a.get("deadlines") or {}),
-            "next_due": {"step": nxt["step"], "article": nxt["article"], "due": nxt["due"]} if nxt else None,
-            "overdue": [{"step": s["step"], "article": s["article"], "due": s["due"]} for s in late],
-        })
+        rows.append(
+            {
+                "id": rid,
+                "state": data.get("state"),
+                "known_on": data.get("known_on"),
+                "division": data.get("division"),
+                "ppc_report": a.get("ppc_report"),
+                "grounds": list(a.get("grounds") or []),
+                "deadlines": dict(a.get("deadlines") or {}),
+                "next_due": {"step": nxt["step"], "article": nxt["article"], "due": nxt["due"]} if nxt else None,
+                "overdue": [{"step": s["step"], "article": s["article"], "due": s["due"]} for s in late],
+            }
+        )
     rows.sort(key=lambda r: (str(r["known_on"]), r["id"]))
     return rows
 
@@ -200,17 +267,36 @@ def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
         except (KeyError, TypeError, ValueError):
             continue  # a record the schema let through but that cannot be computed: schema errors say why
         for step in late:
-            key = ("assessment", "deadlines", "preliminary_report" if step["step"] == "preliminary-report" else "final_report") \
-                if step["step"] in ("preliminary-report", "final-report") else ("events",)
+            key = (
+                (
+                    "assessment",
+                    "deadlines",
+                    "preliminary_report" if step["step"] == "preliminary-report" else "final_report",
+                )
+                if step["step"] in ("preliminary-report", "final-report")
+                else ("events",)
+            )
             line = yamlload.Where(rec.text, key) if rec.text else None  # found when read (errors.LazyProblem)
-            when = f"its target (速報の目安, 速やかに) was {step['due']}" if step["step"] == "preliminary-report" else f"was due {step['due']}"
+            when = (
+                f"its target (速報の目安, 速やかに) was {step['due']}"
+                if step["step"] == "preliminary-report"
+                else f"was due {step['due']}"
+            )
             yield LazyProblem.later(
-                rec.relpath, line, "incident-overdue",
+                rec.relpath,
+                line,
+                "incident-overdue",
                 f"Art. {step['article']}: {step['title']} ({step['step']}) {when} and is not recorded; "
                 f"record it with `meti-pi incident update {rec.id} --event {step['step']} --on DATE`",
-                "warning", schema.key_path(key),
+                "warning",
+                schema.key_path(key),
             )
         for path, finding in screening.findings_in({k: data.get(k) for k in ("summary", "facts", "events")}):
-            yield Problem(rec.relpath, None, "incident-personal-data",
-                          f"{path}: looks like a {finding.kind_ja} ({finding.kind}); an incident record must not hold the leaked data — remove it",
-                          "warning", path)
+            yield Problem(
+                rec.relpath,
+                None,
+                "incident-personal-data",
+                f"{path}: looks like a {finding.kind_ja} ({finding.kind}); an incident record must not hold the leaked data — remove it",
+                "warning",
+                path,
+            )

@@ -107,7 +107,11 @@ class _Doc:
         return wareki.count(int(n), fullwidth_digits=self.ctx.fullwidth_digits)
 
     def date(self, iso: str | None) -> str:
-        return to_wareki(date.fromisoformat(iso), fullwidth_digits=self.ctx.fullwidth_digits) if iso else incidents.UNKNOWN_JA
+        return (
+            to_wareki(date.fromisoformat(iso), fullwidth_digits=self.ctx.fullwidth_digits)
+            if iso
+            else incidents.UNKNOWN_JA
+        )
 
     def text(self) -> str:
         out: list[str] = []
@@ -146,7 +150,11 @@ def _events(doc: _Doc, record: Mapping[str, Any]) -> None:
             keys = [k for k in (e.get("changes") or {}) if k in incidents.ASSESSED_FACTS or k == "known_on"]
             if not keys:
                 continue
-            label = "事実の判明（" + "、".join(incidents.FACTS[k][1] if k in incidents.FACTS else _TOP_JA[k] for k in keys) + "）"
+            label = (
+                "事実の判明（"
+                + "、".join(incidents.FACTS[k][1] if k in incidents.FACTS else _TOP_JA[k] for k in keys)
+                + "）"
+            )
         elif kind in labels:
             label = labels[str(kind)]
         else:
@@ -161,7 +169,10 @@ _TOP_JA = {"known_on": "覚知日", "division": "課等", "files": "関係ファ
 
 
 def _files_line(ctx: Context) -> str:
-    return "、".join(f"{_kept(name) if name else '名称未登録'}（{_id(fid)}）" for fid, name in ctx.files) or incidents.UNKNOWN_JA
+    return (
+        "、".join(f"{_kept(name) if name else '名称未登録'}（{_id(fid)}）" for fid, name in ctx.files)
+        or incidents.UNKNOWN_JA
+    )
 
 
 def _event_of(record: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
@@ -182,11 +193,17 @@ def _principal_status(doc: _Doc, record: Mapping[str, Any], *, polite: bool = Fa
         lines.append("本人への通知を準備しています。" if polite else "本人への通知を準備中である。")
     if a.get("principal_notice_exception") == "difficult":
         measure = _or_unknown(facts.get("substitute_measure"))
-        lines.append(f"本人への通知が困難であるため、代替措置を講じます：{measure}" if polite
-                     else f"本人への通知が困難であるため、代替措置を講ずる：{measure}")
+        lines.append(
+            f"本人への通知が困難であるため、代替措置を講じます：{measure}"
+            if polite
+            else f"本人への通知が困難であるため、代替措置を講ずる：{measure}"
+        )
     elif a.get("principal_notice_exception") == "nondisclosure":
-        lines.append("当該保有個人情報に不開示情報が含まれるため、本人への通知は行いません（個人情報保護法第68条第2項第2号）。" if polite
-                     else "当該保有個人情報に不開示情報が含まれるため、本人への通知を行わない（個人情報保護法第68条第2項第2号）。")
+        lines.append(
+            "当該保有個人情報に不開示情報が含まれるため、本人への通知は行いません（個人情報保護法第68条第2項第2号）。"
+            if polite
+            else "当該保有個人情報に不開示情報が含まれるため、本人への通知を行わない（個人情報保護法第68条第2項第2号）。"
+        )
     elif not a.get("principal_notice") and not done:
         note = a.get("principal_notice_note")
         if note:
@@ -232,7 +249,10 @@ def _basis_grounds(record: Mapping[str, Any]) -> set[str]:
 def mynumber_only(record: Mapping[str, Any]) -> bool:
     """特定個人情報 grounds and no 規則43 ground: a report under 番号法 29条の4 alone (規程39(6))."""
     grounds = _basis_grounds(record)
-    return bool(grounds & {g for g in incidents.GROUNDS if g.startswith("mynumber-")}) and not grounds & incidents.APPI_GROUNDS
+    return (
+        bool(grounds & {g for g in incidents.GROUNDS if g.startswith("mynumber-")})
+        and not grounds & incidents.APPI_GROUNDS
+    )
 
 
 def draft_title(kind: str, record: Mapping[str, Any]) -> str:
@@ -262,8 +282,11 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     facts = record.get("facts") or {}
     a = record.get("assessment") or {}
     mynumber = any(g.startswith("mynumber-") for g in _basis_grounds(record))
-    items_rule = ("特定個人情報漏えい等規則第3条（規程第39条第6項）" if mynumber_only(record)
-                  else "施行規則第44条（報告事項は同規則第8条第1項及び特定個人情報漏えい等規則第3条に準ずる。要確認）")
+    items_rule = (
+        "特定個人情報漏えい等規則第3条（規程第39条第6項）"
+        if mynumber_only(record)
+        else "施行規則第44条（報告事項は同規則第8条第1項及び特定個人情報漏えい等規則第3条に準ずる。要確認）"
+    )
     doc.raw(
         "<!-- 個人情報保護委員会への報告はウェブフォームにより行う。この案は各欄に転記する文案と内部保存用の写しである。"
         f"記載事項は{items_rule}による。 -->",
@@ -300,7 +323,9 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
                 f"- 発見者：{_or_unknown(facts.get('discovered_by'))}",
                 f"- 委託元・委託先の関与：{_yn(facts.get('contractor_involved'))}",
                 f"- 事態の概要：{_or_unknown(record.get('summary'))}",
-                "", "（経緯）", "",
+                "",
+                "（経緯）",
+                "",
             )
             _events(doc, record)
         elif n == 2:
@@ -327,7 +352,11 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
         doc.add("")
     unknown = [doc.ctx.report_items[i - 1] for i in _unknown_items(record)]
     if unknown:
-        what = "速報の時点で判明していない事項" if kind == "preliminary" else "確報の時点でなお判明していない事項（判明次第、追完する）"
+        what = (
+            "速報の時点で判明していない事項"
+            if kind == "preliminary"
+            else "確報の時点でなお判明していない事項（判明次第、追完する）"
+        )
         doc.add(f"<!-- {what}：{'、'.join(unknown)} -->")
     doc.add("", right("以上"))
 
@@ -340,7 +369,8 @@ _GROUND_SENTENCES: dict[str, str] = {
     "rule43-2": "不正に利用されることにより財産的被害が生じるおそれがある保有個人情報" + _LEAK,
     "rule43-3": "不正の目的をもって行われたおそれがある当該行政機関等に対する行為による保有個人情報" + _LEAK,
     "rule43-4": "本人の数が{limit}人を超える保有個人情報" + _LEAK,
-    "mynumber-rule2-1": "情報提供ネットワークシステム又は個人番号利用事務・個人番号関係事務を処理する情報システムで管理される特定個人情報" + _LEAK,
+    "mynumber-rule2-1": "情報提供ネットワークシステム又は個人番号利用事務・個人番号関係事務を処理する情報システムで管理される特定個人情報"
+    + _LEAK,
     "mynumber-rule2-2": "不正の目的をもって行われたおそれがある行為による特定個人情報" + _LEAK,
     "mynumber-rule2-3": "電磁的方法により不特定多数の者に閲覧されたおそれがある特定個人情報" + _LEAK,
     "mynumber-rule2-4": "本人の数が{limit}人を超える特定個人情報" + _LEAK,
@@ -374,7 +404,13 @@ def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any]) -> str:
 def _unknown_items(record: Mapping[str, Any]) -> list[int]:
     facts = record.get("facts") or {}
     missing = []
-    for n, keys in ((2, ("information_items",)), (3, ("principals",)), (4, ("cause",)), (5, ("secondary_damage",)), (8, ("measures_done",))):
+    for n, keys in (
+        (2, ("information_items",)),
+        (3, ("principals",)),
+        (4, ("cause",)),
+        (5, ("secondary_damage",)),
+        (8, ("measures_done",)),
+    ):
         if any(facts.get(k) in (None, "", []) for k in keys):
             missing.append(n)
     return missing
@@ -408,7 +444,9 @@ def _contact(doc: _Doc) -> None:
 
 def notice_law(record: Mapping[str, Any]) -> str:
     """The law the notice to the 本人 is given under (both where both apply; else 規程39(4))."""
-    basis = [NOTICE_LAW[b] for b in NOTICE_LAW if b in ((record.get("assessment") or {}).get("principal_notice_basis") or ())]
+    basis = [
+        NOTICE_LAW[b] for b in NOTICE_LAW if b in ((record.get("assessment") or {}).get("principal_notice_basis") or ())
+    ]
     return "及び".join(basis) if basis else "規程第39条第4項（法令上の通知義務によらない通知）"
 
 
@@ -416,19 +454,30 @@ def _principal_notice(doc: _Doc, record: Mapping[str, Any]) -> None:
     ctx = doc.ctx
     facts = record.get("facts") or {}
     doc.raw(f"<!-- 本人への通知（{notice_law(record)}：報告事項の1、2、4、5及び9。記載事項は要確認） -->", "")
-    sender = html_escape(ctx.organisation) + (f"<br>{html_escape(ctx.division_name)}" if ctx.division_name and not ctx.division_name.startswith(ctx.organisation) else "")
+    sender = html_escape(ctx.organisation) + (
+        f"<br>{html_escape(ctx.division_name)}"
+        if ctx.division_name and not ctx.division_name.startswith(ctx.organisation)
+        else ""
+    )
     if ctx.division_name and ctx.division_name.startswith(ctx.organisation):
         sender = html_escape(ctx.division_name)
     doc.add(right(doc.date(ctx.today.isoformat())), "", "関係者各位", "", right(sender), "")
     doc.add(center(KIND_TITLE["principal-notice"], bold=True), "")
     what = "皆様の個人番号を含む特定個人情報" if mynumber_only(record) else "皆様の個人情報を含む保有個人情報"
-    doc.add(f"　このたび、{_we(ctx.organisation)}において、{what}の漏えい等が発生し、又は発生したおそれがあることが判明しました。"
-            "ご迷惑とご心配をおかけし、深くお詫び申し上げます。下記のとおりお知らせします。", "", center("記"), "")
+    doc.add(
+        f"　このたび、{_we(ctx.organisation)}において、{what}の漏えい等が発生し、又は発生したおそれがあることが判明しました。"
+        "ご迷惑とご心配をおかけし、深くお詫び申し上げます。下記のとおりお知らせします。",
+        "",
+        center("記"),
+        "",
+    )
     for i, n in enumerate(ctx.notice_items, start=1):
         title = ctx.report_items[n - 1].replace("保有個人情報", "個人情報")
         doc.add(f"## {_item_no(i)}　{title}", "")
         if n == 1:
-            doc.add(f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 事態の概要：{_or_unknown(record.get('summary'))}")
+            doc.add(
+                f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 事態の概要：{_or_unknown(record.get('summary'))}"
+            )
         elif n == 2:
             doc.add(_or_pending(facts.get("information_items")))
         elif n == 4:
@@ -446,13 +495,24 @@ def _publication(doc: _Doc, record: Mapping[str, Any]) -> None:
     ctx = doc.ctx
     facts = record.get("facts") or {}
     a = record.get("assessment") or {}
-    doc.raw("<!-- 公表（規程第39条第4項：事態が生じた旨並びにその内容、経緯及び被害状況。第40条第2項：再発防止措置） -->", "")
+    doc.raw(
+        "<!-- 公表（規程第39条第4項：事態が生じた旨並びにその内容、経緯及び被害状況。第40条第2項：再発防止措置） -->",
+        "",
+    )
     doc.add(right(doc.date(ctx.today.isoformat()) + "<br>" + html_escape(ctx.organisation)), "")
     doc.add(center(KIND_TITLE["publication"], bold=True), "")
-    doc.add(f"　{_kept(ctx.organisation)}において、個人情報の漏えい等が発生し、又は発生したおそれがあることが判明しましたので、お知らせします。"
-            "関係する皆様に多大なご迷惑をおかけし、深くお詫び申し上げます。", "")
-    doc.add("## １　事態の内容", "", f"- 発覚日：{doc.date(record.get('known_on'))}", f"- 概要：{_or_unknown(record.get('summary'))}",
-            f"- 対象となる個人情報の項目：{_or_pending(facts.get('information_items'))}")
+    doc.add(
+        f"　{_kept(ctx.organisation)}において、個人情報の漏えい等が発生し、又は発生したおそれがあることが判明しましたので、お知らせします。"
+        "関係する皆様に多大なご迷惑をおかけし、深くお詫び申し上げます。",
+        "",
+    )
+    doc.add(
+        "## １　事態の内容",
+        "",
+        f"- 発覚日：{doc.date(record.get('known_on'))}",
+        f"- 概要：{_or_unknown(record.get('summary'))}",
+        f"- 対象となる個人情報の項目：{_or_pending(facts.get('information_items'))}",
+    )
     if facts.get("principals") is not None:
         doc.add(f"- 対象となる本人の数：{doc.count(facts['principals'])}人")
     elif a.get("principals") is not None:
@@ -479,7 +539,6 @@ def _inert(record: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Con
 
     Dates and codes inside them hold no Markdown marks, so escaping leaves them as they are."""
     from dataclasses import replace
-
 
     out = dict(record)
     for key in _TYPED_TEXT:
@@ -519,7 +578,9 @@ def render_docx(kind: str, record: Mapping[str, Any], ctx: Context, policy: Mapp
     from meti_pi.render import word
 
     md = render_markdown(kind, record, ctx)
-    return word.markdown_to_docx(md, created=ctx.today, subject=draft_title(kind, record), **word.docx_options_from_policy(dict(policy or {})))
+    return word.markdown_to_docx(
+        md, created=ctx.today, subject=draft_title(kind, record), **word.docx_options_from_policy(dict(policy or {}))
+    )
 
 
 def file_name(record_id: str, kind: str, fmt: str) -> str:

@@ -12,12 +12,26 @@ from meti_pi.inspect.checklist import (
 )
 
 DEFAULT_ACTION_DAYS = 90  # corrective action due this many days after the inspection (policy may override)
-ANSWER_ALIASES = {"yes": "yes", "y": "yes", "適": "yes", "no": "no", "n": "no", "否": "no", "na": "na", "n/a": "na", "該当なし": "na"}
+ANSWER_ALIASES = {
+    "yes": "yes",
+    "y": "yes",
+    "適": "yes",
+    "no": "no",
+    "n": "no",
+    "否": "no",
+    "na": "na",
+    "n/a": "na",
+    "該当なし": "na",
+}
 
 
 def action_days(policy: dict[str, Any]) -> int:
     """Days allowed for a corrective action by default (policy `inspection.corrective_action_days`)."""
-    value = (policy.get("inspection") or {}).get("corrective_action_days") if isinstance(policy.get("inspection"), dict) else None
+    value = (
+        (policy.get("inspection") or {}).get("corrective_action_days")
+        if isinstance(policy.get("inspection"), dict)
+        else None
+    )
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_ACTION_DAYS
 
 
@@ -94,7 +108,9 @@ def parse_answer_set(doc: Any, source: str) -> AnswerSet:
         raise UsageError(f"{source}: expected a mapping with `answers:`")
     unknown = set(doc) - {"division", "inspected_on", "inspector_post", "reported_on", "ad_hoc", "answers"}
     if unknown:
-        raise UsageError(f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; allowed: division, inspected_on, inspector_post, reported_on, ad_hoc, answers")
+        raise UsageError(
+            f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; allowed: division, inspected_on, inspector_post, reported_on, ad_hoc, answers"
+        )
     if not isinstance(doc.get("ad_hoc", False), bool):
         raise UsageError(f"{source}: ad_hoc: expected true (an ad-hoc 随時 inspection) or false")
     out = AnswerSet(
@@ -124,7 +140,9 @@ def parse_answer_set(doc: Any, source: str) -> AnswerSet:
             continue
         extra = set(value) - {"answer", "note", "action", "owner", "due", "escalate"}
         if extra:
-            raise UsageError(f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}; allowed: answer, note, action, owner, due, escalate")
+            raise UsageError(
+                f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}; allowed: answer, note, action, owner, due, escalate"
+            )
         if "answer" not in value:
             raise UsageError(f"{where}: missing `answer`")
         escalate = value.get("escalate", False)

@@ -71,12 +71,20 @@ def _systems_of_others(ctx: Context, _: Record | None) -> str | None:
             pair = beppyo.gou_otsu(ctx.reg, data) if isinstance(data, dict) else None
             if pair is not None and pair[0].division_id != ctx.division:
                 found.append(f"{f.id}→{sid}（甲: {pair[0].division_id or '未登録'}）")
-    return f"他の課等が甲（システム管理課等）である情報システムで保有個人情報等を取り扱う: {'、'.join(dict.fromkeys(found))}" if found else None
+    return (
+        f"他の課等が甲（システム管理課等）である情報システムで保有個人情報等を取り扱う: {'、'.join(dict.fromkeys(found))}"
+        if found
+        else None
+    )
 
 
 def _supervises_bodies(ctx: Context, _: Record | None) -> str | None:
     bodies = [b for b in ctx.division_data.get("supervised_bodies") or [] if isinstance(b, str)]
-    return f"所管する独立行政法人等: {'、'.join(bodies)}（divisions/{ctx.division}.yaml supervised_bodies）" if bodies else None
+    return (
+        f"所管する独立行政法人等: {'、'.join(bodies)}（divisions/{ctx.division}.yaml supervised_bodies）"
+        if bodies
+        else None
+    )
 
 
 def _vice_office(ctx: Context, _: Record | None) -> str | None:
@@ -86,7 +94,12 @@ def _vice_office(ctx: Context, _: Record | None) -> str | None:
 
 
 def _anonymized_info(ctx: Context, _: Record | None) -> str | None:
-    ids = [f.id for f in ctx.files if (f.data.get("anonymized_info") or {}).get("created") or (f.data.get("anonymized_info") or {}).get("invites_proposals")]
+    ids = [
+        f.id
+        for f in ctx.files
+        if (f.data.get("anonymized_info") or {}).get("created")
+        or (f.data.get("anonymized_info") or {}).get("invites_proposals")
+    ]
     return f"行政機関等匿名加工情報に係るファイルあり（{', '.join(ids)}）" if ids else None
 
 
@@ -122,13 +135,21 @@ def _foreign_processing(ctx: Context, rec: Record | None) -> str | None:
 
 def _my_number_file(ctx: Context, rec: Record | None) -> str | None:
     assert rec is not None
-    return f"個人番号を含むファイル {_file_label(rec)}" if (rec.data.get("characteristics") or {}).get("my_number") is True else None
+    return (
+        f"個人番号を含むファイル {_file_label(rec)}"
+        if (rec.data.get("characteristics") or {}).get("my_number") is True
+        else None
+    )
 
 
 def _relation_work(ctx: Context, rec: Record | None) -> str | None:
     assert rec is not None
     basis = rec.data.get("my_number_basis") or {}
-    return f"個人番号関係事務のファイル {_file_label(rec)}（my_number_basis.relation_work）" if basis.get("relation_work") is True else None
+    return (
+        f"個人番号関係事務のファイル {_file_label(rec)}（my_number_basis.relation_work）"
+        if basis.get("relation_work") is True
+        else None
+    )
 
 
 def _direct_collection(ctx: Context, rec: Record | None) -> str | None:

@@ -81,12 +81,19 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
         f"{mdsafe.inline(to_title)}\\",
         f"{mdsafe.inline(to_post)}　殿",
         "",
-        right(f"{html_escape(officer_title)}<br>{html_escape(officer_post)}" if officer_post else html_escape(officer_title)),
+        right(
+            f"{html_escape(officer_title)}<br>{html_escape(officer_post)}"
+            if officer_post
+            else html_escape(officer_title)
+        ),
         "",
         center(html_escape(TITLE), bold=True),
         "",
-        "　" + t("経済産業省個人情報保護管理規程第42条第1項の規定に基づき実施した個人情報の管理の状況に関する"
-                 "監査の結果を、下記のとおり報告する。"),
+        "　"
+        + t(
+            "経済産業省個人情報保護管理規程第42条第1項の規定に基づき実施した個人情報の管理の状況に関する"
+            "監査の結果を、下記のとおり報告する。"
+        ),
         "",
         center("記"),
         "",
@@ -102,11 +109,16 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
         lines.append("- 対象条項：規程に定める安全管理措置の全般")
     if scope.get("year"):
         y = int(scope["year"])
-        label = (wareki.fiscal_year_label(y, fullwidth_digits=full) if year_basis(reg.policy) == "fiscal"
-                 else wareki.wareki_year(date(y, 12, 31), fullwidth_digits=full))
+        label = (
+            wareki.fiscal_year_label(y, fullwidth_digits=full)
+            if year_basis(reg.policy) == "fiscal"
+            else wareki.wareki_year(date(y, 12, 31), fullwidth_digits=full)
+        )
         lines.append(f"- 対象年度：{label}")
     ended = _day(data.get("ended_on"))
-    lines.append(f"- 監査期間：{d(data.get('started_on'))}から" + (f"{d(ended)}まで" if ended else "（終了日の記録なし）"))
+    lines.append(
+        f"- 監査期間：{d(data.get('started_on'))}から" + (f"{d(ended)}まで" if ended else "（終了日の記録なし）")
+    )
     if scope.get("description"):
         lines.append(f"- 概要：{mdsafe.inline(scope['description'])}")
     lines += ["", "## " + t("２　監査の実施者"), ""]
@@ -117,14 +129,24 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
             where = f"（{mdsafe.inline(a['organisation'])}）"
         elif a.get("division"):
             where = f"（{div_name(a['division'])}）"
-        lines.append(f"- {ROLE_JA.get(str(a.get('role')), '監査事務実施者')}：{mdsafe.inline(a.get('post') or '')}{where}")
-        in_scope = a.get("division") and (str(a["division"]) in audited or (not audited and str(a["division"]) in names))
+        lines.append(
+            f"- {ROLE_JA.get(str(a.get('role')), '監査事務実施者')}：{mdsafe.inline(a.get('post') or '')}{where}"
+        )
+        in_scope = a.get("division") and (
+            str(a["division"]) in audited or (not audited and str(a["division"]) in names)
+        )
         if in_scope:
             dependent.append(f"{mdsafe.inline(a.get('post') or '')}（{div_name(a['division'])}）")
     lines.append("")
     if dependent:
-        lines.append("　" + "、".join(dependent) + t("は被監査部門に所属しており、規程第42条第2項に定める被監査部門からの"
-                                                  "独立性を欠くため、当該者が監査した事項の取扱いについて留意を要する。"))
+        lines.append(
+            "　"
+            + "、".join(dependent)
+            + t(
+                "は被監査部門に所属しており、規程第42条第2項に定める被監査部門からの"
+                "独立性を欠くため、当該者が監査した事項の取扱いについて留意を要する。"
+            )
+        )
     else:
         lines.append("　" + t("監査事務実施者は、いずれも被監査部門から独立した者である（規程第42条第2項）。"))
     lines += ["", "## " + t("３　指摘事項及び是正措置"), ""]
@@ -133,10 +155,17 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
     for i, f in enumerate(findings, start=1):
         closed = f.get("status") == "closed"
         due = _day(f.get("due"))
-        status = (f"是正完了（{d(f.get('closed_on'))}）" if closed
-                  else "期限経過" if due is not None and due < today else "是正中")
+        status = (
+            f"是正完了（{d(f.get('closed_on'))}）"
+            if closed
+            else "期限経過"
+            if due is not None and due < today
+            else "是正中"
+        )
         lines += [
-            "### " + t(f"（{i}）") + f"{div_name(f.get('division'))}　{t('規程第' + article_ja(str(f.get('article'))))}",
+            "### "
+            + t(f"（{i}）")
+            + f"{div_name(f.get('division'))}　{t('規程第' + article_ja(str(f.get('article'))))}",
             "",
             f"- 指摘：{esc(f.get('text'))}",
             f"- 是正措置：{esc(f.get('action'))}",
@@ -146,7 +175,15 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
         ]
     if findings:
         open_count = sum(1 for f in findings if f.get("status") != "closed")
-        lines += ["　" + t("指摘事項は") + n(len(findings)) + "件、うち是正が完了していないものは" + n(open_count) + "件である。", ""]
+        lines += [
+            "　"
+            + t("指摘事項は")
+            + n(len(findings))
+            + "件、うち是正が完了していないものは"
+            + n(open_count)
+            + "件である。",
+            "",
+        ]
     packs = [p for p in data.get("evidence") or [] if isinstance(p, dict)]
     if packs:
         lines += ["## " + t("４　監査に用いた証跡"), ""]

@@ -51,9 +51,17 @@ def independence_flags(reg: Register, audit_data: dict[str, Any]) -> list[str]:
 
 
 def new_audit_data(
-    reg: Register, *, kind: str, title: str, started_on: date, auditors: list[dict[str, Any]],
-    divisions: list[str] | None = None, articles: list[str] | None = None, year: int | None = None,
-    external: bool = False, officer_post: str | None = None,
+    reg: Register,
+    *,
+    kind: str,
+    title: str,
+    started_on: date,
+    auditors: list[dict[str, Any]],
+    divisions: list[str] | None = None,
+    articles: list[str] | None = None,
+    year: int | None = None,
+    external: bool = False,
+    officer_post: str | None = None,
 ) -> dict[str, Any]:
     """The fields of a new audit record (its id is allocated when written)."""
     if kind not in ("regular", "ad_hoc"):
@@ -65,9 +73,15 @@ def new_audit_data(
         if a.get("division") and reg.get("divisions", a["division"]) is None:
             raise UsageError(f"--auditor {a['post']}@{a['division']}: no such division in the register")
     officer = officer_post or audit_officer_post(reg)
-    people = ([{"post": officer, "role": "officer"}] if officer and not any(a.get("role") == "officer" for a in auditors) else []) + auditors
+    people = (
+        [{"post": officer, "role": "officer"}]
+        if officer and not any(a.get("role") == "officer" for a in auditors)
+        else []
+    ) + auditors
     if not people:
-        raise UsageError("an audit needs at least one auditor: --auditor POST[@DIVISION] (or appoint the audit_officer in roles/)")
+        raise UsageError(
+            "an audit needs at least one auditor: --auditor POST[@DIVISION] (or appoint the audit_officer in roles/)"
+        )
     scope: dict[str, Any] = {}
     if divisions:
         scope["divisions"] = list(dict.fromkeys(divisions))
@@ -107,9 +121,13 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
             raise UsageError(f"{where}: no division {f['division']!r} in the register")
         due = _date_field(f.get("due"), where + ".due") or today + timedelta(days=action_days(reg.policy))
         item: dict[str, Any] = {
-            "division": str(f["division"]), "article": str(f["article"]), "text": str(f["text"]),
+            "division": str(f["division"]),
+            "article": str(f["article"]),
+            "text": str(f["text"]),
             "action": str(f.get("action") or "指摘事項について必要な措置を講ずる"),
-            "owner": str(f.get("owner") or div.get("manager_post")), "due": due.isoformat(), "status": "open",
+            "owner": str(f.get("owner") or div.get("manager_post")),
+            "due": due.isoformat(),
+            "status": "open",
         }
         if f.get("escalate") is True:
             item["escalate"] = True
@@ -119,8 +137,9 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
     return out
 
 
-def append_findings(doc: Any, key: str, findings: list[dict[str, Any]], *, ended_on: date | None = None,
-                    reported_on: date | None = None) -> list[str]:
+def append_findings(
+    doc: Any, key: str, findings: list[dict[str, Any]], *, ended_on: date | None = None, reported_on: date | None = None
+) -> list[str]:
     """Append `findings` to the audit document `doc` (record `key`), numbered after the last, and
     set its end/report dates; the new findings' references."""
     existing = list(doc.get("findings") or [])

@@ -73,8 +73,13 @@ def parse_catalogue(data: Any, source: str = "checklist.yaml") -> Catalogue:
         if missing:
             raise MetiPiError(f"{where}: missing {', '.join(missing)}")
         item = CatalogueItem(
-            id=str(raw["id"]), article=str(raw["article"]), scope=str(raw["scope"]), applies=str(raw["applies"]),
-            title=str(raw["title"]), question=str(raw["question"]), prefill=str(raw["prefill"]) if raw.get("prefill") else None,
+            id=str(raw["id"]),
+            article=str(raw["article"]),
+            scope=str(raw["scope"]),
+            applies=str(raw["applies"]),
+            title=str(raw["title"]),
+            question=str(raw["question"]),
+            prefill=str(raw["prefill"]) if raw.get("prefill") else None,
         )
         if item.id in seen:
             raise MetiPiError(f"{where}: duplicate id {item.id!r}")
@@ -83,7 +88,9 @@ def parse_catalogue(data: Any, source: str = "checklist.yaml") -> Catalogue:
         if item.applies not in APPLIES:
             raise MetiPiError(f"{where}: unknown applicability rule {item.applies!r}")
         if APPLIES[item.applies][0] != item.scope:
-            raise MetiPiError(f"{where}: rule {item.applies!r} is for scope {APPLIES[item.applies][0]!r}, not {item.scope!r}")
+            raise MetiPiError(
+                f"{where}: rule {item.applies!r} is for scope {APPLIES[item.applies][0]!r}, not {item.scope!r}"
+            )
         if item.prefill is not None and item.prefill not in PREFILLS:
             raise MetiPiError(f"{where}: unknown pre-fill rule {item.prefill!r}")
         seen.add(item.id)
@@ -91,7 +98,12 @@ def parse_catalogue(data: Any, source: str = "checklist.yaml") -> Catalogue:
     labels = data.get("answers")
     if not isinstance(labels, dict):
         labels = {}
-    return Catalogue(str(data.get("version", "")), str(data.get("rule_version", "")), {str(k): str(v) for k, v in labels.items()}, tuple(items))
+    return Catalogue(
+        str(data.get("version", "")),
+        str(data.get("rule_version", "")),
+        {str(k): str(v) for k, v in labels.items()},
+        tuple(items),
+    )
 
 
 @lru_cache(maxsize=4)
@@ -126,14 +138,21 @@ def _carried_items(ctx: Context, current: list[Item]) -> list[Item]:
         if same is not None and same.prefill is not None and same.prefill.answer in ("yes", "no"):
             answer = same.prefill.answer
             evidence.append(f"本年度の同じ項目 {same.key} の登録情報: {answer}（{'；'.join(same.prefill.evidence)}）")
-        items.append(Item(
-            key=f"carry@{ref}", item_id="carry", article=str(f.get("article", "41(1)")),
-            title="指摘事項の是正状況", question=f"{source}の指摘事項「{f.get('text', '')}」について、是正措置は完了したか。",
-            scope="finding", subject=ref, subject_label=ref,
-            why=f"{source}で指摘され、是正が未完了のため（第41条第1項、第43条）",
-            prefill=Prefill(answer, tuple(evidence)),
-            carried={"ref": ref, **{k: f.get(k) for k in ("item", "article", "text", "action", "owner", "due")}},
-        ))
+        items.append(
+            Item(
+                key=f"carry@{ref}",
+                item_id="carry",
+                article=str(f.get("article", "41(1)")),
+                title="指摘事項の是正状況",
+                question=f"{source}の指摘事項「{f.get('text', '')}」について、是正措置は完了したか。",
+                scope="finding",
+                subject=ref,
+                subject_label=ref,
+                why=f"{source}で指摘され、是正が未完了のため（第41条第1項、第43条）",
+                prefill=Prefill(answer, tuple(evidence)),
+                carried={"ref": ref, **{k: f.get(k) for k in ("item", "article", "text", "action", "owner", "due")}},
+            )
+        )
     return items
 
 
@@ -156,7 +175,9 @@ def build(reg: Register, division: str, year: int, today: date, catalogue: Catal
     """The checklist of `division` for inspection year `year`: applicable items, each with why and pre-fill."""
     data = reg.data_of("divisions", division)
     if data is None:
-        raise MetiPiError(f"no division {division!r} in the register (divisions/{division}.yaml); see `meti-pi show divisions`")
+        raise MetiPiError(
+            f"no division {division!r} in the register (divisions/{division}.yaml); see `meti-pi show divisions`"
+        )
     catalogue = catalogue or load_catalogue()
     start, end = inspection_period(year, reg.policy)
     ctx = Context(reg, division, year, start, end, today)
@@ -167,17 +188,30 @@ def build(reg: Register, division: str, year: int, today: date, catalogue: Catal
             why = rule(ctx, subject)
             if why is None:
                 continue
-            items.append(Item(
-                key=cat.id if subject is None else f"{cat.id}@{subject.id}", item_id=cat.id, article=cat.article,
-                title=cat.title, question=cat.question, scope=cat.scope,
-                subject=subject.key if subject is not None else None,
-                subject_label=_label(subject) if subject is not None else None,
-                why=why, prefill=_prefill(ctx, cat, subject),
-            ))
+            items.append(
+                Item(
+                    key=cat.id if subject is None else f"{cat.id}@{subject.id}",
+                    item_id=cat.id,
+                    article=cat.article,
+                    title=cat.title,
+                    question=cat.question,
+                    scope=cat.scope,
+                    subject=subject.key if subject is not None else None,
+                    subject_label=_label(subject) if subject is not None else None,
+                    why=why,
+                    prefill=_prefill(ctx, cat, subject),
+                )
+            )
     items.extend(_carried_items(ctx, items))
     return Checklist(
-        division=division, division_name=str(data.get("name", division)), manager_post=str(data.get("manager_post", "")),
-        year=year, period=(start, end), basis=year_basis(reg.policy), catalogue_version=catalogue.version, items=tuple(items),
+        division=division,
+        division_name=str(data.get("name", division)),
+        manager_post=str(data.get("manager_post", "")),
+        year=year,
+        period=(start, end),
+        basis=year_basis(reg.policy),
+        catalogue_version=catalogue.version,
+        items=tuple(items),
     )
 
 
@@ -185,8 +219,13 @@ def build(reg: Register, division: str, year: int, today: date, catalogue: Catal
 PARALLEL_DIVISIONS_MIN = 16
 
 
-def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], Any],
-            progress: Callable[[int, int], None] | None = None) -> list[Any]:
+def map_all(
+    reg: Register,
+    year: int,
+    today: date,
+    use: Callable[[Checklist], Any],
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Any]:
     """`use(checklist)` for every division's checklist, in id order.
 
     With many divisions the checklists are built by several processes (meti_pi.procs.run_shared),
@@ -217,4 +256,50 @@ def map_all(reg: Register, year: int, today: date, use: Callable[[Checklist], An
 
 # The public names, including those now defined in items, years, queries, applicability and prefills:
 # callers keep using `checklist.<name>` (issue 17 split the module along its seams).
-__all__ = ['ANSWERS', 'APPLIES', 'CATALOGUE_PATH', 'CLASS_JA', 'CLAUSE_NAMES', 'HANDLING_RULES', 'INCIDENT_STEPS', 'JUDGEMENT_STEPS', 'PARALLEL_DIVISIONS_MIN', 'PREFILLS', 'SCOPES', 'VICE_POST', 'VICE_REPORTS', 'Catalogue', 'CatalogueItem', 'Checklist', 'Context', 'Item', 'NoticeState', 'Prefill', 'ab_work', 'add_months', 'annual_confirmation_due', 'article_ja', 'build', 'candidates', 'contract_active', 'contractor_files', 'files_of_division', 'finding_ref', 'held_during', 'incident_steps', 'inspection_period', 'inspection_year_of', 'jp_day', 'kind_ja', 'load_catalogue', 'map_all', 'notice_states', 'open_findings', 'parse_catalogue', 'parse_day', 'required_notices', 'vice_office', 'year_basis']
+__all__ = [
+    'ANSWERS',
+    'APPLIES',
+    'CATALOGUE_PATH',
+    'CLASS_JA',
+    'CLAUSE_NAMES',
+    'HANDLING_RULES',
+    'INCIDENT_STEPS',
+    'JUDGEMENT_STEPS',
+    'PARALLEL_DIVISIONS_MIN',
+    'PREFILLS',
+    'SCOPES',
+    'VICE_POST',
+    'VICE_REPORTS',
+    'Catalogue',
+    'CatalogueItem',
+    'Checklist',
+    'Context',
+    'Item',
+    'NoticeState',
+    'Prefill',
+    'ab_work',
+    'add_months',
+    'annual_confirmation_due',
+    'article_ja',
+    'build',
+    'candidates',
+    'contract_active',
+    'contractor_files',
+    'files_of_division',
+    'finding_ref',
+    'held_during',
+    'incident_steps',
+    'inspection_period',
+    'inspection_year_of',
+    'jp_day',
+    'kind_ja',
+    'load_catalogue',
+    'map_all',
+    'notice_states',
+    'open_findings',
+    'parse_catalogue',
+    'parse_day',
+    'required_notices',
+    'vice_office',
+    'year_basis',
+]

@@ -30,14 +30,19 @@ class Pack:
     sha256: str | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"path": str(self.path), "commit": self.commit, "format": self.format, "files": self.files,
-                "trail_commits": self.trail, "sha256": self.sha256}
+        return {
+            "path": str(self.path),
+            "commit": self.commit,
+            "format": self.format,
+            "files": self.files,
+            "trail_commits": self.trail,
+            "sha256": self.sha256,
+        }
 
 
 def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list[dict[str, Any]]]:
     """(commit sha, commit date, register files at that commit, the trail up to it)."""
     import tarfile
-
 
     repo = gitlayer.repo_of(root)
     sha = gitlayer.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
@@ -51,7 +56,7 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
         for member in tar.getmembers():
             if not member.isfile():
                 continue
-            name = member.name[len(repo.prefix):] if member.name.startswith(repo.prefix) else member.name
+            name = member.name[len(repo.prefix) :] if member.name.startswith(repo.prefix) else member.name
             if name.startswith("/") or ".." in name.split("/"):
                 continue  # never write outside the pack
             handle = tar.extractfile(member)
@@ -64,24 +69,46 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
     trail = []
     for entry in gitlog.parse(log, marker, *fields):  # trailers as git parses them: no subject or body forges one
         trailers = entry.trailers
-        trail.append({"commit": entry.fields["H"], "author": entry.fields["an"], "date": entry.fields["aI"], "subject": entry.fields["s"],
-                      "command": next(iter(trailers.get(gitlayer.TRAILER_COMMAND) or ()), None),
-                      "records": trailers.get(gitlayer.TRAILER_RECORD, []),
-                      "article": next(iter(trailers.get(gitlayer.TRAILER_ARTICLE) or ()), None)})
+        trail.append(
+            {
+                "commit": entry.fields["H"],
+                "author": entry.fields["an"],
+                "date": entry.fields["aI"],
+                "subject": entry.fields["s"],
+                "command": next(iter(trailers.get(gitlayer.TRAILER_COMMAND) or ()), None),
+                "records": trailers.get(gitlayer.TRAILER_RECORD, []),
+                "article": next(iter(trailers.get(gitlayer.TRAILER_ARTICLE) or ()), None),
+            }
+        )
     return sha, when, files, trail
 
 
-def _pack_members(sha: str, when: str, files: dict[str, bytes], trail: list[dict[str, Any]], today: date) -> dict[str, bytes]:
+def _pack_members(
+    sha: str, when: str, files: dict[str, bytes], trail: list[dict[str, Any]], today: date
+) -> dict[str, bytes]:
     members = {f"register/{name}": data for name, data in files.items()}
     manifest = {
-        "pack": "meti-pi evidence pack (規程第42条)", "commit": sha, "commit_date": when, "generated_on": today.isoformat(),
-        "files": [{"path": f"register/{n}", "sha256": hashlib.sha256(d).hexdigest(), "bytes": len(d)} for n, d in sorted(files.items())],
+        "pack": "meti-pi evidence pack (規程第42条)",
+        "commit": sha,
+        "commit_date": when,
+        "generated_on": today.isoformat(),
+        "files": [
+            {"path": f"register/{n}", "sha256": hashlib.sha256(d).hexdigest(), "bytes": len(d)}
+            for n, d in sorted(files.items())
+        ],
         "trail_commits": len(trail),
     }
     members["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     members["trail.json"] = (json.dumps(trail, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    lines = [f"{c['commit'][:12]} {c['date'][:10]} {c['author']}: {c['subject']}"
-             + (f" [{c['command']}" + (f" Art. {c['article']}" if c["article"] else "") + "]" if c["command"] else " [hand edit]") for c in trail]
+    lines = [
+        f"{c['commit'][:12]} {c['date'][:10]} {c['author']}: {c['subject']}"
+        + (
+            f" [{c['command']}" + (f" Art. {c['article']}" if c["article"] else "") + "]"
+            if c["command"]
+            else " [hand edit]"
+        )
+        for c in trail
+    ]
     members["trail.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
     readme = (
         "証跡パック（個人情報保護管理規程第42条の監査用）\n\n"
@@ -94,7 +121,9 @@ def _pack_members(sha: str, when: str, files: dict[str, bytes], trail: list[dict
     return members
 
 
-def evidence_pack(root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str = "zip", today: date, into: Path | None = None) -> Pack:
+def evidence_pack(
+    root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str = "zip", today: date, into: Path | None = None
+) -> Pack:
     """Export the register and its git trail at commit `rev` to `out` (a zip or a new folder).
 
     `out` None: `evidence-<commit>.zip` (or a folder of that name) inside `into`. The zip is
@@ -137,7 +166,12 @@ def evidence_pack(root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str =
 
 def note_pack(doc: Any, pack: Pack, *, today: date) -> None:
     """Note the evidence pack in the audit document `doc`."""
-    entry: dict[str, Any] = {"commit": pack.commit, "generated_on": today.isoformat(), "format": pack.format, "files": pack.files}
+    entry: dict[str, Any] = {
+        "commit": pack.commit,
+        "generated_on": today.isoformat(),
+        "format": pack.format,
+        "files": pack.files,
+    }
     if pack.sha256:
         entry["sha256"] = pack.sha256
     if "evidence" not in doc:

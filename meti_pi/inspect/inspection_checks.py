@@ -72,19 +72,47 @@ def check_inspection_records(reg: Register, today: date) -> list[Problem]:
         ad_hoc = d.get("occasion") == "ad_hoc"
         named = rec.id.startswith(f"{d.get('division')}.adhoc-") if ad_hoc else d.get("division") == rec.id
         if not named:
-            out.append(_at(rec, ("division",), "inspection-division",
-                           f"division {d.get('division')!r} does not match the file name {rec.id!r}; an inspection is named after its division "
-                           "(an ad-hoc one <division>.adhoc-<date>, with occasion: ad_hoc)"))
+            out.append(
+                _at(
+                    rec,
+                    ("division",),
+                    "inspection-division",
+                    f"division {d.get('division')!r} does not match the file name {rec.id!r}; an inspection is named after its division "
+                    "(an ad-hoc one <division>.adhoc-<date>, with occasion: ad_hoc)",
+                )
+            )
         ids = [f.get("id") for f in d.get("findings", []) if isinstance(f, dict)]
         for n in _repeats(ids):
-            out.append(_at(rec, ("findings", n, "id"), "finding-id-duplicate", f"finding id {ids[n]} is used twice; number findings 1, 2, 3..."))
+            out.append(
+                _at(
+                    rec,
+                    ("findings", n, "id"),
+                    "finding-id-duplicate",
+                    f"finding id {ids[n]} is used twice; number findings 1, 2, 3...",
+                )
+            )
         keys = [a.get("item") for a in d.get("answers", []) if isinstance(a, dict)]
         repeated = set(_repeats(keys))
         for n, key in enumerate(keys):
             if n in repeated:
-                out.append(_at(rec, ("answers", n, "item"), "answer-duplicate", f"item {key} is answered twice; keep one answer"))
-            if isinstance(key, str) and key.startswith("carry@") and find_finding(reg, key[len("carry@"):]) is None:
-                out.append(_at(rec, ("answers", n, "item"), "carry-dangling", f"{key}: the carried finding does not exist", "warning"))
+                out.append(
+                    _at(
+                        rec,
+                        ("answers", n, "item"),
+                        "answer-duplicate",
+                        f"item {key} is answered twice; keep one answer",
+                    )
+                )
+            if isinstance(key, str) and key.startswith("carry@") and find_finding(reg, key[len("carry@") :]) is None:
+                out.append(
+                    _at(
+                        rec,
+                        ("answers", n, "item"),
+                        "carry-dangling",
+                        f"{key}: the carried finding does not exist",
+                        "warning",
+                    )
+                )
     return out
 
 
@@ -103,15 +131,36 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
         d = rec.data
         for n, div in enumerate((d.get("scope") or {}).get("divisions") or []):
             if reg.get("divisions", div) is None:
-                out.append(_at(rec, ("scope", "divisions", n), "dangling-ref", f"refers to divisions/{div}, which does not exist"))
+                out.append(
+                    _at(
+                        rec,
+                        ("scope", "divisions", n),
+                        "dangling-ref",
+                        f"refers to divisions/{div}, which does not exist",
+                    )
+                )
         for n, f in enumerate(d.get("findings") or []):
             if isinstance(f, dict) and reg.get("divisions", str(f.get("division"))) is None:
-                out.append(_at(rec, ("findings", n, "division"), "dangling-ref", f"refers to divisions/{f.get('division')}, which does not exist"))
+                out.append(
+                    _at(
+                        rec,
+                        ("findings", n, "division"),
+                        "dangling-ref",
+                        f"refers to divisions/{f.get('division')}, which does not exist",
+                    )
+                )
         scope = set((d.get("scope") or {}).get("divisions") or []) or every_division()
         for n, a in enumerate(d.get("auditors") or []):
             if isinstance(a, dict) and a.get("division") in scope:
-                out.append(_at(rec, ("auditors", n, "division"), "auditor-not-independent",
-                               f"Art. 42(2): auditor {a.get('post')} belongs to the audited division {a.get('division')}; assign someone independent of it", "warning"))
+                out.append(
+                    _at(
+                        rec,
+                        ("auditors", n, "division"),
+                        "auditor-not-independent",
+                        f"Art. 42(2): auditor {a.get('post')} belongs to the audited division {a.get('division')}; assign someone independent of it",
+                        "warning",
+                    )
+                )
     return out
 
 
@@ -121,10 +170,14 @@ def check_reviews(reg: Register, today: date) -> list[Problem]:
     for rec in reg.subjects("reviews"):
         for n, ref in enumerate(rec.data.get("findings") or []):
             if find_finding(reg, str(ref)) is None:
-                out.append(_at(rec, ("findings", n), "dangling-finding", f"{ref}: no such finding; correct the reference"))
+                out.append(
+                    _at(rec, ("findings", n), "dangling-finding", f"{ref}: no such finding; correct the reference")
+                )
         for n, aid in enumerate((rec.data.get("basis") or {}).get("audits") or []):
             if reg.get("audits", aid) is None:
-                out.append(_at(rec, ("basis", "audits", n), "dangling-ref", f"refers to audits/{aid}, which does not exist"))
+                out.append(
+                    _at(rec, ("basis", "audits", n), "dangling-ref", f"refers to audits/{aid}, which does not exist")
+                )
     return out
 
 
@@ -137,9 +190,16 @@ def check_corrective_actions(reg: Register, today: date) -> list[Problem]:
                 continue
             due = parse_day(f.get("due"))
             if due is not None and due < today:
-                out.append(_at(rec, ("findings", n, "due"), "corrective-action-overdue",
-                               f"Art. {f.get('article')}: corrective action of finding {f.get('id')} was due {due.isoformat()} ({f.get('owner')}); "
-                               "record completion in the next inspection (`meti-pi inspect --answers`) or a review (`meti-pi audit review --close`)", "warning"))
+                out.append(
+                    _at(
+                        rec,
+                        ("findings", n, "due"),
+                        "corrective-action-overdue",
+                        f"Art. {f.get('article')}: corrective action of finding {f.get('id')} was due {due.isoformat()} ({f.get('owner')}); "
+                        "record completion in the next inspection (`meti-pi inspect --answers`) or a review (`meti-pi audit review --close`)",
+                        "warning",
+                    )
+                )
     return out
 
 

@@ -12,13 +12,25 @@ CATALOGUE_PATH = PACKAGE_DIR / "data" / "checklist.yaml"
 SCOPES = ("division", "file", "contractor", "incident", "finding")
 ANSWERS = ("yes", "no", "na")
 CLAUSE_NAMES = (  # Art. 14(2)(1)-(9), in the order of the rule (contractors schema `clauses`)
-    "confidentiality", "subcontracting_limits", "copy_limits", "safety_measures", "incident_handling",
-    "inspection", "deletion_return", "termination_damages", "reporting_audit",
+    "confidentiality",
+    "subcontracting_limits",
+    "copy_limits",
+    "safety_measures",
+    "incident_handling",
+    "inspection",
+    "deletion_return",
+    "termination_damages",
+    "reporting_audit",
 )
 HANDLING_RULES = (  # Art. 16(2)(1)-(8) (files schema `handling_rules`)
-    ("access_limits", "アクセス制限"), ("encryption", "暗号化"), ("copy_limits", "複製等の制限"),
-    ("media_storage", "媒体の保管等"), ("disposal", "廃棄等"), ("backup", "バックアップ"),
-    ("mis_sending", "誤送付等の防止"), ("foreign_environment", "外国における取扱い"),
+    ("access_limits", "アクセス制限"),
+    ("encryption", "暗号化"),
+    ("copy_limits", "複製等の制限"),
+    ("media_storage", "媒体の保管等"),
+    ("disposal", "廃棄等"),
+    ("backup", "バックアップ"),
+    ("mis_sending", "誤送付等の防止"),
+    ("foreign_environment", "外国における取扱い"),
 )
 CLASS_JA = {"A": "管理A", "B": "管理B", "C": "管理C"}
 
@@ -78,9 +90,15 @@ class Item:
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "key": self.key, "item": self.item_id, "article": self.article, "title": self.title,
-            "question": self.question, "scope": self.scope, "subject": self.subject,
-            "subject_label": self.subject_label, "why": self.why,
+            "key": self.key,
+            "item": self.item_id,
+            "article": self.article,
+            "title": self.title,
+            "question": self.question,
+            "scope": self.scope,
+            "subject": self.subject,
+            "subject_label": self.subject_label,
+            "why": self.why,
             "prefill": self.prefill.as_json() if self.prefill else None,
         }
         if self.carried is not None:
@@ -106,8 +124,12 @@ class Checklist:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "division": self.division, "name": self.division_name, "manager_post": self.manager_post,
-            "year": self.year, "year_basis": self.basis,
+            "division": self.division,
+            "name": self.division_name,
+            "manager_post": self.manager_post,
+            "year": self.year,
+            "year_basis": self.basis,
             "period": {"start": self.period[0].isoformat(), "end": self.period[1].isoformat()},
-            "catalogue_version": self.catalogue_version, "items": [i.as_json() for i in self.items],
+            "catalogue_version": self.catalogue_version,
+            "items": [i.as_json() for i in self.items],
         }

@@ -25,10 +25,16 @@ from meti_pi.store.register import Record
 def _training(audiences: tuple[str | None, ...], what: str) -> Callable[[Context, Record | None], Prefill | None]:
     def rule(ctx: Context, _: Record | None) -> Prefill | None:
         found = [
-            t for t in ctx.division_data.get("training", []) if isinstance(t, dict) and t.get("audience") in audiences and ctx.in_year(t.get("date"))
+            t
+            for t in ctx.division_data.get("training", [])
+            if isinstance(t, dict) and t.get("audience") in audiences and ctx.in_year(t.get("date"))
         ]
         if found:
-            ev = tuple(f"研修記録 {t['date']}「{t.get('course', '')}」" + (f"（受講 {t['attendees']}名）" if isinstance(t.get("attendees"), int) else "") for t in found)
+            ev = tuple(
+                f"研修記録 {t['date']}「{t.get('course', '')}」"
+                + (f"（受講 {t['attendees']}名）" if isinstance(t.get("attendees"), int) else "")
+                for t in found
+            )
             return Prefill("yes", ev)
         return Prefill(None, (f"当年度の{what}の研修記録なし（divisions/{ctx.division}.yaml training）",))
 
@@ -53,18 +59,31 @@ def _purpose_changes(ctx: Context, _: Record | None) -> Prefill | None:
     events = _ledger_events(ctx, "purpose_change")
     if not events:
         return Prefill(None, ("当年度の利用目的変更の記録なし（台帳）",))
-    return Prefill(None, tuple(f"{fid}: {e['date']} 利用目的変更「{e.get('summary', '')}」（台帳）" for fid, e in events))
+    return Prefill(
+        None, tuple(f"{fid}: {e['date']} 利用目的変更「{e.get('summary', '')}」（台帳）" for fid, e in events)
+    )
 
 
 def _notices_11(ctx: Context, _: Record | None) -> Prefill | None:
     # A division's files' notices from the references (meti_pi.store.refs): the others are not decoded.
-    found = sorted((
-        n for f in {f.id for f in ctx.files} for n in refs.referring(ctx.reg, "notifications", f"files/{f}")
-        if str(n.data.get("kind", "")).startswith("11-") and ctx.in_year(n.data.get("drafted_on"))
-    ), key=lambda n: n.relpath)
+    found = sorted(
+        (
+            n
+            for f in {f.id for f in ctx.files}
+            for n in refs.referring(ctx.reg, "notifications", f"files/{f}")
+            if str(n.data.get("kind", "")).startswith("11-") and ctx.in_year(n.data.get("drafted_on"))
+        ),
+        key=lambda n: n.relpath,
+    )
     if not found:
         return None
-    return Prefill(None, tuple(f"第{kind_ja(str(n.data['kind']))}の通知 {n.id}（{n.data.get('state')}, {n.data.get('submitted_on') or n.data.get('drafted_on')}）" for n in found))
+    return Prefill(
+        None,
+        tuple(
+            f"第{kind_ja(str(n.data['kind']))}の通知 {n.id}（{n.data.get('state')}, {n.data.get('submitted_on') or n.data.get('drafted_on')}）"
+            for n in found
+        ),
+    )
 
 
 def _provisions(ctx: Context, _: Record | None) -> Prefill | None:
@@ -74,8 +93,16 @@ def _provisions(ctx: Context, _: Record | None) -> Prefill | None:
     missing = [(fid, e) for fid, e in events if not e.get("ref")]
     if missing:
         # Art. 12(1) says 原則として: a provision without a recorded confirmation needs a look, not a verdict.
-        return Prefill(None, tuple(f"{fid}: {e['date']} の提供（{e.get('recipient', '提供先不明')}）に書面確認の記録（ref）がない" for fid, e in missing))
-    return Prefill("yes", tuple(f"{fid}: {e['date']} 提供（{e.get('recipient', '')}）書面確認 {e['ref']}" for fid, e in events))
+        return Prefill(
+            None,
+            tuple(
+                f"{fid}: {e['date']} の提供（{e.get('recipient', '提供先不明')}）に書面確認の記録（ref）がない"
+                for fid, e in missing
+            ),
+        )
+    return Prefill(
+        "yes", tuple(f"{fid}: {e['date']} 提供（{e.get('recipient', '')}）書面確認 {e['ref']}" for fid, e in events)
+    )
 
 
 def _purpose_notice(ctx: Context, rec: Record | None) -> Prefill | None:
@@ -87,13 +114,22 @@ def _purpose_notice(ctx: Context, rec: Record | None) -> Prefill | None:
         return Prefill("yes", (f"利用目的の明示: {dwc['purpose_notice_ref']}",))
     if isinstance(dwc.get("exception"), int):
         return Prefill("yes", (f"第10条第{dwc['exception']}号の例外に該当（登録済み）",))
-    return Prefill("no", (f"書面による直接取得だが、利用目的の明示（purpose_notice_ref）も第10条各号の例外（exception）も記録がない: files/{rec.id}.yaml",))
+    return Prefill(
+        "no",
+        (
+            f"書面による直接取得だが、利用目的の明示（purpose_notice_ref）も第10条各号の例外（exception）も記録がない: files/{rec.id}.yaml",
+        ),
+    )
 
 
 def _contract_clauses(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
     clauses = rec.data.get("clauses") or {}
-    missing = [n for n, name in enumerate(CLAUSE_NAMES, 1) if not (isinstance(clauses.get(name), dict) and clauses[name].get("present") is True)]
+    missing = [
+        n
+        for n, name in enumerate(CLAUSE_NAMES, 1)
+        if not (isinstance(clauses.get(name), dict) and clauses[name].get("present") is True)
+    ]
     ref = (rec.data.get("contract") or {}).get("ref")
     if missing:
         nums = "".join(f"({n})" for n in missing)
@@ -114,8 +150,12 @@ def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
     due, last = annual_confirmation_due(ctx.reg, rec)
     months = ctx.policy["contractors"]["annual_check_months"]
     if last is not None:
-        how = {"document": "書面", "onsite": "実地", "interview": "聴取"}.get(str(last.get("method")), str(last.get("method")))
-        last_txt = f"最終確認 {last['date']}（{'契約締結後の確認（第14条第3項）' if last.get('post_contract') else how}）"
+        how = {"document": "書面", "onsite": "実地", "interview": "聴取"}.get(
+            str(last.get("method")), str(last.get("method"))
+        )
+        last_txt = (
+            f"最終確認 {last['date']}（{'契約締結後の確認（第14条第3項）' if last.get('post_contract') else how}）"
+        )
         if last.get("result") == "improvement_requested":
             last_txt += "：改善要求あり"
     else:
@@ -123,7 +163,12 @@ def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
     if due is None:
         return Prefill(None, (last_txt,))
     if due < ctx.ref_day:
-        return Prefill("no", (f"{last_txt}；{months}か月以内の確認期限 {due.isoformat()} を経過（第14条第4項、policy contractors.annual_check_months）",))
+        return Prefill(
+            "no",
+            (
+                f"{last_txt}；{months}か月以内の確認期限 {due.isoformat()} を経過（第14条第4項、policy contractors.annual_check_months）",
+            ),
+        )
     if last is not None and ctx.in_year(last["date"]):
         return Prefill("yes", (f"{last_txt}；次回期限 {due.isoformat()}",))
     return Prefill(None, (f"{last_txt}；次回期限 {due.isoformat()}",))
@@ -131,11 +176,22 @@ def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
 
 def _subcontract_clauses(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
-    chain = [c for c in (ctx.reg.get("contractors", cid) for cid in ctx.reg.derived("contractors_by_parent", _contractors_by_parent).get(rec.id, [])) if c is not None]
+    chain = [
+        c
+        for c in (
+            ctx.reg.get("contractors", cid)
+            for cid in ctx.reg.derived("contractors_by_parent", _contractors_by_parent).get(rec.id, [])
+        )
+        if c is not None
+    ]
     faults = []
     for c in chain:
         clauses = c.data.get("clauses") or {}
-        missing = [n for n, name in enumerate(CLAUSE_NAMES, 1) if not (isinstance(clauses.get(name), dict) and clauses[name].get("present") is True)]
+        missing = [
+            n
+            for n, name in enumerate(CLAUSE_NAMES, 1)
+            if not (isinstance(clauses.get(name), dict) and clauses[name].get("present") is True)
+        ]
         if missing:
             faults.append(f"再委託先 {c.id}: 第14条第2項{''.join(f'({n})' for n in missing)}の記載がない")
     if faults:
@@ -159,7 +215,13 @@ def _dispatch_terms(ctx: Context, _: Record | None) -> Prefill | None:
         return Prefill(None, ("派遣契約の記録なし（contractors の dispatched_workers）",))
     lacking = [c.id for c in arrangements if (c.data.get("dispatched_workers") or {}).get("contract_terms") is not True]
     if lacking:
-        return Prefill("no", tuple(f"{cid}: 労働者派遣契約書への取扱事項の明記が記録されていない（dispatched_workers.contract_terms）" for cid in lacking))
+        return Prefill(
+            "no",
+            tuple(
+                f"{cid}: 労働者派遣契約書への取扱事項の明記が記録されていない（dispatched_workers.contract_terms）"
+                for cid in lacking
+            ),
+        )
     return Prefill("yes", tuple(f"{c.id}: 労働者派遣契約書に取扱事項を明記" for c in arrangements))
 
 
@@ -171,7 +233,10 @@ def _classification_rationale(ctx: Context, rec: Record | None) -> Prefill | Non
         return Prefill("no", (f"管理区分が定められていない（files/{rec.id}.yaml management_class）",))
     rationale = classification.get("rationale")
     if not rationale:
-        return Prefill("no", (f"{CLASS_JA.get(cls, cls)}とした理由が記録されていない（files/{rec.id}.yaml classification.rationale）",))
+        return Prefill(
+            "no",
+            (f"{CLASS_JA.get(cls, cls)}とした理由が記録されていない（files/{rec.id}.yaml classification.rationale）",),
+        )
     text = str(rationale)
     text = text if len(text) <= 80 else text[:79] + "…"
     decided = classification.get("decided_on")
@@ -181,10 +246,19 @@ def _classification_rationale(ctx: Context, rec: Record | None) -> Prefill | Non
 def _handling_rules(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
     rules = rec.data.get("handling_rules") or {}
-    missing = [(n, ja) for n, (key, ja) in enumerate(HANDLING_RULES, 1) if not (isinstance(rules.get(key), str) and rules[key].strip())]
+    missing = [
+        (n, ja)
+        for n, (key, ja) in enumerate(HANDLING_RULES, 1)
+        if not (isinstance(rules.get(key), str) and rules[key].strip())
+    ]
     if missing:
         names = "、".join(f"({n}){ja}" for n, ja in missing)
-        return Prefill("no", (f"第16条第2項の取扱方法が定められていない: {names}（files/{rec.id}.yaml handling_rules；該当しない事項は「該当なし」と記載）",))
+        return Prefill(
+            "no",
+            (
+                f"第16条第2項の取扱方法が定められていない: {names}（files/{rec.id}.yaml handling_rules；該当しない事項は「該当なし」と記載）",
+            ),
+        )
     return Prefill("yes", (f"第16条第2項(1)～(8)の取扱方法を登録済み（files/{rec.id}.yaml handling_rules）",))
 
 
@@ -193,14 +267,21 @@ def _handling_review(ctx: Context, rec: Record | None) -> Prefill | None:
     reviewed = (rec.data.get("handling_rules") or {}).get("reviewed_on")
     if reviewed and ctx.in_year(reviewed):
         return Prefill("yes", (f"取扱方法の見直し {reviewed}",))
-    return Prefill(None, (f"最終見直し {reviewed}" if reviewed else "取扱方法の見直しの記録なし（handling_rules.reviewed_on）",))
+    return Prefill(
+        None, (f"最終見直し {reviewed}" if reviewed else "取扱方法の見直しの記録なし（handling_rules.reviewed_on）",)
+    )
 
 
 def _foreign_environment(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
     text = (rec.data.get("handling_rules") or {}).get("foreign_environment")
     if not text:
-        return Prefill("no", (f"外国で取り扱われるが、外的環境の把握（第16条第2項(8)）が定められていない（files/{rec.id}.yaml handling_rules.foreign_environment）",))
+        return Prefill(
+            "no",
+            (
+                f"外国で取り扱われるが、外的環境の把握（第16条第2項(8)）が定められていない（files/{rec.id}.yaml handling_rules.foreign_environment）",
+            ),
+        )
     return Prefill(None, ("外国における取扱いの方法を登録済み（handling_rules.foreign_environment）",))
 
 
@@ -255,17 +336,24 @@ def _incident_steps(ctx: Context, rec: Record | None, item_id: str) -> Prefill |
                 evidence.append(f"{title}（第{art}）: 要否は未判断（管理者が判断する；facts.{key} 未記録）")
                 pending = True
             elif s.get("step") == "principal-notice":
-                evidence.append(f"{title}（第{art}）: 法令上の通知義務なし（登録された事実による評価）。本人への連絡等の要否は管理者が判断する（未記録）")
+                evidence.append(
+                    f"{title}（第{art}）: 法令上の通知義務なし（登録された事実による評価）。本人への連絡等の要否は管理者が判断する（未記録）"
+                )
                 pending = True
             else:
-                evidence.append(f"{title}（第{art}）: 登録された事実によれば要件に該当しない" + (f"；{s['note']}" if s.get("note") else ""))
+                evidence.append(
+                    f"{title}（第{art}）: 登録された事実によれば要件に該当しない"
+                    + (f"；{s['note']}" if s.get("note") else "")
+                )
             continue
         # The 速報 has a target (速報の目安, 「速やかに」), not a time limit: passing it is shown, not a fault.
         target = s.get("step") == "preliminary-report"
         limit = "目安" if target else "期限"
         if done:
             late = bool(due) and str(done) > str(due)
-            evidence.append(f"{title}（第{art}）: {done} 実施（{limit} {due or '—'}）" + (f"：{limit}後" if late else ""))
+            evidence.append(
+                f"{title}（第{art}）: {done} 実施（{limit} {due or '—'}）" + (f"：{limit}後" if late else "")
+            )
             if late and not target:
                 faults.append(title)
         elif due and str(due) < day:
@@ -289,8 +377,14 @@ def _my_number_basis(ctx: Context, rec: Record | None) -> Prefill | None:
     """Facts only: the recorded basis of the 個人番号 (番号法 9, 19), never a verdict on 19/20."""
     assert rec is not None
     basis = rec.data.get("my_number_basis") or {}
-    ev = [f"{label}: {basis[key]}" for key, label in (("use_basis", "利用の根拠（番号法第9条）"), ("provision_basis", "提供の根拠（番号法第19条）"))
-          if isinstance(basis.get(key), str)]
+    ev = [
+        f"{label}: {basis[key]}"
+        for key, label in (
+            ("use_basis", "利用の根拠（番号法第9条）"),
+            ("provision_basis", "提供の根拠（番号法第19条）"),
+        )
+        if isinstance(basis.get(key), str)
+    ]
     if basis.get("relation_work") is True:
         ev.append("個人番号関係事務（my_number_basis.relation_work）")
     return Prefill(None, tuple(ev) or (f"個人番号の根拠が登録されていない（files/{rec.id}.yaml my_number_basis）",))
@@ -298,12 +392,18 @@ def _my_number_basis(ctx: Context, rec: Record | None) -> Prefill | None:
 
 def _filebook_state(ctx: Context, _: Record | None) -> Prefill | None:
     files = [r for r in ctx.reg.of_kind("files") if held_during(r.data, ctx.start, ctx.end)]
-    return Prefill(None, (f"当年度に保有された個人情報ファイル等 {len(files)}件（files/）。ファイル簿は `meti-pi export` で作成",))
+    return Prefill(
+        None, (f"当年度に保有された個人情報ファイル等 {len(files)}件（files/）。ファイル簿は `meti-pi export` で作成",)
+    )
 
 
 def _ledger_state(ctx: Context, _: Record | None) -> Prefill | None:
-    notified = {str(n.data.get("file")) for n in ctx.reg.of_kind("notifications")
-                if str(n.data.get("kind", "")).startswith(("35-", "36")) and n.data.get("state") in ("submitted", "acknowledged")}
+    notified = {
+        str(n.data.get("file"))
+        for n in ctx.reg.of_kind("notifications")
+        if str(n.data.get("kind", "")).startswith(("35-", "36"))
+        and n.data.get("state") in ("submitted", "acknowledged")
+    }
     missing = sorted(f for f in notified if ctx.reg.get("ledger", f) is None)
     ev = [f"第35条・第36条の通知を受けたファイル {len(notified)}件、台帳 {len(notified) - len(missing)}件"]
     if missing:
@@ -348,7 +448,9 @@ def _vice_reports(ctx: Context, item_id: str) -> Prefill | None:
                 evidence.append(f"{rec.id} {title}: 期限 {due} を経過して未了")
                 faults = True
             else:
-                evidence.append(f"{rec.id} {title}: 未了（{'目安' if st.get('step') == 'preliminary-report' else '期限'} {due or '—'}）")
+                evidence.append(
+                    f"{rec.id} {title}: 未了（{'目安' if st.get('step') == 'preliminary-report' else '期限'} {due or '—'}）"
+                )
                 pending = True
     if not seen:
         return Prefill("na", ("当年度に該当する事案の記録なし（incidents/）",))
@@ -357,16 +459,33 @@ def _vice_reports(ctx: Context, item_id: str) -> Prefill | None:
 
 def _inspections_received(ctx: Context, _: Record | None) -> Prefill | None:
     done = [r for r in ctx.reg.of_kind("inspections") if r.data.get("year") == ctx.year]
-    open_ = sum(1 for r in done for f in r.data.get("findings") or [] if isinstance(f, dict) and f.get("status", "open") == "open")
-    return Prefill(None, (f"当年度の点検記録 {len(done)}件、未是正の指摘 {open_}件（総括への報告の要否は副総括が判断する）",))
+    open_ = sum(
+        1
+        for r in done
+        for f in r.data.get("findings") or []
+        if isinstance(f, dict) and f.get("status", "open") == "open"
+    )
+    return Prefill(
+        None, (f"当年度の点検記録 {len(done)}件、未是正の指摘 {open_}件（総括への報告の要否は副総括が判断する）",)
+    )
 
 
 def _reviews_done(ctx: Context, _: Record | None) -> Prefill | None:
     found = [r for r in ctx.reg.of_kind("reviews") if ctx.in_year(r.data.get("date"))]
     if not found:
         return Prefill(None, ("当年度の評価及び見直しの記録なし（reviews/）",))
-    return Prefill(None, tuple(f"{r.id}: {r.data.get('date')} 評価" + (f"、総括への報告 {r.data['reported_to_sokatsu_on']}" if r.data.get("reported_to_sokatsu_on") else "、総括への報告の記録なし")
-                               for r in found))
+    return Prefill(
+        None,
+        tuple(
+            f"{r.id}: {r.data.get('date')} 評価"
+            + (
+                f"、総括への報告 {r.data['reported_to_sokatsu_on']}"
+                if r.data.get("reported_to_sokatsu_on")
+                else "、総括への報告の記録なし"
+            )
+            for r in found
+        ),
+    )
 
 
 PREFILLS: dict[str, Callable[[Context, Record | None], Prefill | None]] = {

@@ -52,7 +52,9 @@ class Context:
     def files(self) -> list[Record]:
         """The division's files held at some time during the year."""
         if "files" not in self._cache:
-            self._cache["files"] = [r for r in files_of_division(self.reg, self.division) if held_during(r.data, self.start, self.end)]
+            self._cache["files"] = [
+                r for r in files_of_division(self.reg, self.division) if held_during(r.data, self.start, self.end)
+            ]
         return self._cache["files"]  # type: ignore[no-any-return]
 
     @property
@@ -64,9 +66,15 @@ class Context:
             found = []
             # Only the contractors an index says may be the division's (not a scan per division:
             # O(divisions x contractors)); the test below is the whole rule.
-            for rec in candidates(self.reg, "contractors", {"divisions[]": [self.division], "files[]": file_ids}, linked):
+            for rec in candidates(
+                self.reg, "contractors", {"divisions[]": [self.division], "files[]": file_ids}, linked
+            ):
                 d = rec.data
-                mine = self.division in d.get("divisions", []) or rec.id in linked or bool(file_ids & set(d.get("files", [])))
+                mine = (
+                    self.division in d.get("divisions", [])
+                    or rec.id in linked
+                    or bool(file_ids & set(d.get("files", [])))
+                )
                 if mine and contract_active(d, self.start, self.end):
                     found.append(rec)
             self._cache["contractors"] = found
@@ -122,8 +130,17 @@ def vice_office(reg: Register) -> str | None:
 
 
 def _find_vice_office(reg: Register) -> str | None:
-    post = next((str(r.data.get("post")) for r in reg.of_kind("roles") if r.data.get("role") == "fuku_sokatsu" and r.data.get("post")), VICE_POST)
-    return next((d.id for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id) if d.data.get("manager_post") == post), None)
+    post = next(
+        (
+            str(r.data.get("post"))
+            for r in reg.of_kind("roles")
+            if r.data.get("role") == "fuku_sokatsu" and r.data.get("post")
+        ),
+        VICE_POST,
+    )
+    return next(
+        (d.id for d in sorted(reg.of_kind("divisions"), key=lambda r: r.id) if d.data.get("manager_post") == post), None
+    )
 
 
 def contractor_files(reg: Register, rec: Record) -> list[Record]:
@@ -143,7 +160,9 @@ def candidates(reg: Register, kind: str, wanted: dict[str, Iterable[Any]], ids: 
     a text (`field == value`). A superset of the records a caller's test over those fields can
     accept: the caller still applies its test, so results are the same as a scan of every record,
     at the cost of an index built once per register (issue 18)."""
-    index = reg.derived(f"index:{kind}:{','.join(sorted(wanted))}", lambda r: _field_index(r, kind, tuple(sorted(wanted))))
+    index = reg.derived(
+        f"index:{kind}:{','.join(sorted(wanted))}", lambda r: _field_index(r, kind, tuple(sorted(wanted)))
+    )
     records, by_field, by_id, odd = index
     found: set[int] = set(odd)
     for name, values in wanted.items():
@@ -155,7 +174,9 @@ def candidates(reg: Register, kind: str, wanted: dict[str, Iterable[Any]], ids: 
     return [records[i] for i in sorted(found)]
 
 
-def _field_index(reg: Register, kind: str, names: tuple[str, ...]) -> tuple[list[Record], dict[str, dict[Any, list[int]]], dict[str, list[int]], list[int]]:
+def _field_index(
+    reg: Register, kind: str, names: tuple[str, ...]
+) -> tuple[list[Record], dict[str, dict[Any, list[int]]], dict[str, list[int]], list[int]]:
     records = list(reg.of_kind(kind))
     by_field: dict[str, dict[Any, list[int]]] = {name: {} for name in names}
     by_id: dict[str, list[int]] = {}
@@ -207,9 +228,15 @@ def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bo
     basis = "取扱ファイル"
     if not files:
         divisions = [division] if division else [d for d in rec.data.get("divisions", []) if isinstance(d, str)]
-        files = [f for d in divisions for f in files_of_division(reg, d) if f.data.get("holding", {}).get("end") is None]
+        files = [
+            f for d in divisions for f in files_of_division(reg, d) if f.data.get("holding", {}).get("end") is None
+        ]
         basis = "委託先の取扱ファイルが未登録のため委託元課等の保有ファイル"
-    ab = [f.id + f"（{CLASS_JA[f.data['management_class']]}）" for f in files if f.data.get("management_class") in ("A", "B")]
+    ab = [
+        f.id + f"（{CLASS_JA[f.data['management_class']]}）"
+        for f in files
+        if f.data.get("management_class") in ("A", "B")
+    ]
     unknown = [f.id + "（管理区分未決定）" for f in files if not f.data.get("management_class")]
     if ab or unknown:
         return True, f"{basis}に管理A・B又は未決定のものを含む: {', '.join(ab + unknown)}"
@@ -289,8 +316,19 @@ def notice_states(reg: Register, file_rec: Record, day: date) -> list[NoticeStat
         first = ks.first_made
         submitted = parse_day(first.data.get("submitted_on")) if first is not None else None
         due = ks.requirement.due
-        state = next((s for s, hit in (("missing", "missing" in codes), ("late", bool(codes & {"late", "late_explained"})),
-                                        ("stale", "stale" in codes), ("pending", "due" in codes)) if hit), "ok")
+        state = next(
+            (
+                s
+                for s, hit in (
+                    ("missing", "missing" in codes),
+                    ("late", bool(codes & {"late", "late_explained"})),
+                    ("stale", "stale" in codes),
+                    ("pending", "due" in codes),
+                )
+                if hit
+            ),
+            "ok",
+        )
         name, made = kind_ja(ks.kind), f"通知 {first.id} を {jp_day(submitted)} に提出" if first is not None else ""
         lead = {
             "missing": f"{name}の通知の記録がない（期限 {jp_day(due)}）",
@@ -306,8 +344,11 @@ def notice_states(reg: Register, file_rec: Record, day: date) -> list[NoticeStat
 def _local_notice_state(reg: Register, file_rec: Record, kind: str, day: date) -> NoticeState:
     """FALLBACK reading of one notice: made (submitted/acknowledged) by its due date or not."""
     notes = [
-        n for n in reg.of_kind("notifications")
-        if n.data.get("file") == file_rec.id and n.data.get("kind") == kind and not n.data.get("change")
+        n
+        for n in reg.of_kind("notifications")
+        if n.data.get("file") == file_rec.id
+        and n.data.get("kind") == kind
+        and not n.data.get("change")
         and n.data.get("state") in ("drafted", "submitted", "acknowledged")
     ]
     holding = file_rec.data.get("holding") or {}
@@ -318,14 +359,19 @@ def _local_notice_state(reg: Register, file_rec: Record, kind: str, day: date) -
     if kind in ("35-2", "36"):
         due = due_after(anchor, "without_delay", reg.policy["time_limits"]) if anchor else None
     made = sorted(
-        (d, n.id) for n in notes if n.data.get("state") in ("submitted", "acknowledged")
-        for d in [parse_day(n.data.get("submitted_on"))] if d is not None
+        (d, n.id)
+        for n in notes
+        if n.data.get("state") in ("submitted", "acknowledged")
+        for d in [parse_day(n.data.get("submitted_on"))]
+        if d is not None
     )
     name = kind_ja(kind)
     if made:
         first, nid = made[0]
         late = due is not None and first > due
-        text = f"{name}の通知 {nid} を {first.isoformat()} に提出（期限 {jp_day(due)}）" + ("：期限後の提出" if late else "")
+        text = f"{name}の通知 {nid} を {first.isoformat()} に提出（期限 {jp_day(due)}）" + (
+            "：期限後の提出" if late else ""
+        )
         return NoticeState(file_rec.id, kind, "late" if late else "ok", due, first, (text,))
     drafts = ", ".join(n.id for n in notes)
     text = f"{name}の通知は未提出（期限 {jp_day(due)}）" + (f"：起案 {drafts} のみ" if drafts else "")
@@ -340,11 +386,15 @@ def annual_confirmation_due(reg: Register, rec: Record) -> tuple[date | None, di
     plus policy `contractors.annual_check_months` (12: 年1回以上).
     """
     months = int(reg.policy["contractors"]["annual_check_months"])
-    confirmations = [c for c in rec.data.get("annual_confirmations", []) if isinstance(c, dict) and parse_day(c.get("date"))]
+    confirmations = [
+        c for c in rec.data.get("annual_confirmations", []) if isinstance(c, dict) and parse_day(c.get("date"))
+    ]
     post = rec.data.get("post_contract_confirmation")
     if isinstance(post, dict) and parse_day(post.get("date")):
         # The Art. 14(3) written confirmation covers the same 管理体制・実施体制 (as validate counts it).
-        confirmations.append({"date": post["date"], "method": "document", "ref": post.get("ref"), "post_contract": True})
+        confirmations.append(
+            {"date": post["date"], "method": "document", "ref": post.get("ref"), "post_contract": True}
+        )
     last = max(confirmations, key=lambda c: str(c["date"]), default=None)
     base = parse_day(last["date"]) if last else parse_day((rec.data.get("contract") or {}).get("start"))
     return (add_months(base, months) if base else None), last
@@ -390,7 +440,9 @@ def finding_ref(record_key: str, finding_id: Any) -> str:
     return f"{record_key}#{finding_id}"
 
 
-def open_findings(reg: Register, division: str | None = None, *, before_year: int | None = None) -> list[tuple[str, dict[str, Any], Record]]:
+def open_findings(
+    reg: Register, division: str | None = None, *, before_year: int | None = None
+) -> list[tuple[str, dict[str, Any], Record]]:
     """Open findings (inspections and audits) as (ref, finding, record), oldest first.
 
     With `division`: only findings about that division; with `before_year`: only inspection
@@ -398,7 +450,9 @@ def open_findings(reg: Register, division: str | None = None, *, before_year: in
     """
     out = []
     # One division's inspections from the references (an inspection names its 課等): the others are not decoded.
-    inspections = reg.of_kind("inspections") if division is None else refs.referring(reg, "inspections", f"divisions/{division}")
+    inspections = (
+        reg.of_kind("inspections") if division is None else refs.referring(reg, "inspections", f"divisions/{division}")
+    )
     for rec in inspections:
         d = rec.data
         if division is not None and d.get("division") != division:

@@ -32,8 +32,12 @@ class Outcome:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "record": self.key, "existed": self.existed, "answered": self.answered, "pending": self.pending,
-            "new_findings": self.new_findings, "closed_findings": [finding_ref(self.key, i) for i in self.closed_here] + self.closes,
+            "record": self.key,
+            "existed": self.existed,
+            "answered": self.answered,
+            "pending": self.pending,
+            "new_findings": self.new_findings,
+            "closed_findings": [finding_ref(self.key, i) for i in self.closed_here] + self.closes,
         }
 
 
@@ -46,7 +50,11 @@ def _finding_text(item: Any, given: AnswerInput) -> str:
 
 
 def build_record(
-    reg: Register, checklist: Checklist, given: AnswerSet, *, today: date,
+    reg: Register,
+    checklist: Checklist,
+    given: AnswerSet,
+    *,
+    today: date,
     register_commit: str | None = None,
 ) -> Outcome:
     """Merge `given` answers (and the register's pre-fills) into the division's record for the year.
@@ -63,8 +71,10 @@ def build_record(
         )
     inspected_on = given.inspected_on or today
     if given.ad_hoc and not checklist.period[0] <= inspected_on <= checklist.period[1]:
-        raise UsageError(f"inspected_on {inspected_on.isoformat()} is outside the {checklist.year} inspection year "
-                         f"({checklist.period[0].isoformat()} – {checklist.period[1].isoformat()}); give --year")
+        raise UsageError(
+            f"inspected_on {inspected_on.isoformat()} is outside the {checklist.year} inspection year "
+            f"({checklist.period[0].isoformat()} – {checklist.period[1].isoformat()}); give --year"
+        )
     ad_hoc_on = inspected_on if given.ad_hoc else None
     key = inspection_key(checklist.year, checklist.division, ad_hoc_on)
     existing_rec = reg.records.get(key)
@@ -85,7 +95,12 @@ def build_record(
         evidence = list(item.prefill.evidence) if item.prefill else []
         given_one = given.answers.get(item.key)
         if given_one is not None:
-            entry: dict[str, Any] = {"item": item.key, "article": item.article, "answer": given_one.answer, "source": "officer"}
+            entry: dict[str, Any] = {
+                "item": item.key,
+                "article": item.article,
+                "answer": given_one.answer,
+                "source": "officer",
+            }
             if given_one.note:
                 entry["note"] = given_one.note
         elif item.key in prev_answers and prev_answers[item.key].get("source") == "officer":
@@ -103,10 +118,12 @@ def build_record(
     # An item whose earlier finding is still open (and not closed by this record) is covered by
     # that finding: a second finding for the same fault would count it twice.
     still_open = {
-        str(item.carried.get("item")) for item, answer, _ in decided
+        str(item.carried.get("item"))
+        for item, answer, _ in decided
         if item.scope == "finding" and item.carried and answer == "no"
     } | {
-        str(i.carried.get("item")) for i in checklist.items
+        str(i.carried.get("item"))
+        for i in checklist.items
         if i.scope == "finding" and i.carried and i.key not in {d[0].key for d in decided}
     }
     for item, answer, given_one in decided:
@@ -119,9 +136,14 @@ def build_record(
             spec = given_one or AnswerInput("no")
             if open_here is None and item.key not in still_open:
                 new = {
-                    "id": next_id, "item": item.key, "article": item.article, "text": _finding_text(item, spec),
+                    "id": next_id,
+                    "item": item.key,
+                    "article": item.article,
+                    "text": _finding_text(item, spec),
                     "action": spec.action or f"{item.title}について必要な措置を講ずる",
-                    "owner": spec.owner or owner_default, "due": (spec.due or due_default).isoformat(), "status": "open",
+                    "owner": spec.owner or owner_default,
+                    "due": (spec.due or due_default).isoformat(),
+                    "status": "open",
                 }
                 if spec.escalate:
                     new["escalate"] = True
@@ -130,7 +152,11 @@ def build_record(
                 next_id += 1
             elif open_here is not None and given_one is not None:
                 # Answered 'no' again: the officer may restate the action, owner or due date.
-                for name, value in (("action", spec.action), ("owner", spec.owner), ("due", spec.due.isoformat() if spec.due else None)):
+                for name, value in (
+                    ("action", spec.action),
+                    ("owner", spec.owner),
+                    ("due", spec.due.isoformat() if spec.due else None),
+                ):
                     if value:
                         open_here[name] = value
                 if spec.escalate:
@@ -145,9 +171,13 @@ def build_record(
     answers += [a for k, a in prev_answers.items() if k not in seen]
 
     data: dict[str, Any] = {
-        "schema_version": 1, "id": record_id(checklist.division, ad_hoc_on), "year": checklist.year, "year_basis": checklist.basis,
+        "schema_version": 1,
+        "id": record_id(checklist.division, ad_hoc_on),
+        "year": checklist.year,
+        "year_basis": checklist.basis,
         "period": {"start": checklist.period[0].isoformat(), "end": checklist.period[1].isoformat()},
-        "division": checklist.division, "catalogue_version": checklist.catalogue_version,
+        "division": checklist.division,
+        "catalogue_version": checklist.catalogue_version,
         "inspected_on": inspected_on.isoformat(),
     }
     if ad_hoc_on is not None:
@@ -195,7 +225,9 @@ def _ref_target(ref: str) -> tuple[str, str]:
     try:
         return split_ref(ref)
     except ValueError:
-        raise UsageError(f"{ref!r} is not a finding reference (inspections/<year>/<division>#N or audits/<id>#N)") from None
+        raise UsageError(
+            f"{ref!r} is not a finding reference (inspections/<year>/<division>#N or audits/<id>#N)"
+        ) from None
 
 
 def apply_outcome(doc: Any, data: dict[str, Any]) -> None:

@@ -86,32 +86,52 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
         counts = Counter(str(a.get("answer")) for a in answers)
         own = [f for f in (rec.data.get("findings", []) if rec else []) if isinstance(f, dict)]
         prev_items = {f.get("item") for f in (prev.data.get("findings", []) if prev else []) if isinstance(f, dict)}
-        for f in (prev.data.get("findings", []) if prev else []):
+        for f in prev.data.get("findings", []) if prev else []:
             if isinstance(f, dict):
                 by_article_prev[str(f.get("article"))] += 1
         carried = [(ref, f, r) for ref, f, r in open_findings(reg, div.id, before_year=year) if r.kind == "inspections"]
         prefix = f"inspections/{year}/{div.id}{AD_HOC_MARK}"
-        ad_hoc = [r for key, r in sorted(reg.records.items()) if key.startswith(prefix) and r.data.get("occasion") == "ad_hoc"]
+        ad_hoc = [
+            r for key, r in sorted(reg.records.items()) if key.startswith(prefix) and r.data.get("occasion") == "ad_hoc"
+        ]
         row = {
-            "division": div.id, "name": div.data.get("name"), "manager_post": div.data.get("manager_post"),
-            "inspected": rec is not None, "inspected_on": rec.data.get("inspected_on") if rec else None,
+            "division": div.id,
+            "name": div.data.get("name"),
+            "manager_post": div.data.get("manager_post"),
+            "inspected": rec is not None,
+            "inspected_on": rec.data.get("inspected_on") if rec else None,
             "reported_on": rec.data.get("reported_on") if rec else None,
-            "items": total, "answered": answered, "pending": total - answered,
+            "items": total,
+            "answered": answered,
+            "pending": total - answered,
             "completion": round(answered / total, 4) if total else 1.0,
             "answers": {k: counts.get(k, 0) for k in ANSWERS},
-            "findings": len(own), "findings_open": sum(1 for f in own if f.get("status") == "open"),
+            "findings": len(own),
+            "findings_open": sum(1 for f in own if f.get("status") == "open"),
             "carried_open": len(carried),
             "ad_hoc": [r.key for r in ad_hoc],
-            "previous": {"inspected": prev is not None, "completion": round(p_answered / p_total, 4) if p_total else None,
-                         "findings": len(list(prev.data.get("findings", []))) if prev else None},
+            "previous": {
+                "inspected": prev is not None,
+                "completion": round(p_answered / p_total, 4) if p_total else None,
+                "findings": len(list(prev.data.get("findings", []))) if prev else None,
+            },
         }
         rows.append(row)
         if rec is None:
-            escalations.append({"division": div.id, "ref": None, "reasons": ["not_inspected"], "text": ESCALATION_JA["not_inspected"]})
+            escalations.append(
+                {"division": div.id, "ref": None, "reasons": ["not_inspected"], "text": ESCALATION_JA["not_inspected"]}
+            )
         elif row["pending"] and today > end:
-            escalations.append({"division": div.id, "ref": None, "reasons": ["incomplete"], "text": ESCALATION_JA["incomplete"]})
+            escalations.append(
+                {"division": div.id, "ref": None, "reasons": ["incomplete"], "text": ESCALATION_JA["incomplete"]}
+            )
         listed = [(finding_ref(rec.key, f.get("id")), f, False) for f in own] if rec else []
-        listed += [(finding_ref(r.key, f.get("id")), f, False) for r in ad_hoc for f in r.data.get("findings", []) if isinstance(f, dict)]
+        listed += [
+            (finding_ref(r.key, f.get("id")), f, False)
+            for r in ad_hoc
+            for f in r.data.get("findings", [])
+            if isinstance(f, dict)
+        ]
         listed += [(ref, f, True) for ref, f, _r in carried]
         for ref, f, is_carried in listed:
             if not is_carried:
@@ -131,32 +151,61 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
                 reasons.append("incident")
             if f.get("escalate"):
                 reasons.append("marked")
-            findings_rows.append({
-                "ref": ref, "division": div.id, "article": f.get("article"), "item": f.get("item"), "text": f.get("text"),
-                "action": f.get("action"), "owner": f.get("owner"), "due": f.get("due"), "status": f.get("status"),
-                "closed_on": f.get("closed_on"), "carried": is_carried, "overdue": "overdue_action" in reasons,
-                "escalate": reasons,
-            })
+            findings_rows.append(
+                {
+                    "ref": ref,
+                    "division": div.id,
+                    "article": f.get("article"),
+                    "item": f.get("item"),
+                    "text": f.get("text"),
+                    "action": f.get("action"),
+                    "owner": f.get("owner"),
+                    "due": f.get("due"),
+                    "status": f.get("status"),
+                    "closed_on": f.get("closed_on"),
+                    "carried": is_carried,
+                    "overdue": "overdue_action" in reasons,
+                    "escalate": reasons,
+                }
+            )
             if reasons and (is_open or "repeated" in reasons or "class_a" in reasons or "incident" in reasons):
-                escalations.append({"division": div.id, "ref": ref, "reasons": reasons,
-                                    "text": "、".join(ESCALATION_JA[r] for r in reasons) + f"：{f.get('text')}"})
+                escalations.append(
+                    {
+                        "division": div.id,
+                        "ref": ref,
+                        "reasons": reasons,
+                        "text": "、".join(ESCALATION_JA[r] for r in reasons) + f"：{f.get('text')}",
+                    }
+                )
     articles = sorted(set(by_article) | set(by_article_prev), key=_article_sort)
     total_items = sum(r["items"] for r in rows)
     total_answered = sum(r["answered"] for r in rows)
     return {
-        "year": year, "year_basis": cl.year_basis(reg.policy),
+        "year": year,
+        "year_basis": cl.year_basis(reg.policy),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "generated_on": today.isoformat(), "catalogue_version": cl.load_catalogue().version,
+        "generated_on": today.isoformat(),
+        "catalogue_version": cl.load_catalogue().version,
         "totals": {
-            "divisions": len(rows), "inspected": sum(1 for r in rows if r["inspected"]),
-            "items": total_items, "answered": total_answered,
+            "divisions": len(rows),
+            "inspected": sum(1 for r in rows if r["inspected"]),
+            "items": total_items,
+            "answered": total_answered,
             "completion": round(total_answered / total_items, 4) if total_items else 1.0,
-            "findings": sum(by_article.values()), "findings_previous": sum(by_article_prev.values()),
+            "findings": sum(by_article.values()),
+            "findings_previous": sum(by_article_prev.values()),
             "open": sum(1 for f in findings_rows if f["status"] == "open"),
         },
         "divisions": rows,
-        "findings_by_article": [{"article": a, "count": by_article.get(a, 0), "previous": by_article_prev.get(a, 0),
-                                 "change": by_article.get(a, 0) - by_article_prev.get(a, 0)} for a in articles],
+        "findings_by_article": [
+            {
+                "article": a,
+                "count": by_article.get(a, 0),
+                "previous": by_article_prev.get(a, 0),
+                "change": by_article.get(a, 0) - by_article_prev.get(a, 0),
+            }
+            for a in articles
+        ],
         "findings": findings_rows,
         "escalations": escalations,
     }
@@ -187,7 +236,9 @@ def _sender_lines(reg_roles: dict[str, tuple[str, str]]) -> tuple[str, str]:
     return f"{to_title}\\\n{to_post}　殿", f"{html_escape(from_title)}<br>{html_escape(from_post)}"
 
 
-def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None) -> str:
+def report_markdown(
+    report: dict[str, Any], policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None
+) -> str:
     """The report as a Japanese document in CommonMark (Word output is made from it, landscape):
     the 副総括's report to the 総括 (Art. 41(2)), 和暦 dates, 課等 by name, ids only as references."""
     full = bool((policy.get("documents") or {}).get("fullwidth_digits", True))
@@ -224,8 +275,11 @@ def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[
         "",
         center(html_escape(title), bold=True),
         "",
-        "　" + t(f"経済産業省個人情報保護管理規程第41条第1項の規定に基づき{label}に実施した"
-                 "保有個人情報等の管理及び利用の状況に関する点検の結果を、下記のとおり報告する。"),
+        "　"
+        + t(
+            f"経済産業省個人情報保護管理規程第41条第1項の規定に基づき{label}に実施した"
+            "保有個人情報等の管理及び利用の状況に関する点検の結果を、下記のとおり報告する。"
+        ),
         "",
         center("記"),
         "",
@@ -243,7 +297,9 @@ def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[
     ]
     for r in report["divisions"]:
         a = r["answers"]
-        held = (d(r["inspected_on"]) if r["inspected_on"] else "未実施") + (f"（ほか随時点検{n(len(r['ad_hoc']))}回）" if r.get("ad_hoc") else "")
+        held = (d(r["inspected_on"]) if r["inspected_on"] else "未実施") + (
+            f"（ほか随時点検{n(len(r['ad_hoc']))}回）" if r.get("ad_hoc") else ""
+        )
         lines.append(
             f"| {_cell(r['name'])} | {_cell(held)} | {n(r['items'])} | {pct(r['completion'])} | "
             f"{pct(r['previous']['completion'])} | {n(a['yes'])} | {n(a['no'])} | {n(a['na'])} | {n(r['findings'])} | "
@@ -254,18 +310,36 @@ def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[
         lines += ["| 条項 | 本年度 | 前年度 | 増減 |", "|---|--:|--:|--:|"]
         for a in report["findings_by_article"]:
             change = a["change"]
-            sign = "＋" if full and change > 0 else "－" if full and change < 0 else "+" if change > 0 else "-" if change < 0 else "±"
-            lines.append(f"| {t('規程第' + article_ja(a['article']))} | {n(a['count'])} | {n(a['previous'])} | {sign}{n(abs(change))} |")
+            sign = (
+                "＋"
+                if full and change > 0
+                else "－"
+                if full and change < 0
+                else "+"
+                if change > 0
+                else "-"
+                if change < 0
+                else "±"
+            )
+            lines.append(
+                f"| {t('規程第' + article_ja(a['article']))} | {n(a['count'])} | {n(a['previous'])} | {sign}{n(abs(change))} |"
+            )
     else:
         lines.append("指摘事項はない。")
     lines += ["", "## " + t("４　指摘事項及び是正措置"), ""]
     if report["findings"]:
         for i, f in enumerate(report["findings"], start=1):
-            status = ("是正完了（" + d(f["closed_on"]) + "）") if f["status"] == "closed" else ("期限経過" if f["overdue"] else "是正中")
+            status = (
+                ("是正完了（" + d(f["closed_on"]) + "）")
+                if f["status"] == "closed"
+                else ("期限経過" if f["overdue"] else "是正中")
+            )
             if f["carried"]:
                 status += "、前年度以前からの繰越し"
             lines += [
-                "### " + t(f"（{i}）") + f"{_cell(names.get(f['division'], f['division']))}　{t('規程第' + article_ja(str(f['article'])))}",
+                "### "
+                + t(f"（{i}）")
+                + f"{_cell(names.get(f['division'], f['division']))}　{t('規程第' + article_ja(str(f['article'])))}",
                 "",
                 f"- 指摘：{_cell(document_text(f['text']))}",
                 f"- 是正措置：{_cell(document_text(f['action']))}",
@@ -285,16 +359,47 @@ def report_markdown(report: dict[str, Any], policy: dict[str, Any], roles: dict[
             lines.append(f"- {_cell(names.get(e['division'], e['division']))}：{why}{what}")
     else:
         lines.append("該当なし。")
-    lines += ["", "　" + t("第５の事項は点検結果から抽出した候補であり、報告の要否は副総括個人情報保護管理者が判断する。"),
-              "", right("以上"), ""]
+    lines += [
+        "",
+        "　" + t("第５の事項は点検結果から抽出した候補であり、報告の要否は副総括個人情報保護管理者が判断する。"),
+        "",
+        right("以上"),
+        "",
+    ]
     return "\n".join(lines)
 
 
-REPORT_HEADERS = ("参照", "課等", "課等ID", "条項", "項目", "指摘", "是正措置", "担当（官職）", "期限", "状況", "完了日", "総括への報告候補")
+REPORT_HEADERS = (
+    "参照",
+    "課等",
+    "課等ID",
+    "条項",
+    "項目",
+    "指摘",
+    "是正措置",
+    "担当（官職）",
+    "期限",
+    "状況",
+    "完了日",
+    "総括への報告候補",
+)
 
 
-DIVISION_HEADERS = ("課等", "課等ID", "実施日", "項目数", "回答済", "回答率", "前年度回答率", "適", "否", "該当なし", "指摘", "未是正",
-                    "前年度以前の未是正")
+DIVISION_HEADERS = (
+    "課等",
+    "課等ID",
+    "実施日",
+    "項目数",
+    "回答済",
+    "回答率",
+    "前年度回答率",
+    "適",
+    "否",
+    "該当なし",
+    "指摘",
+    "未是正",
+    "前年度以前の未是正",
+)
 
 
 def division_rows(report: dict[str, Any]) -> list[list[Any]]:
@@ -303,16 +408,33 @@ def division_rows(report: dict[str, Any]) -> list[list[Any]]:
     for r in report["divisions"]:
         a = r["answers"]
         prev = r["previous"]["completion"]
-        rows.append([r["name"], r["division"], r["inspected_on"] or "未実施", r["items"], r["answered"],
-                     round(r["completion"] * 100), None if prev is None else round(prev * 100),
-                     a["yes"], a["no"], a["na"], r["findings"], r["findings_open"], r["carried_open"]])
+        rows.append(
+            [
+                r["name"],
+                r["division"],
+                r["inspected_on"] or "未実施",
+                r["items"],
+                r["answered"],
+                round(r["completion"] * 100),
+                None if prev is None else round(prev * 100),
+                a["yes"],
+                a["no"],
+                a["na"],
+                r["findings"],
+                r["findings_open"],
+                r["carried_open"],
+            ]
+        )
     return rows
 
 
 def roles_of(reg: Register) -> dict[str, tuple[str, str]]:
     """role -> (title, post) from the register's roles records."""
-    return {str(r.data.get("role")): (str(r.data.get("title_ja") or ""), str(r.data.get("post") or ""))
-            for r in reg.of_kind("roles") if r.data.get("role")}
+    return {
+        str(r.data.get("role")): (str(r.data.get("title_ja") or ""), str(r.data.get("post") or ""))
+        for r in reg.of_kind("roles")
+        if r.data.get("role")
+    }
 
 
 def report_rows(report: dict[str, Any]) -> list[list[Any]]:
@@ -320,15 +442,29 @@ def report_rows(report: dict[str, Any]) -> list[list[Any]]:
     rows = []
     names = {r["division"]: r["name"] for r in report["divisions"]}
     for f in report["findings"]:
-        rows.append([
-            f["ref"], names.get(f["division"]) or f["division"], f["division"], f["article"], f["item"], document_text(f["text"]), document_text(f["action"]), f["owner"], f["due"],
-            {"open": "対応中", "closed": "完了"}.get(str(f["status"]), f["status"]) + ("（繰越）" if f["carried"] else ""),
-            f["closed_on"], "、".join(ESCALATION_JA[r] for r in f["escalate"]),
-        ])
+        rows.append(
+            [
+                f["ref"],
+                names.get(f["division"]) or f["division"],
+                f["division"],
+                f["article"],
+                f["item"],
+                document_text(f["text"]),
+                document_text(f["action"]),
+                f["owner"],
+                f["due"],
+                {"open": "対応中", "closed": "完了"}.get(str(f["status"]), f["status"])
+                + ("（繰越）" if f["carried"] else ""),
+                f["closed_on"],
+                "、".join(ESCALATION_JA[r] for r in f["escalate"]),
+            ]
+        )
     return rows
 
 
-def render_report(report: dict[str, Any], fmt: str, policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None) -> bytes:
+def render_report(
+    report: dict[str, Any], fmt: str, policy: dict[str, Any], roles: dict[str, tuple[str, str]] | None = None
+) -> bytes:
     """The report as md (UTF-8), docx (landscape A4) or xlsx (a sheet per division and one of
     findings) bytes; reproducible for the same input. `roles`: role -> (title, post) of the
     総括 and 副総括 (`roles_of`)."""
@@ -337,11 +473,16 @@ def render_report(report: dict[str, Any], fmt: str, policy: dict[str, Any], role
     if fmt == "md":
         return md.encode("utf-8")
     if fmt == "docx":
-        return word.markdown_to_docx(md, **word.docx_options_from_policy(policy), created=created, landscape=True,
-                                     subject="点検結果報告")
+        return word.markdown_to_docx(
+            md, **word.docx_options_from_policy(policy), created=created, landscape=True, subject="点検結果報告"
+        )
     if fmt == "xlsx":
-        return excel.write_workbook([
-            excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report), paper="A3"),
-            excel.Sheet(f"課等別{report['year']}", DIVISION_HEADERS, division_rows(report)),
-        ], created=created, title=f"点検結果{report['year']}")
+        return excel.write_workbook(
+            [
+                excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report), paper="A3"),
+                excel.Sheet(f"課等別{report['year']}", DIVISION_HEADERS, division_rows(report)),
+            ],
+            created=created,
+            title=f"点検結果{report['year']}",
+        )
     raise UsageError(f"--format {fmt!r}: one of md, docx, xlsx")

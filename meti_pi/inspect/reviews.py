@@ -15,13 +15,23 @@ from meti_pi.store.register import Register
 
 
 def new_review_data(
-    reg: Register, *, on: date, findings: list[str], evaluation: str, measures: list[dict[str, Any]] | None = None,
-    inspection_year: int | None = None, audits: list[str] | None = None, reported_on: date | None = None, close: bool = False,
+    reg: Register,
+    *,
+    on: date,
+    findings: list[str],
+    evaluation: str,
+    measures: list[dict[str, Any]] | None = None,
+    inspection_year: int | None = None,
+    audits: list[str] | None = None,
+    reported_on: date | None = None,
+    close: bool = False,
 ) -> dict[str, Any]:
     """The fields of an Art. 43 review; every finding reference must resolve."""
     missing = [r for r in findings if find_finding(reg, r) is None]
     if missing:
-        raise UsageError(f"--finding: no such finding(s): {', '.join(missing)}; references look like inspections/2026/<division>#1 or audits/<id>#1")
+        raise UsageError(
+            f"--finding: no such finding(s): {', '.join(missing)}; references look like inspections/2026/<division>#1 or audits/<id>#1"
+        )
     for aid in audits or []:
         if reg.get("audits", aid) is None:
             raise UsageError(f"--audit {aid!r}: no such audit")
@@ -52,22 +62,37 @@ def audits_overview(reg: Register, today: date) -> list[dict[str, Any]]:
     for rec in sorted(reg.of_kind("audits"), key=lambda r: (str(r.data.get("started_on")), r.id), reverse=True):
         findings = [f for f in rec.data.get("findings", []) if isinstance(f, dict)]
         open_ = [f for f in findings if f.get("status") == "open"]
-        out.append({
-            "id": rec.id, "title": rec.data.get("title"), "kind": rec.data.get("kind"), "external": bool(rec.data.get("external")),
-            "started_on": rec.data.get("started_on"), "reported_on": rec.data.get("reported_on"),
-            "scope": rec.data.get("scope"), "independence": independence_flags(reg, rec.data),
-            "findings": len(findings), "open": len(open_),
-            "overdue": sum(1 for f in open_ if (parse_day(f.get("due")) or today) < today),
-            "evidence": [e.get("commit") for e in rec.data.get("evidence", []) if isinstance(e, dict)],
-        })
+        out.append(
+            {
+                "id": rec.id,
+                "title": rec.data.get("title"),
+                "kind": rec.data.get("kind"),
+                "external": bool(rec.data.get("external")),
+                "started_on": rec.data.get("started_on"),
+                "reported_on": rec.data.get("reported_on"),
+                "scope": rec.data.get("scope"),
+                "independence": independence_flags(reg, rec.data),
+                "findings": len(findings),
+                "open": len(open_),
+                "overdue": sum(1 for f in open_ if (parse_day(f.get("due")) or today) < today),
+                "evidence": [e.get("commit") for e in rec.data.get("evidence", []) if isinstance(e, dict)],
+            }
+        )
     return out
 
 
 def reviews_overview(reg: Register) -> list[dict[str, Any]]:
     """Each review with the findings it answers."""
     return [
-        {"id": r.id, "date": r.data.get("date"), "findings": r.data.get("findings", []), "closes_findings": bool(r.data.get("closes_findings")),
-         "reported_to_sokatsu_on": r.data.get("reported_to_sokatsu_on"),
-         "open_measures": sum(1 for m in r.data.get("measures", []) if isinstance(m, dict) and m.get("status") == "open")}
+        {
+            "id": r.id,
+            "date": r.data.get("date"),
+            "findings": r.data.get("findings", []),
+            "closes_findings": bool(r.data.get("closes_findings")),
+            "reported_to_sokatsu_on": r.data.get("reported_to_sokatsu_on"),
+            "open_measures": sum(
+                1 for m in r.data.get("measures", []) if isinstance(m, dict) and m.get("status") == "open"
+            ),
+        }
         for r in sorted(reg.of_kind("reviews"), key=lambda r: (str(r.data.get("date")), r.id), reverse=True)
     ]

@@ -222,7 +222,9 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
         elif ctx.changed_items is None:
             # The register cannot show the previous notice's items (no commit recorded, or the
             # record then did not hash to what was notified): say so rather than leave a blank.
-            w.para("変更した事項：前回の通知の内容を登録簿の履歴から特定できないため、全ての事項を変更後の内容で記載する。")
+            w.para(
+                "変更した事項：前回の通知の内容を登録簿の履歴から特定できないため、全ての事項を変更後の内容で記載する。"
+            )
             w.gaps.append("changed_items")
         else:
             w.para("変更した事項：通知事項の内容に変更はない（管理情報の更新のみ）。")
@@ -261,12 +263,14 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
         w.para(w.value(ctx.late_reason, "late_reason", empty="（記入してください）"))
 
     w.heading(2, "（参考）本通知の管理情報")
-    w.bullets([
-        f"通知番号：{ctx.notice_id}",
-        f"個人情報ファイルID：{rec.id}",
-        f"作成の基礎とした登録簿のコミット：{ctx.register_commit or '（なし）'}",
-        f"通知事項のハッシュ（SHA-256）：{ctx.items_hash}",
-    ])
+    w.bullets(
+        [
+            f"通知番号：{ctx.notice_id}",
+            f"個人情報ファイルID：{rec.id}",
+            f"作成の基礎とした登録簿のコミット：{ctx.register_commit or '（なし）'}",
+            f"通知事項のハッシュ（SHA-256）：{ctx.items_hash}",
+        ]
+    )
     w.para(right("以上"))
     return Draft(title=title, markdown=w.text(), gaps=w.gaps)
 
@@ -284,7 +288,9 @@ def _office(w: _Writer, value: Any, gap: str) -> str:
     return f"{name}（所在地：{_md_escape(address)}）" if isinstance(address, str) and address.strip() else name
 
 
-def _items_74(w: _Writer, reg: Register, data: dict[str, Any], division: dict[str, Any], kind: str, drafted_on: date) -> None:
+def _items_74(
+    w: _Writer, reg: Register, data: dict[str, Any], division: dict[str, Any], kind: str, drafted_on: date
+) -> None:
     """APPI 74(1) items 1-11."""
 
     not_a_file = data.get("file_kind") == "none"
@@ -296,8 +302,11 @@ def _items_74(w: _Writer, reg: Register, data: dict[str, Any], division: dict[st
         w.para(body)
 
     item(1, "個人情報ファイルの名称", w.value(data.get("name"), "name"))
-    item(2, "行政機関等の名称及び個人情報ファイルが利用に供される事務をつかさどる組織の名称",
-         "行政機関等の名称：" + w.value(data.get("org"), "org"))
+    item(
+        2,
+        "行政機関等の名称及び個人情報ファイルが利用に供される事務をつかさどる組織の名称",
+        "行政機関等の名称：" + w.value(data.get("org"), "org"),
+    )
     w.para("事務をつかさどる組織の名称：" + w.value(division.get("name"), "division.name"))
     item(3, "個人情報ファイルの利用目的", w.value(data.get("purpose"), "purpose"))
     record_items = [v for v in data.get("record_items") or [] if isinstance(v, str) and v.strip()]
@@ -311,15 +320,24 @@ def _items_74(w: _Writer, reg: Register, data: dict[str, Any], division: dict[st
     w.para("記録範囲：" + w.value(data.get("record_scope"), "record_scope"))
     item(5, "記録情報の収集方法", w.value(data.get("collection_method"), "collection_method"))
     sensitive = bool((data.get("characteristics") or {}).get("sensitive"))
-    item(6, "要配慮個人情報が含まれるときは、その旨",
-         "記録情報に要配慮個人情報が含まれる。" if sensitive else "記録情報に要配慮個人情報は含まれない。")
+    item(
+        6,
+        "要配慮個人情報が含まれるときは、その旨",
+        "記録情報に要配慮個人情報が含まれる。" if sensitive else "記録情報に要配慮個人情報は含まれない。",
+    )
     recipients = [_md_escape(v) for v in data.get("routine_recipients") or [] if isinstance(v, str) and v.strip()]
     item(7, "記録情報の経常的提供先", "、".join(recipients) if recipients else "なし")
-    item(8, w.t(f"{cite(reg.citations, 'appi.75', APPI, '第75条')}第3項の規定により個人情報ファイル簿に記載しない事項等"),
-         _withheld(w, reg, data))
+    item(
+        8,
+        w.t(f"{cite(reg.citations, 'appi.75', APPI, '第75条')}第3項の規定により個人情報ファイル簿に記載しない事項等"),
+        _withheld(w, reg, data),
+    )
     item(9, "開示請求等を受理する組織の名称及び所在地", _office(w, data.get("disclosure_office"), "disclosure_office"))
-    item(10, "訂正又は利用停止に関する他の法令の規定による特別の手続等",
-         w.value(data.get("special_procedures"), "special_procedures", empty="なし"))
+    item(
+        10,
+        "訂正又は利用停止に関する他の法令の規定による特別の手続等",
+        w.value(data.get("special_procedures"), "special_procedures", empty="なし"),
+    )
     holding = data.get("holding") or {}
     start = notices._date(data.get("planned_start_date")) or notices._date(holding.get("start"))
     held = kind == "35-2" or (start is not None and start <= drafted_on)
@@ -365,11 +383,16 @@ def _anonymized(w: _Writer, reg: Register, data: dict[str, Any]) -> None:
     w.para(w.t(f"加工の基準：{cite(cits, 'appi.114-1', APPI, '第116条第1項')}の基準に従って加工した。"))
     w.heading(3, w.t(f"個人情報ファイル簿に記載する事項（{cite(cits, 'appi.115', APPI, '第117条')}）"))
     w.para("行政機関等匿名加工情報の概要：" + w.value(ai.get("overview"), "anonymized_info.overview"))
-    w.para("提案を受ける組織の名称及び所在地：" + _office(w, ai.get("proposal_office"), "anonymized_info.proposal_office"))
+    w.para(
+        "提案を受ける組織の名称及び所在地：" + _office(w, ai.get("proposal_office"), "anonymized_info.proposal_office")
+    )
     w.para("提案をすることができる期間：" + w.value(ai.get("proposal_period"), "anonymized_info.proposal_period"))
     w.heading(3, w.t(f"提案の募集（{cite(cits, 'appi.108', APPI, '第110条')}）"))
-    w.para("行政機関等匿名加工情報の提案を募集する個人情報ファイルである。" if ai.get("invites_proposals")
-           else "行政機関等匿名加工情報の提案を募集する個人情報ファイルではない。")
+    w.para(
+        "行政機関等匿名加工情報の提案を募集する個人情報ファイルである。"
+        if ai.get("invites_proposals")
+        else "行政機関等匿名加工情報の提案を募集する個人情報ファイルではない。"
+    )
 
 
 def _classification(w: _Writer, data: dict[str, Any], decision: Any, klass: str | None) -> None:
@@ -456,9 +479,14 @@ def _contractors(w: _Writer, reg: Register, data: dict[str, Any]) -> None:
 
 def _exclusions(w: _Writer, data: dict[str, Any], decision: Any) -> None:
     """The exclusions in effect: those claimed (with the 管理者's reason) and those the engine found."""
-    claimed = {str(e["item"]): e.get("reason") for e in data.get("exclusions") or [] if isinstance(e, dict) and e.get("item")}
-    found = {str(getattr(r, "rule", "")).removeprefix("exclusion:"): getattr(r, "text", "")
-             for r in getattr(decision, "reasons", ()) or () if str(getattr(r, "rule", "")).startswith("exclusion:")}
+    claimed = {
+        str(e["item"]): e.get("reason") for e in data.get("exclusions") or [] if isinstance(e, dict) and e.get("item")
+    }
+    found = {
+        str(getattr(r, "rule", "")).removeprefix("exclusion:"): getattr(r, "text", "")
+        for r in getattr(decision, "reasons", ()) or ()
+        if str(getattr(r, "rule", "")).startswith("exclusion:")
+    }
     items = list(dict.fromkeys([*(getattr(decision, "exclusions", ()) or ()), *claimed]))
     if not items:
         w.para("なし")
@@ -497,9 +525,13 @@ def _exclusion_sentence(item: str, trace: str) -> str:
 def _my_number(w: _Writer, reg: Register, data: dict[str, Any]) -> None:
     mb = data.get("my_number_basis") or {}
     cits = reg.citations
-    w.para(w.t(f"個人番号を利用する根拠（{MYNUMBER}第9条）：") + w.value(mb.get("use_basis"), "my_number_basis.use_basis"))
-    w.para(w.t(f"特定個人情報を提供する根拠（{cite(cits, 'mynumber.19', MYNUMBER, '第19条')}）：")
-           + w.value(mb.get("provision_basis"), "my_number_basis.provision_basis", empty="提供しない"))
+    w.para(
+        w.t(f"個人番号を利用する根拠（{MYNUMBER}第9条）：") + w.value(mb.get("use_basis"), "my_number_basis.use_basis")
+    )
+    w.para(
+        w.t(f"特定個人情報を提供する根拠（{cite(cits, 'mynumber.19', MYNUMBER, '第19条')}）：")
+        + w.value(mb.get("provision_basis"), "my_number_basis.provision_basis", empty="提供しない")
+    )
     relation = cite(cits, "mynumber.2-11", MYNUMBER, "第2条第12項")
     w.para(w.t(f"個人番号関係事務（{relation}）：") + ("該当する" if mb.get("relation_work") else "該当しない"))
     status = mb.get("pia_status")
@@ -517,5 +549,6 @@ def docx(draft: Draft, policy: dict[str, Any] | None, drafted_on: date) -> bytes
     """The Word version of a draft (byte-identical for the same draft, policy and date)."""
     from meti_pi.render import word
 
-    return word.markdown_to_docx(draft.markdown, created=drafted_on, subject=draft.title,
-                                 **word.docx_options_from_policy(policy))
+    return word.markdown_to_docx(
+        draft.markdown, created=drafted_on, subject=draft.title, **word.docx_options_from_policy(policy)
+    )

@@ -98,7 +98,9 @@ def kind_findings(ks: KindStatus, today: date) -> list[Finding]:
     """The findings for one required notice (empty when it was made on time and is current)."""
     rec, req, kind = ks.file, ks.requirement, ks.kind
     art = f"Art. {req.article}"
-    anchor_key: tuple[object, ...] = ("anonymized_info", "created_on") if req.trigger == "creation" else ("holding", "start")
+    anchor_key: tuple[object, ...] = (
+        ("anonymized_info", "created_on") if req.trigger == "creation" else ("holding", "start")
+    )
 
     def finding(status: str, message: str, notification: str | None = None) -> Finding:
         line, key = _locate(rec, anchor_key)  # only on the finding path: locating parses the file again
@@ -115,12 +117,22 @@ def kind_findings(ks: KindStatus, today: date) -> list[Finding]:
             else:
                 hint = f"draft {draft.id} is out of date (the file changed since); redraft with `meti-pi notify {rec.id} --kind {kind}`"
         if req.due is not None and today <= req.due:
-            out.append(finding("due", f"{art} notice due by {req.due.isoformat()} ({_timing_words(req)}; {_anchor_words(req)}); {hint}",
-                               draft.id if draft else None))
+            out.append(
+                finding(
+                    "due",
+                    f"{art} notice due by {req.due.isoformat()} ({_timing_words(req)}; {_anchor_words(req)}); {hint}",
+                    draft.id if draft else None,
+                )
+            )
         else:
             since = f"was due {req.due.isoformat()}" if req.due else "is due (date unknown)"
-            out.append(finding("missing", f"{art} notice not made; it {since} ({_timing_words(req)}; {_anchor_words(req)}); {hint}",
-                               draft.id if draft else None))
+            out.append(
+                finding(
+                    "missing",
+                    f"{art} notice not made; it {since} ({_timing_words(req)}; {_anchor_words(req)}); {hint}",
+                    draft.id if draft else None,
+                )
+            )
         return out
 
     submitted = _date(first.data.get("submitted_on"))
@@ -132,22 +144,40 @@ def kind_findings(ks: KindStatus, today: date) -> list[Finding]:
         if isinstance(reason, str) and reason.strip():
             out.append(finding("late_explained", base + "; the reason is recorded", first.id))
         else:
-            out.append(finding("late", base + f"; record why with `meti-pi notify explain {first.id} --reason TEXT`", first.id))
+            out.append(
+                finding("late", base + f"; record why with `meti-pi notify explain {first.id} --reason TEXT`", first.id)
+            )
 
     latest = ks.latest_made
     assert latest is not None
     recorded = latest.data.get("items_hash")
     if not recorded:
-        out.append(finding("unhashed", f"{art} notice {latest.id} has no items_hash; whether it is current cannot be told", latest.id))
+        out.append(
+            finding(
+                "unhashed",
+                f"{art} notice {latest.id} has no items_hash; whether it is current cannot be told",
+                latest.id,
+            )
+        )
     elif latest.data.get("items_version", ITEMS_VERSION) != ITEMS_VERSION or recorded != ks.current_hash:
         draft = ks.pending_draft
-        when = "before the change (変更しようとするとき)" if CHANGE_TIMING[kind] == "before" else "遅滞なく after the change"
+        when = (
+            "before the change (変更しようとするとき)"
+            if CHANGE_TIMING[kind] == "before"
+            else "遅滞なく after the change"
+        )
         if draft is not None and draft.data.get("items_hash") == ks.current_hash:
             hint = f"change notice {draft.id} is drafted; record it with `meti-pi notify submit {draft.id} --on DATE`"
         else:
             hint = f"run `meti-pi notify {rec.id} --kind {kind}` to draft a change notice"
-        out.append(finding("stale", f"{art}: the notified items changed since notice {latest.id} ({latest.data.get('submitted_on')}); "
-                                    f"a change notice is required {when}; {hint}", latest.id))
+        out.append(
+            finding(
+                "stale",
+                f"{art}: the notified items changed since notice {latest.id} ({latest.data.get('submitted_on')}); "
+                f"a change notice is required {when}; {hint}",
+                latest.id,
+            )
+        )
     return out
 
 
@@ -185,6 +215,7 @@ def check_with_ppc(reg: Register, today: date) -> list[Finding]:
 
 def _ppc_notices(reg: Register) -> dict[tuple[str, str], list[Record]]:
     """Made (submitted or acknowledged) PPC notices by (file id, kind), in the order made."""
+
     def build(reg: Register) -> dict[tuple[str, str], list[Record]]:
         out: dict[tuple[str, str], list[Record]] = {}
         for rec in reg.of_kind("notifications"):
@@ -194,11 +225,15 @@ def _ppc_notices(reg: Register) -> dict[tuple[str, str], list[Record]]:
         for recs in out.values():
             recs.sort(key=_made_key)
         return out
+
     return reg.derived("ppc_notices", build)  # type: ignore[no-any-return]
 
 
 def _made_internal_35_1(reg: Register, file_id: str) -> bool:
-    return any(n.data.get("kind") == "35-1" and n.data.get("state") in MADE_STATES for n in notices_by_file(reg).get(file_id, []))
+    return any(
+        n.data.get("kind") == "35-1" and n.data.get("state") in MADE_STATES
+        for n in notices_by_file(reg).get(file_id, [])
+    )
 
 
 def deemed_by_pia(data: dict[str, Any]) -> bool:
@@ -244,16 +279,32 @@ def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
     made = _ppc_notices(reg)
     for req in ppc_requirements(reg, rec, today):
         art = ARTICLE[req.kind]
-        key: tuple[object, ...] = {"holding_end": ("holding", "end"), "below_threshold": ("principals", "as_of")}.get(req.trigger, ("holding", "start"))
+        key: tuple[object, ...] = {"holding_end": ("holding", "end"), "below_threshold": ("principals", "as_of")}.get(
+            req.trigger, ("holding", "start")
+        )
         what = {
             "appi-74-1": "the ministry's notice to the PPC of holding this 個人情報ファイル (個人情報保護委員会への事前通知)",
             "appi-74-3": "the ministry's notice to the PPC that this notified file "
-                         + ("is no longer held (保有をやめた)" if req.trigger == "holding_end" else "fell under 74(2)(ix), fewer than 1,000 本人"),
+            + (
+                "is no longer held (保有をやめた)"
+                if req.trigger == "holding_end"
+                else "fell under 74(2)(ix), fewer than 1,000 本人"
+            ),
         }[req.kind]
-        when = _timing_words(req) if req.kind == "appi-74-1" else f"遅滞なく after {req.anchor.isoformat() if req.anchor else '(date not recorded)'}"
+        when = (
+            _timing_words(req)
+            if req.kind == "appi-74-1"
+            else f"遅滞なく after {req.anchor.isoformat() if req.anchor else '(date not recorded)'}"
+        )
         hint = f"record it with `meti-pi notify record {rec.id} --kind {req.kind} --on DATE`"
 
-        def finding(status: str, message: str, notification: str | None = None, req: Requirement = req, key: tuple[object, ...] = key) -> Finding:
+        def finding(
+            status: str,
+            message: str,
+            notification: str | None = None,
+            req: Requirement = req,
+            key: tuple[object, ...] = key,
+        ) -> Finding:
             line, where = _locate(rec, key)
             return Finding(rec.id, req.kind, status, message, rec.relpath, line, where, req.due, notification)
 
@@ -275,14 +326,23 @@ def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
             if isinstance(reason, str) and reason.strip():
                 out.append(finding("late_explained", base + "; the reason is recorded", first.id))
             else:
-                out.append(finding("late", base + f"; record why with `meti-pi notify explain {first.id} --reason TEXT`", first.id))
+                out.append(
+                    finding(
+                        "late", base + f"; record why with `meti-pi notify explain {first.id} --reason TEXT`", first.id
+                    )
+                )
         latest = recs[-1]
         recorded = latest.data.get("items_hash")
         if req.kind == "appi-74-1" and recorded and recorded != ppc_items_hash(rec.data):
-            out.append(finding("stale", f"{art}: the notified items changed since the notice to the PPC {latest.id} "
-                                        f"({latest.data.get('submitted_on')}); a change notice is required before the change "
-                                        f"(変更しようとするとき); record it with `meti-pi notify record {rec.id} --kind appi-74-1 --on DATE`",
-                               latest.id))
+            out.append(
+                finding(
+                    "stale",
+                    f"{art}: the notified items changed since the notice to the PPC {latest.id} "
+                    f"({latest.data.get('submitted_on')}); a change notice is required before the change "
+                    f"(変更しようとするとき); record it with `meti-pi notify record {rec.id} --kind appi-74-1 --on DATE`",
+                    latest.id,
+                )
+            )
     return out
 
 
@@ -314,8 +374,19 @@ def obsolete_drafts(reg: Register, today: date) -> list[Finding]:
             else:
                 continue
             line, key = _locate(n, ("state",))
-            out.append(Finding(fid, kind if kind in ARTICLE else "35-1", "obsolete",
-                               f"draft {n.id} is obsolete: {why}; {hint}", n.relpath, line, key, None, n.id))
+            out.append(
+                Finding(
+                    fid,
+                    kind if kind in ARTICLE else "35-1",
+                    "obsolete",
+                    f"draft {n.id} is obsolete: {why}; {hint}",
+                    n.relpath,
+                    line,
+                    key,
+                    None,
+                    n.id,
+                )
+            )
     return out
 
 
@@ -331,14 +402,28 @@ def ledger_findings(reg: Register) -> Iterator[Problem]:
         entry = next((e for e in entries if e.get("notification") == rec.id), None)
         if entry is None:
             line, key = _locate(rec, ("file",))
-            yield Problem(rec.relpath, line, "ledger-missing", f"Art. 38: notice {rec.id} is not in the 台帳 ledger/{fid}.yaml; "
-                          "add it under `notified` (or re-record it with `meti-pi notify`)", "warning", key)
+            yield Problem(
+                rec.relpath,
+                line,
+                "ledger-missing",
+                f"Art. 38: notice {rec.id} is not in the 台帳 ledger/{fid}.yaml; "
+                "add it under `notified` (or re-record it with `meti-pi notify`)",
+                "warning",
+                key,
+            )
         elif entry.get("state") not in (None, rec.data.get("state")):
             assert ledger is not None
             i = entries.index(entry)
             line, key = _locate(ledger, ("notified", i, "state"))
-            yield Problem(ledger.relpath, line, "ledger-state", f"Art. 38: the 台帳 says {rec.id} is {entry.get('state')}, "
-                          f"the notice says {rec.data.get('state')}; correct the 台帳", "warning", key)
+            yield Problem(
+                ledger.relpath,
+                line,
+                "ledger-state",
+                f"Art. 38: the 台帳 says {rec.id} is {entry.get('state')}, "
+                f"the notice says {rec.data.get('state')}; correct the 台帳",
+                "warning",
+                key,
+            )
 
 
 def notice_findings(reg: Register, today: date) -> Iterable[Problem]:

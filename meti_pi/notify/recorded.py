@@ -46,8 +46,11 @@ def notices_of_files(reg: Register, file_ids: list[str]) -> dict[str, list[Recor
     records, Register.focus: no notification's data is decoded but theirs)."""
     out: dict[str, list[Record]] = {}
     for fid in file_ids:
-        live = [n for n in refs.referring(reg, "notifications", f"files/{fid}")
-                if n.data.get("state") in LIVE_STATES and n.data.get("kind") in NOTICE_KINDS]
+        live = [
+            n
+            for n in refs.referring(reg, "notifications", f"files/{fid}")
+            if n.data.get("state") in LIVE_STATES and n.data.get("kind") in NOTICE_KINDS
+        ]
         if live:
             out[fid] = sorted(live, key=_drafted_key)
     return out
@@ -98,8 +101,9 @@ class KindStatus:
         return latest is not None and latest.data.get("items_hash") == self.current_hash
 
 
-def file_status(reg: Register, rec: Record, index: dict[str, list[Record]] | None = None,
-                decision: Any = None) -> list[KindStatus]:
+def file_status(
+    reg: Register, rec: Record, index: dict[str, list[Record]] | None = None, decision: Any = None
+) -> list[KindStatus]:
     """For each notice a file requires: the requirement, the current items hash, its notices."""
     data = rec.data
     decision = decision if decision is not None else decision_for(reg, data)
@@ -108,12 +112,14 @@ def file_status(reg: Register, rec: Record, index: dict[str, list[Record]] | Non
     mine = index.get(rec.id, [])
     out = []
     for req in requirements(reg, data, decision):
-        out.append(KindStatus(
-            file=rec,
-            requirement=req,
-            current_hash=items_hash(req.kind, data, klass),
-            notices=[n for n in mine if n.data.get("kind") == req.kind],
-        ))
+        out.append(
+            KindStatus(
+                file=rec,
+                requirement=req,
+                current_hash=items_hash(req.kind, data, klass),
+                notices=[n for n in mine if n.data.get("kind") == req.kind],
+            )
+        )
     return out
 
 

@@ -18,8 +18,14 @@ NOTICE_KINDS: tuple[str, ...] = ("35-1", "35-2", "35-3", "36")
 # stops holding a notified file or the file falls under 74(2)(ix)): recorded, not drafted here.
 PPC_KINDS: tuple[str, ...] = ("appi-74-1", "appi-74-3")
 # Trailer / display form of each kind's article (of the rule; APPI for the PPC notices).
-ARTICLE: dict[str, str] = {"35-1": "35(1)", "35-2": "35(2)", "35-3": "35(3)", "36": "36",
-                           "appi-74-1": "APPI 74(1)", "appi-74-3": "APPI 74(3)"}
+ARTICLE: dict[str, str] = {
+    "35-1": "35(1)",
+    "35-2": "35(2)",
+    "35-3": "35(3)",
+    "36": "36",
+    "appi-74-1": "APPI 74(1)",
+    "appi-74-3": "APPI 74(3)",
+}
 # When the first notice is due: before the trigger (あらかじめ) or after it (遅滞なく / after creation).
 TIMING: dict[str, str] = {"35-1": "before", "35-2": "after", "35-3": "before", "36": "after"}
 # When a change notice is due relative to the change (変更しようとするとき / 変更したとき).
@@ -215,7 +221,9 @@ def notified_items(kind: str, data: dict[str, Any], klass: str | None) -> dict[s
         collection_method=_text(data.get("collection_method")),
         sensitive=bool(chars.get("sensitive")),
         routine_recipients=_texts(data.get("routine_recipients")),
-        filebook_withheld=None if not isinstance(withheld, dict) else {
+        filebook_withheld=None
+        if not isinstance(withheld, dict)
+        else {
             "record_items": sorted(_texts(withheld.get("record_items"))),
             "collection_method": bool(withheld.get("collection_method")),
             "routine_recipients": bool(withheld.get("routine_recipients")),
@@ -244,9 +252,22 @@ def notified_items(kind: str, data: dict[str, Any], klass: str | None) -> dict[s
 
 # The items of an APPI 74(1) notice to the PPC (74(1)(i)-(xi)): the 35(1) items without the rule's
 # internal additions (class, file kind, systems, contractors, exclusions).
-PPC_ITEMS = ("name", "org", "division", "purpose", "record_items", "record_scope", "collection_method", "sensitive",
-             "routine_recipients", "filebook_withheld", "disclosure_office", "special_procedures", "planned_start_date",
-             "other_reference")
+PPC_ITEMS = (
+    "name",
+    "org",
+    "division",
+    "purpose",
+    "record_items",
+    "record_scope",
+    "collection_method",
+    "sensitive",
+    "routine_recipients",
+    "filebook_withheld",
+    "disclosure_office",
+    "special_procedures",
+    "planned_start_date",
+    "other_reference",
+)
 
 
 def ppc_items_hash(data: dict[str, Any]) -> str:

@@ -96,7 +96,6 @@ def write_workbook(
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
-
     wb = Workbook()
     wb.remove(wb.active)
     for sheet in sheets:
@@ -199,7 +198,10 @@ def _record_sheet(ws: Any, sheet: Sheet, font_name: str) -> None:
     body_font, head_font, head_fill, top = _styles(font_name)
     thin = Side(style="thin", color="FF808080")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    widths = [max(8, min(HEADER_WIDTH, max((display_width(str(h)) for h in sheet.headers), default=8)) + 2), RECORD_TEXT_WIDTH]
+    widths = [
+        max(8, min(HEADER_WIDTH, max((display_width(str(h)) for h in sheet.headers), default=8)) + 2),
+        RECORD_TEXT_WIDTH,
+    ]
     for c, h in enumerate(("項目", "内容"), start=1):
         cell = ws.cell(row=1, column=c, value=h)
         cell.data_type = "s"

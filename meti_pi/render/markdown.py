@@ -132,12 +132,7 @@ def parse_markdown(md: str) -> list[Block]:
             blocks.append(Block(m.group(1), _html_lines(m.group(2))))
             i += 1
             continue
-        if (
-            stripped.startswith("|")
-            and i + 1 < len(lines)
-            and _TABLE_SEP.match(lines[i + 1])
-            and "-" in lines[i + 1]
-        ):
+        if stripped.startswith("|") and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1]) and "-" in lines[i + 1]:
             close()
             header = split_row(stripped)
             rows = [header]

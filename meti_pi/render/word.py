@@ -394,4 +394,23 @@ def docx_fonts(data: bytes) -> dict[str, dict[str, str]]:
 
 
 # The public interface, including the Markdown helpers and deterministic_zip now in markdown and ooxml.
-__all__ = ['DEFAULT_FONT_EAST_ASIAN', 'DEFAULT_FONT_HEADING', 'FIXED_TIMESTAMP', 'Block', 'center', 'column_weights', 'deterministic_zip', 'docx_fonts', 'docx_options_from_policy', 'docx_paragraphs', 'html_escape', 'join_lines', 'markdown_to_docx', 'parse_inline', 'parse_markdown', 'plain_text', 'right', 'split_row']
+__all__ = [
+    'DEFAULT_FONT_EAST_ASIAN',
+    'DEFAULT_FONT_HEADING',
+    'FIXED_TIMESTAMP',
+    'Block',
+    'center',
+    'column_weights',
+    'deterministic_zip',
+    'docx_fonts',
+    'docx_options_from_policy',
+    'docx_paragraphs',
+    'html_escape',
+    'join_lines',
+    'markdown_to_docx',
+    'parse_inline',
+    'parse_markdown',
+    'plain_text',
+    'right',
+    'split_row',
+]

@@ -48,7 +48,9 @@ def _resolve(reg: Register, rule: dict[str, Any], system: dict[str, Any], row: i
     if kind == "business_division":
         div = system.get("business_division")
         data = reg.data_of("divisions", div) if div else None
-        return Unit(data.get("name") if data else None, div if data else None, f"別表第{row}項（当該個別業務を所掌する課等）")
+        return Unit(
+            data.get("name") if data else None, div if data else None, f"別表第{row}項（当該個別業務を所掌する課等）"
+        )
     if kind == "regional":
         bureau = system.get("bureau")
         b = reg.data_of("bureaus", bureau) if bureau else None

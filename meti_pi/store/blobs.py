@@ -109,7 +109,7 @@ def find_git_dir(root: Path) -> Path | None:
                 line = dot.read_text(encoding="utf-8", errors="replace").strip()
                 if not line.startswith("gitdir:"):
                     return None
-                target = Path(line[len("gitdir:"):].strip())
+                target = Path(line[len("gitdir:") :].strip())
                 target = target if target.is_absolute() else (folder / target).resolve()
                 return target if (target / "HEAD").exists() else None
         except OSError:
@@ -120,7 +120,6 @@ def find_git_dir(root: Path) -> Path | None:
 def fingerprint() -> str:
     """What every stored result depends on besides the register: code, schemas, libraries, Python."""
     import importlib.util
-
 
     h = hashlib.sha1(f"{FORMAT}|{sys.version}|{sys.executable}".encode())
     pkg = PACKAGE_DIR

@@ -182,7 +182,9 @@ class View:
             if self.objects.get(rec.relpath) is not rec:
                 return None
         h = hashlib.sha1(f"{self.state()}|{today.isoformat()}|".encode())
-        h.update("|".join(f"{getattr(c, '__module__', '')}.{getattr(c, '__qualname__', repr(c))}" for c in checks).encode())
+        h.update(
+            "|".join(f"{getattr(c, '__module__', '')}.{getattr(c, '__qualname__', repr(c))}" for c in checks).encode()
+        )
         return h.hexdigest()
 
     def result(self, key: str) -> list[Problem] | None:
@@ -192,7 +194,9 @@ class View:
         return [Problem(*p) for p in found[1]]
 
     def save_result(self, key: str, problems: Sequence[Problem]) -> None:
-        self.store.save_result(key, self.state(), tuple((p.path, p.line, p.code, p.message, p.severity, p.key) for p in problems))
+        self.store.save_result(
+            key, self.state(), tuple((p.path, p.line, p.code, p.message, p.severity, p.key) for p in problems)
+        )
 
     # -- how long each check took last time (to share checks evenly among processes)
     def weights(self) -> dict[str, float]:
@@ -203,4 +207,29 @@ class View:
 
 
 # The interface, including what blobs, cache_key and cache_files define (issue 17).
-__all__ = ['BACKGROUND_MIN', 'DIR_NAME', 'FORMAT', 'KEY_BYTES', 'MAGIC', 'MAX_FILE', 'ORPHAN_AGE', 'SHARDS', 'Entry', 'Store', 'StoredProblem', 'View', '_write', 'blob_id', 'enabled', 'entry_key', 'find_git_dir', 'fingerprint', 'git_state', 'refused', 'restored', 'shard_of', 'stored', 'user_key']
+__all__ = [
+    'BACKGROUND_MIN',
+    'DIR_NAME',
+    'FORMAT',
+    'KEY_BYTES',
+    'MAGIC',
+    'MAX_FILE',
+    'ORPHAN_AGE',
+    'SHARDS',
+    'Entry',
+    'Store',
+    'StoredProblem',
+    'View',
+    '_write',
+    'blob_id',
+    'enabled',
+    'entry_key',
+    'find_git_dir',
+    'fingerprint',
+    'git_state',
+    'refused',
+    'restored',
+    'shard_of',
+    'stored',
+    'user_key',
+]

@@ -79,7 +79,7 @@ def _read(path: Path, fp: str, key: bytes) -> Any:
     if len(blob) < start or not blob.startswith(head):
         return None
     payload = memoryview(blob)[start:]
-    if not hmac.compare_digest(_mac(key, path.name, head, payload), blob[len(head):start]):
+    if not hmac.compare_digest(_mac(key, path.name, head, payload), blob[len(head) : start]):
         return None
     try:
         return marshal.loads(payload)  # our own bytes (authenticated): plain data
@@ -146,7 +146,7 @@ class _Layer:
     def all_shards(self) -> list[str]:
         prefix = self.name + "."
         try:
-            return sorted(n[len(prefix):] for n in os.listdir(self.dir) if n.startswith(prefix))
+            return sorted(n[len(prefix) :] for n in os.listdir(self.dir) if n.startswith(prefix))
         except OSError:
             return []
 
@@ -292,7 +292,8 @@ class Store:
         results = self.results()
         kept = {k: v for k, v in results.items() if isinstance(v, tuple) and v[0] == state}
         written = len(kept) == len(results) or (
-            _write(self.dir / "results", self.fp, self.key, kept) if kept else _remove(self.dir / "results"))
+            _write(self.dir / "results", self.fp, self.key, kept) if kept else _remove(self.dir / "results")
+        )
         if not written:
             _remove(self.dir / "results")
 
@@ -333,8 +334,12 @@ class Store:
             return
         found["cids"] = {rel: cid for rel, cid in cids.items() if rel not in gone}
         found["dropped"] = tuple(sorted(set(found.get("dropped") or ()) | gone))
-        found["found"] = tuple(tuple(p for p in part if not (isinstance(p, tuple) and p and p[0] in gone))
-                               if isinstance(part, tuple) else () for part in found["found"])
+        found["found"] = tuple(
+            tuple(p for p in part if not (isinstance(p, tuple) and p and p[0] in gone))
+            if isinstance(part, tuple)
+            else ()
+            for part in found["found"]
+        )
         if not _write(path, self.fp, self.key, found):
             _remove(path)
 

@@ -41,7 +41,6 @@ def differences() -> list[str]:
     return out
 
 
-
 def write() -> int:
     """Bring meti_pi/fastschemas/ in line with the schemas; the number of validators."""
     OUT.mkdir(exist_ok=True)

@@ -23,7 +23,9 @@ def valid_id(candidate: str) -> bool:
 
 # Names Windows gives to devices, with any extension (`nul.yaml` is the device NUL): a record
 # file so named cannot be checked out there.
-WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))})
+WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+)
 
 
 def windows_reserved(candidate: str) -> bool:

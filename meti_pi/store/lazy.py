@@ -102,7 +102,9 @@ class Tree(Mapping[str, str]):
             if isinstance(kept.get("tree"), str):
                 files, known = self._moved(folder, kept["tree"], sid, kept["files"], kept["refs"])
         if files is None:
-            out = blobs.git_out(self.root, "ls-tree", "--full-tree", "-r", "-z", sid)  # not filtered by the folder git runs in
+            out = blobs.git_out(
+                self.root, "ls-tree", "--full-tree", "-r", "-z", sid
+            )  # not filtered by the folder git runs in
             files = {}
             for entry in out.split("\0"):
                 head, _, name = entry.partition("\t")
@@ -140,7 +142,9 @@ class Tree(Mapping[str, str]):
 
     def _save(self, folder: str, files: dict[str, str]) -> None:
         if self.store is not None and folder in self.folders:
-            self.store.save_listing(folder, {"tree": self.folders.get(folder), "files": files, "refs": self._refs.get(folder, {})})
+            self.store.save_listing(
+                folder, {"tree": self.folders.get(folder), "files": files, "refs": self._refs.get(folder, {})}
+            )
 
     def known_refs(self, folder: str) -> dict[str, tuple[str, ...]]:
         self.kind(folder)
@@ -167,7 +171,9 @@ class Records(Mapping[str, Any]):
 
     def __init__(self, root: Path, tree: Tree, view: Any, overlay: dict[str, Any], parse_many: Any) -> None:
         self.root = root
-        self.parse_many = parse_many  # (root, relpaths, their bytes, view) -> relpath -> outcome (register.read_outcomes)
+        self.parse_many = (
+            parse_many  # (root, relpaths, their bytes, view) -> relpath -> outcome (register.read_outcomes)
+        )
         self.tree = tree
         self.view = view
         self.overlay = overlay  # relpath -> (cid, entry, faults, Record | None), None: deleted
@@ -305,8 +311,11 @@ class Records(Mapping[str, Any]):
         """The keys of the files of `kind`, without reading them (in no particular order)."""
         listed = self.tree.kind(kind)
         keys = [rel[:-5] for rel in listed if rel.endswith(".yaml") and self.overlay.get(rel, True) is not None]
-        return keys + [rel[:-5] for rel, o in self.overlay.items() if o is not None and rel not in listed
-                       and rel.startswith(kind + "/") and rel.endswith(".yaml")]
+        return keys + [
+            rel[:-5]
+            for rel, o in self.overlay.items()
+            if o is not None and rel not in listed and rel.startswith(kind + "/") and rel.endswith(".yaml")
+        ]
 
     def referrers(self, keys: set[str], kinds: set[str]) -> set[str]:
         """The keys of the records of `kinds` that name one of `keys`."""
@@ -326,7 +335,9 @@ class Records(Mapping[str, Any]):
                     found.add(rel[:-5])
             if fresh:
                 self.tree.keep_refs(kind, fresh)
-            found.update(rel[:-5] for rel in rels if rel not in self.overlay and rel in known and not keys.isdisjoint(known[rel]))
+            found.update(
+                rel[:-5] for rel in rels if rel not in self.overlay and rel in known and not keys.isdisjoint(known[rel])
+            )
         return found
 
     def problems_of(self, rels: Iterable[str]) -> list[Problem]:

@@ -46,8 +46,10 @@ def read_regular(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_BYT
 
 
 def too_large(size: int, limit: int) -> str:
-    return (f"{size:,} bytes, over the limit of {limit:,} (policy max_file_bytes); "
-            "a register file or option file is a few KB: check it is the right file, or raise the limit in policy.yaml")
+    return (
+        f"{size:,} bytes, over the limit of {limit:,} (policy max_file_bytes); "
+        "a register file or option file is a few KB: check it is the right file, or raise the limit in policy.yaml"
+    )
 
 
 def read_option_file(path: Path, what: str, limit: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
@@ -71,6 +73,8 @@ DATE_MAX = date(9999, 12, 31)
 def checked_date(key: str, value: date) -> date:
     """`value` when within DATE_MIN..DATE_MAX; a usage error (exit 2) naming `key` otherwise."""
     if not DATE_MIN <= value <= DATE_MAX:
-        raise UsageError(f"{key}: {value.isoformat()} is outside the dates meti-pi handles "
-                         f"({DATE_MIN.isoformat()} (明治6年1月1日) to {DATE_MAX.isoformat()})")
+        raise UsageError(
+            f"{key}: {value.isoformat()} is outside the dates meti-pi handles "
+            f"({DATE_MIN.isoformat()} (明治6年1月1日) to {DATE_MAX.isoformat()})"
+        )
     return value

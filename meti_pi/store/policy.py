@@ -85,7 +85,9 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> None:
             base[key] = value
 
 
-def checked(user: Any, text: str | None, relpath: str = "policy.yaml", *, strict: bool | tuple[str, ...] = True) -> dict[str, Any] | None:
+def checked(
+    user: Any, text: str | None, relpath: str = "policy.yaml", *, strict: bool | tuple[str, ...] = True
+) -> dict[str, Any] | None:
     """The user's policy when it keeps to policy.schema.json; else a usage error (exit 2) naming the
     first bad key and its line: a command must not compute deadlines or wait for a lock from
     `lock_timeout_seconds: abc` (it would fail with a traceback). Not `strict` (validate, which
@@ -108,7 +110,9 @@ def checked(user: Any, text: str | None, relpath: str = "policy.yaml", *, strict
     line = yamlload.locate(text, path) if text else None
     where = f"{relpath}:{line}" if line else relpath
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    raise UsageError(f"{where}: {schema.key_path(path)}: {message}{more}; correct the value in {relpath} (see schemas/policy.schema.json)")
+    raise UsageError(
+        f"{where}: {schema.key_path(path)}: {message}{more}; correct the value in {relpath} (see schemas/policy.schema.json)"
+    )
 
 
 def load_policy(root: Path) -> dict[str, Any]:
@@ -136,4 +140,6 @@ def max_file_bytes(root: str | None) -> int:
         value = load_policy(Path(root)).get("max_file_bytes", limits.DEFAULT_MAX_FILE_BYTES)
     except Exception:  # noqa: BLE001 - an unreadable policy is reported by validate; the default applies meanwhile
         return limits.DEFAULT_MAX_FILE_BYTES
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else limits.DEFAULT_MAX_FILE_BYTES
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else limits.DEFAULT_MAX_FILE_BYTES
+    )

@@ -73,7 +73,11 @@ def classify_path(rel: str) -> tuple[str, str, str | None]:
     if spec.by_year and not (parts[1].isdigit() and len(parts[1]) == 4):
         return kind, rid, f"{kind} records live under a 4-digit year folder"
     if not valid_id(rid):
-        return kind, rid, "invalid id in file name (allowed: A-Z a-z 0-9 . _ -, starting with a letter or digit, at most 64, no '..')"
+        return (
+            kind,
+            rid,
+            "invalid id in file name (allowed: A-Z a-z 0-9 . _ -, starting with a letter or digit, at most 64, no '..')",
+        )
     return kind, rid, None
 
 
@@ -86,10 +90,24 @@ def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Reco
     if text is None:
         try:
             if path.is_symlink():
-                return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
+                return None, [
+                    Problem(
+                        rel,
+                        None,
+                        "symlink",
+                        "record files must be regular files, not symbolic links; replace the link with the file",
+                    )
+                ]
             raw = limits.read_regular(path, policy_mod.max_file_bytes(str(root)))
         except limits.FileRefused as exc:
-            return None, [Problem(rel, None, "unreadable", f"{exc.strerror}: remove it from the register or replace it with the record")]
+            return None, [
+                Problem(
+                    rel,
+                    None,
+                    "unreadable",
+                    f"{exc.strerror}: remove it from the register or replace it with the record",
+                )
+            ]
         except OSError as exc:
             return None, [Problem(rel, None, "unreadable", f"cannot read the file ({exc.strerror})")]
         try:
@@ -116,7 +134,14 @@ def parse_blob(root: Path, rel: str, raw: bytes | None) -> tuple[Record | None, 
     if problem:
         return None, [Problem(rel, None, "layout", problem)]
     if raw is None:
-        return None, [Problem(rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file")]
+        return None, [
+            Problem(
+                rel,
+                None,
+                "symlink",
+                "record files must be regular files, not symbolic links; replace the link with the file",
+            )
+        ]
     try:
         text = yamlload.decode(raw)
     except yamlload.YamlFault as fault:
@@ -146,8 +171,17 @@ class _StoredRecord(Record):
     """
 
     @classmethod
-    def make(cls, kind: str, rid: str, rel: str, root: Path, packed: bytes, cid: str, store: Any,
-             targets: tuple[str, ...] | None = None) -> _StoredRecord:
+    def make(
+        cls,
+        kind: str,
+        rid: str,
+        rel: str,
+        root: Path,
+        packed: bytes,
+        cid: str,
+        store: Any,
+        targets: tuple[str, ...] | None = None,
+    ) -> _StoredRecord:
         self = cls.__new__(cls)
         _KIND_SLOT.__set__(self, kind)
         _ID_SLOT.__set__(self, rid)
@@ -184,8 +218,6 @@ def _text_of(path: Path, cid: str, store: Any) -> str:
         return yamlload.decode(blobs.git_raw(path.parent, "cat-file", "blob", cid))
     except (MetiPiError, yamlload.YamlFault):
         return ""  # only line numbers of problems depend on it
-
-
 
 
 def stored_record(kind: str, rid: str, rel: str, root: Path, entry: Any, cid: str, store: Any) -> Record:

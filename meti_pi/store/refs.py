@@ -54,7 +54,9 @@ for _kind, _path in FINDING_REFS:
     _FINDINGS_BY_KIND[_kind] = (*_FINDINGS_BY_KIND.get(_kind, ()), _path)
 
 
-def walk(value: Any, path: tuple[str, ...], prefix: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], Any]]:
+def walk(
+    value: Any, path: tuple[str, ...], prefix: tuple[object, ...] = ()
+) -> Iterator[tuple[tuple[object, ...], Any]]:
     """(key path, value) of every place `path` ('*' = each list item) leads to in `value`."""
     if not path:
         yield prefix, value
@@ -112,11 +114,13 @@ def referring(reg: Any, kind: str, target: str) -> list[Any]:
     found from the references alone (kept in the read cache): no record's data is decoded. A
     re-check of a few records (Register.focus) asks this instead of building an index of every
     record's data."""
+
     def build(reg: Any) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
         for rec in reg.of_kind(kind):
             for t in targets_of(rec):
                 out.setdefault(t, []).append(rec)
         return out
+
     found: list[Any] = reg.derived(f"referring:{kind}", build).get(target, [])
     return found

@@ -35,8 +35,20 @@ from meti_pi.store.record import (
 )
 
 # Re-exported: split into meti_pi.store.record (issue 18); callers import them from here.
-__all__ = ["REGISTER_FILE", "Record", "Register", "classify_path", "find_register", "is_register_file", "list_record_files",
-           "parse_blob", "parse_record", "schema_file_of_path", "stored_record", "tree_of"]
+__all__ = [
+    "REGISTER_FILE",
+    "Record",
+    "Register",
+    "classify_path",
+    "find_register",
+    "is_register_file",
+    "list_record_files",
+    "parse_blob",
+    "parse_record",
+    "schema_file_of_path",
+    "stored_record",
+    "tree_of",
+]
 
 REGISTER_FILE = "register.yaml"
 # yamlload.load_fast (same data, same faults, ~2x faster) where that module offers it.
@@ -48,7 +60,9 @@ def find_register(option: Path | None, cwd: Path) -> Path:
     if option is not None:
         root = option.expanduser().resolve()
         if not (root / REGISTER_FILE).is_file():
-            raise MetiPiError(f"{option}: no {REGISTER_FILE} there; pass the register directory or run `meti-pi init {option}`")
+            raise MetiPiError(
+                f"{option}: no {REGISTER_FILE} there; pass the register directory or run `meti-pi init {option}`"
+            )
         return root
     for here in (cwd, *cwd.parents):
         if (here / REGISTER_FILE).is_file():
@@ -83,8 +97,14 @@ class Register:
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
-    def load(cls, root: Path, overlay: dict[str, str | None] | None = None, *, at: Mapping[str, str] | None = None,
-             settings: Settings = DEFAULT) -> Register:
+    def load(
+        cls,
+        root: Path,
+        overlay: dict[str, str | None] | None = None,
+        *,
+        at: Mapping[str, str] | None = None,
+        settings: Settings = DEFAULT,
+    ) -> Register:
         """Read every record under `root`; `overlay` maps relpath -> new text (None: deleted).
 
         Files whose content was seen before come from the read cache (meti_pi.store.cache) without
@@ -118,7 +138,11 @@ class Register:
         records = self.records
         if isinstance(records, lazy.Records):
             folder, slash, _ = kind.partition("/")
-            return [r for r in records.of_kind(folder) if r.relpath not in self.unchecked and (not slash or r.key.startswith(kind + "/"))]
+            return [
+                r
+                for r in records.of_kind(folder)
+                if r.relpath not in self.unchecked and (not slash or r.key.startswith(kind + "/"))
+            ]
         version = getattr(records, "version", None)
         if version is None or "/" in kind:
             prefix = kind + "/"
@@ -162,7 +186,9 @@ class Register:
         """The keys of the records of `kinds` that name one of `keys` (meti_pi.store.refs)."""
         if isinstance(self.records, lazy.Records):
             return self.records.referrers(keys, kinds)
-        return {key for key, rec in self.records.items() if rec.kind in kinds and not keys.isdisjoint(refs.targets_of(rec))}
+        return {
+            key for key, rec in self.records.items() if rec.kind in kinds and not keys.isdisjoint(refs.targets_of(rec))
+        }
 
     def problems_of(self, paths: set[str]) -> list[Problem] | None:
         """Load and schema problems of the files `paths`, where the register reads them lazily (else None)."""
@@ -192,7 +218,13 @@ class Register:
         version = getattr(records, "version", None)
         memo = self.__dict__.setdefault("_derived", {})
         hit = memo.get(name)
-        if hit is not None and hit[0] is records and hit[1] == version and version is not None and hit[2] is self.unchecked:
+        if (
+            hit is not None
+            and hit[0] is records
+            and hit[1] == version
+            and version is not None
+            and hit[2] is self.unchecked
+        ):
             return hit[3]
         value = build(self)
         memo[name] = (records, version, self.unchecked, value)
@@ -217,7 +249,9 @@ class Register:
         user = rec.data if rec is not None and isinstance(rec.data, dict) else {}
         # The checks of validate see it leniently (its schema error is reported as a problem there).
         strict = "policy.yaml" not in self.unchecked
-        merged = policy_mod.merged(policy_mod.checked(user, rec.text if rec is not None else None, "policy.yaml", strict=strict))
+        merged = policy_mod.merged(
+            policy_mod.checked(user, rec.text if rec is not None else None, "policy.yaml", strict=strict)
+        )
         self.__dict__["_policy_memo"] = (rec, merged)
         return merged
 
@@ -380,7 +414,9 @@ def tree_of(root: Path, rev: str, settings: Settings = DEFAULT) -> lazy.Tree:
     return lazy.Tree(root, rev, view.store if view is not None else None)
 
 
-def read_outcomes(root: Path, rels: list[str], given: dict[str, bytes], view: Any, least: int = PARALLEL_MIN) -> dict[str, _Outcome]:
+def read_outcomes(
+    root: Path, rels: list[str], given: dict[str, bytes], view: Any, least: int = PARALLEL_MIN
+) -> dict[str, _Outcome]:
     """_read_many's outcomes, each with its Record (or None)."""
     store = view.store if view is not None else None
     out: dict[str, _Outcome] = {}
@@ -394,8 +430,9 @@ def read_outcomes(root: Path, rels: list[str], given: dict[str, bytes], view: An
     return out
 
 
-def _load_lazy(cls: type[Register], root: Path, overlay: dict[str, str | None], at: lazy.Tree,
-               settings: Settings = DEFAULT) -> Register | None:
+def _load_lazy(
+    cls: type[Register], root: Path, overlay: dict[str, str | None], at: lazy.Tree, settings: Settings = DEFAULT
+) -> Register | None:
     """The register as commit `at` holds it with `overlay`, its records read when asked for; None
     without the read cache (then it is read whole)."""
     if at.store is None:
@@ -415,11 +452,19 @@ def _load_lazy(cls: type[Register], root: Path, overlay: dict[str, str | None], 
     tops = sorted({*at.top, *(rel for rel in overlay if "/" not in rel)})
     records.read(tops)
     singletons = {rel: records.made[rel] for rel in tops if records.made.get(rel) is not None}
-    return cls(root=root, records=records, singletons=singletons, load_problems=lazy.AllFaults(records), settings=settings)
+    return cls(
+        root=root, records=records, singletons=singletons, load_problems=lazy.AllFaults(records), settings=settings
+    )
 
 
-def _load(cls: type[Register], root: Path, paths: list[str], overlay: dict[str, str | None],
-          at: Mapping[str, str] | None = None, settings: Settings = DEFAULT) -> Register:
+def _load(
+    cls: type[Register],
+    root: Path,
+    paths: list[str],
+    overlay: dict[str, str | None],
+    at: Mapping[str, str] | None = None,
+    settings: Settings = DEFAULT,
+) -> Register:
     view = cache.View.open(root, vouched=at, settings=settings)
     vouched = at if at is not None else view.vouched if view is not None else {}
     empty = view is not None and not view.store.entries  # nothing to look up: every file is parsed

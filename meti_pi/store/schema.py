@@ -108,8 +108,12 @@ def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
     if node.get("const") is not None:
         return str(node["const"])
     kind = node.get("type")
-    if node.get("format") == "date" or "date" in str(node.get("description", "")).lower() or "YYYY-MM-DD" in str(node.get("pattern", "")) \
-            or str(node.get("pattern", "")).startswith("^\\d{4}-"):
+    if (
+        node.get("format") == "date"
+        or "date" in str(node.get("description", "")).lower()
+        or "YYYY-MM-DD" in str(node.get("pattern", ""))
+        or str(node.get("pattern", "")).startswith("^\\d{4}-")
+    ):
         return "2026-04-01"
     for alt in node.get("anyOf") or ():
         if isinstance(alt, dict) and alt.get("type") != "null":
@@ -137,8 +141,14 @@ def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
         return "list of " + (field_type(schema, items) if isinstance(items, dict) else "values")
     if kind is None and node.get("anyOf"):
         return " or ".join(field_type(schema, a) for a in node["anyOf"] if isinstance(a, dict))
-    return {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false", "object": "object",
-            "null": "empty"}.get(str(kind), str(kind or "value"))
+    return {
+        "string": "text",
+        "integer": "integer",
+        "number": "number",
+        "boolean": "true/false",
+        "object": "object",
+        "null": "empty",
+    }.get(str(kind), str(kind or "value"))
 
 
 def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str:
@@ -178,9 +188,11 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
             text = rule.get("description") or ""
             why = f" because {text}" if text else " because of another field's value"
         title = node.get("title", "")
-        return (f" — {title}（{key}）is required{why}; "
-                f"what it holds: {node.get('description', '')} Set it as {_set_examples(schema, key, node)}"
-                f" (all fields: `meti-pi schema {schema.get('$id', '').rsplit('/', 1)[-1].removesuffix('.schema.json')}`)").replace("  ", " ")
+        return (
+            f" — {title}（{key}）is required{why}; "
+            f"what it holds: {node.get('description', '')} Set it as {_set_examples(schema, key, node)}"
+            f" (all fields: `meti-pi schema {schema.get('$id', '').rsplit('/', 1)[-1].removesuffix('.schema.json')}`)"
+        ).replace("  ", " ")
     found = subschema_at(schema, path)
     if found is None or not path:
         return ""
@@ -224,12 +236,43 @@ SCREEN_KEYWORD = "x-meti-pi-screen"
 # Keywords fastjsonschema implements as draft 2020-12 does, for the kinds of value a register
 # file can hold (dict, list, str, int, float, bool, None). A schema using any other keyword
 # (unevaluatedProperties, dependentRequired, prefixItems, ...) is validated by jsonschema alone.
-FAST_KEYWORDS = frozenset({
-    "$schema", "$id", "$defs", "$ref", "$comment", "title", "description", "default", "examples",
-    "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
-    "minLength", "maxLength", "pattern", "enum", "const", "minimum", "maximum", "uniqueItems",
-    "format", "if", "then", "else", "anyOf", "allOf", "oneOf", "not", SCREEN_KEYWORD,
-})
+FAST_KEYWORDS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$defs",
+        "$ref",
+        "$comment",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "enum",
+        "const",
+        "minimum",
+        "maximum",
+        "uniqueItems",
+        "format",
+        "if",
+        "then",
+        "else",
+        "anyOf",
+        "allOf",
+        "oneOf",
+        "not",
+        SCREEN_KEYWORD,
+    }
+)
 FAST_FORMATS = frozenset({"date"})
 _ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", SCREEN_KEYWORD})
 _SUBSCHEMA_MAPS = ("properties", "$defs")
@@ -299,14 +342,21 @@ def _for_fast(schema: Any) -> Any:
             return [walk(n, inlining) for n in node]
         if not isinstance(node, dict):
             return node
-        out = {k: (walk(v, inlining) if k not in ("enum", "const", "default", "examples") else v) for k, v in node.items()}
+        out = {
+            k: (walk(v, inlining) if k not in ("enum", "const", "default", "examples") else v) for k, v in node.items()
+        }
         if "$ref" not in out:
             return out
         ref = out["$ref"]
         rest = {k: v for k, v in out.items() if k != "$ref" and k not in _ANNOTATIONS and not k.startswith("$")}
-        name = ref[len("#/$defs/"):] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+        name = ref[len("#/$defs/") :] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
         target = defs.get(name) if name is not None else None
-        if name is not None and isinstance(target, dict) and name not in inlining and not any(k in target for k in ("$id", "$anchor", "$dynamicAnchor")):
+        if (
+            name is not None
+            and isinstance(target, dict)
+            and name not in inlining
+            and not any(k in target for k in ("$id", "$anchor", "$dynamicAnchor"))
+        ):
             applied: Any = walk(target, (*inlining, name))
         else:
             applied = {"$ref": ref}  # recursive or unusual: left to fastjsonschema's resolver

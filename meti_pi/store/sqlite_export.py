@@ -43,7 +43,10 @@ def _column_type(schema: dict[str, Any], spec: Any) -> str | None:
         return None
     ref = spec.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        spec = {**(schema.get("$defs", {}).get(ref.split("/")[-1]) or {}), **{k: v for k, v in spec.items() if k != "$ref"}}
+        spec = {
+            **(schema.get("$defs", {}).get(ref.split("/")[-1]) or {}),
+            **{k: v for k, v in spec.items() if k != "$ref"},
+        }
     kind = spec.get("type")
     if kind is None and "const" in spec:
         kind = {bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(spec["const"]))
@@ -56,7 +59,11 @@ def _column_type(schema: dict[str, Any], spec: Any) -> str | None:
 def _columns(kind: str) -> list[tuple[str, str | None]]:
 
     schema = load_schema(KINDS[kind].schema_file)
-    return [(name, _column_type(schema, spec)) for name, spec in schema.get("properties", {}).items() if name not in ("id", "path")]
+    return [
+        (name, _column_type(schema, spec))
+        for name, spec in schema.get("properties", {}).items()
+        if name not in ("id", "path")
+    ]
 
 
 def _scalar_refs() -> dict[tuple[str, str], str]:

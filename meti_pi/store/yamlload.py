@@ -17,9 +17,7 @@ from typing import Any
 import yaml
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STANDARD_TAGS = frozenset(
-    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq")
-)
+_STANDARD_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))
 
 
 class YamlFault(Exception):
@@ -116,7 +114,9 @@ def load(text: str) -> Any:
 
 
 def _construct_fault(text: str) -> str:
-    return "a key that is a list or mapping, or a value that does not fit its !!tag; write keys and values as plain text"
+    return (
+        "a key that is a list or mapping, or a value that does not fit its !!tag; write keys and values as plain text"
+    )
 
 
 def _construct_fault_line(text: str) -> int | None:
@@ -237,9 +237,22 @@ class Where:
 # nesting, a syntax error) is handed to `load`, so results and faults are exactly `load`'s.
 
 _INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", re.X)
-_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", re.X)
-_CONSTANTS: dict[str, Any] = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
-                              "~": None, "null": None, "Null": None, "NULL": None, "": None}
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", re.X
+)
+_CONSTANTS: dict[str, Any] = {
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "": None,
+}
 _MAX_DEPTH = 100
 
 
