@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from meti_pi.dates.calendar_jp import due_after, parse_day
+from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.incident import incidents
 from meti_pi.inspect.items import CLASS_JA
 from meti_pi.inspect.years import add_months, jp_day
@@ -305,10 +305,7 @@ def notice_states(reg: Register, file_rec: Record, day: date) -> list[NoticeStat
     Uses `meti_pi.notify.notices` (the one engine behind `notify --check`); falls back to the
     local reading below only while that engine cannot run (its classification module absent).
     """
-    try:
-        statuses = notices.file_status(reg, file_rec)
-    except ImportError:  # FALLBACK: classification.py not in this tree yet
-        return [_local_notice_state(reg, file_rec, kind, day) for kind in required_notices(reg, file_rec.data)]
+    statuses = notices.file_status(reg, file_rec)
     out = []
     for ks in statuses:
         findings = notices.kind_findings(ks, day)
@@ -339,44 +336,6 @@ def notice_states(reg: Register, file_rec: Record, day: date) -> list[NoticeStat
         lines = [lead, *(f.message for f in findings)]
         out.append(NoticeState(file_rec.id, ks.kind, state, due, submitted, tuple(lines)))
     return out
-
-
-def _local_notice_state(reg: Register, file_rec: Record, kind: str, day: date) -> NoticeState:
-    """FALLBACK reading of one notice: made (submitted/acknowledged) by its due date or not."""
-    notes = [
-        n
-        for n in reg.of_kind("notifications")
-        if n.data.get("file") == file_rec.id
-        and n.data.get("kind") == kind
-        and not n.data.get("change")
-        and n.data.get("state") in ("drafted", "submitted", "acknowledged")
-    ]
-    holding = file_rec.data.get("holding") or {}
-    anchor = parse_day(holding.get("start"))
-    due: date | None = anchor
-    if kind == "36":
-        anchor = parse_day((file_rec.data.get("anonymized_info") or {}).get("created_on"))
-    if kind in ("35-2", "36"):
-        due = due_after(anchor, "without_delay", reg.policy["time_limits"]) if anchor else None
-    made = sorted(
-        (d, n.id)
-        for n in notes
-        if n.data.get("state") in ("submitted", "acknowledged")
-        for d in [parse_day(n.data.get("submitted_on"))]
-        if d is not None
-    )
-    name = kind_ja(kind)
-    if made:
-        first, nid = made[0]
-        late = due is not None and first > due
-        text = f"{name}の通知 {nid} を {first.isoformat()} に提出（期限 {jp_day(due)}）" + (
-            "：期限後の提出" if late else ""
-        )
-        return NoticeState(file_rec.id, kind, "late" if late else "ok", due, first, (text,))
-    drafts = ", ".join(n.id for n in notes)
-    text = f"{name}の通知は未提出（期限 {jp_day(due)}）" + (f"：起案 {drafts} のみ" if drafts else "")
-    pending = due is not None and day <= due
-    return NoticeState(file_rec.id, kind, "pending" if pending else "missing", due, None, (text,))
 
 
 def annual_confirmation_due(reg: Register, rec: Record) -> tuple[date | None, dict[str, Any] | None]:
@@ -423,7 +382,7 @@ def incident_steps(rec: Record) -> list[dict[str, Any]]:
     """
     try:
         return incidents.chain(rec.data)
-    except (ImportError, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         pass
     deadlines = (rec.data.get("assessment") or {}).get("deadlines") or {}
     events = [e for e in rec.data.get("events") or [] if isinstance(e, dict)]

@@ -78,20 +78,6 @@ def refresh_index(root: Path) -> None:
         pass
 
 
-def git_out(root: Path, *args: str) -> str:
-    """git's output for a read of the repository holding `root` (GitFailed when git fails)."""
-    return gitlayer.git(root, *args)
-
-
-def git_raw(root: Path, *args: str) -> bytes:
-    return gitlayer.git_bytes(root, *args)
-
-
-def blobs_of(root: Path, shas: list[str], relpaths: dict[str, str]) -> dict[str, bytes]:
-    """The blobs `shas` (sha -> path below the register, for the repository's filters)."""
-    return gitlayer.read_blobs(root, shas, relpaths)
-
-
 def find_git_dir(root: Path) -> Path | None:
     """The git dir of the work tree holding `root`, found as git finds it (a `.git` folder, or a
     `.git` file naming one), without starting git. It only says where the cache is kept: which

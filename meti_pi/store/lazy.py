@@ -24,8 +24,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlayer
 from meti_pi.errors import MetiPiError, Problem
-from meti_pi.store import blobs, refs
+from meti_pi.store import refs
 from meti_pi.store.cache_files import restored
 from meti_pi.store.kinds import KINDS, SINGLETONS
 from meti_pi.store.record import classify_path, schema_file_of_path, stored_record
@@ -46,7 +47,7 @@ class Tree(Mapping[str, str]):
         self.store = store  # meti_pi.store.cache_files.Store, or None: listings are not kept
         self.top: dict[str, str] = {}  # root singletons -> blob id
         self.folders: dict[str, str] = {}  # non-hidden folder -> its tree id
-        for entry in blobs.git_out(root, "ls-tree", "-z", rev, "--", ".").split("\0"):
+        for entry in gitlayer.git(root, "ls-tree", "-z", rev, "--", ".").split("\0"):
             head, _, name = entry.partition("\t")
             fields = head.split(" ")
             if len(fields) != 3:
@@ -102,7 +103,7 @@ class Tree(Mapping[str, str]):
             if isinstance(kept.get("tree"), str):
                 files, known = self._moved(folder, kept["tree"], sid, kept["files"], kept["refs"])
         if files is None:
-            out = blobs.git_out(
+            out = gitlayer.git(
                 self.root, "ls-tree", "--full-tree", "-r", "-z", sid
             )  # not filtered by the folder git runs in
             files = {}
@@ -119,7 +120,7 @@ class Tree(Mapping[str, str]):
         cannot compare them, e.g. the old tree is gone)."""
         spec = KINDS.get(folder)
         try:
-            out = blobs.git_out(self.root, "diff-tree", "-r", "-z", "--no-renames", old, new)
+            out = gitlayer.git(self.root, "diff-tree", "-r", "-z", "--no-renames", old, new)
         except MetiPiError:
             return None, {}
         files, known = dict(files), dict(known)
@@ -224,7 +225,9 @@ class Records(Mapping[str, Any]):
             self._parse(missing)
 
     def _parse(self, missing: dict[str, str]) -> None:
-        found = blobs.blobs_of(self.root, sorted(set(missing.values())), {sha: rel for rel, sha in missing.items()})
+        found = gitlayer.read_blobs(
+            self.root, sorted(set(missing.values())), {sha: rel for rel, sha in missing.items()}
+        )
         given = {rel: found[sha] for rel, sha in missing.items() if sha in found}
         for rel, outcome in self.parse_many(self.root, sorted(given), given, self.view).items():
             cid, entry, _faults, _record = outcome

@@ -12,8 +12,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from meti_pi import gitlayer
 from meti_pi.errors import MetiPiError, Problem
-from meti_pi.store import blobs, limits, yamlload
+from meti_pi.store import limits, yamlload
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.cache_files import blob_id
 from meti_pi.store.ids import valid_id
@@ -215,7 +216,7 @@ def _text_of(path: Path, cid: str, store: Any) -> str:
     except (OSError, yamlload.YamlFault):
         pass
     try:
-        return yamlload.decode(blobs.git_raw(path.parent, "cat-file", "blob", cid))
+        return yamlload.decode(gitlayer.git_bytes(path.parent, "cat-file", "blob", cid))
     except (MetiPiError, yamlload.YamlFault):
         return ""  # only line numbers of problems depend on it
 
