@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from meti_pi.inspect import checklist as cl
-from meti_pi.notify import notices
+from meti_pi.notify import facts, notices
 from meti_pi.notify.notices import obsolete_drafts
 from meti_pi.store.register import Register
 
@@ -254,6 +254,7 @@ def due_items(reg: Register, today: date, *, horizon_days: int = DEFAULT_HORIZON
     """Everything overdue, or due within `horizon_days`; open corrective actions and this year's
     missing inspections are always listed. Overdue first, then by due date."""
     horizon = today + timedelta(days=horizon_days)
+    facts.prime(reg)  # each file's decision and notice hashes, kept by content id
     items = [
         *_notices(reg, today, horizon),
         *_ppc_notices(reg, today, horizon),
