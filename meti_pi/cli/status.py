@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,6 +38,9 @@ def status_cmd(
     from meti_pi.checks import status
 
     st = state(ctx)
+    # Read-only, and done in one go: the register's records are never garbage, and the cycle
+    # collector walked them again and again while status decoded them (~1 s of CPU at 100k records).
+    gc.disable()
     reg = load_register(ctx)
     items = status.due_items(reg, st.today, horizon_days=horizon)
     counts = status.summary(items)
