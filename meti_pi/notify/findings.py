@@ -27,7 +27,7 @@ from meti_pi.notify.requirements import (
     decision_for,
     due_after,
     ppc_items_hash,
-    requirement,
+    requirement_of,
 )
 from meti_pi.store import schema, yamlload
 from meti_pi.store.register import Record, Register
@@ -259,7 +259,7 @@ def ppc_requirements(reg: Register, rec: Record, today: date, decision: Any = No
     out: list[Requirement] = []
     held = held_on(data, today)
     if held and "35-1" in (getattr(decision, "notifications", ()) or ()) and not deemed_by_pia(data):
-        base = requirement("35-1", data, reg.policy)
+        base = requirement_of(reg, "35-1", data)
         out.append(Requirement("appi-74-1", base.timing, base.trigger, base.anchor, base.due, base.since))
     notified = bool(_ppc_notices(reg).get((rec.id, "appi-74-1"))) or _made_internal_35_1(reg, rec.id)
     if notified:
