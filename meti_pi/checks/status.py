@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from meti_pi.inspect import checklist as cl
-from meti_pi.notify import notices
+from meti_pi.notify import facts, notices
 from meti_pi.notify.notices import obsolete_drafts
 from meti_pi.store.register import Register
 
@@ -61,10 +61,13 @@ class DueItem:
 def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
 
     out = []
+    index = notices.notices_by_file(reg)
     for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
         end = cl.parse_day((rec.data.get("holding") or {}).get("end"))
         if end is not None and end <= today:
             continue  # no longer held: nothing more to notify
+        if not _listable(reg, rec, index, today):
+            continue  # every notice made (or made late): notice_states would say ok or late
         for st in cl.notice_states(reg, rec, today):
             if st.state in ("ok", "late"):
                 continue  # made (a late notice is history: the inspection records it)
@@ -100,6 +103,20 @@ def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
             )
         )
     return out
+
+
+# The findings of a notice whose state status lists (notice_states: missing, stale, pending).
+_LISTED_CODES = frozenset({"missing", "stale", "due"})
+
+
+def _listable(reg: Register, rec: Any, index: dict[str, Any], today: date) -> bool:
+    """Whether any notice of the file is missing, stale or pending (the states status lists):
+    its findings carry one of those codes. Most files have none, and are not described further."""
+    return any(
+        f.status in _LISTED_CODES
+        for ks in notices.file_status(reg, rec, index)
+        for f in notices.kind_findings(ks, today)
+    )
 
 
 PPC_TITLES = {
@@ -254,6 +271,7 @@ def due_items(reg: Register, today: date, *, horizon_days: int = DEFAULT_HORIZON
     """Everything overdue, or due within `horizon_days`; open corrective actions and this year's
     missing inspections are always listed. Overdue first, then by due date."""
     horizon = today + timedelta(days=horizon_days)
+    facts.prime(reg)  # each file's decision and notice hashes, kept by content id
     items = [
         *_notices(reg, today, horizon),
         *_ppc_notices(reg, today, horizon),

@@ -20,6 +20,7 @@ is literally a verb name is drafted with `notify draft ID`.)
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -193,6 +194,7 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     note = gitlayer.recover_if_needed(st.register_root)
     if note:
         _err(f"meti-pi: {note}")
+    gc.disable()  # read-only and done in one go: as `status` (the records read are never garbage)
     findings, ledger = notify_ops.check_register(st.register_root, st.today, settings=st.settings)
     failing = [f for f in findings if f.failing]
     listed = [f for f in findings if not f.failing]

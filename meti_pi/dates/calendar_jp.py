@@ -35,7 +35,10 @@ def parse_day(value: Any) -> date | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def _national_holiday(day: date) -> bool:
+    # Memoised: a register's deadlines fall on a few thousand days, asked tens of thousands of
+    # times (status, notify --check: ~25 us a jpholiday look-up).
     import jpholiday  # heavy-ish: only when a date is checked
 
     return bool(jpholiday.is_holiday(day))

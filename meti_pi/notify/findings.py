@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.errors import Problem
+from meti_pi.notify.facts import facts_of, prime
 from meti_pi.notify.recorded import KindStatus, _made_key, file_status, notices_by_file, notices_of_files
 from meti_pi.notify.requirements import (
     ARTICLE,
@@ -26,7 +27,7 @@ from meti_pi.notify.requirements import (
     decision_for,
     due_after,
     ppc_items_hash,
-    requirement,
+    requirement_of,
 )
 from meti_pi.store import schema, yamlload
 from meti_pi.store.register import Record, Register
@@ -205,8 +206,10 @@ def check_with_ppc(reg: Register, today: date) -> list[Finding]:
     """`check`, then the ministry's own APPI 74(1)/74(3) notices to the PPC (`notify --check`).
 
     Kept apart from `check` (which validate and the inspection read): the PPC notices are the
-    ministry's duty (the 総括's office), not the 管理者's Art. 35 notice.
+    ministry's duty (the 総括's office), not the 管理者's Art. 35 notice. Each file's decision and
+    hashes come from the cache where its content was seen before (meti_pi.notify.facts).
     """
+    prime(reg)
     out = check(reg, today)
     for rec in sorted(reg.of_kind("files"), key=lambda r: r.relpath):
         out.extend(ppc_findings(reg, rec, today))
@@ -252,11 +255,11 @@ def ppc_requirements(reg: Register, rec: Record, today: date, decision: Any = No
       74(2)(ix) (anchor principals.as_of): 遅滞なく, the policy's limit.
     """
     data = rec.data
-    decision = decision if decision is not None else decision_for(reg, data)
+    decision = decision if decision is not None else facts_of(reg, rec) or decision_for(reg, data)
     out: list[Requirement] = []
     held = held_on(data, today)
     if held and "35-1" in (getattr(decision, "notifications", ()) or ()) and not deemed_by_pia(data):
-        base = requirement("35-1", data, reg.policy)
+        base = requirement_of(reg, "35-1", data)
         out.append(Requirement("appi-74-1", base.timing, base.trigger, base.anchor, base.due, base.since))
     notified = bool(_ppc_notices(reg).get((rec.id, "appi-74-1"))) or _made_internal_35_1(reg, rec.id)
     if notified:
@@ -277,7 +280,8 @@ def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
     """Findings about the PPC notices a file requires: due, missing, late (explained or not)."""
     out: list[Finding] = []
     made = _ppc_notices(reg)
-    for req in ppc_requirements(reg, rec, today):
+    facts = facts_of(reg, rec)
+    for req in ppc_requirements(reg, rec, today, facts):
         art = ARTICLE[req.kind]
         key: tuple[object, ...] = {"holding_end": ("holding", "end"), "below_threshold": ("principals", "as_of")}.get(
             req.trigger, ("holding", "start")
@@ -333,7 +337,8 @@ def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
                 )
         latest = recs[-1]
         recorded = latest.data.get("items_hash")
-        if req.kind == "appi-74-1" and recorded and recorded != ppc_items_hash(rec.data):
+        current = facts.ppc_hash if facts is not None else ppc_items_hash(rec.data)
+        if req.kind == "appi-74-1" and recorded and recorded != current:
             out.append(
                 finding(
                     "stale",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from meti_pi.notify.facts import facts_of
 from meti_pi.notify.requirements import (
     LIVE_STATES,
     MADE_STATES,
@@ -106,17 +107,19 @@ def file_status(
 ) -> list[KindStatus]:
     """For each notice a file requires: the requirement, the current items hash, its notices."""
     data = rec.data
-    decision = decision if decision is not None else decision_for(reg, data)
+    facts = facts_of(reg, rec) if decision is None else None  # kept by content id (notify.facts)
+    decision = decision if decision is not None else facts or decision_for(reg, data)
     klass = management_class(data, decision)
     index = index if index is not None else notices_by_file(reg)
     mine = index.get(rec.id, [])
     out = []
     for req in requirements(reg, data, decision):
+        known = facts.items_hash(req.kind) if facts is not None else None
         out.append(
             KindStatus(
                 file=rec,
                 requirement=req,
-                current_hash=items_hash(req.kind, data, klass),
+                current_hash=known or items_hash(req.kind, data, klass),
                 notices=[n for n in mine if n.data.get("kind") == req.kind],
             )
         )

@@ -148,7 +148,23 @@ def requirements(reg: Register, data: dict[str, Any], decision: Any = None) -> l
     """The notices a files record requires, in kind order, with their timing."""
     decision = decision if decision is not None else decision_for(reg, data)
     kinds = set(getattr(decision, "notifications", ()) or ())
-    return [requirement(k, data, reg.policy) for k in NOTICE_KINDS if k in kinds]
+    return [requirement_of(reg, k, data) for k in NOTICE_KINDS if k in kinds]
+
+
+def requirement_of(reg: Register, kind: str, data: dict[str, Any]) -> Requirement:
+    """`requirement(kind, data, reg.policy)`, memoised per register by the anchor date as written:
+    files share a few thousand holding starts, and status asks for each file's 35(1) twice."""
+    value = _map(data.get("anonymized_info")).get("created_on") if TRIGGER[kind] == "creation" else None
+    if TRIGGER[kind] != "creation":
+        value = _map(data.get("holding")).get("start")
+    if not (value is None or isinstance(value, (str, date))):
+        return requirement(kind, data, reg.policy)  # an odd shape: not memoised
+    memo: dict[tuple[str, type, Any], Requirement] = reg.derived("requirements", lambda _reg: {})
+    key = (kind, type(value), value)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = requirement(kind, data, reg.policy)
+    return found
 
 
 def _map(value: Any) -> dict[str, Any]:
