@@ -230,3 +230,22 @@ def test_a_divisions_contractors_from_the_references_are_those_the_former_index_
     assert "C-2026-RE5TVT" in seen["kanbo-jinji"]  # lists one of its files
     assert "C-2026-RE5TVT" in seen["enecho-shin-ene"]  # its file lists it, and it lists the file
     assert seen["kanbo-tokei-kozo"] == ["C-2026-N940YS"]  # only its file lists it
+
+
+def test_a_released_record_reads_its_data_again_equal(tmp_path: Path) -> None:
+    from meti_pi.store.record import release_data
+
+    root = make_register(tmp_path, example=True)
+    Register.load(root)  # fills the read cache
+    reg = Register.load(root)
+    rec = reg.of_kind("notifications")[0]
+    first = rec.data
+    assert "data" in rec.__dict__  # a record built from the cache, its data decoded on first read
+    release_data(rec)
+    assert "data" not in rec.__dict__
+    again = rec.data
+    assert again == first and again is not first
+    parsed = Register.load(root, overlay={rec.relpath: rec.text}).records[rec.key]  # parsed, not from the cache
+    kept = parsed.data
+    release_data(parsed)
+    assert parsed.data is kept
