@@ -256,7 +256,7 @@ def map_all(
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        if workers < 2:
+        if workers < 2 or not ids:
             for n, d in enumerate(ids, start=1):
                 put(_used(reg, d, year, today, catalogue, use))
                 tell(n, len(ids))
