@@ -6,7 +6,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -109,11 +109,29 @@ def json_compact() -> bool:
     return not sys.stdout.isatty()
 
 
-def print_json_with_encoded(head: dict[str, Any], key: str, encoded: list[str]) -> None:
+class JsonArrayWriter:
     """What print_json({**head, key: items}) prints in compact mode, from the items already encoded
-    (each `json.dumps(item, ensure_ascii=False, default=str)`, perhaps by other processes)."""
-    opening = json.dumps({**head, key: []}, ensure_ascii=False, default=str)  # ends '[]}': the key is last
-    sys.stdout.write(opening[:-2] + ", ".join(encoded) + "]}\n")
+    (each `json.dumps(item, ensure_ascii=False, default=str)`, perhaps by other processes), written
+    as they come: `with JsonArrayWriter(head, key) as write:` then `write(encoded)` per item. The
+    same bytes, without holding every item (nor their join: a large register's checklists run to
+    hundreds of MB). Nothing is written before the first item, so an error raised before it leaves
+    stdout to the error funnel's one JSON document."""
+
+    def __init__(self, head: dict[str, Any], key: str) -> None:
+        # The document with an empty list ends '[]}' (the key is last): all but those two.
+        self._opening = json.dumps({**head, key: []}, ensure_ascii=False, default=str)[:-2]
+        self._started = False
+
+    def __enter__(self) -> Callable[[str], None]:
+        return self.write
+
+    def write(self, encoded: str) -> None:
+        sys.stdout.write(", " + encoded if self._started else self._opening + encoded)
+        self._started = True
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            sys.stdout.write(("" if self._started else self._opening) + "]}\n")
 
 
 def console() -> Console:

@@ -13,13 +13,13 @@ import typer
 from meti_pi.cli.common import (
     Busy,
     DryRunOpt,
+    JsonArrayWriter,
     JsonOpt,
     console,
     err_console,
     json_compact,
     load_register,
     print_json,
-    print_json_with_encoded,
     state,
 )
 from meti_pi.errors import UsageError
@@ -114,30 +114,30 @@ def inspect_cmd(
 
 
 def _show_checklists(reg: Register, y: int, today: date, division: str | None, json_out: bool) -> None:
-    """Every division's checklist (or one division's), as JSON or text."""
+    """Every division's checklist (or one division's), as JSON or text, each printed as soon as it
+    is built (a large register's checklists run to hundreds of MB: none is held once printed)."""
     from meti_pi.inspect import checklist as cl
 
-    def each(use: Any) -> list[Any]:
+    def each(use: Any, emit: Any) -> None:
         if division:
-            return [use(cl.build(reg, division, y, today))]
+            emit(use(cl.build(reg, division, y, today)))
+            return
         with Busy("building the checklists of every division") as busy:  # a terminal only
-            return cl.map_all(reg, y, today, use, progress=busy.update)
+            cl.map_all(reg, y, today, use, progress=busy.update, emit=emit)
 
     if json_out:
         if json_compact():  # each checklist encoded where it is built (a string passes between processes fast)
-            print_json_with_encoded(
-                {"year": y},
-                "checklists",
-                each(lambda c: json.dumps(_with_record(reg, c), ensure_ascii=False, default=str)),
-            )
+            with JsonArrayWriter({"year": y}, "checklists") as write:
+                each(lambda c: json.dumps(_with_record(reg, c), ensure_ascii=False, default=str), write)
         else:
-            print_json({"year": y, "checklists": each(lambda c: _with_record(reg, c))})
+            found: list[Any] = []
+            each(lambda c: _with_record(reg, c), found.append)
+            print_json({"year": y, "checklists": found})
         return
     # Piped or redirected: no styles, each checklist comes back as one text (a fraction of the
     # pieces' cost to pass between processes).
     render = _pieces if console().is_terminal else _plain_checklist
-    for title, body in each(lambda c: render(reg, c)):
-        _show(title, body)
+    each(lambda c: render(reg, c), lambda shown: _show(*shown))
 
 
 def _recorded(reg: Register, year: int, division: str) -> tuple[Any, dict[Any, Any]]:
@@ -190,7 +190,9 @@ def _plain_checklist(reg: Register, c: Checklist) -> tuple[str, str]:
     import re
 
     title, pieces = _pieces(reg, c)
-    return title, re.sub("[\a\b\v\f\r]", "", "".join(text for text, _ in pieces))
+    text = "".join(text for text, _ in pieces)
+    # A scan per code is a fraction of the expression's cost, and these codes are rare.
+    return title, re.sub("[\a\b\v\f\r]", "", text) if any(ch in text for ch in "\a\b\v\f\r") else text
 
 
 def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:

@@ -16,6 +16,7 @@ from meti_pi.inspect.queries import (
     required_notices,
     vice_office,
 )
+from meti_pi.notify.recorded import notices_of_files
 from meti_pi.store import beppyo
 from meti_pi.store.register import Record
 
@@ -191,7 +192,9 @@ def _incident(ctx: Context, rec: Record | None) -> str | None:
 def _notices_of(ctx: Context, rec: Record) -> dict[str, NoticeState]:
     cache = ctx._cache.setdefault("notices", {})
     if rec.id not in cache:
-        cache[rec.id] = {st.kind: st for st in notice_states(ctx.reg, rec, ctx.ref_day)}
+        # The file's own notices from the references (meti_pi.store.refs): no other notification is decoded.
+        mine = notices_of_files(ctx.reg, [rec.id])
+        cache[rec.id] = {st.kind: st for st in notice_states(ctx.reg, rec, ctx.ref_day, mine)}
     return cache[rec.id]  # type: ignore[no-any-return]
 
 

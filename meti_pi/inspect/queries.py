@@ -64,11 +64,9 @@ class Context:
             file_ids = {f.id for f in self.files}
             linked = {c for f in self.files for c in f.data.get("contractors", []) if isinstance(c, str)}
             found = []
-            # Only the contractors an index says may be the division's (not a scan per division:
-            # O(divisions x contractors)); the test below is the whole rule.
-            for rec in candidates(
-                self.reg, "contractors", {"divisions[]": [self.division], "files[]": file_ids}, linked
-            ):
+            # Only the contractors the references say may be the division's (not a scan per
+            # division: O(divisions x contractors)); the test below is the whole rule.
+            for rec in _named_contractors(self.reg, self.division, file_ids, linked):
                 d = rec.data
                 mine = (
                     self.division in d.get("divisions", [])
@@ -103,6 +101,27 @@ class Context:
         if "systems" not in self._cache:
             self._cache["systems"] = beppyo.systems_where(self.reg, self.division)
         return self._cache["systems"]  # type: ignore[no-any-return]
+
+
+def _named_contractors(reg: Register, division: str, file_ids: set[str], linked: set[str]) -> list[Record]:
+    """The contractors (in `of_kind` order) that list `division` or one of `file_ids` or whose id is
+    in `linked`: from the references (meti_pi.store.refs, kept in the read cache), so only these
+    contractors are decoded. The records `of_kind` gives passed their schema: `divisions` and
+    `files` are lists of ids, which the references hold exactly."""
+    found = {r.key: r for r in refs.referring(reg, "contractors", f"divisions/{division}")}
+    for fid in file_ids:
+        found.update((r.key, r) for r in refs.referring(reg, "contractors", f"files/{fid}"))
+    order: dict[str, int] = reg.derived("order:contractors", _contractor_order)
+    for cid in linked:
+        key = f"contractors/{cid}"
+        rec = reg.records.get(key)
+        if rec is not None and key in order:
+            found[key] = rec
+    return sorted(found.values(), key=lambda r: order[r.key])
+
+
+def _contractor_order(reg: Register) -> dict[str, int]:
+    return {r.key: i for i, r in enumerate(reg.of_kind("contractors"))}
 
 
 def held_during(file_data: dict[str, Any], start: date, end: date) -> bool:
@@ -299,13 +318,18 @@ def kind_ja(kind: str) -> str:
     return f"第{art}条第{para}項" if para else f"第{art}条"
 
 
-def notice_states(reg: Register, file_rec: Record, day: date) -> list[NoticeState]:
+def notice_states(
+    reg: Register, file_rec: Record, day: date, index: dict[str, list[Record]] | None = None
+) -> list[NoticeState]:
     """Each Art. 35/36 notice a file requires and whether it was made on time and is current.
+
+    `index`: the live notices by file id, as `notices.notices_by_file` (the default) or
+    `notify.recorded.notices_of_files` gives them (holding this file's at least).
 
     Uses `meti_pi.notify.notices` (the one engine behind `notify --check`); falls back to the
     local reading below only while that engine cannot run (its classification module absent).
     """
-    statuses = notices.file_status(reg, file_rec)
+    statuses = notices.file_status(reg, file_rec, index)
     out = []
     for ks in statuses:
         findings = notices.kind_findings(ks, day)
@@ -421,11 +445,24 @@ def open_findings(
         for f in d.get("findings", []):
             if isinstance(f, dict) and f.get("status", "open") == "open":
                 out.append((finding_ref(rec.key, f.get("id")), f, rec))
+    # The audits' open findings by division, found once (not a scan of every audit per division).
+    by_division: dict[Any, list[tuple[str, dict[str, Any], Record]]] = reg.derived(
+        "open_audit_findings", _open_audit_findings
+    )
+    out.extend(by_division.get(None, []) if division is None else by_division.get(("division", division), []))
+    return sorted(out, key=lambda t: (str(t[2].data.get("year", "")), t[0]))
+
+
+def _open_audit_findings(reg: Register) -> dict[Any, list[tuple[str, dict[str, Any], Record]]]:
+    """Open findings of audits as (ref, finding, record), in register order: every one under None,
+    those naming a division (a text) under ("division", id) as well."""
+    out: dict[Any, list[tuple[str, dict[str, Any], Record]]] = {None: []}
     for rec in reg.of_kind("audits"):
         for f in rec.data.get("findings", []):
             if not isinstance(f, dict) or f.get("status", "open") != "open":
                 continue
-            if division is not None and f.get("division") != division:
-                continue
-            out.append((finding_ref(rec.key, f.get("id")), f, rec))
-    return sorted(out, key=lambda t: (str(t[2].data.get("year", "")), t[0]))
+            found = (finding_ref(rec.key, f.get("id")), f, rec)
+            out[None].append(found)
+            if isinstance(f.get("division"), str):
+                out.setdefault(("division", f["division"]), []).append(found)
+    return out
