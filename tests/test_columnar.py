@@ -133,6 +133,29 @@ def test_a_stray_quote_takes_the_python_pass(tmp_path: Path, monkeypatch: pytest
     same(path)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_chunks_are_cut_at_record_ends_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """Small blocks over quoted cells holding line ends and doubled quotes: the chunks put together
+    are the file, and every cut falls after a line end outside quotes (what csv.reader reads as a
+    record end), however the quotes fall across the blocks."""
+    import csv
+    import io
+
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 64)
+    rng = random.Random(seed)
+    cells = ["山田", "a,b", '"x\ny"', '"say ""hi""\n"', '"""q"""', "", "03-1234-5678", '"\n\n"']
+    lines = [",".join(rng.choice(cells) for _ in range(3)) for _ in range(300)]
+    data = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / "c.csv"
+    path.write_bytes(data)
+    chunks = list(engine.DelimitedChunks(path, "csv", 3, "utf-8", 1 << 20))
+    assert b"".join(chunks) == data and len(chunks) > 10
+    records = [len(list(csv.reader(io.StringIO(chunk.decode(), newline="")))) for chunk in chunks]
+    assert sum(records) == len(list(csv.reader(io.StringIO(data.decode(), newline=""))))
+    for chunk in chunks:
+        assert chunk.endswith(b"\n") and chunk.count(b'"') % 2 == 0
+
+
 def test_files_the_engine_reads_otherwise_take_the_python_pass(tmp_path: Path) -> None:
     sjis = tmp_path / "s.csv"
     sjis.write_bytes("氏名,電話番号\n山田 太郎,03-1234-5678\n".encode("cp932"))

@@ -426,12 +426,18 @@ class DelimitedChunks:
         return frame.select(pl.all().fill_null(""))
 
     def __iter__(self) -> Iterator[bytes]:
-        """Whole records, about CHUNK_BYTES at a time (to be `parse`d, on any thread)."""
+        """Whole records, about CHUNK_BYTES at a time (to be `parse`d, on any thread).
+
+        Each block is searched once: the bytes carried over from the block before hold no record
+        end (their line ends are inside quotes, and stay so), so the cut is looked for in the new
+        block only, from the carried bytes' quote parity (this runs under the GIL, beside the
+        parsing workers: every pass over the bytes here is time they wait)."""
         run, cr_pending = 0, False
         with self.path.open("rb") as raw:
             if self.encoding == "utf-8-sig":
                 raw.read(3)  # the BOM (the Python reader's decoder drops it)
-            carry = b""
+            carry: list[bytes] = []
+            carried, odd = 0, False  # bytes carried over, and whether they hold an odd number of '"'
             while block := raw.read(CHUNK_BYTES):
                 if b"\x00" in block:
                     raise Fallback("NUL")
@@ -449,29 +455,36 @@ class DelimitedChunks:
                     run = len(block) - block.rfind(b"\n") - 1
                 if run > self.max_line:
                     raise Fallback("line")
-                data = carry + block
-                if len(data) > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
-                    raise Fallback("quotes")
-                cut = _record_end(data)
                 self.position += len(block)
+                cut = _record_end(block, odd)
                 if cut < 0:
-                    carry = data
+                    carry.append(block)
+                    carried += len(block)
+                    odd ^= block.count(b'"') % 2 == 1
+                    if carried > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
+                        raise Fallback("quotes")
                     continue
-                yield data[: cut + 1]
-                carry = data[cut + 1 :]
+                yield b"".join((*carry, block[: cut + 1])) if carry else block[: cut + 1]
+                rest = block[cut + 1 :]
+                carry, carried, odd = ([rest], len(rest), rest.count(b'"') % 2 == 1) if rest else ([], 0, False)
             if cr_pending:
                 raise Fallback("CR")
             if carry:
-                yield carry
+                yield b"".join(carry)
 
 
-def _record_end(data: bytes) -> int:
-    """The last line end in `data` outside quotes (an even number of '"' before it); -1: none."""
-    end = data.rfind(b"\n")
-    quotes = data.count(b'"', 0, end) if end >= 0 else 0
+def _record_end(block: bytes, odd: bool = False) -> int:
+    """The last line end in `block` outside quotes (an even number of '"' before it, counting the
+    carried bytes before the block: `odd`); -1: none."""
+    end = block.rfind(b"\n")
+    if end < 0:
+        return -1
+    if b'"' not in block and not odd:  # no quoting at all (memchr): the last line end is a record end
+        return end
+    quotes = block.count(b'"', 0, end) + odd
     while end >= 0 and quotes % 2:
-        before = data.rfind(b"\n", 0, end)
-        quotes -= data.count(b'"', max(before, 0), end)
+        before = block.rfind(b"\n", 0, end)
+        quotes -= block.count(b'"', max(before, 0), end)
         end = before
     return end
 
