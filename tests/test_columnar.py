@@ -58,8 +58,15 @@ def test_long_varied_file_scans_identically(tmp_path: Path, delimiter: str) -> N
 
 
 @pytest.mark.slow  # 70,000-90,000-row files, scanned twice
-def test_mixed_batches_exercise_the_signature_shortcut(tmp_path: Path) -> None:
-    """ASCII batches (the signature shortcut) beside batches with full-width digits and odd cells."""
+@pytest.mark.parametrize("chunk", [None, 1 << 15])
+def test_mixed_batches_exercise_the_signature_shortcut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int | None
+) -> None:
+    """ASCII batches (the signature shortcut) beside batches with full-width digits and odd cells;
+    with 32 KiB chunks every batch is cut by chunk boundaries (the shortcut's terms are then
+    computed on both parts)."""
+    if chunk is not None:
+        monkeypatch.setattr(engine, "CHUNK_BYTES", chunk)
     rng = random.Random(5)
     lines = ["電話番号,生年月日,会員番号,氏名"]
     for i in range(75_000):
@@ -75,6 +82,22 @@ def test_mixed_batches_exercise_the_signature_shortcut(tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     same(path)
+
+
+def test_a_batch_cut_by_chunks_keeps_its_shortcut_terms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch 1 (data rows 500-2547) holds ASCII cells of a date's signature that are not dates, then,
+    from a chunk boundary on, full-width dates: the Python scan takes no shortcut in that batch (it
+    is not all ASCII) and counts the real dates. The chunks holding only full-width dates match
+    fully, yet they must report their non-ASCII cells for the batch to be counted the same way."""
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 20 * 64)  # 64 lines of 20 bytes a chunk, cut exactly
+    lines = ["生年月日,xxxxxx"]
+    for r in range(3000):
+        lines.append("1950-01-12,xxxxxxxx" if r < 500 else "Q1950-01-12,xxxxxxx" if r < 1279 else "１９５０-01-12,")
+    assert {len(line.encode()) for line in lines} == {19}
+    path = tmp_path / "cut.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = same(path)
+    assert result.rows == 3000
 
 
 @pytest.mark.parametrize(

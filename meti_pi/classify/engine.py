@@ -191,27 +191,33 @@ def _ne(i: int) -> pl.Expr:
     return pl.col(f"c{i}") != ""
 
 
-Plan = tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]
+@dataclass
+class Plan:
+    """The expressions of a pass, computed once for the columns' candidates."""
+
+    masks: list[pl.Expr]  # row masks (a searched column's rows holding any 要配慮 word)
+    per_batch: list[pl.Expr]  # per-batch aggregates over checked rows
+    every: list[pl.Expr]  # sums over all rows (searched columns)
+    shortcuts: list[pl.Expr]  # the signature shortcut's per-batch terms (see _shortcuts)
+    signed: list[tuple[str, str]] = field(default_factory=list)  # (matched, non-empty) of candidates with a shortcut
 
 
 def plan_exprs(columns: Sequence[Column]) -> Plan:
-    """(row masks computed once, per-batch aggregates over checked rows, sums over all rows) for the columns' candidates."""
-    per_batch: list[pl.Expr] = []
-    every: list[pl.Expr] = []
-    masks: list[pl.Expr] = []
+    """The pass's expressions for the columns' candidates."""
+    plan = Plan([], [], [], [], [])
     for col in columns:
         i, c = col.index, pl.col(f"c{col.index}")
         sensitive = [cand.sensitive for cand in col.candidates if cand.sensitive is not None]
         if sensitive:
-            masks.append(
+            plan.masks.append(
                 c.str.contains("|".join(f"(?:{search_pattern(cat.values)})" for cat in sensitive)).alias(f"w{i}")
             )
-        per_batch.append(_ne(i).sum().alias(f"ne{i}"))
+        plan.per_batch.append(_ne(i).sum().alias(f"ne{i}"))
         if any(s.sensitive is None and s.check in SIGNATURE for s in col.candidates):
-            per_batch.append(c.str.contains(r"[^\x00-\x7f]").any().alias(f"na{i}"))
-            per_batch.append(c.str.contains("\n", literal=True).any().alias(f"nl{i}"))
+            plan.shortcuts.append(c.str.contains(r"[^\x00-\x7f]").any().alias(f"na{i}"))
+            plan.shortcuts.append(c.str.contains("\n", literal=True).any().alias(f"nl{i}"))
         if col.searched:
-            every.append(_ne(i).sum().alias(f"ne{i}"))
+            plan.every.append(_ne(i).sum().alias(f"ne{i}"))
         for k, cand in enumerate(col.candidates):
             name = f"{i}_{k}"
             if cand.sensitive is not None:
@@ -222,27 +228,45 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
                     .sum()
                     .alias(f"s{name}")
                 )
-                (every if col.searched else per_batch).append(hit)
+                (plan.every if col.searched else plan.per_batch).append(hit)
             elif cand.check in CELL:
-                per_batch.append((_ne(i) & c.str.contains(CELL[cand.check])).sum().alias(f"m{name}"))
+                plan.per_batch.append((_ne(i) & c.str.contains(CELL[cand.check])).sum().alias(f"m{name}"))
                 if cand.check in SIGNATURE:
-                    per_batch.append((~_ne(i) | c.str.contains(SIGNATURE[cand.check])).all().alias(f"g{name}"))
-    return masks, per_batch, every
+                    plan.signed.append((f"m{name}", f"ne{i}"))
+                    plan.shortcuts.append((~_ne(i) | c.str.contains(SIGNATURE[cand.check])).all().alias(f"g{name}"))
+    return plan
 
 
-def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, exprs: Plan, counts: Counts, want_probes: bool) -> None:
+def _shortcuts(checked: pl.DataFrame, agg: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """`agg` with the signature shortcut's terms (na: a non-ASCII cell, nl: a cell with a line end,
+    g: every cell's signature matches) for the batches where they can change the count.
+
+    The Python scan counts a batch's cells of a shape as its non-empty cells when the shortcut
+    holds, else as the cells that match (m). The two differ only where some non-empty cell does not
+    match (m < ne): only those batches need the terms, and the chunk's first and last batch (a
+    batch cut by a chunk boundary is decided on both parts together, so each part must have them).
+    Elsewhere the terms are left empty (null): the count is ne = m whichever way it is taken."""
+    edges = [agg["_b"].min(), agg["_b"].max()]
+    need = agg.filter(
+        pl.any_horizontal(pl.col(m) < pl.col(ne) for m, ne in plan.signed) | pl.col("_b").is_in(edges)
+    )["_b"].to_list()
+    terms = checked.filter(pl.col("_b").is_in(need)).group_by("_b").agg(plan.shortcuts)
+    return agg.join(terms, on="_b", how="left")
+
+
+def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, plan: Plan, counts: Counts, want_probes: bool) -> None:
     """Add one chunk (columns c0..cN, data rows from `offset`) to `counts`."""
-    masks, per_batch, every = exprs
     r = pl.int_range(offset, offset + df.height, dtype=pl.Int64)
     start = layout.start(r)
     batch = layout.batch(r)
     full = (start < FULL_CHECK_ROWS) | (batch % CHECK_EVERY == 0)
-    framed = df.with_columns(batch.alias("_b"), start.alias("_s"), full.alias("_f"), r.alias("_r"), *masks)
+    framed = df.with_columns(batch.alias("_b"), start.alias("_s"), full.alias("_f"), r.alias("_r"), *plan.masks)
     checked = framed.filter(pl.col("_f"))
-    if per_batch and checked.height:
-        counts.parts.append(checked.group_by("_b").agg(per_batch))
-    if every:
-        for name, value in framed.select(every).row(0, named=True).items():
+    if plan.per_batch and checked.height:
+        agg = checked.group_by("_b").agg(plan.per_batch)
+        counts.parts.append(_shortcuts(checked, agg, plan) if plan.shortcuts else agg)
+    if plan.every:
+        for name, value in framed.select(plan.every).row(0, named=True).items():
             counts.totals[name] = counts.totals.get(name, 0) + int(value)
     if want_probes:
         probes = checked.filter((pl.col("_r") == pl.col("_s")) & (pl.col("_s") >= layout.head))
