@@ -247,9 +247,8 @@ def _shortcuts(checked: pl.DataFrame, agg: pl.DataFrame, plan: Plan) -> pl.DataF
     batch cut by a chunk boundary is decided on both parts together, so each part must have them).
     Elsewhere the terms are left empty (null): the count is ne = m whichever way it is taken."""
     edges = [agg["_b"].min(), agg["_b"].max()]
-    need = agg.filter(
-        pl.any_horizontal(pl.col(m) < pl.col(ne) for m, ne in plan.signed) | pl.col("_b").is_in(edges)
-    )["_b"].to_list()
+    short = pl.any_horizontal(pl.col(m) < pl.col(ne) for m, ne in plan.signed) | pl.col("_b").is_in(edges)
+    need = agg.filter(short)["_b"].to_list()
     terms = checked.filter(pl.col("_b").is_in(need)).group_by("_b").agg(plan.shortcuts)
     return agg.join(terms, on="_b", how="left")
 
