@@ -27,6 +27,7 @@ from typing import Any
 
 import polars as pl
 
+from meti_pi.classify.colchecks import observe_my_numbers
 from meti_pi.classify.columns import Column
 from meti_pi.classify.shapes import _SHAPES, _SIGNATURES
 from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
@@ -304,11 +305,15 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
     nonempty = {
         (row["_b"], i): row[f"ne{i}"] for row in table.iter_rows(named=True) for i in (c.index for c in columns)
     }
-    for probe in counts.probes:
-        for col in columns:
-            if col.candidates and nonempty.get((probe["_b"], col.index), 0):
-                for cand in col.candidates:
-                    cand.observe((probe[f"c{col.index}"],))
+    for col in columns:  # the probe rows join the exact sample (a 個人番号's check digit as column arithmetic)
+        if not col.candidates:
+            continue
+        cells = [p[f"c{col.index}"] for p in counts.probes if nonempty.get((p["_b"], col.index), 0)]
+        for cand in col.candidates:
+            if cand.check == "my_number" and cand.sensitive is None:
+                observe_my_numbers(cand, cells)
+            else:
+                cand.observe(cells)
 
 
 # ---------------------------------------------------------------- principals
