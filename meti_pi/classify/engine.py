@@ -321,11 +321,11 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
 
 def _folded(cells: pl.Series) -> pl.Series:
     """principals.fold_cells on a column: NFKC (the identity on ASCII), then spaces and dashes dropped."""
-    for pattern, change in (
-        (r"[^\x00-\x7f]", lambda v: v.str.normalize("NFKC")),
-        (_KEY_DROP, lambda v: v.str.replace_all(_KEY_DROP, "")),
+    for changes, change in (
+        (lambda v: v.str.len_bytes() != v.str.len_chars(), lambda v: v.str.normalize("NFKC")),  # non-ASCII
+        (lambda v: v.str.contains(_KEY_DROP), lambda v: v.str.replace_all(_KEY_DROP, "")),
     ):
-        rows = cells.str.contains(pattern).arg_true()
+        rows = changes(cells).arg_true()  # type: ignore[no-untyped-call]  # polars' lambda-typed pairs
         if rows.len():  # only the cells that change are rewritten (most are plain ASCII digits or names)
             cells = cells.clone().scatter(rows, change(cells.gather(rows)))  # type: ignore[no-untyped-call]  # polars' lambda-typed pairs
     return cells
@@ -343,8 +343,9 @@ class DistinctHashes:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.spills = 0
 
-    def add_series(self, hashes: pl.Series) -> None:
-        unique = hashes.unique()
+    def add_series(self, hashes: pl.Series, distinct: bool = False) -> None:
+        """Add `hashes` (`distinct`: already without repeats, as a worker made them)."""
+        unique = hashes if distinct else hashes.unique()
         self._parts.append(unique)
         self._held += unique.len()
         if self._held > self.limit:
