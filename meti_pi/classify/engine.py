@@ -168,6 +168,19 @@ class Layout:
             pl.when(r < self.head).then((r // BATCH) * BATCH).otherwise(self.head + ((r - self.head) // BATCH) * BATCH)
         )
 
+    def batch_of(self, r: int) -> int:
+        """`batch` for one row number."""
+        return r // BATCH if r < self.head else self.head_batches + (r - self.head) // BATCH
+
+    def cut(self, offset: int, height: int) -> list[int]:
+        """The batches of the rows offset..offset+height-1 that begin before them or end after them."""
+        first, last = self.batch_of(offset), self.batch_of(offset + height - 1)
+        return [
+            b
+            for b, cut in ((first, self.batch_of(offset - 1) == first), (last, self.batch_of(offset + height) == last))
+            if cut
+        ]
+
 
 @dataclass
 class Counts:
@@ -182,7 +195,7 @@ class Counts:
         self.rows += other.rows
         self.parts += other.parts
         if len(self.parts) > 64:  # one small frame per chunk adds up over 10M rows: keep them as one
-            self.parts = [pl.concat(self.parts, how="vertical")]
+            self.parts = [pl.concat(self.parts, how="diagonal")]  # the shortcut's terms are in some parts only
         self.probes += other.probes
         for name, value in other.totals.items():
             self.totals[name] = self.totals.get(name, 0) + value
@@ -215,7 +228,7 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
             )
         plan.per_batch.append(_ne(i).sum().alias(f"ne{i}"))
         if any(s.sensitive is None and s.check in SIGNATURE for s in col.candidates):
-            plan.shortcuts.append(c.str.contains(r"[^\x00-\x7f]").any().alias(f"na{i}"))
+            plan.shortcuts.append((c.str.len_bytes() != c.str.len_chars()).any().alias(f"na{i}"))  # non-ASCII
             plan.shortcuts.append(c.str.contains("\n", literal=True).any().alias(f"nl{i}"))
         if col.searched:
             plan.every.append(_ne(i).sum().alias(f"ne{i}"))
@@ -238,18 +251,19 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
     return plan
 
 
-def _shortcuts(checked: pl.DataFrame, agg: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+def _shortcuts(checked: pl.DataFrame, agg: pl.DataFrame, plan: Plan, edges: list[int]) -> pl.DataFrame:
     """`agg` with the signature shortcut's terms (na: a non-ASCII cell, nl: a cell with a line end,
     g: every cell's signature matches) for the batches where they can change the count.
 
     The Python scan counts a batch's cells of a shape as its non-empty cells when the shortcut
     holds, else as the cells that match (m). The two differ only where some non-empty cell does not
-    match (m < ne): only those batches need the terms, and the chunk's first and last batch (a
-    batch cut by a chunk boundary is decided on both parts together, so each part must have them).
-    Elsewhere the terms are left empty (null): the count is ne = m whichever way it is taken."""
-    edges = [agg["_b"].min(), agg["_b"].max()]
+    match (m < ne): only those batches need the terms, and the batches the chunk's boundaries cut
+    (`edges`: such a batch is decided on both parts together, so each part must have them).
+    Elsewhere the terms are absent (null): the count is ne = m whichever way it is taken."""
     short = pl.any_horizontal(pl.col(m) < pl.col(ne) for m, ne in plan.signed) | pl.col("_b").is_in(edges)
     need = agg.filter(short)["_b"].to_list()
+    if not need:
+        return agg
     terms = checked.filter(pl.col("_b").is_in(need)).group_by("_b").agg(plan.shortcuts)
     return agg.join(terms, on="_b", how="left")
 
@@ -264,7 +278,7 @@ def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, plan: Plan, count
     checked = framed.filter(pl.col("_f"))
     if plan.per_batch and checked.height:
         agg = checked.group_by("_b").agg(plan.per_batch)
-        counts.parts.append(_shortcuts(checked, agg, plan) if plan.shortcuts else agg)
+        counts.parts.append(_shortcuts(checked, agg, plan, layout.cut(offset, df.height)) if plan.shortcuts else agg)
     if plan.every:
         for name, value in framed.select(plan.every).row(0, named=True).items():
             counts.totals[name] = counts.totals.get(name, 0) + int(value)
@@ -277,7 +291,7 @@ def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, plan: Plan, count
 def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
     """Add the pass's counts to the Columns, as the Python scan's _check_batch/_search_batch would."""
     if counts.parts:
-        parts = pl.concat(counts.parts, how="vertical")
+        parts = pl.concat(counts.parts, how="diagonal")
         sums = {n: pl.col(n).sum() for n in parts.columns if n[0] in "nms" and not n.startswith(("na", "nl"))}
         anys = {n: pl.col(n).any() for n in parts.columns if n.startswith(("na", "nl"))}
         alls = {n: pl.col(n).all() for n in parts.columns if n[0] == "g"}
@@ -295,7 +309,7 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
                 cand.matched += counts.totals.get(f"s{name}", 0) if col.searched else int(table[f"s{name}"].sum() or 0)
             elif cand.check not in CELL:
                 cand.matched += int(ne.sum() or 0)  # 'present': counted as non-empty
-            elif cand.check in SIGNATURE:
+            elif cand.check in SIGNATURE and f"g{name}" in table.columns:  # else m = ne in every batch
                 shortcut = (~table[f"na{i}"]) & (~table[f"nl{i}"]) & table[f"g{name}"]
                 cand.matched += int(
                     pl.select(pl.when(shortcut).then(ne).otherwise(table[f"m{name}"]).sum()).item() or 0
