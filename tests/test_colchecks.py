@@ -1,4 +1,4 @@
-"""Check digits as column arithmetic (issue 18 item 4): meti_pi.classify.colchecks gives exactly
+"""Check digits as column arithmetic (issue 18 item 4): meti_pi.classify.engine gives exactly
 checkdigits' answers, and a 個人番号 candidate observes the same sample as cell by cell."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from meti_pi.classify import checkdigits, colchecks
+from meti_pi.classify import checkdigits, engine
 from meti_pi.classify.columns import Candidate
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -54,7 +54,7 @@ def _numbers(seed: int, n: int) -> list[str]:
 def test_check_digits_as_columns_are_the_python_functions(seed: int) -> None:
     values = _numbers(seed, 5000)
     got = pl.DataFrame({"v": values}, schema={"v": pl.String}).select(
-        colchecks.my_number_valid(pl.col("v")).alias("m"), colchecks.corporate_number_valid(pl.col("v")).alias("k")
+        engine.my_number_valid(pl.col("v")).alias("m"), engine.corporate_number_valid(pl.col("v")).alias("k")
     )
     assert got["m"].to_list() == [checkdigits.my_number_valid(v) for v in values]
     assert got["k"].to_list() == [checkdigits.corporate_number_valid(v) for v in values]
@@ -78,6 +78,6 @@ def test_a_my_number_candidate_observes_as_cell_by_cell(tmp_path: Path) -> None:
     cells = _corpus_cells(tmp_path) + _numbers(7, 500)
     one, columnar = (Candidate("my_number", "個人番号", "identification_code", "my_number", True) for _ in range(2))
     one.observe(cells)
-    colchecks.observe_my_numbers(columnar, cells)
+    engine.observe_my_numbers(columnar, cells)
     assert (columnar.sampled, columnar.passed, columnar.grouped) == (one.sampled, one.passed, one.grouped)
     assert one.passed > 100 and one.grouped > 10 and one.sampled > one.passed

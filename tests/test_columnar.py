@@ -19,7 +19,7 @@ import pytest
 from conftest import git, invoke, make_register
 from typer.testing import CliRunner
 
-from meti_pi.classify import columnar, engine
+from meti_pi.classify import columnar, dialect, engine
 from meti_pi.classify import scan as rows
 from meti_pi.classify.shapes import _SHAPES, _SIGNATURE_TABLE, _SIGNATURES, shape
 from meti_pi.classify.vocabulary import vocabulary
@@ -326,4 +326,4 @@ def test_the_spelled_out_whitespace_is_pythons() -> None:
     spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
     texts = [f"a{c}b" for c in map(chr, range(0x3100))] + [f"a{c}b" for c in spaces]
     python = [_re.compile(r"a\sb").fullmatch(t) is not None for t in texts]
-    assert pl.Series(texts).str.contains(engine.full_pattern(r"a\sb")).to_list() == python
+    assert pl.Series(texts).str.contains(dialect.full_pattern(r"a\sb")).to_list() == python

@@ -9,15 +9,14 @@ have put it in, so that "one batch in CHECK_EVERY", the probe row of each checke
 per-batch signature shortcut come out exactly as there. The exact detectors (check digits, real
 dates, surnames) still run in Python on the sample and the probe rows, as before: they decide,
 the engine only counts. The regular expressions are the Python ones, translated to the engine's
-dialect (possessive quantifiers dropped where the next token cannot overlap, `\\s` spelled out as
-Python's whitespace); tests/test_engine.py holds each translation to Python's results.
+dialect by meti_pi.classify.dialect (tests/test_columnar.py holds each translation to Python's
+results); a 個人番号's check digits on the probe rows are column arithmetic (my_number_valid).
 
 The engine is imported only here, and this module only when a dataset is scanned.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,81 +26,15 @@ from typing import Any
 
 import polars as pl
 
-from meti_pi.classify.colchecks import observe_my_numbers
 from meti_pi.classify.columns import Column
-from meti_pi.classify.shapes import _SHAPES, _SIGNATURES
+from meti_pi.classify.dialect import _PY_SPACE, CELL, SIGNATURE, search_pattern
+from meti_pi.classify.values import my_number_form
 from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
 
 PolarsError = pl.exceptions.PolarsError  # what a failed read raises (the caller falls back to the Python pass)
 
 ENGINE_ROWS = 1 << 17  # rows a chunk (about 18 MB of 8 text columns)
 BATCH = 2048  # datasets.BATCH_ROWS: the Python scan's batch, which decides what is checked
-
-# Python's `\s` for str patterns: every character for which str.isspace() is true (Unicode 14;
-# tests/test_columnar.py recomputes it from the running Python).
-_PY_SPACE = (
-    r"\x{9}\x{a}\x{b}\x{c}\x{d}\x{1c}\x{1d}\x{1e}\x{1f}\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
-    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
-)
-_POSSESSIVE = re.compile(r"(?<=[?*+}])\+")
-
-
-def rust_pattern(source: str) -> str:
-    """A Python pattern in the engine's dialect: no possessive quantifiers, Python's `\\s`."""
-    out, in_class, i = [], False, 0
-    source = _POSSESSIVE.sub("", source)
-    while i < len(source):
-        two = source[i : i + 2]
-        if two == r"\s":
-            out.append(_PY_SPACE if in_class else f"[{_PY_SPACE}]")
-        elif two[0] == "\\":
-            out.append(two)
-        else:
-            if two[0] in "[]":
-                in_class = two[0] == "["
-            out.append(two[0])
-            i += 1
-            continue
-        i += 2
-    return "".join(out)
-
-
-def _signature_in_text(source: str) -> str:
-    """A signature pattern (digits as '0', capitals as 'A', small letters as 'a') over the text itself."""
-    out, in_class, in_braces, i = [], False, False, 0
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            out.append(source[i : i + 2])
-            i += 2
-            continue
-        if in_braces:
-            in_braces = ch != "}"
-        elif ch == "{":
-            in_braces = True
-        elif ch == "[":
-            in_class = True
-        elif ch == "]":
-            in_class = False
-        elif ch in "0Aa":
-            span = {"0": "0-9", "A": "A-Z", "a": "a-z"}[ch]
-            ch = span if in_class else f"[{span}]"
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def full_pattern(source: str) -> str:
-    return rf"\A(?:{rust_pattern(source)})\z"
-
-
-CELL = {check: full_pattern(src) for check, src in _SHAPES.items()}
-SIGNATURE = {check: full_pattern(_signature_in_text(src.decode("ascii"))) for check, src in _SIGNATURES.items()}
-
-
-def search_pattern(pattern: re.Pattern[str]) -> str:
-    return ("(?i)" if pattern.flags & re.IGNORECASE else "") + rust_pattern(pattern.pattern)
-
 
 # Folded key cells (principals.fold_cells): NFKC, then spaces and dashes dropped.
 _KEY_DROP = f"[{_PY_SPACE}\\-‐‑–—―−]"
@@ -328,6 +261,52 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
                 observe_my_numbers(cand, cells)
             else:
                 cand.observe(cells)
+
+
+# ---------------------------------------------------------------- check digits as column arithmetic
+
+
+# meti_pi.classify.checkdigits on whole columns: the expressions take digit strings (what the
+# detectors give checkdigits: 12 digits for a 個人番号, 13 for a 法人番号) and give True exactly where
+# the Python function does, for any string: each digit is sliced and cast, weighted and summed by
+# the engine. tests/test_colchecks.py holds them to checkdigits.
+MY_NUMBER_WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)  # 総務省令第85号 Art. 5, for the 11-digit body
+
+
+def _digit(text: pl.Expr, k: int) -> pl.Expr:
+    """The k-th character of `text` as a number (only used where `text` is all ASCII digits)."""
+    return text.str.slice(k, 1).cast(pl.Int64, strict=False)
+
+
+def my_number_valid(text: pl.Expr) -> pl.Expr:
+    """checkdigits.my_number_valid: 12 ASCII digits whose last digit is the 個人番号 check digit."""
+    total = pl.sum_horizontal(_digit(text, k) * w for k, w in enumerate(MY_NUMBER_WEIGHTS))
+    remainder = total % 11
+    check = pl.when(remainder <= 1).then(0).otherwise(11 - remainder)
+    return (text.str.contains(r"\A[0-9]{12}\z") & (check == _digit(text, 11))).fill_null(False)
+
+
+def corporate_number_valid(text: pl.Expr) -> pl.Expr:
+    """checkdigits.corporate_number_valid: 13 ASCII digits whose first is 9 - (Σ Pn·Qn mod 9)."""
+    # Pn is the n-th digit of the 12-digit body from the right (position 13 - n), Qn 1 for odd n, 2 for even n
+    total = pl.sum_horizontal(_digit(text, 13 - n) * (2 if n % 2 == 0 else 1) for n in range(1, 13))
+    return (text.str.contains(r"\A[0-9]{13}\z") & (9 - total % 9 == _digit(text, 0))).fill_null(False)
+
+
+def my_numbers_passing(digits: list[str]) -> list[bool]:
+    """my_number_valid over `digits`, as one column."""
+    return pl.select(my_number_valid(pl.lit(pl.Series(digits, dtype=pl.String)))).to_series().to_list()
+
+
+def observe_my_numbers(candidate: Any, cells: Iterable[str]) -> None:
+    """Candidate.observe for a 個人番号 candidate, the check digits computed as one column: the
+    same sampled / passed / grouped counts as is_my_number and my_number_grouped cell by cell."""
+    values = [v for v in cells if v and v.strip()]
+    forms = [my_number_form(v) for v in values]
+    passing = my_numbers_passing([f[0] if f is not None else "" for f in forms])
+    candidate.sampled += len(values)
+    candidate.passed += sum(passing)
+    candidate.grouped += sum(1 for f, ok in zip(forms, passing, strict=True) if ok and f is not None and f[1])
 
 
 # ---------------------------------------------------------------- principals
