@@ -19,7 +19,7 @@ import pytest
 from conftest import git, invoke, make_register
 from typer.testing import CliRunner
 
-from meti_pi.classify import columnar, engine
+from meti_pi.classify import columnar, dialect, engine
 from meti_pi.classify import scan as rows
 from meti_pi.classify.shapes import _SHAPES, _SIGNATURE_TABLE, _SIGNATURES, shape
 from meti_pi.classify.vocabulary import vocabulary
@@ -58,8 +58,15 @@ def test_long_varied_file_scans_identically(tmp_path: Path, delimiter: str) -> N
 
 
 @pytest.mark.slow  # 70,000-90,000-row files, scanned twice
-def test_mixed_batches_exercise_the_signature_shortcut(tmp_path: Path) -> None:
-    """ASCII batches (the signature shortcut) beside batches with full-width digits and odd cells."""
+@pytest.mark.parametrize("chunk", [None, 1 << 15])
+def test_mixed_batches_exercise_the_signature_shortcut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int | None
+) -> None:
+    """ASCII batches (the signature shortcut) beside batches with full-width digits and odd cells;
+    with 32 KiB chunks every batch is cut by chunk boundaries (the shortcut's terms are then
+    computed on both parts)."""
+    if chunk is not None:
+        monkeypatch.setattr(engine, "CHUNK_BYTES", chunk)
     rng = random.Random(5)
     lines = ["電話番号,生年月日,会員番号,氏名"]
     for i in range(75_000):
@@ -75,6 +82,22 @@ def test_mixed_batches_exercise_the_signature_shortcut(tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     same(path)
+
+
+def test_a_batch_cut_by_chunks_keeps_its_shortcut_terms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch 1 (data rows 500-2547) holds ASCII cells of a date's signature that are not dates, then,
+    from a chunk boundary on, full-width dates: the Python scan takes no shortcut in that batch (it
+    is not all ASCII) and counts the real dates. The chunks holding only full-width dates match
+    fully, yet they must report their non-ASCII cells for the batch to be counted the same way."""
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 20 * 64)  # 64 lines of 20 bytes a chunk, cut exactly
+    lines = ["生年月日,xxxxxx"]
+    for r in range(3000):
+        lines.append("1950-01-12,xxxxxxxx" if r < 500 else "Q1950-01-12,xxxxxxx" if r < 1279 else "１９５０-01-12,")
+    assert {len(line.encode()) for line in lines} == {19}
+    path = tmp_path / "cut.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = same(path)
+    assert result.rows == 3000
 
 
 @pytest.mark.parametrize(
@@ -131,6 +154,29 @@ def test_a_stray_quote_takes_the_python_pass(tmp_path: Path, monkeypatch: pytest
     path = tmp_path / "q.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     same(path)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chunks_are_cut_at_record_ends_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """Small blocks over quoted cells holding line ends and doubled quotes: the chunks put together
+    are the file, and every cut falls after a line end outside quotes (what csv.reader reads as a
+    record end), however the quotes fall across the blocks."""
+    import csv
+    import io
+
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 64)
+    rng = random.Random(seed)
+    cells = ["山田", "a,b", '"x\ny"', '"say ""hi""\n"', '"""q"""', "", "03-1234-5678", '"\n\n"']
+    lines = [",".join(rng.choice(cells) for _ in range(3)) for _ in range(300)]
+    data = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / "c.csv"
+    path.write_bytes(data)
+    chunks = list(engine.DelimitedChunks(path, "csv", 3, "utf-8", 1 << 20))
+    assert b"".join(chunks) == data and len(chunks) > 10
+    records = [len(list(csv.reader(io.StringIO(chunk.decode(), newline="")))) for chunk in chunks]
+    assert sum(records) == len(list(csv.reader(io.StringIO(data.decode(), newline=""))))
+    for chunk in chunks:
+        assert chunk.endswith(b"\n") and chunk.count(b'"') % 2 == 0
 
 
 def test_files_the_engine_reads_otherwise_take_the_python_pass(tmp_path: Path) -> None:
@@ -280,4 +326,4 @@ def test_the_spelled_out_whitespace_is_pythons() -> None:
     spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
     texts = [f"a{c}b" for c in map(chr, range(0x3100))] + [f"a{c}b" for c in spaces]
     python = [_re.compile(r"a\sb").fullmatch(t) is not None for t in texts]
-    assert pl.Series(texts).str.contains(engine.full_pattern(r"a\sb")).to_list() == python
+    assert pl.Series(texts).str.contains(dialect.full_pattern(r"a\sb")).to_list() == python

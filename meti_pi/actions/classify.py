@@ -12,32 +12,14 @@ from meti_pi.classify.classification import (
     Judgements,
     Outcome,
     apply_to_record,
-    classify_profile,
-    classify_scan,
     merge_judgements,
     record_base,
+    require_rationale,
 )
+from meti_pi.classify.classification import decide_outcome as decide
 from meti_pi.classify.detect import ScanResult
-from meti_pi.errors import UsageError
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.policy import load_policy
-
-
-def decide(scanned: ScanResult | None, stated: Any, judgements: Judgements, policy: dict[str, Any]) -> Outcome:
-    """The class of a scanned dataset, or of a stated profile, under the register's policy."""
-    if scanned is not None:
-        return classify_scan(scanned, judgements, policy)
-    return classify_profile(stated, judgements, policy)
-
-
-def require_rationale(outcome: Outcome, judgements: Judgements) -> None:
-    """A decided class lower than the engine's needs the 管理者's reason (validate makes it an error)."""
-    d = outcome.decision
-    if d.decided_lower and judgements.decided_class is not None and not judgements.class_rationale:
-        raise UsageError(
-            f"--class {d.management_class} is lower than the engine's 管理{d.derived_class}; "
-            "give the 管理者's reason with --rationale TEXT (Art. 16(1))"
-        )
 
 
 def classify_record(

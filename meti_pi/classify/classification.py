@@ -24,12 +24,14 @@ from meti_pi.classify.outcome import (
     apply_to_record,
     classify_profile,
     classify_scan,
+    decide_outcome,
     document_rationale,
     merge_judgements,
     outcome_json,
     profile_from_scan,
     rationale,
     record_base,
+    require_rationale,
     scan_reasons,
 )
 from meti_pi.classify.profile import (
@@ -75,6 +77,7 @@ __all__ = [
     'classify_profile',
     'classify_scan',
     'decide',
+    'decide_outcome',
     'document_rationale',
     'financial_damage',
     'japanese_label',
@@ -85,5 +88,6 @@ __all__ = [
     'profile_from_scan',
     'rationale',
     'record_base',
+    'require_rationale',
     'scan_reasons',
 ]

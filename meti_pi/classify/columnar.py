@@ -143,7 +143,7 @@ def _count(
         local, hashes = future.result()
         counts.merge(local)
         if hashes is not None:
-            p.counter.add_series(hashes)
+            p.counter.add_series(hashes, distinct=True)
 
     def counted(parsed: Future[Any]) -> None:
         """The next parsed chunk, in file order: its rows get their numbers, and it is counted."""

@@ -367,13 +367,11 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
         )
     if not magic.startswith(_ZIP_MAGIC):
         raise UsageError(f"{path}: not an .xlsx workbook (not a zip file)")
-    check_xlsx_bounds(path)
-    import python_calamine
-
+    book = _guarded_workbook(path)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
     except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
+        book.close()
         raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(exc)})") from None
     if sheet is not None and sheet not in names:
         raise UsageError(f"{path}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
@@ -391,16 +389,57 @@ def check_xlsx_bounds(path: Path) -> None:
     """Refuse (exit 2) a workbook python-calamine would expand beyond reason: shared strings over
     MAX_SHARED_STRINGS_BYTES, a sheet's XML over MAX_SHEET_XML_BYTES, or a used range over
     MAX_SHEET_CELLS cells. Sizes are counted while decompressing (a zip header can lie)."""
+    _check_xlsx_part(path, shared=True)
+    _check_xlsx_part(path, shared=False)
+
+
+def _check_xlsx_part(path: Path, *, shared: bool) -> None:
+    """check_xlsx_bounds on the shared strings (`shared`) or on the sheets."""
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 name = info.filename
-                if name == "xl/sharedStrings.xml" or name.startswith("xl/sharedStrings"):
+                if shared and (name == "xl/sharedStrings.xml" or name.startswith("xl/sharedStrings")):
                     _bounded_member(zf, info, path, MAX_SHARED_STRINGS_BYTES, "shared strings (the text of its cells)")
-                elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                elif not shared and name.startswith("xl/worksheets/") and name.endswith(".xml"):
                     _bounded_member(zf, info, path, MAX_SHEET_XML_BYTES, f"sheet {name.rsplit('/', 1)[-1]}", cells=True)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
         raise UsageError(f"{path}: unreadable .xlsx workbook (damaged or truncated zip)") from None
+
+
+def _guarded_workbook(path: Path) -> Any:
+    """The python-calamine workbook of `path`, opened only within check_xlsx_bounds' limits.
+
+    Opening reads the shared strings (checked first); the sheets are read only when a sheet is
+    asked for, so they are checked while calamine opens the workbook (it releases the GIL: the two
+    use both cores), and the workbook is handed out only when every sheet has passed. Each part
+    is decompressed once by the check and once by calamine."""
+    import threading
+
+    import python_calamine
+
+    _check_xlsx_part(path, shared=True)
+    opened: list[Any] = []
+
+    def open_book() -> None:
+        try:
+            opened.append(python_calamine.CalamineWorkbook.from_path(str(path)))
+        except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
+            opened.append(exc)
+
+    opener = threading.Thread(target=open_book, name="meti-pi-xlsx-open", daemon=True)
+    opener.start()
+    try:
+        _check_xlsx_part(path, shared=False)
+    except BaseException:
+        opener.join()
+        if not isinstance(opened[0], Exception):
+            opened[0].close()  # a sheet is refused: the workbook is not used
+        raise
+    opener.join()
+    if isinstance(opened[0], Exception):
+        raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(opened[0])})") from None
+    return opened[0]
 
 
 def _bounded_member(

@@ -9,15 +9,14 @@ have put it in, so that "one batch in CHECK_EVERY", the probe row of each checke
 per-batch signature shortcut come out exactly as there. The exact detectors (check digits, real
 dates, surnames) still run in Python on the sample and the probe rows, as before: they decide,
 the engine only counts. The regular expressions are the Python ones, translated to the engine's
-dialect (possessive quantifiers dropped where the next token cannot overlap, `\\s` spelled out as
-Python's whitespace); tests/test_engine.py holds each translation to Python's results.
+dialect by meti_pi.classify.dialect (tests/test_columnar.py holds each translation to Python's
+results); a 個人番号's check digits on the probe rows are column arithmetic (my_number_valid).
 
 The engine is imported only here, and this module only when a dataset is scanned.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,79 +27,14 @@ from typing import Any
 import polars as pl
 
 from meti_pi.classify.columns import Column
-from meti_pi.classify.shapes import _SHAPES, _SIGNATURES
+from meti_pi.classify.dialect import _PY_SPACE, CELL, SIGNATURE, search_pattern
+from meti_pi.classify.values import my_number_form
 from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
 
 PolarsError = pl.exceptions.PolarsError  # what a failed read raises (the caller falls back to the Python pass)
 
 ENGINE_ROWS = 1 << 17  # rows a chunk (about 18 MB of 8 text columns)
 BATCH = 2048  # datasets.BATCH_ROWS: the Python scan's batch, which decides what is checked
-
-# Python's `\s` for str patterns: every character for which str.isspace() is true (Unicode 14;
-# tests/test_columnar.py recomputes it from the running Python).
-_PY_SPACE = (
-    r"\x{9}\x{a}\x{b}\x{c}\x{d}\x{1c}\x{1d}\x{1e}\x{1f}\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
-    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
-)
-_POSSESSIVE = re.compile(r"(?<=[?*+}])\+")
-
-
-def rust_pattern(source: str) -> str:
-    """A Python pattern in the engine's dialect: no possessive quantifiers, Python's `\\s`."""
-    out, in_class, i = [], False, 0
-    source = _POSSESSIVE.sub("", source)
-    while i < len(source):
-        two = source[i : i + 2]
-        if two == r"\s":
-            out.append(_PY_SPACE if in_class else f"[{_PY_SPACE}]")
-        elif two[0] == "\\":
-            out.append(two)
-        else:
-            if two[0] in "[]":
-                in_class = two[0] == "["
-            out.append(two[0])
-            i += 1
-            continue
-        i += 2
-    return "".join(out)
-
-
-def _signature_in_text(source: str) -> str:
-    """A signature pattern (digits as '0', capitals as 'A', small letters as 'a') over the text itself."""
-    out, in_class, in_braces, i = [], False, False, 0
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            out.append(source[i : i + 2])
-            i += 2
-            continue
-        if in_braces:
-            in_braces = ch != "}"
-        elif ch == "{":
-            in_braces = True
-        elif ch == "[":
-            in_class = True
-        elif ch == "]":
-            in_class = False
-        elif ch in "0Aa":
-            span = {"0": "0-9", "A": "A-Z", "a": "a-z"}[ch]
-            ch = span if in_class else f"[{span}]"
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def full_pattern(source: str) -> str:
-    return rf"\A(?:{rust_pattern(source)})\z"
-
-
-CELL = {check: full_pattern(src) for check, src in _SHAPES.items()}
-SIGNATURE = {check: full_pattern(_signature_in_text(src.decode("ascii"))) for check, src in _SIGNATURES.items()}
-
-
-def search_pattern(pattern: re.Pattern[str]) -> str:
-    return ("(?i)" if pattern.flags & re.IGNORECASE else "") + rust_pattern(pattern.pattern)
-
 
 # Folded key cells (principals.fold_cells): NFKC, then spaces and dashes dropped.
 _KEY_DROP = f"[{_PY_SPACE}\\-‐‑–—―−]"
@@ -167,6 +101,19 @@ class Layout:
             pl.when(r < self.head).then((r // BATCH) * BATCH).otherwise(self.head + ((r - self.head) // BATCH) * BATCH)
         )
 
+    def batch_of(self, r: int) -> int:
+        """`batch` for one row number."""
+        return r // BATCH if r < self.head else self.head_batches + (r - self.head) // BATCH
+
+    def cut(self, offset: int, height: int) -> list[int]:
+        """The batches of the rows offset..offset+height-1 that begin before them or end after them."""
+        first, last = self.batch_of(offset), self.batch_of(offset + height - 1)
+        return [
+            b
+            for b, cut in ((first, self.batch_of(offset - 1) == first), (last, self.batch_of(offset + height) == last))
+            if cut
+        ]
+
 
 @dataclass
 class Counts:
@@ -181,7 +128,7 @@ class Counts:
         self.rows += other.rows
         self.parts += other.parts
         if len(self.parts) > 64:  # one small frame per chunk adds up over 10M rows: keep them as one
-            self.parts = [pl.concat(self.parts, how="vertical")]
+            self.parts = [pl.concat(self.parts, how="diagonal")]  # the shortcut's terms are in some parts only
         self.probes += other.probes
         for name, value in other.totals.items():
             self.totals[name] = self.totals.get(name, 0) + value
@@ -191,27 +138,33 @@ def _ne(i: int) -> pl.Expr:
     return pl.col(f"c{i}") != ""
 
 
-Plan = tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]
+@dataclass
+class Plan:
+    """The expressions of a pass, computed once for the columns' candidates."""
+
+    masks: list[pl.Expr]  # row masks (a searched column's rows holding any 要配慮 word)
+    per_batch: list[pl.Expr]  # per-batch aggregates over checked rows
+    every: list[pl.Expr]  # sums over all rows (searched columns)
+    shortcuts: list[pl.Expr]  # the signature shortcut's per-batch terms (see _shortcuts)
+    signed: list[tuple[str, str]] = field(default_factory=list)  # (matched, non-empty) of candidates with a shortcut
 
 
 def plan_exprs(columns: Sequence[Column]) -> Plan:
-    """(row masks computed once, per-batch aggregates over checked rows, sums over all rows) for the columns' candidates."""
-    per_batch: list[pl.Expr] = []
-    every: list[pl.Expr] = []
-    masks: list[pl.Expr] = []
+    """The pass's expressions for the columns' candidates."""
+    plan = Plan([], [], [], [], [])
     for col in columns:
         i, c = col.index, pl.col(f"c{col.index}")
         sensitive = [cand.sensitive for cand in col.candidates if cand.sensitive is not None]
         if sensitive:
-            masks.append(
+            plan.masks.append(
                 c.str.contains("|".join(f"(?:{search_pattern(cat.values)})" for cat in sensitive)).alias(f"w{i}")
             )
-        per_batch.append(_ne(i).sum().alias(f"ne{i}"))
+        plan.per_batch.append(_ne(i).sum().alias(f"ne{i}"))
         if any(s.sensitive is None and s.check in SIGNATURE for s in col.candidates):
-            per_batch.append(c.str.contains(r"[^\x00-\x7f]").any().alias(f"na{i}"))
-            per_batch.append(c.str.contains("\n", literal=True).any().alias(f"nl{i}"))
+            plan.shortcuts.append((c.str.len_bytes() != c.str.len_chars()).any().alias(f"na{i}"))  # non-ASCII
+            plan.shortcuts.append(c.str.contains("\n", literal=True).any().alias(f"nl{i}"))
         if col.searched:
-            every.append(_ne(i).sum().alias(f"ne{i}"))
+            plan.every.append(_ne(i).sum().alias(f"ne{i}"))
         for k, cand in enumerate(col.candidates):
             name = f"{i}_{k}"
             if cand.sensitive is not None:
@@ -222,27 +175,45 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
                     .sum()
                     .alias(f"s{name}")
                 )
-                (every if col.searched else per_batch).append(hit)
+                (plan.every if col.searched else plan.per_batch).append(hit)
             elif cand.check in CELL:
-                per_batch.append((_ne(i) & c.str.contains(CELL[cand.check])).sum().alias(f"m{name}"))
+                plan.per_batch.append((_ne(i) & c.str.contains(CELL[cand.check])).sum().alias(f"m{name}"))
                 if cand.check in SIGNATURE:
-                    per_batch.append((~_ne(i) | c.str.contains(SIGNATURE[cand.check])).all().alias(f"g{name}"))
-    return masks, per_batch, every
+                    plan.signed.append((f"m{name}", f"ne{i}"))
+                    plan.shortcuts.append((~_ne(i) | c.str.contains(SIGNATURE[cand.check])).all().alias(f"g{name}"))
+    return plan
 
 
-def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, exprs: Plan, counts: Counts, want_probes: bool) -> None:
+def _shortcuts(checked: pl.DataFrame, agg: pl.DataFrame, plan: Plan, edges: list[int]) -> pl.DataFrame:
+    """`agg` with the signature shortcut's terms (na: a non-ASCII cell, nl: a cell with a line end,
+    g: every cell's signature matches) for the batches where they can change the count.
+
+    The Python scan counts a batch's cells of a shape as its non-empty cells when the shortcut
+    holds, else as the cells that match (m). The two differ only where some non-empty cell does not
+    match (m < ne): only those batches need the terms, and the batches the chunk's boundaries cut
+    (`edges`: such a batch is decided on both parts together, so each part must have them).
+    Elsewhere the terms are absent (null): the count is ne = m whichever way it is taken."""
+    short = pl.any_horizontal(pl.col(m) < pl.col(ne) for m, ne in plan.signed) | pl.col("_b").is_in(edges)
+    need = agg.filter(short)["_b"].to_list()
+    if not need:
+        return agg
+    terms = checked.filter(pl.col("_b").is_in(need)).group_by("_b").agg(plan.shortcuts)
+    return agg.join(terms, on="_b", how="left")
+
+
+def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, plan: Plan, counts: Counts, want_probes: bool) -> None:
     """Add one chunk (columns c0..cN, data rows from `offset`) to `counts`."""
-    masks, per_batch, every = exprs
     r = pl.int_range(offset, offset + df.height, dtype=pl.Int64)
     start = layout.start(r)
     batch = layout.batch(r)
     full = (start < FULL_CHECK_ROWS) | (batch % CHECK_EVERY == 0)
-    framed = df.with_columns(batch.alias("_b"), start.alias("_s"), full.alias("_f"), r.alias("_r"), *masks)
+    framed = df.with_columns(batch.alias("_b"), start.alias("_s"), full.alias("_f"), r.alias("_r"), *plan.masks)
     checked = framed.filter(pl.col("_f"))
-    if per_batch and checked.height:
-        counts.parts.append(checked.group_by("_b").agg(per_batch))
-    if every:
-        for name, value in framed.select(every).row(0, named=True).items():
+    if plan.per_batch and checked.height:
+        agg = checked.group_by("_b").agg(plan.per_batch)
+        counts.parts.append(_shortcuts(checked, agg, plan, layout.cut(offset, df.height)) if plan.shortcuts else agg)
+    if plan.every:
+        for name, value in framed.select(plan.every).row(0, named=True).items():
             counts.totals[name] = counts.totals.get(name, 0) + int(value)
     if want_probes:
         probes = checked.filter((pl.col("_r") == pl.col("_s")) & (pl.col("_s") >= layout.head))
@@ -253,7 +224,7 @@ def count_chunk(df: pl.DataFrame, offset: int, layout: Layout, exprs: Plan, coun
 def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
     """Add the pass's counts to the Columns, as the Python scan's _check_batch/_search_batch would."""
     if counts.parts:
-        parts = pl.concat(counts.parts, how="vertical")
+        parts = pl.concat(counts.parts, how="diagonal")
         sums = {n: pl.col(n).sum() for n in parts.columns if n[0] in "nms" and not n.startswith(("na", "nl"))}
         anys = {n: pl.col(n).any() for n in parts.columns if n.startswith(("na", "nl"))}
         alls = {n: pl.col(n).all() for n in parts.columns if n[0] == "g"}
@@ -271,7 +242,7 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
                 cand.matched += counts.totals.get(f"s{name}", 0) if col.searched else int(table[f"s{name}"].sum() or 0)
             elif cand.check not in CELL:
                 cand.matched += int(ne.sum() or 0)  # 'present': counted as non-empty
-            elif cand.check in SIGNATURE:
+            elif cand.check in SIGNATURE and f"g{name}" in table.columns:  # else m = ne in every batch
                 shortcut = (~table[f"na{i}"]) & (~table[f"nl{i}"]) & table[f"g{name}"]
                 cand.matched += int(
                     pl.select(pl.when(shortcut).then(ne).otherwise(table[f"m{name}"]).sum()).item() or 0
@@ -281,11 +252,61 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
     nonempty = {
         (row["_b"], i): row[f"ne{i}"] for row in table.iter_rows(named=True) for i in (c.index for c in columns)
     }
-    for probe in counts.probes:
-        for col in columns:
-            if col.candidates and nonempty.get((probe["_b"], col.index), 0):
-                for cand in col.candidates:
-                    cand.observe((probe[f"c{col.index}"],))
+    for col in columns:  # the probe rows join the exact sample (a 個人番号's check digit as column arithmetic)
+        if not col.candidates:
+            continue
+        cells = [p[f"c{col.index}"] for p in counts.probes if nonempty.get((p["_b"], col.index), 0)]
+        for cand in col.candidates:
+            if cand.check == "my_number" and cand.sensitive is None:
+                observe_my_numbers(cand, cells)
+            else:
+                cand.observe(cells)
+
+
+# ---------------------------------------------------------------- check digits as column arithmetic
+
+
+# meti_pi.classify.checkdigits on whole columns: the expressions take digit strings (what the
+# detectors give checkdigits: 12 digits for a 個人番号, 13 for a 法人番号) and give True exactly where
+# the Python function does, for any string: each digit is sliced and cast, weighted and summed by
+# the engine. tests/test_colchecks.py holds them to checkdigits.
+MY_NUMBER_WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)  # 総務省令第85号 Art. 5, for the 11-digit body
+
+
+def _digit(text: pl.Expr, k: int) -> pl.Expr:
+    """The k-th character of `text` as a number (only used where `text` is all ASCII digits)."""
+    return text.str.slice(k, 1).cast(pl.Int64, strict=False)
+
+
+def my_number_valid(text: pl.Expr) -> pl.Expr:
+    """checkdigits.my_number_valid: 12 ASCII digits whose last digit is the 個人番号 check digit."""
+    total = pl.sum_horizontal(_digit(text, k) * w for k, w in enumerate(MY_NUMBER_WEIGHTS))
+    remainder = total % 11
+    check = pl.when(remainder <= 1).then(0).otherwise(11 - remainder)
+    return (text.str.contains(r"\A[0-9]{12}\z") & (check == _digit(text, 11))).fill_null(False)
+
+
+def corporate_number_valid(text: pl.Expr) -> pl.Expr:
+    """checkdigits.corporate_number_valid: 13 ASCII digits whose first is 9 - (Σ Pn·Qn mod 9)."""
+    # Pn is the n-th digit of the 12-digit body from the right (position 13 - n), Qn 1 for odd n, 2 for even n
+    total = pl.sum_horizontal(_digit(text, 13 - n) * (2 if n % 2 == 0 else 1) for n in range(1, 13))
+    return (text.str.contains(r"\A[0-9]{13}\z") & (9 - total % 9 == _digit(text, 0))).fill_null(False)
+
+
+def my_numbers_passing(digits: list[str]) -> list[bool]:
+    """my_number_valid over `digits`, as one column."""
+    return pl.select(my_number_valid(pl.lit(pl.Series(digits, dtype=pl.String)))).to_series().to_list()
+
+
+def observe_my_numbers(candidate: Any, cells: Iterable[str]) -> None:
+    """Candidate.observe for a 個人番号 candidate, the check digits computed as one column: the
+    same sampled / passed / grouped counts as is_my_number and my_number_grouped cell by cell."""
+    values = [v for v in cells if v and v.strip()]
+    forms = [my_number_form(v) for v in values]
+    passing = my_numbers_passing([f[0] if f is not None else "" for f in forms])
+    candidate.sampled += len(values)
+    candidate.passed += sum(passing)
+    candidate.grouped += sum(1 for f, ok in zip(forms, passing, strict=True) if ok and f is not None and f[1])
 
 
 # ---------------------------------------------------------------- principals
@@ -293,11 +314,11 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
 
 def _folded(cells: pl.Series) -> pl.Series:
     """principals.fold_cells on a column: NFKC (the identity on ASCII), then spaces and dashes dropped."""
-    for pattern, change in (
-        (r"[^\x00-\x7f]", lambda v: v.str.normalize("NFKC")),
-        (_KEY_DROP, lambda v: v.str.replace_all(_KEY_DROP, "")),
+    for changes, change in (
+        (lambda v: v.str.len_bytes() != v.str.len_chars(), lambda v: v.str.normalize("NFKC")),  # non-ASCII
+        (lambda v: v.str.contains(_KEY_DROP), lambda v: v.str.replace_all(_KEY_DROP, "")),
     ):
-        rows = cells.str.contains(pattern).arg_true()
+        rows = changes(cells).arg_true()  # type: ignore[no-untyped-call]  # polars' lambda-typed pairs
         if rows.len():  # only the cells that change are rewritten (most are plain ASCII digits or names)
             cells = cells.clone().scatter(rows, change(cells.gather(rows)))  # type: ignore[no-untyped-call]  # polars' lambda-typed pairs
     return cells
@@ -315,8 +336,9 @@ class DistinctHashes:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.spills = 0
 
-    def add_series(self, hashes: pl.Series) -> None:
-        unique = hashes.unique()
+    def add_series(self, hashes: pl.Series, distinct: bool = False) -> None:
+        """Add `hashes` (`distinct`: already without repeats, as a worker made them)."""
+        unique = hashes if distinct else hashes.unique()
         self._parts.append(unique)
         self._held += unique.len()
         if self._held > self.limit:
@@ -426,12 +448,18 @@ class DelimitedChunks:
         return frame.select(pl.all().fill_null(""))
 
     def __iter__(self) -> Iterator[bytes]:
-        """Whole records, about CHUNK_BYTES at a time (to be `parse`d, on any thread)."""
+        """Whole records, about CHUNK_BYTES at a time (to be `parse`d, on any thread).
+
+        Each block is searched once: the bytes carried over from the block before hold no record
+        end (their line ends are inside quotes, and stay so), so the cut is looked for in the new
+        block only, from the carried bytes' quote parity (this runs under the GIL, beside the
+        parsing workers: every pass over the bytes here is time they wait)."""
         run, cr_pending = 0, False
         with self.path.open("rb") as raw:
             if self.encoding == "utf-8-sig":
                 raw.read(3)  # the BOM (the Python reader's decoder drops it)
-            carry = b""
+            carry: list[bytes] = []
+            carried, odd = 0, False  # bytes carried over, and whether they hold an odd number of '"'
             while block := raw.read(CHUNK_BYTES):
                 if b"\x00" in block:
                     raise Fallback("NUL")
@@ -449,29 +477,36 @@ class DelimitedChunks:
                     run = len(block) - block.rfind(b"\n") - 1
                 if run > self.max_line:
                     raise Fallback("line")
-                data = carry + block
-                if len(data) > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
-                    raise Fallback("quotes")
-                cut = _record_end(data)
                 self.position += len(block)
+                cut = _record_end(block, odd)
                 if cut < 0:
-                    carry = data
+                    carry.append(block)
+                    carried += len(block)
+                    odd ^= block.count(b'"') % 2 == 1
+                    if carried > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
+                        raise Fallback("quotes")
                     continue
-                yield data[: cut + 1]
-                carry = data[cut + 1 :]
+                yield b"".join((*carry, block[: cut + 1])) if carry else block[: cut + 1]
+                rest = block[cut + 1 :]
+                carry, carried, odd = ([rest], len(rest), rest.count(b'"') % 2 == 1) if rest else ([], 0, False)
             if cr_pending:
                 raise Fallback("CR")
             if carry:
-                yield carry
+                yield b"".join(carry)
 
 
-def _record_end(data: bytes) -> int:
-    """The last line end in `data` outside quotes (an even number of '"' before it); -1: none."""
-    end = data.rfind(b"\n")
-    quotes = data.count(b'"', 0, end) if end >= 0 else 0
+def _record_end(block: bytes, odd: bool = False) -> int:
+    """The last line end in `block` outside quotes (an even number of '"' before it, counting the
+    carried bytes before the block: `odd`); -1: none."""
+    end = block.rfind(b"\n")
+    if end < 0:
+        return -1
+    if b'"' not in block and not odd:  # no quoting at all (memchr): the last line end is a record end
+        return end
+    quotes = block.count(b'"', 0, end) + odd
     while end >= 0 and quotes % 2:
-        before = data.rfind(b"\n", 0, end)
-        quotes -= data.count(b'"', max(before, 0), end)
+        before = block.rfind(b"\n", 0, end)
+        quotes -= block.count(b'"', max(before, 0), end)
         end = before
     return end
 

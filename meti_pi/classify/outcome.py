@@ -20,6 +20,7 @@ from meti_pi.classify.profile import (
     _unique,
     profile_from_record,
 )
+from meti_pi.errors import UsageError
 
 if TYPE_CHECKING:
     from meti_pi.classify.detect import ScanResult
@@ -131,6 +132,25 @@ def classify_profile(profile: Profile, judgements: Judgements, policy: Mapping[s
     )
     reason = Reason("principals", "規程第16条第1項", stated)
     return Outcome(profile, decide(profile, policy), basis, (reason,))
+
+
+def decide_outcome(
+    scanned: ScanResult | None, stated: Any, judgements: Judgements, policy: Mapping[str, Any]
+) -> Outcome:
+    """The class of a scanned dataset, or of a stated profile, under the register's policy."""
+    if scanned is not None:
+        return classify_scan(scanned, judgements, policy)
+    return classify_profile(stated, judgements, policy)
+
+
+def require_rationale(outcome: Outcome, judgements: Judgements) -> None:
+    """A decided class lower than the engine's needs the 管理者's reason (validate makes it an error)."""
+    d = outcome.decision
+    if d.decided_lower and judgements.decided_class is not None and not judgements.class_rationale:
+        raise UsageError(
+            f"--class {d.management_class} is lower than the engine's 管理{d.derived_class}; "
+            "give the 管理者's reason with --rationale TEXT (Art. 16(1))"
+        )
 
 
 def outcome_json(o: Outcome) -> dict[str, Any]:

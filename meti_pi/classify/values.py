@@ -180,16 +180,23 @@ def is_address(value: str) -> bool:
 _MY_NUMBER_FORM = re.compile(r"([0-9]{4})([- ]?)([0-9]{4})\2([0-9]{4})")
 
 
+def my_number_form(value: str) -> tuple[str, bool] | None:
+    """The 12 digits of a value written as a 個人番号 (full-width folded; 4-4-4 with '-' or spaces),
+    and whether it was grouped; None for any other form. The check digit is not looked at."""
+    m = _MY_NUMBER_FORM.fullmatch(digits_form(value))
+    return None if m is None else (m.group(1) + m.group(3) + m.group(4), m.group(2) != "")
+
+
 def is_my_number(value: str) -> bool:
     """A 個人番号: 12 digits (full-width folded; 4-4-4 with '-' or spaces) with a valid check digit."""
-    m = _MY_NUMBER_FORM.fullmatch(digits_form(value))
-    return m is not None and my_number_valid(m.group(1) + m.group(3) + m.group(4))
+    form = my_number_form(value)
+    return form is not None and my_number_valid(form[0])
 
 
 def my_number_grouped(value: str) -> bool:
     """Written 4-4-4 with separators: context that a bare 12-digit number lacks."""
-    m = _MY_NUMBER_FORM.fullmatch(digits_form(value))
-    return m is not None and m.group(2) != ""
+    form = my_number_form(value)
+    return form is not None and form[1]
 
 
 _CORPORATE_FORM = re.compile(r"[0-9]{13}|[0-9]-[0-9]{4}-[0-9]{4}-[0-9]{4}|[0-9] [0-9]{4} [0-9]{4} [0-9]{4}")

@@ -172,9 +172,10 @@ def classify_cmd(
     if record is not None:
         outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run)
     else:
-        from meti_pi.actions.classify import decide, require_rationale
+        # the class alone: no transaction, so actions/ (and the write path it imports) is not loaded
+        from meti_pi.classify.classification import decide_outcome, require_rationale
 
-        outcome, sha = decide(scanned, stated, given, _policy(ctx)), None
+        outcome, sha = decide_outcome(scanned, stated, given, _policy(ctx)), None
         require_rationale(outcome, given)
     if json_out:
         print_json(_json(outcome))
