@@ -649,9 +649,16 @@ def main(argv: list[str] | None = None) -> int:
         REGISTER_FROM[int(size.replace("_", ""))] = Path(folder).resolve()
     # The product as installed has its bytecode (pip compiles a wheel's modules); a checkout run
     # with PYTHONDONTWRITEBYTECODE=1 would compile ~100 modules in every timed command (~100 ms).
-    import compileall
+    # Compiled where the timed commands look for it (PYTHONPYCACHEPREFIX, as in env_for): compiling
+    # into meti_pi/__pycache__ left the first timed command compiling again.
+    import sysconfig
 
-    compileall.compile_dir(str(ROOT / "meti_pi"), quiet=1)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "meti_pi"), sysconfig.get_paths()["purelib"]],
+        env={**os.environ, "PYTHONPYCACHEPREFIX": str(DATA / "pycache")},
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
     global EXTRA_PATH
     EXTRA_PATH = a.pythonpath
     records = a.records or (2_000 if a.quick else 10_000)
