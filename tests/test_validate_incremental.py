@@ -14,19 +14,21 @@ import pytest
 from conftest import invoke, make_register
 from test_validate_focus import random_changes
 
-from meti_pi.checks import incremental
-from meti_pi.checks.validate import validate_register
+from meti_pi.checks import incremental, validate_work
+from meti_pi.checks.validate import validate_register, validate_work_tree
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import refs
 from meti_pi.store.register import Register
 
 TODAY = date(2026, 11, 26)
+NO_CACHE = Settings(cache=False)
 
 
-def report(problems: list[Any]) -> str:
+def report(problems: list[Any], records: int = 0) -> str:
     """The problems as `validate --json` prints them."""
     errors = [p.as_json() for p in problems if p.severity == "error"]
     warnings = [p.as_json() for p in problems if p.severity == "warning"]
-    return json.dumps({"errors": errors, "warnings": warnings}, ensure_ascii=False)
+    return json.dumps({"errors": errors, "warnings": warnings, "records": records}, ensure_ascii=False)
 
 
 def text(data: dict[str, Any]) -> str:
@@ -34,12 +36,15 @@ def text(data: dict[str, Any]) -> str:
 
 
 class Spy:
-    """Counts how validate_register ended: incrementally, or the whole way."""
+    """Counts how validate ended: on the work tree read lazily (`work`), incrementally on the register
+    read whole, or the whole way."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.incremental = 0
         self.full = 0
+        self.work = 0
         real = incremental.run
+        real_work = validate_work.validate_work
 
         def run(*args: Any, **kwargs: Any) -> Any:
             out = real(*args, **kwargs)
@@ -49,7 +54,14 @@ class Spy:
                 self.incremental += 1
             return out
 
+        def work(*args: Any, **kwargs: Any) -> Any:
+            out = real_work(*args, **kwargs)
+            if out is not None:
+                self.work += 1
+            return out
+
         monkeypatch.setattr(incremental, "run", run)
+        monkeypatch.setattr(validate_work, "validate_work", work)
 
 
 @pytest.fixture
@@ -57,16 +69,25 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Spy]:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("METI_PI_NO_CACHE", raising=False)
     monkeypatch.setattr(incremental, "MAX_SHARE", 1.0)  # the example is small: any reach is worth it here
+    monkeypatch.setattr(validate_work, "MAX_SHARE", 1.0)
     root = make_register(tmp_path, example=True)
     return root, Spy(monkeypatch)
 
 
-def validated(root: Path, monkeypatch: pytest.MonkeyPatch, today: date = TODAY) -> tuple[str, str]:
-    """(through the cache: incremental when it can, without the cache: the whole way)."""
-    cached = report(validate_register(Register.load(root), today))
-    with monkeypatch.context() as m:
-        m.setenv("METI_PI_NO_CACHE", "1")
-        full = report(validate_register(Register.load(root), today))
+def validated(root: Path, monkeypatch: pytest.MonkeyPatch, today: date = TODAY, *, how: str = "work") -> tuple[str, str]:
+    """(through the cache: incremental when it can, without the cache: the whole way), with the
+    number of records. how="work": as `validate` does it (the work tree read lazily when the base
+    applies, else the register read whole); "register": the register read whole (validate_register)."""
+    done = validate_work_tree(root, today, DEFAULT) if how == "work" else None
+    if done is not None:
+        cached = report(done[0], done[1])
+    else:
+        reg = Register.load(root)
+        cached = report(validate_register(reg, today), len(reg.records))
+    # Without the cache: Settings(cache=False) (what METI_PI_NO_CACHE=1 gives the command line; the
+    # environment variable alone does not reach Register.load, which takes its Settings).
+    reg = Register.load(root, settings=NO_CACHE)
+    full = report(validate_register(reg, today), len(reg.records))
     return cached, full
 
 
@@ -142,8 +163,8 @@ def matrix(reg: Register, seed: int = 18) -> list[tuple[str, dict[str, str | Non
     return out
 
 
-def check_matrix(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch, every: int) -> None:
-    first, full = validated(root, monkeypatch)
+def check_matrix(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch, every: int, how: str = "work") -> None:
+    first, full = validated(root, monkeypatch, how=how)
     assert first == full
     assert spy.full == 1  # no base yet
     changes = matrix(Register.load(root))
@@ -151,30 +172,35 @@ def check_matrix(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch, every: i
     changes = changes[::every]
     for label, change in changes:
         undo = apply(root, change)
-        cached, full = validated(root, monkeypatch)
+        cached, full = validated(root, monkeypatch, how=how)
         assert cached == full, f"after: {label}"
         apply(root, undo)
-        cached, full = validated(root, monkeypatch)
+        cached, full = validated(root, monkeypatch, how=how)
         assert cached == full, f"after reverting: {label}"
     # every edit of a record is re-checked incrementally (none of them fell back to the whole way)
     assert spy.full == 1
-    assert spy.incremental == 2 * len(changes)
+    if how == "work":  # on the work tree read lazily
+        assert (spy.work, spy.incremental) == (2 * len(changes), 0)
+    else:
+        assert (spy.work, spy.incremental) == (0, 2 * len(changes))
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("how", ["work", "register"])
 def test_incremental_equals_full_over_a_matrix_of_edits(
-    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     root, spy = setup
-    check_matrix(root, spy, monkeypatch, every=1)
+    check_matrix(root, spy, monkeypatch, every=1, how=how)
 
 
+@pytest.mark.parametrize("how", ["work", "register"])
 def test_incremental_equals_full_over_every_fifth_edit(
-    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     """The matrix above, thinned for the fast tier (`make test-fast`)."""
     root, spy = setup
-    check_matrix(root, spy, monkeypatch, every=5)
+    check_matrix(root, spy, monkeypatch, every=5, how=how)
 
 
 def test_edits_accumulate_on_one_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,7 +212,7 @@ def test_edits_accumulate_on_one_base(setup: tuple[Path, Spy], monkeypatch: pyte
             apply(root, change)
             cached, full = validated(root, monkeypatch)
             assert cached == full
-    assert spy.incremental >= 8
+    assert spy.work >= 8
 
 
 def test_policy_change_validates_the_whole_register(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,7 +222,7 @@ def test_policy_change_validates_the_whole_register(setup: tuple[Path, Spy], mon
     policy.write_text(policy.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
     cached, full = validated(root, monkeypatch)
     assert cached == full
-    assert (spy.incremental, spy.full) == (0, 2)
+    assert (spy.work, spy.incremental, spy.full) == (0, 0, 2)
 
 
 def test_today_moved_past_deadlines_validates_the_whole_register(
@@ -207,7 +233,7 @@ def test_today_moved_past_deadlines_validates_the_whole_register(
     later, full = validated(root, monkeypatch, date(2027, 6, 1))
     assert later == full
     assert later != before  # deadlines passed in between: the findings differ
-    assert (spy.incremental, spy.full) == (0, 2)
+    assert (spy.work, spy.incremental, spy.full) == (0, 0, 2)
 
 
 def test_a_planted_or_damaged_base_is_a_miss(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,7 +249,7 @@ def test_a_planted_or_damaged_base_is_a_miss(setup: tuple[Path, Spy], monkeypatc
     )
     cached, full = validated(root, monkeypatch)
     assert cached == full
-    assert spy.incremental == 0
+    assert (spy.work, spy.incremental) == (0, 0)
 
 
 def test_problems_about_content_gone_leave_the_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,7 +269,7 @@ def test_problems_about_content_gone_leave_the_base(setup: tuple[Path, Spy], mon
     assert not any(p[0] == "files/zz-bad.yaml" for part in base["found"] for p in part)
     cached, full = validated(root, monkeypatch)
     assert cached == full
-    assert spy.incremental == 1
+    assert (spy.work, spy.incremental) == (1, 0)
 
 
 def test_cli_validate_json_after_an_edit_equals_no_cache(
@@ -257,7 +283,7 @@ def test_cli_validate_json_after_an_edit_equals_no_cache(
     monkeypatch.setenv("METI_PI_NO_CACHE", "1")
     full = invoke(runner, root, "validate", "--json")
     assert cached.stdout == full.stdout and cached.exit_code == full.exit_code
-    assert spy.incremental == 1
+    assert (spy.work, spy.incremental) == (1, 0)
 
 
 def test_a_file_named_with_a_line_break_keeps_no_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -269,4 +295,4 @@ def test_a_file_named_with_a_line_break_keeps_no_base(setup: tuple[Path, Spy], m
     assert Register.load(root).cache.store.base() is None
     cached, full = validated(root, monkeypatch)
     assert cached == full
-    assert spy.incremental == 0
+    assert (spy.work, spy.incremental) == (0, 0)

@@ -36,7 +36,7 @@ from meti_pi.store.register import Register
 # A check's problems as stored: (path, line, code, message, severity, key).
 Stored = tuple[Any, ...]
 
-BASE_VERSION = 2
+BASE_VERSION = 3  # 3: with the read faults and schema problems, and the files that are no record
 _SEP = "\x1f"  # between the references of one record in the base
 # A change whose re-check would reach more than this share of the records validates the whole way.
 MAX_SHARE = 0.25
@@ -72,9 +72,14 @@ def scope_of(check: Callable[..., Any]) -> tuple[int, int] | None:
 
 
 def save_base(
-    reg: Register, today: date, checks: Sequence[Callable[..., Any]], found: Sequence[Sequence[Problem]]
+    reg: Register,
+    today: date,
+    checks: Sequence[Callable[..., Any]],
+    found: Sequence[Sequence[Problem]],
+    read: tuple[Sequence[Problem], Sequence[Problem]] = ((), ()),
 ) -> None:
-    """Keep what the next validate starts from: the content ids, the references, each check's problems."""
+    """Keep what the next validate starts from: the content ids, the references, each check's problems,
+    and `read`: the read faults and schema problems (validate on the work tree reads no other file)."""
     view = reg.cache
     stored = tuple(tuple(_stored(p) for p in part) for part in found)
     ids = view.ids
@@ -99,8 +104,13 @@ def save_base(
         "ids": "\n".join(ids[r] for r in rels),
         "targets": targets,
     }
-    cids = {p[0]: ids.get(p[0], "") for part in stored for p in part}
-    view.store.save_base(index, {"found": stored, "cids": cids, "dropped": ()})
+    loadp, schemap = (tuple(_stored(p) for p in part) for part in read)
+    cids = {p[0]: ids.get(p[0], "") for part in (*stored, loadp, schemap) for p in part}
+    norec = tuple(sorted(rel for rel, obj in view.objects.items() if obj is None and "/" in rel))
+    view.store.save_base(
+        index,
+        {"found": stored, "cids": cids, "dropped": (), "loadp": loadp, "schemap": schemap, "norec": norec},
+    )
 
 
 def _stored(p: Problem) -> Stored:
@@ -272,3 +282,70 @@ def _with_lines(problems: Iterable[Problem], lines: dict[tuple[Any, ...], Any]) 
                 p = Problem(p.path, lines[ident], p.code, p.message, p.severity, p.key)
         out.append(p)
     return out
+
+
+# -- validate on the work tree read lazily (issue 18): only the changed records and those within reach
+
+# What each whole-register check (SCOPES None) reads, by kind folder, besides policy and the day: its
+# problems are the base's while no file of these kinds changed. tests/test_validate_incremental.py
+# runs every such check on a register that records what it reads and holds it to this list.
+READS: dict[str, frozenset[str]] = {
+    "check_beppyo": frozenset({"beppyo", "systems"}),
+    "check_roles": frozenset({"roles"}),
+    "check_contractor_chain": frozenset({"contractors"}),
+    "check_contacts": frozenset({"incidents", "divisions"}),
+    "check_inspections": frozenset({"inspections", "audits", "reviews", "divisions"}),
+}
+
+
+def reads_of(check: Callable[..., Any]) -> frozenset[str] | None:
+    """The kinds a whole-register check reads (None: unknown, it is run again after any change)."""
+    if getattr(check, "__module__", "") != "meti_pi.checks.validate":
+        return None
+    return READS.get(getattr(check, "__qualname__", ""))
+
+
+class _BaseGraph:
+    """References both ways from the base's references, the changed records' own read now."""
+
+    def __init__(self, reg: Register, base: dict[str, Any], changed: set[str]) -> None:
+        self.text: str = base["targets"]
+        self.now: dict[str, tuple[str, ...]] = {}
+        for key in changed:
+            rec = reg.records.get(key)
+            self.now[key] = refs.targets_of(rec) if rec is not None else ()
+        self._index: tuple[dict[str, tuple[str, ...]], dict[str, list[str]]] | None = None
+
+    def index(self) -> tuple[dict[str, tuple[str, ...]], dict[str, list[str]]]:
+        if self._index is None:
+            forward: dict[str, tuple[str, ...]] = {}
+            back: dict[str, list[str]] = {}
+            for line in self.text.split("\n"):
+                if line:
+                    src, _, joined = line.partition("\t")
+                    targets = forward[src] = tuple(joined.split(_SEP))
+                    for t in targets:
+                        back.setdefault(t, []).append(src)
+            for src, targets in self.now.items():  # a changed record's references now, beside those of the base
+                forward[src] = (*forward.get(src, ()), *targets)
+                for t in targets:
+                    back.setdefault(t, []).append(src)
+            self._index = forward, back
+        return self._index
+
+    def hop(self, keys: set[str]) -> set[str]:
+        forward, back = self.index()
+        out = set(keys)
+        for key in keys:
+            out.update(forward.get(key, ()))
+            out.update(back.get(key, ()))
+        return out
+
+    def within(self, keys: set[str], hops: int) -> set[str]:
+        out = set(keys)
+        for _ in range(hops):
+            grown = self.hop(out)
+            if len(grown) == len(out):
+                break
+            out = grown
+        return out
