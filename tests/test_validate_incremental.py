@@ -296,3 +296,20 @@ def test_a_file_named_with_a_line_break_keeps_no_base(setup: tuple[Path, Spy], m
     cached, full = validated(root, monkeypatch)
     assert cached == full
     assert (spy.work, spy.incremental) == (0, 0)
+
+
+def test_the_reference_index_updated_equals_one_built_anew() -> None:
+    """RefIndex.updated (the base after an edit) holds what RefIndex.build of the edited references holds."""
+    import random
+
+    rnd = random.Random(18)
+    names = [f"files/F-{i}" for i in range(40)] + [f"divisions/D-{i}" for i in range(5)]
+    for _ in range(300):
+        forward = {k: tuple(sorted(set(rnd.sample(names, rnd.randint(0, 3))) - {k})) for k in rnd.sample(names, 30)}
+        index = incremental.RefIndex.build(forward)
+        assert index is not None
+        now = {k: tuple(sorted(set(rnd.sample(names, rnd.randint(0, 3))) - {k})) for k in rnd.sample(names, 3)}
+        got = index.updated(now)
+        want = incremental.RefIndex.build({**forward, **now})
+        assert got is not None and want is not None
+        assert got.stored() == want.stored()

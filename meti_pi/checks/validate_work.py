@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.checks.incremental import (
-    _SEP,
     BASE_VERSION,
     MAX_SHARE,
+    RefIndex,
     _BaseGraph,
     _known_lines,
     _stored,
@@ -77,7 +77,10 @@ def validate_work(
     if len(keys) > MAX_SHARE * max(count, 1):
         return None
     loadp = sorted_by_path(
-        [*(Problem(*p) for p in base["loadp"] if p[0] not in changed), *(p for rel in now for p in records.faults.get(rel, ()))]
+        [
+            *(Problem(*p) for p in base["loadp"] if p[0] not in changed),
+            *(p for rel in now for p in records.faults.get(rel, ())),
+        ]
     )
     fresh_schema = [Problem(rel, *p) for rel in now for p in records.schema.get(rel, ())]
     schemap = sorted([*(Problem(*p) for p in base["schemap"] if p[0] not in changed), *fresh_schema], key=_schema_order)
@@ -118,7 +121,7 @@ def _checks(
         keys = keys | {k for k in reg.keys_of(kind) if k.lower() in folded}
     graph = _BaseGraph(reg, base, keys)
     if isinstance(reg.records, WorkRecords):  # who names what, without reading every record of a kind
-        reg.records.names = (graph.index()[1], graph.now)
+        reg.records.names = graph
     lines = _known_lines(base["found"], changed)
     out: list[list[Problem]] = []
     reach: dict[int, set[str]] = {}
@@ -161,18 +164,15 @@ def _save(
 ) -> None:
     """The base of the next validate: this state, its references and problems."""
     rels = sorted(ids)
-    lines = [line for line in base["targets"].split("\n") if line and line.partition("\t")[0] not in keys]
-    for key in sorted(keys):
+    now: dict[str, tuple[str, ...]] = {}
+    for key in keys:
         rec = made.get(f"{key}.yaml")
-        targets = refs.targets_of(rec) if rec is not None else ()
-        if targets:
-            line = f"{key}\t{_SEP.join(targets)}"
-            # a separator inside a name would misplace the rest: no base then (the next validate checks the whole way)
-            if line.count("\t") != 1 or "\n" in line or line.count(_SEP) != len(targets) - 1:
-                return
-            lines.append(line)
-    names, targets_text = "\n".join(rels), "".join(f"\n{line}" for line in lines) + "\n"
-    if names.count("\n") != max(len(rels) - 1, 0) or targets_text.count("\n") != len(lines) + 1:
+        now[key] = refs.targets_of(rec) if rec is not None else ()
+    old = RefIndex.of(base)
+    graph = old.updated(now) if old is not None else None
+    names = "\n".join(rels)
+    # a separator inside a name would misplace the rest: no base then (the next validate checks the whole way)
+    if graph is None or names.count("\n") != max(len(rels) - 1, 0):
         return
     stored = tuple(tuple(_stored(p) for p in part) for part in parts)
     read_l, read_s = tuple(_stored(p) for p in loadp), tuple(_stored(p) for p in schemap)
@@ -182,7 +182,7 @@ def _save(
         "checks": tuple(name_of(c) for c in checks),
         "rels": names,
         "ids": "\n".join(ids[r] for r in rels),
-        "targets": targets_text,
+        **graph.stored(),
     }
     cids = {p[0]: ids.get(p[0], "") for part in (*stored, read_l, read_s) for p in part}
     found = {

@@ -128,9 +128,7 @@ def validate_cmd(
         for p in problems:
             typer.echo(p.render())
         verdict = "ok" if not errors else "INVALID"
-        typer.echo(
-            f"{verdict}: {count} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems)
-        )
+        typer.echo(f"{verdict}: {count} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems))
     if errors or (strict and warnings):
         raise typer.Exit(1)
 

@@ -48,7 +48,9 @@ class WorkTree:
     tree: lazy.Tree  # HEAD's register files
     rels: list[str]  # every register file in the work tree (Register.load's paths), sorted
     held: dict[str, str]  # HEAD's register files: relpath -> blob id
-    overlay: dict[str, Any]  # relpath -> outcome (register._read_one) of the files HEAD does not hold as they are; None: deleted
+    overlay: dict[
+        str, Any
+    ]  # relpath -> outcome (register._read_one) of the files HEAD does not hold as they are; None: deleted
     view: cache.View
 
     def ids(self) -> dict[str, str]:
@@ -56,7 +58,7 @@ class WorkTree:
         held, overlay = self.held, self.overlay
         out = {rel: held[rel] for rel in self.rels if rel not in overlay}
         out.update((rel, outcome[0]) for rel, outcome in overlay.items() if outcome is not None)
-        return dict(sorted(out.items()))
+        return out
 
     def register(self, settings: Settings = DEFAULT) -> Register:
         """The register, its records built when read (meti_pi.store.lazy.Records)."""
@@ -110,17 +112,16 @@ class WorkRecords(lazy.Records):
     """lazy.Records that can say which records name a record (meti_pi.store.refs.referring) without
     reading every record of a kind, once given who named what (`names`)."""
 
-    # (target -> the keys of the records naming it, as the base knew them and as the changed records
-    # do now; changed key -> its references now): set by meti_pi.checks.validate_work.
-    names: tuple[dict[str, list[str]], dict[str, tuple[str, ...]]] | None = None
+    # Who names what now (meti_pi.checks.incremental._BaseGraph: `referrers_now(key)`, the keys of
+    # the records naming `key`), set by meti_pi.checks.validate_work.
+    names: Any = None
 
     def referring(self, kind: str, target: str) -> list[Any] | None:
         """The records of `kind` naming `target`, in `of_kind` order (None: not known here)."""
         if self.names is None:
             return None
-        back, now = self.names
         prefix = kind + "/"
-        keys = {k for k in back.get(target, ()) if k.startswith(prefix) and (k not in now or target in now[k])}
+        keys = [k for k in self.names.referrers_now(target) if k.startswith(prefix)]
         found = (self.record(f"{k}.yaml") for k in sorted(keys, key=lambda k: f"{k}.yaml"))
         return [rec for rec in found if rec is not None]
 
@@ -159,9 +160,19 @@ def work_tree(root: Path, settings: Settings = DEFAULT) -> WorkTree | None:
     try:
         flags = gitlayer.git(root, *_GIT_SAFE, "ls-files", "-v", "-z", "--", ".", check=True)
         staged = gitlayer.git(
-            root, *_GIT_SAFE, "diff-index", "--cached", "--relative", "--no-renames", "-z", "--name-only", "HEAD", check=True
+            root,
+            *_GIT_SAFE,
+            "diff-index",
+            "--cached",
+            "--relative",
+            "--no-renames",
+            "-z",
+            "--name-only",
+            "HEAD",
+            check=True,
         )
-        dirty = gitlayer.git(root, *_GIT_SAFE, "diff-files", "--relative", "--no-renames", "-z", "--name-only", check=True
+        dirty = gitlayer.git(
+            root, *_GIT_SAFE, "diff-files", "--relative", "--no-renames", "-z", "--name-only", check=True
         )
         tree = lazy.Tree(root, "HEAD", view.store)
     except MetiPiError as err:
@@ -186,7 +197,13 @@ def work_tree(root: Path, settings: Settings = DEFAULT) -> WorkTree | None:
             overlay_rels.append(rel)
             continue
         kind, _, name = rel.partition("/")
-        if kind in flat and name.endswith(".yaml") and "/" not in name and ID_RE.fullmatch(name[:-5]) and ".." not in name:
+        if (
+            kind in flat
+            and name.endswith(".yaml")
+            and "/" not in name
+            and ID_RE.fullmatch(name[:-5])
+            and ".." not in name
+        ):
             continue
         if classify_path(rel)[2]:
             overlay_rels.append(rel)  # a stray or misplaced file: read as Register.load reads it
