@@ -74,7 +74,9 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Spy]:
     return root, Spy(monkeypatch)
 
 
-def validated(root: Path, monkeypatch: pytest.MonkeyPatch, today: date = TODAY, *, how: str = "work") -> tuple[str, str]:
+def validated(
+    root: Path, monkeypatch: pytest.MonkeyPatch, today: date = TODAY, *, how: str = "work"
+) -> tuple[str, str]:
     """(through the cache: incremental when it can, without the cache: the whole way), with the
     number of records. how="work": as `validate` does it (the work tree read lazily when the base
     applies, else the register read whole); "register": the register read whole (validate_register)."""
@@ -313,3 +315,68 @@ def test_the_reference_index_updated_equals_one_built_anew() -> None:
         want = incremental.RefIndex.build({**forward, **now})
         assert got is not None and want is not None
         assert got.stored() == want.stored()
+
+
+def reach_scenarios(reg: Register) -> list[tuple[str, dict[str, str | None], dict[str, str | None]]]:
+    """(label, a state validated first, an edit of a referent) whose problems change two references
+    away from the edit: they come out right only if check_contractors' and check_notices' reach
+    (incremental.SCOPES) is long enough (cut either by one hop and a scenario fails)."""
+    out: list[tuple[str, dict[str, str | None], dict[str, str | None]]] = []
+    files = reg.of_kind("files")
+    # A contractor listing no file is judged by its divisions' files (Art. 14(4), ab_work): a file's
+    # class changed is two references away (contractor -> division <- file).
+    some = reg.of_kind("contractors")[0]
+    for div in sorted({str(f.data.get("division")) for f in files})[:3]:
+        own = [f for f in files if f.data.get("division") == div]
+        state: dict[str, str | None] = {
+            f.relpath: text({**f.data, "management_class": "A" if i == 0 else "C", "holding": {"start": "2020-04-01"}})
+            for i, f in enumerate(own)
+        }
+        state["contractors/zz-c.yaml"] = text(
+            {
+                **{k: v for k, v in some.data.items() if k not in ("files", "parent", "annual_confirmations")},
+                "id": "zz-c",
+                "divisions": [div],
+                "contract": {**some.data["contract"], "start": "2020-01-01", "end": "2099-03-31"},
+                "post_contract_confirmation": {"date": "2020-02-01", "ref": "確認書（架空）"},
+            }
+        )
+        first = own[0]
+        edit = {first.relpath: text({**first.data, "management_class": "C", "holding": {"start": "2020-04-01"}})}
+        out.append((f"contractors: a file of {div} no longer 管理A", state, edit))
+    # A 台帳 names its file, whose notices the 台帳 must list (Art. 38): a 台帳 emptied is two
+    # references away from the notices' problems (ledger -> file <- notice).
+    # Notices of one file and kind are judged together (the live one, the stale, the late): a second
+    # notice added or withdrawn is two references away from the first (notice -> file <- notice).
+    for n in reg.of_kind("notifications")[:6]:
+        twin = {**n.data, "id": "zz-n2", "state": "drafted"}
+        rel = n.relpath.rsplit("/", 1)[0] + "/zz-n2.yaml"
+        out.append(
+            (f"{n.key}: a second notice withdrawn", {rel: text(twin)}, {rel: text({**twin, "state": "withdrawn"})})
+        )
+        out.append((f"{n.key}: a second notice deleted", {rel: text(twin)}, {rel: None}))
+    noticed = {str(n.data.get("file")) for n in reg.of_kind("notifications")}
+    for led in [r for r in reg.of_kind("ledger") if r.id in noticed][:3]:
+        out.append((f"{led.key}: notified emptied", {}, {led.relpath: text({**led.data, "notified": []})}))
+        out.append((f"{led.key}: deleted", {}, {led.relpath: None}))
+    return out
+
+
+@pytest.mark.parametrize("how", ["work", "register"])
+def test_the_reach_of_contractors_and_notices(
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    root, spy = setup
+    scenarios = reach_scenarios(Register.load(root))
+    assert len(scenarios) >= 6
+    for label, state, edit in scenarios:
+        undo_state = apply(root, state)
+        before, full = validated(root, monkeypatch, how=how)
+        assert before == full, f"before: {label}"
+        undo = apply(root, edit)
+        cached, full = validated(root, monkeypatch, how=how)
+        assert cached == full, f"after: {label}"
+        assert cached != before, f"the edit changes the problems: {label}"
+        apply(root, undo)
+        apply(root, undo_state)
+    assert spy.full == 1
