@@ -160,14 +160,17 @@ class RefIndex:
         memo = base.get("_refindex")
         if isinstance(memo, RefIndex):
             return memo
-        parts = [base.get(k) for k in cls.NAMES]
-        if (
-            not all(isinstance(p, tuple) for p in parts)
-            or len(parts[0]) != len(parts[1])
-            or len(parts[2]) != len(parts[3])
+        fkeys, fvals, bkeys, bvals = (base.get(k) for k in cls.NAMES)
+        if not (
+            isinstance(fkeys, tuple)
+            and isinstance(fvals, tuple)
+            and isinstance(bkeys, tuple)
+            and isinstance(bvals, tuple)
+            and len(fkeys) == len(fvals)
+            and len(bkeys) == len(bvals)
         ):
             return None
-        found = base["_refindex"] = cls(*parts)
+        found = base["_refindex"] = cls(fkeys, fvals, bkeys, bvals)
         return found
 
     @classmethod

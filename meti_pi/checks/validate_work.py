@@ -56,7 +56,7 @@ def validate_work(
         return None
     base = wt.view.store.base()
     names = tuple(name_of(c) for c in checks)
-    if not _usable(base, today, names) or not _read_usable(base):
+    if base is None or not _usable(base, today, names) or not _read_usable(base):
         return None
     ids = wt.ids()
     changed = changed_files(base, ids)
