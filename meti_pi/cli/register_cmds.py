@@ -10,7 +10,16 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, StrictOpt, console, load_register, print_json, state
+from meti_pi.cli.common import (
+    DryRunOpt,
+    JsonOpt,
+    StrictOpt,
+    console,
+    load_register,
+    print_json,
+    state,
+    warn_not_regular,
+)
 from meti_pi.errors import MetiPiError, UsageError
 
 app = typer.Typer()
@@ -107,7 +116,7 @@ def validate_cmd(
         count = len(reg.records)
     else:
         problems, count, read_faults = done
-        _warn_not_regular(read_faults)
+        warn_not_regular(read_faults)
         reg = None
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
@@ -131,15 +140,6 @@ def validate_cmd(
         typer.echo(f"{verdict}: {count} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems))
     if errors or (strict and warnings):
         raise typer.Exit(1)
-
-
-def _warn_not_regular(problems: list[Any]) -> None:
-    """What load_register says of a FIFO or device named *.yaml (validate lists it as an error)."""
-    from meti_pi.store.limits import NOT_REGULAR
-
-    for p in problems:
-        if NOT_REGULAR in p.message:
-            sys.stderr.write(f"meti-pi: warning: {p.path}: {NOT_REGULAR}; skipped\n")
 
 
 def _ci_report(
