@@ -82,10 +82,24 @@ def save_base(
     """Keep what the next validate starts from: the content ids, the references, each check's problems,
     and `read`: the read faults and schema problems (validate on the work tree reads no other file)."""
     view = reg.cache
-    stored = tuple(tuple(_stored(p) for p in part) for part in found)
-    ids = view.ids
-    rels = sorted(ids)
     graph = RefIndex.build({key: t for key, rec in reg.records.items() if (t := refs.targets_of(rec))})
+    norec = {rel for rel, obj in view.objects.items() if obj is None and "/" in rel}
+    store_base(view.store, view.ids, graph, today, checks, found, read, norec)
+
+
+def store_base(
+    store: Any,
+    ids: dict[str, str],
+    graph: RefIndex | None,
+    today: date,
+    checks: Sequence[Callable[..., Any]],
+    found: Sequence[Sequence[Problem]],
+    read: tuple[Sequence[Problem], Sequence[Problem]],
+    norec: set[str],
+) -> None:
+    """Write the base: every file's content id, the references (`graph`), each check's problems
+    (`found`), the read faults and schema problems (`read`), the files that are no record."""
+    rels = sorted(ids)
     names = "\n".join(rels)
     # A separator inside a name (a file or a reference named with a line break...) would misplace
     # the rest: no base then (the next validate checks the whole way).
@@ -99,12 +113,19 @@ def save_base(
         "ids": "\n".join(ids[r] for r in rels),
         **graph.stored(),
     }
+    stored = tuple(tuple(_stored(p) for p in part) for part in found)
     loadp, schemap = (tuple(_stored(p) for p in part) for part in read)
     cids = {p[0]: ids.get(p[0], "") for part in (*stored, loadp, schemap) for p in part}
-    norec = tuple(sorted(rel for rel, obj in view.objects.items() if obj is None and "/" in rel))
-    view.store.save_base(
+    store.save_base(
         index,
-        {"found": stored, "cids": cids, "dropped": (), "loadp": loadp, "schemap": schemap, "norec": norec},
+        {
+            "found": stored,
+            "cids": cids,
+            "dropped": (),
+            "loadp": loadp,
+            "schemap": schemap,
+            "norec": tuple(sorted(norec)),
+        },
     )
 
 
@@ -253,7 +274,23 @@ def old_targets(base: dict[str, Any], key: str) -> tuple[str, ...]:
     return index.targets(key) if index is not None else ()
 
 
-class _Graph:
+class _Hops:
+    """The records within some hops of others, along references either way (`hop`: one hop)."""
+
+    def hop(self, keys: set[str]) -> set[str]:
+        raise NotImplementedError
+
+    def within(self, keys: set[str], hops: int) -> set[str]:
+        out = set(keys)
+        for _ in range(hops):
+            grown = self.hop(out)
+            if len(grown) == len(out):
+                break
+            out = grown
+        return out
+
+
+class _Graph(_Hops):
     """References both ways, as the register holds them now and as the base held them."""
 
     def __init__(self, reg: Register, base: dict[str, Any], changed: set[str]) -> None:
@@ -276,15 +313,6 @@ class _Graph:
                 out.update(refs.targets_of(rec))
             out.update(self.old.get(key, ()))
             out.update(self.referrers.get(key, ()))
-        return out
-
-    def within(self, keys: set[str], hops: int) -> set[str]:
-        out = set(keys)
-        for _ in range(hops):
-            grown = self.hop(out)
-            if len(grown) == len(out):
-                break
-            out = grown
         return out
 
 
@@ -319,29 +347,67 @@ def run(
     if len(keys) > MAX_SHARE * max(len(reg.records), 1):
         return None
     keys |= _case_siblings(reg, keys)
-    graph = _Graph(reg, base, keys)
-    lines = _known_lines(base["found"], changed)
+    return recheck_all(checks, base["found"], _Graph(reg, base, keys), keys, changed, clean, today, len(reg.records))
+
+
+def recheck_all(
+    checks: Sequence[Callable[..., Any]],
+    found: Sequence[Any],
+    graph: _Hops,
+    keys: set[str],
+    changed: set[str],
+    clean: Register,
+    today: date,
+    count: int,
+    unchanged: Callable[[Callable[..., Any]], bool] = lambda check: False,
+) -> list[list[Problem]] | None:
+    """Each check's problems after the change to `keys` (files `changed`), from the base's `found`:
+    a check of the whole register runs again unless `unchanged(check)` says its input did not change."""
+    lines = _known_lines(found, changed)
     out: list[list[Problem]] = []
     reach: dict[int, set[str]] = {}
-    for check, old in zip(checks, base["found"]):
+    for check, old in zip(checks, found):
         scope = scope_of(check)
         if scope is None:
-            found = check(clean, today)
-            out.append(sorted_by_path(_with_lines(found, lines)))
+            if unchanged(check):
+                out.append([Problem(*p) for p in old])
+            else:
+                out.append(sorted_by_path(_with_lines(check(clean, today), lines)))
             continue
-        depends, produced = scope
-        if depends not in reach:
-            reach[depends] = graph.within(keys, depends)
-        affected = reach[depends]
-        subjects = graph.within(affected, produced)
-        if len(subjects) > MAX_SHARE * max(len(reg.records), 1):
+        part = rechecked(check, old, scope, graph, keys, reach, clean, today, lines, count)
+        if part is None:
             return None
-        paths = {f"{k}.yaml" for k in affected}
-        focused = clean.checked(clean.unchecked, frozenset(subjects))
-        fresh = [p for p in check(focused, today) if p.path in paths]
-        kept = [Problem(*p) for p in old if isinstance(p, tuple) and p[0] not in paths]
-        out.append(sorted_by_path([*kept, *_with_lines(fresh, lines)]))
+        out.append(part)
     return out
+
+
+def rechecked(
+    check: Callable[..., Any],
+    old: Iterable[Any],
+    scope: tuple[int, int],
+    graph: _Hops,
+    keys: set[str],
+    reach: dict[int, set[str]],
+    clean: Register,
+    today: date,
+    lines: dict[tuple[Any, ...], Any],
+    count: int,
+) -> list[Problem] | None:
+    """A check's problems: the base's `old`, those within its reach (`scope`) of `keys` found again
+    (`reach`: the records within each number of hops, shared among checks); None when the records
+    it would re-check are too many to be worth it."""
+    depends, produced = scope
+    if depends not in reach:
+        reach[depends] = graph.within(keys, depends)
+    affected = reach[depends]
+    subjects = graph.within(affected, produced)
+    if len(subjects) > MAX_SHARE * max(count, 1):
+        return None
+    paths = {f"{k}.yaml" for k in affected}
+    focused = clean.checked(clean.unchecked, frozenset(subjects))
+    fresh = [p for p in check(focused, today) if p.path in paths]
+    kept = [Problem(*p) for p in old if isinstance(p, tuple) and p[0] not in paths]
+    return sorted_by_path([*kept, *_with_lines(fresh, lines)])
 
 
 def sorted_by_path(problems: Iterable[Problem]) -> list[Problem]:
@@ -403,7 +469,7 @@ def reads_of(check: Callable[..., Any]) -> frozenset[str] | None:
     return READS.get(getattr(check, "__qualname__", ""))
 
 
-class _BaseGraph:
+class _BaseGraph(_Hops):
     """References both ways from the base's index (RefIndex), and the changed records' own read now."""
 
     def __init__(self, reg: Register, base: dict[str, Any], changed: set[str]) -> None:
@@ -438,13 +504,4 @@ class _BaseGraph:
         for key in keys:
             out.update(self.targets(key))
             out.update(self.referrers(key))
-        return out
-
-    def within(self, keys: set[str], hops: int) -> set[str]:
-        out = set(keys)
-        for _ in range(hops):
-            grown = self.hop(out)
-            if len(grown) == len(out):
-                break
-            out = grown
         return out

@@ -20,19 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.checks.incremental import (
-    BASE_VERSION,
     MAX_SHARE,
     RefIndex,
     _BaseGraph,
-    _known_lines,
-    _stored,
     _usable,
-    _with_lines,
     changed_files,
     name_of,
     reads_of,
-    scope_of,
+    recheck_all,
     sorted_by_path,
+    store_base,
 )
 from meti_pi.errors import Problem
 from meti_pi.settings import DEFAULT, Settings
@@ -122,31 +119,12 @@ def _checks(
     graph = _BaseGraph(reg, base, keys)
     if isinstance(reg.records, WorkRecords):  # who names what, without reading every record of a kind
         reg.records.names = graph
-    lines = _known_lines(base["found"], changed)
-    out: list[list[Problem]] = []
-    reach: dict[int, set[str]] = {}
-    for check, old in zip(checks, base["found"]):
-        scope = scope_of(check)
-        if scope is None:
-            read = reads_of(check)
-            if read is not None and read.isdisjoint(kinds):
-                out.append([Problem(*p) for p in old])  # it reads none of the kinds that changed
-            else:
-                out.append(sorted_by_path(_with_lines(check(clean, today), lines)))
-            continue
-        depends, produced = scope
-        if depends not in reach:
-            reach[depends] = graph.within(keys, depends)
-        affected = reach[depends]
-        subjects = graph.within(affected, produced)
-        if len(subjects) > MAX_SHARE * max(count, 1):
-            return None
-        paths = {f"{k}.yaml" for k in affected}
-        focused = clean.checked(clean.unchecked, frozenset(subjects))
-        fresh = [p for p in check(focused, today) if p.path in paths]
-        kept = [Problem(*p) for p in old if isinstance(p, tuple) and p[0] not in paths]
-        out.append(sorted_by_path([*kept, *_with_lines(fresh, lines)]))
-    return out
+
+    def unchanged(check: Callable[..., Any]) -> bool:  # it reads none of the kinds that changed
+        read = reads_of(check)
+        return read is not None and read.isdisjoint(kinds)
+
+    return recheck_all(checks, base["found"], graph, keys, changed, clean, today, count, unchanged)
 
 
 def _save(
@@ -163,34 +141,10 @@ def _save(
     made: dict[str, Any],
 ) -> None:
     """The base of the next validate: this state, its references and problems."""
-    rels = sorted(ids)
     now: dict[str, tuple[str, ...]] = {}
     for key in keys:
         rec = made.get(f"{key}.yaml")
         now[key] = refs.targets_of(rec) if rec is not None else ()
     old = RefIndex.of(base)
     graph = old.updated(now) if old is not None else None
-    names = "\n".join(rels)
-    # a separator inside a name would misplace the rest: no base then (the next validate checks the whole way)
-    if graph is None or names.count("\n") != max(len(rels) - 1, 0):
-        return
-    stored = tuple(tuple(_stored(p) for p in part) for part in parts)
-    read_l, read_s = tuple(_stored(p) for p in loadp), tuple(_stored(p) for p in schemap)
-    index = {
-        "version": BASE_VERSION,
-        "today": today.isoformat(),
-        "checks": tuple(name_of(c) for c in checks),
-        "rels": names,
-        "ids": "\n".join(ids[r] for r in rels),
-        **graph.stored(),
-    }
-    cids = {p[0]: ids.get(p[0], "") for part in (*stored, read_l, read_s) for p in part}
-    found = {
-        "found": stored,
-        "cids": cids,
-        "dropped": (),
-        "loadp": read_l,
-        "schemap": read_s,
-        "norec": tuple(sorted(norec)),
-    }
-    wt.view.store.save_base(index, found)
+    store_base(wt.view.store, ids, graph, today, checks, parts, (loadp, schemap), norec)
