@@ -380,3 +380,46 @@ def test_the_reach_of_contractors_and_notices(
         apply(root, undo)
         apply(root, undo_state)
     assert spy.full == 1
+
+
+def test_work_tree_staged_and_committed_edits(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate on the work tree read lazily (store.worktree) knows an edit wherever it is: in the
+    work tree only, staged, committed (HEAD moved), staged then undone in the work tree, removed
+    from the index only, a file deleted in the work tree, an untracked new record."""
+    from conftest import git
+
+    root, spy = setup
+    repo = root.parent
+    validated(root, monkeypatch)
+    files = sorted((root / "files").iterdir())
+    a, b, c = files[0], files[1], files[2]
+    original_a = a.read_text(encoding="utf-8")
+    steps: list[tuple[str, Any]] = [
+        ("edited in the work tree", lambda: a.write_text(original_a + "notes: 一件\n", encoding="utf-8")),
+        ("staged", lambda: git(repo, "add", str(a))),
+        ("committed", lambda: git(repo, "commit", "-q", "-m", "edit")),
+        ("edited again, staged, then undone in the work tree", lambda: _stage_then_undo(repo, a)),
+        ("removed from the index only", lambda: git(repo, "rm", "-q", "--cached", str(b))),
+        ("deleted in the work tree", lambda: c.unlink()),
+        (
+            "an untracked new record",
+            lambda: (root / "files" / "zz-new.yaml").write_text(
+                original_a.replace(f"id: {a.stem}", "id: zz-new"), encoding="utf-8"
+            ),
+        ),
+        ("committed all", lambda: (git(repo, "add", "-A"), git(repo, "commit", "-q", "-m", "all"))),
+    ]
+    for label, step in steps:
+        step()
+        cached, full = validated(root, monkeypatch)
+        assert cached == full, f"after: {label}"
+    assert spy.work == len(steps)
+
+
+def _stage_then_undo(repo: Path, path: Path) -> None:
+    from conftest import git
+
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + "# staged only\n", encoding="utf-8")
+    git(repo, "add", str(path))
+    path.write_text(before, encoding="utf-8")
