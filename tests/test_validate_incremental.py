@@ -423,3 +423,33 @@ def _stage_then_undo(repo: Path, path: Path) -> None:
     path.write_text(before + "# staged only\n", encoding="utf-8")
     git(repo, "add", str(path))
     path.write_text(before, encoding="utf-8")
+
+
+def test_every_file_touched_is_read_as_heads(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkout rewriting every file with the same content (new stat data): git lists them all;
+    the work tree's reading hashes them, finds HEAD's content and parses none of them."""
+    import os
+
+    from meti_pi.store import register as register_mod
+
+    root, _ = setup
+    validated(root, monkeypatch)
+    for path in root.rglob("*.yaml"):
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    parsed: list[str] = []
+    real = register_mod._read_one
+
+    def read_one(root: Path, rel: str, **kwargs: Any) -> Any:
+        parsed.append(rel)
+        return real(root, rel, **kwargs)
+
+    from meti_pi.store import worktree
+
+    with monkeypatch.context() as m:
+        m.setattr(register_mod, "_read_one", read_one)
+        m.setattr(worktree, "_read_one", read_one)
+        done = validate_work_tree(root, TODAY, DEFAULT)
+    assert done is not None and parsed == []
+    reg = Register.load(root, settings=NO_CACHE)
+    assert report(done[0], done[1]) == report(validate_register(reg, TODAY), len(reg.records))

@@ -24,6 +24,7 @@ register's file-size limit, so that the fault reads as Register.load words it).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from typing import Any
 from meti_pi import gitlayer
 from meti_pi.errors import MetiPiError
 from meti_pi.settings import DEFAULT, Settings
-from meti_pi.store import cache, lazy
+from meti_pi.store import cache, lazy, limits
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.blobs import _GIT_SAFE, find_git_dir, pending_refresh, refused
 from meti_pi.store.ids import ID_RE
@@ -192,8 +193,10 @@ def work_tree(root: Path, settings: Settings = DEFAULT) -> WorkTree | None:
     # The common path, `<kind>/<id>.yaml` of a kind not filed by year, known without classify_path.
     flat = {name for name, spec in KINDS.items() if not spec.by_year}
     overlay_rels: list[str] = []
+    limit = policy_mod.max_file_bytes(str(root))
     for rel in rels:
-        if rel in differ or rel not in held:
+        # a file git lists because its stat data changed (a checkout, a touch) may hold HEAD's content
+        if rel not in held or (rel in differ and not _holds(root, rel, held[rel], limit)):
             overlay_rels.append(rel)
             continue
         kind, _, name = rel.partition("/")
@@ -214,6 +217,18 @@ def work_tree(root: Path, settings: Settings = DEFAULT) -> WorkTree | None:
         if outcome[1] is not None:
             view.add(cache.entry_key(outcome[0], schema_file_of_path(rel) or ""), outcome[1], _text_of(outcome))
     return WorkTree(root, tree, rels, held, overlay, view)
+
+
+def _holds(root: Path, rel: str, blob: str, limit: int) -> bool:
+    """Whether the work tree's file `rel` is a regular file holding the content whose id is `blob`."""
+    full = os.path.join(root, rel)
+    try:
+        if os.path.islink(full):
+            return False
+        raw = limits.read_regular(full, limit)
+    except OSError:
+        return False
+    return cache.blob_id(raw) == blob
 
 
 def _text_of(outcome: Any) -> bytes | None:
