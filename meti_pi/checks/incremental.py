@@ -451,8 +451,9 @@ def _with_lines(problems: Iterable[Problem], lines: dict[tuple[Any, ...], Any]) 
 # -- validate on the work tree read lazily (issue 18): only the changed records and those within reach
 
 # What each whole-register check (SCOPES None) reads, by kind folder, besides policy and the day: its
-# problems are the base's while no file of these kinds changed. tests/test_validate_incremental.py
-# runs every such check on a register that records what it reads and holds it to this list.
+# problems are the base's while no file of these kinds changed. Declared from the checks' code (a
+# check reading another kind must be listed here); tests/test_validate_incremental.py compares the
+# result with a full validation after edits of every kind.
 READS: dict[str, frozenset[str]] = {
     "check_beppyo": frozenset({"beppyo", "systems"}),
     "check_roles": frozenset({"roles"}),
