@@ -14,19 +14,21 @@ import pytest
 from conftest import invoke, make_register
 from test_validate_focus import random_changes
 
-from meti_pi.checks import incremental
-from meti_pi.checks.validate import validate_register
+from meti_pi.checks import incremental, validate_work
+from meti_pi.checks.validate import validate_register, validate_work_tree
+from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import refs
 from meti_pi.store.register import Register
 
 TODAY = date(2026, 11, 26)
+NO_CACHE = Settings(cache=False)
 
 
-def report(problems: list[Any]) -> str:
+def report(problems: list[Any], records: int = 0) -> str:
     """The problems as `validate --json` prints them."""
     errors = [p.as_json() for p in problems if p.severity == "error"]
     warnings = [p.as_json() for p in problems if p.severity == "warning"]
-    return json.dumps({"errors": errors, "warnings": warnings}, ensure_ascii=False)
+    return json.dumps({"errors": errors, "warnings": warnings, "records": records}, ensure_ascii=False)
 
 
 def text(data: dict[str, Any]) -> str:
@@ -34,12 +36,15 @@ def text(data: dict[str, Any]) -> str:
 
 
 class Spy:
-    """Counts how validate_register ended: incrementally, or the whole way."""
+    """Counts how validate ended: on the work tree read lazily (`work`), incrementally on the register
+    read whole, or the whole way."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.incremental = 0
         self.full = 0
+        self.work = 0
         real = incremental.run
+        real_work = validate_work.validate_work
 
         def run(*args: Any, **kwargs: Any) -> Any:
             out = real(*args, **kwargs)
@@ -49,7 +54,14 @@ class Spy:
                 self.incremental += 1
             return out
 
+        def work(*args: Any, **kwargs: Any) -> Any:
+            out = real_work(*args, **kwargs)
+            if out is not None:
+                self.work += 1
+            return out
+
         monkeypatch.setattr(incremental, "run", run)
+        monkeypatch.setattr(validate_work, "validate_work", work)
 
 
 @pytest.fixture
@@ -57,16 +69,27 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Spy]:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("METI_PI_NO_CACHE", raising=False)
     monkeypatch.setattr(incremental, "MAX_SHARE", 1.0)  # the example is small: any reach is worth it here
+    monkeypatch.setattr(validate_work, "MAX_SHARE", 1.0)
     root = make_register(tmp_path, example=True)
     return root, Spy(monkeypatch)
 
 
-def validated(root: Path, monkeypatch: pytest.MonkeyPatch, today: date = TODAY) -> tuple[str, str]:
-    """(through the cache: incremental when it can, without the cache: the whole way)."""
-    cached = report(validate_register(Register.load(root), today))
-    with monkeypatch.context() as m:
-        m.setenv("METI_PI_NO_CACHE", "1")
-        full = report(validate_register(Register.load(root), today))
+def validated(
+    root: Path, monkeypatch: pytest.MonkeyPatch, today: date = TODAY, *, how: str = "work"
+) -> tuple[str, str]:
+    """(through the cache: incremental when it can, without the cache: the whole way), with the
+    number of records. how="work": as `validate` does it (the work tree read lazily when the base
+    applies, else the register read whole); "register": the register read whole (validate_register)."""
+    done = validate_work_tree(root, today, DEFAULT) if how == "work" else None
+    if done is not None:
+        cached = report(done[0], done[1])
+    else:
+        reg = Register.load(root)
+        cached = report(validate_register(reg, today), len(reg.records))
+    # Without the cache: Settings(cache=False) (what METI_PI_NO_CACHE=1 gives the command line; the
+    # environment variable alone does not reach Register.load, which takes its Settings).
+    reg = Register.load(root, settings=NO_CACHE)
+    full = report(validate_register(reg, today), len(reg.records))
     return cached, full
 
 
@@ -142,8 +165,8 @@ def matrix(reg: Register, seed: int = 18) -> list[tuple[str, dict[str, str | Non
     return out
 
 
-def check_matrix(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch, every: int) -> None:
-    first, full = validated(root, monkeypatch)
+def check_matrix(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch, every: int, how: str = "work") -> None:
+    first, full = validated(root, monkeypatch, how=how)
     assert first == full
     assert spy.full == 1  # no base yet
     changes = matrix(Register.load(root))
@@ -151,30 +174,35 @@ def check_matrix(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch, every: i
     changes = changes[::every]
     for label, change in changes:
         undo = apply(root, change)
-        cached, full = validated(root, monkeypatch)
+        cached, full = validated(root, monkeypatch, how=how)
         assert cached == full, f"after: {label}"
         apply(root, undo)
-        cached, full = validated(root, monkeypatch)
+        cached, full = validated(root, monkeypatch, how=how)
         assert cached == full, f"after reverting: {label}"
     # every edit of a record is re-checked incrementally (none of them fell back to the whole way)
     assert spy.full == 1
-    assert spy.incremental == 2 * len(changes)
+    if how == "work":  # on the work tree read lazily
+        assert (spy.work, spy.incremental) == (2 * len(changes), 0)
+    else:
+        assert (spy.work, spy.incremental) == (0, 2 * len(changes))
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("how", ["work", "register"])
 def test_incremental_equals_full_over_a_matrix_of_edits(
-    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     root, spy = setup
-    check_matrix(root, spy, monkeypatch, every=1)
+    check_matrix(root, spy, monkeypatch, every=1, how=how)
 
 
+@pytest.mark.parametrize("how", ["work", "register"])
 def test_incremental_equals_full_over_every_fifth_edit(
-    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     """The matrix above, thinned for the fast tier (`make test-fast`)."""
     root, spy = setup
-    check_matrix(root, spy, monkeypatch, every=5)
+    check_matrix(root, spy, monkeypatch, every=5, how=how)
 
 
 def test_edits_accumulate_on_one_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,7 +214,7 @@ def test_edits_accumulate_on_one_base(setup: tuple[Path, Spy], monkeypatch: pyte
             apply(root, change)
             cached, full = validated(root, monkeypatch)
             assert cached == full
-    assert spy.incremental >= 8
+    assert spy.work >= 8
 
 
 def test_policy_change_validates_the_whole_register(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,7 +224,7 @@ def test_policy_change_validates_the_whole_register(setup: tuple[Path, Spy], mon
     policy.write_text(policy.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
     cached, full = validated(root, monkeypatch)
     assert cached == full
-    assert (spy.incremental, spy.full) == (0, 2)
+    assert (spy.work, spy.incremental, spy.full) == (0, 0, 2)
 
 
 def test_today_moved_past_deadlines_validates_the_whole_register(
@@ -207,7 +235,7 @@ def test_today_moved_past_deadlines_validates_the_whole_register(
     later, full = validated(root, monkeypatch, date(2027, 6, 1))
     assert later == full
     assert later != before  # deadlines passed in between: the findings differ
-    assert (spy.incremental, spy.full) == (0, 2)
+    assert (spy.work, spy.incremental, spy.full) == (0, 0, 2)
 
 
 def test_a_planted_or_damaged_base_is_a_miss(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,7 +251,7 @@ def test_a_planted_or_damaged_base_is_a_miss(setup: tuple[Path, Spy], monkeypatc
     )
     cached, full = validated(root, monkeypatch)
     assert cached == full
-    assert spy.incremental == 0
+    assert (spy.work, spy.incremental) == (0, 0)
 
 
 def test_problems_about_content_gone_leave_the_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,7 +271,7 @@ def test_problems_about_content_gone_leave_the_base(setup: tuple[Path, Spy], mon
     assert not any(p[0] == "files/zz-bad.yaml" for part in base["found"] for p in part)
     cached, full = validated(root, monkeypatch)
     assert cached == full
-    assert spy.incremental == 1
+    assert (spy.work, spy.incremental) == (1, 0)
 
 
 def test_cli_validate_json_after_an_edit_equals_no_cache(
@@ -257,7 +285,7 @@ def test_cli_validate_json_after_an_edit_equals_no_cache(
     monkeypatch.setenv("METI_PI_NO_CACHE", "1")
     full = invoke(runner, root, "validate", "--json")
     assert cached.stdout == full.stdout and cached.exit_code == full.exit_code
-    assert spy.incremental == 1
+    assert (spy.work, spy.incremental) == (1, 0)
 
 
 def test_a_file_named_with_a_line_break_keeps_no_base(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -269,4 +297,159 @@ def test_a_file_named_with_a_line_break_keeps_no_base(setup: tuple[Path, Spy], m
     assert Register.load(root).cache.store.base() is None
     cached, full = validated(root, monkeypatch)
     assert cached == full
-    assert spy.incremental == 0
+    assert (spy.work, spy.incremental) == (0, 0)
+
+
+def test_the_reference_index_updated_equals_one_built_anew() -> None:
+    """RefIndex.updated (the base after an edit) holds what RefIndex.build of the edited references holds."""
+    import random
+
+    rnd = random.Random(18)
+    names = [f"files/F-{i}" for i in range(40)] + [f"divisions/D-{i}" for i in range(5)]
+    for _ in range(300):
+        forward = {k: tuple(sorted(set(rnd.sample(names, rnd.randint(0, 3))) - {k})) for k in rnd.sample(names, 30)}
+        index = incremental.RefIndex.build(forward)
+        assert index is not None
+        now = {k: tuple(sorted(set(rnd.sample(names, rnd.randint(0, 3))) - {k})) for k in rnd.sample(names, 3)}
+        got = index.updated(now)
+        want = incremental.RefIndex.build({**forward, **now})
+        assert got is not None and want is not None
+        assert got.stored() == want.stored()
+
+
+def reach_scenarios(reg: Register) -> list[tuple[str, dict[str, str | None], dict[str, str | None]]]:
+    """(label, a state validated first, an edit of a referent) whose problems change two references
+    away from the edit: they come out right only if check_contractors' and check_notices' reach
+    (incremental.SCOPES) is long enough (cut either by one hop and a scenario fails)."""
+    out: list[tuple[str, dict[str, str | None], dict[str, str | None]]] = []
+    files = reg.of_kind("files")
+    # A contractor listing no file is judged by its divisions' files (Art. 14(4), ab_work): a file's
+    # class changed is two references away (contractor -> division <- file).
+    some = reg.of_kind("contractors")[0]
+    for div in sorted({str(f.data.get("division")) for f in files})[:3]:
+        own = [f for f in files if f.data.get("division") == div]
+        state: dict[str, str | None] = {
+            f.relpath: text({**f.data, "management_class": "A" if i == 0 else "C", "holding": {"start": "2020-04-01"}})
+            for i, f in enumerate(own)
+        }
+        state["contractors/zz-c.yaml"] = text(
+            {
+                **{k: v for k, v in some.data.items() if k not in ("files", "parent", "annual_confirmations")},
+                "id": "zz-c",
+                "divisions": [div],
+                "contract": {**some.data["contract"], "start": "2020-01-01", "end": "2099-03-31"},
+                "post_contract_confirmation": {"date": "2020-02-01", "ref": "確認書（架空）"},
+            }
+        )
+        first = own[0]
+        edit = {first.relpath: text({**first.data, "management_class": "C", "holding": {"start": "2020-04-01"}})}
+        out.append((f"contractors: a file of {div} no longer 管理A", state, edit))
+    # A 台帳 names its file, whose notices the 台帳 must list (Art. 38): a 台帳 emptied is two
+    # references away from the notices' problems (ledger -> file <- notice).
+    # Notices of one file and kind are judged together (the live one, the stale, the late): a second
+    # notice added or withdrawn is two references away from the first (notice -> file <- notice).
+    for n in reg.of_kind("notifications")[:6]:
+        twin = {**n.data, "id": "zz-n2", "state": "drafted"}
+        rel = n.relpath.rsplit("/", 1)[0] + "/zz-n2.yaml"
+        out.append(
+            (f"{n.key}: a second notice withdrawn", {rel: text(twin)}, {rel: text({**twin, "state": "withdrawn"})})
+        )
+        out.append((f"{n.key}: a second notice deleted", {rel: text(twin)}, {rel: None}))
+    noticed = {str(n.data.get("file")) for n in reg.of_kind("notifications")}
+    for led in [r for r in reg.of_kind("ledger") if r.id in noticed][:3]:
+        out.append((f"{led.key}: notified emptied", {}, {led.relpath: text({**led.data, "notified": []})}))
+        out.append((f"{led.key}: deleted", {}, {led.relpath: None}))
+    return out
+
+
+@pytest.mark.parametrize("how", ["work", "register"])
+def test_the_reach_of_contractors_and_notices(
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    root, spy = setup
+    scenarios = reach_scenarios(Register.load(root))
+    assert len(scenarios) >= 6
+    for label, state, edit in scenarios:
+        undo_state = apply(root, state)
+        before, full = validated(root, monkeypatch, how=how)
+        assert before == full, f"before: {label}"
+        undo = apply(root, edit)
+        cached, full = validated(root, monkeypatch, how=how)
+        assert cached == full, f"after: {label}"
+        assert cached != before, f"the edit changes the problems: {label}"
+        apply(root, undo)
+        apply(root, undo_state)
+    assert spy.full == 1
+
+
+def test_work_tree_staged_and_committed_edits(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate on the work tree read lazily (store.worktree) knows an edit wherever it is: in the
+    work tree only, staged, committed (HEAD moved), staged then undone in the work tree, removed
+    from the index only, a file deleted in the work tree, an untracked new record."""
+    from conftest import git
+
+    root, spy = setup
+    repo = root.parent
+    validated(root, monkeypatch)
+    files = sorted((root / "files").iterdir())
+    a, b, c = files[0], files[1], files[2]
+    original_a = a.read_text(encoding="utf-8")
+    steps: list[tuple[str, Any]] = [
+        ("edited in the work tree", lambda: a.write_text(original_a + "notes: 一件\n", encoding="utf-8")),
+        ("staged", lambda: git(repo, "add", str(a))),
+        ("committed", lambda: git(repo, "commit", "-q", "-m", "edit")),
+        ("edited again, staged, then undone in the work tree", lambda: _stage_then_undo(repo, a)),
+        ("removed from the index only", lambda: git(repo, "rm", "-q", "--cached", str(b))),
+        ("deleted in the work tree", lambda: c.unlink()),
+        (
+            "an untracked new record",
+            lambda: (root / "files" / "zz-new.yaml").write_text(
+                original_a.replace(f"id: {a.stem}", "id: zz-new"), encoding="utf-8"
+            ),
+        ),
+        ("committed all", lambda: (git(repo, "add", "-A"), git(repo, "commit", "-q", "-m", "all"))),
+    ]
+    for label, step in steps:
+        step()
+        cached, full = validated(root, monkeypatch)
+        assert cached == full, f"after: {label}"
+    assert spy.work == len(steps)
+
+
+def _stage_then_undo(repo: Path, path: Path) -> None:
+    from conftest import git
+
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + "# staged only\n", encoding="utf-8")
+    git(repo, "add", str(path))
+    path.write_text(before, encoding="utf-8")
+
+
+def test_every_file_touched_is_read_as_heads(setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkout rewriting every file with the same content (new stat data): git lists them all;
+    the work tree's reading hashes them, finds HEAD's content and parses none of them."""
+    import os
+
+    from meti_pi.store import register as register_mod
+
+    root, _ = setup
+    validated(root, monkeypatch)
+    for path in root.rglob("*.yaml"):
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    parsed: list[str] = []
+    real = register_mod._read_one
+
+    def read_one(root: Path, rel: str, **kwargs: Any) -> Any:
+        parsed.append(rel)
+        return real(root, rel, **kwargs)
+
+    from meti_pi.store import worktree
+
+    with monkeypatch.context() as m:
+        m.setattr(register_mod, "_read_one", read_one)
+        m.setattr(worktree, "_read_one", read_one)
+        done = validate_work_tree(root, TODAY, DEFAULT)
+    assert done is not None and parsed == []
+    reg = Register.load(root, settings=NO_CACHE)
+    assert report(done[0], done[1]) == report(validate_register(reg, TODAY), len(reg.records))

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi import procs
-from meti_pi.checks import incremental
+from meti_pi.checks import incremental, validate_work
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.filebook import book as filebook
@@ -520,10 +520,10 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
         if cached is not None:
             return cached
     problems = list(reg.load_problems)
-    schema_bad = set()
-    for p in schema_problems(reg):
-        problems.append(p)
-        schema_bad.add(p.path)
+    schema_found = list(schema_problems(reg))
+    schema_bad = {p.path for p in schema_found}
+    read = (list(problems), schema_found)
+    problems.extend(schema_found)
     # Cross-record checks read fields the schema guarantees: they iterate only records that passed it.
     clean = reg.checked(frozenset(schema_bad))
     # With a base from the last validate (the whole check set only: the write path's subsets keep
@@ -537,8 +537,15 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
     if key is not None:
         view.save_result(key, problems)
         if keep_base:
-            incremental.save_base(reg, today, checks, found)
+            incremental.save_base(reg, today, checks, found, read)
     return problems
+
+
+def validate_work_tree(root: Any, today: date, settings: Any) -> tuple[list[Problem], int, list[Problem]] | None:
+    """(every problem, the number of records, the read faults) of the register in the work tree at
+    `root`, reading only what changed since the last validate and what it reaches
+    (meti_pi.checks.validate_work); None when that does not apply: validate_register the whole way."""
+    return validate_work.validate_work(root, today, CHECKS, settings)
 
 
 # Records from which the checks are shared among processes (Settings.parallel_min overrides, for tests).

@@ -75,12 +75,17 @@ def load_register(ctx: typer.Context) -> Register:
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
     reg = Register.load(root, settings=state(ctx).settings)
+    warn_not_regular(reg.load_problems)
+    return reg
+
+
+def warn_not_regular(load_problems: Any) -> None:
+    """A FIFO or device named *.yaml: skipped, and said so (validate lists it as an error)."""
     from meti_pi.store.limits import NOT_REGULAR
 
-    for p in reg.load_problems:  # a FIFO or device named *.yaml: skipped, and said so (validate lists it as an error)
+    for p in load_problems:
         if NOT_REGULAR in p.message:
             sys.stderr.write(f"meti-pi: warning: {p.path}: {NOT_REGULAR}; skipped\n")
-    return reg
 
 
 def option_date(option: str, value: str | None) -> date | None:

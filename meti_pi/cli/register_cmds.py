@@ -10,7 +10,16 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, StrictOpt, console, load_register, print_json, state
+from meti_pi.cli.common import (
+    DryRunOpt,
+    JsonOpt,
+    StrictOpt,
+    console,
+    load_register,
+    print_json,
+    state,
+    warn_not_regular,
+)
 from meti_pi.errors import MetiPiError, UsageError
 
 app = typer.Typer()
@@ -88,7 +97,7 @@ def validate_cmd(
     Exit 1 on errors (and on warnings with --strict). Problems are printed as `path:line:`.
     """
     from meti_pi import gitlayer
-    from meti_pi.checks.validate import validate_register
+    from meti_pi.checks.validate import validate_register, validate_work_tree
 
     if json_out and fmt not in (ReportFormat.text, ReportFormat.json):
         raise UsageError(f"--json and --format {fmt.value} ask for two reports; give one")
@@ -98,36 +107,46 @@ def validate_cmd(
     note = gitlayer.recover_if_needed(st.register_root)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
-    reg = load_register(ctx)
-    problems = validate_register(reg, st.today)
+    # The work tree read lazily when the last validate's base applies (only what changed and what it
+    # reaches is read); else the register read whole. junit lists every file: the whole way.
+    done = validate_work_tree(st.register_root, st.today, st.settings) if fmt is not ReportFormat.junit else None
+    if done is None:
+        reg: Any = load_register(ctx)
+        problems = validate_register(reg, st.today)
+        count = len(reg.records)
+    else:
+        problems, count, read_faults = done
+        warn_not_regular(read_faults)
+        reg = None
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if fmt in (ReportFormat.github, ReportFormat.junit) or (output is not None):
-        _ci_report(reg, problems, "json" if json_out else fmt.value, output, strict=strict)
+        _ci_report(reg, st.register_root, count, problems, "json" if json_out else fmt.value, output, strict=strict)
         verdict = "ok" if not errors else "INVALID"
-        sys.stderr.write(f"{verdict}: {len(reg.records)} records, {len(errors)} errors, {len(warnings)} warnings\n")
+        sys.stderr.write(f"{verdict}: {count} records, {len(errors)} errors, {len(warnings)} warnings\n")
     elif json_out or fmt is ReportFormat.json:
         print_json(
             {
                 "ok": not errors and not (strict and warnings),
                 "errors": [p.as_json() for p in errors],
                 "warnings": [p.as_json() for p in warnings],
-                "records": len(reg.records),
+                "records": count,
             }
         )
     else:
         for p in problems:
             typer.echo(p.render())
         verdict = "ok" if not errors else "INVALID"
-        typer.echo(
-            f"{verdict}: {len(reg.records)} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems)
-        )
+        typer.echo(f"{verdict}: {count} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems))
     if errors or (strict and warnings):
         raise typer.Exit(1)
 
 
-def _ci_report(reg: Any, problems: list[Any], fmt: str, output: Path | None, *, strict: bool) -> None:
-    """validate's report for CI (github, junit) or any report written to --output."""
+def _ci_report(
+    reg: Any, root: Path, count: int, problems: list[Any], fmt: str, output: Path | None, *, strict: bool
+) -> None:
+    """validate's report for CI (github, junit) or any report written to --output (`reg`: the register
+    read whole, which junit needs; None when the work tree was read lazily)."""
     import json
 
     from meti_pi import gitlayer
@@ -135,7 +154,7 @@ def _ci_report(reg: Any, problems: list[Any], fmt: str, output: Path | None, *, 
     from meti_pi.render.outfile import write_bytes_atomically
 
     try:
-        prefix = gitlayer.repo_of(reg.root).prefix
+        prefix = gitlayer.repo_of(root).prefix
     except MetiPiError:  # not in git: paths relative to the register
         prefix = ""
     if fmt == "github":
@@ -150,7 +169,7 @@ def _ci_report(reg: Any, problems: list[Any], fmt: str, output: Path | None, *, 
             "ok": not errors and not (strict and warnings),
             "errors": errors,
             "warnings": warnings,
-            "records": len(reg.records),
+            "records": count,
         }
         data = (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
     if output is None:

@@ -397,12 +397,15 @@ def obsolete_drafts(reg: Register, today: date) -> list[Finding]:
 
 def ledger_findings(reg: Register) -> Iterator[Problem]:
     """The 台帳 lists each notice of its file with the notice's current state (Art. 38)."""
-    ledgers = {rec.id: rec for rec in reg.of_kind("ledger")}
+    # A re-check of a few notices (Register.focus) looks up their 台帳 alone (issue 18).
+    ledgers = {rec.id: rec for rec in reg.of_kind("ledger")} if reg.focus is None else None
     for rec in reg.subjects("notifications"):
         fid = str(rec.data.get("file"))
         if rec.data.get("kind") not in NOTICE_KINDS or reg.get("files", fid) is None:
             continue
-        ledger = ledgers.get(fid)
+        ledger = ledgers.get(fid) if ledgers is not None else reg.get("ledger", fid)
+        if ledger is not None and ledger.relpath in reg.unchecked:
+            ledger = None
         entries = [e for e in _list(ledger.data.get("notified")) if isinstance(e, dict)] if ledger else []
         entry = next((e for e in entries if e.get("notification") == rec.id), None)
         if entry is None:

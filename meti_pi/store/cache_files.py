@@ -334,12 +334,10 @@ class Store:
             return
         found["cids"] = {rel: cid for rel, cid in cids.items() if rel not in gone}
         found["dropped"] = tuple(sorted(set(found.get("dropped") or ()) | gone))
-        found["found"] = tuple(
-            tuple(p for p in part if not (isinstance(p, tuple) and p and p[0] in gone))
-            if isinstance(part, tuple)
-            else ()
-            for part in found["found"]
-        )
+        found["found"] = tuple(_without(part, gone) for part in found["found"])
+        for name in ("loadp", "schemap"):  # the read faults and schema problems (base version 3)
+            if name in found:
+                found[name] = _without(found[name], gone)
         if not _write(path, self.fp, self.key, found):
             _remove(path)
 
@@ -349,6 +347,13 @@ class Store:
 
     def save_weights(self, seconds: dict[str, float]) -> None:
         _write(self.dir / "weights", self.fp, self.key, seconds)
+
+
+def _without(part: Any, gone: set[str]) -> tuple[Any, ...]:
+    """The stored problems of `part` not about a file of `gone`."""
+    if not isinstance(part, tuple):
+        return ()
+    return tuple(p for p in part if not (isinstance(p, tuple) and p and p[0] in gone))
 
 
 def _own_dir(path: Path) -> bool:

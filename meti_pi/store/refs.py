@@ -115,6 +115,11 @@ def referring(reg: Any, kind: str, target: str) -> list[Any]:
     re-check of a few records (Register.focus) asks this instead of building an index of every
     record's data."""
 
+    ask = getattr(reg.records, "referring", None)  # a register that knows who names what (store.worktree)
+    known = ask(kind, target) if ask is not None else None
+    if known is not None:
+        return [rec for rec in known if rec.relpath not in reg.unchecked]
+
     def build(reg: Any) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
         for rec in reg.of_kind(kind):
