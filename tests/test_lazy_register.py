@@ -176,3 +176,43 @@ def test_blob_stream_reads_what_cat_file_reads(tmp_path: Path) -> None:
     assert stream.read(shas[:2]) == cat_file(root.parent, shas[:2])
     stream.close()
     assert stream._proc is None
+
+
+def test_refs_as_text_names_whole_targets_and_keeps_no_separator() -> None:
+    """REFS_AS_TEXT: the kept references text round-trips, a search finds whole targets only, and a
+    name or target holding a separator stays out of the text (its record is then read each time)."""
+    files = {f"files/F-{i}.yaml": f"{i:040d}" for i in range(5)}
+    known = {
+        "files/F-0.yaml": ("divisions/a", "contractors/c"),
+        "files/F-1.yaml": ("divisions/ab",),
+        "files/F-2.yaml": ("divisions/x\tdivisions/a",),  # a separator inside a reference
+        "files/F-3.yaml": (),
+    }
+    text, unknown = lazy._refs_text(files, known)
+    assert unknown == {"files/F-2.yaml", "files/F-4.yaml"}
+    assert lazy._parsed_refs(text) == {r: t for r, t in known.items() if r != "files/F-2.yaml"}
+    assert lazy._naming(text, {"divisions/a"}) == {"files/F-0.yaml"}
+    assert lazy._naming(text, {"divisions/ab", "contractors/c"}) == {"files/F-0.yaml", "files/F-1.yaml"}
+    assert lazy._naming(text, {"files/F-0.yaml", "divisions"}) == set()  # relpaths and partial targets
+    packed = {"v": lazy.LISTING_VERSION, "tree": "t", "rels": "\n".join(files), "shas": "\n".join(files.values())}
+    assert lazy._unpacked({**packed, "refs": text, "unknown": "\n".join(sorted(unknown))}) == (
+        "t",
+        files,
+        text,
+        unknown,
+    )
+    assert lazy._unpacked({**packed, "refs": text, "unknown": "", "shas": "x"}) is None  # does not unpack: relisted
+
+
+def test_referrers_from_the_kept_text_see_a_reference_with_a_separator(tmp_path: Path) -> None:
+    root = make_register(
+        tmp_path,
+        {"files/F-odd.yaml": "schema_version: 1\nid: F-odd\ndivision: \"kanbo\\tsomu\"\n"},
+        example=True,
+    )
+    whole = Register.load(root)
+    for _ in range(3):  # listed, then from the kept text
+        reg = Register.load(root, at=tree_of(root, "HEAD"))
+        for key in ("divisions/kanbo\tsomu", *(d.key for d in whole.of_kind("divisions"))):
+            assert reg.referrers({key}, {"files"}) == whole.referrers({key}, {"files"}), key
+        reg.flush_cache()
