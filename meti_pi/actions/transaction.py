@@ -349,26 +349,31 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: Mapping[str, str] | None,
         )
         dirty.update(p for p in staged.split("\0") if p)
     if unsure:
-        # GIT_OPTIONAL_LOCKS=0: a status must not take .git/index.lock from under the user's own git
-        out = git(
-            repo.top,
-            "--literal-pathspecs",
-            "status",
-            "--porcelain=v1",
-            "-z",
-            "--untracked-files=all",
-            "--no-renames",
-            "--",
-            *unsure,
-            env={"GIT_OPTIONAL_LOCKS": "0"},
-        )
-        dirty.update(entry[3:] for entry in out.split("\0") if entry)
+        dirty.update(_listed_by_status(repo, unsure))
     if dirty:
         raise MetiPiError(
             "uncommitted edits in file(s) this command must write: "
             + ", ".join(sorted(dirty))
             + "; commit them first (`meti-pi commit PATH`) or discard them (`git restore PATH`)"
         )
+
+
+def _listed_by_status(repo: Repo, gpaths: list[str]) -> set[str]:
+    """The paths of `gpaths` `git status` lists (differing between HEAD, the index and the work tree)."""
+    # GIT_OPTIONAL_LOCKS=0: a status must not take .git/index.lock from under the user's own git
+    out = git(
+        repo.top,
+        "--literal-pathspecs",
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--no-renames",
+        "--",
+        *gpaths,
+        env={"GIT_OPTIONAL_LOCKS": "0"},
+    )
+    return {entry[3:] for entry in out.split("\0") if entry}
 
 
 # -- commits of hand edits -----------------------------------------------------------------
@@ -458,19 +463,7 @@ def _content_differs(repo: Repo, base: str, rels: list[str], sure: set[str]) -> 
     if not old:
         return list(rels)
     if any("\n" in p or "\r" in p for p in old):  # not a line of --stdin-paths: git status says
-        out = git(
-            repo.top,
-            "--literal-pathspecs",
-            "status",
-            "--porcelain=v1",
-            "-z",
-            "--untracked-files=all",
-            "--no-renames",
-            "--",
-            *(repo.git_path(r) for r in rels),
-            env={"GIT_OPTIONAL_LOCKS": "0"},
-        )
-        differ = {entry[3:] for entry in out.split("\0") if entry}
+        differ = _listed_by_status(repo, [repo.git_path(r) for r in rels])
         return [rel for rel in rels if repo.git_path(rel) in differ]
     listed = git(repo.top, "--literal-pathspecs", "ls-tree", "-z", "--full-tree", base, "--", *old)
     blobs = {}
