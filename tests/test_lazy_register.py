@@ -136,8 +136,15 @@ def test_sparse_shards_parse_a_few_records_instead_of_reading_their_shard(tmp_pa
 
     monkeypatch.setattr(cache_files, "_read", counting)
     seen = []
-    for weight, parsed in ((1, True), (1 << 40, False)):  # every shard "large", then every shard "small"
+    # every shard "large", then every shard "small", then as shipped (the example's shards are
+    # below SPARSE_MIN_BYTES: read, as starting cat-file would cost more)
+    for weight, least, parsed in (
+        (1, 0, True),
+        (1 << 40, 0, False),
+        (lazy.PARSE_EQUALS_BYTES, lazy.SPARSE_MIN_BYTES, False),
+    ):
         monkeypatch.setattr(lazy, "PARSE_EQUALS_BYTES", weight)
+        monkeypatch.setattr(lazy, "SPARSE_MIN_BYTES", least)
         read.clear()
         reg = Register.load(root, at=tree_of(root, "HEAD"))
         keys = sorted(eager.records)
@@ -145,7 +152,7 @@ def test_sparse_shards_parse_a_few_records_instead_of_reading_their_shard(tmp_pa
         seen.append([p.as_json() for p in reg.problems_of({f"{k}.yaml" for k in keys} | {"divisions/broken.yaml"})])
         reg.flush_cache()
         assert any(name.startswith("rec.") for name in read) is not parsed, read
-    assert seen[0] == seen[1] and any(p["path"] == "divisions/broken.yaml" for p in seen[0])
+    assert seen[0] == seen[1] == seen[2] and any(p["path"] == "divisions/broken.yaml" for p in seen[0])
     after = {p.name: p.stat().st_mtime_ns for p in next((root.parent / ".git" / "meti-pi-cache").iterdir()).iterdir()}
     assert {n: t for n, t in after.items() if n.startswith("rec.")} == {
         n: t for n, t in shards.items() if n.startswith("rec.")

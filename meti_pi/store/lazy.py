@@ -275,6 +275,9 @@ def _naming(text: str, keys: set[str]) -> set[str]:
 # never depends on it). Measured at 100k: a `files` shard of 3.3 MB reads in ~10 ms, one `files`
 # record parses (YAML and schema) in ~0.4 ms.
 PARSE_EQUALS_BYTES = 128 * 1024
+# ... and never for a shard smaller than this: starting the `cat-file` process costs about as much
+# as reading 1 MB of shard (at 10k records a `files` shard is 0.3 MB: it is read, as before).
+SPARSE_MIN_BYTES = 1 << 20
 
 
 def _problems(rel: str, faults: Iterable[Any]) -> list[Problem]:
@@ -359,7 +362,8 @@ class Records(Mapping[str, Any]):
                 by_shard.setdefault(view.store.shard_name(key), []).append(rel)
         sparse: set[str] = set()
         for shard, rels in by_shard.items():
-            if len(rels) * PARSE_EQUALS_BYTES < view.store.unread_bytes(shard):
+            size = view.store.unread_bytes(shard)
+            if size >= SPARSE_MIN_BYTES and len(rels) * PARSE_EQUALS_BYTES < size:
                 sparse.update(rels)
         return sparse
 
