@@ -537,3 +537,41 @@ def test_update_and_close_dry_run_write_nothing(runner: CliRunner, root: Path) -
     assert (root / "incidents" / f"{iid}.yaml").read_text(encoding="utf-8") == text
     bad = run(runner, root, "2026-04-03", "incident", "update", iid, "--event", "cause-and-measures")
     assert bad.exit_code == 2 and "unknown" in bad.stderr
+
+
+def test_update_and_close_decide_under_the_lock_from_head(
+    runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 18: `incident update` and `close` never read the work tree's whole register (they
+    decide inside the transaction, from the register at HEAD, read lazily); their bad input still
+    exits non-zero with nothing written, and an unrelated broken file in the work tree is not theirs."""
+    from meti_pi.store import register
+
+    iid = ok_json(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失")["id"]
+    (root / "divisions" / "zz-broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")  # someone's unsaved work
+
+    def whole_read(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the work tree's whole register was read")
+
+    monkeypatch.setattr(register, "list_record_files", whole_read)
+    before = head(root)
+    status = git(root, "status", "--porcelain")
+    text = (root / "incidents" / f"{iid}.yaml").read_text(encoding="utf-8")
+    for args, code, said in (
+        (("update", iid, "--division", "nope"), 2, "--division nope"),
+        (("update", iid, "--file", "F-NOPE"), 2, "F-NOPE"),
+        (("update", "INC-2026-NOSUCH", "--event", "containment"), 2, "no such record"),
+        (("update", iid, "--note", "x"), 2, "--note/--method/--reference"),
+        (("close", iid, "--on", "2026-04-02"), 2, "must lie between"),
+        (("close", "INC-2026-NOSUCH"), 2, "no such record"),
+        (("close", iid), 1, "cannot be closed yet"),
+    ):
+        r = run(runner, root, "2026-04-03", "incident", *args)
+        assert r.exit_code == code and said in r.stderr, (args, r.exit_code, r.stderr)
+        assert head(root) == before and git(root, "status", "--porcelain") == status
+        assert (root / "incidents" / f"{iid}.yaml").read_text(encoding="utf-8") == text
+    done = ok_json(runner, root, "2026-04-03", "incident", "update", iid, "--event", "report-to-manager")
+    assert done["commit"] and head(root) == done["commit"]
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [f"register/incidents/{iid}.yaml"]
+    assert git(root, "log", "-1", "--format=%s").startswith(f"incidents/{iid}: report-to-manager recorded")
+    assert trailers(root)[-1] == "39(1) | incident update"

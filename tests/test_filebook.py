@@ -632,6 +632,35 @@ def test_check_filebook_for_validate(tmp_path: Path) -> None:
     assert '"notes"' in text[leak_line - 1]
 
 
+def test_check_filebook_on_a_write_reads_only_the_divisions_its_files_name(tmp_path: Path) -> None:
+    """A write's check_filebook (a lazy register with a focus) reads the division of each
+    withholding file, not every division, and still finds a withheld text in that division's name."""
+    from meti_pi.store import lazy
+    from meti_pi.store.register import Register, tree_of
+
+    leak = record("F-1", record_items=["氏名", "病歴"], filebook_withheld={"record_items": ["病歴"], "reason": "r"})
+    divisions = {
+        f"divisions/d{i}.yaml": DIVISION.replace("id: jinji", f"id: d{i}").replace("人事課\n", f"第{i}課\n")
+        for i in range(6)
+    }
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": DIVISION.replace("大臣官房人事課", "病歴管理室"),
+            "files/F-1.yaml": _yaml(leak),
+            **divisions,
+        },
+    )
+    whole = list(filebook.check_filebook(Register.load(root), TODAY))
+    reg = Register.load(root, at=tree_of(root, "HEAD"))
+    assert isinstance(reg.records, lazy.Records)
+    focused = list(filebook.check_filebook(reg.checked(frozenset(), frozenset({"files/F-1"})), TODAY))
+    assert [(p.path, p.code, p.line) for p in focused] == [(p.path, p.code, p.line) for p in whole]
+    assert [p.code for p in focused] == ["filebook-withheld-leak"]  # through the division's name
+    built = {rel for rel, rec in reg.records.made.items() if rec is not None and rel.startswith("divisions/")}
+    assert built == {"divisions/jinji.yaml"}
+
+
 def test_record_fixture_matches_schema() -> None:
     # The test records are real ファイル簿 records, so the tests exercise the real shape.
     from meti_pi.store import schema

@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from conftest import git, make_register
 
@@ -114,3 +115,111 @@ def test_a_write_reads_what_its_change_touches(tmp_path: Path) -> None:
     total = len(listed(root))
     assert "divisions/zz-new.yaml" in built
     assert len(built) < total / 10, (len(built), total, sorted({r.split("/")[0] for r in built}))
+
+
+def test_sparse_shards_parse_a_few_records_instead_of_reading_their_shard(tmp_path: Path, monkeypatch: Any) -> None:
+    """SPARSE_SHARDS: records few in a large shard not read yet are parsed from their blobs, giving
+    the same records and problems as the cache, and the shard is neither read nor rewritten."""
+    from meti_pi.store import cache_files
+
+    root = make_register(tmp_path, {"divisions/broken.yaml": "id: [unclosed\n"}, example=True)
+    eager = Register.load(root, at=dict(tree_of(root, "HEAD")))  # read whole: fills the read cache
+    eager.flush_cache()
+    shards = {p.name: p.stat().st_mtime_ns for p in next((root.parent / ".git" / "meti-pi-cache").iterdir()).iterdir()}
+    assert any(name.startswith("rec.files.") for name in shards)
+    read: list[str] = []
+    real_read = cache_files._read
+
+    def counting(path: Path, fp: str, key: bytes) -> Any:
+        read.append(path.name)
+        return real_read(path, fp, key)
+
+    monkeypatch.setattr(cache_files, "_read", counting)
+    seen = []
+    # every shard "large", then every shard "small", then as shipped (the example's shards are
+    # below SPARSE_MIN_BYTES: read, as starting cat-file would cost more)
+    for weight, least, parsed in (
+        (1, 0, True),
+        (1 << 40, 0, False),
+        (lazy.PARSE_EQUALS_BYTES, lazy.SPARSE_MIN_BYTES, False),
+    ):
+        monkeypatch.setattr(lazy, "PARSE_EQUALS_BYTES", weight)
+        monkeypatch.setattr(lazy, "SPARSE_MIN_BYTES", least)
+        read.clear()
+        reg = Register.load(root, at=tree_of(root, "HEAD"))
+        keys = sorted(eager.records)
+        assert [reg.records.get(k).data for k in keys] == [eager.records[k].data for k in keys]
+        seen.append([p.as_json() for p in reg.problems_of({f"{k}.yaml" for k in keys} | {"divisions/broken.yaml"})])
+        reg.flush_cache()
+        assert any(name.startswith("rec.") for name in read) is not parsed, read
+    assert seen[0] == seen[1] == seen[2] and any(p["path"] == "divisions/broken.yaml" for p in seen[0])
+    after = {p.name: p.stat().st_mtime_ns for p in next((root.parent / ".git" / "meti-pi-cache").iterdir()).iterdir()}
+    assert {n: t for n, t in after.items() if n.startswith("rec.")} == {
+        n: t for n, t in shards.items() if n.startswith("rec.")
+    }
+
+
+def test_blob_stream_reads_what_cat_file_reads(tmp_path: Path) -> None:
+    """BLOB_STREAM: one `cat-file --batch` kept open answers many asks (more names than a chunk),
+    says which object is missing, and ends when closed."""
+    from meti_pi.errors import MetiPiError
+    from meti_pi.gitlayer.runner import BlobStream, cat_file
+
+    root = make_register(tmp_path, example=True)
+    shas = sorted(set(listed(root).values()))
+    assert len(shas) > 20
+    stream = BlobStream(root.parent)
+    stream.CHUNK = 7  # several chunks
+    assert stream.read(shas[:3]) == cat_file(root.parent, shas[:3])
+    assert stream.read(shas) == cat_file(root.parent, shas)  # the same process, asked again
+    proc = stream._proc
+    assert proc is not None and proc.poll() is None
+    try:
+        stream.read(["0" * 40])
+        raise AssertionError("a missing object was read")
+    except MetiPiError as exc:
+        assert "missing" in str(exc)
+    assert proc.poll() is not None  # ended with the failure; the next read starts another
+    assert stream.read(shas[:2]) == cat_file(root.parent, shas[:2])
+    stream.close()
+    assert stream._proc is None
+
+
+def test_refs_as_text_names_whole_targets_and_keeps_no_separator() -> None:
+    """REFS_AS_TEXT: the kept references text round-trips, a search finds whole targets only, and a
+    name or target holding a separator stays out of the text (its record is then read each time)."""
+    files = {f"files/F-{i}.yaml": f"{i:040d}" for i in range(5)}
+    known = {
+        "files/F-0.yaml": ("divisions/a", "contractors/c"),
+        "files/F-1.yaml": ("divisions/ab",),
+        "files/F-2.yaml": ("divisions/x\tdivisions/a",),  # a separator inside a reference
+        "files/F-3.yaml": (),
+    }
+    text, unknown = lazy._refs_text(files, known)
+    assert unknown == {"files/F-2.yaml", "files/F-4.yaml"}
+    assert lazy._parsed_refs(text) == {r: t for r, t in known.items() if r != "files/F-2.yaml"}
+    assert lazy._naming(text, {"divisions/a"}) == {"files/F-0.yaml"}
+    assert lazy._naming(text, {"divisions/ab", "contractors/c"}) == {"files/F-0.yaml", "files/F-1.yaml"}
+    assert lazy._naming(text, {"files/F-0.yaml", "divisions"}) == set()  # relpaths and partial targets
+    packed = {"v": lazy.LISTING_VERSION, "tree": "t", "rels": "\n".join(files), "shas": "\n".join(files.values())}
+    assert lazy._unpacked({**packed, "refs": text, "unknown": "\n".join(sorted(unknown))}) == (
+        "t",
+        files,
+        text,
+        unknown,
+    )
+    assert lazy._unpacked({**packed, "refs": text, "unknown": "", "shas": "x"}) is None  # does not unpack: relisted
+
+
+def test_referrers_from_the_kept_text_see_a_reference_with_a_separator(tmp_path: Path) -> None:
+    root = make_register(
+        tmp_path,
+        {"files/F-odd.yaml": "schema_version: 1\nid: F-odd\ndivision: \"kanbo\\tsomu\"\n"},
+        example=True,
+    )
+    whole = Register.load(root)
+    for _ in range(3):  # listed, then from the kept text
+        reg = Register.load(root, at=tree_of(root, "HEAD"))
+        for key in ("divisions/kanbo\tsomu", *(d.key for d in whole.of_kind("divisions"))):
+            assert reg.referrers({key}, {"files"}) == whole.referrers({key}, {"files"}), key
+        reg.flush_cache()

@@ -491,3 +491,32 @@ def test_a_failure_after_gits_commit_point_says_the_change_was_committed(tmp_pat
         root, "show", "HEAD:register/divisions/kanbo-jinji.yaml"
     ).encode()
     assert not (root.parent / ".git" / "meti-pi-journal.json").exists()
+
+
+def test_hand_edits_are_compared_as_git_would_add_them(tmp_path):
+    """HASHED_NOT_STATUS: `commit` keeps a file whose bytes differ from HEAD's only when its content,
+    as git would add it (line endings under core.autocrlf), differs: a CRLF rewrite of an unchanged
+    record is nothing to commit; a real edit, a removed and an added record are committed."""
+    from meti_pi.actions.transaction import commit_paths
+
+    root = make_register(tmp_path, example=True)
+    git(root.parent, "config", "core.autocrlf", "true")
+    divisions = sorted((root / "divisions").glob("*.yaml"))
+    same, edited, removed = divisions[0], divisions[1], divisions[2]
+    same.write_bytes(same.read_bytes().replace(b"\n", b"\r\n"))  # the same content to git
+    rel = lambda p: p.relative_to(root).as_posix()  # noqa: E731
+    before = head(root)
+    assert commit_paths(root, [rel(same)], command="commit", summary="s", today=TODAY) is None
+    assert head(root) == before
+    edited.write_text(edited.read_text(encoding="utf-8") + "# 手で編集\n", encoding="utf-8")
+    removed.unlink()
+    added = root / "divisions" / "zz-added.yaml"
+    added.write_text(same.read_text(encoding="utf-8").replace(f"id: {same.stem}", "id: zz-added"), encoding="utf-8")
+    sha = commit_paths(
+        root, [rel(p) for p in (same, edited, removed, added)], command="commit", summary="s", today=TODAY
+    )
+    assert sha is not None and head(root) == sha
+    prefix = root.relative_to(root.parent).as_posix() + "/"
+    assert sorted(git(root.parent, "show", "--name-only", "--format=", sha).split()) == sorted(
+        prefix + rel(p) for p in (edited, removed, added)
+    )

@@ -89,7 +89,6 @@ def open_incident(
 
 def update_incident(
     root: Path,
-    reg: Register,
     incident_id: str,
     change: Update,
     *,
@@ -97,13 +96,66 @@ def update_incident(
     dry_run: bool = False,
     settings: Settings = DEFAULT,
 ) -> Written:
-    """Record an event of the reporting chain and/or changed facts (re-assessing as of the day)."""
-    current = load_incident(reg, incident_id)
+    """Record an event of the reporting chain and/or changed facts (re-assessing as of the day).
+
+    What the options alone decide is refused before the lock; the rest is decided under it, from the
+    register the commit will sit on, read lazily (issue 18: reading the whole work tree first cost
+    what the register holds). Bad input raises inside the transaction: nothing is written."""
     event = change.event
     if event is not None and event not in incidents.RECORDABLE_EVENTS:
         raise UsageError(f"--event {event}: unknown; one of {', '.join(incidents.RECORDABLE_EVENTS)}")
     if event == "note" and not change.note:
         raise UsageError("--event note needs --note TEXT")
+    for name in change.unset:
+        if name not in incidents.FACTS:
+            raise UsageError(f"--unset {name}: not a fact; one of {', '.join(incidents.FACTS)}")
+    key = f"incidents/{incident_id}"
+    with transaction(
+        root,
+        command="incident update",
+        today=today,
+        dry_run=dry_run,
+        summary="incident updated",
+        subject_record=key,
+        settings=settings,
+    ) as tx:
+        reg = tx.register()
+        current = load_incident(reg, incident_id)
+        top, facts, extra = _update_input(current, change)
+        masked = _screen(str(reg.policy["incident"]["screening"]), top, facts, extra)
+        _check_refs(reg, top)
+        if event is None and extra:
+            raise UsageError("--note/--method/--reference belong to an --event")
+        what = (
+            f"{event} recorded"
+            if event
+            else ("rules refreshed" if change.refresh_rules and not facts and not top else "facts changed")
+        )
+        doc = tx.edit(key)
+        new = incidents.update_record(
+            to_plain(doc),
+            changes=facts,
+            top_changes=top,
+            event={"event": event, **extra} if event else None,
+            files=_file_infos(reg, list(top.get("files") or current.get("files") or [])),
+            on=change.on or today,
+            today=today,
+            new_snapshot=_snapshot(reg, today) if change.refresh_rules else None,
+            # A fact's date defaults to the day the incident was known, not today (item 9 of issue 14).
+            facts_on=change.on or date.fromisoformat(str(top.get("known_on") or current["known_on"])),
+        )
+        tx.article = incidents.event_article(event, new)
+        if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
+            tx.article = "40(1)"  # cause analysis and recurrence-prevention measures
+        tx.summary = _commit_summary(new, what)
+        _apply(doc, new)
+    step = next((s for s in new["chain"] if s["step"] == event), None)
+    unrequired = event if step is not None and not step["required"] else None
+    return Written(incident_id, new, tx.commit_sha, what, masked, unrequired)
+
+
+def _update_input(current: dict[str, Any], change: Update) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(top-level changes, fact changes, the event's note/method/reference) of `change` to `current`."""
     raw = dict(change.raw)
     if change.files:
         raw["files"] = list(dict.fromkeys([*(current.get("files") or []), *change.files]))
@@ -114,68 +166,19 @@ def update_incident(
         raw["measures_planned"] = [*(old_facts.get("measures_planned") or []), *change.measures_planned]
     elif change.no_planned_measures:
         raw["measures_planned"] = list(old_facts.get("measures_planned") or [])
-    for key in change.unset:
-        if key not in incidents.FACTS:
-            raise UsageError(f"--unset {key}: not a fact; one of {', '.join(incidents.FACTS)}")
-        raw[key] = None
+    for name in change.unset:
+        raw[name] = None
     top, facts = incidents.split_input(raw)
     extra = {
         k: v
         for k, v in (("note", change.note), ("method", change.method), ("reference", change.reference))
         if v is not None
     }
-    masked = _screen(str(reg.policy["incident"]["screening"]), top, facts, extra)
-    _check_refs(reg, top)
-    if event is None and extra:
-        raise UsageError("--note/--method/--reference belong to an --event")
-    new_snapshot = _snapshot(reg, today) if change.refresh_rules else None
-    file_ids = top.get("files") or current.get("files") or []
-    key = f"incidents/{incident_id}"
-    what = (
-        f"{event} recorded"
-        if event
-        else ("rules refreshed" if change.refresh_rules and not facts and not top else "facts changed")
-    )
-
-    def updated(base: dict[str, Any]) -> dict[str, Any]:
-        return incidents.update_record(
-            base,
-            changes=facts,
-            top_changes=top,
-            event={"event": event, **extra} if event else None,
-            files=_file_infos(reg, list(file_ids)),
-            on=change.on or today,
-            today=today,
-            new_snapshot=new_snapshot,
-            # A fact's date defaults to the day the incident was known, not today (item 9 of issue 14).
-            facts_on=change.on or date.fromisoformat(str(top.get("known_on") or base["known_on"])),
-        )
-
-    preview = updated(current)  # refuses bad input before the lock is taken; gives the commit subject
-    article = incidents.event_article(event, preview)
-    if event is None and set(facts) & {"cause", "measures_done", "measures_planned"}:
-        article = "40(1)"  # cause analysis and recurrence-prevention measures
-    with transaction(
-        root,
-        command="incident update",
-        today=today,
-        dry_run=dry_run,
-        article=article,
-        summary=_commit_summary(preview, what),
-        subject_record=key,
-        settings=settings,
-    ) as tx:
-        doc = tx.edit(key)
-        new = updated(to_plain(doc))
-        _apply(doc, new)
-    step = next((s for s in new["chain"] if s["step"] == event), None)
-    unrequired = event if step is not None and not step["required"] else None
-    return Written(incident_id, new, tx.commit_sha, what, masked, unrequired)
+    return top, facts, extra
 
 
 def close_incident(
     root: Path,
-    reg: Register,
     incident_id: str,
     *,
     on: date | None,
@@ -183,11 +186,9 @@ def close_incident(
     dry_run: bool = False,
     settings: Settings = DEFAULT,
 ) -> Written:
-    """Close an incident; refused (RuleViolation) while Art. 40 cause analysis and measures, or a required report, are missing."""
-    current = load_incident(reg, incident_id)
+    """Close an incident; refused (RuleViolation) while Art. 40 cause analysis and measures, or a
+    required report, are missing. Decided under the lock from the register the commit will sit on."""
     day = on or today
-    if day > today or day.isoformat() < str(current.get("known_on")):
-        raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
     key = f"incidents/{incident_id}"
     with transaction(
         root,
@@ -199,6 +200,9 @@ def close_incident(
         subject_record=key,
         settings=settings,
     ) as tx:
+        current = load_incident(tx.register(), incident_id)
+        if day > today or day.isoformat() < str(current.get("known_on")):
+            raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
         doc = tx.edit(key)
         fresh = to_plain(doc)
         problems = incidents.close_problems(fresh, f"{key}.yaml", today)

@@ -301,15 +301,12 @@ def update_cmd(
     from meti_pi.actions.incident import update_incident
 
     st = state(ctx)
-    reg = load_register(ctx)
     given_day = option_date("--on", on)
     raw = _raw_facts(from_file, ctx.params, skip=("files",))  # update adds --file to the files recorded
     if notice_exception is not None:
         raw["notice_exception"] = None if notice_exception is NoticeException.none else notice_exception.value
     change = _update_of(ctx.params, given_day, raw)
-    done = update_incident(
-        st.register_root, reg, incident_id, change, today=st.today, dry_run=dry_run, settings=st.settings
-    )
+    done = update_incident(st.register_root, incident_id, change, today=st.today, dry_run=dry_run, settings=st.settings)
     _say_masked(done.masked)
     if done.unrequired_event:
         sys.stderr.write(
@@ -340,10 +337,8 @@ def close_cmd(
     from meti_pi.actions.incident import close_incident
 
     st = state(ctx)
-    reg = load_register(ctx)
     done = close_incident(
         st.register_root,
-        reg,
         incident_id,
         on=option_date("--on", on),
         today=st.today,

@@ -101,11 +101,23 @@ class Snapshot:
     organisation: str = ""
 
     @classmethod
-    def from_register(cls, reg: Register, *, files: list[Record] | None = None) -> Snapshot:
-        """The snapshot of `reg` (of some of its files only, when `files` is given)."""
+    def from_register(
+        cls, reg: Register, *, files: list[Record] | None = None, own_divisions: bool = False
+    ) -> Snapshot:
+        """The snapshot of `reg` (of some of its files only, when `files` is given; with
+        `own_divisions`, of the divisions those files name only: a write reads a few records, not
+        every division)."""
         chosen = reg.of_kind("files") if files is None else files
         files_by_id = {r.id: (r.relpath, r.data) for r in chosen if isinstance(r.data, dict)}
-        divisions = {r.id: r.data for r in reg.of_kind("divisions") if isinstance(r.data, dict)}
+        if own_divisions:
+            named = (reg.get("divisions", str(data.get("division"))) for _rel, data in files_by_id.values())
+            divisions = {
+                r.id: r.data
+                for r in named
+                if r is not None and r.relpath not in reg.unchecked and isinstance(r.data, dict)
+            }
+        else:
+            divisions = {r.id: r.data for r in reg.of_kind("divisions") if isinstance(r.data, dict)}
         org = reg.meta.get("organisation")
         return cls(files_by_id, divisions, reg.policy, org if isinstance(org, str) else "")
 
@@ -410,9 +422,11 @@ def with_lines(problems: Iterable[Problem], reg: Register) -> list[Problem]:
     for p in problems:
         text = ""
         if p.line is None and p.key.startswith("$."):
-            if by_path is None:
-                by_path = {r.relpath: r for r in reg.records.values()}
-            rec = by_path.get(p.path)
+            rec = reg.records.get(p.path[: -len(".yaml")]) if p.path.endswith(".yaml") else None
+            if rec is None or rec.relpath != p.path:  # not a record's path: look through them all
+                if by_path is None:
+                    by_path = {r.relpath: r for r in reg.records.values()}
+                rec = by_path.get(p.path)
             text = rec.text if rec is not None else ""
         if p.line is None and text and p.key.startswith("$."):
             steps: list[object] = []
@@ -429,14 +443,13 @@ def with_lines(problems: Iterable[Problem], reg: Register) -> list[Problem]:
 def check_filebook(reg: Register, today: date) -> Iterator[Problem]:
     """Validate check (for meti_pi.checks.validate.CHECKS): withheld texts that would be published,
     and 75(3) claims that do not say what they withhold."""
-    from dataclasses import replace
-
-    snapshot = Snapshot.from_register(reg, files=reg.subjects("files"))
     # Only a file that withholds something can leak it or name an unknown withheld item: the
-    # others need no row (most files; this check runs on every write).
-    withholding = {fid: entry for fid, entry in snapshot.files.items() if _withheld(entry[1])}
+    # others need no row (most files; this check runs on every write), and the rows need only the
+    # divisions those files name.
+    withholding = [r for r in reg.subjects("files") if isinstance(r.data, dict) and _withheld(r.data)]
+    snapshot = Snapshot.from_register(reg, files=withholding, own_divisions=True)
     # (the 75(1) mandatory items are validate's check_decisions, for every listed file)
-    found = [p for p in build(replace(snapshot, files=withholding), today).problems if p.code != "filebook-mandatory"]
+    found = [p for p in build(snapshot, today).problems if p.code != "filebook-mandatory"]
     for rec in reg.subjects("files"):
         if isinstance(rec.data, dict) and "75-3" in _exclusion_items(rec.data) and not _withheld(rec.data):
             found.append(

@@ -221,6 +221,20 @@ class Store:
         found = self._records.get(key)
         return found if isinstance(found, tuple) else None
 
+    # -- what a lazy read weighs before looking up (meti_pi.store.lazy: SPARSE_SHARDS)
+    def shard_name(self, key: str) -> str:
+        """The shard holding the entry `key`."""
+        return shard_of(key)
+
+    def unread_bytes(self, shard: str) -> int:
+        """What reading record shard `shard` would cost now, in bytes: 0 once read (or missing)."""
+        if shard in self._records.loaded:
+            return 0
+        try:
+            return os.stat(self._records.path(shard)).st_size
+        except OSError:
+            return 0
+
     def text(self, cid: str) -> bytes | None:
         """The UTF-8 text whose content id is `cid` (each texts shard is read on first use only)."""
         found = self._texts.get(cid)

@@ -20,12 +20,13 @@ correctness never depends on them (a listing that does not match is not used; gi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer
 from meti_pi.errors import MetiPiError, Problem
+from meti_pi.gitlayer.runner import BlobStream, has_filters
 from meti_pi.store import refs
 from meti_pi.store.cache_files import restored
 from meti_pi.store.kinds import KINDS, SINGLETONS
@@ -59,7 +60,20 @@ class Tree(Mapping[str, str]):
                 self.top[name] = sha
         self._kinds: dict[str, dict[str, str]] = {}
         self._refs: dict[str, dict[str, tuple[str, ...]]] = {}  # kind -> relpath -> targets, where known
+        self._text: dict[str, tuple[str, set[str]]] = {}  # kind -> its kept references text, unknown files
         self.replaced: set[str] = set()  # cache keys of content a listed folder held before and holds no more
+        self._stream: BlobStream | None = None
+
+    def blobs(self, missing: Mapping[str, str]) -> dict[str, bytes]:
+        """The blobs of `missing` (relpath -> blob id) by blob id: through the one `cat-file --batch`
+        this tree keeps open (runner.BlobStream), or each through its filter where the repository
+        configures filters (as a checkout reads it)."""
+        shas = sorted(set(missing.values()))
+        if has_filters(self.root):  # git's config is the repository's, asked from any folder in it
+            return gitlayer.read_blobs(self.root, shas, {sha: rel for rel, sha in missing.items()})
+        if self._stream is None:
+            self._stream = BlobStream(self.root)
+        return self._stream.read(shas)
 
     # -- the mapping
     def __getitem__(self, rel: str) -> str:
@@ -93,15 +107,16 @@ class Tree(Mapping[str, str]):
         self._refs[folder] = {}
         if sid is None:
             return {}
-        kept = self.store.listing(folder) if self.store is not None else None
+        kept = _unpacked(self.store.listing(folder) if self.store is not None else None)
         files: dict[str, str] | None = None
         known: dict[str, tuple[str, ...]] = {}
-        if kept is not None and isinstance(kept.get("files"), dict) and isinstance(kept.get("refs"), dict):
-            if kept.get("tree") == sid:  # kept for this very tree: nothing to list, nothing to write
-                self._refs[folder] = kept["refs"]
-                return dict(kept["files"])
-            if isinstance(kept.get("tree"), str):
-                files, known = self._moved(folder, kept["tree"], sid, kept["files"], kept["refs"])
+        if kept is not None:
+            tree, kept_files, text, unknown = kept
+            if tree == sid:  # kept for this very tree: nothing to list, nothing to write
+                del self._refs[folder]  # read from the text when asked (REFS_AS_TEXT)
+                self._text[folder] = (text, unknown)
+                return kept_files
+            files, known = self._moved(folder, tree, sid, kept_files, _parsed_refs(text))
         if files is None:
             out = gitlayer.git(
                 self.root, "ls-tree", "--full-tree", "-r", "-z", sid
@@ -143,13 +158,35 @@ class Tree(Mapping[str, str]):
 
     def _save(self, folder: str, files: dict[str, str]) -> None:
         if self.store is not None and folder in self.folders:
-            self.store.save_listing(
-                folder, {"tree": self.folders.get(folder), "files": files, "refs": self._refs.get(folder, {})}
-            )
+            text, unknown = _refs_text(files, self._refs.get(folder, {}))
+            rels = list(files)
+            packed = {
+                "v": LISTING_VERSION,
+                "tree": self.folders.get(folder),
+                "rels": "\n".join(rels),
+                "shas": "\n".join(files[r] for r in rels),
+                "refs": text,
+                "unknown": "\n".join(sorted(unknown)),
+            }
+            if any("\n" in r for r in rels):  # a name that cannot be kept so: listed by git each time
+                return
+            self.store.save_listing(folder, packed)
 
     def known_refs(self, folder: str) -> dict[str, tuple[str, ...]]:
         self.kind(folder)
+        if folder not in self._refs:
+            self._refs[folder] = _parsed_refs(self._text.pop(folder)[0])
         return self._refs[folder]
+
+    def naming(self, folder: str, keys: set[str]) -> tuple[set[str], set[str]]:
+        """(the files of `folder` known to name one of `keys`, the files whose references are not
+        known): from the kept text of the references where it is still as kept (REFS_AS_TEXT)."""
+        files = self.kind(folder)
+        kept = self._text.get(folder)
+        if kept is not None and not any(_SEPARATORS.intersection(k) for k in keys):
+            return _naming(kept[0], keys), kept[1]
+        known = self.known_refs(folder)
+        return {rel for rel, t in known.items() if not keys.isdisjoint(t)}, {r for r in files if r not in known}
 
     def keep_refs(self, folder: str, found: dict[str, tuple[str, ...]]) -> None:
         """Remember the references of records of `folder` just read (kept with the listing)."""
@@ -157,6 +194,90 @@ class Tree(Mapping[str, str]):
         if any(known.get(rel) != targets for rel, targets in found.items()):
             known.update(found)
             self._save(folder, self._kinds[folder])
+
+
+# REFS_AS_TEXT (a speed trick the write bench needs at 100,000 records): a kind's listing keeps
+# its files as two joined texts and its records' references as one text, a line per record
+# ("\n<relpath>\t<target>\x1f<target>"), instead of dictionaries of 27,000 entries: unmarshalling
+# those cost a write ~50 ms at 100k (the `files` listing), and "who names divisions/X" is then a
+# substring search of one text. A name holding a separator is not kept in the text (its record is
+# read each time); a listing that does not unpack is listed by git again.
+LISTING_VERSION = 2
+_SEP = "\x1f"
+_SEPARATORS = frozenset("\n\t\x1f")
+
+
+def _unpacked(kept: Any) -> tuple[str, dict[str, str], str, set[str]] | None:
+    """(tree id, files, references text, files of unknown references) of a kept listing, or None."""
+    if not isinstance(kept, dict) or kept.get("v") != LISTING_VERSION:
+        return None
+    tree, rels, shas, text, unknown = (kept.get(k) for k in ("tree", "rels", "shas", "refs", "unknown"))
+    if not (
+        isinstance(tree, str)
+        and isinstance(rels, str)
+        and isinstance(shas, str)
+        and isinstance(text, str)
+        and isinstance(unknown, str)
+    ):
+        return None
+    names, ids = (rels.split("\n"), shas.split("\n")) if rels else ([], [])
+    if len(names) != len(ids) or not text.startswith("\n") or not text.endswith("\n"):
+        return None
+    return tree, dict(zip(names, ids)), text, set(unknown.split("\n")) - {""}
+
+
+def _refs_text(files: Mapping[str, str], known: Mapping[str, tuple[str, ...]]) -> tuple[str, set[str]]:
+    """The references text of `known` (for the files listed), and the files it does not hold."""
+    lines = []
+    unknown = set()
+    for rel in files:
+        targets = known.get(rel)
+        if (
+            targets is None
+            or _SEPARATORS.intersection(rel)
+            or any(not t or _SEPARATORS.intersection(t) for t in targets)
+        ):
+            unknown.add(rel)
+            continue
+        lines.append(f"\n{rel}\t{_SEP.join(targets)}")
+    return "".join(lines) + "\n", unknown
+
+
+def _parsed_refs(text: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for line in text.split("\n"):
+        if line:
+            rel, _, targets = line.partition("\t")
+            out[rel] = tuple(targets.split(_SEP)) if targets else ()
+    return out
+
+
+def _naming(text: str, keys: set[str]) -> set[str]:
+    """The relpaths whose line of the references text names one of `keys` (no separator in them)."""
+    found = set()
+    for key in keys:
+        if not key:
+            continue
+        at = text.find(key)
+        while at >= 0:
+            end = at + len(key)
+            if text[at - 1] in "\t\x1f" and text[end] in "\x1f\n":  # a whole target, not part of one
+                start = text.rfind("\n", 0, at) + 1
+                found.add(text[start : text.index("\t", start)])
+            at = text.find(key, at + 1)
+    return found
+
+
+# SPARSE_SHARDS (a speed trick the write bench needs at 100,000 records): a record parses from its
+# blob in about the time it takes to read and authenticate this many bytes of a cache shard. A
+# shard not read yet is read only when it holds fewer bytes than this per record wanted from it;
+# otherwise those records are parsed (the same outcome: the cache holds parse results, correctness
+# never depends on it). Measured at 100k: a `files` shard of 3.3 MB reads in ~10 ms, one `files`
+# record parses (YAML and schema) in ~0.4 ms.
+PARSE_EQUALS_BYTES = 128 * 1024
+# ... and never for a shard smaller than this: starting the `cat-file` process costs about as much
+# as reading 1 MB of shard (at 10k records a `files` shard is 0.3 MB: it is read, as before).
+SPARSE_MIN_BYTES = 1 << 20
 
 
 def _problems(rel: str, faults: Iterable[Any]) -> list[Problem]:
@@ -199,6 +320,7 @@ class Records(Mapping[str, Any]):
         """Build the records of `rels` not built yet: from the cache, else parsed from their blobs."""
         todo = [rel for rel in rels if rel not in self.made]
         missing: dict[str, str] = {}
+        wanted: dict[str, tuple[str, str, str, str]] = {}  # relpath -> (kind, id, blob id, cache key)
         for rel in todo:
             if rel in self.overlay:
                 self._take(rel, self.overlay[rel])
@@ -213,7 +335,10 @@ class Records(Mapping[str, Any]):
                 self.faults[rel] = [Problem(rel, None, "layout", problem)]
                 continue
             schema_file = SINGLETONS[rel] if kind == "" else KINDS[kind].schema_file
-            entry = self.view.lookup(f"{cid}:{schema_file}") if self.view is not None else None
+            wanted[rel] = (kind, rid, cid, f"{cid}:{schema_file}")
+        sparse = self._sparse(wanted)
+        for rel, (kind, rid, cid, key) in wanted.items():
+            entry = self.view.lookup(key) if self.view is not None and rel not in sparse else None
             if entry is None:
                 missing[rel] = cid
             elif entry[0] == "ok":
@@ -222,16 +347,34 @@ class Records(Mapping[str, Any]):
             else:
                 self._take(rel, (cid, entry, entry[1], None))
         if missing:
-            self._parse(missing)
+            self._parse(missing, sparse)
 
-    def _parse(self, missing: dict[str, str]) -> None:
-        found = gitlayer.read_blobs(
-            self.root, sorted(set(missing.values())), {sha: rel for rel, sha in missing.items()}
-        )
+    def _sparse(self, wanted: dict[str, tuple[str, str, str, str]]) -> set[str]:
+        """SPARSE_SHARDS: the records of `wanted` cheaper to parse from their blobs than to look up,
+        because they are few in a large cache shard not read yet (a write reads a few dozen records
+        spread over every shard of a large kind: reading those shards whole cost more than parsing)."""
+        view = self.view
+        if view is None or not wanted:
+            return set()
+        by_shard: dict[str, list[str]] = {}
+        for rel, (_kind, _rid, _cid, key) in wanted.items():
+            if key not in view.new:
+                by_shard.setdefault(view.store.shard_name(key), []).append(rel)
+        sparse: set[str] = set()
+        for shard, rels in by_shard.items():
+            size = view.store.unread_bytes(shard)
+            if size >= SPARSE_MIN_BYTES and len(rels) * PARSE_EQUALS_BYTES < size:
+                sparse.update(rels)
+        return sparse
+
+    def _parse(self, missing: dict[str, str], unkept: Collection[str] = ()) -> None:
+        found = self.tree.blobs(missing)
         given = {rel: found[sha] for rel, sha in missing.items() if sha in found}
         for rel, outcome in self.parse_many(self.root, sorted(given), given, self.view).items():
             cid, entry, _faults, _record = outcome
-            if self.view is not None and entry is not None:
+            # Parsed instead of looked up (`unkept`): most likely in the cache already, and adding
+            # it would make this command rewrite the very shard it avoided reading.
+            if self.view is not None and entry is not None and rel not in unkept:
                 self.view.add(f"{cid}:{schema_file_of_path(rel) or ''}", entry)
             self._take(rel, outcome)
         for rel in missing:
@@ -324,9 +467,9 @@ class Records(Mapping[str, Any]):
         """The keys of the records of `kinds` that name one of `keys`."""
         found: set[str] = set()
         for kind in sorted(kinds):
-            known = self.tree.known_refs(kind)
             rels = self.rels_of(kind)
-            unknown = [rel for rel in rels if rel not in known or rel in self.overlay]
+            named, unknown_rels = self.tree.naming(kind, keys)
+            unknown = [rel for rel in rels if rel in unknown_rels or rel in self.overlay]
             self.read(unknown)
             fresh = {}
             for rel in unknown:
@@ -338,9 +481,7 @@ class Records(Mapping[str, Any]):
                     found.add(rel[:-5])
             if fresh:
                 self.tree.keep_refs(kind, fresh)
-            found.update(
-                rel[:-5] for rel in rels if rel not in self.overlay and rel in known and not keys.isdisjoint(known[rel])
-            )
+            found.update(rel[:-5] for rel in named if rel not in self.overlay)
         return found
 
     def problems_of(self, rels: Iterable[str]) -> list[Problem]:
