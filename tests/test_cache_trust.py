@@ -168,6 +168,9 @@ def forge(root: Path, maker: Path) -> None:
             }
             assert cache._write(store.dir / f"rec.{shard}", store.fp, key, part)
         (store.dir / "results").unlink()
+        # The incremental base would answer without reading the shards: the plant is in the shards.
+        for name in ("base", "base-found"):
+            (store.dir / name).unlink(missing_ok=True)
     finally:
         cache.user_key.cache_clear()
 

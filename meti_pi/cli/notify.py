@@ -20,7 +20,6 @@ is literally a verb name is drafted with `notify draft ID`.)
 
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +27,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, option_date, print_json, report_problems, state
+from meti_pi.cli.common import DryRunOpt, JsonOpt, option_date, paused_gc, print_json, report_problems, state
 
 DEFAULT_VERB = "draft"
 CHECK_FLAG = "--check"
@@ -194,8 +193,8 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     note = gitlayer.recover_if_needed(st.register_root)
     if note:
         _err(f"meti-pi: {note}")
-    gc.disable()  # read-only and done in one go: as `status` (the records read are never garbage)
-    findings, ledger = notify_ops.check_register(st.register_root, st.today, settings=st.settings)
+    with paused_gc():  # read-only and done in one go, as `status`
+        findings, ledger = notify_ops.check_register(st.register_root, st.today, settings=st.settings)
     failing = [f for f in findings if f.failing]
     listed = [f for f in findings if not f.failing]
     if json_out:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.cli.common import JsonOpt, console, load_register, print_json, state
+from meti_pi.cli.common import JsonOpt, console, load_register, paused_gc, print_json, state
 
 if TYPE_CHECKING:
     from meti_pi.checks.status import DueItem
@@ -38,11 +37,9 @@ def status_cmd(
     from meti_pi.checks import status
 
     st = state(ctx)
-    # Read-only, and done in one go: the register's records are never garbage, and the cycle
-    # collector walked them again and again while status decoded them (~1 s of CPU at 100k records).
-    gc.disable()
-    reg = load_register(ctx)
-    items = status.due_items(reg, st.today, horizon_days=horizon)
+    with paused_gc():
+        reg = load_register(ctx)
+        items = status.due_items(reg, st.today, horizon_days=horizon)
     counts = status.summary(items)
     if json_out:
         print_json(
