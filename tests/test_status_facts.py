@@ -169,3 +169,22 @@ def test_the_screen_lists_the_first_rows_and_summarises_the_rest(tmp_path: Path,
     shown = screen.stdout.split("\nほか ")[0].rsplit("└", 1)[0]
     assert every.stdout.startswith(shown)
     assert json.loads(invoke(runner, root, "status", "--horizon", "400", "--json").stdout) == doc
+
+
+@pytest.mark.parametrize(
+    "args", [("status",), ("status", "--json"), ("notify", "--check"), ("notify", "--check", "--json")]
+)
+def test_the_cycle_collector_is_back_on_after_a_read_only_command(
+    tmp_path: Path, runner, args: tuple[str, ...]
+) -> None:
+    """status and notify --check pause the collector for their read only: a process that runs
+    several commands (these tests, `make test`) must not be left without it."""
+    import gc
+
+    from conftest import invoke
+
+    root = make_register(tmp_path, example=True)
+    assert gc.isenabled()
+    result = invoke(runner, root, *args)
+    assert result.exit_code in (0, 1), result.output[-500:]
+    assert gc.isenabled()
