@@ -31,7 +31,7 @@ from meti_pi.gitlayer.commit import (
     register_changed,
 )
 from meti_pi.gitlayer.fs import crash_point, read_or_none
-from meti_pi.gitlayer.runner import Repo, git, has_filters, head_commit, repo_of, text_at
+from meti_pi.gitlayer.runner import Repo, git, head_commit, repo_of, text_at
 from meti_pi.gitlayer.trailers import commit_message
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import limits, schema, yamlio, yamlload
@@ -414,7 +414,7 @@ def commit_paths(
             # Bytes differ; git says whether the content does (a line-ending conversion or a filter
             # makes the work-tree bytes differ from the blob while the file is unchanged).
             sure = {r for r in candidates if head_texts[r] is None or texts[r] is None}  # added or removed
-            candidates = _content_differs(repo, base, candidates, sure, head_texts)
+            candidates = _content_differs(repo, base, candidates, sure)
         changed = {rel: texts[rel] for rel in candidates}
         if not changed:
             return None
@@ -453,15 +453,13 @@ def commit_paths(
         )
 
 
-def _content_differs(
-    repo: Repo, base: str, rels: list[str], sure: set[str], head_texts: dict[str, str | None]
-) -> list[str]:
+def _content_differs(repo: Repo, base: str, rels: list[str], sure: set[str]) -> list[str]:
     """The files of `rels` whose work-tree content, as git would add it, is not `base`'s blob (`sure`:
     those added or removed). HASHED_NOT_STATUS (a speed trick the write bench needs at 100,000
     records): the files are hashed by `git hash-object --stdin-paths` (through each path's
     attributes and filters, as `git add` would) and compared with `base`'s blob ids (`git ls-tree`),
-    instead of a `git status`, which reads and refreshes git's whole index (10 MB at 100k). Without
-    filters, in a SHA-1 repository, HEAD's text (`head_texts`, read by `git show`) is its blob."""
+    instead of a `git status`, which reads and refreshes git's whole index (10 MB at 100k). Both
+    ids come from git: no blob is named by hand."""
     old = [repo.git_path(r) for r in rels if r not in sure]
     if not old:
         return list(rels)
@@ -469,16 +467,11 @@ def _content_differs(
         differ = _listed_by_status(repo, [repo.git_path(r) for r in rels])
         return [rel for rel in rels if repo.git_path(rel) in differ]
     blobs: dict[str, str | None] = {}
-    if len(base) == 40 and not has_filters(repo.top):
-        for r in rels:
-            text = head_texts.get(r)
-            blobs[repo.git_path(r)] = None if text is None else blob_id(text.encode("utf-8", "surrogateescape"))
-    else:
-        listed = git(repo.top, "--literal-pathspecs", "ls-tree", "-z", "--full-tree", base, "--", *old)
-        for entry in listed.split("\0"):
-            head, _, gpath = entry.partition("\t")
-            if head.count(" ") == 2:
-                blobs[gpath] = head.split(" ")[2]
+    listed = git(repo.top, "--literal-pathspecs", "ls-tree", "-z", "--full-tree", base, "--", *old)
+    for entry in listed.split("\0"):
+        head, _, gpath = entry.partition("\t")
+        if head.count(" ") == 2:
+            blobs[gpath] = head.split(" ")[2]
     hashed = git(repo.top, "hash-object", "--stdin-paths", input="".join(p + "\n" for p in old).encode("utf-8"))
     now = dict(zip(old, hashed.split()))
     return [r for r in rels if r in sure or blobs.get(repo.git_path(r)) != now.get(repo.git_path(r))]

@@ -15,6 +15,7 @@ from meti_pi.checks import incremental, validate_work
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.filebook import book as filebook
+from meti_pi.gcpause import paused_gc
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
 from meti_pi.notify import notices
 from meti_pi.notify.notices import notice_findings
@@ -558,7 +559,6 @@ def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any
     Checks are independent functions of (register, today), so running some in a forked copy of
     this process gives the same problems; a check that fails there is run again here.
     """
-    import gc
     import time
 
     least = reg.settings.parallel(PARALLEL_CHECKS_MIN)
@@ -574,13 +574,8 @@ def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any
         return run
 
     names = [f"{getattr(c, '__module__', '')}.{getattr(c, '__qualname__', repr(c))}" for c in checks]
-    gc_was_on = gc.isenabled()
-    gc.disable()  # checks build many short-lived objects: collections would only cost time here
-    try:
+    with paused_gc():  # checks build many short-lived objects: collections would only cost time here
         results = procs.run_shared([task(c) for c in checks], [weights.get(n, 1.0) for n in names], workers)
-    finally:
-        if gc_was_on:
-            gc.enable()
     if view is not None:
         view.save_weights({n: r[0] for n, r in zip(names, results)})
     return [[Problem(*p) for p in found] for _, found in results]

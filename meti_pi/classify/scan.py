@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -52,6 +51,7 @@ from meti_pi.classify.values import (
 )
 from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS, SAMPLE_ROWS, Vocabulary, vocabulary
 from meti_pi.errors import UsageError
+from meti_pi.gcpause import paused_gc
 
 
 @dataclass(frozen=True)
@@ -128,14 +128,9 @@ def scan(
     tables: list[TableScan] = []
     try:
         with datasets.open_dataset(path, sheet) as dataset:  # looked up when called (tests replace it)
-            gc_was_enabled = gc.isenabled()
-            gc.disable()  # rows are short-lived lists; the cyclic GC only costs time here (measured 2.5x)
-            try:
+            with paused_gc():  # rows are short-lived lists; the cyclic GC only costs time here (measured 2.5x)
                 for table in dataset.tables:
                     tables.append(_scan_table(table, vocab, keys, counters, progress))
-            finally:
-                if gc_was_enabled:
-                    gc.enable()
             fmt, encoding = dataset.format, dataset.encoding
     except BaseException:
         close_counters(counters)

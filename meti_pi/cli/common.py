@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
@@ -87,20 +86,6 @@ def warn_not_regular(load_problems: Any) -> None:
     for p in load_problems:
         if NOT_REGULAR in p.message:
             sys.stderr.write(f"meti-pi: warning: {p.path}: {NOT_REGULAR}; skipped\n")
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cycle collector off for a read-only command's one pass over the register (its records are
-    never garbage, and the collector walked them again and again: ~1 s of CPU at 100,000 records),
-    then back as it was, so a caller running several commands in one process (the tests) keeps it."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def option_date(option: str, value: str | None) -> date | None:

@@ -27,7 +27,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, option_date, paused_gc, print_json, report_problems, state
+from meti_pi.cli.common import DryRunOpt, JsonOpt, option_date, print_json, report_problems, state
+from meti_pi.gcpause import paused_gc
 
 DEFAULT_VERB = "draft"
 CHECK_FLAG = "--check"

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.cli.common import JsonOpt, console, load_register, paused_gc, print_json, state
+from meti_pi.cli.common import JsonOpt, console, load_register, print_json, state
+from meti_pi.gcpause import paused_gc
 
 if TYPE_CHECKING:
     from meti_pi.checks.status import DueItem

@@ -9,7 +9,6 @@ earlier years are carried forward as items of their own until their corrective a
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import lru_cache
@@ -19,6 +18,7 @@ from typing import Any
 from meti_pi import procs
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.errors import MetiPiError
+from meti_pi.gcpause import paused_gc
 from meti_pi.inspect.applicability import APPLIES
 from meti_pi.inspect.items import (
     ANSWERS,
@@ -253,9 +253,7 @@ def map_all(
     tell = progress or (lambda done, total: None)
     out: list[Any] = []
     put = emit or out.append
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         if workers < 2 or not ids:
             for n, d in enumerate(ids, start=1):
                 put(_used(reg, d, year, today, catalogue, use))
@@ -275,9 +273,6 @@ def map_all(
             done += hi - lo
             tell(done, len(ids))
         return out
-    finally:
-        if gc_was_on:
-            gc.enable()
 
 
 def _used(

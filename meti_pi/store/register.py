@@ -6,7 +6,6 @@ Layout: `register.yaml`, `policy.yaml`, `citations.yaml` at the root; one record
 
 from __future__ import annotations
 
-import gc
 import marshal
 import os
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from typing import Any, Self
 
 from meti_pi import gitlayer, procs
 from meti_pi.errors import MetiPiError, Problem
+from meti_pi.gcpause import paused_gc
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import cache, lazy, limits, refs, schema, yamlload
 from meti_pi.store import policy as policy_mod
@@ -122,13 +122,8 @@ class Register:
         for rel in overlay:
             if rel not in paths:
                 paths.append(rel)
-        gc_was_on = gc.isenabled()
-        gc.disable()  # parsing builds ~100 containers per record and frees none: collections only cost time
-        try:
+        with paused_gc():  # parsing builds ~100 containers per record and frees none
             return _load(cls, root, sorted(paths), overlay, at, settings)
-        finally:
-            if gc_was_on:
-                gc.enable()
 
     # -- lookups ------------------------------------------------------------------------
     def get(self, kind: str, rid: str) -> Record | None:
