@@ -82,6 +82,13 @@ def classify_path(rel: str) -> tuple[str, str, str | None]:
     return kind, rid, None
 
 
+def _symlink(rel: str) -> Problem:
+    """A record file that is a symbolic link (on disk or in a commit): read in neither place."""
+    return Problem(
+        rel, None, "symlink", "record files must be regular files, not symbolic links; replace the link with the file"
+    )
+
+
 def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Record | None, list[Problem]]:
     """Read and parse one file; problems instead of exceptions."""
     kind, rid, problem = classify_path(rel)
@@ -91,14 +98,7 @@ def parse_record(root: Path, rel: str, *, text: str | None = None) -> tuple[Reco
     if text is None:
         try:
             if path.is_symlink():
-                return None, [
-                    Problem(
-                        rel,
-                        None,
-                        "symlink",
-                        "record files must be regular files, not symbolic links; replace the link with the file",
-                    )
-                ]
+                return None, [_symlink(rel)]
             raw = limits.read_regular(path, policy_mod.max_file_bytes(str(root)))
         except limits.FileRefused as exc:
             return None, [
@@ -135,14 +135,7 @@ def parse_blob(root: Path, rel: str, raw: bytes | None) -> tuple[Record | None, 
     if problem:
         return None, [Problem(rel, None, "layout", problem)]
     if raw is None:
-        return None, [
-            Problem(
-                rel,
-                None,
-                "symlink",
-                "record files must be regular files, not symbolic links; replace the link with the file",
-            )
-        ]
+        return None, [_symlink(rel)]
     try:
         text = yamlload.decode(raw)
     except yamlload.YamlFault as fault:
