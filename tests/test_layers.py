@@ -120,6 +120,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.inspect', 'gitlayer'): 'startup',
     ('cli.inspect', 'inspect.checklist'): 'startup',
     ('cli.inspect', 'inspect.inspection'): 'startup',
+    ('cli.inspect', 'inspect.lazyread'): 'startup',
     ('cli.notify', 'actions.notify'): 'startup',
     ('cli.notify', 'gitlayer'): 'startup',
     ('cli.notify', 'notify.notices'): 'startup',
