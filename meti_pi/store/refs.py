@@ -120,8 +120,8 @@ def referring(reg: Any, kind: str, target: str) -> list[Any]:
     if naming is not None:
         rels = sorted(f"{k}.yaml" for k in naming(kind, target))
         reg.records.read(rels)  # together: one pass over their cache shards, or one read of their blobs
-        found = (reg.records.record(rel) for rel in rels)
-        return [rec for rec in found if rec is not None and rec.relpath not in reg.unchecked]
+        built = (reg.records.record(rel) for rel in rels)
+        return [rec for rec in built if rec is not None and rec.relpath not in reg.unchecked]
     ask = getattr(reg.records, "referring", None)  # a register that knows who names what (store.worktree)
     known = ask(kind, target) if ask is not None else None
     if known is not None:
