@@ -115,6 +115,18 @@ def _inverted(targets: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
     return out
 
 
+def read_ahead(reg: Register, files: list[Any]) -> None:
+    """Read together what a division's checklist reads of each of its files, on a register read
+    lazily: their ledgers and notices (each read alone costs a round trip to git). Nothing otherwise."""
+    records = reg.records
+    names = getattr(records, "names", None)
+    if not isinstance(records, WorkRecords) or not isinstance(names, Referrers):
+        return
+    rels = [f"ledger/{f.id}.yaml" for f in files]
+    rels += [f"{key}.yaml" for f in files for key in names.keys_naming("notifications", f"files/{f.id}")]
+    records.read(rels)
+
+
 def division_register(root: Path, settings: Settings = DEFAULT) -> tuple[Register, list[Problem]] | None:
     """(the work tree's register read lazily, the load problems of the files that differ from HEAD),
     or None where that reading does not apply (then read the register whole). Only the files that

@@ -11,6 +11,7 @@ from typing import Any
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.incident import incidents
 from meti_pi.inspect.items import CLASS_JA
+from meti_pi.inspect.lazyread import read_ahead
 from meti_pi.inspect.years import add_months, jp_day
 from meti_pi.notify import notices
 from meti_pi.store import beppyo, refs
@@ -55,6 +56,7 @@ class Context:
             self._cache["files"] = [
                 r for r in files_of_division(self.reg, self.division) if held_during(r.data, self.start, self.end)
             ]
+            read_ahead(self.reg, self._cache["files"])  # their ledgers and notices, together
         return self._cache["files"]  # type: ignore[no-any-return]
 
     @property
