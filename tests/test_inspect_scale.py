@@ -384,7 +384,7 @@ def test_one_division_read_lazily_prints_the_same_on_a_generated_register_with_h
     divisions = sorted(d.id for d in Register.load(root).of_kind("divisions"))
     d, e = edit_work_tree(root)
     some = [d, e, *divisions[:: max(1, len(divisions) // 3)]]
-    whole, lazy, made = lazy_and_whole(runner, root, some, monkeypatch)
+    whole, lazy, _made = lazy_and_whole(runner, root, some, monkeypatch)
     assert lazy == whole
     # Once the references are kept with the listings (the first reading kept them), a division other
     # than the 副総括's office (whose items count every file and notice) reads a small part of the register.
