@@ -47,6 +47,7 @@ class Referrers:
         self.records = records
         self._by_kind: dict[str, dict[str, list[str]]] = {}  # kind -> target -> keys naming it
         self._changed: dict[str, dict[str, tuple[str, ...]]] = {}  # kind -> overlay relpath -> targets now
+        self._searched: dict[tuple[str, str], list[str]] = {}  # (kind, target) -> keys, found by a text search
 
     def referrers_now(self, target: str) -> list[str]:
         """The keys of the records (of every kind that can name it) naming `target`."""
@@ -57,13 +58,17 @@ class Referrers:
         """The keys of the records of `kind` naming `target` (in no particular order)."""
         index = self._by_kind.get(kind)
         if index is None:
+            found = self._searched.get((kind, target))
+            if found is not None:
+                return found
             overlay = self.records.overlay
             named, unknown = self.records.tree.naming(kind, {target})
             if not unknown or unknown.issubset(overlay):
                 changed = self._overlay(kind)
                 rels = {rel for rel in named if rel not in overlay}
                 rels.update(rel for rel, targets in changed.items() if target in targets)
-                return _keys(rels)
+                found = self._searched[(kind, target)] = _keys(rels)
+                return found
             index = self._by_kind[kind] = _inverted(self._targets(kind))
         return index.get(target, [])
 
