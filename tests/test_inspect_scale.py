@@ -16,6 +16,7 @@ reference) on the example register and on a generated register with every record
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -264,7 +265,7 @@ def division_outputs(runner: Any, root: Path, divisions: list[str]) -> dict[tupl
             args = ("inspect", "--year", "2026", "--division", d, *tail)
             result = invoke(runner, root, *args)
             assert result.exit_code in (0, 1), result.output
-            out[args] = (result.exit_code, result.stdout)
+            out[args] = (result.exit_code, result.stdout, result.output)  # output: with what went to stderr
     return out
 
 
@@ -318,6 +319,7 @@ def edit_work_tree(root: Path) -> tuple[str, str]:
     odd = by_division[d][-1]  # fails its schema (an unknown field), still D's file
     write(odd, dict(odd.data, not_in_the_schema=True))
     (root / "files" / "F-2099-BROKEN.yaml").write_text("division: [unclosed\n", encoding="utf-8")  # does not parse
+    os.mkfifo(root / "files" / "F-2099-FIFO.yaml")  # not a regular file: skipped, and said so
     return d, e
 
 
@@ -330,7 +332,7 @@ def test_one_division_read_lazily_prints_what_the_whole_register_prints(
     assert lazy == whole
     total = len(Register.load(root).records)
     assert made and all(len([r for r in reg.records.made.values() if r is not None]) < total for reg in made)
-    text = "".join(out for _code, out in whole.values())
+    text = "".join(out for _code, out, _all in whole.values())
     assert "委託先" in text and "第35条" in text and "carry@" in text  # contractors, notices, open findings
 
 
@@ -358,6 +360,7 @@ def test_one_division_read_lazily_sees_the_hand_edits_the_whole_register_sees(
     assert again == whole
     assert "files" not in built  # ... which later readings find kept with the listing
     mine = whole[("inspect", "--year", "2026", "--division", d, "--json")][1]
+    assert "F-2099-FIFO.yaml: not a regular file" in whole[("inspect", "--year", "2026", "--division", d)][2]
     assert "N-2099-NEW001" in mine  # the untracked notice, of D's file
     assert "F-2099-BROKEN" not in mine
 
