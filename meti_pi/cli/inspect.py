@@ -97,7 +97,8 @@ def inspect_cmd(
     Every 'no' becomes a finding with a corrective action (owner, due date); open findings are asked again each year until closed.
     """
     st = state(ctx)
-    shows_one = division is not None and not (answers or interactive or report)
+    # One division's checklist (as _show_checklists reads --division): the register read lazily.
+    shows_one = bool(division) and not (answers or interactive or report)
     reg = _division_register(ctx) if shows_one else load_register(ctx)
     y = _year(reg, year, st.today)
     if sum(map(bool, (answers, interactive, report))) > 1:
