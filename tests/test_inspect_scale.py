@@ -401,3 +401,13 @@ def test_one_division_read_lazily_prints_the_same_on_a_generated_register_with_h
     read = sum(1 for rel in reg.records.made if rel.split("/", 1)[0] in ("files", "notifications", "ledger"))
     held = sum(1 for key in Register.load(root).records if key.split("/", 1)[0] in ("files", "notifications", "ledger"))
     assert read < held // 4
+
+
+def test_one_division_read_lazily_from_a_register_at_the_top_of_its_repository(
+    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_register(tmp_path, example=True, subdir="")
+    assert (root / ".git").is_dir()
+    d, e = edit_work_tree(root)
+    whole, lazy, made = lazy_and_whole(runner, root, [d, e], monkeypatch)
+    assert lazy == whole and made
