@@ -96,6 +96,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.classify', 'classify.detect'): 'startup',
     ('cli.classify', 'store.ids'): 'startup',
     ('cli.classify', 'store.limits'): 'startup',
+    ('cli.classify', 'store.locate'): 'startup',
     ('cli.classify', 'store.policy'): 'startup',
     ('cli.classify', 'store.yamlload'): 'startup',
     ('cli.common', 'gitlayer'): 'startup',

@@ -226,9 +226,11 @@ def _read_profile(path: Path) -> Any:
 def _policy(ctx: typer.Context) -> dict[str, Any]:
     """The register's policy when there is a register, else the defaults."""
     from meti_pi.store import policy as policy_mod
+    from meti_pi.store.locate import find_register
 
+    # found without meti_pi.store.register (~40 ms of imports a plain scan does not need)
     try:
-        root = state(ctx).register_root
+        root = find_register(state(ctx).register_opt, Path.cwd())
     except MetiPiError:
         return policy_mod.merged(None)
     return policy_mod.load_policy(root)
