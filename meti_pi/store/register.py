@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any, Self
 
 from meti_pi import gitlayer, procs
-from meti_pi.errors import MetiPiError, Problem
+from meti_pi.errors import Problem
 from meti_pi.gcpause import paused_gc
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import cache, lazy, limits, refs, schema, yamlload
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.ids import ID_RE
-from meti_pi.store.locate import REGISTER_FILE, find_register  # re-exported (moved: a leaf, for classify)
 from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.locate import REGISTER_FILE, find_register  # re-exported (moved: a leaf, for classify)
 from meti_pi.store.problems import record_schema_problems
 from meti_pi.store.record import (
     Record,
