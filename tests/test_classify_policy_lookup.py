@@ -51,3 +51,26 @@ def test_a_missing_register_option_still_falls_back_to_the_defaults(tmp_path: Pa
     data.write_text("氏名\n山田太郎\n", encoding="utf-8")
     out, _ = _run(tmp_path, "classify", str(data), "--json")
     assert out["management_class"] == "C"  # type: ignore[index]
+
+
+WARM = """
+import sys, threading
+from pathlib import Path
+from meti_pi.cli.classify import _warm_engine
+_warm_engine(Path(sys.argv[1]))
+for t in threading.enumerate():
+    if t.name == "meti-pi-import-polars":
+        t.join()
+print("polars" in sys.modules)
+"""
+
+
+def test_polars_is_imported_ahead_only_for_files_the_engine_reads() -> None:
+    """The engine's import starts in a thread for .csv/.tsv/.jsonl/.parquet, never for .xlsx."""
+
+    def warmed(name: str) -> bool:
+        out = subprocess.run([sys.executable, "-c", WARM, name], capture_output=True, text=True, check=True)
+        return out.stdout.strip() == "True"
+
+    assert warmed("data.csv") and warmed("DATA.JSONL")
+    assert not warmed("book.xlsx")
