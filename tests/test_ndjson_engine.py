@@ -83,7 +83,10 @@ HEAD = [
     ("line", "engine"),
     [
         ('{"氏名":"佐藤 花子","電話":null,"メモ":"a\\nb\\t\\u3042\\/\\\\\\""}', True),  # null, JSON's escapes
-        ('  {"氏名" : "佐藤 花子" }\t', True),  # spaces and tabs around
+        ('  {"氏名": "佐藤 花子" }\t', True),  # spaces and tabs around (json.dumps' ": ")
+        ('{"氏名" : "佐藤 花子"}', False),  # a space before ':' (keys are then not counted by literal search)
+        ('{"メモ":"a\\":b","電話":"1"}', True),  # an escaped quote before ':' inside a value is not a key
+        ('{"メモ":"\\\\\\":"}', True),  # an escaped backslash, then an escaped quote, then ':'
         ("{}", True),  # an empty object is a row of empty cells
         ("   ", True),  # a blank line is skipped by both
         ('{"氏名":"佐藤","氏名":"鈴木"}', False),  # duplicate key: polars takes the first, json.loads the last

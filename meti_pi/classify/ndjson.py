@@ -31,19 +31,22 @@ from meti_pi.classify.engine import CHUNK_BYTES, Fallback
 _ESCAPE = r'\\(?:["\\/bfnrt]|u(?:[0-9a-cA-Ce-fE-F][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))'
 _STRING = rf'"(?:[^"\\\x00-\x1f]|{_ESCAPE})*"'
 _KEY = r'"[^"\\\x00-\x1f]*"'  # keys without escapes: the raw text is the key (duplicates compare as text)
-_MEMBER = rf"[ \t]*{_KEY}[ \t]*:[ \t]*(?:{_STRING}|null)[ \t]*"
+# No space before a member's ':' (json.dumps writes none): then a key's closing quote is the only
+# unescaped '"' followed by ':' in a canonical line, which lets keys be counted by literal search.
+_MEMBER = rf"[ \t]*{_KEY}:[ \t]*(?:{_STRING}|null)[ \t]*"
 CANONICAL = rf"\A[ \t]*\{{(?:{_MEMBER}(?:,{_MEMBER})*|[ \t]*)\}}[ \t]*\z"
 BLANK = r"\A[ \t]*\z"  # json.loads never sees it (the Python reader skips blank lines)
-# In a canonical line, every match of this is a key: a match needs an unescaped '"' followed by
-# ':', which only a key's closing quote is, and a key's body holds no '"' or '\' (so the match
-# begins at the key's opening quote). The same holds for one key's pattern (LineChunks.key_patterns).
-KEY_OF_MEMBER = r'"[^"\\\x00-\x1f]*"[ \t]*:'
-_META = set("\\.+*?()|[]{}^$#&-~")
 
 
-def _literal(text: str) -> str:
-    """`text` as a literal in the engine's regex dialect."""
-    return "".join("\\" + ch if ch in _META else ch for ch in text)
+def key_counts(line: pl.Expr, keys: list[str]) -> tuple[pl.Expr, list[pl.Expr]]:
+    """In canonical lines: the number of members, and of members with each key in `keys`.
+
+    '":' is a key's end, or '\\":' inside a string (an escaped quote; '\\\\":' — an escaped
+    backslash closing a string — would be a string followed by ':', not canonical). '"k":' is a
+    member with key k: its '":' is a key's end, and its first '"' is that key's opening quote
+    (a key holds no '"'), so k is the whole key. Literal searches (memchr), no regex."""
+    members = line.str.count_matches('":', literal=True) - line.str.count_matches('\\":', literal=True)
+    return members, [line.str.count_matches(f'"{k}":', literal=True) for k in keys]
 
 
 class LineChunks:
@@ -53,7 +56,6 @@ class LineChunks:
     def __init__(self, path: Path, keys: list[str], encoding: str, max_line: int) -> None:
         self.path, self.encoding, self.max_line = path, encoding, max_line
         self.keys = list(keys)
-        self.key_patterns = [f'"{_literal(k)}"[ \\t]*:' for k in self.keys]
         self.position = 0
 
     def __iter__(self) -> Iterator[bytes]:
@@ -93,11 +95,11 @@ class LineChunks:
         if not lines.height:
             return pl.DataFrame(schema=self._schema())
         line = pl.col("l")
-        each = [line.str.count_matches(pattern) for pattern in self.key_patterns]  # members of each key
+        members, each = key_counts(line, self.keys)
         canonical, distinct, known = lines.select(
             line.str.contains(CANONICAL).all().alias("canonical"),
             (pl.max_horizontal(each) <= 1).all().alias("distinct"),  # no key twice in a line
-            (line.str.count_matches(KEY_OF_MEMBER) == pl.sum_horizontal(each)).all().alias("known"),  # no other key
+            (members == pl.sum_horizontal(each)).all().alias("known"),  # no other key
         ).row(0)
         if not canonical:
             raise Fallback("form")
