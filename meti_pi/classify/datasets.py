@@ -380,9 +380,14 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
 
 
 # Row numbers as Excel and openpyxl write them (r first: a literal prefix, 8x faster), else any form.
-_ROW_FAST = re.compile(rb"<row r=\"([0-9]{1,7})\"")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]{1,7})\"")
-_WIDE_REF = re.compile(rb"r=\"([A-Z]{2,3})[0-9]")  # a cell past column Z (rare)
+# python-calamine places a cell by its own reference (<c r="B7">) when it has one, by its row's
+# otherwise: the used range's last row is the largest of both. Any number of digits (a row past
+# 1,048,576 is still a row calamine allocates).
+_ROW_FAST = re.compile(rb"<row r=\"([0-9]+)\"")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]+)\"")
+_CELL_FAST = re.compile(rb"<c r=\"[A-Z]+([0-9]+)\"")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"[A-Z]+([0-9]+)\"")
+_WIDE_REF = re.compile(rb"r=\"([A-Z]{2,})[0-9]")  # a cell past column Z (rare)
 
 
 def check_xlsx_bounds(path: Path) -> None:
@@ -462,6 +467,10 @@ def _bounded_member(
                 found = _ROW_FAST.findall(block)
                 if len(found) != block.count(b"<row") or b":row" in block:
                     found = _ROW_REF.findall(block)
+                rows = max(rows, max(map(int, found), default=0))
+                found = _CELL_FAST.findall(block)
+                if len(found) != block.count(b"<c ") or b":c " in block:
+                    found = _CELL_REF.findall(block)
                 rows = max(rows, max(map(int, found), default=0))
                 wide = _WIDE_REF.findall(block)
                 cols = max(
