@@ -175,3 +175,12 @@ def test_key_patterns_are_literal() -> None:
     assert frame.rows() == [("1", "2", "3")]
     with pytest.raises(Fallback, match="new key"):
         chunks.parse(b'{"axb":"1"}\n')
+
+
+def test_a_duplicate_key_beside_a_line_without_it_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As many members of the key as lines, yet one line has it twice: counted line by line."""
+    path = tmp_path / "dup2.jsonl"
+    lines = [*HEAD, '{"氏名":"佐藤","氏名":"鈴木","電話":"1","メモ":"x"}', '{"電話":"2","メモ":"y"}']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, used = scan_both(path, monkeypatch)
+    assert not used

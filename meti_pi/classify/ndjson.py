@@ -38,15 +38,21 @@ CANONICAL = rf"\A[ \t]*\{{(?:{_MEMBER}(?:,{_MEMBER})*|[ \t]*)\}}[ \t]*\z"
 BLANK = r"\A[ \t]*\z"  # json.loads never sees it (the Python reader skips blank lines)
 
 
-def key_counts(line: pl.Expr, keys: list[str]) -> tuple[pl.Expr, list[pl.Expr]]:
+def key_counts(data: bytes, keys: list[str]) -> tuple[int, list[int]]:
     """In canonical lines: the number of members, and of members with each key in `keys`.
 
     '":' is a key's end, or '\\":' inside a string (an escaped quote; '\\\\":' — an escaped
     backslash closing a string — would be a string followed by ':', not canonical). '"k":' is a
     member with key k: its '":' is a key's end, and its first '"' is that key's opening quote
-    (a key holds no '"'), so k is the whole key. Literal searches (memchr), no regex."""
-    members = line.str.count_matches('":', literal=True) - line.str.count_matches('\\":', literal=True)
-    return members, [line.str.count_matches(f'"{k}":', literal=True) for k in keys]
+    (a key holds no '"'), so k is the whole key. Byte counts (memchr): no UTF-8 byte of a
+    multi-byte character is '"', ':' or '\\'."""
+    members = data.count(b'":') - data.count(b'\\":')
+    return members, [data.count(f'"{k}":'.encode()) for k in keys]
+
+
+def _per_line(key: str) -> pl.Expr:
+    """The members with `key` on each line (the argument of key_counts, line by line)."""
+    return pl.col("l").str.count_matches(f'"{key}":', literal=True)
 
 
 class LineChunks:
@@ -94,22 +100,23 @@ class LineChunks:
         lines = lines.filter(~pl.col("l").str.contains(BLANK))
         if not lines.height:
             return pl.DataFrame(schema=self._schema())
-        line = pl.col("l")
-        members, each = key_counts(line, self.keys)
-        canonical, distinct, known = lines.select(
-            line.str.contains(CANONICAL).all().alias("canonical"),
-            (pl.max_horizontal(each) <= 1).all().alias("distinct"),  # no key twice in a line
-            (members == pl.sum_horizontal(each)).all().alias("known"),  # no other key
-        ).row(0)
-        if not canonical:
+        if not lines.select(pl.col("l").str.contains(CANONICAL).all()).item():
             raise Fallback("form")
-        if not distinct:
-            raise Fallback("duplicate key")
-        if not known:
+        members, each = key_counts(data, self.keys)
+        if members != sum(each):
             raise Fallback("new key")
         frame = pl.read_ndjson(data, schema=dict.fromkeys(self.keys, pl.String))
         if frame.height != lines.height:
             raise Fallback("lines")
+        # A key with as many members as lines, and a value on each line, is once on each line;
+        # any other key is counted line by line (none may be there twice).
+        unsure = [
+            self.keys[i]
+            for i, total in enumerate(each)
+            if total != frame.height or frame.get_column(self.keys[i]).null_count()
+        ]
+        if unsure and not lines.select(pl.max_horizontal(_per_line(k) for k in unsure) <= 1).to_series().all():
+            raise Fallback("duplicate key")
         return pl.DataFrame([frame.to_series(i).fill_null("").alias(f"c{i}") for i in range(len(self.keys))])
 
     def _schema(self) -> dict[str, pl.DataType]:
