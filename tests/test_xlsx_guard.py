@@ -71,3 +71,18 @@ def test_an_ordinary_sheet_passes_and_reads(tmp_path: Path) -> None:
         table = next(dataset.tables)
         assert table.first_row == ["山田", "東京都"]
         assert sum(len(b) for b in table.batches) == 58
+
+
+@pytest.mark.parametrize(
+    "far",
+    [
+        _cell("z800000"),  # lower-case letters: calamine reads them
+        '<c\nr="Z800000" t="inlineStr"><is><t>x</t></is></c>',  # a line break before the reference
+        '<c\tr="Z800000" t="inlineStr"><is><t>x</t></is></c>',
+        f'<x:c xmlns:x="{_NS}" r="Z800000" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>',  # a prefix
+    ],
+)
+def test_far_cells_in_other_spellings_are_counted(tmp_path: Path, far: str) -> None:
+    path = workbook(tmp_path / "far.xlsx", f'<row r="1">{_cell("A1")}{far}</row>')
+    with pytest.raises(UsageError, match="800,000 rows x 26 columns"):
+        datasets.check_xlsx_bounds(path)

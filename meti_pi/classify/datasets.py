@@ -385,8 +385,12 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
 # 1,048,576 is still a row calamine allocates).
 _ROW_FAST = re.compile(rb"<row r=\"([0-9]+)\"")
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]+)\"")
-_CELL_FAST = rb"<c r=\"[A-Z]+(%s)\""  # % a pattern of the numbers past the rows seen (_past)
-_CELL_REF = rb"<(?:\w+:)?c\b[^>]*?\br=\"[A-Z]+(%s)\""
+_CELL_FAST = rb"<c r=\"[A-Za-z]+(%s)\""  # % a pattern of the numbers past the rows seen (_past)
+_CELL_REF = rb"<(?:\w+:)?c\b[^>]*?\br=\"[A-Za-z]+(%s)\""  # calamine reads lower-case letters too
+# A cell element not in the fast form (<c r="...): another first attribute, other white space, a
+# namespace prefix; then the general form is searched.
+_CELL_OTHER = re.compile(rb"<c(?:[\t\n\r/>]| (?!r=\"))")
+_CELL_PREFIXED = re.compile(rb":c[\s/>]")  # two searches: each has a literal prefix (one regex would not)
 
 
 def _past(n: int) -> bytes:
@@ -403,7 +407,7 @@ def _past(n: int) -> bytes:
     return b"(?:" + b"|".join(alternatives) + b")"
 
 
-_WIDE_REF = re.compile(rb"r=\"([A-Z]{2,})[0-9]")  # a cell past column Z (rare)
+_WIDE_REF = re.compile(rb"r=\"([A-Za-z]{2,})[0-9]")  # a cell past column Z (rare)
 
 
 def check_xlsx_bounds(path: Path) -> None:
@@ -487,16 +491,12 @@ def _bounded_member(
                     found = _ROW_REF.findall(block)
                 rows = max(rows, max(map(int, found), default=0))
                 past = _past(rows)  # a cell's own reference past every row seen (a far cell in row 1)
-                if b":c " in block or b"<c r=" not in block:  # prefixed, or r not first: the general form
-                    found = re.findall(_CELL_REF % past, block)
-                else:
-                    found = re.findall(_CELL_FAST % past, block)
-                    if block.count(b"<c ") != block.count(b"<c r="):
-                        found += re.findall(_CELL_REF % past, block)
+                general = _CELL_OTHER.search(block) is not None or _CELL_PREFIXED.search(block) is not None
+                found = re.findall((_CELL_REF if general else _CELL_FAST) % past, block)
                 rows = max(rows, max(map(int, found), default=0))
                 wide = _WIDE_REF.findall(block)
                 cols = max(
-                    cols, max(map(_column_number, set(wide)), default=0) if wide else 26 if b' r="' in block else 0
+                    cols, max(map(_column_number, set(wide)), default=0) if wide else 26 if b'r="' in block else 0
                 )
                 tail = block[-256:]
     if cells and rows * cols > MAX_SHEET_CELLS:
@@ -508,7 +508,7 @@ def _bounded_member(
 
 def _column_number(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n
 
