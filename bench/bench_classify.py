@@ -135,26 +135,21 @@ def floor_xlsx(path: Path) -> float:
     return float(out.stdout)
 
 
-def floor_polars(path: Path) -> float:
-    """polars reading every column as text (import excluded), in a fresh interpreter."""
-    code = (
-        "import time\nimport polars as pl\nt=time.perf_counter()\n"
-        f"pl.read_csv({str(path)!r}, infer_schema=False)\n"
-        "print(time.perf_counter()-t)\n"
-    )
+def _floor_read(call: str) -> float:
+    """Seconds of one polars read (`call`, import excluded), in a fresh interpreter."""
+    code = f"import time\nimport polars as pl\nt=time.perf_counter()\n{call}\nprint(time.perf_counter()-t)\n"
     out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout)
+
+
+def floor_polars(path: Path) -> float:
+    """polars reading every column as text (import excluded), in a fresh interpreter."""
+    return _floor_read(f"pl.read_csv({str(path)!r}, infer_schema=False)")
 
 
 def floor_ndjson(path: Path) -> float:
     """polars reading the JSON lines (import excluded), in a fresh interpreter."""
-    code = (
-        "import time\nimport polars as pl\nt=time.perf_counter()\n"
-        f"pl.read_ndjson({str(path)!r})\n"
-        "print(time.perf_counter()-t)\n"
-    )
-    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout)
+    return _floor_read(f"pl.read_ndjson({str(path)!r})")
 
 
 def write_jsonl(source: Path, path: Path) -> None:

@@ -72,6 +72,23 @@ def scan(
     return finish(path, fmt, encoding, tables, counters, keys)
 
 
+def _head(path: Path, encodings: tuple[str, ...]) -> tuple[Any, list[list[str]], str]:
+    """The table, its first SAMPLE_ROWS rows or more (whole batches) and the encoding, through the
+    Python reader (its checks; datasets.open_dataset looked up when called: tests replace it);
+    Fallback unless the encoding is one of `encodings`."""
+    from meti_pi.classify import engine
+
+    with datasets.open_dataset(path) as dataset:
+        encoding = dataset.encoding or ""
+        if encoding not in encodings:
+            raise engine.Fallback(encoding)
+        table = next(dataset.tables)
+        head: list[list[str]] = []
+        while len(head) < SAMPLE_ROWS and (more := next(table.batches, None)) is not None:
+            head += more
+    return table, head, encoding
+
+
 def _delimited(
     path: Path,
     fmt: str,
@@ -82,16 +99,8 @@ def _delimited(
 ) -> tuple[list[TableScan], str]:
     from meti_pi.classify import engine
 
-    with (
-        datasets.open_dataset(path) as dataset
-    ):  # looked up when called (tests replace it); the file checks, the encoding, and the head through the Python reader
-        encoding = dataset.encoding or ""
-        if encoding not in ("utf-8", "utf-8-sig"):
-            raise engine.Fallback(encoding)
-        table = next(dataset.tables)
-        head: list[list[str]] = []
-        while len(head) < SAMPLE_ROWS and (more := next(table.batches, None)) is not None:
-            head += more
+    # the file checks, the encoding, and the head through the Python reader
+    table, head, encoding = _head(path, ("utf-8", "utf-8-sig"))
     p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
     expected = [list(table.first_row), *head]
     try:
@@ -115,12 +124,7 @@ def _jsonl(
     through the engine where it reads the lines as json.loads does (meti_pi.classify.ndjson)."""
     from meti_pi.classify import engine, ndjson
 
-    with datasets.open_dataset(path) as dataset:
-        encoding = dataset.encoding or ""
-        table = next(dataset.tables)
-        head: list[list[str]] = []
-        while len(head) < SAMPLE_ROWS and (more := next(table.batches, None)) is not None:
-            head += more
+    table, head, encoding = _head(path, ("utf-8", "utf-8-sig"))
     if not table.first_row:
         raise engine.Fallback("no keys")
     p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
