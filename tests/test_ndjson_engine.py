@@ -184,3 +184,13 @@ def test_a_duplicate_key_beside_a_line_without_it_is_caught(tmp_path: Path, monk
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _, used = scan_both(path, monkeypatch)
     assert not used
+
+
+def test_every_json_escape_reads_as_json_loads_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Control-character, BMP, private-use and escaped-backslash escapes, raw astral characters."""
+    line = r'{"メモ":"\b\f\r\u0001\u001f\u00e9\u3042\uFFFF\uE000 😀𠮷 \\u0041 \u0041\u005C\u0022\/"}'
+    assert json.loads(line)["メモ"].startswith("\b\f\r\x01")
+    path = tmp_path / "esc.jsonl"
+    path.write_text("\n".join([*HEAD, line, line]) + "\n", encoding="utf-8")
+    _, used = scan_both(path, monkeypatch)
+    assert used
