@@ -194,3 +194,16 @@ def test_every_json_escape_reads_as_json_loads_reads_it(tmp_path: Path, monkeypa
     path.write_text("\n".join([*HEAD, line, line]) + "\n", encoding="utf-8")
     _, used = scan_both(path, monkeypatch)
     assert used
+
+
+def test_parsed_cells_are_json_loads_values() -> None:
+    """The cells themselves, not only the counts: the engine's row is json.loads' (None as '')."""
+    lines = [
+        r'{"a":"\b\f\r\u0001\u00e9\uFFFF 😀 \\u0041 \u005C\u0022\/","b":null}',
+        '  {"b": "x" ,"a":"y"}\t',
+        "{}",
+    ]
+    chunks = ndjson.LineChunks(Path("unused"), ["a", "b"], "utf-8", 1 << 20)
+    frame = chunks.parse(("\n".join(lines) + "\n").encode())
+    expected = [tuple(json.loads(line).get(k) or "" for k in ("a", "b")) for line in lines]
+    assert frame.rows() == expected
