@@ -135,15 +135,53 @@ def floor_xlsx(path: Path) -> float:
     return float(out.stdout)
 
 
-def floor_polars(path: Path) -> float:
-    """polars reading every column as text (import excluded), in a fresh interpreter."""
-    code = (
-        "import time\nimport polars as pl\nt=time.perf_counter()\n"
-        f"pl.read_csv({str(path)!r}, infer_schema=False)\n"
-        "print(time.perf_counter()-t)\n"
-    )
+def _floor_read(call: str) -> float:
+    """Seconds of one polars read (`call`, import excluded), in a fresh interpreter."""
+    code = f"import time\nimport polars as pl\nt=time.perf_counter()\n{call}\nprint(time.perf_counter()-t)\n"
     out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout)
+
+
+def floor_polars(path: Path) -> float:
+    """polars reading every column as text (import excluded), in a fresh interpreter."""
+    return _floor_read(f"pl.read_csv({str(path)!r}, infer_schema=False)")
+
+
+def floor_ndjson(path: Path) -> float:
+    """polars reading the JSON lines (import excluded), in a fresh interpreter."""
+    return _floor_read(f"pl.read_ndjson({str(path)!r})")
+
+
+def write_jsonl(source: Path, path: Path) -> None:
+    """`source` (a .csv) as JSON lines, one object per row, every value a string."""
+    import polars as pl
+
+    pl.read_csv(source, infer_schema=False).write_ndjson(path)
+
+
+def jsonl_rows(rows: int, repeats: int) -> list[tuple[str, str, str, str, str]]:
+    """classify of the varied data as .jsonl against polars' read_ndjson of the same file."""
+    source = ensure(DATA / f"varied_{rows}.csv", lambda p: gen_varied.write_varied(p, rows))
+    path = ensure(DATA / f"varied_{rows}.jsonl", lambda p: write_jsonl(source, p))
+    floors, walls, cpus = [], [], []
+    run_cli(path)  # once untimed (byte code)
+    for _ in range(repeats):
+        floors.append(floor_ndjson(path))
+        wall, _, result, used = run_cli(path)
+        walls.append(wall)
+        cpus.append(used)
+    assert result["dataset"]["rows"] == rows, result["dataset"]  # type: ignore[index]
+    floor, wall = statistics.median(floors), statistics.median(walls)
+    return [
+        (
+            f"classify {rows:,}x8 varied JSONL",
+            "(no target)",
+            f"{_spread(floors)} read_ndjson",
+            _spread(walls),
+            f"{wall / floor:.2f}x",
+        ),
+        ("  CPU (user+sys)", "—", "—", f"{statistics.median(cpus):.2f} s", "—"),
+    ]
 
 
 def cli_env() -> dict[str, str]:
@@ -235,6 +273,11 @@ def csv_rows(rows: int, repeats: int) -> list[tuple[str, str, str, str, str]]:
                 f"{wall / floor:.2f}x",
             )
         )
+        if len(walls) > 1:  # each run against the polars read just before it (the same moment's load)
+            pairs = sorted(w / f for w, f in zip(walls, polars, strict=True))
+            table.append(
+                ("  each run / its polars read", "≤ 3x every run", "—", "—", f"{pairs[0]:.2f}-{pairs[-1]:.2f}x")
+            )
         table.append(
             (
                 "  CPU (user+sys; polars: whole process)",
@@ -292,6 +335,7 @@ def speed(quick: bool, big: bool) -> list[tuple[str, str, str, str, str]]:
             f"{statistics.median(xcpus) / statistics.median(xfloor_cpus):.2f}x",
         )
     )
+    table += jsonl_rows(rows, repeats)
     if big:
         table += csv_rows(10_000_000, 1)
     return table

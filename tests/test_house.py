@@ -22,7 +22,10 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "docx": ("render/word.py",),
     "openpyxl": ("render/excel.py",),
     "python_calamine": ("classify/datasets.py",),
-    "polars": ("classify/engine.py",),  # the columnar scan (issue 18); columnar.py reaches it through engine
+    "polars": (
+        "classify/engine.py",
+        "classify/ndjson.py",
+    ),  # the columnar scan (issue 18): engine, and .jsonl lines in ndjson; columnar.py reaches it through them
     "jpholiday": ("dates/calendar_jp.py",),
 }
 

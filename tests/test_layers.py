@@ -75,6 +75,10 @@ LAZY: dict[tuple[str, str], str] = {
         'classify.engine',
     ): 'startup: the engine imports polars (~0.4 s), only when a dataset is scanned (issue 18)',
     (
+        'classify.columnar',
+        'classify.ndjson',
+    ): 'startup: as classify.engine (polars), only when a .jsonl dataset is scanned (issue 18)',
+    (
         'classify.decision',
         'classify.detect',
     ): 'startup: the dataset scanner (10 classify/ modules) only when a dataset is scanned; the class of a record (validate, filebook, notify) needs no scanner',
@@ -96,6 +100,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.classify', 'classify.detect'): 'startup',
     ('cli.classify', 'store.ids'): 'startup',
     ('cli.classify', 'store.limits'): 'startup',
+    ('cli.classify', 'store.locate'): 'startup',
     ('cli.classify', 'store.policy'): 'startup',
     ('cli.classify', 'store.yamlload'): 'startup',
     ('cli.common', 'gitlayer'): 'startup',

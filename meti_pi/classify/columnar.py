@@ -6,7 +6,8 @@ scan (read by the Python reader, whose checks they pass), and the engine's first
 compared with them. A file the engine would read otherwise — Shift_JIS, NUL bytes, a bare CR line
 end, a line over the limit, quoting the engine refuses, invalid UTF-8 further on — is scanned by
 the Python pass (meti_pi.classify.scan.scan), which reads it or names the problem with file:line.
-.xlsx and .jsonl take the Python pass.
+.jsonl lines are parsed by the engine where it reads them as json.loads does (meti_pi.classify.ndjson),
+else the file takes the Python pass. .xlsx takes the Python pass.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def scan(
 ) -> ScanResult:
     """Scan a dataset: type its columns, count cells of each kind, count distinct persons."""
     fmt = dataset_format(path)
-    if fmt not in ("csv", "tsv", "parquet") or (sheet is not None and fmt != "parquet"):
+    if fmt not in ("csv", "tsv", "parquet", "jsonl") or (sheet is not None and fmt != "parquet"):
         return scan_rows(path, sheet=sheet, keys=keys, progress=progress)
     if sheet is not None:
         raise UsageError(f"{path}: --sheet applies to .xlsx files only")
@@ -58,6 +59,8 @@ def scan(
     try:
         if fmt == "parquet":
             tables, encoding = [_parquet(path, vocab, keys, counters, progress)], None
+        elif fmt == "jsonl":
+            tables, encoding = _jsonl(path, vocab, keys, counters, progress)
         else:
             tables, encoding = _delimited(path, fmt, vocab, keys, counters, progress)
     except engine.Fallback:
@@ -67,6 +70,23 @@ def scan(
         close_counters(counters)
         raise
     return finish(path, fmt, encoding, tables, counters, keys)
+
+
+def _head(path: Path, encodings: tuple[str, ...]) -> tuple[Any, list[list[str]], str]:
+    """The table, its first SAMPLE_ROWS rows or more (whole batches) and the encoding, through the
+    Python reader (its checks; datasets.open_dataset looked up when called: tests replace it);
+    Fallback unless the encoding is one of `encodings`."""
+    from meti_pi.classify import engine
+
+    with datasets.open_dataset(path) as dataset:
+        encoding = dataset.encoding or ""
+        if encoding not in encodings:
+            raise engine.Fallback(encoding)
+        table = next(dataset.tables)
+        head: list[list[str]] = []
+        while len(head) < SAMPLE_ROWS and (more := next(table.batches, None)) is not None:
+            head += more
+    return table, head, encoding
 
 
 def _delimited(
@@ -79,22 +99,49 @@ def _delimited(
 ) -> tuple[list[TableScan], str]:
     from meti_pi.classify import engine
 
-    with (
-        datasets.open_dataset(path) as dataset
-    ):  # looked up when called (tests replace it); the file checks, the encoding, and the head through the Python reader
-        encoding = dataset.encoding or ""
-        if encoding not in ("utf-8", "utf-8-sig"):
-            raise engine.Fallback(encoding)
-        table = next(dataset.tables)
-        head: list[list[str]] = []
-        while len(head) < SAMPLE_ROWS and (more := next(table.batches, None)) is not None:
-            head += more
+    # the file checks, the encoding, and the head through the Python reader
+    table, head, encoding = _head(path, ("utf-8", "utf-8-sig"))
     p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
     expected = [list(table.first_row), *head]
     try:
         chunks = engine.DelimitedChunks(path, fmt, len(table.first_row), encoding, MAX_LINE_BYTES)
         rows = _count(
             chunks, p, expected, engine, progress, path.stat().st_size, lambda: chunks.position, parse=chunks.parse
+        )
+    except engine.PolarsError as exc:
+        raise engine.Fallback(type(exc).__name__) from None
+    return [table_scan(table, p, rows)], encoding
+
+
+def _jsonl(
+    path: Path,
+    vocab: Vocabulary,
+    keys: Sequence[str],
+    counters: dict[tuple[str, ...], Any],
+    progress: ProgressFn | None,
+) -> tuple[list[TableScan], str]:
+    """A .jsonl file: the head (and the keys, the header) through the Python reader, every line
+    through the engine where it reads the lines as json.loads does (meti_pi.classify.ndjson)."""
+    from meti_pi.classify import engine, ndjson
+
+    table, head, encoding = _head(path, ("utf-8", "utf-8-sig"))
+    if not table.first_row:
+        raise engine.Fallback("no keys")
+    p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())
+    width = len(table.first_row)
+    expected = [row + [""] * (width - len(row)) for row in head]  # a row is as wide as the keys seen before it
+    try:
+        chunks = ndjson.LineChunks(path, list(table.first_row), encoding, MAX_LINE_BYTES)
+        rows = _count(
+            chunks,
+            p,
+            expected,
+            engine,
+            progress,
+            path.stat().st_size,
+            lambda: chunks.position,
+            skip_first=False,
+            parse=chunks.parse,
         )
     except engine.PolarsError as exc:
         raise engine.Fallback(type(exc).__name__) from None

@@ -380,9 +380,34 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
 
 
 # Row numbers as Excel and openpyxl write them (r first: a literal prefix, 8x faster), else any form.
-_ROW_FAST = re.compile(rb"<row r=\"([0-9]{1,7})\"")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]{1,7})\"")
-_WIDE_REF = re.compile(rb"r=\"([A-Z]{2,3})[0-9]")  # a cell past column Z (rare)
+# python-calamine places a cell by its own reference (<c r="B7">) when it has one, by its row's
+# otherwise: the used range's last row is the largest of both. Any number of digits (a row past
+# 1,048,576 is still a row calamine allocates).
+_ROW_FAST = re.compile(rb"<row r=\"([0-9]+)\"")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]+)\"")
+_CELL_FAST = rb"<c r=\"[A-Za-z]+(%s)\""  # % a pattern of the numbers past the rows seen (_past)
+_CELL_REF = rb"<(?:\w+:)?c\b[^>]*?\br=\"[A-Za-z]+(%s)\""  # calamine reads lower-case letters too
+# A cell element not in the fast form (<c r="...): another first attribute, other white space, a
+# namespace prefix; then the general form is searched.
+_CELL_OTHER = re.compile(rb"<c(?:[\t\n\r/>]| (?!r=\"))")
+_CELL_PREFIXED = re.compile(rb":c[\s/>]")  # two searches: each has a literal prefix (one regex would not)
+
+
+def _past(n: int) -> bytes:
+    """A regular expression for the decimal numbers greater than `n` (more digits, or as many and
+    larger at the first digit that differs): cells below the last row seen are not collected."""
+    digits = str(n)
+    alternatives = [b"[0-9]{%d,}" % (len(digits) + 1)]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            rest = len(digits) - i - 1
+            alternatives.append(
+                digits[:i].encode() + b"[%c-9]" % (ord(ch) + 1) + (b"[0-9]{%d}" % rest if rest else b"")
+            )
+    return b"(?:" + b"|".join(alternatives) + b")"
+
+
+_WIDE_REF = re.compile(rb"r=\"([A-Za-z]{2,})[0-9]")  # a cell past column Z (rare)
 
 
 def check_xlsx_bounds(path: Path) -> None:
@@ -410,19 +435,19 @@ def _check_xlsx_part(path: Path, *, shared: bool) -> None:
 def _guarded_workbook(path: Path) -> Any:
     """The python-calamine workbook of `path`, opened only within check_xlsx_bounds' limits.
 
-    Opening reads the shared strings (checked first); the sheets are read only when a sheet is
-    asked for, so they are checked while calamine opens the workbook (it releases the GIL: the two
-    use both cores), and the workbook is handed out only when every sheet has passed. Each part
+    Opening reads the shared strings (checked first, on the opener's thread); the sheets are read
+    only when a sheet is asked for, so they are checked meanwhile (calamine and zlib release the
+    GIL: both cores), and the workbook is handed out only when every sheet has passed. Each part
     is decompressed once by the check and once by calamine."""
     import threading
 
     import python_calamine
 
-    _check_xlsx_part(path, shared=True)
     opened: list[Any] = []
 
     def open_book() -> None:
         try:
+            _check_xlsx_part(path, shared=True)  # before calamine reads the shared strings
             opened.append(python_calamine.CalamineWorkbook.from_path(str(path)))
         except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
             opened.append(exc)
@@ -437,6 +462,8 @@ def _guarded_workbook(path: Path) -> Any:
             opened[0].close()  # a sheet is refused: the workbook is not used
         raise
     opener.join()
+    if isinstance(opened[0], UsageError):
+        raise opened[0]  # the shared strings refused (or the zip unreadable): the guard's own message
     if isinstance(opened[0], Exception):
         raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(opened[0])})") from None
     return opened[0]
@@ -463,9 +490,13 @@ def _bounded_member(
                 if len(found) != block.count(b"<row") or b":row" in block:
                     found = _ROW_REF.findall(block)
                 rows = max(rows, max(map(int, found), default=0))
+                past = _past(rows)  # a cell's own reference past every row seen (a far cell in row 1)
+                general = _CELL_OTHER.search(block) is not None or _CELL_PREFIXED.search(block) is not None
+                found = re.findall((_CELL_REF if general else _CELL_FAST) % past, block)
+                rows = max(rows, max(map(int, found), default=0))
                 wide = _WIDE_REF.findall(block)
                 cols = max(
-                    cols, max(map(_column_number, set(wide)), default=0) if wide else 26 if b' r="' in block else 0
+                    cols, max(map(_column_number, set(wide)), default=0) if wide else 26 if b'r="' in block else 0
                 )
                 tail = block[-256:]
     if cells and rows * cols > MAX_SHEET_CELLS:
@@ -477,7 +508,7 @@ def _bounded_member(
 
 def _column_number(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n
 

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any, Self
 
 from meti_pi import gitlayer, procs
-from meti_pi.errors import MetiPiError, Problem
+from meti_pi.errors import Problem
 from meti_pi.gcpause import paused_gc
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import cache, lazy, limits, refs, schema, yamlload
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.ids import ID_RE
 from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.locate import REGISTER_FILE, find_register  # re-exported (moved: a leaf, for classify)
 from meti_pi.store.problems import record_schema_problems
 from meti_pi.store.record import (
     Record,
@@ -50,29 +51,8 @@ __all__ = [
     "tree_of",
 ]
 
-REGISTER_FILE = "register.yaml"
 # yamlload.load_fast (same data, same faults, ~2x faster) where that module offers it.
 _yaml_load = getattr(yamlload, "load_fast", yamlload.load)
-
-
-def find_register(option: Path | None, cwd: Path) -> Path:
-    """The register root: --register / $METI_PI_REGISTER, else the nearest `register/` upwards."""
-    if option is not None:
-        root = option.expanduser().resolve()
-        if not (root / REGISTER_FILE).is_file():
-            raise MetiPiError(
-                f"{option}: no {REGISTER_FILE} there; pass the register directory or run `meti-pi init {option}`"
-            )
-        return root
-    for here in (cwd, *cwd.parents):
-        if (here / REGISTER_FILE).is_file():
-            return here
-        if (here / "register" / REGISTER_FILE).is_file():
-            return here / "register"
-    raise MetiPiError(
-        f"no register found from {cwd} upwards (a register/ folder holding {REGISTER_FILE}); "
-        "pass --register DIR, set METI_PI_REGISTER, or run `meti-pi init`"
-    )
 
 
 @dataclass

@@ -1,0 +1,209 @@
+""".jsonl through the columnar engine (issue 18 item 4): the ScanResult of the Python pass, always.
+
+Lines in the canonical form (string or null values, plain distinct keys) are parsed by polars;
+each case where polars would read a line otherwise than json.loads makes the file take the
+Python pass — and the result is the Python pass's in every case. `engine_used` tells which path
+ran, so a case cannot pass by falling back silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from meti_pi.classify import columnar, ndjson
+from meti_pi.classify import scan as rows
+from meti_pi.errors import UsageError
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import gen_datasets  # noqa: E402
+import gen_varied  # noqa: E402
+
+
+def scan_both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[rows.ScanResult, bool]:
+    """(the result, whether the engine gave it), after checking it equals the Python pass's."""
+    fell_back: list[bool] = []
+    python_pass = columnar.scan_rows
+
+    def recorded(*args: object, **kw: object) -> rows.ScanResult:
+        fell_back.append(True)
+        return python_pass(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(columnar, "scan_rows", recorded)
+    result = columnar.scan(path)
+    assert result == rows.scan(path)
+    return result, not fell_back
+
+
+def varied_jsonl(tmp_path: Path, n: int, extra: list[str] | None = None) -> Path:
+    """`n` rows of the independent generator's data as JSON lines (then the `extra` lines)."""
+    source = gen_varied.write_varied(tmp_path / "v.csv", n)
+    path = tmp_path / "v.jsonl"
+    with source.open(encoding="utf-8", newline="") as fh, path.open("w", encoding="utf-8") as out:
+        reader = csv.reader(fh)
+        header = next(reader)
+        for row in reader:
+            out.write(json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False) + "\n")
+        for line in extra or []:
+            out.write(line + "\n")
+    return path
+
+
+def test_a_long_canonical_file_goes_through_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """6,000 rows (past the head and several batches), cut into many chunks."""
+    monkeypatch.setattr(ndjson, "CHUNK_BYTES", 1 << 16)
+    path = varied_jsonl(tmp_path, 6000)
+    result, engine = scan_both(path, monkeypatch)
+    assert engine
+    assert result.rows == 6000
+    assert {d.kind for d in result.detections} >= {"name", "phone", "email", "my_number"}
+
+
+def test_the_labelled_corpus_jsonl_scans_identically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = [p for p, _ in gen_datasets.labelled_corpus(tmp_path, rows=600) if p.suffix == ".jsonl"]
+    assert corpus
+    for path in corpus:
+        scan_both(path, monkeypatch)
+
+
+HEAD = [
+    json.dumps({"氏名": f"山田 太郎{i}", "電話": f"03-1234-{i:04d}", "メモ": "x"}, ensure_ascii=False)
+    for i in range(2100)
+]
+# past the first batch of 2,048 rows: the head (SAMPLE_ROWS) is read from that batch alone
+
+
+@pytest.mark.parametrize(
+    ("line", "engine"),
+    [
+        ('{"氏名":"佐藤 花子","電話":null,"メモ":"a\\nb\\t\\u3042\\/\\\\\\""}', True),  # null, JSON's escapes
+        ('  {"氏名": "佐藤 花子" }\t', True),  # spaces and tabs around (json.dumps' ": ")
+        ('{"氏名" : "佐藤 花子"}', False),  # a space before ':' (keys are then not counted by literal search)
+        ('{"メモ":"a\\":b","電話":"1"}', True),  # an escaped quote before ':' inside a value is not a key
+        ('{"メモ":"\\\\\\":"}', True),  # an escaped backslash, then an escaped quote, then ':'
+        ("{}", True),  # an empty object is a row of empty cells
+        ("   ", True),  # a blank line is skipped by both
+        ('{"氏名":"佐藤","氏名":"鈴木"}', False),  # duplicate key: polars takes the first, json.loads the last
+        ('{"氏名":"\\ud800"}', False),  # lone surrogate: polars gives U+0000
+        ('{"氏名":"\\ud83d\\ude00"}', False),  # a surrogate pair (falls back too: rare)
+        ('{"電話":1.0}', False),  # a number: polars "1", json.dumps "1.0"
+        ('{"電話":1e5}', False),
+        ('{"電話":true}', False),  # a boolean
+        ('{"メモ":{"b":1,"a":2}}', False),  # nested: json.dumps sorts the keys
+        ('{"メモ":["a"]}', False),  # an array
+        ('{"新しい列":"x"}', False),  # a key the head did not have (typed on its batch by the Python pass)
+        ('{"\\u6c0f\\u540d":"x"}', False),  # an escaped key
+        ('{"電話":NaN}', False),  # json.loads takes NaN, JSON does not
+    ],
+)
+def test_each_case_gives_the_python_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, engine: bool
+) -> None:
+    path = tmp_path / "case.jsonl"
+    path.write_text("\n".join([*HEAD, line, *HEAD[:3]]) + "\n", encoding="utf-8")
+    _, used = scan_both(path, monkeypatch)
+    assert used is engine
+
+
+def test_a_raw_control_character_is_refused_as_before(tmp_path: Path) -> None:
+    """json.loads refuses a raw tab in a string (polars would take it): the Python pass names the line."""
+    path = tmp_path / "tab.jsonl"
+    path.write_text("\n".join([*HEAD, '{"メモ":"tab\tinside"}']) + "\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"tab\.jsonl:2101: not valid JSON"):
+        columnar.scan(path)
+
+
+def test_a_duplicate_key_with_null_last_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """json.loads keeps the last value (null: an empty cell), polars the first: caught, not counted."""
+    path = tmp_path / "dup.jsonl"
+    path.write_text("\n".join([*HEAD, '{"氏名":"佐藤 花子","氏名":null}']) + "\n", encoding="utf-8")
+    _, used = scan_both(path, monkeypatch)
+    assert not used
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "engine"),
+    [
+        (b"", b'{"a":"x"}\r\n', False),  # CR: a line end for Python's universal newlines
+        (b"\xef\xbb\xbf", b"", True),  # UTF-8 with BOM
+        (b"", b'{"a":"x"}', True),  # no line end at the end of the file
+    ],
+)
+def test_line_ends_and_bom(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefix: bytes, suffix: bytes, engine: bool
+) -> None:
+    path = tmp_path / "e.jsonl"
+    body = b"".join(json.dumps({"a": f"v{i}"}).encode() + b"\n" for i in range(50))
+    path.write_bytes(prefix + body + suffix)
+    _, used = scan_both(path, monkeypatch)
+    assert used is engine
+
+
+def test_invalid_utf8_far_into_the_file_is_named_by_the_python_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ndjson, "CHUNK_BYTES", 1 << 12)
+    path = tmp_path / "bad.jsonl"
+    lines = [json.dumps({"a": f"v{i}"}).encode() for i in range(3000)]
+    lines[2500] = b'{"a":"\xff"}'
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(UsageError, match=r"bad\.jsonl:2501: not valid UTF-8"):
+        columnar.scan(path)
+
+
+def test_a_bad_line_far_into_the_file_is_named_by_the_python_pass(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    lines = [json.dumps({"a": f"v{i}"}) for i in range(3000)]
+    lines[2700] = '{"a": '
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"bad\.jsonl:2701: not valid JSON"):
+        columnar.scan(path)
+
+
+def test_key_patterns_are_literal() -> None:
+    """A key's regex metacharacters match themselves only ("a.b" is not "axb")."""
+    from meti_pi.classify.engine import Fallback
+
+    chunks = ndjson.LineChunks(Path("unused"), ["a.b", "c+(d", "日 本"], "utf-8", 1 << 20)
+    frame = chunks.parse('{"a.b":"1","c+(d":"2","日 本":"3"}\n'.encode())
+    assert frame.rows() == [("1", "2", "3")]
+    with pytest.raises(Fallback, match="new key"):
+        chunks.parse(b'{"axb":"1"}\n')
+
+
+def test_a_duplicate_key_beside_a_line_without_it_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As many members of the key as lines, yet one line has it twice: counted line by line."""
+    path = tmp_path / "dup2.jsonl"
+    lines = [*HEAD, '{"氏名":"佐藤","氏名":"鈴木","電話":"1","メモ":"x"}', '{"電話":"2","メモ":"y"}']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, used = scan_both(path, monkeypatch)
+    assert not used
+
+
+def test_every_json_escape_reads_as_json_loads_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Control-character, BMP, private-use and escaped-backslash escapes, raw astral characters."""
+    line = r'{"メモ":"\b\f\r\u0001\u001f\u00e9\u3042\uFFFF\uE000 😀𠮷 \\u0041 \u0041\u005C\u0022\/"}'
+    assert json.loads(line)["メモ"].startswith("\b\f\r\x01")
+    path = tmp_path / "esc.jsonl"
+    path.write_text("\n".join([*HEAD, line, line]) + "\n", encoding="utf-8")
+    _, used = scan_both(path, monkeypatch)
+    assert used
+
+
+def test_parsed_cells_are_json_loads_values() -> None:
+    """The cells themselves, not only the counts: the engine's row is json.loads' (None as '')."""
+    lines = [
+        r'{"a":"\b\f\r\u0001\u00e9\uFFFF 😀 \\u0041 \u005C\u0022\/","b":null}',
+        '  {"b": "x" ,"a":"y"}\t',
+        "{}",
+    ]
+    chunks = ndjson.LineChunks(Path("unused"), ["a", "b"], "utf-8", 1 << 20)
+    frame = chunks.parse(("\n".join(lines) + "\n").encode())
+    expected = [tuple(json.loads(line).get(k) or "" for k in ("a", "b")) for line in lines]
+    assert frame.rows() == expected
