@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.cli.common import JsonOpt, console, load_register, print_json, state
+from meti_pi.cli.common import JsonOpt, console, print_json, read_register_lazily, state
 from meti_pi.gcpause import paused_gc
 
 if TYPE_CHECKING:
@@ -38,8 +38,7 @@ def status_cmd(
     from meti_pi.checks import status
 
     st = state(ctx)
-    with paused_gc():
-        reg = load_register(ctx)
+    with paused_gc(), read_register_lazily(ctx) as reg:
         items = status.due_items(reg, st.today, horizon_days=horizon)
     counts = status.summary(items)
     if json_out:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,3 +145,112 @@ def facts_of(reg: Register, rec: Record) -> Facts | None:
         return None
     hit = primed.get(rec.relpath)
     return hit[1] if hit is not None and hit[0] is rec else None
+
+
+def prime_work(reg: Register, store: Any, cid_of: Callable[[str], str | None], real_of: Callable[[str], Any]) -> None:
+    """`prime` for a register read lazily (meti_pi.notify.projected): every files record's facts,
+    from the cache by its content id (`cid_of(relpath)`), else computed from the record itself
+    (`real_of(relpath)`: its own data, not a projection); kept for the next run, the entries of the
+    content the register's files hold now and no other."""
+    if reg.__dict__.get("_notice_facts") is not None:
+        return
+    path = store.dir / FILE
+    digest = policy_digest(reg)
+    kept = _read(path, store.fp, store.key)
+    stored: dict[str, Any] = {}
+    if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("facts"), dict):
+        stored = kept["facts"]
+    primed: dict[str, tuple[Record, Facts]] = {}
+    now: dict[str, tuple[Any, ...]] = {}
+    changed = False
+    for rec in reg.of_kind("files"):
+        cid = cid_of(rec.relpath)
+        if not cid:
+            continue
+        facts = _from_entry(stored.get(cid))
+        if facts is None:
+            data = real_of(rec.relpath).data
+            if not isinstance(data, dict):
+                continue  # the engine meets it as it is
+            facts = compute(reg, data)
+            changed = True
+        primed[rec.relpath] = (rec, facts)
+        now[cid] = facts.as_entry()
+    reg.__dict__["_notice_facts"] = primed
+    if changed or len(now) != len(stored):
+        _write(path, store.fp, store.key, {"policy": digest, "facts": now})
+
+
+QUIET_FILE = "notice-quiet"
+
+
+class Quiet:
+    """The files whose notices gave no finding at all (none missing, late, stale, unhashed or due;
+    nor any to the PPC) while held, kept by the inputs the notices engine read: the file's content
+    id and the content ids of its notices (`notes`), under a policy digest. On a day the file is
+    still held the engine finds nothing again for the same inputs (a held file's findings depend on
+    the day only through a notice not made yet, which is itself a finding), so the file is not
+    described again (meti_pi.notify.findings.quiet_holds). Data only (relpath -> content ids);
+    a miss runs the engine; a file's entry is kept only while the file is found quiet."""
+
+    def __init__(self, store: Any, digest: str, stored: dict[str, Any], cid_of: Callable[[str], str | None]) -> None:
+        self.store, self.digest, self.stored, self.cid_of = store, digest, stored, cid_of
+        self.now: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.answers: dict[str, bool] = {}  # relpath -> holds(), asked once a run
+
+    def cid(self, rec: Record) -> str | None:
+        known = getattr(rec, "__dict__", {}).get("_cid")
+        return known if isinstance(known, str) else self.cid_of(rec.relpath)
+
+    def key(self, rec: Record, notes: list[Record]) -> tuple[str, tuple[str, ...]] | None:
+        cid = self.cid(rec)
+        cids = tuple(self.cid(n) or "" for n in notes)
+        return (cid, cids) if cid and all(cids) else None
+
+    def holds(self, rec: Record, notes: Callable[[], list[Record]]) -> bool:
+        """Whether `rec` is kept as quiet with its content and its notices (`notes()`) as they are now."""
+        rel = rec.relpath
+        known = self.answers.get(rel)
+        if known is not None:
+            return known
+        entry = self.stored.get(rel)
+        found = False
+        if entry is not None and entry[0] == self.cid(rec):
+            listed = notes()
+            if len(listed) == len(entry[1]) and all(self.cid(n) == c for n, c in zip(listed, entry[1])):
+                found = True
+                self.now[rel] = entry
+        self.answers[rel] = found
+        return found
+
+    def mark(self, rec: Record, notes: list[Record]) -> None:
+        key = self.key(rec, notes)
+        if key is not None:
+            self.now[rec.relpath] = key
+
+    def save(self) -> None:
+        if self.now != self.stored:
+            store = self.store
+            _write(store.dir / QUIET_FILE, store.fp, store.key, {"policy": self.digest, "quiet": self.now})
+
+
+def prime_quiet(reg: Register, store: Any, cid_of: Callable[[str], str | None]) -> Quiet:
+    """Give `reg` the files kept as quiet (Quiet), for the notices engine to pass over."""
+    digest = policy_digest(reg)
+    kept = _read(store.dir / QUIET_FILE, store.fp, store.key)
+    stored: dict[str, Any] = {}
+    if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("quiet"), dict):
+        stored = {
+            rel: entry
+            for rel, entry in kept["quiet"].items()
+            if type(entry) is tuple and len(entry) == 2 and type(entry[1]) is tuple
+        }
+    quiet = Quiet(store, digest, stored, cid_of)
+    reg.__dict__["_quiet"] = quiet
+    return quiet
+
+
+def quiet_of(reg: Register) -> Quiet | None:
+    """The register's Quiet (None: not primed; the engine describes every file)."""
+    found = reg.__dict__.get("_quiet")
+    return found if isinstance(found, Quiet) else None

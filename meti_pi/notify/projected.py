@@ -1,0 +1,337 @@
+"""The register as `status` and `notify --check` read it: the work tree read lazily, and the large
+kinds they scan seen through a projection of each record (issue 18: ≤ 2 s at 100,000 records).
+
+Both commands run the notices engine over every ファイル簿 record and every notice (and `--check`
+over every 台帳), yet read only a few top-level fields of each. Decoding ~90,000 records to read
+those cost more than a second at 100,000 records. Here:
+
+- the register is the work tree read lazily (meti_pi.store.worktree: HEAD's tree by tree ids, an
+  overlay of what git says differs; a record is built only when read), else (no cache, no git, no
+  commit yet, an index entry git would not compare) `Register.load` as before;
+- a record of a PROJECTED kind is given as a `ProjectedRecord`: its data holds the fields the
+  engine reads (FIELDS, copied whole from the record's data) and reads any other field from the
+  record itself (decoded then, on first use; its text likewise, for a finding's line);
+- the projections are kept as DATA in the read cache's folder (one file per kind, authenticated
+  like every cache file, under the fingerprint of meti-pi's code and schemas), keyed by content id
+  (the git blob id) and schema: a record parses to the same data wherever its content is, so its
+  projection is a function of its content alone. A miss (new content, no file, another meti-pi)
+  reads the record as before and keeps its projection; each save keeps the entries of the
+  content the kind holds now, and no other.
+
+Correctness never depends on the files: an entry only ever holds fields copied from the data the
+record parses to, and the record itself answers every other question. A record whose data is not
+a mapping is never projected (the engine meets it as it is). The records of the work tree's
+overlay (edited, staged, untracked, deleted files) are read as `Register.load` reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from meti_pi.notify import facts
+from meti_pi.settings import DEFAULT, Settings
+from meti_pi.store import refs, worktree
+from meti_pi.store.cache_files import _read, _write, restored
+from meti_pi.store.ids import ID_RE
+from meti_pi.store.kinds import KINDS
+from meti_pi.store.lazy import Records
+from meti_pi.store.record import Record
+from meti_pi.store.register import Register
+
+VERSION = 1  # of the entry layout and of FIELDS: an entry of another version is a miss
+FILE = "projection."  # + kind: one cache file per projected kind
+
+# The top-level fields each scan reads of a record (meti_pi.notify.*, meti_pi.checks.status, the
+# contractor queries of meti_pi.inspect); any other field is read from the record itself.
+FIELDS: dict[str, frozenset[str]] = {
+    "files": frozenset(
+        {
+            "id",
+            "name",
+            "division",
+            "management_class",
+            "holding",
+            "anonymized_info",
+            "my_number_basis",
+            "principals",
+        }
+    ),
+    "notifications": frozenset(
+        {
+            "id",
+            "file",
+            "kind",
+            "state",
+            "drafted_on",
+            "submitted_on",
+            "items_hash",
+            "items_version",
+            "late_reason",
+        }
+    ),
+    "ledger": frozenset({"id", "notified"}),
+}
+
+
+class ProjectedData(dict):  # type: ignore[type-arg]
+    """A record's data as far as FIELDS go; every other question is put to the record's own data."""
+
+    __slots__ = ("_names", "_real")
+
+    def __init__(self, fields: dict[str, Any], names: frozenset[str], real: Any) -> None:
+        dict.__init__(self, fields)
+        self._names = names
+        self._real = real  # () -> the record's own data
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in self._names:
+            return dict.get(self, key, default)
+        return self._real().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        if key in self._names:
+            return dict.__getitem__(self, key)
+        return self._real()[key]
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._names:
+            return dict.__contains__(self, key)
+        return key in self._real()
+
+    # Anything that sees the whole mapping sees the record's own data.
+    def __iter__(self) -> Any:
+        return iter(self._real())
+
+    def __len__(self) -> int:
+        return len(self._real())
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._real() == other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._real())
+
+    def keys(self) -> Any:
+        return self._real().keys()
+
+    def values(self) -> Any:
+        return self._real().values()
+
+    def items(self) -> Any:
+        return self._real().items()
+
+    def copy(self) -> dict[str, Any]:
+        return dict(self._real())
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self._real()),))
+
+
+_KIND_SLOT: Any = Record.__dict__["kind"]
+_ID_SLOT: Any = Record.__dict__["id"]
+_RELPATH_SLOT: Any = Record.__dict__["relpath"]
+
+
+class ProjectedRecord(Record):
+    """A record given by its projection: its own data and text are read on first use."""
+
+    # Plain class attributes: they hide Record's slots, so that the values set in the instance's
+    # dict are read (as fast as a slot); `text` and `path` are read from the record itself.
+    data: Any = None
+
+    @classmethod
+    def make(
+        cls, kind: str, rid: str, rel: str, records: ProjectedRecords, entry: Any, cid: str
+    ) -> ProjectedRecord:
+        self = cls.__new__(cls)
+        _KIND_SLOT.__set__(self, kind)
+        _ID_SLOT.__set__(self, rid)
+        _RELPATH_SLOT.__set__(self, rel)
+        d = self.__dict__
+        d["_records"], d["_refs"], d["_cid"] = records, entry[1], cid
+        d["data"] = ProjectedData(entry[0], FIELDS[kind], self._real_data)
+        return self
+
+    def real(self) -> Record:
+        """The record itself, as the lazy register reads it."""
+        rec: Record = self.__dict__["_records"].real(self.relpath)
+        return rec
+
+    def _real_data(self) -> Any:
+        return self.real().data
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        return self.real().text
+
+    @property
+    def path(self) -> Path:  # type: ignore[override]
+        return self.real().path
+
+
+_FLAT = {name for name, spec in KINDS.items() if not spec.by_year}
+
+
+def _plain_rid(rel: str) -> str | None:
+    """The id of `<kind>/<id>.yaml` of a kind not filed by year (None: any other path)."""
+    kind, _, name = rel.partition("/")
+    if kind in _FLAT and name.endswith(".yaml") and "/" not in name and ID_RE.fullmatch(name[:-5]):
+        return name[:-5]
+    return None
+
+
+class ProjectedRecords(worktree.WorkRecords):
+    """The work tree's records (worktree.WorkRecords), those of PROJECTED kinds given by their
+    projection where it is kept (`entries`: kind -> cache key -> entry)."""
+
+    entries: dict[str, dict[str, Any]]
+    seen: dict[str, dict[str, Any]]  # kind -> cache key -> entry, of the records read now
+    reals: dict[str, Any]
+    fresh: set[str]  # kinds with an entry made now
+
+    @classmethod
+    def over(cls, base: worktree.WorkRecords, entries: dict[str, dict[str, Any]]) -> ProjectedRecords:
+        self = cls.__new__(cls)
+        self.__dict__.update(base.__dict__)
+        self.entries, self.seen, self.reals, self.fresh = entries, {k: {} for k in FIELDS}, {}, set()
+        return self
+
+    def cid(self, rel: str) -> str | None:
+        """The content id of the file at `rel` (the work tree's, where it differs from HEAD)."""
+        if rel in self.overlay:
+            outcome = self.overlay[rel]
+            return outcome[0] if outcome is not None else None
+        return self.tree.get(rel)
+
+    def read(self, rels: Iterable[str]) -> None:
+        made, overlay, entries = self.made, self.overlay, self.entries
+        rest: list[str] = []
+        missed: list[tuple[str, str, str]] = []
+        for rel in rels:
+            if rel in made:
+                continue
+            kind = rel.partition("/")[0]
+            kept = entries.get(kind)
+            rid = _plain_rid(rel) if kept is not None and rel not in overlay else None
+            cid = self.tree.kind(kind).get(rel) if rid is not None else None
+            if rid is None or cid is None:
+                rest.append(rel)
+                continue
+            key = f"{cid}:{KINDS[kind].schema_file}"
+            entry = kept.get(key)  # type: ignore[union-attr]
+            if entry is None or not _entry_ok(entry):
+                rest.append(rel)
+                missed.append((rel, kind, key))
+                continue
+            made[rel] = ProjectedRecord.make(kind, rid, rel, self, entry, cid)
+            self.seen[kind][key] = entry
+        if rest:
+            Records.read(self, rest)
+        for rel, kind, key in missed:
+            rec = made.get(rel)
+            if rec is not None and isinstance(rec.data, dict):
+                names = FIELDS[kind]
+                entry = ({k: v for k, v in rec.data.items() if k in names}, refs.targets_of(rec))
+                self.seen[kind][key] = entry
+                self.fresh.add(kind)
+
+    def real(self, rel: str) -> Any:
+        """The record at `rel` itself (not its projection)."""
+        if rel not in self.reals:
+            given = self.made.pop(rel, None)
+            Records.read(self, (rel,))
+            self.reals[rel] = self.made.get(rel)
+            if given is not None:
+                self.made[rel] = given
+        return self.reals[rel]
+
+    def save(self, store: Any) -> None:
+        """Keep the projections of the kinds read whole now: the entries of the content they hold."""
+        for kind in FIELDS:
+            seen = self.seen[kind]
+            if not seen or kind not in self.tree._kinds:
+                continue
+            if not all(rel in self.made for rel in self.tree.kind(kind)):
+                continue  # the kind was not read whole: what it holds is not known here
+            if kind not in self.fresh and len(seen) == len(self.entries.get(kind) or ()):
+                continue  # nothing new, nothing gone
+            _write(store.dir / (FILE + kind), store.fp, store.key, {"v": VERSION, "entries": seen})
+
+
+def _kept(store: Any, kind: str) -> dict[str, Any]:
+    kept = _read(store.dir / (FILE + kind), store.fp, store.key)
+    if not isinstance(kept, dict) or kept.get("v") != VERSION or not isinstance(kept.get("entries"), dict):
+        return {}
+    entries: dict[str, Any] = kept["entries"]
+    return entries
+
+
+def _entry_ok(entry: Any) -> bool:
+    """An entry of the layout written (anything else is a miss). The file is authenticated: this
+    guards against a layout of another meti-pi, not against a forgery."""
+    return type(entry) is tuple and len(entry) == 2 and type(entry[0]) is dict and type(entry[1]) is tuple
+
+
+class Loaded:
+    """A register read for `status` / `notify --check`, and what to do once the command has read it."""
+
+    def __init__(self, reg: Register, work: worktree.WorkTree | None = None) -> None:
+        self.reg = reg
+        self.work = work
+
+    @property
+    def lazy(self) -> bool:
+        return self.work is not None
+
+    def overlay_problems(self) -> list[Any]:
+        """The load problems of the files read from the work tree (a FIFO named *.yaml is one)."""
+        if self.work is None:
+            return list(self.reg.load_problems)
+        out: list[Any] = []
+        for rel, outcome in sorted(self.work.overlay.items()):
+            if outcome is not None and outcome[2]:
+                out.extend(restored(rel, outcome[2]))
+        return out
+
+    def finish(self) -> None:
+        """Keep what was learnt for the next run (projections, parsed records); never fails the command."""
+        if self.work is None:
+            return
+        records = self.reg.records
+        store = self.work.view.store
+        try:
+            if isinstance(records, ProjectedRecords):
+                records.save(store)
+            quiet = facts.quiet_of(self.reg)
+            if quiet is not None:
+                quiet.save()
+            if self.work.view.new:
+                self.work.flush({})
+        except OSError:
+            pass
+
+
+def load(root: Path, settings: Settings = DEFAULT, kinds: Iterable[str] = FIELDS) -> Loaded:
+    """The register as the work tree holds it, read lazily with the projections of `kinds`; read
+    whole (`Register.load`) where the work tree cannot be read so."""
+    work = worktree.work_tree(root, settings)
+    if work is None:
+        reg = Register.load(root, settings=settings)
+        return Loaded(reg)
+    base = work.register(settings)
+    store = work.view.store
+    records = ProjectedRecords.over(base.records, {kind: _kept(store, kind) for kind in kinds})  # type: ignore[arg-type]
+    reg = Register(
+        root=base.root,
+        records=records,
+        singletons=base.singletons,
+        load_problems=base.load_problems,
+        settings=settings,
+    )
+    facts.prime_work(reg, store, records.cid, records.real)
+    facts.prime_quiet(reg, store, records.cid)
+    return Loaded(reg, work)
