@@ -80,10 +80,11 @@ def load_register(ctx: typer.Context) -> Register:
 
 
 @contextmanager
-def read_register_lazily(ctx: typer.Context) -> Iterator[Register]:
+def read_register_lazily(ctx: typer.Context, projected_kinds: tuple[str, ...] | None = None) -> Iterator[Register]:
     """The register for a read-only scan (`status`, `notify --check`): the work tree read lazily, the
     records these scan given by their projections (meti_pi.notify.projected), else read whole as
-    `load_register` reads it. What the read learnt is kept for the next run once the block ends well."""
+    `load_register` reads it. What the read learnt is kept for the next run once the block ends well.
+    `projected_kinds`: the kinds given by projections (default: every kind projected.FIELDS names)."""
     from meti_pi import gitlayer
     from meti_pi.notify import projected
 
@@ -91,7 +92,8 @@ def read_register_lazily(ctx: typer.Context) -> Iterator[Register]:
     note = gitlayer.recover_if_needed(root)  # as load_register: no command reads a work tree behind HEAD
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
-    loaded = projected.load(root, state(ctx).settings)
+    kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
+    loaded = projected.load(root, state(ctx).settings, kinds)
     warn_not_regular(loaded.overlay_problems())
     yield loaded.reg
     loaded.finish()

@@ -38,7 +38,7 @@ def status_cmd(
     from meti_pi.checks import status
 
     st = state(ctx)
-    with paused_gc(), read_register_lazily(ctx) as reg:
+    with paused_gc(), read_register_lazily(ctx, ("files", "notifications")) as reg:  # no 台帳 read
         items = status.due_items(reg, st.today, horizon_days=horizon)
     counts = status.summary(items)
     if json_out:

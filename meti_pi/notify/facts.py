@@ -143,42 +143,77 @@ def facts_of(reg: Register, rec: Record) -> Facts | None:
     primed = reg.__dict__.get("_notice_facts")
     if not primed:
         return None
+    if isinstance(primed, _OnDemand):
+        return primed.get(rec)
     hit = primed.get(rec.relpath)
     return hit[1] if hit is not None and hit[0] is rec else None
 
 
-def prime_work(reg: Register, store: Any, cid_of: Callable[[str], str | None], real_of: Callable[[str], Any]) -> None:
-    """`prime` for a register read lazily (meti_pi.notify.projected): every files record's facts,
-    from the cache by its content id (`cid_of(relpath)`), else computed from the record itself
-    (`real_of(relpath)`: its own data, not a projection); kept for the next run, the entries of the
-    content the register's files hold now and no other."""
+def prime_work(
+    reg: Register,
+    store: Any,
+    cid_of: Callable[[str], str | None],
+    real_of: Callable[[str], Any],
+    live: Callable[[], set[str]],
+) -> None:
+    """`prime` for a register read lazily (meti_pi.notify.projected): each files record's facts
+    when the engine asks for them (`facts_of`), from the cache by its content id
+    (`cid_of(relpath)`), else computed from the record itself (`real_of(relpath)`: its own data,
+    not a projection). `save_work` keeps them for the next run: the entries of the content the
+    register's files hold now (`live()`), and no other."""
     if reg.__dict__.get("_notice_facts") is not None:
         return
-    path = store.dir / FILE
     digest = policy_digest(reg)
-    kept = _read(path, store.fp, store.key)
+    kept = _read(store.dir / FILE, store.fp, store.key)
     stored: dict[str, Any] = {}
     if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("facts"), dict):
         stored = kept["facts"]
-    primed: dict[str, tuple[Record, Facts]] = {}
-    now: dict[str, tuple[Any, ...]] = {}
-    changed = False
-    for rec in reg.of_kind("files"):
-        cid = cid_of(rec.relpath)
+    reg.__dict__["_notice_facts"] = _OnDemand(reg, store, digest, stored, cid_of, real_of, live)
+
+
+class _OnDemand:
+    """The facts of a lazily read register's files, found when asked (prime_work)."""
+
+    def __init__(self, reg: Register, store: Any, digest: str, stored: dict[str, Any], *how: Any) -> None:
+        self.reg, self.store, self.digest, self.stored = reg, store, digest, stored
+        self.cid_of, self.real_of, self.live = how
+        self.now: dict[str, Facts] = {}
+        self.computed = False
+
+    def get(self, rec: Record) -> Facts | None:
+        made = getattr(self.reg.records, "made", None)
+        if made is None or made.get(rec.relpath) is not rec:
+            return None  # not the register's record: the engine computes it
+        known = getattr(rec, "__dict__", {}).get("_cid")
+        cid = known if isinstance(known, str) else self.cid_of(rec.relpath)
         if not cid:
-            continue
-        facts = _from_entry(stored.get(cid))
-        if facts is None:
-            data = real_of(rec.relpath).data
-            if not isinstance(data, dict):
-                continue  # the engine meets it as it is
-            facts = compute(reg, data)
-            changed = True
-        primed[rec.relpath] = (rec, facts)
-        now[cid] = facts.as_entry()
-    reg.__dict__["_notice_facts"] = primed
-    if changed or len(now) != len(stored):
-        _write(path, store.fp, store.key, {"policy": digest, "facts": now})
+            return None
+        found = self.now.get(cid)
+        if found is None:
+            found = _from_entry(self.stored.get(cid))
+            if found is None:
+                data = self.real_of(rec.relpath).data
+                if not isinstance(data, dict):
+                    return None  # the engine meets it as it is
+                found = compute(self.reg, data)
+                self.computed = True
+            self.now[cid] = found
+        return found
+
+    def save(self) -> None:
+        live = self.live()
+        kept = {cid: entry for cid, entry in self.stored.items() if cid in live}
+        if not self.computed and len(kept) == len(self.stored):
+            return
+        kept.update((cid, facts.as_entry()) for cid, facts in self.now.items() if cid in live)
+        _write(self.store.dir / FILE, self.store.fp, self.store.key, {"policy": self.digest, "facts": kept})
+
+
+def save_work(reg: Register) -> None:
+    """Keep the facts a lazily read register's files were given (prime_work)."""
+    found = reg.__dict__.get("_notice_facts")
+    if isinstance(found, _OnDemand):
+        found.save()
 
 
 QUIET_FILE = "notice-quiet"

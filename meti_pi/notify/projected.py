@@ -144,9 +144,7 @@ class ProjectedRecord(Record):
     data: Any = None
 
     @classmethod
-    def make(
-        cls, kind: str, rid: str, rel: str, records: ProjectedRecords, entry: Any, cid: str
-    ) -> ProjectedRecord:
+    def make(cls, kind: str, rid: str, rel: str, records: ProjectedRecords, entry: Any, cid: str) -> ProjectedRecord:
         self = cls.__new__(cls)
         _KIND_SLOT.__set__(self, kind)
         _ID_SLOT.__set__(self, rid)
@@ -206,6 +204,14 @@ class ProjectedRecords(worktree.WorkRecords):
             outcome = self.overlay[rel]
             return outcome[0] if outcome is not None else None
         return self.tree.get(rel)
+
+    def cids_of(self, kind: str) -> set[str]:
+        """The content ids of the files of `kind` (the work tree's)."""
+        overlay = self.overlay
+        out = {cid for rel, cid in self.tree.kind(kind).items() if rel not in overlay}
+        prefix = kind + "/"
+        out.update(o[0] for rel, o in overlay.items() if o is not None and rel.startswith(prefix))
+        return out
 
     def read(self, rels: Iterable[str]) -> None:
         made, overlay, entries = self.made, self.overlay, self.entries
@@ -306,6 +312,7 @@ class Loaded:
         try:
             if isinstance(records, ProjectedRecords):
                 records.save(store)
+            facts.save_work(self.reg)
             quiet = facts.quiet_of(self.reg)
             if quiet is not None:
                 quiet.save()
@@ -332,6 +339,6 @@ def load(root: Path, settings: Settings = DEFAULT, kinds: Iterable[str] = FIELDS
         load_problems=base.load_problems,
         settings=settings,
     )
-    facts.prime_work(reg, store, records.cid, records.real)
+    facts.prime_work(reg, store, records.cid, records.real, lambda: records.cids_of("files"))
     facts.prime_quiet(reg, store, records.cid)
     return Loaded(reg, work)
