@@ -36,7 +36,7 @@ from meti_pi.cli.common import (
     report_problems,
     state,
 )
-from meti_pi.gcpause import paused_gc
+from meti_pi.gcpause import paused_gc, promote
 
 DEFAULT_VERB = "draft"
 CHECK_FLAG = "--check"
@@ -200,6 +200,7 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     st = state(ctx)
     with paused_gc(), read_register_lazily(ctx) as reg:  # read-only and done in one go, as `status`
         findings, ledger = notice_findings.register_check(reg, st.today)
+        promote()  # the read's objects, alive: not walked again when the collector resumes
     failing = [f for f in findings if f.failing]
     listed = [f for f in findings if not f.failing]
     if json_out:
