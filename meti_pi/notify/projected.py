@@ -143,17 +143,6 @@ class ProjectedRecord(Record):
     # dict are read (as fast as a slot); `text` and `path` are read from the record itself.
     data: Any = None
 
-    @classmethod
-    def make(cls, kind: str, rid: str, rel: str, records: ProjectedRecords, entry: Any, cid: str) -> ProjectedRecord:
-        self = cls.__new__(cls)
-        _KIND_SLOT.__set__(self, kind)
-        _ID_SLOT.__set__(self, rid)
-        _RELPATH_SLOT.__set__(self, rel)
-        d = self.__dict__
-        d["_records"], d["_refs"], d["_cid"] = records, entry[1], cid
-        d["data"] = ProjectedData(entry[0], FIELDS[kind], self._real_data)
-        return self
-
     def real(self) -> Record:
         """The record itself, as the lazy register reads it."""
         rec: Record = self.__dict__["_records"].real(self.relpath)
@@ -172,14 +161,6 @@ class ProjectedRecord(Record):
 
 
 _FLAT = {name for name, spec in KINDS.items() if not spec.by_year}
-
-
-def _plain_rid(rel: str) -> str | None:
-    """The id of `<kind>/<id>.yaml` of a kind not filed by year (None: any other path)."""
-    kind, _, name = rel.partition("/")
-    if kind in _FLAT and name.endswith(".yaml") and "/" not in name and ID_RE.fullmatch(name[:-5]):
-        return name[:-5]
-    return None
 
 
 class ProjectedRecords(worktree.WorkRecords):
@@ -217,24 +198,47 @@ class ProjectedRecords(worktree.WorkRecords):
         made, overlay, entries = self.made, self.overlay, self.entries
         rest: list[str] = []
         missed: list[tuple[str, str, str]] = []
+        new, fullmatch = ProjectedRecord.__new__, ID_RE.fullmatch
+        folder: str | None = None
+        kept: dict[str, Any] | None = None
+        listing: dict[str, str] = {}
+        seen: dict[str, Any] = {}
+        suffix = ""
+        names: frozenset[str] = frozenset()
+        # `of_kind` reads a kind's files together: what depends on the kind is looked up once.
         for rel in rels:
             if rel in made:
                 continue
-            kind = rel.partition("/")[0]
-            kept = entries.get(kind)
-            rid = _plain_rid(rel) if kept is not None and rel not in overlay else None
-            cid = self.tree.kind(kind).get(rel) if rid is not None else None
-            if rid is None or cid is None:
+            kind, _slash, name = rel.partition("/")
+            if kind != folder:
+                folder, kept = kind, entries.get(kind) if kind in _FLAT else None
+                if kept is not None:
+                    listing, seen, names = self.tree.kind(kind), self.seen[kind], FIELDS[kind]
+                    suffix = ":" + KINDS[kind].schema_file
+            # the common path, `<kind>/<id>.yaml` as HEAD holds it (anything else is read as before)
+            if kept is None or not name.endswith(".yaml") or "/" in name or rel in overlay:
                 rest.append(rel)
                 continue
-            key = f"{cid}:{KINDS[kind].schema_file}"
-            entry = kept.get(key)  # type: ignore[union-attr]
+            rid = name[:-5]
+            cid = listing.get(rel)
+            if cid is None or fullmatch(rid) is None:
+                rest.append(rel)
+                continue
+            key = cid + suffix
+            entry = kept.get(key)
             if entry is None or not _entry_ok(entry):
                 rest.append(rel)
                 missed.append((rel, kind, key))
                 continue
-            made[rel] = ProjectedRecord.make(kind, rid, rel, self, entry, cid)
-            self.seen[kind][key] = entry
+            rec = new(ProjectedRecord)
+            _KIND_SLOT.__set__(rec, kind)
+            _ID_SLOT.__set__(rec, rid)
+            _RELPATH_SLOT.__set__(rec, rel)
+            d = rec.__dict__
+            d["_records"], d["_refs"], d["_cid"] = self, entry[1], cid
+            d["data"] = ProjectedData(entry[0], names, rec._real_data)
+            made[rel] = rec
+            seen[key] = entry
         if rest:
             Records.read(self, rest)
         for rel, kind, key in missed:
