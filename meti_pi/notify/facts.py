@@ -225,38 +225,23 @@ class Quiet:
     id and the content ids of its notices (`notes`), under a policy digest. On a day the file is
     still held the engine finds nothing again for the same inputs (a held file's findings depend on
     the day only through a notice not made yet, which is itself a finding), so the file is not
-    described again (meti_pi.notify.findings.quiet_holds). Data only (relpath -> content ids);
+    described again (meti_pi.notify.findings.quiet_holds, one pass over the files: _quiet_files). Data only (relpath -> content ids);
     a miss runs the engine; a file's entry is kept only while the file is found quiet."""
 
     def __init__(self, store: Any, digest: str, stored: dict[str, Any], cid_of: Callable[[str], str | None]) -> None:
         self.store, self.digest, self.stored, self.cid_of = store, digest, stored, cid_of
         self.now: dict[str, tuple[str, tuple[str, ...]]] = {}
-        self.answers: dict[str, bool] = {}  # relpath -> holds(), asked once a run
 
     def cid(self, rec: Record) -> str | None:
-        known = getattr(rec, "__dict__", {}).get("_cid")
-        return known if isinstance(known, str) else self.cid_of(rec.relpath)
+        try:
+            return rec.__dict__["_cid"]  # type: ignore[no-any-return]  # a record read from the cache
+        except (AttributeError, KeyError):
+            return self.cid_of(rec.relpath)
 
     def key(self, rec: Record, notes: list[Record]) -> tuple[str, tuple[str, ...]] | None:
         cid = self.cid(rec)
         cids = tuple(self.cid(n) or "" for n in notes)
         return (cid, cids) if cid and all(cids) else None
-
-    def holds(self, rec: Record, notes: Callable[[], list[Record]]) -> bool:
-        """Whether `rec` is kept as quiet with its content and its notices (`notes()`) as they are now."""
-        rel = rec.relpath
-        known = self.answers.get(rel)
-        if known is not None:
-            return known
-        entry = self.stored.get(rel)
-        found = False
-        if entry is not None and entry[0] == self.cid(rec):
-            listed = notes()
-            if len(listed) == len(entry[1]) and all(self.cid(n) == c for n, c in zip(listed, entry[1])):
-                found = True
-                self.now[rel] = entry
-        self.answers[rel] = found
-        return found
 
     def mark(self, rec: Record, notes: list[Record]) -> None:
         key = self.key(rec, notes)

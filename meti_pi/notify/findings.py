@@ -215,8 +215,32 @@ def _notes(reg: Register, rec: Record) -> list[Record]:
 def quiet_holds(reg: Register, rec: Record) -> bool:
     """The held file `rec` is known to give no finding (meti_pi.notify.facts.Quiet): its content and
     its notices are those it was found quiet with. The caller has checked that it is held today."""
+    if reg.focus is not None or quiet_of(reg) is None:
+        return False
+    found: set[str] = reg.derived("quiet_files", _quiet_files)
+    return rec.relpath in found and reg.records.get(rec.key) is rec
+
+
+def _quiet_files(reg: Register) -> set[str]:
+    """The relpaths of the files kept as quiet whose content and notices are as they were then
+    (Quiet.holds for every file at once: one pass, the indexes looked up once)."""
     quiet = quiet_of(reg)
-    return quiet is not None and reg.focus is None and quiet.holds(rec, lambda: _notes(reg, rec))
+    assert quiet is not None
+    index, made = notices_by_file(reg), _ppc_notices(reg)
+    stored, cid = quiet.stored, quiet.cid
+    out: set[str] = set()
+    for rec in reg.of_kind("files"):
+        rel = rec.relpath
+        entry = stored.get(rel)
+        if entry is None or entry[0] != cid(rec):
+            continue
+        rid = rec.id
+        notes = [*index.get(rid, ()), *made.get((rid, "appi-74-1"), ()), *made.get((rid, "appi-74-3"), ())]
+        kept = entry[1]
+        if len(notes) == len(kept) and all(cid(n) == c for n, c in zip(notes, kept)):
+            out.add(rel)
+            quiet.now[rel] = entry
+    return out
 
 
 def quiet_consider(reg: Register, rec: Record, today: date) -> None:
