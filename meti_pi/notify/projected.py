@@ -110,7 +110,7 @@ class ProjectedData(dict):  # type: ignore[type-arg]
     def __eq__(self, other: object) -> bool:
         return bool(self._real() == other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         return repr(self._real())
@@ -152,11 +152,11 @@ class ProjectedRecord(Record):
         return self.real().data
 
     @property
-    def text(self) -> str:  # type: ignore[override]
+    def text(self) -> str:
         return self.real().text
 
     @property
-    def path(self) -> Path:  # type: ignore[override]
+    def path(self) -> Path:
         return self.real().path
 
 
@@ -242,10 +242,10 @@ class ProjectedRecords(worktree.WorkRecords):
         if rest:
             Records.read(self, rest)
         for rel, kind, key in missed:
-            rec = made.get(rel)
-            if rec is not None and isinstance(rec.data, dict):
+            got = made.get(rel)
+            if got is not None and isinstance(got.data, dict):
                 names = FIELDS[kind]
-                entry = ({k: v for k, v in rec.data.items() if k in names}, refs.targets_of(rec))
+                entry = ({k: v for k, v in got.data.items() if k in names}, refs.targets_of(got))
                 self.seen[kind][key] = entry
                 self.fresh.add(kind)
 
