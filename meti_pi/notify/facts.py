@@ -155,16 +155,17 @@ def prime_work(
     cid_of: Callable[[str], str | None],
     real_of: Callable[[str], Any],
     live: Callable[[], set[str]],
+    kept: Any = None,
 ) -> None:
     """`prime` for a register read lazily (meti_pi.notify.projected): each files record's facts
     when the engine asks for them (`facts_of`), from the cache by its content id
     (`cid_of(relpath)`), else computed from the record itself (`real_of(relpath)`: its own data,
     not a projection). `save_work` keeps them for the next run: the entries of the content the
-    register's files hold now (`live()`), and no other."""
+    register's files hold now (`live()`), and no other. `kept`: the file's payload, read already."""
     if reg.__dict__.get("_notice_facts") is not None:
         return
     digest = policy_digest(reg)
-    kept = _read(store.dir / FILE, store.fp, store.key)
+    kept = kept if kept is not None else _read(store.dir / FILE, store.fp, store.key)
     stored: dict[str, Any] = {}
     if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("facts"), dict):
         stored = kept["facts"]
@@ -254,10 +255,11 @@ class Quiet:
             _write(store.dir / QUIET_FILE, store.fp, store.key, {"policy": self.digest, "quiet": self.now})
 
 
-def prime_quiet(reg: Register, store: Any, cid_of: Callable[[str], str | None]) -> Quiet:
-    """Give `reg` the files kept as quiet (Quiet), for the notices engine to pass over."""
+def prime_quiet(reg: Register, store: Any, cid_of: Callable[[str], str | None], kept: Any = None) -> Quiet:
+    """Give `reg` the files kept as quiet (Quiet), for the notices engine to pass over (`kept`:
+    the file's payload, read already)."""
     digest = policy_digest(reg)
-    kept = _read(store.dir / QUIET_FILE, store.fp, store.key)
+    kept = kept if kept is not None else _read(store.dir / QUIET_FILE, store.fp, store.key)
     stored: dict[str, Any] = {}
     if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("quiet"), dict):
         stored = {

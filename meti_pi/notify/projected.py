@@ -26,13 +26,14 @@ overlay (edited, staged, untracked, deleted files) are read as `Register.load` r
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from meti_pi.notify import facts
 from meti_pi.settings import DEFAULT, Settings
-from meti_pi.store import refs, worktree
+from meti_pi.store import cache, refs, worktree
 from meti_pi.store.cache_files import _read, _write, restored
 from meti_pi.store.ids import ID_RE
 from meti_pi.store.kinds import KINDS
@@ -272,8 +273,8 @@ class ProjectedRecords(worktree.WorkRecords):
             _write(store.dir / (FILE + kind), store.fp, store.key, {"v": VERSION, "entries": seen})
 
 
-def _kept(store: Any, kind: str) -> dict[str, Any]:
-    kept = _read(store.dir / (FILE + kind), store.fp, store.key)
+def _kept(kept: Any) -> dict[str, Any]:
+    """The entries of a projection file's payload (none: a miss for every record)."""
     if not isinstance(kept, dict) or kept.get("v") != VERSION or not isinstance(kept.get("entries"), dict):
         return {}
     entries: dict[str, Any] = kept["entries"]
@@ -329,13 +330,19 @@ class Loaded:
 def load(root: Path, settings: Settings = DEFAULT, kinds: Iterable[str] = FIELDS) -> Loaded:
     """The register as the work tree holds it, read lazily with the projections of `kinds`; read
     whole (`Register.load`) where the work tree cannot be read so."""
+    kinds = tuple(kinds)
+    early = cache.View.open_lazy(root, settings)
+    names = [FILE + kind for kind in kinds] + [facts.FILE, facts.QUIET_FILE]
+    # The kept files are read while git compares the work tree (it waits on git: the two overlap).
+    ahead = _Ahead(early.store, names) if early is not None else None
     work = worktree.work_tree(root, settings)
     if work is None:
         reg = Register.load(root, settings=settings)
         return Loaded(reg)
-    base = work.register(settings)
     store = work.view.store
-    records = ProjectedRecords.over(base.records, {kind: _kept(store, kind) for kind in kinds})  # type: ignore[arg-type]
+    kept = ahead.result(store) if ahead is not None else {}
+    base = work.register(settings)
+    records = ProjectedRecords.over(base.records, {kind: _kept(kept.get(FILE + kind)) for kind in kinds})  # type: ignore[arg-type]
     reg = Register(
         root=base.root,
         records=records,
@@ -343,6 +350,26 @@ def load(root: Path, settings: Settings = DEFAULT, kinds: Iterable[str] = FIELDS
         load_problems=base.load_problems,
         settings=settings,
     )
-    facts.prime_work(reg, store, records.cid, records.real, lambda: records.cids_of("files"))
-    facts.prime_quiet(reg, store, records.cid)
+    facts.prime_work(reg, store, records.cid, records.real, lambda: records.cids_of("files"), kept.get(facts.FILE))
+    facts.prime_quiet(reg, store, records.cid, kept.get(facts.QUIET_FILE))
     return Loaded(reg, work)
+
+
+class _Ahead:
+    """The cache files `names` of `store`, read in a thread (data: `_read`, authenticated)."""
+
+    def __init__(self, store: Any, names: list[str]) -> None:
+        self.store = store
+        self.found: dict[str, Any] = {}
+        self.thread = threading.Thread(target=self._run, args=(names,), name="meti-pi-kept", daemon=True)
+        self.thread.start()
+
+    def _run(self, names: list[str]) -> None:
+        for name in names:
+            self.found[name] = _read(self.store.dir / name, self.store.fp, self.store.key)
+
+    def result(self, store: Any) -> dict[str, Any]:
+        """What was read, if `store` is the cache it was read from (else nothing: read again)."""
+        self.thread.join()
+        same = (store.dir, store.fp, store.key) == (self.store.dir, self.store.fp, self.store.key)
+        return self.found if same else {}
