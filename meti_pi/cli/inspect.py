@@ -21,6 +21,7 @@ from meti_pi.cli.common import (
     load_register,
     print_json,
     state,
+    warn_not_regular,
 )
 from meti_pi.errors import UsageError
 
@@ -96,7 +97,9 @@ def inspect_cmd(
     Every 'no' becomes a finding with a corrective action (owner, due date); open findings are asked again each year until closed.
     """
     st = state(ctx)
-    reg = load_register(ctx)
+    # One division's checklist (as _show_checklists reads --division): the register read lazily.
+    shows_one = bool(division) and not (answers or interactive or report)
+    reg = _division_register(ctx) if shows_one else load_register(ctx)
     y = _year(reg, year, st.today)
     if sum(map(bool, (answers, interactive, report))) > 1:
         raise UsageError("choose one of --answers, --interactive and --report")
@@ -111,6 +114,24 @@ def inspect_cmd(
         _record(ctx, reg, y, division, answers, interactive, dry_run, json_out, ad_hoc)
         return
     _show_checklists(reg, y, st.today, division, json_out)
+
+
+def _division_register(ctx: typer.Context) -> Register:
+    """The register one division's checklist reads: the work tree read lazily (only the records the
+    checklist reports are decoded: meti_pi.inspect.lazyread), else read whole as load_register does."""
+    from meti_pi import gitlayer
+    from meti_pi.inspect.lazyread import division_register
+
+    st = state(ctx)
+    note = gitlayer.recover_if_needed(st.register_root)  # as load_register: no work tree behind HEAD
+    if note:
+        sys.stderr.write(f"meti-pi: {note}\n")
+    found = division_register(st.register_root, st.settings)
+    if found is None:
+        return load_register(ctx)
+    reg, problems = found
+    warn_not_regular(problems)
+    return reg
 
 
 def _show_checklists(reg: Register, y: int, today: date, division: str | None, json_out: bool) -> None:

@@ -9,11 +9,11 @@ from meti_pi.inspect.items import CLASS_JA
 from meti_pi.inspect.queries import (
     Context,
     NoticeState,
-    _contractors_by_parent,
     ab_work,
     kind_ja,
     notice_states,
     required_notices,
+    subcontractors,
     vice_office,
 )
 from meti_pi.notify.recorded import notices_of_files
@@ -174,7 +174,7 @@ def _ab_work(ctx: Context, rec: Record | None) -> str | None:
 
 def _subcontracting(ctx: Context, rec: Record | None) -> str | None:
     assert rec is not None
-    children = ctx.reg.derived("contractors_by_parent", _contractors_by_parent).get(rec.id, [])
+    children = subcontractors(ctx.reg, rec.id)
     parent = rec.data.get("parent")
     if not children and not parent:
         return None

@@ -12,11 +12,11 @@ from meti_pi.inspect.queries import (
     INCIDENT_STEPS,
     JUDGEMENT_STEPS,
     Context,
-    _contractors_by_parent,
     annual_confirmation_due,
     held_during,
     incident_steps,
     kind_ja,
+    subcontractors,
 )
 from meti_pi.store import refs
 from meti_pi.store.register import Record
@@ -176,14 +176,7 @@ def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
 
 def _subcontract_clauses(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
-    chain = [
-        c
-        for c in (
-            ctx.reg.get("contractors", cid)
-            for cid in ctx.reg.derived("contractors_by_parent", _contractors_by_parent).get(rec.id, [])
-        )
-        if c is not None
-    ]
+    chain = [c for c in (ctx.reg.get("contractors", cid) for cid in subcontractors(ctx.reg, rec.id)) if c is not None]
     faults = []
     for c in chain:
         clauses = c.data.get("clauses") or {}

@@ -11,6 +11,7 @@ from typing import Any
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.incident import incidents
 from meti_pi.inspect.items import CLASS_JA
+from meti_pi.inspect.lazyread import read_ahead
 from meti_pi.inspect.years import add_months, jp_day
 from meti_pi.notify import notices
 from meti_pi.store import beppyo, refs
@@ -55,6 +56,7 @@ class Context:
             self._cache["files"] = [
                 r for r in files_of_division(self.reg, self.division) if held_during(r.data, self.start, self.end)
             ]
+            read_ahead(self.reg, self._cache["files"])  # their ledgers and notices, together
         return self._cache["files"]  # type: ignore[no-any-return]
 
     @property
@@ -111,17 +113,13 @@ def _named_contractors(reg: Register, division: str, file_ids: set[str], linked:
     found = {r.key: r for r in refs.referring(reg, "contractors", f"divisions/{division}")}
     for fid in file_ids:
         found.update((r.key, r) for r in refs.referring(reg, "contractors", f"files/{fid}"))
-    order: dict[str, int] = reg.derived("order:contractors", _contractor_order)
     for cid in linked:
         key = f"contractors/{cid}"
         rec = reg.records.get(key)
-        if rec is not None and key in order:
+        if rec is not None and rec.relpath not in reg.unchecked:  # one of of_kind's, without reading the others
             found[key] = rec
-    return sorted(found.values(), key=lambda r: order[r.key])
-
-
-def _contractor_order(reg: Register) -> dict[str, int]:
-    return {r.key: i for i, r in enumerate(reg.of_kind("contractors"))}
+    # of_kind's order is its files' (a register is read in relpath order): no contractor need be read for it
+    return sorted(found.values(), key=lambda r: r.relpath)
 
 
 def held_during(file_data: dict[str, Any], start: date, end: date) -> bool:
@@ -262,14 +260,10 @@ def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bo
     return False, f"{basis}は管理Cのみ"
 
 
-def _contractors_by_parent(reg: Register) -> dict[str, list[str]]:
-    """再委託先 ids by the contractor they subcontract from (one pass, not one per contractor)."""
-    out: dict[str, list[str]] = {}
-    for c in reg.of_kind("contractors"):
-        parent = c.data.get("parent")
-        if isinstance(parent, str):
-            out.setdefault(parent, []).append(c.id)
-    return out
+def subcontractors(reg: Register, cid: str) -> list[str]:
+    """The ids of the 再委託先 of contractor `cid` (those whose `parent` is it), in `of_kind` order:
+    from the references (`parent` names a contractor), so no other contractor is decoded."""
+    return [c.id for c in refs.referring(reg, "contractors", f"contractors/{cid}") if c.data.get("parent") == cid]
 
 
 def required_notices(reg: Register, file_data: dict[str, Any]) -> dict[str, str]:

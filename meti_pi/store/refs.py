@@ -115,6 +115,13 @@ def referring(reg: Any, kind: str, target: str) -> list[Any]:
     re-check of a few records (Register.focus) asks this instead of building an index of every
     record's data."""
 
+    # A register read lazily that can say which records of a kind name a record (meti_pi.inspect.lazyread).
+    naming = getattr(getattr(reg.records, "names", None), "keys_naming", None)
+    if naming is not None:
+        rels = sorted(f"{k}.yaml" for k in naming(kind, target))
+        reg.records.read(rels)  # together: one pass over their cache shards, or one read of their blobs
+        built = (reg.records.record(rel) for rel in rels)
+        return [rec for rec in built if rec is not None and rec.relpath not in reg.unchecked]
     ask = getattr(reg.records, "referring", None)  # a register that knows who names what (store.worktree)
     known = ask(kind, target) if ask is not None else None
     if known is not None:
