@@ -19,3 +19,14 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
+
+
+def promote() -> None:
+    """Move every object the collector tracks to its oldest generation, without walking them (two
+    list splices), and reset the young generation's count. Called at the end of a paused pass that
+    leaves many objects alive: re-enabled, the collector would otherwise walk all of them at the
+    first allocation (they were all allocated young: ~0.2-0.5 s after a read of 100,000 records),
+    to find them alive. Cyclic garbage among them waits for the next full collection, as any
+    long-lived garbage does."""
+    gc.freeze()
+    gc.unfreeze()

@@ -66,7 +66,10 @@ def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
         end = cl.parse_day((rec.data.get("holding") or {}).get("end"))
         if end is not None and end <= today:
             continue  # no longer held: nothing more to notify
+        if notices.quiet_holds(reg, rec):
+            continue  # its notices and itself as when the engine last found nothing (notify.facts.Quiet)
         if not _listable(reg, rec, index, today):
+            notices.quiet_consider(reg, rec, today)
             continue  # every notice made (or made late): notice_states would say ok or late
         for st in cl.notice_states(reg, rec, today):
             if st.state in ("ok", "late"):
@@ -129,6 +132,8 @@ def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
     """The ministry's own APPI 74(1)/74(3) notices to the PPC that are due or missing."""
     out = []
     for rec in sorted(reg.of_kind("files"), key=lambda r: r.id):
+        if notices.held_on(rec.data, today) and notices.quiet_holds(reg, rec):
+            continue
         for f in notices.ppc_findings(reg, rec, today):
             if f.status not in ("due", "missing", "stale") or (
                 f.status == "due" and f.due is not None and f.due > horizon
@@ -207,11 +212,12 @@ def _contractors(reg: Register, today: date, horizon: date) -> list[DueItem]:
     for rec in sorted(reg.of_kind("contractors"), key=lambda r: r.id):
         if not cl.contract_active(rec.data, today, today):
             continue
-        applies, why = cl.ab_work(reg, rec)
-        if not applies:
-            continue
+        # The due date first: it reads the contractor alone; whether it handles A/B data reads its files.
         due, _last = cl.annual_confirmation_due(reg, rec)
         if due is None or due > horizon:
+            continue
+        applies, why = cl.ab_work(reg, rec)
+        if not applies:
             continue
         divisions = rec.data.get("divisions") or []
         out.append(

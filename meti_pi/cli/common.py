@@ -79,6 +79,26 @@ def load_register(ctx: typer.Context) -> Register:
     return reg
 
 
+@contextmanager
+def read_register_lazily(ctx: typer.Context, projected_kinds: tuple[str, ...] | None = None) -> Iterator[Register]:
+    """The register for a read-only scan (`status`, `notify --check`): the work tree read lazily, the
+    records these scan given by their projections (meti_pi.notify.projected), else read whole as
+    `load_register` reads it. What the read learnt is kept for the next run once the block ends well.
+    `projected_kinds`: the kinds given by projections (default: every kind projected.FIELDS names)."""
+    from meti_pi import gitlayer
+    from meti_pi.notify import projected
+
+    root = state(ctx).register_root
+    note = gitlayer.recover_if_needed(root)  # as load_register: no command reads a work tree behind HEAD
+    if note:
+        sys.stderr.write(f"meti-pi: {note}\n")
+    kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
+    loaded = projected.load(root, state(ctx).settings, kinds)
+    warn_not_regular(loaded.overlay_problems())
+    yield loaded.reg
+    loaded.finish()
+
+
 def warn_not_regular(load_problems: Any) -> None:
     """A FIFO or device named *.yaml: skipped, and said so (validate lists it as an error)."""
     from meti_pi.store.limits import NOT_REGULAR

@@ -27,8 +27,16 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, option_date, print_json, report_problems, state
-from meti_pi.gcpause import paused_gc
+from meti_pi.cli.common import (
+    DryRunOpt,
+    JsonOpt,
+    option_date,
+    print_json,
+    read_register_lazily,
+    report_problems,
+    state,
+)
+from meti_pi.gcpause import paused_gc, promote
 
 DEFAULT_VERB = "draft"
 CHECK_FLAG = "--check"
@@ -187,15 +195,12 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 
     Notices not yet due and late notices whose reason is recorded are listed but do not fail.
     """
-    from meti_pi import gitlayer
-    from meti_pi.actions import notify as notify_ops
+    from meti_pi.notify import findings as notice_findings
 
     st = state(ctx)
-    note = gitlayer.recover_if_needed(st.register_root)
-    if note:
-        _err(f"meti-pi: {note}")
-    with paused_gc():  # read-only and done in one go, as `status`
-        findings, ledger = notify_ops.check_register(st.register_root, st.today, settings=st.settings)
+    with paused_gc(), read_register_lazily(ctx) as reg:  # read-only and done in one go, as `status`
+        findings, ledger = notice_findings.register_check(reg, st.today)
+        promote()  # the read's objects, alive: not walked again when the collector resumes
     failing = [f for f in findings if f.failing]
     listed = [f for f in findings if not f.failing]
     if json_out:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,5 +143,136 @@ def facts_of(reg: Register, rec: Record) -> Facts | None:
     primed = reg.__dict__.get("_notice_facts")
     if not primed:
         return None
+    if isinstance(primed, _OnDemand):
+        return primed.get(rec)
     hit = primed.get(rec.relpath)
     return hit[1] if hit is not None and hit[0] is rec else None
+
+
+def prime_work(
+    reg: Register,
+    store: Any,
+    cid_of: Callable[[str], str | None],
+    real_of: Callable[[str], Any],
+    live: Callable[[], set[str]],
+    kept: Any = None,
+) -> None:
+    """`prime` for a register read lazily (meti_pi.notify.projected): each files record's facts
+    when the engine asks for them (`facts_of`), from the cache by its content id
+    (`cid_of(relpath)`), else computed from the record itself (`real_of(relpath)`: its own data,
+    not a projection). `save_work` keeps them for the next run: the entries of the content the
+    register's files hold now (`live()`), and no other. `kept`: the file's payload, read already."""
+    if reg.__dict__.get("_notice_facts") is not None:
+        return
+    digest = policy_digest(reg)
+    kept = kept if kept is not None else _read(store.dir / FILE, store.fp, store.key)
+    stored: dict[str, Any] = {}
+    if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("facts"), dict):
+        stored = kept["facts"]
+    reg.__dict__["_notice_facts"] = _OnDemand(reg, store, digest, stored, cid_of, real_of, live)
+
+
+class _OnDemand:
+    """The facts of a lazily read register's files, found when asked (prime_work)."""
+
+    def __init__(self, reg: Register, store: Any, digest: str, stored: dict[str, Any], *how: Any) -> None:
+        self.reg, self.store, self.digest, self.stored = reg, store, digest, stored
+        self.cid_of, self.real_of, self.live = how
+        self.now: dict[str, Facts] = {}
+        self.computed = False
+
+    def get(self, rec: Record) -> Facts | None:
+        made = getattr(self.reg.records, "made", None)
+        if made is None or made.get(rec.relpath) is not rec:
+            return None  # not the register's record: the engine computes it
+        known = getattr(rec, "__dict__", {}).get("_cid")
+        cid = known if isinstance(known, str) else self.cid_of(rec.relpath)
+        if not cid:
+            return None
+        found = self.now.get(cid)
+        if found is None:
+            found = _from_entry(self.stored.get(cid))
+            if found is None:
+                data = self.real_of(rec.relpath).data
+                if not isinstance(data, dict):
+                    return None  # the engine meets it as it is
+                found = compute(self.reg, data)
+                self.computed = True
+            self.now[cid] = found
+        return found
+
+    def save(self) -> None:
+        live = self.live()
+        kept = {cid: entry for cid, entry in self.stored.items() if cid in live}
+        if not self.computed and len(kept) == len(self.stored):
+            return
+        kept.update((cid, facts.as_entry()) for cid, facts in self.now.items() if cid in live)
+        _write(self.store.dir / FILE, self.store.fp, self.store.key, {"policy": self.digest, "facts": kept})
+
+
+def save_work(reg: Register) -> None:
+    """Keep the facts a lazily read register's files were given (prime_work)."""
+    found = reg.__dict__.get("_notice_facts")
+    if isinstance(found, _OnDemand):
+        found.save()
+
+
+QUIET_FILE = "notice-quiet"
+
+
+class Quiet:
+    """The files whose notices gave no finding at all (none missing, late, stale, unhashed or due;
+    nor any to the PPC) while held, kept by the inputs the notices engine read: the file's content
+    id and the content ids of its notices (`notes`), under a policy digest. On a day the file is
+    still held the engine finds nothing again for the same inputs (a held file's findings depend on
+    the day only through a notice not made yet, which is itself a finding), so the file is not
+    described again (meti_pi.notify.findings.quiet_holds, one pass over the files: _quiet_files). Data only (relpath -> content ids);
+    a miss runs the engine; a file's entry is kept only while the file is found quiet."""
+
+    def __init__(self, store: Any, digest: str, stored: dict[str, Any], cid_of: Callable[[str], str | None]) -> None:
+        self.store, self.digest, self.stored, self.cid_of = store, digest, stored, cid_of
+        self.now: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def cid(self, rec: Record) -> str | None:
+        try:
+            return rec.__dict__["_cid"]  # type: ignore[no-any-return]  # a record read from the cache
+        except (AttributeError, KeyError):
+            return self.cid_of(rec.relpath)
+
+    def key(self, rec: Record, notes: list[Record]) -> tuple[str, tuple[str, ...]] | None:
+        cid = self.cid(rec)
+        cids = tuple(self.cid(n) or "" for n in notes)
+        return (cid, cids) if cid and all(cids) else None
+
+    def mark(self, rec: Record, notes: list[Record]) -> None:
+        key = self.key(rec, notes)
+        if key is not None:
+            self.now[rec.relpath] = key
+
+    def save(self) -> None:
+        if self.now != self.stored:
+            store = self.store
+            _write(store.dir / QUIET_FILE, store.fp, store.key, {"policy": self.digest, "quiet": self.now})
+
+
+def prime_quiet(reg: Register, store: Any, cid_of: Callable[[str], str | None], kept: Any = None) -> Quiet:
+    """Give `reg` the files kept as quiet (Quiet), for the notices engine to pass over (`kept`:
+    the file's payload, read already)."""
+    digest = policy_digest(reg)
+    kept = kept if kept is not None else _read(store.dir / QUIET_FILE, store.fp, store.key)
+    stored: dict[str, Any] = {}
+    if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("quiet"), dict):
+        stored = {
+            rel: entry
+            for rel, entry in kept["quiet"].items()
+            if type(entry) is tuple and len(entry) == 2 and type(entry[1]) is tuple
+        }
+    quiet = Quiet(store, digest, stored, cid_of)
+    reg.__dict__["_quiet"] = quiet
+    return quiet
+
+
+def quiet_of(reg: Register) -> Quiet | None:
+    """The register's Quiet (None: not primed; the engine describes every file)."""
+    found = reg.__dict__.get("_quiet")
+    return found if isinstance(found, Quiet) else None

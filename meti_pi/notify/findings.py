@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.errors import Problem
-from meti_pi.notify.facts import facts_of, prime
+from meti_pi.notify.facts import facts_of, prime, quiet_of
 from meti_pi.notify.recorded import KindStatus, _made_key, file_status, notices_by_file, notices_of_files
 from meti_pi.notify.requirements import (
     ARTICLE,
@@ -195,11 +195,62 @@ def check(reg: Register, today: date) -> list[Finding]:
     index = notices_by_file(reg) if reg.focus is None else notices_of_files(reg, [r.id for r in files])
     out: list[Finding] = []
     for rec in files:
-        if not held_on(rec.data, today):
+        if not held_on(rec.data, today) or quiet_holds(reg, rec):
             continue
         for ks in file_status(reg, rec, index):
             out.extend(kind_findings(ks, today))
     return out
+
+
+def _notes(reg: Register, rec: Record) -> list[Record]:
+    """The notices the engine reads for a file: its live Art. 35/36 notices, its made PPC notices."""
+    made = _ppc_notices(reg)
+    return [
+        *notices_by_file(reg).get(rec.id, []),
+        *made.get((rec.id, "appi-74-1"), []),
+        *made.get((rec.id, "appi-74-3"), []),
+    ]
+
+
+def quiet_holds(reg: Register, rec: Record) -> bool:
+    """The held file `rec` is known to give no finding (meti_pi.notify.facts.Quiet): its content and
+    its notices are those it was found quiet with. The caller has checked that it is held today."""
+    if reg.focus is not None or quiet_of(reg) is None:
+        return False
+    found: set[str] = reg.derived("quiet_files", _quiet_files)
+    return rec.relpath in found and reg.records.get(rec.key) is rec
+
+
+def _quiet_files(reg: Register) -> set[str]:
+    """The relpaths of the files kept as quiet whose content and notices are as they were then
+    (Quiet.holds for every file at once: one pass, the indexes looked up once)."""
+    quiet = quiet_of(reg)
+    assert quiet is not None
+    index, made = notices_by_file(reg), _ppc_notices(reg)
+    stored, cid = quiet.stored, quiet.cid
+    out: set[str] = set()
+    for rec in reg.of_kind("files"):
+        rel = rec.relpath
+        entry = stored.get(rel)
+        if entry is None or entry[0] != cid(rec):
+            continue
+        rid = rec.id
+        notes = [*index.get(rid, ()), *made.get((rid, "appi-74-1"), ()), *made.get((rid, "appi-74-3"), ())]
+        kept = entry[1]
+        if len(notes) == len(kept) and all(cid(n) == c for n, c in zip(notes, kept)):
+            out.add(rel)
+            quiet.now[rel] = entry
+    return out
+
+
+def quiet_consider(reg: Register, rec: Record, today: date) -> None:
+    """Keep the held file `rec` as quiet if the engine gives it no finding today (where kept)."""
+    quiet = quiet_of(reg)
+    if quiet is None or reg.focus is not None or not held_on(rec.data, today):
+        return
+    if any(kind_findings(ks, today) for ks in file_status(reg, rec)) or ppc_findings(reg, rec, today):
+        return
+    quiet.mark(rec, _notes(reg, rec))
 
 
 def check_with_ppc(reg: Register, today: date) -> list[Finding]:
@@ -211,8 +262,16 @@ def check_with_ppc(reg: Register, today: date) -> list[Finding]:
     """
     prime(reg)
     out = check(reg, today)
+    quiet = quiet_of(reg) if reg.focus is None else None
+    found = {f.path for f in out}
     for rec in sorted(reg.of_kind("files"), key=lambda r: r.relpath):
-        out.extend(ppc_findings(reg, rec, today))
+        held = held_on(rec.data, today)
+        if held and quiet_holds(reg, rec):
+            continue
+        ppc = ppc_findings(reg, rec, today)
+        out.extend(ppc)
+        if held and quiet is not None and not ppc and rec.relpath not in found:
+            quiet.mark(rec, _notes(reg, rec))
     return out
 
 
@@ -432,6 +491,12 @@ def ledger_findings(reg: Register) -> Iterator[Problem]:
                 "warning",
                 key,
             )
+
+
+def register_check(reg: Register, today: date) -> tuple[list[Finding], list[Problem]]:
+    """What `notify --check` reports: the findings of every file's notices (check_with_ppc), the
+    obsolete drafts, and the 台帳 problems."""
+    return check_with_ppc(reg, today) + obsolete_drafts(reg, today), list(ledger_findings(reg))
 
 
 def notice_findings(reg: Register, today: date) -> Iterable[Problem]:

@@ -35,6 +35,8 @@ from meti_pi.notify.findings import (
     obsolete_drafts,
     ppc_findings,
     ppc_requirements,
+    quiet_consider,
+    quiet_holds,
 )
 from meti_pi.notify.recorded import KindStatus, Plan, file_status, notices_by_file, plan
 from meti_pi.notify.requirements import (
@@ -103,6 +105,8 @@ __all__ = [
     'ppc_findings',
     'ppc_items_hash',
     'ppc_requirements',
+    'quiet_consider',
+    'quiet_holds',
     'requirement',
     'requirements',
     'rule_effective',
