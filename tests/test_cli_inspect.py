@@ -74,9 +74,12 @@ def test_year_defaults_to_the_current_fiscal_year(runner, root):
     assert doc["year"] == 2027
 
 
-def test_unknown_division_exits_3(runner, root):
-    result = invoke(runner, root, "inspect", "--division", "nope")
-    assert result.exit_code == 3 and "no division 'nope'" in result.stderr
+def test_unknown_division_is_a_usage_error(runner, root):
+    # A --division naming no record is a bad option value (exit 2, as `notify UNKNOWN` and
+    # `show divisions/UNKNOWN`), not "cannot run" (3, which it was until the sixth session).
+    for args in (["--division", "nope"], ["--division", "nope", "--json"], ["--division", "nope", "--report"]):
+        result = invoke(runner, root, "inspect", *args)
+        assert result.exit_code == 2 and "no division 'nope'" in result.stderr, args
 
 
 # -- recording --------------------------------------------------------------------------------

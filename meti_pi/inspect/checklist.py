@@ -17,7 +17,7 @@ from typing import Any
 
 from meti_pi import procs
 from meti_pi.dates.calendar_jp import parse_day
-from meti_pi.errors import MetiPiError
+from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.gcpause import paused_gc
 from meti_pi.inspect.applicability import APPLIES
 from meti_pi.inspect.items import (
@@ -177,7 +177,7 @@ def build(reg: Register, division: str, year: int, today: date, catalogue: Catal
     """The checklist of `division` for inspection year `year`: applicable items, each with why and pre-fill."""
     data = reg.data_of("divisions", division)
     if data is None:
-        raise MetiPiError(
+        raise UsageError(
             f"no division {division!r} in the register (divisions/{division}.yaml); see `meti-pi show divisions`"
         )
     catalogue = catalogue or load_catalogue()
