@@ -40,7 +40,7 @@ class AppState:
 
     @cached_property
     def register_root(self) -> Path:
-        from meti_pi.store.register import find_register
+        from meti_pi.store.locate import find_register
 
         return find_register(self.register_opt, Path.cwd())
 
