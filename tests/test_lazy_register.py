@@ -223,3 +223,38 @@ def test_referrers_from_the_kept_text_see_a_reference_with_a_separator(tmp_path:
         for key in ("divisions/kanbo\tsomu", *(d.key for d in whole.of_kind("divisions"))):
             assert reg.referrers({key}, {"files"}) == whole.referrers({key}, {"files"}), key
         reg.flush_cache()
+
+
+def test_kept_listings_move_forward_without_reading_gits_index(tmp_path: Path, monkeypatch: Any) -> None:
+    """NO_INDEX_READ: `git diff-tree` of two trees is run with GIT_INDEX_FILE naming a file that
+    does not exist, so git does not read the whole index (10 MB at 100k): an index git cannot read
+    does not stop it, and the listing is the one git lists."""
+    from meti_pi import gitlayer
+    from meti_pi.gitlayer.runner import no_index_env
+
+    root = make_register(tmp_path, example=True)
+    repo = root.parent
+    dict(tree_of(root, "HEAD"))  # every kind folder listed and kept
+    division = sorted((root / "divisions").glob("*.yaml"))[0]
+    division.write_text(division.read_text(encoding="utf-8") + "# edited by hand\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "by hand")
+    index = repo / ".git" / "index"
+    kept = index.read_bytes()
+    index.write_bytes(b"DIRC not an index")  # any git command that reads it fails
+    asked = []
+    real = gitlayer.git
+
+    def spy(cwd: Path, *args: str, **kw: Any) -> str:
+        asked.append(args[0])
+        return real(cwd, *args, **kw)
+
+    monkeypatch.setattr(gitlayer, "git", spy)
+    try:
+        assert dict(tree_of(root, "HEAD")) == listed(root)
+    finally:
+        index.write_bytes(kept)
+    assert "diff-tree" in asked and "ls-tree" in asked  # the root listing, then moved forward...
+    assert asked.count("ls-tree") == 1  # ...not listed again with `ls-tree -r`
+    env = no_index_env()
+    folder = Path(env["GIT_INDEX_FILE"]).parent
+    assert not Path(env["GIT_INDEX_FILE"]).exists() and list(folder.iterdir()) == []

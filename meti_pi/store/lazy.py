@@ -26,7 +26,7 @@ from typing import Any
 
 from meti_pi import gitlayer
 from meti_pi.errors import MetiPiError, Problem
-from meti_pi.gitlayer.runner import BlobStream, has_filters
+from meti_pi.gitlayer.runner import BlobStream, has_filters, no_index_env
 from meti_pi.store import refs
 from meti_pi.store.cache_files import restored
 from meti_pi.store.kinds import KINDS, SINGLETONS
@@ -131,11 +131,11 @@ class Tree(Mapping[str, str]):
         return files
 
     def _moved(self, folder: str, old: str, new: str, files: dict[str, str], known: dict[str, Any]) -> tuple[Any, Any]:
-        """The listing of tree `new` from that of tree `old`, through `git diff-tree` (None when git
+        """The listing of tree `new` from that of tree `old`, through `git diff-tree` (runner.NO_INDEX_READ) (None when git
         cannot compare them, e.g. the old tree is gone)."""
         spec = KINDS.get(folder)
         try:
-            out = gitlayer.git(self.root, "diff-tree", "-r", "-z", "--no-renames", old, new)
+            out = gitlayer.git(self.root, "diff-tree", "-r", "-z", "--no-renames", old, new, env=no_index_env())
         except MetiPiError:
             return None, {}
         files, known = dict(files), dict(known)
