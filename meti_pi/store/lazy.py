@@ -131,8 +131,8 @@ class Tree(Mapping[str, str]):
         return files
 
     def _moved(self, folder: str, old: str, new: str, files: dict[str, str], known: dict[str, Any]) -> tuple[Any, Any]:
-        """The listing of tree `new` from that of tree `old`, through `git diff-tree` (runner.NO_INDEX_READ) (None when git
-        cannot compare them, e.g. the old tree is gone)."""
+        """The listing of tree `new` from that of tree `old`, through `git diff-tree` without the index
+        (runner.NO_INDEX_READ); None when git cannot compare them, e.g. the old tree is gone."""
         spec = KINDS.get(folder)
         try:
             out = gitlayer.git(self.root, "diff-tree", "-r", "-z", "--no-renames", old, new, env=no_index_env())
