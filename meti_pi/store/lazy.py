@@ -456,7 +456,10 @@ class Records(Mapping[str, Any]):
     def keys_of(self, kind: str) -> list[str]:
         """The keys of the files of `kind`, without reading them (in no particular order)."""
         listed = self.tree.kind(kind)
-        keys = [rel[:-5] for rel in listed if rel.endswith(".yaml") and self.overlay.get(rel, True) is not None]
+        gone = {rel for rel, o in self.overlay.items() if o is None}  # deleted by the change (few)
+        keys = [rel[:-5] for rel in listed if rel.endswith(".yaml")]
+        if not gone.isdisjoint(listed):
+            keys = [key for key in keys if key + ".yaml" not in gone]
         return keys + [
             rel[:-5]
             for rel, o in self.overlay.items()
@@ -467,9 +470,15 @@ class Records(Mapping[str, Any]):
         """The keys of the records of `kinds` that name one of `keys`."""
         found: set[str] = set()
         for kind in sorted(kinds):
-            rels = self.rels_of(kind)
+            listed = self.tree.kind(kind)
             named, unknown_rels = self.tree.naming(kind, keys)
-            unknown = [rel for rel in rels if rel in unknown_rels or rel in self.overlay]
+            # Read: the listed files whose references are not known, and the files the change writes
+            # (the listing with the change, as rels_of has it, without sorting a whole large listing).
+            prefix = kind + "/"
+            written = {rel for rel, o in self.overlay.items() if o is not None and rel.startswith(prefix)}
+            unknown = sorted(
+                written | {rel for rel in unknown_rels if rel in listed and self.overlay.get(rel, True) is not None}
+            )
             self.read(unknown)
             fresh = {}
             for rel in unknown:
