@@ -161,6 +161,7 @@ def repo_of(register_root: Path) -> Repo:
             f"{register_root} is not inside a git work tree; run `git init` there (the git history is the audit trail)"
         )
     top = Path(lines[1]).resolve()
+    _TOP_OF[register_root] = top  # has_filters asked from the register's folder asks its repository once
     prefix = os.path.relpath(register_root.resolve(), top).replace(os.sep, "/")
     return Repo(top=top, git_dir=Path(lines[2]), prefix="" if prefix == "." else prefix + "/")
 
@@ -186,11 +187,15 @@ def read_at(register_root: Path, rev: str, relpath: str) -> str | None:
 
 
 _FILTERS: dict[Path, bool] = {}
+# Folders repo_of was asked about -> their work tree's top: git's configuration is the repository's,
+# the same from any folder in it (one `git config` process a command, not one per folder asked from).
+_TOP_OF: dict[Path, Path] = {}
 
 
 def has_filters(top: Path) -> bool:
     """The repository configures a clean/smudge filter (git-crypt, transcrypt, git-lfs...): blobs
     must then be read through it (`cat-file --filters`), as a checkout would, never raw."""
+    top = _TOP_OF.get(top, top)
     if top not in _FILTERS:
         out = git(top, "config", "--get-regexp", r"^filter\..*\.(smudge|process)$", check=False)
         _FILTERS[top] = bool(out.strip())
