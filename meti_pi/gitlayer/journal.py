@@ -124,7 +124,8 @@ def undo(repo: Repo, journal: dict[str, Any]) -> None:
             )
         crash_point("file-restored")
     intent = [g for g in journal.get("intent", []) if not (repo.top / g).exists()]
-    if intent:  # announced to git (`git update-index --add`, formerly `git add -N`) before the crash? (ls-files reads the index without its lock)
+    # announced to git (`git update-index --add`) before the crash? (ls-files reads the index without its lock)
+    if intent:
         listed = run(repo.top, ("--literal-pathspecs", "ls-files", "-z", "--", *intent)).stdout.decode(
             "utf-8", "replace"
         )
