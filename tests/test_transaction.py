@@ -523,9 +523,8 @@ def test_hand_edits_are_compared_as_git_would_add_them(tmp_path):
 
 
 def test_a_new_record_is_committed_where_gitignore_matches_it_and_the_index_keeps_its_format(tmp_path):
-    """A new file is announced with `git update-index --add` (ADD_NOT_INTENT): as with `git add
-    --force`, an ignore rule does not keep the record out, and no intent-to-add entry is left (git
-    keeps its index at version 2)."""
+    """A new file is announced with `git add --force --intent-to-add`: an ignore rule does not keep
+    the record out, and no intent-to-add entry is left (git keeps its index at version 2)."""
     root = make_register(tmp_path)
     repo = root.parent
     (repo / ".gitignore").write_text("register/divisions/*.yaml\n")

@@ -447,7 +447,7 @@ def commit_paths(
         records = [p[: -len(".yaml")] for p in sorted(changed)]
         message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
         # The person's own edits, already in the work tree: _commit leaves files holding the bytes
-        # it would write as they are (the journal still covers the `git update-index --add` of new files).
+        # it would write as they are (the journal still covers `git add -N` of new files).
         return commit_files(
             repo, {rel: raw[rel] for rel in changed}, message, base, {rel for rel in changed if head_texts[rel] is None}
         )

@@ -122,18 +122,12 @@ def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, r
         raise GitFailed(f"{space + ': ' if space else ''}git {args[0]} failed: {detail}", said)
 
 
-# ADD_NOT_INTENT (a speed trick the write bench needs at 100,000 records): `git commit --only` commits
-# only paths git knows, so a new file is first added to the index. `git update-index --add` does it
-# as `git add --force` would (the file's content through its attributes' filters, ignore rules not
-# consulted), without `git add`'s scan of the work-tree folder (a name hash of every index entry)
-# and without the intent-to-add flag, which makes git write its index in the slower version 3
-# format: at 100k records, ~20-60 ms less than `git add --intent-to-add`. The commit then holds the
-# same content (it re-adds the path from the work tree), and an interrupted change takes the entry
-# out again as before (journal.undo: `git rm --cached` of a file that is gone).
 def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, base: str, untracked: set[str]) -> str:
     """Write `changes` (register-relative path -> bytes, None: remove) into the work tree and commit
     exactly those paths with `git commit --only`; the new commit's id. `untracked`: the paths (of
-    `changes`) HEAD does not hold, announced to git first (`git update-index --add`: see ADD_NOT_INTENT).
+    `changes`) HEAD does not hold, announced to git first (`git add --intent-to-add`; not `git
+    update-index --add`, which writes the file's blob into the object store before it fails on a
+    held index lock, where `git add` writes nothing: tests/test_bad_input.py, index-locked).
 
     Before the commit point every failure (disk full, read-only, git refusing) puts the files back
     as they were and raises MetiPiError (exit 3): nothing is committed, staged or left half-written.
@@ -171,7 +165,7 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
             crash_point("file-written")
         crash_point("files-written")
         if intent:
-            _git_write(repo, ("update-index", "--add", "--", *intent))
+            _git_write(repo, ("add", "--force", "--intent-to-add", "--", *intent))
         for attempt in range(20):
             try:
                 _git_write(

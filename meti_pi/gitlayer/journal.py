@@ -124,8 +124,7 @@ def undo(repo: Repo, journal: dict[str, Any]) -> None:
             )
         crash_point("file-restored")
     intent = [g for g in journal.get("intent", []) if not (repo.top / g).exists()]
-    # announced to git (`git update-index --add`) before the crash? (ls-files reads the index without its lock)
-    if intent:
+    if intent:  # announced to git (`git add -N`) before the crash? (ls-files reads the index without its lock)
         listed = run(repo.top, ("--literal-pathspecs", "ls-files", "-z", "--", *intent)).stdout.decode(
             "utf-8", "replace"
         )
