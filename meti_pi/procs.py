@@ -20,10 +20,8 @@ were within the noise of the shared machine.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 # The one switch: a platform without fork runs everything in this process.
@@ -92,6 +90,11 @@ def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], wor
         w = loads.index(min(loads))
         shares[w].append(i)
         loads[w] += weights[i]
+    # Imported here, not at the top: a write (the focused checks) never shares work, and the pool's
+    # modules (multiprocessing, concurrent.futures, pickle, logging) cost it ~8 ms at every start.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     results: list[Any] = [None] * len(tasks)
     _PARKED = tasks
     try:

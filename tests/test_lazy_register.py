@@ -12,7 +12,7 @@ from typing import Any
 
 from conftest import git, make_register
 
-from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, schema_problems, validate_register
 from meti_pi.store import lazy
 from meti_pi.store.register import Register, tree_of
 
@@ -218,8 +218,83 @@ def test_referrers_from_the_kept_text_see_a_reference_with_a_separator(tmp_path:
         example=True,
     )
     whole = Register.load(root)
+    failing = {p.path[: -len(".yaml")] for p in schema_problems(whole)}
+    assert "files/F-odd" in failing  # left out as the checks leave it out (Records.referrers)
     for _ in range(3):  # listed, then from the kept text
         reg = Register.load(root, at=tree_of(root, "HEAD"))
         for key in ("divisions/kanbo\tsomu", *(d.key for d in whole.of_kind("divisions"))):
-            assert reg.referrers({key}, {"files"}) == whole.referrers({key}, {"files"}), key
+            assert reg.referrers({key}, {"files"}) == whole.referrers({key}, {"files"}) - failing, key
         reg.flush_cache()
+    # a change to the record failing its schema: it is the change's own, and named all the same
+    odd = {"files/F-odd.yaml": "schema_version: 1\nid: F-odd\ndivision: \"kanbo\\tsomu\"\nname: x\n"}
+    reg = Register.load(root, overlay=odd, at=tree_of(root, "HEAD"))
+    assert reg.referrers({"divisions/kanbo\tsomu"}, {"files"}) == {"files/F-odd"}
+
+
+def test_kept_listings_move_forward_without_reading_gits_index(tmp_path: Path, monkeypatch: Any) -> None:
+    """NO_INDEX_READ: `git diff-tree` of two trees is run with GIT_INDEX_FILE naming a file that
+    does not exist, so git does not read the whole index (10 MB at 100k): an index git cannot read
+    does not stop it, and the listing is the one git lists."""
+    from meti_pi import gitlayer
+    from meti_pi.gitlayer.runner import no_index_env
+
+    root = make_register(tmp_path, example=True)
+    repo = root.parent
+    dict(tree_of(root, "HEAD"))  # every kind folder listed and kept
+    division = sorted((root / "divisions").glob("*.yaml"))[0]
+    division.write_text(division.read_text(encoding="utf-8") + "# edited by hand\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "by hand")
+    index = repo / ".git" / "index"
+    kept = index.read_bytes()
+    index.write_bytes(b"DIRC not an index")  # any git command that reads it fails
+    asked = []
+    real = gitlayer.git
+
+    def spy(cwd: Path, *args: str, **kw: Any) -> str:
+        asked.append(args[0])
+        return real(cwd, *args, **kw)
+
+    monkeypatch.setattr(gitlayer, "git", spy)
+    try:
+        assert dict(tree_of(root, "HEAD")) == listed(root)
+    finally:
+        index.write_bytes(kept)
+    assert "diff-tree" in asked and "ls-tree" in asked  # the root listing, then moved forward...
+    assert asked.count("ls-tree") == 1  # ...not listed again with `ls-tree -r`
+    env = no_index_env()
+    folder = Path(env["GIT_INDEX_FILE"]).parent
+    assert not Path(env["GIT_INDEX_FILE"]).exists() and list(folder.iterdir()) == []
+
+
+def test_a_record_failing_its_schema_does_not_send_a_write_naming_it_to_a_whole_validation(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Register.referrers answers as refs.referring does on the checked register: a record failing
+    its schema is left out. Its errors were there before the change and no check reads it, so a
+    write to a division it names stays on the focused path (no whole validation, which costs
+    seconds at 100,000 records) and is accepted."""
+    from meti_pi.actions.transaction import transaction
+    from meti_pi.checks import validate
+    from meti_pi.store import refs
+
+    root = make_register(tmp_path, example=True)
+    division = sorted((root / "divisions").glob("*.yaml"))[0].stem
+    (root / "files" / "F-broken.yaml").write_text(
+        f"schema_version: 1\nid: F-broken\ndivision: {division}\n", encoding="utf-8"
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a record failing its schema")
+    reg = Register.load(root, at=tree_of(root, "HEAD"))
+    target = f"divisions/{division}"
+    named = reg.referrers({target}, {"files"})
+    assert "files/F-broken" not in named and named  # the division's other files are named
+    clean = reg.checked(reg.schema_failures())
+    assert named == {rec.key for rec in refs.referring(clean, "files", target)}  # one answer
+
+    def whole(*a: Any, **kw: Any) -> Any:
+        raise AssertionError("a whole validation")
+
+    monkeypatch.setattr(validate, "validate_register", whole)
+    with transaction(root, command="edit", summary="manager post", today=TODAY) as tx:
+        tx.edit(target)["manager_post"] = "総括課長"
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [f"register/{target}.yaml"]

@@ -520,3 +520,35 @@ def test_hand_edits_are_compared_as_git_would_add_them(tmp_path):
     assert sorted(git(root.parent, "show", "--name-only", "--format=", sha).split()) == sorted(
         prefix + rel(p) for p in (edited, removed, added)
     )
+
+
+def test_a_new_record_is_committed_where_gitignore_matches_it_and_the_index_keeps_its_format(tmp_path):
+    """A new file is announced with `git add --force --intent-to-add`: an ignore rule does not keep
+    the record out, and no intent-to-add entry is left (git keeps its index at version 2)."""
+    root = make_register(tmp_path)
+    repo = root.parent
+    (repo / ".gitignore").write_text("register/divisions/*.yaml\n")
+    add_division(root)
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == ["register/divisions/kanbo-jinji.yaml"]
+    assert git(repo, "status", "--porcelain").split() == ["??", ".gitignore"]
+    assert (repo / ".git" / "index").read_bytes()[4:8] == (2).to_bytes(4, "big")
+
+
+def test_a_new_record_whose_commit_git_refuses_leaves_nothing_staged(tmp_path, monkeypatch):
+    """The new path is in git's index when `git commit` fails: the undo takes it out again."""
+    from meti_pi.gitlayer import commit as commit_mod
+
+    root = make_register(tmp_path)
+    real = commit_mod._git_write
+
+    def refuse_commit(repo, args, **kw):
+        if args[0] == "commit":
+            raise commit_mod.GitFailed("git commit failed: refused for the test")
+        return real(repo, args, **kw)
+
+    monkeypatch.setattr(commit_mod, "_git_write", refuse_commit)
+    with pytest.raises(MetiPiError, match="nothing was committed"):
+        add_division(root)
+    assert not (root / "divisions/kanbo-jinji.yaml").exists()
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(root, "ls-files", "--", "divisions/kanbo-jinji.yaml") == ""

@@ -125,7 +125,9 @@ def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, r
 def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, base: str, untracked: set[str]) -> str:
     """Write `changes` (register-relative path -> bytes, None: remove) into the work tree and commit
     exactly those paths with `git commit --only`; the new commit's id. `untracked`: the paths (of
-    `changes`) HEAD does not hold, announced to git first (`git add --intent-to-add`).
+    `changes`) HEAD does not hold, announced to git first (`git add --intent-to-add`; not `git
+    update-index --add`, which writes the file's blob into the object store before it fails on a
+    held index lock, where `git add` writes nothing: tests/test_bad_input.py, index-locked).
 
     Before the commit point every failure (disk full, read-only, git refusing) puts the files back
     as they were and raises MetiPiError (exit 3): nothing is committed, staged or left half-written.
