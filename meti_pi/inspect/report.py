@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.dates import wareki
-from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.errors import UsageError
 from meti_pi.inspect.answers import AD_HOC_MARK, inspection_key
 from meti_pi.inspect.checklist import (
     ANSWERS,
