@@ -150,7 +150,9 @@ class View:
         live, store = self.live, self.store
         if len(new) >= BACKGROUND_MIN and procs.CAN_FORK:
             procs.background(lambda: self._save(new, live, texts))
-            store.remember(new, texts)
+            # The texts are the child's to write: this process lets them go (a record's text is read
+            # from its file when a problem needs a line; issue 18: cold `validate` memory).
+            store.remember(new, {})
             return
         self._save(new, live, texts)
 
