@@ -209,11 +209,17 @@ class Store:
         self.key = key
         # Each layer under the fingerprint of the code producing it (meti_pi.store.cache_layers):
         # parse outcomes, texts and tree listings under `records`; results, base, weights under `checks`.
+        self.layers = dict(layers or {})
         self.records_fp = (layers or {}).get("records", fp)
         self.checks_fp = (layers or {}).get("checks", fp)
         self._records = _Layer(directory, "rec", self.records_fp, key, shard_of)
         self._texts = _Layer(directory, "text", self.records_fp, key, text_shard_of)
         self.entries: dict[str, Entry] = self._records.items
+
+    def layer_fp(self, layer: str) -> str:
+        """The fingerprint of a layer of meti_pi.store.cache_layers.ROOTS (e.g. "notify"): that of
+        the code producing it; the whole fingerprint where it cannot be told."""
+        return self.layers.get(layer, self.fp)
 
     def load(self) -> None:
         """Read every shard (a command that reads the whole register)."""

@@ -7,6 +7,7 @@ Each layer of the cache now carries the fingerprint of what produces it:
   module it imports, directly or not, at the top or inside a function;
 - `checks` (validation results, the incremental base, the checks' weights): meti_pi.checks.validate
   and every module it imports, likewise (which includes the records' code);
+- `notify` (each file's notice facts, meti_pi.notify.facts): that module's closure, likewise;
 and every layer: the cache FORMAT, Python (version and executable), every data file shipped in the
 package (schemas, catalogues: read by code without an import) and each outside library a module
 of the layer imports (where it is installed, its size and time). A module's part is the digest of
@@ -45,6 +46,7 @@ from meti_pi.store.cache_files import FORMAT, _read, _write
 ROOTS: dict[str, tuple[str, ...]] = {
     "records": ("meti_pi.store.register",),
     "checks": ("meti_pi.checks.validate",),
+    "notify": ("meti_pi.notify.facts",),  # notice facts (Store.layer_fp("notify"))
 }
 # Modules that import by computed name, and the package whose modules they may import.
 DYNAMIC: dict[str, str] = {
