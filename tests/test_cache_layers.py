@@ -176,3 +176,22 @@ def test_after_an_upgrade_a_layer_whose_code_did_not_change_is_used(
     key = reg.cache.result_key(reg, TODAY, __import__("meti_pi.checks.validate", fromlist=["CHECKS"]).CHECKS)
     assert key is not None and reg.cache.result(key) is not None  # stored under the current layer now
     user_key.cache_clear()
+
+
+def test_each_installation_keeps_its_own_file_and_old_ones_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    key = b"k" * 32
+    folder = tmp_path / "user"
+    folder.mkdir()
+    calls: list[int] = []
+    real = cache_layers.compute
+    monkeypatch.setattr(cache_layers, "compute", lambda pkg=PACKAGE_DIR: calls.append(1) or real(pkg))
+    one = cache_layers.layer_fingerprints("a" * 40, folder, key)
+    two = cache_layers.layer_fingerprints("b" * 40, folder, key)
+    assert one == two and len(calls) == 2  # the same code: the same layers; each installation worked them out
+    assert cache_layers.layer_fingerprints("a" * 40, folder, key) == one and len(calls) == 2  # then kept
+    old = folder / cache_layers.file_name("a" * 40)
+    os.utime(old, (1, 1))
+    cache_layers.layer_fingerprints("c" * 40, folder, key)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(cache_layers.file_name(w * 40) for w in "bc")

@@ -28,7 +28,7 @@ import pytest
 from conftest import git, make_register
 
 from meti_pi.settings import Settings
-from meti_pi.store import cache
+from meti_pi.store import cache, cache_layers
 
 pytestmark = pytest.mark.slow  # each case builds and re-reads a repository (issue 17: out of make test-fast)
 
@@ -123,7 +123,8 @@ def plant_everywhere(root: Path, user: Path, payload: bytes) -> list[Path]:
     places = [folder / n for n in names]
     places += [top / n for n in ("records", "texts", "results", "weights", "records.d.1", *fjs)]
     for base in (user / ".cache" / "meti-pi", user / "xdg-unset" / "meti-pi"):
-        places += [base / n for n in (*fjs, "layers")]  # layers: each layer's fingerprint (cache_layers)
+        # layers-*: each layer's fingerprint (meti_pi.store.cache_layers), as this installation names it
+        places += [base / n for n in (*fjs, cache_layers.file_name(cache.fingerprint()))]
     for path in places:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(payload)

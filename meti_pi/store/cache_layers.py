@@ -21,8 +21,9 @@ take the fingerprint of all of meti-pi (blobs.fingerprint: safe, as before). The
 aside is the version number in `meti_pi/__init__.py`, which no module of a layer reads (were one
 to name `__version__`, it would count).
 
-Reading every source with `ast` takes ~0.3 s: it is done once per installation, and the result is
-kept (authenticated, like every cache file) in the user's cache folder under blobs.fingerprint, the
+Reading every source with `ast` takes ~0.7-1.8 s: it is done once per installation, and the result
+is kept (authenticated, like every cache file) in the user's cache folder (`layers-<...>`, one per
+installation; another's not rewritten for STALE_DAYS is removed) under blobs.fingerprint, the
 cheap fingerprint of all of meti-pi's files (their sizes and times): any change to any file makes
 it be done again. The libraries' size and time are checked on every use.
 """
@@ -187,15 +188,36 @@ def _lib_stamp(names: Iterable[str]) -> str:
     return h.hexdigest()
 
 
+def file_name(whole: str) -> str:
+    """One file per installation (several, in several environments, do not overwrite each other's)."""
+    return f"layers-{whole[:16]}"
+
+
+STALE_DAYS = 30  # another installation's file not rewritten for this long is removed
+
+
+def _prune(kept: Path) -> None:
+    import time
+
+    try:
+        names = [n for n in os.listdir(kept.parent) if n.startswith("layers-") and n != kept.name]
+        for name in names:
+            other = kept.parent / name
+            if time.time() - os.lstat(other).st_mtime > STALE_DAYS * 86400:
+                other.unlink()
+    except OSError:
+        pass
+
+
 def layer_fingerprints(whole: str, folder: Path | None, key: bytes | None) -> dict[str, str]:
     """layer -> fingerprint, for `whole` (blobs.fingerprint of this installation); kept in `folder`
     (the user's cache folder), computed when not kept. A layer whose code cannot be told gets `whole`."""
-    path = folder / "layers" if folder is not None else None
+    path = folder / file_name(whole) if folder is not None else None
     kept = _read(path, whole, key) if path is not None and key is not None else None
     if not (isinstance(kept, dict) and isinstance(kept.get("layers"), dict) and isinstance(kept.get("libs"), list)):
         kept = compute()
-        if path is not None and key is not None:
-            _write(path, whole, key, kept)
+        if path is not None and key is not None and _write(path, whole, key, kept):
+            _prune(path)
     stamp = _lib_stamp(kept["libs"])
     out: dict[str, str] = {}
     for layer in ROOTS:
