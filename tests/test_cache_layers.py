@@ -195,3 +195,16 @@ def test_each_installation_keeps_its_own_file_and_old_ones_go(tmp_path: Path, mo
     os.utime(old, (1, 1))
     cache_layers.layer_fingerprints("c" * 40, folder, key)
     assert sorted(p.name for p in folder.iterdir()) == sorted(cache_layers.file_name(w * 40) for w in "bc")
+
+
+def test_a_source_that_cannot_be_read_gives_the_whole_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(pkg: Path = PACKAGE_DIR) -> dict[str, Any]:
+        raise SyntaxError("a damaged installation")
+
+    monkeypatch.setattr(cache_layers, "compute", broken)
+    folder = tmp_path / "user"
+    folder.mkdir()
+    assert cache_layers.layer_fingerprints("w" * 40, folder, b"k" * 32) == dict.fromkeys(cache_layers.ROOTS, "w" * 40)
+    assert list(folder.iterdir()) == []  # nothing kept: the next command tries again

@@ -215,7 +215,10 @@ def layer_fingerprints(whole: str, folder: Path | None, key: bytes | None) -> di
     path = folder / file_name(whole) if folder is not None else None
     kept = _read(path, whole, key) if path is not None and key is not None else None
     if not (isinstance(kept, dict) and isinstance(kept.get("layers"), dict) and isinstance(kept.get("libs"), list)):
-        kept = compute()
+        try:
+            kept = compute()
+        except (OSError, SyntaxError, ValueError, RecursionError):  # a source unreadable: one fingerprint, as before
+            return dict.fromkeys(ROOTS, whole)
         if path is not None and key is not None and _write(path, whole, key, kept):
             _prune(path)
     stamp = _lib_stamp(kept["libs"])
