@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 from conftest import git, make_register
 
-from meti_pi.store import cache
+from meti_pi.settings import Settings
+from meti_pi.store import cache, cache_layers
 
 pytestmark = pytest.mark.slow  # each case builds and re-reads a repository (issue 17: out of make test-fast)
 
@@ -122,7 +123,8 @@ def plant_everywhere(root: Path, user: Path, payload: bytes) -> list[Path]:
     places = [folder / n for n in names]
     places += [top / n for n in ("records", "texts", "results", "weights", "records.d.1", *fjs)]
     for base in (user / ".cache" / "meti-pi", user / "xdg-unset" / "meti-pi"):
-        places += [base / n for n in fjs]
+        # layers-*: each layer's fingerprint (meti_pi.store.cache_layers), as this installation names it
+        places += [base / n for n in (*fjs, cache_layers.file_name(cache.fingerprint()))]
     for path in places:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(payload)
@@ -150,7 +152,8 @@ def forge(root: Path, maker: Path) -> None:
     try:
         key = cache.user_key(maker / ".cache")
         assert key is not None
-        store = cache.Store(register_folder(root), cache.fingerprint(), key)
+        # the shards as the victim's meti-pi writes them: under the parser's layer fingerprint
+        store = cache.layered_store(register_folder(root), key, Settings(cache_home=maker / ".cache"))
         store.load()
         ids = {rel: cache.blob_id((root / rel).read_bytes()) for rel in (BROKEN, GOOD)}
         forged = {}
@@ -166,7 +169,7 @@ def forge(root: Path, maker: Path) -> None:
             part = {k: v for k, v in store.entries.items() if cache.shard_of(k) == shard} | {
                 k: v for k, v in forged.items() if cache.shard_of(k) == shard
             }
-            assert cache._write(store.dir / f"rec.{shard}", store.fp, key, part)
+            assert cache._write(store.dir / f"rec.{shard}", store.records_fp, key, part)
         (store.dir / "results").unlink()
         # The incremental base would answer without reading the shards: the plant is in the shards.
         for name in ("base", "base-found"):

@@ -451,8 +451,9 @@ def _with_lines(problems: Iterable[Problem], lines: dict[tuple[Any, ...], Any]) 
 # -- validate on the work tree read lazily (issue 18): only the changed records and those within reach
 
 # What each whole-register check (SCOPES None) reads, by kind folder, besides policy and the day: its
-# problems are the base's while no file of these kinds changed. Declared from the checks' code (a
-# check reading another kind must be listed here); tests/test_validate_incremental.py compares the
+# problems are the base's while no file of these kinds changed. Declared from the checks' code and
+# guarded: tests/test_incremental_reads.py runs each check over a register that records every kind
+# it looks at and fails on one not listed here; tests/test_validate_incremental.py compares the
 # result with a full validation after edits of every kind.
 READS: dict[str, frozenset[str]] = {
     "check_beppyo": frozenset({"beppyo", "systems"}),

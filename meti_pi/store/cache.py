@@ -11,8 +11,11 @@ What is stored (in `<git dir>/meti-pi-cache/<register>/`, so it is never committ
 - `base`: the last full set of each check's problems, with the content id of every file and the
   references of every record, from which `validate` re-checks only what a change can affect
   (meti_pi.checks.incremental); pruned like the results (no problem about content gone).
-Every file carries a fingerprint of meti-pi's code, the schemas and the parsing libraries:
-after an upgrade or an edit of meti-pi itself, old entries are simply not used.
+Every file carries the fingerprint of the code that produces it (meti_pi.store.cache_layers): the
+parse outcomes, texts and listings that of the parser's modules, the results and base that of the
+checks' modules (each with the schemas, the data files, Python and the libraries they import).
+After an upgrade or an edit of meti-pi itself, a layer whose code changed is simply not used; one
+whose code did not is kept (the first command after an upgrade need not parse every file again).
 
 Data only, authenticated (issue 13): every file is an HMAC-SHA256, under a per-user key kept
 outside the repository (`$XDG_CACHE_HOME/meti-pi/cache-key`, created 0600), over its name, the
@@ -74,7 +77,14 @@ from meti_pi.store.cache_files import (
     shard_of,
     stored,
 )
-from meti_pi.store.cache_key import user_key
+from meti_pi.store.cache_key import _user_dir, user_key
+from meti_pi.store.cache_layers import layer_fingerprints
+
+
+def layered_store(folder: Path, key: bytes, settings: Settings = DEFAULT) -> Store:
+    """The register's cache folder, each layer under the fingerprint of the code producing it."""
+    whole = fingerprint()
+    return Store(folder, whole, key, layer_fingerprints(whole, _user_dir(settings.cache_home), key))
 
 
 def entry_key(cid: str, schema_file: str) -> str:
@@ -113,7 +123,7 @@ class View:
         folder = _cache_folder(git_dir, root) if key is not None else None
         if key is None or folder is None:
             return None
-        store = Store(folder, fingerprint(), key)
+        store = layered_store(folder, key, settings)
         store.load()
         return cls(store, vouched)
 
@@ -128,7 +138,7 @@ class View:
         folder = _cache_folder(git_dir, root) if git_dir is not None and key is not None else None
         if key is None or folder is None:
             return None
-        return cls(Store(folder, fingerprint(), key), {}, lazy=True)
+        return cls(layered_store(folder, key, settings), {}, lazy=True)
 
     def lookup(self, key: str) -> Entry | None:
         found = self.new.get(key)
@@ -150,7 +160,9 @@ class View:
         live, store = self.live, self.store
         if len(new) >= BACKGROUND_MIN and procs.CAN_FORK:
             procs.background(lambda: self._save(new, live, texts))
-            store.remember(new, texts)
+            # The texts are the child's to write: this process lets them go (a record's text is read
+            # from its file when a problem needs a line; issue 18: cold `validate` memory).
+            store.remember(new, {})
             return
         self._save(new, live, texts)
 
@@ -168,7 +180,7 @@ class View:
             return memo[2]  # type: ignore[no-any-return]
         ids = self.ids
         rels = sorted(ids)
-        h = hashlib.sha1(self.store.fp.encode())
+        h = hashlib.sha1(self.store.checks_fp.encode())
         h.update("".join(f"\n{rel}\0{ids[rel]}" for rel in rels).encode())
         digest = h.hexdigest()
         self.__dict__["_state"] = (ids, len(ids), digest)
@@ -227,6 +239,7 @@ __all__ = [
     'find_git_dir',
     'fingerprint',
     'git_state',
+    'layered_store',
     'refused',
     'restored',
     'shard_of',

@@ -203,13 +203,23 @@ class _Without:
 class Store:
     """The cache folder of one register: parse outcomes, texts (read only when asked), results."""
 
-    def __init__(self, directory: Path, fp: str, key: bytes) -> None:
+    def __init__(self, directory: Path, fp: str, key: bytes, layers: dict[str, str] | None = None) -> None:
         self.dir = directory
-        self.fp = fp
+        self.fp = fp  # the fingerprint of all of meti-pi (the files other modules keep here)
         self.key = key
-        self._records = _Layer(directory, "rec", fp, key, shard_of)
-        self._texts = _Layer(directory, "text", fp, key, text_shard_of)
+        # Each layer under the fingerprint of the code producing it (meti_pi.store.cache_layers):
+        # parse outcomes, texts and tree listings under `records`; results, base, weights under `checks`.
+        self.layers = dict(layers or {})
+        self.records_fp = (layers or {}).get("records", fp)
+        self.checks_fp = (layers or {}).get("checks", fp)
+        self._records = _Layer(directory, "rec", self.records_fp, key, shard_of)
+        self._texts = _Layer(directory, "text", self.records_fp, key, text_shard_of)
         self.entries: dict[str, Entry] = self._records.items
+
+    def layer_fp(self, layer: str) -> str:
+        """The fingerprint of a layer of meti_pi.store.cache_layers.ROOTS (e.g. "notify"): that of
+        the code producing it; the whole fingerprint where it cannot be told."""
+        return self.layers.get(layer, self.fp)
 
     def load(self) -> None:
         """Read every shard (a command that reads the whole register)."""
@@ -279,11 +289,11 @@ class Store:
 
     # -- tree listings: each kind folder's files at a tree, kept by the folder's tree id (issue 18)
     def listing(self, kind: str) -> dict[str, Any] | None:
-        found = _read(self.dir / f"list.{kind or '-'}", self.fp, self.key)
+        found = _read(self.dir / f"list.{kind or '-'}", self.records_fp, self.key)
         return found if isinstance(found, dict) else None
 
     def save_listing(self, kind: str, value: dict[str, Any]) -> None:
-        _write(self.dir / f"list.{kind or '-'}", self.fp, self.key, value)
+        _write(self.dir / f"list.{kind or '-'}", self.records_fp, self.key, value)
 
     def remember(self, new: dict[str, Entry], texts: dict[str, bytes]) -> None:
         """Know entries another process is writing (this process may look them up meanwhile)."""
@@ -292,21 +302,21 @@ class Store:
         self._texts.items.update(texts)
 
     def results(self) -> dict[str, Any]:
-        found = _read(self.dir / "results", self.fp, self.key)
+        found = _read(self.dir / "results", self.checks_fp, self.key)
         return found if isinstance(found, dict) else {}
 
     def save_result(self, key: str, state: str, problems: tuple[Any, ...]) -> None:
         """Keep `key`'s result, and the other results of the same register state (other days, checks) only."""
         results = {k: v for k, v in self.results().items() if isinstance(v, tuple) and v[0] == state}
         results[key] = (state, problems)
-        _write(self.dir / "results", self.fp, self.key, results)
+        _write(self.dir / "results", self.checks_fp, self.key, results)
 
     def forget_results(self, state: str) -> None:
         """Drop every result of a register state other than `state` (its messages may quote old content)."""
         results = self.results()
         kept = {k: v for k, v in results.items() if isinstance(v, tuple) and v[0] == state}
         written = len(kept) == len(results) or (
-            _write(self.dir / "results", self.fp, self.key, kept) if kept else _remove(self.dir / "results")
+            _write(self.dir / "results", self.checks_fp, self.key, kept) if kept else _remove(self.dir / "results")
         )
         if not written:
             _remove(self.dir / "results")
@@ -317,8 +327,8 @@ class Store:
     # each file they are about, and the files whose problems were dropped since. Both carry the
     # same `stamp`: a pair written by two validates at once is not taken for one.
     def base(self) -> dict[str, Any] | None:
-        index = _read(self.dir / "base", self.fp, self.key)
-        found = _read(self.dir / "base-found", self.fp, self.key)
+        index = _read(self.dir / "base", self.checks_fp, self.key)
+        found = _read(self.dir / "base-found", self.checks_fp, self.key)
         if not (isinstance(index, dict) and isinstance(found, dict) and index.get("stamp") == found.get("stamp")):
             return None
         return {**index, **found}
@@ -326,9 +336,9 @@ class Store:
     def save_base(self, index: dict[str, Any], found: dict[str, Any]) -> None:
         stamp = os.urandom(8).hex()
         # the problems first: a failed write leaves a pair whose stamps differ (no base), never a wrong one
-        if not _write(self.dir / "base-found", self.fp, self.key, {**found, "stamp": stamp}):
+        if not _write(self.dir / "base-found", self.checks_fp, self.key, {**found, "stamp": stamp}):
             return
-        if not _write(self.dir / "base", self.fp, self.key, {**index, "stamp": stamp}):
+        if not _write(self.dir / "base", self.checks_fp, self.key, {**index, "stamp": stamp}):
             _remove(self.dir / "base-found")
 
     def prune_base(self, ids: dict[str, str]) -> None:
@@ -336,7 +346,7 @@ class Store:
         relpath -> content id as read now): its message may quote that content. The file is noted
         as dropped, so the next validate checks it again even if its old content comes back."""
         path = self.dir / "base-found"
-        found = _read(path, self.fp, self.key)
+        found = _read(path, self.checks_fp, self.key)
         if found is None:
             return
         cids = found.get("cids") if isinstance(found, dict) else None
@@ -352,15 +362,15 @@ class Store:
         for name in ("loadp", "schemap"):  # the read faults and schema problems (base version 3)
             if name in found:
                 found[name] = _without(found[name], gone)
-        if not _write(path, self.fp, self.key, found):
+        if not _write(path, self.checks_fp, self.key, found):
             _remove(path)
 
     def weights(self) -> dict[str, float]:
-        found = _read(self.dir / "weights", self.fp, self.key)
+        found = _read(self.dir / "weights", self.checks_fp, self.key)
         return found if isinstance(found, dict) else {}
 
     def save_weights(self, seconds: dict[str, float]) -> None:
-        _write(self.dir / "weights", self.fp, self.key, seconds)
+        _write(self.dir / "weights", self.checks_fp, self.key, seconds)
 
 
 def _without(part: Any, gone: set[str]) -> tuple[Any, ...]:

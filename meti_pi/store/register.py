@@ -10,6 +10,7 @@ import marshal
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Self
 
@@ -26,6 +27,7 @@ from meti_pi.store.problems import record_schema_problems
 from meti_pi.store.record import (
     Record,
     _StoredRecord,
+    _text_of,
     classify_path,
     is_register_file,
     list_record_files,
@@ -432,6 +434,36 @@ def _load_lazy(
     )
 
 
+class _FileRecord(_StoredRecord):
+    """A record a whole read of the work tree parsed: its text, needed only for the line of a
+    problem, is read again from its file when asked for (the bytes checked against the content id
+    parsed), else found as any record of the cache finds it. A cold read of 100,000 records thus
+    holds no text: as Python strs they took ~200 MB, as the cache's UTF-8 ~150 MB (issue 18: cold
+    `validate` under 1 GB)."""
+
+    @cached_property
+    def text(self) -> str:
+        cid: str = self.__dict__["_cid"]
+        try:
+            raw = limits.read_regular(self.path, policy_mod.max_file_bytes(str(self.__dict__["_root"])))
+            if cache.blob_id(raw) == cid:
+                return yamlload.decode(raw)
+        except (OSError, yamlload.YamlFault):
+            pass
+        return _text_of(self.path, cid, self.__dict__["_store"])
+
+
+def _compact(record: Record, rel: str, entry: Any, cid: str, store: Any) -> Record:
+    """A record parsed here, kept as the read cache would give it (_FileRecord): its data as parsed
+    (keys and short values interned by yamlload), its packed data (to decode it again once
+    released), no text."""
+    if not isinstance(record, _StoredRecord) or entry[0] != "ok":
+        return record
+    out = _FileRecord.make(record.kind, record.id, rel, record.__dict__["_root"], entry[1], cid, store, entry[3])
+    out.__dict__["data"] = record.data
+    return out
+
+
 def _load(
     cls: type[Register],
     root: Path,
@@ -497,10 +529,15 @@ def _load(
         if isinstance(record, bytes):  # parsed by another process: its text came along
             utf8 = record
             kind, rid, _ = classify_path(rel)
-            record = _StoredRecord.make(kind, rid, rel, root, entry[1], cid, store, entry[3])
-            record.__dict__["text"] = utf8.decode("utf-8")
+            if store is None:
+                record = _StoredRecord.make(kind, rid, rel, root, entry[1], cid, store, entry[3])
+                record.__dict__["text"] = utf8.decode("utf-8")
+            else:  # its text read again from its file when a problem needs a line
+                record = _FileRecord.make(kind, rid, rel, root, entry[1], cid, store, entry[3])
         elif record is not None:
             utf8 = record.text.encode("utf-8")
+            if store is not None and entry is not None:
+                record = _compact(record, rel, entry, cid, store)
         found[rel] = (cid, entry, faults, record)
         if view is not None and entry is not None:
             key = keys[rel] = cache.entry_key(cid, _schema_file(rel) or "")
