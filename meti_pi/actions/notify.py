@@ -26,7 +26,7 @@ from meti_pi.actions.notify_drafting import (
     draft_notices,
     render_notice,
 )
-from meti_pi.actions.notify_ledger import LogResult, check_register, log_event
+from meti_pi.actions.notify_ledger import LogResult, log_event
 from meti_pi.actions.notify_states import PpcResult, StateResult, record_ppc_notice, set_state
 
 # The interface, defined in notify_drafting, notify_states and notify_ledger (issue 17).
@@ -40,7 +40,6 @@ __all__ = [
     'Rendered',
     'StateResult',
     'changed_items',
-    'check_register',
     'draft_notices',
     'log_event',
     'record_ppc_notice',

@@ -10,8 +10,7 @@ from typing import Any
 from meti_pi.actions.notify_drafting import EVENT_ARTICLES, _file_record, _not_after_today
 from meti_pi.actions.transaction import transaction
 from meti_pi.classify import screening
-from meti_pi.errors import Problem, UsageError
-from meti_pi.notify import notices
+from meti_pi.errors import UsageError
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 
@@ -100,11 +99,3 @@ def log_event(
                 doc["events"] = []
             doc["events"].append(event)
     return LogResult(rec.id, event, tx.commit_sha, dry_run)
-
-
-def check_register(
-    root: Path, today: date, *, settings: Settings = DEFAULT
-) -> tuple[list[notices.Finding], list[Problem]]:
-    """Findings of `notify --check` and the 台帳 problems."""
-    reg = Register.load(root, settings=settings)
-    return notices.check_with_ppc(reg, today) + notices.obsolete_drafts(reg, today), list(notices.ledger_findings(reg))

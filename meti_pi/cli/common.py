@@ -64,16 +64,27 @@ def settings_from_env() -> Settings:
     return settings
 
 
-def load_register(ctx: typer.Context) -> Register:
-    """The register named by --register / $METI_PI_REGISTER / the nearest register/."""
+def recovered_root(ctx: typer.Context) -> Path:
+    """The register's root, once a change a crash interrupted is finished (said on stderr), so that
+    no command reads a work tree behind HEAD. Every way of reading the register starts here."""
     from meti_pi import gitlayer
-    from meti_pi.store.register import Register
 
     root = state(ctx).register_root
-    # A change a crash interrupted is finished first, so no command reads a work tree behind HEAD.
     note = gitlayer.recover_if_needed(root)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
+    return root
+
+
+def load_register(ctx: typer.Context) -> Register:
+    """The register named by --register / $METI_PI_REGISTER / the nearest register/."""
+    return read_whole(ctx, recovered_root(ctx))
+
+
+def read_whole(ctx: typer.Context, root: Path) -> Register:
+    """The register at `root` (recovered_root) read whole, its skipped files said on stderr."""
+    from meti_pi.store.register import Register
+
     reg = Register.load(root, settings=state(ctx).settings)
     warn_not_regular(reg.load_problems)
     return reg
@@ -85,13 +96,9 @@ def read_register_lazily(ctx: typer.Context, projected_kinds: tuple[str, ...] | 
     records these scan given by their projections (meti_pi.notify.projected), else read whole as
     `load_register` reads it. What the read learnt is kept for the next run once the block ends well.
     `projected_kinds`: the kinds given by projections (default: every kind projected.FIELDS names)."""
-    from meti_pi import gitlayer
     from meti_pi.notify import projected
 
-    root = state(ctx).register_root
-    note = gitlayer.recover_if_needed(root)  # as load_register: no command reads a work tree behind HEAD
-    if note:
-        sys.stderr.write(f"meti-pi: {note}\n")
+    root = recovered_root(ctx)
     kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
     loaded = projected.load(root, state(ctx).settings, kinds)
     warn_not_regular(loaded.overlay_problems())

@@ -20,6 +20,8 @@ from meti_pi.cli.common import (
     json_compact,
     load_register,
     print_json,
+    read_whole,
+    recovered_root,
     state,
     warn_not_regular,
 )
@@ -119,16 +121,12 @@ def inspect_cmd(
 def _division_register(ctx: typer.Context) -> Register:
     """The register one division's checklist reads: the work tree read lazily (only the records the
     checklist reports are decoded: meti_pi.inspect.lazyread), else read whole as load_register does."""
-    from meti_pi import gitlayer
     from meti_pi.inspect.lazyread import division_register
 
-    st = state(ctx)
-    note = gitlayer.recover_if_needed(st.register_root)  # as load_register: no work tree behind HEAD
-    if note:
-        sys.stderr.write(f"meti-pi: {note}\n")
-    found = division_register(st.register_root, st.settings)
+    root = recovered_root(ctx)
+    found = division_register(root, state(ctx).settings)
     if found is None:
-        return load_register(ctx)
+        return read_whole(ctx, root)
     reg, problems = found
     warn_not_regular(problems)
     return reg

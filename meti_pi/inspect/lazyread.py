@@ -25,7 +25,6 @@ from typing import Any
 from meti_pi.errors import Problem
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import refs
-from meti_pi.store.cache_files import restored
 from meti_pi.store.register import Register
 from meti_pi.store.worktree import WorkRecords, work_tree
 
@@ -134,8 +133,7 @@ def read_ahead(reg: Register, files: list[Any]) -> None:
 
 def division_register(root: Path, settings: Settings = DEFAULT) -> tuple[Register, list[Problem]] | None:
     """(the work tree's register read lazily, the load problems of the files that differ from HEAD),
-    or None where that reading does not apply (then read the register whole). Only the files that
-    differ from HEAD can be something other than a regular file (git compared the others)."""
+    or None where that reading does not apply (then read the register whole)."""
     wt = work_tree(root, settings)
     if wt is None:
         return None
@@ -143,5 +141,4 @@ def division_register(root: Path, settings: Settings = DEFAULT) -> tuple[Registe
     records = reg.records
     assert isinstance(records, WorkRecords)
     records.names = Referrers(records)
-    problems = [p for rel in sorted(wt.overlay) if (o := wt.overlay[rel]) is not None for p in restored(rel, o[2])]
-    return reg, problems
+    return reg, wt.overlay_problems()

@@ -34,7 +34,7 @@ from typing import Any
 from meti_pi.notify import facts
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import cache, refs, worktree
-from meti_pi.store.cache_files import _read, _write, restored
+from meti_pi.store.cache_files import _read, _write
 from meti_pi.store.ids import ID_RE
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.lazy import Records
@@ -300,13 +300,7 @@ class Loaded:
 
     def overlay_problems(self) -> list[Any]:
         """The load problems of the files read from the work tree (a FIFO named *.yaml is one)."""
-        if self.work is None:
-            return list(self.reg.load_problems)
-        out: list[Any] = []
-        for rel, outcome in sorted(self.work.overlay.items()):
-            if outcome is not None and outcome[2]:
-                out.extend(restored(rel, outcome[2]))
-        return out
+        return list(self.reg.load_problems) if self.work is None else self.work.overlay_problems()
 
     def finish(self) -> None:
         """Keep what was learnt for the next run (projections, parsed records); never fails the command."""

@@ -61,6 +61,12 @@ class WorkTree:
         out.update((rel, outcome[0]) for rel, outcome in overlay.items() if outcome is not None)
         return out
 
+    def overlay_problems(self) -> list[Any]:
+        """The load problems of the files read from the work tree (a FIFO named *.yaml is one): only
+        the files that differ from HEAD can be something other than a regular file (git compared the
+        others)."""
+        return [p for rel, o in sorted(self.overlay.items()) if o is not None for p in cache.restored(rel, o[2])]
+
     def register(self, settings: Settings = DEFAULT) -> Register:
         """The register, its records built when read (meti_pi.store.lazy.Records)."""
         least = settings.parallel(PARALLEL_MIN)
