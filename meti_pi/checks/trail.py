@@ -299,7 +299,44 @@ def verify(root: Path, today: date) -> Report:
         check.introduced = [p for p in errors if _ident(p) not in before]
 
     ordered = [checks[c.sha] for c in log if c.sha in checks]
-    return Report(ordered, head)
+    return Report(ordered + _named_elsewhere(repo, checks, rel_of), head)
+
+
+def _named_elsewhere(repo: gitlayer.Repo, seen: dict[str, CommitCheck], rel_of: Any) -> list[CommitCheck]:
+    """Commits carrying meti-pi's trailers that changed none of the records they name (none of the
+    register): a message meti-pi wrote on a commit it did not make — git's own race between two
+    `git commit`s can put it there (gitlayer.commit, MESSAGE_TAKEN) — or a forged one. The
+    register walk does not see them: they change no register file."""
+    marker = gitlog.new_marker()
+    out = gitlayer.git(
+        repo.top,
+        "log",
+        "--full-history",
+        "--reverse",
+        "--raw",
+        "--no-renames",
+        "--diff-merges=first-parent",
+        "--no-abbrev",
+        "-z",
+        "--fixed-strings",
+        f"--grep={gitlayer.TRAILER_RECORD}: ",
+        f"--format={gitlog.log_format(marker, *_FIELDS)}",
+        "HEAD",
+        "--",
+    )
+    found = []
+    for c in _parse_log(out, marker):
+        named = c.trailers.get(gitlayer.TRAILER_RECORD)
+        command = next(iter(c.trailers.get(gitlayer.TRAILER_COMMAND) or ()), None)
+        if c.sha in seen or not named or command is None:
+            continue
+        under = {rel[:-5] for _, _, _, g in c.changes if (rel := rel_of(g)) is not None}
+        missing = sorted(set(named) - under)
+        if missing:
+            check = CommitCheck(c.sha, c.author, c.date, c.subject, command, [], merge=len(c.parents) > 1)
+            check.mismatch = [f"named, not changed: {r}" for r in missing]
+            found.append(check)
+    return found
 
 
 def _register_state(repo: gitlayer.Repo, rev: str, rel_of: Any) -> dict[str, tuple[str, str]]:

@@ -17,7 +17,7 @@ from typing import Any
 from meti_pi.errors import MetiPiError
 from meti_pi.gitlayer import journal as jr
 from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
-from meti_pi.gitlayer.runner import GitFailed, Repo, git, run
+from meti_pi.gitlayer.runner import GitFailed, Repo, git, git_bytes, run
 
 TRAILER_CHANGE = jr.TRAILER_CHANGE
 
@@ -184,6 +184,8 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
                 )
                 break
             except GitFailed as exc:
+                if _EMPTY_MESSAGE in exc.stderr and attempt < 19:
+                    continue  # COMMIT_EDITMSG emptied by a commit made by hand (see MESSAGE_TAKEN): no commit was made
                 # A commit made by hand while git committed (git's compare-and-swap on the branch
                 # refused ours): try again on top of it, unless it changed the register.
                 if "but expected" not in exc.stderr or attempt == 19:
@@ -212,12 +214,10 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
         ) from None
     crash_point("committed")
     # From here on the change is committed: nothing below may pretend otherwise.
-    found = jr.commit_of(repo, journal)
-    if not found:  # git said it committed; a commit made on top at once and reset away? Say what is known.
-        raise MetiPiError(
-            "git reported the change committed, but HEAD's history does not hold it; "
-            "check `git reflog` and run `meti-pi validate`"
-        )
+    found, paths = jr.change_commit(repo, journal)
+    # (paths: a file written as HEAD holds it is no change; the message: a prepare-commit-msg hook may add to it)
+    if not found or not paths or not paths <= set(files) or message.encode() not in _message_of(repo, found[0]):
+        _message_taken(repo, journal, found)
     new, parents = found[0], found[1:]
     _finish(repo, journal)
     if base and parents and parents != [base]:
@@ -235,12 +235,66 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
                 f"warning: a commit made meanwhile by hand changed {', '.join(others)}; the change "
                 f"{new[:12]} was checked against the register before it. Run `meti-pi validate`"
             )
+    _changed_again(repo, new, list(files))
     for gpath, f in files.items():
         if digest(read_or_none(repo.top / gpath)) != f["new"]:
             notes.append(
                 f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`"
             )
     return new
+
+
+# MESSAGE_TAKEN: git's own race between two `git commit`s, which meti-pi's lock cannot prevent (a
+# commit made by hand does not take it). `git commit` writes its message to .git/COMMIT_EDITMSG, one
+# file for every commit in progress, and reads it back before making the commit; it reads HEAD and
+# the index before it takes index.lock, and moves the branch before it writes the new index.
+# So a `git commit` run by hand at the same moment as meti-pi's can: empty meti-pi's message (git
+# aborts; no commit: tried again, _EMPTY_MESSAGE), swap messages with it (found after the commit:
+# the commit carrying meti-pi's trailer does not hold the change; _message_taken), or commit the
+# index as it was before meti-pi's commit on top of it, changing the record back (seen when it
+# lands before meti-pi finishes: _changed_again; `meti-pi history --verify` reports it in any
+# case, as a commit changing register files without the trailers). Reproduced with git alone.
+_EMPTY_MESSAGE = "Aborting commit due to empty commit message"
+
+
+def _message_of(repo: Repo, sha: str) -> bytes:
+    """A commit's message as git stored it (no re-encoding, unlike `git log`)."""
+    return git_bytes(repo.top, "cat-file", "commit", sha).partition(b"\n\n")[2]
+
+
+def _message_taken(repo: Repo, journal: dict[str, Any], found: list[str]) -> None:
+    """git made the commit, but the commit carrying the change's trailer does not hold the change or
+    meti-pi's message as written (or no commit carries it): a `git commit` made by hand at the same
+    moment wrote into the message (MESSAGE_TAKEN). Say what is in HEAD; the journal stays when the
+    change is not in it."""
+    where = f"; meti-pi's trailers are on {found[0][:12]}" if found else "; no commit carries meti-pi's trailers"
+    if jr.in_head(repo, journal):
+        _finish(repo, journal)
+        state = "The change IS in HEAD, but not under meti-pi's message as written"
+    else:
+        state = "The change is NOT in HEAD (the next meti-pi command puts the files back as they were)"
+    raise MetiPiError(
+        "a `git commit` made by hand at the same moment took meti-pi's commit message or wrote into it (git keeps "
+        f"one .git/COMMIT_EDITMSG for every commit being made){where}. {state}: run `meti-pi history --verify` "
+        "and record the correction. Don't commit by hand while a meti-pi command runs"
+    )
+
+
+def _changed_again(repo: Repo, new: str, gpaths: list[str]) -> None:
+    """A commit made by hand right after ours that changed its files again: mostly git's own race
+    (MESSAGE_TAKEN: a `git commit` that read the index before ours wrote it, putting the records
+    back). Only seen when it lands before meti-pi finishes; `meti-pi history --verify` always sees it."""
+    now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    if now == new or not now:
+        return
+    touched = register_changed(repo, new, now, gpaths)
+    if touched:
+        raise MetiPiError(
+            f"the change WAS committed as {new[:12]}, but a commit made by hand at the same moment changed "
+            f"{', '.join(touched)} again (git's own race between two `git commit`s: it may have put back the "
+            f"index from before meti-pi's commit). Check `git log -p {new[:12]}..HEAD -- {touched[0]}` and "
+            "`meti-pi history --verify`; don't commit by hand while a meti-pi command runs"
+        )
 
 
 def _finish(repo: Repo, journal: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from meti_pi.errors import MetiPiError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.fs import TMP, crash_point, digest, fsync_dir, read_or_none, write_atomic
-from meti_pi.gitlayer.runner import Repo, git, run
+from meti_pi.gitlayer.runner import Repo, bytes_at, git, run
 
 JOURNAL = "meti-pi-journal.json"
 TRAILER_CHANGE = "Meti-Pi-Change"
@@ -66,27 +66,38 @@ def drop_journal(repo: Repo, journal: dict[str, Any]) -> None:
 
 def committed_as(repo: Repo, journal: dict[str, Any]) -> str | None:
     """The commit holding the journal's change (found by its Meti-Pi-Change trailer), or None."""
-    found = commit_of(repo, journal)
+    found, _ = change_commit(repo, journal)
     return found[0] if found else None
 
 
-def commit_of(repo: Repo, journal: dict[str, Any]) -> list[str]:
-    """[commit, its parents...] of the journal's change in HEAD's history ([] when it is not there).
-    By its trailer, not by HEAD: someone may have committed on top of it already."""
+def change_commit(repo: Repo, journal: dict[str, Any]) -> tuple[list[str], set[str]]:
+    """[commit, its parents...] of the journal's change in HEAD's history, and the paths that commit
+    changed against its first parent ([], set() when it is not there). By its trailer, not by
+    HEAD: someone may have committed on top of it already."""
     base = journal.get("base") or ""
-    span = [f"{base}..HEAD"] if base else ["HEAD"]
     out = git(
         repo.top,
         "log",
         "-n1",
         "--format=%H %P",
+        "--name-only",
+        "--no-renames",
+        "--root",
+        "-z",
         "--fixed-strings",
         f"--grep={TRAILER_CHANGE}: {journal['change']}",
-        *span,
+        *([f"{base}..HEAD"] if base else ["HEAD"]),
         "--",
         check=False,
     )
-    return out.split()
+    head, _, names = out.partition("\0")
+    return head.split(), {name for name in names.lstrip("\n").split("\0") if name}
+
+
+def in_head(repo: Repo, journal: dict[str, Any]) -> bool:
+    """Every file of the change holds in HEAD the bytes the change wrote (read through git's
+    filters, as a checkout has them): the change is in HEAD, whichever commit carried it."""
+    return all(digest(bytes_at(repo, "HEAD", gpath)) == f["new"] for gpath, f in journal["files"].items())
 
 
 def undo(repo: Repo, journal: dict[str, Any]) -> None:
@@ -179,6 +190,15 @@ def recover(repo: Repo) -> str | None:
         sweep(repo, journal)
         drop_journal(repo, journal)
         return f"an interrupted change had been committed ({sha[:10]}); nothing left to do"
+    if in_head(repo, journal):
+        # Committed, but under another commit's message (see gitlayer.commit.MESSAGE_TAKEN): putting
+        # the old files back would only make the work tree differ from HEAD.
+        sweep(repo, journal)
+        drop_journal(repo, journal)
+        return (
+            "an interrupted change is in HEAD, but no commit carries its Meti-Pi-Change trailer (a `git commit` "
+            "run meanwhile took its message?); run `meti-pi history --verify`"
+        )
     undo(repo, journal)
     drop_journal(repo, journal)
     return "undid an interrupted change that had not been committed"

@@ -174,10 +174,20 @@ def head_commit(register_root: Path) -> str | None:
 
 def text_at(repo: Repo, rev: str, gpath: str) -> str | None:
     """A file's text at `rev`, through the filters its attributes name (as a checkout has it)."""
+    data = bytes_at(repo, rev, gpath)
+    return None if data is None else data.decode("utf-8", "surrogateescape")
+
+
+def bytes_at(repo: Repo, rev: str, gpath: str) -> bytes | None:
+    """A file's bytes at `rev` through the filters its attributes name (as a checkout has them);
+    None where it did not exist."""
     proc = run(
-        repo.top, ("cat-file", "--filters", f"{rev}:{gpath}") if has_filters(repo.top) else ("show", f"{rev}:{gpath}")
+        repo.top,
+        ("cat-file", "--filters", f"{rev}:{gpath}")
+        if has_filters(repo.top)
+        else ("cat-file", "blob", f"{rev}:{gpath}"),
     )
-    return proc.stdout.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
+    return proc.stdout if proc.returncode == 0 else None
 
 
 def read_at(register_root: Path, rev: str, relpath: str) -> str | None:
