@@ -262,8 +262,7 @@ def test_kept_listings_move_forward_without_reading_gits_index(tmp_path: Path, m
     assert "diff-tree" in asked and "ls-tree" in asked  # the root listing, then moved forward...
     assert asked.count("ls-tree") == 1  # ...not listed again with `ls-tree -r`
     env = no_index_env()
-    folder = Path(env["GIT_INDEX_FILE"]).parent
-    assert not Path(env["GIT_INDEX_FILE"]).exists() and list(folder.iterdir()) == []
+    assert not Path(env["GIT_INDEX_FILE"]).parent.exists()  # nothing created, nothing to leave behind
 
 
 def test_a_record_failing_its_schema_does_not_send_a_write_naming_it_to_a_whole_validation(

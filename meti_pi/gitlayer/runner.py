@@ -6,7 +6,6 @@ index, a ref or one of git's lock files itself.
 
 from __future__ import annotations
 
-import atexit
 import os
 import subprocess
 import tempfile
@@ -105,8 +104,10 @@ def git(
 
 # NO_INDEX_READ (a speed trick the write bench needs at 100,000 records): `git diff-tree` compares two
 # trees and needs nothing of the index, yet reads it whole (10 MB at 100k: 10-40 ms). Given an index
-# file that does not exist, git starts from an empty index instead; it never writes one. The name is
-# inside a folder of this process's own that stays empty (removed at exit).
+# file that does not exist, git starts from an empty index instead; it never writes one. The file is
+# named inside a folder that does not exist either (a random name in the temporary folder, never
+# created: nothing is left behind when the process is killed, and git's open fails with ENOENT, which
+# it takes as "no index").
 _NO_INDEX: list[str] = []
 
 
@@ -114,17 +115,8 @@ def no_index_env() -> dict[str, str]:
     """The environment for a read-only git command that needs no index (`git diff-tree` of two
     trees): GIT_INDEX_FILE naming a file that does not exist."""
     if not _NO_INDEX:
-        folder = tempfile.mkdtemp(prefix="meti-pi-no-index-")
-        atexit.register(_remove_empty, folder)
-        _NO_INDEX.append(os.path.join(folder, "index"))
+        _NO_INDEX.append(os.path.join(tempfile.gettempdir(), f"meti-pi-no-index-{os.urandom(16).hex()}", "index"))
     return {"GIT_INDEX_FILE": _NO_INDEX[0]}
-
-
-def _remove_empty(folder: str) -> None:
-    try:
-        os.rmdir(folder)
-    except OSError:
-        pass
 
 
 def failure(args: Sequence[str], proc: subprocess.CompletedProcess[bytes]) -> GitFailed:
