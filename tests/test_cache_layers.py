@@ -3,6 +3,7 @@ an upgrade that leaves a layer's code alone keeps it; any change to that code dr
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -208,3 +209,37 @@ def test_a_source_that_cannot_be_read_gives_the_whole_fingerprint(
     folder.mkdir()
     assert cache_layers.layer_fingerprints("w" * 40, folder, b"k" * 32) == dict.fromkeys(cache_layers.ROOTS, "w" * 40)
     assert list(folder.iterdir()) == []  # nothing kept: the next command tries again
+
+
+def test_after_an_upgrade_the_files_of_the_code_before_are_removed(
+    reg_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files written under the code before (the checks' layer and the whole fingerprint here) are
+    never read again and would otherwise stay, holding what HEAD may no longer hold: the first command
+    after the upgrade removes them, once; the files of a layer whose code did not change stay as they were."""
+    from meti_pi.store.cache_files import MAGIC, SWEPT, _write
+
+    settings = Settings(cache_home=tmp_path / "user", parallel_min=100_000)
+    user_key.cache_clear()
+    _, reg = _validate(reg_root, settings)
+    assert reg.cache is not None
+    store = reg.cache.store
+    folder, old_whole = store.dir, store.fp
+    _write(folder / "notice-facts", old_whole, store.key, {"policy": "p", "facts": {"files/X": ["名前"]}})
+    records = MAGIC + store.layer_fp("records").encode()
+    kept = {n: (folder / n).stat().st_ino for n in os.listdir(folder) if (folder / n).read_bytes().startswith(records)}
+    assert any(n.startswith("rec.") for n in kept)
+    _upgrade(monkeypatch, checks="new code")
+    _, reg = _validate(reg_root, settings)
+    assert reg.cache is not None
+    heads = tuple(MAGIC + fp.encode() for fp in {reg.cache.store.fp, *reg.cache.store.layers.values()})
+    assert old_whole != reg.cache.store.fp
+    now = {n: (folder / n).read_bytes() for n in os.listdir(folder) if not n.startswith(".")}
+    assert all(data.startswith(heads) for data in now.values()), sorted(
+        n for n, d in now.items() if not d.startswith(heads)
+    )
+    assert all(n in now and (folder / n).stat().st_ino == ino for n, ino in kept.items())  # not rewritten
+    swept = (folder / SWEPT).stat().st_mtime_ns
+    _validate(reg_root, settings)
+    assert (folder / SWEPT).stat().st_mtime_ns == swept  # once
+    user_key.cache_clear()

@@ -76,6 +76,7 @@ from meti_pi.store.cache_files import (
     restored,
     shard_of,
     stored,
+    sweep_other_code,
 )
 from meti_pi.store.cache_key import _user_dir, user_key
 from meti_pi.store.cache_layers import layer_fingerprints
@@ -84,7 +85,9 @@ from meti_pi.store.cache_layers import layer_fingerprints
 def layered_store(folder: Path, key: bytes, settings: Settings = DEFAULT) -> Store:
     """The register's cache folder, each layer under the fingerprint of the code producing it."""
     whole = fingerprint()
-    return Store(folder, whole, key, layer_fingerprints(whole, _user_dir(settings.cache_home), key))
+    layers = layer_fingerprints(whole, _user_dir(settings.cache_home), key)
+    sweep_other_code(folder, key, whole, layers.values())
+    return Store(folder, whole, key, layers)
 
 
 def entry_key(cid: str, schema_file: str) -> str:

@@ -438,6 +438,43 @@ def _remove_old_files(top: Path) -> None:
                 pass
 
 
+SWEPT = "swept"  # the fingerprints the folder was last swept for (sweep_other_code)
+_HEAD_BYTES = 256
+
+
+def sweep_other_code(folder: Path, key: bytes, whole: str, current: Iterable[str]) -> None:
+    """After an upgrade (the fingerprints changed): remove every file of the folder written under
+    code this installation does not run. It is never read again (its fingerprint does not match),
+    and nothing else would prune it: it may hold records HEAD no longer holds. Once per change of
+    the fingerprints (the `swept` file), reading only each file's head."""
+    mark = sorted({whole, *current})
+    if _read(folder / SWEPT, whole, key) == mark:
+        return
+    heads = tuple(MAGIC + fp.encode() for fp in mark)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name == SWEPT or name.startswith("."):  # temporary files: _remove_orphans
+            continue
+        path = folder / name
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            _remove(path)  # a link planted in its place (O_NOFOLLOW) or unreadable
+            continue
+        try:
+            ours = stat.S_ISREG(os.fstat(fd).st_mode) and os.read(fd, _HEAD_BYTES).startswith(heads)
+        except OSError:
+            ours = False
+        finally:
+            os.close(fd)
+        if not ours:
+            _remove(path)
+    _write(folder / SWEPT, whole, key, mark)
+
+
 ORPHAN_AGE = 120.0  # seconds after which a temporary file is a killed writer's, not a live one's
 
 
