@@ -275,8 +275,9 @@ def _message_taken(repo: Repo, journal: dict[str, Any], found: list[str]) -> Non
         state = "The change is NOT in HEAD (the next meti-pi command puts the files back as they were)"
     raise MetiPiError(
         "a `git commit` made by hand at the same moment took meti-pi's commit message or wrote into it (git keeps "
-        f"one .git/COMMIT_EDITMSG for every commit being made){where}. {state}: run `meti-pi history --verify` "
-        "and record the correction. Don't commit by hand while a meti-pi command runs"
+        f"one .git/COMMIT_EDITMSG for every commit being made), or a prepare-commit-msg hook rewrote it{where}. "
+        f"{state}: run `meti-pi history --verify` and record the correction. Don't commit by hand while a "
+        "meti-pi command runs; a hook may add to meti-pi's message, not change it"
     )
 
 
