@@ -243,3 +243,28 @@ def test_after_an_upgrade_the_files_of_the_code_before_are_removed(
     _validate(reg_root, settings)
     assert (folder / SWEPT).stat().st_mtime_ns == swept  # once
     user_key.cache_clear()
+
+
+def test_after_an_upgrade_leaving_the_notices_engine_alone_the_notice_facts_are_kept(
+    reg_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notice facts are kept under the "notify" layer (meti_pi.notify.facts.kept_fp): an upgrade
+    changing only the checks computes none of them again, and the status answers as before."""
+    from meti_pi.checks.status import due_items
+    from meti_pi.notify import facts
+
+    settings = Settings(cache_home=tmp_path / "user", parallel_min=100_000)
+    user_key.cache_clear()
+    reg = Register.load(reg_root, settings=settings)
+    facts.prime(reg)
+    before = [d.as_json(TODAY) for d in due_items(reg, TODAY)]
+    _upgrade(monkeypatch, checks="new code")
+    computed: list[Any] = []
+    real = facts.compute
+    monkeypatch.setattr(facts, "compute", lambda reg, data: computed.append(1) or real(reg, data))
+    reg = Register.load(reg_root, settings=settings)
+    facts.prime(reg)
+    assert [d.as_json(TODAY) for d in due_items(reg, TODAY)] == before
+    assert len(reg.of_kind("files")) > 0
+    assert computed == []
+    user_key.cache_clear()

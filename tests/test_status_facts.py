@@ -46,7 +46,7 @@ def _cached(root: Path, settings: Settings, today: date) -> tuple[str, Register]
 
 def _kept(reg: Register) -> dict[str, object]:
     store = reg.cache.store
-    found = _read(store.dir / facts.FILE, store.fp, store.key)
+    found = _read(store.dir / facts.FILE, facts.kept_fp(store, facts.FILE), store.key)
     assert isinstance(found, dict)
     return found["facts"]
 

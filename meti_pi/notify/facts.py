@@ -5,7 +5,7 @@ engine's decision, ~0.1 ms a file) and the hash of what each notice states (~0.0
 are functions of the record's content and the policy alone, so a run keeps them for the next one:
 
 - in the read cache's folder (meti_pi.store.cache_files: one file, `notice-facts`, authenticated
-  like every cache file, under the fingerprint of meti-pi's code), keyed by each file's content id
+  like every cache file, under the fingerprint of the code it depends on: `kept_fp`), keyed by each file's content id
   (its git blob id, as Register.load read it) and a digest of the merged policy;
 - as data only: the required kinds, the exclusions and the class (short codes), and sha256 hashes;
   no text of the record;
@@ -40,6 +40,14 @@ from meti_pi.store.register import Record, Register
 
 FILE = "notice-facts"
 VERSION = 1  # of the entry layout below
+
+
+def kept_fp(store: Any, name: str) -> str:
+    """The fingerprint a file of this module is kept under: the notice facts under their layer's
+    (meti_pi.store.cache_layers: the code of this module and what it imports, the engine's decision
+    and hashes among it), so an upgrade that leaves that code alone keeps them; `notice-quiet` and
+    anything else under all of meti-pi's (a quiet file stands for the whole notices engine)."""
+    return store.layer_fp("notify") if name == FILE else store.fp
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +122,7 @@ def prime(reg: Register) -> None:
     store = view.store
     path = store.dir / FILE
     digest = policy_digest(reg)
-    kept = _read(path, store.fp, store.key)
+    kept = _read(path, kept_fp(store, FILE), store.key)
     stored: dict[str, Any] = {}
     if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("facts"), dict):
         stored = kept["facts"]
@@ -135,7 +143,7 @@ def prime(reg: Register) -> None:
     reg.__dict__["_notice_facts"] = primed
     if changed or len(now) != len(stored):
         # Only the content read now: an entry for content the register no longer holds goes.
-        _write(path, store.fp, store.key, {"policy": digest, "facts": now})
+        _write(path, kept_fp(store, FILE), store.key, {"policy": digest, "facts": now})
 
 
 def facts_of(reg: Register, rec: Record) -> Facts | None:
@@ -165,7 +173,7 @@ def prime_work(
     if reg.__dict__.get("_notice_facts") is not None:
         return
     digest = policy_digest(reg)
-    kept = kept if kept is not None else _read(store.dir / FILE, store.fp, store.key)
+    kept = kept if kept is not None else _read(store.dir / FILE, kept_fp(store, FILE), store.key)
     stored: dict[str, Any] = {}
     if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("facts"), dict):
         stored = kept["facts"]
@@ -207,7 +215,7 @@ class _OnDemand:
         if not self.computed and len(kept) == len(self.stored):
             return
         kept.update((cid, facts.as_entry()) for cid, facts in self.now.items() if cid in live)
-        _write(self.store.dir / FILE, self.store.fp, self.store.key, {"policy": self.digest, "facts": kept})
+        _write(self.store.dir / FILE, kept_fp(self.store, FILE), self.store.key, {"policy": self.digest, "facts": kept})
 
 
 def save_work(reg: Register) -> None:

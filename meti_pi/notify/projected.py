@@ -360,7 +360,7 @@ class _Ahead:
 
     def _run(self, names: list[str]) -> None:
         for name in names:
-            self.found[name] = _read(self.store.dir / name, self.store.fp, self.store.key)
+            self.found[name] = _read(self.store.dir / name, facts.kept_fp(self.store, name), self.store.key)
 
     def result(self, store: Any) -> dict[str, Any]:
         """What was read, if `store` is the cache it was read from (else nothing: read again)."""
