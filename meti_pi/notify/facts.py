@@ -47,7 +47,8 @@ def kept_fp(store: Any, name: str) -> str:
     (meti_pi.store.cache_layers: the code of this module and what it imports, the engine's decision
     and hashes among it), so an upgrade that leaves that code alone keeps them; `notice-quiet` and
     anything else under all of meti-pi's (a quiet file stands for the whole notices engine)."""
-    return store.layer_fp("notify") if name == FILE else store.fp
+    fp: str = store.layer_fp("notify") if name == FILE else store.fp
+    return fp
 
 
 @dataclass(frozen=True, slots=True)
