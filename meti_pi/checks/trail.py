@@ -207,6 +207,26 @@ def _ident(p: Problem) -> tuple[str, str, str, str]:
 # -- the walk --------------------------------------------------------------------------------
 
 
+def _walk(repo: gitlayer.Repo, *args: str) -> list[_Commit]:
+    """The commits `git log --raw` lists for `args` (oldest first; a merge's changes against its
+    first parent), parsed."""
+    marker = gitlog.new_marker()
+    out = gitlayer.git(
+        repo.top,
+        "log",
+        "--full-history",
+        "--reverse",
+        "--raw",
+        "--no-renames",
+        "--diff-merges=first-parent",
+        "--no-abbrev",
+        "-z",
+        f"--format={gitlog.log_format(marker, *_FIELDS)}",
+        *args,
+    )
+    return _parse_log(out, marker)
+
+
 def verify(root: Path, today: date) -> Report:
     """Walk every commit that changed the register; flag hand edits, trailer mismatches, invalid states."""
     root = root.resolve()
@@ -222,25 +242,7 @@ def verify(root: Path, today: date) -> Report:
 
     first_parent = gitlayer.git(repo.top, "rev-list", "--first-parent", "HEAD", "--", target).split()
     first_parent.reverse()
-    marker = gitlog.new_marker()
-    log = _parse_log(
-        gitlayer.git(
-            repo.top,
-            "log",
-            "--full-history",
-            "--reverse",
-            "--raw",
-            "--no-renames",
-            "--diff-merges=first-parent",
-            "--no-abbrev",
-            "-z",
-            f"--format={gitlog.log_format(marker, *_FIELDS)}",
-            "HEAD",
-            "--",
-            target,
-        ),
-        marker,
-    )
+    log = _walk(repo, "HEAD", "--", target)
     by_sha = {c.sha: c for c in log}
     validator = _Validator(root, repo, today)
     checks: dict[str, CommitCheck] = {}
@@ -307,25 +309,8 @@ def _named_elsewhere(repo: gitlayer.Repo, seen: dict[str, CommitCheck], rel_of: 
     register): a message meti-pi wrote on a commit it did not make — git's own race between two
     `git commit`s can put it there (gitlayer.commit, MESSAGE_TAKEN) — or a forged one. The
     register walk does not see them: they change no register file."""
-    marker = gitlog.new_marker()
-    out = gitlayer.git(
-        repo.top,
-        "log",
-        "--full-history",
-        "--reverse",
-        "--raw",
-        "--no-renames",
-        "--diff-merges=first-parent",
-        "--no-abbrev",
-        "-z",
-        "--fixed-strings",
-        f"--grep={gitlayer.TRAILER_RECORD}: ",
-        f"--format={gitlog.log_format(marker, *_FIELDS)}",
-        "HEAD",
-        "--",
-    )
     found = []
-    for c in _parse_log(out, marker):
+    for c in _walk(repo, "--fixed-strings", f"--grep={gitlayer.TRAILER_RECORD}: ", "HEAD", "--"):
         named = c.trailers.get(gitlayer.TRAILER_RECORD)
         command = next(iter(c.trailers.get(gitlayer.TRAILER_COMMAND) or ()), None)
         if c.sha in seen or not named or command is None:
