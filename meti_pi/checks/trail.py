@@ -207,22 +207,21 @@ def _ident(p: Problem) -> tuple[str, str, str, str]:
 # -- the walk --------------------------------------------------------------------------------
 
 
-def _walk(repo: gitlayer.Repo, *args: str) -> list[_Commit]:
-    """The commits `git log --raw` lists for `args` (oldest first; a merge's changes against its
-    first parent), parsed."""
+def _walk(repo: gitlayer.Repo, *args: str, raw: bool = True, revs: list[str] | None = None) -> list[_Commit]:
+    """The commits `git log` lists for `args` (oldest first), parsed; with `raw`, each with its
+    changes (a merge's against its first parent); `revs`: given on git's standard input (`--stdin`)."""
     marker = gitlog.new_marker()
     out = gitlayer.git(
         repo.top,
         "log",
         "--full-history",
         "--reverse",
-        "--raw",
-        "--no-renames",
-        "--diff-merges=first-parent",
-        "--no-abbrev",
+        *(("--raw", "--no-renames", "--diff-merges=first-parent", "--no-abbrev") if raw else ()),
         "-z",
         f"--format={gitlog.log_format(marker, *_FIELDS)}",
         *args,
+        *(("--stdin",) if revs is not None else ()),
+        input=None if revs is None else "".join(f"{r}\n" for r in revs).encode(),
     )
     return _parse_log(out, marker)
 
@@ -309,11 +308,18 @@ def _named_elsewhere(repo: gitlayer.Repo, seen: dict[str, CommitCheck], rel_of: 
     register): a message meti-pi wrote on a commit it did not make — git's own race between two
     `git commit`s can put it there (gitlayer.commit, MESSAGE_TAKEN) — or a forged one. The
     register walk does not see them: they change no register file."""
+    # Found by their messages first (no diffs: at 2,000 commits 0.02 s, not 1.7 s), then the few
+    # the register walk did not see read with their changes.
+    unseen = [
+        c.sha
+        for c in _walk(repo, "--fixed-strings", f"--grep={gitlayer.TRAILER_RECORD}: ", "HEAD", "--", raw=False)
+        if c.sha not in seen
+    ]
     found = []
-    for c in _walk(repo, "--fixed-strings", f"--grep={gitlayer.TRAILER_RECORD}: ", "HEAD", "--"):
+    for c in _walk(repo, "--no-walk=unsorted", revs=unseen) if unseen else ():
         named = c.trailers.get(gitlayer.TRAILER_RECORD)
         command = next(iter(c.trailers.get(gitlayer.TRAILER_COMMAND) or ()), None)
-        if c.sha in seen or not named or command is None:
+        if not named or command is None:
             continue
         under = {rel[:-5] for _, _, _, g in c.changes if (rel := rel_of(g)) is not None}
         missing = sorted(set(named) - under)
