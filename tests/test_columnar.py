@@ -327,3 +327,52 @@ def test_the_spelled_out_whitespace_is_pythons() -> None:
     texts = [f"a{c}b" for c in map(chr, range(0x3100))] + [f"a{c}b" for c in spaces]
     python = [_re.compile(r"a\sb").fullmatch(t) is not None for t in texts]
     assert pl.Series(texts).str.contains(dialect.full_pattern(r"a\sb")).to_list() == python
+
+
+def test_key_cells_are_folded_as_python_folds_them() -> None:
+    """engine._folded (literal searches for KEY_DROP_CHARS) is principals.fold_cells, cell for cell:
+    every character up to U+30FF and the full-width forms, between letters, and mixed cells."""
+    from meti_pi.classify.principals import fold_cells
+
+    spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert set(spaces) <= set(engine.KEY_DROP_CHARS)  # every Python space, and nothing but spaces and dashes
+    assert set(engine.KEY_DROP_CHARS) - set(spaces) == set("-‐‑–—―−")
+    chars = [chr(c) for c in range(0x3100)] + [chr(c) for c in range(0xFE00, 0x10000)]
+    cells = [f"a{c}b" for c in chars] + [
+        "１２３４ ５６７８－９０１２",
+        "山田　太郎",
+        "",
+        " ",
+        "--",
+        "ﾔﾏﾀﾞ ﾀﾛｳ",
+        "a\u3000-\tb",
+    ]
+    assert engine._folded(pl.Series(cells)).to_list() == list(fold_cells(cells))
+    assert engine._folded(pl.Series(["plain", "123"])).to_list() == ["plain", "123"]  # nothing to change
+
+
+def test_the_checked_batches_are_the_rows_the_python_scan_checks() -> None:
+    """Layout.runs: the row ranges of the checked batches of any chunk, as the Python scan's
+    rule gives them row by row (a batch checked when it starts below FULL_CHECK_ROWS or is one in CHECK_EVERY)."""
+    from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
+
+    def batch_and_start(head: int, r: int) -> tuple[int, int]:  # Layout's rule, row by row
+        if r < head:
+            return r // engine.BATCH, (r // engine.BATCH) * engine.BATCH
+        return -(-head // engine.BATCH) + (r - head) // engine.BATCH, head + ((r - head) // engine.BATCH) * engine.BATCH
+
+    total = FULL_CHECK_ROWS + 9 * engine.BATCH + 77
+    for head in (0, 500, 2048, 2500):
+        layout = engine.Layout(head)
+        expected = []
+        for r in range(total):
+            b, start = batch_and_start(head, r)
+            if start < FULL_CHECK_ROWS or b % CHECK_EVERY == 0:
+                expected.append((r, b))
+        for step in (total, 4096, 3001, 2048, 1000):
+            got = []
+            for offset in range(0, total, step):
+                for b, lo, hi in layout.runs(offset, min(step, total - offset)):
+                    assert layout.start_of(b) <= lo < hi <= layout.end_of(b)
+                    got += [(r, b) for r in range(lo, hi)]
+            assert got == expected, (head, step)
