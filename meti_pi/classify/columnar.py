@@ -184,13 +184,13 @@ def _count(
     def work(data: Any, offset: int) -> tuple[Any, Any]:
         local = engine.Counts()
         engine.count_chunk(data, offset, layout, exprs, local, want_probes=True)
-        return local, (hasher.hashes(data).unique() if hasher is not None and data.height else None)
+        return local, (hasher.hashes(data) if hasher is not None and data.height else None)
 
     def merge(future: Future[tuple[Any, Any]]) -> None:
         local, hashes = future.result()
         counts.merge(local)
         if hashes is not None:
-            p.counter.add_series(hashes, distinct=True)
+            p.counter.add_series(hashes)
 
     def counted(parsed: Future[Any]) -> None:
         """The next parsed chunk, in file order: its rows get their numbers, and it is counted."""

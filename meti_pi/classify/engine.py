@@ -362,8 +362,10 @@ def _folded(cells: pl.Series) -> pl.Series:
 
 class DistinctHashes:
     """Exact distinct count of 64-bit key hashes in bounded memory (principals.DistinctCounter's
-    interface): unique hashes collect in memory up to `limit`; past that they are appended to 16
-    spill files by their top 4 bits, and each file is counted on its own at the end."""
+    interface): hashes collect in memory up to `limit` (repeats removed when they are merged, not
+    chunk by chunk: on keys that are mostly distinct that would sort every chunk for nothing); past
+    that the distinct ones are appended to 16 spill files by their top 4 bits, and each file is
+    counted on its own at the end."""
 
     def __init__(self, limit: int = 1 << 20) -> None:
         self.limit = limit
@@ -372,11 +374,10 @@ class DistinctHashes:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.spills = 0
 
-    def add_series(self, hashes: pl.Series, distinct: bool = False) -> None:
-        """Add `hashes` (`distinct`: already without repeats, as a worker made them)."""
-        unique = hashes if distinct else hashes.unique()
-        self._parts.append(unique)
-        self._held += unique.len()
+    def add_series(self, hashes: pl.Series) -> None:
+        """Add `hashes` (repeats allowed)."""
+        self._parts.append(hashes)
+        self._held += hashes.len()
         if self._held > self.limit:
             merged = pl.concat(self._parts).unique()
             self._parts, self._held = [merged], merged.len()
@@ -522,7 +523,8 @@ class DelimitedChunks:
                     if carried > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
                         raise Fallback("quotes")
                     continue
-                yield b"".join((*carry, block[: cut + 1])) if carry else block[: cut + 1]
+                # one copy: the carried bytes and the block's records joined (a view of the block, not a slice)
+                yield b"".join((*carry, memoryview(block)[: cut + 1])) if carry else block[: cut + 1]
                 rest = block[cut + 1 :]
                 carry, carried, odd = ([rest], len(rest), rest.count(b'"') % 2 == 1) if rest else ([], 0, False)
             if cr_pending:
