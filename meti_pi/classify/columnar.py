@@ -148,6 +148,12 @@ def _jsonl(
     return [table_scan(table, p, rows)], encoding
 
 
+# Threads that parse and count chunks (polars releases the GIL). Three on two cores: a chunk is
+# parsed while two are counted, so neither kind of task waits for the other (measured on the 1M-row
+# varied file: 0.48-0.51 s against 0.50-0.65 s with two, the same CPU time; four were slower).
+WORKERS = 3
+
+
 def _done(value: Any) -> Future[Any]:
     future: Future[Any] = Future()
     future.set_result(value)
@@ -209,9 +215,9 @@ def _count(
         if progress is not None:
             progress(min(total, position()), total)
 
-    # A reader thread cuts the file into chunks; two workers parse and count them (polars releases
+    # A reader thread cuts the file into chunks; WORKERS threads parse and count them (polars releases
     # the GIL: both cores); chunks are numbered and merged in file order.
-    with ExitStack() as stack, ThreadPoolExecutor(max_workers=2, thread_name_prefix="meti-pi-count") as pool:
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="meti-pi-count") as pool:
         running: deque[Future[tuple[Any, Any]]] = deque()
         parsing: deque[Future[Any]] = deque()
         for item in stack.enter_context(closing(engine.prefetch(chunks))):
