@@ -339,7 +339,10 @@ def start_rows(repeats: int) -> list[tuple[str, str, str, str, str]]:
     imports, polars' import, the head's typing, the decision and the output; the scan itself is
     a few ms), against a bare interpreter and a process that only imports polars."""
     path = ensure(DATA / "varied_1000.csv", lambda p: gen_varied.write_varied(p, 1000))
-    walls, cpus, bare, imports = [], [], [], []
+    walls: list[float] = []
+    cpus: list[float] = []
+    bare: list[float] = []
+    imports: list[float] = []
     run_cli(path)
     for _ in range(max(repeats, 3)):
         wall, _, _, used = run_cli(path)

@@ -50,7 +50,7 @@ def _class_chars(spelled: str) -> tuple[str, ...]:
 
 # Folded key cells (principals.fold_cells): NFKC, then spaces (Python's \s) and dashes dropped,
 # searched and removed as literals (Aho-Corasick: half the cost of a regular expression's class).
-KEY_DROP_CHARS = (*_class_chars(_PY_SPACE), *"-‐‑–—―−")
+KEY_DROP_CHARS: list[str] = [*_class_chars(_PY_SPACE), *"-‐‑–—―−"]
 
 
 def prefetch(chunks: Iterable[Any], depth: int = 2) -> Iterator[Any]:
@@ -482,6 +482,8 @@ class DelimitedChunks:
             missing_columns="insert",
             raise_if_empty=False,
         )
+        if not any(frame.null_count().row(0)):  # a short (ragged) row's missing cells are null: most chunks have none
+            return frame
         return frame.select(pl.all().fill_null(""))
 
     def __iter__(self) -> Iterator[bytes]:
