@@ -352,12 +352,10 @@ def _folded(cells: pl.Series) -> pl.Series:
     rows = (cells.str.len_bytes() != cells.str.len_chars()).arg_true()  # non-ASCII
     if rows.len():  # only the cells that change are rewritten (most are plain ASCII digits or names)
         cells = cells.clone().scatter(rows, cells.gather(rows).str.normalize("NFKC"))
-    rows = cells.str.contains_any(KEY_DROP_CHARS).arg_true()
-    if rows.len():
-        cells = cells.clone().scatter(
-            rows, cells.gather(rows).str.replace_many(KEY_DROP_CHARS, [""] * len(KEY_DROP_CHARS))
-        )
-    return cells
+    # every cell at once: cheaper than finding the cells that hold one and rewriting those (measured:
+    # 2.1 against 3.3 ms per 29,000 個人番号 of the varied file, 40 % with spaces or dashes; 1.1 against
+    # 0.8 ms where none has)
+    return cells.str.replace_many(KEY_DROP_CHARS, [""] * len(KEY_DROP_CHARS))
 
 
 class DistinctHashes:
