@@ -376,3 +376,27 @@ def test_the_checked_batches_are_the_rows_the_python_scan_checks() -> None:
                     assert layout.start_of(b) <= lo < hi <= layout.end_of(b)
                     got += [(r, b) for r in range(lo, hi)]
             assert got == expected, (head, step)
+
+
+def test_short_rows_after_the_head_are_counted_by_the_engine_as_python_counts_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows missing their last cells far past the head are read by the engine (no fallback) with
+    empty cells, as the Python reader pads them: a person written once with an empty birth date and
+    once without the cell at all is one person (氏名 + 生年月日 the key)."""
+    lines = ["備考,氏名,生年月日"]
+    names = [f"{s} {g}" for s in gen_datasets.SURNAMES for g in gen_datasets.GIVEN]
+    for r in range(20_000):
+        lines.append(f"通院,{names[r % len(names)]},19{50 + r % 40}-0{1 + r % 9}-1{r % 10}")
+    for name in names:  # after the head: people without a birth date, each written both ways
+        lines += [f"通院,{name},", f"通院,{name}"]
+    path = tmp_path / "short.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    python = rows.scan(path)
+    assert python.principal_keys == ("氏名", "生年月日") and python.principals is not None
+
+    def no_fallback(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the engine fell back to the Python pass")
+
+    monkeypatch.setattr(columnar, "scan_rows", no_fallback)
+    assert columnar.scan(path) == python

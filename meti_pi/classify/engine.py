@@ -480,7 +480,9 @@ class DelimitedChunks:
             missing_columns="insert",
             raise_if_empty=False,
         )
-        if not any(frame.null_count().row(0)):  # a short (ragged) row's missing cells are null: most chunks have none
+        if not any(
+            frame.null_count().row(0)
+        ):  # no null cell (polars 2.1 reads a short row's missing cells as ""): as read
             return frame
         return frame.select(pl.all().fill_null(""))
 
