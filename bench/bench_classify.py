@@ -13,7 +13,11 @@
    csv.reader pass. Peak memory is the CLI's max RSS. A 100,000-row .xlsx is timed against
    python-calamine reading every row. Five interleaved runs each: median [min-max] of the wall
    times, and a CPU row (user + system of the whole process, both cores) — the figure to read when
-   the machine is shared and wall times swing.
+   the machine is shared and wall times swing — and CPU/wall, which shows whether both cores were
+   used (> 1.5; on a loaded machine it cannot). Informative rows (no target): a whole
+   `python -c "import polars; read_csv"` process beside classify (interpreter start and polars'
+   import included on both sides), and classify's fixed start (the CLI on 1,000 rows) beside a
+   process that only imports polars.
 3. --big: the same at 10,000,000 rows (~1.4 GB each); peak memory must stay flat (<= 300 MB).
 --quick: 200,000 rows instead of 1,000,000 (and 20,000 for .xlsx), one timing each.
 """
@@ -147,6 +151,16 @@ def floor_polars(path: Path) -> float:
     return _floor_read(f"pl.read_csv({str(path)!r}, infer_schema=False)")
 
 
+def floor_polars_process(path: Path) -> float:
+    """Wall seconds of a whole `python -c "import polars; read_csv(...)"` process (interpreter start and
+    polars' import included, as classify's figure includes them): an informative floor only, the
+    target is read against floor_polars."""
+    code = f"import polars as pl\npl.read_csv({str(path)!r}, infer_schema=False)\n"
+    start = time.perf_counter()
+    subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
+    return time.perf_counter() - start
+
+
 def floor_ndjson(path: Path) -> float:
     """polars reading the JSON lines (import excluded), in a fresh interpreter."""
     return _floor_read(f"pl.read_ndjson({str(path)!r})")
@@ -251,7 +265,7 @@ def csv_rows(rows: int, repeats: int) -> list[tuple[str, str, str, str, str]]:
     table = []
     for name, make in DATASETS.items():
         path = ensure(DATA / f"{name}_{rows}.csv", lambda p, make=make: make(p, rows))
-        polars, readers, walls, cpus, floor_cpus = [], [], [], [], []
+        polars, readers, walls, cpus, floor_cpus, processes = [], [], [], [], [], []
         result: dict[str, object] = {}
         run_cli(path)  # once untimed: the byte-code cache under PYTHONPYCACHEPREFIX is written by the first run
         for _ in range(repeats):  # interleaved so that all see the same machine load
@@ -259,6 +273,7 @@ def csv_rows(rows: int, repeats: int) -> list[tuple[str, str, str, str, str]]:
             polars.append(floor_polars(path))
             floor_cpus.append(_child_cpu() - cpu)
             readers.append(floor_csv(path))
+            processes.append(floor_polars_process(path))
             wall, _, result, used = run_cli(path)
             walls.append(wall)
             cpus.append(used)
@@ -289,6 +304,24 @@ def csv_rows(rows: int, repeats: int) -> list[tuple[str, str, str, str, str]]:
         )
         table.append(
             (
+                "  CPU/wall of classify (both cores: > 1.5)",
+                "—",
+                "—",
+                f"{statistics.median(c / w for c, w in zip(cpus, walls, strict=True)):.2f}",
+                "—",
+            )
+        )
+        table.append(
+            (
+                "  informative: whole polars process",
+                "(no target)",
+                f"{_spread(processes)} python -c",
+                f"{wall:.2f} s",
+                f"{wall / statistics.median(processes):.2f}x",
+            )
+        )
+        table.append(
+            (
                 "  the same against csv.reader",
                 "—",
                 f"{reader:.2f} s csv.reader",
@@ -301,11 +334,47 @@ def csv_rows(rows: int, repeats: int) -> list[tuple[str, str, str, str, str]]:
     return table
 
 
+def start_rows(repeats: int) -> list[tuple[str, str, str, str, str]]:
+    """classify's fixed start: the CLI on the first 1,000 rows of the varied data (interpreter,
+    imports, polars' import, the head's typing, the decision and the output; the scan itself is
+    a few ms), against a bare interpreter and a process that only imports polars."""
+    path = ensure(DATA / "varied_1000.csv", lambda p: gen_varied.write_varied(p, 1000))
+    walls: list[float] = []
+    cpus: list[float] = []
+    bare: list[float] = []
+    imports: list[float] = []
+    run_cli(path)
+    for _ in range(max(repeats, 3)):
+        wall, _, _, used = run_cli(path)
+        walls.append(wall)
+        cpus.append(used)
+        for cmd, into in (("pass", bare), ("import polars", imports)):
+            start = time.perf_counter()
+            subprocess.run([PY, "-c", cmd], check=True, env=cli_env())
+            into.append(time.perf_counter() - start)
+    return [
+        (
+            "classify 1,000 rows (the fixed start)",
+            "(no target)",
+            f"{_spread(imports)} import polars",
+            _spread(walls),
+            f"{statistics.median(walls) / statistics.median(imports):.2f}x",
+        ),
+        (
+            "  CPU (user+sys); bare interpreter",
+            "—",
+            f"{statistics.median(bare):.2f} s python -c pass",
+            f"{statistics.median(cpus):.2f} s",
+            "—",
+        ),
+    ]
+
+
 def speed(quick: bool, big: bool) -> list[tuple[str, str, str, str, str]]:
     rows = 200_000 if quick else 1_000_000
     xrows = 20_000 if quick else 100_000
     repeats = 1 if quick else 5
-    table = csv_rows(rows, repeats)
+    table = start_rows(repeats) + csv_rows(rows, repeats)
     xlsx_path = ensure(DATA / f"staff_{xrows}.xlsx", lambda p: gen_datasets.write_big_xlsx(p, xrows))
     xfloors, xwalls, xcpus, xfloor_cpus = [], [], [], []
     run_cli(xlsx_path)  # once untimed (python-calamine's byte code)

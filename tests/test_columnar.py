@@ -327,3 +327,76 @@ def test_the_spelled_out_whitespace_is_pythons() -> None:
     texts = [f"a{c}b" for c in map(chr, range(0x3100))] + [f"a{c}b" for c in spaces]
     python = [_re.compile(r"a\sb").fullmatch(t) is not None for t in texts]
     assert pl.Series(texts).str.contains(dialect.full_pattern(r"a\sb")).to_list() == python
+
+
+def test_key_cells_are_folded_as_python_folds_them() -> None:
+    """engine._folded (literal searches for KEY_DROP_CHARS) is principals.fold_cells, cell for cell:
+    every character up to U+30FF and the full-width forms, between letters, and mixed cells."""
+    from meti_pi.classify.principals import fold_cells
+
+    spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert set(spaces) <= set(engine.KEY_DROP_CHARS)  # every Python space, and nothing but spaces and dashes
+    assert set(engine.KEY_DROP_CHARS) - set(spaces) == set("-‐‑–—―−")
+    chars = [chr(c) for c in range(0x3100)] + [chr(c) for c in range(0xFE00, 0x10000)]
+    cells = [f"a{c}b" for c in chars] + [
+        "１２３４ ５６７８－９０１２",
+        "山田　太郎",
+        "",
+        " ",
+        "--",
+        "ﾔﾏﾀﾞ ﾀﾛｳ",
+        "a\u3000-\tb",
+    ]
+    assert engine._folded(pl.Series(cells)).to_list() == list(fold_cells(cells))
+    assert engine._folded(pl.Series(["plain", "123"])).to_list() == ["plain", "123"]  # nothing to change
+
+
+def test_the_checked_batches_are_the_rows_the_python_scan_checks() -> None:
+    """Layout.runs: the row ranges of the checked batches of any chunk, as the Python scan's
+    rule gives them row by row (a batch checked when it starts below FULL_CHECK_ROWS or is one in CHECK_EVERY)."""
+    from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
+
+    def batch_and_start(head: int, r: int) -> tuple[int, int]:  # Layout's rule, row by row
+        if r < head:
+            return r // engine.BATCH, (r // engine.BATCH) * engine.BATCH
+        return -(-head // engine.BATCH) + (r - head) // engine.BATCH, head + ((r - head) // engine.BATCH) * engine.BATCH
+
+    total = FULL_CHECK_ROWS + 9 * engine.BATCH + 77
+    for head in (0, 500, 2048, 2500):
+        layout = engine.Layout(head)
+        expected = []
+        for r in range(total):
+            b, start = batch_and_start(head, r)
+            if start < FULL_CHECK_ROWS or b % CHECK_EVERY == 0:
+                expected.append((r, b))
+        for step in (total, 4096, 3001, 2048, 1000):
+            got = []
+            for offset in range(0, total, step):
+                for b, lo, hi in layout.runs(offset, min(step, total - offset)):
+                    assert layout.start_of(b) <= lo < hi <= layout.end_of(b)
+                    got += [(r, b) for r in range(lo, hi)]
+            assert got == expected, (head, step)
+
+
+def test_short_rows_after_the_head_are_counted_by_the_engine_as_python_counts_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows missing their last cells far past the head are read by the engine (no fallback) with
+    empty cells, as the Python reader pads them: a person written once with an empty birth date and
+    once without the cell at all is one person (氏名 + 生年月日 the key)."""
+    lines = ["備考,氏名,生年月日"]
+    names = [f"{s} {g}" for s in gen_datasets.SURNAMES for g in gen_datasets.GIVEN]
+    for r in range(20_000):
+        lines.append(f"通院,{names[r % len(names)]},19{50 + r % 40}-0{1 + r % 9}-1{r % 10}")
+    for name in names:  # after the head: people without a birth date, each written both ways
+        lines += [f"通院,{name},", f"通院,{name}"]
+    path = tmp_path / "short.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    python = rows.scan(path)
+    assert python.principal_keys == ("氏名", "生年月日") and python.principals is not None
+
+    def no_fallback(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the engine fell back to the Python pass")
+
+    monkeypatch.setattr(columnar, "scan_rows", no_fallback)
+    assert columnar.scan(path) == python

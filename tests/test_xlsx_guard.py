@@ -86,3 +86,49 @@ def test_far_cells_in_other_spellings_are_counted(tmp_path: Path, far: str) -> N
     path = workbook(tmp_path / "far.xlsx", f'<row r="1">{_cell("A1")}{far}</row>')
     with pytest.raises(UsageError, match="800,000 rows x 26 columns"):
         datasets.check_xlsx_bounds(path)
+
+
+def test_the_bound_is_never_below_the_used_range() -> None:
+    """xlsxbounds._range_bound (a few searches per block) never gives less than _block_range (every
+    reference parsed), and its columns are the same: random blocks of rows and cells with far cells,
+    leading zeros, lower-case letters, prefixes, wide columns, references cut at the block's edges."""
+    import random
+
+    from meti_pi.classify import xlsxbounds
+
+    rng = random.Random(7)
+    for _ in range(400):
+        parts = []
+        row = rng.randrange(1, 3_000_000)
+        for _ in range(rng.randrange(0, 40)):
+            cells = []
+            for _ in range(rng.randrange(0, 4)):
+                letters = "".join(rng.choice("ABCXYZabz") for _ in range(rng.choice((1, 1, 1, 2, 3))))
+                number = str(row if rng.random() < 0.8 else rng.randrange(1, 10 ** rng.randrange(1, 9)))
+                if rng.random() < 0.05:
+                    number = "0" * rng.randrange(1, 4) + number
+                cell = rng.choice(('<c r="{}{}">', '<c s="1" r="{}{}">', '<x:c r="{}{}">', '<c\nr="{}{}">'))
+                cells.append(cell.format(letters, number) + "<v>1</v></c>")
+            parts.append(f'<row r="{row}">{"".join(cells)}</row>')
+            row += rng.randrange(1, 3)
+        text = "".join(parts).encode()
+        cut = rng.randrange(0, len(text) + 1)
+        for block in (text, text[:cut], text[cut:]):
+            rows, cols = rng.randrange(0, 100), rng.choice((0, 26, 30))
+            exact = xlsxbounds._block_range(block, rows, cols)
+            bound = xlsxbounds._range_bound(block, rows, cols)
+            assert bound[0] >= exact[0] and bound[1] == exact[1], block
+
+
+def test_a_bound_over_the_limit_is_decided_on_the_exact_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """120 rows x 26 columns: the bound (199 rows) is over a limit of 3,500 cells, the exact range is
+    not: the sheet passes; at 3,000 cells it is refused with the exact range in the message."""
+    from meti_pi.classify import xlsxbounds
+
+    rows_xml = "".join(f'<row r="{r}">{_cell(f"A{r}")}{_cell(f"Z{r}")}</row>' for r in range(1, 121))
+    path = workbook(tmp_path / "near.xlsx", rows_xml)
+    monkeypatch.setattr(xlsxbounds, "MAX_SHEET_CELLS", 3_500)
+    datasets.check_xlsx_bounds(path)
+    monkeypatch.setattr(xlsxbounds, "MAX_SHEET_CELLS", 3_000)
+    with pytest.raises(UsageError, match="spans 120 rows x 26 columns"):
+        datasets.check_xlsx_bounds(path)

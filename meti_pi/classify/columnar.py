@@ -148,6 +148,12 @@ def _jsonl(
     return [table_scan(table, p, rows)], encoding
 
 
+# Threads that parse and count chunks (polars releases the GIL). Three on two cores: a chunk is
+# parsed while two are counted, so neither kind of task waits for the other (measured on the 1M-row
+# varied file: 0.48-0.51 s against 0.50-0.65 s with two, the same CPU time; four were slower).
+WORKERS = 3
+
+
 def _done(value: Any) -> Future[Any]:
     future: Future[Any] = Future()
     future.set_result(value)
@@ -184,13 +190,13 @@ def _count(
     def work(data: Any, offset: int) -> tuple[Any, Any]:
         local = engine.Counts()
         engine.count_chunk(data, offset, layout, exprs, local, want_probes=True)
-        return local, (hasher.hashes(data).unique() if hasher is not None and data.height else None)
+        return local, (hasher.hashes(data) if hasher is not None and data.height else None)
 
     def merge(future: Future[tuple[Any, Any]]) -> None:
         local, hashes = future.result()
         counts.merge(local)
         if hashes is not None:
-            p.counter.add_series(hashes, distinct=True)
+            p.counter.add_series(hashes)
 
     def counted(parsed: Future[Any]) -> None:
         """The next parsed chunk, in file order: its rows get their numbers, and it is counted."""
@@ -209,9 +215,9 @@ def _count(
         if progress is not None:
             progress(min(total, position()), total)
 
-    # A reader thread cuts the file into chunks; two workers parse and count them (polars releases
+    # A reader thread cuts the file into chunks; WORKERS threads parse and count them (polars releases
     # the GIL: both cores); chunks are numbered and merged in file order.
-    with ExitStack() as stack, ThreadPoolExecutor(max_workers=2, thread_name_prefix="meti-pi-count") as pool:
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="meti-pi-count") as pool:
         running: deque[Future[tuple[Any, Any]]] = deque()
         parsing: deque[Future[Any]] = deque()
         for item in stack.enter_context(closing(engine.prefetch(chunks))):
