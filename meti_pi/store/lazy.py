@@ -58,7 +58,7 @@ class Tree(Mapping[str, str]):
                 self.folders[name] = sha
             elif mode in ("100644", "100755") and name in SINGLETONS:
                 self.top[name] = sha
-        self._kinds: dict[str, dict[str, str]] = {}
+        self._kinds: dict[str, Mapping[str, str]] = {}
         self._refs: dict[str, dict[str, tuple[str, ...]]] = {}  # kind -> relpath -> targets, where known
         self._text: dict[str, tuple[str, set[str]]] = {}  # kind -> its kept references text, unknown files
         self.replaced: set[str] = set()  # cache keys of content a listed folder held before and holds no more
@@ -95,14 +95,14 @@ class Tree(Mapping[str, str]):
         return len(self.top) + sum(len(self.kind(f)) for f in self.folders)
 
     # -- one kind folder
-    def kind(self, folder: str) -> dict[str, str]:
-        """relpath -> blob id of the register files under `folder`."""
+    def kind(self, folder: str) -> Mapping[str, str]:
+        """relpath -> blob id of the register files under `folder` (a kept Listing, or a dict)."""
         found = self._kinds.get(folder)
         if found is None:
             found = self._kinds[folder] = self._list(folder)
         return found
 
-    def _list(self, folder: str) -> dict[str, str]:
+    def _list(self, folder: str) -> Mapping[str, str]:
         sid = self.folders.get(folder)
         self._refs[folder] = {}
         if sid is None:
@@ -130,7 +130,9 @@ class Tree(Mapping[str, str]):
         self._save(folder, files)
         return files
 
-    def _moved(self, folder: str, old: str, new: str, files: dict[str, str], known: dict[str, Any]) -> tuple[Any, Any]:
+    def _moved(
+        self, folder: str, old: str, new: str, files: Mapping[str, str], known: dict[str, Any]
+    ) -> tuple[Any, Any]:
         """The listing of tree `new` from that of tree `old`, through `git diff-tree` without the index
         (runner.NO_INDEX_READ); None when git cannot compare them, e.g. the old tree is gone."""
         spec = KINDS.get(folder)
@@ -156,7 +158,7 @@ class Tree(Mapping[str, str]):
                 files[rel] = new_sha
         return files, known
 
-    def _save(self, folder: str, files: dict[str, str]) -> None:
+    def _save(self, folder: str, files: Mapping[str, str]) -> None:
         if self.store is not None and folder in self.folders:
             text, unknown = _refs_text(files, self._refs.get(folder, {}))
             rels = list(files)
@@ -207,7 +209,7 @@ _SEP = "\x1f"
 _SEPARATORS = frozenset("\n\t\x1f")
 
 
-def _unpacked(kept: Any) -> tuple[str, dict[str, str], str, set[str]] | None:
+def _unpacked(kept: Any) -> tuple[str, Mapping[str, str], str, set[str]] | None:
     """(tree id, files, references text, files of unknown references) of a kept listing, or None."""
     if not isinstance(kept, dict) or kept.get("v") != LISTING_VERSION:
         return None
@@ -220,10 +222,70 @@ def _unpacked(kept: Any) -> tuple[str, dict[str, str], str, set[str]] | None:
         and isinstance(unknown, str)
     ):
         return None
-    names, ids = (rels.split("\n"), shas.split("\n")) if rels else ([], [])
-    if len(names) != len(ids) or not text.startswith("\n") or not text.endswith("\n"):
+    if rels.count("\n") != shas.count("\n") or bool(rels) != bool(shas):
         return None
-    return tree, dict(zip(names, ids)), text, set(unknown.split("\n")) - {""}
+    if not text.startswith("\n") or not text.endswith("\n"):
+        return None
+    return tree, Listing(rels, shas), text, set(unknown.split("\n")) - {""}
+
+
+class Listing(Mapping[str, str]):
+    """LAZY_LISTING (a speed trick the write bench needs at 100,000 records): a kept listing
+    (relpath -> blob id) as its two kept texts, a line per file, made a dictionary only when
+    iterated or asked often. A write asks a large kind's listing for a few files, or for none (the
+    `files` listing, 27,000 lines at 100k, is read for its references text): building the
+    dictionary cost it ~5 ms, 10-20 ms for the larger kinds. A path is found by a search of the
+    text; its blob id is the same line of the ids (all of one length, else the dictionary is built)."""
+
+    ASKS = 32  # lookups by search before the dictionary is built
+
+    def __init__(self, rels: str, shas: str) -> None:
+        self._rels = rels
+        self._shas = shas
+        self._dict: dict[str, str] | None = None
+        self._padded: str | None = None
+        self._asks = 0
+        self._n = rels.count("\n") + 1 if rels else 0
+        width = shas.find("\n") if self._n > 1 else len(shas)
+        self._width = width if self._n and len(shas) == self._n * (width + 1) - 1 else -1
+
+    def _whole(self) -> dict[str, str]:
+        if self._dict is None:
+            names, ids = (self._rels.split("\n"), self._shas.split("\n")) if self._rels else ([], [])
+            self._dict = dict(zip(names, ids))
+        return self._dict
+
+    def get(self, rel: str, default: Any = None) -> Any:
+        if self._dict is not None or self._width < 0 or not isinstance(rel, str) or "\n" in rel:
+            return self._whole().get(rel, default) if isinstance(rel, str) else default
+        self._asks += 1
+        if self._asks > self.ASKS:
+            return self._whole().get(rel, default)
+        if self._padded is None:
+            self._padded = "\n" + self._rels + "\n"
+        at = self._padded.find("\n" + rel + "\n")
+        if at < 0:
+            return default
+        if self._padded.find("\n" + rel + "\n", at + 1) >= 0:  # a name twice (never written so): as a dict has it
+            return self._whole().get(rel, default)
+        line = self._padded.count("\n", 0, at)
+        start = line * (self._width + 1)
+        return self._shas[start : start + self._width]
+
+    def __getitem__(self, rel: str) -> str:
+        found = self.get(rel)
+        if found is None:
+            raise KeyError(rel)
+        return str(found)
+
+    def __contains__(self, rel: object) -> bool:
+        return isinstance(rel, str) and self.get(rel) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return self._n if self._dict is None else len(self._dict)
 
 
 def _refs_text(files: Mapping[str, str], known: Mapping[str, tuple[str, ...]]) -> tuple[str, set[str]]:
