@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 
-from meti_pi.store.lazy import Listing, _unpacked
+from meti_pi.store.lazy import _unpacked
+from meti_pi.store.listing import Listing
 
 
 def pair(files: dict[str, str]) -> Listing:

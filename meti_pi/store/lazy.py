@@ -30,6 +30,7 @@ from meti_pi.gitlayer.runner import BlobStream, has_filters, no_index_env
 from meti_pi.store import refs
 from meti_pi.store.cache_files import restored
 from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.listing import Listing
 from meti_pi.store.record import classify_path, schema_file_of_path, stored_record
 
 
@@ -227,65 +228,6 @@ def _unpacked(kept: Any) -> tuple[str, Mapping[str, str], str, set[str]] | None:
     if not text.startswith("\n") or not text.endswith("\n"):
         return None
     return tree, Listing(rels, shas), text, set(unknown.split("\n")) - {""}
-
-
-class Listing(Mapping[str, str]):
-    """LAZY_LISTING (a speed trick the write bench needs at 100,000 records): a kept listing
-    (relpath -> blob id) as its two kept texts, a line per file, made a dictionary only when
-    iterated or asked often. A write asks a large kind's listing for a few files, or for none (the
-    `files` listing, 27,000 lines at 100k, is read for its references text): building the
-    dictionary cost it ~5 ms, 10-20 ms for the larger kinds. A path is found by a search of the
-    text; its blob id is the same line of the ids (all of one length, else the dictionary is built)."""
-
-    ASKS = 32  # lookups by search before the dictionary is built
-
-    def __init__(self, rels: str, shas: str) -> None:
-        self._rels = rels
-        self._shas = shas
-        self._dict: dict[str, str] | None = None
-        self._padded: str | None = None
-        self._asks = 0
-        self._n = rels.count("\n") + 1 if rels else 0
-        width = shas.find("\n") if self._n > 1 else len(shas)
-        self._width = width if self._n and len(shas) == self._n * (width + 1) - 1 else -1
-
-    def _whole(self) -> dict[str, str]:
-        if self._dict is None:
-            names, ids = (self._rels.split("\n"), self._shas.split("\n")) if self._rels else ([], [])
-            self._dict = dict(zip(names, ids))
-        return self._dict
-
-    def get(self, rel: str, default: Any = None) -> Any:
-        if self._dict is not None or self._width < 0 or not isinstance(rel, str) or "\n" in rel:
-            return self._whole().get(rel, default) if isinstance(rel, str) else default
-        self._asks += 1
-        if self._asks > self.ASKS:
-            return self._whole().get(rel, default)
-        if self._padded is None:
-            self._padded = "\n" + self._rels + "\n"
-        at = self._padded.find("\n" + rel + "\n")
-        if at < 0:
-            return default
-        if self._padded.find("\n" + rel + "\n", at + 1) >= 0:  # a name twice (never written so): as a dict has it
-            return self._whole().get(rel, default)
-        line = self._padded.count("\n", 0, at)
-        start = line * (self._width + 1)
-        return self._shas[start : start + self._width]
-
-    def __getitem__(self, rel: str) -> str:
-        found = self.get(rel)
-        if found is None:
-            raise KeyError(rel)
-        return str(found)
-
-    def __contains__(self, rel: object) -> bool:
-        return isinstance(rel, str) and self.get(rel) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._whole())
-
-    def __len__(self) -> int:
-        return self._n if self._dict is None else len(self._dict)
 
 
 def _refs_text(files: Mapping[str, str], known: Mapping[str, tuple[str, ...]]) -> tuple[str, set[str]]:
