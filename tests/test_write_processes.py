@@ -137,3 +137,32 @@ def test_staged_work_in_a_target_is_refused_and_a_refused_validation_comes_first
     # the staged work kept as it was (staged; the work tree as HEAD has it, so it differs from the index)
     assert f"MM register/{rel}" in git(root, "status", "--porcelain")
     assert not [t for t in threading.enumerate() if t.name == "meti-pi-early-check"]
+
+
+def test_identity_and_branch_are_checked_beside_the_policy_read_and_refused_first(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import threading
+
+    import pytest
+
+    from meti_pi.errors import MetiPiError, UsageError
+
+    root = make_register(tmp_path, example=True)
+    policy = root / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "lock_timeout_seconds: 30 " in text
+    policy.write_text(text.replace("lock_timeout_seconds: 30 ", "lock_timeout_seconds: abc "), encoding="utf-8")
+    with pytest.raises(UsageError, match="lock_timeout_seconds"):  # the policy's refusal, identity present
+        with transaction(root, command="new", summary="x", today=TODAY) as tx:
+            tx.create("divisions", dict(DIVISION), id="zz-jinji")
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("EMAIL", "")
+    git(root, "config", "user.useConfigOnly", "true")
+    with pytest.raises(MetiPiError, match="no identity") as info:  # the identity's first, as before
+        with transaction(root, command="new", summary="x", today=TODAY) as tx:
+            tx.create("divisions", dict(DIVISION), id="zz-jinji")
+    assert info.value.exit_code == 3
+    assert not (root / "divisions/zz-jinji.yaml").exists()
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-early-check"]

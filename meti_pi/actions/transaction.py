@@ -24,9 +24,10 @@ from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.commit import (
     MOVED,
-    check_repo_state,
     commit_files,
     current_branch,
+    identities,
+    in_progress,
     notes,
     recover_noted,
     register_changed,
@@ -212,9 +213,7 @@ def transaction(
         yield tx
         _validated(root, tx, today)
         return
-    check_repo_state(repo)
-    current_branch(repo)
-    timeout = float(load_policy(root).get("lock_timeout_seconds", 30))
+    timeout = _ready(repo, root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         crash_point("locked")
         recover_noted(repo)
@@ -260,6 +259,25 @@ def transaction(
         for rel in lost:
             notes.append(f"warning: the comments of {rel} could not be kept; check the commit's diff")
         crash_point("done")
+
+
+def _ready(repo: Repo, root: Path) -> float:
+    """What a change needs of the repository before the lock: not in the middle of a merge or the
+    like, an identity, a branch (`git var` twice, `git symbolic-ref`: run in a thread while the
+    policy is read, EARLY_CHECK); the lock timeout of the policy. Refused in that order, as before."""
+    in_progress(repo)
+    checks = _Early(_identity_and_branch, repo)
+    try:
+        policy = load_policy(root)
+    finally:
+        checks.result()  # its refusal first, whatever reading the policy raised
+    return float(policy.get("lock_timeout_seconds", 30))
+
+
+def _identity_and_branch(repo: Repo) -> set[str]:
+    identities(repo)
+    current_branch(repo)
+    return set()
 
 
 def _validated(
@@ -330,7 +348,9 @@ def _current(root: Path, relpath: str) -> str | None:
 
 class _Early:
     """EARLY_CHECK (a speed trick the write bench needs at 100,000 records): `fn(*args)` run in a
-    thread while the caller goes on; `result` waits for it and raises what it raised.
+    thread while the caller goes on; `result` waits for it and raises what it raised. Used twice:
+    the identity and branch checks (`_ready`, three git processes) beside the read of the policy,
+    and the staged-work check beside the validation.
 
     git's part of the write path's refusal of someone's uncommitted work (`_staged_or_moved`: `git
     rev-parse HEAD`, `git diff-index --cached`, which reads git's whole index, 20-40 ms at 100k) needs
@@ -449,10 +469,7 @@ def commit_paths(
 
     root = root.resolve()
     repo = repo_of(root)
-    check_repo_state(repo)
-    current_branch(repo)
-
-    timeout = float(load_policy(root).get("lock_timeout_seconds", 30))
+    timeout = _ready(repo, root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         recover_noted(repo)
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
