@@ -48,3 +48,11 @@ def test_a_kept_listing_that_does_not_add_up_is_not_used() -> None:
     kept["shas"] = "1" * 40 + "\n" + "2" * 40
     unpacked = _unpacked(kept)
     assert unpacked is not None and dict(unpacked[1]) == {"a/x.yaml": "1" * 40, "a/y.yaml": "2" * 40}
+
+
+def test_the_views_are_the_dictionarys_own() -> None:
+    files = {f"files/F-{i}.yaml": f"{i:040x}" for i in range(100)}
+    listing = pair(files)
+    assert set(listing.values()) == set(files.values())
+    assert type(listing.values()) is type(files.values()) and type(listing.items()) is type(files.items())
+    assert list(listing.keys()) == list(files)

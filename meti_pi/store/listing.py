@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
 
@@ -60,6 +60,16 @@ class Listing(Mapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._whole())
+
+    # the dictionary's own views once it is built (Mapping's would look every key up again)
+    def keys(self) -> KeysView[str]:
+        return self._whole().keys()
+
+    def values(self) -> ValuesView[str]:
+        return self._whole().values()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._whole().items()
 
     def __len__(self) -> int:
         return self._n if self._dict is None else len(self._dict)
