@@ -73,3 +73,96 @@ def test_the_filters_are_asked_of_git_once_from_the_register_folder_and_the_top(
     assert [args for args, _ in ran if args[0] == "config"] == [
         ("config", "--get-regexp", r"^filter\..*\.(smudge|process)$")
     ]
+
+
+# EARLY_CHECK (actions/transaction._Early): git's part of the refusal of someone's uncommitted work
+# (`git rev-parse HEAD`, `git diff-index --cached`) runs in a thread beside the validation.
+
+
+def test_the_staged_work_check_runs_while_the_change_is_validated(tmp_path: Path, monkeypatch: Any) -> None:
+    import threading
+
+    from meti_pi.checks import validate
+
+    root = make_register(tmp_path, example=True)
+    started = threading.Event()
+    real_run = runner.subprocess.run
+
+    def spy(args: Any, *a: Any, **kw: Any) -> Any:
+        if args[0] == "git" and "diff-index" in args:
+            started.set()
+        return real_run(args, *a, **kw)
+
+    real_focused = validate.focused_errors
+    seen: list[bool] = []
+
+    def focused(*a: Any, **kw: Any) -> Any:
+        # The validation waits here for the check to start: were it run after the validation, it never would.
+        seen.append(started.wait(timeout=20))
+        return real_focused(*a, **kw)
+
+    monkeypatch.setattr(runner.subprocess, "run", spy)
+    monkeypatch.setattr(validate, "focused_errors", focused)
+    with transaction(root, command="new", summary="new division", today=TODAY) as tx:
+        tx.create("divisions", dict(DIVISION), id="zz-jinji")
+    assert seen == [True]
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["register/divisions/zz-jinji.yaml"]
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-early-check"]
+
+
+def test_staged_work_in_a_target_is_refused_and_a_refused_validation_comes_first(tmp_path: Path) -> None:
+    import threading
+
+    import pytest
+
+    from meti_pi.errors import MetiPiError, RuleViolation
+
+    root = make_register(tmp_path, example=True)
+    target = next((root / "divisions").glob("*.yaml"))
+    rel = f"divisions/{target.name}"
+    original = target.read_text(encoding="utf-8")
+    target.write_text(original + "# staged by hand\n", encoding="utf-8")
+    git(root, "add", str(target))
+    target.write_text(original, encoding="utf-8")  # the work tree as HEAD has it: only the index differs
+    before = git(root, "rev-parse", "HEAD")
+    with pytest.raises(MetiPiError, match="uncommitted edits in file.*" + rel):
+        with transaction(root, command="edit", summary="post", today=TODAY) as tx:
+            tx.edit(rel[:-5])["manager_post"] = "課長代理"
+    # A change the validation refuses is refused for that (the register's reason), whatever the check found.
+    with pytest.raises(RuleViolation):
+        with transaction(root, command="edit", summary="post", today=TODAY) as tx:
+            del tx.edit(rel[:-5])["name"]
+    assert git(root, "rev-parse", "HEAD") == before
+    assert target.read_text(encoding="utf-8") == original
+    # the staged work kept as it was (staged; the work tree as HEAD has it, so it differs from the index)
+    assert f"MM register/{rel}" in git(root, "status", "--porcelain")
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-early-check"]
+
+
+def test_identity_and_branch_are_checked_beside_the_policy_read_and_refused_first(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import threading
+
+    import pytest
+
+    from meti_pi.errors import MetiPiError, UsageError
+
+    root = make_register(tmp_path, example=True)
+    policy = root / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "lock_timeout_seconds: 30 " in text
+    policy.write_text(text.replace("lock_timeout_seconds: 30 ", "lock_timeout_seconds: abc "), encoding="utf-8")
+    with pytest.raises(UsageError, match="lock_timeout_seconds"):  # the policy's refusal, identity present
+        with transaction(root, command="new", summary="x", today=TODAY) as tx:
+            tx.create("divisions", dict(DIVISION), id="zz-jinji")
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("EMAIL", "")
+    git(root, "config", "user.useConfigOnly", "true")
+    with pytest.raises(MetiPiError, match="no identity") as info:  # the identity's first, as before
+        with transaction(root, command="new", summary="x", today=TODAY) as tx:
+            tx.create("divisions", dict(DIVISION), id="zz-jinji")
+    assert info.value.exit_code == 3
+    assert not (root / "divisions/zz-jinji.yaml").exists()
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-early-check"]

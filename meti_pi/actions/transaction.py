@@ -12,7 +12,8 @@ nothing left to do (recovery finds the change by its Meti-Pi-Change trailer).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,9 +24,10 @@ from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.commit import (
     MOVED,
-    check_repo_state,
     commit_files,
     current_branch,
+    identities,
+    in_progress,
     notes,
     recover_noted,
     register_changed,
@@ -211,9 +213,7 @@ def transaction(
         yield tx
         _validated(root, tx, today)
         return
-    check_repo_state(repo)
-    current_branch(repo)
-    timeout = float(load_policy(root).get("lock_timeout_seconds", 30))
+    timeout = _ready(repo, root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         crash_point("locked")
         recover_noted(repo)
@@ -225,10 +225,21 @@ def transaction(
             # it will sit on), never against someone's unsaved work: read from git and the cache.
             tx.at = tree_of(root, base, settings)
         yield tx
-        texts = _validated(root, tx, today)
+        early: list[_Early] = []
+        try:
+            # EARLY_CHECK: git's part of the refusal of someone's uncommitted work runs beside the validation.
+            texts = _validated(
+                root,
+                tx,
+                today,
+                early=lambda rels: early.append(_Early(_staged_or_moved, repo, [repo.git_path(r) for r in rels], base)),
+            )
+        finally:
+            for check in early:
+                check.thread.join()  # no git process of the check outlives the validation's refusal
         if not texts:
             return
-        _refuse_dirty(repo, list(texts), tx.at, base)
+        _refuse_dirty(repo, list(texts), tx.at, base, early[0].result() if early else None)
         crash_point("validated")
         records = [p[: -len(".yaml")] for p in sorted(texts)]
         subject_key = subject_record or (tx.created[0][:-5] if tx.created else records[0])
@@ -250,13 +261,37 @@ def transaction(
         crash_point("done")
 
 
-def _validated(root: Path, tx: Transaction, today: date) -> dict[str, str | None]:
-    """The changed texts, after checking that they add no validation error to the register."""
+def _ready(repo: Repo, root: Path) -> float:
+    """What a change needs of the repository before the lock: not in the middle of a merge or the
+    like, an identity, a branch (`git var` twice, `git symbolic-ref`: run in a thread while the
+    policy is read, EARLY_CHECK); the lock timeout of the policy. Refused in that order, as before."""
+    in_progress(repo)
+    checks = _Early(_identity_and_branch, repo)
+    try:
+        policy = load_policy(root)
+    finally:
+        checks.result()  # its refusal first, whatever reading the policy raised
+    return float(policy.get("lock_timeout_seconds", 30))
+
+
+def _identity_and_branch(repo: Repo) -> set[str]:
+    identities(repo)
+    current_branch(repo)
+    return set()
+
+
+def _validated(
+    root: Path, tx: Transaction, today: date, *, early: Callable[[list[str]], object] | None = None
+) -> dict[str, str | None]:
+    """The changed texts, after checking that they add no validation error to the register.
+    `early`: called with their paths as soon as they are known, before the validation proper."""
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
     texts = {rel: text for rel, text in tx.rendered().items() if text != _current(root, rel)}
     if not texts:
         return {}
+    if early is not None:
+        early(list(texts))
     _screen_free_text(root, texts)  # #15: personal data never enters a free-text field
     # The state after first: with no error in it, nothing can be new, and the state before (a
     # second whole validation) is not needed. Unchanged records come from the read cache.
@@ -311,18 +346,78 @@ def _current(root: Path, relpath: str) -> str | None:
         raise UsageError(f"{relpath}: {exc.strerror}; remove it. Nothing was written") from None
 
 
-def _refuse_dirty(repo: Repo, relpaths: list[str], at: Mapping[str, str] | None, base: str) -> None:
+class _Early:
+    """EARLY_CHECK (a speed trick the write bench needs at 100,000 records): `fn(*args)` run in a
+    thread while the caller goes on; `result` waits for it and raises what it raised. Used twice:
+    the identity and branch checks (`_ready`, three git processes) beside the read of the policy,
+    and the staged-work check beside the validation.
+
+    git's part of the write path's refusal of someone's uncommitted work (`_staged_or_moved`: `git
+    rev-parse HEAD`, `git diff-index --cached`, which reads git's whole index, 20-40 ms at 100k) needs
+    only the paths the change writes; it runs while the change is screened and validated (Python
+    work: the thread mostly waits on git, which runs on another core) and is waited for before
+    anything is written. The same checks: the work-tree files are still read just before they are
+    written (`_refuse_dirty`, in the caller's thread), and git's own commit may still meet a commit
+    made by hand (gitlayer.commit checks that after it). The thread is handed plain data only: the
+    lazily read register is not safe to share between threads."""
+
+    def __init__(self, fn: Callable[..., set[str]], *args: object) -> None:
+        self.error: Exception | None = None
+        self.value: set[str] = set()
+        self.thread = threading.Thread(target=self._run, args=(fn, args), name="meti-pi-early-check", daemon=True)
+        self.thread.start()
+
+    def _run(self, fn: Callable[..., set[str]], args: tuple[object, ...]) -> None:
+        try:
+            self.value = fn(*args)
+        except Exception as exc:  # noqa: BLE001 - any failure is handed to the caller's thread by result()
+            self.error = exc
+
+    def result(self) -> set[str]:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _staged_or_moved(repo: Repo, gpaths: list[str], base: str) -> set[str]:
+    """git's part of `_refuse_dirty`: MetiPiError when HEAD is no longer `base` in a way that touches
+    the register; the paths of `gpaths` (repository paths) whose staged content differs from `base`.
+    Run beside the validation (EARLY_CHECK)."""
+    if not base:
+        return set()  # no commit yet: `git status` says everything (_refuse_dirty)
+    now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
+    # change as valid as it was; one that touched the register may invalidate what was decided.
+    if now != base and (not now or register_changed(repo, base, now)):
+        raise MetiPiError(MOVED)
+    staged = git(
+        repo.top,
+        "--literal-pathspecs",
+        "diff-index",
+        "--cached",
+        "--name-only",
+        "-z",
+        base,
+        "--",
+        *gpaths,
+        env={"GIT_OPTIONAL_LOCKS": "0"},
+    )
+    return {p for p in staged.split("\0") if p}
+
+
+def _refuse_dirty(
+    repo: Repo, relpaths: list[str], at: Mapping[str, str] | None, base: str, staged: set[str] | None = None
+) -> None:
     """Refuse when a file the command must write holds someone's uncommitted work (in the work tree
-    or staged), or when HEAD is no longer the commit the change was computed from."""
-    if base:
-        now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
-        # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
-        # change as valid as it was; one that touched the register may invalidate what was decided.
-        if now != base and (not now or register_changed(repo, base, now)):
-            raise MetiPiError(MOVED)
+    or staged), or when HEAD is no longer the commit the change was computed from. `staged`: what
+    `_staged_or_moved` found, when it ran already (EARLY_CHECK); the work-tree files are read here,
+    just before they are written."""
+    if staged is None:
+        staged = _staged_or_moved(repo, [repo.git_path(r) for r in relpaths], base)
     gpaths = [repo.git_path(r) for r in relpaths]
     unsure = gpaths
-    dirty: set[str] = set()
+    dirty: set[str] = set(staged)
     if at is not None:
         # Fast path, no git process: the work-tree bytes are HEAD's blob (no filter or line-ending
         # conversion in between). Anything else is asked of git, which applies them.
@@ -335,19 +430,6 @@ def _refuse_dirty(repo: Repo, relpaths: list[str], at: Mapping[str, str] | None,
             if raw is not None and expected is not None and blob_id(raw) == expected:
                 continue
             unsure.append(gpath)
-        staged = git(
-            repo.top,
-            "--literal-pathspecs",
-            "diff-index",
-            "--cached",
-            "--name-only",
-            "-z",
-            base,
-            "--",
-            *gpaths,
-            env={"GIT_OPTIONAL_LOCKS": "0"},
-        )
-        dirty.update(p for p in staged.split("\0") if p)
     if unsure:
         dirty.update(_listed_by_status(repo, unsure))
     if dirty:
@@ -387,10 +469,7 @@ def commit_paths(
 
     root = root.resolve()
     repo = repo_of(root)
-    check_repo_state(repo)
-    current_branch(repo)
-
-    timeout = float(load_policy(root).get("lock_timeout_seconds", 30))
+    timeout = _ready(repo, root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         recover_noted(repo)
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()

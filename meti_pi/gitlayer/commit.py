@@ -1,6 +1,6 @@
 """Committing a change: exactly the given files, with `git commit --only`, under a journal.
 
-What git needs before (`check_repo_state`, `current_branch`), the journal and the atomic writes
+What git needs before (`in_progress`, `identities`, `current_branch`), the journal and the atomic writes
 (`commit_files`: the files are put back as they were on any failure before git's commit point),
 git's own retries and its words for a full disk, and the warnings for the person running the
 command (`notes`: the git layer prints nothing; the CLI writes them to stderr after each command).
@@ -34,9 +34,8 @@ def current_branch(repo: Repo) -> str:
 notes: list[str] = []
 
 
-def check_repo_state(repo: Repo) -> tuple[str, str]:
-    """Refuse a repository in the middle of something, or without an identity; the (author,
-    committer) identities as git would write them now."""
+def in_progress(repo: Repo) -> None:
+    """Refuse a repository in the middle of a merge, rebase, cherry-pick, revert or bisect."""
     for marker, what in (
         ("MERGE_HEAD", "a merge"),
         ("rebase-merge", "a rebase"),
@@ -47,6 +46,10 @@ def check_repo_state(repo: Repo) -> tuple[str, str]:
     ):
         if (repo.git_dir / marker).exists():
             raise MetiPiError(f"the repository is in the middle of {what}; finish or abort it first")
+
+
+def identities(repo: Repo) -> tuple[str, str]:
+    """The (author, committer) identities as git would write them now; refused when git has none."""
     idents = []
     for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
         # useConfigOnly: an identity guessed from the user and host names (root@host) is no identity.

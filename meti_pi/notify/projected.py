@@ -27,7 +27,7 @@ overlay (edited, staged, untracked, deleted files) are read as `Register.load` r
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +202,7 @@ class ProjectedRecords(worktree.WorkRecords):
         new, fullmatch = ProjectedRecord.__new__, ID_RE.fullmatch
         folder: str | None = None
         kept: dict[str, Any] | None = None
-        listing: dict[str, str] = {}
+        listing: Mapping[str, str] = {}
         seen: dict[str, Any] = {}
         suffix = ""
         names: frozenset[str] = frozenset()

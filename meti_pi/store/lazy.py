@@ -30,6 +30,7 @@ from meti_pi.gitlayer.runner import BlobStream, has_filters, no_index_env
 from meti_pi.store import refs
 from meti_pi.store.cache_files import restored
 from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.listing import Listing
 from meti_pi.store.record import classify_path, schema_file_of_path, stored_record
 
 
@@ -58,7 +59,7 @@ class Tree(Mapping[str, str]):
                 self.folders[name] = sha
             elif mode in ("100644", "100755") and name in SINGLETONS:
                 self.top[name] = sha
-        self._kinds: dict[str, dict[str, str]] = {}
+        self._kinds: dict[str, Mapping[str, str]] = {}
         self._refs: dict[str, dict[str, tuple[str, ...]]] = {}  # kind -> relpath -> targets, where known
         self._text: dict[str, tuple[str, set[str]]] = {}  # kind -> its kept references text, unknown files
         self.replaced: set[str] = set()  # cache keys of content a listed folder held before and holds no more
@@ -95,14 +96,14 @@ class Tree(Mapping[str, str]):
         return len(self.top) + sum(len(self.kind(f)) for f in self.folders)
 
     # -- one kind folder
-    def kind(self, folder: str) -> dict[str, str]:
-        """relpath -> blob id of the register files under `folder`."""
+    def kind(self, folder: str) -> Mapping[str, str]:
+        """relpath -> blob id of the register files under `folder` (a kept Listing, or a dict)."""
         found = self._kinds.get(folder)
         if found is None:
             found = self._kinds[folder] = self._list(folder)
         return found
 
-    def _list(self, folder: str) -> dict[str, str]:
+    def _list(self, folder: str) -> Mapping[str, str]:
         sid = self.folders.get(folder)
         self._refs[folder] = {}
         if sid is None:
@@ -130,7 +131,9 @@ class Tree(Mapping[str, str]):
         self._save(folder, files)
         return files
 
-    def _moved(self, folder: str, old: str, new: str, files: dict[str, str], known: dict[str, Any]) -> tuple[Any, Any]:
+    def _moved(
+        self, folder: str, old: str, new: str, files: Mapping[str, str], known: dict[str, Any]
+    ) -> tuple[Any, Any]:
         """The listing of tree `new` from that of tree `old`, through `git diff-tree` without the index
         (runner.NO_INDEX_READ); None when git cannot compare them, e.g. the old tree is gone."""
         spec = KINDS.get(folder)
@@ -156,7 +159,7 @@ class Tree(Mapping[str, str]):
                 files[rel] = new_sha
         return files, known
 
-    def _save(self, folder: str, files: dict[str, str]) -> None:
+    def _save(self, folder: str, files: Mapping[str, str]) -> None:
         if self.store is not None and folder in self.folders:
             text, unknown = _refs_text(files, self._refs.get(folder, {}))
             rels = list(files)
@@ -207,7 +210,7 @@ _SEP = "\x1f"
 _SEPARATORS = frozenset("\n\t\x1f")
 
 
-def _unpacked(kept: Any) -> tuple[str, dict[str, str], str, set[str]] | None:
+def _unpacked(kept: Any) -> tuple[str, Mapping[str, str], str, set[str]] | None:
     """(tree id, files, references text, files of unknown references) of a kept listing, or None."""
     if not isinstance(kept, dict) or kept.get("v") != LISTING_VERSION:
         return None
@@ -220,10 +223,11 @@ def _unpacked(kept: Any) -> tuple[str, dict[str, str], str, set[str]] | None:
         and isinstance(unknown, str)
     ):
         return None
-    names, ids = (rels.split("\n"), shas.split("\n")) if rels else ([], [])
-    if len(names) != len(ids) or not text.startswith("\n") or not text.endswith("\n"):
+    if rels.count("\n") != shas.count("\n") or bool(rels) != bool(shas):
         return None
-    return tree, dict(zip(names, ids)), text, set(unknown.split("\n")) - {""}
+    if not text.startswith("\n") or not text.endswith("\n"):
+        return None
+    return tree, Listing(rels, shas), text, set(unknown.split("\n")) - {""}
 
 
 def _refs_text(files: Mapping[str, str], known: Mapping[str, tuple[str, ...]]) -> tuple[str, set[str]]:
