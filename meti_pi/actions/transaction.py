@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
@@ -225,7 +225,7 @@ def transaction(
             # it will sit on), never against someone's unsaved work: read from git and the cache.
             tx.at = tree_of(root, base, settings)
         yield tx
-        early: list[_Early] = []
+        early: list[_Early[set[str]]] = []
         try:
             # EARLY_CHECK: git's part of the refusal of someone's uncommitted work runs beside the validation.
             texts = _validated(
@@ -274,10 +274,9 @@ def _ready(repo: Repo, root: Path) -> float:
     return float(policy.get("lock_timeout_seconds", 30))
 
 
-def _identity_and_branch(repo: Repo) -> set[str]:
+def _identity_and_branch(repo: Repo) -> None:
     identities(repo)
     current_branch(repo)
-    return set()
 
 
 def _validated(
@@ -346,7 +345,10 @@ def _current(root: Path, relpath: str) -> str | None:
         raise UsageError(f"{relpath}: {exc.strerror}; remove it. Nothing was written") from None
 
 
-class _Early:
+T = TypeVar("T")
+
+
+class _Early(Generic[T]):
     """EARLY_CHECK (a speed trick the write bench needs at 100,000 records): `fn(*args)` run in a
     thread while the caller goes on; `result` waits for it and raises what it raised. Used twice:
     the identity and branch checks (`_ready`, three git processes) beside the read of the policy,
@@ -361,23 +363,23 @@ class _Early:
     made by hand (gitlayer.commit checks that after it). The thread is handed plain data only: the
     lazily read register is not safe to share between threads."""
 
-    def __init__(self, fn: Callable[..., set[str]], *args: object) -> None:
+    def __init__(self, fn: Callable[..., T], *args: object) -> None:
         self.error: Exception | None = None
-        self.value: set[str] = set()
+        self.value: T | None = None
         self.thread = threading.Thread(target=self._run, args=(fn, args), name="meti-pi-early-check", daemon=True)
         self.thread.start()
 
-    def _run(self, fn: Callable[..., set[str]], args: tuple[object, ...]) -> None:
+    def _run(self, fn: Callable[..., T], args: tuple[object, ...]) -> None:
         try:
             self.value = fn(*args)
         except Exception as exc:  # noqa: BLE001 - any failure is handed to the caller's thread by result()
             self.error = exc
 
-    def result(self) -> set[str]:
+    def result(self) -> T:
         self.thread.join()
         if self.error is not None:
             raise self.error
-        return self.value
+        return self.value  # type: ignore[return-value]  # set by _run whenever no error was
 
 
 def _staged_or_moved(repo: Repo, gpaths: list[str], base: str) -> set[str]:
