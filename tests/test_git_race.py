@@ -3,7 +3,7 @@
 A `git commit` made by hand does not take meti-pi's lock. git itself serialises two commits only in
 part: each reads HEAD and the index before it takes index.lock, the branch moves before the new index
 is written, and the message goes through one .git/COMMIT_EDITMSG for every commit in progress.
-(Reproduced with git alone: two shell loops, one `git commit --only f`, one
+(Reproduced with git alone, `tools/git_commit_race.sh`: two shell loops, one `git commit --only f`, one
 `git commit --allow-empty`; a few in a few hundred of the second put f back, a message lands on the
 other commit, or git aborts "due to empty commit message".)
 
