@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
+from meti_pi.gcpause import paused_gc, promote
 from meti_pi.settings import Settings
 
 if TYPE_CHECKING:
@@ -95,14 +96,18 @@ def read_register_lazily(ctx: typer.Context, projected_kinds: tuple[str, ...] | 
     """The register for a read-only scan (`status`, `notify --check`): the work tree read lazily, the
     records these scan given by their projections (meti_pi.notify.projected), else read whole as
     `load_register` reads it. What the read learnt is kept for the next run once the block ends well.
-    `projected_kinds`: the kinds given by projections (default: every kind projected.FIELDS names)."""
+    `projected_kinds`: the kinds given by projections (default: every kind projected.FIELDS names).
+    The collector is paused for the read and the scan (done in one go); when the block ends well its
+    objects, alive, go to the oldest generation (gcpause.promote: not walked again when it resumes)."""
     from meti_pi.notify import projected
 
     root = recovered_root(ctx)
     kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
-    loaded = projected.load(root, state(ctx).settings, kinds)
-    warn_not_regular(loaded.overlay_problems())
-    yield loaded.reg
+    with paused_gc():
+        loaded = projected.load(root, state(ctx).settings, kinds)
+        warn_not_regular(loaded.overlay_problems())
+        yield loaded.reg
+        promote()
     loaded.finish()
 
 

@@ -36,7 +36,6 @@ from meti_pi.cli.common import (
     report_problems,
     state,
 )
-from meti_pi.gcpause import paused_gc, promote
 
 DEFAULT_VERB = "draft"
 CHECK_FLAG = "--check"
@@ -198,9 +197,8 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     from meti_pi.notify import findings as notice_findings
 
     st = state(ctx)
-    with paused_gc(), read_register_lazily(ctx) as reg:  # read-only and done in one go, as `status`
+    with read_register_lazily(ctx) as reg:
         findings, ledger = notice_findings.register_check(reg, st.today)
-        promote()  # the read's objects, alive: not walked again when the collector resumes
     failing = [f for f in findings if f.failing]
     listed = [f for f in findings if not f.failing]
     if json_out:

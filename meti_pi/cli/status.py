@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from meti_pi.cli.common import JsonOpt, console, print_json, read_register_lazily, state
-from meti_pi.gcpause import paused_gc, promote
 
 if TYPE_CHECKING:
     from meti_pi.checks.status import DueItem
@@ -38,9 +37,8 @@ def status_cmd(
     from meti_pi.checks import status
 
     st = state(ctx)
-    with paused_gc(), read_register_lazily(ctx, ("files", "notifications")) as reg:  # no 台帳 read
+    with read_register_lazily(ctx, ("files", "notifications")) as reg:  # no 台帳 read
         items = status.due_items(reg, st.today, horizon_days=horizon)
-        promote()  # the read's objects, alive: not walked again when the collector resumes
     counts = status.summary(items)
     if json_out:
         print_json(

@@ -42,6 +42,16 @@ FILE = "notice-facts"
 VERSION = 1  # of the entry layout below
 
 
+def _kept(store: Any, name: str, field: str, digest: str, kept: Any = None) -> dict[str, Any]:
+    """The `field` entries of the cache file `name` (or of its payload `kept`, read already), when
+    it was written under the policy digest `digest`; else none."""
+    kept = kept if kept is not None else _read(store.dir / name, kept_fp(store, name), store.key)
+    if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get(field), dict):
+        found: dict[str, Any] = kept[field]
+        return found
+    return {}
+
+
 def kept_fp(store: Any, name: str) -> str:
     """The fingerprint a file of this module is kept under: the notice facts under their layer's
     (meti_pi.store.cache_layers: the code of this module and what it imports, the engine's decision
@@ -123,10 +133,7 @@ def prime(reg: Register) -> None:
     store = view.store
     path = store.dir / FILE
     digest = policy_digest(reg)
-    kept = _read(path, kept_fp(store, FILE), store.key)
-    stored: dict[str, Any] = {}
-    if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("facts"), dict):
-        stored = kept["facts"]
+    stored = _kept(store, FILE, "facts", digest)
     primed: dict[str, tuple[Record, Facts]] = {}
     now: dict[str, tuple[Any, ...]] = {}
     changed = False
@@ -174,10 +181,7 @@ def prime_work(
     if reg.__dict__.get("_notice_facts") is not None:
         return
     digest = policy_digest(reg)
-    kept = kept if kept is not None else _read(store.dir / FILE, kept_fp(store, FILE), store.key)
-    stored: dict[str, Any] = {}
-    if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("facts"), dict):
-        stored = kept["facts"]
+    stored = _kept(store, FILE, "facts", digest, kept)
     reg.__dict__["_notice_facts"] = _OnDemand(reg, store, digest, stored, cid_of, real_of, live)
 
 
@@ -268,14 +272,11 @@ def prime_quiet(reg: Register, store: Any, cid_of: Callable[[str], str | None], 
     """Give `reg` the files kept as quiet (Quiet), for the notices engine to pass over (`kept`:
     the file's payload, read already)."""
     digest = policy_digest(reg)
-    kept = kept if kept is not None else _read(store.dir / QUIET_FILE, store.fp, store.key)
-    stored: dict[str, Any] = {}
-    if isinstance(kept, dict) and kept.get("policy") == digest and isinstance(kept.get("quiet"), dict):
-        stored = {
-            rel: entry
-            for rel, entry in kept["quiet"].items()
-            if type(entry) is tuple and len(entry) == 2 and type(entry[1]) is tuple
-        }
+    stored = {
+        rel: entry
+        for rel, entry in _kept(store, QUIET_FILE, "quiet", digest, kept).items()
+        if type(entry) is tuple and len(entry) == 2 and type(entry[1]) is tuple
+    }
     quiet = Quiet(store, digest, stored, cid_of)
     reg.__dict__["_quiet"] = quiet
     return quiet
