@@ -28,6 +28,9 @@ load average is printed, as other work on a 2-core machine moves every figure (p
 Commands run with byte-code caches as an installed program has them (PYTHONPYCACHEPREFIX under
 bench/.data/, whatever PYTHONDONTWRITEBYTECODE says). --pythonpath DIR times a proposed change
 (e.g. a patched copy of meti_pi, another typer) side by side; --strict exits 1 on a missed target.
+--git-config core.splitIndex=true: git configuration for every git process of the run (commands
+and floors alike), as a user's repository config would give it (the README's advice for large
+registers); the index is put in that format before the first figure.
 """
 
 from __future__ import annotations
@@ -79,6 +82,9 @@ def mb(kb: int | None) -> str:
 
 # --pythonpath DIRS: put these first on the commands' path (to time a proposed change side by side).
 EXTRA_PATH = ""
+# --git-config KEY=VALUE: git configuration given to every git process of the timed commands and of
+# the floors (GIT_CONFIG_COUNT/KEY/VALUE, as a user's config would be), e.g. core.splitIndex=true.
+GIT_CONFIG: list[tuple[str, str]] = []
 
 
 def env_for(register: Path, **extra: str) -> dict[str, str]:
@@ -89,6 +95,10 @@ def env_for(register: Path, **extra: str) -> dict[str, str]:
     }
     if EXTRA_PATH:
         env["PYTHONPATH"] = EXTRA_PATH
+    if GIT_CONFIG:
+        env["GIT_CONFIG_COUNT"] = str(len(GIT_CONFIG))
+        for i, (key, value) in enumerate(GIT_CONFIG):
+            env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
     # Byte-code caches as an installed program has them, kept out of the source tree.
     env["PYTHONPYCACHEPREFIX"] = str(DATA / "pycache")
     env.update(
@@ -218,6 +228,11 @@ def prepare(records: int, commits: int) -> Path:
         else:
             graph.unlink()
     shutil.rmtree(repo / ".git" / "meti-pi-cache", ignore_errors=True)
+    # The index in the format --git-config asks for before the first timed command (git would
+    # otherwise split it at the first write, which that command would pay); a split left by an
+    # earlier run with core.splitIndex=true is undone (git keeps an index split once it is).
+    split = any(k.lower() == "core.splitindex" and v.lower() in ("true", "yes", "on", "1") for k, v in GIT_CONFIG)
+    subprocess.run(["git", "update-index", "--split-index" if split else "--no-split-index"], cwd=repo, check=True)
     return repo / "register"
 
 
@@ -665,7 +680,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SIZE=DIR",
         help="use a copy of the repository DIR (made by bench/gen_register.py with SIZE records) instead of generating it",
     )
+    ap.add_argument(
+        "--git-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="git configuration for every git process of the bench, e.g. core.splitIndex=true "
+        "(the README's advice for large registers); the index is made in that format before the first figure",
+    )
     a = ap.parse_args(argv)
+    for spec in a.git_config:
+        key, sep, value = spec.partition("=")
+        if not sep or not key:
+            ap.error(f"--git-config {spec!r}: expected KEY=VALUE")
+        GIT_CONFIG.append((key, value))
     for spec in a.register_from:
         size, _, folder = spec.partition("=")
         REGISTER_FROM[int(size.replace("_", ""))] = Path(folder).resolve()
@@ -700,7 +728,8 @@ def main(argv: list[str] | None = None) -> int:
         register = prepare(size, commits)
         print(
             f"register: {register.relative_to(ROOT)} ({size} records); load average {os.getloadavg()[0]:.2f}"
-            + (f"; PYTHONPATH={EXTRA_PATH}" if EXTRA_PATH else ""),
+            + (f"; PYTHONPATH={EXTRA_PATH}" if EXTRA_PATH else "")
+            + (f"; git config {' '.join(f'{k}={v}' for k, v in GIT_CONFIG)}" if GIT_CONFIG else ""),
             flush=True,
         )
         sized: list[Row] = []
