@@ -48,10 +48,9 @@ def check_ids(reg: Register, today: date) -> Iterator[Problem]:
     if reg.focus is not None:  # the write path: clashes of the focused records with every other key of their kinds
         wanted = {k.lower() for k in reg.focus}
         for kind in sorted({k.split("/", 1)[0] for k in reg.focus}):
-            for k in reg.keys_of(kind):
-                folded = k.lower()
-                if folded in wanted and k not in reg.focus:
-                    lowered[folded] = k
+            for k in reg.keys_folded(kind, wanted):  # keys_of(kind) folding to a wanted key, in its order
+                if k not in reg.focus:
+                    lowered[k.lower()] = k
     for key, rec in reg.subject_records():
         data = rec.data
         if data.get("id") != rec.id:
