@@ -64,6 +64,14 @@ LAZY: dict[tuple[str, str], str] = {
     ): 'startup: only a change being committed is screened; read-only commands import actions/',
     (
         'checks.validate',
+        'filebook.book',
+    ): 'startup: filebook/ (and classify/ under it, ~7 ms) only when a file record is checked; a `new` division or `incident open` checks none',
+    (
+        'checks.validate',
+        'notify.notices',
+    ): 'startup: notify/ (~8 ms) only when a file record is checked, or for the notice findings (not on the write path)',
+    (
+        'checks.validate',
         'incident.incidents',
     ): 'startup: incident/ only for the incident check; the focused check of a `new` of another kind never runs it',
     (
