@@ -24,9 +24,9 @@ from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.commit import (
     MOVED,
+    branch_of,
     commit_files,
-    current_branch,
-    identities,
+    identity,
     in_progress,
     notes,
     recover_noted,
@@ -205,15 +205,15 @@ def transaction(
 ) -> Iterator[Transaction]:
     """Lock the register, collect a command's changes, then validate, commit and write them."""
     root = root.resolve()
-    repo = repo_of(root)
     if dry_run:
+        repo = repo_of(root)
         tx = Transaction(root, repo, today, command, article, summary, True, settings=settings)
         head = head_commit(root)
         tx.at = tree_of(root, head, settings) if head else None
         yield tx
         _validated(root, tx, today)
         return
-    timeout = _ready(repo, root)
+    repo, timeout = _ready(root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         crash_point("locked")
         recover_noted(repo)
@@ -261,22 +261,33 @@ def transaction(
         crash_point("done")
 
 
-def _ready(repo: Repo, root: Path) -> float:
-    """What a change needs of the repository before the lock: not in the middle of a merge or the
-    like, an identity, a branch (`git var` twice, `git symbolic-ref`: run in a thread while the
-    policy is read, EARLY_CHECK); the lock timeout of the policy. Refused in that order, as before."""
-    in_progress(repo)
-    checks = _Early(_identity_and_branch, repo)
+def _ready(root: Path) -> tuple[Repo, float]:
+    """What a change needs of the repository before the lock, and the lock timeout of the policy:
+    a git work tree, not in the middle of a merge or the like, an identity, a branch, a readable
+    policy. Refused in that order, as before. EARLY_CHECK: the identity and branch checks (`git var`
+    twice, `git symbolic-ref`) start at once, each in a thread, asked from the register's folder,
+    while the repository is found (`git rev-parse`) and the policy read; each was a git process
+    waited for in turn."""
+    checks = [
+        _Early(identity, root, "GIT_AUTHOR_IDENT"),
+        _Early(identity, root, "GIT_COMMITTER_IDENT"),
+        _Early(branch_of, root),
+    ]
+    try:
+        repo = repo_of(root)
+        in_progress(repo)
+    except BaseException:
+        for check in checks:
+            check.thread.join()  # no git process of the checks outlives the refusal
+        raise
     try:
         policy = load_policy(root)
     finally:
-        checks.result()  # its refusal first, whatever reading the policy raised
-    return float(policy.get("lock_timeout_seconds", 30))
-
-
-def _identity_and_branch(repo: Repo) -> None:
-    identities(repo)
-    current_branch(repo)
+        for check in checks:
+            check.thread.join()
+        for check in checks:
+            check.result()  # their refusals first, in order, whatever reading the policy raised
+    return repo, float(policy.get("lock_timeout_seconds", 30))
 
 
 def _validated(
@@ -350,9 +361,9 @@ T = TypeVar("T")
 
 class _Early(Generic[T]):
     """EARLY_CHECK (a speed trick the write bench needs at 100,000 records): `fn(*args)` run in a
-    thread while the caller goes on; `result` waits for it and raises what it raised. Used twice:
-    the identity and branch checks (`_ready`, three git processes) beside the read of the policy,
-    and the staged-work check beside the validation.
+    thread while the caller goes on; `result` waits for it and raises what it raised. Used for
+    the identity and branch checks (`_ready`, three git processes, one thread each) beside finding
+    the repository and reading the policy, and for the staged-work check beside the validation.
 
     git's part of the write path's refusal of someone's uncommitted work (`_staged_or_moved`: `git
     rev-parse HEAD`, `git diff-index --cached`, which reads git's whole index, 20-40 ms at 100k) needs
@@ -470,8 +481,7 @@ def commit_paths(
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
     root = root.resolve()
-    repo = repo_of(root)
-    timeout = _ready(repo, root)
+    repo, timeout = _ready(root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         recover_noted(repo)
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
