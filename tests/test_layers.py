@@ -60,6 +60,10 @@ LAZY: dict[tuple[str, str], str] = {
     ): 'startup: validation pulls every domain package; read-only commands (show, history) import actions/ for their look-ups and never validate',
     (
         'actions.transaction',
+        'checks.incremental',
+    ): 'startup: as checks.validate (the hand-edit commit asks it whether the edited data is kept); read-only commands import actions/',
+    (
+        'actions.transaction',
         'classify.screening',
     ): 'startup: only a change being committed is screened; read-only commands import actions/',
     (

@@ -478,6 +478,7 @@ def commit_paths(
     root: Path, relpaths: list[str], *, command: str, summary: str, today: date, settings: Settings = DEFAULT
 ) -> str | None:
     """Commit records edited by hand (after validation) as one audit commit; the sha, or None if unchanged."""
+    from meti_pi.checks.incremental import data_kept
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
     root = root.resolve()
@@ -513,13 +514,16 @@ def commit_paths(
         # The register the commit will hold: HEAD's files with these edits (never the work tree's other
         # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
         readable = all(t is None or not _has_surrogates(t) for t in changed.values())
+        reg_at = tree_of(root, base, settings) if base and readable else None
         reg = (
-            Register.load(root, overlay=changed, at=tree_of(root, base, settings), settings=settings)
-            if base and readable
+            Register.load(root, overlay=changed, at=reg_at, settings=settings)
+            if reg_at is not None
             else Register.load(root, settings=settings)
         )
-        # The records the edit can affect first (validate.focus_of); the whole register only if they show an error.
-        focus = focus_of(reg, changed)
+        # The records the edit can affect first (validate.focus_of; the edited records alone when their
+        # data is kept, DATA_KEPT); the whole register only if they show an error.
+        kept = reg_at is not None and data_kept(Register.load(root, at=reg_at, settings=settings), reg, changed)
+        focus = frozenset(rel[:-5] for rel in changed) if kept else focus_of(reg, changed)
         quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None
         reg.flush_cache()
         problems = (
