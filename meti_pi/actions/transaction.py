@@ -399,11 +399,22 @@ def _staged_or_moved(repo: Repo, gpaths: list[str], base: str) -> set[str]:
     Run beside the validation (EARLY_CHECK)."""
     if not base:
         return set()  # no commit yet: `git status` says everything (_refuse_dirty)
-    now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
-    # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
-    # change as valid as it was; one that touched the register may invalidate what was decided.
-    if now != base and (not now or register_changed(repo, base, now)):
-        raise MetiPiError(MOVED)
+    # The staged check starts at once, beside `git rev-parse` (it does not depend on its answer):
+    # started after it, it waited for the validation's thread to hand back the interpreter.
+    staged = _Early(_staged_paths, repo, gpaths, base)
+    try:
+        now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
+        # change as valid as it was; one that touched the register may invalidate what was decided.
+        if now != base and (not now or register_changed(repo, base, now)):
+            raise MetiPiError(MOVED)
+    finally:
+        staged.thread.join()  # no git process of the check outlives it
+    return staged.result()
+
+
+def _staged_paths(repo: Repo, gpaths: list[str], base: str) -> set[str]:
+    """The paths of `gpaths` whose staged content differs from `base` (`git diff-index --cached`)."""
     staged = git(
         repo.top,
         "--literal-pathspecs",
