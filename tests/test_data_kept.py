@@ -16,10 +16,12 @@ from conftest import git, invoke, make_register
 
 from meti_pi.checks.incremental import data_kept
 from meti_pi.checks.validate import validate_register
+from meti_pi.settings import Settings
 from meti_pi.store import refs
 from meti_pi.store.register import Register, tree_of
 
 TODAY = date(2026, 11, 26)
+WHOLE = Settings(cache=False)  # every check run over every record: no cached result, no incremental re-check
 
 
 def problems(reg: Register, but: str) -> list[tuple[Any, ...]]:
@@ -31,7 +33,7 @@ def problems(reg: Register, but: str) -> list[tuple[Any, ...]]:
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Register, dict[str, str]]:
     root = make_register(tmp_path_factory.mktemp("kept"), example=True)
-    whole = Register.load(root)
+    whole = Register.load(root, settings=WHOLE)
     texts = {rec.relpath: (root / rec.relpath).read_text(encoding="utf-8") for rec in whole.records.values()}
     return root, whole, texts
 
@@ -53,7 +55,7 @@ def test_a_kept_data_edit_changes_no_other_records_problems(example: tuple[Path,
             continue
         for edited in (texts[rel] + "# a note by hand\n", "# a note first\n" + texts[rel].replace(": ", ":  ", 1)):
             overlay = {rel: edited}
-            after = Register.load(root, overlay=overlay)
+            after = Register.load(root, overlay=overlay, settings=WHOLE)
             assert data_kept(Register.load(root, at=at), Register.load(root, overlay=overlay, at=at), overlay), rel
             assert problems(after, rel) == [p for p in before_all if p[0] != rel], rel
 
