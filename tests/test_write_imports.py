@@ -12,27 +12,14 @@ import sys
 from pathlib import Path
 
 from conftest import git, make_register
-
-SCRIPT = """
-import atexit, json, sys
-sys.argv = ["meti-pi", *json.loads(sys.argv[1])]
-atexit.register(lambda: sys.stderr.write("\\n@@MODULES@@" + json.dumps(sorted(sys.modules))))
-from meti_pi.cli import main
-main()
-"""
+from test_startup import SCRIPT
 
 
 def run(root: Path, *args: str) -> tuple[int, set[str]]:
+    """The exit status of `meti-pi ARGS` on the register `root`, and every module it imported."""
     env = {**os.environ, "METI_PI_REGISTER": str(root), "METI_PI_TODAY": "2026-11-26"}
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT, json.dumps(list(args))],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-        cwd=root,
-    )
+    argv = [sys.executable, "-c", SCRIPT, json.dumps(list(args))]  # test_startup's: modules listed at exit
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, env=env, cwd=root)
     assert "@@MODULES@@" in proc.stderr, proc.stderr[-2000:]
     return proc.returncode, set(json.loads(proc.stderr.rsplit("@@MODULES@@", 1)[1]))
 
