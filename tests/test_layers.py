@@ -60,8 +60,20 @@ LAZY: dict[tuple[str, str], str] = {
     ): 'startup: validation pulls every domain package; read-only commands (show, history) import actions/ for their look-ups and never validate',
     (
         'actions.transaction',
+        'checks.incremental',
+    ): 'startup: as checks.validate (the hand-edit commit asks it whether the edited data is kept); read-only commands import actions/',
+    (
+        'actions.transaction',
         'classify.screening',
     ): 'startup: only a change being committed is screened; read-only commands import actions/',
+    (
+        'checks.validate',
+        'filebook.book',
+    ): 'startup: filebook/ (and classify/ under it, ~7 ms) only when a file record is checked; a `new` division or `incident open` checks none',
+    (
+        'checks.validate',
+        'notify.notices',
+    ): 'startup: notify/ (~8 ms) only when a file record is checked, or for the notice findings (not on the write path)',
     (
         'checks.validate',
         'incident.incidents',

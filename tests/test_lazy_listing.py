@@ -56,3 +56,37 @@ def test_the_views_are_the_dictionarys_own() -> None:
     assert set(listing.values()) == set(files.values())
     assert type(listing.values()) is type(files.values()) and type(listing.items()) is type(files.items())
     assert list(listing.keys()) == list(files)
+
+
+def test_folded_finds_what_lowering_every_path_finds() -> None:
+    """FOLDED_SEARCH: `Listing.folded` lists the paths whose lower() is asked, in the listing's order,
+    as lowering each path of the dictionary does, without building the dictionary."""
+    rng = random.Random(1812)
+    files = {f"divisions/div-{i:05d}.yaml": f"{i:040x}" for i in range(2000)}
+    files["divisions/DIV-00007.yaml"] = "c" * 40  # folds to a name listed before it
+    files["divisions/Div-00007.yaml"] = "d" * 40
+    files["divisions/div-1.yaml"] = "e" * 40  # the start of other names
+    files["divisions/div-1.YAML"] = "f" * 40  # folds to the path above, is not a .yaml key
+    names = [
+        "divisions/div-00007.yaml",
+        "divisions/div-1.yaml",
+        "divisions/div-99999.yaml",
+        "div-1.yaml",
+        "divisions/div-0",
+    ]
+    names += [n.lower() for n in rng.sample(sorted(files), 20)] + ["a\nb"]
+    for asked in ([], names[:1], names):
+        want = [rel for rel in files if rel.lower() in set(asked)]
+        listing = pair(files)
+        assert listing.folded(asked) == want, asked
+        assert listing._dict is None
+    assert pair(files).folded(["divisions/div-00007.yaml"]) == [
+        "divisions/div-00007.yaml",
+        "divisions/DIV-00007.yaml",
+        "divisions/Div-00007.yaml",
+    ]
+    assert pair({}).folded(["a/x.yaml"]) == []
+    odd = {"a/\u0130x.yaml": "1" * 40, "a/x.yaml": "2" * 40, "a/\u03a3\u03a3.yaml": "3" * 40}  # lower() changes lengths
+    assert pair(odd).folded(["a/x.yaml", "a/\u03c3\u03c2.yaml", "a/i\u0307x.yaml"]) == [
+        rel for rel in odd if rel.lower() in ("a/x.yaml", "a/\u03c3\u03c2.yaml", "a/i\u0307x.yaml")
+    ]

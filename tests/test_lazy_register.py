@@ -14,6 +14,7 @@ from conftest import git, make_register
 
 from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, schema_problems, validate_register
 from meti_pi.store import lazy
+from meti_pi.store.listing import Listing
 from meti_pi.store.register import Register, tree_of
 
 TODAY = date(2026, 11, 26)
@@ -297,3 +298,27 @@ def test_a_record_failing_its_schema_does_not_send_a_write_naming_it_to_a_whole_
     with transaction(root, command="edit", summary="manager post", today=TODAY) as tx:
         tx.edit(target)["manager_post"] = "総括課長"
     assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [f"register/{target}.yaml"]
+
+
+def test_a_case_clash_is_found_from_the_kept_listing(tmp_path: Path) -> None:
+    """FOLDED_SEARCH: on a register read at a commit, the write path's check_ids finds a new record whose
+    id differs only by letter case from a listed one (found in the kept listing's text), as the whole
+    validation of the same register does; a key that does not clash is left alone."""
+    root = make_register(tmp_path, example=True)
+    listed_once = Register.load(root, at=tree_of(root, "HEAD"))
+    listed_once.keys_of("divisions")  # the folder listed by git, its listing kept
+    division = sorted((root / "divisions").glob("*.yaml"))[0]
+    data = Register.load(root).records[f"divisions/{division.stem}"].data
+    for rid, clashes in ((division.stem.upper(), True), (division.stem + "-x", False)):
+        overlay = {f"divisions/{rid}.yaml": json.dumps({**data, "id": rid}, ensure_ascii=False) + "\n"}
+        reg = Register.load(root, overlay=overlay, at=tree_of(root, "HEAD"))
+        assert isinstance(reg.records, lazy.Records)
+        assert isinstance(reg.records.tree.kind("divisions"), Listing)  # the kept listing's text is searched
+        focus = focus_of(reg, overlay)
+        assert focus is not None
+        focused = [p for p in focused_errors(reg, TODAY, focus, checks=ERROR_CHECKS) if p.code == "id-case"]
+        whole = Register.load(root, overlay=overlay, at=dict(tree_of(root, "HEAD")))
+        full = [p for p in validate_register(whole, TODAY, checks=ERROR_CHECKS) if p.code == "id-case"]
+        # the whole validation reports the clash on the later of the two in its order, the focused one on the change
+        assert bool(focused) == bool(full) == clashes, rid
+        assert all(f"divisions/{division.stem}" in p.message for p in focused)

@@ -166,3 +166,26 @@ def test_identity_and_branch_are_checked_beside_the_policy_read_and_refused_firs
     assert info.value.exit_code == 3
     assert not (root / "divisions/zz-jinji.yaml").exists()
     assert not [t for t in threading.enumerate() if t.name == "meti-pi-early-check"]
+
+
+def test_the_identity_and_branch_processes_run_at_once(tmp_path: Path, monkeypatch: Any) -> None:
+    """EARLY_CHECK: `git var` twice and `git symbolic-ref` are started together, beside `git rev-parse`
+    finding the repository: each waits here for the other two, which only works if they run at once."""
+    import threading
+
+    root = make_register(tmp_path, example=True)
+    barrier = threading.Barrier(3, timeout=5)
+    met: list[str] = []
+    real = runner.subprocess.run
+
+    def spy(args: Any, *a: Any, **kw: Any) -> Any:
+        if args[0] == "git" and ("var" in args or "symbolic-ref" in args):
+            barrier.wait()  # raises BrokenBarrierError after 5 s if the three are run one after another
+            met.append(args[-1])
+        return real(args, *a, **kw)
+
+    monkeypatch.setattr(runner.subprocess, "run", spy)
+    with transaction(root, command="new", summary="new division", today=TODAY) as tx:
+        tx.create("divisions", dict(DIVISION), id="zz-jinji")
+    assert sorted(met) == ["GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT", "HEAD"]
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["register/divisions/zz-jinji.yaml"]

@@ -24,9 +24,9 @@ from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.commit import (
     MOVED,
+    branch_of,
     commit_files,
-    current_branch,
-    identities,
+    identity,
     in_progress,
     notes,
     recover_noted,
@@ -205,15 +205,15 @@ def transaction(
 ) -> Iterator[Transaction]:
     """Lock the register, collect a command's changes, then validate, commit and write them."""
     root = root.resolve()
-    repo = repo_of(root)
     if dry_run:
+        repo = repo_of(root)
         tx = Transaction(root, repo, today, command, article, summary, True, settings=settings)
         head = head_commit(root)
         tx.at = tree_of(root, head, settings) if head else None
         yield tx
         _validated(root, tx, today)
         return
-    timeout = _ready(repo, root)
+    repo, timeout = _ready(root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         crash_point("locked")
         recover_noted(repo)
@@ -261,22 +261,33 @@ def transaction(
         crash_point("done")
 
 
-def _ready(repo: Repo, root: Path) -> float:
-    """What a change needs of the repository before the lock: not in the middle of a merge or the
-    like, an identity, a branch (`git var` twice, `git symbolic-ref`: run in a thread while the
-    policy is read, EARLY_CHECK); the lock timeout of the policy. Refused in that order, as before."""
-    in_progress(repo)
-    checks = _Early(_identity_and_branch, repo)
+def _ready(root: Path) -> tuple[Repo, float]:
+    """What a change needs of the repository before the lock, and the lock timeout of the policy:
+    a git work tree, not in the middle of a merge or the like, an identity, a branch, a readable
+    policy. Refused in that order, as before. EARLY_CHECK: the identity and branch checks (`git var`
+    twice, `git symbolic-ref`) start at once, each in a thread, asked from the register's folder,
+    while the repository is found (`git rev-parse`) and the policy read; each was a git process
+    waited for in turn."""
+    checks = [
+        _Early(identity, root, "GIT_AUTHOR_IDENT"),
+        _Early(identity, root, "GIT_COMMITTER_IDENT"),
+        _Early(branch_of, root),
+    ]
+    try:
+        repo = repo_of(root)
+        in_progress(repo)
+    except BaseException:
+        for check in checks:
+            check.thread.join()  # no git process of the checks outlives the refusal
+        raise
     try:
         policy = load_policy(root)
     finally:
-        checks.result()  # its refusal first, whatever reading the policy raised
-    return float(policy.get("lock_timeout_seconds", 30))
-
-
-def _identity_and_branch(repo: Repo) -> None:
-    identities(repo)
-    current_branch(repo)
+        for check in checks:
+            check.thread.join()
+        for check in checks:
+            check.result()  # their refusals first, in order, whatever reading the policy raised
+    return repo, float(policy.get("lock_timeout_seconds", 30))
 
 
 def _validated(
@@ -350,9 +361,9 @@ T = TypeVar("T")
 
 class _Early(Generic[T]):
     """EARLY_CHECK (a speed trick the write bench needs at 100,000 records): `fn(*args)` run in a
-    thread while the caller goes on; `result` waits for it and raises what it raised. Used twice:
-    the identity and branch checks (`_ready`, three git processes) beside the read of the policy,
-    and the staged-work check beside the validation.
+    thread while the caller goes on; `result` waits for it and raises what it raised. Used for
+    the identity and branch checks (`_ready`, three git processes, one thread each) beside finding
+    the repository and reading the policy, and for the staged-work check beside the validation.
 
     git's part of the write path's refusal of someone's uncommitted work (`_staged_or_moved`: `git
     rev-parse HEAD`, `git diff-index --cached`, which reads git's whole index, 20-40 ms at 100k) needs
@@ -388,11 +399,22 @@ def _staged_or_moved(repo: Repo, gpaths: list[str], base: str) -> set[str]:
     Run beside the validation (EARLY_CHECK)."""
     if not base:
         return set()  # no commit yet: `git status` says everything (_refuse_dirty)
-    now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
-    # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
-    # change as valid as it was; one that touched the register may invalidate what was decided.
-    if now != base and (not now or register_changed(repo, base, now)):
-        raise MetiPiError(MOVED)
+    # The staged check starts at once, beside `git rev-parse` (it does not depend on its answer):
+    # started after it, it waited for the validation's thread to hand back the interpreter.
+    staged = _Early(_staged_paths, repo, gpaths, base)
+    try:
+        now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
+        # change as valid as it was; one that touched the register may invalidate what was decided.
+        if now != base and (not now or register_changed(repo, base, now)):
+            raise MetiPiError(MOVED)
+    finally:
+        staged.thread.join()  # no git process of the check outlives it
+    return staged.result()
+
+
+def _staged_paths(repo: Repo, gpaths: list[str], base: str) -> set[str]:
+    """The paths of `gpaths` whose staged content differs from `base` (`git diff-index --cached`)."""
     staged = git(
         repo.top,
         "--literal-pathspecs",
@@ -467,11 +489,11 @@ def commit_paths(
     root: Path, relpaths: list[str], *, command: str, summary: str, today: date, settings: Settings = DEFAULT
 ) -> str | None:
     """Commit records edited by hand (after validation) as one audit commit; the sha, or None if unchanged."""
+    from meti_pi.checks.incremental import data_kept
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
     root = root.resolve()
-    repo = repo_of(root)
-    timeout = _ready(repo, root)
+    repo, timeout = _ready(root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         recover_noted(repo)
         base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
@@ -503,13 +525,16 @@ def commit_paths(
         # The register the commit will hold: HEAD's files with these edits (never the work tree's other
         # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
         readable = all(t is None or not _has_surrogates(t) for t in changed.values())
+        reg_at = tree_of(root, base, settings) if base and readable else None
         reg = (
-            Register.load(root, overlay=changed, at=tree_of(root, base, settings), settings=settings)
-            if base and readable
+            Register.load(root, overlay=changed, at=reg_at, settings=settings)
+            if reg_at is not None
             else Register.load(root, settings=settings)
         )
-        # The records the edit can affect first (validate.focus_of); the whole register only if they show an error.
-        focus = focus_of(reg, changed)
+        # The records the edit can affect first (validate.focus_of; the edited records alone when their
+        # data is kept, DATA_KEPT); the whole register only if they show an error.
+        kept = reg_at is not None and data_kept(Register.load(root, at=reg_at, settings=settings), reg, changed)
+        focus = frozenset(rel[:-5] for rel in changed) if kept else focus_of(reg, changed)
         quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None
         reg.flush_cache()
         problems = (

@@ -14,11 +14,8 @@ from meti_pi import procs
 from meti_pi.checks import incremental, validate_work
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
-from meti_pi.filebook import book as filebook
 from meti_pi.gcpause import paused_gc
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
-from meti_pi.notify import notices
-from meti_pi.notify.notices import notice_findings
 from meti_pi.store import refs, schema
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS
@@ -48,10 +45,9 @@ def check_ids(reg: Register, today: date) -> Iterator[Problem]:
     if reg.focus is not None:  # the write path: clashes of the focused records with every other key of their kinds
         wanted = {k.lower() for k in reg.focus}
         for kind in sorted({k.split("/", 1)[0] for k in reg.focus}):
-            for k in reg.keys_of(kind):
-                folded = k.lower()
-                if folded in wanted and k not in reg.focus:
-                    lowered[folded] = k
+            for k in reg.keys_folded(kind, wanted):  # keys_of(kind) folding to a wanted key, in its order
+                if k not in reg.focus:
+                    lowered[k.lower()] = k
     for key, rec in reg.subject_records():
         data = rec.data
         if data.get("id") != rec.id:
@@ -258,7 +254,13 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
 def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
     (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
-    for rec in reg.subjects("files"):
+    files = reg.subjects("files")
+    if not files:
+        return  # STARTUP_CHECKS: a write of another kind never imports notify/ and filebook/ (below)
+    from meti_pi.filebook import book as filebook
+    from meti_pi.notify import notices
+
+    for rec in files:
         data = rec.data
         decision = notices.decision_for(reg, data)
         if decision.class_differs:
@@ -394,6 +396,10 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
 
 def check_filebook(reg: Register, today: date) -> Iterable[Problem]:
     """APPI 75(3): a withheld item must not show up elsewhere in the public ファイル簿."""
+    if not reg.subjects("files"):
+        return ()  # only the files checked can withhold an item or leak one (filebook.check_filebook)
+    from meti_pi.filebook import book as filebook
+
     return filebook.check_filebook(reg, today)
 
 
@@ -406,6 +412,8 @@ def check_incidents(reg: Register, today: date) -> Iterable[Problem]:
 
 def check_notices(reg: Register, today: date) -> Iterable[Problem]:
     """Arts. 35/36: a required notice missing, late or stale (warnings)."""
+    from meti_pi.notify.notices import notice_findings
+
     return notice_findings(reg, today)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from meti_pi.errors import MetiPiError
@@ -23,7 +24,12 @@ TRAILER_CHANGE = jr.TRAILER_CHANGE
 
 
 def current_branch(repo: Repo) -> str:
-    ref = git(repo.top, "symbolic-ref", "-q", "HEAD", check=False).strip()
+    return branch_of(repo.top)
+
+
+def branch_of(cwd: Path) -> str:
+    """The branch HEAD names in the repository holding `cwd`; refused when HEAD is detached."""
+    ref = git(cwd, "symbolic-ref", "-q", "HEAD", check=False).strip()
     if not ref:
         raise MetiPiError("HEAD is detached; check out a branch (`git switch main`) so the audit commit is not lost")
     return ref
@@ -50,16 +56,19 @@ def in_progress(repo: Repo) -> None:
 
 def identities(repo: Repo) -> tuple[str, str]:
     """The (author, committer) identities as git would write them now; refused when git has none."""
-    idents = []
-    for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
-        # useConfigOnly: an identity guessed from the user and host names (root@host) is no identity.
-        ident = git(repo.top, "-c", "user.useConfigOnly=true", "var", var, check=False).strip()
-        if not ident:
-            raise MetiPiError(
-                'git has no identity; set it with `git config user.name "..."` and `git config user.email "..."`'
-            )
-        idents.append(ident)
-    return idents[0], idents[1]
+    return identity(repo.top, "GIT_AUTHOR_IDENT"), identity(repo.top, "GIT_COMMITTER_IDENT")
+
+
+def identity(cwd: Path, var: str) -> str:
+    """`var` (GIT_AUTHOR_IDENT or GIT_COMMITTER_IDENT) as git would write it now in the repository
+    holding `cwd`; refused when git has none."""
+    # useConfigOnly: an identity guessed from the user and host names (root@host) is no identity.
+    ident = git(cwd, "-c", "user.useConfigOnly=true", "var", var, check=False).strip()
+    if not ident:
+        raise MetiPiError(
+            'git has no identity; set it with `git config user.name "..."` and `git config user.email "..."`'
+        )
+    return ident
 
 
 def recover_noted(repo: Repo) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
-import socket
+import platform
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,12 +97,12 @@ def _holder(fd: int) -> str:
     for _ in range(10):
         pid = _flock_pid(fd)
         info = _info(fd)
-        local = info.get("host") == socket.gethostname()
+        local = info.get("host") == platform.node()
         if info and (info.get("pid") == pid if pid is not None else not local or _alive(info.get("pid"))):
             return f"`meti-pi {info.get('command', '?')}` (pid {info.get('pid', '?')} on {info.get('host', '?')}, since {info.get('since', '?')})"
         time.sleep(0.02)
     if pid is not None:
-        return f"another process (pid {pid} on {socket.gethostname()}; it did not record which command)"
+        return f"another process (pid {pid} on {platform.node()}; it did not record which command)"
     return "another process (it did not record who it is)"
 
 
@@ -144,7 +144,7 @@ def held(lock_path: Path, *, command: str, timeout: float) -> Iterator[None]:
         info = {
             "command": command,
             "pid": os.getpid(),
-            "host": socket.gethostname(),
+            "host": platform.node(),
             "since": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         try:

@@ -111,12 +111,13 @@ def fingerprint() -> str:
     pkg = PACKAGE_DIR
     for dirpath, dirnames, filenames in os.walk(pkg):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        # the files' paths relative to the package (os.path.relpath per file cost a write ~4 ms at 200 files)
+        rel = "" if dirpath == str(pkg) else os.path.relpath(dirpath, pkg) + os.sep
         for name in sorted(filenames):
             if name.endswith((".pyc", ".pyo")):
                 continue
-            path = os.path.join(dirpath, name)
-            st = os.stat(path)
-            h.update(f"{os.path.relpath(path, pkg)}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}\n".encode())
+            st = os.stat(os.path.join(dirpath, name))
+            h.update(f"{rel}{name}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}\n".encode())
     sdir = schemas_dir()
     for schema_file in sorted(sdir.glob("*.json")) if sdir.is_dir() else ():
         h.update(schema_file.name.encode() + b"\0" + schema_file.read_bytes() + b"\0")

@@ -470,6 +470,26 @@ class Records(Mapping[str, Any]):
             if o is not None and rel not in listed and rel.startswith(kind + "/") and rel.endswith(".yaml")
         ]
 
+    def keys_folded(self, kind: str, folded: set[str]) -> list[str]:
+        """The keys of `keys_of(kind)` whose `lower()` is in `folded`, in the same order: from the kept
+        listing's lines (Listing.folded, FOLDED_SEARCH), else key by key."""
+        listed = self.tree.kind(kind)
+        prefix = kind + "/"
+        if not isinstance(listed, Listing):
+            return [k for k in self.keys_of(kind) if k.lower() in folded]
+        found = listed.folded([f + ".yaml" for f in folded if f.startswith(prefix)])
+        gone = {rel for rel, o in self.overlay.items() if o is None}
+        keys = [rel[:-5] for rel in found if rel.endswith(".yaml") and rel not in gone]
+        return keys + [
+            rel[:-5]
+            for rel, o in self.overlay.items()
+            if o is not None
+            and rel.startswith(prefix)
+            and rel.endswith(".yaml")
+            and rel[:-5].lower() in folded
+            and rel not in listed
+        ]
+
     def referrers(self, keys: set[str], kinds: set[str]) -> set[str]:
         """The keys of the records of `kinds` that name one of `keys`, leaving out those failing their
         schema (the change's own records aside): the answer of refs.referring, which the checks ask

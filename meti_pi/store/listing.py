@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Collection, ItemsView, Iterator, KeysView, Mapping, ValuesView
+from itertools import compress
 from typing import Any
 
 
@@ -23,6 +24,7 @@ class Listing(Mapping[str, str]):
         self._shas = shas
         self._dict: dict[str, str] | None = None
         self._padded: str | None = None
+        self._names: list[str] | None = None
         self._asks = 0
         self._n = rels.count("\n") + 1 if rels else 0
         width = shas.find("\n") if self._n > 1 else len(shas)
@@ -30,7 +32,7 @@ class Listing(Mapping[str, str]):
 
     def _whole(self) -> dict[str, str]:
         if self._dict is None:
-            names, ids = (self._rels.split("\n"), self._shas.split("\n")) if self._rels else ([], [])
+            names, ids = (self._lines(), self._shas.split("\n")) if self._rels else ([], [])
             self._dict = dict(zip(names, ids))
         return self._dict
 
@@ -50,6 +52,21 @@ class Listing(Mapping[str, str]):
         line = self._padded.count("\n", 0, at)
         start = line * (self._width + 1)
         return self._shas[start : start + self._width]
+
+    def folded(self, names: Collection[str]) -> list[str]:
+        """The paths whose `lower()` is one of `names` (lower-case), in the listing's order.
+        FOLDED_SEARCH (the write path's `check_ids` at 100,000 records): the text's lines lowered and
+        matched in one pass of C loops (`map`, `compress`), without building the dictionary, instead of
+        a Python loop lowering every key of each kind a division's referrers belong to (35,000 keys)."""
+        if not self._rels:
+            return []
+        wanted = set(names)
+        return list(compress(self._lines(), map(wanted.__contains__, map(str.lower, self._lines()))))
+
+    def _lines(self) -> list[str]:
+        if self._names is None:
+            self._names = self._rels.split("\n")
+        return self._names
 
     def __getitem__(self, rel: str) -> str:
         found = self.get(rel)

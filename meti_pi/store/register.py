@@ -159,6 +159,13 @@ class Register:
             return self.records.keys_of(kind)
         return [k for k in self.records if k.startswith(kind + "/")]
 
+    def keys_folded(self, kind: str, folded: set[str]) -> list[str]:
+        """The keys of `keys_of(kind)` whose `lower()` is in `folded` (lower-case keys), in the same
+        order (on a register read at a commit, without lowering every key: lazy.Records.keys_folded)."""
+        if isinstance(self.records, lazy.Records):
+            return self.records.keys_folded(kind, folded)
+        return [k for k in self.keys_of(kind) if k.lower() in folded]
+
     def referrers(self, keys: set[str], kinds: set[str]) -> set[str]:
         """The keys of the records of `kinds` that name one of `keys` (meti_pi.store.refs)."""
         if isinstance(self.records, lazy.Records):
