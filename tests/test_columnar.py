@@ -400,3 +400,38 @@ def test_short_rows_after_the_head_are_counted_by_the_engine_as_python_counts_th
 
     monkeypatch.setattr(columnar, "scan_rows", no_fallback)
     assert columnar.scan(path) == python
+
+
+def test_the_head_is_typed_while_the_first_chunks_are_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The column typing (Python) runs once the first EARLY chunks are handed to the parsers (which
+    release the GIL), not before the pass starts; the result is the Python scan's."""
+    path = gen_varied.write_varied(tmp_path / "v.csv", 3_000)
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 1 << 14)  # many chunks
+    events: list[str] = []
+    prefetch, prepare = engine.prefetch, columnar.prepare
+
+    def handed(chunks: object, depth: int = 2) -> object:
+        for chunk in prefetch(chunks, depth):  # type: ignore[arg-type]
+            events.append("chunk")
+            yield chunk
+
+    def typed(*args: object, **kwargs: object) -> object:
+        events.append("prepare")
+        return prepare(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "prefetch", handed)
+    monkeypatch.setattr(columnar, "prepare", typed)
+    same(path)
+    assert events[: columnar.EARLY + 1] == ["chunk"] * columnar.EARLY + ["prepare"]
+    assert events.count("prepare") == 1 and events.count("chunk") > columnar.EARLY + 1
+
+
+def test_a_typing_error_stops_the_started_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A usage error while typing the head (a --key that names no column) leaves no reader thread behind."""
+    import threading
+
+    path = gen_varied.write_varied(tmp_path / "v.csv", 3_000)
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 1 << 14)
+    with pytest.raises(UsageError):
+        columnar.scan(path, keys=("no such column",))
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-reader"]
