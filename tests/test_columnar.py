@@ -351,6 +351,23 @@ def test_key_cells_are_folded_as_python_folds_them() -> None:
     assert engine._folded(pl.Series(["plain", "123"])).to_list() == ["plain", "123"]  # nothing to change
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["E0001"] * 3000 + ["1234 5678-9012", "１２３４　５６７８"] * 10,  # few to rewrite: found, rewritten alone
+        ["1234 5678-9012", "123456789012"] * 1500,  # many from the first cells on: every cell rewritten
+        ["123456789012"] * 2000 + ["1234 5678-9012"] * 2000,  # many, after plain first cells
+        ["123456789012"] * 3000,  # none
+    ],
+)
+def test_key_cells_are_folded_alike_whichever_way_they_are_rewritten(cells: list[str]) -> None:
+    """_folded rewrites only the cells holding a character to drop when they are few, all cells when
+    they are many (the first cells tell which): the same cells either way."""
+    from meti_pi.classify.principals import fold_cells
+
+    assert engine._folded(pl.Series(cells)).to_list() == list(fold_cells(cells))
+
+
 def test_the_checked_batches_are_the_rows_the_python_scan_checks() -> None:
     """Layout.runs: the row ranges of the checked batches of any chunk, as the Python scan's
     rule gives them row by row (a batch checked when it starts below FULL_CHECK_ROWS or is one in CHECK_EVERY)."""

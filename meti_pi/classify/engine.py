@@ -352,10 +352,23 @@ def _folded(cells: pl.Series) -> pl.Series:
     rows = (cells.str.len_bytes() != cells.str.len_chars()).arg_true()  # non-ASCII
     if rows.len():  # only the cells that change are rewritten (most are plain ASCII digits or names)
         cells = cells.clone().scatter(rows, cells.gather(rows).str.normalize("NFKC"))
-    # every cell at once: cheaper than finding the cells that hold one and rewriting those (measured:
-    # 2.1 against 3.3 ms per 29,000 個人番号 of the varied file, 40 % with spaces or dashes; 1.1 against
-    # 0.8 ms where none has)
-    return cells.str.replace_many(KEY_DROP_CHARS, [""] * len(KEY_DROP_CHARS))
+    # Where few cells hold a character to drop (keys written plainly, such as the staff file's 社員番号),
+    # those are found (one search, half the cost of a rewrite) and rewritten alone; where many do (40 %
+    # of the varied file's 個人番号) every cell is rewritten, cheaper than finding them first. The first
+    # SAMPLE_CELLS cells tell which (either way gives the same cells). Measured per 131,072 cells:
+    # staff 4.0 -> 2.2 ms, varied unchanged.
+    drop, blank = KEY_DROP_CHARS, [""] * len(KEY_DROP_CHARS)
+    sample = cells.head(SAMPLE_CELLS)
+    if int(sample.str.contains_any(drop).sum()) * FEW_DROPPING >= max(sample.len(), 1):
+        return cells.str.replace_many(drop, blank)
+    rows = cells.str.contains_any(drop).arg_true()
+    if rows.len() * FEW_DROPPING >= cells.len():
+        return cells.str.replace_many(drop, blank)
+    return cells.clone().scatter(rows, cells.gather(rows).str.replace_many(drop, blank)) if rows.len() else cells
+
+
+SAMPLE_CELLS = 1024
+FEW_DROPPING = 8  # _folded: fewer than one cell in this many holding a character to drop are rewritten alone
 
 
 class DistinctHashes:
