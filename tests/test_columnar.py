@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -266,6 +267,25 @@ def test_distinct_hashes_spill_and_count_exactly() -> None:
     counter.close()
 
 
+@pytest.mark.parametrize("limit", [1000, 1 << 20])  # with spill files, and in memory
+def test_a_distinct_count_started_early_is_the_count(limit: int) -> None:
+    """start_count (the count on a thread, overlapping the end of a pass) gives count()'s number;
+    hashes added after it are counted too (the early count is dropped); close() waits for it."""
+    rng = random.Random(5)
+    values = pl.Series([rng.getrandbits(64) for _ in range(9_000)], dtype=pl.UInt64)
+    counter = engine.DistinctHashes(limit=limit)
+    counter.add_series(values[:6_000])
+    counter.add_series(values[3_000:6_000])  # repeats
+    counter.start_count()
+    assert counter.count() == 6_000
+    counter.start_count()
+    counter.add_series(values[6_000:])
+    assert counter.count() == 9_000
+    counter.start_count()
+    counter.close()  # waits for the thread before the spill files go
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-distinct"]
+
+
 # ---------------------------------------------------------------- Parquet
 
 
@@ -445,7 +465,6 @@ def test_the_head_is_typed_while_the_first_chunks_are_parsed(tmp_path: Path, mon
 
 def test_a_typing_error_stops_the_started_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A usage error while typing the head (a --key that names no column) leaves no reader thread behind."""
-    import threading
 
     path = gen_varied.write_varied(tmp_path / "v.csv", 3_000)
     monkeypatch.setattr(engine, "CHUNK_BYTES", 1 << 14)

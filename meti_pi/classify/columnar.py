@@ -246,6 +246,8 @@ def _count(
             merge(running.popleft())
     if pending:
         raise engine.Fallback("short")
+    if isinstance(p.counter, engine.DistinctHashes):
+        p.counter.start_count()  # the distinct count (1M keys: ~14 ms) overlaps the folding of the counts
     engine.fold_counts(p.columns, counts)
     return int(counts.rows)
 

@@ -384,9 +384,39 @@ class DistinctHashes:
         self._held = 0
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.spills = 0
+        self._early: tuple[Any, list[tuple[bool, Any]]] | None = None  # start_count's thread and its result
+
+    def start_count(self) -> None:
+        """Begin the count on a thread (polars releases the GIL), so that the caller's remaining work
+        overlaps it (at the end of a pass: the counts' folding); count() waits for it. Hashes added
+        afterwards discard it."""
+        import threading
+
+        self._settle()
+        result: list[tuple[bool, Any]] = []
+
+        def run() -> None:
+            try:
+                result.append((True, self._count()))
+            except BaseException as exc:  # noqa: BLE001 - raised again by count()
+                result.append((False, exc))
+
+        thread = threading.Thread(target=run, name="meti-pi-distinct", daemon=True)
+        thread.start()
+        self._early = (thread, result)
+
+    def _settle(self) -> tuple[bool, Any] | None:
+        """start_count's result (waited for), once; None when none was started."""
+        if self._early is None:
+            return None
+        thread, result = self._early
+        self._early = None
+        thread.join()
+        return result[0]
 
     def add_series(self, hashes: pl.Series) -> None:
         """Add `hashes` (repeats allowed)."""
+        self._settle()  # a count started before these hashes no longer holds
         self._parts.append(hashes)
         self._held += hashes.len()
         if self._held > self.limit:
@@ -405,6 +435,15 @@ class DistinctHashes:
         self.spills += 1
 
     def count(self) -> int:
+        early = self._settle()
+        if early is not None:
+            done, value = early
+            if not done:
+                raise value
+            return int(value)
+        return self._count()
+
+    def _count(self) -> int:
         if self._tmp is None:
             return pl.concat(self._parts).n_unique() if self._parts else 0
         if self._parts:
@@ -418,6 +457,7 @@ class DistinctHashes:
         return total
 
     def close(self) -> None:
+        self._settle()  # a count still running reads the spill files
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
