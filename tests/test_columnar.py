@@ -233,6 +233,26 @@ def test_each_shape_matches_as_python_does(check: str) -> None:
     assert engine_says == python
 
 
+@pytest.mark.parametrize("check", sorted(_SHAPES))
+def test_each_shape_expression_matches_as_python_does(check: str) -> None:
+    """engine.cell_matches (what the pass counts: the address shape as two literal searches) is the
+    Python shape's fullmatch, line ends and place suffixes anywhere in the cell included."""
+    texts = [
+        *_random_texts(_ALPHABET + "都道府県市区町村郡\n", 6000, hash(check) & 0xFFFF),
+        "東京都千代田区1-2-3",
+        "東京都\n千代田区",
+        "\n東京都",
+        "東京都\n",
+        "都",
+        "千代田",
+        "",
+        "03-1234-5678",
+    ]
+    python = [shape(check).cell.fullmatch(t) is not None for t in texts]  # type: ignore[union-attr]
+    engine_says = pl.select(engine.cell_matches(check, pl.lit(pl.Series(texts)))).to_series().to_list()
+    assert engine_says == python
+
+
 @pytest.mark.parametrize("check", sorted(_SIGNATURES))
 def test_each_signature_matches_as_python_does(check: str) -> None:
     texts = [

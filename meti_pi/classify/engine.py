@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from meti_pi.classify.columns import Column
-from meti_pi.classify.dialect import _PY_SPACE, CELL, SIGNATURE, search_pattern
+from meti_pi.classify.dialect import _PY_SPACE, ADDRESS_PLACES, CELL, SIGNATURE, search_pattern
 from meti_pi.classify.values import my_number_form
 from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
 
@@ -206,11 +206,19 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
                 )
                 (plan.every if col.searched else plan.per_batch).append(hit)
             elif cand.check in CELL:
-                plan.per_batch.append((_ne(i) & c.str.contains(CELL[cand.check])).sum().alias(f"m{name}"))
+                plan.per_batch.append((_ne(i) & cell_matches(cand.check, c)).sum().alias(f"m{name}"))
                 if cand.check in SIGNATURE:
                     plan.signed.append((f"m{name}", f"ne{i}"))
                     plan.shortcuts.append((~_ne(i) | c.str.contains(SIGNATURE[cand.check])).all().alias(f"g{name}"))
     return plan
+
+
+def cell_matches(check: str, cells: pl.Expr) -> pl.Expr:
+    """Whether each cell is of the shape `check` (the Python shape's fullmatch); the address shape
+    as its two literal searches (dialect.ADDRESS_PLACES: 4.0 against 6.9 ms a 131,072 cells)."""
+    if check == "address":
+        return cells.str.contains_any(list(ADDRESS_PLACES)) & ~cells.str.contains("\n", literal=True)
+    return cells.str.contains(CELL[check])
 
 
 def _shortcuts(checked: pl.DataFrame, agg: pl.DataFrame, plan: Plan, edges: list[int]) -> pl.DataFrame:
