@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -232,6 +233,26 @@ def test_each_shape_matches_as_python_does(check: str) -> None:
     assert engine_says == python
 
 
+@pytest.mark.parametrize("check", sorted(_SHAPES))
+def test_each_shape_expression_matches_as_python_does(check: str) -> None:
+    """engine.cell_matches (what the pass counts: the address shape as two literal searches) is the
+    Python shape's fullmatch, line ends and place suffixes anywhere in the cell included."""
+    texts = [
+        *_random_texts(_ALPHABET + "都道府県市区町村郡\n", 6000, hash(check) & 0xFFFF),
+        "東京都千代田区1-2-3",
+        "東京都\n千代田区",
+        "\n東京都",
+        "東京都\n",
+        "都",
+        "千代田",
+        "",
+        "03-1234-5678",
+    ]
+    python = [shape(check).cell.fullmatch(t) is not None for t in texts]  # type: ignore[union-attr]
+    engine_says = pl.select(engine.cell_matches(check, pl.lit(pl.Series(texts)))).to_series().to_list()
+    assert engine_says == python
+
+
 @pytest.mark.parametrize("check", sorted(_SIGNATURES))
 def test_each_signature_matches_as_python_does(check: str) -> None:
     texts = [
@@ -264,6 +285,25 @@ def test_distinct_hashes_spill_and_count_exactly() -> None:
     assert counter.spills > 0
     assert counter.count() == 20_000
     counter.close()
+
+
+@pytest.mark.parametrize("limit", [1000, 1 << 20])  # with spill files, and in memory
+def test_a_distinct_count_started_early_is_the_count(limit: int) -> None:
+    """start_count (the count on a thread, overlapping the end of a pass) gives count()'s number;
+    hashes added after it are counted too (the early count is dropped); close() waits for it."""
+    rng = random.Random(5)
+    values = pl.Series([rng.getrandbits(64) for _ in range(9_000)], dtype=pl.UInt64)
+    counter = engine.DistinctHashes(limit=limit)
+    counter.add_series(values[:6_000])
+    counter.add_series(values[3_000:6_000])  # repeats
+    counter.start_count()
+    assert counter.count() == 6_000
+    counter.start_count()
+    counter.add_series(values[6_000:])
+    assert counter.count() == 9_000
+    counter.start_count()
+    counter.close()  # waits for the thread before the spill files go
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-distinct"]
 
 
 # ---------------------------------------------------------------- Parquet
@@ -351,6 +391,23 @@ def test_key_cells_are_folded_as_python_folds_them() -> None:
     assert engine._folded(pl.Series(["plain", "123"])).to_list() == ["plain", "123"]  # nothing to change
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["E0001"] * 3000 + ["1234 5678-9012", "１２３４　５６７８"] * 10,  # few to rewrite: found, rewritten alone
+        ["1234 5678-9012", "123456789012"] * 1500,  # many from the first cells on: every cell rewritten
+        ["123456789012"] * 2000 + ["1234 5678-9012"] * 2000,  # many, after plain first cells
+        ["123456789012"] * 3000,  # none
+    ],
+)
+def test_key_cells_are_folded_alike_whichever_way_they_are_rewritten(cells: list[str]) -> None:
+    """_folded rewrites only the cells holding a character to drop when they are few, all cells when
+    they are many (the first cells tell which): the same cells either way."""
+    from meti_pi.classify.principals import fold_cells
+
+    assert engine._folded(pl.Series(cells)).to_list() == list(fold_cells(cells))
+
+
 def test_the_checked_batches_are_the_rows_the_python_scan_checks() -> None:
     """Layout.runs: the row ranges of the checked batches of any chunk, as the Python scan's
     rule gives them row by row (a batch checked when it starts below FULL_CHECK_ROWS or is one in CHECK_EVERY)."""
@@ -400,3 +457,37 @@ def test_short_rows_after_the_head_are_counted_by_the_engine_as_python_counts_th
 
     monkeypatch.setattr(columnar, "scan_rows", no_fallback)
     assert columnar.scan(path) == python
+
+
+def test_the_head_is_typed_while_the_first_chunks_are_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The column typing (Python) runs once the first EARLY chunks are handed to the parsers (which
+    release the GIL), not before the pass starts; the result is the Python scan's."""
+    path = gen_varied.write_varied(tmp_path / "v.csv", 3_000)
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 1 << 14)  # many chunks
+    events: list[str] = []
+    prefetch, prepare = engine.prefetch, columnar.prepare
+
+    def handed(chunks: object, depth: int = 2) -> object:
+        for chunk in prefetch(chunks, depth):  # type: ignore[arg-type]
+            events.append("chunk")
+            yield chunk
+
+    def typed(*args: object, **kwargs: object) -> object:
+        events.append("prepare")
+        return prepare(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "prefetch", handed)
+    monkeypatch.setattr(columnar, "prepare", typed)
+    same(path)
+    assert events[: columnar.EARLY + 1] == ["chunk"] * columnar.EARLY + ["prepare"]
+    assert events.count("prepare") == 1 and events.count("chunk") > columnar.EARLY + 1
+
+
+def test_a_typing_error_stops_the_started_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A usage error while typing the head (a --key that names no column) leaves no reader thread behind."""
+
+    path = gen_varied.write_varied(tmp_path / "v.csv", 3_000)
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 1 << 14)
+    with pytest.raises(UsageError):
+        columnar.scan(path, keys=("no such column",))
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-reader"]

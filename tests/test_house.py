@@ -24,8 +24,9 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "python_calamine": ("classify/datasets.py",),
     "polars": (
         "classify/engine.py",
+        "classify/keys.py",
         "classify/ndjson.py",
-    ),  # the columnar scan (issue 18): engine, and .jsonl lines in ndjson; columnar.py reaches it through them
+    ),  # the columnar scan (issue 18): engine (its key cells in keys), and .jsonl lines in ndjson; columnar.py reaches it through them
     "jpholiday": ("dates/calendar_jp.py",),
 }
 
