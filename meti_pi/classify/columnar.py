@@ -163,6 +163,21 @@ def _done(value: Any) -> Future[Any]:
     return future
 
 
+def _planned(p: Prepared, engine: Any, skip_first: bool | None) -> tuple[bool, Any, Any, Any]:
+    """What the pass needs of the typed head: whether the file's first row is the header (and is not
+    counted), where the Python scan's batches fall, the engine's expressions, the key hasher (None:
+    no key column)."""
+    hasher = None
+    if p.key_columns:
+        dates = [
+            None if p.columns[i].key_normaliser is normalise_cells else p.columns[i].key_normaliser
+            for i in p.key_columns
+        ]
+        hasher = engine.KeyHasher(p.key_columns, dates)
+    first_is_header = bool(p.header if skip_first is None else skip_first)
+    return first_is_header, engine.Layout(len(p.head)), engine.plan_exprs(p.columns), hasher
+
+
 def _count(
     chunks: Any,
     typed: Prepared | Callable[[], Prepared],
@@ -178,22 +193,6 @@ def _count(
     `parse` turns a chunk into a frame (on a worker) when chunks are raw bytes. `typed`: the prepared
     columns, or the function that types them (called once the first chunks are being read and parsed:
     the typing of the head, in Python, overlaps their parsing, which releases the GIL)."""
-    p: Prepared
-    first_is_header, layout, exprs, hasher = False, None, None, None
-
-    def plan(prepared: Prepared) -> None:
-        nonlocal p, first_is_header, layout, exprs, hasher
-        p = prepared
-        first_is_header = bool(p.header if skip_first is None else skip_first)
-        layout = engine.Layout(len(p.head))
-        exprs = engine.plan_exprs(p.columns)
-        if p.key_columns:
-            dates = [
-                None if p.columns[i].key_normaliser is normalise_cells else p.columns[i].key_normaliser
-                for i in p.key_columns
-            ]
-            hasher = engine.KeyHasher(p.key_columns, dates)
-
     counts = engine.Counts()
     done = 0
     pending = expected
@@ -235,7 +234,9 @@ def _count(
         if callable(typed):  # the first EARLY chunks are parsed while the head is typed
             for item in islice(items, EARLY):
                 parsing.append(pool.submit(parse, item) if parse is not None else _done(item))
-        plan(typed() if callable(typed) else typed)
+        # the closures above read these once chunks are counted, after this line
+        p = typed() if callable(typed) else typed
+        first_is_header, layout, exprs, hasher = _planned(p, engine, skip_first)
         for item in items:
             parsing.append(pool.submit(parse, item) if parse is not None else _done(item))
             while len(parsing) > 1:

@@ -460,15 +460,11 @@ class Records(Mapping[str, Any]):
     def keys_of(self, kind: str) -> list[str]:
         """The keys of the files of `kind`, without reading them (in no particular order)."""
         listed = self.tree.kind(kind)
-        gone = {rel for rel, o in self.overlay.items() if o is None}  # deleted by the change (few)
+        gone = self._gone()
         keys = [rel[:-5] for rel in listed if rel.endswith(".yaml")]
         if not gone.isdisjoint(listed):
             keys = [key for key in keys if key + ".yaml" not in gone]
-        return keys + [
-            rel[:-5]
-            for rel, o in self.overlay.items()
-            if o is not None and rel not in listed and rel.startswith(kind + "/") and rel.endswith(".yaml")
-        ]
+        return keys + self._added(kind, listed)
 
     def keys_folded(self, kind: str, folded: set[str]) -> list[str]:
         """The keys of `keys_of(kind)` whose `lower()` is in `folded`, in the same order: from the kept
@@ -478,16 +474,20 @@ class Records(Mapping[str, Any]):
         if not isinstance(listed, Listing):
             return [k for k in self.keys_of(kind) if k.lower() in folded]
         found = listed.folded([f + ".yaml" for f in folded if f.startswith(prefix)])
-        gone = {rel for rel, o in self.overlay.items() if o is None}
+        gone = self._gone()
         keys = [rel[:-5] for rel in found if rel.endswith(".yaml") and rel not in gone]
-        return keys + [
+        return keys + [key for key in self._added(kind, listed) if key.lower() in folded]
+
+    def _gone(self) -> set[str]:
+        """The files the change deletes (few)."""
+        return {rel for rel, o in self.overlay.items() if o is None}
+
+    def _added(self, kind: str, listed: Any) -> list[str]:
+        """The keys of the files of `kind` the change adds (in the overlay, not in HEAD's listing)."""
+        return [
             rel[:-5]
             for rel, o in self.overlay.items()
-            if o is not None
-            and rel.startswith(prefix)
-            and rel.endswith(".yaml")
-            and rel[:-5].lower() in folded
-            and rel not in listed
+            if o is not None and rel not in listed and rel.startswith(kind + "/") and rel.endswith(".yaml")
         ]
 
     def referrers(self, keys: set[str], kinds: set[str]) -> set[str]:
