@@ -32,6 +32,7 @@ LAYERS: tuple[str, ...] = (
     "gitlayer",  # the only code that runs git: runner, commit, journal, lock, fs, trailers
     "gitlog",  # reading commits out of `git log`
     "procs",  # the one module that starts processes
+    "early",  # a function run in a thread beside the caller (the write path's git checks, a scan's distinct count)
     "gcpause",  # the cyclic collector paused around one pass
     "render",  # Word, Excel, output files
     "dates",  # the Japanese calendar and 和暦

@@ -12,14 +12,14 @@ nothing left to do (recovery finds the change by its Meti-Pi-Change trailer).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
+from meti_pi.early import Early
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.commit import (
@@ -225,18 +225,20 @@ def transaction(
             # it will sit on), never against someone's unsaved work: read from git and the cache.
             tx.at = tree_of(root, base, settings)
         yield tx
-        early: list[_Early[set[str]]] = []
+        early: list[Early[set[str]]] = []
         try:
             # EARLY_CHECK: git's part of the refusal of someone's uncommitted work runs beside the validation.
             texts = _validated(
                 root,
                 tx,
                 today,
-                early=lambda rels: early.append(_Early(_staged_or_moved, repo, [repo.git_path(r) for r in rels], base)),
+                early=lambda rels: early.append(
+                    Early(_staged_or_moved, repo, [repo.git_path(r) for r in rels], base, name=CHECK_THREAD)
+                ),
             )
         finally:
             for check in early:
-                check.thread.join()  # no git process of the check outlives the validation's refusal
+                check.wait()  # no git process of the check outlives the validation's refusal
         if not texts:
             return
         _refuse_dirty(repo, list(texts), tx.at, base, early[0].result() if early else None)
@@ -269,22 +271,22 @@ def _ready(root: Path) -> tuple[Repo, float]:
     while the repository is found (`git rev-parse`) and the policy read; each was a git process
     waited for in turn."""
     checks = [
-        _Early(identity, root, "GIT_AUTHOR_IDENT"),
-        _Early(identity, root, "GIT_COMMITTER_IDENT"),
-        _Early(branch_of, root),
+        Early(identity, root, "GIT_AUTHOR_IDENT", name=CHECK_THREAD),
+        Early(identity, root, "GIT_COMMITTER_IDENT", name=CHECK_THREAD),
+        Early(branch_of, root, name=CHECK_THREAD),
     ]
     try:
         repo = repo_of(root)
         in_progress(repo)
     except BaseException:
         for check in checks:
-            check.thread.join()  # no git process of the checks outlives the refusal
+            check.wait()  # no git process of the checks outlives the refusal
         raise
     try:
         policy = load_policy(root)
     finally:
         for check in checks:
-            check.thread.join()
+            check.wait()
         for check in checks:
             check.result()  # their refusals first, in order, whatever reading the policy raised
     return repo, float(policy.get("lock_timeout_seconds", 30))
@@ -356,41 +358,20 @@ def _current(root: Path, relpath: str) -> str | None:
         raise UsageError(f"{relpath}: {exc.strerror}; remove it. Nothing was written") from None
 
 
-T = TypeVar("T")
+CHECK_THREAD = "meti-pi-early-check"  # the name of EARLY_CHECK's threads (tests look for them)
 
-
-class _Early(Generic[T]):
-    """EARLY_CHECK (a speed trick the write bench needs at 100,000 records): `fn(*args)` run in a
-    thread while the caller goes on; `result` waits for it and raises what it raised. Used for
-    the identity and branch checks (`_ready`, three git processes, one thread each) beside finding
-    the repository and reading the policy, and for the staged-work check beside the validation.
-
-    git's part of the write path's refusal of someone's uncommitted work (`_staged_or_moved`: `git
-    rev-parse HEAD`, `git diff-index --cached`, which reads git's whole index, 20-40 ms at 100k) needs
-    only the paths the change writes; it runs while the change is screened and validated (Python
-    work: the thread mostly waits on git, which runs on another core) and is waited for before
-    anything is written. The same checks: the work-tree files are still read just before they are
-    written (`_refuse_dirty`, in the caller's thread), and git's own commit may still meet a commit
-    made by hand (gitlayer.commit checks that after it). The thread is handed plain data only: the
-    lazily read register is not safe to share between threads."""
-
-    def __init__(self, fn: Callable[..., T], *args: object) -> None:
-        self.error: Exception | None = None
-        self.value: T | None = None
-        self.thread = threading.Thread(target=self._run, args=(fn, args), name="meti-pi-early-check", daemon=True)
-        self.thread.start()
-
-    def _run(self, fn: Callable[..., T], args: tuple[object, ...]) -> None:
-        try:
-            self.value = fn(*args)
-        except Exception as exc:  # noqa: BLE001 - any failure is handed to the caller's thread by result()
-            self.error = exc
-
-    def result(self) -> T:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.value  # type: ignore[return-value]  # set by _run whenever no error was
+# EARLY_CHECK (a speed trick the write bench needs at 100,000 records): git checks run in a
+# thread while the caller goes on (meti_pi.early.Early), used for the identity and branch checks (`_ready`, three git processes, one thread each) beside finding
+# the repository and reading the policy, and for the staged-work check beside the validation.
+#
+# git's part of the write path's refusal of someone's uncommitted work (`_staged_or_moved`: `git
+# rev-parse HEAD`, `git diff-index --cached`, which reads git's whole index, 20-40 ms at 100k) needs
+# only the paths the change writes; it runs while the change is screened and validated (Python
+# work: the thread mostly waits on git, which runs on another core) and is waited for before
+# anything is written. The same checks: the work-tree files are still read just before they are
+# written (`_refuse_dirty`, in the caller's thread), and git's own commit may still meet a commit
+# made by hand (gitlayer.commit checks that after it). The thread is handed plain data only: the
+# lazily read register is not safe to share between threads.
 
 
 def _staged_or_moved(repo: Repo, gpaths: list[str], base: str) -> set[str]:
@@ -401,7 +382,7 @@ def _staged_or_moved(repo: Repo, gpaths: list[str], base: str) -> set[str]:
         return set()  # no commit yet: `git status` says everything (_refuse_dirty)
     # The staged check starts at once, beside `git rev-parse` (it does not depend on its answer):
     # started after it, it waited for the validation's thread to hand back the interpreter.
-    staged = _Early(_staged_paths, repo, gpaths, base)
+    staged = Early(_staged_paths, repo, gpaths, base, name=CHECK_THREAD)
     try:
         now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
@@ -409,7 +390,7 @@ def _staged_or_moved(repo: Repo, gpaths: list[str], base: str) -> set[str]:
         if now != base and (not now or register_changed(repo, base, now)):
             raise MetiPiError(MOVED)
     finally:
-        staged.thread.join()  # no git process of the check outlives it
+        staged.wait()  # no git process of the check outlives it
     return staged.result()
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from meti_pi.classify.dialect import _PY_SPACE
+from meti_pi.early import Early
 
 
 def _class_chars(spelled: str) -> tuple[str, ...]:
@@ -72,35 +73,21 @@ class DistinctHashes:
         self._held = 0
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.spills = 0
-        self._early: tuple[Any, list[tuple[bool, Any]]] | None = None  # start_count's thread and its result
+        self._early: Early[int] | None = None  # start_count's count
 
     def start_count(self) -> None:
         """Begin the count on a thread (polars releases the GIL), so that the caller's remaining work
         overlaps it (at the end of a pass: the counts' folding); count() waits for it. Hashes added
         afterwards discard it."""
-        import threading
-
         self._settle()
-        result: list[tuple[bool, Any]] = []
+        self._early = Early(self._count, name="meti-pi-distinct")
 
-        def run() -> None:
-            try:
-                result.append((True, self._count()))
-            except BaseException as exc:  # noqa: BLE001 - raised again by count()
-                result.append((False, exc))
-
-        thread = threading.Thread(target=run, name="meti-pi-distinct", daemon=True)
-        thread.start()
-        self._early = (thread, result)
-
-    def _settle(self) -> tuple[bool, Any] | None:
-        """start_count's result (waited for), once; None when none was started."""
-        if self._early is None:
-            return None
-        thread, result = self._early
-        self._early = None
-        thread.join()
-        return result[0]
+    def _settle(self) -> Early[int] | None:
+        """start_count's count (waited for), once; None when none was started."""
+        early, self._early = self._early, None
+        if early is not None:
+            early.wait()
+        return early
 
     def add_series(self, hashes: pl.Series) -> None:
         """Add `hashes` (repeats allowed)."""
@@ -124,12 +111,7 @@ class DistinctHashes:
 
     def count(self) -> int:
         early = self._settle()
-        if early is not None:
-            done, value = early
-            if not done:
-                raise value
-            return int(value)
-        return self._count()
+        return early.result() if early is not None else self._count()
 
     def _count(self) -> int:
         if self._tmp is None:
