@@ -218,7 +218,7 @@ def transaction(
         crash_point("locked")
         recover_noted(repo)
         # The commit made at the end must sit on this commit: the change was computed from it.
-        base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        base = head_commit(repo.top) or ""
         tx = Transaction(root, repo, today, command, article, summary, False, settings=settings)
         if base:
             # The change is decided and validated against the register as HEAD holds it (the commit
@@ -384,7 +384,7 @@ def _staged_or_moved(repo: Repo, gpaths: list[str], base: str) -> set[str]:
     # started after it, it waited for the validation's thread to hand back the interpreter.
     staged = Early(_staged_paths, repo, gpaths, base, name=CHECK_THREAD)
     try:
-        now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        now = head_commit(repo.top)
         # Commits made meanwhile outside the register (git knows nothing of meti-pi's lock) leave the
         # change as valid as it was; one that touched the register may invalidate what was decided.
         if now != base and (not now or register_changed(repo, base, now)):
@@ -477,7 +477,7 @@ def commit_paths(
     repo, timeout = _ready(root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
         recover_noted(repo)
-        base = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        base = head_commit(repo.top) or ""
         raw: dict[str, bytes | None] = {}
         for rel in relpaths:
             path = _safe_path(root, rel)

@@ -1,6 +1,6 @@
 """Committing a change: exactly the given files, with `git commit --only`, under a journal.
 
-What git needs before (`in_progress`, `identities`, `current_branch`), the journal and the atomic writes
+What git needs before (`in_progress`, `identity`, `branch_of`), the journal and the atomic writes
 (`commit_files`: the files are put back as they were on any failure before git's commit point),
 git's own retries and its words for a full disk, and the warnings for the person running the
 command (`notes`: the git layer prints nothing; the CLI writes them to stderr after each command).
@@ -18,13 +18,9 @@ from typing import Any
 from meti_pi.errors import MetiPiError
 from meti_pi.gitlayer import journal as jr
 from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
-from meti_pi.gitlayer.runner import GitFailed, Repo, git, git_bytes, run
+from meti_pi.gitlayer.runner import GitFailed, Repo, git, git_bytes, head_commit, run
 
 TRAILER_CHANGE = jr.TRAILER_CHANGE
-
-
-def current_branch(repo: Repo) -> str:
-    return branch_of(repo.top)
 
 
 def branch_of(cwd: Path) -> str:
@@ -52,11 +48,6 @@ def in_progress(repo: Repo) -> None:
     ):
         if (repo.git_dir / marker).exists():
             raise MetiPiError(f"the repository is in the middle of {what}; finish or abort it first")
-
-
-def identities(repo: Repo) -> tuple[str, str]:
-    """The (author, committer) identities as git would write them now; refused when git has none."""
-    return identity(repo.top, "GIT_AUTHOR_IDENT"), identity(repo.top, "GIT_COMMITTER_IDENT")
 
 
 def identity(cwd: Path, var: str) -> str:
@@ -202,7 +193,7 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
                 # refused ours): try again on top of it, unless it changed the register.
                 if "but expected" not in exc.stderr or attempt == 19:
                     raise
-                now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+                now = head_commit(repo.top)
                 if base and (not now or register_changed(repo, base, now)):
                     raise MetiPiError(MOVED.replace("; nothing was written", "")) from None
     except MetiPiError as exc:
@@ -297,7 +288,7 @@ def _changed_again(repo: Repo, new: str, gpaths: list[str]) -> None:
     """A commit made by hand right after ours that changed its files again: mostly git's own race
     (MESSAGE_TAKEN: a `git commit` that read the index before ours wrote it, putting the records
     back). Only seen when it lands before meti-pi finishes; `meti-pi history --verify` always sees it."""
-    now = git(repo.top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    now = head_commit(repo.top)
     if now == new or not now:
         return
     touched = register_changed(repo, new, now, gpaths)
