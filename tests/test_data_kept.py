@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from conftest import git, invoke, make_register
@@ -93,3 +93,59 @@ def test_a_kept_data_edit_of_a_record_with_an_error_is_still_refused(tmp_path: P
     target.write_text(text + "# a note\n", encoding="utf-8")  # the error mended: committed
     result = invoke(runner, root, "commit", str(target), "-m", "note")
     assert result.exit_code == 0, result.output
+
+
+class _Watched:
+    """Which check is running, and the record files whose text each one read."""
+
+    check: ClassVar[str] = "(none)"
+    reads: ClassVar[dict[str, set[str]]] = {}
+
+
+def _watched(rec: Any) -> Any:
+    """`rec` as a record whose text, when read, is noted against the check running."""
+    from meti_pi.store.record import Record
+
+    class Spy(Record):
+        @property  # type: ignore[misc]  # shadows the slot on purpose: every read goes through here
+        def text(self) -> str:
+            _Watched.reads.setdefault(_Watched.check, set()).add(self.relpath)
+            return str(self.__dict__["_text"])
+
+    spy = Spy.__new__(Spy)
+    for name in ("kind", "id", "relpath", "path", "data"):
+        Record.__dict__[name].__set__(spy, getattr(rec, name))
+    spy.__dict__["_text"] = rec.text
+    return spy
+
+
+def test_no_check_reads_the_text_of_a_record_it_finds_nothing_in(
+    example: tuple[Path, Register, dict[str, str]],
+) -> None:
+    """The invariant DATA_KEPT rests on, seen directly: a check reads a record's text (its lines,
+    its comments) only to give the line of a problem in that same record. Every check is run over
+    the example register with records that note each read of their text; every file read must be
+    one the check reports a problem in (its lines resolved while it is still the check running).
+    (test_a_kept_data_edit_changes_no_other_records_problems sees a violation only where an edit
+    of the example register happens to change a problem; this sees any read.)"""
+    from meti_pi.checks.validate import CHECKS
+
+    root, _whole, _texts = example
+    reg = Register.load(root, settings=WHOLE)
+    for key in list(reg.records):
+        reg.records[key] = _watched(reg.records[key])
+    # The root files (policy.yaml: its lines for the policy's own problems) are not watched: an edit
+    # of one is never taken for kept data (data_kept: records of a kind only), it re-checks everything.
+    _Watched.reads = {}
+    reported: dict[str, set[str]] = {}
+    try:
+        for check in CHECKS:
+            _Watched.check = check.__name__
+            found = list(check(reg, TODAY))
+            assert all(p.line is None or p.line >= 1 for p in found)  # lazy lines resolved here, by this check
+            reported[check.__name__] = {p.path for p in found}
+    finally:
+        _Watched.check = "(none)"
+    assert sum(map(len, _Watched.reads.values())) > 0  # the watch sees the reads that locate problems
+    for name, read in _Watched.reads.items():
+        assert read <= reported.get(name, set()), (name, sorted(read - reported.get(name, set())))

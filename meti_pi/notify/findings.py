@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from meti_pi.errors import Problem
+from meti_pi.errors import LazyProblem, Problem
 from meti_pi.notify.facts import facts_of, prime, quiet_of
 from meti_pi.notify.recorded import KindStatus, _made_key, file_status, notices_by_file, notices_of_files
 from meti_pi.notify.requirements import (
@@ -29,7 +29,7 @@ from meti_pi.notify.requirements import (
     ppc_items_hash,
     requirement_of,
 )
-from meti_pi.store import schema, yamlload
+from meti_pi.store import problems, schema
 from meti_pi.store.register import Record, Register
 
 
@@ -42,7 +42,7 @@ class Finding:
     status: str  # missing | late | stale (failing); due | late_explained | unhashed (listed)
     message: str
     path: str
-    line: int | None = None
+    at: Any = None  # the line: found in the file when first read (store.problems.where), or an int
     key: str = ""
     due: date | None = None
     notification: str | None = None
@@ -52,11 +52,18 @@ class Finding:
         return self.status in FAILING
 
     @property
+    def line(self) -> int | None:
+        """The line of the finding's key in its file (the file is parsed again for it: a finding
+        that `validate` does not report, or that the write path discards, is never located)."""
+        line: int | None = self.at.resolve() if hasattr(self.at, "resolve") else self.at
+        return line
+
+    @property
     def code(self) -> str:
         return "notice-" + self.status.replace("_", "-")
 
     def problem(self, severity: str = "warning") -> Problem:
-        return Problem(self.path, self.line, self.code, self.message, severity, self.key)
+        return LazyProblem.later(self.path, self.at, self.code, self.message, severity, self.key)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -73,10 +80,9 @@ class Finding:
         }
 
 
-def _locate(rec: Record, key_path: tuple[object, ...]) -> tuple[int | None, str]:
-
-    line = yamlload.locate(rec.text, key_path) if rec.text else None
-    return line, schema.key_path(key_path)
+def _locate(rec: Record, key_path: tuple[object, ...]) -> tuple[Any, str]:
+    """Where `key_path` is in `rec`'s file (its line found when first read), and the key path as written."""
+    return problems.where(rec, key_path), schema.key_path(key_path)
 
 
 def _timing_words(req: Requirement) -> str:
@@ -104,7 +110,7 @@ def kind_findings(ks: KindStatus, today: date) -> list[Finding]:
     )
 
     def finding(status: str, message: str, notification: str | None = None) -> Finding:
-        line, key = _locate(rec, anchor_key)  # only on the finding path: locating parses the file again
+        line, key = _locate(rec, anchor_key)  # located when its line is read (validate reports failing findings only)
         return Finding(rec.id, kind, status, message, rec.relpath, line, key, req.due, notification)
 
     out: list[Finding] = []
@@ -468,28 +474,24 @@ def ledger_findings(reg: Register) -> Iterator[Problem]:
         entries = [e for e in _list(ledger.data.get("notified")) if isinstance(e, dict)] if ledger else []
         entry = next((e for e in entries if e.get("notification") == rec.id), None)
         if entry is None:
-            line, key = _locate(rec, ("file",))
-            yield Problem(
-                rec.relpath,
-                line,
+            yield problems.at(
+                rec,
+                ("file",),
                 "ledger-missing",
                 f"Art. 38: notice {rec.id} is not in the 台帳 ledger/{fid}.yaml; "
                 "add it under `notified` (or re-record it with `meti-pi notify`)",
                 "warning",
-                key,
             )
         elif entry.get("state") not in (None, rec.data.get("state")):
             assert ledger is not None
             i = entries.index(entry)
-            line, key = _locate(ledger, ("notified", i, "state"))
-            yield Problem(
-                ledger.relpath,
-                line,
+            yield problems.at(
+                ledger,
+                ("notified", i, "state"),
                 "ledger-state",
                 f"Art. 38: the 台帳 says {rec.id} is {entry.get('state')}, "
                 f"the notice says {rec.data.get('state')}; correct the 台帳",
                 "warning",
-                key,
             )
 
 

@@ -22,6 +22,11 @@ def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, sever
     )
 
 
+def where(rec: Record, key_path: tuple[object, ...]) -> _RecordWhere:
+    """The line of `key_path` in `rec`'s file, found (its text read) only when `resolve()` is called."""
+    return _RecordWhere(rec, key_path)
+
+
 class _RecordWhere:
     """yamlload.Where of a record whose text is read only when the line is asked for (None without text)."""
 
