@@ -441,3 +441,25 @@ def test_incident_findings_warn_on_every_passed_deadline(tmp_path: Path) -> None
     pii = [p for p in found if p.code == "incident-personal-data"]
     assert len(pii) == 1 and "example.jp" not in pii[0].message
     assert list(inc.incident_findings(Reg(), KNOWN)) == pii  # nothing late on the known day
+
+
+def test_an_overdue_finding_gives_the_line_of_its_deadline(tmp_path: Path) -> None:
+    """The line of an overdue step is found in the record's own text (when read: the file is parsed
+    again only for a problem that is reported)."""
+    import yaml
+
+    from meti_pi.store.register import Record
+
+    rec = {"schema_version": 1, "id": "INC-2025-AAAAAA", **record(principals=150)}
+    text = yaml.safe_dump(rec, allow_unicode=True, sort_keys=False)
+    lines = text.splitlines()
+    deadlines = next(i for i, line in enumerate(lines) if line.strip() == "deadlines:")
+    final_line = next(i for i in range(deadlines, len(lines)) if lines[i].strip().startswith("final_report:")) + 1
+
+    class Reg:
+        def of_kind(self, kind: str) -> list[Record]:
+            return [Record("incidents", rec["id"], f"incidents/{rec['id']}.yaml", tmp_path / "x.yaml", rec, text)]
+
+    found = list(inc.incident_findings(Reg(), date(2026, 1, 6)))
+    final = next(p for p in found if p.code == "incident-overdue" and "final-report" in p.message)
+    assert final.line == final_line

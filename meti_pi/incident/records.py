@@ -6,11 +6,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from meti_pi.errors import LazyProblem, Problem, UsageError
+from meti_pi.errors import Problem, UsageError
 from meti_pi.incident.assessment import assess
 from meti_pi.incident.chain import STEPS, chain, next_due, overdue
 from meti_pi.incident.facts import FileInfo, Rules, full_facts
-from meti_pi.store import schema, yamlload
+from meti_pi.store.problems import at as problem_at
 
 
 def new_record(
@@ -276,20 +276,18 @@ def incident_findings(reg: Any, today: date) -> Iterator[Problem]:
                 if step["step"] in ("preliminary-report", "final-report")
                 else ("events",)
             )
-            line = yamlload.Where(rec.text, key) if rec.text else None  # found when read (errors.LazyProblem)
             when = (
                 f"its target (速報の目安, 速やかに) was {step['due']}"
                 if step["step"] == "preliminary-report"
                 else f"was due {step['due']}"
             )
-            yield LazyProblem.later(
-                rec.relpath,
-                line,
+            yield problem_at(  # its line found (the file read again) only when read
+                rec,
+                key,
                 "incident-overdue",
                 f"Art. {step['article']}: {step['title']} ({step['step']}) {when} and is not recorded; "
                 f"record it with `meti-pi incident update {rec.id} --event {step['step']} --on DATE`",
                 "warning",
-                schema.key_path(key),
             )
         for path, finding in screening.findings_in({k: data.get(k) for k in ("summary", "facts", "events")}):
             yield Problem(
