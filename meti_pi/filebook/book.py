@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from meti_pi.classify import classification
 from meti_pi.dates.wareki import to_wareki
-from meti_pi.errors import Problem, RuleViolation
-from meti_pi.store import yamlload
+from meti_pi.errors import LazyProblem, Problem, RuleViolation
+from meti_pi.store import problems as located
 
 if TYPE_CHECKING:
     from meti_pi.store.register import Record, Register
@@ -414,28 +414,26 @@ def _row_problems(relpath: str, data: dict[str, Any], row: Row, secrets: list[st
 
 
 def with_lines(problems: Iterable[Problem], reg: Register) -> list[Problem]:
-    """`problems` with the line of their key in the record file, where it can be found."""
-    from dataclasses import replace
-
+    """`problems` with the line of their key in the record file, where it can be found (when first
+    read: the file is parsed again only for a problem that is reported)."""
     by_path: dict[str, Any] | None = None  # built only when a problem needs its line
     out = []
     for p in problems:
-        text = ""
         if p.line is None and p.key.startswith("$."):
             rec = reg.records.get(p.path[: -len(".yaml")]) if p.path.endswith(".yaml") else None
             if rec is None or rec.relpath != p.path:  # not a record's path: look through them all
                 if by_path is None:
                     by_path = {r.relpath: r for r in reg.records.values()}
                 rec = by_path.get(p.path)
-            text = rec.text if rec is not None else ""
-        if p.line is None and text and p.key.startswith("$."):
-            steps: list[object] = []
-            for part in p.key[2:].split("."):
-                name, _, index = part.partition("[")
-                steps.append(name)
-                if index:
-                    steps.append(int(index.rstrip("]")))
-            p = replace(p, line=yamlload.locate(text, tuple(steps)))
+            if rec is not None:
+                steps: list[object] = []
+                for part in p.key[2:].split("."):
+                    name, _, index = part.partition("[")
+                    steps.append(name)
+                    if index:
+                        steps.append(int(index.rstrip("]")))
+                where = located.where(rec, tuple(steps))
+                p = LazyProblem.later(p.path, where, p.code, p.message, p.severity, p.key)
         out.append(p)
     return out
 
