@@ -57,18 +57,21 @@ def test_both_layers_have_their_own_fingerprint(pkg: Path) -> None:
 @pytest.mark.parametrize(
     ("module", "dropped"),
     [
-        ("store/yamlload.py", {"records", "checks", "notify"}),  # the parser: every layer
-        ("store/schema.py", {"records", "checks", "notify"}),
-        ("fastschemas/files.py", {"records", "checks", "notify"}),  # imported by computed name (DYNAMIC)
-        ("errors.py", {"records", "checks", "notify"}),
+        ("store/yamlload.py", {"records", "checks", "notify", "projected", "quiet"}),  # the parser: every layer
+        ("store/schema.py", {"records", "checks", "notify", "projected", "quiet"}),
+        ("fastschemas/files.py", {"records", "checks", "notify", "projected", "quiet"}),  # by computed name (DYNAMIC)
+        ("errors.py", {"records", "checks", "notify", "projected", "quiet"}),
         ("checks/validate.py", {"checks"}),  # the checks only
-        ("notify/notices.py", {"checks"}),  # not what the notice facts come from
-        ("notify/requirements.py", {"checks", "notify"}),
-        ("notify/facts.py", {"checks", "notify"}),  # the notices engine asks it
-        ("incident/incidents.py", {"checks"}),  # imported inside a function of checks/validate
-        ("cli/register_cmds.py", set()),  # neither: printing is no layer's
+        ("notify/notices.py", {"checks", "quiet"}),  # not what the notice facts come from; status imports it
+        ("notify/requirements.py", {"checks", "notify", "projected", "quiet"}),
+        ("notify/facts.py", {"checks", "notify", "projected", "quiet"}),  # the notices engine asks it
+        ("notify/findings.py", {"checks", "quiet"}),  # the notices engine: what a quiet file stands for
+        ("notify/projected.py", {"projected"}),  # the projections alone
+        ("incident/incidents.py", {"checks", "quiet"}),  # imported inside a function of checks/validate
+        ("cli/register_cmds.py", set()),  # none: printing is no layer's
+        ("cli/status.py", set()),
         ("actions/records.py", set()),
-        ("checks/status.py", set()),  # another command's
+        ("checks/status.py", {"quiet"}),  # status passes over a quiet file: its listing counts
     ],
 )
 def test_a_change_to_a_module_drops_the_layers_that_import_it(pkg: Path, module: str, dropped: set[str]) -> None:

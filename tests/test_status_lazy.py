@@ -137,6 +137,58 @@ def test_warm_a_quiet_file_is_not_decoded(tmp_path: Path, monkeypatch: pytest.Mo
     assert quiet is not None and len(quiet.now) > n_files // 2  # most files are quiet on this register
 
 
+@pytest.mark.parametrize("changed", [None, "projected", "quiet"])
+def test_after_an_upgrade_the_projections_and_quiet_files_of_unchanged_code_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changed: str | None
+) -> None:
+    """The projections and the quiet files are kept under their own layers (store.cache_layers:
+    `projected`, `quiet`): the first `status` after an upgrade that leaves their code alone decodes
+    no record it does not describe and finds the quiet files kept; one that changes that code
+    makes them afresh. The output is the whole read's either way."""
+    from typing import Any
+
+    from meti_pi.store import cache, cache_layers
+    from meti_pi.store.cache_key import user_key
+
+    root = _generated(tmp_path)
+    settings = Settings(cache_home=tmp_path / "xdg")
+    user_key.cache_clear()
+    expected = _reference(root, TODAY)
+    assert _lazy(root, settings, TODAY)[0] == expected  # cold: projections, facts, quiet files kept
+    real_compute = cache_layers.compute
+
+    def compute(pkg: Path = cache_layers.PACKAGE_DIR) -> dict[str, Any]:  # another installation's code
+        found = real_compute(pkg)
+        if changed is not None:
+            found["layers"][changed] = "new code"
+        return found
+
+    monkeypatch.setattr(cache, "fingerprint", lambda: "after-an-upgrade")  # every file rewritten
+    monkeypatch.setattr(cache_layers, "compute", compute)
+    decoded: list[str] = []
+    real = projected.ProjectedRecords.real
+    monkeypatch.setattr(projected.ProjectedRecords, "real", lambda self, rel: decoded.append(rel) or real(self, rel))
+    out, loaded = _lazy(root, settings, TODAY)
+    assert out == expected
+    described = {item["ref"] for item in json.loads(out)["status"]} | {f["path"] for f in json.loads(out)["check"]}
+    described |= {p["path"] for p in json.loads(out)["ledger"]}
+    undescribed = [rel for rel in decoded if rel[:-5] not in described and rel not in described]
+    quiet = facts.quiet_of(loaded.reg)
+    assert quiet is not None
+    n_files = len(loaded.reg.keys_of("files"))
+    records = loaded.reg.records
+    assert isinstance(records, projected.ProjectedRecords)
+    if changed == "projected":
+        assert {"files", "notifications"} <= records.fresh  # projected afresh
+    else:
+        assert records.fresh == set() and undescribed == []  # every projection kept
+    if changed == "quiet":
+        assert quiet.stored == {}  # found quiet afresh
+    else:
+        assert len(quiet.stored) > n_files // 2
+    user_key.cache_clear()
+
+
 def test_a_damaged_projection_file_is_a_miss(tmp_path: Path) -> None:
     root = make_register(tmp_path, example=True)
     settings = Settings(cache_home=tmp_path / "xdg")

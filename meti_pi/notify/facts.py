@@ -53,11 +53,12 @@ def _kept(store: Any, name: str, field: str, digest: str, kept: Any = None) -> d
 
 
 def kept_fp(store: Any, name: str) -> str:
-    """The fingerprint a file of this module is kept under: the notice facts under their layer's
-    (meti_pi.store.cache_layers: the code of this module and what it imports, the engine's decision
-    and hashes among it), so an upgrade that leaves that code alone keeps them; `notice-quiet` and
-    anything else under all of meti-pi's (a quiet file stands for the whole notices engine)."""
-    fp: str = store.layer_fp("notify") if name == FILE else store.fp
+    """The fingerprint a file of this module is kept under: that of its layer
+    (meti_pi.store.cache_layers), so an upgrade that leaves the layer's code alone keeps it — the
+    notice facts under the code of this module and what it imports (the engine's decision and
+    hashes among it), `notice-quiet` under the notices engine's and status's (`quiet`); anything
+    else under all of meti-pi's."""
+    fp: str = store.layer_fp(_LAYER_OF[name]) if name in _LAYER_OF else store.fp
     return fp
 
 
@@ -231,6 +232,7 @@ def save_work(reg: Register) -> None:
 
 
 QUIET_FILE = "notice-quiet"
+_LAYER_OF = {FILE: "notify", QUIET_FILE: "quiet"}  # kept_fp: each file's cache layer
 
 
 class Quiet:
@@ -265,7 +267,12 @@ class Quiet:
     def save(self) -> None:
         if self.now != self.stored:
             store = self.store
-            _write(store.dir / QUIET_FILE, store.fp, store.key, {"policy": self.digest, "quiet": self.now})
+            _write(
+                store.dir / QUIET_FILE,
+                kept_fp(store, QUIET_FILE),
+                store.key,
+                {"policy": self.digest, "quiet": self.now},
+            )
 
 
 def prime_quiet(reg: Register, store: Any, cid_of: Callable[[str], str | None], kept: Any = None) -> Quiet:

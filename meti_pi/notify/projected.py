@@ -270,7 +270,16 @@ class ProjectedRecords(worktree.WorkRecords):
                 continue  # the kind was not read whole: what it holds is not known here
             if kind not in self.fresh and len(seen) == len(self.entries.get(kind) or ()):
                 continue  # nothing new, nothing gone
-            _write(store.dir / (FILE + kind), store.fp, store.key, {"v": VERSION, "entries": seen})
+            _write(store.dir / (FILE + kind), kept_fp(store, FILE + kind), store.key, {"v": VERSION, "entries": seen})
+
+
+def kept_fp(store: Any, name: str) -> str:
+    """The fingerprint the cache file `name` is kept under: a projection under the `projected`
+    layer (the code of this module and what it imports), the others as meti_pi.notify.facts keeps them."""
+    if name.startswith(FILE):
+        fp: str = store.layer_fp("projected")
+        return fp
+    return facts.kept_fp(store, name)
 
 
 def _kept(kept: Any) -> dict[str, Any]:
@@ -360,7 +369,7 @@ class _Ahead:
 
     def _run(self, names: list[str]) -> None:
         for name in names:
-            self.found[name] = _read(self.store.dir / name, facts.kept_fp(self.store, name), self.store.key)
+            self.found[name] = _read(self.store.dir / name, kept_fp(self.store, name), self.store.key)
 
     def result(self, store: Any) -> dict[str, Any]:
         """What was read, if `store` is the cache it was read from (else nothing: read again)."""

@@ -8,6 +8,9 @@ Each layer of the cache now carries the fingerprint of what produces it:
 - `checks` (validation results, the incremental base, the checks' weights): meti_pi.checks.validate
   and every module it imports, likewise (which includes the records' code);
 - `notify` (each file's notice facts, meti_pi.notify.facts): that module's closure, likewise;
+- `projected` (the projections `status` and `notify --check` read records through,
+  meti_pi.notify.projected) and `quiet` (the files the notices engine found nothing for, which
+  `status` passes over: meti_pi.notify.findings and meti_pi.checks.status), likewise;
 and every layer: the cache FORMAT, Python (version and executable), every data file shipped in the
 package (schemas, catalogues: read by code without an import) and each outside library a module
 of the layer imports (where it is installed, its size and time). A module's part is the digest of
@@ -48,6 +51,12 @@ ROOTS: dict[str, tuple[str, ...]] = {
     "records": ("meti_pi.store.register",),
     "checks": ("meti_pi.checks.validate",),
     "notify": ("meti_pi.notify.facts",),  # notice facts (Store.layer_fp("notify"))
+    # the projections of status / notify --check: the fields projected.FIELDS names, as that module
+    # reads them (a field it does not project is read from the record itself)
+    "projected": ("meti_pi.notify.projected",),
+    # the files kept as quiet: "the notices engine found nothing", on which status skips them (its
+    # own listing of a file is the engine's findings read otherwise): the engine and status both
+    "quiet": ("meti_pi.notify.findings", "meti_pi.checks.status"),
 }
 # Modules that import by computed name, and the package whose modules they may import.
 DYNAMIC: dict[str, str] = {
