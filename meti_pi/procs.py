@@ -6,6 +6,9 @@ behind one small portable module).
   sequential elsewhere (Windows), with the same results and the same exceptions.
 - `background(work)`: run `work` in a child process this one waits for only at exit; runs it
   inline where there is no fork (one fire-and-forget child: not a pool's job).
+- `beside(check)`: run `check` in a forked child while this process goes on, and ask later
+  whether it passed (one check beside work that holds the GIL: an .xlsx sheet measured while
+  python-calamine opens the workbook); None where a fork is unavailable or unwise.
 
 Why the fork context: the tasks are closures over a register already loaded in memory (10,000
 records). A forked worker shares it for free; the tasks are parked in `_PARKED` before the
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -122,3 +127,49 @@ _PARKED: Sequence[Callable[[], Any]] = ()
 
 def _run_parked(share: list[int]) -> list[Any]:
     return [_PARKED[i]() for i in share]
+
+
+class Beside:
+    """A check running in a forked child (beside()). Its only answer is its exit status."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._code: int | None = None
+
+    def passed(self) -> bool:
+        """Wait for the child: True only when the check returned (no exception, crash or kill)."""
+        if self._code is None:
+            _, status = os.waitpid(self.pid, 0)
+            self._code = os.waitstatus_to_exitcode(status)
+        return self._code == 0
+
+    def stop(self) -> None:
+        """End the child if it still runs, and reap it (no zombie on any path)."""
+        if self._code is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.passed()
+
+
+def beside(check: Callable[[], object]) -> Beside | None:
+    """`check()` started in a forked child that runs beside this process; `passed()` waits for it.
+
+    None where a fork is unavailable (the caller runs `check` itself) or unwise: with another
+    thread running, the child could wait forever on a lock that thread held at the fork. The
+    child writes nothing and ends with os._exit (no exit handler, no flush of this process's
+    buffers): status 0 when `check` returned, 1 when it raised anything (a refusal included; the
+    caller runs the check again itself to raise it). The caller must call passed() or stop().
+    """
+    if not CAN_FORK or threading.active_count() > 1:
+        return None
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            check()
+            code = 0
+        finally:
+            os._exit(code)
+    return Beside(pid)

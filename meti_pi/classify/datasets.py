@@ -16,10 +16,12 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
+from meti_pi import procs
 from meti_pi.classify.xlsxbounds import check_part, check_xlsx_bounds  # noqa: F401 - check_xlsx_bounds: the guard, named here as before
 from meti_pi.errors import UsageError
 
@@ -377,39 +379,38 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
 def _guarded_workbook(path: Path) -> Any:
     """The python-calamine workbook of `path`, opened only within check_xlsx_bounds' limits.
 
-    Opening reads the shared strings (checked first, on the opener's thread); the sheets are read
-    only when a sheet is asked for, so they are checked meanwhile, and the workbook is handed out
-    only when every sheet has passed. Each part is decompressed once by the check and once by
-    calamine. (python-calamine 0.9 holds the GIL while it opens the workbook (measured: the other
-    thread gets ~15 % of a core), so the two mostly take turns; zlib's decompression overlaps.)"""
-    import threading
-
+    Opening reads the shared strings (checked first); the sheets are read only when a sheet is
+    asked for, so they are checked meanwhile, in a forked child (procs.beside): python-calamine
+    0.9 holds the GIL while it opens the workbook, so a thread would only take turns with it.
+    The workbook is handed out only when every sheet has passed: the child said so, or this
+    process checked them itself (no fork here, or the child did not pass: its refusal is raised
+    from here, exactly as checked in one process). A refused sheet's message comes first, as
+    when the checks ran in this process.
+    """
     import python_calamine
 
-    opened: list[Any] = []
-
-    def open_book() -> None:
+    sheets = procs.beside(partial(check_part, path, shared=False))
+    book: Any = None
+    try:
+        failure: Exception | None = None
         try:
             check_part(path, shared=True)  # before calamine reads the shared strings
-            opened.append(python_calamine.CalamineWorkbook.from_path(str(path)))
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
-            opened.append(exc)
-
-    opener = threading.Thread(target=open_book, name="meti-pi-xlsx-open", daemon=True)
-    opener.start()
-    try:
-        check_part(path, shared=False)
+            failure = exc
+        if sheets is None or not sheets.passed():
+            check_part(path, shared=False)  # no child, or its check did not pass: the refusal from here
+        if isinstance(failure, UsageError):
+            raise failure  # the shared strings refused (or the zip unreadable): the guard's own message
+        if failure is not None:
+            raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(failure)})") from None
+        return book
     except BaseException:
-        opener.join()
-        if not isinstance(opened[0], Exception):
-            opened[0].close()  # a sheet is refused: the workbook is not used
+        if sheets is not None:
+            sheets.stop()
+        if book is not None:
+            book.close()  # refused (or interrupted): the workbook is not used
         raise
-    opener.join()
-    if isinstance(opened[0], UsageError):
-        raise opened[0]  # the shared strings refused (or the zip unreadable): the guard's own message
-    if isinstance(opened[0], Exception):
-        raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(opened[0])})") from None
-    return opened[0]
 
 
 def _calamine_problem(exc: BaseException) -> str:
