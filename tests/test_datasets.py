@@ -206,6 +206,18 @@ def test_xlsx_every_sheet_and_one_sheet(tmp_path: Path) -> None:
         rows_of(path, "無い")
 
 
+def test_xlsx_a_batch_with_one_number_is_converted_whole(tmp_path: Path) -> None:
+    """Text-only batches are passed on as calamine gives them; one number, date or boolean anywhere
+    in a batch (here the last cell of the first one, and the first of the second) converts it."""
+    rows: list[list[object]] = [["氏名", "番号"]] + [["山田", "0012"] for _ in range(2 * BATCH_ROWS)]
+    rows[BATCH_ROWS][1] = 12.0  # the last row of the first batch (the header row comes before it)
+    rows[BATCH_ROWS + 1][0] = True
+    tables = rows_of(_xlsx(tmp_path / "n.xlsx", {"s": rows}))
+    data = tables[0][2]
+    assert data[BATCH_ROWS - 1] == ["山田", "12"] and data[BATCH_ROWS] == ["TRUE", "0012"]
+    assert all(type(v) is str for row in data for v in row) and len(data) == 2 * BATCH_ROWS
+
+
 def test_xlsx_truncated(tmp_path: Path) -> None:
     good = _xlsx(tmp_path / "g.xlsx", {"s": [["a"], ["b"]]})
     bad = tmp_path / "t.xlsx"
