@@ -135,12 +135,17 @@ class Beside:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self._code: int | None = None
+        _BESIDE.append(self)
 
     def passed(self) -> bool:
         """Wait for the child: True only when the check returned (no exception, crash or kill)."""
         if self._code is None:
-            _, status = os.waitpid(self.pid, 0)
-            self._code = os.waitstatus_to_exitcode(status)
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self._code = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:  # reaped elsewhere: its answer is lost, so it did not pass
+                self._code = -1
+            _BESIDE.remove(self)
         return self._code == 0
 
     def stop(self) -> None:
@@ -153,6 +158,19 @@ class Beside:
             self.passed()
 
 
+# Children of beside() not waited for yet: a check nobody asked about (the command failed first) is
+# ended at exit.
+_BESIDE: list[Beside] = []
+
+
+def _stop_beside() -> None:
+    while _BESIDE:
+        _BESIDE[-1].stop()
+
+
+atexit.register(_stop_beside)
+
+
 def beside(check: Callable[[], object]) -> Beside | None:
     """`check()` started in a forked child that runs beside this process; `passed()` waits for it.
 
@@ -160,7 +178,7 @@ def beside(check: Callable[[], object]) -> Beside | None:
     thread running, the child could wait forever on a lock that thread held at the fork. The
     child writes nothing and ends with os._exit (no exit handler, no flush of this process's
     buffers): status 0 when `check` returned, 1 when it raised anything (a refusal included; the
-    caller runs the check again itself to raise it). The caller must call passed() or stop().
+    caller runs the check again itself to raise it). A child not asked about is ended at exit.
     """
     if not CAN_FORK or threading.active_count() > 1:
         return None

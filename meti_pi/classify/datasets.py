@@ -377,6 +377,23 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
     return Dataset(path, "xlsx", None, _xlsx_tables(book, chosen, path), [book.close])
 
 
+# The guard's checks started early (check_xlsx_early), by path, until _guarded_workbook takes them.
+_EARLY: dict[str, tuple[procs.Beside | None, procs.Beside | None]] = {}
+
+
+def check_xlsx_early(path: Path) -> None:
+    """Start the guard's checks of the .xlsx `path` in forked children now, before the scanner's
+    modules are imported (~30 ms on which the shared-strings check runs beside) and before a
+    progress thread starts (no fork beside a thread): open_dataset takes their answers. Nothing
+    is started for another file or where there is no fork; children never asked about are ended
+    at exit (procs)."""
+    if path.suffix.lower() != ".xlsx" or not path.is_file() or str(path) in _EARLY:
+        return
+    shared = procs.beside(partial(check_part, path, shared=True))
+    if shared is not None:
+        _EARLY[str(path)] = (shared, procs.beside(partial(check_part, path, shared=False)))
+
+
 def _guarded_workbook(path: Path) -> Any:
     """The python-calamine workbook of `path`, opened only within check_xlsx_bounds' limits.
 
@@ -386,16 +403,19 @@ def _guarded_workbook(path: Path) -> Any:
     The workbook is handed out only when every sheet has passed: the child said so, or this
     process checked them itself (no fork here, or the child did not pass: its refusal is raised
     from here, exactly as checked in one process). A refused sheet's message comes first, as
-    when the checks ran in this process.
+    when the checks ran in this process. check_xlsx_early may have started both checks already.
     """
     import python_calamine
 
-    sheets = procs.beside(partial(check_part, path, shared=False))
+    shared, sheets = _EARLY.pop(str(path), (None, None))
+    if sheets is None:
+        sheets = procs.beside(partial(check_part, path, shared=False))
     book: Any = None
     try:
         failure: Exception | None = None
         try:
-            check_part(path, shared=True)  # before calamine reads the shared strings
+            if shared is None or not shared.passed():
+                check_part(path, shared=True)  # before calamine reads the shared strings
             book = python_calamine.CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
             failure = exc
@@ -407,8 +427,9 @@ def _guarded_workbook(path: Path) -> Any:
             raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(failure)})") from None
         return book
     except BaseException:
-        if sheets is not None:
-            sheets.stop()
+        for child in (shared, sheets):
+            if child is not None:
+                child.stop()
         if book is not None:
             book.close()  # refused (or interrupted): the workbook is not used
         raise

@@ -220,6 +220,9 @@ def _warm_engine(path: Path) -> None:
 
 def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
     _warm_engine(path)
+    from meti_pi.classify.datasets import check_xlsx_early
+
+    check_xlsx_early(path)  # an .xlsx: the guard starts beside the scanner's imports
     from meti_pi.classify.detect import scan
 
     # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
