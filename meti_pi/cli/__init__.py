@@ -292,6 +292,9 @@ def root(
 
 def main() -> None:
     """Console entry point: one funnel from exceptions to exit codes."""
+    from meti_pi.cli import common
+
+    common.ENDS_WITH_EXIT = True  # this process ends with _exit_now
     try:
         app()
     except SystemExit as exc:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from meti_pi.cli import common
 from meti_pi.cli.common import (
     Busy,
     DryRunOpt,
@@ -220,9 +221,11 @@ def _warm_engine(path: Path) -> None:
 
 def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
     _warm_engine(path)
-    from meti_pi.classify.datasets import check_xlsx_early
+    from meti_pi.classify.datasets import check_xlsx_early, keep_until_exit
 
     check_xlsx_early(path)  # an .xlsx: the guard starts beside the scanner's imports
+    if common.ENDS_WITH_EXIT:
+        keep_until_exit()  # this process ends with os._exit: calamine's memory is not freed piece by piece
     from meti_pi.classify.detect import scan
 
     # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
