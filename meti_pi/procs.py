@@ -152,7 +152,7 @@ class Beside:
         """End the child if it still runs, and reap it (no zombie on any path)."""
         if self._code is None:
             try:
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))  # (only forked children get here)
             except ProcessLookupError:
                 pass
             self.passed()

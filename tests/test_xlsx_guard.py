@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -203,7 +204,7 @@ def test_a_refused_workbook_is_refused_alike_with_and_without_the_child(
     early: bool,
 ) -> None:
     """Checked in one process, in a child forked when the workbook is opened, or in two children
-    started early (check_xlsx_early, as the CLI does): the same refusal, and no child left."""
+    started early (for_the_cli, as the CLI does): the same refusal, and no child left."""
     from meti_pi import procs
     from meti_pi.classify import xlsxbounds
 
@@ -212,10 +213,12 @@ def test_a_refused_workbook_is_refused_alike_with_and_without_the_child(
     _shared_bomb(path, rows_xml, shared) if shared else workbook(path, rows_xml)
     monkeypatch.setattr(procs, "CAN_FORK", procs.CAN_FORK and fork)
     spy = _Spy(monkeypatch)
-    if early:
-        datasets.check_xlsx_early(path)
     with pytest.raises(UsageError, match=re.escape(message)) as err:
-        datasets.open_dataset(path)
+        if early:
+            with datasets.for_the_cli(path, keep=False):
+                datasets.open_dataset(path)
+        else:
+            datasets.open_dataset(path)
     assert str(err.value).startswith(f"{path}: the workbook's ")
     forked = spy.children[0] is not None
     assert forked == (fork and procs.CAN_FORK and threading.active_count() == 1)
@@ -277,38 +280,41 @@ def test_a_damaged_deflate_stream_is_an_unreadable_workbook(tmp_path: Path) -> N
         datasets.open_dataset(path)
 
 
-def test_checks_started_early_are_taken_by_the_open_or_ended_at_exit(
+def test_checks_started_early_are_taken_by_the_open_or_ended_when_the_block_ends(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """check_xlsx_early starts the two checks for an .xlsx file only; open_dataset takes them (the
-    workbook reads); checks nobody asked about (the command failed first) are ended at exit."""
+    """for_the_cli starts the two checks for an .xlsx file only; open_dataset takes them (the
+    workbook reads); checks nobody took (the command failed before opening the file) are ended and
+    reaped when the block ends; procs ends any still running at exit."""
     import os
 
     from meti_pi import procs
 
     spy = _Spy(monkeypatch)
-    for other in (tmp_path / "a.csv", tmp_path / "missing.xlsx", tmp_path):
-        other.with_suffix(".csv").write_text("a\n") if other.suffix == ".csv" else None
-        datasets.check_xlsx_early(other)
     fifo = tmp_path / "fifo.xlsx"
     if hasattr(os, "mkfifo"):
-        os.mkfifo(fifo)
-        datasets.check_xlsx_early(fifo)  # a FIFO would block the child's read
-    assert spy.children == [] and datasets._EARLY == {}
+        os.mkfifo(fifo)  # a FIFO would block the child's read
+    (tmp_path / "a.csv").write_text("a\n")
+    for other in (tmp_path / "a.csv", tmp_path / "missing.xlsx", tmp_path, fifo):
+        with datasets.for_the_cli(other, keep=False):
+            assert datasets._EARLY == {}
+    assert spy.children == []
     if not procs.CAN_FORK or threading.active_count() > 1:
         pytest.skip("no fork here: nothing starts early")
     rows_xml = "".join(f'<row r="{r}">{_cell(f"A{r}", "山田")}</row>' for r in range(1, 5))
     path = workbook(tmp_path / "ok.xlsx", rows_xml)
-    datasets.check_xlsx_early(path)
-    datasets.check_xlsx_early(path)  # asked twice: started once
-    assert len(spy.children) == 2
-    with datasets.open_dataset(path) as dataset:
-        assert [len(b) for b in next(dataset.tables).batches] == [3]
-    assert datasets._EARLY == {}
+    with datasets.for_the_cli(path, keep=False):
+        assert len(spy.children) == 2 and list(datasets._EARLY) == [str(path)]
+        with datasets.open_dataset(path) as dataset:
+            assert [len(b) for b in next(dataset.tables).batches] == [3]
+        assert datasets._EARLY == {}
     spy.assert_reaped()
-    unused = workbook(tmp_path / "unused.xlsx", rows_xml)
-    datasets.check_xlsx_early(unused)
-    assert len(spy.children) == 4
-    datasets._EARLY.clear()  # the command failed before opening it
-    procs._stop_beside()  # what runs at exit
+    with pytest.raises(UsageError), datasets.for_the_cli(workbook(tmp_path / "unused.xlsx", rows_xml), keep=False):
+        assert len(spy.children) == 4
+        raise UsageError("the command failed before opening the file")
+    assert datasets._EARLY == {} and procs._BESIDE == []
     spy.assert_reaped()
+    child = procs.beside(lambda: time.sleep(60))  # still running at exit: ended by procs
+    assert child is not None and [child] == procs._BESIDE
+    procs._stop_beside()
+    assert procs._BESIDE == [] and not child.passed()

@@ -15,6 +15,7 @@ import json
 import stat
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -374,42 +375,48 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
     if sheet is not None and sheet not in names:
         raise UsageError(f"{path}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
     chosen = [sheet] if sheet is not None else names
-    closer = book.close if _KEPT is None else partial(_KEPT.append, book)
+    closer = partial(_KEPT.append, book) if _KEEPING else book.close
     return Dataset(path, "xlsx", None, _xlsx_tables(book, chosen, path), [closer])
 
 
-# keep_until_exit(): python-calamine's workbooks (closed by the caller) and the sheet read last
-# (_KEPT_SHEET), left to the process's exit.
-_KEPT: list[Any] | None = None
+# The CLI's scan (for_the_cli): the guard's checks started early, by path, until _guarded_workbook
+# takes them; and, while _KEEPING, python-calamine's workbooks (closed by the caller) and the sheet
+# read last, left to the process's exit.
+_EARLY: dict[str, tuple[procs.Beside | None, procs.Beside | None]] = {}
+_KEEPING = False
+_KEPT: list[Any] = []
 _KEPT_SHEET: list[Any] = []
 
 
-def keep_until_exit() -> None:
-    """From now on, leave python-calamine's workbook and the sheet read last to the process's exit
-    instead of freeing them: for the CLI, which ends with os._exit. Freeing a 100,000-row sheet's
-    cells one by one, then malloc gathering the freed chunks at the next allocations, costs ~20-35
-    ms (measured after a scan of the bench's sheet). Each earlier sheet is freed when the next one
-    is loaded, as before: memory does not grow with the number of sheets."""
-    global _KEPT
-    if _KEPT is None:
-        _KEPT = []
+@contextmanager
+def for_the_cli(path: Path, *, keep: bool) -> Iterator[None]:
+    """The CLI's scan of `path`, inside this block.
 
+    An .xlsx: the guard's two checks start at once in forked children, before the scanner's
+    modules are imported (~30 ms that the shared-strings check runs beside) and before a progress
+    thread starts (no fork beside a thread); open_dataset takes their answers. Nothing starts for
+    another file, a FIFO or where there is no fork. On leaving, a check nobody took (the command
+    failed before opening the file) is ended and reaped.
 
-# The guard's checks started early (check_xlsx_early), by path, until _guarded_workbook takes them.
-_EARLY: dict[str, tuple[procs.Beside | None, procs.Beside | None]] = {}
-
-
-def check_xlsx_early(path: Path) -> None:
-    """Start the guard's checks of the .xlsx `path` in forked children now, before the scanner's
-    modules are imported (~30 ms on which the shared-strings check runs beside) and before a
-    progress thread starts (no fork beside a thread): open_dataset takes their answers. Nothing
-    is started for another file or where there is no fork; children never asked about are ended
-    at exit (procs)."""
-    if path.suffix.lower() != ".xlsx" or not path.is_file() or str(path) in _EARLY:
-        return
-    shared = procs.beside(partial(check_part, path, shared=True))
-    if shared is not None:
-        _EARLY[str(path)] = (shared, procs.beside(partial(check_part, path, shared=False)))
+    `keep` (a process that ends with os._exit): python-calamine's workbook and the sheet read last
+    are left to the exit instead of freed. Freeing a 100,000-row sheet's cells one by one, then
+    malloc gathering the freed chunks at the next allocations, costs ~20-35 ms (measured after a
+    scan of the bench's sheet). Each earlier sheet is let go when the next one is loaded, as
+    before: memory does not grow with the number of sheets."""
+    global _KEEPING
+    key = str(path)
+    if path.suffix.lower() == ".xlsx" and path.is_file() and key not in _EARLY:
+        shared = procs.beside(partial(check_part, path, shared=True))
+        if shared is not None:
+            _EARLY[key] = (shared, procs.beside(partial(check_part, path, shared=False)))
+    _KEEPING = keep
+    try:
+        yield
+    finally:
+        _KEEPING = False
+        for child in _EARLY.pop(key, ()):
+            if child is not None:
+                child.stop()
 
 
 def _guarded_workbook(path: Path) -> Any:
@@ -421,7 +428,7 @@ def _guarded_workbook(path: Path) -> Any:
     The workbook is handed out only when every sheet has passed: the child said so, or this
     process checked them itself (no fork here, or the child did not pass: its refusal is raised
     from here, exactly as checked in one process). A refused sheet's message comes first, as
-    when the checks ran in this process. check_xlsx_early may have started both checks already.
+    when the checks ran in this process. for_the_cli may have started both checks already.
     """
     import python_calamine
 
@@ -468,8 +475,8 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
     for name in names:
         try:
             sheet = book.get_sheet_by_name(name)
-            if _KEPT is not None:
-                _KEPT_SHEET[:] = [sheet]  # the one read last (the one before is freed here, as before)
+            if _KEEPING:
+                _KEPT_SHEET[:] = [sheet]  # the one read last (the one before is let go here, as before)
             rows = sheet.iter_rows()
             first = next(rows, None)
         except Exception as exc:  # noqa: BLE001 - see _open_xlsx

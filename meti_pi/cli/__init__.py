@@ -305,6 +305,8 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the single place an unexpected error is turned into a message
         _unexpected(exc)
         raise SystemExit(3) from None
+    finally:
+        common.ENDS_WITH_EXIT = False  # reached only where _exit_now returns or raises (a test's in-process run)
 
 
 def _exit_now(code: object) -> None:

@@ -221,18 +221,18 @@ def _warm_engine(path: Path) -> None:
 
 def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
     _warm_engine(path)
-    from meti_pi.classify.datasets import check_xlsx_early, keep_until_exit
+    from meti_pi.classify.datasets import for_the_cli
 
-    check_xlsx_early(path)  # an .xlsx: the guard starts beside the scanner's imports
-    if common.ENDS_WITH_EXIT:
-        keep_until_exit()  # this process ends with os._exit: calamine's memory is not freed piece by piece
-    from meti_pi.classify.detect import scan
+    # an .xlsx: the guard starts beside the scanner's imports; a process ending with os._exit
+    # leaves calamine's memory to the exit
+    with for_the_cli(path, keep=common.ENDS_WITH_EXIT):
+        from meti_pi.classify.detect import scan
 
-    # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
-    # imported: a plain run does not pay for it).
-    long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
-    with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
-        return scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
+        # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
+        # imported: a plain run does not pay for it).
+        long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
+        with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
+            return scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
 
 
 def _read_profile(path: Path) -> Any:
