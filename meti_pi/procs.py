@@ -65,6 +65,12 @@ def background(work: Callable[[], Any]) -> None:
         work()
         return
     _reap()
+    _CHILDREN.append(_fork(work))
+
+
+def _fork(work: Callable[[], object]) -> int:
+    """The pid of a forked child that runs `work` and ends with os._exit: status 0 when `work`
+    returned, 1 when it raised anything (no exit handler, no flush of the parent's buffers)."""
     pid = os.fork()
     if pid == 0:
         code = 1
@@ -73,7 +79,7 @@ def background(work: Callable[[], Any]) -> None:
             code = 0
         finally:
             os._exit(code)
-    _CHILDREN.append(pid)
+    return pid
 
 
 def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], workers: int) -> list[Any]:
@@ -182,12 +188,4 @@ def beside(check: Callable[[], object]) -> Beside | None:
     """
     if not CAN_FORK or threading.active_count() > 1:
         return None
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            check()
-            code = 0
-        finally:
-            os._exit(code)
-    return Beside(pid)
+    return Beside(_fork(check))
