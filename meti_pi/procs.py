@@ -151,6 +151,7 @@ class Beside:
                 self._code = os.waitstatus_to_exitcode(status)
             except ChildProcessError:  # reaped elsewhere: its answer is lost, so it did not pass
                 self._code = -1
+        if self in _BESIDE:
             _BESIDE.remove(self)
         return self._code == 0
 
@@ -161,7 +162,7 @@ class Beside:
                 os.kill(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))  # (only forked children get here)
             except ProcessLookupError:
                 pass
-            self.passed()
+        self.passed()
 
 
 # Children of beside() not waited for yet: a check nobody asked about (the command failed first) is
@@ -170,8 +171,8 @@ _BESIDE: list[Beside] = []
 
 
 def _stop_beside() -> None:
-    while _BESIDE:
-        _BESIDE[-1].stop()
+    for child in list(_BESIDE):
+        child.stop()
 
 
 atexit.register(_stop_beside)

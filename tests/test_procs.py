@@ -110,3 +110,18 @@ def test_beside_is_none_without_fork_or_beside_another_thread(monkeypatch: pytes
     monkeypatch.setattr(procs, "CAN_FORK", False)
     assert procs.beside(lambda: ran.append(1)) is None
     assert ran == []
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_the_exit_handler_ends_every_child_beside_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_stop_beside (at exit) ends the children nobody asked about, and returns even for a child
+    already reaped but still listed (a Ctrl-C between its wait and its removal)."""
+    monkeypatch.setattr(procs, "_BESIDE", [])
+    running = procs.beside(lambda: time.sleep(60))
+    reaped = procs.beside(lambda: None)
+    assert running is not None and reaped is not None and reaped.passed()
+    procs._BESIDE.append(reaped)  # as if interrupted after its wait
+    procs._stop_beside()
+    assert procs._BESIDE == [] and not running.passed()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(running.pid, os.WNOHANG)
