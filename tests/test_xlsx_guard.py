@@ -244,6 +244,29 @@ def test_a_child_that_fails_otherwise_leaves_the_check_to_this_process(
     spy.assert_reaped()
 
 
+def test_the_workbook_is_handed_out_only_after_the_child_has_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow child: open_dataset returns only once the child's check has finished (it writes a
+    mark as its last act), so no sheet can be read before the sheets have passed."""
+    from meti_pi import procs
+
+    if not procs.CAN_FORK or threading.active_count() > 1:
+        pytest.skip("no fork here")
+    mark = tmp_path / "checked"
+
+    def slow_pass() -> None:
+        time.sleep(0.5)
+        mark.write_text("done")
+
+    spy = _Spy(monkeypatch, slow_pass)
+    rows_xml = "".join(f'<row r="{r}">{_cell(f"A{r}", "山田")}</row>' for r in range(1, 5))
+    with datasets.open_dataset(workbook(tmp_path / "ok.xlsx", rows_xml)) as dataset:
+        assert mark.read_text() == "done"
+        assert [len(b) for b in next(dataset.tables).batches] == [3]
+    spy.assert_reaped()
+
+
 def test_an_interrupt_while_the_workbook_opens_ends_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C (or any error) in this process while the child checks: the child is ended and reaped."""
     import time
