@@ -27,6 +27,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 # The one switch: a platform without fork runs everything in this process.
@@ -136,21 +137,35 @@ def _run_parked(share: list[int]) -> list[Any]:
 
 
 class Beside:
-    """A check running in a forked child (beside()). Its only answer is its exit status."""
+    """Checks running in order in a forked child (beside()). Its answers: one byte on a pipe after
+    each check that returned (reached), and its exit status (passed)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, marks: int) -> None:
         self.pid = pid
+        self._marks = marks  # the read end of the child's pipe
+        self._reached = 0
         self._code: int | None = None
         _BESIDE.append(self)
 
+    def reached(self, n: int) -> bool:
+        """Wait until the first `n` checks have returned in the child: False as soon as one raised
+        (the child ended without its mark), True once the n-th mark is read."""
+        while self._reached < n and self._code is None:
+            got = os.read(self._marks, 64)
+            if not got:  # the child ended
+                break
+            self._reached += len(got)
+        return self._reached >= n
+
     def passed(self) -> bool:
-        """Wait for the child: True only when the check returned (no exception, crash or kill)."""
+        """Wait for the child: True only when every check returned (no exception, crash or kill)."""
         if self._code is None:
             try:
                 _, status = os.waitpid(self.pid, 0)
                 self._code = os.waitstatus_to_exitcode(status)
             except ChildProcessError:  # reaped elsewhere: its answer is lost, so it did not pass
                 self._code = -1
+            os.close(self._marks)
         if self in _BESIDE:
             _BESIDE.remove(self)
         return self._code == 0
@@ -178,15 +193,31 @@ def _stop_beside() -> None:
 atexit.register(_stop_beside)
 
 
-def beside(check: Callable[[], object]) -> Beside | None:
-    """`check()` started in a forked child that runs beside this process; `passed()` waits for it.
+def beside(*checks: Callable[[], object]) -> Beside | None:
+    """`checks` started in a forked child that runs them in order beside this process;
+    `reached(n)` waits until the first n returned, `passed()` until the child ended.
 
-    None where a fork is unavailable (the caller runs `check` itself) or unwise: with another
+    None where a fork is unavailable (the caller runs the checks itself) or unwise: with another
     thread running, the child could wait forever on a lock that thread held at the fork. The
-    child writes nothing and ends with os._exit (no exit handler, no flush of this process's
-    buffers): status 0 when `check` returned, 1 when it raised anything (a refusal included; the
-    caller runs the check again itself to raise it). A child not asked about is ended at exit.
+    child writes nothing but a byte on its pipe after each check that returned, and ends with
+    os._exit (no exit handler, no flush of this process's buffers): status 0 when every check
+    returned, 1 when one raised anything (a refusal included; the caller runs that check again
+    itself to raise it). A child not asked about is ended at exit.
     """
     if not CAN_FORK or threading.active_count() > 1:
         return None
-    return Beside(_fork(check))
+    marks, mark = os.pipe()
+    try:
+        pid = _fork(partial(_marked, checks, mark))
+    except BaseException:
+        os.close(marks)
+        raise
+    finally:
+        os.close(mark)
+    return Beside(pid, marks)
+
+
+def _marked(checks: Sequence[Callable[[], object]], mark: int) -> None:
+    for check in checks:
+        check()
+        os.write(mark, b"+")

@@ -125,3 +125,29 @@ def test_the_exit_handler_ends_every_child_beside_once(monkeypatch: pytest.Monke
     assert procs._BESIDE == [] and not running.passed()
     with pytest.raises(ChildProcessError):
         os.waitpid(running.pid, os.WNOHANG)
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_beside_marks_each_check_that_returned_in_order(tmp_path: Path) -> None:
+    """Several checks run in order in one child: reached(n) answers as soon as the n-th returned
+    (while the next still runs), False once one raised; the checks after a failure never run."""
+    release = tmp_path / "release"
+
+    def wait_for_release() -> None:
+        while not release.exists():
+            time.sleep(0.01)
+
+    child = procs.beside(lambda: None, wait_for_release)
+    assert child is not None and child.reached(1)  # the second check is still waiting
+    release.write_text("go")
+    assert child.reached(2) and child.passed() and child.reached(2)
+
+    def fail() -> None:
+        raise ValueError("refused")
+
+    ran = tmp_path / "ran"
+    child = procs.beside(fail, lambda: ran.write_text("x"))
+    assert child is not None and not child.reached(1) and not child.passed()
+    assert not ran.exists()
+    child = procs.beside(lambda: None, fail)
+    assert child is not None and child.reached(1) and not child.reached(2) and not child.passed()

@@ -382,7 +382,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
 # The CLI's scan (for_the_cli): the guard's checks started early, by path, until _guarded_workbook
 # takes them; and, while _KEEPING, python-calamine's workbooks (closed by the caller) and the sheet
 # read last, left to the process's exit.
-_EARLY: dict[str, tuple[procs.Beside | None, procs.Beside | None]] = {}
+_EARLY: dict[str, procs.Beside] = {}
 _KEEPING = False
 _KEPT: list[Any] = []
 _KEPT_SHEET: list[Any] = []
@@ -392,11 +392,13 @@ _KEPT_SHEET: list[Any] = []
 def for_the_cli(path: Path, *, keep: bool) -> Iterator[None]:
     """The CLI's scan of `path`, inside this block.
 
-    An .xlsx: the guard's two checks start at once in forked children, before the scanner's
-    modules are imported (~30 ms that the shared-strings check runs beside) and before a progress
-    thread starts (no fork beside a thread); open_dataset takes their answers. Nothing starts for
-    another file, a FIFO or where there is no fork. On leaving, a check nobody took (the command
-    failed before opening the file) is ended and reaped.
+    An .xlsx: the guard's two checks start at once, one after the other in a forked child, before
+    the scanner's modules are imported (~30 ms that the shared-strings check runs beside; one
+    child, not two at once: with the imports that made three processes on two cores, and this
+    process waited ~25 ms for the shared strings) and before a progress thread starts (no fork
+    beside a thread); open_dataset takes the answers. Nothing starts for another file, a FIFO or
+    where there is no fork. On leaving, a child nobody asked (the command failed before opening
+    the file) is ended and reaped.
 
     `keep` (a process that ends with os._exit): python-calamine's workbook and the sheet read last
     are left to the exit instead of freed. Freeing a 100,000-row sheet's cells one by one, then
@@ -406,17 +408,17 @@ def for_the_cli(path: Path, *, keep: bool) -> Iterator[None]:
     global _KEEPING
     key = str(path)
     if path.suffix.lower() == ".xlsx" and path.is_file() and key not in _EARLY:
-        shared = procs.beside(partial(check_part, path, shared=True))
-        if shared is not None:
-            _EARLY[key] = (shared, procs.beside(partial(check_part, path, shared=False)))
+        child = procs.beside(partial(check_part, path, shared=True), partial(check_part, path, shared=False))
+        if child is not None:
+            _EARLY[key] = child
     _KEEPING = keep
     try:
         yield
     finally:
         _KEEPING = False
-        for child in _EARLY.pop(key, ()):
-            if child is not None:
-                child.stop()
+        left = _EARLY.pop(key, None)
+        if left is not None:
+            left.stop()
 
 
 def _guarded_workbook(path: Path) -> Any:
@@ -428,18 +430,18 @@ def _guarded_workbook(path: Path) -> Any:
     The workbook is handed out only when every sheet has passed: the child said so, or this
     process checked them itself (no fork here, or the child did not pass: its refusal is raised
     from here, exactly as checked in one process). A refused sheet's message comes first, as
-    when the checks ran in this process. for_the_cli may have started both checks already.
+    when the checks ran in this process. for_the_cli may have started both checks already (one
+    child: the shared strings first, a mark on its pipe, then the sheets).
     """
     import python_calamine
 
-    shared, sheets = _EARLY.pop(str(path), (None, None))
-    if sheets is None:
-        sheets = procs.beside(partial(check_part, path, shared=False))
+    early = _EARLY.pop(str(path), None)  # checking the shared strings, then the sheets
+    sheets = early if early is not None else procs.beside(partial(check_part, path, shared=False))
     book: Any = None
     try:
         failure: Exception | None = None
         try:
-            if shared is None or not shared.passed():
+            if early is None or not early.reached(1):
                 check_part(path, shared=True)  # before calamine reads the shared strings
             book = python_calamine.CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
@@ -452,9 +454,8 @@ def _guarded_workbook(path: Path) -> Any:
             raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(failure)})") from None
         return book
     except BaseException:
-        for child in (shared, sheets):
-            if child is not None:
-                child.stop()
+        if sheets is not None:
+            sheets.stop()
         if book is not None:
             book.close()  # refused (or interrupted): the workbook is not used
         raise
