@@ -317,6 +317,16 @@ def test_the_cli_entry_point_keeps_the_workbook_until_exit(tmp_path: Path) -> No
     )
     out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0 and "kept=1" in out.stderr, out.stderr[-500:]
+    # with --record (a register is loaded after the scan): the workbook is freed first, as before
+    from conftest import make_register
+
+    root = make_register(tmp_path, example=True)
+    record = script.replace(
+        "['meti-pi', 'classify', sys.argv[1], '--json']",
+        f"['meti-pi', '--register', {str(root)!r}, 'classify', sys.argv[1], '--json', '--record', 'F-2026-5TV229', '--dry-run']",
+    )
+    out = subprocess.run([sys.executable, "-c", record, str(path)], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and "kept=0" in out.stderr, out.stderr[-500:]
     before = list(datasets._KEPT)
     result = CliRunner().invoke(app, ["classify", str(path), "--json"])
     assert result.exit_code == 0 and before == datasets._KEPT and not common.ENDS_WITH_EXIT

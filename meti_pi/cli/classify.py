@@ -168,7 +168,7 @@ def classify_cmd(
         decided_class=decided_class.value if decided_class else None,
         class_rationale=class_rationale.strip() if class_rationale else None,
     )
-    scanned = _scan(dataset, sheet, key or []) if dataset is not None else None
+    scanned = _scan(dataset, sheet, key or [], record is None) if dataset is not None else None
     stated = _read_profile(profile) if profile is not None else None
     if record is not None:
         outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run)
@@ -219,13 +219,14 @@ def _warm_engine(path: Path) -> None:
     threading.Thread(target=load, name="meti-pi-import-polars", daemon=True).start()
 
 
-def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
+def _scan(path: Path, sheet: str | None, keys: list[str], last: bool = True) -> ScanResult:
+    """The scan of `path`; `last`: nothing big follows (no --record: no register to load)."""
     _warm_engine(path)
     from meti_pi.classify.datasets import for_the_cli
 
     # an .xlsx: the guard starts beside the scanner's imports; a process ending with os._exit
-    # leaves calamine's memory to the exit
-    with for_the_cli(path, keep=common.ENDS_WITH_EXIT):
+    # leaves calamine's memory to the exit, unless a write (the register loaded) follows
+    with for_the_cli(path, keep=common.ENDS_WITH_EXIT and last):
         from meti_pi.classify.detect import scan
 
         # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
