@@ -6,6 +6,9 @@ behind one small portable module).
   sequential elsewhere (Windows), with the same results and the same exceptions.
 - `background(work)`: run `work` in a child process this one waits for only at exit; runs it
   inline where there is no fork (one fire-and-forget child: not a pool's job).
+- `beside(check)`: run `check` in a forked child while this process goes on, and ask later
+  whether it passed (one check beside work that holds the GIL: an .xlsx sheet measured while
+  python-calamine opens the workbook); None where a fork is unavailable or unwise.
 
 Why the fork context: the tasks are closures over a register already loaded in memory (10,000
 records). A forked worker shares it for free; the tasks are parked in `_PARKED` before the
@@ -21,7 +24,10 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
+import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 # The one switch: a platform without fork runs everything in this process.
@@ -60,6 +66,12 @@ def background(work: Callable[[], Any]) -> None:
         work()
         return
     _reap()
+    _CHILDREN.append(_fork(work))
+
+
+def _fork(work: Callable[[], object]) -> int:
+    """The pid of a forked child that runs `work` and ends with os._exit: status 0 when `work`
+    returned, 1 when it raised anything (no exit handler, no flush of the parent's buffers)."""
     pid = os.fork()
     if pid == 0:
         code = 1
@@ -68,7 +80,7 @@ def background(work: Callable[[], Any]) -> None:
             code = 0
         finally:
             os._exit(code)
-    _CHILDREN.append(pid)
+    return pid
 
 
 def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], workers: int) -> list[Any]:
@@ -122,3 +134,90 @@ _PARKED: Sequence[Callable[[], Any]] = ()
 
 def _run_parked(share: list[int]) -> list[Any]:
     return [_PARKED[i]() for i in share]
+
+
+class Beside:
+    """Checks running in order in a forked child (beside()). Its answers: one byte on a pipe after
+    each check that returned (reached), and its exit status (passed)."""
+
+    def __init__(self, pid: int, marks: int) -> None:
+        self.pid = pid
+        self._marks = marks  # the read end of the child's pipe
+        self._reached = 0
+        self._code: int | None = None
+        _BESIDE.append(self)
+
+    def reached(self, n: int) -> bool:
+        """Wait until the first `n` checks have returned in the child: False as soon as one raised
+        (the child ended without its mark), True once the n-th mark is read."""
+        while self._reached < n and self._code is None:
+            got = os.read(self._marks, 64)
+            if not got:  # the child ended
+                break
+            self._reached += len(got)
+        return self._reached >= n
+
+    def passed(self) -> bool:
+        """Wait for the child: True only when every check returned (no exception, crash or kill)."""
+        if self._code is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self._code = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:  # reaped elsewhere: its answer is lost, so it did not pass
+                self._code = -1
+            os.close(self._marks)
+        if self in _BESIDE:
+            _BESIDE.remove(self)
+        return self._code == 0
+
+    def stop(self) -> None:
+        """End the child if it still runs, and reap it (no zombie on any path)."""
+        if self._code is None:
+            try:
+                os.kill(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))  # (only forked children get here)
+            except ProcessLookupError:
+                pass
+        self.passed()
+
+
+# Children of beside() not waited for yet: a check nobody asked about (the command failed first) is
+# ended at exit.
+_BESIDE: list[Beside] = []
+
+
+def _stop_beside() -> None:
+    for child in list(_BESIDE):
+        child.stop()
+
+
+atexit.register(_stop_beside)
+
+
+def beside(*checks: Callable[[], object]) -> Beside | None:
+    """`checks` started in a forked child that runs them in order beside this process;
+    `reached(n)` waits until the first n returned, `passed()` until the child ended.
+
+    None where a fork is unavailable (the caller runs the checks itself) or unwise: with another
+    thread running, the child could wait forever on a lock that thread held at the fork. The
+    child writes nothing but a byte on its pipe after each check that returned, and ends with
+    os._exit (no exit handler, no flush of this process's buffers): status 0 when every check
+    returned, 1 when one raised anything (a refusal included; the caller runs that check again
+    itself to raise it). A child not asked about is ended at exit.
+    """
+    if not CAN_FORK or threading.active_count() > 1:
+        return None
+    marks, mark = os.pipe()
+    try:
+        pid = _fork(partial(_marked, checks, mark))
+    except BaseException:
+        os.close(marks)
+        raise
+    finally:
+        os.close(mark)
+    return Beside(pid, marks)
+
+
+def _marked(checks: Sequence[Callable[[], object]], mark: int) -> None:
+    for check in checks:
+        check()
+        os.write(mark, b"+")

@@ -206,6 +206,18 @@ def test_xlsx_every_sheet_and_one_sheet(tmp_path: Path) -> None:
         rows_of(path, "無い")
 
 
+def test_xlsx_a_batch_with_one_number_is_converted_whole(tmp_path: Path) -> None:
+    """Text-only batches are passed on as calamine gives them; one number, date or boolean anywhere
+    in a batch (here the last cell of the first one, and the first of the second) converts it."""
+    rows: list[list[object]] = [["氏名", "番号"]] + [["山田", "0012"] for _ in range(2 * BATCH_ROWS)]
+    rows[BATCH_ROWS][1] = 12.0  # the last row of the first batch (the header row comes before it)
+    rows[BATCH_ROWS + 1][0] = True
+    tables = rows_of(_xlsx(tmp_path / "n.xlsx", {"s": rows}))
+    data = tables[0][2]
+    assert data[BATCH_ROWS - 1] == ["山田", "12"] and data[BATCH_ROWS] == ["TRUE", "0012"]
+    assert all(type(v) is str for row in data for v in row) and len(data) == 2 * BATCH_ROWS
+
+
 def test_xlsx_truncated(tmp_path: Path) -> None:
     good = _xlsx(tmp_path / "g.xlsx", {"s": [["a"], ["b"]]})
     bad = tmp_path / "t.xlsx"
@@ -255,3 +267,66 @@ def test_unsupported_and_missing(tmp_path: Path) -> None:
     (tmp_path / "a.csv").write_text("a\n", encoding="utf-8")
     with pytest.raises(UsageError, match="--sheet"):
         open_dataset(tmp_path / "a.csv", "Sheet1")
+
+
+def test_xlsx_kept_until_exit_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """for_the_cli(keep=True) (the CLI, which ends with os._exit): the workbook is not closed and the
+    sheet read last stays referenced, each earlier sheet is let go when the next is read; otherwise,
+    and after the block, close() closes the workbook."""
+    from meti_pi.classify import datasets
+
+    path = _xlsx(tmp_path / "k.xlsx", {"一": [["a"], ["b"]], "二": [["c"], ["d"]]})
+    monkeypatch.setattr(datasets, "_KEPT", [])
+    monkeypatch.setattr(datasets, "_KEPT_SHEET", [])
+    with datasets.for_the_cli(path, keep=False), open_dataset(path) as ds:
+        assert [[r for b in t.batches for r in b] for t in ds.tables] == [[["b"]], [["d"]]]
+    assert datasets._KEPT == [] and datasets._KEPT_SHEET == []
+    with datasets.for_the_cli(path, keep=True), open_dataset(path) as ds:
+        seen = []
+        for table in ds.tables:
+            seen.append(list(datasets._KEPT_SHEET))
+            assert [r for b in table.batches for r in b] in ([["b"]], [["d"]])
+    assert [len(s) for s in seen] == [1, 1] and seen[0][0] is not seen[1][0]
+    assert len(datasets._KEPT_SHEET) == 1 and datasets._KEPT_SHEET[0] is seen[1][0]  # the last sheet, kept
+    (book,) = datasets._KEPT
+    assert book.get_sheet_by_name("一").height == 2  # not closed
+    with open_dataset(path) as ds:  # after the block: closed as usual
+        list(ds.tables)
+    assert [book] == datasets._KEPT
+
+
+def test_the_cli_entry_point_keeps_the_workbook_until_exit(tmp_path: Path) -> None:
+    """`meti-pi classify x.xlsx` (main(), which ends with os._exit) keeps calamine's workbook; the
+    same command run in-process (CliRunner, or main() whose exit a test replaced) does not."""
+    import subprocess
+    import sys
+
+    from typer.testing import CliRunner
+
+    from meti_pi.classify import datasets
+    from meti_pi.cli import app, common
+
+    path = _xlsx(tmp_path / "k.xlsx", {"名簿": [["氏名"], ["山田 太郎"]]})
+    script = (
+        "import atexit, sys\n"
+        "from meti_pi.classify import datasets\n"
+        "atexit.register(lambda: sys.stderr.write(f'kept={len(datasets._KEPT)}\\n'))\n"
+        "sys.argv = ['meti-pi', 'classify', sys.argv[1], '--json']\n"
+        "from meti_pi.cli import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and "kept=1" in out.stderr, out.stderr[-500:]
+    # with --record (a register is loaded after the scan): the workbook is freed first, as before
+    from conftest import make_register
+
+    root = make_register(tmp_path, example=True)
+    record = script.replace(
+        "['meti-pi', 'classify', sys.argv[1], '--json']",
+        f"['meti-pi', '--register', {str(root)!r}, 'classify', sys.argv[1], '--json', '--record', 'F-2026-5TV229', '--dry-run']",
+    )
+    out = subprocess.run([sys.executable, "-c", record, str(path)], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and "kept=0" in out.stderr, out.stderr[-500:]
+    before = list(datasets._KEPT)
+    result = CliRunner().invoke(app, ["classify", str(path), "--json"])
+    assert result.exit_code == 0 and before == datasets._KEPT and not common.ENDS_WITH_EXIT

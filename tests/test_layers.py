@@ -110,6 +110,10 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.audit', 'store.yamlload'): 'startup',
     ('cli', 'store.blobs'): 'startup',
     ('cli.classify', 'classify.classification'): 'startup',
+    (
+        'cli.classify',
+        'classify.datasets',
+    ): 'startup: the .xlsx guard started before the scanner (classify.detect) is imported',
     ('cli.classify', 'classify.detect'): 'startup',
     ('cli.classify', 'store.ids'): 'startup',
     ('cli.classify', 'store.limits'): 'startup',

@@ -61,3 +61,93 @@ def test_only_procs_starts_processes() -> None:
         if c in p.read_text(encoding="utf-8")
     ]
     assert found == []
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_beside_runs_the_check_in_a_child_and_answers_by_its_exit(tmp_path: Path) -> None:
+    """passed() is True only when the check returned in the child; a raise (any kind) is False."""
+    where = tmp_path / "pid"
+    child = procs.beside(lambda: where.write_text(str(os.getpid())))
+    assert child is not None and child.passed() and child.passed()  # asked twice: one answer
+    assert where.read_text() != str(os.getpid())
+    for failure in (ValueError("refused"), KeyboardInterrupt(), SystemExit(0)):
+
+        def fail(failure: BaseException = failure) -> None:
+            raise failure
+
+        child = procs.beside(fail)
+        assert child is not None and not child.passed()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # reaped: no zombie
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_beside_stop_ends_a_running_child_and_reaps_it() -> None:
+    child = procs.beside(lambda: time.sleep(60))
+    assert child is not None
+    started = time.monotonic()
+    child.stop()
+    assert time.monotonic() - started < 30 and not child.passed()  # killed, not waited for
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)
+    child.stop()  # again: nothing left to end
+
+
+def test_beside_is_none_without_fork_or_beside_another_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller runs the check itself where a fork is unavailable, or unwise: a child forked while
+    another thread runs could wait forever on a lock that thread held."""
+    import threading
+
+    ran: list[int] = []
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert procs.beside(lambda: ran.append(1)) is None
+    finally:
+        release.set()
+        other.join()
+    monkeypatch.setattr(procs, "CAN_FORK", False)
+    assert procs.beside(lambda: ran.append(1)) is None
+    assert ran == []
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_the_exit_handler_ends_every_child_beside_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_stop_beside (at exit) ends the children nobody asked about, and returns even for a child
+    already reaped but still listed (a Ctrl-C between its wait and its removal)."""
+    monkeypatch.setattr(procs, "_BESIDE", [])
+    running = procs.beside(lambda: time.sleep(60))
+    reaped = procs.beside(lambda: None)
+    assert running is not None and reaped is not None and reaped.passed()
+    procs._BESIDE.append(reaped)  # as if interrupted after its wait
+    procs._stop_beside()
+    assert procs._BESIDE == [] and not running.passed()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(running.pid, os.WNOHANG)
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_beside_marks_each_check_that_returned_in_order(tmp_path: Path) -> None:
+    """Several checks run in order in one child: reached(n) answers as soon as the n-th returned
+    (while the next still runs), False once one raised; the checks after a failure never run."""
+    release = tmp_path / "release"
+
+    def wait_for_release() -> None:
+        while not release.exists():
+            time.sleep(0.01)
+
+    child = procs.beside(lambda: None, wait_for_release)
+    assert child is not None and child.reached(1)  # the second check is still waiting
+    release.write_text("go")
+    assert child.reached(2) and child.passed() and child.reached(2)
+
+    def fail() -> None:
+        raise ValueError("refused")
+
+    ran = tmp_path / "ran"
+    child = procs.beside(fail, lambda: ran.write_text("x"))
+    assert child is not None and not child.reached(1) and not child.passed()
+    assert not ran.exists()
+    child = procs.beside(lambda: None, fail)
+    assert child is not None and child.reached(1) and not child.reached(2) and not child.passed()

@@ -8,6 +8,9 @@ sheet (nothing large is ever allocated).
 
 from __future__ import annotations
 
+import re
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -132,3 +135,210 @@ def test_a_bound_over_the_limit_is_decided_on_the_exact_range(tmp_path: Path, mo
     monkeypatch.setattr(xlsxbounds, "MAX_SHEET_CELLS", 3_000)
     with pytest.raises(UsageError, match="spans 120 rows x 26 columns"):
         datasets.check_xlsx_bounds(path)
+
+
+# -- the sheets are checked in a forked child while calamine opens the workbook -----------------
+
+
+def _shared_bomb(path: Path, rows_xml: str, size: int) -> Path:
+    """workbook() plus a shared-strings part of `size` bytes (compresses ~1000:1)."""
+    workbook(path, rows_xml)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/sharedStrings.xml", "w") as out:
+        out.write(f'<sst xmlns="{_NS}" count="1" uniqueCount="1"><si><t>'.encode())
+        for _ in range(size >> 20):
+            out.write(b"A" * (1 << 20))
+        out.write(b"</t></si></sst>")
+    return path
+
+
+class _Spy:
+    """procs.beside as datasets calls it, with each child kept (to see it was reaped) and, with
+    `check`, the child given another check than the one asked for."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, check: object = None) -> None:
+        from meti_pi import procs
+
+        self.children: list[procs.Beside | None] = []
+        real = procs.beside
+
+        def spied(*asked: object) -> object:
+            child = real(*([check] * len(asked) if check is not None else asked))  # type: ignore[arg-type]
+            self.children.append(child)
+            return child
+
+        monkeypatch.setattr(datasets.procs, "beside", spied)
+
+    def assert_reaped(self) -> None:
+        import os
+
+        assert self.children, "the guard asked for no child"
+        for child in self.children:
+            if child is not None:
+                with pytest.raises(ChildProcessError):
+                    os.waitpid(child.pid, os.WNOHANG)
+
+
+REFUSED = [
+    ("far", f'<row r="1">{_cell("A1")}{_cell("Z800000")}</row>', 0, "800,000 rows x 26 columns"),
+    (
+        "bomb",
+        f'<row r="1">{_cell("A1")}</row>',
+        3 << 20,
+        "shared strings (the text of its cells) expand to more than 2 MiB",
+    ),
+    # both refused: the sheet's message, as when both were checked in one process
+    ("both", f'<row r="1">{_cell("A1")}{_cell("Z800000")}</row>', 3 << 20, "800,000 rows x 26 columns"),
+]
+
+
+@pytest.mark.parametrize(("name", "rows_xml", "shared", "message"), REFUSED)
+@pytest.mark.parametrize(("fork", "early"), [(True, False), (True, True), (False, True)])
+def test_a_refused_workbook_is_refused_alike_with_and_without_the_child(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    rows_xml: str,
+    shared: int,
+    message: str,
+    fork: bool,
+    early: bool,
+) -> None:
+    """Checked in one process, in a child forked when the workbook is opened, or in two children
+    started early (for_the_cli, as the CLI does): the same refusal, and no child left."""
+    from meti_pi import procs
+    from meti_pi.classify import xlsxbounds
+
+    monkeypatch.setattr(xlsxbounds, "MAX_SHARED_STRINGS_BYTES", 2 << 20)  # a small bomb (the child inherits it)
+    path = tmp_path / f"{name}.xlsx"
+    _shared_bomb(path, rows_xml, shared) if shared else workbook(path, rows_xml)
+    monkeypatch.setattr(procs, "CAN_FORK", procs.CAN_FORK and fork)
+    spy = _Spy(monkeypatch)
+    with pytest.raises(UsageError, match=re.escape(message)) as err:
+        if early:
+            with datasets.for_the_cli(path, keep=False):
+                datasets.open_dataset(path)
+        else:
+            datasets.open_dataset(path)
+    assert str(err.value).startswith(f"{path}: the workbook's ")
+    forked = spy.children[0] is not None
+    assert forked == (fork and procs.CAN_FORK and threading.active_count() == 1)
+    # early: one child for both checks; without fork: asked early, then here
+    assert len(spy.children) == (2 if early and not forked else 1) and datasets._EARLY == {}
+    spy.assert_reaped()
+
+
+def test_a_child_that_fails_otherwise_leaves_the_check_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child's answer is trusted only when it passed: a child that crashed or was killed makes
+    this process check the sheets itself (an ordinary workbook then reads; a far cell is refused)."""
+
+    def crash() -> None:
+        raise MemoryError
+
+    spy = _Spy(monkeypatch, crash)
+    rows_xml = "".join(f'<row r="{r}">{_cell(f"A{r}", "山田")}</row>' for r in range(1, 5))
+    with datasets.open_dataset(workbook(tmp_path / "ok.xlsx", rows_xml)) as dataset:
+        assert [len(b) for b in next(dataset.tables).batches] == [3]
+    with pytest.raises(UsageError, match="800,000 rows x 26 columns"):
+        datasets.open_dataset(workbook(tmp_path / "far.xlsx", f'<row r="1">{_cell("A1")}{_cell("Z800000")}</row>'))
+    spy.assert_reaped()
+
+
+def test_the_workbook_is_handed_out_only_after_the_child_has_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow child: open_dataset returns only once the child's check has finished (it writes a
+    mark as its last act), so no sheet can be read before the sheets have passed."""
+    from meti_pi import procs
+
+    if not procs.CAN_FORK or threading.active_count() > 1:
+        pytest.skip("no fork here")
+    mark = tmp_path / "checked"
+
+    def slow_pass() -> None:
+        time.sleep(0.5)
+        mark.write_text("done")
+
+    spy = _Spy(monkeypatch, slow_pass)
+    rows_xml = "".join(f'<row r="{r}">{_cell(f"A{r}", "山田")}</row>' for r in range(1, 5))
+    with datasets.open_dataset(workbook(tmp_path / "ok.xlsx", rows_xml)) as dataset:
+        assert mark.read_text() == "done"
+        assert [len(b) for b in next(dataset.tables).batches] == [3]
+    spy.assert_reaped()
+
+
+def test_an_interrupt_while_the_workbook_opens_ends_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or any error) in this process while the child checks: the child is ended and reaped."""
+    import time
+
+    real = datasets.check_part
+
+    def slow_or_interrupted(path: Path, *, shared: bool) -> None:
+        if shared:
+            raise KeyboardInterrupt
+        time.sleep(60)  # the child: still checking when this process is interrupted
+
+    monkeypatch.setattr(datasets, "check_part", slow_or_interrupted)
+    spy = _Spy(monkeypatch)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        datasets.open_dataset(workbook(tmp_path / "ok.xlsx", f'<row r="1">{_cell("A1")}</row>'))
+    assert time.monotonic() - started < 30
+    spy.assert_reaped()
+    monkeypatch.setattr(datasets, "check_part", real)
+
+
+def test_a_damaged_deflate_stream_is_an_unreadable_workbook(tmp_path: Path) -> None:
+    """Bytes of a sheet's compressed data damaged (zlib raises, not zipfile): exit 2 with the
+    guard's message, not an unexpected error."""
+    path = workbook(tmp_path / "ok.xlsx", "".join(f'<row r="{r}">{_cell(f"A{r}")}</row>' for r in range(1, 200)))
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + 5, start + 25):
+        data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+    with pytest.raises(UsageError, match=r"unreadable \.xlsx workbook \(damaged or truncated zip\)"):
+        datasets.open_dataset(path)
+
+
+def test_checks_started_early_are_taken_by_the_open_or_ended_when_the_block_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """for_the_cli starts the two checks for an .xlsx file only; open_dataset takes them (the
+    workbook reads); checks nobody took (the command failed before opening the file) are ended and
+    reaped when the block ends; procs ends any still running at exit."""
+    import os
+
+    from meti_pi import procs
+
+    spy = _Spy(monkeypatch)
+    fifo = tmp_path / "fifo.xlsx"
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(fifo)  # a FIFO would block the child's read
+    (tmp_path / "a.csv").write_text("a\n")
+    for other in (tmp_path / "a.csv", tmp_path / "missing.xlsx", tmp_path, fifo):
+        with datasets.for_the_cli(other, keep=False):
+            assert datasets._EARLY == {}
+    assert spy.children == []
+    if not procs.CAN_FORK or threading.active_count() > 1:
+        pytest.skip("no fork here: nothing starts early")
+    rows_xml = "".join(f'<row r="{r}">{_cell(f"A{r}", "山田")}</row>' for r in range(1, 5))
+    path = workbook(tmp_path / "ok.xlsx", rows_xml)
+    with datasets.for_the_cli(path, keep=False):
+        assert len(spy.children) == 1 and list(datasets._EARLY) == [str(path)]
+        with datasets.open_dataset(path) as dataset:
+            assert [len(b) for b in next(dataset.tables).batches] == [3]
+        assert datasets._EARLY == {}
+    spy.assert_reaped()
+    with pytest.raises(UsageError), datasets.for_the_cli(workbook(tmp_path / "unused.xlsx", rows_xml), keep=False):
+        assert len(spy.children) == 2
+        raise UsageError("the command failed before opening the file")
+    assert datasets._EARLY == {} and procs._BESIDE == []
+    spy.assert_reaped()
+    child = procs.beside(lambda: time.sleep(60))  # still running at exit: ended by procs
+    assert child is not None and [child] == procs._BESIDE
+    procs._stop_beside()
+    assert procs._BESIDE == [] and not child.passed()

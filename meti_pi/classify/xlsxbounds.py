@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from meti_pi.errors import UsageError
@@ -67,7 +68,8 @@ def check_part(path: Path, *, shared: bool) -> None:
                     _bounded_member(zf, info, path, MAX_SHARED_STRINGS_BYTES, "shared strings (the text of its cells)")
                 elif not shared and name.startswith("xl/worksheets/") and name.endswith(".xml"):
                     _bounded_member(zf, info, path, MAX_SHEET_XML_BYTES, f"sheet {name.rsplit('/', 1)[-1]}", cells=True)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
+    # zlib.error: damaged compressed data (zipfile passes it on as it is)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError):
         raise UsageError(f"{path}: unreadable .xlsx workbook (damaged or truncated zip)") from None
 
 

@@ -292,6 +292,9 @@ def root(
 
 def main() -> None:
     """Console entry point: one funnel from exceptions to exit codes."""
+    from meti_pi.cli import common
+
+    common.ENDS_WITH_EXIT = True  # this process ends with _exit_now
     try:
         app()
     except SystemExit as exc:
@@ -302,6 +305,8 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the single place an unexpected error is turned into a message
         _unexpected(exc)
         raise SystemExit(3) from None
+    finally:
+        common.ENDS_WITH_EXIT = False  # reached only where _exit_now returns or raises (a test's in-process run)
 
 
 def _exit_now(code: object) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from meti_pi.cli import common
 from meti_pi.cli.common import (
     Busy,
     DryRunOpt,
@@ -167,7 +168,7 @@ def classify_cmd(
         decided_class=decided_class.value if decided_class else None,
         class_rationale=class_rationale.strip() if class_rationale else None,
     )
-    scanned = _scan(dataset, sheet, key or []) if dataset is not None else None
+    scanned = _scan(dataset, sheet, key or [], record is None) if dataset is not None else None
     stated = _read_profile(profile) if profile is not None else None
     if record is not None:
         outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run)
@@ -218,15 +219,21 @@ def _warm_engine(path: Path) -> None:
     threading.Thread(target=load, name="meti-pi-import-polars", daemon=True).start()
 
 
-def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
+def _scan(path: Path, sheet: str | None, keys: list[str], last: bool = True) -> ScanResult:
+    """The scan of `path`; `last`: nothing big follows (no --record: no register to load)."""
     _warm_engine(path)
-    from meti_pi.classify.detect import scan
+    from meti_pi.classify.datasets import for_the_cli
 
-    # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
-    # imported: a plain run does not pay for it).
-    long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
-    with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
-        return scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
+    # an .xlsx: the guard starts beside the scanner's imports; a process ending with os._exit
+    # leaves calamine's memory to the exit, unless a write (the register loaded) follows
+    with for_the_cli(path, keep=common.ENDS_WITH_EXIT and last):
+        from meti_pi.classify.detect import scan
+
+        # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
+        # imported: a plain run does not pay for it).
+        long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
+        with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
+            return scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
 
 
 def _read_profile(path: Path) -> Any:

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 
     from meti_pi.store.register import Register
 
+# Set by cli.main(): this process ends with os._exit (cli._exit_now), so a command may leave to the
+# exit memory it would only free piece by piece (classify: python-calamine's workbook). In-process
+# runs (the tests' CliRunner) free it as usual.
+ENDS_WITH_EXIT = False
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Compute and show; write nothing, commit nothing.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1).")]
