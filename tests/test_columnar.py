@@ -180,6 +180,19 @@ def test_chunks_are_cut_at_record_ends_only(tmp_path: Path, monkeypatch: pytest.
         assert chunk.endswith(b"\n") and chunk.count(b'"') % 2 == 0
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_quotes_are_counted_as_bytes_count_counts(seed: int) -> None:
+    """engine.quote_count (the reader's parity, through bytes.replace) is bytes.count of '"', and the
+    cut found from it is the last line end with an even number of quotes before it."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        block = bytes(rng.choice(b'ab",\n\r\x00\xe3') for _ in range(rng.randint(0, 300)))
+        odd = rng.random() < 0.5
+        assert engine.quote_count(block) == block.count(b'"')
+        ends = [i for i, ch in enumerate(block) if ch == ord("\n") and (block[:i].count(b'"') + odd) % 2 == 0]
+        assert engine._record_end(block, odd, engine.quote_count(block)) == (ends[-1] if ends else -1)
+
+
 def test_files_the_engine_reads_otherwise_take_the_python_pass(tmp_path: Path) -> None:
     sjis = tmp_path / "s.csv"
     sjis.write_bytes("氏名,電話番号\n山田 太郎,03-1234-5678\n".encode("cp932"))
