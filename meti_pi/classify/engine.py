@@ -17,6 +17,7 @@ The engine is imported only here, and this module only when a dataset is scanned
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,17 +384,18 @@ class DelimitedChunks:
     def __iter__(self) -> Iterator[bytes]:
         """Whole records, about CHUNK_BYTES at a time (to be `parse`d, on any thread).
 
-        Each block is searched once: the bytes carried over from the block before hold no record
-        end (their line ends are inside quotes, and stay so), so the cut is looked for in the new
-        block only, from the carried bytes' quote parity (this runs under the GIL, beside the
-        parsing workers: every pass over the bytes here is time they wait)."""
+        This runs under the GIL, beside the parsing workers: every pass over the bytes here is time
+        they wait. Each block is searched once, for its last record end (from the quote parity of
+        the bytes before it that hold none); the records up to it are then read again from the file
+        (os.pread: the copy is the kernel's, without the GIL) rather than sliced out of the block,
+        and the next block is read from the byte after them."""
         run, cr_pending = 0, False
-        with self.path.open("rb") as raw:
-            if self.encoding == "utf-8-sig":
-                raw.read(3)  # the BOM (the Python reader's decoder drops it)
-            carry: list[bytes] = []
-            carried, odd = 0, False  # bytes carried over, and whether they hold an odd number of '"'
-            while block := raw.read(CHUNK_BYTES):
+        with self.path.open("rb", buffering=0) as raw:
+            fd = raw.fileno()
+            pos = 3 if self.encoding == "utf-8-sig" else 0  # the BOM (the Python reader's decoder drops it)
+            held: list[bytes] = []  # blocks read from `pos` holding no record end
+            odd = False  # whether they hold an odd number of '"'
+            while block := os.pread(fd, CHUNK_BYTES, pos + sum(map(len, held))):
                 if b"\x00" in block:
                     raise Fallback("NUL")
                 if (cr_pending and not block.startswith(b"\n")) or (
@@ -410,24 +412,43 @@ class DelimitedChunks:
                     run = len(block) - block.rfind(b"\n") - 1
                 if run > self.max_line:
                     raise Fallback("line")
-                self.position += len(block)
                 quotes = quote_count(block)
                 cut = _record_end(block, odd, quotes)
                 if cut < 0:
-                    carry.append(block)
-                    carried += len(block)
+                    held.append(block)
                     odd ^= quotes % 2 == 1
-                    if carried > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
+                    if sum(map(len, held)) > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
                         raise Fallback("quotes")
                     continue
-                # one copy: the carried bytes and the block's records joined (a view of the block, not a slice)
-                yield b"".join((*carry, memoryview(block)[: cut + 1])) if carry else block[: cut + 1]
-                rest = block[cut + 1 :]
-                carry, carried, odd = ([rest], len(rest), rest.count(b'"') % 2 == 1) if rest else ([], 0, False)
+                size = sum(map(len, held)) + cut + 1
+                if not held and cut + 1 == len(block):
+                    yield block
+                else:  # the records again, from the file (a slice or a join would copy them under the GIL)
+                    yield _pread_exact(fd, size, pos)
+                pos += size
+                self.position = pos
+                held, odd = [], False
+                # the next block begins just after a line end: the run of its line and a pending CR start afresh
+                run, cr_pending = 0, False
             if cr_pending:
                 raise Fallback("CR")
-            if carry:
-                yield b"".join(carry)
+            if held:
+                yield b"".join(held)
+            self.position = pos + sum(map(len, held))
+
+
+def _pread_exact(fd: int, size: int, offset: int) -> bytes:
+    """`size` bytes of the file from `offset` (os.pread may return fewer: the rest is read on)."""
+    data = os.pread(fd, size, offset)
+    if len(data) == size:
+        return data
+    parts = [data]
+    while size > (got := sum(map(len, parts))):
+        more = os.pread(fd, size - got, offset + got)
+        if not more:
+            raise OSError(f"the file shrank while it was read ({got} of {size} bytes)")
+        parts.append(more)
+    return b"".join(parts)
 
 
 def quote_count(block: bytes) -> int:
