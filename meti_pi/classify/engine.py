@@ -417,8 +417,8 @@ class DelimitedChunks:
                 if cut < 0:
                     held.append(block)
                     odd ^= quotes % 2 == 1
-                    if sum(map(len, held)) > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
-                        raise Fallback("quotes")
+                    if sum(map(len, held)) > MAX_CARRY:
+                        raise Fallback("quotes")  # no record end outside quotes for that long: a stray '"' (5" disk)
                     continue
                 size = sum(map(len, held)) + cut + 1
                 if not held and cut + 1 == len(block):
