@@ -446,7 +446,7 @@ def _pread_exact(fd: int, size: int, offset: int) -> bytes:
     while size > (got := sum(map(len, parts))):
         more = os.pread(fd, size - got, offset + got)
         if not more:
-            raise OSError(f"the file shrank while it was read ({got} of {size} bytes)")
+            raise Fallback("shrank")  # the file changed while it was read: the Python reader reads it as it is now
         parts.append(more)
     return b"".join(parts)
 
