@@ -85,6 +85,28 @@ def test_mixed_batches_exercise_the_signature_shortcut(
     same(path)
 
 
+def test_probe_rows_are_observed_as_python_observes_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past FULL_CHECK_ROWS one row of each checked batch joins the exact sample (observed as each
+    chunk comes in): batches whose column is all empty, probe cells that are blank or empty beside
+    non-empty ones, and valid values give the Python scan's sampled/passed figures."""
+    rng = random.Random(3)
+    lines = ["電話番号,個人番号,氏名"]
+    for i in range(72_000):
+        stretch = (i // 2048) % 4
+        phone = "" if stretch == 0 else rng.choice(["  ", "", "03-1234-5678", "090-1234-5678", "x"])
+        number = "" if stretch == 1 else rng.choice(["", " ", "123456789018", "1234 5678 9018", "12"])
+        lines.append(f"{phone},{number},{rng.choice(['山田 太郎', '', ' '])}")
+    path = tmp_path / "probes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    python = rows.scan(path)
+
+    def no_fallback(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the engine fell back to the Python pass")
+
+    monkeypatch.setattr(columnar, "scan_rows", no_fallback)
+    assert columnar.scan(path) == python and python.rows == 72_000
+
+
 def test_a_batch_cut_by_chunks_keeps_its_shortcut_terms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Batch 1 (data rows 500-2547) holds ASCII cells of a date's signature that are not dates, then,
     from a chunk boundary on, full-width dates: the Python scan takes no shortcut in that batch (it

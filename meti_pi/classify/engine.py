@@ -140,14 +140,13 @@ class Counts:
     rows: int = 0
     parts: list[pl.DataFrame] = field(default_factory=list)  # per-batch aggregates of checked batches
     totals: dict[str, int] = field(default_factory=dict)  # sums over every row (searched columns)
-    probes: list[dict[str, Any]] = field(default_factory=list)
+    probes: list[dict[str, Any]] = field(default_factory=list)  # a chunk's probe rows (observe_probes; not merged)
 
     def merge(self, other: Counts) -> None:
         self.rows += other.rows
         self.parts += other.parts
         if len(self.parts) > 64:  # one small frame per chunk adds up over 10M rows: keep them as one
             self.parts = [pl.concat(self.parts, how="diagonal")]  # the shortcut's terms are in some parts only
-        self.probes += other.probes
         for name, value in other.totals.items():
             self.totals[name] = self.totals.get(name, 0) + value
 
@@ -281,13 +280,20 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
                 )
             else:
                 cand.matched += int(table[f"m{name}"].sum() or 0)
-    nonempty = {
-        (row["_b"], i): row[f"ne{i}"] for row in table.iter_rows(named=True) for i in (c.index for c in columns)
-    }
-    for col in columns:  # the probe rows join the exact sample (a 個人番号's check digit as column arithmetic)
+
+
+def observe_probes(columns: Sequence[Column], probes: Sequence[dict[str, Any]]) -> None:
+    """The probe rows join the exact sample, as the Python scan's _check_values adds them (a
+    個人番号's check digit as column arithmetic). Called as each chunk's counts come in, not at the
+    end: the sample figures are sums (the order of the rows does not matter), and the Python scan
+    observes a probe only in a batch with a non-empty cell in the column, which changes nothing
+    here: an empty or blank cell is not observed, and a non-empty one makes its batch non-empty."""
+    if not probes:
+        return
+    for col in columns:
         if not col.candidates:
             continue
-        cells = [p[f"c{col.index}"] for p in counts.probes if nonempty.get((p["_b"], col.index), 0)]
+        cells = [p[f"c{col.index}"] for p in probes]
         for cand in col.candidates:
             if cand.check == "my_number" and cand.sensitive is None:
                 observe_my_numbers(cand, cells)
