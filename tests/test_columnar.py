@@ -368,6 +368,29 @@ def test_a_distinct_count_started_early_is_the_count(limit: int) -> None:
     assert not [t for t in threading.enumerate() if t.name == "meti-pi-distinct"]
 
 
+@pytest.mark.parametrize("pool", [500, 1 << 40])  # keys that repeat, and mostly distinct ones
+def test_distinct_hashes_compacted_while_they_come_in_count_exactly(pool: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compactions on a thread every COMPACT_STEP hashes (while more are added) give the exact count;
+    on mostly distinct keys the first compaction stops them; a spill still works beside them."""
+    from meti_pi.classify import keys
+
+    monkeypatch.setattr(keys, "COMPACT_STEP", 1000)
+    rng = random.Random(7)
+    values = [rng.randrange(pool) for _ in range(30_000)]
+    for limit in (4000, 1 << 20):
+        counter = engine.DistinctHashes(limit=limit)
+        for start in range(0, len(values), 300):
+            counter.add_series(pl.Series(values[start : start + 300], dtype=pl.UInt64))
+        assert counter.count() == len(set(values))
+        assert counter.compacting is (pool == 500)
+        counter.close()
+    counter = engine.DistinctHashes()
+    for start in range(0, 3000, 300):
+        counter.add_series(pl.Series(values[start : start + 300], dtype=pl.UInt64))
+    counter.close()  # with a compaction perhaps still running: no thread is left
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-distinct"]
+
+
 # ---------------------------------------------------------------- Parquet
 
 
