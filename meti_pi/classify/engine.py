@@ -141,6 +141,7 @@ class Counts:
     parts: list[pl.DataFrame] = field(default_factory=list)  # per-batch aggregates of checked batches
     totals: dict[str, int] = field(default_factory=dict)  # sums over every row (searched columns)
     probes: list[dict[str, Any]] = field(default_factory=list)  # a chunk's probe rows (observe_probes; not merged)
+    my_numbers: dict[int, list[str]] = field(default_factory=dict)  # probe cells of 個人番号 candidates, by column
 
     def merge(self, other: Counts) -> None:
         self.rows += other.rows
@@ -280,14 +281,19 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
                 )
             else:
                 cand.matched += int(table[f"m{name}"].sum() or 0)
+    for col in columns:  # the 個人番号 probe cells (observe_probes), their check digits as column arithmetic
+        for cand in col.candidates:
+            if cand.check == "my_number" and cand.sensitive is None:
+                observe_my_numbers(cand, counts.my_numbers.get(col.index, []))
 
 
-def observe_probes(columns: Sequence[Column], probes: Sequence[dict[str, Any]]) -> None:
-    """The probe rows join the exact sample, as the Python scan's _check_values adds them (a
-    個人番号's check digit as column arithmetic). Called as each chunk's counts come in, not at the
-    end: the sample figures are sums (the order of the rows does not matter), and the Python scan
-    observes a probe only in a batch with a non-empty cell in the column, which changes nothing
-    here: an empty or blank cell is not observed, and a non-empty one makes its batch non-empty."""
+def observe_probes(columns: Sequence[Column], probes: Sequence[dict[str, Any]], counts: Counts) -> None:
+    """The probe rows join the exact sample, as the Python scan's _check_values adds them. Called as
+    each chunk's counts come in, not at the end: the sample figures are sums (the order of the rows
+    does not matter), and the Python scan observes a probe only in a batch with a non-empty cell in
+    the column, which changes nothing here: an empty or blank cell is not observed, and a non-empty
+    one makes its batch non-empty. A 個人番号 candidate's cells are kept in `counts` for one
+    column-arithmetic check at the end (fold_counts: one expression, not one a chunk)."""
     if not probes:
         return
     for col in columns:
@@ -296,7 +302,7 @@ def observe_probes(columns: Sequence[Column], probes: Sequence[dict[str, Any]]) 
         cells = [p[f"c{col.index}"] for p in probes]
         for cand in col.candidates:
             if cand.check == "my_number" and cand.sensitive is None:
-                observe_my_numbers(cand, cells)
+                counts.my_numbers.setdefault(col.index, []).extend(cells)
             else:
                 cand.observe(cells)
 
