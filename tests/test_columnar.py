@@ -205,26 +205,25 @@ def test_chunks_are_cut_at_record_ends_only(tmp_path: Path, monkeypatch: pytest.
 def test_short_reads_are_read_on_and_a_shrinking_file_falls_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The reader reads its blocks and records with os.pread, which may return fewer bytes than
-    asked: the chunks are still the whole file; a file that ends early (it shrank) is a Fallback."""
-    import os
-
+    """The reader reads its blocks and records with one unbuffered read each, which may return fewer
+    bytes than asked: the chunks are still the whole file; a file that ends before the records
+    already seen in it (it shrank) is a Fallback."""
     monkeypatch.setattr(engine, "CHUNK_BYTES", 1 << 12)
     data = "".join(f'E{i:05d},"山田\n太郎",03-1234-5678\n' for i in range(2000)).encode()
     path = tmp_path / "s.csv"
     path.write_bytes(data)
-    pread = os.pread
-    monkeypatch.setattr(os, "pread", lambda fd, n, at: pread(fd, min(n, 1000), at))
+    read_at = engine._read_at
+    monkeypatch.setattr(engine, "_read_at", lambda raw, n, at: read_at(raw, min(n, 1000), at))
     chunks = list(engine.DelimitedChunks(path, "csv", 3, "utf-8", 1 << 20))
     assert b"".join(chunks) == data and len(chunks) > 10
     seen: set[int] = set()
 
-    def shrunk(fd: int, n: int, at: int) -> bytes:  # a block is read, then the file is gone when its records are
+    def shrunk(raw: object, n: int, at: int) -> bytes:  # a block is read, then the file is gone when its records are
         again = at in seen
         seen.add(at)
-        return b"" if again else pread(fd, n, at)
+        return b"" if again else read_at(raw, n, at)
 
-    monkeypatch.setattr(os, "pread", shrunk)
+    monkeypatch.setattr(engine, "_read_at", shrunk)
     with pytest.raises(engine.Fallback):
         list(engine.DelimitedChunks(path, "csv", 3, "utf-8", 1 << 20))
 

@@ -17,7 +17,6 @@ The engine is imported only here, and this module only when a dataset is scanned
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -407,15 +406,14 @@ class DelimitedChunks:
         This runs under the GIL, beside the parsing workers: every pass over the bytes here is time
         they wait. Each block is searched once, for its last record end (from the quote parity of
         the bytes before it that hold none); the records up to it are then read again from the file
-        (os.pread: the copy is the kernel's, without the GIL) rather than sliced out of the block,
+        (an unbuffered read: the copy is the kernel's, without the GIL) rather than sliced out of the block,
         and the next block is read from the byte after them."""
         run, cr_pending = 0, False
         with self.path.open("rb", buffering=0) as raw:
-            fd = raw.fileno()
             pos = 3 if self.encoding == "utf-8-sig" else 0  # the BOM (the Python reader's decoder drops it)
             held: list[bytes] = []  # blocks read from `pos` holding no record end
             odd = False  # whether they hold an odd number of '"'
-            while block := os.pread(fd, CHUNK_BYTES, pos + sum(map(len, held))):
+            while block := _read_at(raw, CHUNK_BYTES, pos + sum(map(len, held))):
                 if b"\x00" in block:
                     raise Fallback("NUL")
                 if (cr_pending and not block.startswith(b"\n")) or (
@@ -444,7 +442,7 @@ class DelimitedChunks:
                 if not held and cut + 1 == len(block):
                     yield block
                 else:  # the records again, from the file (a slice or a join would copy them under the GIL)
-                    yield _pread_exact(fd, size, pos)
+                    yield _read_exact(raw, size, pos)
                 pos += size
                 self.position = pos
                 held, odd = [], False
@@ -457,14 +455,22 @@ class DelimitedChunks:
             self.position = pos + sum(map(len, held))
 
 
-def _pread_exact(fd: int, size: int, offset: int) -> bytes:
-    """`size` bytes of the file from `offset` (os.pread may return fewer: the rest is read on)."""
-    data = os.pread(fd, size, offset)
+def _read_at(raw: Any, size: int, offset: int) -> bytes:
+    """Up to `size` bytes of the unbuffered file `raw` from `offset` (FileIO.read: one read call,
+    the GIL released while the kernel copies; os.pread would do the same but is POSIX only)."""
+    raw.seek(offset)
+    data: bytes = raw.read(size)
+    return data
+
+
+def _read_exact(raw: Any, size: int, offset: int) -> bytes:
+    """`size` bytes of the file from `offset` (a read may return fewer: the rest is read on)."""
+    data = _read_at(raw, size, offset)
     if len(data) == size:
         return data
     parts = [data]
     while size > (got := sum(map(len, parts))):
-        more = os.pread(fd, size - got, offset + got)
+        more = _read_at(raw, size - got, offset + got)
         if not more:
             raise Fallback("shrank")  # the file changed while it was read: the Python reader reads it as it is now
         parts.append(more)
