@@ -219,14 +219,24 @@ def _warm_engine(path: Path) -> None:
 
 
 def _scan(path: Path, sheet: str | None, keys: list[str]) -> ScanResult:
-    _warm_engine(path)
-    from meti_pi.classify.detect import scan
+    """The scan, with the cyclic collector paused: the scanner's and polars' imports (in a thread),
+    the vocabulary and the head's typing build objects that live on, and the pass frees what it
+    builds by reference counting; collections there would only walk live objects (measured: the
+    start of a scan 0.276 -> 0.257 s). When the scan ends well its objects go to the oldest
+    generation (gcpause.promote), so that the collector does not walk them once it resumes."""
+    from meti_pi.gcpause import paused_gc, promote
 
-    # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
-    # imported: a plain run does not pay for it).
-    long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
-    with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
-        return scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
+    with paused_gc():
+        _warm_engine(path)
+        from meti_pi.classify.detect import scan
+
+        # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
+        # imported: a plain run does not pay for it).
+        long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
+        with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
+            result = scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
+        promote()
+    return result
 
 
 def _read_profile(path: Path) -> Any:
