@@ -85,6 +85,28 @@ def test_mixed_batches_exercise_the_signature_shortcut(
     same(path)
 
 
+def test_probe_rows_are_observed_as_python_observes_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past FULL_CHECK_ROWS one row of each checked batch joins the exact sample (observed as each
+    chunk comes in): batches whose column is all empty, probe cells that are blank or empty beside
+    non-empty ones, and valid values give the Python scan's sampled/passed figures."""
+    rng = random.Random(3)
+    lines = ["電話番号,個人番号,氏名"]
+    for i in range(72_000):
+        stretch = (i // 2048) % 4
+        phone = "" if stretch == 0 else rng.choice(["  ", "", "03-1234-5678", "090-1234-5678", "x"])
+        number = "" if stretch == 1 else rng.choice(["", " ", "123456789018", "1234 5678 9018", "12"])
+        lines.append(f"{phone},{number},{rng.choice(['山田 太郎', '', ' '])}")
+    path = tmp_path / "probes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    python = rows.scan(path)
+
+    def no_fallback(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the engine fell back to the Python pass")
+
+    monkeypatch.setattr(columnar, "scan_rows", no_fallback)
+    assert columnar.scan(path) == python and python.rows == 72_000
+
+
 def test_a_batch_cut_by_chunks_keeps_its_shortcut_terms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Batch 1 (data rows 500-2547) holds ASCII cells of a date's signature that are not dates, then,
     from a chunk boundary on, full-width dates: the Python scan takes no shortcut in that batch (it
@@ -178,6 +200,45 @@ def test_chunks_are_cut_at_record_ends_only(tmp_path: Path, monkeypatch: pytest.
     assert sum(records) == len(list(csv.reader(io.StringIO(data.decode(), newline=""))))
     for chunk in chunks:
         assert chunk.endswith(b"\n") and chunk.count(b'"') % 2 == 0
+
+
+def test_short_reads_are_read_on_and_a_shrinking_file_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader reads its blocks and records with one unbuffered read each, which may return fewer
+    bytes than asked: the chunks are still the whole file; a file that ends before the records
+    already seen in it (it shrank) is a Fallback."""
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 1 << 12)
+    data = "".join(f'E{i:05d},"山田\n太郎",03-1234-5678\n' for i in range(2000)).encode()
+    path = tmp_path / "s.csv"
+    path.write_bytes(data)
+    read_at = engine._read_at
+    monkeypatch.setattr(engine, "_read_at", lambda raw, n, at: read_at(raw, min(n, 1000), at))
+    chunks = list(engine.DelimitedChunks(path, "csv", 3, "utf-8", 1 << 20))
+    assert b"".join(chunks) == data and len(chunks) > 10
+    seen: set[int] = set()
+
+    def shrunk(raw: object, n: int, at: int) -> bytes:  # a block is read, then the file is gone when its records are
+        again = at in seen
+        seen.add(at)
+        return b"" if again else read_at(raw, n, at)
+
+    monkeypatch.setattr(engine, "_read_at", shrunk)
+    with pytest.raises(engine.Fallback):
+        list(engine.DelimitedChunks(path, "csv", 3, "utf-8", 1 << 20))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quotes_are_counted_as_bytes_count_counts(seed: int) -> None:
+    """engine.quote_count (the reader's parity, through bytes.replace) is bytes.count of '"', and the
+    cut found from it is the last line end with an even number of quotes before it."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        block = bytes(rng.choice(b'ab",\n\r\x00\xe3') for _ in range(rng.randint(0, 300)))
+        odd = rng.random() < 0.5
+        assert engine.quote_count(block) == block.count(b'"')
+        ends = [i for i, ch in enumerate(block) if ch == ord("\n") and (block[:i].count(b'"') + odd) % 2 == 0]
+        assert engine._record_end(block, odd, engine.quote_count(block)) == (ends[-1] if ends else -1)
 
 
 def test_files_the_engine_reads_otherwise_take_the_python_pass(tmp_path: Path) -> None:
@@ -303,6 +364,29 @@ def test_a_distinct_count_started_early_is_the_count(limit: int) -> None:
     assert counter.count() == 9_000
     counter.start_count()
     counter.close()  # waits for the thread before the spill files go
+    assert not [t for t in threading.enumerate() if t.name == "meti-pi-distinct"]
+
+
+@pytest.mark.parametrize("pool", [500, 1 << 40])  # keys that repeat, and mostly distinct ones
+def test_distinct_hashes_compacted_while_they_come_in_count_exactly(pool: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compactions on a thread every COMPACT_STEP hashes (while more are added) give the exact count;
+    on mostly distinct keys the first compaction stops them; a spill still works beside them."""
+    from meti_pi.classify import keys
+
+    monkeypatch.setattr(keys, "COMPACT_STEP", 1000)
+    rng = random.Random(7)
+    values = [rng.randrange(pool) for _ in range(30_000)]
+    for limit in (4000, 1 << 20):
+        counter = engine.DistinctHashes(limit=limit)
+        for start in range(0, len(values), 300):
+            counter.add_series(pl.Series(values[start : start + 300], dtype=pl.UInt64))
+        assert counter.count() == len(set(values))
+        assert counter.compacting is (pool == 500)
+        counter.close()
+    counter = engine.DistinctHashes()
+    for start in range(0, 3000, 300):
+        counter.add_series(pl.Series(values[start : start + 300], dtype=pl.UInt64))
+    counter.close()  # with a compaction perhaps still running: no thread is left
     assert not [t for t in threading.enumerate() if t.name == "meti-pi-distinct"]
 
 

@@ -205,6 +205,7 @@ def _count(
     def merge(future: Future[tuple[Any, Any]]) -> None:
         local, hashes = future.result()
         counts.merge(local)
+        engine.observe_probes(p.columns, local.probes, counts)  # here, while the pass runs, not at its end
         if hashes is not None:
             p.counter.add_series(hashes)
 

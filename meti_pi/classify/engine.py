@@ -139,14 +139,14 @@ class Counts:
     rows: int = 0
     parts: list[pl.DataFrame] = field(default_factory=list)  # per-batch aggregates of checked batches
     totals: dict[str, int] = field(default_factory=dict)  # sums over every row (searched columns)
-    probes: list[dict[str, Any]] = field(default_factory=list)
+    probes: list[dict[str, Any]] = field(default_factory=list)  # a chunk's probe rows (observe_probes; not merged)
+    my_numbers: dict[int, list[str]] = field(default_factory=dict)  # probe cells of 個人番号 candidates, by column
 
     def merge(self, other: Counts) -> None:
         self.rows += other.rows
         self.parts += other.parts
         if len(self.parts) > 64:  # one small frame per chunk adds up over 10M rows: keep them as one
             self.parts = [pl.concat(self.parts, how="diagonal")]  # the shortcut's terms are in some parts only
-        self.probes += other.probes
         for name, value in other.totals.items():
             self.totals[name] = self.totals.get(name, 0) + value
 
@@ -280,16 +280,28 @@ def fold_counts(columns: Sequence[Column], counts: Counts) -> None:
                 )
             else:
                 cand.matched += int(table[f"m{name}"].sum() or 0)
-    nonempty = {
-        (row["_b"], i): row[f"ne{i}"] for row in table.iter_rows(named=True) for i in (c.index for c in columns)
-    }
-    for col in columns:  # the probe rows join the exact sample (a 個人番号's check digit as column arithmetic)
-        if not col.candidates:
-            continue
-        cells = [p[f"c{col.index}"] for p in counts.probes if nonempty.get((p["_b"], col.index), 0)]
+    for col in columns:  # the 個人番号 probe cells (observe_probes), their check digits as column arithmetic
         for cand in col.candidates:
             if cand.check == "my_number" and cand.sensitive is None:
-                observe_my_numbers(cand, cells)
+                observe_my_numbers(cand, counts.my_numbers.get(col.index, []))
+
+
+def observe_probes(columns: Sequence[Column], probes: Sequence[dict[str, Any]], counts: Counts) -> None:
+    """The probe rows join the exact sample, as the Python scan's _check_values adds them. Called as
+    each chunk's counts come in, not at the end: the sample figures are sums (the order of the rows
+    does not matter), and the Python scan observes a probe only in a batch with a non-empty cell in
+    the column, which changes nothing here: an empty or blank cell is not observed, and a non-empty
+    one makes its batch non-empty. A 個人番号 candidate's cells are kept in `counts` for one
+    column-arithmetic check at the end (fold_counts: one expression, not one a chunk)."""
+    if not probes:
+        return
+    for col in columns:
+        if not col.candidates:
+            continue
+        cells = [p[f"c{col.index}"] for p in probes]
+        for cand in col.candidates:
+            if cand.check == "my_number" and cand.sensitive is None:
+                counts.my_numbers.setdefault(col.index, []).extend(cells)
             else:
                 cand.observe(cells)
 
@@ -354,7 +366,15 @@ class DelimitedChunks:
     (an even number of '"' before it: doubled quotes keep the parity), so memory stays flat with
     the file's size (a memory-mapped whole file would not). The bytes are checked as the Python
     reader checks them (Fallback, and that reader then names the line): no NUL byte, no line over
-    MAX_LINE_BYTES, no bare CR line end (the engine would keep it inside the cell)."""
+    MAX_LINE_BYTES, no bare CR line end (the engine would keep it inside the cell).
+
+    Why not polars' own cut (scan_csv(...).collect_batches, measured in session 9 on the 1M varied
+    file): with a thread beside it checking the rules above, the GIL time of the cut goes from
+    ~0.1 to ~0.03 s and classify's CPU from ~1.0 to ~0.95 s, but its memory is not bounded as this reader's
+    is: with its default chunking 515-541 MB at 1M rows (282 MB at 10M only with 1 MiB chunks,
+    a prefetch of 2 and 32,768-row batches, set through environment variables), and a stray quote
+    (an inch mark, 5" disk) makes the rest of the file one chunk that it parses before refusing it:
+    662 MB peak for a 216 MB file, growing with the file, where MAX_CARRY stops this reader at 64 MiB."""
 
     def __init__(self, path: Path, fmt: str, width: int, encoding: str, max_line: int) -> None:
         self.path, self.encoding, self.max_line = path, encoding, max_line
@@ -383,17 +403,17 @@ class DelimitedChunks:
     def __iter__(self) -> Iterator[bytes]:
         """Whole records, about CHUNK_BYTES at a time (to be `parse`d, on any thread).
 
-        Each block is searched once: the bytes carried over from the block before hold no record
-        end (their line ends are inside quotes, and stay so), so the cut is looked for in the new
-        block only, from the carried bytes' quote parity (this runs under the GIL, beside the
-        parsing workers: every pass over the bytes here is time they wait)."""
+        This runs under the GIL, beside the parsing workers: every pass over the bytes here is time
+        they wait. Each block is searched once, for its last record end (from the quote parity of
+        the bytes before it that hold none); the records up to it are then read again from the file
+        (an unbuffered read: the copy is the kernel's, without the GIL) rather than sliced out of the block,
+        and the next block is read from the byte after them."""
         run, cr_pending = 0, False
-        with self.path.open("rb") as raw:
-            if self.encoding == "utf-8-sig":
-                raw.read(3)  # the BOM (the Python reader's decoder drops it)
-            carry: list[bytes] = []
-            carried, odd = 0, False  # bytes carried over, and whether they hold an odd number of '"'
-            while block := raw.read(CHUNK_BYTES):
+        with self.path.open("rb", buffering=0) as raw:
+            pos = 3 if self.encoding == "utf-8-sig" else 0  # the BOM (the Python reader's decoder drops it)
+            held: list[bytes] = []  # blocks read from `pos` holding no record end
+            odd = False  # whether they hold an odd number of '"'
+            while block := _read_at(raw, CHUNK_BYTES, pos + sum(map(len, held))):
                 if b"\x00" in block:
                     raise Fallback("NUL")
                 if (cr_pending and not block.startswith(b"\n")) or (
@@ -410,34 +430,71 @@ class DelimitedChunks:
                     run = len(block) - block.rfind(b"\n") - 1
                 if run > self.max_line:
                     raise Fallback("line")
-                self.position += len(block)
-                cut = _record_end(block, odd)
+                quotes = quote_count(block)
+                cut = _record_end(block, odd, quotes)
                 if cut < 0:
-                    carry.append(block)
-                    carried += len(block)
-                    odd ^= block.count(b'"') % 2 == 1
-                    if carried > MAX_CARRY:  # no record end outside quotes for that long: a stray '"' (5" disk)
-                        raise Fallback("quotes")
+                    held.append(block)
+                    odd ^= quotes % 2 == 1
+                    if sum(map(len, held)) > MAX_CARRY:
+                        raise Fallback("quotes")  # no record end outside quotes for that long: a stray '"' (5" disk)
                     continue
-                # one copy: the carried bytes and the block's records joined (a view of the block, not a slice)
-                yield b"".join((*carry, memoryview(block)[: cut + 1])) if carry else block[: cut + 1]
-                rest = block[cut + 1 :]
-                carry, carried, odd = ([rest], len(rest), rest.count(b'"') % 2 == 1) if rest else ([], 0, False)
+                size = sum(map(len, held)) + cut + 1
+                if not held and cut + 1 == len(block):
+                    yield block
+                else:  # the records again, from the file (a slice or a join would copy them under the GIL)
+                    yield _read_exact(raw, size, pos)
+                pos += size
+                self.position = pos
+                held, odd = [], False
+                # the next block begins just after a line end: the run of its line and a pending CR start afresh
+                run, cr_pending = 0, False
             if cr_pending:
                 raise Fallback("CR")
-            if carry:
-                yield b"".join(carry)
+            if held:
+                yield b"".join(held)
+            self.position = pos + sum(map(len, held))
 
 
-def _record_end(block: bytes, odd: bool = False) -> int:
+def _read_at(raw: Any, size: int, offset: int) -> bytes:
+    """Up to `size` bytes of the unbuffered file `raw` from `offset` (FileIO.read: one read call,
+    the GIL released while the kernel copies; os.pread would do the same but is POSIX only)."""
+    raw.seek(offset)
+    data: bytes = raw.read(size)
+    return data
+
+
+def _read_exact(raw: Any, size: int, offset: int) -> bytes:
+    """`size` bytes of the file from `offset` (a read may return fewer: the rest is read on)."""
+    data = _read_at(raw, size, offset)
+    if len(data) == size:
+        return data
+    parts = [data]
+    while size > (got := sum(map(len, parts))):
+        more = _read_at(raw, size - got, offset + got)
+        if not more:
+            raise Fallback("shrank")  # the file changed while it was read: the Python reader reads it as it is now
+        parts.append(more)
+    return b"".join(parts)
+
+
+def quote_count(block: bytes) -> int:
+    """The number of '"' in `block`: what its removal takes away (memchr from one quote to the next,
+    ~40 % less time than bytes.count's byte-by-byte loop on the varied file, where a quote is every
+    ~120 bytes; this runs under the GIL)."""
+    return len(block) - len(block.replace(b'"', b"")) if b'"' in block else 0
+
+
+def _record_end(block: bytes, odd: bool = False, quotes: int | None = None) -> int:
     """The last line end in `block` outside quotes (an even number of '"' before it, counting the
-    carried bytes before the block: `odd`); -1: none."""
+    carried bytes before the block: `odd`; `quotes`: the block's quote_count, when known); -1: none."""
     end = block.rfind(b"\n")
     if end < 0:
         return -1
-    if b'"' not in block and not odd:  # no quoting at all (memchr): the last line end is a record end
+    if quotes is None:
+        quotes = quote_count(block)
+    if not quotes and not odd:  # no quoting at all: the last line end is a record end
         return end
-    quotes = block.count(b'"', 0, end) + odd
+    quotes = quotes - block.count(b'"', end) + odd  # the quotes after the last line end are few
     while end >= 0 and quotes % 2:
         before = block.rfind(b"\n", 0, end)
         quotes -= block.count(b'"', max(before, 0), end)

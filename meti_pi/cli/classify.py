@@ -22,6 +22,7 @@ from meti_pi.cli.common import (
     state,
 )
 from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.gcpause import paused_gc, promote
 
 if TYPE_CHECKING:
     from meti_pi.classify.classification import Judgements, Outcome
@@ -220,20 +221,29 @@ def _warm_engine(path: Path) -> None:
 
 
 def _scan(path: Path, sheet: str | None, keys: list[str], last: bool = True) -> ScanResult:
-    """The scan of `path`; `last`: nothing big follows (no --record: no register to load)."""
-    _warm_engine(path)
-    from meti_pi.classify.datasets import for_the_cli
+    """The scan of `path`; `last`: nothing big follows (no --record: no register to load).
 
-    # an .xlsx: the guard starts beside the scanner's imports; a process ending with os._exit
-    # leaves calamine's memory to the exit, unless a write (the register loaded) follows
-    with for_the_cli(path, keep=common.ENDS_WITH_EXIT and last):
-        from meti_pi.classify.detect import scan
+    The cyclic collector is paused for it: the scanner's and polars' imports (in a thread), the
+    vocabulary and the head's typing build objects that live on, and the pass frees what it builds
+    by reference counting; collections there would only walk live objects (measured: the start of
+    a scan 0.276 -> 0.257 s). When the scan ends well its objects go to the oldest generation
+    (gcpause.promote), so that the collector does not walk them once it resumes."""
+    with paused_gc():
+        _warm_engine(path)
+        from meti_pi.classify.datasets import for_the_cli
 
-        # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
-        # imported: a plain run does not pay for it).
-        long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
-        with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
-            return scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
+        # an .xlsx: the guard starts beside the scanner's imports; a process ending with os._exit
+        # leaves calamine's memory to the exit, unless a write (the register loaded) follows
+        with for_the_cli(path, keep=common.ENDS_WITH_EXIT and last):
+            from meti_pi.classify.detect import scan
+
+            # A progress bar on stderr, only on a terminal and for a long scan (decided before rich is
+            # imported: a plain run does not pay for it).
+            long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
+            with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
+                result = scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
+        promote()
+    return result
 
 
 def _read_profile(path: Path) -> Any:
