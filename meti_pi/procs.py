@@ -112,11 +112,13 @@ def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], wor
     try:
         # The fork context starts every worker at the first submit, before the executor's own thread.
         with ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [(share, pool.submit(_run_parked, share)) for share in shares[1:]]
+            futures = [(share, _submitted(pool, share)) for share in shares[1:]]
             for i in shares[0]:
                 results[i] = tasks[i]()
             for share, future in futures:
                 try:
+                    if future is None:
+                        raise RuntimeError("not submitted")
                     part = future.result()
                 except Exception:  # noqa: BLE001 - that worker failed (BrokenProcessPool, or the task raised): run its share here
                     part = [tasks[i]() for i in share]
@@ -130,6 +132,15 @@ def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], wor
 # The tasks of the run_shared call in progress: a forked worker finds them here (a closure over a
 # loaded register cannot be pickled, and need not be: the worker is a copy of this process).
 _PARKED: Sequence[Callable[[], Any]] = ()
+
+
+def _submitted(pool: Any, share: list[int]) -> Any:
+    """The future of `share` in `pool`; None when the pool is broken already (a worker died before
+    this share was handed out: submit raises BrokenProcessPool), and the share is run here."""
+    try:
+        return pool.submit(_run_parked, share)
+    except Exception:  # noqa: BLE001 - BrokenProcessPool (or a pool shutting down): run here
+        return None
 
 
 def _run_parked(share: list[int]) -> list[Any]:

@@ -364,6 +364,27 @@ def test_run_shared_gives_serial_results_and_survives_a_dead_worker() -> None:
     assert procs.run_shared(tasks, [1.0] * len(tasks), 3) == [i * i for i in range(7)] + ["done here"]
 
 
+def test_run_shared_runs_here_a_share_the_broken_pool_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies before the next share is handed out breaks the pool: `submit` itself
+    raises BrokenProcessPool (seen once in a test run). That share is run here too."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    real = ProcessPoolExecutor.submit
+    calls: list[int] = []
+
+    def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    tasks = [lambda i=i: i * i for i in range(9)]
+    assert procs.run_shared(tasks, [1.0] * len(tasks), 3) == [i * i for i in range(9)]
+    assert len(calls) == 2
+
+
 def test_run_shared_raises_as_serial_would() -> None:
     def boom() -> None:
         raise ValueError("a bug in a check")
