@@ -373,7 +373,7 @@ def test_run_shared_runs_here_a_share_the_broken_pool_refuses(monkeypatch: pytes
     real = ProcessPoolExecutor.submit
     calls: list[int] = []
 
-    def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    def submit(self: object, fn: object, /, *args: object, **kwargs: object) -> object:
         calls.append(1)
         if len(calls) == 2:
             raise BrokenProcessPool("a child process terminated abruptly")
