@@ -328,71 +328,17 @@ def test_checks_started_early_are_taken_by_the_open_or_ended_when_the_block_ends
     rows_xml = "".join(f'<row r="{r}">{_cell(f"A{r}", "山田")}</row>' for r in range(1, 5))
     path = workbook(tmp_path / "ok.xlsx", rows_xml)
     with datasets.for_the_cli(path, keep=False):
-        assert len(spy.children) == 1 and list(datasets._EARLY) == [str(path)] == list(datasets._OPENING)
+        assert len(spy.children) == 1 and list(datasets._EARLY) == [str(path)]
         with datasets.open_dataset(path) as dataset:
             assert [len(b) for b in next(dataset.tables).batches] == [3]
-        assert datasets._EARLY == {} == datasets._OPENING
+        assert datasets._EARLY == {}
     spy.assert_reaped()
     with pytest.raises(UsageError), datasets.for_the_cli(workbook(tmp_path / "unused.xlsx", rows_xml), keep=False):
         assert len(spy.children) == 2
         raise UsageError("the command failed before opening the file")
-    assert datasets._EARLY == {} == datasets._OPENING and procs._BESIDE == []
-    assert [t for t in threading.enumerate() if t.name == "meti-pi-open-xlsx"] == []
+    assert datasets._EARLY == {} and procs._BESIDE == []
     spy.assert_reaped()
     child = procs.beside(lambda: time.sleep(60))  # still running at exit: ended by procs
     assert child is not None and [child] == procs._BESIDE
     procs._stop_beside()
     assert procs._BESIDE == [] and not child.passed()
-
-
-def test_the_cli_opens_the_workbook_on_a_thread_once_the_shared_strings_passed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """for_the_cli: python-calamine opens the workbook on a thread once the child has passed the
-    shared strings (beside the scanner's imports); open_dataset takes that workbook. A workbook
-    opened but not taken (the command failed first) is closed. Shared strings the child refused are
-    never opened: the refusal is raised from this process, as without the thread."""
-    import python_calamine
-
-    from meti_pi import procs
-
-    if not procs.CAN_FORK or threading.active_count() > 1:
-        pytest.skip("no fork here: nothing starts early")
-    opened: list[tuple[str, object]] = []
-    closed: list[object] = []
-    real = python_calamine.CalamineWorkbook.from_path
-
-    class Book:
-        def __init__(self, book: object) -> None:
-            self.book = book
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self.book, name)
-
-        def close(self) -> None:
-            closed.append(self)
-            self.book.close()  # type: ignore[attr-defined]
-
-    def from_path(path: str) -> object:
-        book = Book(real(path))
-        opened.append((threading.current_thread().name, book))
-        return book
-
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", from_path)
-    rows_xml = "".join(f'<row r="{r}">{_cell(f"A{r}", "山田")}</row>' for r in range(1, 5))
-    path = workbook(tmp_path / "ok.xlsx", rows_xml)
-    with datasets.for_the_cli(path, keep=False), datasets.open_dataset(path) as dataset:
-        assert [len(b) for b in next(dataset.tables).batches] == [3]
-    assert [name for name, _ in opened] == ["meti-pi-open-xlsx"] and closed == [opened[0][1]]
-    with pytest.raises(UsageError), datasets.for_the_cli(workbook(tmp_path / "unused.xlsx", rows_xml), keep=False):
-        while len(opened) < 2:  # opened on the thread meanwhile
-            time.sleep(0.01)
-        raise UsageError("the command failed before opening the file")
-    assert len(opened) == 2 and closed == [opened[0][1], opened[1][1]] and datasets._OPENING == {}
-    from meti_pi.classify import xlsxbounds
-
-    monkeypatch.setattr(xlsxbounds, "MAX_SHARED_STRINGS_BYTES", 2 << 20)
-    bomb = _shared_bomb(tmp_path / "bomb.xlsx", rows_xml, 3 << 20)
-    with pytest.raises(UsageError, match="shared strings"), datasets.for_the_cli(bomb, keep=False):
-        datasets.open_dataset(bomb)
-    assert len(opened) == 2 and datasets._OPENING == {} and procs._BESIDE == []

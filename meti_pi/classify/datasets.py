@@ -383,7 +383,6 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
 # takes them; and, while _KEEPING, python-calamine's workbooks (closed by the caller) and the sheet
 # read last, left to the process's exit.
 _EARLY: dict[str, procs.Beside] = {}
-_OPENING: dict[str, _Opening] = {}  # the workbooks opening on a thread meanwhile (for_the_cli)
 _KEEPING = False
 _KEPT: list[Any] = []
 _KEPT_SHEET: list[Any] = []
@@ -412,65 +411,22 @@ def for_the_cli(path: Path, *, keep: bool) -> Iterator[None]:
         child = procs.beside(partial(check_part, path, shared=True), partial(check_part, path, shared=False))
         if child is not None:
             _EARLY[key] = child
-            _OPENING[key] = _Opening(path, child)
     _KEEPING = keep
     try:
         yield
     finally:
         _KEEPING = False
-        left, opening = _EARLY.pop(key, None), _OPENING.pop(key, None)
-        if opening is not None:  # the command failed before opening the file
-            opening.abandon()
+        left = _EARLY.pop(key, None)
         if left is not None:
             left.stop()
-
-
-class _Opening:
-    """python-calamine opening the workbook on a thread, as soon as the child has passed the shared
-    strings (for_the_cli), while this thread imports the scanner's modules: python-calamine 0.9.1
-    releases the GIL while it opens a workbook and loads a sheet (measured: a Python thread beside
-    `from_path` kept ~95 % of its pace), so the two overlap (~0.05 s of the imports at a quiet
-    moment). The thread only reads: `book` or `failure` once the child's mark came, nothing when the
-    child refused (or ended); _guarded_workbook then decides exactly as when it opens the file itself."""
-
-    def __init__(self, path: Path, child: procs.Beside) -> None:
-        import threading
-
-        self.tried = False
-        self.book: Any = None
-        self.failure: Exception | None = None
-        self._thread = threading.Thread(target=self._open, args=(path, child), name="meti-pi-open-xlsx", daemon=True)
-        self._thread.start()
-
-    def _open(self, path: Path, child: procs.Beside) -> None:
-        try:
-            if not child.reached(1):
-                return  # refused, or the child ended: _guarded_workbook checks in this process
-            import python_calamine
-
-            self.tried = True
-            self.book = python_calamine.CalamineWorkbook.from_path(str(path))
-        except Exception as exc:  # noqa: BLE001 - as in _guarded_workbook: every kind means "unreadable"
-            self.failure = exc
-
-    def wait(self) -> _Opening:
-        self._thread.join()
-        return self
-
-    def abandon(self) -> None:
-        """Not taken (the command failed first): the thread ends before the child is stopped (it may
-        be reading the child's pipe, which stop() closes), and the workbook it opened is closed."""
-        self.wait()
-        if self.book is not None:
-            self.book.close()
 
 
 def _guarded_workbook(path: Path) -> Any:
     """The python-calamine workbook of `path`, opened only within check_xlsx_bounds' limits.
 
     Opening reads the shared strings (checked first); the sheets are read only when a sheet is
-    asked for, so they are checked meanwhile, in a forked child (procs.beside): the check is Python
-    under the GIL, so a thread would only take turns with this one.
+    asked for, so they are checked meanwhile, in a forked child (procs.beside): python-calamine
+    0.9 holds the GIL while it opens the workbook, so a thread would only take turns with it.
     The workbook is handed out only when every sheet has passed: the child said so, or this
     process checked them itself (no fork here, or the child did not pass: its refusal is raised
     from here, exactly as checked in one process). A refused sheet's message comes first, as
@@ -479,23 +435,17 @@ def _guarded_workbook(path: Path) -> Any:
     """
     import python_calamine
 
-    opening = _OPENING.pop(str(path), None)
-    if opening is not None:
-        opening.wait()  # before anything else reads the child's pipe
     early = _EARLY.pop(str(path), None)  # checking the shared strings, then the sheets
     sheets = early if early is not None else procs.beside(partial(check_part, path, shared=False))
     book: Any = None
     try:
         failure: Exception | None = None
-        if opening is not None and opening.tried:  # the child passed the shared strings: opened on the thread
-            book, failure = opening.book, opening.failure
-        else:
-            try:
-                if early is None or not early.reached(1):
-                    check_part(path, shared=True)  # before calamine reads the shared strings
-                book = python_calamine.CalamineWorkbook.from_path(str(path))
-            except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
-                failure = exc
+        try:
+            if early is None or not early.reached(1):
+                check_part(path, shared=True)  # before calamine reads the shared strings
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
+        except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
+            failure = exc
         if sheets is None or not sheets.passed():
             check_part(path, shared=False)  # no child, or its check did not pass: the refusal from here
         if isinstance(failure, UsageError):
