@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from meti_pi.cli import main
-
 if __name__ == "__main__":
+    from meti_pi import gcpause
+
+    gcpause.hold_start()  # from the start of the process: the CLI's own imports too (cli.main)
+
+    from meti_pi.cli import main
+
     main()

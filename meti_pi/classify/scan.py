@@ -33,7 +33,7 @@ from meti_pi.classify.principals import (
     normalise_cells,
 )
 from meti_pi.classify.shapes import shape
-from meti_pi.classify.text import _SPACES, digits_form, fold
+from meti_pi.classify.text import _SPACES, digits_form, fold, forget
 from meti_pi.classify.values import (
     _KANA_NAME,
     _KANJI_NAME,
@@ -153,6 +153,7 @@ def finish(
         return _result(path, fmt, encoding, tables, counters, keys)
     finally:
         close_counters(counters)
+        forget()  # the memoised forms of sample cells
 
 
 def close_counters(counters: dict[tuple[str, ...], Any]) -> None:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from meti_pi import gcpause
 from meti_pi.errors import MetiPiError
 
 # name -> (module, one-line help shown by `meti-pi --help`)
@@ -59,6 +60,7 @@ class LazyGroup(TyperGroup):
         if entry is None:
             return None
         module = importlib.import_module(entry[0])
+        gcpause.end_start()  # the start's objects built: the collector back for the command's body
         # Each module has one `app`; its top-level commands (or sub-groups) carry the names above.
         command = _built(module.app, cmd_name)
         if command is None:
@@ -292,6 +294,7 @@ def root(
 
 def main() -> None:
     """Console entry point: one funnel from exceptions to exit codes."""
+    gcpause.hold_start()  # until the command's module is imported (LazyGroup.get_command)
     from meti_pi.cli import common
 
     common.ENDS_WITH_EXIT = True  # this process ends with _exit_now
@@ -307,6 +310,7 @@ def main() -> None:
         raise SystemExit(3) from None
     finally:
         common.ENDS_WITH_EXIT = False  # reached only where _exit_now returns or raises (a test's in-process run)
+        gcpause.end_start()  # no command ran (--help, a usage error): the collector as it was
 
 
 def _exit_now(code: object) -> None:
