@@ -71,6 +71,14 @@ def _with(root: Path, kind: str, field: str) -> list[Path]:
     return [p for p in sorted((root / kind).glob("*.yaml")) if f"\n{field}" in p.read_text(encoding="utf-8")]
 
 
+def _described(out: str) -> set[str]:
+    """The records the output of `_outputs` describes: status items' refs, findings' and 台帳 problems' paths."""
+    found = json.loads(out)
+    return (
+        {i["ref"] for i in found["status"]} | {f["path"] for f in found["check"]} | {p["path"] for p in found["ledger"]}
+    )
+
+
 def _all_days_equal(root: Path, settings: Settings) -> None:
     for day in DAYS:
         assert _lazy(root, settings, day)[0] == _reference(root, day), day
@@ -129,8 +137,7 @@ def test_warm_a_quiet_file_is_not_decoded(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(facts, "compute", lambda *_a: pytest.fail("facts computed though kept"))
     out, loaded = _lazy(root, settings, TODAY)
     assert out == expected
-    described = {item["ref"] for item in json.loads(out)["status"]} | {f["path"] for f in json.loads(out)["check"]}
-    described |= {p["path"] for p in json.loads(out)["ledger"]}
+    described = _described(out)
     assert all(rel[:-5] in described or rel in described for rel in decoded), sorted(set(decoded))[:5]
     n_files = len(loaded.reg.keys_of("files"))
     quiet = facts.quiet_of(loaded.reg)
@@ -170,8 +177,7 @@ def test_after_an_upgrade_the_projections_and_quiet_files_of_unchanged_code_are_
     monkeypatch.setattr(projected.ProjectedRecords, "real", lambda self, rel: decoded.append(rel) or real(self, rel))
     out, loaded = _lazy(root, settings, TODAY)
     assert out == expected
-    described = {item["ref"] for item in json.loads(out)["status"]} | {f["path"] for f in json.loads(out)["check"]}
-    described |= {p["path"] for p in json.loads(out)["ledger"]}
+    described = _described(out)
     undescribed = [rel for rel in decoded if rel[:-5] not in described and rel not in described]
     quiet = facts.quiet_of(loaded.reg)
     assert quiet is not None

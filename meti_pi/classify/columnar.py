@@ -21,9 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meti_pi.classify import datasets
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 from meti_pi.classify.datasets import (
     BATCH_ROWS,
     MAX_LINE_BYTES,
@@ -43,6 +40,9 @@ from meti_pi.classify.scan import (
     table_scan,
 )
 from meti_pi.classify.scan import scan as scan_rows
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 from meti_pi.classify.vocabulary import SAMPLE_ROWS, Vocabulary, vocabulary
 from meti_pi.errors import UsageError
 

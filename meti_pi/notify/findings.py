@@ -110,8 +110,8 @@ def kind_findings(ks: KindStatus, today: date) -> list[Finding]:
     )
 
     def finding(status: str, message: str, notification: str | None = None) -> Finding:
-        line, key = _locate(rec, anchor_key)  # located when its line is read (validate reports failing findings only)
-        return Finding(rec.id, kind, status, message, rec.relpath, line, key, req.due, notification)
+        at, key = _locate(rec, anchor_key)  # located when its line is read (validate reports failing findings only)
+        return Finding(rec.id, kind, status, message, rec.relpath, at, key, req.due, notification)
 
     out: list[Finding] = []
     first = ks.first_made
@@ -374,8 +374,8 @@ def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
             req: Requirement = req,
             key: tuple[object, ...] = key,
         ) -> Finding:
-            line, where = _locate(rec, key)
-            return Finding(rec.id, req.kind, status, message, rec.relpath, line, where, req.due, notification)
+            at, where = _locate(rec, key)
+            return Finding(rec.id, req.kind, status, message, rec.relpath, at, where, req.due, notification)
 
         recs = made.get((rec.id, req.kind), [])
         if req.kind == "appi-74-3" and req.anchor is not None:  # a 74(3) notice answers the event it follows
@@ -443,7 +443,7 @@ def obsolete_drafts(reg: Register, today: date) -> list[Finding]:
                 hint += f", and draft again with `meti-pi notify {fid} --kind {kind} --redraft`"
             else:
                 continue
-            line, key = _locate(n, ("state",))
+            at, key = _locate(n, ("state",))
             out.append(
                 Finding(
                     fid,
@@ -451,7 +451,7 @@ def obsolete_drafts(reg: Register, today: date) -> list[Finding]:
                     "obsolete",
                     f"draft {n.id} is obsolete: {why}; {hint}",
                     n.relpath,
-                    line,
+                    at,
                     key,
                     None,
                     n.id,
