@@ -32,6 +32,10 @@ class Early(Generic[T]):
         except Exception as exc:  # noqa: BLE001 - any failure is handed to the caller's thread by result()
             self.error = exc
 
+    def done(self) -> bool:
+        """Whether `fn` has returned or raised (result() would not wait)."""
+        return not self.thread.is_alive()
+
     def wait(self) -> None:
         self.thread.join()
 

@@ -411,9 +411,9 @@ class DelimitedChunks:
         run, cr_pending = 0, False
         with self.path.open("rb", buffering=0) as raw:
             pos = 3 if self.encoding == "utf-8-sig" else 0  # the BOM (the Python reader's decoder drops it)
-            held: list[bytes] = []  # blocks read from `pos` holding no record end
+            held = 0  # bytes read from `pos` holding no record end (read again with the records)
             odd = False  # whether they hold an odd number of '"'
-            while block := _read_at(raw, CHUNK_BYTES, pos + sum(map(len, held))):
+            while block := _read_at(raw, CHUNK_BYTES, pos + held):
                 if b"\x00" in block:
                     raise Fallback("NUL")
                 if (cr_pending and not block.startswith(b"\n")) or (
@@ -433,26 +433,26 @@ class DelimitedChunks:
                 quotes = quote_count(block)
                 cut = _record_end(block, odd, quotes)
                 if cut < 0:
-                    held.append(block)
+                    held += len(block)
                     odd ^= quotes % 2 == 1
-                    if sum(map(len, held)) > MAX_CARRY:
+                    if held > MAX_CARRY:
                         raise Fallback("quotes")  # no record end outside quotes for that long: a stray '"' (5" disk)
                     continue
-                size = sum(map(len, held)) + cut + 1
+                size = held + cut + 1
                 if not held and cut + 1 == len(block):
                     yield block
                 else:  # the records again, from the file (a slice or a join would copy them under the GIL)
                     yield _read_exact(raw, size, pos)
                 pos += size
                 self.position = pos
-                held, odd = [], False
+                held, odd = 0, False
                 # the next block begins just after a line end: the run of its line and a pending CR start afresh
                 run, cr_pending = 0, False
             if cr_pending:
                 raise Fallback("CR")
             if held:
-                yield b"".join(held)
-            self.position = pos + sum(map(len, held))
+                yield _read_exact(raw, held, pos)
+            self.position = pos + held
 
 
 def _read_at(raw: Any, size: int, offset: int) -> bytes:

@@ -102,7 +102,7 @@ class DistinctHashes:
         if self._compaction is None:
             return
         covered, hashes, early = self._compaction
-        if not wait and early.thread.is_alive():
+        if not wait and not early.done():
             return
         self._compaction = None
         merged = early.result()
@@ -132,14 +132,14 @@ class DistinctHashes:
         self._held += hashes.len()
         self._since += hashes.len()
         if self._held > self.limit:
-            self._compacted(wait=True)
-        if self.compacting and self._since >= COMPACT_STEP and self._compaction is None and self._held <= self.limit:
-            self._compact()
-        elif self._held > self.limit:
+            self._compacted(wait=True)  # its result first: it may bring the parts under the limit
+        if self._held > self.limit:
             merged = pl.concat(self._parts).unique()
             self._parts, self._held = [merged], merged.len()
             if self._held > self.limit // 2:
                 self._spill()
+        elif self.compacting and self._since >= COMPACT_STEP and self._compaction is None:
+            self._compact()
 
     def _spill(self) -> None:
         if self._tmp is None:
