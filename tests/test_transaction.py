@@ -123,6 +123,33 @@ def test_edit_is_a_one_line_diff_and_keeps_comments(tmp_path):
     ]
 
 
+def test_replacing_a_list_keeps_the_comment_line_that_introduces_the_next_key(tmp_path):
+    """A comment line written between `deputy_manager_posts` and the next key stays there when a
+    command replaces the list (ruamel kept it on the list's last element, and dropped it with it)."""
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/kanbo-jinji.yaml": """
+        schema_version: 1
+        id: kanbo-jinji
+        name: 大臣官房人事課
+        deputy_manager_posts:
+          - 企画官
+        # 組織令の改正で見直す
+        org: 経済産業省
+        manager_post: 人事課長
+        """
+        },
+    )
+    with transaction(root, command="edit", summary="deputy", today=TODAY) as tx:
+        tx.edit("divisions/kanbo-jinji")["deputy_manager_posts"] = ["企画官", "調査官"]
+    diff = git(root, "show", "--format=", "-U0", "HEAD")
+    assert [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))] == [
+        "+  - 調査官"
+    ]
+    assert "could not be kept" not in git(root, "log", "-1", "--format=%B") and not transaction_notes
+
+
 @pytest.mark.parametrize(
     ("state", "fragment"),
     [

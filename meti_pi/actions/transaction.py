@@ -60,13 +60,15 @@ class Transaction:
     dry_run: bool
     texts: dict[str, str | None] = field(default_factory=dict)  # relpath -> new text (None: delete)
     _docs: dict[str, Any] = field(default_factory=dict)
+    # relpath -> (the text an edited document was read from, its yamlio.following_comments)
+    _read_as: dict[str, tuple[str, dict[tuple[Any, ...], str]]] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
     commit_sha: str | None = None
     # The register files of the commit the change will sit on (relpath -> blob id; None before the
     # first commit): a change is decided and validated against the register as that commit holds
     # it (Register.load(at=...)), never against someone's unsaved edits in the work tree.
     at: Mapping[str, str] | None = None
-    # Edited records whose comments could not be kept (yamlio.dump_checked): said in the commit and on stderr.
+    # Edited records whose comments could not all be kept (yamlio.dump_edited): said in the commit and on stderr.
     comments_lost: list[str] = field(default_factory=list)
     # What the register is loaded with (cli/ builds them from the environment).
     settings: Settings = DEFAULT
@@ -106,6 +108,7 @@ class Transaction:
                 ) from None
             try:
                 self._docs[relpath] = yamlio.load_rt(text)
+                self._read_as[relpath] = (text, yamlio.following_comments(self._docs[relpath]))
             except ValueError:  # the round-trip loader builds dates: an unquoted 2026-13-45 is fatal to it
                 raise RuleViolation(
                     f"{relpath}: cannot be edited until it is repaired",
@@ -160,7 +163,7 @@ class Transaction:
         out = dict(self.texts)
         for relpath, doc in self._docs.items():
             try:
-                out[relpath], kept = yamlio.dump_checked(doc)
+                out[relpath], kept = yamlio.dump_edited(doc, *self._read_as[relpath])
             except yamlio.RenderError as exc:
                 raise MetiPiError(
                     f"{relpath}: {exc} (a fault of the YAML writer); nothing was written. "
@@ -248,9 +251,7 @@ def transaction(
         # Summary and article as the command left them: it may only know them once it has computed
         # the change under the lock.
         lost = [rel for rel in tx.comments_lost if rel in texts]
-        body = "".join(
-            f"The comments of {rel} could not be kept (written afresh; every value unchanged).\n" for rel in lost
-        )
+        body = "".join(f"Some comments of {rel} could not be kept (every value unchanged).\n" for rel in lost)
         message = commit_message(
             f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article, body=body
         )
@@ -259,7 +260,7 @@ def transaction(
             repo, {rel: None if t is None else t.encode("utf-8") for rel, t in texts.items()}, message, base, untracked
         )
         for rel in lost:
-            notes.append(f"warning: the comments of {rel} could not be kept; check the commit's diff")
+            notes.append(f"warning: some comments of {rel} could not be kept; check the commit's diff")
         crash_point("done")
 
 

@@ -6,6 +6,7 @@ Only the write path uses this module; a one-field change gives a one-line diff.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -99,6 +100,137 @@ def dump_checked(doc: Any) -> tuple[str, bool]:
     if _reads_as(fresh, want, yamlload):
         return fresh, False
     raise RenderError("the edited record cannot be written so that it reads back unchanged")
+
+
+def dump_edited(doc: Any, original: str, following: dict[tuple[Any, ...], str]) -> tuple[str, bool]:
+    """dump_checked of `doc`, an edit of the record whose text was `original` and whose
+    following_comments were `following` (taken when it was read): those comment lines are kept
+    after the values they followed (carry_comments); kept is False when a comment line of
+    `original` is still missing from the text (the caller says so)."""
+    carry_comments(following, doc)
+    text, kept = dump_checked(doc)
+    return text, kept and not comment_lines(original) - comment_lines(text)
+
+
+def following_comments(doc: Any) -> dict[tuple[Any, ...], str]:
+    """The comment lines after each value of every mapping of a document as read (by the keys' path).
+
+    ruamel keeps lines written between two keys (`systems: [...]`, `# 委託先は年度ごとに見直す`,
+    `contractors:`) on the last element of the value before them (or at the end of that value): a
+    command that replaces the value (`doc["systems"] = [...]`) would drop them with it, one that
+    appends to it would leave them above the appended element. carry_comments puts them back."""
+    out: dict[tuple[Any, ...], str] = {}
+    maps: list[tuple[tuple[Any, ...], Any]] = [((), doc)]
+    while maps:
+        path, node = maps.pop()
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            lines = _following_lines(value)
+            if lines is not None:
+                out[(*path, key)] = lines
+            maps.append(((*path, key), value))
+    return out
+
+
+def carry_comments(following: dict[tuple[Any, ...], str], doc: Any) -> None:
+    """Each of `following`'s comment lines (following_comments of the document as read) put after
+    its value's new last element in the edited `doc` (after its key where the value became a scalar
+    or an empty collection); a value no longer there loses them (dump_edited notices)."""
+    for path, lines in following.items():
+        parent = doc
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        key = path[-1]
+        if not isinstance(parent, dict) or key not in parent or _following_lines(parent[key]) == lines:
+            continue
+        if isinstance(parent[key], (dict, list)) and not hasattr(parent[key], "ca"):
+            parent[key] = _commented(parent[key])  # a plain list or dict a command assigned: ruamel's own kind
+        _detach(parent[key], lines)
+        _attach(parent, key, lines)
+
+
+def _last_slot(value: Any) -> tuple[Any, Any, int] | None:
+    """(collection, key of its last element, index of that element's following comment in ruamel's
+    ca.items), descending to the innermost last element, or to the first on the way that carries a
+    comment; None for a scalar or an empty collection."""
+    found = None
+    while _commented_collection(value) and len(value):
+        last = len(value) - 1 if isinstance(value, list) else list(value)[-1]
+        found = (value, last, 0 if isinstance(value, list) else 2)
+        if _token(*found) is not None or value.ca.end:
+            return found
+        value = value[last]
+    return found
+
+
+def _commented_collection(value: Any) -> bool:
+    return isinstance(value, (dict, list)) and hasattr(value, "ca")
+
+
+def _token(collection: Any, key: Any, index: int) -> Any:
+    entry = collection.ca.items.get(key)
+    return entry[index] if entry is not None and len(entry) > index else None
+
+
+def _following_lines(value: Any) -> str | None:
+    """The whole comment lines after `value`, from a line break: its last element's comment from its
+    first line break (an end-of-line comment of that element stays with it), or the comments ruamel
+    keeps at the end of a collection (after a flow collection in it); None if there are none."""
+    slot = _last_slot(value)
+    if slot is None:
+        return None
+    collection = slot[0]
+    if collection.ca.end:
+        text = "\n" + "".join(str(getattr(token, "value", "")) for token in collection.ca.end).lstrip("\n")
+    else:
+        value = getattr(_token(*slot), "value", None)
+        if not isinstance(value, str) or "\n" not in value:
+            return None
+        text = value[value.index("\n") :]
+    return text if text.strip() else None
+
+
+def _detach(value: Any, lines: str) -> None:
+    """`lines` taken off the comment of an element inside `value` that ends with them (an element
+    appended after it left them there)."""
+    nodes = [value]
+    while nodes:
+        node = nodes.pop()
+        if not _commented_collection(node):
+            continue
+        nodes += node.values() if isinstance(node, dict) else node
+        for entry in node.ca.items.values():
+            for i, token in enumerate(entry):
+                text = getattr(token, "value", None)
+                if isinstance(text, str) and text.endswith(lines):
+                    rest = text[: -len(lines)]
+                    if rest:
+                        token.value = rest + "\n"
+                    else:
+                        entry[i] = None
+                    return
+
+
+def _attach(parent: Any, key: Any, lines: str) -> None:
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    slot = _last_slot(parent[key])
+    collection, last, index = slot if slot is not None else (parent, key, 2)
+    entry = collection.ca.items.setdefault(last, [None, None, None, None])
+    token = entry[index]
+    if token is None:
+        entry[index] = CommentToken(lines, CommentMark(0), None)
+    else:  # an end-of-line comment of the element: the lines follow it
+        token.value = token.value.rstrip("\n") + lines
+
+
+def comment_lines(text: str) -> Counter[str]:
+    """The whole-line comments of a record's text (a line that is only a '#' comment), counted.
+    A block scalar's line that begins with '#' counts too: where a command changed such a value,
+    the caller warns of a comment it did not lose (the warning asks to check the diff)."""
+    return Counter(line.strip() for line in text.splitlines() if line.lstrip().startswith("#"))
 
 
 def _reads_as(text: str, want: Any, yamlload: Any) -> bool:
