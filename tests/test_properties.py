@@ -269,6 +269,13 @@ def test_comment_after_a_nested_empty_list_survives():
     assert "# c" in yamlio.dump_rt(yamlio.load_rt(text))
 
 
+def test_a_comment_ruamel_drops_on_reading_is_reported_by_the_write_path():
+    """The loss above happens as ruamel reads the record (no comment of the document holds it):
+    the write path finds the line missing from the text it writes and says so."""
+    out, kept = _edited("d:\n  - x\n  - - []\n# c\na: y\n", lambda doc: doc.__setitem__("a", "z"))
+    assert "# c" not in out and not kept
+
+
 def test_a_garbled_ruamel_rendering_is_never_written():
     """ruamel writes `[{}, x, x]` in place of `b: []  # c` as `- x   -` / `x`: one value instead of two.
     dump_checked notices, writes the document afresh (values exact, comments lost) and says so."""
