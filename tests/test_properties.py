@@ -259,6 +259,28 @@ def test_an_unchanged_record_is_written_back_as_it_was() -> None:
     assert out == RECORD and kept
 
 
+def test_empty_values_keep_their_spelling_when_another_field_changes() -> None:
+    """A hand-written record's empty values (`key:`) stay empty; ruamel alone wrote every one of them
+    `key: null` at a command's first edit. A value that became empty is written `null`, as
+    meti-pi writes new records, and one written `null` stays so."""
+    text = "a:\nb: 1\nc:\n  d:\n  e: x\n  n: null\nl:\n  - k:\n    v: 1\nz: 5\n"
+
+    def edit(doc: Any) -> None:
+        doc["b"] = 2
+        doc["c"]["e"] = "y"
+        doc["z"] = None
+
+    out, kept = _edited(text, edit)
+    assert out == "a:\nb: 2\nc:\n  d:\n  e: y\n  n: null\nl:\n  - k:\n    v: 1\nz: null\n" and kept
+
+
+def test_an_empty_spelling_that_would_read_otherwise_is_not_used() -> None:
+    """Only a text that reads back as the edited data is written: `k:` above a deeper-indented
+    line would take that line as its value."""
+    assert yamlio.empty_values_as_written("k:\n", "k: null\n  # x\n", {"k": None}) == "k:\n  # x\n"
+    assert yamlio.empty_values_as_written("k:\nm: 1\n", "k: null\nm: 2\n", {"k": None, "m": 3}) == ("k: null\nm: 2\n")
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="ruamel drops a comment line that follows `- - []` (a list nested in a list) "

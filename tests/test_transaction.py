@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import git, make_register
+from conftest import git, invoke, make_register
+from typer.testing import CliRunner
 
 from meti_pi import gitlayer
 from meti_pi.actions.transaction import Transaction, transaction
@@ -148,6 +149,21 @@ def test_replacing_a_list_keeps_the_comment_line_that_introduces_the_next_key(tm
         "+  - 調査官"
     ]
     assert "could not be kept" not in git(root, "log", "-1", "--format=%B") and not transaction_notes
+
+
+def test_a_changed_fact_of_a_hand_written_incident_is_a_diff_of_what_changed(tmp_path):
+    """The example incident is hand-written with empty values (`closed_on:`); an update that
+    changes one fact must not rewrite each of them as `null` (it did: 112 lines for one fact)."""
+    root = make_register(tmp_path, example=True)
+    result = invoke(
+        CliRunner(), root, "incident", "update", "INC-2026-H0JQNC", "--principals", "1500", "--on", "2026-11-21"
+    )
+    assert result.exit_code == 0, result.output
+    diff = git(root, "show", "--format=", "-U0", "HEAD")
+    removed = {line[1:] for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")}
+    added = [line[1:] for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert "  principals: 1500" in added and "  principals:" in removed
+    assert not [line for line in added if line.endswith(": null") and line[: -len(" null")] in removed]
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,37 @@ def dump_edited(doc: Any, original: str, following: dict[tuple[Any, ...], str]) 
     `original` is still missing from the text (the caller says so)."""
     carry_comments(following, doc)
     text, kept = dump_checked(doc)
+    if kept:
+        text = empty_values_as_written(original, text, to_plain(doc))
     return text, kept and not comment_lines(original) - comment_lines(text)
+
+
+def empty_values_as_written(original: str, text: str, want: Any) -> str:
+    """`text` with each `key: null` that stands where `original` had `key:` (an empty value,
+    as hand-written records have them) written `key:` again.
+
+    ruamel reads both spellings as None and writes `null`: without this, a command's first edit of
+    a hand-written record rewrote every empty value of it (`closed_on:` -> `closed_on: null`), a
+    diff of dozens of lines for one changed fact. Lines are paired by difflib; only a line that
+    differs from an original line by the ` null` alone changes back (both read as None), and the
+    result is used only if it reads back as `want`."""
+    import difflib
+
+    before, after = original.splitlines(keepends=True), text.splitlines(keepends=True)
+    changed = False
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if tag != "replace":
+            continue
+        empty = {line.rstrip("\r\n") for line in before[i1:i2] if line.rstrip("\r\n").endswith(":")}
+        for j in range(j1, j2):
+            body = after[j].rstrip("\r\n")
+            if body.endswith(": null") and body[: -len(" null")] in empty:
+                after[j] = body[: -len(" null")] + after[j][len(body) :]
+                changed = True
+    if not changed:
+        return text
+    kept = "".join(after)
+    return kept if _reads_as(kept, want, yamlload) else text
 
 
 def following_comments(doc: Any) -> dict[tuple[Any, ...], str]:
