@@ -251,7 +251,9 @@ def transaction(
         # Summary and article as the command left them: it may only know them once it has computed
         # the change under the lock.
         lost = [rel for rel in tx.comments_lost if rel in texts]
-        body = "".join(f"Some comments of {rel} could not be kept (every value unchanged).\n" for rel in lost)
+        body = "".join(
+            f"Some comments of {rel} could not be kept (its values are as the command set them).\n" for rel in lost
+        )
         message = commit_message(
             f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article, body=body
         )
