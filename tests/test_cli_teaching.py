@@ -197,6 +197,30 @@ def test_class_reasons_become_document_sentences(reasons, klass, sentence):
     assert text == sentence and not any(m in text for m in ("→", "≥", "<", "policy", "_"))
 
 
+@pytest.mark.parametrize(
+    "profile",
+    [
+        {"principals": 5, "confidential": True},
+        {"principals": 5, "confidential": True, "my_number": True, "sensitive": True},
+    ],
+    ids=["confidential", "three grounds"],
+)
+def test_every_class_a_ground_reads_as_a_clause_before_tame(profile):
+    """The record's rationale joins the engine's class-A grounds with 「、」 before 「ため、管理Ａとする。」:
+    each must end in a verb's plain form (含む, した), never a bare noun (「…と判断ため」 was written)."""
+    import re
+
+    from meti_pi.classify.classification import decide, document_rationale, profile_from_mapping
+
+    decision = decide(profile_from_mapping(profile), {})
+    text = document_rationale(decision.reasons, decision.management_class)
+    grounds = text.removesuffix("ため、管理Ａとする。")
+    assert decision.management_class == "A" and grounds != text
+    assert grounds.endswith("と判断した") and "判断ため" not in text
+    clauses = re.sub(r"（[^）]*）", "", grounds).split("、")  # the categories in brackets hold 「、」 too
+    assert len(clauses) == len(profile) - 1 and all(c.endswith(("含む", "した")) for c in clauses)
+
+
 def test_sensitive_categories_are_named_in_japanese():
     from meti_pi.classify.classification import japanese_label
 

@@ -203,7 +203,10 @@ def _class_a_grounds(profile: Profile, pol: _Policy) -> list[tuple[str, str]]:
         "biometric": (profile.biometric, "生体情報（個人識別符号）を含む"),
         "identification_code": (bool(other_codes), f"個人識別符号を含む（{'、'.join(other_codes)}）"),
         "financial": (profile.financial, "漏えい時に財産的被害のおそれがある情報（口座番号・カード番号等）を含む"),
-        "confidential": (profile.confidential, "管理者が秘匿性を有し漏えい時に重大な支障が生じるおそれがあると判断"),
+        "confidential": (
+            profile.confidential,
+            "管理者が秘匿性を有し漏えい時に重大な支障が生じるおそれがあると判断した",
+        ),
     }
     # The 管理者's confidentiality judgement is the rule's own test for 管理A (16(1)); the other
     # triggers are a DERIVED policy default that policy.yaml may narrow.
