@@ -195,6 +195,19 @@ def test_record_writes_the_files_record_and_one_commit(tmp_path: Path, runner: C
     assert scan["dataset"] == "staff.csv" and scan["rows"] == 1200 and len(scan["sha256"]) == 64
     assert record["classification"]["decided_on"] == "2026-11-26"
     assert any(r["rule"] == "class-b" for r in record["classification"]["reasons"])
+    assert "falls" not in git(root, "log", "-1", "--format=%B") and "falls" not in result.stderr  # B stays B
+
+
+def test_record_says_in_the_commit_and_on_stderr_when_the_class_falls(tmp_path: Path, runner: CliRunner) -> None:
+    """A scan of 50 rows recorded into a 管理B file of 2,340 本人 lowers it to 管理C (fewer
+    safeguards, no notice, out of the ファイル簿): the usual cause is a dataset holding part of
+    the file, so the change is said where the audit officer and the 管理者 read it."""
+    root = make_register(tmp_path, example=True)
+    result = invoke(runner, root, "classify", str(staff(tmp_path / "s.csv", 50)), "--record", FILE_ID, "--json")
+    assert result.exit_code == 0, result.stderr
+    said = f"files/{FILE_ID}: the management class falls from 管理B to 管理C (本人の数 2,340 as of 2026-11-20 -> 50 scanned)"
+    assert said in result.stderr and "git revert" in result.stderr
+    assert said in git(root, "log", "-1", "--format=%B")
 
 
 def test_record_fills_record_items_only_when_the_record_has_none(tmp_path: Path, runner: CliRunner) -> None:
@@ -223,6 +236,7 @@ def test_record_dry_run_writes_nothing(tmp_path: Path, runner: CliRunner) -> Non
     )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["management_class"] == "C"
+    assert "falls from 管理B to 管理C" in result.stderr  # said before anything is written
     assert (root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8") == before
     assert git(root, "rev-parse", "HEAD") == head
 

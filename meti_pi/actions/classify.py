@@ -12,6 +12,7 @@ from meti_pi.classify.classification import (
     Judgements,
     Outcome,
     apply_to_record,
+    class_fall,
     merge_judgements,
     record_base,
     require_rationale,
@@ -20,6 +21,7 @@ from meti_pi.classify.classification import decide_outcome as decide
 from meti_pi.classify.detect import ScanResult
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.policy import load_policy
+from meti_pi.store.yamlio import to_plain
 
 
 def classify_record(
@@ -50,5 +52,8 @@ def classify_record(
         merged = merge_judgements(record_base(doc), given)
         outcome = decide(scanned, stated, merged, policy)
         require_rationale(outcome, merged)
+        fall = class_fall(to_plain(doc), outcome)
+        if fall is not None:
+            tx.remarks.append(f"files/{file_id}: {fall}")
         apply_to_record(doc, outcome, given, today.isoformat(), dataset_sha256)
     return outcome, tx.commit_sha

@@ -70,6 +70,8 @@ class Transaction:
     at: Mapping[str, str] | None = None
     # Edited records whose comments could not all be kept (yamlio.dump_edited): said in the commit and on stderr.
     comments_lost: list[str] = field(default_factory=list)
+    # What a command says of its change (a class that falls...): in the commit message and on stderr.
+    remarks: list[str] = field(default_factory=list)
     # What the register is loaded with (cli/ builds them from the environment).
     settings: Settings = DEFAULT
 
@@ -215,6 +217,7 @@ def transaction(
         tx.at = tree_of(root, head, settings) if head else None
         yield tx
         _validated(root, tx, today)
+        notes.extend(f"warning: {remark}" for remark in tx.remarks)
         return
     repo, timeout = _ready(root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
@@ -251,7 +254,7 @@ def transaction(
         # Summary and article as the command left them: it may only know them once it has computed
         # the change under the lock.
         lost = [rel for rel in tx.comments_lost if rel in texts]
-        body = "".join(
+        body = "".join(f"{remark}\n" for remark in tx.remarks) + "".join(
             f"Some comments of {rel} could not be kept (its values are as the command set them).\n" for rel in lost
         )
         message = commit_message(
@@ -261,6 +264,7 @@ def transaction(
         tx.commit_sha = commit_files(
             repo, {rel: None if t is None else t.encode("utf-8") for rel, t in texts.items()}, message, base, untracked
         )
+        notes.extend(f"warning: {remark}" for remark in tx.remarks)
         for rel in lost:
             notes.append(f"warning: some comments of {rel} could not be kept; check the commit's diff")
         crash_point("done")

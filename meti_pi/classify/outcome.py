@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from meti_pi.classify.decision import decide
 from meti_pi.classify.profile import (
     _LAW,
+    CLASS_RANK,
     FINANCIAL_ITEMS,
     SENSITIVE_ENUM,
     Decision,
@@ -151,6 +152,26 @@ def require_rationale(outcome: Outcome, judgements: Judgements) -> None:
             f"--class {d.management_class} is lower than the engine's 管理{d.derived_class}; "
             "give the 管理者's reason with --rationale TEXT (Art. 16(1))"
         )
+
+
+def class_fall(record: Mapping[str, Any], o: Outcome) -> str | None:
+    """What a --record that lowers the file's recorded class says (in the commit and on stderr), or
+    None. A lower class weakens Art. 16(2)'s safeguards and can drop notices and the ファイル簿
+    listing; the usual cause is a dataset that holds only part of the file (fewer persons)."""
+    before, after = record.get("management_class"), o.decision.management_class
+    if before not in CLASS_RANK or CLASS_RANK[after] >= CLASS_RANK[str(before)]:
+        return None
+    recorded = _mapping(record.get("principals"))
+    count = recorded.get("count")
+    persons = ""
+    if isinstance(count, int) and not isinstance(count, bool) and o.profile.principals is not None:
+        as_of = f" as of {recorded['as_of']}" if recorded.get("as_of") else ""
+        persons = f" (本人の数 {count:,}{as_of} -> {o.profile.principals:,} {o.principals_basis})"
+    return (
+        f"the management class falls from 管理{before} to 管理{after}{persons}; if the dataset holds only "
+        "part of the file, its count is not the file's: undo this with `git revert` and state the "
+        "file's facts with --profile"
+    )
 
 
 def outcome_json(o: Outcome) -> dict[str, Any]:
