@@ -210,6 +210,34 @@ def test_record_says_in_the_commit_and_on_stderr_when_the_class_falls(tmp_path: 
     assert said in git(root, "log", "-1", "--format=%B")
 
 
+def test_record_says_which_characteristics_the_scan_did_not_find(tmp_path: Path, runner: CliRunner) -> None:
+    """The example's 健康診断 file records a 共済組合員証番号 (a 個人識別符号) that its extract does not
+    hold: recording the scan drops it from the record, and says so; its class (管理A) holds."""
+    root = make_register(tmp_path, example=True)
+    data = Path(__file__).resolve().parent.parent / "examples" / "datasets" / "health_check.csv"
+    result = invoke(runner, root, "classify", str(data), "--record", "F-2026-FZRXZV", "--json")
+    assert result.exit_code == 0, result.stderr
+    said = "characteristics the scan did not find are no longer recorded: identification_codes (mutual_aid_national)"
+    assert said in result.stderr and said in git(root, "log", "-1", "--format=%B")
+    assert "falls" not in result.stderr
+
+
+def test_a_flag_the_scan_does_not_find_is_said_too() -> None:
+    """A characteristic recorded true that the outcome makes false (here 個人番号) is named."""
+    from meti_pi.classify.classification import decide_outcome, profile_from_mapping, record_lowered
+
+    outcome = decide_outcome(None, profile_from_mapping({"principals": 10}), _no_judgements(), {})
+    record = {"management_class": "C", "characteristics": {"my_number": True, "sensitive": False}}
+    assert "my_number (true -> false)" in (record_lowered(record, outcome) or "")
+    assert record_lowered({"management_class": "C", "characteristics": {"my_number": False}}, outcome) is None
+
+
+def _no_judgements():
+    from meti_pi.classify.classification import Judgements
+
+    return Judgements()
+
+
 def test_record_fills_record_items_only_when_the_record_has_none(tmp_path: Path, runner: CliRunner) -> None:
     root = make_register(tmp_path, example=True)
     path = root / "files" / f"{FILE_ID}.yaml"

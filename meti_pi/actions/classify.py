@@ -12,9 +12,9 @@ from meti_pi.classify.classification import (
     Judgements,
     Outcome,
     apply_to_record,
-    class_fall,
     merge_judgements,
     record_base,
+    record_lowered,
     require_rationale,
 )
 from meti_pi.classify.classification import decide_outcome as decide
@@ -52,7 +52,7 @@ def classify_record(
         merged = merge_judgements(record_base(doc), given)
         outcome = decide(scanned, stated, merged, policy)
         require_rationale(outcome, merged)
-        fall = class_fall(to_plain(doc), outcome)
+        fall = record_lowered(to_plain(doc), outcome)
         if fall is not None:
             tx.remarks.append(f"files/{file_id}: {fall}")
         apply_to_record(doc, outcome, given, today.isoformat(), dataset_sha256)

@@ -22,7 +22,6 @@ from meti_pi.classify.outcome import (
     Judgements,
     Outcome,
     apply_to_record,
-    class_fall,
     classify_profile,
     classify_scan,
     decide_outcome,
@@ -32,6 +31,7 @@ from meti_pi.classify.outcome import (
     profile_from_scan,
     rationale,
     record_base,
+    record_lowered,
     require_rationale,
     scan_reasons,
 )
@@ -75,7 +75,6 @@ __all__ = [
     'Profile',
     'Reason',
     'apply_to_record',
-    'class_fall',
     'classify_profile',
     'classify_scan',
     'decide',
@@ -90,6 +89,7 @@ __all__ = [
     'profile_from_scan',
     'rationale',
     'record_base',
+    'record_lowered',
     'require_rationale',
     'scan_reasons',
 ]

@@ -154,24 +154,51 @@ def require_rationale(outcome: Outcome, judgements: Judgements) -> None:
         )
 
 
-def class_fall(record: Mapping[str, Any], o: Outcome) -> str | None:
-    """What a --record that lowers the file's recorded class says (in the commit and on stderr), or
-    None. A lower class weakens Art. 16(2)'s safeguards and can drop notices and the ファイル簿
-    listing; the usual cause is a dataset that holds only part of the file (fewer persons)."""
+def record_lowered(record: Mapping[str, Any], o: Outcome) -> str | None:
+    """What a --record of `o` into `record` (the files record as read) lowers, said in the commit and
+    on stderr; None when nothing falls. A lower class weakens Art. 16(2)'s safeguards and can drop
+    the 35(1) notice and the ファイル簿 listing; a characteristic the scan did not find (個人番号,
+    要配慮個人情報, a 個人識別符号...) is no longer recorded. The usual cause is a dataset that holds
+    only part of the file."""
+    said = []
     before, after = record.get("management_class"), o.decision.management_class
-    if before not in CLASS_RANK or CLASS_RANK[after] >= CLASS_RANK[str(before)]:
+    if before in CLASS_RANK and CLASS_RANK[after] < CLASS_RANK[str(before)]:
+        recorded = _mapping(record.get("principals"))
+        count, persons = recorded.get("count"), ""
+        if isinstance(count, int) and not isinstance(count, bool) and o.profile.principals is not None:
+            as_of = f" as of {recorded['as_of']}" if recorded.get("as_of") else ""
+            persons = f" (本人の数 {count:,}{as_of} -> {o.profile.principals:,} {o.principals_basis})"
+        said.append(f"the management class falls from 管理{before} to 管理{after}{persons}")
+    held, dropped = _mapping(record.get("characteristics")), []
+    for key, value in _characteristics(o).items():
+        old = held.get(key)
+        if value is False and old is True:
+            dropped.append(f"{key} (true -> false)")
+        elif isinstance(value, list) and isinstance(old, list) and (gone := [str(x) for x in old if x not in value]):
+            dropped.append(f"{key} ({', '.join(gone)})")
+    if dropped:
+        said.append("characteristics the scan did not find are no longer recorded: " + ", ".join(dropped))
+    if not said:
         return None
-    recorded = _mapping(record.get("principals"))
-    count = recorded.get("count")
-    persons = ""
-    if isinstance(count, int) and not isinstance(count, bool) and o.profile.principals is not None:
-        as_of = f" as of {recorded['as_of']}" if recorded.get("as_of") else ""
-        persons = f" (本人の数 {count:,}{as_of} -> {o.profile.principals:,} {o.principals_basis})"
     return (
-        f"the management class falls from 管理{before} to 管理{after}{persons}; if the dataset holds only "
-        "part of the file, its count is not the file's: undo this with `git revert` and state the "
-        "file's facts with --profile"
+        "; ".join(said) + "; if the dataset holds only part of the file, undo this with `git revert` "
+        "and state the file's facts with --profile"
     )
+
+
+def _characteristics(o: Outcome) -> dict[str, Any]:
+    """The characteristics a --record writes, in the record's order (a list left empty is dropped)."""
+    p, d = o.profile, o.decision
+    return {
+        "sensitive": p.sensitive,
+        "sensitive_categories": [c for c in p.sensitive_categories if c in SENSITIVE_ENUM],
+        "my_number": p.my_number,
+        "identification_codes": list(p.identification_codes),
+        "biometric": p.biometric,
+        "financial": d.financial,
+        "financial_items": [i for i in p.financial_items if i in FINANCIAL_ITEMS],
+        "processing": p.processing,
+    }
 
 
 def outcome_json(o: Outcome) -> dict[str, Any]:
@@ -244,15 +271,11 @@ def apply_to_record(doc: Any, o: Outcome, given: Judgements, today: str, sha256:
     p, d = o.profile, o.decision
     doc["management_class"] = d.management_class
     characteristics = _ensure_map(doc, "characteristics")
-    characteristics["sensitive"] = p.sensitive
-    categories = [c for c in p.sensitive_categories if c in SENSITIVE_ENUM]
-    _set_or_drop(characteristics, "sensitive_categories", categories)
-    characteristics["my_number"] = p.my_number
-    _set_or_drop(characteristics, "identification_codes", list(p.identification_codes))
-    characteristics["biometric"] = p.biometric
-    characteristics["financial"] = d.financial
-    _set_or_drop(characteristics, "financial_items", [i for i in p.financial_items if i in FINANCIAL_ITEMS])
-    characteristics["processing"] = p.processing
+    for key, value in _characteristics(o).items():
+        if isinstance(value, list):
+            _set_or_drop(characteristics, key, value)
+        else:
+            characteristics[key] = value
     if p.principals is not None or o.principals_basis != "stated":
         doc["principals"] = {
             "count": p.principals,
