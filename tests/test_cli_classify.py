@@ -224,18 +224,12 @@ def test_record_says_which_characteristics_the_scan_did_not_find(tmp_path: Path,
 
 def test_a_flag_the_scan_does_not_find_is_said_too() -> None:
     """A characteristic recorded true that the outcome makes false (here 個人番号) is named."""
-    from meti_pi.classify.classification import decide_outcome, profile_from_mapping, record_lowered
+    from meti_pi.classify.classification import Judgements, decide_outcome, profile_from_mapping, record_lowered
 
-    outcome = decide_outcome(None, profile_from_mapping({"principals": 10}), _no_judgements(), {})
+    outcome = decide_outcome(None, profile_from_mapping({"principals": 10}), Judgements(), {})
     record = {"management_class": "C", "characteristics": {"my_number": True, "sensitive": False}}
     assert "my_number (true -> false)" in (record_lowered(record, outcome) or "")
     assert record_lowered({"management_class": "C", "characteristics": {"my_number": False}}, outcome) is None
-
-
-def _no_judgements():
-    from meti_pi.classify.classification import Judgements
-
-    return Judgements()
 
 
 def test_record_fills_record_items_only_when_the_record_has_none(tmp_path: Path, runner: CliRunner) -> None:

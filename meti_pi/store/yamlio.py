@@ -92,7 +92,10 @@ def dump_checked(doc: Any) -> tuple[str, bool]:
     text is never written: the document is written afresh instead, its comments lost but every
     value exact (the caller says so); RenderError if even that does not read back.
     """
-    want = to_plain(doc)
+    return _dump_checked(doc, to_plain(doc))
+
+
+def _dump_checked(doc: Any, want: Any) -> tuple[str, bool]:
     text = dump_rt(doc)
     if _reads_as(text, want, yamlload):
         return text, True
@@ -108,9 +111,10 @@ def dump_edited(doc: Any, original: str, following: dict[tuple[Any, ...], str]) 
     after the values they followed (carry_comments); kept is False when a comment line of
     `original` is still missing from the text (the caller says so)."""
     carry_comments(following, doc)
-    text, kept = dump_checked(doc)
+    want = to_plain(doc)
+    text, kept = _dump_checked(doc, want)
     if kept:
-        text = empty_values_as_written(original, text, to_plain(doc))
+        text = empty_values_as_written(original, text, want)
     return text, kept and not comment_lines(original) - comment_lines(text)
 
 
