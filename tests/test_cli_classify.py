@@ -195,7 +195,9 @@ def test_record_writes_the_files_record_and_one_commit(tmp_path: Path, runner: C
     assert scan["dataset"] == "staff.csv" and scan["rows"] == 1200 and len(scan["sha256"]) == 64
     assert record["classification"]["decided_on"] == "2026-11-26"
     assert any(r["rule"] == "class-b" for r in record["classification"]["reasons"])
-    assert "falls" not in git(root, "log", "-1", "--format=%B") and "falls" not in result.stderr  # B stays B
+    message = git(root, "log", "-1", "--format=%B")
+    assert "management class falls" not in message + result.stderr  # B stays B
+    assert "本人の数 falls from 2,340 as of 2026-11-20 to 1,200 (scanned)" in message  # fewer 本人 is said
 
 
 def test_record_says_in_the_commit_and_on_stderr_when_the_class_falls(tmp_path: Path, runner: CliRunner) -> None:
@@ -205,21 +207,23 @@ def test_record_says_in_the_commit_and_on_stderr_when_the_class_falls(tmp_path: 
     root = make_register(tmp_path, example=True)
     result = invoke(runner, root, "classify", str(staff(tmp_path / "s.csv", 50)), "--record", FILE_ID, "--json")
     assert result.exit_code == 0, result.stderr
-    said = f"files/{FILE_ID}: the management class falls from 管理B to 管理C (本人の数 2,340 as of 2026-11-20 -> 50 scanned)"
+    said = f"files/{FILE_ID}: the management class falls from 管理B to 管理C; 本人の数 falls from 2,340 as of 2026-11-20 to 50 (scanned)"
     assert said in result.stderr and "git revert" in result.stderr
     assert said in git(root, "log", "-1", "--format=%B")
 
 
 def test_record_says_which_characteristics_the_scan_did_not_find(tmp_path: Path, runner: CliRunner) -> None:
-    """The example's 健康診断 file records a 共済組合員証番号 (a 個人識別符号) that its extract does not
-    hold: recording the scan drops it from the record, and says so; its class (管理A) holds."""
+    """The example's 健康診断 file records a 共済組合員証番号 (a 個人識別符号) and 4,812 本人; its
+    30-row extract holds neither: recording the scan drops both (the file then falls under 74-2-9,
+    out of the ファイル簿), and says so; its class (管理A) holds."""
     root = make_register(tmp_path, example=True)
     data = Path(__file__).resolve().parent.parent / "examples" / "datasets" / "health_check.csv"
     result = invoke(runner, root, "classify", str(data), "--record", "F-2026-FZRXZV", "--json")
     assert result.exit_code == 0, result.stderr
     said = "characteristics the scan did not find are no longer recorded: identification_codes (mutual_aid_national)"
     assert said in result.stderr and said in git(root, "log", "-1", "--format=%B")
-    assert "falls" not in result.stderr
+    assert "本人の数 falls from 4,812 as of 2026-10-01 to 30 (scanned)" in result.stderr
+    assert "management class falls" not in result.stderr
 
 
 def test_a_flag_the_scan_does_not_find_is_said_too() -> None:

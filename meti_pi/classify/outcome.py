@@ -157,18 +157,19 @@ def require_rationale(outcome: Outcome, judgements: Judgements) -> None:
 def record_lowered(record: Mapping[str, Any], o: Outcome) -> str | None:
     """What a --record of `o` into `record` (the files record as read) lowers, said in the commit and
     on stderr; None when nothing falls. A lower class weakens Art. 16(2)'s safeguards and can drop
-    the 35(1) notice and the ファイル簿 listing; a characteristic the scan did not find (個人番号,
-    要配慮個人情報, a 個人識別符号...) is no longer recorded. The usual cause is a dataset that holds
-    only part of the file."""
+    the 35(1) notice; fewer 本人 can bring the file under 74-2-9 (out of the ファイル簿) or below
+    the 管理B line; a characteristic the scan did not find (個人番号, 要配慮個人情報, a
+    個人識別符号...) is no longer recorded. The usual cause is a dataset that holds only part of
+    the file."""
     said = []
     before, after = record.get("management_class"), o.decision.management_class
     if before in CLASS_RANK and CLASS_RANK[after] < CLASS_RANK[str(before)]:
-        recorded = _mapping(record.get("principals"))
-        count, persons = recorded.get("count"), ""
-        if isinstance(count, int) and not isinstance(count, bool) and o.profile.principals is not None:
-            as_of = f" as of {recorded['as_of']}" if recorded.get("as_of") else ""
-            persons = f" (本人の数 {count:,}{as_of} -> {o.profile.principals:,} {o.principals_basis})"
-        said.append(f"the management class falls from 管理{before} to 管理{after}{persons}")
+        said.append(f"the management class falls from 管理{before} to 管理{after}")
+    recorded = _mapping(record.get("principals"))
+    count, now = recorded.get("count"), o.profile.principals
+    if isinstance(count, int) and not isinstance(count, bool) and now is not None and now < count:
+        as_of = f" as of {recorded['as_of']}" if recorded.get("as_of") else ""
+        said.append(f"本人の数 falls from {count:,}{as_of} to {now:,} ({o.principals_basis})")
     held, dropped = _mapping(record.get("characteristics")), []
     for key, value in _characteristics(o).items():
         old = held.get(key)
