@@ -236,6 +236,36 @@ def test_a_flag_the_scan_does_not_find_is_said_too() -> None:
     assert record_lowered({"management_class": "C", "characteristics": {"my_number": False}}, outcome) is None
 
 
+@pytest.mark.parametrize("record", [True, False], ids=["--record", "a plain scan"])
+def test_a_dataset_written_to_while_it_is_scanned_is_refused(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch, record: bool
+) -> None:
+    """A row appended while the scan runs (a file still being exported): the counts, and for --record
+    the SHA-256 read after them, would be of different contents; refused (exit 2), nothing committed."""
+    import meti_pi.classify.detect as detect
+
+    root = make_register(tmp_path, example=True)
+    data = staff(tmp_path / "s.csv", 1200)
+    real = detect.scan
+
+    def scan_while_written(path, **kw):  # type: ignore[no-untyped-def]
+        result = real(path, **kw)
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("E99999,山田 太郎,x@example.jp\n")
+        return result
+
+    monkeypatch.setattr(detect, "scan", scan_while_written)
+    head = git(root, "rev-parse", "HEAD")
+    args = ("--record", FILE_ID) if record else ()
+    result = invoke(runner, root, "classify", str(data), *args, "--json")
+    assert result.exit_code == 2, result.output
+    doc = json.loads(result.stdout)  # --json: the refusal as the contract's one JSON document
+    message = doc["errors"][0]["message"]
+    assert doc["ok"] is False and "changed while it was scanned" in message
+    assert ("nothing was recorded" in message) == record
+    assert git(root, "rev-parse", "HEAD") == head and "Traceback" not in result.stderr
+
+
 def test_record_fills_record_items_only_when_the_record_has_none(tmp_path: Path, runner: CliRunner) -> None:
     root = make_register(tmp_path, example=True)
     path = root / "files" / f"{FILE_ID}.yaml"

@@ -169,14 +169,16 @@ def classify_cmd(
         decided_class=decided_class.value if decided_class else None,
         class_rationale=class_rationale.strip() if class_rationale else None,
     )
+    as_read = _identity(dataset) if dataset is not None else None
     scanned = _scan(dataset, sheet, key or [], record is None) if dataset is not None else None
     stated = _read_profile(profile) if profile is not None else None
     if record is not None:
-        outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run)
+        outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run, as_read)
     else:
         # the class alone: no transaction, so actions/ (and the write path it imports) is not loaded
         from meti_pi.classify.classification import decide_outcome, require_rationale
 
+        _unchanged(dataset, as_read)
         outcome, sha = decide_outcome(scanned, stated, given, _policy(ctx)), None
         require_rationale(outcome, given)
     if json_out:
@@ -284,6 +286,7 @@ def _record(
     given: Judgements,
     dataset: Path | None,
     dry_run: bool,
+    as_read: tuple[int, ...] | None,
 ) -> tuple[Outcome, str | None]:
     from meti_pi.actions.classify import classify_record
     from meti_pi.store.ids import valid_id
@@ -292,6 +295,7 @@ def _record(
         raise UsageError(f"--record {file_id!r}: not a record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
     st = state(ctx)
     sha = _sha256(dataset) if dataset is not None else None
+    _unchanged(dataset, as_read, record=True)  # the counts and the SHA-256 recorded are of one content
     return classify_record(
         st.register_root,
         file_id,
@@ -303,6 +307,26 @@ def _record(
         dry_run=dry_run,
         settings=st.settings,
     )
+
+
+def _identity(path: Path) -> tuple[int, ...] | None:
+    """What tells that a dataset was changed or replaced: device, inode, size, modification time
+    (None where it cannot be read: the scan reports that)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _unchanged(path: Path | None, as_read: tuple[int, ...] | None, record: bool = False) -> None:
+    """Refuse a result when the dataset was written to, or replaced, while it was read (the scan,
+    and for --record its SHA-256, read it more than once): its counts would be of no one content."""
+    if path is not None and as_read is not None and _identity(path) != as_read:
+        raise UsageError(
+            f"{path}: the file changed while it was scanned, so its counts describe no one content"
+            f"{'; nothing was recorded' if record else ''}. Scan it again once it is no longer being written"
+        )
 
 
 def _sha256(path: Path) -> str:
