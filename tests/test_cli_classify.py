@@ -232,7 +232,9 @@ def test_a_flag_the_scan_does_not_find_is_said_too() -> None:
 
     outcome = decide_outcome(None, profile_from_mapping({"principals": 10}), Judgements(), {})
     record = {"management_class": "C", "characteristics": {"my_number": True, "sensitive": False}}
-    assert "my_number (true -> false)" in (record_lowered(record, outcome) or "")
+    said = record_lowered(record, outcome) or ""
+    assert "characteristics the stated profile did not find are no longer recorded: my_number (true -> false)" in said
+    assert "if that was not meant" in said and "dataset" not in said  # a stated profile is no dataset
     assert record_lowered({"management_class": "C", "characteristics": {"my_number": False}}, outcome) is None
 
 

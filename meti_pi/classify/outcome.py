@@ -177,10 +177,13 @@ def record_lowered(record: Mapping[str, Any], o: Outcome) -> str | None:
             dropped.append(f"{key} (true -> false)")
         elif isinstance(value, list) and isinstance(old, list) and (gone := [str(x) for x in old if x not in value]):
             dropped.append(f"{key} ({', '.join(gone)})")
+    source = "the scan" if o.scan is not None else "the stated profile"
     if dropped:
-        said.append("characteristics the scan did not find are no longer recorded: " + ", ".join(dropped))
+        said.append(f"characteristics {source} did not find are no longer recorded: " + ", ".join(dropped))
     if not said:
         return None
+    if o.scan is None:
+        return "; ".join(said) + "; if that was not meant, undo this with `git revert`"
     return (
         "; ".join(said) + "; if the dataset holds only part of the file, undo this with `git revert` "
         "and state the file's facts with --profile"
