@@ -61,3 +61,14 @@ def test_new_builds_only_new(monkeypatch: pytest.MonkeyPatch) -> None:
     command = cli.LazyGroup().get_command(None, "new")
     assert command is not None and command.name == "new"
     assert built == ["new"]
+
+
+@pytest.mark.parametrize("name", list(cli.COMMANDS))
+def test_only_the_root_offers_shell_completion(name: str) -> None:
+    """`meti-pi --install-completion` installs completion for every command; a command's own
+    --help must not offer it again (inspect, schemas and status did, for themselves alone)."""
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(cli.app, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--install-completion" not in result.output and "--show-completion" not in result.output

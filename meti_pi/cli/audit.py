@@ -23,7 +23,7 @@ from meti_pi.errors import UsageError
 if TYPE_CHECKING:
     pass
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # completion is the root's (meti-pi --install-completion)
 audit_app = typer.Typer(
     help="Art. 42 audits and Art. 43 reviews: new, findings, report, pack (evidence), review, list.",
     no_args_is_help=True,

@@ -60,7 +60,7 @@ from meti_pi.cli.incident_options import (
 )
 from meti_pi.errors import UsageError
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # completion is the root's (meti-pi --install-completion)
 incident_app = typer.Typer(
     help="Art. 39/40 incidents: open, update, report, close, list.",
     no_args_is_help=True,

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from meti_pi.inspect.inspection import AnswerSet
     from meti_pi.store.register import Register
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # completion is the root's (meti-pi --install-completion)
 
 ANSWER_STYLE = {"yes": "green", "no": "bold red", "na": "dim"}
 

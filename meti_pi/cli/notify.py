@@ -62,7 +62,7 @@ def route(args: list[str], verbs: set[str], help_names: set[str]) -> list[str]:
     return [DEFAULT_VERB, *args]
 
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # completion is the root's (meti-pi --install-completion)
 notify_app = typer.Typer(
     cls=NotifyGroup,
     no_args_is_help=True,

@@ -22,7 +22,7 @@ from meti_pi.cli.common import (
 )
 from meti_pi.errors import MetiPiError, UsageError
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # completion is the root's (meti-pi --install-completion)
 
 
 class NewCommand(TyperCommand):

@@ -9,7 +9,7 @@ import typer
 from meti_pi.cli.common import DryRunOpt, JsonOpt, print_json, state
 from meti_pi.errors import MetiPiError
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # completion is the root's (meti-pi --install-completion)
 
 
 @app.command("schemas")

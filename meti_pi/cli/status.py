@@ -12,7 +12,7 @@ from meti_pi.cli.common import JsonOpt, console, print_json, read_register_lazil
 if TYPE_CHECKING:
     from meti_pi.checks.status import DueItem
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # completion is the root's (meti-pi --install-completion)
 
 # Rows the screen lists before it summarises the rest (overdue first, the oldest first): a large
 # register has thousands of items due, and a screen of them all is no overview. --all lists them.
