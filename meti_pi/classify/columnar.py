@@ -40,11 +40,11 @@ from meti_pi.classify.scan import (
     table_scan,
 )
 from meti_pi.classify.scan import scan as scan_rows
+from meti_pi.classify.vocabulary import SAMPLE_ROWS, Vocabulary, vocabulary
+from meti_pi.errors import UsageError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
-from meti_pi.classify.vocabulary import SAMPLE_ROWS, Vocabulary, vocabulary
-from meti_pi.errors import UsageError
 
 
 def scan(

@@ -468,12 +468,13 @@ def _read_exact(raw: Any, size: int, offset: int) -> bytes:
     data = _read_at(raw, size, offset)
     if len(data) == size:
         return data
-    parts = [data]
-    while size > (got := sum(map(len, parts))):
+    parts, got = [data], len(data)
+    while got < size:
         more = _read_at(raw, size - got, offset + got)
         if not more:
             raise Fallback("shrank")  # the file changed while it was read: the Python reader reads it as it is now
         parts.append(more)
+        got += len(more)
     return b"".join(parts)
 
 

@@ -107,15 +107,14 @@ class DistinctHashes:
         self._compaction = None
         merged = early.result()
         self._parts = [merged, *self._parts[covered:]]
-        self._held = sum(part.len() for part in self._parts)
+        self._held += merged.len() - hashes  # the covered parts held `hashes`
         self.compacting = merged.len() * 4 <= hashes * 3
 
     def _compact(self) -> None:
         """Start a compaction of the parts so far on a thread (at most one at a time)."""
         parts = list(self._parts)
-        hashes = sum(part.len() for part in parts)
         self._since = 0
-        self._compaction = (len(parts), hashes, Early(lambda: pl.concat(parts).unique(), name="meti-pi-distinct"))
+        self._compaction = (len(parts), self._held, Early(lambda: pl.concat(parts).unique(), name="meti-pi-distinct"))
 
     def _settle(self) -> Early[int] | None:
         """start_count's count (waited for), once; None when none was started."""

@@ -17,9 +17,7 @@ def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, sever
     """A problem located at `key_path` of a record; its line is found when first read (one parse
     of the file for all its problems), never for a problem nobody reports. The record's text is
     not even read until then (a line the incremental validate already knows is never looked for)."""
-    return LazyProblem.later(
-        rec.relpath, _RecordWhere(rec, key_path), code, message, severity, schema.key_path(key_path)
-    )
+    return LazyProblem.later(rec.relpath, where(rec, key_path), code, message, severity, schema.key_path(key_path))
 
 
 def where(rec: Record, key_path: tuple[object, ...]) -> _RecordWhere:
