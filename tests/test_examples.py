@@ -197,3 +197,16 @@ def test_no_personal_values_in_the_example() -> None:
         assert not re.search(r"(?<!\d)\d{12}(?!\d)", text), path
         assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.-]+", text), path
         assert not re.search(r"0\d{1,4}-\d{1,4}-\d{4}", text), path
+
+
+def test_public_filebook_holds_no_working_notes(reg: Register) -> None:
+    # 備考 (notes) is published in the ファイル簿: the example's own explanations (boundary values,
+    # warnings it provokes, facts still to be confirmed) sit in YAML comments, not in the record.
+    from meti_pi.filebook.book import Snapshot, build
+
+    book = build(Snapshot.from_register(reg), TODAY)
+    assert len(book.rows) >= 5
+    markers = ("FROM MEMORY", "要確認", "例示用", "legal brief", "境界値", "validate")
+    for row in book.rows:
+        for value in row.values:
+            assert not any(m in str(value) for m in markers), (row.id, value)
