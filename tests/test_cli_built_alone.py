@@ -72,3 +72,35 @@ def test_only_the_root_offers_shell_completion(name: str) -> None:
     result = CliRunner().invoke(cli.app, [name, "--help"])
     assert result.exit_code == 0, result.output
     assert "--install-completion" not in result.output and "--show-completion" not in result.output
+
+
+def _usages(path: list[str]) -> list[tuple[list[str], str]]:
+    """(command path, its usage line) for `path` and every subcommand under it."""
+    import click
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(cli.app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    found = [(path, next(line for line in result.output.splitlines() if line.startswith("Usage:")))]
+    command: Any = typer.main.get_command(cli.app)
+    with click.Context(command) as ctx:
+        for name in path:
+            command = command.get_command(ctx, name)
+        for sub in command.list_commands(ctx) if isinstance(command, click.Group) else []:
+            found += _usages([*path, sub])
+    return found
+
+
+@pytest.mark.parametrize("name", list(cli.COMMANDS))
+def test_arguments_are_named_in_capitals(name: str) -> None:
+    """Every argument in a usage line is written as the others are: KIND, FILE_ID, PATH...,
+    FINDINGS.yaml (`new`, `commit`, `show`, `init`, `history`, `schema`, `audit findings` and
+    `export sqlite` showed {kind}, {paths}..., [directory] beside {ID} and [DATASET])."""
+    import re
+
+    for path, usage in _usages([name]):
+        for token in re.findall(r"[\[{]([^\]}]+)[\]}]", usage):
+            if token in ("OPTIONS", "ARGS"):
+                continue
+            stem = token.removesuffix("...").split(".")[0]
+            assert stem == stem.upper() and stem, (path, usage)

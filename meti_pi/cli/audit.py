@@ -114,9 +114,12 @@ def audit_new_cmd(
 @audit_app.command("findings")
 def audit_findings_cmd(
     ctx: typer.Context,
-    audit_id: Annotated[str, typer.Argument(help="Audit id (AUD-...).")],
+    audit_id: Annotated[str, typer.Argument(metavar="AUDIT_ID", help="Audit id (AUD-...).")],
     findings_file: Annotated[
-        Path, typer.Argument(help="YAML list of findings: division, article, text, action, owner, due.")
+        Path,
+        typer.Argument(
+            metavar="FINDINGS.yaml", help="YAML list of findings: division, article, text, action, owner, due."
+        ),
     ],
     ended_on: Annotated[
         str | None, typer.Option("--ended-on", help="Date the audit work ended.", show_default=False)
@@ -169,7 +172,7 @@ def audit_findings_cmd(
 @audit_app.command("report")
 def audit_report_cmd(
     ctx: typer.Context,
-    audit_id: Annotated[str, typer.Argument(help="Audit id (AUD-...).")],
+    audit_id: Annotated[str, typer.Argument(metavar="AUDIT_ID", help="Audit id (AUD-...).")],
     fmt: Annotated[str, typer.Option("--format", help="md or docx.")] = "md",
     out: Annotated[Path, typer.Option("--out", help="Folder to write <AUDIT_ID>-report.<format> into.")] = Path("."),
     json_out: JsonOpt = False,

@@ -169,7 +169,9 @@ def _emit(data: bytes, summary: dict[str, object], fmt: Format, out: Path | None
 @export_app.command("sqlite")
 def sqlite_cmd(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Argument(help="The database file to write (FILE.db).", dir_okay=False)],
+    out: Annotated[
+        Path, typer.Argument(metavar="FILE.db", help="The database file to write (FILE.db).", dir_okay=False)
+    ],
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
     json_out: JsonOpt = False,
 ) -> None:

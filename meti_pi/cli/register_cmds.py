@@ -48,9 +48,9 @@ class NewCommand(TyperCommand):
 @app.command("init")
 def init_cmd(
     ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Where to create the register (created if missing).")] = Path(
-        "register"
-    ),
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Where to create the register (created if missing).")
+    ] = Path("register"),
 ) -> None:
     """Create a register: register.yaml, policy.yaml, citations.yaml, the 別表, bureaus and Art. 5 roles.
 
@@ -183,7 +183,9 @@ def _ci_report(
 @app.command("new", cls=NewCommand)
 def new_cmd(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(help="Kind of record: files, divisions, systems, contractors, ...")],
+    kind: Annotated[
+        str, typer.Argument(metavar="KIND", help="Kind of record: files, divisions, systems, contractors, ...")
+    ],
     values: Annotated[
         list[str] | None,
         typer.Option("--set", help="KEY=VALUE (dotted keys nest; VALUE is YAML, e.g. [a, b]). Repeatable."),
@@ -261,7 +263,9 @@ def _prompt_required(kind: str) -> dict[str, Any]:
 
 @app.command("schema")
 def schema_cmd(
-    kind: Annotated[str, typer.Argument(help="Kind of record: files, divisions, systems, contractors, ...")],
+    kind: Annotated[
+        str, typer.Argument(metavar="KIND", help="Kind of record: files, divisions, systems, contractors, ...")
+    ],
     json_out: JsonOpt = False,
 ) -> None:
     """List the fields of a kind of record: key, Japanese title, type, required or not, and an example.
@@ -301,7 +305,7 @@ def _fields_text(kind: str) -> str:
 @app.command("commit")
 def commit_cmd(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Record files edited by hand.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Record files edited by hand.")],
     message: Annotated[str, typer.Option("-m", "--message", help="Summary for the commit subject.")] = "edited by hand",
 ) -> None:
     """Validate records edited by hand and commit exactly those files, with the meti-pi trailers."""
@@ -327,7 +331,7 @@ def commit_cmd(
 @app.command("show")
 def show_cmd(
     ctx: typer.Context,
-    record: Annotated[str, typer.Argument(help="Record id (F-2026-...) or kind/id.")],
+    record: Annotated[str, typer.Argument(metavar="RECORD", help="Record id (F-2026-...) or kind/id.")],
     json_out: JsonOpt = False,
 ) -> None:
     """A record with its references resolved (division and manager, systems with 別表 row and 甲/乙, contractors)."""
@@ -356,7 +360,7 @@ def show_cmd(
 def history_cmd(
     ctx: typer.Context,
     target: Annotated[
-        str | None, typer.Argument(help="Record id, kind/id or path; default: the whole register.")
+        str | None, typer.Argument(metavar="TARGET", help="Record id, kind/id or path; default: the whole register.")
     ] = None,
     json_out: JsonOpt = False,
     limit: Annotated[int | None, typer.Option("-n", "--limit", help="At most this many commits.")] = None,
