@@ -228,6 +228,25 @@ def test_replacing_a_collection_keeps_the_comment_line_below_it(value: Any, syst
     assert out == systems + "# 委託先は年度ごとに見直す\ncontractors: []\n" and kept
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["notes: |\n  # 見出し\n  本文\n", 'notes: "一行目\n  # 二行目"\n'],
+    ids=["a block scalar", "a quoted value over two lines"],
+)
+def test_a_line_of_a_value_that_begins_with_hash_is_not_a_comment(value: str) -> None:
+    """A value's line that begins with '#' is text: replacing the value loses no comment (the
+    write path said one was lost and asked to check the diff)."""
+    out, kept = _edited(value + "# 本当のコメント\nnext: 1\n", lambda doc: doc.__setitem__("notes", "新しい本文"))
+    assert out.endswith("\n# 本当のコメント\nnext: 1\n") and kept
+    assert yamlio.load_rt(out)["notes"] == "新しい本文"
+    out, kept = _edited(value + "next: 1\n", lambda doc: doc.__delitem__("notes"))
+    assert out == "next: 1\n" and kept
+
+
+def test_a_comment_line_after_a_block_scalar_is_still_counted() -> None:
+    assert yamlio.comment_lines("notes: |\n  本文\n# 本当のコメント\nnext: 1\n") == {"# 本当のコメント": 1}
+
+
 def test_appending_to_a_list_leaves_the_comment_line_before_the_next_key() -> None:
     out, kept = _edited(RECORD, lambda doc: doc["systems"].append("SYS-9"))
     assert out == (

@@ -262,9 +262,11 @@ def _attach(parent: Any, key: Any, lines: str) -> None:
 
 def comment_lines(text: str) -> Counter[str]:
     """The whole-line comments of a record's text (a line that is only a '#' comment), counted.
-    A block scalar's line that begins with '#' counts too: where a command changed such a value,
-    the caller warns of a comment it did not lose (the warning asks to check the diff)."""
-    return Counter(line.strip() for line in text.splitlines() if line.lstrip().startswith("#"))
+    A line of a value written over several lines (a block scalar's line that begins with '#') is
+    text, not a comment (yamlload.scalar_lines): a command that changes such a value loses no comment."""
+    found = [(i, line.strip()) for i, line in enumerate(text.splitlines()) if line.lstrip().startswith("#")]
+    inside = yamlload.scalar_lines(text) if found else set()  # the scan only where a line could be either
+    return Counter(line for i, line in found if i not in inside)
 
 
 def _reads_as(text: str, want: Any, yamlload: Any) -> bool:

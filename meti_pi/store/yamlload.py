@@ -84,6 +84,23 @@ def _check_events(text: str) -> None:
             raise YamlFault(f"YAML tag {tag!r} is not allowed in register files; remove it", line)
 
 
+def scalar_lines(text: str) -> set[int]:
+    """The 0-based lines of `text` that continue a scalar begun on an earlier line (a block
+    scalar's content, a quoted or plain value over several lines), by libyaml's own scanner: a
+    line there that begins with '#' is text of the value, not a comment. Empty if `text` is not
+    YAML libyaml can scan."""
+    inside: set[int] = set()
+    try:
+        for token in yaml.scan(text, Loader=_Base):
+            if isinstance(token, yaml.ScalarToken) and token.end_mark.line > token.start_mark.line:
+                # a block scalar ends at column 0 of the line after its text
+                last = token.end_mark.line - (token.end_mark.column == 0)
+                inside.update(range(token.start_mark.line + 1, last + 1))
+    except yaml.YAMLError:
+        return set()
+    return inside
+
+
 _SUSPECT = re.compile(r"[&*!]")
 
 
