@@ -100,13 +100,14 @@ def test_the_bound_is_never_below_the_used_range() -> None:
     from meti_pi.classify import xlsxbounds
 
     rng = random.Random(7)
-    for _ in range(400):
+    for n in range(800):
+        widths = (1, 1, 1, 2, 3) if n % 2 else (1,)  # every other sheet within A-Z (the one-search path)
         parts = []
         row = rng.randrange(1, 3_000_000)
         for _ in range(rng.randrange(0, 40)):
             cells = []
             for _ in range(rng.randrange(0, 4)):
-                letters = "".join(rng.choice("ABCXYZabz") for _ in range(rng.choice((1, 1, 1, 2, 3))))
+                letters = "".join(rng.choice("ABCXYZabz") for _ in range(rng.choice(widths)))
                 number = str(row if rng.random() < 0.8 else rng.randrange(1, 10 ** rng.randrange(1, 9)))
                 if rng.random() < 0.05:
                     number = "0" * rng.randrange(1, 4) + number
