@@ -117,3 +117,47 @@ def test_the_message_names_kind_and_position_never_the_value() -> None:
     message = str(info.value)
     assert "個人番号" in message and "character 4" in message
     assert MN[:4] not in message and MN[4:8] not in message and MN[8:] not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (f"{MN[:4]},{MN[4:8]},{MN[8:]}", "my_number"),
+        (f"{MN[:4]}:{MN[4:8]}:{MN[8:]}", "my_number"),
+        (f"{MN[:4]}|{MN[4:8]}|{MN[8:]}", "my_number"),
+        (f"{MN[:4]}({MN[4:8]}){MN[8:]}", "my_number"),
+        (" ".join(MN), "my_number"),  # one digit at a time
+        (" ".join(MN[i : i + 2] for i in range(0, 12, 2)), "my_number"),  # in pairs
+        ("03(1234)5678", "phone"),  # the area code, then the exchange in brackets
+        ("０９０（１２３４）５６７８", "phone"),
+        ("03,1234,5678", "phone"),
+        ("+81 (3) 1234 5678", "phone"),
+        ("0081-3-1234-5678", "phone"),
+        ("00813-1234-5678", "phone"),
+        ("taro ＠ example.com", "email"),
+        ("taro@ example.com", "email"),
+        ("山田@example.jp", "email"),
+    ],
+)
+def test_spellings_found_in_the_review(text: str, kind: str) -> None:
+    """Spellings a review got past the screening (session 11): commas, colons, bars and brackets
+    between digit groups, digits spelled one or two at a time, spaces around the @, a local part in
+    kanji. Each was stored as typed in an incident and printed in its drafts."""
+    assert kinds(f"連絡先 {text} に誤送信") == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4月1日(水)10:00-12:00に発生",
+        "(1) 2026-04-01 (2) 2026-05-01",
+        "金額 123,456,789円",
+        "第1項(1)(2)に該当",
+        "比率は@ 10.5%",
+        f"受付 {' '.join((MN[:-1] + str((int(MN[-1]) + 1) % 10)))}",  # spelled out, check digit wrong
+        "電話番号の下4桁 5678",
+        "2026/04/01 10:00:00 に発覚",
+    ],
+)
+def test_the_wider_separators_leave_ordinary_text_alone(text: str) -> None:
+    assert kinds(text) == []

@@ -31,8 +31,9 @@ MASK = "＊"
 # the light view is NFKC (full-width digits, letters, ＠ and ＋ to ASCII) without zero-width or
 # other format characters; the digits view also turns every separator a person may put inside a
 # number — any Unicode space (NBSP, ideographic, tabs, newlines), dash or long-vowel mark, wave
-# dash, ・ / _ 、 — into one '-', a run of them into a single one.
-_SEPARATOR_CHARS = frozenset("\t\n\r\v\f\x85\u2028\u2029ー・/_、~〜\u2212\u30fb\u00b7")
+# dash, ・ / _ 、 , : ; | and brackets (03(1234)5678, 1234(5678)9018) — into one '-', a run of them
+# into a single one.
+_SEPARATOR_CHARS = frozenset("\t\n\r\v\f\x85\u2028\u2029ー・/_、~〜\u2212\u30fb\u00b7,:;|()[]{}")
 _D = "[0-9]"
 _SEP = "[-.]"
 _NOT_DIGIT_BEFORE = "(?<![0-9])"
@@ -40,11 +41,15 @@ _NOT_DIGIT_AFTER = "(?![0-9])"
 
 # A run of digits possibly broken by single separators: candidates for 個人番号 and card numbers.
 _DIGIT_RUN = re.compile(f"{_NOT_DIGIT_BEFORE}{_D}(?:{_SEP}?{_D}){{11,18}}{_NOT_DIGIT_AFTER}")
+# A Japanese number (0 and 9-10 digits), or +81 / 0081 and the number without its trunk 0 (or with
+# it: +81(0)3...); brackets are separators in the digits view: (03)1234-5678, 03(1234)5678.
 _PHONE = re.compile(
-    f"{_NOT_DIGIT_BEFORE}(?:\\+81-?(?:\\(0\\)-?)?|\\(?0)"
-    f"{_D}{{1,4}}\\)?{_SEP}?{_D}{{1,4}}{_SEP}?{_D}{{3,4}}{_NOT_DIGIT_AFTER}"
+    f"{_NOT_DIGIT_BEFORE}(?:(?:\\+|00){_SEP}?81{_SEP}?(?:0{_SEP}?)?|0)"
+    f"{_D}{{1,4}}{_SEP}?{_D}{{1,4}}{_SEP}?{_D}{{3,4}}{_NOT_DIGIT_AFTER}"
 )
-_EMAIL = re.compile("[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+")
+# Spaces around the @ (taro ＠ example.jp) and a local part or domain in any script (山田@example.jp);
+# the domain's last label begins with a letter (a ratio such as 「@ 10.5」 is not an address).
+_EMAIL = re.compile("[\\w.%+\\-]+[ \\t]{0,2}@[ \\t]{0,2}[\\w\\-]+(?:\\.[\\w\\-]+)*\\.[^\\W\\d_][\\w\\-]*")
 _LIGHT_SEP = "[ \\-‐－―−ー　.．]"
 _PREFECTURE = (
     "(?:北海道|東京都|(?:京都|大阪)府|(?:青森|岩手|宮城|秋田|山形|福島|茨城|栃木|群馬|埼玉|千葉|神奈川|新潟|富山|石川"
@@ -140,8 +145,7 @@ def screen(text: str) -> list[Finding]:
         ):
             add("card_number", dw, m.start(), m.end())
     for m in _PHONE.finditer(digits):
-        number = digits_only(m.group().replace("(0)", ""))  # +81(0)3...: the trunk 0 is not dialled
-        if 10 <= len(number) <= 12 and (number.startswith(("0", "81"))):
+        if _is_phone(digits_only(m.group())):
             add("phone", dw, m.start(), m.end())
     for m in _POSTAL.finditer(light):
         add("postal_address", lw, m.start(), m.end())
@@ -151,13 +155,27 @@ def screen(text: str) -> list[Finding]:
     return found
 
 
+def _is_phone(number: str) -> bool:
+    """The digits of a _PHONE match: a national number (0, then 9 or 10 digits, not 00), written
+    as it is or after +81 / 0081 (the trunk 0 dropped, or kept as in +81(0)3...)."""
+    for prefix in ("0081", "81"):
+        if number.startswith(prefix):
+            rest = number[len(prefix) :]
+            number = rest if rest.startswith("0") else "0" + rest
+            break
+    return 10 <= len(number) <= 11 and number[0] == "0" and number[1] != "0"
+
+
 def _grouped_plausibly(candidate: str) -> bool:
-    """A digit run with separators only between groups of 3 or more digits (4-4-4, 4-6-5...).
+    """A digit run with separators only between groups of 3 or more digits (4-4-4, 4-6-5...), or
+    twelve digits in groups of one size (1 2 3 4 ..., 12 34 56 ...: a 個人番号 spelled out).
 
     `2026 1 2 3...` (digits scattered by separators) is not taken for one number.
     """
     groups = re.split(_SEP, candidate)
-    return len(groups) == 1 or all(len(g) >= 3 for g in groups)
+    if len(groups) == 1 or all(len(g) >= 3 for g in groups):
+        return True
+    return len({len(g) for g in groups}) == 1 and sum(map(len, groups)) == 12
 
 
 def mask(text: str, findings: list[Finding]) -> str:
