@@ -154,7 +154,7 @@ def test_spellings_found_in_the_review(text: str, kind: str) -> None:
         "金額 123,456,789円",
         "第1項(1)(2)に該当",
         "比率は@ 10.5%",
-        f"受付 {' '.join((MN[:-1] + str((int(MN[-1]) + 1) % 10)))}",  # spelled out, check digit wrong
+        f"受付 {' '.join(MN[:-1] + str((int(MN[-1]) + 1) % 10))}",  # spelled out, check digit wrong
         "電話番号の下4桁 5678",
         "2026/04/01 10:00:00 に発覚",
     ],
