@@ -683,3 +683,16 @@ findings:
 def test_unknown_division_cannot_run(typed):
     with pytest.raises(MetiPiError, match="no division 'nope'"):
         cl.build(typed, "nope", 2026, TODAY)
+
+
+def test_item_37_cites_the_ppc_act_as_renumbered() -> None:
+    """規程 Art. 37 cites APPI 108 and 115 as numbered in 2022: today's 110 and 117 (legal brief
+    §1.9); item 37 printed the old numbers alone, unlike 11-3 and 11-4 (旧…、現…)."""
+    import yaml
+
+    from meti_pi import PACKAGE_DIR
+
+    items = yaml.safe_load((PACKAGE_DIR / "data" / "checklist.yaml").read_text(encoding="utf-8"))
+    items = items["items"] if isinstance(items, dict) else items
+    question = next(i["question"] for i in items if str(i["id"]) == "37")
+    assert "旧第108条及び旧第115条（現第110条及び第117条）" in question

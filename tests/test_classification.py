@@ -150,8 +150,9 @@ def test_item_10_with_class_c_needs_no_notice() -> None:
 
 
 def test_item_11_claimed_on_computer_file() -> None:
+    # (This test said the claim held: no notice at all. 74(2)(xi) is the paper file's exclusion.)
     d = decide(Profile(principals=5000, exclusions=("74-2-11",)), POLICY)
-    assert d.notifications == ()
+    assert "74-2-11" not in d.exclusions and "35-1" in d.notifications
     assert d.filebook_listed
 
 
@@ -401,3 +402,19 @@ def test_anonymized_info_from_an_unlisted_file_is_flagged() -> None:
     assert listed.filebook_listed and "anonymized:unlisted-source" not in rules(listed)
     withheld = decide(Profile(principals=5000, anonymized_info_created=True, exclusions=("75-3",)), POLICY)
     assert not withheld.filebook_listed and "anonymized:unlisted-source" in rules(withheld)
+
+
+@pytest.mark.parametrize(("kind", "accepted"), [("manual", True), ("computer", False)])
+def test_claimed_item_11_only_for_a_paper_file(kind: str, accepted: bool) -> None:
+    """APPI 74(2)(xi) is the 60(2)(ii) (paper) file: an electronic file claiming it escaped the
+    35(1), 35(2) and 74(1) notices (a review found it; 74-2-9 was already refused on the count)."""
+    d = decide(Profile(principals=1001, file_kind=kind, exclusions=("74-2-11",)), POLICY)
+    assert ("74-2-11" in d.exclusions) is accepted
+    assert ("exclusion-refused:74-2-11" in rules(d)) is (not accepted)
+    assert ("35-1" in d.notifications) is (not accepted)
+
+
+def test_an_anonymized_profile_cites_the_definition_in_article_3() -> None:
+    d = decide(Profile(principals=1500, processing="anonymized"), POLICY)
+    articles = {r.rule: r.article for r in d.reasons}
+    assert articles["class:anonymized"].startswith("規程第3条第13項")  # 保有個人情報等 (Art. 2 has no 13th paragraph)

@@ -330,6 +330,28 @@ def test_claimed_item_9_against_the_count(tmp_path, count, refused):
     assert [p.severity for p in found] == (["error"] if refused else [])
 
 
+@pytest.mark.parametrize(("kind", "refused"), [("manual", False), ("computer", True)])
+def test_claimed_item_11_against_the_file_kind(tmp_path, kind, refused):
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                file_kind=kind,
+                principals="{count: 5000, as_of: '2026-01-01'}",
+                exclusions="[{item: 74-2-11, reason: 紙のファイル}]",
+                management_class="B",
+                classification="{rationale: 判定}",
+                disclosure_office=OFFICE,
+                characteristics="{sensitive: false}",
+            ),
+        },
+    )
+    found = problems_of(reg, "exclusion-refused")
+    assert [(p.severity, p.key) for p in found] == ([("error", "$.exclusions[0].item")] if refused else [])
+
+
 def test_anonymized_info_from_a_file_withheld_whole_is_an_error(tmp_path):
     base = {
         "principals": "{count: 5000, as_of: '2026-01-01'}",

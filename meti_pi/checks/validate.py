@@ -302,6 +302,19 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
                     f"APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is {stated}. "
                     "Remove the claim, or record the count (principals.count) if it is below 1,000",
                 )
+            if (
+                isinstance(ex, dict)
+                and ex.get("item") == "74-2-11"
+                and "74-2-11" not in decision.exclusions
+                and decision.personal_information_file
+            ):
+                yield at(
+                    rec,
+                    ("exclusions", i, "item"),
+                    "exclusion-refused",
+                    "APPI 74(2)(xi) excludes only manual (paper) files, 60(2)(ii); this file is "
+                    f"file_kind {data.get('file_kind') or 'computer'}. Remove the claim, or correct file_kind if the file is on paper",
+                )
         if (
             decision.personal_information_file
             and (data.get("anonymized_info") or {}).get("created")

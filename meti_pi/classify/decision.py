@@ -228,7 +228,7 @@ def _management_class(profile: Profile, pol: _Policy, personal: bool, steps: _St
     if not personal:
         steps.add(
             "class:anonymized",
-            "規程第2条第13項・第16条第1項",
+            "規程第3条第13項・第16条第1項",
             "行政機関等匿名加工情報も保有個人情報等に当たるため、本人の数（千人以上）による管理区分の判定を行う",
         )
     n, floor = profile.principals, pol.class_b_min
@@ -285,9 +285,20 @@ def _effective_exclusions(profile: Profile, pol: _Policy, pif: bool, steps: _Ste
         return ()
     n, floor = profile.principals, pol.filebook_min
     item9 = f"{_LAW}第74条第2項第9号・施行令第20条"
-    effective = [e for e in profile.exclusions if e != "74-2-9" or (n is not None and n < floor)]
+    manual = profile.file_kind == "manual"
+    effective = [
+        e for e in profile.exclusions if (e != "74-2-9" or (n is not None and n < floor)) and (e != "74-2-11" or manual)
+    ]
     for item in profile.exclusions:
         if item not in effective:
+            if item == "74-2-11":  # 第60条第2項第2号のファイル (paper) only: a computer file is not one
+                steps.add(
+                    "exclusion-refused:74-2-11",
+                    f"{_LAW}第74条第2項第11号・第60条第2項第2号",
+                    "申告された第74条第2項第11号の除外は認められない：マニュアル処理ファイル（第60条第2項第2号）"
+                    f"ではない（種別 {profile.file_kind}）",
+                )
+                continue
             count = "不明" if n is None else f"{n:,}人"
             steps.add(
                 "exclusion-refused:74-2-9",
