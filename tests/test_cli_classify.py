@@ -462,3 +462,16 @@ def test_my_numbers_under_a_neutral_header_make_class_a(tmp_path: Path) -> None:
     assert doc["management_class"] == "A" and doc["specific_personal_information"] is True
     assert "35-3" in doc["notifications"]
     assert all(b not in result.stdout for b in bodies)  # counts only, never a value
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+def test_a_quote_left_open_is_exit_2_not_a_smaller_file(tmp_path: Path, encoding: str) -> None:
+    """A review's case: 3,000 staff rows, row 3 `100002,"山田太郎,東京都` — classify said 3 rows,
+    管理C, exit 0 (the columnar engine refuses the file and the Python pass read the rest as one cell)."""
+    rows = ["職員番号,氏名,住所", *(f"{100000 + i},山田{i}太郎,東京都千代田区{i}" for i in range(3000))]
+    rows[3] = '100002,"山田太郎,東京都'
+    path = tmp_path / "stray.csv"
+    path.write_bytes(("\n".join(rows) + "\n").encode(encoding))
+    result = run("classify", str(path), "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["errors"][0]["message"].startswith(f"{path}:4: a quoted cell is never closed")

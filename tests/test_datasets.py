@@ -64,6 +64,37 @@ def test_tsv_and_quoted_newlines(tmp_path: Path) -> None:
     assert rows == [["山田", "二行\nの備考"]]
 
 
+@pytest.mark.parametrize(
+    ("name", "encoding", "text", "line"),
+    [
+        ("a.csv", "utf-8", '職員番号,氏名\n1,山田\n2,"' + SECRET + '\n' + "".join(f"{i},x\n" for i in range(3, 40)), 3),
+        ("a.csv", "utf-8", '職員番号,氏名\n1,山田\n2,"' + SECRET, 3),  # no line end after it
+        ("a.csv", "cp932", '職員番号,氏名\n1,山田\n2,"' + SECRET + "\n3,x\n", 3),
+        ("a.tsv", "utf-8", '職員番号\t氏名\n1\t山田\n2\t"' + SECRET + "\n3\tx\n", 3),
+        ("a.csv", "utf-8", '"職員番号,氏名\n1,山田\n', 1),  # in the first record
+    ],
+)
+def test_a_quote_left_open_is_refused_with_its_line(
+    tmp_path: Path, name: str, encoding: str, text: str, line: int
+) -> None:
+    """The csv module (not strict) reads an unclosed quote's rest of the file as one cell: a review's
+    3,000-row file with one on line 3 was classified as 3 rows, exit 0. Now refused at that line."""
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(UsageError, match=f":{line}: a quoted cell is never closed") as info:
+        rows_of(path)
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", ""])
+def test_a_file_ending_in_a_closed_quoted_cell_reads_whole(tmp_path: Path, end: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(f'氏名,備考\n佐藤,"5"" disk"\n山田,"二行\nの備考"{end}', encoding="utf-8", newline="")
+    [(_, first, rows)] = rows_of(path)
+    assert first == ["氏名", "備考"]
+    assert rows == [["佐藤", '5" disk'], ["山田", "二行\nの備考"]]
+
+
 def test_decode_error_mid_file_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     good = "氏名\n" + "山田 太郎\n" * 300_000  # more than the 1 MiB sniffed

@@ -169,13 +169,16 @@ class _GuardedRaw(io.RawIOBase):
     """The raw file, checked as it streams: no NUL bytes (binary data, UTF-16 without BOM), and in
     Shift_JIS mode no line that is UTF-8 (Python's cp932 decoder turns it into mojibake silently)."""
 
-    def __init__(self, path: Path, encoding: str) -> None:
+    def __init__(self, path: Path, encoding: str, end_record: bool = False) -> None:
+        """`end_record`: serve END_RECORD after the data (the csv reader's check of an open quote)."""
         self._file = path.open("rb")
         self._path = path
         self._sjis = encoding == "cp932"
         self._line = 1
         self._carry = b""
         self._run = 0  # bytes since the last newline
+        self._last = b""  # the file's last byte read so far
+        self._end: bytes | None = None if end_record else b""  # END_RECORD as served at the end
 
     def readable(self) -> bool:
         return True
@@ -185,6 +188,10 @@ class _GuardedRaw(io.RawIOBase):
         if not n:
             if self._sjis and self._carry:
                 self._check_lines(b"\n")  # the last line, without its newline
+            if self._end is None:  # END_RECORD once, after the data (and a line end if it lacks one)
+                self._end = (b"" if self._last in b"\n\r" and self._last else b"\n") + END_RECORD
+                buffer[: len(self._end)] = self._end
+                return len(self._end)
             return 0
         chunk = bytes(memoryview(buffer)[:n])
         if b"\x00" in chunk:
@@ -196,6 +203,7 @@ class _GuardedRaw(io.RawIOBase):
             self._check_lines(chunk)
         self._check_length(chunk)
         self._line += chunk.count(b"\n")
+        self._last = chunk[-1:]
         return n
 
     def _check_length(self, chunk: bytes) -> None:
@@ -238,7 +246,7 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
     if not head.strip():
         raise UsageError(f"{path}: empty file; there is nothing to classify")
     encoding = sniff_encoding(head, path)
-    binary = io.BufferedReader(_GuardedRaw(path, encoding), buffer_size=1 << 16)
+    binary = io.BufferedReader(_GuardedRaw(path, encoding, end_record=True), buffer_size=1 << 16)
     text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(text, delimiter="\t" if fmt == "tsv" else ",")
@@ -255,14 +263,34 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
     return Dataset(path, fmt, encoding, iter([table]), [text.close])
 
 
+# A record _GuardedRaw serves after a file's last byte (a line end first if the file lacks one): a
+# quoted cell holding NUL bytes, which no file the reader accepts holds. Read as a record of its own,
+# the file ended outside quotes; read into the last cell, a quote was left open and the csv module
+# (which keeps going, not strict: a stray '"' inside a cell stays text) made the rest of the file one
+# cell: a 3,000-row file with an unclosed quote on line 3 was classified as 3 rows, exit 0.
+END_CELL = "\x00meti-pi: end of file\x00"
+END_RECORD = f'"{END_CELL}"\n'.encode("ascii")
+
+
 def _csv_rows(reader: Any, n: int, path: Path, encoding: str) -> list[Row]:
     """Up to n rows; decode and syntax errors become UsageError with file:line."""
     try:
-        return list(islice(reader, n))
+        rows = list(islice(reader, n))
     except UnicodeDecodeError:
         raise _decode_failure(path, encoding) from None
     except csv.Error as exc:
         raise UsageError(f"{path}:{reader.line_num}: malformed CSV ({_csv_problem(exc)})") from None
+    if rows:  # only the last row read can be END_RECORD, or hold it
+        last = rows[-1]
+        if last == [END_CELL]:
+            rows.pop()
+        elif any("\x00" in cell for cell in last):
+            start = reader.line_num - sum(cell.count("\n") for cell in last)
+            raise UsageError(
+                f"{path}:{start}: a quoted cell is never closed: from this line to the end of the file the text "
+                "reads as one cell (a '\"' is missing, or a '\"' inside a cell is not doubled); correct the quoting and run again"
+            )
+    return rows
 
 
 def _csv_problem(exc: csv.Error) -> str:
