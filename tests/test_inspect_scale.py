@@ -291,9 +291,9 @@ def lazy_and_whole(
     return whole, lazy, made
 
 
-def edit_work_tree(root: Path) -> tuple[str, str]:
+def edit_work_tree(root: Path, broken: bool = False) -> tuple[str, str]:
     """Hand edits of every kind git distinguishes: modified, staged, untracked, deleted records, a
-    record failing its schema and a file that does not parse. Returns (division, other division)."""
+    record failing its schema and (`broken`) a file that does not parse. Returns (division, other division)."""
     reg = Register.load(root)
     by_division: dict[str, list[Record]] = {}
     for f in reg.of_kind("files"):
@@ -318,7 +318,8 @@ def edit_work_tree(root: Path) -> tuple[str, str]:
         (root / ledger.relpath).unlink()
     odd = by_division[d][-1]  # fails its schema (an unknown field), still D's file
     write(odd, dict(odd.data, not_in_the_schema=True))
-    (root / "files" / "F-2099-BROKEN.yaml").write_text("division: [unclosed\n", encoding="utf-8")  # does not parse
+    if broken:
+        (root / "files" / "F-2099-BROKEN.yaml").write_text("division: [unclosed\n", encoding="utf-8")  # does not parse
     os.mkfifo(root / "files" / "F-2099-FIFO.yaml")  # not a regular file: skipped, and said so
     return d, e
 
@@ -334,6 +335,19 @@ def test_one_division_read_lazily_prints_what_the_whole_register_prints(
     assert made and all(len([r for r in reg.records.made.values() if r is not None]) < total for reg in made)
     text = "".join(out for _code, out, _all in whole.values())
     assert "委託先" in text and "第35条" in text and "carry@" in text  # contractors, notices, open findings
+
+
+def test_a_file_that_does_not_parse_stops_both_readings_at_its_line(
+    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its record would be missing from the checklist: the command stops (exit 1) and names it,
+    read lazily or whole (before, both printed the checklist without it)."""
+    root = make_register(tmp_path, example=True)
+    d, e = edit_work_tree(root, broken=True)
+    whole, lazy, _made = lazy_and_whole(runner, root, [d, e], monkeypatch)
+    assert lazy == whole
+    for code, _out, everything in whole.values():
+        assert code == 1 and "files/F-2099-BROKEN.yaml:" in everything, everything
 
 
 def test_one_division_read_lazily_sees_the_hand_edits_the_whole_register_sees(

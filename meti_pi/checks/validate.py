@@ -287,33 +287,19 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
                     "warning",
                 )
         for i, ex in enumerate(data.get("exclusions") or []):
-            if (
-                isinstance(ex, dict)
-                and ex.get("item") == "74-2-9"
-                and "74-2-9" not in decision.exclusions
-                and decision.personal_information_file
-            ):
+            item = ex.get("item") if isinstance(ex, dict) else None
+            if item in ("74-2-9", "74-2-11") and item not in decision.exclusions and decision.personal_information_file:
                 count = (data.get("principals") or {}).get("count")
-                stated = "unknown" if count is None else f"{count:,}"
                 yield at(
                     rec,
                     ("exclusions", i, "item"),
                     "exclusion-refused",
-                    f"APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is {stated}. "
-                    "Remove the claim, or record the count (principals.count) if it is below 1,000",
-                )
-            if (
-                isinstance(ex, dict)
-                and ex.get("item") == "74-2-11"
-                and "74-2-11" not in decision.exclusions
-                and decision.personal_information_file
-            ):
-                yield at(
-                    rec,
-                    ("exclusions", i, "item"),
-                    "exclusion-refused",
-                    "APPI 74(2)(xi) excludes only manual (paper) files, 60(2)(ii); this file is "
-                    f"file_kind {data.get('file_kind') or 'computer'}. Remove the claim, or correct file_kind if the file is on paper",
+                    "APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is "
+                    f"{'unknown' if count is None else f'{count:,}'}. Remove the claim, or record the count "
+                    "(principals.count) if it is below 1,000"
+                    if item == "74-2-9"
+                    else "APPI 74(2)(xi) excludes only manual (paper) files, 60(2)(ii); this file is file_kind "
+                    f"{data.get('file_kind') or 'computer'}. Remove the claim, or correct file_kind if the file is on paper",
                 )
         if (
             decision.personal_information_file

@@ -82,17 +82,19 @@ def recovered_root(ctx: typer.Context) -> Path:
     return root
 
 
-def load_register(ctx: typer.Context) -> Register:
+def load_register(ctx: typer.Context, *, unreadable_ok: bool = False) -> Register:
     """The register named by --register / $METI_PI_REGISTER / the nearest register/."""
-    return read_whole(ctx, recovered_root(ctx))
+    return read_whole(ctx, recovered_root(ctx), unreadable_ok=unreadable_ok)
 
 
-def read_whole(ctx: typer.Context, root: Path) -> Register:
-    """The register at `root` (recovered_root) read whole, its skipped files said on stderr."""
+def read_whole(ctx: typer.Context, root: Path, *, unreadable_ok: bool = False) -> Register:
+    """The register at `root` (recovered_root) read whole, its skipped files said on stderr; a file
+    that cannot be read stops the command (refuse_unreadable) unless `unreadable_ok` (validate,
+    export and history report such files themselves)."""
     from meti_pi.store.register import Register
 
     reg = Register.load(root, settings=state(ctx).settings)
-    warn_not_regular(reg.load_problems)
+    (warn_not_regular if unreadable_ok else refuse_unreadable)(reg.load_problems)
     return reg
 
 
@@ -110,19 +112,42 @@ def read_register_lazily(ctx: typer.Context, projected_kinds: tuple[str, ...] | 
     kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
     with paused_gc():
         loaded = projected.load(root, state(ctx).settings, kinds)
-        warn_not_regular(loaded.overlay_problems())
+        refuse_unreadable(loaded.overlay_problems())
         yield loaded.reg
+        # a file committed unreadable is found where the scan read it (its projection needed a parse)
+        faults = getattr(loaded.reg.records, "faults", None) or {}
+        refuse_unreadable([p for rel in sorted(faults) for p in faults[rel]])
         promote()
     loaded.finish()
 
 
-def warn_not_regular(load_problems: Any) -> None:
-    """A FIFO or device named *.yaml: skipped, and said so (validate lists it as an error)."""
+def warn_not_regular(load_problems: Any) -> list[Any]:
+    """A FIFO or device named *.yaml: skipped, and said so (validate lists it as an error). The
+    other files that cannot be read: returned."""
     from meti_pi.store.limits import NOT_REGULAR
 
+    unreadable = []
     for p in load_problems:
         if NOT_REGULAR in p.message:
             sys.stderr.write(f"meti-pi: warning: {p.path}: {NOT_REGULAR}; skipped\n")
+        elif p.severity == "error":
+            unreadable.append(p)
+    return unreadable
+
+
+def refuse_unreadable(load_problems: Any) -> None:
+    """warn_not_regular; and any other file that cannot be read (not YAML, not UTF-8, too large...)
+    stops the command: RuleViolation, exit 1, each file with its line. Its record would be missing
+    from what the command reads, and the answer wrong without a word (a review: `notify --check`
+    said 0 problems once the two files it had problems with were broken)."""
+    from meti_pi.errors import RuleViolation
+
+    unreadable = warn_not_regular(load_problems)
+    if unreadable:
+        raise RuleViolation(
+            "register files cannot be read, so nothing was done: correct them (`meti-pi validate` lists every problem)",
+            tuple(unreadable),
+        )
 
 
 def option_date(option: str, value: str | None) -> date | None:

@@ -75,7 +75,7 @@ def filebook_cmd(
     from meti_pi.filebook import book as filebook
 
     st = state(ctx)
-    reg = load_register(ctx)
+    reg = load_register(ctx, unreadable_ok=True)  # its own refusal names the files it needs
     _require_readable(reg)
     book = filebook.build(filebook.Snapshot.from_register(reg), st.today)
     book.problems = filebook.with_lines(book.problems, reg)
@@ -185,7 +185,7 @@ def sqlite_cmd(
     from meti_pi.render.outfile import write_atomically
     from meti_pi.store import sqlite_export
 
-    reg = load_register(ctx)
+    reg = load_register(ctx, unreadable_ok=True)  # its own refusal names the files it needs
     if reg.load_problems:
         raise RuleViolation(
             "the database was not written: these files cannot be read (`meti-pi validate`)", tuple(reg.load_problems)

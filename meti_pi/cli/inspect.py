@@ -22,8 +22,8 @@ from meti_pi.cli.common import (
     print_json,
     read_whole,
     recovered_root,
+    refuse_unreadable,
     state,
-    warn_not_regular,
 )
 from meti_pi.errors import UsageError
 
@@ -128,7 +128,7 @@ def _division_register(ctx: typer.Context) -> Register:
     if found is None:
         return read_whole(ctx, root)
     reg, problems = found
-    warn_not_regular(problems)
+    refuse_unreadable(problems)
     return reg
 
 

@@ -111,7 +111,7 @@ def validate_cmd(
     # reaches is read); else the register read whole. junit lists every file: the whole way.
     done = validate_work_tree(st.register_root, st.today, st.settings) if fmt is not ReportFormat.junit else None
     if done is None:
-        reg: Any = load_register(ctx)
+        reg: Any = load_register(ctx, unreadable_ok=True)  # listed with every other problem
         problems = validate_register(reg, st.today)
         count = len(reg.records)
     else:
@@ -386,7 +386,9 @@ def history_cmd(
     relpath = None
     if target:
         relpath = (
-            registry_ops.find_record(load_register(ctx), target).relpath if not target.endswith(".yaml") else target
+            registry_ops.find_record(load_register(ctx, unreadable_ok=True), target).relpath
+            if not target.endswith(".yaml")
+            else target
         )
     commits = gitlayer.history(root, relpath, limit=limit)
     if json_out:
