@@ -209,6 +209,27 @@ def test_commit_refuses_a_hand_edit_with_errors(tmp_path, runner, monkeypatch):
     assert git(root, "rev-parse", "HEAD") == before
 
 
+def test_commit_of_a_path_that_names_no_file_is_a_usage_error(tmp_path, runner, monkeypatch):
+    """It said 'nothing to commit: the files match the last commit', exit 0 (a typo in the path)."""
+    root = make_register(tmp_path)
+    monkeypatch.chdir(root)
+    result = invoke(runner, root, "commit", "divisions/nope.yaml")
+    assert result.exit_code == 2 and "divisions/nope.yaml: no such file" in result.stderr
+
+
+def test_commit_subject_is_screened_for_personal_data(tmp_path, runner, monkeypatch):
+    """The subject stays in the trail for good; a review committed a 個人番号 and an e-mail address there."""
+    root = make_register(tmp_path)
+    path = root / "policy.yaml"
+    path.write_text(path.read_text().replace("promptly_days: 3 ", "promptly_days: 2 "))
+    monkeypatch.chdir(root)
+    before = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "commit", "policy.yaml", "-m", "taro@example.com の件で修正")
+    assert result.exit_code == 2 and "-m (the commit subject)" in result.stderr
+    assert "taro@" not in result.output
+    assert git(root, "rev-parse", "HEAD") == before
+
+
 def test_commit_validates_the_register_the_commit_will_hold(tmp_path, runner, monkeypatch):
     """A hand edit is checked against HEAD plus the edit: a broken file elsewhere in the work tree
     does not block it, and a reference to a record that exists only uncommitted is dangling."""

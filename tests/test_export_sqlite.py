@@ -145,3 +145,13 @@ def test_a_directory_is_refused(tmp_path, runner) -> None:
     root = make_register(tmp_path)
     result = invoke(runner, root, "export", "sqlite", str(tmp_path))
     assert result.exit_code == 2
+
+
+def test_a_folder_that_does_not_exist_is_a_usage_error_not_a_crash(tmp_path, runner) -> None:
+    """sqlite3 raised its own OperationalError there: 'an unexpected error (a bug)', exit 3."""
+    root = make_register(tmp_path, example=True)
+    out = tmp_path / "nosuchdir" / "r.db"
+    result = invoke(runner, root, "export", "sqlite", str(out), "--json")
+    assert result.exit_code == 2, result.output
+    assert json.loads(result.stdout)["errors"][0]["message"].startswith(f"cannot write {out}: there is no folder")
+    assert not out.parent.exists()

@@ -98,7 +98,7 @@ class Transaction:
         if relpath not in self._docs:
             text = self.read_text(relpath)
             if text is None:
-                raise MetiPiError(f"{relpath}: no such record; check the id (`meti-pi show`)")
+                raise UsageError(f"{relpath}: no such record; check the id (`meti-pi show`)")
             # Checked by the safe loader first: a broken, aliased or tagged file is refused with
             # its location (the round-trip loader would raise an unexpected error, or expand aliases).
             try:
@@ -500,6 +500,9 @@ def commit_paths(
         # surrogateescape: a file in another encoding is compared, then refused by validation, not a crash
         texts = {rel: None if b is None else b.decode("utf-8", "surrogateescape") for rel, b in raw.items()}
         head_texts = {rel: text_at(repo, "HEAD", repo.git_path(rel)) for rel in relpaths}
+        for rel in relpaths:
+            if texts[rel] is None and head_texts[rel] is None:  # not a deletion either: a wrong path
+                raise UsageError(f"{rel}: no such file in the work tree or the last commit; check the path")
         candidates = [rel for rel, t in texts.items() if t != head_texts[rel]]
         if candidates and base:
             # Bytes differ; git says whether the content does (a line-ending conversion or a filter
@@ -510,6 +513,9 @@ def commit_paths(
         if not changed:
             return None
         _screen_free_text(root, changed, head_texts)  # #15: hand edits too
+        from meti_pi.classify.screening import check_text
+
+        check_text("-m (the commit subject)", summary, "refuse", "A commit subject stays in the trail for good")
         # The register the commit will hold: HEAD's files with these edits (never the work tree's other
         # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
         readable = all(t is None or not _has_surrogates(t) for t in changed.values())

@@ -18,6 +18,8 @@ def write_atomically(path: Path, fill: Callable[[Path], None], *, force: bool = 
     if path.is_dir():
         raise UsageError(f"{path} is a directory; give a file name")
     parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():  # said here: a writer other than open() (sqlite3) says it otherwise
+        raise UsageError(f"cannot write {path}: there is no folder {parent}; create it first")
     tmp = parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     try:
         fill(tmp)
