@@ -303,7 +303,7 @@ def test_record_unknown_or_bad_id(tmp_path: Path, runner: CliRunner) -> None:
     root = make_register(tmp_path, example=True)
     data = str(staff(tmp_path / "s.csv", 5))
     unknown = invoke(runner, root, "classify", data, "--record", "F-NOPE")  # exit 3 before: 'cannot run'
-    assert unknown.exit_code == 2 and "F-NOPE: no such record" in unknown.output  # as the README's table says
+    assert unknown.exit_code == 2 and "F-NOPE.yaml: no such record" in unknown.output  # as the README's table says
     assert invoke(runner, root, "classify", data, "--record", "../x").exit_code == 2
 
 
