@@ -276,7 +276,8 @@ def test_errors_still_come_from_jsonschema() -> None:
     bad = {**record, "role": "emperor", "colour": 1}
     found = schema.errors(schema_file, bad)
     assert {path for path, _ in found} == {(), ("role",)}
-    assert any("emperor" in message for _, message in found)
+    assert any("the value is not one of" in message for _, message in found)  # jsonschema's words ...
+    assert not any("emperor" in message for _, message in found)  # ... without the value (it may be personal data)
 
 
 def test_generated_validators_are_in_sync_with_the_schemas() -> None:

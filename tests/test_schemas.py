@@ -82,3 +82,29 @@ def test_independent_validator_rejects_what_we_reject(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("schema_version: 1\nid: x\nname: 課\norg: 特許庁\nmanager_post: 課長\nextra: 1\n", encoding="utf-8")
     assert _check(REPO / "schemas" / "divisions.schema.json", [bad]).returncode != 0
+
+
+def test_schema_messages_never_quote_the_value() -> None:
+    """jsonschema quotes the value it refuses ('123456789018 is not of type 'string''): a review put
+    personal data in the wrong fields and validate, commit and CI's annotations printed it."""
+    from meti_pi.store import schema as schema_mod
+
+    record = {
+        "schema_version": 1,
+        "id": "F-2026-AB12CD",
+        "name": "ファイル",
+        "org": "山田太郎 090-1234-5678",
+        "division": "yamada.taro@example.com",
+        "purpose": 123456789018,
+        "record_items": {"氏名": "勅使河原龍之介"},
+        "record_scope": "申請者",
+        "collection_method": "申請書",
+        "file_kind": "computer",
+    }
+    found = schema_mod.errors("files.schema.json", record)
+    paths = {path[0] for path, _ in found if path}
+    assert {"org", "division", "purpose", "record_items"} <= paths  # each refused ...
+    text = " ".join(message for _, message in found)
+    for value in ("山田太郎", "090-1234-5678", "yamada.taro", "123456789018", "勅使河原"):
+        assert value not in text  # ... without its value
+    assert "経済産業省" in text  # what the schema allows is still said

@@ -61,6 +61,20 @@ def _short(message: str) -> str:
     return message if len(message) <= 240 else message[:237] + "..."
 
 
+def _without_value(err: Any) -> str:
+    """jsonschema's message with the value it quotes replaced by 'the value': '123456789018 is not
+    of type 'string'' put a 個人番号 typed into the wrong field on the terminal and into CI's logs
+    (a review). What the schema says (its types, enum, pattern) and the keys named stay."""
+    message = str(err.message)
+    if isinstance(err.instance, (dict, list, str, int, float)) and not isinstance(err.instance, bool):
+        shown = repr(err.instance)
+        if message.startswith(shown):
+            return "the value" + message[len(shown) :]
+        if len(shown) > 2 and shown in message and err.validator not in ("required", "additionalProperties"):
+            return message.replace(shown, "the value")
+    return message
+
+
 def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
     """Every schema violation of `data` as (key path, message), in document order."""
     if fast_valid(schema_file, data):
@@ -68,7 +82,7 @@ def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
     found = []
     schema = load_schema(schema_file)
     for err in _validator(schema_file).iter_errors(data):
-        found.append((tuple(err.absolute_path), _short(err.message) + teaching_hint(schema, err)))
+        found.append((tuple(err.absolute_path), _short(_without_value(err)) + teaching_hint(schema, err)))
     found.sort(key=lambda e: tuple(str(p) for p in e[0]))
     return found
 
