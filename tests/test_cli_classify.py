@@ -476,3 +476,26 @@ def test_a_quote_left_open_is_exit_2_not_a_smaller_file(tmp_path: Path, encoding
     result = run("classify", str(path), "--json")
     assert result.exit_code == 2
     assert json.loads(result.stdout)["errors"][0]["message"].startswith(f"{path}:4: a quoted cell is never closed")
+
+
+def test_sheet_names_that_could_be_personal_data_are_not_printed(tmp_path: Path) -> None:
+    """A workbook with a sheet per person: its names were printed as labels (山田太郎!日付) and
+    --record committed them; the --sheet error listed them."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name in ("山田太郎", "taro@example.com", "総務"):
+        sheet = book.create_sheet(name)
+        sheet.append(["日付", "体温"])
+        for day in range(1, 8):
+            sheet.append([f"2026-04-{day:02d}", "36.5"])
+    path = tmp_path / "persheet.xlsx"
+    book.save(path)
+    result = run("classify", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert "山田太郎" not in result.stdout and "taro@" not in result.stdout
+    columns = json.loads(result.stdout)["dataset"]["columns"]
+    assert {c.split("!")[0] for c in columns} == {"シート1", "シート2", "総務"}
+    refused = run("classify", str(path), "--sheet", "無い")
+    assert refused.exit_code == 2 and "taro@" not in refused.output and "シート2" in refused.output

@@ -53,6 +53,7 @@ class Table:
     keyed: bool = False
     position: Callable[[], int] = lambda: 0  # progress: bytes or rows done
     total: int = 0  # progress: bytes or rows in all
+    index: int = 0  # an .xlsx sheet's place in the workbook (シートN where its name is not recorded)
 
 
 @dataclass
@@ -401,7 +402,12 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
         book.close()
         raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(exc)})") from None
     if sheet is not None and sheet not in names:
-        raise UsageError(f"{path}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
+        from meti_pi.classify.screening import screen
+
+        listed = ", ".join(
+            n if not screen(n) else f"シート{i + 1} (its name looks like personal data)" for i, n in enumerate(names)
+        )
+        raise UsageError(f"{path}: no sheet named as given; sheets: {listed}")
     chosen = [sheet] if sheet is not None else names
     closer = partial(_KEPT.append, book) if _KEEPING else book.close
     return Dataset(path, "xlsx", None, _xlsx_tables(book, chosen, path), [closer])
@@ -501,6 +507,7 @@ def _calamine_problem(exc: BaseException) -> str:
 
 
 def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
+    places = {name: i for i, name in enumerate(book.sheet_names)}
     for name in names:
         try:
             sheet = book.get_sheet_by_name(name)
@@ -520,6 +527,7 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
             batches=_xlsx_batches(rows, len(first_row), counter),
             position=counter.value,
             total=max(int(sheet.height) - 1, 0),
+            index=places.get(name, 0),
         )
 
 

@@ -208,11 +208,20 @@ def prepare(
 
 
 def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
-    label = f"{table.name}!" if table.name else ""
+    name = safe_sheet_name(table.name, getattr(table, "index", 0)) if table.name else ""
+    label = f"{name}!" if name else ""
     detections = tuple(d for c in p.columns for d in column_detections(c, label + c.name))
-    return TableScan(
-        table.name, tuple(p.names), p.header, rows, detections, tuple(p.columns[i].name for i in p.key_columns)
-    )
+    return TableScan(name, tuple(p.names), p.header, rows, detections, tuple(p.columns[i].name for i in p.key_columns))
+
+
+def safe_sheet_name(raw: str, index: int) -> str:
+    """The name printed and recorded for an .xlsx sheet: its own, or シートN when it could be personal
+    data (a 個人番号, phone, e-mail or address; a person's name, a date: a workbook with a sheet per
+    person put 山田太郎!日付 into --record's commit, a review found)."""
+    name = _printable(raw.strip())
+    if not name or _screened(name) or looks_like_value(name, vocabulary()):
+        return f"シート{index + 1}"
+    return name
 
 
 def _scan_table(
