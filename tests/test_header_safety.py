@@ -132,3 +132,13 @@ def test_recorded_names_are_screened_and_printable() -> None:
 )
 def test_a_json_key_shaped_like_a_name_is_not_recorded(key: str, kept: bool) -> None:
     assert (safe_column_name(key, 0, [], key=True) == key) is kept
+
+
+def test_a_longer_value_of_the_columns_type_is_not_a_column_name() -> None:
+    """A review's file without a header: its first row held a longer name than the rows below
+    (勅使河原龍之介 over 山田太郎, a longer romanised name): both were taken for column names and
+    recorded. A cell typed like the values below and only longer or shorter is data unless it
+    ends as column names do (…者, …名, …先)."""
+    below = [[f"{s}{g}", "Taro Yamada", "総務課"] for s in ("山田", "佐藤", "鈴木") for g in ("太郎", "花子")]
+    assert header_cells(["勅使河原龍之介", "Ryunosuke Teshigawara", "経理課"], below=below) is None
+    assert header_cells(["窓口受付担当者", "Applicant Name", "所属部署名"], below=below) is not None

@@ -409,6 +409,10 @@ def header_cell(cell: str, below: Sequence[str], vocab: Vocabulary) -> str:
     lengths = [len(fold(v)) for v in below if fold(v) and cell_type(v) == mine]
     if not any(fold(v) for v in below) or (lengths and min(lengths) - 1 <= length <= max(lengths) + 1):
         return "same"
+    if lengths and fold(cell)[-1:] not in _HEADER_ENDINGS:
+        # typed like the values below and only longer or shorter: a longer name (勅使河原龍之介 over
+        # 山田太郎) is not a column name; one ending as column names do (…者, …先, …日) may be
+        return "same"
     return "differs"
 
 
