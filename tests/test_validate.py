@@ -428,3 +428,15 @@ def test_listed_file_of_unstated_count_must_state_items_vi_and_ix(tmp_path):
     )
     found = problems_of(reg, "filebook-mandatory")
     assert sorted(p.severity for p in found) == ["error", "error"]
+
+
+def test_an_unknown_key_is_reported_at_its_own_line_and_path(tmp_path):
+    """A misspelt key (parnet: for parent:) was reported at the record's line 2 with the key path
+    `$`, and jsonschema's words only; nested ones at their mapping's line."""
+    reg = register_from(
+        tmp_path,
+        {"divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省") + "parnet: 大臣官房\n"},
+    )
+    [problem] = problems_of(reg, "schema")
+    assert (problem.line, problem.key) == (6, "$.parnet")
+    assert "'parnet' is not a field of this record" in problem.message and "meti-pi schema divisions" in problem.message

@@ -82,9 +82,36 @@ def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
     found = []
     schema = load_schema(schema_file)
     for err in _validator(schema_file).iter_errors(data):
+        unknown = _unknown_keys(err)
+        if unknown:  # at each key's own line, with its path and what to do (not at the mapping's first line)
+            kind = schema.get("$id", "").rsplit("/", 1)[-1].removesuffix(".schema.json")
+            for key in unknown:
+                found.append(
+                    (
+                        (*err.absolute_path, key),
+                        f"{key!r} is not a field of this record: check its spelling, or remove it "
+                        f"(`meti-pi schema {kind}` lists the fields)",
+                    )
+                )
+            continue
         found.append((tuple(err.absolute_path), _short(_without_value(err)) + teaching_hint(schema, err)))
     found.sort(key=lambda e: tuple(str(p) for p in e[0]))
     return found
+
+
+def _unknown_keys(err: Any) -> list[str]:
+    """The keys an additionalProperties: false error is about (jsonschema names them only in its message)."""
+    if (
+        err.validator != "additionalProperties"
+        or err.validator_value is not False
+        or not isinstance(err.instance, dict)
+    ):
+        return []
+    import re
+
+    known = (err.schema.get("properties") or {}) if isinstance(err.schema, dict) else {}
+    patterns = list((err.schema.get("patternProperties") or {}) if isinstance(err.schema, dict) else {})
+    return [str(k) for k in err.instance if k not in known and not any(re.search(p, str(k)) for p in patterns)]
 
 
 def _resolve(schema: dict[str, Any], node: Any) -> Any:
