@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import SHIPPED
+from conftest import SHIPPED, invoke, make_register
 
 from meti_pi.checks.validate import validate_register
 from meti_pi.store.register import Register
@@ -440,3 +440,12 @@ def test_an_unknown_key_is_reported_at_its_own_line_and_path(tmp_path):
     [problem] = problems_of(reg, "schema")
     assert (problem.line, problem.key) == (6, "$.parnet")
     assert "'parnet' is not a field of this record" in problem.message and "meti-pi schema divisions" in problem.message
+
+
+@pytest.mark.parametrize("name", ["policy.yaml", "citations.yaml"])
+def test_a_file_register_yaml_names_must_exist(tmp_path, runner, name):
+    """A missing policy.yaml was silent: validate said ok and every command ran on the defaults."""
+    root = make_register(tmp_path, example=True)
+    (root / name).unlink()
+    result = invoke(runner, root, "validate")
+    assert result.exit_code == 1 and f"named-file-missing] {name} is missing" in result.output

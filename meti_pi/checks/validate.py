@@ -133,6 +133,16 @@ def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
             )
 
 
+def check_named_files(reg: Register, today: date) -> Iterator[Problem]:
+    """register.yaml's policy: and citations: name files that exist (a missing policy.yaml was
+    silent: every command ran on the defaults)."""
+    root = reg.singletons.get("register.yaml")
+    for key in ("policy", "citations") if root is not None else ():
+        name = root.data.get(key)
+        if isinstance(name, str) and name and name not in reg.singletons and not (reg.root / name).is_file():
+            yield at(root, (key,), "named-file-missing", f"{name} is missing; restore it (`git checkout -- {name}`)")
+
+
 def check_roles(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 5: exactly one 総括, one 副総括 and one 監査責任者."""
     counts: dict[str, list[Record]] = {}
@@ -432,6 +442,7 @@ def check_inspection_errors(reg: Register, today: date) -> Iterator[Problem]:
 
 CHECKS: tuple[Check, ...] = (
     check_ids,
+    check_named_files,
     check_references,
     check_ledger_ids,
     check_beppyo,
