@@ -137,7 +137,9 @@ def check_named_files(reg: Register, today: date) -> Iterator[Problem]:
     """register.yaml's policy: and citations: name files that exist (a missing policy.yaml was
     silent: every command ran on the defaults)."""
     root = reg.singletons.get("register.yaml")
-    for key in ("policy", "citations") if root is not None else ():
+    if root is None:
+        return
+    for key in ("policy", "citations"):
         name = root.data.get(key)
         if isinstance(name, str) and name and name not in reg.singletons and not (reg.root / name).is_file():
             yield at(root, (key,), "named-file-missing", f"{name} is missing; restore it (`git checkout -- {name}`)")
