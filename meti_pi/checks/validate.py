@@ -134,8 +134,7 @@ def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
 
 
 def check_named_files(reg: Register, today: date) -> Iterator[Problem]:
-    """register.yaml's policy: and citations: name files that exist (a missing policy.yaml was
-    silent: every command ran on the defaults)."""
+    """register.yaml's policy: and citations: name files that exist (a missing one was silent)."""
     root = reg.singletons.get("register.yaml")
     if root is None:
         return
