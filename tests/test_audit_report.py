@@ -153,3 +153,18 @@ def test_no_findings_and_every_division(runner, tmp_path):
     md = (tmp_path / f"{aid}-report.md").read_text(encoding="utf-8")
     assert "随時監査" in md and "全課等" in md and "指摘事項はない。" in md and "外部監査人：監査人（監査法人）" in md
     assert "被監査部門から独立した者である" in md
+
+
+@pytest.mark.parametrize("option", ["--ended-on", "--reported-on"])
+def test_audit_days_after_today_are_refused(runner, audited, tmp_path, option):
+    """A review recorded `--ended-on 2030-01-01`, exit 0 (other commands refuse a day to come)."""
+    root, aid = audited
+    findings = tmp_path / "more.yaml"
+    findings.write_text(
+        "- division: jinji\n  article: '10'\n  text: 記録がない\n  action: 記録する\n  due: 2027-03-31\n",
+        encoding="utf-8",
+    )
+    before = head(root)
+    result = invoke(runner, root, "audit", "findings", aid, str(findings), option, "2030-01-01")
+    assert result.exit_code == 2 and f"{option} 2030-01-01 is after today" in result.output
+    assert head(root) == before

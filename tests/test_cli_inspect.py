@@ -360,3 +360,16 @@ def test_status_screen_json_and_check(runner, root, tmp_path):
         ("corrective_action", "inspections/2026/somu#1", -25)
     ]
     assert invoke(runner, root, "status", "--check").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "why"), [("2020-01-01", "before the 2026 inspection year"), ("2030-01-01", "after today")]
+)
+def test_an_inspection_day_outside_its_year_or_to_come_is_refused(runner, root, tmp_path, day, why):
+    """A review recorded inspections/2026/… inspected on 2020-01-01 (findings due 2020-03-31, overdue
+    when made) and on 2030-01-01, exit 0."""
+    answers = write(tmp_path / "answers.yaml", f'division: jinji\ninspected_on: {day}\nanswers:\n  "8-3": yes\n')
+    before = head(root)
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
+    assert result.exit_code == 2 and f"inspected_on {day} is {why}" in result.stderr
+    assert head(root) == before

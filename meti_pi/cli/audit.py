@@ -148,6 +148,10 @@ def audit_findings_cmd(
     except yamlload.YamlFault as fault:
         raise UsageError(f"{findings_file}:{fault.line or 1}: {fault}") from None
     findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
+    for option, value in (("--ended-on", ended_on), ("--reported-on", reported_on)):
+        day = option_date(option, value)
+        if day is not None and day > st.today:
+            raise UsageError(f"{option} {day.isoformat()} is after today; give the day it happened")
     refs, sha = inspect_actions.save_audit_findings(
         st.register_root,
         audit_id,
