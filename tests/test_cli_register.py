@@ -141,6 +141,13 @@ def test_init_new_show_history(tmp_path, runner, monkeypatch):
     assert len(hist) == 1 and hist[0]["command"] == "new" and hist[0]["records"] == [f"systems/{sid}"]
     whole = json.loads(invoke(runner, root, "history", "--json").stdout)["commits"]
     assert [c["command"] for c in whole] == ["new", "new", "new", "init"]
+    # A record's path as the shell gives it (here: from the folder above the register) or absolute,
+    # as the README's [PATH] says: it read as a path inside the register ('no commits', exit 3).
+    for given in (f"reg/systems/{sid}.yaml", str(root / "systems" / f"{sid}.yaml"), f"systems/{sid}.yaml"):
+        found = json.loads(invoke(runner, root, "history", given, "--json").stdout)["commits"]
+        assert [c["commit"] for c in found] == [c["commit"] for c in hist], given
+    assert invoke(runner, root, "history", "systems/SYS-NOPE.yaml").exit_code == 2  # no such file, no commit
+    assert invoke(runner, root, "history", "-n", "0").exit_code == 2  # it printed every commit
 
 
 def test_new_refuses_invalid_record_with_exit_1(tmp_path, runner):

@@ -363,7 +363,7 @@ def history_cmd(
         str | None, typer.Argument(metavar="TARGET", help="Record id, kind/id or path; default: the whole register.")
     ] = None,
     json_out: JsonOpt = False,
-    limit: Annotated[int | None, typer.Option("-n", "--limit", help="At most this many commits.")] = None,
+    limit: Annotated[int | None, typer.Option("-n", "--limit", min=1, help="At most this many commits.")] = None,
     verify: Annotated[
         bool, typer.Option("--verify", help="Check every commit: meti-pi trailers present, register valid.")
     ] = False,
@@ -384,18 +384,22 @@ def history_cmd(
             raise typer.Exit(1)
         return
     relpath = None
-    if target:
-        relpath = (
-            registry_ops.find_record(load_register(ctx, unreadable_ok=True), target).relpath
-            if not target.endswith(".yaml")
-            else target
-        )
+    if target and target.endswith(".yaml"):
+        # a path as the shell gives it (from here, or absolute) or relative to the register
+        given = Path(target).expanduser().resolve()
+        inside = given.is_relative_to(root.resolve()) and (given.exists() or not (root / target).exists())
+        relpath = given.relative_to(root.resolve()).as_posix() if inside else target
+    elif target:
+        relpath = registry_ops.find_record(load_register(ctx, unreadable_ok=True), target).relpath
     commits = gitlayer.history(root, relpath, limit=limit)
+    if not commits and relpath is not None and not (root / relpath).exists():
+        raise UsageError(f"{target}: no such record file in the register, and no commit touched it; check the path")
     if json_out:
         print_json({"target": relpath, "commits": commits})
         return
     if not commits:
-        raise MetiPiError(f"no commits touch {relpath or 'the register'} yet")
+        sys.stderr.write(f"meti-pi: no commits touch {relpath or 'the register'} yet\n")
+        return
     for c in commits:
         tag = f"[{c['command']}{' Art. ' + c['article'] if c['article'] else ''}]" if c["command"] else "[hand edit]"
         typer.echo(f"{c['commit'][:10]} {c['date'][:10]} {c['author']}: {c['subject']} {tag}")
