@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from meti_pi import procs
+from meti_pi.classify.screening import screen
 from meti_pi.classify.xlsxbounds import check_part, check_xlsx_bounds  # noqa: F401 - check_xlsx_bounds: the guard, named here as before
 from meti_pi.errors import UsageError
 
@@ -402,8 +403,6 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
         book.close()
         raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(exc)})") from None
     if sheet is not None and sheet not in names:
-        from meti_pi.classify.screening import screen
-
         listed = ", ".join(
             n if not screen(n) else f"シート{i + 1} (its name looks like personal data)" for i, n in enumerate(names)
         )

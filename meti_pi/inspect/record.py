@@ -70,16 +70,16 @@ def build_record(
             f"see `meti-pi inspect --year {checklist.year} --division {checklist.division}`"
         )
     inspected_on = given.inspected_on or today
+    if given.ad_hoc and not checklist.period[0] <= inspected_on <= checklist.period[1]:
+        raise UsageError(
+            f"inspected_on {inspected_on.isoformat()} is outside the {checklist.year} inspection year "
+            f"({checklist.period[0].isoformat()} – {checklist.period[1].isoformat()}); give --year"
+        )
     if inspected_on > today or inspected_on < checklist.period[0]:  # findings would be due before they were made
         raise UsageError(
             f"inspected_on {inspected_on.isoformat()} is "
             + ("after today" if inspected_on > today else f"before the {checklist.year} inspection year")
             + f" ({checklist.period[0].isoformat()} – {checklist.period[1].isoformat()}); give the day of the inspection"
-        )
-    if given.ad_hoc and not checklist.period[0] <= inspected_on <= checklist.period[1]:
-        raise UsageError(
-            f"inspected_on {inspected_on.isoformat()} is outside the {checklist.year} inspection year "
-            f"({checklist.period[0].isoformat()} – {checklist.period[1].isoformat()}); give --year"
         )
     ad_hoc_on = inspected_on if given.ad_hoc else None
     key = inspection_key(checklist.year, checklist.division, ad_hoc_on)
