@@ -335,3 +335,23 @@ def test_bare_id_prefers_the_file_over_its_ledger_entry(runner):
 
     result = invoke(runner, EXAMPLE, "show", "F-2026-S1J6E5", "--json")
     assert json.loads(result.stdout)["key"] == "files/F-2026-S1J6E5"
+
+
+def test_init_and_commit_take_dry_run(tmp_path, runner, monkeypatch):
+    """The contract: mutating commands accept --dry-run (init and commit did not: 'No such option')."""
+    from meti_pi.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["--today", "2026-11-26", "init", "reg", "--dry-run"])
+    assert result.exit_code == 0 and "would initialise" in result.output, result.output
+    assert not (tmp_path / "reg").exists() and not (tmp_path / ".git").exists()
+    root = make_register(tmp_path / "real")
+    path = root / "policy.yaml"
+    path.write_text(path.read_text().replace("promptly_days: 3 ", "promptly_days: 2 "))
+    before = git(root, "rev-parse", "HEAD")
+    monkeypatch.chdir(root)
+    result = invoke(runner, root, "commit", "policy.yaml", "--dry-run")
+    assert result.exit_code == 0 and "would commit" in result.output, result.output
+    assert git(root, "rev-parse", "HEAD") == before and " M register/policy.yaml" in git(root, "status", "--porcelain")
+    path.write_text(path.read_text().replace("fiscal_year_start_month: 4", "fiscal_year_start_month: 13"))
+    assert invoke(runner, root, "commit", "policy.yaml", "--dry-run").exit_code == 1  # validated as for real

@@ -24,11 +24,16 @@ def template_dir() -> Path:
     return data_dir("register")
 
 
-def init_register(directory: Path, *, today: date, settings: Settings = DEFAULT) -> tuple[str, list[str]]:
-    """Create a register in `directory` and commit it; (commit sha, files written)."""
+def init_register(
+    directory: Path, *, today: date, settings: Settings = DEFAULT, dry_run: bool = False
+) -> tuple[str, list[str]]:
+    """Create a register in `directory` and commit it; (commit sha, files written). `dry_run`:
+    ('', the record files it would write), nothing created."""
     directory = directory.resolve()
     if (directory / REGISTER_FILE).exists():
         raise MetiPiError(f"{directory} already holds a register ({REGISTER_FILE}); nothing done")
+    if dry_run:
+        return "", sorted(list_record_files(template_dir()))
     directory.mkdir(parents=True, exist_ok=True)
     try:
         gitlayer.repo_of(directory)
@@ -296,8 +301,10 @@ def _unit(unit: Any) -> dict[str, Any]:
 
 
 def commit_hand_edits(
-    root: Path, relpaths: list[str], *, message: str, today: date, settings: Settings = DEFAULT
+    root: Path, relpaths: list[str], *, message: str, today: date, settings: Settings = DEFAULT, dry_run: bool = False
 ) -> str | None:
     """`meti-pi commit`: validate records edited by hand and commit exactly those files; the commit,
-    or None when they match the last commit."""
-    return commit_paths(root, relpaths, command="commit", summary=message, today=today, settings=settings)
+    or None when they match the last commit ('' for `dry_run`: they would be committed)."""
+    return commit_paths(
+        root, relpaths, command="commit", summary=message, today=today, settings=settings, dry_run=dry_run
+    )

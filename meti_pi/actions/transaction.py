@@ -474,9 +474,17 @@ def _listed_by_status(repo: Repo, gpaths: list[str]) -> set[str]:
 
 
 def commit_paths(
-    root: Path, relpaths: list[str], *, command: str, summary: str, today: date, settings: Settings = DEFAULT
+    root: Path,
+    relpaths: list[str],
+    *,
+    command: str,
+    summary: str,
+    today: date,
+    settings: Settings = DEFAULT,
+    dry_run: bool = False,
 ) -> str | None:
-    """Commit records edited by hand (after validation) as one audit commit; the sha, or None if unchanged."""
+    """Commit records edited by hand (after validation) as one audit commit; the sha, or None if
+    unchanged ('' for `dry_run`: validated, not committed)."""
     from meti_pi.checks.incremental import data_kept
     from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 
@@ -544,6 +552,8 @@ def commit_paths(
             raise RuleViolation(
                 "not committed: the edited records have errors (nothing was committed)", tuple(problems)
             )
+        if dry_run:
+            return ""
         records = [p[: -len(".yaml")] for p in sorted(changed)]
         message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
         # The person's own edits, already in the work tree: _commit leaves files holding the bytes

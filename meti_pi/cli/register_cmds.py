@@ -51,6 +51,7 @@ def init_cmd(
     directory: Annotated[
         Path, typer.Argument(metavar="DIR", help="Where to create the register (created if missing).")
     ] = Path("register"),
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Create a register: register.yaml, policy.yaml, citations.yaml, the 別表, bureaus and Art. 5 roles.
 
@@ -60,7 +61,10 @@ def init_cmd(
     from meti_pi.actions import records as registry_ops
 
     st = state(ctx)
-    sha, files = registry_ops.init_register(directory, today=st.today, settings=st.settings)
+    sha, files = registry_ops.init_register(directory, today=st.today, settings=st.settings, dry_run=dry_run)
+    if dry_run:
+        typer.echo(f"would initialise a register in {directory} ({len(files)} record files); nothing was written")
+        return
     typer.echo(f"initialised register in {directory} ({len(files)} files, commit {sha[:10]})")
 
 
@@ -307,6 +311,7 @@ def commit_cmd(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Record files edited by hand.")],
     message: Annotated[str, typer.Option("-m", "--message", help="Summary for the commit subject.")] = "edited by hand",
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Validate records edited by hand and commit exactly those files, with the meti-pi trailers."""
     from meti_pi.actions.records import commit_hand_edits
@@ -320,10 +325,12 @@ def commit_cmd(
             rels.append(full.relative_to(root).as_posix())
         except ValueError:
             raise UsageError(f"{p}: not inside the register {root}") from None
-    sha = commit_hand_edits(root, rels, message=message, today=st.today, settings=st.settings)
+    sha = commit_hand_edits(root, rels, message=message, today=st.today, settings=st.settings, dry_run=dry_run)
     typer.echo(
         "nothing to commit: the files match the last commit"
         if sha is None
+        else "would commit the edited file(s) (valid); nothing was committed (--dry-run)"
+        if dry_run
         else f"committed {len(rels)} file(s) as {sha[:10]}"
     )
 
