@@ -80,6 +80,8 @@ def test_unknown_division_is_a_usage_error(runner, root):
     for args in (["--division", "nope"], ["--division", "nope", "--json"], ["--division", "nope", "--report"]):
         result = invoke(runner, root, "inspect", *args)
         assert result.exit_code == 2 and "no division 'nope'" in result.stderr, args
+        # the divisions it can be given, not "see `meti-pi show divisions`" (no command lists them so)
+        assert "divisions: " in result.stderr and "jinji" in result.stderr and "show divisions" not in result.stderr
 
 
 # -- recording --------------------------------------------------------------------------------

@@ -173,13 +173,20 @@ def _label(rec: Record) -> str:
     return f"{rec.id}「{name}」" if name else rec.id
 
 
+def division_ids(reg: Register, shown: int = 12) -> str:
+    """The divisions a command can be given (the first `shown`), for a message about one that is not
+    there (it said "see `meti-pi show divisions`", which is not a command that lists them)."""
+    ids = sorted(reg.keys_of("divisions"))
+    ids = [k.split("/", 1)[1] for k in ids]
+    more = f", … ({len(ids)} in all: the files in divisions/)" if len(ids) > shown else ""
+    return "divisions: " + (", ".join(ids[:shown]) + more if ids else "none yet (`meti-pi new divisions`)")
+
+
 def build(reg: Register, division: str, year: int, today: date, catalogue: Catalogue | None = None) -> Checklist:
     """The checklist of `division` for inspection year `year`: applicable items, each with why and pre-fill."""
     data = reg.data_of("divisions", division)
     if data is None:
-        raise UsageError(
-            f"no division {division!r} in the register (divisions/{division}.yaml); see `meti-pi show divisions`"
-        )
+        raise UsageError(f"no division {division!r} in the register (divisions/{division}.yaml); {division_ids(reg)}")
     catalogue = catalogue or load_catalogue()
     start, end = inspection_period(year, reg.policy)
     ctx = Context(reg, division, year, start, end, today)

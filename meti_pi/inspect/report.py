@@ -69,7 +69,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     if division is not None:
         divisions = [d for d in divisions if d.id == division]
         if not divisions:
-            raise UsageError(f"no division {division!r} in the register; see `meti-pi show divisions`")
+            raise UsageError(f"no division {division!r} in the register; {cl.division_ids(reg)}")
     rows: list[dict[str, Any]] = []
     findings_rows: list[dict[str, Any]] = []
     escalations: list[dict[str, Any]] = []
