@@ -11,6 +11,7 @@ import pytest
 from conftest import git, invoke, make_register
 from test_checklist import HANDLING, RATIONALE, contractor, division, file_rec
 
+from meti_pi.cli import inspect as inspect_cli
 from meti_pi.store.register import Register
 
 # --today 2026-11-26 (conftest.invoke): fiscal year 2026.
@@ -165,7 +166,8 @@ def test_dry_run_records_nothing(runner, root, tmp_path):
     assert not (root / "inspections").exists()
 
 
-def test_interactive_prompts_record_the_answers(runner, root):
+def test_interactive_prompts_record_the_answers(runner, root, monkeypatch):
+    monkeypatch.setattr(inspect_cli, "on_a_terminal", lambda: True)  # CliRunner's input is not a terminal
     # somu has two items: 8-3 and 8-4 (no files, no contractors).
     keys = [
         i["key"]
@@ -210,7 +212,8 @@ def test_interactive_prompts_record_the_answers(runner, root):
     assert data["inspected_on"] == "2026-11-20"
 
 
-def test_interactive_skip_and_decline(runner, root):
+def test_interactive_skip_and_decline(runner, root, monkeypatch):
+    monkeypatch.setattr(inspect_cli, "on_a_terminal", lambda: True)
     before = head(root)
     result = invoke(runner, root, "inspect", "--division", "somu", "-i", input="skip\nskip\n2026-11-26\nn\n")
     assert result.exit_code == 0 and "nothing recorded" in result.stdout and head(root) == before
@@ -375,3 +378,9 @@ def test_an_inspection_day_outside_its_year_or_to_come_is_refused(runner, root, 
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
     assert result.exit_code == 2 and f"inspected_on {day} is {why}" in result.stderr
     assert head(root) == before
+
+
+def test_interactive_without_a_terminal_is_refused_at_once(runner, root):
+    """A script (stdin not a terminal) got the first prompt, then 'Aborted!', exit 1."""
+    result = invoke(runner, root, "inspect", "--division", "somu", "--interactive", input="")
+    assert result.exit_code == 2 and "--interactive prompts need a terminal" in result.stderr
