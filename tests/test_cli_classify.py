@@ -499,3 +499,18 @@ def test_sheet_names_that_could_be_personal_data_are_not_printed(tmp_path: Path)
     assert {c.split("!")[0] for c in columns} == {"シート1", "シート2", "総務"}
     refused = run("classify", str(path), "--sheet", "無い")
     assert refused.exit_code == 2 and "taro@" not in refused.output and "シート2" in refused.output
+
+
+def test_a_count_on_names_alone_says_it_merges_namesakes(tmp_path: Path) -> None:
+    """1,500 rows of 100 names (no other identifying column): 100 本人, 管理C and 74-2-9 — the count
+    is a lower bound (同姓同名 count once) and the reason now says so, for the 管理者 to check."""
+    names = [s + g for s in ("山田", "佐藤", "鈴木", "高橋", "田中") for g in ("太郎", "花子", "一郎", "美咲")]
+    path = tmp_path / "names.csv"
+    path.write_text("氏名,備考\n" + "".join(f"{names[i % 20]},なし\n" for i in range(1500)), encoding="utf-8")
+    doc = json.loads(run("classify", str(path), "--json").stdout)
+    [text] = [r["text"] for r in doc["reasons"] if r["rule"] == "principals"]
+    assert doc["principals"] == 20 and "同姓同名は一人と数える（下限値）" in text
+    path.write_text("職員番号,氏名\n" + "".join(f"{i},{names[i % 20]}\n" for i in range(1500)), encoding="utf-8")
+    doc = json.loads(run("classify", str(path), "--json").stdout)
+    [text] = [r["text"] for r in doc["reasons"] if r["rule"] == "principals"]
+    assert "同姓同名" not in text  # a number identifies each one

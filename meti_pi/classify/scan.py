@@ -520,6 +520,9 @@ def corporate_context(kinds: set[str]) -> bool:
     return not (kinds - CORPORATE_CONTACT - {"corporate_number"})
 
 
+NAME_KINDS = frozenset({"name", "name_kana"})  # key columns that only name a person (identifiers.yaml ids)
+
+
 def _result(
     path: Path,
     fmt: str,
@@ -542,6 +545,10 @@ def _result(
         note = f"{' + '.join(key_names)} の異なり数（{how}）"
         if len(counters) > 1:
             note += "。シートごとに識別列が異なるため合計（上限値）"
+        named = {d.column.rsplit("!", 1)[-1] for d in detections if d.confirmed and d.kind in NAME_KINDS}
+        if key_names and set(key_names) <= named and (principals or 0) < sum(t.rows for t in tables):
+            # 同姓同名: a file of 1,500 people under 100 names counted 100 (管理C, 第74条第2項第9号)
+            note += "。氏名だけで数えたため同姓同名は一人と数える（下限値）：千人未満とするなら本人の数を確かめること"
     elif personal:
         principals, note = None, "本人を識別する列が見つからない（--key で指定できる）"
     else:
