@@ -355,3 +355,15 @@ def test_init_and_commit_take_dry_run(tmp_path, runner, monkeypatch):
     assert git(root, "rev-parse", "HEAD") == before and " M register/policy.yaml" in git(root, "status", "--porcelain")
     path.write_text(path.read_text().replace("fiscal_year_start_month: 4", "fiscal_year_start_month: 13"))
     assert invoke(runner, root, "commit", "policy.yaml", "--dry-run").exit_code == 1  # validated as for real
+
+
+def test_a_comment_line_a_hand_edit_adds_is_screened(tmp_path, runner, monkeypatch):
+    """A review committed `# 本人: 山田太郎 個人番号 123456789018 taro@example.com` in an incident."""
+    root = make_register(tmp_path)
+    path = root / "policy.yaml"
+    path.write_text(path.read_text() + "# 連絡先 taro@example.com\n")
+    monkeypatch.chdir(root)
+    before = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "commit", "policy.yaml")
+    assert result.exit_code == 2 and "policy.yaml: a comment line" in result.stderr and "taro@" not in result.output
+    assert git(root, "rev-parse", "HEAD") == before

@@ -342,15 +342,18 @@ def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str
 
     for rel, text in texts.items():
         kind = KINDS.get(rel.split("/", 1)[0])
-        if text is None or kind is None:
+        if text is None:
             continue
+        old_text = before.get(rel) if before is not None else _current(root, rel)
+        for line in yamlio.comment_lines(text) - yamlio.comment_lines(old_text or ""):  # a comment stays too
+            screening.check_text(f"{rel}: a comment line", line, "refuse", "A record's comments stay in the trail")
         try:
-            new = yamlload.load(text)
-            old_text = before.get(rel) if before is not None else _current(root, rel)
-            old = yamlload.load(old_text) if old_text is not None else None
+            new = yamlload.load(text) if kind is not None else None
+            old = yamlload.load(old_text) if old_text is not None and kind is not None else None
         except (yamlload.YamlFault, UnicodeError, ValueError):
             continue  # validation reports it
-        screening.check_record(rel, schema.load_schema(kind.schema_file), new, old)
+        if kind is not None:
+            screening.check_record(rel, schema.load_schema(kind.schema_file), new, old)
 
 
 def _current(root: Path, relpath: str) -> str | None:
