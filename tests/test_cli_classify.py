@@ -514,3 +514,10 @@ def test_a_count_on_names_alone_says_it_merges_namesakes(tmp_path: Path) -> None
     doc = json.loads(run("classify", str(path), "--json").stdout)
     [text] = [r["text"] for r in doc["reasons"] if r["rule"] == "principals"]
     assert "同姓同名" not in text  # a number identifies each one
+
+
+def test_a_profile_entry_at_fault_is_named_with_its_line(tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text("file_kind: computer\nprincipals: many\n", encoding="utf-8")
+    result = run("classify", "--profile", str(profile))
+    assert result.exit_code == 2 and f"{profile}:2: principals: " in result.output

@@ -384,3 +384,12 @@ def test_interactive_without_a_terminal_is_refused_at_once(runner, root):
     """A script (stdin not a terminal) got the first prompt, then 'Aborted!', exit 1."""
     result = invoke(runner, root, "inspect", "--division", "somu", "--interactive", input="")
     assert result.exit_code == 2 and "--interactive prompts need a terminal" in result.stderr
+
+
+def test_an_answers_file_entry_at_fault_is_named_with_its_line(runner, root, tmp_path):
+    """The contract: every problem names path:line: (it said `a.yaml: answers.8-4: ...`)."""
+    answers = write(
+        tmp_path / "a.yaml", 'division: jinji\ninspected_on: 2026-10-01\nanswers:\n  "8-3": yes\n  "8-4": maybe\n'
+    )
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
+    assert result.exit_code == 2 and f"{answers}:5: answers.8-4: " in result.stderr

@@ -147,7 +147,8 @@ def audit_findings_cmd(
         raise UsageError(f"{findings_file}: cannot read ({exc.strerror})") from None
     except yamlload.YamlFault as fault:
         raise UsageError(f"{findings_file}:{fault.line or 1}: {fault}") from None
-    findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
+    with yamlload.located_errors(findings_file):
+        findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
     for option, value in (("--ended-on", ended_on), ("--reported-on", reported_on)):
         day = option_date(option, value)
         if day is not None and day > st.today:

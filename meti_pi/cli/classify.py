@@ -251,7 +251,7 @@ def _scan(path: Path, sheet: str | None, keys: list[str], last: bool = True) -> 
 def _read_profile(path: Path) -> Any:
     from meti_pi.classify.classification import profile_from_mapping
     from meti_pi.store import limits
-    from meti_pi.store.yamlload import YamlFault, decode, load
+    from meti_pi.store.yamlload import YamlFault, decode, load, located_errors
 
     raw = limits.read_option_file(path, "--profile")
     try:
@@ -259,7 +259,8 @@ def _read_profile(path: Path) -> Any:
     except YamlFault as exc:
         where = f"{path}:{exc.line}" if exc.line else str(path)
         raise UsageError(f"{where}: {exc}") from None
-    return profile_from_mapping(data, str(path))
+    with located_errors(path):
+        return profile_from_mapping(data, str(path))
 
 
 def _policy(ctx: typer.Context) -> dict[str, Any]:

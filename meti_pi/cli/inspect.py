@@ -259,7 +259,10 @@ def _record(
 
     st = state(ctx)
     if answers is not None:
-        given = inspection.parse_answer_set(read_fields_file(answers), str(answers))
+        from meti_pi.store.yamlload import located_errors
+
+        with located_errors(answers):
+            given = inspection.parse_answer_set(read_fields_file(answers), str(answers))
         if division and given.division and division != given.division:
             raise UsageError(f"--division {division} differs from `division: {given.division}` in {answers}")
         division = division or given.division

@@ -10,9 +10,12 @@ Reading and validating never goes through ruamel's round-trip loader: libyaml pa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -233,6 +236,30 @@ def locate(text: str, key_path: tuple[object, ...]) -> int | None:
             break
         line, node = hit
     return line
+
+
+@contextlib.contextmanager
+def located_errors(path: Any) -> Iterator[None]:
+    """A UsageError about an option file (`{path}: answers.8-4: ...`, as the parsers of --answers,
+    --profile, --from and findings files name a faulty entry) gets that entry's line:
+    `{path}:5: answers.8-4: ...` (the file read again only then)."""
+    from meti_pi.errors import UsageError
+
+    try:
+        yield
+    except UsageError as exc:
+        message, prefix = str(exc), f"{path}: "
+        keys, sep, rest = message.removeprefix(prefix).partition(": ")
+        if not message.startswith(prefix) or not sep or not re.fullmatch(r"[\w@\-]+(?:\.[\w@\-]+|\[\d+\])*", keys):
+            raise
+        steps = tuple(int(s[1:-1]) if s.startswith("[") else s for s in re.findall(r"\[\d+\]|[^.\[\]]+", keys))
+        try:
+            line = locate(decode(Path(path).read_bytes()), steps)
+        except (OSError, YamlFault, UnicodeError):
+            raise exc from None
+        if line is None:
+            raise
+        raise UsageError(f"{path}:{line}: {keys}: {rest}") from None
 
 
 class Where:
