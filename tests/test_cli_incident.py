@@ -575,3 +575,20 @@ def test_update_and_close_decide_under_the_lock_from_head(
     assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [f"register/incidents/{iid}.yaml"]
     assert git(root, "log", "-1", "--format=%s").startswith(f"incidents/{iid}: report-to-manager recorded")
     assert trailers(root)[-1] == "39(1) | incident update"
+
+
+def test_the_same_event_recorded_again_is_refused_not_duplicated(runner: CliRunner, root: Path) -> None:
+    """A review ran `incident update --event report-to-vice --on D` three times (at once, and later):
+    three identical events. The second and later are refused, nothing written; another day is an event."""
+    opened = ok_json(
+        runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--division", "joho-gijutsu",
+        "--file", "F-2026-5TV229", "--principals", "5", "--no-sensitive", "--no-financial", "--no-malicious",
+        "--no-my-number", "--summary", "誤送信",
+    )  # fmt: skip
+    iid = opened["id"]
+    args = ("incident", "update", iid, "--event", "report-to-vice", "--on", "2026-04-03")
+    ok_json(runner, root, "2026-04-03", *args)
+    before = head(root)
+    again = run(runner, root, "2026-04-04", *args)
+    assert again.exit_code == 2 and "already recorded" in again.output and head(root) == before
+    ok_json(runner, root, "2026-04-04", "incident", "update", iid, "--event", "report-to-vice", "--on", "2026-04-04")

@@ -148,7 +148,14 @@ def update_record(
     if event is not None:
         entry = {"event": event["event"], "on": on.isoformat(), "recorded_on": today.isoformat()}
         entry.update({k: v for k, v in event.items() if k not in ("event", "on", "recorded_on") and v is not None})
-        events.append(entry)
+        same = [i for i, e in enumerate(events) if {**e, "recorded_on": None} == {**entry, "recorded_on": None}]
+        if same and not diff and new_snapshot is None:  # the same command again (or run twice at once)
+            raise UsageError(
+                f"already recorded: events[{same[0]}] is this {entry['event']} on {entry['on']} with the same "
+                "details; nothing was written"
+            )
+        if not same:
+            events.append(entry)
     if len(events) == len(record.get("events") or []):
         raise UsageError("nothing to record: give an --event, a changed fact, or --refresh-rules")
     new["events"] = events
