@@ -68,8 +68,8 @@ def _notice_record(reg: Register, notice_id: str) -> Record:
 
 
 def _not_after_today(day: date, today: date, what: str) -> None:
-    if day > today:
-        raise RuleViolation(
+    if day > today:  # a day given that has not come: a usage error (exit 2), as for incident update --on
+        raise UsageError(
             f"{what} {day.isoformat()} is after today ({today.isoformat()}); record it when it has happened"
         )
 
