@@ -273,12 +273,12 @@ def test_submitting_late_warns_and_explain_records_the_reason(runner, tmp_path):
     (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-05-01")["drafted"]
     result = run(runner, root, "submit", d["id"], today="2026-05-01")
     assert result.exit_code == 0 and "made after its due date 2026-04-01" in result.stderr
-    assert (
-        run(
-            runner, root, "explain", d["id"], "--reason", "保有開始時の事務引継ぎにおける通知漏れ", today="2026-05-02"
-        ).exit_code
-        == 0
+    explained = run(
+        runner, root, "explain", d["id"], "--reason", "保有開始時の事務引継ぎにおける通知漏れ", today="2026-05-02"
     )
+    assert explained.exit_code == 0
+    # what was recorded is the reason, not a state ("recorded: N-... submitted" before)
+    assert f"recorded: the reason for lateness of {d['id']}" in explained.stderr and "submitted" not in explained.stderr
     assert (
         load_yaml(root / "notifications" / f"{d['id']}.yaml")["late_reason"] == "保有開始時の事務引継ぎにおける通知漏れ"
     )

@@ -255,8 +255,10 @@ def _state_cmd(
     if json_out:
         print_json(result.as_json())
     else:
+        what = "the reason for lateness of" if action == "explain" else ""  # its state did not change
         _err(
-            f"{'would record' if dry_run else 'recorded'}: {notice_id} {result.state}"
+            f"{'would record' if dry_run else 'recorded'}: {what + ' ' if what else ''}{notice_id}"
+            + ("" if what else f" {result.state}")
             + (f" (commit {result.commit[:10]})" if result.commit else "")
         )
         for w in result.warnings:
