@@ -8,8 +8,8 @@ callers and tests get `DEFAULT`, which is what an empty environment gives.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from meti_pi.errors import UsageError
@@ -27,6 +27,9 @@ class Settings:
     cache_home: Path | None = None
     # A folder of *.schema.json replacing the shipped schemas ($METI_PI_SCHEMAS; development).
     schemas: Path | None = None
+    # Told (who holds the register lock, how long this command waits) once a write has waited a
+    # second for it: the command line says it on stderr (the core never prints); None: silent.
+    lock_wait: Callable[[str, float], None] | None = field(default=None, compare=False)
 
     def parallel(self, default: int) -> int:
         """The threshold for one place whose own threshold is `default`."""

@@ -595,3 +595,24 @@ def test_a_new_record_whose_commit_git_refuses_leaves_nothing_staged(tmp_path, m
     assert not (root / "divisions/kanbo-jinji.yaml").exists()
     assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
     assert git(root, "ls-files", "--", "divisions/kanbo-jinji.yaml") == ""
+
+
+def test_a_write_waiting_for_the_lock_is_told_once(tmp_path, monkeypatch):
+    """A command waiting up to lock_timeout_seconds (30 s by default) was silent all that time: the
+    CLI's settings now carry a notice, told once, with the holder."""
+    import dataclasses
+
+    from meti_pi.settings import DEFAULT
+
+    root = make_register(tmp_path)
+    repo = gitlayer.repo_of(root)
+    with transaction(root, command="edit", summary="x", today=TODAY) as tx:
+        tx.edit("policy")["lock_timeout_seconds"] = 1
+    monkeypatch.setattr(lock, "WAIT_NOTICE_AFTER", 0.2)
+    told: list[tuple[str, float]] = []
+    settings = dataclasses.replace(DEFAULT, lock_wait=lambda holder, timeout: told.append((holder, timeout)))
+    with lock.held(repo.git_dir / "meti-pi.lock", command="notify F-1", timeout=1):
+        with pytest.raises(MetiPiError, match=r"locked by `meti-pi notify F-1`"):
+            with transaction(root, command="edit", summary="y", today=TODAY, settings=settings) as tx:
+                tx.edit("policy")["lock_timeout_seconds"] = 2
+    assert len(told) == 1 and "`meti-pi notify F-1`" in told[0][0] and told[0][1] == 1

@@ -220,7 +220,7 @@ def transaction(
         notes.extend(f"warning: {remark}" for remark in tx.remarks)
         return
     repo, timeout = _ready(root)
-    with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
+    with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout, waiting=settings.lock_wait):
         crash_point("locked")
         recover_noted(repo)
         # The commit made at the end must sit on this commit: the change was computed from it.
@@ -493,7 +493,7 @@ def commit_paths(
 
     root = root.resolve()
     repo, timeout = _ready(root)
-    with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout):
+    with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout, waiting=settings.lock_wait):
         recover_noted(repo)
         base = head_commit(repo.top) or ""
         raw: dict[str, bytes | None] = {}

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -65,9 +65,13 @@ def settings_from_env() -> Settings:
     the schema folder they name put in place (store.schema keeps it for the process)."""
     from meti_pi.store import schema
 
-    settings = Settings.from_env(os.environ)
+    settings = replace(Settings.from_env(os.environ), lock_wait=_lock_wait)
     schema.use_schemas(settings.schemas)
     return settings
+
+
+def _lock_wait(holder: str, timeout: float) -> None:
+    sys.stderr.write(f"meti-pi: waiting for the register lock, held by {holder} (up to {timeout:g} s)...\n")
 
 
 def recovered_root(ctx: typer.Context) -> Path:

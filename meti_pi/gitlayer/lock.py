@@ -13,7 +13,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -118,19 +118,30 @@ def held_fds() -> tuple[int, ...]:
     return tuple(_HELD) if os.name != "nt" else ()
 
 
+WAIT_NOTICE_AFTER = 1.0  # seconds of waiting after which `waiting` is told
+
+
 @contextmanager
-def held(lock_path: Path, *, command: str, timeout: float) -> Iterator[None]:
-    """Hold the lock for the duration of the block; MetiPiError (exit 3) after `timeout` seconds."""
+def held(
+    lock_path: Path, *, command: str, timeout: float, waiting: Callable[[str, float], None] | None = None
+) -> Iterator[None]:
+    """Hold the lock for the duration of the block; MetiPiError (exit 3) after `timeout` seconds.
+    `waiting` is told once, after WAIT_NOTICE_AFTER seconds, who holds it and how long this waits."""
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
         raise MetiPiError(os_message(exc, f"opening the register lock {lock_path}") + "; nothing was written") from None
     try:
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         delay = 0.01
+        told = False
         while True:
             if _try_lock(fd):
                 break
+            if not told and waiting is not None and time.monotonic() - started >= WAIT_NOTICE_AFTER:
+                told = True  # once: a command waiting up to lock_timeout_seconds is not silent for that long
+                waiting(_holder(fd), timeout)
             if time.monotonic() >= deadline:
                 holder = _holder(fd)  # waits up to 0.2 s for the holder's details...
                 if _try_lock(fd):  # ...in which the lock may have come free: then it is ours after all
