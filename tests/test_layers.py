@@ -145,6 +145,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.inspect', 'inspect.checklist'): 'startup',
     ('cli.inspect', 'inspect.inspection'): 'startup',
     ('cli.inspect', 'inspect.lazyread'): 'startup',
+    ('cli.inspect', 'store.yamlload'): 'startup',
     ('cli.notify', 'actions.notify'): 'startup',
     ('cli.notify', 'notify.notices'): 'startup',
     ('cli.notify', 'notify.findings'): 'startup',

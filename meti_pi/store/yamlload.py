@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from meti_pi.errors import UsageError
+
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STANDARD_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))
 
@@ -243,8 +245,6 @@ def located_errors(path: Any) -> Iterator[None]:
     """A UsageError about an option file (`{path}: answers.8-4: ...`, as the parsers of --answers,
     --profile, --from and findings files name a faulty entry) gets that entry's line:
     `{path}:5: answers.8-4: ...` (the file read again only then)."""
-    from meti_pi.errors import UsageError
-
     try:
         yield
     except UsageError as exc:
