@@ -328,10 +328,13 @@ def test_status_calls_the_preliminary_report_a_target(tmp_path):
     assert any(t.endswith("確報") for t in titles)
 
 
-def test_interactive_ad_hoc_inspection(runner, tmp_path):
+def test_interactive_ad_hoc_inspection(runner, tmp_path, monkeypatch):
     from conftest import invoke, make_register
 
+    from meti_pi.cli import inspect as inspect_cli
     from meti_pi.store.register import Register
+
+    monkeypatch.setattr(inspect_cli, "on_a_terminal", lambda: True)  # CliRunner's input is not a terminal
 
     root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
     # somu answers 8-3 and 8-4; inspected on 2026-10-02; record.
