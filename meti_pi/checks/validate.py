@@ -12,6 +12,7 @@ from typing import Any
 
 from meti_pi import procs
 from meti_pi.checks import incremental, validate_work
+from meti_pi.checks.hygiene import check_named_files, check_personal_data
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.gcpause import paused_gc
@@ -131,17 +132,6 @@ def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
                 "beppyo-missing",
                 f"別表 row {row} is not in the register (beppyo/row-{row}.yaml); restore it",
             )
-
-
-def check_named_files(reg: Register, today: date) -> Iterator[Problem]:
-    """register.yaml's policy: and citations: name files that exist (a missing one was silent)."""
-    root = reg.singletons.get("register.yaml")
-    if root is None:
-        return
-    for key in ("policy", "citations"):
-        name = root.data.get(key)
-        if isinstance(name, str) and name and name not in reg.singletons and not (reg.root / name).is_file():
-            yield at(root, (key,), "named-file-missing", f"{name} is missing; restore it (`git checkout -- {name}`)")
 
 
 def check_roles(reg: Register, today: date) -> Iterator[Problem]:
@@ -444,6 +434,7 @@ def check_inspection_errors(reg: Register, today: date) -> Iterator[Problem]:
 CHECKS: tuple[Check, ...] = (
     check_ids,
     check_named_files,
+    check_personal_data,
     check_references,
     check_ledger_ids,
     check_beppyo,
@@ -463,6 +454,7 @@ CHECKS: tuple[Check, ...] = (
 # Rule findings that only ever warn. The write path refuses a change only for a new *error*, so it
 # runs the other checks alone: on a large register these are most of the cost of a write.
 WARNING_ONLY_CHECKS: tuple[Check, ...] = (
+    check_personal_data,
     check_contractors,
     check_files,
     check_contacts,
