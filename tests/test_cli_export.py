@@ -225,3 +225,25 @@ def test_real_process_writes_bytes(root: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert _csv_rows(proc.stdout)[1][0] == "研修受講者名簿"
+
+
+@pytest.mark.parametrize(("field", "refused"), [("purpose", True), ("handling_rules", False)])
+def test_personal_data_in_a_published_field_stops_the_export(tmp_path: Path, runner, field: str, refused: bool) -> None:
+    """A review's 利用目的 holding a phone number, committed with git alone, went into the public
+    ファイル簿; a field the book does not publish (取扱方法) is validate's warning only."""
+    import re
+
+    root = make_register(tmp_path, example=True)
+    path = root / "files" / "F-2026-S1J6E5.yaml"
+    text = path.read_text(encoding="utf-8")
+    if field == "purpose":
+        text = re.sub(r"^purpose:.*$", "purpose: 山田太郎（電話03-1234-5678）への通知", text, flags=re.M)
+    else:
+        text = re.sub(r"^  disposal:.*$", "  disposal: 廃棄は山田（03-1234-5678）に連絡", text, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "fb.md"
+    result = invoke(runner, root, "export", "filebook", "--format", "md", "--out", str(out))
+    assert (result.exit_code == 1) is refused and out.exists() is (not refused), result.output
+    assert "03-1234" not in result.output
+    if refused:
+        assert "$.purpose: error[personal-data]" in result.output

@@ -76,7 +76,7 @@ def filebook_cmd(
 
     st = state(ctx)
     reg = load_register(ctx, unreadable_ok=True)  # its own refusal names the files it needs
-    _require_readable(reg)
+    _require_readable(reg, st.today)
     book = filebook.build(filebook.Snapshot.from_register(reg), st.today)
     book.problems = filebook.with_lines(book.problems, reg)
     warnings = [p for p in book.problems if p.severity != "error"]
@@ -199,7 +199,7 @@ def sqlite_cmd(
         sys.stderr.write(f"meti-pi: wrote {out} ({sum(counts.values())} rows in {len(counts)} tables)\n")
 
 
-def _require_readable(reg: Register) -> None:
+def _require_readable(reg: Register, today: date) -> None:
     """Refuse to publish from file or division records that cannot be read or fail their schema:
     a file left out because it could not be read would silently vanish from the book."""
     from meti_pi.store.problems import record_schema_problems
@@ -209,6 +209,15 @@ def _require_readable(reg: Register) -> None:
     for rec in (*reg.records.values(), *reg.singletons.values()):
         if rec.relpath.startswith(relevant):
             problems.extend(record_schema_problems(rec))
+    # personal data in a field the ファイル簿 publishes: refused here (validate only warns of it)
+    from meti_pi.checks.hygiene import check_personal_data
+    from meti_pi.errors import Problem
+    from meti_pi.filebook.book import RECORD_KEY
+
+    published = tuple(RECORD_KEY.values())
+    for p in check_personal_data(reg, today):
+        if p.path.startswith("files/") and p.key is not None and p.key.startswith(published):
+            problems.append(Problem(p.path, p.line, p.code, p.message, "error", p.key))
     if problems:
         raise RuleViolation(
             "the ファイル簿 was not exported: fix these records first (`meti-pi validate`)", tuple(problems)
