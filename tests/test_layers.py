@@ -126,6 +126,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.common', 'store.register'): 'startup',
     ('cli.common', 'store.schema'): 'startup',
     ('cli.common', 'store.locate'): 'startup',
+    ('cli.export', 'checks.hygiene'): 'startup',
     ('cli.export', 'filebook.book'): 'startup',
     ('cli.export', 'filebook.since'): 'startup',
     ('cli.export', 'render.excel'): 'startup',
