@@ -22,6 +22,7 @@ def test_schema_lists_fields_with_titles_types_examples_and_required(runner, roo
     result = invoke(runner, root, "schema", "files")
     assert result.exit_code == 0, result.output
     out = result.stdout
+    assert out.startswith("files (files.schema.json)")  # no blank first line (a review)
     assert "* name  個人情報ファイルの名称  [text]" in out
     assert "* holding.start  保有開始日  [date (YYYY-MM-DD)]  e.g. 2026-04-01" in out
     assert "file_kind  個人情報ファイルの種別  [one of computer|manual|none]" in out

@@ -284,7 +284,7 @@ def schema_cmd(
     if json_out:
         print_json({"kind": kind, "schema": KINDS[kind].schema_file, "fields": registry_ops.schema_fields(kind)})
         return
-    typer.echo(_fields_text(kind), nl=False)
+    typer.echo(_fields_text(kind).lstrip("\n"), nl=False)  # (the blank line is for `new KIND --help`)
 
 
 def _fields_text(kind: str) -> str:
