@@ -187,3 +187,12 @@ def test_the_example_exercises_the_checks(example: Register) -> None:
     kinds, _ = kinds_read(example, V.check_inspections)
     assert {"inspections", "reviews", "audits", "divisions"} <= kinds
     assert not [p for p in V.schema_problems(example) if p.path.startswith("audits/")]
+
+
+def test_every_check_has_a_scope_or_declares_what_it_reads() -> None:
+    """A check the incremental validate cannot place runs over the whole register after every edit:
+    the personal-data check (in checks/hygiene, not checks/validate) did, and validate after a
+    one-file edit at 100,000 records took 3.2 s instead of 1.3 s."""
+    for check in V.CHECKS:
+        name = check.__qualname__
+        assert incremental.scope_of(check) is not None or incremental.reads_of(check) is not None, name

@@ -59,6 +59,10 @@ SCOPES: dict[str, tuple[int, int] | None] = {
     "check_incidents": (0, 0),
     "check_notices": (2, 1),  # a notice's file and its other notices; the 台帳 of the file
     "check_inspections": None,
+    "check_personal_data": (0, 0),  # checks/hygiene: a record's own free text
+    # checks/hygiene: its problems are register.yaml's, which only a change of a root file alters,
+    # and such a change validates the whole way (incremental_problems)
+    "check_named_files": (0, 0),
 }
 
 
@@ -67,7 +71,7 @@ def name_of(check: Callable[..., Any]) -> str:
 
 
 def scope_of(check: Callable[..., Any]) -> tuple[int, int] | None:
-    if getattr(check, "__module__", "") != "meti_pi.checks.validate":
+    if getattr(check, "__module__", "") not in ("meti_pi.checks.validate", "meti_pi.checks.hygiene"):
         return None
     return SCOPES.get(getattr(check, "__qualname__", ""))
 
