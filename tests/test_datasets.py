@@ -361,3 +361,13 @@ def test_the_cli_entry_point_keeps_the_workbook_until_exit(tmp_path: Path) -> No
     before = list(datasets._KEPT)
     result = CliRunner().invoke(app, ["classify", str(path), "--json"])
     assert result.exit_code == 0 and before == datasets._KEPT and not common.ENDS_WITH_EXIT
+
+
+def test_utf16_with_its_bom_is_named_so(tmp_path: Path) -> None:
+    """Refused as before (meti-pi reads UTF-8 and Shift_JIS), but the message said 'binary data or
+    UTF-16 without a BOM' for a file whose BOM says UTF-16 (a new user's review)."""
+    path = tmp_path / "u16.csv"
+    path.write_bytes("氏名,住所\n山田,東京\n".encode("utf-16"))
+    with pytest.raises(UsageError, match=r"u16\.csv:1: UTF-16 text; meti-pi reads UTF-8 or Shift_JIS") as info:
+        rows_of(path)
+    assert "without a BOM" not in str(info.value)

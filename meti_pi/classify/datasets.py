@@ -176,6 +176,7 @@ class _GuardedRaw(io.RawIOBase):
         self._file = path.open("rb")
         self._path = path
         self._sjis = encoding == "cp932"
+        self._utf16 = encoding == "utf-16"  # its BOM said so: every ASCII character has a NUL byte
         self._line = 1
         self._carry = b""
         self._run = 0  # bytes since the last newline
@@ -198,9 +199,10 @@ class _GuardedRaw(io.RawIOBase):
         chunk = bytes(memoryview(buffer)[:n])
         if b"\x00" in chunk:
             line = self._line + chunk[: chunk.index(b"\x00")].count(b"\n")
-            raise UsageError(
-                f"{self._path}:{line}: NUL bytes: this is binary data or UTF-16 without a BOM, not CSV text; save it as UTF-8 CSV"
+            what = (
+                "UTF-16 text" if self._utf16 else "NUL bytes: this is binary data or UTF-16 without a BOM, not CSV text"
             )
+            raise UsageError(f"{self._path}:{line}: {what}; meti-pi reads UTF-8 or Shift_JIS: save it as UTF-8 CSV")
         if self._sjis:
             self._check_lines(chunk)
         self._check_length(chunk)
