@@ -365,5 +365,13 @@ def test_a_comment_line_a_hand_edit_adds_is_screened(tmp_path, runner, monkeypat
     monkeypatch.chdir(root)
     before = git(root, "rev-parse", "HEAD")
     result = invoke(runner, root, "commit", "policy.yaml")
-    assert result.exit_code == 2 and "policy.yaml: a comment line" in result.stderr and "taro@" not in result.output
+    assert result.exit_code == 2 and "policy.yaml: a comment" in result.stderr and "taro@" not in result.output
     assert git(root, "rev-parse", "HEAD") == before
+    # a comment after a value too (it was not screened); a '#' inside a quoted value is not one
+    path.write_text(
+        path.read_text()
+        .replace("# 連絡先 taro@example.com\n", "")
+        .replace("promptly_days: 3 ", "promptly_days: 3  # 担当 090-1234-5678 ")
+    )
+    result = invoke(runner, root, "commit", "policy.yaml")
+    assert result.exit_code == 2 and "policy.yaml: a comment" in result.stderr and "090-" not in result.output

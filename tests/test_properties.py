@@ -509,3 +509,15 @@ def test_valid_id_accepts_only_safe_file_names(candidate):
         assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", candidate)
         assert ".." not in candidate and "/" not in candidate and candidate.isascii()
         assert Path(candidate).name == candidate
+
+
+def test_comments_are_the_scanners_not_a_hash_in_a_value() -> None:
+    """yamlload.comments (what commit screens): whole-line and end-of-line comments; a '#' in a
+    quoted, block or plain value (v#x) is text."""
+    from meti_pi.store.yamlload import comments
+
+    text = (
+        "a: 1  # eol\n# whole\nb: \"x # not\"\nc: |\n  # inside\n  y\nd: v#not\ne: [1, 2] # flow\nf: 'q # no'  # yes\n"
+    )
+    assert comments(text) == {"# eol": 1, "# whole": 1, "# flow": 1, "# yes": 1}
+    assert comments("a: [unclosed\n# c\n") == {"# c": 1}  # a parser's error, not the scanner's: still read

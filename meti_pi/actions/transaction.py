@@ -345,8 +345,8 @@ def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str
         if text is None:
             continue
         old_text = before.get(rel) if before is not None else _current(root, rel)
-        for line in yamlio.comment_lines(text) - yamlio.comment_lines(old_text or ""):  # a comment stays too
-            screening.check_text(f"{rel}: a comment line", line, "refuse", "A record's comments stay in the trail")
+        for line in yamlload.comments(text) - yamlload.comments(old_text or ""):  # a comment stays too
+            screening.check_text(f"{rel}: a comment", line, "refuse", "A record's comments stay in the trail")
         try:
             new = yamlload.load(text) if kind is not None else None
             old = yamlload.load(old_text) if old_text is not None and kind is not None else None

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,40 @@ def locate(text: str, key_path: tuple[object, ...]) -> int | None:
             break
         line, node = hit
     return line
+
+
+def comments(text: str) -> Counter[str]:
+    """Every comment of `text` — whole-line ones and those after a value (`key: v  # ...`) — counted,
+    by libyaml's scanner: a '#' inside a quoted or multi-line value is text, not a comment. Empty
+    where `text` is not YAML libyaml can scan (validation reports it)."""
+    if "#" not in text:
+        return Counter()
+    spans: dict[int, list[tuple[int, int]]] = {}  # line -> (start, end) columns of its values
+    inside: set[int] = set()
+    try:
+        for token in yaml.scan(text, Loader=_Base):
+            start, end = token.start_mark, token.end_mark
+            if not isinstance(token, yaml.ScalarToken):
+                continue
+            if end.line == start.line:
+                spans.setdefault(start.line, []).append((start.column, end.column))
+            else:
+                spans.setdefault(start.line, []).append((start.column, 1 << 30))
+                last = end.line - (end.column == 0)
+                inside.update(range(start.line + 1, last + 1))
+                if end.column:
+                    spans.setdefault(end.line, []).append((0, end.column))
+    except yaml.YAMLError:
+        return Counter()
+    found: Counter[str] = Counter()
+    for n, line in enumerate(text.splitlines()):
+        if n in inside or "#" not in line:
+            continue
+        for m in re.finditer(r"(?:^|(?<=\s))#", line):
+            if not any(a <= m.start() < b for a, b in spans.get(n, ())):
+                found[line[m.start() :].strip()] += 1
+                break
+    return found
 
 
 @contextlib.contextmanager
