@@ -102,7 +102,7 @@ def scalar_lines(text: str) -> set[int]:
                 # a block scalar ends at column 0 of the line after its text
                 last = token.end_mark.line - (token.end_mark.column == 0)
                 inside.update(range(token.start_mark.line + 1, last + 1))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeError):  # not YAML, or not UTF-8 (surrogates): validation says so
         return set()
     return inside
 
@@ -262,7 +262,7 @@ def comments(text: str) -> Counter[str]:
                 inside.update(range(start.line + 1, last + 1))
                 if end.column:
                     spans.setdefault(end.line, []).append((0, end.column))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeError):  # not YAML, or not UTF-8 (surrogates): validation says so
         return Counter()
     found: Counter[str] = Counter()
     for n, line in enumerate(text.splitlines()):
