@@ -56,9 +56,7 @@ def marked_paths(schema_file: str) -> tuple[tuple[str, ...], ...]:
         for _ in range(32):  # local $refs followed, as screening.screened_strings follows them
             if not (isinstance(node, dict) and str(node.get("$ref", "")).startswith("#/")):
                 break
-            target: Any = root
-            for part in node["$ref"][2:].split("/"):
-                target = target.get(part, {}) if isinstance(target, dict) else {}
+            target = schema_mod.local_ref(root, node["$ref"])
             node = {**target, **{k: v for k, v in node.items() if k != "$ref"}} if isinstance(target, dict) else {}
         if not isinstance(node, dict) or depth > 16:
             return

@@ -16,7 +16,7 @@ from typing import Any
 
 from meti_pi.classify.checkdigits import corporate_number_valid, digits_only, luhn_valid, my_number_valid
 from meti_pi.errors import UsageError
-from meti_pi.store.schema import SCREEN_KEYWORD
+from meti_pi.store.schema import SCREEN_KEYWORD, local_ref
 
 KIND_JA: dict[str, str] = {
     "my_number": "個人番号",
@@ -257,10 +257,7 @@ def screened_strings(
             and schema["$ref"].startswith("#/")
             and seen < 32
         ):
-            target: Any = root
-            for part in schema["$ref"][2:].split("/"):
-                target = target.get(part, {}) if isinstance(target, dict) else {}
-            schema, seen = target, seen + 1
+            schema, seen = local_ref(root, schema["$ref"]), seen + 1
             marked = marked or (isinstance(schema, dict) and bool(schema.get(SCREEN_KEYWORD)))
     if not isinstance(schema, dict):
         schema = {}

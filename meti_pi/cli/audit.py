@@ -149,8 +149,11 @@ def audit_findings_cmd(
         raise UsageError(f"{findings_file}:{fault.line or 1}: {fault}") from None
     with yamlload.located_errors(findings_file):
         findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
-    for option, value in (("--ended-on", ended_on), ("--reported-on", reported_on)):
-        day = option_date(option, value)
+    days = {
+        option: option_date(option, value)
+        for option, value in (("--ended-on", ended_on), ("--reported-on", reported_on))
+    }
+    for option, day in days.items():
         if day is not None and day > st.today:
             raise UsageError(f"{option} {day.isoformat()} is after today; give the day it happened")
     refs, sha = inspect_actions.save_audit_findings(
@@ -158,8 +161,8 @@ def audit_findings_cmd(
         audit_id,
         findings,
         today=st.today,
-        ended_on=option_date("--ended-on", ended_on),
-        reported_on=option_date("--reported-on", reported_on),
+        ended_on=days["--ended-on"],
+        reported_on=days["--reported-on"],
         dry_run=dry_run,
         settings=st.settings,
     )

@@ -272,6 +272,15 @@ def key_path(path: tuple[object, ...]) -> str:
 # (screening.check_record). An annotation: validation ignores it.
 SCREEN_KEYWORD = "x-meti-pi-screen"
 
+
+def local_ref(root: Any, ref: str) -> Any:
+    """The node a local `$ref` ('#/$defs/date') names in the schema `root`; {} where it names none."""
+    target: Any = root
+    for part in ref[2:].split("/"):
+        target = target.get(part, {}) if isinstance(target, dict) else {}
+    return target
+
+
 # -- the fast path (fastjsonschema) --------------------------------------------------------------
 
 # Keywords fastjsonschema implements as draft 2020-12 does, for the kinds of value a register

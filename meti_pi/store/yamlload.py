@@ -90,21 +90,36 @@ def _check_events(text: str) -> None:
             raise YamlFault(f"YAML tag {tag!r} is not allowed in register files; remove it", line)
 
 
-def scalar_lines(text: str) -> set[int]:
-    """The 0-based lines of `text` that continue a scalar begun on an earlier line (a block
-    scalar's content, a quoted or plain value over several lines), by libyaml's own scanner: a
-    line there that begins with '#' is text of the value, not a comment. Empty if `text` is not
-    YAML libyaml can scan."""
+def _value_layout(text: str) -> tuple[dict[int, list[tuple[int, int]]], set[int]] | None:
+    """Where `text`'s values lie, by libyaml's own scanner: for each line the column spans of the
+    values on it, and the lines wholly inside a value begun above (a block scalar's content, a
+    quoted or plain value over several lines). None where libyaml cannot scan the text (not YAML,
+    or not UTF-8: read with surrogates); validation says so."""
+    spans: dict[int, list[tuple[int, int]]] = {}
     inside: set[int] = set()
     try:
         for token in yaml.scan(text, Loader=_Base):
-            if isinstance(token, yaml.ScalarToken) and token.end_mark.line > token.start_mark.line:
-                # a block scalar ends at column 0 of the line after its text
-                last = token.end_mark.line - (token.end_mark.column == 0)
-                inside.update(range(token.start_mark.line + 1, last + 1))
-    except (yaml.YAMLError, UnicodeError):  # not YAML, or not UTF-8 (surrogates): validation says so
-        return set()
-    return inside
+            if not isinstance(token, yaml.ScalarToken):
+                continue
+            start, end = token.start_mark, token.end_mark
+            if end.line == start.line:
+                spans.setdefault(start.line, []).append((start.column, end.column))
+                continue
+            spans.setdefault(start.line, []).append((start.column, 1 << 30))
+            last = end.line - (end.column == 0)  # a block scalar ends at column 0 of the line after its text
+            inside.update(range(start.line + 1, last + 1))
+            if end.column:
+                spans.setdefault(end.line, []).append((0, end.column))
+    except (yaml.YAMLError, UnicodeError):
+        return None
+    return spans, inside
+
+
+def scalar_lines(text: str) -> set[int]:
+    """The 0-based lines of `text` that continue a scalar begun on an earlier line: a line there
+    that begins with '#' is text of the value, not a comment. Empty if libyaml cannot scan `text`."""
+    layout = _value_layout(text)
+    return layout[1] if layout is not None else set()
 
 
 _SUSPECT = re.compile(r"[&*!]")
@@ -242,28 +257,13 @@ def locate(text: str, key_path: tuple[object, ...]) -> int | None:
 
 
 def comments(text: str) -> Counter[str]:
-    """Every comment of `text` — whole-line ones and those after a value (`key: v  # ...`) — counted,
-    by libyaml's scanner: a '#' inside a quoted or multi-line value is text, not a comment. Empty
-    where `text` is not YAML libyaml can scan (validation reports it)."""
-    if "#" not in text:
+    """Every comment of `text` — whole-line ones and those after a value (`key: v  # ...`) — counted:
+    a '#' inside a quoted or multi-line value is text (_value_layout). Empty where `text` is not YAML
+    libyaml can scan."""
+    layout = _value_layout(text) if "#" in text else None
+    if layout is None:
         return Counter()
-    spans: dict[int, list[tuple[int, int]]] = {}  # line -> (start, end) columns of its values
-    inside: set[int] = set()
-    try:
-        for token in yaml.scan(text, Loader=_Base):
-            start, end = token.start_mark, token.end_mark
-            if not isinstance(token, yaml.ScalarToken):
-                continue
-            if end.line == start.line:
-                spans.setdefault(start.line, []).append((start.column, end.column))
-            else:
-                spans.setdefault(start.line, []).append((start.column, 1 << 30))
-                last = end.line - (end.column == 0)
-                inside.update(range(start.line + 1, last + 1))
-                if end.column:
-                    spans.setdefault(end.line, []).append((0, end.column))
-    except (yaml.YAMLError, UnicodeError):  # not YAML, or not UTF-8 (surrogates): validation says so
-        return Counter()
+    spans, inside = layout
     found: Counter[str] = Counter()
     for n, line in enumerate(text.splitlines()):
         if n in inside or "#" not in line:
