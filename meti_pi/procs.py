@@ -86,65 +86,71 @@ def _fork(work: Callable[[], object]) -> int:
 def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], workers: int) -> list[Any]:
     """`[task() for task in tasks]`, shared among `workers` processes (sequential without fork).
 
-    Tasks go to processes by weight (largest first, to the least loaded); this process runs its
-    share meanwhile, the others go to a ProcessPoolExecutor whose workers are forked, so they
-    inherit the tasks (`_PARKED`) and the register they close over. Results must be picklable
-    plain data. A share whose worker fails (an exception, a crash, a kill) is run again here, so
-    exceptions surface exactly as if run serially.
+    Each process takes the next task not yet taken, largest weight first, until none is left
+    (this process too, meanwhile): a process that drew cheap tasks takes more, so the shares even
+    out without knowing the costs (a cold `validate` has no weights: every check weighs 1, and
+    a fixed share left one process with 1.0 s more than the other at 100,000 records). The
+    others are the workers of a ProcessPoolExecutor whose workers are forked, so they inherit the
+    tasks (`_PARKED`), the register they close over and the shared counter of taken tasks.
+    Results must be picklable plain data. A task a worker took and did not send back (an
+    exception, a crash, a kill) is run again here, so exceptions surface as if run serially.
     """
     global _PARKED
     workers = min(workers, len(tasks))
     if workers < 2 or not CAN_FORK:
         return [task() for task in tasks]
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0.0] * workers
-    for i in sorted(range(len(tasks)), key=lambda i: -weights[i]):
-        w = loads.index(min(loads))
-        shares[w].append(i)
-        loads[w] += weights[i]
+    order = sorted(range(len(tasks)), key=lambda i: -weights[i])
     # Imported here, not at the top: a write (the focused checks) never shares work, and the pool's
     # modules (multiprocessing, concurrent.futures, pickle, logging) cost it ~8 ms at every start.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    results: list[Any] = [None] * len(tasks)
-    _PARKED = tasks
+    fork = multiprocessing.get_context("fork")
+    results: dict[int, Any] = {}
+    _PARKED = (tasks, order, fork.Value("i", 0))  # shared memory: the next position of `order` to take
     try:
         # The fork context starts every worker at the first submit, before the executor's own thread.
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [(share, _submitted(pool, share)) for share in shares[1:]]
-            for i in shares[0]:
-                results[i] = tasks[i]()
-            for share, future in futures:
+        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=fork) as pool:
+            futures = [_submitted(pool) for _ in range(workers - 1)]
+            results.update(_run_parked())
+            for future in futures:
                 try:
                     if future is None:
                         raise RuntimeError("not submitted")
-                    part = future.result()
-                except Exception:  # noqa: BLE001 - that worker failed (BrokenProcessPool, or the task raised): run its share here
-                    part = [tasks[i]() for i in share]
-                for i, value in zip(share, part):
-                    results[i] = value
+                    results.update(future.result())
+                except Exception:  # noqa: BLE001 - that worker failed (BrokenProcessPool, or a task raised): its tasks run below
+                    pass
     finally:
         _PARKED = ()
-    return results
+    return [results[i] if i in results else tasks[i]() for i in range(len(tasks))]
 
 
-# The tasks of the run_shared call in progress: a forked worker finds them here (a closure over a
-# loaded register cannot be pickled, and need not be: the worker is a copy of this process).
-_PARKED: Sequence[Callable[[], Any]] = ()
+# The run_shared call in progress: its tasks, their order and the counter of those taken. A forked
+# worker finds them here (a closure over a loaded register cannot be pickled, and need not be: the
+# worker is a copy of this process).
+_PARKED: Any = ()
 
 
-def _submitted(pool: Any, share: list[int]) -> Any:
-    """The future of `share` in `pool`; None when the pool is broken already (a worker died before
-    this share was handed out: submit raises BrokenProcessPool), and the share is run here."""
+def _submitted(pool: Any) -> Any:
+    """The future of a worker's part in `pool`; None when the pool is broken already (a worker died
+    before this part was handed out: submit raises BrokenProcessPool), and its tasks run here."""
     try:
-        return pool.submit(_run_parked, share)
+        return pool.submit(_run_parked)
     except Exception:  # noqa: BLE001 - BrokenProcessPool (or a pool shutting down): run here
         return None
 
 
-def _run_parked(share: list[int]) -> list[Any]:
-    return [_PARKED[i]() for i in share]
+def _run_parked() -> dict[int, Any]:
+    """Take the next task not yet taken and run it, until none is left: {task index: result}."""
+    tasks, order, taken = _PARKED
+    done: dict[int, Any] = {}
+    while True:
+        with taken.get_lock():
+            k = taken.value
+            taken.value = k + 1
+        if k >= len(order):
+            return done
+        done[order[k]] = tasks[order[k]]()
 
 
 class Beside:

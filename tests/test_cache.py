@@ -418,3 +418,22 @@ def test_of_kind_index_follows_changes(reg_root: Path) -> None:
         "divisions", frozenset({"divisions/bad-schema.yaml"})
     )
     assert [r.relpath for r in reg.of_kind("inspections/2026")] == scan("inspections/2026")
+
+
+def test_saving_texts_costs_in_proportion_to_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold start stores every record's text, spread over 256 shards by content id. Each text's shard
+    is found once: the texts were scanned again for every shard (256 x N calls: 6.7 s of the
+    background writer at 100,000 records, taken from the checks' cores), and every text reads back."""
+    from meti_pi.store import cache_files
+
+    calls: list[str] = []
+    real = cache_files.text_shard_of
+    monkeypatch.setattr(cache_files, "text_shard_of", lambda cid: calls.append(cid) or real(cid))
+    store = cache_files.Store(tmp_path, "fp", b"k" * 32)
+    texts = {f"{i:040x}"[::-1]: f"id: r{i}\n".encode() for i in range(2000)}  # first digits spread
+    entries = {f"{cid}:files.schema.json": ("ok", b"", (), ()) for cid in texts}
+    store.save(entries, set(entries), texts)
+    assert len({real(c) for c in texts}) == 256
+    assert len(calls) <= 3 * len(texts)  # was 256 x 2,000 = 512,000
+    again = cache_files.Store(tmp_path, "fp", b"k" * 32)
+    assert all(again.text(cid) == text for cid, text in texts.items())

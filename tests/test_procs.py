@@ -151,3 +151,28 @@ def test_beside_marks_each_check_that_returned_in_order(tmp_path: Path) -> None:
     assert not ran.exists()
     child = procs.beside(lambda: None, fail)
     assert child is not None and child.reached(1) and not child.reached(2) and not child.passed()
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_a_process_busy_with_a_long_task_leaves_the_rest_to_the_others(tmp_path: Path) -> None:
+    """Tasks are taken one at a time by whichever process is free, not dealt out beforehand: the
+    first (largest) task waits until every other task has run. Dealt out in fixed shares, some of
+    them would wait behind it in its own process, and it would time out."""
+    marks = tmp_path / "marks"
+    marks.touch()
+
+    def long() -> str:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if len(marks.read_text()) == 7:
+                return "the others ran meanwhile"
+            time.sleep(0.01)
+        return "timed out"
+
+    def short(i: int) -> int:
+        with open(marks, "a") as fh:
+            fh.write("+")
+        return i
+
+    tasks = [long, *(lambda i=i: short(i) for i in range(1, 8))]
+    assert procs.run_shared(tasks, [5.0] + [1.0] * 7, 2) == ["the others ran meanwhile", *range(1, 8)]

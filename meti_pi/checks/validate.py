@@ -6,24 +6,21 @@ adding a rule means adding one function and one tuple entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from meti_pi import procs
 from meti_pi.checks import incremental, validate_work
 from meti_pi.checks.hygiene import check_named_files, check_personal_data
+from meti_pi.checks.shared import Check, run_checks
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
-from meti_pi.gcpause import paused_gc
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
 from meti_pi.store import refs, schema
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.problems import at, record_schema_problems
 from meti_pi.store.register import Record, Register
-
-Check = Callable[[Register, date], Iterable[Problem]]
 
 
 def schema_problems(reg: Register) -> Iterator[Problem]:
@@ -543,7 +540,7 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
     keep_base = key is not None and tuple(checks) == CHECKS
     found = incremental.run(reg, clean, today, checks, view.store.base()) if keep_base else None
     if found is None:
-        found = [incremental.sorted_by_path(part) for part in _run_checks(clean, today, checks, view)]
+        found = [incremental.sorted_by_path(part) for part in run_checks(clean, today, checks, view)]
     for part in found:
         problems.extend(part)
     if key is not None:
@@ -558,35 +555,3 @@ def validate_work_tree(root: Any, today: date, settings: Any) -> tuple[list[Prob
     `root`, reading only what changed since the last validate and what it reaches
     (meti_pi.checks.validate_work); None when that does not apply: validate_register the whole way."""
     return validate_work.validate_work(root, today, CHECKS, settings)
-
-
-# Records from which the checks are shared among processes (Settings.parallel_min overrides, for tests).
-PARALLEL_CHECKS_MIN = 1500
-
-
-def _run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any) -> list[list[Problem]]:
-    """Each check's problems, in order; on a large register the checks run in several processes.
-
-    Checks are independent functions of (register, today), so running some in a forked copy of
-    this process gives the same problems; a check that fails there is run again here.
-    """
-    import time
-
-    least = reg.settings.parallel(PARALLEL_CHECKS_MIN)
-    workers = procs.cpus() if len(reg.records) >= least and len(checks) > 1 else 1
-    weights = view.weights() if view is not None else {}
-
-    def task(check: Check) -> Callable[[], tuple[float, list[tuple[Any, ...]]]]:
-        def run() -> tuple[float, list[tuple[Any, ...]]]:
-            started = time.perf_counter()
-            found = [(p.path, p.line, p.code, p.message, p.severity, p.key) for p in check(reg, today)]
-            return time.perf_counter() - started, found
-
-        return run
-
-    names = [f"{getattr(c, '__module__', '')}.{getattr(c, '__qualname__', repr(c))}" for c in checks]
-    with paused_gc():  # checks build many short-lived objects: collections would only cost time here
-        results = procs.run_shared([task(c) for c in checks], [weights.get(n, 1.0) for n in names], workers)
-    if view is not None:
-        view.save_weights({n: r[0] for n, r in zip(names, results)})
-    return [[Problem(*p) for p in found] for _, found in results]

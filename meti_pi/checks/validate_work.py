@@ -33,7 +33,7 @@ from meti_pi.checks.incremental import (
 )
 from meti_pi.errors import Problem
 from meti_pi.settings import DEFAULT, Settings
-from meti_pi.store import lazy, refs
+from meti_pi.store import cache, lazy, refs
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.worktree import WorkRecords, WorkTree, work_tree
 
@@ -48,12 +48,15 @@ def validate_work(
 ) -> tuple[list[Problem], int, list[Problem]] | None:
     """(every problem, the number of records, the read faults) of the work tree's register; None:
     validate it whole."""
-    wt = work_tree(root, settings)
-    if wt is None:
-        return None
-    base = wt.view.store.base()
+    # The base first: without one (a cold cache, another day) the work tree is not listed against
+    # HEAD for nothing (every kind's listing: ~0.6 s at 100,000 records, before a whole read).
+    view = cache.View.open_lazy(root, settings)
+    base = view.store.base() if view is not None else None
     names = tuple(name_of(c) for c in checks)
     if base is None or not _usable(base, today, names) or not _read_usable(base):
+        return None
+    wt = work_tree(root, settings, view)
+    if wt is None:
         return None
     ids = wt.ids()
     changed = changed_files(base, ids)

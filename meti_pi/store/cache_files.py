@@ -278,8 +278,11 @@ class Store:
         held = {k.split(":", 1)[0] for k in (*new, *(k for k in self._records.items if k not in stale))}
         gone = {k.split(":", 1)[0] for k in stale} - held
         failed: set[str] = set()
-        for shard in sorted({text_shard_of(c) for c in texts} | {text_shard_of(c) for c in gone}):
-            part = {c: t for c, t in texts.items() if text_shard_of(c) == shard}
+        by_shard: dict[str, dict[str, bytes]] = {}  # grouped once: a scan of every text per shard was 256 x N
+        for c, t in texts.items():
+            by_shard.setdefault(text_shard_of(c), {})[c] = t
+        for shard in sorted(by_shard.keys() | {text_shard_of(c) for c in gone}):
+            part = by_shard.get(shard, {})
             if not self._texts.save((shard,), part, _Without(gone)):
                 failed.add(shard)
         stale = {k for k in stale if text_shard_of(k) not in failed}

@@ -158,10 +158,12 @@ class _Live:
 _KIND_OF_SCHEMA = {spec.schema_file: name for name, spec in KINDS.items()}
 
 
-def work_tree(root: Path, settings: Settings = DEFAULT) -> WorkTree | None:
+def work_tree(root: Path, settings: Settings = DEFAULT, view: cache.View | None = None) -> WorkTree | None:
     """The work tree's register files against HEAD; None where this reading does not apply (no
-    cache, no git, no commit yet, an index entry git would not compare): read the register whole."""
-    view = cache.View.open_lazy(root, settings)
+    cache, no git, no commit yet, an index entry git would not compare): read the register whole.
+    `view`: the register's cache, opened by a caller that looked into it first (lazily)."""
+    if view is None:
+        view = cache.View.open_lazy(root, settings)
     if view is None or find_git_dir(root) is None:
         return None
     try:
