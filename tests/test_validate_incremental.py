@@ -478,3 +478,32 @@ def test_the_order_of_a_cold_validate_names_checks_that_exist() -> None:
     from meti_pi.checks.validate import CHECKS
 
     assert set(COLD_WEIGHTS) <= {c.__name__ for c in CHECKS}
+
+
+def test_a_division_edit_reads_its_files_notices_together(
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A division renamed re-checks the notices of its files: they are read in one go (one pass over
+    their cache shards or one read of their blobs), not file by file (at 100,000 records a git call
+    per file: 1,800 calls, 1.5 s of a 3.1 s validate)."""
+    from meti_pi.store import lazy
+
+    root, spy = setup
+    validated(root, monkeypatch)
+    path = root / "divisions" / "kanbo-jinji.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nname: ", "\nname: 新", 1), encoding="utf-8")
+    reads: list[list[str]] = []
+    real = lazy.Records.read
+
+    def read(self: Any, rels: Any) -> None:
+        rels = list(rels)
+        wanted = [r for r in rels if r.startswith("notifications/") and r not in self.made]
+        if wanted:
+            reads.append(wanted)
+        real(self, rels)
+
+    monkeypatch.setattr(lazy.Records, "read", read)
+    cached, full = validated(root, monkeypatch)
+    assert cached == full and spy.work == 1  # the edit re-checked on the work tree
+    assert sum(len(r) for r in reads) >= 3  # the notices of its three files were read
+    assert len(reads) == 1, reads

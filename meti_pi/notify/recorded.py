@@ -46,6 +46,7 @@ def notices_of_files(reg: Register, file_ids: list[str]) -> dict[str, list[Recor
     """`notices_by_file` for these files only, found from the references (a re-check of a few
     records, Register.focus: no notification's data is decoded but theirs)."""
     out: dict[str, list[Record]] = {}
+    refs.read_referring(reg, "notifications", [f"files/{fid}" for fid in file_ids])
     for fid in file_ids:
         live = [
             n

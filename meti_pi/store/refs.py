@@ -136,3 +136,24 @@ def referring(reg: Any, kind: str, target: str) -> list[Any]:
 
     found: list[Any] = reg.derived(f"referring:{kind}", build).get(target, [])
     return found
+
+
+def read_referring(reg: Any, kind: str, targets: list[str]) -> None:
+    """Read at once the records of `kind` that name any of `targets`, where the register reads its
+    records when asked and knows who names what without reading them (a re-check after an edit):
+    `referring` then finds them read. Asked target by target, each read its few records with a
+    git call of its own (a division renamed at 100,000 records: 1,800 calls, ~1.5 s)."""
+    records = reg.records
+    names = getattr(records, "names", None)
+    read = getattr(records, "read", None)
+    if names is None or read is None:
+        return
+    keys_naming = getattr(names, "keys_naming", None)
+    prefix = kind + "/"
+    keys: set[str] = set()
+    for target in targets:
+        if keys_naming is not None:
+            keys.update(keys_naming(kind, target))
+        else:
+            keys.update(k for k in names.referrers_now(target) if k.startswith(prefix))
+    read(sorted(f"{k}.yaml" for k in keys))

@@ -150,7 +150,10 @@ class Register:
         if self.focus is None:
             return self.of_kind(kind)
         prefix = kind + "/"
-        found = (self.records.get(k) for k in sorted(self.focus) if k.startswith(prefix))
+        keys = [k for k in sorted(self.focus) if k.startswith(prefix)]
+        if isinstance(self.records, lazy.Records):  # read together: one read of their blobs, not one per record
+            self.records.read([f"{k}.yaml" for k in keys])
+        found = (self.records.get(k) for k in keys)
         return [r for r in found if r is not None and r.relpath not in self.unchecked]
 
     def keys_of(self, kind: str) -> list[str]:

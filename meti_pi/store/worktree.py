@@ -128,8 +128,9 @@ class WorkRecords(lazy.Records):
         if self.names is None:
             return None
         prefix = kind + "/"
-        keys = [k for k in self.names.referrers_now(target) if k.startswith(prefix)]
-        found = (self.record(f"{k}.yaml") for k in sorted(keys, key=lambda k: f"{k}.yaml"))
+        rels = sorted(f"{k}.yaml" for k in self.names.referrers_now(target) if k.startswith(prefix))
+        self.read(rels)  # together: one read of their blobs, not one git call per record
+        found = (self.record(rel) for rel in rels)
         return [rec for rec in found if rec is not None]
 
 
