@@ -89,11 +89,13 @@ def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], wor
     Each process takes the next task not yet taken, largest weight first, until none is left
     (this process too, meanwhile): a process that drew cheap tasks takes more, so the shares even
     out without knowing the costs (a cold `validate` has no weights: every check weighs 1, and
-    a fixed share left one process with 1.0 s more than the other at 100,000 records). The
-    others are the workers of a ProcessPoolExecutor whose workers are forked, so they inherit the
-    tasks (`_PARKED`), the register they close over and the shared counter of taken tasks.
-    Results must be picklable plain data. A task a worker took and did not send back (an
-    exception, a crash, a kill) is run again here, so exceptions surface as if run serially.
+    fixed shares left one process 0.8 s behind the other at 100,000 records). The others are the
+    workers of a ProcessPoolExecutor whose workers are forked, so they inherit the tasks
+    (`_PARKED`), the register they close over and the tasks to take: a pipe holding one token per
+    task, read by whichever process is free (no lock: a process killed while taking one cannot
+    stop the others). Results must be picklable plain data. A task that raised, or that a worker
+    took and did not send back (a crash, a kill), is run again here in index order, so the
+    exception raised is the one a serial run raises first.
     """
     global _PARKED
     workers = min(workers, len(tasks))
@@ -105,12 +107,12 @@ def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], wor
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    fork = multiprocessing.get_context("fork")
     results: dict[int, Any] = {}
-    _PARKED = (tasks, order, fork.Value("i", 0))  # shared memory: the next position of `order` to take
+    tokens, per = _tokens(len(order))
+    _PARKED = (tasks, order, tokens, per)
     try:
         # The fork context starts every worker at the first submit, before the executor's own thread.
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=fork) as pool:
+        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [_submitted(pool) for _ in range(workers - 1)]
             results.update(_run_parked())
             for future in futures:
@@ -118,17 +120,36 @@ def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], wor
                     if future is None:
                         raise RuntimeError("not submitted")
                     results.update(future.result())
-                except Exception:  # noqa: BLE001 - that worker failed (BrokenProcessPool, or a task raised): its tasks run below
+                except Exception:  # noqa: BLE001 - that worker failed (BrokenProcessPool): its tasks run below
                     pass
     finally:
         _PARKED = ()
+        os.close(tokens)
     return [results[i] if i in results else tasks[i]() for i in range(len(tasks))]
 
 
-# The run_shared call in progress: its tasks, their order and the counter of those taken. A forked
-# worker finds them here (a closure over a loaded register cannot be pickled, and need not be: the
-# worker is a copy of this process).
+# The run_shared call in progress: its tasks, their order and the read end of the pipe of tasks
+# not yet taken. A forked worker finds them here (a closure over a loaded register cannot be
+# pickled, and need not be: the worker is a copy of this process).
 _PARKED: Any = ()
+
+_TOKEN = 4  # bytes a token: the first position, in the order of the tasks, of the ones it stands for
+_MAX_TOKENS = 4096  # 16 KiB: what any pipe holds before a reader drains it (macOS's smallest)
+
+
+def _tokens(count: int) -> tuple[int, int]:
+    """(the read end of a pipe of tokens, the positions each stands for): one token per task, or per
+    run of tasks when there are more than _MAX_TOKENS. The pipe is non-blocking: a read of one
+    token is atomic (under PIPE_BUF), and an empty pipe says so at once."""
+    per = -(-count // _MAX_TOKENS)
+    data = b"".join(k.to_bytes(_TOKEN, "little") for k in range(0, count, per))
+    read, write = os.pipe()
+    try:
+        os.write(write, data)
+    finally:
+        os.close(write)
+    os.set_blocking(read, False)
+    return read, per
 
 
 def _submitted(pool: Any) -> Any:
@@ -141,16 +162,23 @@ def _submitted(pool: Any) -> Any:
 
 
 def _run_parked() -> dict[int, Any]:
-    """Take the next task not yet taken and run it, until none is left: {task index: result}."""
-    tasks, order, taken = _PARKED
+    """Take the next tasks not yet taken and run them, until none is left: {task index: result}. A
+    task that raises is left out (run_shared runs it again, in index order, and raises it there)."""
+    tasks, order, tokens, per = _PARKED
     done: dict[int, Any] = {}
     while True:
-        with taken.get_lock():
-            k = taken.value
-            taken.value = k + 1
-        if k >= len(order):
+        try:
+            token = os.read(tokens, _TOKEN)
+        except BlockingIOError:
             return done
-        done[order[k]] = tasks[order[k]]()
+        if len(token) < _TOKEN:
+            return done
+        first = int.from_bytes(token, "little")
+        for i in order[first : first + per]:
+            try:
+                done[i] = tasks[i]()
+            except Exception:  # noqa: BLE001 - raised again where run_shared runs it in index order
+                continue
 
 
 class Beside:

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import date
 from pathlib import Path
 
@@ -352,16 +353,28 @@ def test_symlink_and_binary_files_are_reported(reg_root: Path) -> None:
     assert through_cache(reg_root) == expected
 
 
-def test_run_shared_gives_serial_results_and_survives_a_dead_worker() -> None:
+def test_run_shared_gives_serial_results_and_survives_a_dead_worker(tmp_path: Path) -> None:
     parent = os.getpid()
+    died = tmp_path / "died"
 
     def die_in_a_child() -> str:
         if os.getpid() != parent:
-            os._exit(7)  # a worker killed mid-way: its share is run again here
+            died.touch()
+            os._exit(7)  # a worker killed mid-way: what it took is run again here
         return "done here"
 
-    tasks = [lambda i=i: i * i for i in range(7)] + [die_in_a_child]
-    assert procs.run_shared(tasks, [1.0] * len(tasks), 3) == [i * i for i in range(7)] + ["done here"]
+    def wait_for_a_death() -> str:
+        # the heaviest task, taken first (by this process): it waits (20 s at most) until a worker
+        # has taken the task that kills it
+        deadline = time.monotonic() + 20
+        while not died.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return "waited"
+
+    tasks = [wait_for_a_death, *(lambda i=i: i * i for i in range(7)), die_in_a_child]
+    weights = [9.0, *[1.0] * 7, 5.0]
+    assert procs.run_shared(tasks, weights, 3) == ["waited", *(i * i for i in range(7)), "done here"]
+    assert died.exists()
 
 
 def test_run_shared_runs_here_a_share_the_broken_pool_refuses(monkeypatch: pytest.MonkeyPatch) -> None:

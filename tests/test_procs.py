@@ -19,17 +19,45 @@ def test_without_fork_everything_runs_here_with_the_same_results(monkeypatch: py
 
 
 @pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
-def test_with_fork_the_work_is_shared_and_the_results_are_in_order() -> None:
+def test_with_fork_the_work_is_shared_and_the_results_are_in_order(tmp_path: Path) -> None:
     parent = os.getpid()
 
     def task(i: int) -> tuple[int, int]:
-        time.sleep(0.2)  # long enough that no worker takes another's share before it has started
+        # each task waits (20 s at most) until three processes have each taken one: the work is
+        # shared among three, whichever takes which
+        (tmp_path / str(os.getpid())).touch()
+        deadline = time.monotonic() + 20
+        while len(os.listdir(tmp_path)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
         return i * i, os.getpid()
 
     tasks = [lambda i=i: task(i) for i in range(6)]
     out = procs.run_shared(tasks, [1.0] * 6, 3)
     assert [v for v, _ in out] == [i * i for i in range(6)]
     assert len({pid for _, pid in out}) == 3 and parent in {pid for _, pid in out}
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_the_exception_raised_is_the_first_a_serial_run_raises() -> None:
+    """Two tasks fail: whichever process takes which, the one raised is the first in index order."""
+
+    def fails(name: str) -> None:
+        raise ValueError(name)
+
+    def slow() -> int:
+        time.sleep(0.3)
+        return 1
+
+    for _ in range(4):
+        with pytest.raises(ValueError, match="task 0"):
+            procs.run_shared([lambda: fails("task 0"), slow, lambda: fails("task 2")], [0.5, 1.0, 0.1], 2)
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_more_tasks_than_tokens_are_taken_in_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(procs, "_MAX_TOKENS", 3)
+    tasks = [lambda i=i: i * i for i in range(10)]
+    assert procs.run_shared(tasks, [float(i % 4) for i in range(10)], 2) == [i * i for i in range(10)]
 
 
 def test_background_work_is_done_by_exit_or_inline_without_fork(
