@@ -122,6 +122,8 @@ def run_shared(tasks: Sequence[Callable[[], Any]], weights: Sequence[float], wor
                     results.update(future.result())
                 except Exception:  # noqa: BLE001 - that worker failed (BrokenProcessPool): its tasks run below
                     pass
+    except OSError:  # no pool here (its locks need /dev/shm, absent in some containers): the tasks run below
+        pass
     finally:
         _PARKED = ()
         os.close(tokens)

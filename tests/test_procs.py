@@ -204,3 +204,18 @@ def test_a_process_busy_with_a_long_task_leaves_the_rest_to_the_others(tmp_path:
 
     tasks = [long, *(lambda i=i: short(i) for i in range(1, 8))]
     assert procs.run_shared(tasks, [5.0] + [1.0] * 7, 2) == ["the others ran meanwhile", *range(1, 8)]
+
+
+@pytest.mark.skipif(not procs.CAN_FORK, reason="no fork on this platform")
+def test_without_a_process_pool_the_tasks_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the pool cannot be made (its locks need /dev/shm, which some containers lack: the
+    standard library raises FileNotFoundError), the work is done in this process, not refused."""
+    import concurrent.futures
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "__init__", refuse)
+    parent = os.getpid()
+    out = procs.run_shared([lambda i=i: (i * i, os.getpid()) for i in range(5)], [1.0] * 5, 2)
+    assert out == [(i * i, parent) for i in range(5)]
