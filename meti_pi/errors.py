@@ -21,6 +21,11 @@ class Problem:
         key = f" {self.key}:" if self.key else ""
         return f"{loc}:{key} {self.severity}[{self.code}] {self.message}"
 
+    def fields(self) -> tuple[str, int | None, str, str, str, str]:
+        """(path, line, code, message, severity, key): how caches and other processes keep a problem
+        (Problem(*fields) makes it again)."""
+        return (self.path, self.line, self.code, self.message, self.severity, self.key)
+
     def as_json(self) -> dict[str, object]:
         return {
             "path": self.path,
@@ -62,19 +67,16 @@ class LazyProblem(Problem):
     def line(self, value: object) -> None:  # only Problem.__init__ (and unpickling) set it
         _LINE.__set__(self, value)
 
-    def _fields(self) -> tuple[object, ...]:
-        return (self.path, self.line, self.code, self.message, self.severity, self.key)
-
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Problem):
-            return self._fields() == (other.path, other.line, other.code, other.message, other.severity, other.key)
+            return self.fields() == other.fields()
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._fields())
+        return hash(self.fields())
 
     def __repr__(self) -> str:
-        return repr(Problem(*self._fields()))  # type: ignore[arg-type]
+        return repr(Problem(*self.fields()))
 
 
 class MetiPiError(Exception):

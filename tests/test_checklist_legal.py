@@ -334,7 +334,7 @@ def test_interactive_ad_hoc_inspection(runner, tmp_path, monkeypatch):
     from meti_pi.cli import inspect as inspect_cli
     from meti_pi.store.register import Register
 
-    monkeypatch.setattr(inspect_cli, "on_a_terminal", lambda: True)  # CliRunner's input is not a terminal
+    monkeypatch.setattr(inspect_cli, "can_prompt", lambda: True)  # CliRunner's input is not a terminal
 
     root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
     # somu answers 8-3 and 8-4; inspected on 2026-10-02; record.

@@ -167,7 +167,7 @@ def test_dry_run_records_nothing(runner, root, tmp_path):
 
 
 def test_interactive_prompts_record_the_answers(runner, root, monkeypatch):
-    monkeypatch.setattr(inspect_cli, "on_a_terminal", lambda: True)  # CliRunner's input is not a terminal
+    monkeypatch.setattr(inspect_cli, "can_prompt", lambda: True)  # CliRunner's input is not a terminal
     # somu has two items: 8-3 and 8-4 (no files, no contractors).
     keys = [
         i["key"]
@@ -213,7 +213,7 @@ def test_interactive_prompts_record_the_answers(runner, root, monkeypatch):
 
 
 def test_interactive_skip_and_decline(runner, root, monkeypatch):
-    monkeypatch.setattr(inspect_cli, "on_a_terminal", lambda: True)
+    monkeypatch.setattr(inspect_cli, "can_prompt", lambda: True)
     before = head(root)
     result = invoke(runner, root, "inspect", "--division", "somu", "-i", input="skip\nskip\n2026-11-26\nn\n")
     assert result.exit_code == 0 and "nothing recorded" in result.stdout and head(root) == before

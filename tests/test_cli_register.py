@@ -181,7 +181,7 @@ def test_new_prompts_from_the_schema(tmp_path, runner, monkeypatch):
     root = make_register(tmp_path)
     import meti_pi.cli.register_cmds as cmds
 
-    monkeypatch.setattr(cmds, "interactive", lambda: True)
+    monkeypatch.setattr(cmds, "can_prompt", lambda: True)
     result = invoke(
         runner, root, "new", "divisions", "--id", "kanbo-jinji", input="大臣官房人事課\n経済産業省\n人事課長\n"
     )

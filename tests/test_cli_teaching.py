@@ -70,7 +70,7 @@ def test_schema_errors_name_the_japanese_title_why_and_a_set_example():
 def test_new_prompts_for_the_parts_of_an_object(runner, root, monkeypatch):
     from meti_pi.cli import register_cmds
 
-    monkeypatch.setattr(register_cmds, "interactive", lambda: True)
+    monkeypatch.setattr(register_cmds, "can_prompt", lambda: True)
     answers = ["テスト課", "経済産業省", "テスト課長"]
     result = invoke(
         runner, root, "new", "divisions", "--id", "test-ka", "--dry-run", "--json", input="\n".join(answers) + "\n"

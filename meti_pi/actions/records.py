@@ -16,7 +16,7 @@ from meti_pi.store.ids import valid_id
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 from meti_pi.store.register import REGISTER_FILE, Record, Register, list_record_files
-from meti_pi.store.schema import SchemaCopyState, example_value, field_type, load_schema
+from meti_pi.store.schema import SchemaCopyState, example_value, field_type, load_schema, ref_followed
 
 
 def template_dir() -> Path:
@@ -117,7 +117,9 @@ def required_fields(kind: str) -> list[tuple[str, dict[str, Any]]]:
     """Required top-level fields of a kind's schema (id and schema_version excepted)."""
     sch = load_schema(KINDS[kind].schema_file)
     props = sch.get("properties", {})
-    return [(n, _deref(sch, props.get(n, {}))) for n in sch.get("required", []) if n not in ("id", "schema_version")]
+    return [
+        (n, ref_followed(sch, props.get(n, {}))) for n in sch.get("required", []) if n not in ("id", "schema_version")
+    ]
 
 
 def schema_fields(kind: str) -> list[dict[str, Any]]:
@@ -132,7 +134,7 @@ def schema_fields(kind: str) -> list[dict[str, Any]]:
         for name, raw in (node.get("properties") or {}).items():
             if not prefix and name in ("schema_version", "id"):
                 continue
-            spec = _deref(sch, raw)
+            spec = ref_followed(sch, raw)
             key = prefix + name
             out.append(
                 {
@@ -156,13 +158,6 @@ def schema_fields(kind: str) -> list[dict[str, Any]]:
                 if f["key"] == name and not f["required"] and then is not None:
                     f["required_when"] = then.get("description") or "another field's value requires it"
     return out
-
-
-def _deref(sch: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
-    ref = spec.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return {**sch["$defs"][ref.split("/")[-1]], **{k: v for k, v in spec.items() if k != "$ref"}}
-    return spec
 
 
 def coerce(raw: str, spec: dict[str, Any]) -> Any:

@@ -341,19 +341,20 @@ def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str
     from meti_pi.classify import screening
 
     for rel, text in texts.items():
-        kind = KINDS.get(rel.split("/", 1)[0])
         if text is None:
             continue
         old_text = before.get(rel) if before is not None else _current(root, rel)
         for line in yamlload.comments(text) - yamlload.comments(old_text or ""):  # a comment stays too
             screening.check_text(f"{rel}: a comment", line, "refuse", "A record's comments stay in the trail")
+        kind = KINDS.get(rel.split("/", 1)[0])
+        if kind is None:
+            continue  # a root file (policy, citations): its comments only
         try:
-            new = yamlload.load(text) if kind is not None else None
-            old = yamlload.load(old_text) if old_text is not None and kind is not None else None
+            new = yamlload.load(text)
+            old = yamlload.load(old_text) if old_text is not None else None
         except (yamlload.YamlFault, UnicodeError, ValueError):
             continue  # validation reports it
-        if kind is not None:
-            screening.check_record(rel, schema.load_schema(kind.schema_file), new, old)
+        screening.check_record(rel, schema.load_schema(kind.schema_file), new, old)
 
 
 def _current(root: Path, relpath: str) -> str | None:

@@ -53,11 +53,7 @@ def marked_paths(schema_file: str) -> tuple[tuple[str, ...], ...]:
     out: list[tuple[str, ...]] = []
 
     def walk(node: Any, path: tuple[str, ...], depth: int) -> None:
-        for _ in range(32):  # local $refs followed, as screening.screened_strings follows them
-            if not (isinstance(node, dict) and str(node.get("$ref", "")).startswith("#/")):
-                break
-            target = schema_mod.local_ref(root, node["$ref"])
-            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}} if isinstance(target, dict) else {}
+        node = schema_mod.ref_followed(root, node)  # as screening.screened_strings follows them
         if not isinstance(node, dict) or depth > 16:
             return
         if node.get(schema_mod.SCREEN_KEYWORD):

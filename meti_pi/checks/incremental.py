@@ -117,8 +117,8 @@ def store_base(
         "ids": "\n".join(ids[r] for r in rels),
         **graph.stored(),
     }
-    stored = tuple(tuple(_stored(p) for p in part) for part in found)
-    loadp, schemap = (tuple(_stored(p) for p in part) for part in read)
+    stored = tuple(tuple(p.fields() for p in part) for part in found)
+    loadp, schemap = (tuple(p.fields() for p in part) for part in read)
     cids = {p[0]: ids.get(p[0], "") for part in (*stored, loadp, schemap) for p in part}
     store.save_base(
         index,
@@ -131,10 +131,6 @@ def store_base(
             "norec": tuple(sorted(norec)),
         },
     )
-
-
-def _stored(p: Problem) -> Stored:
-    return (p.path, p.line, p.code, p.message, p.severity, p.key)
 
 
 def _usable(base: Any, today: date, names: tuple[str, ...]) -> bool:

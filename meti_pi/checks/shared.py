@@ -47,7 +47,7 @@ def run_checks(reg: Register, today: date, checks: tuple[Check, ...], view: Any)
     def task(check: Check) -> Callable[[], tuple[float, list[tuple[Any, ...]]]]:
         def run() -> tuple[float, list[tuple[Any, ...]]]:
             started = time.perf_counter()
-            found = [(p.path, p.line, p.code, p.message, p.severity, p.key) for p in check(reg, today)]
+            found = [p.fields() for p in check(reg, today)]
             return time.perf_counter() - started, found
 
         return run

@@ -222,6 +222,11 @@ def on_terminal() -> bool:
     return sys.stderr.isatty()
 
 
+def can_prompt() -> bool:
+    """stdin is a terminal: a prompt may wait for an answer (a script or CI must never hang waiting)."""
+    return sys.stdin.isatty()
+
+
 class Busy:
     """A progress line on stderr while a long step runs, on a terminal only (rich, transient).
 

@@ -15,6 +15,7 @@ from meti_pi.cli.common import (
     DryRunOpt,
     JsonArrayWriter,
     JsonOpt,
+    can_prompt,
     console,
     err_console,
     json_compact,
@@ -105,7 +106,7 @@ def inspect_cmd(
     y = _year(reg, year, st.today)
     if sum(map(bool, (answers, interactive, report))) > 1:
         raise UsageError("choose one of --answers, --interactive and --report")
-    if interactive and not on_a_terminal():  # a script must never wait for input (it prompted, then 'Aborted!')
+    if interactive and not can_prompt():  # a script must never wait for input (it prompted, then 'Aborted!')
         raise UsageError("--interactive prompts need a terminal; give the answers as --answers FILE.yaml")
     if report:
         _report(reg, y, st.today, division, fmt, out, json_out)
@@ -118,11 +119,6 @@ def inspect_cmd(
         _record(ctx, reg, y, division, answers, interactive, dry_run, json_out, ad_hoc)
         return
     _show_checklists(reg, y, st.today, division, json_out)
-
-
-def on_a_terminal() -> bool:
-    """--interactive prompts only on a terminal (a script or CI must never hang waiting for input)."""
-    return sys.stdin.isatty()
 
 
 def _division_register(ctx: typer.Context) -> Register:

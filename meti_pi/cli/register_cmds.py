@@ -14,6 +14,7 @@ from meti_pi.cli.common import (
     DryRunOpt,
     JsonOpt,
     StrictOpt,
+    can_prompt,
     console,
     load_register,
     print_json,
@@ -218,7 +219,7 @@ def new_cmd(
     for item in values or []:
         registry_ops.set_dotted(data, *registry_ops.parse_assignment(item))
     if not from_file and not values:
-        if not interactive():
+        if not can_prompt():
             raise UsageError("no fields given; use --set KEY=VALUE or --from FILE.yaml (prompts need a terminal)")
         data = _prompt_required(kind)
     rid, sha = registry_ops.new_record(
@@ -237,17 +238,12 @@ def new_cmd(
         typer.echo(f"{'would add' if dry_run else 'added'} {kind}/{rid}" + (f" (commit {sha[:10]})" if sha else ""))
 
 
-def interactive() -> bool:
-    """Prompts only on a terminal: a script or CI must never hang waiting for input."""
-    return sys.stdin.isatty()
-
-
 def _prompt_required(kind: str) -> dict[str, Any]:
     """Ask for each required field the schema defines (type-aware); an object is asked part by
     part (its required parts), so `holding` asks for holding.start, not for an object."""
     from meti_pi.actions import records as registry_ops
     from meti_pi.store.kinds import KINDS
-    from meti_pi.store.schema import field_type, load_schema
+    from meti_pi.store.schema import field_type, load_schema, ref_followed
 
     sch = load_schema(KINDS[kind].schema_file)
 
@@ -255,7 +251,7 @@ def _prompt_required(kind: str) -> dict[str, Any]:
         if spec.get("type") == "object" and isinstance(spec.get("properties"), dict):
             typer.echo(f"{name} ({spec.get('title', name)}): {spec.get('description', '')}", err=True)
             parts = spec.get("required") or list(spec["properties"])[:1]
-            return {p: ask(f"{name}.{p}", registry_ops._deref(sch, spec["properties"][p])) for p in parts}
+            return {p: ask(f"{name}.{p}", ref_followed(sch, spec["properties"][p])) for p in parts}
         hint = spec.get("description", "")
         if hint:
             typer.echo(f"  {hint}", err=True)

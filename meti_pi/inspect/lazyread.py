@@ -39,8 +39,8 @@ class Referrers:
     whose references are not kept, and keeping them for the next command). The overlay's files (what
     differs from HEAD) are judged by their own references.
 
-    Also `referrers_now(target)`, the interface meti_pi.store.worktree.WorkRecords.referring asks of
-    its `names` (that of meti_pi.checks.incremental._BaseGraph): the keys of every kind naming `target`."""
+    Also `referrers_now(target)`, what refs.referring asks of `names` that lack `keys_naming`
+    (meti_pi.checks.incremental._BaseGraph's): the keys of every kind naming `target`."""
 
     def __init__(self, records: WorkRecords) -> None:
         self.records = records

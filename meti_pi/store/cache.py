@@ -209,9 +209,7 @@ class View:
         return [Problem(*p) for p in found[1]]
 
     def save_result(self, key: str, problems: Sequence[Problem]) -> None:
-        self.store.save_result(
-            key, self.state(), tuple((p.path, p.line, p.code, p.message, p.severity, p.key) for p in problems)
-        )
+        self.store.save_result(key, self.state(), tuple(p.fields() for p in problems))
 
     # -- how long each check took last time (to share checks evenly among processes)
     def weights(self) -> dict[str, float]:

@@ -109,23 +109,31 @@ def referring_kinds(kinds: set[str]) -> set[str]:
     return out
 
 
+def _keys_naming(records: Any, kind: str, target: str) -> list[str] | None:
+    """The keys of the records of `kind` that name `target`, where a register read lazily knows who
+    names what without reading a record (its `names`: meti_pi.inspect.lazyread's `keys_naming`, or
+    the re-check's `referrers_now`, meti_pi.checks.incremental); None where it does not."""
+    names = getattr(records, "names", None)
+    if names is None:
+        return None
+    naming = getattr(names, "keys_naming", None)
+    if naming is not None:
+        return list(naming(kind, target))
+    prefix = kind + "/"
+    return [k for k in names.referrers_now(target) if k.startswith(prefix)]
+
+
 def referring(reg: Any, kind: str, target: str) -> list[Any]:
     """The records of `kind` (in `of_kind` order) that name the record `target` ('files/F-1'),
     found from the references alone (kept in the read cache): no record's data is decoded. A
     re-check of a few records (Register.focus) asks this instead of building an index of every
     record's data."""
-
-    # A register read lazily that can say which records of a kind name a record (meti_pi.inspect.lazyread).
-    naming = getattr(getattr(reg.records, "names", None), "keys_naming", None)
-    if naming is not None:
-        rels = sorted(f"{k}.yaml" for k in naming(kind, target))
+    keys = _keys_naming(reg.records, kind, target)
+    if keys is not None:
+        rels = sorted(f"{k}.yaml" for k in keys)
         reg.records.read(rels)  # together: one pass over their cache shards, or one read of their blobs
         built = (reg.records.record(rel) for rel in rels)
         return [rec for rec in built if rec is not None and rec.relpath not in reg.unchecked]
-    ask = getattr(reg.records, "referring", None)  # a register that knows who names what (store.worktree)
-    known = ask(kind, target) if ask is not None else None
-    if known is not None:
-        return [rec for rec in known if rec.relpath not in reg.unchecked]
 
     def build(reg: Any) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
@@ -143,17 +151,9 @@ def read_referring(reg: Any, kind: str, targets: list[str]) -> None:
     records when asked and knows who names what without reading them (a re-check after an edit):
     `referring` then finds them read. Asked target by target, each read its few records with a
     git call of its own (a division renamed at 100,000 records: 1,800 calls, ~1.5 s)."""
-    records = reg.records
-    names = getattr(records, "names", None)
-    read = getattr(records, "read", None)
-    if names is None or read is None:
+    if getattr(reg.records, "names", None) is None:
         return
-    keys_naming = getattr(names, "keys_naming", None)
-    prefix = kind + "/"
     keys: set[str] = set()
     for target in targets:
-        if keys_naming is not None:
-            keys.update(keys_naming(kind, target))
-        else:
-            keys.update(k for k in names.referrers_now(target) if k.startswith(prefix))
-    read(sorted(f"{k}.yaml" for k in keys))
+        keys.update(_keys_naming(reg.records, kind, target) or ())
+    reg.records.read(sorted(f"{k}.yaml" for k in keys))

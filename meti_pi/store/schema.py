@@ -114,11 +114,14 @@ def _unknown_keys(err: Any) -> list[str]:
     return [str(k) for k in err.instance if k not in known and not any(re.search(p, str(k)) for p in patterns)]
 
 
-def _resolve(schema: dict[str, Any], node: Any) -> Any:
-    """`node` with a local `$ref` followed (one level of `#/$defs/...`), its own title kept."""
-    if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/"):
-        target = schema.get("$defs", {}).get(node["$ref"].removeprefix("#/$defs/"), {})
-        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+def ref_followed(root: Any, node: Any) -> Any:
+    """`node` with its local `$ref` followed ('#/$defs/date', and a chain of them, 32 at most), its own
+    keys (a title, a description) kept over the target's; {} where a `$ref` names no object."""
+    for _ in range(32):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/")):
+            break
+        target = local_ref(root, node["$ref"])
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}} if isinstance(target, dict) else {}
     return node
 
 
@@ -126,7 +129,7 @@ def subschema_at(schema: dict[str, Any], path: tuple[object, ...]) -> dict[str, 
     """The schema of the value at `path` of a record (properties and items only)."""
     node: Any = schema
     for part in path:
-        node = _resolve(schema, node)
+        node = ref_followed(schema, node)
         if not isinstance(node, dict):
             return None
         if isinstance(part, int):
@@ -135,13 +138,13 @@ def subschema_at(schema: dict[str, Any], path: tuple[object, ...]) -> dict[str, 
             node = (node.get("properties") or {}).get(part)
         if node is None:
             return None
-    node = _resolve(schema, node)
+    node = ref_followed(schema, node)
     return node if isinstance(node, dict) else None
 
 
 def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
     """A value to show after `--set key=`: the schema's example, enum, or one of its type."""
-    node = _resolve(schema, node)
+    node = ref_followed(schema, node)
     if node.get("examples"):
         return str(node["examples"][0])
     if node.get("enum"):
@@ -171,7 +174,7 @@ def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
 
 def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
     """A field's type in words: 'text', 'date', 'one of A|B', 'list of text', 'object'."""
-    node = _resolve(schema, node)
+    node = ref_followed(schema, node)
     if node.get("enum"):
         return "one of " + "|".join(str(v) for v in node["enum"])
     if node.get("format") == "date" or str(node.get("pattern", "")).startswith("^\\d{4}-"):
@@ -195,7 +198,7 @@ def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
 def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str:
     """How to set `key`: as YAML in the record (then `meti-pi commit`) and as `--set` for
     `meti-pi new`; an object by its parts."""
-    node = _resolve(schema, node)
+    node = ref_followed(schema, node)
     parts = node.get("properties") if node.get("type") == "object" else None
     leaf = key.rsplit(".", 1)[-1]
     if isinstance(parts, dict) and parts:

@@ -27,7 +27,7 @@ from meti_pi import __version__
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.refs import REFERENCES, walk
 from meti_pi.store.register import Register
-from meti_pi.store.schema import load_schema
+from meti_pi.store.schema import load_schema, ref_followed
 
 FORMAT = 1
 _SCALAR = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
@@ -41,12 +41,7 @@ def _column_type(schema: dict[str, Any], spec: Any) -> str | None:
     """SQL type of a top-level field, or None for JSON text (objects, lists, mixed types)."""
     if not isinstance(spec, dict):
         return None
-    ref = spec.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        spec = {
-            **(schema.get("$defs", {}).get(ref.split("/")[-1]) or {}),
-            **{k: v for k, v in spec.items() if k != "$ref"},
-        }
+    spec = ref_followed(schema, spec)
     kind = spec.get("type")
     if kind is None and "const" in spec:
         kind = {bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(spec["const"]))

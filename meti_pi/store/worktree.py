@@ -120,18 +120,8 @@ class WorkRecords(lazy.Records):
     reading every record of a kind, once given who named what (`names`)."""
 
     # Who names what now (meti_pi.checks.incremental._BaseGraph: `referrers_now(key)`, the keys of
-    # the records naming `key`), set by meti_pi.checks.validate_work.
+    # the records naming `key`), set by meti_pi.checks.validate_work; refs.referring asks it.
     names: Any = None
-
-    def referring(self, kind: str, target: str) -> list[Any] | None:
-        """The records of `kind` naming `target`, in `of_kind` order (None: not known here)."""
-        if self.names is None:
-            return None
-        prefix = kind + "/"
-        rels = sorted(f"{k}.yaml" for k in self.names.referrers_now(target) if k.startswith(prefix))
-        self.read(rels)  # together: one read of their blobs, not one git call per record
-        found = (self.record(rel) for rel in rels)
-        return [rec for rec in found if rec is not None]
 
 
 class _Live:
