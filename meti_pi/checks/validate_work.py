@@ -3,10 +3,11 @@
 meti_pi.checks.incremental re-checks what a change can affect; here the register is not loaded
 whole to learn what changed: git says which files differ from HEAD (meti_pi.store.worktree), their
 content ids against the base's give the change, and the records read are the changed ones, those
-within each check's reach (SCOPES) and the kinds a whole-register check reads (READS) when one of
-them changed. Every other problem is the base's: the read faults and schema problems (kept in the
-base beside the checks' problems), and each check's problems about the files not re-checked. The
-output equals a validation without the cache byte for byte (tests/test_validate_incremental.py).
+within each check's reach (SCOPES) of the changed records of the kinds it reads (READS), and those
+of the kinds a whole-register check reads when one of them changed. Every other problem is the
+base's: the read faults and schema problems (kept in the base beside the checks' problems), and
+each check's problems about the files not re-checked. The output equals a validation without the
+cache byte for byte (tests/test_validate_incremental.py).
 
 Anything this does not know how to read (no base, another day or rule set, a root file changed,
 a change reaching too much) returns None: validate_register then reads the register whole.
@@ -26,7 +27,6 @@ from meti_pi.checks.incremental import (
     _usable,
     changed_files,
     name_of,
-    reads_of,
     recheck_all,
     sorted_by_path,
     store_base,
@@ -122,12 +122,7 @@ def _checks(
     graph = _BaseGraph(reg, base, keys)
     if isinstance(reg.records, WorkRecords):  # who names what, without reading every record of a kind
         reg.records.names = graph
-
-    def unchanged(check: Callable[..., Any]) -> bool:  # it reads none of the kinds that changed
-        read = reads_of(check)
-        return read is not None and read.isdisjoint(kinds)
-
-    return recheck_all(checks, base["found"], graph, keys, changed, clean, today, count, unchanged)
+    return recheck_all(checks, base["found"], graph, keys, changed, clean, today, count)
 
 
 def _save(
