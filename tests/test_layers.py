@@ -92,6 +92,10 @@ LAZY: dict[tuple[str, str], str] = {
         'classify.ndjson',
     ): 'startup: as classify.engine (polars), only when a .jsonl dataset is scanned (issue 18)',
     (
+        'classify.datasets',
+        'classify.header_row',
+    ): "startup: the header rules and their vocabulary, only for the --sheet error that names a workbook's sheets (the .xlsx guard starts before the scanner's modules)",
+    (
         'classify.decision',
         'classify.detect',
     ): 'startup: the dataset scanner (10 classify/ modules) only when a dataset is scanned; the class of a record (validate, filebook, notify) needs no scanner',

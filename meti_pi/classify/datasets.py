@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from meti_pi import procs
-from meti_pi.classify.screening import screen
 from meti_pi.classify.xlsxbounds import check_part, check_xlsx_bounds  # noqa: F401 - check_xlsx_bounds: the guard, named here as before
 from meti_pi.errors import UsageError
 
@@ -405,8 +404,13 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
         book.close()
         raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(exc)})") from None
     if sheet is not None and sheet not in names:
+        # named as the scan names them (a sheet per person: 山田太郎 is シート1); imported here, where
+        # it is needed: the header rules and their vocabulary are the scanner's, not the reader's
+        from meti_pi.classify.header_row import safe_sheet_name
+
         listed = ", ".join(
-            n if not screen(n) else f"シート{i + 1} (its name looks like personal data)" for i, n in enumerate(names)
+            shown if (shown := safe_sheet_name(n, i)) == n else f"{shown} (its name may be personal data)"
+            for i, n in enumerate(names)
         )
         raise UsageError(f"{path}: no sheet named as given; sheets: {listed}")
     chosen = [sheet] if sheet is not None else names

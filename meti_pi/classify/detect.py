@@ -14,7 +14,7 @@ Three layers:
 Header words are context (as DLP tools use keyword proximity): a passing check digit alone never
 makes a 個人番号 column; 4-4-4 grouping or a header word is needed (legal brief §4.4).
 
-The code lives in vocabulary, headers, values, shapes, columns and scan; this module names the
+The code lives in vocabulary, headers, values, shapes, columns, header_row and scan; this module names the
 interface callers use.
 """
 
@@ -22,22 +22,24 @@ from __future__ import annotations
 
 from meti_pi.classify.columnar import scan
 from meti_pi.classify.columns import Candidate, Column, Detection, column_detections, decide_candidate, type_column
+from meti_pi.classify.header_row import (
+    cell_type,
+    header_cell,
+    header_cells,
+    is_header_row,
+    is_header_word,
+    looks_like_value,
+    safe_column_name,
+)
 from meti_pi.classify.headers import header_kind, header_sensitive, is_free_text_header
 from meti_pi.classify.scan import (
     ProgressFn,
     ScanResult,
     TableScan,
-    cell_type,
     corporate_context,
-    header_cell,
-    header_cells,
     identifying_kinds,
-    is_header_row,
-    is_header_word,
-    looks_like_value,
     personal_kinds,
     provisional_kind,
-    safe_column_name,
 )
 from meti_pi.classify.shapes import Shape, shape
 from meti_pi.classify.text import digits_form, fold, header_key

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from meti_pi.classify import datasets, screening
+from meti_pi.classify import datasets
 from meti_pi.classify.columns import (
     Candidate,
     Column,
@@ -21,7 +19,7 @@ from meti_pi.classify.columns import (
     type_column,
 )
 from meti_pi.classify.datasets import BATCH_ROWS
-from meti_pi.classify.headers import header_kind, header_sensitive, is_free_text_header
+from meti_pi.classify.header_row import _column_names, header_cells, safe_column_name, safe_sheet_name
 from meti_pi.classify.principals import (
     CORPORATE_CONTACT,
     DistinctCounter,
@@ -33,21 +31,9 @@ from meti_pi.classify.principals import (
     normalise_cells,
 )
 from meti_pi.classify.shapes import shape
-from meti_pi.classify.text import _SPACES, digits_form, fold, forget
+from meti_pi.classify.text import forget
 from meti_pi.classify.values import (
-    _KANA_NAME,
-    _KANJI_NAME,
-    is_address,
-    is_birth_date,
-    is_card_number,
-    is_email,
-    is_my_number,
-    is_phone,
-    is_postal_code,
-    kana_two_part,
     parse_birth_date,
-    sensitive_categories_in,
-    starts_with_surname,
 )
 from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS, SAMPLE_ROWS, Vocabulary, vocabulary
 from meti_pi.errors import UsageError
@@ -214,16 +200,6 @@ def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
     return TableScan(name, tuple(p.names), p.header, rows, detections, tuple(p.columns[i].name for i in p.key_columns))
 
 
-def safe_sheet_name(raw: str, index: int) -> str:
-    """The name printed and recorded for an .xlsx sheet: its own, or シートN when it could be personal
-    data (a 個人番号, phone, e-mail or address; a person's name, a date: a workbook with a sheet per
-    person put 山田太郎!日付 into --record's commit, a review found)."""
-    name = _printable(raw.strip())
-    if not name or _screened(name) or looks_like_value(name, vocabulary()):
-        return f"シート{index + 1}"
-    return name
-
-
 def _scan_table(
     table: Any,
     vocab: Vocabulary,
@@ -323,166 +299,6 @@ def _batch_matches(c: Candidate, values: Sequence[str], joined: str, nonempty: i
         return len(values) - list(map(c.sensitive.values.search, values)).count(None)
     s = shape(c.check)
     return nonempty if s is None else s.count(values, joined, nonempty)
-
-
-#
-# Whether the first row is a header is decided from the shape of the whole column sample, not
-# from a list of value-looking words: a cell that any detector takes for a value, or that has the
-# character types of the values below it, makes the row data. When in doubt the row is data:
-# the columns are named 列1…列N (the names are recorded; the row's text never is) and the row is
-# counted as a person.
-
-_CLASS_OF = (
-    ("d", re.compile(r"[0-9]")),
-    ("a", re.compile(r"[A-Za-z]")),
-    ("k", re.compile(r"[\u3041-\u309f\u30a0-\u30ff]")),
-    ("h", re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")),
-)
-
-
-def cell_type(cell: str) -> tuple[frozenset[str], bool]:
-    """The type pattern of a cell: its character types — d(igits), a (Latin letters), k(ana),
-    h (kanji) — and whether it has a space inside."""
-    s = fold(cell)
-    return frozenset(name for name, pattern in _CLASS_OF if pattern.search(s)), bool(_SPACES.search(s))
-
-
-def _strong_value(cell: str) -> bool:
-    """Detectors no header word can overrule: a number, an e-mail, a phone, a date, a 〒, an address."""
-    s = digits_form(cell)
-    if re.fullmatch(r"[0-9 .,+-]{3,}", s) and sum(ch.isdigit() for ch in s) >= 3:
-        return True
-    return (
-        is_email(cell)
-        or is_phone(cell)
-        or is_birth_date(cell)
-        or is_postal_code(cell)
-        or is_my_number(cell)
-        or is_card_number(cell)
-        or is_address(cell)
-        or "@" in s
-        or sum(ch.isdigit() for ch in s) >= 6
-    )
-
-
-def is_header_word(cell: str, vocab: Vocabulary | None = None) -> bool:
-    """A column name the vocabulary knows (a kind, a 要配慮 category, a free-text column)."""
-    vocab = vocab or vocabulary()
-    return (
-        header_kind(cell, vocab) is not None or bool(header_sensitive(cell, vocab)) or is_free_text_header(cell, vocab)
-    )
-
-
-def looks_like_value(cell: str, vocab: Vocabulary | None = None) -> bool:
-    """A cell that is a value, not a column name: numbers, dates, e-mails, phones, names, diagnoses."""
-    vocab = vocab or vocabulary()
-    if not fold(cell):
-        return False
-    if _strong_value(cell):
-        return True
-    if is_header_word(cell, vocab):
-        return False
-    return (
-        starts_with_surname(cell, vocab)
-        or kana_two_part(cell)
-        or bool(sensitive_categories_in(fold(cell), vocab))
-        or _screened(cell)
-    )
-
-
-def _screened(text: str) -> bool:
-
-    return bool(screening.screen(text))
-
-
-def header_cell(cell: str, below: Sequence[str], vocab: Vocabulary) -> str:
-    """What a first-row cell is, over the column's `below` values: '' (empty), 'data' (a detector
-    takes it for a value), 'word' (a known column name), 'differs' (typed unlike every value
-    below: a name) or 'same' (typed like values below, or nothing below to tell)."""
-    if not fold(cell):
-        return ""
-    if looks_like_value(cell, vocab):
-        return "data"
-    if is_header_word(cell, vocab):
-        return "word"
-    mine, length = cell_type(cell), len(fold(cell))
-    lengths = [len(fold(v)) for v in below if fold(v) and cell_type(v) == mine]
-    if not any(fold(v) for v in below) or (lengths and min(lengths) - 1 <= length <= max(lengths) + 1):
-        return "same"
-    if lengths and fold(cell)[-1:] not in _HEADER_ENDINGS:
-        # typed like the values below and only longer or shorter: a longer name (勅使河原龍之介 over
-        # 山田太郎) is not a column name; one ending as column names do (…者, …先, …日) may be
-        return "same"
-    return "differs"
-
-
-def header_cells(
-    row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()
-) -> list[str] | None:
-    """The verdict of each first-row cell (header_cell) when the row is a header; None when it is data.
-
-    Data when a cell is a value, or when cells typed like the values below them are at least as
-    many as the known column names and the cells typed unlike them (in doubt: data).
-    """
-    vocab = vocab or vocabulary()
-    verdicts = [header_cell(cell, [r[i] for r in below if i < len(r)], vocab) for i, cell in enumerate(row)]
-    named = sum(1 for v in verdicts if v in ("word", "differs"))
-    if "data" in verdicts or named == 0 or verdicts.count("same") >= named:
-        return None
-    return verdicts
-
-
-def is_header_row(row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()) -> bool:
-    """Whether the first row is a header, given the rows `below` it (False when in doubt)."""
-    return header_cells(row, vocab, below) is not None
-
-
-def _column_names(first_row: Sequence[str], verdicts: Sequence[str] | None) -> list[str]:
-    """列1…列N for a data row; else the header's names, 列N for a cell that may be a value."""
-    if verdicts is None:
-        return [f"列{i + 1}" for i in range(len(first_row))]
-    names: list[str] = []
-    for i, raw in enumerate(first_row):
-        names.append(safe_column_name(raw if verdicts[i] != "same" else "", i, names))
-    return names
-
-
-def safe_column_name(
-    raw: str, index: int, taken: Sequence[str], vocab: Vocabulary | None = None, *, key: bool = False
-) -> str:
-    """The name recorded for a column: its header, or 列N when the header could be a value.
-
-    Every name is screened like free text (a 個人番号, phone, e-mail or address is never a name);
-    a JSON key (`key`) must also not look like a value (a name, a date, a diagnosis...).
-    """
-    name = _printable(raw.strip().lstrip("\ufeff"))
-    if (
-        not name
-        or _screened(name)
-        or (key and (looks_like_value(name, vocab or vocabulary()) or _name_shaped_key(name, vocab or vocabulary())))
-    ):
-        name = f"列{index + 1}"
-    base, n = name, 2
-    while name in taken:
-        name, n = f"{base} ({n})", n + 1
-    return name
-
-
-# Last characters of Japanese column names (会社名, 連絡先, 記入者, 受付日, 品番...): a key of a
-# person's-name shape without one of them, and not a known column name, may be a name.
-_HEADER_ENDINGS = frozenset("名先者日号所欄別分類区数額率等目帯地期歴件先考容項コドIDNo度順齢先法由")
-
-
-def _name_shaped_key(name: str, vocab: Vocabulary) -> bool:
-    s = fold(name)
-    if s.isascii() or is_header_word(name, vocab) or s[-1:] in _HEADER_ENDINGS:
-        return False
-    return bool(_KANJI_NAME.fullmatch(s.replace(" ", "")) or _KANA_NAME.fullmatch(_SPACES.sub(" ", s)))
-
-
-def _printable(text: str) -> str:
-    """Without control characters (a header is shown on terminals and written into records)."""
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
 def provisional_kind(column: Column) -> str | None:
