@@ -103,11 +103,15 @@ def read_whole(ctx: typer.Context, root: Path, *, unreadable_ok: bool = False) -
 
 
 @contextmanager
-def read_register_lazily(ctx: typer.Context, projected_kinds: tuple[str, ...] | None = None) -> Iterator[Register]:
-    """The register for a read-only scan (`status`, `notify --check`): the work tree read lazily, the
-    records these scan given by their projections (meti_pi.notify.projected), else read whole as
-    `load_register` reads it. What the read learnt is kept for the next run once the block ends well.
-    `projected_kinds`: the kinds given by projections (default: every kind projected.FIELDS names).
+def read_register_lazily(
+    ctx: typer.Context, projected_kinds: tuple[str, ...] | None = None, *, notices: bool = True
+) -> Iterator[Register]:
+    """The register for a read-only scan (`status`, `notify --check`, `incident list`): the work tree
+    read lazily (a record is built when first read), the records these scan given by their
+    projections (meti_pi.notify.projected), else read whole as `load_register` reads it. What the
+    read learnt is kept for the next run once the block ends well. `projected_kinds`: the kinds given
+    by projections (default: every kind projected.FIELDS names); `notices`: the notices engine's kept
+    facts are read for it (False: a command that never asks for a notice's requirements).
     The collector is paused for the read and the scan (done in one go); when the block ends well its
     objects, alive, go to the oldest generation (gcpause.promote: not walked again when it resumes)."""
     from meti_pi.notify import projected
@@ -115,7 +119,7 @@ def read_register_lazily(ctx: typer.Context, projected_kinds: tuple[str, ...] | 
     root = recovered_root(ctx)
     kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
     with paused_gc():
-        loaded = projected.load(root, state(ctx).settings, kinds)
+        loaded = projected.load(root, state(ctx).settings, kinds, notices=notices)
         refuse_unreadable(loaded.overlay_problems())
         yield loaded.reg
         # a file committed unreadable is found where the scan read it (its projection needed a parse)

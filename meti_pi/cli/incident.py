@@ -14,7 +14,15 @@ from typing import Annotated, Any
 
 import typer
 
-from meti_pi.cli.common import DryRunOpt, JsonOpt, load_register, option_date, print_json, state
+from meti_pi.cli.common import (
+    DryRunOpt,
+    JsonOpt,
+    load_register,
+    option_date,
+    print_json,
+    read_register_lazily,
+    state,
+)
 from meti_pi.cli.incident_options import (
     FACT_OPTIONS,
     AnonymizedOpt,
@@ -455,10 +463,11 @@ def list_cmd(
     from meti_pi.incident.incidents import list_rows
 
     st = state(ctx)
-    reg = load_register(ctx)
-    rows = list_rows(
-        ((r.id, r.data) for r in reg.of_kind("incidents")), st.today, only_open=only_open, only_overdue=only_overdue
-    )
+    # the incidents alone are read (at 100,000 records: 0.6 s and 114 MB, against 1.5 s and 331 MB read whole)
+    with read_register_lazily(ctx, (), notices=False) as reg:
+        rows = list_rows(
+            ((r.id, r.data) for r in reg.of_kind("incidents")), st.today, only_open=only_open, only_overdue=only_overdue
+        )
     if json_out:
         print_json({"today": st.today.isoformat(), "incidents": rows})
         return

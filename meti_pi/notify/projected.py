@@ -330,12 +330,14 @@ class Loaded:
             pass
 
 
-def load(root: Path, settings: Settings = DEFAULT, kinds: Iterable[str] = FIELDS) -> Loaded:
+def load(root: Path, settings: Settings = DEFAULT, kinds: Iterable[str] = FIELDS, *, notices: bool = True) -> Loaded:
     """The register as the work tree holds it, read lazily with the projections of `kinds`; read
-    whole (`Register.load`) where the work tree cannot be read so."""
+    whole (`Register.load`) where the work tree cannot be read so. `notices`: the notices engine's
+    kept facts and quiet files are read for it (`status`, `notify --check`); without them, a command
+    that reads a few kinds (`incident list`) reads nothing else."""
     kinds = tuple(kinds)
     early = cache.View.open_lazy(root, settings)
-    names = [FILE + kind for kind in kinds] + [facts.FILE, facts.QUIET_FILE]
+    names = [FILE + kind for kind in kinds] + ([facts.FILE, facts.QUIET_FILE] if notices else [])
     # The kept files are read while git compares the work tree (it waits on git: the two overlap).
     ahead = _Ahead(early.store, names) if early is not None else None
     work = worktree.work_tree(root, settings)
@@ -353,8 +355,9 @@ def load(root: Path, settings: Settings = DEFAULT, kinds: Iterable[str] = FIELDS
         load_problems=base.load_problems,
         settings=settings,
     )
-    facts.prime_work(reg, store, records.cid, records.real, lambda: records.cids_of("files"), kept.get(facts.FILE))
-    facts.prime_quiet(reg, store, records.cid, kept.get(facts.QUIET_FILE))
+    if notices:
+        facts.prime_work(reg, store, records.cid, records.real, lambda: records.cids_of("files"), kept.get(facts.FILE))
+        facts.prime_quiet(reg, store, records.cid, kept.get(facts.QUIET_FILE))
     return Loaded(reg, work)
 
 
