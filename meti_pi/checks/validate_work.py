@@ -90,7 +90,8 @@ def validate_work(
     problems = [*loadp, *schemap, *(p for part in parts for p in part)]
     if changed:
         _save(wt, base, ids, keys, today, checks, parts, loadp, schemap, norec, records.made)
-        wt.flush({rel: cid for rel, cid in _base_ids(base).items() if rel in changed})
+    # also drops what the work tree's files held at the last read and no longer do (Store.work_keys)
+    wt.flush({rel: cid for rel, cid in _base_ids(base).items() if rel in changed})
     return problems, count, loadp
 
 

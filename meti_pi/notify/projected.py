@@ -324,8 +324,7 @@ class Loaded:
             quiet = facts.quiet_of(self.reg)
             if quiet is not None:
                 quiet.save()
-            if self.work.view.new:
-                self.work.flush({})
+            self.work.flush({})  # also drops what the work tree's files held at the last read and no longer do
         except OSError:
             pass
 

@@ -80,6 +80,7 @@ from meti_pi.store.cache_files import (
 )
 from meti_pi.store.cache_key import _user_dir, user_key
 from meti_pi.store.cache_layers import layer_fingerprints
+from meti_pi.store.kinds import KINDS, SINGLETONS
 
 
 def layered_store(folder: Path, key: bytes, settings: Settings = DEFAULT) -> Store:
@@ -92,6 +93,15 @@ def layered_store(folder: Path, key: bytes, settings: Settings = DEFAULT) -> Sto
 
 def entry_key(cid: str, schema_file: str) -> str:
     return f"{cid}:{schema_file}"
+
+
+def schema_file_of(rel: str) -> str | None:
+    """The schema file of a register file's path (meti_pi.store.record.schema_file_of_path, which
+    this module cannot import)."""
+    if "/" not in rel:
+        return SINGLETONS.get(rel)
+    spec = KINDS.get(rel.split("/", 1)[0])
+    return spec.schema_file if spec is not None else None
 
 
 class View:
@@ -173,6 +183,23 @@ class View:
         if self.store.save(new, live, texts):
             self.store.forget_results(self.state())
             self.store.prune_base(self.ids)
+        self._save_work(live)
+
+    def _save_work(self, live: set[str]) -> None:
+        """Store.work_keys after a whole read: the content of the files git does not vouch for
+        (changed in the work tree), as a read of the work tree keeps them (WorkTree.flush), and what
+        was kept before and is still held. A read of the work tree alone then drops them once no
+        file holds them (a value typed, read by `validate`, then taken back and read by `status`)."""
+        vouched, store = self.vouched, self.store
+        work = {
+            entry_key(cid, schema)
+            for rel, cid in self.ids.items()
+            if vouched.get(rel) != cid and (schema := schema_file_of(rel))
+        }
+        previous = store.work_keys()
+        keys = work | (previous & live)
+        if keys != previous:
+            store.save_work_keys(keys)
 
     # -- whole-register results
     def state(self) -> str:

@@ -368,6 +368,17 @@ class Store:
         if not _write(path, self.checks_fp, self.key, found):
             _remove(path)
 
+    # -- `work`: the keys of the entries whose content a file of the work tree held when the register
+    # was last read with its work tree (content HEAD does not hold: an edit not committed). A later
+    # read drops those no file holds any more (a 個人番号 typed, read by `status`, then taken back),
+    # which no listing of HEAD's folders would name (meti_pi.store.worktree.WorkTree.flush).
+    def work_keys(self) -> frozenset[str]:
+        found = _read(self.dir / "work", self.records_fp, self.key)
+        return frozenset(k for k in found if isinstance(k, str)) if isinstance(found, tuple) else frozenset()
+
+    def save_work_keys(self, keys: Iterable[str]) -> None:
+        _write(self.dir / "work", self.records_fp, self.key, tuple(sorted(keys)))
+
     def weights(self) -> dict[str, float]:
         found = _read(self.dir / "weights", self.checks_fp, self.key)
         return found if isinstance(found, dict) else {}
