@@ -159,6 +159,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.register_cmds', 'checks.trail'): 'startup',
     ('cli.register_cmds', 'checks.validate'): 'startup',
     ('cli.register_cmds', 'gitlayer'): 'startup',
+    ('cli.register_cmds', 'notify.projected'): 'startup',
     ('cli.register_cmds', 'render.outfile'): 'startup',
     ('cli.register_cmds', 'store.kinds'): 'startup',
     ('cli.register_cmds', 'store.schema'): 'startup',

@@ -10,7 +10,7 @@ from meti_pi import gitlayer
 from meti_pi.actions.transaction import Transaction, commit_paths, transaction
 from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.settings import DEFAULT, Settings
-from meti_pi.store import limits, yamlload
+from meti_pi.store import lazy, limits, yamlload
 from meti_pi.store.beppyo import gou_otsu
 from meti_pi.store.ids import valid_id
 from meti_pi.store.kinds import KINDS
@@ -209,7 +209,13 @@ def find_record(reg: Register, ref: str) -> Record:
         if rec is None:
             raise UsageError(f"no record {ref}; `meti-pi validate` lists what the register holds")
         return rec
-    hits = [r for r in reg.records.values() if r.id == ref]
+    if isinstance(reg.records, lazy.Records):
+        # read lazily (show, history): the files named `ref` in each kind, not every record
+        named = [f"{k}.yaml" for kind in KINDS for k in reg.keys_of(kind) if k.rpartition("/")[2] == ref]
+        reg.records.read(named)
+        hits: list[Record] = [r for rel in named if (r := reg.records.made.get(rel)) is not None]
+    else:
+        hits = [r for r in reg.records.values() if r.id == ref]
     if not hits:
         raise UsageError(f"no record with id {ref!r}; give KIND/ID or an id the register holds")
     if len(hits) > 1:

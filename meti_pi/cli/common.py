@@ -122,11 +122,18 @@ def read_register_lazily(
         loaded = projected.load(root, state(ctx).settings, kinds, notices=notices)
         refuse_unreadable(loaded.overlay_problems())
         yield loaded.reg
-        # a file committed unreadable is found where the scan read it (its projection needed a parse)
-        faults = getattr(loaded.reg.records, "faults", None) or {}
-        refuse_unreadable([p for rel in sorted(faults) for p in faults[rel]])
+        refuse_read_faults(loaded.reg)
         promote()
     loaded.finish()
+
+
+def refuse_read_faults(reg: Register) -> None:
+    """Stop the command (refuse_unreadable) if a file a lazily read register read cannot be read: a
+    file committed unreadable is found where the command read it (its projection needed a parse).
+    Called before printing where what is printed depends on it (`show`), and at the end of every
+    read_register_lazily block."""
+    faults = getattr(reg.records, "faults", None) or {}
+    refuse_unreadable([p for rel in sorted(faults) for p in faults[rel]])
 
 
 def warn_not_regular(load_problems: Any) -> list[Any]:

@@ -18,6 +18,9 @@ from meti_pi.cli.common import (
     console,
     load_register,
     print_json,
+    read_register_lazily,
+    recovered_root,
+    refuse_read_faults,
     state,
     warn_not_regular,
 )
@@ -340,17 +343,20 @@ def show_cmd(
     """A record with its references resolved (division and manager, systems with 別表 row and 甲/乙, contractors)."""
     from meti_pi.actions import records as registry_ops
 
-    reg = load_register(ctx)
-    found = registry_ops.find_record(reg, record)
-    view = registry_ops.resolved_view(reg, found)
-    if json_out:
-        print_json(view)
-        return
+    # the record and what it names, read lazily (at 100,000 records: not 100,000 records built)
+    with read_register_lazily(ctx, (), notices=False) as reg:
+        found = registry_ops.find_record(reg, record)
+        view = registry_ops.resolved_view(reg, found)
+        refuse_read_faults(reg)  # before anything is printed: a reference unreadable is not "missing"
+        if json_out:
+            print_json(view)
+            return
+        text = found.text
     from rich.syntax import Syntax
 
     c = console()
     c.rule(f"{found.key}  ({found.relpath})")
-    body = "\n".join(line for line in found.text.splitlines() if not line.startswith("# yaml-language-server:"))
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("# yaml-language-server:"))
     c.print(Syntax(body, "yaml", theme="ansi_dark", background_color="default", word_wrap=True))
     lines = registry_ops.reference_lines(view["resolved"])
     if lines:
@@ -393,7 +399,13 @@ def history_cmd(
         inside = given.is_relative_to(root.resolve()) and (given.exists() or not (root / target).exists())
         relpath = given.relative_to(root.resolve()).as_posix() if inside else target
     elif target:
-        relpath = registry_ops.find_record(load_register(ctx, unreadable_ok=True), target).relpath
+        # the files named `target` alone are read (the register read lazily); one that cannot be
+        # read is no record, as when the register was read whole
+        from meti_pi.notify import projected
+
+        loaded = projected.load(recovered_root(ctx), st.settings, (), notices=False)
+        warn_not_regular(loaded.overlay_problems())
+        relpath = registry_ops.find_record(loaded.reg, target).relpath
     commits = gitlayer.history(root, relpath, limit=limit)
     if not commits and relpath is not None and not (root / relpath).exists():
         raise UsageError(f"{target}: no such record file in the register, and no commit touched it; check the path")
