@@ -240,3 +240,21 @@ def test_a_division_without_contact_is_warned_when_an_open_incident_needs_it(run
     path.write_text(text, encoding="utf-8")
     doc = json.loads(invoke(runner, root, "validate", "--json").stdout)
     assert not [w for w in doc["warnings"] if w["code"] == "contact-missing"]
+
+
+def test_a_contact_that_is_no_mapping_is_a_schema_error_not_a_crash(runner, root, monkeypatch):
+    """`contact: 代表電話` (a text where the schema wants a mapping) on the 課等 of an open incident
+    that needs a notice: validate raised AttributeError in check_contacts (an outside review, session
+    13). It is the schema's error now, and the 課等 is warned as having no contact."""
+    import re
+
+    path = root / "divisions" / "kanbo-kaikei.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"contact:\n(  .*\n)+", "contact: 代表電話\n", text), encoding="utf-8")
+    for no_cache in ("1", ""):
+        monkeypatch.setenv("METI_PI_NO_CACHE", no_cache)
+        result = invoke(runner, root, "validate", "--json")
+        assert result.exit_code == 1, result.output
+        doc = json.loads(result.stdout)
+        assert [e["path"] for e in doc["errors"]] == ["divisions/kanbo-kaikei.yaml"]
+        assert [w["path"] for w in doc["warnings"] if w["code"] == "contact-missing"] == ["divisions/kanbo-kaikei.yaml"]
