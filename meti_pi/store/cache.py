@@ -80,7 +80,7 @@ from meti_pi.store.cache_files import (
 )
 from meti_pi.store.cache_key import _user_dir, user_key
 from meti_pi.store.cache_layers import layer_fingerprints
-from meti_pi.store.kinds import KINDS, SINGLETONS
+from meti_pi.store.record import schema_file_of_path
 
 
 def layered_store(folder: Path, key: bytes, settings: Settings = DEFAULT) -> Store:
@@ -93,15 +93,6 @@ def layered_store(folder: Path, key: bytes, settings: Settings = DEFAULT) -> Sto
 
 def entry_key(cid: str, schema_file: str) -> str:
     return f"{cid}:{schema_file}"
-
-
-def schema_file_of(rel: str) -> str | None:
-    """The schema file of a register file's path (meti_pi.store.record.schema_file_of_path, which
-    this module cannot import)."""
-    if "/" not in rel:
-        return SINGLETONS.get(rel)
-    spec = KINDS.get(rel.split("/", 1)[0])
-    return spec.schema_file if spec is not None else None
 
 
 class View:
@@ -194,7 +185,7 @@ class View:
         work = {
             entry_key(cid, schema)
             for rel, cid in self.ids.items()
-            if vouched.get(rel) != cid and (schema := schema_file_of(rel))
+            if vouched.get(rel) != cid and (schema := schema_file_of_path(rel))
         }
         previous = store.work_keys()
         keys = work | (previous & live)
