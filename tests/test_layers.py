@@ -106,6 +106,14 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli', 'cli.common'): 'startup',
     ('cli', 'meti_pi'): 'startup',
     ('cli', 'store.limits'): 'startup',
+    (
+        'cli',
+        'checks.validate',
+    ): 'startup: the schema problems, only after a command failed unexpectedly (_schema_cause)',
+    (
+        'cli',
+        'store.register',
+    ): 'startup: the register read whole, only after a command failed unexpectedly (_schema_cause)',
     ('cli.classify', 'actions.classify'): 'startup',
     ('cli.audit', 'actions.inspect'): 'startup',
     ('cli.audit', 'actions.records'): 'startup',

@@ -1,0 +1,71 @@
+"""A record that fails its schema stops a command with the schema's problems, not a crash.
+
+The commands read records as their schema describes them. An outside review (session 13) fuzzed
+the read commands with records edited by hand into shapes the schema refuses (a mapping given as
+text, a list where a date goes, a number for a list) and found 22 places where status, inspect,
+notify, incident and show raised Python errors (exit 3, "a bug"). The funnel (cli.LazyGroup.invoke,
+_schema_cause) now turns such a failure into the register's schema problems, file:line each, exit
+1; a failure on a register whose records all pass their schema is still reported as a bug."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import invoke, make_register
+
+from meti_pi.settings import Settings
+from meti_pi.store.register import Register
+
+# (file, top-level field, value, command): minimal edits the review found, each crashing the command before
+CASES = [
+    ("files/F-2026-S1J6E5.yaml", "holding", "submitted", ("status",)),
+    # (`inspect --year --json` streams its document: what it printed before the failure stays on stdout)
+    ("files/F-2026-S1J6E5.yaml", "holding", "submitted", ("inspect", "--year", "2026", "--division", "chusho-gijutsu")),
+    ("contractors/C-2026-33BGJE.yaml", "contract", "R6", ("status", "--json")),
+    ("beppyo/row-4.yaml", "gou", "F-2026-S1J6E5", ("inspect", "--year", "2026")),
+    ("incidents/INC-2026-EG7F1M.yaml", "assessment", "N-2025-17PBY6", ("incident", "list", "--json")),
+    ("files/F-2026-CT38TF.yaml", "systems", 0, ("show", "files/F-2026-CT38TF")),
+    ("notifications/N-2024-XWB2KM.yaml", "drafts", 1, ("notify", "render", "N-2024-XWB2KM")),
+    ("notifications/N-2023-PC74A1.yaml", "state", [], ("notify", "--check", "--json")),
+]
+
+
+def _edit(root: Path, rel: str, field: str, value: Any) -> None:
+    reg = Register.load(root, settings=Settings(cache=False))
+    rec = reg.records[rel.removesuffix(".yaml")]
+    (root / rel).write_text(
+        json.dumps({**rec.data, field: value}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize(("rel", "field", "value", "args"), CASES, ids=[f"{c[3][0]}-{c[1]}" for c in CASES])
+def test_a_record_failing_its_schema_stops_the_command_with_its_problems(
+    tmp_path: Path, runner: Any, rel: str, field: str, value: Any, args: tuple[str, ...]
+) -> None:
+    root = make_register(tmp_path, example=True)
+    _edit(root, rel, field, value)
+    result = invoke(runner, root, *args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 1, result.output
+    assert f"{rel}:" in result.output and "fail their schema" in result.output
+    if "--json" in args:
+        doc = json.loads(result.stdout)
+        assert doc["ok"] is False and any(e["path"] == rel for e in doc["errors"])
+
+
+def test_a_failure_on_a_valid_register_is_still_a_bug(
+    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not every failure is the data's: with every record valid, the error is raised as it was."""
+    from meti_pi.checks import status
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(status, "due_items", broken)
+    root = make_register(tmp_path, example=True)
+    result = invoke(runner, root, "status")
+    assert isinstance(result.exception, ValueError)
