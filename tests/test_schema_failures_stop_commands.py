@@ -69,3 +69,30 @@ def test_a_failure_on_a_valid_register_is_still_a_bug(
     root = make_register(tmp_path, example=True)
     result = invoke(runner, root, "status")
     assert isinstance(result.exception, ValueError)
+
+
+def test_a_command_that_read_no_register_keeps_its_own_failure(tmp_path: Path) -> None:
+    """`classify` of a dataset reads no register: a failure of its own is a bug (exit 3), even where
+    the register beside it holds a record failing its schema (a fresh process: in-process, the
+    register's modules are always imported)."""
+    import subprocess
+    import sys
+
+    root = make_register(tmp_path, example=True)
+    _edit(root, "files/F-2026-S1J6E5.yaml", "holding", "submitted")
+    data = tmp_path / "staff.csv"
+    data.write_text("氏名,所属\n山田太郎,総務課\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from meti_pi.classify import columnar\n"
+        "def broken(*args, **kwargs): raise ValueError('a bug')\n"
+        "columnar.scan = broken\n"
+        "from meti_pi.classify import detect\n"
+        "detect.scan = broken\n"
+        "from meti_pi.cli import main\n"
+        f"sys.argv = ['meti-pi', '--register', {str(root)!r}, 'classify', {str(data)!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 3, proc.stderr
+    assert "unexpected error" in proc.stderr and "fail their schema" not in proc.stderr

@@ -147,6 +147,8 @@ def _schema_cause(ctx: Any, exc: Exception) -> MetiPiError | None:
 
     if isinstance(exc, (MetiPiError, TyperException, Exit, Abort, OverflowError)):
         return None
+    if "meti_pi.store.register" not in sys.modules:
+        return None  # the command read no register (`classify` of a dataset): its failure is its own
     try:
         from meti_pi.checks.validate import schema_problems
         from meti_pi.cli.common import state
