@@ -357,23 +357,22 @@ def test_run_shared_gives_serial_results_and_survives_a_dead_worker(tmp_path: Pa
     parent = os.getpid()
     died = tmp_path / "died"
 
-    def die_in_a_child() -> str:
+    def die_in_a_child(label: str) -> str:
+        """In a worker: it dies (what it took is run again here). Here: it waits (20 s at most)
+        until a worker has died, so that the other heavy task is left to a worker. Which process
+        takes which task is a race (a worker forked first can take the heaviest): either way one
+        of the two heavy tasks kills a worker."""
         if os.getpid() != parent:
             died.touch()
-            os._exit(7)  # a worker killed mid-way: what it took is run again here
-        return "done here"
-
-    def wait_for_a_death() -> str:
-        # the heaviest task, taken first (by this process): it waits (20 s at most) until a worker
-        # has taken the task that kills it
+            os._exit(7)
         deadline = time.monotonic() + 20
         while not died.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
-        return "waited"
+        return label
 
-    tasks = [wait_for_a_death, *(lambda i=i: i * i for i in range(7)), die_in_a_child]
+    tasks = [lambda: die_in_a_child("first"), *(lambda i=i: i * i for i in range(7)), lambda: die_in_a_child("last")]
     weights = [9.0, *[1.0] * 7, 5.0]
-    assert procs.run_shared(tasks, weights, 3) == ["waited", *(i * i for i in range(7)), "done here"]
+    assert procs.run_shared(tasks, weights, 3) == ["first", *(i * i for i in range(7)), "last"]
     assert died.exists()
 
 
