@@ -425,3 +425,57 @@ def test_one_division_read_lazily_from_a_register_at_the_top_of_its_repository(
     d, e = edit_work_tree(root)
     whole, lazy, made = lazy_and_whole(runner, root, [d, e], monkeypatch)
     assert lazy == whole and made
+
+
+def test_an_error_after_checklists_were_streamed_still_leaves_one_json_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`inspect --year --json` prints each checklist as it is built; an error after the first (here a
+    refusal raised while the second is encoded) ends that same document with the error's members
+    (the contract: exactly one JSON document on stdout), instead of a second document after a
+    cut-off first one."""
+    from typer.testing import CliRunner
+
+    from meti_pi.cli import inspect as cli_inspect
+    from meti_pi.errors import RuleViolation
+
+    root = make_register(tmp_path, example=True)
+    encoded = cli_inspect._with_record
+    calls: list[str] = []
+
+    def second_refused(reg: Any, c: Any) -> Any:
+        calls.append(c.division)
+        if len(calls) == 2:
+            raise RuleViolation("refused while the second checklist was encoded")
+        return encoded(reg, c)
+
+    monkeypatch.setattr(cli_inspect, "_with_record", second_refused)
+    result = invoke(CliRunner(), root, "inspect", "--year", "2026", "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)  # one document: json.loads refuses anything after it
+    assert [c["division"] for c in document["checklists"]] == calls[:1]
+    assert document["ok"] is False and document["exit_code"] == 1
+    assert document["errors"][-1]["message"] == "refused while the second checklist was encoded"
+
+
+def test_a_bug_after_checklists_were_streamed_ends_the_document_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unexpected error (exit 3) after a streamed item: the document is ended with a "bug" error
+    that quotes nothing of the exception (its text may hold register content)."""
+    from meti_pi import cli
+    from meti_pi.cli.common import JsonArrayWriter
+
+    def streams_then_fails() -> None:
+        with JsonArrayWriter({"year": 2026}, "checklists") as write:
+            write(json.dumps({"division": "d1"}))
+            raise ValueError("山田太郎 090-1234-5678")
+
+    monkeypatch.setattr(cli, "app", streams_then_fails)
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 3
+    out = capsys.readouterr().out
+    document = json.loads(out)
+    assert document["checklists"] == [{"division": "d1"}] and document["exit_code"] == 3
+    assert [e["code"] for e in document["errors"]] == ["bug"] and "山田" not in out

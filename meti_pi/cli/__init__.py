@@ -383,6 +383,12 @@ def _exit_now(code: object) -> None:
 
 
 def _unexpected(exc: BaseException) -> None:
+    if "meti_pi.cli.common" in sys.modules:  # a --json document streamed before the failure is ended
+        from meti_pi.cli.common import end_open_document
+
+        bug = "an unexpected error has occurred (a bug; the lines on stderr say where)"
+        error = {"path": None, "line": None, "code": "bug", "key": "", "severity": "error", "message": bug}
+        end_open_document({"ok": False, "exit_code": 3, "errors": [error]})
     # Frames only, no locals and no exception text: messages can quote register or dataset content.
     frames = traceback.extract_tb(exc.__traceback__)
     sys.stderr.write("meti-pi: an unexpected error has occurred (a bug; please report it with these lines):\n")

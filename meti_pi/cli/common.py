@@ -197,7 +197,8 @@ class JsonArrayWriter:
     as they come: `with JsonArrayWriter(head, key) as write:` then `write(encoded)` per item. The
     same bytes, without holding every item (nor their join: a large register's checklists run to
     hundreds of MB). Nothing is written before the first item, so an error raised before it leaves
-    stdout to the error funnel's one JSON document."""
+    stdout to the error funnel's one JSON document; an error raised after it leaves the document
+    open, and the funnel ends it with the error's members (end_open_document): still one document."""
 
     def __init__(self, head: dict[str, Any], key: str) -> None:
         # The document with an empty list ends '[]}' (the key is last): all but those two.
@@ -214,6 +215,23 @@ class JsonArrayWriter:
     def __exit__(self, *exc: object) -> None:
         if exc[0] is None:
             sys.stdout.write(("" if self._started else self._opening) + "]}\n")
+        elif self._started:
+            _OPEN.append(self)  # ended by the error funnel, with the error
+
+
+# A streamed document an error cut short (JsonArrayWriter): its list is open on stdout.
+_OPEN: list[JsonArrayWriter] = []
+
+
+def end_open_document(members: dict[str, Any]) -> bool:
+    """End the document an error cut short, if any, with `members` after its list (`{..., "checklists":
+    [...], "ok": false, "exit_code": 1, "errors": [...]}`: one document on stdout, as the contract
+    says, holding what was printed before the error); False when no document is open."""
+    if not _OPEN:
+        return False
+    _OPEN.clear()
+    sys.stdout.write("], " + json.dumps(members, ensure_ascii=False, default=str)[1:] + "\n")
+    return True
 
 
 def console() -> Console:
@@ -305,7 +323,9 @@ def error_json(exc: MetiPiError) -> None:
     problems = [p.as_json() for p in exc.problems] if isinstance(exc, RuleViolation) else []
     kind = {1: "rule", 2: "usage", 3: "cannot-run"}.get(exc.exit_code, "error")
     problems.append({"path": None, "line": None, "code": kind, "key": "", "severity": "error", "message": str(exc)})
-    print_json({"ok": False, "exit_code": exc.exit_code, "errors": problems})
+    document = {"ok": False, "exit_code": exc.exit_code, "errors": problems}
+    if not end_open_document(document):
+        print_json(document)
 
 
 # -- the terminal shows text, never control sequences ---------------------------------------------
