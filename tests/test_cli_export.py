@@ -247,3 +247,34 @@ def test_personal_data_in_a_published_field_stops_the_export(tmp_path: Path, run
     assert "03-1234" not in result.output
     if refused:
         assert "$.purpose: error[personal-data]" in result.output
+
+
+def test_the_fields_and_wording_from_memory_are_corrected_in_the_policy(runner, root: Path) -> None:
+    """Fields 13-18 of the public ファイル簿 and the wording of its 有/無 answers are FROM MEMORY in
+    the legal brief: policy `filebook` data a register corrects (fields 1-12, VERIFIED, are fixed)."""
+    git(root.parent, "tag", "v1")
+    policy = root / "policy.yaml"
+    original = policy.read_text(encoding="utf-8")
+    assert "    notes: 備考\n" in original and "    sensitive_yes: 含む " in original  # as shipped
+    corrected = original.replace("    notes: 備考\n", "    notes: 備考（訂正）\n")
+    policy.write_text(corrected.replace("    sensitive_yes: 含む ", "    sensitive_yes: 含まれる "), encoding="utf-8")
+    git(root.parent, "commit", "-qam", "policy: ファイル簿の文言を訂正")
+    assert invoke(runner, root, "validate").exit_code == 0
+    rows = _csv_rows(invoke(runner, root, "export", "filebook", "--format", "csv").stdout_bytes)
+    assert rows[0][:17] == list(filebook.HEADERS[:17]) and rows[0][17] == "備考（訂正）"
+    assert rows[1][7] == "含まれる" and rows[2][7] == "含まない"  # the one corrected, the other as shipped
+    doc = json.loads(invoke(runner, root, "export", "filebook", "--json").stdout)
+    assert doc["fields"][17] == {"key": "notes", "header": "備考（訂正）"}
+    assert "| 備考（訂正） |" in invoke(runner, root, "export", "filebook", "--format", "md").stdout
+    since = json.loads(invoke(runner, root, "export", "filebook", "--since", "v1", "--json").stdout)
+    assert since["changes"] == [
+        {
+            "change": "changed",
+            "id": "F-1",
+            "name": "研修受講者名簿",
+            "fields": [{"key": "sensitive", "before": "含む", "after": "含まれる"}],
+        }
+    ]
+    policy.write_text(original.replace("  headers:\n", "  headers:\n    name: 名称\n"), encoding="utf-8")
+    result = invoke(runner, root, "validate")
+    assert result.exit_code == 1 and "policy.yaml:" in result.stdout  # a VERIFIED field is not the policy's

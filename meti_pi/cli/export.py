@@ -134,7 +134,7 @@ def _book_bytes(
                 md, created=today, subject="個人情報ファイル簿", **word.docx_options_from_policy(reg.policy)
             )
     elif fmt is Format.csv:
-        data = filebook.to_csv(filebook.HEADERS, (r.values for r in book.rows))
+        data = filebook.to_csv(book.headers, (r.values for r in book.rows))
     else:
         data = filebook.to_xlsx(book)
     return data, filebook.as_json(book, today=today)

@@ -38,12 +38,13 @@ from meti_pi.classify import classification
 from meti_pi.dates.wareki import to_wareki
 from meti_pi.errors import LazyProblem, Problem, RuleViolation
 from meti_pi.store import problems as located
+from meti_pi.store.policy import DEFAULT_POLICY
 
 if TYPE_CHECKING:
     from meti_pi.store.register import Record, Register
 
-# (json key, header as published). Fields 1-12 VERIFIED, 13-18 FROM MEMORY (legal brief §5.1).
-FIELDS: tuple[tuple[str, str], ...] = (
+# (json key, header as published): fields 1-12 VERIFIED (legal brief §5.1).
+VERIFIED_FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "個人情報ファイルの名称"),
     ("org", "行政機関等の名称"),
     ("division", "個人情報ファイルが利用に供される事務をつかさどる組織の名称"),
@@ -56,23 +57,39 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("disclosure_office", "開示請求等を受理する組織の名称及び所在地"),
     ("special_procedures", "訂正又は利用停止に関する他の法令の規定による特別の手続等"),
     ("file_kind", "個人情報ファイルの種別"),
-    ("linked_manual_file", "令第21条第7項に該当するファイル"),
-    ("invites_proposals", "行政機関等匿名加工情報の提案の募集をする個人情報ファイルである旨"),
-    ("proposal_office", "行政機関等匿名加工情報の提案を受ける組織の名称及び所在地"),
-    ("anonymized_overview", "行政機関等匿名加工情報の概要"),
-    (
-        "anonymized_proposal",
-        "作成された行政機関等匿名加工情報に関する提案を受ける組織の名称及び所在地並びに提案をすることができる期間",
-    ),
-    ("notes", "備考"),
 )
+# Fields 13-18 as published, and the wording of some values, are FROM MEMORY (legal brief §5.1):
+# data, policy `filebook` (defaults in meti_pi.store.policy), which a register corrects in policy.yaml.
+LATER_KEYS = (
+    "linked_manual_file",
+    "invites_proposals",
+    "proposal_office",
+    "anonymized_overview",
+    "anonymized_proposal",
+    "notes",
+)
+
+
+def _filebook_policy(policy: dict[str, Any], part: str) -> dict[str, str]:
+    """policy `filebook.<part>` over its defaults (a value missing or not text: the default's)."""
+    default: dict[str, str] = DEFAULT_POLICY["filebook"][part]
+    book = policy.get("filebook")
+    given = book.get(part) if isinstance(book, dict) else None
+    given = given if isinstance(given, dict) else {}
+    return {k: v if isinstance(v := given.get(k), str) and v else d for k, d in default.items()}
+
+
+def fields_of(policy: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The 18 fields (json key, header as published) under `policy`, in e-Gov order."""
+    headers = _filebook_policy(policy, "headers")
+    return VERIFIED_FIELDS + tuple((k, headers[k]) for k in LATER_KEYS)
+
+
+FIELDS: tuple[tuple[str, str], ...] = fields_of({})  # under the default policy
 HEADERS: tuple[str, ...] = tuple(h for _, h in FIELDS)
 KEYS: tuple[str, ...] = tuple(k for k, _ in FIELDS)
 
 FILE_KIND_LABELS = {"computer": "電算処理ファイル", "manual": "マニュアル処理ファイル"}
-SENSITIVE_LABELS = {True: "含む", False: "含まない"}  # FROM MEMORY wording
-YES_NO = {True: "有", False: "無"}
-INVITES_LABEL = "該当"  # FROM MEMORY wording
 # 75(3) withheld vs nothing to state must read differently (DERIVED wording; e-Gov's own not checked).
 WITHHELD_LABEL = "（法第75条第3項により記載しない）"
 NONE_LABEL = "なし"
@@ -264,8 +281,11 @@ class Row:
         return dict(zip(KEYS, self.values, strict=True))
 
 
-def build_row(fid: str, relpath: str, data: dict[str, Any], divisions: dict[str, dict[str, Any]]) -> Row:
-    """The published values of one listed file, withheld parts blank."""
+def build_row(
+    fid: str, relpath: str, data: dict[str, Any], divisions: dict[str, dict[str, Any]], labels: dict[str, str]
+) -> Row:
+    """The published values of one listed file, withheld parts blank; `labels`: policy
+    `filebook.labels` (the wording of 有/無 answers, FROM MEMORY: correctable)."""
     wh = _withheld(data)
     hidden = {norm(t) for t in _texts(wh.get("record_items"))}
     items = [str(t) for t in _texts(data.get("record_items")) if norm(t) not in hidden]
@@ -290,7 +310,7 @@ def build_row(fid: str, relpath: str, data: dict[str, Any], divisions: dict[str,
         "collection_method": WITHHELD_LABEL
         if wh.get("collection_method")
         else str(data.get("collection_method") or ""),
-        "sensitive": SENSITIVE_LABELS.get(sensitive, "") if isinstance(sensitive, bool) else "",
+        "sensitive": labels["sensitive_yes" if sensitive else "sensitive_no"] if isinstance(sensitive, bool) else "",
         "routine_recipients": (
             WITHHELD_LABEL
             if wh.get("routine_recipients")
@@ -299,8 +319,10 @@ def build_row(fid: str, relpath: str, data: dict[str, Any], divisions: dict[str,
         "disclosure_office": _office(data.get("disclosure_office")),
         "special_procedures": str(data.get("special_procedures") or ""),
         "file_kind": FILE_KIND_LABELS.get(str(kind), ""),
-        "linked_manual_file": YES_NO[linked] if kind == "computer" and isinstance(linked, bool) else "",
-        "invites_proposals": INVITES_LABEL if anon.get("invites_proposals") else "",
+        "linked_manual_file": (
+            labels["linked_yes" if linked else "linked_no"] if kind == "computer" and isinstance(linked, bool) else ""
+        ),
+        "invites_proposals": labels["invites_proposals"] if anon.get("invites_proposals") else "",
         "proposal_office": _office(anon.get("proposal_office")) if anon.get("invites_proposals") else "",
         "anonymized_overview": str(anon.get("overview") or "") if anon.get("created") else "",
         "anonymized_proposal": proposal,
@@ -323,6 +345,11 @@ class Filebook:
     not_listed: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     secrets: dict[str, list[str]] = field(default_factory=dict)  # file id -> withheld texts
+    fields: tuple[tuple[str, str], ...] = FIELDS  # (json key, header as published), under the register's policy
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(h for _, h in self.fields)
 
     def require_clean(self) -> None:
         """RuleViolation (exit 1) when a withheld text would be published."""
@@ -348,17 +375,18 @@ def build(snapshot: Snapshot, today: date) -> Filebook:
     not_listed: Counter[str] = Counter()
     problems: list[Problem] = []
     secrets: dict[str, list[str]] = {}
+    labels = _filebook_policy(snapshot.policy, "labels")
     for fid, (relpath, data) in sorted(snapshot.files.items()):
         secrets[fid] = withheld_texts(data)
         reason = listing_status(data, snapshot.policy, today)
         if reason is not None:
             not_listed[reason] += 1
             continue
-        row = build_row(fid, relpath, data, snapshot.divisions)
+        row = build_row(fid, relpath, data, snapshot.divisions, labels)
         problems.extend(_row_problems(relpath, data, row, secrets[fid]))
         rows.append(row)
     rows.sort(key=lambda r: (_org_order(r.values[1]), r.values[2], r.values[0], r.id))
-    return Filebook(rows, not_listed, problems, secrets)
+    return Filebook(rows, not_listed, problems, secrets, fields_of(snapshot.policy))
 
 
 # ファイル簿 field -> where its text comes from in the record (for problem locations).
@@ -517,7 +545,7 @@ def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidt
         if n > 1:
             lines += ["<!-- pagebreak -->", ""]  # one file per page in Word (e-Gov style); invisible in Markdown
         lines += [f"## {n}. {md_text(row.values[0])}", "", "| 項目 | 内容 |", "|---|---|"]
-        lines += [f"| {md_cell(h)} | {md_cell(v)} |" for h, v in zip(HEADERS, row.values, strict=True)]
+        lines += [f"| {md_cell(h)} | {md_cell(v)} |" for h, v in zip(book.headers, row.values, strict=True)]
         lines.append("")
     return "\n".join(lines)
 
@@ -530,9 +558,9 @@ def to_xlsx(book: Filebook) -> bytes:
     return excel.write_workbook(
         [
             excel.Sheet(
-                "個人情報ファイル簿", HEADERS, rows, paper="A3"
+                "個人情報ファイル簿", book.headers, rows, paper="A3"
             ),  # one row per file: for sorting and filtering (18 columns: A3)
-            excel.Sheet("ファイル簿（1件1頁）", HEADERS, rows, records=True),  # the e-Gov page: 項目 | 内容
+            excel.Sheet("ファイル簿（1件1頁）", book.headers, rows, records=True),  # the e-Gov page: 項目 | 内容
         ],
         title="個人情報ファイル簿",
     )
@@ -541,7 +569,7 @@ def to_xlsx(book: Filebook) -> bytes:
 def as_json(book: Filebook, *, today: date) -> dict[str, Any]:
     return {
         "as_of": today.isoformat(),
-        "fields": [{"key": k, "header": h} for k, h in FIELDS],
+        "fields": [{"key": k, "header": h} for k, h in book.fields],
         "rows": [r.as_dict() for r in book.rows],
         "listed": len(book.rows),
         "not_listed": dict(sorted(book.not_listed.items())),

@@ -10,7 +10,7 @@ from typing import Any
 
 from meti_pi import gitlayer
 from meti_pi.errors import UsageError
-from meti_pi.filebook.book import FIELDS, KEYS, MASK, Filebook, Snapshot, as_of_line, build, md_cell, md_text, norm
+from meti_pi.filebook.book import KEYS, MASK, Filebook, Snapshot, as_of_line, build, md_cell, md_text, norm
 from meti_pi.render.word import right
 from meti_pi.store import policy as policy_mod
 from meti_pi.store import yamlload
@@ -32,6 +32,7 @@ class Diff:
     commit: str
     commit_date: date
     changes: list[Change]
+    headers: dict[str, str]  # json key -> header as published (the newer book's, under its policy)
 
 
 def _mask(value: str, secrets: list[str]) -> str:
@@ -64,12 +65,11 @@ def diff(old: Filebook, new: Filebook, *, rev: str = "", commit: str = "", commi
                 if bv != av
             ]
             changes.append(Change("changed", fid, _mask(a.values[0], secrets), fields))
-    return Diff(rev, commit, commit_date or date.min, changes)
+    return Diff(rev, commit, commit_date or date.min, changes, dict(new.fields))
 
 
 DIFF_HEADERS = ("区分", "個人情報ファイルの名称", "項目", "変更前", "変更後")
 KIND_LABELS = {"added": "追加", "removed": "削除", "changed": "変更"}
-HEADER_OF = dict(FIELDS)
 
 
 def diff_rows(d: Diff) -> list[tuple[str, str, str, str, str]]:
@@ -79,7 +79,7 @@ def diff_rows(d: Diff) -> list[tuple[str, str, str, str, str]]:
         if not c.fields:
             out.append((KIND_LABELS[c.kind], c.name, "", "", ""))
         for key, before, after in c.fields:
-            out.append((KIND_LABELS[c.kind], c.name, HEADER_OF[key], before, after))
+            out.append((KIND_LABELS[c.kind], c.name, d.headers[key], before, after))
     return out
 
 
@@ -99,7 +99,7 @@ def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True) -> str
                 lines += ["ファイル簿から削除する。", ""]
                 continue
             lines += ["| 項目 | 変更前 | 変更後 |", "|---|---|---|"]
-            lines += [f"| {md_cell(HEADER_OF[k])} | {md_cell(b)} | {md_cell(a)} |" for k, b, a in c.fields]
+            lines += [f"| {md_cell(d.headers[k])} | {md_cell(b)} | {md_cell(a)} |" for k, b, a in c.fields]
             lines.append("")
     return "\n".join(lines)
 

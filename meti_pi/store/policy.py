@@ -67,6 +67,28 @@ DEFAULT_POLICY: dict[str, Any] = {
     "lock_timeout_seconds": 30,
     "max_file_bytes": 4 << 20,  # register and option files above this are refused (hostile input; POLICY)
     "documents": {"fullwidth_digits": True, "font_east_asian": "ＭＳ 明朝"},
+    # The public ファイル簿 (APPI 75): fields 13-18 as published and the wording of some answers are
+    # FROM MEMORY (legal brief §5.1: the standard national form, consistent with APPI 110 and 117);
+    # fields 1-12 are VERIFIED and fixed (meti_pi.filebook.book). Confirm against e-Gov and correct here.
+    "filebook": {
+        "headers": {
+            "linked_manual_file": "令第21条第7項に該当するファイル",
+            "invites_proposals": "行政機関等匿名加工情報の提案の募集をする個人情報ファイルである旨",
+            "proposal_office": "行政機関等匿名加工情報の提案を受ける組織の名称及び所在地",
+            "anonymized_overview": "行政機関等匿名加工情報の概要",
+            "anonymized_proposal": (
+                "作成された行政機関等匿名加工情報に関する提案を受ける組織の名称及び所在地並びに提案をすることができる期間"
+            ),
+            "notes": "備考",
+        },
+        "labels": {
+            "sensitive_yes": "含む",
+            "sensitive_no": "含まない",
+            "linked_yes": "有",
+            "linked_no": "無",
+            "invites_proposals": "該当",
+        },
+    },
 }
 
 
