@@ -157,9 +157,10 @@ def test_invalid_record_refused(runner, tmp_path: Path) -> None:
         tmp_path,
         {"divisions/jinji.yaml": DIVISION, "files/F-1.yaml": LISTED.replace("file_kind: computer", "file_kind: paper")},
     )
-    result = invoke(runner, root, "export", "filebook")
-    assert result.exit_code == 1
-    assert "files/F-1.yaml" in result.stderr and "meti-pi validate" in result.stderr
+    for _ in range(2):  # the second run takes the record's schema problems from the read cache
+        result = invoke(runner, root, "export", "filebook")
+        assert result.exit_code == 1
+        assert "files/F-1.yaml:11: $.file_kind" in result.stderr and "meti-pi validate" in result.stderr
 
 
 def test_since(runner, root: Path) -> None:

@@ -202,20 +202,20 @@ def sqlite_cmd(
 def _require_readable(reg: Register, today: date) -> None:
     """Refuse to publish from file or division records that cannot be read or fail their schema:
     a file left out because it could not be read would silently vanish from the book."""
-    from meti_pi.store.problems import record_schema_problems
+    from meti_pi.store.problems import schema_problems
 
     relevant = ("files/", "divisions/", "policy.yaml", "register.yaml")
     problems = [p for p in reg.load_problems if p.path.startswith(relevant)]
-    for rec in (*reg.records.values(), *reg.singletons.values()):
-        if rec.relpath.startswith(relevant):
-            problems.extend(record_schema_problems(rec))
+    read = (*reg.records.values(), *reg.singletons.values())
+    problems.extend(schema_problems(reg, (rec for rec in read if rec.relpath.startswith(relevant))))
     # personal data in a field the ファイル簿 publishes: refused here (validate only warns of it)
     from meti_pi.checks.hygiene import check_personal_data
     from meti_pi.errors import Problem
     from meti_pi.filebook.book import RECORD_KEY
 
     published = tuple(RECORD_KEY.values())
-    for p in check_personal_data(reg, today):
+    files = reg.checked(reg.unchecked, focus=frozenset(k for k in reg.records if k.startswith("files/")))
+    for p in check_personal_data(files, today):  # the files only (not the contractors it also screens)
         if p.path.startswith("files/") and p.key is not None and p.key.startswith(published):
             problems.append(Problem(p.path, p.line, p.code, p.message, "error", p.key))
     if problems:

@@ -3,6 +3,7 @@ read), and the record's schema check. Shared by validate, the domain checks and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from meti_pi.errors import LazyProblem, Problem
@@ -10,7 +11,7 @@ from meti_pi.store import schema, yamlload
 from meti_pi.store.kinds import KINDS, SINGLETONS
 
 if TYPE_CHECKING:
-    from meti_pi.store.register import Record
+    from meti_pi.store.register import Record, Register
 
 
 def at(rec: Record, key_path: tuple[object, ...], code: str, message: str, severity: str = "error") -> Problem:
@@ -45,3 +46,15 @@ def schema_file_of(rec: Record) -> str:
 def record_schema_problems(rec: Record) -> list[Problem]:
     """Schema violations of one record, located."""
     return [at(rec, path, "schema", msg) for path, msg in schema.errors(schema_file_of(rec), rec.data)]
+
+
+def schema_problems(reg: Register, records: Iterable[Record] | None = None) -> Iterator[Problem]:
+    """Schema violations of every record of `reg`, or of `records` (those Register.load already knows,
+    from its cache, are reused: checking 27,000 files again took seconds at 100,000 records)."""
+    view = reg.cache
+    for rec in (*reg.singletons.values(), *reg.records.values()) if records is None else records:
+        known = view.schema.get(rec.relpath) if view is not None and view.objects.get(rec.relpath) is rec else None
+        if known is None:
+            yield from record_schema_problems(rec)
+        else:
+            yield from (Problem(rec.relpath, *p) for p in known)
