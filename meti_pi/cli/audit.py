@@ -16,6 +16,7 @@ from meti_pi.cli.common import (
     load_register,
     option_date,
     print_json,
+    read_register_lazily,
     state,
 )
 from meti_pi.errors import UsageError
@@ -320,9 +321,10 @@ def audit_list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     from meti_pi.inspect import inspection
 
     st = state(ctx)
-    reg = load_register(ctx)
-    audits = inspection.audits_overview(reg, st.today)
-    reviews = inspection.reviews_overview(reg)
+    # the audits, the reviews and the 課等 alone are read (issue 18: not the register whole)
+    with read_register_lazily(ctx, (), notices=False) as reg:
+        audits = inspection.audits_overview(reg, st.today)
+        reviews = inspection.reviews_overview(reg)
     if json_out:
         print_json({"audits": audits, "reviews": reviews})
         return
