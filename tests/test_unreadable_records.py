@@ -98,3 +98,32 @@ def test_show_reads_what_it_shows(tmp_path: Path, runner: Any, monkeypatch: pyte
     for flag, before in zip(((), ("--json",)), expected):
         got = invoke(runner, root, "show", "F-2026-S1J6E5", *flag)
         assert (got.exit_code, got.stdout) == (0, before.stdout)
+
+
+@pytest.mark.parametrize("cache", [True, False], ids=["lazily", "no cache: whole"])
+@pytest.mark.parametrize("committed", [False, True], ids=["edited", "committed"])
+def test_export_filebook_reads_the_files_and_refuses_one_it_cannot_read(
+    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch, committed: bool, cache: bool
+) -> None:
+    """`export filebook` reads the files, the 課等 and the root files (issue 18: not the register
+    whole; read whole without a cache): an incident it cannot read does not stop it; a files record
+    it cannot read does, edited or committed, naming the file (a file left out would silently vanish
+    from the public book)."""
+    if not cache:
+        monkeypatch.setenv("METI_PI_NO_CACHE", "1")
+    root = make_register(tmp_path, example=True)
+    expected = invoke(runner, root, "export", "filebook", "--format", "csv")
+    assert expected.exit_code == 0 and expected.stdout_bytes.count("経済産業省".encode()) > 5  # files listed
+    with (root / BROKEN_INCIDENT).open("a", encoding="utf-8") as handle:
+        handle.write("summary: [broken\n")
+    git(root, "commit", "-q", "-am", "a broken incident")
+    got = invoke(runner, root, "export", "filebook", "--format", "csv")
+    assert (got.exit_code, got.stdout_bytes) == (0, expected.stdout_bytes)
+    git(root, "checkout", "-q", "HEAD~1", "--", BROKEN_INCIDENT)
+    git(root, "commit", "-q", "-am", "the incident back")
+    with (root / BROKEN).open("a", encoding="utf-8") as handle:
+        handle.write("name: [broken\n")
+    if committed:
+        git(root, "commit", "-q", "-am", "a broken file")
+    got = invoke(runner, root, "export", "filebook", "--format", "csv")
+    assert got.exit_code == 1 and f"{BROKEN}:" in got.output and got.stdout_bytes == b""

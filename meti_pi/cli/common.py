@@ -104,7 +104,11 @@ def read_whole(ctx: typer.Context, root: Path, *, unreadable_ok: bool = False) -
 
 @contextmanager
 def read_register_lazily(
-    ctx: typer.Context, projected_kinds: tuple[str, ...] | None = None, *, notices: bool = True
+    ctx: typer.Context,
+    projected_kinds: tuple[str, ...] | None = None,
+    *,
+    notices: bool = True,
+    unreadable_ok: bool = False,
 ) -> Iterator[Register]:
     """The register for a read-only scan (`status`, `notify --check`, `incident list`): the work tree
     read lazily (a record is built when first read), the records these scan given by their
@@ -113,16 +117,20 @@ def read_register_lazily(
     by projections (default: every kind projected.FIELDS names); `notices`: the notices engine's kept
     facts are read for it (False: a command that never asks for a notice's requirements).
     The collector is paused for the read and the scan (done in one go); when the block ends well its
-    objects, alive, go to the oldest generation (gcpause.promote: not walked again when it resumes)."""
+    objects, alive, go to the oldest generation (gcpause.promote: not walked again when it resumes).
+    `unreadable_ok` (export, which names the files it needs itself): a file that cannot be read does
+    not stop the command here."""
     from meti_pi.notify import projected
 
     root = recovered_root(ctx)
     kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
     with paused_gc():
         loaded = projected.load(root, state(ctx).settings, kinds, notices=notices)
-        refuse_unreadable(loaded.overlay_problems())
+        if not unreadable_ok:
+            refuse_unreadable(loaded.overlay_problems())
         yield loaded.reg
-        refuse_read_faults(loaded.reg)
+        if not unreadable_ok:
+            refuse_read_faults(loaded.reg)
         promote()
     loaded.finish()
 

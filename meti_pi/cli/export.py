@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from meti_pi.cli.common import JsonOpt, load_register, print_json, report_problems, state
+from meti_pi.cli.common import JsonOpt, load_register, print_json, read_register_lazily, report_problems, state
 from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import date
 
     from meti_pi.filebook.book import Filebook
-    from meti_pi.store.register import Register
+    from meti_pi.store.register import Record, Register
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 export_app = typer.Typer(
@@ -75,20 +76,21 @@ def filebook_cmd(
     from meti_pi.filebook import book as filebook
 
     st = state(ctx)
-    reg = load_register(ctx, unreadable_ok=True)  # its own refusal names the files it needs
-    _require_readable(reg, st.today)
-    book = filebook.build(filebook.Snapshot.from_register(reg), st.today)
-    book.problems = filebook.with_lines(book.problems, reg)
-    warnings = [p for p in book.problems if p.severity != "error"]
-    book.require_clean()
-    if warnings:
-        report_problems(warnings)
-    fullwidth = bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True))
-
-    if since is not None:
-        data, summary = _since_bytes(reg, since, book, fmt, st.today, fullwidth)
-    else:
-        data, summary = _book_bytes(reg, book, fmt, st.today, fullwidth)
+    # the files, the 課等 and the root files alone are read (issue 18: not the register whole); its
+    # own refusal names the files it needs (_require_readable)
+    with read_register_lazily(ctx, (), notices=False, unreadable_ok=True) as reg:
+        _require_readable(reg, st.today)
+        book = filebook.build(filebook.Snapshot.from_register(reg), st.today)
+        book.problems = filebook.with_lines(book.problems, reg)
+        warnings = [p for p in book.problems if p.severity != "error"]
+        book.require_clean()
+        if warnings:
+            report_problems(warnings)
+        fullwidth = bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True))
+        if since is not None:
+            data, summary = _since_bytes(reg, since, book, fmt, st.today, fullwidth)
+        else:
+            data, summary = _book_bytes(reg, book, fmt, st.today, fullwidth)
     _emit(data, summary, fmt, out, json_out)
 
 
@@ -204,17 +206,23 @@ def _require_readable(reg: Register, today: date) -> None:
     a file left out because it could not be read would silently vanish from the book."""
     from meti_pi.store.problems import schema_problems
 
-    relevant = ("files/", "divisions/", "policy.yaml", "register.yaml")
-    problems = [p for p in reg.load_problems if p.path.startswith(relevant)]
-    read = (*reg.records.values(), *reg.singletons.values())
-    problems.extend(schema_problems(reg, (rec for rec in read if rec.relpath.startswith(relevant))))
+    roots = {"policy.yaml", "register.yaml"}
+    rels = {f"{key}.yaml" for kind in ("files", "divisions") for key in reg.keys_of(kind)} | roots
+    # read lazily: each file's load and schema problems (from the cache where known), the root files' too
+    found = reg.problems_of(rels)
+    if found is None:  # read whole
+        problems = [p for p in reg.load_problems if p.path.startswith(("files/", "divisions/")) or p.path in roots]
+        records: Iterable[Record] = (r for r in (*reg.records.values(), *reg.singletons.values()) if r.relpath in rels)
+        problems.extend(schema_problems(reg, records))
+    else:
+        problems = found
     # personal data in a field the ファイル簿 publishes: refused here (validate only warns of it)
     from meti_pi.checks.hygiene import check_personal_data
     from meti_pi.errors import Problem
     from meti_pi.filebook.book import RECORD_KEY
 
     published = tuple(RECORD_KEY.values())
-    files = reg.checked(reg.unchecked, focus=frozenset(k for k in reg.records if k.startswith("files/")))
+    files = reg.checked(reg.unchecked, focus=frozenset(reg.keys_of("files")))
     for p in check_personal_data(files, today):  # the files only (not the contractors it also screens)
         if p.path.startswith("files/") and p.key is not None and p.key.startswith(published):
             problems.append(Problem(p.path, p.line, p.code, p.message, "error", p.key))
