@@ -268,6 +268,7 @@ def test_the_fields_and_wording_from_memory_are_corrected_in_the_policy(runner, 
     assert doc["fields"][17] == {"key": "notes", "header": "備考（訂正）"}
     assert "| 備考（訂正） |" in invoke(runner, root, "export", "filebook", "--format", "md").stdout
     since = json.loads(invoke(runner, root, "export", "filebook", "--since", "v1", "--json").stdout)
+    assert since["header_changes"] == [{"key": "notes", "before": "備考", "after": "備考（訂正）"}]
     assert since["changes"] == [
         {
             "change": "changed",
@@ -276,6 +277,19 @@ def test_the_fields_and_wording_from_memory_are_corrected_in_the_policy(runner, 
             "fields": [{"key": "sensitive", "before": "含む", "after": "含まれる"}],
         }
     ]
+    md = invoke(runner, root, "export", "filebook", "--since", "v1", "--format", "md").stdout
+    assert "## 項目名の変更（1件）" in md and "| 備考 | 備考（訂正） |" in md
+    rows = _csv_rows(invoke(runner, root, "export", "filebook", "--since", "v1").stdout_bytes)
+    assert rows[1] == ["項目名の変更", "", "備考（訂正）", "備考", "備考（訂正）"]
+    told = invoke(runner, root, "export", "filebook", "--since", "v1", "--out", str(root.parent / "d.csv"))
+    assert "1 change(s) and 1 header change(s) since v1" in told.stderr
     policy.write_text(original.replace("  headers:\n", "  headers:\n    name: 名称\n"), encoding="utf-8")
     result = invoke(runner, root, "validate")
     assert result.exit_code == 1 and "policy.yaml:" in result.stdout  # a VERIFIED field is not the policy's
+    # the hints of a root file's problems say where its fields are listed and how to correct it (no
+    # `meti-pi schema policy`, no `--set`: neither works for policy.yaml)
+    assert ".schemas/policy.schema.json" in result.stdout and "meti-pi schema policy" not in result.stdout
+    policy.write_text(original.replace("    notes: 備考\n", "    notes: 5\n"), encoding="utf-8")
+    result = invoke(runner, root, "validate")
+    assert result.exit_code == 1 and "filebook.headers.notes" in result.stdout
+    assert "in policy.yaml" in result.stdout and "--set" not in result.stdout

@@ -479,3 +479,53 @@ def test_a_bug_after_checklists_were_streamed_ends_the_document_too(
     document = json.loads(out)
     assert document["checklists"] == [{"division": "d1"}] and document["exit_code"] == 3
     assert [e["code"] for e in document["errors"]] == ["bug"] and "山田" not in out
+
+
+def test_a_document_left_open_by_one_run_does_not_reach_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug after a streamed checklist in an in-process run (no main() to end the document) leaves
+    no state behind: the next command's error is its own whole document (a review found the next
+    run printing the tail of the other one)."""
+    from typer.testing import CliRunner
+
+    from meti_pi.cli import inspect as cli_inspect
+
+    root = make_register(tmp_path, example=True)
+    encoded = cli_inspect._with_record
+    calls: list[str] = []
+
+    def second_fails(reg: Any, c: Any) -> Any:
+        calls.append(c.division)
+        if len(calls) == 2:
+            raise ValueError("a bug")
+        return encoded(reg, c)
+
+    monkeypatch.setattr(cli_inspect, "_with_record", second_fails)
+    runner = CliRunner()
+    failed = invoke(runner, root, "inspect", "--year", "2026", "--json")
+    assert failed.exit_code != 0 and failed.stdout.startswith('{"year": 2026')
+    result = invoke(runner, root, "show", "NOPE-1", "--json")
+    assert result.exit_code != 0
+    document = json.loads(result.stdout)
+    assert document["ok"] is False and "checklists" not in document
+
+
+def test_an_interrupt_after_checklists_were_streamed_ends_the_document(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from meti_pi import cli
+    from meti_pi.cli.common import JsonArrayWriter
+
+    def streams_then_interrupted() -> None:
+        with JsonArrayWriter({"year": 2026}, "checklists") as write:
+            write(json.dumps({"division": "d1"}))
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", streams_then_interrupted)
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 130
+    document = json.loads(capsys.readouterr().out)
+    assert document["checklists"] == [{"division": "d1"}] and document["exit_code"] == 130
+    assert [e["code"] for e in document["errors"]] == ["interrupted"]

@@ -185,3 +185,16 @@ def test_ppc_notice_74_3_listed_once_a_notified_file_ends(tmp_path):
     notices = _by(due_items(reg, TODAY), "notice")
     assert [(n.article, n.overdue) for n in notices] == [("APPI 74(3)", False)]
     assert "保有終了" in notices[0].title
+
+
+def test_the_screen_names_the_law_of_a_ppc_notice(tmp_path):
+    """The 区分・条項 column: the rule's own articles as 第35条第1項, the law's as 法第74条第1項 (a
+    new user's check found '第APPI 74条第1項' on the screen)."""
+    from conftest import invoke
+    from typer.testing import CliRunner
+
+    root = make_register(tmp_path, example=True)
+    result = invoke(CliRunner(), root, "status", "--all")
+    assert result.exit_code == 0, result.output
+    assert "法第74条第1項" in result.stdout and "第35条第1項" in result.stdout
+    assert "APPI" not in result.stdout

@@ -92,6 +92,10 @@ class LazyGroup(TyperGroup):
         from typer._click.exceptions import UsageError as ClickUsageError
 
         wants_json = _wants_json(ctx)  # read before the group hands the arguments to the subcommand
+        if "meti_pi.cli.common" in sys.modules:
+            from meti_pi.cli.common import forget_open_document
+
+            forget_open_document()
         try:
             try:
                 return super().invoke(ctx)
@@ -345,6 +349,7 @@ def main() -> None:
         _exit_now(exc.code)
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted (^C)\n")
+        _end_open_document(130, "interrupted", "interrupted (^C) before the document was complete")
         raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - the single place an unexpected error is turned into a message
         _unexpected(exc)
@@ -382,13 +387,17 @@ def _exit_now(code: object) -> None:
     os._exit(status)
 
 
-def _unexpected(exc: BaseException) -> None:
-    if "meti_pi.cli.common" in sys.modules:  # a --json document streamed before the failure is ended
+def _end_open_document(code: int, kind: str, message: str) -> None:
+    """A --json document streamed before the command stopped is ended (one document on stdout)."""
+    if "meti_pi.cli.common" in sys.modules:
         from meti_pi.cli.common import end_open_document
 
-        bug = "an unexpected error has occurred (a bug; the lines on stderr say where)"
-        error = {"path": None, "line": None, "code": "bug", "key": "", "severity": "error", "message": bug}
-        end_open_document({"ok": False, "exit_code": 3, "errors": [error]})
+        error = {"path": None, "line": None, "code": kind, "key": "", "severity": "error", "message": message}
+        end_open_document({"ok": False, "exit_code": code, "errors": [error]})
+
+
+def _unexpected(exc: BaseException) -> None:
+    _end_open_document(3, "bug", "an unexpected error has occurred (a bug; the lines on stderr say where)")
     # Frames only, no locals and no exception text: messages can quote register or dataset content.
     frames = traceback.extract_tb(exc.__traceback__)
     sys.stderr.write("meti-pi: an unexpected error has occurred (a bug; please report it with these lines):\n")

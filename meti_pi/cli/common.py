@@ -231,6 +231,11 @@ class JsonArrayWriter:
 _OPEN: list[JsonArrayWriter] = []
 
 
+def forget_open_document() -> None:
+    """At the start of a command: a document an earlier in-process run left open is not this one's."""
+    _OPEN.clear()
+
+
 def end_open_document(members: dict[str, Any]) -> bool:
     """End the document an error cut short, if any, with `members` after its list (`{..., "checklists":
     [...], "ok": false, "exit_code": 1, "errors": [...]}`: one document on stdout, as the contract

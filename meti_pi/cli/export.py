@@ -241,13 +241,20 @@ def _write(path: Path, data: bytes) -> None:
 
 def _counts(summary: dict[str, object]) -> dict[str, object]:
     if "changes" in summary:
-        return {"since": summary["since"], "since_commit": summary["since_commit"], "changes": len(summary["changes"])}  # type: ignore[arg-type]
+        return {
+            "since": summary["since"],
+            "since_commit": summary["since_commit"],
+            "changes": len(summary["changes"]),  # type: ignore[arg-type]
+            "header_changes": len(summary["header_changes"]),  # type: ignore[arg-type]
+        }
     return {"listed": summary["listed"], "not_listed": summary["not_listed"]}
 
 
 def _describe(summary: dict[str, object]) -> str:
     if "changes" in summary:
-        return f"{len(summary['changes'])} change(s) since {summary['since']}"  # type: ignore[arg-type]
+        renamed = len(summary["header_changes"])  # type: ignore[arg-type]
+        headers = f" and {renamed} header change(s)" if renamed else ""
+        return f"{len(summary['changes'])} change(s){headers} since {summary['since']}"  # type: ignore[arg-type]
     not_listed = summary["not_listed"]
     assert isinstance(not_listed, dict)
     left = sum(not_listed.values())

@@ -59,7 +59,6 @@ def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: 
     from rich.table import Table
 
     from meti_pi.checks.status import CATEGORY_JA
-    from meti_pi.inspect.checklist import article_ja
 
     c = console()
     head = f"{today.isoformat()} 現在　期限経過 {counts['overdue']}件　{horizon}日以内・対応中 {counts['due']}件"
@@ -80,7 +79,7 @@ def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: 
         table.add_row(
             i.due.isoformat() if i.due else "—",
             "—" if days is None else str(days),
-            f"{CATEGORY_JA[i.category]}\n第{article_ja(i.article)}",
+            f"{CATEGORY_JA[i.category]}\n{_article_cell(i.article)}",
             f"{i.title}\n({i.ref})",
             i.division or "—",
             style=style,
@@ -96,3 +95,15 @@ def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: 
             f"ほか {len(items) - len(shown)}件（全 {len(items)}件: {by}）。"
             "すべて表示するには meti-pi status --all（--json はすべてを出力）"
         )
+
+
+def _article_cell(article: str) -> str:
+    """'35(1)' -> '第35条第1項' (the rule's own article); 'APPI 74(1)' -> '法第74条第1項' (the law's:
+    it read '第APPI 74条第1項')."""
+    from meti_pi.inspect.checklist import article_ja
+
+    law, _, number = article.rpartition(" ")
+    return f"{_LAW_JA.get(law, law)}第{article_ja(number)}"
+
+
+_LAW_JA = {"": "", "APPI": "法"}  # the law an obligation's article is of: none, the rule's own

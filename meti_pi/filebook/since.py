@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,9 @@ class Diff:
     commit_date: date
     changes: list[Change]
     headers: dict[str, str]  # json key -> header as published (the newer book's, under its policy)
+    # (json key, header before, header after) of the fields whose published header changed (policy
+    # filebook.headers: fields 13-18)
+    header_changes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _mask(value: str, secrets: list[str]) -> str:
@@ -65,16 +68,20 @@ def diff(old: Filebook, new: Filebook, *, rev: str = "", commit: str = "", commi
                 if bv != av
             ]
             changes.append(Change("changed", fid, _mask(a.values[0], secrets), fields))
-    return Diff(rev, commit, commit_date or date.min, changes, dict(new.fields))
+    before_headers = dict(old.fields)
+    renamed = [(k, before_headers[k], h) for k, h in new.fields if before_headers.get(k, h) != h]
+    return Diff(rev, commit, commit_date or date.min, changes, dict(new.fields), renamed)
 
 
 DIFF_HEADERS = ("区分", "個人情報ファイルの名称", "項目", "変更前", "変更後")
 KIND_LABELS = {"added": "追加", "removed": "削除", "changed": "変更"}
+RENAMED_LABEL = "項目名の変更"
 
 
 def diff_rows(d: Diff) -> list[tuple[str, str, str, str, str]]:
-    """One row per changed field (a removed file: one row without a field)."""
-    out = []
+    """One row per changed header (first), then one per changed field (a removed file: one row
+    without a field)."""
+    out = [(RENAMED_LABEL, "", after, before, after) for _key, before, after in d.header_changes]
     for c in d.changes:
         if not c.fields:
             out.append((KIND_LABELS[c.kind], c.name, "", "", ""))
@@ -86,8 +93,12 @@ def diff_rows(d: Diff) -> list[tuple[str, str, str, str, str]]:
 def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True) -> str:
 
     lines = [f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）", "", right(as_of_line(today, fullwidth_digits)), ""]
-    if not d.changes:
+    if not d.changes and not d.header_changes:
         return "\n".join([*lines, "変更はありません。", ""])
+    if d.header_changes:
+        lines += [f"## {RENAMED_LABEL}（{len(d.header_changes)}件）", "", "| 変更前 | 変更後 |", "|---|---|"]
+        lines += [f"| {md_cell(before)} | {md_cell(after)} |" for _key, before, after in d.header_changes]
+        lines.append("")
     for kind in ("added", "removed", "changed"):
         group = [c for c in d.changes if c.kind == kind]
         if not group:
@@ -109,6 +120,7 @@ def diff_json(d: Diff) -> dict[str, Any]:
         "since": d.rev,
         "since_commit": d.commit,
         "since_date": d.commit_date.isoformat(),
+        "header_changes": [{"key": k, "before": b, "after": a} for k, b, a in d.header_changes],
         "changes": [
             {
                 "change": c.kind,

@@ -84,13 +84,12 @@ def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
     for err in _validator(schema_file).iter_errors(data):
         unknown = _unknown_keys(err)
         if unknown:  # at each key's own line, with its path and what to do (not at the mapping's first line)
-            kind = schema.get("$id", "").rsplit("/", 1)[-1].removesuffix(".schema.json")
             for key in unknown:
                 found.append(
                     (
                         (*err.absolute_path, key),
                         f"{key!r} is not a field of this record: check its spelling, or remove it "
-                        f"(`meti-pi schema {kind}` lists the fields)",
+                        f"({_field_list(schema)} lists the fields)",
                     )
                 )
             continue
@@ -195,6 +194,23 @@ def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
     }.get(str(kind), str(kind or "value"))
 
 
+def _root_file(schema: dict[str, Any]) -> str | None:
+    """The root file a schema is for (policy.yaml, register.yaml, citations.yaml), None for a record
+    kind's: a root file is edited, never made with `new --set`, and `meti-pi schema` lists kinds only."""
+    from meti_pi.store.kinds import SINGLETONS
+
+    name = schema.get("$id", "").rsplit("/", 1)[-1]
+    return next((rel for rel, file in SINGLETONS.items() if file == name), None)
+
+
+def _field_list(schema: dict[str, Any]) -> str:
+    """Where the fields are listed: `meti-pi schema KIND`, or a root file's schema file."""
+    name = schema.get("$id", "").rsplit("/", 1)[-1]
+    if _root_file(schema) is not None:
+        return f"the register's .schemas/{name} (`meti-pi schemas --write` writes it)"
+    return f"`meti-pi schema {name.removesuffix('.schema.json')}`"
+
+
 def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str:
     """How to set `key`: as YAML in the record (then `meti-pi commit`) and as `--set` for
     `meti-pi new`; an object by its parts."""
@@ -210,6 +226,9 @@ def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str
     else:
         value = example_value(schema, node)
         yaml, flags = f"{leaf}: {value}", f"--set {key}={value}"
+    root = _root_file(schema)
+    if root is not None:
+        return f"`{yaml}` in {root}, then `meti-pi commit`"
     return f"`{yaml}` in the record, then `meti-pi commit` (new records: {flags})"
 
 
@@ -235,7 +254,7 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
         return (
             f" — {title}（{key}）is required{why}; "
             f"what it holds: {node.get('description', '')} Set it as {_set_examples(schema, key, node)}"
-            f" (all fields: `meti-pi schema {schema.get('$id', '').rsplit('/', 1)[-1].removesuffix('.schema.json')}`)"
+            f" (all fields: {_field_list(schema)})"
         ).replace("  ", " ")
     found = subschema_at(schema, path)
     if found is None or not path:
@@ -245,7 +264,10 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
     if err.validator == "type" and node.get("type") == "object":
         return f" — {node.get('title', key)}（{key}）has parts: set them as {_set_examples(schema, key, node)}"
     if err.validator in ("type", "enum", "pattern", "format", "const"):
-        return f" — {node.get('title', key)}（{key}）is {field_type(schema, node)}, e.g. --set {key}={example_value(schema, node)}"
+        value = example_value(schema, node)
+        root = _root_file(schema)
+        example = f"`{key.rsplit('.', 1)[-1]}: {value}` in {root}" if root is not None else f"--set {key}={value}"
+        return f" — {node.get('title', key)}（{key}）is {field_type(schema, node)}, e.g. {example}"
     return ""
 
 
