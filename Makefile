@@ -52,6 +52,7 @@ bench: $(STAMP)
 
 # Independent check of every record of both registers against the shipped schemas.
 check-schemas: $(STAMP)
+	$(PY) -m pip install -q check-jsonschema
 	$(PY) tests/check_registers_with_check_jsonschema.py
 
 # The package's copies of the source-of-truth folders (wheels carry meti_pi/data/, not schemas/ or
