@@ -427,6 +427,24 @@ def test_one_division_read_lazily_from_a_register_at_the_top_of_its_repository(
     assert lazy == whole and made
 
 
+def _second_checklist_raises(monkeypatch: pytest.MonkeyPatch, error: Exception) -> list[str]:
+    """`inspect --json` raises `error` while encoding the second checklist; the divisions encoded so
+    far (or tried) are noted in the list returned."""
+    from meti_pi.cli import inspect as cli_inspect
+
+    encoded = cli_inspect._with_record
+    calls: list[str] = []
+
+    def second_raises(reg: Any, c: Any) -> Any:
+        calls.append(c.division)
+        if len(calls) == 2:
+            raise error
+        return encoded(reg, c)
+
+    monkeypatch.setattr(cli_inspect, "_with_record", second_raises)
+    return calls
+
+
 def test_an_error_after_checklists_were_streamed_still_leaves_one_json_document(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -436,20 +454,10 @@ def test_an_error_after_checklists_were_streamed_still_leaves_one_json_document(
     cut-off first one."""
     from typer.testing import CliRunner
 
-    from meti_pi.cli import inspect as cli_inspect
     from meti_pi.errors import RuleViolation
 
     root = make_register(tmp_path, example=True)
-    encoded = cli_inspect._with_record
-    calls: list[str] = []
-
-    def second_refused(reg: Any, c: Any) -> Any:
-        calls.append(c.division)
-        if len(calls) == 2:
-            raise RuleViolation("refused while the second checklist was encoded")
-        return encoded(reg, c)
-
-    monkeypatch.setattr(cli_inspect, "_with_record", second_refused)
+    calls = _second_checklist_raises(monkeypatch, RuleViolation("refused while the second checklist was encoded"))
     result = invoke(CliRunner(), root, "inspect", "--year", "2026", "--json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)  # one document: json.loads refuses anything after it
@@ -489,19 +497,8 @@ def test_a_document_left_open_by_one_run_does_not_reach_the_next(
     run printing the tail of the other one)."""
     from typer.testing import CliRunner
 
-    from meti_pi.cli import inspect as cli_inspect
-
     root = make_register(tmp_path, example=True)
-    encoded = cli_inspect._with_record
-    calls: list[str] = []
-
-    def second_fails(reg: Any, c: Any) -> Any:
-        calls.append(c.division)
-        if len(calls) == 2:
-            raise ValueError("a bug")
-        return encoded(reg, c)
-
-    monkeypatch.setattr(cli_inspect, "_with_record", second_fails)
+    _second_checklist_raises(monkeypatch, ValueError("a bug"))
     runner = CliRunner()
     failed = invoke(runner, root, "inspect", "--year", "2026", "--json")
     assert failed.exit_code != 0 and failed.stdout.startswith('{"year": 2026')
