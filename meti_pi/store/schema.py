@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from meti_pi.store.kinds import SINGLETONS
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 
 # Where the schemas come from, when not the package (Settings.schemas; cli/ sets it from $METI_PI_SCHEMAS).
@@ -197,8 +198,6 @@ def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
 def _root_file(schema: dict[str, Any]) -> str | None:
     """The root file a schema is for (policy.yaml, register.yaml, citations.yaml), None for a record
     kind's: a root file is edited, never made with `new --set`, and `meti-pi schema` lists kinds only."""
-    from meti_pi.store.kinds import SINGLETONS
-
     name = schema.get("$id", "").rsplit("/", 1)[-1]
     return next((rel for rel, file in SINGLETONS.items() if file == name), None)
 
