@@ -108,7 +108,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli', 'store.limits'): 'startup',
     (
         'cli',
-        'checks.validate',
+        'store.problems',
     ): 'startup: the schema problems, only after a command failed unexpectedly (_schema_cause)',
     (
         'cli',
@@ -167,7 +167,6 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.register_cmds', 'checks.trail'): 'startup',
     ('cli.register_cmds', 'checks.validate'): 'startup',
     ('cli.register_cmds', 'gitlayer'): 'startup',
-    ('cli.register_cmds', 'notify.projected'): 'startup',
     ('cli.register_cmds', 'render.outfile'): 'startup',
     ('cli.register_cmds', 'store.kinds'): 'startup',
     ('cli.register_cmds', 'store.schema'): 'startup',

@@ -12,9 +12,10 @@ from typing import Any
 
 from conftest import git, make_register
 
-from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, schema_problems, validate_register
+from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
 from meti_pi.store import lazy
 from meti_pi.store.listing import Listing
+from meti_pi.store.problems import schema_problems
 from meti_pi.store.register import Register, tree_of
 
 TODAY = date(2026, 11, 26)

@@ -16,17 +16,11 @@ from meti_pi.checks.shared import Check, run_checks
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
-from meti_pi.store import problems, refs, schema
+from meti_pi.store import refs, schema
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS
-from meti_pi.store.problems import at
+from meti_pi.store.problems import at, schema_problems
 from meti_pi.store.register import Record, Register
-
-
-def schema_problems(reg: Register) -> Iterator[Problem]:
-    """Schema violations of every record (those Register.load already knows, from its cache, are reused)."""
-    return problems.schema_problems(reg)
-
 
 # -- cross-record checks ---------------------------------------------------------------
 

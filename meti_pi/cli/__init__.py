@@ -154,9 +154,9 @@ def _schema_cause(ctx: Any, exc: Exception) -> MetiPiError | None:
     if "meti_pi.store.register" not in sys.modules:
         return None  # the command read no register (`classify` of a dataset): its failure is its own
     try:
-        from meti_pi.checks.validate import schema_problems
         from meti_pi.cli.common import state
         from meti_pi.errors import RuleViolation
+        from meti_pi.store.problems import schema_problems
         from meti_pi.store.register import Register
 
         st = state(ctx)

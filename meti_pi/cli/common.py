@@ -118,16 +118,16 @@ def read_register_lazily(
     facts are read for it (False: a command that never asks for a notice's requirements).
     The collector is paused for the read and the scan (done in one go); when the block ends well its
     objects, alive, go to the oldest generation (gcpause.promote: not walked again when it resumes).
-    `unreadable_ok` (export, which names the files it needs itself): a file that cannot be read does
-    not stop the command here."""
+    `unreadable_ok` (export and history, which name the files they need themselves): a file that cannot
+    be read does not stop the command here; a changed one that is no regular file is said on stderr,
+    as read_whole says it."""
     from meti_pi.notify import projected
 
     root = recovered_root(ctx)
     kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
     with paused_gc():
         loaded = projected.load(root, state(ctx).settings, kinds, notices=notices)
-        if not unreadable_ok:
-            refuse_unreadable(loaded.overlay_problems())
+        (warn_not_regular if unreadable_ok else refuse_unreadable)(loaded.overlay_problems())
         yield loaded.reg
         if not unreadable_ok:
             refuse_read_faults(loaded.reg)

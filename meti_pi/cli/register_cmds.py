@@ -19,7 +19,6 @@ from meti_pi.cli.common import (
     load_register,
     print_json,
     read_register_lazily,
-    recovered_root,
     refuse_read_faults,
     state,
     warn_not_regular,
@@ -401,11 +400,8 @@ def history_cmd(
     elif target:
         # the files named `target` alone are read (the register read lazily); one that cannot be
         # read is no record, as when the register was read whole
-        from meti_pi.notify import projected
-
-        loaded = projected.load(recovered_root(ctx), st.settings, (), notices=False)
-        warn_not_regular(loaded.overlay_problems())
-        relpath = registry_ops.find_record(loaded.reg, target).relpath
+        with read_register_lazily(ctx, (), notices=False, unreadable_ok=True) as reg:
+            relpath = registry_ops.find_record(reg, target).relpath
     commits = gitlayer.history(root, relpath, limit=limit)
     if not commits and relpath is not None and not (root / relpath).exists():
         raise UsageError(f"{target}: no such record file in the register, and no commit touched it; check the path")

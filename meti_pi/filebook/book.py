@@ -59,19 +59,13 @@ VERIFIED_FIELDS: tuple[tuple[str, str], ...] = (
     ("file_kind", "個人情報ファイルの種別"),
 )
 # Fields 13-18 as published, and the wording of some values, are FROM MEMORY (legal brief §5.1):
-# data, policy `filebook` (defaults in meti_pi.store.policy), which a register corrects in policy.yaml.
-LATER_KEYS = (
-    "linked_manual_file",
-    "invites_proposals",
-    "proposal_office",
-    "anonymized_overview",
-    "anonymized_proposal",
-    "notes",
-)
+# data, policy `filebook` (defaults in meti_pi.store.policy, fields 13-18 in e-Gov order there),
+# which a register corrects in policy.yaml.
 
 
 def _filebook_policy(policy: dict[str, Any], part: str) -> dict[str, str]:
-    """policy `filebook.<part>` over its defaults (a value missing or not text: the default's)."""
+    """policy `filebook.<part>` over its defaults, in their order (a value missing or not text: the
+    default's)."""
     default: dict[str, str] = DEFAULT_POLICY["filebook"][part]
     book = policy.get("filebook")
     given = book.get(part) if isinstance(book, dict) else None
@@ -82,7 +76,7 @@ def _filebook_policy(policy: dict[str, Any], part: str) -> dict[str, str]:
 def fields_of(policy: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """The 18 fields (json key, header as published) under `policy`, in e-Gov order."""
     headers = _filebook_policy(policy, "headers")
-    return VERIFIED_FIELDS + tuple((k, headers[k]) for k in LATER_KEYS)
+    return VERIFIED_FIELDS + tuple(headers.items())
 
 
 FIELDS: tuple[tuple[str, str], ...] = fields_of({})  # under the default policy

@@ -185,7 +185,7 @@ class Register:
         """The relpaths of records failing their schema, as a container (found as records are read)."""
         if isinstance(self.records, lazy.Records):
             return lazy.SchemaFailures(self.records)
-        raise TypeError("a register read whole knows its schema failures from validate.schema_problems")
+        raise TypeError("a register read whole knows its schema failures from store.problems.schema_problems")
 
     def flush_cache(self) -> None:
         """Store in the read cache what reading the register lazily parsed (a whole read stores it at once)."""

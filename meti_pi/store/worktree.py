@@ -103,7 +103,7 @@ class WorkTree:
         view.new, view.new_texts = {}, {}
         live = _Live(self, new)
         previous = view.store.work_keys()
-        drop = {f"{cid}:{schema}" for rel, cid in old.items() if (schema := schema_file_of_path(rel))}
+        drop = {cache.entry_key(cid, schema) for rel, cid in old.items() if (schema := schema_file_of_path(rel))}
         drop |= self.tree.replaced | previous
         self.tree.replaced = set()
         by_schema: dict[str, set[str] | None] = {}
@@ -126,7 +126,7 @@ class WorkTree:
     def overlay_keys(self) -> set[str]:
         """The cache keys of the content of the files that differ from HEAD."""
         return {
-            f"{o[0]}:{schema}"
+            cache.entry_key(o[0], schema)
             for rel, o in self.overlay.items()
             if o is not None and (schema := schema_file_of_path(rel))
         }
