@@ -38,3 +38,138 @@ def test_fullwidth_groups_counts_in_the_same_style() -> None:
     assert count(3000) == "３，０００" and count(1000) == "１，０００" and count(999) == "９９９"
     assert count(3000, fullwidth_digits=False) == "3,000"
     assert percent(0.955) == "９６％" and percent(None) == "—"
+
+
+# ---------------------------------------------------------------- the era table as data (legal brief §6)
+
+from meti_pi.dates.wareki import DEFAULT_ERAS, era_problems, eras_from, wareki_year  # noqa: E402
+
+
+def _table(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"name": name, "first_day": day} for name, day in pairs]
+
+
+DEFAULT_TABLE = _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("昭和", "1926-12-25"), ("大正", "1912-07-30"))
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(1926, 12, 24), "大正15年12月24日"),
+        (date(1926, 12, 25), "昭和元年12月25日"),
+        (date(1912, 7, 30), "大正元年7月30日"),
+        (date(1912, 7, 29), "1912年7月29日"),  # before the table's first era: the Western year, no era
+    ],
+)
+def test_the_default_table_at_its_from_memory_boundaries(day, expected):
+    assert to_wareki(day, fullwidth_digits=False) == expected
+    assert to_wareki(day, fullwidth_digits=False, eras=eras_from(DEFAULT_TABLE)) == expected
+
+
+def test_the_policy_table_is_the_default_in_any_order():
+    assert eras_from(list(reversed(DEFAULT_TABLE))) == DEFAULT_ERAS
+    assert era_problems(DEFAULT_TABLE) == []
+
+
+def test_a_corrected_from_memory_day_moves_the_boundary():
+    eras = eras_from(
+        _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("昭和", "1926-12-26"), ("大正", "1912-07-30"))
+    )
+    assert to_wareki(date(1926, 12, 25), fullwidth_digits=False, eras=eras) == "大正15年12月25日"
+    assert to_wareki(date(1926, 12, 26), fullwidth_digits=False, eras=eras) == "昭和元年12月26日"
+
+
+def test_the_era_after_reiwa_is_added_as_data():
+    eras = eras_from([{"name": "新元号", "first_day": "2031-04-01"}, *DEFAULT_TABLE])
+    assert to_wareki(date(2031, 3, 31), fullwidth_digits=False, eras=eras) == "令和13年3月31日"
+    assert to_wareki(date(2031, 4, 1), fullwidth_digits=False, eras=eras) == "新元号元年4月1日"
+    assert wareki_year(date(2032, 1, 1), fullwidth_digits=False, eras=eras) == "新元号2年"
+    assert fiscal_year_label(2031, fullwidth_digits=False, eras=eras) == "新元号元年度"
+
+
+@pytest.mark.parametrize(
+    ("table", "path", "words"),
+    [
+        (_table(("令和", "2019-05-02"), ("平成", "1989-01-08")), (0, "first_day"), "令和 began on 2019-05-01"),
+        (_table(("令和", "2019-05-01"), ("平成", "1989-01-07")), (1, "first_day"), "平成 began on 1989-01-08"),
+        (_table(("令和", "2019-05-01")), (), "平成 (first day 1989-01-08, VERIFIED) is missing"),
+        (
+            _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("令和", "2019-05-01")),
+            (2, "name"),
+            "令和 is listed twice (entries 1 and 3)",
+        ),
+        (
+            _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("昭和", "1989-01-08")),
+            (2, "first_day"),
+            "two eras begin on 1989-01-08",
+        ),
+        (
+            _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("昭和", "1990-01-01")),
+            (2, "first_day"),
+            "昭和 begins after 平成",
+        ),
+        (
+            _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("昭和", "1926-02-30")),
+            (2, "first_day"),
+            "1926-02-30 is not a day of the calendar",
+        ),
+    ],
+)
+def test_a_table_that_cannot_be_right_is_refused(table, path, words):
+    found = era_problems(table)
+    assert any(p == path and words in message for p, message in found), found
+    with pytest.raises(ValueError):
+        eras_from(table)
+
+
+# ---------------------------------------------------------------- the register's table in its documents
+
+from conftest import git, invoke, make_register  # noqa: E402
+
+
+def _with_eras(root, rows: str) -> None:
+    """policy.yaml's documents.eras replaced by `rows` (YAML flow mappings, one a line)."""
+    path = root / "policy.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  eras:\n")
+    end = text.index("inspection:\n", start)
+    path.write_text(text[:start] + "  eras:\n" + rows + text[end:], encoding="utf-8")
+
+
+def test_documents_write_the_era_the_register_adds(tmp_path, runner):
+    root = make_register(tmp_path, example=True)
+    out = tmp_path / "fb.md"
+    assert (
+        invoke(runner, root, "export", "filebook", "--format", "md", "--out", str(out), today="2026-12-07").exit_code
+        == 0
+    )
+    assert "令和８年１２月７日現在" in out.read_text(encoding="utf-8")
+    _with_eras(
+        root,
+        "    - {name: 新元号, first_day: '2026-12-01'}\n"
+        "    - {name: 令和, first_day: '2019-05-01'}\n"
+        "    - {name: 平成, first_day: '1989-01-08'}\n",
+    )
+    assert invoke(runner, root, "validate").exit_code == 0
+    assert (
+        invoke(runner, root, "export", "filebook", "--format", "md", "--out", str(out), today="2026-12-07").exit_code
+        == 0
+    )
+    assert "新元号元年１２月７日現在" in out.read_text(encoding="utf-8")
+
+
+def test_a_wrong_table_is_reported_at_its_line_and_refused_by_documents(tmp_path, runner):
+    root = make_register(tmp_path, example=True)
+    _with_eras(root, "    - {name: 令和, first_day: '2019-05-01'}\n    - {name: 平成, first_day: '1989-01-09'}\n")
+    line = 1 + next(
+        i for i, t in enumerate((root / "policy.yaml").read_text(encoding="utf-8").splitlines()) if "1989-01-09" in t
+    )
+    result = invoke(runner, root, "validate")
+    assert result.exit_code == 1
+    assert f"policy.yaml:{line}: $.documents.eras[1].first_day: error[schema] 平成 began on 1989-01-08" in result.output
+    head = git(root.parent, "rev-parse", "HEAD")
+    incident = sorted((root / "incidents").glob("*.yaml"))[0].stem
+    result = invoke(runner, root, "incident", "report", incident, "--kind", "preliminary")
+    assert result.exit_code == 2 and f"policy.yaml:{line}: $.documents.eras[1].first_day" in result.output
+    assert "令和" not in result.stdout  # no document written
+    assert git(root.parent, "rev-parse", "HEAD") == head

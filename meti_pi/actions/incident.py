@@ -9,6 +9,7 @@ under the lock, and written through the transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,8 +20,10 @@ from meti_pi.actions.transaction import transaction
 from meti_pi.classify import screening
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.incident import incidents
+from meti_pi.incident import reports as incident_reports
 from meti_pi.incident.incidents import FACTS
 from meti_pi.settings import DEFAULT, Settings
+from meti_pi.store import policy as policy_mod
 from meti_pi.store.register import Register
 from meti_pi.store.yamlio import to_plain
 
@@ -303,3 +306,26 @@ def _apply(doc: Any, new: dict[str, Any]) -> None:
                 doc[key] = fresh(value)
         elif key not in doc or to_plain(old) != value:
             doc[key] = fresh(value)
+
+
+def report_context(reg: Register, record: Mapping[str, Any], today: date) -> incident_reports.Context:
+    """What an incident's documents say beside the incident: its 課等 and files from `reg`, the
+    document style and the report items from its policy."""
+    div = reg.division_of(record.get("division")) or {}
+    file_data = [reg.data_of("files", fid) or {} for fid in record.get("files") or []]
+    file_orgs = [str((reg.division_of(f.get("division")) or {}).get("org") or f.get("org") or "") for f in file_data]
+    return incident_reports.Context(
+        today=today,
+        organisation=incident_reports.organisation_for(
+            div, file_orgs, str(reg.meta.get("organisation") or "経済産業省")
+        ),
+        division_name=div.get("name"),
+        division_address=div.get("address"),
+        division_phone=(div.get("contact") or {}).get("phone"),
+        division_email=(div.get("contact") or {}).get("email"),
+        files=tuple((fid, f.get("name")) for fid, f in zip(record.get("files") or [], file_data, strict=True)),
+        fullwidth_digits=bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True)),
+        eras=policy_mod.eras(reg.policy),
+        report_items=tuple(reg.policy["incident"]["report_items"]),
+        notice_items=tuple(reg.policy["incident"]["notice_items"]),
+    )

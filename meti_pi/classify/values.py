@@ -10,7 +10,7 @@ from datetime import date
 from meti_pi.classify.checkdigits import corporate_number_valid, luhn_valid, my_number_valid
 from meti_pi.classify.text import _DASHES, _SPACES, digits_form, fold
 from meti_pi.classify.vocabulary import KindSpec, Vocabulary, vocabulary
-from meti_pi.dates.wareki import ERAS
+from meti_pi.dates.wareki import DEFAULT_ERAS as ERAS
 
 _EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
@@ -57,7 +57,8 @@ def postal_hyphenated(value: str) -> bool:
     return m is not None and m.group(2) == "-"
 
 
-# 和暦: era -> (first year, last era year). First days of 大正-令和 are checked with meti_pi.dates.wareki.
+# 和暦: era -> (first year, last era year). First days of 大正-令和 are checked with meti_pi.dates.wareki's
+# default table (a detector's test of whether a value can be a date, not a document's date).
 _ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
 _ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
 _ERA_MAX = {"明治": 45, "大正": 15, "昭和": 64, "平成": 31, "令和": 99}

@@ -100,12 +100,15 @@ def _since_bytes(
     """`--since REV`: what changed in the ファイル簿 since REV, in `fmt`, and its JSON summary."""
     from meti_pi.filebook import book as filebook
     from meti_pi.filebook import since as filebook_since
+    from meti_pi.store import policy as policy_mod
 
     d = filebook_since.since(reg.root, since, book)
     if fmt is Format.docx:
         raise UsageError("--since shows changes as csv, xlsx or md")
     if fmt is Format.md:
-        data = filebook_since.diff_markdown(d, today=today, fullwidth_digits=fullwidth).encode("utf-8")
+        data = filebook_since.diff_markdown(
+            d, today=today, fullwidth_digits=fullwidth, eras=policy_mod.eras(reg.policy)
+        ).encode("utf-8")
     elif fmt is Format.csv:
         data = filebook.to_csv(filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d))
     else:
@@ -122,10 +125,15 @@ def _book_bytes(
 ) -> tuple[bytes, dict[str, object]]:
     """The whole ファイル簿 in `fmt`, and its JSON summary."""
     from meti_pi.filebook import book as filebook
+    from meti_pi.store import policy as policy_mod
 
     if fmt in (Format.md, Format.docx):
         md = filebook.to_markdown(
-            book, today=today, organisation=reg.meta.get("organisation") or "", fullwidth_digits=fullwidth
+            book,
+            today=today,
+            organisation=reg.meta.get("organisation") or "",
+            fullwidth_digits=fullwidth,
+            eras=policy_mod.eras(reg.policy),
         )
         if fmt is Format.md:
             data = md.encode("utf-8")

@@ -389,7 +389,7 @@ def report_cmd(
     """
     import hashlib
 
-    from meti_pi.actions.incident import load_incident
+    from meti_pi.actions.incident import load_incident, report_context
     from meti_pi.incident import reports as incident_reports
 
     st = state(ctx)
@@ -402,23 +402,7 @@ def report_cmd(
         )
     if kind is DraftKind.principal_notice and not a.get("principal_notice"):
         sys.stderr.write("meti-pi: note: under its assessment the 本人 need not be notified; drafting anyway\n")
-    div = reg.division_of(record.get("division")) or {}
-    file_data = [reg.data_of("files", fid) or {} for fid in record.get("files") or []]
-    file_orgs = [str((reg.division_of(f.get("division")) or {}).get("org") or f.get("org") or "") for f in file_data]
-    ctx_r = incident_reports.Context(
-        today=st.today,
-        organisation=incident_reports.organisation_for(
-            div, file_orgs, str(reg.meta.get("organisation") or "経済産業省")
-        ),
-        division_name=div.get("name"),
-        division_address=div.get("address"),
-        division_phone=(div.get("contact") or {}).get("phone"),
-        division_email=(div.get("contact") or {}).get("email"),
-        files=tuple((fid, (reg.data_of("files", fid) or {}).get("name")) for fid in record.get("files") or []),
-        fullwidth_digits=bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True)),
-        report_items=tuple(reg.policy["incident"]["report_items"]),
-        notice_items=tuple(reg.policy["incident"]["notice_items"]),
-    )
+    ctx_r = report_context(reg, record, st.today)
     if fmt is DraftFormat.md:
         data = incident_reports.render_markdown(kind.value, record, ctx_r).encode("utf-8")
     else:

@@ -182,9 +182,10 @@ def _pieces(reg: Register, c: Checklist) -> tuple[str, list[tuple[str, str | Non
     """A checklist as its title and (text, style) pieces (plain data: built in another process on a large register)."""
     from meti_pi.dates.wareki import fiscal_year_label
     from meti_pi.inspect.checklist import article_ja
+    from meti_pi.store import policy as policy_mod
 
     rec, recorded = _recorded(reg, c.year, c.division)
-    label = fiscal_year_label(c.year) if c.basis == "fiscal" else f"{c.year}年"
+    label = fiscal_year_label(c.year, eras=policy_mod.eras(reg.policy)) if c.basis == "fiscal" else f"{c.year}年"
     prefilled = sum(1 for i in c.items if i.prefill and i.prefill.answer)
     title = f"{c.division_name}（{c.division}）{label}の点検項目 {len(c.items)}件・登録情報による事前記入 {prefilled}件"
     if rec is not None:

@@ -5,16 +5,26 @@ Works on the date, not the year: 2019-04-30 is 平成31年, 2019-05-01 is 令和
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
+from typing import Any
 
-# (first day, era name). 令和 and 平成 VERIFIED; 昭和 and 大正 FROM MEMORY (legal brief §6).
-ERAS: tuple[tuple[date, str], ...] = (
-    (date(2019, 5, 1), "令和"),
-    (date(1989, 1, 8), "平成"),
+# An era table: (first day, era name), the newest first.
+Eras = tuple[tuple[date, str], ...]
+
+# 令和 and 平成 are VERIFIED (legal brief §6); a register's table must keep them as they are.
+VERIFIED_ERAS: dict[str, date] = {"令和": date(2019, 5, 1), "平成": date(1989, 1, 8)}
+# The default table. 昭和 and 大正 are FROM MEMORY (legal brief §6): data, not truth — a register
+# corrects them (or adds the era after 令和) in policy.yaml `documents.eras`, which documents use
+# (store.policy.eras).
+DEFAULT_ERAS: Eras = (
+    (VERIFIED_ERAS["令和"], "令和"),
+    (VERIFIED_ERAS["平成"], "平成"),
     (date(1926, 12, 25), "昭和"),
     (date(1912, 7, 30), "大正"),
 )
+_HISTORY = [name for _, name in reversed(DEFAULT_ERAS)]  # 大正, 昭和, 平成, 令和
 _TO_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _GROUPING = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
@@ -25,35 +35,101 @@ def fullwidth(text: str) -> str:
     return _GROUPING.sub("，", text).translate(_TO_FULLWIDTH)
 
 
-def era_year(day: date) -> tuple[str, int]:
-    """The era and its year number for `day`."""
-    for first, name in ERAS:
+def era_problems(entries: list[dict[str, Any]]) -> list[tuple[tuple[int | str, ...], str]]:
+    """What is wrong with an era table as policy.yaml writes it (`[{name, first_day}]`, dates in ISO
+    form, any order), each with its path below the list: a name or a first day given twice, a
+    VERIFIED era missing or moved, a day that does not exist, eras out of history's order. Entries of the wrong shape are the schema's to report: skipped."""
+    found: list[tuple[tuple[int | str, ...], str]] = []
+    names: dict[str, int] = {}
+    days: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        name, first = entry["name"], entry.get("first_day")
+        if name in names:
+            found.append(((i, "name"), f"{name} is listed twice (entries {names[name] + 1} and {i + 1}): keep one"))
+        names.setdefault(name, i)
+        if isinstance(first, str):
+            try:
+                date.fromisoformat(first)
+            except ValueError:
+                found.append(((i, "first_day"), f"{first} is not a day of the calendar: write YYYY-MM-DD"))
+                continue
+            if first in days:
+                found.append(((i, "first_day"), f"two eras begin on {first}: correct one of them"))
+            days.setdefault(first, i)
+            if name in VERIFIED_ERAS and first != VERIFIED_ERAS[name].isoformat():
+                found.append(
+                    (
+                        (i, "first_day"),
+                        f"{name} began on {VERIFIED_ERAS[name].isoformat()} (VERIFIED, legal brief §6): write that day",
+                    )
+                )
+    for name, first in VERIFIED_ERAS.items():
+        if name not in names:
+            found.append(((), f"{name} (first day {first.isoformat()}, VERIFIED) is missing: add it"))
+    # the eras of the default table follow one another in history's order, wherever they begin
+    known = sorted(
+        (entries[i]["first_day"], name, i)
+        for name, i in names.items()
+        if name in _HISTORY and isinstance(entries[i].get("first_day"), str)
+    )
+    for (_, earlier, _), (_, later, i) in itertools.pairwise(known):
+        if _HISTORY.index(earlier) > _HISTORY.index(later):
+            found.append(
+                ((i, "first_day"), f"{later} begins after {earlier}, which followed it: correct one of the two days")
+            )
+    return found
+
+
+def eras_from(entries: list[dict[str, Any]]) -> Eras:
+    """The table of policy.yaml's `documents.eras`, newest first; ValueError where era_problems
+    finds anything or an entry is not `{name, first_day}`."""
+    problems = era_problems(entries)
+    if problems:
+        raise ValueError(problems[0][1])
+    try:
+        table = [(date.fromisoformat(e["first_day"]), e["name"]) for e in entries]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"an era is not {{name, first_day}}: {exc}") from None
+    return tuple(sorted(table, reverse=True))
+
+
+def era_year(day: date, eras: Eras = DEFAULT_ERAS) -> tuple[str, int] | None:
+    """The era and its year number for `day`; None before the first era of the table."""
+    for first, name in eras:
         if day >= first:
             return name, day.year - first.year + 1
-    raise ValueError(f"{day.isoformat()} is before the 大正 era")
+    return None
 
 
-def to_wareki(day: date, *, fullwidth_digits: bool = True) -> str:
+def _year_text(day: date, eras: Eras) -> str:
+    found = era_year(day, eras)
+    if found is None:
+        return f"{day.year}年"  # before the table's first era: the Western year, never a wrong era
+    era, year = found
+    return f"{era}{'元' if year == 1 else year}年"
+
+
+def to_wareki(day: date, *, fullwidth_digits: bool = True, eras: Eras = DEFAULT_ERAS) -> str:
     """'令和８年１１月２６日' (full-width by default; year 1 written 元年)."""
-    era, year = era_year(day)
-    text = f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    text = f"{_year_text(day, eras)}{day.month}月{day.day}日"
     return fullwidth(text) if fullwidth_digits else text
 
 
-def wareki_year(day: date, *, fullwidth_digits: bool = True) -> str:
+def wareki_year(day: date, *, fullwidth_digits: bool = True, eras: Eras = DEFAULT_ERAS) -> str:
     """'令和８年' for the era year of `day`."""
-    era, year = era_year(day)
-    text = f"{era}{'元' if year == 1 else year}年"
+    text = _year_text(day, eras)
     return fullwidth(text) if fullwidth_digits else text
 
 
-def fiscal_year_label(year: int, *, fullwidth_digits: bool = True) -> str:
+def fiscal_year_label(year: int, *, fullwidth_digits: bool = True, eras: Eras = DEFAULT_ERAS) -> str:
     """'令和８年度' for the fiscal year starting in April of `year`.
 
     The era is read on May 1: FY2019 began under 平成 but is officially 令和元年度, while
     FY1988 (ending under 平成) stays 昭和63年度.
     """
-    return wareki_year(date(year, 5, 1), fullwidth_digits=fullwidth_digits) + "度"
+    return wareki_year(date(year, 5, 1), fullwidth_digits=fullwidth_digits, eras=eras) + "度"
 
 
 # The number rule of every document meti-pi writes: ids, codes, hashes and commit names are

@@ -35,7 +35,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from meti_pi.classify import classification
-from meti_pi.dates.wareki import to_wareki
+from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, to_wareki
 from meti_pi.errors import LazyProblem, Problem, RuleViolation
 from meti_pi.store import problems as located
 from meti_pi.store.policy import DEFAULT_POLICY
@@ -521,18 +521,20 @@ def md_text(text: str) -> str:
     return " ".join(out.split())
 
 
-def as_of_line(today: date, fullwidth_digits: bool) -> str:
+def as_of_line(today: date, fullwidth_digits: bool, eras: Eras = DEFAULT_ERAS) -> str:
 
-    return f"{to_wareki(today, fullwidth_digits=fullwidth_digits)}現在"
+    return f"{to_wareki(today, fullwidth_digits=fullwidth_digits, eras=eras)}現在"
 
 
-def to_markdown(book: Filebook, *, today: date, organisation: str = "", fullwidth_digits: bool = True) -> str:
+def to_markdown(
+    book: Filebook, *, today: date, organisation: str = "", fullwidth_digits: bool = True, eras: Eras = DEFAULT_ERAS
+) -> str:
     """A table (項目 | 内容) per listed file, in e-Gov field order."""
     from meti_pi.render.word import right
 
     title = "個人情報ファイル簿" + (f"（{md_text(organisation)}）" if organisation else "")
 
-    lines = [f"# {title}", "", right(as_of_line(today, fullwidth_digits)), ""]
+    lines = [f"# {title}", "", right(as_of_line(today, fullwidth_digits, eras)), ""]
     if not book.rows:
         lines += ["掲載する個人情報ファイルはありません。", ""]
     for n, row in enumerate(book.rows, start=1):

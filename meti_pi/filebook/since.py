@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer
+from meti_pi.dates.wareki import DEFAULT_ERAS, Eras
 from meti_pi.errors import UsageError
 from meti_pi.filebook.book import KEYS, MASK, Filebook, Snapshot, as_of_line, build, md_cell, md_text, norm
 from meti_pi.render.word import right
@@ -90,9 +91,14 @@ def diff_rows(d: Diff) -> list[tuple[str, str, str, str, str]]:
     return out
 
 
-def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True) -> str:
+def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True, eras: Eras = DEFAULT_ERAS) -> str:
 
-    lines = [f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）", "", right(as_of_line(today, fullwidth_digits)), ""]
+    lines = [
+        f"# 個人情報ファイル簿の変更（{md_text(d.rev)} 以降）",
+        "",
+        right(as_of_line(today, fullwidth_digits, eras)),
+        "",
+    ]
     if not d.changes and not d.header_changes:
         return "\n".join([*lines, "変更はありません。", ""])
     if d.header_changes:

@@ -61,6 +61,7 @@ class Context:
     division_phone: str | None = None  # the division's contact (divisions.contact), for the 本人 and the public
     division_email: str | None = None
     fullwidth_digits: bool = True
+    eras: wareki.Eras = wareki.DEFAULT_ERAS  # policy documents.eras (store.policy.eras)
     # 規則44/45 wording (FROM MEMORY, mirrors the VERIFIED 規則8(1)): data in policy.yaml
     # incident.report_items / incident.notice_items, so the 副総括 can correct it.
     report_items: tuple[str, ...] = REPORT_ITEMS
@@ -108,7 +109,7 @@ class _Doc:
 
     def date(self, iso: str | None) -> str:
         return (
-            to_wareki(date.fromisoformat(iso), fullwidth_digits=self.ctx.fullwidth_digits)
+            to_wareki(date.fromisoformat(iso), fullwidth_digits=self.ctx.fullwidth_digits, eras=self.ctx.eras)
             if iso
             else incidents.UNKNOWN_JA
         )

@@ -18,6 +18,7 @@ from meti_pi.inspect.years import article_ja, year_basis
 from meti_pi.render import mdsafe, word
 from meti_pi.render.markdown import center, html_escape, right
 from meti_pi.render.outfile import write_bytes_atomically
+from meti_pi.store import policy as policy_mod
 from meti_pi.store.register import Register
 
 TITLE = "個人情報の管理の状況に関する監査結果報告"
@@ -45,10 +46,11 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
     """The report as a Japanese document in CommonMark (the Word output is made from it)."""
     data = audit_data(reg, audit_id)
     full = bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True))
+    eras = policy_mod.eras(reg.policy)
 
     def d(value: Any) -> str:
         day = _day(value)
-        return wareki.to_wareki(day, fullwidth_digits=full) if day else "—"
+        return wareki.to_wareki(day, fullwidth_digits=full, eras=eras) if day else "—"
 
     def t(text: str) -> str:
         return wareki.fullwidth(text) if full else text
@@ -110,9 +112,9 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
     if scope.get("year"):
         y = int(scope["year"])
         label = (
-            wareki.fiscal_year_label(y, fullwidth_digits=full)
+            wareki.fiscal_year_label(y, fullwidth_digits=full, eras=eras)
             if year_basis(reg.policy) == "fiscal"
-            else wareki.wareki_year(date(y, 12, 31), fullwidth_digits=full)
+            else wareki.wareki_year(date(y, 12, 31), fullwidth_digits=full, eras=eras)
         )
         lines.append(f"- 対象年度：{label}")
     ended = _day(data.get("ended_on"))

@@ -21,6 +21,7 @@ from meti_pi.inspect.checklist import (
 )
 from meti_pi.render import excel, mdsafe, word
 from meti_pi.render.word import center, html_escape, right
+from meti_pi.store import policy as policy_mod
 from meti_pi.store.register import Record, Register
 
 
@@ -242,10 +243,11 @@ def report_markdown(
     """The report as a Japanese document in CommonMark (Word output is made from it, landscape):
     the 副総括's report to the 総括 (Art. 41(2)), 和暦 dates, 課等 by name, ids only as references."""
     full = bool((policy.get("documents") or {}).get("fullwidth_digits", True))
+    eras = policy_mod.eras(policy)
 
     def d(value: Any) -> str:
         day = parse_day(value)
-        return wareki.to_wareki(day, fullwidth_digits=full) if day else "—"
+        return wareki.to_wareki(day, fullwidth_digits=full, eras=eras) if day else "—"
 
     def n(value: int) -> str:
         return wareki.count(value, fullwidth_digits=full)
@@ -260,9 +262,9 @@ def report_markdown(
     start = date.fromisoformat(report["period"]["start"])
     end = date.fromisoformat(report["period"]["end"])
     if report["year_basis"] == "fiscal":
-        label = wareki.fiscal_year_label(start.year, fullwidth_digits=full)
+        label = wareki.fiscal_year_label(start.year, fullwidth_digits=full, eras=eras)
     else:
-        label = wareki.wareki_year(start, fullwidth_digits=full)
+        label = wareki.wareki_year(start, fullwidth_digits=full, eras=eras)
     title = f"{label}保有個人情報等の管理及び利用の状況に関する点検結果について（報告）"
     to_line, from_line = _sender_lines(roles or {})
     tot = report["totals"]

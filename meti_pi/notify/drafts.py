@@ -22,8 +22,8 @@ from datetime import date
 from typing import Any
 
 from meti_pi.classify.classification import document_rationale
+from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.dates.wareki import count as count_text
-from meti_pi.dates.wareki import fullwidth, to_wareki
 from meti_pi.notify import notices
 from meti_pi.notify.draft_labels import (
     APPI,
@@ -43,6 +43,7 @@ from meti_pi.notify.draft_labels import (
 from meti_pi.render import mdsafe
 from meti_pi.render.word import center, html_escape, right
 from meti_pi.store import beppyo
+from meti_pi.store import policy as policy_mod
 from meti_pi.store.register import Record, Register
 
 _ARTICLE_RE = re.compile(r"第\d+条(?:の\d+)?(?:第\d+項)?(?:第\d+号)?")
@@ -78,8 +79,9 @@ class Draft:
 class _Writer:
     """Builds the Markdown; `t()` applies the digit width to the draft's own text."""
 
-    def __init__(self, fw: bool) -> None:
+    def __init__(self, fw: bool, eras: Eras = DEFAULT_ERAS) -> None:
         self.fw = fw
+        self.eras = eras
         self.lines: list[str] = []
         self.gaps: list[str] = []
 
@@ -87,7 +89,7 @@ class _Writer:
         return fullwidth(text) if self.fw else text
 
     def date(self, day: date | None) -> str:
-        return to_wareki(day, fullwidth_digits=self.fw) if day else UNSET
+        return to_wareki(day, fullwidth_digits=self.fw, eras=self.eras) if day else UNSET
 
     def count(self, n: int) -> str:
         return count_text(n, fullwidth_digits=self.fw)
@@ -173,7 +175,7 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
     data = rec.data
     decision = decision if decision is not None else notices.decision_for(reg, data)
     klass = notices.management_class(data, decision)
-    w = _Writer(ctx.fullwidth_digits)
+    w = _Writer(ctx.fullwidth_digits, policy_mod.eras(reg.policy))  # the policy of the register drafted from
     kind = ctx.kind
     klass_fw = _class_label(klass)
     title = w.t(TITLES[kind][1 if ctx.change else 0].format(klass=klass_fw))

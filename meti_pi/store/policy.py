@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from meti_pi.dates import wareki
 from meti_pi.errors import UsageError
 from meti_pi.store import limits, schema, yamlload
 
@@ -66,7 +67,13 @@ DEFAULT_POLICY: dict[str, Any] = {
     "inspection": {"corrective_action_days": 90},  # due date of a corrective action (POLICY)
     "lock_timeout_seconds": 30,
     "max_file_bytes": 4 << 20,  # register and option files above this are refused (hostile input; POLICY)
-    "documents": {"fullwidth_digits": True, "font_east_asian": "ＭＳ 明朝"},
+    "documents": {
+        "fullwidth_digits": True,
+        "font_east_asian": "ＭＳ 明朝",
+        # 和暦 in documents (legal brief §6): 令和 and 平成 VERIFIED (kept as they are: wareki.era_problems),
+        # 昭和 and 大正 FROM MEMORY; the era after 令和 is added here when it comes.
+        "eras": [{"name": name, "first_day": first.isoformat()} for first, name in wareki.DEFAULT_ERAS],
+    },
     # The public ファイル簿 (APPI 75): fields 13-18 as published and the wording of some answers are
     # FROM MEMORY (legal brief §5.1: the standard national form, consistent with APPI 110 and 117);
     # fields 1-12 are VERIFIED and fixed (meti_pi.filebook.book). Confirm against e-Gov and correct here.
@@ -135,6 +142,12 @@ def checked(
     raise UsageError(
         f"{where}: {schema.key_path(path)}: {message}{more}; correct the value in {relpath} (the fields: the register's .schemas/policy.schema.json)"
     )
+
+
+def eras(policy: dict[str, Any]) -> wareki.Eras:
+    """The era table documents use: the merged policy's `documents.eras` (its table checked with its
+    schema: store.schema.beyond)."""
+    return wareki.eras_from((policy.get("documents") or {}).get("eras") or DEFAULT_POLICY["documents"]["eras"])
 
 
 def load_policy(root: Path) -> dict[str, Any]:

@@ -310,7 +310,7 @@ def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | Non
     record = _StoredRecord.make(kind, rid, rel, root, b"", cid, None)
     record.__dict__.update(data=data, text=text)
     schema_file = SINGLETONS[rel] if kind == "" else KINDS[kind].schema_file
-    if schema.fast_valid(schema_file, data):
+    if schema.valid(schema_file, data):
         found_schema: tuple[Any, ...] = ()
     else:
         found_schema = cache.stored(record_schema_problems(record))

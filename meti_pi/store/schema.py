@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from meti_pi.dates import wareki
 from meti_pi.store.kinds import SINGLETONS
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 
@@ -76,11 +77,29 @@ def _without_value(err: Any) -> str:
     return message
 
 
+def beyond(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
+    """What a schema cannot say, checked as part of it (a problem here is a schema problem: the
+    record's checks skip the file, validate reports it at its line, a command refuses it where it
+    refuses a bad value): policy.yaml's era table (dates.wareki.era_problems)."""
+    if schema_file != "policy.schema.json" or not isinstance(data, dict):
+        return []
+    documents = data.get("documents")
+    entries = documents.get("eras") if isinstance(documents, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [(("documents", "eras", *path), message) for path, message in wareki.era_problems(entries)]
+
+
+def valid(schema_file: str, data: Any) -> bool:
+    """Whether `data` keeps to its schema (errors() would be empty), the fast way."""
+    return fast_valid(schema_file, data) and not beyond(schema_file, data)
+
+
 def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
     """Every schema violation of `data` as (key path, message), in document order."""
     if fast_valid(schema_file, data):
-        return []
-    found = []
+        return beyond(schema_file, data)
+    found = beyond(schema_file, data)
     schema = load_schema(schema_file)
     for err in _validator(schema_file).iter_errors(data):
         unknown = _unknown_keys(err)
