@@ -13,7 +13,6 @@ from meti_pi.cli.common import (
     JsonOpt,
     console,
     err_console,
-    load_register,
     option_date,
     print_json,
     read_register_lazily,
@@ -78,7 +77,6 @@ def audit_new_cmd(
     from meti_pi.inspect import inspection
 
     st = state(ctx)
-    reg = load_register(ctx)
     base: dict[str, Any] = read_fields_file(from_file) if from_file else {}
     scope = base.get("scope") or {}
     people = [inspection.parse_auditor(a) for a in auditors or []] or [
@@ -87,23 +85,24 @@ def audit_new_cmd(
     chosen_title = title or base.get("title")
     if not chosen_title:
         raise UsageError("--title is required (or `title:` in --from)")
-    data = inspection.new_audit_data(
-        reg,
-        kind=str(kind or base.get("kind") or "regular").replace("-", "_"),
-        title=str(chosen_title),
-        started_on=option_date("--started-on", started_on)
-        or option_date("started_on", base.get("started_on"))
-        or st.today,
-        auditors=people,
-        divisions=list(divisions or scope.get("divisions") or []),
-        articles=list(articles or scope.get("articles") or []),
-        year=year if year is not None else scope.get("year"),
-        external=external or bool(base.get("external")),
-    )
+    with read_register_lazily(ctx, (), notices=False) as reg:  # the 課等 and roles it names (issue 18)
+        data = inspection.new_audit_data(
+            reg,
+            kind=str(kind or base.get("kind") or "regular").replace("-", "_"),
+            title=str(chosen_title),
+            started_on=option_date("--started-on", started_on)
+            or option_date("started_on", base.get("started_on"))
+            or st.today,
+            auditors=people,
+            divisions=list(divisions or scope.get("divisions") or []),
+            articles=list(articles or scope.get("articles") or []),
+            year=year if year is not None else scope.get("year"),
+            external=external or bool(base.get("external")),
+        )
+        flags = inspection.independence_flags(reg, data)
     aid, sha = inspect_actions.save_new_audit(
         st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings
     )
-    flags = inspection.independence_flags(reg, data)
     if json_out:
         print_json({"id": aid, "commit": sha, "dry_run": dry_run, "independence": flags, "audit": data})
         return
@@ -137,19 +136,19 @@ def audit_findings_cmd(
     from meti_pi.store import yamlload
 
     st = state(ctx)
-    reg = load_register(ctx)
-    if reg.get("audits", audit_id) is None:
-        raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
-    try:
-        from meti_pi.store import limits
+    with read_register_lazily(ctx, (), notices=False) as reg:  # the audit and the 課等 it names (issue 18)
+        if reg.get("audits", audit_id) is None:
+            raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
+        try:
+            from meti_pi.store import limits
 
-        doc = yamlload.load(yamlload.decode(limits.read_option_file(findings_file, "findings file")))
-    except OSError as exc:
-        raise UsageError(f"{findings_file}: cannot read ({exc.strerror})") from None
-    except yamlload.YamlFault as fault:
-        raise UsageError(f"{findings_file}:{fault.line or 1}: {fault}") from None
-    with yamlload.located_errors(findings_file):
-        findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
+            doc = yamlload.load(yamlload.decode(limits.read_option_file(findings_file, "findings file")))
+        except OSError as exc:
+            raise UsageError(f"{findings_file}: cannot read ({exc.strerror})") from None
+        except yamlload.YamlFault as fault:
+            raise UsageError(f"{findings_file}:{fault.line or 1}: {fault}") from None
+        with yamlload.located_errors(findings_file):
+            findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
     days = {
         option: option_date(option, value)
         for option, value in (("--ended-on", ended_on), ("--reported-on", reported_on))
@@ -190,8 +189,8 @@ def audit_report_cmd(
     from meti_pi.inspect import inspection
 
     st = state(ctx)
-    reg = load_register(ctx)
-    path = inspection.write_audit_report(reg, audit_id, fmt, out, st.today)
+    with read_register_lazily(ctx, (), notices=False) as reg:  # the audit, its findings' 課等, the roles
+        path = inspection.write_audit_report(reg, audit_id, fmt, out, st.today)
     if json_out:
         print_json({"audit": audit_id, "format": fmt, "out": str(path)})
         return
@@ -220,8 +219,10 @@ def audit_pack_cmd(
 
     st = state(ctx)
     root = st.register_root
-    if audit_id is not None and load_register(ctx).get("audits", audit_id) is None:
-        raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
+    if audit_id is not None:
+        with read_register_lazily(ctx, (), notices=False) as reg:  # the audit alone
+            if reg.get("audits", audit_id) is None:
+                raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
     with Busy("reading the register and its trail for the evidence pack"):  # a terminal only
         pack = inspection.evidence_pack(root, out, rev=rev, fmt=fmt, today=st.today, into=Path.cwd())
     sha = inspect_actions.record_pack(root, audit_id, pack, today=st.today, settings=st.settings) if audit_id else None
@@ -289,19 +290,19 @@ def audit_review_cmd(
     from meti_pi.inspect import inspection
 
     st = state(ctx)
-    reg = load_register(ctx)
     day = option_date("--on", on) or st.today
-    data = inspection.new_review_data(
-        reg,
-        on=day,
-        findings=findings,
-        evaluation=evaluation,
-        measures=[_measure(m) for m in measures or []],
-        inspection_year=year,
-        audits=audits,
-        reported_on=option_date("--reported-on", reported_on),
-        close=close,
-    )
+    with read_register_lazily(ctx, (), notices=False) as reg:  # the findings' records, audits, reviews
+        data = inspection.new_review_data(
+            reg,
+            on=day,
+            findings=findings,
+            evaluation=evaluation,
+            measures=[_measure(m) for m in measures or []],
+            inspection_year=year,
+            audits=audits,
+            reported_on=option_date("--reported-on", reported_on),
+            close=close,
+        )
     rid, sha = inspect_actions.save_review(
         st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings
     )

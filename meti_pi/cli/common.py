@@ -128,7 +128,14 @@ def read_register_lazily(
     with paused_gc():
         loaded = projected.load(root, state(ctx).settings, kinds, notices=notices)
         (warn_not_regular if unreadable_ok else refuse_unreadable)(loaded.overlay_problems())
-        yield loaded.reg
+        try:
+            yield loaded.reg
+        except MetiPiError:
+            # A record it could not read may be why it failed ("no such record" for an incident that
+            # cannot be parsed): the unreadable file is named first, as a whole read named it.
+            if not unreadable_ok:
+                refuse_read_faults(loaded.reg)
+            raise
         if not unreadable_ok:
             refuse_read_faults(loaded.reg)
         promote()
