@@ -128,6 +128,45 @@ def test_documents_and_audit_records_read_what_they_use(tmp_path: Path, runner: 
     assert run("after") == expected
 
 
+@pytest.mark.parametrize("committed", [False, True], ids=["edited", "committed"])
+def test_audit_report_writes_nothing_from_a_register_it_cannot_read(
+    tmp_path: Path, runner: Any, committed: bool
+) -> None:
+    """The report names the audited 課等: once its record cannot be read, the report is refused and
+    the one written before stays as it was (it was overwritten by one naming 登録簿にない課等)."""
+    root = make_register(tmp_path, example=True)
+    made = invoke(runner, root, "audit", "new", "--title", "監査", "--division", "kanbo-jinji", "--json")
+    audit = json.loads(made.stdout)["id"]
+    out = tmp_path / "out"
+    assert invoke(runner, root, "audit", "report", audit, "--out", str(out)).exit_code == 0
+    report = out / f"{audit}-report.md"
+    before = report.read_bytes()
+    with (root / "divisions/kanbo-jinji.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("name: [broken\n")
+    if committed:
+        git(root, "commit", "-q", "-am", "a broken file")
+    result = invoke(runner, root, "audit", "report", audit, "--out", str(out))
+    assert result.exit_code == 1 and "divisions/kanbo-jinji.yaml:" in result.output
+    assert report.read_bytes() == before
+
+
+def test_audit_pack_reads_the_audit_it_notes(tmp_path: Path, runner: Any) -> None:
+    """`audit pack --audit` looks the audit up lazily: a committed file of another kind that cannot be
+    read does not stop it (the pack holds the register's files as committed, that one included)."""
+    root = make_register(tmp_path, example=True)
+    audit = json.loads(invoke(runner, root, "audit", "new", "--title", "監査", "--json").stdout)["id"]
+    with (root / BROKEN).open("a", encoding="utf-8") as handle:
+        handle.write("name: [broken\n")
+    git(root, "commit", "-q", "-am", "a broken file")
+    result = invoke(
+        runner, root, "audit", "pack", "--audit", audit, "--out", str(tmp_path / "pack"), "--format", "dir", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "pack" / "register" / BROKEN).read_text(encoding="utf-8").endswith("name: [broken\n")
+    missing = invoke(runner, root, "audit", "pack", "--audit", "AUD-2026-NONE00", "--out", str(tmp_path / "p2"))
+    assert missing.exit_code == 2 and "no audit 'AUD-2026-NONE00'" in missing.output and not (tmp_path / "p2").exists()
+
+
 def test_validate_still_lists_it_with_every_other_problem(tmp_path: Path, runner: Any) -> None:
     root = make_register(tmp_path, example=True)
     with (root / BROKEN).open("a", encoding="utf-8") as handle:

@@ -79,6 +79,20 @@ def test_a_corrected_from_memory_day_moves_the_boundary():
     assert to_wareki(date(1926, 12, 26), fullwidth_digits=False, eras=eras) == "昭和元年12月26日"
 
 
+def test_an_era_before_the_earliest_listed_is_added_as_data():
+    table = [*DEFAULT_TABLE, {"name": "明治", "first_day": "1868-01-25"}]
+    assert era_problems(table) == []
+    assert to_wareki(date(1900, 1, 1), fullwidth_digits=False, eras=eras_from(table)) == "明治33年1月1日"
+
+
+def test_a_calendar_year_is_named_by_the_era_it_ends_in():
+    from meti_pi.dates.wareki import calendar_year_label
+
+    assert calendar_year_label(2019, fullwidth_digits=False) == "令和元年"  # 平成31年 until 4月30日
+    assert calendar_year_label(1989, fullwidth_digits=False) == "平成元年"  # 昭和64年 until 1月7日
+    assert calendar_year_label(2026) == "令和８年"
+
+
 def test_the_era_after_reiwa_is_added_as_data():
     eras = eras_from([{"name": "新元号", "first_day": "2031-04-01"}, *DEFAULT_TABLE])
     assert to_wareki(date(2031, 3, 31), fullwidth_digits=False, eras=eras) == "令和13年3月31日"
@@ -112,6 +126,27 @@ def test_the_era_after_reiwa_is_added_as_data():
             _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("昭和", "1926-02-30")),
             (2, "first_day"),
             "1926-02-30 is not a day of the calendar",
+        ),
+        # an era of another name inside the known ones (it would name 平成22年 新元号11年)
+        (
+            _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("新元号", "2000-01-01")),
+            (2, "first_day"),
+            "新元号 would begin inside the eras 平成-令和",
+        ),
+        (  # ... or move a VERIFIED era by a day under another name
+            _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("平成X", "1989-01-09")),
+            (2, "first_day"),
+            "平成X would begin inside",
+        ),
+        (
+            _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("昭和", "1926-12-25"), ("明治", "1950-01-01")),
+            (3, "first_day"),
+            "明治 would begin inside the eras 昭和-令和",
+        ),
+        (  # one left out between them: a 1980 date would read 大正69年
+            _table(("令和", "2019-05-01"), ("平成", "1989-01-08"), ("大正", "1912-07-30")),
+            (),
+            "昭和 is missing between 大正 and 令和",
         ),
     ],
 )
@@ -158,6 +193,34 @@ def test_documents_write_the_era_the_register_adds(tmp_path, runner):
     assert "新元号元年１２月７日現在" in out.read_text(encoding="utf-8")
 
 
+def test_an_incident_draft_writes_the_era_the_register_adds(tmp_path, runner):
+    root = make_register(tmp_path, example=True)
+    before = invoke(runner, root, "incident", "report", "INC-2026-QFHKBF", "--kind", "final", today="2026-12-07")
+    assert before.exit_code == 0 and "新元号" not in before.stdout
+    _with_eras(
+        root,
+        "    - {name: 新元号, first_day: '2026-06-01'}\n"
+        "    - {name: 令和, first_day: '2019-05-01'}\n"
+        "    - {name: 平成, first_day: '1989-01-08'}\n",
+    )
+    after = invoke(runner, root, "incident", "report", "INC-2026-QFHKBF", "--kind", "final", today="2026-12-07")
+    assert after.exit_code == 0
+    assert "新元号元年１２月７日" in after.stdout and "令和８年" not in after.stdout
+    assert after.stdout.replace("新元号元年", "令和８年") == before.stdout  # the era alone changed
+
+
+def test_commit_refuses_a_wrong_table(tmp_path, runner):
+    root = make_register(tmp_path, example=True)
+    _with_eras(
+        root,
+        "    - {name: 令和, first_day: '2019-05-01'}\n    - {name: 平成, first_day: '1989-01-08'}\n    - {name: 大正, first_day: '1912-07-30'}\n",
+    )
+    head = git(root.parent, "rev-parse", "HEAD")
+    result = invoke(runner, root, "commit", str(root / "policy.yaml"))
+    assert result.exit_code == 1 and "昭和 is missing between 大正 and 令和" in result.output
+    assert git(root.parent, "rev-parse", "HEAD") == head
+
+
 def test_a_wrong_table_is_reported_at_its_line_and_refused_by_documents(tmp_path, runner):
     root = make_register(tmp_path, example=True)
     _with_eras(root, "    - {name: 令和, first_day: '2019-05-01'}\n    - {name: 平成, first_day: '1989-01-09'}\n")
@@ -173,3 +236,22 @@ def test_a_wrong_table_is_reported_at_its_line_and_refused_by_documents(tmp_path
     assert result.exit_code == 2 and f"policy.yaml:{line}: $.documents.eras[1].first_day" in result.output
     assert "令和" not in result.stdout  # no document written
     assert git(root.parent, "rev-parse", "HEAD") == head
+
+
+@pytest.mark.parametrize(
+    ("rows", "hint"),
+    [
+        ("", "e.g. `eras: [{name: …, first_day: 2026-04-01}]` in policy.yaml"),  # `eras:` given a text
+        ("    - 令和\n", "is a list: write each item as `- {name: …, first_day: 2026-04-01}` under `eras:`"),
+    ],
+    ids=["not a list", "an item not a mapping"],
+)
+def test_a_table_of_the_wrong_shape_is_shown_how_to_write_it(tmp_path, runner, rows, hint):
+    root = make_register(tmp_path, example=True)
+    _with_eras(root, rows)
+    if not rows:  # `eras: 令和`
+        path = root / "policy.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("  eras:\n", "  eras: 令和\n"), encoding="utf-8")
+    result = invoke(runner, root, "validate")
+    assert result.exit_code == 1 and hint in result.output, result.output
+    assert "is missing" not in result.output  # the shape first: the table is not judged whole

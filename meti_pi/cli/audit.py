@@ -190,7 +190,8 @@ def audit_report_cmd(
 
     st = state(ctx)
     with read_register_lazily(ctx, (), notices=False) as reg:  # the audit, its findings' 課等, the roles
-        path = inspection.write_audit_report(reg, audit_id, fmt, out, st.today)
+        blob = inspection.render_audit_report(reg, audit_id, fmt, st.today)
+    path = inspection.write_audit_report(blob, audit_id, fmt, out)  # once every record it read was readable
     if json_out:
         print_json({"audit": audit_id, "format": fmt, "out": str(path)})
         return

@@ -394,18 +394,18 @@ def report_cmd(
     st = state(ctx)
     with read_register_lazily(ctx, (), notices=False) as reg:  # the incident, its 課等 and files (issue 18)
         record = load_incident(reg, incident_id)
-        a = record.get("assessment") or {}
-        if kind in (DraftKind.preliminary, DraftKind.final) and not a.get("ppc_report"):
-            sys.stderr.write(
-                "meti-pi: note: under its assessment this incident need not be reported to PPC; drafting anyway\n"
-            )
-        if kind is DraftKind.principal_notice and not a.get("principal_notice"):
-            sys.stderr.write("meti-pi: note: under its assessment the 本人 need not be notified; drafting anyway\n")
         ctx_r = report_context(reg, record, st.today)
         if fmt is DraftFormat.md:
             data = incident_reports.render_markdown(kind.value, record, ctx_r).encode("utf-8")
         else:
             data = incident_reports.render_docx(kind.value, record, ctx_r, reg.policy)
+    a = record.get("assessment") or {}  # said once every record it read was readable
+    if kind in (DraftKind.preliminary, DraftKind.final) and not a.get("ppc_report"):
+        sys.stderr.write(
+            "meti-pi: note: under its assessment this incident need not be reported to PPC; drafting anyway\n"
+        )
+    if kind is DraftKind.principal_notice and not a.get("principal_notice"):
+        sys.stderr.write("meti-pi: note: under its assessment the 本人 need not be notified; drafting anyway\n")
     if out is None and fmt is DraftFormat.md and not json_out:
         sys.stdout.write(data.decode("utf-8"))
         return

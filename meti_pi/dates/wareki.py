@@ -36,14 +36,18 @@ def fullwidth(text: str) -> str:
 
 
 def era_problems(entries: list[dict[str, Any]]) -> list[tuple[tuple[int | str, ...], str]]:
-    """What is wrong with an era table as policy.yaml writes it (`[{name, first_day}]`, dates in ISO
+    """What is wrong with an era table as policy.yaml writes it (`[{name, first_day}]`, days in ISO
     form, any order), each with its path below the list: a name or a first day given twice, a
-    VERIFIED era missing or moved, a day that does not exist, eras out of history's order. Entries of the wrong shape are the schema's to report: skipped."""
+    VERIFIED era missing or moved, a day that does not exist, the eras out of history's order or
+    with one left out, an era of another name inside them (_history_problems). An entry of the
+    wrong shape is the schema's to report: the table is then not judged whole."""
     found: list[tuple[tuple[int | str, ...], str]] = []
+    shaped = True
     names: dict[str, int] = {}
     days: dict[str, int] = {}
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            shaped = False
             continue
         name, first = entry["name"], entry.get("first_day")
         if name in names:
@@ -65,20 +69,46 @@ def era_problems(entries: list[dict[str, Any]]) -> list[tuple[tuple[int | str, .
                         f"{name} began on {VERIFIED_ERAS[name].isoformat()} (VERIFIED, legal brief §6): write that day",
                     )
                 )
+    if not shaped:
+        return found
     for name, first in VERIFIED_ERAS.items():
         if name not in names:
             found.append(((), f"{name} (first day {first.isoformat()}, VERIFIED) is missing: add it"))
-    # the eras of the default table follow one another in history's order, wherever they begin
-    known = sorted(
-        (entries[i]["first_day"], name, i)
-        for name, i in names.items()
-        if name in _HISTORY and isinstance(entries[i].get("first_day"), str)
-    )
-    for (_, earlier, _), (_, later, i) in itertools.pairwise(known):
+    found += _history_problems(entries, names)
+    return found
+
+
+def _history_problems(entries: list[dict[str, Any]], names: dict[str, int]) -> list[tuple[tuple[int | str, ...], str]]:
+    """The eras of the default table follow one another in history's order with none left out
+    between them (without 昭和, a 1980 date would be written 大正69年); an era of another name
+    begins after 令和 (the next one) or before the earliest of them listed (明治): never inside one."""
+    found: list[tuple[tuple[int | str, ...], str]] = []
+    days = {name: entries[i]["first_day"] for name, i in names.items() if isinstance(entries[i].get("first_day"), str)}
+    known = sorted((days[name], name) for name in _HISTORY if name in days)
+    for (_, earlier), (_, later) in itertools.pairwise(known):
         if _HISTORY.index(earlier) > _HISTORY.index(later):
             found.append(
-                ((i, "first_day"), f"{later} begins after {earlier}, which followed it: correct one of the two days")
+                (
+                    (names[later], "first_day"),
+                    f"{later} begins after {earlier}, which followed it: correct one of the two days",
+                )
             )
+    listed = [name for name in _HISTORY if name in names]
+    if listed:
+        missing = [name for name in _HISTORY[_HISTORY.index(listed[0]) :] if name not in names]
+        for name in missing:
+            found.append(((), f"{name} is missing between {listed[0]} and 令和: add it (or remove the eras before it)"))
+    if known and not found:
+        first, last = known[0][0], known[-1][0]
+        for name, day in days.items():
+            if name not in _HISTORY and first <= day <= last:
+                found.append(
+                    (
+                        (names[name], "first_day"),
+                        f"{name} would begin inside the eras {known[0][1]}-{known[-1][1]}: an era is added after "
+                        f"{known[-1][1]} or before {known[0][1]}",
+                    )
+                )
     return found
 
 
@@ -130,6 +160,12 @@ def fiscal_year_label(year: int, *, fullwidth_digits: bool = True, eras: Eras = 
     FY1988 (ending under 平成) stays 昭和63年度.
     """
     return wareki_year(date(year, 5, 1), fullwidth_digits=fullwidth_digits, eras=eras) + "度"
+
+
+def calendar_year_label(year: int, *, fullwidth_digits: bool = True, eras: Eras = DEFAULT_ERAS) -> str:
+    """'令和元年' for the calendar year `year`, named by the era it ends in (DERIVED: 1989 is 平成元年
+    and 2019 令和元年, as they are commonly called; the inspection and audit reports name it alike)."""
+    return wareki_year(date(year, 12, 31), fullwidth_digits=fullwidth_digits, eras=eras)
 
 
 # The number rule of every document meti-pi writes: ids, codes, hashes and commit names are

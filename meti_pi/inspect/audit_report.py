@@ -114,7 +114,7 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
         label = (
             wareki.fiscal_year_label(y, fullwidth_digits=full, eras=eras)
             if year_basis(reg.policy) == "fiscal"
-            else wareki.wareki_year(date(y, 12, 31), fullwidth_digits=full, eras=eras)
+            else wareki.calendar_year_label(y, fullwidth_digits=full, eras=eras)
         )
         lines.append(f"- 対象年度：{label}")
     ended = _day(data.get("ended_on"))
@@ -209,9 +209,9 @@ def render_audit_report(reg: Register, audit_id: str, fmt: str, today: date) -> 
     return word.markdown_to_docx(md, **word.docx_options_from_policy(reg.policy), created=today, subject="監査結果報告")
 
 
-def write_audit_report(reg: Register, audit_id: str, fmt: str, out_dir: Path, today: date) -> Path:
-    """Write `<out_dir>/<audit_id>-report.<fmt>` (all or nothing); the register is not changed."""
-    blob = render_audit_report(reg, audit_id, fmt, today)
+def write_audit_report(blob: bytes, audit_id: str, fmt: str, out_dir: Path) -> Path:
+    """Write the report `blob` (render_audit_report) as `<out_dir>/<audit_id>-report.<fmt>` (all or
+    nothing); the register is not changed."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: not a folder")
     try:

@@ -264,7 +264,7 @@ def report_markdown(
     if report["year_basis"] == "fiscal":
         label = wareki.fiscal_year_label(start.year, fullwidth_digits=full, eras=eras)
     else:
-        label = wareki.wareki_year(start, fullwidth_digits=full, eras=eras)
+        label = wareki.calendar_year_label(start.year, fullwidth_digits=full, eras=eras)
     title = f"{label}保有個人情報等の管理及び利用の状況に関する点検結果について（報告）"
     to_line, from_line = _sender_lines(roles or {})
     tot = report["totals"]

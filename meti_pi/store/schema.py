@@ -18,9 +18,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from meti_pi.dates import wareki
 from meti_pi.store.kinds import SINGLETONS
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
+from meti_pi.store.schema_beyond import beyond
 
 # Where the schemas come from, when not the package (Settings.schemas; cli/ sets it from $METI_PI_SCHEMAS).
 # The one process-wide setting: every schema read below is cached by file name for the process,
@@ -75,19 +75,6 @@ def _without_value(err: Any) -> str:
         if len(shown) > 2 and shown in message and err.validator not in ("required", "additionalProperties"):
             return message.replace(shown, "the value")
     return message
-
-
-def beyond(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
-    """What a schema cannot say, checked as part of it (a problem here is a schema problem: the
-    record's checks skip the file, validate reports it at its line, a command refuses it where it
-    refuses a bad value): policy.yaml's era table (dates.wareki.era_problems)."""
-    if schema_file != "policy.schema.json" or not isinstance(data, dict):
-        return []
-    documents = data.get("documents")
-    entries = documents.get("eras") if isinstance(documents, dict) else None
-    if not isinstance(entries, list):
-        return []
-    return [(("documents", "eras", *path), message) for path, message in wareki.era_problems(entries)]
 
 
 def valid(schema_file: str, data: Any) -> bool:
@@ -173,11 +160,14 @@ def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
     kind = node.get("type")
     if (
         node.get("format") == "date"
-        or "date" in str(node.get("description", "")).lower()
+        or (kind in (None, "string") and "date" in str(node.get("description", "")).lower())
         or "YYYY-MM-DD" in str(node.get("pattern", ""))
         or str(node.get("pattern", "")).startswith("^\\d{4}-")
     ):
         return "2026-04-01"
+    items = ref_followed(schema, node.get("items")) if kind == "array" else None
+    if isinstance(items, dict) and items.get("type") == "object" and items.get("properties"):
+        return f"[{_inline_parts(schema, items)}]"  # a list of mappings: one written out
     for alt in node.get("anyOf") or ():
         if isinstance(alt, dict) and alt.get("type") != "null":
             return example_value(schema, alt)
@@ -229,6 +219,19 @@ def _field_list(schema: dict[str, Any]) -> str:
     return f"`meti-pi schema {name.removesuffix('.schema.json')}`"
 
 
+def _example_parts(schema: dict[str, Any], node: dict[str, Any]) -> list[tuple[str, str]]:
+    """(part, example value) of an object's required parts (else its first)."""
+    parts = node.get("properties") or {}
+    required = node.get("required") or list(parts)[:1]
+    shown = [p for p in parts if p in required] or list(parts)[:1]
+    return [(p, example_value(schema, parts[p])) for p in shown]
+
+
+def _inline_parts(schema: dict[str, Any], node: dict[str, Any]) -> str:
+    """An object's parts as a YAML flow mapping: `{name: …, first_day: 2026-04-01}`."""
+    return "{" + ", ".join(f"{p}: {v}" for p, v in _example_parts(schema, node)) + "}"
+
+
 def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str:
     """How to set `key`: as YAML in the record (then `meti-pi commit`) and as `--set` for
     `meti-pi new`; an object by its parts."""
@@ -236,10 +239,8 @@ def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str
     parts = node.get("properties") if node.get("type") == "object" else None
     leaf = key.rsplit(".", 1)[-1]
     if isinstance(parts, dict) and parts:
-        required = node.get("required") or list(parts)[:1]
-        shown = [p for p in parts if p in required] or list(parts)[:1]
-        pairs = [(p, example_value(schema, parts[p])) for p in shown]
-        yaml = f"{leaf}: {{" + ", ".join(f"{p}: {v}" for p, v in pairs) + "}"
+        pairs = _example_parts(schema, node)
+        yaml = f"{leaf}: {_inline_parts(schema, node)}"
         flags = " ".join(f"--set {key}.{p}={v}" for p, v in pairs)
     else:
         value = example_value(schema, node)
@@ -280,6 +281,10 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
     node = found
     key = ".".join(str(p) for p in path if not isinstance(p, int))
     if err.validator == "type" and node.get("type") == "object":
+        if isinstance(path[-1], int):  # an item of a list: written as one
+            title = (subschema_at(schema, path[:-1]) or {}).get("title", key)
+            leaf = key.rsplit(".", 1)[-1]
+            return f" — {title}（{key}）is a list: write each item as `- {_inline_parts(schema, node)}` under `{leaf}:`"
         return f" — {node.get('title', key)}（{key}）has parts: set them as {_set_examples(schema, key, node)}"
     if err.validator in ("type", "enum", "pattern", "format", "const"):
         value = example_value(schema, node)
