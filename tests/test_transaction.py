@@ -545,7 +545,8 @@ def test_hand_edits_are_compared_as_git_would_add_them(tmp_path):
     root = make_register(tmp_path, example=True)
     git(root.parent, "config", "core.autocrlf", "true")
     divisions = sorted((root / "divisions").glob("*.yaml"))
-    same, edited, removed = divisions[0], divisions[1], divisions[2]
+    same, edited = divisions[0], divisions[1]
+    removed = root / "divisions" / "kanbo-tokei-system.yaml"  # a 課等 no record names: its removal is valid
     same.write_bytes(same.read_bytes().replace(b"\n", b"\r\n"))  # the same content to git
     rel = lambda p: p.relative_to(root).as_posix()  # noqa: E731
     before = head(root)
@@ -563,6 +564,47 @@ def test_hand_edits_are_compared_as_git_would_add_them(tmp_path):
     assert sorted(git(root.parent, "show", "--name-only", "--format=", sha).split()) == sorted(
         prefix + rel(p) for p in (edited, removed, added)
     )
+
+
+@pytest.mark.parametrize("how", ["deleted", "renamed"])
+def test_commit_refuses_a_removal_that_leaves_references_dangling(tmp_path, how):
+    """A record deleted or renamed by hand leaves the records that name it dangling: those errors are
+    the edit's, though they are in files it did not touch (commit took only the edited files' errors,
+    exit 0, and history --verify then listed a commit at which the register did not validate)."""
+    from meti_pi.actions.transaction import commit_paths
+
+    root = make_register(tmp_path, example=True)
+    old = root / "divisions" / "kanbo-jinji.yaml"
+    paths = ["divisions/kanbo-jinji.yaml"]
+    if how == "renamed":
+        new = root / "divisions" / "kanbo-jinji2.yaml"
+        new.write_text(
+            old.read_text(encoding="utf-8").replace("id: kanbo-jinji\n", "id: kanbo-jinji2\n"), encoding="utf-8"
+        )
+        paths.append("divisions/kanbo-jinji2.yaml")
+    old.unlink()
+    before = head(root)
+    with pytest.raises(RuleViolation) as refused:
+        commit_paths(root, paths, command="commit", summary="s", today=TODAY)
+    dangling = {p.path for p in refused.value.problems if p.code == "dangling-ref"}
+    assert {"files/F-2026-CW74AB.yaml", "systems/SYS-2026-8106ZT.yaml"} <= dangling
+    assert head(root) == before
+
+
+def test_commit_is_not_blamed_for_errors_the_register_held_before(tmp_path):
+    """An error committed earlier elsewhere (with git alone) does not stop a valid hand edit."""
+    from meti_pi.actions.transaction import commit_paths
+
+    root = make_register(tmp_path, example=True)
+    bad = root / "files" / "F-2026-CW74AB.yaml"
+    bad.write_text(
+        bad.read_text(encoding="utf-8").replace("division: kanbo-jinji", "division: no-such-ka"), encoding="utf-8"
+    )
+    git(root.parent, "commit", "-q", "-am", "a dangling reference, by hand")
+    edited = root / "divisions" / "kanbo-koho.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# 手で編集\n", encoding="utf-8")
+    sha = commit_paths(root, ["divisions/kanbo-koho.yaml"], command="commit", summary="s", today=TODAY)
+    assert sha is not None and head(root) == sha
 
 
 def test_a_new_record_is_committed_where_gitignore_matches_it_and_the_index_keeps_its_format(tmp_path):

@@ -324,15 +324,16 @@ def _validated(
     if not any(p.severity == "error" for p in after):
         return texts
     before = validate_register(Register.load(root, at=tx.at, settings=tx.settings), today, checks=ERROR_CHECKS)
-
-    def ident(p: Problem) -> tuple[str, str, str, str]:
-        return (p.path, p.code, p.key, p.message)
-
-    old = {ident(p) for p in before if p.severity == "error"}
-    added = [p for p in after if p.severity == "error" and ident(p) not in old]
+    old = {_ident(p) for p in before if p.severity == "error"}
+    added = [p for p in after if p.severity == "error" and _ident(p) not in old]
     if added:
         raise RuleViolation("change refused: it would make the register invalid (nothing was written)", tuple(added))
     return texts
+
+
+def _ident(p: Problem) -> tuple[str, str, str | None, str]:
+    """A problem as compared before and after a change (its line may move)."""
+    return (p.path, p.code, p.key, p.message)
 
 
 def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str, str | None] | None = None) -> None:
@@ -543,18 +544,22 @@ def commit_paths(
         focus = frozenset(rel[:-5] for rel in changed) if kept else focus_of(reg, changed)
         quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None
         reg.flush_cache()
-        problems = (
-            []
-            if quick is not None and not any(p.path in changed for p in quick)
-            else [
-                p
-                for p in validate_register(reg, today, checks=ERROR_CHECKS)
-                if p.severity == "error" and p.path in changed
-            ]
-        )
+        problems: list[Problem] = []
+        if quick is None or quick:
+            # An error of an edited file, or one the edit adds elsewhere (a record deleted or renamed
+            # leaves those that name it dangling): an error the register held before is not the edit's.
+            # (No commit yet: the edited files' own errors alone, as there is no register before.)
+            after = [p for p in validate_register(reg, today, checks=ERROR_CHECKS) if p.severity == "error"]
+            problems = [p for p in after if p.path in changed]
+            elsewhere = [p for p in after if p.path not in changed]
+            if elsewhere and base:
+                held = Register.load(root, at=tree_of(root, base, settings), settings=settings)
+                old = {_ident(p) for p in validate_register(held, today, checks=ERROR_CHECKS) if p.severity == "error"}
+                problems += [p for p in elsewhere if _ident(p) not in old]
         if problems:
             raise RuleViolation(
-                "not committed: the edited records have errors (nothing was committed)", tuple(problems)
+                "not committed: the edited records have errors, or leave others with errors (nothing was committed)",
+                tuple(problems),
             )
         if dry_run:
             return ""
