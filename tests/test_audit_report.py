@@ -168,3 +168,47 @@ def test_audit_days_after_today_are_refused(runner, audited, tmp_path, option):
     result = invoke(runner, root, "audit", "findings", aid, str(findings), option, "2030-01-01")
     assert result.exit_code == 2 and f"{option} 2030-01-01 is after today" in result.output
     assert head(root) == before
+
+
+# -- what an outside new-user run found -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("article", "code"), [("99", 2), ("47", 2), ("46(1)", 0), ("1", 0), ("0", 2)])
+def test_an_audit_cites_only_articles_of_the_rule(runner, tmp_path: Path, article: str, code: int) -> None:
+    """The rule has 第1条-第46条: a 第99条 was accepted and printed in the report."""
+    root = make_register(tmp_path, example=True)
+    result = invoke(runner, root, "audit", "new", "--title", "監査", "--article", article, "--dry-run")
+    assert result.exit_code == code, result.output
+    if code:
+        assert f"--article {article}: not an article of the rule" in result.output
+
+
+def test_a_findings_file_error_names_the_line_of_its_entry(runner, tmp_path: Path) -> None:
+    root = make_register(tmp_path, example=True)
+    audit = json.loads(invoke(runner, root, "audit", "new", "--title", "監査", "--json").stdout)["id"]
+    entries = [
+        "# 指摘事項",
+        "- {division: kanbo-koho, article: 14(4), text: 一件目}",
+        "- division: kanbo-koho",
+        "  article: 14(4)",
+        "  text: 二件目",
+        "  due: 2026-02-30",  # line 6
+        "- {division: kanbo-koho, article: '99', text: 三件目}",  # line 7
+    ]
+    findings = tmp_path / "f.yaml"
+    findings.write_text("\n".join(entries) + "\n", encoding="utf-8")
+    result = invoke(runner, root, "audit", "findings", audit, str(findings), "--dry-run")
+    assert result.exit_code == 2 and f"{findings}:6: [1].due:" in result.output
+    findings.write_text("\n".join(entries).replace("2026-02-30", "2026-02-28") + "\n", encoding="utf-8")
+    result = invoke(runner, root, "audit", "findings", audit, str(findings), "--dry-run")
+    assert result.exit_code == 2 and f"{findings}:7: [2].article: not an article of the rule" in result.output
+
+
+def test_a_report_of_the_officer_alone_claims_no_independence(runner, tmp_path: Path) -> None:
+    """「いずれも被監査部門から独立した者である」 was said of nobody."""
+    root = make_register(tmp_path, example=True)
+    audit = json.loads(invoke(runner, root, "audit", "new", "--title", "監査", "--json").stdout)["id"]
+    out = tmp_path / "out"
+    assert invoke(runner, root, "audit", "report", audit, "--out", str(out)).exit_code == 0
+    text = (out / f"{audit}-report.md").read_text(encoding="utf-8")
+    assert "監査事務実施者の記録はない。" in text and "いずれも" not in text

@@ -592,3 +592,13 @@ def test_the_same_event_recorded_again_is_refused_not_duplicated(runner: CliRunn
     again = run(runner, root, "2026-04-04", *args)
     assert again.exit_code == 2 and "already recorded" in again.output and head(root) == before
     ok_json(runner, root, "2026-04-04", "incident", "update", iid, "--event", "report-to-vice", "--on", "2026-04-04")
+
+
+def test_closing_a_closed_incident_says_so(runner: CliRunner, tmp_path: Path) -> None:
+    """It said "cannot be closed yet (1 open requirement(s))" (exit 1), as if something were missing."""
+    root = make_register(tmp_path, example=True)
+    before = head(root)
+    result = invoke(runner, root, "incident", "close", "INC-2026-EG7F1M", today="2026-12-07")
+    assert result.exit_code == 2
+    assert "incidents/INC-2026-EG7F1M is already closed on 2026-09-11" in result.output
+    assert "cannot be closed yet" not in result.output and head(root) == before

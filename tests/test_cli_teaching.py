@@ -41,6 +41,23 @@ def test_schema_lists_fields_with_titles_types_examples_and_required(runner, roo
     assert "* name  名称  [text]  e.g. 大臣官房人事課" in invoke(runner, root, "schema", "divisions").stdout
 
 
+def test_schema_examples_fit_the_field(runner, root):
+    """A text whose description says "validate" was shown with a date example, and a field of two
+    types printed as [['integer', 'null']] (an outside new-user run)."""
+    listing = invoke(runner, root, "schema", "files").output
+    lines = {}
+    for line in listing.splitlines():  # "* key  title  [type]  e.g. …" ("*": required) or "  key  …"
+        words = line.split()
+        if len(words) > 1 and not line.startswith("      "):
+            lines[words[1] if words[0] == "*" else words[0]] = line
+    assert "[integer (or empty)]  e.g. 1" in lines["principals.count"]
+    assert (
+        "[text]" in lines["classification.class_rationale"]
+        and "2026-04-01" not in lines["classification.class_rationale"]
+    )
+    assert "e.g. 2026-04-01" in lines["classification.decided_on"]
+
+
 def test_schema_errors_name_the_japanese_title_why_and_a_set_example():
     base = {
         "schema_version": 1,

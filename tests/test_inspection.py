@@ -283,6 +283,14 @@ def test_report_completion_articles_comparison_and_escalations(tmp_path):
     class_a = next(f for f in rep["findings"] if f["item"] == "16-2@F-2025-JJJJ01")
     assert class_a["carried"] and {"class_a", "carried"} <= set(class_a["escalate"])
     assert rep["totals"]["findings"] == sum(a["count"] for a in rep["findings_by_article"])
+    # The open ones: this year's (one of its findings) apart from earlier years' still open (an
+    # outside reader saw 「指摘事項：２件…、うち是正が完了していないもの４件」: 4 of 2).
+    totals = rep["totals"]
+    assert (totals["open_this_year"], totals["open_carried"], totals["open"]) == (1, 2, 3)
+    reg = Register.load(root)
+    md = ins.render_report(rep, "md", reg.policy, ins.roles_of(reg)).decode("utf-8")
+    assert f"指摘事項：{totals['findings']}件".translate(str.maketrans("0123456789", "０１２３４５６７８９")) in md
+    assert "うち是正が完了していないもの１件" in md and "前年度以前の指摘事項で是正が完了していないもの：２件" in md
 
 
 def test_report_renders_md_docx_xlsx(tmp_path):

@@ -540,7 +540,7 @@ def test_hand_edits_are_compared_as_git_would_add_them(tmp_path):
     """HASHED_NOT_STATUS: `commit` keeps a file whose bytes differ from HEAD's only when its content,
     as git would add it (line endings under core.autocrlf), differs: a CRLF rewrite of an unchanged
     record is nothing to commit; a real edit, a removed and an added record are committed."""
-    from meti_pi.actions.transaction import commit_paths
+    from meti_pi.actions.hand_commit import commit_paths
 
     root = make_register(tmp_path, example=True)
     git(root.parent, "config", "core.autocrlf", "true")
@@ -571,7 +571,7 @@ def test_commit_refuses_a_removal_that_leaves_references_dangling(tmp_path, how)
     """A record deleted or renamed by hand leaves the records that name it dangling: those errors are
     the edit's, though they are in files it did not touch (commit took only the edited files' errors,
     exit 0, and history --verify then listed a commit at which the register did not validate)."""
-    from meti_pi.actions.transaction import commit_paths
+    from meti_pi.actions.hand_commit import commit_paths
 
     root = make_register(tmp_path, example=True)
     old = root / "divisions" / "kanbo-jinji.yaml"
@@ -593,7 +593,7 @@ def test_commit_refuses_a_removal_that_leaves_references_dangling(tmp_path, how)
 
 def test_commit_is_not_blamed_for_errors_the_register_held_before(tmp_path):
     """An error committed earlier elsewhere (with git alone) does not stop a valid hand edit."""
-    from meti_pi.actions.transaction import commit_paths
+    from meti_pi.actions.hand_commit import commit_paths
 
     root = make_register(tmp_path, example=True)
     bad = root / "files" / "F-2026-CW74AB.yaml"

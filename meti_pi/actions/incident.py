@@ -204,6 +204,9 @@ def close_incident(
         settings=settings,
     ) as tx:
         current = load_incident(tx.register(), incident_id)
+        if current.get("state") == "closed":
+            closed = f" on {current['closed_on']}" if current.get("closed_on") else ""
+            raise UsageError(f"{key} is already closed{closed}; nothing was written (`meti-pi incident list`)")
         if day > today or day.isoformat() < str(current.get("known_on")):
             raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
         doc = tx.edit(key)

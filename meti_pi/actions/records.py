@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer
-from meti_pi.actions.transaction import Transaction, commit_paths, transaction
+from meti_pi.actions.hand_commit import commit_paths
+from meti_pi.actions.transaction import Transaction, transaction
 from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import lazy, limits, yamlload

@@ -39,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notify": ("meti_pi.cli.notify", "Art. 35/36 notices: decide, draft (Markdown/Word), record; --check."),
     "export": (
         "meti_pi.cli.export",
-        "Export the public 個人情報ファイル簿 (csv, xlsx, md), or every record as SQLite.",
+        "Export the public 個人情報ファイル簿 (csv, xlsx, md, docx), or every record as SQLite.",
     ),
     "incident": ("meti_pi.cli.incident", "Art. 39/40 incidents: open, update, report, close, list."),
     "inspect": ("meti_pi.cli.inspect", "Art. 41 annual self-inspection generated from the register."),

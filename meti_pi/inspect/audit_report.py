@@ -149,8 +149,10 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
                 "独立性を欠くため、当該者が監査した事項の取扱いについて留意を要する。"
             )
         )
-    else:
+    elif any(a.get("role") != "officer" for a in auditors):
         lines.append("　" + t("監査事務実施者は、いずれも被監査部門から独立した者である（規程第42条第2項）。"))
+    else:  # the 監査責任者 alone: nobody to say it of
+        lines.append("　" + t("監査事務実施者の記録はない。"))
     lines += ["", "## " + t("３　指摘事項及び是正措置"), ""]
     if not findings:
         lines += ["指摘事項はない。", ""]

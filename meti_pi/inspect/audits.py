@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from meti_pi.inspect.checklist import (
     finding_ref,
 )
 from meti_pi.store.register import Register
+from meti_pi.store.schema import load_schema
 
 
 def parse_auditor(spec: str) -> dict[str, Any]:
@@ -85,6 +87,8 @@ def new_audit_data(
     scope: dict[str, Any] = {}
     if divisions:
         scope["divisions"] = list(dict.fromkeys(divisions))
+    for article in articles or []:
+        rule_article(article, f"--article {article}")
     if articles:
         scope["articles"] = list(dict.fromkeys(articles))
     if year is not None:
@@ -100,14 +104,24 @@ def new_audit_data(
     return data
 
 
+def rule_article(value: str, where: str) -> str:
+    """`value` when it names an article of the rule (第1条-第46条, its paragraph and item: the
+    pattern of the audits schema), else a usage error at `where` (a cited 第99条 would print)."""
+    pattern = load_schema("audits.schema.json")["$defs"]["article"]["pattern"]
+    if not re.fullmatch(pattern, value):
+        raise UsageError(f"{where}: not an article of the rule: write 第1条-第46条 as 14, with its paragraph as 14(4)")
+    return value
+
+
 def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -> list[dict[str, Any]]:
     """Findings from a YAML list (or `findings:` mapping): division, article, text, action, owner, due."""
     raw = doc.get("findings") if isinstance(doc, dict) else doc
     if not isinstance(raw, list) or not raw:
         raise UsageError(f"{source}: expected a list of findings (or `findings:` with a list)")
     out = []
+    listed = "findings" if isinstance(doc, dict) else ""  # the entry's path in the file, for its line
     for n, f in enumerate(raw):
-        where = f"{source}: findings[{n}]"
+        where = f"{source}: {listed}[{n}]"
         if not isinstance(f, dict):
             raise UsageError(f"{where}: expected a mapping")
         extra = set(f) - {"division", "article", "text", "action", "owner", "due", "escalate", "note"}
@@ -122,7 +136,7 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
         due = _date_field(f.get("due"), where + ".due") or today + timedelta(days=action_days(reg.policy))
         item: dict[str, Any] = {
             "division": str(f["division"]),
-            "article": str(f["article"]),
+            "article": rule_article(str(f["article"]), where + ".article"),
             "text": str(f["text"]),
             "action": str(f.get("action") or "指摘事項について必要な措置を講ずる"),
             "owner": str(f.get("owner") or div.get("manager_post")),

@@ -196,6 +196,9 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
             "findings": sum(by_article.values()),
             "findings_previous": sum(by_article_prev.values()),
             "open": sum(1 for f in findings_rows if f["status"] == "open"),
+            # of which this year's findings, and those of earlier years still open
+            "open_this_year": sum(1 for f in findings_rows if f["status"] == "open" and not f["carried"]),
+            "open_carried": sum(1 for f in findings_rows if f["status"] == "open" and f["carried"]),
         },
         "divisions": rows,
         "findings_by_article": [
@@ -290,7 +293,9 @@ def report_markdown(
         f"- 対象期間：{d(start)}から{d(end)}まで",
         f"- 点検を実施した課等：{n(tot['divisions'])}課等中{n(tot['inspected'])}課等",
         f"- 点検項目の回答率：{pct(tot['completion'])}（{n(tot['items'])}項目中{n(tot['answered'])}項目）",
-        f"- 指摘事項：{n(tot['findings'])}件（前年度{n(tot['findings_previous'])}件）、うち是正が完了していないもの{n(tot['open'])}件",
+        f"- 指摘事項：{n(tot['findings'])}件（前年度{n(tot['findings_previous'])}件）、"
+        f"うち是正が完了していないもの{n(tot['open_this_year'])}件",
+        f"- 前年度以前の指摘事項で是正が完了していないもの：{n(tot['open_carried'])}件",
         "",
         "## " + t("２　課等別の実施状況"),
         "",

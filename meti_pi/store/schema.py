@@ -148,6 +148,9 @@ def subschema_at(schema: dict[str, Any], path: tuple[object, ...]) -> dict[str, 
     return node if isinstance(node, dict) else None
 
 
+_DATE_WORD = re.compile(r"\bdates?\b", re.IGNORECASE)  # "date", not "validate" or "update"
+
+
 def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
     """A value to show after `--set key=`: the schema's example, enum, or one of its type."""
     node = ref_followed(schema, node)
@@ -158,9 +161,11 @@ def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
     if node.get("const") is not None:
         return str(node["const"])
     kind = node.get("type")
+    if isinstance(kind, list):  # ["integer", "null"]: shown as an integer
+        kind = next((k for k in kind if k != "null"), None)
     if (
         node.get("format") == "date"
-        or (kind in (None, "string") and "date" in str(node.get("description", "")).lower())
+        or (kind in (None, "string") and _DATE_WORD.search(str(node.get("description", ""))) is not None)
         or "YYYY-MM-DD" in str(node.get("pattern", ""))
         or str(node.get("pattern", "")).startswith("^\\d{4}-")
     ):
@@ -189,6 +194,9 @@ def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
     if node.get("format") == "date" or str(node.get("pattern", "")).startswith("^\\d{4}-"):
         return "date (YYYY-MM-DD)"
     kind = node.get("type")
+    if isinstance(kind, list):  # ["integer", "null"]: an integer, or left empty
+        shown = [field_type(schema, {**node, "type": k}) for k in kind if k != "null"]
+        return " or ".join(shown) + (" (or empty)" if "null" in kind else "")
     if kind == "array":
         items = node.get("items")
         return "list of " + (field_type(schema, items) if isinstance(items, dict) else "values")

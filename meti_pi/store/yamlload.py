@@ -285,7 +285,11 @@ def located_errors(path: Any) -> Iterator[None]:
     except UsageError as exc:
         message, prefix = str(exc), f"{path}: "
         keys, sep, rest = message.removeprefix(prefix).partition(": ")
-        if not message.startswith(prefix) or not sep or not re.fullmatch(r"[\w@\-]+(?:\.[\w@\-]+|\[\d+\])*", keys):
+        if (
+            not message.startswith(prefix)
+            or not sep
+            or not re.fullmatch(r"(?:[\w@\-]+|\[\d+\])(?:\.[\w@\-]+|\[\d+\])*", keys)
+        ):
             raise
         steps = tuple(int(s[1:-1]) if s.startswith("[") else s for s in re.findall(r"\[\d+\]|[^.\[\]]+", keys))
         try:
