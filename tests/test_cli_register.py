@@ -167,7 +167,8 @@ def test_new_refuses_invalid_record_with_exit_1(tmp_path, runner):
         "manager_post=課長",
     )
     assert result.exit_code == 1
-    assert "divisions/x.yaml:" in result.stderr and "change refused" in result.stderr
+    # at the option that gave the value (the record's file is never written)
+    assert "--set org: $.org:" in result.stderr and "change refused" in result.stderr
     assert not (root / "divisions" / "x.yaml").exists()
 
 

@@ -85,3 +85,35 @@ def _runner():
     from typer.testing import CliRunner
 
     return CliRunner()
+
+
+def test_a_refused_new_record_points_to_what_gave_its_fields(tmp_path):
+    """`new --from FILE` named `divisions/<id>.yaml:7`, a file never written, and `--set` errors a
+    file with a new random id each try: the --from file's line, or the --set key, instead."""
+    from typer.testing import CliRunner
+
+    root = make_register(tmp_path)
+    given = tmp_path / "d.yaml"
+    given.write_text(
+        "# 課等\nid: test-ka\nname: テスト課\nparent: 1\norg: 経済産業省\nmanager_post: 課長\n", encoding="utf-8"
+    )
+    head = git(root.parent, "rev-parse", "HEAD")
+    result = invoke(CliRunner(), root, "new", "divisions", "--id", "test-ka", "--from", str(given))
+    assert result.exit_code == 1 and f"{given}:4: $.parent: error[schema]" in result.output
+    assert "divisions/test-ka.yaml" not in result.output
+    result = invoke(CliRunner(), root, "new", "divisions", "--id", "test-ka", "--from", str(given), "--set", "parent=2")
+    assert result.exit_code == 1 and "--set parent: $.parent: error[schema]" in result.output
+    assert git(root.parent, "rev-parse", "HEAD") == head and not (root / "divisions" / "test-ka.yaml").exists()
+
+
+def test_a_set_value_meant_as_a_list_must_be_yaml(tmp_path):
+    """`--set record_items=[氏名` was taken as the text '[氏名' and refused as 'not of type array'."""
+    from typer.testing import CliRunner
+
+    root = make_register(tmp_path)
+    result = invoke(CliRunner(), root, "new", "files", "--set", "record_items=[氏名")
+    assert result.exit_code == 2 and "--set record_items: '[氏名' is not a YAML list or mapping" in result.output
+    result = invoke(
+        CliRunner(), root, "new", "files", "--set", "name=会議: 議事録", "--dry-run"
+    )  # text with a colon stays text
+    assert "is not a YAML" not in result.output

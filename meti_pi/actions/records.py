@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from meti_pi import gitlayer
 from meti_pi.actions.hand_commit import commit_paths
 from meti_pi.actions.transaction import Transaction, transaction
-from meti_pi.errors import MetiPiError, UsageError
+from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import lazy, limits, yamlload
 from meti_pi.store.beppyo import gou_otsu
@@ -97,8 +98,10 @@ def parse_assignment(item: str) -> tuple[str, Any]:
         raise UsageError(f"--set {item!r}: expected KEY=VALUE")
     try:
         value = yamlload.load(raw) if raw.strip() else ""
-    except yamlload.YamlFault:
-        value = raw
+    except yamlload.YamlFault as fault:
+        if raw.lstrip().startswith(("[", "{")):  # a list or mapping meant, not text: say so
+            raise UsageError(f"--set {key}: {raw!r} is not a YAML list or mapping ({fault}); e.g. [a, b]") from None
+        value = raw  # text YAML cannot read (a colon in it...) is taken as written
     return key, raw if value is None and raw.strip() not in ("null", "~") else value
 
 
@@ -182,15 +185,43 @@ def new_record(
     today: date,
     dry_run: bool,
     settings: Settings = DEFAULT,
+    given: tuple[Path | None, list[str]] = (None, []),
 ) -> tuple[str, str | None]:
-    """Add one record through the write path; (id, commit sha or None on --dry-run)."""
+    """Add one record through the write path; (id, commit sha or None on --dry-run). `given`: the
+    --from file and the --set keys the fields came from, where a refusal points its problems."""
     if KINDS[kind].by_year and year is None:
         raise UsageError(f"{kind} records need --year")
-    with transaction(
-        root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run, settings=settings
-    ) as tx:
-        rid = tx.create(kind, data, id=record_id, year=year)
+    rid = ""
+    try:
+        with transaction(
+            root, command="new", summary=f"new {kind} record", today=today, dry_run=dry_run, settings=settings
+        ) as tx:
+            rid = tx.create(kind, data, id=record_id, year=year)
+    except RuleViolation as refused:
+        new = f"{kind}/{year}/{rid}.yaml" if year is not None else f"{kind}/{rid}.yaml"
+        raise RuleViolation(refused.message, tuple(_given(p, new, *given) for p in refused.problems)) from None
     return rid, tx.commit_sha
+
+
+def _given(p: Problem, new: str, from_file: Path | None, set_keys: list[str]) -> Problem:
+    """A problem of the record being made (`new`, never written) at what gave the field: `--set KEY`,
+    or the --from file's line (a path no file has was named, with a new random id each try)."""
+    if p.path != new:
+        return p
+    steps = tuple(int(s[1:-1]) if s.startswith("[") else s for s in re.findall(r"\[\d+\]|[^.$\[\]]+", p.key))
+    dotted = ".".join(str(s) for s in steps)
+    key = next(
+        (k for k in reversed(set_keys) if dotted == k or dotted.startswith(k + ".") or k.startswith(dotted + ".")), None
+    )
+    if key is not None or (from_file is None and set_keys):
+        return Problem(f"--set {key}" if key else "--set", None, p.code, p.message, p.severity, p.key)
+    if from_file is None:
+        return p
+    try:
+        line = yamlload.locate(yamlload.decode(from_file.read_bytes()), steps) or 1
+    except (OSError, yamlload.YamlFault, UnicodeError):
+        line = None
+    return Problem(str(from_file), line, p.code, p.message, p.severity, p.key)
 
 
 def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:

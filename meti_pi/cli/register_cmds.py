@@ -233,6 +233,7 @@ def new_cmd(
         today=st.today,
         dry_run=dry_run,
         settings=st.settings,
+        given=(from_file, [registry_ops.parse_assignment(item)[0] for item in values or []]),
     )
     if json_out:
         print_json({"kind": kind, "id": rid, "commit": sha, "dry_run": dry_run})
