@@ -122,7 +122,7 @@ def test_a_record_named_as_a_windows_device_is_refused(tmp_path: Path, runner) -
         "manager_post=課長",
     )
     assert result.exit_code == 1
-    assert "divisions/aux.yaml:" in result.stderr and "error[id-reserved]" in result.stderr
+    assert "--id: $.id: error[id-reserved]" in result.stderr  # at the option that gave it
     assert not (root / "divisions" / "aux.yaml").exists()
     # Found in a register edited elsewhere, too.
     (root / "divisions").mkdir(exist_ok=True)

@@ -213,6 +213,8 @@ def _given(p: Problem, new: str, from_file: Path | None, set_keys: list[str]) ->
     key = next(
         (k for k in reversed(set_keys) if dotted == k or dotted.startswith(k + ".") or k.startswith(dotted + ".")), None
     )
+    if steps[:1] == ("id",):  # the id is given by --id (or allocated)
+        return Problem("--id", None, p.code, p.message, p.severity, p.key)
     if key is not None or (from_file is None and set_keys):
         return Problem(f"--set {key}" if key else "--set", None, p.code, p.message, p.severity, p.key)
     if from_file is None:
