@@ -366,7 +366,8 @@ def test_a_comment_line_a_hand_edit_adds_is_screened(tmp_path, runner, monkeypat
     monkeypatch.chdir(root)
     before = git(root, "rev-parse", "HEAD")
     result = invoke(runner, root, "commit", "policy.yaml")
-    assert result.exit_code == 2 and "policy.yaml: a comment" in result.stderr and "taro@" not in result.output
+    last = len(path.read_text().splitlines())  # the comment's own line is named
+    assert result.exit_code == 2 and f"policy.yaml:{last}: a comment" in result.stderr and "taro@" not in result.output
     assert git(root, "rev-parse", "HEAD") == before
     # a comment after a value too (it was not screened); a '#' inside a quoted value is not one
     path.write_text(
@@ -375,4 +376,17 @@ def test_a_comment_line_a_hand_edit_adds_is_screened(tmp_path, runner, monkeypat
         .replace("promptly_days: 3 ", "promptly_days: 3  # 担当 090-1234-5678 ")
     )
     result = invoke(runner, root, "commit", "policy.yaml")
-    assert result.exit_code == 2 and "policy.yaml: a comment" in result.stderr and "090-" not in result.output
+    line = 1 + next(i for i, t in enumerate(path.read_text().splitlines()) if "090-" in t)
+    assert result.exit_code == 2 and f"policy.yaml:{line}: a comment" in result.stderr and "090-" not in result.output
+
+
+def test_a_bare_division_id_means_the_division_beside_its_inspections(tmp_path, runner):
+    """An inspection is named as its 課等 (inspections/2025/kanbo-jinji): `show kanbo-jinji` refused
+    the id as naming several records once the 課等 was inspected. Several years of one 課等's
+    inspections alone stay ambiguous."""
+    root = make_register(tmp_path, example=True)
+    result = invoke(runner, root, "show", "kanbo-jinji", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["path"] == "divisions/kanbo-jinji.yaml"
+    history = invoke(runner, root, "history", "kanbo-jinji", "--json")
+    assert history.exit_code == 0 and json.loads(history.stdout)["target"] == "divisions/kanbo-jinji.yaml"

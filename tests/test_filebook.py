@@ -298,7 +298,9 @@ def test_markdown_table_per_file_and_escaping() -> None:
     md = filebook.to_markdown(book, today=TODAY, organisation="経済産業省")
     assert md.startswith('# 個人情報ファイル簿（経済産業省）\n\n<p align="right">令和８年１１月２６日現在</p>\n')
     assert md.count("| 項目 | 内容 |") == 2
-    assert "## 2. 名簿\\|A" in md  # sorted by name: "B" before "|"
+    assert "## ２．名簿\\|A" in md  # sorted by name: "B" before "|"; numbered in the document's digit style
+    half = filebook.to_markdown(book, today=TODAY, organisation="経済産業省", fullwidth_digits=False)
+    assert "## 2. 名簿\\|A" in half and "令和8年11月26日現在" in half
     assert "| 備考 | 一行目<br>\\*\\*二行目\\*\\* |" in md
     # The Markdown goes through meti_pi.render.word unchanged in meaning.
     from meti_pi.render.word import docx_paragraphs, markdown_to_docx

@@ -253,8 +253,8 @@ def find_record(reg: Register, ref: str) -> Record:
     if not hits:
         raise UsageError(f"no record with id {ref!r}; give KIND/ID or an id the register holds")
     if len(hits) > 1:
-        # A 台帳 entry shares its file's id: a bare id means the file.
-        primary = [h for h in hits if h.kind != "ledger"]
+        # A 台帳 entry shares its file's id, an inspection its 課等's: a bare id means the file, the 課等.
+        primary = [h for h in hits if h.kind != "ledger" and not KINDS[h.kind].by_year]
         if len(primary) == 1:
             return primary[0]
         raise UsageError(f"id {ref!r} names several records ({', '.join(h.key for h in hits)}); use kind/id")

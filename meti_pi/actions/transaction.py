@@ -346,8 +346,11 @@ def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str
         if text is None:
             continue
         old_text = before.get(rel) if before is not None else _current(root, rel)
-        for line in yamlload.comments(text) - yamlload.comments(old_text or ""):  # a comment stays too
-            screening.check_text(f"{rel}: a comment", line, "refuse", "A record's comments stay in the trail")
+        lines = text.splitlines()
+        for comment in yamlload.comments(text) - yamlload.comments(old_text or ""):  # a comment stays too
+            at = next((n for n, line in enumerate(lines, 1) if comment in line), None)
+            where = f"{rel}:{at}: a comment" if at else f"{rel}: a comment"
+            screening.check_text(where, comment, "refuse", "A record's comments stay in the trail")
         kind = KINDS.get(rel.split("/", 1)[0])
         if kind is None:
             continue  # a root file (policy, citations): its comments only

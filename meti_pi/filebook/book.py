@@ -35,7 +35,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from meti_pi.classify import classification
-from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, to_wareki
+from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.errors import LazyProblem, Problem, RuleViolation
 from meti_pi.store import problems as located
 from meti_pi.store.policy import DEFAULT_POLICY
@@ -540,7 +540,8 @@ def to_markdown(
     for n, row in enumerate(book.rows, start=1):
         if n > 1:
             lines += ["<!-- pagebreak -->", ""]  # one file per page in Word (e-Gov style); invisible in Markdown
-        lines += [f"## {n}. {md_text(row.values[0])}", "", "| 項目 | 内容 |", "|---|---|"]
+        number = f"{fullwidth(str(n))}．" if fullwidth_digits else f"{n}. "  # in the document's digit style
+        lines += [f"## {number}{md_text(row.values[0])}", "", "| 項目 | 内容 |", "|---|---|"]
         lines += [f"| {md_cell(h)} | {md_cell(v)} |" for h, v in zip(book.headers, row.values, strict=True)]
         lines.append("")
     return "\n".join(lines)

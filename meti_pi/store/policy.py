@@ -140,7 +140,7 @@ def checked(
     where = f"{relpath}:{line}" if line else relpath
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
     raise UsageError(
-        f"{where}: {schema.key_path(path)}: {message}{more}; correct the value in {relpath} (the fields: the register's .schemas/policy.schema.json)"
+        f"{where}: {schema.key_path(path)}: {message}{more}; correct the value in {relpath} (the fields: the register's .schemas/policy.schema.json, which `meti-pi schemas --write` writes)"
     )
 
 
