@@ -473,7 +473,10 @@ def test_prefill_notice_drafted_only_is_missing(tmp_path):
     )
     p = _prefill(reg, "jinji", "35-1@F-2026-JJJJ01")
     assert p.answer == "no"
-    assert any("N-2026-AAAA01" in e for e in p.evidence)
+    assert "通知案 N-2026-AAAA01 は未提出" in p.evidence
+    # Japanese only: the evidence goes into the inspection record and its report (the notices
+    # engine's English finding, with the command to run, stays in `status` and `notify --check`)
+    assert not any("Art." in e or "meti-pi" in e or "notice" in e for e in p.evidence)
 
 
 def _contractor_with_confirmation(last: str | None) -> dict[str, str]:

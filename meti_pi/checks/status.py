@@ -87,7 +87,7 @@ def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
                     st.due,
                     overdue,
                     str(rec.data.get("division")),
-                    "；".join(st.evidence),
+                    "；".join((*st.evidence, *st.detail)),
                 )
             )
 

@@ -304,7 +304,10 @@ class NoticeState:
     state: str  # ok | late | missing | stale (a change notice is owed) | pending (not yet due)
     due: date | None
     submitted_on: date | None
-    evidence: tuple[str, ...]
+    evidence: tuple[str, ...]  # in Japanese: what an inspection record and its report say
+    detail: tuple[
+        str, ...
+    ] = ()  # the notices engine's findings, for the terminal (`status`): English, with the command to run
 
 
 def kind_ja(kind: str) -> str:
@@ -351,8 +354,10 @@ def notice_states(
             "stale": f"{name}の{made}後に通知事項が変わったが、変更の通知がない",
             "pending": f"{name}の通知は未了（期限 {jp_day(due)}）",
         }.get(state, f"{name}の{made}（期限 {jp_day(due)}）")
-        lines = [lead, *(f.message for f in findings)]
-        out.append(NoticeState(file_rec.id, ks.kind, state, due, submitted, tuple(lines)))
+        drafts = [n.id for n in ks.notices if n.data.get("state") == "drafted"]
+        unsent = (f"通知案 {'、'.join(drafts)} は未提出",) if drafts and state != "ok" else ()
+        detail = tuple(f.message for f in findings)
+        out.append(NoticeState(file_rec.id, ks.kind, state, due, submitted, (lead, *unsent), detail))
     return out
 
 
