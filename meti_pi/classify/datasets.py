@@ -464,8 +464,10 @@ def _guarded_workbook(path: Path) -> Any:
     """The python-calamine workbook of `path`, opened only within check_xlsx_bounds' limits.
 
     Opening reads the shared strings (checked first); the sheets are read only when a sheet is
-    asked for, so they are checked meanwhile, in a forked child (procs.beside): python-calamine
-    0.9 holds the GIL while it opens the workbook, so a thread would only take turns with it.
+    asked for, so they are checked meanwhile, in a forked child (procs.beside): the checks are
+    Python (zipfile), which a thread would run under this process's GIL. (python-calamine 0.9.1
+    releases the GIL while it opens and loads; opening and loading in a thread beside the
+    scanner's imports was measured slower: bench/HISTORY.md, session 15.)
     The workbook is handed out only when every sheet has passed: the child said so, or this
     process checked them itself (no fork here, or the child did not pass: its refusal is raised
     from here, exactly as checked in one process). A refused sheet's message comes first, as
