@@ -117,3 +117,19 @@ def test_a_set_value_meant_as_a_list_must_be_yaml(tmp_path):
         CliRunner(), root, "new", "files", "--set", "name=会議: 議事録", "--dry-run"
     )  # text with a colon stays text
     assert "is not a YAML" not in result.output
+
+
+def test_an_object_missing_a_part_is_the_from_files_not_a_set_of_another_part(tmp_path):
+    """`principals` without `count` in --from, with --set principals.as_of: the error was shown at
+    --set principals.as_of (an outside review); it is the --from file's `principals:` line."""
+    from typer.testing import CliRunner
+
+    root = make_register(tmp_path, example=True)
+    text = (root / "files" / "F-2026-MQJTB8.yaml").read_text(encoding="utf-8")
+    given = tmp_path / "f.yaml"
+    given.write_text(text.replace("id: F-2026-MQJTB8\n", "").replace("  count: 999\n", ""), encoding="utf-8")
+    line = 1 + next(i for i, t in enumerate(given.read_text(encoding="utf-8").splitlines()) if t == "principals:")
+    result = invoke(
+        CliRunner(), root, "new", "files", "--from", str(given), "--set", "principals.as_of=2026-11-01", "--dry-run"
+    )
+    assert result.exit_code == 1 and f"{given}:{line}: $.principals: error[schema] 'count'" in result.output

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from meti_pi.actions.transaction import _added, _listed_by_status, _ready, _safe_path, _screen_free_text
-from meti_pi.errors import Problem, RuleViolation, UsageError
+from meti_pi.actions.transaction import _errors_added, _listed_by_status, _ready, _safe_path, _screen_free_text
+from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.commit import commit_files, recover_noted
 from meti_pi.gitlayer.runner import Repo, git, head_commit, text_at
@@ -31,7 +31,7 @@ def commit_paths(
     """Commit records edited by hand (after validation) as one audit commit; the sha, or None if
     unchanged ('' for `dry_run`: validated, not committed)."""
     from meti_pi.checks.incremental import data_kept
-    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors, validate_register
+    from meti_pi.checks.validate import focus_of
 
     root = root.resolve()
     repo, timeout = _ready(root)
@@ -78,24 +78,24 @@ def commit_paths(
             if reg_at is not None
             else Register.load(root, settings=settings)
         )
-        # The records the edit can affect first (validate.focus_of; the edited records alone when their
-        # data is kept, DATA_KEPT); the whole register only if they show an error.
-        kept = reg_at is not None and data_kept(Register.load(root, at=reg_at, settings=settings), reg, changed)
+        # The records the edit can affect (validate.focus_of; the edited records alone when their data
+        # is kept, DATA_KEPT); the whole register only where there is no focus (a root file edited).
+        before = Register.load(root, at=reg_at, settings=settings) if reg_at is not None else None
+        kept = before is not None and data_kept(before, reg, changed)
         focus = frozenset(rel[:-5] for rel in changed) if kept else focus_of(reg, changed)
-        quick = focused_errors(reg, today, focus, checks=ERROR_CHECKS) if focus is not None else None
-        reg.flush_cache()
-        problems: list[Problem] = []
-        if quick is None or quick:
-            # An error of an edited file, or one the edit adds elsewhere (a record deleted or renamed
-            # leaves those that name it dangling): an error the register held before is not the edit's.
-            # (No commit yet: the edited files' own errors alone, as there is no register before.)
-            after = [p for p in validate_register(reg, today, checks=ERROR_CHECKS) if p.severity == "error"]
-            problems = [p for p in after if p.path in changed]
-            elsewhere = [p for p in after if p.path not in changed]
-            if elsewhere and base:
-                problems += _added(
-                    elsewhere, Register.load(root, at=tree_of(root, base, settings), settings=settings), today
-                )
+
+        # An error of an edited file, or one the edit adds elsewhere (a record deleted or renamed
+        # leaves those that name it dangling): an error the register held before is not the edit's.
+        # (No commit yet: the edited files' own errors alone, as there is no register before.)
+        def held() -> Register | None:  # HEAD's register (read only when the edit shows an error)
+            if before is not None or not base:
+                return before
+            return Register.load(root, at=tree_of(root, base, settings), settings=settings)
+
+        found, added = _errors_added(reg, held, today, focus)
+        if focus is not None:
+            reg.flush_cache()
+        problems = [p for p in found if p.path in changed] + [p for p in added if p.path not in changed and base]
         if problems:
             raise RuleViolation(
                 "not committed: the edited records have errors, or leave others with errors (nothing was committed)",

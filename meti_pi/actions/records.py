@@ -210,9 +210,9 @@ def _given(p: Problem, new: str, from_file: Path | None, set_keys: list[str]) ->
         return p
     steps = tuple(int(s[1:-1]) if s.startswith("[") else s for s in re.findall(r"\[\d+\]|[^.$\[\]]+", p.key))
     dotted = ".".join(str(s) for s in steps)
-    key = next(
-        (k for k in reversed(set_keys) if dotted == k or dotted.startswith(k + ".") or k.startswith(dotted + ".")), None
-    )
+    # the --set that gave the field, or an object it is part of (an error about a whole object, such
+    # as a part missing, is not a --set of one of its parts: the --from file's, when there is one)
+    key = next((k for k in reversed(set_keys) if dotted == k or dotted.startswith(k + ".")), None)
     if steps[:1] == ("id",):  # the id is given by --id (or allocated)
         return Problem("--id", None, p.code, p.message, p.severity, p.key)
     if key is not None or (from_file is None and set_keys):
