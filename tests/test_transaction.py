@@ -625,6 +625,50 @@ def test_an_error_held_before_whose_message_changes_is_not_the_edits(tmp_path):
     assert sha is not None and head(root) == sha
 
 
+def test_a_new_problem_without_a_field_is_not_hidden_behind_an_old_one(tmp_path):
+    """A ファイル簿 leak of a withheld text is reported without the field's key: matched by place
+    alone, a new leak (in field 'sensitive', through the policy's label) hid behind the old one (in
+    field 'division', which the same commit mends) and was committed (an outside review)."""
+    from meti_pi.actions.hand_commit import commit_paths
+
+    root = make_register(tmp_path, example=True)
+    division = root / "divisions" / "boeki-kanri.yaml"
+    original = division.read_text(encoding="utf-8")
+    division.write_text(
+        original.replace("name: 貿易経済協力局貿易管理課", "name: 審査上の着眼事項担当課"), encoding="utf-8"
+    )
+    git(root.parent, "commit", "-q", "-am", "a withheld text in a 課等's name, by hand")
+    division.write_text(original, encoding="utf-8")
+    policy = root / "policy.yaml"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace(
+            "    sensitive_no: 含まない\n", "    sensitive_no: 含まない（審査上の着眼事項を除く）\n"
+        ),
+        encoding="utf-8",
+    )
+    before = head(root)
+    with pytest.raises(RuleViolation) as refused:
+        commit_paths(root, ["policy.yaml", "divisions/boeki-kanri.yaml"], command="commit", summary="s", today=TODAY)
+    assert any(p.code == "filebook-withheld-leak" for p in refused.value.problems)
+    assert head(root) == before
+
+
+def test_problems_are_matched_by_message_then_by_a_fields_place():
+    from meti_pi.actions.transaction import _not_held
+    from meti_pi.errors import Problem
+
+    def p(key: str, message: str, path: str = "files/F.yaml") -> Problem:
+        return Problem(path, 3, "c", message, "error", key)
+
+    assert _not_held([p("$.org", "org 資源エネルギー庁")], [p("$.org", "org 経済産業省")]) == []  # its data changed
+    new = p("", "field 'sensitive'")
+    assert _not_held([new], [p("", "field 'division'")]) == [new]  # no field: its message says which
+    assert _not_held([p("$", "'b' is required")], [p("$", "'a' is required")]) == [p("$", "'b' is required")]
+    twice = [p("$.org", "x"), p("$.org", "x")]
+    assert _not_held(twice, [p("$.org", "x")]) == [p("$.org", "x")]  # counted
+    assert _not_held([p("$.org", "x", "files/G.yaml")], [p("$.org", "x")]) == [p("$.org", "x", "files/G.yaml")]
+
+
 def test_an_error_held_before_costs_no_whole_validation(tmp_path, monkeypatch):
     """A role named twice (a check over every role) stayed in every focused validation: each commit
     then validated the whole register twice (3 s at 20,000 records against 0.5 s). The focus is
