@@ -327,7 +327,7 @@ def report_context(reg: Register, record: Mapping[str, Any], today: date) -> inc
         division_phone=(div.get("contact") or {}).get("phone"),
         division_email=(div.get("contact") or {}).get("email"),
         files=tuple((fid, f.get("name")) for fid, f in zip(record.get("files") or [], file_data, strict=True)),
-        fullwidth_digits=bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True)),
+        fullwidth_digits=policy_mod.fullwidth_digits(reg.policy),
         eras=policy_mod.eras(reg.policy),
         report_items=tuple(reg.policy["incident"]["report_items"]),
         notice_items=tuple(reg.policy["incident"]["notice_items"]),

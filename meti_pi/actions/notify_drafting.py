@@ -15,6 +15,7 @@ from meti_pi.errors import MetiPiError, RuleViolation, UsageError
 from meti_pi.notify import drafts as notice_drafts
 from meti_pi.notify import notices
 from meti_pi.settings import DEFAULT, Settings
+from meti_pi.store import policy as policy_mod
 from meti_pi.store import yamlload
 from meti_pi.store.ids import allocate
 from meti_pi.store.problems import at, record_schema_problems
@@ -242,7 +243,7 @@ def draft_notices(
             _ensure_committed(root, rec)
         head = gitlayer.head_commit(root)
         policy = reg.policy
-        fw = policy.get("documents", {}).get("fullwidth_digits", True) if fullwidth is None else fullwidth
+        fw = policy_mod.fullwidth_digits(policy) if fullwidth is None else fullwidth
         existing = {r.id for r in reg.of_kind("notifications")}
         drafted: list[Drafted] = []
         for p in todo:
@@ -383,7 +384,7 @@ def render_notice(
     supersedes = data.get("supersedes") if isinstance(data.get("supersedes"), str) else None
     previous = reg.get("notifications", supersedes) if supersedes else None
     drafts = data.get("drafts") or {}
-    fw = drafts.get("fullwidth_digits", (reg.policy.get("documents") or {}).get("fullwidth_digits", True))
+    fw = drafts.get("fullwidth_digits", policy_mod.fullwidth_digits(reg.policy))
     ctx = notice_drafts.DraftContext(
         notice_id=rec.id,
         kind=kind,

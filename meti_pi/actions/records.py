@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -208,7 +207,7 @@ def _given(p: Problem, new: str, from_file: Path | None, set_keys: list[str]) ->
     or the --from file's line (a path no file has was named, with a new random id each try)."""
     if p.path != new:
         return p
-    steps = tuple(int(s[1:-1]) if s.startswith("[") else s for s in re.findall(r"\[\d+\]|[^.$\[\]]+", p.key))
+    steps = yamlload.key_steps(p.key)
     dotted = ".".join(str(s) for s in steps)
     # the --set that gave the field, or an object it is part of (an error about a whole object, such
     # as a part missing, is not a --set of one of its parts: the --from file's, when there is one)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import date
 
+    from meti_pi.dates.wareki import Eras
     from meti_pi.filebook.book import Filebook
     from meti_pi.store.register import Record, Register
 
@@ -74,6 +75,7 @@ def filebook_cmd(
     listed. Exit 1 (nothing written) when a withheld text would still appear in a listed field.
     """
     from meti_pi.filebook import book as filebook
+    from meti_pi.store import policy as policy_mod
 
     st = state(ctx)
     # the files, the 課等 and the root files alone are read (issue 18: not the register whole); its
@@ -86,29 +88,26 @@ def filebook_cmd(
         book.require_clean()
         if warnings:
             report_problems(warnings)
-        fullwidth = bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True))
+        style = (policy_mod.fullwidth_digits(reg.policy), policy_mod.eras(reg.policy))  # the documents' digits and eras
         if since is not None:
-            data, summary = _since_bytes(reg, since, book, fmt, st.today, fullwidth)
+            data, summary = _since_bytes(reg, since, book, fmt, st.today, style)
         else:
-            data, summary = _book_bytes(reg, book, fmt, st.today, fullwidth)
+            data, summary = _book_bytes(reg, book, fmt, st.today, style)
     _emit(data, summary, fmt, out, json_out)
 
 
 def _since_bytes(
-    reg: Register, since: str, book: Filebook, fmt: Format, today: date, fullwidth: bool
+    reg: Register, since: str, book: Filebook, fmt: Format, today: date, style: tuple[bool, Eras]
 ) -> tuple[bytes, dict[str, object]]:
     """`--since REV`: what changed in the ファイル簿 since REV, in `fmt`, and its JSON summary."""
     from meti_pi.filebook import book as filebook
     from meti_pi.filebook import since as filebook_since
-    from meti_pi.store import policy as policy_mod
 
     d = filebook_since.since(reg.root, since, book)
     if fmt is Format.docx:
         raise UsageError("--since shows changes as csv, xlsx or md")
     if fmt is Format.md:
-        data = filebook_since.diff_markdown(
-            d, today=today, fullwidth_digits=fullwidth, eras=policy_mod.eras(reg.policy)
-        ).encode("utf-8")
+        data = filebook_since.diff_markdown(d, today=today, fullwidth_digits=style[0], eras=style[1]).encode("utf-8")
     elif fmt is Format.csv:
         data = filebook.to_csv(filebook_since.DIFF_HEADERS, filebook_since.diff_rows(d))
     else:
@@ -121,19 +120,18 @@ def _since_bytes(
 
 
 def _book_bytes(
-    reg: Register, book: Filebook, fmt: Format, today: date, fullwidth: bool
+    reg: Register, book: Filebook, fmt: Format, today: date, style: tuple[bool, Eras]
 ) -> tuple[bytes, dict[str, object]]:
     """The whole ファイル簿 in `fmt`, and its JSON summary."""
     from meti_pi.filebook import book as filebook
-    from meti_pi.store import policy as policy_mod
 
     if fmt in (Format.md, Format.docx):
         md = filebook.to_markdown(
             book,
             today=today,
             organisation=reg.meta.get("organisation") or "",
-            fullwidth_digits=fullwidth,
-            eras=policy_mod.eras(reg.policy),
+            fullwidth_digits=style[0],
+            eras=style[1],
         )
         if fmt is Format.md:
             data = md.encode("utf-8")

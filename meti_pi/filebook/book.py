@@ -38,6 +38,7 @@ from meti_pi.classify import classification
 from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.errors import LazyProblem, Problem, RuleViolation
 from meti_pi.store import problems as located
+from meti_pi.store import schema, yamlload
 from meti_pi.store.policy import DEFAULT_POLICY
 
 if TYPE_CHECKING:
@@ -409,7 +410,7 @@ def _row_problems(relpath: str, data: dict[str, Any], row: Row, secrets: list[st
             "filebook-mandatory",
             f"APPI 75(1): the file is listed but does not state {label}; add it to the record",
             "error",
-            "$." + ".".join(str(k) for k in key_path),
+            schema.key_path(key_path),
         )
     for key in leaks(row, secrets):
         # Never quote the withheld text: the message names the field only.
@@ -448,13 +449,7 @@ def with_lines(problems: Iterable[Problem], reg: Register) -> list[Problem]:
                     by_path = {r.relpath: r for r in reg.records.values()}
                 rec = by_path.get(p.path)
             if rec is not None:
-                steps: list[object] = []
-                for part in p.key[2:].split("."):
-                    name, _, index = part.partition("[")
-                    steps.append(name)
-                    if index:
-                        steps.append(int(index.rstrip("]")))
-                where = located.where(rec, tuple(steps))
+                where = located.where(rec, yamlload.key_steps(p.key))
                 p = LazyProblem.later(p.path, where, p.code, p.message, p.severity, p.key)
         out.append(p)
     return out

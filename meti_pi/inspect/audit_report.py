@@ -45,7 +45,7 @@ def audit_data(reg: Register, audit_id: str) -> dict[str, Any]:
 def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
     """The report as a Japanese document in CommonMark (the Word output is made from it)."""
     data = audit_data(reg, audit_id)
-    full = bool((reg.policy.get("documents") or {}).get("fullwidth_digits", True))
+    full = policy_mod.fullwidth_digits(reg.policy)
     eras = policy_mod.eras(reg.policy)
 
     def d(value: Any) -> str:

@@ -245,7 +245,7 @@ def report_markdown(
 ) -> str:
     """The report as a Japanese document in CommonMark (Word output is made from it, landscape):
     the 副総括's report to the 総括 (Art. 41(2)), 和暦 dates, 課等 by name, ids only as references."""
-    full = bool((policy.get("documents") or {}).get("fullwidth_digits", True))
+    full = policy_mod.fullwidth_digits(policy)
     eras = policy_mod.eras(policy)
 
     def d(value: Any) -> str:

@@ -144,6 +144,11 @@ def checked(
     )
 
 
+def fullwidth_digits(policy: dict[str, Any]) -> bool:
+    """Whether documents write digits full-width (`documents.fullwidth_digits`, the rule's own style)."""
+    return bool((policy.get("documents") or {}).get("fullwidth_digits", True))
+
+
 def eras(policy: dict[str, Any]) -> wareki.Eras:
     """The era table documents use: the merged policy's `documents.eras` (its table checked with its
     schema: store.schema.beyond)."""

@@ -275,6 +275,12 @@ def comments(text: str) -> Counter[str]:
     return found
 
 
+def key_steps(key: str) -> tuple[str | int, ...]:
+    """The steps `locate` takes for a key path as problems name it: '$.a.b[2]' (schema.key_path)
+    or 'a.b[2]' -> ('a', 'b', 2)."""
+    return tuple(int(s[1:-1]) if s.startswith("[") else s for s in re.findall(r"\[\d+\]|[^.$\[\]]+", key))
+
+
 @contextlib.contextmanager
 def located_errors(path: Any) -> Iterator[None]:
     """A UsageError about an option file (`{path}: answers.8-4: ...`, as the parsers of --answers,
@@ -291,7 +297,7 @@ def located_errors(path: Any) -> Iterator[None]:
             or not re.fullmatch(r"(?:[\w@\-]+|\[\d+\])(?:\.[\w@\-]+|\[\d+\])*", keys)
         ):
             raise
-        steps = tuple(int(s[1:-1]) if s.startswith("[") else s for s in re.findall(r"\[\d+\]|[^.\[\]]+", keys))
+        steps = key_steps(keys)
         try:
             line = locate(decode(Path(path).read_bytes()), steps)
         except (OSError, YamlFault, UnicodeError):
