@@ -12,6 +12,7 @@ from meti_pi.inspect.checklist import (
     finding_ref,
 )
 from meti_pi.store.register import Register
+from meti_pi.store.rule_articles import citation_problem
 from meti_pi.store.schema import load_schema
 
 
@@ -110,6 +111,9 @@ def rule_article(value: str, where: str) -> str:
     pattern = load_schema("audits.schema.json")["$defs"]["article"]["pattern"]
     if not re.fullmatch(pattern, value):
         raise UsageError(f"{where}: not an article of the rule: write 第1条-第46条 as 14, with its paragraph as 14(4)")
+    problem = citation_problem(value)
+    if problem is not None:
+        raise UsageError(f"{where}: {problem}")
     return value
 
 
