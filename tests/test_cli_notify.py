@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -654,3 +655,27 @@ def test_a_draft_of_a_kind_no_longer_required_is_obsolete(runner, tmp_path):
     assert [f["notification"] for f in listed] == [nid] and "no longer requires an Art. 35(1) notice" in listed[0][
         "message"
     ]
+
+
+def test_render_at_a_commit_whose_policy_is_refused_names_that_commit(runner, tmp_path):
+    """A notice is rendered from the register at its `register_commit`: a problem of that commit's
+    policy.yaml was shown at a line of a file that, at HEAD, holds no such problem."""
+    root = register(tmp_path)
+    policy = root / "policy.yaml"
+    good = policy.read_text(encoding="utf-8")
+    policy.write_text(good.replace("first_day: '1989-01-08'", "first_day: '1989-01-09'"), encoding="utf-8")
+    git(root, "commit", "-qam", "an era table committed by hand (an older meti-pi took it)")
+    bad = git(root, "rev-parse", "HEAD").strip()
+    policy.write_text(good, encoding="utf-8")
+    git(root, "commit", "-qam", "mended")
+    nid = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"][0]["id"]
+    path = root / "notifications" / f"{nid}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "register_commit: " in text
+    path.write_text(re.sub(r"register_commit: \S+", f"register_commit: {bad}", text), encoding="utf-8")
+    git(root, "commit", "-qam", "the notice as an older meti-pi recorded it")
+    line = 1 + next(i for i, t in enumerate(good.splitlines()) if "1989-01-08" in t)
+    result = run(runner, root, "render", nid)
+    assert result.exit_code == 2, result.output
+    assert f"policy.yaml:{line}: $.documents.eras[1].first_day" in result.output
+    assert f"at commit {bad[:10]}" in result.output

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -358,6 +360,18 @@ class Rendered:
         }
 
 
+@contextmanager
+def _of_commit(commit: str | None, notice_id: str) -> Iterator[None]:
+    """A problem of the register at the notice's `register_commit` (render reads it as it was):
+    its file:line is that commit's, which the message now says (the file at HEAD may not hold it)."""
+    try:
+        yield
+    except MetiPiError as exc:
+        if commit is None:
+            raise
+        raise type(exc)(f"{exc} [at commit {commit[:10]}: the register {notice_id} was drafted from]") from None
+
+
 def render_notice(
     root: Path, notice_id: str, *, fmt: str = "md", today: date, settings: Settings = DEFAULT
 ) -> Rendered:
@@ -370,16 +384,22 @@ def render_notice(
     now = Register.load(root, settings=settings)
     rec = _notice_record(now, notice_id)
     data = rec.data
-    kind, file_id = str(data.get("kind")), str(data.get("file"))
+    kind = str(data.get("kind"))
     if kind not in notices.NOTICE_KINDS:
         raise RuleViolation(f"{rec.relpath}: kind {kind!r} is not an Art. 35/36 notice meti-pi drafts")
     commit = data.get("register_commit") if isinstance(data.get("register_commit"), str) else None
-    reg = Register.load(root, at=tree_of(root, commit, settings), settings=settings) if commit else now
+    with _of_commit(commit, rec.id):  # a problem of the register at that commit is said to be of it
+        reg = Register.load(root, at=tree_of(root, commit, settings), settings=settings) if commit else now
+        return _rendered(root, reg, rec, commit, fmt, today)
+
+
+def _rendered(root: Path, reg: Register, rec: Record, commit: str | None, fmt: str, today: date) -> Rendered:
+    """The notice `rec` rendered from `reg`, the register at its `register_commit`."""
+    data = rec.data
+    kind, file_id = str(data.get("kind")), str(data.get("file"))
     file_rec = reg.get("files", file_id)
     if file_rec is None:
-        raise RuleViolation(
-            f"{rec.relpath}: files/{file_id} is not in the register" + (f" at {commit[:10]}" if commit else "")
-        )
+        raise RuleViolation(f"{rec.relpath}: files/{file_id} is not in the register")
     drafted_on = notices._date(data.get("drafted_on")) or today
     supersedes = data.get("supersedes") if isinstance(data.get("supersedes"), str) else None
     previous = reg.get("notifications", supersedes) if supersedes else None
