@@ -369,7 +369,10 @@ def _of_commit(commit: str | None, notice_id: str) -> Iterator[None]:
     except MetiPiError as exc:
         if commit is None:
             raise
-        raise type(exc)(f"{exc} [at commit {commit[:10]}: the register {notice_id} was drafted from]") from None
+        said = f"{exc} [at commit {commit[:10]}: the register {notice_id} was drafted from]"
+        if isinstance(exc, RuleViolation):
+            raise RuleViolation(said, exc.problems) from None
+        raise type(exc)(said) from None
 
 
 def render_notice(
