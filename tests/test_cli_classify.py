@@ -412,9 +412,10 @@ def test_record_a_decided_class_with_its_rationale(tmp_path: Path, runner: CliRu
 
 def test_lower_class_needs_a_rationale(tmp_path: Path, runner: CliRunner) -> None:
     root = make_register(tmp_path, example=True)
-    data = str(staff(tmp_path / "s.csv", 1200))  # the engine: 管理B
+    data = str(staff(tmp_path / "s.csv", 1200))
     head = git(root, "rev-parse", "HEAD")
-    result = invoke(runner, root, "classify", data, "--record", FILE_ID, "--class", "C")
+    # --confidential: the engine's 管理A
+    result = invoke(runner, root, "classify", data, "--confidential", "--record", FILE_ID, "--class", "B")
     assert result.exit_code == 2
     assert "--rationale" in result.stderr and "Traceback" not in result.stderr
     assert git(root, "rev-parse", "HEAD") == head
@@ -423,15 +424,40 @@ def test_lower_class_needs_a_rationale(tmp_path: Path, runner: CliRunner) -> Non
         root,
         "classify",
         data,
+        "--confidential",
         "--record",
         FILE_ID,
         "--class",
-        "C",
+        "B",
         "--rationale",
-        "集計用の一時的な写しで、準ずる管理は不要と判断",
+        "公表済みの情報が大半で、厳重な管理までは要しないと判断",
     )
     assert ok.exit_code == 0, ok.stderr
     assert invoke(runner, root, "validate").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("n", "confidential", "code"),
+    [(999, False, 0), (1000, False, 1), (1001, False, 1), (999, True, 0), (1000, True, 1)],
+)
+def test_class_c_for_a_thousand_principals_is_refused(
+    tmp_path: Path, runner: CliRunner, n: int, confidential: bool, code: int
+) -> None:
+    """Art. 16(1): what is not 管理A and has 千人以上の本人 is 管理B, whatever the 管理者's reason
+    (it was recorded as 管理C with a rationale, dropping the 35(2) notice)."""
+    root = make_register(tmp_path, example=True)
+    data = str(staff(tmp_path / "s.csv", n))
+    head = git(root, "rev-parse", "HEAD")
+    extra = ["--confidential"] if confidential else []
+    args = ["classify", data, *extra, "--class", "C", "--rationale", "影響が小さいと判断", "--json"]
+    result = invoke(runner, root, *args, "--record", FILE_ID)
+    assert result.exit_code == code, result.output
+    if code:
+        assert f"{n:,} 本人, 千人以上" in result.stderr and "--class B" in result.stderr
+        assert git(root, "rev-parse", "HEAD") == head  # nothing recorded
+        assert run(*args).exit_code == 1  # nor computed without --record
+    else:
+        assert json.loads(result.stdout)["management_class"] == "C"
 
 
 def test_rationale_without_class_is_a_usage_error(tmp_path: Path) -> None:
@@ -523,3 +549,18 @@ def test_a_profile_entry_at_fault_is_named_with_its_line(tmp_path: Path) -> None
     profile.write_text("file_kind: computer\nprincipals: many\n", encoding="utf-8")
     result = run("classify", "--profile", str(profile))
     assert result.exit_code == 2 and f"{profile}:2: principals: " in result.output
+
+
+def test_a_rescan_past_a_thousand_refuses_the_kept_class_c(tmp_path: Path, runner: CliRunner) -> None:
+    """管理C decided (with a reason) for 50 本人 of a 管理A dataset stands; a rescan that finds
+    1,200 without --class keeps the file's decision, which 16(1) no longer allows."""
+    root = make_register(tmp_path, example=True)
+    args = ["--confidential", "--record", FILE_ID]
+    first = invoke(
+        runner, root, "classify", str(staff(tmp_path / "s.csv", 50)), *args, "--class", "C", "--rationale", "理由"
+    )
+    assert first.exit_code == 0, first.output
+    head = git(root, "rev-parse", "HEAD")
+    again = invoke(runner, root, "classify", str(staff(tmp_path / "t.csv", 1200)), *args)
+    assert again.exit_code == 1 and "the decided 管理C (--class, or the file's management_class)" in again.stderr
+    assert git(root, "rev-parse", "HEAD") == head

@@ -295,11 +295,11 @@ def test_decided_class_lower_than_the_engine_needs_a_reason(tmp_path, own, code,
             "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
             "files/F-1.yaml": file_record(
                 "F-1",
-                management_class="C",
+                management_class="B",
                 principals="{count: 1000, as_of: '2026-01-01'}",
                 classification=classification,
                 disclosure_office=OFFICE,
-                characteristics="{sensitive: false}",
+                characteristics="{sensitive: true}",  # the engine: 管理A
             ),
         },
     )
@@ -307,6 +307,41 @@ def test_decided_class_lower_than_the_engine_needs_a_reason(tmp_path, own, code,
     assert [p.severity for p in found] == [severity]
     assert found[0].line == 12 and found[0].key == "$.management_class"  # the line the 管理者 edits
     assert ("class-lower-unexplained" in codes(reg, "error")) is (own is None)
+
+
+@pytest.mark.parametrize(
+    ("count", "sensitive", "below"),
+    [
+        ("999", "false", False),
+        ("1000", "false", True),
+        ("1001", "false", True),
+        ("null", "false", False),
+        ("999", "true", False),
+        ("1000", "true", True),
+    ],
+)
+def test_class_c_for_a_thousand_principals_is_refused_whatever_the_reason(tmp_path, count, sensitive, below):
+    """Art. 16(1)'s table: what is not 管理A and has 千人以上の本人 is 管理B; 管理C is what is neither.
+    Lowering the engine's 管理A or 管理B to C is a judgement below 1,000 本人 (or an unknown count)."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                management_class="C",
+                principals=f"{{count: {count}, as_of: '2026-01-01'}}",
+                classification="{rationale: 管理者の判断, class_rationale: 影響が小さいと判断}",
+                disclosure_office=OFFICE,
+                characteristics=f"{{sensitive: {sensitive}}}",
+            ),
+        },
+    )
+    found = problems_of(reg, "class-below-rule")
+    assert [(p.severity, p.line) for p in found] == ([("error", 12)] if below else [])
+    if below:
+        assert f"{int(count):,} 本人" in found[0].message and "--class B" in found[0].message
+        assert not problems_of(reg, "class-differs")  # one problem, the error
 
 
 @pytest.mark.parametrize(("count", "refused"), [("999", False), ("1000", True), ("1001", True), ("null", True)])

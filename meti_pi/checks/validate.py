@@ -249,7 +249,18 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
     for rec in files:
         data = rec.data
         decision = notices.decision_for(reg, data)
-        if decision.class_differs:
+        if decision.decided_below_rule:
+            count = (data.get("principals") or {}).get("count")
+            yield at(
+                rec,
+                ("management_class",),
+                "class-below-rule",
+                f"Art. 16(1): 管理{decision.management_class} for {count:,} 本人 (千人以上): what is not 管理A is "
+                f"管理{decision.lowest_class}, whatever the reason (管理C is what is neither A nor B). Decide "
+                f"`meti-pi classify --record {rec.id} --class {decision.lowest_class} --rationale TEXT`, "
+                "or correct principals.count if it is wrong",
+            )
+        elif decision.class_differs:
             grounds = "; ".join(
                 r.text for r in decision.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class:"))
             )

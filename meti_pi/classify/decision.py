@@ -63,7 +63,10 @@ def decide(profile: Profile, policy: Mapping[str, Any] | None) -> Decision:
     financial = _financial(profile, pol, steps)
     personal = _personal_information(profile, steps)
     derived = _management_class(replace(profile, financial=financial), pol, personal, steps)
-    klass = _decided_class(profile, derived, steps)
+    counted = personal or profile.processing == "anonymized"  # 保有個人情報等, classed by their 本人 too
+    n = profile.principals
+    lowest = "B" if counted and n is not None and n >= pol.class_b_min else "C"
+    klass = _decided_class(profile, derived, lowest, steps)
     pif = _personal_information_file(profile, personal, steps)
     exclusions = _effective_exclusions(profile, pol, pif, steps)
     notifications = _notifications(profile, klass, personal, pif, exclusions, steps)
@@ -86,6 +89,7 @@ def decide(profile: Profile, policy: Mapping[str, Any] | None) -> Decision:
         personal_information=personal,
         derived_class=derived,
         financial=financial,
+        lowest_class=lowest,
     )
 
 
@@ -116,11 +120,20 @@ def financial_damage(items: Iterable[str], policy: Mapping[str, Any] | None) -> 
     return _completed(set(items), _policy(policy).financial_combinations)
 
 
-def _decided_class(profile: Profile, derived: str, steps: _Steps) -> str:
-    """規程16(1): the 個人情報保護管理者 decides the class; the engine's class is advice."""
+def _decided_class(profile: Profile, derived: str, lowest: str, steps: _Steps) -> str:
+    """規程16(1): the 個人情報保護管理者 decides the class; the engine's class is advice, but the
+    table's line of 千人 is not (`lowest`: what is neither 管理A nor 千人以上 is 管理C)."""
     decided = profile.decided_class
     if decided is None or decided == derived:
         return derived
+    if CLASS_RANK[decided] < CLASS_RANK[lowest]:
+        steps.add(
+            "class-below-rule",
+            "規程第16条第1項",
+            f"個人情報保護管理者の判断は管理{decided}だが、本人の数 {profile.principals:,}人は千人以上であり、"
+            f"管理Aに区分されるもの以外は管理Bとなる（管理Cは管理A又は管理Bに区分されるもの以外）",
+        )
+        return decided
     lower = CLASS_RANK[decided] < CLASS_RANK[derived]
     steps.add(
         "class-decided",

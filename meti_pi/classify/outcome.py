@@ -21,7 +21,7 @@ from meti_pi.classify.profile import (
     _unique,
     profile_from_record,
 )
-from meti_pi.errors import UsageError
+from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
     from meti_pi.classify.detect import ScanResult
@@ -145,8 +145,16 @@ def decide_outcome(
 
 
 def require_rationale(outcome: Outcome, judgements: Judgements) -> None:
-    """A decided class lower than the engine's needs the 管理者's reason (validate makes it an error)."""
+    """A decided class lower than the engine's needs the 管理者's reason (validate makes it an error);
+    one lower than 16(1)'s table allows (管理C for 千人以上の本人) is refused whatever the reason."""
     d = outcome.decision
+    if d.decided_below_rule:
+        raise RuleViolation(
+            f"the decided 管理{d.management_class} (--class, or the file's management_class): "
+            f"{outcome.profile.principals:,} 本人, 千人以上: Art. 16(1) makes what is not 管理A 管理{d.lowest_class} "
+            f"(管理C is what is neither A nor B). State --class {d.lowest_class} or A, or correct the count of 本人 "
+            "if it is wrong"
+        )
     if d.decided_lower and judgements.decided_class is not None and not judgements.class_rationale:
         raise UsageError(
             f"--class {d.management_class} is lower than the engine's 管理{d.derived_class}; "

@@ -87,6 +87,13 @@ class Decision:
     financial: bool = (
         False  # 財産的被害のおそれ, by the 管理者's statement or the policy's financial_damage combinations
     )
+    lowest_class: str = "C"  # the lowest class 16(1)'s table allows: B once 本人 are known to be 千人以上
+
+    @property
+    def decided_below_rule(self) -> bool:
+        """The decided class is lower than 16(1)'s table allows (管理C for 千人以上の本人): no
+        judgement of the 管理者 makes it so, unlike a class below the engine's advice."""
+        return CLASS_RANK[self.management_class] < CLASS_RANK[self.lowest_class]
 
     @property
     def class_differs(self) -> bool:
