@@ -172,6 +172,31 @@ def test_new_refuses_invalid_record_with_exit_1(tmp_path, runner):
     assert not (root / "divisions" / "x.yaml").exists()
 
 
+@pytest.mark.parametrize(
+    ("kind", "existing", "year"),
+    [("divisions", "kanbo-jinji", None), ("inspections", "kanbo-jinji", 2025), ("contractors", "C-2026-1FGA5K", None)],
+)
+def test_new_id_differing_only_by_case_is_shown_at_id(tmp_path, runner, kind, existing, year):
+    """A new record whose --id differs only by letter case from a record of the register (kanbo-jinji,
+    given as Kanbo-Jinji) is refused with the clash at --id, the record being made: it was shown at
+    the existing record's file (divisions/kanbo-jinji.yaml:2), which is not at fault."""
+    root = make_register(tmp_path, example=True)
+    rel = f"{kind}/{year}/{existing}.yaml" if year else f"{kind}/{existing}.yaml"
+    fields = tmp_path / "fields.yaml"
+    fields.write_bytes((root / rel).read_bytes())
+    before = git(root, "rev-parse", "HEAD")
+    given = existing.swapcase()
+    args = ["new", kind, "--id", given, "--from", str(fields), "--json", *(["--year", str(year)] if year else [])]
+    result = invoke(runner, root, *args)
+    assert result.exit_code == 1, result.output
+    errors = json.loads(result.stdout)["errors"]
+    clashes = [(e["path"], e["line"], e["key"]) for e in errors if e["code"] == "id-case"]
+    assert clashes == [("--id", None, "$.id")], errors
+    assert all(e["path"] != rel for e in errors), errors
+    assert git(root, "rev-parse", "HEAD") == before
+    assert git(root.parent, "status", "--porcelain").strip() == ""
+
+
 def test_new_without_fields_off_a_terminal_is_a_usage_error(tmp_path, runner):
     root = make_register(tmp_path)
     result = invoke(runner, root, "new", "divisions")
