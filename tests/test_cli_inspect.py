@@ -345,6 +345,48 @@ def test_audit_usage_errors(runner, root, tmp_path):
     assert invoke(runner, root, "audit", "findings", "AUD-2026-NOPE00", str(tmp_path / "f.yaml")).exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # 99 as YAML reads it (an integer) raised a TypeError; '第99条' was shown at --article
+        ("scope:\n  divisions: [jinji]\n  articles:\n    - 14(2)\n    - 99\n", "5: scope.articles[1]"),
+        ("scope:\n  articles: ['14', '第99条']\n", "2: scope.articles[1]"),
+        ("scope:\n  articles: 14\n", "2: scope.articles"),
+        # a division of the file was shown as --division, a text read letter by letter ('j')
+        ("scope:\n  divisions: [jinji, nowhere]\n", "2: scope.divisions[1]"),
+        ("scope:\n  divisions: jinji\n", "2: scope.divisions"),
+        ("scope: [14]\n", "1: scope"),  # an AttributeError
+    ],
+)
+def test_audit_new_from_file_faults_are_shown_at_the_file_line(runner, root, tmp_path, text, where):
+    """`audit new --from FILE`: a bad article or division of the file's scope is shown at FILE:line,
+    not at the option (--article, --division) that was never given, nor as a traceback."""
+    given = write(tmp_path / "audit.yaml", "title: 定期監査\n" + text)
+    before = head(root)
+    result = invoke(runner, root, "audit", "new", "--from", str(given), "--auditor", "監察官@kansa")
+    assert result.exit_code == 2, (result.output, result.exception)
+    line, _, keys = where.partition(": ")
+    assert f"{given}:{int(line) + 1}: {keys}: " in result.stderr, result.stderr
+    assert "--article" not in result.stderr and "--division" not in result.stderr
+    assert head(root) == before
+
+
+def test_audit_new_article_faults_stay_at_the_option_and_file_articles_are_text(runner, root, tmp_path):
+    """An article given as --article is shown at --article; one of the file written as a YAML number
+    (14) is the article 14, recorded as text as the schema wants."""
+    bad = invoke(runner, root, "audit", "new", "--title", "t", "--article", "99", "--auditor", "監察官@kansa")
+    assert bad.exit_code == 2 and "--article 99: not an article of the rule" in bad.stderr
+    given = write(tmp_path / "audit.yaml", "title: 定期監査\nscope:\n  articles: [14, 14(4)]\n")
+    made = invoke(runner, root, "audit", "new", "--from", str(given), "--auditor", "監察官@kansa", "--json")
+    assert made.exit_code == 0, (made.output, made.exception)
+    assert json.loads(made.stdout)["audit"]["scope"]["articles"] == ["14", "14(4)"]
+    # the option wins over the file, as for every field
+    over = invoke(
+        runner, root, "audit", "new", "--from", str(given), "--article", "15", "--auditor", "監察官@kansa", "--json"
+    )
+    assert over.exit_code == 0 and json.loads(over.stdout)["audit"]["scope"]["articles"] == ["15"]
+
+
 # -- status ---------------------------------------------------------------------------------------
 
 

@@ -78,7 +78,6 @@ def audit_new_cmd(
 
     st = state(ctx)
     base: dict[str, Any] = read_fields_file(from_file) if from_file else {}
-    scope = base.get("scope") or {}
     people = [inspection.parse_auditor(a) for a in auditors or []] or [
         a for a in base.get("auditors") or [] if isinstance(a, dict)
     ]
@@ -86,6 +85,7 @@ def audit_new_cmd(
     if not chosen_title:
         raise UsageError("--title is required (or `title:` in --from)")
     with read_register_lazily(ctx, (), notices=False) as reg:  # the 課等 and roles it names (issue 18)
+        scope = inspection.file_scope(reg, base, from_file) if from_file else {}  # faults at the file's lines
         data = inspection.new_audit_data(
             reg,
             kind=str(kind or base.get("kind") or "regular").replace("-", "_"),

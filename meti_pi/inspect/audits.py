@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from meti_pi.errors import UsageError
@@ -11,6 +12,7 @@ from meti_pi.inspect.answers import _date_field, action_days
 from meti_pi.inspect.checklist import (
     finding_ref,
 )
+from meti_pi.store import yamlload
 from meti_pi.store.register import Register
 from meti_pi.store.rule_articles import citation_problem
 from meti_pi.store.schema import load_schema
@@ -103,6 +105,30 @@ def new_audit_data(
     data["scope"] = scope
     data["auditors"] = people
     return data
+
+
+def file_scope(reg: Register, base: dict[str, Any], source: Path) -> dict[str, Any]:
+    """The `scope` of an audit's --from file `source` (its fields `base`), its divisions and articles
+    checked as the options' are (an article written 14 is the text '14'), a fault shown at its line
+    (`FILE:6: scope.articles[1]: ...`), never at an option that was not given (--article)."""
+    scope = base.get("scope")
+    if scope is None:
+        return {}
+    with yamlload.located_errors(source):
+        if not isinstance(scope, dict):
+            raise UsageError(f"{source}: scope: expected a mapping of divisions, articles and year")
+        out = dict(scope)
+        for name, example in (("divisions", "[kanbo-jinji]"), ("articles", "[14, 14(4)]")):
+            if scope.get(name) is not None and not isinstance(scope[name], list):
+                raise UsageError(f"{source}: scope.{name}: expected a list, e.g. {example}")
+        out["divisions"] = [str(d) for d in scope.get("divisions") or []]
+        for n, div in enumerate(out["divisions"]):
+            if reg.get("divisions", div) is None:
+                raise UsageError(f"{source}: scope.divisions[{n}]: no division {div!r} in the register")
+        out["articles"] = [
+            rule_article(str(a), f"{source}: scope.articles[{n}]") for n, a in enumerate(scope.get("articles") or [])
+        ]
+    return out
 
 
 def rule_article(value: str, where: str) -> str:

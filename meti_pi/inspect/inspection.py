@@ -32,6 +32,7 @@ from meti_pi.inspect.answers import (
 from meti_pi.inspect.audit_report import audit_report_markdown, render_audit_report, write_audit_report
 from meti_pi.inspect.audits import (
     audit_officer_post,
+    file_scope,
     independence_flags,
     new_audit_data,
     parse_audit_findings,
@@ -75,6 +76,7 @@ __all__ = [
     'division_rows',
     'document_text',
     'evidence_pack',
+    'file_scope',
     'finding_label',
     'independence_flags',
     'inspection_key',
