@@ -634,6 +634,54 @@ def test_check_filebook_for_validate(tmp_path: Path) -> None:
     assert '"notes"' in text[leak_line - 1]
 
 
+@pytest.mark.parametrize(
+    ("field", "key", "text", "over"),
+    [
+        ("division", "$.division", "病歴", {}),  # through the 課等's name
+        ("sensitive", "$.characteristics.sensitive", "含む", {"characteristics": {"sensitive": True}}),
+        ("file_kind", "$.file_kind", "電算処理", {}),
+        ("linked_manual_file", "$.linked_manual_file", "有", {"linked_manual_file": True}),
+        (
+            "invites_proposals",
+            "$.anonymized_info.invites_proposals",
+            "該当",
+            {"anonymized_info": {"created": True, "invites_proposals": True}},
+        ),
+    ],
+)
+def test_validate_shows_a_withheld_leak_at_the_field_it_comes_from(
+    tmp_path: Path, runner: Any, field: str, key: str, text: str, over: dict[str, Any]
+) -> None:
+    """A withheld text in ファイル簿 field division, sensitive, file_kind, linked_manual_file or
+    invites_proposals is shown at the record's field that gives it (file:line): it had the key ""
+    and no line, as RECORD_KEY did not name them."""
+    import json
+
+    from conftest import invoke
+
+    leak = record("F-1", record_items=["氏名", text], filebook_withheld={"record_items": [text], "reason": "r"}, **over)
+    root = make_register(
+        tmp_path,
+        {"divisions/jinji.yaml": DIVISION.replace("大臣官房人事課", "病歴管理室"), "files/F-1.yaml": _yaml(leak)},
+    )
+    result = invoke(runner, root, "validate", "--json")
+    assert result.exit_code == 1, result.output
+    leaks = [e for e in json.loads(result.stdout)["errors"] if e["code"] == "filebook-withheld-leak"]
+    assert [(e["path"], e["key"]) for e in leaks] == [("files/F-1.yaml", key)], leaks
+    assert f"field {field!r}" in leaks[0]["message"]
+    lines = (root / "files/F-1.yaml").read_text(encoding="utf-8").splitlines()
+    assert leaks[0]["line"] is not None and f'"{key.rpartition(".")[2]}"' in lines[leaks[0]["line"] - 1]
+
+
+def test_every_filebook_field_has_its_own_record_key() -> None:
+    """Each ファイル簿 field names the record's field it comes from, no two the same: a leak is located,
+    and the write path's match of an error held before by its place (path, code, key) never takes a
+    leak in one field for a leak in another."""
+    assert sorted(filebook.RECORD_KEY) == sorted(filebook.KEYS)
+    assert len(set(filebook.RECORD_KEY.values())) == len(filebook.RECORD_KEY)
+    assert all(key.startswith("$.") for key in filebook.RECORD_KEY.values())
+
+
 def test_check_filebook_on_a_write_reads_only_the_divisions_its_files_name(tmp_path: Path) -> None:
     """A write's check_filebook (a lazy register with a focus) reads the division of each
     withholding file, not every division, and still finds a withheld text in that division's name."""

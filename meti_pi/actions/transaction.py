@@ -354,8 +354,9 @@ def _not_held(after: list[Problem], before: list[Problem]) -> list[Problem]:
     """The problems of `after` that `before` does not hold, counted: first the same problem (place
     and message), then, of those left, one at the same place (path, code and a key that names a
     field) whose message changed with the data it quotes. A problem without a key is matched by its
-    message only: a check that does not say which field (a ファイル簿 leak of a withheld text, in
-    one of several fields) would hide a new one behind an old one."""
+    message only: one that does not say which field would hide a new one behind an old one. (A
+    ファイル簿 leak of a withheld text names the record's field its ファイル簿 field comes from,
+    each its own: filebook.book.RECORD_KEY.)"""
     same = Counter((p.path, p.code, p.key, p.message) for p in before)
     left = []
     for p in after:

@@ -384,17 +384,23 @@ def build(snapshot: Snapshot, today: date) -> Filebook:
     return Filebook(rows, not_listed, problems, secrets, fields_of(snapshot.policy))
 
 
-# ファイル簿 field -> where its text comes from in the record (for problem locations).
+# ファイル簿 field -> where its text comes from in the record (for problem locations): every field,
+# each its own key (the write path matches an error held before by path, code and key).
 RECORD_KEY = {
     "name": "$.name",
     "org": "$.org",
+    "division": "$.division",  # the 課等's name, through the record's reference
     "purpose": "$.purpose",
     "record_items": "$.record_items",
     "record_scope": "$.record_scope",
     "collection_method": "$.collection_method",
+    "sensitive": "$.characteristics.sensitive",  # the policy's label of the answer
     "routine_recipients": "$.routine_recipients",
     "disclosure_office": "$.disclosure_office",
     "special_procedures": "$.special_procedures",
+    "file_kind": "$.file_kind",
+    "linked_manual_file": "$.linked_manual_file",
+    "invites_proposals": "$.anonymized_info.invites_proposals",
     "proposal_office": "$.anonymized_info.proposal_office",
     "anonymized_overview": "$.anonymized_info.overview",
     "anonymized_proposal": "$.anonymized_info",
@@ -421,7 +427,7 @@ def _row_problems(relpath: str, data: dict[str, Any], row: Row, secrets: list[st
             f"a text withheld from the ファイル簿 under APPI 75(3) also appears in ファイル簿 field {key!r}; "
             "reword that field or stop withholding the text",
             "error",
-            RECORD_KEY.get(key, ""),
+            RECORD_KEY[key],
         )
     listed = {norm(t) for t in _texts(data.get("record_items"))}
     for i, item in enumerate(_texts(_withheld(data).get("record_items"))):
