@@ -602,3 +602,23 @@ def test_closing_a_closed_incident_says_so(runner: CliRunner, tmp_path: Path) ->
     assert result.exit_code == 2
     assert "incidents/INC-2026-EG7F1M is already closed on 2026-09-11" in result.output
     assert "cannot be closed yet" not in result.output and head(root) == before
+
+
+def test_cyber_with_no_malicious_is_refused_not_taken_as_malicious(runner: CliRunner, root: Path) -> None:
+    """--cyber implies 不正の目的のおそれ (規則43(3): 確報 on day 60); with an explicit --no-malicious
+    it was silently taken as malicious, a deadline a month later than the one the officer's
+    statement gives. The two statements contradict each other: refused, nothing written."""
+    before = head(root)
+    facts = ["--known-on", "2026-10-31", "--summary", "不正アクセス", "--principals", "5", "--no-sensitive"]
+    facts += ["--no-financial", "--no-my-number"]
+    both = run(runner, root, "2026-11-02", "incident", "open", *facts, "--cyber", "--no-malicious")
+    assert both.exit_code == 2 and "contradict each other" in both.stderr and "--no-cyber" in both.stderr
+    assert head(root) == before
+    doc = ok_json(runner, root, "2026-11-02", "incident", "open", *facts, "--cyber")
+    assert doc["assessment"]["deadlines"]["final_report"] == "2027-01-04"  # 60 days, rolled past 1/1-1/3
+    iid, opened = doc["id"], head(root)
+    later = run(runner, root, "2026-11-02", "incident", "update", iid, "--no-malicious")
+    assert later.exit_code == 2 and "contradicts the recorded cyber: true" in later.stderr
+    assert head(root) == opened
+    # the officer corrects both: no outside access happened
+    assert run(runner, root, "2026-11-02", "incident", "update", iid, "--no-malicious", "--no-cyber").exit_code == 0

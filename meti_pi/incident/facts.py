@@ -3,7 +3,7 @@ snapshot a record keeps."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -257,3 +257,26 @@ def rules_snapshot(policy: Mapping[str, Any], citations: Mapping[str, Any] | Non
         "unknown_taken_as_possible": [str(k) for k in inc.get("unknown_taken_as_possible") or ()],
         "time_limits": {k: int(limits[k]) for k in ("immediately_days", "promptly_days", "without_delay_days")},
     }
+
+
+def check_consistent(facts: Mapping[str, Any], changed: Iterable[str] | None = None) -> None:
+    """Facts that cannot both be true: `cyber` (outside unauthorized access or malware suspected) is
+    an act against the ministry that may have had 不正の目的 (PPC 規則43(3)), which `malicious: false`
+    denies. Which one is wrong is the officer's to say: refused, not resolved (the 確報 is due on
+    day 60 under item 3, on day 30 without it). `changed`: the facts this input gives (the others
+    are the record's)."""
+    if facts.get("cyber") is True and facts.get("malicious") is False:
+        given = set(changed) if changed is not None else {"cyber", "malicious"}
+        option = {"cyber": "--cyber (cyber: true)", "malicious": "--no-malicious (malicious: false)"}
+        recorded = {"cyber": "the recorded cyber: true", "malicious": "the recorded malicious: false"}
+        said = (
+            f"{option['cyber']} and {option['malicious']} contradict each other"
+            if {"cyber", "malicious"} <= given
+            else f"{option['cyber']} contradicts {recorded['malicious']}"
+            if "cyber" in given
+            else f"{option['malicious']} contradicts {recorded['cyber']}"
+        )
+        raise UsageError(
+            f"{said}: an outside unauthorized access or malware is an act that may have had 不正の目的 "
+            "(規則43(3)); state --malicious, or --no-cyber if no such access happened"
+        )

@@ -9,7 +9,7 @@ from typing import Any
 from meti_pi.errors import Problem, UsageError
 from meti_pi.incident.assessment import assess
 from meti_pi.incident.chain import STEPS, chain, next_due, overdue
-from meti_pi.incident.facts import FileInfo, Rules, full_facts
+from meti_pi.incident.facts import FileInfo, Rules, check_consistent, full_facts
 from meti_pi.store.problems import at as problem_at
 
 
@@ -37,6 +37,7 @@ def new_record(
         "facts": full_facts(facts),
         "rules_snapshot": dict(snapshot),
     }
+    check_consistent(record["facts"])
     record["assessment"] = assess(record["facts"], files, Rules.from_snapshot(snapshot), known_on=known, on=known)
     record["events"] = [{"event": "opened", "on": today.isoformat(), "recorded_on": today.isoformat()}]
     record["chain"] = chain(record)
@@ -113,6 +114,8 @@ def update_record(
             diff[key] = {"from": record.get(key), "to": value}
             new[key] = value
     new["facts"] = facts
+    if {"cyber", "malicious"} & set(changes):  # a record that holds both from before is not refused its events
+        check_consistent(facts, changes)
     if new_snapshot is not None:
         new["rules_snapshot"] = dict(new_snapshot)
         events.append(
