@@ -103,6 +103,32 @@ def test_golden_my_number_preliminary_with_unknowns() -> None:
     check_golden("preliminary-mynumber.md", rep.render_markdown("preliminary", {"id": "INC-2026-AAAAAA", **rec}, bare))
 
 
+@pytest.mark.parametrize(
+    ("facts", "held"),
+    [
+        # 番号法 alone (規則2(1): a system's 特定個人情報, no 規則43 ground): 特定個人情報
+        (
+            {"principals": 2, "sensitive": False, "financial": False, "malicious": False, "my_number_system": True},
+            "特定個人情報",
+        ),
+        # both laws (101 本人: 規則43(4) too): the 保有個人情報, 特定個人情報 among them
+        (
+            {"principals": 101, "sensitive": False, "financial": False, "malicious": False, "my_number_system": True},
+            "保有個人情報（特定個人情報を含む。）",
+        ),
+    ],
+)
+def test_items_2_and_3_name_what_the_report_is_about(facts: dict, held: str) -> None:
+    """A joint APPI and 番号法 report titled items 2 and 3 for 特定個人情報 alone (an outside review)."""
+    snap = inc.rules_snapshot(DEFAULT_POLICY, None, KNOWN)
+    rec = inc.new_record(
+        {"known_on": "2026-04-03", "summary": "紛失"}, {"my_number": True, **facts}, [], snap, today=KNOWN
+    )
+    md = rep.render_markdown("preliminary", {"id": "INC-2026-AAAAAA", **rec}, rep.Context(today=date(2026, 4, 10)))
+    assert f"## ２　漏えい等が発生し、又は発生したおそれがある{held}の項目" in md
+    assert f"## ３　漏えい等が発生し、又は発生したおそれがある{held}に係る本人の数" in md
+
+
 def test_nine_report_items_in_order() -> None:
     md = rep.render_markdown("final", lifecycle_record(), CTX)
     positions = [md.index(f"## {'０１２３４５６７８９'[n]}　") for n in range(1, 10)]

@@ -313,9 +313,11 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
         doc.add("- 高度な暗号化その他の個人の権利利益を保護するために必要な措置が講じられている。")
     doc.add("")
 
+    # items 2 and 3 name what leaked: 特定個人情報 in a report under 番号法 alone, both in a joint one
+    held = "特定個人情報" if mynumber_only(record) else "保有個人情報（特定個人情報を含む。）"
     for n, title in enumerate(doc.ctx.report_items, start=1):
         if mynumber and n in (2, 3):
-            title = title.replace("保有個人情報", "特定個人情報")
+            title = title.replace("保有個人情報", held)
         doc.add(f"## {_item_no(n)}　{title}", "")
         if n == 1:
             doc.add(
