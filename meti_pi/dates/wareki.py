@@ -156,8 +156,9 @@ def wareki_year(day: date, *, fullwidth_digits: bool = True, eras: Eras = DEFAUL
 def fiscal_year_label(year: int, *, fullwidth_digits: bool = True, eras: Eras = DEFAULT_ERAS) -> str:
     """'令和８年度' for the fiscal year starting in April of `year`.
 
-    The era is read on May 1: FY2019 began under 平成 but is officially 令和元年度, while
-    FY1988 (ending under 平成) stays 昭和63年度.
+    The era is read on May 1 (DERIVED): FY2019, begun under 平成, is named 令和元年度 as documents
+    made after 2019-05-01 commonly name it (平成31年度 was also in use; the brief does not say),
+    while FY1988 (ending under 平成) stays 昭和63年度.
     """
     return wareki_year(date(year, 5, 1), fullwidth_digits=fullwidth_digits, eras=eras) + "度"
 
