@@ -387,6 +387,37 @@ def test_audit_new_article_faults_stay_at_the_option_and_file_articles_are_text(
     assert over.exit_code == 0 and json.loads(over.stdout)["audit"]["scope"]["articles"] == ["15"]
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # scope.year was shown at the new audit's file, which is never written
+        ("title: 監査\nscope:\n  year: x\n", "3: $.scope.year"),
+        ("title: [a]\n", "1: title: expected text"),  # taken as the text "['a']"
+        ("title: 監査\nauditors: x\n", "2: auditors: expected a list"),  # passed over without a word
+        # the second auditor of the file (the record puts the officer first: its index is the file's)
+        (
+            "title: 監査\nauditors:\n  - {post: 監査官, role: staff}\n  - {post: 監査官, role: boss}\n",
+            "4: auditors[1].role",
+        ),
+    ],
+)
+def test_audit_new_from_file_fields_are_shown_at_the_file_line(runner, root, tmp_path, text, where):
+    given = write(tmp_path / "audit.yaml", text)
+    before = head(root)
+    result = invoke(runner, root, "audit", "new", "--from", str(given))
+    assert result.exit_code in (1, 2), (result.output, result.exception)
+    assert f"{given}:{where}" in result.output, result.output
+    assert "audits/AUD-" not in result.output and "--set" not in result.output
+    assert head(root) == before
+
+
+def test_audit_new_a_field_given_by_option_is_shown_at_the_option(runner, root, tmp_path):
+    given = write(tmp_path / "audit.yaml", "title: 監査\nscope:\n  year: x\n")
+    assert invoke(runner, root, "audit", "new", "--from", str(given), "--year", "2025", "--dry-run").exit_code == 0
+    result = invoke(runner, root, "audit", "new", "--title", "監査", "--year", "-5", "--dry-run")
+    assert result.exit_code == 1 and "--year: $.scope.year" in result.output, result.output
+
+
 # -- status ---------------------------------------------------------------------------------------
 
 

@@ -4,11 +4,14 @@ the inputs)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi.actions.records import given_at
 from meti_pi.actions.transaction import transaction
+from meti_pi.errors import Problem, RuleViolation
 from meti_pi.inspect.audits import append_findings
 from meti_pi.inspect.checklist import parse_day
 from meti_pi.inspect.evidence import Pack, note_pack
@@ -42,20 +45,38 @@ def save_inspection(
     return tx.commit_sha
 
 
+_NO_SET = re.compile(r", e\.g\. --set \S+$")
+
+
 def save_new_audit(
-    root: Path, data: dict[str, Any], *, today: date, dry_run: bool = False, settings: Settings = DEFAULT
+    root: Path,
+    data: dict[str, Any],
+    *,
+    today: date,
+    dry_run: bool = False,
+    settings: Settings = DEFAULT,
+    given: tuple[Path | None, dict[str, str]] = (None, {}),
 ) -> tuple[str, str | None]:
-    """Create the audit record; (audit id, commit)."""
-    with transaction(
-        root,
-        command="audit new",
-        article="42(1)",
-        summary=f"監査を記録（{data['title']}）",
-        today=today,
-        dry_run=dry_run,
-        settings=settings,
-    ) as tx:
-        aid = tx.create("audits", data)
+    """Create the audit record; (audit id, commit). `given`: the --from file and the options (dotted
+    field -> option) the fields came from, where a refusal points its problems."""
+    aid = ""
+    try:
+        with transaction(
+            root,
+            command="audit new",
+            article="42(1)",
+            summary=f"監査を記録（{data['title']}）",
+            today=today,
+            dry_run=dry_run,
+            settings=settings,
+        ) as tx:
+            aid = tx.create("audits", data)
+    except RuleViolation as refused:
+        new = f"audits/{aid}.yaml"
+        placed = (given_at(p, new, *given) for p in refused.problems)
+        # the schema's hint names `new`'s --set, which `audit new` does not have
+        unset = (Problem(p.path, p.line, p.code, _NO_SET.sub("", p.message), p.severity, p.key) for p in placed)
+        raise RuleViolation(refused.message, tuple(unset)) from None
     return aid, tx.commit_sha
 
 

@@ -198,24 +198,32 @@ def new_record(
             rid = tx.create(kind, data, id=record_id, year=year)
     except RuleViolation as refused:
         new = f"{kind}/{year}/{rid}.yaml" if year is not None else f"{kind}/{rid}.yaml"
-        raise RuleViolation(refused.message, tuple(_given(p, new, *given) for p in refused.problems)) from None
+        from_file, set_keys = given
+        labels = {k: f"--set {k}" for k in set_keys}
+        raise RuleViolation(
+            refused.message,
+            tuple(given_at(p, new, from_file, labels, "--set" if set_keys else None) for p in refused.problems),
+        ) from None
     return rid, tx.commit_sha
 
 
-def _given(p: Problem, new: str, from_file: Path | None, set_keys: list[str]) -> Problem:
-    """A problem of the record being made (`new`, never written) at what gave the field: `--set KEY`,
-    or the --from file's line (a path no file has was named, with a new random id each try)."""
+def given_at(
+    p: Problem, new: str, from_file: Path | None, labels: dict[str, str], fallback: str | None = None
+) -> Problem:
+    """A problem of the record being made (`new`, never written) at what gave the field: the option
+    `labels` names for it (dotted key -> option, `--set KEY`, `--article`), else the --from file's
+    line, else `fallback` (a path no file has was named, with a new random id each try)."""
     if p.path != new:
         return p
     steps = yamlload.key_steps(p.key)
     dotted = ".".join(str(s) for s in steps)
-    # the --set that gave the field, or an object it is part of (an error about a whole object, such
-    # as a part missing, is not a --set of one of its parts: the --from file's, when there is one)
-    key = next((k for k in reversed(set_keys) if dotted == k or dotted.startswith(k + ".")), None)
+    # the option that gave the field, or an object it is part of (an error about a whole object, such
+    # as a part missing, is not an option's for one of its parts: the --from file's, when there is one)
+    key = next((k for k in reversed(list(labels)) if dotted == k or dotted.startswith(k + ".")), None)
     if steps[:1] == ("id",):  # the id is given by --id (or allocated)
         return Problem("--id", None, p.code, p.message, p.severity, p.key)
-    if key is not None or (from_file is None and set_keys):
-        return Problem(f"--set {key}" if key else "--set", None, p.code, p.message, p.severity, p.key)
+    if key is not None or (from_file is None and fallback is not None):
+        return Problem(labels[key] if key is not None else str(fallback), None, p.code, p.message, p.severity, p.key)
     if from_file is None:
         return p
     try:

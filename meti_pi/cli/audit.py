@@ -78,9 +78,9 @@ def audit_new_cmd(
 
     st = state(ctx)
     base: dict[str, Any] = read_fields_file(from_file) if from_file else {}
-    people = [inspection.parse_auditor(a) for a in auditors or []] or [
-        a for a in base.get("auditors") or [] if isinstance(a, dict)
-    ]
+    if from_file:
+        inspection.file_fields(base, from_file)
+    people = [inspection.parse_auditor(a) for a in auditors or []] or list(base.get("auditors") or [])
     chosen_title = title or base.get("title")
     if not chosen_title:
         raise UsageError("--title is required (or `title:` in --from)")
@@ -100,8 +100,10 @@ def audit_new_cmd(
             external=external or bool(base.get("external")),
         )
         flags = inspection.independence_flags(reg, data)
+    given = _options_given(title=title, kind=kind, external=external, started_on=started_on, auditors=auditors)
+    given |= _options_given(**{"scope.divisions": divisions, "scope.articles": articles, "scope.year": year})
     aid, sha = inspect_actions.save_new_audit(
-        st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings
+        st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings, given=(from_file, given)
     )
     if json_out:
         print_json({"id": aid, "commit": sha, "dry_run": dry_run, "independence": flags, "audit": data})
@@ -109,6 +111,13 @@ def audit_new_cmd(
     typer.echo(f"{'would add' if dry_run else 'added'} audits/{aid}" + (f" (commit {sha[:10]})" if sha else ""))
     for f in flags:
         err_console().print(f"[yellow]warning:[/yellow] 第42条第2項: {f}")
+
+
+def _options_given(**values: object) -> dict[str, str]:
+    """The audit's fields given as options (field -> option): a problem of one is shown there."""
+    from meti_pi.inspect.inspection import AUDIT_OPTIONS
+
+    return {k: AUDIT_OPTIONS[k] for k, v in values.items() if v not in (None, False, [])}
 
 
 @audit_app.command("findings")

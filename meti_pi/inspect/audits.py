@@ -12,7 +12,7 @@ from meti_pi.inspect.answers import _date_field, action_days
 from meti_pi.inspect.checklist import (
     finding_ref,
 )
-from meti_pi.store import yamlload
+from meti_pi.store import schema, yamlload
 from meti_pi.store.register import Register
 from meti_pi.store.rule_articles import citation_problem
 from meti_pi.store.schema import load_schema
@@ -105,6 +105,48 @@ def new_audit_data(
     data["scope"] = scope
     data["auditors"] = people
     return data
+
+
+# An audit's --from file: its fields the command reads (with the type each must have) and the
+# option that gives each instead. The audits schema checks the values of the record made from them;
+# a problem of a field is then shown at the option given, else at the file's line (actions.records.given_at).
+FILE_FIELDS: dict[str, tuple[type, str]] = {
+    "title": (str, "text"),
+    "kind": (str, "regular or ad-hoc"),
+    "external": (bool, "true or false"),
+    "auditors": (list, "a list of {post, role, division} mappings"),
+}
+AUDIT_OPTIONS = {
+    "title": "--title",
+    "kind": "--kind",
+    "external": "--external",
+    "started_on": "--started-on",
+    "auditors": "--auditor",
+    "scope.divisions": "--division",
+    "scope.articles": "--article",
+    "scope.year": "--year",
+}
+
+
+def file_fields(base: dict[str, Any], source: Path) -> None:
+    """The --from file's fields of the types the command takes them as (a title written [a] became
+    the text "['a']"; `auditors: x` was passed over without a word), a fault at its line."""
+    with yamlload.located_errors(source):
+        for key, (kind, wanted) in FILE_FIELDS.items():
+            if base.get(key) is not None and not isinstance(base[key], kind):
+                raise UsageError(f"{source}: {key}: expected {wanted}")
+        # each auditor as the schema takes it, here: in the record the officer may come first
+        for i, entry in enumerate(base.get("auditors") or []):
+            found = [
+                (p, m)
+                for p, m in schema.errors("audits.schema.json", {"auditors": [entry]})
+                if p[:2] == ("auditors", 0)
+            ]
+            if found:
+                path, message = found[0]
+                rest = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path[2:])
+                message = re.sub(r", e\.g\. --set \S+$", "", message)  # the hint of `new`'s options
+                raise UsageError(f"{source}: auditors[{i}]{rest}: {message}")
 
 
 def file_scope(reg: Register, base: dict[str, Any], source: Path) -> dict[str, Any]:

@@ -31,7 +31,9 @@ from meti_pi.inspect.answers import (
 )
 from meti_pi.inspect.audit_report import audit_report_markdown, render_audit_report, write_audit_report
 from meti_pi.inspect.audits import (
+    AUDIT_OPTIONS,
     audit_officer_post,
+    file_fields,
     file_scope,
     independence_flags,
     new_audit_data,
@@ -59,6 +61,7 @@ from meti_pi.inspect.reviews import audits_overview, new_review_data, reviews_ov
 __all__ = [
     'AD_HOC_MARK',
     'ANSWER_ALIASES',
+    'AUDIT_OPTIONS',
     'DEFAULT_ACTION_DAYS',
     'DIVISION_HEADERS',
     'ESCALATION_JA',
@@ -76,6 +79,7 @@ __all__ = [
     'division_rows',
     'document_text',
     'evidence_pack',
+    'file_fields',
     'file_scope',
     'finding_label',
     'independence_flags',
