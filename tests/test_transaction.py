@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -756,3 +757,41 @@ def test_a_write_waiting_for_the_lock_is_told_once(tmp_path, monkeypatch):
             with transaction(root, command="edit", summary="y", today=TODAY, settings=settings) as tx:
                 tx.edit("policy")["lock_timeout_seconds"] = 2
     assert len(told) == 1 and "`meti-pi notify F-1`" in told[0][0] and told[0][1] == 1
+
+
+def test_commit_checks_the_files_register_yaml_names_in_what_the_commit_holds(tmp_path):
+    """register.yaml naming a file the work tree holds but the commit does not (untracked, or not
+    named in the same commit) passed: check_named_files looked at the work tree, and a clone of the
+    commit failed validation. It is refused at register.yaml's line, saying to commit the file too."""
+    from meti_pi.actions.hand_commit import commit_paths
+
+    root = make_register(tmp_path, example=True)
+    register = root / "register.yaml"
+    # a policy file that is no register record (meti-pi commit refuses it): committed with git first
+    shutil.copy(root / "policy.yaml", root / "policy-2027.yaml")
+    register.write_text(
+        register.read_text(encoding="utf-8").replace("policy: policy.yaml", "policy: policy-2027.yaml"),
+        encoding="utf-8",
+    )
+    before = head(root)
+    with pytest.raises(RuleViolation) as refused:
+        commit_paths(root, ["register.yaml"], command="commit", summary="s", today=TODAY)
+    [problem] = [p for p in refused.value.problems if p.code == "named-file-missing"]
+    assert problem.path == "register.yaml" and problem.line == 13
+    assert "policy-2027.yaml" in problem.message and "git add policy-2027.yaml" in problem.message
+    assert head(root) == before
+    git(root.parent, "add", "register/policy-2027.yaml")
+    git(root.parent, "commit", "-q", "-m", "the 2027 policy, by hand")
+    assert commit_paths(root, ["register.yaml"], command="commit", summary="s", today=TODAY)
+    # a register file the commit lacks (removed from git, kept in the work tree): named in the same commit
+    git(root.parent, "rm", "-q", "--cached", "register/citations.yaml")
+    git(root.parent, "commit", "-q", "-m", "citations untracked, by hand")
+    register.write_text(register.read_text(encoding="utf-8") + "# 手で編集\n", encoding="utf-8")
+    before = head(root)
+    with pytest.raises(RuleViolation) as refused:
+        commit_paths(root, ["register.yaml"], command="commit", summary="s", today=TODAY)
+    [problem] = [p for p in refused.value.problems if p.code == "named-file-missing"]
+    assert "citations.yaml" in problem.message and "meti-pi commit" in problem.message
+    assert head(root) == before
+    sha = commit_paths(root, ["register.yaml", "citations.yaml"], command="commit", summary="s", today=TODAY)
+    assert sha is not None and "register/citations.yaml" in git(root.parent, "show", "--name-only", "--format=", sha)

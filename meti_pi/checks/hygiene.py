@@ -15,6 +15,7 @@ in its NFKC form: never fewer than screening.screen needs) is screened.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -22,12 +23,14 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from meti_pi import gitlayer
 from meti_pi.classify import screening
 from meti_pi.errors import Problem
+from meti_pi.store import lazy
 from meti_pi.store import schema as schema_mod
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.problems import at
-from meti_pi.store.register import Register
+from meti_pi.store.register import Register, is_register_file
 
 _DIGIT = re.compile(r"[0-9]")  # nine of them at least: a 個人番号 (12), card (13+) or telephone (10+) has more
 _PLACE = re.compile("[都道府県市区町村郡]")  # every address screening finds names one of these ...
@@ -136,11 +139,51 @@ def _plan(schema_file: str) -> dict[str, tuple[tuple[str, ...], ...]]:
 
 
 def check_named_files(reg: Register, today: date) -> Iterator[Problem]:
-    """register.yaml's policy: and citations: name files that exist (a missing one was silent)."""
+    """register.yaml's policy: and citations: name files that exist (a missing one was silent) in
+    the register as it was read: a commit's files with a change (what `meti-pi commit` validates:
+    a file the work tree alone holds is not in the commit, and a clone of it lacks the file), or
+    the work tree's."""
     root = reg.singletons.get("register.yaml")
     if root is None:
         return
     for key in ("policy", "citations"):
         name = root.data.get(key)
-        if isinstance(name, str) and name and name not in reg.singletons and not (reg.root / name).is_file():
+        if not isinstance(name, str) or not name or name in reg.singletons or holds_file(reg, name):
+            continue
+        if reg.source is None or reg.source[0] is None or not (reg.root / name).is_file():
             yield at(root, (key,), "named-file-missing", f"{name} is missing; restore it (`git checkout -- {name}`)")
+            continue
+        how = (
+            f"name it in the same commit (`meti-pi commit {root.relpath} {name}`)"
+            if is_register_file(name)
+            else f"`git add {name}` and `git commit` it first"
+        )
+        yield at(
+            root,
+            (key,),
+            "named-file-missing",
+            f"{name} is in the work tree but not in the commit (a clone of the commit would lack it); commit it too: {how}",
+        )
+
+
+def holds_file(reg: Register, name: str) -> bool:
+    """Whether the register as read holds the file `name` (a path from its root): read at a commit
+    (Register.load's `at`), the commit's files with the change overlaid, never the work tree's."""
+    at_commit, overlay = reg.source if reg.source is not None else (None, {})
+    if name in overlay:
+        return overlay[name] is not None
+    if at_commit is None:
+        return (reg.root / name).is_file()
+    if is_register_file(name) and name in at_commit:
+        return True
+    if not isinstance(at_commit, lazy.Tree) or "\0" in name:
+        return False  # the register files of a commit alone are known (or none: before the first commit)
+    # any other file: a regular file at that path in the commit, as git lists it (from the register's folder)
+    listed = gitlayer.git(
+        at_commit.root, "--literal-pathspecs", "ls-tree", "-z", at_commit.rev, "--", name, check=False
+    )
+    wanted = posixpath.normpath(name)
+    return any(
+        head.startswith(("100644 blob ", "100755 blob ")) and path == wanted
+        for head, _, path in (entry.partition("\t") for entry in listed.split("\0"))
+    )

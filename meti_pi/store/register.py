@@ -76,6 +76,10 @@ class Register:
     # change can alter. Checks report on subjects() only; every lookup still sees every record.
     focus: frozenset[str] | None = None
     settings: Settings = field(default=DEFAULT, repr=False, compare=False)  # loaded with (cli/ builds them)
+    # What load read: (its `at`, its `overlay`); `at` None: the work tree (checks.hygiene.holds_file).
+    source: tuple[Mapping[str, str] | None, Mapping[str, str | None]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     # -- reading ------------------------------------------------------------------------
     @classmethod
@@ -96,16 +100,14 @@ class Register:
         """
         # Files a change writes that are not records (the register's .schemas/ copy) are not read.
         overlay = {rel: text for rel, text in (overlay or {}).items() if is_register_file(rel)}
-        if isinstance(at, lazy.Tree):
-            found = _load_lazy(cls, root, overlay, at, settings)
-            if found is not None:
-                return found
-        paths = sorted(at) if at is not None else list_record_files(root)
-        for rel in overlay:
-            if rel not in paths:
-                paths.append(rel)
-        with paused_gc():  # parsing builds ~100 containers per record and frees none
-            return _load(cls, root, sorted(paths), overlay, at, settings)
+        found = _load_lazy(cls, root, overlay, at, settings) if isinstance(at, lazy.Tree) else None
+        if found is None:
+            paths = sorted(at) if at is not None else list_record_files(root)
+            paths += [rel for rel in overlay if rel not in paths]
+            with paused_gc():  # parsing builds ~100 containers per record and frees none
+                found = _load(cls, root, sorted(paths), overlay, at, settings)
+        found.source = (at, overlay)
+        return found
 
     # -- lookups ------------------------------------------------------------------------
     def get(self, kind: str, rid: str) -> Record | None:
@@ -140,6 +142,7 @@ class Register:
         """The register the cross-record checks see: the same records, those failing their schema set
         aside, perhaps a focus. Indexes already built are kept when they still hold."""
         out = Register(self.root, self.records, self.singletons, [], unchecked, focus=focus, settings=self.settings)
+        out.source = self.source
         memo = self.__dict__.get("_kind_index")
         if memo is not None and memo[2] == unchecked:
             out.__dict__["_kind_index"] = (memo[0], memo[1], unchecked, memo[3])
