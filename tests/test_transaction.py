@@ -795,3 +795,30 @@ def test_commit_checks_the_files_register_yaml_names_in_what_the_commit_holds(tm
     assert head(root) == before
     sha = commit_paths(root, ["register.yaml", "citations.yaml"], command="commit", summary="s", today=TODAY)
     assert sha is not None and "register/citations.yaml" in git(root.parent, "show", "--name-only", "--format=", sha)
+
+
+def test_a_first_commit_is_validated_as_it_will_be_held(tmp_path):
+    """With no commit yet, `commit` validated the work tree: register.yaml alone was committed while
+    the policy and citations it names were only in the work tree, and a record whose 課等 was not
+    committed passed. The commit's files alone are validated now (nothing else exists yet)."""
+    from meti_pi.actions.hand_commit import commit_paths
+
+    repo = tmp_path / "repo"
+    root = repo / "register"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "register", root)
+    git(repo, "init", "-q", "-b", "main")
+    with pytest.raises(RuleViolation) as refused:
+        commit_paths(root, ["register.yaml"], command="commit", summary="s", today=TODAY)
+    missing = sorted(p.message.split(" ")[0] for p in refused.value.problems if p.code == "named-file-missing")
+    assert missing == ["citations.yaml", "policy.yaml"]
+    assert git(repo, "rev-list", "--all") == ""
+    singletons = ["register.yaml", "policy.yaml", "citations.yaml"]
+    with pytest.raises(RuleViolation) as refused:
+        commit_paths(root, [*singletons, "files/F-2026-CW74AB.yaml"], command="commit", summary="s", today=TODAY)
+    assert {p.code for p in refused.value.problems} >= {"dangling-ref"}  # its 課等 is not in the commit
+    assert git(repo, "rev-list", "--all") == ""
+    sha = commit_paths(root, singletons, command="commit", summary="s", today=TODAY)
+    assert sha is not None
+    assert sorted(git(repo, "show", "--name-only", "--format=", sha).split()) == sorted(
+        f"register/{s}" for s in singletons
+    )

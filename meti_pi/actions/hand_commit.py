@@ -3,6 +3,7 @@ the write transaction's lock and with its checks (actions.transaction)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -70,14 +71,16 @@ def commit_paths(
 
         check_text("-m (the commit subject)", summary, "refuse", "A commit subject stays in the trail for good")
         # The register the commit will hold: HEAD's files with these edits (never the work tree's other
-        # unsaved changes); a file that is not UTF-8 is read from the work tree, which reports it.
-        readable = all(t is None or not _has_surrogates(t) for t in changed.values())
-        reg_at = tree_of(root, base, settings) if base and readable else None
-        reg = (
-            Register.load(root, overlay=changed, at=reg_at, settings=settings)
-            if reg_at is not None
-            else Register.load(root, settings=settings)
-        )
+        # unsaved changes), or with no commit yet these files alone; a file that is not UTF-8 is read
+        # from the work tree, which reports it (the commit is then refused for it).
+        reg_at = None
+        if any(t is not None and _has_surrogates(t) for t in changed.values()):
+            reg = Register.load(root, settings=settings)
+        elif base:
+            reg_at = tree_of(root, base, settings)
+            reg = Register.load(root, overlay=changed, at=reg_at, settings=settings)
+        else:  # read without the read cache: a whole read keeps in it what it read, and drops the rest
+            reg = Register.load(root, overlay=changed, at={}, settings=replace(settings, cache=False))
         # The records the edit can affect (validate.focus_of; the edited records alone when their data
         # is kept, DATA_KEPT); the whole register only where there is no focus (a root file edited).
         before = Register.load(root, at=reg_at, settings=settings) if reg_at is not None else None
@@ -86,7 +89,7 @@ def commit_paths(
 
         # An error of an edited file, or one the edit adds elsewhere (a record deleted or renamed
         # leaves those that name it dangling): an error the register held before is not the edit's.
-        # (No commit yet: the edited files' own errors alone, as there is no register before.)
+        # (No commit yet: the commit holds the edited files alone, and there is no register before.)
         def held() -> Register | None:  # HEAD's register (read only when the edit shows an error)
             if before is not None or not base:
                 return before
