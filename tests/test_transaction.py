@@ -822,3 +822,63 @@ def test_a_first_commit_is_validated_as_it_will_be_held(tmp_path):
     assert sorted(git(repo, "show", "--name-only", "--format=", sha).split()) == sorted(
         f"register/{s}" for s in singletons
     )
+
+
+def test_an_id_case_clash_held_before_is_not_the_edits_whichever_file_is_edited(tmp_path):
+    """Two 課等 whose ids differ only by letter case, committed by hand: editing either file was
+    refused, the clash blamed on the edited file though the register held it before. The clash is
+    compared by its records (whichever of them it is reported at); a new clash is still refused."""
+    from meti_pi.actions.hand_commit import commit_paths
+
+    root = make_register(tmp_path, example=True)
+    lower = root / "divisions" / "kanbo-koho.yaml"
+    text = lower.read_text(encoding="utf-8")
+    (root / "divisions" / "Kanbo-koho.yaml").write_text(text.replace("id: kanbo-koho", "id: Kanbo-koho"), "utf-8")
+    git(root.parent, "add", "-A")
+    git(root.parent, "commit", "-q", "-m", "a 課等 whose id differs only by case, by hand")
+    for rid in ("Kanbo-koho", "kanbo-koho"):
+        edited = root / "divisions" / f"{rid}.yaml"
+        edited.write_text(edited.read_text(encoding="utf-8") + "# 手で編集\n", encoding="utf-8")
+        sha = commit_paths(root, [f"divisions/{rid}.yaml"], command="commit", summary="s", today=TODAY)
+        assert sha is not None and head(root) == sha, rid
+    # with a root file in the same commit (the whole register validated)
+    policy = root / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "# 手で編集\n", encoding="utf-8")
+    edited = root / "divisions" / "kanbo-koho.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# もう一度\n", encoding="utf-8")
+    assert commit_paths(root, ["policy.yaml", "divisions/kanbo-koho.yaml"], command="commit", summary="s", today=TODAY)
+    # a third record of the same id, or a clash of another id, is the edit's
+    for rid in ("KANBO-koho", "Kanbo-jinji"):
+        other = rid.lower()
+        new = root / "divisions" / f"{rid}.yaml"
+        new.write_text(
+            (root / "divisions" / f"{other}.yaml").read_text(encoding="utf-8").replace(f"id: {other}", f"id: {rid}"),
+            encoding="utf-8",
+        )
+        before = head(root)
+        with pytest.raises(RuleViolation) as refused:
+            commit_paths(root, [f"divisions/{rid}.yaml"], command="commit", summary="s", today=TODAY)
+        assert [p.path for p in refused.value.problems if p.code == "id-case"] == [f"divisions/{rid}.yaml"], rid
+        assert head(root) == before
+        new.unlink()
+
+
+def test_an_id_case_clash_is_matched_by_its_records_not_the_file_it_is_reported_at():
+    """check_ids reports a clash at the later of its two records in the order it checks them (the
+    whole register's, or a focus's): the same pair reported at the other record is not a new error;
+    another pair is, even of the same id folded (a record renamed within the clash)."""
+    from meti_pi.actions.transaction import _not_held
+    from meti_pi.errors import Problem
+
+    def clash(rid: str, other: str) -> Problem:
+        message = f"id differs only by letter case from divisions/{other}; ids must stay distinct on every file system"
+        return Problem(f"divisions/{rid}.yaml", 3, "id-case", message, "error", "$.id")
+
+    assert _not_held([clash("Kanbo-koho", "kanbo-koho")], [clash("kanbo-koho", "Kanbo-koho")]) == []
+    twice = [clash("kanbo-koho", "Kanbo-koho")] * 2
+    assert _not_held(twice, [clash("Kanbo-koho", "kanbo-koho")]) == twice[:1]  # counted
+    for new in (clash("Kanbo-jinji", "kanbo-jinji"), clash("KANBO-koho", "kanbo-koho")):
+        assert _not_held([new], [clash("Kanbo-koho", "kanbo-koho")]) == [new]
+    # one of three removed: the clash left is reported at a record that reported one before
+    three = [clash("Kanbo-koho", "KANBO-koho"), clash("kanbo-koho", "Kanbo-koho")]
+    assert _not_held([clash("kanbo-koho", "KANBO-koho")], three) == []

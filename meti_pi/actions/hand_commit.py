@@ -7,7 +7,14 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from meti_pi.actions.transaction import _errors_added, _listed_by_status, _ready, _safe_path, _screen_free_text
+from meti_pi.actions.transaction import (
+    BETWEEN_RECORDS,
+    _errors_added,
+    _listed_by_status,
+    _ready,
+    _safe_path,
+    _screen_free_text,
+)
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.commit import commit_files, recover_noted
@@ -87,8 +94,10 @@ def commit_paths(
         kept = before is not None and data_kept(before, reg, changed)
         focus = frozenset(rel[:-5] for rel in changed) if kept else focus_of(reg, changed)
 
-        # An error of an edited file, or one the edit adds elsewhere (a record deleted or renamed
-        # leaves those that name it dangling): an error the register held before is not the edit's.
+        # The edit's errors: every error of an edited file (but a clash with another record that the
+        # register held before, BETWEEN_RECORDS, which is reported at either record), and one the edit
+        # adds elsewhere (a record deleted or renamed leaves those that name it dangling): an error the
+        # register held before elsewhere is not the edit's.
         # (No commit yet: the commit holds the edited files alone, and there is no register before.)
         def held() -> Register | None:  # HEAD's register (read only when the edit shows an error)
             if before is not None or not base:
@@ -98,7 +107,9 @@ def commit_paths(
         found, added = _errors_added(reg, held, today, focus)
         if focus is not None:
             reg.flush_cache()
-        problems = [p for p in found if p.path in changed] + [p for p in added if p.path not in changed and base]
+        problems = [p for p in found if p.path in changed and (p.code not in BETWEEN_RECORDS or p in added)] + [
+            p for p in added if p.path not in changed and base
+        ]
         if problems:
             raise RuleViolation(
                 "not committed: the edited records have errors, or leave others with errors (nothing was committed)",

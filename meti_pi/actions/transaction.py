@@ -350,31 +350,57 @@ def _errors_added(
     return found, _not_held(found, errors(held_reg) if held_reg is not None else [])
 
 
+# Errors between two records (an id-case clash, check_ids), reported at either of them by the order
+# they are checked in: compared by the pair too (validate.case_clash), and an edited file's such
+# error that the register held before is not the edit's (actions.hand_commit).
+BETWEEN_RECORDS = frozenset({"id-case"})
+
+
 def _not_held(after: list[Problem], before: list[Problem]) -> list[Problem]:
     """The problems of `after` that `before` does not hold, counted: first the same problem (place
     and message), then, of those left, one at the same place (path, code and a key that names a
-    field) whose message changed with the data it quotes. A problem without a key is matched by its
-    message only: one that does not say which field would hide a new one behind an old one. (A
-    ファイル簿 leak of a withheld text names the record's field its ファイル簿 field comes from,
-    each its own: filebook.book.RECORD_KEY.)"""
-    same = Counter((p.path, p.code, p.key, p.message) for p in before)
-    left = []
-    for p in after:
-        if same[(p.path, p.code, p.key, p.message)] > 0:
-            same[(p.path, p.code, p.key, p.message)] -= 1
-        else:
-            left.append(p)
-    place: Counter[tuple[str, str, str | None]] = Counter()
-    for (path, code, key, _), n in same.items():
-        if key and key != "$":
-            place[(path, code, key)] += n
-    added = []
-    for p in left:
-        if p.key and p.key != "$" and place[(p.path, p.code, p.key)] > 0:
-            place[(p.path, p.code, p.key)] -= 1
-        else:
-            added.append(p)
-    return added
+    field) whose message changed with the data it quotes, then the same clash between two records
+    reported at the other one (BETWEEN_RECORDS). A problem without a key is matched by its message
+    only: one that does not say which field would hide a new one behind an old one. (A ファイル簿
+    leak of a withheld text names the record's field its ファイル簿 field comes from, each its own:
+    filebook.book.RECORD_KEY.)"""
+    left, held = list(after), list(before)
+    for ident in (_same, _place, _pair):
+        pool = Counter(i for p in held if (i := ident(p)) is not None)
+        matched: Counter[object] = Counter()
+        rest = []
+        for p in left:
+            i = ident(p)
+            if i is not None and pool[i] > matched[i]:
+                matched[i] += 1
+            else:
+                rest.append(p)
+        kept = []
+        for p in held:  # the problems of `before` not matched yet, for the next way of matching
+            i = ident(p)
+            if i is not None and matched[i] > 0:
+                matched[i] -= 1
+            else:
+                kept.append(p)
+        left, held = rest, kept
+    return left
+
+
+def _same(p: Problem) -> object:
+    return (p.path, p.code, p.key, p.message)
+
+
+def _place(p: Problem) -> object:
+    return (p.path, p.code, p.key) if p.key and p.key != "$" else None
+
+
+def _pair(p: Problem) -> object:
+    if p.code not in BETWEEN_RECORDS:
+        return None
+    from meti_pi.checks.validate import case_clash
+
+    pair = case_clash(p)
+    return None if pair is None else (p.code, pair)
 
 
 def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str, str | None] | None = None) -> None:

@@ -61,13 +61,23 @@ def check_ids(reg: Register, today: date) -> Iterator[Problem]:
             )
         folded = key.lower()
         if folded in lowered and lowered[folded] != key:
-            yield at(
-                rec,
-                ("id",),
-                "id-case",
-                f"id differs only by letter case from {lowered[folded]}; ids must stay distinct on every file system",
-            )
+            yield at(rec, ("id",), "id-case", CASE_CLASH.format(lowered[folded]))
         lowered[folded] = key
+
+
+# check_ids reports a clash at the later of its two records in the order it checks them (the whole
+# register's, or a focus's: a changed record after the others), naming the other.
+CASE_CLASH = "id differs only by letter case from {}; ids must stay distinct on every file system"
+
+
+def case_clash(problem: Problem) -> frozenset[str] | None:
+    """The keys of the two records an id-case problem is about (reported at either), else None."""
+    head, _, tail = CASE_CLASH.partition("{}")
+    text = problem.message
+    if problem.code != "id-case" or not problem.path.endswith(".yaml") or not text.startswith(head):
+        return None
+    other, sep, rest = text[len(head) :].partition(tail)
+    return frozenset({problem.path[: -len(".yaml")], other}) if sep and not rest else None
 
 
 REFERENCES = refs.REFERENCES
