@@ -173,3 +173,25 @@ def test_word_output_is_deterministic_and_holds_the_items() -> None:
 
 def test_file_name() -> None:
     assert rep.file_name("INC-2026-7KQ3XD", "principal-notice", "docx") == "INC-2026-7KQ3XD-principal-notice.docx"
+
+
+def test_a_fact_found_absent_is_reported_absent_and_the_history_in_day_order() -> None:
+    """The 経緯 named each fact that changed by its label alone: 要配慮 and 財産的被害 found absent
+    read 「事実の判明（要配慮個人情報を含む、財産的被害が生じるおそれ）」 in the PPC report and the
+    公表; and a fact dated the day it was known came after events recorded before it."""
+    snap = inc.rules_snapshot(DEFAULT_POLICY, None, KNOWN)
+    rec = inc.new_record({"known_on": "2026-04-03", "summary": "紛失"}, {}, [], snap, today=KNOWN)
+    later = date(2026, 4, 8)
+    rec = inc.update_record(rec, changes={}, event={"event": "report-to-manager"}, files=[], on=later, today=later)
+    rec = inc.update_record(
+        rec,
+        changes={"sensitive": False, "financial": True, "principals": 150},
+        files=[],
+        on=later,
+        today=later,
+        facts_on=date(2026, 4, 5),
+    )
+    md = rep.render_markdown("final", {"id": "INC-2026-AAAAAA", **rec}, CTX)
+    found = "事実の判明（要配慮個人情報を含む：なし、財産的被害が生じるおそれ：あり、本人の数：１５０人）"
+    assert f"- 令和８年４月５日　{found}" in md
+    assert md.index("令和８年４月５日　事実の判明") < md.index("令和８年４月８日")

@@ -145,17 +145,16 @@ def _events(doc: _Doc, record: Mapping[str, Any]) -> None:
     labels = {s.id: s.title for s in incidents.STEP_DEFS}
     labels |= {"note": "記録", "closed": "事案の終結"}
     start = len(doc.lines)
-    for e in record.get("events") or []:
+    # in the order of their days (a fact is dated the day it was known, which may come before
+    # events recorded earlier); events of one day as recorded
+    for e in sorted(record.get("events") or [], key=lambda e: str(e.get("on") or "")):
         kind = e.get("event")
         if kind == "facts-changed":
-            keys = [k for k in (e.get("changes") or {}) if k in incidents.ASSESSED_FACTS or k == "known_on"]
+            changes = e.get("changes") or {}
+            keys = [k for k in changes if k in incidents.ASSESSED_FACTS or k == "known_on"]
             if not keys:
                 continue
-            label = (
-                "事実の判明（"
-                + "、".join(incidents.FACTS[k][1] if k in incidents.FACTS else _TOP_JA[k] for k in keys)
-                + "）"
-            )
+            label = "事実の判明（" + "、".join(_found(doc, k, changes[k]) for k in keys) + "）"
         elif kind in labels:
             label = labels[str(kind)]
         else:
@@ -167,6 +166,23 @@ def _events(doc: _Doc, record: Mapping[str, Any]) -> None:
 
 
 _TOP_JA = {"known_on": "覚知日", "division": "課等", "files": "関係ファイル", "summary": "概要"}
+
+
+def _found(doc: _Doc, key: str, change: Any) -> str:
+    """A fact as found: its label and its new value (要配慮個人情報を含む：なし). The label alone read
+    as the fact being present: a fact found absent was reported to the PPC as present."""
+    label = incidents.FACTS[key][1] if key in incidents.FACTS else _TOP_JA[key]
+    value = change.get("to") if isinstance(change, Mapping) else None
+    kind = incidents.FACTS[key][0] if key in incidents.FACTS else "date"
+    if kind == "bool" or value is None:
+        shown = _yn(value)
+    elif kind == "int":
+        shown = f"{doc.count(int(value))}人"
+    elif kind == "date":
+        shown = doc.date(value)
+    else:
+        shown = _kept(value)
+    return f"{label}：{shown}"
 
 
 def _files_line(ctx: Context) -> str:
