@@ -113,6 +113,20 @@ def test_commit_at_which_the_register_was_invalid_names_what_broke_it(tmp_path, 
     assert doc["invalid"][0]["introduced"][0]["path"] == "divisions/keizai.yaml"
 
 
+def test_a_commit_that_broke_a_named_file_names_only_the_broken_file(tmp_path, runner):
+    """A 課等 whose YAML was broken by hand: its own error, not a dangling-ref at each record naming
+    it (which told the officer to create it again), as validate says (test_validate)."""
+    root = init_register(tmp_path, runner)
+    new_division(runner, root, "keizai")
+    opened = invoke(
+        runner, root, "incident", "open", "--known-on", "2026-11-20", "--summary", "紛失", "--division", "keizai"
+    )
+    assert opened.exit_code == 0, opened.output  # an incident naming the 課等
+    bad = hand_commit(root, "divisions/keizai.yaml", 'schema_version: 1\nid: keizai\nname: "人事課\n', "break")
+    by = {c.commit: c for c in trail.verify(root, TODAY).commits}
+    assert [(p.path, p.code) for p in by[bad].introduced] == [("divisions/keizai.yaml", "yaml")]
+
+
 def test_amended_meti_pi_commit_is_a_trailer_mismatch(tmp_path, runner):
     root = init_register(tmp_path, runner)
     new_division(runner, root, "jinji")

@@ -97,6 +97,23 @@ def test_dangling_references_and_ids(tmp_path):
     assert found["year-mismatch"] == ["inspections/2025/d1.yaml"]
 
 
+def test_a_reference_to_a_file_that_cannot_be_read_is_not_said_not_to_exist(tmp_path):
+    """A file broken by a hand edit (its YAML) has its own error; the records naming it were also
+    told it "does not exist; create it" (an outside new-user run): a second record would follow."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record("F-1").replace("name: 補助金申請者ファイル", 'name: "補助金申請者ファイル'),
+            "ledger/F-1.yaml": "schema_version: 1\nid: F-1\nfile: F-1\n",
+            "ledger/F-2.yaml": "schema_version: 1\nid: F-2\nfile: F-2\n",  # no such file: dangling still
+        },
+    )
+    found = codes(reg, "error")
+    assert found["yaml"] == ["files/F-1.yaml"]
+    assert found["dangling-ref"] == ["ledger/F-2.yaml"]
+
+
 def test_roles_must_be_unique(tmp_path):
     reg = register_from(
         tmp_path,

@@ -194,7 +194,8 @@ class _Validator:
             problems.extend(schema_problems)
             if schema_problems:
                 schema_bad.add(rel)
-        clean = Register(self.root, records, singletons, [], frozenset(schema_bad))
+        read_faults = [p for p in problems if p.code != "schema"]  # the files that could not be read (check_references)
+        clean = Register(self.root, records, singletons, read_faults, frozenset(schema_bad))
         for check in CHECKS:  # each check's problems by file, as validate lists them
             problems.extend(sorted(check(clean, self.today), key=lambda p: p.path))
         return [p for p in problems if p.severity == "error"]

@@ -16,7 +16,7 @@ from meti_pi.checks.shared import Check, run_checks
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
-from meti_pi.store import refs, schema
+from meti_pi.store import lazy, refs, schema
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.problems import at, schema_problems
@@ -85,17 +85,34 @@ _walk = refs.walk
 
 
 def check_references(reg: Register, today: date) -> Iterator[Problem]:
-    """Every reference to another record resolves."""
+    """Every reference to another record resolves. A record whose file is there but cannot be read
+    (YAML, encoding: its own error says so) is not said not to exist: 「create it」 would have the
+    officer make a second one."""
+    unread: dict[str, set[str]] = {}
     for kind, path, target in REFERENCES:
         for rec in reg.subjects(kind):
             for where, value in _walk(rec.data, path):
                 if isinstance(value, str) and reg.get(target, value) is None:
+                    if target not in unread:
+                        unread[target] = _unread_keys(reg, target)
+                    if f"{target}/{value}" in unread[target]:
+                        continue
                     yield at(
                         rec,
                         where,
                         "dangling-ref",
                         f"refers to {target}/{value}, which does not exist; create it or correct the reference",
                     )
+
+
+def _unread_keys(reg: Register, kind: str) -> set[str]:
+    """The keys of `kind` whose files the register lists but could not read (asked only when a
+    reference does not resolve)."""
+    records = reg.records
+    if isinstance(records, lazy.Records):  # read at a commit: listed, and get() found nothing
+        return {key for key in records.keys_of(kind) if reg.get(kind, key.partition("/")[2]) is None}
+    prefix = kind + "/"
+    return {p.path[:-5] for p in reg.load_problems if p.severity == "error" and p.path.startswith(prefix)}
 
 
 def check_ledger_ids(reg: Register, today: date) -> Iterator[Problem]:

@@ -141,7 +141,9 @@ class Register:
     def checked(self, unchecked: Any, focus: frozenset[str] | None = None) -> Register:
         """The register the cross-record checks see: the same records, those failing their schema set
         aside, perhaps a focus. Indexes already built are kept when they still hold."""
-        out = Register(self.root, self.records, self.singletons, [], unchecked, focus=focus, settings=self.settings)
+        out = Register(
+            self.root, self.records, self.singletons, self.load_problems, unchecked, focus=focus, settings=self.settings
+        )
         out.source = self.source
         memo = self.__dict__.get("_kind_index")
         if memo is not None and memo[2] == unchecked:
