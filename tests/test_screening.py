@@ -61,6 +61,12 @@ def test_my_number_needs_its_check_digit() -> None:
         ("東京都千代田区霞が関1-3-1", "postal_address"),
         ("横浜市中区本町6丁目50番地", "postal_address"),
         ("千代田区霞が関一丁目3番1号", "postal_address"),
+        # a date said to be a birth date (an outside run committed 「生年月日1985年11月2日」 unscreened)
+        ("担当 生年月日1985年11月2日", "birth_date"),
+        ("生年月日：昭和60年11月2日", "birth_date"),
+        ("誕生日は平成元年1月8日です", "birth_date"),
+        ("S60.11.2生まれ", "birth_date"),
+        ("１９８５年１１月２日生", "birth_date"),
     ],
 )
 def test_kinds_found(text: str, kind: str) -> None:
@@ -80,6 +86,9 @@ def test_kinds_found(text: str, kind: str) -> None:
         "規則第43条第4号",
         "4111 1111 1111 1112",  # Luhn fails
         "INC-2026-7KQ3XD",
+        "記録項目：氏名、生年月日、住所",  # the item's name, no date
+        "令和8年4月3日生産分の出荷",
+        "2026年4月3日生じた事案",
     ],
 )
 def test_no_false_positive(text: str) -> None:

@@ -2,7 +2,8 @@
 
 Finds 個人番号 (check digit valid, plain or grouped 4-4-4, half- or full-width, spaced or
 hyphenated), telephone numbers, e-mail addresses, payment card numbers (Luhn) and postal
-codes / street addresses. A finding carries the kind and the span only: the value is never
+codes / street addresses, and a birth date said to be one (生年月日 1985年11月2日, 昭和60年11月2日生まれ:
+a date alone is not a person's). A finding carries the kind and the span only: the value is never
 copied into a message, an exception or a log.
 """
 
@@ -24,6 +25,7 @@ KIND_JA: dict[str, str] = {
     "phone": "電話番号",
     "email": "メールアドレス",
     "postal_address": "郵便番号・住所",
+    "birth_date": "生年月日",
 }
 MASK = "＊"
 
@@ -75,6 +77,15 @@ _ADDRESS = re.compile(
     f"{_PREFECTURE}{_CHUNK}{{1,20}}?(?:{_HOUSE_STRONG}|{_D}+{_HYPHEN}{_D}+)"
     f"|{_CHUNK}{{1,12}}?(?:市|区(?!分|別|域|画|間|切)|町|村|郡){_CHUNK}{{0,12}}?{_HOUSE_STRONG}"
 )
+
+
+# A date said to be someone's birth date: after 生年月日/誕生日 (a colon or は between), or followed by
+# 生/生まれ. 西暦 or 和暦 (元年 too), 年月日 or separators; dates of events stay (発生日 令和8年4月3日).
+_DATE = (
+    "(?:(?:明治|大正|昭和|平成|令和|[MTSHR])[ 　]?(?:元|[0-9]{1,2})|[0-9]{4})[ 　]?[年./\\-][ 　]?[0-9]{1,2}"
+    "[ 　]?[月./\\-][ 　]?[0-9]{1,2}日?"
+)
+_BIRTH_DATE = re.compile(f"(?:(?<=生年月日)|(?<=誕生日))[ 　:：は]{{0,3}}({_DATE})|({_DATE})(?=[ 　]?生(?!産|活|成|徒|じ|ず|し))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +162,9 @@ def screen(text: str) -> list[Finding]:
         add("postal_address", lw, m.start(), m.end())
     for m in _ADDRESS.finditer(light):
         add("postal_address", lw, m.start(), m.end())
+    for m in _BIRTH_DATE.finditer(light):
+        group = 1 if m.group(1) is not None else 2  # the date, not the words around it
+        add("birth_date", lw, m.start(group), m.end(group))
     found.sort(key=lambda f: f.start)
     return found
 
