@@ -679,3 +679,18 @@ def test_render_at_a_commit_whose_policy_is_refused_names_that_commit(runner, tm
     assert result.exit_code == 2, result.output
     assert f"policy.yaml:{line}: $.documents.eras[1].first_day" in result.output
     assert f"at commit {bad[:10]}" in result.output
+
+
+def test_status_lists_a_change_notice_as_overdue_without_the_first_notices_day(runner, tmp_path):
+    """A change notice is due at the change, a day the register does not keep: status gave it the
+    first notice's day (a file notified in 2024 and changed later was '980 days' overdue)."""
+    root = register(tmp_path, {"F-2026-EEEEEE": FILE_E})
+    (e1,) = draft(runner, root, tmp_path, "F-2026-EEEEEE", today="2026-03-20")["drafted"]
+    assert run(runner, root, "submit", e1["id"], today="2026-03-25").exit_code == 0
+    path = root / "files" / "F-2026-EEEEEE.yaml"
+    path.write_text(edit(path.read_text(encoding="utf-8"), "の審査、", "及び実績報告の審査、"), encoding="utf-8")
+    git(root, "commit", "-qam", "purpose widened")
+    result = invoke(runner, root, "status", "--json", today="2026-11-26")
+    assert result.exit_code == 0, result.output
+    [item] = [i for i in json.loads(result.stdout)["items"] if "変更の通知" in i["title"] and "第35条" in i["title"]]
+    assert item["overdue"] is True and item["due"] is None and item["days_left"] is None

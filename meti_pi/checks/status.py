@@ -84,7 +84,9 @@ def _notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
                     st.kind.replace("-", "(") + ")" if "-" in st.kind else st.kind,
                     f"{rec.id}「{rec.data.get('name', '')}」の{cl.kind_ja(st.kind)}の通知"
                     + ("（変更の通知）" if st.state == "stale" else ""),
-                    st.due,
+                    # a change notice is due at the change, a day the register does not keep: not the
+                    # first notice's day (a change listed as 980 days overdue)
+                    None if st.state == "stale" else st.due,
                     overdue,
                     str(rec.data.get("division")),
                     "；".join((*st.evidence, *st.detail)),
@@ -146,7 +148,7 @@ def _ppc_notices(reg: Register, today: date, horizon: date) -> list[DueItem]:
                     notices.ARTICLE[f.kind],
                     f"{rec.id}「{rec.data.get('name', '')}」の{PPC_TITLES[f.kind]}"
                     + ("（変更の通知）" if f.status == "stale" else ""),
-                    f.due,
+                    None if f.status == "stale" else f.due,
                     f.status != "due",
                     str(rec.data.get("division")),
                     f.message,
