@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from meti_pi.cli.common import JsonOpt, load_register, print_json, read_register_lazily, report_problems, state
+from meti_pi.cli.common import JsonOpt, print_json, read_register_lazily, report_problems, state
 from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
@@ -193,14 +193,23 @@ def sqlite_cmd(
     from meti_pi.render.outfile import write_atomically
     from meti_pi.store import sqlite_export
 
-    reg = load_register(ctx, unreadable_ok=True)  # its own refusal names the files it needs
-    if reg.load_problems:
-        raise RuleViolation(
-            "the database was not written: these files cannot be read (`meti-pi validate`)", tuple(reg.load_problems)
-        )
     counts: dict[str, int] = {}
-    write_atomically(out, lambda tmp: counts.update(sqlite_export.write(reg, tmp)), force=force)
-    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    # Read lazily and written kind by kind (sqlite_export: one kind's records alive at a time, not the
+    # register); its own refusal names the files that cannot be read, found on the way.
+    with read_register_lazily(ctx, (), notices=False, unreadable_ok=True) as reg:
+
+        def fill(tmp: Path) -> None:
+            written, unreadable = sqlite_export.write(reg, tmp)
+            if unreadable:  # raised before the file is put in place: nothing is written
+                raise RuleViolation(
+                    "the database was not written: these files cannot be read (`meti-pi validate`)",
+                    tuple(unreadable),
+                )
+            counts.update(written)
+
+        write_atomically(out, fill, force=force)
+    with open(out, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()  # not the whole file in memory
     if json_out:
         print_json({"written": str(out), "format": "sqlite", "sha256": digest, "tables": counts})
     else:

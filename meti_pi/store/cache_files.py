@@ -165,6 +165,13 @@ class _Layer:
                 self.parts[shard] = part
                 self.items.update(part)
 
+    def unload(self, prefix: str) -> None:
+        """Let the shards read whose name starts with `prefix` go (read again on next use)."""
+        for shard in [shard for shard in self.loaded if shard.startswith(prefix)]:
+            self.loaded.discard(shard)
+            for k in self.parts.pop(shard, {}):
+                self.items.pop(k, None)
+
     def stale_shards(self, live: Any) -> set[str]:
         """Shards holding an entry whose key is not live."""
         return {self.shard_of(k) for k in self.items if k not in live}
@@ -230,6 +237,12 @@ class Store:
         """The entry `key`, reading only its shard (a command that reads some records)."""
         found = self._records.get(key)
         return found if isinstance(found, tuple) else None
+
+    def unload(self, schema_file: str) -> None:
+        """Let the record shards read of `schema_file` go: a pass over the register kind by kind
+        (worktree.WorkRecords.forget) holds one kind's shards at a time. Read again on next use; the
+        shards not read are not swept by the next `update` (it sweeps the shards read)."""
+        self._records.unload((schema_file.split(".", 1)[0] or "x") + ".")  # shard_of: `<schema name>.<digit>`
 
     # -- what a lazy read weighs before looking up (meti_pi.store.lazy: SPARSE_SHARDS)
     def shard_name(self, key: str) -> str:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer
-from meti_pi.errors import MetiPiError
+from meti_pi.errors import MetiPiError, Problem
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import cache, lazy, limits
 from meti_pi.store import policy as policy_mod
@@ -139,6 +139,23 @@ class WorkRecords(lazy.Records):
     # Who names what now (meti_pi.checks.incremental._BaseGraph: `referrers_now(key)`, the keys of
     # the records naming `key`), set by meti_pi.checks.validate_work; refs.referring asks it.
     names: Any = None
+
+    def forget(self, kind: str) -> None:
+        """Let the records of `kind` go, and the read cache's shards they were built from (built
+        again, equal, if read again); what reading them found (faults, schema problems) is kept. A
+        pass over every record kind by kind (`export sqlite`) so holds one kind, not the register."""
+        prefix = kind + "/"
+        for rel in [rel for rel in self.made if rel.startswith(prefix)]:
+            del self.made[rel]
+        if self.view is not None:
+            self.view.store.unload(KINDS[kind].schema_file)
+
+    def faults_after_kinds(self) -> list[Problem]:
+        """The load problems of every file (lazy.AllFaults' list), once every kind has been read
+        (`of_kind`), whether forgotten since or not: the files of the other folders are read here
+        (no record: each a layout fault, found from its path), not the kinds again."""
+        self.read(rel for rel in self._all_rels() if rel.split("/", 1)[0] not in KINDS)
+        return [p for rel in sorted(self.faults) for p in self.faults[rel]]
 
 
 class _Live:
