@@ -225,7 +225,8 @@ def test_class_reasons_become_document_sentences(reasons, klass, sentence):
 )
 def test_every_class_a_ground_reads_as_a_clause_before_tame(profile):
     """The record's rationale joins the engine's class-A grounds with 「、」 before 「ため、管理Ａとする。」:
-    each must end in a verb's plain form (含む, した), never a bare noun (「…と判断ため」 was written)."""
+    each must end in a verb (含む, した), never a bare noun (「…と判断ため」 was written); each but the
+    last in its 連用形 (含み, し: 「個人番号を含む、要配慮個人情報を含む（病歴）ため」 read as a list)."""
     import re
 
     from meti_pi.classify.classification import decide, document_rationale, profile_from_mapping
@@ -236,7 +237,10 @@ def test_every_class_a_ground_reads_as_a_clause_before_tame(profile):
     assert decision.management_class == "A" and grounds != text
     assert grounds.endswith("と判断した") and "判断ため" not in text
     clauses = re.sub(r"（[^）]*）", "", grounds).split("、")  # the categories in brackets hold 「、」 too
-    assert len(clauses) == len(profile) - 1 and all(c.endswith(("含む", "した")) for c in clauses)
+    assert len(clauses) == len(profile) - 1
+    assert all(c.endswith(("含み", "し")) for c in clauses[:-1]) and clauses[-1].endswith(("含む", "した"))
+    if "sensitive" in profile:
+        assert "要配慮個人情報を含" in text and "を含む（" not in text  # the categories before 含む
 
 
 def test_sensitive_categories_are_named_in_japanese():

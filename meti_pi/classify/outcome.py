@@ -325,6 +325,20 @@ def rationale(o: Outcome) -> str:
 _FULL_CLASS = {"A": "Ａ", "B": "Ｂ", "C": "Ｃ"}
 
 
+def _as_clause(ground: str) -> str:
+    """'要配慮個人情報を含む（病歴）' as a clause: '要配慮個人情報（病歴）を含む'."""
+    m = re.fullmatch(r"(.+)を含む（(.+)）", ground)
+    return f"{m[1]}（{m[2]}）を含む" if m else ground
+
+
+def _continued(clause: str) -> str:
+    """A clause that another follows: 含む -> 含み, した -> し, ある -> あり (the 連用形)."""
+    for end, joined in (("を含む", "を含み"), ("した", "し"), ("がある", "があり")):
+        if clause.endswith(end):
+            return clause[: -len(end)] + joined
+    return clause + "こと"
+
+
 def document_rationale(reasons: Iterable[Any], klass: str | None) -> str:
     """'個人番号を含むため、管理Ａとする。' from the engine's class steps: a Japanese sentence with
     no arrows, no policy keys and no codes (documents quote it as written)."""
@@ -342,9 +356,10 @@ def document_rationale(reasons: Iterable[Any], klass: str | None) -> str:
         )
         for r in reasons
     ]
-    grounds = [text.split(" → ")[0] for rule, text in steps if rule.startswith("class-a:")]
+    grounds = [_as_clause(text.split(" → ")[0]) for rule, text in steps if rule.startswith("class-a:")]
     if grounds:
-        return "、".join(grounds) + f"ため、{label}とする。"
+        # 「個人番号を含み、要配慮個人情報（病歴）を含むため」: each ground but the last in its 連用形
+        return "、".join([*(_continued(g) for g in grounds[:-1]), grounds[-1]]) + f"ため、{label}とする。"
     for rule, text in steps:
         if rule == "class-b:unknown-count":
             return f"本人の数が不明であり、計数されるまで{label}として取り扱う。"
