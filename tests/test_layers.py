@@ -76,6 +76,14 @@ LAZY: dict[tuple[str, str], str] = {
         'classify.screening',
     ): 'startup: only a change being committed is screened; read-only commands import actions/',
     (
+        'checks.file_checks',
+        'filebook.book',
+    ): 'startup: filebook/ (and classify/ under it, ~7 ms) only when a file record is checked; a `new` division or `incident open` checks none',
+    (
+        'checks.file_checks',
+        'notify.notices',
+    ): 'startup: notify/ (~8 ms) only when a file record is checked',
+    (
         'checks.validate',
         'filebook.book',
     ): 'startup: filebook/ (and classify/ under it, ~7 ms) only when a file record is checked; a `new` division or `incident open` checks none',

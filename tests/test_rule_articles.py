@@ -98,3 +98,18 @@ def test_an_audit_cites_only_paragraphs_the_rule_has(runner, tmp_path: Path, art
     assert result.exit_code == code, result.output
     if code:
         assert f"--article {article}: 第" in result.output
+
+
+def test_citations_name_paragraphs_the_rule_has(runner, tmp_path: Path) -> None:
+    """citations.yaml cited 11(1)(1)-11(1)(4): 第11条 has four paragraphs and no items (an outside
+    legal review); the shipped data now cites 11(1)-11(4), and validate names such a line."""
+    root = make_register(tmp_path, example=True)
+    path = root / "citations.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "      - 11(3)\n" in text and "11(1)(" not in text
+    path.write_text(text.replace("      - 11(3)\n", "      - 11(1)(3)\n"), encoding="utf-8")
+    line = 1 + path.read_text(encoding="utf-8").splitlines().index("      - 11(1)(3)")
+    result = invoke(runner, root, "validate", "--json")
+    assert result.exit_code == 1
+    [error] = json.loads(result.stdout)["errors"]
+    assert (error["path"], error["line"]) == ("citations.yaml", line) and "11(1) has no items" in error["message"]

@@ -126,6 +126,18 @@ def test_roles_must_be_unique(tmp_path):
     ]
 
 
+def test_a_register_with_no_roles_at_all_is_told_each_one_art_5_requires(tmp_path):
+    """Art. 5 「置き」: a 総括, a 副総括 and a 監査責任者. With roles/ emptied nothing was said (the
+    warning needed at least one role to be there; an outside legal review)."""
+    import shutil
+
+    reg = register_from(tmp_path, {})
+    shutil.rmtree(reg.root / "roles")
+    found = [p for p in validate_register(Register.load(reg.root), TODAY) if p.code == "role-missing"]
+    assert sorted(p.message.split("(")[1].split(")")[0] for p in found) == ["audit_officer", "fuku_sokatsu", "sokatsu"]
+    assert {p.severity for p in found} == {"warning"}
+
+
 def test_subcontract_cycle(tmp_path):
     reg = register_from(
         tmp_path,
@@ -158,6 +170,33 @@ def test_annual_contractor_check_boundary(tmp_path, last, overdue):
         },
     )
     assert ("annual-check-overdue" in codes(reg, "warning")) is overdue
+
+
+@pytest.mark.parametrize(("future", "overdue"), [("2026-11-26", False), ("2026-11-27", True), ("2027-01-15", True)])
+def test_a_confirmation_dated_after_today_has_not_taken_place(tmp_path, future, overdue):
+    """Art. 14(4) 年１回以上: a confirmation dated next year made a missed check look done (an
+    outside legal review). Today's counts; a later one is not counted and is warned of."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                management_class="B",
+                classification="{rationale: 千人以上}",
+                handling_rules="{access_limits: 担当者のみ}",
+            ),
+            "contractors/C-1.yaml": contractor(
+                "C-1",
+                files="[F-1]",
+                extra="post_contract_confirmation: {date: '2025-05-01'}\nannual_confirmations:\n"
+                f"  - {{date: '2025-11-20', method: document}}\n  - {{date: '{future}', method: onsite}}\n",
+            ),
+        },
+    )
+    found = codes(reg, "warning")
+    assert ("annual-check-overdue" in found) is overdue
+    assert ("confirmation-not-yet" in found) is overdue
 
 
 def test_no_annual_check_for_class_c_work_or_ended_contracts(tmp_path):
@@ -218,6 +257,37 @@ def test_consistency_checks(tmp_path):
     assert found["org-mismatch"] == ["files/F-1.yaml"]
     assert found["beppyo-network"] == ["systems/S-1.yaml"]
     assert found["corporate-number"] == ["contractors/C-1.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("row", "connected", "refused"),
+    [(9, "false", False), (9, "true", True), (1, "true", False), (1, "false", True)],
+)
+def test_row_9_is_the_row_of_systems_off_the_network_and_of_no_other(tmp_path, row, connected, refused):
+    """別表 row 1 takes every connected system rows 2-8 do not; row 9 is 「上記以外」. A connected system
+    on row 9 was accepted, with its own 課等 as 甲・乙 (an outside legal review)."""
+    extra = {"managing_division": "d1"} if row == 9 else {}
+    system = f"schema_version: 1\nid: S-1\nname: システム\nbeppyo_row: {row}\nconnected_to_meti_network: {connected}\n"
+    system += "".join(f"{k}: {v}\n" for k, v in extra.items())
+    reg = register_from(
+        tmp_path,
+        {"divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"), "systems/S-1.yaml": system},
+    )
+    assert ("beppyo-network" in codes(reg)) is refused
+
+
+@pytest.mark.parametrize(
+    ("klass", "rules", "warned"), [("A", None, True), ("C", None, True), ("C", "{disposal: 溶解}", False)]
+)
+def test_handling_rules_are_asked_for_every_class(tmp_path, klass, rules, warned):
+    """Art. 16(2): the 管理者 sets the handling rules 「前項の管理区分に応じて」, for 管理C too (only
+    A and B were asked for; an outside legal review)."""
+    extra = {"handling_rules": rules} if rules else {}
+    record = file_record("F-1", management_class=klass, classification="{rationale: 判断}", **extra)
+    reg = register_from(
+        tmp_path, {"divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"), "files/F-1.yaml": record}
+    )
+    assert ("handling-rules" in codes(reg, "warning")) is warned
 
 
 def test_system_on_a_missing_row(tmp_path):

@@ -70,8 +70,12 @@ def name_of(check: Callable[..., Any]) -> str:
     return f"{getattr(check, '__module__', '')}.{getattr(check, '__qualname__', repr(check))}"
 
 
+# The modules validate's checks live in: a function of another module by the same name is not one of them.
+CHECK_MODULES = ("meti_pi.checks.validate", "meti_pi.checks.hygiene", "meti_pi.checks.file_checks")
+
+
 def scope_of(check: Callable[..., Any]) -> tuple[int, int] | None:
-    if getattr(check, "__module__", "") not in ("meti_pi.checks.validate", "meti_pi.checks.hygiene"):
+    if getattr(check, "__module__", "") not in CHECK_MODULES:
         return None
     return SCOPES.get(getattr(check, "__qualname__", ""))
 
@@ -481,7 +485,7 @@ READS: dict[str, frozenset[str]] = {
 
 def reads_of(check: Callable[..., Any]) -> frozenset[str] | None:
     """The kinds a check reads (None: unknown, it is run again after any change within its reach)."""
-    if getattr(check, "__module__", "") != "meti_pi.checks.validate":
+    if getattr(check, "__module__", "") not in CHECK_MODULES:
         return None
     return READS.get(getattr(check, "__qualname__", ""))
 

@@ -215,7 +215,7 @@ def _contractors(reg: Register, today: date, horizon: date) -> list[DueItem]:
         if not cl.contract_active(rec.data, today, today):
             continue
         # The due date first: it reads the contractor alone; whether it handles A/B data reads its files.
-        due, _last = cl.annual_confirmation_due(reg, rec)
+        due, _last = cl.annual_confirmation_due(reg, rec, on=today)
         if due is None or due > horizon:
             continue
         applies, why = cl.ab_work(reg, rec)

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.checks import incremental, validate_work
+from meti_pi.checks.file_checks import check_contacts, check_decisions, check_files
 from meti_pi.checks.hygiene import check_named_files, check_personal_data
 from meti_pi.checks.shared import Check, run_checks
 from meti_pi.classify.checkdigits import corporate_number_valid
@@ -159,7 +160,7 @@ def check_roles(reg: Register, today: date) -> Iterator[Problem]:
         holders = counts.get(role, [])
         for extra in holders[1:]:
             yield at(extra, ("role",), "role-duplicate", f"Art. 5: more than one {label} ({role}); keep one")
-        if not holders and reg.of_kind("roles"):
+        if not holders:  # none appointed at all as well (rule 5(1), 5(2), 5(5): 「置き」)
             yield Problem(
                 "roles/",
                 None,
@@ -228,10 +229,20 @@ def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
                 "Art. 14(3): no written confirmation after contracting is recorded",
                 "warning",
             )
+        for where, day in _confirmation_days(rec.data):
+            if day > today.isoformat():
+                yield at(
+                    rec,
+                    where,
+                    "confirmation-not-yet",
+                    f"Art. 14(3)/(4): a confirmation dated {day}, after today, has not taken place and is "
+                    "not counted; record it once it has",
+                    "warning",
+                )
         # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
         from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
 
-        due = annual_confirmation_due(reg, rec)[0] if ab_work(reg, rec)[0] else None
+        due = annual_confirmation_due(reg, rec, on=today)[0] if ab_work(reg, rec)[0] else None
         if due is not None and due < today:
             yield at(
                 rec,
@@ -242,144 +253,19 @@ def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
             )
 
 
-def check_files(reg: Register, today: date) -> Iterator[Problem]:
-    """Art. 16: a classified file states why; 特許庁 is out of scope (Art. 1)."""
-    for rec in reg.subjects("files"):
-        data = rec.data
-        if data.get("management_class") and not data.get("classification", {}).get("rationale"):
-            yield at(
-                rec,
-                ("management_class",),
-                "class-rationale",
-                "Art. 16(1): management class without a rationale; run `meti-pi classify --record` or add classification.rationale",
-                "warning",
-            )
-        if data.get("management_class") in ("A", "B") and "handling_rules" not in data:
-            yield at(
-                rec,
-                ("management_class",),
-                "handling-rules",
-                "Art. 16(2): handling rules for this class are not recorded (handling_rules)",
-                "warning",
-            )
-
-
-def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
-    """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
-    (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
-    files = reg.subjects("files")
-    if not files:
-        return  # STARTUP_CHECKS: a write of another kind never imports notify/ and filebook/ (below)
-    from meti_pi.filebook import book as filebook
-    from meti_pi.notify import notices
-
-    for rec in files:
-        data = rec.data
-        decision = notices.decision_for(reg, data)
-        if decision.decided_below_rule:
-            count = (data.get("principals") or {}).get("count")
-            yield at(
-                rec,
-                ("management_class",),
-                "class-below-rule",
-                f"Art. 16(1): 管理{decision.management_class} for {count:,} 本人 (千人以上): what is not 管理A is "
-                f"管理{decision.lowest_class}, whatever the reason (管理C is what is neither A nor B). Decide "
-                f"`meti-pi classify --record {rec.id} --class {decision.lowest_class} --rationale TEXT`, "
-                "or correct principals.count if it is wrong",
-            )
-        elif decision.class_differs:
-            grounds = "; ".join(
-                r.text for r in decision.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class:"))
-            )
-            own = (data.get("classification") or {}).get("class_rationale")
-            if decision.decided_lower and not (isinstance(own, str) and own.strip()):
-                yield at(
-                    rec,
-                    ("management_class",),
-                    "class-lower-unexplained",
-                    f"Art. 16(1): the decided 管理{decision.management_class} is lower than the engine's 管理{decision.derived_class} "
-                    f"({grounds}) and no reason is recorded; add classification.class_rationale or run "
-                    f"`meti-pi classify --record {rec.id} --class {decision.management_class} --rationale TEXT`",
-                )
-            else:
-                yield at(
-                    rec,
-                    ("management_class",),
-                    "class-differs",
-                    f"Art. 16(1): the decided 管理{decision.management_class} differs from the engine's 管理{decision.derived_class} "
-                    f"({grounds}); the decision stands, confirm it is still meant",
-                    "warning",
-                )
-        for i, ex in enumerate(data.get("exclusions") or []):
-            item = ex.get("item") if isinstance(ex, dict) else None
-            if item in ("74-2-9", "74-2-11") and item not in decision.exclusions and decision.personal_information_file:
-                count = (data.get("principals") or {}).get("count")
-                yield at(
-                    rec,
-                    ("exclusions", i, "item"),
-                    "exclusion-refused",
-                    "APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is "
-                    f"{'unknown' if count is None else f'{count:,}'}. Remove the claim, or record the count "
-                    "(principals.count) if it is below 1,000"
-                    if item == "74-2-9"
-                    else "APPI 74(2)(xi) excludes only manual (paper) files, 60(2)(ii); this file is file_kind "
-                    f"{data.get('file_kind') or 'computer'}. Remove the claim, or correct file_kind if the file is on paper",
-                )
-        if (
-            decision.personal_information_file
-            and (data.get("anonymized_info") or {}).get("created")
-            and not decision.filebook_listed
-        ):
-            yield at(
-                rec,
-                ("anonymized_info", "created"),
-                "anonymized-unlisted",
-                "APPI 60(3)(i): 行政機関等匿名加工情報 can be made only from a file listed in the ファイル簿 "
-                "(not excluded by 75(2) nor withheld whole under 75(3)); correct the record",
-            )
-        if filebook.listing_status(data, reg.policy, today, decision) is None:
-            for key_path, label in filebook.missing_mandatory(data):
-                yield at(
-                    rec,
-                    key_path,
-                    "filebook-mandatory",
-                    f"APPI 75(1): a file listed in the ファイル簿 must state {label}; add it (export refuses the file without it)",
-                )
-
-
-def check_contacts(reg: Register, today: date) -> Iterator[Problem]:
-    """A 課等 whose open incident calls for a notice to the 本人 or a publication states where to
-    ask (divisions.contact): the documents print it, and a blank line is no contact."""
-    warned: set[str] = set()
-    for rec in reg.of_kind("incidents"):
-        data = rec.data
-        if data.get("state") == "closed":
-            continue
-        needs = (data.get("assessment") or {}).get("principal_notice") or (data.get("facts") or {}).get("publish")
-        div_id = data.get("division")
-        if not needs or not isinstance(div_id, str) or div_id in warned:
-            continue
-        div = reg.get("divisions", div_id)
-        if div is None:
-            continue
-        # get() finds a 課等 failing its schema too: a contact that is no mapping is none (its schema error says why)
-        contact = div.data.get("contact") if isinstance(div.data, dict) else None
-        if isinstance(contact, dict) and contact.get("phone"):
-            continue
-        warned.add(div_id)
-        yield at(
-            div,
-            ("name",),
-            "contact-missing",
-            f"incident {rec.id} needs a notice to the 本人 or a publication, which print the 課等's 問合せ先; "
-            f"add contact.phone (and contact.email) to {div.relpath}, e.g. `contact: {{phone: 03-xxxx-xxxx（内線 xxxx）}}`",
-            "warning",
-        )
+def _confirmation_days(data: dict[str, Any]) -> Iterator[tuple[tuple[object, ...], str]]:
+    """(key path, ISO day) of a contractor's recorded confirmations (14(3) and 14(4))."""
+    post = data.get("post_contract_confirmation")
+    if isinstance(post, dict) and isinstance(post.get("date"), str):
+        yield ("post_contract_confirmation", "date"), post["date"]
+    for i, c in enumerate(data.get("annual_confirmations") or []):
+        if isinstance(c, dict) and isinstance(c.get("date"), str):
+            yield ("annual_confirmations", i, "date"), c["date"]
 
 
 def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
     """Facts that must agree: 75(3) withheld items are recorded items; the org of a file and its 課等;
-    row 9 is the only row for a system off METI's network; a 法人番号 passes its check digit."""
+    row 9 is the row of a system off METI's network, and of no other; a 法人番号 passes its check digit."""
     for rec in reg.subjects("files"):
         data = rec.data
         withheld = data.get("filebook_withheld", {}).get("record_items", [])
@@ -403,12 +289,22 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
                 "a 外局 is its own 行政機関 — correct one of them",
             )
     for rec in reg.subjects("systems"):
-        if rec.data.get("connected_to_meti_network") is False and rec.data.get("beppyo_row") != 9:
+        connected, row = rec.data.get("connected_to_meti_network"), rec.data.get("beppyo_row")
+        if connected is False and row != 9:
             yield at(
                 rec,
                 ("beppyo_row",),
                 "beppyo-network",
                 "別表 rows 1-8 are systems connected to METI's network; a system off the network is row 9",
+            )
+        elif connected is True and row == 9:
+            # row 1 takes every connected system rows 2-8 do not: row 9 (上記以外) is never connected
+            yield at(
+                rec,
+                ("beppyo_row",),
+                "beppyo-network",
+                "別表 row 9 is 「上記以外の情報システム」: a system connected to METI's network is row 1 unless "
+                "rows 2-8 name it (甲・乙 大臣官房情報システム室 for row 1); correct the row or the connection",
             )
     for rec in reg.subjects("contractors"):
         number = rec.data.get("corporate_number")

@@ -147,7 +147,7 @@ def _post_contract_confirmation(ctx: Context, rec: Record | None) -> Prefill | N
 
 def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
-    due, last = annual_confirmation_due(ctx.reg, rec)
+    due, last = annual_confirmation_due(ctx.reg, rec, on=ctx.ref_day)
     months = ctx.policy["contractors"]["annual_check_months"]
     if last is not None:
         how = {"document": "書面", "onsite": "実地", "interview": "聴取"}.get(

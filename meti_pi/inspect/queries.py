@@ -361,18 +361,23 @@ def notice_states(
     return out
 
 
-def annual_confirmation_due(reg: Register, rec: Record) -> tuple[date | None, dict[str, Any] | None]:
-    """Art. 14(4): (due date of the next confirmation, the last confirmation) for a contractor.
+def annual_confirmation_due(reg: Register, rec: Record, *, on: date) -> tuple[date | None, dict[str, Any] | None]:
+    """Art. 14(4): (due date of the next confirmation, the last confirmation) for a contractor, as
+    of the day `on`.
 
     Due = last confirmation (the Art. 14(3) one counts; the contract start when there is none)
-    plus policy `contractors.annual_check_months` (12: 年1回以上).
+    plus policy `contractors.annual_check_months` (12: 年1回以上). A confirmation dated after `on`
+    has not taken place yet: it does not count (one dated next year made a missed check look done).
     """
     months = int(reg.policy["contractors"]["annual_check_months"])
-    confirmations = [
-        c for c in rec.data.get("annual_confirmations", []) if isinstance(c, dict) and parse_day(c.get("date"))
-    ]
+
+    def done(day: Any) -> bool:
+        parsed = parse_day(day)
+        return parsed is not None and parsed <= on
+
+    confirmations = [c for c in rec.data.get("annual_confirmations", []) if isinstance(c, dict) and done(c.get("date"))]
     post = rec.data.get("post_contract_confirmation")
-    if isinstance(post, dict) and parse_day(post.get("date")):
+    if isinstance(post, dict) and done(post.get("date")):
         # The Art. 14(3) written confirmation covers the same 管理体制・実施体制 (as validate counts it).
         confirmations.append(
             {"date": post["date"], "method": "document", "ref": post.get("ref"), "post_contract": True}

@@ -6,16 +6,18 @@ reports it at its line, a command refuses it where it refuses a bad value (store
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from meti_pi.dates import wareki
 from meti_pi.store.rule_articles import citation_problem
 
-# Where the records cite the rule's articles (the schemas' `#/$defs/article`): list -> field
-# (None: the list's items are the citations).
-_CITING: dict[str, tuple[tuple[tuple[str, ...], str | None], ...]] = {
-    "audits.schema.json": ((("scope", "articles"), None), (("findings",), "article")),
-    "inspections.schema.json": ((("answers",), "article"), (("findings",), "article")),
+# Where the records cite the rule's articles (the schemas' `#/$defs/article`, and citations.yaml's
+# rule_articles): the steps to each citation, "*" for every item of a list.
+_CITING: dict[str, tuple[tuple[str, ...], ...]] = {
+    "audits.schema.json": (("scope", "articles", "*"), ("findings", "*", "article")),
+    "inspections.schema.json": (("answers", "*", "article"), ("findings", "*", "article")),
+    "citations.schema.json": (("citations", "*", "rule_articles", "*"),),
 }
 
 
@@ -36,17 +38,21 @@ def beyond(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
     return [(("documents", "eras", *path), message) for path, message in wareki.era_problems(entries)]
 
 
-def _citations(
-    data: dict[str, Any], places: tuple[tuple[tuple[str, ...], str | None], ...]
-) -> list[tuple[tuple[object, ...], str]]:
+def _citations(data: dict[str, Any], places: tuple[tuple[str, ...], ...]) -> list[tuple[tuple[object, ...], str]]:
     found: list[tuple[tuple[object, ...], str]] = []
-    for path, field in places:
-        entries: Any = data
-        for step in path:
-            entries = entries.get(step) if isinstance(entries, dict) else None
-        for i, entry in enumerate(entries if isinstance(entries, list) else ()):
-            value = entry if field is None else entry.get(field) if isinstance(entry, dict) else None
+    for steps in places:
+        for path, value in _walk(data, steps, ()):
             problem = citation_problem(value) if isinstance(value, str) else None
             if problem is not None:
-                found.append(((*path, i) if field is None else (*path, i, field), problem))
+                found.append((path, problem))
     return found
+
+
+def _walk(node: Any, steps: tuple[str, ...], path: tuple[object, ...]) -> Iterator[tuple[tuple[object, ...], Any]]:
+    if not steps:
+        yield path, node
+    elif steps[0] == "*":
+        for i, item in enumerate(node if isinstance(node, list) else ()):
+            yield from _walk(item, steps[1:], (*path, i))
+    elif isinstance(node, dict) and steps[0] in node:
+        yield from _walk(node[steps[0]], steps[1:], (*path, steps[0]))

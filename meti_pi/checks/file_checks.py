@@ -1,0 +1,149 @@
+"""The checks of files records against the rule and the law: Art. 16(2)'s handling rules, the
+管理者's class beside the engine's (Art. 16(1)), the law's limits on claimed exclusions and on the
+ファイル簿, the contacts documents print (part of validate's CHECKS: meti_pi.checks.validate)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from meti_pi.errors import Problem
+from meti_pi.store.problems import at
+from meti_pi.store.register import Register
+
+
+def check_files(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 16: a classified file states why; 特許庁 is out of scope (Art. 1)."""
+    for rec in reg.subjects("files"):
+        data = rec.data
+        if data.get("management_class") and not data.get("classification", {}).get("rationale"):
+            yield at(
+                rec,
+                ("management_class",),
+                "class-rationale",
+                "Art. 16(1): management class without a rationale; run `meti-pi classify --record` or add classification.rationale",
+                "warning",
+            )
+        # 16(2): 「前項の管理区分に応じて」 — rules for every class, 管理C's too (lighter, as the manual says)
+        if data.get("management_class") in ("A", "B", "C") and "handling_rules" not in data:
+            yield at(
+                rec,
+                ("management_class",),
+                "handling-rules",
+                f"Art. 16(2): handling rules for 管理{data['management_class']} are not recorded (handling_rules): "
+                "the rule asks for them for every class",
+                "warning",
+            )
+
+
+def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
+    (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
+    files = reg.subjects("files")
+    if not files:
+        return  # STARTUP_CHECKS: a write of another kind never imports notify/ and filebook/ (below)
+    from meti_pi.filebook import book as filebook
+    from meti_pi.notify import notices
+
+    for rec in files:
+        data = rec.data
+        decision = notices.decision_for(reg, data)
+        if decision.decided_below_rule:
+            count = (data.get("principals") or {}).get("count")
+            yield at(
+                rec,
+                ("management_class",),
+                "class-below-rule",
+                f"Art. 16(1): 管理{decision.management_class} for {count:,} 本人 (千人以上): what is not 管理A is "
+                f"管理{decision.lowest_class}, whatever the reason (管理C is what is neither A nor B). Decide "
+                f"`meti-pi classify --record {rec.id} --class {decision.lowest_class} --rationale TEXT`, "
+                "or correct principals.count if it is wrong",
+            )
+        elif decision.class_differs:
+            grounds = "; ".join(
+                r.text for r in decision.reasons if r.rule.startswith(("class-a:", "class-b", "class-c", "class:"))
+            )
+            own = (data.get("classification") or {}).get("class_rationale")
+            if decision.decided_lower and not (isinstance(own, str) and own.strip()):
+                yield at(
+                    rec,
+                    ("management_class",),
+                    "class-lower-unexplained",
+                    f"Art. 16(1): the decided 管理{decision.management_class} is lower than the engine's 管理{decision.derived_class} "
+                    f"({grounds}) and no reason is recorded; add classification.class_rationale or run "
+                    f"`meti-pi classify --record {rec.id} --class {decision.management_class} --rationale TEXT`",
+                )
+            else:
+                yield at(
+                    rec,
+                    ("management_class",),
+                    "class-differs",
+                    f"Art. 16(1): the decided 管理{decision.management_class} differs from the engine's 管理{decision.derived_class} "
+                    f"({grounds}); the decision stands, confirm it is still meant",
+                    "warning",
+                )
+        for i, ex in enumerate(data.get("exclusions") or []):
+            item = ex.get("item") if isinstance(ex, dict) else None
+            if item in ("74-2-9", "74-2-11") and item not in decision.exclusions and decision.personal_information_file:
+                count = (data.get("principals") or {}).get("count")
+                yield at(
+                    rec,
+                    ("exclusions", i, "item"),
+                    "exclusion-refused",
+                    "APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is "
+                    f"{'unknown' if count is None else f'{count:,}'}. Remove the claim, or record the count "
+                    "(principals.count) if it is below 1,000"
+                    if item == "74-2-9"
+                    else "APPI 74(2)(xi) excludes only manual (paper) files, 60(2)(ii); this file is file_kind "
+                    f"{data.get('file_kind') or 'computer'}. Remove the claim, or correct file_kind if the file is on paper",
+                )
+        if (
+            decision.personal_information_file
+            and (data.get("anonymized_info") or {}).get("created")
+            and not decision.filebook_listed
+        ):
+            yield at(
+                rec,
+                ("anonymized_info", "created"),
+                "anonymized-unlisted",
+                "APPI 60(3)(i): 行政機関等匿名加工情報 can be made only from a file listed in the ファイル簿 "
+                "(not excluded by 75(2) nor withheld whole under 75(3)); correct the record",
+            )
+        if filebook.listing_status(data, reg.policy, today, decision) is None:
+            for key_path, label in filebook.missing_mandatory(data):
+                yield at(
+                    rec,
+                    key_path,
+                    "filebook-mandatory",
+                    f"APPI 75(1): a file listed in the ファイル簿 must state {label}; add it (export refuses the file without it)",
+                )
+
+
+def check_contacts(reg: Register, today: date) -> Iterator[Problem]:
+    """A 課等 whose open incident calls for a notice to the 本人 or a publication states where to
+    ask (divisions.contact): the documents print it, and a blank line is no contact."""
+    warned: set[str] = set()
+    for rec in reg.of_kind("incidents"):
+        data = rec.data
+        if data.get("state") == "closed":
+            continue
+        needs = (data.get("assessment") or {}).get("principal_notice") or (data.get("facts") or {}).get("publish")
+        div_id = data.get("division")
+        if not needs or not isinstance(div_id, str) or div_id in warned:
+            continue
+        div = reg.get("divisions", div_id)
+        if div is None:
+            continue
+        # get() finds a 課等 failing its schema too: a contact that is no mapping is none (its schema error says why)
+        contact = div.data.get("contact") if isinstance(div.data, dict) else None
+        if isinstance(contact, dict) and contact.get("phone"):
+            continue
+        warned.add(div_id)
+        yield at(
+            div,
+            ("name",),
+            "contact-missing",
+            f"incident {rec.id} needs a notice to the 本人 or a publication, which print the 課等's 問合せ先; "
+            f"add contact.phone (and contact.email) to {div.relpath}, e.g. `contact: {{phone: 03-xxxx-xxxx（内線 xxxx）}}`",
+            "warning",
+        )
