@@ -13,7 +13,8 @@ from typing import Any
 
 from meti_pi.dates import wareki
 from meti_pi.errors import UsageError
-from meti_pi.inspect.report import document_text, roles_of
+from meti_pi.inspect.doctext import document_text
+from meti_pi.inspect.report import roles_of
 from meti_pi.inspect.years import article_ja, year_basis
 from meti_pi.render import mdsafe, word
 from meti_pi.render.markdown import center, html_escape, right

@@ -40,6 +40,7 @@ from meti_pi.inspect.audits import (
     parse_audit_findings,
     parse_auditor,
 )
+from meti_pi.inspect.doctext import document_text
 from meti_pi.inspect.evidence import Pack, _register_at, evidence_pack
 from meti_pi.inspect.labels import finding_label
 from meti_pi.inspect.record import Outcome, build_record
@@ -48,7 +49,6 @@ from meti_pi.inspect.report import (
     ESCALATION_JA,
     REPORT_HEADERS,
     division_rows,
-    document_text,
     render_report,
     report_markdown,
     report_rows,

@@ -3,7 +3,6 @@ Excel, CSV and JSON."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -19,6 +18,7 @@ from meti_pi.inspect.checklist import (
     open_findings,
     parse_day,
 )
+from meti_pi.inspect.doctext import document_text, generated_text
 from meti_pi.render import excel, mdsafe, word
 from meti_pi.render.word import center, html_escape, right
 from meti_pi.store import policy as policy_mod
@@ -51,7 +51,7 @@ ESCALATION_JA = {
     "overdue_action": "是正措置の期限を経過",
     "repeated": "前年度と同じ項目で再び指摘",
     "carried": "前年度以前の指摘が未是正",
-    "class_a": "管理Aの保有個人情報に係る指摘",
+    "class_a": "管理Ａの保有個人情報に係る指摘",
     "incident": "事案（第39条・第40条）に係る指摘",
     "marked": "課等が総括への報告を求めた指摘",
 }
@@ -66,6 +66,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     from meti_pi.inspect import checklist as cl
 
     start, end = inspection_period(year, reg.policy)
+    titles = {i.id: i.title for i in cl.load_catalogue().items}
     divisions = sorted(reg.of_kind("divisions"), key=lambda r: r.id)
     if division is not None:
         divisions = [d for d in divisions if d.id == division]
@@ -126,15 +127,15 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
             escalations.append(
                 {"division": div.id, "ref": None, "reasons": ["incomplete"], "text": ESCALATION_JA["incomplete"]}
             )
-        listed = [(finding_ref(rec.key, f.get("id")), f, False) for f in own] if rec else []
+        listed = [(finding_ref(rec.key, f.get("id")), f, False, rec) for f in own] if rec else []
         listed += [
-            (finding_ref(r.key, f.get("id")), f, False)
+            (finding_ref(r.key, f.get("id")), f, False, r)
             for r in ad_hoc
             for f in r.data.get("findings", [])
             if isinstance(f, dict)
         ]
-        listed += [(ref, f, True) for ref, f, _r in carried]
-        for ref, f, is_carried in listed:
+        listed += [(ref, f, True, r) for ref, f, r in carried]
+        for ref, f, is_carried, holder in listed:
             if not is_carried:
                 by_article[str(f.get("article"))] += 1
             due = parse_day(f.get("due"))
@@ -152,6 +153,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
                 reasons.append("incident")
             if f.get("escalate"):
                 reasons.append("marked")
+            text_as_written, action_as_written = _as_written(holder, f, titles)
             findings_rows.append(
                 {
                     "ref": ref,
@@ -159,7 +161,9 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
                     "article": f.get("article"),
                     "item": f.get("item"),
                     "text": f.get("text"),
+                    "text_as_written": text_as_written,
                     "action": f.get("action"),
+                    "action_as_written": action_as_written,
                     "owner": f.get("owner"),
                     "due": f.get("due"),
                     "status": f.get("status"),
@@ -220,17 +224,36 @@ def _cell(text: Any) -> str:
     return mdsafe.inline(str(text if text is not None else "—").replace("|", "｜"))
 
 
-# A finding's text may name its subject as the checklist does, 「［F-2026-T79Z58「名称」］」, and
-# point at a register file, 「（files/F-2026-T79Z58.yaml handling_rules）」: a document names the
-# subject and leaves ids and paths to the reference column.
-_SUBJECT_ID = re.compile(r"［[A-Za-z0-9][A-Za-z0-9._-]*「([^」]*)」］")
-_REGISTER_PATH = re.compile(r"（[a-z_]+/[A-Za-z0-9._/-]+\.ya?ml[^）]*）")
+def _as_written(rec: Record, f: dict[str, Any], titles: dict[str, str]) -> tuple[str | None, bool]:
+    """What of a finding its officer wrote, which a document prints as written (meti_pi.inspect.
+    doctext): the answer's note its text ends with (None: meti-pi wrote the text, the item's title
+    and the register's evidence), and whether the corrective action is the officer's (not the
+    default one made of the item's title)."""
+    item = str(f.get("item") or "")
+    answer = next((a for a in rec.data.get("answers") or [] if isinstance(a, dict) and a.get("item") == item), {})
+    note = answer.get("note")
+    text = str(f.get("text") or "")
+    written = note if isinstance(note, str) and note.strip() and text.endswith(note) else None
+    title = titles.get(item.partition("@")[0])
+    default_action = title is not None and f.get("action") == f"{title}について必要な措置を講ずる"
+    return written, not default_action
 
 
-def document_text(text: Any) -> str:
-    """Recorded text as a document says it: subjects by name, no register paths."""
-    out = _SUBJECT_ID.sub(r"［\1］", str(text or ""))
-    return _REGISTER_PATH.sub("", out).strip()
+def finding_text(f: dict[str, Any], *, fullwidth_digits: bool = True, eras: wareki.Eras = wareki.DEFAULT_ERAS) -> str:
+    """A report row's finding as a document says it: meti-pi's words in the document's form, the
+    officer's note as written."""
+    text = str(f.get("text") or "")
+    note = f.get("text_as_written")
+    if isinstance(note, str) and note and text.endswith(note):
+        return generated_text(text[: -len(note)], fullwidth_digits=fullwidth_digits, eras=eras) + document_text(note)
+    return generated_text(text, fullwidth_digits=fullwidth_digits, eras=eras)
+
+
+def action_text(f: dict[str, Any], *, fullwidth_digits: bool = True, eras: wareki.Eras = wareki.DEFAULT_ERAS) -> str:
+    """A report row's corrective action as a document says it (the officer's as written)."""
+    if f.get("action_as_written") is False:
+        return generated_text(f.get("action"), fullwidth_digits=fullwidth_digits, eras=eras)
+    return document_text(f.get("action"))
 
 
 def _sender_lines(reg_roles: dict[str, tuple[str, str]]) -> tuple[str, str]:
@@ -260,6 +283,9 @@ def report_markdown(
 
     def pct(value: float | None) -> str:
         return wareki.percent(value, fullwidth_digits=full)
+
+    def said(f: dict[str, Any]) -> str:
+        return _cell(finding_text(f, fullwidth_digits=full, eras=eras))
 
     names = {r["division"]: str(r["name"] or r["division"]) for r in report["divisions"]}
     start = date.fromisoformat(report["period"]["start"])
@@ -348,8 +374,8 @@ def report_markdown(
                 + t(f"（{i}）")
                 + f"{_cell(names.get(f['division'], f['division']))}　{t('規程第' + article_ja(str(f['article'])))}",
                 "",
-                f"- 指摘：{_cell(document_text(f['text']))}",
-                f"- 是正措置：{_cell(document_text(f['action']))}",
+                f"- 指摘：{said(f)}",
+                f"- 是正措置：{_cell(action_text(f, fullwidth_digits=full, eras=eras))}",
                 f"- 担当：{_cell(f['owner'])}　期限：{d(f['due'])}　状況：{status}",
                 f"- 参照：{f['ref']}",
                 "",
@@ -360,9 +386,9 @@ def report_markdown(
     findings = {f["ref"]: f for f in report["findings"]}
     if report["escalations"]:
         for e in report["escalations"]:
-            why = "、".join(ESCALATION_JA[r] for r in e["reasons"])
+            why = t("、".join(ESCALATION_JA[r] for r in e["reasons"]))
             f = findings.get(e["ref"]) if e["ref"] else None
-            what = f"（{_cell(document_text(f['text']))}）" if f else ""
+            what = f"（{said(f)}）" if f else ""
             lines.append(f"- {_cell(names.get(e['division'], e['division']))}：{why}{what}")
     else:
         lines.append("該当なし。")
@@ -444,8 +470,11 @@ def roles_of(reg: Register) -> dict[str, tuple[str, str]]:
     }
 
 
-def report_rows(report: dict[str, Any]) -> list[list[Any]]:
-    """One row per finding, for the spreadsheet."""
+def report_rows(report: dict[str, Any], policy: dict[str, Any] | None = None) -> list[list[Any]]:
+    """One row per finding, for the spreadsheet (its texts as the Markdown report words them, under
+    `policy`'s digit style and eras)."""
+    full = policy_mod.fullwidth_digits(policy or {})
+    eras = policy_mod.eras(policy or {})
     rows = []
     names = {r["division"]: r["name"] for r in report["divisions"]}
     for f in report["findings"]:
@@ -456,14 +485,14 @@ def report_rows(report: dict[str, Any]) -> list[list[Any]]:
                 f["division"],
                 f["article"],
                 f["item"],
-                document_text(f["text"]),
-                document_text(f["action"]),
+                finding_text(f, fullwidth_digits=full, eras=eras),
+                action_text(f, fullwidth_digits=full, eras=eras),
                 f["owner"],
                 f["due"],
                 {"open": "対応中", "closed": "完了"}.get(str(f["status"]), f["status"])
                 + ("（繰越）" if f["carried"] else ""),
                 f["closed_on"],
-                "、".join(ESCALATION_JA[r] for r in f["escalate"]),
+                (wareki.fullwidth if full else str)("、".join(ESCALATION_JA[r] for r in f["escalate"])),
             ]
         )
     return rows
@@ -486,7 +515,7 @@ def render_report(
     if fmt == "xlsx":
         return excel.write_workbook(
             [
-                excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report), paper="A3"),
+                excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report, policy), paper="A3"),
                 excel.Sheet(f"課等別{report['year']}", DIVISION_HEADERS, division_rows(report)),
             ],
             created=created,
