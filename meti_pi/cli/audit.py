@@ -17,6 +17,7 @@ from meti_pi.cli.common import (
     print_json,
     read_register_lazily,
     state,
+    unbounded,
 )
 from meti_pi.errors import UsageError
 
@@ -342,7 +343,7 @@ def audit_list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     from rich.table import Table
 
     c = console()
-    t = Table(title="監査（第42条）", title_justify="left", expand=True)
+    t = Table(title="監査（第42条）", title_justify="left", expand=not unbounded(c))
     t.add_column("ID", no_wrap=True)
     t.add_column("件名", ratio=2)
     t.add_column("種別・開始")
@@ -360,7 +361,7 @@ def audit_list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
             "[yellow]要確認[/yellow]" if a["independence"] else "可",
         )
     c.print(t)
-    r = Table(title="評価及び見直し（第43条）", title_justify="left", expand=True)
+    r = Table(title="評価及び見直し（第43条）", title_justify="left", expand=not unbounded(c))
     r.add_column("ID", no_wrap=True)
     for col in ("評価日", "対応する指摘", "完了確認", "総括報告", "未完了の見直し"):
         r.add_column(col)

@@ -254,16 +254,45 @@ def end_open_document(members: dict[str, Any]) -> bool:
     return True
 
 
+# Piped or redirected (no terminal to fit), rich lays lines out this wide: nothing is wrapped, folded
+# or cut with 「…」, so grep and scripts see whole values (an outside run: `status | cat` split division
+# ids at rich's default 80 columns). COLUMNS, when set, is the width asked for, piped or not.
+PIPED_WIDTH = 100_000
+
+
 def console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return _laid_out(Console(highlight=False))
 
 
 def err_console() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return _laid_out(Console(stderr=True, highlight=False))
+
+
+def _laid_out(out: Console) -> Console:
+    """`out` as wide as PIPED_WIDTH when it writes to no terminal and COLUMNS is not set."""
+    if not out.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        out.width = PIPED_WIDTH
+    return out
+
+
+def unbounded(out: Console) -> bool:
+    """`out` lays lines out without a width to fit (piped, no COLUMNS): a table is as wide as its
+    contents (not stretched to PIPED_WIDTH), a cell's parts on one line."""
+    return out.width >= PIPED_WIDTH
+
+
+def print_rule(out: Console, title: str) -> None:
+    """A rule with `title` (its whole text): the console's width on a terminal, else as wide as
+    the title needs (at least 80 columns), not PIPED_WIDTH."""
+    from rich.cells import cell_len
+    from rich.rule import Rule
+
+    width = max(80, cell_len(title) + 6) if unbounded(out) else None
+    out.print(Rule(title, align="left"), width=width)
 
 
 def on_terminal() -> bool:

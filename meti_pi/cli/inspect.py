@@ -21,6 +21,7 @@ from meti_pi.cli.common import (
     json_compact,
     load_register,
     print_json,
+    print_rule,
     read_whole,
     recovered_root,
     refuse_unreadable,
@@ -222,11 +223,10 @@ def _show(title: str, body: list[tuple[str, str | None]] | str) -> None:
     """Print one checklist: styled pieces on a terminal, else its plain text. The pieces are joined
     once: a print per line costs ~1 ms in rich, and even appending to a rich Text costs seconds on
     a large register."""
-    from rich.rule import Rule
     from rich.text import Text
 
     out = console()
-    out.print(Rule(title, align="left"))
+    print_rule(out, title)
     if isinstance(body, str):
         sys.stdout.write(body + "\n")
         return

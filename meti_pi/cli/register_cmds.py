@@ -18,6 +18,7 @@ from meti_pi.cli.common import (
     console,
     load_register,
     print_json,
+    print_rule,
     read_register_lazily,
     refuse_read_faults,
     state,
@@ -355,12 +356,12 @@ def show_cmd(
     from rich.syntax import Syntax
 
     c = console()
-    c.rule(f"{found.key}  ({found.relpath})")
+    print_rule(c, f"{found.key}  ({found.relpath})")
     body = "\n".join(line for line in text.splitlines() if not line.startswith("# yaml-language-server:"))
     c.print(Syntax(body, "yaml", theme="ansi_dark", background_color="default", word_wrap=True))
     lines = registry_ops.reference_lines(view["resolved"])
     if lines:
-        c.rule("references")
+        print_rule(c, "references")
         for line in lines:
             c.print(line, markup=False)
 

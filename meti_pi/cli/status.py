@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.cli.common import JsonOpt, console, print_json, read_register_lazily, state
+from meti_pi.cli.common import JsonOpt, console, print_json, read_register_lazily, state, unbounded
 
 if TYPE_CHECKING:
     from meti_pi.checks.status import DueItem
@@ -65,8 +65,13 @@ def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: 
     if not items:
         c.print(head + "　— 対応を要する事項はありません")
         return
-    # Four columns that wrap, so the screen stays readable at 80 columns too.
-    table = Table(title=head, title_justify="left", expand=True)
+    # Four columns that wrap, so the screen stays readable at 80 columns too. Piped, without COLUMNS:
+    # as wide as the contents, one line per item (grep sees its date, reference and division together).
+    piped = unbounded(c)
+    sep = " " if piped else "\n"
+    if piped:
+        c.print(head)  # not as the table's title: rich pads that to the table's width
+    table = Table(title=None if piped else head, title_justify="left", expand=not piped)
     table.add_column("期限", no_wrap=True)
     table.add_column("残日数", justify="right", no_wrap=True)
     table.add_column("区分・条項", min_width=10, overflow="fold")
@@ -79,8 +84,8 @@ def _screen(items: list[DueItem], counts: dict[str, Any], today: date, horizon: 
         table.add_row(
             i.due.isoformat() if i.due else "—",
             "—" if days is None else str(days),
-            f"{CATEGORY_JA[i.category]}\n{_article_cell(i.article)}",
-            f"{i.title}\n({i.ref})",
+            f"{CATEGORY_JA[i.category]}{sep}{_article_cell(i.article)}",
+            f"{i.title}{sep}({i.ref})",
             i.division or "—",
             style=style,
         )

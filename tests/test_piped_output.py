@@ -1,0 +1,54 @@
+"""Piped or redirected output is not laid out for an 80-column terminal (an outside new-user run:
+`meti-pi status | cat` split division ids mid-word, `meti-pi inspect | cat` cut the checklist's
+title with 「…」): grep and scripts see whole values. COLUMNS, when set, is still the width."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import EXAMPLE, invoke, make_register
+from rich.cells import cell_len
+from typer.testing import CliRunner
+
+TODAY = "2026-12-07"
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    return make_register(tmp_path, example=True)
+
+
+def test_status_piped_shows_each_item_whole_on_one_line(root, monkeypatch):
+    result = invoke(CliRunner(), root, "status", "--all", today=TODAY)
+    assert result.exit_code == 0, result.output
+    (line,) = [ln for ln in result.stdout.splitlines() if "(files/F-2026-WS4AX4)" in ln]
+    # its due date, category, article, whole title, reference and division on the one line
+    for part in (
+        "2024-04-01",
+        "通知 第35条第1項",
+        "「外部有識者謝金・旅費支払ファイル」の第35条第1項の通知",
+        "kanbo-kaikei",
+    ):
+        assert part in line, line
+    assert "期限経過 7件" in result.stdout.splitlines()[0]
+    # the table is as wide as its contents, not stretched to an unbounded width
+    assert max(cell_len(ln) for ln in result.stdout.splitlines()) < 400
+    # COLUMNS, when set, is the width asked for, piped or not
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = invoke(CliRunner(), root, "status", "--all", today=TODAY)
+    assert max(cell_len(ln) for ln in narrow.stdout.splitlines()) == 60
+
+
+def test_inspect_piped_title_is_whole(root):
+    result = invoke(CliRunner(), root, "inspect", "--year", "2026", "--division", "boeki-kanri", today=TODAY)
+    assert result.exit_code == 0, result.output
+    title = result.stdout.splitlines()[0]
+    assert "貿易管理課（boeki-kanri）令和８年度の点検項目 37件・登録情報による事前記入 4件 ─" in title
+    assert "…" not in result.stdout
+
+
+def test_show_piped_keeps_long_lines_whole(root):
+    result = invoke(CliRunner(), root, "show", "F-2026-HFCE3G", today=TODAY)
+    assert result.exit_code == 0, result.output
+    long = max((EXAMPLE / "files" / "F-2026-HFCE3G.yaml").read_text(encoding="utf-8").splitlines(), key=cell_len)
+    assert cell_len(long) > 120 and long in result.stdout.splitlines()
