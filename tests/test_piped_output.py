@@ -1,8 +1,12 @@
 """Piped or redirected output is not laid out for an 80-column terminal (an outside new-user run:
 `meti-pi status | cat` split division ids mid-word, `meti-pi inspect | cat` cut the checklist's
-title with 「…」): grep and scripts see whole values. COLUMNS, when set, is still the width."""
+title with 「…」): grep and scripts see whole values. COLUMNS, when set, is still the width.
+A reader that stops reading (`| head -3`) ends the command quietly with 141, not 1 ("rule errors")."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 from conftest import EXAMPLE, invoke, make_register
@@ -52,3 +56,17 @@ def test_show_piped_keeps_long_lines_whole(root):
     assert result.exit_code == 0, result.output
     long = max((EXAMPLE / "files" / "F-2026-HFCE3G.yaml").read_text(encoding="utf-8").splitlines(), key=cell_len)
     assert cell_len(long) > 120 and long in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("json_flag", [(), ("--json",)])
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_141(root, json_flag):
+    """The output (~230 kB; 330 kB as JSON) is more than a pipe holds: meti-pi writes on after the
+    reader closed it. It was exit 1, the contract's "rule errors", with no word."""
+    args = ["--register", str(root), "--today", TODAY, "inspect", "--year", "2026", *json_flag]
+    proc = subprocess.Popen([sys.executable, "-m", "meti_pi", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 141
+    assert err == b""  # no traceback, no message

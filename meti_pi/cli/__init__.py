@@ -151,6 +151,8 @@ def _schema_cause(ctx: Any, exc: Exception) -> MetiPiError | None:
 
     if isinstance(exc, (MetiPiError, TyperException, Exit, Abort, OverflowError)):
         return None
+    if isinstance(exc, BrokenPipeError) and _pipe_closed():
+        return None  # the reader of the output went away (cli.main): not the register's fault
     if "meti_pi.store.register" not in sys.modules:
         return None  # the command read no register (`classify` of a dataset): its failure is its own
     try:
@@ -337,6 +339,21 @@ def root(
     ctx.obj = AppState(register_opt=register, today=fixed or date.today(), settings=settings)
 
 
+# The reader of the output closed it (`meti-pi validate | head -3`, `... | grep -m1`): the command
+# stops where it writes and exits with 141 (128 + SIGPIPE), quietly — no message, no traceback.
+# That is the status the shell shows for git, grep or cat killed by SIGPIPE in the same place, so
+# `set -o pipefail` scripts read it as they read theirs; it is none of the contract's 0-3, so it is
+# never taken for "rule errors" (click's default, 1) or a bug (3). pip prints "Pipe to stdout was
+# broken" and exits 1, which here would mean rule errors. SIGPIPE itself stays ignored (Python's
+# default): dying by the signal would skip the exit handlers that wait for the read cache's writers.
+PIPE_CLOSED_STATUS = 141
+
+
+def _pipe_closed() -> bool:
+    common = sys.modules.get("meti_pi.cli.common")
+    return common is not None and bool(common.pipe_closed())
+
+
 def main() -> None:
     """Console entry point: one funnel from exceptions to exit codes."""
     gcpause.hold_start()  # until the command's module is imported (LazyGroup.get_command)
@@ -346,12 +363,15 @@ def main() -> None:
     try:
         app()
     except SystemExit as exc:
-        _exit_now(exc.code)
+        # a closed pipe: click's own handler made it exit 1
+        _exit_now(PIPE_CLOSED_STATUS if _pipe_closed() else exc.code)
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted (^C)\n")
         _end_open_document(130, "interrupted", "interrupted (^C) before the document was complete")
         raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - the single place an unexpected error is turned into a message
+        if _pipe_closed():
+            _exit_now(PIPE_CLOSED_STATUS)
         _unexpected(exc)
         raise SystemExit(3) from None
     finally:
@@ -382,7 +402,9 @@ def _exit_now(code: object) -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (BrokenPipeError, OSError):
+    except BrokenPipeError:
+        status = PIPE_CLOSED_STATUS  # what was left to write found the reader gone
+    except OSError:
         status = status or 1
     os._exit(status)
 

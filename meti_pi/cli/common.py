@@ -410,15 +410,72 @@ class SafeStream:
             self._colour = False
 
     def write(self, text: str) -> int:
-        self._stream.write(safe_text(text, keep_colour=self._colour) if isinstance(text, str) else text)
+        with _watched(self._stream):
+            self._stream.write(safe_text(text, keep_colour=self._colour) if isinstance(text, str) else text)
         return len(text)
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
             self.write(line)
 
+    def flush(self) -> None:
+        with _watched(self._stream):
+            self._stream.flush()
+
+    @property
+    def buffer(self) -> Any:
+        """The byte stream (exported files on stdout), its broken pipe noted as the text's is."""
+        return _WatchedBytes(self._stream)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+class _WatchedBytes:
+    """A text stream's `.buffer`, writes and flushes watched for a reader that closed the pipe."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        with _watched(self._stream):
+            return int(self._stream.buffer.write(data))
+
+    def flush(self) -> None:
+        with _watched(self._stream):
+            self._stream.buffer.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream.buffer, name)
+
+
+# Set once the reader of this process's stdout or stderr has closed it (`meti-pi validate | head -3`):
+# cli.main then ends the process quietly with PIPE_CLOSED_STATUS. Only a write to these two streams
+# sets it: a broken pipe to a child process (git) is a failure like any other.
+_PIPE_CLOSED: list[bool] = []
+
+
+def pipe_closed() -> bool:
+    """A reader closed stdout or stderr while this command wrote to it."""
+    return bool(_PIPE_CLOSED)
+
+
+@contextmanager
+def _watched(stream: Any) -> Iterator[None]:
+    """Note a broken pipe on `stream` (pipe_closed) and point its descriptor at the null device, so
+    that what is still to be written or flushed (a `finally`, the exit's flush) goes nowhere instead
+    of failing again; the error is raised on, to stop the command where it writes."""
+    try:
+        yield
+    except BrokenPipeError:
+        _PIPE_CLOSED.append(True)
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (AttributeError, OSError, ValueError):  # no descriptor (a test's in-memory stream)
+            pass
+        raise
 
 
 def raw_stream(stream: Any) -> Any:
