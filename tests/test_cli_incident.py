@@ -622,3 +622,52 @@ def test_cyber_with_no_malicious_is_refused_not_taken_as_malicious(runner: CliRu
     assert head(root) == opened
     # the officer corrects both: no outside access happened
     assert run(runner, root, "2026-11-02", "incident", "update", iid, "--no-malicious", "--no-cyber").exit_code == 0
+
+
+def test_a_day_the_calendar_lacks_is_named_with_its_option(runner: CliRunner, root: Path, tmp_path: Path) -> None:
+    """`--known-on 2026-02-30` was refused as 「known_on: expected a date YYYY-MM-DD」: the value has
+    that shape, the day does not exist, and the option is --known-on. Each date option of open,
+    update and close names itself and says the day is not in the calendar; a facts file's date is
+    named at its line. Nothing is written."""
+    before = head(root)
+    facts = ["--summary", "紛失"]
+    cases = [
+        (
+            ["open", "--known-on", "2026-02-30", *facts],
+            "--known-on: 2026-02-30 is not a day of the calendar (2026-02 has 28 days)",
+        ),
+        (
+            ["open", "--known-on", "2026-04-03", "--occurred-on", "2026-13-01", *facts],
+            "--occurred-on: 2026-13-01 is not a day of the calendar (months run from 01 to 12)",
+        ),
+        (["open", "--known-on", "2026/04/03", *facts], "--known-on: '2026/04/03' is not a date; use YYYY-MM-DD"),
+        (
+            ["update", "INC-2026-NOSUCH", "--known-on", "2026-04-31"],
+            "--known-on: 2026-04-31 is not a day of the calendar (2026-04 has 30 days)",
+        ),
+        (
+            ["update", "INC-2026-NOSUCH", "--occurred-on", "2026-06-31"],
+            "--occurred-on: 2026-06-31 is not a day of the calendar (2026-06 has 30 days)",
+        ),
+        (
+            ["update", "INC-2026-NOSUCH", "--event", "containment", "--on", "2026-02-29"],
+            "--on: 2026-02-29 is not a day of the calendar (2026-02 has 28 days)",
+        ),
+        (
+            ["close", "INC-2026-NOSUCH", "--on", "2026-09-31"],
+            "--on: 2026-09-31 is not a day of the calendar (2026-09 has 30 days)",
+        ),
+    ]
+    for args, message in cases:
+        result = run(runner, root, "2026-04-03", "incident", *args)
+        assert result.exit_code == 2 and f"meti-pi: {message}\n" in result.stderr, (args, result.stderr)
+        assert "expected a date" not in result.stderr
+    given = tmp_path / "facts.yaml"
+    given.write_text("summary: 紛失\nknown_on: 2026-04-03\noccurred_on: 2026-02-30\n", encoding="utf-8")
+    result = run(runner, root, "2026-04-03", "incident", "open", "--from", str(given))
+    assert result.exit_code == 2
+    assert f"{given}:3: occurred_on: 2026-02-30 is not a day of the calendar (2026-02 has 28 days)" in result.stderr
+    # an option given overrides the file's fact: the file's bad day is not read
+    doc = ok_json(runner, root, "2026-04-03", "incident", "open", "--from", str(given), "--occurred-on", "2026-04-01")
+    assert doc["facts"]["occurred_on"] == "2026-04-01"
+    assert head(root) != before

@@ -196,6 +196,7 @@ def test_interactive_prompts_record_the_answers(runner, root, monkeypatch):
     result = invoke(runner, root, "inspect", "--division", "somu", "--interactive", input=typed)
     assert result.exit_code == 0, result.output
     assert "[1/2] 8-3  第8条第3項  管理者等の研修受講" in result.stdout
+    assert "2027-02-30 is not a day of the calendar (2027-02 has 28 days)" in result.stderr
     assert "recorded inspections/2026/somu" in result.stdout
     data = Register.load(root).records["inspections/2026/somu"].data
     assert [(a["item"], a["answer"], a["source"]) for a in data["answers"]] == [

@@ -554,7 +554,7 @@ def test_log_appends_events_to_the_ledger(runner, tmp_path):
         (["--kind", "provision", "--summary", "提供"], "needs --recipient"),
         (["--kind", "leak", "--summary", "x"], "--kind must be one of"),
         (["--kind", "use", "--summary", "問合せ先 03-3501-1511 に回答"], "looks like it holds personal data"),
-        (["--kind", "use", "--summary", "x", "--on", "2026-13-01"], "is not a date"),
+        (["--kind", "use", "--summary", "x", "--on", "2026-13-01"], "--on: 2026-13-01 is not a day of the calendar"),
     ],
 )
 def test_log_refusals_write_nothing(runner, tmp_path, args, text):

@@ -175,6 +175,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.inspect', 'inspect.checklist'): 'startup',
     ('cli.inspect', 'inspect.inspection'): 'startup',
     ('cli.inspect', 'inspect.lazyread'): 'startup',
+    ('cli.inspect', 'store.limits'): 'startup',
     ('cli.inspect', 'store.policy'): 'startup',
     ('cli.inspect', 'store.yamlload'): 'startup',
     ('cli.notify', 'actions.notify'): 'startup',

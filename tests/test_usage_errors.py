@@ -25,8 +25,8 @@ CASES = [
     ("9999-12-31", [*OPEN, "--known-on", "9999-12-30"], "falls after 9999-12-31", "give earlier dates"),
     ("9999-12-31", ["status"], "falls after 9999-12-31", "give earlier dates"),
     ("2026-11-26", ["status", "--horizon", "99999999999"], "--horizon", "not in the range"),
-    ("2026-11-26", [*OPEN, "--known-on", "0001-01-01"], "known_on", "outside the dates meti-pi handles"),
-    ("2026-11-26", [*OPEN, "--known-on", "1872-12-31"], "known_on", "1873-01-01 (明治6年1月1日)"),
+    ("2026-11-26", [*OPEN, "--known-on", "0001-01-01"], "--known-on: 0001-01-01", "outside the dates meti-pi handles"),
+    ("2026-11-26", [*OPEN, "--known-on", "1872-12-31"], "--known-on: 1872-12-31", "1873-01-01 (明治6年1月1日)"),
     (
         "2026-11-26",
         ["notify", "log", "F-2026-WS4AX4", "--kind", "use", "--summary", "送付", "--on", "0999-01-01"],

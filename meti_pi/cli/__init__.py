@@ -321,12 +321,12 @@ def root(
 
     fixed: date | None = None
     if today:
-        from meti_pi.store.limits import DATE_MAX, DATE_MIN
+        from meti_pi.store.limits import DATE_MAX, DATE_MIN, date_fault
 
         try:
             fixed = date.fromisoformat(today)
         except ValueError:
-            raise typer.BadParameter(f"{today!r} is not a date; use YYYY-MM-DD", param_hint="--today") from None
+            raise typer.BadParameter(date_fault(today), param_hint="--today") from None
         if not DATE_MIN <= fixed <= DATE_MAX:
             raise typer.BadParameter(
                 f"{today} is outside the dates meti-pi handles ({DATE_MIN} (明治6年1月1日) to {DATE_MAX})",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
+from meti_pi.errors import MetiPiError, Problem, RuleViolation
 from meti_pi.gcpause import paused_gc, promote
 from meti_pi.settings import Settings
 
@@ -184,13 +184,9 @@ def option_date(option: str, value: str | None) -> date | None:
     """A YYYY-MM-DD option value (None when not given); a usage error (exit 2) otherwise."""
     if value is None:
         return None
-    from meti_pi.store.limits import checked_date
+    from meti_pi.store.limits import parsed_date
 
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option}: {value!r} is not a date; use YYYY-MM-DD") from None
-    return checked_date(option, day)
+    return parsed_date(option, value)
 
 
 def print_json(obj: Any) -> None:

@@ -90,13 +90,38 @@ class DraftFormat(str, Enum):
 
 def _raw_facts(from_file: Path | None, params: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """The facts as a facts file holds them: the --from file's, overridden by the options given
-    (`params`: the command's parsed parameters; an option not given is None, or [] if repeatable)."""
-    raw: dict[str, Any] = _read_facts_file(from_file) if from_file else {}
+    (`params`: the command's parsed parameters; an option not given is None, or [] if repeatable).
+    A date option is read here, so that a fault names it (`--known-on: 2026-02-30 is not a day of
+    the calendar`), and the file's own facts are checked at their lines."""
+    given: dict[str, Any] = {}
     for key, name in FACT_OPTIONS.items():
         value = params.get(name)
         if key not in skip and value is not None and value != [] and value != ():
-            raw[key] = list(value) if isinstance(value, tuple) else value  # click keeps a repeated option as a tuple
-    return raw
+            if key in DATE_FACTS:
+                value = option_date(f"--{name.replace('_', '-')}", value)
+            given[key] = list(value) if isinstance(value, tuple) else value  # click keeps a repeated option as a tuple
+    if not from_file:
+        return given
+    raw = _read_facts_file(from_file)
+    _check_file_facts(from_file, {key: value for key, value in raw.items() if key not in given})
+    return {**raw, **given}
+
+
+# The facts given as dates (YYYY-MM-DD): --known-on, --occurred-on.
+DATE_FACTS = ("known_on", "occurred_on")
+
+
+def _check_file_facts(path: Path, facts: dict[str, Any]) -> None:
+    """The faults of a facts file's own facts (those no option overrides) at their lines:
+    `facts.yaml:1: known_on: 2026-02-30 is not a day of the calendar (...)`."""
+    from meti_pi.incident.incidents import split_input
+    from meti_pi.store.yamlload import located_errors
+
+    with located_errors(path):
+        try:
+            split_input(facts)
+        except UsageError as exc:
+            raise UsageError(f"{path}: {exc}") from None
 
 
 def _read_facts_file(path: Path) -> dict[str, Any]:

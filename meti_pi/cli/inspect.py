@@ -302,6 +302,7 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
     """Ask each item in turn (default: the recorded answer, else the register's pre-fill; an ad-hoc
     inspection starts from the pre-fills, not from the annual record's answers)."""
     from meti_pi.inspect import inspection
+    from meti_pi.store.limits import date_fault
 
     _rec, recorded = _recorded(reg, checklist.year, checklist.division)
     if ad_hoc:
@@ -340,7 +341,7 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
                 due = date.fromisoformat(due_raw.strip())
                 break
             except ValueError:
-                typer.echo(f"{due_raw!r} is not a date; use YYYY-MM-DD", err=True)
+                typer.echo(date_fault(due_raw.strip()), err=True)
         given.answers[item.key] = inspection.AnswerInput("no", note=note, action=action, owner=owner, due=due)
     while True:
         raw = typer.prompt("実施日 (YYYY-MM-DD)", default=today.isoformat())
@@ -348,7 +349,7 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
             given.inspected_on = date.fromisoformat(raw.strip())
             break
         except ValueError:
-            typer.echo(f"{raw!r} is not a date; use YYYY-MM-DD", err=True)
+            typer.echo(date_fault(raw.strip()), err=True)
     if not typer.confirm(f"{len(given.answers)}件の回答を記録しますか？", default=True):
         return None
     return given

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.errors import UsageError
-from meti_pi.store.limits import checked_date
+from meti_pi.store.limits import checked_date, parsed_date
 
 UNKNOWN_JA = "不明"
 
@@ -64,12 +64,7 @@ def _parse_date(key: str, value: Any) -> str:
     if isinstance(value, date):
         return checked_date(key, value).isoformat()
     if isinstance(value, str):
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return checked_date(key, day).isoformat()
+        return parsed_date(key, value).isoformat()
     raise UsageError(f"{key}: expected a date YYYY-MM-DD")
 
 

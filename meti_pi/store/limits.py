@@ -8,8 +8,10 @@ read to at most the limit — policy `max_file_bytes` (default 4 MiB; a record i
 
 from __future__ import annotations
 
+import calendar
 import errno
 import os
+import re
 import stat
 from datetime import date
 from pathlib import Path
@@ -68,6 +70,32 @@ def read_option_file(path: Path, what: str, limit: int = DEFAULT_MAX_FILE_BYTES)
 # Python's dates end with 9999 (a deadline computed past it is refused where it is computed).
 DATE_MIN = date(1873, 1, 1)
 DATE_MAX = date(9999, 12, 31)
+
+
+def date_fault(text: str) -> str:
+    """Why `text` is not a date, for a message after its key or option: a day the calendar lacks
+    (2026-02-30, written in the right shape) said so, with the month's days; else the shape."""
+    shape = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
+    if shape is None:
+        return f"{text!r} is not a date; use YYYY-MM-DD"
+    year, month, _day = (int(part) for part in shape.groups())
+    if year == 0:
+        why = "there is no year 0"
+    elif not 1 <= month <= 12:
+        why = "months run from 01 to 12"
+    else:
+        why = f"{year:04d}-{month:02d} has {calendar.monthrange(year, month)[1]} days"
+    return f"{text} is not a day of the calendar ({why})"
+
+
+def parsed_date(key: str, text: str) -> date:
+    """`text` (YYYY-MM-DD) as a date within DATE_MIN..DATE_MAX; a usage error (exit 2) naming `key`
+    (an option, or a file's key) otherwise, saying why (date_fault, checked_date)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{key}: {date_fault(text)}") from None
+    return checked_date(key, day)
 
 
 def checked_date(key: str, value: date) -> date:
