@@ -77,6 +77,31 @@ def test_help_shows_both_contract_forms(runner, tmp_path):
         assert word in result.stdout
 
 
+def test_help_lists_what_notify_file_id_takes(runner, tmp_path):
+    """`notify --help` listed only -h, though `notify FILE_ID --format docx --out DIR` works (an
+    outside new-user run): it lists the default route's argument and every option of it (those of
+    `notify draft`), and --check."""
+    root = register(tmp_path)
+    group, drafting = run(runner, root, "--help"), run(runner, root, "draft", "--help")
+    assert group.exit_code == 0 and drafting.exit_code == 0
+    options = set(re.findall(r"^  (--[a-z-]+)", drafting.stdout, re.M))
+    assert {
+        "--kind",
+        "--format",
+        "--out",
+        "--halfwidth",
+        "--late-reason",
+        "--redraft",
+        "--json",
+        "--dry-run",
+    } <= options
+    for option in options:
+        assert re.search(rf"^  {option}\b", group.stdout, re.M), option
+    assert re.search(r"^  FILE_ID +The ファイル簿 record", group.stdout, re.M)
+    assert re.search(r"^Usage: \S+ notify FILE_ID \[OPTIONS\]$", group.stdout, re.M)
+    assert re.search(r"^  --check \[--json\] +List required notices", group.stdout, re.M)
+
+
 # -- drafting and recording ------------------------------------------------------------------------
 
 

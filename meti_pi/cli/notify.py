@@ -49,6 +49,26 @@ class NotifyGroup(TyperGroup):
             args = route(args, set(self.commands), set(ctx.help_option_names))
         return super().parse_args(ctx, args)
 
+    # `notify --help` shows the two routes with what they take: it listed only -h (an outside
+    # new-user run: `notify FILE_ID --format docx --out DIR` works, its help named neither).
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        formatter.write_usage(ctx.command_path, "FILE_ID [OPTIONS]")
+        for args in (f"{CHECK_FLAG} [--json]", "COMMAND [ARGS]..."):
+            formatter.write_usage(ctx.command_path, args, prefix=" " * len("Usage: "))
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """The default route's argument and options (those of `draft`), `--check`, then the verbs."""
+        draft, check = self.commands[DEFAULT_VERB], self.commands["check"]
+        # the argument first, then the options, in one list (one column of names)
+        params = sorted(draft.params, key=lambda p: p.param_type_name != "argument")
+        with formatter.section(f"Options of `{ctx.command_path} FILE_ID` (same as `notify draft FILE_ID`)"):
+            formatter.write_dl([r for r in (p.get_help_record(ctx) for p in params) if r is not None])
+        check_help = (check.short_help or check.help or "").rstrip(".")
+        own = [r for r in (p.get_help_record(ctx) for p in self.get_params(ctx)) if r is not None]
+        with formatter.section("Options"):
+            formatter.write_dl([(f"{CHECK_FLAG} [--json]", f"{check_help} (same as `notify check`)."), *own])
+        self.format_commands(ctx, formatter)
+
 
 def route(args: list[str], verbs: set[str], help_names: set[str]) -> list[str]:
     """The arguments with the verb made explicit (pure, for tests)."""
