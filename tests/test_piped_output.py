@@ -25,13 +25,13 @@ def root(tmp_path, monkeypatch):
 def test_status_piped_shows_each_item_whole_on_one_line(root, monkeypatch):
     result = invoke(CliRunner(), root, "status", "--all", today=TODAY)
     assert result.exit_code == 0, result.output
-    (line,) = [ln for ln in result.stdout.splitlines() if "(files/F-2026-WS4AX4)" in ln]
+    (line,) = [ln for ln in result.stdout.splitlines() if "(files/F-2026-CT38TF)" in ln and "第35条第1項の通知" in ln]
     # its due date, category, article, whole title, reference and division on the one line
     for part in (
-        "2024-04-01",
+        "2024-06-01",
         "通知 第35条第1項",
-        "「外部有識者謝金・旅費支払ファイル」の第35条第1項の通知",
-        "kanbo-kaikei",
+        "「統計調査回答事業所担当者連絡先ファイル」の第35条第1項の通知",
+        "kanbo-tokei-kozo",
     ):
         assert part in line, line
     assert "期限経過 7件" in result.stdout.splitlines()[0]
