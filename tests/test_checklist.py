@@ -102,6 +102,21 @@ clauses:
 {extra}"""
 
 
+def dispatch_contractor(
+    cid: str, divisions: list[str], files: list[str], *, terms: bool = True, start: str = "2025-04-01"
+) -> str:
+    """A pure 労働者派遣契約 (Art. 15): no Art. 14 clauses or confirmations."""
+    return f"""
+schema_version: 1
+id: {cid}
+name: 派遣元{cid[-2:]}
+divisions: [{', '.join(divisions)}]
+files: [{', '.join(files)}]
+contract: {{kind: dispatch, start: '{start}'}}
+dispatched_workers: {{present: true, contract_terms: {'true' if terms else 'false'}}}
+"""
+
+
 def system(sid: str, row: int, extra: str = "") -> str:
     return f"""
 schema_version: 1
@@ -369,6 +384,35 @@ def test_dispatched_workers_and_foreign_processing(tmp_path):
     assert "15" in keys(c)
     assert "20-3@F-2026-JJJJ01" in keys(c)
     assert c.get("20-3@F-2026-JJJJ01").prefill.answer == "no"  # no handling rule for the foreign environment
+
+
+@pytest.mark.parametrize(("terms", "answer"), [(True, "yes"), (False, "no")])
+def test_a_dispatch_contract_is_asked_article_15_not_14(tmp_path, terms, answer):
+    """A 労働者派遣契約 (派遣労働者 are 職員, Art. 3(8)) is asked item 15 only; a contractor doing 委託
+    and 労働者派遣 both is asked 14-x and 15 (items 14-1..14-6 were asked of a dispatch contract)."""
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="A", extra=RATIONALE + HANDLING),
+            "contractors/C-2026-JJJJ01.yaml": dispatch_contractor(
+                "C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], terms=terms
+            ),
+            "contractors/C-2026-JJJJ02.yaml": contractor(
+                "C-2026-JJJJ02",
+                ["jinji"],
+                ["F-2026-JJJJ01"],
+                extra="dispatched_workers: {present: true, contract_terms: true}\n",
+            ),
+        },
+    )
+    c = cl.build(reg, "jinji", 2026, TODAY)
+    assert not [k for k in keys(c) if k.startswith("14-") and k.endswith("@C-2026-JJJJ01")]
+    assert {"14-1@C-2026-JJJJ02", "14-2@C-2026-JJJJ02", "14-4@C-2026-JJJJ02"} <= keys(c)
+    item = c.get("15")
+    assert "C-2026-JJJJ01" in item.why and "C-2026-JJJJ02" in item.why
+    assert item.prefill.answer == answer
+    assert any("C-2026-JJJJ01" in e for e in item.prefill.evidence)
 
 
 def test_incident_items_for_open_incidents(tmp_path):

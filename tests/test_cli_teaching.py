@@ -279,3 +279,14 @@ def test_a_contact_that_is_no_mapping_is_a_schema_error_not_a_crash(runner, root
         doc = json.loads(result.stdout)
         assert [e["path"] for e in doc["errors"]] == ["divisions/kanbo-kaikei.yaml"]
         assert [w["path"] for w in doc["warnings"] if w["code"] == "contact-missing"] == ["divisions/kanbo-kaikei.yaml"]
+
+
+def test_contractor_clauses_are_required_for_outsourcing_only(runner, root):
+    """contract.kind: dispatch (a 労働者派遣契約, Art. 15) needs no Art. 14(2) clauses: the listing
+    says when they are required, and `new contractors` still asks for them (the default is 委託)."""
+    from meti_pi.actions.records import required_fields
+
+    out = invoke(runner, root, "schema", "contractors").stdout
+    assert "contract.kind  契約の種類" in out
+    assert "+ clauses  契約条項（規程第14条第2項）" in out and "required when: a 委託 contract" in out
+    assert "clauses" in [name for name, _spec in required_fields("contractors")]

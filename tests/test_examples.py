@@ -146,6 +146,20 @@ def test_contractors_and_subcontracting_chain(reg: Register) -> None:
             assert cid in reg.data_of("files", fid).get("contractors", []), (cid, fid)
 
 
+def test_the_dispatch_contract_is_kept_apart_from_outsourcing(reg: Register) -> None:
+    """C-2026-Z2A6BC is a 労働者派遣契約 (Art. 15): it says so, owes no Art. 14 clause or
+    confirmation, and its division's checklist asks item 15 of it, not 14-1..14-6."""
+    from meti_pi.inspect import checklist as cl
+
+    data = reg.data_of("contractors", "C-2026-Z2A6BC")
+    assert data["contract"]["kind"] == "dispatch" and "clauses" not in data
+    assert not [p for p in validate_register(reg, TODAY) if p.path == "contractors/C-2026-Z2A6BC.yaml"]
+    c = cl.build(reg, "chusho-keiei-shien", 2026, TODAY)
+    assert not [i.key for i in c.items if i.subject == "contractors/C-2026-Z2A6BC"]
+    item = c.get("15")
+    assert item is not None and "C-2026-Z2A6BC" in item.why and item.prefill.answer == "yes"
+
+
 def test_systems_on_five_rows_with_gou_and_otsu_resolved(reg: Register) -> None:
     systems = [rec.data for rec in reg.of_kind("systems")]
     assert len({s["beppyo_row"] for s in systems}) >= 5

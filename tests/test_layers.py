@@ -96,7 +96,7 @@ LAZY: dict[tuple[str, str], str] = {
         'incident.incidents',
     ): 'startup: incident/ only for the incident check; the focused check of a `new` of another kind never runs it',
     (
-        'checks.validate',
+        'checks.contractors',
         'inspect.checklist',
     ): 'startup: the Art. 14(4) rule pulls the checklist catalogue (7 inspect/ modules), only for a contractor record',
     (

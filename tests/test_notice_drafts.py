@@ -445,3 +445,30 @@ def test_word_draft_opens_in_libreoffice(reg, tmp_path):
     assert done.returncode == 0, done.stderr
     pdf = tmp_path / "notice.pdf"
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+
+def test_a_dispatch_contract_is_not_listed_as_outsourcing(tmp_path):
+    """The file's 派遣元 (a 労働者派遣契約, Art. 15) sat under 委託先（規程第14条） like a 委託先."""
+    dispatch = """\
+schema_version: 1
+id: C-2026-HAKEN1
+name: 架空派遣株式会社
+divisions: [kanbo-kaikei]
+files: [F-2026-AAAAAA]
+contract: {kind: dispatch, subject: 審査補助者の派遣, start: '2026-04-01'}
+dispatched_workers: {present: true, contract_terms: true}
+"""
+    reg = Register.load(
+        write_register(
+            tmp_path / "reg",
+            {
+                "files/F-2026-AAAAAA.yaml": edit(
+                    FILE_35_1, "contractors: [C-2026-AAAAAA]", "contractors: [C-2026-AAAAAA, C-2026-HAKEN1]"
+                ),
+                "contractors/C-2026-HAKEN1.yaml": dispatch,
+            },
+        )
+    )
+    md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
+    assert "- 株式会社架空情報サービス（契約件名：補助金申請管理システムの運用保守業務）\n" in md
+    assert "- 架空派遣株式会社（契約件名：審査補助者の派遣）（労働者派遣契約：規程第１５条、委託ではない）\n" in md

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from conftest import make_register
-from test_checklist import HANDLING, RATIONALE, contractor, division, file_rec, incident
+from test_checklist import HANDLING, RATIONALE, contractor, dispatch_contractor, division, file_rec, incident
 
 from meti_pi.checks.status import due_items, summary
 from meti_pi.store.register import Register
@@ -121,6 +121,24 @@ def test_class_c_or_ended_contract_needs_no_annual_confirmation(tmp_path):
         },
     )
     assert _by(due_items(reg, TODAY), "contractor") == []
+
+
+def test_a_dispatch_contract_owes_no_annual_confirmation(tmp_path):
+    """Art. 14(4) is 委託's: a 労働者派遣契約 for 管理A work is not listed (it was, as overdue)."""
+    reg = _reg(
+        tmp_path,
+        {
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="A"),
+            "contractors/C-2026-JJJJ01.yaml": dispatch_contractor(
+                "C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], start="2020-04-01"
+            ),
+            "contractors/C-2026-JJJJ02.yaml": contractor(
+                "C-2026-JJJJ02", ["jinji"], ["F-2026-JJJJ01"], start="2020-04-01"
+            ),
+        },
+    )
+    assert {r.id for r in reg.of_kind("contractors")} == {"C-2026-JJJJ01", "C-2026-JJJJ02"}  # both valid
+    assert [i.ref for i in _by(due_items(reg, TODAY), "contractor")] == ["contractors/C-2026-JJJJ02"]
 
 
 def test_incident_deadlines_open_only(tmp_path):

@@ -571,3 +571,83 @@ def test_a_file_register_yaml_names_must_exist(tmp_path, runner, name):
     (root / name).unlink()
     result = invoke(runner, root, "validate")
     assert result.exit_code == 1 and f"named-file-missing] {name} is missing" in result.output
+
+
+# -- Art. 14 (委託) and Art. 15 (労働者派遣) kept apart (an outside legal review) -------------------
+
+
+def dispatch_contractor(cid: str, files: str = "[]", terms: str = "\n  contract_terms: true", extra: str = "") -> str:
+    """A pure 労働者派遣契約: no Art. 14(2) clauses, no 14(3)/14(4) confirmations."""
+    return (
+        f"schema_version: 1\nid: {cid}\nname: 株式会社派遣テスト\ndivisions: [d1]\nfiles: {files}\n"
+        f"contract: {{kind: dispatch, start: '2020-04-01'}}\ndispatched_workers:\n  present: true{terms}\n{extra}"
+    )
+
+
+def test_a_dispatch_contract_is_not_checked_as_outsourcing(tmp_path):
+    """Art. 15 asks a 労働者派遣契約 only for 秘密保持義務等: no 14(2) clauses, 14(3) or 14(4) finding
+    (they were asked of every contractor record, the schema required the nine clauses)."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                management_class="A",
+                classification="{rationale: 要配慮}",
+                handling_rules="{access_limits: 担当者のみ}",
+            ),
+            "contractors/C-1.yaml": dispatch_contractor("C-1", files="[F-1]"),
+        },
+    )
+    found = codes(reg)
+    assert not {
+        "schema",
+        "clause-absent",
+        "confirmation-missing",
+        "annual-check-overdue",
+        "dispatch-terms-missing",
+    } & set(found)
+
+
+@pytest.mark.parametrize(
+    ("record", "says"),
+    [
+        (dispatch_contractor("C-1", terms="\n  contract_terms: false"), "does not state"),
+        (dispatch_contractor("C-1", terms=""), "not recorded"),
+        # 委託 and 労働者派遣 by one contractor: both articles apply.
+        (contractor("C-1", extra="dispatched_workers: {present: true, contract_terms: false}\n"), "does not state"),
+    ],
+)
+def test_a_dispatch_contract_without_confidentiality_terms_warns_art_15(tmp_path, record, says):
+    reg = register_from(
+        tmp_path,
+        {"divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"), "contractors/C-1.yaml": record},
+    )
+    [p] = problems_of(reg, "dispatch-terms-missing")
+    assert p.severity == "warning" and p.message.startswith("Art. 15:") and says in p.message
+    assert p.key == "$.dispatched_workers.contract_terms" or p.key == "$.dispatched_workers"
+
+
+def test_outsourcing_stays_the_default_and_dispatch_rejects_article_14_fields(tmp_path):
+    """A record without contract.kind is 委託 as before (the nine clauses required); one saying
+    dispatch must not carry Art. 14 facts (they would be silently unchecked) and records Art. 15."""
+    without_clauses = contractor("C-1").split("clauses:")[0]
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "contractors/C-1.yaml": without_clauses,
+            "contractors/C-2.yaml": dispatch_contractor("C-2", extra="clauses:\n" + CLAUSES),
+            "contractors/C-3.yaml": dispatch_contractor("C-3").split("dispatched_workers:")[0],
+        },
+    )
+    by_path: dict[str, list[str]] = {}
+    for p in problems_of(reg, "schema"):
+        by_path.setdefault(p.path, []).append(f"{p.key} {p.message}")
+    [one] = by_path["contractors/C-1.yaml"]
+    assert "'clauses' is a required property" in one and "委託" in one
+    [two] = by_path["contractors/C-2.yaml"]
+    assert two.startswith("$.clauses ") and "労働者派遣" in two and "remove it" in two
+    [three] = by_path["contractors/C-3.yaml"]
+    assert "'dispatched_workers' is a required property" in three and "第15条" in three

@@ -117,12 +117,17 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
 
 
 def required_fields(kind: str) -> list[tuple[str, dict[str, Any]]]:
-    """Required top-level fields of a kind's schema (id and schema_version excepted)."""
+    """Required top-level fields of a kind's schema (id and schema_version excepted), with those a
+    conditional rule requires of a record that gives no more: a rule whose `if` only constrains
+    fields when given (contractors' `clauses`, required unless `contract.kind` says dispatch)."""
     sch = load_schema(KINDS[kind].schema_file)
     props = sch.get("properties", {})
-    return [
-        (n, ref_followed(sch, props.get(n, {}))) for n in sch.get("required", []) if n not in ("id", "schema_version")
-    ]
+    names = list(sch.get("required", []))
+    for rule in sch.get("allOf") or ():
+        cond, then = (rule.get("if"), rule.get("then")) if isinstance(rule, dict) else (None, None)
+        if isinstance(cond, dict) and set(cond) <= {"properties"} and isinstance(then, dict):
+            names += [n for n in then.get("required") or () if n not in names]
+    return [(n, ref_followed(sch, props.get(n, {}))) for n in names if n not in ("id", "schema_version")]
 
 
 def schema_fields(kind: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 from meti_pi.inspect import checklist as cl
 from meti_pi.notify import facts, notices
 from meti_pi.notify.notices import obsolete_drafts
+from meti_pi.store.contracts import outsources
 from meti_pi.store.register import Register
 
 CATEGORIES = ("notice", "incident", "inspection", "contractor", "corrective_action")
@@ -212,8 +213,8 @@ def _contractors(reg: Register, today: date, horizon: date) -> list[DueItem]:
 
     out = []
     for rec in sorted(reg.of_kind("contractors"), key=lambda r: r.id):
-        if not cl.contract_active(rec.data, today, today):
-            continue
+        if not cl.contract_active(rec.data, today, today) or not outsources(rec.data):
+            continue  # Art. 14(4) is 委託's: a 労働者派遣契約 owes no annual confirmation
         # The due date first: it reads the contractor alone; whether it handles A/B data reads its files.
         due, _last = cl.annual_confirmation_due(reg, rec, on=today)
         if due is None or due > horizon:

@@ -11,13 +11,14 @@ from datetime import date
 from typing import Any
 
 from meti_pi.checks import incremental, validate_work
+from meti_pi.checks.contractors import check_contractor_chain, check_contractors
 from meti_pi.checks.file_checks import check_contacts, check_decisions, check_files
 from meti_pi.checks.hygiene import check_named_files, check_personal_data
 from meti_pi.checks.shared import Check, run_checks
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
-from meti_pi.store import lazy, refs, schema
+from meti_pi.store import lazy, refs
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.problems import at, schema_problems
@@ -170,97 +171,7 @@ def check_roles(reg: Register, today: date) -> Iterator[Problem]:
             )
 
 
-def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
-    """Art. 14(5): a 再委託 chain ends at a direct contractor (no cycle).
-
-    On subjects only: a change can close a loop only through the contractor whose parent it
-    changed, and that contractor's own walk then finds the loop.
-    """
-    for rec in reg.subjects("contractors"):
-        seen = {rec.id}
-        parent = _parent_of(rec)
-        while parent is not None:
-            if parent in seen:
-                yield at(
-                    rec, ("parent",), "subcontract-cycle", "the 再委託 chain loops back on itself; correct `parent`"
-                )
-                break
-            seen.add(parent)
-            prec = reg.get("contractors", parent)
-            parent = _parent_of(prec) if prec is not None else None
-
-
-def _parent_of(rec: Record) -> str | None:
-    """A contractor's `parent` when it is a text: its one reference to a contractor (meti_pi.store.refs),
-    read from the references the read cache keeps, without decoding the record."""
-    for target in refs.targets_of(rec):
-        if target.startswith("contractors/"):
-            return target[len("contractors/") :]
-    return None
-
-
 # -- rule findings (warnings) --------------------------------------------------------------
-
-
-def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
-    """Art. 14: the nine clauses, the confirmation after contracting, the annual confirmation."""
-    for rec in reg.subjects("contractors"):
-        clauses = rec.data.get("clauses", {})
-        for n, name in enumerate(
-            schema.load_schema("contractors.schema.json")["properties"]["clauses"]["required"], start=1
-        ):
-            clause = clauses.get(name)
-            if isinstance(clause, dict) and clause.get("present") is False:
-                yield at(
-                    rec,
-                    ("clauses", name, "present"),
-                    "clause-absent",
-                    f"Art. 14(2)({n}): the contract lacks this clause; amend the contract",
-                    "warning",
-                )
-        end = rec.data.get("contract", {}).get("end")
-        if isinstance(end, str) and end < today.isoformat():
-            continue  # ended contracts owe no further confirmations
-        if "post_contract_confirmation" not in rec.data:
-            yield at(
-                rec,
-                ("contract",),
-                "confirmation-missing",
-                "Art. 14(3): no written confirmation after contracting is recorded",
-                "warning",
-            )
-        for where, day in _confirmation_days(rec.data):
-            if day > today.isoformat():
-                yield at(
-                    rec,
-                    where,
-                    "confirmation-not-yet",
-                    f"Art. 14(3)/(4): a confirmation dated {day}, after today, has not taken place and is "
-                    "not counted; record it once it has",
-                    "warning",
-                )
-        # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
-        from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
-
-        due = annual_confirmation_due(reg, rec, on=today)[0] if ab_work(reg, rec)[0] else None
-        if due is not None and due < today:
-            yield at(
-                rec,
-                ("annual_confirmations",),
-                "annual-check-overdue",
-                f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}",
-                "warning",
-            )
-
-
-def _confirmation_days(data: dict[str, Any]) -> Iterator[tuple[tuple[object, ...], str]]:
-    """(key path, ISO day) of a contractor's recorded confirmations (14(3) and 14(4))."""
-    post = data.get("post_contract_confirmation")
-    if isinstance(post, dict) and isinstance(post.get("date"), str):
-        yield ("post_contract_confirmation", "date"), post["date"]
-    for i, c in enumerate(data.get("annual_confirmations") or []):
-        if isinstance(c, dict) and isinstance(c.get("date"), str):
-            yield ("annual_confirmations", i, "date"), c["date"]
 
 
 def check_consistency(reg: Register, today: date) -> Iterator[Problem]:

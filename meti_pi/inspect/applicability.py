@@ -18,6 +18,7 @@ from meti_pi.inspect.queries import (
 )
 from meti_pi.notify.recorded import notices_of_files
 from meti_pi.store import beppyo
+from meti_pi.store.contracts import dispatches, outsources
 from meti_pi.store.register import Record
 
 
@@ -106,7 +107,7 @@ def _anonymized_info(ctx: Context, _: Record | None) -> str | None:
 
 def _dispatched_workers(ctx: Context, _: Record | None) -> str | None:
     files = [f.id for f in ctx.files if f.data.get("dispatched_workers") is True]
-    arrangements = [c.id for c in ctx.contractors if (c.data.get("dispatched_workers") or {}).get("present") is True]
+    arrangements = [c.id for c in ctx.contractors if dispatches(c.data)]
     if not files and not arrangements:
         return None
     parts = [f"派遣労働者が取り扱うファイル: {', '.join(files)}"] if files else []
@@ -162,18 +163,23 @@ def _direct_collection(ctx: Context, rec: Record | None) -> str | None:
 
 
 def _contractor(ctx: Context, rec: Record | None) -> str | None:
+    """Art. 14 is asked of 委託 only: a 労働者派遣契約 (contract.kind: dispatch) is item 15's."""
     assert rec is not None
-    return f"委託先 {rec.id}「{rec.data.get('name', '')}」"
+    return f"委託先 {rec.id}「{rec.data.get('name', '')}」" if outsources(rec.data) else None
 
 
 def _ab_work(ctx: Context, rec: Record | None) -> str | None:
     assert rec is not None
+    if not outsources(rec.data):
+        return None
     applies, why = ab_work(ctx.reg, rec, ctx.division)
     return f"委託先 {rec.id}「{rec.data.get('name', '')}」: {why}" if applies else None
 
 
 def _subcontracting(ctx: Context, rec: Record | None) -> str | None:
     assert rec is not None
+    if not outsources(rec.data):
+        return None
     children = subcontractors(ctx.reg, rec.id)
     parent = rec.data.get("parent")
     if not children and not parent:

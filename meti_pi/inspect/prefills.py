@@ -19,6 +19,7 @@ from meti_pi.inspect.queries import (
     subcontractors,
 )
 from meti_pi.store import refs
+from meti_pi.store.contracts import dispatches
 from meti_pi.store.register import Record
 
 
@@ -203,7 +204,7 @@ def _pseudonymized_delegation(ctx: Context, rec: Record | None) -> Prefill | Non
 
 
 def _dispatch_terms(ctx: Context, _: Record | None) -> Prefill | None:
-    arrangements = [c for c in ctx.contractors if (c.data.get("dispatched_workers") or {}).get("present") is True]
+    arrangements = [c for c in ctx.contractors if dispatches(c.data)]
     if not arrangements:
         return Prefill(None, ("派遣契約の記録なし（contractors の dispatched_workers）",))
     lacking = [c.id for c in arrangements if (c.data.get("dispatched_workers") or {}).get("contract_terms") is not True]

@@ -44,6 +44,7 @@ from meti_pi.render import mdsafe
 from meti_pi.render.word import center, html_escape, right
 from meti_pi.store import beppyo
 from meti_pi.store import policy as policy_mod
+from meti_pi.store.contracts import outsources
 from meti_pi.store.register import Record, Register
 
 _ARTICLE_RE = re.compile(r"第\d+条(?:の\d+)?(?:第\d+項)?(?:第\d+号)?")
@@ -475,6 +476,8 @@ def _contractors(w: _Writer, reg: Register, data: dict[str, Any]) -> None:
         if isinstance(parent, str):
             pdata = reg.data_of("contractors", parent) or {}
             text += f"（{_md_escape(str(pdata.get('name') or parent))}からの再委託）"
+        if not outsources(c):  # a 派遣元: its workers are 職員 (Art. 3(8)), not a 委託先's staff
+            text += w.t("（労働者派遣契約：規程第15条、委託ではない）")
         lines.append(text)
     w.bullets(lines)
 

@@ -91,14 +91,13 @@ def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
     for err in _validator(schema_file).iter_errors(data):
         unknown = _unknown_keys(err)
         if unknown:  # at each key's own line, with its path and what to do (not at the mapping's first line)
+            # A conditional rule (allOf/if/then) that leaves a field out says why: the record's other fields.
+            why = f" because {err.schema.get('description')}: remove it" if "then" in err.relative_schema_path else ""
             for key in unknown:
-                found.append(
-                    (
-                        (*err.absolute_path, key),
-                        f"{key!r} is not a field of this record: check its spelling, or remove it "
-                        f"({_field_list(schema)} lists the fields)",
-                    )
-                )
+                if why and subschema_at(schema, (*err.absolute_path, key)) is None:
+                    continue  # no field of the record at all: said once, by the record's own list
+                message = f"{key!r} is not a field of this record{why or ': check its spelling, or remove it'} "
+                found.append(((*err.absolute_path, key), message + f"({_field_list(schema)} lists the fields)"))
             continue
         found.append((tuple(err.absolute_path), _short(_without_value(err)) + teaching_hint(schema, err)))
     found.sort(key=lambda e: tuple(str(p) for p in e[0]))

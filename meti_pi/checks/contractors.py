@@ -1,0 +1,139 @@
+"""The checks of contractor records (rule Arts. 14, 15), part of validate's CHECKS.
+
+委託 (Art. 14, 請負 included) and 労働者派遣 (Art. 15) are told apart by `contract.kind`
+(meti_pi.store.contracts): a 労働者派遣契約 owes no 14(2) clause and no 14(3)/14(4) confirmation,
+only 秘密保持義務等 in the contract; a 委託 contractor that also dispatches workers owes both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from meti_pi.errors import Problem
+from meti_pi.store import refs, schema
+from meti_pi.store.contracts import dispatches, outsources
+from meti_pi.store.problems import at
+from meti_pi.store.register import Record, Register
+
+
+def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 14(5): a 再委託 chain ends at a direct contractor (no cycle).
+
+    On subjects only: a change can close a loop only through the contractor whose parent it
+    changed, and that contractor's own walk then finds the loop.
+    """
+    for rec in reg.subjects("contractors"):
+        seen = {rec.id}
+        parent = _parent_of(rec)
+        while parent is not None:
+            if parent in seen:
+                yield at(
+                    rec, ("parent",), "subcontract-cycle", "the 再委託 chain loops back on itself; correct `parent`"
+                )
+                break
+            seen.add(parent)
+            prec = reg.get("contractors", parent)
+            parent = _parent_of(prec) if prec is not None else None
+
+
+def _parent_of(rec: Record) -> str | None:
+    """A contractor's `parent` when it is a text: its one reference to a contractor (meti_pi.store.refs),
+    read from the references the read cache keeps, without decoding the record."""
+    for target in refs.targets_of(rec):
+        if target.startswith("contractors/"):
+            return target[len("contractors/") :]
+    return None
+
+
+# -- rule findings (warnings) --------------------------------------------------------------
+
+
+def check_contractors(reg: Register, today: date) -> Iterator[Problem]:
+    """Art. 14 for 委託: the nine clauses, the confirmation after contracting, the annual confirmation;
+    Art. 15 for 労働者派遣: 秘密保持義務等 stated in the 労働者派遣契約.
+
+    Warnings, as a missing 14(2) clause is: the record is right, the contract it records falls short
+    of the rule, and the remedy (amending the contract) is outside the register."""
+    for rec in reg.subjects("contractors"):
+        if dispatches(rec.data):
+            yield from _dispatch_terms(rec)
+        if outsources(rec.data):
+            yield from _outsourcing(reg, rec, today)
+
+
+def _dispatch_terms(rec: Record) -> Iterator[Problem]:
+    """Art. 15: 「労働者派遣契約書に秘密保持義務等個人情報等の取扱いに関する事項を明記」."""
+    workers = rec.data.get("dispatched_workers")
+    terms = workers.get("contract_terms") if isinstance(workers, dict) else None
+    if terms is True:
+        return
+    yield at(
+        rec,
+        ("dispatched_workers", "contract_terms") if terms is False else ("dispatched_workers",),
+        "dispatch-terms-missing",
+        "Art. 15: the 労働者派遣契約 does not state 秘密保持義務等 (the handling of personal information); amend the contract"
+        if terms is False
+        else "Art. 15: not recorded whether the 労働者派遣契約 states 秘密保持義務等 (the handling of personal "
+        "information); record dispatched_workers.contract_terms",
+        "warning",
+    )
+
+
+def _outsourcing(reg: Register, rec: Record, today: date) -> Iterator[Problem]:
+    clauses = rec.data.get("clauses", {})
+    names = schema.load_schema("contractors.schema.json")["properties"]["clauses"]["required"]
+    for n, name in enumerate(names, start=1):
+        clause = clauses.get(name)
+        if isinstance(clause, dict) and clause.get("present") is False:
+            yield at(
+                rec,
+                ("clauses", name, "present"),
+                "clause-absent",
+                f"Art. 14(2)({n}): the contract lacks this clause; amend the contract",
+                "warning",
+            )
+    end = rec.data.get("contract", {}).get("end")
+    if isinstance(end, str) and end < today.isoformat():
+        return  # ended contracts owe no further confirmations
+    if "post_contract_confirmation" not in rec.data:
+        yield at(
+            rec,
+            ("contract",),
+            "confirmation-missing",
+            "Art. 14(3): no written confirmation after contracting is recorded",
+            "warning",
+        )
+    for where, day in _confirmation_days(rec.data):
+        if day > today.isoformat():
+            yield at(
+                rec,
+                where,
+                "confirmation-not-yet",
+                f"Art. 14(3)/(4): a confirmation dated {day}, after today, has not taken place and is "
+                "not counted; record it once it has",
+                "warning",
+            )
+    # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
+    from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
+
+    due = annual_confirmation_due(reg, rec, on=today)[0] if ab_work(reg, rec)[0] else None
+    if due is not None and due < today:
+        yield at(
+            rec,
+            ("annual_confirmations",),
+            "annual-check-overdue",
+            f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}",
+            "warning",
+        )
+
+
+def _confirmation_days(data: dict[str, Any]) -> Iterator[tuple[tuple[object, ...], str]]:
+    """(key path, ISO day) of a contractor's recorded confirmations (14(3) and 14(4))."""
+    post = data.get("post_contract_confirmation")
+    if isinstance(post, dict) and isinstance(post.get("date"), str):
+        yield ("post_contract_confirmation", "date"), post["date"]
+    for i, c in enumerate(data.get("annual_confirmations") or []):
+        if isinstance(c, dict) and isinstance(c.get("date"), str):
+            yield ("annual_confirmations", i, "date"), c["date"]
