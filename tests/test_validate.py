@@ -150,9 +150,11 @@ def test_subcontract_cycle(tmp_path):
     assert sorted(codes(reg)["subcontract-cycle"]) == ["contractors/C-1.yaml", "contractors/C-2.yaml"]
 
 
-@pytest.mark.parametrize(("last", "overdue"), [("2025-11-26", False), ("2025-11-25", True), ("2025-12-01", False)])
-def test_annual_contractor_check_boundary(tmp_path, last, overdue):
-    reg = register_from(
+def b_work_contractor(tmp_path, confirmations: list[tuple[str, str]]) -> Register:
+    """A contractor handling a 管理B file (Art. 14(4) applies), confirmed after contracting on
+    2025-05-01 and then on each (day, method) of `confirmations`."""
+    listed = "".join(f"  - {{date: '{day}', method: {how}}}\n" for day, how in confirmations)
+    return register_from(
         tmp_path,
         {
             "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
@@ -165,10 +167,15 @@ def test_annual_contractor_check_boundary(tmp_path, last, overdue):
             "contractors/C-1.yaml": contractor(
                 "C-1",
                 files="[F-1]",
-                extra=f"post_contract_confirmation: {{date: '2025-05-01'}}\nannual_confirmations:\n  - {{date: '{last}', method: document}}\n",
+                extra=f"post_contract_confirmation: {{date: '2025-05-01'}}\nannual_confirmations:\n{listed}",
             ),
         },
     )
+
+
+@pytest.mark.parametrize(("last", "overdue"), [("2025-11-26", False), ("2025-11-25", True), ("2025-12-01", False)])
+def test_annual_contractor_check_boundary(tmp_path, last, overdue):
+    reg = b_work_contractor(tmp_path, [(last, "document")])
     assert ("annual-check-overdue" in codes(reg, "warning")) is overdue
 
 
@@ -176,24 +183,7 @@ def test_annual_contractor_check_boundary(tmp_path, last, overdue):
 def test_a_confirmation_dated_after_today_has_not_taken_place(tmp_path, future, overdue):
     """Art. 14(4) 年１回以上: a confirmation dated next year made a missed check look done (an
     outside legal review). Today's counts; a later one is not counted and is warned of."""
-    reg = register_from(
-        tmp_path,
-        {
-            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-            "files/F-1.yaml": file_record(
-                "F-1",
-                management_class="B",
-                classification="{rationale: 千人以上}",
-                handling_rules="{access_limits: 担当者のみ}",
-            ),
-            "contractors/C-1.yaml": contractor(
-                "C-1",
-                files="[F-1]",
-                extra="post_contract_confirmation: {date: '2025-05-01'}\nannual_confirmations:\n"
-                f"  - {{date: '2025-11-20', method: document}}\n  - {{date: '{future}', method: onsite}}\n",
-            ),
-        },
-    )
+    reg = b_work_contractor(tmp_path, [("2025-11-20", "document"), (future, "onsite")])
     found = codes(reg, "warning")
     assert ("annual-check-overdue" in found) is overdue
     assert ("confirmation-not-yet" in found) is overdue
