@@ -1,5 +1,5 @@
 """Issue 14: the Art. 41 checklist pre-fills facts, never a 管理者's judgement, and covers the
-articles it missed (4(2), 4(3), 6(3), 26 for 甲 only, 44, 45, the 副総括's office)."""
+articles it missed (4(2), 4(3), 6(3), 26 for 甲 and 乙, 44, 45, the 副総括's office)."""
 
 from __future__ import annotations
 
@@ -128,10 +128,15 @@ def test_6_3_asked_when_another_division_runs_the_system(tmp_path):
     assert "6-3" not in keys(cl.build(reg, "tokei", 2026, TODAY))  # its own system
 
 
-def test_26_asked_only_of_the_gou_division(tmp_path):
+def test_26_asked_of_the_gou_and_otsu_divisions(tmp_path):
+    """Art. 26 binds 「設計書及び構成図等の文書を保有している課等の長」: the register does not record who
+    holds them, so the system's 甲 and 乙 are asked (乙 was not), a mere user of the system is not."""
     reg = _systems_reg(tmp_path)
-    assert "26" not in keys(cl.build(reg, "jinji", 2026, TODAY))  # holds a file on the system, is not 甲
+    assert "26" not in keys(cl.build(reg, "jinji", 2026, TODAY))  # holds a file on the system, is neither
     assert "26" in keys(cl.build(reg, "tokei", 2026, TODAY))
+    joho = cl.build(reg, "joho", 2026, TODAY).get("26")
+    assert joho is not None and "乙（機器管理課等）: SYS-2026-TTTT01" in joho.why
+    assert "保有していなければ「該当なし」" in joho.question
 
 
 def test_20_3_only_where_foreign_processing_is_recorded(tmp_path):

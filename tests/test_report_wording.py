@@ -59,10 +59,10 @@ def test_a_finding_from_register_facts_is_worded_as_a_document(tmp_path):
     record(root, "jinji", 2026, {}, TODAY, inspected_on="2026-12-01")
     rep, md = _report(root)
     assert (
-        "- 指摘：［委託先01］管理Ａ・Ｂの委託先の年次確認：最終確認令和７年９月３０日（実地）；"
+        "- 指摘：［委託先01］管理Ａ・Ｂ又は行政機関等匿名加工情報作成の委託先の年次確認：最終確認令和７年９月３０日（実地）；"
         "１２か月以内の確認期限令和８年９月３０日を経過（第１４条第４項）"
     ) in md
-    assert "- 是正措置：管理Ａ・Ｂの委託先の年次確認について必要な措置を講ずる" in md
+    assert "- 是正措置：管理Ａ・Ｂ又は行政機関等匿名加工情報作成の委託先の年次確認について必要な措置を講ずる" in md
     assert (
         "- 指摘：［ファイル01］取扱方法の決定：第１６条第２項の取扱方法が定められていない："
         "（１）アクセス制限、（２）暗号化、"
@@ -86,7 +86,7 @@ def test_a_finding_from_register_facts_is_worded_as_a_document(tmp_path):
     cells = {row[0]: row for row in book.worksheets[0].iter_rows(values_only=True)}
     row = cells[stored["ref"]]
     assert row[5].endswith("１２か月以内の確認期限令和８年９月３０日を経過（第１４条第４項）")
-    assert row[6] == "管理Ａ・Ｂの委託先の年次確認について必要な措置を講ずる"
+    assert row[6] == "管理Ａ・Ｂ又は行政機関等匿名加工情報作成の委託先の年次確認について必要な措置を講ずる"
 
 
 def test_the_reasons_to_report_to_the_sokatsu_are_in_the_documents_digit_style(tmp_path):

@@ -116,15 +116,21 @@ def _outsourcing(reg: Register, rec: Record, today: date) -> Iterator[Problem]:
                 "warning",
             )
     # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
-    from meti_pi.inspect.checklist import ab_work, annual_confirmation_due
+    from meti_pi.inspect.checklist import ab_work, annual_confirmation_due, creation_only
 
     due = annual_confirmation_due(reg, rec, on=today)[0] if ab_work(reg, rec)[0] else None
     if due is not None and due < today:
+        what = (
+            "if its work is making the 行政機関等匿名加工情報 of a file it handles (the register does not say), "
+            "annual confirmation for that work"
+            if creation_only(reg, rec)
+            else "annual confirmation for 管理A/B work"
+        )
         yield at(
             rec,
             ("annual_confirmations",),
             "annual-check-overdue",
-            f"Art. 14(4): annual confirmation for 管理A/B work was due {due.isoformat()}",
+            f"Art. 14(4): {what} was due {due.isoformat()}",
             "warning",
         )
 

@@ -64,6 +64,16 @@ def _otsu(ctx: Context, _: Record | None) -> str | None:
     return f"別表の乙（機器管理課等）: {_system_list(ctx, otsu)}" if otsu else None
 
 
+def _system_units(ctx: Context, _: Record | None) -> str | None:
+    """甲 or 乙 of a system (別表). Art. 8(2) trains every staff member managing a system that handles
+    保有個人情報等 (乙's too); Art. 26 binds the 課等 holding its 設計書・構成図等, which the register does
+    not record: they are asked of the system's 甲 and 乙, who answer 該当なし if they hold none."""
+    gou, otsu = ctx.systems
+    parts = [f"別表の甲（システム管理課等）: {_system_list(ctx, gou)}"] if gou else []
+    parts += [f"別表の乙（機器管理課等）: {_system_list(ctx, otsu)}"] if otsu else []
+    return "；".join(parts) or None
+
+
 def _systems_of_others(ctx: Context, _: Record | None) -> str | None:
     """Art. 6(3): the division's files are on a system whose システム管理課等 (甲) is another division."""
     found = []
@@ -221,6 +231,7 @@ APPLIES: dict[str, tuple[str, Callable[[Context, Record | None], str | None]]] =
     "holds_computer_files": ("division", _holds_computer_files),
     "gou": ("division", _gou),
     "otsu": ("division", _otsu),
+    "system_units": ("division", _system_units),
     "systems_of_others": ("division", _systems_of_others),
     "supervises_bodies": ("division", _supervises_bodies),
     "vice_office": ("division", _vice_office),

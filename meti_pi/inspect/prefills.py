@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from meti_pi.dates.calendar_jp import parse_day
+from meti_pi.inspect import provisions
 from meti_pi.inspect.applicability import _notices_of
 from meti_pi.inspect.items import CLASS_JA, CLAUSE_NAMES, HANDLING_RULES, CatalogueItem, Prefill
 from meti_pi.inspect.queries import (
@@ -13,6 +14,7 @@ from meti_pi.inspect.queries import (
     JUDGEMENT_STEPS,
     Context,
     annual_confirmation_due,
+    creation_only,
     held_during,
     incident_steps,
     kind_ja,
@@ -88,22 +90,34 @@ def _notices_11(ctx: Context, _: Record | None) -> Prefill | None:
 
 
 def _provisions(ctx: Context, _: Record | None) -> Prefill | None:
+    """Art. 12(1): provisions under APPI 69(1) or 69(2)(ii)-(iv) only, by the 台帳's recorded basis."""
     events = _ledger_events(ctx, "provision")
     if not events:
         return Prefill(None, ("当年度の提供の記録なし（台帳）",))
-    missing = [(fid, e) for fid, e in events if not e.get("ref")]
-    if missing:
-        # Art. 12(1) says 原則として: a provision without a recorded confirmation needs a look, not a verdict.
-        return Prefill(
-            None,
-            tuple(
-                f"{fid}: {e['date']} の提供（{e.get('recipient', '提供先不明')}）に書面確認の記録（ref）がない"
-                for fid, e in missing
-            ),
-        )
-    return Prefill(
-        "yes", tuple(f"{fid}: {e['date']} 提供（{e.get('recipient', '')}）書面確認 {e['ref']}" for fid, e in events)
+    by = {k: [(fid, e) for fid, e in events if provisions.coverage(e.get("basis")) == k] for k in provisions.KINDS}
+
+    def what(fid: str, e: dict[str, Any]) -> str:
+        return f"{fid}: {e['date']} の提供（{e.get('recipient', '提供先不明')}）"
+
+    outside = tuple(
+        f"{what(fid, e)}は個人情報保護法第69条第2項第1号による提供（根拠「{e['basis']}」）：第12条第1項の対象外"
+        for fid, e in by[provisions.EXCLUDED]
     )
+    unknown = tuple(
+        f"{what(fid, e)}の根拠（basis）"
+        + (f"「{e['basis']}」から個人情報保護法第69条の項号が読み取れない" if e.get("basis") else "が台帳に記録がない")
+        + "：第12条第1項（第69条第1項又は第2項第2号～第4号による提供）の対象か要確認"
+        for fid, e in by[provisions.UNKNOWN]
+    )
+    covered = by[provisions.COVERED]
+    # Art. 12(1) says 原則として: a provision without a recorded confirmation needs a look, not a verdict.
+    missing = tuple(f"{what(fid, e)}に書面確認の記録（ref）がない" for fid, e in covered if not e.get("ref"))
+    done = tuple(
+        f"{fid}: {e['date']} 提供（{e.get('recipient', '')}）書面確認 {e['ref']}" for fid, e in covered if e.get("ref")
+    )
+    if missing or unknown or not covered:
+        return Prefill(None, missing + unknown + outside)
+    return Prefill("yes", done + outside)
 
 
 def _purpose_notice(ctx: Context, rec: Record | None) -> Prefill | None:
@@ -164,12 +178,13 @@ def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
     if due is None:
         return Prefill(None, (last_txt,))
     if due < ctx.ref_day:
-        return Prefill(
-            "no",
-            (
-                f"{last_txt}；{months}か月以内の確認期限 {due.isoformat()} を経過（第14条第4項、policy contractors.annual_check_months）",
-            ),
-        )
+        overdue = f"{last_txt}；{months}か月以内の確認期限 {due.isoformat()} を経過（第14条第4項、policy contractors.annual_check_months）"
+        if creation_only(ctx.reg, rec, ctx.division):
+            # The register does not record who makes the 行政機関等匿名加工情報: not a 否 on a guess.
+            return Prefill(
+                None, (overdue, "行政機関等匿名加工情報の作成に係る業務の委託か否かは登録簿に記録がない（要確認）")
+            )
+        return Prefill("no", (overdue,))
     if last is not None and ctx.in_year(last["date"]):
         return Prefill("yes", (f"{last_txt}；次回期限 {due.isoformat()}",))
     return Prefill(None, (f"{last_txt}；次回期限 {due.isoformat()}",))

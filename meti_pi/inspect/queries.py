@@ -236,11 +236,35 @@ def _files_by_division(reg: Register) -> dict[str, list[Record]]:
 
 
 def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bool, str]:
-    """Whether a contractor handles 管理A/B data (Art. 14(4)), and why.
+    """Whether a contractor's work needs the Art. 14(4) annual confirmation, and why: 「管理Ａ又は管理Ｂ
+    として管理する保有個人情報等の取扱いに係る業務又は行政機関等匿名加工情報の作成に係る業務」.
 
-    Unclassified files count as possibly A/B (the annual check is then asked, not skipped).
-    A contractor that lists no file is judged by its delegating divisions' files.
+    Unclassified files count as possibly A/B (the annual check is then asked, not skipped). The
+    second limb, whatever the class: a file the contractor handles from which 行政機関等匿名加工情報
+    was made (`anonymized_info.created`); the register does not say who did the making, so such a
+    contractor is asked too (see `creation_only`). A contractor that lists no file is judged by its
+    delegating divisions' files.
     """
+    basis, ab, anon = _annual_check_grounds(reg, rec, division)
+    parts = [f"{basis}に管理A・B又は未決定のものを含む: {', '.join(ab)}"] if ab else []
+    if anon:
+        parts.append(
+            f"{basis}に行政機関等匿名加工情報を作成したファイルを含む（その作成に係る業務の委託は管理区分を問わない）: "
+            + ", ".join(anon)
+        )
+    if parts:
+        return True, "；".join(parts)
+    return False, f"{basis}は管理Cのみ"
+
+
+def creation_only(reg: Register, rec: Record, division: str | None = None) -> bool:
+    """Art. 14(4) applies to the contractor only by its second limb (行政機関等匿名加工情報 made from a
+    管理C file it handles): whether the work delegated is that making is the 管理者's to confirm."""
+    _basis, ab, anon = _annual_check_grounds(reg, rec, division)
+    return bool(anon) and not ab
+
+
+def _annual_check_grounds(reg: Register, rec: Record, division: str | None) -> tuple[str, list[str], list[str]]:
     files = contractor_files(reg, rec)
     basis = "取扱ファイル"
     if not files:
@@ -254,10 +278,9 @@ def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bo
         for f in files
         if f.data.get("management_class") in ("A", "B")
     ]
-    unknown = [f.id + "（管理区分未決定）" for f in files if not f.data.get("management_class")]
-    if ab or unknown:
-        return True, f"{basis}に管理A・B又は未決定のものを含む: {', '.join(ab + unknown)}"
-    return False, f"{basis}は管理Cのみ"
+    ab += [f.id + "（管理区分未決定）" for f in files if not f.data.get("management_class")]
+    anon = [f.id for f in files if (f.data.get("anonymized_info") or {}).get("created") is True]
+    return basis, ab, anon
 
 
 def subcontractors(reg: Register, cid: str) -> list[str]:
