@@ -176,7 +176,7 @@ def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
     reg = Register.load(root, settings=Settings(parallel_min=1000))  # one process: every division reported
     with busy:
         out = cl.map_all(reg, 2026, date(2026, 11, 26), lambda c: c.division, progress=busy.update)
-    assert seen == [(n, len(out)) for n in range(1, len(out) + 1)] and len(out) == 13
+    assert seen == [(n, len(out)) for n in range(1, len(out) + 1)] and len(out) == 14
     assert not Busy("x", force=False).active
 
 

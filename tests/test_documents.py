@@ -208,7 +208,9 @@ def test_workbooks_are_set_up_to_print(documents):
     assert str(pages.page_setup.paperSize) == pages.PAPERSIZE_A4
     # The inspection workbook has the per-division table too.
     ins = openpyxl.load_workbook(io.BytesIO(documents["inspection.xlsx"]))
-    assert ins.worksheets[1].cell(row=1, column=1).value == "課等" and ins.worksheets[1].max_row == 14
+    assert (
+        ins.worksheets[1].cell(row=1, column=1).value == "課等" and ins.worksheets[1].max_row == 15
+    )  # a heading and 14 課等
 
 
 def test_public_documents_are_polite_throughout(documents):

@@ -93,6 +93,10 @@ LAZY: dict[tuple[str, str], str] = {
     ): 'startup: notify/ (~8 ms) only when a file record is checked, or for the notice findings (not on the write path)',
     (
         'checks.validate',
+        'inspect.queries',
+    ): 'startup: inspect.queries pulls notify/ and incident/; only the whole validation asks it for the 副総括\'s office',
+    (
+        'checks.validate',
         'incident.incidents',
     ): 'startup: incident/ only for the incident check; the focused check of a `new` of another kind never runs it',
     (

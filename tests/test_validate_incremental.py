@@ -150,6 +150,16 @@ def matrix(reg: Register, seed: int = 18) -> list[tuple[str, dict[str, str | Non
                     {div.relpath: text({**div.data, "name": f"{withheld[0]}課"})},
                 )
             )
+    # duties that fall to nobody (check_unassigned_duties): the 副総括's office headed otherwise, a
+    # 課等 given another's name, a regional bureau's unit renamed
+    for rec in by_kind.get("divisions", []):
+        if rec.data.get("manager_post") == "大臣官房個人情報保護室長":
+            out.append((f"{rec.key}: headed otherwise", {rec.relpath: text({**rec.data, "manager_post": "室長"})}))
+    for a, b in zip(by_kind.get("divisions", [])[:2], by_kind.get("divisions", [])[1:3]):
+        out.append((f"{b.key}: named as {a.key}", {b.relpath: text({**b.data, "name": a.data["name"]})}))
+    used = {str(r.data.get("bureau")) for r in by_kind.get("systems", [])}
+    for rec in [r for r in by_kind.get("bureaus", []) if r.id in used]:
+        out.append((f"{rec.key}: unit renamed", {rec.relpath: text({**rec.data, "unit": "改名局"})}))
     for rec in by_kind.get("notifications", []):
         for state in ("withdrawn", "drafted", "submitted"):
             if rec.data.get("state") != state:

@@ -49,6 +49,7 @@ SCOPES: dict[str, tuple[int, int] | None] = {
     "check_ledger_ids": (0, 0),
     "check_beppyo": None,
     "check_roles": None,
+    "check_unassigned_duties": None,
     "check_contractor_chain": None,
     "check_contractors": (2, 0),  # its files, or its divisions' files
     "check_files": (0, 0),
@@ -475,6 +476,7 @@ READS: dict[str, frozenset[str]] = {
     "check_ledger_ids": frozenset({"ledger"}),
     "check_beppyo": frozenset({"beppyo", "systems"}),
     "check_roles": frozenset({"roles"}),
+    "check_unassigned_duties": frozenset({"beppyo", "bureaus", "divisions", "roles", "systems"}),
     "check_contractor_chain": frozenset({"contractors"}),
     "check_contractors": frozenset({"contractors", "files"}),
     "check_files": frozenset({"files"}),

@@ -19,6 +19,7 @@ from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
 from meti_pi.store import lazy, refs
+from meti_pi.store.beppyo import gou_otsu
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.problems import at, schema_problems
@@ -148,6 +149,87 @@ def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
             )
 
 
+def check_unassigned_duties(reg: Register, today: date) -> Iterator[Problem]:
+    """Duties that fall to no 課等 (warnings: the register is consistent, nobody is asked them):
+    a system's 甲 or 乙 that no divisions/ record is, a second 課等 by the name of another (the
+    別表 matches by name and takes the first), no 課等 headed by the 副総括's post."""
+    for rec in reg.subjects("systems"):
+        yield from _unmatched_units(reg, rec)
+    yield from _duplicate_division_names(reg)
+    yield from _no_vice_office(reg)
+
+
+# The checklist items asked of a system's 甲 (システム管理課等) and of its 乙 (機器管理課等).
+_UNIT_ITEMS = ("甲", "items 8(2) and 26-32"), ("乙", "items 33-34")
+
+
+def _unmatched_units(reg: Register, rec: Record) -> Iterator[Problem]:
+    """A 甲 or 乙 the 別表 names (fixed, or a regional bureau's unit) that no divisions/ record is:
+    its checklist items are then asked of no 課等 (a warning: the register is consistent, the duty
+    has nobody to do it)."""
+    pair = gou_otsu(reg, rec.data)
+    if pair is None:
+        return
+    missing: dict[str, list[tuple[str, str]]] = {}
+    for (side, items), unit in zip(_UNIT_ITEMS, pair):
+        if unit.name and unit.division_id is None:
+            missing.setdefault(unit.name, []).append((side, items))
+    for name, sides in missing.items():
+        which = "・".join(side for side, _ in sides)
+        items = " and ".join(items for _, items in sides)
+        yield at(
+            rec,
+            ("beppyo_row",),
+            "beppyo-unit-unmatched",
+            f"{pair[0].basis}: the {which} of this system is {name}, and no divisions/ record has that name, so no "
+            f"課等 is asked checklist {items} for it; add divisions/<id>.yaml with `name: {name}` (exactly as the "
+            "別表 or bureaus/ gives it), or correct the name of the 課等's record",
+            "warning",
+        )
+
+
+def _no_vice_office(reg: Register) -> Iterator[Problem]:
+    """No 課等 is headed by the 副総括's post: its own checklist items go to nobody (inspect.queries.vice_office)."""
+    if next(iter(reg.of_kind("divisions")), None) is None:
+        return  # no 課等 at all (a new register): no checklist is asked of anyone yet
+    from meti_pi.inspect.queries import VICE_POST, vice_office
+
+    if vice_office(reg) is not None:
+        return
+    role = next((r for r in reg.of_kind("roles") if r.data.get("role") == "fuku_sokatsu"), None)
+    post = str(role.data.get("post") or VICE_POST) if role is not None else VICE_POST
+    text = (
+        f"Art. 5(2): no divisions/ record has `manager_post: {post}` (the 副総括's post), so `inspect --year` asks "
+        "no 課等 the 副総括's checklist items (13(3), 37, 38, 39(5)-(7), 40(3), 41(2), 43); add the 副総括's own "
+        f"office as divisions/<id>.yaml with `manager_post: {post}`, or correct the post"
+    )
+    if role is None:
+        yield Problem("roles/", None, "vice-office-missing", text + " in roles/", "warning")
+    else:
+        yield at(role, ("post",), "vice-office-missing", text + f" in roles/{role.id}.yaml", "warning")
+
+
+def _duplicate_division_names(reg: Register) -> Iterator[Problem]:
+    """Two 課等 records by one name: the 別表 matches 甲・乙 by name, and only the first one is ever matched."""
+    first: dict[str, Record] = {}
+    for rec in reg.of_kind("divisions"):
+        name = rec.data.get("name")
+        if not isinstance(name, str):
+            continue
+        if name not in first:
+            first[name] = rec
+            continue
+        yield at(
+            rec,
+            ("name",),
+            "division-name-duplicate",
+            f"divisions/{first[name].id} has the same name {name}; the 別表 matches 甲・乙 by name and takes that "
+            "record only, so this one is never asked a system's 甲・乙 items. Merge the two records, or give each "
+            "課等 its exact official name",
+            "warning",
+        )
+
+
 def check_roles(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 5: exactly one 総括, one 副総括 and one 監査責任者."""
     counts: dict[str, list[Record]] = {}
@@ -273,6 +355,7 @@ CHECKS: tuple[Check, ...] = (
     check_ledger_ids,
     check_beppyo,
     check_roles,
+    check_unassigned_duties,
     check_contractor_chain,
     check_contractors,
     check_files,
@@ -289,6 +372,7 @@ CHECKS: tuple[Check, ...] = (
 # runs the other checks alone: on a large register these are most of the cost of a write.
 WARNING_ONLY_CHECKS: tuple[Check, ...] = (
     check_personal_data,
+    check_unassigned_duties,
     check_contractors,
     check_files,
     check_contacts,

@@ -1,0 +1,85 @@
+"""Duties that fall to nobody, said by `validate` as warnings (an outside legal review: each made a
+whole duty disappear silently): a system's 甲/乙 that no 課等 record is (the 別表 matches by name),
+two 課等 by one name, no 課等 headed by the 副総括's post (Art. 5(2)), an audit not reported to the
+総括 (Art. 42(1)), a review not reported to the 総括 (Art. 43(2)), an auditor whose independence
+cannot be checked (Art. 42(2))."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import EXAMPLE
+from test_validate import DIV, TODAY, codes, register_from
+
+from meti_pi.checks.validate import validate_register
+from meti_pi.inspect import checklist as cl
+from meti_pi.store.beppyo import division_by_name
+from meti_pi.store.register import Register
+
+VICE = (
+    "schema_version: 1\nid: pi\nname: 大臣官房個人情報保護室\norg: 経済産業省\nmanager_post: 大臣官房個人情報保護室長\n"
+)
+
+
+def found(reg: Register, code: str) -> list[tuple[str, str, str]]:
+    return [(p.path, p.severity, p.message) for p in validate_register(reg, TODAY) if p.code == code]
+
+
+def test_a_beppyo_unit_with_no_division_record_is_warned_at_the_system(tmp_path: Path) -> None:
+    system = "schema_version: 1\nid: SYS-1\nname: 貿易保険システム\nbeppyo_row: 3\n"
+    reg = register_from(tmp_path, {"divisions/pi.yaml": VICE, "systems/SYS-1.yaml": system})
+    (warning,) = found(reg, "beppyo-unit-unmatched")  # 甲 and 乙 are one unit: one warning
+    path, severity, message = warning
+    assert (path, severity) == ("systems/SYS-1.yaml", "warning")
+    assert "甲・乙" in message and "貿易経済協力局通商金融課" in message and "26-32" in message and "33-34" in message
+    assert "add divisions/<id>.yaml with `name: 貿易経済協力局通商金融課`" in message
+    named = DIV.format(id="tsusho", name="貿易経済協力局通商金融課", org="経済産業省")
+    reg = register_from(
+        tmp_path / "b", {"divisions/pi.yaml": VICE, "systems/SYS-1.yaml": system, "divisions/tsusho.yaml": named}
+    )
+    assert found(reg, "beppyo-unit-unmatched") == []
+
+
+def test_a_regional_unit_with_no_division_record_is_warned(tmp_path: Path) -> None:
+    business = DIV.format(id="biz", name="関東経済産業局地域経済課", org="経済産業省")
+    system = "schema_version: 1\nid: SYS-7\nname: 局システム\nbeppyo_row: 7\nbureau: R3\n"
+    reg = register_from(
+        tmp_path, {"divisions/pi.yaml": VICE, "divisions/biz.yaml": business, "systems/SYS-7.yaml": system}
+    )
+    (warning,) = found(reg, "beppyo-unit-unmatched")
+    assert warning[0] == "systems/SYS-7.yaml" and "関東経済産業局総務企画部政策評価広報課" in warning[2]
+
+
+def test_a_second_division_by_the_same_name_is_warned(tmp_path: Path) -> None:
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/pi.yaml": VICE,
+            "divisions/a1.yaml": DIV.format(id="a1", name="大臣官房情報システム室", org="経済産業省"),
+            "divisions/a2.yaml": DIV.format(id="a2", name="大臣官房情報システム室", org="経済産業省"),
+        },
+    )
+    winner = division_by_name(reg, "大臣官房情報システム室")
+    warned = found(reg, "division-name-duplicate")
+    assert [(p, s) for p, s, _ in warned] == [(f"divisions/{'a2' if winner == 'a1' else 'a1'}.yaml", "warning")]
+    assert f"divisions/{winner} has the same name" in warned[0][2]
+
+
+def test_no_division_headed_by_the_vice_post_is_warned_once(tmp_path: Path) -> None:
+    other = DIV.format(id="d1", name="課一", org="経済産業省")
+    reg = register_from(tmp_path, {"divisions/d1.yaml": other})
+    assert [(p, s) for p, s, _ in found(reg, "vice-office-missing")] == [("roles/fuku-sokatsu.yaml", "warning")]
+    assert "manager_post: 大臣官房個人情報保護室長" in found(reg, "vice-office-missing")[0][2]
+    assert "43" in found(reg, "vice-office-missing")[0][2]
+    shutil.rmtree(reg.root / "roles")
+    assert [p for p, _, _ in found(Register.load(reg.root), "vice-office-missing")] == ["roles/"]
+    reg = register_from(tmp_path / "b", {"divisions/d1.yaml": other, "divisions/pi.yaml": VICE})
+    assert "vice-office-missing" not in codes(reg)
+
+
+def test_the_example_has_the_vice_office_and_it_is_asked_the_vice_items() -> None:
+    reg = Register.load(EXAMPLE)
+    assert "vice-office-missing" not in codes(reg)
+    c = cl.build(reg, "kanbo-kojin-joho", 2026, TODAY)
+    assert {"13-3", "37", "38", "41-2", "43-1", "43-2"} <= {i.key for i in c.items}
