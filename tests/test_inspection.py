@@ -439,7 +439,7 @@ def test_review_links_and_closes_findings(tmp_path):
     f = reg.records["inspections/2026/jinji"].data["findings"][0]
     assert (f["status"], f["closed_by"]) == ("closed", f"reviews/{rid}")
     assert reg.records[f"reviews/{rid}"].data["measures"][0]["status"] == "open"
-    assert inspection_checks.check_reviews(reg, TODAY) == []
+    assert [p.code for p in inspection_checks.check_reviews(reg, TODAY)] == ["review-unreported"]  # no --reported-on
     assert errors_of(root, TODAY) == []
     assert ins.reviews_overview(reg)[0]["open_measures"] == 1
 
@@ -454,6 +454,7 @@ id: REV-2026-AAAAAA
 date: '2026-11-01'
 findings: ['inspections/2025/jinji#1']
 evaluation: 評価
+reported_to_sokatsu_on: '2026-11-02'
 """,
             "inspections/2026/jinji.yaml": """
 schema_version: 1

@@ -6,14 +6,16 @@ cannot be checked (Art. 42(2))."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, invoke, make_register
 from test_validate import DIV, TODAY, codes, register_from
 
 from meti_pi.checks.validate import validate_register
 from meti_pi.inspect import checklist as cl
+from meti_pi.inspect import inspection
 from meti_pi.store.beppyo import division_by_name
 from meti_pi.store.register import Register
 
@@ -83,3 +85,75 @@ def test_the_example_has_the_vice_office_and_it_is_asked_the_vice_items() -> Non
     assert "vice-office-missing" not in codes(reg)
     c = cl.build(reg, "kanbo-kojin-joho", 2026, TODAY)
     assert {"13-3", "37", "38", "41-2", "43-1", "43-2"} <= {i.key for i in c.items}
+
+
+AUDIT = """
+schema_version: 1
+id: AUD-2026-AAAAAA
+kind: regular
+title: 監査
+started_on: '2026-09-01'
+scope: {{}}
+auditors:
+  - {{post: 大臣官房首席監察官, role: officer}}
+{extra}
+"""
+
+
+def test_an_ended_audit_not_reported_to_the_sokatsu_is_warned(tmp_path: Path) -> None:
+    base = {"divisions/pi.yaml": VICE}
+    ended = AUDIT.format(extra="ended_on: '2026-10-01'")
+    reg = register_from(tmp_path, {**base, "audits/AUD-2026-AAAAAA.yaml": ended})
+    ((path, severity, message),) = found(reg, "audit-unreported")
+    assert (path, severity) == ("audits/AUD-2026-AAAAAA.yaml", "warning") and "Art. 42(1)" in message
+    assert "--reported-on" in message
+    reported = AUDIT.format(extra="ended_on: '2026-10-01'\nreported_on: '2026-10-05'")
+    assert (
+        found(register_from(tmp_path / "b", {**base, "audits/AUD-2026-AAAAAA.yaml": reported}), "audit-unreported")
+        == []
+    )
+    running = AUDIT.format(extra="")  # not ended: nothing to report yet
+    assert (
+        found(register_from(tmp_path / "c", {**base, "audits/AUD-2026-AAAAAA.yaml": running}), "audit-unreported") == []
+    )
+
+
+def test_a_review_not_reported_to_the_sokatsu_is_warned(tmp_path: Path) -> None:
+    review = "schema_version: 1\nid: REV-2026-AAAAAA\ndate: '2026-11-01'\nfindings: []\nevaluation: 評価\n"
+    reg = register_from(tmp_path, {"divisions/pi.yaml": VICE, "reviews/REV-2026-AAAAAA.yaml": review})
+    ((path, severity, message),) = found(reg, "review-unreported")
+    assert (path, severity) == ("reviews/REV-2026-AAAAAA.yaml", "warning") and "Art. 43(2)" in message
+    done = review + "reported_to_sokatsu_on: '2026-11-05'\n"
+    assert (
+        found(
+            register_from(tmp_path / "b", {"divisions/pi.yaml": VICE, "reviews/REV-2026-AAAAAA.yaml": done}),
+            "review-unreported",
+        )
+        == []
+    )
+
+
+def test_an_auditor_with_no_division_cannot_be_said_independent(tmp_path: Path, runner) -> None:
+    root = make_register(tmp_path, example=True)
+    result = invoke(runner, root, "audit", "new", "--title", "監査", "--auditor", "監察室長", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert len(doc["independence"]) == 1 and "監察室長" in doc["independence"][0]
+    assert "独立性を確認できない" in doc["independence"][0]
+    reg = Register.load(root)
+    warned = [p for p in validate_register(reg, TODAY) if p.code == "auditor-division-unknown"]
+    assert [(p.path, p.severity) for p in warned] == [(f"audits/{doc['id']}.yaml", "warning")]
+    out = tmp_path / "out"
+    assert invoke(runner, root, "audit", "report", doc["id"], "--out", str(out)).exit_code == 0
+    text = (out / f"{doc['id']}-report.md").read_text(encoding="utf-8")
+    assert "監察室長は所属課等の記録がなく" in text and "いずれも被監査部門から独立した者である" not in text
+    # the 監査責任者 and an external auditor are not flagged; a 監査事務実施者 placed outside the scope is independent
+    data = {
+        "scope": {"divisions": ["kanbo-koho"]},
+        "auditors": [
+            {"post": "大臣官房首席監察官", "role": "officer"},
+            {"post": "監査人", "role": "external", "organisation": "監査法人"},
+            {"post": "人事課長補佐", "role": "staff", "division": "kanbo-jinji"},
+        ],
+    }
+    assert inspection.independence_flags(reg, data) == []

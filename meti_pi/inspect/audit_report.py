@@ -13,6 +13,7 @@ from typing import Any
 
 from meti_pi.dates import wareki
 from meti_pi.errors import UsageError
+from meti_pi.inspect.audits import unplaced
 from meti_pi.inspect.doctext import document_text
 from meti_pi.inspect.report import roles_of
 from meti_pi.inspect.years import article_ja, year_basis
@@ -141,6 +142,7 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
         if in_scope:
             dependent.append(f"{mdsafe.inline(a.get('post') or '')}（{div_name(a['division'])}）")
     lines.append("")
+    unchecked = [mdsafe.inline(a.get("post") or "") for a in auditors if unplaced(a)]
     if dependent:
         lines.append(
             "　"
@@ -150,10 +152,17 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
                 "独立性を欠くため、当該者が監査した事項の取扱いについて留意を要する。"
             )
         )
-    elif any(a.get("role") != "officer" for a in auditors):
-        lines.append("　" + t("監査事務実施者は、いずれも被監査部門から独立した者である（規程第42条第2項）。"))
-    else:  # the 監査責任者 alone: nobody to say it of
-        lines.append("　" + t("監査事務実施者の記録はない。"))
+    if unchecked:  # never 「いずれも独立」 of someone whose division is not recorded
+        lines.append(
+            "　"
+            + "、".join(unchecked)
+            + t("は所属課等の記録がなく、規程第42条第2項に定める被監査部門からの独立性を確認できない。")
+        )
+    if not (dependent or unchecked):
+        if any(a.get("role") != "officer" for a in auditors):
+            lines.append("　" + t("監査事務実施者は、いずれも被監査部門から独立した者である（規程第42条第2項）。"))
+        else:  # the 監査責任者 alone: nobody to say it of
+            lines.append("　" + t("監査事務実施者の記録はない。"))
     lines += ["", "## " + t("３　指摘事項及び是正措置"), ""]
     if not findings:
         lines += ["指摘事項はない。", ""]

@@ -45,14 +45,28 @@ def audit_officer_post(reg: Register) -> str | None:
 
 
 def independence_flags(reg: Register, audit_data: dict[str, Any]) -> list[str]:
-    """Auditors who belong to an audited division (Art. 42(2): 被監査部門から独立した者)."""
+    """Auditors who belong to an audited division (Art. 42(2): 被監査部門から独立した者), and
+    監査事務実施者 whose division is not recorded (their independence cannot be checked)."""
     scope = audit_data.get("scope") or {}
     audited = set(scope.get("divisions") or []) or {r.id for r in reg.of_kind("divisions")}
     flags = []
     for a in audit_data.get("auditors") or []:
-        if isinstance(a, dict) and a.get("division") in audited:
+        if not isinstance(a, dict):
+            continue
+        if a.get("division") in audited:
             flags.append(f"{a.get('post')}（{a.get('division')}）は被監査部門に所属しており、第42条第2項の独立性を欠く")
+        elif unplaced(a):
+            flags.append(
+                f"{a.get('post')}は所属課等が記録されておらず、第42条第2項の被監査部門からの独立性を確認できない"
+                "（--auditor 官職@課等ID で所属を記録すること）"
+            )
     return flags
+
+
+def unplaced(auditor: dict[str, Any]) -> bool:
+    """A 監査事務実施者 of the ministry with no division recorded: Art. 42(2) independence is unchecked
+    (the 監査責任者 is appointed by Art. 5(5); an external auditor is outside the ministry)."""
+    return auditor.get("role") == "staff" and not auditor.get("division")
 
 
 def new_audit_data(

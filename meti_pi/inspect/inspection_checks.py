@@ -129,6 +129,18 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
 
     for rec in reg.subjects("audits"):
         d = rec.data
+        if d.get("ended_on") and not d.get("reported_on"):
+            out.append(
+                _at(
+                    rec,
+                    ("ended_on",),
+                    "audit-unreported",
+                    f"Art. 42(1): the audit ended on {d.get('ended_on')} and its result is not recorded as reported to "
+                    "the 総括; report it and record the day (`meti-pi audit findings "
+                    f"{rec.id} FINDINGS.yaml --reported-on DATE`, or `reported_on:` in the record and `meti-pi commit`)",
+                    "warning",
+                )
+            )
         for n, div in enumerate((d.get("scope") or {}).get("divisions") or []):
             if reg.get("divisions", div) is None:
                 out.append(
@@ -161,13 +173,37 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
                         "warning",
                     )
                 )
+            elif isinstance(a, dict) and a.get("role") == "staff" and not a.get("division"):
+                out.append(
+                    _at(
+                        rec,
+                        ("auditors", n),
+                        "auditor-division-unknown",
+                        f"Art. 42(2): auditor {a.get('post')} has no `division`, so independence from the audited "
+                        "divisions cannot be checked; record the division the auditor belongs to (`division: <id>`, "
+                        "or `--auditor POST@DIVISION`)",
+                        "warning",
+                    )
+                )
     return out
 
 
 def check_reviews(reg: Register, today: date) -> list[Problem]:
-    """Reviews: every finding they answer exists."""
+    """Reviews: every finding they answer exists; a review not reported to the 総括 (Art. 43(2)) is flagged."""
     out = []
     for rec in reg.subjects("reviews"):
+        if not rec.data.get("reported_to_sokatsu_on"):
+            out.append(
+                _at(
+                    rec,
+                    ("date",),
+                    "review-unreported",
+                    "Art. 43(2): the 副総括's review is not recorded as reported to the 総括; report it and record the "
+                    "day (`reported_to_sokatsu_on:` in the record and `meti-pi commit`; `audit review --reported-on` "
+                    "when recording a review)",
+                    "warning",
+                )
+            )
         for n, ref in enumerate(rec.data.get("findings") or []):
             if find_finding(reg, str(ref)) is None:
                 out.append(
