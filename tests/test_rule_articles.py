@@ -70,6 +70,8 @@ def test_the_counts_a_reader_sees_in_the_rule() -> None:
         ("16(2)(8)", None),
         ("16(2)(9)", "16(2) has 8 items (号), not 9"),
         ("16(1)(1)", "16(1) has no items (号): cite 16(1)"),
+        ("11(1)(3)", "11(1) has no items (号): cite 11(1), or 11(3) for its paragraph 3"),
+        ("16(1)(4)", "16(1) has no items (号): cite 16(1)"),  # 第16条 has three paragraphs
     ],
 )
 def test_paragraph_and_item_boundaries(citation: str, problem: str | None) -> None:
@@ -112,4 +114,6 @@ def test_citations_name_paragraphs_the_rule_has(runner, tmp_path: Path) -> None:
     result = invoke(runner, root, "validate", "--json")
     assert result.exit_code == 1
     [error] = json.loads(result.stdout)["errors"]
-    assert (error["path"], error["line"]) == ("citations.yaml", line) and "11(1) has no items" in error["message"]
+    assert (error["path"], error["line"]) == ("citations.yaml", line) and "or 11(3) for its paragraph 3" in error[
+        "message"
+    ]

@@ -90,6 +90,12 @@ def citation_problem(value: str) -> str | None:
     if not 1 <= item <= items:
         where = f"{article}({paragraph})"
         if not items:
-            return f"{where} has no items (号): cite {where}"
+            # 11(1)(3) for 第11条第3項: the paragraph written as an item of paragraph 1
+            meant = (
+                f", or {article}({item}) for its paragraph {item}"
+                if paragraph == 1 and 1 < item <= len(paragraphs)
+                else ""
+            )
+            return f"{where} has no items (号): cite {where}{meant}"
         return f"{where} has {items} items (号), not {item}: cite {where}(1)-{where}({items})"
     return None
