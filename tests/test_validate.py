@@ -280,6 +280,19 @@ def test_handling_rules_are_asked_for_every_class(tmp_path, klass, rules, warned
     assert ("handling-rules" in codes(reg, "warning")) is warned
 
 
+def test_a_row_record_that_fails_its_schema_names_no_unit(tmp_path):
+    """A hand-broken 別表 row (gou: a text) crashed validate in the check of unassigned duties
+    (AttributeError, found by tests/test_validate_fuzz): the row's schema error is reported."""
+    import re
+
+    row = (SHIPPED / "beppyo" / "row-4.yaml").read_text(encoding="utf-8")
+    broken = re.sub(r"(?ms)^gou:\n(?:  .*\n)+", "gou: manual\n", row)
+    assert broken != row
+    system = "schema_version: 1\nid: S-1\nname: システム\nbeppyo_row: 4\nconnected_to_meti_network: true\n"
+    reg = register_from(tmp_path, {"beppyo/row-4.yaml": broken, "systems/S-1.yaml": system})
+    assert "beppyo/row-4.yaml" in codes(reg, "error")["schema"]
+
+
 def test_system_on_a_missing_row(tmp_path):
     reg = register_from(tmp_path, {"systems/S-1.yaml": "schema_version: 1\nid: S-1\nname: X\nbeppyo_row: 1\n"})
     (reg.root / "beppyo" / "row-1.yaml").unlink()
