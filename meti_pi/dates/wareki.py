@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -180,12 +179,6 @@ def count(n: int, *, fullwidth_digits: bool = True) -> str:
     """A count: '１，０００' (full-width) or '1,000'; every count of a document grouped alike."""
     text = f"{n:,}"
     return fullwidth(text) if fullwidth_digits else text
-
-
-def numbered(items: Iterable[str], *, fullwidth_digits: bool = True) -> str:
-    """Items as the notices list them (記録項目): '１　氏名、２　住所' / '1　氏名、2　住所', each
-    number in the document's digit style and a full-width space before its item (written as given)."""
-    return "、".join(f"{fullwidth(str(n)) if fullwidth_digits else n}　{item}" for n, item in enumerate(items, start=1))
 
 
 def percent(value: float | None, *, fullwidth_digits: bool = True) -> str:

@@ -14,9 +14,8 @@ Which files are listed (legal brief §1.8, §9.6):
   must agree; a disagreement can only take a file out, never put one in).
 
 Parts withheld under 75(3): the withheld 記録項目 are dropped (the rest renumbered, so no gap
-shows; numbered as the notices number them, 「１　氏名、２　住所」, in the document's digit style);
-収集方法 and 経常的提供先 read WITHHELD_LABEL (in that style too), while a file with no 経常的提供先
-reads NONE_LABEL (the two must not look alike). A withheld text must appear nowhere
+shows); 収集方法 and 経常的提供先 read WITHHELD_LABEL, while a file with no 経常的提供先 reads
+NONE_LABEL (the two must not look alike). A withheld text must appear nowhere
 in a row; if it does (say, in 利用目的 or 備考) the export is refused with the field named.
 
 Rows follow the e-Gov field order of legal brief §5.1 (fields 1-18). `since` compares with
@@ -36,9 +35,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from meti_pi.classify import classification
-from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, numbered, to_wareki
+from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.errors import LazyProblem, Problem, RuleViolation
-from meti_pi.store import policy as policy_mod
 from meti_pi.store import problems as located
 from meti_pi.store import schema, yamlload
 from meti_pi.store.policy import DEFAULT_POLICY
@@ -89,13 +87,6 @@ KEYS: tuple[str, ...] = tuple(k for k, _ in FIELDS)
 FILE_KIND_LABELS = {"computer": "電算処理ファイル", "manual": "マニュアル処理ファイル"}
 # 75(3) withheld vs nothing to state must read differently (DERIVED wording; e-Gov's own not checked).
 WITHHELD_LABEL = "（法第75条第3項により記載しない）"
-
-
-def withheld_label(*, fullwidth_digits: bool = True) -> str:
-    """WITHHELD_LABEL in the document's digit style (policy `documents.fullwidth_digits`)."""
-    return fullwidth(WITHHELD_LABEL) if fullwidth_digits else WITHHELD_LABEL
-
-
 NONE_LABEL = "なし"
 MASK = "（不掲載）"  # shown in a `since` diff instead of a value holding withheld text
 
@@ -216,6 +207,11 @@ def norm(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
 
 
+def numbered_items(items: Iterable[str]) -> str:
+    """e-Gov style: '1氏名、2住所、3電話番号'."""
+    return "、".join(f"{i}{item}" for i, item in enumerate(items, start=1))
+
+
 def _texts(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -281,19 +277,10 @@ class Row:
 
 
 def build_row(
-    fid: str,
-    relpath: str,
-    data: dict[str, Any],
-    divisions: dict[str, dict[str, Any]],
-    labels: dict[str, str],
-    *,
-    fullwidth_digits: bool = True,
+    fid: str, relpath: str, data: dict[str, Any], divisions: dict[str, dict[str, Any]], labels: dict[str, str]
 ) -> Row:
     """The published values of one listed file, withheld parts blank; `labels`: policy
-    `filebook.labels` (the wording of 有/無 answers, FROM MEMORY: correctable). The 記録項目 are
-    numbered as the notices number them (「１　氏名、２　住所」), in the document's digit style
-    (`fullwidth_digits`), as is the withheld label; register text is written as given."""
-    withheld_text = withheld_label(fullwidth_digits=fullwidth_digits)
+    `filebook.labels` (the wording of 有/無 answers, FROM MEMORY: correctable)."""
     wh = _withheld(data)
     hidden = {norm(t) for t in _texts(wh.get("record_items"))}
     items = [str(t) for t in _texts(data.get("record_items")) if norm(t) not in hidden]
@@ -313,12 +300,14 @@ def build_row(
         "org": str(data.get("org") or ""),
         "division": str(division.get("name") or ""),
         "purpose": str(data.get("purpose") or ""),
-        "record_items": numbered(items, fullwidth_digits=fullwidth_digits),
+        "record_items": numbered_items(items),
         "record_scope": str(data.get("record_scope") or ""),
-        "collection_method": withheld_text if wh.get("collection_method") else str(data.get("collection_method") or ""),
+        "collection_method": WITHHELD_LABEL
+        if wh.get("collection_method")
+        else str(data.get("collection_method") or ""),
         "sensitive": labels["sensitive_yes" if sensitive else "sensitive_no"] if isinstance(sensitive, bool) else "",
         "routine_recipients": (
-            withheld_text
+            WITHHELD_LABEL
             if wh.get("routine_recipients")
             else "、".join(_texts(data.get("routine_recipients"))) or NONE_LABEL
         ),
@@ -382,14 +371,13 @@ def build(snapshot: Snapshot, today: date) -> Filebook:
     problems: list[Problem] = []
     secrets: dict[str, list[str]] = {}
     labels = _filebook_policy(snapshot.policy, "labels")
-    full = policy_mod.fullwidth_digits(snapshot.policy)
     for fid, (relpath, data) in sorted(snapshot.files.items()):
         secrets[fid] = withheld_texts(data)
         reason = listing_status(data, snapshot.policy, today)
         if reason is not None:
             not_listed[reason] += 1
             continue
-        row = build_row(fid, relpath, data, snapshot.divisions, labels, fullwidth_digits=full)
+        row = build_row(fid, relpath, data, snapshot.divisions, labels)
         problems.extend(_row_problems(relpath, data, row, secrets[fid]))
         rows.append(row)
     rows.sort(key=lambda r: (_org_order(r.values[1]), r.values[2], r.values[0], r.id))

@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.classify.classification import document_rationale
-from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, numbered, to_wareki
+from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.dates.wareki import count as count_text
 from meti_pi.notify import notices
 from meti_pi.notify.draft_labels import (
@@ -314,7 +314,7 @@ def _items_74(
     item(3, "個人情報ファイルの利用目的", w.value(data.get("purpose"), "purpose"))
     record_items = [v for v in data.get("record_items") or [] if isinstance(v, str) and v.strip()]
     if record_items:
-        listed = numbered((_md_escape(v) for v in record_items), fullwidth_digits=w.fw)
+        listed = "、".join(w.t(f"{i}　") + _md_escape(v) for i, v in enumerate(record_items, start=1))
     else:
         listed = UNSET
         w.gaps.append("record_items")
