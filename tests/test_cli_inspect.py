@@ -400,6 +400,15 @@ def test_audit_new_article_faults_stay_at_the_option_and_file_articles_are_text(
             "title: 監査\nauditors:\n  - {post: 監査官, role: staff}\n  - {post: 監査官, role: boss}\n",
             "4: auditors[1].role",
         ),
+        # a review of the day's change found these: a TypeError, options never given, no line
+        ("title: 監査\nstarted_on: 20260105\n", "2: started_on: expected a date"),
+        ("title: 監査\nstarted_on: 2026-02-30\n", "2: started_on: 2026-02-30 is not a day"),
+        ("title: 監査\nkind: weird\n", "2: kind: 'weird' is regular or ad-hoc"),
+        ("title: 監査\nauditer: x\n", "2: auditer: not a field"),
+        (
+            "title: 監査\nauditors:\n  - {post: x, role: staff, division: nope}\n",
+            "3: auditors[0].division: no division",
+        ),
     ],
 )
 def test_audit_new_from_file_fields_are_shown_at_the_file_line(runner, root, tmp_path, text, where):

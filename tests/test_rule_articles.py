@@ -102,18 +102,20 @@ def test_an_audit_cites_only_paragraphs_the_rule_has(runner, tmp_path: Path, art
         assert f"--article {article}: 第" in result.output
 
 
-def test_citations_name_paragraphs_the_rule_has(runner, tmp_path: Path) -> None:
+def test_the_shipped_citations_name_paragraphs_the_rule_has() -> None:
     """citations.yaml cited 11(1)(1)-11(1)(4): 第11条 has four paragraphs and no items (an outside
-    legal review); the shipped data now cites 11(1)-11(4), and validate names such a line."""
-    root = make_register(tmp_path, example=True)
-    path = root / "citations.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert "      - 11(3)\n" in text and "11(1)(" not in text
-    path.write_text(text.replace("      - 11(3)\n", "      - 11(1)(3)\n"), encoding="utf-8")
-    line = 1 + path.read_text(encoding="utf-8").splitlines().index("      - 11(1)(3)")
-    result = invoke(runner, root, "validate", "--json")
-    assert result.exit_code == 1
-    [error] = json.loads(result.stdout)["errors"]
-    assert (error["path"], error["line"]) == ("citations.yaml", line) and "or 11(3) for its paragraph 3" in error[
-        "message"
-    ]
+    legal review); the shipped data cites 11(1)-11(4). (Not a schema check: a register an older
+    meti-pi made holds the former text, which no code reads, and every command would stop on it.)"""
+    from meti_pi import PACKAGE_DIR
+    from meti_pi.store import yamlload
+
+    for path in (
+        Path(__file__).resolve().parents[1] / "register" / "citations.yaml",
+        PACKAGE_DIR / "data" / "register" / "citations.yaml",
+    ):
+        cited = [
+            a
+            for c in yamlload.load(path.read_text(encoding="utf-8"))["citations"]
+            for a in c.get("rule_articles") or []
+        ]
+        assert "11(3)" in cited and [a for a in cited if citation_problem(str(a))] == []

@@ -79,14 +79,14 @@ def audit_new_cmd(
 
     st = state(ctx)
     base: dict[str, Any] = read_fields_file(from_file) if from_file else {}
-    if from_file:
-        inspection.file_fields(base, from_file)
     people = [inspection.parse_auditor(a) for a in auditors or []] or list(base.get("auditors") or [])
     chosen_title = title or base.get("title")
     if not chosen_title:
         raise UsageError("--title is required (or `title:` in --from)")
     with read_register_lazily(ctx, (), notices=False) as reg:  # the 課等 and roles it names (issue 18)
-        scope = inspection.file_scope(reg, base, from_file) if from_file else {}  # faults at the file's lines
+        if from_file:  # the file's faults at its lines
+            inspection.file_fields(reg, base, from_file)
+        scope = inspection.file_scope(reg, base, from_file) if from_file else {}
         data = inspection.new_audit_data(
             reg,
             kind=str(kind or base.get("kind") or "regular").replace("-", "_"),

@@ -13,6 +13,7 @@ from meti_pi.inspect.checklist import (
     finding_ref,
 )
 from meti_pi.store import schema, yamlload
+from meti_pi.store.limits import parsed_date
 from meti_pi.store.register import Register
 from meti_pi.store.rule_articles import citation_problem
 from meti_pi.store.schema import load_schema
@@ -142,13 +143,26 @@ AUDIT_OPTIONS = {
 }
 
 
-def file_fields(base: dict[str, Any], source: Path) -> None:
+def file_fields(reg: Register, base: dict[str, Any], source: Path) -> None:
     """The --from file's fields of the types the command takes them as (a title written [a] became
     the text "['a']"; `auditors: x` was passed over without a word), a fault at its line."""
     with yamlload.located_errors(source):
+        unknown = sorted(str(k) for k in base if k not in (*FILE_FIELDS, "started_on", "scope"))
+        if unknown:  # a typo (auditer:) was passed over: the field it meant was left empty
+            raise UsageError(
+                f"{source}: {unknown[0]}: not a field of an audit's --from file; "
+                "write title, kind, external, started_on, scope, auditors"
+            )
         for key, (kind, wanted) in FILE_FIELDS.items():
             if base.get(key) is not None and not isinstance(base[key], kind):
                 raise UsageError(f"{source}: {key}: expected {wanted}")
+        if base.get("kind") is not None and str(base["kind"]).replace("-", "_") not in ("regular", "ad_hoc"):
+            raise UsageError(f"{source}: kind: {base['kind']!r} is regular or ad-hoc")
+        started = base.get("started_on")
+        if started is not None:  # 20260105 (a number) raised a TypeError; 2026-02-30 named no line
+            if not isinstance(started, str):
+                raise UsageError(f"{source}: started_on: expected a date YYYY-MM-DD")
+            parsed_date(f"{source}: started_on", started)
         # each auditor as the schema takes it, here: in the record the officer may come first
         for i, entry in enumerate(base.get("auditors") or []):
             found = [
@@ -161,6 +175,9 @@ def file_fields(base: dict[str, Any], source: Path) -> None:
                 rest = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path[2:])
                 message = re.sub(r", e\.g\. --set \S+$", "", message)  # the hint of `new`'s options
                 raise UsageError(f"{source}: auditors[{i}]{rest}: {message}")
+            div = entry.get("division") if isinstance(entry, dict) else None
+            if div is not None and reg.get("divisions", str(div)) is None:  # was shown as --auditor POST@DIV
+                raise UsageError(f"{source}: auditors[{i}].division: no division {div!r} in the register")
 
 
 def file_scope(reg: Register, base: dict[str, Any], source: Path) -> dict[str, Any]:

@@ -91,6 +91,8 @@ def date_fault(text: str) -> str:
 def parsed_date(key: str, text: str) -> date:
     """`text` (YYYY-MM-DD) as a date within DATE_MIN..DATE_MAX; a usage error (exit 2) naming `key`
     (an option, or a file's key) otherwise, saying why (date_fault, checked_date)."""
+    if not isinstance(text, str):  # a file's 20260105 is a number: a bug's TypeError, not the user's fault
+        raise UsageError(f"{key}: expected a date YYYY-MM-DD")
     try:
         day = date.fromisoformat(text)
     except ValueError:
