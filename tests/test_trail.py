@@ -302,3 +302,15 @@ def test_every_mutating_command_leaves_a_trail_that_verifies(tmp_path, runner):
         "incident close",
         "audit new",
     }
+
+
+def test_a_commit_naming_a_file_it_does_not_hold_is_invalid_whatever_the_work_tree_holds(tmp_path, runner):
+    """register.yaml names policy-x.yaml, which the commit does not hold (left uncommitted): the
+    trail looked in the work tree, found it, and passed the commit (a review of the day's change)."""
+    root = init_register(tmp_path, runner)
+    (root / "policy-x.yaml").write_text((root / "policy.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    text = (root / "register.yaml").read_text(encoding="utf-8")
+    assert "policy: policy.yaml" in text
+    bad = hand_commit(root, "register.yaml", text.replace("policy: policy.yaml", "policy: policy-x.yaml"))
+    by = {c.commit: c for c in trail.verify(root, TODAY).commits}
+    assert [(p.path, p.code) for p in by[bad].introduced] == [("register.yaml", "named-file-missing")]

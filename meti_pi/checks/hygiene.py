@@ -177,7 +177,9 @@ def holds_file(reg: Register, name: str) -> bool:
     if is_register_file(name) and name in at_commit:
         return True
     if not isinstance(at_commit, lazy.Tree) or "\0" in name:
-        return False  # the register files of a commit alone are known (or none: before the first commit)
+        # the files of a commit listed whole (history --verify's), or only its register files (or
+        # none: before the first commit)
+        return name in at_commit
     # any other file: a regular file at that path in the commit, as git lists it (from the register's folder)
     listed = gitlayer.git(
         at_commit.root, "--literal-pathspecs", "ls-tree", "-z", at_commit.rev, "--", name, check=False

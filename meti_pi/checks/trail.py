@@ -29,6 +29,7 @@ from meti_pi.store.register import Record, Register, is_register_file, parse_blo
 
 _SYMLINK = "120000"
 _GITLINK = "160000"
+_REGULAR = frozenset({"100644", "100755"})
 
 
 @dataclass
@@ -196,6 +197,8 @@ class _Validator:
                 schema_bad.add(rel)
         read_faults = [p for p in problems if p.code != "schema"]  # the files that could not be read (check_references)
         clean = Register(self.root, records, singletons, read_faults, frozenset(schema_bad))
+        # the files register.yaml names are looked for in this commit, not the work tree (hygiene.holds_file)
+        clean.source = ({rel: sha for rel, (mode, sha) in state.items() if mode in _REGULAR}, {})
         for check in CHECKS:  # each check's problems by file, as validate lists them
             problems.extend(sorted(check(clean, self.today), key=lambda p: p.path))
         return [p for p in problems if p.severity == "error"]
