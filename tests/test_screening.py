@@ -67,6 +67,8 @@ def test_my_number_needs_its_check_digit() -> None:
         ("誕生日は平成元年1月8日です", "birth_date"),
         ("S60.11.2生まれ", "birth_date"),
         ("１９８５年１１月２日生", "birth_date"),
+        ("生年月日（1985年11月2日）の職員", "birth_date"),
+        ("S60.11.2生、男性", "birth_date"),
     ],
 )
 def test_kinds_found(text: str, kind: str) -> None:
@@ -89,6 +91,8 @@ def test_kinds_found(text: str, kind: str) -> None:
         "記録項目：氏名、生年月日、住所",  # the item's name, no date
         "令和8年4月3日生産分の出荷",
         "2026年4月3日生じた事案",
+        "令和8年4月1日生命保険会社の委託先で紛失",
+        "2026年4月1日生命科学課から連絡",
     ],
 )
 def test_no_false_positive(text: str) -> None:

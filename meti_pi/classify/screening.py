@@ -85,8 +85,10 @@ _DATE = (
     "(?:(?:明治|大正|昭和|平成|令和|[MTSHR])[ 　]?(?:元|[0-9]{1,2})|[0-9]{4})[ 　]?[年./\\-][ 　]?[0-9]{1,2}"
     "[ 　]?[月./\\-][ 　]?[0-9]{1,2}日?"
 )
+# 生 after the date only where it ends a word: 生まれ, or 生 before punctuation, a bracket, a space or
+# the end (「令和8年4月1日生命保険会社の…」 is no birth date); 生年月日（1985年11月2日） in brackets too.
 _BIRTH_DATE = re.compile(
-    f"(?:(?<=生年月日)|(?<=誕生日))[ 　:：は]{{0,3}}({_DATE})|({_DATE})(?=[ 　]?生(?!産|活|成|徒|じ|ず|し))"
+    f"(?:(?<=生年月日)|(?<=誕生日))[ 　:：は(（]{{0,3}}({_DATE})|({_DATE})(?=[ 　]?生(?:まれ|[ 　、。，．,.)）」]|$))"
 )
 
 
