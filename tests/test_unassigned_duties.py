@@ -34,7 +34,8 @@ def test_a_beppyo_unit_with_no_division_record_is_warned_at_the_system(tmp_path:
     (warning,) = found(reg, "beppyo-unit-unmatched")  # 甲 and 乙 are one unit: one warning
     path, severity, message = warning
     assert (path, severity) == ("systems/SYS-1.yaml", "warning")
-    assert "甲・乙" in message and "貿易経済協力局通商金融課" in message and "26-32" in message and "33-34" in message
+    assert "甲・乙" in message and "貿易経済協力局通商金融課" in message
+    assert "checklist items 8(2), 26, 27-32, 33-34 " in message  # each once (checklist 2026.3: 8(2), 26 of both)
     assert "add divisions/<id>.yaml with `name: 貿易経済協力局通商金融課`" in message
     named = DIV.format(id="tsusho", name="貿易経済協力局通商金融課", org="経済産業省")
     reg = register_from(
@@ -119,7 +120,17 @@ def test_an_ended_audit_not_reported_to_the_sokatsu_is_warned(tmp_path: Path) ->
 
 
 def test_a_review_not_reported_to_the_sokatsu_is_warned(tmp_path: Path) -> None:
+    """Art. 43(2) reports 「前項の見直し等の結果」: a review that made 見直し (measures) and is not
+    reported is warned; one that revised nothing owes no report (a review of the day's change)."""
     review = "schema_version: 1\nid: REV-2026-AAAAAA\ndate: '2026-11-01'\nfindings: []\nevaluation: 評価\n"
+    assert (
+        found(
+            register_from(tmp_path / "a", {"divisions/pi.yaml": VICE, "reviews/REV-2026-AAAAAA.yaml": review}),
+            "review-unreported",
+        )
+        == []
+    )
+    review += "measures:\n  - {text: 研修計画の見直し, owner: 人事課長, due: '2027-03-31', status: open}\n"
     reg = register_from(tmp_path, {"divisions/pi.yaml": VICE, "reviews/REV-2026-AAAAAA.yaml": review})
     ((path, severity, message),) = found(reg, "review-unreported")
     assert (path, severity) == ("reviews/REV-2026-AAAAAA.yaml", "warning") and "Art. 43(2)" in message

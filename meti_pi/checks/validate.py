@@ -159,8 +159,9 @@ def check_unassigned_duties(reg: Register, today: date) -> Iterator[Problem]:
     yield from _no_vice_office(reg)
 
 
-# The checklist items asked of a system's 甲 (システム管理課等) and of its 乙 (機器管理課等).
-_UNIT_ITEMS = ("甲", "items 8(2) and 26-32"), ("乙", "items 33-34")
+# The checklist items asked of a system's 甲 (システム管理課等) and of its 乙 (機器管理課等): checklist
+# 2026.3 asks 8(2) and 26 of both (inspect.applicability), 27-32 of 甲, 33-34 of 乙.
+_UNIT_ITEMS = ("甲", ("8(2)", "26", "27-32")), ("乙", ("8(2)", "26", "33-34"))
 
 
 def _unmatched_units(reg: Register, rec: Record) -> Iterator[Problem]:
@@ -170,13 +171,13 @@ def _unmatched_units(reg: Register, rec: Record) -> Iterator[Problem]:
     pair = gou_otsu(reg, rec.data)
     if pair is None:
         return
-    missing: dict[str, list[tuple[str, str]]] = {}
-    for (side, items), unit in zip(_UNIT_ITEMS, pair):
+    missing: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for (side, asked), unit in zip(_UNIT_ITEMS, pair):
         if unit.name and unit.division_id is None:
-            missing.setdefault(unit.name, []).append((side, items))
+            missing.setdefault(unit.name, []).append((side, asked))
     for name, sides in missing.items():
         which = "・".join(side for side, _ in sides)
-        items = " and ".join(items for _, items in sides)
+        items = "items " + ", ".join(dict.fromkeys(item for _, asked in sides for item in asked))
         yield at(
             rec,
             ("beppyo_row",),

@@ -258,7 +258,7 @@ def check_consistent(facts: Mapping[str, Any], changed: Iterable[str] | None = N
     """Facts that cannot both be true: `cyber` (outside unauthorized access or malware suspected) is
     an act against the ministry that may have had 不正の目的 (PPC 規則43(3)), which `malicious: false`
     denies. Which one is wrong is the officer's to say: refused, not resolved (the 確報 is due on
-    day 60 under item 3, on day 30 without it). `changed`: the facts this input gives (the others
+    day 60 under item 3 by 規則44 (FROM MEMORY: policy), on day 30 without it). `changed`: the facts this input gives (the others
     are the record's)."""
     if facts.get("cyber") is True and facts.get("malicious") is False:
         given = set(changed) if changed is not None else {"cyber", "malicious"}

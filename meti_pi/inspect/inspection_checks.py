@@ -189,10 +189,12 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
 
 
 def check_reviews(reg: Register, today: date) -> list[Problem]:
-    """Reviews: every finding they answer exists; a review not reported to the 総括 (Art. 43(2)) is flagged."""
+    """Reviews: every finding they answer exists; a review that made 見直し (measures) not reported
+    to the 総括 is flagged (Art. 43(2) reports 「前項の見直し等の結果」; 見直し are made 「必要があると
+    認めるときは」, so an evaluation that revised nothing owes no report)."""
     out = []
     for rec in reg.subjects("reviews"):
-        if not rec.data.get("reported_to_sokatsu_on"):
+        if rec.data.get("measures") and not rec.data.get("reported_to_sokatsu_on"):
             out.append(
                 _at(
                     rec,
