@@ -719,3 +719,26 @@ def test_status_lists_a_change_notice_as_overdue_without_the_first_notices_day(r
     assert result.exit_code == 0, result.output
     [item] = [i for i in json.loads(result.stdout)["items"] if "変更の通知" in i["title"] and "第35条" in i["title"]]
     assert item["overdue"] is True and item["due"] is None and item["days_left"] is None
+
+
+def test_render_of_a_notice_whose_commit_is_not_in_the_repository_says_so(runner, tmp_path):
+    """A register_commit naming no commit gave git's own 'not a tree object' with exit 3 ('cannot
+    run'): it is a value of the notice's record, refused at its line (exit 1)."""
+    root = register(tmp_path)
+    nid = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"][0]["id"]
+    path = root / "notifications" / f"{nid}.yaml"
+    path.write_text(
+        re.sub(
+            r"register_commit: \S+",
+            "register_commit: " + "0123456789abcdef" * 2 + "01234567",
+            path.read_text(encoding="utf-8"),
+        ),
+        encoding="utf-8",
+    )
+    git(root, "commit", "-qam", "a commit that is not here")
+    result = run(runner, root, "render", nid)
+    assert result.exit_code == 1, result.output
+    assert (
+        f"notifications/{nid}.yaml:" in result.output and "register_commit 0123456789 names no commit" in result.output
+    )
+    assert "not a tree object" not in result.output

@@ -391,6 +391,17 @@ def render_notice(
     if kind not in notices.NOTICE_KINDS:
         raise RuleViolation(f"{rec.relpath}: kind {kind!r} is not an Art. 35/36 notice meti-pi drafts")
     commit = data.get("register_commit") if isinstance(data.get("register_commit"), str) else None
+    if (
+        commit
+        and not gitlayer.git(root, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}", check=False).strip()
+    ):
+        # git's own "not a tree object", exit 3 (cannot run), said of a value of the notice's record
+        raise RuleViolation(
+            f"{rec.relpath}: register_commit {commit[:10]} names no commit of this repository (the register "
+            "the notice was drafted from): the history it was drafted in is not here (a shallow clone, a "
+            "rewritten history?) or the value was edited; fetch that history, or correct the value",
+            (at(rec, ("register_commit",), "register-commit-unknown", "names no commit of this repository"),),
+        )
     with _of_commit(commit, rec.id):  # a problem of the register at that commit is said to be of it
         reg = Register.load(root, at=tree_of(root, commit, settings), settings=settings) if commit else now
         return _rendered(root, reg, rec, commit, fmt, today)

@@ -109,11 +109,11 @@ def check_references(reg: Register, today: date) -> Iterator[Problem]:
 
 
 def _unread_keys(reg: Register, kind: str) -> set[str]:
-    """The keys of `kind` whose files the register lists but could not read (asked only when a
-    reference does not resolve)."""
+    """Keys of `kind` that, when get() finds no record for them, name a file the register lists but
+    could not read (asked only when a reference does not resolve)."""
     records = reg.records
-    if isinstance(records, lazy.Records):  # read at a commit: listed, and get() found nothing
-        return {key for key in records.keys_of(kind) if reg.get(kind, key.partition("/")[2]) is None}
+    if isinstance(records, lazy.Records):  # read at a commit: its listing (no record decoded)
+        return set(records.keys_of(kind))
     prefix = kind + "/"
     return {p.path[:-5] for p in reg.load_problems if p.severity == "error" and p.path.startswith(prefix)}
 
