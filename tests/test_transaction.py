@@ -811,6 +811,9 @@ def test_a_first_commit_is_validated_as_it_will_be_held(tmp_path):
         commit_paths(root, ["register.yaml"], command="commit", summary="s", today=TODAY)
     missing = sorted(p.message.split(" ")[0] for p in refused.value.problems if p.code == "named-file-missing")
     assert missing == ["citations.yaml", "policy.yaml"]
+    # each names both in its hint (one naming only its own file failed again on the other)
+    hints = [p.message for p in refused.value.problems if p.code == "named-file-missing"]
+    assert all("`meti-pi commit register.yaml policy.yaml citations.yaml`" in h for h in hints), hints
     assert git(repo, "rev-list", "--all") == ""
     singletons = ["register.yaml", "policy.yaml", "citations.yaml"]
     with pytest.raises(RuleViolation) as refused:

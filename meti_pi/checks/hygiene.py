@@ -146,6 +146,7 @@ def check_named_files(reg: Register, today: date) -> Iterator[Problem]:
     root = reg.singletons.get("register.yaml")
     if root is None:
         return
+    left: list[tuple[str, str]] = []  # (key, name) of the named files the commit lacks
     for key in ("policy", "citations"):
         name = root.data.get(key)
         if not isinstance(name, str) or not name or name in reg.singletons or holds_file(reg, name):
@@ -153,8 +154,12 @@ def check_named_files(reg: Register, today: date) -> Iterator[Problem]:
         if reg.source is None or reg.source[0] is None or not (reg.root / name).is_file():
             yield at(root, (key,), "named-file-missing", f"{name} is missing; restore it (`git checkout -- {name}`)")
             continue
+        left.append((key, name))
+    # the hint names every such register file at once (one that named one of two failed again)
+    together = " ".join(name for _, name in left if is_register_file(name))
+    for key, name in left:
         how = (
-            f"name it in the same commit (`meti-pi commit {root.relpath} {name}`)"
+            f"name it in the same commit (`meti-pi commit {root.relpath} {together}`)"
             if is_register_file(name)
             else f"`git add {name}` and `git commit` it first"
         )
