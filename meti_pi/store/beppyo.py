@@ -40,9 +40,8 @@ def _division_names(reg: Register) -> dict[str, str]:
     return names
 
 
-def _resolve(reg: Register, rule: Any, system: dict[str, Any], row: int) -> Unit:
-    # a row record that fails its schema (found by get() all the same) names no unit: its own error says why
-    kind = rule.get("kind") if isinstance(rule, dict) else None
+def _resolve(reg: Register, rule: dict[str, Any], system: dict[str, Any], row: int) -> Unit:
+    kind = rule.get("kind")
     if kind == "fixed":
         name = rule.get("unit")
         return Unit(name, division_by_name(reg, name) if name else None, f"別表第{row}項")
