@@ -4,7 +4,6 @@ the inputs)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from meti_pi.inspect.checklist import parse_day
 from meti_pi.inspect.evidence import Pack, note_pack
 from meti_pi.inspect.record import Outcome, apply_outcome, close_finding, finding_to_close
 from meti_pi.settings import DEFAULT, Settings
+from meti_pi.store.problems import without_set_example
 
 
 def save_inspection(
@@ -43,9 +43,6 @@ def save_inspection(
         for ref in outcome.closes:
             close_finding(tx.edit(finding_to_close(ref)[0]), ref, on, outcome.key)
     return tx.commit_sha
-
-
-_NO_SET = re.compile(r", e\.g\. --set \S+$")
 
 
 def save_new_audit(
@@ -75,7 +72,7 @@ def save_new_audit(
         new = f"audits/{aid}.yaml"
         placed = (given_at(p, new, *given) for p in refused.problems)
         # the schema's hint names `new`'s --set, which `audit new` does not have
-        unset = (Problem(p.path, p.line, p.code, _NO_SET.sub("", p.message), p.severity, p.key) for p in placed)
+        unset = (Problem(p.path, p.line, p.code, without_set_example(p.message), p.severity, p.key) for p in placed)
         raise RuleViolation(refused.message, tuple(unset)) from None
     return aid, tx.commit_sha
 

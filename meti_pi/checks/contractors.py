@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
 from meti_pi.errors import Problem
 from meti_pi.store import refs, schema
@@ -105,19 +104,20 @@ def _outsourcing(reg: Register, rec: Record, today: date) -> Iterator[Problem]:
             "Art. 14(3): no written confirmation after contracting is recorded",
             "warning",
         )
-    for where, day in _confirmation_days(rec.data):
-        if day > today.isoformat():
+    # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
+    from meti_pi.inspect.checklist import ab_work, annual_confirmation_due, creation_only, recorded_confirmations
+
+    for path, confirmation in recorded_confirmations(rec.data):
+        day = confirmation.get("date")
+        if isinstance(day, str) and day > today.isoformat():
             yield at(
                 rec,
-                where,
+                (*path, "date"),
                 "confirmation-not-yet",
                 f"Art. 14(3)/(4): a confirmation dated {day}, after today, has not taken place and is "
                 "not counted; record it once it has",
                 "warning",
             )
-    # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
-    from meti_pi.inspect.checklist import ab_work, annual_confirmation_due, creation_only
-
     due = annual_confirmation_due(reg, rec, on=today)[0] if ab_work(reg, rec)[0] else None
     if due is not None and due < today:
         what = (
@@ -133,13 +133,3 @@ def _outsourcing(reg: Register, rec: Record, today: date) -> Iterator[Problem]:
             f"Art. 14(4): {what} was due {due.isoformat()}",
             "warning",
         )
-
-
-def _confirmation_days(data: dict[str, Any]) -> Iterator[tuple[tuple[object, ...], str]]:
-    """(key path, ISO day) of a contractor's recorded confirmations (14(3) and 14(4))."""
-    post = data.get("post_contract_confirmation")
-    if isinstance(post, dict) and isinstance(post.get("date"), str):
-        yield ("post_contract_confirmation", "date"), post["date"]
-    for i, c in enumerate(data.get("annual_confirmations") or []):
-        if isinstance(c, dict) and isinstance(c.get("date"), str):
-            yield ("annual_confirmations", i, "date"), c["date"]

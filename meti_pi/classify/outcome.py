@@ -13,6 +13,7 @@ from meti_pi.classify.profile import (
     _LAW,
     CLASS_RANK,
     FINANCIAL_ITEMS,
+    FULLWIDTH_CLASS,
     SENSITIVE_ENUM,
     Decision,
     Profile,
@@ -322,9 +323,6 @@ def rationale(o: Outcome) -> str:
     return document_rationale(o.decision.reasons, o.decision.management_class)
 
 
-_FULL_CLASS = {"A": "Ａ", "B": "Ｂ", "C": "Ｃ"}
-
-
 def _as_clause(ground: str) -> str:
     """'要配慮個人情報を含む（病歴）' as a clause: '要配慮個人情報（病歴）を含む'."""
     m = re.fullmatch(r"(.+)を含む（(.+)）", ground)
@@ -348,7 +346,7 @@ def document_rationale(reasons: Iterable[Any], klass: str | None) -> str:
         value = (m.group(1) or m.group(2)) if m else "1,000"
         return "千人" if value == "1,000" else f"{value}人"
 
-    label = "管理" + _FULL_CLASS.get(klass or "", klass or "")
+    label = "管理" + FULLWIDTH_CLASS.get(klass or "", klass or "")
     steps = [
         (
             str(getattr(r, "rule", "") or (r.get("rule") if isinstance(r, Mapping) else "")),

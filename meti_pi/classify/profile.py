@@ -16,6 +16,7 @@ NOTIFICATIONS = ("35-1", "35-2", "35-3", "36")
 CLASS_A_TRIGGERS = ("my_number", "sensitive", "biometric", "identification_code", "financial", "confidential")
 DEFAULT_MIN_PRINCIPALS = 1000  # 規程16(1) 千人以上; 令20 (VERIFIED, legal brief §2.2)
 CLASS_RANK = {"C": 0, "B": 1, "A": 2}
+FULLWIDTH_CLASS = {"A": "Ａ", "B": "Ｂ", "C": "Ｃ"}  # a class as documents write it: 管理Ａ
 FINANCIAL_ITEMS = ("card_number", "card_expiry", "card_security_code", "bank_account", "account_credentials")
 # PPC reading (policy financial_damage, FROM MEMORY: 通則編 3-5-3-1 事例, Q&A A6-11 / Q14-8): a card
 # number can be misused by itself; an account number only with what lets someone use it.

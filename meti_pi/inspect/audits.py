@@ -14,6 +14,7 @@ from meti_pi.inspect.checklist import (
 )
 from meti_pi.store import schema, yamlload
 from meti_pi.store.limits import parsed_date
+from meti_pi.store.problems import without_set_example
 from meti_pi.store.register import Register
 from meti_pi.store.rule_articles import citation_problem
 from meti_pi.store.schema import load_schema
@@ -147,11 +148,11 @@ def file_fields(reg: Register, base: dict[str, Any], source: Path) -> None:
     """The --from file's fields of the types the command takes them as (a title written [a] became
     the text "['a']"; `auditors: x` was passed over without a word), a fault at its line."""
     with yamlload.located_errors(source):
-        unknown = sorted(str(k) for k in base if k not in (*FILE_FIELDS, "started_on", "scope"))
+        fields = (*FILE_FIELDS, "started_on", "scope")
+        unknown = sorted(str(k) for k in base if k not in fields)
         if unknown:  # a typo (auditer:) was passed over: the field it meant was left empty
             raise UsageError(
-                f"{source}: {unknown[0]}: not a field of an audit's --from file; "
-                "write title, kind, external, started_on, scope, auditors"
+                f"{source}: {unknown[0]}: not a field of an audit's --from file; write {', '.join(sorted(fields))}"
             )
         for key, (kind, wanted) in FILE_FIELDS.items():
             if base.get(key) is not None and not isinstance(base[key], kind):
@@ -173,8 +174,7 @@ def file_fields(reg: Register, base: dict[str, Any], source: Path) -> None:
             if found:
                 path, message = found[0]
                 rest = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path[2:])
-                message = re.sub(r", e\.g\. --set \S+$", "", message)  # the hint of `new`'s options
-                raise UsageError(f"{source}: auditors[{i}]{rest}: {message}")
+                raise UsageError(f"{source}: auditors[{i}]{rest}: {without_set_example(message)}")
             div = entry.get("division") if isinstance(entry, dict) else None
             if div is not None and reg.get("divisions", str(div)) is None:  # was shown as --auditor POST@DIV
                 raise UsageError(f"{source}: auditors[{i}].division: no division {div!r} in the register")

@@ -53,6 +53,7 @@ from meti_pi.inspect.queries import (
     kind_ja,
     notice_states,
     open_findings,
+    recorded_confirmations,
     required_notices,
     vice_office,
 )
@@ -364,6 +365,7 @@ __all__ = [
     'open_findings',
     'parse_catalogue',
     'parse_day',
+    'recorded_confirmations',
     'required_notices',
     'vice_office',
     'year_basis',

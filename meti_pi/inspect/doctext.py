@@ -18,6 +18,7 @@ import re
 from datetime import date
 from typing import Any
 
+from meti_pi.classify.profile import FULLWIDTH_CLASS
 from meti_pi.dates import wareki
 from meti_pi.inspect.years import article_ja
 
@@ -69,7 +70,7 @@ _ISO_DAY = re.compile(
 )
 _ITEM_NUMBER = re.compile(r"(?<![0-9A-Za-z])\(([0-9]+)\)")  # 「第14条第2項(9)」: the rule's 号 as it prints them
 _CLASS = re.compile(r"管理([ABC](?:・[ABC])*)(?![A-Za-z])")
-_FULL_CLASS = str.maketrans("ABC", "ＡＢＣ")
+_FULL_CLASS = str.maketrans(FULLWIDTH_CLASS)
 # A number of the sentence (a count, an article, a month): not one inside an id, a code or a path.
 _NUMBER = re.compile(r"(?:(?<=[^\x00-\x7f]) )?(?<![0-9A-Za-z_./#:@-])([0-9]+(?:,[0-9]{3})*)(?![0-9A-Za-z_./#:@-])")
 _HOLE = 0xE000  # quoted text waits in the Private Use Area while the sentence around it is converted

@@ -3,7 +3,7 @@ contractors of a division, required notices and where they stand, incident steps
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -384,6 +384,17 @@ def notice_states(
     return out
 
 
+def recorded_confirmations(data: dict[str, Any]) -> Iterator[tuple[tuple[object, ...], dict[str, Any]]]:
+    """A contractor's recorded confirmations with their key paths: the Art. 14(3) written one, then
+    each Art. 14(4) annual one (validate's days and the due date below read them alike)."""
+    post = data.get("post_contract_confirmation")
+    if isinstance(post, dict):
+        yield ("post_contract_confirmation",), post
+    for i, c in enumerate(data.get("annual_confirmations") or []):
+        if isinstance(c, dict):
+            yield ("annual_confirmations", i), c
+
+
 def annual_confirmation_due(reg: Register, rec: Record, *, on: date) -> tuple[date | None, dict[str, Any] | None]:
     """Art. 14(4): (due date of the next confirmation, the last confirmation) for a contractor, as
     of the day `on`.
@@ -398,14 +409,15 @@ def annual_confirmation_due(reg: Register, rec: Record, *, on: date) -> tuple[da
         parsed = parse_day(day)
         return parsed is not None and parsed <= on
 
-    confirmations = [c for c in rec.data.get("annual_confirmations", []) if isinstance(c, dict) and done(c.get("date"))]
-    post = rec.data.get("post_contract_confirmation")
-    if isinstance(post, dict) and done(post.get("date")):
-        # The Art. 14(3) written confirmation covers the same 管理体制・実施体制 (as validate counts it).
-        confirmations.append(
-            {"date": post["date"], "method": "document", "ref": post.get("ref"), "post_contract": True}
-        )
-    last = max(confirmations, key=lambda c: str(c["date"]), default=None)
+    annual, post = [], []
+    for path, c in recorded_confirmations(rec.data):
+        if not done(c.get("date")):
+            continue
+        if path[0] == "annual_confirmations":
+            annual.append(c)
+        else:  # The Art. 14(3) written confirmation covers the same 管理体制・実施体制 (as validate counts it).
+            post.append({"date": c["date"], "method": "document", "ref": c.get("ref"), "post_contract": True})
+    last = max([*annual, *post], key=lambda c: str(c["date"]), default=None)
     base = parse_day(last["date"]) if last else parse_day((rec.data.get("contract") or {}).get("start"))
     return (add_months(base, months) if base else None), last
 

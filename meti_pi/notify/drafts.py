@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.classify.classification import document_rationale
+from meti_pi.classify.profile import FULLWIDTH_CLASS
 from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.dates.wareki import count as count_text
 from meti_pi.notify import notices
@@ -279,7 +280,7 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
 
 
 def _class_label(klass: str | None) -> str:
-    return {"A": "Ａ", "B": "Ｂ", "C": "Ｃ"}.get(klass or "", "（未決定）")
+    return FULLWIDTH_CLASS.get(klass or "", "（未決定）")
 
 
 def _office(w: _Writer, value: Any, gap: str) -> str:

@@ -3,6 +3,7 @@ read), and the record's schema check. Shared by validate, the domain checks and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -58,3 +59,13 @@ def schema_problems(reg: Register, records: Iterable[Record] | None = None) -> I
             yield from record_schema_problems(rec)
         else:
             yield from (Problem(rec.relpath, *p) for p in known)
+
+
+# The example a schema problem's hint ends with when the field can be given to `new` (store.schema:
+# 「…, e.g. --set scope.year=2000」): a command that has no --set shows the problem without it.
+_SET_EXAMPLE = re.compile(r", e\.g\. --set \S+$")
+
+
+def without_set_example(message: str) -> str:
+    """A schema problem's message without its `--set` example."""
+    return _SET_EXAMPLE.sub("", message)
