@@ -654,3 +654,28 @@ def test_outsourcing_stays_the_default_and_dispatch_rejects_article_14_fields(tm
     assert two.startswith("$.clauses ") and "労働者派遣" in two and "remove it" in two
     [three] = by_path["contractors/C-3.yaml"]
     assert "'dispatched_workers' is a required property" in three and "第15条" in three
+
+
+def test_a_dispatch_contract_saying_no_dispatched_workers_is_told_why(tmp_path):
+    """`present: false` on a 労働者派遣契約 said only jsonschema's "True was expected" (a review): the
+    value the conditional rule asks for comes with the rule's reason. A const outside any
+    conditional keeps jsonschema's own words."""
+    record = dispatch_contractor("C-1", terms="").replace("present: true", "present: false")
+    reg = register_from(
+        tmp_path,
+        {"divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"), "contractors/C-1.yaml": record},
+    )
+    [p] = problems_of(reg, "schema")
+    assert p.key == "$.dispatched_workers.present"
+    assert p.message.startswith("must be true here, because a 労働者派遣契約 (contract.kind: dispatch)")
+    assert "第15条" in p.message and "was expected" not in p.message
+
+
+def test_a_const_outside_a_conditional_keeps_jsonschemas_words():
+    from jsonschema import Draft202012Validator
+
+    from meti_pi.store.schema_messages import error_text
+
+    schema = {"properties": {"v": {"const": 1}}}
+    [err] = Draft202012Validator(schema).iter_errors({"v": 2})
+    assert error_text(schema, err) == "1 was expected"

@@ -21,6 +21,7 @@ from typing import Any
 from meti_pi.store.kinds import SINGLETONS
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 from meti_pi.store.schema_beyond import beyond
+from meti_pi.store.schema_messages import error_text
 
 # Where the schemas come from, when not the package (Settings.schemas; cli/ sets it from $METI_PI_SCHEMAS).
 # The one process-wide setting: every schema read below is cached by file name for the process,
@@ -59,24 +60,6 @@ def _validator(schema_file: str) -> Any:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _short(message: str) -> str:
-    return message if len(message) <= 240 else message[:237] + "..."
-
-
-def _without_value(err: Any) -> str:
-    """jsonschema's message with the value it quotes replaced by 'the value': '123456789018 is not
-    of type 'string'' put a 個人番号 typed into the wrong field on the terminal and into CI's logs
-    (a review). What the schema says (its types, enum, pattern) and the keys named stay."""
-    message = str(err.message)
-    if isinstance(err.instance, (dict, list, str, int, float)) and not isinstance(err.instance, bool):
-        shown = repr(err.instance)
-        if message.startswith(shown):
-            return "the value" + message[len(shown) :]
-        if len(shown) > 2 and shown in message and err.validator not in ("required", "additionalProperties"):
-            return message.replace(shown, "the value")
-    return message
-
-
 def valid(schema_file: str, data: Any) -> bool:
     """Whether `data` keeps to its schema (errors() would be empty), the fast way."""
     return fast_valid(schema_file, data) and not beyond(schema_file, data)
@@ -99,7 +82,7 @@ def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
                 message = f"{key!r} is not a field of this record{why or ': check its spelling, or remove it'} "
                 found.append(((*err.absolute_path, key), message + f"({_field_list(schema)} lists the fields)"))
             continue
-        found.append((tuple(err.absolute_path), _short(_without_value(err)) + teaching_hint(schema, err)))
+        found.append((tuple(err.absolute_path), error_text(schema, err) + teaching_hint(schema, err)))
     found.sort(key=lambda e: tuple(str(p) for p in e[0]))
     return found
 
