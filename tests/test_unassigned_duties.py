@@ -35,7 +35,7 @@ def test_a_beppyo_unit_with_no_division_record_is_warned_at_the_system(tmp_path:
     path, severity, message = warning
     assert (path, severity) == ("systems/SYS-1.yaml", "warning")
     assert "甲・乙" in message and "貿易経済協力局通商金融課" in message
-    assert "checklist items 8(2), 26, 27-32, 33-34 " in message  # each once (checklist 2026.3: 8(2), 26 of both)
+    assert "checklist items 8-2, 26–34 " in message  # each once (checklist 2026.3: 8-2, 26 of both, 27-32 甲, 33-34 乙)
     assert "add divisions/<id>.yaml with `name: 貿易経済協力局通商金融課`" in message
     named = DIV.format(id="tsusho", name="貿易経済協力局通商金融課", org="経済産業省")
     reg = register_from(
@@ -168,3 +168,28 @@ def test_an_auditor_with_no_division_cannot_be_said_independent(tmp_path: Path, 
         ],
     }
     assert inspection.independence_flags(reg, data) == []
+
+
+def test_the_items_named_are_the_catalogues() -> None:
+    """The 甲/乙 items in the warning are read from the catalogue's applicability rules (they were a
+    hand-kept list naming 8-2 as "8(2)"): every item a rule of the side asks is named, by its id or
+    inside a range of numbers, and no other."""
+    from meti_pi.checks.validate import _unit_items, id_ranges
+    from meti_pi.inspect.checklist import load_catalogue
+
+    assert id_ranges(["8-2", "26", "27", "28-1", "28-2", "29", "31-1", "31-2"]) == ("8-2", "26–29", "31")
+    assert id_ranges(["4-2", "10", "12-1"]) == ("4-2", "10", "12-1")
+
+    def covered(item: str, named: tuple[str, ...]) -> bool:
+        number = int(item.split("-")[0])
+        return item in named or any(
+            ("–" in r and int(r.split("–")[0]) <= number <= int(r.split("–")[1])) or r == str(number) for r in named
+        )
+
+    items = load_catalogue().items
+    for side, rules in (("甲", {"system_units", "gou"}), ("乙", {"system_units", "otsu"})):
+        named = _unit_items([side])
+        asked = [i.id for i in items if i.applies in rules]
+        assert asked and all(covered(i, named) for i in asked), (side, named)
+        assert not [i.id for i in items if i.id not in asked and covered(i.id, named)], (side, named)
+    assert _unit_items(["甲"]) == ("8-2", "26–32") and _unit_items(["乙"]) == ("8-2", "26", "33–34")

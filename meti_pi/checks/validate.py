@@ -159,9 +159,36 @@ def check_unassigned_duties(reg: Register, today: date) -> Iterator[Problem]:
     yield from _no_vice_office(reg)
 
 
-# The checklist items asked of a system's 甲 (システム管理課等) and of its 乙 (機器管理課等): checklist
-# 2026.3 asks 8(2) and 26 of both (inspect.applicability), 27-32 of 甲, 33-34 of 乙.
-_UNIT_ITEMS = ("甲", ("8(2)", "26", "27-32")), ("乙", ("8(2)", "26", "33-34"))
+# The applicability rules (inspect.applicability.APPLIES) that ask a checklist item of a system's 甲
+# (システム管理課等) and of its 乙 (機器管理課等): the items named are read from the shipped catalogue,
+# so that the message follows its next version (2026.3: 8-2 and 26 of both, 27-32 of 甲, 33-34 of 乙).
+_UNIT_RULES = ("甲", ("system_units", "gou")), ("乙", ("system_units", "otsu"))
+
+
+def _unit_items(sides: list[str]) -> tuple[str, ...]:
+    """The catalogue's items asked of the given sides (甲, 乙), in its order, as id_ranges names them."""
+    from meti_pi.inspect.checklist import load_catalogue
+
+    rules = {rule for side, of_side in _UNIT_RULES if side in sides for rule in of_side}
+    return id_ranges([i.id for i in load_catalogue().items if i.applies in rules])
+
+
+def id_ranges(ids: list[str]) -> tuple[str, ...]:
+    """Checklist item ids, a run of consecutive numbers (sub-items included) as one range:
+    8-2, 26, 27, 28-1, 28-2, 29 -> 8-2, 26–29 (an en dash: 8-2 is an item's own id)."""
+    runs: list[list[str]] = []
+    for item in ids:
+        head = item.split("-")[0]
+        last = runs[-1][-1].split("-")[0] if runs else ""
+        if head.isdigit() and last.isdigit() and int(head) in (int(last), int(last) + 1):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    out = []
+    for run in runs:
+        first, end = run[0].split("-")[0], run[-1].split("-")[0]
+        out.append(run[0] if len(run) == 1 else first if first == end else f"{first}–{end}")
+    return tuple(out)
 
 
 def _unmatched_units(reg: Register, rec: Record) -> Iterator[Problem]:
@@ -173,13 +200,13 @@ def _unmatched_units(reg: Register, rec: Record) -> Iterator[Problem]:
     pair = gou_otsu(reg, rec.data)
     if pair is None:
         return
-    missing: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-    for (side, asked), unit in zip(_UNIT_ITEMS, pair):
+    missing: dict[str, list[str]] = {}
+    for side, unit in zip(("甲", "乙"), pair, strict=True):
         if unit.name and unit.division_id is None:
-            missing.setdefault(unit.name, []).append((side, asked))
+            missing.setdefault(unit.name, []).append(side)
     for name, sides in missing.items():
-        which = "・".join(side for side, _ in sides)
-        items = "items " + ", ".join(dict.fromkeys(item for _, asked in sides for item in asked))
+        which = "・".join(sides)
+        items = "items " + ", ".join(_unit_items(sides))
         yield at(
             rec,
             ("beppyo_row",),
