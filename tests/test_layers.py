@@ -100,6 +100,10 @@ LAZY: dict[tuple[str, str], str] = {
         'incident.incidents',
     ): 'startup: incident/ only for the incident check; the focused check of a `new` of another kind never runs it',
     (
+        'checks.validate',
+        'inspect.checklist',
+    ): 'startup: the checklist catalogue (7 inspect/ modules and its YAML) only when a 甲 or 乙 has no 課等 record, to name its items',
+    (
         'checks.contractors',
         'inspect.checklist',
     ): 'startup: the Art. 14(4) rule pulls the checklist catalogue (7 inspect/ modules), only for a contractor record',
