@@ -31,8 +31,12 @@ MALICIOUS_GROUNDS = frozenset({"rule43-3", "mynumber-rule2-2"})  # 確報 60 day
 
 def _count(facts: Mapping[str, Any], files: list[FileInfo]) -> tuple[int | None, str, str]:
     """(count used, basis code, Japanese basis): the stated count, else the maximum possible."""
-    if facts.get("principals") is not None:
-        return int(facts["principals"]), "stated", "判明している本人の数"
+    stated, most = facts.get("principals"), facts.get("principals_max")
+    if stated is not None and most is not None and int(most) > int(stated):
+        # 規則43(4) 「発生したおそれ」: the count found so far is not the most the leak may reach.
+        return int(most), "max-stated", f"判明している本人の数は{int(stated)}人であるが、その上限"
+    if stated is not None:
+        return int(stated), "stated", "判明している本人の数"
     if facts.get("principals_max") is not None:
         return int(facts["principals_max"]), "max-stated", "本人の数が不明のため、その上限"
     if files and all(f.principals is not None for f in files):

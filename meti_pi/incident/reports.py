@@ -209,7 +209,9 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
         elif n == 2:
             doc.add(_or_unknown(facts.get("information_items")), "", f"関係する個人情報ファイル：{_files_line(ctx)}")
         elif n == 3:
-            if facts.get("principals") is not None:
+            if facts.get("principals") is not None and a.get("principals_basis") == "max-stated":
+                doc.add(f"{doc.count(facts['principals'])}人（判明分。最大{doc.count(a['principals'])}人）")
+            elif facts.get("principals") is not None:
                 doc.add(f"{doc.count(facts['principals'])}人")
             elif a.get("principals") is not None:
                 doc.add(f"不明（最大{doc.count(a['principals'])}人）")
@@ -391,7 +393,11 @@ def _publication(doc: _Doc, record: Mapping[str, Any]) -> None:
         f"- 概要：{_or_unknown(record.get('summary'))}",
         f"- 対象となる個人情報の項目：{_or_pending(facts.get('information_items'))}",
     )
-    if facts.get("principals") is not None:
+    if facts.get("principals") is not None and a.get("principals_basis") == "max-stated":
+        doc.add(
+            f"- 対象となる本人の数：{doc.count(facts['principals'])}人（判明分。最大{doc.count(a['principals'])}人）"
+        )
+    elif facts.get("principals") is not None:
         doc.add(f"- 対象となる本人の数：{doc.count(facts['principals'])}人")
     elif a.get("principals") is not None:
         doc.add(f"- 対象となる本人の数：調査中（最大{doc.count(a['principals'])}人）")
