@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import pytest
+from conftest import invoke, make_register
+from typer.testing import CliRunner
+
+from meti_pi.errors import UsageError
 from meti_pi.incident import incidents as inc
 from meti_pi.incident import reports as rep
 from meti_pi.store.policy import DEFAULT_POLICY
@@ -48,3 +54,66 @@ def test_report_and_publication_give_the_count_found_and_the_upper_bound() -> No
     assert "50人（判明分。最大500人）" in md
     pub = rep.render_markdown("publication", rec, ASCII)
     assert "対象となる本人の数：50人（判明分。最大500人）" in pub
+
+
+# -- contradictory facts are refused, as --cyber with --no-malicious is -----------------------
+
+
+@pytest.mark.parametrize(
+    ("facts", "known", "message"),
+    [
+        ({"principals": 150, "principals_max": 50}, "2026-04-03", "above principals_max"),
+        ({"my_number": False, "my_number_system": True}, "2026-04-03", "contradicts --no-my-number"),
+        ({"occurred_on": "2026-04-05"}, "2026-04-03", "after known_on"),
+    ],
+)
+def test_contradictory_facts_are_refused_at_open(facts: dict[str, Any], known: str, message: str) -> None:
+    top = {"known_on": known, "summary": "書類の紛失", "files": []}
+    with pytest.raises(UsageError, match=message):
+        inc.new_record(top, facts, [], SNAP, today=date(2026, 4, 10))
+
+
+def test_contradictory_facts_are_refused_at_update_only_when_given() -> None:
+    rec = record(principals_max=50, occurred_on="2026-04-01", **NOT)
+    with pytest.raises(UsageError, match="above principals_max"):
+        inc.update_record(rec, changes={"principals": 150}, files=[], on=date(2026, 4, 3), today=date(2026, 4, 10))
+    with pytest.raises(UsageError, match="after known_on"):
+        inc.update_record(
+            rec,
+            changes={},
+            top_changes={"known_on": "2026-03-31"},
+            files=[],
+            on=date(2026, 4, 3),
+            today=date(2026, 4, 10),
+        )
+    # a fact the input does not touch does not refuse an event
+    new = inc.update_record(
+        rec,
+        changes={"principals": 40},
+        event={"event": "note", "note": "x"},
+        files=[],
+        on=date(2026, 4, 3),
+        today=date(2026, 4, 10),
+    )
+    assert new["facts"]["principals"] == 40
+
+
+def test_contradictory_facts_exit_2_on_the_command_line(runner: CliRunner, tmp_path: Path) -> None:
+    root = make_register(tmp_path)
+    res = invoke(
+        runner,
+        root,
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "書類の紛失",
+        "--principals",
+        "150",
+        "--principals-max",
+        "50",
+        today="2026-04-10",
+    )
+    assert res.exit_code == 2, res.output
+    assert "above principals_max" in res.output

@@ -254,21 +254,53 @@ def rules_snapshot(policy: Mapping[str, Any], citations: Mapping[str, Any] | Non
     }
 
 
-def check_consistent(facts: Mapping[str, Any], changed: Iterable[str] | None = None) -> None:
+def check_consistent(
+    facts: Mapping[str, Any], changed: Iterable[str] | None = None, known_on: str | None = None
+) -> None:
     """Facts that cannot both be true: `cyber` (outside unauthorized access or malware suspected) is
     an act against the ministry that may have had 不正の目的 (PPC 規則43(3)), which `malicious: false`
     denies. Which one is wrong is the officer's to say: refused, not resolved (the 確報 is due on
-    day 60 under item 3 by 規則44 (FROM MEMORY: policy), on day 30 without it). `changed`: the facts this input gives (the others
-    are the record's)."""
-    if facts.get("cyber") is True and facts.get("malicious") is False:
-        given = set(changed) if changed is not None else {"cyber", "malicious"}
+    day 60 under item 3 by 規則44 (FROM MEMORY: policy), on day 30 without it). Refused alike: a count
+    found above its own upper bound, a 個人番号 system (番号法規則2(1)) without 個人番号, an occurrence
+    after the known day. `changed`: the facts (and top-level keys) this input gives, the others being
+    the record's; a pair this input does not touch is not checked, so a record that holds it from
+    before is not refused its events."""
+    touched = set(changed) if changed is not None else None
+
+    def given(*keys: str) -> bool:
+        return touched is None or bool(touched & set(keys))
+
+    count, most = facts.get("principals"), facts.get("principals_max")
+    if count is not None and most is not None and count > most and given("principals", "principals_max"):
+        raise UsageError(
+            f"principals ({count}) is above principals_max ({most}): the count found cannot exceed its upper "
+            "bound; correct one of them (--principals / --principals-max, or --unset principals_max)"
+        )
+    if (
+        facts.get("my_number_system") is True
+        and facts.get("my_number") is False
+        and given("my_number", "my_number_system")
+    ):
+        raise UsageError(
+            "--my-number-system (my_number_system: true) contradicts --no-my-number (my_number: false): a system "
+            "managing 特定個人情報 (番号法規則2(1)) is in question only where 個人番号 is involved; state "
+            "--my-number, or --no-my-number-system"
+        )
+    occurred = facts.get("occurred_on")
+    if occurred is not None and known_on is not None and str(occurred) > known_on and given("occurred_on", "known_on"):
+        raise UsageError(
+            f"occurred_on {occurred} is after known_on {known_on}: an event becomes known on or after the day "
+            "it occurred; correct --occurred-on or --known-on"
+        )
+    if facts.get("cyber") is True and facts.get("malicious") is False and given("cyber", "malicious"):
+        said_now = touched if touched is not None else {"cyber", "malicious"}
         option = {"cyber": "--cyber (cyber: true)", "malicious": "--no-malicious (malicious: false)"}
         recorded = {"cyber": "the recorded cyber: true", "malicious": "the recorded malicious: false"}
         said = (
             f"{option['cyber']} and {option['malicious']} contradict each other"
-            if {"cyber", "malicious"} <= given
+            if {"cyber", "malicious"} <= said_now
             else f"{option['cyber']} contradicts {recorded['malicious']}"
-            if "cyber" in given
+            if "cyber" in said_now
             else f"{option['malicious']} contradicts {recorded['cyber']}"
         )
         raise UsageError(

@@ -37,7 +37,7 @@ def new_record(
         "facts": full_facts(facts),
         "rules_snapshot": dict(snapshot),
     }
-    check_consistent(record["facts"])
+    check_consistent(record["facts"], known_on=record["known_on"])
     record["assessment"] = assess(record["facts"], files, Rules.from_snapshot(snapshot), known_on=known, on=known)
     record["events"] = [{"event": "opened", "on": today.isoformat(), "recorded_on": today.isoformat()}]
     record["chain"] = chain(record)
@@ -114,8 +114,8 @@ def update_record(
             diff[key] = {"from": record.get(key), "to": value}
             new[key] = value
     new["facts"] = facts
-    if {"cyber", "malicious"} & set(changes):  # a record that holds both from before is not refused its events
-        check_consistent(facts, changes)
+    # Only the pairs this input touches: a record that holds one from before is not refused its events.
+    check_consistent(facts, {*changes, *(top_changes or {})}, known_on=known.isoformat())
     if new_snapshot is not None:
         new["rules_snapshot"] = dict(new_snapshot)
         events.append(
