@@ -10,7 +10,8 @@ from typing import Any
 from meti_pi.actions.notify_drafting import EVENT_ARTICLES, _file_record, _not_after_today
 from meti_pi.actions.transaction import transaction
 from meti_pi.classify import screening
-from meti_pi.errors import UsageError
+from meti_pi.errors import RuleViolation, UsageError
+from meti_pi.inspect.provisions import barred_for_my_number
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 
@@ -64,6 +65,16 @@ def log_event(
     if kind == "provision" and not (recipient and recipient.strip()):
         raise UsageError("a provision (Art. 12) needs --recipient: to whom the data was provided")
     rec = _file_record(Register.load(root, settings=settings), file_id)
+    if (
+        kind == "provision"
+        and (rec.data.get("characteristics") or {}).get("my_number") is True
+        and barred_for_my_number(basis)
+    ):
+        raise RuleViolation(
+            "--basis cites 個人情報保護法第69条第2項第2号～第4号, which 番号法第30条第1項 takes away for "
+            f"特定個人情報: files/{rec.id} holds 個人番号, whose provision rests on 番号法第19条 alone; "
+            "give the item of 番号法第19条 (e.g. 番号法第19条第2号). Nothing was written."
+        )
     on = on or today
     _not_after_today(on, today, "event date")
     event: dict[str, Any] = {

@@ -42,3 +42,10 @@ def coverage(basis: object) -> str:
     if cites and all(p == 2 and items and set(items) == {1} for p, items in cites):
         return EXCLUDED
     return UNKNOWN
+
+
+def barred_for_my_number(basis: object) -> bool:
+    """True when `basis` cites APPI 69(2)(ii)-(iv), which 番号法 Art. 30(1) switches off for
+    特定個人情報 held by a 行政機関等 (legal brief §1.5, VERIFIED): no basis for providing it."""
+    cites = _cites(basis) if isinstance(basis, str) else []
+    return any(p == 2 and any(n in (2, 3, 4) for n in items) for p, items in cites)

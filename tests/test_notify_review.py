@@ -1,0 +1,40 @@
+"""Outside legal review of `notify` (規程 Arts. 35, 36, 38; APPI 69, 74; 番号法 19, 30)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import invoke, make_register
+from typer.testing import CliRunner
+
+MY_NUMBER_FILE = "F-2026-WS4AX4"  # example register: 個人番号関係事務 (支払調書), my_number: true
+
+
+@pytest.mark.parametrize(
+    "basis", ["個人情報保護法第69条第2項第3号", "個人情報保護法第６９条第２項第４号", "APPI 69(2)(ii)-(iv)"]
+)
+def test_provision_of_my_number_data_on_appi_69_2_ii_to_iv_is_refused(
+    runner: CliRunner, tmp_path: Path, basis: str
+) -> None:
+    # 番号法30(1) switches off APPI 69(2)(ii)-(iv) for 特定個人情報 (legal brief §1.5, VERIFIED).
+    root = make_register(tmp_path, example=True)
+    args = ("notify", "log", MY_NUMBER_FILE, "--kind", "provision", "--summary", "支払調書データの提供")
+    result = invoke(runner, root, *args, "--recipient", "某庁", "--basis", basis)
+    assert result.exit_code == 1, result.output
+    assert "番号法第19条" in result.output
+    assert "events" not in (root / "ledger" / f"{MY_NUMBER_FILE}.yaml").read_text(encoding="utf-8")
+
+
+def test_provision_of_my_number_data_on_its_own_basis_is_logged(runner: CliRunner, tmp_path: Path) -> None:
+    root = make_register(tmp_path, example=True)
+    args = ("notify", "log", MY_NUMBER_FILE, "--kind", "provision", "--summary", "支払調書の提出")
+    result = invoke(runner, root, *args, "--recipient", "税務署", "--basis", "番号法第19条第2号")
+    assert result.exit_code == 0, result.output
+
+
+def test_provision_of_other_data_on_appi_69_2_iii_is_logged(runner: CliRunner, tmp_path: Path) -> None:
+    root = make_register(tmp_path, example=True)
+    args = ("notify", "log", "F-2026-S1J6E5", "--kind", "provision", "--summary", "審査のための提供")
+    result = invoke(runner, root, *args, "--recipient", "某庁", "--basis", "個人情報保護法第69条第2項第3号")
+    assert result.exit_code == 0, result.output
