@@ -38,3 +38,17 @@ def test_provision_of_other_data_on_appi_69_2_iii_is_logged(runner: CliRunner, t
     args = ("notify", "log", "F-2026-S1J6E5", "--kind", "provision", "--summary", "審査のための提供")
     result = invoke(runner, root, *args, "--recipient", "某庁", "--basis", "個人情報保護法第69条第2項第3号")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("file_id", ["F-2026-WS4AX4", "F-2026-CT38TF"])
+def test_appi_74_3_notice_refused_for_a_file_still_held_above_the_threshold(
+    runner: CliRunner, tmp_path: Path, file_id: str
+) -> None:
+    # APPI 74(3): the notice follows the end of holding or the fall under 74(2)(ix); neither happened
+    # (WS4AX4 was notified, CT38TF never was; both are held, with 1,000 本人 or more).
+    root = make_register(tmp_path, example=True)
+    before = sorted(p.name for p in (root / "notifications").iterdir())
+    result = invoke(runner, root, "notify", "record", file_id, "--kind", "appi-74-3", "--on", "2026-11-20")
+    assert result.exit_code == 1, result.output
+    assert "74(3)" in result.output and "holding.end" in result.output
+    assert sorted(p.name for p in (root / "notifications").iterdir()) == before

@@ -297,6 +297,13 @@ def record_ppc_notice(
     ) as tx:
         reg = tx.register()
         rec = _file_record(reg, file_id)
+        if kind == "appi-74-3" and not any(r.kind == kind for r in notices.ppc_requirements(reg, rec, on)):
+            # APPI 74(3): 遅滞なく after a notified file stops being held or falls under 74(2)(ix).
+            raise RuleViolation(
+                f"files/{rec.id}: no APPI 74(3) notice can be recorded on {on.isoformat()}: it follows the end of "
+                "holding (holding.end on or before that day) or the fall below 1,000 本人 (74(2)(ix)) of a file "
+                f"notified to the PPC, and files/{rec.id}.yaml shows neither; record that first. Nothing was written."
+            )
         earlier = [
             r
             for r in reg.of_kind("notifications")
