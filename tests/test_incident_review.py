@@ -117,3 +117,20 @@ def test_contradictory_facts_exit_2_on_the_command_line(runner: CliRunner, tmp_p
     )
     assert res.exit_code == 2, res.output
     assert "above principals_max" in res.output
+
+
+# -- a report drafted although not reportable does not claim APPI 68(1) as its basis ----------
+
+
+@pytest.mark.parametrize("kind", ["preliminary", "final"])
+def test_unreportable_draft_does_not_say_it_is_made_under_article_68(kind: str) -> None:
+    rec = record(principals=5, **NOT)
+    assert rec["assessment"]["ppc_report"] is False
+    md = rep.render_markdown(kind, rec, ASCII)
+    assert "第68条第1項の規定に基づき" not in md
+    assert "報告の対象となる事態には該当しないと判断していますが" in md
+
+
+def test_reportable_draft_keeps_its_basis() -> None:
+    rec = record(principals=150, **NOT)
+    assert "個人情報の保護に関する法律第68条第1項の規定に基づき" in rep.render_markdown("final", rec, ASCII)

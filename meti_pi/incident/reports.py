@@ -172,7 +172,16 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     doc.add("個人情報保護委員会　御中", "", center(draft_title(kind, record), bold=True), "")
     law = _report_law(record)
     stage = "速報として、現時点で判明している事項を" if kind == "preliminary" else "確報として、"
-    doc.add(f"　{law}の規定に基づき、{stage}下記のとおり報告します。", "", center("記"), "")
+    if _basis_grounds(record):
+        doc.add(f"　{law}の規定に基づき、{stage}下記のとおり報告します。", "", center("記"), "")
+    else:  # drafted although not reportable: the letter must not claim APPI 68(1) as its basis
+        doc.add(
+            f"　下記の事態は、{APPI_LAW}の規定による報告の対象となる事態には該当しないと判断していますが、"
+            f"参考までに、{stage}下記のとおり報告します。",
+            "",
+            center("記"),
+            "",
+        )
     doc.add("## 報告の区分", "")
     doc.add(f"- 区分：{'速報' if kind == 'preliminary' else '確報'}")
     doc.add(f"- 覚知日（いずれかの部署が知った日）：{doc.date(record.get('known_on'))}")
