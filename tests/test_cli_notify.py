@@ -527,8 +527,15 @@ def test_record_refuses_an_unknown_kind(runner, tmp_path):
 # -- the 台帳 event log ----------------------------------------------------------------------------------
 
 
+def notified(runner, root: Path, tmp_path: Path) -> Path:
+    """The register with F-2026-AAAAAA's 35(1) notice drafted and submitted (the 台帳's subject, Art. 38)."""
+    (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"]
+    assert run(runner, root, "submit", d["id"], "--on", "2026-03-18", today="2026-03-19").exit_code == 0
+    return root
+
+
 def test_log_appends_events_to_the_ledger(runner, tmp_path):
-    root = register(tmp_path)
+    root = notified(runner, register(tmp_path), tmp_path)
     result = run(
         runner,
         root,
@@ -571,6 +578,23 @@ def test_log_appends_events_to_the_ledger(runner, tmp_path):
     ]
     assert events[0]["recipient"] == "会計検査院" and events[1]["method"] == "溶解"
     assert invoke(runner, root, "validate").exit_code == 0
+
+
+def test_log_of_a_file_never_notified_is_refused(runner, tmp_path):
+    """Art. 38: the 台帳 is kept of the files notified to the 副総括 (an outside legal review: a 台帳
+    entry was made for a file with no notice at all); a drafted notice is not yet one received."""
+    root = register(tmp_path)
+    args = ["log", "F-2026-AAAAAA", "--kind", "use", "--summary", "窓口で閲覧", "--on", "2026-11-20"]
+    before = git(root, "rev-parse", "HEAD")
+    result = run(runner, root, *args)
+    assert result.exit_code == 1 and "no Art. 35/36 notice made" in result.output and "規程第38条" in result.output
+    draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")
+    drafted = git(root, "rev-parse", "HEAD")
+    assert drafted != before
+    assert run(runner, root, *args).exit_code == 1 and git(root, "rev-parse", "HEAD") == drafted
+    assert not (root / "ledger" / "F-2026-AAAAAA.yaml").exists() or "events" not in load_yaml(
+        root / "ledger" / "F-2026-AAAAAA.yaml"
+    )
 
 
 @pytest.mark.parametrize(

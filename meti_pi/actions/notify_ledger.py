@@ -12,6 +12,8 @@ from meti_pi.actions.transaction import transaction
 from meti_pi.classify import screening
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.inspect.provisions import barred_for_my_number
+from meti_pi.notify.recorded import notices_of_files
+from meti_pi.notify.requirements import MADE_STATES
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 
@@ -64,17 +66,6 @@ def log_event(
         raise UsageError("--summary is required: what happened (without personal data)")
     if kind == "provision" and not (recipient and recipient.strip()):
         raise UsageError("a provision (Art. 12) needs --recipient: to whom the data was provided")
-    rec = _file_record(Register.load(root, settings=settings), file_id)
-    if (
-        kind == "provision"
-        and (rec.data.get("characteristics") or {}).get("my_number") is True
-        and barred_for_my_number(basis)
-    ):
-        raise RuleViolation(
-            "--basis cites 個人情報保護法第69条第2項第2号～第4号, which 番号法第30条第1項 takes away for "
-            f"特定個人情報: files/{rec.id} holds 個人番号, whose provision rests on 番号法第19条 alone; "
-            "give the item of 番号法第19条 (e.g. 番号法第19条第2号). Nothing was written."
-        )
     on = on or today
     _not_after_today(on, today, "event date")
     event: dict[str, Any] = {
@@ -86,6 +77,25 @@ def log_event(
     for name, value in (("recipient", recipient), ("basis", basis), ("method", method), ("ref", ref)):
         if value and value.strip():
             event[name] = _screen(f"--{name}", value)
+    reg = Register.load(root, settings=settings)
+    rec = _file_record(reg, file_id)
+    if not any(n.data.get("state") in MADE_STATES for n in notices_of_files(reg, [rec.id]).get(rec.id, [])):
+        # Art. 38: the 台帳 is kept of what the 副総括 was notified of (Arts. 35/36), nothing else.
+        raise RuleViolation(
+            f"files/{rec.id} has no Art. 35/36 notice made (submitted or acknowledged): the 台帳 is kept of the "
+            "保有個人情報等 the 副総括 was notified of (規程第38条); make the notice first (`meti-pi notify "
+            f"{rec.id}`, then `meti-pi notify submit` with the day it was given). Nothing was written."
+        )
+    if (
+        kind == "provision"
+        and (rec.data.get("characteristics") or {}).get("my_number") is True
+        and barred_for_my_number(basis)
+    ):
+        raise RuleViolation(
+            "--basis cites 個人情報保護法第69条第2項第2号～第4号, which 番号法第30条第1項 takes away for "
+            f"特定個人情報: files/{rec.id} holds 個人番号, whose provision rests on 番号法第19条 alone; "
+            "give the item of 番号法第19条 (e.g. 番号法第19条第2号). Nothing was written."
+        )
     labels = {
         "provision": "provision (Art. 12)",
         "purpose_change": "purpose change (Art. 9(3))",
