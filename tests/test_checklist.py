@@ -727,6 +727,34 @@ findings:
     assert not [i for i in cl.build(reg, "jinji", 2025, date(2025, 12, 1)).items if i.scope == "finding"]
 
 
+def test_the_report_to_the_head_counts_the_findings_of_earlier_years_still_open(tmp_path):
+    """41-2's evidence said 未是正の指摘 0件 beside two overdue findings carried from the year before (a
+    review of the example register's inspect output): the open findings of earlier years are counted."""
+    record = """
+schema_version: 1
+id: jinji
+year: 2025
+division: jinji
+catalogue_version: '2026.1'
+answers:
+  - {item: '8-4', article: '8(4)', answer: 'no', source: officer}
+findings:
+  - {id: 1, item: '8-4', article: '8(4)', text: 研修の機会がない, action: 研修に参加させる, owner: 人事課長, due: '2026-03-31', status: open}
+  - {id: 2, item: '8-3', article: '8(3)', text: 済んだ指摘, action: 受講, owner: 人事課長, due: '2026-03-31', status: closed, closed_on: '2026-02-01'}
+"""
+    vice = division("pi", "大臣官房個人情報保護室", post="大臣官房個人情報保護室長")
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/pi.yaml": vice,
+            "inspections/2025/jinji.yaml": record,
+        },
+    )
+    [evidence] = _prefill(reg, "pi", "41-2").evidence
+    assert "当年度の点検記録 0件、当年度の未是正の指摘 0件、前年度以前の未是正の指摘 1件" in evidence
+
+
 def test_unknown_division_cannot_run(typed):
     with pytest.raises(MetiPiError, match="no division 'nope'"):
         cl.build(typed, "nope", 2026, TODAY)

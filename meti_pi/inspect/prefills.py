@@ -18,6 +18,7 @@ from meti_pi.inspect.queries import (
     held_during,
     incident_steps,
     kind_ja,
+    open_findings,
     subcontractors,
 )
 from meti_pi.store import refs
@@ -474,8 +475,14 @@ def _inspections_received(ctx: Context, _: Record | None) -> Prefill | None:
         for f in r.data.get("findings") or []
         if isinstance(f, dict) and f.get("status", "open") == "open"
     )
+    # the findings of earlier years still open (overdue or carried) are what 41(2) most likely reports
+    carried = sum(1 for _, _, rec in open_findings(ctx.reg, before_year=ctx.year) if rec.kind == "inspections")
     return Prefill(
-        None, (f"当年度の点検記録 {len(done)}件、未是正の指摘 {open_}件（総括への報告の要否は副総括が判断する）",)
+        None,
+        (
+            f"当年度の点検記録 {len(done)}件、当年度の未是正の指摘 {open_}件、前年度以前の未是正の指摘 {carried}件"
+            "（総括への報告の要否は副総括が判断する）",
+        ),
     )
 
 
