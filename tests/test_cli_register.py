@@ -383,6 +383,26 @@ def test_init_and_commit_take_dry_run(tmp_path, runner, monkeypatch):
     assert invoke(runner, root, "commit", "policy.yaml", "--dry-run").exit_code == 1  # validated as for real
 
 
+def test_init_refused_leaves_no_folder_and_no_git_repository(tmp_path, runner, monkeypatch):
+    """`init` refused for want of a git identity (exit 3) left DIR behind, and outside a work tree
+    the `git init` it ran: a refused command writes nothing."""
+    from meti_pi.cli import app
+
+    for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(key)
+    config = tmp_path.parent / f"{tmp_path.name}.gitconfig"  # no name, none guessed from the host
+    config.write_text("[user]\n\tuseConfigOnly = true\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["--today", "2026-11-26", "init", "deep/reg"])
+    assert result.exit_code == 3 and "identity" in result.stderr, result.output
+    assert list(tmp_path.iterdir()) == []  # neither deep/reg nor deep/reg/.git
+    git(tmp_path, "init", "-q")  # inside a work tree: the folder is not left behind either
+    result = runner.invoke(app, ["--today", "2026-11-26", "init", "reg"])
+    assert result.exit_code == 3, result.output
+    assert not (tmp_path / "reg").exists()
+
+
 def test_a_comment_line_a_hand_edit_adds_is_screened(tmp_path, runner, monkeypatch):
     """A review committed `# 本人: 山田太郎 個人番号 123456789018 taro@example.com` in an incident."""
     root = make_register(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,27 +36,46 @@ def init_register(
         raise MetiPiError(f"{directory} already holds a register ({REGISTER_FILE}); nothing done")
     if dry_run:
         return "", sorted(list_record_files(template_dir()))
+    created = [d for d in (directory, *directory.parents) if not d.exists()]  # deepest first
     directory.mkdir(parents=True, exist_ok=True)
+    made_repo = False
     try:
-        gitlayer.repo_of(directory)
-    except MetiPiError:
-        gitlayer.git(directory, "init", "-q")
-    template = template_dir()
-    files = sorted(list_record_files(template))
-    with transaction(
-        directory,
-        command="init",
-        summary="initialise the register (rule facts: 別表, roles, policy, citations)",
-        article="5",
-        today=today,
-        subject_record="register",
-        settings=settings,
-    ) as tx:
-        for rel in files:
-            text = (template / rel).read_text(encoding="utf-8")
-            tx.write_text(rel, _rebase_modeline(text, rel))
-        files += write_schema_copy(tx)
+        try:
+            gitlayer.repo_of(directory)
+        except MetiPiError:
+            gitlayer.git(directory, "init", "-q")
+            made_repo = True
+        template = template_dir()
+        files = sorted(list_record_files(template))
+        with transaction(
+            directory,
+            command="init",
+            summary="initialise the register (rule facts: 別表, roles, policy, citations)",
+            article="5",
+            today=today,
+            subject_record="register",
+            settings=settings,
+        ) as tx:
+            for rel in files:
+                text = (template / rel).read_text(encoding="utf-8")
+                tx.write_text(rel, _rebase_modeline(text, rel))
+            files += write_schema_copy(tx)
+    except BaseException:
+        _undo_init(directory, created, made_repo)
+        raise
     return tx.commit_sha or "", files
+
+
+def _undo_init(directory: Path, created: list[Path], made_repo: bool) -> None:
+    """A refused `init` leaves nothing behind: the repository its `git init` made (no commit in it)
+    and the folders it created, while they hold nothing else."""
+    if made_repo and not gitlayer.git(directory, "rev-parse", "--verify", "-q", "HEAD", check=False).strip():
+        shutil.rmtree(directory / ".git", ignore_errors=True)
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (or not ours to remove): leave it and its parents
 
 
 def _rebase_modeline(text: str, rel: str) -> str:
