@@ -346,6 +346,17 @@ def test_audit_usage_errors(runner, root, tmp_path):
     assert invoke(runner, root, "audit", "findings", "AUD-2026-NOPE00", str(tmp_path / "f.yaml")).exit_code == 2
 
 
+def test_audit_findings_unknown_key_names_the_keys_allowed(runner, root, tmp_path):
+    """`finding:` for `text:` said only `unknown key(s) finding`: not what to write instead (the
+    answers file's message lists them; the README does not document the findings file's keys)."""
+    result = invoke(runner, root, "audit", "new", "--title", "定期監査", "--json")
+    aid = json.loads(result.stdout)["id"]
+    findings = write(tmp_path / "f.yaml", "findings:\n  - division: jinji\n    article: 14\n    finding: 未実施\n")
+    result = invoke(runner, root, "audit", "findings", aid, str(findings))
+    assert result.exit_code == 2
+    assert "f.yaml:2: findings[0]: unknown key(s) finding; allowed: division, article, text, action" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("text", "where"),
     [

@@ -227,9 +227,12 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
         where = f"{source}: {listed}[{n}]"
         if not isinstance(f, dict):
             raise UsageError(f"{where}: expected a mapping")
-        extra = set(f) - {"division", "article", "text", "action", "owner", "due", "escalate", "note"}
+        allowed = ("division", "article", "text", "action", "owner", "due", "escalate", "note")
+        extra = set(f) - set(allowed)
         if extra:
-            raise UsageError(f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}")
+            raise UsageError(
+                f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}; allowed: {', '.join(allowed)}"
+            )
         for k in ("division", "article", "text"):
             if not f.get(k):
                 raise UsageError(f"{where}: missing `{k}`")
