@@ -604,6 +604,31 @@ def test_closing_a_closed_incident_says_so(runner: CliRunner, tmp_path: Path) ->
     assert "cannot be closed yet" not in result.output and head(root) == before
 
 
+def test_close_refused_names_each_problem_at_its_line_with_the_incident_id(runner: CliRunner, root: Path) -> None:
+    """`incident close` printed `incidents/X.yaml: $.events: ... incident update ID --event ...`:
+    no line where validate gives one, and the text `ID` where the command needs the incident's id."""
+    iid = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--principals",
+        "2",
+    )["id"]
+    text = (root / "incidents" / f"{iid}.yaml").read_text(encoding="utf-8").splitlines()
+    events = next(n for n, line in enumerate(text, start=1) if line.startswith("events:"))
+    refused = run(runner, root, "2026-04-03", "incident", "close", iid)
+    assert refused.exit_code == 1
+    assert f"incidents/{iid}.yaml:{events}: $.events: error[incident-step-pending]" in refused.stderr
+    assert f"`meti-pi incident update {iid} --event report-to-manager --on DATE`" in refused.stderr
+    assert "update ID " not in refused.stderr
+
+
 def test_cyber_with_no_malicious_is_refused_not_taken_as_malicious(runner: CliRunner, root: Path) -> None:
     """--cyber implies 不正の目的のおそれ (規則43(3): 確報 on day 60); with an explicit --no-malicious
     it was silently taken as malicious, a deadline a month later than the one the officer's

@@ -211,7 +211,7 @@ def close_incident(
             raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
         doc = tx.edit(key)
         fresh = to_plain(doc)
-        problems = incidents.close_problems(fresh, f"{key}.yaml", today)
+        problems = incidents.close_problems(fresh, f"{key}.yaml", today, tx.register().get("incidents", incident_id))
         if problems:
             raise RuleViolation(
                 f"{key} cannot be closed yet ({len(problems)} open requirement(s); nothing was written)",

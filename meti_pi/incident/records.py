@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meti_pi.errors import Problem, UsageError
 from meti_pi.incident.assessment import assess
 from meti_pi.incident.chain import STEPS, chain, next_due, overdue
 from meti_pi.incident.facts import FileInfo, Rules, check_consistent, full_facts
+from meti_pi.store import yamlload
 from meti_pi.store.problems import at as problem_at
+
+if TYPE_CHECKING:
+    from meti_pi.store.register import Record
 
 
 def new_record(
@@ -166,12 +170,17 @@ def update_record(
     return _ordered(new)
 
 
-def close_problems(record: Mapping[str, Any], relpath: str, today: date) -> list[Problem]:
-    """Why the incident may not be closed yet (empty: it may). Art. 40 and the pending reports."""
+def close_problems(record: Mapping[str, Any], relpath: str, today: date, rec: Record | None = None) -> list[Problem]:
+    """Why the incident may not be closed yet (empty: it may). Art. 40 and the pending reports;
+    located at their lines in `rec` (the record's file) when given."""
     problems: list[Problem] = []
+    rid = record.get("id") or "ID"
 
     def need(code: str, message: str, key: str) -> None:
-        problems.append(Problem(relpath, None, code, message, "error", key))
+        if rec is not None:
+            problems.append(problem_at(rec, yamlload.key_steps(key), code, message))
+        else:
+            problems.append(Problem(relpath, None, code, message, "error", key))
 
     if record.get("state") == "closed":
         need("incident-closed", "already closed", "$.state")
@@ -183,7 +192,7 @@ def close_problems(record: Mapping[str, Any], relpath: str, today: date) -> list
         if not facts.get("cause"):
             need(
                 "incident-cause",
-                "Art. 40(1): record the cause analysis (`incident update ID --cause TEXT`)",
+                f"Art. 40(1): record the cause analysis (`meti-pi incident update {rid} --cause TEXT`)",
                 "$.facts.cause",
             )
         if not facts.get("measures_done"):
@@ -203,7 +212,7 @@ def close_problems(record: Mapping[str, Any], relpath: str, today: date) -> list
             need(
                 "incident-step-pending",
                 f"Art. {step['article']}: {step['step']} ({step['title']}) is not recorded; "
-                f"record it with `incident update ID --event {step['step']} --on DATE`",
+                f"record it with `meti-pi incident update {rid} --event {step['step']} --on DATE`",
                 "$.events",
             )
     return problems
