@@ -403,6 +403,22 @@ def test_init_refused_leaves_no_folder_and_no_git_repository(tmp_path, runner, m
     assert not (tmp_path / "reg").exists()
 
 
+def test_a_hand_edit_putting_personal_data_in_a_field_is_refused_at_its_line(tmp_path, runner, monkeypatch):
+    """`commit` refused it as `divisions/x.yaml: $.notes: looks like ...`: no line, where the file
+    the officer edited has one."""
+    root = make_register(
+        tmp_path, {"divisions/kanbo-somu.yaml": "name: 大臣官房総務課\norg: 経済産業省\nmanager_post: 総務課長\n"}
+    )
+    path = root / "divisions" / "kanbo-somu.yaml"
+    path.write_text(path.read_text() + "notes: 担当 taro@example.com\n")
+    monkeypatch.chdir(root)
+    before = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "commit", "divisions/kanbo-somu.yaml")
+    assert result.exit_code == 2, result.output
+    assert "divisions/kanbo-somu.yaml:4: $.notes: looks like it holds personal data" in result.stderr
+    assert "taro@" not in result.output and git(root, "rev-parse", "HEAD") == before
+
+
 def test_a_comment_line_a_hand_edit_adds_is_screened(tmp_path, runner, monkeypatch):
     """A review committed `# 本人: 山田太郎 個人番号 123456789018 taro@example.com` in an incident."""
     root = make_register(tmp_path)

@@ -288,7 +288,8 @@ def test_hand_edits_committed_with_meti_pi_commit_are_screened(runner, tmp_path)
     head = git(reg, "rev-parse", "HEAD")
     result = invoke(runner, reg, "commit", str(path))
     _refused(result, "4321")
-    assert "systems/SYS-2026-41KAXG.yaml: $.description" in result.output
+    line = next(n for n, text in enumerate(original.splitlines(), 1) if text.startswith("description: "))
+    assert f"systems/SYS-2026-41KAXG.yaml:{line}: $.description" in result.output  # the edited file's line
     assert git(reg, "rev-parse", "HEAD") == head
     # Text already committed is not screened again: an unrelated edit of the same record goes through.
     path.write_text(

@@ -73,7 +73,7 @@ def commit_paths(
         changed = {rel: texts[rel] for rel in candidates}
         if not changed:
             return None
-        _screen_free_text(root, changed, head_texts)  # #15: hand edits too
+        _screen_free_text(root, changed, head_texts, on_disk=True)  # #15: hand edits too
         from meti_pi.classify.screening import check_text
 
         check_text("-m (the commit subject)", summary, "refuse", "A commit subject stays in the trail for good")

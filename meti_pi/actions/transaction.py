@@ -403,9 +403,12 @@ def _pair(p: Problem) -> object:
     return None if pair is None else (p.code, pair)
 
 
-def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str, str | None] | None = None) -> None:
+def _screen_free_text(
+    root: Path, texts: dict[str, str | None], before: dict[str, str | None] | None = None, *, on_disk: bool = False
+) -> None:
     """Every changed record's new free text (fields marked x-meti-pi-screen) is screened against
-    its text `before` (default: the work tree's)."""
+    its text `before` (default: the work tree's); `on_disk`: `texts` are the files as the officer
+    edited them (a hand commit), so a refusal names the field's line."""
     from meti_pi.classify import screening
 
     for rel, text in texts.items():
@@ -425,7 +428,7 @@ def _screen_free_text(root: Path, texts: dict[str, str | None], before: dict[str
             old = yamlload.load(old_text) if old_text is not None else None
         except (yamlload.YamlFault, UnicodeError, ValueError):
             continue  # validation reports it
-        screening.check_record(rel, schema.load_schema(kind.schema_file), new, old)
+        screening.check_record(rel, schema.load_schema(kind.schema_file), new, old, text if on_disk else None)
 
 
 def _current(root: Path, relpath: str) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from meti_pi.classify.checkdigits import corporate_number_valid, digits_only, luhn_valid, my_number_valid
 from meti_pi.errors import UsageError
+from meti_pi.store import yamlload
 from meti_pi.store.schema import SCREEN_KEYWORD, local_ref
 
 KIND_JA: dict[str, str] = {
@@ -292,14 +293,16 @@ def screened_strings(
             yield from screened_strings(items, value, f"{path}[{i}]", root, marked)
 
 
-def check_record(relpath: str, schema: Any, new: Any, old: Any) -> None:
+def check_record(relpath: str, schema: Any, new: Any, old: Any, text: str | None = None) -> None:
     """Refuse (UsageError, exit 2) a record change that writes personal data into a free-text field.
 
     Only text the change brings is screened (a string not already in the record as it was): a
     command is never blocked by what someone committed by hand before (for incidents, validate
     warns of it; hand edits committed with `meti-pi commit` are not screened here).
     """
-    before = {text for _, text in screened_strings(schema, old)} if old is not None else set()
-    for path, text in screened_strings(schema, new):
-        if text not in before:
-            check_text(f"{relpath}: {path}", text, "refuse", "A register record must not hold personal data")
+    before = {value for _, value in screened_strings(schema, old)} if old is not None else set()
+    for path, value in screened_strings(schema, new):
+        if value not in before:
+            line = yamlload.locate(text, yamlload.key_steps(path)) if text is not None else None
+            where = f"{relpath}:{line}: {path}" if line else f"{relpath}: {path}"
+            check_text(where, value, "refuse", "A register record must not hold personal data")
