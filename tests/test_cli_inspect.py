@@ -148,7 +148,10 @@ def test_answers_file_errors_exit_2(runner, root, tmp_path):
     assert result.exit_code == 2 and "perhaps" in result.stderr
     unknown = write(tmp_path / "unknown.yaml", "division: jinji\nanswers:\n  '27': yes\n")
     result = invoke(runner, root, "inspect", "--answers", str(unknown))
-    assert result.exit_code == 2 and "not in the 2026 checklist of jinji: 27" in result.stderr
+    assert (
+        result.exit_code == 2
+        and f"{unknown}:3: answers.27: not an item of the 2026 checklist of jinji" in result.stderr
+    )
     nodiv = write(tmp_path / "nodiv.yaml", "answers:\n  '8-4': yes\n")
     assert invoke(runner, root, "inspect", "--answers", str(nodiv)).exit_code == 2
     assert invoke(runner, root, "inspect", "--answers", str(tmp_path / "missing.yaml")).exit_code == 2
@@ -487,3 +490,14 @@ def test_an_answers_file_entry_at_fault_is_named_with_its_line(runner, root, tmp
     )
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
     assert result.exit_code == 2 and f"{answers}:5: answers.8-4: " in result.stderr
+
+
+def test_an_answer_for_an_item_not_in_the_checklist_is_named_at_its_line(runner, root, tmp_path):
+    """It said `answers for item(s) not in the 2026 checklist of jinji: 99-9` with no file or line."""
+    answers = write(
+        tmp_path / "a.yaml", 'division: jinji\ninspected_on: 2026-10-01\nanswers:\n  "8-3": yes\n  "99-9": yes\n'
+    )
+    before = head(root)
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
+    assert result.exit_code == 2 and f"{answers}:5: answers.99-9: not an item of the 2026 checklist" in result.stderr
+    assert "meti-pi inspect --year 2026 --division jinji" in result.stderr and head(root) == before

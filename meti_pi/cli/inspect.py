@@ -266,6 +266,14 @@ def _record(
         if not division:
             raise UsageError(f"{answers}: name the division (`division:` in the file or --division)")
         checklist = cl.build(reg, division, year, st.today)
+        unknown = [k for k in given.answers if checklist.get(k) is None]
+        if unknown:  # at the answer's line in the file (build_record's check cannot name the file)
+            with located_errors(answers):
+                raise UsageError(
+                    f"{answers}: answers.{unknown[0]}: not an item of the {year} checklist of {division}"
+                    + (f" (nor are {', '.join(unknown[1:])})" if unknown[1:] else "")
+                    + f"; see `meti-pi inspect --year {year} --division {division}`"
+                )
     else:
         if json_out:
             raise UsageError("--interactive cannot be combined with --json")
