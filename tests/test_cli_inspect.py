@@ -501,3 +501,17 @@ def test_an_answer_for_an_item_not_in_the_checklist_is_named_at_its_line(runner,
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
     assert result.exit_code == 2 and f"{answers}:5: answers.99-9: not an item of the 2026 checklist" in result.stderr
     assert "meti-pi inspect --year 2026 --division jinji" in result.stderr and head(root) == before
+
+
+def test_personal_data_in_an_answers_file_is_refused_at_its_line_there(runner, root, tmp_path):
+    """It was refused as `inspections/2026/jinji.yaml: $.answers[1].note: ...`: a record not
+    written, at an index of it, never the answers file and line the officer has to correct."""
+    answers = write(
+        tmp_path / "a.yaml",
+        'division: jinji\ninspected_on: 2026-10-01\nanswers:\n  "8-3": yes\n  "8-4": {answer: no, note: 担当 090-1234-5678 が未受講}\n',
+    )
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
+    assert (
+        result.exit_code == 2 and f"{answers}:5: answers.8-4.note: looks like it holds personal data" in result.stderr
+    )
+    assert "1234" not in result.output and not (root / "inspections").exists()

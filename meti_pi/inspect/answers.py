@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from meti_pi.classify.screening import check_text
 from meti_pi.errors import UsageError
 from meti_pi.inspect.checklist import (
     parse_day,
@@ -92,12 +93,16 @@ def _date_field(value: Any, where: str) -> date | None:
     return day
 
 
-def _text_field(value: Any, where: str) -> str | None:
+def _text_field(value: Any, where: str, *, screened: bool = False) -> str | None:
+    """The text of a field; `screened`: a free text the record keeps, refused here, at `where` in
+    the answers file, when it looks like personal data (the record's own screening names the record)."""
     if value is None:
         return None
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise UsageError(f"{where}: expected text")
     text = str(value).strip()
+    if screened and text:
+        check_text(where, text, "refuse", "A register record must not hold personal data")
     return text or None
 
 
@@ -116,7 +121,7 @@ def parse_answer_set(doc: Any, source: str) -> AnswerSet:
     out = AnswerSet(
         division=_text_field(doc.get("division"), f"{source}: division"),
         inspected_on=_date_field(doc.get("inspected_on"), f"{source}: inspected_on"),
-        inspector_post=_text_field(doc.get("inspector_post"), f"{source}: inspector_post"),
+        inspector_post=_text_field(doc.get("inspector_post"), f"{source}: inspector_post", screened=True),
         reported_on=_date_field(doc.get("reported_on"), f"{source}: reported_on"),
         ad_hoc=bool(doc.get("ad_hoc", False)),
     )
@@ -150,9 +155,9 @@ def parse_answer_set(doc: Any, source: str) -> AnswerSet:
             raise UsageError(f"{where}.escalate: expected true or false")
         out.answers[key] = AnswerInput(
             answer=normalize_answer(value["answer"], where),
-            note=_text_field(value.get("note"), where + ".note"),
-            action=_text_field(value.get("action"), where + ".action"),
-            owner=_text_field(value.get("owner"), where + ".owner"),
+            note=_text_field(value.get("note"), where + ".note", screened=True),
+            action=_text_field(value.get("action"), where + ".action", screened=True),
+            owner=_text_field(value.get("owner"), where + ".owner", screened=True),
             due=_date_field(value.get("due"), where + ".due"),
             escalate=escalate,
         )
