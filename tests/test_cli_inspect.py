@@ -515,3 +515,17 @@ def test_personal_data_in_an_answers_file_is_refused_at_its_line_there(runner, r
         result.exit_code == 2 and f"{answers}:5: answers.8-4.note: looks like it holds personal data" in result.stderr
     )
     assert "1234" not in result.output and not (root / "inspections").exists()
+
+
+def test_personal_data_in_an_audit_findings_file_is_refused_at_its_line_there(runner, root, tmp_path):
+    """Refused as `audits/AUD-….yaml: $.findings[0].text` (an index of the record, not of the file)."""
+    aid = json.loads(invoke(runner, root, "audit", "new", "--title", "定期監査", "--json").stdout)["id"]
+    findings = write(
+        tmp_path / "f.yaml", "findings:\n  - division: jinji\n    article: 8\n    text: 担当 090-1234-5678 が未受講\n"
+    )
+    before = head(root)
+    result = invoke(runner, root, "audit", "findings", aid, str(findings))
+    assert (
+        result.exit_code == 2 and f"{findings}:4: findings[0].text: looks like it holds personal data" in result.stderr
+    )
+    assert "1234" not in result.output and head(root) == before

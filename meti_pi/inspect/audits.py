@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from meti_pi.classify.screening import check_text
 from meti_pi.errors import UsageError
 from meti_pi.inspect.answers import _date_field, action_days
 from meti_pi.inspect.checklist import (
@@ -240,6 +241,9 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
         if div is None:
             raise UsageError(f"{where}: no division {f['division']!r} in the register")
         due = _date_field(f.get("due"), where + ".due") or today + timedelta(days=action_days(reg.policy))
+        for k in ("text", "action", "owner", "note"):  # refused here, at the file's line (not the record's index)
+            if isinstance(f.get(k), str):
+                check_text(f"{where}.{k}", f[k], "refuse", "A register record must not hold personal data")
         item: dict[str, Any] = {
             "division": str(f["division"]),
             "article": rule_article(str(f["article"]), where + ".article"),
