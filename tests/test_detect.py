@@ -703,3 +703,49 @@ def test_full_width_ids_after_the_sample_are_folded(tmp_path: Path) -> None:
     rows = [["職員番号", "氏名"]] + [[v, "山田 太郎"] for v in ids] + [[v.translate(fw), "山田 太郎"] for v in ids]
     result = scan(_write_csv(tmp_path / "ids.csv", rows), keys=("職員番号",))
     assert result.principals == 600
+
+
+# ------------------------------------------------------------------ persons across the sheets of a workbook
+
+
+def _two_sheets(path: Path, second: tuple[list[str], list[list[str]]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "職員"
+    ws.append(["職員番号", "氏名", "電話番号"])
+    for i in range(300):
+        ws.append([f"S{i:05d}", "山田 太郎", f"090-1234-{i:04d}"])
+    other = wb.create_sheet("外部")
+    headers, rows = second
+    other.append(headers)
+    for row in rows:
+        other.append(row)
+    wb.save(path)
+    return path
+
+
+def test_a_sheet_without_the_key_column_is_counted_by_its_own(tmp_path: Path) -> None:
+    """`--key 職員番号` on a workbook whose second sheet has no such column counted only the first
+    sheet's persons (300 of 350: a new-user run); that sheet is counted by its own identifying
+    column, summed as sheets of different keys are. A key no sheet has is still refused."""
+    path = _two_sheets(
+        tmp_path / "two.xlsx", (["氏名", "電話番号"], [[f"佐藤 花子{i}", f"080-2222-{i:04d}"] for i in range(50)])
+    )
+    result = scan(path, keys=("職員番号",))
+    assert result.principals == 350
+    assert "その列のないシートは自動選択" in result.principals_note and "上限値" in result.principals_note
+    assert scan(path).principals == 350
+    from meti_pi.errors import UsageError
+
+    with pytest.raises(UsageError, match="--key 存在しない: no such column"):
+        scan(path, keys=("存在しない",))
+
+
+def test_a_sheet_of_personal_data_with_no_identifying_column_is_said_to_be_uncounted(tmp_path: Path) -> None:
+    rows = [[f"東京都千代田区霞が関1-3-{i}", "窓口で受付"] for i in range(50)]
+    result = scan(_two_sheets(tmp_path / "two.xlsx", (["住所", "相談内容"], rows)))
+    assert result.principals == 300
+    assert "シート「外部」（50行）は個人情報を含むが本人を識別する列がなく" in result.principals_note
+    assert "下限値" in result.principals_note

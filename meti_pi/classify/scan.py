@@ -133,7 +133,7 @@ def finish(
     keys: Sequence[str],
 ) -> ScanResult:
     try:
-        if keys and not any(t.keys for t in tables):
+        if keys and not any(set(t.keys) == set(keys) for t in tables):
             names = ", ".join(dict.fromkeys(c for t in tables for c in t.columns))
             raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {names}")
         return _result(path, fmt, encoding, tables, counters, keys)
@@ -181,7 +181,10 @@ def prepare(
         if not header:
             head.insert(0, list(table.first_row))
     columns = [_typed(i, names[i], header, head[:SAMPLE_ROWS], vocab) for i in range(len(names))]
-    key_columns = choose_keys(columns, keys, identifying_kinds(columns))
+    kinds = identifying_kinds(columns)
+    # A sheet holding none of the --key columns is counted by its own identifying columns (summed,
+    # an upper bound, as sheets of different keys are): left out, its persons went uncounted.
+    key_columns = choose_keys(columns, keys, kinds) or choose_keys(columns, (), kinds)
     for i in key_columns:  # one person written two ways is one person (issue 14)
         columns[i].key_normaliser = (
             date_cells(parse_birth_date) if provisional_kind(columns[i]) == "birth_date" else normalise_cells
@@ -357,10 +360,24 @@ def _result(
     key_names = tuple(dict.fromkeys(k for t in tables for k in t.keys))
     if counters:
         principals: int | None = sum(c.count() for c in counters.values())
-        how = "--key" if keys else "auto"
+        how = (
+            "auto"
+            if not keys
+            else "--key"
+            if all(set(t.keys) == set(keys) for t in tables if t.keys)
+            else "--key、その列のないシートは自動選択"
+        )
         note = f"{' + '.join(key_names)} の異なり数（{how}）"
         if len(counters) > 1:
             note += "。シートごとに識別列が異なるため合計（上限値）"
+        uncounted = [t for t in tables if not t.keys and t.rows and personal_kinds(t.detections)]
+        if uncounted:
+            # a sheet of personal data with no identifying column: its persons are not in the count
+            sheets = "、".join(f"「{t.name}」（{t.rows:,}行）" for t in uncounted)
+            note += (
+                f"。シート{sheets}は個人情報を含むが本人を識別する列がなく、本人の数に含めていない（下限値）："
+                "千人未満とするなら本人の数を確かめること（--key で識別列を指定できる）"
+            )
         named = {d.column.rsplit("!", 1)[-1] for d in detections if d.confirmed and d.kind in NAME_KINDS}
         if key_names and set(key_names) <= named and (principals or 0) < sum(t.rows for t in tables):
             # 同姓同名: a file of 1,500 people under 100 names counted 100 (管理C, 第74条第2項第9号)
