@@ -322,13 +322,13 @@ def test_planted_personal_data_never_reaches_the_register(runner: CliRunner, roo
     ):
         result = run(runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", summary)
         assert result.exit_code == 2, result.output
-        assert kind in result.stderr and "summary" in result.stderr
+        assert kind in result.stderr and "--summary: looks like" in result.stderr  # at the option that gave it
         for secret in (grouped, "090-1234-5678", "taro@example.jp"):
             assert secret not in result.output
     facts = tmp_path / "facts.yaml"
     facts.write_text(f"known_on: 2026-04-03\nsummary: 紛失\ncause: 番号 {MY_NUMBER} を記載した書類\n", encoding="utf-8")
     result = run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts))
-    assert result.exit_code == 2 and "facts.cause" in result.stderr
+    assert result.exit_code == 2 and f"{facts}:3: cause: looks like" in result.stderr  # at the file's line
     assert head(root) == before and not (root / "incidents").exists()
 
     iid = ok_json(

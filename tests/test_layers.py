@@ -171,6 +171,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.export', 'store.policy'): 'startup',
     ('cli.export', 'store.problems'): 'startup',
     ('cli.export', 'store.sqlite_export'): 'startup',
+    ('cli.incident', 'classify.screening'): 'startup',
     ('cli.incident', 'actions.incident'): 'startup',
     ('cli.incident', 'incident.incidents'): 'startup',
     ('cli.incident', 'incident.reports'): 'startup',

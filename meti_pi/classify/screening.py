@@ -206,6 +206,14 @@ def mask(text: str, findings: list[Finding]) -> str:
     return "".join(out)
 
 
+class Refused(UsageError):
+    """check_text's refusal; `field` names the text refused (the caller may say where it was given)."""
+
+    def __init__(self, field: str, rest: str) -> None:
+        super().__init__(f"{field}: {rest}")
+        self.field, self.rest = field, rest
+
+
 def check_text(field: str, text: str, mode: str, what: str = "An incident record must not hold the leaked data") -> str:
     """The text to store for `field`: unchanged when clean, masked or refused (UsageError, exit 2) otherwise.
 
@@ -220,10 +228,10 @@ def check_text(field: str, text: str, mode: str, what: str = "An incident record
         raise ValueError(f"unknown screening mode {mode!r}")
     kinds = ", ".join(dict.fromkeys(f"{f.kind_ja} ({f.kind})" for f in findings))
     where = ", ".join(str(f.start + 1) for f in findings)
-    raise UsageError(
-        f"{field}: looks like it holds personal data — {kinds} at character {where}. "
-        f"{what}: describe it (e.g. '個人番号を含む申請書') "
-        "instead of copying it. Nothing was written."
+    raise Refused(
+        field,
+        f"looks like it holds personal data — {kinds} at character {where}. "
+        f"{what}: describe it (e.g. '個人番号を含む申請書') instead of copying it. Nothing was written.",
     )
 
 

@@ -6,7 +6,10 @@ the screening of free text, the write), which computes with meti_pi.incident (pu
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -105,6 +108,31 @@ def _raw_facts(from_file: Path | None, params: dict[str, Any], skip: tuple[str, 
     raw = _read_facts_file(from_file)
     _check_file_facts(from_file, {key: value for key, value in raw.items() if key not in given})
     return {**raw, **given}
+
+
+@contextmanager
+def _refusals_located(from_file: Path | None, params: dict[str, Any]) -> Iterator[None]:
+    """Personal data refused in a fact, said where it was given: at the option (`--summary: ...`)
+    or at the --from file's line (`facts.yaml:2: summary: ...`), not as the record's field."""
+    from meti_pi.classify.screening import Refused
+
+    try:
+        yield
+    except Refused as exc:
+        key = re.split(r"[.\[]", exc.field.removeprefix("facts."), maxsplit=1)[0]
+        name = FACT_OPTIONS.get(key)
+        given = params.get(name) if name else None
+        if name and given is not None and given != [] and given != ():
+            raise UsageError(f"--{name.replace('_', '-')}: {exc.rest}") from None
+        if from_file is None:
+            raise
+        from meti_pi.store import yamlload
+
+        try:
+            line = yamlload.locate(yamlload.decode(from_file.read_bytes()), (key,))
+        except (OSError, yamlload.YamlFault, UnicodeError):
+            line = None
+        raise UsageError(f"{from_file}{f':{line}' if line else ''}: {key}: {exc.rest}") from None
 
 
 # The facts given as dates (YYYY-MM-DD): --known-on, --occurred-on.
@@ -239,7 +267,8 @@ def open_cmd(
 
     st = state(ctx)
     raw = _raw_facts(from_file, ctx.params)
-    done = open_incident(st.register_root, raw, today=st.today, dry_run=dry_run, settings=st.settings)
+    with _refusals_located(from_file, ctx.params):
+        done = open_incident(st.register_root, raw, today=st.today, dry_run=dry_run, settings=st.settings)
     _say_masked(done.masked)
     if json_out:
         print_json(_result_json(done.id, done.record, done.commit, dry_run, st.today))
@@ -338,7 +367,10 @@ def update_cmd(
     if notice_exception is not None:
         raw["notice_exception"] = None if notice_exception is NoticeException.none else notice_exception.value
     change = _update_of(ctx.params, given_day, raw)
-    done = update_incident(st.register_root, incident_id, change, today=st.today, dry_run=dry_run, settings=st.settings)
+    with _refusals_located(from_file, ctx.params):
+        done = update_incident(
+            st.register_root, incident_id, change, today=st.today, dry_run=dry_run, settings=st.settings
+        )
     _say_masked(done.masked)
     if done.unrequired_event:
         sys.stderr.write(
