@@ -133,3 +133,14 @@ def test_an_object_missing_a_part_is_the_from_files_not_a_set_of_another_part(tm
         CliRunner(), root, "new", "files", "--from", str(given), "--set", "principals.as_of=2026-11-01", "--dry-run"
     )
     assert result.exit_code == 1 and f"{given}:{line}: $.principals: error[schema] 'count'" in result.output
+
+
+def test_a_bad_day_in_the_environment_is_named_there(reg, monkeypatch):
+    """METI_PI_TODAY=2026-13-01 (a CI job's setting) was reported as `--today`, an option nobody typed."""
+    from meti_pi.cli import app
+
+    monkeypatch.setenv("METI_PI_TODAY", "2026-13-01")
+    result = _runner().invoke(app, ["--register", str(reg), "status"])
+    assert result.exit_code == 2 and "Invalid value for METI_PI_TODAY: 2026-13-01 is not a day" in result.output
+    result = _runner().invoke(app, ["--register", str(reg), "--today", "2026-02-30", "status"])
+    assert result.exit_code == 2 and "Invalid value for --today: 2026-02-30" in result.output

@@ -321,16 +321,20 @@ def root(
 
     fixed: date | None = None
     if today:
+        from typer._click.core import ParameterSource
+
         from meti_pi.store.limits import DATE_MAX, DATE_MIN, date_fault
 
+        # the day given in the environment is named there (a CI job's METI_PI_TODAY, not an option typed)
+        hint = "METI_PI_TODAY" if ctx.get_parameter_source("today") is ParameterSource.ENVIRONMENT else "--today"
         try:
             fixed = date.fromisoformat(today)
         except ValueError:
-            raise typer.BadParameter(date_fault(today), param_hint="--today") from None
+            raise typer.BadParameter(date_fault(today), param_hint=hint) from None
         if not DATE_MIN <= fixed <= DATE_MAX:
             raise typer.BadParameter(
                 f"{today} is outside the dates meti-pi handles ({DATE_MIN} (明治6年1月1日) to {DATE_MAX})",
-                param_hint="--today",
+                param_hint=hint,
             )
     try:
         settings = settings_from_env()
