@@ -75,6 +75,9 @@ class Transaction:
     remarks: list[str] = field(default_factory=list)
     # What the register is loaded with (cli/ builds them from the environment).
     settings: Settings = DEFAULT
+    # Edited records whose text has CRLF line ends (a Windows check-out, core.autocrlf, eol=crlf):
+    # edited as LF (the YAML writer keeps a CR only inside comments) and written back with CRLF.
+    _crlf: set[str] = field(default_factory=set)
 
     # -- what commands call
     def read_text(self, relpath: str) -> str | None:
@@ -100,6 +103,9 @@ class Transaction:
             text = self.read_text(relpath)
             if text is None:
                 raise UsageError(f"{relpath}: no such record; check the id (`meti-pi show`)")
+            if "\r\n" in text and text.count("\r\n") == text.count("\n"):
+                self._crlf.add(relpath)
+                text = text.replace("\r\n", "\n")
             # Checked by the safe loader first: a broken, aliased or tagged file is refused with
             # its location (the round-trip loader would raise an unexpected error, or expand aliases).
             try:
@@ -174,6 +180,8 @@ class Transaction:
                 ) from None
             if not kept and relpath not in self.comments_lost:
                 self.comments_lost.append(relpath)
+            if relpath in self._crlf:
+                out[relpath] = out[relpath].replace("\n", "\r\n")
         return out
 
 
