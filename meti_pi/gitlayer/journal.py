@@ -169,6 +169,26 @@ def _glob_escape(name: str) -> str:
     return glob.escape(name)
 
 
+def _check_shape(journal: Any) -> None:
+    """ValueError unless `journal` has the shape commit_files writes (a damaged or hand-made one is
+    refused with recover's message, never a Python error)."""
+    if not isinstance(journal, dict) or journal.get("version") != 2:
+        raise ValueError("another version")
+    files = journal.get("files")
+    if (
+        not isinstance(journal.get("change"), str)
+        or not isinstance(journal.get("base", ""), str)
+        or not isinstance(files, dict)
+        or not isinstance(journal.get("intent", []), list)
+        or not all(isinstance(g, str) for g in journal.get("intent", []))
+        or not all(
+            isinstance(f, dict) and all(isinstance(f.get(k), (str, type(None))) for k in ("old", "new"))
+            for f in files.values()
+        )
+    ):
+        raise ValueError("not the shape of a meti-pi journal")
+
+
 def recover(repo: Repo) -> str | None:
     """Finish an interrupted change (call with the register lock held); what was done, or None."""
     path = journal_path(repo)
@@ -178,8 +198,7 @@ def recover(repo: Repo) -> str | None:
         return None
     try:
         journal = json.loads(path.read_text(encoding="utf-8"))
-        if journal.get("version") != 2:
-            raise ValueError("another version")
+        _check_shape(journal)
     except (OSError, ValueError) as exc:
         raise MetiPiError(
             f"{path} (the journal of an interrupted meti-pi change) cannot be read ({exc}); nothing was "
