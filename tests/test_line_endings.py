@@ -51,3 +51,19 @@ def test_an_autocrlf_work_tree_is_written_as_a_checkout_would_have_it(tmp_path):
     assert written.count(b"\n") == written.count(b"\r\n")  # the work tree stays CRLF, not mixed
     assert b"\r" not in _blob(repo, "HEAD")  # git made the blob LF
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_record_saved_with_a_byte_order_mark_keeps_it(tmp_path):
+    """A record saved as "UTF-8 with BOM" (Notepad) lost its mark when a command edited it: the first
+    line showed as changed in the trail. The mark is kept; the change is the lines it changes."""
+    root = make_register(tmp_path, example=True)
+    repo = root.parent
+    path = repo / INCIDENT
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    git(repo, "commit", "-q", "-am", "a record saved with a BOM")
+    _run(root, *UPDATE)
+    assert _blob(repo, "HEAD").startswith(b"\xef\xbb\xbf") and b"\xef\xbb\xbf" not in _blob(repo, "HEAD")[3:]
+    stat = git(repo, "diff", "--numstat", "HEAD~1", "HEAD", "--", INCIDENT).split()
+    assert stat[1] == "0", stat  # lines added, the first one not rewritten
+    assert git(repo, "status", "--porcelain") == ""
+    _run(root, "validate")

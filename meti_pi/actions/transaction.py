@@ -78,6 +78,8 @@ class Transaction:
     # Edited records whose text has CRLF line ends (a Windows check-out, core.autocrlf, eol=crlf):
     # edited as LF (the YAML writer keeps a CR only inside comments) and written back with CRLF.
     _crlf: set[str] = field(default_factory=set)
+    # Edited records saved with a UTF-8 byte-order mark (Notepad's "UTF-8 with BOM"): written back with it.
+    _bom: set[str] = field(default_factory=set)
 
     # -- what commands call
     def read_text(self, relpath: str) -> str | None:
@@ -103,6 +105,8 @@ class Transaction:
             text = self.read_text(relpath)
             if text is None:
                 raise UsageError(f"{relpath}: no such record; check the id (`meti-pi show`)")
+            if relpath not in self.texts and _safe_path(self.root, relpath).read_bytes()[:3] == b"\xef\xbb\xbf":
+                self._bom.add(relpath)
             if "\r\n" in text and text.count("\r\n") == text.count("\n"):
                 self._crlf.add(relpath)
                 text = text.replace("\r\n", "\n")
@@ -182,6 +186,8 @@ class Transaction:
                 self.comments_lost.append(relpath)
             if relpath in self._crlf:
                 out[relpath] = out[relpath].replace("\n", "\r\n")
+            if relpath in self._bom:
+                out[relpath] = "\ufeff" + out[relpath]
         return out
 
 
