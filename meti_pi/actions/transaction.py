@@ -176,7 +176,7 @@ class Transaction:
         out = dict(self.texts)
         for relpath, doc in self._docs.items():
             try:
-                out[relpath], kept = yamlio.dump_edited(doc, *self._read_as[relpath])
+                text, kept = yamlio.dump_edited(doc, *self._read_as[relpath])
             except yamlio.RenderError as exc:
                 raise MetiPiError(
                     f"{relpath}: {exc} (a fault of the YAML writer); nothing was written. "
@@ -185,9 +185,8 @@ class Transaction:
             if not kept and relpath not in self.comments_lost:
                 self.comments_lost.append(relpath)
             if relpath in self._crlf:
-                out[relpath] = out[relpath].replace("\n", "\r\n")
-            if relpath in self._bom:
-                out[relpath] = "\ufeff" + out[relpath]
+                text = text.replace("\n", "\r\n")
+            out[relpath] = "\ufeff" + text if relpath in self._bom else text
         return out
 
 
