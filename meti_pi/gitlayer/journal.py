@@ -148,7 +148,8 @@ def undo(repo: Repo, journal: dict[str, Any]) -> None:
             said = proc.stderr.decode("utf-8", "replace").strip()
             raise MetiPiError(
                 f"could not take {', '.join(intent)} out of git's index again ({said}); run the command "
-                "again when no other git command is running"
+                "again once git can write its index (git's words say why: another git command holding "
+                ".git/index.lock, or a full disk)"
             )
     sweep(repo, journal)
 
