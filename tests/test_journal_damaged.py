@@ -4,6 +4,7 @@ error, and nothing is written."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -32,3 +33,29 @@ def test_a_journal_of_the_wrong_shape_is_refused_with_a_message(tmp_path, text):
         assert "Traceback" not in proc.stderr and "Error:" not in proc.stderr, proc.stderr[-800:]
     assert head(root) == before and journal.read_text() == text
     assert git(root.parent, "status", "--porcelain") == ""
+
+
+def test_an_index_git_cannot_write_during_recovery_is_said_with_both_causes(tmp_path):
+    """Undoing a new file announced to git needs git's index: when git cannot write it, the message
+    named only "another git command" (an adversarial review made it fail on a full disk)."""
+    root = make_register(tmp_path, example=True)
+    repo = root.parent
+    new = "register/incidents/INC-2026-ZZZZZZ.yaml"
+    from meti_pi.gitlayer.fs import digest
+
+    (repo / new).write_bytes(b"schema_version: 1\n")
+    git(repo, "add", "-N", new)
+    journal = {"version": 2, "change": "x-1", "files": {new: {"old": None, "new": digest(b"schema_version: 1\n")}}}
+    journal["intent"] = [new]
+    (repo / ".git" / "meti-pi-journal.json").write_text(json.dumps(journal))
+    (repo / ".git" / "index.lock").write_text("")
+    proc = subprocess.run(
+        meti_cmd(root, "incident", "update", "INC-2026-H0JQNC", "--event", "note", "--note", "n"),
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=120,
+    )
+    assert proc.returncode == 3, proc.stderr[-800:]
+    assert "out of git's index again" in proc.stderr and "index.lock, or a full disk" in proc.stderr
+    assert "Traceback" not in proc.stderr
