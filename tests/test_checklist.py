@@ -702,8 +702,8 @@ def test_prefill_purpose_notice_for_direct_collection(tmp_path):
     assert c.get("10@F-2026-JJJJ03") is None
 
 
-def test_open_findings_of_earlier_years_are_carried(tmp_path):
-    record = """
+# 人事課's inspection of 2025: one finding still open, one closed.
+JINJI_2025 = """
 schema_version: 1
 id: jinji
 year: 2025
@@ -715,6 +715,10 @@ findings:
   - {id: 1, item: '8-4', article: '8(4)', text: 研修の機会がない, action: 研修に参加させる, owner: 人事課長, due: '2026-03-31', status: open}
   - {id: 2, item: '8-3', article: '8(3)', text: 済んだ指摘, action: 受講, owner: 人事課長, due: '2026-03-31', status: closed, closed_on: '2026-02-01'}
 """
+
+
+def test_open_findings_of_earlier_years_are_carried(tmp_path):
+    record = JINJI_2025
     reg = load(
         tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課"), "inspections/2025/jinji.yaml": record}
     )
@@ -730,18 +734,7 @@ findings:
 def test_the_report_to_the_head_counts_the_findings_of_earlier_years_still_open(tmp_path):
     """41-2's evidence said 未是正の指摘 0件 beside two overdue findings carried from the year before (a
     review of the example register's inspect output): the open findings of earlier years are counted."""
-    record = """
-schema_version: 1
-id: jinji
-year: 2025
-division: jinji
-catalogue_version: '2026.1'
-answers:
-  - {item: '8-4', article: '8(4)', answer: 'no', source: officer}
-findings:
-  - {id: 1, item: '8-4', article: '8(4)', text: 研修の機会がない, action: 研修に参加させる, owner: 人事課長, due: '2026-03-31', status: open}
-  - {id: 2, item: '8-3', article: '8(3)', text: 済んだ指摘, action: 受講, owner: 人事課長, due: '2026-03-31', status: closed, closed_on: '2026-02-01'}
-"""
+    record = JINJI_2025
     vice = division("pi", "大臣官房個人情報保護室", post="大臣官房個人情報保護室長")
     reg = load(
         tmp_path,
