@@ -122,7 +122,10 @@ MUTATING_ON_EXAMPLE: list[tuple[str, list[str]]] = [
     ("notify draft", ["notify", "F-2026-WS4AX4", "--kind", "35-1", "--out", "{tmp}/drafts"]),
     ("notify submit", ["notify", "submit", "N-2026-272HE0", "--on", "2026-11-25"]),
     ("notify acknowledge", ["notify", "acknowledge", "N-2026-272HE0", "--on", "2026-11-26"]),
-    ("notify log", ["notify", "log", "F-2026-5TV229", "--kind", "use", "--summary", "統計作成に利用"]),
+    (
+        "notify log",
+        ["notify", "log", "F-2026-88WMCK", "--kind", "use", "--summary", "統計作成に利用"],
+    ),  # notified (Art. 38)
     (
         "incident open",
         ["incident", "open", "--known-on", "2026-11-20", "--summary", "書類の誤送付", "--division", "kanbo-jinji"],

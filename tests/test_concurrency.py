@@ -109,7 +109,7 @@ def test_twenty_commands_at_once_every_change_in_its_own_commit(tmp_path):
     print(f"\nconcurrency: 20 commands, {len(commits)} commits, 0 lost, {elapsed:.1f} s")
 
 
-LEDGER_FILE = "F-2026-5TV229"  # a file of the example register whose 台帳 entry exists
+LEDGER_FILE = "F-2026-88WMCK"  # a file of the example register notified (Art. 38) whose 台帳 entry exists
 
 
 def test_twenty_real_commands_at_once_on_the_example_register(tmp_path):
@@ -187,13 +187,18 @@ def started_while_locked(root: Path, cmds: list[list[str]], hold: float = 2.5) -
 
 
 def test_first_notify_log_of_a_file_run_twice_at_once(tmp_path):
+    """The 台帳 entry is created or edited as decided under the lock. A notified file (Art. 38) whose
+    entry is missing (a register from before meti-pi kept one) is the case where a log creates it."""
     root = make_register(tmp_path, example=True)
-    assert not (root / "ledger" / "F-2026-113VYQ.yaml").exists()
+    git_ok(root.parent, "rm", "-q", "register/ledger/F-2026-88WMCK.yaml")
+    git_ok(root.parent, "commit", "-q", "-m", "a notified file without its 台帳 entry")
+    assert not (root / "ledger" / "F-2026-88WMCK.yaml").exists()
     cmds = [
-        meti_cmd(root, "notify", "log", "F-2026-113VYQ", "--kind", "use", "--summary", f"初回利用{i}") for i in range(4)
+        meti_cmd(root, "notify", "log", "F-2026-88WMCK", "--kind", "use", "--summary", f"初回利用{i}") for i in range(4)
     ]
     results = started_while_locked(root, cmds)
     assert [r[0] for r in results] == [0] * 4, [r[2][-200:] for r in results if r[0]]
+    assert (root / "ledger" / "F-2026-88WMCK.yaml").read_text(encoding="utf-8").count("初回利用") == 4
 
 
 def test_the_same_notice_drafted_three_times_at_once_is_drafted_once(tmp_path):

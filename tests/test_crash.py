@@ -94,7 +94,10 @@ REAL: dict[str, tuple[list[str], bool]] = {
         ["incident", "open", "--known-on", "2026-11-20", "--summary", "書類の誤送付{tag}", "--division", "kanbo-jinji"],
         True,
     ),
-    "notify log": (["notify", "log", "F-2026-5TV229", "--kind", "use", "--summary", "集計に利用{tag}"], True),
+    "notify log": (
+        ["notify", "log", "F-2026-88WMCK", "--kind", "use", "--summary", "集計に利用{tag}"],
+        True,
+    ),  # notified (Art. 38)
     "notify draft": (["notify", "F-2026-WS4AX4", "--kind", "35-1"], False),  # a notice and the 台帳 entry: two files
     "classify --record": (
         [
