@@ -456,7 +456,16 @@ def _check_case(case: Case, *, exact: bool) -> None:
         assert listed == expected
     else:
         assert listed <= expected
-    leaking = [p for p in book.problems if p.severity == "error"]
+    leaking = [p for p in book.problems if p.severity == "error" and p.code != "filebook-mandatory"]
+    # A listed file withholding every 記録項目 is refused (75(3): only part of them)
+    all_withheld = {
+        f["id"]
+        for f in files
+        if f["id"] in listed and set(f.get("filebook_withheld", {}).get("record_items", [])) >= set(f["record_items"])
+    }
+    assert {p.path for p in book.problems if p.code == "filebook-mandatory"} == {
+        f"files/{fid}.yaml" for fid in all_withheld
+    }
     # Every listed file whose withheld item was copied elsewhere is caught...
     copied = {
         f["id"]
@@ -469,7 +478,7 @@ def _check_case(case: Case, *, exact: bool) -> None:
         )
     }
     assert {p.path for p in leaking} == {f"files/{fid}.yaml" for fid in copied}
-    if leaking:
+    if leaking or all_withheld:
         with pytest.raises(RuleViolation):
             book.require_clean()
         return
@@ -766,3 +775,19 @@ def test_export_refuses_a_listed_file_lacking_items_vi_or_ix(drop) -> None:
         book.require_clean()
     small = {**data, "principals": {"count": 999, "as_of": "2026-04-01"}}
     book_of(small).require_clean()  # not listed: nothing required
+
+
+# -- outside legal review (h4) --------------------------------------------------------------------
+
+
+def test_withholding_every_record_item_is_refused() -> None:
+    """APPI 75(3) leaves out only 記録項目の一部: a listed file whose every item is withheld would be
+    published with 記録項目 (74(1)(iv), required by 75(1)) blank."""
+    data = record(filebook_withheld={"record_items": ["氏名", "所属", "連絡先"], "reason": "r"})
+    book = book_of(data)
+    assert [p.code for p in book.problems] == ["filebook-mandatory"]
+    assert "記録項目" in book.problems[0].message
+    with pytest.raises(RuleViolation, match="75\\(1\\)"):
+        book.require_clean()
+    part = record(filebook_withheld={"record_items": ["連絡先"], "reason": "r"})
+    book_of(part).require_clean()  # part of the items: allowed

@@ -252,6 +252,16 @@ def missing_mandatory(data: dict[str, Any]) -> list[tuple[tuple[object, ...], st
         out.append(
             (("characteristics",), "whether 要配慮個人情報 is held (74(1)(vi): characteristics.sensitive true/false)")
         )
+    items = [norm(t) for t in _texts(data.get("record_items")) if norm(t)]
+    hidden = {norm(t) for t in _texts(_withheld(data).get("record_items"))}
+    if items and all(t in hidden for t in items):
+        out.append(
+            (
+                ("filebook_withheld", "record_items"),
+                "at least one 記録項目 (74(1)(iv)): 75(3) leaves out only part of the 記録項目 (記録項目の一部), "
+                "and filebook_withheld.record_items withholds every one",
+            )
+        )
     return out
 
 
