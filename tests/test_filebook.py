@@ -791,3 +791,11 @@ def test_withholding_every_record_item_is_refused() -> None:
         book.require_clean()
     part = record(filebook_withheld={"record_items": ["連絡先"], "reason": "r"})
     book_of(part).require_clean()  # part of the items: allowed
+
+
+def test_a_recorded_sensitive_category_is_stated_as_held() -> None:
+    """74(1)(vi): a record naming the 要配慮 categories it holds (which the engine classes 管理A on)
+    is published as holding 要配慮個人情報, even when its `sensitive` flag was left false."""
+    chars = {"sensitive": False, "sensitive_categories": ["medical_history"]}
+    row = book_of(record(characteristics=chars)).rows[0].as_dict()
+    assert row["sensitive"] == POLICY["filebook"]["labels"]["sensitive_yes"]

@@ -472,3 +472,15 @@ dispatched_workers: {present: true, contract_terms: true}
     md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
     assert "- 株式会社架空情報サービス（契約件名：補助金申請管理システムの運用保守業務）\n" in md
     assert "- 架空派遣株式会社（契約件名：審査補助者の派遣）（労働者派遣契約：規程第１５条、委託ではない）\n" in md
+
+
+def test_a_recorded_sensitive_category_is_notified_as_held(tmp_path):
+    """74(1)(vi) in the notice agrees with the engine and the ファイル簿: the categories recorded count."""
+    text = edit(
+        FILE_35_1,
+        "characteristics: {sensitive: false,",
+        "characteristics: {sensitive: false, sensitive_categories: [medical_history],",
+    )
+    reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": text}))
+    md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
+    assert "記録情報に要配慮個人情報が含まれる。" in md

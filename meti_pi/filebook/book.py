@@ -299,6 +299,8 @@ def build_row(
     chars = _dict(data.get("characteristics"))
     anon = _dict(data.get("anonymized_info"))
     sensitive = chars.get("sensitive")
+    if chars.get("sensitive_categories"):  # categories recorded: held, as the engine reads the record
+        sensitive = True
     linked = data.get("linked_manual_file")
     proposal = ""
     if anon.get("created"):

@@ -323,7 +323,8 @@ def _items_74(
     w.para("記録項目：" + listed)
     w.para("記録範囲：" + w.value(data.get("record_scope"), "record_scope"))
     item(5, "記録情報の収集方法", w.value(data.get("collection_method"), "collection_method"))
-    sensitive = bool((data.get("characteristics") or {}).get("sensitive"))
+    chars = data.get("characteristics") or {}
+    sensitive = bool(chars.get("sensitive")) or bool(chars.get("sensitive_categories"))  # as the engine reads it
     item(
         6,
         "要配慮個人情報が含まれるときは、その旨",
