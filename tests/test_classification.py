@@ -418,3 +418,14 @@ def test_an_anonymized_profile_cites_the_definition_in_article_3() -> None:
     d = decide(Profile(principals=1500, processing="anonymized"), POLICY)
     articles = {r.rule: r.article for r in d.reasons}
     assert articles["class:anonymized"].startswith("規程第3条第13項")  # 保有個人情報等 (Art. 2 has no 13th paragraph)
+
+
+def test_a_75_2_1_claim_unlists_as_the_filebook_export_does() -> None:
+    """APPI 75(2)(i): a file claimed under it is not listed; the engine said 掲載 (and that the
+    claim is a 除外) while `export filebook` left it out (EXCLUDING_ITEMS)."""
+    from meti_pi.filebook.book import EXCLUDING_ITEMS
+
+    assert "75-2-1" in EXCLUDING_ITEMS
+    d = decide(Profile(principals=5000, exclusions=("75-2-1",)), POLICY)
+    assert not d.filebook_listed
+    assert "filebook:listed" not in rules(d)

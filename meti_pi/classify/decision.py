@@ -422,7 +422,7 @@ def _filebook_listed(profile: Profile, pif: bool, exclusions: tuple[str, ...], s
             f"第74条第2項第1号～第10号に当たる（{', '.join(hit)}）→ ファイル簿に掲載しない（第75条第2項第1号）",
         )
         return False
-    copies = [e for e in exclusions if e in ("75-2-2", "75-2-3")]
+    copies = [e for e in exclusions if e in ("75-2-1", "75-2-2", "75-2-3")]
     if copies:
         steps.add("filebook:excluded", article, f"{', '.join(copies)} に当たる → ファイル簿に掲載しない")
         return False
