@@ -293,3 +293,25 @@ def test_the_fields_and_wording_from_memory_are_corrected_in_the_policy(runner, 
     result = invoke(runner, root, "validate")
     assert result.exit_code == 1 and "filebook.headers.notes" in result.stdout
     assert "in policy.yaml" in result.stdout and "--set" not in result.stdout
+
+
+def test_personal_data_in_a_published_division_name_stops_the_export(tmp_path: Path, runner) -> None:
+    """Field 3 of the ファイル簿 is the 課等's name (divisions/<id>.yaml): a name holding an e-mail
+    address, committed with git alone, went into the public ファイル簿 and validate said nothing."""
+    import re
+
+    root = make_register(tmp_path, example=True)
+    file_text = (root / "files" / "F-2026-S1J6E5.yaml").read_text(encoding="utf-8")
+    division = re.search(r"^division: (\S+)$", file_text, flags=re.M).group(1)
+    path = root / "divisions" / f"{division}.yaml"
+    text = re.sub(
+        r"^name: (.*)$", r"name: \1（担当 yamada.taro@example.jp）", path.read_text(encoding="utf-8"), flags=re.M
+    )
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "fb.md"
+    result = invoke(runner, root, "export", "filebook", "--format", "md", "--out", str(out))
+    assert result.exit_code == 1 and not out.exists(), result.output
+    assert "yamada" not in result.output
+    assert f"divisions/{division}.yaml" in result.output and "$.name: error[personal-data]" in result.output
+    checked = invoke(runner, root, "validate")
+    assert f"divisions/{division}.yaml" in checked.output and "warning[personal-data]" in checked.output

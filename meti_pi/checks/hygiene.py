@@ -95,11 +95,11 @@ def _strings(
 # The kinds screened: the ファイル簿's records (their free text is published) and the contractor list.
 # The others' free text is written by meti-pi's commands, which screen it; incidents have their own
 # warning. (Every kind, at 100,000 records, cost cold validate ~2.5 s: 25 us a record.)
-SCREENED_KINDS = ("files", "contractors")
+SCREENED_KINDS = ("files", "contractors", "divisions")  # a 課等's name is ファイル簿 field 3
 
 
 def check_personal_data(reg: Register, today: date) -> Iterator[Problem]:
-    """Free text that looks like personal data, in a ファイル簿 or contractor record (warnings)."""
+    """Free text that looks like personal data, in a ファイル簿, contractor or 課等 record (warnings)."""
     for _key, rec in reg.subject_records():
         if rec.kind not in SCREENED_KINDS:
             continue

@@ -237,9 +237,13 @@ def _require_readable(reg: Register, today: date) -> None:
     from meti_pi.filebook.book import RECORD_KEY
 
     published = tuple(RECORD_KEY.values())
-    files = reg.checked(reg.unchecked, focus=frozenset(reg.keys_of("files")))
-    for p in check_personal_data(files, today):  # the files only (not the contractors it also screens)
-        if p.path.startswith("files/") and p.key is not None and p.key.startswith(published):
+    # the files, and the 課等 whose name is field 3 (not the contractors it also screens)
+    focus = frozenset(reg.keys_of("files")) | frozenset(reg.keys_of("divisions"))
+    for p in check_personal_data(reg.checked(reg.unchecked, focus=focus), today):
+        if p.key is not None and (
+            (p.path.startswith("files/") and p.key.startswith(published))
+            or (p.path.startswith("divisions/") and p.key == "$.name")
+        ):
             problems.append(Problem(p.path, p.line, p.code, p.message, "error", p.key))
     if problems:
         raise RuleViolation(
