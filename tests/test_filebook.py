@@ -799,3 +799,12 @@ def test_a_recorded_sensitive_category_is_stated_as_held() -> None:
     chars = {"sensitive": False, "sensitive_categories": ["medical_history"]}
     row = book_of(record(characteristics=chars)).rows[0].as_dict()
     assert row["sensitive"] == POLICY["filebook"]["labels"]["sensitive_yes"]
+
+
+def test_a_listed_file_whose_division_is_unknown_is_refused() -> None:
+    """74(1)(ii), required by 75(1): the 組織 in charge of the work is the 課等's name; a file whose
+    `division` names no 課等 record was published with field 3 blank."""
+    book = book_of(record(division="no-such-division"))
+    assert [(p.code, p.key) for p in book.problems] == [("filebook-mandatory", "$.division")]
+    with pytest.raises(RuleViolation, match="75\\(1\\)"):
+        book.require_clean()

@@ -430,6 +430,16 @@ def _row_problems(relpath: str, data: dict[str, Any], row: Row, secrets: list[st
             "error",
             schema.key_path(key_path),
         )
+    if not row.as_dict()["division"]:
+        yield Problem(
+            relpath,
+            None,
+            "filebook-mandatory",
+            "APPI 75(1): the file is listed but does not state the 組織 in charge of its work (74(1)(ii)): "
+            "its division names no 課等 record with a name; correct the reference",
+            "error",
+            "$.division",
+        )
     for key in leaks(row, secrets):
         # Never quote the withheld text: the message names the field only.
         yield Problem(
