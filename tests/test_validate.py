@@ -679,3 +679,22 @@ def test_a_const_outside_a_conditional_keeps_jsonschemas_words():
     schema = {"properties": {"v": {"const": 1}}}
     [err] = Draft202012Validator(schema).iter_errors({"v": 2})
     assert error_text(schema, err) == "1 was expected"
+
+
+def test_sensitive_false_beside_named_categories_is_warned(tmp_path):
+    """`sensitive: false` with `sensitive_categories: [medical_history]`: the notice, the ファイル簿 and
+    the class read the categories (held); the flag that says otherwise is pointed at, not obeyed."""
+    chars = "{sensitive: false, sensitive_categories: [medical_history]}"
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record("F-1", characteristics=chars),
+            "files/F-2.yaml": file_record(
+                "F-2", characteristics="{sensitive: true, sensitive_categories: [medical_history]}"
+            ),
+        },
+    )
+    [p] = problems_of(reg, "sensitive-contradicted")
+    assert (p.path, p.key, p.severity) == ("files/F-1.yaml", "$.characteristics.sensitive", "warning")
+    assert "set sensitive: true, or remove the categories" in p.message

@@ -24,6 +24,17 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
                 "Art. 16(1): management class without a rationale; run `meti-pi classify --record` or add classification.rationale",
                 "warning",
             )
+        chars = data.get("characteristics")
+        if isinstance(chars, dict) and chars.get("sensitive") is False and chars.get("sensitive_categories"):
+            # the categories are what the notice, the ファイル簿 and the class read (held): say which is wrong
+            yield at(
+                rec,
+                ("characteristics", "sensitive"),
+                "sensitive-contradicted",
+                "APPI 74(1)(vi): sensitive is false but sensitive_categories names 要配慮個人情報 categories; the "
+                "notice, the ファイル簿 and the class take them as held: set sensitive: true, or remove the categories",
+                "warning",
+            )
         # 16(2): 「前項の管理区分に応じて」 — rules for every class, 管理C's too (lighter, as the manual says)
         if data.get("management_class") in ("A", "B", "C") and "handling_rules" not in data:
             yield at(
