@@ -477,6 +477,35 @@ def test_claimed_item_11_against_the_file_kind(tmp_path, kind, refused):
     assert [(p.severity, p.key) for p in found] == ([("error", "$.exclusions[0].item")] if refused else [])
 
 
+@pytest.mark.parametrize(
+    ("claims", "warned"),
+    [
+        ("[{item: 75-2-1, reason: 第74条第2項に当たる}]", True),
+        ("[{item: 74-2-3, reason: 犯罪捜査}, {item: 75-2-1, reason: r}]", False),
+    ],
+)
+def test_a_75_2_1_claim_without_its_74_2_item_is_warned(tmp_path, claims, warned):
+    """A 75(2)(i) claim alone unlisted a file of 5,000 本人 past every check a 74(2) item gets (an
+    outside legal review): it is pointed at, to be claimed as the 74(2) item itself."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                principals="{count: 5000, as_of: '2026-01-01'}",
+                exclusions=claims,
+                management_class="B",
+                classification="{rationale: 判定}",
+                disclosure_office=OFFICE,
+                characteristics="{sensitive: false}",
+            ),
+        },
+    )
+    found = problems_of(reg, "exclusion-unspecified")
+    assert [(p.severity, p.key) for p in found] == ([("warning", "$.exclusions[0].item")] if warned else [])
+
+
 def test_anonymized_info_from_a_file_withheld_whole_is_an_error(tmp_path):
     base = {
         "principals": "{count: 5000, as_of: '2026-01-01'}",

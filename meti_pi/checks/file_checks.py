@@ -93,8 +93,21 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
                     f"({grounds}); the decision stands, confirm it is still meant",
                     "warning",
                 )
+        claimed = [ex.get("item") for ex in data.get("exclusions") or [] if isinstance(ex, dict)]
         for i, ex in enumerate(data.get("exclusions") or []):
             item = ex.get("item") if isinstance(ex, dict) else None
+            if item == "75-2-1" and not any(str(c).startswith("74-2-") for c in claimed):
+                # 75(2)(i) is the files of 74(2)'s items: claimed alone it passes every check of the item
+                # (74-2-9's count, 74-2-11's file kind) and leaves the Art. 35 notice undecided
+                yield at(
+                    rec,
+                    ("exclusions", i, "item"),
+                    "exclusion-unspecified",
+                    "APPI 75(2)(i) leaves out of the ファイル簿 the files of APPI 74(2)'s items: claim the item itself "
+                    "(74-2-N), which is checked (74-2-9 against the count, 74-2-11 against the file kind) and also "
+                    "decides the Art. 35 notice",
+                    "warning",
+                )
             if item in ("74-2-9", "74-2-11") and item not in decision.exclusions and decision.personal_information_file:
                 count = (data.get("principals") or {}).get("count")
                 yield at(
