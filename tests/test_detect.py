@@ -749,3 +749,20 @@ def test_a_sheet_of_personal_data_with_no_identifying_column_is_said_to_be_uncou
     assert result.principals == 300
     assert "シート「外部」（50行）は個人情報を含むが本人を識別する列がなく" in result.principals_note
     assert "下限値" in result.principals_note
+
+
+def test_a_misspelt_key_of_a_single_table_file_is_refused_before_the_pass(tmp_path: Path, monkeypatch) -> None:
+    """A sheet without the --key column is counted by its own columns; the one table of a CSV without
+    it is a misspelt --key, refused before any row is counted (not after a pass over the whole file)."""
+    from meti_pi.classify import engine
+    from meti_pi.errors import UsageError
+
+    path = tmp_path / "a.csv"
+    path.write_text("職員番号,氏名\n" + "".join(f"S{i:05d},山田 太郎\n" for i in range(3000)), encoding="utf-8")
+
+    def counted(*args, **kwargs):
+        raise AssertionError("a row was counted")
+
+    monkeypatch.setattr(engine, "count_chunk", counted)
+    with pytest.raises(UsageError, match="--key 職員番: no such column; columns: 職員番号, 氏名"):
+        scan(path, keys=("職員番",))

@@ -182,9 +182,13 @@ def prepare(
             head.insert(0, list(table.first_row))
     columns = [_typed(i, names[i], header, head[:SAMPLE_ROWS], vocab) for i in range(len(names))]
     kinds = identifying_kinds(columns)
-    # A sheet holding none of the --key columns is counted by its own identifying columns (summed,
-    # an upper bound, as sheets of different keys are): left out, its persons went uncounted.
-    key_columns = choose_keys(columns, keys, kinds) or choose_keys(columns, (), kinds)
+    key_columns = choose_keys(columns, keys, kinds)
+    if keys and not key_columns:
+        if not table.name:  # the file's one table (not a sheet): a misspelt --key, said before the pass
+            raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {', '.join(names)}")
+        # A sheet holding none of the --key columns is counted by its own identifying columns (summed,
+        # an upper bound, as sheets of different keys are): left out, its persons went uncounted.
+        key_columns = choose_keys(columns, (), kinds)
     for i in key_columns:  # one person written two ways is one person (issue 14)
         columns[i].key_normaliser = (
             date_cells(parse_birth_date) if provisional_kind(columns[i]) == "birth_date" else normalise_cells
