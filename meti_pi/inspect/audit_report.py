@@ -13,7 +13,7 @@ from typing import Any
 
 from meti_pi.dates import wareki
 from meti_pi.errors import UsageError
-from meti_pi.inspect.audits import unplaced
+from meti_pi.inspect.audits import audited_divisions, unplaced
 from meti_pi.inspect.doctext import document_text
 from meti_pi.inspect.report import roles_of
 from meti_pi.inspect.years import article_ja, year_basis
@@ -73,7 +73,7 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
     officer_title = roles.get("audit_officer", ("個人情報保護監査責任者", ""))[0] or "個人情報保護監査責任者"
     officer_post = str(data.get("officer_post") or roles.get("audit_officer", ("", ""))[1] or "")
     scope = data.get("scope") or {}
-    audited = [str(x) for x in scope.get("divisions") or []]
+    audited = audited_divisions(data)
     auditors = [a for a in data.get("auditors") or [] if isinstance(a, dict)]
     findings = [f for f in data.get("findings") or [] if isinstance(f, dict)]
     report_day = _day(data.get("reported_on")) or today

@@ -13,6 +13,7 @@ from meti_pi.inspect.answers import _date_field, action_days
 from meti_pi.inspect.checklist import (
     finding_ref,
 )
+from meti_pi.inspect.inspection_checks import audited_divisions
 from meti_pi.store import schema, yamlload
 from meti_pi.store.limits import parsed_date
 from meti_pi.store.problems import without_set_example
@@ -50,8 +51,7 @@ def audit_officer_post(reg: Register) -> str | None:
 def independence_flags(reg: Register, audit_data: dict[str, Any]) -> list[str]:
     """Auditors who belong to an audited division (Art. 42(2): 被監査部門から独立した者), and
     監査事務実施者 whose division is not recorded (their independence cannot be checked)."""
-    scope = audit_data.get("scope") or {}
-    audited = set(scope.get("divisions") or []) or {r.id for r in reg.of_kind("divisions")}
+    audited = set(audited_divisions(audit_data)) or {r.id for r in reg.of_kind("divisions")}
     flags = []
     for a in audit_data.get("auditors") or []:
         if not isinstance(a, dict):

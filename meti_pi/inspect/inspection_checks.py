@@ -116,6 +116,17 @@ def check_inspection_records(reg: Register, today: date) -> list[Problem]:
     return out
 
 
+def audited_divisions(audit_data: dict[str, Any]) -> list[str]:
+    """The 被監査部門 of an audit that names them: its scope's divisions, then any other division a
+    finding names (a finding on a division means it was audited); [] when the scope names none
+    (every division was audited)."""
+    listed = [str(d) for d in (audit_data.get("scope") or {}).get("divisions") or []]
+    if not listed:
+        return []
+    named = [str(f["division"]) for f in audit_data.get("findings") or [] if isinstance(f, dict) and f.get("division")]
+    return list(dict.fromkeys([*listed, *named]))
+
+
 def check_audits(reg: Register, today: date) -> list[Problem]:
     """Audits: divisions resolve; an auditor from an audited division is flagged (Art. 42(2))."""
     out = []
@@ -161,7 +172,7 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
                         f"refers to divisions/{f.get('division')}, which does not exist",
                     )
                 )
-        scope = set((d.get("scope") or {}).get("divisions") or []) or every_division()
+        scope = set(audited_divisions(d)) or every_division()
         for n, a in enumerate(d.get("auditors") or []):
             if isinstance(a, dict) and a.get("division") in scope:
                 out.append(

@@ -1,0 +1,71 @@
+"""Arts. 42/43 as the rule says them: who was audited (42(2) independence), and the order of an
+audit's and a review's days (a report to the 総括 cannot precede what it reports)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from conftest import invoke, make_register
+from test_checklist import division
+
+
+def _audit(runner, tmp_path: Path) -> tuple[Path, str]:
+    """jinji audited by 監察官 of kaikei; started 2026-10-01."""
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/kaikei.yaml": division("kaikei", "大臣官房会計課"),
+        },
+    )
+    new = invoke(
+        runner,
+        root,
+        "audit",
+        "new",
+        "--title",
+        "監査",
+        "--division",
+        "jinji",
+        "--started-on",
+        "2026-10-01",
+        "--auditor",
+        "監察官@kaikei",
+        "--json",
+    )
+    assert new.exit_code == 0, new.output
+    return root, json.loads(new.stdout)["id"]
+
+
+def _findings(tmp_path: Path, div: str) -> Path:
+    path = tmp_path / "findings.yaml"
+    path.write_text(
+        textwrap.dedent(f"""
+        - division: {div}
+          article: 33(1)
+          text: 入退室記録が確認されていない
+    """).lstrip(),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_an_auditor_from_a_division_with_a_finding_is_not_independent(runner, tmp_path: Path) -> None:
+    """Art. 42(2): a finding on kaikei means kaikei was audited; its own 監察官 was said independent."""
+    root, aid = _audit(runner, tmp_path)
+    added = invoke(
+        runner, root, "audit", "findings", aid, str(_findings(tmp_path, "kaikei")), "--ended-on", "2026-11-20"
+    )
+    assert added.exit_code == 0, added.output
+    listed = json.loads(invoke(runner, root, "audit", "list", "--json").stdout)
+    assert listed["audits"][0]["independence"], listed
+    out = tmp_path / "out"
+    assert invoke(runner, root, "audit", "report", aid, "--out", str(out)).exit_code == 0
+    md = (out / f"{aid}-report.md").read_text(encoding="utf-8")
+    assert "いずれも被監査部門から独立した者である" not in md
+    assert "監察官（大臣官房会計課）は被監査部門に所属しており" in md
+    assert "被監査部門：大臣官房人事課、大臣官房会計課" in md
+    checked = invoke(runner, root, "validate")
+    assert "auditor-not-independent" in checked.output, checked.output
