@@ -69,3 +69,19 @@ def test_an_auditor_from_a_division_with_a_finding_is_not_independent(runner, tm
     assert "被監査部門：大臣官房人事課、大臣官房会計課" in md
     checked = invoke(runner, root, "validate")
     assert "auditor-not-independent" in checked.output, checked.output
+
+
+def test_audit_days_keep_their_order(runner, tmp_path: Path) -> None:
+    """The audit's end cannot precede its start, nor the report to the 総括 (42(1)) its end."""
+    root, aid = _audit(runner, tmp_path)
+    findings = str(_findings(tmp_path, "jinji"))
+    early = invoke(runner, root, "audit", "findings", aid, findings, "--ended-on", "2026-09-30", "--dry-run")
+    assert early.exit_code == 2 and "--ended-on 2026-09-30" in early.output and "2026-10-01" in early.output
+    before = invoke(
+        runner, root, "audit", "findings", aid, findings, "--ended-on", "2026-11-20", "--reported-on", "2026-11-19"
+    )
+    assert before.exit_code == 2 and "--reported-on 2026-11-19" in before.output
+    ok = invoke(runner, root, "audit", "findings", aid, findings, "--ended-on", "2026-11-20")
+    assert ok.exit_code == 0, ok.output
+    later = invoke(runner, root, "audit", "findings", aid, findings, "--reported-on", "2026-11-19", "--dry-run")
+    assert later.exit_code == 2 and "2026-11-20" in later.output  # the recorded end

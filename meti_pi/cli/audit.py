@@ -147,7 +147,8 @@ def audit_findings_cmd(
 
     st = state(ctx)
     with read_register_lazily(ctx, (), notices=False) as reg:  # the audit and the 課等 it names (issue 18)
-        if reg.get("audits", audit_id) is None:
+        audit = reg.data_of("audits", audit_id)
+        if audit is None:
             raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
         try:
             from meti_pi.store import limits
@@ -166,6 +167,7 @@ def audit_findings_cmd(
     for option, day in days.items():
         if day is not None and day > st.today:
             raise UsageError(f"{option} {day.isoformat()} is after today; give the day it happened")
+    inspection.check_audit_days(audit, days["--ended-on"], days["--reported-on"])
     refs, sha = inspect_actions.save_audit_findings(
         st.register_root,
         audit_id,

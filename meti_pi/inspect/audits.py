@@ -13,6 +13,7 @@ from meti_pi.inspect.answers import _date_field, action_days
 from meti_pi.inspect.checklist import (
     finding_ref,
 )
+from meti_pi.inspect.checklist import parse_day as parsed_day
 from meti_pi.inspect.inspection_checks import audited_divisions
 from meti_pi.store import schema, yamlload
 from meti_pi.store.limits import parsed_date
@@ -259,6 +260,24 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
             item["note"] = str(f["note"])
         out.append(item)
     return out
+
+
+def check_audit_days(audit_data: dict[str, Any], ended_on: date | None, reported_on: date | None) -> None:
+    """The audit's days in their order: its end not before its start, the report of its result to
+    the 総括 (Art. 42(1)) not before its end (the recorded one when none is given) or its start."""
+    started = parsed_day(audit_data.get("started_on"))
+    if ended_on is not None and started is not None and ended_on < started:
+        raise UsageError(
+            f"--ended-on {ended_on.isoformat()} is before the audit began ({started.isoformat()}); "
+            "give the day the audit work ended"
+        )
+    end = ended_on or parsed_day(audit_data.get("ended_on"))
+    floor, what = (end, "ended") if end is not None else (started, "began")
+    if reported_on is not None and floor is not None and reported_on < floor:
+        raise UsageError(
+            f"--reported-on {reported_on.isoformat()} is before the audit {what} ({floor.isoformat()}); "
+            "the result is reported to the 総括 after the audit (Art. 42(1)): give the day it was reported"
+        )
 
 
 def append_findings(

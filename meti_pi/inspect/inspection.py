@@ -33,6 +33,7 @@ from meti_pi.inspect.audit_report import audit_report_markdown, render_audit_rep
 from meti_pi.inspect.audits import (
     AUDIT_OPTIONS,
     audit_officer_post,
+    check_audit_days,
     file_fields,
     file_scope,
     independence_flags,
@@ -76,6 +77,7 @@ __all__ = [
     'audit_report_markdown',
     'audits_overview',
     'build_record',
+    'check_audit_days',
     'division_rows',
     'document_text',
     'evidence_pack',
