@@ -85,3 +85,27 @@ def test_audit_days_keep_their_order(runner, tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     later = invoke(runner, root, "audit", "findings", aid, findings, "--reported-on", "2026-11-19", "--dry-run")
     assert later.exit_code == 2 and "2026-11-20" in later.output  # the recorded end
+
+
+def test_review_days_keep_their_order(runner, tmp_path: Path) -> None:
+    """Art. 43: a review is not dated after today nor before the finding it answers was made, and
+    its report to the 総括 (43(2)) neither precedes it nor lies in the future."""
+    root, aid = _audit(runner, tmp_path)
+    assert (
+        invoke(
+            runner, root, "audit", "findings", aid, str(_findings(tmp_path, "jinji")), "--ended-on", "2026-11-20"
+        ).exit_code
+        == 0
+    )
+    ref = f"audits/{aid}#1"
+    base = ("audit", "review", "--finding", ref, "--evaluation", "是正を確認した", "--dry-run")
+    future = invoke(runner, root, *base, "--on", "2026-12-01")
+    assert future.exit_code == 2 and "--on 2026-12-01" in future.output
+    early = invoke(runner, root, *base, "--on", "2026-09-15", "--close")
+    assert early.exit_code == 2 and "--on 2026-09-15" in early.output
+    reported = invoke(runner, root, *base, "--on", "2026-11-24", "--reported-on", "2026-11-23")
+    assert reported.exit_code == 2 and "--reported-on 2026-11-23" in reported.output
+    ahead = invoke(runner, root, *base, "--on", "2026-11-24", "--reported-on", "2026-11-30")
+    assert ahead.exit_code == 2 and "--reported-on 2026-11-30" in ahead.output
+    fine = invoke(runner, root, *base, "--on", "2026-11-24", "--reported-on", "2026-11-25")
+    assert fine.exit_code == 0, fine.output

@@ -315,6 +315,7 @@ def audit_review_cmd(
             audits=audits,
             reported_on=option_date("--reported-on", reported_on),
             close=close,
+            today=st.today,
         )
     rid, sha = inspect_actions.save_review(
         st.register_root, data, today=st.today, dry_run=dry_run, settings=st.settings

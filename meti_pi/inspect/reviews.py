@@ -25,12 +25,35 @@ def new_review_data(
     audits: list[str] | None = None,
     reported_on: date | None = None,
     close: bool = False,
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """The fields of an Art. 43 review; every finding reference must resolve."""
+    """The fields of an Art. 43 review; every finding reference must resolve, and the days keep their
+    order: the review not after `today` nor before a finding it answers could be made, its report to
+    the 総括 (Art. 43(2)) not before the review nor after `today`."""
     missing = [r for r in findings if find_finding(reg, r) is None]
     if missing:
         raise UsageError(
             f"--finding: no such finding(s): {', '.join(missing)}; references look like inspections/2026/<division>#1 or audits/<id>#1"
+        )
+    if today is not None and on > today:
+        raise UsageError(f"--on {on.isoformat()} is after today; give the day of the review")
+    for ref in findings:
+        rec, _ = find_finding(reg, ref) or (None, None)
+        if rec is None:
+            continue
+        began = parse_day(
+            rec.data.get("started_on") if rec.kind == "audits" else (rec.data.get("period") or {}).get("start")
+        )
+        if began is not None and on < began:
+            what = "the audit began" if rec.kind == "audits" else "its inspection year began"
+            raise UsageError(
+                f"--on {on.isoformat()} is before {what} ({began.isoformat()}): the review cannot answer {ref} yet"
+            )
+    if reported_on is not None and (reported_on < on or (today is not None and reported_on > today)):
+        raise UsageError(
+            f"--reported-on {reported_on.isoformat()} is "
+            + ("before the review (--on " + on.isoformat() + ")" if reported_on < on else "after today")
+            + "; the result of the review is reported to the 総括 after it (Art. 43(2)): give the day it was reported"
         )
     for aid in audits or []:
         if reg.get("audits", aid) is None:
