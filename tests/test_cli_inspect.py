@@ -473,7 +473,23 @@ def test_an_inspection_day_outside_its_year_or_to_come_is_refused(runner, root, 
     answers = write(tmp_path / "answers.yaml", f'division: jinji\ninspected_on: {day}\nanswers:\n  "8-3": yes\n')
     before = head(root)
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
-    assert result.exit_code == 2 and f"inspected_on {day} is {why}" in result.stderr
+    assert result.exit_code == 2 and f"{answers}:2: inspected_on: {day} is {why}" in result.stderr
+    assert head(root) == before
+
+
+@pytest.mark.parametrize(
+    ("day", "why"), [("2026-09-30", "before the inspection (2026-10-01)"), ("2026-12-01", "after today")]
+)
+def test_a_report_to_the_vice_before_the_inspection_or_to_come_is_refused(runner, root, tmp_path, day, why):
+    """Art. 41(1): the result is reported to the 副総括 after the inspection; a reported_on before
+    it (or not yet come) was recorded as it stood, exit 0."""
+    answers = write(
+        tmp_path / "answers.yaml",
+        f'division: jinji\ninspected_on: 2026-10-01\nreported_on: {day}\nanswers:\n  "8-3": yes\n',
+    )
+    before = head(root)
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
+    assert result.exit_code == 2 and f"{answers}:3: reported_on: {day} is {why}" in result.stderr
     assert head(root) == before
 
 

@@ -288,6 +288,11 @@ def _record(
     if ad_hoc:
         given.ad_hoc = True
     root = st.register_root
+    if answers is not None:  # a day at fault, at its line in the file
+        from meti_pi.store.yamlload import located_errors
+
+        with located_errors(answers):
+            inspection.check_days(checklist, given, st.today, str(answers))
     outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=gitlayer.head_commit(root))
     sha = inspect_actions.save_inspection(root, outcome, today=st.today, dry_run=dry_run, settings=st.settings)
     if json_out:

@@ -49,6 +49,31 @@ def _finding_text(item: Any, given: AnswerInput) -> str:
     return f"{head}{item.title}: " + (evidence or "点検で「否」と回答")
 
 
+def check_days(checklist: Checklist, given: AnswerSet, today: date, source: str | None = None) -> None:
+    """The inspection's days in their order: inspected within the year and not after today; its result
+    reported to the 副総括 (Art. 41(1)) not before the inspection nor after today. A fault names the
+    answers file's field (`FILE: inspected_on: ...`, located at its line by the caller) when `source`."""
+    start, end = checklist.period
+    inspected_on = given.inspected_on or today
+
+    def fault(name: str, day: date, why: str, what: str) -> UsageError:
+        head = f"{source}: {name}: " if source else f"{name} "
+        return UsageError(f"{head}{day.isoformat()} is {why}; {what}")
+
+    year = f"({start.isoformat()} – {end.isoformat()})"
+    if given.ad_hoc and not start <= inspected_on <= end:
+        raise fault("inspected_on", inspected_on, f"outside the {checklist.year} inspection year {year}", "give --year")
+    if inspected_on > today or inspected_on < start:  # findings would be due before they were made
+        why = "after today" if inspected_on > today else f"before the {checklist.year} inspection year {year}"
+        raise fault("inspected_on", inspected_on, why, "give the day of the inspection")
+    reported = given.reported_on
+    if reported is not None and (reported < inspected_on or reported > today):
+        why = f"before the inspection ({inspected_on.isoformat()})" if reported < inspected_on else "after today"
+        raise fault(
+            "reported_on", reported, why, "the result is reported to the 副総括 after it (Art. 41(1)): give the day"
+        )
+
+
 def build_record(
     reg: Register,
     checklist: Checklist,
@@ -56,6 +81,7 @@ def build_record(
     *,
     today: date,
     register_commit: str | None = None,
+    source: str | None = None,
 ) -> Outcome:
     """Merge `given` answers (and the register's pre-fills) into the division's record for the year.
 
@@ -70,17 +96,7 @@ def build_record(
             f"see `meti-pi inspect --year {checklist.year} --division {checklist.division}`"
         )
     inspected_on = given.inspected_on or today
-    if given.ad_hoc and not checklist.period[0] <= inspected_on <= checklist.period[1]:
-        raise UsageError(
-            f"inspected_on {inspected_on.isoformat()} is outside the {checklist.year} inspection year "
-            f"({checklist.period[0].isoformat()} – {checklist.period[1].isoformat()}); give --year"
-        )
-    if inspected_on > today or inspected_on < checklist.period[0]:  # findings would be due before they were made
-        raise UsageError(
-            f"inspected_on {inspected_on.isoformat()} is "
-            + ("after today" if inspected_on > today else f"before the {checklist.year} inspection year")
-            + f" ({checklist.period[0].isoformat()} – {checklist.period[1].isoformat()}); give the day of the inspection"
-        )
+    check_days(checklist, given, today, source)
     ad_hoc_on = inspected_on if given.ad_hoc else None
     key = inspection_key(checklist.year, checklist.division, ad_hoc_on)
     existing_rec = reg.records.get(key)
