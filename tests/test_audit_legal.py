@@ -109,3 +109,33 @@ def test_review_days_keep_their_order(runner, tmp_path: Path) -> None:
     assert ahead.exit_code == 2 and "--reported-on 2026-11-30" in ahead.output
     fine = invoke(runner, root, *base, "--on", "2026-11-24", "--reported-on", "2026-11-25")
     assert fine.exit_code == 0, fine.output
+
+
+def test_the_report_speaks_as_of_its_date(runner, tmp_path: Path) -> None:
+    """A report dated the day it went to the 総括 (42(1)) said 是正完了 of a finding closed later."""
+    root, aid = _audit(runner, tmp_path)
+    findings = str(_findings(tmp_path, "jinji"))
+    done = invoke(
+        runner, root, "audit", "findings", aid, findings, "--ended-on", "2026-11-18", "--reported-on", "2026-11-20"
+    )
+    assert done.exit_code == 0, done.output
+    closed = invoke(
+        runner,
+        root,
+        "audit",
+        "review",
+        "--finding",
+        f"audits/{aid}#1",
+        "--evaluation",
+        "是正を確認",
+        "--on",
+        "2026-11-24",
+        "--close",
+    )
+    assert closed.exit_code == 0, closed.output
+    out = tmp_path / "out"
+    assert invoke(runner, root, "audit", "report", aid, "--out", str(out)).exit_code == 0
+    md = (out / f"{aid}-report.md").read_text(encoding="utf-8")
+    assert "令和８年１１月２０日" in md.splitlines()[0]
+    assert "是正完了" not in md and "状況：是正中" in md
+    assert "うち是正が完了していないものは１件" in md

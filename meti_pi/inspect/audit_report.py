@@ -166,14 +166,18 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
     lines += ["", "## " + t("３　指摘事項及び是正措置"), ""]
     if not findings:
         lines += ["指摘事項はない。", ""]
+
+    def closed_by_then(f: dict[str, Any]) -> bool:  # the document speaks as of its date, not of today
+        closed_on = _day(f.get("closed_on"))
+        return f.get("status") == "closed" and (closed_on is None or closed_on <= report_day)
+
     for i, f in enumerate(findings, start=1):
-        closed = f.get("status") == "closed"
         due = _day(f.get("due"))
         status = (
             f"是正完了（{d(f.get('closed_on'))}）"
-            if closed
+            if closed_by_then(f)
             else "期限経過"
-            if due is not None and due < today
+            if due is not None and due < report_day
             else "是正中"
         )
         lines += [
@@ -188,7 +192,7 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
             "",
         ]
     if findings:
-        open_count = sum(1 for f in findings if f.get("status") != "closed")
+        open_count = sum(1 for f in findings if not closed_by_then(f))
         lines += [
             "　"
             + t("指摘事項は")
@@ -198,7 +202,11 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
             + "件である。",
             "",
         ]
-    packs = [p for p in data.get("evidence") or [] if isinstance(p, dict)]
+    packs = [
+        p
+        for p in data.get("evidence") or []
+        if isinstance(p, dict) and (_day(p.get("generated_on")) or report_day) <= report_day
+    ]
     if packs:
         lines += ["## " + t("４　監査に用いた証跡"), ""]
         for p in packs:
