@@ -13,8 +13,9 @@ from typing import Any
 
 from meti_pi.dates import wareki
 from meti_pi.errors import UsageError
-from meti_pi.inspect.audits import audited_divisions, unplaced
+from meti_pi.inspect.audits import unplaced
 from meti_pi.inspect.doctext import document_text
+from meti_pi.inspect.inspection_checks import audited_divisions
 from meti_pi.inspect.report import roles_of
 from meti_pi.inspect.years import article_ja, year_basis
 from meti_pi.render import mdsafe, word
