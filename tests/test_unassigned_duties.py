@@ -119,6 +119,33 @@ def test_an_ended_audit_not_reported_to_the_sokatsu_is_warned(tmp_path: Path) ->
     )
 
 
+INSPECTION = """
+schema_version: 1
+id: pi
+year: 2026
+division: pi
+catalogue_version: '2026.3'
+inspected_on: '2026-11-10'
+answers:
+  - {{item: '8-3', article: '8(3)', answer: 'yes', source: officer}}
+{extra}
+"""
+
+
+def test_an_inspection_not_reported_to_the_vice_is_warned(tmp_path: Path) -> None:
+    """Art. 41(1) reports the results to the 副総括: an inspection with no reported_on was warned of
+    nowhere, where an audit (42(1)) and a review (43(2)) are (an outside legal review)."""
+    base = {"divisions/pi.yaml": VICE}
+    reg = register_from(tmp_path, {**base, "inspections/2026/pi.yaml": INSPECTION.format(extra="")})
+    ((path, severity, message),) = found(reg, "inspection-unreported")
+    assert (path, severity) == ("inspections/2026/pi.yaml", "warning") and "Art. 41(1)" in message
+    reported = INSPECTION.format(extra="reported_on: '2026-11-20'")
+    assert (
+        found(register_from(tmp_path / "b", {**base, "inspections/2026/pi.yaml": reported}), "inspection-unreported")
+        == []
+    )
+
+
 def test_a_review_not_reported_to_the_sokatsu_is_warned(tmp_path: Path) -> None:
     """Art. 43(2) reports 「前項の見直し等の結果」: a review that made 見直し (measures) and is not
     reported is warned; one that revised nothing owes no report (a review of the day's change)."""

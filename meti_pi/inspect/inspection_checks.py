@@ -81,6 +81,18 @@ def check_inspection_records(reg: Register, today: date) -> list[Problem]:
                     "(an ad-hoc one <division>.adhoc-<date>, with occasion: ad_hoc)",
                 )
             )
+        if d.get("inspected_on") and not d.get("reported_on"):
+            out.append(
+                _at(
+                    rec,
+                    ("inspected_on",),
+                    "inspection-unreported",
+                    f"Art. 41(1): the inspection of {d.get('inspected_on')} is not recorded as reported to the 副総括; "
+                    "report its results and record the day (`reported_on:` in the answers file and `meti-pi inspect "
+                    "--answers`, or in the record and `meti-pi commit`)",
+                    "warning",
+                )
+            )
         ids = [f.get("id") for f in d.get("findings", []) if isinstance(f, dict)]
         for n in _repeats(ids):
             out.append(
