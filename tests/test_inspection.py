@@ -380,7 +380,8 @@ def test_audit_record_findings_and_checks(tmp_path):
     codes = {p.code for p in inspection_checks.check_audits(reg, TODAY)} | {
         p.code for p in inspection_checks.check_corrective_actions(reg, TODAY)
     }
-    assert codes == {"auditor-not-independent", "corrective-action-overdue"}
+    # marked external with no external auditor among them: the report's 外部監査 is pointed at too
+    assert codes == {"auditor-not-independent", "corrective-action-overdue", "audit-external-mismatch"}
     assert errors_of(root, TODAY) == []
     # The audit's open finding is carried into the division's next inspection.
     assert cl.build(reg, "jinji", 2027, date(2027, 5, 1)).get(f"carry@audits/{aid}#1") is not None

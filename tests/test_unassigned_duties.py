@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLE, invoke, make_register
 from test_validate import DIV, TODAY, codes, register_from
 
@@ -117,6 +118,26 @@ def test_an_ended_audit_not_reported_to_the_sokatsu_is_warned(tmp_path: Path) ->
     assert (
         found(register_from(tmp_path / "c", {**base, "audits/AUD-2026-AAAAAA.yaml": running}), "audit-unreported") == []
     )
+
+
+@pytest.mark.parametrize(("extra", "warned"), [("external: true", 1), ("", 0)])
+def test_an_audit_marked_external_names_an_external_auditor(tmp_path: Path, extra: str, warned: int) -> None:
+    """The report calls an audit 外部監査 by its flag: a flag without an external auditor (or the
+    reverse) made the report say what the record does not (an outside legal review)."""
+    reg = register_from(tmp_path, {"divisions/pi.yaml": VICE, "audits/AUD-2026-AAAAAA.yaml": AUDIT.format(extra=extra)})
+    messages = [m for _, _, m in found(reg, "audit-external-mismatch")]
+    assert len(messages) == warned and all("marked external (external: true) but records no" in m for m in messages)
+
+
+def test_an_external_auditor_in_an_audit_not_marked_external_is_warned(tmp_path: Path) -> None:
+    audit = AUDIT.format(extra="").replace(
+        "  - {post: 大臣官房首席監察官, role: officer}",
+        "  - {post: 大臣官房首席監察官, role: officer}\n  - {post: 主任, role: external, organisation: 監査法人}",
+    )
+    assert "role: external" in audit
+    reg = register_from(tmp_path, {"divisions/pi.yaml": VICE, "audits/AUD-2026-AAAAAA.yaml": audit})
+    ((path, severity, message),) = found(reg, "audit-external-mismatch")
+    assert (path, severity) == ("audits/AUD-2026-AAAAAA.yaml", "warning") and "not marked external" in message
 
 
 INSPECTION = """

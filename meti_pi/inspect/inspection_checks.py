@@ -164,6 +164,23 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
                     "warning",
                 )
             )
+        roles = {str(a.get("role")) for a in d.get("auditors") or [] if isinstance(a, dict)}
+        if bool(d.get("external")) != ("external" in roles):
+            said = (
+                "is marked external (external: true) but records no external auditor (role: external)"
+                if d.get("external")
+                else "records an external auditor (role: external) but is not marked external (external: true)"
+            )
+            out.append(
+                _at(
+                    rec,
+                    ("external",) if "external" in d else ("auditors",),
+                    "audit-external-mismatch",
+                    f"Art. 42(1): the audit {said}; its report calls it by the flag (外部監査 or not): correct the "
+                    "flag or the auditor's role",
+                    "warning",
+                )
+            )
         for n, div in enumerate((d.get("scope") or {}).get("divisions") or []):
             if reg.get("divisions", div) is None:
                 out.append(
