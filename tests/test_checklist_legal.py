@@ -259,6 +259,12 @@ def test_ad_hoc_inspections_beside_the_annual_one(runner, tmp_path):
     assert "令和８年６月１日（ほか随時点検２回）" in md.stdout  # 和暦 and the document's digits (issue 16)
     valid = invoke(runner, root, "validate", "--json")
     assert not [e for e in json.loads(valid.stdout)["errors"] if e["code"] == "inspection-division"], valid.stdout
+    # The next year compares with this year counted alike: its 随時 findings are the year before's too
+    # (an outside legal review: this year's count took them, the previous year's did not).
+    doc = json.loads(invoke(runner, root, "inspect", "--year", "2027", "--report", "--json", today="2027-05-01").stdout)
+    assert doc["totals"]["findings_previous"] == 1
+    [row] = [a for a in doc["findings_by_article"] if a["article"] == "8(4)"]
+    assert (row["count"], row["previous"]) == (0, 1)
 
 
 def test_ad_hoc_needs_answers_and_a_day_in_the_year(runner, tmp_path):

@@ -57,6 +57,14 @@ ESCALATION_JA = {
 }
 
 
+def _ad_hoc_of(reg: Register, year: int, division: str) -> list[Any]:
+    """The 随時 (ad-hoc, Art. 41(1)) inspections of a division in a year, in key order."""
+    prefix = f"inspections/{year}/{division}{AD_HOC_MARK}"
+    return [
+        r for key, r in sorted(reg.records.items()) if key.startswith(prefix) and r.data.get("occasion") == "ad_hoc"
+    ]
+
+
 def year_report(reg: Register, year: int, today: date, *, division: str | None = None) -> dict[str, Any]:
     """The year across divisions: completion, findings by article vs the previous year, escalations.
 
@@ -88,14 +96,12 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
         counts = Counter(str(a.get("answer")) for a in answers)
         own = [f for f in (rec.data.get("findings", []) if rec else []) if isinstance(f, dict)]
         prev_items = {f.get("item") for f in (prev.data.get("findings", []) if prev else []) if isinstance(f, dict)}
-        for f in prev.data.get("findings", []) if prev else []:
+        ad_hoc, prev_ad_hoc = (_ad_hoc_of(reg, y, div.id) for y in (year, year - 1))
+        # the year before counted as this year is: its annual inspection and its 随時 ones
+        for f in [f for r in ([prev] if prev else []) + prev_ad_hoc for f in r.data.get("findings", [])]:
             if isinstance(f, dict):
                 by_article_prev[str(f.get("article"))] += 1
         carried = [(ref, f, r) for ref, f, r in open_findings(reg, div.id, before_year=year) if r.kind == "inspections"]
-        prefix = f"inspections/{year}/{div.id}{AD_HOC_MARK}"
-        ad_hoc = [
-            r for key, r in sorted(reg.records.items()) if key.startswith(prefix) and r.data.get("occasion") == "ad_hoc"
-        ]
         row = {
             "division": div.id,
             "name": div.data.get("name"),
