@@ -12,7 +12,7 @@ import pytest
 from conftest import git, invoke, make_register
 from test_checklist import division
 
-TITLE = "個人情報の管理の状況に関する監査結果報告"
+TITLE = "保有個人情報等の管理及び利用の状況に関する監査結果報告"
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from meti_pi.render.outfile import write_bytes_atomically
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.register import Register
 
-TITLE = "個人情報の管理の状況に関する監査結果報告"
+TITLE = "保有個人情報等の管理及び利用の状況に関する監査結果報告"  # 規程第42条第1項の語
 KIND_JA = {"regular": "定期監査", "ad_hoc": "随時監査"}
 ROLE_JA = {"officer": "監査責任者", "staff": "監査事務実施者", "external": "外部監査人"}
 FORMATS = ("md", "docx")
