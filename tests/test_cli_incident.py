@@ -696,3 +696,39 @@ def test_a_day_the_calendar_lacks_is_named_with_its_option(runner: CliRunner, ro
     doc = ok_json(runner, root, "2026-04-03", "incident", "open", "--from", str(given), "--occurred-on", "2026-04-01")
     assert doc["facts"]["occurred_on"] == "2026-04-01"
     assert head(root) != before
+
+
+def test_refused_update_option_is_named_at_its_option_not_at_the_from_file(
+    runner: CliRunner, root: Path, tmp_path: Path
+) -> None:
+    """`incident update --from facts.yaml --measure-done TEXT` (or `--event note --note TEXT`) with
+    personal data in the option's text said `facts.yaml:1: measures_done: ...` (`--note`): a file
+    and a line that do not hold it. It is said at the option that gave it."""
+    iid = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--principals",
+        "2",
+    )["id"]
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("cause: 施錠忘れ\n", encoding="utf-8")
+    before = head(root)
+    for option, args in (
+        ("--measure-done", ("--measure-done", f"番号 {MY_NUMBER} を削除")),
+        ("--measure-planned", ("--measure-planned", f"番号 {MY_NUMBER} を削除")),
+        ("--note", ("--event", "note", "--note", f"番号 {MY_NUMBER}")),
+    ):
+        for source in ((), ("--from", str(facts))):
+            refused = run(runner, root, "2026-04-03", "incident", "update", iid, *source, *args)
+            assert refused.exit_code == 2, refused.output
+            assert f"meti-pi: {option}: looks like it holds personal data" in refused.stderr, (source, refused.stderr)
+            assert str(facts) not in refused.stderr
+            assert MY_NUMBER not in refused.output
+    assert head(root) == before

@@ -119,8 +119,10 @@ def _refusals_located(from_file: Path | None, params: dict[str, Any]) -> Iterato
     try:
         yield
     except Refused as exc:
+        if exc.field.startswith("--"):  # an event's --note, --method, --reference: named at its option
+            raise
         key = re.split(r"[.\[]", exc.field.removeprefix("facts."), maxsplit=1)[0]
-        name = FACT_OPTIONS.get(key)
+        name = {**FACT_OPTIONS, **UPDATE_LIST_OPTIONS}.get(key)
         given = params.get(name) if name else None
         if name and given is not None and given != [] and given != ():
             raise UsageError(f"--{name.replace('_', '-')}: {exc.rest}") from None
@@ -129,10 +131,18 @@ def _refusals_located(from_file: Path | None, params: dict[str, Any]) -> Iterato
         from meti_pi.store import yamlload
 
         try:
-            line = yamlload.locate(yamlload.decode(from_file.read_bytes()), (key,))
+            text = yamlload.decode(from_file.read_bytes())
+            held = yamlload.load(text)
+            line = yamlload.locate(text, (key,)) if isinstance(held, dict) and key in held else None
         except (OSError, yamlload.YamlFault, UnicodeError):
             line = None
-        raise UsageError(f"{from_file}{f':{line}' if line else ''}: {key}: {exc.rest}") from None
+        if line is None:  # not the file's (the record's own text): as the record's field
+            raise
+        raise UsageError(f"{from_file}:{line}: {key}: {exc.rest}") from None
+
+
+# update's facts given by options of their own (repeatable), not in FACT_OPTIONS
+UPDATE_LIST_OPTIONS = {"measures_done": "measure_done", "measures_planned": "measure_planned"}
 
 
 # The facts given as dates (YYYY-MM-DD): --known-on, --occurred-on.
