@@ -354,3 +354,14 @@ def test_which_unknowns_are_assumed_is_policy_frozen_in_the_snapshot() -> None:
     old = {k: v for k, v in SNAP.items() if k != "unknown_taken_as_possible"}  # a snapshot taken before the key existed
     assert inc.Rules.from_snapshot(old).unknown_taken_as_possible == frozenset()
     assert SNAP["unknown_taken_as_possible"] == ["sensitive", "financial", "malicious", "my_number_system"]
+
+
+def test_file_naming_sensitive_categories_holds_sensitive_data_for_the_assessment() -> None:
+    """A file record with `sensitive: false` beside named 要配慮 categories: the ファイル簿 and the
+    Art. 35 notice say 要配慮個人情報を含む (they read the categories); the assessment of a leak
+    from it took the file's word 'no 要配慮' and found one 本人's leak not reportable (規則43(1))."""
+    chars = {"my_number": False, "sensitive": False, "sensitive_categories": ["medical_history"], "financial": False}
+    f = inc.file_info("F-MED", {**PAYROLL, "characteristics": chars})
+    assert f.sensitive is True
+    a = assess(date(2026, 4, 3), [f], principals=1, malicious=False, financial=False)
+    assert a["ppc_report"] is True and "rule43-1" in a["grounds"]

@@ -180,7 +180,8 @@ def file_info(file_id: str, data: Mapping[str, Any] | None) -> FileInfo:
     return FileInfo(
         id=file_id,
         principals=principals if isinstance(principals, int) and not isinstance(principals, bool) else None,
-        sensitive=_tri(chars.get("sensitive")),
+        # named 要配慮 categories are held, as the ファイル簿, the notice and the class read them
+        sensitive=True if chars.get("sensitive_categories") else _tri(chars.get("sensitive")),
         financial=_tri(chars.get("financial")),
         my_number=_tri(chars.get("my_number")),
         my_number_system=_my_number_system(data),
