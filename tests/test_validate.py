@@ -506,6 +506,30 @@ def test_a_75_2_1_claim_without_its_74_2_item_is_warned(tmp_path, claims, warned
     assert [(p.severity, p.key) for p in found] == ([("warning", "$.exclusions[0].item")] if warned else [])
 
 
+def test_a_75_2_1_claim_beside_item_11_is_warned(tmp_path):
+    """75(2)(i) leaves out the files of 74(2)(i)-(x) only: a paper file (74(2)(xi)) is listed in the
+    ファイル簿 (legal brief §1.8). Claimed beside 74-2-11, 75-2-1 took a paper file of 5,000 本人 out
+    of it with no warning, as if 74-2-11 were the item it rests on."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                file_kind="manual",
+                principals="{count: 5000, as_of: '2026-01-01'}",
+                exclusions="[{item: 74-2-11, reason: 紙}, {item: 75-2-1, reason: r}]",
+                management_class="B",
+                classification="{rationale: 判定}",
+                disclosure_office=OFFICE,
+                characteristics="{sensitive: false}",
+            ),
+        },
+    )
+    found = problems_of(reg, "exclusion-unspecified")
+    assert [(p.severity, p.key) for p in found] == [("warning", "$.exclusions[1].item")]
+
+
 def test_anonymized_info_from_a_file_withheld_whole_is_an_error(tmp_path):
     base = {
         "principals": "{count: 5000, as_of: '2026-01-01'}",

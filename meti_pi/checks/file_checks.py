@@ -47,6 +47,10 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
             )
 
 
+# The 74(2) items 75(2)(i) rests on: (i)-(x), not (xi) (manual files are listed, APPI 75(2)(i)).
+RESTS_75_2_1 = frozenset(f"74-2-{n}" for n in range(1, 11))
+
+
 def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
     (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
@@ -96,16 +100,16 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
         claimed = [ex.get("item") for ex in data.get("exclusions") or [] if isinstance(ex, dict)]
         for i, ex in enumerate(data.get("exclusions") or []):
             item = ex.get("item") if isinstance(ex, dict) else None
-            if item == "75-2-1" and not any(str(c).startswith("74-2-") for c in claimed):
+            if item == "75-2-1" and not any(c in RESTS_75_2_1 for c in claimed):
                 # 75(2)(i) is the files of 74(2)'s items: claimed alone it passes every check of the item
                 # (74-2-9's count, 74-2-11's file kind) and leaves the Art. 35 notice undecided
                 yield at(
                     rec,
                     ("exclusions", i, "item"),
                     "exclusion-unspecified",
-                    "APPI 75(2)(i) leaves out of the ファイル簿 the files of APPI 74(2)'s items: claim the item itself "
-                    "(74-2-N), which is checked (74-2-9 against the count, 74-2-11 against the file kind) and also "
-                    "decides the Art. 35 notice",
+                    "APPI 75(2)(i) leaves out of the ファイル簿 the files of APPI 74(2)(i)-(x) (a manual file, "
+                    "74(2)(xi), is listed): claim the item itself (74-2-1 to 74-2-10), which is checked (74-2-9 "
+                    "against the count) and also decides the Art. 35 notice",
                     "warning",
                 )
             if item in ("74-2-9", "74-2-11") and item not in decision.exclusions and decision.personal_information_file:
