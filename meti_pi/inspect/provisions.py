@@ -45,7 +45,8 @@ def coverage(basis: object) -> str:
 
 
 def barred_for_my_number(basis: object) -> bool:
-    """True when `basis` cites APPI 69(2)(ii)-(iv), which 番号法 Art. 30(1) switches off for
-    特定個人情報 held by a 行政機関等 (legal brief §1.5, VERIFIED): no basis for providing it."""
+    """True when `basis` cites APPI 69(2): 番号法 Art. 30(1) switches off its items (ii)-(iv) for
+    特定個人情報 held by a 行政機関等 and rewrites (i) into the body's own use (legal brief §1.5,
+    VERIFIED): none is a basis for providing it (番号法 19 alone is)."""
     cites = _cites(basis) if isinstance(basis, str) else []
-    return any(p == 2 and any(n in (2, 3, 4) for n in items) for p, items in cites)
+    return any(p == 2 for p, _ in cites)
