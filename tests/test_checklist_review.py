@@ -165,3 +165,31 @@ def test_validate_warns_of_the_second_limb_as_conditional(tmp_path):
     reg = _anon_reg(tmp_path)
     found = [p for p in validate_register(reg, date(2026, 11, 26)) if p.code == "annual-check-overdue"]
     assert len(found) == 1 and "行政機関等匿名加工情報" in found[0].message and "if its work" in found[0].message
+
+
+# -- 21: the 台帳 is asked of a disposal only where `notify log` can record one (Art. 38) ----------
+
+
+@pytest.mark.parametrize(("submitted", "answer"), [(None, None), ("2025-05-01", "no")])
+def test_21_a_disposal_missing_from_the_ledger_is_a_fault_only_of_a_notified_file(tmp_path, submitted, answer):
+    """A file whose notice was drafted (its 台帳 entry made) but never given ended this year: the
+    pre-fill said 否 (台帳に消去・廃棄の記録がない), while `notify log --kind disposal` refuses the
+    event of a file with no Art. 35/36 notice made (Art. 38). Left to the division there."""
+    state = f"state: submitted\nsubmitted_on: '{submitted}'\n" if submitted else "state: drafted\n"
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji").replace(
+                "holding: {start: '2025-04-01'}", "holding: {start: '2025-04-01', end: '2026-10-31'}"
+            ),
+            "notifications/N-2026-AAAA01.yaml": (
+                "schema_version: 1\nid: N-2026-AAAA01\nkind: '35-1'\nfile: F-2026-JJJJ01\n"
+                f"drafted_on: '2025-03-01'\n{state}"
+            ),
+            "ledger/F-2026-JJJJ01.yaml": _ledger(),
+        },
+    )
+    item = cl.build(reg, "jinji", 2026, TODAY).get("21@F-2026-JJJJ01")
+    assert item is not None and item.prefill is not None
+    assert item.prefill.answer == answer, item.prefill

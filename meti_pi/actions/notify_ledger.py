@@ -12,8 +12,7 @@ from meti_pi.actions.transaction import transaction
 from meti_pi.classify import screening
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.inspect.provisions import barred_for_my_number
-from meti_pi.notify.recorded import notices_of_files
-from meti_pi.notify.requirements import MADE_STATES
+from meti_pi.notify.recorded import notice_made
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 
@@ -79,7 +78,7 @@ def log_event(
             event[name] = _screen(f"--{name}", value)
     reg = Register.load(root, settings=settings)
     rec = _file_record(reg, file_id)
-    if not any(n.data.get("state") in MADE_STATES for n in notices_of_files(reg, [rec.id]).get(rec.id, [])):
+    if not notice_made(reg, rec.id):
         # Art. 38: the 台帳 is kept of what the 副総括 was notified of (Arts. 35/36), nothing else.
         raise RuleViolation(
             f"files/{rec.id} has no Art. 35/36 notice made (submitted or acknowledged): the 台帳 is kept of the "

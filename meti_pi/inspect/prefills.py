@@ -21,6 +21,7 @@ from meti_pi.inspect.queries import (
     open_findings,
     subcontractors,
 )
+from meti_pi.notify.recorded import notice_made
 from meti_pi.store import refs
 from meti_pi.store.contracts import dispatches
 from meti_pi.store.register import Record
@@ -304,7 +305,7 @@ def _disposal(ctx: Context, rec: Record | None) -> Prefill | None:
     disposals = [e for e in (ledger or {}).get("events", []) if isinstance(e, dict) and e.get("kind") == "disposal"]
     if disposals:
         return Prefill("yes", tuple(f"{e['date']} 消去・廃棄「{e.get('summary', '')}」（台帳）" for e in disposals))
-    if ledger is not None:
+    if ledger is not None and notice_made(ctx.reg, rec.id):  # the 台帳 records only notified files (Art. 38)
         return Prefill("no", (f"{end} に保有を終了したが、台帳に消去・廃棄の記録がない（ledger/{rec.id}.yaml）",))
     return Prefill(None, (f"{end} に保有を終了（消去・廃棄の記録を確認）",))
 

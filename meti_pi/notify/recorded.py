@@ -58,6 +58,12 @@ def notices_of_files(reg: Register, file_ids: list[str]) -> dict[str, list[Recor
     return out
 
 
+def notice_made(reg: Register, file_id: str) -> bool:
+    """Whether an Art. 35/36 notice of the file was made (submitted or acknowledged): the 台帳 is
+    kept of the files notified to the 副総括 (規程第38条), and of no other."""
+    return any(n.data.get("state") in MADE_STATES for n in notices_of_files(reg, [file_id]).get(file_id, []))
+
+
 def _made_key(rec: Record) -> tuple[str, str, str]:
     return (str(rec.data.get("submitted_on") or ""), str(rec.data.get("drafted_on") or ""), rec.id)
 
