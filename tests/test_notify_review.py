@@ -26,7 +26,10 @@ def test_provision_of_my_number_data_on_appi_69_2_ii_to_iv_is_refused(
     assert "events" not in (root / "ledger" / f"{MY_NUMBER_FILE}.yaml").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("basis", ["個人情報保護法第69条第2項第1号（本人の同意）", "APPI 69(2)(i)"])
+@pytest.mark.parametrize(
+    "basis",
+    ["個人情報保護法第69条第2項第1号（本人の同意）", "APPI 69(2)(i)", "個人情報保護法第69条第1項", "APPI 69(1)"],
+)
 def test_provision_of_my_number_data_on_appi_69_2_i_is_refused(runner: CliRunner, tmp_path: Path, basis: str) -> None:
     # 番号法30(1) rewrites APPI 69(2)(i) for 特定個人情報 into the body's own use (for life, body or
     # property), not a provision (legal brief §1.5, VERIFIED): consent is no basis for providing it,
@@ -35,7 +38,7 @@ def test_provision_of_my_number_data_on_appi_69_2_i_is_refused(runner: CliRunner
     args = ("notify", "log", MY_NUMBER_FILE, "--kind", "provision", "--summary", "支払調書データの提供")
     result = invoke(runner, root, *args, "--recipient", "本人", "--basis", basis)
     assert result.exit_code == 1, result.output
-    assert "番号法第19条" in result.output
+    assert "番号法第19条" in result.output and f"files/{MY_NUMBER_FILE} holds 個人番号" in result.output
     assert "events" not in (root / "ledger" / f"{MY_NUMBER_FILE}.yaml").read_text(encoding="utf-8")
 
 

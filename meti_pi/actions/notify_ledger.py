@@ -91,10 +91,10 @@ def log_event(
         and barred_for_my_number(basis)
     ):
         raise RuleViolation(
-            "--basis cites 個人情報保護法第69条第2項, whose 第2号～第4号 番号法第30条第1項 takes away for 特定個人情報 "
-            f"(and whose 第1号 it reads as the body's own use): files/{rec.id} holds 個人番号, whose provision rests on "
-            "番号法第19条 alone; "
-            "give the item of 番号法第19条 (e.g. 番号法第19条第2号). Nothing was written."
+            "--basis cites 個人情報保護法第69条, which 番号法第30条第1項 rewrites for 特定個人情報 (第2項第2号～第4号 "
+            f"taken away, 第1項 and 第2項第1号 read as the body's own use): files/{rec.id} holds 個人番号, whose "
+            "provision rests on 番号法第19条 alone; give the item of 番号法第19条 (e.g. 番号法第19条第2号). "
+            "Nothing was written."
         )
     labels = {
         "provision": "provision (Art. 12)",

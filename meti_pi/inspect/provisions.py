@@ -45,8 +45,8 @@ def coverage(basis: object) -> str:
 
 
 def barred_for_my_number(basis: object) -> bool:
-    """True when `basis` cites APPI 69(2): 番号法 Art. 30(1) switches off its items (ii)-(iv) for
-    特定個人情報 held by a 行政機関等 and rewrites (i) into the body's own use (legal brief §1.5,
-    VERIFIED): none is a basis for providing it (番号法 19 alone is)."""
+    """True when `basis` cites APPI 69(1) or 69(2): for 特定個人情報 held by a 行政機関等, 番号法 Art.
+    30(1) switches off 69(2)(ii)-(iv) and rewrites 69(1)-(2) so that only the body's own use is
+    permitted (legal brief §1.5, VERIFIED): none is a basis for providing it (番号法 19 alone is)."""
     cites = _cites(basis) if isinstance(basis, str) else []
-    return any(p == 2 for p, _ in cites)
+    return any(p in (1, 2) for p, _ in cites)
