@@ -429,3 +429,27 @@ def test_a_75_2_1_claim_unlists_as_the_filebook_export_does() -> None:
     d = decide(Profile(principals=5000, exclusions=("75-2-1",)), POLICY)
     assert not d.filebook_listed
     assert "filebook:listed" not in rules(d)
+
+
+@pytest.mark.parametrize(
+    ("chars", "held"),
+    [
+        ({"sensitive": False, "sensitive_categories": ["medical_history"]}, True),
+        ({"sensitive_categories": ["creed"]}, True),
+        ({"sensitive": True}, True),
+        ({"sensitive": False}, False),
+        ({"sensitive": False, "sensitive_categories": []}, False),
+        ({}, None),
+        (None, None),
+        ({"sensitive": "yes"}, None),
+    ],
+)
+def test_one_reading_of_whether_a_record_holds_sensitive_data(chars, held):
+    """The class, the notice and its hash, the ファイル簿 and the incident assessment read a record's
+    要配慮 alike (they disagreed: the class from the categories, the others from the flag)."""
+    from meti_pi.classify.profile import profile_from_record, sensitive_held
+    from meti_pi.incident.facts import file_info
+
+    assert sensitive_held(chars) is held
+    assert profile_from_record({"characteristics": chars}).sensitive is bool(held)
+    assert file_info("F-1", {"characteristics": chars}).sensitive is held

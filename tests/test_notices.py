@@ -408,6 +408,8 @@ def test_items_hash_ignores_what_is_not_notified(tmp_path, old, new):
             "record_items: [住所, 氏名, 電話番号,",
         ),  # the order is part of the item
         ("sensitive: false", "sensitive: true"),  # item 6, and the class becomes A
+        # item 6 as the notice states it: named categories are held whatever the flag says (a review)
+        ("sensitive: false", "sensitive: false, sensitive_categories: [medical_history]"),
         ("contractors: [C-2026-AAAAAA]", "contractors: []"),
         ("systems: [SYS-2026-AAAAAA]", "systems: []"),
         ("holding: {start: '2026-04-01'}", "holding: {start: '2026-05-01'}"),  # item 11: the planned start

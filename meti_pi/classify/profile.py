@@ -107,6 +107,18 @@ class Decision:
         return self.class_differs and CLASS_RANK[self.management_class] < CLASS_RANK[self.derived_class]
 
 
+def sensitive_held(characteristics: Any) -> bool | None:
+    """Whether a file record holds 要配慮個人情報 (APPI 74(1)(vi)): True where it names categories
+    (whatever its flag says: the categories are what the class rests on), else its flag, None where
+    it says nothing. The one reading of the class, the notice, its hash, the ファイル簿 and the
+    incident assessment."""
+    chars = _mapping(characteristics)
+    if chars.get("sensitive_categories"):
+        return True
+    flag = chars.get("sensitive")
+    return flag if isinstance(flag, bool) else None
+
+
 def profile_from_record(data: Mapping[str, Any]) -> Profile:
     """The profile of a files/*.yaml record (schema files.schema.json)."""
     ch = _mapping(data.get("characteristics"))
@@ -122,7 +134,7 @@ def profile_from_record(data: Mapping[str, Any]) -> Profile:
         claimed.append("75-3")
     return Profile(
         principals=principals if isinstance(principals, int) and not isinstance(principals, bool) else None,
-        sensitive=bool(ch.get("sensitive")) or bool(ch.get("sensitive_categories")),
+        sensitive=bool(sensitive_held(ch)),
         sensitive_categories=tuple(str(c) for c in ch.get("sensitive_categories") or ()),
         my_number=bool(ch.get("my_number")) or "my_number" in codes,
         identification_codes=codes,

@@ -35,6 +35,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from meti_pi.classify import classification
+from meti_pi.classify.profile import sensitive_held
 from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.errors import LazyProblem, Problem, RuleViolation
 from meti_pi.store import problems as located
@@ -298,9 +299,7 @@ def build_row(
     kind = data.get("file_kind")
     chars = _dict(data.get("characteristics"))
     anon = _dict(data.get("anonymized_info"))
-    sensitive = chars.get("sensitive")
-    if chars.get("sensitive_categories"):  # categories recorded: held, as the engine reads the record
-        sensitive = True
+    sensitive = sensitive_held(chars)
     linked = data.get("linked_manual_file")
     proposal = ""
     if anon.get("created"):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from meti_pi.classify.profile import sensitive_held
 from meti_pi.errors import UsageError
 from meti_pi.store.limits import checked_date, parsed_date
 
@@ -181,7 +182,7 @@ def file_info(file_id: str, data: Mapping[str, Any] | None) -> FileInfo:
         id=file_id,
         principals=principals if isinstance(principals, int) and not isinstance(principals, bool) else None,
         # named 要配慮 categories are held, as the ファイル簿, the notice and the class read them
-        sensitive=True if chars.get("sensitive_categories") else _tri(chars.get("sensitive")),
+        sensitive=sensitive_held(chars),
         financial=_tri(chars.get("financial")),
         my_number=_tri(chars.get("my_number")),
         my_number_system=_my_number_system(data),

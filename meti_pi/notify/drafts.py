@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.classify.classification import document_rationale
-from meti_pi.classify.profile import FULLWIDTH_CLASS
+from meti_pi.classify.profile import FULLWIDTH_CLASS, sensitive_held
 from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.dates.wareki import count as count_text
 from meti_pi.notify import notices
@@ -323,8 +323,7 @@ def _items_74(
     w.para("記録項目：" + listed)
     w.para("記録範囲：" + w.value(data.get("record_scope"), "record_scope"))
     item(5, "記録情報の収集方法", w.value(data.get("collection_method"), "collection_method"))
-    chars = data.get("characteristics") or {}
-    sensitive = bool(chars.get("sensitive")) or bool(chars.get("sensitive_categories"))  # as the engine reads it
+    sensitive = bool(sensitive_held(data.get("characteristics")))  # as the engine reads it
     item(
         6,
         "要配慮個人情報が含まれるときは、その旨",

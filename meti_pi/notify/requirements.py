@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.classify import classification
+from meti_pi.classify.profile import sensitive_held
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.store.register import Register
 
@@ -235,7 +236,7 @@ def notified_items(kind: str, data: dict[str, Any], klass: str | None) -> dict[s
         record_items=_texts(data.get("record_items")),
         record_scope=_text(data.get("record_scope")),
         collection_method=_text(data.get("collection_method")),
-        sensitive=bool(chars.get("sensitive")),
+        sensitive=bool(sensitive_held(chars)),  # as the notice states it (named categories: held)
         routine_recipients=_texts(data.get("routine_recipients")),
         filebook_withheld=None
         if not isinstance(withheld, dict)
