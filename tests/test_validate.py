@@ -482,6 +482,8 @@ def test_claimed_item_11_against_the_file_kind(tmp_path, kind, refused):
     [
         ("[{item: 75-2-1, reason: 第74条第2項に当たる}]", True),
         ("[{item: 74-2-3, reason: 犯罪捜査}, {item: 75-2-1, reason: r}]", False),
+        # a 74-2-9 refused for the count (5,000 本人) is no ground for it either (a review of the day's change)
+        ("[{item: 75-2-1, reason: 第74条第2項に当たる}, {item: 74-2-9, reason: 千人未満}]", True),
     ],
 )
 def test_a_75_2_1_claim_without_its_74_2_item_is_warned(tmp_path, claims, warned):

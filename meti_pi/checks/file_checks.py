@@ -100,7 +100,8 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
         claimed = [ex.get("item") for ex in data.get("exclusions") or [] if isinstance(ex, dict)]
         for i, ex in enumerate(data.get("exclusions") or []):
             item = ex.get("item") if isinstance(ex, dict) else None
-            if item == "75-2-1" and not any(c in RESTS_75_2_1 for c in claimed):
+            # the item it rests on must hold: a 74-2-9 refused for its count is no ground either
+            if item == "75-2-1" and not any(c in RESTS_75_2_1 and c in decision.exclusions for c in claimed):
                 # 75(2)(i) is the files of 74(2)'s items: claimed alone it passes every check of the item
                 # (74-2-9's count, 74-2-11's file kind) and leaves the Art. 35 notice undecided
                 yield at(
