@@ -59,3 +59,23 @@ def test_an_index_git_cannot_write_during_recovery_is_said_with_both_causes(tmp_
     assert proc.returncode == 3, proc.stderr[-800:]
     assert "out of git's index again" in proc.stderr and "index.lock, or a full disk" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("path", ["../outside.txt", "/etc/hostname", "register/../../outside.txt", ".git/config"])
+def test_a_journal_naming_a_path_outside_the_repository_is_refused(tmp_path, path):
+    """Recovery deletes or restores the files a journal names: a hand-made one naming a file outside the
+    repository (or git's own) is refused with recovery's message, and that file is left alone."""
+    root = make_register(tmp_path, example=True)
+    victim = tmp_path / "outside.txt"
+    victim.write_text("keep me")
+    journal = {"version": 2, "change": "x-1", "files": {path: {"old": None, "new": None}}, "intent": []}
+    (root.parent / ".git" / "meti-pi-journal.json").write_text(json.dumps(journal))
+    proc = subprocess.run(
+        meti_cmd(root, "incident", "update", "INC-2026-H0JQNC", "--event", "note", "--note", "n"),
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=120,
+    )
+    assert proc.returncode == 3 and "cannot be read" in proc.stderr and "outside" in proc.stderr, proc.stderr[-600:]
+    assert victim.read_text() == "keep me" and (root.parent / ".git" / "config").exists()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from meti_pi.errors import MetiPiError
@@ -188,6 +188,10 @@ def _check_shape(journal: Any) -> None:
         )
     ):
         raise ValueError("not the shape of a meti-pi journal")
+    for gpath in [*files, *journal.get("intent", [])]:  # paths in the repository, as commit_files writes them
+        parts = PurePosixPath(gpath).parts
+        if not parts or gpath.startswith("/") or ".." in parts or "\\" in gpath or ".git" in parts:
+            raise ValueError(f"a path outside the register's repository: {gpath!r}")
 
 
 def recover(repo: Repo) -> str | None:
