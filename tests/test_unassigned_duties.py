@@ -225,8 +225,11 @@ def test_the_items_named_are_the_catalogues() -> None:
     from meti_pi.checks.validate import _unit_items, id_ranges
     from meti_pi.inspect.checklist import load_catalogue
 
-    assert id_ranges(["8-2", "26", "27", "28-1", "28-2", "29", "31-1", "31-2"]) == ("8-2", "26–29", "31")
-    assert id_ranges(["4-2", "10", "12-1"]) == ("4-2", "10", "12-1")
+    every = ["8-1", "8-2", "9", "26", "27", "28-1", "28-2", "29", "31-1", "31-2", "4-2", "10", "12-1", "12-2"]
+    assert id_ranges(["8-2", "26", "27", "28-1", "28-2", "29", "31-1", "31-2"], every) == ("8-2", "26–29", "31")
+    assert id_ranges(["4-2", "10", "12-1"], every) == ("4-2", "10", "12-1")
+    # 8 asked in part (8-1 is not): not merged with 9 into "8–9", which reads as the whole of item 8
+    assert id_ranges(["8-2", "9"], every) == ("8-2", "9")
 
     def covered(item: str, named: tuple[str, ...]) -> bool:
         number = int(item.split("-")[0])

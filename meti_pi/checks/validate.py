@@ -170,17 +170,27 @@ def _unit_items(sides: list[str]) -> tuple[str, ...]:
     from meti_pi.inspect.checklist import load_catalogue
 
     rules = {rule for side, of_side in _UNIT_RULES if side in sides for rule in of_side}
-    return id_ranges([i.id for i in load_catalogue().items if i.applies in rules])
+    every = [i.id for i in load_catalogue().items]
+    return id_ranges([i.id for i in load_catalogue().items if i.applies in rules], every)
 
 
-def id_ranges(ids: list[str]) -> tuple[str, ...]:
-    """Checklist item ids, a run of consecutive numbers (sub-items included) as one range:
-    8-2, 26, 27, 28-1, 28-2, 29 -> 8-2, 26–29 (an en dash: 8-2 is an item's own id)."""
+def id_ranges(ids: list[str], every: list[str]) -> tuple[str, ...]:
+    """Checklist item ids, a run of consecutive numbers as one range where each number is asked whole
+    (all its sub-items in `every`, the catalogue's ids): 8-2, 26, 27, 28-1, 28-2, 29 -> 8-2, 26–29 (an
+    en dash: 8-2 is an item's own id, and a number asked in part is named by its ids)."""
+
+    def number(item: str) -> int | None:
+        head = item.split("-")[0]
+        return int(head) if head.isdigit() else None
+
+    asked = set(ids)
+    whole = {number(i) for i in every if number(i) is not None}
+    whole -= {number(i) for i in every if i not in asked}
     runs: list[list[str]] = []
     for item in ids:
-        head = item.split("-")[0]
-        last = runs[-1][-1].split("-")[0] if runs else ""
-        if head.isdigit() and last.isdigit() and int(head) in (int(last), int(last) + 1):
+        n = number(item)
+        last = number(runs[-1][-1]) if runs else None
+        if n in whole and last in whole and n is not None and last is not None and n in (last, last + 1):
             runs[-1].append(item)
         else:
             runs.append([item])
