@@ -763,6 +763,9 @@ def test_a_misspelt_key_of_a_single_table_file_is_refused_before_the_pass(tmp_pa
     def counted(*args, **kwargs):
         raise AssertionError("a row was counted")
 
-    monkeypatch.setattr(engine, "count_chunk", counted)
+    from meti_pi.classify import scan as row_scan
+
+    monkeypatch.setattr(engine, "count_chunk", counted)  # the columnar pass
+    monkeypatch.setattr(row_scan, "_check_batch", counted)  # and the row-by-row one, were the file read so
     with pytest.raises(UsageError, match="--key 職員番: no such column; columns: 職員番号, 氏名"):
         scan(path, keys=("職員番",))
