@@ -20,6 +20,12 @@ SHAPES = [
 ]
 
 
+def _a_write(root):
+    """A write command (it recovers a pending journal under the lock first)."""
+    argv = meti_cmd(root, "incident", "update", "INC-2026-H0JQNC", "--event", "note", "--note", "n")
+    return subprocess.run(argv, capture_output=True, text=True, env=env(), timeout=120)
+
+
 @pytest.mark.parametrize("text", SHAPES)
 def test_a_journal_of_the_wrong_shape_is_refused_with_a_message(tmp_path, text):
     root = make_register(tmp_path, example=True)
@@ -49,13 +55,7 @@ def test_an_index_git_cannot_write_during_recovery_is_said_with_both_causes(tmp_
     journal["intent"] = [new]
     (repo / ".git" / "meti-pi-journal.json").write_text(json.dumps(journal))
     (repo / ".git" / "index.lock").write_text("")
-    proc = subprocess.run(
-        meti_cmd(root, "incident", "update", "INC-2026-H0JQNC", "--event", "note", "--note", "n"),
-        capture_output=True,
-        text=True,
-        env=env(),
-        timeout=120,
-    )
+    proc = _a_write(root)
     assert proc.returncode == 3, proc.stderr[-800:]
     assert "out of git's index again" in proc.stderr and "index.lock, or a full disk" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -70,12 +70,6 @@ def test_a_journal_naming_a_path_outside_the_repository_is_refused(tmp_path, pat
     victim.write_text("keep me")
     journal = {"version": 2, "change": "x-1", "files": {path: {"old": None, "new": None}}, "intent": []}
     (root.parent / ".git" / "meti-pi-journal.json").write_text(json.dumps(journal))
-    proc = subprocess.run(
-        meti_cmd(root, "incident", "update", "INC-2026-H0JQNC", "--event", "note", "--note", "n"),
-        capture_output=True,
-        text=True,
-        env=env(),
-        timeout=120,
-    )
+    proc = _a_write(root)
     assert proc.returncode == 3 and "cannot be read" in proc.stderr and "outside" in proc.stderr, proc.stderr[-600:]
     assert victim.read_text() == "keep me" and (root.parent / ".git" / "config").exists()

@@ -477,6 +477,22 @@ def test_claimed_item_11_against_the_file_kind(tmp_path, kind, refused):
     assert [(p.severity, p.key) for p in found] == ([("error", "$.exclusions[0].item")] if refused else [])
 
 
+def _unlisted_by(tmp_path, claims: str, **extra: str) -> list:
+    """The exclusion-unspecified warnings of a 5,000-本人 file claiming `claims`."""
+    record = file_record(
+        "F-1",
+        principals="{count: 5000, as_of: '2026-01-01'}",
+        exclusions=claims,
+        management_class="B",
+        classification="{rationale: 判定}",
+        disclosure_office=OFFICE,
+        characteristics="{sensitive: false}",
+        **extra,
+    )
+    files = {"divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"), "files/F-1.yaml": record}
+    return problems_of(register_from(tmp_path, files), "exclusion-unspecified")
+
+
 @pytest.mark.parametrize(
     ("claims", "warned"),
     [
@@ -489,22 +505,7 @@ def test_claimed_item_11_against_the_file_kind(tmp_path, kind, refused):
 def test_a_75_2_1_claim_without_its_74_2_item_is_warned(tmp_path, claims, warned):
     """A 75(2)(i) claim alone unlisted a file of 5,000 本人 past every check a 74(2) item gets (an
     outside legal review): it is pointed at, to be claimed as the 74(2) item itself."""
-    reg = register_from(
-        tmp_path,
-        {
-            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-            "files/F-1.yaml": file_record(
-                "F-1",
-                principals="{count: 5000, as_of: '2026-01-01'}",
-                exclusions=claims,
-                management_class="B",
-                classification="{rationale: 判定}",
-                disclosure_office=OFFICE,
-                characteristics="{sensitive: false}",
-            ),
-        },
-    )
-    found = problems_of(reg, "exclusion-unspecified")
+    found = _unlisted_by(tmp_path, claims)
     assert [(p.severity, p.key) for p in found] == ([("warning", "$.exclusions[0].item")] if warned else [])
 
 
@@ -512,23 +513,7 @@ def test_a_75_2_1_claim_beside_item_11_is_warned(tmp_path):
     """75(2)(i) leaves out the files of 74(2)(i)-(x) only: a paper file (74(2)(xi)) is listed in the
     ファイル簿 (legal brief §1.8). Claimed beside 74-2-11, 75-2-1 took a paper file of 5,000 本人 out
     of it with no warning, as if 74-2-11 were the item it rests on."""
-    reg = register_from(
-        tmp_path,
-        {
-            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-            "files/F-1.yaml": file_record(
-                "F-1",
-                file_kind="manual",
-                principals="{count: 5000, as_of: '2026-01-01'}",
-                exclusions="[{item: 74-2-11, reason: 紙}, {item: 75-2-1, reason: r}]",
-                management_class="B",
-                classification="{rationale: 判定}",
-                disclosure_office=OFFICE,
-                characteristics="{sensitive: false}",
-            ),
-        },
-    )
-    found = problems_of(reg, "exclusion-unspecified")
+    found = _unlisted_by(tmp_path, "[{item: 74-2-11, reason: 紙}, {item: 75-2-1, reason: r}]", file_kind="manual")
     assert [(p.severity, p.key) for p in found] == [("warning", "$.exclusions[1].item")]
 
 
