@@ -451,3 +451,19 @@ def test_a_bare_division_id_means_the_division_beside_its_inspections(tmp_path, 
     assert json.loads(result.stdout)["path"] == "divisions/kanbo-jinji.yaml"
     history = invoke(runner, root, "history", "kanbo-jinji", "--json")
     assert history.exit_code == 0 and json.loads(history.stdout)["target"] == "divisions/kanbo-jinji.yaml"
+
+
+def test_history_of_a_deleted_record_by_its_id(tmp_path, runner):
+    """The trail of a record deleted by `meti-pi commit` is read by KIND/ID and by its id, as by its
+    path: an auditor asks for the record, not for its file (it said 'no record', exit 2)."""
+    root = make_register(tmp_path, example=True)
+    (root / "files" / "F-2026-MQ8M1J.yaml").unlink()
+    assert invoke(runner, root, "commit", str(root / "files" / "F-2026-MQ8M1J.yaml")).exit_code == 0
+    by_path = json.loads(invoke(runner, root, "history", "files/F-2026-MQ8M1J.yaml", "--json").stdout)
+    assert len(by_path["commits"]) >= 2 and by_path["commits"][0]["command"] == "commit"
+    for given in ("files/F-2026-MQ8M1J", "F-2026-MQ8M1J"):
+        result = invoke(runner, root, "history", given, "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout) == by_path, given
+    assert invoke(runner, root, "history", "files/F-2026-NOPE").exit_code == 2  # never existed
+    assert invoke(runner, root, "history", "F-2026-NOPE").exit_code == 2

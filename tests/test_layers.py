@@ -196,6 +196,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.register_cmds', 'checks.validate'): 'startup',
     ('cli.register_cmds', 'gitlayer'): 'startup',
     ('cli.register_cmds', 'render.outfile'): 'startup',
+    ('cli.register_cmds', 'store.ids'): 'startup',
     ('cli.register_cmds', 'store.kinds'): 'startup',
     ('cli.register_cmds', 'store.schema'): 'startup',
     ('cli.schemas_cmd', 'actions.schemas'): 'startup',

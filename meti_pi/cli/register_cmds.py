@@ -403,7 +403,14 @@ def history_cmd(
         # the files named `target` alone are read (the register read lazily); one that cannot be
         # read is no record, as when the register was read whole
         with read_register_lazily(ctx, (), notices=False, unreadable_ok=True) as reg:
-            relpath = registry_ops.find_record(reg, target).relpath
+            try:
+                relpath = registry_ops.find_record(reg, target).relpath
+            except UsageError:
+                # a record deleted since: its trail is that of the file it was (KIND/ID, or an id
+                # that was a file of one kind only)
+                relpath = _deleted_record_path(root, target)
+                if relpath is None:
+                    raise
     commits = gitlayer.history(root, relpath, limit=limit)
     if not commits and relpath is not None and not (root / relpath).exists():
         raise UsageError(f"{target}: no such record file in the register, and no commit touched it; check the path")
@@ -416,3 +423,25 @@ def history_cmd(
     for c in commits:
         tag = f"[{c['command']}{' Art. ' + c['article'] if c['article'] else ''}]" if c["command"] else "[hand edit]"
         typer.echo(f"{c['commit'][:10]} {c['date'][:10]} {c['author']}: {c['subject']} {tag}")
+
+
+def _deleted_record_path(root: Path, target: str) -> str | None:
+    """The file a record no longer in the register was (`files/F-1`, or the id of a file of one kind,
+    a file rather than its 台帳), when a commit touched it; else None."""
+    from meti_pi import gitlayer
+    from meti_pi.store.ids import valid_id
+    from meti_pi.store.kinds import KINDS
+
+    parts = target.removesuffix(".yaml").split("/")
+    if not all(valid_id(p) for p in parts):
+        return None
+    if len(parts) > 1:
+        spec = KINDS.get(parts[0])
+        candidates = (
+            [f"{target.removesuffix('.yaml')}.yaml"] if spec and len(parts) == (3 if spec.by_year else 2) else []
+        )
+    else:
+        candidates = [f"{kind}/{target}.yaml" for kind, spec in KINDS.items() if not spec.by_year]
+    found = [rel for rel in candidates if gitlayer.history(root, rel, limit=1)]
+    primary = [rel for rel in found if not rel.startswith("ledger/")]
+    return found[0] if len(found) == 1 else primary[0] if len(primary) == 1 else None
