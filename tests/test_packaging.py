@@ -143,6 +143,9 @@ def test_schemas_write_refuses_uncommitted_edits_of_the_copy(tmp_path, runner) -
     assert result.exit_code == 3
     assert "uncommitted edits" in result.stderr and "roles.schema.json" in result.stderr
     assert (root / ".schemas" / "roles.schema.json").read_text(encoding="utf-8") == "{\"mine\": 1}\n"
+    # The advice works: `meti-pi commit` takes record files only (it refused the copy, exit 2).
+    assert "meti-pi commit" not in result.stderr and "git restore" in result.stderr
+    assert invoke(runner, root, "commit", str(root / ".schemas" / "roles.schema.json")).exit_code == 2
 
 
 def test_readme_pre_commit_config_uses_the_shipped_hooks() -> None:

@@ -43,6 +43,7 @@ from meti_pi.store.ids import allocate, valid_id
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.packaged import REGISTER_SCHEMAS
 from meti_pi.store.policy import load_policy
+from meti_pi.store.record import is_register_file
 from meti_pi.store.register import Register, tree_of
 
 # -- the transaction -------------------------------------------------------------------------
@@ -536,10 +537,16 @@ def _refuse_dirty(
     if unsure:
         dirty.update(_listed_by_status(repo, unsure))
     if dirty:
+        # `meti-pi commit` takes record files only: the editor schemas (.schemas/) are committed with git
+        records = all(is_register_file(rel) for rel, gpath in zip(relpaths, gpaths) if gpath in dirty)
         raise MetiPiError(
             "uncommitted edits in file(s) this command must write: "
             + ", ".join(sorted(dirty))
-            + "; commit them first (`meti-pi commit PATH`) or discard them (`git restore PATH`)"
+            + (
+                "; commit them first (`meti-pi commit PATH`) or discard them (`git restore PATH`)"
+                if records
+                else "; discard them (`git restore PATH`) or commit them with git (`git commit PATH`) first"
+            )
         )
 
 
