@@ -165,6 +165,8 @@ def test_validate_warns_of_the_second_limb_as_conditional(tmp_path):
     reg = _anon_reg(tmp_path)
     found = [p for p in validate_register(reg, date(2026, 11, 26)) if p.code == "annual-check-overdue"]
     assert len(found) == 1 and "行政機関等匿名加工情報" in found[0].message and "if its work" in found[0].message
+    # and says what to do (a review: the message named only the day it was due)
+    assert "record it under annual_confirmations" in found[0].message and "`meti-pi commit`" in found[0].message
 
 
 # -- 21: the 台帳 is asked of a disposal only where `notify log` can record one (Art. 38) ----------

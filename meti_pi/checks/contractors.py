@@ -130,6 +130,8 @@ def _outsourcing(reg: Register, rec: Record, today: date) -> Iterator[Problem]:
             rec,
             ("annual_confirmations",),
             "annual-check-overdue",
-            f"Art. 14(4): {what} was due {due.isoformat()}",
+            f"Art. 14(4): {what} was due {due.isoformat()}; confirm the contractor's 管理体制・実施体制 and "
+            f"管理の状況, then record it under annual_confirmations (date, method, ref, result) in "
+            f"contractors/{rec.id}.yaml and run `meti-pi commit`",
             "warning",
         )
