@@ -47,6 +47,21 @@ def test_sniff_refuses_other_encodings() -> None:
         sniff_encoding(b"\x81\x00\xff\xfe\xfd" * 3, "x.csv")
 
 
+def test_sniff_names_the_line_where_shift_jis_fails(tmp_path: Path) -> None:
+    """A Shift_JIS file with a byte CP932 does not define (0x85 0x40) in its head: the line named is
+    that byte's, not the header's (where UTF-8 gave up on the first kanji)."""
+    path = tmp_path / "a.csv"
+    path.write_bytes(
+        "氏名,電話番号\n".encode("cp932") + "山田太郎,03-1234-5678\n".encode("cp932") * 10 + b"\x85\x40,x\n"
+    )
+    with pytest.raises(UsageError, match=r"a\.csv:12: not UTF-8 or Shift_JIS"):
+        rows_of(path)
+    utf8 = tmp_path / "b.csv"  # UTF-8 text, then a bad byte: its line, wherever CP932 stops
+    utf8.write_bytes("氏名,電話番号\n山田太郎,03-1234-5678\n".encode() + b"\xff,x\n" + "鈴木花子,x\n".encode() * 5)
+    with pytest.raises(UsageError, match=r"b\.csv:3: not UTF-8 or Shift_JIS"):
+        rows_of(utf8)
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
 def test_csv_in_each_encoding(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "a.csv"

@@ -123,22 +123,19 @@ def sniff_encoding(head: bytes, path: Path | str = "input") -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    failed: list[int] = []
     for encoding in ("utf-8", "cp932"):
         try:
             codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            failed.append(exc.start)
             continue
         return encoding
-    line = head[: _bad_offset(head)].count(b"\n") + 1
+    # UTF-8 text before its failure: the file is UTF-8 and that byte is the bad one; else UTF-8 failed
+    # on the first non-ASCII byte (a Shift_JIS header) and the bad byte is where CP932 failed
+    bad = failed[0] if not head[: failed[0]].isascii() else failed[1]
+    line = head[:bad].count(b"\n") + 1
     raise UsageError(f"{path}:{line}: not UTF-8 or Shift_JIS (CP932) text; save the file as UTF-8")
-
-
-def _bad_offset(head: bytes) -> int:
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start
-    return 0
 
 
 def decode_error_line(path: Path, encoding: str) -> int:
