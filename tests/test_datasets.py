@@ -386,3 +386,24 @@ def test_utf16_with_its_bom_is_named_so(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"u16\.csv:1: UTF-16 text; meti-pi reads UTF-8 or Shift_JIS") as info:
         rows_of(path)
     assert "without a BOM" not in str(info.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])  # the columnar engine, the row-by-row pass
+def test_a_title_line_above_the_header_does_not_narrow_the_table(tmp_path: Path, encoding: str) -> None:
+    """A CSV whose first line is a one-cell title (職員名簿) was read one column wide: every cell right of
+    the first was cut from every row, and a 個人番号 column went unseen."""
+    from meti_pi.classify.checkdigits import my_number_check_digit
+    from meti_pi.classify.detect import scan
+
+    def my_number(i: int) -> str:
+        body = f"{31415926535 + i * 7919:011d}"
+        return body + str(my_number_check_digit(body))
+
+    path = tmp_path / "a.csv"
+    lines = ["職員名簿", "氏名,個人番号,住所"]
+    lines += [f"山田 太郎{i},{my_number(i)},東京都千代田区霞が関{i % 3 + 1}丁目" for i in range(40)]
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    [(_, first, rows)] = rows_of(path)
+    assert len(first) == 3 and all(len(r) == 3 for r in rows)
+    result = scan(path)
+    assert "my_number" in {d.kind for d in result.confirmed()}

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -253,10 +253,18 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
     total = path.stat().st_size
     first = _csv_rows(reader, 1, path, encoding)
     first_row = first[0] if first else []
+    # A first row of one cell at most (a title line, 職員名簿, above the header) does not set the
+    # width: the widest row of the first batch does (it made the table one column wide, every other
+    # cell of every row cut). Otherwise the first row does, and longer rows are cut (fit_width).
+    below = _csv_rows(reader, BATCH_ROWS, path, encoding)
+    width = len(first_row)
+    if sum(1 for cell in first_row if cell.strip()) <= 1:
+        width = max([width, *map(len, below)])
+    first_row += [""] * (width - len(first_row))
     table = Table(
         name="",
         first_row=first_row,
-        batches=_csv_batches(reader, len(first_row), path, encoding),
+        batches=chain([fit_width(below, width)] if below else [], _csv_batches(reader, width, path, encoding)),
         position=binary.tell,
         total=total,
     )
