@@ -769,3 +769,54 @@ def test_a_misspelt_key_of_a_single_table_file_is_refused_before_the_pass(tmp_pa
     monkeypatch.setattr(row_scan, "_check_batch", counted)  # and the row-by-row one, were the file read so
     with pytest.raises(UsageError, match="--key 職員番: no such column; columns: 職員番号, 氏名"):
         scan(path, keys=("職員番",))
+
+
+# ------------------------------------------------------------------ a title above the table
+
+
+def _staff(n: int) -> list[list[str]]:
+    from meti_pi.classify.checkdigits import my_number_check_digit
+
+    def my_number(i: int) -> str:
+        body = f"{100000000 + i * 7919:011d}"[-11:]
+        return body + str(my_number_check_digit(body))
+
+    return [[f"山田 太郎{i}", my_number(i), f"東京都千代田区霞が関1-{i % 30 + 1}-{i % 9 + 1}"] for i in range(n)]
+
+
+@pytest.mark.parametrize("n", [999, 1000])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "sjis"])
+def test_a_title_above_the_header_is_not_the_table(tmp_path: Path, fmt: str, n: int) -> None:
+    """令和6年度 職員名簿 in A1, a blank row, the header in row 3 (a ministry's usual sheet): the title was
+    read as the header and the real header counted as a person (999 persons gave 1,000: 管理B, a
+    review), its header words lost. The rows above are passed over and said so; the answer is the
+    one of the same table without them."""
+    import openpyxl
+
+    rows = _staff(n)
+    header = ["氏名", "個人番号", "住所"]
+    plain, titled = tmp_path / "plain.csv", tmp_path / f"titled.{'xlsx' if fmt == 'xlsx' else 'csv'}"
+    with plain.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    if fmt == "xlsx":
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        for row in [["令和6年度 職員名簿（取扱注意）"], [], header, *rows]:
+            ws.append(row)
+        wb.save(titled)
+    else:
+        with titled.open("w", newline="", encoding="cp932" if fmt == "sjis" else "utf-8") as fh:
+            csv.writer(fh).writerows([["職員名簿"], [], header, *rows])
+    want, got = scan(plain), scan(titled)
+    assert got.principals == want.principals == n and got.rows == n
+    assert got.columns == ("氏名", "個人番号", "住所") and got.header
+    assert [(d.column, d.kind) for d in got.detections] == [(d.column, d.kind) for d in want.detections]
+    assert any("先頭2行" in note for note in got.notes)
+
+
+def test_a_one_column_file_keeps_its_first_row(tmp_path: Path) -> None:
+    """Only rows above a wider table are passed over: a list of one column has no title to skip."""
+    path = tmp_path / "names.csv"
+    path.write_text("氏名\n" + "".join(f"山田 太郎{i}\n" for i in range(50)), encoding="utf-8")
+    result = scan(path)
+    assert result.columns == ("氏名",) and result.rows == 50 and not any("先頭" in n for n in result.notes)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from meti_pi import procs
+from meti_pi.classify.rows import Row, filled, fit_width, skip_title_rows
 from meti_pi.classify.xlsxbounds import check_part, check_xlsx_bounds  # noqa: F401 - check_xlsx_bounds: the guard, named here as before
 from meti_pi.errors import UsageError
 
@@ -35,8 +36,6 @@ SNIFF_BYTES = 1 << 20  # encoding is decided on the first MiB, then verified whi
 # .xlsx is measured in its zip before python-calamine expands it (meti_pi.classify.xlsxbounds).
 _CSV_FIELD_LIMIT = 16 << 20
 MAX_LINE_BYTES = 16 << 20
-
-Row = list[str]
 
 
 @dataclass
@@ -54,6 +53,7 @@ class Table:
     position: Callable[[], int] = lambda: 0  # progress: bytes or rows done
     total: int = 0  # progress: bytes or rows in all
     index: int = 0  # an .xlsx sheet's place in the workbook (シートN where its name is not recorded)
+    skipped: int = 0  # rows above the table not read as part of it (a title, blank lines: skip_title_rows)
 
 
 @dataclass
@@ -258,8 +258,10 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
     # cell of every row cut). Otherwise the first row does, and longer rows are cut (fit_width).
     below = _csv_rows(reader, BATCH_ROWS, path, encoding)
     width = len(first_row)
-    if sum(1 for cell in first_row if cell.strip()) <= 1:
+    if filled(first_row) <= 1:
         width = max([width, *map(len, below)])
+    first_row, below, skipped = skip_title_rows(first_row, below, width)
+    below += _csv_rows(reader, skipped, path, encoding) if skipped else []  # the first batch whole again
     first_row += [""] * (width - len(first_row))
     table = Table(
         name="",
@@ -267,6 +269,7 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
         batches=chain([fit_width(below, width)] if below else [], _csv_batches(reader, width, path, encoding)),
         position=binary.tell,
         total=total,
+        skipped=skipped,
     )
     return Dataset(path, fmt, encoding, iter([table]), [text.close])
 
@@ -315,16 +318,6 @@ def _csv_problem(exc: csv.Error) -> str:
 def _csv_batches(reader: Any, width: int, path: Path, encoding: str) -> Iterator[list[Row]]:
     while batch := _csv_rows(reader, BATCH_ROWS, path, encoding):
         yield fit_width(batch, width)
-
-
-def fit_width(batch: list[Row], width: int) -> list[Row]:
-    """Rows padded or cut to `width` cells (ragged CSV rows; zip(*rows) would truncate silently)."""
-    if len(set(map(len, batch))) == 1 and len(batch[0]) == width:
-        return batch
-    return [
-        row + [""] * (width - len(row)) if len(row) < width else row[:width] if len(row) > width else row
-        for row in batch
-    ]
 
 
 # ---------------------------------------------------------------- jsonl
@@ -533,13 +526,21 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
             continue
         counter = _Counter()
         first_row = [cell_text(v) for v in first]
+        skipped = 0
+        if filled(first) <= 1:  # a title above the table? the next rows tell (skip_title_rows)
+            below = list(islice(rows, BATCH_ROWS))
+            texts = [[cell_text(v) for v in r] for r in below]
+            first_row, _, skipped = skip_title_rows(first_row, texts, len(first_row))
+            rows = chain(below[skipped:], rows)  # the rows after the table's first one, as calamine gave them
+            counter.done = skipped
         yield Table(
             name=name,
             first_row=first_row,
             batches=_xlsx_batches(rows, len(first_row), counter),
             position=counter.value,
-            total=max(int(sheet.height) - 1, 0),
+            total=max(int(sheet.height) - 1 - skipped, 0),
             index=places.get(name, 0),
+            skipped=skipped,
         )
 
 

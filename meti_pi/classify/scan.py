@@ -50,6 +50,7 @@ class TableScan:
     rows: int
     detections: tuple[Detection, ...]
     keys: tuple[str, ...]
+    skipped: int = 0  # rows above the table passed over (a title, blank lines: datasets.skip_title_rows)
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,8 @@ def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
     name = safe_sheet_name(table.name, getattr(table, "index", 0)) if table.name else ""
     label = f"{name}!" if name else ""
     detections = tuple(d for c in p.columns for d in column_detections(c, label + c.name))
-    return TableScan(name, tuple(p.names), p.header, rows, detections, tuple(p.columns[i].name for i in p.key_columns))
+    keys = tuple(p.columns[i].name for i in p.key_columns)
+    return TableScan(name, tuple(p.names), p.header, rows, detections, keys, getattr(table, "skipped", 0))
 
 
 def _scan_table(
@@ -360,7 +362,11 @@ def _result(
         d if multi else replace(d, column=d.column.removeprefix(f"{t.name}!")) for t in tables for d in t.detections
     )
     personal = bool(personal_kinds(detections))
-    notes = _notes(detections)
+    notes = _notes(detections) + tuple(
+        f"{f'シート「{t.name}」の' if t.name else ''}先頭{t.skipped}行（表題・空行：値が一つ以下の行）は表の外として読んでいない"
+        for t in tables
+        if t.skipped
+    )
     key_names = tuple(dict.fromkeys(k for t in tables for k in t.keys))
     if counters:
         principals: int | None = sum(c.count() for c in counters.values())

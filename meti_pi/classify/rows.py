@@ -1,0 +1,36 @@
+"""The rows of a table as the readers give them (meti_pi.classify.datasets): padded or cut to the
+table's width, and the rows above a table (a title, blank lines) told from its first row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Row = list[str]
+
+
+def fit_width(batch: list[Row], width: int) -> list[Row]:
+    """Rows padded or cut to `width` cells (ragged CSV rows; zip(*rows) would truncate silently)."""
+    if len(set(map(len, batch))) == 1 and len(batch[0]) == width:
+        return batch
+    return [
+        row + [""] * (width - len(row)) if len(row) < width else row[:width] if len(row) > width else row
+        for row in batch
+    ]
+
+
+def filled(row: Sequence[Any]) -> int:
+    return sum(1 for cell in row if cell is not None and str(cell).strip())
+
+
+def skip_title_rows(first: Row, below: list[Row], width: int) -> tuple[Row, list[Row], int]:
+    """The table's first row past the rows above it: a title (令和6年度 職員名簿) and blank lines, each
+    of one cell at most, above a table of two columns or more. Read as the table, the title became
+    its header (the real one then counted as a person) and its header words were lost. Only rows
+    at the top are passed over, and only up to the first of two cells or more; (first row, the rows
+    after it, how many were passed over)."""
+    skipped = 0
+    if width > 1 and any(filled(r) > 1 for r in below):
+        while filled(first) <= 1 and below:
+            first, below, skipped = list(below[0]), below[1:], skipped + 1
+    return first, below, skipped
