@@ -170,8 +170,8 @@ def _unit_items(sides: list[str]) -> tuple[str, ...]:
     from meti_pi.inspect.checklist import load_catalogue
 
     rules = {rule for side, of_side in _UNIT_RULES if side in sides for rule in of_side}
-    every = [i.id for i in load_catalogue().items]
-    return id_ranges([i.id for i in load_catalogue().items if i.applies in rules], every)
+    items = load_catalogue().items
+    return id_ranges([i.id for i in items if i.applies in rules], [i.id for i in items])
 
 
 def id_ranges(ids: list[str], every: list[str]) -> tuple[str, ...]:

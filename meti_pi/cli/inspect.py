@@ -266,14 +266,6 @@ def _record(
         if not division:
             raise UsageError(f"{answers}: name the division (`division:` in the file or --division)")
         checklist = cl.build(reg, division, year, st.today)
-        unknown = [k for k in given.answers if checklist.get(k) is None]
-        if unknown:  # at the answer's line in the file (build_record's check cannot name the file)
-            with located_errors(answers):
-                raise UsageError(
-                    f"{answers}: answers.{unknown[0]}: not an item of the {year} checklist of {division}"
-                    + (f" (nor are {', '.join(unknown[1:])})" if unknown[1:] else "")
-                    + f"; see `meti-pi inspect --year {year} --division {division}`"
-                )
     else:
         if json_out:
             raise UsageError("--interactive cannot be combined with --json")
@@ -288,12 +280,20 @@ def _record(
     if ad_hoc:
         given.ad_hoc = True
     root = st.register_root
-    if answers is not None:  # a day at fault, at its line in the file
-        from meti_pi.store.yamlload import located_errors
+    # an unknown item or a day at fault in the answers file: at its line there (build_record names the entry)
+    from contextlib import nullcontext
 
-        with located_errors(answers):
-            inspection.check_days(checklist, given, st.today, str(answers))
-    outcome = inspection.build_record(reg, checklist, given, today=st.today, register_commit=gitlayer.head_commit(root))
+    from meti_pi.store.yamlload import located_errors
+
+    with located_errors(answers) if answers is not None else nullcontext():
+        outcome = inspection.build_record(
+            reg,
+            checklist,
+            given,
+            today=st.today,
+            register_commit=gitlayer.head_commit(root),
+            source=str(answers) if answers is not None else None,
+        )
     sha = inspect_actions.save_inspection(root, outcome, today=st.today, dry_run=dry_run, settings=st.settings)
     if json_out:
         print_json({"year": year, "division": division, "commit": sha, "dry_run": dry_run, **outcome.as_json()})

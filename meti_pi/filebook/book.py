@@ -149,6 +149,12 @@ def _withheld(data: dict[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _shown_items(data: dict[str, Any]) -> list[str]:
+    """The 記録項目 the ファイル簿 states: the record's, less those withheld under 75(3)."""
+    hidden = {norm(t) for t in _texts(_withheld(data).get("record_items"))}
+    return [str(t) for t in _texts(data.get("record_items")) if norm(t) not in hidden]
+
+
 def _exclusion_items(data: dict[str, Any]) -> set[str]:
     items = set()
     for ex in data.get("exclusions") or ():
@@ -253,9 +259,7 @@ def missing_mandatory(data: dict[str, Any]) -> list[tuple[tuple[object, ...], st
         out.append(
             (("characteristics",), "whether 要配慮個人情報 is held (74(1)(vi): characteristics.sensitive true/false)")
         )
-    items = [norm(t) for t in _texts(data.get("record_items")) if norm(t)]
-    hidden = {norm(t) for t in _texts(_withheld(data).get("record_items"))}
-    if items and all(t in hidden for t in items):
+    if any(norm(t) for t in _texts(data.get("record_items"))) and not any(norm(t) for t in _shown_items(data)):
         out.append(
             (
                 ("filebook_withheld", "record_items"),
@@ -293,8 +297,7 @@ def build_row(
     """The published values of one listed file, withheld parts blank; `labels`: policy
     `filebook.labels` (the wording of 有/無 answers, FROM MEMORY: correctable)."""
     wh = _withheld(data)
-    hidden = {norm(t) for t in _texts(wh.get("record_items"))}
-    items = [str(t) for t in _texts(data.get("record_items")) if norm(t) not in hidden]
+    items = _shown_items(data)
     division = divisions.get(str(data.get("division")), {})
     kind = data.get("file_kind")
     chars = _dict(data.get("characteristics"))

@@ -89,11 +89,18 @@ def build_record(
     (once per item); a later 'yes' or 'na' on that item closes it; 'yes' or 'na' on a
     carried-forward item closes the earlier finding it carries.
     """
-    unknown = sorted(k for k in given.answers if checklist.get(k) is None)
+    unknown = [k for k in given.answers if checklist.get(k) is None]
+    see = f"see `meti-pi inspect --year {checklist.year} --division {checklist.division}`"
+    if unknown and source:  # the first in the file, named as its entry (the caller locates its line)
+        raise UsageError(
+            f"{source}: answers.{unknown[0]}: not an item of the {checklist.year} checklist of {checklist.division}"
+            + (f" (nor are {', '.join(unknown[1:])})" if unknown[1:] else "")
+            + f"; {see}"
+        )
     if unknown:
         raise UsageError(
-            f"answers for item(s) not in the {checklist.year} checklist of {checklist.division}: {', '.join(unknown)}; "
-            f"see `meti-pi inspect --year {checklist.year} --division {checklist.division}`"
+            f"answers for item(s) not in the {checklist.year} checklist of {checklist.division}: "
+            f"{', '.join(sorted(unknown))}; {see}"
         )
     inspected_on = given.inspected_on or today
     check_days(checklist, given, today, source)

@@ -57,12 +57,18 @@ ESCALATION_JA = {
 }
 
 
-def _ad_hoc_of(reg: Register, year: int, division: str) -> list[Any]:
-    """The 随時 (ad-hoc, Art. 41(1)) inspections of a division in a year, in key order."""
-    prefix = f"inspections/{year}/{division}{AD_HOC_MARK}"
-    return [
-        r for key, r in sorted(reg.records.items()) if key.startswith(prefix) and r.data.get("occasion") == "ad_hoc"
-    ]
+def _ad_hoc_by(reg: Register, years: tuple[int, ...]) -> dict[tuple[int, str], list[Any]]:
+    """The 随時 (ad-hoc, Art. 41(1)) inspections of `years` by (year, division), in key order: found
+    once from the inspections' keys (`<year>/<division>.adhoc-<date>`), no other record read."""
+    out: dict[tuple[int, str], list[Any]] = {}
+    for key in sorted(reg.keys_of("inspections")):
+        year, _, name = key.removeprefix("inspections/").partition("/")
+        division, mark, _ = name.partition(AD_HOC_MARK)
+        if mark and year.isdigit() and int(year) in years:
+            rec = reg.records[key]
+            if rec.data.get("occasion") == "ad_hoc":
+                out.setdefault((int(year), division), []).append(rec)
+    return out
 
 
 def year_report(reg: Register, year: int, today: date, *, division: str | None = None) -> dict[str, Any]:
@@ -85,6 +91,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     escalations: list[dict[str, Any]] = []
     by_article: Counter[str] = Counter()
     by_article_prev: Counter[str] = Counter()
+    ad_hoc_by = _ad_hoc_by(reg, (year, year - 1))
     for div in divisions:
         rec = reg.records.get(inspection_key(year, div.id))
         prev = reg.records.get(inspection_key(year - 1, div.id))
@@ -96,7 +103,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
         counts = Counter(str(a.get("answer")) for a in answers)
         own = [f for f in (rec.data.get("findings", []) if rec else []) if isinstance(f, dict)]
         prev_items = {f.get("item") for f in (prev.data.get("findings", []) if prev else []) if isinstance(f, dict)}
-        ad_hoc, prev_ad_hoc = (_ad_hoc_of(reg, y, div.id) for y in (year, year - 1))
+        ad_hoc, prev_ad_hoc = (ad_hoc_by.get((y, div.id), []) for y in (year, year - 1))
         # the year before counted as this year is: its annual inspection and its 随時 ones
         for f in [f for r in ([prev] if prev else []) + prev_ad_hoc for f in r.data.get("findings", [])]:
             if isinstance(f, dict):
