@@ -206,6 +206,16 @@ def test_progress_on_a_terminal_counts_divisions(root, monkeypatch):
             "C",
             "管理Ａとすべき事由がなく、本人の数が千人未満であるため、管理Ｃとする。",
         ),
+        (  # a policy's other line, in the sentence's full-width style (「500人」 was written)
+            [("class-b", "本人の数 2,000人 ≥ 1,500人（千人以上）→ 管理B")],
+            "B",
+            "本人の数が１，５００人以上であるため、管理Ｂとする。",
+        ),
+        (
+            [("class-c", "管理A該当事由なし、本人の数 499人 < 500人 → 管理C")],
+            "C",
+            "管理Ａとすべき事由がなく、本人の数が５００人未満であるため、管理Ｃとする。",
+        ),
     ],
 )
 def test_class_reasons_become_document_sentences(reasons, klass, sentence):

@@ -22,6 +22,7 @@ from meti_pi.classify.profile import (
     _unique,
     profile_from_record,
 )
+from meti_pi.dates.wareki import fullwidth
 from meti_pi.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
@@ -344,7 +345,8 @@ def document_rationale(reasons: Iterable[Any], klass: str | None) -> str:
     def floor_of(text: str) -> str:
         m = re.search(r"([\d,]+)人（千人以上）|[≥<] ([\d,]+)人", text)
         value = (m.group(1) or m.group(2)) if m else "1,000"
-        return "千人" if value == "1,000" else f"{value}人"
+        # the sentence's own style, as its 管理Ａ: a policy's other line in full-width digits (５００人)
+        return "千人" if value == "1,000" else f"{fullwidth(value)}人"
 
     label = "管理" + FULLWIDTH_CLASS.get(klass or "", klass or "")
     steps = [
