@@ -251,6 +251,29 @@ def test_malice_found_later_lengthens_the_final_report_from_the_same_day_one() -
     assert a["deadlines"]["final_report"] == "2026-01-29"
 
 
+def test_malice_denied_later_keeps_the_sixty_days_it_was_counted_at() -> None:
+    # Stated 不正の目的 (60 days); denied on day 41 while item 4 remains: the 確報 stays due on day 60,
+    # as it does when no ground remains (carried); it was not due on day 30, already passed.
+    rec = record(principals=150, sensitive=False, financial=False, malicious=True)
+    assert rec["assessment"]["deadlines"]["final_report"] == "2026-01-29"
+    denied = inc.update_record(
+        rec, changes={"malicious": False}, files=[], on=date(2026, 1, 10), today=date(2026, 1, 10)
+    )
+    a = denied["assessment"]
+    assert a["grounds"] == ["rule43-4"]
+    assert a["final_report_days"] == 60 and a["deadlines"]["final_report"] == "2026-01-29"
+
+
+def test_assumed_malice_denied_later_does_not_lengthen_the_final_report() -> None:
+    # 不正の目的 unknown: taken as possible, counted at 30 days; found absent it is not 60 days.
+    rec = record(principals=50, my_number=False)
+    assert rec["assessment"]["final_report_days"] == 30
+    denied = inc.update_record(rec, changes=dict(NOT), files=[], on=date(2025, 12, 3), today=date(2025, 12, 3))
+    a = denied["assessment"]
+    assert a["grounds"] == ["previously-reportable"]
+    assert a["final_report_days"] == 30 and a["deadlines"]["final_report"] == "2026-01-05"
+
+
 def test_policy_change_does_not_rewrite_a_past_assessment() -> None:
     rec = record(principals=150)
     newer = copy.deepcopy(DEFAULT_POLICY)

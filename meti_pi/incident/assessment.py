@@ -223,8 +223,13 @@ def assess(
     final_days: int | None = None
     deadlines: dict[str, str | None] = {"preliminary_report": None, "final_report": None}
     if ppc_report and since and basis_grounds & RULE_GROUNDS:
-        # 60 days for 不正の目的 once it is stated (or carried); while only assumed, the shorter 30 days.
-        malicious_basis = (set(grounds) & MALICIOUS_GROUNDS and malicious_stated) or set(carried) & MALICIOUS_GROUNDS
+        # 60 days for 不正の目的 once it is stated; while only assumed, the shorter 30 days. A record once
+        # counted at 60 keeps them when the 不正の目的 is later denied (the 「おそれ」 existed, as a carried
+        # ground's does); one counted at 30 while the malice was only assumed keeps 30.
+        counted_malicious = (
+            bool(was.get("ppc_report")) and was.get("final_report_days") == rules.final_report_days_malicious
+        )
+        malicious_basis = (set(grounds) & MALICIOUS_GROUNDS and malicious_stated) or counted_malicious
         final_days = rules.final_report_days_malicious if malicious_basis else rules.final_report_days
         day1 = date.fromisoformat(since)
         deadlines = {
