@@ -356,6 +356,27 @@ def test_overdue_and_next_due() -> None:
     assert "final-report" in late and "preliminary-report" in late
 
 
+def test_a_final_report_filed_first_serves_as_the_preliminary_one() -> None:
+    # Everything known by day 3: one report is both 速報 and 確報 (legal brief §3.3, VERIFIED); the 速報
+    # is then not pending, overdue, nor a reason to refuse closing.
+    rec = record(principals=150, **NOT)
+    rec = inc.update_record(
+        rec, changes={}, event={"event": "final-report"}, files=[], on=date(2025, 12, 3), today=date(2025, 12, 10)
+    )
+    pre = step(rec, "preliminary-report")
+    assert pre["done_on"] == "2025-12-03" and "確報" in pre["note"]
+    assert "preliminary-report" not in [s["step"] for s in inc.overdue(rec, date(2025, 12, 10))]
+    codes = [p.message for p in inc.close_problems(rec, "incidents/X.yaml", date(2025, 12, 10))]
+    assert not [m for m in codes if "preliminary-report" in m]
+    # A 速報 recorded on its own keeps its own day.
+    both = inc.update_record(
+        rec, changes={}, event={"event": "preliminary-report"}, files=[], on=date(2025, 12, 2), today=date(2025, 12, 10)
+    )
+    assert (
+        step(both, "preliminary-report")["done_on"] == "2025-12-02" and step(both, "preliminary-report")["note"] == ""
+    )
+
+
 # -- closing ------------------------------------------------------------------------------------
 
 

@@ -157,6 +157,12 @@ def chain(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     article = "39(6)" if mynumber else "39(5)"
     put("preliminary-report", rule_based, a.get("deadlines", {}).get("preliminary_report"), None)
     put("final-report", rule_based, a.get("deadlines", {}).get("final_report"), None)
+    final_on = out["final-report"]["done_on"]
+    if final_on and not out["preliminary-report"]["done_on"]:
+        # One report made with every item is both 速報 and 確報 (legal brief §3.3, VERIFIED): the 速報 is
+        # done on that day, not pending (nor overdue) for ever.
+        out["preliminary-report"]["done_on"] = final_on
+        out["preliminary-report"]["note"] = "確報をもって速報を兼ねた（速報として別に報告していない）"
     out["preliminary-report"]["article"] = out["final-report"]["article"] = article
     anonymized = facts.get("anonymized_info") is True
     put(
