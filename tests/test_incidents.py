@@ -138,6 +138,23 @@ def test_my_number_found_in_an_involved_file() -> None:
     assert "F-1" in a["reasons"][0]["text"]
 
 
+def test_my_number_count_is_that_of_the_files_holding_my_number() -> None:
+    # No count stated: 番号法規則2(4) counts the 本人 of 特定個人情報 — the files that may hold 個人番号
+    # (30), not every involved file (30 + 500), which is 規則43(4)'s count.
+    paper = inc.FileInfo("F-MN", 30, sensitive=False, financial=False, my_number=True, my_number_system=False)
+    other = inc.FileInfo("F-XX", 500, sensitive=False, financial=False, my_number=False)
+    a = assess(files=[paper, other], malicious=False)
+    assert a["grounds"] == ["rule43-4", "mynumber-guideline"] and a["principals"] == 530
+    assert a["principal_notice_basis"] == ["appi-68-2"]
+    unknown = inc.FileInfo("F-YY", 500, sensitive=False, financial=False, my_number=None)
+    b = assess(files=[paper, unknown], malicious=False)  # may hold 個人番号: counted
+    assert "mynumber-rule2-4" in b["grounds"]
+    big = inc.FileInfo("F-MN2", 200, sensitive=False, financial=False, my_number=True, my_number_system=False)
+    c = assess(files=[big, other], malicious=False)
+    assert c["grounds"] == ["rule43-4", "mynumber-rule2-4"]
+    assert "200人" in c["reasons"][1]["text"] and "F-MN2" in c["reasons"][1]["text"]
+
+
 def test_stated_fact_overrides_the_file() -> None:
     f = inc.FileInfo("F-1", 50, sensitive=True, financial=False, my_number=False)
     assert assess(files=[f], malicious=False)["grounds"] == ["rule43-1"]

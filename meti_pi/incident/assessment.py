@@ -46,6 +46,20 @@ def _count(facts: Mapping[str, Any], files: list[FileInfo]) -> tuple[int | None,
     return None, "unknown", "本人の数もその上限も不明"
 
 
+def _my_number_count(count: int | None, basis: str, basis_ja: str, files: list[FileInfo]) -> tuple[int | None, str]:
+    """The count 番号法規則2(4) weighs: the 本人 of 特定個人情報. With no count stated, only the involved
+    files that may hold 個人番号 are summed (規則43(4) sums every involved file); a stated count is the
+    officer's and is kept."""
+    if basis not in ("files", "unknown"):
+        return count, basis_ja
+    holders = [f for f in files if f.my_number is not False]
+    if not holders or len(holders) == len(files) or any(f.principals is None for f in holders):
+        return count, basis_ja
+    ids = "、".join(f.id for f in holders)
+    total = sum(int(f.principals or 0) for f in holders)
+    return total, f"本人の数が不明のため、個人番号を保有する関係ファイル（{ids}）の本人の数の合計（最大限）"
+
+
 # Facts that, while unknown, may be taken as possibly present (「おそれ」), as an unknown count is taken
 # as possibly over the line (item 9 of issue 14), unless the involved files show they cannot be:
 # which ones is policy (incident.unknown_taken_as_possible, DERIVED), frozen in the snapshot.
@@ -142,11 +156,7 @@ def assess(
     m_note = "（" + ASSUMED_NOTE["malicious"] + "）" if malicious_assumed else ""
     encrypted = facts.get("encrypted") is True
     over_limit = count is None or count > limit
-    count_text = (
-        f"本人の数が{limit}人を超えるおそれがある（{basis_ja}）"
-        if count is None
-        else f"本人の数が{count}人（{basis_ja}）であり、{limit}人を超える"
-    )
+    count_text = _count_text(count, basis_ja, limit)
     exclusions: list[str] = []
     if encrypted:
         exclusions.append("encryption")
@@ -185,8 +195,9 @@ def assess(
                 add("mynumber-rule2-2", "不正の目的をもって行われたおそれがある特定個人情報の漏えい等" + m_note)
             if facts.get("public_exposure"):
                 add("mynumber-rule2-3", "電磁的方法により不特定多数の者に閲覧されたおそれがある特定個人情報の漏えい等")
-            if over_limit:
-                add("mynumber-rule2-4", "特定個人情報に係る" + count_text)
+            mn_count, mn_basis_ja = _my_number_count(count, basis, basis_ja, files)
+            if mn_count is None or mn_count > limit:
+                add("mynumber-rule2-4", "特定個人情報に係る" + _count_text(mn_count, mn_basis_ja, limit))
             if len(grounds) == before:
                 add(
                     "mynumber-guideline",
@@ -274,6 +285,12 @@ def assess(
         "unknown_facts": unknown,
         "assumed_facts": [k for k in ASSUMED_HINT if k in assumed],
     }
+
+
+def _count_text(count: int | None, basis_ja: str, limit: int) -> str:
+    if count is None:
+        return f"本人の数が{limit}人を超えるおそれがある（{basis_ja}）"
+    return f"本人の数が{count}人（{basis_ja}）であり、{limit}人を超える"
 
 
 def _system_source(source: str, files: list[FileInfo]) -> str:
