@@ -195,3 +195,19 @@ def test_a_fact_found_absent_is_reported_absent_and_the_history_in_day_order() -
     found = "事実の判明（要配慮個人情報を含む：なし、財産的被害が生じるおそれ：あり、本人の数：１５０人）"
     assert f"- 令和８年４月５日　{found}" in md
     assert md.index("令和８年４月５日　事実の判明") < md.index("令和８年４月８日")
+
+
+def test_a_report_carried_over_names_the_event_it_was_and_dates_it_in_wareki() -> None:
+    """Reportable on day 1 (150 本人), the count found to be 50: the 確報 named no 報告対象事態 (the form
+    asks which) and dated the carried one as an ISO string (「2026-04-03の時点で」)."""
+    snap = inc.rules_snapshot(DEFAULT_POLICY, None, KNOWN)
+    facts = {"principals": 150, "sensitive": False, "financial": False, "malicious": False, "my_number": False}
+    rec = inc.new_record({"known_on": "2026-04-03", "summary": "紛失"}, facts, [], snap, today=KNOWN)
+    later = date(2026, 4, 8)
+    rec = inc.update_record(rec, changes={"principals": 50}, files=[], on=later, today=later)
+    assert rec["assessment"]["grounds"] == ["previously-reportable"]
+    md = rep.render_markdown("final", {"id": "INC-2026-AAAAAA", **rec}, CTX)
+    assert "2026-04-03" not in md
+    line = next(x for x in md.splitlines() if x.startswith("- 該当する事態："))
+    assert "本人の数が１００人を超える保有個人情報の漏えい等が発生し、又は発生したおそれがある事態" in line
+    assert "施行規則第４３条第４号" in line and "令和８年４月３日" in line

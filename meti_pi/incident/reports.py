@@ -192,7 +192,9 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     if deadlines.get(key):  # the 速報 is a target (速やかに), not a time limit: never 「報告期限」
         doc.add(f"- {'速報の目安' if kind == 'preliminary' else '確報の期限'}：{doc.date(deadlines[key])}")
     for r in a.get("reasons") or []:
-        doc.add(f"- 該当する事態：{incident_reason_sentence(doc, r)}")
+        lines = _carried_sentences(doc, record) if r.get("ground") == "previously-reportable" else []
+        for line in lines or [incident_reason_sentence(doc, r)]:
+            doc.add(f"- 該当する事態：{line}")
     if a.get("exclusions"):
         doc.add("- 高度な暗号化その他の個人の権利利益を保護するために必要な措置が講じられている。")
     doc.add("")
@@ -288,6 +290,21 @@ def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any]) -> str:
             notes.append("関係する個人情報ファイルが保有するため、含まれるおそれがあるものとした")
         text += "".join(f"（{note}）" for note in notes)
     return f"{text}（{article}）" if article else text
+
+
+def _carried_sentences(doc: _Doc, record: Mapping[str, Any]) -> list[str]:
+    """The 報告対象事態 a report carried over still names (the form asks which), with the day it was one."""
+    a = record.get("assessment") or {}
+    limit = (record.get("rules_snapshot") or {}).get("ppc_report_more_than", 100)
+    since = doc.date(a.get("reportable_since"))
+    return [
+        incident_reason_sentence(
+            doc, {"ground": g, "article": incidents.GROUND_ARTICLE.get(g, ""), "text": f"{limit}人を超え"}
+        )
+        + f"（{since}の時点で該当するおそれがあったもの。その後の調査結果は以下のとおり）"
+        for g in a.get("carried_grounds") or ()
+        if g in incidents.GROUND_ARTICLE
+    ]
 
 
 def _unknown_items(record: Mapping[str, Any]) -> list[int]:
