@@ -236,6 +236,39 @@ def test_corrected_known_date_moves_day_one() -> None:
     assert earlier["events"][-1]["changes"] == {"known_on": {"from": "2025-12-01", "to": "2025-11-28"}}
 
 
+def test_known_date_cannot_be_moved_after_what_the_record_shows_was_known() -> None:
+    # Recorded on 12/3, reported to the 管理者 on 12/2: the ministry knew by 12/2; a known date of 12/5
+    # would move day 1 (and both PPC deadlines) late. Refused, naming what shows it; 12/2 is accepted.
+    rec = record(today=date(2025, 12, 3), principals=150, **NOT)
+    rec = inc.update_record(
+        rec, changes={}, event={"event": "report-to-manager"}, files=[], on=date(2025, 12, 2), today=date(2025, 12, 3)
+    )
+    with pytest.raises(UsageError, match="after report-to-manager on 2025-12-02"):
+        inc.update_record(
+            rec,
+            changes={},
+            top_changes={"known_on": "2025-12-05"},
+            files=[],
+            on=date(2025, 12, 6),
+            today=date(2025, 12, 6),
+        )
+    ok = inc.update_record(
+        rec, changes={}, top_changes={"known_on": "2025-12-02"}, files=[], on=date(2025, 12, 6), today=date(2025, 12, 6)
+    )
+    assert ok["assessment"]["reportable_since"] == "2025-12-02"
+    # Nothing but the record itself, opened on 12/3: known by then.
+    opened = record(today=date(2025, 12, 3), principals=150, **NOT)
+    with pytest.raises(UsageError, match="after opened on 2025-12-03"):
+        inc.update_record(
+            opened,
+            changes={},
+            top_changes={"known_on": "2025-12-04"},
+            files=[],
+            on=date(2025, 12, 6),
+            today=date(2025, 12, 6),
+        )
+
+
 def test_once_reportable_stays_reportable() -> None:
     rec = record(principals=150, **NOT)
     lower = inc.update_record(

@@ -107,6 +107,8 @@ def update_record(
             f"--on {fact_day.isoformat()} is after today ({today.isoformat()}); record a fact once it is known"
         )
     events = [dict(e) for e in record.get("events") or []]
+    if known.isoformat() > str(record["known_on"]):
+        _check_known_not_after_record(record, events, known)
     diff: dict[str, dict[str, Any]] = {}
     facts = dict(full_facts(record.get("facts") or {}))
     for key, value in changes.items():
@@ -168,6 +170,21 @@ def update_record(
     new["events"] = events
     new["chain"] = chain(new)
     return _ordered(new)
+
+
+def _check_known_not_after_record(record: Mapping[str, Any], events: list[dict[str, Any]], known: date) -> None:
+    """A known date moved later may not pass what the record shows was known already: the day the
+    incident was recorded, or a step of the chain (day 1 of the PPC deadlines would move late)."""
+    shown = [("opened", str(record.get("opened_on") or ""))] + [
+        (str(e.get("event")), str(e.get("on") or "")) for e in events if e.get("event") in STEPS
+    ]
+    before = [(day, name) for name, day in shown if day and day < known.isoformat()]
+    if before:
+        day, name = min(before)
+        raise UsageError(
+            f"known_on {known.isoformat()} is after {name} on {day}: the ministry knew of the incident by then; "
+            f"give --known-on {day} or earlier"
+        )
 
 
 def close_problems(record: Mapping[str, Any], relpath: str, today: date, rec: Record | None = None) -> list[Problem]:
