@@ -152,7 +152,7 @@ def screen(text: str) -> list[Finding]:
         if not _grouped_plausibly(m.group()):
             continue
         number = digits_only(m.group())
-        if len(number) == 12 and my_number_valid(number):
+        if len(number) == 12 and (my_number_valid(number) or _said_to_be_my_number(text, dw[m.start()])):
             add("my_number", dw, m.start(), m.end())
         elif (
             13 <= len(number) <= 19
@@ -172,6 +172,16 @@ def screen(text: str) -> list[Finding]:
         add("birth_date", lw, m.start(group), m.end(group))
     found.sort(key=lambda f: f.start)
     return found
+
+
+# 個人番号 / マイナンバー / My Number just before a number (「個人番号：」「マイナンバーは」): a 個人番号
+# copied with a digit wrong still gives the real one (its first 11 digits decide the check digit).
+_MY_NUMBER_LABEL = re.compile("(?:個人番号|マイナンバー|my[ ]?number)[ :=(「『]{0,3}(?:は[ :]?)?[ ]?$", re.IGNORECASE)
+
+
+def _said_to_be_my_number(text: str, start: int) -> bool:
+    """The text just before `start` names the number a 個人番号."""
+    return _MY_NUMBER_LABEL.search(unicodedata.normalize("NFKC", text[max(0, start - 16) : start])) is not None
 
 
 def _is_phone(number: str) -> bool:
