@@ -224,6 +224,20 @@ def test_count_rising_past_100_makes_it_reportable_from_that_day() -> None:
     assert last["result"] == {"ppc_report": True, "grounds": ["rule43-4"]}
 
 
+def test_a_39_7_report_does_not_set_day_one_of_the_ppc_deadlines() -> None:
+    # 行政機関等匿名加工情報等 from day 1 (規程39(7): 直ちに, no 速報/確報); the count passes 100 on 12/10:
+    # the 規則43 event is reportable from 12/10, as it is without the 39(7) report.
+    rec = record(principals=50, anonymized_info=True, my_number=False, **NOT)
+    assert rec["assessment"]["deadlines"]["final_report"] is None
+    later = inc.update_record(
+        rec, changes={"principals": 150}, files=[], on=date(2025, 12, 10), today=date(2025, 12, 10)
+    )
+    a = later["assessment"]
+    assert a["grounds"] == ["rule43-4", "art39-7"]
+    assert a["reportable_since"] == "2025-12-10"
+    assert a["deadlines"] == {"preliminary_report": "2025-12-14", "final_report": "2026-01-08"}
+
+
 def test_corrected_known_date_moves_day_one() -> None:
     rec = record(principals=150)
     earlier = inc.update_record(

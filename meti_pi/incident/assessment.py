@@ -227,7 +227,11 @@ def assess(
     # Day 1 of the PPC deadlines (see the module docstring).
     since: str | None = None
     if ppc_report:
-        old_since = was.get("reportable_since") if was.get("ppc_report") else None
+        # A 規程39(7) report alone (直ちに, no 速報/確報) does not start the 規則 deadlines: a 規則 ground
+        # found later counts from its own day.
+        was_rule = bool((was.get("deadlines") or {}).get("final_report"))
+        kept = was.get("ppc_report") and (was_rule or not basis_grounds & RULE_GROUNDS)
+        old_since = was.get("reportable_since") if kept else None
         since = old_since or max(known_on, on).isoformat()
         if old_since and old_since < known_on.isoformat():
             since = known_on.isoformat()  # the known date was corrected to a later day
