@@ -216,3 +216,25 @@ def test_the_screen_names_the_law_of_a_ppc_notice(tmp_path):
     assert result.exit_code == 0, result.output
     assert "法第74条第1項" in result.stdout and "第35条第1項" in result.stdout
     assert "APPI" not in result.stdout
+
+
+def test_a_change_notice_owed_is_listed_when_the_first_notice_was_late(tmp_path):
+    """A notice made late and since out of date owes a change notice: `status` lists it as
+    `notify --check` does (the late first notice hid the stale one: status listed nothing)."""
+    notice = (
+        "schema_version: 1\nid: N-2026-AAAAAA\nkind: 35-1\nfile: F-2026-JJJJ01\nchange: false\nstate: acknowledged\n"
+        "drafted_on: '2026-06-20'\nsubmitted_on: '2026-07-01'\nacknowledged_on: '2026-07-02'\n"
+        f"late_reason: 事務の遅れ\nitems_hash: {'a' * 64}\n"
+    )
+    reg = _reg(
+        tmp_path,
+        {
+            "files/F-2026-JJJJ01.yaml": file_rec(
+                "F-2026-JJJJ01", "jinji", start="2026-06-01", extra=RATIONALE + HANDLING
+            ),
+            "notifications/N-2026-AAAAAA.yaml": notice,
+        },
+    )
+    notices = [n for n in _by(due_items(reg, TODAY), "notice") if n.article == "35(1)"]
+    assert [(n.due, n.overdue) for n in notices] == [(None, True)]
+    assert "変更の通知" in notices[0].title

@@ -362,8 +362,9 @@ def notice_states(
                 s
                 for s, hit in (
                     ("missing", "missing" in codes),
-                    ("late", bool(codes & {"late", "late_explained"})),
+                    # a change notice owed outranks a first notice made late: the one is still to do
                     ("stale", "stale" in codes),
+                    ("late", bool(codes & {"late", "late_explained"})),
                     ("pending", "due" in codes),
                 )
                 if hit
