@@ -766,3 +766,22 @@ def test_render_of_a_notice_whose_commit_is_not_in_the_repository_says_so(runner
         f"notifications/{nid}.yaml:" in result.output and "register_commit 0123456789 names no commit" in result.output
     )
     assert "not a tree object" not in result.output
+
+
+def test_a_change_notice_records_the_timing_of_a_change(runner, tmp_path):
+    """Art. 36 後段 (変更しようとするとき): a change notice is due before the change, although the
+    first Art. 36 notice follows the creation; the record said "after" (遅滞なく) for it."""
+    from test_notices import FILE_36
+
+    root = register(tmp_path, {"F-2026-DDDDDD": FILE_36})
+    (first,) = draft(runner, root, tmp_path, "F-2026-DDDDDD", "--kind", "36", today="2026-10-05")["drafted"]
+    assert load_yaml(root / "notifications" / f"{first['id']}.yaml")["due"]["timing"] == "after"
+    assert run(runner, root, "submit", first["id"], today="2026-10-05").exit_code == 0
+    path = root / "files" / "F-2026-DDDDDD.yaml"
+    path.write_text(
+        edit(path.read_text(encoding="utf-8"), "令和９年１月３１日まで", "令和９年３月３１日まで"), encoding="utf-8"
+    )
+    git(root, "commit", "-qam", "proposal period extended")
+    (change,) = draft(runner, root, tmp_path, "F-2026-DDDDDD", "--kind", "36")["drafted"]
+    assert change["change"] is True
+    assert load_yaml(root / "notifications" / f"{change['id']}.yaml")["due"] == {"timing": "before"}

@@ -278,6 +278,8 @@ def draft_notices(
         tx.summary = f"draft Art. {tx.article} notice{'s' if len(drafted) > 1 else ''} for files/{file_id}"
         for d, p in zip(drafted, todo, strict=True):
             req = p.status.requirement
+            # A change notice is due by the change (変更しようとするとき / 変更したとき), not as the first one.
+            timing = notices.CHANGE_TIMING[d.kind] if d.action == "change" else req.timing
             record: dict[str, Any] = {
                 "kind": d.kind,
                 "file": file_id,
@@ -285,7 +287,7 @@ def draft_notices(
                 "state": "drafted",
                 "drafted_on": today.isoformat(),
                 "due": {
-                    "timing": req.timing,
+                    "timing": timing,
                     **({"date": req.due.isoformat()} if req.due and d.action == "initial" else {}),
                 },
                 "items_hash": d.items_hash,
