@@ -142,6 +142,16 @@ def test_late_first_notice_does_not_say_in_advance_and_gives_its_reason(reg):
     assert "あらかじめ通知します。" in on_time and "理由" not in on_time.split("## ")[-2]
 
 
+def test_a_file_held_before_the_rule_took_effect_is_not_notified_as_one_to_be_held(reg):
+    """Held since 2020-04-01: its 35(1) notice, due 遅滞なく from 2022-04-01 (附則1), is made about a
+    file already held, on time or late; it said 保有しようとするので、あらかじめ when made in time."""
+    md = render(reg, "F-2026-DDDDDD", "35-1", "2022-04-05").markdown
+    assert "あらかじめ" not in md and "保有しようとする" not in md
+    assert "第３５条第１項の規定に基づき、下記の個人情報ファイルについて通知します。" in md
+    assert "理由" not in md.split("## ")[-2]  # made in time: no reason is asked for
+    assert "保有開始年月日：令和２年４月１日" in md
+
+
 def test_change_notice_names_the_previous_notice_and_what_changed(reg):
     md = render(
         reg,

@@ -203,7 +203,9 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
     w.para(center(html_escape(title), bold=True))
     req = notices.requirement(kind, data, reg.policy)
     late = not ctx.change and req.due is not None and ctx.drafted_on > req.due
-    lead = (LATE_LEADS[kind] if late else LEADS[kind][1 if ctx.change else 0]).format(klass=klass_fw)
+    # Held (or created) before the rule took effect: notified 遅滞なく after it, never あらかじめ.
+    held_before = not ctx.change and req.since is not None
+    lead = (LATE_LEADS[kind] if late or held_before else LEADS[kind][1 if ctx.change else 0]).format(klass=klass_fw)
     if late:
         lead += LATE_NOTES[req.timing]
     w.para("　" + w.t("経済産業省個人情報保護管理規程（以下「規程」という。）" + lead.removeprefix("規程")))
