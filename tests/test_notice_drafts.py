@@ -383,6 +383,16 @@ manager_post: 資源エネルギー庁省エネルギー・新エネルギー部
     assert "個人情報保護法第７５条第３項（個人情報ファイル簿への記載の一部又は全部の省略）" in md
 
 
+def test_a_75_3_claim_that_does_not_say_what_it_withholds_is_notified_as_the_whole_file(tmp_path):
+    """Exclusion 75-3 without filebook_withheld: the ファイル簿 leaves the whole file out (never leak),
+    so item 8 (74(1)(viii)) says so; it said 該当なし while section 6 listed the 75(3) claim."""
+    text = FILE_35_1 + "exclusions:\n  - {item: 75-3, reason: 掲載により事務の適正な遂行に著しい支障を及ぼすため。}\n"
+    reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": text}))
+    md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
+    item8 = md.split("（第８号）\n\n")[1].split("\n")[0]
+    assert item8 == "個人情報ファイル簿に掲載しない。"
+
+
 def test_without_a_rationale_the_engines_steps_stand_in_and_a_count_may_be_unknown(tmp_path):
     text = edit(
         FILE_35_1,

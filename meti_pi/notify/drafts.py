@@ -25,6 +25,7 @@ from meti_pi.classify.classification import document_rationale
 from meti_pi.classify.profile import FULLWIDTH_CLASS, sensitive_held
 from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.dates.wareki import count as count_text
+from meti_pi.filebook import book as filebook_book
 from meti_pi.notify import notices
 from meti_pi.notify.draft_labels import (
     APPI,
@@ -356,7 +357,8 @@ def _items_74(
 def _withheld(w: _Writer, reg: Register, data: dict[str, Any]) -> str:
     withheld = data.get("filebook_withheld")
     if not isinstance(withheld, dict):
-        return "該当なし"
+        # A 75(3) claim that does not say what it withholds: the ファイル簿 leaves the whole file out.
+        return "個人情報ファイル簿に掲載しない。" if filebook_book.withheld_whole(data) else "該当なし"
     if withheld.get("whole_file"):
         what = "個人情報ファイル簿に掲載しない。"
     else:
