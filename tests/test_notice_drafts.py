@@ -504,3 +504,16 @@ def test_a_recorded_sensitive_category_is_notified_as_held(tmp_path):
     reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-AAAAAA.yaml": text}))
     md = render(reg, "F-2026-AAAAAA", "35-1", "2026-03-16").markdown
     assert "記録情報に要配慮個人情報が含まれる。" in md
+
+
+def test_an_unrecorded_sensitivity_is_a_gap_not_a_statement_that_none_is_held(tmp_path):
+    """74(1)(vi): where the register does not say whether 要配慮個人情報 is held, the notice does not
+    assert that it is not (it said 含まれない); the item is left to fill in and reported as a gap."""
+    text = edit(
+        FILE_35_2, "characteristics: {sensitive: false, my_number: false}", "characteristics: {my_number: false}"
+    )
+    reg = Register.load(write_register(tmp_path / "r", {"files/F-2026-BBBBBB.yaml": text}))
+    draft = render(reg, "F-2026-BBBBBB", "35-2", "2026-04-08")
+    item6 = draft.markdown.split("（第６号）\n\n")[1].split("\n")[0]
+    assert item6 == "（未登録）"
+    assert "characteristics.sensitive" in draft.gaps

@@ -326,12 +326,11 @@ def _items_74(
     w.para("記録項目：" + listed)
     w.para("記録範囲：" + w.value(data.get("record_scope"), "record_scope"))
     item(5, "記録情報の収集方法", w.value(data.get("collection_method"), "collection_method"))
-    sensitive = bool(sensitive_held(data.get("characteristics")))  # as the engine reads it
-    item(
-        6,
-        "要配慮個人情報が含まれるときは、その旨",
-        "記録情報に要配慮個人情報が含まれる。" if sensitive else "記録情報に要配慮個人情報は含まれない。",
-    )
+    sensitive = sensitive_held(data.get("characteristics"))  # as the engine reads it
+    if sensitive is None:  # the register does not say: never assert that none is held
+        w.gaps.append("characteristics.sensitive")
+    said = {True: "記録情報に要配慮個人情報が含まれる。", False: "記録情報に要配慮個人情報は含まれない。"}
+    item(6, "要配慮個人情報が含まれるときは、その旨", UNSET if sensitive is None else said[sensitive])
     recipients = [_md_escape(v) for v in data.get("routine_recipients") or [] if isinstance(v, str) and v.strip()]
     item(7, "記録情報の経常的提供先", "、".join(recipients) if recipients else "なし")
     item(
