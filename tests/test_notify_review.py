@@ -42,6 +42,23 @@ def test_provision_of_my_number_data_on_appi_69_2_i_is_refused(runner: CliRunner
     assert "events" not in (root / "ledger" / f"{MY_NUMBER_FILE}.yaml").read_text(encoding="utf-8")
 
 
+def test_a_file_holding_my_number_by_its_identification_codes_is_a_my_number_file(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    # The engine reads 個人番号 from the flag or the 個人識別符号 recorded (its 35(3) notice is
+    # required either way); the provision check read the flag alone and logged an APPI 69 basis.
+    from conftest import git
+
+    root = make_register(tmp_path, example=True)
+    path = root / "files" / f"{MY_NUMBER_FILE}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  my_number: true\n", ""), encoding="utf-8")
+    git(root, "commit", "-qam", "flag left out")
+    args = ("notify", "log", MY_NUMBER_FILE, "--kind", "provision", "--summary", "支払調書データの提供")
+    result = invoke(runner, root, *args, "--recipient", "某庁", "--basis", "個人情報保護法第69条第2項第3号")
+    assert result.exit_code == 1, result.output
+    assert "番号法第19条" in result.output
+
+
 def test_provision_of_my_number_data_on_its_own_basis_is_logged(runner: CliRunner, tmp_path: Path) -> None:
     root = make_register(tmp_path, example=True)
     args = ("notify", "log", MY_NUMBER_FILE, "--kind", "provision", "--summary", "支払調書の提出")

@@ -13,6 +13,7 @@ from meti_pi.classify import screening
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.inspect.provisions import barred_for_my_number
 from meti_pi.notify.recorded import notice_made
+from meti_pi.notify.requirements import decision_for
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.register import Register
 
@@ -87,7 +88,8 @@ def log_event(
         )
     if (
         kind == "provision"
-        and (rec.data.get("characteristics") or {}).get("my_number") is True
+        # 個人番号 as the engine reads it (the flag, or the 個人識別符号 recorded): its 35(3) notice too
+        and decision_for(reg, rec.data).specific_personal_information
         and barred_for_my_number(basis)
     ):
         raise RuleViolation(
