@@ -183,6 +183,20 @@ def test_35_3_states_the_my_number_basis_and_pia_with_both_citation_numbers(reg)
     assert "個人情報保護法第７４条第２項第３号（職員の人事、給与、福利厚生等に関する事項のみを記録するもの）" in md
 
 
+def test_35_3_without_a_provision_basis_beside_listed_recipients_is_a_gap(tmp_path):
+    """A 35(3) notice of a file listing 経常的提供先 (所轄税務署, 市区町村) but no 番号法19 basis said
+    「提供しない」: no basis recorded is a gap there; with no recipient listed it still reads 提供しない."""
+    no_basis = edit(FILE_35_3, "  provision_basis: 番号法第19条第2号\n", "")
+    reg = Register.load(write_register(tmp_path / "a", {"files/F-2026-CCCCCC.yaml": no_basis}))
+    draft = render(reg, "F-2026-CCCCCC", "35-3", "2026-11-26")
+    assert "（番号法第１９条）：提供しない" not in draft.markdown
+    assert "my_number_basis.provision_basis" in draft.gaps
+    alone = edit(no_basis, "routine_recipients: [所轄税務署, 職員の住所地の市区町村]\n", "")
+    reg = Register.load(write_register(tmp_path / "b", {"files/F-2026-CCCCCC.yaml": alone}))
+    draft = render(reg, "F-2026-CCCCCC", "35-3", "2026-11-26")
+    assert "（番号法第１９条）：提供しない" in draft.markdown and "my_number_basis.provision_basis" not in draft.gaps
+
+
 def test_36_cites_todays_articles_with_the_rules_numbers(reg):
     md = render(reg, "F-2026-DDDDDD", "36", "2026-10-05").markdown
     assert "個人情報保護法第１１６条第１項（規程制定時の第１１４条第１項）" in md

@@ -537,9 +537,14 @@ def _my_number(w: _Writer, reg: Register, data: dict[str, Any]) -> None:
     w.para(
         w.t(f"個人番号を利用する根拠（{MYNUMBER}第9条）：") + w.value(mb.get("use_basis"), "my_number_basis.use_basis")
     )
+    # No basis recorded reads 提供しない only where the file lists no 経常的提供先 (74(1)(ix)): beside
+    # a listed recipient it is a gap, not a statement that nothing is provided.
+    recipients = any(isinstance(v, str) and v.strip() for v in data.get("routine_recipients") or [])
     w.para(
         w.t(f"特定個人情報を提供する根拠（{cite(cits, 'mynumber.19', MYNUMBER, '第19条')}）：")
-        + w.value(mb.get("provision_basis"), "my_number_basis.provision_basis", empty="提供しない")
+        + w.value(
+            mb.get("provision_basis"), "my_number_basis.provision_basis", empty=UNSET if recipients else "提供しない"
+        )
     )
     relation = cite(cits, "mynumber.2-11", MYNUMBER, "第2条第12項")
     w.para(w.t(f"個人番号関係事務（{relation}）：") + ("該当する" if mb.get("relation_work") else "該当しない"))
