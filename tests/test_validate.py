@@ -738,3 +738,24 @@ def test_sensitive_false_beside_named_categories_is_warned(tmp_path):
     [p] = problems_of(reg, "sensitive-contradicted")
     assert (p.path, p.key, p.severity) == ("files/F-1.yaml", "$.characteristics.sensitive", "warning")
     assert "set sensitive: true, or remove the categories" in p.message
+
+
+def test_my_number_listed_as_a_code_without_the_flag_is_warned(tmp_path):
+    """`identification_codes: [my_number]` beside `my_number: false`: the class and the 35(3) notice
+    take 個人番号 as held, while the schema's my_number_basis and the checklist read the flag: the
+    flag is pointed at (a file with both set, or with other codes only, is not)."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1", characteristics="{my_number: false, identification_codes: [my_number]}"
+            ),
+            "files/F-2.yaml": file_record(
+                "F-2", characteristics="{sensitive: false, identification_codes: [passport]}"
+            ),
+        },
+    )
+    [p] = problems_of(reg, "my-number-flag")
+    assert (p.path, p.key, p.severity) == ("files/F-1.yaml", "$.characteristics.identification_codes", "warning")
+    assert "set my_number: true" in p.message

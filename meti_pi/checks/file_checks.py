@@ -35,6 +35,19 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
                 "notice, the ファイル簿 and the class take them as held: set sensitive: true, or remove the categories",
                 "warning",
             )
+        codes = chars.get("identification_codes") if isinstance(chars, dict) else None
+        if isinstance(codes, list) and "my_number" in codes and chars.get("my_number") is not True:
+            # the engine reads 個人番号 from either (the class, the 35(3) notice, 番号法30(1) at `notify log`);
+            # what reads the flag alone (the my_number_basis the schema asks for, the checklist) would not
+            yield at(
+                rec,
+                ("characteristics", "identification_codes"),
+                "my-number-flag",
+                "Art. 35(3): identification_codes lists my_number (個人番号) but characteristics.my_number is not "
+                "true; the class and the 35(3) notice take 個人番号 as held: set my_number: true and record "
+                "my_number_basis, or remove my_number from identification_codes",
+                "warning",
+            )
         # 16(2): 「前項の管理区分に応じて」 — rules for every class, 管理C's too (lighter, as the manual says)
         if data.get("management_class") in ("A", "B", "C") and "handling_rules" not in data:
             yield at(
