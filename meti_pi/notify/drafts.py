@@ -46,11 +46,10 @@ from meti_pi.render import mdsafe
 from meti_pi.render.word import center, html_escape, right
 from meti_pi.store import beppyo
 from meti_pi.store import policy as policy_mod
+from meti_pi.store.citations import article_part as article_part  # re-exported: the helpers moved to store/
+from meti_pi.store.citations import cite as cite  # used here, and the notice drafts' name for it
 from meti_pi.store.contracts import outsources
 from meti_pi.store.register import Record, Register
-
-_ARTICLE_RE = re.compile(r"第\d+条(?:の\d+)?(?:第\d+項)?(?:第\d+号)?")
-_TO_ASCII = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,28 +127,6 @@ def _md_escape(text: str) -> str:
     """Register text made safe as one Markdown paragraph line (no marks, no line structure)."""
 
     return mdsafe.inline(text)
-
-
-def _ascii_digits(text: str) -> str:
-    return text.translate(_TO_ASCII)
-
-
-def article_part(text: str) -> str:
-    """'第109条第2項' out of a citation text such as '第2条第11項（個人番号関係事務）'."""
-    m = _ARTICLE_RE.search(_ascii_digits(text))
-    return m.group(0) if m else text.strip()
-
-
-def cite(citations: dict[str, dict[str, Any]], key: str, law: str, default: str) -> str:
-    """`law` + today's article; with the rule's own number too where it differs (half-width digits)."""
-    c = citations.get(key)
-    if not c:
-        return law + default
-    current = article_part(str(c.get("current", default)))
-    ruled = article_part(str(c.get("cited_in_rule", current)))
-    if ruled and ruled != current:
-        return f"{law}{current}（規程制定時の{ruled}）"
-    return law + current
 
 
 def fuku_sokatsu(reg: Register) -> tuple[str, str]:
