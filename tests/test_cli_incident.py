@@ -732,3 +732,80 @@ def test_refused_update_option_is_named_at_its_option_not_at_the_from_file(
             assert str(facts) not in refused.stderr
             assert MY_NUMBER not in refused.output
     assert head(root) == before
+
+
+def test_report_citations_come_from_citations_yaml(runner: CliRunner, tmp_path: Path) -> None:
+    """The incident drafts cite APPI 68 and 施行規則 43-45 by today's numbers from citations.yaml, as the
+    notice drafts do: an amendment corrected there reaches every document (md and docx). They were
+    written into the code, so a renumbered law left every report citing the old articles. The
+    stored assessment keeps what it was assessed with: its grounds and their articles do not move."""
+    from meti_pi.render.word import docx_paragraphs
+
+    text = (make_register(tmp_path / "a") / "citations.yaml").read_text(encoding="utf-8")
+    for old, new in (
+        ("current: 第68条", "current: 第70条"),
+        ("current: 施行規則第43条", "current: 施行規則第50条"),
+        ("current: 施行規則第44条（報告）", "current: 施行規則第51条（報告）"),
+        ("current: 施行規則第45条（本人への通知）", "current: 施行規則第52条（本人への通知）"),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    root = make_register(
+        tmp_path / "b",
+        {"divisions/joho-gijutsu.yaml": DIVISION, "files/F-2026-5TV229.yaml": FILE, "citations.yaml": text},
+    )
+    opened = ok_json(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "open",
+        "--known-on",
+        "2026-04-03",
+        "--summary",
+        "紛失",
+        "--principals",
+        "150",
+        "--sensitive",
+        "--no-financial",
+        "--no-malicious",
+        "--no-my-number",
+        "--division",
+        "joho-gijutsu",
+    )
+    iid = opened["id"]
+    updated = ok_json(runner, root, "2026-04-03", "incident", "update", iid, "--notice-exception", "nondisclosure")
+    assessment = updated["assessment"]
+    assert assessment["grounds"] == ["rule43-1", "rule43-4"]
+    assert assessment["reasons"][0]["article"] == "個人情報保護法第68条第1項、施行規則第43条第1号"
+
+    def draft(kind: str) -> str:
+        result = run(runner, root, "2026-04-03", "incident", "report", iid, "--kind", kind)
+        assert result.exit_code == 0, result.output
+        return str(result.stdout)
+
+    md = draft("preliminary")
+    assert "個人情報の保護に関する法律第７０条第１項の規定に基づき" in md
+    assert "該当する事態：要配慮個人情報が含まれる保有個人情報の漏えい等が発生し" in md
+    assert "（個人情報保護法第７０条第１項、施行規則第５０条第１号）" in md
+    assert "（個人情報保護法第７０条第１項、施行規則第５０条第４号）" in md
+    assert "記載事項は施行規則第51条（報告事項は同規則第8条第1項" in md  # a comment: digits as written
+    assert "本人への通知を行わない（個人情報保護法第７０条第２項第２号）" in md
+    assert "本人への通知（個人情報保護法第70条第2項、施行規則第52条：" in draft("principal-notice")
+    assert "本人への通知は行いません（個人情報保護法第７０条第２項第２号）" in draft("publication")
+    for kind in ("preliminary", "final", "principal-notice", "publication"):
+        drafted = draft(kind)
+        assert not any(old in drafted for old in ("第68条", "第６８条", "第43条", "第４３条", "第44条", "第45条"))
+    out = tmp_path / "drafts"
+    doc = ok_json(
+        runner, root, "2026-04-03", "incident", "report", iid, "--kind", "final", "--format", "docx", "--out", str(out)
+    )
+    paras = "\n".join(docx_paragraphs(Path(doc["path"]).read_bytes()))
+    assert "個人情報保護法第７０条第１項、施行規則第５０条第４号" in paras and "第６８条" not in paras
+
+    # The record is as it was: the drafts follow citations.yaml, the stored assessment does not.
+    from meti_pi.store import yamlload
+
+    stored = yamlload.load((root / "incidents" / f"{iid}.yaml").read_text(encoding="utf-8"))
+    assert stored["assessment"]["grounds"] == ["rule43-1", "rule43-4"]
+    assert stored["assessment"]["reasons"] == assessment["reasons"]

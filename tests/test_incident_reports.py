@@ -90,7 +90,44 @@ def test_golden_drafts(kind: str) -> None:
     check_golden(f"{kind}.md", rep.render_markdown(kind, lifecycle_record(), CTX))
 
 
-def test_golden_my_number_preliminary_with_unknowns() -> None:
+def shipped_citations() -> dict[str, Any]:
+    """citations.yaml of the shipped register (the one `meti-pi init` writes), by key."""
+    from meti_pi import PACKAGE_DIR
+    from meti_pi.store.register import Register
+
+    return Register.load(PACKAGE_DIR / "data" / "register").citations
+
+
+@pytest.mark.parametrize("kind", rep.KINDS)
+def test_the_shipped_citations_leave_the_drafts_as_they_were(kind: str) -> None:
+    """The drafts take APPI 68 and 施行規則43-45 from citations.yaml (tests/test_cli_incident.py::
+    test_report_citations_come_from_citations_yaml); today's numbers there give today's drafts, byte for byte."""
+    ctx = rep.Context(**{**CTX.__dict__, "citations": shipped_citations()})
+    assert {"appi.68", "rule.43", "rule.44", "rule.45"} <= set(ctx.citations)
+    check_golden(f"{kind}.md", rep.render_markdown(kind, lifecycle_record(), ctx))
+    if kind == "preliminary":
+        bare = rep.Context(today=date(2026, 4, 10), citations=ctx.citations)
+        check_golden("preliminary-mynumber.md", rep.render_markdown(kind, my_number_record(), bare))
+    assert rep.render_docx(kind, lifecycle_record(), ctx, DEFAULT_POLICY) == rep.render_docx(
+        kind, lifecycle_record(), CTX, DEFAULT_POLICY
+    )
+
+
+def test_ground_articles_follow_the_citations_and_fall_back_to_todays_numbers() -> None:
+    amended = {
+        "appi.68": {"current": "第70条", "cited_in_rule": "第68条"},
+        "rule.43": {"current": "施行規則第５０条", "cited_in_rule": "個人情報保護委員会規則で定める事態"},
+    }
+    articles = inc.ground_articles(amended)
+    assert articles["rule43-3"] == "個人情報保護法第70条第1項、施行規則第50条第3号"
+    assert articles["previously-reportable"] == "個人情報保護法第70条第1項（発生したおそれ）"
+    assert inc.ground_articles({}) == inc.ground_articles(shipped_citations()) == inc.GROUND_ARTICLE
+    assert inc.GROUND_ARTICLE["rule43-1"] == "個人情報保護法第68条第1項、施行規則第43条第1号"
+    assert list(articles) == list(inc.GROUNDS)
+
+
+def my_number_record() -> dict[str, Any]:
+    """Papers holding 個人番号 lost, 2 本人, the rest unknown (taken as possible: 規則43(1)-(3) too)."""
     snap = inc.rules_snapshot(DEFAULT_POLICY, None, KNOWN)
     rec = inc.new_record(
         {"known_on": "2026-04-03", "summary": "個人番号が記載された書類を紛失した。"},
@@ -99,8 +136,12 @@ def test_golden_my_number_preliminary_with_unknowns() -> None:
         snap,
         today=KNOWN,
     )
+    return {"id": "INC-2026-AAAAAA", **rec}
+
+
+def test_golden_my_number_preliminary_with_unknowns() -> None:
     bare = rep.Context(today=date(2026, 4, 10))
-    check_golden("preliminary-mynumber.md", rep.render_markdown("preliminary", {"id": "INC-2026-AAAAAA", **rec}, bare))
+    check_golden("preliminary-mynumber.md", rep.render_markdown("preliminary", my_number_record(), bare))
 
 
 @pytest.mark.parametrize(

@@ -313,7 +313,7 @@ def _apply(doc: Any, new: dict[str, Any]) -> None:
 
 def report_context(reg: Register, record: Mapping[str, Any], today: date) -> incident_reports.Context:
     """What an incident's documents say beside the incident: its 課等 and files from `reg`, the
-    document style and the report items from its policy."""
+    document style and the report items from its policy, the law articles by its citations.yaml."""
     div = reg.division_of(record.get("division")) or {}
     file_data = [reg.data_of("files", fid) or {} for fid in record.get("files") or []]
     file_orgs = [str((reg.division_of(f.get("division")) or {}).get("org") or f.get("org") or "") for f in file_data]
@@ -331,4 +331,5 @@ def report_context(reg: Register, record: Mapping[str, Any], today: date) -> inc
         eras=policy_mod.eras(reg.policy),
         report_items=tuple(reg.policy["incident"]["report_items"]),
         notice_items=tuple(reg.policy["incident"]["notice_items"]),
+        citations=reg.citations,
     )

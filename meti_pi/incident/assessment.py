@@ -8,20 +8,32 @@ from typing import Any
 
 from meti_pi.dates import calendar_jp
 from meti_pi.incident.facts import FileInfo, Rules
+from meti_pi.store.citations import Citations, current_article
 
-GROUND_ARTICLE: dict[str, str] = {
-    "rule43-1": "個人情報保護法第68条第1項、施行規則第43条第1号",
-    "rule43-2": "個人情報保護法第68条第1項、施行規則第43条第2号",
-    "rule43-3": "個人情報保護法第68条第1項、施行規則第43条第3号",
-    "rule43-4": "個人情報保護法第68条第1項、施行規則第43条第4号",
-    "mynumber-rule2-1": "番号法第29条の4第1項、特定個人情報漏えい等規則第2条第1号",
-    "mynumber-rule2-2": "番号法第29条の4第1項、特定個人情報漏えい等規則第2条第2号",
-    "mynumber-rule2-3": "番号法第29条の4第1項、特定個人情報漏えい等規則第2条第3号",
-    "mynumber-rule2-4": "番号法第29条の4第1項、特定個人情報漏えい等規則第2条第4号",
-    "mynumber-guideline": "特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）別添2",
-    "art39-7": "規程第39条第7項・第40条第3項",
-    "previously-reportable": "個人情報保護法第68条第1項（発生したおそれ）",
-}
+
+def ground_articles(citations: Citations | None = None) -> dict[str, str]:
+    """The law each ground rests on, per ground code: APPI 68(1) and 規則43 by today's numbers from
+    `citations` (citations.yaml by key: appi.68, rule.43), this code's numbers where a key is missing.
+
+    The drafts cite these (incident.reports), so a renumbering corrected in citations.yaml reaches them.
+    An assessment stores GROUND_ARTICLE, the labels with no citations: a record keeps what it was
+    assessed with, and a change of citations.yaml rewrites no record. The 番号法 grounds and the
+    guideline are cited as written here: citations.yaml names that rule and guideline as documents
+    (mynumber.breach-rule, mynumber.guideline), not by article.
+    """
+    cites = citations or {}
+    appi = "個人情報保護法" + current_article(cites, "appi.68", "第68条")
+    rule43 = "施行規則" + current_article(cites, "rule.43", "第43条")
+    return {
+        **{f"rule43-{n}": f"{appi}第1項、{rule43}第{n}号" for n in range(1, 5)},
+        **{f"mynumber-rule2-{n}": f"番号法第29条の4第1項、特定個人情報漏えい等規則第2条第{n}号" for n in range(1, 5)},
+        "mynumber-guideline": "特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）別添2",
+        "art39-7": "規程第39条第7項・第40条第3項",
+        "previously-reportable": f"{appi}第1項（発生したおそれ）",
+    }
+
+
+GROUND_ARTICLE: dict[str, str] = ground_articles()
 GROUNDS = tuple(GROUND_ARTICLE)
 RULE_GROUNDS = frozenset(g for g in GROUNDS if g.startswith(("rule43-", "mynumber-")))  # 速報/確報 apply
 APPI_GROUNDS = frozenset(g for g in GROUNDS if g.startswith("rule43-"))

@@ -35,6 +35,7 @@ from meti_pi.incident.assessment import (
     MYNUMBER_RULE_GROUNDS,
     RULE_GROUNDS,
     assess,
+    ground_articles,
 )
 from meti_pi.incident.chain import (
     OTHER_EVENTS,
@@ -99,6 +100,7 @@ __all__ = [
     'event_article',
     'file_info',
     'full_facts',
+    'ground_articles',
     'incident_findings',
     'list_rows',
     'new_record',

@@ -5,13 +5,14 @@ each fact found with its value). meti_pi.incident.reports writes the documents f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from meti_pi.dates import wareki
 from meti_pi.dates.wareki import fullwidth, to_wareki
 from meti_pi.incident import incidents
+from meti_pi.store.citations import Citations
 from meti_pi.store.policy import DEFAULT_POLICY
 
 # The nine PPC report items (規則 Art. 44; legal brief §3.2).
@@ -49,6 +50,9 @@ class Context:
     # incident.report_items / incident.notice_items, so the 副総括 can correct it.
     report_items: tuple[str, ...] = REPORT_ITEMS
     notice_items: tuple[int, ...] = NOTICE_ITEMS
+    # The register's citations.yaml by key (Register.citations): the law articles the drafts cite by
+    # today's numbers (appi.68, rule.43-45); none: this code's numbers (incident.report_labels).
+    citations: Citations = field(default_factory=dict)
 
 
 def organisation_for(division: Mapping[str, Any] | None, file_orgs: list[str], default: str) -> str:

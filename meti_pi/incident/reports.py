@@ -6,6 +6,8 @@ MEMORY for APPI 行政機関等 and VERIFIED for the parallel business rule Art.
 FROM MEMORY; VERIFIED for the 特定 rule Art. 5). PPC takes reports through its web form only,
 so the drafts are field-by-field text to copy into the form plus an internal copy.
 Each draft says so in a comment, which Word output drops.
+The articles of APPI 68 and 施行規則43-45 are today's numbers from the register's citations.yaml
+(`Context.citations`, incident.report_labels); the record's stored assessment keeps its own text.
 """
 
 from __future__ import annotations
@@ -30,15 +32,18 @@ from meti_pi.incident.report_doc import (
     organisation_for,
 )
 from meti_pi.incident.report_labels import (
-    APPI_LAW,
     KIND_TITLE,
     MYNUMBER_GUIDELINE,
     MYNUMBER_LAW,
     MYNUMBER_TITLE,
-    NOTICE_LAW,
+    appi_68,
+    appi_law,
+    notice_laws,
+    rule_article,
 )
 from meti_pi.render import mdsafe
 from meti_pi.render.word import center, html_escape, right
+from meti_pi.store.citations import Citations
 
 KINDS = ("preliminary", "final", "principal-notice", "publication")
 # The interface callers use (the context and the wording defaults live in report_doc).
@@ -75,10 +80,11 @@ def _principal_status(doc: _Doc, record: Mapping[str, Any], *, polite: bool = Fa
             else f"本人への通知が困難であるため、代替措置を講ずる：{measure}"
         )
     elif a.get("principal_notice_exception") == "nondisclosure":
+        law = appi_68(doc.ctx.citations) + "第2項第2号"
         lines.append(
-            "当該保有個人情報に不開示情報が含まれるため、本人への通知は行いません（個人情報保護法第68条第2項第2号）。"
+            f"当該保有個人情報に不開示情報が含まれるため、本人への通知は行いません（{law}）。"
             if polite
-            else "当該保有個人情報に不開示情報が含まれるため、本人への通知を行わない（個人情報保護法第68条第2項第2号）。"
+            else f"当該保有個人情報に不開示情報が含まれるため、本人への通知を行わない（{law}）。"
         )
     elif not a.get("principal_notice") and not done:
         note = a.get("principal_notice_note")
@@ -138,19 +144,19 @@ def draft_title(kind: str, record: Mapping[str, Any]) -> str:
     return KIND_TITLE[kind]
 
 
-def _report_law(record: Mapping[str, Any]) -> str:
+def _report_law(record: Mapping[str, Any], citations: Citations) -> str:
     """Which law the PPC report is made under: APPI 68(1), 番号法 29条の4(1) and its rule, both, the guideline."""
     grounds = _basis_grounds(record)
     parts = []
     if grounds & incidents.APPI_GROUNDS:
-        parts.append(APPI_LAW)
+        parts.append(appi_law(citations))
     if grounds & incidents.MYNUMBER_RULE_GROUNDS:
         parts.append(MYNUMBER_LAW)
     elif "mynumber-guideline" in grounds:
         parts.append(MYNUMBER_GUIDELINE)
     if not parts and "art39-7" in grounds:
         parts.append("経済産業省個人情報保護管理規程第39条第7項")
-    return "並びに".join(parts) if len(parts) > 1 else (parts[0] if parts else APPI_LAW)
+    return "並びに".join(parts) if len(parts) > 1 else (parts[0] if parts else appi_law(citations))
 
 
 def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
@@ -161,7 +167,7 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     items_rule = (
         "特定個人情報漏えい等規則第3条（規程第39条第6項）"
         if mynumber_only(record)
-        else "施行規則第44条（報告事項は同規則第8条第1項及び特定個人情報漏えい等規則第3条に準ずる。要確認）"
+        else f"{rule_article(ctx.citations, 'rule.44', '第44条')}（報告事項は同規則第8条第1項及び特定個人情報漏えい等規則第3条に準ずる。要確認）"
     )
     doc.raw(
         "<!-- 個人情報保護委員会への報告はウェブフォームにより行う。この案は各欄に転記する文案と内部保存用の写しである。"
@@ -170,13 +176,13 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     )
     doc.add(right(doc.date(ctx.today.isoformat()) + "<br>" + html_escape(ctx.organisation)), "")
     doc.add("個人情報保護委員会　御中", "", center(draft_title(kind, record), bold=True), "")
-    law = _report_law(record)
+    law = _report_law(record, ctx.citations)
     stage = "速報として、現時点で判明している事項を" if kind == "preliminary" else "確報として、"
     if _basis_grounds(record):
         doc.add(f"　{law}の規定に基づき、{stage}下記のとおり報告します。", "", center("記"), "")
     else:  # drafted although not reportable: the letter must not claim APPI 68(1) as its basis
         doc.add(
-            f"　下記の事態は、{APPI_LAW}の規定による報告の対象となる事態には該当しないと判断していますが、"
+            f"　下記の事態は、{appi_law(ctx.citations)}の規定による報告の対象となる事態には該当しないと判断していますが、"
             f"参考までに、{stage}下記のとおり報告します。",
             "",
             center("記"),
@@ -191,9 +197,10 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     key = "preliminary_report" if kind == "preliminary" else "final_report"
     if deadlines.get(key):  # the 速報 is a target (速やかに), not a time limit: never 「報告期限」
         doc.add(f"- {'速報の目安' if kind == 'preliminary' else '確報の期限'}：{doc.date(deadlines[key])}")
+    articles = incidents.ground_articles(ctx.citations)
     for r in a.get("reasons") or []:
-        lines = _carried_sentences(doc, record) if r.get("ground") == "previously-reportable" else []
-        for line in lines or [incident_reason_sentence(doc, r)]:
+        lines = _carried_sentences(doc, record, articles) if r.get("ground") == "previously-reportable" else []
+        for line in lines or [incident_reason_sentence(doc, r, articles)]:
             doc.add(f"- 該当する事態：{line}")
     if a.get("exclusions"):
         doc.add("- 高度な暗号化その他の個人の権利利益を保護するために必要な措置が講じられている。")
@@ -270,12 +277,16 @@ _GROUND_SENTENCES: dict[str, str] = {
 }
 
 
-def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any]) -> str:
-    """One 該当する事態 line: the document's sentence for the ground, with its article."""
+def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any], articles: Mapping[str, str] | None = None) -> str:
+    """One 該当する事態 line: the document's sentence for the ground, with its article.
+
+    `articles`: the article per ground as cited today (incidents.ground_articles of the register's
+    citations); the reason's stored article (as assessed) for a ground it does not name."""
     import re
 
     ground = str(reason.get("ground") or "")
-    article = str(reason.get("article") or "")  # article numbers follow the document's digit style
+    # article numbers follow the document's digit style
+    article = str((articles or {}).get(ground) or reason.get("article") or "")
     template = _GROUND_SENTENCES.get(ground)
     if template is None:
         text = _kept(reason.get("text") or ground)
@@ -292,18 +303,16 @@ def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any]) -> str:
     return f"{text}（{article}）" if article else text
 
 
-def _carried_sentences(doc: _Doc, record: Mapping[str, Any]) -> list[str]:
+def _carried_sentences(doc: _Doc, record: Mapping[str, Any], articles: Mapping[str, str]) -> list[str]:
     """The 報告対象事態 a report carried over still names (the form asks which), with the day it was one."""
     a = record.get("assessment") or {}
     limit = (record.get("rules_snapshot") or {}).get("ppc_report_more_than", 100)
     since = doc.date(a.get("reportable_since"))
     return [
-        incident_reason_sentence(
-            doc, {"ground": g, "article": incidents.GROUND_ARTICLE.get(g, ""), "text": f"{limit}人を超え"}
-        )
+        incident_reason_sentence(doc, {"ground": g, "article": articles[g], "text": f"{limit}人を超え"}, articles)
         + f"（{since}の時点で該当するおそれがあったもの。その後の調査結果は以下のとおり）"
         for g in a.get("carried_grounds") or ()
-        if g in incidents.GROUND_ARTICLE
+        if g in articles
     ]
 
 
@@ -348,18 +357,21 @@ def _contact(doc: _Doc) -> None:
     doc.add(*(line + ("\\" if i < len(lines) - 1 else "") for i, line in enumerate(lines)))
 
 
-def notice_law(record: Mapping[str, Any]) -> str:
-    """The law the notice to the 本人 is given under (both where both apply; else 規程39(4))."""
-    basis = [
-        NOTICE_LAW[b] for b in NOTICE_LAW if b in ((record.get("assessment") or {}).get("principal_notice_basis") or ())
-    ]
+def notice_law(record: Mapping[str, Any], citations: Citations | None = None) -> str:
+    """The law the notice to the 本人 is given under (both where both apply; else 規程39(4)).
+
+    `citations`: the register's (Register.citations), for today's article numbers."""
+    laws = notice_laws(citations or {})
+    basis = [laws[b] for b in laws if b in ((record.get("assessment") or {}).get("principal_notice_basis") or ())]
     return "及び".join(basis) if basis else "規程第39条第4項（法令上の通知義務によらない通知）"
 
 
 def _principal_notice(doc: _Doc, record: Mapping[str, Any]) -> None:
     ctx = doc.ctx
     facts = record.get("facts") or {}
-    doc.raw(f"<!-- 本人への通知（{notice_law(record)}：報告事項の1、2、4、5及び9。記載事項は要確認） -->", "")
+    doc.raw(
+        f"<!-- 本人への通知（{notice_law(record, ctx.citations)}：報告事項の1、2、4、5及び9。記載事項は要確認） -->", ""
+    )
     sender = html_escape(ctx.organisation) + (
         f"<br>{html_escape(ctx.division_name)}"
         if ctx.division_name and not ctx.division_name.startswith(ctx.organisation)

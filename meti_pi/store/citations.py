@@ -3,8 +3,8 @@
 citations.yaml holds, per key (appi.68, rule.43 ...), the number the rule cites (`cited_in_rule`) and
 today's (`current`). A draft asks here for an article by its key with today's number as the default,
 so that when a law is amended and renumbered, correcting citations.yaml corrects every document:
-the Art. 35/36 notice drafts (notify/drafts, through `cite`). `citations` is `Register.citations`:
-the entries by key.
+the Art. 35/36 notice drafts (notify/drafts, through `cite`) and the incident drafts (incident/, through
+`current_article`). `citations` is `Register.citations`: the entries by key.
 
 Digits come out half-width (a full-width 第１０９条 in the file reads as 第109条); the draft writes them
 in its own digit style.
@@ -30,6 +30,14 @@ def article_part(text: str) -> str:
     """'第109条第2項' out of a citation text such as '第2条第11項（個人番号関係事務）'."""
     m = _ARTICLE_RE.search(_ascii_digits(text))
     return m.group(0) if m else text.strip()
+
+
+def current_article(citations: Citations, key: str, default: str) -> str:
+    """Today's article of `key` ('第43条' out of current: 施行規則第43条); `default` where the key is missing."""
+    c = citations.get(key)
+    if not c:
+        return default
+    return article_part(str(c.get("current", default)))
 
 
 def cite(citations: Citations, key: str, law: str, default: str) -> str:
