@@ -52,6 +52,26 @@ def test_deep_nesting_is_a_fault_not_a_crash():
         yamlload.load("a: " + "[" * 5000 + "]" * 5000 + "\n")
 
 
+def test_nesting_limit_is_meti_pis_own_whatever_libyaml_allows(monkeypatch):
+    # PyYAML 6.0.3 and before (or one built on an older libyaml) load any depth; the data then
+    # overflowed the stack of the schema's messages (`validate`: exit 3, "a bug"). meti-pi refuses the
+    # 1,001st level itself, as libyaml's newer limit does, before the loader is asked.
+    assert yamlload.load("[" * 1000 + "]" * 1000) is not None
+    text = "a:\n" + "".join("  " * i + "- \n" for i in range(1, 1502))
+
+    def unlimited(*args, **kwargs):
+        raise AssertionError("the document went to the loader")
+
+    monkeypatch.setattr(yamlload.yaml, "load", unlimited)
+    # The line of the level too many: the 1,001st `-` is on line 1001 (a libyaml with the limit stops
+    # its scanner, and names the line, one line before).
+    json_like = "[" + '"a":[' * 600 + "1" + "]" * 601  # a `"k":v` pair in a flow sequence is a level too
+    for deep, lines in (("[" * 1001 + "]" * 1001, {1}), (text, {1000, 1001}), (json_like, {1})):
+        with pytest.raises(YamlFault, match="exceeded maximum nesting depth") as info:
+            yamlload.load(deep)
+        assert info.value.line in lines
+
+
 def test_nul_and_encoding_faults():
     with pytest.raises(YamlFault):
         yamlload.load("a: b\x00c\n")

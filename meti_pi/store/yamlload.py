@@ -124,6 +124,34 @@ def scalar_lines(text: str) -> set[int]:
 
 _SUSPECT = re.compile(r"[&*!]")
 
+# The deepest nesting a register file may have: libyaml's own limit (PyYAML 6.0.4's bundled libyaml
+# refuses the 1,001st level). Checked here too, since a PyYAML built with an older libyaml (PyYAML
+# 6.0.3 and before, or a distribution's) loads any depth, and deeper data then overflows the stack
+# of whatever walks it (the schema's messages: a crash reported as a bug).
+_MAX_NESTING = 1000
+# What can open a level: a flow `[` or `{`, any `:` (a JSON-like key's `"k":v` opens a mapping in a
+# flow sequence with no space after it), or `-` or `?` before a space or a line end (a date's dashes
+# open none).
+_LEVEL_MARK = re.compile(r"[\[{:]|[-?](?=\s|\Z)")
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse a document nested more than _MAX_NESTING levels, at the line of the level too many.
+    Each level needs a mark of its own (_LEVEL_MARK), so a text with fewer marks is not parsed."""
+    if sum(text.count(c) for c in "[{-:?") <= _MAX_NESTING:
+        return
+    if sum(1 for _ in _LEVEL_MARK.finditer(text)) <= _MAX_NESTING:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Base):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > _MAX_NESTING:
+                line = event.start_mark.line + 1 if event.start_mark is not None else None
+                raise YamlFault("YAML syntax error: exceeded maximum nesting depth", line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
 
 def load(text: str) -> Any:
     """Parse one register document; raise YamlFault with a 1-based line on any fault."""
@@ -132,6 +160,7 @@ def load(text: str) -> Any:
     try:
         if _SUSPECT.search(text):
             _check_events(text)
+        _check_nesting(text)
         return yaml.load(text, Loader=_RegisterLoader)  # noqa: S506 - a safe loader subclass
     except YamlFault:
         raise
