@@ -101,6 +101,45 @@ def test_wheel_holds_every_data_file(wheel: Path) -> None:
     assert not any(n.startswith(("schemas/", "register/", "tests/", "examples/")) for n in names)
 
 
+@pytest.fixture(scope="session")
+def sdist(source_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The source distribution of the clean snapshot, built as a release is (`python -m build --sdist`,
+    in a fresh environment of its own: `build` is no dependency of meti-pi's)."""
+    tools = tmp_path_factory.mktemp("build-env") / "env"
+    venv.create(tools, with_pip=True)
+    bindir = tools / ("Scripts" if os.name == "nt" else "bin")
+    _run([bindir / "python", "-m", "pip", "install", "-q", "build"], cwd=tools.parent, env=_clean_env())
+    out = tmp_path_factory.mktemp("sdist")
+    _run([bindir / "python", "-m", "build", "--sdist", "--outdir", out, source_repo], cwd=out, env=_clean_env())
+    (built,) = out.glob("meti_pi-*.tar.gz")
+    return built
+
+
+def test_sdist_holds_the_source_tree_a_rebuild_and_the_tests_need(
+    sdist: Path, source_repo: Path, wheel: Path, tmp_path: Path
+) -> None:
+    # setuptools alone shipped the package and tests/test_*.py only: no conftest.py, corpus, golden
+    # files, examples/, schemas/, register/ or tools/ (a suite that cannot be collected, and no
+    # `make schemas`). MANIFEST.in grafts the tree; only the CI script and .gitignore stay out.
+    import tarfile
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=source_repo, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    with tarfile.open(sdist) as archive:
+        names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
+        archive.extractall(tmp_path, filter="data")
+    missing = sorted(f for f in filter(None, tracked) if f not in names and not f.startswith((".ci/", ".gitignore")))
+    assert missing == []
+    assert {"tests/conftest.py", "MANIFEST.in", "Makefile", ".pre-commit-hooks.yaml"} <= names
+    # A wheel rebuilt from the unpacked sdist holds what the checkout's wheel holds.
+    (unpacked,) = tmp_path.glob("meti_pi-*")
+    out = tmp_path / "rebuilt"
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, unpacked], cwd=tmp_path, env=_clean_env())
+    (rebuilt,) = out.glob("meti_pi-*.whl")
+    assert sorted(zipfile.ZipFile(rebuilt).namelist()) == sorted(zipfile.ZipFile(wheel).namelist())
+
+
 def test_installed_wheel_runs_the_days_work_from_anywhere(installed: Path, tmp_path: Path) -> None:
     meti_pi = installed / "meti-pi"
     home = tmp_path / "desk"  # no checkout anywhere above it
