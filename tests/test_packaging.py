@@ -160,3 +160,32 @@ def test_readme_pre_commit_config_uses_the_shipped_hooks() -> None:
     (repo,) = config["repos"]
     shipped = {h["id"] for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
     assert {h["id"] for h in repo["hooks"]} == shipped and repo["rev"]
+
+
+# The lowest version of a dependency that meti-pi works with, where that is above what an older
+# pyproject declared: found by installing the wheel with every dependency at its declared minimum
+# and running the fast tier (a release check). Below these, pip keeps an older copy it finds
+# already installed (a pre-commit or CI environment), and meti-pi then crashes.
+KNOWN_MINIMUMS = {
+    # typer.exceptions (imported on every error exit of the CLI) first ships in 0.28, typer._click in
+    # 0.26: with typer 0.15-0.27 `--help`, a usage error or any MetiPiError ended "a bug", exit 3.
+    "typer": (0, 28),
+    # Before 0.8.3 CalamineSheet.iter_rows() of an empty sheet panics (pyo3's PanicException is no
+    # Exception): `classify` of a workbook with an empty sheet ended "a bug", exit 3.
+    "python-calamine": (0, 8, 3),
+}
+
+
+def test_declared_minimum_versions_are_those_meti_pi_works_with() -> None:
+    import re
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    lows: dict[str, tuple[int, ...]] = {}
+    for requirement in declared:
+        found = re.match(r"([A-Za-z0-9_.-]+)\s*(?:\[[^]]*\])?\s*[^;]*?>=\s*([0-9][0-9.]*)", requirement)
+        if found:
+            lows[found.group(1).lower()] = tuple(int(part) for part in found.group(2).split("."))
+    for name, minimum in KNOWN_MINIMUMS.items():
+        assert name in lows, f"{name}: no lower bound declared in pyproject.toml"
+        assert lows[name] >= minimum, f"{name}>={'.'.join(map(str, lows[name]))}: meti-pi needs {minimum}"
