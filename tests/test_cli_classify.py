@@ -123,7 +123,13 @@ def test_profile(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("principals: [1\n", "p.yaml:2:"), ("principal: 3\n", "unknown key"), ("exclusions: [74-2-99]\n", "74-2-99")],
+    [
+        ("principals: [1\n", "p.yaml:2:"),
+        ("principal: 3\n", "unknown key"),
+        # the contract: path:line where one exists (it said `p.yaml: unknown key(s) principal`)
+        ("sensitive: true\nprincipal: 3\n", "p.yaml:2: principal: unknown key(s) principal; allowed: "),
+        ("exclusions: [74-2-99]\n", "74-2-99"),
+    ],
 )
 def test_bad_profile_is_a_usage_error(tmp_path: Path, text: str, fragment: str) -> None:
     profile = tmp_path / "p.yaml"

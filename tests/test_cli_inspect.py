@@ -508,6 +508,13 @@ def test_an_answers_file_entry_at_fault_is_named_with_its_line(runner, root, tmp
     assert result.exit_code == 2 and f"{answers}:5: answers.8-4: " in result.stderr
 
 
+def test_an_unknown_key_of_an_answers_file_is_named_with_its_line(runner, root, tmp_path):
+    """It said `a.yaml: unknown key(s) inspected` with no line."""
+    answers = write(tmp_path / "a.yaml", 'division: jinji\ninspected: 2026-10-01\nanswers:\n  "8-3": yes\n')
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers))
+    assert result.exit_code == 2 and f"{answers}:2: inspected: unknown key(s) inspected; allowed: " in result.stderr
+
+
 def test_an_answer_for_an_item_not_in_the_checklist_is_named_at_its_line(runner, root, tmp_path):
     """It said `answers for item(s) not in the 2026 checklist of jinji: 99-9` with no file or line."""
     answers = write(

@@ -176,7 +176,10 @@ def profile_from_mapping(data: Any, source: str = "profile") -> Profile:
         raise UsageError(f"{source}: a profile is a mapping of the keys {', '.join(sorted(PROFILE_KEYS))}")
     unknown = sorted(str(k) for k in data if k not in PROFILE_KEYS)
     if unknown:
-        raise UsageError(f"{source}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(PROFILE_KEYS))}")
+        # The first unknown key leads the message, so that the CLI names its line (located_errors).
+        raise UsageError(
+            f"{source}: {unknown[0]}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(PROFILE_KEYS))}"
+        )
     principals = data.get("principals")
     if principals is not None and (not isinstance(principals, int) or isinstance(principals, bool) or principals < 0):
         raise UsageError(f"{source}: principals: give a whole number of 本人 (0 or more), or null when unknown")

@@ -111,10 +111,13 @@ def parse_answer_set(doc: Any, source: str) -> AnswerSet:
     UsageError (exit 2) naming the faulty entry otherwise."""
     if not isinstance(doc, dict):
         raise UsageError(f"{source}: expected a mapping with `answers:`")
-    unknown = set(doc) - {"division", "inspected_on", "inspector_post", "reported_on", "ad_hoc", "answers"}
+    unknown = sorted(
+        map(str, set(doc) - {"division", "inspected_on", "inspector_post", "reported_on", "ad_hoc", "answers"})
+    )
     if unknown:
+        # The first unknown key leads the message, so that the CLI names its line (located_errors).
         raise UsageError(
-            f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; allowed: division, inspected_on, inspector_post, reported_on, ad_hoc, answers"
+            f"{source}: {unknown[0]}: unknown key(s) {', '.join(unknown)}; allowed: division, inspected_on, inspector_post, reported_on, ad_hoc, answers"
         )
     if not isinstance(doc.get("ad_hoc", False), bool):
         raise UsageError(f"{source}: ad_hoc: expected true (an ad-hoc 随時 inspection) or false")
