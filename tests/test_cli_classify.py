@@ -206,6 +206,21 @@ def test_record_writes_the_files_record_and_one_commit(tmp_path: Path, runner: C
     assert "本人の数 falls from 2,340 as of 2026-11-20 to 1,200 (scanned)" in message  # fewer 本人 is said
 
 
+def test_recording_the_same_result_again_says_nothing_was_committed(tmp_path: Path, runner: CliRunner) -> None:
+    """The same scan recorded twice: the second run changes nothing and makes no commit, and says
+    so (it said "recorded 管理B in files/..." as if it had)."""
+    root = make_register(tmp_path, example=True)
+    data = staff(tmp_path / "staff.csv", 1200)
+    first = invoke(runner, root, "classify", str(data), "--record", FILE_ID)
+    assert first.exit_code == 0, first.stderr
+    assert f"recorded 管理B in files/{FILE_ID} (commit " in first.stderr
+    head = git(root, "rev-parse", "HEAD").strip()
+    again = invoke(runner, root, "classify", str(data), "--record", FILE_ID)
+    assert again.exit_code == 0, again.stderr
+    assert git(root, "rev-parse", "HEAD").strip() == head
+    assert "recorded 管理B" not in again.stderr and "nothing to commit" in again.stderr
+
+
 def test_record_says_in_the_commit_and_on_stderr_when_the_class_falls(tmp_path: Path, runner: CliRunner) -> None:
     """A scan of 50 rows recorded into a 管理B file of 2,340 本人 lowers it to 管理C (fewer
     safeguards, no notice, out of the ファイル簿): the usual cause is a dataset holding part of

@@ -186,9 +186,15 @@ def classify_cmd(
     else:
         _show(outcome)
     if record is not None:
-        verb = "would record" if dry_run else "recorded"
-        where = "" if dry_run or sha is None else f" (commit {sha[:10]})"
-        sys.stderr.write(f"meti-pi: {verb} 管理{outcome.decision.management_class} in files/{record}{where}\n")
+        klass = outcome.decision.management_class
+        if dry_run:
+            sys.stderr.write(f"meti-pi: would record 管理{klass} in files/{record}\n")
+        elif sha is None:  # the record already says all of it: no commit was made
+            sys.stderr.write(
+                f"meti-pi: files/{record} already records 管理{klass} and this result; nothing to commit\n"
+            )
+        else:
+            sys.stderr.write(f"meti-pi: recorded 管理{klass} in files/{record} (commit {sha[:10]})\n")
 
 
 # ---------------------------------------------------------------- inputs
