@@ -189,3 +189,14 @@ def test_declared_minimum_versions_are_those_meti_pi_works_with() -> None:
     for name, minimum in KNOWN_MINIMUMS.items():
         assert name in lows, f"{name}: no lower bound declared in pyproject.toml"
         assert lows[name] >= minimum, f"{name}>={'.'.join(map(str, lows[name]))}: meti-pi needs {minimum}"
+
+
+def test_the_version_is_the_same_in_pyproject_and_the_package() -> None:
+    """The version is written twice (pyproject.toml for the wheel, meti_pi.__version__ for
+    `meti-pi --version` and the trail): a release that bumps one only would ship two numbers."""
+    import tomllib
+
+    import meti_pi
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["version"] == meti_pi.__version__
