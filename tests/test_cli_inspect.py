@@ -552,3 +552,13 @@ def test_personal_data_in_an_audit_findings_file_is_refused_at_its_line_there(ru
         result.exit_code == 2 and f"{findings}:4: findings[0].text: looks like it holds personal data" in result.stderr
     )
     assert "1234" not in result.output and head(root) == before
+
+
+def test_a_register_without_divisions_says_why_no_checklist_is_shown(tmp_path: Path, runner) -> None:
+    """The shipped (new) register holds no 課等: `inspect --year` printed nothing at all; it says why
+    and how to add them (exit 0: nothing is wrong with the register)."""
+    root = make_register(tmp_path)
+    assert not Register.load(root).of_kind("divisions")
+    result = invoke(runner, root, "inspect", "--year", "2026")
+    assert result.exit_code == 0, result.stderr
+    assert "no 課等 (divisions)" in result.stderr and "meti-pi new divisions" in result.stderr

@@ -160,6 +160,12 @@ def _show_checklists(reg: Register, y: int, today: date, division: str | None, j
     # Piped or redirected: no styles, each checklist comes back as one text (a fraction of the
     # pieces' cost to pass between processes).
     render = _pieces if console().is_terminal else _plain_checklist
+    if not division and not reg.of_kind("divisions"):  # a new register: say why nothing is shown
+        sys.stderr.write(
+            "meti-pi: no 課等 (divisions) in the register, so no Art. 41 checklist to show; add them with "
+            "`meti-pi new divisions --id ID --set name=...` (`meti-pi schema divisions` lists the fields) and run again\n"
+        )
+        return
     each(lambda c: render(reg, c), lambda shown: _show(*shown))
 
 
