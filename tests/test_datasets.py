@@ -129,11 +129,56 @@ def test_decode_error_line_of_a_file(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ csv shape
 
 
-def test_ragged_rows_are_padded_or_cut(tmp_path: Path) -> None:
+def test_ragged_rows_are_padded_to_the_widest_first_row(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text("a,b,c\n1\n1,2,3,4\n1,2,3\n", encoding="utf-8")
-    [(_, _, rows)] = rows_of(path)
-    assert rows == [["1", "", ""], ["1", "2", "3"], ["1", "2", "3"]]
+    [(_, first, rows)] = rows_of(path)
+    assert first == ["a", "b", "c", ""]
+    assert rows == [["1", "", "", ""], ["1", "2", "3", "4"], ["1", "2", "3", ""]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])  # the columnar engine, the row-by-row pass
+def test_cells_right_of_a_short_header_are_scanned(tmp_path: Path, encoding: str) -> None:
+    """A header naming only the first columns (氏名,住所) over rows that also hold a 個人番号 and a
+    病名: those cells were cut from every row, silently, and the file classified 管理B, not 管理A."""
+    from meti_pi.classify.checkdigits import my_number_check_digit
+    from meti_pi.classify.detect import scan
+
+    def my_number(i: int) -> str:
+        body = f"{31415926535 + i * 7919:011d}"
+        n = body + str(my_number_check_digit(body))
+        return f"{n[:4]}-{n[4:8]}-{n[8:]}"
+
+    path = tmp_path / "a.csv"
+    lines = ["氏名,住所"]
+    lines += [
+        f"山田 太郎{i},東京都千代田区霞が関{i % 3 + 1}丁目,{my_number(i)},{['糖尿病', 'なし'][i % 2]}"
+        for i in range(40)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    [(_, first, rows)] = rows_of(path)
+    assert len(first) == 4 and all(len(r) == 4 for r in rows)
+    result = scan(path)
+    assert result.columns == ("氏名", "住所", "列3", "列4")
+    assert {"my_number", "sensitive:medical_history"} <= {d.kind for d in result.confirmed()}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+def test_a_later_row_wider_than_the_table_is_refused_not_cut(tmp_path: Path, encoding: str) -> None:
+    """Past the first batch the width is set: a value further right is refused with its line (cut,
+    it went unscanned); empty cells there (a trailing ',') are cut as before."""
+    from meti_pi.classify.detect import scan
+
+    lines = ["氏名,住所"] + [f"山田 太郎,東京都千代田区霞が関{i % 3 + 1}丁目" for i in range(3 * BATCH_ROWS)]
+    lines[2 * BATCH_ROWS] += ",,"
+    path = tmp_path / "a.csv"
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    assert scan(path).rows == 3 * BATCH_ROWS
+    lines[2 * BATCH_ROWS + 7] += f",{SECRET}"
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    with pytest.raises(UsageError, match=rf"a\.csv:{2 * BATCH_ROWS + 8}: a row with values right of") as info:
+        scan(path)
+    assert SECRET not in str(info.value)
 
 
 def test_fit_width_keeps_equal_rows() -> None:

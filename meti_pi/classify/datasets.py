@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from meti_pi import procs
-from meti_pi.classify.rows import Row, filled, fit_width, skip_title_rows
+from meti_pi.classify.rows import Row, check_width, filled, fit_width, skip_title_rows
 from meti_pi.classify.xlsxbounds import check_part, check_xlsx_bounds  # noqa: F401 - check_xlsx_bounds: the guard, named here as before
 from meti_pi.errors import UsageError
 
@@ -253,15 +253,15 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
     total = path.stat().st_size
     first = _csv_rows(reader, 1, path, encoding)
     first_row = first[0] if first else []
-    # A first row of one cell at most (a title line, 職員名簿, above the header) does not set the
-    # width: the widest row of the first batch does (it made the table one column wide, every other
-    # cell of every row cut). Otherwise the first row does, and longer rows are cut (fit_width).
+    # The widest of the first row and the first batch sets the width. A title line (職員名簿) above
+    # the header made the table one column wide, every other cell of every row cut; a header shorter
+    # than its rows (a column nobody named: a 個人番号, a 病名) had those cells cut from every row,
+    # silently (管理B for a file of 管理A). They are columns 列N now; a later row wider still, with a
+    # value beyond the width, is refused (rows.check_width), never cut.
     below = _csv_rows(reader, BATCH_ROWS, path, encoding)
-    width = len(first_row)
-    if filled(first_row) <= 1:
-        width = max([width, *map(len, below)])
+    width = max([len(first_row), *map(len, below)])
     first_row, below, skipped = skip_title_rows(first_row, below, width)
-    below += _csv_rows(reader, skipped, path, encoding) if skipped else []  # the first batch whole again
+    below += _csv_rows(reader, skipped, path, encoding, width) if skipped else []  # the first batch whole again
     first_row += [""] * (width - len(first_row))
     table = Table(
         name="",
@@ -283,24 +283,29 @@ END_CELL = "\x00meti-pi: end of file\x00"
 END_RECORD = f'"{END_CELL}"\n'.encode("ascii")
 
 
-def _csv_rows(reader: Any, n: int, path: Path, encoding: str) -> list[Row]:
-    """Up to n rows; decode and syntax errors become UsageError with file:line."""
+def _csv_rows(reader: Any, n: int, path: Path, encoding: str, width: int | None = None) -> list[Row]:
+    """Up to n rows; decode and syntax errors become UsageError with file:line, and so does a value
+    right of `width` columns (rows.check_width)."""
     try:
         rows = list(islice(reader, n))
     except UnicodeDecodeError:
         raise _decode_failure(path, encoding) from None
     except csv.Error as exc:
         raise UsageError(f"{path}:{reader.line_num}: malformed CSV ({_csv_problem(exc)})") from None
+    end = reader.line_num  # the line the last row read ends on
     if rows:  # only the last row read can be END_RECORD, or hold it
         last = rows[-1]
         if last == [END_CELL]:
             rows.pop()
+            end -= 1
         elif any("\x00" in cell for cell in last):
             start = reader.line_num - sum(cell.count("\n") for cell in last)
             raise UsageError(
                 f"{path}:{start}: a quoted cell is never closed: from this line to the end of the file the text "
                 "reads as one cell (a '\"' is missing, or a '\"' inside a cell is not doubled); correct the quoting and run again"
             )
+    if width is not None:
+        check_width(rows, width, end, path)
     return rows
 
 
@@ -316,7 +321,7 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 def _csv_batches(reader: Any, width: int, path: Path, encoding: str) -> Iterator[list[Row]]:
-    while batch := _csv_rows(reader, BATCH_ROWS, path, encoding):
+    while batch := _csv_rows(reader, BATCH_ROWS, path, encoding, width):
         yield fit_width(batch, width)
 
 

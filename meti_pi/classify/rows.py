@@ -4,7 +4,10 @@ table's width, and the rows above a table (a title, blank lines) told from its f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+from meti_pi.errors import UsageError
 
 Row = list[str]
 
@@ -17,6 +20,24 @@ def fit_width(batch: list[Row], width: int) -> list[Row]:
         row + [""] * (width - len(row)) if len(row) < width else row[:width] if len(row) > width else row
         for row in batch
     ]
+
+
+def check_width(batch: list[Row], width: int, end: int, path: Path | str) -> None:
+    """UsageError when a row of `batch` (the rows just read, the last ending on line `end`) has a
+    value right of the table's `width` columns: cut, it would go unscanned (the width is set by the
+    first rows: a file is streamed). Empty cells there (a trailing ',') are cut as before."""
+    if max(map(len, batch), default=0) <= width:
+        return
+    line = end  # where the batch's last row ends: counted back to the wide row's start
+    for row in reversed(batch):
+        line -= sum(cell.count("\n") for cell in row)
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            raise UsageError(
+                f"{path}:{line}: a row with values right of the table's {width} columns (the widest of "
+                "its first rows): those cells would not be scanned; give every column a header cell "
+                "(or one row of the full width near the top) and run again"
+            )
+        line -= 1
 
 
 def filled(row: Sequence[Any]) -> int:
