@@ -189,7 +189,9 @@ def prepare(
             raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {', '.join(names)}")
         # A sheet holding none of the --key columns is counted by its own identifying columns (summed,
         # an upper bound, as sheets of different keys are): left out, its persons went uncounted.
-        key_columns = choose_keys(columns, (), kinds)
+        key_columns = name_parts(columns, choose_keys(columns, (), kinds))
+    elif not keys:
+        key_columns = name_parts(columns, key_columns)
     for i in key_columns:  # one person written two ways is one person (issue 14)
         columns[i].key_normaliser = (
             date_cells(parse_birth_date) if provisional_kind(columns[i]) == "birth_date" else normalise_cells
@@ -319,6 +321,21 @@ def provisional_kind(column: Column) -> str | None:
         if report and confirmed:
             return c.kind
     return None
+
+
+def name_parts(columns: Sequence[Column], key_columns: list[int]) -> list[int]:
+    """The chosen key columns, a name written in parts whole: the columns typed as names side by side
+    with the key's name column (姓 | 名) join it. Counted by 姓 alone, 1,500 people under 15 surnames
+    were 15 本人 (管理C, 第74条第2項第9号, out of the ファイル簿)."""
+    whole: list[int] = []
+    for i in key_columns:
+        whole.append(i)
+        if provisional_kind(columns[i]) == "name":
+            j = i + 1
+            while j < len(columns) and provisional_kind(columns[j]) == "name":
+                whole.append(j)
+                j += 1
+    return whole
 
 
 def identifying_kinds(columns: Sequence[Column]) -> dict[str, int]:
