@@ -814,6 +814,53 @@ def test_a_title_above_the_header_is_not_the_table(tmp_path: Path, fmt: str, n: 
     assert any("先頭2行" in note for note in got.notes)
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "sjis"])
+def test_a_title_beside_its_date_above_the_header_is_not_the_table(tmp_path: Path, fmt: str) -> None:
+    """職員名簿 in A1 and 令和6年4月1日現在 in D1 (two values: the rule above passed over rows of one
+    value only), the header in row 2: the title row was read as data, the columns named 列1…列4, the
+    header counted as a person and its words lost: the 要配慮 column (障害の有無: あり/なし) went
+    unseen, 管理B for a file of 管理A. Rows with fewer values than a header below them are passed over."""
+    import openpyxl
+
+    rows = [[f"E{10000 + i}", f"山田 太郎{i}", "1970-01-31", ["あり", "なし"][i % 2]] for i in range(999)]
+    header = ["職員番号", "氏名", "生年月日", "障害の有無"]
+    top = [["職員名簿", "", "", "令和6年4月1日現在"]]
+    plain, titled = tmp_path / "plain.csv", tmp_path / f"titled.{'xlsx' if fmt == 'xlsx' else 'csv'}"
+    with plain.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    if fmt == "xlsx":
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        for row in [*top, header, *rows]:
+            ws.append(row)
+        wb.save(titled)
+    else:
+        with titled.open("w", newline="", encoding="cp932" if fmt == "sjis" else "utf-8") as fh:
+            csv.writer(fh).writerows([*top, header, *rows])
+    want, got = scan(plain), scan(titled)
+    assert got.columns == tuple(header) and got.header and got.rows == 999 and got.principals == 999
+    assert [(d.column, d.kind) for d in got.detections] == [(d.column, d.kind) for d in want.detections]
+    assert "disability" in got.sensitive_categories
+    assert any("先頭1行" in note for note in got.notes)
+
+
+def test_a_first_row_with_empty_cells_stays_a_header_or_data(tmp_path: Path) -> None:
+    """Rows are passed over only above a header: a header naming fewer columns than its rows hold
+    stays the header, and a first data row with empty cells stays a person."""
+    path = tmp_path / "short.csv"
+    path.write_text(
+        "氏名,住所\n" + "".join(f"山田 太郎{i},東京都千代田区霞が関1-{i},あり,090-1234-{i:04d}\n" for i in range(50))
+    )
+    result = scan(path)
+    assert result.columns[:2] == ("氏名", "住所") and result.rows == 50 and not any("先頭" in n for n in result.notes)
+    path = tmp_path / "data.csv"
+    path.write_text(
+        "".join(f"山田 太郎{i},{'' if i == 0 else '090-1234-5678'},東京都千代田区霞が関1-{i}\n" for i in range(50))
+    )
+    result = scan(path)
+    assert not result.header and result.rows == 50 and not any("先頭" in n for n in result.notes)
+
+
 def test_a_one_column_file_keeps_its_first_row(tmp_path: Path) -> None:
     """Only rows above a wider table are passed over: a list of one column has no title to skip."""
     path = tmp_path / "names.csv"

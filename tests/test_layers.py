@@ -118,7 +118,7 @@ LAZY: dict[tuple[str, str], str] = {
     (
         'classify.datasets',
         'classify.header_row',
-    ): "startup: the header rules and their vocabulary, only for the --sheet error that names a workbook's sheets (the .xlsx guard starts before the scanner's modules)",
+    ): "startup: the header rules and their vocabulary, only for the --sheet error that names a workbook's sheets and for the header below rows above a table (the .xlsx guard starts before the scanner's modules, which import them before a table is read)",
     (
         'classify.decision',
         'classify.detect',

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from meti_pi import procs
-from meti_pi.classify.rows import Row, check_width, filled, fit_width, skip_title_rows
+from meti_pi.classify.rows import Row, check_width, fit_width, skip_title_rows, titled
 from meti_pi.classify.xlsxbounds import check_part, check_xlsx_bounds  # noqa: F401 - check_xlsx_bounds: the guard, named here as before
 from meti_pi.errors import UsageError
 
@@ -253,14 +253,12 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
     total = path.stat().st_size
     first = _csv_rows(reader, 1, path, encoding)
     first_row = first[0] if first else []
-    # The widest of the first row and the first batch sets the width. A title line (職員名簿) above
-    # the header made the table one column wide, every other cell of every row cut; a header shorter
-    # than its rows (a column nobody named: a 個人番号, a 病名) had those cells cut from every row,
-    # silently (管理B for a file of 管理A). They are columns 列N now; a later row wider still, with a
-    # value beyond the width, is refused (rows.check_width), never cut.
+    # The widest of the first row and the first batch sets the width: a title line above the header,
+    # or a header shorter than its rows (an unnamed 個人番号 column), had cells cut from every row,
+    # silently. A later row with a value beyond the width is refused (rows.check_width), never cut.
     below = _csv_rows(reader, BATCH_ROWS, path, encoding)
     width = max([len(first_row), *map(len, below)])
-    first_row, below, skipped = skip_title_rows(first_row, below, width)
+    first_row, below, skipped = skip_title_rows(first_row, below, width, _heads_table)
     below += _csv_rows(reader, skipped, path, encoding, width) if skipped else []  # the first batch whole again
     first_row += [""] * (width - len(first_row))
     table = Table(
@@ -532,12 +530,12 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
         counter = _Counter()
         first_row = [cell_text(v) for v in first]
         skipped = 0
-        if filled(first) <= 1:  # a title above the table? the next rows tell (skip_title_rows)
-            below = list(islice(rows, BATCH_ROWS))
+        below = list(islice(rows, BATCH_ROWS))
+        if titled(first, below):  # a title above the table? the next rows tell (skip_title_rows)
             texts = [[cell_text(v) for v in r] for r in below]
-            first_row, _, skipped = skip_title_rows(first_row, texts, len(first_row))
-            rows = chain(below[skipped:], rows)  # the rows after the table's first one, as calamine gave them
+            first_row, _, skipped = skip_title_rows(first_row, texts, len(first_row), _heads_table)
             counter.done = skipped
+        rows = chain(below[skipped:], rows)  # the rows after the table's first one, as calamine gave them
         yield Table(
             name=name,
             first_row=first_row,
@@ -547,6 +545,12 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
             index=places.get(name, 0),
             skipped=skipped,
         )
+
+
+def _heads_table(row: Row, rows: list[Row]) -> bool:
+    from meti_pi.classify.header_row import heads_table  # the scanner's rule (imported by then)
+
+    return heads_table(row, rows)
 
 
 @dataclass

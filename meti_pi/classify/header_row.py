@@ -29,7 +29,7 @@ from meti_pi.classify.values import (
     sensitive_categories_in,
     starts_with_surname,
 )
-from meti_pi.classify.vocabulary import Vocabulary, vocabulary
+from meti_pi.classify.vocabulary import SAMPLE_ROWS, Vocabulary, vocabulary
 
 #
 # Whether the first row is a header is decided from the shape of the whole column sample, not
@@ -141,6 +141,11 @@ def header_cells(
 def is_header_row(row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()) -> bool:
     """Whether the first row is a header, given the rows `below` it (False when in doubt)."""
     return header_cells(row, vocab, below) is not None
+
+
+def heads_table(row: Sequence[str], rows: Sequence[Sequence[str]]) -> bool:
+    """Whether `row` is a header over `rows` (as the scan judges its first row: over SAMPLE_ROWS)."""
+    return is_header_row(row, None, rows[:SAMPLE_ROWS])
 
 
 def _column_names(first_row: Sequence[str], verdicts: Sequence[str] | None) -> list[str]:

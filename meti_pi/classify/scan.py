@@ -380,7 +380,7 @@ def _result(
     )
     personal = bool(personal_kinds(detections))
     notes = _notes(detections) + tuple(
-        f"{f'シート「{t.name}」の' if t.name else ''}先頭{t.skipped}行（表題・空行：値が一つ以下の行）は表の外として読んでいない"
+        f"{f'シート「{t.name}」の' if t.name else ''}先頭{t.skipped}行（表題・空行など、見出し行より上の行）は表の外として読んでいない"
         for t in tables
         if t.skipped
     )
