@@ -192,6 +192,36 @@ def test_a_name_in_two_columns_is_counted_whole(tmp_path: Path, encoding: str) -
     assert result.principals == 150  # 同姓同名 as one (the note says so: a lower bound)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+@pytest.mark.parametrize("header", ["個人番号", "職員番号"])
+def test_an_id_column_filled_for_some_persons_is_not_the_key(tmp_path: Path, encoding: str, header: str) -> None:
+    """A 個人番号 (or 職員番号) column filled for 600 of 1,500 people (the others have not handed it in)
+    was the key, and a row with its key cells empty is no person: 600 本人, 第74条第2項第9号, out of
+    the ファイル簿. A key that leaves persons of the sample out gives way to the next (氏名 + 生年月日)."""
+    from meti_pi.classify.checkdigits import my_number_check_digit
+
+    def number(i: int) -> str:
+        if header == "職員番号":
+            return f"E{i:05d}"
+        body = f"{31415926535 + i * 7919:011d}"
+        return body + str(my_number_check_digit(body))
+
+    surnames, given = ["山田", "佐藤", "鈴木", "高橋", "田中"], ["太郎", "花子", "一郎", "次郎", "美咲", "健太"]
+    lines = [f"氏名,生年月日,{header}"]
+    lines += [
+        f"{surnames[i % 5]} {given[i // 5 % 6]},19{50 + i // 30}-01-01,{number(i) if i % 5 < 2 else ''}"
+        for i in range(1500)
+    ]
+    path = tmp_path / "k.csv"
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    result = same(path)
+    assert result.principal_keys == ("氏名", "生年月日")
+    assert result.principals == 1500
+    full = [line if i == 0 or line[-1] != "," else line + number(i - 1) for i, line in enumerate(lines)]
+    path.write_text("\n".join(full) + "\n", encoding=encoding)
+    assert same(path).principal_keys == (header,)  # filled for every person: the key, as before
+
+
 def test_unparseable_dates_in_a_date_key_are_folded_as_python_folds_them(tmp_path: Path) -> None:
     lines = ["氏名,生年月日"] + [
         f"山田 太郎,{['1990-10-19', '不明', '１９９０ー１０', '', 'H2.10.19'][i % 5]}" for i in range(3000)

@@ -11,6 +11,7 @@ from meti_pi.classify import principals
 from meti_pi.classify.principals import (
     DistinctCounter,
     choose_keys,
+    covering,
     empty_key_hash,
     fold_cells,
     key_hashes,
@@ -99,6 +100,15 @@ def test_choose_keys_prefers_person_ids_then_pairs() -> None:
     assert choose_keys(cols, (), {"name": 0, "birth_date": 2, "email": 1}) == [0, 2]
     assert choose_keys(cols, (), {"name": 0, "phone": 2}) == [0, 2]
     assert choose_keys(cols, (), {"address": 0}) == []
+
+
+def test_choose_keys_passes_over_a_key_that_leaves_persons_out() -> None:
+    cols = _columns("a", "b", "c")
+    kinds = {"my_number": 2, "name": 0, "birth_date": 1}
+    rows = [["山田", "1990-01-01", "1"], ["佐藤", "1991-01-01", ""], ["", "", ""]]
+    assert choose_keys(cols, (), kinds, covering(rows, kinds)) == [0, 1]
+    assert choose_keys(cols, (), kinds, covering(rows[:1] + rows[2:], kinds)) == [2]  # a blank row is no person
+    assert choose_keys(cols, (), {"my_number": 2, "address": 1}, covering(rows, kinds)) == [2]  # none covers: the best
 
 
 def test_choose_keys_by_name() -> None:

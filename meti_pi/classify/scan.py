@@ -25,6 +25,7 @@ from meti_pi.classify.principals import (
     DistinctCounter,
     as_is,
     choose_keys,
+    covering,
     date_cells,
     empty_key_hash,
     key_hashes,
@@ -183,13 +184,14 @@ def prepare(
             head.insert(0, list(table.first_row))
     columns = [_typed(i, names[i], header, head[:SAMPLE_ROWS], vocab) for i in range(len(names))]
     kinds = identifying_kinds(columns)
-    key_columns = choose_keys(columns, keys, kinds)
+    covers = covering(head[:SAMPLE_ROWS], kinds)
+    key_columns = choose_keys(columns, keys, kinds, covers)
     if keys and not key_columns:
         if not table.name:  # the file's one table (not a sheet): a misspelt --key, said before the pass
             raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {', '.join(names)}")
         # A sheet holding none of the --key columns is counted by its own identifying columns (summed,
         # an upper bound, as sheets of different keys are): left out, its persons went uncounted.
-        key_columns = name_parts(columns, choose_keys(columns, (), kinds))
+        key_columns = name_parts(columns, choose_keys(columns, (), kinds, covers))
     elif not keys:
         key_columns = name_parts(columns, key_columns)
     for i in key_columns:  # one person written two ways is one person (issue 14)
