@@ -62,6 +62,20 @@ def test_a_first_row_typed_like_the_rows_below_is_data() -> None:
     assert header_cells(["Name", "Section"], below=below) is not None
 
 
+@pytest.mark.parametrize("dated", ["2024年4月1日時点の所属", "所属（2024/4/1現在）", "2024年10月末時点の所属"])
+def test_a_column_name_with_its_as_of_date_keeps_the_header(tmp_path: Path, dated: str) -> None:
+    """The six digits of a name's as-of date made the header row data: 列1…列4, the header counted as a
+    person, the 病歴の有無 column (あり/なし) unseen, 800 staff counted by name alone: 管理C, not 管理A.
+    A date alone, or a date of birth, is still a value."""
+    rows = [[f"E{i:05d}", NAMES[i % 4][0], ["あり", "なし"][i % 2], "総務課"] for i in range(800)]
+    path = _csv(tmp_path / "a.csv", [["職員番号", "氏名", "病歴の有無", dated], *rows])
+    result = scan(path)
+    assert result.header and result.columns[:3] == ("職員番号", "氏名", "病歴の有無")
+    assert result.rows == result.principals == 800 and "medical_history" in result.sensitive_categories
+    assert not is_header_row(["2024年4月1日現在", "山田 太郎"], below=rows)
+    assert not is_header_row(["1985年4月1日生", "職員番号"], below=rows)
+
+
 def test_without_rows_below_only_known_column_names_make_a_header() -> None:
     assert is_header_row(["氏名", "生年月日", "メール"])
     assert not is_header_row(["勅使河原", "凛"])  # nothing to compare with: in doubt, data

@@ -53,9 +53,20 @@ def cell_type(cell: str) -> tuple[frozenset[str], bool]:
     return frozenset(name for name, pattern in _CLASS_OF if pattern.search(s)), bool(_SPACES.search(s))
 
 
+# A date marking the day a column name speaks of (2024年4月1日時点の所属, 年齢（2024/4/1現在）): its
+# digits are no value's. Counted, they made the header row data (six digits or more): the column
+# names were lost, a 病歴の有無 column (あり/なし) went unseen, 管理C for a file of 管理A.
+_AS_OF = re.compile(
+    r"(?:(?:明治|大正|昭和|平成|令和|[MTSHR])\s*(?:元|\d{1,2})|\d{4})\s*[年/.-]\s*\d{1,2}\s*(?:月|[/.-])?"
+    r"\s*(?:\d{1,2}\s*日?)?\s*(?:時点|現在|末)"
+)
+
+
 def _strong_value(cell: str) -> bool:
     """Detectors no header word can overrule: a number, an e-mail, a phone, a date, a 〒, an address."""
     s = digits_form(cell)
+    if (rest := _AS_OF.sub("", s)) != s and rest.strip(" ()（）の"):
+        s = rest  # a name beside its as-of date: the name's digits only
     if re.fullmatch(r"[0-9 .,+-]{3,}", s) and sum(ch.isdigit() for ch in s) >= 3:
         return True
     return (
