@@ -111,6 +111,33 @@ def test_each_case_gives_the_python_result(
     assert used is engine
 
 
+def test_a_nested_object_is_read_as_columns_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """{"氏名": ..., "本人": {"個人番号": ...}}: the nested object was one cell of JSON text, its 個人番号
+    unseen, 1,200 people counted by name alone (30): 管理C for a file of 管理A. Its members are
+    columns (本人.個人番号), in the Python pass (a nested value takes the file there)."""
+    from meti_pi.classify.checkdigits import my_number_check_digit
+
+    def my_number(i: int) -> str:
+        body = f"{31415926535 + i * 7919:011d}"
+        return body + str(my_number_check_digit(body))
+
+    surnames, given = ["山田", "佐藤", "鈴木", "高橋", "田中"], ["太郎", "花子", "一郎", "次郎", "美咲", "健太"]
+    path = tmp_path / "n.jsonl"
+    lines = [
+        {
+            "氏名": f"{surnames[i % 5]} {given[i % 6]}",
+            "本人": {"個人番号": my_number(i), "連絡先": {"電話番号": f"090-1234-{i:04d}"}},
+        }
+        for i in range(1200)
+    ]
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    result, engine = scan_both(path, monkeypatch)
+    assert not engine
+    assert result.columns == ("氏名", "本人.個人番号", "本人.連絡先.電話番号")
+    assert {d.kind for d in result.confirmed()} >= {"my_number", "phone"}
+    assert result.principals == 1200
+
+
 def test_a_raw_control_character_is_refused_as_before(tmp_path: Path) -> None:
     """json.loads refuses a raw tab in a string (polars would take it): the Python pass names the line."""
     path = tmp_path / "tab.jsonl"

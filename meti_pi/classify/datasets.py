@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from meti_pi import procs
-from meti_pi.classify.rows import Row, check_width, fit_width, skip_title_rows, titled
+from meti_pi.classify.rows import Row, check_width, fit_width, json_members, json_text, skip_title_rows, titled
 from meti_pi.classify.xlsxbounds import check_part, check_xlsx_bounds  # noqa: F401 - check_xlsx_bounds: the guard, named here as before
 from meti_pi.errors import UsageError
 
@@ -358,12 +358,13 @@ def _jsonl_batches(text: IO[str], path: Path, encoding: str, table: Table) -> It
 def _jsonl_row(line: str, line_no: int, path: Path, index: dict[str, int], table: Table) -> Row:
     try:
         obj = json.loads(line)
+        members = dict(json_members(obj, "")) if isinstance(obj, dict) else None
     except (json.JSONDecodeError, RecursionError):
         raise UsageError(f"{path}:{line_no}: not valid JSON; each line must be one JSON object") from None
-    if not isinstance(obj, dict):
+    if members is None:
         raise UsageError(f"{path}:{line_no}: a JSON object ({{...}}) expected on each line")
     row = [""] * len(index)
-    for key, value in obj.items():
+    for key, value in members.items():
         column = index.get(key)
         if column is None:
             column = index[key] = len(index)
@@ -371,15 +372,6 @@ def _jsonl_row(line: str, line_no: int, path: Path, index: dict[str, int], table
             row.append("")
         row[column] = json_text(value)
     return row
-
-
-def json_text(value: Any) -> str:
-    """A JSON value as text: strings as they are, other values as compact JSON."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------- xlsx

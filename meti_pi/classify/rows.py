@@ -1,9 +1,11 @@
 """The rows of a table as the readers give them (meti_pi.classify.datasets): padded or cut to the
-table's width, and the rows above a table (a title, blank lines) told from its first row."""
+table's width, the rows above a table (a title, blank lines) told from its first row, and a JSON
+line's members as cells."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +96,22 @@ def _header_below(first: Row, below: list[Row], is_header: Callable[[Row, list[R
     if not fuller or is_header(first, below):
         return 0
     return next((k for k in fuller if is_header(below[k - 1], below[k:])), 0)
+
+
+def json_members(obj: dict[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+    """An object's members, a nested object's as columns of their own (本人.個人番号: read as one
+    cell of JSON text, a 個人番号 in it went unseen: 管理C for a file of 管理A)."""
+    for key, value in obj.items():
+        if isinstance(value, dict) and value:
+            yield from json_members(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def json_text(value: Any) -> str:
+    """A JSON value as text: strings as they are, other values as compact JSON."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
