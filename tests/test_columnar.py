@@ -481,6 +481,27 @@ def test_parquet_is_scanned(tmp_path: Path) -> None:
     assert result.columns == ("職員番号", "氏名", "マイナンバー", "年齢", "備考")
 
 
+def test_a_parquet_struct_is_read_as_columns_of_its_own(tmp_path: Path) -> None:
+    """A struct column (本人: {個人番号, 電話番号}) was one empty cell: its 個人番号 unseen, 管理C for a
+    file of 管理A. Its fields are columns named by their path, as a .jsonl nested object's members."""
+    rng = random.Random(2)
+    n = 1200
+    frame = pl.DataFrame(
+        {
+            "氏名": [gen_datasets.person(rng)[0] for _ in range(n)],
+            "本人": [
+                {"個人番号": gen_datasets.my_number(rng), "連絡先": {"電話番号": f"090-1234-{i:04d}"}} for i in range(n)
+            ],
+        }
+    )
+    path = tmp_path / "nested.parquet"
+    frame.write_parquet(path)
+    result = columnar.scan(path)
+    assert result.columns == ("氏名", "本人.個人番号", "本人.連絡先.電話番号")
+    assert {"my_number", "phone"} <= {d.kind for d in result.confirmed()}
+    assert result.principals == n
+
+
 def test_parquet_classify_and_record(tmp_path: Path, runner: CliRunner) -> None:
     root = make_register(tmp_path, example=True)
     data = _parquet(tmp_path / "staff.parquet")

@@ -503,19 +503,35 @@ def _record_end(block: bytes, odd: bool = False, quotes: int | None = None) -> i
     return end
 
 
+def _leaves(schema: pl.Schema) -> list[tuple[str, pl.Expr, pl.DataType]]:
+    """Every column (name, expression, type), a struct's fields as columns of their own named by
+    their path (本人.個人番号: as one empty cell, a 個人番号 in it went unseen), as .jsonl objects."""
+    leaves: list[tuple[str, pl.Expr, pl.DataType]] = []
+
+    def walk(name: str, expr: pl.Expr, dtype: Any) -> None:  # a DataType or its class
+        if isinstance(dtype, pl.Struct) and dtype.fields:
+            for f in dtype.fields:
+                walk(f"{name}.{f.name}", expr.struct.field(f.name), f.dtype)
+        else:
+            leaves.append((name, expr, dtype))
+
+    for name, dtype in schema.items():
+        walk(str(name), pl.col(name), dtype)
+    return leaves
+
+
 def parquet_shape(path: Path) -> tuple[list[str], int]:
-    """A Parquet file's column names and row count, from its metadata."""
-    names = [str(n) for n in pl.scan_parquet(path).collect_schema().names()]
+    """A Parquet file's column names (a struct's fields by their path) and row count, from its metadata."""
+    names = [name for name, _, _ in _leaves(pl.scan_parquet(path).collect_schema())]
     return names, int(pl.scan_parquet(path).select(pl.len()).collect().item())
 
 
 def parquet_frame(path: Path) -> pl.LazyFrame:
-    """A Parquet file's columns as text c0..cN (numbers without '.0', dates ISO; nested values empty)."""
+    """A Parquet file's columns as text c0..cN (numbers without '.0', dates ISO; a struct's fields as
+    columns, other nested values empty)."""
     lf = pl.scan_parquet(path)
-    schema = lf.collect_schema()
     exprs = []
-    for i, (name, dtype) in enumerate(schema.items()):
-        c = pl.col(name)
+    for i, (_, c, dtype) in enumerate(_leaves(lf.collect_schema())):
         if dtype == pl.String:
             e = c
         elif dtype.is_float():
