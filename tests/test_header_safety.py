@@ -76,6 +76,23 @@ def test_a_column_name_with_its_as_of_date_keeps_the_header(tmp_path: Path, date
     assert not is_header_row(["1985年4月1日生", "職員番号"], below=rows)
 
 
+def test_a_column_named_by_a_diagnosis_beside_known_names_keeps_the_header(tmp_path: Path) -> None:
+    """糖尿病の有無 holds a 要配慮 word, which made the header row data: 職員番号 and 生年月日 lost,
+    1,200 staff counted by name alone (31 本人: 第74条第2項第9号, out of the ファイル簿). Beside two
+    known column names it is a column name, and its column (有/無) is 要配慮 by that name. A
+    first row of values holding a diagnosis is still data."""
+    rows = [
+        [f"E{i:05d}", NAMES[i % 4][0], f"19{50 + i % 50}-01-{1 + i % 28:02d}", ["有", "無"][i % 2]] for i in range(1200)
+    ]
+    path = _csv(tmp_path / "a.csv", [["職員番号", "氏名", "生年月日", "糖尿病の有無"], *rows])
+    result = scan(path)
+    assert result.header and result.columns == ("職員番号", "氏名", "生年月日", "糖尿病の有無")
+    assert result.rows == result.principals == 1200 and result.principal_keys == ("職員番号",)
+    assert ("糖尿病の有無", "sensitive:medical_history") in {(d.column, d.kind) for d in result.confirmed()}
+    assert not is_header_row(["テシガハラ リン", "東京都港区六本木一丁目2番3号", "うつ病"], below=_rows())
+    assert not is_header_row(["氏名", "糖尿病"], below=_rows())  # one known name: in doubt, data
+
+
 def test_without_rows_below_only_known_column_names_make_a_header() -> None:
     assert is_header_row(["氏名", "生年月日", "メール"])
     assert not is_header_row(["勅使河原", "凛"])  # nothing to compare with: in doubt, data

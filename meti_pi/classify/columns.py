@@ -8,12 +8,14 @@ from typing import Any
 
 from meti_pi.classify.checkdigits import my_numbers_beyond_chance
 from meti_pi.classify.headers import header_kind, header_sensitive, is_free_text_header
+from meti_pi.classify.text import fold
 from meti_pi.classify.values import (
     VALUE_CHECKS,
     VALUE_ONLY,
     card_grouped,
     matches_pattern,
     my_number_grouped,
+    sensitive_categories_in,
     starts_with_surname,
 )
 from meti_pi.classify.vocabulary import (
@@ -103,7 +105,8 @@ def type_column(index: int, name: str, header: bool, sample: Sequence[str], voca
         trial.observe(values[:100])
         if trial.passed and trial.passed >= 0.3 * trial.sampled:
             column.candidates.append(_candidate(spec, header_hit=False))
-    categories = header_sensitive(name, vocab) if header else ()
+    # a header naming the category (病歴), or a 要配慮 word in a column name (糖尿病の有無: 有/無 below)
+    categories = (*header_sensitive(name, vocab), *sensitive_categories_in(fold(name), vocab)) if header else ()
     for category in vocab.sensitive:
         if category.id in categories:
             column.candidates.append(_sensitive(category, header_hit=True))

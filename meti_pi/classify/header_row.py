@@ -119,7 +119,7 @@ def header_cell(cell: str, below: Sequence[str], vocab: Vocabulary) -> str:
     if not fold(cell):
         return ""
     if looks_like_value(cell, vocab):
-        return "data"
+        return "sensitive" if _named_sensitive(cell, vocab) else "data"
     if is_header_word(cell, vocab):
         return "word"
     mine, length = cell_type(cell), len(fold(cell))
@@ -133,18 +133,29 @@ def header_cell(cell: str, below: Sequence[str], vocab: Vocabulary) -> str:
     return "differs"
 
 
+def _named_sensitive(cell: str, vocab: Vocabulary) -> bool:
+    """A value only for the 要配慮 word it holds (糖尿病の有無, うつ病の既往): beside known column names, a
+    column name (header_cells). Read as a value, it made the header data, its names lost."""
+    return not (
+        _strong_value(cell) or starts_with_surname(cell, vocab) or kana_two_part(cell) or _screened(cell)
+    ) and bool(sensitive_categories_in(fold(cell), vocab))
+
+
 def header_cells(
     row: Sequence[str], vocab: Vocabulary | None = None, below: Sequence[Sequence[str]] = ()
 ) -> list[str] | None:
     """The verdict of each first-row cell (header_cell) when the row is a header; None when it is data.
 
     Data when a cell is a value, or when cells typed like the values below them are at least as
-    many as the known column names and the cells typed unlike them (in doubt: data).
+    many as the known column names and the cells typed unlike them (in doubt: data). A cell that is
+    a value only for a 要配慮 word in it is a column name in a row of two known names or more.
     """
     vocab = vocab or vocabulary()
     verdicts = [header_cell(cell, [r[i] for r in below if i < len(r)], vocab) for i, cell in enumerate(row)]
+    if "data" not in verdicts and verdicts.count("word") >= 2:  # 職員番号 | 氏名 | 糖尿病の有無
+        verdicts = ["differs" if v == "sensitive" else v for v in verdicts]
     named = sum(1 for v in verdicts if v in ("word", "differs"))
-    if "data" in verdicts or named == 0 or verdicts.count("same") >= named:
+    if "data" in verdicts or "sensitive" in verdicts or named == 0 or verdicts.count("same") >= named:
         return None
     return verdicts
 
