@@ -222,6 +222,26 @@ def test_an_id_column_filled_for_some_persons_is_not_the_key(tmp_path: Path, enc
     assert same(path).principal_keys == (header,)  # filled for every person: the key, as before
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+def test_a_column_empty_in_its_first_rows_is_typed_on_its_values(tmp_path: Path, encoding: str) -> None:
+    """The first 500 rows were the sample: a 個人番号 column empty there (the first 600 staff had not
+    handed it in) had no sample value, and its 900 個人番号 went unreported (no 35(3) notice, 管理B
+    for a file of 管理A). The sample is each column's first 500 values in the head."""
+    from meti_pi.classify.checkdigits import my_number_check_digit
+
+    def my_number(i: int) -> str:
+        body = f"{31415926535 + i * 7919:011d}"
+        return body + str(my_number_check_digit(body))
+
+    lines = ["職員番号,氏名,個人番号"] + [f"E{i:05d},山田 太郎,{my_number(i) if i >= 600 else ''}" for i in range(1500)]
+    path = tmp_path / "k.csv"
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    result = same(path)
+    assert ("個人番号", "my_number") in {(d.column, d.kind) for d in result.confirmed()}
+    [detection] = [d for d in result.detections if d.column == "個人番号"]
+    assert detection.matched == detection.checked == 900 and detection.sample_passed == detection.sample_checked == 500
+
+
 def test_unparseable_dates_in_a_date_key_are_folded_as_python_folds_them(tmp_path: Path) -> None:
     lines = ["氏名,生年月日"] + [
         f"山田 太郎,{['1990-10-19', '不明', '１９９０ー１０', '', 'H2.10.19'][i % 5]}" for i in range(3000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,7 @@ def prepare(
         names = _column_names(table.first_row, verdicts)
         if not header:
             head.insert(0, list(table.first_row))
-    columns = [_typed(i, names[i], header, head[:SAMPLE_ROWS], vocab) for i in range(len(names))]
+    columns = [_typed(i, names[i], header, head, vocab) for i in range(len(names))]
     kinds = identifying_kinds(columns)
     covers = covering(head[:SAMPLE_ROWS], kinds)
     key_columns = choose_keys(columns, keys, kinds, covers)
@@ -256,8 +257,11 @@ def _key_names(keys: Sequence[str], names: list[str], vocab: Vocabulary) -> None
 
 
 def _typed(index: int, name: str, header: bool, rows: Sequence[Sequence[str]], vocab: Vocabulary) -> Column:
-    sample = [row[index] for row in rows if index < len(row)]
-    return type_column(index, name, header, sample, vocab)
+    """The column typed on its sample: its first SAMPLE_ROWS values in `rows` (the head), empty cells
+    passed over. The first SAMPLE_ROWS rows were the sample: a 個人番号 column empty there (the first
+    600 staff had not handed it in) had none, and its 900 個人番号 went unreported."""
+    cells = (row[index] for row in rows if index < len(row))
+    return type_column(index, name, header, list(islice((v for v in cells if v.strip()), SAMPLE_ROWS)), vocab)
 
 
 def _rebatch(head: list[list[str]], rest: Iterator[list[list[str]]]) -> Iterator[tuple[list[list[str]], bool]]:
