@@ -585,3 +585,24 @@ def test_a_rescan_past_a_thousand_refuses_the_kept_class_c(tmp_path: Path, runne
     again = invoke(runner, root, "classify", str(staff(tmp_path / "t.csv", 1200)), *args)
     assert again.exit_code == 1 and "the decided 管理C (--class, or the file's management_class)" in again.stderr
     assert git(root, "rev-parse", "HEAD") == head
+
+
+def test_a_column_headed_my_number_whose_values_excel_spoilt_is_said(tmp_path: Path) -> None:
+    """個人番号 re-saved by a spreadsheet as 7.48526E+11 bear no check digit: the column went
+    unreported without a word (管理C for a file its header says holds 個人番号). The scan says so, by
+    counts and the column's name only; a column of real 個人番号 gets no such note."""
+    rows = [["職員番号", "個人番号"]] + [[f"S{i:05d}", f"{1 + i % 9}.{48526 + i}E+11"] for i in range(300)]
+    result = run("classify", str(write_csv(tmp_path / "spoilt.csv", rows)), "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    notes = [r["text"] for r in doc["reasons"] if r["rule"] == "scan-note"]
+    assert doc["specific_personal_information"] is False
+    assert [n for n in notes if n.startswith("列「個人番号」: 見出しは個人番号を示すが")]
+    assert "標本300件中0件" in notes[-1] and "E+11" not in result.stdout
+    from meti_pi.classify.checkdigits import my_number_check_digit
+
+    bodies = [f"{100000000 + i * 7919:011d}" for i in range(300)]
+    good = [["職員番号", "個人番号"]] + [[f"S{i:05d}", b + str(my_number_check_digit(b))] for i, b in enumerate(bodies)]
+    doc = json.loads(run("classify", str(write_csv(tmp_path / "good.csv", good)), "--json").stdout)
+    assert doc["specific_personal_information"] is True
+    assert not [r for r in doc["reasons"] if r["rule"] == "scan-note" and "見出しは" in r["text"]]

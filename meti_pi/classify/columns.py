@@ -209,6 +209,25 @@ def column_detections(column: Column, qualified: str) -> list[Detection]:
     return out
 
 
+# The kinds whose presence alone makes a file 管理A (identification codes, biometrics, financial
+# items): a column its header names so whose values do not bear it out is said, not dropped.
+CLASS_A_CATEGORIES = frozenset({"identification_code", "biometric", "financial"})
+
+
+def header_unconfirmed(column: Column) -> list[Candidate]:
+    """The candidates a header word named (a 管理A kind) that the values did not confirm: a 個人番号
+    column Excel turned into numbers (the leading 0 lost, 7.48526E+11) went unreported, 管理C."""
+    return [
+        c
+        for c in column.candidates
+        if c.header_hit
+        and c.category in CLASS_A_CATEGORIES
+        and c.check not in ("sensitive", "present")
+        and column.checked
+        and not decide_candidate(c, column.checked, c.matched)[0]
+    ]
+
+
 def _preference(c: Candidate) -> tuple[int, float]:
     # Header-named kinds first, then the best sample evidence.
     rate = c.passed / c.sampled if c.sampled else 0.0

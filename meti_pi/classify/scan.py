@@ -17,6 +17,7 @@ from meti_pi.classify.columns import (
     _preference,
     column_detections,
     decide_candidate,
+    header_unconfirmed,
     type_column,
 )
 from meti_pi.classify.datasets import BATCH_ROWS
@@ -53,6 +54,8 @@ class TableScan:
     detections: tuple[Detection, ...]
     keys: tuple[str, ...]
     skipped: int = 0  # rows above the table passed over (a title, blank lines: datasets.skip_title_rows)
+    # (column, label, sample passed, sample checked) of 管理A kinds a header named and the values did not bear out
+    unconfirmed: tuple[tuple[str, str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,10 @@ def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
     label = f"{name}!" if name else ""
     detections = tuple(d for c in p.columns for d in column_detections(c, label + c.name))
     keys = tuple(p.columns[i].name for i in p.key_columns)
-    return TableScan(name, tuple(p.names), p.header, rows, detections, keys, getattr(table, "skipped", 0))
+    unconfirmed = tuple(
+        (label + c.name, u.label, u.passed, u.sampled) for c in p.columns for u in header_unconfirmed(c)
+    )
+    return TableScan(name, tuple(p.names), p.header, rows, detections, keys, getattr(table, "skipped", 0), unconfirmed)
 
 
 def _scan_table(
@@ -389,6 +395,14 @@ def _result(
         f"{f'シート「{t.name}」の' if t.name else ''}先頭{t.skipped}行（表題・空行など、見出し行より上の行）は表の外として読んでいない"
         for t in tables
         if t.skipped
+    )
+    notes += tuple(
+        f"列「{column if multi else column.removeprefix(f'{t.name}!')}」: 見出しは{label}を示すが、値が{label}の形式"
+        f"・検査数字に合わない（標本{sampled:,}件中{passed:,}件）ため{label}とは判定していない。表計算ソフトで数値に"
+        "変えられて（先頭の0の欠落、指数表記など）値が損なわれていないか確かめ、保有する場合は --profile "
+        f"PROFILE.yaml（my_number: true 又は identification_codes 等）で判定する"
+        for t in tables
+        for column, label, passed, sampled in t.unconfirmed
     )
     key_names = tuple(dict.fromkeys(k for t in tables for k in t.keys))
     if counters:
