@@ -550,6 +550,27 @@ def test_prefill_annual_contractor_confirmation(tmp_path, last, answer, text):
     assert text in p.evidence[0]
 
 
+def test_prefill_annual_confirmation_not_owed_after_the_contract_ended(tmp_path):
+    """Art. 14(4) binds 委託 while it lasts: a contract that ended 2026-09-30, before the next check fell
+    due (2026-10-15), owed none. The self-inspection answered 否 with 「確認期限 2026-10-15 を経過」."""
+    files = _contractor_with_confirmation("2025-10-15")
+    files["contractors/C-2026-JJJJ01.yaml"] = files["contractors/C-2026-JJJJ01.yaml"].replace(
+        "contract: {start: '2024-04-01'}", "contract: {start: '2024-04-01', end: '2026-09-30'}"
+    )
+    p = _prefill(load(tmp_path, files), "jinji", "14-4@C-2026-JJJJ01")
+    assert p.answer is None
+    assert "経過" not in p.evidence[0]
+    assert "最終確認 2025-10-15（書面）；契約終了 2026-09-30 までに次の確認期限は到来しない" in p.evidence[0]
+    # confirmed within the year, the contract ending before the next: done (it was, before the contract's end counted)
+    files = _contractor_with_confirmation("2026-05-01")
+    files["contractors/C-2026-JJJJ01.yaml"] = files["contractors/C-2026-JJJJ01.yaml"].replace(
+        "contract: {start: '2024-04-01'}", "contract: {start: '2024-04-01', end: '2027-03-31'}"
+    )
+    p = _prefill(load(tmp_path / "b", files), "jinji", "14-4@C-2026-JJJJ01")
+    assert p.answer == "yes"
+    assert "最終確認 2026-05-01（書面）；契約終了 2027-03-31 までに次の確認期限は到来しない" in p.evidence[0]
+
+
 def test_prefill_annual_confirmation_follows_policy_months(tmp_path):
     files = _contractor_with_confirmation("2026-05-01")
     files["policy.yaml"] = (

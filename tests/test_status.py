@@ -123,6 +123,21 @@ def test_class_c_or_ended_contract_needs_no_annual_confirmation(tmp_path):
     assert _by(due_items(reg, TODAY), "contractor") == []
 
 
+def test_no_annual_confirmation_falls_due_after_the_contract_ends(tmp_path):
+    """Art. 14(4): a contract ending 2026-12-10 owes no check due 2026-12-20 (listed as due, within the horizon)."""
+    extra = "annual_confirmations:\n  - {date: '2025-12-20', method: onsite}\n"
+    reg = _reg(
+        tmp_path,
+        {
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji", cls="A"),
+            "contractors/C-2026-JJJJ01.yaml": contractor(
+                "C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], start="2024-04-01", extra=extra
+            ).replace("contract: {start: '2024-04-01'}", "contract: {start: '2024-04-01', end: '2026-12-10'}"),
+        },
+    )
+    assert _by(due_items(reg, TODAY), "contractor") == []
+
+
 def test_a_dispatch_contract_owes_no_annual_confirmation(tmp_path):
     """Art. 14(4) is 委託's: a 労働者派遣契約 for 管理A work is not listed (it was, as overdue)."""
     reg = _reg(

@@ -177,9 +177,12 @@ def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
             last_txt += "：改善要求あり"
     else:
         last_txt = f"年次確認の記録なし（契約開始 {(rec.data.get('contract') or {}).get('start')}）"
-    if due is None:
-        return Prefill(None, (last_txt,))
-    if due < ctx.ref_day:
+    end = (rec.data.get("contract") or {}).get("end")
+    if due is not None:
+        ahead = f"{last_txt}；次回期限 {due.isoformat()}"
+    else:  # the contract ends before the next check falls due: none is owed
+        ahead = f"{last_txt}；契約終了 {end} までに次の確認期限は到来しない" if end else last_txt
+    if due is not None and due < ctx.ref_day:
         overdue = f"{last_txt}；{months}か月以内の確認期限 {due.isoformat()} を経過（第14条第4項、policy contractors.annual_check_months）"
         if creation_only(ctx.reg, rec, ctx.division):
             # The register does not record who makes the 行政機関等匿名加工情報: not a 否 on a guess.
@@ -188,8 +191,8 @@ def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
             )
         return Prefill("no", (overdue,))
     if last is not None and ctx.in_year(last["date"]):
-        return Prefill("yes", (f"{last_txt}；次回期限 {due.isoformat()}",))
-    return Prefill(None, (f"{last_txt}；次回期限 {due.isoformat()}",))
+        return Prefill("yes", (ahead,))
+    return Prefill(None, (ahead,))
 
 
 def _subcontract_clauses(ctx: Context, rec: Record | None) -> Prefill | None:

@@ -403,6 +403,8 @@ def annual_confirmation_due(reg: Register, rec: Record, *, on: date) -> tuple[da
     Due = last confirmation (the Art. 14(3) one counts; the contract start when there is none)
     plus policy `contractors.annual_check_months` (12: 年1回以上). A confirmation dated after `on`
     has not taken place yet: it does not count (one dated next year made a missed check look done).
+    None when that day falls after the contract's end: the duty lasts as long as the 委託, and a
+    contract ending first owes no further check (the self-inspection answered 否 for it).
     """
     months = int(reg.policy["contractors"]["annual_check_months"])
 
@@ -419,8 +421,11 @@ def annual_confirmation_due(reg: Register, rec: Record, *, on: date) -> tuple[da
         else:  # The Art. 14(3) written confirmation covers the same 管理体制・実施体制 (as validate counts it).
             post.append({"date": c["date"], "method": "document", "ref": c.get("ref"), "post_contract": True})
     last = max([*annual, *post], key=lambda c: str(c["date"]), default=None)
-    base = parse_day(last["date"]) if last else parse_day((rec.data.get("contract") or {}).get("start"))
-    return (add_months(base, months) if base else None), last
+    contract = rec.data.get("contract") or {}
+    base = parse_day(last["date"]) if last else parse_day(contract.get("start"))
+    due = add_months(base, months) if base else None
+    end = parse_day(contract.get("end"))
+    return (None if due is not None and end is not None and due > end else due), last
 
 
 # Checklist item -> the steps of the incident reporting chain it asks about (meti_pi.incident.incidents).
