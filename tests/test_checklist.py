@@ -611,6 +611,30 @@ def test_prefill_contract_clauses_and_confirmation(tmp_path):
     )
 
 
+@pytest.mark.parametrize(("day", "answer"), [("2026-11-26", "yes"), ("2026-11-27", "no"), ("2027-01-10", "no")])
+def test_prefill_post_contract_confirmation_dated_after_the_reference_day_is_not_done(tmp_path, day, answer):
+    """Art. 14(3): a written confirmation dated after the day the inspection judges (today here) has
+    not taken place; it was pre-filled 適, where validate and the 14(4) item do not count it."""
+    reg = load(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji"),
+            "contractors/C-2026-JJJJ01.yaml": contractor(
+                "C-2026-JJJJ01",
+                ["jinji"],
+                ["F-2026-JJJJ01"],
+                start="2026-04-01",
+                extra=f"post_contract_confirmation: {{date: '{day}', ref: 確認書1}}\n",
+            ),
+        },
+    )
+    p = _prefill(reg, "jinji", "14-3@C-2026-JJJJ01")
+    assert p.answer == answer
+    if answer == "no":
+        assert f"{day} の書面確認は基準日 2026-11-26 より後の日付で、まだ行われていない" in p.evidence[0]
+
+
 @pytest.mark.parametrize(
     ("cls", "extra", "answer", "text"),
     [

@@ -157,6 +157,15 @@ def _contract_clauses(ctx: Context, rec: Record | None) -> Prefill | None:
 def _post_contract_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
     conf = rec.data.get("post_contract_confirmation")
+    day = parse_day(conf.get("date")) if isinstance(conf, dict) else None
+    if day is not None and day > ctx.ref_day:  # not yet taken place (as validate and item 14-4 count it)
+        return Prefill(
+            "no",
+            (
+                f"{conf['date']} の書面確認は基準日 {ctx.ref_day.isoformat()} より後の日付で、まだ行われていない"
+                f"（contractors/{rec.id}.yaml post_contract_confirmation）",
+            ),
+        )
     if isinstance(conf, dict) and conf.get("date"):
         return Prefill("yes", (f"{conf['date']} 書面確認" + (f"（{conf['ref']}）" if conf.get("ref") else ""),))
     return Prefill("no", (f"契約締結後の書面確認の記録なし（contractors/{rec.id}.yaml post_contract_confirmation）",))
