@@ -696,6 +696,24 @@ def test_outsourcing_stays_the_default_and_dispatch_rejects_article_14_fields(tm
     assert "'dispatched_workers' is a required property" in three and "第15条" in three
 
 
+def test_a_subcontractor_cannot_descend_from_a_dispatch_contract(tmp_path):
+    """Art. 14(5) 再委託 is a 委託先's: a 労働者派遣契約 (Art. 15) delegates no work to pass on. A
+    contractor naming one as its `parent` was accepted, and asked item 14-5 as its 再委託先."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "contractors/C-1.yaml": dispatch_contractor("C-1"),
+            "contractors/C-2.yaml": contractor(
+                "C-2", extra="parent: C-1\npost_contract_confirmation: {date: '2025-05-01'}\n"
+            ),
+        },
+    )
+    [p] = problems_of(reg, "subcontract-of-dispatch")
+    assert (p.path, p.key, p.severity) == ("contractors/C-2.yaml", "$.parent", "error")
+    assert "労働者派遣契約" in p.message and "correct `parent`" in p.message
+
+
 def test_a_dispatch_contract_saying_no_dispatched_workers_is_told_why(tmp_path):
     """`present: false` on a 労働者派遣契約 said only jsonschema's "True was expected" (a review): the
     value the conditional rule asks for comes with the rule's reason. A const outside any

@@ -18,14 +18,26 @@ from meti_pi.store.register import Record, Register
 
 
 def check_contractor_chain(reg: Register, today: date) -> Iterator[Problem]:
-    """Art. 14(5): a 再委託 chain ends at a direct contractor (no cycle).
+    """Art. 14(5): a 再委託 chain ends at a direct contractor (no cycle), and every link in it is 委託:
+    a 労働者派遣契約 (Art. 15) delegates no work for a 再委託先 to take over.
 
     On subjects only: a change can close a loop only through the contractor whose parent it
-    changed, and that contractor's own walk then finds the loop.
+    changed, and that contractor's own walk then finds the loop (a parent's change of kind brings
+    in the contractors naming it: they refer to it).
     """
     for rec in reg.subjects("contractors"):
         seen = {rec.id}
         parent = _parent_of(rec)
+        first = reg.get("contractors", parent) if parent is not None else None
+        if first is not None and isinstance(first.data, dict) and not outsources(first.data):
+            yield at(
+                rec,
+                ("parent",),
+                "subcontract-of-dispatch",
+                f"Art. 14(5): contractors/{parent} is a 労働者派遣契約 (contract.kind: dispatch, Art. 15), not 委託: "
+                "nothing is delegated to it to sub-delegate; correct `parent` to the 委託先 that sub-delegated, "
+                "or remove it for a direct contractor",
+            )
         while parent is not None:
             if parent in seen:
                 yield at(
