@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import json
 import textwrap
+from datetime import date
 from pathlib import Path
 
 from conftest import invoke, make_register
 from test_checklist import division
+
+from meti_pi.checks.validate import validate_register
+from meti_pi.inspect import inspection
+from meti_pi.store.register import Register
 
 
 def _audit(runner, tmp_path: Path) -> tuple[Path, str]:
@@ -69,6 +74,22 @@ def test_an_auditor_from_a_division_with_a_finding_is_not_independent(runner, tm
     assert "被監査部門：大臣官房人事課、大臣官房会計課" in md
     checked = invoke(runner, root, "validate")
     assert "auditor-not-independent" in checked.output, checked.output
+
+
+def test_an_auditor_of_a_division_not_in_the_register_is_not_said_independent(runner, tmp_path: Path) -> None:
+    """Art. 42(2): an auditor's `division` naming no 課等 (mistyped, or the 課等's record removed) was
+    taken for a division outside the audit, so the auditor for independent, and nothing was said."""
+    root, aid = _audit(runner, tmp_path)
+    (root / "divisions" / "kaikei.yaml").unlink()
+    reg = Register.load(root)
+    [p] = [p for p in validate_register(reg, date(2026, 11, 26)) if p.code == "dangling-ref"]
+    assert (p.path, p.key) == (f"audits/{aid}.yaml", "$.auditors[1].division")
+    assert "create it or correct the reference" in p.message
+    [flag] = inspection.independence_flags(reg, reg.records[f"audits/{aid}"].data)
+    assert "kaikei" in flag and "独立性を確認できない" in flag
+    md = inspection.audit_report_markdown(reg, aid, date(2026, 11, 26))
+    assert "いずれも被監査部門から独立した者である" not in md
+    assert "監察官は所属課等の記録がなく" in md
 
 
 def test_audit_days_keep_their_order(runner, tmp_path: Path) -> None:

@@ -143,7 +143,12 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
         if in_scope:
             dependent.append(f"{mdsafe.inline(a.get('post') or '')}（{div_name(a['division'])}）")
     lines.append("")
-    unchecked = [mdsafe.inline(a.get("post") or "") for a in auditors if unplaced(a)]
+    # a division no 課等 record is (mistyped, removed) places the auditor nowhere either
+    unchecked = [
+        mdsafe.inline(a.get("post") or "")
+        for a in auditors
+        if unplaced(a) or (a.get("division") and str(a["division"]) not in names)
+    ]
     if dependent:
         lines.append(
             "　"

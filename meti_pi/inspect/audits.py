@@ -59,6 +59,11 @@ def independence_flags(reg: Register, audit_data: dict[str, Any]) -> list[str]:
             continue
         if a.get("division") in audited:
             flags.append(f"{a.get('post')}（{a.get('division')}）は被監査部門に所属しており、第42条第2項の独立性を欠く")
+        elif a.get("division") and reg.get("divisions", str(a["division"])) is None:
+            flags.append(
+                f"{a.get('post')}の所属課等 {a['division']} は登録簿にないため、第42条第2項の被監査部門からの独立性を"
+                "確認できない（所属課等を正すこと）"
+            )
         elif unplaced(a):
             flags.append(
                 f"{a.get('post')}は所属課等が記録されておらず、第42条第2項の被監査部門からの独立性を確認できない"

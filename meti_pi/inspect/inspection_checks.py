@@ -188,7 +188,7 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
                         rec,
                         ("scope", "divisions", n),
                         "dangling-ref",
-                        f"refers to divisions/{div}, which does not exist",
+                        f"refers to divisions/{div}, which does not exist; create it or correct the reference",
                     )
                 )
         for n, f in enumerate(d.get("findings") or []):
@@ -198,7 +198,23 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
                         rec,
                         ("findings", n, "division"),
                         "dangling-ref",
-                        f"refers to divisions/{f.get('division')}, which does not exist",
+                        f"refers to divisions/{f.get('division')}, which does not exist; create it or correct the reference",
+                    )
+                )
+        for n, a in enumerate(d.get("auditors") or []):
+            if (
+                isinstance(a, dict)
+                and isinstance(a.get("division"), str)
+                and reg.get("divisions", a["division"]) is None
+            ):
+                # Art. 42(2): taken for a division outside the audit, the auditor passed for independent
+                out.append(
+                    _at(
+                        rec,
+                        ("auditors", n, "division"),
+                        "dangling-ref",
+                        f"refers to divisions/{a['division']}, which does not exist, so the auditor's independence "
+                        "from the audited divisions (Art. 42(2)) cannot be checked; create it or correct the reference",
                     )
                 )
         scope = set(audited_divisions(d)) or every_division()

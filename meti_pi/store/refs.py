@@ -35,6 +35,7 @@ REFERENCES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 CHECKED_ELSEWHERE: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("audits", ("scope", "divisions", "*"), "divisions"),
     ("audits", ("findings", "*", "division"), "divisions"),
+    ("audits", ("auditors", "*", "division"), "divisions"),
     ("reviews", ("basis", "audits", "*"), "audits"),
 )
 
