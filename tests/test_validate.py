@@ -229,6 +229,20 @@ def test_absent_clause_and_missing_confirmation_warn(tmp_path):
     assert found["confirmation-missing"] == ["contractors/C-1.yaml"]
 
 
+def test_a_missing_post_contract_confirmation_says_how_to_record_it(tmp_path):
+    """Art. 14(3): the warning said only that no confirmation is recorded (the 14(4) one says what to do)."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "contractors/C-1.yaml": contractor("C-1"),
+        },
+    )
+    [p] = problems_of(reg, "confirmation-missing")
+    assert "post_contract_confirmation (date, ref, items) in contractors/C-1.yaml" in p.message
+    assert "`meti-pi commit`" in p.message and "責任者" in p.message
+
+
 def test_consistency_checks(tmp_path):
     reg = register_from(
         tmp_path,

@@ -113,7 +113,9 @@ def _outsourcing(reg: Register, rec: Record, today: date) -> Iterator[Problem]:
             rec,
             ("contract",),
             "confirmation-missing",
-            "Art. 14(3): no written confirmation after contracting is recorded",
+            "Art. 14(3): no written confirmation after contracting is recorded; confirm in writing the contractor's "
+            "責任者及び業務従事者の管理体制・実施体制 and the inspection of its 管理の状況, then record it as "
+            f"post_contract_confirmation (date, ref, items) in contractors/{rec.id}.yaml and run `meti-pi commit`",
             "warning",
         )
     # One rule for 14(4), shared with the self-inspection and `status` (meti_pi.inspect.checklist).
