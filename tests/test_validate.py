@@ -126,6 +126,23 @@ def test_roles_must_be_unique(tmp_path):
     ]
 
 
+def test_one_post_holding_two_art_5_roles_is_warned(tmp_path):
+    """Art. 5 fills each role from its own post (総括: 官房長, 副総括: 個人情報保護室長, 監査責任者:
+    首席監察官); a register giving the 監査責任者 the 総括's post had the auditor report to itself (42(1))."""
+    reg = register_from(
+        tmp_path,
+        {
+            "roles/audit-officer.yaml": "schema_version: 1\nid: audit-officer\nrole: audit_officer\n"
+            "title_ja: 個人情報保護監査責任者\npost: 官房長\narticle: 5(5)\n"
+        },
+    )
+    [p] = problems_of(reg, "role-post-shared")
+    assert (p.path, p.key, p.severity) == ("roles/sokatsu.yaml", "$.post", "warning")  # the later, naming the other
+    assert "roles/audit-officer.yaml" in p.message
+    assert "官房長" in p.message and "総括個人情報保護管理者" in p.message and "個人情報保護監査責任者" in p.message
+    assert "correct the post" in p.message
+
+
 def test_a_register_with_no_roles_at_all_is_told_each_one_art_5_requires(tmp_path):
     """Art. 5 「置き」: a 総括, a 副総括 and a 監査責任者. With roles/ emptied nothing was said (the
     warning needed at least one role to be there; an outside legal review)."""

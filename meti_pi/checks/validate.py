@@ -270,16 +270,35 @@ def _duplicate_division_names(reg: Register) -> Iterator[Problem]:
         )
 
 
+ART_5_ROLES = {
+    "sokatsu": "総括個人情報保護管理者",
+    "fuku_sokatsu": "副総括個人情報保護管理者",
+    "audit_officer": "個人情報保護監査責任者",
+}
+
+
 def check_roles(reg: Register, today: date) -> Iterator[Problem]:
-    """Art. 5: exactly one 総括, one 副総括 and one 監査責任者."""
+    """Art. 5: exactly one 総括, one 副総括 and one 監査責任者, each held by its own post."""
     counts: dict[str, list[Record]] = {}
+    by_post: dict[str, Record] = {}
     for rec in reg.of_kind("roles"):
-        counts.setdefault(str(rec.data.get("role")), []).append(rec)
-    for role, label in (
-        ("sokatsu", "総括個人情報保護管理者"),
-        ("fuku_sokatsu", "副総括個人情報保護管理者"),
-        ("audit_officer", "個人情報保護監査責任者"),
-    ):
+        role = str(rec.data.get("role"))
+        counts.setdefault(role, []).append(rec)
+        post = rec.data.get("post")
+        if role not in ART_5_ROLES or not isinstance(post, str):
+            continue
+        other = by_post.setdefault(post, rec)
+        if other is not rec and other.data.get("role") != role:  # the same role twice is role-duplicate
+            yield at(
+                rec,
+                ("post",),
+                "role-post-shared",
+                f"Art. 5: {post} holds the {ART_5_ROLES[str(other.data.get('role'))]} already "
+                f"(roles/{other.id}.yaml), and here the {ART_5_ROLES[role]}; Art. 5 fills each from its own post "
+                "(5(1), 5(2), 5(5)), and one holder of two would assist, or audit, itself; correct the post",
+                "warning",
+            )
+    for role, label in ART_5_ROLES.items():
         holders = counts.get(role, [])
         for extra in holders[1:]:
             yield at(extra, ("role",), "role-duplicate", f"Art. 5: more than one {label} ({role}); keep one")
