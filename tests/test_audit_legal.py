@@ -92,6 +92,37 @@ def test_an_auditor_of_a_division_not_in_the_register_is_not_said_independent(ru
     assert "監察官は所属課等の記録がなく" in md
 
 
+def test_the_manager_of_an_audited_division_is_not_independent_by_post(runner, tmp_path: Path) -> None:
+    """Art. 42(2): the 個人情報保護管理者 of jinji (大臣官房人事課長, its head by Art. 5(3)) or its 副 doing
+    the audit work on jinji audits their own 課等, whatever `division` says (here kaikei): it was said independent."""
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課")
+            + "deputy_manager_posts: [大臣官房人事課企画官]\n",
+            "divisions/kaikei.yaml": division("kaikei", "大臣官房会計課"),
+        },
+    )
+    for post in ("大臣官房人事課長", "大臣官房人事課企画官"):
+        new = invoke(
+            runner, root, "audit", "new", "--title", "監査", "--division", "jinji", "--started-on", "2026-10-01",
+            "--auditor", f"{post}@kaikei", "--json",
+        )  # fmt: skip
+        assert new.exit_code == 0, new.output
+        doc = json.loads(new.stdout)
+        assert any(post in f and "jinji" in f and "独立性を欠く" in f for f in doc["independence"]), doc
+        md = inspection.audit_report_markdown(Register.load(root), doc["id"], date(2026, 11, 26))
+        assert (
+            "いずれも被監査部門から独立した者である" not in md and f"{post}（大臣官房会計課）は被監査部門に" not in md
+        )
+        assert "独立性を欠く" in md
+    warned = [
+        p for p in validate_register(Register.load(root), date(2026, 11, 26)) if p.code == "auditor-not-independent"
+    ]
+    assert [(p.key, p.severity) for p in warned] == [("$.auditors[1].post", "warning")] * 2
+    assert all("個人情報保護管理者" in p.message and "jinji" in p.message for p in warned)
+
+
 def test_audit_days_keep_their_order(runner, tmp_path: Path) -> None:
     """The audit's end cannot precede its start, nor the report to the 総括 (42(1)) its end."""
     root, aid = _audit(runner, tmp_path)

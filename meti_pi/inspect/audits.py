@@ -14,7 +14,7 @@ from meti_pi.inspect.checklist import (
     finding_ref,
 )
 from meti_pi.inspect.checklist import parse_day as parsed_day
-from meti_pi.inspect.inspection_checks import audited_divisions
+from meti_pi.inspect.inspection_checks import audited_divisions, headed_division
 from meti_pi.store import schema, yamlload
 from meti_pi.store.limits import parsed_date
 from meti_pi.store.problems import without_set_example
@@ -59,6 +59,11 @@ def independence_flags(reg: Register, audit_data: dict[str, Any]) -> list[str]:
             continue
         if a.get("division") in audited:
             flags.append(f"{a.get('post')}（{a.get('division')}）は被監査部門に所属しており、第42条第2項の独立性を欠く")
+        elif (headed := headed_division(reg, a, audited)) is not None:
+            flags.append(
+                f"{a.get('post')}は被監査部門 {headed} の個人情報保護管理者又は副個人情報保護管理者の官職であり、"
+                "第42条第2項の独立性を欠く"
+            )
         elif a.get("division") and reg.get("divisions", str(a["division"])) is None:
             flags.append(
                 f"{a.get('post')}の所属課等 {a['division']} は登録簿にないため、第42条第2項の被監査部門からの独立性を"

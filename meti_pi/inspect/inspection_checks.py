@@ -139,6 +139,25 @@ def audited_divisions(audit_data: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys([*listed, *named]))
 
 
+def headed_division(reg: Register, auditor: dict[str, Any], audited: set[str]) -> str | None:
+    """Art. 42(2): the audited division a 監査事務実施者 manages by post, as its 個人情報保護管理者 (its
+    head, Art. 5(3)) or a 副 (Art. 5(4), one of its staff), whatever its `division` says; else None."""
+    if auditor.get("role") != "staff":
+        return None
+    heads: dict[str, list[str]] = reg.derived("division_heads", _division_heads)
+    return next((d for d in heads.get(str(auditor.get("post")), ()) if d in audited), None)
+
+
+def _division_heads(reg: Register) -> dict[str, list[str]]:
+    """post -> the divisions it is the 個人情報保護管理者 or a 副個人情報保護管理者 of, in register order."""
+    out: dict[str, list[str]] = {}
+    for rec in reg.of_kind("divisions"):
+        posts = [rec.data.get("manager_post"), *(rec.data.get("deputy_manager_posts") or [])]
+        for post in dict.fromkeys(p for p in posts if isinstance(p, str)):
+            out.setdefault(post, []).append(rec.id)
+    return out
+
+
 def check_audits(reg: Register, today: date) -> list[Problem]:
     """Audits: divisions resolve; an auditor from an audited division is flagged (Art. 42(2))."""
     out = []
@@ -226,6 +245,18 @@ def check_audits(reg: Register, today: date) -> list[Problem]:
                         ("auditors", n, "division"),
                         "auditor-not-independent",
                         f"Art. 42(2): auditor {a.get('post')} belongs to the audited division {a.get('division')}; assign someone independent of it",
+                        "warning",
+                    )
+                )
+            elif isinstance(a, dict) and (headed := headed_division(reg, a, scope)) is not None:
+                out.append(
+                    _at(
+                        rec,
+                        ("auditors", n, "post"),
+                        "auditor-not-independent",
+                        f"Art. 42(2): auditor {a.get('post')} is the 個人情報保護管理者 (or a 副) of the audited "
+                        f"division {headed} by post (divisions/{headed}.yaml), so audits its own 課等; assign someone "
+                        "independent of it, or correct the post",
                         "warning",
                     )
                 )
