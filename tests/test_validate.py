@@ -196,6 +196,38 @@ def test_annual_contractor_check_boundary(tmp_path, last, overdue):
     assert ("annual-check-overdue" in codes(reg, "warning")) is overdue
 
 
+@pytest.mark.parametrize(
+    ("last", "today", "overdue"),
+    [
+        ("2023-02-28", "2024-02-29", False),  # 初日不算入: 2023-03-01 .. 2024-02-29 (leap day) is the year
+        ("2023-02-28", "2024-03-01", True),
+        ("2024-02-29", "2025-02-28", False),  # no 2025-02-29: the year ends on the month's last day
+        ("2024-02-29", "2025-03-01", True),
+        ("2025-06-30", "2026-06-30", False),
+        ("2025-06-30", "2026-07-01", True),
+    ],
+)
+def test_annual_contractor_check_counts_the_year_as_the_civil_code_does(tmp_path, last, today, overdue):
+    """Art. 14(4) 年１回以上: a year from a check is counted from the next day and ends the day before the
+    same day a year on, or on the month's last day when there is none (民法 140, 143). A check on
+    2023-02-28 was said overdue on 2024-02-29, the last day of its year (a day early)."""
+    reg = b_work_contractor(tmp_path, [(last, "document")])
+    found = {p.code for p in validate_register(reg, date.fromisoformat(today))}
+    assert ("annual-check-overdue" in found) is overdue
+
+
+def test_the_period_of_months_ends_as_the_civil_code_says():
+    from meti_pi.inspect.years import period_end
+
+    assert period_end(date(2025, 11, 26), 12) == date(2026, 11, 26)
+    assert period_end(date(2023, 2, 28), 12) == date(2024, 2, 29)
+    assert period_end(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert period_end(date(2026, 2, 28), 6) == date(2026, 8, 31)  # from 3/1: ends 8/31, not 8/28
+    assert period_end(date(2026, 1, 30), 1) == date(2026, 2, 28)  # from 1/31: no 2/31, the month's last day
+    assert period_end(date(2026, 4, 30), 1) == date(2026, 5, 31)
+    assert period_end(date(2026, 12, 31), 12) == date(2027, 12, 31)
+
+
 @pytest.mark.parametrize(("future", "overdue"), [("2026-11-26", False), ("2026-11-27", True), ("2027-01-15", True)])
 def test_a_confirmation_dated_after_today_has_not_taken_place(tmp_path, future, overdue):
     """Art. 14(4) 年１回以上: a confirmation dated next year made a missed check look done (an

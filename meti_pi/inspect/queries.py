@@ -12,7 +12,7 @@ from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.incident import incidents
 from meti_pi.inspect.items import CLASS_JA
 from meti_pi.inspect.lazyread import read_ahead
-from meti_pi.inspect.years import add_months, jp_day
+from meti_pi.inspect.years import jp_day, period_end
 from meti_pi.notify import notices
 from meti_pi.store import beppyo, refs
 from meti_pi.store.register import Record, Register
@@ -400,8 +400,9 @@ def annual_confirmation_due(reg: Register, rec: Record, *, on: date) -> tuple[da
     """Art. 14(4): (due date of the next confirmation, the last confirmation) for a contractor, as
     of the day `on`.
 
-    Due = last confirmation (the Art. 14(3) one counts; the contract start when there is none)
-    plus policy `contractors.annual_check_months` (12: 年1回以上). A confirmation dated after `on`
+    Due = the end of the period of policy `contractors.annual_check_months` (12: 年1回以上) from the
+    last confirmation (the Art. 14(3) one counts; the contract start when there is none), counted
+    as 民法 140/143 count it (years.period_end: a check on 2023-02-28 is due by 2024-02-29). A confirmation dated after `on`
     has not taken place yet: it does not count (one dated next year made a missed check look done).
     None when that day falls after the contract's end: the duty lasts as long as the 委託, and a
     contract ending first owes no further check (the self-inspection answered 否 for it).
@@ -423,7 +424,7 @@ def annual_confirmation_due(reg: Register, rec: Record, *, on: date) -> tuple[da
     last = max([*annual, *post], key=lambda c: str(c["date"]), default=None)
     contract = rec.data.get("contract") or {}
     base = parse_day(last["date"]) if last else parse_day(contract.get("start"))
-    due = add_months(base, months) if base else None
+    due = period_end(base, months) if base else None
     end = parse_day(contract.get("end"))
     return (None if due is not None and end is not None and due > end else due), last
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +41,20 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(day)  # unreachable: every month has a 28th
+
+
+def period_end(day: date, months: int) -> date:
+    """The last day of a period of `months` months from `day`, as 民法 140 and 143 count it: from the
+    next day (初日不算入), ending the day before the same day `months` later, or on that month's last
+    day when it has no such day. A year from 2023-02-28 ends 2024-02-29; from 2024-02-29, 2025-02-28;
+    six months from 2026-02-28 end 2026-08-31 (add_months gives 2024-02-28 and 2026-08-28: early)."""
+    first = day + timedelta(days=1)
+    month = first.month - 1 + months
+    year, month = first.year + month // 12, month % 12 + 1
+    try:
+        return date(year, month, first.day) - timedelta(days=1)
+    except ValueError:  # no such day in that month: its last day
+        return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 @lru_cache(maxsize=1024)  # a few dozen articles, asked once per item: 400,000 times on a large register
