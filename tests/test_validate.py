@@ -356,6 +356,18 @@ def test_a_row_record_that_fails_its_schema_names_no_unit(tmp_path):
     assert "beppyo/row-4.yaml" in codes(reg, "error")["schema"]
 
 
+def test_a_fixed_unit_of_the_beppyo_names_its_unit(tmp_path):
+    """別表 甲・乙 `kind: fixed` without `unit` passed its schema, and every system of the row then had no
+    甲 (or 乙): Arts. 27-34 were asked of nobody, and nothing was said."""
+    row = (SHIPPED / "beppyo" / "row-3.yaml").read_text(encoding="utf-8")
+    broken = row.replace("  unit: 貿易経済協力局通商金融課\n", "", 1)
+    assert broken != row
+    reg = register_from(tmp_path, {"beppyo/row-3.yaml": broken})
+    [p] = problems_of(reg, "schema")
+    assert (p.path, p.key) == ("beppyo/row-3.yaml", "$.gou")
+    assert "'unit' is a required property" in p.message and "fixed" in p.message
+
+
 def test_system_on_a_missing_row(tmp_path):
     reg = register_from(tmp_path, {"systems/S-1.yaml": "schema_version: 1\nid: S-1\nname: X\nbeppyo_row: 1\n"})
     (reg.root / "beppyo" / "row-1.yaml").unlink()
