@@ -328,6 +328,28 @@ def test_unclassified_file_keeps_annual_confirmation(tmp_path):
     assert item is not None and "管理区分未決定" in item.why
 
 
+def test_a_file_no_longer_held_brings_no_annual_confirmation(tmp_path):
+    """Art. 14(4) is for 委託 of 管理A/B data held: a 管理A file the contractor lists, no longer held
+    (holding ended 2025-03-31), kept the yearly check asked in 2026 of a contractor left with 管理C work."""
+    ended = file_rec("F-2026-KKKK01", "kikaku", cls="A", start="2020-04-01").replace(
+        "holding: {start: '2020-04-01'}", "holding: {start: '2020-04-01', end: '2025-03-31'}"
+    )
+    reg = load(
+        tmp_path,
+        {
+            "divisions/kikaku.yaml": division("kikaku", "大臣官房企画課"),
+            "files/F-2026-KKKK01.yaml": ended,
+            "files/F-2026-KKKK02.yaml": file_rec("F-2026-KKKK02", "kikaku", cls="C", count=50),
+            "contractors/C-2026-KKKK01.yaml": contractor(
+                "C-2026-KKKK01", ["kikaku"], ["F-2026-KKKK01", "F-2026-KKKK02"], start="2020-04-01"
+            ),
+        },
+    )
+    assert "14-4@C-2026-KKKK01" not in keys(cl.build(reg, "kikaku", 2026, TODAY))
+    held = cl.build(reg, "kikaku", 2024, TODAY).get("14-4@C-2026-KKKK01")  # its year: still asked
+    assert held is not None and "F-2026-KKKK01（管理A）" in held.why
+
+
 def test_gou_division_gets_27_to_32_only(typed):
     tokei = cl.build(typed, "tokei", 2026, TODAY)
     assert {"27", "28(1)", "28(2)", "29", "30", "31", "32(1)", "32(2)"} <= articles(tokei)

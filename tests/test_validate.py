@@ -180,6 +180,7 @@ def b_work_contractor(tmp_path, confirmations: list[tuple[str, str]]) -> Registe
                 management_class="B",
                 classification="{rationale: 千人以上}",
                 handling_rules="{access_limits: 担当者のみ}",
+                holding="{start: '2020-04-01'}",  # held on every day the tests take as today
             ),
             "contractors/C-1.yaml": contractor(
                 "C-1",
@@ -261,6 +262,29 @@ def test_no_annual_check_for_class_c_work_or_ended_contracts(tmp_path):
     found = codes(reg, "warning")
     assert "annual-check-overdue" not in found
     assert "confirmation-missing" not in found
+
+
+def test_no_annual_check_for_a_class_a_file_no_longer_held(tmp_path):
+    """Art. 14(4): the 管理A file the contractor lists was disposed of (holding ended 2024-03-31) before
+    its contract began; with 管理C work left, a yearly check was still said overdue."""
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": file_record(
+                "F-1",
+                management_class="A",
+                classification="{rationale: 要配慮}",
+                handling_rules="{access_limits: 担当者のみ}",
+                holding="{start: '2020-04-01', end: '2024-03-31'}",
+            ),
+            "files/F-2.yaml": file_record("F-2", management_class="C", classification="{rationale: 少数}"),
+            "contractors/C-1.yaml": contractor(
+                "C-1", files="[F-1, F-2]", extra="post_contract_confirmation: {date: '2025-05-01'}\n"
+            ),
+        },
+    )
+    assert "annual-check-overdue" not in codes(reg, "warning")
 
 
 def test_absent_clause_and_missing_confirmation_warn(tmp_path):

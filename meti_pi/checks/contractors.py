@@ -132,12 +132,13 @@ def _outsourcing(reg: Register, rec: Record, today: date) -> Iterator[Problem]:
                 "not counted; record it once it has",
                 "warning",
             )
-    due = annual_confirmation_due(reg, rec, on=today)[0] if ab_work(reg, rec)[0] else None
+    now = (today, today)  # the files held today: one disposed of leaves no A/B work to confirm
+    due = annual_confirmation_due(reg, rec, on=today)[0] if ab_work(reg, rec, during=now)[0] else None
     if due is not None and due < today:
         what = (
             "if its work is making the 行政機関等匿名加工情報 of a file it handles (the register does not say), "
             "annual confirmation for that work"
-            if creation_only(reg, rec)
+            if creation_only(reg, rec, during=now)
             else "annual confirmation for 管理A/B work"
         )
         yield at(

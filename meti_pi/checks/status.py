@@ -219,7 +219,7 @@ def _contractors(reg: Register, today: date, horizon: date) -> list[DueItem]:
         due, _last = cl.annual_confirmation_due(reg, rec, on=today)
         if due is None or due > horizon:
             continue
-        applies, why = cl.ab_work(reg, rec)
+        applies, why = cl.ab_work(reg, rec, during=(today, today))
         if not applies:
             continue
         divisions = rec.data.get("divisions") or []

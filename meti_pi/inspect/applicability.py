@@ -182,7 +182,7 @@ def _ab_work(ctx: Context, rec: Record | None) -> str | None:
     assert rec is not None
     if not outsources(rec.data):
         return None
-    applies, why = ab_work(ctx.reg, rec, ctx.division)
+    applies, why = ab_work(ctx.reg, rec, ctx.division, during=(ctx.start, ctx.end))
     return f"委託先 {rec.id}「{rec.data.get('name', '')}」: {why}" if applies else None
 
 

@@ -193,7 +193,7 @@ def _annual_confirmation(ctx: Context, rec: Record | None) -> Prefill | None:
         ahead = f"{last_txt}；契約終了 {end} までに次の確認期限は到来しない" if end else last_txt
     if due is not None and due < ctx.ref_day:
         overdue = f"{last_txt}；{months}か月以内の確認期限 {due.isoformat()} を経過（第14条第4項、policy contractors.annual_check_months）"
-        if creation_only(ctx.reg, rec, ctx.division):
+        if creation_only(ctx.reg, rec, ctx.division, during=(ctx.start, ctx.end)):
             # The register does not record who makes the 行政機関等匿名加工情報: not a 否 on a guess.
             return Prefill(
                 None, (overdue, "行政機関等匿名加工情報の作成に係る業務の委託か否かは登録簿に記録がない（要確認）")

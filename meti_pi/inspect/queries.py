@@ -235,7 +235,9 @@ def _files_by_division(reg: Register) -> dict[str, list[Record]]:
     return out
 
 
-def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bool, str]:
+def ab_work(
+    reg: Register, rec: Record, division: str | None = None, *, during: tuple[date, date] | None = None
+) -> tuple[bool, str]:
     """Whether a contractor's work needs the Art. 14(4) annual confirmation, and why: 「管理Ａ又は管理Ｂ
     として管理する保有個人情報等の取扱いに係る業務又は行政機関等匿名加工情報の作成に係る業務」.
 
@@ -243,9 +245,10 @@ def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bo
     second limb, whatever the class: a file the contractor handles from which 行政機関等匿名加工情報
     was made (`anonymized_info.created`); the register does not say who did the making, so such a
     contractor is asked too (see `creation_only`). A contractor that lists no file is judged by its
-    delegating divisions' files.
+    delegating divisions' files. With `during` (first and last day): only the files held at some
+    time in it (a 管理A file disposed of is no A/B work left to confirm).
     """
-    basis, ab, anon = _annual_check_grounds(reg, rec, division)
+    basis, ab, anon = _annual_check_grounds(reg, rec, division, during)
     parts = [f"{basis}に管理A・B又は未決定のものを含む: {', '.join(ab)}"] if ab else []
     if anon:
         parts.append(
@@ -257,22 +260,31 @@ def ab_work(reg: Register, rec: Record, division: str | None = None) -> tuple[bo
     return False, f"{basis}は管理Cのみ"
 
 
-def creation_only(reg: Register, rec: Record, division: str | None = None) -> bool:
+def creation_only(
+    reg: Register, rec: Record, division: str | None = None, *, during: tuple[date, date] | None = None
+) -> bool:
     """Art. 14(4) applies to the contractor only by its second limb (行政機関等匿名加工情報 made from a
     管理C file it handles): whether the work delegated is that making is the 管理者's to confirm."""
-    _basis, ab, anon = _annual_check_grounds(reg, rec, division)
+    _basis, ab, anon = _annual_check_grounds(reg, rec, division, during)
     return bool(anon) and not ab
 
 
-def _annual_check_grounds(reg: Register, rec: Record, division: str | None) -> tuple[str, list[str], list[str]]:
+def _annual_check_grounds(
+    reg: Register, rec: Record, division: str | None, during: tuple[date, date] | None = None
+) -> tuple[str, list[str], list[str]]:
     files = contractor_files(reg, rec)
     basis = "取扱ファイル"
     if not files:
         divisions = [division] if division else [d for d in rec.data.get("divisions", []) if isinstance(d, str)]
         files = [
-            f for d in divisions for f in files_of_division(reg, d) if f.data.get("holding", {}).get("end") is None
+            f
+            for d in divisions
+            for f in files_of_division(reg, d)
+            if (f.data.get("holding", {}).get("end") is None if during is None else held_during(f.data, *during))
         ]
         basis = "委託先の取扱ファイルが未登録のため委託元課等の保有ファイル"
+    elif during is not None:
+        files = [f for f in files if held_during(f.data, *during)]
     ab = [
         f.id + f"（{CLASS_JA[f.data['management_class']]}）"
         for f in files
