@@ -229,6 +229,17 @@ def test_the_period_of_months_ends_as_the_civil_code_says():
     assert period_end(date(2026, 12, 31), 12) == date(2027, 12, 31)
 
 
+def test_an_overdue_annual_check_without_any_is_shown_at_the_confirmation_it_counts_from(tmp_path):
+    """With no annual_confirmations at all, the warning stood at line 1 (schema_version), at a key the
+    record does not have: it is shown at the Art. 14(3) confirmation the year runs from."""
+    reg = b_work_contractor(tmp_path, [])
+    text = (reg.root / "contractors" / "C-1.yaml").read_text(encoding="utf-8").replace("annual_confirmations:\n", "")
+    (reg.root / "contractors" / "C-1.yaml").write_text(text, encoding="utf-8")
+    [p] = problems_of(Register.load(reg.root), "annual-check-overdue")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("post_contract_confirmation:"))
+    assert (p.key, p.line) == ("$.post_contract_confirmation", line)
+
+
 @pytest.mark.parametrize(("future", "overdue"), [("2026-11-26", False), ("2026-11-27", True), ("2027-01-15", True)])
 def test_a_confirmation_dated_after_today_has_not_taken_place(tmp_path, future, overdue):
     """Art. 14(4) 年１回以上: a confirmation dated next year made a missed check look done (an

@@ -141,9 +141,13 @@ def _outsourcing(reg: Register, rec: Record, today: date) -> Iterator[Problem]:
             if creation_only(reg, rec, during=now)
             else "annual confirmation for 管理A/B work"
         )
+        # at the confirmations, else where the year runs from: the 14(3) one, or the contract
+        counted_from = next(
+            (k for k in ("annual_confirmations", "post_contract_confirmation") if k in rec.data), "contract"
+        )
         yield at(
             rec,
-            ("annual_confirmations",),
+            (counted_from,),
             "annual-check-overdue",
             f"Art. 14(4): {what} was due {due.isoformat()}; confirm the contractor's 管理体制・実施体制 and "
             f"管理の状況, then record it under annual_confirmations (date, method, ref, result) in "
