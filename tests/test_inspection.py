@@ -445,6 +445,37 @@ def test_review_links_and_closes_findings(tmp_path):
     assert ins.reviews_overview(reg)[0]["open_measures"] == 1
 
 
+def test_dangling_references_of_reviews_and_carried_items_say_what_to_do(tmp_path):
+    """A review's basis naming no audit and an answer carrying no finding said only that the target did
+    not exist (every message says what to do)."""
+    root = base_register(
+        tmp_path,
+        {
+            "reviews/REV-2026-AAAAAA.yaml": """
+schema_version: 1
+id: REV-2026-AAAAAA
+date: '2026-11-01'
+basis: {audits: [AUD-2026-NOPE40]}
+evaluation: 評価
+""",
+            "inspections/2026/jinji.yaml": """
+schema_version: 1
+id: jinji
+year: 2026
+division: jinji
+catalogue_version: '2026.1'
+answers:
+  - {item: 'carry@inspections/2025/jinji#9', article: '8(4)', answer: 'yes', source: officer}
+""",
+        },
+    )
+    reg = Register.load(root)
+    [review] = inspection_checks.check_reviews(reg, TODAY)
+    [carried] = inspection_checks.check_inspection_records(reg, TODAY)
+    assert review.code == "dangling-ref" and "create it or correct the reference" in review.message
+    assert carried.code == "carry-dangling" and "correct the item" in carried.message
+
+
 def test_checks_flag_dangling_and_duplicate(tmp_path):
     root = base_register(
         tmp_path,

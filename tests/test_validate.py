@@ -362,6 +362,9 @@ def test_row_9_is_the_row_of_systems_off_the_network_and_of_no_other(tmp_path, r
         {"divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"), "systems/S-1.yaml": system},
     )
     assert ("beppyo-network" in codes(reg)) is refused
+    if refused:  # says what to do, both ways
+        [p] = problems_of(reg, "beppyo-network")
+        assert "correct the row or the connection" in p.message
 
 
 @pytest.mark.parametrize(

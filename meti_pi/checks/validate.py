@@ -347,7 +347,8 @@ def check_consistency(reg: Register, today: date) -> Iterator[Problem]:
                 rec,
                 ("beppyo_row",),
                 "beppyo-network",
-                "別表 rows 1-8 are systems connected to METI's network; a system off the network is row 9",
+                "別表 rows 1-8 are systems connected to METI's network; a system off the network is row 9 "
+                "(甲・乙 当該システムの管理課: managing_division): correct the row or the connection",
             )
         elif connected is True and row == 9:
             # row 1 takes every connected system rows 2-8 do not: row 9 (上記以外) is never connected

@@ -121,7 +121,8 @@ def check_inspection_records(reg: Register, today: date) -> list[Problem]:
                         rec,
                         ("answers", n, "item"),
                         "carry-dangling",
-                        f"{key}: the carried finding does not exist",
+                        f"{key}: the carried finding does not exist; correct the item to the finding's reference "
+                        "(<inspections/YEAR/DIVISION or audits/ID>#<number>) or remove the answer",
                         "warning",
                     )
                 )
@@ -301,7 +302,12 @@ def check_reviews(reg: Register, today: date) -> list[Problem]:
         for n, aid in enumerate((rec.data.get("basis") or {}).get("audits") or []):
             if reg.get("audits", aid) is None:
                 out.append(
-                    _at(rec, ("basis", "audits", n), "dangling-ref", f"refers to audits/{aid}, which does not exist")
+                    _at(
+                        rec,
+                        ("basis", "audits", n),
+                        "dangling-ref",
+                        f"refers to audits/{aid}, which does not exist; create it or correct the reference",
+                    )
                 )
     return out
 
