@@ -406,6 +406,37 @@ def test_a_fixed_unit_of_the_beppyo_names_its_unit(tmp_path):
     assert "'unit' is a required property" in p.message and "fixed" in p.message
 
 
+@pytest.mark.parametrize(
+    ("row", "field", "warned"),
+    [
+        (1, "business_division: d1", True),  # a 個別業務 system: row 6 (its 課等 is 甲), not row 1 (情報システム室)
+        (1, "managing_division: d1", True),  # its own 管理課 as 甲・乙: row 9 (off the network), not row 1
+        (6, "business_division: d1", False),
+        (4, "business_division: boeki", False),  # the 甲 row 4 names anyway
+    ],
+)
+def test_a_system_naming_a_unit_its_row_does_not_read_is_warned(tmp_path, row, field, warned):
+    """A system on row 1 naming the 課等 whose individual business it serves (or its own 管理課) was
+    given 大臣官房情報システム室 as 甲 without a word: the field is read on rows 6 and 8 (9) only."""
+    system = (
+        f"schema_version: 1\nid: S-1\nname: システム\nbeppyo_row: {row}\nconnected_to_meti_network: true\n{field}\n"
+    )
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "divisions/boeki.yaml": DIV.format(id="boeki", name="貿易経済協力局貿易管理課", org="経済産業省"),
+            "systems/S-1.yaml": system,
+        },
+    )
+    found = problems_of(reg, "beppyo-unit-unread")
+    assert bool(found) is warned
+    if warned:
+        [p] = found
+        assert p.key == "$." + field.split(":")[0] and p.severity == "warning"
+        assert f"別表第{row}項" in p.message and "correct beppyo_row" in p.message
+
+
 def test_system_on_a_missing_row(tmp_path):
     reg = register_from(tmp_path, {"systems/S-1.yaml": "schema_version: 1\nid: S-1\nname: X\nbeppyo_row: 1\n"})
     (reg.root / "beppyo" / "row-1.yaml").unlink()

@@ -474,7 +474,7 @@ def _with_lines(problems: Iterable[Problem], lines: dict[tuple[Any, ...], Any]) 
 # tests/test_validate_incremental.py compares the result with a full validation after edits of every kind.
 READS: dict[str, frozenset[str]] = {
     "check_ledger_ids": frozenset({"ledger"}),
-    "check_beppyo": frozenset({"beppyo", "systems"}),
+    "check_beppyo": frozenset({"beppyo", "bureaus", "divisions", "systems"}),
     "check_roles": frozenset({"roles"}),
     "check_unassigned_duties": frozenset({"beppyo", "bureaus", "divisions", "roles", "systems"}),
     "check_contractor_chain": frozenset({"contractors"}),

@@ -137,7 +137,7 @@ def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
                 "beppyo-row",
                 f"row {rec.data.get('row')!r} does not match the file name {rec.id}; name it row-<N>",
             )
-    rows = {rec.data.get("row") for rec in reg.of_kind("beppyo")}
+    rows = {rec.data.get("row"): rec.data for rec in reg.of_kind("beppyo")}
     for rec in reg.subjects("systems"):
         row = rec.data.get("beppyo_row")
         if isinstance(row, int) and row not in rows:
@@ -147,6 +147,43 @@ def check_beppyo(reg: Register, today: date) -> Iterator[Problem]:
                 "beppyo-missing",
                 f"別表 row {row} is not in the register (beppyo/row-{row}.yaml); restore it",
             )
+        elif isinstance(row, int):
+            yield from _units_unread(reg, rec, row, rows[row])
+
+
+# A system's fields naming its 甲 (and 乙) on the rows that read them (別表 6, 8: 当該個別業務を所掌する課等;
+# 9: 当該システムの管理課), by the kind of unit the row names.
+_UNIT_FIELDS = (
+    (
+        "business_division",
+        "business_division",
+        "当該個別業務を所掌する課等",
+        "a system for one 課等's 個別業務 is row 6 (8 on a row-7 system)",
+    ),
+    ("managing_division", "system_manager", "当該システムの管理課", "a system off METI's network is row 9"),
+)
+
+
+def _units_unread(reg: Register, rec: Record, row: int, row_data: dict[str, Any]) -> Iterator[Problem]:
+    """A system naming a 課等 as its business division or 管理課 on a row that names neither: the row
+    gives another 甲 and 乙, and the field is not read (a system of one 課等's business on row 1 had
+    大臣官房情報システム室 as 甲 without a word). None when the named 課等 is the row's unit anyway."""
+    kinds = {(row_data.get(side) or {}).get("kind") for side in ("gou", "otsu")}
+    pair = gou_otsu(reg, rec.data)
+    units = {u.division_id for u in pair} if pair is not None else set()
+    for field, kind, cell, hint in _UNIT_FIELDS:
+        named = rec.data.get(field)
+        if not isinstance(named, str) or kind in kinds or named in units:
+            continue
+        gou, otsu = (u.name or "—" for u in pair) if pair is not None else ("—", "—")
+        yield at(
+            rec,
+            (field,),
+            "beppyo-unit-unread",
+            f"別表第{row}項 names no {cell}, so {field} ({named}) is not read: the 甲 is {gou} and the 乙 {otsu}; "
+            f"{hint}. If the system is that, correct beppyo_row; if not, remove {field}",
+            "warning",
+        )
 
 
 def check_unassigned_duties(reg: Register, today: date) -> Iterator[Problem]:
