@@ -551,18 +551,41 @@ def test_sheet_names_that_could_be_personal_data_are_not_printed(tmp_path: Path)
 
 
 def test_a_count_on_names_alone_says_it_merges_namesakes(tmp_path: Path) -> None:
-    """1,500 rows of 100 names (no other identifying column): 100 本人, 管理C and 74-2-9 — the count
-    is a lower bound (同姓同名 count once) and the reason now says so, for the 管理者 to check."""
+    """1,500 rows of 20 names (no other identifying column): the count, 20, is a lower bound (同姓同名
+    count once) and the reason says so. Its rows reach 1,000, so neither 管理C nor 74-2-9 rests on it
+    (both were given: the file out of the notices and the ファイル簿): the count is unknown, 管理B
+    until the 管理者 names the key (--key 氏名: the names tell the persons apart) or states it."""
     names = [s + g for s in ("山田", "佐藤", "鈴木", "高橋", "田中") for g in ("太郎", "花子", "一郎", "美咲")]
     path = tmp_path / "names.csv"
     path.write_text("氏名,備考\n" + "".join(f"{names[i % 20]},なし\n" for i in range(1500)), encoding="utf-8")
     doc = json.loads(run("classify", str(path), "--json").stdout)
     [text] = [r["text"] for r in doc["reasons"] if r["rule"] == "principals"]
-    assert doc["principals"] == 20 and "同姓同名は一人と数える（下限値）" in text
+    assert "同姓同名は一人と数える（下限値）" in text
+    assert doc["principals"] is None and doc["principals_basis"] == "unknown"
+    assert doc["management_class"] == "B" and "74-2-9" not in doc["exclusions"]
+    [unsure] = [r["text"] for r in doc["reasons"] if r["rule"] == "principals-unconfirmed"]
+    assert "20人（下限値）から1,500人（行数）" in unsure and "--key" in unsure
+    keyed = json.loads(run("classify", str(path), "--key", "氏名", "--json").stdout)
+    assert keyed["principals"] == 20 and keyed["management_class"] == "C" and "74-2-9" in keyed["exclusions"]
     path.write_text("職員番号,氏名\n" + "".join(f"{i},{names[i % 20]}\n" for i in range(1500)), encoding="utf-8")
     doc = json.loads(run("classify", str(path), "--json").stdout)
     [text] = [r["text"] for r in doc["reasons"] if r["rule"] == "principals"]
-    assert "同姓同名" not in text  # a number identifies each one
+    assert "同姓同名" not in text and doc["principals"] == 1500  # a number identifies each one
+
+
+@pytest.mark.parametrize(("rows", "unknown"), [(999, False), (1000, True), (1001, True)])
+def test_a_lower_bound_count_is_held_against_1000_only_where_its_rows_cannot_reach_it(
+    tmp_path: Path, rows: int, unknown: bool
+) -> None:
+    """20 names over `rows` rows: under 1,000 rows the count, whatever namesakes it merged, is under
+    1,000 (a person a row at most): 管理C and 74-2-9 stand; from 1,000 rows they cannot."""
+    names = [s + g for s in ("山田", "佐藤", "鈴木", "高橋", "田中") for g in ("太郎", "花子", "一郎", "美咲")]
+    path = tmp_path / "names.csv"
+    path.write_text("氏名,備考\n" + "".join(f"{names[i % 20]},なし\n" for i in range(rows)), encoding="utf-8")
+    doc = json.loads(run("classify", str(path), "--json").stdout)
+    assert (doc["principals"] is None) is unknown
+    assert doc["management_class"] == ("B" if unknown else "C")
+    assert ("74-2-9" in doc["exclusions"]) is not unknown
 
 
 def test_a_profile_entry_at_fault_is_named_with_its_line(tmp_path: Path) -> None:

@@ -30,6 +30,12 @@ class _Policy:
     financial_combinations: tuple[tuple[str, ...], ...] = DEFAULT_FINANCIAL_COMBINATIONS
 
 
+def count_floors(policy: Mapping[str, Any] | None) -> tuple[int, int]:
+    """The lines a count of 本人 is held against: 管理B (16(1)) and 74(2)(ix) (the ファイル簿)."""
+    pol = _policy(policy)
+    return pol.class_b_min, pol.filebook_min
+
+
 def _policy(policy: Mapping[str, Any] | None) -> _Policy:
     policy = policy or {}
     thresholds = _mapping(policy.get("thresholds"))

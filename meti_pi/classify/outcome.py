@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from meti_pi.classify.decision import decide
+from meti_pi.classify.decision import count_floors, decide
 from meti_pi.classify.profile import (
     _LAW,
     CLASS_RANK,
@@ -120,10 +120,32 @@ class Outcome:
 
 
 def classify_scan(result: ScanResult, judgements: Judgements, policy: Mapping[str, Any] | None) -> Outcome:
-    """Decide a scanned dataset."""
-    profile = judgements.over(profile_from_scan(result))
-    basis = "unknown" if result.principals is None else "scanned"
-    return Outcome(profile, decide(profile, policy), basis, tuple(scan_reasons(result)), result)
+    """Decide a scanned dataset. A count that is only a lower bound below a line its rows reach (1,050
+    rows of names, 990 after namesakes merge) is taken as unknown: neither 管理C nor 74(2)(ix) rests
+    on it (it gave both, the file out of the notices and the ファイル簿)."""
+    base = profile_from_scan(result)
+    reasons = scan_reasons(result)
+    unsure = _unsure_count(result, policy)
+    if unsure is not None:
+        base = replace(base, principals=None)
+        reasons.append(Reason("principals-unconfirmed", f"規程第16条第1項・{_LAW}第74条第2項第9号", unsure))
+    profile = judgements.over(base)
+    basis = "unknown" if profile.principals is None else "scanned"
+    return Outcome(profile, decide(profile, policy), basis, tuple(reasons), result)
+
+
+def _unsure_count(result: ScanResult, policy: Mapping[str, Any] | None) -> str | None:
+    """Why a lower-bound count cannot be held against a line (None: it can)."""
+    n, most = result.principals, result.principals_max
+    if n is None or most is None:
+        return None
+    lines = sorted({f for f in count_floors(policy) if n < f <= most})
+    if not lines:
+        return None
+    return (
+        f"本人の数は{n:,}人（下限値）から{most:,}人（行数）の間にあり、{lines[0]:,}人未満と確認できない → 不明として扱う。"
+        "本人を識別する列を --key で指定するか、本人の数を確かめて --profile（principals）で述べる"
+    )
 
 
 def classify_profile(profile: Profile, judgements: Judgements, policy: Mapping[str, Any] | None) -> Outcome:

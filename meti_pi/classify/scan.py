@@ -74,6 +74,9 @@ class ScanResult:
     principal_keys: tuple[str, ...]
     principals_note: str
     notes: tuple[str, ...]
+    # Where the count is only a lower bound (namesakes merged, a sheet of persons left uncounted): the
+    # most it can be, the rows (a person a row at most). None where the count is what it says.
+    principals_max: int | None = None
 
     def confirmed(self) -> list[Detection]:
         return [d for d in self.detections if d.confirmed]
@@ -405,6 +408,7 @@ def _result(
         for column, label, passed, sampled in t.unconfirmed
     )
     key_names = tuple(dict.fromkeys(k for t in tables for k in t.keys))
+    lower_bound = False
     if counters:
         principals: int | None = sum(c.count() for c in counters.values())
         how = (
@@ -425,10 +429,12 @@ def _result(
                 f"。シート{sheets}は個人情報を含むが本人を識別する列がなく、本人の数に含めていない（下限値）："
                 "千人未満とするなら本人の数を確かめること（--key で識別列を指定できる）"
             )
+            lower_bound = True
         named = {d.column.rsplit("!", 1)[-1] for d in detections if d.confirmed and d.kind in NAME_KINDS}
         if key_names and set(key_names) <= named and (principals or 0) < sum(t.rows for t in tables):
             # 同姓同名: a file of 1,500 people under 100 names counted 100 (管理C, 第74条第2項第9号)
             note += "。氏名だけで数えたため同姓同名は一人と数える（下限値）：千人未満とするなら本人の数を確かめること"
+            lower_bound = lower_bound or not keys  # --key 氏名: the 管理者 says the names tell the persons apart
     elif personal:
         principals, note = None, "本人を識別する列が見つからない（--key で指定できる）"
     else:
@@ -446,6 +452,7 @@ def _result(
         principal_keys=key_names,
         principals_note=note,
         notes=notes,
+        principals_max=sum(t.rows for t in tables) if lower_bound else None,
     )
 
 
