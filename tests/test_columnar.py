@@ -681,3 +681,20 @@ def test_a_typing_error_stops_the_started_pass(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(UsageError):
         columnar.scan(path, keys=("no such column",))
     assert not [t for t in threading.enumerate() if t.name == "meti-pi-reader"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+def test_an_id_column_empty_after_the_first_500_rows_is_not_the_key(tmp_path: Path, encoding: str) -> None:
+    """職員番号 filled for the first 800 of 1,200 staff: the key's coverage was judged on 500 rows while
+    the columns are typed on the head's 2,048, and 800 本人 were counted (管理C, 74-2-9). The head
+    whole shows the gap: the next key (氏名 + 生年月日) counts every person."""
+    surnames, given = ["山田", "佐藤", "鈴木", "高橋", "田中"], ["太郎", "花子", "一郎", "次郎", "美咲", "健太"]
+    lines = ["職員番号,氏名,生年月日"]
+    lines += [
+        f"{f'E{i:05d}' if i < 800 else ''},{surnames[i % 5]} {given[i // 5 % 6]},19{50 + i // 30}-01-01"
+        for i in range(1200)
+    ]
+    path = tmp_path / "k.csv"
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    result = same(path)
+    assert result.principal_keys == ("氏名", "生年月日") and result.principals == 1200

@@ -191,7 +191,7 @@ def prepare(
             head.insert(0, list(table.first_row))
     columns = [_typed(i, names[i], header, head, vocab) for i in range(len(names))]
     kinds = identifying_kinds(columns)
-    covers = covering(head[:SAMPLE_ROWS], kinds)
+    covers = covering(head, kinds)  # the whole head (2,048 rows or more), as the columns are typed on
     key_columns = choose_keys(columns, keys, kinds, covers)
     if keys and not key_columns:
         if not table.name:  # the file's one table (not a sheet): a misspelt --key, said before the pass
