@@ -453,3 +453,34 @@ def test_one_reading_of_whether_a_record_holds_sensitive_data(chars, held):
     assert sensitive_held(chars) is held
     assert profile_from_record({"characteristics": chars}).sensitive is bool(held)
     assert file_info("F-1", {"characteristics": chars}).sensitive is held
+
+
+@pytest.mark.parametrize(
+    ("chars", "held"),
+    [
+        ({"my_number": False, "identification_codes": ["my_number"]}, True),
+        ({"identification_codes": ["passport", "my_number"]}, True),
+        ({"my_number": True}, True),
+        ({"my_number": False, "identification_codes": ["passport"]}, False),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_one_reading_of_whether_a_record_holds_my_numbers(chars, held):
+    """The class and the 35(3) notice read 個人番号 from the flag or the codes; the incident assessment
+    (番号法 grounds, the 個人番号 system), the checklist's applicability and its notices' why read the
+    flag alone: a file holding 個人番号 by its codes was left out of the 番号法 grounds."""
+    from meti_pi.classify.profile import my_number_held, profile_from_record
+    from meti_pi.incident.facts import file_info
+    from meti_pi.inspect.queries import required_notices
+
+    record = {"characteristics": chars, "file_kind": "computer", "principals": {"count": 5000}}
+    assert my_number_held(chars) is held
+    assert profile_from_record(record).my_number is bool(held)
+    info = file_info("F-1", record)
+    assert info.my_number is held and info.my_number_system is (True if held else None)
+
+    from types import SimpleNamespace
+
+    reg = SimpleNamespace(policy={"thresholds": {"filebook_min_principals": 1000}})  # what required_notices reads
+    assert ("35-3" in required_notices(reg, record)) is bool(held)  # type: ignore[arg-type]

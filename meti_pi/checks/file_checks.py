@@ -37,8 +37,9 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
             )
         codes = chars.get("identification_codes") if isinstance(chars, dict) else None
         if isinstance(codes, list) and "my_number" in codes and chars.get("my_number") is not True:
-            # the engine reads 個人番号 from either (the class, the 35(3) notice, 番号法30(1) at `notify log`);
-            # what reads the flag alone (the my_number_basis the schema asks for, the checklist) would not
+            # meti-pi reads 個人番号 from either (classify.profile.my_number_held); the schema's
+            # my_number_basis requirement reads the flag alone, so a file holding it by its codes is
+            # never asked for its 番号法 basis
             yield at(
                 rec,
                 ("characteristics", "identification_codes"),

@@ -119,6 +119,20 @@ def sensitive_held(characteristics: Any) -> bool | None:
     return flag if isinstance(flag, bool) else None
 
 
+def my_number_held(characteristics: Any) -> bool | None:
+    """Whether a file record holds 個人番号: True where its flag is true or its 個人識別符号 list
+    names my_number (either is what the class and the 35(3) notice rest on), else its flag (False),
+    None where it says nothing. The one reading of the class, the notices, 番号法30(1) at `notify
+    log`, the checklist and the incident assessment (a reading of the flag alone left a file
+    holding 個人番号 by its codes out of the 番号法 grounds)."""
+    chars = _mapping(characteristics)
+    codes = chars.get("identification_codes")
+    if chars.get("my_number") is True or (isinstance(codes, list) and "my_number" in codes):
+        return True
+    flag = chars.get("my_number")
+    return flag if isinstance(flag, bool) else None
+
+
 def profile_from_record(data: Mapping[str, Any]) -> Profile:
     """The profile of a files/*.yaml record (schema files.schema.json)."""
     ch = _mapping(data.get("characteristics"))
@@ -136,7 +150,7 @@ def profile_from_record(data: Mapping[str, Any]) -> Profile:
         principals=principals if isinstance(principals, int) and not isinstance(principals, bool) else None,
         sensitive=bool(sensitive_held(ch)),
         sensitive_categories=tuple(str(c) for c in ch.get("sensitive_categories") or ()),
-        my_number=bool(ch.get("my_number")) or "my_number" in codes,
+        my_number=bool(my_number_held(ch)),
         identification_codes=codes,
         biometric=bool(ch.get("biometric")) or "biometric" in codes,
         financial=bool(ch.get("financial")),

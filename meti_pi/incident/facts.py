@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from meti_pi.classify.profile import sensitive_held
+from meti_pi.classify.profile import my_number_held, sensitive_held
 from meti_pi.errors import UsageError
 from meti_pi.store.limits import checked_date, parsed_date
 
@@ -164,7 +164,7 @@ def _my_number_system(data: Mapping[str, Any]) -> bool | None:
     Art. 2(1) is whether it is managed in an information system: listed `systems` or a 電算処理
     ファイル say yes, a マニュアル処理ファイル with no system says no, anything else is unknown.
     """
-    if (data.get("characteristics") or {}).get("my_number") is not True:
+    if my_number_held(data.get("characteristics")) is not True:
         return None
     if data.get("systems") or data.get("file_kind") == "computer":
         return True
@@ -184,7 +184,7 @@ def file_info(file_id: str, data: Mapping[str, Any] | None) -> FileInfo:
         # named 要配慮 categories are held, as the ファイル簿, the notice and the class read them
         sensitive=sensitive_held(chars),
         financial=_tri(chars.get("financial")),
-        my_number=_tri(chars.get("my_number")),
+        my_number=my_number_held(chars),
         my_number_system=_my_number_system(data),
         my_number_work=_my_number_work(data),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from meti_pi.classify.profile import my_number_held
 from meti_pi.inspect.items import CLASS_JA
 from meti_pi.inspect.queries import (
     Context,
@@ -149,7 +150,7 @@ def _my_number_file(ctx: Context, rec: Record | None) -> str | None:
     assert rec is not None
     return (
         f"個人番号を含むファイル {_file_label(rec)}"
-        if (rec.data.get("characteristics") or {}).get("my_number") is True
+        if my_number_held(rec.data.get("characteristics")) is True
         else None
     )
 

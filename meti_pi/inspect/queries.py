@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from meti_pi.classify.profile import my_number_held
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.incident import incidents
 from meti_pi.inspect.items import CLASS_JA
@@ -323,7 +324,7 @@ def required_notices(reg: Register, file_data: dict[str, Any]) -> dict[str, str]
     blocked_35_2 = {f"74-2-{n}" for n in (*range(1, 10), 11)} & excl_74
     if cls in ("A", "B") and "35-1" not in out and not blocked_35_2 and not small and kind != "manual":
         out["35-2"] = f"{CLASS_JA[cls]}の保有個人情報（第35条第1項の通知対象外）"
-    if (file_data.get("characteristics") or {}).get("my_number") is True:
+    if my_number_held(file_data.get("characteristics")) is True:
         out["35-3"] = "個人番号・特定個人情報を保有"
     if (file_data.get("anonymized_info") or {}).get("created") is True:
         out["36"] = "行政機関等匿名加工情報等を作成"
