@@ -209,9 +209,11 @@ def column_detections(column: Column, qualified: str) -> list[Detection]:
     return out
 
 
-# The kinds whose presence alone makes a file 管理A (identification codes, biometrics, financial
-# items): a column its header names so whose values do not bear it out is said, not dropped.
-CLASS_A_CATEGORIES = frozenset({"identification_code", "biometric", "financial"})
+# The kinds whose presence alone makes a file 管理A by default (identification codes, biometrics, a
+# card number; an account number alone does not: policy financial_damage): a column its header
+# names so whose values do not bear it out is said, not dropped.
+CLASS_A_CATEGORIES = frozenset({"identification_code", "biometric"})
+CLASS_A_KINDS = frozenset({"card_number"})
 
 
 def header_unconfirmed(column: Column) -> list[Candidate]:
@@ -221,7 +223,7 @@ def header_unconfirmed(column: Column) -> list[Candidate]:
         c
         for c in column.candidates
         if c.header_hit
-        and c.category in CLASS_A_CATEGORIES
+        and (c.category in CLASS_A_CATEGORIES or c.kind in CLASS_A_KINDS)
         and c.check not in ("sensitive", "present")
         and column.checked
         and not decide_candidate(c, column.checked, c.matched)[0]

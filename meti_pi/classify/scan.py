@@ -54,8 +54,9 @@ class TableScan:
     detections: tuple[Detection, ...]
     keys: tuple[str, ...]
     skipped: int = 0  # rows above the table passed over (a title, blank lines: datasets.skip_title_rows)
-    # (column, label, sample passed, sample checked) of 管理A kinds a header named and the values did not bear out
-    unconfirmed: tuple[tuple[str, str, int, int], ...] = ()
+    # (column, label, sample passed, sample checked, the --profile key that states it) of 管理A kinds a
+    # header named and the values did not bear out
+    unconfirmed: tuple[tuple[str, str, int, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,9 @@ def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
     detections = tuple(d for c in p.columns for d in column_detections(c, label + c.name))
     keys = tuple(p.columns[i].name for i in p.key_columns)
     unconfirmed = tuple(
-        (label + c.name, u.label, u.passed, u.sampled) for c in p.columns for u in header_unconfirmed(c)
+        (label + c.name, u.label, u.passed, u.sampled, PROFILE_KEY.get(u.category, "identification_codes"))
+        for c in p.columns
+        for u in header_unconfirmed(c)
     )
     return TableScan(name, tuple(p.names), p.header, rows, detections, keys, getattr(table, "skipped", 0), unconfirmed)
 
@@ -402,10 +405,10 @@ def _result(
     notes += tuple(
         f"列「{column if multi else column.removeprefix(f'{t.name}!')}」: 見出しは{label}を示すが、値が{label}の形式"
         f"・検査数字に合わない（標本{sampled:,}件中{passed:,}件）ため{label}とは判定していない。表計算ソフトで数値に"
-        "変えられて（先頭の0の欠落、指数表記など）値が損なわれていないか確かめ、保有する場合は --profile "
-        f"PROFILE.yaml（my_number: true 又は identification_codes 等）で判定する"
+        f"変えられて（先頭の0の欠落、指数表記など）値が損なわれていないか確かめ、保有する場合は --profile "
+        f"PROFILE.yaml（{key}）で判定する"
         for t in tables
-        for column, label, passed, sampled in t.unconfirmed
+        for column, label, passed, sampled, key in t.unconfirmed
     )
     key_names = tuple(dict.fromkeys(k for t in tables for k in t.keys))
     lower_bound = False
@@ -454,6 +457,14 @@ def _result(
         notes=notes,
         principals_max=sum(t.rows for t in tables) if lower_bound else None,
     )
+
+
+# The --profile key that states a 管理A kind a scan could not confirm (scan-note).
+PROFILE_KEY = {
+    "identification_code": "my_number: true 又は identification_codes",
+    "biometric": "biometric: true",
+    "financial": "financial_items",
+}
 
 
 def _notes(detections: Sequence[Detection]) -> tuple[str, ...]:
