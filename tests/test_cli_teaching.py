@@ -300,18 +300,3 @@ def test_contractor_clauses_are_required_for_outsourcing_only(runner, root):
     assert "contract.kind  契約の種類" in out
     assert "+ clauses  契約条項（規程第14条第2項）" in out and "required when: a 委託 contract" in out
     assert "clauses" in [name for name, _spec in required_fields("contractors")]
-
-
-def test_a_located_usage_error_gives_its_path_and_line_in_json(runner, root, tmp_path):
-    """An input file's fault is worded `path:line: ...`; the --json document carried null path and
-    line beside it. They are the message's own (and stay null where the message names no line)."""
-    profile = tmp_path / "p.yaml"
-    profile.write_text("principals: 5\nprincipal: 5\n", encoding="utf-8")
-    result = invoke(runner, root, "classify", "--profile", str(profile), "--json")
-    assert result.exit_code == 2, result.output
-    [error] = json.loads(result.stdout)["errors"]
-    assert (error["path"], error["line"], error["code"]) == (str(profile), 2, "usage")
-    assert error["message"].startswith(f"{profile}:2: ")
-    missing = invoke(runner, root, "classify", "--profile", str(tmp_path / "none.yaml"), "--json")
-    [error] = json.loads(missing.stdout)["errors"]
-    assert missing.exit_code == 2 and (error["path"], error["line"]) == (None, None)

@@ -362,19 +362,12 @@ def report_error(exc: MetiPiError) -> None:
     sys.stderr.write(f"meti-pi: {exc}\n")
 
 
-_LOCATED = re.compile(r"(?P<path>[^\s:][^:\n]*):(?P<line>[1-9][0-9]*): ")
-
-
 def error_json(exc: MetiPiError) -> None:
     """The JSON document of an error that stopped a --json command (the contract: one document on
     stdout, errors included)."""
     problems = [p.as_json() for p in exc.problems] if isinstance(exc, RuleViolation) else []
     kind = {1: "rule", 2: "usage", 3: "cannot-run"}.get(exc.exit_code, "error")
-    message = str(exc)
-    # A message that begins `path:line: ` (an input file's fault) gives them to the JSON's fields too.
-    located = _LOCATED.match(message)
-    path, line = (located["path"], int(located["line"])) if located else (None, None)
-    problems.append({"path": path, "line": line, "code": kind, "key": "", "severity": "error", "message": message})
+    problems.append({"path": None, "line": None, "code": kind, "key": "", "severity": "error", "message": str(exc)})
     document = {"ok": False, "exit_code": exc.exit_code, "errors": problems}
     if not end_open_document(document):
         print_json(document)
