@@ -51,6 +51,12 @@ def test_my_number_needs_its_check_digit() -> None:
         f"個人番号：{BAD_MN}".translate(FW),
         f"本人の個人番号は{BAD_MN}",
         f"My Number: {BAD_MN}",
+        # written as the rest of screening reads it: any separator, a bracket, a zero-width space
+        f"個人番号-{BAD_MN[:4]} {BAD_MN[4:8]} {BAD_MN[8:]}",
+        f"個人番号【{BAD_MN}】",
+        f"個\u200b人番号 {BAD_MN}",
+        f"my_number={BAD_MN}",
+        f"マイナンバー・{BAD_MN}",
     ],
 )
 def test_a_number_said_to_be_a_my_number_is_one_whatever_its_check_digit(text: str) -> None:

@@ -152,7 +152,7 @@ def screen(text: str) -> list[Finding]:
         if not _grouped_plausibly(m.group()):
             continue
         number = digits_only(m.group())
-        if len(number) == 12 and (my_number_valid(number) or _said_to_be_my_number(text, dw[m.start()])):
+        if len(number) == 12 and (my_number_valid(number) or _said_to_be_my_number(digits, m.start())):
             add("my_number", dw, m.start(), m.end())
         elif (
             13 <= len(number) <= 19
@@ -174,14 +174,17 @@ def screen(text: str) -> list[Finding]:
     return found
 
 
-# 個人番号 / マイナンバー / My Number just before a number (「個人番号：」「マイナンバーは」): a 個人番号
-# copied with a digit wrong still gives the real one (its first 11 digits decide the check digit).
-_MY_NUMBER_LABEL = re.compile("(?:個人番号|マイナンバー|my[ ]?number)[ :=(「『]{0,3}(?:は[ :]?)?[ ]?$", re.IGNORECASE)
+# 個人番号 / マイナンバー / My Number just before a number (「個人番号：」「マイナンバーは」「個人番号【」): a
+# 個人番号 copied with a digit wrong still gives the real one (its first 11 digits decide the check
+# digit). Read in the separators view the numbers are found in (_view: NFKC, zero-width characters
+# dropped, every separator run one '-', so マイナンバー reads マイナンバ-): a label written with a
+# hyphen, an underscore, a bracket or a zero-width space between is the same label.
+_MY_NUMBER_LABEL = re.compile("(?:個人番号|マイナンバ-?|my-?number)[-=「『【〔]{0,3}(?:は-?)?$", re.IGNORECASE)
 
 
-def _said_to_be_my_number(text: str, start: int) -> bool:
-    """The text just before `start` names the number a 個人番号."""
-    return _MY_NUMBER_LABEL.search(unicodedata.normalize("NFKC", text[max(0, start - 16) : start])) is not None
+def _said_to_be_my_number(view: str, start: int) -> bool:
+    """The separators view just before `start` names the number a 個人番号."""
+    return _MY_NUMBER_LABEL.search(view[max(0, start - 16) : start]) is not None
 
 
 def _is_phone(number: str) -> bool:
