@@ -921,3 +921,35 @@ def test_my_number_listed_as_a_code_without_the_flag_is_warned(tmp_path):
     [p] = problems_of(reg, "my-number-flag")
     assert (p.path, p.key, p.severity) == ("files/F-1.yaml", "$.characteristics.identification_codes", "warning")
     assert "set my_number: true" in p.message
+
+
+def test_a_contractor_whose_files_are_all_disposed_of_is_not_said_to_handle_class_c(tmp_path):
+    """Art. 14(4)'s why: with every file it lists disposed of, the reason read 「取扱ファイルは管理Cのみ」
+    of files that are neither; it says that none is held (and 管理Cのみ where a 管理C file is)."""
+    from datetime import date
+
+    from meti_pi.inspect.queries import ab_work
+
+    disposed = file_record(
+        "F-1",
+        management_class="A",
+        classification="{rationale: 要配慮}",
+        handling_rules="{access_limits: 担当者のみ}",
+        holding="{start: '2020-04-01', end: '2024-03-31'}",
+    )
+    reg = register_from(
+        tmp_path,
+        {
+            "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
+            "files/F-1.yaml": disposed,
+            "files/F-2.yaml": file_record("F-2", management_class="C", classification="{rationale: 少数}"),
+            "contractors/C-1.yaml": contractor("C-1", files="[F-1]"),
+            "contractors/C-2.yaml": contractor("C-2", files="[F-1, F-2]"),
+        },
+    )
+    year = (date(2025, 4, 1), date(2026, 3, 31))
+    assert ab_work(reg, reg.get("contractors", "C-1"), during=year) == (
+        False,
+        "取扱ファイルにその期間に保有したものがない",
+    )
+    assert ab_work(reg, reg.get("contractors", "C-2"), during=year) == (False, "取扱ファイルは管理Cのみ")

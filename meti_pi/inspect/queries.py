@@ -249,7 +249,7 @@ def ab_work(
     delegating divisions' files. With `during` (first and last day): only the files held at some
     time in it (a 管理A file disposed of is no A/B work left to confirm).
     """
-    basis, ab, anon = _annual_check_grounds(reg, rec, division, during)
+    basis, ab, anon, held = _annual_check_grounds(reg, rec, division, during)
     parts = [f"{basis}に管理A・B又は未決定のものを含む: {', '.join(ab)}"] if ab else []
     if anon:
         parts.append(
@@ -258,6 +258,8 @@ def ab_work(
         )
     if parts:
         return True, "；".join(parts)
+    if not held:  # every file listed disposed of (or none listed): none is 管理C either
+        return False, f"{basis}に保有中のものがない" if during is None else f"{basis}にその期間に保有したものがない"
     return False, f"{basis}は管理Cのみ"
 
 
@@ -266,13 +268,15 @@ def creation_only(
 ) -> bool:
     """Art. 14(4) applies to the contractor only by its second limb (行政機関等匿名加工情報 made from a
     管理C file it handles): whether the work delegated is that making is the 管理者's to confirm."""
-    _basis, ab, anon = _annual_check_grounds(reg, rec, division, during)
+    _basis, ab, anon, _held = _annual_check_grounds(reg, rec, division, during)
     return bool(anon) and not ab
 
 
 def _annual_check_grounds(
     reg: Register, rec: Record, division: str | None, during: tuple[date, date] | None = None
-) -> tuple[str, list[str], list[str]]:
+) -> tuple[str, list[str], list[str], int]:
+    """(basis, its 管理A/B or unclassified files, those 行政機関等匿名加工情報 was made from, how many
+    files it holds at all)."""
     files = contractor_files(reg, rec)
     basis = "取扱ファイル"
     if not files:
@@ -293,7 +297,7 @@ def _annual_check_grounds(
     ]
     ab += [f.id + "（管理区分未決定）" for f in files if not f.data.get("management_class")]
     anon = [f.id for f in files if (f.data.get("anonymized_info") or {}).get("created") is True]
-    return basis, ab, anon
+    return basis, ab, anon, len(files)
 
 
 def subcontractors(reg: Register, cid: str) -> list[str]:
