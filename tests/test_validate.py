@@ -437,6 +437,18 @@ def test_a_system_naming_a_unit_its_row_does_not_read_is_warned(tmp_path, row, f
         assert f"別表第{row}項" in p.message and "correct beppyo_row" in p.message
 
 
+def test_a_system_off_the_network_on_row_1_is_told_its_row_once(tmp_path):
+    """Off METI's network on row 1 with its own 管理課 named: beppyo-network says the row is wrong (row 9
+    reads managing_division); beppyo-unit-unread said the same fault a second time."""
+    system = "schema_version: 1\nid: S-1\nname: システム\nbeppyo_row: 1\nconnected_to_meti_network: false\nmanaging_division: d1\n"
+    reg = register_from(
+        tmp_path,
+        {"divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"), "systems/S-1.yaml": system},
+    )
+    assert [p.key for p in problems_of(reg, "beppyo-network")] == ["$.beppyo_row"]
+    assert not problems_of(reg, "beppyo-unit-unread")
+
+
 def test_system_on_a_missing_row(tmp_path):
     reg = register_from(tmp_path, {"systems/S-1.yaml": "schema_version: 1\nid: S-1\nname: X\nbeppyo_row: 1\n"})
     (reg.root / "beppyo" / "row-1.yaml").unlink()

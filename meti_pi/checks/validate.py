@@ -169,11 +169,20 @@ def _units_unread(reg: Register, rec: Record, row: int, row_data: dict[str, Any]
     gives another 甲 and 乙, and the field is not read (a system of one 課等's business on row 1 had
     大臣官房情報システム室 as 甲 without a word). None when the named 課等 is the row's unit anyway."""
     kinds = {(row_data.get(side) or {}).get("kind") for side in ("gou", "otsu")}
+    unread = [
+        (field, rec.data[field], cell, hint)
+        for field, kind, cell, hint in _UNIT_FIELDS
+        if isinstance(rec.data.get(field), str)
+        and kind not in kinds
+        # off the network on rows 1-8: beppyo-network already says the row is wrong (row 9 reads it)
+        and not (field == "managing_division" and rec.data.get("connected_to_meti_network") is False)
+    ]
+    if not unread:
+        return  # most systems: the row's units are not computed for nothing
     pair = gou_otsu(reg, rec.data)
     units = {u.division_id for u in pair} if pair is not None else set()
-    for field, kind, cell, hint in _UNIT_FIELDS:
-        named = rec.data.get(field)
-        if not isinstance(named, str) or kind in kinds or named in units:
+    for field, named, cell, hint in unread:
+        if named in units:
             continue
         gou, otsu = (u.name or "—" for u in pair) if pair is not None else ("—", "—")
         yield at(
