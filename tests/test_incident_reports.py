@@ -121,9 +121,9 @@ def test_ground_articles_follow_the_citations_and_fall_back_to_todays_numbers() 
     articles = inc.ground_articles(amended)
     assert articles["rule43-3"] == "個人情報保護法第70条第1項、施行規則第50条第3号"
     assert articles["previously-reportable"] == "個人情報保護法第70条第1項（発生したおそれ）"
-    assert inc.ground_articles({}) == inc.ground_articles(shipped_citations()) == inc.GROUND_ARTICLE
+    # the shipped citations give today's numbers: the stored labels (GROUND_ARTICLE) do not move
+    assert inc.ground_articles(shipped_citations()) == inc.ground_articles({})
     assert inc.GROUND_ARTICLE["rule43-1"] == "個人情報保護法第68条第1項、施行規則第43条第1号"
-    assert list(articles) == list(inc.GROUNDS)
 
 
 def my_number_record() -> dict[str, Any]:
