@@ -62,6 +62,7 @@ def test_nesting_limit_is_meti_pis_own_whatever_libyaml_allows(monkeypatch):
     def unlimited(*args, **kwargs):
         raise AssertionError("the document went to the loader")
 
+    monkeypatch.setattr(yamlload, "_parser_limits_nesting", lambda: False)  # a PyYAML 6.0.3 or older
     monkeypatch.setattr(yamlload.yaml, "load", unlimited)
     # The line of the level too many: the 1,001st `-` is on line 1001 (a libyaml with the limit stops
     # its scanner, and names the line, one line before).
@@ -70,6 +71,22 @@ def test_nesting_limit_is_meti_pis_own_whatever_libyaml_allows(monkeypatch):
         with pytest.raises(YamlFault, match="exceeded maximum nesting depth") as info:
             yamlload.load(deep)
         assert info.value.line in lines
+
+
+def test_a_parser_that_limits_nesting_itself_is_not_asked_twice(monkeypatch):
+    """libyaml 0.2.6 (PyYAML 6.0.4) refuses the 1,001st level itself: a large record (a long inspection,
+    more than 1,000 marks that could open a level) is then parsed once, not again for its depth."""
+    if not yamlload._parser_limits_nesting():
+        pytest.skip("this PyYAML's parser loads any depth: meti-pi's own check runs (test above)")
+    record = "answers:\n" + "".join(f"  - {{item: '{i}', answer: yes, note: x}}\n" for i in range(400))
+
+    def second_parse(*args, **kwargs):
+        raise AssertionError("the record was parsed for its depth")
+
+    monkeypatch.setattr(yamlload.yaml, "parse", second_parse)
+    assert len(yamlload.load(record)["answers"]) == 400
+    with pytest.raises(YamlFault, match="nesting depth"):
+        yamlload.load("[" * 1001 + "]" * 1001)
 
 
 def test_nul_and_encoding_faults():
