@@ -441,6 +441,23 @@ def test_a_final_report_filed_first_serves_as_the_preliminary_one() -> None:
     )
 
 
+def test_a_final_report_filed_after_the_preliminary_target_says_the_preliminary_was_late() -> None:
+    """A 確報 on day 20 with no 速報 before: it stands for the 速報 (nothing pending for ever), but the
+    note said 「確報をもって速報を兼ねた」 as if in time; it says the 速報's target passed first."""
+    rec = record(principals=150, **NOT)
+    target = step(rec, "preliminary-report")["due"]
+    late = inc.update_record(
+        rec, changes={}, event={"event": "final-report"}, files=[], on=date(2025, 12, 20), today=date(2025, 12, 21)
+    )
+    pre = step(late, "preliminary-report")
+    assert target < "2025-12-20" and pre["done_on"] == "2025-12-20"
+    assert pre["note"].startswith("速報の目安までに報告せず") and "兼ねた" in pre["note"]
+    in_time = inc.update_record(
+        rec, changes={}, event={"event": "final-report"}, files=[], on=date(2025, 12, 3), today=date(2025, 12, 10)
+    )
+    assert step(in_time, "preliminary-report")["note"].startswith("確報をもって速報を兼ねた")
+
+
 # -- closing ------------------------------------------------------------------------------------
 
 
