@@ -410,6 +410,11 @@ def test_items_hash_ignores_what_is_not_notified(tmp_path, old, new):
         ("sensitive: false", "sensitive: true"),  # item 6, and the class becomes A
         # item 6 as the notice states it: named categories are held whatever the flag says (a review)
         ("sensitive: false", "sensitive: false, sensitive_categories: [medical_history]"),
+        # unknown (the notice says （未登録）) to stated: item 6 as notified changes
+        (
+            "characteristics: {sensitive: false, my_number: false, financial: false",
+            "characteristics: {my_number: false, financial: false",
+        ),
         ("contractors: [C-2026-AAAAAA]", "contractors: []"),
         ("systems: [SYS-2026-AAAAAA]", "systems: []"),
         ("holding: {start: '2026-04-01'}", "holding: {start: '2026-05-01'}"),  # item 11: the planned start

@@ -236,7 +236,9 @@ def notified_items(kind: str, data: dict[str, Any], klass: str | None) -> dict[s
         record_items=_texts(data.get("record_items")),
         record_scope=_text(data.get("record_scope")),
         collection_method=_text(data.get("collection_method")),
-        sensitive=bool(sensitive_held(chars)),  # as the notice states it (named categories: held)
+        # as the notice states it (named categories: held; a record saying nothing: （未登録）, so a
+        # notice made so goes stale once the record says either: null here, true / false as before)
+        sensitive=sensitive_held(chars),
         routine_recipients=_texts(data.get("routine_recipients")),
         filebook_withheld=None
         if not isinstance(withheld, dict)
