@@ -128,3 +128,16 @@ def test_birth_dates_in_wareki_and_seireki_are_one_date() -> None:
         "1990-10-19"
     }
     assert list(norm(["", "不明"])) == ["", "不明"]  # not a date: compared folded, empty stays empty
+
+
+def test_a_name_alone_never_replaces_a_better_key_that_leaves_a_few_rows_out() -> None:
+    """職員番号 for 700 staff beside 5 rows without one: 氏名 covers every row, but by name alone 700
+    山田 太郎 were one person (2 本人 in all); the better key stays, a few persons short. A name with
+    its birth date (not weak) still takes over."""
+    cols = _columns("a", "b", "c")
+    kinds = {"person_id": 0, "name": 1}
+    rows = [["S1", "山田 太郎"], ["S2", "山田 太郎"], ["", "佐藤 花子"]]
+    assert choose_keys(cols, (), kinds, covering(rows, kinds)) == [0]
+    kinds = {"person_id": 0, "name": 1, "birth_date": 2}
+    rows = [["S1", "山田 太郎", "1990-01-01"], ["", "佐藤 花子", "1991-01-01"]]
+    assert choose_keys(cols, (), kinds, covering(rows, kinds)) == [1, 2]

@@ -180,9 +180,18 @@ def choose_keys(
         if all(k in kinds for k in combo):
             chosen = [kinds[k] for k in combo]
             if covers is None or covers(chosen):
+                if best and combo in WEAK_KEYS:
+                    # a name (or a phone) alone merges namesakes: 700 staff by 職員番号 beside 5 rows
+                    # without one counted 2 by name; the better key, a few persons short, stays
+                    return best
                 return chosen
             best = best or chosen
     return best
+
+
+# Keys that only name a person (or reach a household): taken when nothing better is held, never in
+# place of a better key that leaves a few rows out (choose_keys).
+WEAK_KEYS = frozenset({("name",), ("phone",)})
 
 
 def covering(rows: Sequence[Sequence[str]], kinds: dict[str, int]) -> Callable[[list[int]], bool]:
