@@ -192,6 +192,12 @@ def test_a_name_in_two_columns_is_counted_whole(tmp_path: Path, encoding: str) -
     assert result.principals == 150  # 同姓同名 as one (the note says so: a lower bound)
 
 
+def _person(i: int) -> str:
+    """'氏名,生年月日' of person i: 30 names, each person told apart by the pair (a key of two columns)."""
+    surnames, given = ["山田", "佐藤", "鈴木", "高橋", "田中"], ["太郎", "花子", "一郎", "次郎", "美咲", "健太"]
+    return f"{surnames[i % 5]} {given[i // 5 % 6]},19{50 + i // 30}-01-01"
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
 @pytest.mark.parametrize("header", ["個人番号", "職員番号"])
 def test_an_id_column_filled_for_some_persons_is_not_the_key(tmp_path: Path, encoding: str, header: str) -> None:
@@ -206,12 +212,8 @@ def test_an_id_column_filled_for_some_persons_is_not_the_key(tmp_path: Path, enc
         body = f"{31415926535 + i * 7919:011d}"
         return body + str(my_number_check_digit(body))
 
-    surnames, given = ["山田", "佐藤", "鈴木", "高橋", "田中"], ["太郎", "花子", "一郎", "次郎", "美咲", "健太"]
     lines = [f"氏名,生年月日,{header}"]
-    lines += [
-        f"{surnames[i % 5]} {given[i // 5 % 6]},19{50 + i // 30}-01-01,{number(i) if i % 5 < 2 else ''}"
-        for i in range(1500)
-    ]
+    lines += [f"{_person(i)},{number(i) if i % 5 < 2 else ''}" for i in range(1500)]
     path = tmp_path / "k.csv"
     path.write_text("\n".join(lines) + "\n", encoding=encoding)
     result = same(path)
@@ -688,12 +690,8 @@ def test_an_id_column_empty_after_the_first_500_rows_is_not_the_key(tmp_path: Pa
     """職員番号 filled for the first 800 of 1,200 staff: the key's coverage was judged on 500 rows while
     the columns are typed on the head's 2,048, and 800 本人 were counted (管理C, 74-2-9). The head
     whole shows the gap: the next key (氏名 + 生年月日) counts every person."""
-    surnames, given = ["山田", "佐藤", "鈴木", "高橋", "田中"], ["太郎", "花子", "一郎", "次郎", "美咲", "健太"]
     lines = ["職員番号,氏名,生年月日"]
-    lines += [
-        f"{f'E{i:05d}' if i < 800 else ''},{surnames[i % 5]} {given[i // 5 % 6]},19{50 + i // 30}-01-01"
-        for i in range(1200)
-    ]
+    lines += [f"{f'E{i:05d}' if i < 800 else ''},{_person(i)}" for i in range(1200)]
     path = tmp_path / "k.csv"
     path.write_text("\n".join(lines) + "\n", encoding=encoding)
     result = same(path)

@@ -784,6 +784,27 @@ def _staff(n: int) -> list[list[str]]:
     return [[f"山田 太郎{i}", my_number(i), f"東京都千代田区霞が関1-{i % 30 + 1}-{i % 9 + 1}"] for i in range(n)]
 
 
+def _plain_and_titled(
+    tmp_path: Path, fmt: str, top: list[list[str]], header: list[str], rows: list[list[str]]
+) -> tuple[Path, Path]:
+    """The table as a plain UTF-8 CSV, and the same with `top` (a title, blank rows) above its header,
+    as .xlsx, UTF-8 CSV or Shift_JIS CSV (`fmt`)."""
+    import openpyxl
+
+    plain, titled = tmp_path / "plain.csv", tmp_path / f"titled.{'xlsx' if fmt == 'xlsx' else 'csv'}"
+    with plain.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    if fmt == "xlsx":
+        wb = openpyxl.Workbook()
+        for row in [*top, header, *rows]:
+            wb.active.append(row)
+        wb.save(titled)
+    else:
+        with titled.open("w", newline="", encoding="cp932" if fmt == "sjis" else "utf-8") as fh:
+            csv.writer(fh).writerows([*top, header, *rows])
+    return plain, titled
+
+
 @pytest.mark.parametrize("n", [999, 1000])
 @pytest.mark.parametrize("fmt", ["xlsx", "csv", "sjis"])
 def test_a_title_above_the_header_is_not_the_table(tmp_path: Path, fmt: str, n: int) -> None:
@@ -791,22 +812,11 @@ def test_a_title_above_the_header_is_not_the_table(tmp_path: Path, fmt: str, n: 
     read as the header and the real header counted as a person (999 persons gave 1,000: 管理B, a
     review), its header words lost. The rows above are passed over and said so; the answer is the
     one of the same table without them."""
-    import openpyxl
 
     rows = _staff(n)
     header = ["氏名", "個人番号", "住所"]
-    plain, titled = tmp_path / "plain.csv", tmp_path / f"titled.{'xlsx' if fmt == 'xlsx' else 'csv'}"
-    with plain.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows([header, *rows])
-    if fmt == "xlsx":
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        for row in [["令和6年度 職員名簿（取扱注意）"], [], header, *rows]:
-            ws.append(row)
-        wb.save(titled)
-    else:
-        with titled.open("w", newline="", encoding="cp932" if fmt == "sjis" else "utf-8") as fh:
-            csv.writer(fh).writerows([["職員名簿"], [], header, *rows])
+    top = [["令和6年度 職員名簿（取扱注意）" if fmt == "xlsx" else "職員名簿"], []]
+    plain, titled = _plain_and_titled(tmp_path, fmt, top, header, rows)
     want, got = scan(plain), scan(titled)
     assert got.principals == want.principals == n and got.rows == n
     assert got.columns == ("氏名", "個人番号", "住所") and got.header
@@ -820,23 +830,11 @@ def test_a_title_beside_its_date_above_the_header_is_not_the_table(tmp_path: Pat
     value only), the header in row 2: the title row was read as data, the columns named 列1…列4, the
     header counted as a person and its words lost: the 要配慮 column (障害の有無: あり/なし) went
     unseen, 管理B for a file of 管理A. Rows with fewer values than a header below them are passed over."""
-    import openpyxl
 
     rows = [[f"E{10000 + i}", f"山田 太郎{i}", "1970-01-31", ["あり", "なし"][i % 2]] for i in range(999)]
     header = ["職員番号", "氏名", "生年月日", "障害の有無"]
     top = [["職員名簿", "", "", "令和6年4月1日現在"]]
-    plain, titled = tmp_path / "plain.csv", tmp_path / f"titled.{'xlsx' if fmt == 'xlsx' else 'csv'}"
-    with plain.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows([header, *rows])
-    if fmt == "xlsx":
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        for row in [*top, header, *rows]:
-            ws.append(row)
-        wb.save(titled)
-    else:
-        with titled.open("w", newline="", encoding="cp932" if fmt == "sjis" else "utf-8") as fh:
-            csv.writer(fh).writerows([*top, header, *rows])
+    plain, titled = _plain_and_titled(tmp_path, fmt, top, header, rows)
     want, got = scan(plain), scan(titled)
     assert got.columns == tuple(header) and got.header and got.rows == 999 and got.principals == 999
     assert [(d.column, d.kind) for d in got.detections] == [(d.column, d.kind) for d in want.detections]
