@@ -49,12 +49,8 @@ def period_end(day: date, months: int) -> date:
     day when it has no such day. A year from 2023-02-28 ends 2024-02-29; from 2024-02-29, 2025-02-28;
     six months from 2026-02-28 end 2026-08-31 (add_months gives 2024-02-28 and 2026-08-28: early)."""
     first = day + timedelta(days=1)
-    month = first.month - 1 + months
-    year, month = first.year + month // 12, month % 12 + 1
-    try:
-        return date(year, month, first.day) - timedelta(days=1)
-    except ValueError:  # no such day in that month: its last day
-        return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    same = add_months(first, months)  # the same day `months` later, or that month's last day (clamped)
+    return same - timedelta(days=1) if same.day == first.day else same
 
 
 @lru_cache(maxsize=1024)  # a few dozen articles, asked once per item: 400,000 times on a large register
