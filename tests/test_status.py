@@ -253,3 +253,57 @@ def test_a_change_notice_owed_is_listed_when_the_first_notice_was_late(tmp_path)
     notices = [n for n in _by(due_items(reg, TODAY), "notice") if n.article == "35(1)"]
     assert [(n.due, n.overdue) for n in notices] == [(None, True)]
     assert "変更の通知" in notices[0].title
+
+
+def _inspection(year: int, pending: str = "") -> str:
+    return f"""
+schema_version: 1
+id: jinji
+year: {year}
+division: jinji
+catalogue_version: '{year}.1'
+answers: [{{item: '8-4', article: '8(4)', answer: 'yes', source: officer}}]
+{pending}"""
+
+
+def test_a_skipped_years_inspection_stays_overdue_after_the_year_ends(tmp_path):
+    # Art. 41(1): 2024 done, 2025 never done. On 2026-11-26 (年度 2026) the 2025 inspection is still
+    # owed and overdue since 2026-03-31 (it used to drop off the list on 2026-04-01).
+    reg = _reg(tmp_path, {"inspections/2024/jinji.yaml": _inspection(2024)})
+    items = _by(due_items(reg, TODAY), "inspection")
+    assert [(i.ref, i.due, i.overdue) for i in items] == [
+        ("inspections/2025/jinji", date(2026, 3, 31), True),
+        ("inspections/2026/jinji", date(2027, 3, 31), False),
+    ]
+    assert "2025年度の点検（未実施）" in items[0].title
+    # The day the year ends it is due, not yet overdue; the next day it is overdue.
+    assert [(i.ref, i.overdue) for i in _by(due_items(reg, date(2026, 3, 31)), "inspection")] == [
+        ("inspections/2025/jinji", False)
+    ]
+    assert _by(due_items(reg, date(2026, 4, 1)), "inspection")[0].overdue
+
+
+def test_earlier_years_are_listed_only_from_the_divisions_first_inspection(tmp_path):
+    # No inspection on record: only this year's (the register cannot tell when this 課等 began).
+    assert [i.ref for i in _by(due_items(_reg(tmp_path, {}), TODAY), "inspection")] == ["inspections/2026/jinji"]
+    # 2023 and 2025 done: 2024 is listed; 2022 (before the first) is not; an ad hoc inspection
+    # (随時) does not stand for the annual one.
+    reg = _reg(
+        tmp_path / "b",
+        {
+            "inspections/2023/jinji.yaml": _inspection(2023),
+            "inspections/2025/jinji.yaml": _inspection(2025),
+            "inspections/2024/jinji.adhoc-2024-06-01.yaml": _inspection(2024).replace(
+                "id: jinji", "id: jinji.adhoc-2024-06-01\nad_hoc: true\ninspected_on: 2024-06-01"
+            ),
+        },
+    )
+    assert [i.ref for i in _by(due_items(reg, TODAY), "inspection")] == [
+        "inspections/2024/jinji",
+        "inspections/2026/jinji",
+    ]
+
+
+def test_an_earlier_years_recorded_inspection_is_history_its_unanswered_items_too(tmp_path):
+    reg = _reg(tmp_path, {"inspections/2025/jinji.yaml": _inspection(2025, "pending: ['8-3']\n")})
+    assert [i.ref for i in _by(due_items(reg, TODAY), "inspection")] == ["inspections/2026/jinji"]

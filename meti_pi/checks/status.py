@@ -1,7 +1,7 @@
 """Everything due or overdue across the register, on one list (`meti-pi status`).
 
 Sources: Art. 35/36 notices (meti_pi.notify.notices via meti_pi.inspect.checklist), incident deadlines
-(meti_pi.incident.incidents), this year's Art. 41 inspections, Art. 14(4) contractor confirmations,
+(meti_pi.incident.incidents), Art. 41 inspections (this year's, and earlier years' still missing), Art. 14(4) contractor confirmations,
 and open corrective actions (inspection and audit findings, Art. 43 review measures).
 Pure: `today` is a parameter.
 """
@@ -187,26 +187,39 @@ def _incidents(reg: Register, today: date, horizon: date) -> list[DueItem]:
 
 
 def _inspections(reg: Register, today: date) -> list[DueItem]:
-
+    """Each 課等's annual inspection (Art. 41(1)): this year's not done or with items unanswered, and
+    every earlier year's not done since the 課等's first annual inspection on record (a year skipped
+    stays overdue after 4/1; before a 課等's first inspection the register cannot tell when one was
+    owed). An earlier year's inspection on record is history, its unanswered items included (its
+    report and the audit show them): only its absence is listed, found from the keys alone."""
     year = cl.inspection_year_of(today, reg.policy)
-    _start, end = cl.inspection_period(year, reg.policy)
+    done: dict[str, set[int]] = {}
+    for key in reg.keys_of("inspections"):
+        _kind, folder, name = [*key.split("/"), "", ""][:3]
+        if folder.isdigit() and name and "." not in name:  # annual (an ad hoc one is <division>.adhoc-<day>)
+            done.setdefault(name, set()).add(int(folder))
     out = []
     for div in sorted(reg.of_kind("divisions"), key=lambda r: r.id):
-        rec = reg.records.get(f"inspections/{year}/{div.id}")
-        if rec is None:
-            title, detail = f"{div.data.get('name', div.id)}の{year}年度の点検（未実施）", ""
-        elif rec.data.get("pending"):
-            n = len(rec.data["pending"])
-            title, detail = (
-                f"{div.data.get('name', div.id)}の{year}年度の点検（未回答 {n}項目）",
-                ", ".join(rec.data["pending"][:5]),
-            )
-        else:
-            continue
-        out.append(
-            DueItem("inspection", f"inspections/{year}/{div.id}", "41(1)", title, end, end < today, div.id, detail)
-        )
-    return out
+        years = done.get(div.id, set())
+        for y in range(min(years, default=year), year):
+            if y not in years:
+                out.append(_inspection_due(reg, div, y, today))
+        out.append(_inspection_due(reg, div, year, today))
+    return [item for item in out if item is not None]
+
+
+def _inspection_due(reg: Register, div: Any, year: int, today: date) -> DueItem | None:
+    _start, end = cl.inspection_period(year, reg.policy)
+    rec = reg.records.get(f"inspections/{year}/{div.id}")
+    name = div.data.get("name", div.id)
+    if rec is None:
+        title, detail = f"{name}の{year}年度の点検（未実施）", ""
+    elif rec.data.get("pending"):
+        n = len(rec.data["pending"])
+        title, detail = f"{name}の{year}年度の点検（未回答 {n}項目）", ", ".join(rec.data["pending"][:5])
+    else:
+        return None
+    return DueItem("inspection", f"inspections/{year}/{div.id}", "41(1)", title, end, end < today, div.id, detail)
 
 
 def _contractors(reg: Register, today: date, horizon: date) -> list[DueItem]:
@@ -277,8 +290,8 @@ def _corrective_actions(reg: Register, today: date) -> list[DueItem]:
 
 
 def due_items(reg: Register, today: date, *, horizon_days: int = DEFAULT_HORIZON_DAYS) -> list[DueItem]:
-    """Everything overdue, or due within `horizon_days`; open corrective actions and this year's
-    missing inspections are always listed. Overdue first, then by due date."""
+    """Everything overdue, or due within `horizon_days`; open corrective actions and missing inspections
+    (this year's and earlier ones) are always listed. Overdue first, then by due date."""
     horizon = today + timedelta(days=horizon_days)
     facts.prime(reg)  # each file's decision and notice hashes, kept by content id
     items = [

@@ -32,8 +32,8 @@ def status_cmd(
         typer.Option("--all", help=f"List every item on the screen (else the first {SCREEN_ROWS}; --json lists all)."),
     ] = False,
 ) -> None:
-    """Everything due or overdue: Art. 35/36 notices, incident deadlines, this year's Art. 41
-    inspections, Art. 14(4) contractor confirmations, open corrective actions."""
+    """Everything due or overdue: Art. 35/36 notices, incident deadlines, Art. 41
+    inspections (a year skipped stays due), Art. 14(4) contractor confirmations, open corrective actions."""
     from meti_pi.checks import status
 
     st = state(ctx)
