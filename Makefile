@@ -27,8 +27,8 @@ render: $(STAMP)
 # The gates CI runs before the tests (issue 17): lint and format (ruff) and types (mypy --strict),
 # configured in pyproject.toml.
 check: $(STAMP)
-	$(VENV)/bin/ruff check meti_pi tests bench tools
-	$(VENV)/bin/ruff format --check meti_pi tests bench tools
+	$(VENV)/bin/ruff check meti_pi tests bench tools setup.py
+	$(VENV)/bin/ruff format --check meti_pi tests bench tools setup.py
 	$(VENV)/bin/mypy
 
 # What CI runs: everything but the stress tier (unit, slow and integration cases).

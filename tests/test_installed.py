@@ -101,6 +101,31 @@ def test_wheel_holds_every_data_file(wheel: Path) -> None:
     assert not any(n.startswith(("schemas/", "register/", "tests/", "examples/")) for n in names)
 
 
+def test_a_wheel_built_again_in_the_checkout_holds_no_file_deleted_since(
+    source_repo: Path, wheel: Path, tmp_path: Path
+) -> None:
+    # The README's `python -m pip wheel --no-deps -w dist .` (and `pip install .`) build in the
+    # checkout, through build/lib/, which setuptools kept from one build to the next: a module or a
+    # template file deleted since the last build went into the next wheel, and `init` copies every
+    # file of the packaged template into a new register.
+    checkout = tmp_path / "meti-pi"
+    shutil.copytree(source_repo, checkout, ignore=shutil.ignore_patterns(".git", "build", "dist"))
+    gone = {"meti_pi/retired.py": "X = 1\n", "meti_pi/data/register/roles/retired-post.yaml": "id: retired-post\n"}
+    for rel, text in gone.items():
+        (checkout / rel).write_text(text, encoding="utf-8")
+
+    def build(n: int) -> set[str]:
+        out = tmp_path / f"dist{n}"
+        _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, "."], cwd=checkout, env=_clean_env())
+        (built,) = out.glob("meti_pi-*.whl")
+        return set(zipfile.ZipFile(built).namelist())
+
+    assert set(gone) <= build(1)
+    for rel in gone:
+        (checkout / rel).unlink()
+    assert build(2) == set(zipfile.ZipFile(wheel).namelist())
+
+
 @pytest.fixture(scope="session")
 def sdist(source_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The source distribution of the clean snapshot, built as a release is (`python -m build --sdist`,
