@@ -283,27 +283,48 @@ def test_a_skipped_years_inspection_stays_overdue_after_the_year_ends(tmp_path):
     assert _by(due_items(reg, date(2026, 4, 1)), "inspection")[0].overdue
 
 
-def test_earlier_years_are_listed_only_from_the_divisions_first_inspection(tmp_path):
-    # No inspection on record: only this year's (the register cannot tell when this 課等 began).
+def test_earlier_years_are_owed_from_the_registers_first_inspection(tmp_path):
+    # No inspection on record: only this year's (the register cannot tell which years were owed).
     assert [i.ref for i in _by(due_items(_reg(tmp_path, {}), TODAY), "inspection")] == ["inspections/2026/jinji"]
-    # 2023 and 2025 done: 2024 is listed; 2022 (before the first) is not; an ad hoc inspection
-    # (随時) does not stand for the annual one.
+    # The register holds 2023 (another 課等's): from 2023 on, jinji owes every year; an ad hoc
+    # inspection (随時) does not stand for the annual one, and 2022 (before the first) is not asked.
     reg = _reg(
         tmp_path / "b",
         {
-            "inspections/2023/jinji.yaml": _inspection(2023),
+            "divisions/koho.yaml": division("koho", "大臣官房広報室"),
+            "inspections/2023/koho.yaml": _inspection(2023).replace("jinji", "koho"),
             "inspections/2025/jinji.yaml": _inspection(2025),
             "inspections/2024/jinji.adhoc-2024-06-01.yaml": _inspection(2024).replace(
                 "id: jinji", "id: jinji.adhoc-2024-06-01\nad_hoc: true\ninspected_on: 2024-06-01"
             ),
         },
     )
-    assert [i.ref for i in _by(due_items(reg, TODAY), "inspection")] == [
+    assert [i.ref for i in _by(due_items(reg, TODAY), "inspection") if i.division == "jinji"] == [
+        "inspections/2023/jinji",
         "inspections/2024/jinji",
         "inspections/2026/jinji",
     ]
 
 
-def test_an_earlier_years_recorded_inspection_is_history_its_unanswered_items_too(tmp_path):
+def test_a_division_set_up_later_owes_inspections_from_its_year(tmp_path):
+    # 広報室 set up on 2026-04-01 (年度 2026): 年度 2025's inspection, which 人事課 made, is not
+    # owed by it. Set up on 2026-03-31 (年度 2025's last day), it is.
+    def refs(established: str, root):
+        reg = _reg(
+            root,
+            {
+                "divisions/koho.yaml": division("koho", "大臣官房広報室") + f"established_on: {established}\n",
+                "inspections/2025/jinji.yaml": _inspection(2025),
+            },
+        )
+        return [i.ref for i in _by(due_items(reg, TODAY), "inspection") if i.division == "koho"]
+
+    assert refs("2026-04-01", tmp_path / "a") == ["inspections/2026/koho"]
+    assert refs("2026-03-31", tmp_path / "b") == ["inspections/2025/koho", "inspections/2026/koho"]
+
+
+def test_an_earlier_years_inspection_left_unfinished_stays_overdue(tmp_path):
     reg = _reg(tmp_path, {"inspections/2025/jinji.yaml": _inspection(2025, "pending: ['8-3']\n")})
-    assert [i.ref for i in _by(due_items(reg, TODAY), "inspection")] == ["inspections/2026/jinji"]
+    items = _by(due_items(reg, TODAY), "inspection")
+    assert [(i.ref, i.overdue) for i in items] == [("inspections/2025/jinji", True), ("inspections/2026/jinji", False)]
+    assert "2025年度の点検（未回答 1項目）" in items[0].title and items[0].detail == "8-3"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.inspect import checklist as cl
 from meti_pi.notify import facts, notices
 from meti_pi.notify.notices import obsolete_drafts
@@ -187,24 +188,24 @@ def _incidents(reg: Register, today: date, horizon: date) -> list[DueItem]:
 
 
 def _inspections(reg: Register, today: date) -> list[DueItem]:
-    """Each 課等's annual inspection (Art. 41(1)): this year's not done or with items unanswered, and
-    every earlier year's not done since the 課等's first annual inspection on record (a year skipped
-    stays overdue after 4/1; before a 課等's first inspection the register cannot tell when one was
-    owed). An earlier year's inspection on record is history, its unanswered items included (its
-    report and the audit show them): only its absence is listed, found from the keys alone."""
+    """Each 課等's annual inspection (Art. 41(1) 毎年度) not done or with items unanswered: this
+    year's, and every earlier year's since the register's first annual inspection on record (a year
+    skipped or left unfinished stays overdue after its 年度 ends, until it is done); a 課等 set up
+    later (`established_on`) owes them from the year it was set up. Before the register's first
+    inspection it cannot tell which were owed."""
     year = cl.inspection_year_of(today, reg.policy)
-    done: dict[str, set[int]] = {}
+    first = year
     for key in reg.keys_of("inspections"):
         _kind, folder, name = [*key.split("/"), "", ""][:3]
         if folder.isdigit() and name and "." not in name:  # annual (an ad hoc one is <division>.adhoc-<day>)
-            done.setdefault(name, set()).add(int(folder))
-    out = []
+            first = min(first, int(folder))
+    out: list[DueItem | None] = []
     for div in sorted(reg.of_kind("divisions"), key=lambda r: r.id):
-        years = done.get(div.id, set())
-        for y in range(min(years, default=year), year):
-            if y not in years:
-                out.append(_inspection_due(reg, div, y, today))
-        out.append(_inspection_due(reg, div, year, today))
+        since = first
+        established = parse_day(div.data.get("established_on"))
+        if established is not None:
+            since = max(since, cl.inspection_year_of(established, reg.policy))
+        out.extend(_inspection_due(reg, div, y, today) for y in range(min(since, year), year + 1))
     return [item for item in out if item is not None]
 
 
