@@ -3,6 +3,8 @@ articles it missed (4(2), 4(3), 6(3), 26 for 甲 and 乙, 44, 45, the 副総括'
 
 from __future__ import annotations
 
+import json
+
 from test_checklist import TODAY, division, file_rec, incident, keys, load, system
 
 from meti_pi.inspect import checklist as cl
@@ -357,3 +359,35 @@ def test_interactive_ad_hoc_inspection(runner, tmp_path, monkeypatch):
     data = Register.load(root).records["inspections/2026/somu.adhoc-2026-10-02"].data
     assert data["occasion"] == "ad_hoc" and [a["answer"] for a in data["answers"]] == ["yes", "na"]
     assert "inspections/2026/somu" not in Register.load(root).records
+
+
+# -- Art. 41(1) 毎年: the year's inspection covers every incident handled in the year ----------------
+
+
+def _closed_incident(iid: str, div: str, known_on: str, closed_on: str) -> str:
+    data = json.loads(incident(iid, div, known_on, today=TODAY, state="closed"))
+    data["closed_on"] = closed_on
+    return json.dumps(data, ensure_ascii=False)
+
+
+def test_an_incident_closed_in_the_year_is_inspected_in_that_year(tmp_path):
+    # Art. 41(1): each year's inspection covers the 管理及び利用の状況 of that year. An incident known in
+    # 年度 2025 (2026-03-20) and closed in 年度 2026 (2026-05-10) was handled (Arts. 39, 40) in 年度
+    # 2026: its items belong to 2026's checklist, the 副総括's PPC reports (39(5)) included. One
+    # closed before 年度 2026 began (2026-03-31, the year's eve) does not.
+    reg = load(
+        tmp_path,
+        {
+            "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "incidents/INC-2026-SPAN01.yaml": _closed_incident("INC-2026-SPAN01", "jinji", "2026-03-20", "2026-04-01"),
+            "incidents/INC-2026-GONE01.yaml": _closed_incident("INC-2026-GONE01", "jinji", "2026-03-20", "2026-03-31"),
+        },
+    )
+    got = keys(cl.build(reg, "jinji", 2026, TODAY))
+    assert {"39-1@INC-2026-SPAN01", "40-1@INC-2026-SPAN01", "25"} <= got
+    assert not any(k.endswith("@INC-2026-GONE01") for k in got)
+    vice = " ".join(_item(reg, "39-5", "hogo").prefill.evidence)
+    assert "INC-2026-GONE01" not in vice
+    # and 年度 2025, in which both were known, still has both
+    assert {"39-1@INC-2026-SPAN01", "39-1@INC-2026-GONE01"} <= keys(cl.build(reg, "jinji", 2025, TODAY))

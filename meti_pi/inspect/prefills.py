@@ -18,6 +18,7 @@ from meti_pi.inspect.queries import (
     held_during,
     incident_steps,
     kind_ja,
+    open_during,
     open_findings,
     subcontractors,
 )
@@ -451,8 +452,7 @@ def _vice_reports(ctx: Context, item_id: str) -> Prefill | None:
     day = ctx.ref_day.isoformat()
     evidence, faults, pending, seen = [], False, False, False
     for rec in sorted(ctx.reg.of_kind("incidents"), key=lambda r: r.id):
-        known = parse_day(rec.data.get("known_on"))
-        if known is None or known > ctx.end or (rec.data.get("state") != "open" and known < ctx.start):
+        if not open_during(rec.data, ctx.start, ctx.end):
             continue
         a = rec.data.get("assessment") or {}
         grounds = [str(g) for g in (*(a.get("grounds") or ()), *(a.get("carried_grounds") or ()))]
