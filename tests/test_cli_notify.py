@@ -580,6 +580,24 @@ def test_log_appends_events_to_the_ledger(runner, tmp_path):
     assert invoke(runner, root, "validate").exit_code == 0
 
 
+def test_log_refuses_handling_dated_before_the_holding_starts(runner, tmp_path):
+    """Art. 38: the 台帳 records the 利用及び保管等の取扱い of the 保有個人情報等 notified. The 35(1)
+    notice is made in advance (2026-03-18) of the holding (from 2026-04-01): a use on 2026-03-31 is of
+    data the ministry did not yet hold, and was written to the 台帳. The holding's first day is the
+    first a use can be."""
+    root = notified(runner, register(tmp_path), tmp_path)
+    before = git(root, "rev-parse", "HEAD")
+    args = ["log", "F-2026-AAAAAA", "--kind", "use", "--summary", "窓口で閲覧"]
+    result = run(runner, root, *args, "--on", "2026-03-31")
+    assert result.exit_code == 1, result.output
+    assert "holding.start" in result.output and "2026-04-01" in result.output and "Nothing was written" in result.output
+    assert re.search(r"files/F-2026-AAAAAA\.yaml:\d+", result.output)  # at its line
+    assert git(root, "rev-parse", "HEAD") == before
+    assert "events" not in load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")
+    assert run(runner, root, *args, "--on", "2026-04-01").exit_code == 0
+    assert [e["date"] for e in load_yaml(root / "ledger" / "F-2026-AAAAAA.yaml")["events"]] == ["2026-04-01"]
+
+
 def test_log_of_a_file_never_notified_is_refused(runner, tmp_path):
     """Art. 38: the 台帳 is kept of the files notified to the 副総括 (an outside legal review: a 台帳
     entry was made for a file with no notice at all); a drafted notice is not yet one received."""

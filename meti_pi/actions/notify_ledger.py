@@ -10,11 +10,13 @@ from typing import Any
 from meti_pi.actions.notify_drafting import EVENT_ARTICLES, _file_record, _not_after_today
 from meti_pi.actions.transaction import transaction
 from meti_pi.classify import screening
+from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.inspect.provisions import barred_for_my_number
 from meti_pi.notify.recorded import notice_made
 from meti_pi.notify.requirements import decision_for
 from meti_pi.settings import DEFAULT, Settings
+from meti_pi.store.problems import at
 from meti_pi.store.register import Register
 
 
@@ -85,6 +87,22 @@ def log_event(
             f"files/{rec.id} has no Art. 35/36 notice made (submitted or acknowledged): the 台帳 is kept of the "
             "保有個人情報等 the 副総括 was notified of (規程第38条); make the notice first (`meti-pi notify "
             f"{rec.id}`, then `meti-pi notify submit` with the day it was given). Nothing was written."
+        )
+    start = parse_day((rec.data.get("holding") or {}).get("start"))
+    if kind != "other" and start is not None and on < start:
+        # Art. 38: the 台帳 records the handling of 保有個人情報等; before the holding there is none to handle.
+        found = at(
+            rec,
+            ("holding", "start"),
+            "ledger-before-holding",
+            f"the file is held from {start.isoformat()} (holding.start): a {kind} on {on.isoformat()} would be of data "
+            "not yet held",
+        )
+        raise RuleViolation(
+            f"{rec.relpath}: holding.start is {start.isoformat()}; the 台帳 records the handling of the 保有個人情報等 "
+            f"notified (規程第38条), and on {on.isoformat()} the file was not yet held: give the day of the event "
+            "(--on), or correct holding.start if the holding began earlier. Nothing was written.",
+            (found,),
         )
     if (
         kind == "provision"
