@@ -716,8 +716,8 @@ def test_prefill_incident_past_a_deadline(tmp_path):
     )
     p = _prefill(reg, "jinji", "39-3@INC-2026-OPEN01")
     assert p.answer == "no"
-    assert any("期限" in e and "を経過して未了" in e for e in p.evidence)
-    assert any("確報" in e for e in p.evidence)
+    assert any("調査結果の報告" in e and "を経過して未了" in e for e in p.evidence)
+    assert not any("確報" in e for e in p.evidence)  # the 副総括's (39(5)): the office's item 39-5
     first = _prefill(reg, "jinji", "39-1@INC-2026-OPEN01")
     assert first.answer == "no" and "管理者への報告" in first.evidence[0]
 

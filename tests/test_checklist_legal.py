@@ -289,11 +289,13 @@ def test_ad_hoc_needs_answers_and_a_day_in_the_year(runner, tmp_path):
 
 
 def test_a_passed_preliminary_target_is_not_a_fault(tmp_path):
-    # Known 2026-11-20: 速報の目安 11/24 passed on 11/26, 確報 due 12/21 (not yet).
+    # Known 2026-11-20: 速報の目安 11/24 passed on 11/26, 確報 due 12/21 (not yet). The PPC reports
+    # are the 副総括's (39(5)), asked of the office (39-5); the 管理者's 39(3) report was made.
     facts = {"principals": 150, "sensitive": False, "financial": False, "malicious": False}
     reg = load(
         tmp_path,
         {
+            "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),
             "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
             "incidents/INC-2026-OPEN01.yaml": incident(
                 "INC-2026-OPEN01",
@@ -310,9 +312,10 @@ def test_a_passed_preliminary_target_is_not_a_fault(tmp_path):
             ),
         },
     )
-    p = _item(reg, "39-3@INC-2026-OPEN01").prefill
+    p = _item(reg, "39-5", "hogo").prefill
     assert p.answer is None
-    assert any("目安 2026-11-24 を経過して未了" in e for e in p.evidence)
+    assert any("速報: 未了（目安 2026-11-24）" in e for e in p.evidence)
+    assert _item(reg, "39-3@INC-2026-OPEN01").prefill.answer == "yes"
 
 
 def test_vice_office_counts_an_incident_under_both_paragraphs_where_both_apply(tmp_path):
@@ -391,3 +394,30 @@ def test_an_incident_closed_in_the_year_is_inspected_in_that_year(tmp_path):
     assert "INC-2026-GONE01" not in vice
     # and 年度 2025, in which both were known, still has both
     assert {"39-1@INC-2026-SPAN01", "39-1@INC-2026-GONE01"} <= keys(cl.build(reg, "jinji", 2025, TODAY))
+
+
+def test_39_3_asks_the_managers_report_not_the_vice_ppc_report(tmp_path):
+    # Art. 39(3): the 管理者 investigates and reports the result to the 総括 and 副総括 速やかに; the
+    # report to the PPC is the 副総括's (39(5), 39(6)), asked of the 副総括's own office (39-5, 39-6).
+    # The 管理者 reported on 2026-10-02 (in time); the 確報, due 2026-10-30, is not made by 11/26:
+    # the division's 39-3 said 否 for it, a finding under 第39条第3項 charged to the 管理者.
+    facts = {"principals": 150, "sensitive": False, "financial": False, "malicious": False}
+    done = [{"event": step, "on": "2026-10-01"} for step in ("report-to-manager", "report-to-vice", "containment")] + [
+        {"event": "investigation-report", "on": "2026-10-02"}
+    ]
+    reg = load(
+        tmp_path,
+        {
+            "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "incidents/INC-2026-OPEN01.yaml": incident(
+                "INC-2026-OPEN01", "jinji", "2026-10-01", today=TODAY, facts=facts, events=done
+            ),
+        },
+    )
+    item = _item(reg, "39-3@INC-2026-OPEN01")
+    assert item.prefill.answer == "yes", item.prefill
+    assert not any("確報" in e or "速報" in e for e in item.prefill.evidence)
+    assert "個人情報保護委員会" not in item.question
+    vice = _item(reg, "39-5", "hogo").prefill
+    assert vice.answer == "no" and any("確報" in e and "を経過して未了" in e for e in vice.evidence)

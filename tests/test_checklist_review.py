@@ -15,7 +15,7 @@ from meti_pi.inspect.provisions import COVERED, EXCLUDED, UNKNOWN, coverage
 
 
 def test_catalogue_version_bumped():
-    assert cl.load_catalogue().version == "2026.3"
+    assert cl.load_catalogue().version == "2026.4"
 
 
 # -- 8-2: 「情報システムの管理に関する事務に従事する職員」 include the 機器管理課等 (乙) --------------------

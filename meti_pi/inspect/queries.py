@@ -460,7 +460,8 @@ def annual_confirmation_due(reg: Register, rec: Record, *, on: date) -> tuple[da
 INCIDENT_STEPS: dict[str, tuple[str, ...]] = {
     "39-1": ("report-to-manager",),
     "39-2": ("report-to-vice", "containment"),
-    "39-3": ("investigation-report", "preliminary-report", "final-report"),
+    # 39(3) is the 管理者's investigation report; the PPC reports are the 副総括's (39(5)/(6): VICE_REPORTS)
+    "39-3": ("investigation-report",),
     "39-4": ("publication", "principal-notice"),
     "40-1": ("cause-and-measures",),
     "40-2": ("measures-publication",),
