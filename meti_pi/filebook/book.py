@@ -7,7 +7,7 @@ Which files are listed (legal brief §1.8, §9.6):
   本人 than `thresholds.filebook_min_principals` (74(2)(9), 1,000); a claimed 74-2-9 excludes
   only when the stated count is below it. 74-2-11 (manual file)
   does NOT exclude: paper files with 1,000+ 本人 are listed although no Art. 35 notice covers
-  them. An unknown count (null) is listed unless 74-2-9 is claimed;
+  them. An unknown count (null) is listed, a 74-2-9 claim or not (validate: exclusion-refused);
 - not files withheld whole under 75(3) (`filebook_withheld.whole_file`, or an exclusion
   `75-3` with no `filebook_withheld` saying what is withheld: read as the whole file);
 - and, where meti_pi.classify.classification is present, only files its decision also lists (both
