@@ -1,7 +1,8 @@
 """incremental.READS (the kinds each check reads, declared by hand) holds what the checks really
 read (issue 18 items 2 and 3): each check runs over a register that records every kind it looks at,
 the whole register and focused on a few records (the re-check's own branches), and may look at
-none but those declared."""
+none but those declared. fields_read.FIELDS (the fields of a kind a check reads: UNREAD_FIELDS)
+likewise, over records that note every field read."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from conftest import make_register
 
+from meti_pi.checks import fields_read as fields_read_mod
 from meti_pi.checks import incremental
 from meti_pi.checks import validate as V
 from meti_pi.errors import Problem
@@ -154,6 +156,20 @@ AUDITS = {
             role: staff
             division: chusho-gijutsu
     """,
+    # an auditor of another division who heads the audited one by post (its manager_post)
+    "audits/AUD-3.yaml": """
+        schema_version: 1
+        id: AUD-3
+        kind: regular
+        title: 定期監査
+        started_on: 2026-08-01
+        scope:
+          divisions: [boeki-kanri]
+        auditors:
+          - post: 貿易経済協力局貿易管理課長
+            role: staff
+            division: kanbo-jinji
+    """,
 }
 
 
@@ -254,3 +270,129 @@ def test_every_check_has_a_scope_or_declares_what_it_reads() -> None:
         if incremental.SCOPES.get(name) is not None:
             assert incremental.scope_of(check) == incremental.SCOPES[name], name
         assert incremental.reads_of(check) == incremental.READS.get(name), name
+
+
+# -- UNREAD_FIELDS: the fields of a kind each check reads (fields_read.FIELDS)
+
+
+class _Fields(dict):  # type: ignore[type-arg]
+    """A record's data that notes each top-level field read, by the record's kind (EVERYTHING: all
+    of them at once: values, items, a comparison, a copy, its text). Its keys alone (iterating them,
+    `len`) are not noted: an edit UNREAD_FIELDS takes keeps them, in their order."""
+
+    kind: str
+    seen: set[tuple[str, str]]
+
+    def _note(self, field: Any) -> None:
+        self.seen.add((self.kind, str(field)))
+
+    def __getitem__(self, key: Any) -> Any:
+        self._note(key)
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._note(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._note(key)
+        return super().__contains__(key)
+
+    def values(self) -> Any:
+        self._note(EVERYTHING)
+        return super().values()
+
+    def items(self) -> Any:
+        self._note(EVERYTHING)
+        return super().items()
+
+    def __eq__(self, other: object) -> bool:
+        self._note(EVERYTHING)
+        return super().__eq__(other)
+
+    def __ne__(self, other: object) -> bool:
+        self._note(EVERYTHING)
+        return super().__ne__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def copy(self) -> Any:
+        self._note(EVERYTHING)
+        return super().copy()
+
+    def __repr__(self) -> str:
+        self._note(EVERYTHING)
+        return super().__repr__()
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        self._note(EVERYTHING)
+        return super().__reduce_ex__(protocol)
+
+
+def fields_read(reg: Register, check: Any, focus: frozenset[str] | None = None) -> set[tuple[str, str]]:
+    """(kind, field) of every top-level field `check` reads of a record, over `reg` (focused on `focus`)."""
+    from meti_pi.store.register import Record
+
+    seen: set[tuple[str, str]] = set()
+    records = {}
+    for key, rec in dict.items(reg.records):  # type: ignore[arg-type]
+        data = rec.data
+        if isinstance(data, dict):
+            data = _Fields(data)
+            data.kind, data.seen = rec.kind, seen
+        records[key] = Record(rec.kind, rec.id, rec.relpath, rec.path, data, rec.text)
+    bad = frozenset(p.path for p in V.schema_problems(reg))
+    list(check(Register(reg.root, records, reg.singletons, [], bad, focus=focus, settings=reg.settings), TODAY))
+    return seen
+
+
+@pytest.mark.parametrize("name", sorted(fields_read_mod.FIELDS))
+def test_a_check_reads_only_the_fields_declared(example: Register, name: str) -> None:
+    """Whole and focused on each kind's records: no field of a declared kind but those declared."""
+    declared = fields_read_mod.FIELDS[name]
+    looked = set()
+    for label, focus in [("the whole register", None), *focuses(example)]:
+        for kind, field in fields_read(example, getattr(V, name), focus):
+            if kind in declared:
+                assert field in declared[kind], f"{name} over {label} reads {kind}.{field}: add it to FIELDS"
+                looked.add(kind)
+    assert looked == set(declared), (
+        f"{name} read no field of {sorted(set(declared) - looked)}: the recording is not what it reads"
+    )
+
+
+def test_the_recording_catches_a_field_not_declared(example: Register) -> None:
+    """The guard itself: a check reading a 課等's name, or every field of it at once, is caught."""
+
+    def named(reg: Register, today: date) -> Iterator[Problem]:
+        yield from V.check_contacts(reg, today)
+        for div in reg.of_kind("divisions"):
+            div.data.get("name")
+
+    def copied(reg: Register, today: date) -> Iterator[Problem]:
+        yield from V.check_contacts(reg, today)
+        dict(reg.of_kind("divisions")[0].data.items())
+
+    assert ("divisions", "name") in fields_read(example, named)
+    assert ("divisions", EVERYTHING) in fields_read(example, copied)
+    assert ("divisions", "name") not in fields_read(example, V.check_contacts)
+
+
+def test_the_fields_check_references_reads_are_the_references() -> None:
+    """check_references walks a record's reference fields (refs.REFERENCES), and no other."""
+    from meti_pi.store import refs
+
+    for kind, fields in fields_read_mod.FIELDS["check_references"].items():
+        assert fields == {path[0] for k, path, _ in refs.REFERENCES if k == kind}, kind
+
+
+def test_every_declared_check_is_one_of_validates() -> None:
+    names = {c.__qualname__ for c in V.CHECKS}
+    for name, by_kind in fields_read_mod.FIELDS.items():
+        assert name in names, name
+        check = getattr(V, name)
+        assert incremental.fields_of(check) == by_kind, name
+        read = incremental.reads_of(check)
+        assert read is None or set(by_kind) <= read, name  # a kind it reads at all

@@ -542,3 +542,116 @@ def test_a_file_edit_reads_the_notices_within_reach_together(
         apply(root, undo)
         validated(root, monkeypatch)
     assert most >= 2  # an edit whose reach holds the notices of several files (read file by file: 2 reads)
+
+
+@pytest.fixture
+def audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Spy]:
+    """The example with audits, one of them by an auditor who heads the audited 課等 by post."""
+    from test_incremental_reads import AUDITS
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("METI_PI_NO_CACHE", raising=False)
+    monkeypatch.setattr(incremental, "MAX_SHARE", 1.0)
+    monkeypatch.setattr(validate_work, "MAX_SHARE", 1.0)
+    return make_register(tmp_path, AUDITS, example=True), Spy(monkeypatch)
+
+
+def _division_edits(root: Path) -> list[tuple[str, dict[str, str | None], dict[str, str | None], bool]]:
+    """(label, a state validated first, an edit of a 課等, whether the edit changes the problems):
+    fields the checks FIELDS lists read (a post heading an audited 課等, the 問合せ先 an open
+    incident prints) and do not read (the name), and a record one of them has a problem about."""
+    reg = Register.load(root, settings=NO_CACHE)
+    boeki, kaikei = reg.records["divisions/boeki-kanri"], reg.records["divisions/kanbo-kaikei"]
+    kanto = reg.records["divisions/kanto-chusho"]
+    # a contact with no phone: the same fields, a value changed (a field removed is no edit UNREAD_FIELDS takes)
+    unphoned = text({**kaikei.data, "contact": {"email": "kaikei@meti.invalid"}})
+    other_head = {boeki.relpath: text({**boeki.data, "manager_post": "別の課長"})}
+    return [
+        # the 別表 names it: its systems' 甲 is matched no more (check_unassigned_duties reads names)
+        ("a 課等 audited by its head renamed", {}, {boeki.relpath: text({**boeki.data, "name": "改名課"})}, True),
+        ("the audited 課等 headed otherwise", {}, other_head, True),
+        (
+            "the auditor made a 副 of the audited 課等",
+            other_head,
+            {
+                boeki.relpath: text(
+                    {**boeki.data, "manager_post": "別の課長", "deputy_manager_posts": ["貿易経済協力局貿易管理課長"]}
+                )
+            },
+            True,
+        ),
+        ("the incident's 課等 left without a contact phone", {}, {kaikei.relpath: unphoned}, True),
+        # its data kept, its lines moved: the warning about it is placed anew
+        (
+            "a comment above a 課等 warned of its contact",
+            {kaikei.relpath: unphoned},
+            {kaikei.relpath: "# 注記\n" + unphoned},
+            True,
+        ),
+        # a reference changed (to a bureau with no record): check_references reads it
+        (
+            "a 課等's bureau changed",
+            {"bureaus/R9.yaml": None},
+            {kanto.relpath: text({**kanto.data, "bureau": "R9"})},
+            True,
+        ),
+    ]
+
+
+def test_a_division_edit_re_checks_what_reads_the_fields_it_changed(
+    audited: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """UNREAD_FIELDS (checks/fields_read): after each edit the result equals a full validation, the
+    edits of a field a check reads changing its problems."""
+    root, spy = audited
+    first, full = validated(root, monkeypatch)
+    assert first == full
+    for label, state, edit, differs in _division_edits(root):
+        undo_state = apply(root, state)
+        before, full = validated(root, monkeypatch)
+        assert before == full, f"before: {label}"
+        undo = apply(root, edit)
+        cached, full = validated(root, monkeypatch)
+        assert cached == full, f"after: {label}"
+        assert (cached != before) == differs, label
+        apply(root, undo)
+        apply(root, undo_state)
+    assert spy.full == 1
+
+
+def test_a_division_renamed_runs_no_check_that_reads_no_name(
+    audited: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 課等 renamed on the work tree: check_inspections (its posts), check_contacts (its contact),
+    check_references (its bureau) and check_consistency (its org) keep the base's problems (they ran
+    again: 0.26 s of the 1.74 s validate after a rename at 100,000 records); the checks that print or
+    match a 課等's name run. Its posts changed: check_inspections runs."""
+    root, spy = audited
+    ran: list[str] = []
+    real = validate_work.recheck_all
+
+    def spied(checks: Any, *rest: Any) -> Any:
+        def wrap(check: Any) -> Any:
+            def run(reg: Any, today: date) -> Any:
+                ran.append(check.__qualname__)
+                return check(reg, today)
+
+            run.__module__, run.__qualname__ = check.__module__, check.__qualname__
+            return run
+
+        return real([wrap(c) for c in checks], *rest)
+
+    monkeypatch.setattr(validate_work, "recheck_all", spied)
+    validated(root, monkeypatch)
+    path = root / "divisions" / "boeki-kanri.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("\nname: ", "\nname: 新", 1), encoding="utf-8")
+    cached, full = validated(root, monkeypatch)
+    assert cached == full and spy.work == 1
+    assert not {"check_inspections", "check_contacts", "check_references", "check_consistency"} & set(ran)
+    assert {"check_filebook", "check_beppyo", "check_unassigned_duties", "check_personal_data"} <= set(ran)
+    ran.clear()
+    path.write_text(original.replace("\nmanager_post: ", "\nmanager_post: 新", 1), encoding="utf-8")
+    cached, full = validated(root, monkeypatch)
+    assert cached == full and spy.work == 2
+    assert "check_inspections" in ran and "check_contacts" not in ran

@@ -25,10 +25,12 @@ byte over a matrix of edits.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from meti_pi.checks import fields_read
+from meti_pi.checks.fields_read import same
 from meti_pi.errors import LazyProblem, Problem
 from meti_pi.store import refs
 from meti_pi.store.kinds import KINDS
@@ -369,17 +371,21 @@ def recheck_all(
     clean: Register,
     today: date,
     count: int,
+    edits: Mapping[str, frozenset[str]] | None = None,
 ) -> list[list[Problem]] | None:
     """Each check's problems after the change to `keys` (files `changed`), from the base's `found`.
-    A check that reads none of the kinds that changed (READS) keeps the base's problems; a check of
-    the whole register runs again otherwise; a scoped check re-checks the reach of the changed
-    records of the kinds it reads (the others it never looks at cannot alter what it finds)."""
+    A check that reads none of the kinds that changed (READS), nor any field an edit changed
+    (`edits`: key -> the fields changed, fields_read.UNREAD_FIELDS), keeps the base's problems; a
+    check of the whole register runs again otherwise; a scoped check re-checks the reach of the
+    changed records it reads (the others it never looks at cannot alter what it finds)."""
     lines = _known_lines(found, changed)
     out: list[list[Problem]] = []
     reach: dict[tuple[int, frozenset[str]], set[str]] = {}
     for check, old in zip(checks, found):
         scope, read = scope_of(check), reads_of(check)
         relevant = keys if read is None else {k for k in keys if k.split("/", 1)[0] in read}
+        if edits and relevant:
+            relevant = relevant - fields_read.unread(fields_of(check), relevant, edits, old)
         if not relevant:
             out.append([Problem(*p) for p in old])
             continue
@@ -490,6 +496,13 @@ READS: dict[str, frozenset[str]] = {
 }
 
 
+def fields_of(check: Callable[..., Any]) -> Mapping[str, frozenset[str]]:
+    """The fields a check reads, by kind (fields_read.FIELDS; a kind absent: every field)."""
+    if getattr(check, "__module__", "") not in CHECK_MODULES:
+        return {}
+    return fields_read.declared(getattr(check, "__qualname__", ""))
+
+
 def reads_of(check: Callable[..., Any]) -> frozenset[str] | None:
     """The kinds a check reads (None: unknown, it is run again after any change within its reach)."""
     if getattr(check, "__module__", "") not in CHECK_MODULES:
@@ -545,17 +558,6 @@ def data_kept(before: Register, after: Register, changed: Iterable[str]) -> bool
         if not rel.endswith(".yaml") or rel.split("/", 1)[0] not in KINDS:
             return False
         old, new = before.records.get(rel[: -len(".yaml")]), after.records.get(rel[: -len(".yaml")])
-        if old is None or new is None or old.relpath != rel or new.relpath != rel or not _same(old.data, new.data):
+        if old is None or new is None or old.relpath != rel or new.relpath != rel or not same(old.data, new.data):
             return False
     return True
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal, and of the same types throughout (1 == 1.0 == True, which a check may tell apart)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return len(a) == len(b) and all(map(_same, a, b))
-    return bool(a == b)

@@ -15,11 +15,13 @@ a change reaching too much) returns None: validate_register then reads the regis
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi.checks import fields_read
 from meti_pi.checks.incremental import (
     MAX_SHARE,
     RefIndex,
@@ -84,14 +86,17 @@ def validate_work(
     )
     fresh_schema = [Problem(rel, *p) for rel in now for p in records.schema.get(rel, ())]
     schemap = sorted([*(Problem(*p) for p in base["schemap"] if p[0] not in changed), *fresh_schema], key=_schema_order)
-    parts = _checks(reg, base, keys, changed, today, checks, count)
+    before = _base_ids(base, changed)
+    dropped = set(base.get("dropped") or ())
+    edits = fields_read.edits(wt.view, {r: c for r, c in before.items() if r not in dropped}, now, ids, records)
+    parts = _checks(reg, base, keys, changed, today, checks, count, edits)
     if parts is None:
         return None
     problems = [*loadp, *schemap, *(p for part in parts for p in part)]
     if changed:
         _save(wt, base, ids, keys, today, checks, parts, loadp, schemap, norec, records.made)
     # also drops what the work tree's files held at the last read and no longer do (Store.work_keys)
-    wt.flush({rel: cid for rel, cid in _base_ids(base).items() if rel in changed})
+    wt.flush(before)
     return problems, count, loadp
 
 
@@ -99,8 +104,17 @@ def _read_usable(base: Any) -> bool:
     return all(isinstance(base.get(k), tuple) for k in ("loadp", "schemap", "norec"))
 
 
-def _base_ids(base: dict[str, Any]) -> dict[str, str]:
-    return dict(zip(base["rels"].split("\n"), base["ids"].split("\n")))
+def _base_ids(base: dict[str, Any], rels: set[str]) -> dict[str, str]:
+    """relpath -> the base's content id of each of `rels` it lists (its files are listed sorted)."""
+    if not rels:
+        return {}  # nothing changed: the base's 100,000 names are not split for nothing
+    names, cids = base["rels"].split("\n"), base["ids"].split("\n")
+    out = {}
+    for rel in rels:
+        i = bisect_left(names, rel)
+        if i < len(names) and names[i] == rel and i < len(cids):
+            out[rel] = cids[i]
+    return out
 
 
 def _checks(
@@ -111,8 +125,10 @@ def _checks(
     today: date,
     checks: Sequence[Callable[..., Any]],
     count: int,
+    edits: dict[str, frozenset[str]],
 ) -> list[list[Problem]] | None:
-    """Each check's problems: the base's, re-checked where the change reaches."""
+    """Each check's problems: the base's, re-checked where the change reaches (`edits`: the fields
+    each edited record changed, fields_read.UNREAD_FIELDS)."""
     if not keys:
         return [[Problem(*p) for p in part] for part in base["found"]]
     clean = reg.checked(lazy.SchemaFailures(reg.records))
@@ -123,7 +139,7 @@ def _checks(
     graph = _BaseGraph(reg, base, keys)
     if isinstance(reg.records, WorkRecords):  # who names what, without reading every record of a kind
         reg.records.names = graph
-    return recheck_all(checks, base["found"], graph, keys, changed, clean, today, count)
+    return recheck_all(checks, base["found"], graph, keys, changed, clean, today, count, edits)
 
 
 def _save(
