@@ -112,11 +112,12 @@ def store_base(
     found: Sequence[Sequence[Problem]],
     read: tuple[Sequence[Problem], Sequence[Problem]],
     norec: set[str],
+    listing: Listing | None = None,
 ) -> None:
     """Write the base: every file's content id, the references (`graph`), each check's problems
-    (`found`), the read faults and schema problems (`read`), the files that are no record."""
-    rels = sorted(ids)
-    names = "\n".join(rels)
+    (`found`), the read faults and schema problems (`read`), the files that are no record
+    (`listing`: listed(ids), when the caller has it)."""
+    rels, names, cids_text = listing if listing is not None else listed(ids)
     # A separator inside a name (a file or a reference named with a line break...) would misplace
     # the rest: no base then (the next validate checks the whole way).
     if graph is None or names.count("\n") != max(len(rels) - 1, 0):
@@ -126,7 +127,7 @@ def store_base(
         "today": today.isoformat(),
         "checks": tuple(name_of(c) for c in checks),
         "rels": names,
-        "ids": "\n".join(ids[r] for r in rels),
+        "ids": cids_text,
         **graph.stored(),
     }
     stored = tuple(tuple(p.fields() for p in part) for part in found)
@@ -158,18 +159,27 @@ def _usable(base: Any, today: date, names: tuple[str, ...]) -> bool:
     )
 
 
-def changed_files(base: dict[str, Any], now: dict[str, str]) -> set[str] | None:
-    """The files whose content id differs from the base's (added and deleted ones included)."""
-    rels = sorted(now)
-    cids = "\n".join(now[r] for r in rels)
-    if base["rels"] == "\n".join(rels):
+# (the paths sorted, then one a line, and their content ids one a line): the base's form of the files.
+Listing = tuple[list[str], str, str]
+
+
+def listed(ids: dict[str, str]) -> Listing:
+    """The files `ids` (relpath -> content id) as the base lists them: sorted by path, one a line."""
+    rels = sorted(ids)
+    return rels, "\n".join(rels), "\n".join([ids[r] for r in rels])
+
+
+def changed_files(base: dict[str, Any], now: dict[str, str], listing: Listing | None = None) -> set[str] | None:
+    """The files whose content id differs from the base's (added and deleted ones included);
+    `listing`: listed(now), when the caller has it (and keeps it for store_base)."""
+    rels, names, cids = listing if listing is not None else listed(now)
+    if base["rels"] == names:
         if base["ids"] == cids:
             return set()
         old_cids = base["ids"].split("\n")
-        new_cids = cids.split("\n")
         if len(old_cids) != len(rels):
             return None
-        return {rel for rel, a, b in zip(rels, old_cids, new_cids) if a != b}
+        return {rel for rel, a, b in zip(rels, old_cids, map(now.__getitem__, rels)) if a != b}
     old = dict(zip(base["rels"].split("\n"), base["ids"].split("\n")))
     return {rel for rel in old.keys() | now.keys() if old.get(rel) != now.get(rel)}
 

@@ -24,10 +24,12 @@ from typing import Any
 from meti_pi.checks import fields_read
 from meti_pi.checks.incremental import (
     MAX_SHARE,
+    Listing,
     RefIndex,
     _BaseGraph,
     _usable,
     changed_files,
+    listed,
     name_of,
     recheck_all,
     sorted_by_path,
@@ -61,7 +63,8 @@ def validate_work(
     if wt is None:
         return None
     ids = wt.ids()
-    changed = changed_files(base, ids)
+    listing = listed(ids)
+    changed = changed_files(base, ids, listing)
     if changed is None:
         return None
     changed |= set(base.get("dropped") or ())
@@ -94,7 +97,7 @@ def validate_work(
         return None
     problems = [*loadp, *schemap, *(p for part in parts for p in part)]
     if changed:
-        _save(wt, base, ids, keys, today, checks, parts, loadp, schemap, norec, records.made)
+        _save(wt, base, (ids, listing), keys, today, checks, parts, loadp, schemap, norec, records.made)
     # also drops what the work tree's files held at the last read and no longer do (Store.work_keys)
     wt.flush(before)
     return problems, count, loadp
@@ -145,7 +148,7 @@ def _checks(
 def _save(
     wt: WorkTree,
     base: dict[str, Any],
-    ids: dict[str, str],
+    files: tuple[dict[str, str], Listing],
     keys: set[str],
     today: date,
     checks: Sequence[Callable[..., Any]],
@@ -162,4 +165,5 @@ def _save(
         now[key] = refs.targets_of(rec) if rec is not None else ()
     old = RefIndex.of(base)
     graph = old.updated(now) if old is not None else None
-    store_base(wt.view.store, ids, graph, today, checks, parts, (loadp, schemap), norec)
+    ids, listing = files
+    store_base(wt.view.store, ids, graph, today, checks, parts, (loadp, schemap), norec, listing)

@@ -25,7 +25,8 @@ register's file-size limit, so that the fault reads as Register.load words it).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,19 @@ class WorkTree:
         str, Any
     ]  # relpath -> outcome (register._read_one) of the files HEAD does not hold as they are; None: deleted
     view: cache.View
+    _ids: dict[str, str] | None = field(default=None, repr=False)
 
     def ids(self) -> dict[str, str]:
-        """relpath -> content id of every file (what Register.load's view.ids holds)."""
-        held, overlay = self.held, self.overlay
-        out = {rel: held[rel] for rel in self.rels if rel not in overlay}
-        out.update((rel, outcome[0]) for rel, outcome in overlay.items() if outcome is not None)
-        return out
+        """relpath -> content id of every file (what Register.load's view.ids holds), in path order.
+        Made once (a WorkTree does not change): validate asks it, and its flush again."""
+        if self._ids is None:
+            # HEAD's id of each file (a file HEAD holds not as it is: "", its own id set below)
+            out = dict(zip(self.rels, map(self.held.get, self.rels, repeat(""))))
+            for rel, outcome in self.overlay.items():
+                if outcome is not None:
+                    out[rel] = outcome[0]
+            self._ids = out
+        return self._ids
 
     def overlay_problems(self) -> list[Any]:
         """The load problems of the files read from the work tree (a FIFO named *.yaml is one): only
