@@ -191,3 +191,67 @@ def test_the_report_speaks_as_of_its_date(runner, tmp_path: Path) -> None:
     assert "令和８年１１月２０日" in md.splitlines()[0]
     assert "是正完了" not in md and "状況：是正中" in md
     assert "うち是正が完了していないものは１件" in md
+
+
+def _audited_by_post(runner, tmp_path: Path) -> tuple[Path, str]:
+    """jinji and somu audited by jinji's own 課長 (a member of kaikei: not independent by post, Art.
+    42(2)), 監察官 of jinji (in the scope) and 係長 of somu; somu's record then removed by hand (its
+    scope entry and 係長's division left dangling: errors)."""
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/kaikei.yaml": division("kaikei", "大臣官房会計課"),
+            "divisions/somu.yaml": division("somu", "大臣官房総務課"),
+            "divisions/kokusai.yaml": division("kokusai", "大臣官房国際課"),
+        },
+    )
+    new = invoke(
+        runner, root, "audit", "new", "--title", "監査", "--division", "jinji", "--division", "somu",
+        "--started-on", "2026-10-01", "--auditor", "大臣官房人事課長@kaikei", "--auditor", "監察官@jinji",
+        "--auditor", "係長@somu", "--json",
+    )  # fmt: skip
+    assert new.exit_code == 0, new.output
+    return root, json.loads(new.stdout)["id"]
+
+
+def test_the_write_path_checks_audits_for_their_errors_alone(runner, tmp_path: Path) -> None:
+    """AUDIT_ERRORS_ONLY: the write path's audit check (ERROR_CHECKS) reports exactly check_audits'
+    errors, in its order, and none of its warnings."""
+    from meti_pi.inspect import inspection_checks as ic
+
+    root, _ = _audited_by_post(runner, tmp_path)
+    (root / "divisions" / "somu.yaml").unlink()
+    reg = Register.load(root)
+    full = ic.check_audits(reg, date(2026, 11, 26))
+    assert {p.code for p in full if p.severity == "warning"} == {"auditor-not-independent"}
+    independence = [p.key for p in full if p.code == "auditor-not-independent"]
+    assert independence == ["$.auditors[1].post", "$.auditors[2].division", "$.auditors[3].division"]
+    errors = [p for p in full if p.severity == "error"]
+    assert [(p.code, p.key) for p in errors] == [
+        ("dangling-ref", "$.scope.divisions[1]"),
+        ("dangling-ref", "$.auditors[3].division"),
+    ]
+    assert ic.check_audit_errors(reg, date(2026, 11, 26)) == errors
+    assert ic.check_audits in ic.CHECKS and ic.check_audit_errors in ic.ERROR_CHECKS
+
+
+def test_a_write_reads_the_audited_divisions_not_every_division(runner, tmp_path: Path) -> None:
+    """AUDIT_ERRORS_ONLY: a change to a division an audit names brings the audit into the write's
+    focus; its check read every division of the register for the auditor-independence warning
+    (whose post heads which division), a warning the write drops (kokusai, named by no one, was read)."""
+    from meti_pi.checks.validate import ERROR_CHECKS, focus_of, focused_errors
+    from meti_pi.inspect import inspection_checks as ic
+    from meti_pi.store.register import tree_of
+
+    root, aid = _audited_by_post(runner, tmp_path)
+    text = (root / "divisions" / "jinji.yaml").read_text(encoding="utf-8")
+    change = {"divisions/jinji.yaml": text + "notes: 係の再編\n"}
+    reg = Register.load(root, overlay=change, at=tree_of(root, "HEAD"))
+    focus = focus_of(reg, change)
+    assert focus is not None and f"audits/{aid}" in focus
+    assert focused_errors(reg, date(2026, 11, 26), focus, checks=ERROR_CHECKS) == []
+    assert reg.records.made.get("divisions/kokusai.yaml") is None  # not read
+    # the whole audit check (validate's) reads it: what the write path no longer does
+    assert ic.check_audits(reg.checked(frozenset(), focus), date(2026, 11, 26))
+    assert reg.records.made.get("divisions/kokusai.yaml") is not None

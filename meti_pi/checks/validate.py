@@ -456,7 +456,8 @@ def check_inspections(reg: Register, today: date) -> Iterator[Problem]:
 
 
 def check_inspection_errors(reg: Register, today: date) -> Iterator[Problem]:
-    """check_inspections without its rule findings (overdue corrective actions: warnings only)."""
+    """check_inspections without its rule findings (overdue corrective actions: warnings only) and
+    without the audits' warnings (inspection_checks.check_audit_errors, AUDIT_ERRORS_ONLY)."""
     from meti_pi.inspect.inspection_checks import ERROR_CHECKS as INSPECTION_ERROR_CHECKS
 
     for check in INSPECTION_ERROR_CHECKS:
