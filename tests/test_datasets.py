@@ -252,7 +252,13 @@ def test_jsonl_values_as_text_and_growing_keys(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "word"), [('{"a": "' + SECRET + '"', "not valid JSON"), ('["' + SECRET + '"]', "JSON object")]
+    ("line", "word"),
+    [
+        ('{"a": "' + SECRET + '"', "not valid JSON"),
+        ('["' + SECRET + '"]', "JSON object"),
+        # more digits than Python turns into an int (4,300): json.loads raises a plain ValueError
+        ('{"a": ' + "9" * 5000 + "}", "more than 4,300 digits"),
+    ],
 )
 def test_jsonl_bad_line(tmp_path: Path, line: str, word: str) -> None:
     path = tmp_path / "b.jsonl"

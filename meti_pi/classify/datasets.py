@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import stat
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -361,6 +362,11 @@ def _jsonl_row(line: str, line_no: int, path: Path, index: dict[str, int], table
         members = dict(json_members(obj, "")) if isinstance(obj, dict) else None
     except (json.JSONDecodeError, RecursionError):
         raise UsageError(f"{path}:{line_no}: not valid JSON; each line must be one JSON object") from None
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise UsageError(
+            f"{path}:{line_no}: a number of more than {sys.get_int_max_str_digits():,} digits; "
+            "no record of a person holds one: check the file, or write the number as a string"
+        ) from None
     if members is None:
         raise UsageError(f"{path}:{line_no}: a JSON object ({{...}}) expected on each line")
     row = [""] * len(index)
