@@ -629,3 +629,37 @@ def test_a_column_headed_my_number_whose_values_excel_spoilt_is_said(tmp_path: P
     doc = json.loads(run("classify", str(write_csv(tmp_path / "good.csv", good)), "--json").stdout)
     assert doc["specific_personal_information"] is True
     assert not [r for r in doc["reasons"] if r["rule"] == "scan-note" and "見出しは" in r["text"]]
+
+
+def test_a_dataset_behind_a_folder_it_may_not_enter_is_a_usage_error(tmp_path: Path, monkeypatch) -> None:
+    """A folder without search permission (chmod 000, as a non-root user finds it): every stat of
+    the file inside fails with EACCES. It was an internal error (exit 3) from the progress check's
+    Path.is_file; root, as the tests may run, enters any folder, so the refusal is simulated."""
+    import errno
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    path = locked / "staff.csv"
+    path.write_text("氏名\n秘匿太郎\n", encoding="utf-8")
+    real_stat = Path.stat
+
+    def stat(self: Path, *args: object, **kwargs: object):
+        if self.parent == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    result = run("classify", str(path), "--json")
+    assert result.exit_code == 2, result.output
+    assert f"{path}: cannot read the dataset (Permission denied)" in result.stderr
+    assert json.loads(result.stdout)["exit_code"] == 2
+    assert "秘匿太郎" not in result.output
+
+
+def test_a_folder_given_as_the_dataset_is_called_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "staff.csv"
+    folder.mkdir()
+    result = run("classify", str(folder))
+    assert result.exit_code == 2
+    assert f"{folder}: a folder, not a file; give the dataset file itself" in result.stderr
+    assert "FIFO" not in result.stderr

@@ -170,11 +170,14 @@ OPTION_RUNS = {
 
 
 @pytest.mark.slow  # 24 CLI processes (issue 17: out of make test-fast)
-@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "oversized"])
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "oversized", "folder"])
 @pytest.mark.parametrize("run", OPTION_RUNS.values(), ids=OPTION_RUNS.keys())
 def test_option_file_limits(reg, tmp_path, run, kind):
     path = tmp_path / "option.yaml"
-    if kind == "fifo":
+    if kind == "folder":  # was called "not a regular file (a FIFO, device or socket)"
+        path.mkdir()
+        message = f"{path}: a folder, not a file; give the file itself"
+    elif kind == "fifo":
         os.mkfifo(path)
         message = "not a regular file"
     elif kind == "dev-zero":

@@ -107,8 +107,11 @@ def check_regular_file(path: Path) -> None:
     """UsageError unless `path` is an existing regular file (a FIFO would block, a device never end)."""
     try:
         mode = path.stat().st_mode
-    except OSError:
-        raise UsageError(f"{path}: no such file") from None
+    except OSError as exc:  # no such file; EACCES: a folder on the way that may not be entered
+        why = "no such file" if isinstance(exc, FileNotFoundError) else f"cannot read the dataset ({exc.strerror})"
+        raise UsageError(f"{path}: {why}; check the path") from None
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"{path}: a folder, not a file; give the dataset file itself. Nothing was read")
     if not stat.S_ISREG(mode):
         raise UsageError(
             f"{path}: not a regular file (a FIFO, device or socket); give the dataset file itself. Nothing was read"

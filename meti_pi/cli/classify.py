@@ -238,7 +238,9 @@ def _scan(path: Path, sheet: str | None, keys: list[str], last: bool = True) -> 
     (gcpause.promote), so that the collector does not walk them once it resumes."""
     with paused_gc():
         _warm_engine(path)
-        from meti_pi.classify.datasets import for_the_cli
+        from meti_pi.classify.datasets import check_regular_file, for_the_cli
+
+        check_regular_file(path)  # before the stats below: a file that cannot be reached is a usage error
 
         # an .xlsx: the guard starts beside the scanner's imports; a process ending with os._exit
         # leaves calamine's memory to the exit, unless a write (the register loaded) follows

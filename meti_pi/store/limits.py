@@ -31,6 +31,8 @@ def read_regular(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_BYT
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise FileRefused(errno.EISDIR, "a folder, not a file; give the file itself")
         if not stat.S_ISREG(st.st_mode):
             raise FileRefused(errno.EINVAL, NOT_REGULAR)
         if st.st_size > limit:
