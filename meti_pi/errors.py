@@ -86,9 +86,22 @@ class MetiPiError(Exception):
 
 
 class UsageError(MetiPiError):
-    """Bad option or unreadable input file (dataset, facts or answers file): exit 2."""
+    """Bad option or unreadable input file (dataset, facts or answers file): exit 2.
+
+    `path` and `line`, where the raise site knows them, locate the fault in a file the user gave;
+    --json reports them as the error's `path` and `line` (the message names them for the terminal)."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, path: object = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path: str | None = None if path is None else str(path)
+        self.line: int | None = line if path is not None and line else None
+
+    @classmethod
+    def at(cls, path: object, line: int | None, text: str) -> UsageError:
+        """`path:line: text` (`path: text` where no line is known), with path and line kept for --json."""
+        return cls(f"{path}:{line}: {text}" if line else f"{path}: {text}", path=path, line=line)
 
 
 @dataclass

@@ -148,6 +148,10 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.classify', 'classify.classification'): 'startup',
     (
         'cli.classify',
+        'classify.datafile',
+    ): 'startup: the dataset checked before the scan (a file that cannot be reached: exit 2)',
+    (
+        'cli.classify',
         'classify.datasets',
     ): 'startup: the .xlsx guard started before the scanner (classify.detect) is imported',
     ('cli.classify', 'classify.detect'): 'startup',

@@ -102,11 +102,11 @@ def read_fields_file(path: Path) -> dict[str, Any]:
         text = yamlload.decode(limits.read_option_file(path, "fields file"))
         data = yamlload.load(text)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+        raise UsageError.at(path, None, f"cannot read ({exc.strerror})") from None
     except yamlload.YamlFault as fault:
-        raise UsageError(f"{path}:{fault.line or 1}: {fault}") from None
+        raise UsageError.at(path, fault.line or 1, str(fault)) from None
     if not isinstance(data, dict):
-        raise UsageError(f"{path}:1: expected a YAML mapping of field: value")
+        raise UsageError.at(path, 1, "expected a YAML mapping of field: value")
     return data
 
 

@@ -454,7 +454,7 @@ def _current(root: Path, relpath: str) -> str | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except limits.FileRefused as exc:
-        raise UsageError(f"{relpath}: {exc.strerror}; remove it. Nothing was written") from None
+        raise UsageError.at(relpath, None, f"{exc.strerror}; remove it. Nothing was written") from None
 
 
 CHECK_THREAD = "meti-pi-early-check"  # the name of EARLY_CHECK's threads (tests look for them)

@@ -21,13 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meti_pi.classify import datasets
-from meti_pi.classify.datasets import (
-    BATCH_ROWS,
-    MAX_LINE_BYTES,
-    Table,
-    check_regular_file,
-    dataset_format,
-)
+from meti_pi.classify.datafile import check_regular_file, dataset_format
+from meti_pi.classify.datasets import BATCH_ROWS, MAX_LINE_BYTES, Table
 from meti_pi.classify.principals import normalise_cells
 from meti_pi.classify.scan import (
     Prepared,
@@ -55,7 +50,7 @@ def scan(
     if fmt not in ("csv", "tsv", "parquet", "jsonl") or (sheet is not None and fmt != "parquet"):
         return scan_rows(path, sheet=sheet, keys=keys, progress=progress)
     if sheet is not None:
-        raise UsageError(f"{path}: --sheet applies to .xlsx files only")
+        raise UsageError.at(path, None, "--sheet applies to .xlsx files only")
     from meti_pi.classify import engine
 
     vocab = vocabulary()
@@ -286,7 +281,7 @@ def _parquet(
 
         rows = _count(batches(), p, head, engine, progress, total, lambda: done[0], skip_first=False)
     except (engine.PolarsError, OSError) as exc:
-        raise UsageError(
-            f"{path}: unreadable Parquet file ({type(exc).__name__}); write it again or save the data as CSV"
+        raise UsageError.at(
+            path, None, f"unreadable Parquet file ({type(exc).__name__}); write it again or save the data as CSV"
         ) from None
     return table_scan(table, p, rows)

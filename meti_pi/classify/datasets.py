@@ -12,7 +12,6 @@ import codecs
 import csv
 import io
 import json
-import stat
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -25,11 +24,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from meti_pi import procs
+from meti_pi.classify.datafile import check_regular_file, dataset_format
 from meti_pi.classify.rows import Row, check_width, fit_width, json_members, json_text, skip_title_rows, titled
 from meti_pi.classify.xlsxbounds import check_part, check_xlsx_bounds  # noqa: F401 - check_xlsx_bounds: the guard, named here as before
 from meti_pi.errors import UsageError
 
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".parquet": "parquet"}
 BATCH_ROWS = 2048  # small batches keep the working set in cache (measured: 2k rows beat 64k by 40%)
 SNIFF_BYTES = 1 << 20  # encoding is decided on the first MiB, then verified while streaming
 # Hostile files (issue 15): a cell may hold a base64 image (biometric hints), but no line of a CSV,
@@ -78,44 +77,21 @@ class Dataset:
         self.close()
 
 
-def dataset_format(path: Path) -> str:
-    """csv, tsv, xlsx, jsonl or parquet, from the file name."""
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise UsageError(
-            f"{path}: unsupported dataset format {path.suffix or '(no suffix)'!r}; use .csv, .tsv, .xlsx, .jsonl or .parquet"
-        )
-    return fmt
-
-
 def open_dataset(path: Path, sheet: str | None = None) -> Dataset:
     """Open `path` for streaming; `sheet` picks one .xlsx sheet (default: every sheet)."""
     fmt = dataset_format(path)
     check_regular_file(path)
     if fmt == "parquet":
-        raise UsageError(f"{path}: .parquet is read by the columnar scan (meti_pi.classify.columnar), not row by row")
+        raise UsageError.at(
+            path, None, ".parquet is read by the columnar scan (meti_pi.classify.columnar), not row by row"
+        )
     if sheet is not None and fmt != "xlsx":
-        raise UsageError(f"{path}: --sheet applies to .xlsx files only")
+        raise UsageError.at(path, None, "--sheet applies to .xlsx files only")
     if fmt in ("csv", "tsv"):
         return _open_delimited(path, fmt)
     if fmt == "jsonl":
         return _open_jsonl(path)
     return _open_xlsx(path, sheet)
-
-
-def check_regular_file(path: Path) -> None:
-    """UsageError unless `path` is an existing regular file (a FIFO would block, a device never end)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:  # no such file; EACCES: a folder on the way that may not be entered
-        why = "no such file" if isinstance(exc, FileNotFoundError) else f"cannot read the dataset ({exc.strerror})"
-        raise UsageError(f"{path}: {why}; check the path") from None
-    if stat.S_ISDIR(mode):
-        raise UsageError(f"{path}: a folder, not a file; give the dataset file itself. Nothing was read")
-    if not stat.S_ISREG(mode):
-        raise UsageError(
-            f"{path}: not a regular file (a FIFO, device or socket); give the dataset file itself. Nothing was read"
-        )
 
 
 # ---------------------------------------------------------------- encodings
@@ -139,7 +115,7 @@ def sniff_encoding(head: bytes, path: Path | str = "input") -> str:
     # on the first non-ASCII byte (a Shift_JIS header) and the bad byte is where CP932 failed
     bad = failed[0] if not head[: failed[0]].isascii() else failed[1]
     line = head[:bad].count(b"\n") + 1
-    raise UsageError(f"{path}:{line}: not UTF-8 or Shift_JIS (CP932) text; save the file as UTF-8")
+    raise UsageError.at(path, line, "not UTF-8 or Shift_JIS (CP932) text; save the file as UTF-8")
 
 
 def decode_error_line(path: Path, encoding: str) -> int:
@@ -159,8 +135,10 @@ def decode_error_line(path: Path, encoding: str) -> int:
 def _decode_failure(path: Path, encoding: str) -> UsageError:
     line = decode_error_line(path, encoding)
     name = "Shift_JIS (CP932)" if encoding == "cp932" else encoding.upper()
-    return UsageError(
-        f"{path}:{line}: not valid {name} text (the encoding was decided from the start of the file); save the whole file in one encoding"
+    return UsageError.at(
+        path,
+        line,
+        f"not valid {name} text (the encoding was decided from the start of the file); save the whole file in one encoding",
     )
 
 
@@ -202,7 +180,7 @@ class _GuardedRaw(io.RawIOBase):
             what = (
                 "UTF-16 text" if self._utf16 else "NUL bytes: this is binary data or UTF-16 without a BOM, not CSV text"
             )
-            raise UsageError(f"{self._path}:{line}: {what}; meti-pi reads UTF-8 or Shift_JIS: save it as UTF-8 CSV")
+            raise UsageError.at(self._path, line, f"{what}; meti-pi reads UTF-8 or Shift_JIS: save it as UTF-8 CSV")
         if self._sjis:
             self._check_lines(chunk)
         self._check_length(chunk)
@@ -217,9 +195,11 @@ class _GuardedRaw(io.RawIOBase):
         else:
             self._run += len(chunk) if first < 0 else first
         if self._run > MAX_LINE_BYTES:
-            raise UsageError(
-                f"{self._path}:{self._line}: a line longer than {MAX_LINE_BYTES >> 20} MiB: not a dataset meti-pi reads "
-                "(a cell that large is not a record of a person); split or remove it. Nothing was read further"
+            raise UsageError.at(
+                self._path,
+                self._line,
+                f"a line longer than {MAX_LINE_BYTES >> 20} MiB: not a dataset meti-pi reads "
+                "(a cell that large is not a record of a person); split or remove it. Nothing was read further",
             )
 
     def _check_lines(self, chunk: bytes) -> None:
@@ -232,8 +212,10 @@ class _GuardedRaw(io.RawIOBase):
                     line.decode("utf-8")
                 except UnicodeDecodeError:
                     continue
-                raise UsageError(
-                    f"{self._path}:{first + offset}: UTF-8 text in a file read as Shift_JIS (CP932): the file mixes encodings; save the whole file in one encoding"
+                raise UsageError.at(
+                    self._path,
+                    first + offset,
+                    "UTF-8 text in a file read as Shift_JIS (CP932): the file mixes encodings; save the whole file in one encoding",
                 )
 
     def tell(self) -> int:
@@ -248,7 +230,7 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
     with path.open("rb") as raw:
         head = raw.read(SNIFF_BYTES)
     if not head.strip():
-        raise UsageError(f"{path}: empty file; there is nothing to classify")
+        raise UsageError.at(path, None, "empty file; there is nothing to classify")
     encoding = sniff_encoding(head, path)
     binary = io.BufferedReader(_GuardedRaw(path, encoding, end_record=True), buffer_size=1 << 16)
     text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
@@ -293,7 +275,7 @@ def _csv_rows(reader: Any, n: int, path: Path, encoding: str, width: int | None 
     except UnicodeDecodeError:
         raise _decode_failure(path, encoding) from None
     except csv.Error as exc:
-        raise UsageError(f"{path}:{reader.line_num}: malformed CSV ({_csv_problem(exc)})") from None
+        raise UsageError.at(path, reader.line_num, f"malformed CSV ({_csv_problem(exc)})") from None
     end = reader.line_num  # the line the last row read ends on
     if rows:  # only the last row read can be END_RECORD, or hold it
         last = rows[-1]
@@ -302,9 +284,11 @@ def _csv_rows(reader: Any, n: int, path: Path, encoding: str, width: int | None 
             end -= 1
         elif any("\x00" in cell for cell in last):
             start = reader.line_num - sum(cell.count("\n") for cell in last)
-            raise UsageError(
-                f"{path}:{start}: a quoted cell is never closed: from this line to the end of the file the text "
-                "reads as one cell (a '\"' is missing, or a '\"' inside a cell is not doubled); correct the quoting and run again"
+            raise UsageError.at(
+                path,
+                start,
+                "a quoted cell is never closed: from this line to the end of the file the text "
+                "reads as one cell (a '\"' is missing, or a '\"' inside a cell is not doubled); correct the quoting and run again",
             )
     if width is not None:
         check_width(rows, width, end, path)
@@ -364,14 +348,16 @@ def _jsonl_row(line: str, line_no: int, path: Path, index: dict[str, int], table
         obj = json.loads(line)
         members = dict(json_members(obj, "")) if isinstance(obj, dict) else None
     except (json.JSONDecodeError, RecursionError):
-        raise UsageError(f"{path}:{line_no}: not valid JSON; each line must be one JSON object") from None
+        raise UsageError.at(path, line_no, "not valid JSON; each line must be one JSON object") from None
     except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
-        raise UsageError(
-            f"{path}:{line_no}: a number of more than {sys.get_int_max_str_digits():,} digits; "
-            "no record of a person holds one: check the file, or write the number as a string"
+        raise UsageError.at(
+            path,
+            line_no,
+            f"a number of more than {sys.get_int_max_str_digits():,} digits; "
+            "no record of a person holds one: check the file, or write the number as a string",
         ) from None
     if members is None:
-        raise UsageError(f"{path}:{line_no}: a JSON object ({{...}}) expected on each line")
+        raise UsageError.at(path, line_no, "a JSON object ({...}) expected on each line")
     row = [""] * len(index)
     for key, value in members.items():
         column = index.get(key)
@@ -394,17 +380,17 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
     with path.open("rb") as raw:
         magic = raw.read(8)
     if magic.startswith(_OLE_MAGIC):
-        raise UsageError(
-            f"{path}: password-protected (encrypted) or legacy .xls workbook; save it unprotected as .xlsx"
+        raise UsageError.at(
+            path, None, "password-protected (encrypted) or legacy .xls workbook; save it unprotected as .xlsx"
         )
     if not magic.startswith(_ZIP_MAGIC):
-        raise UsageError(f"{path}: not an .xlsx workbook (not a zip file)")
+        raise UsageError.at(path, None, "not an .xlsx workbook (not a zip file)")
     book = _guarded_workbook(path)
     try:
         names = list(book.sheet_names)
     except Exception as exc:  # noqa: BLE001 - calamine raises many kinds for damaged files; all mean "unreadable"
         book.close()
-        raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(exc)})") from None
+        raise UsageError.at(path, None, f"unreadable .xlsx workbook ({_calamine_problem(exc)})") from None
     if sheet is not None and sheet not in names:
         # named as the scan names them (a sheet per person: 山田太郎 is シート1); imported here, where
         # it is needed: the header rules and their vocabulary are the scanner's, not the reader's
@@ -414,7 +400,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
             shown if (shown := safe_sheet_name(n, i)) == n else f"{shown} (its name may be personal data)"
             for i, n in enumerate(names)
         )
-        raise UsageError(f"{path}: no sheet named as given; sheets: {listed}")
+        raise UsageError.at(path, None, f"no sheet named as given; sheets: {listed}")
     chosen = [sheet] if sheet is not None else names
     closer = partial(_KEPT.append, book) if _KEEPING else book.close
     return Dataset(path, "xlsx", None, _xlsx_tables(book, chosen, path), [closer])
@@ -494,7 +480,7 @@ def _guarded_workbook(path: Path) -> Any:
         if isinstance(failure, UsageError):
             raise failure  # the shared strings refused (or the zip unreadable): the guard's own message
         if failure is not None:
-            raise UsageError(f"{path}: unreadable .xlsx workbook ({_calamine_problem(failure)})") from None
+            raise UsageError.at(path, None, f"unreadable .xlsx workbook ({_calamine_problem(failure)})") from None
         return book
     except BaseException:
         if sheets is not None:
@@ -525,7 +511,7 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
             rows = sheet.iter_rows()
             first = next(rows, None)
         except Exception as exc:  # noqa: BLE001 - see _open_xlsx
-            raise UsageError(f"{path}: sheet {name!r} is unreadable ({_calamine_problem(exc)})") from None
+            raise UsageError.at(path, None, f"sheet {name!r} is unreadable ({_calamine_problem(exc)})") from None
         if first is None:
             continue
         counter = _Counter()

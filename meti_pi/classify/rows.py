@@ -34,10 +34,12 @@ def check_width(batch: list[Row], width: int, end: int, path: Path | str) -> Non
     for row in reversed(batch):
         line -= sum(cell.count("\n") for cell in row)
         if len(row) > width and any(cell.strip() for cell in row[width:]):
-            raise UsageError(
-                f"{path}:{line}: a row with values right of the table's {width} columns (the widest of "
+            raise UsageError.at(
+                path,
+                line,
+                f"a row with values right of the table's {width} columns (the widest of "
                 "its first rows): those cells would not be scanned; give every column a header cell "
-                "(or one row of the full width near the top) and run again"
+                "(or one row of the full width near the top) and run again",
             )
         line -= 1
 

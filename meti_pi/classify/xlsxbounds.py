@@ -70,15 +70,17 @@ def check_part(path: Path, *, shared: bool) -> None:
                     _bounded_member(zf, info, path, MAX_SHEET_XML_BYTES, f"sheet {name.rsplit('/', 1)[-1]}", cells=True)
     # zlib.error: damaged compressed data (zipfile passes it on as it is)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError):
-        raise UsageError(f"{path}: unreadable .xlsx workbook (damaged or truncated zip)") from None
+        raise UsageError.at(path, None, "unreadable .xlsx workbook (damaged or truncated zip)") from None
 
 
 def _bounded_member(
     zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: int, what: str, cells: bool = False
 ) -> None:
-    too_big = UsageError(
-        f"{path}: the workbook's {what} expand to more than {limit >> 20} MiB: refused before reading "
-        "(a file this size is hostile or not a dataset); save the data as CSV or split the workbook"
+    too_big = UsageError.at(
+        path,
+        None,
+        f"the workbook's {what} expand to more than {limit >> 20} MiB: refused before reading "
+        "(a file this size is hostile or not a dataset); save the data as CSV or split the workbook",
     )
     if info.file_size > limit:
         raise too_big
@@ -95,9 +97,11 @@ def _bounded_member(
     if cells and rows * cols > MAX_SHEET_CELLS:
         rows, cols = _used_range(zf, info)  # near the limit: the exact range decides, and is what the message says
         if rows * cols > MAX_SHEET_CELLS:
-            raise UsageError(
-                f"{path}: the workbook's {what} spans {rows:,} rows x {cols:,} columns ({rows * cols:,} cells, more than "
-                f"{MAX_SHEET_CELLS:,}): a cell far from the data makes the whole range be read; delete the stray cells or save as CSV"
+            raise UsageError.at(
+                path,
+                None,
+                f"the workbook's {what} spans {rows:,} rows x {cols:,} columns ({rows * cols:,} cells, more than "
+                f"{MAX_SHEET_CELLS:,}): a cell far from the data makes the whole range be read; delete the stray cells or save as CSV",
             )
 
 

@@ -155,9 +155,9 @@ def audit_findings_cmd(
 
             doc = yamlload.load(yamlload.decode(limits.read_option_file(findings_file, "findings file")))
         except OSError as exc:
-            raise UsageError(f"{findings_file}: cannot read ({exc.strerror})") from None
+            raise UsageError.at(findings_file, None, f"cannot read ({exc.strerror})") from None
         except yamlload.YamlFault as fault:
-            raise UsageError(f"{findings_file}:{fault.line or 1}: {fault}") from None
+            raise UsageError.at(findings_file, fault.line or 1, str(fault)) from None
         with yamlload.located_errors(findings_file):
             findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
     days = {

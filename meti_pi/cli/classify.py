@@ -238,7 +238,8 @@ def _scan(path: Path, sheet: str | None, keys: list[str], last: bool = True) -> 
     (gcpause.promote), so that the collector does not walk them once it resumes."""
     with paused_gc():
         _warm_engine(path)
-        from meti_pi.classify.datasets import check_regular_file, for_the_cli
+        from meti_pi.classify.datafile import check_regular_file
+        from meti_pi.classify.datasets import for_the_cli
 
         check_regular_file(path)  # before the stats below: a file that cannot be reached is a usage error
 
@@ -265,8 +266,7 @@ def _read_profile(path: Path) -> Any:
     try:
         data = load(decode(raw))
     except YamlFault as exc:
-        where = f"{path}:{exc.line}" if exc.line else str(path)
-        raise UsageError(f"{where}: {exc}") from None
+        raise UsageError.at(path, exc.line, str(exc)) from None
     with located_errors(path):
         return profile_from_mapping(data, str(path))
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from meti_pi.errors import MetiPiError, Problem, RuleViolation
+from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gcpause import paused_gc, promote
 from meti_pi.settings import Settings
 
@@ -367,7 +367,8 @@ def error_json(exc: MetiPiError) -> None:
     stdout, errors included)."""
     problems = [p.as_json() for p in exc.problems] if isinstance(exc, RuleViolation) else []
     kind = {1: "rule", 2: "usage", 3: "cannot-run"}.get(exc.exit_code, "error")
-    problems.append({"path": None, "line": None, "code": kind, "key": "", "severity": "error", "message": str(exc)})
+    path, line = (exc.path, exc.line) if isinstance(exc, UsageError) else (None, None)
+    problems.append({"path": path, "line": line, "code": kind, "key": "", "severity": "error", "message": str(exc)})
     document = {"ok": False, "exit_code": exc.exit_code, "errors": problems}
     if not end_open_document(document):
         print_json(document)

@@ -138,7 +138,7 @@ def _refusals_located(from_file: Path | None, params: dict[str, Any]) -> Iterato
             line = None
         if line is None:  # not the file's (the record's own text): as the record's field
             raise
-        raise UsageError(f"{from_file}:{line}: {key}: {exc.rest}") from None
+        raise UsageError.at(from_file, line, f"{key}: {exc.rest}") from None
 
 
 # update's facts given by options of their own (repeatable), not in FACT_OPTIONS
@@ -159,7 +159,7 @@ def _check_file_facts(path: Path, facts: dict[str, Any]) -> None:
         try:
             split_input(facts)
         except UsageError as exc:
-            raise UsageError(f"{path}: {exc}") from None
+            raise UsageError.at(path, None, str(exc)) from None
 
 
 def _read_facts_file(path: Path) -> dict[str, Any]:
@@ -169,12 +169,11 @@ def _read_facts_file(path: Path) -> dict[str, Any]:
     try:
         data = yamlload.load(yamlload.decode(raw))
     except yamlload.YamlFault as fault:
-        where = f"{path}:{fault.line}" if fault.line else str(path)
-        raise UsageError(f"{where}: {fault}") from None
+        raise UsageError.at(path, fault.line, str(fault)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: a facts file is a YAML mapping (key: value lines)")
+        raise UsageError.at(path, None, "a facts file is a YAML mapping (key: value lines)")
     return data
 
 

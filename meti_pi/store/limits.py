@@ -61,11 +61,11 @@ def read_option_file(path: Path, what: str, limit: int = DEFAULT_MAX_FILE_BYTES)
     try:
         return read_regular(path, limit)
     except FileNotFoundError:
-        raise UsageError(f"{path}: cannot read the {what}: no such file") from None
+        raise UsageError.at(path, None, f"cannot read the {what}: no such file") from None
     except FileRefused as exc:
-        raise UsageError(f"{path}: {exc.strerror} ({what}); nothing was written") from None
+        raise UsageError.at(path, None, f"{exc.strerror} ({what}); nothing was written") from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+        raise UsageError.at(path, None, f"cannot read the {what} ({exc.strerror})") from None
 
 
 # Dates meti-pi accepts from a person: 和暦 starts with the Gregorian calendar in 明治6年 (1873);

@@ -137,10 +137,11 @@ def checked(
         found = fatal
     path, message = found[0]
     line = yamlload.locate(text, path) if text else None
-    where = f"{relpath}:{line}" if line else relpath
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    raise UsageError(
-        f"{where}: {schema.key_path(path)}: {message}{more}; correct the value in {relpath} (the fields: the register's .schemas/policy.schema.json, which `meti-pi schemas --write` writes)"
+    raise UsageError.at(
+        relpath,
+        line,
+        f"{schema.key_path(path)}: {message}{more}; correct the value in {relpath} (the fields: the register's .schemas/policy.schema.json, which `meti-pi schemas --write` writes)",
     )
 
 

@@ -332,21 +332,20 @@ def located_errors(path: Any) -> Iterator[None]:
         yield
     except UsageError as exc:
         message, prefix = str(exc), f"{path}: "
+        if not message.startswith(prefix) or exc.line is not None:
+            raise
+        # the parser's error about this file: --json gets the file, and the entry's line when found
+        located = UsageError(message, path=path)
         keys, sep, rest = message.removeprefix(prefix).partition(": ")
-        if (
-            not message.startswith(prefix)
-            or not sep
-            or not re.fullmatch(r"(?:[\w@\-]+|\[\d+\])(?:\.[\w@\-]+|\[\d+\])*", keys)
-        ):
-            raise
-        steps = key_steps(keys)
+        if not sep or not re.fullmatch(r"(?:[\w@\-]+|\[\d+\])(?:\.[\w@\-]+|\[\d+\])*", keys):
+            raise located from None
         try:
-            line = locate(decode(Path(path).read_bytes()), steps)
+            line = locate(decode(Path(path).read_bytes()), key_steps(keys))
         except (OSError, YamlFault, UnicodeError):
-            raise exc from None
+            raise located from None
         if line is None:
-            raise
-        raise UsageError(f"{path}:{line}: {keys}: {rest}") from None
+            raise located from None
+        raise UsageError.at(path, line, f"{keys}: {rest}") from None
 
 
 class Where:
