@@ -99,6 +99,11 @@ def test_answers_file_as_mapping_or_list():
     [
         ({"answers": {"8-4": "maybe"}}, "answer 'maybe' is not one of yes, no, na"),
         ({"answers": {"8-4": {"answer": "no", "due": "next week"}}}, "not a date"),
+        # written as YYYY-MM-DD, a day the calendar lacks: said so, not "write YYYY-MM-DD"
+        (
+            {"inspected_on": "2026-02-30", "answers": {"8-4": "yes"}},
+            r"a\.yaml: inspected_on: 2026-02-30 is not a day of the calendar \(2026-02 has 28 days\)$",
+        ),
         ({"answers": {"8-4": {"answr": "no"}}}, "unknown key"),
         ({"answers": {"8-4": {"note": "x"}}}, "missing `answer`"),
         ({"anwsers": {}}, "unknown key"),

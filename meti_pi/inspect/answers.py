@@ -11,6 +11,7 @@ from meti_pi.errors import UsageError
 from meti_pi.inspect.checklist import (
     parse_day,
 )
+from meti_pi.store.limits import date_fault
 
 DEFAULT_ACTION_DAYS = 90  # corrective action due this many days after the inspection (policy may override)
 ANSWER_ALIASES = {
@@ -89,7 +90,10 @@ def _date_field(value: Any, where: str) -> date | None:
         return None
     day = parse_day(value)
     if day is None:
-        raise UsageError(f"{where}: {value!r} is not a date; write YYYY-MM-DD")
+        # 2026-02-30 is in the shape asked for: the calendar lacks the day (limits.date_fault says so)
+        raise UsageError(
+            f"{where}: {date_fault(value) if isinstance(value, str) else f'{value!r} is not a date; use YYYY-MM-DD'}"
+        )
     return day
 
 
