@@ -663,3 +663,17 @@ def test_a_folder_given_as_the_dataset_is_called_a_folder(tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert f"{folder}: a folder, not a file; give the dataset file itself" in result.stderr
     assert "FIFO" not in result.stderr
+
+
+def test_an_empty_jsonl_is_not_recorded_as_a_file_of_no_one(tmp_path: Path, runner: CliRunner) -> None:
+    """An empty .jsonl (an export that failed) was scanned as 0 rows: 管理C, no personal
+    information, and --record wrote that into the ファイル簿 record and committed it."""
+    root = make_register(tmp_path, example=True)
+    data = tmp_path / "export.jsonl"
+    data.write_bytes(b"")
+    before = git(root, "rev-parse", "HEAD").strip()
+    result = invoke(runner, root, "classify", str(data), "--record", FILE_ID, "--json")
+    assert result.exit_code == 2, result.output
+    assert f"{data}: empty file; there is nothing to classify" in result.stderr
+    assert git(root, "rev-parse", "HEAD").strip() == before
+    assert git(root, "status", "--porcelain").strip() == ""

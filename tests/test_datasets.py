@@ -251,6 +251,15 @@ def test_jsonl_values_as_text_and_growing_keys(tmp_path: Path) -> None:
     assert rows == [["001", "7", "true", "", "", ""], ["", "", "", "", "", ""], ["002", "", "", "1", "[1,2]", ""]]
 
 
+@pytest.mark.parametrize("text", ["", "\n\n  \n"])
+def test_jsonl_without_a_line_is_refused_as_an_empty_csv_is(tmp_path: Path, text: str) -> None:
+    """It was read as 0 rows: 管理C, no personal information, and --record wrote that down."""
+    path = tmp_path / "e.jsonl"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError, match="empty file; there is nothing to classify"):
+        rows_of(path)
+
+
 @pytest.mark.parametrize(
     ("line", "word"),
     [

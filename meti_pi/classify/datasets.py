@@ -317,6 +317,8 @@ def _csv_batches(reader: Any, width: int, path: Path, encoding: str) -> Iterator
 def _open_jsonl(path: Path) -> Dataset:
     with path.open("rb") as raw:
         head = raw.read(SNIFF_BYTES)
+    if not head.strip():  # as an empty CSV: no rows is no finding (--record would write 管理C)
+        raise UsageError.at(path, None, "empty file; there is nothing to classify")
     encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     binary = io.BufferedReader(_GuardedRaw(path, encoding), buffer_size=1 << 16)
     text = io.TextIOWrapper(binary, encoding=encoding, errors="strict")
