@@ -195,7 +195,8 @@ def test_rows_come_in_batches(tmp_path: Path) -> None:
     assert sizes == [BATCH_ROWS, BATCH_ROWS, 5]
 
 
-@pytest.mark.parametrize("content", [b"", b"\n\n", b"   \r\n"])
+# a BOM alone: Excel's "CSV UTF-8" of an empty sheet (it was scanned as one row, 管理C)
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"   \r\n", codecs.BOM_UTF8, codecs.BOM_UTF8 + b"\r\n"])
 def test_empty_csv_is_unreadable_input(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "e.csv"
     path.write_bytes(content)
@@ -251,7 +252,7 @@ def test_jsonl_values_as_text_and_growing_keys(tmp_path: Path) -> None:
     assert rows == [["001", "7", "true", "", "", ""], ["", "", "", "", "", ""], ["002", "", "", "1", "[1,2]", ""]]
 
 
-@pytest.mark.parametrize("text", ["", "\n\n  \n"])
+@pytest.mark.parametrize("text", ["", "\n\n  \n", "\ufeff", "\ufeff\n"])
 def test_jsonl_without_a_line_is_refused_as_an_empty_csv_is(tmp_path: Path, text: str) -> None:
     """It was read as 0 rows: 管理C, no personal information, and --record wrote that down."""
     path = tmp_path / "e.jsonl"

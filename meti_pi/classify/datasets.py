@@ -229,7 +229,7 @@ class _GuardedRaw(io.RawIOBase):
 def _open_delimited(path: Path, fmt: str) -> Dataset:
     with path.open("rb") as raw:
         head = raw.read(SNIFF_BYTES)
-    if not head.strip():
+    if not head.removeprefix(codecs.BOM_UTF8).strip():  # a BOM alone: Excel's CSV UTF-8 of an empty sheet
         raise UsageError.at(path, None, "empty file; there is nothing to classify")
     encoding = sniff_encoding(head, path)
     binary = io.BufferedReader(_GuardedRaw(path, encoding, end_record=True), buffer_size=1 << 16)
@@ -317,7 +317,7 @@ def _csv_batches(reader: Any, width: int, path: Path, encoding: str) -> Iterator
 def _open_jsonl(path: Path) -> Dataset:
     with path.open("rb") as raw:
         head = raw.read(SNIFF_BYTES)
-    if not head.strip():  # as an empty CSV: no rows is no finding (--record would write 管理C)
+    if not head.removeprefix(codecs.BOM_UTF8).strip():  # as an empty CSV: no rows is no finding (--record: 管理C)
         raise UsageError.at(path, None, "empty file; there is nothing to classify")
     encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     binary = io.BufferedReader(_GuardedRaw(path, encoding), buffer_size=1 << 16)
