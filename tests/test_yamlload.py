@@ -22,6 +22,10 @@ def test_impossible_date_is_a_string_not_a_loader_crash():
         ("a: 1\nb: 2\na: 3\n", "duplicate key", 3),
         ("a: [1, 2\nb: 3\n", "syntax", None),
         ("a:\tb\n\t- c\n", "syntax", None),
+        # a tab indenting a key: libyaml says "found character that cannot start any token"; the
+        # message says what it is and what to do
+        ("a:\n  b: 1\n\tc: 2\n", "never tabs: replace the tab with spaces", 3),
+        ("a:\n  b: 1\n  \tc: 2\n", "never tabs: replace the tab with spaces", 3),
         ("[k]: 0\n", "key that is a list or mapping", 1),
         ("x: 1\n? [a]\n: 1\n", "key that is a list or mapping", 2),
         ("{a: 1}: 2\n", "key that is a list or mapping", 1),

@@ -148,6 +148,12 @@ def _parser_limits_nesting() -> bool:
     return False
 
 
+def _line_of(text: str, index: int) -> str:
+    """Line `index` (0-based) of `text`, "" past its end."""
+    lines = text.split("\n", index + 1)
+    return lines[index] if index < len(lines) else ""
+
+
 def _check_nesting(text: str) -> None:
     """Refuse a document nested more than _MAX_NESTING levels, at the line of the level too many.
     Each level needs a mark of its own (_LEVEL_MARK), so a text with fewer marks is not parsed."""
@@ -183,7 +189,10 @@ def load(text: str) -> Any:
         where = ""
         if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             where = f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        raise YamlFault(f"YAML syntax error: {exc.problem or exc.context}{where}", line) from None
+        # the line's indentation holds a tab (libyaml: "found character that cannot start any token")
+        tab = mark is not None and _line_of(text, mark.line).lstrip(" ").startswith("\t")
+        hint = "; YAML indents with spaces, never tabs: replace the tab with spaces" if tab else ""
+        raise YamlFault(f"YAML syntax error: {exc.problem or exc.context}{where}{hint}", line) from None
     except yaml.YAMLError as exc:
         raise YamlFault(f"not readable as YAML: {type(exc).__name__}", None) from None
     except RecursionError:
