@@ -468,3 +468,16 @@ def test_a_title_line_above_the_header_does_not_narrow_the_table(tmp_path: Path,
     assert len(first) == 3 and all(len(r) == 3 for r in rows)
     result = scan(path)
     assert "my_number" in {d.kind for d in result.confirmed()}
+
+
+@pytest.mark.parametrize("sheets", [{"Sheet": []}, {"A": [], "B": []}])
+def test_a_workbook_without_a_cell_is_refused_as_an_empty_csv_is(tmp_path: Path, sheets) -> None:
+    """It was read as 0 rows: 管理C, no personal information (and --record wrote that down)."""
+    path = _xlsx(tmp_path / "e.xlsx", sheets)
+    with pytest.raises(UsageError, match=r"e\.xlsx: (the|every) sheet is empty; there is nothing to classify"):
+        rows_of(path)
+
+
+def test_an_empty_sheet_beside_a_table_is_passed_over(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "t.xlsx", {"A": [], "B": [["氏名"], ["a"]]})
+    assert rows_of(path) == [("B", ["氏名"], [["a"]])]

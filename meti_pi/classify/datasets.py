@@ -505,6 +505,7 @@ def _calamine_problem(exc: BaseException) -> str:
 
 def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
     places = {name: i for i, name in enumerate(book.sheet_names)}
+    found = False
     for name in names:
         try:
             sheet = book.get_sheet_by_name(name)
@@ -516,6 +517,7 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
             raise UsageError.at(path, None, f"sheet {name!r} is unreadable ({_calamine_problem(exc)})") from None
         if first is None:
             continue
+        found = True
         counter = _Counter()
         first_row = [cell_text(v) for v in first]
         skipped = 0
@@ -533,6 +535,10 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
             total=max(int(sheet.height) - 1 - skipped, 0),
             index=places.get(name, 0),
             skipped=skipped,
+        )
+    if not found:  # as an empty CSV: no cell is no finding (--record would write 管理C)
+        raise UsageError.at(
+            path, None, f"{'the sheet is' if len(names) == 1 else 'every sheet is'} empty; there is nothing to classify"
         )
 
 
