@@ -306,6 +306,21 @@ def test_record_fills_record_items_only_when_the_record_has_none(tmp_path: Path,
     assert load(path.read_text(encoding="utf-8"))["record_items"] == ["職員番号", "氏名", "メールアドレス"]
 
 
+def test_record_of_a_header_without_rows_is_refused(tmp_path: Path, runner: CliRunner) -> None:
+    """A header and no row (an empty query's export) counts no 本人: recorded, it wrote 管理C and 0
+    persons over a 管理B file of 2,340 with a warning only. Refused (exit 2), nothing written; the
+    scan alone still answers."""
+    root = make_register(tmp_path, example=True)
+    data = tmp_path / "h.csv"
+    data.write_text("氏名,住所,電話番号\n", encoding="utf-8")
+    before = git(root, "rev-parse", "HEAD").strip()
+    result = invoke(runner, root, "classify", str(data), "--record", FILE_ID, "--json")
+    assert result.exit_code == 2
+    assert "no row of data under the header; nothing was recorded" in result.stdout + result.stderr
+    assert git(root, "rev-parse", "HEAD").strip() == before and git(root, "status", "--porcelain") == ""
+    assert invoke(runner, root, "classify", str(data)).exit_code == 0
+
+
 def test_record_dry_run_writes_nothing(tmp_path: Path, runner: CliRunner) -> None:
     root = make_register(tmp_path, example=True)
     before = (root / "files" / f"{FILE_ID}.yaml").read_text(encoding="utf-8")
