@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _reliability import env, git, head, invariant_violations, meti_cmd
+from _reliability import SHARED, SHARED_TEXT, env, git, head, invariant_violations, meti_cmd
 from conftest import make_register
 
 pytestmark = pytest.mark.slow  # real commands, hooks
@@ -179,3 +179,37 @@ def test_history_verify_lists_a_commit_carrying_meti_pis_trailers_that_does_not_
     [listed] = [c for c in report["trailer_mismatches"] if c["commit"] == head(root)]
     assert listed["trailer_mismatch"] == ["named, not changed: divisions/nowhere"]
     assert head(root) != before
+
+
+def test_a_hand_commit_that_took_meti_pis_written_file_is_not_put_back(tmp_path, monkeypatch):
+    """A `git commit -a` made by hand between meti-pi writing the record and its `git commit` (meti-pi's
+    lock does not stop git) commits meti-pi's file under the user's message; meti-pi's own commit then
+    has nothing to commit. The change IS in HEAD: meti-pi says so (exit 3) and leaves the file as HEAD
+    holds it. Before: "nothing was committed and no file was changed" while it put the file back, so
+    the work tree held the record's old text against HEAD's new one (the next `git commit -a` would
+    have reverted the record without a word)."""
+    from datetime import date
+
+    from meti_pi.actions.transaction import transaction
+    from meti_pi.errors import MetiPiError
+    from meti_pi.gitlayer import fs
+
+    root = make_register(tmp_path, {f"{SHARED}.yaml": SHARED_TEXT})
+    top = root.parent
+
+    def hand_commit(phase: str) -> None:
+        if phase == "files-written":
+            assert git(top, "commit", "-qam", "user: everything I had").returncode == 0
+
+    monkeypatch.setattr(fs, "crash_hook", hand_commit)
+    with pytest.raises(MetiPiError) as info:
+        with transaction(root, command="test-edit", summary="deputy", today=date(2026, 11, 26)) as tx:
+            tx.edit(SHARED)["deputy_manager_posts"] = ["副課長"]
+    monkeypatch.setattr(fs, "crash_hook", None)
+    assert info.value.exit_code == 3
+    said = str(info.value)
+    assert "IS in HEAD" in said and "nothing was committed" not in said, said
+    assert git(root, "log", "-1", "--format=%s").stdout.strip() == "user: everything I had"
+    assert "副課長" in git(top, "show", f"HEAD:register/{SHARED}.yaml").stdout
+    assert "副課長" in (root / f"{SHARED}.yaml").read_text(encoding="utf-8")  # as HEAD holds it
+    assert invariant_violations(root) == []

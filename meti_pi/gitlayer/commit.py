@@ -204,6 +204,15 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
                 f"the change WAS committed as {done[:12]}, but {exc}; check `git status` "
                 "(the files are in the work tree)"
             ) from None
+        if jr.in_head(repo, journal):  # a commit made by hand took the written files (`git commit -a`)
+            _finish(repo, journal)
+            raise MetiPiError(
+                f"{exc}: a `git commit` made by hand while meti-pi ran committed the files it had written "
+                f"({', '.join(sorted(files))}) under its own message, as {(head_commit(repo.top) or '?')[:12]}. "
+                "The change IS in HEAD, without meti-pi's trailers; the files are kept as HEAD holds them. "
+                "Run `meti-pi history --verify` and record the correction. Don't commit by hand while a "
+                "meti-pi command runs"
+            ) from None
         try:
             jr.undo(repo, journal)
             jr.drop_journal(repo, journal)
