@@ -350,3 +350,30 @@ def test_an_encrypting_filter_is_read_through_as_a_checkout_would(tmp_path):
     (repo / INCIDENT).write_text(broken, encoding="utf-8")
     refused = meti("commit", str(repo / INCIDENT))
     assert refused.returncode == 1, refused.stderr[-800:]
+
+
+def test_a_commit_git_cannot_sign_says_why_and_writes_nothing(tmp_path):
+    """commit.gpgsign with a key gpg cannot use: git says "error: gpg failed to sign the data" and then
+    "fatal: failed to write commit object". meti-pi gives git's cause with its last word, puts the file
+    back and commits nothing (before: only "failed to write commit object", the cause left out)."""
+    root = make_register(tmp_path)
+    top = root.parent
+    gpg = tmp_path / "gpg-without-key"
+    gpg.write_text('#!/bin/sh\necho "gpg: signing failed: No secret key" >&2\nexit 2\n')
+    gpg.chmod(0o755)
+    git(top, "config", "commit.gpgsign", "true")
+    git(top, "config", "gpg.program", str(gpg))
+    base = git(top, "rev-parse", "HEAD").strip()
+    proc = subprocess.run(
+        meti_cmd(root, "new", "systems", "--set", "name=署名試験システム", "--set", "beppyo_row=1"),
+        capture_output=True,
+        text=True,
+        env=env(),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 3
+    assert "gpg failed to sign the data" in proc.stderr and "nothing was committed" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert git(top, "rev-parse", "HEAD").strip() == base
+    assert git(top, "status", "--porcelain", "--untracked-files=all") == ""

@@ -121,7 +121,11 @@ def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, r
             # git's own explanation and advice ("Another git process seems to be running ... remove the file manually")
             raise GitFailed(f"git {args[0]} failed: {' '.join(lines)}", said)
         space = next((name for mark, name in _GIT_SPACE.items() if mark in said), None)
-        detail = lines[-1] if lines else f"exit {proc.returncode}"
+        # git's cause ("error: gpg failed to sign the data") comes before its last word ("fatal: failed
+        # to write commit object"); with nothing on stderr, its stdout says why ("nothing to commit")
+        causes = [line for line in lines[:-1] if line.startswith("error:")][-2:]
+        told = lines or [line.strip() for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
+        detail = " ".join([*causes, told[-1]]) if told else f"exit {proc.returncode}"
         raise GitFailed(f"{space + ': ' if space else ''}git {args[0]} failed: {detail}", said)
 
 
