@@ -827,6 +827,42 @@ def test_a_first_commit_is_validated_as_it_will_be_held(tmp_path):
     )
 
 
+def test_a_change_with_no_commit_yet_is_validated_as_its_commit_will_hold_it(tmp_path):
+    """The example register copied into a repository with no commit yet (the README's first step left
+    out): `incident open` decided and validated its change against the work tree, whose register.yaml,
+    policy and 課等 are in no commit, and committed the incident alone; the trail's first commit held a
+    register that does not validate (its 課等 dangling, no register.yaml). Refused now, naming what the
+    commit lacks, nothing committed; `init`, whose commit holds every file it needs, still commits."""
+    repo = tmp_path / "repo"
+    root = repo / "register"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "register", root)
+    git(repo, "init", "-q", "-b", "main")
+    incidents = sorted((root / "incidents").iterdir())
+    result = invoke(
+        CliRunner(),
+        root,
+        "incident",
+        "open",
+        "--known-on",
+        "2026-11-20",
+        "--summary",
+        "書類の誤送付",
+        "--division",
+        "kanbo-jinji",
+    )
+    assert result.exit_code == 3, result.output
+    assert "no commit yet" in result.output and "register.yaml" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert git(repo, "rev-list", "--all") == ""
+    assert sorted((root / "incidents").iterdir()) == incidents  # nothing written
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    git(fresh, "init", "-q", "-b", "main")
+    result = invoke(CliRunner(), fresh / "register", "init", str(fresh / "register"))
+    assert result.exit_code == 0, result.output
+    assert git(fresh, "status", "--porcelain", "--untracked-files=all") == ""
+
+
 def test_an_id_case_clash_held_before_is_not_the_edits_whichever_file_is_edited(tmp_path):
     """Two 課等 whose ids differ only by letter case, committed by hand: editing either file was
     refused, the clash blamed on the edited file though the register held it before. The clash is

@@ -41,6 +41,7 @@ from meti_pi.store import limits, schema, yamlio, yamlload
 from meti_pi.store.cache import blob_id
 from meti_pi.store.ids import allocate, valid_id
 from meti_pi.store.kinds import KINDS
+from meti_pi.store.locate import REGISTER_FILE
 from meti_pi.store.packaged import REGISTER_SCHEMAS
 from meti_pi.store.policy import load_policy
 from meti_pi.store.record import is_register_file
@@ -229,7 +230,9 @@ def transaction(
         repo = repo_of(root)
         tx = Transaction(root, repo, today, command, article, summary, True, settings=settings)
         head = head_commit(root)
-        tx.at = tree_of(root, head, settings) if head else None
+        if not head:
+            _refuse_uncommitted_register(root)
+        tx.at = tree_of(root, head, settings) if head else {}
         yield tx
         _validated(root, tx, today)
         notes.extend(f"warning: {remark}" for remark in tx.remarks)
@@ -241,10 +244,13 @@ def transaction(
         # The commit made at the end must sit on this commit: the change was computed from it.
         base = head_commit(repo.top) or ""
         tx = Transaction(root, repo, today, command, article, summary, False, settings=settings)
-        if base:
-            # The change is decided and validated against the register as HEAD holds it (the commit
-            # it will sit on), never against someone's unsaved work: read from git and the cache.
-            tx.at = tree_of(root, base, settings)
+        # The change is decided and validated against the register as HEAD holds it (the commit
+        # it will sit on), never against someone's unsaved work: read from git and the cache. With
+        # no commit yet the commit holds the change's files alone (`init`: the whole register), so
+        # the change is judged on them alone, never on files only the work tree holds.
+        if not base:
+            _refuse_uncommitted_register(root)
+        tx.at = tree_of(root, base, settings) if base else {}
         yield tx
         early: list[Early[set[str]]] = []
         try:
@@ -283,6 +289,19 @@ def transaction(
         for rel in lost:
             notes.append(f"warning: some comments of {rel} could not be kept; check the commit's diff")
         crash_point("done")
+
+
+def _refuse_uncommitted_register(root: Path) -> None:
+    """With no commit yet, a register already in the work tree is in no commit: a change checked
+    against it would be committed without the records it rests on (`init`, which writes the
+    register itself, finds none)."""
+    if (root / REGISTER_FILE).exists():
+        raise MetiPiError(
+            f"the repository has no commit yet: {REGISTER_FILE} and the register's other files are in no "
+            "commit, so a change cannot be checked against what its commit would hold; nothing was written. "
+            "Commit the register first (`git add -A` and `git commit` in it, or `meti-pi commit` of its "
+            "files), then run the command again"
+        )
 
 
 def _ready(root: Path) -> tuple[Repo, float]:
