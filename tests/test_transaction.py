@@ -441,6 +441,38 @@ def test_a_target_edited_while_the_command_runs_is_not_overwritten(tmp_path):
     assert path.read_text(encoding="utf-8").endswith("# 編集中\n")
 
 
+@pytest.mark.parametrize("phase", ["validated", "journal", "tmp-written"])
+def test_a_target_saved_while_its_new_text_is_being_written_is_not_overwritten(tmp_path, monkeypatch, phase):
+    """An editor saves the record (someone's unsaved work) after the dirty check, while meti-pi notes
+    the journal or writes its temporary file (each fsynced: milliseconds on a disk): meti-pi refuses
+    (exit 3), the saved text kept, nothing committed. Before: exit 0, the saved text replaced by
+    meti-pi's and gone (not in the work tree, not in HEAD, the kept old file removed)."""
+    from meti_pi.gitlayer import fs
+
+    root = make_register(tmp_path)
+    add_division(root)
+    before = head(root)
+    path = root / "divisions/kanbo-jinji.yaml"
+
+    def save(at: str) -> None:
+        if at == phase:
+            path.write_text(path.read_text(encoding="utf-8") + "# 編集中\n", encoding="utf-8")
+
+    monkeypatch.setattr(fs, "crash_hook", save)
+    with pytest.raises(MetiPiError, match="edited while meti-pi was writing it") as info:
+        with transaction(root, command="edit", summary="post", today=TODAY) as tx:
+            tx.edit("divisions/kanbo-jinji")["manager_post"] = "課長"
+    monkeypatch.setattr(fs, "crash_hook", None)
+    assert info.value.exit_code == 3 and "not overwritten" in str(info.value)
+    assert "nothing was committed" in str(info.value) or "nothing was written or committed" in str(info.value)
+    assert head(root) == before
+    saved = path.read_text(encoding="utf-8")
+    assert saved.endswith("# 編集中\n") and "manager_post: 課長\n" not in saved
+    assert not (root.parent / ".git" / "meti-pi-journal.json").exists()
+    assert not list(root.rglob("*.meti-pi-tmp-*"))
+    assert git(root, "status", "--porcelain").split() == ["M", "register/divisions/kanbo-jinji.yaml"]
+
+
 def test_a_file_someone_creates_at_a_new_records_path_meanwhile_is_not_overwritten(tmp_path):
     root = make_register(tmp_path)
     before = head(root)

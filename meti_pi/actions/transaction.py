@@ -33,7 +33,7 @@ from meti_pi.gitlayer.commit import (
     recover_noted,
     register_changed,
 )
-from meti_pi.gitlayer.fs import crash_point, read_or_none
+from meti_pi.gitlayer.fs import crash_point, digest, read_or_none
 from meti_pi.gitlayer.runner import Repo, git, head_commit, repo_of
 from meti_pi.gitlayer.trailers import commit_message
 from meti_pi.settings import DEFAULT, Settings
@@ -268,7 +268,7 @@ def transaction(
                 check.wait()  # no git process of the check outlives the validation's refusal
         if not texts:
             return
-        _refuse_dirty(repo, list(texts), tx.at, base, early[0].result() if early else None)
+        seen = _refuse_dirty(repo, list(texts), tx.at, base, early[0].result() if early else None)
         crash_point("validated")
         records = [p[: -len(".yaml")] for p in sorted(texts)]
         subject_key = subject_record or (tx.created[0][:-5] if tx.created else records[0])
@@ -283,7 +283,12 @@ def transaction(
         )
         untracked = {rel for rel in texts if tx.at is None or rel not in tx.at}
         tx.commit_sha = commit_files(
-            repo, {rel: None if t is None else t.encode("utf-8") for rel, t in texts.items()}, message, base, untracked
+            repo,
+            {rel: None if t is None else t.encode("utf-8") for rel, t in texts.items()},
+            message,
+            base,
+            untracked,
+            seen,
         )
         notes.extend(f"warning: {remark}" for remark in tx.remarks)
         for rel in lost:
@@ -531,14 +536,16 @@ def _staged_paths(repo: Repo, gpaths: list[str], base: str) -> set[str]:
 
 def _refuse_dirty(
     repo: Repo, relpaths: list[str], at: Mapping[str, str] | None, base: str, staged: set[str] | None = None
-) -> None:
+) -> dict[str, str | None]:
     """Refuse when a file the command must write holds someone's uncommitted work (in the work tree
     or staged), or when HEAD is no longer the commit the change was computed from. `staged`: what
     `_staged_or_moved` found, when it ran already (EARLY_CHECK); the work-tree files are read here,
-    just before they are written."""
+    just before they are written. The SHA-256 of the bytes read (repository path -> digest), which
+    the write checks again (gitlayer.commit: a file saved since is not overwritten)."""
     if staged is None:
         staged = _staged_or_moved(repo, [repo.git_path(r) for r in relpaths], base)
     gpaths = [repo.git_path(r) for r in relpaths]
+    raws = {gpath: read_or_none(repo.top / gpath) for gpath in gpaths}
     unsure = gpaths
     dirty: set[str] = set(staged)
     if at is not None:
@@ -546,7 +553,7 @@ def _refuse_dirty(
         # conversion in between). Anything else is asked of git, which applies them.
         unsure = []
         for rel, gpath in zip(relpaths, gpaths):
-            raw = read_or_none(repo.top / gpath)
+            raw = raws[gpath]
             expected = at.get(rel)
             if raw is None and expected is None:
                 continue
@@ -567,6 +574,7 @@ def _refuse_dirty(
                 else "; discard them (`git restore PATH`) or commit them with git (`git commit PATH`) first"
             )
         )
+    return {gpath: digest(raw) for gpath, raw in raws.items()}
 
 
 def _listed_by_status(repo: Repo, gpaths: list[str]) -> set[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,24 @@ def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, r
         raise GitFailed(f"{space + ': ' if space else ''}git {args[0]} failed: {detail}", said)
 
 
-def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, base: str, untracked: set[str]) -> str:
+class EditedMeanwhile(MetiPiError):
+    """A file meti-pi was about to write no longer holds the bytes it was judged by: someone saved it."""
+
+
+def _edited(gpath: str) -> EditedMeanwhile:
+    return EditedMeanwhile(
+        f"{gpath} was edited while meti-pi was writing it (someone saved it meanwhile); it was not overwritten"
+    )
+
+
+def commit_files(
+    repo: Repo,
+    changes: dict[str, bytes | None],
+    message: str,
+    base: str,
+    untracked: set[str],
+    seen: Mapping[str, str | None] | None = None,
+) -> str:
     """Write `changes` (register-relative path -> bytes, None: remove) into the work tree and commit
     exactly those paths with `git commit --only`; the new commit's id. `untracked`: the paths (of
     `changes`) HEAD does not hold, announced to git first (`git add --intent-to-add`; not `git
@@ -138,6 +156,9 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
 
     Before the commit point every failure (disk full, read-only, git refusing) puts the files back
     as they were and raises MetiPiError (exit 3): nothing is committed, staged or left half-written.
+    `seen`: (repository path -> SHA-256) the bytes the caller found in the work tree when it checked
+    that no one's work is there; a file saved since (an editor's save) is never overwritten: refused
+    here, or, while the files are written, last before each rename.
     """
     change = os.urandom(8).hex()
     message = message + f"{TRAILER_CHANGE}: {change}\n"
@@ -147,6 +168,8 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
         gpath = repo.git_path(rel)
         olds[gpath] = read_or_none(repo.top / gpath)
         files[gpath] = {"old": digest(olds[gpath]), "new": digest(data)}
+        if seen is not None and gpath in seen and files[gpath]["old"] != seen[gpath]:
+            raise MetiPiError(f"{_edited(gpath)}; nothing was written or committed. Run the command again")
     intent = sorted(repo.git_path(rel) for rel, data in changes.items() if data is not None and rel in untracked)
     journal = {"version": 2, "change": change, "base": base, "files": files, "intent": intent}
     try:
@@ -160,15 +183,23 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
     crash_point("journal")
     try:
         for rel, data in changes.items():
-            path = repo.top / repo.git_path(rel)
+            gpath = repo.git_path(rel)
+            path = repo.top / gpath
             try:
-                jr.keep_old(path)
                 if data is None:
+                    _keep_unedited(path, gpath, files[gpath])
                     path.unlink(missing_ok=True)
-                elif digest(read_or_none(path)) != files[repo.git_path(rel)]["new"]:
-                    write_atomic(path, data, phase="tmp-written")
+                elif digest(read_or_none(path)) != files[gpath]["new"]:
+                    write_atomic(
+                        path,
+                        data,
+                        phase="tmp-written",
+                        before_replace=partial(_keep_unedited, path, gpath, files[gpath]),
+                    )
+                else:
+                    jr.keep_old(path)
             except OSError as exc:
-                raise MetiPiError(os_message(exc, f"writing {repo.git_path(rel)}")) from None
+                raise MetiPiError(os_message(exc, f"writing {gpath}")) from None
             crash_point("file-written")
         crash_point("files-written")
         if intent:
@@ -258,6 +289,18 @@ def commit_files(repo: Repo, changes: dict[str, bytes | None], message: str, bas
                 f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`"
             )
     return new
+
+
+def _keep_unedited(path: Path, gpath: str, entry: dict[str, Any]) -> None:
+    """Keep the file about to be replaced beside it (journal.keep_old), then make sure it still holds
+    the bytes the journal noted: an editor's save since then is refused (EditedMeanwhile), the file
+    left as saved (its journal entry now names those bytes, so the undo leaves it alone)."""
+    jr.keep_old(path)
+    now = digest(read_or_none(jr.kept_path(path)))
+    if now != entry["old"]:
+        jr.kept_path(path).unlink(missing_ok=True)
+        entry["old"] = now
+        raise _edited(gpath)
 
 
 # MESSAGE_TAKEN: git's own race between two `git commit`s, which meti-pi's lock cannot prevent (a

@@ -44,9 +44,12 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def write_atomic(path: Path, data: bytes, *, phase: str = "", fsync: bool = True) -> None:
+def write_atomic(
+    path: Path, data: bytes, *, phase: str = "", fsync: bool = True, before_replace: Callable[[], None] | None = None
+) -> None:
     """Write via a temporary file in the same folder (every byte, checked), fsync, rename, fsync the
-    folder. On failure the temporary file is removed and the target is as it was."""
+    folder. On failure the temporary file is removed and the target is as it was. `before_replace`:
+    called last before the rename (it may refuse by raising: the target is then left as it is)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}{TMP}{os.getpid()}"
     try:
@@ -61,6 +64,8 @@ def write_atomic(path: Path, data: bytes, *, phase: str = "", fsync: bool = True
             os.close(fd)
         if phase:
             crash_point(phase)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
