@@ -473,6 +473,34 @@ def test_a_target_saved_while_its_new_text_is_being_written_is_not_overwritten(t
     assert git(root, "status", "--porcelain").split() == ["M", "register/divisions/kanbo-jinji.yaml"]
 
 
+def test_a_target_saved_after_it_was_written_and_taken_by_git_is_not_committed_as_validated(tmp_path, monkeypatch):
+    """An editor saves the record after meti-pi wrote it and before `git commit --only` read it: git
+    commits the saved text, which meti-pi never validated or screened, under meti-pi's trailers.
+    meti-pi compares what git committed with what it validated and says so (exit 3: the change WAS
+    committed, and with what). Before: exit 0 and a warning to check `git diff HEAD`, which showed
+    nothing (the work tree was HEAD's)."""
+    from meti_pi.gitlayer import fs
+
+    root = make_register(tmp_path)
+    add_division(root)
+    before = head(root)
+    path = root / "divisions/kanbo-jinji.yaml"
+
+    def save(at: str) -> None:
+        if at == "files-written":
+            path.write_text(path.read_text(encoding="utf-8") + "# 編集中\n", encoding="utf-8")
+
+    monkeypatch.setattr(fs, "crash_hook", save)
+    with pytest.raises(MetiPiError, match="WAS committed") as info:
+        with transaction(root, command="edit", summary="post", today=TODAY) as tx:
+            tx.edit("divisions/kanbo-jinji")["manager_post"] = "課長"
+    monkeypatch.setattr(fs, "crash_hook", None)
+    assert info.value.exit_code == 3 and "not the text meti-pi validated" in str(info.value)
+    assert head(root) != before
+    assert git(root, "show", "HEAD:register/divisions/kanbo-jinji.yaml").endswith("# 編集中\n")
+    assert not (root.parent / ".git" / "meti-pi-journal.json").exists()
+
+
 def test_a_file_someone_creates_at_a_new_records_path_meanwhile_is_not_overwritten(tmp_path):
     root = make_register(tmp_path)
     before = head(root)

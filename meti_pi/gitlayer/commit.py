@@ -285,10 +285,27 @@ def commit_files(
     _changed_again(repo, new, list(files))
     for gpath, f in files.items():
         if digest(read_or_none(repo.top / gpath)) != f["new"]:
+            _committed_as_written(repo, new, gpath, changes[gpath[len(repo.prefix) :]])
             notes.append(
                 f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`"
             )
     return new
+
+
+def _committed_as_written(repo: Repo, new: str, gpath: str, data: bytes | None) -> None:
+    """The file changed in the work tree after meti-pi wrote it: did git read it before or after?
+    Compared as git stores it (`hash-object --path`: the path's filters and line-ending conversion),
+    with the blob the commit holds; MetiPiError when the commit holds someone's text, not meti-pi's."""
+    if data is None:
+        return
+    want = git(repo.top, "hash-object", f"--path={gpath}", "--stdin", input=data).strip()
+    held = git(repo.top, "--literal-pathspecs", "rev-parse", "--verify", "-q", f"{new}:{gpath}", check=False).strip()
+    if held != want:
+        raise MetiPiError(
+            f"the change WAS committed as {new[:12]}, but {gpath} was saved by someone after meti-pi wrote it and "
+            "before git read it: the commit holds that text, not the text meti-pi validated. Check "
+            f"`git show {new[:12]} -- {gpath}`; correct it (`meti-pi commit`) or `git revert {new[:12]}`"
+        )
 
 
 def _keep_unedited(path: Path, gpath: str, entry: dict[str, Any]) -> None:
