@@ -4,6 +4,7 @@ articles it missed (4(2), 4(3), 6(3), 26 for 甲 and 乙, 44, 45, the 副総括'
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from test_checklist import TODAY, division, file_rec, incident, keys, load, system
 
@@ -421,3 +422,18 @@ def test_39_3_asks_the_managers_report_not_the_vice_ppc_report(tmp_path):
     assert "個人情報保護委員会" not in item.question
     vice = _item(reg, "39-5", "hogo").prefill
     assert vice.answer == "no" and any("確報" in e and "を経過して未了" in e for e in vice.evidence)
+
+
+def test_a_closed_incident_without_its_closing_day_is_not_open_in_every_later_year():
+    # A closed incident whose closed_on is null (hand-kept or migrated records; the schema allows it):
+    # it was taken as open in every later 年度, its 39/40 items asked in each year's checklist for ever.
+    # Its `closed` event's day stands in; without one, it belongs to the year it was known only.
+    from meti_pi.inspect.queries import open_during
+
+    y2026 = (date(2026, 4, 1), date(2027, 3, 31))
+    bare = {"known_on": "2019-05-01", "state": "closed", "closed_on": None, "events": []}
+    assert not open_during(bare, *y2026)
+    assert open_during(bare, date(2019, 4, 1), date(2020, 3, 31))  # the year it was known
+    event = {**bare, "known_on": "2026-03-20", "events": [{"event": "closed", "on": "2026-04-01"}]}
+    assert open_during(event, *y2026)
+    assert not open_during({**event, "events": [{"event": "closed", "on": "2026-03-31"}]}, *y2026)

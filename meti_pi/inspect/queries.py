@@ -131,14 +131,20 @@ def held_during(file_data: dict[str, Any], start: date, end: date) -> bool:
 def open_during(incident: dict[str, Any], start: date, end: date) -> bool:
     """The incident was open at some time between `start` and `end`: known by `end`, and still open or
     closed on or after `start` (one known last year and closed this year was handled this year, Arts.
-    39/40: this year's Art. 41 inspection asks about it). A closed incident without its day counts."""
+    39/40: this year's Art. 41 inspection asks about it). A closed incident without `closed_on` is
+    closed on its `closed` event's day; without either, it is taken in the year it was known only
+    (not as open in every later year)."""
     known = parse_day(incident.get("known_on"))
     if known is None or known > end:
         return False
     if incident.get("state") == "open" or known >= start:
         return True
     closed = parse_day(incident.get("closed_on"))
-    return closed is None or closed >= start
+    if closed is None:
+        events = incident.get("events")
+        days = [parse_day(e.get("on")) for e in events or () if isinstance(e, dict) and e.get("event") == "closed"]
+        closed = max((d for d in days if d is not None), default=None)
+    return closed is not None and closed >= start
 
 
 def contract_active(contractor: dict[str, Any], start: date, end: date) -> bool:
