@@ -328,3 +328,19 @@ def test_an_earlier_years_inspection_left_unfinished_stays_overdue(tmp_path):
     items = _by(due_items(reg, TODAY), "inspection")
     assert [(i.ref, i.overdue) for i in items] == [("inspections/2025/jinji", True), ("inspections/2026/jinji", False)]
     assert "2025年度の点検（未回答 1項目）" in items[0].title and items[0].detail == "8-3"
+
+
+def test_a_division_id_with_a_dot_is_an_annual_inspection_and_one_set_up_later_owes_none_yet(tmp_path):
+    # Ids may hold '.': kanbo.jinji's 2024 inspection is annual (it was taken for an ad hoc one, so the
+    # register's first year was not found). A 課等 to be set up next 年度 owes no inspection yet.
+    reg = _reg(
+        tmp_path,
+        {
+            "divisions/kanbo.jinji.yaml": division("kanbo.jinji", "大臣官房人事課"),
+            "divisions/future.yaml": division("future", "新設課") + "established_on: 2027-04-01\n",
+            "inspections/2024/kanbo.jinji.yaml": _inspection(2024).replace("jinji", "kanbo.jinji"),
+        },
+    )
+    refs = [i.ref for i in _by(due_items(reg, TODAY), "inspection")]
+    assert "inspections/2025/kanbo.jinji" in refs and "inspections/2025/jinji" in refs
+    assert not any(r.endswith("/future") for r in refs)

@@ -14,6 +14,7 @@ from typing import Any
 
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.inspect import checklist as cl
+from meti_pi.inspect.answers import key_parts
 from meti_pi.notify import facts, notices
 from meti_pi.notify.notices import obsolete_drafts
 from meti_pi.store.contracts import outsources
@@ -196,15 +197,17 @@ def _inspections(reg: Register, today: date) -> list[DueItem]:
     year = cl.inspection_year_of(today, reg.policy)
     first = year
     for key in reg.keys_of("inspections"):
-        _kind, folder, name = [*key.split("/"), "", ""][:3]
-        if folder.isdigit() and name and "." not in name:  # annual (an ad hoc one is <division>.adhoc-<day>)
-            first = min(first, int(folder))
+        parts = key_parts(key)
+        if parts is not None and not parts[2]:  # annual, not ad hoc (随時)
+            first = min(first, parts[0])
     out: list[DueItem | None] = []
     for div in sorted(reg.of_kind("divisions"), key=lambda r: r.id):
         since = first
         established = parse_day(div.data.get("established_on"))
         if established is not None:
             since = max(since, cl.inspection_year_of(established, reg.policy))
+            if since > year:
+                continue  # set up in a later year: owes none yet
         out.extend(_inspection_due(reg, div, y, today) for y in range(min(since, year), year + 1))
     return [item for item in out if item is not None]
 

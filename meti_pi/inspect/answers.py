@@ -50,6 +50,17 @@ def inspection_key(year: int, division: str, ad_hoc_on: date | None = None) -> s
     return f"inspections/{year}/{record_id(division, ad_hoc_on)}"
 
 
+def key_parts(key: str) -> tuple[int, str, bool] | None:
+    """An inspection's register key read back: (year, division, ad hoc); None for a key not of that
+    form (`inspections/<year>/<division>[.adhoc-<date>]`)."""
+    kind, _, rest = key.partition("/")
+    year, _, name = rest.partition("/")
+    if kind != "inspections" or not year.isdigit() or not name:
+        return None
+    division, mark, _ = name.partition(AD_HOC_MARK)
+    return int(year), division, bool(mark)
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerInput:
     """One answer as given (file or prompt)."""

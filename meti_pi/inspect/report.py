@@ -9,7 +9,7 @@ from typing import Any
 
 from meti_pi.dates import wareki
 from meti_pi.errors import UsageError
-from meti_pi.inspect.answers import AD_HOC_MARK, inspection_key
+from meti_pi.inspect.answers import inspection_key, key_parts
 from meti_pi.inspect.checklist import (
     ANSWERS,
     article_ja,
@@ -62,12 +62,11 @@ def _ad_hoc_by(reg: Register, years: tuple[int, ...]) -> dict[tuple[int, str], l
     once from the inspections' keys (`<year>/<division>.adhoc-<date>`), no other record read."""
     out: dict[tuple[int, str], list[Any]] = {}
     for key in sorted(reg.keys_of("inspections")):
-        year, _, name = key.removeprefix("inspections/").partition("/")
-        division, mark, _ = name.partition(AD_HOC_MARK)
-        if mark and year.isdigit() and int(year) in years:
+        parts = key_parts(key)
+        if parts is not None and parts[2] and parts[0] in years:
             rec = reg.records[key]
             if rec.data.get("occasion") == "ad_hoc":
-                out.setdefault((int(year), division), []).append(rec)
+                out.setdefault(parts[:2], []).append(rec)
     return out
 
 
