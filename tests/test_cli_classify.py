@@ -316,7 +316,9 @@ def test_record_of_a_header_without_rows_is_refused(tmp_path: Path, runner: CliR
     before = git(root, "rev-parse", "HEAD").strip()
     result = invoke(runner, root, "classify", str(data), "--record", FILE_ID, "--json")
     assert result.exit_code == 2
-    assert "no row of data under the header; nothing was recorded" in result.stdout + result.stderr
+    [error] = json.loads(result.stdout)["errors"]
+    assert "no row of data under the header; nothing was recorded" in error["message"]
+    assert error["path"] == str(data) and error["line"] is None
     assert git(root, "rev-parse", "HEAD").strip() == before and git(root, "status", "--porcelain") == ""
     assert invoke(runner, root, "classify", str(data)).exit_code == 0
 

@@ -77,6 +77,18 @@ INPUTS: dict[str, tuple[str, str | bytes, list[str], int | None]] = {
         ["new", "divisions", "--from", "{f}"],
         2,
     ),
+    "answers-no-division": (
+        "a.yaml",
+        "answers:\n  8-1: 'yes'\n",
+        ["inspect", "--year", "2026", "--answers", "{f}", "--dry-run"],
+        None,
+    ),
+    "csv-header-only-recorded": (
+        "h.csv",
+        "氏名,住所\n",
+        ["classify", "{f}", "--record", "F-2026-5TV229", "--dry-run"],
+        None,
+    ),
     "answers-bad-answer": (
         "a.yaml",
         "answers:\n  8-1: perhaps\n",

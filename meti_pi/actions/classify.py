@@ -19,6 +19,7 @@ from meti_pi.classify.classification import (
 )
 from meti_pi.classify.classification import decide_outcome as decide
 from meti_pi.classify.detect import ScanResult
+from meti_pi.errors import UsageError
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.policy import load_policy
 from meti_pi.store.yamlio import to_plain
@@ -37,7 +38,15 @@ def classify_record(
     settings: Settings = DEFAULT,
 ) -> tuple[Outcome, str | None]:
     """Decide with the judgements already in files/<file_id> (read fresh, under the lock) merged
-    with `given`, and write the decision into the record; (outcome, commit)."""
+    with `given`, and write the decision into the record; (outcome, commit). A scan of no row (a
+    header alone) is refused: it counts no 本人, and would write 管理C and 0 persons over the file."""
+    if scanned is not None and scanned.rows == 0:
+        raise UsageError.at(
+            scanned.path,
+            None,
+            "no row of data under the header; nothing was recorded. Classify the export that holds the "
+            "file's persons (or, without a dataset, state the count with --profile)",
+        )
     policy = load_policy(root)
     with transaction(
         root,

@@ -46,7 +46,7 @@ FIELDS: dict[str, dict[str, frozenset[str]]] = {
     # a 課等's 問合せ先 (file_checks.check_contacts); its warning is placed at the name (a problem
     # about the record: the check runs again)
     "check_contacts": {"divisions": frozenset({"contact"})},
-    # the 行政機関 a file's 課等 belongs to (validate._org_mismatch)
+    # the 行政機関 a file's 課等 belongs to (validate.check_consistency, compared there inline)
     "check_consistency": {"divisions": frozenset({"org"})},
     # the posts heading a 課等, an auditor's independence (inspection_checks._division_heads); the
     # 課等 named elsewhere are looked up by id

@@ -302,13 +302,6 @@ def _record(
 
     if not valid_id(file_id):
         raise UsageError(f"--record {file_id!r}: not a record id (A-Z a-z 0-9 . _ -, at most 64 characters)")
-    if scanned is not None and scanned.rows == 0:
-        # A header and no row (an export of an empty query, a sheet only titled) counts no 本人: written
-        # into a ファイル簿 record it would overwrite its class and count with 管理C and 0 persons.
-        raise UsageError(
-            f"{dataset}: no row of data under the header; nothing was recorded. Classify the export that "
-            "holds the file's persons (or, without a dataset, state the count with --profile)"
-        )
     st = state(ctx)
     sha = _sha256(dataset) if dataset is not None else None
     _unchanged(dataset, as_read, record=True)  # the counts and the SHA-256 recorded are of one content

@@ -270,7 +270,7 @@ def _record(
             raise UsageError(f"--division {division} differs from `division: {given.division}` in {answers}")
         division = division or given.division
         if not division:
-            raise UsageError(f"{answers}: name the division (`division:` in the file or --division)")
+            raise UsageError.at(answers, None, "name the division (`division:` in the file or --division)")
         checklist = cl.build(reg, division, year, st.today)
     else:
         if json_out:
