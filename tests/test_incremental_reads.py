@@ -320,6 +320,19 @@ class _Fields(dict):  # type: ignore[type-arg]
         self._note(EVERYTHING)
         return super().copy()
 
+    def __iter__(self) -> Any:
+        # Not noted (keys alone); defined so that dict(data) and {**data} copy through keys() and
+        # __getitem__ (noted) and not through CPython's fast path for a dict, which reads no method.
+        return super().__iter__()
+
+    def __or__(self, other: Any) -> Any:
+        self._note(EVERYTHING)
+        return super().__or__(other)
+
+    def __ror__(self, other: Any) -> Any:
+        self._note(EVERYTHING)
+        return super().__ror__(other)
+
     def __repr__(self) -> str:
         self._note(EVERYTHING)
         return super().__repr__()
@@ -375,8 +388,19 @@ def test_the_recording_catches_a_field_not_declared(example: Register) -> None:
         yield from V.check_contacts(reg, today)
         dict(reg.of_kind("divisions")[0].data.items())
 
+    def spread(copy: Any) -> Any:
+        def check(reg: Register, today: date) -> Iterator[Problem]:
+            yield from V.check_contacts(reg, today)
+            copy(reg.of_kind("divisions")[0].data)
+
+        return check
+
     assert ("divisions", "name") in fields_read(example, named)
     assert ("divisions", EVERYTHING) in fields_read(example, copied)
+    # copies CPython makes of a dict without calling its methods, unless it defines __iter__
+    for copy in (dict, lambda d: {**d}, lambda d: d | {}, lambda d: {} | d):
+        read = fields_read(example, spread(copy))
+        assert ("divisions", "name") in read or ("divisions", EVERYTHING) in read, copy
     assert ("divisions", "name") not in fields_read(example, V.check_contacts)
 
 
