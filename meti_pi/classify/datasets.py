@@ -226,11 +226,18 @@ class _GuardedRaw(io.RawIOBase):
         super().close()
 
 
-def _open_delimited(path: Path, fmt: str) -> Dataset:
+def _head(path: Path) -> bytes:
+    """The file's first bytes; an empty file (blank, or a BOM alone: Excel's CSV UTF-8 of an empty
+    sheet) is refused: no row is no finding (--record would write 管理C)."""
     with path.open("rb") as raw:
         head = raw.read(SNIFF_BYTES)
-    if not head.removeprefix(codecs.BOM_UTF8).strip():  # a BOM alone: Excel's CSV UTF-8 of an empty sheet
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
         raise UsageError.at(path, None, "empty file; there is nothing to classify")
+    return head
+
+
+def _open_delimited(path: Path, fmt: str) -> Dataset:
+    head = _head(path)
     encoding = sniff_encoding(head, path)
     binary = io.BufferedReader(_GuardedRaw(path, encoding, end_record=True), buffer_size=1 << 16)
     text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
@@ -315,10 +322,7 @@ def _csv_batches(reader: Any, width: int, path: Path, encoding: str) -> Iterator
 
 
 def _open_jsonl(path: Path) -> Dataset:
-    with path.open("rb") as raw:
-        head = raw.read(SNIFF_BYTES)
-    if not head.removeprefix(codecs.BOM_UTF8).strip():  # as an empty CSV: no rows is no finding (--record: 管理C)
-        raise UsageError.at(path, None, "empty file; there is nothing to classify")
+    head = _head(path)
     encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     binary = io.BufferedReader(_GuardedRaw(path, encoding), buffer_size=1 << 16)
     text = io.TextIOWrapper(binary, encoding=encoding, errors="strict")
