@@ -688,7 +688,28 @@ def test_the_work_trees_files_are_listed_once_for_the_base(
             "files/zz-new.yaml",
         }
     )
-    cached, full = validated(root, monkeypatch)
-    assert cached == full and spy.work == 1
+    # One validate of the edited work tree: its files mapped once, the listing sorted and joined once.
+    from meti_pi.store.worktree import WorkTree
+
+    made, lists = [], []
+    real_ids, real_listed = WorkTree.ids, incremental.listed
+
+    def ids_counted(self: WorkTree) -> dict[str, str]:
+        made.append(self._ids is None)
+        return real_ids(self)
+
+    def listed_counted(ids: dict[str, str]) -> Any:
+        lists.append(len(ids))
+        return real_listed(ids)
+
+    monkeypatch.setattr(WorkTree, "ids", ids_counted)
+    monkeypatch.setattr(incremental, "listed", listed_counted)
+    monkeypatch.setattr(validate_work, "listed", listed_counted)
+    assert validate_work_tree(root, TODAY, DEFAULT) is not None
+    assert made.count(True) == 1, made  # however often asked (validate, its flush), made once
+    assert lists == [len(ids)]
+    monkeypatch.setattr(WorkTree, "ids", real_ids)
+    monkeypatch.setattr(incremental, "listed", real_listed)
+    monkeypatch.setattr(validate_work, "listed", real_listed)
     cached, full = validated(root, monkeypatch)  # on the base the listing wrote
     assert cached == full and spy.work == 2
