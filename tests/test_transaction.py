@@ -441,6 +441,17 @@ def test_a_target_edited_while_the_command_runs_is_not_overwritten(tmp_path):
     assert path.read_text(encoding="utf-8").endswith("# 編集中\n")
 
 
+def _editor_saves(monkeypatch, path, phase: str) -> None:
+    """An editor saves `path` (a line appended) when the write reaches `phase` (fs.crash_hook)."""
+    from meti_pi.gitlayer import fs
+
+    def save(at: str) -> None:
+        if at == phase:
+            path.write_text(path.read_text(encoding="utf-8") + "# 編集中\n", encoding="utf-8")
+
+    monkeypatch.setattr(fs, "crash_hook", save)
+
+
 @pytest.mark.parametrize("phase", ["validated", "journal", "tmp-written"])
 def test_a_target_saved_while_its_new_text_is_being_written_is_not_overwritten(tmp_path, monkeypatch, phase):
     """An editor saves the record (someone's unsaved work) after the dirty check, while meti-pi notes
@@ -454,11 +465,7 @@ def test_a_target_saved_while_its_new_text_is_being_written_is_not_overwritten(t
     before = head(root)
     path = root / "divisions/kanbo-jinji.yaml"
 
-    def save(at: str) -> None:
-        if at == phase:
-            path.write_text(path.read_text(encoding="utf-8") + "# 編集中\n", encoding="utf-8")
-
-    monkeypatch.setattr(fs, "crash_hook", save)
+    _editor_saves(monkeypatch, path, phase)
     with pytest.raises(MetiPiError, match="edited while meti-pi was writing it") as info:
         with transaction(root, command="edit", summary="post", today=TODAY) as tx:
             tx.edit("divisions/kanbo-jinji")["manager_post"] = "課長"
@@ -486,11 +493,7 @@ def test_a_target_saved_after_it_was_written_and_taken_by_git_is_not_committed_a
     before = head(root)
     path = root / "divisions/kanbo-jinji.yaml"
 
-    def save(at: str) -> None:
-        if at == "files-written":
-            path.write_text(path.read_text(encoding="utf-8") + "# 編集中\n", encoding="utf-8")
-
-    monkeypatch.setattr(fs, "crash_hook", save)
+    _editor_saves(monkeypatch, path, "files-written")
     with pytest.raises(MetiPiError, match="WAS committed") as info:
         with transaction(root, command="edit", summary="post", today=TODAY) as tx:
             tx.edit("divisions/kanbo-jinji")["manager_post"] = "課長"
