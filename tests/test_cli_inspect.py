@@ -160,6 +160,21 @@ def test_answers_file_errors_exit_2(runner, root, tmp_path):
     assert not (root / "inspections").exists()
 
 
+def test_a_years_inspection_made_after_the_year_is_recorded_and_said_late(runner, root, tmp_path):
+    """Art. 41(1) 毎年: 年度 2025's inspection (2025-04-01 .. 2026-03-31) made on 2026-04-01 is recorded
+    as made, and said late on stderr and in the commit (it was recorded without a word); one made on
+    the year's last day is not late."""
+    late = write(tmp_path / "late.yaml", "division: somu\ninspected_on: 2026-04-01\nanswers:\n  '8-4': yes\n")
+    result = invoke(runner, root, "inspect", "--year", "2025", "--answers", str(late))
+    assert result.exit_code == 0, result.output
+    said = "the 2025 inspection was made on 2026-04-01, after its year ended on 2026-03-31"
+    assert said in result.stderr and said in git(root, "log", "-1", "--format=%B")
+    on_time = write(tmp_path / "on.yaml", "division: jinji\ninspected_on: 2026-03-31\nanswers:\n  '8-4': yes\n")
+    result = invoke(runner, root, "inspect", "--year", "2025", "--answers", str(on_time))
+    assert result.exit_code == 0, result.output
+    assert "after its year ended" not in result.stderr + git(root, "log", "-1", "--format=%B")
+
+
 def test_dry_run_records_nothing(runner, root, tmp_path):
     answers = write(tmp_path / "a.yaml", "division: somu\nanswers:\n  '8-4': no\n")
     before = head(root)

@@ -40,6 +40,14 @@ def save_inspection(
         else:
             tx.create("inspections", outcome.data, id=str(outcome.data.get("id") or division), year=year)
         on = parse_day(outcome.data.get("inspected_on")) or today
+        end = parse_day((outcome.data.get("period") or {}).get("end"))
+        if outcome.data.get("occasion") != "ad_hoc" and end is not None and on > end:
+            # Art. 41(1) 毎年: a year's inspection made after the year ended is recorded (the day it was
+            # made, as made) and said late, in the commit the audit officer reads and on stderr.
+            tx.remarks.append(
+                f"{outcome.key}: the {year} inspection was made on {on.isoformat()}, after its year ended on "
+                f"{end.isoformat()} (Art. 41(1) asks it every year): recorded as made, late"
+            )
         for ref in outcome.closes:
             close_finding(tx.edit(finding_to_close(ref)[0]), ref, on, outcome.key)
     return tx.commit_sha
