@@ -224,7 +224,6 @@ def header_unconfirmed(column: Column) -> list[Candidate]:
         for c in column.candidates
         if c.header_hit
         and (c.category in CLASS_A_CATEGORIES or c.kind in CLASS_A_KINDS)
-        and c.check not in ("sensitive", "present")
         and column.checked
         and not decide_candidate(c, column.checked, c.matched)[0]
     ]

@@ -17,6 +17,8 @@ The engine is imported only here, and this module only when a dataset is scanned
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,7 @@ from meti_pi.classify.keys import KEY_DROP_CHARS as KEY_DROP_CHARS
 from meti_pi.classify.keys import DistinctHashes as DistinctHashes
 from meti_pi.classify.keys import KeyHasher as KeyHasher
 from meti_pi.classify.keys import _folded as _folded
+from meti_pi.classify.rows import beyond_width
 from meti_pi.classify.values import my_number_form
 from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
 
@@ -416,19 +419,13 @@ class DelimitedChunks:
         """Whether a row of `data` (whole records) holds a non-empty cell right of the table's width,
         read by the Python reader (its quoting rules); True too where the bytes do not decode (the
         Python pass names the line)."""
-        import csv
-        import io
-
         width = len(self.schema)
         try:
             text = io.StringIO(data.decode("utf-8"), newline="")
         except UnicodeDecodeError:
             return True  # the Python pass names the line
 
-        return any(
-            len(row) > width and any(c.strip() for c in row[width:])
-            for row in csv.reader(text, delimiter=self.separator)
-        )
+        return any(beyond_width(row, width) for row in csv.reader(text, delimiter=self.separator))
 
     def __iter__(self) -> Iterator[bytes]:
         """Whole records, about CHUNK_BYTES at a time (to be `parse`d, on any thread).

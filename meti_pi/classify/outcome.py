@@ -136,14 +136,14 @@ def classify_scan(result: ScanResult, judgements: Judgements, policy: Mapping[st
 
 def _unsure_count(result: ScanResult, policy: Mapping[str, Any] | None) -> str | None:
     """Why a lower-bound count cannot be held against a line (None: it can)."""
-    n, most = result.principals, result.principals_max
-    if n is None or most is None:
+    n, most = result.principals, result.rows
+    if n is None or not result.principals_lower_bound:
         return None
-    lines = sorted({f for f in count_floors(policy) if n < f <= most})
-    if not lines:
+    line = min((f for f in count_floors(policy) if n < f <= most), default=None)
+    if line is None:
         return None
     return (
-        f"本人の数は{n:,}人（下限値）から{most:,}人（行数）の間にあり、{lines[0]:,}人未満と確認できない → 不明として扱う。"
+        f"本人の数は{n:,}人（下限値）から{most:,}人（行数）の間にあり、{line:,}人未満と確認できない → 不明として扱う。"
         "本人を識別する列を --key で指定するか、本人の数を確かめて --profile（principals）で述べる"
     )
 

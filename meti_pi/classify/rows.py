@@ -24,6 +24,11 @@ def fit_width(batch: list[Row], width: int) -> list[Row]:
     ]
 
 
+def beyond_width(row: Sequence[str], width: int) -> bool:
+    """A value right of the table's `width` columns (empty cells there, a trailing ',', are not)."""
+    return len(row) > width and any(cell.strip() for cell in row[width:])
+
+
 def check_width(batch: list[Row], width: int, end: int, path: Path | str) -> None:
     """UsageError when a row of `batch` (the rows just read, the last ending on line `end`) has a
     value right of the table's `width` columns: cut, it would go unscanned (the width is set by the
@@ -33,7 +38,7 @@ def check_width(batch: list[Row], width: int, end: int, path: Path | str) -> Non
     line = end  # where the batch's last row ends: counted back to the wide row's start
     for row in reversed(batch):
         line -= sum(cell.count("\n") for cell in row)
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
+        if beyond_width(row, width):
             raise UsageError.at(
                 path,
                 line,

@@ -75,9 +75,9 @@ class ScanResult:
     principal_keys: tuple[str, ...]
     principals_note: str
     notes: tuple[str, ...]
-    # Where the count is only a lower bound (namesakes merged, a sheet of persons left uncounted): the
-    # most it can be, the rows (a person a row at most). None where the count is what it says.
-    principals_max: int | None = None
+    # The count is only a lower bound (namesakes merged, a sheet of persons left uncounted): the most
+    # it can be is then the rows (a person a row at most).
+    principals_lower_bound: bool = False
 
     def confirmed(self) -> list[Detection]:
         return [d for d in self.detections if d.confirmed]
@@ -219,7 +219,7 @@ def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
     detections = tuple(d for c in p.columns for d in column_detections(c, label + c.name))
     keys = tuple(p.columns[i].name for i in p.key_columns)
     unconfirmed = tuple(
-        (label + c.name, u.label, u.passed, u.sampled, PROFILE_KEY.get(u.category, "identification_codes"))
+        (label + c.name, u.label, u.passed, u.sampled, PROFILE_KEY[u.category])
         for c in p.columns
         for u in header_unconfirmed(c)
     )
@@ -411,6 +411,7 @@ def _result(
         for column, label, passed, sampled, key in t.unconfirmed
     )
     key_names = tuple(dict.fromkeys(k for t in tables for k in t.keys))
+    rows = sum(t.rows for t in tables)
     lower_bound = False
     if counters:
         principals: int | None = sum(c.count() for c in counters.values())
@@ -434,7 +435,7 @@ def _result(
             )
             lower_bound = True
         named = {d.column.rsplit("!", 1)[-1] for d in detections if d.confirmed and d.kind in NAME_KINDS}
-        if key_names and set(key_names) <= named and (principals or 0) < sum(t.rows for t in tables):
+        if key_names and set(key_names) <= named and (principals or 0) < rows:
             # 同姓同名: a file of 1,500 people under 100 names counted 100 (管理C, 第74条第2項第9号)
             note += "。氏名だけで数えたため同姓同名は一人と数える（下限値）：千人未満とするなら本人の数を確かめること"
             lower_bound = lower_bound or not keys  # --key 氏名: the 管理者 says the names tell the persons apart
@@ -446,7 +447,7 @@ def _result(
         path=str(path),
         format=fmt,
         encoding=encoding,
-        rows=sum(t.rows for t in tables),
+        rows=rows,
         columns=columns,
         header=all(t.header for t in tables),
         tables=tuple(tables),
@@ -455,7 +456,7 @@ def _result(
         principal_keys=key_names,
         principals_note=note,
         notes=notes,
-        principals_max=sum(t.rows for t in tables) if lower_bound else None,
+        principals_lower_bound=lower_bound,
     )
 
 

@@ -252,9 +252,7 @@ def _files_by_division(reg: Register) -> dict[str, list[Record]]:
     return out
 
 
-def ab_work(
-    reg: Register, rec: Record, division: str | None = None, *, during: tuple[date, date] | None = None
-) -> tuple[bool, str]:
+def ab_work(reg: Register, rec: Record, division: str | None = None, *, during: tuple[date, date]) -> tuple[bool, str]:
     """Whether a contractor's work needs the Art. 14(4) annual confirmation, and why: 「管理Ａ又は管理Ｂ
     として管理する保有個人情報等の取扱いに係る業務又は行政機関等匿名加工情報の作成に係る業務」.
 
@@ -262,8 +260,8 @@ def ab_work(
     second limb, whatever the class: a file the contractor handles from which 行政機関等匿名加工情報
     was made (`anonymized_info.created`); the register does not say who did the making, so such a
     contractor is asked too (see `creation_only`). A contractor that lists no file is judged by its
-    delegating divisions' files. With `during` (first and last day): only the files held at some
-    time in it (a 管理A file disposed of is no A/B work left to confirm).
+    delegating divisions' files. Only the files held at some time `during` (first and last day) count
+    (a 管理A file disposed of is no A/B work left to confirm).
     """
     basis, ab, anon, held = _annual_check_grounds(reg, rec, division, during)
     parts = [f"{basis}に管理A・B又は未決定のものを含む: {', '.join(ab)}"] if ab else []
@@ -275,13 +273,11 @@ def ab_work(
     if parts:
         return True, "；".join(parts)
     if not held:  # every file listed disposed of (or none listed): none is 管理C either
-        return False, f"{basis}に保有中のものがない" if during is None else f"{basis}にその期間に保有したものがない"
+        return False, f"{basis}にその期間に保有したものがない"
     return False, f"{basis}は管理Cのみ"
 
 
-def creation_only(
-    reg: Register, rec: Record, division: str | None = None, *, during: tuple[date, date] | None = None
-) -> bool:
+def creation_only(reg: Register, rec: Record, division: str | None = None, *, during: tuple[date, date]) -> bool:
     """Art. 14(4) applies to the contractor only by its second limb (行政機関等匿名加工情報 made from a
     管理C file it handles): whether the work delegated is that making is the 管理者's to confirm."""
     _basis, ab, anon, _held = _annual_check_grounds(reg, rec, division, during)
@@ -289,23 +285,17 @@ def creation_only(
 
 
 def _annual_check_grounds(
-    reg: Register, rec: Record, division: str | None, during: tuple[date, date] | None = None
-) -> tuple[str, list[str], list[str], int]:
-    """(basis, its 管理A/B or unclassified files, those 行政機関等匿名加工情報 was made from, how many
-    files it holds at all)."""
+    reg: Register, rec: Record, division: str | None, during: tuple[date, date]
+) -> tuple[str, list[str], list[str], bool]:
+    """(basis, its 管理A/B or unclassified files, those 行政機関等匿名加工情報 was made from, whether it
+    holds any file `during`)."""
     files = contractor_files(reg, rec)
     basis = "取扱ファイル"
     if not files:
         divisions = [division] if division else [d for d in rec.data.get("divisions", []) if isinstance(d, str)]
-        files = [
-            f
-            for d in divisions
-            for f in files_of_division(reg, d)
-            if (f.data.get("holding", {}).get("end") is None if during is None else held_during(f.data, *during))
-        ]
+        files = [f for d in divisions for f in files_of_division(reg, d)]
         basis = "委託先の取扱ファイルが未登録のため委託元課等の保有ファイル"
-    elif during is not None:
-        files = [f for f in files if held_during(f.data, *during)]
+    files = [f for f in files if held_during(f.data, *during)]
     ab = [
         f.id + f"（{CLASS_JA[f.data['management_class']]}）"
         for f in files
@@ -313,7 +303,7 @@ def _annual_check_grounds(
     ]
     ab += [f.id + "（管理区分未決定）" for f in files if not f.data.get("management_class")]
     anon = [f.id for f in files if (f.data.get("anonymized_info") or {}).get("created") is True]
-    return basis, ab, anon, len(files)
+    return basis, ab, anon, bool(files)
 
 
 def subcontractors(reg: Register, cid: str) -> list[str]:
