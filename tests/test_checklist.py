@@ -605,20 +605,23 @@ def test_prefill_annual_confirmation_follows_policy_months(tmp_path):
     assert p.answer == "no" and "6か月以内の確認期限 2026-11-01 を経過" in p.evidence[0]
 
 
-def test_prefill_contract_clauses_and_confirmation(tmp_path):
-    reg = load(
+def _contracted(tmp_path, **terms):
+    """人事課, its file F-2026-JJJJ01 and a contractor handling it under `terms` (contractor's keywords)."""
+    return load(
         tmp_path,
         {
             "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
             "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji"),
-            "contractors/C-2026-JJJJ01.yaml": contractor(
-                "C-2026-JJJJ01",
-                ["jinji"],
-                ["F-2026-JJJJ01"],
-                missing=("copy_limits", "reporting_audit"),
-                extra="post_contract_confirmation: {date: '2025-04-10', ref: 確認書1}\n",
-            ),
+            "contractors/C-2026-JJJJ01.yaml": contractor("C-2026-JJJJ01", ["jinji"], ["F-2026-JJJJ01"], **terms),
         },
+    )
+
+
+def test_prefill_contract_clauses_and_confirmation(tmp_path):
+    reg = _contracted(
+        tmp_path,
+        missing=("copy_limits", "reporting_audit"),
+        extra="post_contract_confirmation: {date: '2025-04-10', ref: 確認書1}\n",
     )
     clauses = _prefill(reg, "jinji", "14-2@C-2026-JJJJ01")
     assert clauses.answer == "no" and "第14条第2項(3)(9)の記載がない" in clauses.evidence[0]
@@ -637,19 +640,8 @@ def test_prefill_contract_clauses_and_confirmation(tmp_path):
 def test_prefill_post_contract_confirmation_dated_after_the_reference_day_is_not_done(tmp_path, day, answer):
     """Art. 14(3): a written confirmation dated after the day the inspection judges (today here) has
     not taken place; it was pre-filled 適, where validate and the 14(4) item do not count it."""
-    reg = load(
-        tmp_path,
-        {
-            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
-            "files/F-2026-JJJJ01.yaml": file_rec("F-2026-JJJJ01", "jinji"),
-            "contractors/C-2026-JJJJ01.yaml": contractor(
-                "C-2026-JJJJ01",
-                ["jinji"],
-                ["F-2026-JJJJ01"],
-                start="2026-04-01",
-                extra=f"post_contract_confirmation: {{date: '{day}', ref: 確認書1}}\n",
-            ),
-        },
+    reg = _contracted(
+        tmp_path, start="2026-04-01", extra=f"post_contract_confirmation: {{date: '{day}', ref: 確認書1}}\n"
     )
     p = _prefill(reg, "jinji", "14-3@C-2026-JJJJ01")
     assert p.answer == answer

@@ -38,6 +38,18 @@ CLEAN = "awk 'NR==1 && $0 != \"# cleaned\" {print \"# cleaned\"} {print}'"
 SMUDGE = "awk 'NR==1 && $0 == \"# cleaned\" {next} {print}'"
 
 
+def _new_system(root: Path, cwd: Path, name: str) -> subprocess.CompletedProcess[str]:
+    """`meti-pi new systems` of a 別表 row 1 system named `name`, run as a user runs it."""
+    return subprocess.run(
+        meti_cmd(root, "new", "systems", "--set", f"name={name}", "--set", "beppyo_row=1"),
+        capture_output=True,
+        text=True,
+        env=env(),
+        cwd=cwd,
+        timeout=120,
+    )
+
+
 def checkout_again(repo: Path) -> None:
     """Check the register out afresh, so the work tree holds what git's settings make of it."""
     shutil.rmtree(repo / "register")
@@ -259,14 +271,7 @@ def test_every_git_config_variable_reaches_git(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_VALUE_10", "Env Officer")
     monkeypatch.setenv("GIT_CONFIG_KEY_11", "user.email")
     monkeypatch.setenv("GIT_CONFIG_VALUE_11", "env@meti-pi.invalid")
-    proc = subprocess.run(
-        meti_cmd(root, "new", "systems", "--set", "name=環境設定システム", "--set", "beppyo_row=1"),
-        capture_output=True,
-        text=True,
-        env=env(),
-        cwd=tmp_path,
-        timeout=120,
-    )
+    proc = _new_system(root, tmp_path, "環境設定システム")
     assert proc.returncode == 0, proc.stderr
     assert git(root, "log", "-1", "--format=%an <%ae>|%cn").strip() == "Env Officer <env@meti-pi.invalid>|Env Officer"
 
@@ -289,14 +294,7 @@ def test_commit_hooks_as_decided(tmp_path):
         hook = hooks / name
         hook.write_text(f"#!/bin/sh\n{body}\n")
         hook.chmod(0o755)
-    proc = subprocess.run(
-        meti_cmd(root, "new", "systems", "--set", "name=フック試験システム", "--set", "beppyo_row=1"),
-        capture_output=True,
-        text=True,
-        env=env(),
-        cwd=tmp_path,
-        timeout=120,
-    )
+    proc = _new_system(root, tmp_path, "フック試験システム")
     assert proc.returncode == 0, proc.stderr
     assert not (marks / "pre-commit").exists() and not (marks / "commit-msg").exists()
     assert (marks / "post-commit").read_text().strip() == "0", (marks / "validate.err").read_text()
@@ -364,14 +362,7 @@ def test_a_commit_git_cannot_sign_says_why_and_writes_nothing(tmp_path):
     git(top, "config", "commit.gpgsign", "true")
     git(top, "config", "gpg.program", str(gpg))
     base = git(top, "rev-parse", "HEAD").strip()
-    proc = subprocess.run(
-        meti_cmd(root, "new", "systems", "--set", "name=署名試験システム", "--set", "beppyo_row=1"),
-        capture_output=True,
-        text=True,
-        env=env(),
-        cwd=tmp_path,
-        timeout=120,
-    )
+    proc = _new_system(root, tmp_path, "署名試験システム")
     assert proc.returncode == 3
     assert "gpg failed to sign the data" in proc.stderr and "nothing was committed" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr

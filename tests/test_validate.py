@@ -68,6 +68,17 @@ def file_record(fid: str, **extra: str) -> str:
     return "".join(f"{k}: {v}\n" for k, v in base.items())
 
 
+def class_a_file(fid: str, **extra: str) -> str:
+    """A 管理A file (要配慮, access limited) held from 2025-04-01 unless `extra` says otherwise."""
+    return file_record(
+        fid,
+        management_class="A",
+        classification="{rationale: 要配慮}",
+        handling_rules="{access_limits: 担当者のみ}",
+        **extra,
+    )
+
+
 def contractor(cid: str, files: str = "[]", extra: str = "") -> str:
     return (
         f"schema_version: 1\nid: {cid}\nname: 株式会社テスト\ndivisions: [d1]\nfiles: {files}\n"
@@ -256,12 +267,7 @@ def test_no_annual_check_for_class_c_work_or_ended_contracts(tmp_path):
         {
             "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
             "files/F-1.yaml": file_record("F-1", management_class="C", classification="{rationale: 少数}"),
-            "files/F-2.yaml": file_record(
-                "F-2",
-                management_class="A",
-                classification="{rationale: 要配慮}",
-                handling_rules="{access_limits: 担当者のみ}",
-            ),
+            "files/F-2.yaml": class_a_file("F-2"),
             "contractors/C-1.yaml": contractor(
                 "C-1", files="[F-1]", extra="post_contract_confirmation: {date: '2020-05-01'}\n"
             ),
@@ -282,13 +288,7 @@ def test_no_annual_check_for_a_class_a_file_no_longer_held(tmp_path):
         tmp_path,
         {
             "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-            "files/F-1.yaml": file_record(
-                "F-1",
-                management_class="A",
-                classification="{rationale: 要配慮}",
-                handling_rules="{access_limits: 担当者のみ}",
-                holding="{start: '2020-04-01', end: '2024-03-31'}",
-            ),
+            "files/F-1.yaml": class_a_file("F-1", holding="{start: '2020-04-01', end: '2024-03-31'}"),
             "files/F-2.yaml": file_record("F-2", management_class="C", classification="{rationale: 少数}"),
             "contractors/C-1.yaml": contractor(
                 "C-1", files="[F-1, F-2]", extra="post_contract_confirmation: {date: '2025-05-01'}\n"
@@ -790,12 +790,7 @@ def test_a_dispatch_contract_is_not_checked_as_outsourcing(tmp_path):
         tmp_path,
         {
             "divisions/d1.yaml": DIV.format(id="d1", name="課一", org="経済産業省"),
-            "files/F-1.yaml": file_record(
-                "F-1",
-                management_class="A",
-                classification="{rationale: 要配慮}",
-                handling_rules="{access_limits: 担当者のみ}",
-            ),
+            "files/F-1.yaml": class_a_file("F-1"),
             "contractors/C-1.yaml": dispatch_contractor("C-1", files="[F-1]"),
         },
     )
@@ -942,13 +937,7 @@ def test_a_contractor_whose_files_are_all_disposed_of_is_not_said_to_handle_clas
 
     from meti_pi.inspect.queries import ab_work
 
-    disposed = file_record(
-        "F-1",
-        management_class="A",
-        classification="{rationale: 要配慮}",
-        handling_rules="{access_limits: 担当者のみ}",
-        holding="{start: '2020-04-01', end: '2024-03-31'}",
-    )
+    disposed = class_a_file("F-1", holding="{start: '2020-04-01', end: '2024-03-31'}")
     reg = register_from(
         tmp_path,
         {
