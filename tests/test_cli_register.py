@@ -214,6 +214,17 @@ def test_new_prompts_from_the_schema(tmp_path, runner, monkeypatch):
     assert result.exit_code == 0, result.output
     text = (root / "divisions" / "kanbo-jinji.yaml").read_text()
     assert "manager_post: 人事課長" in text and "name: 大臣官房人事課" in text
+    # No day it was set up: `status` counts its inspections from the register's first year, and says so.
+    assert "divisions/kanbo-jinji has no established_on (設置日)" in result.stderr
+
+
+def test_a_new_division_with_its_day_set_up_gets_no_note(tmp_path, runner):
+    root = make_register(tmp_path)
+    fields = ["--set", "name=大臣官房広報室", "--set", "org=経済産業省", "--set", "manager_post=広報室長"]
+    result = invoke(runner, root, "new", "divisions", "--id", "koho", *fields, "--set", "established_on=2026-11-01")
+    assert result.exit_code == 0 and "established_on" not in result.stderr, result.output
+    result = invoke(runner, root, "new", "divisions", "--id", "koho2", *fields)
+    assert result.exit_code == 0 and "divisions/koho2 has no established_on" in result.stderr, result.output
 
 
 def test_commit_hand_edit_joins_the_trail(tmp_path, runner, monkeypatch):

@@ -344,3 +344,22 @@ def test_a_division_id_with_a_dot_is_an_annual_inspection_and_one_set_up_later_o
     refs = [i.ref for i in _by(due_items(reg, TODAY), "inspection")]
     assert "inspections/2025/kanbo.jinji" in refs and "inspections/2025/jinji" in refs
     assert not any(r.endswith("/future") for r in refs)
+
+
+def test_an_earlier_years_missing_inspection_says_how_a_division_set_up_since_stops_owing_it(tmp_path):
+    # A 課等 added without `established_on` owes every year since the register's first inspection
+    # (2025 here): its overdue 2025 item says what to record if it was set up from 年度 2026 on; one
+    # whose day is recorded (2025-05-01) owes 2025 too, without the hint, and this year's item has none.
+    reg = _reg(
+        tmp_path,
+        {
+            "divisions/koho.yaml": division("koho", "大臣官房広報室") + "established_on: 2025-05-01\n",
+            "divisions/kokusai.yaml": division("kokusai", "国際課"),
+            "inspections/2025/kokusai.yaml": _inspection(2025).replace("jinji", "kokusai"),
+        },
+    )
+    details = {i.ref: i.detail for i in _by(due_items(reg, TODAY), "inspection")}
+    assert (
+        details["inspections/2025/jinji"] == "2026年度以降に設置された課等なら、課等の established_on（設置日）を記録"
+    )
+    assert details["inspections/2025/koho"] == "" and details["inspections/2026/jinji"] == ""

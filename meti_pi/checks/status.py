@@ -218,6 +218,10 @@ def _inspection_due(reg: Register, div: Any, year: int, today: date) -> DueItem 
     name = div.data.get("name", div.id)
     if rec is None:
         title, detail = f"{name}の{year}年度の点検（未実施）", ""
+        if end < today and not div.data.get("established_on"):
+            # Owed from the register's first year because the 課等 gives no day it was set up: say
+            # how a 課等 set up since then stops owing it (the item stays: a year skipped is owed).
+            detail = f"{year + 1}年度以降に設置された課等なら、課等の established_on（設置日）を記録"
     elif rec.data.get("pending"):
         n = len(rec.data["pending"])
         title, detail = f"{name}の{year}年度の点検（未回答 {n}項目）", ", ".join(rec.data["pending"][:5])

@@ -240,6 +240,13 @@ def new_cmd(
         print_json({"kind": kind, "id": rid, "commit": sha, "dry_run": dry_run})
     else:
         typer.echo(f"{'would add' if dry_run else 'added'} {kind}/{rid}" + (f" (commit {sha[:10]})" if sha else ""))
+    if kind == "divisions" and "established_on" not in data:
+        typer.echo(
+            f"note: {kind}/{rid} has no established_on (設置日): `status` counts its Art. 41 annual inspections as"
+            " owed from the register's first inspection year; if it was set up later, add"
+            f" `established_on: YYYY-MM-DD` to {kind}/{rid}.yaml and run `meti-pi commit`",
+            err=True,
+        )
 
 
 def _prompt_required(kind: str) -> dict[str, Any]:
