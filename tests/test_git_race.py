@@ -213,3 +213,36 @@ def test_a_hand_commit_that_took_meti_pis_written_file_is_not_put_back(tmp_path,
     assert "副課長" in git(top, "show", f"HEAD:register/{SHARED}.yaml").stdout
     assert "副課長" in (root / f"{SHARED}.yaml").read_text(encoding="utf-8")  # as HEAD holds it
     assert invariant_violations(root) == []
+
+
+def test_a_hand_git_add_all_during_a_change_leaves_meti_pis_kept_copies_out(tmp_path, monkeypatch):
+    """`init` writes the register's .gitignore: a `git add -A && git commit` made by hand while a change
+    is written (the old file kept beside the new one) commits the user's edit and meti-pi's written
+    file, never the kept copy `.<name>.meti-pi-tmp-old` (before: it landed in the user's commit, then
+    stayed in HEAD as a stray file)."""
+    from datetime import date
+
+    from meti_pi.actions.records import init_register
+    from meti_pi.actions.transaction import transaction
+    from meti_pi.errors import MetiPiError
+    from meti_pi.gitlayer import fs
+
+    root = tmp_path / "register"
+    init_register(root, today=date(2026, 11, 26))
+    kept: list[bool] = []
+
+    def hand_commit(phase: str) -> None:
+        if phase == "files-written":
+            kept.append((root / "roles" / ".sokatsu.yaml.meti-pi-tmp-old").exists())
+            assert git(root, "add", "-A").returncode == 0
+            assert git(root, "commit", "-qm", "user: everything I had").returncode == 0
+
+    monkeypatch.setattr(fs, "crash_hook", hand_commit)
+    with pytest.raises(MetiPiError) as info:
+        with transaction(root, command="test-edit", summary="post", today=date(2026, 11, 26)) as tx:
+            tx.edit("roles/sokatsu")["post"] = "大臣官房長"
+    assert info.value.exit_code == 3  # the user's commit took the change (test above)
+    monkeypatch.setattr(fs, "crash_hook", None)
+    assert kept == [True]  # the copy was there when the user's commit was made
+    assert git(root, "show", "--name-only", "--format=", "HEAD").stdout.split() == ["roles/sokatsu.yaml"]
+    assert invariant_violations(root) == []

@@ -11,6 +11,7 @@ from meti_pi import gitlayer
 from meti_pi.actions.hand_commit import commit_paths
 from meti_pi.actions.transaction import Transaction, transaction
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
+from meti_pi.gitlayer.fs import TMP
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import lazy, limits, yamlload
 from meti_pi.store.beppyo import gou_otsu
@@ -24,6 +25,15 @@ from meti_pi.store.schema import SchemaCopyState, example_value, field_type, loa
 def template_dir() -> Path:
     """The shipped register (rule facts only) that `init` copies, packaged as `meti_pi/data/register/`."""
     return data_dir("register")
+
+
+# The register's own .gitignore (KEPT_COPIES_IGNORED): while a change is written, the old version
+# of each file is kept beside it and the new one is written beside it first (gitlayer.fs.TMP); a
+# `git add -A` made by hand at that moment took them into the user's commit. Ignored, git's own
+# commands leave them out; meti-pi's recovery finds them by name, not through git.
+KEPT_COPIES_IGNORED = (
+    f"# meti-pi's copies of a file while a change to it is written (kept old / new being written)\n.*{TMP}*\n"
+)
 
 
 def init_register(
@@ -60,6 +70,8 @@ def init_register(
                 text = (template / rel).read_text(encoding="utf-8")
                 tx.write_text(rel, _rebase_modeline(text, rel))
             files += write_schema_copy(tx)
+            tx.write_text(".gitignore", KEPT_COPIES_IGNORED)
+            files.append(".gitignore")
     except BaseException:
         _undo_init(directory, created, made_repo)
         raise
