@@ -92,7 +92,7 @@ LAZY: dict[tuple[str, str], str] = {
         'notify.notices',
     ): 'startup: notify/ (~8 ms) only when a file record is checked, or for the notice findings (not on the write path)',
     (
-        'checks.validate',
+        'checks.organisation',
         'inspect.queries',
     ): 'startup: inspect.queries pulls notify/ and incident/; only the whole validation asks it for the 副総括\'s office',
     (
@@ -100,7 +100,7 @@ LAZY: dict[tuple[str, str], str] = {
         'incident.incidents',
     ): 'startup: incident/ only for the incident check; the focused check of a `new` of another kind never runs it',
     (
-        'checks.validate',
+        'checks.organisation',
         'inspect.checklist',
     ): 'startup: the checklist catalogue (7 inspect/ modules and its YAML) only when a 甲 or 乙 has no 課等 record, to name its items',
     (

@@ -222,7 +222,7 @@ def test_the_items_named_are_the_catalogues() -> None:
     """The 甲/乙 items in the warning are read from the catalogue's applicability rules (they were a
     hand-kept list naming 8-2 as "8(2)"): every item a rule of the side asks is named, by its id or
     inside a range of numbers, and no other."""
-    from meti_pi.checks.validate import _unit_items, id_ranges
+    from meti_pi.checks.organisation import _unit_items, id_ranges
     from meti_pi.inspect.checklist import load_catalogue
 
     every = ["8-1", "8-2", "9", "26", "27", "28-1", "28-2", "29", "31-1", "31-2", "4-2", "10", "12-1", "12-2"]
@@ -250,7 +250,7 @@ def test_the_items_are_named_once_for_every_system_warned(tmp_path: Path, monkey
     """UNIT_ITEMS_ONCE: the items a warning names are worked out once per set of sides, not once per
     system (a 課等 renamed at 100,000 records re-ran the check over 2,188 warned systems, each through
     id_ranges over the whole catalogue: ~0.25 s of a validate). Each message names them all the same."""
-    from meti_pi.checks import validate as V
+    from meti_pi.checks import organisation as V
 
     V._unit_items_of.cache_clear()
     calls: list[int] = []

@@ -76,6 +76,7 @@ def name_of(check: Callable[..., Any]) -> str:
 # The modules validate's checks live in: a function of another module by the same name is not one of them.
 CHECK_MODULES = (
     "meti_pi.checks.validate",
+    "meti_pi.checks.organisation",
     "meti_pi.checks.hygiene",
     "meti_pi.checks.file_checks",
     "meti_pi.checks.contractors",
