@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from meti_pi.classify.datasets import BATCH_ROWS, cell_text, decode_error_line, fit_width, open_dataset, sniff_encoding
+from meti_pi.classify.datasets import BATCH_ROWS, cell_text, fit_width, open_dataset
+from meti_pi.classify.rawtext import decode_error_line, sniff_encoding
 from meti_pi.errors import UsageError
 
 SECRET = "秘密の値ZZ"  # planted in broken inputs: no message may quote it

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from meti_pi.classify import datasets
 from meti_pi.classify.datafile import check_regular_file, dataset_format
-from meti_pi.classify.datasets import BATCH_ROWS, MAX_LINE_BYTES, Table
+from meti_pi.classify.datasets import BATCH_ROWS, Table
 from meti_pi.classify.principals import normalise_cells
+from meti_pi.classify.rawtext import MAX_LINE_BYTES
 from meti_pi.classify.scan import (
     Prepared,
     ProgressFn,
