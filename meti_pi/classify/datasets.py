@@ -53,6 +53,7 @@ class Table:
     total: int = 0  # progress: bytes or rows in all
     index: int = 0  # an .xlsx sheet's place in the workbook (シートN where its name is not recorded)
     skipped: int = 0  # rows above the table not read as part of it (a title, blank lines: skip_title_rows)
+    sheet: bool = False  # an .xlsx sheet, named in the scan even when its name is empty (シートN)
 
 
 @dataclass
@@ -390,6 +391,7 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
             total=max(int(sheet.height) - 1 - skipped, 0),
             index=places.get(name, 0),
             skipped=skipped,
+            sheet=True,
         )
     if not found:  # as an empty CSV: no cell is no finding (--record would write 管理C)
         raise UsageError.at(

@@ -195,7 +195,7 @@ def prepare(
     covers = covering(head, kinds)  # the whole head (2,048 rows or more), as the columns are typed on
     key_columns = choose_keys(columns, keys, kinds, covers)
     if keys and not key_columns:
-        if not table.name:  # the file's one table (not a sheet): a misspelt --key, said before the pass
+        if not table.sheet:  # the file's one table: a misspelt --key, said before the pass
             raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {', '.join(names)}")
         # A sheet holding none of the --key columns is counted by its own identifying columns (summed,
         # an upper bound, as sheets of different keys are): left out, its persons went uncounted.
@@ -214,12 +214,12 @@ def prepare(
 
 
 def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
-    name = safe_sheet_name(table.name, getattr(table, "index", 0)) if table.name else ""
-    label = f"{name}!" if name else ""
-    detections = tuple(d for c in p.columns for d in column_detections(c, label + c.name))
+    """The table's findings under its columns' own names (_result qualifies them as SHEET!COLUMN)."""
+    name = safe_sheet_name(table.name, getattr(table, "index", 0)) if table.sheet else ""
+    detections = tuple(d for c in p.columns for d in column_detections(c, c.name))
     keys = tuple(p.columns[i].name for i in p.key_columns)
     unconfirmed = tuple(
-        (label + c.name, u.label, u.passed, u.sampled, PROFILE_KEY[u.category])
+        (c.name, u.label, u.passed, u.sampled, PROFILE_KEY[u.category])
         for c in p.columns
         for u in header_unconfirmed(c)
     )
@@ -392,10 +392,14 @@ def _result(
     keys: Sequence[str],
 ) -> ScanResult:
     multi = len(tables) > 1
-    columns = tuple(f"{t.name}!{c}" if multi else c for t in tables for c in t.columns)
-    detections = tuple(
-        d if multi else replace(d, column=d.column.removeprefix(f"{t.name}!")) for t in tables for d in t.detections
-    )
+
+    def shown(t: TableScan, column: str) -> str:
+        """A column as reported: SHEET!COLUMN where the file's tables are several sheets, else its
+        own name as the file writes it (a CSV's `!個人番号` had lost its `!` to a stripped prefix)."""
+        return f"{t.name}!{column}" if multi else column
+
+    columns = tuple(shown(t, c) for t in tables for c in t.columns)
+    detections = tuple(replace(d, column=shown(t, d.column)) if multi else d for t in tables for d in t.detections)
     personal = bool(personal_kinds(detections))
     notes = _notes(detections) + tuple(
         f"{f'シート「{t.name}」の' if t.name else ''}先頭{t.skipped}行（表題・空行など、見出し行より上の行）は表の外として読んでいない"
@@ -403,7 +407,7 @@ def _result(
         if t.skipped
     )
     notes += tuple(
-        f"列「{column if multi else column.removeprefix(f'{t.name}!')}」: 見出しは{label}を示すが、値が{label}の形式"
+        f"列「{shown(t, column)}」: 見出しは{label}を示すが、値が{label}の形式"
         f"・検査数字に合わない（標本{sampled:,}件中{passed:,}件）ため{label}とは判定していない。表計算ソフトで数値に"
         f"変えられて（先頭の0の欠落、指数表記など）値が損なわれていないか確かめ、保有する場合は --profile "
         f"PROFILE.yaml（{key}）で判定する"
@@ -434,7 +438,7 @@ def _result(
                 "千人未満とするなら本人の数を確かめること（--key で識別列を指定できる）"
             )
             lower_bound = True
-        named = {d.column.rsplit("!", 1)[-1] for d in detections if d.confirmed and d.kind in NAME_KINDS}
+        named = {d.column for t in tables for d in t.detections if d.confirmed and d.kind in NAME_KINDS}
         if key_names and set(key_names) <= named and (principals or 0) < rows:
             # 同姓同名: a file of 1,500 people under 100 names counted 100 (管理C, 第74条第2項第9号)
             note += "。氏名だけで数えたため同姓同名は一人と数える（下限値）：千人未満とするなら本人の数を確かめること"
