@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.classify import datasets
+from meti_pi.classify.charset_doubt import western_line
 from meti_pi.classify.columns import (
     Candidate,
     Column,
@@ -33,6 +34,7 @@ from meti_pi.classify.principals import (
     key_hashes,
     normalise_cells,
 )
+from meti_pi.classify.rawtext import SNIFF_BYTES
 from meti_pi.classify.shapes import shape
 from meti_pi.classify.text import forget
 from meti_pi.classify.values import (
@@ -78,6 +80,9 @@ class ScanResult:
     # The count is only a lower bound (namesakes merged, a sheet of persons left uncounted): the most
     # it can be is then the rows (a person a row at most).
     principals_lower_bound: bool = False
+    # Read as CP932, yet every non-ASCII byte of its head reads as Latin-1 letters inside words: the
+    # line of the first (charset_doubt). The reading is not changed; the CLI says so on stderr.
+    western_line: int | None = None
 
     def confirmed(self) -> list[Detection]:
         return [d for d in self.detections if d.confirmed]
@@ -146,7 +151,11 @@ def finish(
         if keys and not any(set(t.keys) == set(keys) for t in tables):
             names = ", ".join(dict.fromkeys(c for t in tables for c in t.columns))
             raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {names}")
-        return _result(path, fmt, encoding, tables, counters, keys)
+        result = _result(path, fmt, encoding, tables, counters, keys)
+        if encoding == "cp932":  # decided on the first MiB, tested on the same bytes
+            with path.open("rb") as raw:
+                result = replace(result, western_line=western_line(raw.read(SNIFF_BYTES)))
+        return result
     finally:
         close_counters(counters)
         forget()  # the memoised forms of sample cells

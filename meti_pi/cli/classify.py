@@ -171,6 +171,8 @@ def classify_cmd(
     )
     as_read = _identity(dataset) if dataset is not None else None
     scanned = _scan(dataset, sheet, key or [], record is None) if dataset is not None else None
+    if scanned is not None and scanned.western_line is not None:
+        sys.stderr.write(_western_warning(scanned.path, scanned.western_line))
     stated = _read_profile(profile) if profile is not None else None
     if record is not None:
         outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run, as_read)
@@ -198,6 +200,17 @@ def classify_cmd(
 
 
 # ---------------------------------------------------------------- inputs
+
+
+def _western_warning(path: str, line: int) -> str:
+    """A file read as Shift_JIS whose bytes read as Western text (scan.ScanResult.western_line)."""
+    return (
+        f"meti-pi: warning: {path}:{line}: read as Shift_JIS (CP932), the encoding detected, but every "
+        "non-ASCII character of its first MiB reads in Windows-1252 (Latin-1) as an accented letter inside a word; "
+        "if the file is not Japanese text, its column names and text were misread: save it as UTF-8 (Excel: "
+        "CSV UTF-8; or iconv -f WINDOWS-1252 -t UTF-8 FILE > NEW.csv) and classify that (classify has no "
+        "option naming an encoding)\n"
+    )
 
 
 def _checked_exclusions(items: list[str]) -> list[str]:
