@@ -255,3 +255,78 @@ def test_a_write_reads_the_audited_divisions_not_every_division(runner, tmp_path
     # the whole audit check (validate's) reads it: what the write path no longer does
     assert ic.check_audits(reg.checked(frozenset(), focus), date(2026, 11, 26))
     assert reg.records.made.get("divisions/kokusai.yaml") is not None
+
+
+def test_validate_the_flags_and_the_report_say_one_standing_per_auditor(tmp_path: Path) -> None:
+    """Art. 42(2): each auditor's standing is decided once (inspection_checks.auditor_standing) and
+    validate, the audit's flags and the audit report each say it: the same auditors, for the same
+    reason. One auditor of each standing: the 監査責任者 and an external auditor are not placed, a
+    member of an audited 課等, a 副 of one by post (a member of kaikei), a 課等 the register lacks,
+    a 監査事務実施者 with no 課等, and one of a 課等 not audited."""
+    from meti_pi.inspect.inspection_checks import Standing, auditor_standing
+
+    audit = """
+        schema_version: 1
+        id: AUD-1
+        kind: regular
+        external: true
+        title: 監査
+        started_on: '2026-10-01'
+        scope: {divisions: [jinji]}
+        auditors:
+          - {post: 大臣官房首席監察官, role: officer}
+          - {post: 監察官, role: staff, division: kaikei}
+          - {post: 人事課係長, role: staff, division: jinji}
+          - {post: 大臣官房人事課企画官, role: staff, division: kaikei}
+          - {post: 調査官, role: staff, division: kansa}
+          - {post: 調査員, role: staff}
+          - {post: 公認会計士, role: external, organisation: 監査法人}
+    """
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課")
+            + "deputy_manager_posts: [大臣官房人事課企画官]\n",
+            "divisions/kaikei.yaml": division("kaikei", "大臣官房会計課"),
+            "audits/AUD-1.yaml": audit,
+        },
+    )
+    reg = Register.load(root)
+    data = reg.records["audits/AUD-1"].data
+    said = [(s.index, s.post, s.standing, s.headed) for s in auditor_standing(reg, data)]
+    assert said == [
+        (0, "大臣官房首席監察官", Standing.INDEPENDENT, None),
+        (1, "監察官", Standing.INDEPENDENT, None),
+        (2, "人事課係長", Standing.IN_AUDITED, None),
+        (3, "大臣官房人事課企画官", Standing.HEADS_AUDITED, "jinji"),
+        (4, "調査官", Standing.DIVISION_UNREGISTERED, None),
+        (5, "調査員", Standing.DIVISION_UNRECORDED, None),
+        (6, "公認会計士", Standing.INDEPENDENT, None),
+    ]
+    # validate: a warning for each not independent or unchecked; the 課等 the register lacks is an error
+    found = {
+        (p.key, p.code, p.severity)
+        for p in validate_register(reg, date(2026, 11, 26))
+        if p.path == "audits/AUD-1.yaml" and p.key.startswith("$.auditors")
+    }
+    assert found == {
+        ("$.auditors[2].division", "auditor-not-independent", "warning"),
+        ("$.auditors[3].post", "auditor-not-independent", "warning"),
+        ("$.auditors[4].division", "dangling-ref", "error"),
+        ("$.auditors[5]", "auditor-division-unknown", "warning"),
+    }
+    flags = inspection.independence_flags(reg, data)
+    posts = (
+        "人事課係長（jinji）は",
+        "大臣官房人事課企画官は被監査部門 jinji の",
+        "調査官の所属課等 kansa は",
+        "調査員は",
+    )
+    assert len(flags) == len(posts) and all(f.startswith(post) for f, post in zip(flags, posts, strict=True)), flags
+    assert [("独立性を欠く" in f, "確認できない" in f) for f in flags] == [(True, False)] * 2 + [(False, True)] * 2
+    md = inspection.audit_report_markdown(reg, "AUD-1", date(2026, 11, 26))
+    [lacking] = [line for line in md.splitlines() if "独立性を欠く" in line]
+    [unchecked] = [line for line in md.splitlines() if "確認できない" in line]
+    assert lacking.startswith("　人事課係長（大臣官房人事課）、大臣官房人事課企画官（大臣官房人事課の")
+    assert unchecked.startswith("　調査官、調査員は所属課等の記録がなく")
+    assert not any(post in lacking + unchecked for post in ("首席監察官", "　監察官", "、監察官", "公認会計士"))

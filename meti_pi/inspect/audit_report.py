@@ -13,9 +13,8 @@ from typing import Any
 
 from meti_pi.dates import wareki
 from meti_pi.errors import UsageError
-from meti_pi.inspect.audits import unplaced
 from meti_pi.inspect.doctext import document_text
-from meti_pi.inspect.inspection_checks import audited_divisions, headed_division
+from meti_pi.inspect.inspection_checks import Standing, audited_divisions, auditor_standing
 from meti_pi.inspect.report import roles_of
 from meti_pi.inspect.years import article_ja, year_basis
 from meti_pi.render import mdsafe, word
@@ -128,7 +127,7 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
         lines.append(f"- 概要：{mdsafe.inline(scope['description'])}")
     lines += ["", "## " + t("２　監査の実施者"), ""]
     dependent, unchecked = [], []
-    for a in auditors:
+    for a, s in zip(auditors, auditor_standing(reg, data), strict=True):  # one standing per auditor, in order
         where = ""
         if a.get("organisation"):
             where = f"（{mdsafe.inline(a['organisation'])}）"
@@ -137,17 +136,13 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
         lines.append(
             f"- {ROLE_JA.get(str(a.get('role')), '監査事務実施者')}：{mdsafe.inline(a.get('post') or '')}{where}"
         )
-        in_scope = a.get("division") and (
-            str(a["division"]) in audited or (not audited and str(a["division"]) in names)
-        )
-        headed = None if in_scope else headed_division(reg, a, set(audited) or set(names))
-        if in_scope:
-            dependent.append(f"{mdsafe.inline(a.get('post') or '')}（{div_name(a['division'])}）")
-        elif headed is not None:  # its 管理者 or a 副 by post: of that 課等, whatever `division` says
+        if s.standing is Standing.IN_AUDITED:
+            dependent.append(f"{mdsafe.inline(a.get('post') or '')}（{div_name(s.division)}）")
+        elif s.standing is Standing.HEADS_AUDITED:  # its 管理者 or a 副 by post: of that 課等, whatever `division` says
             dependent.append(
-                f"{mdsafe.inline(a.get('post') or '')}（{div_name(headed)}の個人情報保護管理者又は副個人情報保護管理者）"
+                f"{mdsafe.inline(a.get('post') or '')}（{div_name(s.headed)}の個人情報保護管理者又は副個人情報保護管理者）"
             )
-        elif unplaced(a) or (a.get("division") and str(a["division"]) not in names):
+        elif s.standing in (Standing.DIVISION_UNRECORDED, Standing.DIVISION_UNREGISTERED):
             # a division no 課等 record is (mistyped, removed) places the auditor nowhere either
             unchecked.append(mdsafe.inline(a.get("post") or ""))
     lines.append("")

@@ -14,7 +14,7 @@ from meti_pi.inspect.checklist import (
     finding_ref,
 )
 from meti_pi.inspect.checklist import parse_day as parsed_day
-from meti_pi.inspect.inspection_checks import audited_divisions, headed_division
+from meti_pi.inspect.inspection_checks import Standing, auditor_standing
 from meti_pi.store import schema, yamlload
 from meti_pi.store.limits import parsed_date
 from meti_pi.store.problems import without_set_example
@@ -50,37 +50,29 @@ def audit_officer_post(reg: Register) -> str | None:
 
 
 def independence_flags(reg: Register, audit_data: dict[str, Any]) -> list[str]:
-    """Auditors who belong to an audited division (Art. 42(2): 被監査部門から独立した者), and
-    監査事務実施者 whose division is not recorded (their independence cannot be checked)."""
-    audited = set(audited_divisions(audit_data)) or {r.id for r in reg.of_kind("divisions")}
+    """Auditors who belong to an audited division or head one by post (Art. 42(2): 被監査部門から
+    独立した者), and those whose independence cannot be checked (their division not in the register,
+    or a 監査事務実施者 with none recorded): inspection_checks.auditor_standing, said in Japanese."""
     flags = []
-    for a in audit_data.get("auditors") or []:
-        if not isinstance(a, dict):
-            continue
-        if a.get("division") in audited:
-            flags.append(f"{a.get('post')}（{a.get('division')}）は被監査部門に所属しており、第42条第2項の独立性を欠く")
-        elif (headed := headed_division(reg, a, audited)) is not None:
+    for s in auditor_standing(reg, audit_data):
+        if s.standing is Standing.IN_AUDITED:
+            flags.append(f"{s.post}（{s.division}）は被監査部門に所属しており、第42条第2項の独立性を欠く")
+        elif s.standing is Standing.HEADS_AUDITED:
             flags.append(
-                f"{a.get('post')}は被監査部門 {headed} の個人情報保護管理者又は副個人情報保護管理者の官職であり、"
+                f"{s.post}は被監査部門 {s.headed} の個人情報保護管理者又は副個人情報保護管理者の官職であり、"
                 "第42条第2項の独立性を欠く"
             )
-        elif a.get("division") and reg.get("divisions", str(a["division"])) is None:
+        elif s.standing is Standing.DIVISION_UNREGISTERED:
             flags.append(
-                f"{a.get('post')}の所属課等 {a['division']} は登録簿にないため、第42条第2項の被監査部門からの独立性を"
+                f"{s.post}の所属課等 {s.division} は登録簿にないため、第42条第2項の被監査部門からの独立性を"
                 "確認できない（所属課等を正すこと）"
             )
-        elif unplaced(a):
+        elif s.standing is Standing.DIVISION_UNRECORDED:
             flags.append(
-                f"{a.get('post')}は所属課等が記録されておらず、第42条第2項の被監査部門からの独立性を確認できない"
+                f"{s.post}は所属課等が記録されておらず、第42条第2項の被監査部門からの独立性を確認できない"
                 "（--auditor 官職@課等ID で所属を記録すること）"
             )
     return flags
-
-
-def unplaced(auditor: dict[str, Any]) -> bool:
-    """A 監査事務実施者 of the ministry with no division recorded: Art. 42(2) independence is unchecked
-    (the 監査責任者 is appointed by Art. 5(5); an external auditor is outside the ministry)."""
-    return auditor.get("role") == "staff" and not auditor.get("division")
 
 
 def new_audit_data(

@@ -3,7 +3,9 @@ meti_pi.inspect.inspection so that every validation need not import the self-ins
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import Any
 
 from meti_pi.dates.calendar_jp import parse_day
@@ -159,8 +161,66 @@ def _division_heads(reg: Register) -> dict[str, list[str]]:
     return out
 
 
+def _division_ids(reg: Register) -> set[str]:
+    """Every division's id: the 被監査部門 of an audit whose scope names none."""
+    return {r.id for r in reg.of_kind("divisions")}
+
+
+class Standing(Enum):
+    """An auditor's standing under Art. 42(2) (監査事務実施者 are 「被監査部門から独立した者」), the
+    first that holds in this order. Decided once (auditor_standing) for validate's warnings, the
+    audit's flags (`audit new`, `audit list`) and the audit report, which each render it."""
+
+    INDEPENDENT = "independent"  # nothing to say of the auditor
+    IN_AUDITED = "in_audited"  # its `division` is an audited 課等
+    HEADS_AUDITED = "heads_audited"  # a 監査事務実施者 whose post is an audited 課等's 管理者 or a 副 (Art. 5(3), 5(4))
+    DIVISION_UNREGISTERED = "division_unregistered"  # its `division` is no 課等 of the register: unchecked
+    DIVISION_UNRECORDED = "division_unrecorded"  # a 監査事務実施者 with no `division`: unchecked
+
+
+@dataclass(frozen=True)
+class AuditorStanding:
+    """One auditor of an audit and its Art. 42(2) standing."""
+
+    index: int  # its position in the audit's `auditors`
+    post: Any  # its `post` as recorded
+    division: str | None  # the 課等 id its `division` records, None when it records none
+    standing: Standing
+    headed: str | None = None  # HEADS_AUDITED: the audited 課等 its post heads
+
+
+def auditor_standing(reg: Register, audit_data: dict[str, Any]) -> tuple[AuditorStanding, ...]:
+    """Art. 42(2): the standing of each auditor (a mapping) of the audit `audit_data`, in its order.
+
+    The 被監査部門 are audited_divisions (every division when the scope names none). An auditor whose
+    `division` is one of them is not independent, whatever its role; else a 監査事務実施者 whose post
+    heads one (headed_division); else one whose `division` names no 課等 of the register, or a
+    監査事務実施者 who records none (the 監査責任者 is appointed by Art. 5(5), an external auditor is
+    outside the ministry), cannot be said independent: its independence is unchecked."""
+    audited: set[str] = set(audited_divisions(audit_data)) or reg.derived("division_ids", _division_ids)
+    out = []
+    for n, a in enumerate(audit_data.get("auditors") or []):
+        if not isinstance(a, dict):
+            continue
+        division = str(a["division"]) if a.get("division") else None
+        headed = None
+        if division is not None and division in audited:
+            standing = Standing.IN_AUDITED
+        elif (headed := headed_division(reg, a, audited)) is not None:
+            standing = Standing.HEADS_AUDITED
+        elif division is not None and reg.get("divisions", division) is None:
+            standing = Standing.DIVISION_UNREGISTERED
+        elif division is None and a.get("role") == "staff":
+            standing = Standing.DIVISION_UNRECORDED
+        else:
+            standing = Standing.INDEPENDENT
+        out.append(AuditorStanding(n, a.get("post"), division, standing, headed))
+    return tuple(out)
+
+
 def check_audits(reg: Register, today: date) -> list[Problem]:
-    """Audits: divisions resolve; an auditor from an audited division is flagged (Art. 42(2))."""
+    """Audits: divisions resolve; an auditor not independent of the audited divisions, or whose
+    independence cannot be checked, is flagged (Art. 42(2): auditor_standing)."""
     return _audit_problems(reg, warnings=True)
 
 
@@ -176,14 +236,6 @@ def check_audit_errors(reg: Register, today: date) -> list[Problem]:
 
 def _audit_problems(reg: Register, *, warnings: bool) -> list[Problem]:
     out = []
-    all_divisions: set[str] | None = None
-
-    def every_division() -> set[str]:  # once per check, not once per audit
-        nonlocal all_divisions
-        if all_divisions is None:
-            all_divisions = {r.id for r in reg.of_kind("divisions")}
-        return all_divisions
-
     for rec in reg.subjects("audits"):
         d = rec.data
         if warnings and d.get("ended_on") and not d.get("reported_on"):
@@ -253,42 +305,42 @@ def _audit_problems(reg: Register, *, warnings: bool) -> list[Problem]:
                 )
         if not warnings:
             continue  # the rest are warnings (AUDIT_ERRORS_ONLY)
-        scope = set(audited_divisions(d)) or every_division()
-        for n, a in enumerate(d.get("auditors") or []):
-            if isinstance(a, dict) and a.get("division") in scope:
+        for s in auditor_standing(reg, d):
+            if s.standing is Standing.IN_AUDITED:
                 out.append(
                     _at(
                         rec,
-                        ("auditors", n, "division"),
+                        ("auditors", s.index, "division"),
                         "auditor-not-independent",
-                        f"Art. 42(2): auditor {a.get('post')} belongs to the audited division {a.get('division')}; assign someone independent of it",
+                        f"Art. 42(2): auditor {s.post} belongs to the audited division {s.division}; assign someone independent of it",
                         "warning",
                     )
                 )
-            elif isinstance(a, dict) and (headed := headed_division(reg, a, scope)) is not None:
+            elif s.standing is Standing.HEADS_AUDITED:
                 out.append(
                     _at(
                         rec,
-                        ("auditors", n, "post"),
+                        ("auditors", s.index, "post"),
                         "auditor-not-independent",
-                        f"Art. 42(2): auditor {a.get('post')} is the 個人情報保護管理者 (or a 副) of the audited "
-                        f"division {headed} by post (divisions/{headed}.yaml), so audits its own 課等; assign someone "
+                        f"Art. 42(2): auditor {s.post} is the 個人情報保護管理者 (or a 副) of the audited "
+                        f"division {s.headed} by post (divisions/{s.headed}.yaml), so audits its own 課等; assign someone "
                         "independent of it, or correct the post",
                         "warning",
                     )
                 )
-            elif isinstance(a, dict) and a.get("role") == "staff" and not a.get("division"):
+            elif s.standing is Standing.DIVISION_UNRECORDED:
                 out.append(
                     _at(
                         rec,
-                        ("auditors", n),
+                        ("auditors", s.index),
                         "auditor-division-unknown",
-                        f"Art. 42(2): auditor {a.get('post')} has no `division`, so independence from the audited "
+                        f"Art. 42(2): auditor {s.post} has no `division`, so independence from the audited "
                         "divisions cannot be checked; record the division the auditor belongs to (`division: <id>`, "
                         "or `--auditor POST@DIVISION`)",
                         "warning",
                     )
                 )
+            # DIVISION_UNREGISTERED: the dangling-ref error above says it (and stops a write)
     return out
 
 
