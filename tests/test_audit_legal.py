@@ -330,3 +330,42 @@ def test_validate_the_flags_and_the_report_say_one_standing_per_auditor(tmp_path
     assert lacking.startswith("　人事課係長（大臣官房人事課）、大臣官房人事課企画官（大臣官房人事課の")
     assert unchecked.startswith("　調査官、調査員は所属課等の記録がなく")
     assert not any(post in lacking + unchecked for post in ("首席監察官", "　監察官", "、監察官", "公認会計士"))
+
+
+def test_a_division_failing_its_schema_is_still_audited_and_headed(tmp_path: Path) -> None:
+    """Art. 42(2): kaikei's record fails its schema (a key it does not know). validate set it aside
+    and said nothing of 監察官 of kaikei in an audit of every 課等, nor of kaikei's 課長 auditing
+    kaikei, while the audit's flags and its report said both not independent: kaikei is a 課等 of
+    the register all the same (validate's own reference check finds it), so it is audited and headed."""
+    audits = {
+        "AUD-1": ("{}", "{post: 監察官, role: staff, division: kaikei}"),
+        "AUD-2": ("{divisions: [kaikei]}", "{post: 大臣官房会計課長, role: staff, division: jinji}"),
+    }
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "divisions/kaikei.yaml": division("kaikei", "大臣官房会計課") + "room: 本館\n",
+            **{
+                f"audits/{aid}.yaml": f"""
+                    schema_version: 1
+                    id: {aid}
+                    kind: regular
+                    title: 監査
+                    started_on: '2026-10-01'
+                    scope: {scope}
+                    auditors: [{auditor}]
+                """
+                for aid, (scope, auditor) in audits.items()
+            },
+        },
+    )
+    reg = Register.load(root)
+    problems = validate_register(reg, date(2026, 11, 26))
+    assert [(p.path, p.code) for p in problems if p.severity == "error"] == [("divisions/kaikei.yaml", "schema")]
+    warned = {(p.path, p.key) for p in problems if p.code == "auditor-not-independent"}
+    assert warned == {("audits/AUD-1.yaml", "$.auditors[0].division"), ("audits/AUD-2.yaml", "$.auditors[0].post")}
+    for aid in audits:
+        [flag] = inspection.independence_flags(reg, reg.records[f"audits/{aid}"].data)
+        assert "独立性を欠く" in flag
+        assert "独立性を欠く" in inspection.audit_report_markdown(reg, aid, date(2026, 11, 26))

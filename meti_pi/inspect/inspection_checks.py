@@ -3,6 +3,7 @@ meti_pi.inspect.inspection so that every validation need not import the self-ins
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -142,7 +143,7 @@ def audited_divisions(audit_data: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys([*listed, *named]))
 
 
-def headed_division(reg: Register, auditor: dict[str, Any], audited: set[str]) -> str | None:
+def headed_division(reg: Register, auditor: dict[str, Any], audited: Container[str]) -> str | None:
     """Art. 42(2): the audited division a 監査事務実施者 manages by post, as its 個人情報保護管理者 (its
     head, Art. 5(3)) or a 副 (Art. 5(4), one of its staff), whatever its `division` says; else None."""
     if auditor.get("role") != "staff":
@@ -152,18 +153,35 @@ def headed_division(reg: Register, auditor: dict[str, Any], audited: set[str]) -
 
 
 def _division_heads(reg: Register) -> dict[str, list[str]]:
-    """post -> the divisions it is the 個人情報保護管理者 or a 副個人情報保護管理者 of, in register order."""
+    """post -> the divisions it is the 個人情報保護管理者 or a 副個人情報保護管理者 of, in register order.
+    A division whose record fails its schema (validate's checks set it aside: Register.unchecked) is
+    headed all the same, after the others in the order of its id: its posts are read where they have
+    their types."""
+    records = reg.of_kind("divisions")
+    if reg.unchecked:
+        listed = {r.key for r in records}
+        aside = sorted(k for k in reg.keys_of("divisions") if k not in listed)
+        records = [*records, *(r for r in map(reg.records.get, aside) if r is not None)]
     out: dict[str, list[str]] = {}
-    for rec in reg.of_kind("divisions"):
-        posts = [rec.data.get("manager_post"), *(rec.data.get("deputy_manager_posts") or [])]
+    for rec in records:
+        data = rec.data if isinstance(rec.data, dict) else {}
+        deputies = data.get("deputy_manager_posts")
+        posts = [data.get("manager_post"), *(deputies if isinstance(deputies, list) else [])]
         for post in dict.fromkeys(p for p in posts if isinstance(p, str)):
             out.setdefault(post, []).append(rec.id)
     return out
 
 
-def _division_ids(reg: Register) -> set[str]:
-    """Every division's id: the 被監査部門 of an audit whose scope names none."""
-    return {r.id for r in reg.of_kind("divisions")}
+class _EveryDivision:
+    """The 被監査部門 of an audit whose scope names none: every division the register has a record of
+    (one failing its schema too: validate's checks set it aside, but the 課等 is there, as its own
+    reference check finds it)."""
+
+    def __init__(self, reg: Register) -> None:
+        self.reg = reg
+
+    def __contains__(self, division: object) -> bool:
+        return isinstance(division, str) and self.reg.get("divisions", division) is not None
 
 
 class Standing(Enum):
@@ -197,7 +215,7 @@ def auditor_standing(reg: Register, audit_data: dict[str, Any]) -> tuple[Auditor
     heads one (headed_division); else one whose `division` names no 課等 of the register, or a
     監査事務実施者 who records none (the 監査責任者 is appointed by Art. 5(5), an external auditor is
     outside the ministry), cannot be said independent: its independence is unchecked."""
-    audited: set[str] = set(audited_divisions(audit_data)) or reg.derived("division_ids", _division_ids)
+    audited: Container[str] = set(audited_divisions(audit_data)) or _EveryDivision(reg)
     out = []
     for n, a in enumerate(audit_data.get("auditors") or []):
         if not isinstance(a, dict):
