@@ -84,6 +84,36 @@ def test_no_register_found_exits_3(tmp_path, runner, monkeypatch):
     assert "no register found" in result.stderr
 
 
+def test_a_register_option_naming_a_file_says_it_is_a_file(tmp_path, runner, monkeypatch):
+    """`--register /etc/passwd` (a file) said "no register.yaml there" and suggested
+    `meti-pi init /etc/passwd`, which then failed on the file (an internal error): it is said to be a
+    file, not a register folder; for the register's own register.yaml, its folder is named."""
+    from meti_pi.cli import app
+
+    afile = tmp_path / "passwd"
+    afile.write_text("root:x:0:0::/root:/bin/sh\n")
+    for given in (afile, afile / "sub"):
+        result = invoke(runner, given, "validate", "--json")
+        assert result.exit_code == 3, result.output
+        message = json.loads(result.stdout)["errors"][0]["message"]
+        assert f"{afile}" in message and "a file, not a register folder" in message, message
+        assert "pass the folder that holds register.yaml" in message
+        assert f"meti-pi init {given}" not in message
+    marker = tmp_path / "reg" / "register.yaml"
+    marker.parent.mkdir()
+    marker.write_text("schema_version: 1\n")
+    result = invoke(runner, marker, "validate")
+    assert result.exit_code == 3
+    assert f"{marker} is a file, not a register folder; pass the folder that holds it: {marker.parent}" in result.stderr
+    monkeypatch.chdir(tmp_path)
+    for given in (afile, afile / "sub"):
+        result = runner.invoke(app, ["--today", "2026-11-26", "init", str(given)])
+        assert result.exit_code == 2, result.output
+        assert "not a folder; give init a folder that is new or holds no register" in result.stderr
+        assert "unexpected error" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["passwd", "reg"]
+
+
 def test_init_new_show_history(tmp_path, runner, monkeypatch):
     from meti_pi.cli import app
 

@@ -17,6 +17,7 @@ from meti_pi.store import lazy, limits, yamlload
 from meti_pi.store.beppyo import gou_otsu
 from meti_pi.store.ids import valid_id
 from meti_pi.store.kinds import KINDS
+from meti_pi.store.locate import file_in_the_way
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 from meti_pi.store.register import REGISTER_FILE, Record, Register, list_record_files
 from meti_pi.store.schema import SchemaCopyState, example_value, field_type, load_schema, ref_followed
@@ -42,6 +43,10 @@ def init_register(
     """Create a register in `directory` and commit it; (commit sha, files written). `dry_run`:
     ('', the record files it would write), nothing created."""
     directory = directory.resolve()
+    in_the_way = file_in_the_way(directory)
+    if in_the_way is not None:
+        where = "is a file" if in_the_way == directory else f"lies under {in_the_way}, a file"
+        raise UsageError(f"{directory} {where}, not a folder; give init a folder that is new or holds no register")
     if (directory / REGISTER_FILE).exists():
         raise MetiPiError(f"{directory} already holds a register ({REGISTER_FILE}); nothing done")
     if dry_run:

@@ -18,6 +18,9 @@ def find_register(option: Path | None, cwd: Path) -> Path:
     """The register root: --register / $METI_PI_REGISTER, else the nearest `register/` upwards."""
     if option is not None:
         root = option.expanduser().resolve()
+        in_the_way = file_in_the_way(root)
+        if in_the_way is not None:
+            raise MetiPiError(_not_a_folder(option, root, in_the_way))
         if not (root / REGISTER_FILE).is_file():
             raise MetiPiError(
                 f"{option}: no {REGISTER_FILE} there; pass the register directory or run `meti-pi init {option}`"
@@ -31,4 +34,24 @@ def find_register(option: Path | None, cwd: Path) -> Path:
     raise MetiPiError(
         f"no register found from {cwd} upwards (a register/ folder holding {REGISTER_FILE}); "
         "pass --register DIR, set METI_PI_REGISTER, or run `meti-pi init`"
+    )
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The file (not a folder) at `path` or at the nearest of its parents that exists, else None:
+    no register can be there, nor be made there."""
+    for here in (path, *path.parents):
+        if here.exists():
+            return None if here.is_dir() else here
+    return None
+
+
+def _not_a_folder(option: Path, root: Path, in_the_way: Path) -> str:
+    """What to say of a --register that is a file (or lies under one)."""
+    what = f"{option} is a file" if in_the_way == root else f"{option} lies under {in_the_way}, a file"
+    if in_the_way.name == REGISTER_FILE:  # the register's own marker file: its folder was meant
+        return f"{what}, not a register folder; pass the folder that holds it: {in_the_way.parent}"
+    return (
+        f"{what}, not a register folder; pass the folder that holds {REGISTER_FILE}, "
+        "or create a register in a new folder with `meti-pi init DIR`"
     )
