@@ -312,6 +312,35 @@ def test_open_from_a_facts_file(runner: CliRunner, root: Path, tmp_path: Path) -
     assert result.exit_code == 2 and "bad.yaml:" in result.stderr
 
 
+def test_a_facts_file_holding_nothing_is_named_with_what_to_write(
+    runner: CliRunner, root: Path, tmp_path: Path
+) -> None:
+    """`incident open --from facts.yaml` with an empty file (or comments alone) said only "known_on:
+    required (...; --known-on DATE)", not naming the file; so did one lacking `summary:`. The file is
+    named, with what to write in it; `update --from` an empty file is refused likewise (it recorded
+    an update of nothing)."""
+    before = head(root)
+    for name, text in (("empty.yaml", ""), ("comment.yaml", "# 事故の事実\n\n")):
+        facts = tmp_path / name
+        facts.write_text(text, encoding="utf-8")
+        for args in (("open",), ("open", "--known-on", "2026-04-03", "--summary", "紛失"), ("update", "INC-2026-0001")):
+            result = run(runner, root, "2026-04-03", "incident", *args, "--from", str(facts), "--json")
+            assert result.exit_code == 2, result.output
+            error = json.loads(result.stdout)["errors"][0]
+            assert error["path"] == str(facts), error
+            assert error["message"].startswith(f"{facts}: holds no facts (it is empty, or only comments); write each")
+            assert ("`known_on: YYYY-MM-DD` and `summary: TEXT`" in error["message"]) == (args[0] == "open")
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("known_on: 2026-04-03\n", encoding="utf-8")
+    result = run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts))
+    assert result.exit_code == 2
+    assert f"{facts}: summary: required (an outline without personal data); write `summary: TEXT` in the file" in (
+        result.stderr
+    )
+    assert run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts), "--summary", "紛失").exit_code == 0
+    assert git(root, "rev-list", "--count", f"{before}..HEAD").strip() == "1"
+
+
 def test_planted_personal_data_never_reaches_the_register(runner: CliRunner, root: Path, tmp_path: Path) -> None:
     before = head(root)
     grouped = f"{MY_NUMBER[:4]} {MY_NUMBER[4:8]} {MY_NUMBER[8:]}"

@@ -227,6 +227,24 @@ def test_new_id_differing_only_by_case_is_shown_at_id(tmp_path, runner, kind, ex
     assert git(root.parent, "status", "--porcelain").strip() == ""
 
 
+def test_a_fields_file_holding_nothing_says_so(tmp_path, runner):
+    """`new KIND --from f.yaml` (and `audit new --from`) with an empty file, or comments alone, said
+    "f.yaml:1: expected a YAML mapping of field: value": the file holds no field, and what to write."""
+    root = make_register(tmp_path, {})
+    before = git(root, "rev-parse", "HEAD")
+    fields = tmp_path / "fields.yaml"
+    for text in ("", "# 課の情報\n"):
+        fields.write_text(text, encoding="utf-8")
+        for args in (("new", "divisions"), ("audit", "new", "--title", "定期監査")):
+            result = invoke(runner, root, *args, "--from", str(fields))
+            assert result.exit_code == 2, result.output
+            assert (
+                f"{fields}: holds no fields (it is empty, or only comments); write each field as a `key: value` line"
+                in (result.stderr)
+            )
+    assert git(root, "rev-parse", "HEAD") == before
+
+
 def test_new_without_fields_off_a_terminal_is_a_usage_error(tmp_path, runner):
     root = make_register(tmp_path)
     result = invoke(runner, root, "new", "divisions")

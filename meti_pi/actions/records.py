@@ -122,6 +122,10 @@ def read_fields_file(path: Path) -> dict[str, Any]:
         raise UsageError.at(path, None, f"cannot read ({exc.strerror})") from None
     except yamlload.YamlFault as fault:
         raise UsageError.at(path, fault.line or 1, str(fault)) from None
+    if data is None:
+        raise UsageError.at(
+            path, None, "holds no fields (it is empty, or only comments); write each field as a `key: value` line"
+        )
     if not isinstance(data, dict):
         raise UsageError.at(path, 1, "expected a YAML mapping of field: value")
     return data

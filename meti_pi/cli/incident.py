@@ -91,7 +91,9 @@ class DraftFormat(str, Enum):
     docx = "docx"
 
 
-def _raw_facts(from_file: Path | None, params: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+def _raw_facts(
+    from_file: Path | None, params: dict[str, Any], command: str, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The facts as a facts file holds them: the --from file's, overridden by the options given
     (`params`: the command's parsed parameters; an option not given is None, or [] if repeatable).
     A date option is read here, so that a fault names it (`--known-on: 2026-02-30 is not a day of
@@ -105,9 +107,36 @@ def _raw_facts(from_file: Path | None, params: dict[str, Any], skip: tuple[str, 
             given[key] = list(value) if isinstance(value, tuple) else value  # click keeps a repeated option as a tuple
     if not from_file:
         return given
-    raw = _read_facts_file(from_file)
+    raw = _read_facts_file(from_file, command)
     _check_file_facts(from_file, {key: value for key, value in raw.items() if key not in given})
     return {**raw, **given}
+
+
+# What a facts file holds, by command: said when one holds nothing.
+_FACTS_HINT = {
+    "open": "write each fact as a `key: value` line, at least `known_on: YYYY-MM-DD` and `summary: TEXT` "
+    "(the other keys are the options' names in snake_case: `meti-pi incident open --help`)",
+    "update": "write each changed fact as a `key: value` line (the keys are the options' names in snake_case: "
+    "`meti-pi incident update --help`), or leave out --from",
+}
+
+# The facts `open` cannot do without: key -> (its option, what to write, what it is)
+_REQUIRED_FACTS = {
+    "known_on": ("--known-on", "YYYY-MM-DD", "the day any unit of the ministry knew"),
+    "summary": ("--summary", "TEXT", "an outline without personal data"),
+}
+
+
+def _required_in_file(from_file: Path, facts: dict[str, Any]) -> None:
+    """A fact `open` needs that neither the --from file nor an option gives, said of the file (the
+    core's refusal names only the option; one written empty is refused at its line before)."""
+    for key, (option, value, meaning) in _REQUIRED_FACTS.items():
+        if not facts.get(key):
+            raise UsageError.at(
+                from_file,
+                None,
+                f"{key}: required ({meaning}); write `{key}: {value}` in the file, or give {option} {value}",
+            )
 
 
 @contextmanager
@@ -162,7 +191,7 @@ def _check_file_facts(path: Path, facts: dict[str, Any]) -> None:
             raise UsageError.at(path, None, str(exc)) from None
 
 
-def _read_facts_file(path: Path) -> dict[str, Any]:
+def _read_facts_file(path: Path, command: str) -> dict[str, Any]:
     from meti_pi.store import limits, yamlload
 
     raw = limits.read_option_file(path, "--from facts file")
@@ -171,7 +200,7 @@ def _read_facts_file(path: Path) -> dict[str, Any]:
     except yamlload.YamlFault as fault:
         raise UsageError.at(path, fault.line, str(fault)) from None
     if data is None:
-        return {}
+        raise UsageError.at(path, None, f"holds no facts (it is empty, or only comments); {_FACTS_HINT[command]}")
     if not isinstance(data, dict):
         raise UsageError.at(path, None, "a facts file is a YAML mapping (key: value lines)")
     return data
@@ -275,7 +304,9 @@ def open_cmd(
     from meti_pi.actions.incident import open_incident
 
     st = state(ctx)
-    raw = _raw_facts(from_file, ctx.params)
+    raw = _raw_facts(from_file, ctx.params, "open")
+    if from_file:
+        _required_in_file(from_file, raw)
     with _refusals_located(from_file, ctx.params):
         done = open_incident(st.register_root, raw, today=st.today, dry_run=dry_run, settings=st.settings)
     _say_masked(done.masked)
@@ -372,7 +403,7 @@ def update_cmd(
 
     st = state(ctx)
     given_day = option_date("--on", on)
-    raw = _raw_facts(from_file, ctx.params, skip=("files",))  # update adds --file to the files recorded
+    raw = _raw_facts(from_file, ctx.params, "update", skip=("files",))  # update adds --file to the files recorded
     if notice_exception is not None:
         raw["notice_exception"] = None if notice_exception is NoticeException.none else notice_exception.value
     change = _update_of(ctx.params, given_day, raw)
