@@ -56,6 +56,28 @@ def test_validate_reports_every_problem_at_once_and_writes_nothing(tmp_path, run
     assert git(root.parent, "status", "--porcelain").strip().splitlines() == ["?? register/divisions/binary.yaml"]
 
 
+def test_a_nul_byte_in_a_record_is_shown_at_its_line_and_column(tmp_path, runner):
+    """A NUL byte in a register file was reported with no line (`"line": null` in --json, the path
+    alone in text) and no way out: its line and column are given, with what the file is taken for and
+    what to do; a UTF-16 file (no BOM) of ASCII text is found at its first line."""
+    division = "schema_version: 1\nid: nul\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"
+    root = make_register(tmp_path, {"divisions/nul.yaml": division})
+    path = root / "divisions" / "nul.yaml"
+    path.write_bytes(division.replace("人事課長", "人事\x00課長").encode())
+    result = invoke(runner, root, "validate", "--json")
+    assert result.exit_code == 1
+    (error,) = [e for e in json.loads(result.stdout)["errors"] if e["path"] == "divisions/nul.yaml"]
+    assert error["line"] == 5 and error["code"] == "yaml", error
+    assert "NUL bytes (the first at column 17); it is not YAML text" in error["message"]
+    assert "save it as UTF-8 text, or `git restore` it" in error["message"]
+    assert "divisions/nul.yaml:5: error[yaml] file contains NUL bytes (the first at column 17)" in (
+        invoke(runner, root, "validate").stdout
+    )
+    path.write_bytes("schema_version: 1\nid: nul\n".encode("utf-16-le"))  # ASCII: decodes as UTF-8
+    (error,) = json.loads(invoke(runner, root, "validate", "--json").stdout)["errors"]
+    assert error["line"] == 1 and "(the first at column 2)" in error["message"], error
+
+
 def test_validate_text_output_is_path_line(tmp_path, runner):
     root = make_register(
         tmp_path,

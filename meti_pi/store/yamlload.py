@@ -175,7 +175,7 @@ def _check_nesting(text: str) -> None:
 def load(text: str) -> Any:
     """Parse one register document; raise YamlFault with a 1-based line on any fault."""
     if "\x00" in text:
-        raise YamlFault("file contains NUL bytes; it is not a YAML text file", None)
+        raise _nul_fault(text)
     try:
         if _SUSPECT.search(text):
             _check_events(text)
@@ -201,6 +201,17 @@ def load(text: str) -> Any:
         # A mapping or list used as a key (`[k]: 0`), or an explicit tag on a value it cannot
         # hold (`!!int abc`, `!!bool maybe`): the constructor fails where the parser did not.
         raise YamlFault(_construct_fault(text), _construct_fault_line(text)) from None
+
+
+def _nul_fault(text: str) -> YamlFault:
+    """A text holding NUL (binary data, or UTF-16 read as UTF-8), at the line of the first one."""
+    at = text.index("\x00")
+    line_start = text.rfind("\n", 0, at) + 1
+    return YamlFault(
+        f"file contains NUL bytes (the first at column {at - line_start + 1}); it is not YAML text "
+        "(binary data, or text saved as UTF-16): save it as UTF-8 text, or `git restore` it if it was damaged",
+        text.count("\n", 0, at) + 1,
+    )
 
 
 def _construct_fault(text: str) -> str:
