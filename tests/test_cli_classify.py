@@ -119,6 +119,8 @@ def test_profile(tmp_path: Path) -> None:
     assert set(doc) == CONTRACT_KEYS
     assert doc["management_class"] == "B" and doc["principals_basis"] == "stated"
     assert doc["filebook_listed"] and doc["notifications"] == []
+    profile.write_text("principals: 10000000000\n", encoding="utf-8")  # the bound itself is a count
+    assert json.loads(run("classify", "--profile", str(profile), "--json").stdout)["principals"] == 10**10
 
 
 @pytest.mark.parametrize(
@@ -129,6 +131,12 @@ def test_profile(tmp_path: Path) -> None:
         # the contract: path:line where one exists (it said `p.yaml: unknown key(s) principal`)
         ("sensitive: true\nprincipal: 3\n", "p.yaml:2: principal: unknown key(s) principal; allowed: "),
         ("exclusions: [74-2-99]\n", "74-2-99"),
+        # a count beyond any population was classified 管理B (10**26 本人): refused at its line
+        (
+            "sensitive: false\nprincipals: 100000000000000000000000000\n",
+            "p.yaml:2: principals: more 本人 than can be (at most 10,000,000,000",
+        ),
+        ("principals: 10000000001\n", "p.yaml:1: principals: more 本人 than can be"),
     ],
 )
 def test_bad_profile_is_a_usage_error(tmp_path: Path, text: str, fragment: str) -> None:

@@ -341,6 +341,46 @@ def test_a_facts_file_holding_nothing_is_named_with_what_to_write(
     assert git(root, "rev-list", "--count", f"{before}..HEAD").strip() == "1"
 
 
+def test_a_count_of_persons_beyond_any_population_is_refused(runner: CliRunner, root: Path, tmp_path: Path) -> None:
+    """`principals: 100000000000000000000000000` (or 10**26 本人 as an option, or in a ファイル簿 record)
+    was taken and assessed as reportable: refused at the file's line, at the option, and by validate at
+    the record's line (the schema's maximum)."""
+    before = head(root)
+    huge = "100000000000000000000000000"
+    facts = tmp_path / "facts.yaml"
+    for key in ("principals", "principals_max"):
+        facts.write_text(f"known_on: 2026-04-03\nsummary: 紛失\n{key}: {huge}\n", encoding="utf-8")
+        result = run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts))
+        assert result.exit_code == 2, result.output
+        assert f"{facts}:3: {key}: more 本人 than can be (at most 10,000,000,000, beyond any population)" in (
+            result.stderr
+        )
+        option = "--" + key.replace("_", "-")
+        result = run(
+            runner,
+            root,
+            "2026-04-03",
+            "incident",
+            "open",
+            "--known-on",
+            "2026-04-03",
+            "--summary",
+            "紛失",
+            option,
+            huge,
+        )
+        assert result.exit_code == 2 and f"'{option}'" in result.stderr and "0<=x<=10000000000" in result.stderr
+    assert head(root) == before and not (root / "incidents").exists()
+    record = root / "files" / "F-2026-5TV229.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("count: 2340", f"count: {huge}"), encoding="utf-8")
+    result = run(runner, root, "2026-04-03", "validate", "--json")
+    assert result.exit_code == 1
+    (error,) = [e for e in json.loads(result.stdout)["errors"] if e["key"] == "$.principals.count"]
+    line = record.read_text(encoding="utf-8").splitlines().index(f"  count: {huge}") + 1
+    assert (error["path"], error["line"], error["key"]) == ("files/F-2026-5TV229.yaml", line, "$.principals.count")
+    assert "maximum of 10000000000" in error["message"] and huge not in error["message"], error
+
+
 def test_planted_personal_data_never_reaches_the_register(runner: CliRunner, root: Path, tmp_path: Path) -> None:
     before = head(root)
     grouped = f"{MY_NUMBER[:4]} {MY_NUMBER[4:8]} {MY_NUMBER[8:]}"

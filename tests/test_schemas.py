@@ -84,6 +84,18 @@ def test_independent_validator_rejects_what_we_reject(tmp_path):
     assert _check(REPO / "schemas" / "divisions.schema.json", [bad]).returncode != 0
 
 
+def test_every_count_of_persons_a_person_states_has_the_one_bound() -> None:
+    """A file's principals.count and an incident's principals and principals_max have the maximum
+    the code holds profiles and facts to (10**26 本人 was taken)."""
+    from meti_pi.store.limits import MAX_PRINCIPALS
+
+    files = json.loads((REPO / "schemas" / "files.schema.json").read_text(encoding="utf-8"))
+    incidents = json.loads((REPO / "schemas" / "incidents.schema.json").read_text(encoding="utf-8"))
+    facts = incidents["properties"]["facts"]["properties"]
+    counts = (files["properties"]["principals"]["properties"]["count"], facts["principals"], facts["principals_max"])
+    assert [c["maximum"] for c in counts] == [MAX_PRINCIPALS] * 3
+
+
 def test_schema_messages_never_quote_the_value() -> None:
     """jsonschema quotes the value it refuses ('123456789018 is not of type 'string''): a review put
     personal data in the wrong fields and validate, commit and CI's annotations printed it."""

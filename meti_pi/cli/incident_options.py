@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from meti_pi.store.limits import MAX_PRINCIPALS
+
 
 class NoticeException(str, Enum):
     difficult = "difficult"
@@ -36,12 +38,22 @@ FileOpt = Annotated[
 ]
 PrincipalsOpt = Annotated[
     int | None,
-    typer.Option("--principals", min=0, help="Number of 本人 affected (omit when unknown).", show_default=False),
+    typer.Option(
+        "--principals",
+        min=0,
+        max=MAX_PRINCIPALS,
+        help="Number of 本人 affected (omit when unknown).",
+        show_default=False,
+    ),
 ]
 PrincipalsMaxOpt = Annotated[
     int | None,
     typer.Option(
-        "--principals-max", min=0, help="Upper bound of the 本人 count when it is unknown.", show_default=False
+        "--principals-max",
+        min=0,
+        max=MAX_PRINCIPALS,
+        help="Upper bound of the 本人 count when it is unknown.",
+        show_default=False,
     ),
 ]
 SummaryOpt = Annotated[

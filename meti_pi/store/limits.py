@@ -68,6 +68,14 @@ def read_option_file(path: Path, what: str, limit: int = DEFAULT_MAX_FILE_BYTES)
         raise UsageError.at(path, None, f"cannot read the {what} ({exc.strerror})") from None
 
 
+# The most 本人 a count may state (a file's principals.count, an incident's principals and
+# principals_max, a classify profile's principals): more than the world's population, so a count
+# beyond it is a typing error (10**26 was taken and classified 管理B). The schemas state the same
+# `maximum` (tests/test_schemas.py holds them to this).
+MAX_PRINCIPALS = 10_000_000_000
+PRINCIPALS_BOUND = f"at most {MAX_PRINCIPALS:,}, beyond any population"
+
+
 # Dates meti-pi accepts from a person: 和暦 starts with the Gregorian calendar in 明治6年 (1873);
 # Python's dates end with 9999 (a deadline computed past it is refused where it is computed).
 DATE_MIN = date(1873, 1, 1)
