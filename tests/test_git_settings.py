@@ -301,6 +301,31 @@ def test_commit_hooks_as_decided(tmp_path):
     assert "committed" in (marks / "reference-transaction").read_text()
 
 
+def test_a_prepare_commit_msg_hook_that_refuses_is_named(tmp_path):
+    """A prepare-commit-msg hook exiting 1 without a word made meti-pi say only "git commit failed:
+    exit 1" (git prints nothing of its own): the hook is named, with where to see it, and nothing is
+    committed or left in the work tree; what the hook printed is kept."""
+    root = make_register(tmp_path)
+    repo = root.parent
+    hook = repo / ".git" / "hooks" / "prepare-commit-msg"
+    before = (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain", "--untracked-files=all"))
+    for body, said in (
+        ("exit 1", "git commit failed: exit 1"),
+        ("echo 'チケット番号がない' >&2; exit 1", "チケット番号がない"),
+    ):
+        hook.write_text(f"#!/bin/sh\n{body}\n")
+        hook.chmod(0o755)
+        proc = _new_system(root, tmp_path, "フック拒否システム")
+        assert proc.returncode == 3, proc.stderr
+        assert f"the repository's prepare-commit-msg hook refused the commit (see it: `cat {hook.resolve()}`)" in (
+            proc.stderr
+        )
+        assert said in proc.stderr and "nothing was committed and no file was changed" in proc.stderr
+        assert (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain", "--untracked-files=all")) == before
+    hook.chmod(0o644)  # git runs no hook that is not executable: nothing to blame
+    assert _new_system(root, tmp_path, "フック拒否システム").returncode == 0
+
+
 PASS_THROUGH_B64 = (
     "import base64, binascii, sys\n"
     "d = sys.stdin.buffer.read()\n"

@@ -18,6 +18,7 @@ from typing import Any
 
 from meti_pi.errors import MetiPiError
 from meti_pi.gitlayer import journal as jr
+from meti_pi.gitlayer.causes import hook_cause
 from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
 from meti_pi.gitlayer.runner import GitFailed, Repo, git, git_bytes, head_commit, run
 
@@ -127,7 +128,8 @@ def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, r
         causes = [line for line in lines[:-1] if line.startswith("error:")][-2:]
         told = lines or [line.strip() for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
         detail = " ".join([*causes, told[-1]]) if told else f"exit {proc.returncode}"
-        raise GitFailed(f"{space + ': ' if space else ''}git {args[0]} failed: {detail}", said)
+        cause = space or hook_cause(repo.top, args[0], said)
+        raise GitFailed(f"{cause + ': ' if cause else ''}git {args[0]} failed: {detail}", said)
 
 
 class EditedMeanwhile(MetiPiError):
