@@ -8,6 +8,7 @@ anything is committed) and with 48-72 KB free (short writes: it either fits or f
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -142,3 +143,84 @@ def test_a_read_only_file_system_refuses_cleanly(small_fs):
     assert state(top) == before
     assert_clean_repository(top)
     assert update(root).returncode == 0
+
+
+# git's words when the disk fills just as it writes the branch's lock file (2.39; the errno dropped)
+REF_LOCK = "fatal: cannot update ref 'refs/heads/main': couldn't write '{top}/.git/refs/heads/main.lock'"
+
+
+def test_a_ref_lock_git_could_not_write_is_said_to_be_a_full_disk(tmp_path):
+    """git's "couldn't write '.git/refs/heads/main.lock'" was passed on alone ("git commit failed:
+    fatal: cannot update ref ..."), not naming a full disk, its likely cause: it is named, git's text
+    kept, and nothing is committed. A git that fails the commit so stands in for the full disk (the
+    slow test below makes a real one)."""
+    root = make_register(tmp_path)
+    top = root.parent
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    real_git = subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True, check=True).stdout.strip()
+    (shim / "git").write_text(
+        "#!/bin/sh\n"
+        'for a in "$@"; do case "$a" in -*) continue;; commit) '
+        f'echo "{REF_LOCK.format(top=top)}" >&2; exit 128;; *) break;; esac; done\n'
+        f'exec "{real_git}" "$@"\n'
+    )
+    (shim / "git").chmod(0o755)
+    before = state(top)
+    proc = subprocess.run(
+        meti_cmd(root, "new", "systems", "--set", "name=満杯試験システム", "--set", "beppyo_row=1"),
+        capture_output=True,
+        text=True,
+        env=env(PATH=f"{shim}{os.pathsep}{os.environ['PATH']}"),
+        timeout=120,
+        cwd=root,
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert "the disk is probably full (or over quota): git could not write its lock file" in proc.stderr
+    assert REF_LOCK.format(top=top) in proc.stderr  # git's own words kept
+    assert "nothing was committed and no file was changed" in proc.stderr
+    assert state(top) == before
+
+
+def test_git_words_for_a_full_disk_name_it() -> None:
+    from meti_pi.gitlayer.causes import space_cause
+
+    assert space_cause("fatal: unable to write loose object file: No space left on device") == "the disk is full"
+    assert space_cause("fatal: sha1 file '.git/index.lock' write error. Out of diskspace") == "the disk is full"
+    assert "probably full" in (space_cause(REF_LOCK.format(top="/r")) or "")
+    assert space_cause("fatal: cannot lock ref 'HEAD': is at 1a2b but expected 3c4d") is None
+
+
+@pytest.mark.slow  # a CLI process for each step of a search over the free space (out of make test-fast)
+def test_the_last_write_a_full_disk_stops_is_said_to_be_the_disk(small_fs):
+    """On a disk with just too little room, the last write of a commit to fail is git's branch lock
+    (a 3 MB tmpfs 284 KB short of full, git 2.39: "couldn't write '.git/refs/heads/main.lock'", which
+    meti-pi passed on without naming the disk). Searched: the least free space the command succeeds
+    with, then 4 KB (a page) less, where it must fail naming the disk, with nothing committed."""
+    short_cause = CAUSE[:600]
+
+    def attempt(leave_kb: int) -> subprocess.CompletedProcess[str]:
+        for old in small_fs.iterdir():
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        (small_fs / "w").mkdir()
+        root = make_register(small_fs / "w", example=True)
+        git(root.parent, "gc", "-q")
+        fill_to(small_fs, leave_kb * 1024)
+        return subprocess.run(
+            meti_cmd(root, "incident", "update", INCIDENT, "--cause", short_cause),
+            capture_output=True,
+            text=True,
+            env=env(),
+            timeout=120,
+            cwd=root,
+        )
+
+    low, high = 0, 1024  # KB free: fails at low, succeeds at high
+    assert attempt(high).returncode == 0
+    while high - low > 4:
+        mid = (low + high) // 2 // 4 * 4
+        low, high = (mid, high) if attempt(mid).returncode != 0 else (low, mid)
+    proc = attempt(high - 4)
+    assert proc.returncode == 3, proc.stderr
+    assert "disk is full" in proc.stderr or "disk is probably full" in proc.stderr, proc.stderr
+    assert "nothing was committed" in proc.stderr or "nothing was written" in proc.stderr, proc.stderr

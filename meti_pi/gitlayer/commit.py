@@ -2,8 +2,9 @@
 
 What git needs before (`in_progress`, `identity`, `branch_of`), the journal and the atomic writes
 (`commit_files`: the files are put back as they were on any failure before git's commit point),
-git's own retries and its words for a full disk, and the warnings for the person running the
-command (`notes`: the git layer prints nothing; the CLI writes them to stderr after each command).
+git's own retries (the cause of its failure, a full disk or a refusing hook: causes.py), and the
+warnings for the person running the command (`notes`: the git layer prints nothing; the CLI writes
+them to stderr after each command).
 The change itself, and its validation, are the caller's (meti_pi.actions.transaction).
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from meti_pi.errors import MetiPiError
 from meti_pi.gitlayer import journal as jr
-from meti_pi.gitlayer.causes import hook_cause
+from meti_pi.gitlayer.causes import hook_cause, space_cause
 from meti_pi.gitlayer.fs import crash_point, digest, os_message, read_or_none, write_atomic
 from meti_pi.gitlayer.runner import GitFailed, Repo, git, git_bytes, head_commit, run
 
@@ -94,15 +95,6 @@ def register_changed(repo: Repo, old: str, new: str, paths: Sequence[str] = ()) 
     return [p for p in out.split("\0") if p]
 
 
-# What git says when the disk is full, over quota or read-only, and how meti-pi names it.
-_GIT_SPACE = {
-    "No space left on device": "the disk is full",
-    "Out of diskspace": "the disk is full",
-    "Disk quota exceeded": "the disk quota is exceeded",
-    "Read-only file system": "the file system is read-only",
-}
-
-
 def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, retry: float = 2.0) -> None:
     """A git command that writes, started in its own session (see runner.run). While another git
     holds `.git/index.lock` it is retried for `retry` seconds; then, and on any other failure,
@@ -122,13 +114,12 @@ def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, r
         if ".lock': File exists" in said:
             # git's own explanation and advice ("Another git process seems to be running ... remove the file manually")
             raise GitFailed(f"git {args[0]} failed: {' '.join(lines)}", said)
-        space = next((name for mark, name in _GIT_SPACE.items() if mark in said), None)
         # git's cause ("error: gpg failed to sign the data") comes before its last word ("fatal: failed
         # to write commit object"); with nothing on stderr, its stdout says why ("nothing to commit")
         causes = [line for line in lines[:-1] if line.startswith("error:")][-2:]
         told = lines or [line.strip() for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
         detail = " ".join([*causes, told[-1]]) if told else f"exit {proc.returncode}"
-        cause = space or hook_cause(repo.top, args[0], said)
+        cause = space_cause(said) or hook_cause(repo.top, args[0], said)
         raise GitFailed(f"{cause + ': ' if cause else ''}git {args[0]} failed: {detail}", said)
 
 
