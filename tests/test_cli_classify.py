@@ -123,6 +123,18 @@ def test_profile(tmp_path: Path) -> None:
     assert json.loads(run("classify", "--profile", str(profile), "--json").stdout)["principals"] == 10**10
 
 
+def test_a_register_option_that_holds_no_register_is_refused_not_replaced_by_the_defaults(tmp_path: Path) -> None:
+    # classify reads the register's policy where there is one; one named by --register that is none
+    # (a file, a missing folder) was passed over for the default policy, exit 0
+    profile = tmp_path / "p.yaml"
+    profile.write_text("principals: 1000\n", encoding="utf-8")
+    for given in (tmp_path / "p.yaml", tmp_path / "missing"):
+        result = run("--register", str(given), "classify", "--profile", str(profile), "--json")
+        assert result.exit_code == 3 and "management_class" not in result.stdout, (given, result.output)
+        assert str(given) in json.loads(result.stdout)["errors"][0]["message"]
+    assert run("classify", "--profile", str(profile), "--json").exit_code == 0  # no option: the defaults
+
+
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [

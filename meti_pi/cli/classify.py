@@ -285,14 +285,17 @@ def _read_profile(path: Path) -> Any:
 
 
 def _policy(ctx: typer.Context) -> dict[str, Any]:
-    """The register's policy when there is a register, else the defaults."""
+    """The register's policy when there is a register, else the defaults (a --register given must be one)."""
     from meti_pi.store import policy as policy_mod
     from meti_pi.store.locate import find_register
 
     # found without meti_pi.store.register (~40 ms of imports a plain scan does not need)
+    given = state(ctx).register_opt
     try:
-        root = find_register(state(ctx).register_opt, Path.cwd())
+        root = find_register(given, Path.cwd())
     except MetiPiError:
+        if given is not None:
+            raise  # a --register that holds no register is a mistake, not "no register here"
         return policy_mod.merged(None)
     return policy_mod.load_policy(root)
 
