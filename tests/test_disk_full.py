@@ -82,9 +82,9 @@ def assert_clean_repository(top: Path) -> None:
     assert not list(top.rglob("*.meti-pi-tmp-*"))
 
 
-def update(root: Path) -> subprocess.CompletedProcess[str]:
+def update(root: Path, cause: str = CAUSE) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        meti_cmd(root, "incident", "update", INCIDENT, "--cause", CAUSE),
+        meti_cmd(root, "incident", "update", INCIDENT, "--cause", cause),
         capture_output=True,
         text=True,
         env=env(),
@@ -206,14 +206,7 @@ def test_the_last_write_a_full_disk_stops_is_said_to_be_the_disk(small_fs):
         root = make_register(small_fs / "w", example=True)
         git(root.parent, "gc", "-q")
         fill_to(small_fs, leave_kb * 1024)
-        return subprocess.run(
-            meti_cmd(root, "incident", "update", INCIDENT, "--cause", short_cause),
-            capture_output=True,
-            text=True,
-            env=env(),
-            timeout=120,
-            cwd=root,
-        )
+        return update(root, short_cause)
 
     low, high = 0, 1024  # KB free: fails at low, succeeds at high
     assert attempt(high).returncode == 0
