@@ -464,6 +464,35 @@ def test_init_and_commit_take_dry_run(tmp_path, runner, monkeypatch):
     assert invoke(runner, root, "commit", "policy.yaml", "--dry-run").exit_code == 1  # validated as for real
 
 
+def test_init_keeps_the_gitignore_the_folder_holds_and_adds_meti_pis_lines_to_it(tmp_path, runner, monkeypatch):
+    """`meti-pi init .` in a repository whose root held a .gitignore replaced it with meti-pi's two
+    lines, and committed that: the user's `*.log` and `secret.txt` were no longer ignored. The
+    folder's own lines are kept, meti-pi's added after them, once."""
+    from meti_pi.actions.records import KEPT_COPIES_IGNORED
+    from meti_pi.cli import app
+
+    git(tmp_path, "init", "-q")
+    (tmp_path / ".gitignore").write_text("*.log\nsecret.txt")  # no newline at its end
+    git(tmp_path, "add", ".gitignore")
+    git(tmp_path, "commit", "-qm", "the user's own")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["--today", "2026-11-26", "init", "."])
+    assert result.exit_code == 0, result.output
+    expected = "*.log\nsecret.txt\n" + KEPT_COPIES_IGNORED
+    assert (tmp_path / ".gitignore").read_text() == expected
+    assert git(tmp_path, "show", "HEAD:.gitignore") == expected and git(tmp_path, "status", "--porcelain") == ""
+    # A folder whose .gitignore ignores them already is left as it is (and out of init's commit).
+    held = "# mine\n.*.meti-pi-tmp-*\n"
+    (tmp_path / "second").mkdir()
+    (tmp_path / "second" / ".gitignore").write_text(held)
+    git(tmp_path, "add", "second/.gitignore")
+    git(tmp_path, "commit", "-qm", "the second's")
+    result = runner.invoke(app, ["--today", "2026-11-26", "init", "second"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "second" / ".gitignore").read_text() == held
+    assert ".gitignore" not in git(tmp_path, "show", "--name-only", "--format=", "HEAD")
+
+
 def test_init_refused_leaves_no_folder_and_no_git_repository(tmp_path, runner, monkeypatch):
     """`init` refused for want of a git identity (exit 3) left DIR behind, and outside a work tree
     the `git init` it ran: a refused command writes nothing."""

@@ -75,12 +75,28 @@ def init_register(
                 text = (template / rel).read_text(encoding="utf-8")
                 tx.write_text(rel, _rebase_modeline(text, rel))
             files += write_schema_copy(tx)
-            tx.write_text(".gitignore", KEPT_COPIES_IGNORED)
-            files.append(".gitignore")
+            ignore = _with_kept_copies_ignored(tx.read_text(".gitignore"))
+            if ignore is not None:
+                tx.write_text(".gitignore", ignore)
+                files.append(".gitignore")
     except BaseException:
         _undo_init(directory, created, made_repo)
         raise
     return tx.commit_sha or "", files
+
+
+def _with_kept_copies_ignored(held: str | None) -> str | None:
+    """The register folder's .gitignore with meti-pi's kept copies ignored: `held` (the folder's
+    own .gitignore, the repository's when the register is its root) kept whole, the lines added at
+    its end; None when it ignores them already."""
+    if held is None:
+        return KEPT_COPIES_IGNORED
+    pattern = KEPT_COPIES_IGNORED.splitlines()[-1]
+    if pattern in (line.strip() for line in held.splitlines()):
+        return None
+    eol = "\r\n" if "\r\n" in held else "\n"
+    lead = eol if held and not held.endswith("\n") else ""
+    return held + lead + KEPT_COPIES_IGNORED.replace("\n", eol)
 
 
 def _undo_init(directory: Path, created: list[Path], made_repo: bool) -> None:
