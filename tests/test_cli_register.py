@@ -295,6 +295,12 @@ def test_a_new_division_with_its_day_set_up_gets_no_note(tmp_path, runner):
     assert result.exit_code == 0 and "established_on" not in result.stderr, result.output
     result = invoke(runner, root, "new", "divisions", "--id", "koho2", *fields)
     assert result.exit_code == 0 and "divisions/koho2 has no established_on" in result.stderr, result.output
+    assert "add `established_on: YYYY-MM-DD` to divisions/koho2.yaml" in result.stderr
+    # A dry run writes no divisions/koho3.yaml to add the day to: the note says to give it to the command.
+    result = invoke(runner, root, "new", "divisions", "--id", "koho3", *fields, "--dry-run")
+    assert result.exit_code == 0 and not (root / "divisions" / "koho3.yaml").exists(), result.output
+    assert "divisions/koho3 has no established_on" in result.stderr and "koho3.yaml" not in result.stderr
+    assert "--set established_on=YYYY-MM-DD" in result.stderr
 
 
 def test_commit_hand_edit_joins_the_trail(tmp_path, runner, monkeypatch):

@@ -241,10 +241,15 @@ def new_cmd(
     else:
         typer.echo(f"{'would add' if dry_run else 'added'} {kind}/{rid}" + (f" (commit {sha[:10]})" if sha else ""))
     if kind == "divisions" and "established_on" not in data:
+        # A dry run wrote no file to add the day to: it is given with the command run for real.
+        how = (
+            "give the command `--set established_on=YYYY-MM-DD` too"
+            if dry_run
+            else f"add `established_on: YYYY-MM-DD` to {kind}/{rid}.yaml and run `meti-pi commit`"
+        )
         typer.echo(
             f"note: {kind}/{rid} has no established_on (設置日): `status` counts its Art. 41 annual inspections as"
-            " owed from the register's first inspection year; if it was set up later, add"
-            f" `established_on: YYYY-MM-DD` to {kind}/{rid}.yaml and run `meti-pi commit`",
+            f" owed from the register's first inspection year; if it was set up later, {how}",
             err=True,
         )
 
