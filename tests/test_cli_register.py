@@ -499,6 +499,20 @@ def test_init_keeps_the_gitignore_the_folder_holds_and_adds_meti_pis_lines_to_it
     assert ".gitignore" not in git(tmp_path, "show", "--name-only", "--format=", "HEAD")
 
 
+def test_new_names_a_record_kept_by_year_with_its_year(tmp_path, runner):
+    """`new inspections --year 2025 --id jinji` said "added inspections/jinji", a key `show` does not
+    find ("no record inspections/jinji"): the record is inspections/2025/jinji."""
+    root = make_register(
+        tmp_path, {"divisions/jinji.yaml": "name: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"}
+    )
+    fields = ["--set", "year=2025", "--set", "period.start=2025-04-01", "--set", "period.end=2026-03-31"]
+    fields += ["--set", "division=jinji", "--set", "catalogue_version=v1", "--set", "answers=[]"]
+    result = invoke(runner, root, "new", "inspections", "--year", "2025", "--id", "jinji", *fields)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added inspections/2025/jinji (commit "), result.output
+    assert invoke(runner, root, "show", "inspections/2025/jinji").exit_code == 0
+
+
 def test_init_refused_leaves_no_folder_and_no_git_repository(tmp_path, runner, monkeypatch):
     """`init` refused for want of a git identity (exit 3) left DIR behind, and outside a work tree
     the `git init` it ran: a refused command writes nothing."""

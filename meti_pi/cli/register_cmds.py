@@ -239,7 +239,8 @@ def new_cmd(
     if json_out:
         print_json({"kind": kind, "id": rid, "commit": sha, "dry_run": dry_run})
     else:
-        typer.echo(f"{'would add' if dry_run else 'added'} {kind}/{rid}" + (f" (commit {sha[:10]})" if sha else ""))
+        key = f"{kind}/{year}/{rid}" if KINDS[kind].by_year else f"{kind}/{rid}"  # as `show` finds it
+        typer.echo(f"{'would add' if dry_run else 'added'} {key}" + (f" (commit {sha[:10]})" if sha else ""))
     if kind == "divisions" and "established_on" not in data:
         # A dry run wrote no file to add the day to: it is given with the command run for real.
         how = (
