@@ -533,6 +533,25 @@ def test_init_refused_leaves_no_folder_and_no_git_repository(tmp_path, runner, m
     assert not (tmp_path / "reg").exists()
 
 
+def test_init_refused_by_a_hook_leaves_no_folder(tmp_path, runner, monkeypatch):
+    """`init` in a repository whose prepare-commit-msg hook refused the commit said "nothing was
+    committed and no file was changed" and left reg/ behind, holding the empty folders its writes
+    had made (.schemas/, beppyo/, bureaus/, roles/)."""
+    from meti_pi.cli import app
+
+    git(tmp_path, "init", "-q")
+    hook = tmp_path / ".git" / "hooks" / "prepare-commit-msg"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["--today", "2026-11-26", "init", "reg"])
+    assert result.exit_code == 3 and "prepare-commit-msg hook refused" in result.stderr, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".git"]
+    (tmp_path / "kept").mkdir()  # a folder the user made: its own folders go, the folder stays
+    result = runner.invoke(app, ["--today", "2026-11-26", "init", "kept"])
+    assert result.exit_code == 3 and list((tmp_path / "kept").iterdir()) == [], result.output
+
+
 def test_a_hand_edit_putting_personal_data_in_a_field_is_refused_at_its_line(tmp_path, runner, monkeypatch):
     """`commit` refused it as `divisions/x.yaml: $.notes: looks like ...`: no line, where the file
     the officer edited has one."""

@@ -52,6 +52,11 @@ def init_register(
     if dry_run:
         return "", sorted(list_record_files(template_dir()))
     created = [d for d in (directory, *directory.parents) if not d.exists()]  # deepest first
+    # The register's own folders the writes will make (beppyo/, roles/, .schemas/ ...), deepest
+    # first: taken away again, while empty, when the commit is refused.
+    inner = {Path(rel).parent for rel in list_record_files(template_dir())} | {Path(REGISTER_SCHEMAS)}
+    made = [directory / d for d in sorted(inner, key=lambda d: -len(d.parts)) if d.parts]
+    created = [d for d in made if not d.exists()] + created
     directory.mkdir(parents=True, exist_ok=True)
     made_repo = False
     try:
@@ -107,6 +112,8 @@ def _undo_init(directory: Path, created: list[Path], made_repo: bool) -> None:
     for folder in created:
         try:
             folder.rmdir()
+        except FileNotFoundError:
+            continue  # one of the register's folders the writes did not get to make
         except OSError:
             return  # not empty (or not ours to remove): leave it and its parents
 
