@@ -147,6 +147,11 @@ def test_init_new_show_history(tmp_path, runner, monkeypatch):
     head = (root / "beppyo" / "row-9.yaml").read_text().splitlines()[0]
     # The modeline points at the register's own copy of the schemas (issue 12), never an install folder.
     assert head == "# yaml-language-server: $schema=../.schemas/beppyo.schema.json"
+    # The init commit names its records, and only records: its .gitignore and the .schemas/ copies
+    # are files beside them (the trailer read "Meti-Pi-Record: .giti", a path cut as if a .yaml).
+    named = [t.split(": ", 1)[1] for t in git(root, "log", "-1", "--format=%(trailers)").splitlines() if "Record" in t]
+    assert "beppyo/row-9" in named and "register" in named
+    assert all((root / f"{r}.yaml").is_file() for r in named), named
     assert (root / "beppyo" / head.split("=", 1)[1]).read_bytes() == (
         REPO / "schemas" / "beppyo.schema.json"
     ).read_bytes()

@@ -270,8 +270,9 @@ def transaction(
             return
         seen = _refuse_dirty(repo, list(texts), tx.at, base, early[0].result() if early else None)
         crash_point("validated")
-        records = [p[: -len(".yaml")] for p in sorted(texts)]
-        subject_key = subject_record or (tx.created[0][:-5] if tx.created else records[0])
+        # Records alone are named (path without .yaml): `init` named its .gitignore ".giti"
+        records = [p[: -len(".yaml")] for p in sorted(texts) if is_register_file(p)]
+        subject_key = subject_record or (tx.created[0][:-5] if tx.created else (records or sorted(texts))[0])
         # Summary and article as the command left them: it may only know them once it has computed
         # the change under the lock.
         lost = [rel for rel in tx.comments_lost if rel in texts]
