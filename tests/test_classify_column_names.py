@@ -145,3 +145,32 @@ def test_a_sheet_without_a_name_lacking_the_key_is_counted_by_its_own_columns(tm
     assert doc["principals"] == 20
     [text] = [r["text"] for r in doc["reasons"] if r["rule"] == "principals"]
     assert "その列のないシートは自動選択" in text
+
+
+def test_a_sheet_counted_by_names_beside_one_counted_by_ids_keeps_its_lower_bound(tmp_path: Path) -> None:
+    """1,500 visitors under 4 names on one sheet, 200 staff numbers on another: the count, 204, was
+    called an upper bound and the workbook 管理C under 74-2-9, where the visitors' sheet alone is
+    unknown (管理B): the 同姓同名 lower bound was judged on the whole file (its key columns were not
+    all names), not on the sheet counted by names."""
+    names = ["山田 太郎", "山田 花子", "佐藤 一郎", "佐藤 美咲"]
+    staff = [["職員番号", "所属"]] + [[f"E{i:05d}", f"課{i % 7}"] for i in range(200)]
+    visitors = [["来訪日", "氏名"]] + [[f"2026-04-{1 + i % 28:02d}", names[i % 4]] for i in range(1500)]
+    alone = classify(xlsx(tmp_path / "v.xlsx", {"来訪者": visitors}))
+    both = classify(xlsx(tmp_path / "b.xlsx", {"職員": staff, "来訪者": visitors}))
+    assert detected(both) == {"職員!職員番号": "person_id", "来訪者!氏名": "name"}
+    [text] = [r["text"] for r in both["reasons"] if r["rule"] == "principals"]
+    assert "シート「来訪者」は氏名だけで数えたため同姓同名は一人と数える（下限値）" in text
+    for doc in (alone, both):
+        assert doc["principals"] is None and doc["management_class"] == "B" and "74-2-9" not in doc["exclusions"]
+    # a staff sheet of distinct names beside it: nothing merged, no lower bound
+    surnames, given = (
+        ["山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "中村", "小林", "加藤"],
+        ["太郎", "花子", "一郎", "美咲", "健太", "陽菜", "翔太", "結衣", "大輔", "さくら"],
+    )
+    people = [["所属", "氏名"]] + [
+        [f"課{i % 7}", f"{s} {g}"] for i, (s, g) in enumerate((s, g) for s in surnames for g in given)
+    ]
+    doc = classify(xlsx(tmp_path / "d.xlsx", {"職員": staff, "名簿": people}))
+    assert detected(doc)["名簿!氏名"] == "name"
+    [text] = [r["text"] for r in doc["reasons"] if r["rule"] == "principals"]
+    assert "下限値" not in text and doc["principals"] == 300, (text, doc["principals"])

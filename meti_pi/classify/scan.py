@@ -392,6 +392,11 @@ def corporate_context(kinds: set[str]) -> bool:
 NAME_KINDS = frozenset({"name", "name_kana"})  # key columns that only name a person (identifiers.yaml ids)
 
 
+def _name_columns(t: TableScan) -> set[str]:
+    """The columns of table `t` found to hold persons' names (同姓同名 merge under them)."""
+    return {d.column for d in t.detections if d.confirmed and d.kind in NAME_KINDS}
+
+
 def _result(
     path: Path,
     fmt: str,
@@ -447,10 +452,21 @@ def _result(
                 "千人未満とするなら本人の数を確かめること（--key で識別列を指定できる）"
             )
             lower_bound = True
-        named = {d.column for t in tables for d in t.detections if d.confirmed and d.kind in NAME_KINDS}
-        if key_names and set(key_names) <= named and (principals or 0) < rows:
-            # 同姓同名: a file of 1,500 people under 100 names counted 100 (管理C, 第74条第2項第9号)
-            note += "。氏名だけで数えたため同姓同名は一人と数える（下限値）：千人未満とするなら本人の数を確かめること"
+        # 同姓同名: a file of 1,500 people under 100 names counted 100 (管理C, 第74条第2項第9号). Judged
+        # per table: a sheet of 1,500 visitors under 4 names beside a sheet of 200 staff numbers was
+        # 204 (管理C, 74-2-9) where the visitors' sheet alone was unknown (管理B).
+        by_name = [t for t in tables if t.keys and set(t.keys) <= _name_columns(t)]
+        counted = (
+            principals
+            if len(counters) == 1
+            else sum(c.count() for sig, c in counters.items() if all(k in NAME_KINDS for k in sig))
+        )
+        if by_name and (counted or 0) < sum(t.rows for t in by_name):
+            sheets = "、".join(f"「{t.name}」" for t in by_name) if len(tables) > 1 else ""
+            note += (
+                f"。{f'シート{sheets}は' if sheets else ''}氏名だけで数えたため同姓同名は一人と数える（下限値）："
+                "千人未満とするなら本人の数を確かめること"
+            )
             lower_bound = lower_bound or not keys  # --key 氏名: the 管理者 says the names tell the persons apart
     elif personal:
         principals, note = None, "本人を識別する列が見つからない（--key で指定できる）"
