@@ -326,6 +326,34 @@ def test_a_prepare_commit_msg_hook_that_refuses_is_named(tmp_path):
     assert _new_system(root, tmp_path, "フック拒否システム").returncode == 0
 
 
+def test_a_commit_git_itself_refuses_is_not_blamed_on_a_prepare_commit_msg_hook(tmp_path):
+    """git's "nothing to commit" (on stdout, nothing on stderr) in a repository with a harmless
+    prepare-commit-msg hook was said to be the hook refusing the commit: git stops before it runs
+    that hook, and what is on git's stdout is git's own (a hook's stdout goes to stderr, so a hook
+    that prints on stdout and refuses is still named)."""
+    from meti_pi.gitlayer import repo_of
+    from meti_pi.gitlayer.commit import _git_write
+    from meti_pi.gitlayer.runner import GitFailed
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "f").write_text("a\n")
+    git(tmp_path, "add", "f")
+    git(tmp_path, "commit", "-qm", "a")
+    hook = tmp_path / ".git" / "hooks" / "prepare-commit-msg"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    repo = repo_of(tmp_path)
+    with pytest.raises(GitFailed) as info:
+        _git_write(repo, ["commit", "-q", "--no-verify", "-m", "x", "--only", "--", "f"])
+    assert str(info.value) == "git commit failed: nothing to commit, working tree clean", str(info.value)
+    hook.write_text("#!/bin/sh\necho 'no ticket'\nexit 1\n")
+    (tmp_path / "f").write_text("b\n")
+    with pytest.raises(GitFailed) as info:
+        _git_write(repo, ["commit", "-q", "--no-verify", "-m", "x", "--only", "--", "f"])
+    assert str(info.value).startswith("the repository's prepare-commit-msg hook refused the commit"), str(info.value)
+    assert "no ticket" in str(info.value)
+
+
 PASS_THROUGH_B64 = (
     "import base64, binascii, sys\n"
     "d = sys.stdin.buffer.read()\n"

@@ -39,10 +39,12 @@ def space_cause(said: str) -> str | None:
 # git say "ref updates aborted by hook", not which one. Neither names the hook: meti-pi does.
 
 
-def hook_cause(top: Path, command: str, said: str) -> str | None:
-    """The hook that refused a `git commit` (git's stderr `said`), with where to see it; None when
-    git's own words give another cause or the repository has no such hook."""
-    if command != "commit":
+def hook_cause(top: Path, command: str, said: str, out: str = "") -> str | None:
+    """The hook that refused a `git commit` (git's stderr `said`, its stdout `out`), with where to
+    see it; None when git's own words give another cause or the repository has no such hook. git
+    runs a hook with its stdout on stderr: what is on stdout is git's own ("nothing to commit",
+    the prepare-commit-msg hook not yet run), not the hook's."""
+    if command != "commit" or out.strip():
         return None
     if "aborted by hook" in said:
         name = "reference-transaction"

@@ -117,9 +117,10 @@ def _git_write(repo: Repo, args: Sequence[str], *, input: bytes | None = None, r
         # git's cause ("error: gpg failed to sign the data") comes before its last word ("fatal: failed
         # to write commit object"); with nothing on stderr, its stdout says why ("nothing to commit")
         causes = [line for line in lines[:-1] if line.startswith("error:")][-2:]
-        told = lines or [line.strip() for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
+        out = proc.stdout.decode("utf-8", "replace")
+        told = lines or [line.strip() for line in out.splitlines() if line.strip()]
         detail = " ".join([*causes, told[-1]]) if told else f"exit {proc.returncode}"
-        cause = space_cause(said) or hook_cause(repo.top, args[0], said)
+        cause = space_cause(said) or hook_cause(repo.top, args[0], said, out)
         raise GitFailed(f"{cause + ': ' if cause else ''}git {args[0]} failed: {detail}", said)
 
 
