@@ -174,3 +174,22 @@ def test_a_sheet_counted_by_names_beside_one_counted_by_ids_keeps_its_lower_boun
     assert detected(doc)["名簿!氏名"] == "name"
     [text] = [r["text"] for r in doc["reasons"] if r["rule"] == "principals"]
     assert "下限値" not in text and doc["principals"] == 300, (text, doc["principals"])
+
+
+def test_a_sheet_shown_as_sheet_n_beside_one_named_so_is_told_apart(tmp_path: Path) -> None:
+    """A first sheet named 山田太郎 (shown as シート1, its name maybe personal data) beside a sheet
+    really named シート1 (LibreOffice's default name): both were シート1, the phones of the first
+    reported as シート1!電話, beside the second's 個人番号. The stand-in is 1枚目のシート there."""
+    staff = [["職員番号", "電話"]] + [[f"E{i:05d}", f"03-1234-{i:04d}"] for i in range(40)]
+    numbers = [["職員番号", "個人番号"]] + [[f"E{i:05d}", n] for i, n in enumerate(my_numbers(40))]
+    doc = classify(xlsx(tmp_path / "b.xlsx", {"山田太郎": staff, "シート1": numbers}))
+    assert detected(doc) == {
+        "1枚目のシート!職員番号": "person_id",
+        "1枚目のシート!電話": "phone",
+        "シート1!職員番号": "person_id",
+        "シート1!個人番号": "my_number",
+    }
+    assert "山田" not in json.dumps(doc, ensure_ascii=False)
+    # no sheet named so: シートN as before
+    doc = classify(xlsx(tmp_path / "c.xlsx", {"山田太郎": staff, "名簿": numbers}))
+    assert set(detected(doc)) == {"シート1!職員番号", "シート1!電話", "名簿!職員番号", "名簿!個人番号"}

@@ -59,6 +59,9 @@ class TableScan:
     # (column, label, sample passed, sample checked, the --profile key that states it) of 管理A kinds a
     # header named and the values did not bear out
     unconfirmed: tuple[tuple[str, str, int, int, str], ...] = ()
+    # a sheet shown as シートN (its name empty or maybe personal data): the name it takes instead
+    # where another sheet of the file is really named シートN (N枚目のシート)
+    stand_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,9 @@ def prepare(
 
 def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
     """The table's findings under its columns' own names (_result qualifies them as SHEET!COLUMN)."""
-    name = safe_sheet_name(table.name, getattr(table, "index", 0)) if table.sheet else ""
+    index = getattr(table, "index", 0)
+    name = safe_sheet_name(table.name, index) if table.sheet else ""
+    stand_in = f"{index + 1}枚目のシート" if name and name != table.name.strip() else ""
     detections = tuple(d for c in p.columns for d in column_detections(c, c.name))
     keys = tuple(p.columns[i].name for i in p.key_columns)
     unconfirmed = tuple(
@@ -232,7 +237,8 @@ def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
         for c in p.columns
         for u in header_unconfirmed(c)
     )
-    return TableScan(name, tuple(p.names), p.header, rows, detections, keys, getattr(table, "skipped", 0), unconfirmed)
+    skipped = getattr(table, "skipped", 0)
+    return TableScan(name, tuple(p.names), p.header, rows, detections, keys, skipped, unconfirmed, stand_in)
 
 
 def _scan_table(
@@ -406,6 +412,10 @@ def _result(
     keys: Sequence[str],
 ) -> ScanResult:
     multi = len(tables) > 1
+    # 山田太郎 (first sheet, shown as シート1) beside a sheet named シート1: both were シート1, its
+    # detections told apart by nothing (and the phone of the one put on the other)
+    real = {t.name for t in tables if not t.stand_in}
+    tables = [replace(t, name=t.stand_in) if t.stand_in and t.name in real else t for t in tables]
 
     def shown(t: TableScan, column: str) -> str:
         """A column as reported: SHEET!COLUMN where the file's tables are several sheets, else its
