@@ -224,3 +224,13 @@ def test_public_filebook_holds_no_working_notes(reg: Register) -> None:
     for row in book.rows:
         for value in row.values:
             assert not any(m in str(value) for m in markers), (row.id, value)
+
+
+@pytest.mark.parametrize("folder", [EXAMPLE, SHIPPED])
+def test_the_shipped_registers_ignore_meti_pis_kept_copies_as_init_does(folder: Path) -> None:
+    # The example register and the project's own carry the .gitignore `init` writes (a copy that
+    # drifted from KEPT_COPIES_IGNORED would let `git add -A` take a kept copy again).
+    from meti_pi.actions.records import KEPT_COPIES_IGNORED
+
+    text = (folder / ".gitignore").read_text(encoding="utf-8")
+    assert text == KEPT_COPIES_IGNORED
