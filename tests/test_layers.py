@@ -155,6 +155,7 @@ LAZY: dict[tuple[str, str], str] = {
         'classify.datasets',
     ): 'startup: the .xlsx guard started before the scanner (classify.detect) is imported',
     ('cli.classify', 'classify.detect'): 'startup',
+    ('cli.classify', 'classify.header_row'): 'startup',
     ('cli.classify', 'store.ids'): 'startup',
     ('cli.classify', 'store.limits'): 'startup',
     ('cli.classify', 'store.locate'): 'startup',

@@ -226,3 +226,10 @@ def safe_sheet_name(raw: str, index: int) -> str:
     if not name or _screened(name) or looks_like_value(name, vocabulary()):
         return f"シート{index + 1}"
     return name
+
+
+def shown_column(sheet: str, column: str, sheets: int) -> str:
+    """A column as reported, of a file read as `sheets` tables: SHEET!COLUMN where they are several
+    sheets, else its own name as the file writes it (a CSV's `!個人番号` had lost its `!` to a
+    stripped prefix). The scan's findings and the CLI's table both name columns so."""
+    return f"{sheet}!{column}" if sheets > 1 else column

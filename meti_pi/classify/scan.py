@@ -22,7 +22,13 @@ from meti_pi.classify.columns import (
     type_column,
 )
 from meti_pi.classify.datasets import BATCH_ROWS
-from meti_pi.classify.header_row import _column_names, header_cells, safe_column_name, safe_sheet_name
+from meti_pi.classify.header_row import (
+    _column_names,
+    header_cells,
+    safe_column_name,
+    safe_sheet_name,
+    shown_column,
+)
 from meti_pi.classify.principals import (
     CORPORATE_CONTACT,
     DistinctCounter,
@@ -418,9 +424,7 @@ def _result(
     tables = [replace(t, name=t.stand_in) if t.stand_in and t.name in real else t for t in tables]
 
     def shown(t: TableScan, column: str) -> str:
-        """A column as reported: SHEET!COLUMN where the file's tables are several sheets, else its
-        own name as the file writes it (a CSV's `!個人番号` had lost its `!` to a stripped prefix)."""
-        return f"{t.name}!{column}" if multi else column
+        return shown_column(t.name, column, len(tables))
 
     columns = tuple(shown(t, c) for t in tables for c in t.columns)
     detections = tuple(replace(d, column=shown(t, d.column)) if multi else d for t in tables for d in t.detections)

@@ -374,6 +374,8 @@ def _json(outcome: Outcome) -> dict[str, Any]:
 def _show(o: Outcome) -> None:
     from rich.table import Table
 
+    from meti_pi.classify.header_row import shown_column
+
     out = console()
     if o.scan is not None:
         s = o.scan
@@ -384,7 +386,7 @@ def _show(o: Outcome) -> None:
             column.overflow = "fold"
         for t in s.tables:
             for name in t.columns:
-                label = f"{t.name}!{name}" if len(s.tables) > 1 else name
+                label = shown_column(t.name, name, len(s.tables))
                 rows = [d for d in s.detections if d.column == label]
                 if not rows:
                     table.add_row(label, "—", "", "")
