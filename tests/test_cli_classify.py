@@ -587,6 +587,39 @@ def test_sheet_names_that_could_be_personal_data_are_not_printed(tmp_path: Path)
     assert "山田太郎" not in refused.output and "シート1" in refused.output and "総務" in refused.output
 
 
+def test_the_sheet_error_lists_sheets_as_the_scan_names_them(tmp_path: Path) -> None:
+    """A first sheet named 山田太郎 (shown as シート1, its name maybe personal data) beside a sheet
+    really named シート1: the scan names the first 1枚目のシート, the --sheet error listed both as シート1
+    (one with a note), not to be told apart. The list now uses the scan's names and says how to pick
+    a sheet shown under a stand-in name (by its own name: the scan of it alone prints no sheet name)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name in ("山田太郎", "シート1"):
+        sheet = book.create_sheet(name)
+        sheet.append(["職員番号", "電話"])
+        for i in range(20):
+            sheet.append([f"E{i:05d}", f"03-1234-{i:04d}"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    scanned = json.loads(run("classify", str(path), "--json").stdout)["dataset"]["columns"]
+    refused = run("classify", str(path), "--sheet", "nope")
+    assert refused.exit_code == 2 and "山田太郎" not in refused.output
+    listed = refused.output.split("sheets: ", 1)[1].split(";", 1)[0].strip()
+    assert listed == "1枚目のシート (its name may be personal data), シート1", refused.output
+    assert [c.split("!")[0] for c in scanned] == ["1枚目のシート"] * 2 + ["シート1"] * 2
+    assert "chosen by its own name, exactly as the workbook writes it" in refused.output
+    chosen = run("classify", str(path), "--sheet", "山田太郎", "--json")
+    assert chosen.exit_code == 0 and "山田太郎" not in chosen.stdout, chosen.output
+    assert json.loads(chosen.stdout)["dataset"]["columns"] == ["職員番号", "電話"]
+    # a workbook with no stand-in: no word on how to pick one
+    plain = tmp_path / "plain.xlsx"
+    book.remove(book["山田太郎"])
+    book.save(plain)
+    assert "stand-in" not in run("classify", str(plain), "--sheet", "nope").output
+
+
 def test_a_count_on_names_alone_says_it_merges_namesakes(tmp_path: Path) -> None:
     """1,500 rows of 20 names (no other identifying column): the count, 20, is a lower bound (同姓同名
     count once) and the reason says so. Its rows reach 1,000, so neither 管理C nor 74-2-9 rests on it

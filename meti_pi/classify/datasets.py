@@ -250,15 +250,23 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
         book.close()
         raise UsageError.at(path, None, f"unreadable .xlsx workbook ({_calamine_problem(exc)})") from None
     if sheet is not None and sheet not in names:
-        # named as the scan names them (a sheet per person: 山田太郎 is シート1); imported here, where
-        # it is needed: the header rules and their vocabulary are the scanner's, not the reader's
-        from meti_pi.classify.header_row import safe_sheet_name
+        # named as the scan names them (a sheet per person: 山田太郎 is シート1, 1枚目のシート beside a
+        # sheet named シート1); imported here, where it is needed: the header rules and their
+        # vocabulary are the scanner's, not the reader's
+        from meti_pi.classify.header_row import safe_sheet_name, sheet_stand_in, told_apart
 
+        safe = [safe_sheet_name(n, i) for i, n in enumerate(names)]
+        stand_ins = [sheet_stand_in(n, i, s) for i, (n, s) in enumerate(zip(names, safe, strict=True))]
+        shown = told_apart(list(zip(safe, stand_ins, strict=True)))
         listed = ", ".join(
-            shown if (shown := safe_sheet_name(n, i)) == n else f"{shown} (its name may be personal data)"
-            for i, n in enumerate(names)
+            s if s == n else f"{s} (its name may be personal data)" for n, s in zip(names, shown, strict=True)
         )
-        raise UsageError.at(path, None, f"no sheet named as given; sheets: {listed}")
+        how = (
+            "; a sheet shown under a stand-in name is chosen by its own name, exactly as the workbook writes it"
+            if shown != names
+            else ""
+        )
+        raise UsageError.at(path, None, f"no sheet named as given; sheets: {listed}{how}")
     chosen = [sheet] if sheet is not None else names
     closer = partial(_KEPT.append, book) if _KEEPING else book.close
     return Dataset(path, "xlsx", None, _xlsx_tables(book, chosen, path), [closer])

@@ -3,7 +3,7 @@
 A name is shown on terminals and written into records (`classify --record`): a header cell that
 could be a value (a person's name, a 個人番号, a phone, a date), or a sheet named after a person,
 is never recorded as it is (列N, シートN). Below meti_pi.classify.datasets' callers and beside it:
-datasets names the sheets of a workbook in its own messages with safe_sheet_name.
+datasets names the sheets of a workbook in its own messages as the scan does (told_apart).
 """
 
 from __future__ import annotations
@@ -233,3 +233,17 @@ def shown_column(sheet: str, column: str, sheets: int) -> str:
     sheets, else its own name as the file writes it (a CSV's `!個人番号` had lost its `!` to a
     stripped prefix). The scan's findings and the CLI's table both name columns so."""
     return f"{sheet}!{column}" if sheets > 1 else column
+
+
+def sheet_stand_in(raw: str, index: int, shown: str) -> str:
+    """The name a sheet shown as シートN (`shown`: its name empty or maybe personal data) takes where
+    another sheet of the file is really named シートN: N枚目のシート; "" for a sheet shown as named."""
+    return f"{index + 1}枚目のシート" if shown and shown != raw.strip() else ""
+
+
+def told_apart(sheets: Sequence[tuple[str, str]]) -> list[str]:
+    """The names shown for a file's sheets, given as (safe_sheet_name, sheet_stand_in): a stand-in's
+    シートN is N枚目のシート where another sheet is really named シートN (山田太郎 beside シート1 were both
+    シート1). The scan's findings and --sheet's list of a workbook's sheets both name sheets so."""
+    real = {name for name, stand_in in sheets if not stand_in}
+    return [stand_in if stand_in and name in real else name for name, stand_in in sheets]

@@ -27,7 +27,9 @@ from meti_pi.classify.header_row import (
     header_cells,
     safe_column_name,
     safe_sheet_name,
+    sheet_stand_in,
     shown_column,
+    told_apart,
 )
 from meti_pi.classify.principals import (
     CORPORATE_CONTACT,
@@ -235,7 +237,7 @@ def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
     """The table's findings under its columns' own names (_result qualifies them as SHEET!COLUMN)."""
     index = getattr(table, "index", 0)
     name = safe_sheet_name(table.name, index) if table.sheet else ""
-    stand_in = f"{index + 1}枚目のシート" if name and name != table.name.strip() else ""
+    stand_in = sheet_stand_in(table.name, index, name)
     detections = tuple(d for c in p.columns for d in column_detections(c, c.name))
     keys = tuple(p.columns[i].name for i in p.key_columns)
     unconfirmed = tuple(
@@ -420,8 +422,8 @@ def _result(
     multi = len(tables) > 1
     # 山田太郎 (first sheet, shown as シート1) beside a sheet named シート1: both were シート1, its
     # detections told apart by nothing (and the phone of the one put on the other)
-    real = {t.name for t in tables if not t.stand_in}
-    tables = [replace(t, name=t.stand_in) if t.stand_in and t.name in real else t for t in tables]
+    names = told_apart([(t.name, t.stand_in) for t in tables])
+    tables = [replace(t, name=name) if name != t.name else t for t, name in zip(tables, names, strict=True)]
 
     def shown(t: TableScan, column: str) -> str:
         return shown_column(t.name, column, len(tables))
