@@ -341,6 +341,28 @@ def test_a_facts_file_holding_nothing_is_named_with_what_to_write(
     assert git(root, "rev-list", "--count", f"{before}..HEAD").strip() == "1"
 
 
+def test_a_facts_file_not_a_mapping_is_named_at_its_line(runner: CliRunner, root: Path, tmp_path: Path) -> None:
+    """`incident open --from f.yaml` with f.yaml holding `- a` said "f.yaml: a facts file is a YAML
+    mapping", no line and nothing to write; now the line where the document starts (past a comment
+    and `---`), what it is, and what to write; `update --from` likewise."""
+    before = head(root)
+    for text, line, shape in (
+        ("- a\n", 1, "a list"),
+        ("# 事実\n\n---\n- a\n", 4, "a list"),
+        ("紛失\n", 1, "plain text"),
+    ):
+        facts = tmp_path / "facts.yaml"
+        facts.write_text(text, encoding="utf-8")
+        for args in (("open",), ("update", "INC-2026-0001")):
+            result = run(runner, root, "2026-04-03", "incident", *args, "--from", str(facts), "--json")
+            assert result.exit_code == 2, result.output
+            error = json.loads(result.stdout)["errors"][0]
+            assert (error["path"], error["line"]) == (str(facts), line), error
+            assert error["message"].startswith(f"{facts}:{line}: a facts file is a YAML mapping, not {shape}"), error
+            assert "write each" in error["message"] and "`key: value` line" in error["message"], error
+    assert head(root) == before
+
+
 def test_a_count_of_persons_beyond_any_population_is_refused(runner: CliRunner, root: Path, tmp_path: Path) -> None:
     """`principals: 100000000000000000000000000` (or 10**26 本人 as an option, or in a ファイル簿 record)
     was taken and assessed as reportable: refused at the file's line, at the option, and by validate at

@@ -272,6 +272,24 @@ def test_a_fields_file_holding_nothing_says_so(tmp_path, runner):
     assert git(root, "rev-parse", "HEAD") == before
 
 
+def test_a_fields_file_not_a_mapping_is_named_at_its_line(tmp_path, runner):
+    """`new KIND --from f.yaml` (and `audit new --from`) with f.yaml holding `- a` after a comment and
+    `---` said "f.yaml:1: expected a YAML mapping of field: value": line 1 is the comment; the line
+    is the one where the document starts, with what it is and what to write."""
+    root = make_register(tmp_path, {})
+    before = git(root, "rev-parse", "HEAD")
+    fields = tmp_path / "fields.yaml"
+    fields.write_text("# 課の情報\n---\n- a\n", encoding="utf-8")
+    for args in (("new", "divisions"), ("audit", "new", "--title", "定期監査")):
+        result = invoke(runner, root, *args, "--from", str(fields))
+        assert result.exit_code == 2, result.output
+        assert (
+            f"{fields}:3: expected a YAML mapping, not a list (`- item` lines): write each field as a `key: value` line"
+            in result.stderr
+        ), result.stderr
+    assert git(root, "rev-parse", "HEAD") == before
+
+
 def test_new_without_fields_off_a_terminal_is_a_usage_error(tmp_path, runner):
     root = make_register(tmp_path)
     result = invoke(runner, root, "new", "divisions")

@@ -150,7 +150,11 @@ def read_fields_file(path: Path) -> dict[str, Any]:
             path, None, "holds no fields (it is empty, or only comments); write each field as a `key: value` line"
         )
     if not isinstance(data, dict):
-        raise UsageError.at(path, 1, "expected a YAML mapping of field: value")
+        raise UsageError.at(
+            path,
+            yamlload.document_line(text),
+            f"expected a YAML mapping, not {yamlload.shape(data)}: write each field as a `key: value` line",
+        )
     return data
 
 

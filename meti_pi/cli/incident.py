@@ -202,7 +202,11 @@ def _read_facts_file(path: Path, command: str) -> dict[str, Any]:
     if data is None:
         raise UsageError.at(path, None, f"holds no facts (it is empty, or only comments); {_FACTS_HINT[command]}")
     if not isinstance(data, dict):
-        raise UsageError.at(path, None, "a facts file is a YAML mapping (key: value lines)")
+        raise UsageError.at(
+            path,
+            yamlload.document_line(yamlload.decode(raw)),
+            f"a facts file is a YAML mapping, not {yamlload.shape(data)}; {_FACTS_HINT[command]}",
+        )
     return data
 
 

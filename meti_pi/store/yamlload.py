@@ -203,6 +203,25 @@ def load(text: str) -> Any:
         raise YamlFault(_construct_fault(text), _construct_fault_line(text)) from None
 
 
+def document_line(text: str) -> int:
+    """The 1-based line where the (already loaded) document's content starts: past a `---`,
+    comments and blank lines, so a file that is not the mapping it should be is named there."""
+    try:
+        node = yaml.compose(text, Loader=_RegisterLoader)
+    except yaml.YAMLError:
+        return 1
+    return node.start_mark.line + 1 if node is not None else 1
+
+
+def shape(value: Any) -> str:
+    """What a loaded YAML document is, in a message's words ("a list", "plain text")."""
+    if isinstance(value, list):
+        return "a list (`- item` lines)"
+    if isinstance(value, str):
+        return "plain text"
+    return f"a single value ({value!r})"
+
+
 def _nul_fault(text: str) -> YamlFault:
     """A text holding NUL (binary data, or UTF-16 read as UTF-8), at the line of the first one."""
     at = text.index("\x00")
