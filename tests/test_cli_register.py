@@ -254,6 +254,28 @@ def test_new_id_differing_only_by_case_is_shown_at_id(tmp_path, runner, kind, ex
     assert git(root.parent, "status", "--porcelain").strip() == ""
 
 
+def test_a_nul_byte_in_a_file_given_to_a_command_is_not_advised_git_restore(tmp_path, runner):
+    """A NUL byte in a fields, facts, answers or profile file (usually outside git) was advised
+    "`git restore` it if it was damaged", which does nothing there: such a file is only to be saved
+    as UTF-8 text; a register file keeps the `git restore` advice (the test above)."""
+    root = make_register(tmp_path, {})
+    before = git(root, "rev-parse", "HEAD")
+    given = tmp_path / "given.yaml"
+    given.write_bytes("name: 人事\x00課\n".encode())
+    for args in (
+        ("new", "divisions"),
+        ("audit", "new", "--title", "定期監査"),
+        ("incident", "open"),
+        ("incident", "update", "INC-2026-0001"),
+        ("classify", "--profile"),
+    ):
+        result = invoke(runner, root, *args, *(() if args[-1] == "--profile" else ("--from",)), str(given))
+        assert result.exit_code == 2, (args, result.output)
+        assert f"{given}:1: file contains NUL bytes (the first at column 9)" in result.stderr, (args, result.stderr)
+        assert "save it as UTF-8 text" in result.stderr and "git restore" not in result.stderr, (args, result.stderr)
+    assert git(root, "rev-parse", "HEAD") == before
+
+
 def test_a_fields_file_holding_nothing_says_so(tmp_path, runner):
     """`new KIND --from f.yaml` (and `audit new --from`) with an empty file, or comments alone, said
     "f.yaml:1: expected a YAML mapping of field: value": the file holds no field, and what to write."""

@@ -140,7 +140,7 @@ def read_fields_file(path: Path) -> dict[str, Any]:
     """Fields of a record given as a YAML file (exit 2 when unreadable)."""
     try:
         text = yamlload.decode(limits.read_option_file(path, "fields file"))
-        data = yamlload.load(text)
+        data = yamlload.load(text, given=True)
     except OSError as exc:
         raise UsageError.at(path, None, f"cannot read ({exc.strerror})") from None
     except yamlload.YamlFault as fault:

@@ -153,7 +153,7 @@ def audit_findings_cmd(
         try:
             from meti_pi.store import limits
 
-            doc = yamlload.load(yamlload.decode(limits.read_option_file(findings_file, "findings file")))
+            doc = yamlload.load(yamlload.decode(limits.read_option_file(findings_file, "findings file")), given=True)
         except OSError as exc:
             raise UsageError.at(findings_file, None, f"cannot read ({exc.strerror})") from None
         except yamlload.YamlFault as fault:

@@ -277,7 +277,7 @@ def _read_profile(path: Path) -> Any:
 
     raw = limits.read_option_file(path, "--profile")
     try:
-        data = load(decode(raw))
+        data = load(decode(raw), given=True)
     except YamlFault as exc:
         raise UsageError.at(path, exc.line, str(exc)) from None
     with located_errors(path):

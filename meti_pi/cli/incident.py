@@ -196,7 +196,7 @@ def _read_facts_file(path: Path, command: str) -> dict[str, Any]:
 
     raw = limits.read_option_file(path, "--from facts file")
     try:
-        data = yamlload.load(yamlload.decode(raw))
+        data = yamlload.load(yamlload.decode(raw), given=True)
     except yamlload.YamlFault as fault:
         raise UsageError.at(path, fault.line, str(fault)) from None
     if data is None:

@@ -172,10 +172,11 @@ def _check_nesting(text: str) -> None:
             depth -= 1
 
 
-def load(text: str) -> Any:
-    """Parse one register document; raise YamlFault with a 1-based line on any fault."""
+def load(text: str, *, given: bool = False) -> Any:
+    """Parse one register document; raise YamlFault with a 1-based line on any fault. `given`: a file
+    given to a command (facts, fields, profile), usually outside git, advised accordingly."""
     if "\x00" in text:
-        raise _nul_fault(text)
+        raise _nul_fault(text, given)
     try:
         if _SUSPECT.search(text):
             _check_events(text)
@@ -222,13 +223,15 @@ def shape(value: Any) -> str:
     return f"a single value ({value!r})"
 
 
-def _nul_fault(text: str) -> YamlFault:
-    """A text holding NUL (binary data, or UTF-16 read as UTF-8), at the line of the first one."""
+def _nul_fault(text: str, given: bool = False) -> YamlFault:
+    """A text holding NUL (binary data, or UTF-16 read as UTF-8), at the line of the first one; `git
+    restore` is advised for a register file only (a file given to a command is seldom under git)."""
     at = text.index("\x00")
     line_start = text.rfind("\n", 0, at) + 1
+    restore = "" if given else ", or `git restore` it if it was damaged"
     return YamlFault(
         f"file contains NUL bytes (the first at column {at - line_start + 1}); it is not YAML text "
-        "(binary data, or text saved as UTF-16): save it as UTF-8 text, or `git restore` it if it was damaged",
+        f"(binary data, or text saved as UTF-16): save it as UTF-8 text{restore}",
         text.count("\n", 0, at) + 1,
     )
 
