@@ -382,6 +382,32 @@ def test_commit_of_a_path_that_names_no_file_is_a_usage_error(tmp_path, runner, 
     assert result.exit_code == 2 and "divisions/nope.yaml: no such file" in result.stderr
 
 
+def test_commit_of_a_file_beside_the_records_says_how_it_is_committed(tmp_path, runner, monkeypatch):
+    """`meti-pi commit .gitignore` (init writes one) said only "not a register record file", exit 2:
+    it says that a file beside the records is committed with git itself, and that the .schemas/
+    copies are `meti-pi schemas --write`'s; a folder or a missing file gets no such advice."""
+    root = make_register(tmp_path)
+    monkeypatch.chdir(root)
+    (root / ".gitignore").write_text("*.log\n", encoding="utf-8")
+    (root / ".schemas").mkdir(exist_ok=True)
+    (root / ".schemas" / "divisions.schema.json").write_text("{}\n", encoding="utf-8")
+    before = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "commit", ".gitignore")
+    assert result.exit_code == 2
+    assert ".gitignore: not a register record file" in result.stderr
+    assert "commit a file beside them with git itself (in the register's folder: `git commit -- .gitignore`)" in (
+        result.stderr
+    )
+    result = invoke(runner, root, "commit", ".schemas/divisions.schema.json")
+    assert result.exit_code == 2
+    assert "the .schemas/ copies are written and committed by `meti-pi schemas --write`" in result.stderr
+    for path in ("divisions", "nope.txt"):
+        result = invoke(runner, root, "commit", path)
+        assert result.exit_code == 2 and "not a register record file" in result.stderr
+        assert "git commit" not in result.stderr and "schemas --write" not in result.stderr
+    assert git(root, "rev-parse", "HEAD") == before
+
+
 def test_commit_subject_is_screened_for_personal_data(tmp_path, runner, monkeypatch):
     """The subject stays in the trail for good; a review committed a 個人番号 and an e-mail address there."""
     root = make_register(tmp_path)

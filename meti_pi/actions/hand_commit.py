@@ -26,6 +26,19 @@ from meti_pi.store.policy import max_file_bytes
 from meti_pi.store.register import Register, is_register_file, tree_of
 
 
+def _beside_records(rel: str, path: Path) -> str:
+    """What to do with a file beside the records (init's .gitignore, the .schemas/ copies), which
+    `meti-pi commit` does not take."""
+    if path.is_dir() or not (path.exists() or path.is_symlink()):
+        return ""
+    if Path(rel).parts[:1] == (".schemas",):
+        return "; the .schemas/ copies are written and committed by `meti-pi schemas --write`"
+    return (
+        "; meti-pi commits records only: commit a file beside them with git itself "
+        f"(in the register's folder: `git commit -- {rel}`)"
+    )
+
+
 def commit_paths(
     root: Path,
     relpaths: list[str],
@@ -52,6 +65,7 @@ def commit_paths(
             if path.is_dir() or not is_register_file(rel):
                 raise UsageError(
                     f"{rel}: not a register record file (<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)"
+                    + _beside_records(rel, path)
                 )
             # Read as a regular file within the size limit: a FIFO named *.yaml must not block (#15).
             try:
