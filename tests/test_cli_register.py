@@ -570,6 +570,36 @@ def test_init_keeps_the_gitignore_the_folder_holds_and_adds_meti_pis_lines_to_it
     assert ".gitignore" not in git(tmp_path, "show", "--name-only", "--format=", "HEAD")
 
 
+def test_init_over_an_uncommitted_gitignore_says_to_commit_it_first(tmp_path, runner, monkeypatch):
+    """`git init r && echo '*.log' > r/.gitignore && meti-pi init r` exited 3 advising `git restore`,
+    which does nothing for an untracked file. init takes no uncommitted file into its commit; it says
+    so, with what works (commit it with git first, or move it away), writes nothing, and once the
+    file is committed init keeps its lines and adds meti-pi's (the test above)."""
+    from meti_pi.actions.records import KEPT_COPIES_IGNORED
+    from meti_pi.cli import app
+
+    git(tmp_path, "init", "-q")
+    (tmp_path / ".gitignore").write_text("*.log\n")
+    monkeypatch.chdir(tmp_path)
+    for staged in (False, True):
+        if staged:
+            git(tmp_path, "add", ".gitignore")
+        for dry in ((), ("--dry-run",)):
+            result = runner.invoke(app, ["--today", "2026-11-26", "init", ".", *dry])
+            assert result.exit_code == 3, result.output
+            assert ".gitignore: not committed yet (" in result.stderr, result.stderr
+            assert "`git add .gitignore && git commit -m 'ignore rules' -- .gitignore`), or move it away" in (
+                result.stderr
+            )
+            assert "git restore" not in result.stderr
+            assert sorted(p.name for p in tmp_path.iterdir()) == [".git", ".gitignore"]
+            assert (tmp_path / ".gitignore").read_text() == "*.log\n"
+    git(tmp_path, "commit", "-qm", "ignore rules")
+    result = runner.invoke(app, ["--today", "2026-11-26", "init", "."])
+    assert result.exit_code == 0, result.output
+    assert git(tmp_path, "show", "HEAD:.gitignore") == "*.log\n" + KEPT_COPIES_IGNORED
+
+
 def test_new_names_a_record_kept_by_year_with_its_year(tmp_path, runner):
     """`new inspections --year 2025 --id jinji` said "added inspections/jinji", a key `show` does not
     find ("no record inspections/jinji"): the record is inspections/2025/jinji."""

@@ -49,6 +49,7 @@ def init_register(
         raise UsageError(f"{directory} {where}, not a folder; give init a folder that is new or holds no register")
     if (directory / REGISTER_FILE).exists():
         raise MetiPiError(f"{directory} already holds a register ({REGISTER_FILE}); nothing done")
+    _refuse_an_uncommitted_gitignore(directory)
     if dry_run:
         return "", sorted(list_record_files(template_dir()))
     created = [d for d in (directory, *directory.parents) if not d.exists()]  # deepest first
@@ -88,6 +89,32 @@ def init_register(
         _undo_init(directory, created, made_repo)
         raise
     return tx.commit_sha or "", files
+
+
+def _refuse_an_uncommitted_gitignore(directory: Path) -> None:
+    """A .gitignore in the folder that git does not hold yet (untracked, or added and not committed)
+    is not taken into init's commit: its lines are the user's, not yet in any commit of theirs, and
+    meti-pi commits no one's uncommitted work. Refused (exit 3) with the way out that works for such
+    a file (`git restore`, said of a committed file's edits, does nothing for it)."""
+    if not (directory / ".gitignore").is_file():
+        return
+    try:
+        repo = gitlayer.repo_of(directory)
+    except MetiPiError:
+        return  # no repository yet: init makes one, and the file is init's to extend
+    gpath = repo.git_path(".gitignore")
+    out = gitlayer.git(
+        repo.top, "--literal-pathspecs", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", gpath
+    )
+    state = out.split("\0")[0][:2] if out else ""
+    if state not in ("??", "A ", "AM"):
+        return
+    raise MetiPiError(
+        f"{gpath}: not committed yet ({'untracked' if state == '??' else 'added, not committed'}); init adds "
+        "meti-pi's line to a .gitignore git holds and commits it, and takes no uncommitted file into its commit: "
+        f"commit it first (`git add {gpath} && git commit -m 'ignore rules' -- {gpath}`), or move it away, "
+        "then run init again"
+    )
 
 
 def _with_kept_copies_ignored(held: str | None) -> str | None:
