@@ -132,6 +132,27 @@ def test_unknown_audit_and_format_exit_2(runner, audited, tmp_path):
     assert head(root) == before
 
 
+def test_an_audit_that_fails_its_schema_is_refused_at_its_line(runner, audited, tmp_path):
+    """`audit report` of an audit whose auditor had `division: [kaikei]` (a string expected) wrote
+    the report, exit 0; like a notice drafted from a ファイル簿 record that fails its schema, it is
+    refused (exit 1) with the record's file:line, nothing written."""
+    root, aid = audited
+    path = root / "audits" / f"{aid}.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    (at,) = [i for i, line in enumerate(lines) if line.strip() == "division: kansa"]
+    lines[at] = lines[at].replace("division: kansa", "division: [kaikei]")
+    path.write_text("".join(lines), encoding="utf-8")
+    git(root, "commit", "-qam", "a hand edit")
+    out = tmp_path / "out"
+    result = invoke(runner, root, "audit", "report", aid, "--out", str(out), "--json")
+    assert result.exit_code == 1, result.output
+    errors = json.loads(result.stdout)["errors"]
+    assert (errors[0]["path"], errors[0]["line"], errors[0]["code"]) == (f"audits/{aid}.yaml", at + 1, "schema"), errors
+    assert re.fullmatch(r"\$\.auditors\[\d\]\.division", errors[0]["key"]), errors
+    assert errors[-1]["message"] == f"audits/{aid}.yaml does not match its schema; fix it before writing its report"
+    assert not out.exists()
+
+
 def test_no_findings_and_every_division(runner, tmp_path):
     root = make_register(tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課")})
     new = invoke(
