@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import zipfile
 from pathlib import Path
@@ -255,6 +256,50 @@ def test_report_formats_and_out(runner, root, tmp_path):
     assert {e["division"] for e in doc["escalations"]} == {"jinji", "somu", "kansa"}
     assert invoke(runner, root, "inspect", "--report", "--format", "pdf").exit_code == 2
     assert invoke(runner, root, "inspect", "--format", "docx").exit_code == 2  # --format goes with --report
+
+
+def test_a_report_from_an_inspection_that_fails_its_schema_is_refused_at_its_line(runner, root, tmp_path):
+    """`inspect --report` of a year whose inspection had an answer's `note: [複製]` (a text expected)
+    wrote the report, exit 0, the list in it as it came; like a notice drafted from a ファイル簿 record
+    that fails its schema, it is refused (exit 1) with the record's file:line, nothing written."""
+    answers = write(
+        tmp_path / "answers.yaml",
+        """
+        division: jinji
+        inspected_on: 2026-10-01
+        inspector_post: 人事課長補佐
+        answers:
+          "19@F-2026-JJJJ01":
+            answer: no
+            note: 複製の手順が守られていない
+            action: 手順を周知する
+            owner: 人事課長補佐
+            due: 2027-01-31
+    """,
+    )
+    assert invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers)).exit_code == 0
+    path = root / "inspections" / "2026" / "jinji.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    (at,) = [i for i, line in enumerate(lines) if line.strip() == "note: 複製の手順が守られていない"]
+    lines[at] = lines[at].replace("note: 複製の手順が守られていない", "note: [複製]")
+    path.write_text("".join(lines), encoding="utf-8")
+    git(root, "commit", "-qam", "a hand edit")
+    out = tmp_path / "report.md"
+    result = invoke(runner, root, "inspect", "--year", "2026", "--report", "--out", str(out), "--json")
+    assert result.exit_code == 1, result.output
+    errors = json.loads(result.stdout)["errors"]
+    assert [(e["path"], e["line"], e["code"]) for e in errors[:-1]] == [
+        ("inspections/2026/jinji.yaml", at + 1, "schema")
+    ]
+    assert re.fullmatch(r"\$\.answers\[\d+\]\.note", errors[0]["key"]), errors
+    assert errors[-1]["message"] == (
+        "inspections/2026/jinji.yaml does not match its schema; fix it before writing the year's report"
+    )
+    assert not out.exists()
+    # the report of the next year counts this year's findings: refused as well, on screen too
+    shown = invoke(runner, root, "inspect", "--year", "2027", "--report")
+    assert shown.exit_code == 1 and shown.stdout == "", shown.output
+    assert f"inspections/2026/jinji.yaml:{at + 1}: {errors[0]['key']}: error[schema]" in shown.stderr
 
 
 # -- audits and reviews --------------------------------------------------------------------------
