@@ -531,6 +531,40 @@ def test_report_files_and_word(runner: CliRunner, root: Path, tmp_path: Path) ->
     assert md.exit_code == 0 and (out / f"{iid}-publication.md").is_file()
 
 
+def test_a_draft_from_an_incident_that_fails_its_schema_is_refused_at_its_line(
+    runner: CliRunner, root: Path, tmp_path: Path
+) -> None:
+    """`incident report --kind publication` of an incident whose `facts.information_items: [氏名]`
+    (a text expected) wrote the draft, exit 0, with 「対象となる個人情報の項目：['氏名']」; like a notice
+    drafted from a ファイル簿 record that fails its schema, it is refused (exit 1) with the record's
+    file:line, nothing written."""
+    iid = ok_json(
+        runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失",
+        "--principals", "150", "--division", "joho-gijutsu",
+    )["id"]  # fmt: skip
+    path = root / "incidents" / f"{iid}.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    (at,) = [i for i, line in enumerate(lines) if line.strip().startswith("information_items:")]
+    lines[at] = "  information_items: [氏名]\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    git(root, "commit", "-qam", "a hand edit")
+    out = tmp_path / "drafts"
+    for kind in ("publication", "preliminary"):
+        result = run(runner, root, "2026-04-03", "incident", "report", iid, "--kind", kind, "--out", str(out), "--json")
+        assert result.exit_code == 1, result.output
+        errors = json.loads(result.stdout)["errors"]
+        assert [(e["path"], e["line"], e["code"], e["key"]) for e in errors[:-1]] == [
+            (f"incidents/{iid}.yaml", at + 1, "schema", "$.facts.information_items")
+        ], errors
+        assert errors[-1]["message"] == (
+            f"incidents/{iid}.yaml does not match its schema; fix it before drafting a document from it"
+        )
+    assert not out.exists()
+    shown = run(runner, root, "2026-04-03", "incident", "report", iid, "--kind", "publication")
+    assert shown.exit_code == 1 and shown.stdout == "", shown.output
+    assert f"incidents/{iid}.yaml:{at + 1}: $.facts.information_items: error[schema]" in shown.stderr
+
+
 def test_bad_references_and_ids(runner: CliRunner, root: Path) -> None:
     r = run(
         runner,

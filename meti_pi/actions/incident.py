@@ -24,6 +24,7 @@ from meti_pi.incident import reports as incident_reports
 from meti_pi.incident.incidents import FACTS
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import policy as policy_mod
+from meti_pi.store.problems import record_schema_problems
 from meti_pi.store.register import Register
 from meti_pi.store.yamlio import to_plain
 
@@ -60,6 +61,20 @@ class Update:
 
 def load_incident(reg: Register, incident_id: str) -> dict[str, Any]:
     data: dict[str, Any] = require_record(reg, "incidents", incident_id, hint="see `meti-pi incident list`").data
+    return data
+
+
+def incident_to_draft(reg: Register, incident_id: str) -> dict[str, Any]:
+    """The incident a draft is written from; one that fails its schema breaks the rules (exit 1, its
+    problems at their lines), as for a notice's ファイル簿 record: `facts.information_items: [..]` was
+    printed into the 公表 draft as a Python list, without a word."""
+    rec = require_record(reg, "incidents", incident_id, hint="see `meti-pi incident list`")
+    bad = record_schema_problems(rec)
+    if bad:
+        raise RuleViolation(
+            f"{rec.relpath} does not match its schema; fix it before drafting a document from it", tuple(bad)
+        )
+    data: dict[str, Any] = rec.data
     return data
 
 

@@ -489,12 +489,12 @@ def report_cmd(
     """
     import hashlib
 
-    from meti_pi.actions.incident import load_incident, report_context
+    from meti_pi.actions.incident import incident_to_draft, report_context
     from meti_pi.incident import reports as incident_reports
 
     st = state(ctx)
     with read_register_lazily(ctx, (), notices=False) as reg:  # the incident, its 課等 and files (issue 18)
-        record = load_incident(reg, incident_id)
+        record = incident_to_draft(reg, incident_id)
         ctx_r = report_context(reg, record, st.today)
         if fmt is DraftFormat.md:
             data = incident_reports.render_markdown(kind.value, record, ctx_r).encode("utf-8")
