@@ -2,7 +2,7 @@
 back where the caller asks for it.
 
 Used where work that mostly waits or releases the GIL can overlap the caller's Python work: the
-write path's git checks (actions/transaction: EARLY_CHECK) and a scan's distinct count beside the
+write path's git checks (actions/uncommitted: EARLY_CHECK) and a scan's distinct count beside the
 folding of its counts (classify/keys.DistinctHashes.start_count). The thread is handed plain data
 only: nothing here makes shared objects safe to use from two threads.
 """

@@ -75,7 +75,7 @@ def test_the_filters_are_asked_of_git_once_from_the_register_folder_and_the_top(
     ]
 
 
-# EARLY_CHECK (meti_pi.early.Early, in actions/transaction): git's part of the refusal of someone's uncommitted work
+# EARLY_CHECK (meti_pi.early.Early, in actions/uncommitted): git's part of the refusal of someone's uncommitted work
 # (`git rev-parse HEAD`, `git diff-index --cached`) runs in a thread beside the validation.
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from meti_pi.actions.transaction import (
     BETWEEN_RECORDS,
     _errors_added,
-    _listed_by_status,
     _ready,
     _safe_path,
     _screen_free_text,
 )
+from meti_pi.actions.uncommitted import _listed_by_status
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.gitlayer import lock as lock_mod
 from meti_pi.gitlayer.commit import commit_files, recover_noted
