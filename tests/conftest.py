@@ -48,6 +48,18 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(("git", *args), cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
+def hand_edit_line(root: Path, rel: str, starts: str, line: str) -> int:
+    """Replace the one line of register file `rel` that starts (stripped) with `starts` by `line`, as a
+    hand edit committed with git; the line's index (0-based)."""
+    path = root / rel
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    (at,) = [i for i, text in enumerate(lines) if text.strip().startswith(starts)]
+    lines[at] = lines[at][: len(lines[at]) - len(lines[at].lstrip())] + line + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    git(root, "commit", "-qam", "a hand edit")
+    return at
+
+
 def make_register(
     tmp_path: Path, extra: dict[str, str] | None = None, *, example: bool = False, subdir: str = "register"
 ) -> Path:

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import git, invoke, make_register
+from conftest import git, hand_edit_line, invoke, make_register
 from test_checklist import division
 
 TITLE = "保有個人情報等の管理及び利用の状況に関する監査結果報告"
@@ -137,12 +137,7 @@ def test_an_audit_that_fails_its_schema_is_refused_at_its_line(runner, audited, 
     the report, exit 0; like a notice drafted from a ファイル簿 record that fails its schema, it is
     refused (exit 1) with the record's file:line, nothing written."""
     root, aid = audited
-    path = root / "audits" / f"{aid}.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    (at,) = [i for i, line in enumerate(lines) if line.strip() == "division: kansa"]
-    lines[at] = lines[at].replace("division: kansa", "division: [kaikei]")
-    path.write_text("".join(lines), encoding="utf-8")
-    git(root, "commit", "-qam", "a hand edit")
+    at = hand_edit_line(root, f"audits/{aid}.yaml", "division: kansa", "division: [kaikei]")
     out = tmp_path / "out"
     result = invoke(runner, root, "audit", "report", aid, "--out", str(out), "--json")
     assert result.exit_code == 1, result.output

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git, invoke, make_register
+from conftest import git, hand_edit_line, invoke, make_register
 from typer.testing import CliRunner
 
 from meti_pi.classify.checkdigits import my_number_check_digit
@@ -542,12 +542,7 @@ def test_a_draft_from_an_incident_that_fails_its_schema_is_refused_at_its_line(
         runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失",
         "--principals", "150", "--division", "joho-gijutsu",
     )["id"]  # fmt: skip
-    path = root / "incidents" / f"{iid}.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    (at,) = [i for i, line in enumerate(lines) if line.strip().startswith("information_items:")]
-    lines[at] = "  information_items: [氏名]\n"
-    path.write_text("".join(lines), encoding="utf-8")
-    git(root, "commit", "-qam", "a hand edit")
+    at = hand_edit_line(root, f"incidents/{iid}.yaml", "information_items:", "information_items: [氏名]")
     out = tmp_path / "drafts"
     for kind in ("publication", "preliminary"):
         result = run(runner, root, "2026-04-03", "incident", "report", iid, "--kind", kind, "--out", str(out), "--json")

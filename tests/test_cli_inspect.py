@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import git, invoke, make_register
+from conftest import git, hand_edit_line, invoke, make_register
 from test_checklist import HANDLING, RATIONALE, contractor, division, file_rec
 
 from meti_pi.cli import inspect as inspect_cli
@@ -278,12 +278,7 @@ def test_a_report_from_an_inspection_that_fails_its_schema_is_refused_at_its_lin
     """,
     )
     assert invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers)).exit_code == 0
-    path = root / "inspections" / "2026" / "jinji.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    (at,) = [i for i, line in enumerate(lines) if line.strip() == "note: 複製の手順が守られていない"]
-    lines[at] = lines[at].replace("note: 複製の手順が守られていない", "note: [複製]")
-    path.write_text("".join(lines), encoding="utf-8")
-    git(root, "commit", "-qam", "a hand edit")
+    at = hand_edit_line(root, "inspections/2026/jinji.yaml", "note: 複製の手順が守られていない", "note: [複製]")
     out = tmp_path / "report.md"
     result = invoke(runner, root, "inspect", "--year", "2026", "--report", "--out", str(out), "--json")
     assert result.exit_code == 1, result.output
