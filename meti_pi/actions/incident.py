@@ -24,7 +24,7 @@ from meti_pi.incident import reports as incident_reports
 from meti_pi.incident.incidents import FACTS
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import policy as policy_mod
-from meti_pi.store.problems import record_schema_problems
+from meti_pi.store.problems import refuse_failing_schema
 from meti_pi.store.register import Register
 from meti_pi.store.yamlio import to_plain
 
@@ -69,11 +69,7 @@ def incident_to_draft(reg: Register, incident_id: str) -> dict[str, Any]:
     problems at their lines), as for a notice's ファイル簿 record: `facts.information_items: [..]` was
     printed into the 公表 draft as a Python list, without a word."""
     rec = require_record(reg, "incidents", incident_id, hint="see `meti-pi incident list`")
-    bad = record_schema_problems(rec)
-    if bad:
-        raise RuleViolation(
-            f"{rec.relpath} does not match its schema; fix it before drafting a document from it", tuple(bad)
-        )
+    refuse_failing_schema((rec,), "drafting a document from it")
     data: dict[str, Any] = rec.data
     return data
 

@@ -20,7 +20,7 @@ from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import policy as policy_mod
 from meti_pi.store import yamlload
 from meti_pi.store.ids import allocate
-from meti_pi.store.problems import at, record_schema_problems
+from meti_pi.store.problems import at, refuse_failing_schema
 from meti_pi.store.register import Record, Register
 
 FORMATS = ("md", "docx")
@@ -43,9 +43,7 @@ def _sha256(data: bytes) -> str:
 def _file_record(reg: Register, file_id: str) -> Record:
 
     rec = require_record(reg, "files", file_id, hint=f"check the ファイル簿 id (`meti-pi show files/{file_id}`)")
-    bad = record_schema_problems(rec)
-    if bad:
-        raise RuleViolation(f"{rec.relpath} does not match its schema; fix it before drafting a notice", tuple(bad))
+    refuse_failing_schema((rec,), "drafting a notice")
     division = reg.division_of(rec.data.get("division"))
     if division and division.get("org") != rec.data.get("org"):
         # APPI 2(8): a 外局 is its own 行政機関; a notice must not name one body and another's 課等.

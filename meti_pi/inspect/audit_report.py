@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.dates import wareki
-from meti_pi.errors import RuleViolation, UsageError
+from meti_pi.errors import UsageError
 from meti_pi.inspect.doctext import document_text
 from meti_pi.inspect.inspection_checks import Standing, audited_divisions, auditor_standing
 from meti_pi.inspect.report import roles_of
@@ -21,7 +21,7 @@ from meti_pi.render import mdsafe, word
 from meti_pi.render.markdown import center, html_escape, right
 from meti_pi.render.outfile import write_bytes_atomically
 from meti_pi.store import policy as policy_mod
-from meti_pi.store.problems import record_schema_problems
+from meti_pi.store.problems import refuse_failing_schema
 from meti_pi.store.register import Register
 
 TITLE = "保有個人情報等の管理及び利用の状況に関する監査結果報告"  # 規程第42条第1項の語
@@ -44,9 +44,7 @@ def audit_data(reg: Register, audit_id: str) -> dict[str, Any]:
     rec = reg.get("audits", audit_id)
     if rec is None:
         raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
-    bad = record_schema_problems(rec)
-    if bad:
-        raise RuleViolation(f"{rec.relpath} does not match its schema; fix it before writing its report", tuple(bad))
+    refuse_failing_schema((rec,), "writing its report")
     data: dict[str, Any] = rec.data
     return data
 

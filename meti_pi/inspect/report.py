@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from meti_pi.dates import wareki
-from meti_pi.errors import RuleViolation, UsageError
+from meti_pi.errors import UsageError
 from meti_pi.inspect.answers import inspection_key, key_parts
 from meti_pi.inspect.checklist import (
     ANSWERS,
@@ -22,23 +22,8 @@ from meti_pi.inspect.doctext import document_text, generated_text
 from meti_pi.render import excel, mdsafe, word
 from meti_pi.render.word import center, html_escape, right
 from meti_pi.store import policy as policy_mod
-from meti_pi.store.problems import record_schema_problems
+from meti_pi.store.problems import refuse_failing_schema
 from meti_pi.store.register import Record, Register
-
-
-def _refuse_unschematic(records: list[Record]) -> None:
-    """Refuse (exit 1, each record's problems at their lines) when an inspection the report shows
-    fails its schema, as a notice is refused for its ファイル簿 record: an answer's `note: [..]` or an
-    unknown key was written into the report without a word."""
-    bad = [p for r in records for p in record_schema_problems(r)]
-    if bad:
-        paths = sorted({p.path for p in bad})
-        said = (
-            f"{paths[0]} does not match its schema; fix it"
-            if len(paths) == 1
-            else (f"{', '.join(paths)} do not match their schemas; fix them")
-        )
-        raise RuleViolation(f"{said} before writing the year's report", tuple(bad))
 
 
 def _article_sort(article: str) -> tuple[int, ...]:
@@ -107,14 +92,15 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     by_article: Counter[str] = Counter()
     by_article_prev: Counter[str] = Counter()
     ad_hoc_by = _ad_hoc_by(reg, (year, year - 1))
-    _refuse_unschematic(
+    refuse_failing_schema(
         [
             r
             for div in divisions
             for y in (year, year - 1)
             for r in (reg.records.get(inspection_key(y, div.id)), *ad_hoc_by.get((y, div.id), []))
             if r is not None
-        ]
+        ],
+        "writing the year's report",
     )
     carried_from: dict[str, Record] = {}
     for div in divisions:
@@ -221,7 +207,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
                         "text": "、".join(ESCALATION_JA[r] for r in reasons) + f"：{f.get('text')}",
                     }
                 )
-    _refuse_unschematic(list(carried_from.values()))
+    refuse_failing_schema(carried_from.values(), "writing the year's report")
     articles = sorted(set(by_article) | set(by_article_prev), key=_article_sort)
     total_items = sum(r["items"] for r in rows)
     total_answered = sum(r["answered"] for r in rows)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from meti_pi.errors import LazyProblem, Problem
+from meti_pi.errors import LazyProblem, Problem, RuleViolation
 from meti_pi.store import schema, yamlload
 from meti_pi.store.kinds import KINDS, SINGLETONS
 
@@ -47,6 +47,22 @@ def schema_file_of(rec: Record) -> str:
 def record_schema_problems(rec: Record) -> list[Problem]:
     """Schema violations of one record, located."""
     return [at(rec, path, "schema", msg) for path, msg in schema.errors(schema_file_of(rec), rec.data)]
+
+
+def refuse_failing_schema(records: Iterable[Record], before: str) -> None:
+    """Refuse (RuleViolation, exit 1, each record's problems at their lines) to make a document from
+    records of which one fails its schema: a notice, an incident's draft, an audit's or a year's
+    report is not written from fields the schema refuses. `before`: what is refused ("drafting a notice")."""
+    bad = [p for r in records for p in record_schema_problems(r)]
+    if not bad:
+        return
+    paths = sorted({p.path for p in bad})
+    said = (
+        f"{paths[0]} does not match its schema; fix it"
+        if len(paths) == 1
+        else f"{', '.join(paths)} do not match their schemas; fix them"
+    )
+    raise RuleViolation(f"{said} before {before}", tuple(bad))
 
 
 def schema_problems(reg: Register, records: Iterable[Record] | None = None) -> Iterator[Problem]:
