@@ -81,10 +81,10 @@ def normalize_fact(key: str, value: Any) -> Any:
             return value
         raise UsageError(f"{key}: expected true, false or null (unknown)")
     if kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_PRINCIPALS:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            if value > MAX_PRINCIPALS:
+                raise UsageError(f"{key}: more 本人 than can be ({PRINCIPALS_BOUND}); give the number of persons")
             return value
-        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_PRINCIPALS:
-            raise UsageError(f"{key}: more 本人 than can be ({PRINCIPALS_BOUND}); give the number of persons")
         raise UsageError(f"{key}: expected a whole number >= 0, or null (unknown)")
     if kind == "date":
         return _parse_date(key, value)
