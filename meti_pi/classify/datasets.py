@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from meti_pi import procs
+from meti_pi.classify.charset_doubt import western_line
 from meti_pi.classify.datafile import check_regular_file, dataset_format
 from meti_pi.classify.rawtext import END_CELL, _decode_failure, _GuardedRaw, _head, sniff_encoding
 from meti_pi.classify.rows import Row, check_width, fit_width, json_members, json_text, skip_title_rows, titled
@@ -65,6 +66,9 @@ class Dataset:
     encoding: str | None
     tables: Iterator[Table]
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    # Read as CP932, yet every non-ASCII byte of its head reads as Latin-1 letters inside words: the
+    # line of the first (charset_doubt), tested on the head the encoding was sniffed from.
+    western_line: int | None = None
 
     def close(self) -> None:
         for closer in self._closers:
@@ -123,7 +127,8 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
         total=total,
         skipped=skipped,
     )
-    return Dataset(path, fmt, encoding, iter([table]), [text.close])
+    western = western_line(head) if encoding == "cp932" else None
+    return Dataset(path, fmt, encoding, iter([table]), [text.close], western_line=western)
 
 
 def _csv_rows(reader: Any, n: int, path: Path, encoding: str, width: int | None = None) -> list[Row]:

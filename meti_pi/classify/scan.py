@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.classify import datasets
-from meti_pi.classify.charset_doubt import western_line
 from meti_pi.classify.columns import (
     Candidate,
     Column,
@@ -42,7 +41,6 @@ from meti_pi.classify.principals import (
     key_hashes,
     normalise_cells,
 )
-from meti_pi.classify.rawtext import SNIFF_BYTES
 from meti_pi.classify.shapes import shape
 from meti_pi.classify.text import forget
 from meti_pi.classify.values import (
@@ -143,11 +141,11 @@ def scan(
             with paused_gc():  # rows are short-lived lists; the cyclic GC only costs time here (measured 2.5x)
                 for table in dataset.tables:
                     tables.append(_scan_table(table, vocab, keys, counters, progress))
-            fmt, encoding = dataset.format, dataset.encoding
+            fmt, encoding, western = dataset.format, dataset.encoding, dataset.western_line
     except BaseException:
         close_counters(counters)
         raise
-    return finish(path, fmt, encoding, tables, counters, keys)
+    return finish(path, fmt, encoding, tables, counters, keys, western)
 
 
 def finish(
@@ -157,16 +155,15 @@ def finish(
     tables: list[TableScan],
     counters: dict[tuple[str, ...], Any],
     keys: Sequence[str],
+    western_line: int | None = None,
 ) -> ScanResult:
     try:
         if keys and not any(set(t.keys) == set(keys) for t in tables):
             names = ", ".join(dict.fromkeys(c for t in tables for c in t.columns))
             raise UsageError(f"--key {', '.join(keys)}: no such column; columns: {names}")
         result = _result(path, fmt, encoding, tables, counters, keys)
-        if encoding == "cp932":  # decided on the first MiB, tested on the same bytes
-            with path.open("rb") as raw:
-                result = replace(result, western_line=western_line(raw.read(SNIFF_BYTES)))
-        return result
+        # the reader's (Dataset.western_line); the columnar engine reads no CP932 (it falls back)
+        return replace(result, western_line=western_line) if western_line is not None else result
     finally:
         close_counters(counters)
         forget()  # the memoised forms of sample cells
