@@ -3,21 +3,15 @@ SHEET!COLUMN only where the file's tables are several sheets (a sheet with no na
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import zipfile
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from test_cli_classify import run, write_csv
 
 from meti_pi.classify.checkdigits import my_number_check_digit
-from meti_pi.cli import app
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, ["--today", "2026-11-26", *args])
 
 
 def classify(path: Path, *args: str) -> dict:
@@ -30,12 +24,6 @@ def my_numbers(n: int) -> list[str]:
     rng = random.Random(11)
     bodies = ["".join(rng.choice("0123456789") for _ in range(11)) for _ in range(n)]
     return [b + str(my_number_check_digit(b)) for b in bodies]
-
-
-def write_csv(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
 
 
 def xlsx(path: Path, sheets: dict[str, list[list[str]]]) -> Path:

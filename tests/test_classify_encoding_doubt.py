@@ -8,16 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from test_cli_classify import run
 
 from meti_pi.classify.charset_doubt import western_line
-from meti_pi.cli import app
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "datasets"
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, ["--today", "2026-11-26", *args])
 
 
 def rows(n: int) -> str:
