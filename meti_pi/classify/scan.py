@@ -445,7 +445,9 @@ def _result(
     rows = sum(t.rows for t in tables)
     lower_bound = False
     if counters:
-        principals: int | None = sum(c.count() for c in counters.values())
+        # each counted once: a counter spilled to disk reads its files again at every count()
+        counts = {sig: c.count() for sig, c in counters.items()}
+        principals: int | None = sum(counts.values())
         how = (
             "auto"
             if not keys
@@ -472,7 +474,7 @@ def _result(
         counted = (
             principals
             if len(counters) == 1
-            else sum(c.count() for sig, c in counters.items() if all(k in NAME_KINDS for k in sig))
+            else sum(n for sig, n in counts.items() if all(k in NAME_KINDS for k in sig))
         )
         if by_name and (counted or 0) < sum(t.rows for t in by_name):
             sheets = "、".join(f"「{t.name}」" for t in by_name) if len(tables) > 1 else ""
