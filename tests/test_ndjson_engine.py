@@ -234,3 +234,59 @@ def test_parsed_cells_are_json_loads_values() -> None:
     frame = chunks.parse(("\n".join(lines) + "\n").encode())
     expected = [tuple(json.loads(line).get(k) or "" for k in ("a", "b")) for line in lines]
     assert frame.rows() == expected
+
+
+def test_lines_in_the_heads_order_take_one_match_and_read_as_the_general_form(tmp_path: Path) -> None:
+    """The one-match form (every key once, in the head's order) accepts a chunk only where the general
+    form does too, and gives the same rows: 400 random chunks of lines shuffled, cut, doubled, nulled,
+    with metacharacter keys and escapes; both forms are exercised."""
+    import random
+
+    from meti_pi.classify.engine import Fallback
+
+    keys = ["a.b", "氏 名", "c+(d)", "x"]
+    values = ['"v"', "null", '"a\\"b:"', '"\\u3042\\n"', '"日本"', '""', '"\\\\\\":"']
+    rng = random.Random(18)
+
+    def line() -> str:
+        chosen = list(keys)
+        if rng.random() < 0.15:
+            rng.shuffle(chosen)
+        if rng.random() < 0.1:
+            chosen.pop(rng.randrange(len(chosen)))
+        if rng.random() < 0.05:
+            chosen.append(rng.choice([*keys, "axb", "new"]))
+        members = [f'{rng.choice(["", " "])}"{k}":{rng.choice(["", " "])}{rng.choice(values)}' for k in chosen]
+        if rng.random() < 0.03:
+            members[0] = f'"{chosen[0]}":1'  # a number: neither form
+        return rng.choice(["", "\t"]) + "{" + ",".join(members) + "}" + rng.choice(["", " "])
+
+    def outcome(chunks: ndjson.LineChunks, data: bytes) -> object:
+        try:
+            return chunks.parse(data).rows()
+        except Fallback as exc:
+            return str(exc)
+
+    ordered = ndjson.LineChunks(Path("unused"), keys, "utf-8", 1 << 20)
+    general = ndjson.LineChunks(Path("unused"), keys, "utf-8", 1 << 20)
+    general.in_order = None
+    assert ordered.in_order is not None
+    import polars as pl
+
+    taken = 0
+    for _ in range(400):
+        lines = [line() if rng.random() < 0.97 else "  " for _ in range(rng.randrange(1, 6))]
+        data = ("\n".join(lines) + rng.choice(["\n", ""])).encode()
+        one_match = pl.Series([data.decode()]).str.contains(ordered.in_order).item()
+        taken += one_match
+        assert outcome(ordered, data) == outcome(general, data), data
+        assert not one_match or isinstance(outcome(general, data), list), data
+    assert 80 < taken < 320  # both forms ran
+
+
+def test_a_key_that_cannot_be_written_plain_has_no_one_match_form() -> None:
+    """A key holding '"' or '\\' (json.loads decoded it from an escape) never matches its own text."""
+    assert ndjson.in_order(['a"b', "c"]) is None
+    assert ndjson.in_order(["a\\b"]) is None
+    assert ndjson.in_order(["a\tb"]) is None
+    assert ndjson.in_order(["a b", "#~&-[]"]) is not None

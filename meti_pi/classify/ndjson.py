@@ -18,6 +18,7 @@ Imported only when a .jsonl dataset is scanned (it imports polars).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,25 +35,54 @@ _KEY = r'"[^"\\\x00-\x1f]*"'  # keys without escapes: the raw text is the key (d
 # No space before a member's ':' (json.dumps writes none): then a key's closing quote is the only
 # unescaped '"' followed by ':' in a canonical line, which lets keys be counted by literal search.
 _MEMBER = rf"[ \t]*{_KEY}:[ \t]*(?:{_STRING}|null)[ \t]*"
-CANONICAL = rf"\A[ \t]*\{{(?:{_MEMBER}(?:,{_MEMBER})*|[ \t]*)\}}[ \t]*\z"
-BLANK = r"\A[ \t]*\z"  # json.loads never sees it (the Python reader skips blank lines)
+_OBJECT = rf"[ \t]*\{{(?:{_MEMBER}(?:,{_MEMBER})*|[ \t]*)\}}[ \t]*"
+_LINE = rf"(?:{_OBJECT}|[ \t]*)"  # a blank line: json.loads never sees it (the Python reader skips it)
+# A chunk's every line in the canonical form, held by one match over the chunk (a string holds no
+# raw line end, so no piece of a line matches across one): no split into lines unless a key may be
+# on a line twice (parse).
+CANONICAL = rf"\A(?:{_LINE}\n)*{_LINE}\z"
+OBJECT_START = r"(?m)^[ \t]*\{"  # one on each non-blank line of a canonical chunk
+_SPACE = r"[ \t]*"
 
 
-def key_counts(data: bytes, keys: list[str]) -> tuple[int, list[int]]:
-    """In canonical lines: the number of members, and of members with each key in `keys`.
+def _literal(text: str) -> str:
+    """`text` as a regex that matches it alone: ASCII other than letters and digits as \\x{..}
+    (never a metacharacter, in a class or out of one)."""
+    return "".join(c if c.isalnum() or not c.isascii() else f"\\x{{{ord(c):x}}}" for c in text)
+
+
+def in_order(keys: list[str]) -> str | None:
+    """The regex of a chunk whose every non-blank line is canonical with exactly `keys`, once each,
+    in this order (what one program writes line after line): no key to count and none twice, so
+    `parse` needs one match. None if a key could not be written plain (then never in this form)."""
+    if not keys or any(re.search(r'["\\\x00-\x1f]', k) for k in keys):
+        return None
+    members = ",".join(rf'{_SPACE}"{_literal(k)}":{_SPACE}(?:{_STRING}|null){_SPACE}' for k in keys)
+    line = rf"(?:{_SPACE}\{{{members}\}}{_SPACE}|{_SPACE})"
+    return rf"\A(?:{line}\n)*{line}\z"
+
+
+def _per_line(key: str) -> pl.Expr:
+    """The members with `key` in each string of column "l" (a chunk, or one of its lines)."""
+    return pl.col("l").str.count_matches(f'"{key}":', literal=True)
+
+
+def key_counts(keys: list[str]) -> list[pl.Expr]:
+    """Over a canonical chunk's text: the number of members, and of members with each key in `keys`.
 
     '":' is a key's end, or '\\":' inside a string (an escaped quote; '\\\\":' — an escaped
     backslash closing a string — would be a string followed by ':', not canonical). '"k":' is a
     member with key k: its '":' is a key's end, and its first '"' is that key's opening quote
-    (a key holds no '"'), so k is the whole key. Byte counts (memchr): no UTF-8 byte of a
-    multi-byte character is '"', ':' or '\\'."""
-    members = data.count(b'":') - data.count(b'\\":')
-    return members, [data.count(f'"{k}":'.encode()) for k in keys]
+    (a key holds no '"'), so k is the whole key. Literal searches by polars (the GIL released)."""
+    text = pl.col("l").str
+    members = text.count_matches('":', literal=True) - text.count_matches('\\":', literal=True)
+    return [members.alias("members"), *(_per_line(k).alias(f"k{i}") for i, k in enumerate(keys))]
 
 
-def _per_line(key: str) -> pl.Expr:
-    """The members with `key` on each line (the argument of key_counts, line by line)."""
-    return pl.col("l").str.count_matches(f'"{key}":', literal=True)
+def _at_most_once(text: pl.Series, keys: list[str]) -> bool:
+    """Whether no line of the chunk `text` (a canonical one) has any of `keys` twice."""
+    lines = text.str.split("\n").explode().to_frame()
+    return bool(lines.select(pl.max_horizontal(_per_line(k) for k in keys) <= 1).to_series().all())
 
 
 class LineChunks:
@@ -62,6 +92,7 @@ class LineChunks:
     def __init__(self, path: Path, keys: list[str], encoding: str, max_line: int) -> None:
         self.path, self.encoding, self.max_line = path, encoding, max_line
         self.keys = list(keys)
+        self.in_order = in_order(self.keys)
         self.position = 0
 
     def __iter__(self) -> Iterator[bytes]:
@@ -96,18 +127,28 @@ class LineChunks:
             text = pl.Series("l", [data], dtype=pl.Binary).cast(pl.String)  # strict: invalid UTF-8 raises
         except pl.exceptions.PolarsError:
             raise Fallback("UTF-8") from None
-        lines = text.str.split("\n").explode().to_frame()
-        lines = lines.filter(~pl.col("l").str.contains(BLANK))
-        if not lines.height:
-            return pl.DataFrame(schema=self._schema())
-        if not lines.select(pl.col("l").str.contains(CANONICAL).all()).item():
+        if self.in_order is not None:
+            form, lines = (
+                text.to_frame()
+                .select(
+                    pl.col("l").str.contains(self.in_order).alias("form"),
+                    pl.col("l").str.count_matches(OBJECT_START).alias("lines"),
+                )
+                .row(0)
+            )
+            if form:
+                return self._columns(self._read(data, lines))
+        found = text.to_frame().select(
+            pl.col("l").str.contains(CANONICAL).alias("form"),
+            pl.col("l").str.count_matches(OBJECT_START).alias("lines"),
+            *key_counts(self.keys),
+        )
+        form, lines, members, *each = found.row(0)
+        if not form:
             raise Fallback("form")
-        members, each = key_counts(data, self.keys)
         if members != sum(each):
             raise Fallback("new key")
-        frame = pl.read_ndjson(data, schema=dict.fromkeys(self.keys, pl.String))
-        if frame.height != lines.height:
-            raise Fallback("lines")
+        frame = self._read(data, lines)
         # A key with as many members as lines, and a value on each line, is once on each line;
         # any other key is counted line by line (none may be there twice).
         unsure = [
@@ -115,9 +156,23 @@ class LineChunks:
             for i, total in enumerate(each)
             if total != frame.height or frame.get_column(self.keys[i]).null_count()
         ]
-        if unsure and not lines.select(pl.max_horizontal(_per_line(k) for k in unsure) <= 1).to_series().all():
+        if unsure and not _at_most_once(text, unsure):
             raise Fallback("duplicate key")
-        return pl.DataFrame([frame.to_series(i).fill_null("").alias(f"c{i}") for i in range(len(self.keys))])
+        return self._columns(frame)
+
+    def _read(self, data: bytes, lines: int) -> pl.DataFrame:
+        """The chunk's `lines` non-blank (canonical) lines read by polars, each key a text column."""
+        if not lines:
+            return pl.DataFrame(schema=dict.fromkeys(self.keys, pl.String))
+        frame = pl.read_ndjson(data, schema=dict.fromkeys(self.keys, pl.String))
+        if frame.height != lines:
+            raise Fallback("lines")
+        return frame
+
+    def _columns(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return pl.DataFrame(
+            [frame.to_series(i).fill_null("").alias(f"c{i}") for i in range(len(self.keys))], schema=self._schema()
+        )
 
     def _schema(self) -> dict[str, pl.DataType]:
         return {f"c{i}": pl.String() for i in range(len(self.keys))}
