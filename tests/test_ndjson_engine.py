@@ -17,6 +17,7 @@ import pytest
 
 from meti_pi.classify import columnar, ndjson
 from meti_pi.classify import scan as rows
+from meti_pi.classify.rows import json_text
 from meti_pi.errors import UsageError
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -94,7 +95,11 @@ HEAD = [
         ('{"氏名":"\\ud83d\\ude00"}', False),  # a surrogate pair (falls back too: rare)
         ('{"電話":1.0}', False),  # a number: polars "1", json.dumps "1.0"
         ('{"電話":1e5}', False),
-        ('{"電話":true}', False),  # a boolean
+        ('{"電話":true,"メモ":false}', True),  # booleans: json.dumps' true/false, polars' too
+        ('{"電話":-0,"メモ":120}', True),  # whole numbers: "0" and "120" from both
+        ('{"電話":999999999999999999}', True),  # 18 digits
+        ('{"電話":1000000000000000000}', False),  # 19 digits: past what the form takes
+        ('{"電話":-12 }', True),
         ('{"メモ":{"b":1,"a":2}}', False),  # nested: json.dumps sorts the keys
         ('{"メモ":["a"]}', False),  # an array
         ('{"新しい列":"x"}', False),  # a key the head did not have (typed on its batch by the Python pass)
@@ -229,10 +234,12 @@ def test_parsed_cells_are_json_loads_values() -> None:
         r'{"a":"\b\f\r\u0001\u00e9\uFFFF 😀 \\u0041 \u005C\u0022\/","b":null}',
         '  {"b": "x" ,"a":"y"}\t',
         "{}",
+        '{"a":-0,"b":true}',
+        '{"a":-999999999999999999,"b":false}',
     ]
     chunks = ndjson.LineChunks(Path("unused"), ["a", "b"], "utf-8", 1 << 20)
     frame = chunks.parse(("\n".join(lines) + "\n").encode())
-    expected = [tuple(json.loads(line).get(k) or "" for k in ("a", "b")) for line in lines]
+    expected = [tuple(json_text(json.loads(line).get(k)) for k in ("a", "b")) for line in lines]
     assert frame.rows() == expected
 
 
@@ -245,7 +252,7 @@ def test_lines_in_the_heads_order_take_one_match_and_read_as_the_general_form(tm
     from meti_pi.classify.engine import Fallback
 
     keys = ["a.b", "氏 名", "c+(d)", "x"]
-    values = ['"v"', "null", '"a\\"b:"', '"\\u3042\\n"', '"日本"', '""', '"\\\\\\":"']
+    values = ['"v"', "null", "true", "-0", "42", '"a\\"b:"', '"\\u3042\\n"', '"日本"', '""', '"\\\\\\":"']
     rng = random.Random(18)
 
     def line() -> str:
@@ -290,3 +297,19 @@ def test_a_key_that_cannot_be_written_plain_has_no_one_match_form() -> None:
     assert ndjson.in_order(["a\\b"]) is None
     assert ndjson.in_order(["a\tb"]) is None
     assert ndjson.in_order(["a b", "#~&-[]"]) is not None
+
+
+def test_whole_numbers_and_booleans_read_as_json_text() -> None:
+    """polars spells every whole number of 1 to 18 digits (either sign, -0) and true/false as the Python
+    reader's json_text of json.loads' value: 20,000 random ones through parse (the engine's form)."""
+    import random
+
+    rng = random.Random(21)
+    values = ["0", "-0", "true", "false", "999999999999999999", "-999999999999999999"]
+    for _ in range(20_000):
+        digits = rng.randint(1, 18)
+        number = rng.randint(10 ** (digits - 1) if digits > 1 else 0, 10**digits - 1)
+        values.append(f"{rng.choice(['', '-'])}{number}")
+    lines = "".join(f'{{"a":{v},"b":"x"}}\n' for v in values).encode()
+    chunks = ndjson.LineChunks(Path("unused"), ["a", "b"], "utf-8", 1 << 24)
+    assert chunks.parse(lines).get_column("c0").to_list() == [json_text(json.loads(v)) for v in values]

@@ -2,12 +2,13 @@
 what the Python reader (meti_pi.classify.datasets._jsonl_row, json.loads) gives, else Fallback.
 
 polars' JSON reader and json.loads differ on duplicate keys (first against last), lone surrogate
-escapes (U+0000 against the surrogate), numbers, booleans and nested values read as text ("1"
-against json.dumps' "1.0", its own spelling of objects), and what they accept (control
-characters in strings, NaN). So each chunk's lines are first held, vectorised, to a canonical
-form both read alike: one object per line whose keys are plain (no escape) and distinct, whose
-values are strings (JSON's escapes only, no surrogate escape) or null, with only spaces and tabs
-around. A line of any other form — or a key the head did not have (the Python scan types a new
+escapes (U+0000 against the surrogate), fractions, exponents and nested values read as text
+("1" against json.dumps' "1.0" for 1.0, "100000" against "100000.0" for 1e5, its own spelling of
+objects), and what they accept (control characters in strings, NaN). So each chunk's lines are
+first held, vectorised, to a canonical form both read alike: one object per line whose keys are
+plain (no escape) and distinct, whose values are strings (JSON's escapes only, no surrogate
+escape), null, true, false or whole numbers of at most 18 digits (within both readers' 64-bit
+integers; each spells them as json.dumps does: "-0" as "0"), with only spaces and tabs around. A line of any other form — or a key the head did not have (the Python scan types a new
 column on the batch where it appears), a CR (Python's universal newlines), a NUL byte, a line
 over the limit, invalid UTF-8 — makes the whole file take the Python pass, which reads it as
 before (or names the problem with file:line). tests/test_ndjson_engine.py holds each case to
@@ -34,7 +35,8 @@ _STRING = rf'"(?:[^"\\\x00-\x1f]|{_ESCAPE})*"'
 _KEY = r'"[^"\\\x00-\x1f]*"'  # keys without escapes: the raw text is the key (duplicates compare as text)
 # No space before a member's ':' (json.dumps writes none): then a key's closing quote is the only
 # unescaped '"' followed by ':' in a canonical line, which lets keys be counted by literal search.
-_MEMBER = rf"[ \t]*{_KEY}:[ \t]*(?:{_STRING}|null)[ \t]*"
+_VALUE = rf"(?:{_STRING}|null|true|false|-?(?:0|[1-9][0-9]{{0,17}}))"
+_MEMBER = rf"[ \t]*{_KEY}:[ \t]*{_VALUE}[ \t]*"
 _OBJECT = rf"[ \t]*\{{(?:{_MEMBER}(?:,{_MEMBER})*|[ \t]*)\}}[ \t]*"
 _LINE = rf"(?:{_OBJECT}|[ \t]*)"  # a blank line: json.loads never sees it (the Python reader skips it)
 # A chunk's every line in the canonical form, held by one match over the chunk (a string holds no
@@ -57,7 +59,7 @@ def in_order(keys: list[str]) -> str | None:
     `parse` needs one match. None if a key could not be written plain (then never in this form)."""
     if not keys or any(re.search(r'["\\\x00-\x1f]', k) for k in keys):
         return None
-    members = ",".join(rf'{_SPACE}"{_literal(k)}":{_SPACE}(?:{_STRING}|null){_SPACE}' for k in keys)
+    members = ",".join(rf'{_SPACE}"{_literal(k)}":{_SPACE}{_VALUE}{_SPACE}' for k in keys)
     line = rf"(?:{_SPACE}\{{{members}\}}{_SPACE}|{_SPACE})"
     return rf"\A(?:{line}\n)*{line}\z"
 
