@@ -363,3 +363,28 @@ def test_an_earlier_years_missing_inspection_says_how_a_division_set_up_since_st
         details["inspections/2025/jinji"] == "2026年度以降に設置された課等なら、課等の established_on（設置日）を記録"
     )
     assert details["inspections/2025/koho"] == "" and details["inspections/2026/jinji"] == ""
+
+
+def test_a_calendar_inspection_year_is_not_called_a_nendo(tmp_path):
+    # Art. 41(1) 毎年: with policy `inspection_year: calendar` the 2025 inspection runs 2025-01-01 to
+    # 2025-12-31 and is called 2025年, not 2025年度 (an April-March year it is not); the former code
+    # said 「2025年度の点検」 beside the due day 2025-12-31.
+    from conftest import SHIPPED
+
+    policy = (
+        (SHIPPED / "policy.yaml")
+        .read_text(encoding="utf-8")
+        .replace("inspection_year: fiscal", "inspection_year: calendar")
+    )
+    assert "inspection_year: calendar" in policy
+    reg = _reg(tmp_path, {"policy.yaml": policy, "inspections/2024/jinji.yaml": _inspection(2024)})
+    items = _by(due_items(reg, TODAY), "inspection")
+    assert [(i.ref, i.due, i.overdue) for i in items] == [
+        ("inspections/2025/jinji", date(2025, 12, 31), True),
+        ("inspections/2026/jinji", date(2026, 12, 31), False),
+    ]
+    assert "の2025年の点検（未実施）" in items[0].title and "年度" not in items[0].title
+    assert items[0].detail.startswith("2026年以降に設置された課等なら")
+    # The default 年度 keeps its name.
+    fiscal = _by(due_items(_reg(tmp_path / "b", {}), TODAY), "inspection")
+    assert "の2026年度の点検（未実施）" in fiscal[0].title

@@ -25,12 +25,13 @@ def save_inspection(
     """Write the inspection record (and close the earlier findings it confirms) as one audit commit."""
     year = int(outcome.data["year"])
     division = str(outcome.data["division"])
+    label = f"{year}年" if outcome.data.get("year_basis") == "calendar" else f"{year}年度"  # Art. 41 毎年
     with transaction(
         root,
         command="inspect",
         article="41(1)",
         today=today,
-        summary=f"{year}年度の{'随時' if outcome.data.get('occasion') == 'ad_hoc' else ''}点検結果を記録（{division}）",
+        summary=f"{label}の{'随時' if outcome.data.get('occasion') == 'ad_hoc' else ''}点検結果を記録（{division}）",
         dry_run=dry_run,
         subject_record=outcome.key,
         settings=settings,

@@ -15,6 +15,7 @@ from typing import Any
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.inspect import checklist as cl
 from meti_pi.inspect.answers import key_parts
+from meti_pi.inspect.years import year_label
 from meti_pi.notify import facts, notices
 from meti_pi.notify.notices import obsolete_drafts
 from meti_pi.store.contracts import outsources
@@ -217,14 +218,19 @@ def _inspection_due(reg: Register, div: Any, year: int, today: date) -> DueItem 
     rec = reg.records.get(f"inspections/{year}/{div.id}")
     name = div.data.get("name", div.id)
     if rec is None:
-        title, detail = f"{name}の{year}年度の点検（未実施）", ""
+        title, detail = f"{name}の{year_label(year, reg.policy)}の点検（未実施）", ""
         if end < today and not div.data.get("established_on"):
             # Owed from the register's first year because the 課等 gives no day it was set up: say
             # how a 課等 set up since then stops owing it (the item stays: a year skipped is owed).
-            detail = f"{year + 1}年度以降に設置された課等なら、課等の established_on（設置日）を記録"
+            detail = (
+                f"{year_label(year + 1, reg.policy)}以降に設置された課等なら、課等の established_on（設置日）を記録"
+            )
     elif rec.data.get("pending"):
         n = len(rec.data["pending"])
-        title, detail = f"{name}の{year}年度の点検（未回答 {n}項目）", ", ".join(rec.data["pending"][:5])
+        title, detail = (
+            f"{name}の{year_label(year, reg.policy)}の点検（未回答 {n}項目）",
+            ", ".join(rec.data["pending"][:5]),
+        )
     else:
         return None
     return DueItem("inspection", f"inspections/{year}/{div.id}", "41(1)", title, end, end < today, div.id, detail)

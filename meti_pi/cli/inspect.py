@@ -321,6 +321,7 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
     """Ask each item in turn (default: the recorded answer, else the register's pre-fill; an ad-hoc
     inspection starts from the pre-fills, not from the annual record's answers)."""
     from meti_pi.inspect import inspection
+    from meti_pi.inspect.checklist import year_label
     from meti_pi.store.limits import date_fault
 
     _rec, recorded = _recorded(reg, checklist.year, checklist.division)
@@ -330,7 +331,7 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
     given = inspection.AnswerSet(division=checklist.division)
     total = len(checklist.items)
     typer.echo(
-        f"{checklist.division_name}（{checklist.division}）{checklist.year}年度の点検: {total}項目。"
+        f"{checklist.division_name}（{checklist.division}）{year_label(checklist.year, reg.policy)}の点検: {total}項目。"
         "yes=適 / no=否 / na=該当なし / skip=後で回答"
     )
     for n, item in enumerate(checklist.items, 1):

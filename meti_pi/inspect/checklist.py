@@ -57,7 +57,15 @@ from meti_pi.inspect.queries import (
     required_notices,
     vice_office,
 )
-from meti_pi.inspect.years import add_months, article_ja, inspection_period, inspection_year_of, jp_day, year_basis
+from meti_pi.inspect.years import (
+    add_months,
+    article_ja,
+    inspection_period,
+    inspection_year_of,
+    jp_day,
+    year_basis,
+    year_label,
+)
 from meti_pi.store import refs, yamlload
 from meti_pi.store.record import release_data
 from meti_pi.store.register import Record, Register
@@ -369,4 +377,5 @@ __all__ = [
     'required_notices',
     'vice_office',
     'year_basis',
+    'year_label',
 ]

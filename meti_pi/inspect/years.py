@@ -12,6 +12,12 @@ def year_basis(policy: dict[str, Any]) -> str:
     return "calendar" if policy.get("inspection_year") == "calendar" else "fiscal"
 
 
+def year_label(year: int, policy: dict[str, Any]) -> str:
+    """'2026年度' (a 年度) or '2026年' (a calendar year, policy `inspection_year: calendar`): how the
+    screens and commit messages name inspection year `year` (documents use the 和暦 labels)."""
+    return f"{year}年" if year_basis(policy) == "calendar" else f"{year}年度"
+
+
 def inspection_period(year: int, policy: dict[str, Any]) -> tuple[date, date]:
     """First and last day of inspection year `year` (年度 April–March by default)."""
     if year_basis(policy) == "calendar":
