@@ -929,3 +929,26 @@ def test_report_citations_come_from_citations_yaml(runner: CliRunner, tmp_path: 
     stored = yamlload.load((root / "incidents" / f"{iid}.yaml").read_text(encoding="utf-8"))
     assert stored["assessment"]["grounds"] == ["rule43-1", "rule43-4"]
     assert stored["assessment"]["reasons"] == assessment["reasons"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["preliminary_report_days_min", "preliminary_report_days", "final_report_days", "final_report_days_malicious"],
+)
+def test_a_report_window_of_zero_days_is_refused_at_its_line(runner: CliRunner, tmp_path: Path, key: str) -> None:
+    # 規則44 / 別添2: the known day is day 1 of the 速報 and 確報 windows, so a window holds at least one
+    # day. The policy schema allowed 0: `incident open` then died in calendar_jp.deadline with a
+    # ValueError traceback, or (the window's lower end) was refused at the new incident's
+    # rules_snapshot line, whose schema wants 1, naming the wrong file. Now policy.yaml:LINE says so.
+    policy = (Path(__file__).resolve().parent.parent / "register" / "policy.yaml").read_text(encoding="utf-8")
+    lines = policy.splitlines(keepends=True)
+    line = next(i for i, text in enumerate(lines, 1) if text.lstrip().startswith(f"{key}:"))
+    lines[line - 1] = f"  {key}: 0\n"
+    root = make_register(tmp_path, {"policy.yaml": "".join(lines)})
+    result = run(
+        runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--principals", "150",
+        "--malicious", "--summary", "名簿の紛失",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert f"policy.yaml:{line}: $.incident.{key}:" in result.output and "minimum of 1" in result.output
+    assert "Traceback" not in result.output and not (root / "incidents").exists()
