@@ -25,7 +25,12 @@ step "Classify a Shift_JIS dataset (counts and column names only; no cell value 
 # Piped, --json is one line (as scripts read it); json.tool lays it out to read here (sed, not
 # head, reads to the end: json.tool stopped by a closed pipe would fail the demo).
 piped "Classify a payroll workbook holding 個人番号 (JSON, first lines)" "meti-pi classify datasets/payroll.xlsx --json | python3 -m json.tool --no-ensure-ascii | sed -n 1,40p"
-step "Record a scan's result into its ファイル簿 record (one audited commit)" meti-pi classify datasets/health_check.csv --record F-2026-FZRXZV
+# The health-check file (F-2026-FZRXZV) has 4,812 本人 on record; health_check.csv is a 30-row sample
+# of it. A scan of a sample shows what the columns hold, not the file's 本人の数 (recorded, it would put
+# the file under 74-2-9): the file's facts are stated by its 管理者 and recorded with --profile.
+step "Scan a 30-row sample of file F-2026-FZRXZV (4,812 本人 on record): what its columns hold; the count below is the sample's" meti-pi classify datasets/health_check.csv
+piped "The file's facts as its 管理者 states them (the sample showed a 既往歴 column: 病歴)" "head -n 20 datasets/health_check.profile.yaml"
+step "Record the file's class from its stated facts into its ファイル簿 record (one audited commit)" meti-pi classify --profile datasets/health_check.profile.yaml --record F-2026-FZRXZV
 shows "Which Art. 35/36 notices are missing, late or stale" meti-pi notify --check
 step "Draft the notices a file requires (Markdown and Word), recorded in the 台帳" meti-pi notify F-2026-CT38TF --late-reason "自己点検で判明した通知漏れ" --out "$out/notices"
 piped "The draft notice (first lines)" "head -n 40 out/notices/*.md"

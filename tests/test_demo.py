@@ -45,3 +45,12 @@ def test_make_demo_prints_readable_steps_and_leaves_the_checkout_alone(tmp_path:
     # some 4,000 characters, which `head -n 40` printed whole.
     step = out.split("(JSON, first lines)\n", 1)[1].split("\n== ", 1)[0].splitlines()[1:]
     assert step[0] == "{" and len(step) == 40 and max(map(len, step)) < 300
+
+    # The health-check file's record (4,812 本人) is classified from the facts its 管理者 states, not
+    # from the 30-row sample the demo scans: recorded, the sample would put the file under 74-2-9
+    # and out of the ファイル簿, and the demo would end by telling the reader to `git revert` it.
+    assert "falls from" not in out + done.stderr and "git revert" not in out + done.stderr
+    record = (Path(where[1]) / "register" / "files" / "F-2026-FZRXZV.yaml").read_text(encoding="utf-8")
+    assert re.search(r"^principals:\n  count: 4812\n  as_of: '2026-11-26'\n  basis: stated$", record, re.M), record
+    trail = git(Path(where[1]), "log", "-1", "--format=%B", "--", "register/files/F-2026-FZRXZV.yaml")
+    assert "Meti-Pi-Command: classify" in trail
