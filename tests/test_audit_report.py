@@ -144,7 +144,10 @@ def test_an_audit_that_fails_its_schema_is_refused_at_its_line(runner, audited, 
     errors = json.loads(result.stdout)["errors"]
     assert (errors[0]["path"], errors[0]["line"], errors[0]["code"]) == (f"audits/{aid}.yaml", at + 1, "schema"), errors
     assert re.fullmatch(r"\$\.auditors\[\d\]\.division", errors[0]["key"]), errors
-    assert errors[-1]["message"] == f"audits/{aid}.yaml does not match its schema; fix it before writing its report"
+    assert (
+        errors[-1]["message"]
+        == f"audits/{aid}.yaml does not match its schema: edit it at the lines shown and `meti-pi commit` it before writing its report"
+    )
     assert not out.exists()
 
 

@@ -552,7 +552,8 @@ def test_a_draft_from_an_incident_that_fails_its_schema_is_refused_at_its_line(
             (f"incidents/{iid}.yaml", at + 1, "schema", "$.facts.information_items")
         ], errors
         assert errors[-1]["message"] == (
-            f"incidents/{iid}.yaml does not match its schema; fix it before drafting a document from it"
+            f"incidents/{iid}.yaml does not match its schema: edit it at the lines shown and `meti-pi commit` it"
+            " before drafting a document from it"
         )
     assert not out.exists()
     shown = run(runner, root, "2026-04-03", "incident", "report", iid, "--kind", "publication")

@@ -288,7 +288,8 @@ def test_a_report_from_an_inspection_that_fails_its_schema_is_refused_at_its_lin
     ]
     assert re.fullmatch(r"\$\.answers\[\d+\]\.note", errors[0]["key"]), errors
     assert errors[-1]["message"] == (
-        "inspections/2026/jinji.yaml does not match its schema; fix it before writing the year's report"
+        "inspections/2026/jinji.yaml does not match its schema: edit it at the lines shown and `meti-pi commit` it"
+        " before writing the year's report"
     )
     assert not out.exists()
     # the report of the next year counts this year's findings: refused as well, on screen too

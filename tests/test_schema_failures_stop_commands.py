@@ -96,3 +96,35 @@ def test_a_command_that_read_no_register_keeps_its_own_failure(tmp_path: Path) -
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 3, proc.stderr
     assert "unexpected error" in proc.stderr and "fail their schema" not in proc.stderr
+
+
+def test_a_document_refused_for_a_failing_record_says_what_to_write_at_its_line(tmp_path: Path, runner: Any) -> None:
+    """`notify F` of a ファイル簿 record holding `file_kind: compute` and no `name` was refused with the
+    schema's hints for `new` (「e.g. --set file_kind=computer」, 「(new records: --set name=…)」):
+    notify has no --set and the record exists. Each problem now says what to write at its line, and
+    the refusal to edit the record there and commit it."""
+    from conftest import git, hand_edit_line
+
+    root = make_register(tmp_path, example=True)
+    rel = "files/F-2026-CT38TF.yaml"
+    at = hand_edit_line(root, rel, "file_kind: computer", "file_kind: compute")
+    items = hand_edit_line(root, rel, "record_items:", "record_items: 氏名")
+    text = (root / rel).read_text(encoding="utf-8")
+    (root / rel).write_text("".join(x for x in text.splitlines(keepends=True) if not x.startswith("name: ")))
+    git(root, "commit", "-qam", "a hand edit")
+    out = tmp_path / "notices"
+    result = invoke(runner, root, "notify", "F-2026-CT38TF", "--out", str(out), "--json")
+    assert result.exit_code == 1, result.output
+    errors = json.loads(result.stdout)["errors"]
+    by_key = {e["key"]: e for e in errors[:-1]}
+    assert by_key["$.file_kind"]["line"] == at, errors  # (1-based) `name:` above it is gone
+    assert by_key["$.file_kind"]["message"].endswith("is one of computer|manual|none, e.g. `file_kind: computer`")
+    # quoted for the shell in `new --set record_items='[…]'`; in the record, a list
+    assert by_key["$.record_items"]["line"] == items, errors
+    assert by_key["$.record_items"]["message"].endswith("e.g. `record_items: […]`"), errors
+    assert "Set it as `name: …` in the record, then `meti-pi commit` (all" in by_key["$"]["message"]
+    assert not any("--set" in e["message"] for e in errors), errors
+    assert errors[-1]["message"] == (
+        f"{rel} does not match its schema: edit it at the lines shown and `meti-pi commit` it before drafting a notice"
+    )
+    assert not out.exists()

@@ -52,15 +52,21 @@ def record_schema_problems(rec: Record) -> list[Problem]:
 def refuse_failing_schema(records: Iterable[Record], before: str) -> None:
     """Refuse (RuleViolation, exit 1, each record's problems at their lines) to make a document from
     records of which one fails its schema: a notice, an incident's draft, an audit's or a year's
-    report is not written from fields the schema refuses. `before`: what is refused ("drafting a notice")."""
-    bad = [p for r in records for p in record_schema_problems(r)]
+    report is not written from fields the schema refuses. `before`: what is refused ("drafting a notice").
+    The records exist: each problem says what to write at its line (not `new`'s --set), and the
+    refusal says to edit them there and `meti-pi commit` them."""
+    bad = [
+        at(r, path, "schema", as_record_edit(msg))
+        for r in records
+        for path, msg in schema.errors(schema_file_of(r), r.data)
+    ]
     if not bad:
         return
     paths = sorted({p.path for p in bad})
     said = (
-        f"{paths[0]} does not match its schema; fix it"
+        f"{paths[0]} does not match its schema: edit it at the lines shown and `meti-pi commit` it"
         if len(paths) == 1
-        else f"{', '.join(paths)} do not match their schemas; fix them"
+        else f"{', '.join(paths)} do not match their schemas: edit them at the lines shown and `meti-pi commit` them"
     )
     raise RuleViolation(f"{said} before {before}", tuple(bad))
 
@@ -85,3 +91,23 @@ _SET_EXAMPLE = re.compile(r", e\.g\. --set \S+$")
 def without_set_example(message: str) -> str:
     """A schema problem's message without its `--set` example."""
     return _SET_EXAMPLE.sub("", message)
+
+
+# How `new` would take the field (store.schema): 「, e.g. --set principals.as_of=2026-04-01」 and
+# 「 (new records: --set name=…)」; the rest of the hint already says what to write in the record.
+_SET_AS_LINE = re.compile(r", e\.g\. --set (?:[\w-]+\.)*([\w-]+)=(.+)$")
+_NEW_RECORDS = re.compile(r" \(new records: --set [^()]*\)")
+
+
+def as_record_edit(message: str) -> str:
+    """A schema problem's message for a record that exists (to edit at its line, not to make with
+    `new --set`): its `--set` example as the line to write (`as_of: 2026-04-01`; a value quoted for
+    the shell, `--set record_items='[…]'`, without the shell's quotes: `record_items: […]`)."""
+
+    def line(m: re.Match[str]) -> str:
+        value = m[2]
+        if len(value) > 1 and value[0] == value[-1] == "'":
+            value = value[1:-1]
+        return f", e.g. `{m[1]}: {value}`"
+
+    return _NEW_RECORDS.sub("", _SET_AS_LINE.sub(line, message))
