@@ -614,6 +614,38 @@ def test_new_names_a_record_kept_by_year_with_its_year(tmp_path, runner):
     assert invoke(runner, root, "show", "inspections/2025/jinji").exit_code == 0
 
 
+def test_new_says_how_to_quote_text_yaml_reads_as_a_number(tmp_path, runner):
+    """`new inspections --set catalogue_version=2026.4` (the catalogue's version) was refused with
+    「is text, e.g. --set catalogue_version=…」: YAML reads 2026.4 as a number, and nothing said to
+    quote it. The hint says so, with the form the --set parser takes, never the value (a schema message
+    does not quote what it refuses); one rule for every text field (a phone number too), none for a
+    field of fixed words; the quoted form is taken, 1.10 kept as typed."""
+    root = make_register(
+        tmp_path, {"divisions/jinji.yaml": "name: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"}
+    )
+    fields = ["--year", "2025", "--id", "jinji", "--set", "year=2025", "--set", "period.start=2025-04-01"]
+    fields += ["--set", "period.end=2026-03-31", "--set", "division=jinji", "--set", "answers=[]"]
+    for typed, read in (("2026.4", "a number"), ("7", "a number"), ("true", "true/false")):
+        result = invoke(runner, root, "new", "inspections", *fields, "--set", f"catalogue_version={typed}")
+        assert result.exit_code == 1, result.output
+        assert (
+            "--set catalogue_version: $.catalogue_version: error[schema] the value is not of type 'string' — "
+            f"点検項目の版（catalogue_version）is text, and YAML read the value, unquoted, as {read}: put it in"
+            " double quotes (within single quotes on a command line), e.g. --set catalogue_version='\"…\"'\n"
+        ) in result.stderr.replace("True is", "the value is"), result.stderr
+        assert "2026.4" not in result.stderr
+    done = invoke(runner, root, "new", "inspections", *fields, "--set", 'catalogue_version="1.10"')
+    assert done.exit_code == 0, done.output
+    assert "catalogue_version: '1.10'\n" in (root / "inspections" / "2025" / "jinji.yaml").read_text(encoding="utf-8")
+    phone = invoke(runner, root, "new", "divisions", "--id", "x", "--set", "name=x課", "--set", "org=経済産業省",
+                   "--set", "manager_post=課長", "--set", "contact.phone=0335011511", "--dry-run")  # fmt: skip
+    assert phone.exit_code == 1 and "(within single quotes on a command line), e.g. --set contact.phone='\"" in (
+        phone.stderr
+    ), phone.stderr
+    words = invoke(runner, root, "new", "files", "--set", "file_kind=1", "--dry-run")
+    assert "e.g. --set file_kind=computer\n" in words.stderr and "quote" not in words.stderr, words.stderr
+
+
 def test_init_refused_leaves_no_folder_and_no_git_repository(tmp_path, runner, monkeypatch):
     """`init` refused for want of a git identity (exit 3) left DIR behind, and outside a work tree
     the `git init` it ran: a refused command writes nothing."""

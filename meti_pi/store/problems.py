@@ -90,7 +90,7 @@ _SET_EXAMPLE = re.compile(r", e\.g\. --set \S+$")
 
 def without_set_example(message: str) -> str:
     """A schema problem's message without its `--set` example."""
-    return _SET_EXAMPLE.sub("", message)
+    return _SET_EXAMPLE.sub("", message.replace(schema.SHELL_QUOTES, ""))
 
 
 # How `new` would take the field (store.schema): 「, e.g. --set principals.as_of=2026-04-01」 and
@@ -110,4 +110,4 @@ def as_record_edit(message: str) -> str:
             value = value[1:-1]
         return f", e.g. `{m[1]}: {value}`"
 
-    return _NEW_RECORDS.sub("", _SET_AS_LINE.sub(line, message))
+    return _NEW_RECORDS.sub("", _SET_AS_LINE.sub(line, message.replace(schema.SHELL_QUOTES, "")))

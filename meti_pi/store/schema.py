@@ -241,13 +241,15 @@ def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str
     return f"`{yaml}` in the record, then `meti-pi commit` (new records: {flags})"
 
 
+# What a `--set` example of quoted text adds for the shell (store.problems drops it where there is no --set).
+SHELL_QUOTES = " (within single quotes on a command line)"
+
+
 def teaching_hint(schema: dict[str, Any], err: Any) -> str:
     """What the officer needs beyond jsonschema's message: the field's Japanese title, why it is
     required when a rule makes it so, and a `--set` example (`meti-pi schema KIND` lists all)."""
     path = tuple(err.absolute_path)
     if err.validator == "required":
-        import re
-
         m = re.match(r"'([^']+)' is a required property", err.message)
         if not m:
             return ""
@@ -277,10 +279,21 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
             return f" — {title}（{key}）is a list: write each item as `- {_inline_parts(schema, node)}` under `{leaf}:`"
         return f" — {node.get('title', key)}（{key}）has parts: set them as {_set_examples(schema, key, node)}"
     if err.validator in ("type", "enum", "pattern", "format", "const"):
-        value = example_value(schema, node)
+        value, flag, what = example_value(schema, node), None, field_type(schema, node)
+        kinds = node.get("type")
+        text = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
         root = _root_file(schema)
-        example = f"`{key.rsplit('.', 1)[-1]}: {value}` in {root}" if root is not None else f"--set {key}={value}"
-        return f" — {node.get('title', key)}（{key}）is {field_type(schema, node)}, e.g. {example}"
+        if err.validator == "type" and text and isinstance(err.instance, (bool, int, float)) and "enum" not in node:
+            # text YAML read as a number or true/false (`--set catalogue_version=2026.4`): quoted, it stays
+            # text; the value is not shown (a schema message never quotes what it refuses)
+            read = "true/false" if isinstance(err.instance, bool) else "a number"
+            value = f'"{value}"'
+            flag = f"'{value}'"  # YAML's quotes within the shell's
+            what += f", and YAML read the value, unquoted, as {read}: put it in double quotes"
+            what += "" if root is not None else SHELL_QUOTES
+        leaf = key.rsplit(".", 1)[-1]
+        example = f"`{leaf}: {value}` in {root}" if root is not None else f"--set {key}={flag or value}"
+        return f" — {node.get('title', key)}（{key}）is {what}, e.g. {example}"
     return ""
 
 
