@@ -267,6 +267,20 @@ def test_record_says_which_characteristics_the_scan_did_not_find(tmp_path: Path,
     assert "management class falls" not in result.stderr
 
 
+def test_a_dry_run_that_would_lower_the_record_advises_not_recording_it(tmp_path: Path, runner: CliRunner) -> None:
+    """--dry-run commits nothing: its warning said to "undo this with `git revert`" a commit that was
+    never made; it says not to record the extract and to state the file's facts instead."""
+    root = make_register(tmp_path, example=True)
+    data = Path(__file__).resolve().parent.parent / "examples" / "datasets" / "health_check.csv"
+    head = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "classify", str(data), "--record", "F-2026-FZRXZV", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "本人の数 falls from 4,812 as of 2026-10-01 to 30 (scanned)" in result.stderr
+    assert "git revert" not in result.stderr
+    assert "do not record it: state the file's facts with --profile" in result.stderr
+    assert git(root, "rev-parse", "HEAD") == head
+
+
 def test_a_flag_the_scan_does_not_find_is_said_too() -> None:
     """A characteristic recorded true that the outcome makes false (here 個人番号) is named."""
     from meti_pi.classify.classification import Judgements, decide_outcome, profile_from_mapping, record_lowered
@@ -276,6 +290,8 @@ def test_a_flag_the_scan_does_not_find_is_said_too() -> None:
     said = record_lowered(record, outcome) or ""
     assert "characteristics the stated profile did not find are no longer recorded: my_number (true -> false)" in said
     assert "if that was not meant" in said and "dataset" not in said  # a stated profile is no dataset
+    dry = record_lowered(record, outcome, dry_run=True) or ""
+    assert "correct the stated profile before recording it" in dry and "git revert" not in dry
     assert record_lowered({"management_class": "C", "characteristics": {"my_number": False}}, outcome) is None
 
 

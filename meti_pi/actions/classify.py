@@ -61,7 +61,7 @@ def classify_record(
         merged = merge_judgements(record_base(doc), given)
         outcome = decide(scanned, stated, merged, policy)
         require_rationale(outcome, merged)
-        fall = record_lowered(to_plain(doc), outcome)
+        fall = record_lowered(to_plain(doc), outcome, dry_run=dry_run)
         if fall is not None:
             tx.remarks.append(f"files/{file_id}: {fall}")
         apply_to_record(doc, outcome, given, today.isoformat(), dataset_sha256)

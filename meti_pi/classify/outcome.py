@@ -186,13 +186,13 @@ def require_rationale(outcome: Outcome, judgements: Judgements) -> None:
         )
 
 
-def record_lowered(record: Mapping[str, Any], o: Outcome) -> str | None:
+def record_lowered(record: Mapping[str, Any], o: Outcome, *, dry_run: bool = False) -> str | None:
     """What a --record of `o` into `record` (the files record as read) lowers, said in the commit and
     on stderr; None when nothing falls. A lower class weakens Art. 16(2)'s safeguards and can drop
     the 35(1) notice; fewer 本人 can bring the file under 74-2-9 (out of the ファイル簿) or below
     the 管理B line; a characteristic the scan did not find (個人番号, 要配慮個人情報, a
     個人識別符号...) is no longer recorded. The usual cause is a dataset that holds only part of
-    the file."""
+    the file. `dry_run`: nothing is committed, so the advice is not to record it, not to revert."""
     said = []
     before, after = record.get("management_class"), o.decision.management_class
     if before in CLASS_RANK and CLASS_RANK[after] < CLASS_RANK[str(before)]:
@@ -214,6 +214,13 @@ def record_lowered(record: Mapping[str, Any], o: Outcome) -> str | None:
         said.append(f"characteristics {source} did not find are no longer recorded: " + ", ".join(dropped))
     if not said:
         return None
+    if dry_run and o.scan is None:
+        return "; ".join(said) + "; if that is not meant, correct the stated profile before recording it"
+    if dry_run:
+        return (
+            "; ".join(said) + "; if the dataset holds only part of the file, do not record it: "
+            "state the file's facts with --profile"
+        )
     if o.scan is None:
         return "; ".join(said) + "; if that was not meant, undo this with `git revert`"
     return (
