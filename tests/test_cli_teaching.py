@@ -300,3 +300,17 @@ def test_contractor_clauses_are_required_for_outsourcing_only(runner, root):
     assert "contract.kind  契約の種類" in out
     assert "+ clauses  契約条項（規程第14条第2項）" in out and "required when: a 委託 contract" in out
     assert "clauses" in [name for name, _spec in required_fields("contractors")]
+
+
+def test_validate_tells_the_line_to_write_not_new_s_set(runner, root):
+    """validate reports records on disk: a schema error's example is the line to write in the file
+    (`file_kind: computer`), not `--set file_kind=computer`, which only `new` and `update` take."""
+    import subprocess
+
+    path = root / "files" / "F-2026-CT38TF.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("file_kind: computer", "file_kind: compute"), "utf-8")
+    subprocess.run(["git", "commit", "-qam", "a typo"], cwd=root, check=True)
+    for args in (("validate",), ("validate", "--json"), ("validate", "--format", "github")):
+        result = invoke(runner, root, *args)
+        assert result.exit_code == 1
+        assert "e.g. `file_kind: computer`" in result.stdout and "--set" not in result.stdout, args

@@ -126,6 +126,9 @@ def validate_cmd(
         problems, count, read_faults = done
         warn_not_regular(read_faults)
         reg = None
+    from meti_pi.store.problems import as_found_on_disk
+
+    problems = as_found_on_disk(problems)  # records on disk: the line to write, not new's --set
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if fmt in (ReportFormat.github, ReportFormat.junit) or (output is not None):

@@ -99,6 +99,15 @@ _SET_AS_LINE = re.compile(r", e\.g\. --set (?:[\w-]+\.)*([\w-]+)=(.+)$")
 _NEW_RECORDS = re.compile(r" \(new records: --set [^()]*\)")
 
 
+def as_found_on_disk(problems: Iterable[Problem]) -> list[Problem]:
+    """`problems` of records as they are in the work tree (validate's report): each schema problem
+    says what to write at its line (as_record_edit), not `new`'s --set, which makes a new record."""
+    return [
+        Problem(p.path, p.line, p.code, as_record_edit(p.message), p.severity, p.key) if p.code == "schema" else p
+        for p in problems
+    ]
+
+
 def as_record_edit(message: str) -> str:
     """A schema problem's message for a record that exists (to edit at its line, not to make with
     `new --set`): its `--set` example as the line to write (`as_of: 2026-04-01`; a value quoted for
