@@ -9,6 +9,8 @@ import sys
 import pytest
 from conftest import REPO, SHIPPED, git, invoke, make_register
 
+from meti_pi.errors import MetiPiError
+
 
 def test_validate_shipped_register_is_clean(runner):
     result = invoke(runner, SHIPPED, "validate", "--json")
@@ -749,3 +751,97 @@ def test_history_of_a_deleted_record_by_its_id(tmp_path, runner):
         assert json.loads(result.stdout) == by_path, given
     assert invoke(runner, root, "history", "files/F-2026-NOPE").exit_code == 2  # never existed
     assert invoke(runner, root, "history", "F-2026-NOPE").exit_code == 2
+
+
+def test_uncommitted_work_in_a_file_to_write_is_met_with_advice_that_works_for_it(tmp_path, runner, monkeypatch):
+    """The refusal of someone's uncommitted work advised `git restore PATH` for every file, which does
+    nothing for a file git does not hold (an untracked inspection record written by hand): the paths
+    are grouped by what is uncommitted (edited or deleted, new, staged, staged new), each with what
+    works for it, and `meti-pi commit` takes each of them as advised."""
+    root = make_register(tmp_path, example=True)
+    repo = root.parent
+    monkeypatch.chdir(repo)  # the message names repository paths, as git and `meti-pi commit` read them here
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("division: kanbo-koho\ninspected_on: 2026-10-01\nanswers:\n  '8-4': yes\n", encoding="utf-8")
+    record = root / "files" / "F-2026-113VYQ.yaml"
+    by_hand = root / "inspections" / "2026" / "kanbo-koho.yaml"
+    division = root / "divisions" / "kanbo-koho.yaml"
+    dataset = str(REPO / "examples" / "datasets" / "staff_utf8.csv")
+    classify = ("classify", dataset, "--record", "F-2026-113VYQ")
+
+    def refused(*args: str) -> str:
+        before = git(repo, "rev-parse", "HEAD")
+        result = invoke(runner, root, *args)
+        assert result.exit_code == 3, result.output
+        assert git(repo, "rev-parse", "HEAD") == before and "Traceback" not in result.output
+        return " ".join(result.stderr.split())
+
+    record.write_text(record.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    said = refused(*classify)
+    assert (
+        "must write: register/files/F-2026-113VYQ.yaml (edited): commit it with `meti-pi commit PATH`, "
+        "or discard the change with `git restore PATH`" in said
+    ), said
+    git(repo, "add", "register/files/F-2026-113VYQ.yaml")
+    said = refused(*classify)
+    assert (
+        "register/files/F-2026-113VYQ.yaml (staged): commit it with `meti-pi commit PATH` (as the work tree holds "
+        "it), or discard the change with `git restore --staged --worktree PATH`" in said
+    ), said
+    git(repo, "restore", "--staged", "--worktree", "register/files/F-2026-113VYQ.yaml")
+    assert "# mine" not in record.read_text(encoding="utf-8")
+    # Deleted in the index and written again in the work tree (git status lists it twice, "D " and "??"): staged.
+    kept = record.read_text(encoding="utf-8")
+    git(repo, "rm", "-q", "register/files/F-2026-113VYQ.yaml")
+    record.write_text(kept + "# mine\n", encoding="utf-8")
+    assert "register/files/F-2026-113VYQ.yaml (staged): commit it with `meti-pi commit PATH`" in refused(*classify)
+    git(repo, "restore", "--staged", "--worktree", "register/files/F-2026-113VYQ.yaml")
+    assert record.read_text(encoding="utf-8") == kept
+
+    division.unlink()
+    said = refused(
+        "new", "divisions", "--id", "kanbo-koho", "--set", "name=広報室", "--set", "org=経済産業省",
+        "--set", "manager_post=広報室長",
+    )  # fmt: skip
+    assert "register/divisions/kanbo-koho.yaml (deleted): commit it with `meti-pi commit PATH`, or discard" in said
+    git(repo, "restore", "register/divisions/kanbo-koho.yaml")
+
+    by_hand.parent.mkdir()
+    by_hand.write_text("division: kanbo-koho\n", encoding="utf-8")
+    said = refused("inspect", "--answers", str(answers))
+    assert (
+        "register/inspections/2026/kanbo-koho.yaml (new, in no commit; `git restore` does nothing for it): "
+        "commit it with `meti-pi commit PATH`, or move it out of the register or delete it" in said
+    ), said
+    assert "discard" not in said
+    git(repo, "add", "register/inspections/2026/kanbo-koho.yaml")
+    said = refused("inspect", "--answers", str(answers))
+    assert (
+        "register/inspections/2026/kanbo-koho.yaml (staged, new, in no commit): commit it with `meti-pi commit "
+        "PATH` (as the work tree holds it), or unstage it with `git restore --staged PATH` and move it out" in said
+    ), said
+    # Several files, grouped: the edited one and the new one each with their own advice.
+    record.write_text(record.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    git(repo, "restore", "--staged", "register/inspections/2026/kanbo-koho.yaml")
+    from meti_pi.actions.uncommitted import _refuse_dirty
+    from meti_pi.gitlayer.runner import head_commit, repo_of
+
+    with pytest.raises(MetiPiError) as refusal:
+        rels = ["files/F-2026-113VYQ.yaml", "inspections/2026/kanbo-koho.yaml"]
+        _refuse_dirty(repo_of(root), rels, None, head_commit(repo) or "")
+    assert str(refusal.value) == (
+        "uncommitted edits in file(s) this command must write: register/files/F-2026-113VYQ.yaml (edited): commit "
+        "it with `meti-pi commit PATH`, or discard the change with `git restore PATH`; "
+        "register/inspections/2026/kanbo-koho.yaml (new, in no commit; `git restore` does nothing for it): commit "
+        "it with `meti-pi commit PATH`, or move it out of the register or delete it"
+    )
+    # The advice works: `meti-pi commit` takes the new record (made valid) and the inspection is recorded.
+    by_hand.write_text(
+        (root / "inspections" / "2025" / "kanbo-jinji.yaml").read_text(encoding="utf-8").replace("2025", "2026")
+        .replace("kanbo-jinji", "kanbo-koho"), encoding="utf-8",
+    )  # fmt: skip
+    git(repo, "checkout", "register/files/F-2026-113VYQ.yaml")
+    committed = invoke(runner, root, "commit", "register/inspections/2026/kanbo-koho.yaml")
+    assert committed.exit_code == 0, committed.output
+    recorded = invoke(runner, root, "inspect", "--answers", str(answers))
+    assert recorded.exit_code == 0, recorded.output

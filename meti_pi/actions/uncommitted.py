@@ -120,18 +120,53 @@ def _refuse_dirty(
         records = all(is_register_file(rel) for rel, gpath in zip(relpaths, gpaths) if gpath in dirty)
         raise MetiPiError(
             "uncommitted edits in file(s) this command must write: "
-            + ", ".join(sorted(dirty))
-            + (
-                "; commit them first (`meti-pi commit PATH`) or discard them (`git restore PATH`)"
-                if records
-                else "; discard them (`git restore PATH`) or commit them with git (`git commit PATH`) first"
-            )
+            + "; ".join(_what_to_do(_status_codes(repo, sorted(dirty)), staged, dirty, records=records))
         )
     return {gpath: digest(raw) for gpath, raw in raws.items()}
 
 
+def _what_to_do(codes: Mapping[str, str], staged: set[str], dirty: set[str], *, records: bool) -> list[str]:
+    """The uncommitted paths grouped by what is uncommitted, each group with the way out that works
+    for it: `git restore PATH` does nothing for a file git does not hold, and `git restore --staged
+    --worktree` would delete a new file staged; `meti-pi commit` takes a record edited, deleted, new
+    or staged, as the work tree holds it. `codes`: `git status`'s XY of each path (a path the early
+    check found staged, or `git status` no longer lists, counts as staged)."""
+    groups: dict[str, list[str]] = {"edited": [], "untracked": [], "staged": [], "staged new": []}
+    for gpath in sorted(dirty):
+        xy = codes.get(gpath, "M ")
+        if xy == "??":
+            groups["untracked"].append(gpath)
+        elif xy[0] == "A":
+            groups["staged new"].append(gpath)
+        elif gpath in staged or xy[0] != " ":
+            groups["staged"].append(gpath)
+        else:
+            groups["edited"].append(gpath + (" (deleted)" if xy[1] == "D" else " (edited)"))
+    commit = "`meti-pi commit PATH`" if records else "git (`git add PATH` and `git commit -- PATH`)"
+    advice = {
+        "edited": "{paths}: commit {it} with {commit}, or discard the change with `git restore PATH`",
+        "untracked": "{paths} (new, in no commit; `git restore` does nothing for {it}): commit {it} with {commit}, "
+        "or move {it} out of the register or delete {it}",
+        "staged": "{paths} (staged): commit {it} with {commit} (as the work tree holds {it}), or discard the change "
+        "with `git restore --staged --worktree PATH`",
+        "staged new": "{paths} (staged, new, in no commit): commit {it} with {commit} (as the work tree holds {it}), "
+        "or unstage {it} with `git restore --staged PATH` and move {it} out of the register or delete {it}",
+    }
+    return [
+        advice[group].format(paths=", ".join(paths), it="them" if len(paths) > 1 else "it", commit=commit)
+        for group, paths in groups.items()
+        if paths
+    ]
+
+
 def _listed_by_status(repo: Repo, gpaths: list[str]) -> set[str]:
     """The paths of `gpaths` `git status` lists (differing between HEAD, the index and the work tree)."""
+    return set(_status_codes(repo, gpaths))
+
+
+def _status_codes(repo: Repo, gpaths: list[str]) -> dict[str, str]:
+    """`git status`'s two-letter code (XY: index, work tree; `??` untracked) of each path of `gpaths`
+    it lists (differing between HEAD, the index and the work tree)."""
     # GIT_OPTIONAL_LOCKS=0: a status must not take .git/index.lock from under the user's own git
     out = git(
         repo.top,
@@ -145,4 +180,8 @@ def _listed_by_status(repo: Repo, gpaths: list[str]) -> set[str]:
         *gpaths,
         env={"GIT_OPTIONAL_LOCKS": "0"},
     )
-    return {entry[3:] for entry in out.split("\0") if entry}
+    codes: dict[str, str] = {}
+    for entry in out.split("\0"):
+        if entry:  # a path deleted in the index and back in the work tree is listed twice: "D " first, then "??"
+            codes.setdefault(entry[3:], entry[:2])
+    return codes
