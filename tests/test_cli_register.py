@@ -350,6 +350,42 @@ def test_a_new_division_with_its_day_set_up_gets_no_note(tmp_path, runner):
     assert "--set established_on=YYYY-MM-DD" in result.stderr
 
 
+def test_a_date_given_empty_or_malformed_is_one_error_saying_what_to_write(tmp_path, runner):
+    """`new divisions ... --set established_on=` gave two schema errors for one mistake ("does not
+    match '^\\d{4}-…'" and "is not a 'date'"): one now, saying it is empty, to write a date (the
+    example) or, where the field may be left out, to leave it out; the same for every date field (one
+    type), a malformed date and an explicit null; a date a rule requires is not said to be optional."""
+    root = make_register(tmp_path, example=True)
+    fields = ["--set", "name=大臣官房広報室", "--set", "org=経済産業省", "--set", "manager_post=広報室長"]
+
+    def errors(kind: str, *args: str) -> list[str]:
+        result = invoke(runner, root, "new", kind, *args)
+        assert result.exit_code == 1 and "nothing was written" in result.stderr, result.output
+        return [line for line in result.stderr.splitlines() if "error[schema]" in line]
+
+    for given, said in (
+        ("", "empty: write a date, or leave the field out (it is optional)"),
+        ("null", "null (no value): write a date, or leave the field out (it is optional)"),
+        ("2026-4-1", "the value is not a date"),
+        ("2026-02-30", "the value is not a date"),
+    ):
+        lines = errors("divisions", "--id", "koho", *fields, "--set", f"established_on={given}")
+        assert lines == [
+            f"--set established_on: $.established_on: error[schema] {said} — 設置日（established_on）is date "
+            "(YYYY-MM-DD), e.g. --set established_on=2026-04-01"
+        ], lines
+    notice = ["--set", "kind=35-1", "--set", "file=F-2026-88WMCK", "--set", "drafted_on=2026-11-01"]
+    lines = errors(
+        "notifications", *notice, "--set", "state=submitted", "--set", "submitted_on=", "--set", "withdrawn_on="
+    )
+    assert lines == [
+        "--set submitted_on: $.submitted_on: error[schema] empty: write a date — 提出日（submitted_on）is date "
+        "(YYYY-MM-DD), e.g. --set submitted_on=2026-04-01",  # state: submitted requires it
+        "--set withdrawn_on: $.withdrawn_on: error[schema] empty: write a date, or leave the field out (it is "
+        "optional) — 取下げ日（withdrawn_on）is date (YYYY-MM-DD), e.g. --set withdrawn_on=2026-04-01",
+    ], lines
+
+
 def test_commit_hand_edit_joins_the_trail(tmp_path, runner, monkeypatch):
     root = make_register(tmp_path)
     path = root / "policy.yaml"

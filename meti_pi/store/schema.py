@@ -14,14 +14,14 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from meti_pi.store.kinds import SINGLETONS
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 from meti_pi.store.schema_beyond import beyond
-from meti_pi.store.schema_messages import error_text
+from meti_pi.store.schema_messages import can_be_left_out, error_text, said_by_its_format
 
 # Where the schemas come from, when not the package (Settings.schemas; cli/ sets it from $METI_PI_SCHEMAS).
 # The one process-wide setting: every schema read below is cached by file name for the process,
@@ -72,6 +72,8 @@ def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
     found = beyond(schema_file, data)
     schema = load_schema(schema_file)
     for err in _validator(schema_file).iter_errors(data):
+        if said_by_its_format(err):  # one mistake, said once (schema_messages)
+            continue
         unknown = _unknown_keys(err)
         if unknown:  # at each key's own line, with its path and what to do (not at the mapping's first line)
             # A conditional rule (allOf/if/then) that leaves a field out says why: the record's other fields.
@@ -82,7 +84,9 @@ def errors(schema_file: str, data: Any) -> list[tuple[tuple[object, ...], str]]:
                 message = f"{key!r} is not a field of this record{why or ': check its spelling, or remove it'} "
                 found.append(((*err.absolute_path, key), message + f"({_field_list(schema)} lists the fields)"))
             continue
-        found.append((tuple(err.absolute_path), error_text(schema, err) + teaching_hint(schema, err)))
+        where = tuple(err.absolute_path)
+        optional = partial(can_be_left_out, _validator(schema_file), data, where)  # asked of an empty date only
+        found.append((where, error_text(schema, err, optional) + teaching_hint(schema, err)))
     found.sort(key=lambda e: tuple(str(p) for p in e[0]))
     return found
 

@@ -1,14 +1,18 @@
 """What a jsonschema error says to the person who wrote the record: without the value it quotes,
-and, for a value a conditional rule (allOf/if/then) fixes, with the rule's reason."""
+for a value a conditional rule (allOf/if/then) fixes, with the rule's reason, and a date that is no
+date (an empty `--set established_on=`) said once, as such."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 
-def error_text(schema: Any, err: Any) -> str:
-    """The message of `err` (a jsonschema ValidationError against `schema`), at most 240 characters."""
-    message = _conditional_const(schema, err) or _without_value(err)
+def error_text(schema: Any, err: Any, optional: Callable[[], bool] = lambda: False) -> str:
+    """The message of `err` (a jsonschema ValidationError against `schema`), at most 240 characters.
+    `optional`: whether the field may be left out (asked of a date given empty)."""
+    message = _not_a_date(err, optional) or _conditional_const(schema, err) or _without_value(err)
     return message if len(message) <= 240 else message[:237] + "..."
 
 
@@ -47,3 +51,41 @@ def _conditional_const(schema: Any, err: Any) -> str | None:
     expected = err.validator_value
     shown = "true" if expected is True else "false" if expected is False else repr(expected)
     return f"must be {shown} here, because {why}"
+
+
+def said_by_its_format(err: Any) -> bool:
+    """A pattern error of the schemas' date type (`pattern` YYYY-MM-DD beside `format: date`, every date
+    field): a string its pattern refuses is no date either, so the `format` error says the one mistake
+    (`--set established_on=` was refused twice, "does not match '^\\d{4}-…'" and "is not a 'date'")."""
+    return err.validator == "pattern" and isinstance(err.schema, dict) and err.schema.get("format") == "date"
+
+
+def _not_a_date(err: Any, optional: Callable[[], bool]) -> str | None:
+    """What a date field holding no date is: empty (or null), or not a date; an empty one that may
+    be left out says so."""
+    node = err.schema if isinstance(err.schema, dict) else {}
+    if node.get("format") != "date" or err.validator not in ("format", "type"):
+        return None
+    if err.instance is None or (isinstance(err.instance, str) and not err.instance.strip()):
+        none = "empty" if err.instance is not None else "null (no value)"
+        return f"{none}: write a date" + (", or leave the field out (it is optional)" if optional() else "")
+    if err.validator == "format":
+        return "the value is not a date"
+    return None
+
+
+def can_be_left_out(validator: Any, data: Any, path: tuple[object, ...]) -> bool:
+    """Whether `data` keeps to its schema's `required` rules (conditional ones too) without the field at
+    `path`."""
+    if not path:
+        return False
+    trimmed = copy.deepcopy(data)
+    parent = trimmed
+    for step in path[:-1]:
+        parent = parent[step]
+    del parent[path[-1]]
+    wanted = f"{path[-1]!r} is a required property"
+    return not any(
+        e.validator == "required" and tuple(e.absolute_path) == path[:-1] and e.message == wanted
+        for e in validator.iter_errors(trimmed)
+    )
