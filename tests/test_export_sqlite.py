@@ -155,3 +155,24 @@ def test_a_folder_that_does_not_exist_is_a_usage_error_not_a_crash(tmp_path, run
     assert result.exit_code == 2, result.output
     assert json.loads(result.stdout)["errors"][0]["message"].startswith(f"cannot write {out}: there is no folder")
     assert not out.parent.exists()
+
+
+def test_a_record_that_fails_its_schema_writes_nothing(tmp_path, runner) -> None:
+    """A 課等 with a field its schema does not know (`budget:`) was exported, exit 0, the field
+    silently left out (a table has a column per field of the schema): like a document from such a
+    record, the database is refused (exit 1) with the record's file:line, nothing written; the
+    same when validate has put the record's problems in the read cache."""
+    division = "schema_version: 1\nid: jinji\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"
+    root = make_register(tmp_path, {"divisions/jinji.yaml": division + "budget: 100\n"})
+    out = tmp_path / "reg.db"
+    for _ in range(2):
+        result = invoke(runner, root, "export", "sqlite", str(out), "--json")
+        assert result.exit_code == 1, result.output
+        errors = json.loads(result.stdout)["errors"]
+        assert (errors[0]["path"], errors[0]["line"], errors[0]["code"]) == ("divisions/jinji.yaml", 6, "schema")
+        assert errors[-1]["message"] == (
+            "divisions/jinji.yaml does not match its schema; fix it before exporting the database"
+        )
+        assert "Traceback" not in result.stderr
+        assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".reg.db")]
+        assert invoke(runner, root, "validate").exit_code == 1  # the second export reads the read cache

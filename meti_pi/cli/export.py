@@ -192,6 +192,7 @@ def sqlite_cmd(
     """
     from meti_pi.render.outfile import write_atomically
     from meti_pi.store import sqlite_export
+    from meti_pi.store.problems import refuse_schema_problems
 
     counts: dict[str, int] = {}
     # Read lazily and written kind by kind (sqlite_export: one kind's records alive at a time, not the
@@ -199,12 +200,14 @@ def sqlite_cmd(
     with read_register_lazily(ctx, (), notices=False, unreadable_ok=True) as reg:
 
         def fill(tmp: Path) -> None:
-            written, unreadable = sqlite_export.write(reg, tmp)
+            written, unreadable, failing = sqlite_export.write(reg, tmp)
             if unreadable:  # raised before the file is put in place: nothing is written
                 raise RuleViolation(
                     "the database was not written: these files cannot be read (`meti-pi validate`)",
                     tuple(unreadable),
                 )
+            # as a document is refused from a record that fails its schema (store.problems)
+            refuse_schema_problems(failing, "exporting the database")
             counts.update(written)
 
         write_atomically(out, fill, force=force)

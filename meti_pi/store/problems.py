@@ -55,11 +55,12 @@ def refuse_failing_schema(records: Iterable[Record], before: str) -> None:
     report is not written from fields the schema refuses. `before`: what is refused ("drafting a notice").
     The records exist: each problem says what to write at its line (not `new`'s --set), and the
     refusal says to edit them there and `meti-pi commit` them."""
-    bad = [
-        at(r, path, "schema", as_record_edit(msg))
-        for r in records
-        for path, msg in schema.errors(schema_file_of(r), r.data)
-    ]
+    refuse_schema_problems([p for r in records for p in record_schema_problems(r)], before)
+
+
+def refuse_schema_problems(bad: list[Problem], before: str) -> None:
+    """refuse_failing_schema of the schema problems `bad` already found (none: nothing refused)."""
+    bad = as_found_on_disk(bad)
     if not bad:
         return
     paths = sorted({p.path for p in bad})

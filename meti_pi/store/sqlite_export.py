@@ -19,7 +19,8 @@ its rows are written; a register read lazily lets each kind's records go, and th
 they came from, before the next kind is read. What is alive is one kind's records in their packed
 form and one record's data (cold, a record parsed in this process keeps what it parsed to), not
 the register: read whole and decoded, 100,000 records took 773 MB, streamed 196 MB. The files that
-cannot be read are found on the way, every kind being read; the caller refuses the database then.
+cannot be read, and the schema problems of those that can, are found on the way, every kind being
+read; the caller refuses the database then.
 The link tables' rows (a few short strings each: ~60,000 at 100,000 records) are kept from the pass
 and inserted after every kind table, in the order they always were (the same bytes).
 """
@@ -35,6 +36,7 @@ from typing import Any
 from meti_pi import __version__
 from meti_pi.errors import Problem
 from meti_pi.store.kinds import KINDS
+from meti_pi.store.problems import schema_problems
 from meti_pi.store.record import Record, release_data
 from meti_pi.store.refs import REFERENCES, walk
 from meti_pi.store.register import Register
@@ -146,6 +148,14 @@ class _Pass:
             return self.lazy.faults_after_kinds()
         return list(self.reg.load_problems)
 
+    def schema_problems(self) -> list[Problem]:
+        """The schema problems of every record and root file, once every kind has been read (a lazily
+        read register kept those it found reading them, forgotten kinds' too: nothing checked again)."""
+        if self.lazy is not None:
+            found = self.lazy.schema
+            return [Problem(rel, *p) for rel in sorted(found) for p in found[rel]]
+        return list(schema_problems(self.reg))
+
 
 def _rows(reg: Register, reading: _Pass) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """(table, row) for every record, in a fixed order: the kind tables, then the link tables (their
@@ -173,9 +183,12 @@ def _rows(reg: Register, reading: _Pass) -> Iterator[tuple[str, tuple[Any, ...]]
             yield table, row
 
 
-def write(reg: Register, path: Path) -> tuple[dict[str, int], list[Problem]]:
-    """Write the database to `path` (a new file): rows per table, and the files of the register that
-    cannot be read (found while writing, kind by kind: the caller refuses the file if there are any)."""
+def write(reg: Register, path: Path) -> tuple[dict[str, int], list[Problem], list[Problem]]:
+    """Write the database to `path` (a new file): rows per table, the files of the register that
+    cannot be read and the schema problems of those read (found while writing, kind by kind: the
+    caller refuses the file if there are any; a table has a column per field of the kind's schema,
+    so a record that fails it would lose a field the schema does not know, or hold a value of
+    another type than its column's)."""
     counts: dict[str, int] = {}
     reading = _Pass(reg)
     con = sqlite3.connect(path, isolation_level=None)
@@ -195,4 +208,4 @@ def write(reg: Register, path: Path) -> tuple[dict[str, int], list[Problem]]:
     finally:
         con.close()
     tables = ["documents", *KINDS, *(link[3] for link in _list_refs())]
-    return {t: counts.get(t, 0) for t in tables}, reading.problems()
+    return {t: counts.get(t, 0) for t in tables}, reading.problems(), reading.schema_problems()
