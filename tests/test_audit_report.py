@@ -151,6 +151,26 @@ def test_an_audit_that_fails_its_schema_is_refused_at_its_line(runner, audited, 
     assert not out.exists()
 
 
+def test_audit_list_marks_an_audit_that_fails_its_schema(runner, audited, monkeypatch):
+    """`audit list` listed the audit `audit report` refuses (an auditor's `division: [kaikei]`)
+    with no mark: the user's own listing keeps it, marked ※要修正 with a note pointing to validate,
+    exit 0; its --json is unchanged (the same document as before the edit, under the same keys)."""
+    root, aid = audited
+    monkeypatch.setenv("COLUMNS", "200")
+    clean = invoke(runner, root, "audit", "list")
+    assert clean.exit_code == 0 and "要修正" not in clean.stdout, clean.output
+    before = json.loads(invoke(runner, root, "audit", "list", "--json").stdout)
+    hand_edit_line(root, f"audits/{aid}.yaml", "division: kansa", "division: [kaikei]")
+    for _ in range(2):  # the second run knows the record's problems from the read cache
+        screen = invoke(runner, root, "audit", "list")
+        assert screen.exit_code == 0, screen.output
+        (row,) = [line for line in screen.stdout.splitlines() if aid in line]
+        assert f"{aid} ※要修正" in row, row
+        assert "記録がスキーマに適合しない（1件）。meti-pi validate が誤りの行を示す" in screen.stdout
+    after = json.loads(invoke(runner, root, "audit", "list", "--json").stdout)
+    assert set(after["audits"][0]) == set(before["audits"][0]), after
+
+
 def test_no_findings_and_every_division(runner, tmp_path):
     root = make_register(tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課")})
     new = invoke(

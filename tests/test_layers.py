@@ -143,6 +143,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.audit', 'actions.records'): 'startup',
     ('cli.audit', 'inspect.inspection'): 'startup',
     ('cli.audit', 'store.limits'): 'startup',
+    ('cli.audit', 'store.problems'): 'startup',
     ('cli.audit', 'store.yamlload'): 'startup',
     ('cli', 'store.blobs'): 'startup',
     ('cli.classify', 'classify.classification'): 'startup',

@@ -334,12 +334,15 @@ def audit_review_cmd(
 def audit_list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Audits (scope, independence, open findings, evidence packs) and reviews."""
     from meti_pi.inspect import inspection
+    from meti_pi.store.problems import failing_schema
 
     st = state(ctx)
     # the audits, the reviews and the 課等 alone are read (issue 18: not the register whole)
     with read_register_lazily(ctx, (), notices=False) as reg:
         audits = inspection.audits_overview(reg, st.today)
         reviews = inspection.reviews_overview(reg)
+        # listed, and marked: `audit report` refuses such a record (the JSON's keys are unchanged)
+        failing = failing_schema(reg, [*reg.of_kind("audits"), *reg.of_kind("reviews")])
     if json_out:
         print_json({"audits": audits, "reviews": reviews})
         return
@@ -357,7 +360,7 @@ def audit_list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
             "・外部" if a["external"] else ""
         )
         t.add_row(
-            a["id"],
+            _marked(a["id"], f"audits/{a['id']}.yaml" in failing),
             str(a["title"]) + (f"（総括報告 {a['reported_on']}）" if a["reported_on"] else ""),
             f"{kind} {a['started_on']}",
             f"{a['findings']}・{a['open']}・{a['overdue']}",
@@ -370,7 +373,7 @@ def audit_list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         r.add_column(col)
     for v in reviews:
         r.add_row(
-            v["id"],
+            _marked(v["id"], f"reviews/{v['id']}.yaml" in failing),
             str(v["date"]),
             "\n".join(v["findings"]),
             "済" if v["closes_findings"] else "—",
@@ -378,3 +381,16 @@ def audit_list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
             str(v["open_measures"]),
         )
     c.print(r)
+    if failing:
+        c.print(
+            f"{_FAILING_MARK}: 記録がスキーマに適合しない（{len(failing)}件）。"
+            "meti-pi validate が誤りの行を示す。修正するまで、この記録から報告書は作られない"
+        )
+
+
+_FAILING_MARK = "※要修正"
+
+
+def _marked(rid: str, failing: bool) -> str:
+    """An id in `audit list`, marked when its record fails its schema."""
+    return f"{rid} [yellow]{_FAILING_MARK}[/yellow]" if failing else rid

@@ -84,6 +84,16 @@ def schema_problems(reg: Register, records: Iterable[Record] | None = None) -> I
             yield from (Problem(rec.relpath, *p) for p in known)
 
 
+def failing_schema(reg: Register, records: Iterable[Record]) -> set[str]:
+    """The relpaths of `records` that fail their schema (a listing marks them): known from reading
+    them where the register is read lazily, else checked."""
+    records = list(records)
+    found = reg.problems_of({r.relpath for r in records})
+    if found is None:  # read whole
+        found = list(schema_problems(reg, records))
+    return {p.path for p in found if p.severity == "error"}
+
+
 # The example a schema problem's hint ends with when the field can be given to `new` (store.schema:
 # 「…, e.g. --set scope.year=2000」): a command that has no --set shows the problem without it.
 _SET_EXAMPLE = re.compile(r", e\.g\. --set \S+$")
