@@ -327,14 +327,14 @@ def test_a_facts_file_holding_nothing_is_named_with_what_to_write(
             result = run(runner, root, "2026-04-03", "incident", *args, "--from", str(facts), "--json")
             assert result.exit_code == 2, result.output
             error = json.loads(result.stdout)["errors"][0]
-            assert error["path"] == str(facts), error
-            assert error["message"].startswith(f"{facts}: holds no facts (it is empty, or only comments); write each")
+            assert (error["path"], error["line"]) == (str(facts), 1), error
+            assert error["message"].startswith(f"{facts}:1: holds no facts (it is empty, or only comments); write each")
             assert ("`known_on: YYYY-MM-DD` and `summary: TEXT`" in error["message"]) == (args[0] == "open")
     facts = tmp_path / "facts.yaml"
     facts.write_text("known_on: 2026-04-03\n", encoding="utf-8")
     result = run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts))
     assert result.exit_code == 2
-    assert f"{facts}: summary: required (an outline without personal data); write `summary: TEXT` in the file" in (
+    assert f"{facts}:1: summary: required (an outline without personal data); write `summary: TEXT` in the file" in (
         result.stderr
     )
     assert run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts), "--summary", "紛失").exit_code == 0

@@ -290,7 +290,7 @@ def test_a_fields_file_holding_nothing_says_so(tmp_path, runner):
             result = invoke(runner, root, *args, "--from", str(fields))
             assert result.exit_code == 2, result.output
             assert (
-                f"{fields}: holds no fields (it is empty, or only comments); write each field as a `key: value` line"
+                f"{fields}:1: holds no fields (it is empty, or only comments); write each field as a `key: value` line"
                 in (result.stderr)
             )
     assert git(root, "rev-parse", "HEAD") == before

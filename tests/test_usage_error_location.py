@@ -52,7 +52,7 @@ INPUTS: dict[str, tuple[str, str | bytes, list[str], int | None]] = {
     "xlsx-not-zip": ("d.xlsx", SECRET, ["classify", "{f}"], None),
     "profile-yaml-syntax": ("p.yaml", "principals: 10\n\tsensitive: true\n", ["classify", "--profile", "{f}"], 2),
     "profile-bad-value": ("p.yaml", "sensitive: true\nprincipals: many\n", ["classify", "--profile", "{f}"], 2),
-    "profile-not-mapping": ("p.yaml", "- " + SECRET + "\n", ["classify", "--profile", "{f}"], None),
+    "profile-not-mapping": ("p.yaml", "- " + SECRET + "\n", ["classify", "--profile", "{f}"], 1),
     "facts-duplicate-key": (
         "f.yaml",
         "known_on: 2026-11-20\nsummary: x\nsummary: " + SECRET + "\n",
@@ -136,3 +136,52 @@ def test_a_policy_value_of_the_wrong_type_is_located_in_policy_yaml(tmp_path: Pa
     line = 1 + text[: text.index("  promptly_days:")].count("\n")
     error = _error(root, "status")
     assert (error["path"], error["line"]) == ("policy.yaml", line), error
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The example register with one audit, for its findings file."""
+    root = make_register(tmp_path_factory.mktemp("audited"), example=True)
+    result = invoke(CliRunner(), root, "audit", "new", "--title", "定期監査", "--json")
+    assert result.exit_code == 0, result.output
+    return root, json.loads(result.stdout)["id"]
+
+
+# The readers of a YAML file given to a command, and how each is given one.
+READERS = {
+    "fields": ["new", "divisions", "--from", "{f}"],
+    "facts": ["incident", "open", "--from", "{f}", "--dry-run"],
+    "profile": ["classify", "--profile", "{f}"],
+    "findings": ["audit", "findings", "{aid}", "{f}"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("", 1), ("# 監査の指摘\n\n", 1), ("# 監査の指摘\n---\n" + SECRET + "\n", 3)],
+    ids=["empty", "comments-alone", "plain-text-after-a-comment"],
+)
+@pytest.mark.parametrize("reader", READERS)
+def test_a_fault_of_the_file_as_a_whole_is_named_at_the_line_its_document_starts(
+    audited: tuple[Path, str], tmp_path: Path, reader: str, text: str, line: int
+) -> None:
+    """The readers named a fault of the file as a whole (empty, comments alone, not the mapping or
+    list it should hold) two ways: `f.yaml:1:` (a fields file not a mapping, a findings file's YAML
+    fault) or `f.yaml:` alone (an empty fields or facts file, a profile or findings file not a
+    mapping or list). One rule now, as validate names an empty or non-mapping register file
+    (`divisions/x.yaml:1: error[empty]`): at the line the file's document starts, line 1 when it has
+    none; `path` and `line` in --json alike."""
+    root, aid = audited
+    path = _write(tmp_path / "given.yaml", text)
+    error = _error(root, *[{"{f}": str(path), "{aid}": aid}.get(a, a) for a in READERS[reader]])
+    assert (error["path"], error["line"]) == (str(path), line), error
+    assert str(error["message"]).startswith(f"{path}:{line}: "), error
+
+
+def test_a_fact_the_file_lacks_is_named_at_the_line_its_mapping_starts(reg: Path, tmp_path: Path) -> None:
+    """`incident open --from f.yaml` without `summary:` said `f.yaml: summary: required`, no line:
+    at the line the file's mapping starts, as validate names a required key a record lacks."""
+    path = _write(tmp_path / "f.yaml", "# 事故の事実\nknown_on: 2026-11-20\n")
+    error = _error(reg, "incident", "open", "--from", str(path), "--dry-run")
+    assert (error["path"], error["line"]) == (str(path), 2), error
+    assert str(error["message"]).startswith(f"{path}:2: summary: required"), error

@@ -13,7 +13,7 @@ from meti_pi.actions.transaction import Transaction, transaction
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer.fs import TMP
 from meti_pi.settings import DEFAULT, Settings
-from meti_pi.store import lazy, limits, yamlload
+from meti_pi.store import lazy, yamlload
 from meti_pi.store.beppyo import gou_otsu
 from meti_pi.store.ids import valid_id
 from meti_pi.store.kinds import KINDS
@@ -165,22 +165,14 @@ def write_schema_copy(tx: Transaction) -> list[str]:
 
 def read_fields_file(path: Path) -> dict[str, Any]:
     """Fields of a record given as a YAML file (exit 2 when unreadable)."""
-    try:
-        text = yamlload.decode(limits.read_option_file(path, "fields file"))
-        data = yamlload.load(text, given=True)
-    except OSError as exc:
-        raise UsageError.at(path, None, f"cannot read ({exc.strerror})") from None
-    except yamlload.YamlFault as fault:
-        raise UsageError.at(path, fault.line or 1, str(fault)) from None
+    text, data = yamlload.load_given_file(path, "fields file")
     if data is None:
-        raise UsageError.at(
-            path, None, "holds no fields (it is empty, or only comments); write each field as a `key: value` line"
+        raise yamlload.file_fault(
+            path, text, "holds no fields (it is empty, or only comments); write each field as a `key: value` line"
         )
     if not isinstance(data, dict):
-        raise UsageError.at(
-            path,
-            yamlload.document_line(text),
-            f"expected a YAML mapping, not {yamlload.shape(data)}: write each field as a `key: value` line",
+        raise yamlload.file_fault(
+            path, text, f"expected a YAML mapping, not {yamlload.shape(data)}: write each field as a `key: value` line"
         )
     return data
 

@@ -150,15 +150,8 @@ def audit_findings_cmd(
         audit = reg.data_of("audits", audit_id)
         if audit is None:
             raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
-        try:
-            from meti_pi.store import limits
-
-            doc = yamlload.load(yamlload.decode(limits.read_option_file(findings_file, "findings file")), given=True)
-        except OSError as exc:
-            raise UsageError.at(findings_file, None, f"cannot read ({exc.strerror})") from None
-        except yamlload.YamlFault as fault:
-            raise UsageError.at(findings_file, fault.line or 1, str(fault)) from None
-        with yamlload.located_errors(findings_file):
+        _, doc = yamlload.load_given_file(findings_file, "findings file")
+        with yamlload.located_errors(findings_file):  # no list of findings: where its document starts
             findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
     days = {
         option: option_date(option, value)

@@ -272,15 +272,10 @@ def _scan(path: Path, sheet: str | None, keys: list[str], last: bool = True) -> 
 
 def _read_profile(path: Path) -> Any:
     from meti_pi.classify.classification import profile_from_mapping
-    from meti_pi.store import limits
-    from meti_pi.store.yamlload import YamlFault, decode, load, located_errors
+    from meti_pi.store.yamlload import load_given_file, located_errors
 
-    raw = limits.read_option_file(path, "--profile")
-    try:
-        data = load(decode(raw), given=True)
-    except YamlFault as exc:
-        raise UsageError.at(path, exc.line, str(exc)) from None
-    with located_errors(path):
+    _, data = load_given_file(path, "--profile")
+    with located_errors(path):  # a profile that is no mapping: where its document starts
         return profile_from_mapping(data, str(path))
 
 

@@ -129,14 +129,18 @@ _REQUIRED_FACTS = {
 
 def _required_in_file(from_file: Path, facts: dict[str, Any]) -> None:
     """A fact `open` needs that neither the --from file nor an option gives, said of the file (the
-    core's refusal names only the option; one written empty is refused at its line before)."""
-    for key, (option, value, meaning) in _REQUIRED_FACTS.items():
-        if not facts.get(key):
-            raise UsageError.at(
-                from_file,
-                None,
-                f"{key}: required ({meaning}); write `{key}: {value}` in the file, or give {option} {value}",
-            )
+    core's refusal names only the option; one written empty is refused at its line before), at the
+    line the file's mapping starts (yamlload.located_errors)."""
+    from meti_pi.store.yamlload import located_errors
+
+    with located_errors(from_file):
+        for key, (option, value, meaning) in _REQUIRED_FACTS.items():
+            if not facts.get(key):
+                raise UsageError.at(
+                    from_file,
+                    None,
+                    f"{key}: required ({meaning}); write `{key}: {value}` in the file, or give {option} {value}",
+                )
 
 
 @contextmanager
@@ -192,20 +196,14 @@ def _check_file_facts(path: Path, facts: dict[str, Any]) -> None:
 
 
 def _read_facts_file(path: Path, command: str) -> dict[str, Any]:
-    from meti_pi.store import limits, yamlload
+    from meti_pi.store import yamlload
 
-    raw = limits.read_option_file(path, "--from facts file")
-    try:
-        data = yamlload.load(yamlload.decode(raw), given=True)
-    except yamlload.YamlFault as fault:
-        raise UsageError.at(path, fault.line, str(fault)) from None
+    text, data = yamlload.load_given_file(path, "--from facts file")
     if data is None:
-        raise UsageError.at(path, None, f"holds no facts (it is empty, or only comments); {_FACTS_HINT[command]}")
+        raise yamlload.file_fault(path, text, f"holds no facts (it is empty, or only comments); {_FACTS_HINT[command]}")
     if not isinstance(data, dict):
-        raise UsageError.at(
-            path,
-            yamlload.document_line(yamlload.decode(raw)),
-            f"a facts file is a YAML mapping, not {yamlload.shape(data)}; {_FACTS_HINT[command]}",
+        raise yamlload.file_fault(
+            path, text, f"a facts file is a YAML mapping, not {yamlload.shape(data)}; {_FACTS_HINT[command]}"
         )
     return data
 

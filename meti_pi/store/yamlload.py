@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from meti_pi.errors import UsageError
+from meti_pi.store import limits
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STANDARD_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))
@@ -214,6 +215,25 @@ def document_line(text: str) -> int:
     return node.start_mark.line + 1 if node is not None else 1
 
 
+def load_given_file(path: Path, what: str) -> tuple[str, Any]:
+    """The text and YAML document of a file given to a command (--from, --profile, a findings file):
+    exit 2 naming the file, at the line of its fault (line 1 where YAML names none), or without a
+    line when it cannot be read at all. `what`: the file in the message ("fields file")."""
+    raw = limits.read_option_file(path, what)
+    try:
+        text = decode(raw)
+        return text, load(text, given=True)
+    except YamlFault as fault:
+        raise UsageError.at(path, fault.line or 1, str(fault)) from None
+
+
+def file_fault(path: Any, text: str, message: str) -> UsageError:
+    """A fault of a given file as a whole (empty, only comments, not the mapping or list it should
+    hold) named at the line its document starts, line 1 of an empty one: as `validate` names an
+    empty or non-mapping register file (`divisions/x.yaml:1: error[empty]`), never `path:` alone."""
+    return UsageError.at(path, document_line(text), message)
+
+
 def shape(value: Any) -> str:
     """What a loaded YAML document is, in a message's words ("a list", "plain text")."""
     if isinstance(value, list):
@@ -369,7 +389,9 @@ def key_steps(key: str) -> tuple[str | int, ...]:
 def located_errors(path: Any) -> Iterator[None]:
     """A UsageError about an option file (`{path}: answers.8-4: ...`, as the parsers of --answers,
     --profile, --from and findings files name a faulty entry) gets that entry's line:
-    `{path}:5: answers.8-4: ...` (the file read again only then)."""
+    `{path}:5: answers.8-4: ...` (the file read again only then); one about the file as a whole
+    (`{path}: expected a list of findings`) or a key it lacks (`{path}: summary: required`) the line
+    its document starts (file_fault), as validate names a missing key at its mapping's line."""
     try:
         yield
     except UsageError as exc:
@@ -379,14 +401,14 @@ def located_errors(path: Any) -> Iterator[None]:
         # the parser's error about this file: --json gets the file, and the entry's line when found
         located = UsageError(message, path=path)
         keys, sep, rest = message.removeprefix(prefix).partition(": ")
-        if not sep or not re.fullmatch(r"(?:[\w@\-]+|\[\d+\])(?:\.[\w@\-]+|\[\d+\])*", keys):
-            raise located from None
+        entry = bool(sep) and re.fullmatch(r"(?:[\w@\-]+|\[\d+\])(?:\.[\w@\-]+|\[\d+\])*", keys) is not None
         try:
-            line = locate(decode(Path(path).read_bytes()), key_steps(keys))
+            text = decode(limits.read_regular(path))  # never a FIFO or /dev/zero (an unreadable file's fault)
+            line = locate(text, key_steps(keys)) if entry else None
         except (OSError, YamlFault, UnicodeError):
             raise located from None
-        if line is None:
-            raise located from None
+        if line is None:  # the file as a whole ("expected a list of findings"), or a key it lacks
+            raise file_fault(path, text, message.removeprefix(prefix)) from None
         raise UsageError.at(path, line, f"{keys}: {rest}") from None
 
 
