@@ -171,7 +171,8 @@ def test_a_record_that_fails_its_schema_writes_nothing(tmp_path, runner) -> None
         errors = json.loads(result.stdout)["errors"]
         assert (errors[0]["path"], errors[0]["line"], errors[0]["code"]) == ("divisions/jinji.yaml", 6, "schema")
         assert errors[-1]["message"] == (
-            "divisions/jinji.yaml does not match its schema; fix it before exporting the database"
+            "divisions/jinji.yaml does not match its schema: edit it at the lines shown and `meti-pi commit` it "
+            "before exporting the database"
         )
         assert "Traceback" not in result.stderr
         assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".reg.db")]
