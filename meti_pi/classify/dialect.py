@@ -9,6 +9,7 @@ Python's results by tests/test_columnar.py. meti_pi.classify.engine compiles the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from meti_pi.classify.shapes import _PLACE, _SHAPES, _SIGNATURES
 
@@ -77,5 +78,27 @@ ADDRESS_PLACES = tuple(_PLACE)
 SIGNATURE = {check: full_pattern(_signature_in_text(src.decode("ascii"))) for check, src in _SIGNATURES.items()}
 
 
-def search_pattern(pattern: re.Pattern[str]) -> str:
-    return ("(?i)" if pattern.flags & re.IGNORECASE else "") + rust_pattern(pattern.pattern)
+# Python's re.IGNORECASE finds ASCII 'i' and 'I' also as 'İ' (U+0130) and 'ı' (U+0131), the regex
+# crate's (?i) does not (Unicode simple case folding); every other ASCII letter is found alike.
+_DOTTED_I = r"[iI\x{130}\x{131}]"
+
+
+def words_pattern(words: Iterable[str]) -> str | None:
+    """The engine's search for any of `words` as Python finds them (vocabulary._alternation: the words
+    escaped, case-insensitive), or None when a word holds a character whose case-insensitive match
+    is not known to be the same in both: a letter with case beyond ASCII (a register's copy of
+    sensitive_terms.yaml may hold one: its scan takes the Python pass, classify.columnar)."""
+    out = []
+    for word in sorted(set(words), key=len, reverse=True):
+        parts = []
+        for ch in word:
+            if ch in "iI":
+                parts.append(_DOTTED_I)
+            elif ch.isascii():
+                parts.append(ch if ch.isalnum() else rf"\x{{{ord(ch):x}}}")
+            elif ch.lower() == ch == ch.upper() and ch.casefold() == ch:
+                parts.append(ch)  # no case (kana, kanji...): itself in both
+            else:
+                return None
+        out.append("".join(parts))
+    return "(?i)" + "|".join(out) if out else r"\z."  # no word: nothing is found (as Python's (?!x)x)

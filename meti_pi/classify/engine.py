@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from meti_pi.classify.columns import Column
-from meti_pi.classify.dialect import ADDRESS_PLACES, CELL, SIGNATURE, search_pattern
+from meti_pi.classify.dialect import ADDRESS_PLACES, CELL, SIGNATURE, words_pattern
 
 # the key cells' part of the engine, split into keys.py (module size), named here as before
 from meti_pi.classify.keys import KEY_DROP_CHARS as KEY_DROP_CHARS
@@ -36,7 +38,7 @@ from meti_pi.classify.keys import KeyHasher as KeyHasher
 from meti_pi.classify.keys import _folded as _folded
 from meti_pi.classify.rows import beyond_width
 from meti_pi.classify.values import my_number_form
-from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS
+from meti_pi.classify.vocabulary import CHECK_EVERY, FULL_CHECK_ROWS, SensitiveCategory
 
 PolarsError = pl.exceptions.PolarsError  # what a failed read raises (the caller falls back to the Python pass)
 
@@ -176,9 +178,7 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
         i, c = col.index, pl.col(f"c{col.index}")
         sensitive = [cand.sensitive for cand in col.candidates if cand.sensitive is not None]
         if sensitive:
-            plan.masks.append(
-                c.str.contains("|".join(f"(?:{search_pattern(cat.values)})" for cat in sensitive)).alias(f"w{i}")
-            )
+            plan.masks.append(words_found(c, sensitive).alias(f"w{i}"))
         plan.per_batch.append(_ne(i).sum().alias(f"ne{i}"))
         if any(s.sensitive is None and s.check in SIGNATURE for s in col.candidates):
             plan.shortcuts.append((c.str.len_bytes() != c.str.len_chars()).any().alias(f"na{i}"))  # non-ASCII
@@ -189,12 +189,7 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
             name = f"{i}_{k}"
             if cand.sensitive is not None:
                 # a category's word is one of all the words: the rows with none are left out first
-                hit = (
-                    c.filter(pl.col(f"w{i}"))
-                    .str.contains(search_pattern(cand.sensitive.values))
-                    .sum()
-                    .alias(f"s{name}")
-                )
+                hit = words_found(c.filter(pl.col(f"w{i}")), [cand.sensitive]).sum().alias(f"s{name}")
                 (plan.every if col.searched else plan.per_batch).append(hit)
             elif cand.check in CELL:
                 plan.per_batch.append((_ne(i) & cell_matches(cand.check, c)).sum().alias(f"m{name}"))
@@ -202,6 +197,23 @@ def plan_exprs(columns: Sequence[Column]) -> Plan:
                     plan.signed.append((f"m{name}", f"ne{i}"))
                     plan.shortcuts.append((~_ne(i) | c.str.contains(SIGNATURE[cand.check])).all().alias(f"g{name}"))
     return plan
+
+
+def words_found(cells: pl.Expr, categories: Sequence[SensitiveCategory]) -> pl.Expr:
+    """Whether each cell holds a 要配慮 word of `categories`, found as Python finds it: the engine's
+    search where dialect.words_pattern gives one; else Python's own search of the category, cell by
+    cell (a register's copy may hold a word with a letter whose case the engine folds otherwise: a
+    .csv/.jsonl then takes the Python pass, columnar.engine_finds; a .parquet, which has none, gets here)."""
+    pattern = words_pattern([w for cat in categories for w in cat.words])
+    if pattern is not None:
+        return cells.str.contains(pattern)
+    return pl.any_horizontal(
+        cells.map_elements(partial(_python_finds, cat.values), return_dtype=pl.Boolean) for cat in categories
+    )
+
+
+def _python_finds(pattern: re.Pattern[str], cell: str) -> bool:
+    return pattern.search(cell) is not None
 
 
 def cell_matches(check: str, cells: pl.Expr) -> pl.Expr:

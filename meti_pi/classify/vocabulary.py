@@ -51,6 +51,7 @@ class SensitiveCategory:
     label: str
     headers: tuple[str, ...]
     values: re.Pattern[str]
+    words: tuple[str, ...] = ()  # the words `values` finds (the columnar engine's own search: dialect.words_pattern)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,13 @@ def vocabulary() -> Vocabulary:
         for k in ids["kinds"]
     )
     sensitive = tuple(
-        SensitiveCategory(cid, c["label"], _keys(c.get("headers", ())), _alternation(c.get("values", ())))
+        SensitiveCategory(
+            cid,
+            c["label"],
+            _keys(c.get("headers", ())),
+            _alternation(c.get("values", ())),
+            tuple(str(w) for w in c.get("values", ())),
+        )
         for cid, c in terms["categories"].items()
     )
     every_term = [t for c in terms["categories"].values() for t in c.get("values", ())]
