@@ -26,3 +26,28 @@ def refresh_schema_copy(
     ) as tx:
         changed = write_schema_copy(tx)
     return changed, tx.commit_sha
+
+
+def write_vocabulary_copy(
+    root: Path, *, today: date, dry_run: bool = False, settings: Settings = DEFAULT
+) -> tuple[list[str], str | None]:
+    """Copy the package's identifiers.yaml and sensitive_terms.yaml into the register (beside
+    policy.yaml) as one commit, for the privacy office to correct there (classify.vocabcopy); a copy
+    the register holds already is kept as it is. (paths written, commit)."""
+    from meti_pi.classify.vocabcopy import FILES, packaged_text
+
+    missing = [name for name in FILES if not (root / name).exists()]
+    if not missing:
+        return [], None
+    with transaction(
+        root,
+        command="vocabulary",
+        summary=f"copy classify's vocabulary ({', '.join(missing)}) into the register, to correct it here",
+        today=today,
+        dry_run=dry_run,
+        subject_record=missing[0][: -len(".yaml")],
+        settings=settings,
+    ) as tx:
+        for name in missing:
+            tx.write_text(name, packaged_text(name))
+    return missing, tx.commit_sha

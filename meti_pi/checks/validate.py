@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from meti_pi.checks import incremental, validate_work
@@ -345,6 +346,18 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
         if keep_base:
             incremental.save_base(reg, today, checks, found, read)
     return problems
+
+
+def vocabulary_problems(root: Path) -> list[Problem]:
+    """The problems of the register's copy of classify's vocabulary (identifiers.yaml and
+    sensitive_terms.yaml beside policy.yaml: classify.vocabcopy). Read afresh at each validate, not
+    cached: the register's records, and every check and cached result of them, do not depend on it."""
+    from meti_pi.classify.vocabcopy import copy_faults
+
+    return [
+        Problem(rel, line, "vocabulary", f"{message} (classify reads this copy instead of the package's)")
+        for rel, line, message in copy_faults(Path(root))
+    ]
 
 
 def validate_work_tree(root: Any, today: date, settings: Any) -> tuple[list[Problem], int, list[Problem]] | None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from meti_pi.classify import datasets
 from meti_pi.classify.datafile import check_regular_file, dataset_format
 from meti_pi.classify.datasets import BATCH_ROWS, Table
+from meti_pi.classify.dialect import words_pattern
 from meti_pi.classify.principals import normalise_cells
 from meti_pi.classify.rawtext import MAX_LINE_BYTES
 from meti_pi.classify.scan import (
@@ -44,17 +45,25 @@ if TYPE_CHECKING:
 
 
 def scan(
-    path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None
+    path: Path,
+    *,
+    sheet: str | None = None,
+    keys: Sequence[str] = (),
+    progress: ProgressFn | None = None,
+    vocab: Vocabulary | None = None,
 ) -> ScanResult:
-    """Scan a dataset: type its columns, count cells of each kind, count distinct persons."""
+    """Scan a dataset: type its columns, count cells of each kind, count distinct persons. `vocab`:
+    the register's copy of the vocabulary (classify.vocabcopy), else the package's."""
+    vocab = vocab or vocabulary()
     fmt = dataset_format(path)
     if fmt not in ("csv", "tsv", "parquet", "jsonl") or (sheet is not None and fmt != "parquet"):
-        return scan_rows(path, sheet=sheet, keys=keys, progress=progress)
+        return scan_rows(path, sheet=sheet, keys=keys, progress=progress, vocab=vocab)
     if sheet is not None:
         raise UsageError.at(path, None, "--sheet applies to .xlsx files only")
+    if fmt != "parquet" and not engine_finds(vocab):
+        return scan_rows(path, sheet=sheet, keys=keys, progress=progress, vocab=vocab)
     from meti_pi.classify import engine
 
-    vocab = vocabulary()
     counters: dict[tuple[str, ...], Any] = {}
     try:
         if fmt == "parquet":
@@ -65,20 +74,27 @@ def scan(
             tables, encoding = _delimited(path, fmt, vocab, keys, counters, progress)
     except engine.Fallback:
         close_counters(counters)
-        return scan_rows(path, sheet=sheet, keys=keys, progress=progress)
+        return scan_rows(path, sheet=sheet, keys=keys, progress=progress, vocab=vocab)
     except BaseException:
         close_counters(counters)
         raise
     return finish(path, fmt, encoding, tables, counters, keys)
 
 
-def _head(path: Path, encodings: tuple[str, ...]) -> tuple[Any, list[list[str]], str]:
+def engine_finds(vocab: Vocabulary) -> bool:
+    """Whether the engine finds the vocabulary's 要配慮 words as Python does (dialect.words_pattern);
+    a register's copy may hold a word it does not: the Python pass then reads the file. (Each
+    identifier format is matched in Python, on the sample and the probes: never in the engine.)"""
+    return all(words_pattern(c.words) is not None for c in vocab.sensitive)
+
+
+def _head(path: Path, encodings: tuple[str, ...], vocab: Vocabulary) -> tuple[Any, list[list[str]], str]:
     """The table, its first SAMPLE_ROWS rows or more (whole batches) and the encoding, through the
     Python reader (its checks; datasets.open_dataset looked up when called: tests replace it);
     Fallback unless the encoding is one of `encodings`."""
     from meti_pi.classify import engine
 
-    with datasets.open_dataset(path) as dataset:
+    with datasets.open_dataset(path, vocab=vocab) as dataset:
         encoding = dataset.encoding or ""
         if encoding not in encodings:
             raise engine.Fallback(encoding)
@@ -100,7 +116,7 @@ def _delimited(
     from meti_pi.classify import engine
 
     # the file checks, the encoding, and the head through the Python reader
-    table, head, encoding = _head(path, ("utf-8", "utf-8-sig"))
+    table, head, encoding = _head(path, ("utf-8", "utf-8-sig"), vocab)
     typed = cache(lambda: prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes()))
     expected = [list(table.first_row), *head]
     try:
@@ -124,7 +140,7 @@ def _jsonl(
     through the engine where it reads the lines as json.loads does (meti_pi.classify.ndjson)."""
     from meti_pi.classify import engine, ndjson
 
-    table, head, encoding = _head(path, ("utf-8", "utf-8-sig"))
+    table, head, encoding = _head(path, ("utf-8", "utf-8-sig"), vocab)
     if not table.first_row:
         raise engine.Fallback("no keys")
     p = prepare(table, head, vocab, keys, counters, lambda width: engine.DistinctHashes())

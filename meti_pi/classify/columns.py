@@ -46,6 +46,7 @@ class Candidate:
     passed: int = 0  # ... that passed the exact detector
     grouped: int = 0  # ... written with separators (4-4-4 etc.) or in value-only form
     matched: int = 0  # checked cells of the shape (or with a 要配慮 word)
+    vocab: Vocabulary | None = field(default=None, repr=False, compare=False)  # its surnames (None: the package's)
 
     def exact(self, value: str) -> bool:
         if self.sensitive is not None:
@@ -60,7 +61,7 @@ class Candidate:
         if self.check == "card_number":
             return card_grouped(value)
         if self.check == "person_name":
-            return starts_with_surname(value)
+            return starts_with_surname(value, self.vocab)
         if self.check == "pattern":  # only `context: value` formats get here: distinctive as they are
             return True
         test = VALUE_ONLY.get(self.check)
@@ -97,14 +98,14 @@ def type_column(index: int, name: str, header: bool, sample: Sequence[str], voca
     values = [v for v in sample if v and v.strip()]
     named = header_kind(name, vocab) if header else None
     if named is not None:
-        column.candidates.append(_candidate(named, header_hit=True))
+        column.candidates.append(_candidate(named, True, vocab))
     for spec in _value_kinds(vocab):
         if named is not None and spec.id == named.id:
             continue
-        trial = _candidate(spec, header_hit=False)
+        trial = _candidate(spec, False, vocab)
         trial.observe(values[:100])
         if trial.passed and trial.passed >= 0.3 * trial.sampled:
-            column.candidates.append(_candidate(spec, header_hit=False))
+            column.candidates.append(_candidate(spec, False, vocab))
     # a header naming the category (病歴), or a 要配慮 word in a column name (糖尿病の有無: 有/無 below)
     categories = (*header_sensitive(name, vocab), *sensitive_categories_in(fold(name), vocab)) if header else ()
     for category in vocab.sensitive:
@@ -128,8 +129,8 @@ def _value_kinds(vocab: Vocabulary) -> list[KindSpec]:
     return [s for s in vocab.kinds if s.context != "header"]
 
 
-def _candidate(spec: KindSpec, header_hit: bool) -> Candidate:
-    return Candidate(spec.id, spec.label, spec.category, spec.check, header_hit, spec.context, spec=spec)
+def _candidate(spec: KindSpec, header_hit: bool, vocab: Vocabulary) -> Candidate:
+    return Candidate(spec.id, spec.label, spec.category, spec.check, header_hit, spec.context, spec=spec, vocab=vocab)
 
 
 def _sensitive(category: SensitiveCategory, header_hit: bool) -> Candidate:

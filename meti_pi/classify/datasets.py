@@ -81,8 +81,10 @@ class Dataset:
         self.close()
 
 
-def open_dataset(path: Path, sheet: str | None = None) -> Dataset:
-    """Open `path` for streaming; `sheet` picks one .xlsx sheet (default: every sheet)."""
+def open_dataset(path: Path, sheet: str | None = None, *, vocab: Any = None) -> Dataset:
+    """Open `path` for streaming; `sheet` picks one .xlsx sheet (default: every sheet). `vocab`: the
+    scanner's Vocabulary (a register's copy: classify.vocabcopy), for the header rule that passes
+    over a title above the table and for the screening of sheet names; None: the package's."""
     fmt = dataset_format(path)
     check_regular_file(path)
     if fmt == "parquet":
@@ -92,16 +94,16 @@ def open_dataset(path: Path, sheet: str | None = None) -> Dataset:
     if sheet is not None and fmt != "xlsx":
         raise UsageError.at(path, None, "--sheet applies to .xlsx files only")
     if fmt in ("csv", "tsv"):
-        return _open_delimited(path, fmt)
+        return _open_delimited(path, fmt, vocab)
     if fmt == "jsonl":
         return _open_jsonl(path)
-    return _open_xlsx(path, sheet)
+    return _open_xlsx(path, sheet, vocab)
 
 
 # ---------------------------------------------------------------- csv / tsv
 
 
-def _open_delimited(path: Path, fmt: str) -> Dataset:
+def _open_delimited(path: Path, fmt: str, vocab: Any = None) -> Dataset:
     head = _head(path)
     encoding = sniff_encoding(head, path)
     binary = io.BufferedReader(_GuardedRaw(path, encoding, end_record=True), buffer_size=1 << 16)
@@ -116,7 +118,7 @@ def _open_delimited(path: Path, fmt: str) -> Dataset:
     # silently. A later row with a value beyond the width is refused (rows.check_width), never cut.
     below = _csv_rows(reader, BATCH_ROWS, path, encoding)
     width = max([len(first_row), *map(len, below)])
-    first_row, below, skipped = skip_title_rows(first_row, below, width, _heads_table)
+    first_row, below, skipped = skip_title_rows(first_row, below, width, partial(_heads_table, vocab=vocab))
     below += _csv_rows(reader, skipped, path, encoding, width) if skipped else []  # the first batch whole again
     first_row += [""] * (width - len(first_row))
     table = Table(
@@ -239,7 +241,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls are OLE files
 
 
-def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
+def _open_xlsx(path: Path, sheet: str | None, vocab: Any = None) -> Dataset:
     with path.open("rb") as raw:
         magic = raw.read(8)
     if magic.startswith(_OLE_MAGIC):
@@ -260,7 +262,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
         # vocabulary are the scanner's, not the reader's
         from meti_pi.classify.header_row import safe_sheet_name, sheet_stand_in, told_apart
 
-        safe = [safe_sheet_name(n, i) for i, n in enumerate(names)]
+        safe = [safe_sheet_name(n, i, vocab) for i, n in enumerate(names)]
         stand_ins = [sheet_stand_in(n, i, s) for i, (n, s) in enumerate(zip(names, safe, strict=True))]
         shown = told_apart(list(zip(safe, stand_ins, strict=True)))
         listed = ", ".join(
@@ -274,7 +276,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Dataset:
         raise UsageError.at(path, None, f"no sheet named as given; sheets: {listed}{how}")
     chosen = [sheet] if sheet is not None else names
     closer = partial(_KEPT.append, book) if _KEEPING else book.close
-    return Dataset(path, "xlsx", None, _xlsx_tables(book, chosen, path), [closer])
+    return Dataset(path, "xlsx", None, _xlsx_tables(book, chosen, path, vocab), [closer])
 
 
 # The CLI's scan (for_the_cli): the guard's checks started early, by path, until _guarded_workbook
@@ -372,7 +374,7 @@ def _calamine_problem(exc: BaseException) -> str:
     return name
 
 
-def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
+def _xlsx_tables(book: Any, names: list[str], path: Path, vocab: Any = None) -> Iterator[Table]:
     places = {name: i for i, name in enumerate(book.sheet_names)}
     found = False
     for name in names:
@@ -393,7 +395,9 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
         below = list(islice(rows, BATCH_ROWS))
         if titled(first, below):  # a title above the table? the next rows tell (skip_title_rows)
             texts = [[cell_text(v) for v in r] for r in below]
-            first_row, _, skipped = skip_title_rows(first_row, texts, len(first_row), _heads_table)
+            first_row, _, skipped = skip_title_rows(
+                first_row, texts, len(first_row), partial(_heads_table, vocab=vocab)
+            )
             counter.done = skipped
         rows = chain(below[skipped:], rows)  # the rows after the table's first one, as calamine gave them
         yield Table(
@@ -412,10 +416,10 @@ def _xlsx_tables(book: Any, names: list[str], path: Path) -> Iterator[Table]:
         )
 
 
-def _heads_table(row: Row, rows: list[Row]) -> bool:
+def _heads_table(row: Row, rows: list[Row], vocab: Any = None) -> bool:
     from meti_pi.classify.header_row import heads_table  # the scanner's rule (imported by then)
 
-    return heads_table(row, rows)
+    return heads_table(row, rows, vocab)
 
 
 @dataclass

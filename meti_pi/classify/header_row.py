@@ -165,9 +165,9 @@ def is_header_row(row: Sequence[str], vocab: Vocabulary | None = None, below: Se
     return header_cells(row, vocab, below) is not None
 
 
-def heads_table(row: Sequence[str], rows: Sequence[Sequence[str]]) -> bool:
+def heads_table(row: Sequence[str], rows: Sequence[Sequence[str]], vocab: Vocabulary | None = None) -> bool:
     """Whether `row` is a header over `rows` (as the scan judges its first row: over SAMPLE_ROWS)."""
-    return is_header_row(row, None, rows[:SAMPLE_ROWS])
+    return is_header_row(row, vocab, rows[:SAMPLE_ROWS])
 
 
 def _column_names(first_row: Sequence[str], verdicts: Sequence[str] | None) -> list[str]:
@@ -218,12 +218,12 @@ def _printable(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
-def safe_sheet_name(raw: str, index: int) -> str:
+def safe_sheet_name(raw: str, index: int, vocab: Vocabulary | None = None) -> str:
     """The name printed and recorded for an .xlsx sheet: its own, or シートN when it could be personal
     data (a 個人番号, phone, e-mail or address; a person's name, a date: a workbook with a sheet per
     person put 山田太郎!日付 into --record's commit, a review found)."""
     name = _printable(raw.strip())
-    if not name or _screened(name) or looks_like_value(name, vocabulary()):
+    if not name or _screened(name) or looks_like_value(name, vocab or vocabulary()):
         return f"シート{index + 1}"
     return name
 

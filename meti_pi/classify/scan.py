@@ -127,17 +127,23 @@ ProgressFn = Callable[[int, int], None]
 
 
 def scan(
-    path: Path, *, sheet: str | None = None, keys: Sequence[str] = (), progress: ProgressFn | None = None
+    path: Path,
+    *,
+    sheet: str | None = None,
+    keys: Sequence[str] = (),
+    progress: ProgressFn | None = None,
+    vocab: Vocabulary | None = None,
 ) -> ScanResult:
     """Scan a dataset row by row in Python: type its columns, count cells of each kind, count distinct persons.
 
+    `vocab`: the register's copy of the vocabulary (classify.vocabcopy), else the package's.
     (meti_pi.classify.columnar.scan counts .csv/.tsv/.parquet with the columnar engine instead.)
     """
-    vocab = vocabulary()
+    vocab = vocab or vocabulary()
     counters: dict[tuple[str, ...], Any] = {}
     tables: list[TableScan] = []
     try:
-        with datasets.open_dataset(path, sheet) as dataset:  # looked up when called (tests replace it)
+        with datasets.open_dataset(path, sheet, vocab=vocab) as dataset:  # looked up when called (tests replace it)
             with paused_gc():  # rows are short-lived lists; the cyclic GC only costs time here (measured 2.5x)
                 for table in dataset.tables:
                     tables.append(_scan_table(table, vocab, keys, counters, progress))
@@ -185,6 +191,7 @@ class Prepared:
     key_columns: list[int]
     counter: Any
     head: list[list[str]]  # the data rows sampled (the first row too when it is data)
+    vocab: Vocabulary | None = None  # the vocabulary the table was typed with (None: the package's)
 
 
 def prepare(
@@ -227,13 +234,13 @@ def prepare(
     if key_columns:
         signature = tuple(provisional_kind(columns[i]) or columns[i].name for i in key_columns)
         counter = counters.setdefault(signature, new_counter(len(key_columns)))
-    return Prepared(names, header, columns, key_columns, counter, head)
+    return Prepared(names, header, columns, key_columns, counter, head, vocab)
 
 
 def table_scan(table: Any, p: Prepared, rows: int) -> TableScan:
     """The table's findings under its columns' own names (_result qualifies them as SHEET!COLUMN)."""
     index = getattr(table, "index", 0)
-    name = safe_sheet_name(table.name, index) if table.sheet else ""
+    name = safe_sheet_name(table.name, index, p.vocab) if table.sheet else ""
     stand_in = sheet_stand_in(table.name, index, name)
     detections = tuple(d for c in p.columns for d in column_detections(c, c.name))
     keys = tuple(p.columns[i].name for i in p.key_columns)

@@ -87,9 +87,13 @@ def _keys(words: Iterable[Any]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    """The detectors' vocabulary, read once from meti_pi/data."""
-    ids = _load_yaml("identifiers.yaml")
-    terms = _load_yaml("sensitive_terms.yaml")
+    """The package's vocabulary, read once from meti_pi/data (a register's copy: classify.vocabcopy)."""
+    return build(_load_yaml("identifiers.yaml"), _load_yaml("sensitive_terms.yaml"))
+
+
+def build(ids: Any, terms: Any) -> Vocabulary:
+    """The vocabulary of identifiers.yaml and sensitive_terms.yaml as read (the package's, or a
+    register's copy once checked: classify.vocabcopy)."""
     kinds = tuple(
         KindSpec(
             id=k["id"],

@@ -46,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("meti_pi.cli.audit", "Art. 42 audits and Art. 43 reviews; evidence packs."),
     "status": ("meti_pi.cli.status", "Everything due or overdue across the register."),
     "schemas": ("meti_pi.cli.schemas_cmd", "The JSON Schemas; write the register's .schemas/ copy editors use."),
+    "vocabulary": (
+        "meti_pi.cli.schemas_cmd",
+        "classify's identifier formats and 要配慮 words: the package's, or the register's copy (--write).",
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from meti_pi.gcpause import paused_gc, promote
 if TYPE_CHECKING:
     from meti_pi.classify.classification import Judgements, Outcome
     from meti_pi.classify.detect import ScanResult
+    from meti_pi.classify.vocabulary import Vocabulary
 
 app = typer.Typer(add_completion=False)
 
@@ -170,7 +171,7 @@ def classify_cmd(
         class_rationale=class_rationale.strip() if class_rationale else None,
     )
     as_read = _identity(dataset) if dataset is not None else None
-    scanned = _scan(dataset, sheet, key or [], record is None) if dataset is not None else None
+    scanned = _scan(dataset, sheet, key or [], record is None, _vocabulary(ctx)) if dataset is not None else None
     if scanned is not None and scanned.western_line is not None:
         sys.stderr.write(_western_warning(scanned.path, scanned.western_line))
     stated = _read_profile(profile) if profile is not None else None
@@ -241,8 +242,11 @@ def _warm_engine(path: Path) -> None:
     threading.Thread(target=load, name="meti-pi-import-polars", daemon=True).start()
 
 
-def _scan(path: Path, sheet: str | None, keys: list[str], last: bool = True) -> ScanResult:
-    """The scan of `path`; `last`: nothing big follows (no --record: no register to load).
+def _scan(
+    path: Path, sheet: str | None, keys: list[str], last: bool = True, vocab: Vocabulary | None = None
+) -> ScanResult:
+    """The scan of `path`; `last`: nothing big follows (no --record: no register to load); `vocab`: the
+    register's copy of the vocabulary (None: the package's).
 
     The cyclic collector is paused for it: the scanner's and polars' imports (in a thread), the
     vocabulary and the head's typing build objects that live on, and the pass frees what it builds
@@ -265,7 +269,9 @@ def _scan(path: Path, sheet: str | None, keys: list[str], last: bool = True) -> 
             # imported: a plain run does not pay for it).
             long = path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES
             with Busy(f"scanning {safe_text(path.name)}", force=on_terminal() and long) as busy:
-                result = scan(path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None)
+                result = scan(
+                    path, sheet=sheet, keys=tuple(keys), progress=busy.update if busy.active else None, vocab=vocab
+                )
         promote()
     return result
 
@@ -279,20 +285,36 @@ def _read_profile(path: Path) -> Any:
         return profile_from_mapping(data, str(path))
 
 
-def _policy(ctx: typer.Context) -> dict[str, Any]:
-    """The register's policy when there is a register, else the defaults (a --register given must be one)."""
-    from meti_pi.store import policy as policy_mod
+def _register(ctx: typer.Context) -> Path | None:
+    """The register classify works for (--register, else the one around the working directory), None
+    outside any (a --register given must be one)."""
     from meti_pi.store.locate import find_register
 
     # found without meti_pi.store.register (~40 ms of imports a plain scan does not need)
     given = state(ctx).register_opt
     try:
-        root = find_register(given, Path.cwd())
+        return find_register(given, Path.cwd())
     except MetiPiError:
         if given is not None:
             raise  # a --register that holds no register is a mistake, not "no register here"
-        return policy_mod.merged(None)
-    return policy_mod.load_policy(root)
+        return None
+
+
+def _policy(ctx: typer.Context) -> dict[str, Any]:
+    """The register's policy when there is a register, else the defaults."""
+    from meti_pi.store import policy as policy_mod
+
+    root = _register(ctx)
+    return policy_mod.merged(None) if root is None else policy_mod.load_policy(root)
+
+
+def _vocabulary(ctx: typer.Context) -> Vocabulary | None:
+    """The register's copy of the detectors' vocabulary (identifiers.yaml, sensitive_terms.yaml beside
+    its policy.yaml; a bad one is refused at file:line), else None: the package's."""
+    from meti_pi.classify.vocabcopy import copies, register_vocabulary
+
+    root = _register(ctx)
+    return register_vocabulary(root) if root is not None and copies(root) else None
 
 
 # ---------------------------------------------------------------- --record

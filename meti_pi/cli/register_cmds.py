@@ -126,8 +126,11 @@ def validate_cmd(
         problems, count, read_faults = done
         warn_not_regular(read_faults)
         reg = None
+    from meti_pi.checks.validate import vocabulary_problems
     from meti_pi.store.problems import as_found_on_disk
 
+    # the register's copy of classify's vocabulary: checked afresh (no cached result depends on it)
+    problems = [*vocabulary_problems(st.register_root), *problems]
     problems = as_found_on_disk(problems)  # records on disk: the line to write, not new's --set
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]

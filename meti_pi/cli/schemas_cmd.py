@@ -1,4 +1,5 @@
-"""`meti-pi schemas`: the JSON Schemas of this meti-pi, and the register's `.schemas/` copy."""
+"""`meti-pi schemas`: the JSON Schemas of this meti-pi, and the register's `.schemas/` copy; `meti-pi
+vocabulary`: classify's vocabulary, the package's or the register's copy."""
 
 from __future__ import annotations
 
@@ -69,3 +70,65 @@ def schemas_cmd(
         )
     else:
         typer.echo(f"{REGISTER_SCHEMAS}/ is up to date")
+
+
+@app.command("vocabulary")
+def vocabulary_cmd(
+    ctx: typer.Context,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write", help="Copy the package's files into the register (those it does not hold yet), as one commit."
+        ),
+    ] = False,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Which vocabulary classify uses: identifier formats and header words (identifiers.yaml), 要配慮 words (sensitive_terms.yaml).
+
+    The package's files hold facts FROM MEMORY (legal brief): a register may hold its own copy of
+    either, beside policy.yaml, under git. `--write` makes the copy; edit it, `meti-pi validate`,
+    then commit it with git (`git add identifiers.yaml && git commit`). classify then reads the
+    register's copy for that register; kinds and categories stay a fixed set.
+    """
+    from meti_pi.actions.schemas import write_vocabulary_copy
+    from meti_pi.classify.vocabcopy import FILES
+    from meti_pi.classify.vocabulary import DATA
+
+    st = state(ctx)
+    try:
+        root = st.register_root
+    except MetiPiError:
+        if write:
+            raise
+        root = None
+    written: list[str] = []
+    sha = None
+    if write and root is not None:
+        written, sha = write_vocabulary_copy(root, today=st.today, dry_run=dry_run, settings=st.settings)
+    in_use = {
+        name: str(root / name) if root is not None and (root / name).is_file() else str(DATA / name) for name in FILES
+    }
+    if json_out:
+        print_json(
+            {
+                "package": str(DATA),
+                "register": str(root) if root else None,
+                "in_use": in_use,
+                "written": written,
+                "commit": sha,
+                "dry_run": dry_run,
+            }
+        )
+        return
+    if written:
+        typer.echo(
+            f"{'would copy' if dry_run else 'copied'} {', '.join(written)} into {root}"
+            + (f" (commit {sha[:10]})" if sha else "")
+        )
+    elif write:
+        typer.echo(f"{root} holds its own {' and '.join(FILES)} already: nothing copied")
+    for name, path in in_use.items():
+        typer.echo(f"{name}: classify reads {path}")
+    if root is None:
+        typer.echo("no register found: the package's files (give --register DIR)")

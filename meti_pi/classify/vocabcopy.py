@@ -1,0 +1,233 @@
+"""A register's own copy of the detectors' vocabulary: identifiers.yaml and sensitive_terms.yaml at
+the register's root, beside policy.yaml, under git (legal brief §0: facts FROM MEMORY are data a
+user corrects). classify reads a register's copy instead of the package's file, for that register
+only (the Vocabulary is a parameter of the scan, never a global); validate reports a bad copy.
+
+A copy may change header words (headers, exact, not), formats (pattern), labels, the free-text
+headers, the surnames and the 要配慮 words (headers, values). The kind ids and 要配慮 categories are
+a fixed set, and each kind's category, check and context are the package's: the code names them
+(name, my_number, phone...), and the schemas' enums list them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from meti_pi.classify.text import header_key
+from meti_pi.classify.vocabulary import DATA, Vocabulary, build, vocabulary
+from meti_pi.errors import UsageError
+from meti_pi.store import limits, yamlload
+
+IDENTIFIERS = "identifiers.yaml"
+SENSITIVE_TERMS = "sensitive_terms.yaml"
+FILES = (IDENTIFIERS, SENSITIVE_TERMS)
+
+_KIND_KEYS = frozenset({"id", "label", "category", "law", "check", "context", "headers", "exact", "not", "pattern"})
+_FIXED = ("category", "check", "context")  # a kind's fields the code relies on: the package's
+_IDS_KEYS = frozenset({"schema_version", "as_of", "source", "kinds", "free_text_headers", "surnames"})
+_TERMS_KEYS = frozenset({"schema_version", "as_of", "source", "categories"})
+_CATEGORY_KEYS = frozenset({"label", "headers", "values"})
+
+Fault = tuple[str, int | None, str]  # (file, line, what to correct)
+
+
+def copies(root: Path) -> list[Path]:
+    """The register's copies of the vocabulary files (none, one or both)."""
+    return [root / name for name in FILES if (root / name).is_file()]
+
+
+def register_vocabulary(root: Path | None) -> Vocabulary:
+    """The vocabulary classify uses for the register at `root`: the package's, with each file the
+    register holds a copy of read from that copy. A bad copy is a usage error at file:line (exit 2)."""
+    if root is None or not copies(root):
+        return vocabulary()
+    loaded, faults = _read(root)
+    if faults:
+        path, line, message = faults[0]
+        more = f" (and {len(faults) - 1} more problem(s): `meti-pi validate` lists them)" if len(faults) > 1 else ""
+        raise UsageError.at(path, line, f"{message}{more}; classify reads this register's copy of the vocabulary")
+    ids, terms = loaded
+    return build(ids, terms)
+
+
+def copy_faults(root: Path) -> list[Fault]:
+    """Every problem of the register's copies (empty: none, or every copy usable), files relative to `root`."""
+    if not copies(root):
+        return []
+    _loaded, faults = _read(root)
+    return [(str(Path(path).relative_to(root)), line, message) for path, line, message in faults]
+
+
+def packaged_text(name: str) -> str:
+    """The package's file `name` (what `meti-pi vocabulary --write` copies)."""
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+def _read(root: Path) -> tuple[tuple[Any, Any], list[Fault]]:
+    """(identifiers, terms) as read (the package's where the register has no copy), and the faults."""
+    faults: list[Fault] = []
+    data: dict[str, Any] = {}
+    for name in FILES:
+        path = root / name
+        if not path.is_file():
+            data[name] = yamlload.load(packaged_text(name))
+            continue
+        try:
+            text = yamlload.decode(limits.read_regular(path))
+            loaded = yamlload.load(text)
+        except yamlload.YamlFault as fault:
+            faults.append((str(path), fault.line, str(fault)))
+            continue
+        except OSError as exc:
+            faults.append((str(path), None, f"cannot read ({exc.strerror})"))
+            continue
+        package = yamlload.load(packaged_text(name))
+        check = _identifier_faults if name == IDENTIFIERS else _term_faults
+        faults += [(str(path), yamlload.locate(text, where) or 1, message) for where, message in check(loaded, package)]
+        data[name] = loaded
+    return (data[IDENTIFIERS], data[SENSITIVE_TERMS]), faults
+
+
+Located = tuple[tuple[object, ...], str]  # (key path in the file, message)
+
+
+def _identifier_faults(data: Any, package: Any) -> Iterator[Located]:
+    if not isinstance(data, dict):
+        yield (), f"expected a mapping (as the package's {IDENTIFIERS}), not {yamlload.shape(data)}"
+        return
+    yield from _unknown_keys(data, _IDS_KEYS, ())
+    if not isinstance(data.get("as_of"), str | int) or not str(data.get("as_of")).strip():
+        yield ("as_of",), "as_of: give the date the list was last checked (e.g. as_of: '2026-12-01')"
+    for key in ("free_text_headers", "surnames"):
+        yield from _words(data.get(key, []), (key,), header=key != "surnames")
+    kinds = data.get("kinds")
+    if not isinstance(kinds, list):
+        yield ("kinds",), "kinds: expected the list of kinds (as the package's file)"
+        return
+    fixed = {k["id"]: k for k in package["kinds"]}
+    seen: set[str] = set()
+    for i, kind in enumerate(kinds):
+        here: tuple[object, ...] = ("kinds", i)
+        if not isinstance(kind, dict) or not isinstance(kind.get("id"), str):
+            yield here, "each kind is a mapping with its `id:` (as in the package's file)"
+            continue
+        kid = kind["id"]
+        if kid not in fixed:
+            yield (
+                (*here, "id"),
+                f"unknown kind {kid!r}: the kinds are fixed (known: {', '.join(fixed)}); correct its id",
+            )
+            continue
+        if kid in seen:
+            yield (*here, "id"), f"kind {kid!r} is listed twice; keep one entry"
+        seen.add(kid)
+        yield from _kind_faults(kind, fixed[kid], here)
+    for kid in fixed:
+        if kid not in seen:
+            yield (
+                ("kinds",),
+                f"kind {kid!r} is missing: the code relies on every kind; copy its entry back from {DATA / IDENTIFIERS}",
+            )
+
+
+def _kind_faults(kind: dict[str, Any], package: dict[str, Any], here: tuple[object, ...]) -> Iterator[Located]:
+    kid = kind["id"]
+    yield from _unknown_keys(kind, _KIND_KEYS, here)
+    if not isinstance(kind.get("label"), str) or not kind["label"].strip():
+        yield (*here, "label"), f"kind {kid!r}: label: give the kind's name (e.g. {package['label']})"
+    for key in _FIXED:
+        default = "pattern" if key == "check" else None  # vocabulary.build's default
+        if kind.get(key, default) != package.get(key, default):
+            shown = package.get(key, default)
+            yield (*here, key), f"kind {kid!r}: {key}: is fixed ({shown}, as the package's): the code relies on it"
+    for key in ("headers", "exact", "not"):
+        yield from _words(kind.get(key, []), (*here, key), header=True)
+    if kind.get("law") is not None and not isinstance(kind.get("law"), str):
+        yield (*here, "law"), f"kind {kid!r}: law: write it as text"
+    pattern = kind.get("pattern")
+    if ("pattern" in package) != (pattern is not None):
+        yield (
+            (*here, "pattern"),
+            f"kind {kid!r}: pattern: give the format as a regular expression"
+            if "pattern" in package
+            else f"kind {kid!r}: pattern: this kind's values are checked by code ({package.get('check')}), not a pattern; remove it",
+        )
+    elif pattern is not None:
+        yield from _pattern_faults(pattern, kid, (*here, "pattern"))
+
+
+def _pattern_faults(pattern: Any, kid: str, where: tuple[object, ...]) -> Iterator[Located]:
+    if not isinstance(pattern, str) or not pattern:
+        yield (
+            where,
+            f"kind {kid!r}: pattern: write the format as a quoted regular expression (e.g. '\\d{{4}}-?\\d{{6}}')",
+        )
+        return
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        yield where, f"kind {kid!r}: pattern: not a valid regular expression ({exc}); correct it"
+        return
+    if compiled.fullmatch(""):
+        yield (
+            where,
+            f"kind {kid!r}: pattern: matches an empty value, so any value would pass; require at least one character",
+        )
+
+
+def _term_faults(data: Any, package: Any) -> Iterator[Located]:
+    if not isinstance(data, dict):
+        yield (), f"expected a mapping (as the package's {SENSITIVE_TERMS}), not {yamlload.shape(data)}"
+        return
+    yield from _unknown_keys(data, _TERMS_KEYS, ())
+    categories = data.get("categories")
+    if not isinstance(categories, dict):
+        yield ("categories",), "categories: expected the mapping of 要配慮 categories (as the package's file)"
+        return
+    fixed = package["categories"]
+    for cid, category in categories.items():
+        here: tuple[object, ...] = ("categories", cid)
+        if cid not in fixed:
+            yield (
+                here,
+                f"unknown category {cid!r}: the categories are fixed (known: {', '.join(fixed)}); correct its name",
+            )
+            continue
+        if not isinstance(category, dict):
+            yield here, f"category {cid!r}: expected a mapping with label, headers and values"
+            continue
+        yield from _unknown_keys(category, _CATEGORY_KEYS, here)
+        if not isinstance(category.get("label"), str) or not category["label"].strip():
+            yield (*here, "label"), f"category {cid!r}: label: give the category's name (e.g. {fixed[cid]['label']})"
+        yield from _words(category.get("headers", []), (*here, "headers"), header=True)
+        yield from _words(category.get("values", []), (*here, "values"), header=False)
+    for cid in fixed:
+        if cid not in categories:
+            yield (
+                ("categories",),
+                f"category {cid!r} is missing: the code relies on every category; copy it back from {DATA / SENSITIVE_TERMS}",
+            )
+
+
+def _unknown_keys(data: dict[Any, Any], known: frozenset[str], here: tuple[object, ...]) -> Iterator[Located]:
+    for key in data:
+        if key not in known:
+            yield (*here, key), f"unknown key {key!r} (known: {', '.join(sorted(known))}); correct or remove it"
+
+
+def _words(words: Any, where: tuple[object, ...], *, header: bool) -> Iterator[Located]:
+    """A list of words; each non-empty (a header word also after normalisation: an empty one would
+    be found in every column name, an empty value word in every cell)."""
+    name = where[-1]
+    if not isinstance(words, list):
+        yield where, f"{name}: expected a list of words ([word, word, ...])"
+        return
+    for i, word in enumerate(words):
+        if not isinstance(word, str | int) or not (header_key(str(word)) if header else str(word).strip()):
+            yield (
+                (*where, i),
+                f"{name}: item {i + 1} ({word!r}) is no word: it would match every {'column name' if header else 'cell'}; remove it",
+            )
