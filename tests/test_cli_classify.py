@@ -763,3 +763,58 @@ def test_an_empty_jsonl_is_not_recorded_as_a_file_of_no_one(tmp_path: Path, runn
     assert f"{data}: empty file; there is nothing to classify" in result.stderr
     assert git(root, "rev-parse", "HEAD").strip() == before
     assert git(root, "status", "--porcelain").strip() == ""
+
+
+def _diff_lines(root: Path) -> tuple[list[str], list[str]]:
+    """(removed, added) lines of the last commit's diff."""
+    diff = git(root, "show", "--format=", "-U0", "HEAD")
+    body = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return [line[1:] for line in body if line[0] == "-"], [line[1:] for line in body if line[0] == "+"]
+
+
+def test_recording_a_profile_changes_only_the_lines_of_the_changed_facts(tmp_path: Path, runner: CliRunner) -> None:
+    """The demo's `classify --profile health_check.profile.yaml --record F-2026-FZRXZV`: the record's
+    lists are written in flow style (`identification_codes: [mutual_aid_national]`); the command
+    rewrote each list it set as block lines, the unchanged identification_codes too (the commit is
+    the audit trail: a one-field change is a one-line diff). Fails on the former code."""
+    root = make_register(tmp_path, example=True)
+    profile = Path(__file__).resolve().parent.parent / "examples" / "datasets" / "health_check.profile.yaml"
+    result = invoke(runner, root, "classify", "--profile", str(profile), "--record", "F-2026-FZRXZV")
+    assert result.exit_code == 0, result.output
+    removed, added = _diff_lines(root)
+    assert [line.split(":")[0] for line in removed] == [
+        "  sensitive_categories",
+        "  as_of",
+        "  rationale",
+        "  decided_on",
+    ]
+    assert added[0] == "  sensitive_categories: [health_check, medical_history]"
+    assert [line.split(":")[0] for line in added[1:5]] == ["  as_of", "  rationale", "  decided_on", "  derived_class"]
+    assert added[5] == "  reasons:" and all(line.startswith("    ") for line in added[6:])
+    # Stated again later, nothing but the dates changes: two lines.
+    result = invoke(
+        runner, root, "classify", "--profile", str(profile), "--record", "F-2026-FZRXZV", today="2026-11-30"
+    )
+    assert result.exit_code == 0, result.output
+    assert _diff_lines(root) == (
+        ["  as_of: '2026-11-26'", "  decided_on: '2026-11-26'"],
+        ["  as_of: '2026-11-30'", "  decided_on: '2026-11-30'"],
+    )
+
+
+def test_recording_a_scan_keeps_the_style_of_the_lists_it_changes(tmp_path: Path, runner: CliRunner) -> None:
+    """`classify DATASET --record`: a flow list the scan changes stays one flow line (the former
+    code wrote it as block lines); a list the scan drops is one removed line; recording the same
+    data again later changes only the dates."""
+    root = make_register(tmp_path, example=True)
+    data = Path(__file__).resolve().parent.parent / "examples" / "datasets" / "health_check.csv"
+    assert invoke(runner, root, "classify", str(data), "--record", "F-2026-FZRXZV").exit_code == 0
+    removed, added = _diff_lines(root)
+    assert removed[:2] == ["  sensitive_categories: [health_check]", "  identification_codes: [mutual_aid_national]"]
+    assert added[0] == "  sensitive_categories: [health_check, medical_history]"
+    assert not any("mutual_aid_national" in line for line in added)
+    result = invoke(runner, root, "classify", str(data), "--record", "F-2026-FZRXZV", today="2026-11-30")
+    assert result.exit_code == 0, result.output
+    removed, added = _diff_lines(root)
+    assert [line.split(":")[0] for line in removed] == [line.split(":")[0] for line in added]
+    assert {line.split(":")[0].strip() for line in removed} == {"as_of", "decided_on", "scanned_on"}

@@ -161,9 +161,9 @@ def _edit(doc: dict[str, Any], new_value: Any, which: int, positions: list[int],
     key = keys[which % len(keys)]
 
     edited = yamlio.load_rt(text)
-    following = yamlio.following_comments(edited)  # as Transaction.edit takes them
+    following, read = yamlio.following_comments(edited), yamlio.as_read(edited)  # as Transaction.edit takes them
     edited[key] = yamlio._commented(new_value)  # as commands set values in tx.edit() documents
-    out, kept = yamlio.dump_edited(edited, text, following)  # what Transaction.rendered writes
+    out, kept = yamlio.dump_edited(edited, text, following, read)  # what Transaction.rendered writes
 
     after = yamlload.load(out)
     expected_value = yamlload.load(yamlio.new_document({"v": new_value}))["v"]
@@ -207,9 +207,9 @@ def test_replacing_any_field_preserves_every_other_value(doc, new_value, which, 
 def _edited(text: str, edit: Any) -> tuple[str, bool]:
     """`text` read as Transaction.edit reads it, changed by `edit`, written as Transaction.rendered writes it."""
     doc = yamlio.load_rt(text)
-    following = yamlio.following_comments(doc)
+    following, read = yamlio.following_comments(doc), yamlio.as_read(doc)
     edit(doc)
-    return yamlio.dump_edited(doc, text, following)
+    return yamlio.dump_edited(doc, text, following, read)
 
 
 RECORD = "systems:\n  - SYS-1\n  - SYS-3  # 旧システム\n# 委託先は年度ごとに見直す\ncontractors: []\n"
@@ -253,6 +253,55 @@ def test_appending_to_a_list_leaves_the_comment_line_before_the_next_key() -> No
         "systems:\n  - SYS-1\n  - SYS-3  # 旧システム\n  - SYS-9\n# 委託先は年度ごとに見直す\ncontractors: []\n"
     )
     assert kept
+
+
+FLOWED = (
+    "codes: [a, b]   # 申告による\n"
+    "holding: {start: '2024-04-01', end: null}\n"
+    "principals:\n  count: 1  # 集計\n  as_of: '2026-10-01'\n"
+    "items:\n  - {rule: x, text: 一}\n  - {rule: y, text: 二}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("edit", "changed"),
+    [
+        (lambda doc: doc.__setitem__("codes", ["a", "b"]), []),
+        (lambda doc: doc.__setitem__("holding", {"start": "2024-04-01", "end": None}), []),
+        (lambda doc: doc.__setitem__("codes", ["a", "c"]), ["codes: [a, c]   # 申告による"]),
+        # the list read, extended; ruamel keeps its comment's column (a space where the line reaches it)
+        (lambda doc: doc.__setitem__("codes", ["a", "b", "c"]), ["codes: [a, b, c] # 申告による"]),
+        (
+            lambda doc: doc.__setitem__("holding", {"start": "2024-04-01", "end": "2026-03-31"}),
+            ["holding: {start: '2024-04-01', end: '2026-03-31'}"],
+        ),
+        (lambda doc: doc.__setitem__("principals", {"count": 2, "as_of": "2026-10-01"}), ["  count: 2  # 集計"]),
+        (lambda doc: doc.__setitem__("principals", {"count": True, "as_of": "2026-10-01"}), ["  count: true # 集計"]),
+        (
+            lambda doc: doc.__setitem__("items", [{"rule": "x", "text": "一"}, {"rule": "y", "text": "三"}]),
+            ["  - {rule: y, text: 三}"],
+        ),
+    ],
+    ids=[
+        "an equal flow list",
+        "an equal flow mapping",
+        "a changed flow list",
+        "a flow list that grew",
+        "a changed flow mapping",
+        "a changed block mapping",
+        "true is not 1",
+        "a list of mappings, one changed",
+    ],
+)
+def test_an_assigned_value_is_written_as_the_file_wrote_it(edit: Any, changed: list[str]) -> None:
+    """A command assigns plain values (`characteristics["identification_codes"] = [...]`): an equal
+    one left the line rewritten in block style, a changed flow list became block lines (a diff of
+    many lines for one fact, or for none). The value read is kept where equal, its style where
+    changed, and the end-of-line comments with it (yamlio.keep_as_written). Fails on the former code."""
+    out, kept = _edited(FLOWED, edit)
+    before = FLOWED.splitlines()
+    assert [line for line in out.splitlines() if line not in before] == changed and kept
+    assert len(out.splitlines()) == len(before)
 
 
 def test_comment_lines_after_a_flow_collection_or_inside_a_mapping_are_carried() -> None:

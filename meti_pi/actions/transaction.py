@@ -65,8 +65,9 @@ class Transaction:
     dry_run: bool
     texts: dict[str, str | None] = field(default_factory=dict)  # relpath -> new text (None: delete)
     _docs: dict[str, Any] = field(default_factory=dict)
-    # relpath -> (the text an edited document was read from, its yamlio.following_comments)
-    _read_as: dict[str, tuple[str, dict[tuple[Any, ...], str]]] = field(default_factory=dict)
+    # relpath -> (the text an edited document was read from, its yamlio.following_comments, the
+    # document as read: yamlio.as_read)
+    _read_as: dict[str, tuple[str, dict[tuple[Any, ...], str], yamlio.Read]] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
     commit_sha: str | None = None
     # The register files of the commit the change will sit on (relpath -> blob id; None before the
@@ -125,7 +126,8 @@ class Transaction:
                 ) from None
             try:
                 self._docs[relpath] = yamlio.load_rt(text)
-                self._read_as[relpath] = (text, yamlio.following_comments(self._docs[relpath]))
+                doc = self._docs[relpath]
+                self._read_as[relpath] = (text, yamlio.following_comments(doc), yamlio.as_read(doc))
             except ValueError:  # the round-trip loader builds dates: an unquoted 2026-13-45 is fatal to it
                 raise RuleViolation(
                     f"{relpath}: cannot be edited until it is repaired",

@@ -5,8 +5,10 @@ Only the write path uses this module; a one-field change gives a one-line diff.
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -105,11 +107,17 @@ def _dump_checked(doc: Any, want: Any) -> tuple[str, bool]:
     raise RenderError("the edited record cannot be written so that it reads back unchanged")
 
 
-def dump_edited(doc: Any, original: str, following: dict[tuple[Any, ...], str]) -> tuple[str, bool]:
+def dump_edited(
+    doc: Any, original: str, following: dict[tuple[Any, ...], str], read: Read | None = None
+) -> tuple[str, bool]:
     """dump_checked of `doc`, an edit of the record whose text was `original` and whose
-    following_comments were `following` (taken when it was read): those comment lines are kept
-    after the values they followed (carry_comments); kept is False when a comment line of
-    `original` is still missing from the text (the caller says so)."""
+    following_comments were `following` and as_read `read` (taken when it was read): a
+    value the edit left equal is written as it was read (keep_as_written: a one-field
+    change is a one-line diff), and those comment lines are kept after the values they followed
+    (carry_comments); kept is False when a comment line of `original` is still missing from the
+    text (the caller says so)."""
+    if read is not None:
+        keep_as_written(read, doc)
     carry_comments(following, doc)
     want = to_plain(doc)
     text, kept = _dump_checked(doc, want)
@@ -321,3 +329,126 @@ def _commented(value: Any) -> Any:
     if isinstance(value, list):
         return CommentedSeq([_commented(v) for v in value])
     return value
+
+
+# -- values as they were read ------------------------------------------------------------------
+# A record's values as they were read, put back where an edit assigned the same value (dump_edited).
+#
+# Commands edit a record by assigning values (`characteristics["identification_codes"] = [...]`,
+# `doc["principals"] = {...}`): a plain list or mapping the writer has no style for, written in block
+# style. Without this, a record's `identification_codes: [mutual_aid_national]` came back as two block
+# lines although its value did not change, and a one-field change gave a diff of many lines. Here:
+#   - a value equal to the one read (same data, same types) is the node read, untouched (its flow or
+#     block style, its quotes, the comments inside it);
+#   - a changed mapping is the mapping read, changed key by key (its style, its key order and the
+#     comments of the keys kept; keys it did not have are added at its end);
+#   - a changed list keeps the style the file used for it (flow stays flow), the elements read
+#     reused where they are equal; a list that only grew is the list read, extended.
+
+
+@dataclass
+class Read:
+    """A node of a document as read: the node, its typed value then, its children as read."""
+
+    node: Any
+    value: Any
+    children: dict[Any, Read] | list[Read] | None
+
+
+def as_read(node: Any) -> Read:
+    """The document `node` as read (taken before a command edits it)."""
+    if isinstance(node, dict):
+        kids = {k: as_read(v) for k, v in node.items()}
+        return Read(node, ("map", {str(k): r.value for k, r in kids.items()}), kids)
+    if isinstance(node, list):
+        items = [as_read(v) for v in node]
+        return Read(node, ("seq", [r.value for r in items]), items)
+    return Read(node, typed(node), None)
+
+
+def typed(value: Any) -> Any:
+    """`value` as data with its type (True is not 1, 1.0 is not 1): what "unchanged" compares."""
+    if isinstance(value, dict):
+        return ("map", {str(k): typed(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return ("seq", [typed(v) for v in value])
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return ("str", value.isoformat())  # the register reads a date as its text (yamlio.to_plain)
+    if value is None:
+        return None
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return (kind.__name__, kind(value))
+    return ("other", repr(value))
+
+
+def keep_as_written(read: Read, doc: Any) -> None:
+    """Put back into the edited document `doc` (the node `read` was taken of) what it holds unchanged."""
+    _kept(read, doc)
+
+
+def _unchanged(read: Read) -> bool:
+    """The node read still holds the value read (a command did not change it in place)."""
+    return bool(typed(read.node) == read.value)
+
+
+def _kept(read: Read, new: Any) -> Any:
+    """The value to write where `read` was and the edit put `new`."""
+    if new is read.node:  # the node read, maybe changed in place: its children may have been replaced
+        _kept_inside(read, new)
+        return new
+    value = typed(new)
+    if value == read.value and _unchanged(read):
+        return read.node
+    if isinstance(new, dict) and isinstance(read.node, dict) and isinstance(read.children, dict) and _unchanged(read):
+        old = read.node
+        for key in [k for k in old if k not in new]:
+            del old[key]
+        for key, item in new.items():
+            old[key] = _kept(read.children[key], item) if key in read.children else item
+        return old
+    if isinstance(new, list) and isinstance(read.node, list) and isinstance(read.children, list):
+        return _list(read, new, value)
+    return new
+
+
+def _kept_inside(read: Read, node: Any) -> None:
+    if isinstance(node, dict) and isinstance(read.children, dict):
+        for key in list(node):
+            if key in read.children:
+                item = _kept(read.children[key], node[key])
+                if item is not node[key]:
+                    node[key] = item
+    elif isinstance(node, list) and isinstance(read.children, list) and len(node) == len(read.children):
+        for i, child in enumerate(read.children):
+            item = _kept(child, node[i])
+            if item is not node[i]:
+                node[i] = item
+
+
+def _list(read: Read, new: list[Any], value: Any) -> Any:
+    """A changed list: the list read extended where it only grew, else a list in its style."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    assert isinstance(read.children, list)
+    was = read.value[1]
+    items = value[1]
+    if _unchanged(read) and len(items) > len(was) and items[: len(was)] == was:
+        read.node.extend(new[len(was) :])
+        return read.node
+    out: list[Any] = list(new)
+    used: set[int] = set()
+    for i, item in enumerate(items):  # elements equal to one read: that element, as written
+        j = next((j for j, r in enumerate(read.children) if j not in used and r.value == item), None)
+        if j is not None and _unchanged(read.children[j]):
+            out[i] = read.children[j].node
+            used.add(j)
+    for i, item in enumerate(new):  # a changed mapping in an element's place: that element, changed
+        if out[i] is item and i < len(read.children) and i not in used and isinstance(item, dict):
+            out[i] = _kept(read.children[i], item)
+            used.add(i)
+    seq = CommentedSeq(out)
+    flow = getattr(read.node, "fa", None)
+    if flow is not None and flow.flow_style():
+        seq.fa.set_flow_style()
+    return seq
