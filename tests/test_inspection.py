@@ -298,6 +298,43 @@ def test_report_completion_articles_comparison_and_escalations(tmp_path):
     assert "うち是正が完了していないもの１件" in md and "前年度以前の指摘事項で是正が完了していないもの：２件" in md
 
 
+def test_a_calendar_inspection_year_is_worded_as_a_year_not_a_nendo(tmp_path):
+    """Art. 41(1) 毎年 with policy `inspection_year: calendar`: the checklist's reasons, pre-filled
+    evidence and carried findings, and the year's report (md, xlsx, its escalation texts) said
+    当年度/本年度/前年度 of a January-December year; they say 本年/前年 (years.worded), and
+    2025年の点検 (years.year_label). The default 年度 wording is kept byte for byte (the report
+    test above; every output of the example register compared before and after). Fails on the
+    former code."""
+    from conftest import SHIPPED
+
+    policy = (SHIPPED / "policy.yaml").read_text(encoding="utf-8")
+    assert "inspection_year: fiscal" in policy
+    root = base_register(
+        tmp_path, {"policy.yaml": policy.replace("inspection_year: fiscal", "inspection_year: calendar")}
+    )
+    record(root, "jinji", 2025, {"8-4": {"answer": "no", "action": "研修"}}, date(2026, 3, 1))
+    record(root, "jinji", 2026, {"8-4": {"answer": "no", "action": "研修", "due": "2026-11-01"}}, TODAY)
+    reg = Register.load(root)
+    items = [i.as_json() for i in cl.build(reg, "jinji", 2026, TODAY).items]
+    said = json.dumps(items, ensure_ascii=False)
+    assert "年度" not in said
+    assert any(str(i["why"]).startswith("本年に保有個人情報等を保有（") for i in items)
+    assert any(str(i["question"]).startswith("2025年の点検の指摘事項「") for i in items)
+    rep = ins.year_report(reg, 2026, TODAY)
+    assert "年度" not in json.dumps(rep, ensure_ascii=False)
+    assert any("前年以前の指摘が未是正" in e["text"] for e in rep["escalations"])
+    md = ins.render_report(rep, "md", reg.policy, ins.roles_of(reg)).decode("utf-8")
+    assert "年度" not in md
+    assert "令和８年保有個人情報等の管理及び利用の状況に関する点検結果について（報告）" in md
+    assert "前年以前の指摘事項で是正が完了していないもの：" in md and "| 条項 | 本年 | 前年 | 増減 |" in md
+    assert "３　条項別の指摘件数（前年との比較）" in md
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(ins.render_report(rep, "xlsx", reg.policy)))
+    headers = next(book.worksheets[1].iter_rows(values_only=True))
+    assert "前年回答率" in headers and "前年以前の未是正" in headers and not any("年度" in str(h) for h in headers)
+
+
 def test_report_renders_md_docx_xlsx(tmp_path):
     root = base_register(tmp_path)
     record(root, "jinji", 2026, {"8-4": {"answer": "no", "action": "研修日程を周知"}}, TODAY, inspected_on="2026-10-01")

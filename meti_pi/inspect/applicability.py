@@ -35,7 +35,10 @@ def _always(ctx: Context, _: Record | None) -> str | None:
 def _holds_files(ctx: Context, _: Record | None) -> str | None:
     if not ctx.files:
         return None
-    return f"当年度に保有個人情報等を保有（{len(ctx.files)}件: {', '.join(f.id for f in ctx.files[:5])}{' ほか' if len(ctx.files) > 5 else ''}）"
+    return (
+        ctx.said("当年度に")
+        + f"保有個人情報等を保有（{len(ctx.files)}件: {', '.join(f.id for f in ctx.files[:5])}{' ほか' if len(ctx.files) > 5 else ''}）"
+    )
 
 
 def _is_computer(data: dict[str, Any]) -> bool:
@@ -127,7 +130,7 @@ def _dispatched_workers(ctx: Context, _: Record | None) -> str | None:
 
 
 def _incident_in_year(ctx: Context, _: Record | None) -> str | None:
-    return f"当年度に事案あり（{', '.join(i.id for i in ctx.incidents)}）" if ctx.incidents else None
+    return ctx.said("当年度に") + f"事案あり（{', '.join(i.id for i in ctx.incidents)}）" if ctx.incidents else None
 
 
 def _held(ctx: Context, rec: Record | None) -> str | None:

@@ -16,7 +16,7 @@ from meti_pi.errors import UsageError
 from meti_pi.inspect.doctext import document_text
 from meti_pi.inspect.inspection_checks import Standing, audited_divisions, auditor_standing
 from meti_pi.inspect.report import roles_of
-from meti_pi.inspect.years import article_ja, year_basis
+from meti_pi.inspect.years import article_ja, worded, year_basis
 from meti_pi.render import mdsafe, word
 from meti_pi.render.markdown import center, html_escape, right
 from meti_pi.render.outfile import write_bytes_atomically
@@ -123,7 +123,7 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
             if year_basis(reg.policy) == "fiscal"
             else wareki.calendar_year_label(y, fullwidth_digits=full, eras=eras)
         )
-        lines.append(f"- 対象年度：{label}")
+        lines.append(worded("- 対象年度：", year_basis(reg.policy)) + label)
     ended = _day(data.get("ended_on"))
     lines.append(
         f"- 監査期間：{d(data.get('started_on'))}から" + (f"{d(ended)}まで" if ended else "（終了日の記録なし）")

@@ -140,7 +140,7 @@ def _carried_items(ctx: Context, current: list[Item]) -> list[Item]:
                 continue
             source = f"監査 {rec.id}（{rec.data.get('started_on')}）"
         else:
-            source = f"{rec.data.get('year')}年度の点検"
+            source = f"{year_label(rec.data.get('year'), ctx.policy)}の点検"
         due = parse_day(f.get("due"))
         evidence = [f"是正措置「{f.get('action', '')}」担当 {f.get('owner', '—')}、期限 {jp_day(due)}"]
         if due is not None and due < ctx.ref_day:
@@ -149,7 +149,9 @@ def _carried_items(ctx: Context, current: list[Item]) -> list[Item]:
         same = by_key.get(str(f.get("item", "")))
         if same is not None and same.prefill is not None and same.prefill.answer in ("yes", "no"):
             answer = same.prefill.answer
-            evidence.append(f"本年度の同じ項目 {same.key} の登録情報: {answer}（{'；'.join(same.prefill.evidence)}）")
+            evidence.append(
+                ctx.said("本年度の") + f"同じ項目 {same.key} の登録情報: {answer}（{'；'.join(same.prefill.evidence)}）"
+            )
         items.append(
             Item(
                 key=f"carry@{ref}",

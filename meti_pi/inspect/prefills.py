@@ -42,7 +42,9 @@ def _training(audiences: tuple[str | None, ...], what: str) -> Callable[[Context
                 for t in found
             )
             return Prefill("yes", ev)
-        return Prefill(None, (f"当年度の{what}の研修記録なし（divisions/{ctx.division}.yaml training）",))
+        return Prefill(
+            None, (ctx.said("当年度の") + f"{what}の研修記録なし（divisions/{ctx.division}.yaml training）",)
+        )
 
     return rule
 
@@ -64,7 +66,7 @@ def _ledger_events(ctx: Context, kind: str) -> list[tuple[str, dict[str, Any]]]:
 def _purpose_changes(ctx: Context, _: Record | None) -> Prefill | None:
     events = _ledger_events(ctx, "purpose_change")
     if not events:
-        return Prefill(None, ("当年度の利用目的変更の記録なし（台帳）",))
+        return Prefill(None, (ctx.said("当年度の利用目的変更の記録なし（台帳）"),))
     return Prefill(
         None, tuple(f"{fid}: {e['date']} 利用目的変更「{e.get('summary', '')}」（台帳）" for fid, e in events)
     )
@@ -96,7 +98,7 @@ def _provisions(ctx: Context, _: Record | None) -> Prefill | None:
     """Art. 12(1): provisions under APPI 69(1) or 69(2)(ii)-(iv) only, by the 台帳's recorded basis."""
     events = _ledger_events(ctx, "provision")
     if not events:
-        return Prefill(None, ("当年度の提供の記録なし（台帳）",))
+        return Prefill(None, (ctx.said("当年度の提供の記録なし（台帳）"),))
     by = {k: [(fid, e) for fid, e in events if provisions.coverage(e.get("basis")) == k] for k in provisions.KINDS}
 
     def what(fid: str, e: dict[str, Any]) -> str:
@@ -330,7 +332,7 @@ def _notice(ctx: Context, rec: Record | None, kind: str) -> Prefill | None:
         return None
     if st.state == "late" and st.submitted_on is not None and st.submitted_on < ctx.start:
         # Made late in an earlier year: that year's inspection was the place to find it.
-        return Prefill("yes", (*st.evidence, "（期限後の提出は前年度以前）"))
+        return Prefill("yes", (*st.evidence, ctx.said("（期限後の提出は前年度以前）")))
     answer = {"ok": "yes", "late": "no", "missing": "no", "stale": "no"}.get(st.state)
     return Prefill(answer, st.evidence)
 
@@ -417,7 +419,12 @@ def _my_number_basis(ctx: Context, rec: Record | None) -> Prefill | None:
 def _filebook_state(ctx: Context, _: Record | None) -> Prefill | None:
     files = [r for r in ctx.reg.of_kind("files") if held_during(r.data, ctx.start, ctx.end)]
     return Prefill(
-        None, (f"当年度に保有された個人情報ファイル等 {len(files)}件（files/）。ファイル簿は `meti-pi export` で作成",)
+        None,
+        (
+            ctx.said(
+                f"当年度に保有された個人情報ファイル等 {len(files)}件（files/）。ファイル簿は `meti-pi export` で作成"
+            ),
+        ),
     )
 
 
@@ -476,7 +483,7 @@ def _vice_reports(ctx: Context, item_id: str) -> Prefill | None:
                 )
                 pending = True
     if not seen:
-        return Prefill("na", ("当年度に該当する事案の記録なし（incidents/）",))
+        return Prefill("na", (ctx.said("当年度に該当する事案の記録なし（incidents/）"),))
     return Prefill("no" if faults else None if pending else "yes", tuple(evidence))
 
 
@@ -493,8 +500,10 @@ def _inspections_received(ctx: Context, _: Record | None) -> Prefill | None:
     return Prefill(
         None,
         (
-            f"当年度の点検記録 {len(done)}件、当年度の未是正の指摘 {open_}件、前年度以前の未是正の指摘 {carried}件"
-            "（総括への報告の要否は副総括が判断する）",
+            ctx.said(
+                f"当年度の点検記録 {len(done)}件、当年度の未是正の指摘 {open_}件、前年度以前の未是正の指摘 {carried}件"
+                "（総括への報告の要否は副総括が判断する）"
+            ),
         ),
     )
 
@@ -502,7 +511,7 @@ def _inspections_received(ctx: Context, _: Record | None) -> Prefill | None:
 def _reviews_done(ctx: Context, _: Record | None) -> Prefill | None:
     found = [r for r in ctx.reg.of_kind("reviews") if ctx.in_year(r.data.get("date"))]
     if not found:
-        return Prefill(None, ("当年度の評価及び見直しの記録なし（reviews/）",))
+        return Prefill(None, (ctx.said("当年度の評価及び見直しの記録なし（reviews/）"),))
     return Prefill(
         None,
         tuple(

@@ -13,7 +13,7 @@ from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.incident import incidents
 from meti_pi.inspect.items import CLASS_JA
 from meti_pi.inspect.lazyread import read_ahead
-from meti_pi.inspect.years import jp_day, period_end
+from meti_pi.inspect.years import jp_day, period_end, worded, year_basis
 from meti_pi.notify import notices
 from meti_pi.store import beppyo, refs
 from meti_pi.store.register import Record, Register
@@ -41,6 +41,11 @@ class Context:
         if "policy" not in self._cache:
             self._cache["policy"] = self.reg.policy
         return self._cache["policy"]  # type: ignore[no-any-return]
+
+    def said(self, text: str) -> str:
+        """`text`, written of a 年度 (当年度, 前年度), as said of the policy's inspection year
+        (本年, 前年 under `inspection_year: calendar`): years.worded."""
+        return worded(text, year_basis(self.policy))
 
     @property
     def division_data(self) -> dict[str, Any]:

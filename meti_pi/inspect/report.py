@@ -19,6 +19,7 @@ from meti_pi.inspect.checklist import (
     parse_day,
 )
 from meti_pi.inspect.doctext import document_text, generated_text
+from meti_pi.inspect.years import worded
 from meti_pi.render import excel, mdsafe, word
 from meti_pi.render.word import center, html_escape, right
 from meti_pi.store import policy as policy_mod
@@ -58,6 +59,11 @@ ESCALATION_JA = {
 }
 
 
+def escalation_ja(reasons: list[str], basis: str) -> str:
+    """The escalation `reasons` in Japanese, said of the year of `basis` (前年 for a calendar year)."""
+    return "、".join(worded(ESCALATION_JA[r], basis) for r in reasons)
+
+
 def _ad_hoc_by(reg: Register, years: tuple[int, ...]) -> dict[tuple[int, str], list[Any]]:
     """The 随時 (ad-hoc, Art. 41(1)) inspections of `years` by (year, division), in key order: found
     once from the inspections' keys (`<year>/<division>.adhoc-<date>`), no other record read."""
@@ -80,6 +86,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     from meti_pi.inspect import checklist as cl
 
     start, end = inspection_period(year, reg.policy)
+    basis = cl.year_basis(reg.policy)
     titles = {i.id: i.title for i in cl.load_catalogue().items}
     divisions = sorted(reg.of_kind("divisions"), key=lambda r: r.id)
     if division is not None:
@@ -146,11 +153,21 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
         rows.append(row)
         if rec is None:
             escalations.append(
-                {"division": div.id, "ref": None, "reasons": ["not_inspected"], "text": ESCALATION_JA["not_inspected"]}
+                {
+                    "division": div.id,
+                    "ref": None,
+                    "reasons": ["not_inspected"],
+                    "text": escalation_ja(["not_inspected"], basis),
+                }
             )
         elif row["pending"] and today > end:
             escalations.append(
-                {"division": div.id, "ref": None, "reasons": ["incomplete"], "text": ESCALATION_JA["incomplete"]}
+                {
+                    "division": div.id,
+                    "ref": None,
+                    "reasons": ["incomplete"],
+                    "text": escalation_ja(["incomplete"], basis),
+                }
             )
         listed = [(finding_ref(rec.key, f.get("id")), f, False, rec) for f in own] if rec else []
         listed += [
@@ -204,7 +221,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
                         "division": div.id,
                         "ref": ref,
                         "reasons": reasons,
-                        "text": "、".join(ESCALATION_JA[r] for r in reasons) + f"：{f.get('text')}",
+                        "text": escalation_ja(reasons, basis) + f"：{f.get('text')}",
                     }
                 )
     refuse_failing_schema(carried_from.values(), "writing the year's report")
@@ -213,7 +230,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     total_answered = sum(r["answered"] for r in rows)
     return {
         "year": year,
-        "year_basis": cl.year_basis(reg.policy),
+        "year_basis": basis,
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "generated_on": today.isoformat(),
         "catalogue_version": cl.load_catalogue().version,
@@ -310,6 +327,9 @@ def report_markdown(
     def pct(value: float | None) -> str:
         return wareki.percent(value, fullwidth_digits=full)
 
+    def y(text: str) -> str:  # the words of a 年度 (前年度), as said of the report's year (years.worded)
+        return worded(text, report["year_basis"])
+
     def said(f: dict[str, Any]) -> str:
         return _cell(finding_text(f, fullwidth_digits=full, eras=eras))
 
@@ -345,13 +365,15 @@ def report_markdown(
         f"- 対象期間：{d(start)}から{d(end)}まで",
         f"- 点検を実施した課等：{n(tot['divisions'])}課等中{n(tot['inspected'])}課等",
         f"- 点検項目の回答率：{pct(tot['completion'])}（{n(tot['items'])}項目中{n(tot['answered'])}項目）",
-        f"- 指摘事項：{n(tot['findings'])}件（前年度{n(tot['findings_previous'])}件）、"
+        f"- 指摘事項：{n(tot['findings'])}件（{y('前年度')}{n(tot['findings_previous'])}件）、"
         f"うち是正が完了していないもの{n(tot['open_this_year'])}件",
-        f"- 前年度以前の指摘事項で是正が完了していないもの：{n(tot['open_carried'])}件",
+        f"- {y('前年度以前')}の指摘事項で是正が完了していないもの：{n(tot['open_carried'])}件",
         "",
         "## " + t("２　課等別の実施状況"),
         "",
-        "| 課等 | 実施日 | 項目数 | 回答率 | 前年度回答率 | 適 | 否 | 該当なし | 指摘 | 未是正 | 前年度以前の未是正 |",
+        y(
+            "| 課等 | 実施日 | 項目数 | 回答率 | 前年度回答率 | 適 | 否 | 該当なし | 指摘 | 未是正 | 前年度以前の未是正 |"
+        ),
         "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in report["divisions"]:
@@ -364,9 +386,9 @@ def report_markdown(
             f"{pct(r['previous']['completion'])} | {n(a['yes'])} | {n(a['no'])} | {n(a['na'])} | {n(r['findings'])} | "
             f"{n(r['findings_open'])} | {n(r['carried_open'])} |"
         )
-    lines += ["", "## " + t("３　条項別の指摘件数（前年度との比較）"), ""]
+    lines += ["", "## " + t(y("３　条項別の指摘件数（前年度との比較）")), ""]
     if report["findings_by_article"]:
-        lines += ["| 条項 | 本年度 | 前年度 | 増減 |", "|---|--:|--:|--:|"]
+        lines += [y("| 条項 | 本年度 | 前年度 | 増減 |"), "|---|--:|--:|--:|"]
         for a in report["findings_by_article"]:
             change = a["change"]
             sign = (
@@ -394,7 +416,7 @@ def report_markdown(
                 else ("期限経過" if f["overdue"] else "是正中")
             )
             if f["carried"]:
-                status += "、前年度以前からの繰越し"
+                status += y("、前年度以前からの繰越し")
             lines += [
                 "### "
                 + t(f"（{i}）")
@@ -412,7 +434,7 @@ def report_markdown(
     findings = {f["ref"]: f for f in report["findings"]}
     if report["escalations"]:
         for e in report["escalations"]:
-            why = t("、".join(ESCALATION_JA[r] for r in e["reasons"]))
+            why = t(escalation_ja(e["reasons"], report["year_basis"]))
             f = findings.get(e["ref"]) if e["ref"] else None
             what = f"（{said(f)}）" if f else ""
             lines.append(f"- {_cell(names.get(e['division'], e['division']))}：{why}{what}")
@@ -518,7 +540,7 @@ def report_rows(report: dict[str, Any], policy: dict[str, Any] | None = None) ->
                 {"open": "対応中", "closed": "完了"}.get(str(f["status"]), f["status"])
                 + ("（繰越）" if f["carried"] else ""),
                 f["closed_on"],
-                (wareki.fullwidth if full else str)("、".join(ESCALATION_JA[r] for r in f["escalate"])),
+                (wareki.fullwidth if full else str)(escalation_ja(f["escalate"], report["year_basis"])),
             ]
         )
     return rows
@@ -542,7 +564,11 @@ def render_report(
         return excel.write_workbook(
             [
                 excel.Sheet(f"指摘事項{report['year']}", REPORT_HEADERS, report_rows(report, policy), paper="A3"),
-                excel.Sheet(f"課等別{report['year']}", DIVISION_HEADERS, division_rows(report)),
+                excel.Sheet(
+                    f"課等別{report['year']}",
+                    tuple(worded(h, report["year_basis"]) for h in DIVISION_HEADERS),
+                    division_rows(report),
+                ),
             ],
             created=created,
             title=f"点検結果{report['year']}",

@@ -12,6 +12,23 @@ def year_basis(policy: dict[str, Any]) -> str:
     return "calendar" if policy.get("inspection_year") == "calendar" else "fiscal"
 
 
+# The words of the checklist, its evidence and the year's report, written for a 年度, as said of a
+# calendar year (policy `inspection_year: calendar`, Art. 41(1) 毎年): 本年 and 前年, as official
+# documents name the current and the previous calendar year (本年１月１日, 前年の所得); 当年 is the
+# accountants' word. The longer words first: 前年度以前 is 前年以前, 対象年度 is 対象年.
+_CALENDAR_WORDS = (("当年度", "本年"), ("本年度", "本年"), ("前年度", "前年"), ("対象年度", "対象年"))
+
+
+def worded(text: str, basis: str) -> str:
+    """`text`, written of a 年度 (当年度, 本年度, 前年度, 対象年度), as said of the inspection year of
+    `basis` (year_basis): unchanged for 'fiscal', 本年/前年/対象年 for 'calendar'."""
+    if basis != "calendar":
+        return text
+    for fiscal, calendar in _CALENDAR_WORDS:
+        text = text.replace(fiscal, calendar)
+    return text
+
+
 def year_label(year: int, policy: dict[str, Any]) -> str:
     """'2026年度' (a 年度) or '2026年' (a calendar year, policy `inspection_year: calendar`): how the
     screens and commit messages name inspection year `year` (documents use the 和暦 labels)."""
