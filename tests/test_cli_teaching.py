@@ -314,3 +314,18 @@ def test_validate_tells_the_line_to_write_not_new_s_set(runner, root):
         result = invoke(runner, root, *args)
         assert result.exit_code == 1
         assert "e.g. `file_kind: computer`" in result.stdout and "--set" not in result.stdout, args
+
+
+def _typo_in_file_kind(root):
+    path = root / "files" / "F-2026-CT38TF.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("file_kind: computer", "file_kind: compute"), "utf-8")
+    return path
+
+
+def test_commit_of_a_hand_edit_tells_the_line_to_write_not_new_s_set(runner, root):
+    """`meti-pi commit` refuses a hand edit that fails its schema: the record is on disk, so the
+    example is the line to write there (`file_kind: computer`), not new's `--set file_kind=computer`."""
+    result = invoke(runner, root, "commit", str(_typo_in_file_kind(root)), "-m", "a typo")
+    assert result.exit_code == 1
+    assert "F-2026-CT38TF.yaml:" in result.output and "e.g. `file_kind: computer`" in result.output
+    assert "--set" not in result.output

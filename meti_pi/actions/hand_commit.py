@@ -23,6 +23,7 @@ from meti_pi.gitlayer.trailers import commit_message
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import limits
 from meti_pi.store.policy import max_file_bytes
+from meti_pi.store.problems import as_found_on_disk
 from meti_pi.store.register import Register, is_register_file, tree_of
 
 
@@ -125,9 +126,10 @@ def commit_paths(
             p for p in added if p.path not in changed and base
         ]
         if problems:
+            # records on disk, edited by hand: a schema problem says what to write at its line, not new's --set
             raise RuleViolation(
                 "not committed: the edited records have errors, or leave others with errors (nothing was committed)",
-                tuple(problems),
+                tuple(as_found_on_disk(problems)),
             )
         if dry_run:
             return ""
