@@ -329,3 +329,15 @@ def test_commit_of_a_hand_edit_tells_the_line_to_write_not_new_s_set(runner, roo
     assert result.exit_code == 1
     assert "F-2026-CT38TF.yaml:" in result.output and "e.g. `file_kind: computer`" in result.output
     assert "--set" not in result.output
+
+
+def test_export_filebook_refusal_tells_the_line_to_write_not_new_s_set(runner, root, tmp_path):
+    """`export filebook` refuses a committed record that fails its schema: the line to write in it."""
+    import subprocess
+
+    _typo_in_file_kind(root)
+    subprocess.run(["git", "commit", "-qam", "a typo"], cwd=root, check=True)
+    result = invoke(runner, root, "export", "filebook", "--out", str(tmp_path / "book.csv"))
+    assert result.exit_code == 1 and not (tmp_path / "book.csv").exists()
+    assert "F-2026-CT38TF.yaml:" in result.output and "e.g. `file_kind: computer`" in result.output
+    assert "--set" not in result.output

@@ -222,7 +222,7 @@ def sqlite_cmd(
 def _require_readable(reg: Register, today: date) -> None:
     """Refuse to publish from file or division records that cannot be read or fail their schema:
     a file left out because it could not be read would silently vanish from the book."""
-    from meti_pi.store.problems import schema_problems
+    from meti_pi.store.problems import as_found_on_disk, schema_problems
 
     roots = {"policy.yaml", "register.yaml"}
     rels = {f"{key}.yaml" for kind in ("files", "divisions") for key in reg.keys_of(kind)} | roots
@@ -249,8 +249,10 @@ def _require_readable(reg: Register, today: date) -> None:
         ):
             problems.append(Problem(p.path, p.line, p.code, p.message, "error", p.key))
     if problems:
+        # records on disk: a schema problem says what to write at its line, not new's --set
         raise RuleViolation(
-            "the ファイル簿 was not exported: fix these records first (`meti-pi validate`)", tuple(problems)
+            "the ファイル簿 was not exported: fix these records first (`meti-pi validate`)",
+            tuple(as_found_on_disk(problems)),
         )
 
 
