@@ -128,3 +128,13 @@ def test_a_document_refused_for_a_failing_record_says_what_to_write_at_its_line(
         f"{rel} does not match its schema: edit it at the lines shown and `meti-pi commit` it before drafting a notice"
     )
     assert not out.exists()
+
+
+def test_the_problems_say_the_line_to_write_not_new_s_set(tmp_path: Path, runner: Any) -> None:
+    """The records that stopped the command are on disk: each problem's example is the line to write
+    in the record (`holding: {…}`), not `new`'s `--set holding.start=…`, which makes a new record."""
+    root = make_register(tmp_path, example=True)
+    _edit(root, "files/F-2026-S1J6E5.yaml", "holding", "submitted")
+    result = invoke(runner, root, "status")
+    assert result.exit_code == 1 and "files/F-2026-S1J6E5.yaml:" in result.output
+    assert "`holding: {start: 2026-04-01" in result.output and "--set" not in result.output, result.output

@@ -162,12 +162,13 @@ def _schema_cause(ctx: Any, exc: Exception) -> MetiPiError | None:
     try:
         from meti_pi.cli.common import state
         from meti_pi.errors import RuleViolation
-        from meti_pi.store.problems import schema_problems
+        from meti_pi.store.problems import as_found_on_disk, schema_problems
         from meti_pi.store.register import Register
 
         st = state(ctx)
         reg = Register.load(st.register_root, settings=st.settings)
-        found = tuple(p for p in schema_problems(reg) if p.severity == "error")
+        # records on disk: each problem says what to write at its line, not new's --set
+        found = tuple(as_found_on_disk(p for p in schema_problems(reg) if p.severity == "error"))
     except Exception:  # noqa: BLE001 - no register to look at: the first failure is reported as it was
         return None
     if not found:
