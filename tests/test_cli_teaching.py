@@ -341,3 +341,19 @@ def test_export_filebook_refusal_tells_the_line_to_write_not_new_s_set(runner, r
     assert result.exit_code == 1 and not (tmp_path / "book.csv").exists()
     assert "F-2026-CT38TF.yaml:" in result.output and "e.g. `file_kind: computer`" in result.output
     assert "--set" not in result.output
+
+
+def test_new_from_a_file_tells_the_line_to_write_in_that_file(runner, root, tmp_path):
+    """`new KIND --from FILE`: a field that fails its schema is the file's, shown at its line with
+    the line to write there (`file_kind: computer`), not `--set file_kind=computer`; a field missing
+    is to be written in the --from file, not in a record to `meti-pi commit` (none was made)."""
+    given = tmp_path / "fields.yaml"
+    given.write_text("name: 補助金申請書綴\nfile_kind: compute\n", encoding="utf-8")
+    result = invoke(runner, root, "new", "files", "--from", str(given), "--dry-run")
+    assert result.exit_code == 1
+    assert f"{given}:2: $.file_kind: " in result.output and "e.g. `file_kind: computer`" in result.output
+    assert "Set it as `org: 経済産業省` in the --from file (all fields:" in result.output
+    assert "--set" not in result.output and "meti-pi commit" not in result.output, result.output
+    # given with --set, the field keeps --set's example: that is where it is written
+    result = invoke(runner, root, "new", "files", "--from", str(given), "--set", "file_kind=compute", "--dry-run")
+    assert "--set file_kind: $.file_kind: " in result.output and "e.g. --set file_kind=computer" in result.output

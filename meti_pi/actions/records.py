@@ -19,6 +19,7 @@ from meti_pi.store.ids import valid_id
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.locate import file_in_the_way
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
+from meti_pi.store.problems import as_fields_file_edit
 from meti_pi.store.register import REGISTER_FILE, Record, Register, list_record_files
 from meti_pi.store.schema import SchemaCopyState, example_value, field_type, load_schema, ref_followed
 
@@ -322,7 +323,8 @@ def given_at(
         line = yamlload.locate(yamlload.decode(from_file.read_bytes()), steps) or 1
     except (OSError, yamlload.YamlFault, UnicodeError):
         line = None
-    return Problem(str(from_file), line, p.code, p.message, p.severity, p.key)
+    # the field is the file's: its line to write there, not --set (nor a record to `meti-pi commit`)
+    return Problem(str(from_file), line, p.code, as_fields_file_edit(p.message), p.severity, p.key)
 
 
 def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:

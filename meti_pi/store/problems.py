@@ -131,3 +131,13 @@ def as_record_edit(message: str) -> str:
         return f", e.g. `{m[1]}: {value}`"
 
     return _NEW_RECORDS.sub("", _SET_AS_LINE.sub(line, message.replace(schema.SHELL_QUOTES, "")))
+
+
+# Where store.schema's required-field hint says to write the field: in the record on disk, then commit it.
+_IN_THE_RECORD = " in the record, then `meti-pi commit`"
+
+
+def as_fields_file_edit(message: str) -> str:
+    """A schema problem's message for a field of `new --from FILE` (the record is not made yet): the
+    line to write in that file (as_record_edit), which `new` then reads again, not a record to commit."""
+    return as_record_edit(message).replace(_IN_THE_RECORD, " in the --from file")
