@@ -30,6 +30,10 @@ class Settings:
     # Told (who holds the register lock, how long this command waits) once a write has waited a
     # second for it: the command line says it on stderr (the core never prints); None: silent.
     lock_wait: Callable[[str, float], None] | None = field(default=None, compare=False)
+    # The folder the command runs from (the command line's current folder): the commands a message
+    # advises (`meti-pi commit PATH`, `git restore PATH`) name their files from it, where they are
+    # typed (store.advised); None: from the repository's top (library callers).
+    here: Path | None = field(default=None, compare=False)
 
     def parallel(self, default: int) -> int:
         """The threshold for one place whose own threshold is `default`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -881,3 +882,53 @@ def test_uncommitted_work_in_a_file_to_write_is_met_with_advice_that_works_for_i
     assert committed.exit_code == 0, committed.output
     recorded = invoke(runner, root, "inspect", "--answers", str(answers))
     assert recorded.exit_code == 0, recorded.output
+
+
+def test_uncommitted_work_advice_works_from_where_the_user_is(tmp_path):
+    """Run from a sub-folder (`cd register/files`), the refusal named the file from the repository's
+    top (`register/files/F-….yaml`), which neither `meti-pi commit PATH` nor `git restore PATH` finds
+    from there: the paths are written from the current folder, and from outside the repository git
+    and meti-pi are told where (`git -C TOP`, `meti-pi --register DIR commit`). Each advice is run
+    as given, from where it was given."""
+    import re
+    import shlex
+
+    root = make_register(tmp_path, example=True)
+    repo = root.parent
+    here = root / "files"
+    record = here / "F-2026-113VYQ.yaml"
+    dataset = str(REPO / "examples" / "datasets" / "staff_utf8.csv")
+    env = {k: v for k, v in os.environ.items() if k != "METI_PI_REGISTER"}
+
+    def run(cwd, *args):
+        cmd = [sys.executable, "-m", "meti_pi", *args]
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120, check=False, env=env)
+
+    def refusal(cwd, *register):
+        record.write_text(record.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+        proc = run(cwd, *register, "--today", "2026-11-26", "classify", dataset, "--record", "F-2026-113VYQ")
+        assert proc.returncode == 3, proc.stderr
+        said = " ".join(proc.stderr.split())
+        m = re.search(r"must write: (\S+) \(edited\): commit it with `([^`]*) PATH`, or discard the change with "
+                      r"`([^`]*) PATH`", said)  # fmt: skip
+        assert m, said
+        return m[1], shlex.split(m[2]), shlex.split(m[3])
+
+    path, commit, restore = refusal(here)
+    assert (path, commit, restore) == ("F-2026-113VYQ.yaml", ["meti-pi", "commit"], ["git", "restore"])
+    subprocess.run([*restore, path], cwd=here, check=True)
+    assert "# mine" not in record.read_text(encoding="utf-8")
+    path, commit, restore = refusal(here)
+    done = run(here, *commit[1:], path, "-m", "a comment")
+    assert done.returncode == 0 and "committed 1 file(s)" in done.stdout, done.stderr
+    assert git(repo, "status", "--porcelain") == ""
+    # from outside the repository, with --register
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    path, commit, restore = refusal(outside, "--register", str(root))
+    assert restore == ["git", "-C", str(repo), "restore"] and commit == ["meti-pi", "--register", str(root), "commit"]
+    subprocess.run([*restore, path], cwd=outside, check=True)
+    assert git(repo, "status", "--porcelain") == ""
+    refusal(outside, "--register", str(root))
+    assert run(outside, *commit[1:], path).returncode == 0
+    assert git(repo, "status", "--porcelain") == ""

@@ -144,7 +144,7 @@ def test_schemas_write_refuses_uncommitted_edits_of_the_copy(tmp_path, runner) -
     assert "uncommitted edits" in result.stderr and "roles.schema.json" in result.stderr
     assert (root / ".schemas" / "roles.schema.json").read_text(encoding="utf-8") == "{\"mine\": 1}\n"
     # The advice works: `meti-pi commit` takes record files only (it refused the copy, exit 2).
-    assert "meti-pi commit" not in result.stderr and "git restore" in result.stderr
+    assert "meti-pi commit" not in result.stderr and "restore PATH`" in result.stderr  # git's (`git -C TOP` from here)
     assert invoke(runner, root, "commit", str(root / ".schemas" / "roles.schema.json")).exit_code == 2
 
 

@@ -272,7 +272,7 @@ def transaction(
                 check.wait()  # no git process of the check outlives the validation's refusal
         if not texts:
             return
-        seen = _refuse_dirty(repo, list(texts), tx.at, base, early[0].result() if early else None)
+        seen = _refuse_dirty(repo, list(texts), tx.at, base, early[0].result() if early else None, here=settings.here)
         crash_point("validated")
         # Records alone are named (path without .yaml): `init` named its .gitignore ".giti"
         records = [p[: -len(".yaml")] for p in sorted(texts) if is_register_file(p)]

@@ -16,6 +16,7 @@ from meti_pi.errors import MetiPiError
 from meti_pi.gitlayer.commit import MOVED, register_changed
 from meti_pi.gitlayer.fs import digest, read_or_none
 from meti_pi.gitlayer.runner import Repo, git, head_commit
+from meti_pi.store.advised import Advised
 from meti_pi.store.cache import blob_id
 from meti_pi.store.locate import REGISTER_FILE
 from meti_pi.store.record import is_register_file
@@ -88,13 +89,20 @@ def _staged_paths(repo: Repo, gpaths: list[str], base: str) -> set[str]:
 
 
 def _refuse_dirty(
-    repo: Repo, relpaths: list[str], at: Mapping[str, str] | None, base: str, staged: set[str] | None = None
+    repo: Repo,
+    relpaths: list[str],
+    at: Mapping[str, str] | None,
+    base: str,
+    staged: set[str] | None = None,
+    *,
+    here: Path | None = None,
 ) -> dict[str, str | None]:
     """Refuse when a file the command must write holds someone's uncommitted work (in the work tree
     or staged), or when HEAD is no longer the commit the change was computed from. `staged`: what
     `_staged_or_moved` found, when it ran already (EARLY_CHECK); the work-tree files are read here,
     just before they are written. The SHA-256 of the bytes read (repository path -> digest), which
-    the write checks again (gitlayer.commit: a file saved since is not overwritten)."""
+    the write checks again (gitlayer.commit: a file saved since is not overwritten). `here`: the
+    folder the advised commands are typed in (Settings.here; store.advised)."""
     if staged is None:
         staged = _staged_or_moved(repo, [repo.git_path(r) for r in relpaths], base)
     gpaths = [repo.git_path(r) for r in relpaths]
@@ -120,40 +128,49 @@ def _refuse_dirty(
         records = all(is_register_file(rel) for rel, gpath in zip(relpaths, gpaths) if gpath in dirty)
         raise MetiPiError(
             "uncommitted edits in file(s) this command must write: "
-            + "; ".join(_what_to_do(_status_codes(repo, sorted(dirty)), staged, dirty, records=records))
+            + "; ".join(
+                _what_to_do(
+                    _status_codes(repo, sorted(dirty)), staged, dirty, records=records, said=Advised(repo, here)
+                )
+            )
         )
     return {gpath: digest(raw) for gpath, raw in raws.items()}
 
 
-def _what_to_do(codes: Mapping[str, str], staged: set[str], dirty: set[str], *, records: bool) -> list[str]:
+def _what_to_do(
+    codes: Mapping[str, str], staged: set[str], dirty: set[str], *, records: bool, said: Advised
+) -> list[str]:
     """The uncommitted paths grouped by what is uncommitted, each group with the way out that works
     for it: `git restore PATH` does nothing for a file git does not hold, and `git restore --staged
     --worktree` would delete a new file staged; `meti-pi commit` takes a record edited, deleted, new
     or staged, as the work tree holds it. `codes`: `git status`'s XY of each path (a path the early
-    check found staged, or `git status` no longer lists, counts as staged)."""
+    check found staged, or `git status` no longer lists, counts as staged). `said`: the paths and
+    commands as typed where the person is (a path from the repository's top is wrong in a sub-folder)."""
     groups: dict[str, list[str]] = {"edited": [], "untracked": [], "staged": [], "staged new": []}
     for gpath in sorted(dirty):
         xy = codes.get(gpath, "M ")
+        shown = said.path(gpath)
         if xy == "??":
-            groups["untracked"].append(gpath)
+            groups["untracked"].append(shown)
         elif xy[0] == "A":
-            groups["staged new"].append(gpath)
+            groups["staged new"].append(shown)
         elif gpath in staged or xy[0] != " ":
-            groups["staged"].append(gpath)
+            groups["staged"].append(shown)
         else:
-            groups["edited"].append(gpath + (" (deleted)" if xy[1] == "D" else " (edited)"))
-    commit = "`meti-pi commit PATH`" if records else "git (`git add PATH` and `git commit -- PATH`)"
+            groups["edited"].append(shown + (" (deleted)" if xy[1] == "D" else " (edited)"))
+    git_ = said.git
+    commit = f"`{said.commit} PATH`" if records else f"git (`{git_} add PATH` and `{git_} commit -- PATH`)"
     advice = {
-        "edited": "{paths}: commit {it} with {commit}, or discard the change with `git restore PATH`",
+        "edited": "{paths}: commit {it} with {commit}, or discard the change with `{git} restore PATH`",
         "untracked": "{paths} (new, in no commit; `git restore` does nothing for {it}): commit {it} with {commit}, "
         "or move {it} out of the register or delete {it}",
         "staged": "{paths} (staged): commit {it} with {commit} (as the work tree holds {it}), or discard the change "
-        "with `git restore --staged --worktree PATH`",
+        "with `{git} restore --staged --worktree PATH`",
         "staged new": "{paths} (staged, new, in no commit): commit {it} with {commit} (as the work tree holds {it}), "
-        "or unstage {it} with `git restore --staged PATH` and move {it} out of the register or delete {it}",
+        "or unstage {it} with `{git} restore --staged PATH` and move {it} out of the register or delete {it}",
     }
     return [
-        advice[group].format(paths=", ".join(paths), it="them" if len(paths) > 1 else "it", commit=commit)
+        advice[group].format(paths=", ".join(paths), it="them" if len(paths) > 1 else "it", commit=commit, git=git_)
         for group, paths in groups.items()
         if paths
     ]

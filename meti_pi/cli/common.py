@@ -65,7 +65,11 @@ def settings_from_env() -> Settings:
     the schema folder they name put in place (store.schema keeps it for the process)."""
     from meti_pi.store import schema
 
-    settings = replace(Settings.from_env(os.environ), lock_wait=_lock_wait)
+    try:
+        here: Path | None = Path.cwd()
+    except OSError:  # the current folder was deleted: the advice names paths from the repository's top
+        here = None
+    settings = replace(Settings.from_env(os.environ), lock_wait=_lock_wait, here=here)
     schema.use_schemas(settings.schemas)
     return settings
 

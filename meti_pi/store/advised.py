@@ -1,0 +1,59 @@
+"""How a message names the files of the commands it advises (`meti-pi commit PATH`, `git restore
+PATH`): from the folder the command runs in (Settings.here), where the person types them. git
+reads a path from the current folder and `meti-pi commit` too: a path from the repository's top
+(`register/files/F-….yaml`) is wrong from any other folder (`cd register/files`). From outside the
+repository git is told where it is (`git -C TOP`), and `meti-pi commit` which register (`--register`)
+where it would not find this one; with no folder known (library callers), paths from the top."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from meti_pi.errors import MetiPiError
+from meti_pi.gitlayer.runner import Repo
+from meti_pi.store.locate import find_register
+
+
+@dataclass(frozen=True, slots=True)
+class Advised:
+    """The paths and commands of advice to run from `here` (None: from the repository's top)."""
+
+    repo: Repo
+    here: Path | None
+
+    def _inside(self) -> bool:
+        return self.here is not None and self.here.resolve().is_relative_to(self.repo.top)
+
+    def path(self, gpath: str) -> str:
+        """The file at `gpath` (a path from the repository's top) as typed from `here`."""
+        if self.here is None:
+            return gpath
+        full = self.repo.top / gpath
+        if not self._inside():
+            return str(full)
+        return Path(os.path.relpath(full, self.here.resolve())).as_posix()
+
+    def record(self, relpath: str) -> str:
+        """The register file `relpath` (from the register's root) as typed from `here`."""
+        return self.path(self.repo.git_path(relpath))
+
+    @property
+    def git(self) -> str:
+        """`git`, told where the repository is when `here` is outside it."""
+        return "git" if self.here is None or self._inside() else f"git -C {shlex.quote(str(self.repo.top))}"
+
+    @property
+    def commit(self) -> str:
+        """`meti-pi commit`, told which register when it would not find this one from `here`."""
+        root = self.repo.top / self.repo.prefix
+        if self.here is None:
+            return "meti-pi commit"
+        try:
+            if find_register(None, self.here.resolve()) == root.resolve():
+                return "meti-pi commit"
+        except MetiPiError:
+            pass
+        return f"meti-pi --register {shlex.quote(self.path(self.repo.prefix or '.'))} commit"
