@@ -138,3 +138,39 @@ def test_the_problems_say_the_line_to_write_not_new_s_set(tmp_path: Path, runner
     result = invoke(runner, root, "status")
     assert result.exit_code == 1 and "files/F-2026-S1J6E5.yaml:" in result.output
     assert "`holding: {start: 2026-04-01" in result.output and "--set" not in result.output, result.output
+
+
+def test_a_notice_refused_from_the_committed_record_says_its_edits_were_not_read(
+    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notice is drafted from the register as committed (the transaction reads HEAD). A record
+    committed with `file_kind: compute`, then its `name:` line deleted without committing: notify
+    reported file_kind at the commit's line (20; the file now has it at 19), said nothing of the
+    missing name, and told to edit "the lines shown", as if the edits had been read. The refusal now
+    says the problems are the committed version's and the edits unread, and to commit them first,
+    with a path that works from the folder it is run in; the advice, followed, shows the file's own."""
+    from conftest import hand_edit_line
+
+    root = make_register(tmp_path, example=True)
+    rel = "files/F-2026-CT38TF.yaml"
+    at = hand_edit_line(root, rel, "file_kind: computer", "file_kind: compute") + 1  # committed, at line `at`
+    for args in ((), ("--dry-run",)):  # with no edit since the commit: the refusal as before
+        result = invoke(runner, root, "notify", "F-2026-CT38TF", "--out", str(tmp_path / "n"), *args)
+        assert result.exit_code == 1 and "as last committed" not in result.output, result.output
+    text = (root / rel).read_text(encoding="utf-8")
+    (root / rel).write_text("".join(x for x in text.splitlines(keepends=True) if not x.startswith("name: ")))
+    monkeypatch.chdir(root / "files")
+    for args in ((), ("--dry-run",)):
+        result = invoke(runner, root, "notify", "F-2026-CT38TF", "--out", str(tmp_path / "n"), *args)
+        assert result.exit_code == 1, result.output
+        said = " ".join(result.stderr.split())
+        assert f"{rel}:{at}: $.file_kind" in said, said  # the commit's line, said to be the commit's
+        assert (
+            f"{rel}, as last committed, does not match its schema (the problems and lines above are the committed "
+            "version's); its uncommitted edits were not read (drafting a notice reads the register as committed): "
+            "commit them first (`meti-pi commit F-2026-CT38TF.yaml`, which checks them)" in said
+        ), said
+    committed = invoke(runner, root, "commit", "F-2026-CT38TF.yaml")
+    assert committed.exit_code == 1
+    assert f"{rel}:{at - 1}: $.file_kind" in committed.output and "'name' is a required" in committed.output
+    assert not (tmp_path / "n").exists()

@@ -19,6 +19,7 @@ from meti_pi.notify import notices
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import policy as policy_mod
 from meti_pi.store import yamlload
+from meti_pi.store.advised import Advised
 from meti_pi.store.ids import allocate
 from meti_pi.store.problems import at, refuse_failing_schema
 from meti_pi.store.register import Record, Register
@@ -40,10 +41,12 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_record(reg: Register, file_id: str) -> Record:
-
+def _file_record(reg: Register, file_id: str, committed: Advised | None = None) -> Record:
+    """The file record a notice is drafted from. `committed`: the register was read as HEAD holds it
+    (the transaction's), where the refusal of a record failing its schema says so if the file has
+    uncommitted edits (its lines are the commit's, the edits unread)."""
     rec = require_record(reg, "files", file_id, hint=f"check the ファイル簿 id (`meti-pi show files/{file_id}`)")
-    refuse_failing_schema((rec,), "drafting a notice")
+    refuse_failing_schema((rec,), "drafting a notice", committed=committed)
     division = reg.division_of(rec.data.get("division"))
     if division and division.get("org") != rec.data.get("org"):
         # APPI 2(8): a 外局 is its own 行政機関; a notice must not name one body and another's 課等.
@@ -219,7 +222,8 @@ def draft_notices(
         settings=settings,
     ) as tx:
         reg = tx.register()  # decided under the lock: the same notice run twice at once is drafted once
-        rec = _file_record(reg, file_id)
+        # read as HEAD holds it (tx.at), never the work tree: a refusal says so of a file edited since
+        rec = _file_record(reg, file_id, Advised(tx.repo, settings.here))
         data = rec.data
         decision = notices.decision_for(reg, data)
         statuses = notices.file_status(reg, rec, decision=decision)

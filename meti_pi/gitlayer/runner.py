@@ -182,6 +182,27 @@ def bytes_at(repo: Repo, rev: str, gpath: str) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
+def differ_from_head(repo: Repo, gpaths: Sequence[str]) -> set[str]:
+    """The paths of `gpaths` whose work-tree (or staged) content is not HEAD's (`git diff HEAD`,
+    through filters and line-ending conversion as git counts them); asked only where a refusal
+    says so: it reads git's whole index."""
+    if not gpaths:
+        return set()
+    out = git(
+        repo.top,
+        "--literal-pathspecs",
+        "diff",
+        "--name-only",
+        "-z",
+        "HEAD",
+        "--",
+        *gpaths,
+        check=False,
+        env={"GIT_OPTIONAL_LOCKS": "0"},
+    )
+    return {p for p in out.split("\0") if p}
+
+
 def read_at(register_root: Path, rev: str, relpath: str) -> str | None:
     """The text of a register file at a git revision (None where it did not exist)."""
     repo = repo_of(register_root)

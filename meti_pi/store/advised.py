@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from meti_pi.errors import MetiPiError
-from meti_pi.gitlayer.runner import Repo
+from meti_pi.gitlayer.runner import Repo, differ_from_head
 from meti_pi.store.locate import find_register
 
 
@@ -57,3 +57,8 @@ class Advised:
         except MetiPiError:
             pass
         return f"meti-pi --register {shlex.quote(self.path(self.repo.prefix or '.'))} commit"
+
+    def uncommitted(self, relpaths: list[str]) -> list[str]:
+        """The register files of `relpaths` whose work-tree content is not HEAD's (asks git: for a refusal)."""
+        differ = differ_from_head(self.repo, [self.repo.git_path(r) for r in relpaths])
+        return [r for r in relpaths if self.repo.git_path(r) in differ]

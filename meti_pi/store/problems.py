@@ -12,6 +12,7 @@ from meti_pi.store import schema, yamlload
 from meti_pi.store.kinds import KINDS, SINGLETONS
 
 if TYPE_CHECKING:
+    from meti_pi.store.advised import Advised
     from meti_pi.store.register import Record, Register
 
 
@@ -49,21 +50,35 @@ def record_schema_problems(rec: Record) -> list[Problem]:
     return [at(rec, path, "schema", msg) for path, msg in schema.errors(schema_file_of(rec), rec.data)]
 
 
-def refuse_failing_schema(records: Iterable[Record], before: str) -> None:
+def refuse_failing_schema(records: Iterable[Record], before: str, *, committed: Advised | None = None) -> None:
     """Refuse (RuleViolation, exit 1, each record's problems at their lines) to make a document from
     records of which one fails its schema: a notice, an incident's draft, an audit's or a year's
     report is not written from fields the schema refuses. `before`: what is refused ("drafting a notice").
     The records exist: each problem says what to write at its line (not `new`'s --set), and the
-    refusal says to edit them there and `meti-pi commit` them."""
-    refuse_schema_problems([p for r in records for p in record_schema_problems(r)], before)
+    refusal says to edit them there and `meti-pi commit` them. `committed`: the records were read
+    as HEAD holds them (a notice is drafted from the register committed), not from the work tree;
+    where a refused file has uncommitted edits (git is asked, on refusal only), the refusal says the
+    problems and lines are those of the committed version, its edits unread, to be committed first."""
+    refuse_schema_problems([p for r in records for p in record_schema_problems(r)], before, committed=committed)
 
 
-def refuse_schema_problems(bad: list[Problem], before: str) -> None:
+def refuse_schema_problems(bad: list[Problem], before: str, *, committed: Advised | None = None) -> None:
     """refuse_failing_schema of the schema problems `bad` already found (none: nothing refused)."""
     bad = as_found_on_disk(bad)
     if not bad:
         return
     paths = sorted({p.path for p in bad})
+    if committed is not None and (edited := committed.uncommitted(paths)):
+        one = len(paths) == 1
+        whose = "its" if one else f"{', '.join(edited)}'s" if len(edited) < len(paths) else "their"
+        raise RuleViolation(
+            f"{', '.join(paths)}, as last committed, {'does' if one else 'do'} not match "
+            f"{'its schema' if one else 'their schemas'} (the problems and lines above are the committed "
+            f"version's); {whose} uncommitted edits were not read ({before} reads the register as "
+            f"committed): commit them first (`{committed.commit} {' '.join(committed.record(p) for p in edited)}`, "
+            "which checks them), then run the command again",
+            tuple(bad),
+        )
     said = (
         f"{paths[0]} does not match its schema: edit it at the lines shown and `meti-pi commit` it"
         if len(paths) == 1
