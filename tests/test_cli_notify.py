@@ -211,13 +211,20 @@ def test_refusals(runner, tmp_path, args, code, text):
     assert "Traceback" not in result.output
 
 
-def test_uncommitted_edits_to_the_file_are_refused(runner, tmp_path):
+def test_uncommitted_edits_to_the_file_are_refused(runner, tmp_path, monkeypatch):
+    """Refused with the command that commits them, its path from the folder the command runs in:
+    from `register/files` the advice named files/F-2026-AAAAAA.yaml, which `meti-pi commit` does
+    not find there."""
     root = register(tmp_path)
     path = root / "files" / "F-2026-AAAAAA.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("電話番号, ", ""), encoding="utf-8")
+    monkeypatch.chdir(root / "files")
     result = run(runner, root, "F-2026-AAAAAA", "--out", str(tmp_path / "out"))
     assert result.exit_code == 3 and "uncommitted edits" in result.stderr
+    assert "commit them first (`meti-pi commit F-2026-AAAAAA.yaml`)" in result.stderr, result.stderr
     assert not (root / "notifications").exists()
+    assert invoke(runner, root, "commit", "F-2026-AAAAAA.yaml").exit_code == 0  # the advice, followed
+    assert run(runner, root, "F-2026-AAAAAA", "--out", str(tmp_path / "out")).exit_code == 0
 
 
 def test_rerun_keeps_a_current_draft_and_redraft_withdraws_it(runner, tmp_path):

@@ -184,11 +184,12 @@ def changed_items(root: Path, reg: Register, rec: Record, previous: Record, kind
     return tuple(k for k in after if before.get(k) != after.get(k))
 
 
-def _ensure_committed(root: Path, rec: Record) -> None:
-    """The file record equals its committed version, so the notice can name the commit it was drafted from."""
+def _ensure_committed(root: Path, rec: Record, said: Advised) -> None:
+    """The file record equals its committed version, so the notice can name the commit it was drafted
+    from. `said`: the advised command's path as typed where the person is (store.advised)."""
     if gitlayer.read_at(root, "HEAD", rec.relpath) != rec.path.read_text(encoding="utf-8"):
         raise MetiPiError(
-            f"{rec.relpath} has uncommitted edits; commit them first (`meti-pi commit {rec.relpath}`) "
+            f"{rec.relpath} has uncommitted edits; commit them first (`{said.commit} {said.record(rec.relpath)}`) "
             "so the notice can name the register commit it was drafted from"
         )
 
@@ -223,7 +224,8 @@ def draft_notices(
     ) as tx:
         reg = tx.register()  # decided under the lock: the same notice run twice at once is drafted once
         # read as HEAD holds it (tx.at), never the work tree: a refusal says so of a file edited since
-        rec = _file_record(reg, file_id, Advised(tx.repo, settings.here))
+        said = Advised(tx.repo, settings.here)
+        rec = _file_record(reg, file_id, said)
         data = rec.data
         decision = notices.decision_for(reg, data)
         statuses = notices.file_status(reg, rec, decision=decision)
@@ -244,7 +246,7 @@ def draft_notices(
             return NotifyResult(file_id, required, plans, [], reasons, None, dry_run)  # nothing written, no commit
 
         if not dry_run:
-            _ensure_committed(root, rec)
+            _ensure_committed(root, rec, said)
         head = gitlayer.head_commit(root)
         policy = reg.policy
         fw = policy_mod.fullwidth_digits(policy) if fullwidth is None else fullwidth
