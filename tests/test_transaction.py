@@ -293,6 +293,24 @@ def test_recovery_never_overwrites_a_file_edited_after_the_crash(tmp_path, monke
     assert path.read_bytes() == edited
 
 
+def test_recovery_refused_advises_git_commands_that_work_from_the_current_folder(tmp_path, monkeypatch):
+    """Run from a sub-folder (`cd register/divisions`), the refusal to overwrite a file edited after
+    a crash advised `git restore -- register/divisions/kanbo-jinji.yaml`, a path from the
+    repository's top that git does not find there: the paths are written from the current folder."""
+    root = make_register(tmp_path)
+    add_division(root)
+    path = edit_interrupted(root, monkeypatch, "files-written")
+    path.write_text(path.read_text(encoding="utf-8") + "# 手で直した\n", encoding="utf-8")
+    monkeypatch.chdir(root / "divisions")
+    result = invoke(CliRunner(), root, "status")
+    assert result.exit_code == 3, result.output
+    said = " ".join(result.stderr.split())
+    assert "kanbo-jinji.yaml changed since it was written" in said and "register/" not in said.split("delete")[0]
+    assert "(`git diff -- kanbo-jinji.yaml`)" in said and "run `git restore -- kanbo-jinji.yaml` and then" in said
+    subprocess.run(["git", "restore", "--", "kanbo-jinji.yaml"], cwd=root / "divisions", check=True)  # as advised
+    assert "# 手で直した" not in path.read_text(encoding="utf-8")
+
+
 def test_a_change_killed_after_the_commit_point_has_nothing_left_to_do(tmp_path, monkeypatch):
     root = make_register(tmp_path)
     add_division(root)

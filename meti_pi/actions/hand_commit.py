@@ -58,7 +58,7 @@ def commit_paths(
     root = root.resolve()
     repo, timeout = _ready(root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout, waiting=settings.lock_wait):
-        recover_noted(repo)
+        recover_noted(repo, settings.here)
         base = head_commit(repo.top) or ""
         raw: dict[str, bytes | None] = {}
         for rel in relpaths:

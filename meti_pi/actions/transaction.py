@@ -244,7 +244,7 @@ def transaction(
     repo, timeout = _ready(root)
     with lock_mod.held(repo.git_dir / "meti-pi.lock", command=command, timeout=timeout, waiting=settings.lock_wait):
         crash_point("locked")
-        recover_noted(repo)
+        recover_noted(repo, settings.here)
         # The commit made at the end must sit on this commit: the change was computed from it.
         base = head_commit(repo.top) or ""
         tx = Transaction(root, repo, today, command, article, summary, False, settings=settings)

@@ -84,7 +84,7 @@ def recovered_root(ctx: typer.Context) -> Path:
     from meti_pi import gitlayer
 
     root = state(ctx).register_root
-    note = gitlayer.recover_if_needed(root)
+    note = gitlayer.recover_if_needed(root, here=state(ctx).settings.here)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
     return root

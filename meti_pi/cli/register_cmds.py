@@ -112,7 +112,7 @@ def validate_cmd(
     if output is not None and fmt is ReportFormat.text and not json_out:
         raise UsageError("--output needs --format json, github or junit")
     st = state(ctx)
-    note = gitlayer.recover_if_needed(st.register_root)
+    note = gitlayer.recover_if_needed(st.register_root, here=st.settings.here)
     if note:
         sys.stderr.write(f"meti-pi: {note}\n")
     # The work tree read lazily when the last validate's base applies (only what changed and what it

@@ -65,8 +65,8 @@ def identity(cwd: Path, var: str) -> str:
     return ident
 
 
-def recover_noted(repo: Repo) -> None:
-    note = jr.recover(repo)
+def recover_noted(repo: Repo, here: Path | None = None) -> None:
+    note = jr.recover(repo, here)
     if note:
         notes.append(note)
 

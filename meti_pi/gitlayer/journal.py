@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -100,9 +101,10 @@ def in_head(repo: Repo, journal: dict[str, Any]) -> bool:
     return all(digest(bytes_at(repo, "HEAD", gpath)) == f["new"] for gpath, f in journal["files"].items())
 
 
-def undo(repo: Repo, journal: dict[str, Any]) -> None:
+def undo(repo: Repo, journal: dict[str, Any], here: Path | None = None) -> None:
     """Put back every file the uncommitted change wrote; refuse (nothing touched) where a file holds
-    bytes that are neither the old ones nor the change's."""
+    bytes that are neither the old ones nor the change's (the git commands it advises name the files
+    as typed in `here`, the current folder: Repo.typed_from)."""
     todo: list[tuple[Path, dict[str, Any]]] = []
     changed: list[str] = []
     for gpath, f in journal["files"].items():
@@ -115,11 +117,12 @@ def undo(repo: Repo, journal: dict[str, Any]) -> None:
             continue
         changed.append(gpath)
     if changed:
-        names = ", ".join(changed)
+        names = ", ".join(repo.typed_from(here, g) for g in changed)
+        first, git_ = shlex.quote(repo.typed_from(here, changed[0])), repo.git_from(here)
         raise MetiPiError(
             f"a meti-pi change was interrupted before it was committed, and {names} changed since it was written; "
-            f"nothing was overwritten. Look at it (`git diff -- {changed[0]}`). To keep it as it is now, delete "
-            f"{journal_path(repo)}; to drop it, run `git restore -- {changed[0]}` and then delete that file. "
+            f"nothing was overwritten. Look at it (`{git_} diff -- {first}`). To keep it as it is now, delete "
+            f"{journal_path(repo)}; to drop it, run `{git_} restore -- {first}` and then delete that file. "
             "Then run the command again."
         )
     for path, f in todo:
@@ -194,8 +197,9 @@ def _check_shape(journal: Any) -> None:
             raise ValueError(f"a path outside the register's repository: {gpath!r}")
 
 
-def recover(repo: Repo) -> str | None:
-    """Finish an interrupted change (call with the register lock held); what was done, or None."""
+def recover(repo: Repo, here: Path | None = None) -> str | None:
+    """Finish an interrupted change (call with the register lock held); what was done, or None.
+    `here`: the folder the command runs in, which the advice of a refusal names files from."""
     path = journal_path(repo)
     for leftover in repo.git_dir.glob(f".{JOURNAL}{TMP}*"):
         leftover.unlink(missing_ok=True)
@@ -223,18 +227,18 @@ def recover(repo: Repo) -> str | None:
             "an interrupted change is in HEAD, but no commit carries its Meti-Pi-Change trailer (a `git commit` "
             "run meanwhile took its message?); run `meti-pi history --verify`"
         )
-    undo(repo, journal)
+    undo(repo, journal, here)
     drop_journal(repo, journal)
     return "undid an interrupted change that had not been committed"
 
 
-def recover_if_needed(register_root: Path, *, timeout: float = 5.0) -> str | None:
+def recover_if_needed(register_root: Path, *, timeout: float = 5.0, here: Path | None = None) -> str | None:
     """For read commands: finish an interrupted change if one is pending and no command is running."""
     from meti_pi.gitlayer.runner import repo_of
 
-    for here in (register_root, *register_root.parents):
+    for folder in (register_root, *register_root.parents):
         # Cheap look first (no git process): every read command calls this.
-        dot_git = here / ".git"
+        dot_git = folder / ".git"
         if dot_git.is_dir():
             if not (dot_git / JOURNAL).exists():
                 return None
@@ -251,4 +255,4 @@ def recover_if_needed(register_root: Path, *, timeout: float = 5.0) -> str | Non
     if lock_mod.inherited(lock_path):
         return None  # run by a hook of the writing command itself: its change is not interrupted
     with lock_mod.held(lock_path, command="recover", timeout=timeout):
-        return recover(repo)
+        return recover(repo, here)

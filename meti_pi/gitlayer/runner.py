@@ -7,6 +7,7 @@ index, a ref or one of git's lock files itself.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import tempfile
 import weakref
@@ -142,6 +143,23 @@ class Repo:
 
     def git_path(self, relpath: str) -> str:
         return self.prefix + relpath
+
+    def typed_from(self, here: Path | None, gpath: str) -> str:
+        """The file at `gpath` (from the work tree's top) as a command typed in `here` names it: git
+        and `meti-pi commit` read a path from the current folder (a path from the top is wrong in a
+        sub-folder); absolute from outside the work tree; from the top when `here` is not known."""
+        if here is None:
+            return gpath
+        full, here = self.top / gpath, here.resolve()
+        if not here.is_relative_to(self.top):
+            return str(full)
+        return Path(os.path.relpath(full, here)).as_posix()
+
+    def git_from(self, here: Path | None) -> str:
+        """`git` as typed in `here`: told where the work tree is (`git -C TOP`) from outside it."""
+        if here is None or here.resolve().is_relative_to(self.top):
+            return "git"
+        return f"git -C {shlex.quote(str(self.top))}"
 
 
 def repo_of(register_root: Path) -> Repo:

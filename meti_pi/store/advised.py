@@ -7,7 +7,6 @@ where it would not find this one; with no folder known (library callers), paths 
 
 from __future__ import annotations
 
-import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,17 +23,9 @@ class Advised:
     repo: Repo
     here: Path | None
 
-    def _inside(self) -> bool:
-        return self.here is not None and self.here.resolve().is_relative_to(self.repo.top)
-
     def path(self, gpath: str) -> str:
         """The file at `gpath` (a path from the repository's top) as typed from `here`."""
-        if self.here is None:
-            return gpath
-        full = self.repo.top / gpath
-        if not self._inside():
-            return str(full)
-        return Path(os.path.relpath(full, self.here.resolve())).as_posix()
+        return self.repo.typed_from(self.here, gpath)
 
     def record(self, relpath: str) -> str:
         """The register file `relpath` (from the register's root) as typed from `here`."""
@@ -43,7 +34,7 @@ class Advised:
     @property
     def git(self) -> str:
         """`git`, told where the repository is when `here` is outside it."""
-        return "git" if self.here is None or self._inside() else f"git -C {shlex.quote(str(self.repo.top))}"
+        return self.repo.git_from(self.here)
 
     @property
     def commit(self) -> str:
