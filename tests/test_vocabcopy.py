@@ -126,6 +126,7 @@ def test_a_sensitive_word_the_engine_would_fold_otherwise_takes_the_python_pass(
         ("identifiers.yaml", "    context: value\n", "    context: header\n", "context: is fixed (value"),
         ("identifiers.yaml", "headers: [住民票コード]", "headers: [住民票コード, '・']", "is no word"),
         ("sensitive_terms.yaml", "  disability:", "  disabilities:", "unknown category 'disabilities'"),
+        ("sensitive_terms.yaml", "  disability:", "\tdisability:", "YAML indents with spaces"),  # not YAML at all
         ("sensitive_terms.yaml", "values: [懲役, ", "values: ['', 懲役, ", "is no word"),
     ],
 )

@@ -80,9 +80,11 @@ def _read(root: Path) -> tuple[tuple[Any, Any], list[Fault]]:
             loaded = yamlload.load(text)
         except yamlload.YamlFault as fault:
             faults.append((str(path), fault.line, str(fault)))
+            data[name] = None  # not used: a fault refuses the copy
             continue
         except OSError as exc:
             faults.append((str(path), None, f"cannot read ({exc.strerror})"))
+            data[name] = None
             continue
         package = yamlload.load(packaged_text(name))
         check = _identifier_faults if name == IDENTIFIERS else _term_faults
