@@ -304,6 +304,26 @@ def test_an_assigned_value_is_written_as_the_file_wrote_it(edit: Any, changed: l
     assert len(out.splitlines()) == len(before)
 
 
+def test_a_mapping_the_edit_moved_is_written_with_the_value_it_holds() -> None:
+    """keep_as_written changes a mapping read in place where the edit put a changed one: a mapping
+    the edit moved elsewhere (`previous` is now the mapping read at `current`, `current` a new one)
+    was changed with it, and `previous` written with the new value (count 2, not 1), the check that
+    the text reads back computed after that change and blind to it. The check holds the text to the
+    document as the command left it: the edit's values are written (afresh where they must be).
+    Fails on the former code."""
+
+    def archive(doc: Any) -> None:
+        doc["previous"] = doc["current"]
+        doc["current"] = {"count": 2, "as_of": "2026-11-30"}
+
+    text = "current:\n  count: 1\n  as_of: '2026-10-01'\nprevious:\n  count: 0\n  as_of: '2025-10-01'\n"
+    out, _kept = _edited(text, archive)
+    assert yamlload.load(out) == {
+        "current": {"count": 2, "as_of": "2026-11-30"},
+        "previous": {"count": 1, "as_of": "2026-10-01"},
+    }, out
+
+
 def test_comment_lines_after_a_flow_collection_or_inside_a_mapping_are_carried() -> None:
     """ruamel keeps a line after `[x, y]` at the end of the collection holding it, and an indented
     line between two keys of a nested mapping on the nested value: both kinds are carried."""

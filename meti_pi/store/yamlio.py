@@ -115,11 +115,13 @@ def dump_edited(
     value the edit left equal is written as it was read (keep_as_written: a one-field
     change is a one-line diff), and those comment lines are kept after the values they followed
     (carry_comments); kept is False when a comment line of `original` is still missing from the
-    text (the caller says so)."""
+    text (the caller says so). The text is proved to read back as `doc` as the command left it,
+    taken before either touches it: a fault of theirs is never written (the document is written
+    afresh instead, as dump_checked does)."""
+    want = to_plain(doc)  # the edit as made: keep_as_written reuses and changes nodes read in place
     if read is not None:
         keep_as_written(read, doc)
     carry_comments(following, doc)
-    want = to_plain(doc)
     text, kept = _dump_checked(doc, want)
     if kept:
         text = empty_values_as_written(original, text, want)
