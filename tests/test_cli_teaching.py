@@ -357,3 +357,31 @@ def test_new_from_a_file_tells_the_line_to_write_in_that_file(runner, root, tmp_
     # given with --set, the field keeps --set's example: that is where it is written
     result = invoke(runner, root, "new", "files", "--from", str(given), "--set", "file_kind=compute", "--dry-run")
     assert "--set file_kind: $.file_kind: " in result.output and "e.g. --set file_kind=computer" in result.output
+
+
+def test_an_item_of_a_list_is_taught_as_an_item_not_as_the_list(runner, root):
+    """A list's item that fails its schema (`sensitive_categories: [bogus]`, `record_items` holding
+    12) was taught as the list's own value: validate said `sensitive_categories: race` and
+    `record_items: "…"`, lines that, written, fail again (text where a list belongs), and `new` said
+    `--set characteristics.sensitive_categories=race` alike. The hint says to write the item under
+    the list's key, with the list's title."""
+    import subprocess
+
+    path = root / "files" / "F-2026-CT38TF.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "  sensitive: false\n", "  sensitive: false\n  sensitive_categories: [bogus]\n"
+    )
+    path.write_text(text.replace("  - 担当部署\n", "  - 12\n"), encoding="utf-8")
+    subprocess.run(["git", "commit", "-qam", "hand edits"], cwd=root, check=True)
+    result = invoke(runner, root, "validate")
+    assert result.exit_code == 1
+    out = " ".join(result.stdout.split())
+    assert "F-2026-CT38TF.yaml:23: $.characteristics.sensitive_categories[0]: error[schema]" in out, out
+    assert "（characteristics.sensitive_categories）is a list, each item one of race|" in out, out
+    assert "; write each item as `- race` under `sensitive_categories:`" in out, out
+    assert "write each item as `- \"…\"` under `record_items:`" in out and "put it in double quotes" in out, out
+    assert "`sensitive_categories: race`" not in out and "`record_items: \"…\"`" not in out, out
+    made = invoke(runner, root, "new", "files", "--set", "characteristics.sensitive_categories=[bogus]", "--dry-run")
+    assert made.exit_code == 1
+    assert "write each item as `- race` under `sensitive_categories:`" in made.stderr, made.stderr
+    assert "--set characteristics.sensitive_categories=race" not in made.stderr, made.stderr

@@ -21,7 +21,7 @@ from typing import Any
 from meti_pi.store.kinds import SINGLETONS
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 from meti_pi.store.schema_beyond import beyond
-from meti_pi.store.schema_messages import can_be_left_out, error_text, said_by_its_format
+from meti_pi.store.schema_messages import can_be_left_out, error_text, list_item_hint, said_by_its_format
 
 # Where the schemas come from, when not the package (Settings.schemas; cli/ sets it from $METI_PI_SCHEMAS).
 # The one process-wide setting: every schema read below is cached by file name for the process,
@@ -287,6 +287,7 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
         kinds = node.get("type")
         text = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
         root = _root_file(schema)
+        item = isinstance(path[-1], int)  # an item of a list (`- race` under `sensitive_categories:`)
         if err.validator == "type" and text and isinstance(err.instance, (bool, int, float)) and "enum" not in node:
             # text YAML read as a number or true/false (`--set catalogue_version=2026.4`): quoted, it stays
             # text; the value is not shown (a schema message never quotes what it refuses)
@@ -294,8 +295,10 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
             value = f'"{value}"'
             flag = f"'{value}'"  # YAML's quotes within the shell's
             what += f", and YAML read the value, unquoted, as {read}: put it in double quotes"
-            what += "" if root is not None else SHELL_QUOTES
+            what += "" if root is not None or item else SHELL_QUOTES
         leaf = key.rsplit(".", 1)[-1]
+        if item:
+            return list_item_hint((subschema_at(schema, path[:-1]) or {}).get("title", key), key, what, value, root)
         example = f"`{leaf}: {value}` in {root}" if root is not None else f"--set {key}={flag or value}"
         return f" — {node.get('title', key)}（{key}）is {what}, e.g. {example}"
     return ""

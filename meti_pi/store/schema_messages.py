@@ -1,6 +1,6 @@
 """What a jsonschema error says to the person who wrote the record: without the value it quotes,
 for a value a conditional rule (allOf/if/then) fixes, with the rule's reason, and a date that is no
-date (an empty `--set established_on=`) said once, as such."""
+date (an empty `--set established_on=`) said once, as such; an item of a list taught as an item."""
 
 from __future__ import annotations
 
@@ -89,3 +89,13 @@ def can_be_left_out(validator: Any, data: Any, path: tuple[object, ...]) -> bool
         e.validator == "required" and tuple(e.absolute_path) == path[:-1] and e.message == wanted
         for e in validator.iter_errors(trimmed)
     )
+
+
+def list_item_hint(title: str, key: str, what: str, value: str, root: str | None) -> str:
+    """The hint of an item of the list `key` that fails its schema: to write it as an item under the
+    list's key, never as the list's own value (`sensitive_categories: race`, `--set
+    characteristics.sensitive_categories=race`: text where a list belongs). `what`: the item's type in
+    words; `value`: an example item; `root`: the root file the list is in (policy.yaml), if one."""
+    leaf = key.rsplit(".", 1)[-1]
+    where = f" in {root}" if root is not None else ""
+    return f" — {title}（{key}）is a list, each item {what}; write each item as `- {value}` under `{leaf}:`{where}"
