@@ -3,6 +3,7 @@ vocabulary`: classify's vocabulary, the package's or the register's copy."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,6 +12,16 @@ from meti_pi.cli.common import DryRunOpt, JsonOpt, print_json, state
 from meti_pi.errors import MetiPiError
 
 app = typer.Typer(add_completion=False)  # completion is the root's (meti-pi --install-completion)
+
+
+def _register_or_none(ctx: typer.Context, write: bool) -> Path | None:
+    """The register root; None where there is none, which only --write (it writes there) refuses."""
+    try:
+        return state(ctx).register_root
+    except MetiPiError:
+        if write:
+            raise
+        return None
 
 
 @app.command("schemas")
@@ -33,12 +44,7 @@ def schemas_cmd(
     from meti_pi.store.schema import SchemaCopyState, schemas_dir
 
     st = state(ctx)
-    try:
-        root = st.register_root
-    except MetiPiError:
-        if write:
-            raise
-        root = None
+    root = _register_or_none(ctx, write)
     copy = SchemaCopyState(root) if root is not None else None
     changed: list[str] = []
     sha = None
@@ -96,12 +102,7 @@ def vocabulary_cmd(
     from meti_pi.classify.vocabulary import DATA
 
     st = state(ctx)
-    try:
-        root = st.register_root
-    except MetiPiError:
-        if write:
-            raise
-        root = None
+    root = _register_or_none(ctx, write)
     written: list[str] = []
     sha = None
     if write and root is not None:
