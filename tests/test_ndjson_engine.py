@@ -313,3 +313,17 @@ def test_whole_numbers_and_booleans_read_as_json_text() -> None:
     lines = "".join(f'{{"a":{v},"b":"x"}}\n' for v in values).encode()
     chunks = ndjson.LineChunks(Path("unused"), ["a", "b"], "utf-8", 1 << 24)
     assert chunks.parse(lines).get_column("c0").to_list() == [json_text(json.loads(v)) for v in values]
+
+
+def test_lines_of_too_many_keys_for_the_one_match_form_take_the_general_form() -> None:
+    """The one-match form's regex spells every key: at 1,000 keys it exceeds the engine's compiled size
+    limit, and the ComputeError sent the whole file to the Python pass (a .jsonl the general form had
+    read in the engine before the one-match form). Now the general form reads such a chunk, rows as
+    json.loads reads them. Fails on the former code (ComputeError)."""
+    keys = [f"key_{i}" for i in range(1000)]
+    line = "{" + ",".join(f'"{k}":"v{i}"' for i, k in enumerate(keys)) + "}"
+    chunks = ndjson.LineChunks(Path("unused"), keys, "utf-8", 1 << 24)
+    assert chunks.in_order is not None
+    frame = chunks.parse(f"{line}\n{line}\n".encode())
+    expected = tuple(json_text(v) for v in json.loads(line).values())
+    assert frame.rows() == [expected, expected] and chunks.in_order is None

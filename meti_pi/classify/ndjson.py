@@ -130,16 +130,22 @@ class LineChunks:
         except pl.exceptions.PolarsError:
             raise Fallback("UTF-8") from None
         if self.in_order is not None:
-            form, lines = (
-                text.to_frame()
-                .select(
-                    pl.col("l").str.contains(self.in_order).alias("form"),
-                    pl.col("l").str.count_matches(OBJECT_START).alias("lines"),
+            try:
+                form, lines = (
+                    text.to_frame()
+                    .select(
+                        pl.col("l").str.contains(self.in_order).alias("form"),
+                        pl.col("l").str.count_matches(OBJECT_START).alias("lines"),
+                    )
+                    .row(0)
                 )
-                .row(0)
-            )
-            if form:
-                return self._columns(self._read(data, lines))
+            except pl.exceptions.ComputeError:
+                # a regex of every key (~900 and more) beyond the engine's compiled size limit (10 MiB):
+                # the general form, whose regex is the same for any keys, reads the file
+                self.in_order = None
+            else:
+                if form:
+                    return self._columns(self._read(data, lines))
         found = text.to_frame().select(
             pl.col("l").str.contains(CANONICAL).alias("form"),
             pl.col("l").str.count_matches(OBJECT_START).alias("lines"),
