@@ -1,7 +1,8 @@
 """The detectors' regular expressions in the columnar engine's dialect (issue 18 item 4).
 
-Pure text, no engine: the Python patterns of meti_pi.classify.shapes and of the vocabulary,
-rewritten for the engine's regex crate (possessive quantifiers dropped where the next token cannot
+Pure text, no engine: the Python patterns of meti_pi.classify.shapes, and the vocabulary's 要配慮
+words (words_pattern: spelt from the words, not from their compiled alternation), written for the
+engine's regex crate (possessive quantifiers dropped where the next token cannot
 overlap, `\\s` spelled out as Python's whitespace, signatures over the text itself), each held to
 Python's results by tests/test_columnar.py. meti_pi.classify.engine compiles them.
 """

@@ -8,9 +8,12 @@ with the number of rows): every data row is given the number of the batch the Py
 have put it in, so that "one batch in CHECK_EVERY", the probe row of each checked batch and the
 per-batch signature shortcut come out exactly as there. The exact detectors (check digits, real
 dates, surnames) still run in Python on the sample and the probe rows, as before: they decide,
-the engine only counts. The regular expressions are the Python ones, translated to the engine's
-dialect by meti_pi.classify.dialect (tests/test_columnar.py holds each translation to Python's
-results); a 個人番号's check digits on the probe rows are column arithmetic (my_number_valid).
+the engine only counts. The shapes' regular expressions are the Python ones, translated to the
+engine's dialect by meti_pi.classify.dialect, and the 要配慮 words are spelt for it from the words
+themselves (dialect.words_pattern; a word it cannot be shown to find as Python does, which only a
+register's copy of the vocabulary holds, is searched by Python's regex: words_found); tests/test_columnar.py
+holds each to Python's results. A 個人番号's check digits on the probe rows are column arithmetic
+(my_number_valid).
 
 The engine is imported only here, and this module only when a dataset is scanned.
 """

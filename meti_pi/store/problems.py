@@ -1,5 +1,9 @@
 """A record's problems, located: the problem at a key path of a record (its line found when first
-read), and the record's schema check. Shared by validate, the domain checks and the loaders."""
+read), and the record's schema check. Shared by validate, the domain checks and the loaders. Also
+the refusal of a document made from records that fail their schema (refuse_failing_schema,
+refuse_schema_problems), the records a listing marks (failing_schema), and a schema problem's hint
+as said where no `new --set` is typed: a record on disk (as_found_on_disk, as_record_edit) or a
+--from file (as_fields_file_edit)."""
 
 from __future__ import annotations
 
