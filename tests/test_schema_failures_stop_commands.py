@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import invoke, make_register
+from conftest import git, invoke, make_register
 
 from meti_pi.settings import Settings
 from meti_pi.store.register import Register
@@ -174,3 +174,30 @@ def test_a_notice_refused_from_the_committed_record_says_its_edits_were_not_read
     assert committed.exit_code == 1
     assert f"{rel}:{at - 1}: $.file_kind" in committed.output and "'name' is a required" in committed.output
     assert not (tmp_path / "n").exists()
+
+
+def test_a_ppc_notice_refused_from_the_committed_record_says_its_edits_were_not_read(
+    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`notify record F --kind appi-74-1` reads the register as committed too (its transaction's
+    register): a file record committed with `file_kind: compute`, its `name:` line since deleted
+    by hand, was refused with the commit's problems and lines and told to edit "the lines shown",
+    as `notify F` was before 5532ee9. It now says, as `notify F` does, that the problems are the
+    committed version's and the edits unread, to commit them first. Fails on the former code."""
+    from conftest import hand_edit_line
+
+    root = make_register(tmp_path, example=True)
+    rel = "files/F-2026-CT38TF.yaml"
+    at = hand_edit_line(root, rel, "file_kind: computer", "file_kind: compute") + 1
+    text = (root / rel).read_text(encoding="utf-8")
+    (root / rel).write_text("".join(x for x in text.splitlines(keepends=True) if not x.startswith("name: ")))
+    monkeypatch.chdir(root / "files")
+    before = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "notify", "record", "F-2026-CT38TF", "--kind", "appi-74-1", "--on", "2026-11-01")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.stderr.split())
+    assert f"{rel}:{at}: $.file_kind" in said, said
+    assert f"{rel}, as last committed, does not match its schema" in said, said
+    assert "(recording a notice to the PPC reads the register as committed)" in said, said
+    assert "commit them first (`meti-pi commit F-2026-CT38TF.yaml`, which checks them)" in said, said
+    assert git(root, "rev-parse", "HEAD") == before

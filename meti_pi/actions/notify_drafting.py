@@ -41,12 +41,14 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_record(reg: Register, file_id: str, committed: Advised | None = None) -> Record:
+def _file_record(
+    reg: Register, file_id: str, committed: Advised | None = None, before: str = "drafting a notice"
+) -> Record:
     """The file record a notice is drafted from. `committed`: the register was read as HEAD holds it
     (the transaction's), where the refusal of a record failing its schema says so if the file has
-    uncommitted edits (its lines are the commit's, the edits unread)."""
+    uncommitted edits (its lines are the commit's, the edits unread); `before`: what is refused."""
     rec = require_record(reg, "files", file_id, hint=f"check the ファイル簿 id (`meti-pi show files/{file_id}`)")
-    refuse_failing_schema((rec,), "drafting a notice", committed=committed)
+    refuse_failing_schema((rec,), before, committed=committed)
     division = reg.division_of(rec.data.get("division"))
     if division and division.get("org") != rec.data.get("org"):
         # APPI 2(8): a 外局 is its own 行政機関; a notice must not name one body and another's 課等.

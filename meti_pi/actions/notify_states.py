@@ -13,6 +13,7 @@ from meti_pi.actions.transaction import transaction
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.notify import notices
 from meti_pi.settings import DEFAULT, Settings
+from meti_pi.store.advised import Advised
 from meti_pi.store.ids import allocate
 from meti_pi.store.register import Record, Register
 
@@ -295,8 +296,8 @@ def record_ppc_notice(
         summary=f"{article} notice to the PPC for files/{file_id} ({on.isoformat()})",
         settings=settings,
     ) as tx:
-        reg = tx.register()
-        rec = _file_record(reg, file_id)
+        reg = tx.register()  # as HEAD holds it: a refusal says so of a file edited since (store.problems)
+        rec = _file_record(reg, file_id, Advised(tx.repo, settings.here), "recording a notice to the PPC")
         if kind == "appi-74-3" and not any(r.kind == kind for r in notices.ppc_requirements(reg, rec, on)):
             # APPI 74(3): 遅滞なく after a notified file stops being held or falls under 74(2)(ix).
             raise RuleViolation(
