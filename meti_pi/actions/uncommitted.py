@@ -103,9 +103,9 @@ def _refuse_dirty(
     just before they are written. The SHA-256 of the bytes read (repository path -> digest), which
     the write checks again (gitlayer.commit: a file saved since is not overwritten). `here`: the
     folder the advised commands are typed in (Settings.here; store.advised)."""
-    if staged is None:
-        staged = _staged_or_moved(repo, [repo.git_path(r) for r in relpaths], base)
     gpaths = [repo.git_path(r) for r in relpaths]
+    if staged is None:
+        staged = _staged_or_moved(repo, gpaths, base)
     raws = {gpath: read_or_none(repo.top / gpath) for gpath in gpaths}
     unsure = gpaths
     dirty: set[str] = set(staged)
@@ -121,18 +121,16 @@ def _refuse_dirty(
             if raw is not None and expected is not None and blob_id(raw) == expected:
                 continue
             unsure.append(gpath)
-    if unsure:
-        dirty.update(_listed_by_status(repo, unsure))
+    # `git status`'s code of each path it lists: what is uncommitted, and the way out a refusal gives
+    # (a path found staged but not asked of `git status` counts as staged: _what_to_do)
+    codes = _status_codes(repo, unsure) if unsure else {}
+    dirty.update(codes)
     if dirty:
         # `meti-pi commit` takes record files only: the editor schemas (.schemas/) are committed with git
         records = all(is_register_file(rel) for rel, gpath in zip(relpaths, gpaths) if gpath in dirty)
         raise MetiPiError(
             "uncommitted edits in file(s) this command must write: "
-            + "; ".join(
-                _what_to_do(
-                    _status_codes(repo, sorted(dirty)), staged, dirty, records=records, said=Advised(repo, here)
-                )
-            )
+            + "; ".join(_what_to_do(codes, staged, dirty, records=records, said=Advised(repo, here)))
         )
     return {gpath: digest(raw) for gpath, raw in raws.items()}
 
