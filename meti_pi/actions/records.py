@@ -10,6 +10,7 @@ from typing import Any
 from meti_pi import gitlayer
 from meti_pi.actions.hand_commit import commit_paths
 from meti_pi.actions.transaction import Transaction, transaction
+from meti_pi.actions.uncommitted import _status_codes
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer.fs import TMP
 from meti_pi.settings import DEFAULT, Settings
@@ -104,10 +105,7 @@ def _refuse_an_uncommitted_gitignore(directory: Path) -> None:
     except MetiPiError:
         return  # no repository yet: init makes one, and the file is init's to extend
     gpath = repo.git_path(".gitignore")
-    out = gitlayer.git(
-        repo.top, "--literal-pathspecs", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", gpath
-    )
-    state = out.split("\0")[0][:2] if out else ""
+    state = _status_codes(repo, [gpath]).get(gpath, "")
     if state not in ("??", "A ", "AM"):
         return
     raise MetiPiError(
