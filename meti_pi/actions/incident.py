@@ -69,7 +69,7 @@ def incident_to_draft(reg: Register, incident_id: str) -> dict[str, Any]:
     problems at their lines), as for a notice's ファイル簿 record: `facts.information_items: [..]` was
     printed into the 公表 draft as a Python list, without a word."""
     rec = require_record(reg, "incidents", incident_id, hint="see `meti-pi incident list`")
-    refuse_failing_schema((rec,), "drafting a document from it")
+    refuse_failing_schema(reg, (rec,), "drafting a document from it")
     data: dict[str, Any] = rec.data
     return data
 

@@ -48,7 +48,7 @@ def _file_record(
     (the transaction's), where the refusal of a record failing its schema says so if the file has
     uncommitted edits (its lines are the commit's, the edits unread); `before`: what is refused."""
     rec = require_record(reg, "files", file_id, hint=f"check the ファイル簿 id (`meti-pi show files/{file_id}`)")
-    refuse_failing_schema((rec,), before, committed=committed)
+    refuse_failing_schema(reg, (rec,), before, committed=committed)
     division = reg.division_of(rec.data.get("division"))
     if division and division.get("org") != rec.data.get("org"):
         # APPI 2(8): a 外局 is its own 行政機関; a notice must not name one body and another's 課等.

@@ -44,7 +44,7 @@ def audit_data(reg: Register, audit_id: str) -> dict[str, Any]:
     rec = reg.get("audits", audit_id)
     if rec is None:
         raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
-    refuse_failing_schema((rec,), "writing its report")
+    refuse_failing_schema(reg, (rec,), "writing its report")
     data: dict[str, Any] = rec.data
     return data
 

@@ -100,6 +100,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     by_article_prev: Counter[str] = Counter()
     ad_hoc_by = _ad_hoc_by(reg, (year, year - 1))
     refuse_failing_schema(
+        reg,
         [
             r
             for div in divisions
@@ -224,7 +225,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
                         "text": escalation_ja(reasons, basis) + f"：{f.get('text')}",
                     }
                 )
-    refuse_failing_schema(carried_from.values(), "writing the year's report")
+    refuse_failing_schema(reg, carried_from.values(), "writing the year's report")
     articles = sorted(set(by_article) | set(by_article_prev), key=_article_sort)
     total_items = sum(r["items"] for r in rows)
     total_answered = sum(r["answered"] for r in rows)

@@ -54,16 +54,20 @@ def record_schema_problems(rec: Record) -> list[Problem]:
     return [at(rec, path, "schema", msg) for path, msg in schema.errors(schema_file_of(rec), rec.data)]
 
 
-def refuse_failing_schema(records: Iterable[Record], before: str, *, committed: Advised | None = None) -> None:
+def refuse_failing_schema(
+    reg: Register, records: Iterable[Record], before: str, *, committed: Advised | None = None
+) -> None:
     """Refuse (RuleViolation, exit 1, each record's problems at their lines) to make a document from
-    records of which one fails its schema: a notice, an incident's draft, an audit's or a year's
-    report is not written from fields the schema refuses. `before`: what is refused ("drafting a notice").
+    records of `reg` of which one fails its schema: a notice, an incident's draft, an audit's or a year's
+    report is not written from fields the schema refuses (what the register's read cache knows of a
+    record is reused, schema_problems: a year's report at 100,000 records checked 1,198 inspections
+    again, 0.25-0.65 s of its 0.8-1.3 s). `before`: what is refused ("drafting a notice").
     The records exist: each problem says what to write at its line (not `new`'s --set), and the
     refusal says to edit them there and `meti-pi commit` them. `committed`: the records were read
     as HEAD holds them (a notice is drafted from the register committed), not from the work tree;
     where a refused file has uncommitted edits (git is asked, on refusal only), the refusal says the
     problems and lines are those of the committed version, its edits unread, to be committed first."""
-    refuse_schema_problems([p for r in records for p in record_schema_problems(r)], before, committed=committed)
+    refuse_schema_problems(list(schema_problems(reg, records)), before, committed=committed)
 
 
 def refuse_schema_problems(bad: list[Problem], before: str, *, committed: Advised | None = None) -> None:
