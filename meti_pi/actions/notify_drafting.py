@@ -14,6 +14,7 @@ from meti_pi import gitlayer
 from meti_pi.actions.records import require_record
 from meti_pi.actions.transaction import transaction
 from meti_pi.errors import MetiPiError, RuleViolation, UsageError
+from meti_pi.gitlayer.runner import text_at
 from meti_pi.notify import drafts as notice_drafts
 from meti_pi.notify import notices
 from meti_pi.settings import DEFAULT, Settings
@@ -186,10 +187,12 @@ def changed_items(root: Path, reg: Register, rec: Record, previous: Record, kind
     return tuple(k for k in after if before.get(k) != after.get(k))
 
 
-def _ensure_committed(root: Path, rec: Record, said: Advised) -> None:
+def _ensure_committed(rec: Record, said: Advised) -> None:
     """The file record equals its committed version, so the notice can name the commit it was drafted
-    from. `said`: the advised command's path as typed where the person is (store.advised)."""
-    if gitlayer.read_at(root, "HEAD", rec.relpath) != rec.path.read_text(encoding="utf-8"):
+    from. `said`: the advised command's path as typed where the person is (store.advised); its
+    repository (the transaction's) is where HEAD's version is read, not found again."""
+    repo = said.repo
+    if text_at(repo, "HEAD", repo.git_path(rec.relpath)) != rec.path.read_text(encoding="utf-8"):
         raise MetiPiError(
             f"{rec.relpath} has uncommitted edits; commit them first (`{said.commit} {said.record(rec.relpath)}`) "
             "so the notice can name the register commit it was drafted from"
@@ -248,7 +251,7 @@ def draft_notices(
             return NotifyResult(file_id, required, plans, [], reasons, None, dry_run)  # nothing written, no commit
 
         if not dry_run:
-            _ensure_committed(root, rec, said)
+            _ensure_committed(rec, said)
         head = gitlayer.head_commit(root)
         policy = reg.policy
         fw = policy_mod.fullwidth_digits(policy) if fullwidth is None else fullwidth
