@@ -107,9 +107,7 @@ def _dump_checked(doc: Any, want: Any) -> tuple[str, bool]:
     raise RenderError("the edited record cannot be written so that it reads back unchanged")
 
 
-def dump_edited(
-    doc: Any, original: str, following: dict[tuple[Any, ...], str], read: Read | None = None
-) -> tuple[str, bool]:
+def dump_edited(doc: Any, original: str, following: dict[tuple[Any, ...], str], read: Read) -> tuple[str, bool]:
     """dump_checked of `doc`, an edit of the record whose text was `original` and whose
     following_comments were `following` and as_read `read` (taken when it was read): a
     value the edit left equal is written as it was read (keep_as_written: a one-field
@@ -119,8 +117,7 @@ def dump_edited(
     taken before either touches it: a fault of theirs is never written (the document is written
     afresh instead, as dump_checked does)."""
     want = to_plain(doc)  # the edit as made: keep_as_written reuses and changes nodes read in place
-    if read is not None:
-        keep_as_written(read, doc)
+    keep_as_written(read, doc)
     carry_comments(following, doc)
     text, kept = _dump_checked(doc, want)
     if kept:
