@@ -18,10 +18,10 @@ def find_register(option: Path | None, cwd: Path) -> Path:
     """The register root: --register / $METI_PI_REGISTER, else the nearest `register/` upwards."""
     if option is not None:
         root = option.expanduser().resolve()
-        in_the_way = file_in_the_way(root)
-        if in_the_way is not None:
-            raise MetiPiError(_not_a_folder(option, root, in_the_way))
-        if not (root / REGISTER_FILE).is_file():
+        if not (root / REGISTER_FILE).is_file():  # why not, looked for only then (every command finds its register)
+            in_the_way = file_in_the_way(root)
+            if in_the_way is not None:
+                raise MetiPiError(_not_a_folder(option, root, in_the_way))
             raise MetiPiError(
                 f"{option}: no {REGISTER_FILE} there; pass the register directory or run `meti-pi init {option}`"
             )
