@@ -43,6 +43,8 @@ FILE = """
       start: '2026-01-05'
 """
 MY_NUMBER = "12345678901" + str(my_number_check_digit("12345678901"))
+# `incident open` of a loss (紛失) known on 2026-04-03, the day most tests run on
+LOST = ("incident", "open", "--known-on", "2026-04-03", "--summary", "紛失")
 
 
 @pytest.fixture
@@ -276,20 +278,7 @@ def test_boundary_100_through_the_cli(runner: CliRunner, root: Path) -> None:
 
 
 def test_unknown_count_takes_the_files_maximum(runner: CliRunner, root: Path) -> None:
-    doc = ok_json(
-        runner,
-        root,
-        "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
-        "--file",
-        "F-2026-5TV229",
-        "--dry-run",
-    )
+    doc = ok_json(runner, root, "2026-04-03", *LOST, "--file", "F-2026-5TV229", "--dry-run")
     assert doc["assessment"]["principals"] == 2340 and doc["assessment"]["principals_basis"] == "files"
     assert doc["facts"]["principals"] is None
 
@@ -378,19 +367,7 @@ def test_a_count_of_persons_beyond_any_population_is_refused(runner: CliRunner, 
             result.stderr
         )
         option = "--" + key.replace("_", "-")
-        result = run(
-            runner,
-            root,
-            "2026-04-03",
-            "incident",
-            "open",
-            "--known-on",
-            "2026-04-03",
-            "--summary",
-            "紛失",
-            option,
-            huge,
-        )
+        result = run(runner, root, "2026-04-03", *LOST, option, huge)
         assert result.exit_code == 2 and f"'{option}'" in result.stderr and "0<=x<=10000000000" in result.stderr
     assert head(root) == before and not (root / "incidents").exists()
     record = root / "files" / "F-2026-5TV229.yaml"
@@ -422,19 +399,7 @@ def test_planted_personal_data_never_reaches_the_register(runner: CliRunner, roo
     assert result.exit_code == 2 and f"{facts}:3: cause: looks like" in result.stderr  # at the file's line
     assert head(root) == before and not (root / "incidents").exists()
 
-    iid = ok_json(
-        runner,
-        root,
-        "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
-        "--principals",
-        "1",
-    )["id"]
+    iid = ok_json(runner, root, "2026-04-03", *LOST, "--principals", "1")["id"]
     after_open = head(root)
     result = run(
         runner, root, "2026-04-03", "incident", "update", iid, "--event", "note", "--note", f"本人の番号は{MY_NUMBER}"
@@ -472,12 +437,7 @@ def test_count_rising_past_100_through_update(runner: CliRunner, root: Path) -> 
         runner,
         root,
         "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
+        *LOST,
         "--principals",
         "80",
         "--no-sensitive",
@@ -494,21 +454,7 @@ def test_count_rising_past_100_through_update(runner: CliRunner, root: Path) -> 
 def test_report_files_and_word(runner: CliRunner, root: Path, tmp_path: Path) -> None:
     from meti_pi.render.word import docx_paragraphs
 
-    iid = ok_json(
-        runner,
-        root,
-        "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
-        "--principals",
-        "150",
-        "--division",
-        "joho-gijutsu",
-    )["id"]
+    iid = ok_json(runner, root, "2026-04-03", *LOST, "--principals", "150", "--division", "joho-gijutsu")["id"]
     out = tmp_path / "drafts"
     doc = ok_json(
         runner,
@@ -538,10 +484,7 @@ def test_a_draft_from_an_incident_that_fails_its_schema_is_refused_at_its_line(
     (a text expected) wrote the draft, exit 0, with 「対象となる個人情報の項目：['氏名']」; like a notice
     drafted from a ファイル簿 record that fails its schema, it is refused (exit 1) with the record's
     file:line, nothing written."""
-    iid = ok_json(
-        runner, root, "2026-04-03", "incident", "open", "--known-on", "2026-04-03", "--summary", "紛失",
-        "--principals", "150", "--division", "joho-gijutsu",
-    )["id"]  # fmt: skip
+    iid = ok_json(runner, root, "2026-04-03", *LOST, "--principals", "150", "--division", "joho-gijutsu")["id"]
     at = hand_edit_line(root, f"incidents/{iid}.yaml", "information_items:", "information_items: [氏名]")
     out = tmp_path / "drafts"
     for kind in ("publication", "preliminary"):
@@ -562,33 +505,9 @@ def test_a_draft_from_an_incident_that_fails_its_schema_is_refused_at_its_line(
 
 
 def test_bad_references_and_ids(runner: CliRunner, root: Path) -> None:
-    r = run(
-        runner,
-        root,
-        "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
-        "--file",
-        "F-NOPE",
-    )
+    r = run(runner, root, "2026-04-03", *LOST, "--file", "F-NOPE")
     assert r.exit_code == 2 and "F-NOPE" in r.stderr
-    r = run(
-        runner,
-        root,
-        "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
-        "--division",
-        "nope",
-    )
+    r = run(runner, root, "2026-04-03", *LOST, "--division", "nope")
     assert r.exit_code == 2
     r = run(runner, root, "2026-04-03", "incident", "update", "INC-2026-NOSUCH", "--event", "containment")
     assert (
@@ -606,19 +525,7 @@ def test_validate_findings_warn_on_passed_deadlines(runner: CliRunner, root: Pat
     from meti_pi.incident.incidents import incident_findings
     from meti_pi.store.register import Register
 
-    iid = ok_json(
-        runner,
-        root,
-        "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
-        "--principals",
-        "150",
-    )["id"]
+    iid = ok_json(runner, root, "2026-04-03", *LOST, "--principals", "150")["id"]
     reg = Register.load(root)
     assert list(incident_findings(reg, date(2026, 4, 3))) == []
     late = list(incident_findings(reg, date(2026, 5, 8)))
@@ -632,12 +539,7 @@ def test_update_and_close_dry_run_write_nothing(runner: CliRunner, root: Path) -
         runner,
         root,
         "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
+        *LOST,
         "--principals",
         "2",
         "--no-sensitive",
@@ -728,19 +630,7 @@ def test_closing_a_closed_incident_says_so(runner: CliRunner, tmp_path: Path) ->
 def test_close_refused_names_each_problem_at_its_line_with_the_incident_id(runner: CliRunner, root: Path) -> None:
     """`incident close` printed `incidents/X.yaml: $.events: ... incident update ID --event ...`:
     no line where validate gives one, and the text `ID` where the command needs the incident's id."""
-    iid = ok_json(
-        runner,
-        root,
-        "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
-        "--principals",
-        "2",
-    )["id"]
+    iid = ok_json(runner, root, "2026-04-03", *LOST, "--principals", "2")["id"]
     text = (root / "incidents" / f"{iid}.yaml").read_text(encoding="utf-8").splitlines()
     events = next(n for n, line in enumerate(text, start=1) if line.startswith("events:"))
     refused = run(runner, root, "2026-04-03", "incident", "close", iid)
@@ -825,19 +715,7 @@ def test_refused_update_option_is_named_at_its_option_not_at_the_from_file(
     """`incident update --from facts.yaml --measure-done TEXT` (or `--event note --note TEXT`) with
     personal data in the option's text said `facts.yaml:1: measures_done: ...` (`--note`): a file
     and a line that do not hold it. It is said at the option that gave it."""
-    iid = ok_json(
-        runner,
-        root,
-        "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
-        "--principals",
-        "2",
-    )["id"]
+    iid = ok_json(runner, root, "2026-04-03", *LOST, "--principals", "2")["id"]
     facts = tmp_path / "facts.yaml"
     facts.write_text("cause: 施錠忘れ\n", encoding="utf-8")
     before = head(root)
@@ -879,12 +757,7 @@ def test_report_citations_come_from_citations_yaml(runner: CliRunner, tmp_path: 
         runner,
         root,
         "2026-04-03",
-        "incident",
-        "open",
-        "--known-on",
-        "2026-04-03",
-        "--summary",
-        "紛失",
+        *LOST,
         "--principals",
         "150",
         "--sensitive",

@@ -88,26 +88,27 @@ def test_unknown_division_is_a_usage_error(runner, root):
 
 # -- recording --------------------------------------------------------------------------------
 
+# jinji's answers for 2026: three items kept, and item 19 of F-2026-JJJJ01 (copying) answered no,
+# with its note, action, owner and due date.
+JINJI_ANSWERS = """
+    division: jinji
+    inspected_on: 2026-10-01
+    inspector_post: 人事課長補佐
+    answers:
+      "8-3": yes
+      "8-4": yes
+      "17-2": yes
+      "19@F-2026-JJJJ01":
+        answer: no
+        note: 複製の手順が守られていない
+        action: 手順を周知する
+        owner: 人事課長補佐
+        due: 2027-01-31
+"""
+
 
 def test_answers_file_round_trip_to_record_and_report(runner, root, tmp_path):
-    answers = write(
-        tmp_path / "answers.yaml",
-        """
-        division: jinji
-        inspected_on: 2026-10-01
-        inspector_post: 人事課長補佐
-        answers:
-          "8-3": yes
-          "8-4": yes
-          "17-2": yes
-          "19@F-2026-JJJJ01":
-            answer: no
-            note: 複製の手順が守られていない
-            action: 手順を周知する
-            owner: 人事課長補佐
-            due: 2027-01-31
-    """,
-    )
+    answers = write(tmp_path / "answers.yaml", JINJI_ANSWERS)
     before = head(root)
     result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers), "--json")
     assert result.exit_code == 0, result.output
@@ -262,21 +263,7 @@ def test_a_report_from_an_inspection_that_fails_its_schema_is_refused_at_its_lin
     """`inspect --report` of a year whose inspection had an answer's `note: [複製]` (a text expected)
     wrote the report, exit 0, the list in it as it came; like a notice drafted from a ファイル簿 record
     that fails its schema, it is refused (exit 1) with the record's file:line, nothing written."""
-    answers = write(
-        tmp_path / "answers.yaml",
-        """
-        division: jinji
-        inspected_on: 2026-10-01
-        inspector_post: 人事課長補佐
-        answers:
-          "19@F-2026-JJJJ01":
-            answer: no
-            note: 複製の手順が守られていない
-            action: 手順を周知する
-            owner: 人事課長補佐
-            due: 2027-01-31
-    """,
-    )
+    answers = write(tmp_path / "answers.yaml", JINJI_ANSWERS)
     assert invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers)).exit_code == 0
     at = hand_edit_line(root, "inspections/2026/jinji.yaml", "note: 複製の手順が守られていない", "note: [複製]")
     out = tmp_path / "report.md"
