@@ -84,6 +84,17 @@ SIGNATURE = {check: full_pattern(_signature_in_text(src.decode("ascii"))) for ch
 _DOTTED_I = r"[iI\x{130}\x{131}]"
 
 
+def literal(text: str) -> str:
+    """`text` as an engine regex that matches it alone: ASCII other than letters and digits as
+    \\x{..} (never a metacharacter, in a class or out of one), every other character itself."""
+    return "".join(c if c.isalnum() or not c.isascii() else f"\\x{{{ord(c):x}}}" for c in text)
+
+
+def _caseless(ch: str) -> bool:
+    """A character without case (kana, kanji...): itself in both engines' case-insensitive search."""
+    return ch.lower() == ch == ch.upper() and ch.casefold() == ch
+
+
 def words_pattern(words: Iterable[str]) -> str | None:
     """The engine's search for any of `words` as Python finds them (vocabulary._alternation: the words
     escaped, case-insensitive), or None when a word holds a character whose case-insensitive match
@@ -91,15 +102,7 @@ def words_pattern(words: Iterable[str]) -> str | None:
     sensitive_terms.yaml may hold one: its scan takes the Python pass, classify.columnar)."""
     out = []
     for word in sorted(set(words), key=len, reverse=True):
-        parts = []
-        for ch in word:
-            if ch in "iI":
-                parts.append(_DOTTED_I)
-            elif ch.isascii():
-                parts.append(ch if ch.isalnum() else rf"\x{{{ord(ch):x}}}")
-            elif ch.lower() == ch == ch.upper() and ch.casefold() == ch:
-                parts.append(ch)  # no case (kana, kanji...): itself in both
-            else:
-                return None
-        out.append("".join(parts))
+        if not all(ch.isascii() or _caseless(ch) for ch in word):
+            return None
+        out.append("".join(_DOTTED_I if ch in "iI" else literal(ch) for ch in word))
     return "(?i)" + "|".join(out) if out else r"\z."  # no word: nothing is found (as Python's (?!x)x)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from meti_pi.classify.dialect import literal
 from meti_pi.classify.engine import CHUNK_BYTES, Fallback
 
 # JSON (RFC 8259) pieces as json.loads reads them, in the engine's regex dialect (Rust regex:
@@ -47,19 +48,13 @@ OBJECT_START = r"(?m)^[ \t]*\{"  # one on each non-blank line of a canonical chu
 _SPACE = r"[ \t]*"
 
 
-def _literal(text: str) -> str:
-    """`text` as a regex that matches it alone: ASCII other than letters and digits as \\x{..}
-    (never a metacharacter, in a class or out of one)."""
-    return "".join(c if c.isalnum() or not c.isascii() else f"\\x{{{ord(c):x}}}" for c in text)
-
-
 def in_order(keys: list[str]) -> str | None:
     """The regex of a chunk whose every non-blank line is canonical with exactly `keys`, once each,
     in this order (what one program writes line after line): no key to count and none twice, so
     `parse` needs one match. None if a key could not be written plain (then never in this form)."""
     if not keys or any(re.search(r'["\\\x00-\x1f]', k) for k in keys):
         return None
-    members = ",".join(rf'{_SPACE}"{_literal(k)}":{_SPACE}{_VALUE}{_SPACE}' for k in keys)
+    members = ",".join(rf'{_SPACE}"{literal(k)}":{_SPACE}{_VALUE}{_SPACE}' for k in keys)
     line = rf"(?:{_SPACE}\{{{members}\}}{_SPACE}|{_SPACE})"
     return rf"\A(?:{line}\n)*{line}\z"
 
