@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi.classify.text import header_key
-from meti_pi.classify.vocabulary import DATA, Vocabulary, build, vocabulary
+from meti_pi.classify.vocabulary import DATA, Vocabulary, build, packaged, vocabulary
 from meti_pi.errors import UsageError
 from meti_pi.store import limits, yamlload
 
@@ -73,7 +73,7 @@ def _read(root: Path) -> tuple[tuple[Any, Any], list[Fault]]:
     for name in FILES:
         path = root / name
         if not path.is_file():
-            data[name] = yamlload.load(packaged_text(name))
+            data[name] = packaged(name)
             continue
         try:
             text = yamlload.decode(limits.read_regular(path))
@@ -86,7 +86,7 @@ def _read(root: Path) -> tuple[tuple[Any, Any], list[Fault]]:
             faults.append((str(path), None, f"cannot read ({exc.strerror})"))
             data[name] = None
             continue
-        package = yamlload.load(packaged_text(name))
+        package = packaged(name)
         check = _identifier_faults if name == IDENTIFIERS else _term_faults
         faults += [(str(path), yamlload.locate(text, where) or 1, message) for where, message in check(loaded, package)]
         data[name] = loaded

@@ -76,8 +76,10 @@ class Vocabulary:
         return tuple(s.id for s in self.kinds if s.category in ("identification_code", "biometric"))
 
 
-def _load_yaml(name: str) -> Any:
-
+@lru_cache(maxsize=2)
+def packaged(name: str) -> Any:
+    """The package's file `name` as read, once per process (vocabulary, and a register's copy checked
+    against it: classify.vocabcopy). Shared: read it, never change it."""
     return load((DATA / name).read_text(encoding="utf-8"))
 
 
@@ -88,7 +90,7 @@ def _keys(words: Iterable[Any]) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The package's vocabulary, read once from meti_pi/data (a register's copy: classify.vocabcopy)."""
-    return build(_load_yaml("identifiers.yaml"), _load_yaml("sensitive_terms.yaml"))
+    return build(packaged("identifiers.yaml"), packaged("sensitive_terms.yaml"))
 
 
 def build(ids: Any, terms: Any) -> Vocabulary:
