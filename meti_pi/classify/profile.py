@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meti_pi.errors import UsageError
-from meti_pi.store.limits import MAX_PRINCIPALS, PRINCIPALS_BOUND
+from meti_pi.store.limits import MAX_PRINCIPALS, beyond_population
 
 PROCESSING = ("none", "pseudonymized", "anonymized")
 FILE_KINDS = ("computer", "manual", "none")
@@ -199,9 +199,7 @@ def profile_from_mapping(data: Any, source: str = "profile") -> Profile:
     if principals is not None and (not isinstance(principals, int) or isinstance(principals, bool) or principals < 0):
         raise UsageError(f"{source}: principals: give a whole number of 本人 (0 or more), or null when unknown")
     if principals is not None and principals > MAX_PRINCIPALS:
-        raise UsageError(
-            f"{source}: principals: more 本人 than can be ({PRINCIPALS_BOUND}); give the number of persons"
-        )
+        raise UsageError(f"{source}: {beyond_population('principals')}")
     categories = _str_list(data, "sensitive_categories", source)
     _known(categories, SENSITIVE_ENUM, "sensitive_categories", source)
     codes = _str_list(data, "identification_codes", source)

@@ -10,7 +10,7 @@ from typing import Any
 
 from meti_pi.classify.profile import my_number_held, sensitive_held
 from meti_pi.errors import UsageError
-from meti_pi.store.limits import MAX_PRINCIPALS, PRINCIPALS_BOUND, checked_date, parsed_date
+from meti_pi.store.limits import MAX_PRINCIPALS, beyond_population, checked_date, parsed_date
 
 UNKNOWN_JA = "不明"
 
@@ -83,7 +83,7 @@ def normalize_fact(key: str, value: Any) -> Any:
     if kind == "int":
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             if value > MAX_PRINCIPALS:
-                raise UsageError(f"{key}: more 本人 than can be ({PRINCIPALS_BOUND}); give the number of persons")
+                raise UsageError(beyond_population(key))
             return value
         raise UsageError(f"{key}: expected a whole number >= 0, or null (unknown)")
     if kind == "date":

@@ -73,7 +73,13 @@ def read_option_file(path: Path, what: str, limit: int = DEFAULT_MAX_FILE_BYTES)
 # beyond it is a typing error (10**26 was taken and classified 管理B). The schemas state the same
 # `maximum` (tests/test_schemas.py holds them to this).
 MAX_PRINCIPALS = 10_000_000_000
-PRINCIPALS_BOUND = f"at most {MAX_PRINCIPALS:,}, beyond any population"
+
+
+def beyond_population(key: str) -> str:
+    """What is said of a count of 本人 `key` over MAX_PRINCIPALS (a --profile file, a facts file)."""
+    return (
+        f"{key}: more 本人 than can be (at most {MAX_PRINCIPALS:,}, beyond any population); give the number of persons"
+    )
 
 
 # Dates meti-pi accepts from a person: 和暦 starts with the Gregorian calendar in 明治6年 (1873);
