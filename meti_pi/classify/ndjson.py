@@ -45,6 +45,7 @@ _LINE = rf"(?:{_OBJECT}|[ \t]*)"  # a blank line: json.loads never sees it (the 
 # on a line twice (parse).
 CANONICAL = rf"\A(?:{_LINE}\n)*{_LINE}\z"
 OBJECT_START = r"(?m)^[ \t]*\{"  # one on each non-blank line of a canonical chunk
+_LINES = pl.col("l").str.count_matches(OBJECT_START).alias("lines")  # a canonical chunk's non-blank lines
 _SPACE = r"[ \t]*"
 
 
@@ -124,16 +125,10 @@ class LineChunks:
             text = pl.Series("l", [data], dtype=pl.Binary).cast(pl.String)  # strict: invalid UTF-8 raises
         except pl.exceptions.PolarsError:
             raise Fallback("UTF-8") from None
+        lines: int | None = None  # the chunk's non-blank lines, once counted
         if self.in_order is not None:
             try:
-                form, lines = (
-                    text.to_frame()
-                    .select(
-                        pl.col("l").str.contains(self.in_order).alias("form"),
-                        pl.col("l").str.count_matches(OBJECT_START).alias("lines"),
-                    )
-                    .row(0)
-                )
+                form, lines = text.to_frame().select(pl.col("l").str.contains(self.in_order), _LINES).row(0)
             except pl.exceptions.ComputeError:
                 # a regex of every key (~900 and more) beyond the engine's compiled size limit (10 MiB):
                 # the general form, whose regex is the same for any keys, reads the file
@@ -141,12 +136,12 @@ class LineChunks:
             else:
                 if form:
                     return self._columns(self._read(data, lines))
-        found = text.to_frame().select(
-            pl.col("l").str.contains(CANONICAL).alias("form"),
-            pl.col("l").str.count_matches(OBJECT_START).alias("lines"),
-            *key_counts(self.keys),
+        counted = [] if lines is not None else [_LINES]  # lines of another order: counted above
+        form, members, *each = (
+            text.to_frame().select(pl.col("l").str.contains(CANONICAL), *key_counts(self.keys), *counted).row(0)
         )
-        form, lines, members, *each = found.row(0)
+        if lines is None:
+            lines = each.pop()
         if not form:
             raise Fallback("form")
         if members != sum(each):
