@@ -214,19 +214,20 @@ def record_lowered(record: Mapping[str, Any], o: Outcome, *, dry_run: bool = Fal
         said.append(f"characteristics {source} did not find are no longer recorded: " + ", ".join(dropped))
     if not said:
         return None
-    if dry_run and o.scan is None:
-        return "; ".join(said) + "; if that is not meant, correct the stated profile before recording it"
-    if dry_run:
-        return (
-            "; ".join(said) + "; if the dataset holds only part of the file, do not record it: "
-            "state the file's facts with --profile"
-        )
-    if o.scan is None:
-        return "; ".join(said) + "; if that was not meant, undo this with `git revert`"
-    return (
-        "; ".join(said) + "; if the dataset holds only part of the file, undo this with `git revert` "
-        "and state the file's facts with --profile"
-    )
+    return "; ".join(said) + "; " + _LOWERED_ADVICE[dry_run, o.scan is None]
+
+
+# What to do about a --record that lowers, by (--dry-run, stated profile alone: no dataset scanned).
+_LOWERED_ADVICE = {
+    (True, True): "if that is not meant, correct the stated profile before recording it",
+    (True, False): (
+        "if the dataset holds only part of the file, do not record it: state the file's facts with --profile"
+    ),
+    (False, True): "if that was not meant, undo this with `git revert`",
+    (False, False): (
+        "if the dataset holds only part of the file, undo this with `git revert` and state the file's facts with --profile"
+    ),
+}
 
 
 def _characteristics(o: Outcome) -> dict[str, Any]:
