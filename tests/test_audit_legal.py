@@ -8,12 +8,12 @@ import textwrap
 from datetime import date
 from pathlib import Path
 
-from conftest import invoke, make_register
+from conftest import git, invoke, make_register
 from test_checklist import division
 
 from meti_pi.checks.validate import validate_register
 from meti_pi.inspect import inspection
-from meti_pi.store.register import Register
+from meti_pi.store.register import Register, tree_of
 
 
 def _audit(runner, tmp_path: Path) -> tuple[Path, str]:
@@ -90,6 +90,30 @@ def test_an_auditor_of_a_division_not_in_the_register_is_not_said_independent(ru
     md = inspection.audit_report_markdown(reg, aid, date(2026, 11, 26))
     assert "いずれも被監査部門から独立した者である" not in md
     assert "監察官は所属課等の記録がなく" in md
+
+
+def test_a_division_that_cannot_be_read_is_not_said_not_to_exist(runner, tmp_path: Path) -> None:
+    """An audit naming 課等 whose files are there but broken (a YAML typo): the files' own errors, not a
+    dangling-ref telling the officer to create them again (as check_references already said for every
+    other reference) — read from the work tree and at a commit alike."""
+    root, _ = _audit(runner, tmp_path)
+    for div in ("jinji", "kaikei"):  # jinji: scope.divisions; kaikei: the auditor's division
+        path = root / "divisions" / f"{div}.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "notes: [\n", encoding="utf-8")
+    found = validate_register(Register.load(root), date(2026, 11, 26))
+    assert {(p.path, p.code) for p in found if p.severity == "error"} == {
+        ("divisions/jinji.yaml", "yaml"),
+        ("divisions/kaikei.yaml", "yaml"),
+    }, [p.render() for p in found]
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "break")
+    at = tree_of(root, "HEAD")
+    found = validate_register(Register.load(root, at=at), date(2026, 11, 26))
+    assert not [p for p in found if p.code == "dangling-ref"], [p.render() for p in found]
+    # A 課等 with no file at all is still said not to exist.
+    (root / "divisions" / "kaikei.yaml").unlink()
+    found = validate_register(Register.load(root), date(2026, 11, 26))
+    assert [p.key for p in found if p.code == "dangling-ref"] == ["$.auditors[1].division"]
 
 
 def test_the_manager_of_an_audited_division_is_not_independent_by_post(runner, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from meti_pi.checks.shared import Check, run_checks
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
-from meti_pi.store import lazy, refs
+from meti_pi.store import refs
 from meti_pi.store.ids import windows_reserved
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.problems import at, schema_problems
@@ -98,7 +98,7 @@ def check_references(reg: Register, today: date) -> Iterator[Problem]:
             for where, value in _walk(rec.data, path):
                 if isinstance(value, str) and reg.get(target, value) is None:
                     if target not in unread:
-                        unread[target] = _unread_keys(reg, target)
+                        unread[target] = reg.unreadable(target)
                     if f"{target}/{value}" in unread[target]:
                         continue
                     yield at(
@@ -107,16 +107,6 @@ def check_references(reg: Register, today: date) -> Iterator[Problem]:
                         "dangling-ref",
                         f"refers to {target}/{value}, which does not exist; create it or correct the reference",
                     )
-
-
-def _unread_keys(reg: Register, kind: str) -> set[str]:
-    """Keys of `kind` that, when get() finds no record for them, name a file the register lists but
-    could not read (asked only when a reference does not resolve)."""
-    records = reg.records
-    if isinstance(records, lazy.Records):  # read at a commit: its listing (no record decoded)
-        return set(records.keys_of(kind))
-    prefix = kind + "/"
-    return {p.path[:-5] for p in reg.load_problems if p.severity == "error" and p.path.startswith(prefix)}
 
 
 def check_ledger_ids(reg: Register, today: date) -> Iterator[Problem]:

@@ -252,6 +252,12 @@ def check_audit_errors(reg: Register, today: date) -> list[Problem]:
     return _audit_problems(reg, warnings=False)
 
 
+def _dangling(reg: Register, kind: str, key: str) -> bool:
+    """No record `kind/key`, and no file of that name that could not be read (its own error says why:
+    「create it」 would have the officer make a second one), as checks.validate.check_references."""
+    return reg.get(kind, key) is None and f"{kind}/{key}" not in reg.unreadable(kind)
+
+
 def _audit_problems(reg: Register, *, warnings: bool) -> list[Problem]:
     out = []
     for rec in reg.subjects("audits"):
@@ -286,7 +292,7 @@ def _audit_problems(reg: Register, *, warnings: bool) -> list[Problem]:
                 )
             )
         for n, div in enumerate((d.get("scope") or {}).get("divisions") or []):
-            if reg.get("divisions", div) is None:
+            if _dangling(reg, "divisions", div):
                 out.append(
                     _at(
                         rec,
@@ -296,7 +302,7 @@ def _audit_problems(reg: Register, *, warnings: bool) -> list[Problem]:
                     )
                 )
         for n, f in enumerate(d.get("findings") or []):
-            if isinstance(f, dict) and reg.get("divisions", str(f.get("division"))) is None:
+            if isinstance(f, dict) and _dangling(reg, "divisions", str(f.get("division"))):
                 out.append(
                     _at(
                         rec,
@@ -309,7 +315,7 @@ def _audit_problems(reg: Register, *, warnings: bool) -> list[Problem]:
             if (
                 isinstance(a, dict)
                 and isinstance(a.get("division"), str)
-                and reg.get("divisions", a["division"]) is None
+                and _dangling(reg, "divisions", a["division"])
             ):
                 # Art. 42(2): taken for a division outside the audit, the auditor passed for independent
                 out.append(
@@ -386,7 +392,7 @@ def check_reviews(reg: Register, today: date) -> list[Problem]:
                     _at(rec, ("findings", n), "dangling-finding", f"{ref}: no such finding; correct the reference")
                 )
         for n, aid in enumerate((rec.data.get("basis") or {}).get("audits") or []):
-            if reg.get("audits", aid) is None:
+            if _dangling(reg, "audits", aid):
                 out.append(
                     _at(
                         rec,

@@ -167,6 +167,13 @@ class Register:
             return self.records.keys_of(kind)
         return [k for k in self.records if k.startswith(kind + "/")]
 
+    def unreadable(self, kind: str) -> set[str]:
+        """Keys of `kind` that, where get() finds no record for them, name a file the register lists but
+        could not read (its own error says why): a reference to one is not to a record that does not exist."""
+        if isinstance(self.records, lazy.Records):  # read at a commit: its listing (no record decoded)
+            return set(self.records.keys_of(kind))
+        return {p.path[:-5] for p in self.load_problems if p.severity == "error" and p.path.startswith(kind + "/")}
+
     def keys_folded(self, kind: str, folded: set[str]) -> list[str]:
         """The keys of `keys_of(kind)` whose `lower()` is in `folded` (lower-case keys), in the same
         order (on a register read at a commit, without lowering every key: lazy.Records.keys_folded)."""
@@ -276,11 +283,8 @@ _Outcome = tuple[str, Any, tuple[Any, ...], Any]  # the last: Record, or its UTF
 
 
 def _read_one(root: Path, rel: str, *, raw: bytes | None = None, text: str | None = None) -> _Outcome:
-    """Read (unless given), hash, parse and schema-check one file.
-
-    The common case (a well-formed record) is done here directly; every fault is left to
-    parse_record, so that it is reported exactly as without the cache.
-    """
+    """Read (unless given), hash, parse and schema-check one file. The common case (a well-formed
+    record) is done here directly; every fault is left to parse_record, reported as without the cache."""
     kind, rid, problem = classify_path(rel)
     cid = ""
     if text is None:
