@@ -237,6 +237,36 @@ def test_policy_change_validates_the_whole_register(setup: tuple[Path, Spy], mon
     assert (spy.work, spy.incremental, spy.full) == (0, 0, 2)
 
 
+def test_a_threshold_changed_in_the_policy_is_warned_of_whichever_way_validate_goes(
+    setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """checks.thresholds: its warning is policy.yaml's. A policy change validates the whole way and
+    finds it; a record edited afterwards is re-checked incrementally and keeps it (from the base);
+    the policy reverted drops it."""
+    root, spy = setup
+    validated(root, monkeypatch)
+    policy = root / "policy.yaml"
+    before = policy.read_text(encoding="utf-8")
+    policy.write_text(before.replace("ppc_report_more_than: 100 ", "ppc_report_more_than: 150 "), encoding="utf-8")
+
+    def warned(report: str) -> list[str]:
+        return [w["message"] for w in json.loads(report)["warnings"] if w["code"] == "policy-threshold"]
+
+    cached, full = validated(root, monkeypatch)
+    assert cached == full and len(warned(cached)) == 1
+    assert (spy.work, spy.full) == (0, 2)
+    label, change = next((label, c) for label, c in matrix(Register.load(root)) if label.startswith("files:"))
+    undo = apply(root, change)
+    cached, full = validated(root, monkeypatch)
+    assert cached == full and len(warned(cached)) == 1, label
+    assert (spy.work, spy.full) == (1, 2)  # incremental, on the work tree
+    apply(root, undo)
+    policy.write_text(before, encoding="utf-8")
+    cached, full = validated(root, monkeypatch)
+    assert cached == full and warned(cached) == []
+    assert spy.full == 3
+
+
 def test_today_moved_past_deadlines_validates_the_whole_register(
     setup: tuple[Path, Spy], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -66,6 +66,8 @@ SCOPES: dict[str, tuple[int, int] | None] = {
     # checks/hygiene: its problems are register.yaml's, which only a change of a root file alters,
     # and such a change validates the whole way (incremental_problems)
     "check_named_files": (0, 0),
+    # checks/thresholds: policy.yaml's, likewise
+    "check_thresholds": (0, 0),
 }
 
 
@@ -80,6 +82,7 @@ CHECK_MODULES = (
     "meti_pi.checks.hygiene",
     "meti_pi.checks.file_checks",
     "meti_pi.checks.contractors",
+    "meti_pi.checks.thresholds",
 )
 
 

@@ -17,6 +17,7 @@ from meti_pi.checks.file_checks import check_contacts, check_decisions, check_fi
 from meti_pi.checks.hygiene import check_named_files, check_personal_data
 from meti_pi.checks.organisation import check_beppyo, check_roles, check_unassigned_duties
 from meti_pi.checks.shared import Check, run_checks
+from meti_pi.checks.thresholds import check_thresholds
 from meti_pi.classify.checkdigits import corporate_number_valid
 from meti_pi.errors import Problem
 from meti_pi.inspect.inspection_checks import CHECKS as INSPECTION_CHECKS
@@ -217,6 +218,7 @@ def check_inspection_errors(reg: Register, today: date) -> Iterator[Problem]:
 CHECKS: tuple[Check, ...] = (
     check_ids,
     check_named_files,
+    check_thresholds,
     check_personal_data,
     check_references,
     check_ledger_ids,
@@ -238,6 +240,7 @@ CHECKS: tuple[Check, ...] = (
 # Rule findings that only ever warn. The write path refuses a change only for a new *error*, so it
 # runs the other checks alone: on a large register these are most of the cost of a write.
 WARNING_ONLY_CHECKS: tuple[Check, ...] = (
+    check_thresholds,
     check_personal_data,
     check_unassigned_duties,
     check_contractors,

@@ -15,6 +15,18 @@ from meti_pi.dates import wareki
 from meti_pi.errors import UsageError
 from meti_pi.store import limits, schema, yamlload
 
+# The person-count lines the law or the rule itself states, by `thresholds` key: the rule's 管理B
+# (Art. 16(1) 本人の数が千人以上: SEED, the rule is authoritative), APPI 74(2)(9) with 令20 (files of
+# fewer than 1,000 本人 need no notice and no ファイル簿 entry: VERIFIED, legal brief §2.2) and 規則43(4)
+# (a leak of more than 100 本人 is reported to the PPC: VERIFIED, legal brief §3.1). policy.yaml may
+# set another value (a stricter policy, a changed law): validate warns of it
+# (checks.thresholds.check_thresholds), as every legal answer moves with it.
+LEGAL_THRESHOLDS: dict[str, int] = {
+    "class_b_min_principals": 1000,
+    "filebook_min_principals": 1000,
+    "ppc_report_more_than": 100,
+}
+
 DEFAULT_POLICY: dict[str, Any] = {
     "version": "default-2026-11",
     "fiscal_year_start_month": 4,  # 年度 April-March (FROM MEMORY, standard)
@@ -24,11 +36,7 @@ DEFAULT_POLICY: dict[str, Any] = {
         "promptly_days": 3,  # 速やかに (policy choice)
         "without_delay_days": 14,  # 遅滞なく, e.g. Art. 35(2) (policy choice, legal brief §8)
     },
-    "thresholds": {
-        "class_b_min_principals": 1000,  # Art. 16(1) 千人以上 (SEED)
-        "filebook_min_principals": 1000,  # APPI 74(2)(9) / 令20 (VERIFIED)
-        "ppc_report_more_than": 100,  # 規則43(4) 百人を超える (VERIFIED)
-    },
+    "thresholds": dict(LEGAL_THRESHOLDS),  # Art. 16(1) 千人以上 (SEED), APPI 74(2)(9) / 令20, 規則43(4) (VERIFIED)
     "classification": {
         # DERIVED default: the 管理者 decides 管理A; these characteristics suggest it.
         "class_a_triggers": ["my_number", "sensitive", "biometric", "identification_code", "financial", "confidential"],

@@ -1,0 +1,135 @@
+"""policy.yaml's person-count thresholds against the numbers the law and the rule state
+(checks.thresholds): a changed one moved every legal answer (管理B, the 74(2)(9) exemption, the PPC
+report) and validate said nothing. Now it warns, at the line, with the article, the law's number
+and what the register's number does instead; a warning only (a stricter policy, a changed law)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import git, invoke, make_register
+
+from meti_pi.checks import validate as V
+from meti_pi.checks.thresholds import check_thresholds
+
+LINES = {"class_b_min_principals": 15, "filebook_min_principals": 16, "ppc_report_more_than": 17}
+
+
+def set_threshold(root: Path, key: str, value: int) -> int:
+    """Write `value` for thresholds.<key> in policy.yaml (a hand edit); its line (1-based)."""
+    path = root / "policy.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    (i,) = [n for n, text in enumerate(lines) if text.strip().startswith(f"{key}:")]
+    indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+    lines[i] = f"{indent}{key}: {value}\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return i + 1
+
+
+def threshold_warnings(runner, root: Path, *args: str) -> tuple[int, list[dict]]:
+    result = invoke(runner, root, "validate", "--json", *args)
+    doc = json.loads(result.stdout)
+    assert not [e for e in doc["errors"] if e["path"] == "policy.yaml"]
+    return result.exit_code, [w for w in doc["warnings"] if w["code"] == "policy-threshold"]
+
+
+def test_the_shipped_values_are_the_laws_and_draw_no_warning(runner, tmp_path):
+    root = make_register(tmp_path, example=True)
+    code, found = threshold_warnings(runner, root)
+    assert code == 0 and found == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        # looser than the law: what the law asks is no longer done
+        (
+            "ppc_report_more_than",
+            150,
+            ["規則43(4)", "more than 100 本人", "incidents with 101-150 本人 will not be reported", "write 100"],
+        ),
+        ("ppc_report_more_than", 101, ["incidents with 101 本人 will not be reported"]),
+        (
+            "filebook_min_principals",
+            2000,
+            ["APPI 74(2)(9)", "fewer than 1,000", "files with 1,000-1,999 本人 will be taken as exempt", "write 1000"],
+        ),
+        (
+            "class_b_min_principals",
+            5000,
+            [
+                "規程第16条第1項",
+                "1,000 本人",
+                "files with 1,000-4,999 本人 will not be classed 管理B",
+                "write 1000 unless the rule",
+            ],
+        ),
+        # stricter: kept if meant
+        (
+            "ppc_report_more_than",
+            50,
+            ["incidents with 51-100 本人 will be assessed as reportable", "keep 50 if", "else write 100"],
+        ),
+        (
+            "filebook_min_principals",
+            500,
+            ["files with 500-999 本人, which 74(2)(9) exempts, will owe the notices", "keep 500"],
+        ),
+        ("class_b_min_principals", 0, ["files with 0-999 本人 will be classed 管理B", "keep 0"]),
+    ],
+)
+def test_a_threshold_other_than_the_laws_is_warned_of_at_its_line(runner, tmp_path, key, value, says):
+    root = make_register(tmp_path, example=True)
+    line = set_threshold(root, key, value)
+    assert line == LINES[key]
+    _, found = threshold_warnings(runner, root)  # (the example's own claims may then err: 74-2-9 of 640 本人)
+    (w,) = found
+    assert (w["path"], w["line"], w["key"], w["severity"]) == ("policy.yaml", line, f"$.thresholds.{key}", "warning")
+    for text in says:
+        assert text in w["message"], (text, w["message"])
+
+
+def test_the_github_and_text_reports_carry_it(runner, tmp_path):
+    root = make_register(tmp_path, example=True)
+    line = set_threshold(root, "ppc_report_more_than", 1000)
+    result = invoke(runner, root, "validate", "--format", "github")
+    assert result.exit_code == 0  # a warning: validate passes, but not with --strict
+    assert invoke(runner, root, "validate", "--format", "github", "--strict").exit_code == 1
+    (annotation,) = [a for a in result.stdout.splitlines() if "policy-threshold" in a]
+    assert annotation.startswith(
+        f"::warning file=register/policy.yaml,line={line},title=meti-pi warning[policy-threshold]::"
+    )
+    assert "incidents with 101-1,000 本人 will not be reported" in annotation
+    text = invoke(runner, root, "validate").stdout
+    assert f"policy.yaml:{line}: $.thresholds.ppc_report_more_than: warning[policy-threshold] 1,000 is not 100:" in text
+
+
+def test_every_threshold_changed_gives_one_warning_each_and_a_bad_type_is_the_schemas(runner, tmp_path):
+    root = make_register(tmp_path, example=True)
+    for key in LINES:
+        set_threshold(root, key, 7)
+    _, found = threshold_warnings(runner, root)
+    assert [(w["line"], w["key"]) for w in found] == [(n, f"$.thresholds.{k}") for k, n in LINES.items()]
+    path = root / "policy.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("ppc_report_more_than: 7", "ppc_report_more_than: abc"),
+        encoding="utf-8",
+    )
+    doc = json.loads(invoke(runner, root, "validate", "--json").stdout)
+    assert [e["key"] for e in doc["errors"] if e["path"] == "policy.yaml"] == ["$.thresholds.ppc_report_more_than"]
+    assert len([w for w in doc["warnings"] if w["code"] == "policy-threshold"]) == 2
+
+
+def test_the_write_path_does_not_run_it_and_a_commit_of_the_policy_passes(runner, tmp_path, monkeypatch):
+    """A warning only: the write path (which refuses new errors) skips the check; committing a stricter
+    policy is not refused."""
+    assert check_thresholds in V.CHECKS and check_thresholds in V.WARNING_ONLY_CHECKS
+    assert check_thresholds not in V.ERROR_CHECKS
+    root = make_register(tmp_path, example=True)
+    set_threshold(root, "ppc_report_more_than", 50)
+    monkeypatch.chdir(root)
+    result = invoke(runner, root, "commit", "policy.yaml", "-m", "stricter: report from 51 本人")
+    assert result.exit_code == 0, result.output
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["register/policy.yaml"]
