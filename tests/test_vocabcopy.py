@@ -148,14 +148,132 @@ def test_a_bad_copy_is_refused_by_classify_and_reported_by_validate(
     assert f"{name}:{line}: error[vocabulary]" in checked.output and message in checked.output
 
 
-def test_a_missing_kind_is_reported(tmp_path: Path) -> None:
+def _without(text: str, start: str, next_entry: str) -> str:
+    """`text` without the entry that begins with the line `start` (up to the next `next_entry` line)."""
+    at = text.index(start)
+    return text[:at] + text[text.index(next_entry, at + 1) :]
+
+
+# A copy made by an older meti-pi: it lacks a kind and a 要配慮 category the package has now, and
+# holds the privacy office's own corrections (a header word, a comment of theirs).
+OLD_IDS = _without(
+    (DATA / "identifiers.yaml")
+    .read_text(encoding="utf-8")
+    .replace(
+        "headers: [基礎年金番号, 年金番号, 年金手帳番号, pensionnumber]",
+        "headers: [基礎年金番号, 年金番号, 年金手帳番号, pensionnumber, 年金記号番号]  # 人事課の様式",
+    ),
+    "  - id: seamen_insurance\n",
+    "  - id: ",
+)
+OLD_TERMS = _without((DATA / "sensitive_terms.yaml").read_text(encoding="utf-8"), "  crime_victim:\n", "  race:\n")
+
+
+def _older_copy(root: Path) -> None:
+    (root / "identifiers.yaml").write_text(OLD_IDS, encoding="utf-8")
+    (root / "sensitive_terms.yaml").write_text(OLD_TERMS, encoding="utf-8")
+    git(root, "add", "identifiers.yaml", "sensitive_terms.yaml")
+    git(root, "commit", "-qm", "the vocabulary copy, as an older meti-pi made it")
+
+
+def test_a_kind_the_copy_lacks_is_the_packages_with_a_warning(tmp_path: Path) -> None:
+    """An upgrade that adds a kind (or a 要配慮 category) no longer fails every register holding a
+    copy: validate passed no more (error[vocabulary]) and classify refused every scan (exit 2) until
+    someone edited the copy. The package's entry is used, where the package lists it; validate and
+    classify warn, naming the copy and `meti-pi vocabulary --write`."""
     root = make_register(tmp_path)
-    text = (DATA / "identifiers.yaml").read_text(encoding="utf-8")
-    start = text.index("  - id: seamen_insurance")
-    end = text.index("  - id: ", start + 1)
-    (root / "identifiers.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
-    with pytest.raises(UsageError, match="kind 'seamen_insurance' is missing"):
+    _older_copy(root)
+    ids_line = OLD_IDS.splitlines().index("kinds:") + 1
+    terms_line = OLD_TERMS.splitlines().index("categories:") + 1
+    runner = CliRunner()
+    checked = invoke(runner, root, "validate", "--json")
+    assert checked.exit_code == 0, checked.output
+    doc = json.loads(checked.stdout)
+    assert doc["errors"] == []
+    found = {(w["path"], w["line"]): w["message"] for w in doc["warnings"] if w["code"] == "vocabulary"}
+    assert set(found) == {("identifiers.yaml", ids_line), ("sensitive_terms.yaml", terms_line)}
+    assert found["identifiers.yaml", ids_line].startswith("kind 'seamen_insurance' is missing from this copy")
+    assert found["sensitive_terms.yaml", terms_line].startswith("category 'crime_victim' is missing from this copy")
+    assert all("classify uses the package's entry; `meti-pi vocabulary --write` adds it" in m for m in found.values())
+
+    vocab = register_vocabulary(root)  # the copy's corrections, and the package's missing entries in its order
+    package = vocabulary()
+    assert [k.id for k in vocab.kinds] == [k.id for k in package.kinds]
+    assert [c.id for c in vocab.sensitive] == [c.id for c in package.sensitive]
+    (pension,) = [k for k in vocab.kinds if k.id == "basic_pension"]
+    assert "年金記号番号" in pension.headers
+
+    path = tmp_path / "crew.csv"
+    path.write_text(
+        "職員番号,船員保険番号,年金記号番号\nE1,AB-123,1234-567890\nE2,AB-124,1234-567891\n", encoding="utf-8"
+    )
+    scanned = invoke(runner, root, "classify", str(path), "--json")
+    assert scanned.exit_code == 0, scanned.output
+    assert {"seamen_insurance", "basic_pension"} <= set(json.loads(scanned.stdout)["identification_codes"])
+    assert (
+        f"meti-pi: warning: {root / 'identifiers.yaml'}:{ids_line}: kind 'seamen_insurance' is missing"
+        in scanned.stderr
+    )
+
+
+def test_vocabulary_write_adds_what_the_copy_lacks_and_keeps_its_corrections(tmp_path: Path) -> None:
+    root = make_register(tmp_path)
+    _older_copy(root)
+    runner = CliRunner()
+    before = git(root, "rev-parse", "HEAD")
+    dry = invoke(runner, root, "vocabulary", "--write", "--dry-run")
+    assert dry.exit_code == 0 and "would add the package's seamen_insurance" in dry.output
+    assert git(root, "rev-parse", "HEAD") == before and git(root, "status", "--porcelain") == ""
+    merged = invoke(runner, root, "vocabulary", "--write", "--json")
+    assert merged.exit_code == 0, merged.output
+    doc = json.loads(merged.stdout)
+    assert doc["written"] == [] and doc["added"] == {
+        "identifiers.yaml": ["seamen_insurance"],
+        "sensitive_terms.yaml": ["crime_victim"],
+    }
+    # every line of the copy as written, the package's entries where the package has them
+    corrected = (
+        (DATA / "identifiers.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "headers: [基礎年金番号, 年金番号, 年金手帳番号, pensionnumber]",
+            "headers: [基礎年金番号, 年金番号, 年金手帳番号, pensionnumber, 年金記号番号]  # 人事課の様式",
+        )
+    )
+    assert (root / "identifiers.yaml").read_text(encoding="utf-8") == corrected
+    assert (root / "sensitive_terms.yaml").read_text(encoding="utf-8") == (DATA / "sensitive_terms.yaml").read_text(
+        encoding="utf-8"
+    )
+    assert git(root, "status", "--porcelain") == "" and git(root, "rev-parse", "HEAD~1") == before
+    assert "add the package's seamen_insurance to identifiers.yaml" in git(root, "log", "-1", "--format=%B")
+    checked = json.loads(invoke(runner, root, "validate", "--json").stdout)
+    assert checked["errors"] == [] and not [w for w in checked["warnings"] if w["code"] == "vocabulary"]
+    again = invoke(runner, root, "vocabulary", "--write")
+    assert again.exit_code == 0 and "nothing copied" in again.output
+    assert git(root, "rev-parse", "HEAD~1") == before
+
+
+def test_vocabulary_write_merges_a_windows_copy_with_its_line_ends(tmp_path: Path) -> None:
+    root = make_register(tmp_path)
+    (root / "identifiers.yaml").write_bytes(OLD_IDS.replace("\n", "\r\n").encode("utf-8"))
+    git(root, "add", "identifiers.yaml")
+    git(root, "commit", "-qm", "a copy checked out on Windows")
+    assert invoke(CliRunner(), root, "vocabulary", "--write").exit_code == 0
+    text = (root / "identifiers.yaml").read_bytes().decode("utf-8")
+    assert "\r\n  - id: seamen_insurance\r\n" in text and "\n" not in text.replace("\r\n", "")
+
+
+def test_a_kind_the_package_does_not_have_stays_an_error(tmp_path: Path) -> None:
+    root = make_register(tmp_path)
+    (root / "identifiers.yaml").write_text(
+        OLD_IDS.replace("  - id: employment_insurance", "  - id: seamen_insurence"), encoding="utf-8"
+    )
+    git(root, "add", "identifiers.yaml")
+    git(root, "commit", "-qm", "a typo")
+    with pytest.raises(UsageError, match="unknown kind 'seamen_insurence'"):
         register_vocabulary(root)
+    checked = invoke(CliRunner(), root, "validate")
+    assert checked.exit_code == 1 and "error[vocabulary] unknown kind 'seamen_insurence'" in checked.output
 
 
 def test_vocabulary_write_makes_the_copy_as_one_commit(tmp_path: Path) -> None:

@@ -343,13 +343,20 @@ def validate_register(reg: Register, today: date, *, checks: tuple[Check, ...] =
 
 def vocabulary_problems(root: Path) -> list[Problem]:
     """The problems of the register's copy of classify's vocabulary (identifiers.yaml and
-    sensitive_terms.yaml beside policy.yaml: classify.vocabcopy). Read afresh at each validate, not
+    sensitive_terms.yaml beside policy.yaml: classify.vocabcopy): errors, and warnings of a kind or
+    category the copy lacks (classify takes the package's). Read afresh at each validate, not
     cached: the register's records, and every check and cached result of them, do not depend on it."""
     from meti_pi.classify.vocabcopy import copy_faults
 
     return [
-        Problem(rel, line, "vocabulary", f"{message} (classify reads this copy instead of the package's)")
-        for rel, line, message in copy_faults(Path(root))
+        Problem(
+            rel,
+            line,
+            "vocabulary",
+            f"{message} (classify reads this copy instead of the package's)" if severity == "error" else message,
+            severity,
+        )
+        for rel, line, message, severity in copy_faults(Path(root))
     ]
 
 

@@ -7,10 +7,16 @@ A copy may change header words (headers, exact, not), formats (pattern), labels,
 headers, the surnames and the 要配慮 words (headers, values). The kind ids and 要配慮 categories are
 a fixed set, and each kind's category, check and context are the package's: the code names them
 (name, my_number, phone...), and the schemas' enums list them.
+
+A kind or category the package has and the copy lacks (a meti-pi upgrade that adds one, after the
+copy was made) is taken from the package, where it stands there, with a warning naming the copy:
+`meti-pi vocabulary --write` adds it to the copy (merged_text), keeping the copy's own entries. One
+the copy has and the package does not (a typo, or one removed) stays an error.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +25,7 @@ from typing import Any
 from meti_pi.classify.text import header_key
 from meti_pi.classify.vocabulary import DATA, Vocabulary, build, packaged, vocabulary
 from meti_pi.errors import UsageError
-from meti_pi.store import limits, yamlload
+from meti_pi.store import limits, yamlio, yamlload
 
 IDENTIFIERS = "identifiers.yaml"
 SENSITIVE_TERMS = "sensitive_terms.yaml"
@@ -32,6 +38,7 @@ _TERMS_KEYS = frozenset({"schema_version", "as_of", "source", "categories"})
 _CATEGORY_KEYS = frozenset({"label", "headers", "values"})
 
 Fault = tuple[str, int | None, str]  # (file, line, what to correct)
+Note = tuple[str, int | None, str]  # (file, line, what classify does instead): a warning
 
 
 def copies(root: Path) -> list[Path]:
@@ -42,23 +49,34 @@ def copies(root: Path) -> list[Path]:
 def register_vocabulary(root: Path | None) -> Vocabulary:
     """The vocabulary classify uses for the register at `root`: the package's, with each file the
     register holds a copy of read from that copy. A bad copy is a usage error at file:line (exit 2)."""
+    return noted_vocabulary(root)[0]
+
+
+def noted_vocabulary(root: Path | None) -> tuple[Vocabulary, list[Note]]:
+    """register_vocabulary, and the notes of the copies (a kind or category they lack, taken from
+    the package), files as full paths."""
     if root is None or not copies(root):
-        return vocabulary()
-    loaded, faults = _read(root)
+        return vocabulary(), []
+    loaded, faults, notes = _read(root)
     if faults:
         path, line, message = faults[0]
         more = f" (and {len(faults) - 1} more problem(s): `meti-pi validate` lists them)" if len(faults) > 1 else ""
         raise UsageError.at(path, line, f"{message}{more}; classify reads this register's copy of the vocabulary")
     ids, terms = loaded
-    return build(ids, terms)
+    return build(ids, terms), notes
 
 
-def copy_faults(root: Path) -> list[Fault]:
-    """Every problem of the register's copies (empty: none, or every copy usable), files relative to `root`."""
+def copy_faults(root: Path) -> list[tuple[str, int | None, str, str]]:
+    """Every problem of the register's copies, (file relative to `root`, line, message, severity):
+    the faults ("error") and the notes ("warning"); empty: none, or every copy whole."""
     if not copies(root):
         return []
-    _loaded, faults = _read(root)
-    return [(str(Path(path).relative_to(root)), line, message) for path, line, message in faults]
+    _loaded, faults, notes = _read(root)
+    return [
+        (str(Path(path).relative_to(root)), line, message, severity)
+        for found, severity in ((faults, "error"), (notes, "warning"))
+        for path, line, message in found
+    ]
 
 
 def packaged_text(name: str) -> str:
@@ -66,9 +84,11 @@ def packaged_text(name: str) -> str:
     return (DATA / name).read_text(encoding="utf-8")
 
 
-def _read(root: Path) -> tuple[tuple[Any, Any], list[Fault]]:
-    """(identifiers, terms) as read (the package's where the register has no copy), and the faults."""
+def _read(root: Path) -> tuple[tuple[Any, Any], list[Fault], list[Note]]:
+    """(identifiers, terms) as read (the package's where the register has no copy; the package's
+    kinds and categories a copy lacks filled in), the faults and the notes."""
     faults: list[Fault] = []
+    notes: list[Note] = []
     data: dict[str, Any] = {}
     for name in FILES:
         path = root / name
@@ -89,8 +109,81 @@ def _read(root: Path) -> tuple[tuple[Any, Any], list[Fault]]:
         package = packaged(name)
         check = _identifier_faults if name == IDENTIFIERS else _term_faults
         faults += [(str(path), yamlload.locate(text, where) or 1, message) for where, message in check(loaded, package)]
+        added = fill(name, loaded, package)
+        notes += [(str(path), yamlload.locate(text, where) or 1, _missing(name, what)) for where, what in added]
         data[name] = loaded
-    return (data[IDENTIFIERS], data[SENSITIVE_TERMS]), faults
+    return (data[IDENTIFIERS], data[SENSITIVE_TERMS]), faults, notes
+
+
+def fill(name: str, data: Any, package: Any) -> list[tuple[tuple[object, ...], str]]:
+    """Put into `data` (the copy of the vocabulary file `name` as read, changed in place) each kind
+    (identifiers.yaml) or category (sensitive_terms.yaml) of `package` it lacks, the package's entry
+    itself, after the last entry the package lists before it (the first kind listed wins a tie:
+    the order is the package's); the key path of the list or mapping, and each id added. Works on
+    plain data and on ruamel's round-trip documents alike (merged_text); a copy whose list or
+    mapping is not one is left as it is (its fault says so)."""
+    key = "kinds" if name == IDENTIFIERS else "categories"
+    entries: Any = data.get(key) if isinstance(data, dict) else None
+    order = [k["id"] for k in package["kinds"]] if key == "kinds" else list(package["categories"])
+    if key == "kinds" and isinstance(entries, list):
+        have = [k.get("id") if isinstance(k, dict) else None for k in entries]
+    elif key == "categories" and isinstance(entries, dict):
+        have = list(entries)
+    else:
+        return []
+    added: list[tuple[tuple[object, ...], str]] = []
+    for i, wanted in enumerate(order):
+        if wanted in have:
+            continue
+        before = set(order[:i])
+        at = max((j + 1 for j, got in enumerate(have) if got in before), default=0)
+        entry = copy.deepcopy(package["kinds"][i] if key == "kinds" else package["categories"][wanted])
+        if key == "kinds":
+            entries.insert(at, entry)
+        elif hasattr(entries, "insert"):  # ruamel's CommentedMap
+            entries.insert(at, wanted, entry)
+        else:
+            items = list(entries.items())
+            items.insert(at, (wanted, entry))
+            entries.clear()
+            entries.update(items)
+        have.insert(at, wanted)
+        added.append(((key,), wanted))
+    return added
+
+
+def _missing(name: str, what: str) -> str:
+    thing = "kind" if name == IDENTIFIERS else "category"
+    return (
+        f"{thing} {what!r} is missing from this copy (the package has it: a meti-pi newer than the copy): "
+        f"classify uses the package's entry; `meti-pi vocabulary --write` adds it to the copy, keeping the "
+        "copy's own entries, then commit the copy"
+    )
+
+
+def merged_text(name: str, text: str) -> tuple[str, list[str]] | None:
+    """The text of the register's copy `name` (its `text`) with the package's kinds or categories it
+    lacks added (fill), every other line as written; and their ids. None: nothing to add, or a copy
+    that cannot be merged so (not YAML, its list or mapping not one: validate says why). UsageError
+    when the merged text would lose one of the copy's comments."""
+    try:
+        plain = yamlload.load(text)
+    except yamlload.YamlFault:
+        return None
+    if not fill(name, plain, packaged(name)):
+        return None
+    crlf = "\r\n" in text  # a Windows check-out: merged with LF line ends, written back with CRLF
+    lf = text.replace("\r\n", "\n") if crlf else text
+    doc = yamlio.load_rt(lf)
+    package_doc = yamlio.load_rt(packaged_text(name))  # the package's entries with their comments
+    added = [what for _, what in fill(name, doc, package_doc)]
+    out, kept = yamlio.dump_checked(doc)
+    if not kept or yamlio.comment_lines(lf) - yamlio.comment_lines(out):
+        raise UsageError(
+            f"{name}: adding {', '.join(added)} would lose comments of the copy; copy the entries by hand "
+            f"from {DATA / name}"
+        )
+    return (out.replace("\n", "\r\n") if crlf else out), added
 
 
 Located = tuple[tuple[object, ...], str]  # (key path in the file, message)
@@ -127,12 +220,6 @@ def _identifier_faults(data: Any, package: Any) -> Iterator[Located]:
             yield (*here, "id"), f"kind {kid!r} is listed twice; keep one entry"
         seen.add(kid)
         yield from _kind_faults(kind, fixed[kid], here)
-    for kid in fixed:
-        if kid not in seen:
-            yield (
-                ("kinds",),
-                f"kind {kid!r} is missing: the code relies on every kind; copy its entry back from {DATA / IDENTIFIERS}",
-            )
 
 
 def _kind_faults(kind: dict[str, Any], package: dict[str, Any], here: tuple[object, ...]) -> Iterator[Located]:
@@ -206,12 +293,6 @@ def _term_faults(data: Any, package: Any) -> Iterator[Located]:
             yield (*here, "label"), f"category {cid!r}: label: give the category's name (e.g. {fixed[cid]['label']})"
         yield from _words(category.get("headers", []), (*here, "headers"), header=True)
         yield from _words(category.get("values", []), (*here, "values"), header=False)
-    for cid in fixed:
-        if cid not in categories:
-            yield (
-                ("categories",),
-                f"category {cid!r} is missing: the code relies on every category; copy it back from {DATA / SENSITIVE_TERMS}",
-            )
 
 
 def _unknown_keys(data: dict[Any, Any], known: frozenset[str], here: tuple[object, ...]) -> Iterator[Located]:

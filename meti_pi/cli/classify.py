@@ -310,11 +310,17 @@ def _policy(ctx: typer.Context) -> dict[str, Any]:
 
 def _vocabulary(ctx: typer.Context) -> Vocabulary | None:
     """The register's copy of the detectors' vocabulary (identifiers.yaml, sensitive_terms.yaml beside
-    its policy.yaml; a bad one is refused at file:line), else None: the package's."""
-    from meti_pi.classify.vocabcopy import copies, register_vocabulary
+    its policy.yaml; a bad one is refused at file:line), else None: the package's. A kind or category
+    the copy lacks (taken from the package) is said on stderr."""
+    from meti_pi.classify.vocabcopy import copies, noted_vocabulary
 
     root = _register(ctx)
-    return register_vocabulary(root) if root is not None and copies(root) else None
+    if root is None or not copies(root):
+        return None
+    vocab, notes = noted_vocabulary(root)
+    for path, line, message in notes:
+        sys.stderr.write(f"meti-pi: warning: {path}:{line}: {message}\n")
+    return vocab
 
 
 # ---------------------------------------------------------------- --record

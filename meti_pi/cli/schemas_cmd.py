@@ -84,7 +84,9 @@ def vocabulary_cmd(
     write: Annotated[
         bool,
         typer.Option(
-            "--write", help="Copy the package's files into the register (those it does not hold yet), as one commit."
+            "--write",
+            help="Copy the package's files into the register (those it does not hold yet); into a copy it "
+            "holds, add the kinds and categories of the package it lacks, keeping its entries. One commit.",
         ),
     ] = False,
     dry_run: DryRunOpt = False,
@@ -95,7 +97,9 @@ def vocabulary_cmd(
     The package's files hold facts FROM MEMORY (legal brief): a register may hold its own copy of
     either, beside policy.yaml, under git. `--write` makes the copy; edit it, `meti-pi validate`,
     then commit it with git (`git add identifiers.yaml && git commit`). classify then reads the
-    register's copy for that register; kinds and categories stay a fixed set.
+    register's copy for that register; kinds and categories stay a fixed set. A kind or category a
+    newer meti-pi brings and the copy lacks is taken from the package (validate warns); `--write`
+    adds it to the copy, keeping the copy's entries.
     """
     from meti_pi.actions.schemas import write_vocabulary_copy
     from meti_pi.classify.vocabcopy import FILES
@@ -104,9 +108,10 @@ def vocabulary_cmd(
     st = state(ctx)
     root = _register_or_none(ctx, write)
     written: list[str] = []
+    merged: dict[str, list[str]] = {}
     sha = None
     if write and root is not None:
-        written, sha = write_vocabulary_copy(root, today=st.today, dry_run=dry_run, settings=st.settings)
+        written, merged, sha = write_vocabulary_copy(root, today=st.today, dry_run=dry_run, settings=st.settings)
     in_use = {
         name: str(root / name) if root is not None and (root / name).is_file() else str(DATA / name) for name in FILES
     }
@@ -117,18 +122,25 @@ def vocabulary_cmd(
                 "register": str(root) if root else None,
                 "in_use": in_use,
                 "written": written,
+                "added": merged,
                 "commit": sha,
                 "dry_run": dry_run,
             }
         )
         return
+    done = " (commit " + sha[:10] + ")" if sha else ""
     if written:
+        typer.echo(f"{'would copy' if dry_run else 'copied'} {', '.join(written)} into {root}{done}")
+    for name, added in merged.items():
         typer.echo(
-            f"{'would copy' if dry_run else 'copied'} {', '.join(written)} into {root}"
-            + (f" (commit {sha[:10]})" if sha else "")
+            f"{'would add' if dry_run else 'added'} the package's {', '.join(added)} to {in_use[name]}, "
+            f"keeping its entries{done}"
         )
-    elif write:
-        typer.echo(f"{root} holds its own {' and '.join(FILES)} already: nothing copied")
+    if write and not written and not merged:
+        typer.echo(
+            f"{root} holds its own {' and '.join(FILES)} already: nothing copied, and no kind or category of "
+            "the package to add (`meti-pi validate` reports any fault of the copies)"
+        )
     for name, path in in_use.items():
         typer.echo(f"{name}: classify reads {path}")
     if root is None:
