@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One fault found in the register or an input, located as `path:line:`."""
+    """One fault found in the register or an input, located as `path:line:`.
+
+    `path` is a register file's path from the register's folder (`divisions/x.yaml`: the stable
+    identifier --json reports), unless `given`: then it names what the user gave, as given (a --from
+    file's path as typed, an option such as `--set KEY`), never a register file."""
 
     path: str
     line: int | None
@@ -15,9 +19,14 @@ class Problem:
     message: str
     severity: str = "error"  # "error" | "warning"
     key: str = ""  # JSON-path-like key, e.g. "$.principals.count"
+    given: bool = field(default=False, compare=False)
 
-    def render(self) -> str:
-        loc = self.path if self.line is None else f"{self.path}:{self.line}"
+    def render(self, folder: str = "") -> str:
+        """`path:line: $.key: severity[code] message`, a register file's path after `folder` (the
+        register's folder as the reader reaches it, '/'-ended: cli.common.AppState.register_folder);
+        a given path as it was given."""
+        path = self.path if self.given else folder + self.path
+        loc = path if self.line is None else f"{path}:{self.line}"
         key = f" {self.key}:" if self.key else ""
         return f"{loc}:{key} {self.severity}[{self.code}] {self.message}"
 

@@ -170,6 +170,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.common', 'store.register'): 'startup',
     ('cli.common', 'store.schema'): 'startup',
     ('cli.common', 'store.locate'): 'startup',
+    ('cli.common', 'store.advised'): 'startup',
     ('cli.export', 'checks.hygiene'): 'startup',
     ('cli.export', 'filebook.book'): 'startup',
     ('cli.export', 'filebook.since'): 'startup',

@@ -4,13 +4,14 @@ the inputs)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from meti_pi.actions.records import given_at
 from meti_pi.actions.transaction import transaction
-from meti_pi.errors import Problem, RuleViolation
+from meti_pi.errors import RuleViolation
 from meti_pi.inspect.audits import append_findings
 from meti_pi.inspect.checklist import parse_day
 from meti_pi.inspect.evidence import Pack, note_pack
@@ -81,7 +82,7 @@ def save_new_audit(
         new = f"audits/{aid}.yaml"
         placed = (given_at(p, new, *given) for p in refused.problems)
         # the schema's hint names `new`'s --set, which `audit new` does not have
-        unset = (Problem(p.path, p.line, p.code, without_set_example(p.message), p.severity, p.key) for p in placed)
+        unset = (replace(p, message=without_set_example(p.message)) for p in placed)
         raise RuleViolation(refused.message, tuple(unset)) from None
     return aid, tx.commit_sha
 

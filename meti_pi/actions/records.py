@@ -303,7 +303,8 @@ def given_at(
 ) -> Problem:
     """A problem of the record being made (`new`, never written) at what gave the field: the option
     `labels` names for it (dotted key -> option, `--set KEY`, `--article`), else the --from file's
-    line, else `fallback` (a path no file has was named, with a new random id each try)."""
+    line, else `fallback` (a path no file has was named, with a new random id each try). Placed so,
+    it is `given` (its path is the option, or the file as the user typed it, not a register file's)."""
     if p.path != new:
         return p
     steps = yamlload.key_steps(p.key)
@@ -312,9 +313,10 @@ def given_at(
     # as a part missing, is not an option's for one of its parts: the --from file's, when there is one)
     key = next((k for k in reversed(list(labels)) if dotted == k or dotted.startswith(k + ".")), None)
     if steps[:1] == ("id",):  # the id is given by --id (or allocated)
-        return Problem("--id", None, p.code, p.message, p.severity, p.key)
+        return Problem("--id", None, p.code, p.message, p.severity, p.key, given=True)
     if key is not None or (from_file is None and fallback is not None):
-        return Problem(labels[key] if key is not None else str(fallback), None, p.code, p.message, p.severity, p.key)
+        at = labels[key] if key is not None else str(fallback)
+        return Problem(at, None, p.code, p.message, p.severity, p.key, given=True)
     if from_file is None:
         return p
     try:
@@ -322,7 +324,7 @@ def given_at(
     except (OSError, yamlload.YamlFault, UnicodeError):
         line = None
     # the field is the file's: its line to write there, not --set (nor a record to `meti-pi commit`)
-    return Problem(str(from_file), line, p.code, as_fields_file_edit(p.message), p.severity, p.key)
+    return Problem(str(from_file), line, p.code, as_fields_file_edit(p.message), p.severity, p.key, given=True)
 
 
 def require_record(reg: Register, kind: str, rid: str, *, hint: str) -> Record:

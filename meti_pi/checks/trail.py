@@ -367,8 +367,9 @@ def _tree_entries(repo: gitlayer.Repo, rev: str, paths: list[str]) -> dict[str, 
 # -- output ----------------------------------------------------------------------------------
 
 
-def rendered(report: Report, *, json_out: bool = False) -> str:
-    """The report as the CLI prints it: one JSON document with --json, else lines for a person."""
+def rendered(report: Report, *, json_out: bool = False, folder: str = "") -> str:
+    """The report as the CLI prints it: one JSON document with --json, else lines for a person, each
+    problem's file after `folder` (the register's folder as the reader reaches it: Problem.render)."""
     if json_out:
         doc = {
             "ok": report.ok,
@@ -399,7 +400,7 @@ def rendered(report: Report, *, json_out: bool = False) -> str:
             more = f" and {len(c.files) - 8} more" if len(c.files) > 8 else ""
             out(f"    files: {', '.join(c.files[:8])}{more}\n")
         for p in c.introduced:
-            out(f"    {p.render()}\n")
+            out(f"    {p.render(folder)}\n")
     verdict = "ok" if report.ok else "NOT OK"
     out(
         f"{verdict}: {len(report.commits)} commits changed the register ({report.validated} validated); "

@@ -112,7 +112,7 @@ class LazyGroup(TyperGroup):
             _say_notes()
             from meti_pi.cli.common import error_json, report_error
 
-            report_error(exc)
+            report_error(exc, _state_of(ctx))
             if wants_json:
                 error_json(exc)
             raise typer.Exit(exc.exit_code) from None
@@ -125,7 +125,7 @@ class LazyGroup(TyperGroup):
                 "a date computed from the dates given (--today, --on, --known-on, --horizon...) falls after "
                 "9999-12-31, the last date meti-pi can handle; give earlier dates. Nothing was written"
             )
-            report_error(overflow)
+            report_error(overflow, None)
             if wants_json:
                 error_json(overflow)
             raise typer.Exit(overflow.exit_code) from None
@@ -140,6 +140,15 @@ class LazyGroup(TyperGroup):
             raise typer.Exit(2) from None
         finally:
             _say_notes()
+
+
+def _state_of(ctx: Any) -> Any:
+    """The command's AppState, None when the root command did not set one (what a refusal's
+    register files are printed from: cli.common.AppState.register_folder)."""
+    from meti_pi.cli.common import AppState
+
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, AppState) else None
 
 
 def _schema_cause(ctx: Any, exc: Exception) -> MetiPiError | None:

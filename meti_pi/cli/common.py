@@ -6,7 +6,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -49,6 +49,22 @@ class AppState:
         from meti_pi.store.locate import find_register
 
         return find_register(self.register_opt, Path.cwd())
+
+    @cached_property
+    def register_folder(self) -> str:
+        """The register's folder as reached from the user's folder (store.advised.Advised.folder:
+        `register/` from the repository's top, '' from the register's own folder, absolute from
+        outside the repository), put before a register file's path in the problems printed as
+        text, so that `path:line:` opens from where the command was typed. Worked out once per
+        command (one git process), on the first problem printed. '' where there is no register, or
+        no git repository around it (paths then from the register's folder, as --json gives them)."""
+        from meti_pi import gitlayer
+        from meti_pi.store.advised import Advised
+
+        try:
+            return Advised(gitlayer.repo_of(self.register_root), self.settings.here).folder
+        except MetiPiError:
+            return ""
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -353,16 +369,27 @@ class Busy:
             self._progress.stop()
 
 
-def report_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
-    """Each problem on its own line on stderr, `path:line:` first so editors can jump to it."""
+def report_problems(problems: list[Problem] | tuple[Problem, ...], st: AppState | None) -> None:
+    """Each problem on its own line on stderr, `path:line:` first so editors can jump to it: a
+    register file's path from the user's folder (AppState.register_folder; `st` None: no command
+    state, the paths as they are), a file or option the user gave as given (Problem.given)."""
+    folder = register_folder(st, problems)
     for p in problems:
-        sys.stderr.write(p.render() + "\n")
+        sys.stderr.write(p.render(folder) + "\n")
 
 
-def report_error(exc: MetiPiError) -> None:
+def register_folder(st: AppState | None, problems: Sequence[Problem]) -> str:
+    """What to put before the register files' paths of `problems` printed as text: '' when none of
+    them is a register file's (nothing to work out), else AppState.register_folder."""
+    if st is None or all(p.given for p in problems):
+        return ""
+    return st.register_folder
+
+
+def report_error(exc: MetiPiError, st: AppState | None) -> None:
     """The message of an error that stops the command, on stderr."""
     if isinstance(exc, RuleViolation):
-        report_problems(exc.problems)
+        report_problems(exc.problems, st)
     sys.stderr.write(f"meti-pi: {exc}\n")
 
 

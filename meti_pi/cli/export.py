@@ -87,7 +87,7 @@ def filebook_cmd(
         warnings = [p for p in book.problems if p.severity != "error"]
         book.require_clean()
         if warnings:
-            report_problems(warnings)
+            report_problems(warnings, st)
         style = (policy_mod.fullwidth_digits(reg.policy), policy_mod.eras(reg.policy))  # the documents' digits and eras
         if since is not None:
             data, summary = _since_bytes(reg, since, book, fmt, st.today, style)

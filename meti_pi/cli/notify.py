@@ -33,6 +33,7 @@ from meti_pi.cli.common import (
     option_date,
     print_json,
     read_register_lazily,
+    register_folder,
     report_problems,
     state,
 )
@@ -233,11 +234,11 @@ def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
             }
         )
     else:
-        for f in failing:
-            typer.echo(f.problem("error").render())
-        for f in listed:
-            typer.echo(f.problem("info").render())
-        report_problems(ledger)
+        shown = [*(f.problem("error") for f in failing), *(f.problem("info") for f in listed)]
+        folder = register_folder(st, shown)  # the findings' files as reached from the user's folder
+        for p in shown:
+            typer.echo(p.render(folder))
+        report_problems(ledger, st)
         verdict = "ok" if not failing else "NOTICES MISSING OR OUT OF DATE"
         obsolete = sum(f.status == "obsolete" for f in listed)
         _err(

@@ -21,6 +21,7 @@ from meti_pi.cli.common import (
     print_rule,
     read_register_lazily,
     refuse_read_faults,
+    register_folder,
     state,
     warn_not_regular,
 )
@@ -148,8 +149,9 @@ def validate_cmd(
             }
         )
     else:
+        folder = register_folder(st, problems)  # `register/divisions/x.yaml:9:` from the repository's top
         for p in problems:
-            typer.echo(p.render())
+            typer.echo(p.render(folder))
         verdict = "ok" if not errors else "INVALID"
         typer.echo(f"{verdict}: {count} records, {len(errors)} errors, {len(warnings)} warnings", err=bool(problems))
     if errors or (strict and warnings):
@@ -408,7 +410,8 @@ def history_cmd(
         from meti_pi.checks import trail
 
         report = trail.verify(root, today=st.today)
-        sys.stdout.write(trail.rendered(report, json_out=json_out))
+        folder = "" if json_out else register_folder(st, [p for c in report.commits for p in c.introduced])
+        sys.stdout.write(trail.rendered(report, json_out=json_out, folder=folder))
         if strict and not report.ok:
             raise typer.Exit(1)
         return

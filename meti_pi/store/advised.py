@@ -3,7 +3,8 @@ PATH`): from the folder the command runs in (Settings.here), where the person ty
 reads a path from the current folder and `meti-pi commit` too: a path from the repository's top
 (`register/files/F-….yaml`) is wrong from any other folder (`cd register/files`). From outside the
 repository git is told where it is (`git -C TOP`), and `meti-pi commit` which register (`--register`)
-where it would not find this one; with no folder known (library callers), paths from the top."""
+where it would not find this one; with no folder known (library callers), paths from the top.
+The CLI names the register files of the problems it prints from the same folder (`folder`)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,15 @@ class Advised:
     def record(self, relpath: str) -> str:
         """The register file `relpath` (from the register's root) as typed from `here`."""
         return self.path(self.repo.git_path(relpath))
+
+    @property
+    def folder(self) -> str:
+        """The register's folder as typed from `here`, '/'-ended ('' from the folder itself): what
+        the CLI puts before a register file's path (from the register's root) in a problem it
+        prints, the one path worked out per command (`register/` from the repository's top, `../`
+        from `register/files`, absolute from outside the repository), however many problems."""
+        typed = self.path(self.repo.prefix or ".")
+        return "" if typed == "." else typed.rstrip("/") + "/"
 
     @property
     def git(self) -> str:
