@@ -84,6 +84,10 @@ LAZY: dict[tuple[str, str], str] = {
         'notify.notices',
     ): 'startup: notify/ (~8 ms) only when a file record is checked',
     (
+        'checks.file_checks',
+        'classify.decision',
+    ): 'startup: classify/ (under filebook/ and notify/) only when a file record is checked, for the policy\'s count lines',
+    (
         'checks.validate',
         'filebook.book',
     ): 'startup: filebook/ (and classify/ under it, ~7 ms) only when a file record is checked; a `new` division or `incident open` checks none',

@@ -133,3 +133,43 @@ def test_the_write_path_does_not_run_it_and_a_commit_of_the_policy_passes(runner
     result = invoke(runner, root, "commit", "policy.yaml", "-m", "stricter: report from 51 本人")
     assert result.exit_code == 0, result.output
     assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["register/policy.yaml"]
+
+
+def _file_errors(runner, root: Path, file_id: str) -> dict[str, str]:
+    doc = json.loads(invoke(runner, root, "validate", "--json").stdout)
+    return {e["code"]: e["message"] for e in doc["errors"] if e["path"] == f"files/{file_id}.yaml"}
+
+
+def test_the_count_lines_in_validates_words_are_the_policys(runner, tmp_path):
+    """With `filebook_min_principals: 500` and `class_b_min_principals: 500` the example's 640-本人
+    file F-2026-XJ7Q0G (管理C, claiming 74-2-9) is refused by the policy's 500, and its messages said
+    'excludes only files of fewer than 1,000 本人; the count is 640 ... if it is below 1,000' and
+    '管理C for 640 本人 (千人以上)': each contradicting the refusal it explains. (Fails on the former code.)"""
+    root = make_register(tmp_path, example=True)
+    set_threshold(root, "filebook_min_principals", 500)
+    set_threshold(root, "class_b_min_principals", 500)
+    found = _file_errors(runner, root, "F-2026-XJ7Q0G")
+    refused, below = found["exclusion-refused"], found["class-below-rule"]
+    assert "fewer than 500 本人 (policy.yaml thresholds.filebook_min_principals)" in refused
+    assert "令20: fewer than 1,000 本人" in refused  # the law's number, named as the law's
+    assert refused.endswith(
+        "the count is 640. Remove the claim, or record the count (principals.count) if it is below 500"
+    )
+    assert (
+        "管理C for 640 本人 (500 or more: policy.yaml thresholds.class_b_min_principals, where the rule says 千人以上)"
+        in below
+    )
+    assert "below 1,000" not in refused and "(千人以上)" not in below
+
+
+def test_with_the_laws_lines_validates_words_are_the_laws(runner, tmp_path):
+    """The law's numbers keep their wording: 1,200 本人 claiming 74-2-9 as 管理C."""
+    root = make_register(tmp_path, example=True)
+    path = root / "files" / "F-2026-XJ7Q0G.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("count: 640", "count: 1200"), encoding="utf-8")
+    found = _file_errors(runner, root, "F-2026-XJ7Q0G")
+    assert found["exclusion-refused"] == (
+        "APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is 1,200. Remove the claim, "
+        "or record the count (principals.count) if it is below 1,000"
+    )
+    assert found["class-below-rule"].startswith("Art. 16(1): 管理C for 1,200 本人 (千人以上): what is not 管理A")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from meti_pi.errors import Problem
+from meti_pi.store.policy import LEGAL_THRESHOLDS
 from meti_pi.store.problems import at
 from meti_pi.store.register import Register
 
@@ -61,19 +62,43 @@ def check_files(reg: Register, today: date) -> Iterator[Problem]:
             )
 
 
+def _class_b_line(floor: int) -> str:
+    """16(1)'s line as the check applies it: 千人以上, or the policy's other number saying so."""
+    if floor == LEGAL_THRESHOLDS["class_b_min_principals"]:
+        return "千人以上"
+    return f"{floor:,} or more: policy.yaml thresholds.class_b_min_principals, where the rule says 千人以上"
+
+
+def _item_9_refused(floor: int, count: object) -> str:
+    """exclusion-refused for 74-2-9, in the policy's number (the check's), naming the law's when they differ."""
+    law = LEGAL_THRESHOLDS["filebook_min_principals"]
+    held = (
+        f"APPI 74(2)(ix) (令20) excludes only files of fewer than {floor:,} 本人"
+        if floor == law
+        else f"APPI 74(2)(ix) (令20: fewer than {law:,} 本人) is applied to files of fewer than {floor:,} 本人 "
+        "(policy.yaml thresholds.filebook_min_principals)"
+    )
+    shown = "unknown" if not isinstance(count, int) else f"{count:,}"
+    return f"{held}; the count is {shown}. Remove the claim, or record the count (principals.count) if it is below {floor:,}"
+
+
 # The 74(2) items 75(2)(i) rests on: (i)-(x), not (xi) (manual files are listed, APPI 75(2)(i)).
 RESTS_75_2_1 = frozenset(f"74-2-{n}" for n in range(1, 11))
 
 
 def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
     """Art. 16(1): the 管理者's class beside the engine's; the law's limits on claimed exclusions
-    (74(2)(ix) needs fewer than 1,000 本人), on anonymization (60(3)(i)) and on the ファイル簿 (75(1))."""
+    (74(2)(ix) needs fewer than thresholds.filebook_min_principals 本人, 1,000 by 令20), on
+    anonymization (60(3)(i)) and on the ファイル簿 (75(1)). Their words give the policy's numbers,
+    which the decision applies."""
     files = reg.subjects("files")
     if not files:
         return  # STARTUP_CHECKS: a write of another kind never imports notify/ and filebook/ (below)
+    from meti_pi.classify.decision import count_floors
     from meti_pi.filebook import book as filebook
     from meti_pi.notify import notices
 
+    class_b_min, filebook_min = count_floors(reg.policy)
     for rec in files:
         data = rec.data
         decision = notices.decision_for(reg, data)
@@ -83,7 +108,7 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
                 rec,
                 ("management_class",),
                 "class-below-rule",
-                f"Art. 16(1): 管理{decision.management_class} for {count:,} 本人 (千人以上): what is not 管理A is "
+                f"Art. 16(1): 管理{decision.management_class} for {count:,} 本人 ({_class_b_line(class_b_min)}): what is not 管理A is "
                 f"管理{decision.lowest_class}, whatever the reason (管理C is what is neither A nor B). Decide "
                 f"`meti-pi classify --record {rec.id} --class {decision.lowest_class} --rationale TEXT`, "
                 "or correct principals.count if it is wrong",
@@ -133,9 +158,7 @@ def check_decisions(reg: Register, today: date) -> Iterator[Problem]:
                     rec,
                     ("exclusions", i, "item"),
                     "exclusion-refused",
-                    "APPI 74(2)(ix) (令20) excludes only files of fewer than 1,000 本人; the count is "
-                    f"{'unknown' if count is None else f'{count:,}'}. Remove the claim, or record the count "
-                    "(principals.count) if it is below 1,000"
+                    _item_9_refused(filebook_min, count)
                     if item == "74-2-9"
                     else "APPI 74(2)(xi) excludes only manual (paper) files, 60(2)(ii); this file is file_kind "
                     f"{data.get('file_kind') or 'computer'}. Remove the claim, or correct file_kind if the file is on paper",
