@@ -808,3 +808,21 @@ def test_a_listed_file_whose_division_is_unknown_is_refused() -> None:
     assert [(p.code, p.key) for p in book.problems] == [("filebook-mandatory", "$.division")]
     with pytest.raises(RuleViolation, match="75\\(1\\)"):
         book.require_clean()
+
+
+@pytest.mark.parametrize(
+    ("floor", "count", "listed"), [(0, 1, True), (0, 640, True), (500, 499, False), (500, 640, True)]
+)
+def test_the_policys_filebook_line_is_the_decisions_even_at_zero(engine: None, floor, count, listed) -> None:
+    """`filebook_min_principals: 0` (the schema's minimum) was read `... or 1000` here, so a 640-本人
+    file the decision lists (74(2)(ix) applies below 0 to none) was left out as below_threshold
+    while classify and notify took it as listed. Both read classify.decision.count_floors now.
+    (The (0, ...) cases fail on the former code.)"""
+    from meti_pi.classify import classification
+
+    policy = merged({"thresholds": {"filebook_min_principals": floor}})
+    data = record(principals={"count": count, "as_of": "2026-04-01"})
+    decision = classification.decide(classification.profile_from_record(data), policy)
+    assert decision.filebook_listed is listed
+    assert (listing_status(data, policy, TODAY) is None) is listed
+    assert (listing_status(data, policy, TODAY, decision) is None) is listed

@@ -31,20 +31,25 @@ class _Policy:
 
 
 def count_floors(policy: Mapping[str, Any] | None) -> tuple[int, int]:
-    """The lines a count of 本人 is held against: 管理B (16(1)) and 74(2)(ix) (the ファイル簿)."""
-    pol = _policy(policy)
-    return pol.class_b_min, pol.filebook_min
+    """The lines a count of 本人 is held against: 管理B (16(1)) and 74(2)(ix) (the ファイル簿), as
+    policy.yaml's `thresholds` sets them (0 included), else the law's. Every reader of the two
+    takes them from here (the ファイル簿, inspect, validate's words), so all answer alike."""
+    thresholds = _mapping((policy or {}).get("thresholds"))
+    return (
+        int(thresholds.get("class_b_min_principals", DEFAULT_MIN_PRINCIPALS)),
+        int(thresholds.get("filebook_min_principals", DEFAULT_MIN_PRINCIPALS)),
+    )
 
 
 def _policy(policy: Mapping[str, Any] | None) -> _Policy:
     policy = policy or {}
-    thresholds = _mapping(policy.get("thresholds"))
+    class_b_min, filebook_min = count_floors(policy)
     classification = _mapping(policy.get("classification"))
     triggers = classification.get("class_a_triggers")
     combos = _mapping(policy.get("financial_damage")).get("combinations")
     return _Policy(
-        class_b_min=int(thresholds.get("class_b_min_principals", DEFAULT_MIN_PRINCIPALS)),
-        filebook_min=int(thresholds.get("filebook_min_principals", DEFAULT_MIN_PRINCIPALS)),
+        class_b_min=class_b_min,
+        filebook_min=filebook_min,
         triggers=tuple(triggers) if isinstance(triggers, list) else CLASS_A_TRIGGERS,
         financial_combinations=(
             tuple(tuple(str(i) for i in c) for c in combos if isinstance(c, list) and c)

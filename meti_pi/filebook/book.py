@@ -4,7 +4,8 @@ Which files are listed (legal brief §1.8, §9.6):
 - only 個人情報ファイル (`file_kind` computer or manual; `none` is other 保有個人情報);
 - only files held on `today` (holding started, not ended: 令 drops the entry when holding stops);
 - not files excluded by 75(2): an exclusion 74-2-1..74-2-10 or 75-2-1..75-2-3, or fewer
-  本人 than `thresholds.filebook_min_principals` (74(2)(9), 1,000); a claimed 74-2-9 excludes
+  本人 than `thresholds.filebook_min_principals` (74(2)(9), 1,000 by 令20; read by
+  classify.decision.count_floors, as the decision reads it); a claimed 74-2-9 excludes
   only when the stated count is below it. 74-2-11 (manual file)
   does NOT exclude: paper files with 1,000+ 本人 are listed although no Art. 35 notice covers
   them. An unknown count (null) is listed, a 74-2-9 claim or not (validate: exclusion-refused);
@@ -35,6 +36,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from meti_pi.classify import classification
+from meti_pi.classify.decision import count_floors
 from meti_pi.classify.profile import sensitive_held
 from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, fullwidth, to_wareki
 from meti_pi.errors import LazyProblem, Problem, RuleViolation
@@ -189,7 +191,7 @@ def listing_status(data: dict[str, Any], policy: dict[str, Any], today: date, de
         return HOLDING_ENDED
     if withheld_whole(data):
         return WITHHELD_75_3
-    threshold = int(((policy.get("thresholds") or {}).get("filebook_min_principals")) or 1000)
+    _, threshold = count_floors(policy)  # as the decision reads it: a policy of 0 is 0
     principals = _dict(data.get("principals"))
     count = principals.get("count")
     # A 74(2)(ix) claim counts only with a stated count below the threshold (74(2)(ix), 令20).

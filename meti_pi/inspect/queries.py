@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from meti_pi.classify.decision import count_floors
 from meti_pi.classify.profile import my_number_held
 from meti_pi.dates.calendar_jp import parse_day
 from meti_pi.incident import incidents
@@ -326,7 +327,7 @@ def required_notices(reg: Register, file_data: dict[str, Any]) -> dict[str, str]
     file as 74(2)(11). Used for the "why" text, and as the FALLBACK list of required notices
     while meti_pi.notify.notices cannot run (see notice_states).
     """
-    threshold = int(reg.policy["thresholds"]["filebook_min_principals"])
+    _, threshold = count_floors(reg.policy)
     claimed = {str(e.get("item")) for e in file_data.get("exclusions", []) if isinstance(e, dict)}
     count = (file_data.get("principals") or {}).get("count")
     small = isinstance(count, int) and not isinstance(count, bool) and count < threshold
