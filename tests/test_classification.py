@@ -43,6 +43,91 @@ def test_thresholds_come_from_policy() -> None:
     assert "74-2-9" in d.exclusions  # 1000 < 2000
 
 
+def _texts(profile: Profile, policy) -> dict[str, str]:
+    return {r.rule: r.text for r in decide(profile, policy).reasons}
+
+
+LAW_500 = {"thresholds": {"class_b_min_principals": 500, "filebook_min_principals": 500}}
+
+
+def test_count_reasons_with_the_laws_lines_keep_the_laws_words() -> None:
+    """The reasons the 管理者 reads and ファイル簿 records keep, as they were, with the law's numbers."""
+    assert _texts(Profile(principals=1200), POLICY)["class-b"] == "本人の数 1,200人 ≥ 1,000人（千人以上）→ 管理B"
+    assert _texts(Profile(principals=1200), POLICY)["scope:74-2-9"] == (
+        "本人の数 1,200人は1,000人未満ではない → 第74条第2項第9号に当たらない"
+    )
+    small = _texts(Profile(principals=640), POLICY)
+    assert small["class-c"] == "管理A該当事由なし、本人の数 640人 < 1,000人 → 管理C"
+    assert small["exclusion:74-2-9"] == "本人の数 640人 < 1,000人 → 第74条第2項第9号に当たる"
+    assert _texts(Profile(principals=1200, decided_class="C"), POLICY)["class-below-rule"].startswith(
+        "個人情報保護管理者の判断は管理Cだが、本人の数 1,200人は千人以上であり、管理Aに区分されるもの以外は管理Bとなる"
+    )
+    assert (
+        "本人の数（千人以上）による"
+        in _texts(Profile(principals=1200, processing="anonymized"), POLICY)["class:anonymized"]
+    )
+    assert _texts(Profile(principals=640, sensitive=True), POLICY)["gap:small-file"].startswith(
+        "管理Aだが本人が1,000人未満（第74条第2項第9号）のため"
+    )
+    assert (
+        "（1,000人未満であることが確認できない）"
+        in _texts(Profile(principals=1200, exclusions=("74-2-9",)), POLICY)["exclusion-refused:74-2-9"]
+    )
+
+
+def test_count_reasons_with_the_policys_lines_say_its_number_not_the_laws() -> None:
+    """With `thresholds` of 500 the reasons said 「本人の数 600人 ≥ 500人（千人以上）→ 管理B」, 「600人は
+    千人以上であり」, 「本人が1,000人未満（第74条第2項第9号）」: the rule's words for the policy's line.
+    Now the policy's number, said to be the policy's. (Fails on the former code.)"""
+    big = _texts(Profile(principals=600), LAW_500)
+    assert big["class-b"] == "本人の数 600人 ≥ 500人（運用ポリシーの閾値）→ 管理B"
+    assert (
+        big["scope:74-2-9"] == "本人の数 600人は500人（運用ポリシーの閾値）未満ではない → 第74条第2項第9号に当たらない"
+    )
+    small = _texts(Profile(principals=400), LAW_500)
+    assert small["class-c"] == "管理A該当事由なし、本人の数 400人 < 500人（運用ポリシーの閾値） → 管理C"
+    assert small["exclusion:74-2-9"] == "本人の数 400人 < 500人（運用ポリシーの閾値） → 第74条第2項第9号に当たる"
+    below = _texts(Profile(principals=600, decided_class="C"), LAW_500)["class-below-rule"]
+    assert "本人の数 600人は500人以上（運用ポリシーの閾値）であり、" in below
+    anonymized = _texts(Profile(principals=600, processing="anonymized"), LAW_500)["class:anonymized"]
+    assert "本人の数（500人以上：運用ポリシーの閾値）による" in anonymized
+    assert _texts(Profile(principals=None), LAW_500)["class-b:unknown-count"] == (
+        "本人の数が不明 → 計数されるまで管理B（500人以上：運用ポリシーの閾値）として扱う"
+    )
+    assert _texts(Profile(principals=400, sensitive=True), LAW_500)["gap:small-file"].startswith(
+        "管理Aだが本人が500人未満（第74条第2項第9号、運用ポリシーの閾値）のため"
+    )
+    refused = _texts(Profile(principals=600, exclusions=("74-2-9",)), LAW_500)["exclusion-refused:74-2-9"]
+    assert "（500人（運用ポリシーの閾値）未満であることが確認できない）" in refused
+    every = " ".join(
+        r.text
+        for p in (
+            Profile(principals=600),
+            Profile(principals=400, sensitive=True),
+            Profile(principals=600, decided_class="C"),
+        )
+        for r in decide(p, LAW_500).reasons
+    )
+    assert "千人以上" not in every and "1,000人" not in every
+
+
+def test_a_class_below_the_policys_line_is_refused_in_its_number() -> None:
+    """classify --class C for 600 本人 under a policy of 500 was refused with '600 本人, 千人以上'."""
+    from meti_pi.classify.classification import Judgements, Outcome, require_rationale
+    from meti_pi.errors import RuleViolation
+
+    profile = Profile(principals=600, decided_class="C")
+    with pytest.raises(RuleViolation) as refused:
+        require_rationale(Outcome(profile, decide(profile, LAW_500), "stated"), Judgements(decided_class="C"))
+    assert "600 本人, 500 or more (policy.yaml thresholds.class_b_min_principals; the rule says 千人以上)" in str(
+        refused.value
+    )
+    profile = Profile(principals=1200, decided_class="C")
+    with pytest.raises(RuleViolation) as refused:
+        require_rationale(Outcome(profile, decide(profile, POLICY), "stated"), Judgements(decided_class="C"))
+    assert "1,200 本人, 千人以上: Art. 16(1)" in str(refused.value)
+
+
 def test_missing_policy_keys_use_defaults() -> None:
     assert decide(Profile(principals=1000), {}).management_class == "B"
     assert decide(Profile(principals=999, my_number=True), None).management_class == "A"

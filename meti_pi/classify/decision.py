@@ -20,6 +20,27 @@ from meti_pi.classify.profile import (
     _mapping,
     _unique,
 )
+from meti_pi.store.policy import LEGAL_THRESHOLDS
+
+# Said after a count line that is policy.yaml's and not the law's or the rule's (validate warns of it:
+# checks.thresholds): the reasons are the 管理者's and the ファイル簿 records', and 千人以上 or 令20's
+# number would be untrue of it.
+POLICY_LINE = "運用ポリシーの閾値"
+
+
+def _policy_line(floor: int, key: str) -> bool:
+    """`floor` is policy.yaml's own line for `thresholds.<key>`, not the law's or the rule's."""
+    return floor != LEGAL_THRESHOLDS[key]
+
+
+def _class_b_line(floor: int) -> str:
+    """16(1)'s line in a reason: 千人以上, or the policy's number saying whose it is."""
+    return f"{floor:,}人以上：{POLICY_LINE}" if _policy_line(floor, "class_b_min_principals") else "千人以上"
+
+
+def _below_line(floor: int) -> str:
+    """74(2)(ix)'s line in a reason, '1,000人' or '500人（運用ポリシーの閾値）'."""
+    return f"{floor:,}人" + (f"（{POLICY_LINE}）" if _policy_line(floor, "filebook_min_principals") else "")
 
 
 @dataclass(frozen=True)
@@ -77,7 +98,7 @@ def decide(profile: Profile, policy: Mapping[str, Any] | None) -> Decision:
     counted = personal or profile.processing == "anonymized"  # 保有個人情報等, classed by their 本人 too
     n = profile.principals
     lowest = "B" if counted and n is not None and n >= pol.class_b_min else "C"
-    klass = _decided_class(profile, derived, lowest, steps)
+    klass = _decided_class(profile, derived, lowest, pol.class_b_min, steps)
     pif = _personal_information_file(profile, personal, steps)
     exclusions = _effective_exclusions(profile, pol, pif, steps)
     notifications = _notifications(profile, klass, personal, pif, exclusions, steps)
@@ -88,7 +109,7 @@ def decide(profile: Profile, policy: Mapping[str, Any] | None) -> Decision:
             f"{_LAW}第60条第3項第1号",
             "ファイル簿に掲載されない個人情報ファイル（第75条第2項の除外又は第3項による不掲載）からは行政機関等匿名加工情報を作成できない",
         )
-    _gaps(profile, klass, pif, exclusions, notifications, listed, steps)
+    _gaps(profile, pol, klass, pif, exclusions, notifications, listed, steps)
     return Decision(
         management_class=klass,
         reasons=tuple(steps.reasons),
@@ -101,6 +122,7 @@ def decide(profile: Profile, policy: Mapping[str, Any] | None) -> Decision:
         derived_class=derived,
         financial=financial,
         lowest_class=lowest,
+        class_b_min=pol.class_b_min,
     )
 
 
@@ -131,7 +153,7 @@ def financial_damage(items: Iterable[str], policy: Mapping[str, Any] | None) -> 
     return _completed(set(items), _policy(policy).financial_combinations)
 
 
-def _decided_class(profile: Profile, derived: str, lowest: str, steps: _Steps) -> str:
+def _decided_class(profile: Profile, derived: str, lowest: str, floor: int, steps: _Steps) -> str:
     """規程16(1): the 個人情報保護管理者 decides the class; the engine's class is advice, but the
     table's line of 千人 is not (`lowest`: what is neither 管理A nor 千人以上 is 管理C)."""
     decided = profile.decided_class
@@ -141,8 +163,10 @@ def _decided_class(profile: Profile, derived: str, lowest: str, steps: _Steps) -
         steps.add(
             "class-below-rule",
             "規程第16条第1項",
-            f"個人情報保護管理者の判断は管理{decided}だが、本人の数 {profile.principals:,}人は千人以上であり、"
-            f"管理Aに区分されるもの以外は管理Bとなる（管理Cは管理A又は管理Bに区分されるもの以外）",
+            f"個人情報保護管理者の判断は管理{decided}だが、本人の数 {profile.principals:,}人は"
+            + (f"{floor:,}人以上（{POLICY_LINE}）" if _policy_line(floor, "class_b_min_principals") else "千人以上")
+            + "であり、"
+            "管理Aに区分されるもの以外は管理Bとなる（管理Cは管理A又は管理Bに区分されるもの以外）",
         )
         return decided
     lower = CLASS_RANK[decided] < CLASS_RANK[derived]
@@ -253,18 +277,24 @@ def _management_class(profile: Profile, pol: _Policy, personal: bool, steps: _St
         steps.add(
             "class:anonymized",
             "規程第3条第13項・第16条第1項",
-            "行政機関等匿名加工情報も保有個人情報等に当たるため、本人の数（千人以上）による管理区分の判定を行う",
+            f"行政機関等匿名加工情報も保有個人情報等に当たるため、本人の数（{_class_b_line(pol.class_b_min)}）による管理区分の判定を行う",
         )
     n, floor = profile.principals, pol.class_b_min
     if n is None:
         steps.add(
-            "class-b:unknown-count", article, f"本人の数が不明 → 計数されるまで管理B（{floor:,}人以上）として扱う"
+            "class-b:unknown-count",
+            article,
+            f"本人の数が不明 → 計数されるまで管理B（{floor:,}人以上"
+            + (f"：{POLICY_LINE}" if _policy_line(floor, "class_b_min_principals") else "")
+            + "）として扱う",
         )
         return "B"
     if n >= floor:
-        steps.add("class-b", article, f"本人の数 {n:,}人 ≥ {floor:,}人（千人以上）→ 管理B")
+        line = POLICY_LINE if _policy_line(floor, "class_b_min_principals") else "千人以上"
+        steps.add("class-b", article, f"本人の数 {n:,}人 ≥ {floor:,}人（{line}）→ 管理B")
         return "B"
-    steps.add("class-c", article, f"管理A該当事由なし、本人の数 {n:,}人 < {floor:,}人 → 管理C")
+    line = f"（{POLICY_LINE}）" if _policy_line(floor, "class_b_min_principals") else ""
+    steps.add("class-c", article, f"管理A該当事由なし、本人の数 {n:,}人 < {floor:,}人{line} → 管理C")
     return "C"
 
 
@@ -327,15 +357,17 @@ def _effective_exclusions(profile: Profile, pol: _Policy, pif: bool, steps: _Ste
             steps.add(
                 "exclusion-refused:74-2-9",
                 item9,
-                f"申告された第74条第2項第9号の除外は認められない：本人の数 {count}（{floor:,}人未満であることが確認できない）",
+                f"申告された第74条第2項第9号の除外は認められない：本人の数 {count}（{_below_line(floor)}未満であることが確認できない）",
             )
             continue
         steps.add(f"exclusion:{item}", _article_of(item), f"申告された除外: {_label_of(item)}")
     if n is not None and n < floor and "74-2-9" not in effective:
         effective.append("74-2-9")
-        steps.add("exclusion:74-2-9", item9, f"本人の数 {n:,}人 < {floor:,}人 → 第74条第2項第9号に当たる")
+        steps.add("exclusion:74-2-9", item9, f"本人の数 {n:,}人 < {_below_line(floor)} → 第74条第2項第9号に当たる")
     elif n is not None and "74-2-9" not in effective:
-        steps.add("scope:74-2-9", item9, f"本人の数 {n:,}人は{floor:,}人未満ではない → 第74条第2項第9号に当たらない")
+        steps.add(
+            "scope:74-2-9", item9, f"本人の数 {n:,}人は{_below_line(floor)}未満ではない → 第74条第2項第9号に当たらない"
+        )
     elif n is None and "74-2-9" not in effective:
         steps.add("scope:74-2-9-unknown", item9, "本人の数が不明のため第74条第2項第9号は適用しない")
     if profile.file_kind == "manual" and "74-2-11" not in effective:
@@ -453,6 +485,7 @@ def _filebook_listed(profile: Profile, pif: bool, exclusions: tuple[str, ...], s
 
 def _gaps(
     profile: Profile,
+    pol: _Policy,
     klass: str,
     pif: bool,
     exclusions: tuple[str, ...],
@@ -466,7 +499,9 @@ def _gaps(
         steps.add(
             "gap:small-file",
             "規程第35条第1項・第2項",
-            "管理Aだが本人が1,000人未満（第74条第2項第9号）のため第35条第1項・第2項のいずれの通知対象にもならない。副総括に確認すること",
+            f"管理Aだが本人が{pol.filebook_min:,}人未満（第74条第2項第9号"
+            + (f"、{POLICY_LINE}" if _policy_line(pol.filebook_min, "filebook_min_principals") else "")
+            + "）のため第35条第1項・第2項のいずれの通知対象にもならない。副総括に確認すること",
         )
     if pif and profile.file_kind == "manual" and listed and no_35:
         steps.add(

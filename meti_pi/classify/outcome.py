@@ -24,6 +24,7 @@ from meti_pi.classify.profile import (
 )
 from meti_pi.dates.wareki import fullwidth
 from meti_pi.errors import RuleViolation, UsageError
+from meti_pi.store.policy import LEGAL_THRESHOLDS
 
 if TYPE_CHECKING:
     from meti_pi.classify.detect import ScanResult
@@ -175,7 +176,13 @@ def require_rationale(outcome: Outcome, judgements: Judgements) -> None:
     if d.decided_below_rule:
         raise RuleViolation(
             f"the decided 管理{d.management_class} (--class, or the file's management_class): "
-            f"{outcome.profile.principals:,} 本人, 千人以上: Art. 16(1) makes what is not 管理A 管理{d.lowest_class} "
+            f"{outcome.profile.principals:,} 本人, "
+            + (
+                "千人以上"
+                if d.class_b_min == LEGAL_THRESHOLDS["class_b_min_principals"]
+                else f"{d.class_b_min:,} or more (policy.yaml thresholds.class_b_min_principals; the rule says 千人以上)"
+            )
+            + f": Art. 16(1) makes what is not 管理A 管理{d.lowest_class} "
             f"(管理C is what is neither A nor B). State --class {d.lowest_class} or A, or correct the count of 本人 "
             "if it is wrong"
         )

@@ -90,6 +90,7 @@ class Decision:
         False  # 財産的被害のおそれ, by the 管理者's statement or the policy's financial_damage combinations
     )
     lowest_class: str = "C"  # the lowest class 16(1)'s table allows: B once 本人 are known to be 千人以上
+    class_b_min: int = DEFAULT_MIN_PRINCIPALS  # the 管理B line applied (policy.yaml's; the rule's 千人以上 = 1,000)
 
     @property
     def decided_below_rule(self) -> bool:
