@@ -810,3 +810,40 @@ def test_a_change_notice_records_the_timing_of_a_change(runner, tmp_path):
     (change,) = draft(runner, root, tmp_path, "F-2026-DDDDDD", "--kind", "36")["drafted"]
     assert change["change"] is True
     assert load_yaml(root / "notifications" / f"{change['id']}.yaml")["due"] == {"timing": "before"}
+
+
+def test_the_74_3_words_give_the_policys_item_9_line(runner, tmp_path):
+    """With `filebook_min_principals: 500` a notified file recounted at 400 owes the 74(3) notice by
+    the policy's line, and was told it 'fell under 74(2)(ix), fewer than 1,000 本人'; at 700 the
+    refused `notify record --kind appi-74-3` said 'the fall below 1,000 本人', which 700 is.
+    (Fails on the former code.)"""
+    root = register(tmp_path)
+    policy = root / "policy.yaml"
+    policy.write_text(
+        edit(policy.read_text(encoding="utf-8"), "filebook_min_principals: 1000", "filebook_min_principals: 500"),
+        encoding="utf-8",
+    )
+    git(root, "commit", "-qam", "stricter 74(2)(ix) line")
+    assert (
+        run(
+            runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-25", today="2026-03-25"
+        ).exit_code
+        == 0
+    )
+    path = root / "files" / "F-2026-AAAAAA.yaml"
+    original = path.read_text(encoding="utf-8")
+    line = "fewer than 500 本人 (policy.yaml thresholds.filebook_min_principals; 令20: 1,000)"
+    path.write_text(
+        edit(original, "count: 1500, as_of: '2026-03-31'", "count: 700, as_of: '2026-11-02'"), encoding="utf-8"
+    )
+    git(root, "commit", "-qam", "recounted: 700")
+    refused = run(runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-3", "--on", "2026-11-20")
+    assert refused.exit_code == 1 and f"the fall under 74(2)(ix) ({line})" in refused.output
+    assert "1,000 本人" not in refused.output
+    path.write_text(
+        edit(original, "count: 1500, as_of: '2026-03-31'", "count: 400, as_of: '2026-11-02'"), encoding="utf-8"
+    )
+    git(root, "commit", "-qam", "recounted: 400")
+    doc = json.loads(run(runner, root, "--check", "--json", today="2026-11-26").stdout)
+    (found,) = [p for p in doc["problems"] + doc["pending"] if p["kind"] == "appi-74-3"]
+    assert f"this notified file fell under 74(2)(ix), {line}" in found["message"], found

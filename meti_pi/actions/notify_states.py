@@ -10,6 +10,7 @@ from typing import Any
 from meti_pi.actions.notify_drafting import _file_record, _not_after_today, _notice_record
 from meti_pi.actions.notify_ledger import _screen
 from meti_pi.actions.transaction import transaction
+from meti_pi.classify.decision import item_9_words
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.notify import notices
 from meti_pi.settings import DEFAULT, Settings
@@ -302,7 +303,7 @@ def record_ppc_notice(
             # APPI 74(3): 遅滞なく after a notified file stops being held or falls under 74(2)(ix).
             raise RuleViolation(
                 f"files/{rec.id}: no APPI 74(3) notice can be recorded on {on.isoformat()}: it follows the end of "
-                "holding (holding.end on or before that day) or the fall below 1,000 本人 (74(2)(ix)) of a file "
+                f"holding (holding.end on or before that day) or the fall under 74(2)(ix) ({item_9_words(reg.policy)}) of a file "
                 f"notified to the PPC, and files/{rec.id}.yaml shows neither; record that first. Nothing was written."
             )
         earlier = [

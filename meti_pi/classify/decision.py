@@ -62,6 +62,16 @@ def count_floors(policy: Mapping[str, Any] | None) -> tuple[int, int]:
     )
 
 
+def item_9_words(policy: Mapping[str, Any] | None) -> str:
+    """74(2)(ix)'s line as the decision applies it, in English messages: 'fewer than 1,000 本人', or
+    the policy's other number saying whose it is (the law's, 令20, beside it)."""
+    floor = count_floors(policy)[1]
+    if not _policy_line(floor, "filebook_min_principals"):
+        return f"fewer than {floor:,} 本人"
+    law = LEGAL_THRESHOLDS["filebook_min_principals"]
+    return f"fewer than {floor:,} 本人 (policy.yaml thresholds.filebook_min_principals; 令20: {law:,})"
+
+
 def _policy(policy: Mapping[str, Any] | None) -> _Policy:
     policy = policy or {}
     class_b_min, filebook_min = count_floors(policy)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from meti_pi.classify.decision import item_9_words
 from meti_pi.errors import LazyProblem, Problem
 from meti_pi.notify.facts import facts_of, prime, quiet_of
 from meti_pi.notify.recorded import KindStatus, _made_key, file_status, notices_by_file, notices_of_files
@@ -357,7 +358,7 @@ def ppc_findings(reg: Register, rec: Record, today: date) -> list[Finding]:
             + (
                 "is no longer held (保有をやめた)"
                 if req.trigger == "holding_end"
-                else "fell under 74(2)(ix), fewer than 1,000 本人"
+                else f"fell under 74(2)(ix), {item_9_words(reg.policy)}"
             ),
         }[req.kind]
         when = (
