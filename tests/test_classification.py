@@ -111,6 +111,18 @@ def test_count_reasons_with_the_policys_lines_say_its_number_not_the_laws() -> N
     assert "千人以上" not in every and "1,000人" not in every
 
 
+def test_a_claimed_item_9_accepted_by_the_policys_line_says_that_line() -> None:
+    """With `filebook_min_principals: 2000` a claimed 74-2-9 of 1,500 本人 is accepted, and its reason
+    read 「第74条第2項第9号（本人の数が政令で定める数（1,000人）に満たないもの）」, untrue of 1,500.
+    (Fails on the former code.) With the law's line the item's own words stay."""
+    policy = {"thresholds": {"class_b_min_principals": 1000, "filebook_min_principals": 2000}}
+    claimed = _texts(Profile(principals=1500, exclusions=("74-2-9",)), policy)["exclusion:74-2-9"]
+    assert claimed == "申告された除外: 第74条第2項第9号（本人の数 1,500人 < 2,000人（運用ポリシーの閾値））"
+    assert _texts(Profile(principals=640, exclusions=("74-2-9",)), POLICY)["exclusion:74-2-9"] == (
+        "申告された除外: 第74条第2項第9号（本人の数が政令で定める数（1,000人）に満たないもの）"
+    )
+
+
 def test_a_class_below_the_policys_line_is_refused_in_its_number() -> None:
     """classify --class C for 600 本人 under a policy of 500 was refused with '600 本人, 千人以上'."""
     from meti_pi.classify.classification import Judgements, Outcome, require_rationale

@@ -370,7 +370,11 @@ def _effective_exclusions(profile: Profile, pol: _Policy, pif: bool, steps: _Ste
                 f"申告された第74条第2項第9号の除外は認められない：本人の数 {count}（{_below_line(floor)}未満であることが確認できない）",
             )
             continue
-        steps.add(f"exclusion:{item}", _article_of(item), f"申告された除外: {_label_of(item)}")
+        label = _label_of(item)
+        if item == "74-2-9" and n is not None and _policy_line(floor, "filebook_min_principals"):
+            # not 政令で定める数（1,000人）: the policy's line accepted it (validate warns of the line)
+            label = f"第74条第2項第9号（本人の数 {n:,}人 < {_below_line(floor)}）"
+        steps.add(f"exclusion:{item}", _article_of(item), f"申告された除外: {label}")
     if n is not None and n < floor and "74-2-9" not in effective:
         effective.append("74-2-9")
         steps.add("exclusion:74-2-9", item9, f"本人の数 {n:,}人 < {_below_line(floor)} → 第74条第2項第9号に当たる")
