@@ -503,15 +503,18 @@ def test_ppc_notice_74_1_recorded_and_74_3_due_when_the_file_ends(runner, tmp_pa
     assert _ppc(json.loads(run(runner, root, "--check", "--json", today="2026-11-17").stdout)) == []
 
 
+def _notified_to_ppc(runner, root) -> None:
+    """F-2026-AAAAAA's APPI 74(1) notice to the PPC, recorded as made on 2026-03-25."""
+    recorded = run(
+        runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-25", today="2026-03-25"
+    )
+    assert recorded.exit_code == 0, recorded.output
+
+
 @pytest.mark.parametrize(("count", "due"), [(999, True), (1000, False)])
 def test_ppc_notice_74_3_when_a_notified_file_falls_under_1000(runner, tmp_path, count, due):
     root = register(tmp_path)
-    assert (
-        run(
-            runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-25", today="2026-03-25"
-        ).exit_code
-        == 0
-    )
+    _notified_to_ppc(runner, root)
     path = root / "files" / "F-2026-AAAAAA.yaml"
     text = edit(
         path.read_text(encoding="utf-8"), "count: 1500, as_of: '2026-03-31'", f"count: {count}, as_of: '2026-11-02'"
@@ -824,12 +827,7 @@ def test_the_74_3_words_give_the_policys_item_9_line(runner, tmp_path):
         encoding="utf-8",
     )
     git(root, "commit", "-qam", "stricter 74(2)(ix) line")
-    assert (
-        run(
-            runner, root, "record", "F-2026-AAAAAA", "--kind", "appi-74-1", "--on", "2026-03-25", today="2026-03-25"
-        ).exit_code
-        == 0
-    )
+    _notified_to_ppc(runner, root)
     path = root / "files" / "F-2026-AAAAAA.yaml"
     original = path.read_text(encoding="utf-8")
     line = "fewer than 500 本人 (policy.yaml thresholds.filebook_min_principals; 令20: 1,000)"
