@@ -75,7 +75,7 @@ def test_schema_errors_name_the_japanese_title_why_and_a_set_example():
     }
     ((path, message),) = schema.errors("files.schema.json", base)
     assert path == () and "個人番号の根拠（my_number_basis）is required because a file holding 個人番号" in message
-    assert "`my_number_basis: {use_basis: …}` in the record, then `meti-pi commit`" in message
+    assert "`my_number_basis: {use_basis: 番号法第9条第4項}` in the record, then `meti-pi commit`" in message
     assert "--set my_number_basis.use_basis=" in message and "meti-pi schema files" in message
     messages = dict(schema.errors("files.schema.json", {**base, "holding": "2026-04-01", "my_number_basis": {}}))
     assert "保有期間（holding）has parts: set them as `holding: {start: 2026-04-01}`" in messages[("holding",)]
@@ -379,7 +379,7 @@ def test_an_item_of_a_list_is_taught_as_an_item_not_as_the_list(runner, root):
     assert "F-2026-CT38TF.yaml:23: $.characteristics.sensitive_categories[0]: error[schema]" in out, out
     assert "（characteristics.sensitive_categories）is a list, each item one of race|" in out, out
     assert "; write each item as `- race` under `sensitive_categories:`" in out, out
-    assert "write each item as `- \"…\"` under `record_items:`" in out and "put it in double quotes" in out, out
+    assert "write each item as `- \"氏名\"` under `record_items:`" in out and "put it in double quotes" in out, out
     assert "`sensitive_categories: race`" not in out and "`record_items: \"…\"`" not in out, out
     made = invoke(runner, root, "new", "files", "--set", "characteristics.sensitive_categories=[bogus]", "--dry-run")
     assert made.exit_code == 1

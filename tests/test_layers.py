@@ -211,6 +211,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.register_cmds', 'store.ids'): 'startup',
     ('cli.register_cmds', 'store.kinds'): 'startup',
     ('cli.register_cmds', 'store.schema'): 'startup',
+    ('cli.register_cmds', 'store.schema_examples'): 'startup',
     ('cli.register_cmds', 'store.problems'): 'startup',
     ('cli.schemas_cmd', 'actions.schemas'): 'startup',
     ('cli.schemas_cmd', 'classify.vocabcopy'): 'startup',

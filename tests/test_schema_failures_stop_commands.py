@@ -119,10 +119,10 @@ def test_a_document_refused_for_a_failing_record_says_what_to_write_at_its_line(
     by_key = {e["key"]: e for e in errors[:-1]}
     assert by_key["$.file_kind"]["line"] == at, errors  # (1-based) `name:` above it is gone
     assert by_key["$.file_kind"]["message"].endswith("is one of computer|manual|none, e.g. `file_kind: computer`")
-    # quoted for the shell in `new --set record_items='[…]'`; in the record, a list
+    # quoted for the shell in `new --set record_items='[氏名]'`; in the record, a list
     assert by_key["$.record_items"]["line"] == items, errors
-    assert by_key["$.record_items"]["message"].endswith("e.g. `record_items: […]`"), errors
-    assert "Set it as `name: …` in the record, then `meti-pi commit` (all" in by_key["$"]["message"]
+    assert by_key["$.record_items"]["message"].endswith("e.g. `record_items: [氏名]`"), errors
+    assert "Set it as `name: 職員身上調書綴` in the record, then `meti-pi commit` (all" in by_key["$"]["message"]
     assert not any("--set" in e["message"] for e in errors), errors
     assert errors[-1]["message"] == (
         f"{rel} does not match its schema: edit it at the lines shown and `meti-pi commit` it before drafting a notice"

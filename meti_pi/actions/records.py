@@ -22,7 +22,8 @@ from meti_pi.store.locate import file_in_the_way
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 from meti_pi.store.problems import as_fields_file_edit
 from meti_pi.store.register import REGISTER_FILE, Record, Register, list_record_files
-from meti_pi.store.schema import SchemaCopyState, example_value, field_type, load_schema, ref_followed
+from meti_pi.store.schema import SchemaCopyState, load_schema
+from meti_pi.store.schema_examples import example_value, field_type, ref_followed
 
 
 def template_dir() -> Path:
@@ -236,7 +237,7 @@ def schema_fields(kind: str) -> list[dict[str, Any]]:
                     "title": spec.get("title", ""),
                     "type": field_type(sch, spec),
                     "required": name in required,
-                    "example": example_value(sch, spec) if spec.get("type") != "object" else f"--set {key}.…",
+                    "example": example_value(sch, spec),  # an object by its parts: {phone: …}
                     "description": spec.get("description", ""),
                 }
             )

@@ -31,6 +31,7 @@ from meti_pi.store import schema as schema_mod
 from meti_pi.store.kinds import KINDS
 from meti_pi.store.problems import at
 from meti_pi.store.register import Register, is_register_file
+from meti_pi.store.schema_examples import ref_followed
 
 _DIGIT = re.compile(r"[0-9]")  # nine of them at least: a 個人番号 (12), card (13+) or telephone (10+) has more
 _PLACE = re.compile("[都道府県市区町村郡]")  # every address screening finds names one of these ...
@@ -56,7 +57,7 @@ def marked_paths(schema_file: str) -> tuple[tuple[str, ...], ...]:
     out: list[tuple[str, ...]] = []
 
     def walk(node: Any, path: tuple[str, ...], depth: int) -> None:
-        node = schema_mod.ref_followed(root, node)  # as screening.screened_strings follows them
+        node = ref_followed(root, node)  # as screening.screened_strings follows them
         if not isinstance(node, dict) or depth > 16:
             return
         if node.get(schema_mod.SCREEN_KEYWORD):

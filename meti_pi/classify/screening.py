@@ -18,7 +18,8 @@ from typing import Any
 from meti_pi.classify.checkdigits import corporate_number_valid, digits_only, luhn_valid, my_number_valid
 from meti_pi.errors import UsageError
 from meti_pi.store import yamlload
-from meti_pi.store.schema import SCREEN_KEYWORD, local_ref
+from meti_pi.store.schema import SCREEN_KEYWORD
+from meti_pi.store.schema_examples import local_ref
 
 KIND_JA: dict[str, str] = {
     "my_number": "個人番号",

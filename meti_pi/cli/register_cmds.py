@@ -268,7 +268,8 @@ def _prompt_required(kind: str) -> dict[str, Any]:
     part (its required parts), so `holding` asks for holding.start, not for an object."""
     from meti_pi.actions import records as registry_ops
     from meti_pi.store.kinds import KINDS
-    from meti_pi.store.schema import field_type, load_schema, ref_followed
+    from meti_pi.store.schema import load_schema
+    from meti_pi.store.schema_examples import field_type, ref_followed
 
     sch = load_schema(KINDS[kind].schema_file)
 

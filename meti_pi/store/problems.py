@@ -119,7 +119,7 @@ def failing_schema(reg: Register, records: Iterable[Record]) -> set[str]:
 
 # The example a schema problem's hint ends with when the field can be given to `new` (store.schema:
 # 「…, e.g. --set scope.year=2000」): a command that has no --set shows the problem without it.
-_SET_EXAMPLE = re.compile(r", e\.g\. --set \S+$")
+_SET_EXAMPLE = re.compile(r", e\.g\. --set (?:\S+='[^']*'|\S+)$")
 
 
 def without_set_example(message: str) -> str:

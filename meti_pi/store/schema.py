@@ -21,6 +21,14 @@ from typing import Any
 from meti_pi.store.kinds import SINGLETONS
 from meti_pi.store.packaged import REGISTER_SCHEMAS, data_dir
 from meti_pi.store.schema_beyond import beyond
+from meti_pi.store.schema_examples import (
+    example_parts,
+    example_value,
+    field_type,
+    for_shell,
+    inline_parts,
+    ref_followed,
+)
 from meti_pi.store.schema_messages import can_be_left_out, error_text, list_item_hint, said_by_its_format
 
 # Where the schemas come from, when not the package (Settings.schemas; cli/ sets it from $METI_PI_SCHEMAS).
@@ -106,17 +114,6 @@ def _unknown_keys(err: Any) -> list[str]:
     return [str(k) for k in err.instance if k not in known and not any(re.search(p, str(k)) for p in patterns)]
 
 
-def ref_followed(root: Any, node: Any) -> Any:
-    """`node` with its local `$ref` followed ('#/$defs/date', and a chain of them, 32 at most), its own
-    keys (a title, a description) kept over the target's; {} where a `$ref` names no object."""
-    for _ in range(32):
-        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/")):
-            break
-        target = local_ref(root, node["$ref"])
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}} if isinstance(target, dict) else {}
-    return node
-
-
 def subschema_at(schema: dict[str, Any], path: tuple[object, ...]) -> dict[str, Any] | None:
     """The schema of the value at `path` of a record (properties and items only)."""
     node: Any = schema
@@ -134,70 +131,6 @@ def subschema_at(schema: dict[str, Any], path: tuple[object, ...]) -> dict[str, 
     return node if isinstance(node, dict) else None
 
 
-_DATE_WORD = re.compile(r"\bdates?\b", re.IGNORECASE)  # "date", not "validate" or "update"
-
-
-def example_value(schema: dict[str, Any], node: dict[str, Any]) -> str:
-    """A value to show after `--set key=`: the schema's example, enum, or one of its type."""
-    node = ref_followed(schema, node)
-    if node.get("examples"):
-        return str(node["examples"][0])
-    if node.get("enum"):
-        return str(node["enum"][0])
-    if node.get("const") is not None:
-        return str(node["const"])
-    kind = node.get("type")
-    if isinstance(kind, list):  # ["integer", "null"]: shown as an integer
-        kind = next((k for k in kind if k != "null"), None)
-    if (
-        node.get("format") == "date"
-        or (kind in (None, "string") and _DATE_WORD.search(str(node.get("description", ""))) is not None)
-        or "YYYY-MM-DD" in str(node.get("pattern", ""))
-        or str(node.get("pattern", "")).startswith("^\\d{4}-")
-    ):
-        return "2026-04-01"
-    items = ref_followed(schema, node.get("items")) if kind == "array" else None
-    if isinstance(items, dict) and items.get("type") == "object" and items.get("properties"):
-        return f"[{_inline_parts(schema, items)}]"  # a list of mappings: one written out
-    for alt in node.get("anyOf") or ():
-        if isinstance(alt, dict) and alt.get("type") != "null":
-            return example_value(schema, alt)
-    if kind == "integer":
-        low, high = node.get("minimum"), node.get("maximum")
-        value = max(1, low if isinstance(low, int) else 1)
-        return str(min(value, high) if isinstance(high, int) else value)
-    described = re.search(r"e\.g\. ([^.;()]+)", str(node.get("description", "")))  # the description's own example
-    if kind == "string" and described:
-        return described.group(1).strip()
-    return {"number": "1", "boolean": "true", "array": "'[…]'", "object": "{…}"}.get(str(kind), "…")
-
-
-def field_type(schema: dict[str, Any], node: dict[str, Any]) -> str:
-    """A field's type in words: 'text', 'date', 'one of A|B', 'list of text', 'object'."""
-    node = ref_followed(schema, node)
-    if node.get("enum"):
-        return "one of " + "|".join(str(v) for v in node["enum"])
-    if node.get("format") == "date" or str(node.get("pattern", "")).startswith("^\\d{4}-"):
-        return "date (YYYY-MM-DD)"
-    kind = node.get("type")
-    if isinstance(kind, list):  # ["integer", "null"]: an integer, or left empty
-        shown = [field_type(schema, {**node, "type": k}) for k in kind if k != "null"]
-        return " or ".join(shown) + (" (or empty)" if "null" in kind else "")
-    if kind == "array":
-        items = node.get("items")
-        return "list of " + (field_type(schema, items) if isinstance(items, dict) else "values")
-    if kind is None and node.get("anyOf"):
-        return " or ".join(field_type(schema, a) for a in node["anyOf"] if isinstance(a, dict))
-    return {
-        "string": "text",
-        "integer": "integer",
-        "number": "number",
-        "boolean": "true/false",
-        "object": "object",
-        "null": "empty",
-    }.get(str(kind), str(kind or "value"))
-
-
 def _root_file(schema: dict[str, Any]) -> str | None:
     """The root file a schema is for (policy.yaml, register.yaml, citations.yaml), None for a record
     kind's: a root file is edited, never made with `new --set`, and `meti-pi schema` lists kinds only."""
@@ -213,19 +146,6 @@ def _field_list(schema: dict[str, Any]) -> str:
     return f"`meti-pi schema {name.removesuffix('.schema.json')}`"
 
 
-def _example_parts(schema: dict[str, Any], node: dict[str, Any]) -> list[tuple[str, str]]:
-    """(part, example value) of an object's required parts (else its first)."""
-    parts = node.get("properties") or {}
-    required = node.get("required") or list(parts)[:1]
-    shown = [p for p in parts if p in required] or list(parts)[:1]
-    return [(p, example_value(schema, parts[p])) for p in shown]
-
-
-def _inline_parts(schema: dict[str, Any], node: dict[str, Any]) -> str:
-    """An object's parts as a YAML flow mapping: `{name: …, first_day: 2026-04-01}`."""
-    return "{" + ", ".join(f"{p}: {v}" for p, v in _example_parts(schema, node)) + "}"
-
-
 def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str:
     """How to set `key`: as YAML in the record (then `meti-pi commit`) and as `--set` for
     `meti-pi new`; an object by its parts."""
@@ -233,12 +153,12 @@ def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str
     parts = node.get("properties") if node.get("type") == "object" else None
     leaf = key.rsplit(".", 1)[-1]
     if isinstance(parts, dict) and parts:
-        pairs = _example_parts(schema, node)
-        yaml = f"{leaf}: {_inline_parts(schema, node)}"
-        flags = " ".join(f"--set {key}.{p}={v}" for p, v in pairs)
+        pairs = example_parts(schema, node)
+        yaml = f"{leaf}: {inline_parts(schema, node)}"
+        flags = " ".join(f"--set {key}.{p}={for_shell(v)}" for p, v in pairs)
     else:
         value = example_value(schema, node)
-        yaml, flags = f"{leaf}: {value}", f"--set {key}={value}"
+        yaml, flags = f"{leaf}: {value}", f"--set {key}={for_shell(value)}"
     root = _root_file(schema)
     if root is not None:
         return f"`{yaml}` in {root}, then `meti-pi commit`"
@@ -280,10 +200,10 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
         if isinstance(path[-1], int):  # an item of a list: written as one
             title = (subschema_at(schema, path[:-1]) or {}).get("title", key)
             leaf = key.rsplit(".", 1)[-1]
-            return f" — {title}（{key}）is a list: write each item as `- {_inline_parts(schema, node)}` under `{leaf}:`"
+            return f" — {title}（{key}）is a list: write each item as `- {inline_parts(schema, node)}` under `{leaf}:`"
         return f" — {node.get('title', key)}（{key}）has parts: set them as {_set_examples(schema, key, node)}"
     if err.validator in ("type", "enum", "pattern", "format", "const"):
-        value, flag, what = example_value(schema, node), None, field_type(schema, node)
+        value, what = example_value(schema, node), field_type(schema, node)
         kinds = node.get("type")
         text = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
         root = _root_file(schema)
@@ -292,14 +212,13 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
             # text YAML read as a number or true/false (`--set catalogue_version=2026.4`): quoted, it stays
             # text; the value is not shown (a schema message never quotes what it refuses)
             read = "true/false" if isinstance(err.instance, bool) else "a number"
-            value = f'"{value}"'
-            flag = f"'{value}'"  # YAML's quotes within the shell's
+            value = value if value.startswith('"') else f'"{value}"'
             what += f", and YAML read the value, unquoted, as {read}: put it in double quotes"
             what += "" if root is not None or item else SHELL_QUOTES
         leaf = key.rsplit(".", 1)[-1]
         if item:
             return list_item_hint((subschema_at(schema, path[:-1]) or {}).get("title", key), key, what, value, root)
-        example = f"`{leaf}: {value}` in {root}" if root is not None else f"--set {key}={flag or value}"
+        example = f"`{leaf}: {value}` in {root}" if root is not None else f"--set {key}={for_shell(value)}"
         return f" — {node.get('title', key)}（{key}）is {what}, e.g. {example}"
     return ""
 
@@ -329,14 +248,6 @@ def key_path(path: tuple[object, ...]) -> str:
 # A free-text field a person writes: screened for personal data wherever a command writes it
 # (screening.check_record). An annotation: validation ignores it.
 SCREEN_KEYWORD = "x-meti-pi-screen"
-
-
-def local_ref(root: Any, ref: str) -> Any:
-    """The node a local `$ref` ('#/$defs/date') names in the schema `root`; {} where it names none."""
-    target: Any = root
-    for part in ref[2:].split("/"):
-        target = target.get(part, {}) if isinstance(target, dict) else {}
-    return target
 
 
 # -- the fast path (fastjsonschema) --------------------------------------------------------------

@@ -40,7 +40,8 @@ from meti_pi.store.problems import schema_problems
 from meti_pi.store.record import Record, release_data
 from meti_pi.store.refs import REFERENCES, walk
 from meti_pi.store.register import Register
-from meti_pi.store.schema import load_schema, ref_followed
+from meti_pi.store.schema import load_schema
+from meti_pi.store.schema_examples import ref_followed
 from meti_pi.store.worktree import WorkRecords
 
 FORMAT = 1
