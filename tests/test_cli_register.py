@@ -664,14 +664,14 @@ def test_new_says_how_to_quote_text_yaml_reads_as_a_number(tmp_path, runner):
     )
     fields = ["--year", "2025", "--id", "jinji", "--set", "year=2025", "--set", "period.start=2025-04-01"]
     fields += ["--set", "period.end=2026-03-31", "--set", "division=jinji", "--set", "answers=[]"]
-    for typed, read in (("2026.7", "a number"), ("7", "a number"), ("true", "true/false")):
+    for typed, read in (("2026.7", "a number"), ("7", "a number"), ("true", "true/false (a boolean)")):
         result = invoke(runner, root, "new", "inspections", *fields, "--set", f"catalogue_version={typed}")
         assert result.exit_code == 1, result.output
         assert (
             "--set catalogue_version: $.catalogue_version: error[schema] the value is not of type 'string' — "
             f"点検項目の版（catalogue_version）is text, and YAML read the value, unquoted, as {read}: put it in"
             " double quotes (within single quotes on a command line), e.g. --set catalogue_version='\"2026.4\"'\n"
-        ) in result.stderr.replace("True is", "the value is"), result.stderr
+        ) in result.stderr, result.stderr
         assert "2026.7" not in result.stderr  # the value typed is never shown
     done = invoke(runner, root, "new", "inspections", *fields, "--set", 'catalogue_version="1.10"')
     assert done.exit_code == 0, done.output
@@ -683,6 +683,46 @@ def test_new_says_how_to_quote_text_yaml_reads_as_a_number(tmp_path, runner):
     ), phone.stderr
     words = invoke(runner, root, "new", "files", "--set", "file_kind=1", "--dry-run")
     assert "e.g. --set file_kind=computer\n" in words.stderr and "quote" not in words.stderr, words.stderr
+
+
+def test_text_read_as_true_false_or_null_names_the_field_and_what_yaml_read(tmp_path, runner):
+    """`name: true` (or `--set name=true`) was refused with 「True is not of type 'string'」, Python's word
+    for YAML's true, and `name:` left empty (or `name: null`) with 「None is not of type 'string'」 and no
+    word of what YAML had read: each now says the value (not Python's), the field, what YAML read it as
+    and what to write; the one hint of a text field YAML read as other than text (the numbers' too)."""
+    root = make_register(
+        tmp_path,
+        {
+            "divisions/jinji.yaml": "schema_version: 1\nid: jinji\nname: 大臣官房人事課\norg: 経済産業省\nmanager_post: 人事課長\n"
+        },
+    )
+    record = root / "divisions" / "jinji.yaml"
+    as_made = record.read_text(encoding="utf-8")
+    cases = (
+        ("true", 'as true/false (a boolean): put it in double quotes, e.g. `name: "大臣官房人事課"`'),
+        ("", "as empty (null): write the text (the word null itself in quotes), e.g. `name: 大臣官房人事課`"),
+        (
+            "null",
+            "as empty (null): write the text (the word null itself in quotes), e.g. `name: 大臣官房人事課`",
+        ),
+    )
+    for written, read in cases:
+        record.write_text(as_made.replace("name: 大臣官房人事課\n", f"name: {written}\n"), encoding="utf-8")
+        result = invoke(runner, root, "validate")
+        assert result.exit_code == 1, result.output
+        assert (
+            "divisions/jinji.yaml:3: $.name: error[schema] the value is not of type 'string' — 名称（name）is text,"
+            f" and YAML read the value{', unquoted,' if written == 'true' else ''} {read}\n"
+        ) in result.stdout, result.stdout
+        assert "True" not in result.stdout and "None" not in result.stdout
+    fields = ["--id", "x", "--set", "org=経済産業省", "--set", "manager_post=課長", "--dry-run"]
+    typed = invoke(runner, root, "new", "divisions", *fields, "--set", "name=true")
+    assert typed.exit_code == 1 and "True" not in typed.stderr, typed.stderr
+    assert (
+        "--set name: $.name: error[schema] the value is not of type 'string' — 名称（name）is text, and YAML read"
+        " the value, unquoted, as true/false (a boolean): put it in double quotes (within single quotes on a"
+        " command line), e.g. --set name='\"大臣官房人事課\"'\n"
+    ) in typed.stderr, typed.stderr
 
 
 def test_init_refused_leaves_no_folder_and_no_git_repository(tmp_path, runner, monkeypatch):

@@ -165,6 +165,14 @@ def _set_examples(schema: dict[str, Any], key: str, node: dict[str, Any]) -> str
     return f"`{yaml}` in the record, then `meti-pi commit` (new records: {flags})"
 
 
+# What YAML read a value a text field refuses as (teaching_hint): what was meant as text, written plain.
+_READ_AS: dict[type, str] = {
+    bool: "true/false (a boolean)",
+    int: "a number",
+    float: "a number",
+    type(None): "empty (null)",
+}
+
 # What a `--set` example of quoted text adds for the shell (store.problems drops it where there is no --set).
 SHELL_QUOTES = " (within single quotes on a command line)"
 
@@ -208,13 +216,18 @@ def teaching_hint(schema: dict[str, Any], err: Any) -> str:
         text = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
         root = _root_file(schema)
         item = isinstance(path[-1], int)  # an item of a list (`- race` under `sensitive_categories:`)
-        if err.validator == "type" and text and isinstance(err.instance, (bool, int, float)) and "enum" not in node:
-            # text YAML read as a number or true/false (`--set catalogue_version=2026.4`): quoted, it stays
-            # text; the value is not shown (a schema message never quotes what it refuses)
-            read = "true/false" if isinstance(err.instance, bool) else "a number"
-            value = value if value.startswith('"') else f'"{value}"'
-            what += f", and YAML read the value, unquoted, as {read}: put it in double quotes"
-            what += "" if root is not None or item else SHELL_QUOTES
+        read = _READ_AS.get(type(err.instance))  # what YAML made of a plain value meant as text
+        if err.validator == "type" and text and read is not None and "enum" not in node:
+            # text YAML read as a number, true/false or null (`--set catalogue_version=2026.4`, `name: yes`
+            # in YAML 1.1, `name:` left empty): quoted, it stays text; the value is not shown (a schema
+            # message never quotes what it refuses)
+            if err.instance is None:
+                if node.get("format") != "date":  # a date's own message says it: "null (no value): write a date"
+                    what += f", and YAML read the value as {read}: write the text (the word null itself in quotes)"
+            else:
+                value = value if value.startswith('"') else f'"{value}"'
+                what += f", and YAML read the value, unquoted, as {read}: put it in double quotes"
+                what += "" if root is not None or item else SHELL_QUOTES
         leaf = key.rsplit(".", 1)[-1]
         if item:
             return list_item_hint((subschema_at(schema, path[:-1]) or {}).get("title", key), key, what, value, root)

@@ -21,7 +21,10 @@ def _without_value(err: Any) -> str:
     of type 'string'' put a 個人番号 typed into the wrong field on the terminal and into CI's logs
     (a review). What the schema says (its types, enum, pattern) and the keys named stay."""
     message = str(err.message)
-    if isinstance(err.instance, (dict, list, str, int, float)) and not isinstance(err.instance, bool):
+    if err.instance is None or isinstance(err.instance, bool):  # Python's words for YAML's null, true, false
+        shown = repr(err.instance)
+        return "the value" + message[len(shown) :] if message.startswith(f"{shown} is ") else message
+    if isinstance(err.instance, (dict, list, str, int, float)):
         shown = repr(err.instance)
         if message.startswith(shown):
             return "the value" + message[len(shown) :]
