@@ -384,6 +384,33 @@ def test_audit_new_findings_pack_review_list(runner, root, tmp_path):
     assert "Meti-Pi-Command: audit review" in git(root.parent, "log", "-1", "--format=%(trailers)")
 
 
+@pytest.mark.parametrize("cache", ["on", "off"])
+def test_audit_pack_warns_of_records_that_fail_their_schema_and_is_made(runner, root, tmp_path, monkeypatch, cache):
+    """`audit pack` took a register whose record fails its schema without a word. The pack is still made
+    (evidence of the register as it is, exit 0), and stderr and --json name each failing record's
+    path:line at the commit packed (an earlier commit's pack has none); the same with the read cache
+    (each record's problems as it keeps them) and without it."""
+    if cache == "off":
+        monkeypatch.setenv("METI_PI_NO_CACHE", "1")
+    before = head(root)
+    record = root / "divisions" / "somu.yaml"
+    record.write_text(record.read_text(encoding="utf-8") + "bureau: R10\n", encoding="utf-8")
+    line = len(record.read_text(encoding="utf-8").splitlines())
+    git(root.parent, "commit", "-q", "-am", "a hand edit that fails the schema")
+    packed = invoke(runner, root, "audit", "pack", "--out", str(tmp_path / "p.zip"), "--json")
+    assert packed.exit_code == 0 and (tmp_path / "p.zip").is_file(), packed.output
+    assert f"divisions/somu.yaml:{line}: $.bureau: error[schema] the value does not match" in packed.stderr
+    assert "warning: the pack holds 1 record(s) that fail their schema (スキーマ不適合) or cannot be read at" in (
+        packed.stderr
+    ), packed.stderr
+    assert "e.g. `bureau: R1`" in packed.stderr and "--set" not in packed.stderr  # a record to edit, not `new`
+    failures = json.loads(packed.stdout)["schema_failures"]
+    assert [(f["path"], f["line"], f["code"]) for f in failures] == [("divisions/somu.yaml", line, "schema")]
+    earlier = invoke(runner, root, "audit", "pack", "--commit", before, "--out", str(tmp_path / "e.zip"), "--json")
+    assert earlier.exit_code == 0 and earlier.stderr == "", earlier.output
+    assert json.loads(earlier.stdout)["schema_failures"] == []
+
+
 def test_audit_usage_errors(runner, root, tmp_path):
     assert invoke(runner, root, "audit", "new", "--auditor", "x").exit_code == 2  # no title
     assert invoke(runner, root, "audit", "new", "--title", "t", "--division", "nope").exit_code == 2

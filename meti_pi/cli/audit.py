@@ -16,6 +16,7 @@ from meti_pi.cli.common import (
     option_date,
     print_json,
     read_register_lazily,
+    report_problems,
     state,
     unbounded,
 )
@@ -230,8 +231,20 @@ def audit_pack_cmd(
             if reg.get("audits", audit_id) is None:
                 raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
     with Busy("reading the register and its trail for the evidence pack"):  # a terminal only
-        pack = inspection.evidence_pack(root, out, rev=rev, fmt=fmt, today=st.today, into=Path.cwd())
+        pack = inspection.evidence_pack(
+            root, out, rev=rev, fmt=fmt, today=st.today, into=Path.cwd(), settings=st.settings
+        )
     sha = inspect_actions.record_pack(root, audit_id, pack, today=st.today, settings=st.settings) if audit_id else None
+    if pack.failing:  # the pack is made all the same: evidence of the register as it is (exit 0)
+        paths = sorted({p.path for p in pack.failing})
+        report_problems(pack.failing)
+        err_console().print(
+            f"[yellow]warning:[/yellow] the pack holds {len(paths)} record(s) that fail their schema (スキーマ"
+            f"不適合) or cannot be read at {pack.commit[:12]}, the problems above; it is made all the same, evidence"
+            " of the register as it is: correct them at the lines shown and `meti-pi commit` them, then take a new"
+            " pack if the audit needs the corrected register",
+            highlight=False,
+        )
     if json_out:
         print_json({**pack.as_json(), "audit": audit_id, "recorded_commit": sha})
         return

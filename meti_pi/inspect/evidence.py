@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer, gitlog
-from meti_pi.errors import UsageError
+from meti_pi.errors import Problem, UsageError
+from meti_pi.settings import DEFAULT, Settings
+from meti_pi.store.problems import failing_records
+from meti_pi.store.register import Register, tree_of
 
 # NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of; a
 # `gitlayer.archive(register_root, rev) -> (sha, {relpath: bytes})` and `gitlayer.log_at(register_root, rev)`
@@ -28,6 +31,9 @@ class Pack:
     files: int
     trail: int
     sha256: str | None
+    # The errors of the records the pack holds that fail their schema (or cannot be read) at that commit:
+    # the pack is still made, evidence of the register as it is, and the command warns of them.
+    failing: tuple[Problem, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +43,7 @@ class Pack:
             "files": self.files,
             "trail_commits": self.trail,
             "sha256": self.sha256,
+            "schema_failures": [p.as_json() for p in self.failing],
         }
 
 
@@ -122,13 +129,21 @@ def _pack_members(
 
 
 def evidence_pack(
-    root: Path, out: Path | None, *, rev: str = "HEAD", fmt: str = "zip", today: date, into: Path | None = None
+    root: Path,
+    out: Path | None,
+    *,
+    rev: str = "HEAD",
+    fmt: str = "zip",
+    today: date,
+    into: Path | None = None,
+    settings: Settings = DEFAULT,
 ) -> Pack:
     """Export the register and its git trail at commit `rev` to `out` (a zip or a new folder).
 
     `out` None: `evidence-<commit>.zip` (or a folder of that name) inside `into`. The zip is
     reproducible: fixed member order and timestamps (the commit's date), so the same commit
-    always gives the same sha256.
+    always gives the same sha256. The pack takes the register as it is; Pack.failing holds the
+    errors of its records that fail their schema at that commit (failing_at).
     """
     if fmt not in ("zip", "dir"):
         raise UsageError(f"--format {fmt!r}: zip or dir")
@@ -144,7 +159,7 @@ def evidence_pack(
             path = out / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        return Pack(out, sha, fmt, len(files), len(trail), None)
+        return Pack(out, sha, fmt, len(files), len(trail), None, failing_at(root, sha, settings))
     import zipfile
     from datetime import datetime
 
@@ -161,7 +176,19 @@ def evidence_pack(
     blob = buf.getvalue()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(blob)
-    return Pack(out, sha, fmt, len(files), len(trail), hashlib.sha256(blob).hexdigest())
+    digest, count = hashlib.sha256(blob).hexdigest(), len(files)
+    del members, files, blob, buf  # the pack's bytes, let go before the register is read for failing_at
+    return Pack(out, sha, fmt, count, len(trail), digest, failing_at(root, sha, settings))
+
+
+def failing_at(root: Path, sha: str, settings: Settings = DEFAULT) -> tuple[Problem, ...]:
+    """The errors of the records of the register at commit `sha` that fail their schema or cannot be
+    read, at their lines: the register read at that commit lazily, each record's problems as the
+    read cache keeps them by content (store.problems.failing_records), parsed only where it has none."""
+    reg = Register.load(root, at=tree_of(root, sha, settings), settings=settings)
+    found = failing_records(reg)
+    reg.flush_cache()  # what was parsed is kept for the next command
+    return tuple(found)
 
 
 def note_pack(doc: Any, pack: Pack, *, today: date) -> None:

@@ -416,13 +416,13 @@ class Records(Mapping[str, Any]):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key) is not None
 
-    def _all_rels(self) -> list[str]:
+    def all_rels(self) -> list[str]:
         """Every register file below a folder, with the change (not the root singletons)."""
         folders = set(self.tree.folders) | {rel.split("/", 1)[0] for rel in self.overlay if "/" in rel}
         return sorted(rel for folder in folders for rel in self.rels_of(folder))
 
     def __iter__(self) -> Iterator[str]:
-        rels = self._all_rels()
+        rels = self.all_rels()
         self.read(rels)
         return iter([self.made[rel].key for rel in rels if self.made.get(rel) is not None])
 
@@ -579,7 +579,7 @@ class AllFaults:
 
     def _all(self) -> list[Problem]:
         if self._list is None:
-            self.records.read(self.records._all_rels())
+            self.records.read(self.records.all_rels())
             faults = self.records.faults
             self._list = [p for rel in sorted(faults) for p in faults[rel]]
         return self._list

@@ -189,9 +189,14 @@ class Register:
             key for key, rec in self.records.items() if rec.kind in kinds and not keys.isdisjoint(refs.targets_of(rec))
         }
 
-    def problems_of(self, paths: set[str]) -> list[Problem] | None:
-        """Load and schema problems of the files `paths`, where the register reads them lazily (else None)."""
-        return self.records.problems_of(sorted(paths)) if isinstance(self.records, lazy.Records) else None
+    def problems_of(self, paths: set[str] | None) -> list[Problem] | None:
+        """Load and schema problems of the files `paths` (None: every file), where the register reads them
+        lazily, from what the read cache knows of each file's content (else None)."""
+        if not isinstance(self.records, lazy.Records):
+            return None
+        return self.records.problems_of(
+            sorted(paths) if paths is not None else [*self.singletons, *self.records.all_rels()]
+        )
 
     def schema_failures(self) -> Any:
         """The relpaths of records failing their schema, as a container (found as records are read)."""

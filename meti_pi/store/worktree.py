@@ -161,7 +161,7 @@ class WorkRecords(lazy.Records):
         """The load problems of every file (lazy.AllFaults' list), once every kind has been read
         (`of_kind`), whether forgotten since or not: the files of the other folders are read here
         (no record: each a layout fault, found from its path), not the kinds again."""
-        self.read(rel for rel in self._all_rels() if rel.split("/", 1)[0] not in KINDS)
+        self.read(rel for rel in self.all_rels() if rel.split("/", 1)[0] not in KINDS)
         return [p for rel in sorted(self.faults) for p in self.faults[rel]]
 
 
