@@ -241,6 +241,36 @@ def test_recording_the_same_result_again_says_nothing_was_committed(tmp_path: Pa
     assert "recorded 管理B" not in again.stderr and "nothing to commit" in again.stderr
 
 
+def test_a_count_stated_again_unchanged_keeps_its_as_of_date(tmp_path: Path, runner: CliRunner) -> None:
+    """`classify --profile P --record F` moved `principals.as_of` to today though P stated the count the
+    record holds (4,812 as of 2026-10-01): the date says when the count was established (the drafts print
+    「4,812人（…時点）」, and a file that falls under 74(2)(ix) owes its 74(3) notice from it), so the same
+    count keeps it; a new count is dated today."""
+    root = make_register(tmp_path, example=True)
+    record = root / "files" / "F-2026-FZRXZV.yaml"
+    from meti_pi.store.yamlload import load
+
+    assert load(record.read_text(encoding="utf-8"))["principals"]["as_of"] == "2026-10-01"
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "principals: 4812\nsensitive: true\nsensitive_categories: [health_check, medical_history]\n"
+        "identification_codes: [mutual_aid_national]\nconfidential: true\nfile_kind: computer\n",
+        encoding="utf-8",
+    )
+    same = invoke(runner, root, "classify", "--profile", str(profile), "--record", "F-2026-FZRXZV", today="2026-12-07")
+    assert same.exit_code == 0, same.stderr
+    principals = load(record.read_text(encoding="utf-8"))["principals"]
+    assert principals == {"count": 4812, "as_of": "2026-10-01", "basis": "stated"}
+    profile.write_text(profile.read_text(encoding="utf-8").replace("4812", "4900"), encoding="utf-8")
+    new = invoke(runner, root, "classify", "--profile", str(profile), "--record", "F-2026-FZRXZV", today="2026-12-08")
+    assert new.exit_code == 0, new.stderr
+    assert load(record.read_text(encoding="utf-8"))["principals"] == {
+        "count": 4900,
+        "as_of": "2026-12-08",
+        "basis": "stated",
+    }
+
+
 def test_record_says_in_the_commit_and_on_stderr_when_the_class_falls(tmp_path: Path, runner: CliRunner) -> None:
     """A scan of 50 rows recorded into a 管理B file of 2,340 本人 lowers it to 管理C (fewer
     safeguards, no notice, out of the ファイル簿): the usual cause is a dataset holding part of
@@ -782,24 +812,17 @@ def test_recording_a_profile_changes_only_the_lines_of_the_changed_facts(tmp_pat
     result = invoke(runner, root, "classify", "--profile", str(profile), "--record", "F-2026-FZRXZV")
     assert result.exit_code == 0, result.output
     removed, added = _diff_lines(root)
-    assert [line.split(":")[0] for line in removed] == [
-        "  sensitive_categories",
-        "  as_of",
-        "  rationale",
-        "  decided_on",
-    ]
+    # the count stated is the one recorded (4,812): its as-of date stays
+    assert [line.split(":")[0] for line in removed] == ["  sensitive_categories", "  rationale", "  decided_on"]
     assert added[0] == "  sensitive_categories: [health_check, medical_history]"
-    assert [line.split(":")[0] for line in added[1:5]] == ["  as_of", "  rationale", "  decided_on", "  derived_class"]
-    assert added[5] == "  reasons:" and all(line.startswith("    ") for line in added[6:])
-    # Stated again later, nothing but the dates changes: two lines.
+    assert [line.split(":")[0] for line in added[1:4]] == ["  rationale", "  decided_on", "  derived_class"]
+    assert added[4] == "  reasons:" and all(line.startswith("    ") for line in added[5:])
+    # Stated again later, nothing but the decision's date changes: one line.
     result = invoke(
         runner, root, "classify", "--profile", str(profile), "--record", "F-2026-FZRXZV", today="2026-11-30"
     )
     assert result.exit_code == 0, result.output
-    assert _diff_lines(root) == (
-        ["  as_of: '2026-11-26'", "  decided_on: '2026-11-26'"],
-        ["  as_of: '2026-11-30'", "  decided_on: '2026-11-30'"],
-    )
+    assert _diff_lines(root) == (["  decided_on: '2026-11-26'"], ["  decided_on: '2026-11-30'"])
 
 
 def test_recording_a_scan_keeps_the_style_of_the_lists_it_changes(tmp_path: Path, runner: CliRunner) -> None:
@@ -817,4 +840,5 @@ def test_recording_a_scan_keeps_the_style_of_the_lists_it_changes(tmp_path: Path
     assert result.exit_code == 0, result.output
     removed, added = _diff_lines(root)
     assert [line.split(":")[0] for line in removed] == [line.split(":")[0] for line in added]
-    assert {line.split(":")[0].strip() for line in removed} == {"as_of", "decided_on", "scanned_on"}
+    # the count, the same, keeps its as_of
+    assert {line.split(":")[0].strip() for line in removed} == {"decided_on", "scanned_on"}

@@ -51,6 +51,7 @@ def test_make_demo_prints_readable_steps_and_leaves_the_checkout_alone(tmp_path:
     # and out of the ファイル簿, and the demo would end by telling the reader to `git revert` it.
     assert "falls from" not in out + done.stderr and "git revert" not in out + done.stderr
     record = (Path(where[1]) / "register" / "files" / "F-2026-FZRXZV.yaml").read_text(encoding="utf-8")
-    assert re.search(r"^principals:\n  count: 4812\n  as_of: '2026-11-26'\n  basis: stated$", record, re.M), record
+    # the count stated is the one recorded: its as-of date, when it was established, stays
+    assert re.search(r"^principals:\n  count: 4812\n  as_of: '2026-10-01'\n  basis: stated$", record, re.M), record
     trail = git(Path(where[1]), "log", "-1", "--format=%B", "--", "register/files/F-2026-FZRXZV.yaml")
     assert "Meti-Pi-Command: classify" in trail

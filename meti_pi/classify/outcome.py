@@ -314,6 +314,11 @@ def merge_judgements(record: Judgements, given: Judgements) -> Judgements:
     )
 
 
+def _same_count(recorded: Any, now: int | None) -> bool:
+    """Whether the record's count of 本人 is `now` (unknown, None, alike; true/false is no count)."""
+    return type(recorded) is type(now) and recorded == now
+
+
 def apply_to_record(doc: Any, o: Outcome, given: Judgements, today: str, sha256: str | None = None) -> None:
     """Write the outcome into a files record mapping (a ruamel document edited in place).
 
@@ -328,9 +333,14 @@ def apply_to_record(doc: Any, o: Outcome, given: Judgements, today: str, sha256:
         else:
             characteristics[key] = value
     if p.principals is not None or o.principals_basis != "stated":
+        # The as-of date is when the count was established (the drafts print 「N人（D時点）」; a file that
+        # falls under 74(2)(ix) owes its APPI 74(3) notice 遅滞なく from it): the same count stated or
+        # scanned again keeps it, and only a new count is dated today.
+        recorded = doc.get("principals")
+        same = isinstance(recorded, dict) and recorded.get("as_of") and _same_count(recorded.get("count"), p.principals)
         doc["principals"] = {
             "count": p.principals,
-            "as_of": today,
+            "as_of": recorded["as_of"] if same else today,
             "basis": "scanned" if o.scan is not None else "stated",
         }
     if given.confidential is not None:

@@ -6,7 +6,7 @@ sha256 is the one below."""
 # fmt: off
 # mypy: ignore-errors
 
-SCHEMA_SHA256 = "bf40c7cec380bc955ef21f5b692d5f4fad36cb0d4a897b66270f21b7d21651d4"
+SCHEMA_SHA256 = "9de7bbbc5ed97d34209ed710a384cc42c514cd3339364d4b5c9a97801d875913"
 FASTJSONSCHEMA = "2.22.3"
 
 VERSION = "2.22.3"
