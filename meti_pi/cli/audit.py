@@ -237,7 +237,7 @@ def audit_pack_cmd(
     sha = inspect_actions.record_pack(root, audit_id, pack, today=st.today, settings=st.settings) if audit_id else None
     if pack.failing:  # the pack is made all the same: evidence of the register as it is (exit 0)
         paths = sorted({p.path for p in pack.failing})
-        report_problems(pack.failing)
+        report_problems(pack.failing, st)
         err_console().print(
             f"[yellow]warning:[/yellow] the pack holds {len(paths)} record(s) that fail their schema (スキーマ"
             f"不適合) or cannot be read at {pack.commit[:12]}, the problems above; it is made all the same, evidence"
