@@ -336,6 +336,26 @@ def test_new_prompts_from_the_schema(tmp_path, runner, monkeypatch):
     assert "divisions/kanbo-jinji has no established_on (設置日)" in result.stderr
 
 
+def test_a_wrong_prompted_answer_is_asked_again(tmp_path, runner, monkeypatch):
+    """An answer its field refuses (an org not in the list, a date that is no date) was taken, and
+    after the last prompt the whole record was refused, every answer lost, its problem placed in a
+    file never written with a `--set` hint. Now the prompt says what is wrong and asks again."""
+    root = make_register(tmp_path)
+    import meti_pi.cli.register_cmds as cmds
+
+    monkeypatch.setattr(cmds, "can_prompt", lambda: True)
+    answers = ["大臣官房人事課", "経産省", "経済産業省", "人事課長"]
+    result = invoke(runner, root, "new", "divisions", "--id", "kanbo-jinji", input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "the value is not one of ['経済産業省'" in result.stderr and "answer again" in result.stderr
+    assert "org: 経済産業省" in (root / "divisions" / "kanbo-jinji.yaml").read_text(encoding="utf-8")
+    # A date given in another form is asked again too (the files kind's holding.start).
+    files = ["名簿", "経済産業省", "kanbo-jinji", "目的", "[氏名]", "職員", "本人から", "none", "令和8年4月1日"]
+    result = invoke(runner, root, "new", "files", "--dry-run", input="\n".join([*files, "2026-04-01"]) + "\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("answer again") == 1, result.stderr
+
+
 def test_a_new_division_with_its_day_set_up_gets_no_note(tmp_path, runner):
     root = make_register(tmp_path)
     fields = ["--set", "name=大臣官房広報室", "--set", "org=経済産業省", "--set", "manager_post=広報室長"]

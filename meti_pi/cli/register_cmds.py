@@ -268,7 +268,7 @@ def _prompt_required(kind: str) -> dict[str, Any]:
     part (its required parts), so `holding` asks for holding.start, not for an object."""
     from meti_pi.actions import records as registry_ops
     from meti_pi.store.kinds import KINDS
-    from meti_pi.store.schema import load_schema
+    from meti_pi.store.schema import load_schema, value_problem
     from meti_pi.store.schema_examples import field_type, ref_followed
 
     sch = load_schema(KINDS[kind].schema_file)
@@ -282,7 +282,16 @@ def _prompt_required(kind: str) -> dict[str, Any]:
         if hint:
             typer.echo(f"  {hint}", err=True)
         label = f"{name} ({spec.get('title', name)}; {field_type(sch, spec)})"
-        return registry_ops.coerce(typer.prompt(label), spec)
+        while True:  # a wrong answer is asked again, not refused with every answer at the end
+            try:
+                value = registry_ops.coerce(typer.prompt(label), spec)
+            except UsageError as exc:
+                typer.echo(f"  {exc}; answer again", err=True)
+                continue
+            wrong = value_problem(KINDS[kind].schema_file, spec, value)
+            if wrong is None:
+                return value
+            typer.echo(f"  {wrong}; answer again", err=True)
 
     return {name: ask(name, spec) for name, spec in registry_ops.required_fields(kind)}
 

@@ -68,6 +68,20 @@ def _validator(schema_file: str) -> Any:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+def value_problem(schema_file: str, spec: dict[str, Any], value: Any) -> str | None:
+    """What is wrong with `value` as the field `spec` (a part of `schema_file`'s schema) wants it,
+    worded as errors() words it; None when nothing is. A prompted answer is checked alone, so that a
+    wrong one is asked again, not refused with the whole record at the end."""
+    from jsonschema import Draft202012Validator
+
+    root = load_schema(schema_file)
+    part = {**spec, "$defs": root.get("$defs", {})}
+    err = next(
+        iter(Draft202012Validator(part, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(value)), None
+    )
+    return None if err is None else error_text(part, err)
+
+
 def valid(schema_file: str, data: Any) -> bool:
     """Whether `data` keeps to its schema (errors() would be empty), the fast way."""
     return fast_valid(schema_file, data) and not beyond(schema_file, data)
