@@ -826,3 +826,26 @@ def test_a_report_window_of_zero_days_is_refused_at_its_line(runner: CliRunner, 
     assert result.exit_code == 2, result.output
     assert f"policy.yaml:{line}: $.incident.{key}:" in result.output and "minimum of 1" in result.output
     assert "Traceback" not in result.output and not (root / "incidents").exists()
+
+
+def test_a_report_out_folder_that_is_a_file_is_refused(runner, root, tmp_path):
+    """`incident report --out FILE` crashed (FileExistsError, exit 3) instead of saying what to give."""
+    iid = ok_json(runner, root, "2026-04-03", *LOST)["id"]
+    (tmp_path / "afile").write_text("kept\n", encoding="utf-8")
+    result = run(
+        runner,
+        root,
+        "2026-04-03",
+        "incident",
+        "report",
+        iid,
+        "--kind",
+        "final",
+        "--format",
+        "docx",
+        "--out",
+        str(tmp_path / "afile"),
+    )
+    assert result.exit_code == 2, result.output
+    assert "a file, not a folder" in result.stderr and "Traceback" not in result.output
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "kept\n"

@@ -259,6 +259,17 @@ def test_report_formats_and_out(runner, root, tmp_path):
     assert invoke(runner, root, "inspect", "--format", "docx").exit_code == 2  # --format goes with --report
 
 
+def test_report_out_at_a_folder_or_under_a_file_is_refused(runner, root, tmp_path):
+    """`--out` naming a folder (IsADirectoryError) or a path under a file (FileExistsError) crashed with exit 3."""
+    (tmp_path / "afile").write_text("kept\n", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    for out, text in ((tmp_path / "folder", "is a directory"), (tmp_path / "afile" / "r.md", "a file, not a folder")):
+        result = invoke(runner, root, "inspect", "--year", "2026", "--report", "--out", str(out))
+        assert result.exit_code == 2, result.output
+        assert text in result.stderr and "Traceback" not in result.output
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "kept\n" and not any((tmp_path / "folder").iterdir())
+
+
 def test_a_report_from_an_inspection_that_fails_its_schema_is_refused_at_its_line(runner, root, tmp_path):
     """`inspect --report` of a year whose inspection had an answer's `note: [複製]` (a text expected)
     wrote the report, exit 0, the list in it as it came; like a notice drafted from a ファイル簿 record

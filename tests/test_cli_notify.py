@@ -211,6 +211,24 @@ def test_refusals(runner, tmp_path, args, code, text):
     assert "Traceback" not in result.output
 
 
+def test_an_out_folder_that_is_a_file_is_refused_before_the_notice_is_recorded(runner, tmp_path):
+    """`--out` naming a file (or a file in the way of the folder) was found only after the commit:
+    the notice was recorded and committed, then the command crashed (exit 3, a traceback) with no draft."""
+    root = register(tmp_path)
+    head = git(root, "rev-parse", "HEAD").strip()
+    (tmp_path / "afile").write_text("kept\n", encoding="utf-8")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "drafts"):
+        result = run(runner, root, "F-2026-AAAAAA", "--format", "docx", "--out", str(out), today="2026-03-16")
+        assert result.exit_code == 2, result.output
+        assert f"{tmp_path / 'afile'} is" in result.stderr and "a file, not a folder" in result.stderr
+        assert "Traceback" not in result.output and "unexpected error" not in result.stderr
+        assert git(root, "rev-parse", "HEAD").strip() == head and not (root / "notifications").exists()
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "kept\n"
+    nid = draft(runner, root, tmp_path, "F-2026-AAAAAA", today="2026-03-16")["drafted"][0]["id"]
+    rendered = run(runner, root, "render", nid, "--format", "docx", "--out", str(tmp_path / "afile"))
+    assert rendered.exit_code == 2 and "a file, not a folder" in rendered.stderr, rendered.output
+
+
 def test_uncommitted_edits_to_the_file_are_refused(runner, tmp_path, monkeypatch):
     """Refused with the command that commits them, its path from the folder the command runs in:
     from `register/files` the advice named files/F-2026-AAAAAA.yaml, which `meti-pi commit` does

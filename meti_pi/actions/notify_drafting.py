@@ -17,6 +17,7 @@ from meti_pi.errors import MetiPiError, RuleViolation, UsageError
 from meti_pi.gitlayer.runner import text_at
 from meti_pi.notify import drafts as notice_drafts
 from meti_pi.notify import notices
+from meti_pi.render.outfile import check_out_folder, out_folder
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store import policy as policy_mod
 from meti_pi.store import yamlload
@@ -219,6 +220,8 @@ def draft_notices(
     for k in kinds or []:
         if k not in notices.NOTICE_KINDS:
             raise UsageError(f"--kind must be one of {', '.join(notices.NOTICE_KINDS)}")
+    if not dry_run and out_dir is not None:
+        check_out_folder(out_dir)  # refused before the commit: a notice is never recorded without its draft
     with transaction(
         root,
         command="notify",
@@ -322,17 +325,30 @@ def draft_notices(
         _ledger_notified(tx, reg, file_id, drafted, today)
 
     if not dry_run and out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        _write_drafts(drafted, fmt, out_dir, tx.commit_sha)
+    return NotifyResult(file_id, required, plans, drafted, reasons, tx.commit_sha, dry_run)
+
+
+def _write_drafts(drafted: list[Drafted], fmt: str, out_dir: Path, commit: str | None) -> None:
+    """Write the drafts recorded in `commit` into `out_dir`; one that cannot be written (the folder
+    taken since it was checked, a full disk) says the notices are recorded and how to render them."""
+    try:
+        out_folder(out_dir)
         for d in drafted:
+            path = out_dir / f"{d.id}.{fmt}"
             if fmt == "md":
-                path = out_dir / f"{d.id}.md"
                 path.write_text(d.draft.markdown, encoding="utf-8")
             else:
                 assert d.docx is not None
-                path = out_dir / f"{d.id}.docx"
                 path.write_bytes(d.docx)
             d.paths.append(path)
-    return NotifyResult(file_id, required, plans, drafted, reasons, tx.commit_sha, dry_run)
+    except (OSError, UsageError) as exc:
+        ids = ", ".join(d.id for d in drafted)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(
+            f"{ids} recorded (commit {(commit or '')[:10]}) but the draft could not be written to {out_dir} "
+            f"({why}); write it with `meti-pi notify render ID --format {fmt} --out FOLDER`"
+        ) from None
 
 
 @dataclass

@@ -510,8 +510,9 @@ def report_cmd(
         return
     path: Path | None = None
     if out is not None or fmt is DraftFormat.docx:
-        folder = out or Path(".")
-        folder.mkdir(parents=True, exist_ok=True)
+        from meti_pi.render.outfile import out_folder
+
+        folder = out_folder(out or Path("."))
         path = folder / incident_reports.file_name(incident_id, kind.value, fmt.value)
         path.write_bytes(data)
     if json_out:

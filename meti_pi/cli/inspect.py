@@ -409,8 +409,10 @@ def _report(
     if out is None:
         sys.stdout.write(blob.decode("utf-8"))
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(blob)
+    from meti_pi.render.outfile import out_folder, write_bytes_atomically
+
+    out_folder(out.parent, "--out's folder")
+    write_bytes_atomically(out, blob)
     if json_out:
         print_json(
             {

@@ -408,8 +408,9 @@ def render_cmd(
     if fmt == "md" and out is None and not json_out:
         sys.stdout.write(result.data.decode("utf-8"))
     else:
-        folder = out or Path("build/notify")
-        folder.mkdir(parents=True, exist_ok=True)
+        from meti_pi.render.outfile import out_folder
+
+        folder = out_folder(out or Path("build/notify"))
         result.path = folder / f"{result.id}.{fmt}"
         result.path.write_bytes(result.data)
     if json_out:

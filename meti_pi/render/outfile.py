@@ -10,6 +10,32 @@ from pathlib import Path
 from meti_pi.errors import UsageError
 
 
+def check_out_folder(folder: Path, option: str = "--out") -> None:
+    """Refuse (exit 2), before anything is written or committed, a folder for a command's documents
+    that could not be made: a file in its place or in the way of its parents. Creates nothing."""
+    for place in (folder, *folder.parents):
+        if place.is_dir():
+            return
+        if place.exists() or place.is_symlink():
+            raise UsageError(
+                f"{option} {folder}: {place} is a file, not a folder; give a folder for the documents "
+                "(one that does not exist yet is created)"
+            )
+
+
+def out_folder(folder: Path, option: str = "--out") -> Path:
+    """The folder a command writes its documents into, created with its parents if missing; one that
+    cannot be (a file in the way, no permission) is refused with exit 2, not a crash."""
+    check_out_folder(folder, option)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"{option} {folder}: cannot create the folder ({exc.strerror or exc}); give a folder you can write to"
+        ) from None
+    return folder
+
+
 def write_atomically(path: Path, fill: Callable[[Path], None], *, force: bool = True) -> None:
     """Have `fill` write a temporary file beside `path`, then rename it over `path`: a reader (or a
     crash) never sees a half-written file. Without `force`, an existing `path` is refused (exit 2)."""
