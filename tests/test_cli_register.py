@@ -315,6 +315,26 @@ def test_a_fields_file_not_a_mapping_is_named_at_its_line(tmp_path, runner):
     assert git(root, "rev-parse", "HEAD") == before
 
 
+def test_new_takes_the_id_a_fields_file_gives_for_a_kind_that_allocates_none(tmp_path, runner):
+    """`new divisions --from d.yaml` with `id: kanbo-shinki` in d.yaml (an existing division copied
+    as a template) was refused "divisions records need an explicit id: give one with --id", the id
+    being there; --id still wins over the file's."""
+    root = make_register(tmp_path, example=True)
+    fields = tmp_path / "課.yaml"
+    text = (root / "divisions" / "kanbo-koho.yaml").read_text(encoding="utf-8")
+    fields.write_text(text.replace("id: kanbo-koho", "id: kanbo-shinki"), encoding="utf-8")
+    result = invoke(runner, root, "new", "divisions", "--from", str(fields), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == "kanbo-shinki" and (root / "divisions" / "kanbo-shinki.yaml").is_file()
+    result = invoke(runner, root, "new", "divisions", "--from", str(fields), "--id", "kanbo-betsu", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == "kanbo-betsu"
+    assert "id: kanbo-betsu" in (root / "divisions" / "kanbo-betsu.yaml").read_text(encoding="utf-8")
+    fields.write_text(text.replace("id: kanbo-koho\n", ""), encoding="utf-8")
+    result = invoke(runner, root, "new", "divisions", "--from", str(fields))
+    assert result.exit_code == 2 and "or as `id:` in the --from file" in result.stderr, result.output
+
+
 def test_new_without_fields_off_a_terminal_is_a_usage_error(tmp_path, runner):
     root = make_register(tmp_path)
     result = invoke(runner, root, "new", "divisions")

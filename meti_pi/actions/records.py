@@ -282,6 +282,8 @@ def new_record(
     --from file and the --set keys the fields came from, where a refusal points its problems."""
     if KINDS[kind].by_year and year is None:
         raise UsageError(f"{kind} records need --year")
+    if record_id is None and KINDS[kind].id_prefix is None and isinstance(data.get("id"), str):
+        record_id = data["id"]  # a kind that allocates no id takes the one the fields give (--id wins)
     rid = ""
     try:
         with transaction(

@@ -148,7 +148,10 @@ class Transaction:
         spec = KINDS[kind]
         if id is None:
             if spec.id_prefix is None:
-                raise UsageError(f"{kind} records need an explicit id: give one with --id (e.g. --id kanbo-somu)")
+                raise UsageError(
+                    f"{kind} records need an explicit id: give one with --id (e.g. --id kanbo-somu)"
+                    " or as `id:` in the --from file"
+                )
             existing = {p.stem for p in (self.root / kind).glob("*.yaml")} if (self.root / kind).is_dir() else set()
             id = allocate(spec.id_prefix, existing, self.today)
         if not valid_id(id):
