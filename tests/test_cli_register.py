@@ -109,6 +109,27 @@ def test_no_register_found_exits_3(tmp_path, runner, monkeypatch):
     assert "no register found" in result.stderr
 
 
+def test_a_register_path_from_the_environment_that_is_none_is_named_as_the_environments(tmp_path, runner, monkeypatch):
+    """$METI_PI_REGISTER set elsewhere (a shell profile, a CI job) to a folder with no register made
+    every command say "/x: no register.yaml there; pass the register directory", the user having
+    passed none: the message now says the path is $METI_PI_REGISTER's; --register's is as it was."""
+    from meti_pi.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    afile = tmp_path / "out.csv"
+    afile.write_text("a\n", encoding="utf-8")
+    for given in (tmp_path / "登録簿", afile):
+        monkeypatch.setenv("METI_PI_REGISTER", str(given))
+        for args in (["status"], ["classify", str(afile)]):
+            result = runner.invoke(app, ["--today", "2026-11-26", *args])
+            assert result.exit_code == 3, result.output
+            assert f"{given}" in result.stderr and "that path is $METI_PI_REGISTER's" in result.stderr, result.stderr
+            assert "Traceback" not in result.output
+    monkeypatch.delenv("METI_PI_REGISTER")
+    result = invoke(runner, tmp_path / "登録簿", "status")
+    assert result.exit_code == 3 and "METI_PI_REGISTER" not in result.stderr, result.stderr
+
+
 def test_a_register_option_naming_a_file_says_it_is_a_file(tmp_path, runner, monkeypatch):
     """`--register /etc/passwd` (a file) said "no register.yaml there" and suggested
     `meti-pi init /etc/passwd`, which then failed on the file (an internal error): it is said to be a

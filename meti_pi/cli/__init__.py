@@ -330,13 +330,13 @@ def root(
     ] = False,
 ) -> None:
     """meti-pi: the METI personal-information protection rule as code."""
+    from typer._click.core import ParameterSource
+
     from meti_pi.cli.common import AppState, settings_from_env
     from meti_pi.errors import UsageError
 
     fixed: date | None = None
     if today:
-        from typer._click.core import ParameterSource
-
         from meti_pi.store.limits import DATE_MAX, DATE_MIN, date_fault
 
         # the day given in the environment is named there (a CI job's METI_PI_TODAY, not an option typed)
@@ -354,7 +354,10 @@ def root(
         settings = settings_from_env()
     except UsageError as exc:
         raise typer.BadParameter(str(exc), param_hint="the environment") from None
-    ctx.obj = AppState(register_opt=register, today=fixed or date.today(), settings=settings)
+    from_env = ctx.get_parameter_source("register") is ParameterSource.ENVIRONMENT
+    ctx.obj = AppState(
+        register_opt=register, today=fixed or date.today(), settings=settings, register_from_env=from_env
+    )
 
 
 # The reader of the output closed it (`meti-pi validate | head -3`, `... | grep -m1`): the command

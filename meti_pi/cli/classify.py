@@ -293,7 +293,7 @@ def _register(ctx: typer.Context) -> Path | None:
     # found without meti_pi.store.register (~40 ms of imports a plain scan does not need)
     given = state(ctx).register_opt
     try:
-        return find_register(given, Path.cwd())
+        return find_register(given, Path.cwd(), from_env=state(ctx).register_from_env)
     except MetiPiError:
         if given is not None:
             raise  # a --register that holds no register is a mistake, not "no register here"

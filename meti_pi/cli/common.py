@@ -41,6 +41,7 @@ class AppState:
 
     register_opt: Path | None
     today: date
+    register_from_env: bool = False  # register_opt came from $METI_PI_REGISTER, not --register
     # Built from the environment once, here in cli/, and passed to the core (issue 17).
     settings: Settings = field(default_factory=Settings)
 
@@ -48,7 +49,7 @@ class AppState:
     def register_root(self) -> Path:
         from meti_pi.store.locate import find_register
 
-        return find_register(self.register_opt, Path.cwd())
+        return find_register(self.register_opt, Path.cwd(), from_env=self.register_from_env)
 
     @cached_property
     def register_folder(self) -> str:

@@ -14,17 +14,25 @@ from meti_pi.errors import MetiPiError
 REGISTER_FILE = "register.yaml"
 
 
-def find_register(option: Path | None, cwd: Path) -> Path:
-    """The register root: --register / $METI_PI_REGISTER, else the nearest `register/` upwards."""
+ENV_VAR = "METI_PI_REGISTER"
+
+
+def find_register(option: Path | None, cwd: Path, *, from_env: bool = False) -> Path:
+    """The register root: --register / $METI_PI_REGISTER, else the nearest `register/` upwards.
+    `from_env`: `option` came from $METI_PI_REGISTER, which a refusal names (the user typed no path)."""
     if option is not None:
         root = option.expanduser().resolve()
         if not (root / REGISTER_FILE).is_file():  # why not, looked for only then (every command finds its register)
             in_the_way = file_in_the_way(root)
             if in_the_way is not None:
-                raise MetiPiError(_not_a_folder(option, root, in_the_way))
-            raise MetiPiError(
-                f"{option}: no {REGISTER_FILE} there; pass the register directory or run `meti-pi init {option}`"
-            )
+                message = _not_a_folder(option, root, in_the_way)
+            else:
+                message = (
+                    f"{option}: no {REGISTER_FILE} there; pass the register directory or run `meti-pi init {option}`"
+                )
+            if from_env:
+                message += f" (that path is ${ENV_VAR}'s: set it to the register's folder, or unset it)"
+            raise MetiPiError(message)
         return root
     for here in (cwd, *cwd.parents):
         if (here / REGISTER_FILE).is_file():
