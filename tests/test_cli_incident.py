@@ -849,3 +849,29 @@ def test_a_report_out_folder_that_is_a_file_is_refused(runner, root, tmp_path):
     assert result.exit_code == 2, result.output
     assert "a file, not a folder" in result.stderr and "Traceback" not in result.output
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "kept\n"
+
+
+def test_an_unknown_file_or_division_in_a_facts_file_is_named_at_its_line(runner, root, tmp_path):
+    """A facts file naming a file or division the register lacks was refused as the option's
+    (`--file F-NOPE: no such file`), an option the user never gave, with no path:line."""
+    facts = tmp_path / "事案.yaml"
+    facts.write_text(
+        "known_on: 2026-04-03\nsummary: 紛失\nfiles:\n  - F-2026-5TV229\n  - F-NOPE\ndivision: nodiv\n",
+        encoding="utf-8",
+    )
+    before = git(root, "rev-parse", "HEAD")
+    result = run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts), "--json")
+    assert result.exit_code == 2, result.output
+    (error,) = json.loads(result.stdout)["errors"]
+    assert (error["path"], error["line"]) == (str(facts), 5)
+    assert f"{facts}:5: files: F-NOPE: no such file in the register" in result.stderr
+    given = run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts), "--file", "F-X")
+    assert given.exit_code == 2 and "--file F-X: no such file in the register" in given.stderr  # the option's
+    facts.write_text("known_on: 2026-04-03\nsummary: 紛失\ndivision: nodiv\n", encoding="utf-8")
+    result = run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts))
+    assert result.exit_code == 2 and f"{facts}:3: division: nodiv: no such division" in result.stderr, result.stderr
+    iid = ok_json(runner, root, "2026-04-03", *LOST)["id"]
+    facts.write_text("division: nodiv\n", encoding="utf-8")
+    result = run(runner, root, "2026-04-03", "incident", "update", iid, "--from", str(facts))
+    assert result.exit_code == 2 and f"{facts}:1: division: nodiv: no such division" in result.stderr, result.stderr
+    assert git(root, "rev-list", "--count", f"{before.strip()}..HEAD").strip() == "1"  # the open of LOST only

@@ -259,13 +259,27 @@ def _screen(mode: str, top: dict[str, Any], facts: dict[str, Any], extra: dict[s
     return masked
 
 
+class UnknownReference(UsageError):
+    """A file or division the facts name that the register does not hold (exit 2), said as the
+    option's (`--file F-X: ...`); `key` (files, division), `value` and `rest` let the command say it
+    at the --from file's line where the file gave it."""
+
+    def __init__(self, key: str, option: str, value: str, rest: str) -> None:
+        super().__init__(f"{option} {value}: {rest}")
+        self.key, self.value, self.rest = key, value, rest
+
+
 def _check_refs(reg: Register, top: dict[str, Any]) -> None:
     for fid in top.get("files") or []:
         if reg.get("files", fid) is None:
-            raise UsageError(f"--file {fid}: no such file in the register (files/{fid}.yaml); check the id")
+            raise UnknownReference(
+                "files", "--file", fid, f"no such file in the register (files/{fid}.yaml); check the id"
+            )
     div = top.get("division")
     if div and reg.get("divisions", div) is None:
-        raise UsageError(f"--division {div}: no such division in the register (divisions/{div}.yaml); check the id")
+        raise UnknownReference(
+            "division", "--division", div, f"no such division in the register (divisions/{div}.yaml); check the id"
+        )
 
 
 def _file_infos(reg: Register, file_ids: list[str]) -> list[Any]:

@@ -147,10 +147,19 @@ def _required_in_file(from_file: Path, facts: dict[str, Any]) -> None:
 def _refusals_located(from_file: Path | None, params: dict[str, Any]) -> Iterator[None]:
     """Personal data refused in a fact, said where it was given: at the option (`--summary: ...`)
     or at the --from file's line (`facts.yaml:2: summary: ...`), not as the record's field."""
+    from meti_pi.actions.incident import UnknownReference
     from meti_pi.classify.screening import Refused
 
     try:
         yield
+    except UnknownReference as exc:
+        option = params.get("file" if exc.key == "files" else exc.key)
+        if from_file is None or option == exc.value or exc.value in (option or ()):
+            raise  # given by the option (or kept in the record): said as the option's
+        line = _line_in_file(from_file, exc.key, exc.value)
+        if line is None:
+            raise
+        raise UsageError.at(from_file, line, f"{exc.key}: {exc.value}: {exc.rest}") from None
     except Refused as exc:
         if exc.field.startswith("--"):  # an event's --note, --method, --reference: named at its option
             raise
@@ -172,6 +181,22 @@ def _refusals_located(from_file: Path | None, params: dict[str, Any]) -> Iterato
         if line is None:  # not the file's (the record's own text): as the record's field
             raise
         raise UsageError.at(from_file, line, f"{key}: {exc.rest}") from None
+
+
+def _line_in_file(from_file: Path, key: str, value: str) -> int | None:
+    """The line of the --from file where `key` gives `value` (an item of a list, or the value), None
+    where the file does not give it."""
+    from meti_pi.store import yamlload
+
+    try:
+        text = yamlload.decode(from_file.read_bytes())
+        held = yamlload.load(text)
+    except (OSError, yamlload.YamlFault, UnicodeError):
+        return None
+    given = held.get(key) if isinstance(held, dict) else None
+    if isinstance(given, list) and value in given:
+        return yamlload.locate(text, (key, given.index(value)))
+    return yamlload.locate(text, (key,)) if given == value else None
 
 
 # update's facts given by options of their own (repeatable), not in FACT_OPTIONS
