@@ -86,6 +86,20 @@ def test_unknown_division_is_a_usage_error(runner, root):
         assert "divisions: " in result.stderr and "jinji" in result.stderr and "show divisions" not in result.stderr
 
 
+def test_an_unknown_division_in_an_answers_file_is_named_at_its_line(runner, root, tmp_path):
+    """`division: nope` in an --answers file was refused with no path:line ("no division 'nope' in
+    the register (divisions/nope.yaml)"), as if --division had been given."""
+    given = tmp_path / "答え.yaml"
+    given.write_text("inspected_on: 2026-10-01\ndivision: nope\nanswers:\n  8-4: 'yes'\n", encoding="utf-8")
+    before = git(root, "rev-parse", "HEAD")
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(given), "--json")
+    assert result.exit_code == 2, result.output
+    (error,) = json.loads(result.stdout)["errors"]
+    assert (error["path"], error["line"]) == (str(given), 2) and "no division 'nope'" in error["message"]
+    assert "divisions: " in error["message"] and "jinji" in error["message"]
+    assert git(root, "rev-parse", "HEAD") == before
+
+
 # -- recording --------------------------------------------------------------------------------
 
 # jinji's answers for 2026: three items kept, and item 19 of F-2026-JJJJ01 (copying) answered no,

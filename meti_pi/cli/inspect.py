@@ -268,6 +268,11 @@ def _record(
             given = inspection.parse_answer_set(read_fields_file(answers), str(answers))
         if division and given.division and division != given.division:
             raise UsageError(f"--division {division} differs from `division: {given.division}` in {answers}")
+        if not division and given.division and reg.data_of("divisions", given.division) is None:
+            with located_errors(answers):  # the file's `division:` names none: said at its line
+                raise UsageError(
+                    f"{answers}: division: no division {given.division!r} in the register; {cl.division_ids(reg)}"
+                )
         division = division or given.division
         if not division:
             raise UsageError.at(answers, None, "name the division (`division:` in the file or --division)")
