@@ -93,6 +93,20 @@ def test_hand_edit_is_reported_and_fails_only_under_strict(tmp_path, runner):
     assert sha[:10] in text and "hand edit" in text and "NOT OK" in text
 
 
+def test_strict_without_verify_and_verify_of_a_part_are_usage_errors(tmp_path, runner):
+    """`history --strict` (no --verify) listed the trail and exited 0 over a hand edit, so a CI job
+    written so never failed; `history ID --verify` and `--verify -n 1` checked the whole trail
+    anyway. Each is now refused (exit 2) saying what to give."""
+    root = init_register(tmp_path, runner)
+    hand_commit(root, "divisions/keizai.yaml", DIVISION.format(id="keizai"))
+    result = invoke(runner, root, "history", "--strict")
+    assert result.exit_code == 2 and "--strict goes with --verify" in result.stderr, result.output
+    assert result.stdout == ""
+    for extra in (["divisions/keizai"], ["-n", "1"]):
+        result = invoke(runner, root, "history", "--verify", *extra)
+        assert result.exit_code == 2 and "--verify checks the whole trail" in result.stderr, result.output
+
+
 def test_commit_at_which_the_register_was_invalid_names_what_broke_it(tmp_path, runner):
     root = init_register(tmp_path, runner)
     bad = hand_commit(

@@ -414,6 +414,10 @@ def history_cmd(
     from meti_pi import gitlayer
     from meti_pi.actions import records as registry_ops
 
+    if strict and not verify:  # else ignored: a CI job's `history --strict` passed whatever the trail held
+        raise UsageError("--strict goes with --verify: `meti-pi history --verify --strict`")
+    if verify and (target or limit):
+        raise UsageError("--verify checks the whole trail: give it no TARGET and no -n/--limit")
     st = state(ctx)
     root = st.register_root
     if verify:
