@@ -100,6 +100,15 @@ def test_an_unknown_division_in_an_answers_file_is_named_at_its_line(runner, roo
     assert git(root, "rev-parse", "HEAD") == before
 
 
+def test_answers_that_are_neither_mapping_nor_list_are_named_at_their_line(runner, root, tmp_path):
+    """`answers: 5` was said at line 1 (the document's start), not at the `answers:` line."""
+    given = tmp_path / "a.yaml"
+    given.write_text("division: jinji\ninspected_on: 2026-10-01\nanswers: 5\n", encoding="utf-8")
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(given), "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert f"{given}:3: answers: expected a mapping (item: answer) or a list" in result.stderr, result.stderr
+
+
 # -- recording --------------------------------------------------------------------------------
 
 # jinji's answers for 2026: three items kept, and item 19 of F-2026-JJJJ01 (copying) answered no,

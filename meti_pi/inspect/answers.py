@@ -153,7 +153,8 @@ def parse_answer_set(doc: Any, source: str) -> AnswerSet:
     elif isinstance(raw, dict):
         pairs = [(str(k), v) for k, v in raw.items()]
     else:
-        raise UsageError(f"{source}: `answers` must be a mapping (item: answer) or a list")
+        # led by the key, so that the CLI names its line (located_errors), not the document's first
+        raise UsageError(f"{source}: answers: expected a mapping (item: answer) or a list of {{item, answer}}")
     for key, value in pairs:
         where = f"{source}: answers.{key}"
         if key in out.answers:
