@@ -384,6 +384,13 @@ def test_audit_new_findings_pack_review_list(runner, root, tmp_path):
         assert any(n.endswith(f"register/audits/{aid}.yaml") for n in zf.namelist())
     assert Register.load(root).records[f"audits/{aid}"].data["evidence"][0]["commit"] == pack["commit"]
     assert invoke(runner, root, "audit", "pack", "--out", str(pack_path)).exit_code == 2  # never overwritten
+    # a file in the way of --out's folder (the zip's, or the folder pack's) crashed: FileExistsError, exit 3
+    recorded = head(root)
+    for args in (["--out", str(pack_path / "x.zip")], ["--format", "dir", "--out", str(pack_path / "d")]):
+        result = invoke(runner, root, "audit", "pack", "--audit", aid, *args)
+        assert result.exit_code == 2, result.output
+        assert f"{pack_path} is a file, not a folder" in result.stderr and "Traceback" not in result.output
+    assert head(root) == recorded  # nothing noted in the audit
 
     review = invoke(
         runner,

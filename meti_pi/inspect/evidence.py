@@ -12,6 +12,7 @@ from typing import Any
 
 from meti_pi import gitlayer, gitlog
 from meti_pi.errors import Problem, UsageError
+from meti_pi.render.outfile import check_out_folder, out_folder, write_bytes_atomically
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.problems import failing_records
 from meti_pi.store.register import Register, tree_of
@@ -153,8 +154,11 @@ def evidence_pack(
     reusable = fmt == "dir" and out.is_dir() and not any(out.iterdir())  # an empty folder may be filled
     if out.exists() and not reusable:
         raise UsageError(f"{out}: already exists; choose a new path (an evidence pack is never overwritten)")
+    # a file in the way: said, not a crash
+    check_out_folder(out, "--out") if fmt == "dir" else check_out_folder(out.parent, "--out's folder")
     members = _pack_members(sha, when, files, trail, today)
     if fmt == "dir":
+        out_folder(out)
         for name, data in sorted(members.items()):
             path = out / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,8 +178,8 @@ def evidence_pack(
             info.create_system = 3
             zf.writestr(info, data, compresslevel=9)
     blob = buf.getvalue()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(blob)
+    out_folder(out.parent)
+    write_bytes_atomically(out, blob)
     digest, count = hashlib.sha256(blob).hexdigest(), len(files)
     del members, files, blob, buf  # the pack's bytes, let go before the register is read for failing_at
     return Pack(out, sha, fmt, count, len(trail), digest, failing_at(root, sha, settings))
