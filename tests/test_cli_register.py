@@ -356,6 +356,25 @@ def test_new_takes_the_id_a_fields_file_gives_for_a_kind_that_allocates_none(tmp
     assert result.exit_code == 2 and "or as `id:` in the --from file" in result.stderr, result.output
 
 
+def test_a_file_given_in_shift_jis_is_asked_for_in_utf8(tmp_path, runner):
+    """A fields, answers, facts or profile file saved as Shift_JIS (メモ帳, Excel) was refused "not
+    UTF-8 text (register files must be UTF-8)", a rule of the register's own files; it is now told
+    to be saved as UTF-8, at the line of the first byte at fault."""
+    root = make_register(tmp_path, example=True)
+    given = tmp_path / "入力.yaml"
+    given.write_bytes("division: kanbo-jinji\nsummary: 紛失\n".encode("cp932"))
+    for args in (
+        ["new", "divisions", "--id", "x-ka", "--from", str(given)],
+        ["inspect", "--year", "2026", "--answers", str(given), "--dry-run"],
+        ["incident", "open", "--from", str(given), "--dry-run"],
+        ["classify", "--profile", str(given)],
+    ):
+        result = invoke(runner, root, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"{given}:2: not UTF-8 text" in result.stderr and "save the file as UTF-8" in result.stderr, args
+        assert "register files" not in result.stderr
+
+
 def test_new_without_fields_off_a_terminal_is_a_usage_error(tmp_path, runner):
     root = make_register(tmp_path)
     result = invoke(runner, root, "new", "divisions")

@@ -221,7 +221,12 @@ def load_given_file(path: Path, what: str) -> tuple[str, Any]:
     line when it cannot be read at all. `what`: the file in the message ("fields file")."""
     raw = limits.read_option_file(path, what)
     try:
-        text = decode(raw)
+        try:
+            text = decode(raw)
+        except YamlFault as fault:  # not a register file: what to do with it, not the register's rule
+            raise YamlFault(
+                "not UTF-8 text (saved as Shift_JIS, perhaps): save the file as UTF-8 and give it again", fault.line
+            ) from None
         return text, load(text, given=True)
     except YamlFault as fault:
         raise UsageError.at(path, fault.line or 1, str(fault)) from None
