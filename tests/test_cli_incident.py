@@ -875,3 +875,14 @@ def test_an_unknown_file_or_division_in_a_facts_file_is_named_at_its_line(runner
     result = run(runner, root, "2026-04-03", "incident", "update", iid, "--from", str(facts))
     assert result.exit_code == 2 and f"{facts}:1: division: nodiv: no such division" in result.stderr, result.stderr
     assert git(root, "rev-list", "--count", f"{before.strip()}..HEAD").strip() == "1"  # the open of LOST only
+
+
+def test_update_to_a_known_day_after_today_says_so(runner, root):
+    """`incident update ID --known-on <a day after today>` (no --on) was refused "--on 2026-04-03 is
+    before the known date 2026-04-09", an option never given; it is now said as `open` says it."""
+    iid = ok_json(runner, root, "2026-04-03", *LOST)["id"]
+    before = git(root, "rev-parse", "HEAD")
+    result = run(runner, root, "2026-04-03", "incident", "update", iid, "--known-on", "2026-04-09")
+    assert result.exit_code == 2, result.output
+    assert "known_on: 2026-04-09 is after today (2026-04-03)" in result.stderr and "--on" not in result.stderr
+    assert git(root, "rev-parse", "HEAD") == before

@@ -95,6 +95,10 @@ def update_record(
         )
     new = dict(record.items())
     known = date.fromisoformat(str((top_changes or {}).get("known_on") or record["known_on"]))
+    if known > today:  # said as such, not as the default --on (today) coming before it
+        raise UsageError(
+            f"known_on: {known.isoformat()} is after today ({today.isoformat()}); an incident cannot be known in the future"
+        )
     if on < known:
         raise UsageError(f"--on {on.isoformat()} is before the known date {known.isoformat()}")
     if on > today:
