@@ -886,3 +886,25 @@ def test_update_to_a_known_day_after_today_says_so(runner, root):
     assert result.exit_code == 2, result.output
     assert "known_on: 2026-04-09 is after today (2026-04-03)" in result.stderr and "--on" not in result.stderr
     assert git(root, "rev-parse", "HEAD") == before
+
+
+def test_contradicting_facts_in_a_facts_file_are_named_at_its_line(runner, root, tmp_path):
+    """Facts that cannot both be true, given in a facts file (principals above principals_max, an
+    occurred_on after known_on, cyber with malicious: false), were refused with no path:line; now at
+    the line of the first of them the file gives (an option given is still said as the option)."""
+    facts = tmp_path / "f.yaml"
+    facts.write_text("known_on: 2026-04-03\nsummary: 紛失\ncyber: true\nmalicious: false\n", encoding="utf-8")
+    result = run(runner, root, "2026-04-03", "incident", "open", "--from", str(facts), "--json")
+    assert result.exit_code == 2, result.output
+    (error,) = json.loads(result.stdout)["errors"]
+    assert (error["path"], error["line"]) == (str(facts), 3) and "contradict each other" in error["message"]
+    iid = ok_json(runner, root, "2026-04-03", *LOST)["id"]
+    for text, line, said in (
+        ("cause: 確認漏れ\noccurred_on: 2026-04-05\n", 2, "occurred_on 2026-04-05 is after known_on 2026-04-03"),
+        ("principals_max: 5\nprincipals: 10\n", 2, "principals (10) is above principals_max (5)"),
+    ):
+        facts.write_text(text, encoding="utf-8")
+        result = run(runner, root, "2026-04-03", "incident", "update", iid, "--from", str(facts))
+        assert result.exit_code == 2 and f"{facts}:{line}: {said}" in result.stderr, result.stderr
+    result = run(runner, root, "2026-04-03", "incident", "update", iid, "--from", str(facts), "--principals-max", "3")
+    assert f"{facts}:2: principals (10) is above principals_max (3)" in result.stderr, result.stderr

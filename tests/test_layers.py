@@ -186,6 +186,7 @@ LAZY: dict[tuple[str, str], str] = {
     ('cli.export', 'store.sqlite_export'): 'startup',
     ('cli.incident', 'classify.screening'): 'startup',
     ('cli.incident', 'actions.incident'): 'startup',
+    ('cli.incident', 'incident.facts'): 'startup',
     ('cli.incident', 'incident.incidents'): 'startup',
     ('cli.incident', 'incident.reports'): 'startup',
     ('cli.incident', 'store.yamlload'): 'startup',

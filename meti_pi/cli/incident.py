@@ -149,9 +149,16 @@ def _refusals_located(from_file: Path | None, params: dict[str, Any]) -> Iterato
     or at the --from file's line (`facts.yaml:2: summary: ...`), not as the record's field."""
     from meti_pi.actions.incident import UnknownReference
     from meti_pi.classify.screening import Refused
+    from meti_pi.incident.facts import Contradiction
 
     try:
         yield
+    except Contradiction as exc:  # at the line of the first of its facts the file gives (no option did)
+        keys = [k for k in exc.keys if params.get(FACT_OPTIONS.get(k, k)) in (None, [], ())]
+        line = next(filter(None, (_line_in_file(from_file, k) for k in keys)), None) if from_file else None
+        if line is None:
+            raise
+        raise UsageError.at(from_file, line, str(exc)) from None
     except UnknownReference as exc:
         option = params.get("file" if exc.key == "files" else exc.key)
         if from_file is None or option == exc.value or exc.value in (option or ()):
@@ -183,9 +190,9 @@ def _refusals_located(from_file: Path | None, params: dict[str, Any]) -> Iterato
         raise UsageError.at(from_file, line, f"{key}: {exc.rest}") from None
 
 
-def _line_in_file(from_file: Path, key: str, value: str) -> int | None:
-    """The line of the --from file where `key` gives `value` (an item of a list, or the value), None
-    where the file does not give it."""
+def _line_in_file(from_file: Path, key: str, value: Any = ...) -> int | None:
+    """The line of the --from file where `key` gives `value` (an item of a list, or the value; any
+    value if none is given), None where the file does not give it."""
     from meti_pi.store import yamlload
 
     try:
@@ -194,6 +201,8 @@ def _line_in_file(from_file: Path, key: str, value: str) -> int | None:
     except (OSError, yamlload.YamlFault, UnicodeError):
         return None
     given = held.get(key) if isinstance(held, dict) else None
+    if value is ... and isinstance(held, dict) and key in held:
+        return yamlload.locate(text, (key,))
     if isinstance(given, list) and value in given:
         return yamlload.locate(text, (key, given.index(value)))
     return yamlload.locate(text, (key,)) if given == value else None

@@ -258,6 +258,15 @@ def rules_snapshot(policy: Mapping[str, Any], citations: Mapping[str, Any] | Non
     }
 
 
+class Contradiction(UsageError):
+    """Facts that cannot both be true (check_consistent), with the facts' keys, so that a command
+    reading them from a --from file says it at the line of the first the file gives."""
+
+    def __init__(self, message: str, keys: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
 def check_consistent(
     facts: Mapping[str, Any], changed: Iterable[str] | None = None, known_on: str | None = None
 ) -> None:
@@ -276,25 +285,28 @@ def check_consistent(
 
     count, most = facts.get("principals"), facts.get("principals_max")
     if count is not None and most is not None and count > most and given("principals", "principals_max"):
-        raise UsageError(
+        raise Contradiction(
             f"principals ({count}) is above principals_max ({most}): the count found cannot exceed its upper "
-            "bound; correct one of them (--principals / --principals-max, or --unset principals_max)"
+            "bound; correct one of them (--principals / --principals-max, or --unset principals_max)",
+            ("principals", "principals_max"),
         )
     if (
         facts.get("my_number_system") is True
         and facts.get("my_number") is False
         and given("my_number", "my_number_system")
     ):
-        raise UsageError(
+        raise Contradiction(
             "--my-number-system (my_number_system: true) contradicts --no-my-number (my_number: false): a system "
             "managing 特定個人情報 (番号法規則2(1)) is in question only where 個人番号 is involved; state "
-            "--my-number, or --no-my-number-system"
+            "--my-number, or --no-my-number-system",
+            ("my_number_system", "my_number"),
         )
     occurred = facts.get("occurred_on")
     if occurred is not None and known_on is not None and str(occurred) > known_on and given("occurred_on", "known_on"):
-        raise UsageError(
+        raise Contradiction(
             f"occurred_on {occurred} is after known_on {known_on}: an event becomes known on or after the day "
-            "it occurred; correct --occurred-on or --known-on"
+            "it occurred; correct --occurred-on or --known-on",
+            ("occurred_on", "known_on"),
         )
     if facts.get("cyber") is True and facts.get("malicious") is False and given("cyber", "malicious"):
         said_now = touched if touched is not None else {"cyber", "malicious"}
@@ -307,7 +319,8 @@ def check_consistent(
             if "cyber" in said_now
             else f"{option['malicious']} contradicts {recorded['cyber']}"
         )
-        raise UsageError(
+        raise Contradiction(
             f"{said}: an outside unauthorized access or malware is an act that may have had 不正の目的 "
-            "(規則43(3)); state --malicious, or --no-cyber if no such access happened"
+            "(規則43(3)); state --malicious, or --no-cyber if no such access happened",
+            ("cyber", "malicious"),
         )
