@@ -908,3 +908,12 @@ def test_contradicting_facts_in_a_facts_file_are_named_at_its_line(runner, root,
         assert result.exit_code == 2 and f"{facts}:{line}: {said}" in result.stderr, result.stderr
     result = run(runner, root, "2026-04-03", "incident", "update", iid, "--from", str(facts), "--principals-max", "3")
     assert f"{facts}:2: principals (10) is above principals_max (3)" in result.stderr, result.stderr
+
+
+def test_incident_list_shows_the_preliminary_report_as_a_target(runner, root):
+    """`incident list` printed "OVERDUE preliminary-report 2026-04-07" as it prints a statutory
+    deadline; the contract has the 速報's day shown as 「速報の目安」, never as a deadline."""
+    ok_json(runner, root, "2026-04-03", *LOST, "--principals", "1001")
+    text = run(runner, root, "2026-04-10", "incident", "list").stdout
+    assert "OVERDUE preliminary-report target (速報の目安) 2026-04-07" in text, text
+    assert "OVERDUE report-to-manager due " in text, text

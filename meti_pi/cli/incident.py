@@ -273,14 +273,14 @@ def _describe(rid: str, record: dict[str, Any], today: date) -> None:
         for key in a["assumed_facts"]:
             out(f"    {key}: {ASSUMED_HINT[key]}")
     nxt = next_due(record)
-
-    def when(step: dict[str, Any]) -> str:  # the 速報 has a target (速報の目安), not a deadline
-        return "target (速報の目安)" if step["step"] == "preliminary-report" else "due"
-
     if nxt:
-        out(f"  next: {nxt['step']} (Art. {nxt['article']}) {when(nxt)} {nxt['due']}")
+        out(f"  next: {nxt['step']} (Art. {nxt['article']}) {_when(nxt)} {nxt['due']}")
     for s in overdue(record, today):
-        out(f"  OVERDUE: {s['step']} (Art. {s['article']}) was {when(s)} {s['due']}")
+        out(f"  OVERDUE: {s['step']} (Art. {s['article']}) was {_when(s)} {s['due']}")
+
+
+def _when(step: dict[str, Any]) -> str:  # the 速報 has a target (速報の目安), not a deadline
+    return "target (速報の目安)" if step["step"] == "preliminary-report" else "due"
 
 
 def _result_json(rid: str, record: dict[str, Any], commit: str | None, dry_run: bool, today: date) -> dict[str, Any]:
@@ -593,6 +593,6 @@ def list_cmd(
         return
     for r in rows:
         ppc = "PPC:required" if r["ppc_report"] else "PPC:no"
-        nxt = f" next {r['next_due']['step']} {r['next_due']['due']}" if r["next_due"] else ""
-        late = "".join(f" OVERDUE {o['step']} {o['due']}" for o in r["overdue"])
+        nxt = f" next {r['next_due']['step']} {_when(r['next_due'])} {r['next_due']['due']}" if r["next_due"] else ""
+        late = "".join(f" OVERDUE {o['step']} {_when(o)} {o['due']}" for o in r["overdue"])
         typer.echo(f"{r['id']}  {r['state']:6}  known {r['known_on']}  {ppc}{nxt}{late}")
