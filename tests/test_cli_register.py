@@ -501,6 +501,24 @@ def test_commit_of_a_path_that_names_no_file_is_a_usage_error(tmp_path, runner, 
     assert result.exit_code == 2 and "divisions/nope.yaml: no such file" in result.stderr
 
 
+def test_commit_from_elsewhere_takes_a_path_relative_to_the_register(tmp_path, runner, monkeypatch):
+    """`meti-pi --register R commit divisions/x.yaml`, run from outside R as validate's advice names
+    the file ("... in contractors/C-….yaml and run `meti-pi commit`"), was refused "not inside the
+    register": a path that names no file from here but one of the register is that file."""
+    root = make_register(tmp_path)
+    path = root / "policy.yaml"
+    path.write_text(path.read_text().replace("promptly_days: 3 ", "promptly_days: 2 "))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = invoke(runner, root, "commit", "policy.yaml", "-m", "速やかに = 2 days")
+    assert result.exit_code == 0, result.output
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["register/policy.yaml"]
+    (elsewhere / "policy.yaml").write_text("x: 1\n")  # a file of that name here is the one meant
+    result = invoke(runner, root, "commit", "policy.yaml")
+    assert result.exit_code == 2 and "not inside the register" in result.stderr, result.output
+
+
 def test_commit_of_a_file_beside_the_records_says_how_it_is_committed(tmp_path, runner, monkeypatch):
     """`meti-pi commit .gitignore` (init writes one) said only "not a register record file", exit 2:
     it says that a file beside the records is committed with git itself, and that the .schemas/

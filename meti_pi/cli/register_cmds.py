@@ -352,6 +352,8 @@ def commit_cmd(
     rels = []
     for p in paths:
         full = (Path.cwd() / p).resolve() if not p.is_absolute() else p.resolve()
+        if not p.is_absolute() and not full.exists() and (root / p).exists():
+            full = (root / p).resolve()  # relative to the register, as meti-pi's own advice names files
         try:
             rels.append(full.relative_to(root).as_posix())
         except ValueError:
