@@ -197,6 +197,20 @@ def test_since_unknown_revision_exit_2(runner, root: Path) -> None:
     assert "no such commit" in result.stderr
 
 
+def test_an_out_in_a_folder_missing_or_under_a_file_says_what_to_do(runner, root: Path, tmp_path: Path) -> None:
+    """`export filebook -o missing/x.docx` said "cannot write missing/x.docx: No such file or directory"
+    (the OS's words, no advice) where `export sqlite` says to create the folder; under a file, "Not a
+    directory". Each is now said with what to do, exit 2, nothing written."""
+    (tmp_path / "afile").write_text("kept\n", encoding="utf-8")
+    for out, said in (
+        (tmp_path / "missing" / "x.docx", "there is no folder"),
+        (tmp_path / "afile" / "x.csv", "is a file, not a folder"),
+    ):
+        result = invoke(runner, root, "export", "filebook", "-f", out.suffix[1:], "-o", str(out))
+        assert result.exit_code == 2 and said in result.stderr, result.output
+    assert not (tmp_path / "missing").exists()
+
+
 def test_bad_format_exit_2(runner, root: Path) -> None:
     assert invoke(runner, root, "export", "filebook", "--format", "pdf").exit_code == 2
 

@@ -257,10 +257,12 @@ def _require_readable(reg: Register, today: date) -> None:
 
 
 def _write(path: Path, data: bytes) -> None:
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    """All or nothing (a reader never sees half a ファイル簿); a folder missing or in the way said with
+    what to do, as `export sqlite` says it."""
+    from meti_pi.render.outfile import check_out_folder, write_bytes_atomically
+
+    check_out_folder(path.parent, "--out's folder")
+    write_bytes_atomically(path, data)
 
 
 def _counts(summary: dict[str, object]) -> dict[str, object]:
