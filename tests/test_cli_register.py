@@ -912,6 +912,23 @@ def test_a_bare_division_id_means_the_division_beside_its_inspections(tmp_path, 
     assert history.exit_code == 0 and json.loads(history.stdout)["target"] == "divisions/kanbo-jinji.yaml"
 
 
+def test_history_of_a_path_outside_the_register_is_a_usage_error(tmp_path, runner, monkeypatch):
+    """`history /etc/hosts.yaml` or `history files/../../x.yaml` failed "git log failed: fatal: ...
+    is outside repository", exit 3 (cannot run), git's words on stderr, with the register at the top of
+    its repository: it is a bad argument, exit 2."""
+    root = make_register(tmp_path, subdir="")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for here in (root, elsewhere):
+        monkeypatch.chdir(here)
+        for target in ("/etc/hosts.yaml", "files/../../x.yaml", str(tmp_path / "x.yaml")):
+            result = invoke(runner, root, "history", target)
+            assert result.exit_code == 2, (here, target, result.output)
+            assert "not a file of the register" in result.stderr and "fatal" not in result.stderr
+    monkeypatch.chdir(root)
+    assert invoke(runner, root, "history", "policy.yaml").exit_code == 0
+
+
 def test_history_of_a_deleted_record_by_its_id(tmp_path, runner):
     """The trail of a record deleted by `meti-pi commit` is read by KIND/ID and by its id, as by its
     path: an auditor asks for the record, not for its file (it said 'no record', exit 2)."""

@@ -437,6 +437,8 @@ def history_cmd(
         given = Path(target).expanduser().resolve()
         inside = given.is_relative_to(root.resolve()) and (given.exists() or not (root / target).exists())
         relpath = given.relative_to(root.resolve()).as_posix() if inside else target
+        if not (root / relpath).resolve().is_relative_to(root.resolve()):  # else git's "outside repository", exit 3
+            raise UsageError(f"{target}: not a file of the register {root}; give a record id, KIND/ID or a path in it")
     elif target:
         # the files named `target` alone are read (the register read lazily); one that cannot be
         # read is no record, as when the register was read whole
