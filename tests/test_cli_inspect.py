@@ -109,6 +109,12 @@ def test_answers_that_are_neither_mapping_nor_list_are_named_at_their_line(runne
     assert f"{given}:3: answers: expected a mapping (item: answer) or a list" in result.stderr, result.stderr
 
 
+def test_a_missing_answers_file_is_named_as_one(runner, root, tmp_path):
+    """`inspect --answers nofile.yaml` said "cannot read the fields file", the word for `new --from`."""
+    result = invoke(runner, root, "inspect", "--answers", str(tmp_path / "nofile.yaml"))
+    assert result.exit_code == 2 and "cannot read the answers file: no such file" in result.stderr, result.output
+
+
 # -- recording --------------------------------------------------------------------------------
 
 # jinji's answers for 2026: three items kept, and item 19 of F-2026-JJJJ01 (copying) answered no,

@@ -163,9 +163,9 @@ def write_schema_copy(tx: Transaction) -> list[str]:
     return list(state.changed)
 
 
-def read_fields_file(path: Path) -> dict[str, Any]:
-    """Fields of a record given as a YAML file (exit 2 when unreadable)."""
-    text, data = yamlload.load_given_file(path, "fields file")
+def read_fields_file(path: Path, what: str = "fields file") -> dict[str, Any]:
+    """Fields of a record given as a YAML file (exit 2 when unreadable); `what`: the file in messages."""
+    text, data = yamlload.load_given_file(path, what)
     if data is None:
         raise yamlload.file_fault(
             path, text, "holds no fields (it is empty, or only comments); write each field as a `key: value` line"

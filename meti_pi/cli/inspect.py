@@ -265,7 +265,7 @@ def _record(
         from meti_pi.store.yamlload import located_errors
 
         with located_errors(answers):
-            given = inspection.parse_answer_set(read_fields_file(answers), str(answers))
+            given = inspection.parse_answer_set(read_fields_file(answers, "answers file"), str(answers))
         if division and given.division and division != given.division:
             raise UsageError(f"--division {division} differs from `division: {given.division}` in {answers}")
         if not division and given.division and reg.data_of("divisions", given.division) is None:
