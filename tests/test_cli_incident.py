@@ -917,3 +917,12 @@ def test_incident_list_shows_the_preliminary_report_as_a_target(runner, root):
     text = run(runner, root, "2026-04-10", "incident", "list").stdout
     assert "OVERDUE preliminary-report target (速報の目安) 2026-04-07" in text, text
     assert "OVERDUE report-to-manager due " in text, text
+
+
+def test_a_close_day_out_of_range_names_the_range(runner, root):
+    """`incident close ID --on DAY` before the known day said "must lie between the known date and
+    today" without either date, leaving the officer to look the known day up."""
+    iid = ok_json(runner, root, "2026-04-03", *LOST)["id"]
+    result = run(runner, root, "2026-04-10", "incident", "close", iid, "--on", "2026-04-02")
+    assert result.exit_code == 2, result.output
+    assert "between the known date (2026-04-03) and today (2026-04-10)" in result.stderr, result.stderr

@@ -219,7 +219,10 @@ def close_incident(
             closed = f" on {current['closed_on']}" if current.get("closed_on") else ""
             raise UsageError(f"{key} is already closed{closed}; nothing was written (`meti-pi incident list`)")
         if day > today or day.isoformat() < str(current.get("known_on")):
-            raise UsageError(f"--on {day.isoformat()}: must lie between the known date and today")
+            raise UsageError(
+                f"--on {day.isoformat()}: must lie between the known date ({current.get('known_on')}) and today "
+                f"({today.isoformat()}); give the day the incident was closed"
+            )
         doc = tx.edit(key)
         fresh = to_plain(doc)
         problems = incidents.close_problems(fresh, f"{key}.yaml", today, tx.register().get("incidents", incident_id))
