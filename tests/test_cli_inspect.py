@@ -477,6 +477,16 @@ def test_audit_findings_unknown_key_names_the_keys_allowed(runner, root, tmp_pat
     assert "f.yaml:2: findings[0]: unknown key(s) finding; allowed: division, article, text, action" in result.stderr
 
 
+def test_audit_findings_unknown_division_is_named_at_its_line(runner, root, tmp_path):
+    """A finding's `division: nope` on its third line was said at the finding's first line
+    (`f.yaml:1: [0]: no division 'nope' in the register`), with nothing to do."""
+    aid = json.loads(invoke(runner, root, "audit", "new", "--title", "定期監査", "--json").stdout)["id"]
+    findings = write(tmp_path / "f.yaml", "- article: '14'\n  text: 未実施\n  division: nope\n")
+    result = invoke(runner, root, "audit", "findings", aid, str(findings))
+    assert result.exit_code == 2, result.output
+    assert f"{findings}:3: [0].division: no division 'nope' in the register; give the id of one" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("text", "where"),
     [

@@ -242,7 +242,10 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
                 raise UsageError(f"{where}: missing `{k}`")
         div = reg.data_of("divisions", str(f["division"]))
         if div is None:
-            raise UsageError(f"{where}: no division {f['division']!r} in the register")
+            raise UsageError(  # led by the key, so that the command names its line (located_errors)
+                f"{where}.division: no division {f['division']!r} in the register; "
+                "give the id of one (the file names in divisions/)"
+            )
         due = _date_field(f.get("due"), where + ".due") or today + timedelta(days=action_days(reg.policy))
         for k in ("text", "action", "owner", "note"):  # refused here, at the file's line (not the record's index)
             if isinstance(f.get(k), str):
