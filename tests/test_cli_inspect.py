@@ -485,6 +485,14 @@ def test_audit_findings_unknown_division_is_named_at_its_line(runner, root, tmp_
     result = invoke(runner, root, "audit", "findings", aid, str(findings))
     assert result.exit_code == 2, result.output
     assert f"{findings}:3: [0].division: no division 'nope' in the register; give the id of one" in result.stderr
+    # audit new --from: a scope's or an auditor's division alike (they said only "no division 'nope'")
+    for text, where in (
+        ("title: 監査\nscope:\n  divisions: [nope]\n", "3: scope.divisions[0]"),
+        ("title: 監査\nauditors:\n  - {post: x, role: staff, division: nope}\n", "3: auditors[0].division"),
+    ):
+        given = write(tmp_path / "audit.yaml", text)
+        result = invoke(runner, root, "audit", "new", "--from", str(given))
+        assert f"{given}:{where}: no division 'nope' in the register; give the id of one" in result.stderr
 
 
 @pytest.mark.parametrize(

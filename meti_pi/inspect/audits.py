@@ -181,7 +181,9 @@ def file_fields(reg: Register, base: dict[str, Any], source: Path) -> None:
                 raise UsageError(f"{source}: auditors[{i}]{rest}: {without_set_example(message)}")
             div = entry.get("division") if isinstance(entry, dict) else None
             if div is not None and reg.get("divisions", str(div)) is None:  # was shown as --auditor POST@DIV
-                raise UsageError(f"{source}: auditors[{i}].division: no division {div!r} in the register")
+                raise UsageError(
+                    f"{source}: auditors[{i}].division: no division {div!r} in the register; give the id of one (the file names in divisions/)"
+                )
 
 
 def file_scope(reg: Register, base: dict[str, Any], source: Path) -> dict[str, Any]:
@@ -201,7 +203,9 @@ def file_scope(reg: Register, base: dict[str, Any], source: Path) -> dict[str, A
         out["divisions"] = [str(d) for d in scope.get("divisions") or []]
         for n, div in enumerate(out["divisions"]):
             if reg.get("divisions", div) is None:
-                raise UsageError(f"{source}: scope.divisions[{n}]: no division {div!r} in the register")
+                raise UsageError(
+                    f"{source}: scope.divisions[{n}]: no division {div!r} in the register; give the id of one (the file names in divisions/)"
+                )
         out["articles"] = [
             rule_article(str(a), f"{source}: scope.articles[{n}]") for n, a in enumerate(scope.get("articles") or [])
         ]
