@@ -241,8 +241,8 @@ def test_a_wrong_table_is_reported_at_its_line_and_refused_by_documents(tmp_path
 @pytest.mark.parametrize(
     ("rows", "hint"),
     [
-        ("", "e.g. `eras: [{name: …, first_day: 2026-04-01}]` in policy.yaml"),  # `eras:` given a text
-        ("    - 令和\n", "is a list: write each item as `- {name: …, first_day: 2026-04-01}` under `eras:`"),
+        ("", "e.g. `eras: [{name: 令和, first_day: 2026-04-01}]` in policy.yaml"),  # `eras:` given a text
+        ("    - 令和\n", "is a list: write each item as `- {name: 令和, first_day: 2026-04-01}` under `eras:`"),
     ],
     ids=["not a list", "an item not a mapping"],
 )

@@ -1,8 +1,6 @@
-"""The register: a folder of YAML records under git, read through the fast path.
-
-Layout: `register.yaml`, `policy.yaml`, `citations.yaml` at the root; one record per file
-`<kind>/<id>.yaml` (inspections: `inspections/<year>/<division>.yaml`).
-"""
+"""The register: a folder of YAML records under git, read through the fast path. Layout:
+`register.yaml`, `policy.yaml`, `citations.yaml` at the root; one record per file `<kind>/<id>.yaml`
+(inspections: `inspections/<year>/<division>.yaml`)."""
 
 from __future__ import annotations
 
@@ -168,8 +166,7 @@ class Register:
         return [k for k in self.records if k.startswith(kind + "/")]
 
     def unreadable(self, kind: str) -> set[str]:
-        """Keys of `kind` that, where get() finds no record for them, name a file the register lists but
-        could not read (its own error says why): a reference to one is not to a record that does not exist."""
+        """Keys of `kind` that, where get() finds none, name a file listed but not read (its error says why)."""
         if isinstance(self.records, lazy.Records):  # read at a commit: its listing (no record decoded)
             return set(self.records.keys_of(kind))
         return {p.path[:-5] for p in self.load_problems if p.severity == "error" and p.path.startswith(kind + "/")}
@@ -194,9 +191,8 @@ class Register:
         lazily, from what the read cache knows of each file's content (else None)."""
         if not isinstance(self.records, lazy.Records):
             return None
-        return self.records.problems_of(
-            sorted(paths) if paths is not None else [*self.singletons, *self.records.all_rels()]
-        )
+        rels = sorted(paths) if paths is not None else [*self.singletons, *self.records.all_rels()]
+        return self.records.problems_of(rels)
 
     def schema_failures(self) -> Any:
         """The relpaths of records failing their schema, as a container (found as records are read)."""
