@@ -78,6 +78,9 @@ class Transaction:
     comments_lost: list[str] = field(default_factory=list)
     # What a command says of its change (a class that falls...): in the commit message and on stderr.
     remarks: list[str] = field(default_factory=list)
+    # Trailers of the commit beyond Command/Record/Article: (key, value), in order (classify --record
+    # names the vocabulary it decided with: gitlayer.trailers.TRAILER_VOCABULARY).
+    trailers: list[tuple[str, str]] = field(default_factory=list)
     # What the register is loaded with (cli/ builds them from the environment).
     settings: Settings = DEFAULT
     # Edited records whose text has CRLF line ends (a Windows check-out, core.autocrlf, eol=crlf):
@@ -287,7 +290,12 @@ def transaction(
             f"Some comments of {rel} could not be kept (its values are as the command set them).\n" for rel in lost
         )
         message = commit_message(
-            f"{subject_key}: {tx.summary}", command=command, records=records, article=tx.article, body=body
+            f"{subject_key}: {tx.summary}",
+            command=command,
+            records=records,
+            article=tx.article,
+            body=body,
+            extra=tx.trailers,
         )
         untracked = {rel for rel in texts if tx.at is None or rel not in tx.at}
         tx.commit_sha = commit_files(

@@ -12,13 +12,16 @@ A kind or category the package has and the copy lacks (a meti-pi upgrade that ad
 copy was made) is taken from the package, where it stands there, with a warning naming the copy:
 `meti-pi vocabulary --write` adds it to the copy (merged_text), keeping the copy's own entries. One
 the copy has and the package does not (a typo, or one removed) stays an error.
+
+`classify --record` builds the vocabulary from the bytes it checked are committed (`read_copies`,
+then `noted_vocabulary(root, raws)`): the bytes read once, checked and parsed (actions.classify).
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +55,31 @@ def register_vocabulary(root: Path | None) -> Vocabulary:
     return noted_vocabulary(root)[0]
 
 
-def noted_vocabulary(root: Path | None) -> tuple[Vocabulary, list[Note]]:
+def read_copies(root: Path) -> dict[str, bytes | None]:
+    """The bytes of each of the register's copies (None: the register holds no copy of that file),
+    read once: what `noted_vocabulary(root, raws)` builds the vocabulary from, and what `classify
+    --record` checks is committed. A copy that cannot be read is a usage error naming it (exit 2)."""
+    raws: dict[str, bytes | None] = {}
+    for name in FILES:
+        path = root / name
+        try:
+            raws[name] = limits.read_regular(path) if path.is_file() else None
+        except OSError as exc:
+            raise UsageError.at(
+                path, None, f"cannot read ({exc.strerror}); classify reads this register's copy"
+            ) from None
+    return raws
+
+
+def noted_vocabulary(
+    root: Path | None, raws: Mapping[str, bytes | None] | None = None
+) -> tuple[Vocabulary, list[Note]]:
     """register_vocabulary, and the notes of the copies (a kind or category they lack, taken from
-    the package), files as full paths."""
-    if root is None or not copies(root):
+    the package), files as full paths. `raws`: the copies' bytes as `read_copies` read them (None:
+    read here), the only copies then read."""
+    if root is None or (not copies(root) if raws is None else all(raw is None for raw in raws.values())):
         return vocabulary(), []
-    loaded, faults, notes = _read(root)
+    loaded, faults, notes = _read(root, raws)
     if faults:
         path, line, message = faults[0]
         more = f" (and {len(faults) - 1} more problem(s): `meti-pi validate` lists them)" if len(faults) > 1 else ""
@@ -84,19 +106,23 @@ def packaged_text(name: str) -> str:
     return (DATA / name).read_text(encoding="utf-8")
 
 
-def _read(root: Path) -> tuple[tuple[Any, Any], list[Fault], list[Note]]:
+def _read(
+    root: Path, raws: Mapping[str, bytes | None] | None = None
+) -> tuple[tuple[Any, Any], list[Fault], list[Note]]:
     """(identifiers, terms) as read (the package's where the register has no copy; the package's
-    kinds and categories a copy lacks filled in), the faults and the notes."""
+    kinds and categories a copy lacks filled in), the faults and the notes. `raws`: the copies'
+    bytes, already read (read_copies)."""
     faults: list[Fault] = []
     notes: list[Note] = []
     data: dict[str, Any] = {}
     for name in FILES:
         path = root / name
-        if not path.is_file():
+        raw = raws.get(name) if raws is not None else None
+        if raw is None and (raws is not None or not path.is_file()):
             data[name] = packaged(name)
             continue
         try:
-            text = yamlload.decode(limits.read_regular(path))
+            text = yamlload.decode(raw if raw is not None else limits.read_regular(path))
             loaded = yamlload.load(text)
         except yamlload.YamlFault as fault:
             faults.append((str(path), fault.line, str(fault)))

@@ -25,6 +25,7 @@ from meti_pi.errors import MetiPiError, UsageError
 from meti_pi.gcpause import paused_gc, promote
 
 if TYPE_CHECKING:
+    from meti_pi.actions.classify import RecordVocabulary
     from meti_pi.classify.classification import Judgements, Outcome
     from meti_pi.classify.detect import ScanResult
     from meti_pi.classify.vocabulary import Vocabulary
@@ -171,12 +172,15 @@ def classify_cmd(
         class_rationale=class_rationale.strip() if class_rationale else None,
     )
     as_read = _identity(dataset) if dataset is not None else None
-    scanned = _scan(dataset, sheet, key or [], record is None, _vocabulary(ctx)) if dataset is not None else None
+    # a scan recorded: with the vocabulary as committed, which its commit names (refused before the scan)
+    used = _record_vocabulary(ctx, dry_run) if record is not None and dataset is not None else None
+    vocab = used.vocab if used is not None else (_vocabulary(ctx) if dataset is not None else None)
+    scanned = _scan(dataset, sheet, key or [], record is None, vocab) if dataset is not None else None
     if scanned is not None and scanned.western_line is not None:
         sys.stderr.write(_western_warning(scanned.path, scanned.western_line))
     stated = _read_profile(profile) if profile is not None else None
     if record is not None:
-        outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run, as_read)
+        outcome, sha = _record(ctx, record, scanned, stated, given, dataset, dry_run, as_read, used)
     else:
         # the class alone: no transaction, so actions/ (and the write path it imports) is not loaded
         from meti_pi.classify.classification import decide_outcome, require_rationale
@@ -318,9 +322,32 @@ def _vocabulary(ctx: typer.Context) -> Vocabulary | None:
     if root is None or not copies(root):
         return None
     vocab, notes = noted_vocabulary(root)
+    _warn(notes)
+    return vocab
+
+
+def _warn(notes: list[tuple[str, int | None, str]]) -> None:
     for path, line, message in notes:
         sys.stderr.write(f"meti-pi: warning: {path}:{line}: {message}\n")
-    return vocab
+
+
+def _record_vocabulary(ctx: typer.Context, dry_run: bool) -> RecordVocabulary | None:
+    """The vocabulary a scan recorded is made with (actions.classify.record_vocabulary): the register's
+    copy as committed; one with uncommitted edits refused (exit 3), read by a dry run with a warning.
+    None outside any register (--record then says there is none)."""
+    from meti_pi.actions.classify import record_vocabulary
+
+    root = _register(ctx)
+    if root is None:
+        return None
+    used = record_vocabulary(root, here=state(ctx).settings.here, dry_run=dry_run)
+    _warn(used.notes)
+    for name in used.uncommitted:
+        sys.stderr.write(
+            f"meti-pi: warning: {name} has uncommitted edits: this dry run reads them; --record without "
+            "--dry-run refuses until they are committed\n"
+        )
+    return used
 
 
 # ---------------------------------------------------------------- --record
@@ -335,6 +362,7 @@ def _record(
     dataset: Path | None,
     dry_run: bool,
     as_read: tuple[int, ...] | None,
+    vocabulary: RecordVocabulary | None = None,
 ) -> tuple[Outcome, str | None]:
     from meti_pi.actions.classify import classify_record
     from meti_pi.store.ids import valid_id
@@ -354,6 +382,7 @@ def _record(
         today=st.today,
         dry_run=dry_run,
         settings=st.settings,
+        vocabulary=vocabulary,
     )
 
 

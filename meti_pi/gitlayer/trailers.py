@@ -14,10 +14,21 @@ from meti_pi.gitlayer.runner import git, head_commit, repo_of
 TRAILER_COMMAND = "Meti-Pi-Command"
 TRAILER_RECORD = "Meti-Pi-Record"
 TRAILER_ARTICLE = "Meti-Pi-Article"
+# What a recorded classification was decided with: one per vocabulary file, the register's copy by
+# its blob id (`NAME copy BLOB`) or the package's (`NAME package VERSION BLOB`) (actions.classify).
+TRAILER_VOCABULARY = "Meti-Pi-Vocabulary"
 
 
-def commit_message(subject: str, *, command: str, records: Sequence[str], article: str | None, body: str = "") -> str:
-    """`<kind>/<id>: <summary>` and the meti-pi trailers."""
+def commit_message(
+    subject: str,
+    *,
+    command: str,
+    records: Sequence[str],
+    article: str | None,
+    body: str = "",
+    extra: Sequence[tuple[str, str]] = (),
+) -> str:
+    """`<kind>/<id>: <summary>` and the meti-pi trailers; `extra`: further (key, value) trailers, after them."""
     lines = [subject.strip().splitlines()[0] if subject.strip() else "meti-pi change", ""]
     if body.strip():
         lines += [body.strip(), ""]
@@ -25,6 +36,7 @@ def commit_message(subject: str, *, command: str, records: Sequence[str], articl
     lines += [f"{TRAILER_RECORD}: {r}" for r in records]
     if article:
         lines.append(f"{TRAILER_ARTICLE}: {article}")
+    lines += [f"{key}: {value}" for key, value in extra]
     return "\n".join(lines) + "\n"
 
 

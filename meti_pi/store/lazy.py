@@ -48,6 +48,7 @@ class Tree(Mapping[str, str]):
         self.rev = rev
         self.store = store  # meti_pi.store.cache_files.Store, or None: listings are not kept
         self.top: dict[str, str] = {}  # root singletons -> blob id
+        self.root_files: dict[str, str] = {}  # every regular file at the root -> blob id (the vocabulary copies)
         self.folders: dict[str, str] = {}  # non-hidden folder -> its tree id
         for entry in gitlayer.git(root, "ls-tree", "-z", rev, "--", ".").split("\0"):
             head, _, name = entry.partition("\t")
@@ -57,8 +58,10 @@ class Tree(Mapping[str, str]):
             mode, kind, sha = fields
             if kind == "tree" and not name.startswith("."):
                 self.folders[name] = sha
-            elif mode in ("100644", "100755") and name in SINGLETONS:
-                self.top[name] = sha
+            elif mode in ("100644", "100755"):
+                self.root_files[name] = sha
+                if name in SINGLETONS:
+                    self.top[name] = sha
         self._kinds: dict[str, Mapping[str, str]] = {}
         self._refs: dict[str, dict[str, tuple[str, ...]]] = {}  # kind -> relpath -> targets, where known
         self._text: dict[str, tuple[str, set[str]]] = {}  # kind -> its kept references text, unknown files
