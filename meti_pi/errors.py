@@ -2,7 +2,47 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
+
+# The kind folders of a register (store.kinds.KINDS: tests/test_problem_paths.py checks they agree).
+RECORD_FOLDERS = (
+    "divisions",
+    "roles",
+    "beppyo",
+    "bureaus",
+    "systems",
+    "files",
+    "ledger",
+    "contractors",
+    "notifications",
+    "incidents",
+    "inspections",
+    "audits",
+    "reviews",
+)
+_PART = "[^\\s/`'\"()（）「」;,:]+"
+# A register file a message names for its reader to open, edit or commit, from the register's folder
+# (`record it in contractors/C-1.yaml and run ...`, `inspections/<year>/<id>.yaml`): a path under a
+# kind folder, ending .yaml, at the start of a word (after a space, a bracket or a backtick; never
+# inside a quoted value, `'files/x.yaml'`, nor in a path from elsewhere, `register/files/x.yaml`,
+# `../files/x.yaml`). A record named by its key (`files/F-1`, no .yaml) is an identifier: not one.
+# Compiled on first use (1 ms: not on every command's start).
+_REGISTER_FILE_IN_TEXT = (
+    f"(?<![^\\s(（「`])(?:{'|'.join(RECORD_FOLDERS)})/(?:{_PART}/)?{_PART}\\.yaml(?![\\w/-]|\\.\\w)"
+)
+
+
+def from_folder(text: str, folder: str, keep: Collection[str] = ()) -> str:
+    """`text` with each register file it names (from the register's folder) put after `folder`, the
+    register's folder as the reader reaches it ('/'-ended: cli.common.AppState.register_folder), so
+    that the path opens from where the command was typed; a path in `keep` (one the user gave, as
+    given) left as it is. --json keeps a message as written: only text printed for a person is this.
+    About 4 µs a text that holds `.yaml` (none for the others, nor from the register's folder)."""
+    if not folder or ".yaml" not in text:
+        return text
+    return re.sub(_REGISTER_FILE_IN_TEXT, lambda m: m[0] if m[0] in keep else folder + m[0], text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +64,12 @@ class Problem:
     def render(self, folder: str = "") -> str:
         """`path:line: $.key: severity[code] message`, a register file's path after `folder` (the
         register's folder as the reader reaches it, '/'-ended: cli.common.AppState.register_folder);
-        a given path as it was given."""
+        a given path as it was given. The register files the message names, after `folder` too
+        (from_folder: `... in register/contractors/C-1.yaml and run ...` from the repository's top)."""
         path = self.path if self.given else folder + self.path
         loc = path if self.line is None else f"{path}:{self.line}"
         key = f" {self.key}:" if self.key else ""
-        return f"{loc}:{key} {self.severity}[{self.code}] {self.message}"
+        return f"{loc}:{key} {self.severity}[{self.code}] {from_folder(self.message, folder)}"
 
     def fields(self) -> tuple[str, int | None, str, str, str, str]:
         """(path, line, code, message, severity, key): how caches and other processes keep a problem

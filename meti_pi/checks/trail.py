@@ -369,7 +369,8 @@ def _tree_entries(repo: gitlayer.Repo, rev: str, paths: list[str]) -> dict[str, 
 
 def rendered(report: Report, *, json_out: bool = False, folder: str = "") -> str:
     """The report as the CLI prints it: one JSON document with --json, else lines for a person, each
-    problem's file after `folder` (the register's folder as the reader reaches it: Problem.render)."""
+    problem's file, and each file a hand edit changed, after `folder` (the register's folder as the
+    reader reaches it: Problem.render)."""
     if json_out:
         doc = {
             "ok": report.ok,
@@ -398,7 +399,7 @@ def rendered(report: Report, *, json_out: bool = False, folder: str = "") -> str
             out(f"    {n}\n")
         if c.hand_edit:
             more = f" and {len(c.files) - 8} more" if len(c.files) > 8 else ""
-            out(f"    files: {', '.join(c.files[:8])}{more}\n")
+            out(f"    files: {', '.join(folder + f for f in c.files[:8])}{more}\n")
         for p in c.introduced:
             out(f"    {p.render(folder)}\n")
     verdict = "ok" if report.ok else "NOT OK"

@@ -109,7 +109,7 @@ class LazyGroup(TyperGroup):
                     raise
                 raise cause from None
         except MetiPiError as exc:
-            _say_notes()
+            _say_notes(_state_of(ctx))
             from meti_pi.cli.common import error_json, report_error
 
             report_error(exc, _state_of(ctx))
@@ -139,7 +139,7 @@ class LazyGroup(TyperGroup):
             error_json(UsageError(exc.format_message()))
             raise typer.Exit(2) from None
         finally:
-            _say_notes()
+            _say_notes(_state_of(ctx))
 
 
 def _state_of(ctx: Any) -> Any:
@@ -257,11 +257,16 @@ def _wants_json(ctx: Any) -> bool:
     return "--json" in args
 
 
-def _say_notes() -> None:
-    """What the git layer had to say (it prints nothing itself): recoveries, kept-comment warnings."""
+def _say_notes(st: Any = None) -> None:
+    """What the git layer had to say (it prints nothing itself): recoveries, kept-comment warnings,
+    the register files they name from the user's folder (`st`: the command's AppState, cli.common.in_folder)."""
     tx = sys.modules.get("meti_pi.gitlayer.commit")
-    while tx is not None and tx.notes:
-        sys.stderr.write(f"meti-pi: {tx.notes.pop(0)}\n")
+    if tx is None or not tx.notes:
+        return
+    from meti_pi.cli.common import in_folder
+
+    while tx.notes:
+        sys.stderr.write(f"meti-pi: {in_folder(tx.notes.pop(0), st)}\n")
 
 
 def _plain_help(command: Any) -> None:

@@ -23,6 +23,7 @@ from meti_pi.settings import Settings
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from meti_pi.store.advised import Advised
     from meti_pi.store.register import Register
 
 # Set by cli.main(): this process ends with os._exit (cli._exit_now), so a command may leave to the
@@ -59,13 +60,19 @@ class AppState:
         text, so that `path:line:` opens from where the command was typed. Worked out once per
         command (one git process), on the first problem printed. '' where there is no register, or
         no git repository around it (paths then from the register's folder, as --json gives them)."""
+        return "" if self.advised is None else self.advised.folder
+
+    @cached_property
+    def advised(self) -> Advised | None:
+        """How advice names the register's files and commands from the user's folder
+        (store.advised.Advised); None where there is no register, or no git repository around it."""
         from meti_pi import gitlayer
         from meti_pi.store.advised import Advised
 
         try:
-            return Advised(gitlayer.repo_of(self.register_root), self.settings.here).folder
+            return Advised(gitlayer.repo_of(self.register_root), self.settings.here)
         except MetiPiError:
-            return ""
+            return None
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -119,7 +126,7 @@ def read_whole(ctx: typer.Context, root: Path, *, unreadable_ok: bool = False) -
     from meti_pi.store.register import Register
 
     reg = Register.load(root, settings=state(ctx).settings)
-    (warn_not_regular if unreadable_ok else refuse_unreadable)(reg.load_problems)
+    (warn_not_regular if unreadable_ok else refuse_unreadable)(reg.load_problems, state(ctx))
     return reg
 
 
@@ -148,52 +155,54 @@ def read_register_lazily(
     kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
     with paused_gc():
         loaded = projected.load(root, state(ctx).settings, kinds, notices=notices)
-        (warn_not_regular if unreadable_ok else refuse_unreadable)(loaded.overlay_problems())
+        (warn_not_regular if unreadable_ok else refuse_unreadable)(loaded.overlay_problems(), state(ctx))
         try:
             yield loaded.reg
         except MetiPiError:
             # A record it could not read may be why it failed ("no such record" for an incident that
             # cannot be parsed): the unreadable file is named first, as a whole read named it.
             if not unreadable_ok:
-                refuse_read_faults(loaded.reg)
+                refuse_read_faults(loaded.reg, state(ctx))
             raise
         if not unreadable_ok:
-            refuse_read_faults(loaded.reg)
+            refuse_read_faults(loaded.reg, state(ctx))
         promote()
     loaded.finish()
 
 
-def refuse_read_faults(reg: Register) -> None:
+def refuse_read_faults(reg: Register, st: AppState | None = None) -> None:
     """Stop the command (refuse_unreadable) if a file a lazily read register read cannot be read: a
     file committed unreadable is found where the command read it (its projection needed a parse).
     Called before printing where what is printed depends on it (`show`), and at the end of every
     read_register_lazily block."""
     faults = getattr(reg.records, "faults", None) or {}
-    refuse_unreadable([p for rel in sorted(faults) for p in faults[rel]])
+    refuse_unreadable([p for rel in sorted(faults) for p in faults[rel]], st)
 
 
-def warn_not_regular(load_problems: Any) -> list[Any]:
-    """A FIFO or device named *.yaml: skipped, and said so (validate lists it as an error). The
-    other files that cannot be read: returned."""
+def warn_not_regular(load_problems: Any, st: AppState | None = None) -> list[Any]:
+    """A FIFO or device named *.yaml: skipped, and said so (validate lists it as an error), at its
+    path from the user's folder (`st`: the command's state). The other files that cannot be read:
+    returned."""
     from meti_pi.store.limits import NOT_REGULAR
 
     unreadable = []
     for p in load_problems:
         if NOT_REGULAR in p.message:
-            sys.stderr.write(f"meti-pi: warning: {p.path}: {NOT_REGULAR}; skipped\n")
+            where = p.path if p.given else register_folder(st, [p]) + p.path
+            sys.stderr.write(f"meti-pi: warning: {where}: {NOT_REGULAR}; skipped\n")
         elif p.severity == "error":
             unreadable.append(p)
     return unreadable
 
 
-def refuse_unreadable(load_problems: Any) -> None:
+def refuse_unreadable(load_problems: Any, st: AppState | None = None) -> None:
     """warn_not_regular; and any other file that cannot be read (not YAML, not UTF-8, too large...)
     stops the command: RuleViolation, exit 1, each file with its line. Its record would be missing
     from what the command reads, and the answer wrong without a word (a review: `notify --check`
     said 0 problems once the two files it had problems with were broken)."""
     from meti_pi.errors import RuleViolation
 
-    unreadable = warn_not_regular(load_problems)
+    unreadable = warn_not_regular(load_problems, st)
     if unreadable:
         raise RuleViolation(
             "register files cannot be read, so nothing was done: correct them (`meti-pi validate` lists every problem)",
@@ -381,17 +390,30 @@ def report_problems(problems: list[Problem] | tuple[Problem, ...], st: AppState 
 
 def register_folder(st: AppState | None, problems: Sequence[Problem]) -> str:
     """What to put before the register files' paths of `problems` printed as text: '' when none of
-    them is a register file's (nothing to work out), else AppState.register_folder."""
-    if st is None or all(p.given for p in problems):
+    them is a register file's nor names one in its message (nothing to work out), else
+    AppState.register_folder."""
+    if st is None or all(p.given and ".yaml" not in p.message for p in problems):
         return ""
     return st.register_folder
 
 
+def in_folder(text: str, st: AppState | None, keep: Sequence[str] = ()) -> str:
+    """A message printed as text, the register files it names from the user's folder (errors.from_folder,
+    AppState.register_folder worked out only when it names one); `keep`: paths the user gave."""
+    if st is None or ".yaml" not in text:
+        return text
+    from meti_pi.errors import from_folder
+
+    return from_folder(text, st.register_folder, keep)
+
+
 def report_error(exc: MetiPiError, st: AppState | None) -> None:
-    """The message of an error that stops the command, on stderr."""
+    """The message of an error that stops the command, on stderr, the register files it names from
+    the user's folder (--json's copy, error_json, keeps it as written)."""
     if isinstance(exc, RuleViolation):
         report_problems(exc.problems, st)
-    sys.stderr.write(f"meti-pi: {exc}\n")
+    given = [exc.path] if isinstance(exc, UsageError) and exc.path else []
+    sys.stderr.write(f"meti-pi: {in_folder(str(exc), st, given)}\n")
 
 
 def error_json(exc: MetiPiError) -> None:

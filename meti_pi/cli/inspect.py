@@ -132,7 +132,7 @@ def _division_register(ctx: typer.Context) -> Register:
     if found is None:
         return read_whole(ctx, root)
     reg, problems = found
-    refuse_unreadable(problems)
+    refuse_unreadable(problems, state(ctx))
     return reg
 
 

@@ -30,6 +30,7 @@ from typer.core import TyperGroup
 from meti_pi.cli.common import (
     DryRunOpt,
     JsonOpt,
+    in_folder,
     option_date,
     print_json,
     read_register_lazily,
@@ -477,4 +478,4 @@ def log_cmd(
             + (f" (commit {result.commit[:10]})" if result.commit else "")
         )
         if kind == "disposal":
-            _err(f"note: if the whole file is no longer held, set holding.end in files/{file_id}.yaml")
+            _err(in_folder(f"note: if the whole file is no longer held, set holding.end in files/{file_id}.yaml", st))

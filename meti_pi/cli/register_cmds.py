@@ -11,11 +11,13 @@ import typer
 from typer.core import TyperCommand
 
 from meti_pi.cli.common import (
+    AppState,
     DryRunOpt,
     JsonOpt,
     StrictOpt,
     can_prompt,
     console,
+    in_folder,
     load_register,
     print_json,
     print_rule,
@@ -125,7 +127,7 @@ def validate_cmd(
         count = len(reg.records)
     else:
         problems, count, read_faults = done
-        warn_not_regular(read_faults)
+        warn_not_regular(read_faults, st)
         reg = None
     from meti_pi.checks.validate import vocabulary_problems
     from meti_pi.store.problems import as_found_on_disk
@@ -251,16 +253,22 @@ def new_cmd(
         typer.echo(f"{'would add' if dry_run else 'added'} {key}" + (f" (commit {sha[:10]})" if sha else ""))
     if kind == "divisions" and "established_on" not in data:
         # A dry run wrote no file to add the day to: it is given with the command run for real.
+        # Else the file and the command from the user's folder (`meti-pi --register DIR commit` from elsewhere).
         how = (
             "give the command `--set established_on=YYYY-MM-DD` too"
             if dry_run
-            else f"add `established_on: YYYY-MM-DD` to {kind}/{rid}.yaml and run `meti-pi commit`"
+            else f"add `established_on: YYYY-MM-DD` to {kind}/{rid}.yaml and run `{_commit_from_here(st)}`"
         )
         typer.echo(
             f"note: {kind}/{rid} has no established_on (設置日): `status` counts its Art. 41 annual inspections as"
-            f" owed from the register's first inspection year; if it was set up later, {how}",
+            f" owed from the register's first inspection year; if it was set up later, {in_folder(how, st)}",
             err=True,
         )
+
+
+def _commit_from_here(st: AppState) -> str:
+    """`meti-pi commit` as typed in the user's folder (store.advised.Advised.commit)."""
+    return "meti-pi commit" if st.advised is None else st.advised.commit
 
 
 def _prompt_required(kind: str) -> dict[str, Any]:
@@ -381,7 +389,7 @@ def show_cmd(
     with read_register_lazily(ctx, (), notices=False) as reg:
         found = registry_ops.find_record(reg, record)
         view = registry_ops.resolved_view(reg, found)
-        refuse_read_faults(reg)  # before anything is printed: a reference unreadable is not "missing"
+        refuse_read_faults(reg, state(ctx))  # before anything is printed: a reference unreadable is not "missing"
         if json_out:
             print_json(view)
             return
@@ -426,7 +434,9 @@ def history_cmd(
         from meti_pi.checks import trail
 
         report = trail.verify(root, today=st.today)
-        folder = "" if json_out else register_folder(st, [p for c in report.commits for p in c.introduced])
+        shown = [p for c in report.commits for p in c.introduced]
+        # the problems' files and a hand edit's `files:` from the user's folder (Problem.render, trail.rendered)
+        folder = "" if json_out else st.register_folder if report.hand_edits else register_folder(st, shown)
         sys.stdout.write(trail.rendered(report, json_out=json_out, folder=folder))
         if strict and not report.ok:
             raise typer.Exit(1)
