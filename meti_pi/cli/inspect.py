@@ -276,7 +276,9 @@ def _record(
         division = division or given.division
         if not division:
             raise UsageError.at(answers, None, "name the division (`division:` in the file or --division)")
-        checklist = cl.build(reg, division, year, st.today)
+        # As found on the inspection's day (Art. 41), not when recorded: an incident known after it is not
+        # in it, a deadline is judged at that day (a day after today: build_record refuses it).
+        checklist = cl.build(reg, division, year, given.inspected_on or st.today)
     else:
         if json_out:
             raise UsageError("--interactive cannot be combined with --json")

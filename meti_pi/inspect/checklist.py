@@ -136,7 +136,7 @@ def _carried_items(ctx: Context, current: list[Item]) -> list[Item]:
     for ref, f, rec in open_findings(ctx.reg, ctx.division, before_year=ctx.year):
         if rec.kind == "audits":
             started = parse_day(rec.data.get("started_on"))
-            if started is None or started > ctx.end:
+            if started is None or started > ctx.ref_day:  # an audit begun after the inspection: not yet there
                 continue
             source = f"監査 {rec.id}（{rec.data.get('started_on')}）"
         else:
@@ -194,14 +194,16 @@ def division_ids(reg: Register, shown: int = 12) -> str:
     return "divisions: " + (", ".join(ids[:shown]) + more if ids else "none yet (`meti-pi new divisions`)")
 
 
-def build(reg: Register, division: str, year: int, today: date, catalogue: Catalogue | None = None) -> Checklist:
-    """The checklist of `division` for inspection year `year`: applicable items, each with why and pre-fill."""
+def build(reg: Register, division: str, year: int, on: date, catalogue: Catalogue | None = None) -> Checklist:
+    """The checklist of `division` for inspection year `year`: applicable items, each with why and pre-fill,
+    as of `on`, the day the inspection is made (today for the checklist shown, the answers' `inspected_on`
+    for one recorded: Art. 41 states the division as found that day, not as found when it is recorded)."""
     data = reg.data_of("divisions", division)
     if data is None:
         raise UsageError(f"no division {division!r} in the register (divisions/{division}.yaml); {division_ids(reg)}")
     catalogue = catalogue or load_catalogue()
     start, end = inspection_period(year, reg.policy)
-    ctx = Context(reg, division, year, start, end, today)
+    ctx = Context(reg, division, year, start, end, on)
     items: list[Item] = []
     for cat in catalogue.items:
         _scope, rule = APPLIES[cat.applies]

@@ -337,6 +337,13 @@ def _notice(ctx: Context, rec: Record | None, kind: str) -> Prefill | None:
     return Prefill(answer, st.evidence)
 
 
+def _done_by(step: dict[str, Any], day: str) -> Any:
+    """The step's `done_on` when it was done by `day` (the day facts are judged at), else None: a
+    step done after the inspection was not done when the division was inspected (Art. 41)."""
+    done = step.get("done_on")
+    return done if done and str(done) <= day else None
+
+
 def _incident_steps(ctx: Context, rec: Record | None, item_id: str) -> Prefill | None:
     assert rec is not None
     wanted = INCIDENT_STEPS.get(item_id, ())
@@ -347,7 +354,7 @@ def _incident_steps(ctx: Context, rec: Record | None, item_id: str) -> Prefill |
     facts = rec.data.get("facts") or {}
     evidence, faults, pending = [], [], False
     for s in steps:
-        title, due, done = s.get("title") or s.get("step"), s.get("due"), s.get("done_on")
+        title, due, done = s.get("title") or s.get("step"), s.get("due"), _done_by(s, day)
         art = s.get("article", "")
         if not s.get("required") and done:
             evidence.append(f"{title}（第{art}）: {done} 実施")
@@ -459,7 +466,7 @@ def _vice_reports(ctx: Context, item_id: str) -> Prefill | None:
     day = ctx.ref_day.isoformat()
     evidence, faults, pending, seen = [], False, False, False
     for rec in sorted(ctx.reg.of_kind("incidents"), key=lambda r: r.id):
-        if not open_during(rec.data, ctx.start, ctx.end):
+        if not open_during(rec.data, ctx.start, ctx.ref_day):  # known after the inspection: not yet there
             continue
         a = rec.data.get("assessment") or {}
         grounds = [str(g) for g in (*(a.get("grounds") or ()), *(a.get("carried_grounds") or ()))]
@@ -469,7 +476,7 @@ def _vice_reports(ctx: Context, item_id: str) -> Prefill | None:
             if st.get("step") not in wanted or not st.get("required"):
                 continue
             seen = True
-            title, due, done = st.get("title") or st.get("step"), st.get("due"), st.get("done_on")
+            title, due, done = st.get("title") or st.get("step"), st.get("due"), _done_by(st, day)
             if done:
                 late = bool(due) and str(done) > str(due) and st.get("step") != "preliminary-report"
                 evidence.append(f"{rec.id} {title}: {done} 報告（期限 {due or '—'}）" + ("：期限後" if late else ""))

@@ -29,13 +29,14 @@ class Context:
     year: int
     start: date
     end: date
-    today: date
+    on: date  # the day the inspection is made: today for the checklist shown, `inspected_on` for one recorded
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ref_day(self) -> date:
-        """The day facts are judged at: today, or the year's last day for a past year."""
-        return min(self.today, self.end)
+        """The day facts are judged at: the inspection's day (Art. 41: the division as found that day), or
+        the year's last day for a past year."""
+        return min(self.on, self.end)
 
     @property
     def policy(self) -> dict[str, Any]:
@@ -89,14 +90,15 @@ class Context:
 
     @property
     def incidents(self) -> list[Record]:
-        """The division's incidents open at some time during the year (open_during)."""
+        """The division's incidents open at some time during the year up to the day facts are judged at
+        (open_during): one known after the inspection was not there to inspect."""
         if "incidents" not in self._cache:
             own_files = {r.id for r in files_of_division(self.reg, self.division)}
             found = []
             for rec in candidates(self.reg, "incidents", {"division": [self.division], "files[]": own_files}):
                 d = rec.data
                 mine = d.get("division") == self.division or bool(own_files & set(d.get("files", [])))
-                if mine and open_during(d, self.start, self.end):
+                if mine and open_during(d, self.start, self.ref_day):
                     found.append(rec)
             self._cache["incidents"] = found
         return self._cache["incidents"]  # type: ignore[no-any-return]

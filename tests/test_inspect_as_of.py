@@ -1,0 +1,112 @@
+"""An Art. 41 inspection states the division as found on the day it was made (`inspected_on`), not as
+found on the day it is recorded: an incident known after that day is not in it, a deadline is judged
+at that day, a step done after it was not done then (an outside test found a record dated 2026-11-01
+with a 'no' about an incident known 2026-12-01)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import invoke, make_register
+from test_checklist import division, incident
+
+from meti_pi.inspect import checklist as cl
+from meti_pi.store.register import Register
+
+TODAY = date(2026, 11, 26)  # conftest.invoke's --today
+ON = "2026-11-01"  # the day of the inspection, recorded later
+FACTS = {"principals": 150, "sensitive": False, "financial": False, "malicious": False}
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    # The 39(1) report to the 管理者 is due the day the incident is known (直ちに).
+    return make_register(
+        tmp_path,
+        {
+            "divisions/somu.yaml": division("somu", "大臣官房総務課"),
+            "incidents/INC-2026-BEFORE.yaml": incident("INC-2026-BEFORE", "somu", "2026-10-31", today=TODAY),
+            "incidents/INC-2026-SAMEDY.yaml": incident("INC-2026-SAMEDY", "somu", "2026-11-01", today=TODAY),
+            "incidents/INC-2026-AFTER1.yaml": incident("INC-2026-AFTER1", "somu", "2026-11-02", today=TODAY),
+        },
+    )
+
+
+def _record(runner, root: Path, tmp_path: Path) -> dict:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"division: somu\ninspected_on: {ON}\nanswers: {{}}\n", encoding="utf-8")
+    result = invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers), "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_an_inspection_recorded_later_is_judged_at_its_day(runner, root, tmp_path):
+    doc = _record(runner, root, tmp_path)
+    found = {f["item"]: f for f in doc["new_findings"]}
+    # known the day before: its 39(1) report was overdue on the day of the inspection
+    assert "39-1@INC-2026-BEFORE" in found
+    assert "期限 2026-10-31 を経過して未了" in found["39-1@INC-2026-BEFORE"]["text"]
+    # corrective action due from the inspection's day (policy inspection.corrective_action_days: 90)
+    assert found["39-1@INC-2026-BEFORE"]["due"] == "2027-01-30"
+    # known that day: its report was due that day, not yet late (it is by today, 2026-11-26)
+    assert not any(k.endswith("@INC-2026-SAMEDY") for k in found)
+    # known the day after: not an incident of that inspection at all
+    assert not any("INC-2026-AFTER1" in json.dumps(f, ensure_ascii=False) for f in doc["new_findings"])
+
+
+def test_the_checklist_recorded_has_no_item_about_an_incident_known_after_it(root):
+    reg = Register.load(root)
+    on = cl.build(reg, "somu", 2026, date.fromisoformat(ON))
+    subjects = {i.subject for i in on.items if i.subject}
+    assert "incidents/INC-2026-BEFORE" in subjects and "incidents/INC-2026-SAMEDY" in subjects
+    assert "incidents/INC-2026-AFTER1" not in subjects
+    assert on.get("39-1@INC-2026-SAMEDY").prefill.answer is None  # due that day: pending, not 否
+    # the checklist shown today has all three, the same-day one now overdue
+    now = cl.build(reg, "somu", 2026, TODAY)
+    assert "incidents/INC-2026-AFTER1" in {i.subject for i in now.items if i.subject}
+    assert now.get("39-1@INC-2026-SAMEDY").prefill.answer == "no"
+
+
+def test_a_step_done_after_the_inspection_was_not_done_on_its_day(tmp_path):
+    # Known 2026-10-30: the report to the 副総括 and the containment due 2026-11-02, done that day.
+    events = [
+        {"event": "report-to-manager", "on": "2026-10-30"},
+        {"event": "report-to-vice", "on": "2026-11-02"},
+        {"event": "containment", "on": "2026-11-02"},
+    ]
+    reg = Register.load(
+        make_register(
+            tmp_path,
+            {
+                "divisions/somu.yaml": division("somu", "大臣官房総務課"),
+                "incidents/INC-2026-STEPS1.yaml": incident(
+                    "INC-2026-STEPS1", "somu", "2026-10-30", today=TODAY, facts=FACTS, events=events
+                ),
+            },
+        )
+    )
+    item = cl.build(reg, "somu", 2026, date.fromisoformat(ON)).get("39-2@INC-2026-STEPS1")
+    assert item.prefill.answer is None  # not yet done, not yet due on 2026-11-01
+    assert any("未了（期限 2026-11-02）" in e for e in item.prefill.evidence)
+    assert cl.build(reg, "somu", 2026, date.fromisoformat(ON)).get("39-1@INC-2026-STEPS1").prefill.answer == "yes"
+    assert cl.build(reg, "somu", 2026, TODAY).get("39-2@INC-2026-STEPS1").prefill.answer == "yes"
+
+
+def test_the_vice_office_counts_no_incident_known_after_the_inspection(tmp_path):
+    reg = Register.load(
+        make_register(
+            tmp_path,
+            {
+                "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),  # the 副総括's office
+                "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+                "incidents/INC-2026-AFTER1.yaml": incident(
+                    "INC-2026-AFTER1", "jinji", "2026-11-02", today=TODAY, facts=FACTS
+                ),
+            },
+        )
+    )
+    assert cl.build(reg, "hogo", 2026, date.fromisoformat(ON)).get("39-5").prefill.answer == "na"
+    assert cl.build(reg, "hogo", 2026, TODAY).get("39-5").prefill.answer != "na"
