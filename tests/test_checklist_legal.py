@@ -354,9 +354,9 @@ def test_interactive_ad_hoc_inspection(runner, tmp_path, monkeypatch):
     monkeypatch.setattr(inspect_cli, "can_prompt", lambda: True)  # CliRunner's input is not a terminal
 
     root = make_register(tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課")})
-    # somu answers 8-3 and 8-4; inspected on 2026-10-02; record.
+    # inspected on 2026-10-02 (asked first); somu answers 8-3 and 8-4; record.
     result = invoke(
-        runner, root, "inspect", "--division", "somu", "--interactive", "--ad-hoc", input="yes\nna\n2026-10-02\ny\n"
+        runner, root, "inspect", "--division", "somu", "--interactive", "--ad-hoc", input="2026-10-02\nyes\nna\ny\n"
     )
     assert result.exit_code == 0, result.output
     assert "recorded inspections/2026/somu.adhoc-2026-10-02" in result.stdout

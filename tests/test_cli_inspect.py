@@ -228,6 +228,7 @@ def test_interactive_prompts_record_the_answers(runner, root, monkeypatch):
     typed = (
         "\n".join(
             [
+                "2026-11-20",  # inspected on: asked first (the pre-fills are as found that day)
                 "maybe",  # 8-3: not an answer -> asked again
                 "yes",  # 8-3
                 "no",  # 8-4
@@ -236,7 +237,6 @@ def test_interactive_prompts_record_the_answers(runner, root, monkeypatch):
                 "総務課長補佐",  # owner
                 "2027-02-30",  # due: not a date -> asked again
                 "2027-02-28",
-                "2026-11-20",  # inspected on
                 "y",  # record?
             ]
         )
@@ -265,7 +265,7 @@ def test_interactive_prompts_record_the_answers(runner, root, monkeypatch):
 def test_interactive_skip_and_decline(runner, root, monkeypatch):
     monkeypatch.setattr(inspect_cli, "can_prompt", lambda: True)
     before = head(root)
-    result = invoke(runner, root, "inspect", "--division", "somu", "-i", input="skip\nskip\n2026-11-26\nn\n")
+    result = invoke(runner, root, "inspect", "--division", "somu", "-i", input="2026-11-26\nskip\nskip\nn\n")
     assert result.exit_code == 0 and "nothing recorded" in result.stdout and head(root) == before
     assert invoke(runner, root, "inspect", "-i").exit_code == 2  # one division at a time
     assert invoke(runner, root, "inspect", "-i", "--division", "somu", "--json").exit_code == 2

@@ -13,6 +13,7 @@ import pytest
 from conftest import invoke, make_register
 from test_checklist import division, incident
 
+from meti_pi.cli import inspect as inspect_cli
 from meti_pi.inspect import checklist as cl
 from meti_pi.store.register import Register
 
@@ -110,3 +111,15 @@ def test_the_vice_office_counts_no_incident_known_after_the_inspection(tmp_path)
     )
     assert cl.build(reg, "hogo", 2026, date.fromisoformat(ON)).get("39-5").prefill.answer == "na"
     assert cl.build(reg, "hogo", 2026, TODAY).get("39-5").prefill.answer != "na"
+
+
+def test_interactive_asks_the_day_first_and_prefills_as_of_it(runner, root, monkeypatch):
+    monkeypatch.setattr(inspect_cli, "can_prompt", lambda: True)  # CliRunner's input is not a terminal
+    typed = ["2026-11-27", ON] + [""] * 200  # a day after today is asked again; then every default
+    result = invoke(runner, root, "inspect", "--division", "somu", "-i", "--dry-run", input="\n".join(typed) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "2026-11-27 is after today" in result.stderr
+    assert result.stdout.index("実施日") < result.stdout.index("[1/")
+    assert "INC-2026-AFTER1" not in result.stdout and "INC-2026-BEFORE" in result.stdout
+    assert "期限 (YYYY-MM-DD) [2027-01-30]" in result.stdout  # 90 days from the inspection, not from today
+    assert "would record inspections/2026/somu" in result.stdout

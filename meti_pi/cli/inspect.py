@@ -284,8 +284,9 @@ def _record(
             raise UsageError("--interactive cannot be combined with --json")
         if not division:
             raise UsageError("--interactive needs --division (one division at a time)")
-        checklist = cl.build(reg, division, year, st.today)
-        prompted = _prompt_answers(reg, checklist, st.today, ad_hoc)
+        on = _prompt_day(reg, year, st.today, ad_hoc)  # first: the pre-fills are as found that day
+        checklist = cl.build(reg, division, year, on)
+        prompted = _prompt_answers(reg, checklist, on, ad_hoc)
         if prompted is None:
             typer.echo("記録しませんでした（nothing recorded）")
             return
@@ -324,9 +325,33 @@ def _record(
         typer.echo(f"  是正完了 {ref}")
 
 
-def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bool = False) -> AnswerSet | None:
+def _prompt_day(reg: Register, year: int, today: date, ad_hoc: bool) -> date:
+    """Ask the day of the inspection (実施日, default today) until it is one the record takes: not
+    after today nor before the inspection year (record.check_days says why)."""
+    from meti_pi.inspect import inspection
+    from meti_pi.inspect.checklist import inspection_period
+    from meti_pi.store.limits import date_fault
+
+    period = inspection_period(year, reg.policy)
+    while True:
+        raw = typer.prompt("実施日 (YYYY-MM-DD)", default=today.isoformat())
+        try:
+            on = date.fromisoformat(raw.strip())
+        except ValueError:
+            typer.echo(date_fault(raw.strip()), err=True)
+            continue
+        try:
+            inspection.check_inspection_day(year, period, on, today, ad_hoc=ad_hoc)
+        except UsageError as exc:
+            typer.echo(str(exc), err=True)
+            continue
+        return on
+
+
+def _prompt_answers(reg: Register, checklist: Checklist, on: date, ad_hoc: bool = False) -> AnswerSet | None:
     """Ask each item in turn (default: the recorded answer, else the register's pre-fill; an ad-hoc
-    inspection starts from the pre-fills, not from the annual record's answers)."""
+    inspection starts from the pre-fills, not from the annual record's answers); `on`: the day of
+    the inspection, asked first (_prompt_day), from which a finding's due date is counted."""
     from meti_pi.inspect import inspection
     from meti_pi.inspect.checklist import year_label
     from meti_pi.store.limits import date_fault
@@ -334,8 +359,8 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
     _rec, recorded = _recorded(reg, checklist.year, checklist.division)
     if ad_hoc:
         recorded = {}
-    due_default = today + timedelta(days=inspection.action_days(reg.policy))
-    given = inspection.AnswerSet(division=checklist.division)
+    due_default = on + timedelta(days=inspection.action_days(reg.policy))
+    given = inspection.AnswerSet(division=checklist.division, inspected_on=on)
     total = len(checklist.items)
     typer.echo(
         f"{checklist.division_name}（{checklist.division}）{year_label(checklist.year, reg.policy)}の点検: {total}項目。"
@@ -370,13 +395,6 @@ def _prompt_answers(reg: Register, checklist: Checklist, today: date, ad_hoc: bo
             except ValueError:
                 typer.echo(date_fault(due_raw.strip()), err=True)
         given.answers[item.key] = inspection.AnswerInput("no", note=note, action=action, owner=owner, due=due)
-    while True:
-        raw = typer.prompt("実施日 (YYYY-MM-DD)", default=today.isoformat())
-        try:
-            given.inspected_on = date.fromisoformat(raw.strip())
-            break
-        except ValueError:
-            typer.echo(date_fault(raw.strip()), err=True)
     if not typer.confirm(f"{len(given.answers)}件の回答を記録しますか？", default=True):
         return None
     return given

@@ -44,7 +44,7 @@ from meti_pi.inspect.audits import (
 from meti_pi.inspect.doctext import document_text
 from meti_pi.inspect.evidence import Pack, _register_at, evidence_pack
 from meti_pi.inspect.labels import finding_label
-from meti_pi.inspect.record import Outcome, build_record
+from meti_pi.inspect.record import Outcome, build_record, check_inspection_day
 from meti_pi.inspect.report import (
     DIVISION_HEADERS,
     ESCALATION_JA,
@@ -78,6 +78,7 @@ __all__ = [
     'audits_overview',
     'build_record',
     'check_audit_days',
+    'check_inspection_day',
     'division_rows',
     'document_text',
     'evidence_pack',

@@ -49,28 +49,40 @@ def _finding_text(item: Any, given: AnswerInput) -> str:
     return f"{head}{item.title}: " + (evidence or "点検で「否」と回答")
 
 
+def _fault(source: str | None, name: str, day: date, why: str, what: str) -> UsageError:
+    head = f"{source}: {name}: " if source else f"{name} "
+    return UsageError(f"{head}{day.isoformat()} is {why}; {what}")
+
+
+def check_inspection_day(
+    year: int, period: tuple[date, date], inspected_on: date, today: date, *, ad_hoc: bool, source: str | None = None
+) -> None:
+    """The inspection made within its year (an ad-hoc one), not before the year nor after today
+    (an annual one made up after its year is recorded late): UsageError saying which."""
+    start, end = period
+    span = f"({start.isoformat()} – {end.isoformat()})"
+    if ad_hoc and not start <= inspected_on <= end:
+        raise _fault(source, "inspected_on", inspected_on, f"outside the {year} inspection year {span}", "give --year")
+    if inspected_on > today or inspected_on < start:  # findings would be due before they were made
+        why = "after today" if inspected_on > today else f"before the {year} inspection year {span}"
+        raise _fault(source, "inspected_on", inspected_on, why, "give the day of the inspection")
+
+
 def check_days(checklist: Checklist, given: AnswerSet, today: date, source: str | None = None) -> None:
     """The inspection's days in their order: inspected within the year and not after today; its result
     reported to the 副総括 (Art. 41(1)) not before the inspection nor after today. A fault names the
     answers file's field (`FILE: inspected_on: ...`, located at its line by the caller) when `source`."""
-    start, end = checklist.period
     inspected_on = given.inspected_on or today
-
-    def fault(name: str, day: date, why: str, what: str) -> UsageError:
-        head = f"{source}: {name}: " if source else f"{name} "
-        return UsageError(f"{head}{day.isoformat()} is {why}; {what}")
-
-    year = f"({start.isoformat()} – {end.isoformat()})"
-    if given.ad_hoc and not start <= inspected_on <= end:
-        raise fault("inspected_on", inspected_on, f"outside the {checklist.year} inspection year {year}", "give --year")
-    if inspected_on > today or inspected_on < start:  # findings would be due before they were made
-        why = "after today" if inspected_on > today else f"before the {checklist.year} inspection year {year}"
-        raise fault("inspected_on", inspected_on, why, "give the day of the inspection")
+    check_inspection_day(checklist.year, checklist.period, inspected_on, today, ad_hoc=given.ad_hoc, source=source)
     reported = given.reported_on
     if reported is not None and (reported < inspected_on or reported > today):
         why = f"before the inspection ({inspected_on.isoformat()})" if reported < inspected_on else "after today"
-        raise fault(
-            "reported_on", reported, why, "the result is reported to the 副総括 after it (Art. 41(1)): give the day"
+        raise _fault(
+            source,
+            "reported_on",
+            reported,
+            why,
+            "the result is reported to the 副総括 after it (Art. 41(1)): give the day",
         )
 
 
