@@ -123,3 +123,53 @@ def test_interactive_asks_the_day_first_and_prefills_as_of_it(runner, root, monk
     assert "INC-2026-AFTER1" not in result.stdout and "INC-2026-BEFORE" in result.stdout
     assert "期限 (YYYY-MM-DD) [2027-01-30]" in result.stdout  # 90 days from the inspection, not from today
     assert "would record inspections/2026/somu" in result.stdout
+
+
+def test_a_finding_closed_after_the_inspection_was_open_on_its_day(tmp_path):
+    from test_checklist import JINJI_2025
+
+    from meti_pi.actions import inspect as inspect_actions
+    from meti_pi.inspect import inspection as ins
+
+    # 2025's finding #2 closed 2026-11-15, after the inspection of 2026-11-01 (#1 still open).
+    record = JINJI_2025.replace("closed_on: '2026-02-01'", "closed_on: '2026-11-15'")
+    root = make_register(
+        tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課"), "inspections/2025/jinji.yaml": record}
+    )
+    # an audit of 2026-04-10 whose finding was closed 2026-11-10, after the inspection as well
+    data = ins.new_audit_data(
+        Register.load(root),
+        kind="regular",
+        title="定期監査",
+        started_on=date(2026, 4, 10),
+        divisions=["jinji"],
+        auditors=[ins.parse_auditor("external:監査法人例示:主任")],
+    )
+    aid, _ = inspect_actions.save_new_audit(root, data, today=date(2026, 4, 10))
+    found = ins.parse_audit_findings(
+        Register.load(root),
+        [{"division": "jinji", "article": "16(2)", "text": "取扱方法が未整備"}],
+        "f.yaml",
+        today=TODAY,
+    )
+    [ref], _ = inspect_actions.save_audit_findings(root, aid, found, today=TODAY)
+    audit = root / "audits" / f"{aid}.yaml"
+    audit.write_text(
+        audit.read_text(encoding="utf-8").replace(
+            "    status: open", "    status: closed\n    closed_on: '2026-11-10'"
+        ),
+        encoding="utf-8",
+    )
+    reg = Register.load(root)
+    assert reg.records[f"audits/{aid}"].data["findings"][0]["closed_on"] == "2026-11-10"
+
+    def carried(on: date) -> list[str]:
+        return [i.key for i in cl.build(reg, "jinji", 2026, on).items if i.scope == "finding"]
+
+    assert carried(date.fromisoformat(ON)) == [
+        f"carry@{ref}",  # an audit's first (no year)
+        "carry@inspections/2025/jinji#1",
+        "carry@inspections/2025/jinji#2",
+    ]
+    assert carried(date(2026, 11, 15)) == ["carry@inspections/2025/jinji#1"]  # closed that day: no longer open
+    assert carried(TODAY) == ["carry@inspections/2025/jinji#1"]

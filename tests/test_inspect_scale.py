@@ -60,8 +60,14 @@ def reference_notices_of(ctx: queries.Context, rec: Record) -> dict[str, Any]:
 
 
 def reference_open_findings(
-    reg: Register, division: str | None = None, *, before_year: int | None = None
+    reg: Register, division: str | None = None, *, before_year: int | None = None, as_of: date | None = None
 ) -> list[tuple[str, dict[str, Any], Record]]:
+    def still_open(f: Any) -> bool:  # open, or (as of a day) closed after it
+        closed = str(f.get("closed_on") or "") if isinstance(f, dict) else ""
+        return isinstance(f, dict) and (
+            f.get("status", "open") == "open" or (as_of is not None and closed > as_of.isoformat())
+        )
+
     out = []
     inspections = (
         reg.of_kind("inspections")
@@ -75,11 +81,11 @@ def reference_open_findings(
         if before_year is not None and not (isinstance(d.get("year"), int) and d["year"] < before_year):
             continue
         for f in d.get("findings", []):
-            if isinstance(f, dict) and f.get("status", "open") == "open":
+            if still_open(f):
                 out.append((queries.finding_ref(rec.key, f.get("id")), f, rec))
     for rec in reg.of_kind("audits"):
         for f in rec.data.get("findings", []):
-            if not isinstance(f, dict) or f.get("status", "open") != "open":
+            if not still_open(f):
                 continue
             if division is not None and f.get("division") != division:
                 continue

@@ -133,7 +133,8 @@ def _carried_items(ctx: Context, current: list[Item]) -> list[Item]:
     when this year's checklist has the same item with a pre-filled answer."""
     by_key = {i.key: i for i in current}
     items = []
-    for ref, f, rec in open_findings(ctx.reg, ctx.division, before_year=ctx.year):
+    # open on the inspection's day: one closed since was open when the division was inspected
+    for ref, f, rec in open_findings(ctx.reg, ctx.division, before_year=ctx.year, as_of=ctx.ref_day):
         if rec.kind == "audits":
             started = parse_day(rec.data.get("started_on"))
             if started is None or started > ctx.ref_day:  # an audit begun after the inspection: not yet there

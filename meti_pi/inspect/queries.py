@@ -502,13 +502,24 @@ def finding_ref(record_key: str, finding_id: Any) -> str:
 
 
 def open_findings(
-    reg: Register, division: str | None = None, *, before_year: int | None = None
+    reg: Register, division: str | None = None, *, before_year: int | None = None, as_of: date | None = None
 ) -> list[tuple[str, dict[str, Any], Record]]:
     """Open findings (inspections and audits) as (ref, finding, record), oldest first.
 
     With `division`: only findings about that division; with `before_year`: only inspection
-    findings of earlier years (audits count when they started before that year's end).
+    findings of earlier years (audits count when they started before that year's end); with
+    `as_of`: the findings open on that day, one closed after it included (an inspection made that
+    day found it open, however long after it is recorded: Art. 41).
     """
+
+    def still_open(f: Any) -> bool:
+        if not isinstance(f, dict):
+            return False
+        if f.get("status", "open") == "open":
+            return True
+        closed = parse_day(f.get("closed_on"))
+        return as_of is not None and closed is not None and closed > as_of
+
     out = []
     # One division's inspections from the references (an inspection names its 課等): the others are not decoded.
     inspections = (
@@ -521,23 +532,41 @@ def open_findings(
         if before_year is not None and not (isinstance(d.get("year"), int) and d["year"] < before_year):
             continue
         for f in d.get("findings", []):
-            if isinstance(f, dict) and f.get("status", "open") == "open":
+            if still_open(f):
                 out.append((finding_ref(rec.key, f.get("id")), f, rec))
     # The audits' open findings by division, found once (not a scan of every audit per division).
     by_division: dict[Any, list[tuple[str, dict[str, Any], Record]]] = reg.derived(
         "open_audit_findings", _open_audit_findings
     )
     out.extend(by_division.get(None, []) if division is None else by_division.get(("division", division), []))
+    if as_of is not None:  # the audits' findings closed since (few: found once per register, as the open ones)
+        closed: dict[Any, list[tuple[str, dict[str, Any], Record]]] = reg.derived(
+            "closed_audit_findings", _closed_audit_findings
+        )
+        out.extend(
+            t
+            for t in (closed.get(None, []) if division is None else closed.get(("division", division), []))
+            if still_open(t[1])
+        )
     return sorted(out, key=lambda t: (str(t[2].data.get("year", "")), t[0]))
 
 
 def _open_audit_findings(reg: Register) -> dict[Any, list[tuple[str, dict[str, Any], Record]]]:
     """Open findings of audits as (ref, finding, record), in register order: every one under None,
     those naming a division (a text) under ("division", id) as well."""
+    return _audit_findings(reg, open_=True)
+
+
+def _closed_audit_findings(reg: Register) -> dict[Any, list[tuple[str, dict[str, Any], Record]]]:
+    """Closed findings of audits, as _open_audit_findings gives the open ones."""
+    return _audit_findings(reg, open_=False)
+
+
+def _audit_findings(reg: Register, *, open_: bool) -> dict[Any, list[tuple[str, dict[str, Any], Record]]]:
     out: dict[Any, list[tuple[str, dict[str, Any], Record]]] = {None: []}
     for rec in reg.of_kind("audits"):
         for f in rec.data.get("findings", []):
-            if not isinstance(f, dict) or f.get("status", "open") != "open":
+            if not isinstance(f, dict) or (f.get("status", "open") == "open") != open_:
                 continue
             found = (finding_ref(rec.key, f.get("id")), f, rec)
             out[None].append(found)
