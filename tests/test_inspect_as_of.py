@@ -173,3 +173,44 @@ def test_a_finding_closed_after_the_inspection_was_open_on_its_day(tmp_path):
     ]
     assert carried(date(2026, 11, 15)) == ["carry@inspections/2025/jinji#1"]  # closed that day: no longer open
     assert carried(TODAY) == ["carry@inspections/2025/jinji#1"]
+
+
+def test_a_training_or_review_dated_after_the_inspection_was_not_done_on_its_day(tmp_path):
+    training = (
+        "training:\n"
+        "  - {date: '2026-11-01', course: 個人情報保護研修, audience: handlers}\n"  # that day: done
+        "  - {date: '2026-11-02', course: 管理者研修, audience: managers}\n"  # the day after: not yet
+    )
+    review = "REV-2026-AAAAAA"
+    reg = Register.load(
+        make_register(
+            tmp_path,
+            {
+                "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室", training=training),
+                f"reviews/{review}.yaml": f"schema_version: 1\nid: {review}\ndate: '2026-11-02'\nevaluation: 評価\n",
+            },
+        )
+    )
+    on = cl.build(reg, "hogo", 2026, date.fromisoformat(ON))
+    assert on.get("8-4").prefill.answer == "yes"
+    assert on.get("8-3").prefill.answer is None and "研修記録なし" in on.get("8-3").prefill.evidence[0]
+    assert not any(review in e for e in on.get("43-1").prefill.evidence)
+    now = cl.build(reg, "hogo", 2026, TODAY)
+    assert now.get("8-3").prefill.answer == "yes"
+    assert any(review in e for e in now.get("43-1").prefill.evidence)
+
+
+def test_a_file_held_until_after_the_inspection_owed_no_disposal_on_its_day(tmp_path):
+    from test_checklist import file_rec
+
+    held = file_rec("F-2026-JJJJ01", "somu").replace(
+        "holding: {start: '2025-04-01'}", "holding: {start: '2025-04-01', end: '2026-11-10'}"
+    )
+    assert "end: '2026-11-10'" in held
+    reg = Register.load(
+        make_register(
+            tmp_path, {"divisions/somu.yaml": division("somu", "大臣官房総務課"), "files/F-2026-JJJJ01.yaml": held}
+        )
+    )
+    assert cl.build(reg, "somu", 2026, date.fromisoformat(ON)).get("21@F-2026-JJJJ01").prefill is None
+    assert "2026-11-10 に保有を終了" in cl.build(reg, "somu", 2026, TODAY).get("21@F-2026-JJJJ01").prefill.evidence[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from meti_pi.dates.calendar_jp import parse_day
@@ -33,7 +34,7 @@ def _training(audiences: tuple[str | None, ...], what: str) -> Callable[[Context
         found = [
             t
             for t in ctx.division_data.get("training", [])
-            if isinstance(t, dict) and t.get("audience") in audiences and ctx.in_year(t.get("date"))
+            if isinstance(t, dict) and t.get("audience") in audiences and ctx.done_by(t.get("date"))
         ]
         if found:
             ev = tuple(
@@ -58,7 +59,7 @@ def _ledger_events(ctx: Context, kind: str) -> list[tuple[str, dict[str, Any]]]:
     for f in ctx.files:
         led = ctx.reg.data_of("ledger", f.id) or {}
         for e in led.get("events", []):
-            if isinstance(e, dict) and e.get("kind") == kind and ctx.in_year(e.get("date")):
+            if isinstance(e, dict) and e.get("kind") == kind and ctx.done_by(e.get("date")):
                 out.append((f.id, e))
     return out
 
@@ -79,7 +80,7 @@ def _notices_11(ctx: Context, _: Record | None) -> Prefill | None:
             n
             for f in {f.id for f in ctx.files}
             for n in refs.referring(ctx.reg, "notifications", f"files/{f}")
-            if str(n.data.get("kind", "")).startswith("11-") and ctx.in_year(n.data.get("drafted_on"))
+            if str(n.data.get("kind", "")).startswith("11-") and ctx.done_by(n.data.get("drafted_on"))
         ),
         key=lambda n: n.relpath,
     )
@@ -291,7 +292,7 @@ def _handling_rules(ctx: Context, rec: Record | None) -> Prefill | None:
 def _handling_review(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
     reviewed = (rec.data.get("handling_rules") or {}).get("reviewed_on")
-    if reviewed and ctx.in_year(reviewed):
+    if reviewed and ctx.done_by(reviewed):
         return Prefill("yes", (f"取扱方法の見直し {reviewed}",))
     return Prefill(
         None, (f"最終見直し {reviewed}" if reviewed else "取扱方法の見直しの記録なし（handling_rules.reviewed_on）",)
@@ -314,10 +315,14 @@ def _foreign_environment(ctx: Context, rec: Record | None) -> Prefill | None:
 def _disposal(ctx: Context, rec: Record | None) -> Prefill | None:
     assert rec is not None
     end = (rec.data.get("holding") or {}).get("end")
-    if not end or not ctx.in_year(end):
+    if not end or not ctx.done_by(end):  # still held on the inspection's day: nothing to dispose of yet
         return None
     ledger = ctx.reg.data_of("ledger", rec.id)
-    disposals = [e for e in (ledger or {}).get("events", []) if isinstance(e, dict) and e.get("kind") == "disposal"]
+    disposals = [
+        e
+        for e in (ledger or {}).get("events", [])
+        if isinstance(e, dict) and e.get("kind") == "disposal" and _by(e.get("date"), ctx.ref_day)
+    ]
     if disposals:
         return Prefill("yes", tuple(f"{e['date']} 消去・廃棄「{e.get('summary', '')}」（台帳）" for e in disposals))
     if ledger is not None and notice_made(ctx.reg, rec.id):  # the 台帳 records only notified files (Art. 38)
@@ -335,6 +340,12 @@ def _notice(ctx: Context, rec: Record | None, kind: str) -> Prefill | None:
         return Prefill("yes", (*st.evidence, ctx.said("（期限後の提出は前年度以前）")))
     answer = {"ok": "yes", "late": "no", "missing": "no", "stale": "no"}.get(st.state)
     return Prefill(answer, st.evidence)
+
+
+def _by(value: Any, day: date) -> bool:
+    """A recorded act dated `value` was done by `day` (one without a readable date is taken as done)."""
+    on = parse_day(value)
+    return on is None or on <= day
 
 
 def _done_by(step: dict[str, Any], day: str) -> Any:
@@ -516,7 +527,7 @@ def _inspections_received(ctx: Context, _: Record | None) -> Prefill | None:
 
 
 def _reviews_done(ctx: Context, _: Record | None) -> Prefill | None:
-    found = [r for r in ctx.reg.of_kind("reviews") if ctx.in_year(r.data.get("date"))]
+    found = [r for r in ctx.reg.of_kind("reviews") if ctx.done_by(r.data.get("date"))]
     if not found:
         return Prefill(None, (ctx.said("当年度の評価及び見直しの記録なし（reviews/）"),))
     return Prefill(

@@ -57,6 +57,12 @@ class Context:
         day = parse_day(value)
         return day is not None and self.start <= day <= self.end
 
+    def done_by(self, value: Any) -> bool:
+        """`value` is a day of the year not after the day facts are judged at: an act (a training, a
+        台帳 event, a review) dated after the inspection was not done when the division was inspected."""
+        day = parse_day(value)
+        return day is not None and self.start <= day <= self.ref_day
+
     @property
     def files(self) -> list[Record]:
         """The division's files held at some time during the year."""
