@@ -214,3 +214,16 @@ def test_a_file_held_until_after_the_inspection_owed_no_disposal_on_its_day(tmp_
     )
     assert cl.build(reg, "somu", 2026, date.fromisoformat(ON)).get("21@F-2026-JJJJ01").prefill is None
     assert "2026-11-10 に保有を終了" in cl.build(reg, "somu", 2026, TODAY).get("21@F-2026-JJJJ01").prefill.evidence[0]
+
+
+def test_a_notice_submitted_after_the_inspection_was_not_made_on_its_day(tmp_path):
+    # The example register: 第36条の通知 N-2025-9R58DH of F-2026-64GD9X, due 2025-11-25, submitted 2025-11-17.
+    reg = Register.load(make_register(tmp_path, example=True))
+
+    def notice(on: str):
+        return cl.build(reg, "chusho-keiei-shien", 2025, date.fromisoformat(on)).get("36@F-2026-64GD9X").prefill
+
+    before = notice("2025-11-16")
+    assert before.answer is None  # not yet made, not yet due: pending, neither 適 nor 否
+    assert before.evidence == ("第36条の通知は基準日 2025-11-16 に未提出（期限 2025-11-25；2025-11-17 に提出）",)
+    assert notice("2025-11-17").answer == "yes" and "N-2025-9R58DH" in notice("2025-11-17").evidence[0]

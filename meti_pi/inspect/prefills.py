@@ -23,6 +23,7 @@ from meti_pi.inspect.queries import (
     open_findings,
     subcontractors,
 )
+from meti_pi.inspect.years import jp_day
 from meti_pi.notify.recorded import notice_made
 from meti_pi.store import refs
 from meti_pi.store.contracts import dispatches
@@ -335,6 +336,14 @@ def _notice(ctx: Context, rec: Record | None, kind: str) -> Prefill | None:
     st = _notices_of(ctx, rec).get(kind)
     if st is None:
         return None
+    if st.submitted_on is not None and st.submitted_on > ctx.ref_day:
+        # Made after the inspection: not yet made on its day (a fault then if already due).
+        overdue = st.due is not None and st.due < ctx.ref_day
+        said = f"{kind_ja(kind)}の通知は基準日 {ctx.ref_day.isoformat()} に未提出（期限 {jp_day(st.due)}"
+        return Prefill(
+            "no" if overdue else None,
+            (said + (" を経過" if overdue else "") + f"；{jp_day(st.submitted_on)} に提出）",),
+        )
     if st.state == "late" and st.submitted_on is not None and st.submitted_on < ctx.start:
         # Made late in an earlier year: that year's inspection was the place to find it.
         return Prefill("yes", (*st.evidence, ctx.said("（期限後の提出は前年度以前）")))
