@@ -70,7 +70,12 @@ def test_the_shipped_values_are_the_laws_and_draw_no_warning(runner, tmp_path):
         (
             "ppc_report_more_than",
             50,
-            ["incidents with 51-100 本人 will be assessed as reportable", "keep 50 if", "else write 100"],
+            [
+                "incidents with 51-100 本人 will be reported to the PPC on the ministry's own line "
+                "(ground policy-threshold), not under 規則43(4)",
+                "keep 50 if",
+                "else write 100",
+            ],
         ),
         (
             "filebook_min_principals",

@@ -45,8 +45,8 @@ def _effect(key: str, value: int, law: int) -> str:
         if value > law:
             return f"incidents with {_span(law + 1, value)} 本人 will not be reported to the PPC on that ground"
         return (
-            f"incidents with {_span(value + 1, law)} 本人 will be assessed as reportable to the PPC under 規則43(4), "
-            "which does not require it"
+            f"incidents with {_span(value + 1, law)} 本人 will be reported to the PPC on the ministry's own line "
+            "(ground policy-threshold), not under 規則43(4), which does not require it"
         )
     span = _span(value, law - 1) if value < law else _span(law, value - 1)
     if key == "class_b_min_principals":

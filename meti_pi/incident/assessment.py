@@ -9,6 +9,12 @@ from typing import Any
 from meti_pi.dates import calendar_jp
 from meti_pi.incident.facts import FileInfo, Rules
 from meti_pi.store.citations import Citations, current_article
+from meti_pi.store.policy import LEGAL_THRESHOLDS
+
+# 規則43(4) and 番号法規則2(4): a leak of more than 100 本人 (VERIFIED, legal brief §3.1, §4.3). The
+# policy's thresholds.ppc_report_more_than is the ministry's own line: a lower one also reports the
+# counts above it on the ground `policy-threshold`, never as 規則43(4).
+LAW_MORE_THAN = LEGAL_THRESHOLDS["ppc_report_more_than"]
 
 
 def ground_articles(citations: Citations | None = None) -> dict[str, str]:
@@ -30,12 +36,14 @@ def ground_articles(citations: Citations | None = None) -> dict[str, str]:
         "mynumber-guideline": "特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）別添2",
         "art39-7": "規程第39条第7項・第40条第3項",
         "previously-reportable": f"{appi}第1項（発生したおそれ）",
+        "policy-threshold": "運用ポリシー（報告の基準人数。法令上の報告対象事態ではない）",
     }
 
 
 GROUND_ARTICLE: dict[str, str] = ground_articles()
 GROUNDS = tuple(GROUND_ARTICLE)
-RULE_GROUNDS = frozenset(g for g in GROUNDS if g.startswith(("rule43-", "mynumber-")))  # 速報/確報 apply
+# 速報/確報 apply: a report the policy's line asks for keeps the 規則's timetable (README, Incidents).
+RULE_GROUNDS = frozenset(g for g in GROUNDS if g.startswith(("rule43-", "mynumber-"))) | {"policy-threshold"}
 APPI_GROUNDS = frozenset(g for g in GROUNDS if g.startswith("rule43-"))
 MYNUMBER_RULE_GROUNDS = frozenset(g for g in GROUNDS if g.startswith("mynumber-rule2-"))
 MALICIOUS_GROUNDS = frozenset({"rule43-3", "mynumber-rule2-2"})  # 確報 60 days
@@ -135,7 +143,8 @@ def assess(
     """
     grounds: list[str] = []
     reasons: list[dict[str, str]] = []
-    limit = rules.ppc_report_more_than
+    policy_line = rules.ppc_report_more_than
+    limit = max(LAW_MORE_THAN, policy_line)
 
     def add(ground: str, text: str) -> None:
         grounds.append(ground)
@@ -192,6 +201,8 @@ def assess(
                 assumed.append("malicious")
         if over_limit:
             add("rule43-4", count_text)
+        elif count is not None and count > policy_line:
+            add("policy-threshold", _policy_text(count, basis_ja, policy_line))
         if my_number:
             before = len(grounds)
             if mn_system:
@@ -229,10 +240,17 @@ def assess(
         carried = list(
             was.get("carried_grounds") or [g for g in was.get("grounds") or () if g != "previously-reportable"]
         )
-        add(
-            "previously-reportable",
-            f"{was.get('reportable_since')}の時点で報告対象事態が発生したおそれがあったため、引き続き報告対象とする（確報で現状を報告する）",
-        )
+        if set(carried) <= {"policy-threshold"} and carried:  # the policy's line, not a 報告対象事態
+            add(
+                "previously-reportable",
+                f"{was.get('reportable_since')}の時点で運用ポリシーにより報告する事態に該当したため、引き続き報告対象とする（確報で現状を報告する）",
+            )
+            reasons[-1]["article"] = GROUND_ARTICLE["policy-threshold"]
+        else:
+            add(
+                "previously-reportable",
+                f"{was.get('reportable_since')}の時点で報告対象事態が発生したおそれがあったため、引き続き報告対象とする（確報で現状を報告する）",
+            )
     ppc_report = bool(grounds)
     basis_grounds = set(grounds) | set(carried)
 
@@ -307,6 +325,14 @@ def _count_text(count: int | None, basis_ja: str, limit: int) -> str:
     if count is None:
         return f"本人の数が{limit}人を超えるおそれがある（{basis_ja}）"
     return f"本人の数が{count}人（{basis_ja}）であり、{limit}人を超える"
+
+
+def _policy_text(count: int, basis_ja: str, policy_line: int) -> str:
+    """The reason of a report the policy's stricter line asks for: the count is not over 規則43(4)'s."""
+    return (
+        f"本人の数が{count}人（{basis_ja}）であり、運用ポリシーにより報告する基準の{policy_line}人を超える"
+        f"（規則第43条第4号の{LAW_MORE_THAN}人を超えないため、法令上の報告対象事態ではない）"
+    )
 
 
 def _system_source(source: str, files: list[FileInfo]) -> str:

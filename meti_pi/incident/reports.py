@@ -178,12 +178,16 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     doc.add("個人情報保護委員会　御中", "", center(draft_title(kind, record), bold=True), "")
     law = _report_law(record, ctx.citations)
     stage = "速報として、現時点で判明している事項を" if kind == "preliminary" else "確報として、"
-    if _basis_grounds(record):
+    legal = _basis_grounds(record) - {"policy-threshold"}
+    if a.get("carried_grounds") and set(a["carried_grounds"]) <= {"policy-threshold"}:
+        legal.discard("previously-reportable")  # carried from the policy's line alone
+    if legal:
         doc.add(f"　{law}の規定に基づき、{stage}下記のとおり報告します。", "", center("記"), "")
-    else:  # drafted although not reportable: the letter must not claim APPI 68(1) as its basis
+    else:  # drafted although not reportable by law: the letter must not claim APPI 68(1) as its basis
+        why = f"{_we(ctx.organisation)}の運用ポリシーにより" if _basis_grounds(record) else "参考までに"
         doc.add(
             f"　下記の事態は、{appi_law(ctx.citations)}の規定による報告の対象となる事態には該当しないと判断していますが、"
-            f"参考までに、{stage}下記のとおり報告します。",
+            f"{why}、{stage}下記のとおり報告します。",
             "",
             center("記"),
             "",
@@ -200,8 +204,9 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     articles = incidents.ground_articles(ctx.citations)
     for r in a.get("reasons") or []:
         lines = _carried_sentences(doc, record, articles) if r.get("ground") == "previously-reportable" else []
+        label = "運用ポリシーにより報告する事態" if r.get("ground") == "policy-threshold" else "該当する事態"
         for line in lines or [incident_reason_sentence(doc, r, articles)]:
-            doc.add(f"- 該当する事態：{line}")
+            doc.add(f"- {label}：{line}")
     if a.get("exclusions"):
         doc.add("- 高度な暗号化その他の個人の権利利益を保護するために必要な措置が講じられている。")
     doc.add("")
@@ -274,7 +279,13 @@ _GROUND_SENTENCES: dict[str, str] = {
     "mynumber-rule2-4": "本人の数が{limit}人を超える特定個人情報" + _LEAK,
     "mynumber-guideline": "特定個人情報" + _LEAK + "（報告対象事態に該当しない場合も報告するもの）",
     "art39-7": "行政機関等匿名加工情報等に係る事態",
+    # the policy's stricter line (incident.assessment.LAW_MORE_THAN): not a 報告対象事態, said so
+    "policy-threshold": "本人の数が{limit}人を超える保有個人情報"
+    + _LEAK
+    + "（法令上の報告対象事態には該当しないが、運用ポリシーにより報告するもの）",
 }
+# Grounds whose number is the law's (規則43(4), 番号法規則2(4)), whatever the policy's line was.
+_LAW_COUNT_GROUNDS = frozenset({"rule43-4", "mynumber-rule2-4"})
 
 
 def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any], articles: Mapping[str, str] | None = None) -> str:
@@ -293,7 +304,8 @@ def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any], articles: Map
     else:
         trace = str(reason.get("text") or "")
         m = re.search(r"(\d+)人を超え", trace)
-        text = template.format(limit=doc.count(int(m.group(1))) if m else "百")
+        limit = int(m.group(1)) if m and ground not in _LAW_COUNT_GROUNDS else incidents.LAW_MORE_THAN
+        text = template.format(limit=doc.count(limit))
         # What the assessment assumed while a fact is unknown stays in the report (issue 14), said
         # without file ids.
         notes = [note for note in incidents.ASSUMED_NOTE.values() if note in trace]
