@@ -44,6 +44,11 @@ def assess(line: int, **facts: Any) -> dict[str, Any]:
         (50, 51, ["policy-threshold"]),
         (50, 100, ["policy-threshold"]),
         (50, 101, ["rule43-4"]),
+        # a more lenient policy cannot waive a report the law obliges
+        (150, 100, []),
+        (150, 101, ["rule43-4"]),
+        (150, 150, ["rule43-4"]),
+        (150, 151, ["rule43-4"]),
     ],
 )
 def test_rule43_4_is_the_laws_100_and_a_stricter_line_is_the_policys_own(
@@ -63,7 +68,12 @@ def test_rule43_4_is_the_laws_100_and_a_stricter_line_is_the_policys_own(
         )
         assert "法令上の報告対象事態ではない" in reason["text"]
     if grounds == ["rule43-4"]:
-        assert reason["text"].endswith("100人を超える") and "第43条第4号" in reason["article"]
+        assert f"本人の数が{count}人" in reason["text"] and "第43条第4号" in reason["article"]
+        waived = "運用ポリシーの報告の基準は150人であるが、100人を超える事態の報告は法令上の義務であり、運用ポリシーにより免除されない"
+        if line == 150 and count <= 150:  # the reason says why the policy's line was not followed
+            assert reason["text"].endswith("であり、100人を超える（" + waived + "）")
+        else:
+            assert reason["text"].endswith("であり、100人を超える")
 
 
 @pytest.mark.parametrize(
@@ -76,6 +86,18 @@ def test_my_number_counts_against_the_laws_100_too(count: int, grounds: list[str
     a = assess(50, principals=count, my_number=True, my_number_system=False)
     assert a["grounds"] == grounds
     assert a["principal_notice"] is (count > 100)
+
+
+@pytest.mark.parametrize("count", [None, 120])
+def test_a_lenient_policy_waives_no_my_number_report_either(count: int | None) -> None:
+    """番号法規則2(4): more than 100 本人 (VERIFIED), whatever a policy of 150 says; an unknown count is
+    taken as possibly over the law's 100."""
+    facts = {"principals": count} if count else {}
+    a = assess(150, **facts, my_number=True, my_number_system=False)
+    assert a["grounds"] == ["rule43-4", "mynumber-rule2-4"] and a["principal_notice"] is True
+    assert all("運用ポリシーにより免除されない" in r["text"] for r in a["reasons"])
+    if count is None:
+        assert a["reasons"][0]["text"].startswith("本人の数が100人を超えるおそれがある")
 
 
 def test_a_report_carried_from_the_policys_line_says_so() -> None:
@@ -151,3 +173,15 @@ def test_over_100_under_a_stricter_policy_cites_the_laws_100(runner, tmp_path: P
     text = draft(runner, root, doc["id"], tmp_path / "out")
     assert "該当する事態：本人の数が１００人を超える保有個人情報" in text and "５０人" not in text
     assert "第６８条第１項の規定に基づき、速報として" in text and "施行規則第４３条第４号" in text
+
+
+def test_a_lenient_policy_still_reports_what_the_law_obliges_through_the_cli(runner, tmp_path: Path) -> None:
+    root = register(tmp_path, 150)
+    doc = open_incident(runner, root, 120)
+    a = doc["assessment"]
+    assert a["ppc_report"] is True and a["grounds"] == ["rule43-4"] and a["principal_notice"] is True
+    assert a["deadlines"] == {"preliminary_report": "2026-04-07", "final_report": "2026-05-07"}
+    text = draft(runner, root, doc["id"], tmp_path / "out")
+    assert "該当する事態：本人の数が１００人を超える保有個人情報" in text and "１５０" not in text
+    assert "第６８条第１項の規定に基づき、速報として" in text
+    assert open_incident(runner, root, 100)["assessment"]["ppc_report"] is False

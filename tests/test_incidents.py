@@ -57,9 +57,14 @@ def test_more_than_100_persons(count: int, reportable: bool) -> None:
 
 
 def test_threshold_comes_from_the_snapshot() -> None:
-    rules = inc.Rules.from_snapshot({**SNAP, "ppc_report_more_than": 1000})
-    a = inc.assess(inc.full_facts({"principals": 1000, **NOT}), [], rules, known_on=KNOWN, on=KNOWN)
-    assert a["ppc_report"] is False
+    """The snapshot's line is the policy's: a stricter one reports on its own ground; a more lenient one
+    cannot waive 規則43(4) (tests/test_incident_policy_line.py has the boundaries)."""
+    strict = inc.Rules.from_snapshot({**SNAP, "ppc_report_more_than": 10})
+    a = inc.assess(inc.full_facts({"principals": 11, **NOT}), [], strict, known_on=KNOWN, on=KNOWN)
+    assert a["grounds"] == ["policy-threshold"]
+    lenient = inc.Rules.from_snapshot({**SNAP, "ppc_report_more_than": 1000})
+    a = inc.assess(inc.full_facts({"principals": 1000, **NOT}), [], lenient, known_on=KNOWN, on=KNOWN)
+    assert a["grounds"] == ["rule43-4"]
 
 
 # -- each item alone ---------------------------------------------------------------------------

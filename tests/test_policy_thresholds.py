@@ -48,9 +48,15 @@ def test_the_shipped_values_are_the_laws_and_draw_no_warning(runner, tmp_path):
         (
             "ppc_report_more_than",
             150,
-            ["規則43(4)", "more than 100 本人", "incidents with 101-150 本人 will not be reported", "write 100"],
+            [
+                "規則43(4)",
+                "more than 100 本人",
+                "incidents with 101-150 本人 are still assessed as reportable under 規則43(4), which a policy "
+                "cannot waive, so the value changes no assessment",
+                "write 100; a change of 規則43(4) itself is for meti-pi to follow",
+            ],
         ),
-        ("ppc_report_more_than", 101, ["incidents with 101 本人 will not be reported"]),
+        ("ppc_report_more_than", 101, ["incidents with 101 本人 are still assessed as reportable"]),
         (
             "filebook_min_principals",
             2000,
@@ -106,7 +112,7 @@ def test_the_github_and_text_reports_carry_it(runner, tmp_path):
     assert annotation.startswith(
         f"::warning file=register/policy.yaml,line={line},title=meti-pi warning[policy-threshold]::"
     )
-    assert "incidents with 101-1,000 本人 will not be reported" in annotation
+    assert "incidents with 101-1,000 本人 are still assessed as reportable under 規則43(4)" in annotation
     text = invoke(runner, root, "validate").stdout
     assert f"policy.yaml:{line}: $.thresholds.ppc_report_more_than: warning[policy-threshold] 1,000 is not 100:" in text
 

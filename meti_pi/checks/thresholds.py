@@ -4,7 +4,9 @@ exemption (APPI 74(2)(9)) and the PPC report (規則43(4)). Every legal answer m
 numbers, and a changed one was silent.
 
 A warning, never an error: the ministry may keep a stricter line, and a change of the law must stay
-expressible in policy.yaml. The warning says which article states which number and, in numbers, what
+expressible in policy.yaml, save the PPC report's: the incident engine reports more than 規則43(4)'s
+100 whatever policy.yaml says (a policy cannot waive the law), so a higher value there changes no
+assessment, and the warning says so. The warning says which article states which number and, in numbers, what
 the register's value does instead. Its problems are policy.yaml's alone, which only a change of a
 root file alters: such a change validates the whole way (checks.incremental), so the check's scope
 there is a record's own (0, 0), as hygiene.check_named_files's (register.yaml's).
@@ -43,7 +45,10 @@ def _effect(key: str, value: int, law: int) -> str:
     """What `value` does that the law's `law` would not, in 本人 counts."""
     if key == "ppc_report_more_than":
         if value > law:
-            return f"incidents with {_span(law + 1, value)} 本人 will not be reported to the PPC on that ground"
+            return (
+                f"incidents with {_span(law + 1, value)} 本人 are still assessed as reportable under 規則43(4), "
+                "which a policy cannot waive, so the value changes no assessment"
+            )
         return (
             f"incidents with {_span(value + 1, law)} 本人 will be reported to the PPC on the ministry's own line "
             "(ground policy-threshold), not under 規則43(4), which does not require it"
@@ -66,7 +71,9 @@ def threshold_message(key: str, value: int) -> str:
     law = LEGAL_THRESHOLDS[key]
     source = "the rule" if key == "class_b_min_principals" else "the law"
     todo = (  # a higher number always asks less (fewer 管理B files, notices, entries, reports)
-        f"write {law} unless {source} has changed"
+        f"write {law}; a change of 規則43(4) itself is for meti-pi to follow (store.policy.LEGAL_THRESHOLDS)"
+        if value > law and key == "ppc_report_more_than"
+        else f"write {law} unless {source} has changed"
         if value > law
         else f"keep {value} if the ministry means to be stricter than {source}, else write {law}"
     )

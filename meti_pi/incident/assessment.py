@@ -144,7 +144,9 @@ def assess(
     grounds: list[str] = []
     reasons: list[dict[str, str]] = []
     policy_line = rules.ppc_report_more_than
-    limit = max(LAW_MORE_THAN, policy_line)
+    # The law's line whatever the policy's: a stricter one adds `policy-threshold` below it; a more
+    # lenient one cannot waive a report 規則43(4) / 番号法規則2(4) oblige (the reason says so).
+    limit = LAW_MORE_THAN
 
     def add(ground: str, text: str) -> None:
         grounds.append(ground)
@@ -200,7 +202,7 @@ def assess(
             if malicious_assumed:
                 assumed.append("malicious")
         if over_limit:
-            add("rule43-4", count_text)
+            add("rule43-4", count_text + _lenient_note(count, policy_line))
         elif count is not None and count > policy_line:
             add("policy-threshold", _policy_text(count, basis_ja, policy_line))
         if my_number:
@@ -220,7 +222,12 @@ def assess(
                 add("mynumber-rule2-3", "電磁的方法により不特定多数の者に閲覧されたおそれがある特定個人情報の漏えい等")
             mn_count, mn_basis_ja = _my_number_count(count, basis, basis_ja, files)
             if mn_count is None or mn_count > limit:
-                add("mynumber-rule2-4", "特定個人情報に係る" + _count_text(mn_count, mn_basis_ja, limit))
+                add(
+                    "mynumber-rule2-4",
+                    "特定個人情報に係る"
+                    + _count_text(mn_count, mn_basis_ja, limit)
+                    + _lenient_note(mn_count, policy_line),
+                )
             if len(grounds) == before:
                 add(
                     "mynumber-guideline",
@@ -332,6 +339,16 @@ def _policy_text(count: int, basis_ja: str, policy_line: int) -> str:
     return (
         f"本人の数が{count}人（{basis_ja}）であり、運用ポリシーにより報告する基準の{policy_line}人を超える"
         f"（規則第43条第4号の{LAW_MORE_THAN}人を超えないため、法令上の報告対象事態ではない）"
+    )
+
+
+def _lenient_note(count: int | None, policy_line: int) -> str:
+    """What a policy line above the law's would have missed: the law still obliges the report."""
+    if policy_line <= LAW_MORE_THAN or (count is not None and count > policy_line):
+        return ""
+    return (
+        f"（運用ポリシーの報告の基準は{policy_line}人であるが、{LAW_MORE_THAN}人を超える事態の報告は法令上の義務であり、"
+        "運用ポリシーにより免除されない）"
     )
 
 

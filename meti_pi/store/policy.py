@@ -20,7 +20,9 @@ from meti_pi.store import limits, schema, yamlload
 # fewer than 1,000 本人 need no notice and no ファイル簿 entry: VERIFIED, legal brief §2.2) and 規則43(4)
 # (a leak of more than 100 本人 is reported to the PPC: VERIFIED, legal brief §3.1). policy.yaml may
 # set another value (a stricter policy, a changed law): validate warns of it
-# (checks.thresholds.check_thresholds), as every legal answer moves with it.
+# (checks.thresholds.check_thresholds), as every legal answer moves with it; save the PPC report's,
+# whose legal answer is this 100 (incident.assessment.LAW_MORE_THAN): the policy's number only adds
+# a stricter line of its own and cannot waive a report the law obliges.
 LEGAL_THRESHOLDS: dict[str, int] = {
     "class_b_min_principals": 1000,
     "filebook_min_principals": 1000,
