@@ -185,3 +185,16 @@ def test_a_lenient_policy_still_reports_what_the_law_obliges_through_the_cli(run
     assert "該当する事態：本人の数が１００人を超える保有個人情報" in text and "１５０" not in text
     assert "第６８条第１項の規定に基づき、速報として" in text
     assert open_incident(runner, root, 100)["assessment"]["ppc_report"] is False
+
+
+def test_a_report_carried_from_the_policys_line_is_drafted_as_the_policys(runner, tmp_path: Path) -> None:
+    """80 本人 under a policy of 50, then 40: still reported (once reportable), on the policy's line."""
+    root = register(tmp_path, 50)
+    iid = open_incident(runner, root, 80)["id"]
+    result = invoke(runner, root, "incident", "update", iid, "--principals", "40", "--json", today="2026-04-03")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["assessment"]["carried_grounds"] == ["policy-threshold"]
+    text = draft(runner, root, iid, tmp_path / "out", "final")
+    assert "報告の対象となる事態には該当しないと判断していますが、当省の運用ポリシーにより、確報として" in text
+    assert "- 運用ポリシーにより報告する事態：本人の数が５０人を超える保有個人情報" in text
+    assert "該当する事態" not in text and "第６８条第１項の規定に基づき" not in text

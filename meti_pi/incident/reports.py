@@ -204,8 +204,8 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     articles = incidents.ground_articles(ctx.citations)
     for r in a.get("reasons") or []:
         lines = _carried_sentences(doc, record, articles) if r.get("ground") == "previously-reportable" else []
-        label = "運用ポリシーにより報告する事態" if r.get("ground") == "policy-threshold" else "該当する事態"
-        for line in lines or [incident_reason_sentence(doc, r, articles)]:
+        for ground, line in lines or [(r.get("ground"), incident_reason_sentence(doc, r, articles))]:
+            label = "運用ポリシーにより報告する事態" if ground == "policy-threshold" else "該当する事態"
             doc.add(f"- {label}：{line}")
     if a.get("exclusions"):
         doc.add("- 高度な暗号化その他の個人の権利利益を保護するために必要な措置が講じられている。")
@@ -315,14 +315,18 @@ def incident_reason_sentence(doc: _Doc, reason: Mapping[str, Any], articles: Map
     return f"{text}（{article}）" if article else text
 
 
-def _carried_sentences(doc: _Doc, record: Mapping[str, Any], articles: Mapping[str, str]) -> list[str]:
-    """The 報告対象事態 a report carried over still names (the form asks which), with the day it was one."""
+def _carried_sentences(doc: _Doc, record: Mapping[str, Any], articles: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(ground, sentence) per 報告対象事態 a report carried over still names (the form asks which), with
+    the day it was one."""
     a = record.get("assessment") or {}
     limit = (record.get("rules_snapshot") or {}).get("ppc_report_more_than", 100)
     since = doc.date(a.get("reportable_since"))
     return [
-        incident_reason_sentence(doc, {"ground": g, "article": articles[g], "text": f"{limit}人を超え"}, articles)
-        + f"（{since}の時点で該当するおそれがあったもの。その後の調査結果は以下のとおり）"
+        (
+            g,
+            incident_reason_sentence(doc, {"ground": g, "article": articles[g], "text": f"{limit}人を超え"}, articles)
+            + f"（{since}の時点で該当するおそれがあったもの。その後の調査結果は以下のとおり）",
+        )
         for g in a.get("carried_grounds") or ()
         if g in articles
     ]
