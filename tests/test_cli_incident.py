@@ -11,6 +11,7 @@ import pytest
 from conftest import git, hand_edit_line, invoke, make_register
 from typer.testing import CliRunner
 
+from meti_pi import __version__
 from meti_pi.classify.checkdigits import my_number_check_digit
 
 DIVISION = """
@@ -203,6 +204,7 @@ def test_whole_lifecycle(runner: CliRunner, root: Path) -> None:
         "Meti-Pi-Command: incident close",
         f"Meti-Pi-Record: incidents/{iid}",
         "Meti-Pi-Article: 40",
+        f"Meti-Pi-Version: {__version__}",  # the meti-pi that made the commit
     ]
     assert trailer_lines[-1].startswith("Meti-Pi-Change: ")  # the change id crash recovery looks for (issue 13)
     records = git(root, "log", "--format=%(trailers:key=Meti-Pi-Record,valueonly)", "-n", "10").split()

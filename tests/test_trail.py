@@ -328,3 +328,36 @@ def test_a_commit_naming_a_file_it_does_not_hold_is_invalid_whatever_the_work_tr
     bad = hand_commit(root, "register.yaml", text.replace("policy: policy.yaml", "policy: policy-x.yaml"))
     by = {c.commit: c for c in trail.verify(root, TODAY).commits}
     assert [(p.path, p.code) for p in by[bad].introduced] == [("register.yaml", "named-file-missing")]
+
+
+def test_every_commit_names_the_meti_pi_that_made_it_and_a_trail_without_it_still_verifies(tmp_path, runner):
+    """The audit officer could not tell which meti-pi decided a change: commits carried no version.
+    Each commit meti-pi makes (init, new, a hand edit's `commit`) now carries `Meti-Pi-Version`, which
+    history shows (text and --json) as the evidence pack does; a commit of an earlier meti-pi, which
+    has none, is still a meti-pi commit to history and history --verify."""
+    from meti_pi import __version__
+    from meti_pi.inspect.evidence import evidence_pack
+
+    root = init_register(tmp_path, runner)
+    (root / "divisions").mkdir(exist_ok=True)
+    (root / "divisions" / "old.yaml").write_text(DIVISION.format(id="old"), encoding="utf-8")
+    git(root, "add", "divisions/old.yaml")
+    message = (
+        "divisions/old: new division\n\nMeti-Pi-Command: new\nMeti-Pi-Record: divisions/old\nMeti-Pi-Article: 5(3)"
+    )
+    git(root, "commit", "-q", "-m", message)  # as meti-pi made it before the version was written
+    new_division(runner, root, "jinji")
+    (root / "divisions" / "jinji.yaml").write_text(DIVISION.format(id="jinji"), encoding="utf-8")
+    assert invoke(runner, root, "commit", str(root / "divisions" / "jinji.yaml")).exit_code == 0
+
+    versions = git(root, "log", "--format=%(trailers:key=Meti-Pi-Version,valueonly,separator=)|").split("|")[:-1]
+    assert [v.strip() for v in versions] == [__version__, __version__, "", __version__]  # commit, new, old, init
+    listed = json.loads(invoke(runner, root, "history", "--json").stdout)["commits"]
+    assert [c["version"] for c in listed] == [__version__, __version__, None, __version__]
+    lines = invoke(runner, root, "history").stdout.splitlines()
+    assert [line.endswith(f"] meti-pi {__version__}") for line in lines] == [True, True, False, True]
+    code, doc = verify_cli(runner, root, "--strict")
+    assert code == 0 and doc["hand_edits"] == doc["trailer_mismatches"] == doc["invalid"] == []
+    pack = evidence_pack(root, None, fmt="dir", today=TODAY, into=tmp_path)
+    trail_json = json.loads((pack.path / "trail.json").read_text(encoding="utf-8"))
+    assert [c["version"] for c in trail_json] == [__version__, __version__, None, __version__]

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from meti_pi import __version__
 from meti_pi.actions.transaction import (
     BETWEEN_RECORDS,
     _errors_added,
@@ -134,7 +135,9 @@ def commit_paths(
         if dry_run:
             return ""
         records = [p[: -len(".yaml")] for p in sorted(changed)]
-        message = commit_message(f"{records[0]}: {summary}", command=command, records=records, article=None)
+        message = commit_message(
+            f"{records[0]}: {summary}", command=command, records=records, article=None, version=__version__
+        )
         # The person's own edits, already in the work tree: _commit leaves files holding the bytes
         # it would write as they are (the journal still covers `git add -N` of new files).
         return commit_files(

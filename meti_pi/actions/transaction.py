@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from meti_pi import __version__
 from meti_pi.actions.uncommitted import (
     CHECK_THREAD,
     _refuse_dirty,
@@ -294,6 +295,7 @@ def transaction(
             command=command,
             records=records,
             article=tx.article,
+            version=__version__,
             body=body,
             extra=tx.trailers,
         )

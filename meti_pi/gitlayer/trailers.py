@@ -14,6 +14,9 @@ from meti_pi.gitlayer.runner import git, head_commit, repo_of
 TRAILER_COMMAND = "Meti-Pi-Command"
 TRAILER_RECORD = "Meti-Pi-Record"
 TRAILER_ARTICLE = "Meti-Pi-Article"
+# The meti-pi that made the commit (its package version, given by the caller: actions pass
+# meti_pi.__version__), so the trail says which code decided a change. Trails before it have none.
+TRAILER_VERSION = "Meti-Pi-Version"
 # What a recorded classification was decided with: one per vocabulary file, the register's copy by
 # its blob id (`NAME copy BLOB`) or the package's (`NAME package VERSION BLOB`) (actions.classify).
 TRAILER_VOCABULARY = "Meti-Pi-Vocabulary"
@@ -25,10 +28,12 @@ def commit_message(
     command: str,
     records: Sequence[str],
     article: str | None,
+    version: str,
     body: str = "",
     extra: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """`<kind>/<id>: <summary>` and the meti-pi trailers; `extra`: further (key, value) trailers, after them."""
+    """`<kind>/<id>: <summary>` and the meti-pi trailers (`version`: meti-pi's, the caller's to give);
+    `extra`: further (key, value) trailers, after them."""
     lines = [subject.strip().splitlines()[0] if subject.strip() else "meti-pi change", ""]
     if body.strip():
         lines += [body.strip(), ""]
@@ -36,6 +41,7 @@ def commit_message(
     lines += [f"{TRAILER_RECORD}: {r}" for r in records]
     if article:
         lines.append(f"{TRAILER_ARTICLE}: {article}")
+    lines.append(f"{TRAILER_VERSION}: {version}")
     lines += [f"{key}: {value}" for key, value in extra]
     return "\n".join(lines) + "\n"
 
@@ -64,6 +70,7 @@ def history(register_root: Path, relpath: str | None = None, *, limit: int | Non
                 "command": next(iter(trailers.get(TRAILER_COMMAND) or ()), None),
                 "records": trailers.get(TRAILER_RECORD, []),
                 "article": next(iter(trailers.get(TRAILER_ARTICLE) or ()), None),
+                "version": next(iter(trailers.get(TRAILER_VERSION) or ()), None),  # None: made before it was written
                 "files": [f[len(repo.prefix) :] if f.startswith(repo.prefix) else f for f in entry.tail],
             }
         )

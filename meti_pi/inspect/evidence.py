@@ -86,6 +86,7 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
                 "command": next(iter(trailers.get(gitlayer.TRAILER_COMMAND) or ()), None),
                 "records": trailers.get(gitlayer.TRAILER_RECORD, []),
                 "article": next(iter(trailers.get(gitlayer.TRAILER_ARTICLE) or ()), None),
+                "version": next(iter(trailers.get(gitlayer.TRAILER_VERSION) or ()), None),
             }
         )
     return sha, when, files, trail
@@ -115,6 +116,7 @@ def _pack_members(
             if c["command"]
             else " [hand edit]"
         )
+        + (f" meti-pi {c['version']}" if c["version"] else "")
         for c in trail
     ]
     members["trail.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
