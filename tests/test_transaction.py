@@ -1002,3 +1002,40 @@ def test_an_id_case_clash_is_matched_by_its_records_not_the_file_it_is_reported_
     # one of three removed: the clash left is reported at a record that reported one before
     three = [clash("Kanbo-koho", "KANBO-koho"), clash("kanbo-koho", "Kanbo-koho")]
     assert _not_held([clash("kanbo-koho", "KANBO-koho")], three) == []
+
+
+@pytest.mark.parametrize("command", ["commit", "new"])
+@pytest.mark.parametrize("where", ["register", "outside"])
+def test_a_file_saved_after_the_commit_is_named_by_a_git_diff_that_works_from_the_current_folder(
+    tmp_path, monkeypatch, where, command
+):
+    """An editor saves the record after git committed meti-pi's text: the warning advised `git diff
+    HEAD -- register/divisions/kanbo-jinji.yaml`, a path from the repository's top, which git reads
+    from the current folder: from the register's folder (REPO/register) it showed nothing, and from
+    outside the repository git refused. Now the command is written from the folder the command ran
+    in (`git -C TOP` from outside), and run there as printed it shows the saved line."""
+    import shlex
+
+    from meti_pi.gitlayer import fs
+
+    root = make_register(tmp_path)
+    add_division(root)
+    path = root / "divisions" / ("kanbo-jinji.yaml" if command == "commit" else "kanbo-kaikei.yaml")
+    if command == "commit":  # a hand edit, committed with `meti-pi commit` (actions.hand_commit)
+        path.write_text(path.read_text(encoding="utf-8").replace("人事課長", "課長"), encoding="utf-8")
+        args = ["commit", str(path), "--message", "post"]
+    else:  # a command's change (actions.transaction)
+        args = ["new", "divisions", "--id", "kanbo-kaikei", *(f"--set={k}={v}" for k, v in DIVISION.items())]
+    here = root if where == "register" else tmp_path / "elsewhere"
+    here.mkdir(exist_ok=True)
+    monkeypatch.chdir(here)
+    _editor_saves(monkeypatch, path, "committed")
+    result = invoke(CliRunner(), root, *args)
+    monkeypatch.setattr(fs, "crash_hook", None)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert "changed in the work tree while meti-pi committed it" in said, said
+    advised = said.split("check `", 1)[1].split("`", 1)[0]
+    assert advised.startswith("git -C " if where == "outside" else "git diff"), advised
+    shown = subprocess.run(shlex.split(advised), cwd=here, capture_output=True, text=True, check=True).stdout
+    assert "+# 編集中" in shown

@@ -141,7 +141,12 @@ def commit_paths(
         # The person's own edits, already in the work tree: _commit leaves files holding the bytes
         # it would write as they are (the journal still covers `git add -N` of new files).
         return commit_files(
-            repo, {rel: raw[rel] for rel in changed}, message, base, {rel for rel in changed if head_texts[rel] is None}
+            repo,
+            {rel: raw[rel] for rel in changed},
+            message,
+            base,
+            {rel for rel in changed if head_texts[rel] is None},
+            here=settings.here,
         )
 
 

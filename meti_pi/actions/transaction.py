@@ -307,6 +307,7 @@ def transaction(
             base,
             untracked,
             seen,
+            here=settings.here,
         )
         notes.extend(f"warning: {remark}" for remark in tx.remarks)
         for rel in lost:

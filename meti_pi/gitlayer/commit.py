@@ -11,6 +11,7 @@ The change itself, and its validation, are the caller's (meti_pi.actions.transac
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -141,6 +142,7 @@ def commit_files(
     base: str,
     untracked: set[str],
     seen: Mapping[str, str | None] | None = None,
+    here: Path | None = None,
 ) -> str:
     """Write `changes` (register-relative path -> bytes, None: remove) into the work tree and commit
     exactly those paths with `git commit --only`; the new commit's id. `untracked`: the paths (of
@@ -152,7 +154,10 @@ def commit_files(
     as they were and raises MetiPiError (exit 3): nothing is committed, staged or left half-written.
     `seen`: (repository path -> SHA-256) the bytes the caller found in the work tree when it checked
     that no one's work is there; a file saved since (an editor's save) is never overwritten: refused
-    here, or, while the files are written, last before each rename.
+    here, or, while the files are written, last before each rename. `here`: the folder the command
+    runs from, where the git commands a message advises after the commit point are typed
+    (Repo.typed_from, Repo.git_from: a path from the top is wrong in a sub-folder; `git -C TOP` from
+    outside the repository); None: from the top.
     """
     change = os.urandom(8).hex()
     message = message + f"{TRAILER_CHANGE}: {change}\n"
@@ -230,7 +235,7 @@ def commit_files(
         if done:  # git failed after its commit point (e.g. writing the index): the change is in
             _finish(repo, journal)
             raise MetiPiError(
-                f"the change WAS committed as {done[:12]}, but {exc}; check `git status` "
+                f"the change WAS committed as {done[:12]}, but {exc}; check `{repo.git_from(here)} status` "
                 "(the files are in the work tree)"
             ) from None
         if jr.in_head(repo, journal):  # a commit made by hand took the written files (`git commit -a`)
@@ -268,25 +273,29 @@ def commit_files(
         if touched:
             raise MetiPiError(
                 f"the change WAS committed as {new[:12]}, but a commit made by hand meanwhile also changed "
-                f"{', '.join(touched)}; check `git show {new[:12]}` and revert what it should not hold"
+                f"{', '.join(repo.typed_from(here, g) for g in touched)}; check `{repo.git_from(here)} show "
+                f"{new[:12]}` and revert what it should not hold"
             )
         others = register_changed(repo, base, parents[0])
         if others:
             notes.append(
-                f"warning: a commit made meanwhile by hand changed {', '.join(others)}; the change "
+                "warning: a commit made meanwhile by hand changed "
+                f"{', '.join(repo.typed_from(here, g) for g in others)}; the change "
                 f"{new[:12]} was checked against the register before it. Run `meti-pi validate`"
             )
-    _changed_again(repo, new, list(files))
+    _changed_again(repo, new, list(files), here)
     for gpath, f in files.items():
         if digest(read_or_none(repo.top / gpath)) != f["new"]:
-            _committed_as_written(repo, new, gpath, changes[gpath[len(repo.prefix) :]])
+            _committed_as_written(repo, new, gpath, changes[gpath[len(repo.prefix) :]], here)
+            shown = repo.typed_from(here, gpath)
             notes.append(
-                f"warning: {gpath} changed in the work tree while meti-pi committed it; check `git diff HEAD -- {gpath}`"
+                f"warning: {shown} changed in the work tree while meti-pi committed it; "
+                f"check `{repo.git_from(here)} diff HEAD -- {shlex.quote(shown)}`"
             )
     return new
 
 
-def _committed_as_written(repo: Repo, new: str, gpath: str, data: bytes | None) -> None:
+def _committed_as_written(repo: Repo, new: str, gpath: str, data: bytes | None, here: Path | None) -> None:
     """The file changed in the work tree after meti-pi wrote it: did git read it before or after?
     Compared as git stores it (`hash-object --path`: the path's filters and line-ending conversion),
     with the blob the commit holds; MetiPiError when the commit holds someone's text, not meti-pi's."""
@@ -295,10 +304,12 @@ def _committed_as_written(repo: Repo, new: str, gpath: str, data: bytes | None) 
     want = git(repo.top, "hash-object", f"--path={gpath}", "--stdin", input=data).strip()
     held = git(repo.top, "--literal-pathspecs", "rev-parse", "--verify", "-q", f"{new}:{gpath}", check=False).strip()
     if held != want:
+        shown, git_ = repo.typed_from(here, gpath), repo.git_from(here)
         raise MetiPiError(
-            f"the change WAS committed as {new[:12]}, but {gpath} was saved by someone after meti-pi wrote it and "
+            f"the change WAS committed as {new[:12]}, but {shown} was saved by someone after meti-pi wrote it and "
             "before git read it: the commit holds that text, not the text meti-pi validated. Check "
-            f"`git show {new[:12]} -- {gpath}`; correct it (`meti-pi commit`) or `git revert {new[:12]}`"
+            f"`{git_} show {new[:12]} -- {shlex.quote(shown)}`; correct it (`meti-pi commit`) or "
+            f"`{git_} revert {new[:12]}`"
         )
 
 
@@ -351,7 +362,7 @@ def _message_taken(repo: Repo, journal: dict[str, Any], found: list[str]) -> Non
     )
 
 
-def _changed_again(repo: Repo, new: str, gpaths: list[str]) -> None:
+def _changed_again(repo: Repo, new: str, gpaths: list[str], here: Path | None) -> None:
     """A commit made by hand right after ours that changed its files again: mostly git's own race
     (MESSAGE_TAKEN: a `git commit` that read the index before ours wrote it, putting the records
     back). Only seen when it lands before meti-pi finishes; `meti-pi history --verify` always sees it."""
@@ -360,10 +371,12 @@ def _changed_again(repo: Repo, new: str, gpaths: list[str]) -> None:
         return
     touched = register_changed(repo, new, now, gpaths)
     if touched:
+        shown = [repo.typed_from(here, g) for g in touched]
         raise MetiPiError(
             f"the change WAS committed as {new[:12]}, but a commit made by hand at the same moment changed "
-            f"{', '.join(touched)} again (git's own race between two `git commit`s: it may have put back the "
-            f"index from before meti-pi's commit). Check `git log -p {new[:12]}..HEAD -- {touched[0]}` and "
+            f"{', '.join(shown)} again (git's own race between two `git commit`s: it may have put back the "
+            f"index from before meti-pi's commit). Check `{repo.git_from(here)} log -p {new[:12]}..HEAD -- "
+            f"{shlex.quote(shown[0])}` and "
             "`meti-pi history --verify`; don't commit by hand while a meti-pi command runs"
         )
 
