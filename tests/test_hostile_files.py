@@ -225,6 +225,31 @@ def test_a_fifo_in_the_register_never_blocks(reg, args):
     assert_nothing_written(before, reg.parent, index_refreshed=code == 0)
 
 
+ONCE_RUNS = [
+    ["status"],
+    ["status", "--json"],
+    ["show", "divisions/kanbo-jinji"],
+    ["show", "divisions/evil"],  # the FIFO itself: no such record (exit 2)
+    ["notify", "--check"],
+    ["incident", "list"],
+]
+
+
+@pytest.mark.parametrize("args", ONCE_RUNS, ids=[" ".join(a) for a in ONCE_RUNS])
+def test_a_fifo_in_the_register_is_warned_of_once(reg, args):
+    """`status` said "divisions/evil.yaml: not a regular file ...; skipped" twice for one FIFO: once
+    for the work tree's changed files (overlay_problems), once for the lazy register's read faults
+    (refuse_read_faults); `show` too. Each command now says it once."""
+    from typer.testing import CliRunner
+
+    from meti_pi.cli import app
+
+    os.mkfifo(reg / "divisions" / "evil.yaml")
+    result = CliRunner().invoke(app, ["--register", str(reg), "--today", TODAY, *args])
+    assert result.exit_code in (0, 1, 2) and "Traceback" not in result.output, result.output[-800:]
+    assert result.stderr.count("divisions/evil.yaml: not a regular file") == 1, result.stderr
+
+
 def test_an_oversized_register_file_is_reported_not_read(reg):
     path = reg / "divisions" / "huge.yaml"
     path.write_text("schema_version: 1\nid: huge\nnotes: '" + "x" * (5 << 20) + "'\n", encoding="utf-8")

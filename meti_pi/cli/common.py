@@ -45,6 +45,9 @@ class AppState:
     register_from_env: bool = False  # register_opt came from $METI_PI_REGISTER, not --register
     # Built from the environment once, here in cli/, and passed to the core (issue 17).
     settings: Settings = field(default_factory=Settings)
+    # The files warn_not_regular has said are no regular file: said once per command, however many
+    # reads find them (status: the work tree's overlay, then the lazy register's faults).
+    said_not_regular: set[str] = field(default_factory=set)
 
     @cached_property
     def register_root(self) -> Path:
@@ -180,16 +183,19 @@ def refuse_read_faults(reg: Register, st: AppState | None = None) -> None:
 
 
 def warn_not_regular(load_problems: Any, st: AppState | None = None) -> list[Any]:
-    """A FIFO or device named *.yaml: skipped, and said so (validate lists it as an error), at its
-    path from the user's folder (`st`: the command's state). The other files that cannot be read:
-    returned."""
+    """A FIFO or device named *.yaml: skipped, and said so once per command (`st`: the command's
+    state; validate lists it as an error), at its path from the user's folder. The other files that
+    cannot be read: returned."""
     from meti_pi.store.limits import NOT_REGULAR
 
     unreadable = []
+    said = st.said_not_regular if st is not None else set()
     for p in load_problems:
         if NOT_REGULAR in p.message:
             where = p.path if p.given else register_folder(st, [p]) + p.path
-            sys.stderr.write(f"meti-pi: warning: {where}: {NOT_REGULAR}; skipped\n")
+            if where not in said:
+                said.add(where)
+                sys.stderr.write(f"meti-pi: warning: {where}: {NOT_REGULAR}; skipped\n")
         elif p.severity == "error":
             unreadable.append(p)
     return unreadable
