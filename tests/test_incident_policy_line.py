@@ -2,7 +2,7 @@
 
 The ground `rule43-4` (and 番号法規則2(4)'s `mynumber-rule2-4`) is the law's: more than 100 本人 (VERIFIED,
 legal brief §3.1, §4.3). A stricter policy also reports the counts above its own line, on the ground
-`policy-threshold`, worded as the ministry's policy and never as 規則43(4).
+`policy-line`, worded as the ministry's policy and never as 規則43(4).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ def assess(line: int, **facts: Any) -> dict[str, Any]:
         (100, 100, []),
         (100, 101, ["rule43-4"]),
         (50, 50, []),
-        (50, 51, ["policy-threshold"]),
-        (50, 100, ["policy-threshold"]),
+        (50, 51, ["policy-line"]),
+        (50, 100, ["policy-line"]),
         (50, 101, ["rule43-4"]),
         # a more lenient policy cannot waive a report the law obliges
         (150, 100, []),
@@ -60,7 +60,7 @@ def test_rule43_4_is_the_laws_100_and_a_stricter_line_is_the_policys_own(
     assert a["deadlines"] == (DUE if grounds else NONE)
     assert a["principal_notice"] is (grounds == ["rule43-4"])
     (reason,) = a["reasons"] or [None]
-    if grounds == ["policy-threshold"]:
+    if grounds == ["policy-line"]:
         assert "規則" not in reason["article"] and "運用ポリシー" in reason["article"]
         assert (
             f"本人の数が{count}人" in reason["text"]
@@ -78,7 +78,7 @@ def test_rule43_4_is_the_laws_100_and_a_stricter_line_is_the_policys_own(
 
 @pytest.mark.parametrize(
     ("count", "grounds"),
-    [(80, ["policy-threshold", "mynumber-guideline"]), (101, ["rule43-4", "mynumber-rule2-4"])],
+    [(80, ["policy-line", "mynumber-guideline"]), (101, ["rule43-4", "mynumber-rule2-4"])],
 )
 def test_my_number_counts_against_the_laws_100_too(count: int, grounds: list[str]) -> None:
     """番号法規則2(4) is more than 100 本人 (VERIFIED): 80 under a policy of 50 is no 規則2(4) event; the
@@ -105,7 +105,7 @@ def test_a_report_carried_from_the_policys_line_says_so() -> None:
     rec = inc.new_record(top, {**NOT, "principals": 80}, [], snapshot(50), today=KNOWN)
     rec = inc.update_record(rec, changes={"principals": 40}, event=None, files=[], on=KNOWN, today=KNOWN)
     a = rec["assessment"]
-    assert a["grounds"] == ["previously-reportable"] and a["carried_grounds"] == ["policy-threshold"]
+    assert a["grounds"] == ["previously-reportable"] and a["carried_grounds"] == ["policy-line"]
     (reason,) = a["reasons"]
     assert "運用ポリシー" in reason["text"] and "報告対象事態" not in reason["text"].replace("報告する事態", "")
     assert "法" not in reason["article"].replace("法令上", "")
@@ -154,7 +154,7 @@ def draft(runner: CliRunner, root: Path, iid: str, out: Path, kind: str = "preli
 def test_a_stricter_policys_report_is_drafted_as_the_policys_not_as_rule43_4(runner, tmp_path: Path) -> None:
     root = register(tmp_path, 50)
     doc = open_incident(runner, root, 80)
-    assert doc["assessment"]["grounds"] == ["policy-threshold"] and doc["assessment"]["ppc_report"] is True
+    assert doc["assessment"]["grounds"] == ["policy-line"] and doc["assessment"]["ppc_report"] is True
     text = draft(runner, root, doc["id"], tmp_path / "out")
     assert "第４３条" not in text and "第43条" not in text and "５０人を超える" in text
     assert "運用ポリシーにより報告する事態：本人の数が５０人を超える保有個人情報" in text
@@ -163,7 +163,7 @@ def test_a_stricter_policys_report_is_drafted_as_the_policys_not_as_rule43_4(run
     assert "第６８条第１項の規定に基づき" not in text
     assert "報告の対象となる事態には該当しないと判断していますが、当省の運用ポリシーにより、速報として" in text
     listed = invoke(runner, root, "incident", "list", "--json", today="2026-04-03")
-    assert [r["grounds"] for r in json.loads(listed.stdout)["incidents"]] == [["policy-threshold"]]
+    assert [r["grounds"] for r in json.loads(listed.stdout)["incidents"]] == [["policy-line"]]
 
 
 def test_over_100_under_a_stricter_policy_cites_the_laws_100(runner, tmp_path: Path) -> None:
@@ -193,7 +193,7 @@ def test_a_report_carried_from_the_policys_line_is_drafted_as_the_policys(runner
     iid = open_incident(runner, root, 80)["id"]
     result = invoke(runner, root, "incident", "update", iid, "--principals", "40", "--json", today="2026-04-03")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["assessment"]["carried_grounds"] == ["policy-threshold"]
+    assert json.loads(result.stdout)["assessment"]["carried_grounds"] == ["policy-line"]
     text = draft(runner, root, iid, tmp_path / "out", "final")
     assert "報告の対象となる事態には該当しないと判断していますが、当省の運用ポリシーにより、確報として" in text
     assert "- 運用ポリシーにより報告する事態：本人の数が５０人を超える保有個人情報" in text

@@ -61,7 +61,7 @@ def test_threshold_comes_from_the_snapshot() -> None:
     cannot waive 規則43(4) (tests/test_incident_policy_line.py has the boundaries)."""
     strict = inc.Rules.from_snapshot({**SNAP, "ppc_report_more_than": 10})
     a = inc.assess(inc.full_facts({"principals": 11, **NOT}), [], strict, known_on=KNOWN, on=KNOWN)
-    assert a["grounds"] == ["policy-threshold"]
+    assert a["grounds"] == ["policy-line"]
     lenient = inc.Rules.from_snapshot({**SNAP, "ppc_report_more_than": 1000})
     a = inc.assess(inc.full_facts({"principals": 1000, **NOT}), [], lenient, known_on=KNOWN, on=KNOWN)
     assert a["grounds"] == ["rule43-4"]

@@ -78,7 +78,7 @@ def test_the_shipped_values_are_the_laws_and_draw_no_warning(runner, tmp_path):
             50,
             [
                 "incidents with 51-100 本人 will be reported to the PPC on the ministry's own line "
-                "(ground policy-threshold), not under 規則43(4)",
+                "(ground policy-line), not under 規則43(4)",
                 "keep 50 if",
                 "else write 100",
             ],

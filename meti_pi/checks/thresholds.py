@@ -51,7 +51,7 @@ def _effect(key: str, value: int, law: int) -> str:
             )
         return (
             f"incidents with {_span(value + 1, law)} 本人 will be reported to the PPC on the ministry's own line "
-            "(ground policy-threshold), not under 規則43(4), which does not require it"
+            "(ground policy-line), not under 規則43(4), which does not require it"
         )
     span = _span(value, law - 1) if value < law else _span(law, value - 1)
     if key == "class_b_min_principals":

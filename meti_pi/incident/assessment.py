@@ -13,7 +13,7 @@ from meti_pi.store.policy import LEGAL_THRESHOLDS
 
 # 規則43(4) and 番号法規則2(4): a leak of more than 100 本人 (VERIFIED, legal brief §3.1, §4.3). The
 # policy's thresholds.ppc_report_more_than is the ministry's own line: a lower one also reports the
-# counts above it on the ground `policy-threshold`, never as 規則43(4).
+# counts above it on the ground `policy-line`, never as 規則43(4).
 LAW_MORE_THAN = LEGAL_THRESHOLDS["ppc_report_more_than"]
 
 
@@ -36,14 +36,14 @@ def ground_articles(citations: Citations | None = None) -> dict[str, str]:
         "mynumber-guideline": "特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）別添2",
         "art39-7": "規程第39条第7項・第40条第3項",
         "previously-reportable": f"{appi}第1項（発生したおそれ）",
-        "policy-threshold": "運用ポリシー（報告の基準人数。法令上の報告対象事態ではない）",
+        "policy-line": "運用ポリシー（報告の基準人数。法令上の報告対象事態ではない）",
     }
 
 
 GROUND_ARTICLE: dict[str, str] = ground_articles()
 GROUNDS = tuple(GROUND_ARTICLE)
 # 速報/確報 apply: a report the policy's line asks for keeps the 規則's timetable (README, Incidents).
-RULE_GROUNDS = frozenset(g for g in GROUNDS if g.startswith(("rule43-", "mynumber-"))) | {"policy-threshold"}
+RULE_GROUNDS = frozenset(g for g in GROUNDS if g.startswith(("rule43-", "mynumber-"))) | {"policy-line"}
 APPI_GROUNDS = frozenset(g for g in GROUNDS if g.startswith("rule43-"))
 MYNUMBER_RULE_GROUNDS = frozenset(g for g in GROUNDS if g.startswith("mynumber-rule2-"))
 MALICIOUS_GROUNDS = frozenset({"rule43-3", "mynumber-rule2-2"})  # 確報 60 days
@@ -144,7 +144,7 @@ def assess(
     grounds: list[str] = []
     reasons: list[dict[str, str]] = []
     policy_line = rules.ppc_report_more_than
-    # The law's line whatever the policy's: a stricter one adds `policy-threshold` below it; a more
+    # The law's line whatever the policy's: a stricter one adds `policy-line` below it; a more
     # lenient one cannot waive a report 規則43(4) / 番号法規則2(4) oblige (the reason says so).
     limit = LAW_MORE_THAN
 
@@ -204,7 +204,7 @@ def assess(
         if over_limit:
             add("rule43-4", count_text + _lenient_note(count, policy_line))
         elif count is not None and count > policy_line:
-            add("policy-threshold", _policy_text(count, basis_ja, policy_line))
+            add("policy-line", _policy_text(count, basis_ja, policy_line))
         if my_number:
             before = len(grounds)
             if mn_system:
@@ -247,12 +247,12 @@ def assess(
         carried = list(
             was.get("carried_grounds") or [g for g in was.get("grounds") or () if g != "previously-reportable"]
         )
-        if set(carried) <= {"policy-threshold"} and carried:  # the policy's line, not a 報告対象事態
+        if set(carried) <= {"policy-line"} and carried:  # the policy's line, not a 報告対象事態
             add(
                 "previously-reportable",
                 f"{was.get('reportable_since')}の時点で運用ポリシーにより報告する事態に該当したため、引き続き報告対象とする（確報で現状を報告する）",
             )
-            reasons[-1]["article"] = GROUND_ARTICLE["policy-threshold"]
+            reasons[-1]["article"] = GROUND_ARTICLE["policy-line"]
         else:
             add(
                 "previously-reportable",

@@ -178,8 +178,8 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     doc.add("個人情報保護委員会　御中", "", center(draft_title(kind, record), bold=True), "")
     law = _report_law(record, ctx.citations)
     stage = "速報として、現時点で判明している事項を" if kind == "preliminary" else "確報として、"
-    legal = _basis_grounds(record) - {"policy-threshold"}
-    if a.get("carried_grounds") and set(a["carried_grounds"]) <= {"policy-threshold"}:
+    legal = _basis_grounds(record) - {"policy-line"}
+    if a.get("carried_grounds") and set(a["carried_grounds"]) <= {"policy-line"}:
         legal.discard("previously-reportable")  # carried from the policy's line alone
     if legal:
         doc.add(f"　{law}の規定に基づき、{stage}下記のとおり報告します。", "", center("記"), "")
@@ -205,7 +205,7 @@ def _ppc_report(doc: _Doc, record: Mapping[str, Any], kind: str) -> None:
     for r in a.get("reasons") or []:
         lines = _carried_sentences(doc, record, articles) if r.get("ground") == "previously-reportable" else []
         for ground, line in lines or [(r.get("ground"), incident_reason_sentence(doc, r, articles))]:
-            label = "運用ポリシーにより報告する事態" if ground == "policy-threshold" else "該当する事態"
+            label = "運用ポリシーにより報告する事態" if ground == "policy-line" else "該当する事態"
             doc.add(f"- {label}：{line}")
     if a.get("exclusions"):
         doc.add("- 高度な暗号化その他の個人の権利利益を保護するために必要な措置が講じられている。")
@@ -280,7 +280,7 @@ _GROUND_SENTENCES: dict[str, str] = {
     "mynumber-guideline": "特定個人情報" + _LEAK + "（報告対象事態に該当しない場合も報告するもの）",
     "art39-7": "行政機関等匿名加工情報等に係る事態",
     # the policy's stricter line (incident.assessment.LAW_MORE_THAN): not a 報告対象事態, said so
-    "policy-threshold": "本人の数が{limit}人を超える保有個人情報"
+    "policy-line": "本人の数が{limit}人を超える保有個人情報"
     + _LEAK
     + "（法令上の報告対象事態には該当しないが、運用ポリシーにより報告するもの）",
 }
