@@ -250,6 +250,47 @@ def test_a_fifo_in_the_register_is_warned_of_once(reg, args):
     assert result.stderr.count("divisions/evil.yaml: not a regular file") == 1, result.stderr
 
 
+EXPORT_RUNS = [
+    ("divisions", ["export", "sqlite", "out.db"]),
+    ("divisions", ["export", "filebook", "--format", "csv"]),
+    ("incidents", ["export", "sqlite", "out.db"]),  # sqlite holds every kind
+]
+
+
+@pytest.mark.parametrize(("folder", "args"), EXPORT_RUNS, ids=[f"{f} {a[1]}" for f, a in EXPORT_RUNS])
+def test_an_export_refuses_a_fifo_it_needs_without_calling_it_skipped(reg, tmp_path, folder, args):
+    """`export sqlite X.db` with a FIFO in the register said "divisions/zz.yaml: ...; skipped", then
+    refused the export naming the same file as error[unreadable]: skipped and refused at once. An
+    export refuses a file it needs that is no regular file, as validate lists it as an error; it no
+    longer says it skipped it."""
+    from typer.testing import CliRunner
+
+    from meti_pi.cli import app
+
+    os.mkfifo(reg / folder / "zz.yaml")
+    args = [str(tmp_path / a) if a == "out.db" else a for a in args]
+    result = CliRunner().invoke(app, ["--register", str(reg), "--today", TODAY, *args])
+    assert result.exit_code == 1, result.output[-800:]
+    assert f"{folder}/zz.yaml: error[unreadable] not a regular file" in result.output
+    assert "skipped" not in result.stderr, result.stderr
+    assert not (tmp_path / "out.db").exists()
+
+
+def test_the_filebook_skips_a_fifo_it_does_not_read_and_says_so(reg):
+    """The ファイル簿 reads files/, divisions/ and the root files: a FIFO elsewhere is skipped (said
+    once), as status skips it, and the book is exported."""
+    from typer.testing import CliRunner
+
+    from meti_pi.cli import app
+
+    os.mkfifo(reg / "incidents" / "zz.yaml")
+    args = ["--register", str(reg), "--today", TODAY, "export", "filebook", "--format", "csv"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output[-800:]
+    assert result.stderr.count("incidents/zz.yaml: not a regular file") == 1, result.stderr
+    assert "skipped" in result.stderr
+
+
 def test_an_oversized_register_file_is_reported_not_read(reg):
     path = reg / "divisions" / "huge.yaml"
     path.write_text("schema_version: 1\nid: huge\nnotes: '" + "x" * (5 << 20) + "'\n", encoding="utf-8")

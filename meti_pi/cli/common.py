@@ -140,6 +140,7 @@ def read_register_lazily(
     *,
     notices: bool = True,
     unreadable_ok: bool = False,
+    listed: tuple[str, ...] = (),
 ) -> Iterator[Register]:
     """The register for a read-only scan (`status`, `notify --check`, `incident list`): the work tree
     read lazily (a record is built when first read), the records these scan given by their
@@ -151,14 +152,16 @@ def read_register_lazily(
     objects, alive, go to the oldest generation (gcpause.promote: not walked again when it resumes).
     `unreadable_ok` (export and history, which name the files they need themselves): a file that cannot
     be read does not stop the command here; a changed one that is no regular file is said on stderr,
-    as read_whole says it."""
+    as read_whole says it, unless under `listed` (the paths the command refuses itself when they
+    cannot be read: no "skipped" for a file it will not skip)."""
     from meti_pi.notify import projected
 
     root = recovered_root(ctx)
     kinds = tuple(projected.FIELDS) if projected_kinds is None else projected_kinds
     with paused_gc():
         loaded = projected.load(root, state(ctx).settings, kinds, notices=notices)
-        (warn_not_regular if unreadable_ok else refuse_unreadable)(loaded.overlay_problems(), state(ctx))
+        found = [p for p in loaded.overlay_problems() if not (listed and p.path.startswith(listed))]
+        (warn_not_regular if unreadable_ok else refuse_unreadable)(found, state(ctx))
         try:
             yield loaded.reg
         except MetiPiError:

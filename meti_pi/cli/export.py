@@ -79,8 +79,8 @@ def filebook_cmd(
 
     st = state(ctx)
     # the files, the 課等 and the root files alone are read (issue 18: not the register whole); its
-    # own refusal names the files it needs (_require_readable)
-    with read_register_lazily(ctx, (), notices=False, unreadable_ok=True) as reg:
+    # own refusal names the files it needs (_require_readable), FIFOs too: those are not "skipped"
+    with read_register_lazily(ctx, (), notices=False, unreadable_ok=True, listed=_NEEDED) as reg:
         _require_readable(reg, st.today)
         book = filebook.build(filebook.Snapshot.from_register(reg), st.today)
         book.problems = filebook.with_lines(book.problems, reg)
@@ -196,8 +196,9 @@ def sqlite_cmd(
 
     counts: dict[str, int] = {}
     # Read lazily and written kind by kind (sqlite_export: one kind's records alive at a time, not the
-    # register); its own refusal names the files that cannot be read, found on the way.
-    with read_register_lazily(ctx, (), notices=False, unreadable_ok=True) as reg:
+    # register); its own refusal names the files that cannot be read, found on the way (a FIFO too:
+    # refused, as validate and export filebook refuse it, so not said "skipped" first).
+    with read_register_lazily(ctx, (), notices=False, unreadable_ok=True, listed=("",)) as reg:
 
         def fill(tmp: Path) -> None:
             written, unreadable, failing = sqlite_export.write(reg, tmp)
@@ -217,6 +218,10 @@ def sqlite_cmd(
         print_json({"written": str(out), "format": "sqlite", "sha256": digest, "tables": counts})
     else:
         sys.stderr.write(f"meti-pi: wrote {out} ({sum(counts.values())} rows in {len(counts)} tables)\n")
+
+
+# the files _require_readable refuses when they cannot be read
+_NEEDED = ("files/", "divisions/", "policy.yaml", "register.yaml")
 
 
 def _require_readable(reg: Register, today: date) -> None:
