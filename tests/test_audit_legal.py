@@ -163,6 +163,28 @@ def test_audit_days_keep_their_order(runner, tmp_path: Path) -> None:
     assert later.exit_code == 2 and "2026-11-20" in later.output  # the recorded end
 
 
+def test_an_audit_finding_is_due_counted_from_the_audits_end_not_the_day_it_is_typed_in(runner, tmp_path: Path) -> None:
+    """An audit ended 2026-10-01 and recorded on 2026-12-05 had its findings due 2026-12-05 + 90
+    (policy inspection.corrective_action_days), counted from the day they were typed in; an
+    inspection's findings count from its inspected_on. Now from the audit's end, given or recorded;
+    from today only while the audit has not ended."""
+    root, aid = _audit(runner, tmp_path)  # started 2026-10-01
+    findings = str(_findings(tmp_path, "jinji"))
+
+    def dues() -> list[str]:
+        return [f["due"] for f in Register.load(root).records[f"audits/{aid}"].data["findings"]]
+
+    open_ = invoke(runner, root, "audit", "findings", aid, findings, today="2026-10-20")
+    assert open_.exit_code == 0, open_.output
+    assert dues() == ["2027-01-18"]  # not ended: from the day recorded (2026-10-20 + 90)
+    ended = invoke(runner, root, "audit", "findings", aid, findings, "--ended-on", "2026-10-01", today="2026-12-05")
+    assert ended.exit_code == 0, ended.output
+    assert dues()[1:] == ["2026-12-30"]  # 2026-10-01 + 90, not 2027-03-05
+    later = invoke(runner, root, "audit", "findings", aid, findings, today="2026-12-06")
+    assert later.exit_code == 0, later.output
+    assert dues()[2:] == ["2026-12-30"]  # the recorded end
+
+
 def test_review_days_keep_their_order(runner, tmp_path: Path) -> None:
     """Art. 43: a review is not dated after today nor before the finding it answers was made, and
     its report to the 総括 (43(2)) neither precedes it nor lies in the future."""

@@ -150,7 +150,7 @@ def test_a_finding_closed_after_the_inspection_was_open_on_its_day(tmp_path):
         Register.load(root),
         [{"division": "jinji", "article": "16(2)", "text": "取扱方法が未整備"}],
         "f.yaml",
-        today=TODAY,
+        since=TODAY,
     )
     [ref], _ = inspect_actions.save_audit_findings(root, aid, found, today=TODAY)
     audit = root / "audits" / f"{aid}.yaml"

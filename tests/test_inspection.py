@@ -413,7 +413,7 @@ def test_audit_record_findings_and_checks(tmp_path):
         reg,
         [{"division": "jinji", "article": "16(2)", "text": "取扱方法が未整備", "due": "2026-11-01"}],
         "f.yaml",
-        today=TODAY,
+        since=TODAY,
     )
     refs, _ = inspect_actions.save_audit_findings(root, aid, findings, today=TODAY, reported_on=TODAY)
     assert refs == [f"audits/{aid}#1"]
@@ -428,9 +428,9 @@ def test_audit_record_findings_and_checks(tmp_path):
     # The audit's open finding is carried into the division's next inspection.
     assert cl.build(reg, "jinji", 2027, date(2027, 5, 1)).get(f"carry@audits/{aid}#1") is not None
     with pytest.raises(UsageError, match="missing `text`"):
-        ins.parse_audit_findings(reg, [{"division": "jinji", "article": "16(2)"}], "f.yaml", today=TODAY)
+        ins.parse_audit_findings(reg, [{"division": "jinji", "article": "16(2)"}], "f.yaml", since=TODAY)
     with pytest.raises(UsageError, match="no division 'nope'"):
-        ins.parse_audit_findings(reg, [{"division": "nope", "article": "16(2)", "text": "x"}], "f.yaml", today=TODAY)
+        ins.parse_audit_findings(reg, [{"division": "nope", "article": "16(2)", "text": "x"}], "f.yaml", since=TODAY)
 
 
 def test_evidence_pack_is_the_register_and_trail_at_a_commit(tmp_path):

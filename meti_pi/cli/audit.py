@@ -147,17 +147,18 @@ def audit_findings_cmd(
     from meti_pi.store import yamlload
 
     st = state(ctx)
+    days = {
+        option: option_date(option, value)
+        for option, value in (("--ended-on", ended_on), ("--reported-on", reported_on))
+    }
     with read_register_lazily(ctx, (), notices=False) as reg:  # the audit and the 課等 it names (issue 18)
         audit = reg.data_of("audits", audit_id)
         if audit is None:
             raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
         _, doc = yamlload.load_given_file(findings_file, "findings file")
+        since = inspection.findings_day(audit, days["--ended-on"], st.today)  # due counted from the audit's end
         with yamlload.located_errors(findings_file):  # no list of findings: where its document starts
-            findings = inspection.parse_audit_findings(reg, doc, str(findings_file), today=st.today)
-    days = {
-        option: option_date(option, value)
-        for option, value in (("--ended-on", ended_on), ("--reported-on", reported_on))
-    }
+            findings = inspection.parse_audit_findings(reg, doc, str(findings_file), since=since)
     for option, day in days.items():
         if day is not None and day > st.today:
             raise UsageError(f"{option} {day.isoformat()} is after today; give the day it happened")

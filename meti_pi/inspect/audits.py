@@ -224,8 +224,9 @@ def rule_article(value: str, where: str) -> str:
     return value
 
 
-def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -> list[dict[str, Any]]:
-    """Findings from a YAML list (or `findings:` mapping): division, article, text, action, owner, due."""
+def parse_audit_findings(reg: Register, doc: Any, source: str, *, since: date) -> list[dict[str, Any]]:
+    """Findings from a YAML list (or `findings:` mapping): division, article, text, action, owner, due
+    (default: policy `inspection.corrective_action_days` after `since`, the audit's day: findings_day)."""
     raw = doc.get("findings") if isinstance(doc, dict) else doc
     if not isinstance(raw, list) or not raw:
         raise UsageError(f"{source}: expected a list of findings (or `findings:` with a list)")
@@ -250,7 +251,7 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
                 f"{where}.division: no division {f['division']!r} in the register; "
                 "give the id of one (the file names in divisions/)"
             )
-        due = _date_field(f.get("due"), where + ".due") or today + timedelta(days=action_days(reg.policy))
+        due = _date_field(f.get("due"), where + ".due") or since + timedelta(days=action_days(reg.policy))
         for k in ("text", "action", "owner", "note"):  # refused here, at the file's line (not the record's index)
             if isinstance(f.get(k), str):
                 check_text(f"{where}.{k}", f[k], "refuse", "A register record must not hold personal data")
@@ -269,6 +270,13 @@ def parse_audit_findings(reg: Register, doc: Any, source: str, *, today: date) -
             item["note"] = str(f["note"])
         out.append(item)
     return out
+
+
+def findings_day(audit_data: dict[str, Any], ended_on: date | None, today: date) -> date:
+    """The day an audit's findings are counted from (their default due date): the audit's end, as
+    given (--ended-on) or recorded, as an inspection's count from its `inspected_on`; today while the
+    audit has not ended (findings recorded as it goes)."""
+    return ended_on or parsed_day(audit_data.get("ended_on")) or today
 
 
 def check_audit_days(audit_data: dict[str, Any], ended_on: date | None, reported_on: date | None) -> None:
