@@ -276,6 +276,22 @@ def test_an_export_refuses_a_fifo_it_needs_without_calling_it_skipped(reg, tmp_p
     assert not (tmp_path / "out.db").exists()
 
 
+@pytest.mark.parametrize("fmt", [[], ["--format", "junit"]], ids=["text", "junit"])
+def test_validate_lists_a_fifo_as_an_error_not_also_as_skipped(reg, fmt):
+    """validate said "divisions/zz.yaml: ...; skipped" on stderr and then listed the same file as
+    error[unreadable] (exit 1): it skips nothing, it reports the file. Now the error alone, in the
+    text report and in junit's (the register read whole)."""
+    from typer.testing import CliRunner
+
+    from meti_pi.cli import app
+
+    os.mkfifo(reg / "divisions" / "zz.yaml")
+    result = CliRunner().invoke(app, ["--register", str(reg), "--today", TODAY, "validate", *fmt])
+    assert result.exit_code == 1, result.output[-800:]
+    assert "zz.yaml" in result.stdout and "not a regular file" in result.stdout, result.stdout[-800:]
+    assert "skipped" not in result.stderr, result.stderr
+
+
 def test_the_filebook_skips_a_fifo_it_does_not_read_and_says_so(reg):
     """The ファイル簿 reads files/, divisions/ and the root files: a FIFO elsewhere is skipped (said
     once), as status skips it, and the book is exported."""

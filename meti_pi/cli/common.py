@@ -124,12 +124,13 @@ def load_register(ctx: typer.Context, *, unreadable_ok: bool = False) -> Registe
 
 def read_whole(ctx: typer.Context, root: Path, *, unreadable_ok: bool = False) -> Register:
     """The register at `root` (recovered_root) read whole, its skipped files said on stderr; a file
-    that cannot be read stops the command (refuse_unreadable) unless `unreadable_ok` (validate,
-    export and history report such files themselves)."""
+    that cannot be read stops the command (refuse_unreadable) unless `unreadable_ok`: then the
+    command lists it with its problems (validate), never also as skipped."""
     from meti_pi.store.register import Register
 
     reg = Register.load(root, settings=state(ctx).settings)
-    (warn_not_regular if unreadable_ok else refuse_unreadable)(reg.load_problems, state(ctx))
+    if not unreadable_ok:
+        refuse_unreadable(reg.load_problems, state(ctx))
     return reg
 
 

@@ -25,7 +25,6 @@ from meti_pi.cli.common import (
     refuse_read_faults,
     register_folder,
     state,
-    warn_not_regular,
 )
 from meti_pi.errors import MetiPiError, UsageError
 
@@ -126,8 +125,8 @@ def validate_cmd(
         problems = validate_register(reg, st.today)
         count = len(reg.records)
     else:
-        problems, count, read_faults = done
-        warn_not_regular(read_faults, st)
+        # A file that is no regular file is among the problems (error[unreadable]): not also "skipped".
+        problems, count, _read_faults = done
         reg = None
     from meti_pi.checks.validate import vocabulary_problems
     from meti_pi.store.problems import as_found_on_disk
