@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, invoke, make_register
+from test_vocabcopy import _pensions  # 年金番号 written 1234-567-890: found only with the corrected format
 from typer.testing import CliRunner
 
 from meti_pi import __version__
@@ -23,16 +24,6 @@ from meti_pi.errors import MetiPiError
 FILE = "F-2026-FZRXZV"
 PACKAGE_PENSION = r"pattern: '\d{4}-?\d{6}'"
 CORRECTED_PENSION = r"pattern: '(?!0000)\d{4}-?\d{3}-?\d{3}'"  # 年金番号 written 4-3-3 too
-
-
-def _pensions(tmp_path: Path, n: int = 1500) -> Path:
-    """年金番号 written 1234-567-890 for n persons: found only with the corrected format."""
-    path = tmp_path / "pensions.csv"
-    lines = ["職員番号,年金番号"] + [
-        f"E{i:05d},{1000 + i % 9000:04d}-{i // 1000:03d}-{i % 1000:03d}" for i in range(1, n + 1)
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def _register_with_copy(tmp_path: Path) -> Path:
