@@ -336,6 +336,37 @@ def test_vice_office_counts_an_incident_under_both_paragraphs_where_both_apply(t
         assert p.answer == "no" and any("INC-2026-OPEN01" in e for e in p.evidence), key
 
 
+def test_a_report_on_the_policys_stricter_line_is_asked_in_39_5(tmp_path):
+    """80 本人 under `thresholds.ppc_report_more_than: 50` is reported on the ground `policy-line`,
+    whose 速報/確報 the chain dates as the 副総括's 39(5) reports; item 39-5 looked for `rule43-`
+    grounds only and said 「当年度に該当する事案の記録なし」 ("na") while its 確報 was overdue."""
+    from meti_pi.incident import incidents
+    from meti_pi.inspect.queries import incident_steps
+    from meti_pi.store import policy
+
+    pol = policy.merged(None)
+    pol = {**pol, "thresholds": {**pol["thresholds"], "ppc_report_more_than": 50}}
+    known = date(2026, 10, 1)
+    top = {"known_on": known.isoformat(), "division": "jinji", "summary": "書類の誤送付"}
+    facts = {"principals": 80, "sensitive": False, "financial": False, "malicious": False, "my_number": False}
+    data = incidents.new_record(top, facts, [], incidents.rules_snapshot(pol, None, known), today=known)
+    assert data["assessment"]["grounds"] == ["policy-line"]
+    record = json.dumps({"schema_version": 1, "id": "INC-2026-POLICY", **data}, ensure_ascii=False)
+    reg = load(
+        tmp_path,
+        {
+            "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),
+            "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+            "incidents/INC-2026-POLICY.yaml": record,
+        },
+    )
+    rec = reg.get("incidents", "INC-2026-POLICY")
+    assert {s["article"] for s in incident_steps(rec) if s["step"] == "final-report"} == {"39(5)"}
+    p = _item(reg, "39-5", "hogo").prefill
+    assert p.answer == "no" and any("INC-2026-POLICY" in e and "を経過して未了" in e for e in p.evidence)
+    assert _item(reg, "39-6", "hogo").prefill.answer == "na"  # no 特定個人情報
+
+
 def test_status_calls_the_preliminary_report_a_target(tmp_path):
     from meti_pi.checks.status import due_items
 

@@ -470,11 +470,11 @@ def _ledger_state(ctx: Context, _: Record | None) -> Prefill | None:
     return Prefill(None, tuple(ev))
 
 
-# 副総括's reports to PPC (Arts. 39(5)-(7), 40(3)): the chain steps, and the grounds that put an
-# incident under the paragraph (39(5): APPI 68 / 規則43; 39(6): 特定個人情報; both where both apply).
-VICE_REPORTS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "39-5": (("preliminary-report", "final-report"), "rule43-"),
-    "39-6": (("preliminary-report", "final-report"), "mynumber-"),
+# 副総括's reports to PPC (Arts. 39(5)-(7), 40(3)): the chain steps, and the grounds that put an incident under
+# the paragraph (39(5): APPI 68 / 規則43, or the policy's line, 39(5) in the chain; 39(6): 特定個人情報; or both).
+VICE_REPORTS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
+    "39-5": (("preliminary-report", "final-report"), ("rule43-", "policy-line")),
+    "39-6": (("preliminary-report", "final-report"), ("mynumber-",)),
     "39-7": (("art39-7-report", "art39-7-followup"), None),
     "40-3": (("art40-3-report",), None),
 }
