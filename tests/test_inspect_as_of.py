@@ -227,3 +227,34 @@ def test_a_notice_submitted_after_the_inspection_was_not_made_on_its_day(tmp_pat
     assert before.answer is None  # not yet made, not yet due: pending, neither 適 nor 否
     assert before.evidence == ("第36条の通知は基準日 2025-11-16 に未提出（期限 2025-11-25；2025-11-17 に提出）",)
     assert notice("2025-11-17").answer == "yes" and "N-2025-9R58DH" in notice("2025-11-17").evidence[0]
+
+
+def test_the_vice_offices_count_of_inspections_and_findings_is_as_of_its_day(tmp_path):
+    """41-2 (the 副総括's report of the inspections' results) counted, for the office's inspection of
+    2026-11-01 recorded later, the inspections made after that day with their findings, and none of
+    last year's findings closed after it (open that day: carried, as the checklist carries them)."""
+    from test_checklist import JINJI_2025
+
+    later = JINJI_2025.replace("year: 2025", "year: 2026\ninspected_on: '2026-11-10'").replace(
+        "closed_on: '2026-02-01'", "closed_on: '2026-11-20'"
+    )
+    reg = Register.load(
+        make_register(
+            tmp_path,
+            {
+                "divisions/hogo.yaml": division("hogo", "大臣官房個人情報保護室"),  # the 副総括's office
+                "divisions/jinji.yaml": division("jinji", "大臣官房人事課"),
+                # last year's #2 closed 2026-11-15, after the office's inspection (#1 still open)
+                "inspections/2025/jinji.yaml": JINJI_2025.replace("'2026-02-01'", "'2026-11-15'"),
+                "inspections/2026/jinji.yaml": later,  # made 2026-11-10: #1 open, #2 closed 2026-11-20
+            },
+        )
+    )
+
+    def counted(on: date) -> str:
+        (said,) = cl.build(reg, "hogo", 2026, on).get("41-2").prefill.evidence
+        return said
+
+    assert "点検記録 0件、当年度の未是正の指摘 0件、前年度以前の未是正の指摘 2件" in counted(date.fromisoformat(ON))
+    assert "点検記録 1件、当年度の未是正の指摘 2件、前年度以前の未是正の指摘 1件" in counted(date(2026, 11, 15))
+    assert "点検記録 1件、当年度の未是正の指摘 1件、前年度以前の未是正の指摘 1件" in counted(TODAY)

@@ -515,24 +515,20 @@ def _vice_reports(ctx: Context, item_id: str) -> Prefill | None:
 
 
 def _inspections_received(ctx: Context, _: Record | None) -> Prefill | None:
+    # as found on the day facts are judged at (Art. 41): the inspections made by then, findings open then
     done = [r for r in ctx.reg.of_kind("inspections") if r.data.get("year") == ctx.year]
+    done, day = [r for r in done if _by(r.data.get("inspected_on"), ctx.ref_day)], ctx.ref_day.isoformat()
     open_ = sum(
         1
         for r in done
         for f in r.data.get("findings") or []
-        if isinstance(f, dict) and f.get("status", "open") == "open"
+        if isinstance(f, dict) and (f.get("status", "open") == "open" or str(f.get("closed_on") or "") > day)
     )
     # the findings of earlier years still open (overdue or carried) are what 41(2) most likely reports
-    carried = sum(1 for _, _, rec in open_findings(ctx.reg, before_year=ctx.year) if rec.kind == "inspections")
-    return Prefill(
-        None,
-        (
-            ctx.said(
-                f"当年度の点検記録 {len(done)}件、当年度の未是正の指摘 {open_}件、前年度以前の未是正の指摘 {carried}件"
-                "（総括への報告の要否は副総括が判断する）"
-            ),
-        ),
-    )
+    earlier = open_findings(ctx.reg, before_year=ctx.year, as_of=ctx.ref_day)
+    carried = sum(1 for _, _, rec in earlier if rec.kind == "inspections")
+    said = f"当年度の点検記録 {len(done)}件、当年度の未是正の指摘 {open_}件、前年度以前の未是正の指摘 {carried}件"
+    return Prefill(None, (ctx.said(said + "（総括への報告の要否は副総括が判断する）"),))
 
 
 def _reviews_done(ctx: Context, _: Record | None) -> Prefill | None:
