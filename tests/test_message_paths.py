@@ -96,6 +96,30 @@ def test_an_error_names_the_file_to_look_at_from_the_top(runner, monkeypatch, re
     assert f"and files/{FILE}.yaml shows neither" in error["message"]
 
 
+def test_commit_from_the_top_never_says_a_register_file_is_outside_the_register(runner, monkeypatch, repo):
+    """`meti-pi commit divisions/x.yaml` from the repository's top, naming no file there: a file of the
+    register deleted by hand was refused, and so was a typo, with "register/divisions/x.yaml: not
+    inside the register REPO/register" (the user's path, put after the register's folder as if a
+    register file's, said to be outside it). It is taken from the register's folder (README: a PATH
+    naming no file here), the deletion committed, the typo said to name no file; a path naming a file
+    here outside the register is refused as typed."""
+    fields = ["--set", "name=臨時調査室", "--set", "org=経済産業省", "--set", "manager_post=臨時調査室長"]
+    result = _run(runner, monkeypatch, repo, "new", "divisions", *fields, "--id", "rinji")
+    assert result.exit_code == 0, result.output
+    (repo / "register" / "divisions" / "rinji.yaml").unlink()
+    result = _run(runner, monkeypatch, repo, "commit", "divisions/rinji.yaml", "-m", "臨時調査室を廃止")
+    assert result.exit_code == 0, result.output
+    assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["D", "register/divisions/rinji.yaml"]
+    result = _run(runner, monkeypatch, repo, "commit", "divisions/rinjii.yaml")
+    assert result.exit_code == 2 and "not inside the register" not in result.output, result.output
+    assert "meti-pi: register/divisions/rinjii.yaml: no such file in the work tree or the last commit" in result.output
+    (repo / "files").mkdir()
+    (repo / "files" / "x.yaml").write_text("x: 1\n", encoding="utf-8")  # a file here is the one meant
+    result = _run(runner, monkeypatch, repo, "commit", "files/x.yaml")
+    assert result.exit_code == 2, result.output
+    assert f"meti-pi: files/x.yaml: not inside the register {repo / 'register'}" in result.output
+
+
 @pytest.mark.parametrize("at", [0, 1], ids=["top", "subfolder"])
 def test_history_verify_lists_a_hand_edit_s_files_from_the_folder_typed_in(runner, monkeypatch, repo, at):
     cwd = _folders(repo)[at]

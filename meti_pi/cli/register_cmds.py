@@ -359,12 +359,14 @@ def commit_cmd(
     rels = []
     for p in paths:
         full = (Path.cwd() / p).resolve() if not p.is_absolute() else p.resolve()
-        if not p.is_absolute() and not full.exists() and (root / p).exists():
-            full = (root / p).resolve()  # relative to the register, as meti-pi's own advice names files
+        if not p.is_absolute() and not full.exists() and ((root / p).exists() or not full.is_relative_to(root)):
+            # relative to the register, as meti-pi's own advice names files: also a file deleted there
+            # (committed as its deletion) or mistyped (hand_commit names it, from the user's folder)
+            full = (root / p).resolve()
         try:
             rels.append(full.relative_to(root).as_posix())
-        except ValueError:
-            raise UsageError(f"{p}: not inside the register {root}") from None
+        except ValueError:  # `path` kept: the user's path as typed, not a register file's (cli.common.in_folder)
+            raise UsageError(f"{p}: not inside the register {root}", path=p) from None
     sha = commit_hand_edits(root, rels, message=message, today=st.today, settings=st.settings, dry_run=dry_run)
     typer.echo(
         "nothing to commit: the files match the last commit"
