@@ -168,3 +168,19 @@ def test_from_folder_puts_only_register_files_after_the_folder():
     assert from_folder("fields/files/x.yaml: files/x.yaml", "../", keep=["files/x.yaml"]) == (
         "fields/files/x.yaml: files/x.yaml"
     )
+
+
+def test_a_path_typed_on_the_command_line_is_named_as_typed(runner, monkeypatch, repo):
+    """`incident open --file files/F-….yaml` from the repository's top (an id was wanted): the error put
+    the register's folder before what the user typed (`--file register/files/F-….yaml: no such file`,
+    a path that does exist); what was typed stays as typed, the register path looked for is named
+    from the user's folder."""
+    typed = f"files/{FILE}.yaml"
+    args = ["incident", "open", "--known-on", "2026-11-20", "--summary", "紛失", "--file", typed, "--dry-run"]
+    result = _run(runner, monkeypatch, repo, *args)
+    assert result.exit_code == 2, result.output
+    assert f"--file {typed}: no such file in the register (register/files/{typed}.yaml)" in result.stderr, (
+        result.stderr
+    )
+    result = _run(runner, monkeypatch, repo, *args[:-3], f"--file={typed}", "--dry-run")
+    assert f"--file {typed}: no such file" in result.stderr, result.stderr

@@ -86,6 +86,10 @@ class LazyGroup(TyperGroup):
         # git subjects, click's usage errors quoting an argument — has its control characters escaped.
         from meti_pi.cli.common import safe_output
 
+        # The command line as typed (CliRunner gives `args`; else click takes sys.argv): a path the user
+        # typed is named as typed in an error's message, never put after the register's folder.
+        given = kwargs.get("args", args[0] if args else None)
+        self.typed = tuple(sys.argv[1:] if given is None else given)
         with safe_output():
             return super().main(*args, **kwargs)
 
@@ -112,7 +116,7 @@ class LazyGroup(TyperGroup):
             _say_notes(_state_of(ctx))
             from meti_pi.cli.common import error_json, report_error
 
-            report_error(exc, _state_of(ctx))
+            report_error(exc, _state_of(ctx), getattr(self, "typed", ()))
             if wants_json:
                 error_json(exc)
             raise typer.Exit(exc.exit_code) from None

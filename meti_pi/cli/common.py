@@ -417,12 +417,14 @@ def in_folder(text: str, st: AppState | None, keep: Sequence[str] = ()) -> str:
     return from_folder(text, st.register_folder, keep)
 
 
-def report_error(exc: MetiPiError, st: AppState | None) -> None:
+def report_error(exc: MetiPiError, st: AppState | None, typed: Sequence[str] = ()) -> None:
     """The message of an error that stops the command, on stderr, the register files it names from
-    the user's folder (--json's copy, error_json, keeps it as written)."""
+    the user's folder (--json's copy, error_json, keeps it as written); what the user typed on the
+    command line (`typed`: `--file files/F-1.yaml`, `--answers=inspections/a.yaml`) named as typed."""
     if isinstance(exc, RuleViolation):
         report_problems(exc.problems, st)
     given = [exc.path] if isinstance(exc, UsageError) and exc.path else []
+    given += [arg.partition("=")[2] if arg.startswith("-") and "=" in arg else arg for arg in typed]
     sys.stderr.write(f"meti-pi: {in_folder(str(exc), st, given)}\n")
 
 
