@@ -112,7 +112,8 @@ def test_commit_from_the_top_never_says_a_register_file_is_outside_the_register(
     assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["D", "register/divisions/rinji.yaml"]
     result = _run(runner, monkeypatch, repo, "commit", "divisions/rinjii.yaml")
     assert result.exit_code == 2 and "not inside the register" not in result.output, result.output
-    assert "meti-pi: register/divisions/rinjii.yaml: no such file in the work tree or the last commit" in result.output
+    # Named as typed (test_a_path_typed_on_the_command_line_is_named_as_typed).
+    assert "meti-pi: divisions/rinjii.yaml: no such file in the work tree or the last commit" in result.output
     (repo / "files").mkdir()
     (repo / "files" / "x.yaml").write_text("x: 1\n", encoding="utf-8")  # a file here is the one meant
     result = _run(runner, monkeypatch, repo, "commit", "files/x.yaml")
@@ -179,8 +180,6 @@ def test_a_path_typed_on_the_command_line_is_named_as_typed(runner, monkeypatch,
     args = ["incident", "open", "--known-on", "2026-11-20", "--summary", "紛失", "--file", typed, "--dry-run"]
     result = _run(runner, monkeypatch, repo, *args)
     assert result.exit_code == 2, result.output
-    assert f"--file {typed}: no such file in the register (register/files/{typed}.yaml)" in result.stderr, (
-        result.stderr
-    )
+    assert f"--file {typed}: no such file in the register (register/files/{typed}.yaml)" in result.stderr, result.stderr
     result = _run(runner, monkeypatch, repo, *args[:-3], f"--file={typed}", "--dry-run")
     assert f"--file {typed}: no such file" in result.stderr, result.stderr
