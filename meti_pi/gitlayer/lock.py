@@ -86,15 +86,20 @@ def _alive(pid: object) -> bool:
     return True
 
 
+HOLDER_WAIT = 0.6  # seconds a refused command waits for the holder's details (after its own lock wait)
+
+
 def _holder(fd: int) -> str:
     """Who holds the lock, for the timeout message.
 
     The holder writes its details just after taking the lock, so a reader may see nothing yet,
-    or the details of a holder that was killed: retry briefly, and trust /proc/locks over the file.
+    or the details of a holder that was killed: retry briefly (up to HOLDER_WAIT seconds: on a
+    loaded machine the holder's write came later than the former 0.2 s, and the refusal said "it did
+    not record who it is"), and trust /proc/locks over the file.
     """
     info: dict[str, object] = {}
     pid = None
-    for _ in range(10):
+    for _ in range(int(HOLDER_WAIT / 0.02)):
         pid = _flock_pid(fd)
         info = _info(fd)
         local = info.get("host") == platform.node()
