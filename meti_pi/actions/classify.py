@@ -16,7 +16,7 @@ from typing import Any
 
 from meti_pi import __version__
 from meti_pi.actions.transaction import transaction
-from meti_pi.actions.uncommitted import _status_codes, _what_to_do
+from meti_pi.actions.uncommitted import status_codes, what_to_do
 from meti_pi.classify.classification import (
     Judgements,
     Outcome,
@@ -89,7 +89,7 @@ def record_vocabulary(root: Path, *, here: Path | None = None, dry_run: bool = F
     if unsure:  # git's word: a line-ending conversion or a filter may make other bytes the blob's
         repo = repo_of(root)  # not a git work tree: refused here, as the write would be
         gpaths = {name: repo.git_path(name) for name in unsure}
-        codes = _status_codes(repo, list(gpaths.values()))
+        codes = status_codes(repo, list(gpaths.values()))
         for name in unsure:
             gpath = gpaths[name]
             if raws[name] is None:
@@ -101,7 +101,7 @@ def record_vocabulary(root: Path, *, here: Path | None = None, dry_run: bool = F
             else:
                 used[name] = committed[name]
         if dirty and not dry_run:
-            advice = _what_to_do(codes, set(), {gpaths[n] for n in dirty}, records=False, said=Advised(repo, here))
+            advice = what_to_do(codes, set(), {gpaths[n] for n in dirty}, records=False, said=Advised(repo, here))
             raise MetiPiError(
                 "uncommitted edits in the register's copy of the vocabulary, which `classify --record` reads: "
                 + "; ".join(advice)

@@ -10,7 +10,7 @@ from typing import Any
 from meti_pi import gitlayer
 from meti_pi.actions.hand_commit import commit_paths
 from meti_pi.actions.transaction import Transaction, transaction
-from meti_pi.actions.uncommitted import _status_codes
+from meti_pi.actions.uncommitted import status_codes
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gitlayer.fs import TMP
 from meti_pi.settings import DEFAULT, Settings
@@ -106,7 +106,7 @@ def _refuse_an_uncommitted_gitignore(directory: Path) -> None:
     except MetiPiError:
         return  # no repository yet: init makes one, and the file is init's to extend
     gpath = repo.git_path(".gitignore")
-    state = _status_codes(repo, [gpath]).get(gpath, "")
+    state = status_codes(repo, [gpath]).get(gpath, "")
     if state not in ("??", "A ", "AM"):
         return
     raise MetiPiError(

@@ -122,20 +122,20 @@ def _refuse_dirty(
                 continue
             unsure.append(gpath)
     # `git status`'s code of each path it lists: what is uncommitted, and the way out a refusal gives
-    # (a path found staged but not asked of `git status` counts as staged: _what_to_do)
-    codes = _status_codes(repo, unsure) if unsure else {}
+    # (a path found staged but not asked of `git status` counts as staged: what_to_do)
+    codes = status_codes(repo, unsure) if unsure else {}
     dirty.update(codes)
     if dirty:
         # `meti-pi commit` takes record files only: the editor schemas (.schemas/) are committed with git
         records = all(is_register_file(rel) for rel, gpath in zip(relpaths, gpaths) if gpath in dirty)
         raise MetiPiError(
             "uncommitted edits in file(s) this command must write: "
-            + "; ".join(_what_to_do(codes, staged, dirty, records=records, said=Advised(repo, here)))
+            + "; ".join(what_to_do(codes, staged, dirty, records=records, said=Advised(repo, here)))
         )
     return {gpath: digest(raw) for gpath, raw in raws.items()}
 
 
-def _what_to_do(
+def what_to_do(
     codes: Mapping[str, str], staged: set[str], dirty: set[str], *, records: bool, said: Advised
 ) -> list[str]:
     """The uncommitted paths grouped by what is uncommitted, each group with the way out that works
@@ -176,10 +176,10 @@ def _what_to_do(
 
 def _listed_by_status(repo: Repo, gpaths: list[str]) -> set[str]:
     """The paths of `gpaths` `git status` lists (differing between HEAD, the index and the work tree)."""
-    return set(_status_codes(repo, gpaths))
+    return set(status_codes(repo, gpaths))
 
 
-def _status_codes(repo: Repo, gpaths: list[str]) -> dict[str, str]:
+def status_codes(repo: Repo, gpaths: list[str]) -> dict[str, str]:
     """`git status`'s two-letter code (XY: index, work tree; `??` untracked) of each path of `gpaths`
     it lists (differing between HEAD, the index and the work tree)."""
     # GIT_OPTIONAL_LOCKS=0: a status must not take .git/index.lock from under the user's own git
