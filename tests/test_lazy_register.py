@@ -323,3 +323,17 @@ def test_a_case_clash_is_found_from_the_kept_listing(tmp_path: Path) -> None:
         # the whole validation reports the clash on the later of the two in its order, the focused one on the change
         assert bool(focused) == bool(full) == clashes, rid
         assert all(f"divisions/{division.stem}" in p.message for p in focused)
+
+
+def test_live_keys_are_the_held_content_of_their_schema_and_the_keys_just_stored() -> None:
+    """The cache sweep asks, key by key, whether an entry is still held (issue 18: the set of
+    every live key of a kind was built for it on each write). A content id held under another
+    schema is not live for this one; a key just stored is, whatever its content id."""
+    from meti_pi.store.cache import LiveKeys, entry_key
+
+    live = LiveKeys("files.schema.json", ["aa", "bb"], {entry_key("cc", "files.schema.json")})
+    assert entry_key("aa", "files.schema.json") in live
+    assert entry_key("cc", "files.schema.json") in live
+    assert entry_key("dd", "files.schema.json") not in live
+    assert entry_key("aa", "ledger.schema.json") not in live  # the same content, read as another kind
+    assert "aa" not in live and "aa:" not in live and None not in live

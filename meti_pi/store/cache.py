@@ -49,7 +49,7 @@ register and names the interface callers use.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,24 @@ def layered_store(folder: Path, key: bytes, settings: Settings = DEFAULT) -> Sto
 
 def entry_key(cid: str, schema_file: str) -> str:
     return f"{cid}:{schema_file}"
+
+
+class LiveKeys:
+    """The live cache keys (`content id:schema file`, entry_key) of one schema file's records,
+    asked key by key: the content ids held, and the keys just stored. Issue 18: the set of every
+    live key of a kind was built for a few membership tests (a string a record: ~14 ms for the
+    43,000 notifications of a 100,000-record register, on every write that swept a shard)."""
+
+    def __init__(self, schema_file: str, cids: Collection[str], new: Collection[str]) -> None:
+        self.suffix = ":" + schema_file
+        self.cids = cids if isinstance(cids, (set, frozenset)) else set(cids)
+        self.new = new
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        cid, sep, schema = key.partition(":")
+        return (sep + schema == self.suffix and cid in self.cids) or key in self.new
 
 
 class View:

@@ -274,7 +274,7 @@ class Store:
         for name, keys in by_schema.items():
             held = live.keys_of(f"{name}.schema.json")
             if held is not None:
-                stale |= keys - held
+                stale |= {k for k in keys if k not in held}
         self._save(new, texts, stale - set(new))
 
     def save(self, new: dict[str, Entry], live: set[str], texts: dict[str, bytes]) -> bool:

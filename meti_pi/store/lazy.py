@@ -28,6 +28,7 @@ from meti_pi import gitlayer
 from meti_pi.errors import MetiPiError, Problem
 from meti_pi.gitlayer.runner import BlobStream, has_filters, no_index_env
 from meti_pi.store import refs
+from meti_pi.store.cache import LiveKeys
 from meti_pi.store.cache_files import restored
 from meti_pi.store.kinds import KINDS, SINGLETONS
 from meti_pi.store.listing import Listing
@@ -548,7 +549,7 @@ class Live:
         self.tree = tree
         self.new = set(new)
 
-    def keys_of(self, schema_file: str) -> set[str] | None:
+    def keys_of(self, schema_file: str) -> LiveKeys | None:
         """The live keys of `schema_file`'s records; None where this command did not list them."""
         kind = _KIND_OF_SCHEMA.get(schema_file)
         if kind is None:
@@ -557,7 +558,7 @@ class Live:
             cids = set(self.tree._kinds[kind].values()) if kind in self.tree._kinds else None
         if cids is None:
             return None
-        return {f"{cid}:{schema_file}" for cid in cids} | {k for k in self.new if k.endswith(":" + schema_file)}
+        return LiveKeys(schema_file, cids, self.new)
 
 
 class SchemaFailures:

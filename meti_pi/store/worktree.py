@@ -113,7 +113,7 @@ class WorkTree:
         drop = {cache.entry_key(cid, schema) for rel, cid in old.items() if (schema := schema_file_of_path(rel))}
         drop |= self.tree.replaced | previous
         self.tree.replaced = set()
-        by_schema: dict[str, set[str] | None] = {}
+        by_schema: dict[str, cache.LiveKeys | None] = {}
         gone = set()
         for key in drop:
             schema = key.partition(":")[2]
@@ -172,7 +172,7 @@ class _Live:
         self.wt = wt
         self.new = set(new)
 
-    def keys_of(self, schema_file: str) -> set[str] | None:
+    def keys_of(self, schema_file: str) -> cache.LiveKeys | None:
         tree = self.wt.tree
         kind = _KIND_OF_SCHEMA.get(schema_file)
         if kind is not None:
@@ -184,7 +184,7 @@ class _Live:
         for rel, outcome in self.wt.overlay.items():
             if outcome is not None and schema_file_of_path(rel) == schema_file:
                 cids.add(outcome[0])
-        return {f"{cid}:{schema_file}" for cid in cids} | {k for k in self.new if k.endswith(":" + schema_file)}
+        return cache.LiveKeys(schema_file, cids, self.new)
 
 
 _KIND_OF_SCHEMA = {spec.schema_file: name for name, spec in KINDS.items()}
