@@ -184,3 +184,27 @@ def test_with_the_laws_lines_validates_words_are_the_laws(runner, tmp_path):
         "or record the count (principals.count) if it is below 1,000"
     )
     assert found["class-below-rule"].startswith("Art. 16(1): 管理C for 1,200 本人 (千人以上): what is not 管理A")
+
+
+def test_a_lower_bound_counts_advice_names_the_lowest_line_of_the_policy(runner, tmp_path):
+    """A count on names alone is a lower bound, and its note said 「千人未満とするなら本人の数を確かめ
+    ること」 whatever policy.yaml's lines: under a policy drawing 管理B from 500 本人, a 管理者 reading it
+    took a lower bound of 400 as safe where 500 is the line. The advice now names the lowest line the
+    count is held against, saying it is the policy's; the law's 千人 where the policy keeps it."""
+    root = make_register(tmp_path, example=True)
+    names = [s + g for s in ("山田", "佐藤", "鈴木", "高橋", "田中") for g in ("太郎", "花子", "一郎", "美咲")]
+    data = tmp_path / "names.csv"
+    data.write_text("氏名,備考\n" + "".join(f"{names[i % 20]},なし\n" for i in range(1500)), encoding="utf-8")
+
+    def advice() -> str:
+        result = invoke(runner, root, "classify", str(data), "--json")
+        assert result.exit_code == 0, result.output
+        [text] = [r["text"] for r in json.loads(result.stdout)["reasons"] if r["rule"] == "principals"]
+        return text
+
+    assert "（下限値）：千人未満とするなら本人の数を確かめること" in advice()
+    set_threshold(root, "class_b_min_principals", 500)
+    git(root, "commit", "-qam", "policy: 管理B from 500")
+    stricter = advice()
+    assert "（下限値）：500人（運用ポリシーの閾値）未満とするなら本人の数を確かめること" in stricter
+    assert "千人未満" not in stricter

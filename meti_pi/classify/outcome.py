@@ -8,10 +8,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from meti_pi.classify.decision import count_floors, decide
+from meti_pi.classify.decision import POLICY_LINE, count_floors, decide
 from meti_pi.classify.profile import (
     _LAW,
     CLASS_RANK,
+    DEFAULT_MIN_PRINCIPALS,
     FINANCIAL_ITEMS,
     FULLWIDTH_CLASS,
     SENSITIVE_ENUM,
@@ -22,6 +23,7 @@ from meti_pi.classify.profile import (
     _unique,
     profile_from_record,
 )
+from meti_pi.classify.text import VERIFY_BELOW
 from meti_pi.dates.wareki import fullwidth
 from meti_pi.errors import RuleViolation, UsageError
 from meti_pi.store.policy import LEGAL_THRESHOLDS
@@ -71,9 +73,9 @@ def profile_from_scan(result: ScanResult) -> Profile:
     )
 
 
-def scan_reasons(result: ScanResult) -> list[Reason]:
+def scan_reasons(result: ScanResult, policy: Mapping[str, Any] | None = None) -> list[Reason]:
     """What the scan found, as reasons: the count of 本人 and each kind detected (counts only)."""
-    out = [Reason("principals", "規程第16条第1項", _principals_text(result))]
+    out = [Reason("principals", "規程第16条第1項", principals_text(result, policy))]
     for d in result.detections:
         if not d.confirmed:
             continue
@@ -82,10 +84,18 @@ def scan_reasons(result: ScanResult) -> list[Reason]:
     return out
 
 
-def _principals_text(result: ScanResult) -> str:
+def principals_text(result: ScanResult, policy: Mapping[str, Any] | None = None) -> str:
+    """The count of 本人 and how it was counted; a lower bound's advice names the lowest line the count
+    is held against (count_floors): 千人, or policy.yaml's other number saying whose it is."""
+    note = result.principals_note
+    line = min(
+        (f for f in count_floors(policy) if f > 0), default=DEFAULT_MIN_PRINCIPALS
+    )  # 0: no line (every count alike)
+    if line != DEFAULT_MIN_PRINCIPALS and VERIFY_BELOW in note:
+        note = note.replace(VERIFY_BELOW, VERIFY_BELOW.replace("千人", f"{line:,}人（{POLICY_LINE}）"))
     if result.principals is None:
-        return f"本人の数は不明: {result.principals_note}"
-    return f"本人の数 {result.principals:,}人（{result.rows:,}行を走査）: {result.principals_note}"
+        return f"本人の数は不明: {note}"
+    return f"本人の数 {result.principals:,}人（{result.rows:,}行を走査）: {note}"
 
 
 def _detection_article(category: str) -> str:
@@ -125,7 +135,7 @@ def classify_scan(result: ScanResult, judgements: Judgements, policy: Mapping[st
     rows of names, 990 after namesakes merge) is taken as unknown: neither 管理C nor 74(2)(ix) rests
     on it (it gave both, the file out of the notices and the ファイル簿)."""
     base = profile_from_scan(result)
-    reasons = scan_reasons(result)
+    reasons = scan_reasons(result, policy)
     unsure = _unsure_count(result, policy)
     if unsure is not None:
         base = replace(base, principals=None)

@@ -42,7 +42,7 @@ from meti_pi.classify.principals import (
     normalise_cells,
 )
 from meti_pi.classify.shapes import shape
-from meti_pi.classify.text import forget
+from meti_pi.classify.text import VERIFY_BELOW, forget
 from meti_pi.classify.values import (
     parse_birth_date,
 )
@@ -471,7 +471,7 @@ def _result(
             sheets = "、".join(f"「{t.name}」（{t.rows:,}行）" for t in uncounted)
             note += (
                 f"。シート{sheets}は個人情報を含むが本人を識別する列がなく、本人の数に含めていない（下限値）："
-                "千人未満とするなら本人の数を確かめること（--key で識別列を指定できる）"
+                f"{VERIFY_BELOW}（--key で識別列を指定できる）"
             )
             lower_bound = True
         # 同姓同名: a file of 1,500 people under 100 names counted 100 (管理C, 第74条第2項第9号). Judged
@@ -487,7 +487,7 @@ def _result(
             sheets = "、".join(f"「{t.name}」" for t in by_name) if len(tables) > 1 else ""
             note += (
                 f"。{f'シート{sheets}は' if sheets else ''}氏名だけで数えたため同姓同名は一人と数える（下限値）："
-                "千人未満とするなら本人の数を確かめること"
+                f"{VERIFY_BELOW}"
             )
             lower_bound = lower_bound or not keys  # --key 氏名: the 管理者 says the names tell the persons apart
     elif personal:

@@ -48,3 +48,9 @@ def _ascii_grams(name: str) -> set[str]:
 def _keyword_hit(word: str, key: str, grams: set[str]) -> bool:
     # Latin keywords match whole words ('tel' is not in 'hotel'); Japanese ones are substrings.
     return word in grams if word.isascii() else word in key
+
+
+# A scan's advice on a count that is only a lower bound (its note). The line is the law's and the
+# rule's 千人; a scan knows no policy: a policy.yaml with another line has it said in its place where
+# the count is decided (classify.outcome.principals_text).
+VERIFY_BELOW = "千人未満とするなら本人の数を確かめること"
