@@ -22,27 +22,53 @@ RECORD_FOLDERS = (
     "audits",
     "reviews",
 )
-_PART = "[^\\s/`'\"()（）「」;,:]+"
+# The register's own files at its root (store.kinds.SINGLETONS and classify.vocabcopy.FILES, the
+# copies of the vocabulary: tests/test_message_paths.py checks they agree).
+ROOT_FILES = ("register.yaml", "policy.yaml", "citations.yaml", "identifiers.yaml", "sensitive_terms.yaml")
+# What ends a name between slashes: white space, the punctuation that ends a path in a sentence,
+# Japanese text (`files/F-1.yamlに`, `、files/F-2.yaml`); the ids are ASCII, the placeholders too
+# (`<id>`, `C-….yaml`).
+_STOP = "\\s/`'\"()（）「」;,:、，。\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef"
 # A register file a message names for its reader to open, edit or commit, from the register's folder
-# (`record it in contractors/C-1.yaml and run ...`, `inspections/<year>/<id>.yaml`): a path under a
-# kind folder, ending .yaml, at the start of a word (after a space, a bracket or a backtick; never
-# inside a quoted value, `'files/x.yaml'`, nor in a path from elsewhere, `register/files/x.yaml`,
-# `../files/x.yaml`). A record named by its key (`files/F-1`, no .yaml) is an identifier: not one.
-# Compiled on first use (1 ms: not on every command's start).
+# (`record it in contractors/C-1.yaml and run ...`, `inspections/<year>/<id>.yaml`, `<kind>/<id>.yaml`,
+# `policy.yaml thresholds.x`, `identifiers.yaml has uncommitted edits`): a path under a kind folder, or
+# a root file, ending .yaml, at the start of a word: after no printable ASCII character (the text's
+# start, a space, Japanese text or punctuation: `files/F-1.yaml、files/F-2.yaml`) save an opening
+# bracket or a backtick, and followed by no more of a path (Japanese text may follow: `ledger/x.yamlに`).
+# Never a path from elsewhere (`register/files/x.yaml`, `../policy.yaml`, a URL's), a record named by
+# its key (`files/F-1`, no .yaml: an identifier), nor one in a quoted value (_QUOTED_VALUE). The
+# lookahead of the first letters first lets the engine skip the other positions fast (a lookbehind
+# first made it try every one: 7 µs a message, 5 µs so). Compiled on first use (not on every start).
 _REGISTER_FILE_IN_TEXT = (
-    f"(?<![^\\s(（「`])(?:{'|'.join(RECORD_FOLDERS)})/(?:{_PART}/)?{_PART}\\.yaml(?![\\w/-]|\\.\\w)"
+    f"(?=[<{''.join(sorted({name[0] for name in RECORD_FOLDERS + ROOT_FILES}))}])"
+    "(?<![\\x21-\\x27\\x29-\\x5f\\x61-\\x7e])"
+    f"(?:(?:<kind>|{'|'.join(RECORD_FOLDERS)})/(?:[^.{_STOP}]+/)?[^{_STOP}]+\\.yaml"
+    f"|(?:{'|'.join(name.replace('.', '[.]') for name in ROOT_FILES)}))"
+    "(?![A-Za-z0-9_/-]|\\.[A-Za-z0-9_])"
 )
+# A value a message quotes (`the value 'my files/x.yaml' is not an id`: a user's, as given): an
+# opening quote after no letter or quote (not `the register's`), a closing one before no letter.
+_QUOTED_VALUE = "'(?<![\\w']')[^'\\n]*'(?!\\w)"
 
 
 def from_folder(text: str, folder: str, keep: Collection[str] = ()) -> str:
     """`text` with each register file it names (from the register's folder) put after `folder`, the
     register's folder as the reader reaches it ('/'-ended: cli.common.AppState.register_folder), so
     that the path opens from where the command was typed; a path in `keep` (one the user gave, as
-    given) left as it is. --json keeps a message as written: only text printed for a person is this.
-    About 4 µs a text that holds `.yaml` (none for the others, nor from the register's folder)."""
+    given), or in a quoted value, left as it is. --json keeps a message as written: only text printed
+    for a person is this. About 6 µs a text that holds `.yaml` (none for the others, nor from the
+    register's folder)."""
     if not folder or ".yaml" not in text:
         return text
-    return re.sub(_REGISTER_FILE_IN_TEXT, lambda m: m[0] if m[0] in keep else folder + m[0], text)
+    quoted = [m.span() for m in re.finditer(_QUOTED_VALUE, text)] if "'" in text else []
+
+    def put(m: re.Match[str]) -> str:
+        at = m.start()
+        if m[0] in keep or any(start < at < end for start, end in quoted):
+            return m[0]
+        return folder + m[0]
+
+    return re.sub(_REGISTER_FILE_IN_TEXT, put, text)
 
 
 @dataclass(frozen=True, slots=True)

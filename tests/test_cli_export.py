@@ -306,7 +306,8 @@ def test_the_fields_and_wording_from_memory_are_corrected_in_the_policy(runner, 
     policy.write_text(original.replace("    notes: 備考\n", "    notes: 5\n"), encoding="utf-8")
     result = invoke(runner, root, "validate")
     assert result.exit_code == 1 and "filebook.headers.notes" in result.stdout
-    assert "in policy.yaml" in result.stdout and "--set" not in result.stdout
+    # policy.yaml named from the folder the test runs in, outside the repository (test_message_paths)
+    assert f"in {(root / 'policy.yaml').resolve()}" in result.stdout and "--set" not in result.stdout
 
 
 def test_personal_data_in_a_published_division_name_stops_the_export(tmp_path: Path, runner) -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -160,7 +161,6 @@ def test_from_folder_puts_only_register_files_after_the_folder():
         "files/F-1 is not in the register",  # a key: an identifier
         "the value 'files/x.yaml' is not an id",  # a value quoted
         "run `git restore -- register/files/x.yaml` or ../files/x.yaml",  # from the user's folder already
-        "policy.yaml thresholds.filebook_min_principals",  # a setting named by its file and key
         "myfiles/x.yaml, files/x.yaml.bak",
     ]
     for text in kept:
@@ -169,6 +169,127 @@ def test_from_folder_puts_only_register_files_after_the_folder():
     assert from_folder("fields/files/x.yaml: files/x.yaml", "../", keep=["files/x.yaml"]) == (
         "fields/files/x.yaml: files/x.yaml"
     )
+
+
+def test_from_folder_names_each_path_of_a_japanese_sentence():
+    """A second path after the enumeration comma 「、」 stayed from the register's folder (the first
+    path swallowed it: `files/F-1.yaml、files` taken for a folder), and so did a path glued to
+    Japanese text (`ledger/F-1.yamlに`). (Fails on the former code.)"""
+    from meti_pi.errors import from_folder
+
+    assert from_folder("files/F-1.yaml、files/F-2.yaml", "register/") == (
+        "register/files/F-1.yaml、register/files/F-2.yaml"
+    )
+    assert from_folder("台帳の記録（ledger/F-1.yamlに記録し、files/F-2.yamlを更新）", "../") == (
+        "台帳の記録（../ledger/F-1.yamlに記録し、../files/F-2.yamlを更新）"
+    )
+    assert from_folder("記録がない: ledger/F-1.yaml；files/F-2.yaml", "register/") == (
+        "記録がない: register/ledger/F-1.yaml；register/files/F-2.yaml"
+    )
+    # a key glued to Japanese text stays a key; the path after it is one
+    assert from_folder("files/F-1とfiles/F-2.yaml", "register/") == "files/F-1とregister/files/F-2.yaml"
+
+
+def test_from_folder_names_the_registers_root_files():
+    """policy.yaml, identifiers.yaml ... named in a message stayed from the register's folder: from
+    the repository's top `identifiers.yaml has uncommitted edits` named a file that is not there.
+    (Fails on the former code.)"""
+    from meti_pi.classify.vocabcopy import FILES
+    from meti_pi.errors import ROOT_FILES, from_folder
+    from meti_pi.store.kinds import SINGLETONS
+
+    assert set(ROOT_FILES) == set(SINGLETONS) | set(FILES)
+    for name in ROOT_FILES:
+        assert from_folder(f"{name} has uncommitted edits", "register/") == f"register/{name} has uncommitted edits"
+    assert from_folder("fewer than 500 本人 (policy.yaml thresholds.filebook_min_principals)", "../") == (
+        "fewer than 500 本人 (../policy.yaml thresholds.filebook_min_principals)"
+    )
+    assert from_folder("restore it (`git checkout -- citations.yaml`)、register.yamlを確認", "register/") == (
+        "restore it (`git checkout -- register/citations.yaml`)、register/register.yamlを確認"
+    )
+    # the forms of a register file, all from the user's folder alike
+    assert from_folder("(<kind>/<id>.yaml, or register.yaml, policy.yaml, citations.yaml)", "register/") == (
+        "(register/<kind>/<id>.yaml, or register/register.yaml, register/policy.yaml, register/citations.yaml)"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.go.jp/files/F-1.yaml and https://example.go.jp/policy.yaml",  # in a URL
+        "x/files/F-1.yaml, x/policy.yaml, ../identifiers.yaml",  # inside another path
+        "register/files/F-1.yaml and register/policy.yaml",  # prefixed already
+        "/srv/repo/register/citations.yaml",  # absolute
+        "my_policy.yaml, policy.yaml.bak, policy.yamlx, sensitive_terms.yml",  # another file
+        "the value 'policy.yaml' is not an id",  # a value quoted
+        "the value 'my files/x.yaml' is not an id",  # a quoted value, a space in it
+        "the value '台帳 ledger/x.yaml、policy.yaml' is not an id",
+        "--file=files/F-1.yaml --answers=policy.yaml",  # an option's value as typed
+        "expected a mapping (as the package's file)",  # (vocabcopy's: the package's file is not the register's)
+        "no kind folder: things/x.yaml, F-1.yaml",
+    ],
+)
+def test_from_folder_leaves_what_is_no_register_file_from_its_folder(text):
+    from meti_pi.errors import from_folder
+
+    assert from_folder(text, "register/") == text
+
+
+def test_from_folder_keeps_what_the_user_typed():
+    from meti_pi.errors import from_folder
+
+    said = "policy.yaml: not YAML (files/F-1.yaml、files/F-2.yaml)"
+    assert from_folder(said, "register/", keep=["policy.yaml", "files/F-2.yaml"]) == (
+        "policy.yaml: not YAML (register/files/F-1.yaml、files/F-2.yaml)"
+    )
+
+
+@pytest.mark.parametrize("at", [0, 1], ids=["top", "subfolder"])
+def test_a_root_file_s_restore_advice_runs_from_the_folder_typed_in(runner, monkeypatch, repo, at):
+    """policy.yaml deleted from the work tree: validate says to restore it with `git checkout -- PATH`;
+    from the repository's top that PATH was `policy.yaml`, which git does not know there. Followed as
+    printed, it restores the file; --json keeps the message as written. (Fails on the former code.)"""
+    cwd = _folders(repo)[at]
+    (repo / "register" / "policy.yaml").unlink()
+    result = _run(runner, monkeypatch, cwd, "validate")
+    assert result.exit_code == 1, result.output
+    command = shlex.split(_printed(r"named-file-missing\] \S+ is missing; restore it \(`([^`]*)`\)", result.output))
+    assert command[:3] == ["git", "checkout", "--"], command
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    assert (repo / "register" / "policy.yaml").is_file()
+    (repo / "register" / "policy.yaml").unlink()
+    result = _run(runner, monkeypatch, cwd, "validate", "--json")
+    messages = [e["message"] for e in json.loads(result.stdout)["errors"] if e["code"] == "named-file-missing"]
+    assert messages == ["policy.yaml is missing; restore it (`git checkout -- policy.yaml`)"], messages
+
+
+def test_a_vocabulary_copy_with_uncommitted_edits_is_named_from_the_top(runner, monkeypatch, repo, tmp_path):
+    """`classify --record --dry-run` from the repository's top, the register's identifiers.yaml edited:
+    the warning said `identifiers.yaml has uncommitted edits`, a file the top does not hold.
+    (Fails on the former code.)"""
+    from meti_pi.classify.vocabulary import DATA
+
+    copy = repo / "register" / "identifiers.yaml"
+    copy.write_bytes((DATA / "identifiers.yaml").read_bytes())
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "the vocabulary copy")
+    with copy.open("a", encoding="utf-8") as f:
+        f.write("# checked\n")
+    dataset = tmp_path / "staff.csv"
+    dataset.write_text("職員番号,氏名\nE00001,経済太郎\n", encoding="utf-8")
+    result = _run(runner, monkeypatch, repo, "classify", str(dataset), "--record", FILE, "--dry-run")
+    assert result.exit_code == 0, result.output
+    path = _printed(r"meti-pi: warning: (\S+) has uncommitted edits", result.stderr)
+    assert (repo / path).resolve() == copy.resolve(), result.stderr
+
+
+def test_init_names_the_register_it_found_in_the_folder_given(runner, monkeypatch, repo, tmp_path):
+    """`init` of a folder that holds a register, typed where another register is found: the message
+    names the register.yaml of the folder given, not the found register's."""
+    other = make_register(tmp_path / "other")
+    result = _run(runner, monkeypatch, repo, "init", str(other))
+    assert result.exit_code == 3, result.output
+    assert f"already holds a register ({other.resolve() / 'register.yaml'})" in result.stderr, result.stderr
 
 
 def test_a_path_typed_on_the_command_line_is_named_as_typed(runner, monkeypatch, repo):

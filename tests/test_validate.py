@@ -769,7 +769,9 @@ def test_a_file_register_yaml_names_must_exist(tmp_path, runner, name):
     root = make_register(tmp_path, example=True)
     (root / name).unlink()
     result = invoke(runner, root, "validate")
-    assert result.exit_code == 1 and f"named-file-missing] {name} is missing" in result.output
+    # named from the folder the test runs in, outside the repository: absolute (test_message_paths)
+    named = (root / name).resolve()
+    assert result.exit_code == 1 and f"named-file-missing] {named} is missing" in result.output, result.output
 
 
 # -- Art. 14 (委託) and Art. 15 (労働者派遣) kept apart (an outside legal review) -------------------

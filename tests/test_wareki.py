@@ -241,7 +241,7 @@ def test_a_wrong_table_is_reported_at_its_line_and_refused_by_documents(tmp_path
 @pytest.mark.parametrize(
     ("rows", "hint"),
     [
-        ("", "e.g. `eras: [{name: 令和, first_day: 2026-04-01}]` in policy.yaml"),  # `eras:` given a text
+        ("", "e.g. `eras: [{name: 令和, first_day: 2026-04-01}]` in {policy}"),  # `eras:` given a text
         ("    - 令和\n", "is a list: write each item as `- {name: 令和, first_day: 2026-04-01}` under `eras:`"),
     ],
     ids=["not a list", "an item not a mapping"],
@@ -253,5 +253,7 @@ def test_a_table_of_the_wrong_shape_is_shown_how_to_write_it(tmp_path, runner, r
         path = root / "policy.yaml"
         path.write_text(path.read_text(encoding="utf-8").replace("  eras:\n", "  eras: 令和\n"), encoding="utf-8")
     result = invoke(runner, root, "validate")
+    # policy.yaml named from the folder the test runs in, outside the repository (test_message_paths)
+    hint = hint.replace("{policy}", str((root / "policy.yaml").resolve()))
     assert result.exit_code == 1 and hint in result.output, result.output
     assert "is missing" not in result.output  # the shape first: the table is not judged whole

@@ -51,7 +51,7 @@ def init_register(
         where = "is a file" if in_the_way == directory else f"lies under {in_the_way}, a file"
         raise UsageError(f"{directory} {where}, not a folder; give init a folder that is new or holds no register")
     if (directory / REGISTER_FILE).exists():
-        raise MetiPiError(f"{directory} already holds a register ({REGISTER_FILE}); nothing done")
+        raise MetiPiError(f"{directory} already holds a register ({directory / REGISTER_FILE}); nothing done")
     _refuse_an_uncommitted_gitignore(directory)
     if dry_run:
         return "", sorted(list_record_files(template_dir()))

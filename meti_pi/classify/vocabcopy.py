@@ -217,7 +217,7 @@ Located = tuple[tuple[object, ...], str]  # (key path in the file, message)
 
 def _identifier_faults(data: Any, package: Any) -> Iterator[Located]:
     if not isinstance(data, dict):
-        yield (), f"expected a mapping (as the package's {IDENTIFIERS}), not {yamlload.shape(data)}"
+        yield (), f"expected a mapping (as the package's file), not {yamlload.shape(data)}"
         return
     yield from _unknown_keys(data, _IDS_KEYS, ())
     if not isinstance(data.get("as_of"), str | int) or not str(data.get("as_of")).strip():
@@ -295,7 +295,7 @@ def _pattern_faults(pattern: Any, kid: str, where: tuple[object, ...]) -> Iterat
 
 def _term_faults(data: Any, package: Any) -> Iterator[Located]:
     if not isinstance(data, dict):
-        yield (), f"expected a mapping (as the package's {SENSITIVE_TERMS}), not {yamlload.shape(data)}"
+        yield (), f"expected a mapping (as the package's file), not {yamlload.shape(data)}"
         return
     yield from _unknown_keys(data, _TERMS_KEYS, ())
     categories = data.get("categories")

@@ -16,6 +16,7 @@ from meti_pi.cli.common import (
     DryRunOpt,
     JsonOpt,
     console,
+    in_folder,
     on_terminal,
     print_json,
     safe_text,
@@ -342,11 +343,9 @@ def _record_vocabulary(ctx: typer.Context, dry_run: bool) -> RecordVocabulary | 
         return None
     used = record_vocabulary(root, here=state(ctx).settings.here, dry_run=dry_run)
     _warn(used.notes)
-    for name in used.uncommitted:
-        sys.stderr.write(
-            f"meti-pi: warning: {name} has uncommitted edits: this dry run reads them; --record without "
-            "--dry-run refuses until they are committed\n"
-        )
+    for name in used.uncommitted:  # a root file: named from the user's folder
+        said = f"{name} has uncommitted edits: this dry run reads them; --record without --dry-run refuses until they are committed"
+        sys.stderr.write(f"meti-pi: warning: {in_folder(said, state(ctx))}\n")
     return used
 
 
