@@ -361,3 +361,7 @@ def test_every_commit_names_the_meti_pi_that_made_it_and_a_trail_without_it_stil
     pack = evidence_pack(root, None, fmt="dir", today=TODAY, into=tmp_path)
     trail_json = json.loads((pack.path / "trail.json").read_text(encoding="utf-8"))
     assert [c["version"] for c in trail_json] == [__version__, __version__, None, __version__]
+    # the pack's trail.txt reads as history does, its shas to 12 characters (gitlayer.trail_line)
+    trail_txt = (pack.path / "trail.txt").read_text(encoding="utf-8").splitlines()
+    assert [line[:10] + line[12:] for line in trail_txt] == lines
+    assert [line[:12] for line in trail_txt] == [c["commit"][:12] for c in listed]

@@ -472,9 +472,7 @@ def history_cmd(
         sys.stderr.write(f"meti-pi: no commits touch {relpath or 'the register'} yet\n")
         return
     for c in commits:
-        tag = f"[{c['command']}{' Art. ' + c['article'] if c['article'] else ''}]" if c["command"] else "[hand edit]"
-        made_by = f" meti-pi {c['version']}" if c["version"] else ""  # trails before Meti-Pi-Version: none
-        typer.echo(f"{c['commit'][:10]} {c['date'][:10]} {c['author']}: {c['subject']} {tag}{made_by}")
+        typer.echo(gitlayer.trail_line(c))
 
 
 def _deleted_record_path(root: Path, target: str) -> str | None:

@@ -16,7 +16,14 @@ from __future__ import annotations
 
 from meti_pi.gitlayer.journal import TRAILER_CHANGE, recover, recover_if_needed
 from meti_pi.gitlayer.runner import GitFailed, Repo, git, git_bytes, head_commit, read_at, read_blobs, repo_of
-from meti_pi.gitlayer.trailers import TRAILER_ARTICLE, TRAILER_COMMAND, TRAILER_RECORD, TRAILER_VERSION, history
+from meti_pi.gitlayer.trailers import (
+    TRAILER_ARTICLE,
+    TRAILER_COMMAND,
+    TRAILER_RECORD,
+    TRAILER_VERSION,
+    history,
+    trail_line,
+)
 
 __all__ = [
     "TRAILER_ARTICLE",
@@ -35,4 +42,5 @@ __all__ = [
     "recover",
     "recover_if_needed",
     "repo_of",
+    "trail_line",
 ]

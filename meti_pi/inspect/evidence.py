@@ -10,16 +10,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from meti_pi import gitlayer, gitlog
+from meti_pi import gitlayer
 from meti_pi.errors import Problem, UsageError
 from meti_pi.render.outfile import check_out_folder, out_folder, write_bytes_atomically
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.problems import failing_records
 from meti_pi.store.register import Register, tree_of
 
-# NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of; a
-# `gitlayer.archive(register_root, rev) -> (sha, {relpath: bytes})` and `gitlayer.log_at(register_root, rev)`
-# there would let this section drop its git arguments entirely.
+# NOTE for the lead: the git calls below go through meti_pi.gitlayer.git / git_bytes / repo_of (the
+# trail through gitlayer.history, at the pack's commit); a
+# `gitlayer.archive(register_root, rev) -> (sha, {relpath: bytes})` there would let this section drop
+# its git arguments entirely.
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,24 +72,7 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
             if handle is not None:
                 files[name] = handle.read()
 
-    marker = gitlog.new_marker()
-    fields = ("H", "an", "aI", "s")
-    log = gitlayer.git(repo.top, "log", "-z", f"--format={gitlog.log_format(marker, *fields)}", sha, "--", target)
-    trail = []
-    for entry in gitlog.parse(log, marker, *fields):  # trailers as git parses them: no subject or body forges one
-        trailers = entry.trailers
-        trail.append(
-            {
-                "commit": entry.fields["H"],
-                "author": entry.fields["an"],
-                "date": entry.fields["aI"],
-                "subject": entry.fields["s"],
-                "command": next(iter(trailers.get(gitlayer.TRAILER_COMMAND) or ()), None),
-                "records": trailers.get(gitlayer.TRAILER_RECORD, []),
-                "article": next(iter(trailers.get(gitlayer.TRAILER_ARTICLE) or ()), None),
-                "version": next(iter(trailers.get(gitlayer.TRAILER_VERSION) or ()), None),
-            }
-        )
+    trail = gitlayer.history(root, at=sha, files=False)  # the trail.json it held: no files per commit
     return sha, when, files, trail
 
 
@@ -109,16 +93,7 @@ def _pack_members(
     }
     members["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     members["trail.json"] = (json.dumps(trail, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    lines = [
-        f"{c['commit'][:12]} {c['date'][:10]} {c['author']}: {c['subject']}"
-        + (
-            f" [{c['command']}" + (f" Art. {c['article']}" if c["article"] else "") + "]"
-            if c["command"]
-            else " [hand edit]"
-        )
-        + (f" meti-pi {c['version']}" if c["version"] else "")
-        for c in trail
-    ]
+    lines = [gitlayer.trail_line(c, sha_chars=12) for c in trail]
     members["trail.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
     readme = (
         "証跡パック（個人情報保護管理規程第42条の監査用）\n\n"
