@@ -251,3 +251,17 @@ def test_a_report_of_the_officer_alone_claims_no_independence(runner, tmp_path: 
     assert invoke(runner, root, "audit", "report", audit, "--out", str(out)).exit_code == 0
     text = (out / f"{audit}-report.md").read_text(encoding="utf-8")
     assert "監査事務実施者の記録はない。" in text and "いずれも" not in text
+
+
+def test_the_lead_words_the_audit_as_article_42_1_does(runner, audited, tmp_path: Path) -> None:
+    """Art. 42(1) audits 「保有個人情報等の管理及び利用の状況」, as the title says; the lead said
+    「個人情報の管理の状況に関する監査」, another object than the article's and the title's."""
+    root, aid = audited
+    out = tmp_path / "out"
+    assert invoke(runner, root, "audit", "report", aid, "--out", str(out)).exit_code == 0
+    md = (out / f"{aid}-report.md").read_text(encoding="utf-8")
+    lead = next(line for line in md.splitlines() if line.startswith("　経済産業省個人情報保護管理規程"))
+    assert (
+        lead == "　経済産業省個人情報保護管理規程第４２条第１項の規定に基づき実施した"
+        "保有個人情報等の管理及び利用の状況に関する監査の結果を、下記のとおり報告する。"
+    )
