@@ -175,6 +175,31 @@ def test_change_notice_names_the_previous_notice_and_what_changed(reg):
     assert "changed_items" in unknown.gaps and "（前回の通知と対照して記入）" not in unknown.markdown
 
 
+def test_a_change_notice_given_a_late_reason_says_the_change_is_made_and_gives_the_reason(reg):
+    """`notify F-2026-WS4AX4 --late-reason …` (the example register's stale file: its items changed
+    since N-2024-XWB2KM) recorded the reason in the notice but left it out of the draft, which said
+    「変更しようとするので、あらかじめ通知します」 of a change the 管理者 says is made. A change
+    notice given a late reason now says 「変更したので、通知します。なお、本通知は変更後の通知と
+    なったため…」 and has the reason's section; without one it is the notice in advance as before."""
+    reason = "担当者の異動に伴う引継ぎ漏れ"
+    common = {"change": True, "supersedes": "N-2026-PREV01", "changed_items": ("purpose",)}
+    md = render(reg, "F-2026-AAAAAA", "35-1", "2026-11-26", late_reason=reason, **common).markdown
+    assert "あらかじめ" not in md and "変更しようとする" not in md
+    assert (
+        "第３５条第１項後段の規定に基づき、下記の個人情報ファイルについて通知した事項を変更したので、通知します。"
+        "なお、本通知は変更後の通知となったため、その理由を併せて記載します。" in md
+    )
+    assert re.search(rf"^## [０-９]+　変更後の通知となった理由\n\n{reason}\n", md, re.M)
+    md3 = render(reg, "F-2026-CCCCCC", "35-3", "2026-11-26", late_reason=reason, **common).markdown
+    assert "第３５条第３項後段の規定に基づき、下記の特定個人情報ファイル等について通知した事項を変更したので" in md3
+    assert "変更後の通知となった理由" in md3 and reason in md3
+    # 35(2)'s change is notified after it (変更したとき、遅滞なく): a late one says it is late.
+    md2 = render(reg, "F-2026-BBBBBB", "35-2", "2026-11-26", late_reason=reason, **common).markdown
+    assert "なお、本通知は遅れて行うものであるため" in md2 and "通知が遅れた理由" in md2 and reason in md2
+    in_advance = render(reg, "F-2026-AAAAAA", "35-1", "2026-11-26", **common).markdown
+    assert "変更しようとするので、あらかじめ通知します。" in in_advance and "理由" not in in_advance.split("## ")[-2]
+
+
 def test_35_3_states_the_my_number_basis_and_pia_with_both_citation_numbers(reg):
     md = render(reg, "F-2026-CCCCCC", "35-3", "2026-11-26").markdown
     assert "個人番号を利用する根拠（番号法第９条）：番号法第9条第4項" in md  # register text is left as written

@@ -34,6 +34,8 @@ from meti_pi.notify.draft_labels import (
     FUKU_SOKATSU_POST,
     FUKU_SOKATSU_TITLE,
     ITEM_LABELS,
+    LATE_CHANGE_LEADS,
+    LATE_CHANGE_NOTES,
     LATE_LEADS,
     LATE_NOTES,
     LEADS,
@@ -181,11 +183,23 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
     w.para(center(html_escape(title), bold=True))
     req = notices.requirement(kind, data, reg.policy)
     late = not ctx.change and req.due is not None and ctx.drafted_on > req.due
+    # A change notice has no due day the register tells (the day of the change is not recorded):
+    # the 管理者 who gives a late reason says it comes after the change; the reason is written.
+    late_change = ctx.change and bool((ctx.late_reason or "").strip())
     # Held (or created) before the rule took effect: notified 遅滞なく after it, never あらかじめ.
     held_before = not ctx.change and req.since is not None
-    lead = (LATE_LEADS[kind] if late or held_before else LEADS[kind][1 if ctx.change else 0]).format(klass=klass_fw)
+    lead = (
+        LATE_CHANGE_LEADS[kind]
+        if late_change
+        else LATE_LEADS[kind]
+        if late or held_before
+        else LEADS[kind][1 if ctx.change else 0]
+    ).format(klass=klass_fw)
+    change_timing = notices.CHANGE_TIMING[kind]
     if late:
         lead += LATE_NOTES[req.timing]
+    elif late_change:
+        lead += LATE_CHANGE_NOTES[change_timing]
     w.para("　" + w.t("経済産業省個人情報保護管理規程（以下「規程」という。）" + lead.removeprefix("規程")))
     w.para(center("記"))
 
@@ -245,6 +259,9 @@ def render(reg: Register, rec: Record, ctx: DraftContext, decision: Any = None) 
     if late:
         next_section("保有開始後の通知となった理由" if req.timing == "before" else "通知が遅れた理由")
         w.para(w.value(ctx.late_reason, "late_reason", empty="（記入してください）"))
+    elif late_change:
+        next_section("変更後の通知となった理由" if change_timing == "before" else "通知が遅れた理由")
+        w.para(w.value(ctx.late_reason, "late_reason"))
 
     w.heading(2, "（参考）本通知の管理情報")
     w.bullets(
