@@ -179,7 +179,7 @@ def test_since(runner, root: Path) -> None:
         {"key": "purpose", "before": "研修の実施のため", "after": "研修の実施及び評価のため"}
     ]
     md = invoke(runner, root, "export", "filebook", "--since", "v1", "--format", "md")
-    assert "## 削除（1件）" in md.stdout and "### 紙の申請書綴り" in md.stdout
+    assert "## 削除（１件）" in md.stdout and "### 紙の申請書綴り" in md.stdout
     rows = _csv_rows(invoke(runner, root, "export", "filebook", "--since", "v1").stdout_bytes)
     assert rows[0] == list(filebook_since.DIFF_HEADERS)
     assert [
@@ -292,7 +292,7 @@ def test_the_fields_and_wording_from_memory_are_corrected_in_the_policy(runner, 
         }
     ]
     md = invoke(runner, root, "export", "filebook", "--since", "v1", "--format", "md").stdout
-    assert "## 項目名の変更（1件）" in md and "| 備考 | 備考（訂正） |" in md
+    assert "## 項目名の変更（１件）" in md and "| 備考 | 備考（訂正） |" in md
     rows = _csv_rows(invoke(runner, root, "export", "filebook", "--since", "v1").stdout_bytes)
     assert rows[1] == ["項目名の変更", "", "備考（訂正）", "備考", "備考（訂正）"]
     told = invoke(runner, root, "export", "filebook", "--since", "v1", "--out", str(root.parent / "d.csv"))

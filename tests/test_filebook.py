@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -544,7 +545,12 @@ def test_since_reports_added_removed_changed(tmp_path: Path) -> None:
     assert ("name", "", "新しい名簿") in d.changes[2].fields
     assert len(d.commit) == 40
     md = filebook_since.diff_markdown(d, today=TODAY)
-    assert "## 追加（1件）" in md and "## 削除（1件）" in md and "## 変更（1件）" in md
+    # Counts in the document's digit style, as its date (「令和８年…現在」): 「（1件）」 beside full-width
+    # digits was the former output; half-width documents keep half-width counts.
+    assert "## 追加（１件）" in md and "## 削除（１件）" in md and "## 変更（１件）" in md
+    assert "令和８年" in md and not re.search(r"（[0-9]+件）", md)
+    half = filebook_since.diff_markdown(d, today=TODAY, fullwidth_digits=False)
+    assert "## 追加（1件）" in half and "令和8年" in half and not re.search(r"[０-９]", half)
     rows = filebook_since.diff_rows(d)
     assert ("変更", "変わる名簿", "備考", "", "新しい備考") in rows
     assert ("削除", "消える名簿", "", "", "") in rows

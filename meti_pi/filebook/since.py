@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer
-from meti_pi.dates.wareki import DEFAULT_ERAS, Eras
+from meti_pi.dates.wareki import DEFAULT_ERAS, Eras, count
 from meti_pi.errors import UsageError
 from meti_pi.filebook.book import KEYS, MASK, Filebook, Snapshot, as_of_line, build, md_cell, md_text, norm
 from meti_pi.render.word import right
@@ -101,15 +101,19 @@ def diff_markdown(d: Diff, *, today: date, fullwidth_digits: bool = True, eras: 
     ]
     if not d.changes and not d.header_changes:
         return "\n".join([*lines, "変更はありません。", ""])
+
+    def n(items: list[Any]) -> str:  # a count in the document's digit style, as its date and numbering
+        return count(len(items), fullwidth_digits=fullwidth_digits)
+
     if d.header_changes:
-        lines += [f"## {RENAMED_LABEL}（{len(d.header_changes)}件）", "", "| 変更前 | 変更後 |", "|---|---|"]
+        lines += [f"## {RENAMED_LABEL}（{n(d.header_changes)}件）", "", "| 変更前 | 変更後 |", "|---|---|"]
         lines += [f"| {md_cell(before)} | {md_cell(after)} |" for _key, before, after in d.header_changes]
         lines.append("")
     for kind in ("added", "removed", "changed"):
         group = [c for c in d.changes if c.kind == kind]
         if not group:
             continue
-        lines += [f"## {KIND_LABELS[kind]}（{len(group)}件）", ""]
+        lines += [f"## {KIND_LABELS[kind]}（{n(group)}件）", ""]
         for c in group:
             lines += [f"### {md_text(c.name)}", ""]
             if kind == "removed":
