@@ -190,8 +190,20 @@ def test_no_findings_and_every_division(runner, tmp_path):
     aid = json.loads(new.stdout)["id"]
     assert invoke(runner, root, "audit", "report", aid, "--out", str(tmp_path)).exit_code == 0
     md = (tmp_path / f"{aid}-report.md").read_text(encoding="utf-8")
-    assert "随時監査" in md and "全課等" in md and "指摘事項はない。" in md and "外部監査人：監査人（監査法人）" in md
+    assert "随時監査" in md and "全課等" in md and "外部監査人：監査人（監査法人）" in md
     assert "被監査部門から独立した者である" in md
+    # Not ended: the report said 「指摘事項はない。」, a clean result the 総括 would read of an audit
+    # still under way. Once its end is recorded without findings, that is its result.
+    assert "指摘事項はない。" not in md
+    assert "指摘事項はまだ記録されていない（監査の終了日の記録なし）。" in md
+    rel = f"audits/{aid}.yaml"
+    text = (root / rel).read_text(encoding="utf-8")
+    assert "ended_on:" not in text
+    (root / rel).write_text(text + "ended_on: '2026-11-20'\n", encoding="utf-8")
+    git(root.parent, "commit", "-qam", "ended")
+    assert invoke(runner, root, "audit", "report", aid, "--out", str(tmp_path)).exit_code == 0
+    md = (tmp_path / f"{aid}-report.md").read_text(encoding="utf-8")
+    assert "指摘事項はない。" in md and "まだ記録されていない" not in md
 
 
 @pytest.mark.parametrize("option", ["--ended-on", "--reported-on"])

@@ -173,7 +173,8 @@ def audit_report_markdown(reg: Register, audit_id: str, today: date) -> str:
             lines.append("　" + t("監査事務実施者の記録はない。"))
     lines += ["", "## " + t("３　指摘事項及び是正措置"), ""]
     if not findings:
-        lines += ["指摘事項はない。", ""]
+        # No findings is the audit's result only once it has ended: before, none are recorded yet.
+        lines += ["指摘事項はない。" if ended else "指摘事項はまだ記録されていない（監査の終了日の記録なし）。", ""]
 
     def closed_by_then(f: dict[str, Any]) -> bool:  # the document speaks as of its date, not of today
         closed_on = _day(f.get("closed_on"))
