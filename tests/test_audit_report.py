@@ -277,3 +277,32 @@ def test_the_lead_words_the_audit_as_article_42_1_does(runner, audited, tmp_path
         lead == "　経済産業省個人情報保護管理規程第４２条第１項の規定に基づき実施した"
         "保有個人情報等の管理及び利用の状況に関する監査の結果を、下記のとおり報告する。"
     )
+
+
+def test_an_audit_that_ended_without_findings_is_recorded_by_the_command(runner, tmp_path: Path) -> None:
+    """`audit findings AUD [] --ended-on DAY` was refused 「expected a list of findings」: an audit that
+    found nothing could have its end and report date recorded only by hand, and its report said
+    「指摘事項はまだ記録されていない」. An empty list is taken with --ended-on (nothing else)."""
+    root = make_register(tmp_path, example=True)
+    aid = json.loads(
+        invoke(runner, root, "audit", "new", "--title", "監査", "--started-on", "2026-10-01", "--json").stdout
+    )["id"]
+    empty = tmp_path / "none.yaml"
+    empty.write_text("[]\n", encoding="utf-8")
+    before = git(root.parent, "rev-parse", "HEAD")
+    refused = invoke(runner, root, "audit", "findings", aid, str(empty))
+    assert refused.exit_code == 2 and "an empty list `[]` with --ended-on" in refused.output
+    assert git(root.parent, "rev-parse", "HEAD") == before  # nothing written
+    done = invoke(
+        runner, root, "audit", "findings", aid, str(empty), "--ended-on", "2026-10-20", "--reported-on", "2026-10-23"
+    )
+    assert done.exit_code == 0, done.output
+    assert "added 0 finding(s)" in done.output
+    record = (root / "audits" / f"{aid}.yaml").read_text(encoding="utf-8")
+    assert "ended_on: '2026-10-20'" in record and "reported_on: '2026-10-23'" in record
+    assert f"audits/{aid}.yaml" not in invoke(runner, root, "validate").output  # the record is valid
+    out = tmp_path / "out"
+    assert invoke(runner, root, "audit", "report", aid, "--out", str(out)).exit_code == 0
+    md = (out / f"{aid}-report.md").read_text(encoding="utf-8")
+    assert "指摘事項はない。" in md and "令和８年１０月１日から令和８年１０月２０日まで" in md
+    assert "令和８年１０月２３日" in md  # the report date

@@ -158,7 +158,9 @@ def audit_findings_cmd(
         _, doc = yamlload.load_given_file(findings_file, "findings file")
         since = inspection.findings_day(audit, days["--ended-on"], st.today)  # due counted from the audit's end
         with yamlload.located_errors(findings_file):  # no list of findings: where its document starts
-            findings = inspection.parse_audit_findings(reg, doc, str(findings_file), since=since)
+            findings = inspection.parse_audit_findings(
+                reg, doc, str(findings_file), since=since, ended=days["--ended-on"] is not None
+            )
     for option, day in days.items():
         if day is not None and day > st.today:
             raise UsageError(f"{option} {day.isoformat()} is after today; give the day it happened")

@@ -224,12 +224,20 @@ def rule_article(value: str, where: str) -> str:
     return value
 
 
-def parse_audit_findings(reg: Register, doc: Any, source: str, *, since: date) -> list[dict[str, Any]]:
+def parse_audit_findings(
+    reg: Register, doc: Any, source: str, *, since: date, ended: bool = False
+) -> list[dict[str, Any]]:
     """Findings from a YAML list (or `findings:` mapping): division, article, text, action, owner, due
-    (default: policy `inspection.corrective_action_days` after `since`, the audit's day: findings_day)."""
+    (default: policy `inspection.corrective_action_days` after `since`, the audit's day: findings_day).
+    An empty list is an audit that ended without findings: taken only with its end (`ended`)."""
     raw = doc.get("findings") if isinstance(doc, dict) else doc
+    if isinstance(raw, list) and not raw and ended:
+        return []
     if not isinstance(raw, list) or not raw:
-        raise UsageError(f"{source}: expected a list of findings (or `findings:` with a list)")
+        raise UsageError(
+            f"{source}: expected a list of findings (or `findings:` with a list); "
+            "an audit that ended without findings: an empty list `[]` with --ended-on"
+        )
     out = []
     listed = "findings" if isinstance(doc, dict) else ""  # the entry's path in the file, for its line
     for n, f in enumerate(raw):
