@@ -288,6 +288,21 @@ def test_report_formats_and_out(runner, root, tmp_path):
     assert invoke(runner, root, "inspect", "--format", "docx").exit_code == 2  # --format goes with --report
 
 
+def test_a_report_of_a_year_not_begun_is_refused(runner, root, tmp_path):
+    """`inspect --year 2027 --report` on 2026-11-26 wrote 「令和９年度に実施した…点検の結果を…報告する」,
+    dated 令和８年１１月２６日, every division 「点検が未実施」: the 副総括's report to the 総括 of a
+    year not begun. Refused (exit 2, nothing written); the year begun, on its first day, is reported."""
+    out = tmp_path / "r.docx"
+    result = invoke(runner, root, "inspect", "--year", "2027", "--report", "--format", "docx", "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert "--year 2027: 2027年度 begins 2027-04-01, after today (2026-11-26)" in result.stderr
+    assert not out.exists() and result.stdout == ""
+    first_day = invoke(runner, root, "inspect", "--year", "2027", "--report", today="2027-04-01")
+    assert first_day.exit_code == 0 and "令和９年度" in first_day.stdout
+    assert invoke(runner, root, "inspect", "--year", "2026", "--report").exit_code == 0  # the current year
+    assert invoke(runner, root, "inspect", "--year", "2027").exit_code == 0  # its checklist is still shown
+
+
 def test_report_out_at_a_folder_or_under_a_file_is_refused(runner, root, tmp_path):
     """`--out` naming a folder (IsADirectoryError) or a path under a file (FileExistsError) crashed with exit 3."""
     (tmp_path / "afile").write_text("kept\n", encoding="utf-8")
@@ -320,7 +335,7 @@ def test_a_report_from_an_inspection_that_fails_its_schema_is_refused_at_its_lin
     )
     assert not out.exists()
     # the report of the next year counts this year's findings: refused as well, on screen too
-    shown = invoke(runner, root, "inspect", "--year", "2027", "--report")
+    shown = invoke(runner, root, "inspect", "--year", "2027", "--report", today="2027-04-01")  # once begun
     assert shown.exit_code == 1 and shown.stdout == "", shown.output
     assert f"inspections/2026/jinji.yaml:{at + 1}: {errors[0]['key']}: error[schema]" in shown.stderr
 
