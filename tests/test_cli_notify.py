@@ -866,3 +866,25 @@ def test_the_74_3_words_give_the_policys_item_9_line(runner, tmp_path):
     doc = json.loads(run(runner, root, "--check", "--json", today="2026-11-26").stdout)
     (found,) = [p for p in doc["problems"] + doc["pending"] if p["kind"] == "appi-74-3"]
     assert f"this notified file fell under 74(2)(ix), {line}" in found["message"], found
+
+
+def test_a_late_reason_for_a_notice_not_late_is_refused(runner, tmp_path):
+    """`notify F --late-reason …` of a notice drafted before its due day recorded the reason in the
+    notice (late_reason) and left it out of the draft, which made no mention of lateness: the record
+    and the document disagreed (--help: 「written into the draft」). Refused (exit 2, nothing
+    written); a notice drafted after its due day writes and records it as before."""
+    root = register(tmp_path)  # F-2026-AAAAAA: 35(1), holding start (so due) 2026-04-01
+    head = git(root, "rev-parse", "HEAD").strip()
+    early = run(
+        runner, root, "F-2026-AAAAAA", "--out", str(tmp_path / "out"), "--late-reason", "事務の遅れ", today="2026-03-16"
+    )
+    assert early.exit_code == 2, early.output
+    assert (
+        "--late-reason: the notice of files/F-2026-AAAAAA drafted today (2026-03-16) is not late: "
+        "Art. 35(1) (due 2026-04-01)" in early.stderr
+    )
+    assert git(root, "rev-parse", "HEAD").strip() == head and not (tmp_path / "out").exists()
+    (d,) = draft(runner, root, tmp_path, "F-2026-AAAAAA", "--late-reason", "事務の遅れ", today="2026-04-02")["drafted"]
+    assert load_yaml(root / "notifications" / f"{d['id']}.yaml")["late_reason"] == "事務の遅れ"
+    md = (tmp_path / "out" / f"{d['id']}.md").read_text(encoding="utf-8")
+    assert "保有開始後の通知となった理由\n\n事務の遅れ" in md

@@ -200,6 +200,30 @@ def _ensure_committed(rec: Record, said: Advised) -> None:
         )
 
 
+def _writes_late_reason(plan: Any, today: date) -> bool:
+    """Whether the draft of `plan` drafted `today` writes a late reason: a change notice, or a first
+    notice after its due day (as notice_drafts.render decides)."""
+    due = plan.status.requirement.due
+    return bool(plan.action == "change" or (due is not None and today > due))
+
+
+def _late_reason_is_written(todo: list[Any], file_id: str, today: date) -> None:
+    """Refuse `--late-reason` where no notice drafted is late: a first notice drafted by its due day
+    (or of no known due day) says nothing of lateness, so the reason would be recorded in the notice
+    and left out of its draft. A change notice writes it (the change is made: notice_drafts.render)."""
+    timely = []
+    for p in todo:
+        req = p.status.requirement
+        if _writes_late_reason(p, today):
+            return
+        due = f"due {req.due.isoformat()}" if req.due is not None else "its due day not known"
+        timely.append(f"Art. {notices.ARTICLE[p.status.kind]} ({due})")
+    raise UsageError(
+        f"--late-reason: the notice of files/{file_id} drafted today ({today.isoformat()}) is not late: "
+        f"{', '.join(timely)}; a reason for lateness goes only into a late notice: leave --late-reason out"
+    )
+
+
 def draft_notices(
     root: Path,
     file_id: str,
@@ -252,6 +276,8 @@ def draft_notices(
         todo = [p for p in plans if p.drafts_new]
         if not todo:
             return NotifyResult(file_id, required, plans, [], reasons, None, dry_run)  # nothing written, no commit
+        if late_reason and late_reason.strip():
+            _late_reason_is_written(todo, file_id, today)
 
         if not dry_run:
             _ensure_committed(rec, said)
@@ -309,7 +335,7 @@ def draft_notices(
                 record["register_commit"] = head
             if d.supersedes:
                 record["supersedes"] = d.supersedes
-            if late_reason:
+            if late_reason and _writes_late_reason(p, today):  # recorded where the draft says it
                 record["late_reason"] = late_reason
             record["drafts"] = {
                 "md_sha256": d.md_sha256,

@@ -131,7 +131,7 @@ def draft_cmd(
         str | None,
         typer.Option(
             "--late-reason",
-            help="Why the notice comes after its due date (written into the draft).",
+            help="Why the notice comes after its due date, or a change notice after the change (written into the draft; refused for a notice not late).",
             show_default=False,
         ),
     ] = None,
