@@ -208,3 +208,29 @@ def test_a_lower_bound_counts_advice_names_the_lowest_line_of_the_policy(runner,
     stricter = advice()
     assert "（下限値）：500人（運用ポリシーの閾値）未満とするなら本人の数を確かめること" in stricter
     assert "千人未満" not in stricter
+
+
+def test_a_file_the_policys_line_lists_must_state_what_the_filebook_prints(runner, tmp_path):
+    """The files schema asks for disclosure_office and characteristics.sensitive from the law's 1,000
+    本人 (APPI 75(1); a schema cannot read policy.yaml). A stricter `filebook_min_principals` lists a
+    file of 600 本人 in the ファイル簿 too: validate's filebook-mandatory check, which asks whether the
+    file is listed under the policy, holds it to the same items; under the law's line it is not asked."""
+    root = make_register(tmp_path, example=True)
+    path = root / "files" / "F-2026-113VYQ.yaml"
+    text = path.read_text(encoding="utf-8").replace("  count: 1850\n", "  count: 600\n")
+    lines = text.splitlines(keepends=True)
+    (i,) = [n for n, line in enumerate(lines) if line.startswith("disclosure_office:")]
+    path.write_text("".join(lines[:i] + lines[i + 3 :]), encoding="utf-8")
+    git(root, "commit", "-qam", "600 本人, no disclosure_office")
+
+    def mandatory() -> list[dict]:
+        doc = json.loads(invoke(runner, root, "validate", "--json").stdout)
+        return [
+            e for e in doc["errors"] if e["code"] == "filebook-mandatory" and e["path"] == "files/F-2026-113VYQ.yaml"
+        ]
+
+    assert mandatory() == []  # 600 < the law's 1,000: not in the ファイル簿
+    set_threshold(root, "filebook_min_principals", 500)
+    git(root, "commit", "-qam", "policy: the ファイル簿 from 500")
+    [found] = mandatory()
+    assert found["key"] == "$.disclosure_office" and "74(1)(ix)" in found["message"]
