@@ -468,3 +468,16 @@ def test_a_closed_incident_without_its_closing_day_is_not_open_in_every_later_ye
     event = {**bare, "known_on": "2026-03-20", "events": [{"event": "closed", "on": "2026-04-01"}]}
     assert open_during(event, *y2026)
     assert not open_during({**event, "events": [{"event": "closed", "on": "2026-03-31"}]}, *y2026)
+
+
+def test_the_year_report_cites_41_1_for_the_inspections_and_41_2_for_itself(runner, tmp_path):
+    """The 副総括's report of the year's inspections to the 総括 is made under Art. 41(2) (「前項の点検の
+    結果を総括個人情報保護管理者に報告する」); its lead cited 41(1) alone, the 管理者's inspections and
+    their report to the 副総括 (an outside reading of the documents against the rule)."""
+    from conftest import invoke, make_register
+
+    root = make_register(tmp_path, example=True)
+    md = invoke(runner, root, "inspect", "--year", "2026", "--report")
+    assert md.exit_code == 0, md.output
+    lead = next(line for line in md.stdout.splitlines() if "の規定に基づき" in line)
+    assert "第４１条第１項の規定に基づき" in lead and "同条第２項の規定により" in lead, lead
