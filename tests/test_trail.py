@@ -154,6 +154,35 @@ def test_amended_meti_pi_commit_is_a_trailer_mismatch(tmp_path, runner):
     assert not report.ok
 
 
+def test_a_meti_pi_commit_replayed_by_hand_is_flagged(tmp_path, runner):
+    """`git cherry-pick` of a meti-pi commit (after a `git revert` of it, say) copies its message,
+    trailers and change id: history --verify counted it a meti-pi commit and said ok, though git made
+    it by hand. A change id meti-pi draws anew for each change, found on a second commit, is now a
+    trailer mismatch naming the commit it replays."""
+    root = init_register(tmp_path, runner)
+    new_division(runner, root, "jinji")
+    (root / "divisions" / "jinji.yaml").write_text(
+        DIVISION.format(id="jinji").replace("課長", "人事課長"), encoding="utf-8"
+    )
+    assert invoke(runner, root, "commit", "divisions/jinji.yaml").exit_code == 0
+    original = git(root, "rev-parse", "HEAD").strip()
+    git(root, "revert", "--no-edit", "HEAD")
+    git(root, "cherry-pick", original)
+    replay = git(root, "rev-parse", "HEAD").strip()
+    code, doc = verify_cli(runner, root)
+    assert code == 0 and doc["ok"] is False
+    [c] = doc["trailer_mismatches"]
+    assert c["commit"] == replay
+    assert c["trailer_mismatch"] == [f"replays {original[:10]}: its Meti-Pi-Change trailer is that commit's"]
+    assert [h["subject"] for h in doc["hand_edits"]] == ['Revert "divisions/jinji: edited by hand"']
+    code, _ = verify_cli(runner, root, "--strict")
+    assert code == 1
+    text = invoke(runner, root, "history", "--verify").stdout
+    assert f"{replay[:10]} " in text
+    assert f"replays {original[:10]}" in text and "made by hand (git cherry-pick)" in text, text
+    assert "1 trailer mismatch(es)" in text
+
+
 def test_deletion_and_symlink_and_bad_encoding_are_seen_in_history(tmp_path, runner):
     root = init_register(tmp_path, runner)
     new_division(runner, root, "jinji")

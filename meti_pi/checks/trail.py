@@ -3,7 +3,8 @@
 Two things are flagged:
 - a commit that changed register files without the meti-pi trailers (a hand edit: allowed,
   reported), and a meti-pi commit whose files differ from the records its trailers name
-  (an amended or forged commit);
+  (an amended or forged commit), or that carries the change id of an earlier one (a replay: git
+  cherry-pick);
 - a commit at which the register did not validate (errors only; warnings depend on the day).
 
 The register is read at each commit from git objects, never checked out: the first-parent line
@@ -45,6 +46,7 @@ class CommitCheck:
     merge: bool = False
     hand_edit: bool = False
     mismatch: list[str] = field(default_factory=list)  # files vs Meti-Pi-Record trailers
+    replays: str | None = None  # the earlier commit whose Meti-Pi-Change it carries (a cherry-pick)
     errors: int | None = None  # errors in the register at this commit (None: not validated)
     introduced: list[Problem] = field(default_factory=list)  # errors first present at this commit
 
@@ -249,6 +251,7 @@ def verify(root: Path, today: date) -> Report:
     by_sha = {c.sha: c for c in log}
     validator = _Validator(root, repo, today)
     checks: dict[str, CommitCheck] = {}
+    changes: dict[str, str] = {}  # Meti-Pi-Change id -> the first commit carrying it
 
     for c in log:
         changed = sorted({rel for _, _, _, g in c.changes if (rel := rel_of(g)) is not None and is_register_file(rel)})
@@ -264,6 +267,14 @@ def verify(root: Path, today: date) -> Report:
             under = [rel for _, _, _, g in c.changes if (rel := rel_of(g)) is not None]
             check.mismatch = sorted(f"changed, not named: {r}" for r in {rel[:-5] for rel in changed} - named)
             check.mismatch += sorted(f"named, not changed: {r}" for r in named - {rel[:-5] for rel in under})
+            # meti-pi draws a change id for each change: one found again is that commit replayed by
+            # hand (git cherry-pick copies the message), not a change meti-pi made
+            for change in c.trailers.get(gitlayer.TRAILER_CHANGE, [])[:1]:
+                if change in changes:
+                    check.replays = changes[change]
+                    check.mismatch.append(f"replays {check.replays[:10]}: its Meti-Pi-Change trailer is that commit's")
+                else:
+                    changes[change] = c.sha
         checks[c.sha] = check
 
     # Validity along the first-parent line, replaying the raw diffs.
@@ -388,8 +399,12 @@ def rendered(report: Report, *, json_out: bool = False, folder: str = "") -> str
         notes = []
         if c.hand_edit:
             notes.append("hand-resolved merge" if c.merge else "hand edit (no meti-pi trailers)")
-        if c.mismatch:
-            notes.append("trailers do not match the files: " + "; ".join(c.mismatch))
+        if c.replays:
+            notes.append(
+                f"made by hand (git cherry-pick): replays {c.replays[:10]}, whose Meti-Pi-Change trailer it carries"
+            )
+        if files := [m for m in c.mismatch if not m.startswith("replays ")]:
+            notes.append("trailers do not match the files: " + "; ".join(files))
         if c.errors:
             notes.append(f"register invalid here: {c.errors} error(s), {len(c.introduced)} introduced by this commit")
         if not notes:
