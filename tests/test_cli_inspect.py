@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import textwrap
@@ -444,6 +445,23 @@ def test_audit_new_findings_pack_review_list(runner, root, tmp_path):
     assert screen.exit_code == 0 and aid in screen.stdout and "要確認" in screen.stdout
     assert invoke(runner, root, "validate").exit_code == 0
     assert "Meti-Pi-Command: audit review" in git(root.parent, "log", "-1", "--format=%(trailers)")
+
+
+def test_an_evidence_pack_of_a_commit_is_the_same_whatever_the_day_it_is_made(runner, root, tmp_path):
+    """The pack's sha256, noted in the audit record as reproducible for the same commit, changed with the
+    day it was made: its README.txt said 作成日 and its manifest `generated_on`, the day's date. A
+    監査責任者 making the pack of that commit again a month later, to check the hash noted, found another.
+    The day it was made is the audit record's (evidence[].generated_on), not the pack's."""
+    commit = head(root)
+    digests = []
+    for today, name in (("2026-11-26", "a.zip"), ("2026-12-28", "b.zip")):
+        packed = invoke(
+            runner, root, "audit", "pack", "--commit", commit, "--out", str(tmp_path / name), "--json", today=today
+        )
+        assert packed.exit_code == 0, packed.output
+        digests.append(json.loads(packed.stdout)["sha256"])
+    assert digests[0] == digests[1]
+    assert hashlib.sha256((tmp_path / "b.zip").read_bytes()).hexdigest() == digests[0]
 
 
 @pytest.mark.parametrize("cache", ["on", "off"])

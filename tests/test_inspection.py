@@ -437,7 +437,7 @@ def test_evidence_pack_is_the_register_and_trail_at_a_commit(tmp_path):
     root = base_register(tmp_path)
     first = git(root.parent, "rev-parse", "HEAD").strip()
     record(root, "jinji", 2026, {"8-4": "yes"}, TODAY)
-    pack = ins.evidence_pack(root, tmp_path / "p1.zip", rev=first, today=TODAY)
+    pack = ins.evidence_pack(root, tmp_path / "p1.zip", rev=first)
     assert pack.commit == first and pack.trail == 1
     with zipfile.ZipFile(pack.path) as zf:
         names = zf.namelist()
@@ -447,15 +447,15 @@ def test_evidence_pack_is_the_register_and_trail_at_a_commit(tmp_path):
         manifest = json.loads(zf.read(prefix + "manifest.json"))
         trail = json.loads(zf.read(prefix + "trail.json"))
     assert manifest["commit"] == first and trail[0]["commit"] == first
-    assert ins.evidence_pack(root, tmp_path / "p2.zip", rev=first, today=TODAY).sha256 == pack.sha256  # reproducible
-    head = ins.evidence_pack(root, None, fmt="dir", today=TODAY, into=tmp_path)
+    assert ins.evidence_pack(root, tmp_path / "p2.zip", rev=first).sha256 == pack.sha256  # reproducible
+    head = ins.evidence_pack(root, None, fmt="dir", into=tmp_path)
     assert head.path.name.startswith("evidence-") and (head.path / "register/inspections/2026/jinji.yaml").is_file()
     assert head.trail == 2 and "Meti-Pi" not in (head.path / "trail.txt").read_text(encoding="utf-8")
     assert "[inspect Art. 41(1)]" in (head.path / "trail.txt").read_text(encoding="utf-8")
     with pytest.raises(UsageError, match="already exists"):
-        ins.evidence_pack(root, tmp_path / "p1.zip", today=TODAY)
+        ins.evidence_pack(root, tmp_path / "p1.zip")
     with pytest.raises(UsageError, match="no such commit"):
-        ins.evidence_pack(root, tmp_path / "p3.zip", rev="0" * 40, today=TODAY)
+        ins.evidence_pack(root, tmp_path / "p3.zip", rev="0" * 40)
 
 
 # -- reviews (Art. 43) -----------------------------------------------------------------------------------

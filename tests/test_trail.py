@@ -387,7 +387,7 @@ def test_every_commit_names_the_meti_pi_that_made_it_and_a_trail_without_it_stil
     assert [line.endswith(f"] meti-pi {__version__}") for line in lines] == [True, True, False, True]
     code, doc = verify_cli(runner, root, "--strict")
     assert code == 0 and doc["hand_edits"] == doc["trailer_mismatches"] == doc["invalid"] == []
-    pack = evidence_pack(root, None, fmt="dir", today=TODAY, into=tmp_path)
+    pack = evidence_pack(root, None, fmt="dir", into=tmp_path)
     trail_json = json.loads((pack.path / "trail.json").read_text(encoding="utf-8"))
     assert [c["version"] for c in trail_json] == [__version__, __version__, None, __version__]
     # the pack's trail.txt reads as history does, its shas to 12 characters (gitlayer.trail_line)

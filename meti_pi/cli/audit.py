@@ -234,9 +234,7 @@ def audit_pack_cmd(
             if reg.get("audits", audit_id) is None:
                 raise UsageError(f"no audit {audit_id!r}; see `meti-pi audit list`")
     with Busy("reading the register and its trail for the evidence pack"):  # a terminal only
-        pack = inspection.evidence_pack(
-            root, out, rev=rev, fmt=fmt, today=st.today, into=Path.cwd(), settings=st.settings
-        )
+        pack = inspection.evidence_pack(root, out, rev=rev, fmt=fmt, into=Path.cwd(), settings=st.settings)
     sha = inspect_actions.record_pack(root, audit_id, pack, today=st.today, settings=st.settings) if audit_id else None
     if pack.failing:  # the pack is made all the same: evidence of the register as it is (exit 0)
         paths = sorted({p.path for p in pack.failing})

@@ -76,15 +76,14 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
     return sha, when, files, trail
 
 
-def _pack_members(
-    sha: str, when: str, files: dict[str, bytes], trail: list[dict[str, Any]], today: date
-) -> dict[str, bytes]:
+def _pack_members(sha: str, when: str, files: dict[str, bytes], trail: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The pack's files: functions of the commit alone, never of the day the pack is made, so the same
+    commit gives the same bytes (the sha256 an audit notes is checked by making the pack again)."""
     members = {f"register/{name}": data for name, data in files.items()}
     manifest = {
         "pack": "meti-pi evidence pack (規程第42条)",
         "commit": sha,
         "commit_date": when,
-        "generated_on": today.isoformat(),
         "files": [
             {"path": f"register/{n}", "sha256": hashlib.sha256(d).hexdigest(), "bytes": len(d)}
             for n, d in sorted(files.items())
@@ -97,7 +96,7 @@ def _pack_members(
     members["trail.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
     readme = (
         "証跡パック（個人情報保護管理規程第42条の監査用）\n\n"
-        f"- 台帳のコミット: {sha}（{when}）\n- 作成日: {today.isoformat()}\n"
+        f"- 台帳のコミット: {sha}（{when}）\n"
         "- register/: 当該コミット時点の台帳（YAML）\n- trail.json / trail.txt: 当該コミットまでの変更履歴（git log、meti-pi のトレーラ付き）\n"
         "- manifest.json: 各ファイルの sha256\n\n"
         f"再現: git archive {sha} で同じ内容を取り出せる。\n"
@@ -112,15 +111,14 @@ def evidence_pack(
     *,
     rev: str = "HEAD",
     fmt: str = "zip",
-    today: date,
     into: Path | None = None,
     settings: Settings = DEFAULT,
 ) -> Pack:
     """Export the register and its git trail at commit `rev` to `out` (a zip or a new folder).
 
     `out` None: `evidence-<commit>.zip` (or a folder of that name) inside `into`. The zip is
-    reproducible: fixed member order and timestamps (the commit's date), so the same commit
-    always gives the same sha256. The pack takes the register as it is; Pack.failing holds the
+    reproducible: fixed member order and timestamps (the commit's date), and nothing of the day it
+    is made (that is the audit record's: note_pack), so the same commit always gives the same sha256. The pack takes the register as it is; Pack.failing holds the
     errors of its records that fail their schema at that commit (failing_at).
     """
     if fmt not in ("zip", "dir"):
@@ -133,7 +131,7 @@ def evidence_pack(
         raise UsageError(f"{out}: already exists; choose a new path (an evidence pack is never overwritten)")
     # a file in the way: said, not a crash
     check_out_folder(out, "--out") if fmt == "dir" else check_out_folder(out.parent, "--out's folder")
-    members = _pack_members(sha, when, files, trail, today)
+    members = _pack_members(sha, when, files, trail)
     if fmt == "dir":
         out_folder(out)
         for name, data in sorted(members.items()):
