@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
+import subprocess
+import tarfile
 import textwrap
 import zipfile
 from pathlib import Path
@@ -462,6 +465,34 @@ def test_an_evidence_pack_of_a_commit_is_the_same_whatever_the_day_it_is_made(ru
         digests.append(json.loads(packed.stdout)["sha256"])
     assert digests[0] == digests[1]
     assert hashlib.sha256((tmp_path / "b.zip").read_bytes()).hexdigest() == digests[0]
+
+
+@pytest.mark.parametrize("subdir", ["register", ""])
+def test_an_evidence_pack_s_readme_names_the_register_and_how_to_take_it_again(runner, tmp_path, subdir):
+    """The pack's README.txt called the register 「台帳」, the rule's word for the Art. 38 ledger (one kind
+    the register holds, ledger/), and said `git archive <commit>` gives the same content: for a register
+    in a folder of its repository that gives the whole repository, the register under its folder. It
+    now says 登録簿, and a command that gives the files of register/ (run in the repository)."""
+    root = make_register(tmp_path, {"divisions/jinji.yaml": division("jinji", "大臣官房人事課")}, subdir=subdir)
+    repo = tmp_path / "repo"
+    (repo / "README.md").write_text("not the register\n", encoding="utf-8")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-q", "-m", "beside the register")
+    packed = invoke(runner, root, "audit", "pack", "--format", "dir", "--out", str(tmp_path / "pack"), "--json")
+    assert packed.exit_code == 0, packed.output
+    sha = json.loads(packed.stdout)["commit"]
+    readme = (tmp_path / "pack" / "README.txt").read_text(encoding="utf-8")
+    assert "台帳" not in readme and f"- 登録簿のコミット: {sha}" in readme, readme
+    [command] = re.findall(r"`(git archive [^`]+)`", readme)
+    archive = subprocess.run(command.split(), cwd=repo, capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        taken = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    packed_files = {
+        str(p.relative_to(tmp_path / "pack" / "register")): p.read_bytes()
+        for p in (tmp_path / "pack" / "register").rglob("*")
+        if p.is_file()
+    }
+    assert taken == packed_files and "divisions/jinji.yaml" in taken
 
 
 @pytest.mark.parametrize("cache", ["on", "off"])

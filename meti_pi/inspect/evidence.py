@@ -76,9 +76,12 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
     return sha, when, files, trail
 
 
-def _pack_members(sha: str, when: str, files: dict[str, bytes], trail: list[dict[str, Any]]) -> dict[str, bytes]:
+def _pack_members(
+    sha: str, when: str, files: dict[str, bytes], trail: list[dict[str, Any]], folder: str
+) -> dict[str, bytes]:
     """The pack's files: functions of the commit alone, never of the day the pack is made, so the same
-    commit gives the same bytes (the sha256 an audit notes is checked by making the pack again)."""
+    commit gives the same bytes (the sha256 an audit notes is checked by making the pack again).
+    `folder`: the register's folder in its repository ("" at the top), for the README's git command."""
     members = {f"register/{name}": data for name, data in files.items()}
     manifest = {
         "pack": "meti-pi evidence pack (規程第42条)",
@@ -94,12 +97,14 @@ def _pack_members(sha: str, when: str, files: dict[str, bytes], trail: list[dict
     members["trail.json"] = (json.dumps(trail, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     lines = [gitlayer.trail_line(c, sha_chars=12) for c in trail]
     members["trail.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
+    # 登録簿, the register: 台帳 is the rule's word for one kind it holds (Art. 38, ledger/)
+    tree = f"{sha}:{folder}" if folder else sha  # the register's folder alone, as register/ holds it
     readme = (
-        "証跡パック（個人情報保護管理規程第42条の監査用）\n\n"
-        f"- 台帳のコミット: {sha}（{when}）\n"
-        "- register/: 当該コミット時点の台帳（YAML）\n- trail.json / trail.txt: 当該コミットまでの変更履歴（git log、meti-pi のトレーラ付き）\n"
+        "証跡パック（経済産業省個人情報保護管理規程第42条の監査用）\n\n"
+        f"- 登録簿のコミット: {sha}（{when}）\n"
+        "- register/: 当該コミット時点の登録簿（YAML）\n- trail.json / trail.txt: 当該コミットまでの変更履歴（git log、meti-pi のトレーラ付き）\n"
         "- manifest.json: 各ファイルの sha256\n\n"
-        f"再現: git archive {sha} で同じ内容を取り出せる。\n"
+        f"再現: 登録簿のリポジトリで `git archive {tree}` を実行すると、register/ と同じファイルを取り出せる。\n"
     )
     members["README.txt"] = readme.encode("utf-8")
     return members
@@ -131,7 +136,7 @@ def evidence_pack(
         raise UsageError(f"{out}: already exists; choose a new path (an evidence pack is never overwritten)")
     # a file in the way: said, not a crash
     check_out_folder(out, "--out") if fmt == "dir" else check_out_folder(out.parent, "--out's folder")
-    members = _pack_members(sha, when, files, trail)
+    members = _pack_members(sha, when, files, trail, gitlayer.repo_of(root.resolve()).prefix.rstrip("/"))
     if fmt == "dir":
         out_folder(out)
         for name, data in sorted(members.items()):
