@@ -947,6 +947,55 @@ def test_history_of_a_deleted_record_by_its_id(tmp_path, runner):
     assert invoke(runner, root, "history", "F-2026-NOPE").exit_code == 2
 
 
+def test_history_of_a_renamed_record_goes_back_past_its_rename(tmp_path, runner):
+    """A 課等 renamed (its file moved to the new id, the records naming it changed, one `meti-pi commit`)
+    had a trail that began at the rename: `history divisions/NEW` listed that commit alone, and nothing
+    said where the rest was. It now goes on with the file it was renamed from, each earlier commit
+    marked with the path the record then had; a record made as a copy of another (`new --from` a
+    copy) is not given the other's trail."""
+    root = make_register(tmp_path, example=True)
+    repo = root.parent
+    old, new = root / "divisions" / "kanbo-koho.yaml", root / "divisions" / "kanbo-koho-ka.yaml"
+    edited = old.read_text(encoding="utf-8").replace("大臣官房広報室長", "大臣官房広報室長（併任）")
+    old.write_text(edited, encoding="utf-8")
+    assert invoke(runner, root, "commit", "divisions/kanbo-koho.yaml", "-m", "室長の併任").exit_code == 0
+    before = json.loads(invoke(runner, root, "history", "divisions/kanbo-koho", "--json").stdout)["commits"]
+    assert len(before) == 2
+    git(repo, "mv", "register/divisions/kanbo-koho.yaml", "register/divisions/kanbo-koho-ka.yaml")
+    new.write_text(
+        new.read_text(encoding="utf-8").replace("id: kanbo-koho\n", "id: kanbo-koho-ka\n").replace("広報室", "広報課"),
+        encoding="utf-8",
+    )
+    named = [
+        p.relative_to(root).as_posix()
+        for p in (root / "files").glob("*.yaml")
+        if "division: kanbo-koho\n" in p.read_text(encoding="utf-8")
+    ]
+    for rel in named:
+        text = (root / rel).read_text(encoding="utf-8").replace("division: kanbo-koho\n", "division: kanbo-koho-ka\n")
+        (root / rel).write_text(text, encoding="utf-8")
+    renamed = invoke(
+        runner, root, "commit", "divisions/kanbo-koho.yaml", "divisions/kanbo-koho-ka.yaml", *named, "-m", "改組"
+    )
+    assert renamed.exit_code == 0, renamed.output
+    doc = json.loads(invoke(runner, root, "history", "kanbo-koho-ka", "--json").stdout)
+    assert doc["target"] == "divisions/kanbo-koho-ka.yaml"
+    assert [c["subject"] for c in doc["commits"]] == ["divisions/kanbo-koho-ka: 改組"] + [c["subject"] for c in before]
+    assert [c["commit"] for c in doc["commits"][1:]] == [c["commit"] for c in before]
+    assert doc["commits"][0]["files"] == ["divisions/kanbo-koho-ka.yaml", "divisions/kanbo-koho.yaml"]
+    assert [c["files"] for c in doc["commits"][1:]] == [["divisions/kanbo-koho.yaml"]] * 2
+    lines = invoke(runner, root, "history", "divisions/kanbo-koho-ka.yaml").stdout.splitlines()
+    assert len(lines) == 3 and "(as divisions/kanbo-koho.yaml)" not in lines[0]
+    assert all(line.endswith(" (as divisions/kanbo-koho.yaml)") for line in lines[1:]), lines
+    assert len(invoke(runner, root, "history", "kanbo-koho-ka", "-n", "2").stdout.splitlines()) == 2
+    # a copy is not a rename: the record it was copied from keeps its trail to itself
+    template = (root / "divisions" / "kanbo-jinji.yaml").read_text(encoding="utf-8").replace("id: kanbo-jinji\n", "")
+    (tmp_path / "copy.yaml").write_text(template, encoding="utf-8")
+    made = invoke(runner, root, "new", "divisions", "--from", str(tmp_path / "copy.yaml"), "--id", "kanbo-jinji2")
+    assert made.exit_code == 0, made.output
+    assert len(json.loads(invoke(runner, root, "history", "kanbo-jinji2", "--json").stdout)["commits"]) == 1
+
+
 def test_uncommitted_work_in_a_file_to_write_is_met_with_advice_that_works_for_it(tmp_path, runner, monkeypatch):
     """The refusal of someone's uncommitted work advised `git restore PATH` for every file, which does
     nothing for a file git does not hold (an untracked inspection record written by hand): the paths

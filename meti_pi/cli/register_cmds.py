@@ -472,7 +472,9 @@ def history_cmd(
         sys.stderr.write(f"meti-pi: no commits touch {relpath or 'the register'} yet\n")
         return
     for c in commits:
-        typer.echo(gitlayer.trail_line(c))
+        # before a rename the record was another file (gitlayer.history follows it): said on each such commit
+        was = f" (as {c['files'][0]})" if relpath and c["files"] and relpath not in c["files"] else ""
+        typer.echo(gitlayer.trail_line(c) + was)
 
 
 def _deleted_record_path(root: Path, target: str) -> str | None:

@@ -56,11 +56,33 @@ def history(
 ) -> list[dict[str, Any]]:
     """Commits touching the register (or one file), newest first, from HEAD or from the commit `at`
     (an evidence pack's: inspect.evidence), with their meti-pi trailers (as git's trailer parser
-    reads them: no subject or body forges one) and, with `files`, the register files each changed."""
+    reads them: no subject or body forges one) and, with `files`, the register files each changed.
+
+    One file's trail goes on past a rename (a record whose id changed: its file moved, `git mv` and
+    `meti-pi commit`) with the file it was renamed from, as git finds renames (-M: the old file deleted
+    in the commit that added this one, the two alike); the earlier commits' `files` name the path the
+    record then had, and the rename commit's names both. Copies are not followed (a record made from
+    another as a template is not given the other's trail), nor renames made in a merge."""
     repo = repo_of(register_root)
     if at is None and head_commit(register_root) is None:
         return []
     target = repo.git_path(relpath) if relpath else (repo.prefix or ".")
+    commits = _log(repo.top, repo.prefix, target, limit, at, files)
+    followed: set[str] = {target}
+    while relpath and files and commits and (limit is None or len(commits) < limit):
+        oldest = commits[-1]
+        source = _renamed_from(repo.top, oldest["commit"], target)
+        if source is None or source in followed:
+            break
+        followed.add(source)
+        oldest["files"].append(source[len(repo.prefix) :] if source.startswith(repo.prefix) else source)
+        target = source
+        rest = limit - len(commits) if limit else None
+        commits += _log(repo.top, repo.prefix, target, rest, f"{oldest['commit']}^", files)
+    return commits
+
+
+def _log(top: Path, prefix: str, target: str, limit: int | None, rev: str | None, files: bool) -> list[dict[str, Any]]:
     marker = gitlog.new_marker()
     fields = ("H", "an", "aI", "s")
     args = ["log", "-z", f"--format={gitlog.log_format(marker, *fields)}"]
@@ -68,9 +90,9 @@ def history(
         args.append("--name-only")
     if limit:
         args.append(f"-n{limit}")
-    if at is not None:
-        args.append(at)
-    out = git(repo.top, *args, "--", target)
+    if rev is not None:
+        args.append(rev)
+    out = git(top, *args, "--", target)
     commits = []
     for entry in gitlog.parse(out, marker, *fields):
         trailers = entry.trailers
@@ -85,9 +107,28 @@ def history(
             "version": next(iter(trailers.get(TRAILER_VERSION) or ()), None),  # None: made before it was written
         }
         if files:
-            commit["files"] = [f[len(repo.prefix) :] if f.startswith(repo.prefix) else f for f in entry.tail]
+            commit["files"] = [f[len(prefix) :] if f.startswith(prefix) else f for f in entry.tail]
         commits.append(commit)
     return commits
+
+
+def _renamed_from(top: Path, sha: str, gpath: str) -> str | None:
+    """The path `gpath` was renamed from in commit `sha` (against its parent; none for a root commit or
+    a merge), as `git diff-tree -M` finds renames: never a copy, the source deleted in that commit."""
+    folder = gpath.rpartition("/")[0] or "."  # a record is renamed within its kind's folder
+    args = ("diff-tree", "-r", "-M", "--diff-filter=R", "--name-status", "-z", "--no-commit-id", sha, "--", folder)
+    out = git(top, *args, check=False)
+    tokens = out.split("\0")
+    i = 0
+    while i < len(tokens) - 1:
+        status = tokens[i]
+        if status.startswith("R") and i + 2 < len(tokens):
+            if tokens[i + 2] == gpath:
+                return tokens[i + 1]
+            i += 3
+        else:
+            i += 2
+    return None
 
 
 def trail_line(commit: dict[str, Any], *, sha_chars: int = 10) -> str:
