@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import subprocess
 import tarfile
 import textwrap
@@ -13,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import git, hand_edit_line, invoke, make_register
+from conftest import EXAMPLE, git, hand_edit_line, invoke, make_register
 from test_checklist import HANDLING, RATIONALE, contractor, division, file_rec
 
 from meti_pi.cli import inspect as inspect_cli
@@ -465,6 +466,29 @@ def test_an_evidence_pack_of_a_commit_is_the_same_whatever_the_day_it_is_made(ru
         digests.append(json.loads(packed.stdout)["sha256"])
     assert digests[0] == digests[1]
     assert hashlib.sha256((tmp_path / "b.zip").read_bytes()).hexdigest() == digests[0]
+
+
+def test_an_evidence_pack_of_a_repository_with_no_commit_says_to_commit_first(runner, tmp_path):
+    """`audit pack` in a repository with no commit yet (the register copied in, not committed) said
+    "--commit 'HEAD': no such commit", exit 2, of an option never given. It now says there is no commit
+    yet and to commit the register first (exit 3, cannot run, as a change refused there is); nothing
+    is written. A --commit given that names none, once there are commits, is still a usage error."""
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    git(repo, "init", "-q")
+    result = invoke(runner, repo, "audit", "pack", "--out", str(tmp_path / "p.zip"))
+    assert result.exit_code == 3, result.output
+    assert "--commit" not in result.stderr and "Traceback" not in result.output
+    assert " ".join(result.stderr.split()) == (
+        "meti-pi: the repository has no commit yet: an evidence pack is of a commit (the register and its trail"
+        " at it), and the register is in none. Commit the register first (`git add -A` and `git commit` in it,"
+        " or `meti-pi commit` of its files), then take the pack"
+    )
+    assert not (tmp_path / "p.zip").exists()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "the register")
+    given = invoke(runner, repo, "audit", "pack", "--commit", "v1", "--out", str(tmp_path / "p.zip"))
+    assert given.exit_code == 2 and "--commit 'v1': no such commit" in given.stderr, given.output
 
 
 @pytest.mark.parametrize("subdir", ["register", ""])

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from meti_pi import gitlayer
-from meti_pi.errors import Problem, UsageError
+from meti_pi.errors import MetiPiError, Problem, UsageError
 from meti_pi.render.outfile import check_out_folder, out_folder, write_bytes_atomically
 from meti_pi.settings import DEFAULT, Settings
 from meti_pi.store.problems import failing_records
@@ -55,6 +55,12 @@ def _register_at(root: Path, rev: str) -> tuple[str, str, dict[str, bytes], list
 
     repo = gitlayer.repo_of(root)
     sha = gitlayer.git(repo.top, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False).strip()
+    if not sha and gitlayer.head_commit(root) is None:  # not the --commit's fault: there is none to take
+        raise MetiPiError(
+            "the repository has no commit yet: an evidence pack is of a commit (the register and its trail at"
+            " it), and the register is in none. Commit the register first (`git add -A` and `git commit` in it,"
+            " or `meti-pi commit` of its files), then take the pack"
+        )
     if not sha:
         raise UsageError(f"--commit {rev!r}: no such commit in {repo.top}")
     when = gitlayer.git(repo.top, "show", "-s", "--format=%cI", sha).strip()
