@@ -112,3 +112,39 @@ def test_on_a_terminal_colours_pass_and_nothing_else(hostile):
 def test_safe_text(text, shown):
     assert safe_text(text) == shown
     assert safe_text("\x1b[1;31m赤\x1b[0m", keep_colour=True) == "\x1b[1;31m赤\x1b[0m"
+
+
+def on_a_terminal(argv: list[str]) -> bytes:
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(argv, stdout=terminal, stderr=terminal, env=env(TERM="xterm-256color", COLUMNS="200"))
+    os.close(terminal)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=120)
+    os.close(controller)
+    return out
+
+
+def test_a_subject_s_colour_codes_do_not_hide_a_hand_edit_on_a_terminal(tmp_path):
+    """A terminal let a commit subject's colour codes (SGR) through, as it lets meti-pi's own colours:
+    a hand commit subjected 「定例更新 [commit] meti-pi 0.1.0」 and ESC[8m (conceal) showed in `history`
+    as a meti-pi commit, its 「[hand edit]」 and every line after it concealed, and in `history --verify`
+    hid its note and the NOT OK verdict. The trail's text (subjects, authors) is shown escaped there."""
+    root = make_register(tmp_path, example=True)
+    path = root / "divisions" / "kanbo-jinji.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# 更新\n", encoding="utf-8")
+    conceal = "定例更新 [commit] meti-pi 0.1.0\x1b[8m"
+    git(root.parent, "commit", "-q", "-a", "--cleanup=verbatim", "-m", conceal, "--no-verify")
+    for args in (["history", "-n", "1"], ["history", "--verify"]):
+        out = on_a_terminal(meti_cmd(root, *args))
+        assert b"\x1b[8m" not in out, (args, out[-300:])
+        shown = out.decode()
+        assert "定例更新 [commit] meti-pi 0.1.0\\u001b[8m" in shown, (args, shown[-300:])
+    assert "[hand edit]" in on_a_terminal(meti_cmd(root, "history", "-n", "1")).decode()

@@ -24,6 +24,7 @@ from meti_pi.cli.common import (
     read_register_lazily,
     refuse_read_faults,
     register_folder,
+    safe_text,
     state,
 )
 from meti_pi.errors import MetiPiError, UsageError
@@ -438,7 +439,10 @@ def history_cmd(
         shown = [p for c in report.commits for p in c.introduced]
         # the problems' files and a hand edit's `files:` from the user's folder (Problem.render, trail.rendered)
         folder = "" if json_out else st.register_folder if report.hand_edits else register_folder(st, shown)
-        sys.stdout.write(trail.rendered(report, json_out=json_out, folder=folder))
+        rendered = trail.rendered(report, json_out=json_out, folder=folder)
+        # subjects and authors are anyone's text: their colour codes never pass as meti-pi's do on a
+        # terminal (an ESC[8m in a hand commit's subject concealed its note and the verdict)
+        sys.stdout.write(rendered if json_out else safe_text(rendered))
         if strict and not report.ok:
             raise typer.Exit(1)
         return
@@ -474,7 +478,8 @@ def history_cmd(
     for c in commits:
         # before a rename the record was another file (gitlayer.history follows it): said on each such commit
         was = f" (as {c['files'][0]})" if relpath and c["files"] and relpath not in c["files"] else ""
-        typer.echo(gitlayer.trail_line(c) + was)
+        # a subject's colour codes, escaped: they hid a hand edit's [hand edit] on a terminal
+        typer.echo(safe_text(gitlayer.trail_line(c) + was))
 
 
 def _deleted_record_path(root: Path, target: str) -> str | None:
