@@ -348,6 +348,26 @@ def test_a_report_from_an_inspection_that_fails_its_schema_is_refused_at_its_lin
 # -- audits and reviews --------------------------------------------------------------------------
 
 
+def test_a_review_cannot_answer_an_inspection_finding_before_the_inspection_found_it(runner, root, tmp_path):
+    """`audit review --finding inspections/2026/jinji#1 --on 2026-09-01 --close` closed a finding the
+    inspection of 2026-10-01 made, a month before it was found: a review was bounded by the start of
+    the finding's inspection year (2026-04-01), where an audit's finding is bounded by the audit's
+    start. It is now bounded by the inspection's day (inspected_on), exit 2, nothing written."""
+    answers = write(tmp_path / "answers.yaml", JINJI_ANSWERS)  # inspected_on 2026-10-01, finding #1
+    assert invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers)).exit_code == 0
+    before = head(root)
+    base = ("audit", "review", "--finding", "inspections/2026/jinji#1", "--evaluation", "是正を確認した", "--close")
+    early = invoke(runner, root, *base, "--on", "2026-09-01")
+    assert early.exit_code == 2, early.output
+    assert early.stderr.strip() == (
+        "meti-pi: --on 2026-09-01 is before the inspection that found it (2026-10-01): the review cannot answer"
+        " inspections/2026/jinji#1 yet"
+    ), early.stderr
+    assert head(root) == before
+    same_day = invoke(runner, root, *base, "--on", "2026-10-01", "--dry-run")
+    assert same_day.exit_code == 0, same_day.output
+
+
 def test_audit_new_findings_pack_review_list(runner, root, tmp_path):
     new = invoke(
         runner,

@@ -41,11 +41,15 @@ def new_review_data(
         rec, _ = find_finding(reg, ref) or (None, None)
         if rec is None:
             continue
-        began = parse_day(
-            rec.data.get("started_on") if rec.kind == "audits" else (rec.data.get("period") or {}).get("start")
-        )
+        # the earliest day the finding can have been made: an audit's start (findings come during it),
+        # an inspection's day (its findings are its answers that day); the year's start for a record without one
+        if rec.kind == "audits":
+            began, what = parse_day(rec.data.get("started_on")), "the audit began"
+        elif (began := parse_day(rec.data.get("inspected_on"))) is not None:
+            what = "the inspection that found it"
+        else:
+            began, what = parse_day((rec.data.get("period") or {}).get("start")), "its inspection year began"
         if began is not None and on < began:
-            what = "the audit began" if rec.kind == "audits" else "its inspection year began"
             raise UsageError(
                 f"--on {on.isoformat()} is before {what} ({began.isoformat()}): the review cannot answer {ref} yet"
             )
