@@ -171,6 +171,24 @@ def test_answers_file_round_trip_to_record_and_report(runner, root, tmp_path):
     assert again.exit_code == 0 and head(root) == out["commit"]
 
 
+def test_a_report_says_when_no_inspection_of_the_year_before_is_recorded(runner, root, tmp_path):
+    """The report of the first year a register holds said 「指摘事項：３件（前年度０件）」, as if the year
+    before had been inspected and found nothing, where no inspection of it is recorded (a register kept
+    from this year). It now says 「（前年度の点検の記録なし）」 then; a year before that was inspected is
+    counted as before, 「（前年度３件）」."""
+    answers = write(tmp_path / "answers.yaml", JINJI_ANSWERS)
+    assert invoke(runner, root, "inspect", "--year", "2026", "--answers", str(answers)).exit_code == 0
+    first = invoke(runner, root, "inspect", "--year", "2026", "--report")
+    assert first.exit_code == 0, first.output
+    assert "- 指摘事項：３件（前年度の点検の記録なし）、うち是正が完了していないもの３件" in first.stdout, first.stdout
+    assert "前年度０件" not in first.stdout
+    later = invoke(runner, root, "inspect", "--year", "2027", "--report", today="2027-04-02")
+    assert later.exit_code == 0, later.output
+    assert "- 指摘事項：０件（前年度３件）" in later.stdout, later.stdout
+    doc = json.loads(invoke(runner, root, "inspect", "--year", "2026", "--report", "--json").stdout)
+    assert doc["totals"]["findings_previous"] == 0 and doc["totals"]["inspected_previous"] == 0
+
+
 def test_answers_file_errors_exit_2(runner, root, tmp_path):
     bad = write(
         tmp_path / "bad.yaml",

@@ -98,6 +98,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     escalations: list[dict[str, Any]] = []
     by_article: Counter[str] = Counter()
     by_article_prev: Counter[str] = Counter()
+    inspected_previous = 0  # divisions with an inspection of the year before recorded (annual or 随時)
     ad_hoc_by = _ad_hoc_by(reg, (year, year - 1))
     refuse_failing_schema(
         reg,
@@ -123,6 +124,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
         own = [f for f in (rec.data.get("findings", []) if rec else []) if isinstance(f, dict)]
         prev_items = {f.get("item") for f in (prev.data.get("findings", []) if prev else []) if isinstance(f, dict)}
         ad_hoc, prev_ad_hoc = (ad_hoc_by.get((y, div.id), []) for y in (year, year - 1))
+        inspected_previous += prev is not None or bool(prev_ad_hoc)
         # the year before counted as this year is: its annual inspection and its 随時 ones
         for f in [f for r in ([prev] if prev else []) + prev_ad_hoc for f in r.data.get("findings", [])]:
             if isinstance(f, dict):
@@ -243,6 +245,7 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
             "completion": round(total_answered / total_items, 4) if total_items else 1.0,
             "findings": sum(by_article.values()),
             "findings_previous": sum(by_article_prev.values()),
+            "inspected_previous": inspected_previous,
             "open": sum(1 for f in findings_rows if f["status"] == "open"),
             # of which this year's findings, and those of earlier years still open
             "open_this_year": sum(1 for f in findings_rows if f["status"] == "open" and not f["carried"]),
@@ -367,7 +370,14 @@ def report_markdown(
         f"- 対象期間：{d(start)}から{d(end)}まで",
         f"- 点検を実施した課等：{n(tot['divisions'])}課等中{n(tot['inspected'])}課等",
         f"- 点検項目の回答率：{pct(tot['completion'])}（{n(tot['items'])}項目中{n(tot['answered'])}項目）",
-        f"- 指摘事項：{n(tot['findings'])}件（{y('前年度')}{n(tot['findings_previous'])}件）、"
+        f"- 指摘事項：{n(tot['findings'])}件（"
+        # 「前年度０件」 of a year no inspection of is recorded would say it was inspected and found nothing
+        + (
+            y(f"前年度{n(tot['findings_previous'])}件")
+            if tot.get("inspected_previous", 1)
+            else y("前年度の点検の記録なし")
+        )
+        + "）、"
         f"うち是正が完了していないもの{n(tot['open_this_year'])}件",
         f"- {y('前年度以前')}の指摘事項で是正が完了していないもの：{n(tot['open_carried'])}件",
         "",
