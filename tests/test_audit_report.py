@@ -306,3 +306,23 @@ def test_an_audit_that_ended_without_findings_is_recorded_by_the_command(runner,
     md = (out / f"{aid}-report.md").read_text(encoding="utf-8")
     assert "指摘事項はない。" in md and "令和８年１０月１日から令和８年１０月２０日まで" in md
     assert "令和８年１０月２３日" in md  # the report date
+
+
+@pytest.mark.parametrize("name", ["report.md", "報告.docx"])
+def test_an_out_naming_a_document_file_is_refused_as_no_folder(runner, audited, tmp_path, name):
+    """`audit report AUD --out report.md` (--out names the folder the report goes in) made a folder
+    named report.md and wrote report.md/AUD-…-report.md, exit 0: the officer looked for a file and
+    found a folder. A folder to be made whose name ends as a document does is refused (exit 2),
+    nothing made; an existing folder of that name is written into as before."""
+    root, aid = audited
+    out = tmp_path / name
+    result = invoke(runner, root, "audit", "report", aid, "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert " ".join(result.stderr.split()) == (
+        f"meti-pi: --out {out}: names a file, where a folder is wanted (the documents are written in it, each"
+        " named after its record); give a folder"
+    )
+    assert not out.exists()
+    out.mkdir()
+    assert invoke(runner, root, "audit", "report", aid, "--out", str(out)).exit_code == 0
+    assert (out / f"{aid}-report.md").is_file()

@@ -19,7 +19,7 @@ from meti_pi.inspect.report import roles_of
 from meti_pi.inspect.years import article_ja, worded, year_basis
 from meti_pi.render import mdsafe, word
 from meti_pi.render.markdown import center, html_escape, right
-from meti_pi.render.outfile import write_bytes_atomically
+from meti_pi.render.outfile import out_folder, write_bytes_atomically
 from meti_pi.store import policy as policy_mod
 from meti_pi.store.problems import refuse_failing_schema
 from meti_pi.store.register import Register
@@ -241,12 +241,7 @@ def render_audit_report(reg: Register, audit_id: str, fmt: str, today: date) -> 
 def write_audit_report(blob: bytes, audit_id: str, fmt: str, out_dir: Path) -> Path:
     """Write the report `blob` (render_audit_report) as `<out_dir>/<audit_id>-report.<fmt>` (all or
     nothing); the register is not changed."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: not a folder")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {out_dir}: cannot create ({exc.strerror or exc})") from None
+    out_folder(out_dir)  # a file in the way, or --out naming a file, said with what to give
     path = out_dir / f"{audit_id}-report.{fmt}"
     write_bytes_atomically(path, blob)
     return path

@@ -9,10 +9,20 @@ from pathlib import Path
 
 from meti_pi.errors import UsageError
 
+# What a document meti-pi writes is named: never a folder to make for documents (check_out_folder).
+_DOCUMENT_SUFFIXES = frozenset({".md", ".docx", ".xlsx", ".csv", ".pdf", ".zip", ".json", ".txt"})
+
 
 def check_out_folder(folder: Path, option: str = "--out") -> None:
     """Refuse (exit 2), before anything is written or committed, a folder for a command's documents
-    that could not be made: a file in its place or in the way of its parents. Creates nothing."""
+    that could not be made: a file in its place or in the way of its parents, or a folder to be made
+    whose name is a document's (`--out report.md`, where --out is the folder: a folder report.md was
+    made, the officer looking for a file). Creates nothing."""
+    if folder.suffix.lower() in _DOCUMENT_SUFFIXES and not folder.exists():
+        raise UsageError(
+            f"{option} {folder}: names a file, where a folder is wanted (the documents are written in it, each"
+            " named after its record); give a folder"
+        )
     for place in (folder, *folder.parents):
         if place.is_dir():
             return
