@@ -174,12 +174,19 @@ def test_an_audit_finding_is_due_counted_from_the_audits_end_not_the_day_it_is_t
     def dues() -> list[str]:
         return [f["due"] for f in Register.load(root).records[f"audits/{aid}"].data["findings"]]
 
+    def another(text: str) -> None:  # a finding the audit holds is not added again: each call its own
+        Path(findings).write_text(
+            Path(findings).read_text(encoding="utf-8").replace("text: ", f"text: {text}"), "utf-8"
+        )
+
     open_ = invoke(runner, root, "audit", "findings", aid, findings, today="2026-10-20")
     assert open_.exit_code == 0, open_.output
     assert dues() == ["2027-01-18"]  # not ended: from the day recorded (2026-10-20 + 90)
+    another("二件目：")
     ended = invoke(runner, root, "audit", "findings", aid, findings, "--ended-on", "2026-10-01", today="2026-12-05")
     assert ended.exit_code == 0, ended.output
     assert dues()[1:] == ["2026-12-30"]  # 2026-10-01 + 90, not 2027-03-05
+    another("三件目：")
     later = invoke(runner, root, "audit", "findings", aid, findings, today="2026-12-06")
     assert later.exit_code == 0, later.output
     assert dues()[2:] == ["2026-12-30"]  # the recorded end
@@ -415,3 +422,29 @@ def test_a_division_failing_its_schema_is_still_audited_and_headed(tmp_path: Pat
         [flag] = inspection.independence_flags(reg, reg.records[f"audits/{aid}"].data)
         assert "独立性を欠く" in flag
         assert "独立性を欠く" in inspection.audit_report_markdown(reg, aid, date(2026, 11, 26))
+
+
+def test_a_finding_the_audit_holds_is_not_added_again(runner, tmp_path: Path) -> None:
+    """`audit findings AUD f.yaml --reported-on D` — the one way to record the day the audit was
+    reported to the 総括 (Art. 42(1)) after its findings, and it takes a findings file — added the
+    file's findings again: the audit held #1 and #2 alike, and its report said 指摘事項は２件. A finding
+    the audit holds (the same division, article and text) is now not added again, said on stderr; the
+    days given are recorded; the same command again commits nothing."""
+    root, aid = _audit(runner, tmp_path)
+    findings = str(_findings(tmp_path, "jinji"))
+    assert invoke(runner, root, "audit", "findings", aid, findings, "--ended-on", "2026-11-20").exit_code == 0
+
+    def held() -> dict:
+        return Register.load(root).records[f"audits/{aid}"].data
+
+    reported = invoke(runner, root, "audit", "findings", aid, findings, "--reported-on", "2026-11-25")
+    assert reported.exit_code == 0, reported.output
+    assert [f["id"] for f in held()["findings"]] == [1]
+    assert held()["reported_on"] == "2026-11-25" and held()["ended_on"] == "2026-11-20"
+    assert f"audits/{aid}#1 already holds this finding (division, article, text): not added again" in (
+        " ".join(reported.stderr.split())
+    ), reported.output
+    before = git(root.parent, "rev-parse", "HEAD")
+    again = invoke(runner, root, "audit", "findings", aid, findings, "--reported-on", "2026-11-25", "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["findings"] == [] and git(root.parent, "rev-parse", "HEAD") == before

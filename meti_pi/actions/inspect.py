@@ -104,7 +104,7 @@ def save_audit_findings(
         root,
         command="audit findings",
         article="42(1)",
-        summary=f"監査の指摘事項を記録（{len(findings)}件）",
+        summary=f"監査の指摘事項を記録（{len(findings)}件）" if findings else "監査の終了日・報告日を記録",
         today=today,
         dry_run=dry_run,
         subject_record=key,

@@ -165,6 +165,18 @@ def audit_findings_cmd(
         if day is not None and day > st.today:
             raise UsageError(f"{option} {day.isoformat()} is after today; give the day it happened")
     inspection.check_audit_days(audit, days["--ended-on"], days["--reported-on"])
+    # a finding the audit holds is not added again: the file given again to record the report day
+    # (--reported-on) doubled the findings, and the report counted them twice
+    held = {_finding_key(f): f.get("id") for f in audit.get("findings") or [] if isinstance(f, dict)}
+    for f in findings:
+        if _finding_key(f) in held:
+            err_console().print(
+                f"meti-pi: audits/{audit_id}#{held[_finding_key(f)]} already holds this finding (division, article,"
+                " text): not added again",
+                highlight=False,
+                markup=False,
+            )
+    given, findings = len(findings), [f for f in findings if _finding_key(f) not in held]
     refs, sha = inspect_actions.save_audit_findings(
         st.register_root,
         audit_id,
@@ -178,12 +190,22 @@ def audit_findings_cmd(
     if json_out:
         print_json({"audit": audit_id, "commit": sha, "dry_run": dry_run, "findings": refs})
         return
+    if given and not refs:  # every finding given is held already: the days alone, if they changed anything
+        changed = sha is not None or (dry_run and any(days.values()))
+        typer.echo(f"audits/{audit_id}: no new finding" + ("; its days recorded" if changed else "; nothing changed"))
+        if sha:
+            typer.echo(f"  commit {sha[:10]}")
+        return
     typer.echo(
         f"{'would add' if dry_run else 'added'} {len(refs)} finding(s) to audits/{audit_id}"
         + (f" (commit {sha[:10]})" if sha else "")
     )
     for ref in refs:
         typer.echo(f"  {ref}")
+
+
+def _finding_key(f: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(f.get("division")), str(f.get("article")), " ".join(str(f.get("text")).split()))
 
 
 @audit_app.command("report")
