@@ -15,6 +15,7 @@ each delimited by the same marker. What follows a commit's fields (the `--raw` o
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 # Placeholders a field may be: those below print no structure of their own.
@@ -80,3 +81,14 @@ def parse(out: str, marker: str, *placeholders: str) -> list[LogCommit]:
                 tokens[0] = tokens[0][1:]  # the line break before the diff
             current.tail = [t for t in tokens if t]
     return [c for c in commits if len(c.fields) == len(placeholders)]
+
+
+# C0 controls but tab and newline, DEL, C1 controls and the bidi overrides (cli.common.safe_text's set):
+# a commit's text in a file for people to read (the evidence pack's trail.txt) shows them escaped.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with each control character shown as `\\u001b` etc.: a subject's ESC[8m (conceal) or ESC[2J
+    does nothing where the text is shown (a terminal's `cat`, a pager)."""
+    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

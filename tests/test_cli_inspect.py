@@ -529,6 +529,23 @@ def test_an_evidence_pack_of_a_repository_with_no_commit_says_to_commit_first(ru
     assert given.exit_code == 2 and "--commit 'v1': no such commit" in given.stderr, given.output
 
 
+def test_an_evidence_pack_s_trail_txt_shows_a_subject_s_control_codes_escaped(runner, root, tmp_path):
+    """The pack's trail.txt, the trail for a person to read, held a hand commit's subject as git holds
+    it: 「定例更新 [commit] meti-pi 0.1.0」 then ESC[8m (conceal), so a `cat` of it on a terminal showed a
+    meti-pi commit and concealed its 「[hand edit]」 and every later line. Its control characters are
+    now escaped there; trail.json keeps the subject as git holds it."""
+    path = root / "divisions" / "jinji.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# 更新\n", encoding="utf-8")
+    subject = "定例更新 [commit] meti-pi 0.1.0\x1b[8m"
+    git(root.parent, "commit", "-q", "-a", "--cleanup=verbatim", "-m", subject, "--no-verify")
+    out = tmp_path / "pack"
+    assert invoke(runner, root, "audit", "pack", "--format", "dir", "--out", str(out)).exit_code == 0
+    text = (out / "trail.txt").read_text(encoding="utf-8")
+    assert "\x1b" not in text
+    assert "定例更新 [commit] meti-pi 0.1.0\\u001b[8m [hand edit]" in text, text
+    assert json.loads((out / "trail.json").read_text(encoding="utf-8"))[0]["subject"] == subject
+
+
 @pytest.mark.parametrize("subdir", ["register", ""])
 def test_an_evidence_pack_s_readme_names_the_register_and_how_to_take_it_again(runner, tmp_path, subdir):
     """The pack's README.txt called the register 「台帳」, the rule's word for the Art. 38 ledger (one kind

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from meti_pi import gitlayer
+from meti_pi import gitlayer, gitlog
 from meti_pi.errors import MetiPiError, Problem, UsageError
 from meti_pi.render.outfile import check_out_folder, out_folder, write_bytes_atomically
 from meti_pi.settings import DEFAULT, Settings
@@ -102,7 +102,8 @@ def _pack_members(
     members["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     members["trail.json"] = (json.dumps(trail, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     lines = [gitlayer.trail_line(c, sha_chars=12) for c in trail]
-    members["trail.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
+    # subjects and authors as text to read: their control characters escaped (trail.json holds them as git does)
+    members["trail.txt"] = ("\n".join(gitlog.printable(line) for line in lines) + "\n").encode("utf-8")
     # 登録簿, the register: 台帳 is the rule's word for one kind it holds (Art. 38, ledger/)
     tree = f"{sha}:{folder}" if folder else sha  # the register's folder alone, as register/ holds it
     readme = (
