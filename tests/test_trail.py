@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from datetime import date
 from pathlib import Path
@@ -181,6 +182,31 @@ def test_a_meti_pi_commit_replayed_by_hand_is_flagged(tmp_path, runner):
     assert f"{replay[:10]} " in text
     assert f"replays {original[:10]}" in text and "made by hand (git cherry-pick)" in text, text
     assert "1 trailer mismatch(es)" in text
+
+
+def test_a_hand_edit_dated_before_it_was_committed_says_when_it_was(tmp_path, runner):
+    """`git commit --date 2026-04-01` (or GIT_AUTHOR_DATE) gives a hand edit any date: --verify showed
+    it dated 2026-04-01, as if made before an audit that began later, where it entered the trail on
+    2026-11-26. A commit whose author date is another day than its commit date now shows both, and
+    --json gives `committed` (the commit date) beside `date`."""
+    root = init_register(tmp_path, runner)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": "2026-04-01T09:00:00+09:00",
+        "GIT_COMMITTER_DATE": "2026-11-26T10:00:00+09:00",
+    }
+    (root / "divisions").mkdir(exist_ok=True)
+    (root / "divisions" / "keizai.yaml").write_text(DIVISION.format(id="keizai"), encoding="utf-8")
+    git(root, "add", "divisions/keizai.yaml")
+    subprocess.run(["git", "commit", "-q", "-m", "遡った修正"], cwd=root, env=env, check=True)
+    _, doc = verify_cli(runner, root)
+    [c] = doc["hand_edits"]
+    assert (c["date"][:10], c["committed"][:10]) == ("2026-04-01", "2026-11-26")
+    text = invoke(runner, root, "history", "--verify").stdout
+    assert "2026-04-01 (committed 2026-11-26) " in text, text
+    same_day = hand_commit(root, "divisions/somu.yaml", DIVISION.format(id="somu"))
+    [line] = [line for line in invoke(runner, root, "history", "--verify").stdout.splitlines() if same_day[:10] in line]
+    assert "committed" not in line
 
 
 def test_deletion_and_symlink_and_bad_encoding_are_seen_in_history(tmp_path, runner):

@@ -49,12 +49,14 @@ class CommitCheck:
     replays: str | None = None  # the earlier commit whose Meti-Pi-Change it carries (a cherry-pick)
     errors: int | None = None  # errors in the register at this commit (None: not validated)
     introduced: list[Problem] = field(default_factory=list)  # errors first present at this commit
+    committed: str = ""  # the commit date (`date` is the author date, which anyone can set)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "commit": self.commit,
             "author": self.author,
             "date": self.date,
+            "committed": self.committed,
             "subject": self.subject,
             "command": self.command,
             "files": self.files,
@@ -96,7 +98,7 @@ class Report:
 
 # -- reading the history -------------------------------------------------------------------
 
-_FIELDS = ("H", "P", "an", "aI", "s")
+_FIELDS = ("H", "P", "an", "aI", "cI", "s")
 
 
 @dataclass
@@ -108,6 +110,7 @@ class _Commit:
     subject: str
     trailers: dict[str, list[str]]
     changes: list[tuple[str, str, str, str]]  # (new mode, new sha, status, git path)
+    committed: str = ""
 
 
 def _parse_log(out: str, marker: str) -> list[_Commit]:
@@ -118,7 +121,7 @@ def _parse_log(out: str, marker: str) -> list[_Commit]:
     commits: list[_Commit] = []
     for entry in gitlog.parse(out, marker, *_FIELDS):
         f = entry.fields
-        commit = _Commit(f["H"], f["P"].split(), f["an"], f["aI"], f["s"], entry.trailers, [])
+        commit = _Commit(f["H"], f["P"].split(), f["an"], f["aI"], f["s"], entry.trailers, [], f["cI"])
         tokens = entry.tail
         i = 0
         while i + 1 < len(tokens):
@@ -259,6 +262,7 @@ def verify(root: Path, today: date) -> Report:
             continue
         command = next(iter(c.trailers.get(gitlayer.TRAILER_COMMAND) or ()), None)
         check = CommitCheck(c.sha, c.author, c.date, c.subject, command, changed, merge=len(c.parents) > 1)
+        check.committed = c.committed
         if command is None:
             check.hand_edit = not check.merge or _merge_edited(repo, c, prefix)
         else:
@@ -340,6 +344,7 @@ def _named_elsewhere(repo: gitlayer.Repo, seen: dict[str, CommitCheck], rel_of: 
         missing = sorted(set(named) - under)
         if missing:
             check = CommitCheck(c.sha, c.author, c.date, c.subject, command, [], merge=len(c.parents) > 1)
+            check.committed = c.committed
             check.mismatch = [f"named, not changed: {r}" for r in missing]
             found.append(check)
     return found
@@ -409,7 +414,9 @@ def rendered(report: Report, *, json_out: bool = False, folder: str = "") -> str
             notes.append(f"register invalid here: {c.errors} error(s), {len(c.introduced)} introduced by this commit")
         if not notes:
             continue
-        out(f"{c.commit[:10]} {c.date[:10]} {c.author}: {c.subject}\n")
+        # a date anyone can set (git commit --date): the day it entered the trail beside it, where another
+        when = c.date[:10] + (f" (committed {c.committed[:10]})" if c.committed[:10] not in ("", c.date[:10]) else "")
+        out(f"{c.commit[:10]} {when} {c.author}: {c.subject}\n")
         for n in notes:
             out(f"    {n}\n")
         if c.hand_edit:
