@@ -204,9 +204,18 @@ def test_a_hand_edit_dated_before_it_was_committed_says_when_it_was(tmp_path, ru
     assert (c["date"][:10], c["committed"][:10]) == ("2026-04-01", "2026-11-26")
     text = invoke(runner, root, "history", "--verify").stdout
     assert "2026-04-01 (committed 2026-11-26) " in text, text
+    listed = invoke(runner, root, "history", "-n", "1").stdout
+    assert " 2026-04-01 (committed 2026-11-26) " in listed, listed
+    [entry] = json.loads(invoke(runner, root, "history", "-n", "1", "--json").stdout)["commits"]
+    assert (entry["date"][:10], entry["committed"][:10]) == ("2026-04-01", "2026-11-26")
+    from meti_pi.inspect.evidence import evidence_pack
+
+    pack = evidence_pack(root, None, fmt="dir", into=tmp_path)
+    assert " 2026-04-01 (committed 2026-11-26) Test Officer: 遡った修正" in (pack.path / "trail.txt").read_text("utf-8")
     same_day = hand_commit(root, "divisions/somu.yaml", DIVISION.format(id="somu"))
     [line] = [line for line in invoke(runner, root, "history", "--verify").stdout.splitlines() if same_day[:10] in line]
     assert "committed" not in line
+    assert "committed" not in invoke(runner, root, "history", "-n", "1").stdout
 
 
 def test_deletion_and_symlink_and_bad_encoding_are_seen_in_history(tmp_path, runner):

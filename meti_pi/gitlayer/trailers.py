@@ -84,7 +84,7 @@ def history(
 
 def _log(top: Path, prefix: str, target: str, limit: int | None, rev: str | None, files: bool) -> list[dict[str, Any]]:
     marker = gitlog.new_marker()
-    fields = ("H", "an", "aI", "s")
+    fields = ("H", "an", "aI", "cI", "s")
     args = ["log", "-z", f"--format={gitlog.log_format(marker, *fields)}"]
     if files:
         args.append("--name-only")
@@ -99,7 +99,8 @@ def _log(top: Path, prefix: str, target: str, limit: int | None, rev: str | None
         commit: dict[str, Any] = {
             "commit": entry.fields["H"],
             "author": entry.fields["an"],
-            "date": entry.fields["aI"],
+            "date": entry.fields["aI"],  # the author date: anyone can set it (git commit --date)
+            "committed": entry.fields["cI"],  # the day it entered the trail
             "subject": entry.fields["s"],
             "command": next(iter(trailers.get(TRAILER_COMMAND) or ()), None),
             "records": trailers.get(TRAILER_RECORD, []),
@@ -135,8 +136,11 @@ def trail_line(commit: dict[str, Any], *, sha_chars: int = 10) -> str:
     """One commit of `history` as the trail is read by a person (`history`, an evidence pack's
     trail.txt): `SHA DATE AUTHOR: SUBJECT [COMMAND Art. ARTICLE] meti-pi VERSION`, the sha's first
     `sha_chars` characters; `[hand edit]` where meti-pi's trailers are absent, no version for a
-    commit made before Meti-Pi-Version was written."""
+    commit made before Meti-Pi-Version was written; `(committed DAY)` after the date where the commit
+    date is another day than the author date."""
     c = commit
     tag = f"[{c['command']}{' Art. ' + c['article'] if c['article'] else ''}]" if c["command"] else "[hand edit]"
     made_by = f" meti-pi {c['version']}" if c["version"] else ""
-    return f"{c['commit'][:sha_chars]} {c['date'][:10]} {c['author']}: {c['subject']} {tag}{made_by}"
+    # a date anyone can set (git commit --date): the day it entered the trail beside it, where another
+    when = c["date"][:10] + (f" (committed {c['committed'][:10]})" if c["committed"][:10] != c["date"][:10] else "")
+    return f"{c['commit'][:sha_chars]} {when} {c['author']}: {c['subject']} {tag}{made_by}"
