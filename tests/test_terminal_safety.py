@@ -78,22 +78,7 @@ def test_the_text_is_still_shown_escaped(hostile):
 
 def test_on_a_terminal_colours_pass_and_nothing_else(hostile):
     root, _ = hostile
-    controller, terminal = pty.openpty()
-    proc = subprocess.Popen(
-        meti_cmd(root, "status"), stdout=terminal, stderr=terminal, env=env(TERM="xterm-256color", COLUMNS="200")
-    )
-    os.close(terminal)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    proc.wait(timeout=120)
-    os.close(controller)
+    out = on_a_terminal(meti_cmd(root, "status"))
     for seq in FORBIDDEN:
         assert seq not in out, seq
 
