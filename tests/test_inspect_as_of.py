@@ -152,7 +152,7 @@ def test_a_finding_closed_after_the_inspection_was_open_on_its_day(tmp_path):
         "f.yaml",
         since=TODAY,
     )
-    [ref], _ = inspect_actions.save_audit_findings(root, aid, found, today=TODAY)
+    [ref], _, _ = inspect_actions.save_audit_findings(root, aid, found, today=TODAY)
     audit = root / "audits" / f"{aid}.yaml"
     audit.write_text(
         audit.read_text(encoding="utf-8").replace(

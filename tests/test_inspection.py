@@ -415,7 +415,7 @@ def test_audit_record_findings_and_checks(tmp_path):
         "f.yaml",
         since=TODAY,
     )
-    refs, _ = inspect_actions.save_audit_findings(root, aid, findings, today=TODAY, reported_on=TODAY)
+    refs, _, _ = inspect_actions.save_audit_findings(root, aid, findings, today=TODAY, reported_on=TODAY)
     assert refs == [f"audits/{aid}#1"]
     reg = Register.load(root)
     assert reg.records[f"audits/{aid}"].data["findings"][0]["owner"] == "大臣官房人事課長"

@@ -97,21 +97,24 @@ def save_audit_findings(
     reported_on: date | None = None,
     dry_run: bool = False,
     settings: Settings = DEFAULT,
-) -> tuple[list[str], str | None]:
-    """Append findings to an audit (and its end/report dates); (finding refs, commit)."""
+) -> tuple[list[str], str | None, list[str]]:
+    """Append findings to an audit (and its end/report dates); (the new findings' refs, commit, the
+    refs of the findings given that the audit held already: not added again)."""
     key = f"audits/{audit_id}"
     with transaction(
         root,
         command="audit findings",
         article="42(1)",
-        summary=f"監査の指摘事項を記録（{len(findings)}件）" if findings else "監査の終了日・報告日を記録",
+        summary="監査の指摘事項を記録",
         today=today,
         dry_run=dry_run,
         subject_record=key,
         settings=settings,
     ) as tx:
-        refs = append_findings(tx.edit(key), key, findings, ended_on=ended_on, reported_on=reported_on)
-    return refs, tx.commit_sha
+        # the audit as the commit will hold it (under the lock): not as read before it
+        refs, held = append_findings(tx.edit(key), key, findings, ended_on=ended_on, reported_on=reported_on)
+        tx.summary = f"監査の指摘事項を記録（{len(refs)}件）" if refs else "監査の終了日・報告日を記録"
+    return refs, tx.commit_sha, held
 
 
 def record_pack(root: Path, audit_id: str, pack: Pack, *, today: date, settings: Settings = DEFAULT) -> str | None:

@@ -165,19 +165,8 @@ def audit_findings_cmd(
         if day is not None and day > st.today:
             raise UsageError(f"{option} {day.isoformat()} is after today; give the day it happened")
     inspection.check_audit_days(audit, days["--ended-on"], days["--reported-on"])
-    # a finding the audit holds is not added again: the file given again to record the report day
-    # (--reported-on) doubled the findings, and the report counted them twice
-    held = {_finding_key(f): f.get("id") for f in audit.get("findings") or [] if isinstance(f, dict)}
-    for f in findings:
-        if _finding_key(f) in held:
-            err_console().print(
-                f"meti-pi: audits/{audit_id}#{held[_finding_key(f)]} already holds this finding (division, article,"
-                " text): not added again",
-                highlight=False,
-                markup=False,
-            )
-    given, findings = len(findings), [f for f in findings if _finding_key(f) not in held]
-    refs, sha = inspect_actions.save_audit_findings(
+    given = len(findings)
+    refs, sha, held = inspect_actions.save_audit_findings(
         st.register_root,
         audit_id,
         findings,
@@ -187,6 +176,12 @@ def audit_findings_cmd(
         dry_run=dry_run,
         settings=st.settings,
     )
+    for ref in held:  # given again (to record the report day): not added twice
+        err_console().print(
+            f"meti-pi: {ref} already holds this finding (division, article, text): not added again",
+            highlight=False,
+            markup=False,
+        )
     if json_out:
         print_json({"audit": audit_id, "commit": sha, "dry_run": dry_run, "findings": refs})
         return
@@ -202,10 +197,6 @@ def audit_findings_cmd(
     )
     for ref in refs:
         typer.echo(f"  {ref}")
-
-
-def _finding_key(f: dict[str, Any]) -> tuple[str, str, str]:
-    return (str(f.get("division")), str(f.get("article")), " ".join(str(f.get("text")).split()))
 
 
 @audit_app.command("report")

@@ -307,15 +307,24 @@ def check_audit_days(audit_data: dict[str, Any], ended_on: date | None, reported
 
 def append_findings(
     doc: Any, key: str, findings: list[dict[str, Any]], *, ended_on: date | None = None, reported_on: date | None = None
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Append `findings` to the audit document `doc` (record `key`), numbered after the last, and
-    set its end/report dates; the new findings' references."""
+    set its end/report dates; (the new findings' references, those of the findings it held already).
+
+    A finding the audit holds (the same division, article and text, spaces aside) is not added
+    again: the findings file given again to record the report day (--reported-on) doubled every
+    finding, and the report counted them twice."""
     existing = list(doc.get("findings") or [])
     next_id = max((int(f.get("id", 0)) for f in existing), default=0) + 1
+    held = {_finding_key(f): f.get("id") for f in existing if isinstance(f, dict)}
     if "findings" not in doc:
         doc["findings"] = []
     refs: list[str] = []
+    again: list[str] = []
     for f in findings:
+        if _finding_key(f) in held:
+            again.append(finding_ref(key, held[_finding_key(f)]))
+            continue
         doc["findings"].append({"id": next_id, **f})
         refs.append(finding_ref(key, next_id))
         next_id += 1
@@ -323,4 +332,8 @@ def append_findings(
         doc["ended_on"] = ended_on.isoformat()
     if reported_on:
         doc["reported_on"] = reported_on.isoformat()
-    return refs
+    return refs, again
+
+
+def _finding_key(f: Any) -> tuple[str, str, str]:
+    return (str(f.get("division")), str(f.get("article")), " ".join(str(f.get("text")).split()))
