@@ -429,3 +429,29 @@ def test_every_commit_names_the_meti_pi_that_made_it_and_a_trail_without_it_stil
     trail_txt = (pack.path / "trail.txt").read_text(encoding="utf-8").splitlines()
     assert [line[:10] + line[12:] for line in trail_txt] == lines
     assert [line[:12] for line in trail_txt] == [c["commit"][:12] for c in listed]
+
+
+def test_verify_flags_an_audits_evidence_commit_the_history_no_longer_holds(tmp_path, runner):
+    """An audit notes the commit its evidence pack is of (evidence[].commit). A history rewritten
+    since (here `git rebase --force-rebase` of the audit's two commits: the same changes, new
+    commits, trailers and all) left --verify saying nothing: every commit was meti-pi's with its
+    trailers, and the pack the audit took named a commit no longer in the trail (an outside test by
+    the audit officer). Now NOT OK, naming the audit and the commit; --json `lost_evidence`."""
+    root = make_register(tmp_path, example=True)
+    new = invoke(runner, root, "audit", "new", "--title", "定期監査", "--division", "boeki-kanri", "--json")
+    assert new.exit_code == 0, new.output
+    aid = json.loads(new.stdout)["id"]
+    packed = invoke(runner, root, "audit", "pack", "--audit", aid, "--out", str(tmp_path / "pack.zip"), "--json")
+    assert packed.exit_code == 0, packed.output
+    commit = json.loads(packed.stdout)["commit"]
+
+    def verified() -> dict:
+        return json.loads(invoke(runner, root, "history", "--verify", "--json").stdout)
+
+    assert verified()["lost_evidence"] == []
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2030-01-01T00:00:00+0900"}
+    subprocess.run(["git", "rebase", "-q", "--force-rebase", "HEAD~2"], cwd=root, env=env, check=True)
+    doc = verified()
+    assert doc["ok"] is False and doc["lost_evidence"] == [{"audit": f"audits/{aid}", "commit": commit}]
+    text = invoke(runner, root, "history", "--verify").stdout
+    assert f"audits/{aid}: its evidence pack is of commit {commit[:10]}, which HEAD's history no longer holds" in text

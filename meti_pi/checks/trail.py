@@ -25,6 +25,7 @@ from typing import Any
 from meti_pi import gitlayer, gitlog
 from meti_pi.checks.validate import CHECKS
 from meti_pi.errors import Problem
+from meti_pi.gitlayer.runner import run as git_run
 from meti_pi.store.problems import record_schema_problems
 from meti_pi.store.register import Record, Register, is_register_file, parse_blob
 
@@ -74,6 +75,9 @@ class Report:
 
     commits: list[CommitCheck]
     head: str | None = None
+    # (audit, commit): an evidence pack an audit notes (evidence[].commit) of a commit HEAD's history
+    # no longer holds: the trail the audit saw was rewritten (git reset, rebase, amend) since
+    lost_evidence: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def hand_edits(self) -> list[CommitCheck]:
@@ -93,7 +97,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not (self.hand_edits or self.mismatched or self.invalid)
+        return not (self.hand_edits or self.mismatched or self.invalid or self.lost_evidence)
 
 
 # -- reading the history -------------------------------------------------------------------
@@ -319,7 +323,29 @@ def verify(root: Path, today: date) -> Report:
         check.introduced = [p for p in errors if _ident(p) not in before]
 
     ordered = [checks[c.sha] for c in log if c.sha in checks]
-    return Report(ordered + _named_elsewhere(repo, checks, rel_of), head)
+    lost = _lost_evidence(repo, _register_state(repo, head, rel_of), validator)
+    return Report(ordered + _named_elsewhere(repo, checks, rel_of), head, lost)
+
+
+def _lost_evidence(
+    repo: gitlayer.Repo, at_head: dict[str, tuple[str, str]], validator: _Validator
+) -> list[tuple[str, str]]:
+    """The evidence packs the audits at HEAD note whose commit is not in HEAD's history (git
+    merge-base --is-ancestor; a commit git no longer has counts as not in it)."""
+    audits = {rel: v for rel, v in at_head.items() if rel.startswith("audits/") and v[0] in _REGULAR}
+    validator.fetch((rel, sha) for rel, (_, sha) in audits.items())
+    lost = []
+    for rel, (mode, sha) in sorted(audits.items()):
+        record = validator._parse(rel, mode, sha)[0]
+        evidence = record.data.get("evidence") if record is not None and isinstance(record.data, dict) else None
+        for entry in evidence if isinstance(evidence, list) else []:
+            commit = entry.get("commit") if isinstance(entry, dict) else None
+            if not isinstance(commit, str) or not commit:
+                continue
+            held = git_run(repo.top, ("merge-base", "--is-ancestor", commit, "HEAD")).returncode == 0
+            if not held:
+                lost.append((rel[: -len(".yaml")], commit))
+    return lost
 
 
 def _named_elsewhere(repo: gitlayer.Repo, seen: dict[str, CommitCheck], rel_of: Any) -> list[CommitCheck]:
@@ -396,6 +422,7 @@ def rendered(report: Report, *, json_out: bool = False, folder: str = "") -> str
             "hand_edits": [c.as_json() for c in report.hand_edits],
             "trailer_mismatches": [c.as_json() for c in report.mismatched],
             "invalid": [c.as_json() for c in report.invalid],
+            "lost_evidence": [{"audit": a, "commit": c} for a, c in report.lost_evidence],
         }
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     lines: list[str] = []
@@ -424,10 +451,20 @@ def rendered(report: Report, *, json_out: bool = False, folder: str = "") -> str
             out(f"    files: {', '.join(folder + f for f in c.files[:8])}{more}\n")
         for p in c.introduced:
             out(f"    {p.render(folder)}\n")
+    for audit, commit in report.lost_evidence:
+        out(
+            f"{audit}: its evidence pack is of commit {commit[:10]}, which HEAD's history no longer holds "
+            "(the trail was rewritten since the audit took it: git reset, rebase or amend)\n"
+        )
     verdict = "ok" if report.ok else "NOT OK"
+    lost = (
+        f", {len(report.lost_evidence)} audit evidence commit(s) no longer in the history"
+        if report.lost_evidence
+        else ""
+    )
     out(
         f"{verdict}: {len(report.commits)} commits changed the register ({report.validated} validated); "
         f"{len(report.hand_edits)} hand edit(s), {len(report.mismatched)} trailer mismatch(es), "
-        f"{len(report.invalid)} commit(s) at which the register did not validate\n"
+        f"{len(report.invalid)} commit(s) at which the register did not validate{lost}\n"
     )
     return "".join(lines)
