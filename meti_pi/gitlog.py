@@ -83,9 +83,11 @@ def parse(out: str, marker: str, *placeholders: str) -> list[LogCommit]:
     return [c for c in commits if len(c.fields) == len(placeholders)]
 
 
-# C0 controls but tab and newline, DEL, C1 controls and the bidi overrides (cli.common.safe_text's set):
-# a commit's text in a file for people to read (the evidence pack's trail.txt) shows them escaped.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls but tab and newline, DEL, C1 controls and the bidi overrides: what text for people shows
+# escaped, a commit's in a file (the evidence pack's trail.txt) as every line a command prints
+# (cli.common.safe_text, which lets a colour through on a terminal, takes this set from here).
+CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_CONTROLS = re.compile(CONTROLS)
 
 
 def printable(text: str) -> str:

@@ -18,6 +18,7 @@ import typer
 
 from meti_pi.errors import MetiPiError, Problem, RuleViolation, UsageError
 from meti_pi.gcpause import paused_gc, promote
+from meti_pi.gitlog import CONTROLS
 from meti_pi.settings import Settings
 
 if TYPE_CHECKING:
@@ -445,9 +446,8 @@ def error_json(exc: MetiPiError) -> None:
 # C0 controls but tab and newline, DEL, C1 controls (\x9b is a one-byte CSI), and the bidi
 # overrides that reorder what is shown; a colour (SGR: ESC [ ... m) only on a terminal.
 _SGR = "\x1b\\[[0-9;]{0,32}m"
-_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-_ESCAPE_ALL = re.compile(_CONTROLS)
-_ESCAPE_BUT_SGR = re.compile(f"{_SGR}|{_CONTROLS}")
+_ESCAPE_ALL = re.compile(CONTROLS)
+_ESCAPE_BUT_SGR = re.compile(f"{_SGR}|{CONTROLS}")
 
 
 def _escaped(m: re.Match[str]) -> str:

@@ -28,7 +28,6 @@ from meti_pi.cli.common import (
     state,
 )
 from meti_pi.errors import UsageError
-from meti_pi.inspect import years
 
 if TYPE_CHECKING:
     from meti_pi.inspect.checklist import Checklist, Item
@@ -424,12 +423,6 @@ def _report(
 
     if fmt not in ("md", "docx", "xlsx"):
         raise UsageError(f"--format {fmt!r}: one of md, docx, xlsx")
-    begins = years.inspection_period(year, reg.policy)[0]
-    if begins > today:  # a report of inspections 「実施した」 in a year not begun, dated before it
-        raise UsageError(
-            f"--year {year}: {years.year_label(year, reg.policy)} begins {begins.isoformat()}, after today "
-            f"({today.isoformat()}); there is nothing to report yet (its checklist: `meti-pi inspect --year {year}`)"
-        )
     with Busy(f"aggregating the inspections of {year}"):  # a terminal only
         data = inspection.year_report(reg, year, today, division=division)
     if json_out and out is None:

@@ -86,6 +86,11 @@ def year_report(reg: Register, year: int, today: date, *, division: str | None =
     from meti_pi.inspect import checklist as cl
 
     start, end = inspection_period(year, reg.policy)
+    if start > today:  # a report of inspections 「実施した」 in a year not begun, dated before it
+        raise UsageError(
+            f"--year {year}: {cl.year_label(year, reg.policy)} begins {start.isoformat()}, after today "
+            f"({today.isoformat()}); there is nothing to report yet (its checklist: `meti-pi inspect --year {year}`)"
+        )
     basis = cl.year_basis(reg.policy)
     titles = {i.id: i.title for i in cl.load_catalogue().items}
     divisions = sorted(reg.of_kind("divisions"), key=lambda r: r.id)
